@@ -1,0 +1,30 @@
+// The `switchyard` command line. Errors print one line naming the problem and exit non-zero;
+// SWITCHYARD_DEBUG=1 shows the stack.
+
+import { Command } from 'commander';
+import '../index.js';
+import { registerBench } from './commands/bench.js';
+import { registerCompile } from './commands/compile.js';
+import { registerConformance } from './commands/conformance.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerRun } from './commands/run.js';
+
+const program = new Command('switchyard')
+  .description('Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerRun(program);
+registerInspect(program);
+registerCompile(program);
+registerConformance(program);
+registerBench(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const err = e as Error;
+  console.error(`switchyard: error: ${err.message}`);
+  if (process.env.SWITCHYARD_DEBUG) console.error(err.stack);
+  process.exitCode = 1;
+}

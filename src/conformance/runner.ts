@@ -1,0 +1,151 @@
+// Runs ONNX backend-test folders (test_*/model.onnx + test_data_set_N/{input,output}_K.pb) on a
+// backend. Works with and without a MANIFEST.json, so ONNX's model-level suites run too.
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { onnx } from '../frontend/onnx/proto.js';
+import { readTensorFile } from '../frontend/onnx/tensor-proto.js';
+import type { Tensor } from '../ir/tensor.js';
+import { Session, type SessionOptions } from '../runtime/session.js';
+import { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from './compare.js';
+
+export type Status = 'pass' | 'fail' | 'error' | 'skip';
+
+export interface TestResult {
+  name: string;
+  status: Status;
+  message?: string;
+  maxAbsErr?: number;
+  ms?: number;
+}
+
+export interface SuiteResult {
+  backend: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  results: TestResult[];
+}
+
+/** Every folder named test_* that holds a model.onnx, under dir (recursively), sorted by name. */
+export function discoverTests(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a folder`);
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const p = join(d, e.name);
+      if (e.name.startsWith('test_') && existsSync(join(p, 'model.onnx'))) out.push(p);
+      else if (!e.name.startsWith('test_data_set_')) walk(p);
+    }
+  };
+  walk(dir);
+  return out.sort((a, b) => a.localeCompare(b));
+}
+
+export function readTolerance(dir: string): Tolerance {
+  const m = join(dir, 'MANIFEST.json');
+  if (!existsSync(m)) return DEFAULT_TOLERANCE;
+  const tol = (JSON.parse(readFileSync(m, 'utf8')) as { tolerance?: Partial<Tolerance> }).tolerance;
+  return { rtol: tol?.rtol ?? DEFAULT_TOLERANCE.rtol, atol: tol?.atol ?? DEFAULT_TOLERANCE.atol };
+}
+
+const indexed = (files: string[], prefix: string) =>
+  files.filter((f) => new RegExp(`^${prefix}_\\d+\\.pb$`).test(f))
+    .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
+
+export interface DataSet { name: string; inputs: { file: string; tensor: Tensor }[]; outputs: { file: string; tensor: Tensor }[] }
+
+/** Read one test folder's data sets; an inconsistent folder is an error that names the file. */
+export function readDataSets(testDir: string): DataSet[] {
+  const sets = readdirSync(testDir).filter((f) => /^test_data_set_\d+$/.test(f)).sort();
+  if (!sets.length) throw new Error(`${testDir}: no test_data_set_N folder`);
+  return sets.map((s) => {
+    const dir = join(testDir, s);
+    const files = readdirSync(dir);
+    const read = (f: string) => ({ file: join(dir, f), tensor: readTensorFile(new Uint8Array(readFileSync(join(dir, f))), join(dir, f)) });
+    const outputs = indexed(files, 'output').map(read);
+    if (!outputs.length) throw new Error(`${dir}: no output_N.pb files`);
+    return { name: s, inputs: indexed(files, 'input').map(read), outputs };
+  });
+}
+
+/** Bind input files to graph inputs by position, or by TensorProto name when the counts differ. */
+function bindInputs(session: Session, set: DataSet, dir: string, names: (string | undefined)[]): Record<string, Tensor> {
+  const inNames = session.inputNames;
+  const feeds: Record<string, Tensor> = {};
+  if (set.inputs.length === inNames.length) {
+    set.inputs.forEach((x, i) => { feeds[inNames[i]!] = x.tensor; });
+    return feeds;
+  }
+  set.inputs.forEach((x, i) => {
+    const n = names[i];
+    if (!n || !inNames.includes(n)) {
+      throw new Error(`${dir}/${set.name}: ${set.inputs.length} input files but the model has ${inNames.length} inputs (${inNames.join(', ')}), and ${x.file} names no input`);
+    }
+    feeds[n] = x.tensor;
+  });
+  return feeds;
+}
+
+export interface RunOptions extends SessionOptions {
+  tolerance?: Tolerance;
+  /** Only tests whose name matches. */
+  filter?: RegExp;
+  onResult?(r: TestResult): void;
+}
+
+export async function runTest(testDir: string, opts: RunOptions): Promise<TestResult> {
+  const name = testDir.split(/[\\/]/).pop()!;
+  const t0 = performance.now();
+  let session: Session | undefined;
+  try {
+    const sets = readDataSets(testDir);
+    session = await Session.create(join(testDir, 'model.onnx'), opts);
+    let maxAbsErr = 0;
+    for (const set of sets) {
+      const names = set.inputs.map((x) => readTensorName(x.file));
+      const feeds = bindInputs(session, set, testDir, names);
+      const outs = await session.run(feeds);
+      const outNames = session.outputNames;
+      if (outNames.length !== set.outputs.length) {
+        return { name, status: 'fail', message: `${set.name}: model has ${outNames.length} outputs, ${set.outputs.length} expected` };
+      }
+      for (let i = 0; i < outNames.length; i++) {
+        const m = compareTensors(outs[outNames[i]!]!, set.outputs[i]!.tensor, opts.tolerance ?? DEFAULT_TOLERANCE, `${set.name} output #${i} '${outNames[i]}'`);
+        if (m) return { name, status: 'fail', message: m.message, maxAbsErr: m.maxAbsErr, ms: performance.now() - t0 };
+      }
+    }
+    return { name, status: 'pass', maxAbsErr, ms: performance.now() - t0 };
+  } catch (e) {
+    const err = e as Error & { skip?: boolean };
+    return { name, status: err.skip ? 'skip' : 'error', message: err.message, ms: performance.now() - t0 };
+  } finally {
+    await session?.release();
+  }
+}
+
+/** The TensorProto's own name; only used when file positions do not line up with inputs. */
+function readTensorName(file: string): string | undefined {
+  try {
+    return onnx.TensorProto.decode(new Uint8Array(readFileSync(file))).name || undefined;
+  } catch { return undefined; }
+}
+
+export async function runSuite(dir: string, opts: RunOptions): Promise<SuiteResult> {
+  const tests = discoverTests(dir).filter((t) => !opts.filter || opts.filter.test(t.split(/[\\/]/).pop()!));
+  const tolerance = opts.tolerance ?? readTolerance(dir);
+  const results: TestResult[] = [];
+  for (const t of tests) {
+    const r = await runTest(t, { ...opts, tolerance });
+    results.push(r);
+    opts.onResult?.(r);
+  }
+  return {
+    backend: opts.backend ?? 'reference',
+    passed: results.filter((r) => r.status === 'pass').length,
+    failed: results.filter((r) => r.status === 'fail' || r.status === 'error').length,
+    skipped: results.filter((r) => r.status === 'skip').length,
+    results,
+  };
+}

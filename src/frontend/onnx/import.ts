@@ -1,0 +1,248 @@
+// ONNX ModelProto -> IR graph. Nodes become `nn.<OpType>` in their canonical (newest-opset) form:
+// each op's import hook rewrites older forms (axes as attributes, legacy broadcast flags…).
+// Types are inferred node by node, so a model that contradicts itself fails at the node concerned.
+
+import type { Attr } from '../../ir/attributes.js';
+import { AttrReader } from '../../ir/attributes.js';
+import { Graph, Node, Value, type TensorType } from '../../ir/graph.js';
+import { inferNode, nodeError } from '../../ir/infer.js';
+import { lookupOnnxOp, type ImportContext } from '../../ir/op-def.js';
+import { dtypeFromOnnx } from '../../ir/dtype.js';
+import type { Dim } from '../../ir/shape.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { formatType } from '../../ir/text-common.js';
+import { decodeModel, onnx, toNum, type AttributeProto, type GraphProto, type NodeProto, type ValueInfoProto } from './proto.js';
+import { tensorFromProto, type ExternalLoader } from './tensor-proto.js';
+
+/** Newest ai.onnx opset whose operator versions Switchyard knows. */
+export const MAX_OPSET = 27;
+
+export interface ImportOptions {
+  /** File name, used in error messages. */
+  source?: string;
+  /** Reads external-data side files; without it, models with external data are refused clearly. */
+  loadExternal?: ExternalLoader;
+}
+
+export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
+  const source = opts.source ?? 'model';
+  const model = decodeModel(bytes, source);
+  if (!model.graph) throw new Error(`${source}: the model has no graph (is this an ONNX model?)`);
+  const opsets: Record<string, number> = {};
+  for (const o of model.opsetImport ?? []) {
+    const domain = o.domain === 'ai.onnx' ? '' : o.domain ?? '';
+    opsets[domain] = toNum(o.version);
+  }
+  if (opsets[''] === undefined) opsets[''] = (model.opsetImport ?? []).length ? 1 : 1;
+  if (opsets['']! > MAX_OPSET) {
+    throw new Error(`${source}: the model imports ai.onnx opset ${opsets['']}, newer than the newest Switchyard knows (${MAX_OPSET})`);
+  }
+  try {
+    return new Importer(source, opsets, opts.loadExternal).graph(model.graph, model.graph.name || 'main');
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw Object.assign(new Error(msg.startsWith(source) ? msg : `${source}: ${msg}`), { cause: e });
+  }
+}
+
+/** ONNX dim_param names become IR symbols (identifier characters only). */
+function symbol(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[A-Za-z_]/.test(s) ? s : `d_${s}`;
+}
+
+let anon = 0;
+
+function typeFromValueInfo(vi: ValueInfoProto): TensorType | undefined {
+  const tt = vi.type?.tensorType;
+  if (!tt) {
+    if (vi.type && (vi.type.sequenceType || vi.type.mapType || vi.type.optionalType)) {
+      throw new Error(`value '${vi.name}' is a sequence, map or optional; only tensors are supported`);
+    }
+    return undefined;
+  }
+  const dtype = (() => {
+    try { return dtypeFromOnnx(tt.elemType ?? 0); } catch (e) { throw new Error(`value '${vi.name}': ${(e as Error).message}`); }
+  })();
+  if (!tt.shape) return { dtype };
+  const shape: Dim[] = (tt.shape.dim ?? []).map((d) => {
+    if (d.dimParam) return symbol(d.dimParam);
+    if (d.dimValue !== undefined && d.dimValue !== null && ((d as { value?: string }).value === 'dimValue' || toNum(d.dimValue) > 0)) return toNum(d.dimValue);
+    return `unk${anon++}`;
+  });
+  return { dtype, shape };
+}
+
+/** Keep the more specific of an inferred and a declared type (a static dim beats a symbol). */
+function mergeTypes(inferred: TensorType | undefined, declared: TensorType | undefined, what: string): TensorType | undefined {
+  if (!inferred) return declared;
+  if (!declared) return inferred;
+  if (inferred.dtype !== declared.dtype) {
+    throw new Error(`${what} is declared ${formatType(declared)} but the op produces ${formatType(inferred)}`);
+  }
+  if (!inferred.shape) return declared;
+  if (!declared.shape) return inferred;
+  if (inferred.shape.length !== declared.shape.length) {
+    throw new Error(`${what} is declared ${formatType(declared)} but the op produces ${formatType(inferred)}`);
+  }
+  const shape = inferred.shape.map((d, i) => {
+    const e = declared.shape![i]!;
+    if (typeof d === 'number' && typeof e === 'number' && d !== e) {
+      throw new Error(`${what} is declared ${formatType(declared)} but the op produces ${formatType(inferred)}`);
+    }
+    return typeof d === 'number' ? d : e;
+  });
+  return { dtype: inferred.dtype, shape };
+}
+
+class Importer {
+  constructor(private source: string, private opsets: Record<string, number>, private loadExternal?: ExternalLoader) {}
+
+  graph(gp: GraphProto, name: string): Graph {
+    const g = new Graph(name);
+    g.opsets = { ...this.opsets };
+    g.source = this.source;
+    const scope = new Map<string, Value>();
+    const declared = new Map<string, TensorType | undefined>();
+    for (const vi of [...(gp.valueInfo ?? []), ...(gp.output ?? [])]) {
+      if (vi.name) declared.set(vi.name, typeFromValueInfo(vi));
+    }
+
+    for (const init of gp.initializer ?? []) {
+      const t = tensorFromProto(init, `initializer #${scope.size}`, this.loadExternal);
+      const v = new Value(init.name ?? '', { dtype: t.type, shape: [...t.dims] });
+      v.const = t;
+      scope.set(v.name, v);
+    }
+    for (const sp of gp.sparseInitializer ?? []) {
+      throw new Error(`sparse initializer '${sp.values?.name ?? '?'}' is not supported`);
+    }
+    for (const vi of gp.input ?? []) {
+      const name = vi.name ?? '';
+      const type = typeFromValueInfo(vi);
+      const init = scope.get(name);
+      if (init) {
+        // An input that is also an initializer: the initializer is its value (constant weights,
+        // as in older model-zoo files that list every weight as an input).
+        continue;
+      }
+      if (!type) throw new Error(`graph input '${name}' has no tensor type`);
+      const v = new Value(name, type);
+      scope.set(name, v);
+      g.inputs.push(v);
+    }
+
+    for (const np of this.topoSort(gp.node ?? [], scope)) {
+      g.nodes.push(this.node(np, g, scope, declared));
+    }
+
+    for (const vi of gp.output ?? []) {
+      const v = scope.get(vi.name ?? '');
+      if (!v) throw new Error(`graph output '${vi.name}' is not produced by any node, input or initializer`);
+      const d = typeFromValueInfo(vi);
+      v.type = mergeTypes(v.type, d, `graph output '${vi.name}'`);
+      g.outputs.push(v);
+    }
+    return g;
+  }
+
+  /** ONNX requires topological order, but some exporters break it; sort, and name what is undefined. */
+  private topoSort(nodes: NodeProto[], scope: Map<string, Value>): NodeProto[] {
+    const ready = new Set<string>(scope.keys());
+    const out: NodeProto[] = [];
+    let pending = nodes;
+    while (pending.length) {
+      const next: NodeProto[] = [];
+      for (const n of pending) {
+        if ((n.input ?? []).every((i) => !i || ready.has(i))) {
+          out.push(n);
+          for (const o of n.output ?? []) if (o) ready.add(o);
+        } else next.push(n);
+      }
+      if (next.length === pending.length) {
+        const n = next[0]!;
+        const missing = (n.input ?? []).find((i) => i && !ready.has(i));
+        throw new Error(`node '${n.name ?? ''}' (${n.opType}): input '${missing}' is not a graph input, an initializer or the output of any node (or the graph has a cycle)`);
+      }
+      pending = next;
+    }
+    return out;
+  }
+
+  private node(np: NodeProto, g: Graph, scope: Map<string, Value>, declared: Map<string, TensorType | undefined>): Node {
+    const domain = np.domain === 'ai.onnx' ? '' : np.domain ?? '';
+    const type = np.opType ?? '';
+    const label = `node '${np.name ?? ''}' (${domain ? domain + '.' : ''}${type})`;
+    const opset = this.opsets[domain];
+    if (opset === undefined) throw new Error(`${label}: domain '${domain}' is not in the model's opset_import`);
+    const def = lookupOnnxOp(domain, type);
+    if (!def) throw new Error(`${label}: unknown op ${domain ? domain + '.' : ''}${type} (opset ${opset}); Switchyard does not implement it`);
+    if (def.onnx?.minOpset && opset < def.onnx.minOpset) {
+      throw new Error(`${label}: ${type} does not exist before opset ${def.onnx.minOpset}, the model uses opset ${opset}`);
+    }
+    const inputs = (np.input ?? []).map((name) => (name ? scope.get(name)! : null));
+    const outputs = (np.output ?? []).map((name) => {
+      if (!name) return null;
+      if (scope.has(name)) throw new Error(`${label}: output '${name}' is already defined (SSA requires one definition)`);
+      const v = new Value(name);
+      scope.set(name, v);
+      return v;
+    });
+    const attrs: Record<string, Attr> = {};
+    for (const a of np.attribute ?? []) attrs[a.name ?? ''] = this.attr(a, label);
+    const node = new Node(def.name, inputs, outputs, attrs, np.name ?? '');
+    if (def.onnx?.import) {
+      const ctx: ImportContext = {
+        node, opset, graph: g,
+        attrs: new AttrReader(node.attrs, node.describe()),
+        constant: (t: Tensor, hint: string) => {
+          let name = `${np.name || np.output?.[0] || 'c'}.${hint}`;
+          while (scope.has(name)) name += '_';
+          const v = new Value(name, { dtype: t.type, shape: [...t.dims] });
+          v.const = t;
+          scope.set(name, v);
+          return v;
+        },
+        take: (k: string) => { const a = node.attrs[k]; delete node.attrs[k]; return a; },
+      };
+      try { def.onnx.import(ctx); } catch (e) { throw nodeError(node, e); }
+    }
+    const types = inferNode(node);
+    node.outputs.forEach((o, i) => {
+      if (!o) return;
+      try { o.type = mergeTypes(types[i], declared.get(o.name), `output '${o.name}'`); } catch (e) { throw nodeError(node, e); }
+    });
+    return node;
+  }
+
+  private attr(a: AttributeProto, label: string): Attr {
+    const T = onnx.AttributeProto.AttributeType;
+    const name = a.name ?? '';
+    if (a.refAttrName) throw new Error(`${label}: attribute '${name}' refers to a function attribute, which is only valid inside functions`);
+    const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+    switch (a.type || guessAttrType(a)) {
+      case T.INT: return { kind: 'int', value: toNum(a.i) };
+      case T.FLOAT: return { kind: 'float', value: a.f ?? 0 };
+      case T.STRING: return { kind: 'string', value: dec(a.s ?? new Uint8Array()) };
+      case T.INTS: return { kind: 'ints', value: (a.ints ?? []).map(toNum) };
+      case T.FLOATS: return { kind: 'floats', value: [...(a.floats ?? [])] };
+      case T.STRINGS: return { kind: 'strings', value: (a.strings ?? []).map(dec) };
+      case T.TENSOR: return { kind: 'tensor', value: tensorFromProto(a.t ?? {}, `attribute '${name}'`, this.loadExternal) };
+      case T.GRAPH: return { kind: 'graph', value: this.graph(a.g ?? {}, name) };
+      default: throw new Error(`${label}: attribute '${name}' has type ${T[a.type ?? 0] ?? a.type}, which is not supported`);
+    }
+  }
+}
+
+/** IR version 1 files may leave AttributeProto.type unset: tell the kind from the field that is set. */
+function guessAttrType(a: AttributeProto): number {
+  const T = onnx.AttributeProto.AttributeType;
+  if (a.floats?.length) return T.FLOATS;
+  if (a.ints?.length) return T.INTS;
+  if (a.strings?.length) return T.STRINGS;
+  if (a.t) return T.TENSOR;
+  if (a.g) return T.GRAPH;
+  if (a.s?.length) return T.STRING;
+  if (a.f) return T.FLOAT;
+  return T.INT;
+}

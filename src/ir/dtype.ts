@@ -1,0 +1,88 @@
+// Element types of the IR. Names follow onnxruntime-web's Tensor types so users port code unchanged.
+
+export const DTYPES = [
+  'float32', 'float16', 'float64',
+  'int8', 'int16', 'int32', 'int64',
+  'uint8', 'uint16', 'uint32', 'uint64',
+  'bool',
+] as const;
+
+export type DType = (typeof DTYPES)[number];
+
+/** Typed array that stores each dtype: 64-bit integers as BigInt arrays, float16 as raw bits, bool as bytes. */
+export type TypedArray =
+  | Float32Array | Float64Array | Uint16Array
+  | Int8Array | Int16Array | Int32Array | BigInt64Array
+  | Uint8Array | Uint32Array | BigUint64Array;
+
+interface DTypeInfo {
+  short: string;            // MLIR-style short name used in the text form: f32, i64, …
+  bytes: number;
+  onnx: number;             // TensorProto.DataType code
+  kind: 'float' | 'int' | 'uint' | 'bool';
+  make: (n: number) => TypedArray;
+}
+
+const INFO: Record<DType, DTypeInfo> = {
+  float32: { short: 'f32', bytes: 4, onnx: 1, kind: 'float', make: (n) => new Float32Array(n) },
+  float16: { short: 'f16', bytes: 2, onnx: 10, kind: 'float', make: (n) => new Uint16Array(n) },
+  float64: { short: 'f64', bytes: 8, onnx: 11, kind: 'float', make: (n) => new Float64Array(n) },
+  int8: { short: 'i8', bytes: 1, onnx: 3, kind: 'int', make: (n) => new Int8Array(n) },
+  int16: { short: 'i16', bytes: 2, onnx: 5, kind: 'int', make: (n) => new Int16Array(n) },
+  int32: { short: 'i32', bytes: 4, onnx: 6, kind: 'int', make: (n) => new Int32Array(n) },
+  int64: { short: 'i64', bytes: 8, onnx: 7, kind: 'int', make: (n) => new BigInt64Array(n) },
+  uint8: { short: 'u8', bytes: 1, onnx: 2, kind: 'uint', make: (n) => new Uint8Array(n) },
+  uint16: { short: 'u16', bytes: 2, onnx: 4, kind: 'uint', make: (n) => new Uint16Array(n) },
+  uint32: { short: 'u32', bytes: 4, onnx: 12, kind: 'uint', make: (n) => new Uint32Array(n) },
+  uint64: { short: 'u64', bytes: 8, onnx: 13, kind: 'uint', make: (n) => new BigUint64Array(n) },
+  bool: { short: 'i1', bytes: 1, onnx: 9, kind: 'bool', make: (n) => new Uint8Array(n) },
+};
+
+/** ONNX data_type codes that exist but that Switchyard does not support, named for error messages. */
+const ONNX_UNSUPPORTED: Record<number, string> = {
+  0: 'UNDEFINED', 8: 'STRING', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16',
+  17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ', 19: 'FLOAT8E5M2', 20: 'FLOAT8E5M2FNUZ',
+  21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1', 24: 'FLOAT8E8M0', 25: 'UINT2', 26: 'INT2',
+};
+
+const BY_SHORT = new Map<string, DType>(DTYPES.map((d) => [INFO[d].short, d]));
+const BY_ONNX = new Map<number, DType>(DTYPES.map((d) => [INFO[d].onnx, d]));
+
+export function isDType(s: string): s is DType {
+  return (DTYPES as readonly string[]).includes(s);
+}
+export const dtypeBytes = (d: DType): number => INFO[d].bytes;
+export const dtypeShort = (d: DType): string => INFO[d].short;
+export const dtypeKind = (d: DType) => INFO[d].kind;
+export const isFloat = (d: DType): boolean => INFO[d].kind === 'float';
+export const isInteger = (d: DType): boolean => INFO[d].kind === 'int' || INFO[d].kind === 'uint';
+export const isSigned = (d: DType): boolean => INFO[d].kind === 'int' || INFO[d].kind === 'float';
+/** 64-bit integers live in BigInt arrays and are computed with bigint arithmetic. */
+export const isBig = (d: DType): boolean => d === 'int64' || d === 'uint64';
+export const dtypeToOnnx = (d: DType): number => INFO[d].onnx;
+export const allocTyped = (d: DType, n: number): TypedArray => INFO[d].make(n);
+
+export function dtypeFromShort(s: string): DType | undefined {
+  return BY_SHORT.get(s);
+}
+
+export function dtypeFromOnnx(code: number): DType {
+  const d = BY_ONNX.get(code);
+  if (d) return d;
+  const name = ONNX_UNSUPPORTED[code];
+  throw new Error(name ? `unsupported data type ${name} (code ${code})` : `unknown data type code ${code}`);
+}
+
+/** Integer range of a dtype, for saturating casts and quantization. */
+export function intRange(d: DType): [number, number] {
+  switch (d) {
+    case 'int8': return [-128, 127];
+    case 'uint8': return [0, 255];
+    case 'int16': return [-32768, 32767];
+    case 'uint16': return [0, 65535];
+    case 'int32': return [-2147483648, 2147483647];
+    case 'uint32': return [0, 4294967295];
+    case 'bool': return [0, 1];
+    default: return [-Infinity, Infinity];
+  }
+}

@@ -1,0 +1,90 @@
+// Structural and typing checks on a graph. Each problem names the op, the value and the rule.
+
+import { arity } from './op-def.js';
+import type { Graph, Node, TensorType, Value } from './graph.js';
+import { inferNode, opDefOf, OpError } from './infer.js';
+import { formatType } from './text-common.js';
+
+export interface VerifyOptions {
+  /** Also re-run shape inference and check the recorded types agree with it. */
+  types?: boolean;
+}
+
+function typesAgree(recorded: TensorType, inferred: TensorType): boolean {
+  if (recorded.dtype !== inferred.dtype) return false;
+  if (!recorded.shape || !inferred.shape) return true;
+  if (recorded.shape.length !== inferred.shape.length) return false;
+  // A symbolic dim on either side may stand for the other's value.
+  return recorded.shape.every((d, i) => d === inferred.shape![i] || typeof d === 'string' || typeof inferred.shape![i] === 'string');
+}
+
+/** Throws an OpError listing every problem found (up to 20). */
+export function verifyGraph(g: Graph, opts: VerifyOptions = {}): void {
+  const problems: string[] = [];
+  const defined = new Set<Value>();
+  const names = new Map<string, Value>();
+  const define = (v: Value, where: string) => {
+    const other = names.get(v.name);
+    if (other && other !== v) problems.push(`${where}: value '${v.name}' is defined twice (SSA requires one definition)`);
+    names.set(v.name, v);
+    defined.add(v);
+  };
+  for (const v of g.inputs) {
+    if (!v.type) problems.push(`graph input '${v.name}' has no type`);
+    define(v, 'graph input');
+  }
+  for (const c of g.constants()) define(c, 'constant');
+
+  for (const n of g.nodes) {
+    problems.push(...verifyNode(n, defined, opts));
+    for (const o of n.outputs) if (o) define(o, n.describe());
+    if (problems.length >= 20) break;
+  }
+  for (const v of g.outputs) {
+    if (!defined.has(v)) problems.push(`graph output '${v.name}' is never defined`);
+  }
+  if (problems.length) {
+    throw new OpError(`graph '${g.name}' is invalid:\n  - ${problems.slice(0, 20).join('\n  - ')}`);
+  }
+}
+
+function verifyNode(n: Node, defined: Set<Value>, opts: VerifyOptions): string[] {
+  const out: string[] = [];
+  const where = n.describe();
+  let def;
+  try { def = opDefOf(n); } catch (e) { return [(e as Error).message]; }
+  const [min, max] = arity(def.inputs);
+  let last = n.inputs.length;
+  while (last > 0 && n.inputs[last - 1] === null) last--;
+  if (last > max) out.push(`${where}: takes at most ${max} inputs, got ${last}`);
+  def.inputs.forEach((spec, i) => {
+    if (i < min && !spec.endsWith('...') && !n.inputs[i]) out.push(`${where}: required input ${spec} (#${i}) is missing`);
+  });
+  n.inputs.forEach((v, i) => {
+    if (v && !defined.has(v)) out.push(`${where}: input #${i} '${v.name}' is used before it is defined (not in topological order, or undefined)`);
+  });
+  const specs = def.attrs ?? {};
+  for (const [k, a] of Object.entries(n.attrs)) {
+    const s = specs[k];
+    if (!s) { out.push(`${where}: '${k}' is not an attribute of ${n.op}`); continue; }
+    const ok = a.kind === s.kind || (s.kind === 'float' && a.kind === 'int') || (s.kind === 'floats' && a.kind === 'ints') || (s.kind === 'ints' && a.kind === 'int');
+    if (!ok) out.push(`${where}: attribute '${k}' must be ${s.kind}, got ${a.kind}`);
+  }
+  for (const [k, s] of Object.entries(specs)) {
+    if (s.required && !(k in n.attrs)) out.push(`${where}: required attribute '${k}' is missing`);
+  }
+  if (opts.types && !out.length && n.inputs.every((v) => !v || v.type)) {
+    try {
+      const inferred = inferNode(n);
+      n.outputs.forEach((o, i) => {
+        const t = inferred[i];
+        if (o?.type && t && !typesAgree(o.type, t)) {
+          out.push(`${where}: output '${o.name}' is recorded as ${formatType(o.type)} but the op's rule gives ${formatType(t)}`);
+        }
+      });
+    } catch (e) {
+      out.push((e as Error).message);
+    }
+  }
+  return out;
+}

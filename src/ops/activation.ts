@@ -1,0 +1,140 @@
+// Activations with parameters: LeakyRelu, Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus,
+// Softsign, Mish, Gelu, ThresholdedRelu, PRelu and Clip.
+
+import type { DType } from '../ir/dtype.js';
+import type { AttrReader } from '../ir/attributes.js';
+import { registerOps, type OpDef } from '../ir/op-def.js';
+import { Tensor, getter, type Scalar } from '../ir/tensor.js';
+import { erf, softplus } from './math.js';
+import { FLOATS, NUMERIC, broadcastType, checkDType, elementwiseCost, inType, mapBroadcast, mapUnary, sameDType } from './util.js';
+
+/** y = f(x) with f built from the node's attributes. */
+function activation(
+  type: string, attrs: OpDef['attrs'], make: (a: AttrReader) => (x: number) => number, flops = 4, types: DType[] = FLOATS,
+): OpDef {
+  return {
+    name: `nn.${type}`,
+    inputs: ['X'],
+    outputs: ['Y'],
+    attrs,
+    infer(ctx) {
+      const t = inType(ctx, 0, 'X');
+      checkDType(t, types, 'X');
+      return [{ dtype: t.dtype, shape: t.shape }];
+    },
+    run({ inputs: [x], attrs: a }) {
+      const f = make(a);
+      return [mapUnary(x!, x!.type, (v) => f(Number(v)))];
+    },
+    cost: elementwiseCost(flops),
+    onnx: { type },
+  };
+}
+
+const SELU_ALPHA = 1.67326319217681884765625;
+const SELU_GAMMA = 1.05070102214813232421875;
+
+const geluTanh = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+
+const clip: OpDef = {
+  name: 'nn.Clip',
+  inputs: ['input', 'min?', 'max?'],
+  outputs: ['output'],
+  infer(ctx) {
+    const t = inType(ctx, 0, 'input');
+    checkDType(t, NUMERIC, 'input');
+    for (const i of [1, 2]) {
+      const b = ctx.types[i];
+      if (b) {
+        sameDType(t, b, i === 1 ? 'min' : 'max');
+        if (b.shape && b.shape.length > 1) throw new Error(`${i === 1 ? 'min' : 'max'} must be a scalar`);
+      }
+    }
+    return [{ dtype: t.dtype, shape: t.shape }];
+  },
+  run({ inputs: [x, lo, hi] }) {
+    // an empty tensor also means "no bound" (exporters write '' or a 0-element tensor)
+    const loV = lo && lo.size ? getter(lo)(0) : undefined;
+    const hiV = hi && hi.size ? getter(hi)(0) : undefined;
+    return [mapUnary(x!, x!.type, (v: Scalar) => {
+      let r = v;
+      if (loV !== undefined && r < loV) r = loV;
+      if (hiV !== undefined && r > hiV) r = hiV;
+      return r;
+    })];
+  },
+  cost: elementwiseCost(2),
+  onnx: {
+    type: 'Clip',
+    // Clip-1/6 carried min and max as float attributes; from 11 they are optional inputs.
+    import(ctx) {
+      const lo = ctx.take('min');
+      const hi = ctx.take('max');
+      ctx.take('consumed_inputs');
+      if (ctx.opset >= 11) return;
+      const dtype = ctx.node.inputs[0]?.type?.dtype ?? 'float32';
+      const c = (a: typeof lo, name: string) => (a && a.kind !== 'string' ? ctx.constant(Tensor.from(dtype, [Number(a.value)], []), name) : null);
+      ctx.node.inputs = [ctx.node.inputs[0]!, c(lo, 'clip_min'), c(hi, 'clip_max')];
+      while (ctx.node.inputs.length > 1 && ctx.node.inputs[ctx.node.inputs.length - 1] === null) ctx.node.inputs.pop();
+    },
+  },
+};
+
+const prelu: OpDef = {
+  name: 'nn.PRelu',
+  inputs: ['X', 'slope'],
+  outputs: ['Y'],
+  infer(ctx) {
+    const x = inType(ctx, 0, 'X');
+    const s = inType(ctx, 1, 'slope');
+    checkDType(x, NUMERIC, 'X');
+    sameDType(x, s, 'slope');
+    return [broadcastType([x, s], x.dtype)];
+  },
+  run({ inputs: [x, s] }) {
+    return [mapBroadcast([x!, s!], x!.type, (v, a) => (v < 0 ? (typeof v === 'bigint' ? v * (a as bigint) : v * (a as number)) : v))];
+  },
+  cost: elementwiseCost(2),
+  onnx: { type: 'PRelu' },
+};
+
+registerOps([
+  activation('LeakyRelu', { alpha: { kind: 'float', default: 0.01 } }, (a) => {
+    const al = a.float('alpha', 0.01);
+    return (x) => (x >= 0 ? x : al * x);
+  }, 2),
+  activation('Elu', { alpha: { kind: 'float', default: 1 } }, (a) => {
+    const al = a.float('alpha', 1);
+    return (x) => (x >= 0 ? x : al * (Math.exp(x) - 1));
+  }),
+  activation('Celu', { alpha: { kind: 'float', default: 1 } }, (a) => {
+    const al = a.float('alpha', 1);
+    return (x) => Math.max(0, x) + Math.min(0, al * (Math.exp(x / al) - 1));
+  }),
+  activation('Selu', { alpha: { kind: 'float', default: SELU_ALPHA }, gamma: { kind: 'float', default: SELU_GAMMA } }, (a) => {
+    const al = a.float('alpha', SELU_ALPHA);
+    const g = a.float('gamma', SELU_GAMMA);
+    return (x) => (x > 0 ? g * x : g * (al * Math.exp(x) - al));
+  }),
+  activation('HardSigmoid', { alpha: { kind: 'float', default: 0.2 }, beta: { kind: 'float', default: 0.5 } }, (a) => {
+    const al = a.float('alpha', 0.2);
+    const b = a.float('beta', 0.5);
+    return (x) => Math.max(0, Math.min(1, al * x + b));
+  }, 3),
+  activation('HardSwish', {}, () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), 4),
+  activation('ThresholdedRelu', { alpha: { kind: 'float', default: 1 } }, (a) => {
+    const al = a.float('alpha', 1);
+    return (x) => (x > al ? x : 0);
+  }, 1),
+  activation('Softplus', {}, () => softplus),
+  activation('Softsign', {}, () => (x) => x / (1 + Math.abs(x)), 3),
+  activation('Mish', {}, () => (x) => x * Math.tanh(softplus(x)), 8),
+  activation('Gelu', { approximate: { kind: 'string', default: 'none' } }, (a) => {
+    const mode = a.string('approximate', 'none');
+    if (mode === 'tanh') return geluTanh;
+    if (mode !== 'none') throw new Error(`approximate must be 'none' or 'tanh', got '${mode}'`);
+    return (x) => 0.5 * x * (1 + erf(x / Math.SQRT2));
+  }, 8),
+  clip,
+  prelu,
+]);

@@ -1,0 +1,32 @@
+// The pass pipeline. Each pass can be run and printed on its own (`--print-after NAME|all`).
+
+import type { Graph } from '../ir/graph.js';
+import { constantFolding } from './constant-folding.js';
+import { deadCodeElimination } from './dce.js';
+import type { Pass, PassResult } from './pass.js';
+import { shapeInference } from './shape-inference.js';
+
+export type { Pass, PassResult };
+
+export const PASSES: Record<string, Pass> = {
+  [shapeInference.name]: shapeInference,
+  [constantFolding.name]: constantFolding,
+  [deadCodeElimination.name]: deadCodeElimination,
+};
+
+/** The default pipeline for the graph a backend receives. */
+export const DEFAULT_PIPELINE = ['shape-inference', 'constant-folding', 'dce', 'shape-inference'];
+
+export interface PipelineHooks {
+  afterPass?(pass: Pass, result: PassResult, g: Graph): void;
+}
+
+export function runPipeline(g: Graph, names: string[] = DEFAULT_PIPELINE, hooks: PipelineHooks = {}): Graph {
+  for (const name of names) {
+    const pass = PASSES[name];
+    if (!pass) throw new Error(`unknown pass '${name}'; passes: ${Object.keys(PASSES).join(', ')}`);
+    const result = pass.run(g);
+    hooks.afterPass?.(pass, result, g);
+  }
+  return g;
+}

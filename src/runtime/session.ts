@@ -1,0 +1,91 @@
+// Session: compile once, run many. Shaped like onnxruntime-web's InferenceSession so users port by
+// changing the import: Session.create(model, options), inputNames, outputNames, run(feeds), release().
+
+import { getBackend, type BackendOptions, type PreparedModel } from '../backends/backend.js';
+import { importOnnx } from '../frontend/onnx/import.js';
+import type { ExternalLoader } from '../frontend/onnx/tensor-proto.js';
+import { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+import { verifyGraph } from '../ir/verifier.js';
+import { runPipeline, DEFAULT_PIPELINE, type PipelineHooks } from '../passes/index.js';
+import { bindFeeds } from './feeds.js';
+
+export interface SessionOptions extends BackendOptions {
+  /** 'reference' today; 'wasm', 'webgpu', 'auto' and device lists as those backends land. */
+  backend?: string;
+  /** Passes to run before the backend; default DEFAULT_PIPELINE. */
+  passes?: string[];
+  passHooks?: PipelineHooks;
+}
+
+export type ModelSource = Uint8Array | ArrayBuffer | string | Graph;
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+async function nodeIo(): Promise<typeof import('./node-io.js')> {
+  const spec = './node-io.js'; // a variable keeps bundlers from pulling node:fs into browser builds
+  return import(/* @vite-ignore */ spec);
+}
+
+/** Turn any model source into a graph: bytes, a file path (Node), a URL (browser) or a graph. */
+export async function loadGraph(model: ModelSource): Promise<Graph> {
+  if (model instanceof Graph) return model;
+  let bytes: Uint8Array;
+  let source = 'model';
+  let loadExternal: ExternalLoader | undefined;
+  if (typeof model === 'string') {
+    source = model;
+    if (isNode && !/^https?:\/\//.test(model)) {
+      const io = await nodeIo();
+      bytes = await io.readModelFile(model);
+      loadExternal = io.externalLoaderFor(model);
+    } else {
+      const res = await fetch(model);
+      if (!res.ok) throw new Error(`${model}: HTTP ${res.status} ${res.statusText}`);
+      bytes = new Uint8Array(await res.arrayBuffer());
+    }
+  } else {
+    bytes = model instanceof Uint8Array ? model : new Uint8Array(model);
+  }
+  return importOnnx(bytes, { source, loadExternal });
+}
+
+export class Session {
+  private prepared: PreparedModel | undefined;
+  private constructor(readonly graph: Graph, prepared: PreparedModel, readonly backend: string) {
+    this.prepared = prepared;
+  }
+
+  static async create(model: ModelSource, options: SessionOptions = {}): Promise<Session> {
+    const graph = await loadGraph(model);
+    runPipeline(graph, options.passes ?? DEFAULT_PIPELINE, options.passHooks);
+    verifyGraph(graph);
+    const name = options.backend ?? 'reference';
+    const backend = await getBackend(name);
+    const prepared = await backend.prepare(graph, options);
+    return new Session(graph, prepared, name);
+  }
+
+  get inputNames(): string[] { return this.graph.inputs.map((v) => v.name); }
+  get outputNames(): string[] { return this.graph.outputs.map((v) => v.name); }
+
+  /** Ops the backend could not run natively, with the reason: what ran on a fallback path. */
+  get fallbacks(): Map<string, string> { return this.prepared?.fallbacks ?? new Map(); }
+
+  async run(feeds: Record<string, Tensor>, fetches?: string[]): Promise<Record<string, Tensor>> {
+    if (!this.prepared) throw new Error('session has been released');
+    const bound = bindFeeds(this.graph, feeds);
+    const outs = await this.prepared.run(bound);
+    const result: Record<string, Tensor> = {};
+    this.graph.outputs.forEach((v, i) => {
+      if (!fetches || fetches.includes(v.name)) result[v.name] = outs[i]!;
+    });
+    for (const f of fetches ?? []) if (!(f in result)) throw new Error(`unknown output '${f}'; outputs are ${this.outputNames.join(', ')}`);
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await this.prepared?.release();
+    this.prepared = undefined;
+  }
+}
