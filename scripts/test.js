@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm test`: build, then run every compiled test file with node's test runner. Files run in
+// parallel processes (one per core), so the slow suites (conformance per backend, browser tests)
+// overlap. Extra arguments are passed as file filters: `npm test -- ir conformance`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
+const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const files = [];
+const walk = (d) => {
+  for (const e of readdirSync(d)) {
+    const p = join(d, e);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (p.endsWith('.test.js')) files.push(p);
+  }
+};
+walk('dist/test');
+const filters = process.argv.slice(2);
+const chosen = files.filter((f) => !filters.length || filters.some((x) => f.includes(x))).sort();
+const concurrency = Math.max(2, availableParallelism());
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...chosen], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
