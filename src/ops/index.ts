@@ -13,6 +13,7 @@ import './concat-split.js';
 import './pad.js';
 import './tile.js';
 import './gather.js';
+import './scatter.js';
 import './matmul.js';
 import './einsum.js';
 import './reduce.js';
