@@ -7,6 +7,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
+const shaders = spawnSync(process.execPath, ['scripts/gen-shaders.js'], { stdio: 'inherit' });
+if (shaders.status !== 0) process.exit(shaders.status ?? 1);
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 

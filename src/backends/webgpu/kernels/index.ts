@@ -1,0 +1,3 @@
+// Every kernel family registers itself here (one file per family, each with its template in shaders/).
+import './elementwise.js';
+import './layout.js';
