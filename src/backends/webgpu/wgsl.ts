@@ -48,10 +48,7 @@ export function lit(v: number, t: WType): string {
 }
 
 /** Run-time infinities and NaN (const expressions may not produce them). */
-export const SPECIAL_VALUES = `
-fn inf_f32() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
-fn nan_f32() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
-`;
+export const SPECIAL_VALUES = SHADER_SOURCES.common ?? '';
 export const SPECIAL_VALUES_F16 = `
 fn inf_f16() -> f16 { return f16(inf_f32()); }
 fn nan_f16() -> f16 { return f16(nan_f32()); }
