@@ -32,20 +32,18 @@ import { FLOATS, NUMERIC, bytesOf, checkDType, inType } from './util.js';
 /** ONNX TensorProto codes softmax_precision may name: FLOAT, FLOAT16, DOUBLE, BFLOAT16. */
 const SOFTMAX_PRECISIONS: Record<number, string> = { 1: 'float', 10: 'float16', 11: 'double', 16: 'bfloat16' };
 
-const INPUT_NAMES = ['Q', 'K', 'V', 'attn_mask', 'past_key', 'past_value', 'nonpad_kv_seqlen'];
-
 /** Sizes of one Attention call, resolved from Q/K/V (and the past cache) in either layout. */
-interface Geometry<D> {
+interface Geometry {
   rank: 3 | 4;
-  batch: D;
-  qHeads: number | D;
-  kvHeads: number | D;
-  qSeq: D;
-  kvSeq: D;
-  pastSeq: D | 0;
-  totalSeq: D;
-  headSize: D;    // of Q and K
-  vHeadSize: D;
+  batch: Dim;
+  qHeads: Dim;
+  kvHeads: Dim;
+  qSeq: Dim;
+  kvSeq: Dim;
+  pastSeq: Dim;   // 0 without a past cache
+  totalSeq: Dim;  // pastSeq + kvSeq
+  headSize: Dim;  // of Q and K
+  vHeadSize: Dim;
 }
 
 interface AttnAttrs {
@@ -108,7 +106,7 @@ function splitHidden(hidden: Dim, heads: number, what: string, attr: string): Di
   return hidden / heads;
 }
 
-function addDims(a: Dim, b: Dim | 0): Dim {
+function addDims(a: Dim, b: Dim): Dim {
   if (b === 0) return a;
   if (isNum(a) && isNum(b)) return a + b;
   return freshDim('tot');
@@ -118,7 +116,7 @@ function addDims(a: Dim, b: Dim | 0): Dim {
  * Resolve the sizes from the shapes of Q, K, V and the past cache, checking every rule that the
  * known dims allow. Works for symbolic dims at infer time and for concrete dims at run time.
  */
-function geometry(q: Shape, k: Shape, v: Shape, pk: Shape | undefined, pv: Shape | undefined, at: AttnAttrs): Geometry<Dim> {
+function geometry(q: Shape, k: Shape, v: Shape, pk: Shape | undefined, pv: Shape | undefined, at: AttnAttrs): Geometry {
   const sh = (name: string, s: Shape) => `${name} has shape ${formatDims(s)}`;
   if (q.length !== 3 && q.length !== 4) throw new Error(`${sh('Q', q)}; Attention needs Q of rank 3 [batch, seq, q_hidden] or 4 [batch, q_num_heads, seq, head_size]`);
   if (k.length !== q.length || v.length !== q.length) {
@@ -157,7 +155,7 @@ function geometry(q: Shape, k: Shape, v: Shape, pk: Shape | undefined, pv: Shape
   if (isNum(qHeads) && isNum(kvHeads) && qHeads % kvHeads !== 0) {
     throw new Error(`q_num_heads (${qHeads}) must be a multiple of kv_num_heads (${kvHeads}) for grouped-query attention`);
   }
-  let pastSeq: Dim | 0 = 0;
+  let pastSeq: Dim = 0;
   if (pk || pv) {
     if (!pk || !pv) throw new Error('past_key and past_value must be given together');
     for (const [name, s, d] of [['past_key', pk, headSize], ['past_value', pv, vHeadSize]] as const) {
@@ -175,7 +173,7 @@ function geometry(q: Shape, k: Shape, v: Shape, pk: Shape | undefined, pv: Shape
  * Check that attn_mask broadcasts to [batch, q_num_heads, q_seq, total_seq]; with `padShort` its last
  * dim may also be shorter than total_seq (opset 24: padded with -inf / false).
  */
-function checkMask(mask: Shape, g: Geometry<Dim>, padShort: boolean): void {
+function checkMask(mask: Shape, g: Geometry, padShort: boolean): void {
   const target: [string, Dim][] = [['batch_size', g.batch], ['q_num_heads', g.qHeads], ['q_sequence_length', g.qSeq], ['total_sequence_length', g.totalSeq]];
   if (mask.length > 4) {
     throw new Error(`attn_mask has shape ${formatDims(mask)}; it must have rank <= 4 and broadcast to [batch_size, q_num_heads, q_sequence_length, total_sequence_length]`);
@@ -193,7 +191,7 @@ function checkMask(mask: Shape, g: Geometry<Dim>, padShort: boolean): void {
   });
 }
 
-function checkInputs(types: (TensorType | undefined)[], at: AttnAttrs): Geometry<Dim> | undefined {
+function checkInputs(types: (TensorType | undefined)[], at: AttnAttrs): Geometry | undefined {
   const q = types[0]!, k = types[1]!, v = types[2]!;
   checkDType(q, FLOATS, 'Q');
   if (k.dtype !== q.dtype) throw new Error(`K has type ${formatType(k)} but Q has ${formatType(q)}; Q and K share type T1`);
@@ -217,7 +215,7 @@ function checkInputs(types: (TensorType | undefined)[], at: AttnAttrs): Geometry
 
 function infer(ctx: InferContext): TensorType[] {
   const at = readAttrs(ctx.attrs);
-  for (let i = 0; i < 3; i++) inType(ctx, i, INPUT_NAMES[i]);
+  inType(ctx, 0, 'Q'); inType(ctx, 1, 'K'); inType(ctx, 2, 'V');
   const q = ctx.types[0]!, v = ctx.types[2]!;
   const g = checkInputs(ctx.types, at);
   if (!g) return [{ dtype: q.dtype }, { dtype: q.dtype }, { dtype: v.dtype }, { dtype: q.dtype }];
@@ -225,7 +223,7 @@ function infer(ctx: InferContext): TensorType[] {
   if (g.rank === 4) y = [g.batch, g.qHeads, g.qSeq, g.vHeadSize];
   else {
     const vHidden = ctx.types[2]!.shape![2]!;
-    const hidden = isNum(g.vHeadSize) ? (g.qHeads as number) * g.vHeadSize : g.qHeads === g.kvHeads ? vHidden : freshDim('hid');
+    const hidden = isNum(g.vHeadSize) && isNum(g.qHeads) ? g.qHeads * g.vHeadSize : g.qHeads === g.kvHeads ? vHidden : freshDim('hid');
     y = [g.batch, g.qSeq, hidden];
   }
   return [
@@ -241,9 +239,10 @@ function run(ctx: RunContext): Tensor[] {
   const [q, k, v, mask, pastK, pastV, nonpad] = ctx.inputs as (Tensor | undefined)[];
   if (!q || !k || !v) throw new Error('Q, K and V are required');
   const types = ctx.inputs.map((t) => (t ? { dtype: t.type, shape: [...t.dims] } : undefined));
-  const g = checkInputs(types, at) as Geometry<number>;
-  const { rank, batch: B, qSeq: Sq, kvSeq: Skv, totalSeq: T, headSize: D, vHeadSize: Dv } = g;
-  const Hq = g.qHeads as number, Hkv = g.kvHeads as number, P = g.pastSeq as number;
+  const g = checkInputs(types, at)!;
+  const rank = g.rank;
+  // at run time every dim is a number
+  const [B, Hq, Hkv, Sq, Skv, P, T, D, Dv] = [g.batch, g.qHeads, g.kvHeads, g.qSeq, g.kvSeq, g.pastSeq, g.totalSeq, g.headSize, g.vHeadSize] as number[];
   const group = Hq / Hkv;
   const scale = at.scale ?? 1 / Math.sqrt(D);
 
@@ -275,7 +274,6 @@ function run(ctx: RunContext): Tensor[] {
   const maskTerm = mask ? maskReader(mask, [B, Hq, Sq, T], at.padShortMask) : undefined;
   const nonpadLen = nonpad ? Array.from({ length: B }, (_, b) => Number(nonpad.data[b]!)) : undefined;
   const causalOffset = (b: number): number => (P > 0 || !nonpadLen ? P : nonpadLen[b]! - Sq);
-  const bias = new Float64Array(T);
 
   const wantQK = ctx.node.outputs[3] != null;
   const qkOut = wantQK ? Tensor.zeros(q.type, [B, Hq, Sq, T]) : undefined;
@@ -303,7 +301,6 @@ function run(ctx: RunContext): Tensor[] {
           let bj = maskTerm ? maskTerm(b, h, i, j) : 0;
           if (at.isCausal && j > i + causalOffset(b)) bj += -Infinity;
           if (nonpadLen && !(j < nonpadLen[b]!)) bj += -Infinity;
-          bias[j] = bj;
           if (bj !== -Infinity) allMasked = false;
           logits[j] = capped[j]! + bj;
         }
@@ -368,31 +365,19 @@ function maskReader(mask: Tensor, target: number[], padShort: boolean): (b: numb
 }
 
 function cost(ctx: CostContext): Cost {
-  const y = ctx.outTypes[3] ?? undefined;
-  const num = (d: Dim | undefined) => (isNum(d) ? d : 1);
-  let flops = 0;
-  const q = ctx.types[0], v = ctx.types[2], qk = y?.shape ? y : inferQK(ctx);
-  if (q?.shape && v?.shape && qk?.shape) {
-    const rows = num(qk.shape[0]) * num(qk.shape[1]) * num(qk.shape[2]);
-    const T = num(qk.shape[3]);
-    const yt = ctx.outTypes[0];
-    const D = q.shape.length === 4 ? num(q.shape[3]) : num(q.shape[2]) / num(qk.shape[1]);
-    const Dv = yt?.shape ? (yt.shape.length === 4 ? num(yt.shape[3]) : num(yt.shape[2]) / num(qk.shape[1])) : D;
-    // QK^T and P.V (2 per multiply-add), plus scale, bias add and softmax (about 5 per score)
-    flops = rows * T * (2 * D + 2 * Dv + 5 + (ctx.attrs.float('softcap', 0) !== 0 ? 3 : 0));
-  }
   const bytes = ctx.types.reduce((a, t) => a + bytesOf(t), 0) + ctx.outTypes.reduce((a, t) => a + bytesOf(t), 0);
-  return { flops, bytes };
-}
-
-/** The [B, Hq, Sq, T] score shape from the input types, for the cost of a node without output 3. */
-function inferQK(ctx: CostContext): TensorType | undefined {
+  let g: Geometry | undefined;
   try {
-    const g = checkInputs(ctx.types, readAttrs(ctx.attrs));
-    return g ? { dtype: ctx.types[0]!.dtype, shape: [g.batch, g.qHeads, g.qSeq, g.totalSeq] } : undefined;
+    g = checkInputs(ctx.types, readAttrs(ctx.attrs));
   } catch {
-    return undefined;
+    g = undefined;
   }
+  if (!g) return { flops: 0, bytes };
+  const n = (d: Dim) => (isNum(d) ? d : 1);
+  const scores = n(g.batch) * n(g.qHeads) * n(g.qSeq) * n(g.totalSeq);
+  // QK^T and P.V (2 per multiply-add), plus scale, bias add and softmax (about 5 per score)
+  const perScore = 2 * n(g.headSize) + 2 * n(g.vHeadSize) + 5 + (ctx.attrs.float('softcap', 0) !== 0 ? 3 : 0);
+  return { flops: scores * perScore, bytes };
 }
 
 const attention: OpDef = {
