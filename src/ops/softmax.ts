@@ -14,12 +14,19 @@ import { FLOATS, bytesOf, checkDType, inType, numelOf } from './util.js';
 
 type Kind = 'Softmax' | 'LogSoftmax' | 'Hardmax';
 
+/** Axis of the legacy 2-D coercion: negative counts from the back; `rank` itself is allowed. */
+function coercedAxis(axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a > rank) throw new Error(`axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
 /** Groups along which the op runs: one axis, or the rows of the legacy 2-D coercion. */
 function plan(dims: readonly number[], axisAttr: number, coerce: boolean): ReducePlan {
   const rank = dims.length;
   if (coerce) {
     // the 2-D view [prod(dims[:axis]), prod(dims[axis:])]: rows are contiguous
-    const axis = normAxis(axisAttr, rank + 1);
+    const axis = coercedAxis(axisAttr, rank);
     let rows = 1, cols = 1;
     dims.forEach((d, i) => { if (i < axis) rows *= d; else cols *= d; });
     return {
@@ -80,7 +87,9 @@ function softmaxOp(kind: Kind): OpDef {
         const r = x.shape.length;
         const coerce = ctx.attrs.int('coerce_2d', 0) !== 0;
         if (!coerce && r === 0) throw new Error('input must have rank >= 1 (opset 13+ runs along one axis)');
-        normAxis(ctx.attrs.int('axis', -1), coerce ? r + 1 : r);
+        const axis = ctx.attrs.int('axis', -1);
+        if (coerce) coercedAxis(axis, r);
+        else normAxis(axis, r);
       }
       return [{ dtype: x.dtype, shape: x.shape }];
     },
