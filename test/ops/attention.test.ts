@@ -425,9 +425,8 @@ test('import: nonpad_kv_seqlen is refused before opset 24, sliding-window attrib
   assert.throws(() => importOnnx(model(22, ins.slice(0, 3), ['Q', 'K', 'V'])), /does not exist before opset 23/);
 });
 
-test('reference speed: a 12-head, 256-token self-attention layer runs in well under a few seconds', () => {
+test('a 12-head, 256-token GQA self-attention layer runs and keeps its shape', () => {
   const Q = randT([1, 12, 256, 64]), K = randT([1, 4, 256, 64]), V = randT([1, 4, 256, 64]);
-  const t0 = performance.now();
-  attention({ inputs: [Q, K, V], attrs: { is_causal: 1 } });
-  assert.ok(performance.now() - t0 < 5000);
+  const [y] = attention({ inputs: [Q, K, V], attrs: { is_causal: 1 } });
+  assert.deepEqual([...y!.dims], [1, 12, 256, 64]);
 });
