@@ -1,6 +1,9 @@
 // Fusion: chains of k.map become one k.map (one pass over memory instead of one per op), scalar
 // constants are inlined into expressions, and a k.map that consumes a k.matmul/k.conv result
 // becomes that kernel's epilogue (bias, activation, residual add, folded batch norm).
+// A producer read several times by its consumer appears as a repeated subtree: code generators
+// evaluate each distinct subtree once (see `linearize` in ops/kernel/expr.ts).
+
 
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { isStatic, numel } from '../ir/shape.js';
@@ -21,6 +24,16 @@ function sameSize(a: Value, b: Value): boolean {
   if (sa.length === sb.length && sa.every((d, i) => d === sb[i])) return true;
   const x = sizeOf(a), y = sizeOf(b);
   return x !== undefined && x === y;
+}
+
+/**
+ * Repeated reads make trees grow (each LeakyRelu reads its input three times); past this size
+ * the text form and compile times suffer more than a memory round trip costs.
+ */
+const MAX_TREE = 200;
+
+function treeSize(e: Expr): number {
+  return e.kind === 'call' ? 1 + e.args.reduce((a, x) => a + treeSize(x), 0) : 1;
 }
 
 function singleUse(g: Graph, v: Value, users: Map<Value, Node[]>): boolean {
@@ -61,12 +74,13 @@ export const fuseElementwise: Pass = {
   description: 'merge chains of k.map into one k.map and inline scalar constants',
   run(g: Graph) {
     let merged = 0;
+    const blocked = new Set<Node>();
     for (let changed = true; changed;) {
       changed = false;
       const users = g.users();
       for (const n of g.nodes) {
-        if (n.op !== 'k.map') continue;
-        const idx = n.inputs.findIndex((v) => v && v.producer?.op === 'k.map' && singleUse(g, v, users) && sameSize(v, n.outputs[0]!)
+        if (n.op !== 'k.map' || blocked.has(n)) continue;
+        const idx = n.inputs.findIndex((v, i) => v && v.producer?.op === 'k.map' && singleUse(g, v, users) && sameSize(v, n.outputs[0]!)
           && fusableProducer(v.producer.attrs.dtype, n.attrs.dtype));
         if (idx < 0) continue;
         const p = n.inputs[idx]!.producer!;
@@ -77,6 +91,7 @@ export const fuseElementwise: Pass = {
         const pExpr = substitute(exprOf((p.attrs.expr as { value: string }).value), pIn.map((_, k) => input(idx + k)));
         const subs = n.inputs.map((_, k) => (k < idx ? input(k) : k === idx ? pExpr : input(k + shift)));
         const e = substitute(exprOf((n.attrs.expr as { value: string }).value), subs);
+        if (treeSize(e) > MAX_TREE) { blocked.add(n); changed = true; break; }
         const dtype = (n.attrs.dtype as { value: string }).value;
         const c = canonical([...before, ...pIn, ...after], e, dtype !== 'float64');
         n.inputs = c.inputs;
@@ -102,11 +117,12 @@ export const fuseEpilogue: Pass = {
   description: 'fold a k.map that consumes a k.matmul/k.conv result into that kernel as its epilogue',
   run(g: Graph) {
     let fused = 0;
+    const blocked = new Set<Node>();
     for (let changed = true; changed;) {
       changed = false;
       const users = g.users();
       for (const n of g.nodes) {
-        if (n.op !== 'k.map' || (n.attrs.dtype as { value: string }).value === 'bool') continue;
+        if (n.op !== 'k.map' || blocked.has(n) || (n.attrs.dtype as { value: string }).value === 'bool') continue;
         const idx = n.inputs.findIndex((v) => v && (v.producer?.op === 'k.matmul' || v.producer?.op === 'k.conv') && singleUse(g, v, users) && sameSize(v, n.outputs[0]!)
           && v.type?.dtype === n.outputs[0]!.type?.dtype);
         if (idx < 0) continue;
@@ -121,6 +137,7 @@ export const fuseEpilogue: Pass = {
         let j = 0;
         const subs = n.inputs.map((_, i) => (i === idx ? oldEpi : input(1 + extras.length + j++)));
         const e = substitute(exprOf((n.attrs.expr as { value: string }).value), subs);
+        if (treeSize(e) > MAX_TREE) { blocked.add(n); changed = true; break; }
         // canonicalise over [acc, ...extras, ...others]; the accumulator must stay $0
         const acc = { name: '$acc' } as Value;
         const c = canonical([acc, ...extras, ...others], e, true);

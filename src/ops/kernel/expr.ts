@@ -158,3 +158,29 @@ export function arityOf(e: Expr): number {
 export function opCount(e: Expr): number {
   return e.kind === 'call' ? 1 + e.args.reduce((a, x) => a + opCount(x), 0) : 0;
 }
+
+/** One step of a linearized expression: operands are earlier steps' indices. */
+export type Step =
+  | { kind: 'in'; index: number }
+  | { kind: 'const'; value: number }
+  | { kind: 'call'; fn: string; args: number[] };
+
+/**
+ * The expression as a list of distinct steps in evaluation order (hash-consed), so code
+ * generators compute a repeated subtree once; the last step is the result.
+ */
+export function linearize(e: Expr): Step[] {
+  const steps: Step[] = [];
+  const seen = new Map<string, number>();
+  const visit = (x: Expr): number => {
+    let step: Step;
+    if (x.kind === 'call') step = { kind: 'call', fn: x.fn, args: x.args.map(visit) };
+    else step = x.kind === 'in' ? { kind: 'in', index: x.index } : { kind: 'const', value: Math.fround(x.value) };
+    const key = JSON.stringify(step);
+    let id = seen.get(key);
+    if (id === undefined) { id = steps.length; steps.push(step); seen.set(key, id); }
+    return id;
+  };
+  visit(e);
+  return steps;
+}
