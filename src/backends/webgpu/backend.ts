@@ -7,6 +7,7 @@
 import type { Graph, Node, Value } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
+import { DEFAULT_PIPELINE, KERNEL_PIPELINE, runPipeline } from '../../passes/index.js';
 import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from '../backend.js';
 import { partition } from '../device-backend.js';
 import type { Unit } from '../device.js';
@@ -16,6 +17,8 @@ import { GpuTensor } from './tensor.js';
 export interface WebGpuBackendOptions extends BackendOptions, WebGpuOptions {
   /** 'gpu' keeps outputs on the GPU (Tensor.location === 'gpu'); download with getData(). */
   preferredOutputLocation?: 'cpu' | 'gpu';
+  /** Skip the shared lowering/fusion passes (lower, fuse-elementwise, fuse-epilogue): nn.* kernels only. */
+  kernelPasses?: boolean;
   /** A device to run on (shared between sessions); default: one per adapter choice, shared. */
   device?: WebGpuDevice;
 }
@@ -78,6 +81,8 @@ type Step = { kind: 'gpu'; unit: WebGpuUnit } | { kind: 'cpu'; node: Node };
 export async function prepareWebGpu(g: Graph, options: WebGpuBackendOptions): Promise<PreparedModel & { device: WebGpuDevice }> {
   const own = options.device ? { device: options.device, done: async () => {} } : await sharedDevice(options);
   const device = own.device;
+  // the shared kernel-level passes (k.map, k.matmul epilogues…) unless the caller chose passes
+  if (options.kernelPasses !== false && !options.passes) runPipeline(g, KERNEL_PIPELINE.slice(DEFAULT_PIPELINE.length));
   const { steps, fallbacks } = partition(g, device);
   const plan: Step[] = [];
   try {

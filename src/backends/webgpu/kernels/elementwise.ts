@@ -172,7 +172,7 @@ function extraHelpers(code: string, w: WType): string {
  * Plan an elementwise kernel: `inputs` (indices into ins, -1 for absent), how each is converted
  * to the compute type, and the expression.
  */
-export function planElementwise(a: PlanArgs, make: (args: Arg[], w: WType) => string): NodePlan {
+export function planElementwise(a: PlanArgs, make: (args: Arg[], w: WType) => string | { pre: string[]; expr: string }): NodePlan {
   const { ins, outs, ctx } = a;
   const out = outs[0]!;
   const n = out.layout.numel;
@@ -195,7 +195,9 @@ export function planElementwise(a: PlanArgs, make: (args: Arg[], w: WType) => st
     args.push({ code: `v${i}`, w: t.layout.wtype, dt: t.dtype });
   });
   const w = outW;
-  const e = make(args, w);
+  const made = make(args, w);
+  const e = typeof made === 'string' ? made : made.expr;
+  if (typeof made !== 'string') body.push(...made.pre.map((l) => `    ${l}`));
   body.push(`    y_set(i, ${storeRule(w === outW ? e : `${outW}(${e})`, out.dtype, outW)});`);
   const per = ctx.tiles.perThread;
   const threads = Math.ceil(n / per);

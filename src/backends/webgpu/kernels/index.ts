@@ -3,3 +3,4 @@ import './elementwise.js';
 import './layout.js';
 import './matmul.js';
 import './reduce.js';
+import './kernel-ops.js';
