@@ -94,6 +94,8 @@ export class WebGpuDevice implements Device {
   get tiles(): TileConfig { return this.gpu.ctx.tiles; }
   get gpuDevice(): GPUDevice { return this.gpu.device; }
   get pipelineCount(): number { return this.gpu.cache.size; }
+  /** Every WGSL program built on this device (shader text and kernel name). */
+  programs(): { code: string; label: string }[] { return [...this.gpu.cache.sources.values()]; }
   get poolStats() { return this.gpu.pool.stats; }
   get name(): string { return adapterName(this.gpu.found.info); }
 

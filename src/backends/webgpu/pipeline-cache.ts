@@ -10,6 +10,8 @@ export class PipelineCache {
   private pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private ready = new Map<string, GPUComputePipeline>();
   private layouts = new Map<string, GPUBindGroupLayout>();
+  /** Source of every program requested, for tests and diagnostics. */
+  readonly sources = new Map<string, { code: string; label: string }>();
   compiled = 0;
   hits = 0;
 
@@ -46,6 +48,7 @@ export class PipelineCache {
   request(key: string, code: string, bindings: BindingSpec[], label: string): Promise<GPUComputePipeline> {
     let p = this.pipelines.get(key);
     if (p) return p;
+    this.sources.set(key, { code, label });
     const module = this.device.createShaderModule({ code, label });
     const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.layout(bindings)] });
     this.compiled++;
