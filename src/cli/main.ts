@@ -6,6 +6,7 @@ import '../index.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompile } from './commands/compile.js';
 import { registerConformance } from './commands/conformance.js';
+import { registerDevices } from './commands/devices.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 
@@ -19,6 +20,7 @@ registerInspect(program);
 registerCompile(program);
 registerConformance(program);
 registerBench(program);
+registerDevices(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -9,6 +9,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import { Session } from '../../runtime/session.js';
 import { parseDims, randomFeeds } from '../random-inputs.js';
 import { ms } from '../table.js';
+import { addDeviceOptions, deviceOptions, type DeviceFlags } from '../backend-options.js';
 
 function readInputs(dir: string, names: string[]): Record<string, Tensor> {
   let files: string[];
@@ -23,7 +24,7 @@ function readInputs(dir: string, names: string[]): Record<string, Tensor> {
 }
 
 export function registerRun(program: Command): void {
-  program.command('run')
+  addDeviceOptions(program.command('run')
     .description('run a model once; random inputs of the right shape unless --inputs is given')
     .argument('<model>', 'ONNX model file')
     .option('-i, --inputs <dir>', 'folder with input_N.pb (TensorProto) files, in graph-input order')
@@ -32,10 +33,10 @@ export function registerRun(program: Command): void {
     .option('--dim <name=size...>', 'size of a symbolic input dim for random inputs (e.g. batch=4)')
     .option('--seed <n>', 'seed for random inputs', '1')
     .option('--print-ir', 'print the compiled IR before running')
-    .option('--json', 'print one JSON object instead of text')
-    .action(async (model: string, o: { inputs?: string; out?: string; backend: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean }) => {
+    .option('--json', 'print one JSON object instead of text'))
+    .action(async (model: string, o: DeviceFlags & { inputs?: string; out?: string; backend: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean }) => {
       const t0 = performance.now();
-      const session = await Session.create(model, { backend: o.backend });
+      const session = await Session.create(model, { backend: o.backend, ...deviceOptions(o, o.json) });
       const tCreate = performance.now() - t0;
       const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), parseDims(o.dim));
       const t1 = performance.now();
