@@ -91,7 +91,8 @@ export async function listAdapters(): Promise<FoundAdapter[]> {
     const k = `${f.info.description}|${f.info.device}|${f.featureLevel}`;
     if (!seen.has(k)) { seen.add(k); out.push(f); }
   };
-  for (const a of isNode ? ['default', 'swiftshader', 'llvmpipe'] : ['default']) {
+  // named adapters first, so an adapter that is also the default is listed under its name
+  for (const a of isNode ? ['swiftshader', 'llvmpipe', 'default'] : ['default']) {
     try { add(await findAdapter({ adapter: a })); } catch { /* not present */ }
   }
   return out;
