@@ -28,3 +28,4 @@ export type { WebGpuOptions } from './backends/webgpu/device.js';
 export { GpuResidentTensor } from './backends/webgpu/backend.js';
 export type { WebGpuBackendOptions } from './backends/webgpu/backend.js';
 export { listAdapters } from './backends/webgpu/gpu.js';
+export { compareTensors, DEFAULT_TOLERANCE } from './conformance/compare.js';
