@@ -265,7 +265,12 @@ function constValues(ctx: InferContext, i: number): number[] | undefined | null 
 }
 
 function inferResize(x: TensorType, a: ResizeAttrs, scales: number[] | undefined | null, sizes: number[] | undefined | null): TensorType {
-  if (!x.shape) return { dtype: x.dtype };
+  if (!x.shape) {
+    // without axes, constant scales/sizes tell the rank (and sizes the dims, when stretched)
+    const vals = scales ?? sizes;
+    if (a.axes || !vals) return { dtype: x.dtype };
+    return { dtype: x.dtype, shape: sizes && a.policy === 'stretch' ? [...sizes] : vals.map(() => freshDim('rs')) };
+  }
   const rank = x.shape.length;
   const axes = resizedAxes(a, rank);
   const shape: Dim[] = [...x.shape];
@@ -309,7 +314,6 @@ function checkResizeTypes(ctx: InferContext, a: ResizeAttrs): TensorType {
   const x = inType(ctx, 0, 'X');
   checkDType(x, ALL, 'X');
   if (x.dtype === 'bool' && a.mode !== 'nearest') throw new Error(`X is ${formatType(x)}; bool inputs only resize with mode 'nearest'`);
-  if (a.antialias && a.mode === 'nearest') throw new Error("antialias applies to modes 'linear' and 'cubic', not 'nearest'");
   const roi = ctx.types[1], scales = ctx.types[2], sizes = ctx.types[3];
   if (roi) checkDType(roi, FLOATS, 'roi');
   if (scales && scales.dtype !== 'float32') throw new Error(`scales is ${formatType(scales)}; it must be float32`);

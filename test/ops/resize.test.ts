@@ -117,7 +117,8 @@ test('Resize antialias widens the filter by 1/scale when downsampling', () => {
   const u = randT([1, 1, 3, 3], 12);
   assertClose(runOp('Resize', [u, null, { c: f32([1, 1, 2, 1.5]) }], { mode: 'cubic', antialias: 1 })[0],
     runOp('Resize', [u, null, { c: f32([1, 1, 2, 1.5]) }], { mode: 'cubic' })[0], 1e-6);
-  assert.throws(() => inferOp('Resize', [{ dtype: 'float32', shape: [1, 4] }, null, { c: f32([1, 0.5]) }], { antialias: 1 }), /antialias/);
+  // antialias only concerns linear and cubic; nearest ignores it
+  assert.deepEqual(runOp('Resize', [x, null, scales4(0.5)], { antialias: 1 })[0].toNumbers(), runOp('Resize', [x, null, scales4(0.5)])[0].toNumbers());
 });
 
 test('Resize sizes with axes and keep_aspect_ratio_policy', () => {
@@ -134,6 +135,8 @@ test('Resize sizes with axes and keep_aspect_ratio_policy', () => {
   const [v] = inferOp('Resize', [{ dtype: 'float32', shape: ['N', 3, 8, 8] }, null, null, { dtype: 'int64', shape: [4] }]);
   assert.equal(v.shape!.length, 4);
   assert.ok(v.shape!.every((d) => typeof d === 'string'));
+  assert.deepEqual(inferOp('Resize', [{ dtype: 'float32' }, null, null, { c: i64([1, 3, 5, 5]) }])[0].shape, [1, 3, 5, 5]);
+  assert.equal(inferOp('Resize', [{ dtype: 'float32' }, null, { c: f32([1, 1, 2, 2]) }])[0].shape?.length, 4);
   assert.throws(() => inferOp('Resize', [{ dtype: 'float32', shape: [1, 3, 8, 8] }, null, { c: f32([1, 2]) }]), /scales has 2 values/);
   assert.throws(() => inferOp('Resize', [{ dtype: 'float32', shape: [1, 3, 8, 8] }, null, { c: f32([2, 2]) }], { axes: [2, -2] }), /repeats/);
   assert.throws(() => runOp('Resize', [x, null, { c: f32([1, 1, 2, 2]) }, { c: i64([1, 1, 4, 8]) }]), /only one of scales and sizes/);
