@@ -39,44 +39,73 @@ interface ConvShape {
 /**
  * y[n, m, o] = bias[m] + sum over c in m's group, k: w[m, c, k] * x[n, c, o*stride + k*dilation - pad].
  * x: N×C×I, w: M×(C/group)×K, result N×M×O, all float64.
+ *
+ * The input is first copied into a zero-padded buffer large enough for every window, so each
+ * output element is a plain dot product over a precomputed table of input offsets (one per
+ * input channel and kernel tap). Four output channels are accumulated together, which reads
+ * each input value once for all four.
  */
 function convForward(x: Float64Array, w: Float64Array, bias: Float64Array | undefined, s: ConvShape): Float64Array {
   const { N, C, M, group, inS, outS, kS, str, dil, padB } = s;
   const Cg = C / group, Mg = M / group;
   const [ID, IH, IW] = inS, [OD, OH, OW] = outS, [KD, KH, KW] = kS;
-  const inPlane = ID * IH * IW, outPlane = OD * OH * OW, kSize = KD * KH * KW;
+  const [sd, sh, sw] = str, [dd, dh, dw] = dil;
+  const outPlane = OD * OH * OW;
   const y = new Float64Array(N * M * outPlane);
-  // per kernel tap along each axis: input offset and the output range it reaches
-  const taps = (K: number, d: number, p: number, st: number, I: number, O: number) =>
-    Array.from({ length: K }, (_, k) => { const off = k * d - p; const [lo, hi] = validRange(off, st, I, O); return { off, lo, hi }; });
-  const tD = taps(KD, dil[0], padB[0], str[0], ID, OD);
-  const tH = taps(KH, dil[1], padB[1], str[1], IH, OH);
-  const tW = taps(KW, dil[2], padB[2], str[2], IW, OW);
-  const [sd, sh, sw] = str;
-  for (let n = 0; n < N; n++) {
-    for (let m = 0; m < M; m++) {
-      const g = Math.floor(m / Mg);
-      const yBase = (n * M + m) * outPlane;
-      if (bias) y.fill(bias[m], yBase, yBase + outPlane);
-      for (let c = 0; c < Cg; c++) {
-        const xBase = (n * C + g * Cg + c) * inPlane;
-        const wBase = (m * Cg + c) * kSize;
-        for (let kd = 0; kd < KD; kd++) {
-          const td = tD[kd];
-          for (let kh = 0; kh < KH; kh++) {
-            const th = tH[kh];
-            for (let kw = 0; kw < KW; kw++) {
-              const tw = tW[kw];
-              const wv = w[wBase + (kd * KH + kh) * KW + kw];
-              for (let od = td.lo; od < td.hi; od++) {
-                const id = od * sd + td.off;
-                for (let oh = th.lo; oh < th.hi; oh++) {
-                  const ih = oh * sh + th.off;
-                  const yRow = yBase + (od * OH + oh) * OW;
-                  let xi = xBase + (id * IH + ih) * IW + tw.lo * sw + tw.off;
-                  for (let ow = tw.lo; ow < tw.hi; ow++, xi += sw) y[yRow + ow] += wv * x[xi];
-                }
+  if (y.length === 0) return y;
+  // padded input: room for the begin padding and for the last window on each axis
+  const padded = (I: number, O: number, K: number, st: number, d: number, p: number) => Math.max(I + p, (O - 1) * st + (K - 1) * d + 1);
+  const PD = padded(ID, OD, KD, sd, dd, padB[0]), PH = padded(IH, OH, KH, sh, dh, padB[1]), PW = padded(IW, OW, KW, sw, dw, padB[2]);
+  const pPlane = PD * PH * PW;
+  const xp = new Float64Array(N * C * pPlane);
+  for (let nc = 0; nc < N * C; nc++) {
+    for (let id = 0; id < ID; id++) {
+      for (let ih = 0; ih < IH; ih++) {
+        const src = ((nc * ID + id) * IH + ih) * IW;
+        xp.set(x.subarray(src, src + IW), nc * pPlane + ((id + padB[0]) * PH + ih + padB[1]) * PW + padB[2]);
+      }
+    }
+  }
+  // input offset of every (channel, tap) relative to the window's first element
+  const K = Cg * KD * KH * KW;
+  const off = new Int32Array(K);
+  for (let c = 0, k = 0; c < Cg; c++) {
+    for (let kd = 0; kd < KD; kd++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+      off[k++] = c * pPlane + (kd * dd * PH + kh * dh) * PW + kw * dw;
+    }
+  }
+  const wb = new Float64Array(K * 4);
+  for (let g = 0; g < group; g++) {
+    for (let m0 = 0; m0 < Mg; m0 += 4) {
+      const nb = Math.min(4, Mg - m0);
+      // weights of up to four output channels, interleaved per (channel, tap)
+      wb.fill(0);
+      for (let j = 0; j < nb; j++) {
+        const wBase = (g * Mg + m0 + j) * K;
+        for (let k = 0; k < K; k++) wb[k * 4 + j] = w[wBase + k];
+      }
+      const b = [0, 1, 2, 3].map((j) => (bias && j < nb ? bias[g * Mg + m0 + j] : 0));
+      for (let n = 0; n < N; n++) {
+        const xBase = (n * C + g * Cg) * pPlane;
+        const yBase = (n * M + g * Mg + m0) * outPlane;
+        let o = 0;
+        for (let od = 0; od < OD; od++) {
+          for (let oh = 0; oh < OH; oh++) {
+            const rowBase = xBase + (od * sd * PH + oh * sh) * PW;
+            for (let ow = 0; ow < OW; ow++, o++) {
+              const base = rowBase + ow * sw;
+              let a0 = b[0], a1 = b[1], a2 = b[2], a3 = b[3];
+              for (let k = 0, k4 = 0; k < K; k++, k4 += 4) {
+                const v = xp[base + off[k]];
+                a0 += wb[k4] * v;
+                a1 += wb[k4 + 1] * v;
+                a2 += wb[k4 + 2] * v;
+                a3 += wb[k4 + 3] * v;
               }
+              y[yBase + o] = a0;
+              if (nb > 1) y[yBase + outPlane + o] = a1;
+              if (nb > 2) y[yBase + 2 * outPlane + o] = a2;
+              if (nb > 3) y[yBase + 3 * outPlane + o] = a3;
             }
           }
         }
