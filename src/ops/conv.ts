@@ -1,9 +1,10 @@
 // Convolutions: Conv, ConvTranspose and ConvInteger over 1, 2 or 3 spatial axes.
 //
 // The kernels work on float64 copies and treat every input as 3-D (missing leading spatial axes
-// have size 1). For each output channel they loop over input channels and kernel taps and add
-// `w * x` along a whole output row, with the range of valid output positions precomputed per
-// tap, so the innermost loop has no bounds checks.
+// have size 1), accumulate in float64 and round once when storing. Conv computes each output as
+// a dot product over a zero-padded copy of the input; ConvTranspose scatters each input row into
+// the output, with the range of valid positions precomputed per kernel tap, so neither inner
+// loop has bounds checks.
 
 import type { DType } from '../ir/dtype.js';
 import type { TensorType } from '../ir/graph.js';
@@ -22,13 +23,6 @@ const WINDOW_ATTRS = {
   pads: { kind: 'ints' as const },
   strides: { kind: 'ints' as const },
 };
-
-/** Range of output positions o with 0 <= o*stride + off < len, clipped to [0, out). */
-function validRange(off: number, stride: number, len: number, out: number): [number, number] {
-  const lo = off >= 0 ? 0 : Math.ceil(-off / stride);
-  const hi = len - 1 - off < 0 ? 0 : Math.floor((len - 1 - off) / stride) + 1;
-  return [Math.min(lo, out), Math.max(Math.min(hi, out), Math.min(lo, out))];
-}
 
 interface ConvShape {
   N: number; C: number; M: number; group: number;
