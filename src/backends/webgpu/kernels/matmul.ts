@@ -54,6 +54,25 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
     const code = fillTemplate('matvec', { ...common, WG: ctx.wg, TOTAL: total });
     return { dispatches: [{ code, bindings: b.bindings, tensors, grid: ctx.grid(Math.ceil(total / ctx.wg)), label: `${s.label}:matvec` }] };
   }
+  if (t.direct) {
+    let { tm, tn } = t;
+    const { wgx, wgy } = t;
+    while (tm > 1 && wgy * tm >= 2 * s.M) tm /= 2;
+    while (tn > 1 && wgx * tn >= 2 * s.N) tn /= 2;
+    const I = [...Array(tm).keys()], J = [...Array(tn).keys()];
+    const decl = [
+      ...I.map((i) => `  let r${i} = min(row0 + ${i}u, M - 1u);`), ...J.map((j) => `  let c${j} = min(col0 + ${j}u, N - 1u);`),
+      ...I.flatMap((i) => J.map((j) => `  var acc${i}_${j} = ${s.acc}(0);`)),
+    ].join('\n');
+    const kbody = [
+      ...J.map((j) => `    let b${j} = b_at(bb, k, c${j});`),
+      ...I.flatMap((i) => [`    let a${i} = a_at(ab, r${i}, k);`, ...J.map((j) => `    acc${i}_${j} = acc${i}_${j} + a${i} * b${j};`)]),
+    ].join('\n');
+    const store = I.flatMap((i) => J.map((j) => `  if (row0 + ${i}u < M && col0 + ${j}u < N) { y_set(batch * M * N + (row0 + ${i}u) * N + col0 + ${j}u, epilogue(acc${i}_${j}, row0 + ${i}u, col0 + ${j}u, batch)); }`)).join('\n');
+    const code = fillTemplate('matmul-direct', { ...common, TM: tm, TN: tn, WGX: wgx, WGY: wgy, DECL: decl, KBODY: kbody, STORE: store });
+    const gx = Math.ceil(s.N / (tn * wgx)), gy = Math.ceil(s.M / (tm * wgy));
+    return { dispatches: [{ code, bindings: b.bindings, tensors, grid: [gx, gy, batches], label: `${s.label}:matmul-direct${tm}x${tn}` }] };
+  }
   // shrink the tile for small matrices so workgroups are not mostly idle
   let { tm, tn } = t;
   const { wgx, wgy, tk } = t;
