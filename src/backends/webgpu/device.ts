@@ -495,17 +495,23 @@ export class WebGpuDevice implements Device {
       }
       for (const r of reads) {
         const l = r.t.storage!.layout;
-        const total = new Uint8Array(Math.max(0, l.numel) * (l.wtype === 'f16' ? 2 : 4) + 4);
-        let off = 0;
-        r.staging.forEach((s, p) => {
-          const n = Math.min(l.partElems, Math.max(0, l.numel - p * l.partElems)) * (l.wtype === 'f16' ? 2 : 4);
-          const size = Math.ceil(n / 4) * 4;
-          if (size) total.set(new Uint8Array(s.getMappedRange(0, size)), off);
-          off += n;
-          s.unmap();
-          g.staging.release(s);
-        });
-        r.out = fromStorageBytes(r.t.type, r.t.dims, l, total);
+        const eb = l.wtype === 'f16' ? 2 : 4;
+        const total = Math.max(0, l.numel) * eb;
+        let bytes: Uint8Array;
+        if (r.staging.length === 1) {
+          // one part: a single copy out of the mapped range
+          bytes = new Uint8Array(r.staging[0]!.getMappedRange(0, Math.max(4, Math.ceil(total / 4) * 4)).slice(0));
+        } else {
+          bytes = new Uint8Array(total + 4);
+          let off = 0;
+          r.staging.forEach((s, p) => {
+            const n = Math.min(l.partElems, Math.max(0, l.numel - p * l.partElems)) * eb;
+            if (n) bytes.set(new Uint8Array(s.getMappedRange(0, Math.ceil(n / 4) * 4)).subarray(0, n), off);
+            off += n;
+          });
+        }
+        for (const s of r.staging) { s.unmap(); g.staging.release(s); }
+        r.out = fromStorageBytes(r.t.type, r.t.dims, l, bytes);
       }
     }
     return ts.map((t) => t.host ?? reads.find((r) => r.t === t)!.out!);

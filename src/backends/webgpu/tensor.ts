@@ -74,7 +74,8 @@ export function toStorageArray(t: Tensor, l: Layout, name: string): Float32Array
 /** Build a host tensor of `type` from the raw bytes of GPU storage (all parts concatenated). */
 export function fromStorageBytes(type: DType, dims: readonly number[], l: Layout, bytes: Uint8Array): Tensor {
   const n = l.numel;
-  const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  // own the buffer without copying when the bytes start it (the usual readback)
+  const ab = bytes.byteOffset === 0 ? bytes.buffer as ArrayBuffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   switch (l.wtype) {
     case 'f16': return new Tensor(type, new Uint16Array(ab, 0, n), dims);
     case 'f32': {
