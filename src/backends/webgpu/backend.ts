@@ -84,6 +84,9 @@ export async function prepareWebGpu(g: Graph, options: WebGpuBackendOptions): Pr
   // the shared kernel-level passes (k.map, k.matmul epilogues…) unless the caller chose passes
   if (options.kernelPasses !== false && !options.passes) runPipeline(g, KERNEL_PIPELINE.slice(DEFAULT_PIPELINE.length));
   const { steps, fallbacks } = partition(g, device);
+  if (options.precision === 'f16' && !device.f16) {
+    fallbacks.set('precision f16', `adapter ${device.name} has no shader-f16: float kernels run in f32`);
+  }
   const plan: Step[] = [];
   try {
     for (const s of steps) plan.push('nodes' in s ? { kind: 'gpu', unit: await device.compile(s as Unit) } : { kind: 'cpu', node: s as Node });

@@ -4,3 +4,4 @@ import './layout.js';
 import './matmul.js';
 import './reduce.js';
 import './kernel-ops.js';
+import './conv.js';
