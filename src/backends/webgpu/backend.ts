@@ -5,6 +5,7 @@
 // `preferredOutputLocation: 'gpu'`. After a device loss the next run uses a fresh device.
 
 import type { Graph, Node, Value } from '../../ir/graph.js';
+import { allocTyped } from '../../ir/dtype.js';
 import { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
 import { DEFAULT_PIPELINE, KERNEL_PIPELINE, runPipeline } from '../../passes/index.js';
@@ -27,7 +28,7 @@ export interface WebGpuBackendOptions extends BackendOptions, WebGpuOptions {
 export class GpuResidentTensor extends Tensor {
   private cached?: Tensor;
   constructor(readonly device: WebGpuDevice, readonly gpuTensor: GpuTensor) {
-    super(gpuTensor.type, new (Tensor.zeros(gpuTensor.type, [0]).data.constructor as new (n: number) => Tensor['data'])(0), [0]);
+    super(gpuTensor.type, allocTyped(gpuTensor.type, 0), [0]);
     this.location = 'gpu';
     Object.defineProperty(this, 'dims', { value: Object.freeze([...gpuTensor.dims]), enumerable: true });
     Object.defineProperty(this, 'data', {
