@@ -75,6 +75,8 @@ export class WebGpuDevice implements Device {
   private disposed = false;
   private opening?: Promise<void>;
   private lastError?: string;
+  /** Called after each run's submit (tests use it to lose the device with work in flight). */
+  afterSubmit?: () => void;
 
   private constructor(readonly options: WebGpuOptions) {
     this.id = `webgpu:${nextId++}`;
@@ -385,6 +387,7 @@ export class WebGpuDevice implements Device {
         }
       }
       flush();
+      this.afterSubmit?.();
       if (g.lost) throw this.lostError('a run');
     } catch (e) {
       try { encoder && pass?.end(); } catch { /* abandoned */ }
@@ -464,9 +467,10 @@ export class WebGpuDevice implements Device {
 
   /** Read several tensors back with one submit. */
   async downloadMany(ts: GpuTensor[]): Promise<Tensor[]> {
-    await this.ensureDevice().catch(() => undefined);
     const g = this.gpu;
     const need = ts.filter((t) => !t.host);
+    // a loss between the run and its readback fails the readback (the next run opens a new device)
+    if (need.length && g.lost) throw this.lostError('readback');
     for (const t of need) {
       if (!t.storage || t.storage.epoch !== g.epoch) {
         throw new DeviceLostError(`tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`);
