@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Debian packages the tests need, installed only when missing (idempotent; needs root or sudo):
+#   chromium            browser for the Playwright tests, and SwiftShader (CPU Vulkan) for WebGPU
+#   libvulkan1          the Vulkan loader that Dawn (the `webgpu` npm package) opens
+#   mesa-vulkan-drivers Mesa's software drivers (llvmpipe through Dawn's OpenGL ES backend)
+
+set -euo pipefail
+pkgs=(chromium libvulkan1 mesa-vulkan-drivers)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: Debian packages present (${pkgs[*]})"
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

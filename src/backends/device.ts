@@ -1,0 +1,44 @@
+// A device runs compiled units (subgraphs) on tensors that stay where they are computed (GPU
+// buffers, WASM linear memory, a remote server). Backends implement Device; `deviceBackend`
+// turns one into a whole-graph Backend, and the heterogeneous runtime places units across several.
+
+import type { DType } from '../ir/dtype.js';
+import type { Node, Value } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+
+/** A tensor resident on a device. `download` brings it back to the CPU. */
+export interface DeviceTensor {
+  readonly type: DType;
+  readonly dims: readonly number[];
+}
+
+/** A connected piece of a graph to compile for one device. */
+export interface Unit {
+  /** Nodes in topological order. */
+  nodes: Node[];
+  /** Values read by the nodes but produced outside the unit (graph inputs, other units). */
+  inputs: Value[];
+  /** Values produced in the unit that are needed outside it. */
+  outputs: Value[];
+}
+
+export interface CompiledUnit {
+  readonly unit: Unit;
+}
+
+export type DeviceKind = 'reference' | 'wasm' | 'webgpu' | 'remote';
+
+export interface Device {
+  readonly id: string;
+  readonly kind: DeviceKind;
+  /** true when the device has a kernel for the node, else the reason it has not (shown in plans). */
+  supports(node: Node): true | string;
+  compile(unit: Unit): Promise<CompiledUnit>;
+  /** Run a compiled unit; inputs in unit.inputs order, results in unit.outputs order. */
+  run(unit: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]>;
+  upload(t: Tensor): Promise<DeviceTensor>;
+  download(t: DeviceTensor): Promise<Tensor>;
+  /** Free a tensor's storage (pooled buffers go back to the pool). */
+  release(t: DeviceTensor): void;
+  dispose(): Promise<void>;
+}

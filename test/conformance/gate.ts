@@ -1,0 +1,24 @@
+// The conformance gate shared by every backend's test: run the whole shared set, then fail on a
+// failure the expectations file does not list and on a listed test that now passes.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkExpectations, parseExpectations } from '../../src/conformance/expectations.js';
+import { runSuite, type SuiteResult } from '../../src/conformance/runner.js';
+import type { SessionOptions } from '../../src/runtime/session.js';
+import { REPO, requireConformance } from '../helpers/paths.js';
+
+export async function conformanceGate(backend: string, options: SessionOptions = {}): Promise<SuiteResult> {
+  const file = join(REPO, 'test/conformance', `${backend}.expect.json`);
+  const exp = parseExpectations(readFileSync(file, 'utf8'), file);
+  const suite = await runSuite(requireConformance(), { ...options, backend });
+  const gate = checkExpectations(suite, exp);
+  const lines = [
+    ...gate.unexpected.map((u) => `unexpected failure ${u.name}: ${u.message}`),
+    ...gate.stale.map((s) => `stale expectation ${s}: it passes now; remove it from ${file}`),
+  ];
+  console.log(`# conformance on ${backend}: ${suite.passed} passed, ${suite.failed} failed (${Object.keys(exp.failures).length} expected), ${suite.skipped} skipped`);
+  assert.ok(gate.ok, lines.join('\n'));
+  return suite;
+}
