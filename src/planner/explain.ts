@@ -2,7 +2,7 @@
 // the alternatives would have cost, which constraints ruled devices out) and the critical path.
 
 import { allowed, commMs, taskCost, type Instance } from './instance.js';
-import type { Schedule } from './schedule.js';
+import { Timeline, type Schedule } from './schedule.js';
 
 const f1 = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1)) : 'inf');
 const usd = (x: number) => `$${x < 0.01 ? x.toExponential(2) : x.toFixed(4)}`;
@@ -26,15 +26,18 @@ export function criticalPath(inst: Instance, s: Schedule): number[] {
   return path.reverse();
 }
 
-/** Finish time if task t alone moved to device d (others fixed, no queueing on d assumed). */
-function finishIfMoved(inst: Instance, s: Schedule, t: number, d: number): { finish: number; inMs: number } {
+/** Finish time if task t alone moved to device d, into the first gap of d's schedule that fits. */
+function finishIfMoved(inst: Instance, s: Schedule, t: number, d: number): { finish: number; inMs: number; waited: boolean } {
   let ready = 0, inMs = 0;
   for (const p of inst.pred[t]!) {
     const c = commMs(inst, p.bytes, s.device[p.t]!, d);
     ready = Math.max(ready, s.end[p.t]! + c);
     inMs = Math.max(inMs, c);
   }
-  return { finish: ready + inst.cost[t]![d]!, inMs };
+  const tl = new Timeline();
+  s.device.forEach((x, u) => { if (x === d && u !== t) tl.insert(s.start[u]!, s.end[u]!); });
+  const st = tl.earliest(ready, inst.cost[t]![d]!);
+  return { finish: st + inst.cost[t]![d]!, inMs, waited: st > ready + 1e-9 };
 }
 
 const PREFIX: [RegExp, string][] = [
@@ -60,7 +63,7 @@ export function explain(inst: Instance, s: Schedule, algorithm: string): string[
     if (!alts.length) parts.push('the only device that can run it');
     for (const x of alts) {
       const m = finishIfMoved(inst, s, t, x);
-      parts.push(`${inst.devices[x]}: ${f1(inst.cost[t]![x]!)} ms${m.inMs > 0 ? ` + ${f1(m.inMs)} ms transfer in` : ''}, would end at >= ${f1(m.finish)} ms${byCost ? `, ${usd(taskCost(inst, t, x))}` : ''}`);
+      parts.push(`${inst.devices[x]}: ${f1(inst.cost[t]![x]!)} ms${m.inMs > 0 ? ` + ${f1(m.inMs)} ms transfer in` : ''}${m.waited ? ', waits for the device' : ''}, would end at ${f1(m.finish)} ms${byCost ? `, ${usd(taskCost(inst, t, x))}` : ''}`);
     }
     for (const e of inst.excluded.filter((e) => e.task === name)) parts.push(`not ${e.device}: ${e.reason}`);
     return parts.join('; ');
