@@ -104,6 +104,7 @@ export function solve(inst: Instance, o: SolveOptions = {}): Solution {
   const exactMax = o.exactMaxTasks ?? 12;
   let cand: Cand | undefined;
   let optimal = false;
+  let proof = 'exhaustive search';
 
   switch (algo) {
     case 'heft': cand = fromList(heft(inst), 'heft', fails, inst); break;
@@ -113,10 +114,15 @@ export function solve(inst: Instance, o: SolveOptions = {}): Solution {
     case 'exact':
     case 'auto': {
       cand = listBest(inst, fails, true);
-      if (inst.devices.length === 2) cand = pick(inst, cand, mincut(inst, notes));
+      const cut = inst.devices.length === 2 ? mincut(inst, notes) : undefined;
+      cand = pick(inst, cut, cand);
       if (inst.objective === 'cost') cand = pick(inst, forCost(inst, cand), cand);
       const chainExact = algo === 'auto' && inst.objective === 'latency' && isTwoDeviceChain(inst);
-      if (chainExact && cand && latencyOk(inst, cand.s)) { optimal = cand.how.startsWith('mincut'); break; }
+      if (chainExact && cut && cand && latencyOk(inst, cand.s) && makespan(cand.s) <= makespan(cut.s) + 1e-9) {
+        optimal = true;
+        proof = 'min-cut is optimal for a chain';
+        break;
+      }
       if (algo === 'exact' || n <= exactMax) {
         const ok = cand && (inst.objective === 'cost' ? allOk(inst, cand.s) : latencyOk(inst, cand.s));
         const r = exactSearch(inst, { incumbent: ok ? cand!.s : undefined, nodeLimit: o.nodeLimit ?? 1_000_000 });
@@ -137,13 +143,13 @@ export function solve(inst: Instance, o: SolveOptions = {}): Solution {
   let reason: string | undefined;
   if (v.length) {
     const miss = v.find((x) => x.startsWith('makespan'));
-    const proof = optimal ? ' (no plan can: exhaustive search)' : '';
+    const because = optimal ? ` (no plan can: ${proof})` : '';
     if (miss && inst.deadlineMs !== undefined) {
       const path = criticalPath(inst, cand.s).map((t) => `'${inst.tasks[t]}'`).join(' -> ');
-      reason = `no plan meets deadline ${inst.deadlineMs} ms${proof}: the best found takes ${makespan(cand.s).toFixed(1)} ms (critical path ${path})`;
+      reason = `no plan meets deadline ${inst.deadlineMs} ms${because}: the best found takes ${makespan(cand.s).toFixed(1)} ms (critical path ${path})`;
       const others = v.filter((x) => x !== miss);
       if (others.length) reason += `; also ${others.join('; ')}`;
-    } else reason = v.join('; ') + proof;
+    } else reason = v.join('; ') + because;
   }
   return { schedule: cand.s, algorithm: cand.how, optimal: optimal && !v.length, feasible: !v.length, reason, notes };
 }
