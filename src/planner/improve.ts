@@ -68,3 +68,34 @@ export function cheapestAssignment(inst: Instance): Schedule | undefined {
   }));
   return retime(inst, a);
 }
+
+/**
+ * From a schedule that misses the deadline (e.g. everything on the cheapest devices), take the
+ * move that buys the most makespan per extra dollar until the deadline holds; undefined if stuck.
+ */
+export function repairToDeadline(inst: Instance, s0: Schedule, maxSteps = 4 * inst.tasks.length * inst.devices.length): Schedule | undefined {
+  const rank = upwardRank(inst);
+  const deadline = inst.deadlineMs ?? Infinity;
+  let cur = s0;
+  for (let step = 0; step < maxSteps; step++) {
+    if (hardOk(inst, cur, true)) return cur;
+    const ms0 = makespan(cur), c0 = scheduleCost(inst, cur);
+    let best: { s: Schedule; score: number } | undefined;
+    for (let t = 0; t < inst.tasks.length; t++) {
+      for (const d of allowed(inst, t)) {
+        if (d === cur.device[t]) continue;
+        const a = cur.device.slice();
+        a[t] = d;
+        const s = retime(inst, a, rank);
+        if (!s || !hardOk(inst, s, false)) continue;
+        const gain = ms0 - Math.max(makespan(s), deadline);
+        if (gain <= 1e-9) continue;
+        const score = gain / Math.max(scheduleCost(inst, s) - c0, 1e-12);
+        if (!best || score > best.score) best = { s, score };
+      }
+    }
+    if (!best) return undefined;
+    cur = best.s;
+  }
+  return hardOk(inst, cur, true) ? cur : undefined;
+}

@@ -4,7 +4,7 @@
 
 import { exactSearch } from './exact.js';
 import { heft } from './heft.js';
-import { cheapestAssignment, improveLatency, reduceCost, retime } from './improve.js';
+import { cheapestAssignment, improveLatency, reduceCost, repairToDeadline, retime } from './improve.js';
 import type { Instance } from './instance.js';
 import { isTwoDeviceChain, minCutSplit, priceWeight, timeWeight } from './mincut.js';
 import { peft } from './peft.js';
@@ -92,8 +92,11 @@ function listBest(inst: Instance, fails: string[], improve: boolean): Cand | und
 function forCost(inst: Instance, c: Cand | undefined): Cand | undefined {
   const cheap = cheapestAssignment(inst);
   if (cheap && allOk(inst, cheap)) return { s: cheap, how: 'cheapest devices (meets deadline)' };
-  if (!c || !allOk(inst, c.s)) return c;
-  return { s: reduceCost(inst, c.s), how: `${c.how}+cost-reduction` };
+  // two starts: trade down from the fastest plan, and buy speed up from the cheapest one
+  const down = c && allOk(inst, c.s) ? { s: reduceCost(inst, c.s), how: `${c.how}+cost-reduction` } : undefined;
+  const fixed = cheap && repairToDeadline(inst, cheap);
+  const up = fixed ? { s: reduceCost(inst, fixed), how: 'cheapest devices, sped up to the deadline+cost-reduction' } : undefined;
+  return pick(inst, pick(inst, down, up), c);
 }
 
 export function solve(inst: Instance, o: SolveOptions = {}): Solution {
