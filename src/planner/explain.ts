@@ -4,7 +4,7 @@
 import { allowed, commMs, taskCost, type Instance } from './instance.js';
 import { Timeline, type Schedule } from './schedule.js';
 
-const f1 = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1)) : 'inf');
+const f1 = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 || x === 0 ? x.toFixed(1) : x.toPrecision(2)) : 'inf');
 const usd = (x: number) => `$${x < 0.01 ? x.toExponential(2) : x.toFixed(4)}`;
 
 /** Tasks on the longest chain of the schedule: walk back from the last finisher through whatever delayed each start. */

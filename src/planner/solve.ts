@@ -130,6 +130,7 @@ export function solve(inst: Instance, o: SolveOptions = {}): Solution {
         const ok = cand && (inst.objective === 'cost' ? allOk(inst, cand.s) : latencyOk(inst, cand.s));
         const r = exactSearch(inst, { incumbent: ok ? cand!.s : undefined, nodeLimit: o.nodeLimit ?? 1_000_000 });
         if (r.schedule && r.schedule !== cand?.s) cand = { s: r.schedule, how: 'exact (branch and bound)' };
+        else if (cand && r.optimal) cand = { s: cand.s, how: `${cand.how}, proved optimal by branch and bound` };
         optimal = r.optimal;
         notes.push(`exact search: ${r.nodes} nodes, ${r.optimal ? 'optimality proved' : 'node limit reached, best found kept'}`);
       } else notes.push(`exact search skipped: ${n} tasks > ${exactMax}`);

@@ -2,7 +2,7 @@
 
 import type { Plan } from '../plan.js';
 
-const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ms = (v: number) => (v === 0 ? '0' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 const usd = (v: number) => (v === 0 ? '$0' : v < 0.01 ? `$${v.toExponential(2)}` : `$${v.toFixed(4)}`);
 
 function table(head: string[], rows: string[][]): string {
@@ -15,7 +15,7 @@ export function planText(p: Plan): string {
   const out: string[] = [];
   const status = p.feasible ? 'feasible' : 'INFEASIBLE';
   out.push(`${status}: makespan ${ms(p.makespanMs)} ms, cost ${usd(p.cost)}, objective ${p.objective}${p.deadlineMs !== undefined ? `, deadline ${p.deadlineMs} ms` : ''}`);
-  out.push(`algorithm ${p.algorithm}${p.optimal ? ' (optimal)' : ''}`);
+  out.push(`algorithm ${p.algorithm}${p.optimal && !/optimal/.test(p.algorithm) ? ' (optimal)' : ''}`);
   if (p.reason) out.push(`reason: ${p.reason}`);
   out.push('');
   out.push(table(['task', 'device', 'start', 'end'], p.assignments.map((a) => [a.task, a.device, ms(a.startMs), ms(a.endMs)])));
