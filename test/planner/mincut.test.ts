@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bruteForce, buildInstance, isTwoDeviceChain, makespan, mulberryProblem } from './chain-helpers.js';
-import { solve } from '../../src/planner/index.js';
+import { scheduleCost, solve } from '../../src/planner/index.js';
 
 test('min-cut equals the brute-force optimum on random two-device chains', () => {
   for (let seed = 1; seed <= 40; seed++) {
@@ -27,7 +27,7 @@ test('min-cut with the cost objective meets the deadline', () => {
   const inst = buildInstance(p, { objective: 'cost', deadlineMs: fast * 1.3 });
   const s = solve(inst, { algorithm: 'mincut' });
   assert.ok(s.feasible, s.reason);
-  const b = bruteForce(inst);
   assert.ok(s.schedule && makespan(s.schedule) <= fast * 1.3 + 1e-9);
-  assert.ok(b.cost <= (s.schedule ? Infinity : 0) || true);
+  // the lambda sweep is a heuristic for cost: never below the true optimum
+  assert.ok(scheduleCost(inst, s.schedule) >= bruteForce(inst).cost - 1e-12);
 });
