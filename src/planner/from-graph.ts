@@ -3,14 +3,14 @@
 // by history), edges (tensor bytes between units, graph inputs and outputs at the host).
 // The result is an abstract Problem, so the same algorithms plan graphs and published instances.
 
-import type { Graph, Value } from '../ir/graph.js';
+import type { Graph, Node, Value } from '../ir/graph.js';
 import { typeBytes } from '../cost/work.js';
 import { Estimator } from '../cost/estimator.js';
 import { supportsOp, type DeviceProfile } from '../cost/profile.js';
 import { hostLink, viaHost, type Link } from '../cost/transfer.js';
 import type { PassRecord } from './plan.js';
 import type { Problem, Policy } from './problem.js';
-import { groupUnits } from './units.js';
+import { groupUnits, type PlaceUnit } from './units.js';
 
 export interface GraphPlanOptions {
   /** The host device id (graph inputs arrive there, outputs leave from there); must be in profiles. */
@@ -18,6 +18,8 @@ export interface GraphPlanOptions {
   estimator?: Estimator;
   maxUnits?: number;
   policy?: Policy;
+  /** Exact per-node support from the devices themselves (true, or why not); profiles' op lists otherwise. */
+  supports?: (device: string, node: Node) => true | string;
 }
 
 const INPUT = '@input';
@@ -27,7 +29,7 @@ function fmtBytes(b: number): string {
   return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${b} B`;
 }
 
-export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOptions): { problem: Problem; passes: PassRecord[] } {
+export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOptions): { problem: Problem; passes: PassRecord[]; units: PlaceUnit[] } {
   const est = o.estimator ?? new Estimator();
   const host = profiles.find((p) => p.id === o.host);
   if (!host) throw new Error(`host device '${o.host}' is not among the devices`);
@@ -44,10 +46,13 @@ export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOp
   for (const u of units) {
     const costMs: Record<string, number> = {};
     for (const p of profiles) {
-      const badOp = u.nodes.find((n) => !supportsOp(p, n.op));
+      const verdicts = o.supports ? u.nodes.map((n) => o.supports!(p.id, n)) : [];
+      const refused = verdicts.findIndex((v) => v !== true);
+      const badOp = refused >= 0 ? undefined : u.nodes.find((n) => !supportsOp(p, n.op));
       const badType = u.nodes.flatMap((n) => [...n.inputs, ...n.outputs]).find((v) => v?.type && (p.unsupportedDtypes ?? []).includes(v.type.dtype));
       let why: string | undefined;
-      if (badOp) why = `${p.id} has no kernel for ${badOp.op}`;
+      if (refused >= 0) why = `${p.id} cannot run ${u.nodes[refused]!.op}: ${verdicts[refused]}`;
+      else if (badOp) why = `${p.id} has no kernel for ${badOp.op}`;
       else if (badType) why = `${p.id} cannot hold ${badType.type!.dtype} ('${badType.name}')`;
       else if (p.maxBindingBytes && u.maxTensorBytes > p.maxBindingBytes.value) why = `a ${fmtBytes(u.maxTensorBytes)} tensor exceeds ${p.id}'s binding limit ${fmtBytes(p.maxBindingBytes.value)}`;
       else if (u.workingBytes > p.memCapacity.value) why = `needs ${fmtBytes(u.workingBytes)}, ${p.id} has ${fmtBytes(p.memCapacity.value)}`;
@@ -94,5 +99,5 @@ export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOp
     devices: profiles.map((p) => ({ id: p.id, pricePerHour: p.pricePerHour.value, memoryBytes: p.memCapacity.value })),
     links, tasks, edges, policy: o.policy ?? { objective: 'latency' },
   };
-  return { problem, passes };
+  return { problem, passes, units };
 }
