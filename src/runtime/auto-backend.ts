@@ -41,6 +41,12 @@ export interface HeteroPrepared extends PreparedModel {
   readonly trace?: TraceRecorder;
   readonly notes: string[];
   readonly replans: number;
+  /** The units of the current plan with their nodes and boundary values (for drawing the plan). */
+  readonly placed: readonly PlacedUnit[];
+  /** The policy the current plan was made for. */
+  readonly policy: Policy | undefined;
+  /** Plan again for a new policy (an SLA or objective changed), with the same devices and history. */
+  setPolicy(policy: Policy): Promise<Plan>;
 }
 
 const KERNEL_PASSES = ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
@@ -69,19 +75,20 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
 
   let plan!: Plan;
   let executor!: Executor;
+  let policy = options.policy;
   const makePlan = async (exclude: string[] = []) => {
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
-      plan = { feasible: true, makespanMs: 0, cost: 0, assignments: [], objective: options.policy?.objective ?? 'latency', algorithm: 'none', optimal: true, order: [], transfers: [], devices: [], passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }] };
+      plan = { feasible: true, makespanMs: 0, cost: 0, assignments: [], objective: policy?.objective ?? 'latency', algorithm: 'none', optimal: true, order: [], transfers: [], devices: [], passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }] };
       executor = new Executor(graph, [], devices, [host], host);
       return;
     }
     const { problem, passes, units } = graphProblem(graph, live.map((e) => e.profile), {
-      host, estimator, policy: options.policy,
+      host, estimator, policy,
       supports: (dev, node) => devices.get(dev)!.supports(node),
     });
-    const inst = buildInstance(problem, { objective: options.policy?.objective, deadlineMs: options.policy?.deadlineMs });
+    const inst = buildInstance(problem, { objective: policy?.objective, deadlineMs: policy?.deadlineMs });
     plan = planInstance(inst, {}, passes);
     if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
@@ -129,6 +136,22 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     trace,
     notes,
     get replans() { return replans; },
+    get placed() { return executor.placed; },
+    get policy() { return policy; },
+    async setPolicy(p) {
+      const previous = { executor, plan, policy };
+      policy = p;
+      try {
+        await makePlan();
+      } catch (e) {
+        // a policy that cannot be planned (a cost objective without a deadline) leaves the old plan
+        ({ executor, plan, policy } = previous);
+        throw e;
+      }
+      await previous.executor.release();
+      trace?.instant('plan', `re-plan: policy ${p.objective}${p.deadlineMs !== undefined ? `, deadline ${p.deadlineMs} ms` : ''}`);
+      return plan;
+    },
     get fallbacks() {
       return new Map((lastReport?.fallbacks ?? []).map((f) => [f.unit, `${f.from} failed (${f.reason}); ran on ${f.to}`]));
     },

@@ -100,3 +100,26 @@ test('measured times far from the prediction trigger a re-plan, noted in the tra
   assert.ok(s.trace!.toJSON().traceEvents.some((e) => e.name.startsWith('re-plan')));
   await s.release();
 });
+
+test('setPolicy re-plans with the same devices: a new deadline and objective, the same answer', async () => {
+  const x = W.tensor([64, 64], 1);
+  const want = interpret(twoBranches(), [x])[0]!;
+  const fast = new FakeDevice('fast');
+  const s = await Session.create(twoBranches(), opts([{ id: 'fast', dev: fast }]));
+  const first = s.hetero!.plan;
+  assert.equal(s.hetero!.policy, undefined);
+  const next = await s.hetero!.setPolicy({ objective: 'cost', deadlineMs: 1e6 });
+  assert.notEqual(next, first);
+  assert.equal(s.hetero!.plan, next);
+  assert.equal(next.objective, 'cost');
+  assert.equal(next.deadlineMs, 1e6);
+  assert.deepEqual(s.hetero!.placed.map((p) => p.id).sort(), next.assignments.map((a) => a.task).filter((t) => !t.startsWith('@')).sort());
+  close((await s.run({ x })).y!, want);
+  // a policy the planner refuses leaves the previous plan (and policy) in place
+  const before = s.hetero!.plan;
+  await assert.rejects(s.hetero!.setPolicy({ objective: 'cost' }), /needs a deadlineMs/);
+  assert.equal(s.hetero!.plan, before);
+  assert.equal(s.hetero!.policy?.deadlineMs, 1e6);
+  close((await s.run({ x })).y!, want);
+  await s.release();
+});
