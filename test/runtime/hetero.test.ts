@@ -119,7 +119,7 @@ test('setPolicy re-plans with the same devices: a new deadline and objective, th
   const before = s.hetero!.plan;
   await assert.rejects(s.hetero!.setPolicy({ objective: 'cost' }), /needs a deadlineMs/);
   assert.equal(s.hetero!.plan, before);
-  assert.equal(s.hetero!.policy?.deadlineMs, 1e6);
+  assert.equal((s.hetero!.policy as { deadlineMs?: number } | undefined)?.deadlineMs, 1e6);
   close((await s.run({ x })).y!, want);
   await s.release();
 });
