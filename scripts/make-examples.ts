@@ -56,7 +56,9 @@ function miniEncoder(): Uint8Array {
   const ones = (n: number) => new Tensor('float32', new Float32Array(n).fill(1), [n]);
   const ln = (v: ReturnType<typeof g.input>, name: string) => g.layerNorm(v, g.constant(ones(H), `${name}.weight`), g.constant(weights([H], 0.02), `${name}.bias`));
   const h1 = ln(g.add(x, lin(ctx, H, H, 'attn.out')), 'ln1');
-  const ff = lin(g.gelu(lin(h1, H, F, 'ffn.up')), F, H, 'ffn.down');
+  const up = lin(h1, H, F, 'ffn.up');
+  const gelu = g.mul(g.mul(up, g.scalar(0.5)), g.add(g.op('Erf', [g.mul(up, g.scalar(Math.SQRT1_2))]), g.scalar(1)));
+  const ff = lin(gelu, F, H, 'ffn.down');
   g.output(ln(g.add(h1, ff), 'ln2'), 'output');
   return exportOnnx(g.build(), { producer: 'switchyard make-examples' });
 }
