@@ -14,6 +14,7 @@ import { roofline } from '../cost/roofline.js';
 import type { Graph } from '../ir/graph.js';
 import { runPipeline } from '../passes/index.js';
 import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
+import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { discoverDevices, type DeviceEntry, type DeviceSpec, type ProfileSource } from './devices.js';
 import { Executor, type PlacedUnit, type RunReport } from './executor.js';
 import { TraceRecorder } from './trace.js';
@@ -28,6 +29,8 @@ export interface AutoOptions extends BackendOptions {
   calibration?: 'cache' | 'never';
   profiles?: ProfileSource;
   history?: HistoryStore;
+  /** Calibration progress (a device measured for the first time), for a progress bar. */
+  onProgress?: ProgressFn;
 }
 
 /** What the session can show about a heterogeneous run. */
@@ -65,6 +68,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     devices: options.devices ? [{ kind: 'reference' }, ...options.devices.filter((d) => d.kind !== 'reference')] : undefined,
     calibration: options.calibration,
     profiles: options.profiles ?? stores.profiles,
+    onProgress: options.onProgress,
   });
   const entries = discovery.entries;
   const host = entries.find((e) => e.device.kind === 'reference')!.device.id;
