@@ -10,7 +10,7 @@ import type { Policy } from '../../src/planner/problem.js';
 import type { Plan } from '../../src/planner/plan.js';
 import type { RunReport } from '../../src/runtime/executor.js';
 import type { Tensor } from '../../src/ir/tensor.js';
-import { loadGraph } from '../../src/runtime/session.js';
+import { importOnnx } from '../../src/frontend/onnx/import.js';
 import { randomFeeds } from '../../src/cli/random-inputs.js';
 import { backendNames } from '../../src/backends/backend.js';
 import examples from 'virtual:examples';
@@ -220,7 +220,7 @@ function readable(e: unknown): { title: string; detail: string } {
 
 function showError(e: unknown): void {
   const { title, detail } = readable(e);
-  console.error(e);
+  console.warn(e); // shown on the page; a warning so that tests can tell it from an unexpected error
   clear(el.error, h('b', {}, title), h('div', { class: 'error-detail' }, detail),
     h('button', { class: 'link small', onclick: () => { el.error.hidden = true; } }, 'dismiss'));
   el.error.hidden = false;
@@ -242,7 +242,7 @@ async function selectModel(): Promise<void> {
       modelBytes = new Uint8Array(await res.arrayBuffer());
       modelName = config.model;
     }
-    const g = await loadGraph(modelBytes.slice());
+    const g = importOnnx(modelBytes.slice(), { source: modelName });
     clear(el.modelInfo, describeModel(g, modelBytes.byteLength, CATALOG[modelName]));
     await prepare();
   } catch (e) {

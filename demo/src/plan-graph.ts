@@ -52,9 +52,17 @@ export function drawPlanGraph(host: HTMLElement, hp: HeteroPrepared, hostDevice:
   edges.forEach((e, i) => g.setEdge(e.from, e.to, {}, String(i)));
   dagre.layout(g);
 
-  const gl = g.graph() as { width?: number; height?: number };
-  const width = Math.max(gl.width ?? 0, 200), height = Math.max(gl.height ?? 0, 80);
-  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'plan-graph', role: 'img', 'aria-label': 'plan graph' });
+  // the drawing's extent: boxes and edge curves (dagre's size leaves out curves that bulge)
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  const grow = (x: number, y: number) => { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); };
+  for (const id of g.nodes()) { const n = g.node(id) as { x: number; y: number; width: number; height: number }; grow(n.x - n.width / 2, n.y - n.height / 2); grow(n.x + n.width / 2, n.y + n.height / 2); }
+  for (const e of g.edges()) for (const p of (g.edge(e) as { points: { x: number; y: number }[] }).points) grow(p.x, p.y);
+  if (!Number.isFinite(x0)) { x0 = y0 = 0; x1 = 200; y1 = 80; }
+  const M = 10, width = x1 - x0 + 2 * M, height = y1 - y0 + 2 * M;
+  // shrink to the panel down to 80 %, then scroll: labels stay readable
+  const avail = host.clientWidth || width;
+  const shown = Math.max(Math.min(width, avail), width * 0.8);
+  const svg = s('svg', { viewBox: `${x0 - M} ${y0 - M} ${width} ${height}`, width: shown, height: (height * shown) / width, class: 'plan-graph', role: 'img', 'aria-label': 'plan graph' });
   svg.append(s('defs', {},
     s('marker', { id: 'arr', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#94a3b8' })),
     s('marker', { id: 'arr-x', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#dc2626' })),
