@@ -2,7 +2,7 @@
 // a lower to a higher index), heterogeneous devices with prices, links with latency and bandwidth.
 
 import type { Problem } from './problem.js';
-import { mulberry32, randInt } from './rng.js';
+import { mulberry32, randInt } from '../util/rng.js';
 
 export interface RandomDagOptions {
   tasks: number;

@@ -3,7 +3,7 @@
 // end-to-end latency. With no noise the replay reproduces the plan's times exactly.
 
 import { commMs, type Instance } from './instance.js';
-import { mulberry32, normal } from './rng.js';
+import { mulberry32, normal } from '../util/rng.js';
 import type { Schedule } from './schedule.js';
 
 export interface SimOptions {

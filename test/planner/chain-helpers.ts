@@ -1,5 +1,5 @@
 // Random two-device chains (layers split between a device and a server) for the min-cut tests.
-import { mulberry32, randInt } from '../../src/planner/rng.js';
+import { mulberry32, randInt } from '../../src/util/rng.js';
 import type { Problem } from '../../src/planner/index.js';
 export { bruteForce, buildInstance, isTwoDeviceChain, makespan } from '../../src/planner/index.js';
 

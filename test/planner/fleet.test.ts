@@ -11,7 +11,7 @@ import { bruteForceFleet } from '../../src/planner/fleet/brute.js';
 import { deriveFleet } from '../../src/planner/fleet/derive.js';
 import { rooflineRatios } from '../../src/planner/fleet/compare.js';
 import type { FleetProblem } from '../../src/planner/fleet/types.js';
-import { mulberry32, randInt } from '../../src/planner/rng.js';
+import { mulberry32, randInt } from '../../src/util/rng.js';
 
 function randomFleet(seed: number): FleetProblem {
   const r = mulberry32(seed);
