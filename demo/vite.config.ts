@@ -14,7 +14,9 @@ export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-O
 /** Folders of the repo served under a URL prefix in development and copied into the build. */
 const MOUNTS: Record<string, string> = {
   'models/': join(repo, 'examples/models'),
-  'wasm/': join(repo, 'wasm/build'),
+  // where the bundled library looks by default (new URL('../../../../wasm/build/', import.meta.url)
+  // from assets/, clamped at the site root)
+  'wasm/build/': join(repo, 'wasm/build'),
 };
 
 const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()) : []);
@@ -45,6 +47,32 @@ function mounts(): Plugin {
   };
 }
 
+/**
+ * The library starts worker threads with `new Worker(new URL('./worker.js', import.meta.url))` on a
+ * separate line, which Vite cannot see as a worker: point such URLs at a Vite worker bundle
+ * (`?worker&url`) of the sibling TypeScript source instead, in development and in the build.
+ */
+function libraryWorkers(): Plugin {
+  const pattern = /new URL\((['"])\.\/([\w-]*worker[\w-]*)\.js\1,\s*import\.meta\.url\)/g;
+  return {
+    name: 'switchyard-library-workers',
+    enforce: 'pre',
+    transform(code, id) {
+      const file = id.split('?')[0]!;
+      if (!file.startsWith(join(repo, 'src')) || !file.endsWith('.ts') || !pattern.test(code)) return;
+      pattern.lastIndex = 0;
+      const imports: string[] = [];
+      const out = code.replace(pattern, (whole, _q, name: string) => {
+        if (!existsSync(join(dirname(file), `${name}.ts`))) return whole;
+        const v = `__syWorker${imports.length}`;
+        imports.push(`import ${v} from './${name}.ts?worker&url';`);
+        return `new URL(${v}, import.meta.url)`;
+      });
+      return imports.length ? { code: `${imports.join('\n')}\n${out}`, map: null } : undefined;
+    },
+  };
+}
+
 /** The bundled example models, listed at build time (`virtual:examples`). */
 function examples(): Plugin {
   const id = 'virtual:examples';
@@ -64,7 +92,7 @@ export default defineConfig({
   base: './',
   publicDir: false,
   clearScreen: false,
-  plugins: [mounts(), examples()],
+  plugins: [mounts(), examples(), libraryWorkers()],
   server: { host: '127.0.0.1', port: 5173, headers: ISOLATION, fs: { allow: [repo] } },
   preview: { host: '127.0.0.1', port: 4173, headers: ISOLATION },
   worker: { format: 'es' },
