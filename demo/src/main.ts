@@ -67,7 +67,9 @@ const config: Config = {
 // ---------- state ----------
 let modelBytes: Uint8Array | undefined;
 let modelName = '';
-let dropped: { name: string; bytes: Uint8Array } | undefined;
+/** The model the page last loaded successfully: a file that fails to load leaves it in place. */
+let loadedModel: string | undefined;
+const dropped = new Map<string, { name: string; bytes: Uint8Array }>();
 let session: Session | undefined;
 let hp: HeteroPrepared | undefined;
 let view: { plan: Plan; report?: RunReport } | undefined;
@@ -232,30 +234,35 @@ const hideError = () => { el.error.hidden = true; };
 async function selectModel(): Promise<void> {
   hideError();
   try {
-    if (config.model.startsWith('dropped:') && dropped) {
-      modelBytes = dropped.bytes;
-      modelName = dropped.name;
+    let bytes: Uint8Array, name: string;
+    const file = dropped.get(config.model);
+    if (file) {
+      bytes = file.bytes;
+      name = file.name;
     } else {
       status(`loading ${config.model}…`, 'busy');
       const res = await fetch(`./models/${encodeURIComponent(config.model)}`);
       if (!res.ok) throw new Error(`model ${config.model}: HTTP ${res.status} ${res.statusText}`);
-      modelBytes = new Uint8Array(await res.arrayBuffer());
-      modelName = config.model;
+      bytes = new Uint8Array(await res.arrayBuffer());
+      name = config.model;
     }
-    const g = importOnnx(modelBytes.slice(), { source: modelName });
-    clear(el.modelInfo, describeModel(g, modelBytes.byteLength, CATALOG[modelName]));
+    const g = importOnnx(bytes.slice(), { source: name });
+    modelBytes = bytes; modelName = name; loadedModel = config.model;
+    clear(el.modelInfo, describeModel(g, bytes.byteLength, CATALOG[name]));
     await prepare();
   } catch (e) {
-    clear(el.modelInfo);
+    // keep the model that works: put the picker back and drop the file that failed
+    if (config.model.startsWith('dropped:')) { dropped.delete(config.model); el.modelSelect.querySelector(`option[value="${CSS.escape(config.model)}"]`)?.remove(); }
+    if (loadedModel && loadedModel !== config.model) { config.model = loadedModel; el.modelSelect.value = loadedModel; }
     showError(e);
   }
 }
 
 async function loadDropped(f: File): Promise<void> {
   if (!/\.onnx$/i.test(f.name)) { showError(new Error(`${f.name}: not an .onnx file (this page imports ONNX models)`)); return; }
-  dropped = { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
-  const id = `dropped:${f.name}`;
-  el.modelSelect.querySelector('option[data-dropped]')?.remove();
+  const id = `dropped:${f.name}:${f.size}`;
+  dropped.set(id, { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+  el.modelSelect.querySelector(`option[value="${CSS.escape(id)}"]`)?.remove();
   el.modelSelect.append(h('option', { value: id, 'data-dropped': true }, `${f.name} (dropped, ${bytes(f.size)})`));
   el.modelSelect.value = id;
   config.model = id;

@@ -59,9 +59,9 @@ export function drawPlanGraph(host: HTMLElement, hp: HeteroPrepared, hostDevice:
   for (const e of g.edges()) for (const p of (g.edge(e) as { points: { x: number; y: number }[] }).points) grow(p.x, p.y);
   if (!Number.isFinite(x0)) { x0 = y0 = 0; x1 = 200; y1 = 80; }
   const M = 10, width = x1 - x0 + 2 * M, height = y1 - y0 + 2 * M;
-  // shrink to the panel down to 80 %, then scroll: labels stay readable
+  // shrink to the panel down to 60 %, then scroll: labels stay readable
   const avail = host.clientWidth || width;
-  const shown = Math.max(Math.min(width, avail), width * 0.8);
+  const shown = Math.max(Math.min(width, avail), width * 0.6);
   const svg = s('svg', { viewBox: `${x0 - M} ${y0 - M} ${width} ${height}`, width: shown, height: (height * shown) / width, class: 'plan-graph', role: 'img', 'aria-label': 'plan graph' });
   svg.append(s('defs', {},
     s('marker', { id: 'arr', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#94a3b8' })),

@@ -128,7 +128,15 @@ test('the page starts cross-origin isolated, probes WebGPU and WASM threads, pla
   assert.ok(await page.locator('svg.plan-graph g.unit').count() >= 4, 'plan graph has unit boxes');
   assert.ok(await page.locator('svg.timeline rect.bar.measured').count() >= 4, 'timeline has measured bars');
   assert.ok(await page.locator('.out-card[data-output=scores] .topk-row').count() === 5);
+  // hovering a unit shows the planner's reason
+  await page.hover('svg.plan-graph g.unit >> nth=0');
+  assert.match((await page.locator('.tooltip').textContent()) ?? '', /earliest finish|cheapest|only device|fastest/i);
   await shot('host');
+  // the Perfetto trace: Chrome trace-event JSON with the run's spans
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#trace')]);
+  const trace = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { traceEvents: { ph: string; cat: string; name: string }[] };
+  assert.ok(trace.traceEvents.some((e) => e.ph === 'X' && e.cat === 'run'), 'measured spans');
+  assert.ok(trace.traceEvents.some((e) => e.ph === 'X' && e.cat === 'plan'), 'predicted spans');
 });
 
 test('changing the SLA re-plans live: deadline and objective reach the plan without a new session', async () => {
@@ -151,6 +159,8 @@ test('a broken model file gives a readable error, not a blank page', async () =>
   const text = (await page.locator('.error').textContent()) ?? '';
   assert.match(text, /could not be loaded|broken\.onnx|model/i, text);
   assert.ok(await page.locator('.sidebar').isVisible());
+  // the model that worked stays loaded and selected
+  assert.equal(await page.locator('#model').inputValue(), 'mini-encoder.onnx');
   await shot('error');
   await configure({ model: 'two-tower.onnx', devices: { wasm: false, webgpu: false, remote: false } });
   assert.equal(await demo('error'), undefined);
