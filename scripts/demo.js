@@ -43,6 +43,8 @@ if (/^\s+serve\b/m.test(commands)) {
   const args = ['bin/switchyard.js', 'serve', '--host', '127.0.0.1', '--port', String(serverPort), '--token', token];
   const cors = /--(cors[\w-]*|allow-origins?)\b/.exec(help.stdout)?.[0];
   if (cors) args.push(cors, origin);
+  // a price, so that 'cheapest within the SLA' has something to weigh (local devices cost 0)
+  if (/--price-per-hour\b/.test(help.stdout)) args.push('--price-per-hour', process.env.SERVER_PRICE ?? '2.5');
   server = spawn(process.execPath, args, { cwd: repo, stdio: 'inherit', env: { ...process.env, SWITCHYARD_CORS_ORIGINS: origin } });
   server.on('exit', (code) => { if (code) console.error(`demo: the offload server exited (code ${code}); the page runs on local devices`); });
   process.env.VITE_SWITCHYARD_REMOTE = `http://127.0.0.1:${serverPort}`;
