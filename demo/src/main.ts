@@ -403,8 +403,8 @@ function render(): void {
     stat('cost (run)', report ? dollars(measuredCost(report)) : '–'),
     stat('deadline', plan.deadlineMs === undefined ? 'none' : ms(plan.deadlineMs), met === undefined ? '' : met ? 'good' : 'bad',
       met === undefined ? '' : met ? 'met' : 'missed'),
-    stat('plan', plan.feasible ? `${plan.objective}` : 'infeasible', plan.feasible ? '' : 'bad', plan.reason ?? plan.algorithm),
-    stat('transfers', report ? `${report.transfers.length} · ${bytes(report.transfers.reduce((a, t) => a + t.bytes, 0))}` : `${plan.transfers.length} planned`),
+    stat('plan', plan.feasible ? (plan.objective === 'cost' ? 'cheapest' : 'fastest') : 'infeasible', plan.feasible ? '' : 'bad', plan.reason ?? `${plan.algorithm}${plan.optimal ? ' (optimal)' : ''}`),
+    stat('transfers', report ? (report.transfers.length ? `${report.transfers.length} · ${bytes(report.transfers.reduce((a, t) => a + t.bytes, 0))}` : 'none') : plan.transfers.length ? `${plan.transfers.length} planned` : 'none'),
     stat('fallbacks', report ? String(report.fallbacks.length) : '–', report?.fallbacks.length ? 'bad' : ''),
   );
   const kinds = hp.devices.map((d) => ({ id: d.device.id, kind: d.device.kind }));
