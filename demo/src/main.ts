@@ -113,7 +113,11 @@ function deviceToggle(kind: Kind | 'cpu', title: string, body: HTMLElement, extr
   const color = deviceColor(kind === 'cpu' ? 'cpu' : kind, kind === 'cpu' ? 'reference' : kind);
   const box = kind === 'cpu'
     ? h('input', { type: 'checkbox', checked: true, disabled: true, title: 'the host always takes part: inputs arrive and outputs leave here' })
-    : h('input', { type: 'checkbox', id: `use-${kind}`, checked: config.devices[kind], onchange: (e: Event) => { config.devices[kind] = (e.target as HTMLInputElement).checked; void prepare(); } });
+    : h('input', { type: 'checkbox', id: `use-${kind}`, checked: config.devices[kind], onchange: (e: Event) => {
+      config.devices[kind] = (e.target as HTMLInputElement).checked;
+      if (kind === 'remote') clear(el.devRemote, remoteBody(remoteProbe, config.devices.remote));
+      void prepare();
+    } });
   return h('div', { class: 'device', 'data-kind': kind },
     h('label', { class: 'device-head' }, box, h('i', { class: 'dot', style: `background:${color}` }), h('b', {}, title)),
     body, extra ?? null);
