@@ -11,16 +11,20 @@ export async function run({ spec, variant, modelUrl, policy }) {
   const model = new Uint8Array(await resp.arrayBuffer());
   const inputs = makeInputs(spec);
   const feeds = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, new sy.Tensor('float32', v.data, v.shape)]));
-  let session;
+  // where the last run placed each unit, read before the session is released
+  let seen = {};
   const res = await measure({
-    create: async () => (session = await sy.Session.create(model, {
+    create: () => sy.Session.create(model, {
       backend: 'auto', calibration: 'never', devices: [{ kind: 'webgpu' }, { kind: 'wasm', threads: variant.threads }],
-    })),
-    infer: async (s) => { const o = await s.run(feeds); return spec.outputs.map((n) => o[n].data); },
+    }),
+    infer: async (s) => {
+      const o = await s.run(feeds);
+      const h = s.hetero;
+      seen = { devices: h?.devices.map((d) => d.device.id), ran: [...new Set(h?.lastReport?.units.map((u) => u.device) ?? [])], notes: h?.notes.slice(0, 5) };
+      return spec.outputs.map((n) => o[n].data);
+    },
     summarize: (outs) => spec.outputs.map((n, i) => fingerprint(n, outs[i])),
     dispose: (s) => s.release(),
   }, policy);
-  const h = session?.hetero;
-  const placed = h ? Object.fromEntries(h.plan.assignments.filter((a) => !a.task.startsWith('@')).map((a) => [a.task, a.device])) : {};
-  return { ...res, info: { threads: variant.threads, isolated: globalThis.crossOriginIsolated, devices: h?.devices.map((d) => d.device.id), placed, notes: h?.notes } };
+  return { ...res, info: { threads: variant.threads, isolated: globalThis.crossOriginIsolated, ...seen } };
 }
