@@ -73,6 +73,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   const entries = discovery.entries;
   const host = entries.find((e) => e.device.kind === 'reference')!.device.id;
   const devices = new Map<string, Device>(entries.map((e) => [e.device.id, e.device]));
+  // policy.allow limits where units may go; the host still holds inputs and outputs
+  const allowed = (dev: string) => !policy?.allow || policy.allow.includes(dev) || policy.allow.includes(devices.get(dev)?.kind ?? '');
   const history = new KernelHistory(options.history ?? stores.history ?? new MemoryStore());
   const estimator = new Estimator(history);
   runPipeline(graph, KERNEL_PASSES);
@@ -90,7 +92,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     }
     const { problem, passes, units } = graphProblem(graph, live.map((e) => e.profile), {
       host, estimator, policy,
-      supports: (dev, node) => devices.get(dev)!.supports(node),
+      supports: (dev, node) => (allowed(dev) ? devices.get(dev)!.supports(node) : `${dev} is not in policy.allow`),
     });
     const inst = buildInstance(problem, { objective: policy?.objective, deadlineMs: policy?.deadlineMs });
     plan = planInstance(inst, {}, passes);
@@ -112,6 +114,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let lastReport: RunReport | undefined;
   let lastRunPlan: Plan | undefined;
   let replans = 0;
+  let runs = 0;
   const notes = [...discovery.notes];
 
   /** Fold measured unit times into the history, split across the unit's nodes by roofline share. */
@@ -163,8 +166,11 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, trace);
       lastReport = report;
+      runs++;
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
-      if (learn(report) || failedDevices.length) {
+      // the first run is a warm-up (JIT, caches, lazy allocation): its times would mislead the history
+      const drifted = runs > 1 && learn(report);
+      if (drifted || failedDevices.length) {
         replans++;
         const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `measured unit times drifted past ${drift}x the prediction`;
         trace?.instant('plan', `re-plan: ${why}`);

@@ -95,6 +95,8 @@ test('measured times far from the prediction trigger a re-plan, noted in the tra
   const slow = new FakeDevice('slow', () => true, 30); // profile says 100 GFLOP/s; it takes 30 ms a unit
   const s = await Session.create(twoBranches(), opts([{ id: 'slow', dev: slow }]));
   await s.run({ x: W.tensor([64, 64], 1) });
+  assert.equal(s.hetero!.replans, 0, 'the first run is a warm-up and teaches nothing');
+  await s.run({ x: W.tensor([64, 64], 1) });
   assert.ok(s.hetero!.replans >= 1);
   assert.ok(s.hetero!.notes.some((n) => /drifted/.test(n)));
   assert.ok(s.trace!.toJSON().traceEvents.some((e) => e.name.startsWith('re-plan')));
@@ -122,4 +124,14 @@ test('setPolicy re-plans with the same devices: a new deadline and objective, th
   assert.equal((s.hetero!.policy as { deadlineMs?: number } | undefined)?.deadlineMs, 1e6);
   close((await s.run({ x })).y!, want);
   await s.release();
+});
+
+test('policy.allow keeps units off devices it does not name', async () => {
+  const fast = new FakeDevice('fast');
+  const s = await Session.create(twoBranches(), { ...opts([{ id: 'fast', dev: fast }]), policy: { objective: 'latency' as const, allow: ['cpu'] } });
+  assert.ok(s.hetero!.plan.assignments.every((a) => a.device === 'cpu'));
+  await s.release();
+  const s2 = await Session.create(twoBranches(), opts([{ id: 'fast', dev: fast }]));
+  assert.ok(s2.hetero!.plan.assignments.some((a) => a.device === 'fast'));
+  await s2.release();
 });
