@@ -2,6 +2,7 @@
 
 import './ops/index.js';
 import './backends/reference/interpreter.js';
+import './runtime/auto-backend.js';
 
 export { Tensor } from './ir/tensor.js';
 export type { TensorLocation } from './ir/tensor.js';
@@ -29,3 +30,11 @@ export { GpuResidentTensor } from './backends/webgpu/backend.js';
 export type { WebGpuBackendOptions } from './backends/webgpu/backend.js';
 export { listAdapters } from './backends/webgpu/gpu.js';
 export { compareTensors, DEFAULT_TOLERANCE } from './conformance/compare.js';
+export type { Device, DeviceTensor, Unit, CompiledUnit, DeviceKind } from './backends/device.js';
+export { DeviceError } from './backends/device.js';
+export { ReferenceDevice } from './backends/reference/device.js';
+export { registerDeviceProvider, discoverDevices } from './runtime/devices.js';
+export type { DeviceSpec, DeviceEntry, DeviceProvider } from './runtime/devices.js';
+export { TraceRecorder } from './runtime/trace.js';
+export type { RunReport } from './runtime/executor.js';
+export type { AutoOptions, HeteroPrepared } from './runtime/auto-backend.js';

@@ -9,6 +9,9 @@ import { registerConformance } from './commands/conformance.js';
 import { registerDevices } from './commands/devices.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
+import { registerPlan } from './commands/plan.js';
+import { registerFleet } from './commands/fleet.js';
+import { registerCalibrate } from './commands/calibrate.js';
 
 const program = new Command('switchyard')
   .description('Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.')
@@ -21,6 +24,9 @@ registerCompile(program);
 registerConformance(program);
 registerBench(program);
 registerDevices(program);
+registerPlan(program);
+registerFleet(program);
+registerCalibrate(program);
 
 try {
   await program.parseAsync(process.argv);
