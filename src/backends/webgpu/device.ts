@@ -9,7 +9,7 @@ import type { Node, TensorType, Value } from '../../ir/graph.js';
 import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
 import { Tensor } from '../../ir/tensor.js';
 import { formatType } from '../../ir/text-common.js';
-import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
+import { DeviceError, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../device.js';
 import { BufferPool } from './buffer-pool.js';
 import { BUFFER, MAP_READ } from './flags.js';
 import { findAdapter, limitsOf, adapterName, type AdapterChoice, type FoundAdapter } from './gpu.js';
@@ -25,12 +25,15 @@ export interface WebGpuOptions extends AdapterChoice {
   precision?: 'f32' | 'f16';
   /** Lower some limits (tests use it to show what happens on a smaller device). */
   limitOverrides?: Record<string, number>;
+  /** Device id (plans and traces name devices by it); default 'webgpu:N'. */
+  id?: string;
   /** Progress of long work (pipeline compiles): done of total. */
   onProgress?(done: number, total: number, what: string): void;
 }
 
-export class DeviceLostError extends Error {
-  constructor(message: string) { super(message); this.name = 'DeviceLostError'; }
+/** The GPU device went away (driver reset, device.destroy()): a DeviceError, so the runtime can move the work. */
+export class DeviceLostError extends DeviceError {
+  constructor(message: string, device = 'webgpu') { super(message, device); this.name = 'DeviceLostError'; }
 }
 
 /** A refusal at compile time: the node, the tensor, its size and the limit it exceeds. */
@@ -79,7 +82,7 @@ export class WebGpuDevice implements Device {
   afterSubmit?: () => void;
 
   private constructor(readonly options: WebGpuOptions) {
-    this.id = `webgpu:${nextId++}`;
+    this.id = options.id ?? `webgpu:${nextId++}`;
   }
 
   static async create(options: WebGpuOptions = {}): Promise<WebGpuDevice> {
@@ -166,14 +169,14 @@ export class WebGpuDevice implements Device {
   private async guard<T>(p: Promise<T>, what: string): Promise<T> {
     const g = this.gpu;
     const lost = g.lostPromise.then((info): never => {
-      throw new DeviceLostError(`WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`);
+      throw new DeviceLostError(`WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`, this.id);
     });
     return Promise.race([p, lost]);
   }
 
   private lostError(what: string): DeviceLostError {
     const info = this.gpu.lost!;
-    return new DeviceLostError(`WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`);
+    return new DeviceLostError(`WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`, this.id);
   }
 
   // ---- support ---------------------------------------------------------------------------
@@ -428,7 +431,7 @@ export class WebGpuDevice implements Device {
     const g = this.gpu;
     if (t.storage && t.storage.epoch === g.epoch) return;
     if (!t.host) {
-      throw new DeviceLostError(`tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`);
+      throw new DeviceLostError(`tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`, this.id);
     }
     const l = g.ctx.layout(t.type, t.numel);
     const s = this.allocStorage(l);
@@ -473,7 +476,7 @@ export class WebGpuDevice implements Device {
     if (need.length && g.lost) throw this.lostError('readback');
     for (const t of need) {
       if (!t.storage || t.storage.epoch !== g.epoch) {
-        throw new DeviceLostError(`tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`);
+        throw new DeviceLostError(`tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`, this.id);
       }
     }
     const reads: { t: GpuTensor; staging: GPUBuffer[]; out?: Tensor }[] = [];
