@@ -17,7 +17,7 @@ import { kernelFor, type Dispatch, type KernelContext, type NodePlan, type OutIn
 import { PipelineCache } from './pipeline-cache.js';
 import { GpuTensor, Storage, fromStorageBytes, partBytes, partsOf, toStorageArray } from './tensor.js';
 import { tilesFor, type TileConfig } from './tiles.js';
-import { gridFor, storageOf, type Layout, type WType } from './wgsl.js';
+import { gridFor, inlineHelpers, storageOf, type Layout, type WType } from './wgsl.js';
 import './kernels/index.js';
 
 export interface WebGpuOptions extends AdapterChoice {
@@ -54,6 +54,15 @@ interface Gpu {
   lost?: GPUDeviceLostInfo;
   lostPromise: Promise<GPUDeviceLostInfo>;
   ctx: KernelContext;
+  bindGroups: Map<string, GPUBindGroup>;
+}
+
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 0;
+function bufferId(b: GPUBuffer): number {
+  let id = bufferIds.get(b);
+  if (id === undefined) { id = nextBufferId++; bufferIds.set(b, id); }
+  return id;
 }
 
 interface Step {
@@ -146,7 +155,7 @@ export class WebGpuDevice implements Device {
       device, found, limits, features: [...a.features].sort(), f16,
       pool: new BufferPool(device, usage, maxPart),
       staging: new BufferPool(device, BUFFER.MAP_READ | BUFFER.COPY_DST, limits.maxBufferSize!),
-      cache: new PipelineCache(device), epoch, lostPromise, ctx,
+      cache: new PipelineCache(device), epoch, lostPromise, ctx, bindGroups: new Map(),
     };
   }
 
@@ -282,6 +291,7 @@ export class WebGpuDevice implements Device {
     try {
       plan = fam.plan({ node, attrs, ins, outs, ctx });
     } catch (e) { throw nodeError(node, e); }
+    for (const d of plan.dispatches) d.code = inlineHelpers(d.code);
     this.checkLimits(node, plan, ins, outs);
     const r = { plan, outs };
     step.memo.set(sig, r);
@@ -369,7 +379,7 @@ export class WebGpuDevice implements Device {
               const st = 'in' in r ? (this.ensureStorage(ins[r.in]!), ins[r.in]!.storage!) : 'out' in r ? outputs[r.out]!.storage! : temps[r.tmp]!;
               for (const b of st.buffers) entries.push({ binding: entries.length, resource: { buffer: b } });
             }
-            const bind = g.device.createBindGroup({ layout: g.cache.layout(d.bindings), entries });
+            const bind = this.bindGroup(g, d, entries);
             if (!encoder) { encoder = g.device.createCommandEncoder(); pass = undefined; }
             if (!pass) pass = encoder.beginComputePass();
             pass.setPipeline(pipe);
@@ -404,6 +414,21 @@ export class WebGpuDevice implements Device {
       if (!t) throw new Error(`unit output '${v.name}' was not computed`);
       return t;
     });
+  }
+
+  /**
+   * Bind groups are cached by layout and buffers: pooled buffers come back in the same pattern
+   * run after run, so steady-state runs create no new GPU objects (browsers collect them late).
+   */
+  private bindGroup(g: Gpu, d: Dispatch, entries: GPUBindGroupEntry[]): GPUBindGroup {
+    const key = `${d.bindings.map((b) => (b.readOnly ? 'r' : 'w')).join('')}:${entries.map((e) => bufferId((e.resource as GPUBufferBinding).buffer)).join(',')}`;
+    let bg = g.bindGroups.get(key);
+    if (!bg) {
+      bg = g.device.createBindGroup({ layout: g.cache.layout(d.bindings), entries });
+      if (g.bindGroups.size >= 8192) g.bindGroups.delete(g.bindGroups.keys().next().value!);
+      g.bindGroups.set(key, bg);
+    }
+    return bg;
   }
 
   // ---- storage ---------------------------------------------------------------------------
@@ -530,7 +555,7 @@ export class WebGpuDevice implements Device {
   }
 
   /** Drop pooled buffers (memory pressure). */
-  trim(): void { this.gpu.pool.trim(); this.gpu.staging.trim(); }
+  trim(): void { this.gpu.bindGroups.clear(); this.gpu.pool.trim(); this.gpu.staging.trim(); }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;

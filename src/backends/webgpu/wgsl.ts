@@ -86,6 +86,14 @@ export class ShaderBuilder {
   /** A read-only tensor: `fn name(i: u32) -> T`. */
   input(name: string, l: Layout): this { return this.declare(name, l, true); }
 
+  /** A single-part tensor read or written four elements at a time: `name_0: array<vec4<T>>`, no accessors. */
+  vec4(name: string, l: Layout, readOnly: boolean): this {
+    if (l.wtype === 'f16') this.enableF16 = true;
+    this.decls.push(`@group(0) @binding(${this.bindings.length}) var<storage, ${readOnly ? 'read' : 'read_write'}> ${name}_0: array<vec4<${l.wtype}>>;`);
+    this.bindings.push({ readOnly });
+    return this;
+  }
+
   /** A written tensor: `fn name_set(i: u32, v: T)` and a reader `name(i)`. */
   output(name: string, l: Layout): this { return this.declare(name, l, false); }
 
@@ -170,4 +178,69 @@ export function gridFor(groups: number, maxPerDim: number): [number, number, num
   const y = Math.ceil(groups / maxPerDim);
   if (y > maxPerDim) throw new Error(`dispatch of ${groups} workgroups exceeds maxComputeWorkgroupsPerDimension² (${maxPerDim}²)`);
   return [Math.ceil(groups / y), y, 1];
+}
+
+/** Split a call's argument text at top-level commas. */
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') depth--;
+    else if (ch === ',' && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
+  }
+  if (s.trim().length) out.push(s.slice(start).trim());
+  return out;
+}
+
+/** Replace every call `name(args)` in code using `make(args)`; skips the function's own definition. */
+function replaceCalls(code: string, name: string, make: (args: string[]) => string): string {
+  const re = new RegExp(`(?<![\\w.])${name}\\(`, 'g');
+  let out = '';
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(code))) {
+    if (code.slice(Math.max(0, m.index - 3), m.index) === 'fn ') continue;
+    let depth = 1, j = m.index + m[0].length;
+    for (; j < code.length && depth > 0; j++) {
+      if (code[j] === '(') depth++;
+      else if (code[j] === ')') depth--;
+    }
+    out += code.slice(last, m.index) + make(splitArgs(code.slice(m.index + m[0].length, j - 1)));
+    last = j;
+    re.lastIndex = j;
+  }
+  return out + code.slice(last);
+}
+
+/**
+ * Inline one-line helpers (`fn f(a: T) -> U { return EXPR; }` and single-part `x_set`) at their
+ * call sites. Some shader compilers (SwiftShader's Subzero JIT, used by Dawn in Node) do not
+ * inline calls, and an accessor call per element costs more than the arithmetic.
+ */
+export function inlineHelpers(code: string): string {
+  for (let pass = 0; pass < 4; pass++) {
+    let changed = false;
+    const fns = [...code.matchAll(/^fn (\w+)\(([^)]*)\) -> [\w<>]+ \{ return (.*); \}$/gm)];
+    for (const [, name, params, body] of fns) {
+      if (name === 'main' || !code.includes(`${name}(`)) continue;
+      const names = params!.split(',').map((p) => p.split(':')[0]!.trim()).filter(Boolean);
+      const before = code;
+      code = replaceCalls(code, name!, (args) => {
+        let e = body!;
+        names.forEach((p, k) => { e = e.replace(new RegExp(`\\b${p}\\b`, 'g'), `(${args[k]})`); });
+        return `(${e})`;
+      });
+      if (code !== before) changed = true;
+    }
+    const sets = [...code.matchAll(/^fn (\w+_set)\(i: u32, v: [\w<>]+\) \{ (\w+)\[i\] = v; \}$/gm)];
+    for (const [, name, arr] of sets) {
+      const before = code;
+      code = replaceCalls(code, name!, (args) => `${arr}[${args[0]}] = ${args[1]}`);
+      if (code !== before) changed = true;
+    }
+    if (!changed) break;
+  }
+  return code;
 }

@@ -7,7 +7,7 @@ import type { AttrReader } from '../../../ir/attributes.js';
 import type { DType } from '../../../ir/dtype.js';
 import type { Node } from '../../../ir/graph.js';
 import { registerKernels, type NodePlan, type PlanArgs, type TRef } from '../kernel.js';
-import { ShaderBuilder, broadcastOffset, fillTemplate, isFloatW, lit, unflatten, type WType } from '../wgsl.js';
+import { ShaderBuilder, broadcastOffset, fillTemplate, isFloatW, lit, partsOf, unflatten, type Layout, type WType } from '../wgsl.js';
 
 export interface Arg { code: string; w: WType; dt: DType }
 
@@ -181,29 +181,54 @@ export function planElementwise(a: PlanArgs, make: (args: Arg[], w: WType) => st
   const b = new ShaderBuilder();
   const tensors: TRef[] = [];
   const present = ins.map((t, i) => (t && t.layout.numel > 0 ? i : -1)).filter((i) => i >= 0);
-  present.forEach((i) => { b.input(`x${i}`, ins[i]!.layout); tensors.push({ in: i }); });
-  b.output('y', out.layout);
-  tensors.push({ out: 0 });
-  const needCoords = present.some((i) => ins[i]!.layout.numel !== 1 && !sameDims(ins[i]!.dims, out.dims));
-  const body: string[] = [];
-  if (needCoords) body.push(`    ${unflatten('i', out.dims, 'c')}`);
-  const args: Arg[] = [];
-  ins.forEach((t, i) => {
-    if (!t || t.layout.numel === 0) { args.push(undefined as unknown as Arg); return; }
-    const idx = t.layout.numel === 1 ? '0u' : sameDims(t.dims, out.dims) ? 'i' : broadcastOffset(t.dims, out.dims, 'c');
-    body.push(`    let v${i} = x${i}(${idx});`);
-    args.push({ code: `v${i}`, w: t.layout.wtype, dt: t.dtype });
+  const single = (l: Layout) => partsOf(l) === 1;
+  // four elements per access where every input is the output's shape or a scalar (the common
+  // case: residual adds, activations): vector loads and stores, the expression per component
+  const vec = n % 4 === 0 && single(out.layout) && present.every((i) => single(ins[i]!.layout) && (ins[i]!.layout.numel === 1 || sameDims(ins[i]!.dims, out.dims)));
+  present.forEach((i) => {
+    const t = ins[i]!;
+    if (vec && t.layout.numel !== 1) b.vec4(`x${i}`, t.layout, true); else b.input(`x${i}`, t.layout);
+    tensors.push({ in: i });
   });
+  if (vec) b.vec4('y', out.layout, false); else b.output('y', out.layout);
+  tensors.push({ out: 0 });
+  const body: string[] = [];
   const w = outW;
-  const made = make(args, w);
-  const e = typeof made === 'string' ? made : made.expr;
-  if (typeof made !== 'string') body.push(...made.pre.map((l) => `    ${l}`));
-  body.push(`    y_set(i, ${storeRule(w === outW ? e : `${outW}(${e})`, out.dtype, outW)});`);
+  const argsFor = (idx: (t: NonNullable<(typeof ins)[number]>, i: number) => string): Arg[] => ins.map((t, i) => {
+    if (!t || t.layout.numel === 0) return undefined as unknown as Arg;
+    return { code: idx(t, i), w: t.layout.wtype, dt: t.dtype };
+  });
+  const emit = (args: Arg[], indent: string, store: (v: string) => string) => {
+    args.forEach((x2, i) => { if (x2) body.push(`${indent}let v${i} = ${x2.code};`); });
+    const named = args.map((x2, i) => (x2 ? { ...x2, code: `v${i}` } : x2));
+    const made = make(named, w);
+    const e = typeof made === 'string' ? made : made.expr;
+    if (typeof made !== 'string') body.push(...made.pre.map((l) => `${indent}${l}`));
+    body.push(`${indent}${store(storeRule(e, out.dtype, outW))}`);
+    return e;
+  };
+  let e: string;
+  if (vec) {
+    present.forEach((i) => { if (ins[i]!.layout.numel !== 1) body.push(`    let q${i} = x${i}_0[i];`); });
+    body.push(`    var r: vec4<${outW}>;`);
+    e = '';
+    for (const c of ['x', 'y', 'z', 'w']) {
+      body.push('    {');
+      e = emit(argsFor((t, i) => (t.layout.numel === 1 ? `x${i}(0u)` : `q${i}.${c}`)), '      ', (v) => `r.${c} = ${v};`);
+      body.push('    }');
+    }
+    body.push('    y_0[i] = r;');
+  } else {
+    const needCoords = present.some((i) => ins[i]!.layout.numel !== 1 && !sameDims(ins[i]!.dims, out.dims));
+    if (needCoords) body.push(`    ${unflatten('i', out.dims, 'c')}`);
+    e = emit(argsFor((t, i) => `x${i}(${t.layout.numel === 1 ? '0u' : sameDims(t.dims, out.dims) ? 'i' : broadcastOffset(t.dims, out.dims, 'c')})`), '    ', (v) => `y_set(i, ${v});`);
+  }
+  const nIter = vec ? n / 4 : n;
   const per = ctx.tiles.perThread;
-  const threads = Math.ceil(n / per);
+  const threads = Math.ceil(nIter / per);
   const groups = Math.ceil(threads / ctx.wg);
   const code = fillTemplate('elementwise', {
-    BINDINGS: b.header() + '\n' + extraHelpers(e, w), WG: ctx.wg, THREADS: threads, PER_THREAD: per, N: n, BODY: body.join('\n'),
+    BINDINGS: b.header() + '\n' + extraHelpers(e, w), WG: ctx.wg, THREADS: threads, PER_THREAD: per, N: nIter, BODY: body.join('\n'),
   });
   return { dispatches: [{ code, bindings: b.bindings, tensors, grid: ctx.grid(groups), label: `${a.node.op}:elementwise` }] };
 }

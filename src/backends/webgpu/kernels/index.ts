@@ -5,3 +5,4 @@ import './matmul.js';
 import './reduce.js';
 import './kernel-ops.js';
 import './conv.js';
+import './quantize.js';
