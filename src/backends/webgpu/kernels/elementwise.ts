@@ -224,7 +224,8 @@ export function planElementwise(a: PlanArgs, make: (args: Arg[], w: WType) => st
     e = emit(argsFor((t, i) => `x${i}(${t.layout.numel === 1 ? '0u' : sameDims(t.dims, out.dims) ? 'i' : broadcastOffset(t.dims, out.dims, 'c')})`), '    ', (v) => `y_set(i, ${v});`);
   }
   const nIter = vec ? n / 4 : n;
-  const per = ctx.tiles.perThread;
+  // a vec4 iteration already carries four elements
+  const per = vec ? 1 : ctx.tiles.perThread;
   const threads = Math.ceil(nIter / per);
   const groups = Math.ceil(threads / ctx.wg);
   const code = fillTemplate('elementwise', {
