@@ -58,7 +58,7 @@ interface PendingBlob { name: string; type: DType; dims: number[]; assign: (t: T
 class Parser {
   private pos = 0;
   pending: PendingBlob[] = [];
-  constructor(private toks: Tok[]) {}
+  constructor(private toks: Tok[], private blobData?: (name: string, text: string) => Uint8Array) {}
 
   private peek(): Tok { return this.toks[this.pos]!; }
   private next(): Tok { return this.toks[this.pos++]!; }
@@ -84,7 +84,8 @@ class Parser {
       this.next();
       const name = this.expectKind('str', 'blob name').text;
       this.expect('=');
-      blobs.set(name, fromBase64(this.expectKind('str', 'base64 data').text));
+      const text = this.expectKind('str', 'base64 data').text;
+      blobs.set(name, this.blobData ? this.blobData(name, text) : fromBase64(text));
     }
     if (this.peek().kind !== 'eof') this.fail(`unexpected '${this.peek().text}' after the graph`);
     for (const p of this.pending) {
@@ -279,7 +280,12 @@ class Parser {
 }
 
 /** Parse the text form back into a graph. */
-export function parseGraph(text: string): Graph {
-  const p = new Parser(tokenize(text));
+export interface ParseOptions {
+  /** Bytes of a blob from its stored text (printGraph's `blobData`); default: the text is base64. */
+  blob?: (name: string, text: string) => Uint8Array;
+}
+
+export function parseGraph(text: string, opts: ParseOptions = {}): Graph {
+  const p = new Parser(tokenize(text), opts.blob);
   return p.file();
 }
