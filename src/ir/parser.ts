@@ -3,7 +3,7 @@
 import type { Attr } from './attributes.js';
 import { Graph, Node, Value, type TensorType } from './graph.js';
 import { Tensor, setter } from './tensor.js';
-import { allocTyped, isBig, type DType } from './dtype.js';
+import { allocTyped, dtypeBytes, isBig, type DType } from './dtype.js';
 import { numel, type Dim } from './shape.js';
 import { dtypeOfShort, fromBase64, parseFloatToken } from './text-common.js';
 
@@ -92,10 +92,13 @@ class Parser {
       const bytes = blobs.get(p.name);
       if (!bytes) throw new Error(`${p.where}: blob "${p.name}" is not defined`);
       const n = numel(p.dims);
-      const data = allocTyped(p.type, n);
-      const view = new Uint8Array(data.buffer);
-      if (bytes.length !== view.length) throw new Error(`${p.where}: blob "${p.name}" has ${bytes.length} bytes, ${p.type}[${p.dims.join(',')}] needs ${view.length}`);
-      view.set(bytes);
+      const need = n * dtypeBytes(p.type);
+      if (bytes.length !== need) throw new Error(`${p.where}: blob "${p.name}" has ${bytes.length} bytes, ${p.type}[${p.dims.join(',')}] needs ${need}`);
+      // bytes from a `blob` hook are shared and immutable (a server's blob store): view them when aligned
+      const ctor = allocTyped(p.type, 0).constructor as new (b: ArrayBufferLike, o: number, n: number) => ReturnType<typeof allocTyped>;
+      let data: ReturnType<typeof allocTyped>;
+      if (this.blobData && bytes.byteOffset % dtypeBytes(p.type) === 0) data = new ctor(bytes.buffer, bytes.byteOffset, n);
+      else { data = allocTyped(p.type, n); new Uint8Array(data.buffer).set(bytes); }
       p.assign(new Tensor(p.type, data, p.dims));
     }
     return g;
