@@ -8,6 +8,7 @@ import { registerCompile } from './commands/compile.js';
 import { registerConformance } from './commands/conformance.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command('switchyard')
   .description('Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.')
@@ -19,6 +20,7 @@ registerInspect(program);
 registerCompile(program);
 registerConformance(program);
 registerBench(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);
