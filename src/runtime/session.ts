@@ -2,6 +2,7 @@
 // changing the import: Session.create(model, options), inputNames, outputNames, run(feeds), release().
 
 import { getBackend, type BackendOptions, type PreparedModel } from '../backends/backend.js';
+import type { DeviceFallback, DevicePreparedModel } from '../backends/device-backend.js';
 import { importOnnx } from '../frontend/onnx/import.js';
 import type { ExternalLoader } from '../frontend/onnx/tensor-proto.js';
 import { Graph } from '../ir/graph.js';
@@ -10,9 +11,15 @@ import { verifyGraph } from '../ir/verifier.js';
 import { runPipeline, DEFAULT_PIPELINE, type PipelineHooks } from '../passes/index.js';
 import { bindFeeds } from './feeds.js';
 
+/** A device a session may use. Remote devices are offload servers (`switchyard serve`). */
+export type DeviceSpec = { kind: 'remote'; url: string; token?: string; deadlineMs?: number; unsupportedOps?: string[] } | { kind: string; [k: string]: unknown };
+
 export interface SessionOptions extends BackendOptions {
-  /** 'reference' today; 'wasm', 'webgpu', 'auto' and device lists as those backends land. */
+  /** 'reference' today; 'wasm', 'webgpu', 'remote', 'auto' as those backends land. Default: 'remote'
+   *  when `devices` lists a remote device (with local fallback), else 'reference'. */
   backend?: string;
+  /** Devices to place the graph on; until the heterogeneous runtime lands only a remote entry is used. */
+  devices?: DeviceSpec[];
   /** Passes to run before the backend; default DEFAULT_PIPELINE. */
   passes?: string[];
   passHooks?: PipelineHooks;
@@ -60,7 +67,7 @@ export class Session {
     const graph = await loadGraph(model);
     runPipeline(graph, options.passes ?? DEFAULT_PIPELINE, options.passHooks);
     verifyGraph(graph);
-    const name = options.backend ?? 'reference';
+    const name = options.backend ?? (options.devices?.some((d) => d.kind === 'remote') ? 'remote' : 'reference');
     const backend = await getBackend(name);
     const prepared = await backend.prepare(graph, options);
     return new Session(graph, prepared, name);
@@ -71,6 +78,12 @@ export class Session {
 
   /** Ops the backend could not run natively, with the reason: what ran on a fallback path. */
   get fallbacks(): Map<string, string> { return this.prepared?.fallbacks ?? new Map(); }
+
+  /** Units that moved from a failing device (a remote server) to a local one, in order. */
+  get deviceFallbacks(): DeviceFallback[] { return (this.prepared as Partial<DevicePreparedModel> | undefined)?.deviceFallbacks ?? []; }
+
+  /** The prepared model, for backend-specific state (e.g. the remote device and its profile). */
+  get preparedModel(): PreparedModel | undefined { return this.prepared; }
 
   async run(feeds: Record<string, Tensor>, fetches?: string[]): Promise<Record<string, Tensor>> {
     if (!this.prepared) throw new Error('session has been released');

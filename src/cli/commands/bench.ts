@@ -2,7 +2,8 @@
 // first result) apart from the median/min/max of N timed runs after warm-up.
 
 import type { Command } from 'commander';
-import { Session } from '../../runtime/session.js';
+import { Session, type SessionOptions } from '../../runtime/session.js';
+import { addRemoteOptions, sessionOptionsFor, type RemoteFlags } from '../remote-options.js';
 import { parseDims, randomFeeds } from '../random-inputs.js';
 import { ms, table } from '../table.js';
 
@@ -18,9 +19,9 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-export async function benchModel(model: string, backend: string, runs: number, warmup: number, dims: Record<string, number>): Promise<BenchResult> {
+export async function benchModel(model: string, backend: string, runs: number, warmup: number, dims: Record<string, number>, options: SessionOptions = { backend }): Promise<BenchResult> {
   const t0 = performance.now();
-  const session = await Session.create(model, { backend });
+  const session = await Session.create(model, options);
   const createMs = performance.now() - t0;
   const feeds = randomFeeds(session.graph, 1, dims);
   const t1 = performance.now();
@@ -41,17 +42,23 @@ export async function benchModel(model: string, backend: string, runs: number, w
 }
 
 export function registerBench(program: Command): void {
-  program.command('bench')
+  const cmd = program.command('bench')
     .description('time a model: first run (create + first inference) and median/min/max of N runs')
     .argument('<model>', 'ONNX model file')
     .option('-b, --backend <name...>', 'backend(s) to time, side by side', ['reference'])
     .option('-n, --runs <n>', 'timed runs', '10')
     .option('--warmup <n>', 'untimed runs before timing', '2')
     .option('--dim <name=size...>', 'size of a symbolic input dim (e.g. batch=4)')
-    .option('--json', 'print JSON')
-    .action(async (model: string, o: { backend: string[]; runs: string; warmup: string; dim?: string[]; json?: boolean }) => {
+    .option('--json', 'print JSON');
+  addRemoteOptions(cmd)
+    .action(async (model: string, o: { backend: string[]; runs: string; warmup: string; dim?: string[]; json?: boolean } & RemoteFlags) => {
       const results: BenchResult[] = [];
-      for (const b of o.backend) results.push(await benchModel(model, b, Number(o.runs), Number(o.warmup), parseDims(o.dim)));
+      const explicit = cmd.getOptionValueSource('backend') !== 'default';
+      const backends = o.remote && !explicit ? ['remote'] : o.backend;
+      for (const b of backends) {
+        const options = b === 'remote' ? sessionOptionsFor('remote', explicit, o) : { backend: b };
+        results.push(await benchModel(model, b, Number(o.runs), Number(o.warmup), parseDims(o.dim), options));
+      }
       if (o.json) { console.log(JSON.stringify(results.length === 1 ? results[0] : results)); return; }
       console.log(`${model}: ${o.runs} timed runs after ${o.warmup} warm-up runs\n`);
       console.log(table(['backend', 'first run ms', 'create ms', 'median ms', 'min ms', 'max ms'],

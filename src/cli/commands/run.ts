@@ -9,6 +9,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import { Session } from '../../runtime/session.js';
 import { parseDims, randomFeeds } from '../random-inputs.js';
 import { ms } from '../table.js';
+import { addRemoteOptions, sessionOptionsFor, type RemoteFlags } from '../remote-options.js';
 
 function readInputs(dir: string, names: string[]): Record<string, Tensor> {
   let files: string[];
@@ -23,7 +24,7 @@ function readInputs(dir: string, names: string[]): Record<string, Tensor> {
 }
 
 export function registerRun(program: Command): void {
-  program.command('run')
+  const cmd = program.command('run')
     .description('run a model once; random inputs of the right shape unless --inputs is given')
     .argument('<model>', 'ONNX model file')
     .option('-i, --inputs <dir>', 'folder with input_N.pb (TensorProto) files, in graph-input order')
@@ -32,10 +33,13 @@ export function registerRun(program: Command): void {
     .option('--dim <name=size...>', 'size of a symbolic input dim for random inputs (e.g. batch=4)')
     .option('--seed <n>', 'seed for random inputs', '1')
     .option('--print-ir', 'print the compiled IR before running')
-    .option('--json', 'print one JSON object instead of text')
-    .action(async (model: string, o: { inputs?: string; out?: string; backend: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean }) => {
+    .option('--json', 'print one JSON object instead of text');
+  addRemoteOptions(cmd)
+    .action(async (model: string, o: { inputs?: string; out?: string; backend: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean } & RemoteFlags) => {
       const t0 = performance.now();
-      const session = await Session.create(model, { backend: o.backend });
+      const options = sessionOptionsFor(o.backend, cmd.getOptionValueSource('backend') !== 'default', o);
+      if (options.backend === 'remote') o.backend = 'remote';
+      const session = await Session.create(model, options);
       const tCreate = performance.now() - t0;
       const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), parseDims(o.dim));
       const t1 = performance.now();
@@ -47,7 +51,7 @@ export function registerRun(program: Command): void {
       }
       if (o.json) {
         console.log(JSON.stringify({
-          model, backend: o.backend, createMs: tCreate, runMs: tRun,
+          model, backend: o.backend, createMs: tCreate, runMs: tRun, deviceFallbacks: session.deviceFallbacks,
           outputs: session.outputNames.map((name) => {
             const t = outs[name]!;
             return { name, dtype: t.type, dims: t.dims, data: t.toNumbers().slice(0, 1024).map((v) => (Number.isFinite(v) ? v : String(v))), truncated: t.size > 1024 };
@@ -62,6 +66,7 @@ export function registerRun(program: Command): void {
         console.log('outputs');
         for (const name of session.outputNames) console.log(`  ${name}: ${outs[name]!.toString()}`);
         console.log(`time    create ${ms(tCreate)} ms, run ${ms(tRun)} ms`);
+        for (const f of session.deviceFallbacks) console.log(`fallback ${f.from} -> ${f.to} (${f.phase}, ${f.nodes.length} nodes): ${f.reason}`);
         if (o.out) console.log(`wrote   ${session.outputNames.length} output_N.pb files to ${o.out}`);
       }
       await session.release();
