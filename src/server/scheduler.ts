@@ -30,7 +30,8 @@ export class Scheduler {
   /** Refuse now, before the body is read, if the run cannot make its deadline or the queue is full. */
   check(estimateMs: number, deadlineMs: number, elapsedMs = 0): void {
     if (this.draining) throw new ProtocolError('shutting_down', 'server is shutting down; send the run elsewhere', { retryAfterS: 5 });
-    if (this.queue.length >= this.maxQueue) {
+    const mustWait = this.runningEst.length + this.queue.length >= this.concurrency;
+    if (mustWait && this.queue.length >= this.maxQueue) {
       throw new ProtocolError('queue_full', `run queue is full (${this.maxQueue} waiting, ${this.running} running)`, { retryAfterS: Math.max(1, Math.ceil(this.waitMs() / 1000)) });
     }
     const wait = this.waitMs();

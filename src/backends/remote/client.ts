@@ -105,14 +105,15 @@ export class RemoteClient {
     return this.json(await this.request('GET', ROUTES.info), InfoSchema, 'info');
   }
 
-  async hasBlob(sha: string): Promise<boolean> {
-    const res = await this.request('HEAD', ROUTES.blob(sha), { okStatuses: [404] });
+  // `graph` rides along as a header so a load balancer can keep a graph and its blobs on one server
+  async hasBlob(sha: string, graph?: string): Promise<boolean> {
+    const res = await this.request('HEAD', ROUTES.blob(sha), { okStatuses: [404], headers: graph ? { [GRAPH_HEADER]: graph } : {} });
     return res.status === 200;
   }
 
-  async putBlob(sha: string, bytes: Uint8Array): Promise<void> {
+  async putBlob(sha: string, bytes: Uint8Array, graph?: string): Promise<void> {
     const res = await this.request('PUT', ROUTES.blob(sha), {
-      body: bytes as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/octet-stream' },
+      body: bytes as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/octet-stream', ...(graph ? { [GRAPH_HEADER]: graph } : {}) },
       timeoutMs: Math.max(this.opts.timeoutMs ?? 30_000, bytes.length / 1e6 * 100),
     });
     await this.json(res, BlobPutSchema, 'blob upload');
@@ -122,10 +123,10 @@ export class RemoteClient {
   async ensureGraph(w: WireGraph): Promise<GraphInfo> {
     if (!this.known.has(w.id)) {
       await Promise.all([...w.blobs].map(async ([sha, bytes]) => {
-        if (this.known.has(sha) || await this.hasBlob(sha)) {
+        if (this.known.has(sha) || await this.hasBlob(sha, w.id)) {
           this.stats.blobsSkipped++; this.stats.blobBytesSkipped += bytes.length;
         } else {
-          await this.putBlob(sha, bytes);
+          await this.putBlob(sha, bytes, w.id);
           this.stats.blobsUploaded++; this.stats.blobBytesUploaded += bytes.length;
         }
         this.known.add(sha);
@@ -134,16 +135,16 @@ export class RemoteClient {
     const body = new TextEncoder().encode(w.text);
     let res: Response;
     try {
-      res = await this.request('PUT', ROUTES.graph(w.id), { body, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+      res = await this.request('PUT', ROUTES.graph(w.id), { body, headers: { 'content-type': 'text/plain; charset=utf-8', [GRAPH_HEADER]: w.id } });
     } catch (e) {
       // the server lost blobs (restart, eviction) since we checked: forget and upload again once
       if (!(e instanceof RemoteError) || e.code !== 'missing_blobs') throw e;
       for (const sha of (e.details.missing as string[] | undefined) ?? []) this.known.delete(sha);
       this.known.delete(w.id);
       for (const [sha, bytes] of w.blobs) {
-        if (!this.known.has(sha)) { await this.putBlob(sha, bytes); this.stats.blobsUploaded++; this.stats.blobBytesUploaded += bytes.length; this.known.add(sha); }
+        if (!this.known.has(sha)) { await this.putBlob(sha, bytes, w.id); this.stats.blobsUploaded++; this.stats.blobBytesUploaded += bytes.length; this.known.add(sha); }
       }
-      res = await this.request('PUT', ROUTES.graph(w.id), { body, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+      res = await this.request('PUT', ROUTES.graph(w.id), { body, headers: { 'content-type': 'text/plain; charset=utf-8', [GRAPH_HEADER]: w.id } });
     }
     this.stats.graphBytesUploaded += body.length;
     this.known.add(w.id);
