@@ -105,6 +105,12 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     keepAliveTimeout: 65_000,
     requestTimeout: 120_000,
     routerOptions: { maxParamLength: 128 },
+    // bad URLs and over-long path segments, caught by the router before any route
+    frameworkErrors: (err, _req, r) => {
+      const reply = r as unknown as FastifyReply;
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      reply.code(status).header(VERSION_HEADER, String(PROTOCOL_VERSION)).send(errorBody('bad_request', `malformed URL: ${err.message.slice(0, 200)}`));
+    },
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return;
       const status = (err as { code?: string }).code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
@@ -409,8 +415,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   app.get(`${API_PREFIX}/probe`, async (req, reply) => {
     const limit = Math.min(maxBody, 64 * MB);
     const q = (req.query as { bytes?: string }).bytes ?? '0';
-    const n = Number(q);
-    if (!Number.isSafeInteger(n) || n < 0 || n > limit) throw new ProtocolError('bad_request', `?bytes= must be an integer from 0 to ${limit}`);
+    const n = /^[0-9]{1,12}$/.test(q) ? Number(q) : NaN;
+    if (!Number.isSafeInteger(n) || n > limit) throw new ProtocolError('bad_request', `?bytes= must be an integer from 0 to ${limit}`);
     if (zeros.length < n) zeros = Buffer.alloc(n);
     return reply.header('content-type', 'application/octet-stream').send(zeros.subarray(0, n));
   });
