@@ -9,6 +9,7 @@ import { registerConformance } from './commands/conformance.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
+import { registerFleet } from './commands/fleet.js';
 
 const program = new Command('switchyard')
   .description('Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.')
@@ -21,6 +22,7 @@ registerCompile(program);
 registerConformance(program);
 registerBench(program);
 registerServe(program);
+registerFleet(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -48,7 +48,11 @@ export class BlobStore {
    */
   async put(sha: string, body: AsyncIterable<Uint8Array>, length: number): Promise<boolean> {
     if (this.blobs.has(sha)) {
-      for await (const _ of body) { /* drain: the client sent it anyway */ }
+      // already held: still check what was sent, so a wrong body is an error however it arrives
+      const h = createHash('sha256');
+      for await (const chunk of body) h.update(chunk);
+      const got = h.digest('hex');
+      if (got !== sha) throw new ProtocolError('hash_mismatch', `blob bytes hash to sha256 ${got}, not ${sha} as the URL says`);
       return false;
     }
     this.makeRoom(length);

@@ -47,6 +47,8 @@ export function registerServe(program: Command): void {
         corsOrigins: cors, pricePerHour: opts.pricePerHour as number, slowMs: opts.slowMs as number, graceMs: opts.graceMs as number,
         drainTimeoutMs: opts.drainTimeoutMs as number, logLevel: opts.logLevel as string, allowNoToken: !!opts.allowNoToken,
       });
+      // the readiness line scripts wait for, whatever the log level
+      if (!['info', 'debug', 'trace'].includes(opts.logLevel as string)) console.log(JSON.stringify({ msg: 'switchyard offload server listening', url: server.url }));
       if (!token) server.app.log.warn('no token: every client on this address can use the server (give --token or SWITCHYARD_TOKEN)');
       const stop = (sig: string) => {
         server.app.log.info({ signal: sig }, 'shutting down');
