@@ -2,7 +2,9 @@
 
 import './ops/index.js';
 import './backends/reference/interpreter.js';
+import './runtime/auto-backend.js';
 import './backends/remote/index.js';
+import './runtime/remote-provider.js';
 
 export { Tensor } from './ir/tensor.js';
 export type { TensorLocation } from './ir/tensor.js';
@@ -20,13 +22,19 @@ export { readTensorFile, writeTensorFile } from './frontend/onnx/tensor-proto.js
 export { exportOnnx } from './frontend/onnx/export.js';
 export { runPipeline, PASSES, DEFAULT_PIPELINE, KERNEL_PIPELINE } from './passes/index.js';
 export { Session, loadGraph } from './runtime/session.js';
-export type { SessionOptions, ModelSource, DeviceSpec } from './runtime/session.js';
-export type { Device, DeviceTensor, Unit, CompiledUnit } from './backends/device.js';
+export type { SessionOptions, ModelSource } from './runtime/session.js';
+export { registerBackend, backendNames } from './backends/backend.js';
+export type { Backend, PreparedModel, BackendOptions } from './backends/backend.js';
+export type { Device, DeviceTensor, Unit, CompiledUnit, DeviceKind } from './backends/device.js';
+export { DeviceError } from './backends/device.js';
+export { ReferenceDevice } from './backends/reference/device.js';
+export { registerDeviceProvider, discoverDevices } from './runtime/devices.js';
+export type { DeviceSpec, DeviceEntry, DeviceProvider } from './runtime/devices.js';
+export { TraceRecorder } from './runtime/trace.js';
+export type { RunReport } from './runtime/executor.js';
+export type { AutoOptions, HeteroPrepared } from './runtime/auto-backend.js';
 export { prepareOnDevice, partition, unitOf } from './backends/device-backend.js';
 export type { DeviceFallback, DeviceBackendOptions, DevicePreparedModel } from './backends/device-backend.js';
-export { ReferenceDevice } from './backends/reference/device.js';
 export { RemoteDevice, RemoteClient, RemoteError } from './backends/remote/index.js';
 export type { RemoteDeviceOptions, RemoteBackendOptions, TransferStats } from './backends/remote/index.js';
 export * as protocol from './protocol/index.js';
-export { registerBackend, backendNames } from './backends/backend.js';
-export type { Backend, PreparedModel, BackendOptions } from './backends/backend.js';

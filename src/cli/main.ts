@@ -8,8 +8,10 @@ import { registerCompile } from './commands/compile.js';
 import { registerConformance } from './commands/conformance.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
-import { registerServe } from './commands/serve.js';
+import { registerPlan } from './commands/plan.js';
 import { registerFleet } from './commands/fleet.js';
+import { registerCalibrate } from './commands/calibrate.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command('switchyard')
   .description('Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.')
@@ -21,8 +23,10 @@ registerInspect(program);
 registerCompile(program);
 registerConformance(program);
 registerBench(program);
-registerServe(program);
+registerPlan(program);
 registerFleet(program);
+registerCalibrate(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,8 +1,11 @@
 // Session: compile once, run many. Shaped like onnxruntime-web's InferenceSession so users port by
 // changing the import: Session.create(model, options), inputNames, outputNames, run(feeds), release().
 
-import { getBackend, type BackendOptions, type PreparedModel } from '../backends/backend.js';
+import { getBackend, type PreparedModel } from '../backends/backend.js';
 import type { DeviceFallback, DevicePreparedModel } from '../backends/device-backend.js';
+import type { AutoOptions, HeteroPrepared } from './auto-backend.js';
+import type { DeviceSpec } from './devices.js';
+import type { TraceRecorder } from './trace.js';
 import { importOnnx } from '../frontend/onnx/import.js';
 import type { ExternalLoader } from '../frontend/onnx/tensor-proto.js';
 import { Graph } from '../ir/graph.js';
@@ -11,14 +14,11 @@ import { verifyGraph } from '../ir/verifier.js';
 import { runPipeline, DEFAULT_PIPELINE, type PipelineHooks } from '../passes/index.js';
 import { bindFeeds } from './feeds.js';
 
-/** A device a session may use. Remote devices are offload servers (`switchyard serve`). */
-export type DeviceSpec = { kind: 'remote'; url: string; token?: string; deadlineMs?: number; unsupportedOps?: string[] } | { kind: string; [k: string]: unknown };
-
-export interface SessionOptions extends BackendOptions {
-  /** 'reference' today; 'wasm', 'webgpu', 'remote', 'auto' as those backends land. Default: 'remote'
-   *  when `devices` lists a remote device (with local fallback), else 'reference'. */
+export interface SessionOptions extends Omit<AutoOptions, 'devices'> {
+  /** 'auto' (plan across every device found), or one backend: 'reference', 'wasm', 'webgpu', 'remote'. */
   backend?: string;
-  /** Devices to place the graph on; until the heterogeneous runtime lands only a remote entry is used. */
+  /** Devices for 'auto' (default: every local device this machine has); giving them without a
+   *  backend selects 'auto'. Backend 'remote' uses the first remote entry for the whole graph. */
   devices?: DeviceSpec[];
   /** Passes to run before the backend; default DEFAULT_PIPELINE. */
   passes?: string[];
@@ -67,7 +67,8 @@ export class Session {
     const graph = await loadGraph(model);
     runPipeline(graph, options.passes ?? DEFAULT_PIPELINE, options.passHooks);
     verifyGraph(graph);
-    const name = options.backend ?? (options.devices?.some((d) => d.kind === 'remote') ? 'remote' : 'reference');
+    // devices only mean something to the planner: giving them picks 'auto'
+    const name = options.backend ?? (options.devices?.length ? 'auto' : 'reference');
     const backend = await getBackend(name);
     const prepared = await backend.prepare(graph, options);
     return new Session(graph, prepared, name);
@@ -76,13 +77,22 @@ export class Session {
   get inputNames(): string[] { return this.graph.inputs.map((v) => v.name); }
   get outputNames(): string[] { return this.graph.outputs.map((v) => v.name); }
 
+  /** With backend 'auto': the placed plan, the devices, the last run's timings, the trace. */
+  get hetero(): HeteroPrepared | undefined {
+    const p = this.prepared as HeteroPrepared | undefined;
+    return p && 'plan' in p ? p : undefined;
+  }
+
+  /** The Chrome trace of the runs so far (backend 'auto' with `trace: true`). */
+  get trace(): TraceRecorder | undefined { return this.hetero?.trace; }
+
   /** Ops the backend could not run natively, with the reason: what ran on a fallback path. */
   get fallbacks(): Map<string, string> { return this.prepared?.fallbacks ?? new Map(); }
 
-  /** Units that moved from a failing device (a remote server) to a local one, in order. */
+  /** Backend 'remote': units that moved from the server to the local fallback device, in order. */
   get deviceFallbacks(): DeviceFallback[] { return (this.prepared as Partial<DevicePreparedModel> | undefined)?.deviceFallbacks ?? []; }
 
-  /** The prepared model, for backend-specific state (e.g. the remote device and its profile). */
+  /** The prepared model, for backend-specific state (e.g. the remote backend's device and profile). */
   get preparedModel(): PreparedModel | undefined { return this.prepared; }
 
   async run(feeds: Record<string, Tensor>, fetches?: string[]): Promise<Record<string, Tensor>> {

@@ -14,7 +14,7 @@ test('killing the server in the middle of a run: the rest runs locally, the firs
   const srv = await spawnServer(['--slow-ms', '600']);
   try {
     // Softmax stays local, so the graph is remote [MatMul, Relu] -> local Softmax -> remote [MatMul, Tanh]
-    const session = await Session.create(mlp(20), { devices: [{ kind: 'remote', url: srv.url, token: TOKEN, unsupportedOps: ['nn.Softmax'] }] });
+    const session = await Session.create(mlp(20), { backend: 'remote', devices: [{ kind: 'remote', url: srv.url, token: TOKEN, unsupportedOps: ['nn.Softmax'] }] });
     const dev = deviceOf(session);
     const realRun = dev.client.run.bind(dev.client);
     let calls = 0;
@@ -47,7 +47,7 @@ test('killing the server in the middle of a run: the rest runs locally, the firs
 test('a hung server times out and the session falls back', async () => {
   const srv = await spawnServer();
   try {
-    const session = await Session.create(mlp(22), { devices: [{ kind: 'remote', url: srv.url, token: TOKEN, deadlineMs: 200 }] });
+    const session = await Session.create(mlp(22), { backend: 'remote', devices: [{ kind: 'remote', url: srv.url, token: TOKEN, deadlineMs: 200 }] });
     srv.kill('SIGSTOP');
     const x = input(22, 3);
     const { y } = await session.run({ x });
@@ -63,7 +63,7 @@ test('a server that is gone before the session starts: everything runs locally, 
   const srv = await spawnServer();
   srv.kill('SIGKILL');
   await srv.exited;
-  const session = await Session.create(mlp(23), { devices: [{ kind: 'remote', url: srv.url, token: TOKEN }] });
+  const session = await Session.create(mlp(23), { backend: 'remote', devices: [{ kind: 'remote', url: srv.url, token: TOKEN }] });
   const x = input(23, 2);
   const { y } = await session.run({ x });
   assert.ok(closeTo(y!, interpret(mlp(23), [x])[0]!));

@@ -17,12 +17,12 @@ const nginx = findNginx();
 test('nginx over three servers', { skip: nginx ? false : 'nginx is not installed (npm run setup installs nginx-light)', timeout: 180_000 }, async () => {
   const fleet: Fleet = await startFleet({ servers: 3, port: 0, token: TOKEN, dir: mkdtempSync(join(tmpdir(), 'sy-fleet-')), serveArgs: ['--log-level', 'warn'], maxBodyMb: 4 });
   after(() => fleet.stop());
-  const devices = [{ kind: 'remote', url: fleet.url, token: TOKEN }];
+  const devices = [{ kind: 'remote' as const, url: fleet.url, token: TOKEN }];
   const seeds = Array.from({ length: 12 }, (_, i) => 40 + i);
 
   // twelve graphs (different weights): right answers, spread over the servers by graph hash
   for (const seed of seeds) {
-    const s = await Session.create(mlp(seed, 16, 32), { devices });
+    const s = await Session.create(mlp(seed, 16, 32), { backend: 'remote', devices });
     const x = input(seed, 2, 16);
     assert.ok(closeTo((await s.run({ x })).y!, interpret(mlp(seed, 16, 32), [x])[0]!), `graph ${seed}`);
     assert.deepEqual(s.deviceFallbacks, []);
@@ -35,7 +35,7 @@ test('nginx over three servers', { skip: nginx ? false : 'nginx is not installed
   assert.ok(infos.every((i) => i.graphs.every((g) => g.runs === 1)), 'each graph ran where it was loaded');
 
   // a second session of a graph uploads no weights through the balancer
-  const again = await Session.create(mlp(seeds[0]!, 16, 32), { devices });
+  const again = await Session.create(mlp(seeds[0]!, 16, 32), { backend: 'remote', devices });
   await again.run({ x: input(1, 1, 16) });
   const stats = (again.preparedModel as unknown as { device: RemoteDevice }).device.client.stats;
   assert.equal(stats.blobBytesUploaded, 0);
@@ -50,7 +50,7 @@ test('nginx over three servers', { skip: nginx ? false : 'nginx is not installed
   // lose a server: every graph still answers right (re-placed by nginx, or by the local fallback)
   fleet.servers[0]!.proc.kill('SIGKILL');
   for (const seed of seeds.slice(0, 6)) {
-    const s = await Session.create(mlp(seed, 16, 32), { devices });
+    const s = await Session.create(mlp(seed, 16, 32), { backend: 'remote', devices });
     const x = input(seed + 7, 3, 16);
     assert.ok(closeTo((await s.run({ x })).y!, interpret(mlp(seed, 16, 32), [x])[0]!), `graph ${seed} after a server died`);
     await s.release();

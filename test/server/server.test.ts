@@ -129,7 +129,7 @@ test('a session on the remote backend gives the reference answer; the profile ma
   const g = mlp(6);
   const x = input(6, 4);
   const want = interpret(mlp(6), [x])[0]!;
-  const session = await Session.create(g, { devices: [{ kind: 'remote', url: s.url, token: TOKEN }] });
+  const session = await Session.create(g, { backend: 'remote', devices: [{ kind: 'remote', url: s.url, token: TOKEN }] });
   assert.equal(session.backend, 'remote');
   const { y } = await session.run({ x });
   assert.ok(closeTo(y!, want));
@@ -150,7 +150,7 @@ test('a session on the remote backend gives the reference answer; the profile ma
 test('dedup: a second session uploads 0 bytes of weights', async () => {
   const s = await server();
   const runOnce = async () => {
-    const session = await Session.create(mlp(7, 64, 256), { devices: [{ kind: 'remote', url: s.url, token: TOKEN }] });
+    const session = await Session.create(mlp(7, 64, 256), { backend: 'remote', devices: [{ kind: 'remote', url: s.url, token: TOKEN }] });
     await session.run({ x: input(7, 2, 64) });
     const dev = (session.preparedModel as unknown as { device: RemoteDevice }).device;
     await session.release();
@@ -179,7 +179,7 @@ test('deadlines: a slow server refuses at once, before queueing, and the session
   assert.equal((await c.info()).graphs[0]!.runs, 0, 'nothing was computed');
 
   const x = input(8, 3);
-  const session = await Session.create(mlp(8), { devices: [{ kind: 'remote', url: s.url, token: TOKEN, deadlineMs: 50 }] });
+  const session = await Session.create(mlp(8), { backend: 'remote', devices: [{ kind: 'remote', url: s.url, token: TOKEN, deadlineMs: 50 }] });
   const { y } = await session.run({ x });
   assert.ok(closeTo(y!, interpret(mlp(8), [x])[0]!));
   assert.equal(session.deviceFallbacks.length, 1);

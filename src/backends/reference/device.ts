@@ -1,34 +1,36 @@
-// The reference interpreter as a Device: tensors stay on the CPU as they are, units run node by node
-// with the ops' reference implementations. It is the local device of last resort (the offload
-// client falls back to it) and a model for other devices' unit handling.
+// The reference interpreter as a Device: it runs any unit (every op has a reference
+// implementation), so the runtime can always fall back to it.
 
-import type { Value } from '../../ir/graph.js';
+import type { Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
 import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
 
-let nextId = 0;
+interface RefTensor extends DeviceTensor { tensor: Tensor }
 
 export class ReferenceDevice implements Device {
   readonly kind = 'reference' as const;
-  readonly id = `reference:${nextId++}`;
+  constructor(readonly id = 'cpu') {}
 
-  supports(): true { return true; }
+  supports(_node: Node): true { return true; }
 
   async compile(unit: Unit): Promise<CompiledUnit> { return { unit }; }
 
-  async run(c: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
-    const env = new Map<Value, Tensor>();
-    c.unit.inputs.forEach((v, i) => env.set(v, inputs[i] as Tensor));
-    for (const n of c.unit.nodes) {
-      const outs = evalNode(n, n.inputs.map((v) => (v ? v.const ?? env.get(v) : undefined)));
-      n.outputs.forEach((v, i) => { if (v) env.set(v, outs[i]!); });
+  async run(compiled: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
+    const { unit } = compiled;
+    const env = new Map(unit.inputs.map((v, i) => [v, (inputs[i] as RefTensor).tensor]));
+    const read = (v: Node['inputs'][number]) => (v ? v.const ?? env.get(v) : undefined);
+    for (const n of unit.nodes) {
+      const outs = evalNode(n, n.inputs.map(read));
+      n.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
     }
-    return c.unit.outputs.map((v) => env.get(v)!);
+    return unit.outputs.map((v) => wrap(v.const ?? env.get(v)!));
   }
 
-  async upload(t: Tensor): Promise<DeviceTensor> { return t; }
-  async download(t: DeviceTensor): Promise<Tensor> { return t as Tensor; }
+  async upload(t: Tensor): Promise<DeviceTensor> { return wrap(t); }
+  async download(t: DeviceTensor): Promise<Tensor> { return (t as RefTensor).tensor; }
   release(): void {}
   async dispose(): Promise<void> {}
 }
+
+const wrap = (tensor: Tensor): RefTensor => ({ type: tensor.type, dims: tensor.dims, tensor });

@@ -12,11 +12,14 @@ import {
 } from '../../protocol/schemas.js';
 import { DEADLINE_HEADER, GRAPH_HEADER, PROTOCOL_VERSION, SUPPORTED_VERSIONS, VERSION_HEADER, versionMismatch } from '../../protocol/version.js';
 import type { Tensor } from '../../ir/tensor.js';
+import { DeviceError } from '../device.js';
 import type { z } from 'zod';
 
-export class RemoteError extends Error {
-  constructor(readonly code: string, message: string, readonly status?: number, readonly retryAfterS?: number, readonly details: Record<string, unknown> = {}) {
-    super(message);
+/** Any failure of a remote call is a DeviceError: the runtime answers it by running the work locally. */
+export class RemoteError extends DeviceError {
+  constructor(readonly code: string, message: string, readonly status?: number, readonly retryAfterS?: number, readonly details: Record<string, unknown> = {}, device = 'remote') {
+    super(message, device);
+    this.name = 'RemoteError';
   }
 }
 

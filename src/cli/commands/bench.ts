@@ -3,7 +3,9 @@
 
 import type { Command } from 'commander';
 import { Session, type SessionOptions } from '../../runtime/session.js';
-import { addRemoteOptions, sessionOptionsFor, type RemoteFlags } from '../remote-options.js';
+import { sessionOptions } from './run.js';
+
+interface RemoteFlags { remote?: string; token?: string; deadline?: string }
 import { parseDims, randomFeeds } from '../random-inputs.js';
 import { ms, table } from '../table.js';
 
@@ -49,14 +51,16 @@ export function registerBench(program: Command): void {
     .option('-n, --runs <n>', 'timed runs', '10')
     .option('--warmup <n>', 'untimed runs before timing', '2')
     .option('--dim <name=size...>', 'size of a symbolic input dim (e.g. batch=4)')
-    .option('--json', 'print JSON');
-  addRemoteOptions(cmd)
+    .option('--json', 'print JSON')
+    .option('--remote <url>', "offload server: times backend 'auto' with it (or --backend remote: the whole graph on it)")
+    .option('--token <t>', 'bearer token for --remote (default: $SWITCHYARD_TOKEN)')
+    .option('--deadline <ms>', 'with --backend remote: deadline of each remote run')
     .action(async (model: string, o: { backend: string[]; runs: string; warmup: string; dim?: string[]; json?: boolean } & RemoteFlags) => {
       const results: BenchResult[] = [];
       const explicit = cmd.getOptionValueSource('backend') !== 'default';
-      const backends = o.remote && !explicit ? ['remote'] : o.backend;
+      const backends = o.remote && !explicit ? ['auto'] : o.backend;
       for (const b of backends) {
-        const options = b === 'remote' ? sessionOptionsFor('remote', explicit, o) : { backend: b };
+        const options = o.remote && (b === 'remote' || b === 'auto') ? sessionOptions({ backend: b, remote: o.remote, token: o.token, deadline: o.deadline }) : { backend: b };
         results.push(await benchModel(model, b, Number(o.runs), Number(o.warmup), parseDims(o.dim), options));
       }
       if (o.json) { console.log(JSON.stringify(results.length === 1 ? results[0] : results)); return; }

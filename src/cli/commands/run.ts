@@ -6,10 +6,11 @@ import type { Command } from 'commander';
 import { readTensorFile, writeTensorFile } from '../../frontend/onnx/tensor-proto.js';
 import { printGraph } from '../../ir/printer.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { Session } from '../../runtime/session.js';
+import { Session, type SessionOptions } from '../../runtime/session.js';
+import { deviceKinds, type DeviceSpec } from '../../runtime/devices.js';
+import { explainRun } from '../../runtime/explain.js';
 import { parseDims, randomFeeds } from '../random-inputs.js';
 import { ms } from '../table.js';
-import { addRemoteOptions, sessionOptionsFor, type RemoteFlags } from '../remote-options.js';
 
 function readInputs(dir: string, names: string[]): Record<string, Tensor> {
   let files: string[];
@@ -23,8 +24,60 @@ function readInputs(dir: string, names: string[]): Record<string, Tensor> {
   return feeds;
 }
 
+interface RunOptions {
+  inputs?: string; out?: string; backend: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean;
+  devices?: string; deadline?: string; objective: string; explain?: boolean; trace?: string; remote?: string; token?: string;
+}
+
+type SharedFlags = { backend: string; devices?: string; deadline?: string; objective?: string; trace?: string; explain?: boolean; remote?: string; token?: string };
+
+/** Session options from the shared CLI flags (--backend, --devices, --deadline, --objective, --trace). */
+/**
+ * Session options from the shared CLI flags (--backend, --devices, --deadline, --objective, --trace,
+ * --remote, --token). `--remote URL` adds an offload server to the devices the planner places over
+ * (backend 'auto' unless another is named); `--backend remote` forces the whole graph onto it with
+ * no local fallback (for tests), `--deadline` then being each remote run's deadline.
+ */
+export function sessionOptions(o: SharedFlags, backendGiven = true): SessionOptions {
+  if (o.remote) {
+    const token = o.token ?? process.env.SWITCHYARD_TOKEN;
+    const remote = { kind: 'remote' as const, url: o.remote, ...(token ? { token } : {}) };
+    if (o.backend === 'remote') {
+      const deadlineMs = o.deadline === undefined ? undefined : Number(o.deadline);
+      if (deadlineMs !== undefined && !(deadlineMs > 0)) throw new Error(`--deadline must be a positive number of milliseconds, got '${o.deadline}'`);
+      return { backend: 'remote', fallback: false, devices: [{ ...remote, ...(deadlineMs ? { deadlineMs } : {}) }] };
+    }
+    if (backendGiven && o.backend !== 'auto') throw new Error(`--remote places work with --backend auto (the default with --remote) or forces it with --backend remote, not --backend ${o.backend}`);
+    const base = sessionOptions({ ...o, backend: 'auto', remote: undefined });
+    const locals = base.devices ?? deviceKinds().filter((k) => k !== 'remote').map((kind) => ({ kind }));
+    return { ...base, devices: [...locals.filter((d) => d.kind !== 'remote'), remote] };
+  }
+  if (o.backend === 'remote') throw new Error('--backend remote needs --remote URL (and --token T or $SWITCHYARD_TOKEN)');
+  const auto = o.backend === 'auto';
+  if (!auto && (o.devices || o.deadline || o.explain || o.trace)) throw new Error('--devices, --deadline, --explain and --trace need --backend auto');
+  const deadlineMs = o.deadline === undefined ? undefined : Number(o.deadline);
+  if (deadlineMs !== undefined && !(deadlineMs > 0)) throw new Error(`--deadline must be a positive number of milliseconds, got '${o.deadline}'`);
+  if (o.objective && o.objective !== 'latency' && o.objective !== 'cost') throw new Error(`--objective must be latency or cost, got '${o.objective}'`);
+  return {
+    backend: o.backend,
+    ...(auto ? {
+      trace: !!o.trace || !!o.explain,
+      policy: { objective: (o.objective ?? 'latency') as 'latency' | 'cost', deadlineMs },
+      devices: o.devices ? parseDevices(o.devices) : undefined,
+    } : {}),
+  };
+}
+
+function parseDevices(list: string): DeviceSpec[] {
+  return list.split(',').map((s) => s.trim()).filter(Boolean).map((id) => {
+    const kind = id === 'cpu' ? 'reference' : id.split(':')[0]!;
+    if (!['reference', 'wasm', 'webgpu', 'remote'].includes(kind)) throw new Error(`--devices: unknown device '${id}' (cpu, wasm, webgpu)`);
+    return { kind: kind as DeviceSpec['kind'] };
+  });
+}
+
 export function registerRun(program: Command): void {
-  const cmd = program.command('run')
+  program.command('run')
     .description('run a model once; random inputs of the right shape unless --inputs is given')
     .argument('<model>', 'ONNX model file')
     .option('-i, --inputs <dir>', 'folder with input_N.pb (TensorProto) files, in graph-input order')
@@ -33,25 +86,35 @@ export function registerRun(program: Command): void {
     .option('--dim <name=size...>', 'size of a symbolic input dim for random inputs (e.g. batch=4)')
     .option('--seed <n>', 'seed for random inputs', '1')
     .option('--print-ir', 'print the compiled IR before running')
-    .option('--json', 'print one JSON object instead of text');
-  addRemoteOptions(cmd)
-    .action(async (model: string, o: { inputs?: string; out?: string; backend: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean } & RemoteFlags) => {
+    .option('--json', 'print one JSON object instead of text')
+    .option('--devices <list>', "with --backend auto: devices to plan over, e.g. 'wasm,webgpu' (default: all found)")
+    .option('--deadline <ms>', 'with --backend auto: end-to-end deadline for the plan')
+    .option('--objective <o>', "with --backend auto: 'latency' or 'cost'", 'latency')
+    .option('--explain', 'with --backend auto: print the plan, why each unit went where, predicted vs measured, timelines')
+    .option('--trace <file>', 'with --backend auto: write a Chrome trace (open in Perfetto) of the run')
+    .option('--remote <url>', 'offload server (switchyard serve) to place work on, e.g. http://127.0.0.1:8080')
+    .option('--token <t>', 'bearer token for --remote (default: $SWITCHYARD_TOKEN)')
+    .action(async (model: string, o: RunOptions, cmd: Command) => {
       const t0 = performance.now();
-      const options = sessionOptionsFor(o.backend, cmd.getOptionValueSource('backend') !== 'default', o);
-      if (options.backend === 'remote') o.backend = 'remote';
+      const options = sessionOptions(o, cmd.getOptionValueSource('backend') !== 'default');
+      o.backend = options.backend ?? o.backend;
       const session = await Session.create(model, options);
       const tCreate = performance.now() - t0;
       const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), parseDims(o.dim));
       const t1 = performance.now();
       const outs = await session.run(feeds);
       const tRun = performance.now() - t1;
+      if (o.trace) {
+        if (!session.trace) throw new Error('--trace needs --backend auto');
+        writeFileSync(o.trace, JSON.stringify(session.trace.toJSON()));
+      }
       if (o.out) {
         mkdirSync(o.out, { recursive: true });
         session.outputNames.forEach((name, i) => writeFileSync(join(o.out!, `output_${i}.pb`), writeTensorFile(outs[name]!, name)));
       }
       if (o.json) {
         console.log(JSON.stringify({
-          model, backend: o.backend, createMs: tCreate, runMs: tRun, deviceFallbacks: session.deviceFallbacks,
+          model, backend: o.backend, createMs: tCreate, runMs: tRun,
           outputs: session.outputNames.map((name) => {
             const t = outs[name]!;
             return { name, dtype: t.type, dims: t.dims, data: t.toNumbers().slice(0, 1024).map((v) => (Number.isFinite(v) ? v : String(v))), truncated: t.size > 1024 };
@@ -66,8 +129,14 @@ export function registerRun(program: Command): void {
         console.log('outputs');
         for (const name of session.outputNames) console.log(`  ${name}: ${outs[name]!.toString()}`);
         console.log(`time    create ${ms(tCreate)} ms, run ${ms(tRun)} ms`);
-        for (const f of session.deviceFallbacks) console.log(`fallback ${f.from} -> ${f.to} (${f.phase}, ${f.nodes.length} nodes): ${f.reason}`);
         if (o.out) console.log(`wrote   ${session.outputNames.length} output_N.pb files to ${o.out}`);
+        for (const f of session.deviceFallbacks) console.log(`fallback ${f.from} -> ${f.to} (${f.phase} of ${f.nodes.length} nodes): ${f.reason}`);
+        for (const f of session.hetero?.lastReport?.fallbacks ?? []) console.log(`fallback ${f.from} -> ${f.to} (${f.unit}): ${f.reason}`);
+        if (o.trace) console.log(`trace   ${o.trace} (open in https://ui.perfetto.dev)`);
+        if (o.explain) {
+          if (!session.hetero) throw new Error('--explain needs --backend auto');
+          console.log(`\n${explainRun(session.hetero)}`);
+        }
       }
       await session.release();
     });

@@ -4,7 +4,11 @@
 
 import { InvalidArgumentError, type Command } from 'commander';
 import { backendNames } from '../../backends/backend.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_SERVER_OPTIONS, startServer } from '../../server/app.js';
+import { startFleet } from '../../server/fleet.js';
 
 const num = (what: string, min: number, int = true) => (v: string) => {
   const n = Number(v);
@@ -34,7 +38,10 @@ export function registerServe(program: Command): void {
     .option('--drain-timeout-ms <n>', 'on SIGTERM, wait this long for queued runs', num('--drain-timeout-ms', 0), d.drainTimeoutMs)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', d.logLevel)
     .option('--allow-no-token', 'serve a non-loopback address without auth (only behind a proxy that authenticates)')
+    .option('--fleet <n>', 'start N servers (same options) on free ports behind nginx listening on --host:--port (deploy/nginx/)', num('--fleet', 1))
+    .option('--fleet-dir <dir>', 'with --fleet: folder for nginx.conf, pid and logs (default: a new temp folder)')
     .action(async (opts: Record<string, unknown>) => {
+      if (opts.fleet) return runFleet(opts);
       const token = (opts.token as string | undefined) ?? process.env.SWITCHYARD_TOKEN ?? undefined;
       const cors = (opts.corsOrigin as string[] | undefined) ?? (process.env.SWITCHYARD_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       if (!backendNames().includes(opts.backend as string)) {
@@ -58,4 +65,27 @@ export function registerServe(program: Command): void {
       process.once('SIGINT', () => stop('SIGINT'));
       await new Promise(() => {}); // serve until a signal
     });
+}
+
+/** `serve --fleet N`: the servers get this command's own options, less the fleet and address ones. */
+async function runFleet(opts: Record<string, unknown>): Promise<void> {
+  const argv = process.argv.slice(process.argv.indexOf('serve') + 1);
+  const drop = new Set(['--fleet', '--fleet-dir', '--port', '--host']);
+  const serveArgs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.split('=')[0]!;
+    if (drop.has(name)) { if (!a.includes('=')) i++; continue; }
+    serveArgs.push(a);
+  }
+  const fleet = await startFleet({
+    servers: opts.fleet as number, port: opts.port as number, host: opts.host as string, serveArgs,
+    dir: (opts.fleetDir as string | undefined) ?? mkdtempSync(join(tmpdir(), 'switchyard-fleet-')),
+    maxBodyMb: Math.ceil(opts.maxBodyMb as number),
+  });
+  console.log(JSON.stringify({ msg: 'switchyard fleet listening', url: fleet.url, config: fleet.config, servers: fleet.servers.map((s) => ({ url: s.url, pid: s.proc.pid })) }));
+  const stop = () => { fleet.stop().then(() => process.exit(0), () => process.exit(1)); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await new Promise(() => {});
 }
