@@ -430,7 +430,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   profile.id = `switchyard@${hostname()}:${port}`;
-  log.info({ url, backend: o.backend, workers: o.workers, auth: !!o.token, cors: o.corsOrigins, f32GFlops: Math.round(calibration.f32Flops / 1e7) / 100 }, 'switchyard offload server listening');
+  log.info({ url, backend: o.backend, workers: o.workers, auth: !!o.token, cors: o.corsOrigins, f32GFlops: Math.round(calibration.f32Flops / 1e7) / 100 }, 'server started');
 
   let closing: Promise<void> | undefined;
   return {

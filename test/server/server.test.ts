@@ -240,3 +240,23 @@ test('draining: queued and running work finishes, new runs get 503 shutting_down
   assert.ok(closeTo(r.outputs.get('y')!, interpret(mlp(10), [x])[0]!));
   await closing;
 });
+
+test("backend 'auto': the remote device enters the plan with the server's profile and price; its loss is survived", async () => {
+  const s = await testServer({ pricePerHour: 1.25 });
+  const x = input(11, 4, 64);
+  const want = interpret(mlp(11, 64, 256), [x])[0]!;
+  const session = await Session.create(mlp(11, 64, 256), { devices: [{ kind: 'remote', url: s.url, token: TOKEN }] });
+  assert.equal(session.backend, 'auto');
+  const remote = session.hetero!.devices.find((e) => e.device.kind === 'remote')!;
+  assert.equal(remote.device.id, `remote:${new URL(s.url).host}`);
+  assert.equal(remote.profile.origin, 'server');
+  assert.equal(remote.profile.pricePerHour.value, 1.25);
+  assert.ok(remote.profile.link.latency.value > 0);
+  assert.ok(closeTo((await session.run({ x })).y!, want));
+  await s.close();
+  // whatever the plan put on the server now runs locally, and the answer is the same
+  assert.ok(closeTo((await session.run({ x })).y!, want));
+  const usedRemote = session.hetero!.lastRunPlan!.assignments.some((a) => a.device === remote.device.id);
+  if (usedRemote) assert.ok(session.hetero!.lastReport!.fallbacks.some((f) => f.from === remote.device.id));
+  await session.release();
+});

@@ -54,8 +54,6 @@ export function registerServe(program: Command): void {
         corsOrigins: cors, pricePerHour: opts.pricePerHour as number, slowMs: opts.slowMs as number, graceMs: opts.graceMs as number,
         drainTimeoutMs: opts.drainTimeoutMs as number, logLevel: opts.logLevel as string, allowNoToken: !!opts.allowNoToken,
       });
-      // the readiness line scripts wait for, whatever the log level
-      if (!['info', 'debug', 'trace'].includes(opts.logLevel as string)) console.log(JSON.stringify({ msg: 'switchyard offload server listening', url: server.url }));
       if (!token) server.app.log.warn('no token: every client on this address can use the server (give --token or SWITCHYARD_TOKEN)');
       const stop = (sig: string) => {
         server.app.log.info({ signal: sig }, 'shutting down');
@@ -63,6 +61,8 @@ export function registerServe(program: Command): void {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      // the readiness line scripts wait for, whatever the log level (after the signal handlers)
+      console.log(JSON.stringify({ msg: 'switchyard offload server listening', url: server.url }));
       await new Promise(() => {}); // serve until a signal
     });
 }
@@ -83,9 +83,9 @@ async function runFleet(opts: Record<string, unknown>): Promise<void> {
     dir: (opts.fleetDir as string | undefined) ?? mkdtempSync(join(tmpdir(), 'switchyard-fleet-')),
     maxBodyMb: Math.ceil(opts.maxBodyMb as number),
   });
-  console.log(JSON.stringify({ msg: 'switchyard fleet listening', url: fleet.url, config: fleet.config, servers: fleet.servers.map((s) => ({ url: s.url, pid: s.proc.pid })) }));
   const stop = () => { fleet.stop().then(() => process.exit(0), () => process.exit(1)); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  console.log(JSON.stringify({ msg: 'switchyard fleet listening', url: fleet.url, config: fleet.config, servers: fleet.servers.map((s) => ({ url: s.url, pid: s.proc.pid })) }));
   await new Promise(() => {});
 }
