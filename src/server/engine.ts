@@ -157,7 +157,8 @@ export class WorkerEngine implements Engine {
         await s.call({ op: 'load', id: src.id, text: src.text, blobs: [...src.blobs] });
         s.loaded.add(src.id);
       }
-      const { packed, transfer } = packTensors([...inputs]);
+      // decoded inputs own their buffers (fresh arrays or views of this request's body)
+      const { packed, transfer } = packTensors([...inputs], undefined, true);
       const work = s.call<{ outputs: Packed[]; computeMs: number }>({ op: 'run', id: src.id, inputs: packed, wanted: opts.wanted, slowMs: opts.slowMs ?? 0 }, transfer);
       const limit = opts.hardLimitMs;
       const r = limit === undefined ? await work : await Promise.race([work, new Promise<never>((_, reject) => {

@@ -7,7 +7,8 @@ import { Tensor } from '../ir/tensor.js';
 
 export interface Packed { name: string; type: DType; dims: number[]; data: TypedArray }
 
-export function packTensors(list: [string, Tensor][], keep: Set<ArrayBufferLike> = new Set()): { packed: Packed[]; transfer: ArrayBuffer[] } {
+/** `owned`: buffers nothing else uses (a request body the tensors view), transferred whatever views them. */
+export function packTensors(list: [string, Tensor][], keep: Set<ArrayBufferLike> = new Set(), owned = false): { packed: Packed[]; transfer: ArrayBuffer[] } {
   const packed: Packed[] = [];
   const uses = new Map<ArrayBufferLike, number>();
   for (const [, t] of list) uses.set(t.data.buffer, (uses.get(t.data.buffer) ?? 0) + 1);
@@ -15,7 +16,8 @@ export function packTensors(list: [string, Tensor][], keep: Set<ArrayBufferLike>
   for (const [name, t] of list) {
     packed.push({ name, type: t.type, dims: [...t.dims], data: t.data });
     const b = t.data.buffer;
-    if (b instanceof ArrayBuffer && !keep.has(b) && uses.get(b) === 1 && t.data.byteOffset === 0 && t.data.byteLength === b.byteLength) transfer.add(b);
+    if (!(b instanceof ArrayBuffer) || keep.has(b)) continue;
+    if (owned || (uses.get(b) === 1 && t.data.byteOffset === 0 && t.data.byteLength === b.byteLength)) transfer.add(b);
   }
   return { packed, transfer: [...transfer] };
 }
