@@ -46,6 +46,8 @@ export interface ServerOptions {
   graceMs: number;
   drainTimeoutMs: number;
   logLevel: string;
+  /** Serve /metrics without the token (a scraper inside a private network). */
+  publicMetrics?: boolean;
   /** Pino destination for the logs (default stdout). */
   logStream?: { write(msg: string): void };
 }
@@ -152,6 +154,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       throw new ProtocolError('protocol_version', versionMismatch(String(req.headers[VERSION_HEADER]), 'client'), { supported: SUPPORTED_VERSIONS });
     }
     if (req.url === `${API_PREFIX}/health` || !tokenDigest) return;
+    if (o.publicMetrics && req.url.split('?')[0] === '/metrics') return;
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Bearer ([!-~]+)$/i.exec(h) : null;
     if (!m || !timingSafeEqual(digest(m[1]!), tokenDigest)) {

@@ -37,6 +37,7 @@ export function registerServe(program: Command): void {
     .option('--grace-ms <n>', 'stop a run this long after its deadline', num('--grace-ms', 0), d.graceMs)
     .option('--drain-timeout-ms <n>', 'on SIGTERM, wait this long for queued runs', num('--drain-timeout-ms', 0), d.drainTimeoutMs)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', d.logLevel)
+    .option('--public-metrics', 'serve /metrics without the token (for a Prometheus scraper on a private network)')
     .option('--allow-no-token', 'serve a non-loopback address without auth (only behind a proxy that authenticates)')
     .option('--fleet <n>', 'start N servers (same options) on free ports behind nginx listening on --host:--port (deploy/nginx/)', num('--fleet', 1))
     .option('--fleet-dir <dir>', 'with --fleet: folder for nginx.conf, pid and logs (default: a new temp folder)')
@@ -52,7 +53,7 @@ export function registerServe(program: Command): void {
         maxBodyMb: opts.maxBodyMb as number, workers: opts.workers as number, maxQueue: opts.maxQueue as number,
         maxStoreMb: opts.maxStoreMb as number, maxGraphs: opts.maxGraphs as number, maxInflightMb: opts.maxInflightMb as number,
         corsOrigins: cors, pricePerHour: opts.pricePerHour as number, slowMs: opts.slowMs as number, graceMs: opts.graceMs as number,
-        drainTimeoutMs: opts.drainTimeoutMs as number, logLevel: opts.logLevel as string, allowNoToken: !!opts.allowNoToken,
+        drainTimeoutMs: opts.drainTimeoutMs as number, logLevel: opts.logLevel as string, allowNoToken: !!opts.allowNoToken, publicMetrics: !!opts.publicMetrics,
       });
       if (!token) server.app.log.warn('no token: every client on this address can use the server (give --token or SWITCHYARD_TOKEN)');
       const stop = (sig: string) => {
