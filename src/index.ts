@@ -3,7 +3,7 @@
 import './ops/index.js';
 import './backends/reference/interpreter.js';
 import './runtime/auto-backend.js';
-import './backends/remote/index.js';
+import './runtime/remote-backend.js';
 import './runtime/remote-provider.js';
 
 export { Tensor } from './ir/tensor.js';
@@ -36,5 +36,6 @@ export type { AutoOptions, HeteroPrepared } from './runtime/auto-backend.js';
 export { prepareOnDevice, partition, unitOf } from './backends/device-backend.js';
 export type { DeviceFallback, DeviceBackendOptions, DevicePreparedModel } from './backends/device-backend.js';
 export { RemoteDevice, RemoteClient, RemoteError } from './backends/remote/index.js';
-export type { RemoteDeviceOptions, RemoteBackendOptions, TransferStats } from './backends/remote/index.js';
+export type { RemoteDeviceOptions, TransferStats } from './backends/remote/index.js';
+export type { RemoteBackendOptions, RemotePrepared } from './runtime/remote-backend.js';
 export * as protocol from './protocol/index.js';

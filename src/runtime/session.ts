@@ -83,8 +83,8 @@ export class Session {
     return p && 'plan' in p ? p : undefined;
   }
 
-  /** The Chrome trace of the runs so far (backend 'auto' with `trace: true`). */
-  get trace(): TraceRecorder | undefined { return this.hetero?.trace; }
+  /** The Chrome trace of the runs so far (backends 'auto' and 'remote' with `trace: true`). */
+  get trace(): TraceRecorder | undefined { return this.hetero?.trace ?? (this.prepared as { trace?: TraceRecorder } | undefined)?.trace; }
 
   /** Ops the backend could not run natively, with the reason: what ran on a fallback path. */
   get fallbacks(): Map<string, string> { return this.prepared?.fallbacks ?? new Map(); }

@@ -14,7 +14,7 @@ test('killing the server in the middle of a run: the rest runs locally, the firs
   const srv = await spawnServer(['--slow-ms', '600']);
   try {
     // Softmax stays local, so the graph is remote [MatMul, Relu] -> local Softmax -> remote [MatMul, Tanh]
-    const session = await Session.create(mlp(20), { backend: 'remote', devices: [{ kind: 'remote', url: srv.url, token: TOKEN, unsupportedOps: ['nn.Softmax'] }] });
+    const session = await Session.create(mlp(20), { backend: 'remote', trace: true, devices: [{ kind: 'remote', url: srv.url, token: TOKEN, unsupportedOps: ['nn.Softmax'] }] });
     const dev = deviceOf(session);
     const realRun = dev.client.run.bind(dev.client);
     let calls = 0;
@@ -34,6 +34,10 @@ test('killing the server in the middle of a run: the rest runs locally, the firs
     assert.equal(fb[0]!.code, 'unreachable');
     assert.deepEqual(fb[0]!.nodes.length, 2);
     assert.equal(await srv.exited, null);
+    // the trace shows the remote unit that finished and the fallback (Chrome trace events)
+    const events = session.trace!.toJSON().traceEvents;
+    assert.equal(events.filter((e) => e.ph === 'X' && e.cat === 'run').length, 2, 'two remote unit spans (one finished, one cut off)');
+    assert.ok(events.some((e) => e.ph === 'i' && /^fallback: run of step 2/.test(e.name) && (e.args as { code: string }).code === 'unreachable'));
     // the next run does not wait on the dead server (it is skipped for a while) and is still right
     const again = await session.run({ x: input(21, 2) });
     assert.ok(closeTo(again.y!, interpret(mlp(20), [input(21, 2)])[0]!));

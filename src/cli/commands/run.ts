@@ -45,7 +45,7 @@ export function sessionOptions(o: SharedFlags, backendGiven = true): SessionOpti
     if (o.backend === 'remote') {
       const deadlineMs = o.deadline === undefined ? undefined : Number(o.deadline);
       if (deadlineMs !== undefined && !(deadlineMs > 0)) throw new Error(`--deadline must be a positive number of milliseconds, got '${o.deadline}'`);
-      return { backend: 'remote', fallback: false, devices: [{ ...remote, ...(deadlineMs ? { deadlineMs } : {}) }] };
+      return { backend: 'remote', fallback: false, trace: !!o.trace, devices: [{ ...remote, ...(deadlineMs ? { deadlineMs } : {}) }] };
     }
     if (backendGiven && o.backend !== 'auto') throw new Error(`--remote places work with --backend auto (the default with --remote) or forces it with --backend remote, not --backend ${o.backend}`);
     const base = sessionOptions({ ...o, backend: 'auto', remote: undefined });
