@@ -60,6 +60,10 @@ export const InfoSchema = z.object({
 });
 export type Info = z.infer<typeof InfoSchema>;
 
+/** POST /v1/blobs/query: which of these blobs does the server lack (one round trip for a whole graph). */
+export const BlobQuerySchema = z.object({ sha256: z.array(Sha256).max(100_000) }).strict();
+export const BlobQueryResultSchema = z.object({ missing: z.array(Sha256), present: z.array(Sha256) });
+
 export const BlobPutSchema = z.object({ sha256: Sha256, bytes: z.number().int(), created: z.boolean() });
 
 /** `__metadata__.switchyard` of a run request (optional). */

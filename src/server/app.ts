@@ -11,7 +11,7 @@ import { ERROR_STATUS, ProtocolError, errorBody } from '../protocol/errors.js';
 import { decodeFrame, encodeFrame } from '../protocol/framing.js';
 import { blobRefs } from '../protocol/graph-wire.js';
 import type { ServerProfile } from '../protocol/profile.js';
-import { DeadlineMs, META_KEY, RunRequestMetaSchema, Sha256, zodReason, type GraphInfo, type Health, type Info } from '../protocol/schemas.js';
+import { BlobQuerySchema, DeadlineMs, META_KEY, RunRequestMetaSchema, Sha256, zodReason, type GraphInfo, type Health, type Info } from '../protocol/schemas.js';
 import { API_PREFIX, DEADLINE_HEADER, GRAPH_HEADER, PROTOCOL_VERSION, SUPPORTED_VERSIONS, VERSION_HEADER, parseVersion, versionMismatch } from '../protocol/version.js';
 import type { Calibration, GraphMeta } from './core.js';
 import { InlineEngine, WorkerEngine, type Engine, type GraphSource } from './engine.js';
@@ -279,6 +279,19 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     const created = await store.put(h, req.raw, n);
     metrics.bytes.inc({ direction: 'in', kind: 'blob' }, n);
     return reply.code(created ? 201 : 200).send({ sha256: h, bytes: n, created });
+  });
+
+  app.post(`${API_PREFIX}/blobs/query`, async (req) => {
+    const text = await readText(req, 16 * MB);
+    let body: unknown;
+    try { body = JSON.parse(text); } catch { throw new ProtocolError('bad_request', 'body must be JSON: {"sha256": ["<hex>", ...]}'); }
+    const r = BlobQuerySchema.safeParse(body);
+    if (!r.success) throw new ProtocolError('bad_request', `blob query: ${zodReason(r.error)}`);
+    const missing: string[] = [], present: string[] = [];
+    for (const h of r.data.sha256) (store.get(h) ? present : missing).push(h);
+    metrics.dedup.inc({ result: 'hit' }, present.length);
+    metrics.dedup.inc({ result: 'miss' }, missing.length);
+    return { missing, present };
   });
 
   app.head(`${API_PREFIX}/graphs/:sha`, async (req, reply) => {

@@ -37,3 +37,13 @@ test('parsing shares blob bytes when aligned, and names missing blobs', async ()
     e instanceof ProtocolError && e.code === 'missing_blobs' && (e.extra.missing as string[])[0] === first);
   assert.throws(() => graphFromWire('graph @"x"(', () => undefined), (e: unknown) => e instanceof ProtocolError && e.code === 'compile_failed');
 });
+
+test('the plain-TypeScript SHA-256 (pages without crypto.subtle) matches node:crypto', async () => {
+  const { createHash } = await import('node:crypto');
+  const { sha256Js } = await import('../../src/protocol/sha256.js');
+  for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 100_003]) {
+    const b = Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff);
+    assert.equal(Buffer.from(sha256Js(b)).toString('hex'), createHash('sha256').update(b).digest('hex'), `${n} bytes`);
+    assert.equal(Buffer.from(sha256Js(b.subarray(1))).toString('hex'), createHash('sha256').update(b.subarray(1)).digest('hex'), `${n} bytes, offset view`);
+  }
+});

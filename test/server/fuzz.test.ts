@@ -82,6 +82,7 @@ test('fuzz: malformed, truncated and oversized requests all get 4xx JSON errors'
     () => ({ method: 'POST', path: '/v1/run', headers: runHeaders(), body: new Uint8Array((1 << 20) + 16), why: 'oversized run' }),
     () => ({ method: pick(['GET', 'POST']), path: pick(['/v1/info', '/v1/run', '/v1/health']), headers: { ...auth, 'switchyard-protocol': pick(['0', '2', 'abc', '1.0', '99999']) }, why: 'version' }),
     () => ({ method: 'GET', path: `/v1/probe?bytes=${pick(['-1', 'x', String(2 ** 40), '1e3'])}`, headers: auth, why: 'bad probe' }),
+    () => ({ method: 'POST', path: '/v1/blobs/query', headers: auth, body: pick([bytes(int(100)), new TextEncoder().encode(pick(['{"sha256": 1}', '{"sha256": ["' + hex(63) + '"]}', 'null', '{"sha256": [], "x": 2}', '"' + hex(64) + '"']))]), why: 'bad blob query' }),
   ];
 
   const failures: string[] = [];

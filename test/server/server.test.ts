@@ -110,6 +110,14 @@ test('uploads are checked against their address; a graph names the blobs it lack
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('switchyard-blob-bytes'), String(bytes.length));
 
+  r = await fetch(`${s.url}/v1/blobs/query`, { method: 'POST', headers: auth, body: JSON.stringify({ sha256: [ok, wrong] }) });
+  assert.deepEqual(await r.json(), { missing: [wrong], present: [ok] });
+  for (const bad of ['{', '{"sha256": ["x"]}', '{"sha256": [], "more": 1}', '[]']) {
+    r = await fetch(`${s.url}/v1/blobs/query`, { method: 'POST', headers: auth, body: bad });
+    assert.equal(r.status, 400, bad);
+    assert.equal((await errorOf(r)).code, 'bad_request');
+  }
+
   const w = await graphToWire(mlp(5));
   r = await fetch(`${s.url}/v1/graphs/${w.id}`, { method: 'PUT', headers: auth, body: w.text + ' ' });
   assert.equal((await errorOf(r)).code, 'hash_mismatch');

@@ -7,7 +7,7 @@ import { encodeFrame, decodeFrame, type EncodedFrame } from '../../protocol/fram
 import type { WireGraph } from '../../protocol/graph-wire.js';
 import { ROUTES } from '../../protocol/routes.js';
 import {
-  BlobPutSchema, ErrorBodySchema, GraphInfoSchema, HealthSchema, InfoSchema, META_KEY, RunResultMetaSchema,
+  BlobPutSchema, BlobQueryResultSchema, ErrorBodySchema, GraphInfoSchema, HealthSchema, InfoSchema, META_KEY, RunResultMetaSchema,
   type GraphInfo, type Health, type Info, type RunResultMeta,
 } from '../../protocol/schemas.js';
 import { DEADLINE_HEADER, GRAPH_HEADER, PROTOCOL_VERSION, SUPPORTED_VERSIONS, VERSION_HEADER, versionMismatch } from '../../protocol/version.js';
@@ -114,6 +114,15 @@ export class RemoteClient {
     return res.status === 200;
   }
 
+  /** The blobs among `shas` the server lacks (POST /v1/blobs/query). */
+  async missingBlobs(shas: string[], graph?: string): Promise<string[]> {
+    const res = await this.request('POST', ROUTES.blobQuery, {
+      body: JSON.stringify({ sha256: shas }),
+      headers: { 'content-type': 'application/json', ...(graph ? { [GRAPH_HEADER]: graph } : {}) },
+    });
+    return (await this.json(res, BlobQueryResultSchema, 'blob query')).missing;
+  }
+
   async putBlob(sha: string, bytes: Uint8Array, graph?: string): Promise<void> {
     const res = await this.request('PUT', ROUTES.blob(sha), {
       body: bytes as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/octet-stream', ...(graph ? { [GRAPH_HEADER]: graph } : {}) },
@@ -125,8 +134,11 @@ export class RemoteClient {
   /** Make sure the server holds every blob of a graph and the graph itself; uploads only what is missing. */
   async ensureGraph(w: WireGraph): Promise<GraphInfo> {
     if (!this.known.has(w.id)) {
+      // one query for all the graph's blobs (HEAD per blob would also do, at a round trip each)
+      const ask = [...w.blobs.keys()].filter((h) => !this.known.has(h));
+      const missing = new Set(ask.length ? (await this.missingBlobs(ask, w.id)) : []);
       await Promise.all([...w.blobs].map(async ([sha, bytes]) => {
-        if (this.known.has(sha) || await this.hasBlob(sha, w.id)) {
+        if (!missing.has(sha)) {
           this.stats.blobsSkipped++; this.stats.blobBytesSkipped += bytes.length;
         } else {
           await this.putBlob(sha, bytes, w.id);
