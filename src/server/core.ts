@@ -97,7 +97,8 @@ export class ComputeCore {
     return { outputs, computeMs, constBuffers: m.constBuffers };
   }
 
-  /** A few small timed runs through the backend: enough for first estimates, refined by real runs. */
+  /** Small timed runs through the backend, best of several (a busy machine slows some of them):
+   *  enough for first estimates, which real runs then refine. */
   async calibrate(): Promise<Calibration> {
     const backend = await getBackend(this.backend);
     const time = async (g: Graph, feeds: Tensor[], reps: number) => {
@@ -112,12 +113,12 @@ export class ComputeCore {
     const mm = new GraphBuilder('calibrate-matmul');
     const a = mm.input('a', 'float32', [n, n]);
     mm.output(mm.matmul(a, mm.constant(Tensor.zeros('float32', [n, n]))), 'y');
-    const tMm = await time(mm.build(), [Tensor.zeros('float32', [n, n])], 3);
+    const tMm = await time(mm.build(), [Tensor.zeros('float32', [n, n])], 9);
     const m = 1 << 20;
     const add = new GraphBuilder('calibrate-add');
     const x = add.input('x', 'float32', [m]);
     add.output(add.add(x, x), 'y');
-    const tAdd = await time(add.build(), [Tensor.zeros('float32', [m])], 3);
+    const tAdd = await time(add.build(), [Tensor.zeros('float32', [m])], 5);
     const one = new GraphBuilder('calibrate-launch');
     const z = one.input('z', 'float32', [1]);
     one.output(one.add(z, z), 'y');

@@ -29,6 +29,8 @@ export interface RemoteClientOptions {
   /** Timeout for calls other than runs, ms (default 30000). */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Device id for errors (RemoteDevice passes its own). */
+  deviceId?: string;
 }
 
 /** Bytes this client has sent and skipped, by kind (the dedup benchmark reads them). */
@@ -52,9 +54,17 @@ export class RemoteClient {
   readonly stats: TransferStats = { blobBytesUploaded: 0, blobBytesSkipped: 0, blobsUploaded: 0, blobsSkipped: 0, graphBytesUploaded: 0, runBytesSent: 0, runBytesReceived: 0, runs: 0 };
   private fetch: typeof fetch;
 
+  /** Device id carried by this client's errors (the runtime moves work off the device that failed). */
+  readonly deviceId: string;
+
   constructor(private opts: RemoteClientOptions) {
     this.url = opts.url.replace(/\/+$/, '');
+    this.deviceId = opts.deviceId ?? `remote:${this.url}`;
     this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  private fail(code: string, message: string, status?: number, retryAfterS?: number, details: Record<string, unknown> = {}): RemoteError {
+    return new RemoteError(code, message, status, retryAfterS, details, this.deviceId);
   }
 
   private async request(method: string, path: string, init: { body?: BodyInit; headers?: Record<string, string>; timeoutMs?: number; okStatuses?: number[] } = {}): Promise<Response> {
@@ -68,12 +78,12 @@ export class RemoteClient {
       res = await this.fetch(this.url + path, req);
     } catch (e) {
       const err = e as Error;
-      if (err.name === 'TimeoutError' || err.name === 'AbortError') throw new RemoteError('timeout', `${method} ${this.url}${path}: no answer within ${timeoutMs} ms`);
+      if (err.name === 'TimeoutError' || err.name === 'AbortError') throw this.fail('timeout', `${method} ${this.url}${path}: no answer within ${timeoutMs} ms`);
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new RemoteError('unreachable', `${method} ${this.url}${path}: ${cause?.code ?? ''} ${cause?.message ?? err.message}`.replace(/\s+/g, ' ').trim());
+      throw this.fail('unreachable', `${method} ${this.url}${path}: ${cause?.code ?? ''} ${cause?.message ?? err.message}`.replace(/\s+/g, ' ').trim());
     }
     const theirs = res.headers.get(VERSION_HEADER);
-    if (theirs && !SUPPORTED_VERSIONS.includes(Number(theirs))) throw new RemoteError('protocol_version', versionMismatch(theirs, 'server'), res.status);
+    if (theirs && !SUPPORTED_VERSIONS.includes(Number(theirs))) throw this.fail('protocol_version', versionMismatch(theirs, 'server'), res.status);
     if (res.ok || init.okStatuses?.includes(res.status)) return res;
     let code = `http_${res.status}`, message = `${method} ${path}: HTTP ${res.status} ${res.statusText}`;
     let details: Record<string, unknown> = {};
@@ -85,14 +95,14 @@ export class RemoteClient {
       } catch { if (text) message += `: ${text.slice(0, 200)}`; }
     }
     const ra = Number(res.headers.get('retry-after'));
-    throw new RemoteError(code, `${this.url}: ${message}`, res.status, Number.isFinite(ra) && ra > 0 ? ra : undefined, details);
+    throw this.fail(code, `${this.url}: ${message}`, res.status, Number.isFinite(ra) && ra > 0 ? ra : undefined, details);
   }
 
   private async json<T>(res: Response, schema: z.ZodType<T>, what: string): Promise<T> {
     let body: unknown;
-    try { body = await res.json(); } catch { throw new RemoteError('bad_response', `${this.url}: ${what} is not JSON (is this a Switchyard server?)`); }
+    try { body = await res.json(); } catch { throw this.fail('bad_response', `${this.url}: ${what} is not JSON (is this a Switchyard server?)`); }
     const r = schema.safeParse(body);
-    if (!r.success) throw new RemoteError('bad_response', `${this.url}: ${what} does not match protocol v${PROTOCOL_VERSION}: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+    if (!r.success) throw this.fail('bad_response', `${this.url}: ${what} does not match protocol v${PROTOCOL_VERSION}: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
     return r.data;
   }
 
@@ -100,7 +110,7 @@ export class RemoteClient {
   async health(timeoutMs?: number): Promise<Health> {
     const res = await this.request('GET', ROUTES.health, { timeoutMs, okStatuses: [503] });
     const h = await this.json(res, HealthSchema, 'health');
-    if (!h.protocol.some((v) => SUPPORTED_VERSIONS.includes(v))) throw new RemoteError('protocol_version', versionMismatch(h.protocol.join(', '), 'server'));
+    if (!h.protocol.some((v) => SUPPORTED_VERSIONS.includes(v))) throw this.fail('protocol_version', versionMismatch(h.protocol.join(', '), 'server'));
     return h;
   }
 
@@ -192,13 +202,13 @@ export class RemoteClient {
       out = len <= STREAM_ABOVE ? await decodeFrame(new Uint8Array(await res.arrayBuffer())) : await decodeFrame(res.body!, { maxBodyBytes: Number.MAX_SAFE_INTEGER }, Number.isFinite(len) ? len : undefined);
     } catch (e) {
       const err = e as Error;
-      if (err.name === 'TimeoutError' || err.name === 'AbortError') throw new RemoteError('timeout', `${this.url}: run result did not arrive within ${opts.deadlineMs} ms`);
-      throw new RemoteError(err instanceof RemoteError ? err.code : 'bad_response', `${this.url}: run result unreadable: ${err.message}`);
+      if (err.name === 'TimeoutError' || err.name === 'AbortError') throw this.fail('timeout', `${this.url}: run result did not arrive within ${opts.deadlineMs} ms`);
+      throw this.fail(err instanceof RemoteError ? err.code : 'bad_response', `${this.url}: run result unreadable: ${err.message}`);
     }
     this.stats.runBytesReceived += Number.isFinite(len) ? len : 0;
     this.stats.runs++;
     let m: RunResultMeta;
-    try { m = RunResultMetaSchema.parse(JSON.parse(out.meta[META_KEY] ?? '')); } catch { throw new RemoteError('bad_response', `${this.url}: run result has no valid __metadata__.${META_KEY}`); }
+    try { m = RunResultMetaSchema.parse(JSON.parse(out.meta[META_KEY] ?? '')); } catch { throw this.fail('bad_response', `${this.url}: run result has no valid __metadata__.${META_KEY}`); }
     return { outputs: out.tensors, meta: m, ms: performance.now() - t0 };
   }
 

@@ -50,7 +50,7 @@ export class RemoteDevice implements Device {
 
   private constructor(private opts: RemoteDeviceOptions, client: RemoteClient, private serverInfo: Info, link: LinkProfile) {
     this.client = client;
-    this.id = opts.id ?? `remote:${client.url}`;
+    this.id = client.deviceId;
     const deny = new Set(opts.unsupportedOps ?? []);
     this.supported = new Set(serverInfo.profile.supportedOps.filter((op) => !deny.has(op)));
     this.link = link;
@@ -58,7 +58,7 @@ export class RemoteDevice implements Device {
 
   /** Check the server (health, protocol version, info) and measure the link. */
   static async connect(opts: RemoteDeviceOptions): Promise<RemoteDevice> {
-    const client = new RemoteClient(opts);
+    const client = new RemoteClient({ ...opts, deviceId: opts.id ?? `remote:${opts.url.replace(/\/+$/, '')}` });
     const rtts: number[] = [];
     await client.health(opts.timeoutMs ?? 10_000);
     for (let i = 0; i < 3; i++) rtts.push(await client.ping());
@@ -105,7 +105,7 @@ export class RemoteDevice implements Device {
     this.observe(r.ms - r.meta.serverMs, feeds.reduce((a, [, t]) => a + t.byteLength, 0) + [...r.outputs.values()].reduce((a, t) => a + t.byteLength, 0));
     return u.unit.outputs.map((v) => {
       const t = r.outputs.get(v.name);
-      if (!t) throw new RemoteError('bad_response', `${this.client.url}: run result lacks output '${v.name}'`);
+      if (!t) throw new RemoteError('bad_response', `${this.client.url}: run result lacks output '${v.name}'`, undefined, undefined, {}, this.id);
       return new HeldTensor(t);
     });
   }
