@@ -151,7 +151,7 @@ async function uploads(url: string): Promise<string> {
     rows.push([label, st.blobBytesUploaded, st.blobBytesSkipped, st.graphBytesUploaded, st.runBytesSent, ms(createMs)]);
     await s.release();
   }
-  return table(['session', 'weight bytes uploaded', 'weight bytes skipped (HEAD hit)', 'graph text bytes', 'run bytes sent', 'create ms'], rows);
+  return table(['session', 'weight bytes uploaded', 'weight bytes skipped (server had them)', 'graph text bytes', 'run bytes sent', 'create ms'], rows);
 }
 
 const header = `Switchyard offload benchmark — ${new Date().toISOString()}\n${cpus()[0]?.model ?? 'cpu'} x ${availableParallelism()}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}${quick ? ', --quick' : ''}\n`;
@@ -161,7 +161,7 @@ const server = await startServeProcess(['--log-level', 'warn', '--max-body-mb', 
 try {
   console.log('1. Loopback round trip beyond compute (server in its own process, Identity graph: the tensor goes out and comes back)\n');
   console.log(await roundTrips(server.url));
-  console.log('\n3. Upload size per session (4 MiB of weights; blobs are content-addressed and HEAD-checked)\n');
+  console.log('\n3. Upload size per session (4 MiB of weights; blobs are content-addressed and checked before upload)\n');
   console.log(await uploads(server.url));
 } finally { server.proc.kill('SIGTERM'); }
 console.log('\n2. Throughput under bounded load (autocannon)\n');

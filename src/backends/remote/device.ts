@@ -89,6 +89,11 @@ export class RemoteDevice implements Device {
   async run(c: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
     const u = c as RemoteUnit;
     const feeds = u.fed.map((i) => [u.unit.inputs[i]!.name, (inputs[i] as HeldTensor).tensor] as const);
+    const bytes = feeds.reduce((a, [, t]) => a + t.byteLength, 0);
+    const limit = this.serverInfo.limits.maxBodyBytes;
+    if (bytes > limit) {
+      throw new RemoteError('payload_too_large', `${this.client.url}: the unit's inputs are ${bytes} bytes, over the server's body limit of ${limit} bytes`, 413, undefined, {}, this.id);
+    }
     const send = () => this.client.run(u.wire.id, feeds, { deadlineMs: this.opts.deadlineMs ?? 30_000 });
     let r;
     try {
