@@ -7,8 +7,12 @@ import { Tensor } from '../ir/tensor.js';
 
 export interface Packed { name: string; type: DType; dims: number[]; data: TypedArray }
 
-/** `owned`: buffers nothing else uses (a request body the tensors view), transferred whatever views them. */
-export function packTensors(list: [string, Tensor][], keep: Set<ArrayBufferLike> = new Set(), owned = false): { packed: Packed[]; transfer: ArrayBuffer[] } {
+/**
+ * `owned`: true when every buffer is this message's alone (a request body the tensors view), or the
+ * set of such buffers (a run's inputs, which its outputs may view): those are transferred whatever
+ * views them.
+ */
+export function packTensors(list: [string, Tensor][], keep: Set<ArrayBufferLike> = new Set(), owned: boolean | Set<ArrayBufferLike> = false): { packed: Packed[]; transfer: ArrayBuffer[] } {
   const packed: Packed[] = [];
   const uses = new Map<ArrayBufferLike, number>();
   for (const [, t] of list) uses.set(t.data.buffer, (uses.get(t.data.buffer) ?? 0) + 1);
@@ -17,7 +21,7 @@ export function packTensors(list: [string, Tensor][], keep: Set<ArrayBufferLike>
     packed.push({ name, type: t.type, dims: [...t.dims], data: t.data });
     const b = t.data.buffer;
     if (!(b instanceof ArrayBuffer) || keep.has(b)) continue;
-    if (owned || (uses.get(b) === 1 && t.data.byteOffset === 0 && t.data.byteLength === b.byteLength)) transfer.add(b);
+    if (owned === true || (owned && owned.has(b)) || (uses.get(b) === 1 && t.data.byteOffset === 0 && t.data.byteLength === b.byteLength)) transfer.add(b);
   }
   return { packed, transfer: [...transfer] };
 }

@@ -35,8 +35,10 @@ port.on('message', async (m: Msg) => {
       case 'unload': await core.unload(m.id); port.postMessage({ rid: m.rid, ok: true }); break;
       case 'calibrate': port.postMessage({ rid: m.rid, ok: true, value: await core.calibrate() }); break;
       case 'run': {
-        const r = await core.run(m.id, new Map(unpackTensors(m.inputs)), m.wanted, m.slowMs);
-        const { packed, transfer } = packTensors(r.outputs, r.constBuffers);
+        const inputs = unpackTensors(m.inputs);
+        const r = await core.run(m.id, new Map(inputs), m.wanted, m.slowMs);
+        // outputs that view the inputs (Identity, reshapes) go back without a copy: those buffers are this run's
+        const { packed, transfer } = packTensors(r.outputs, r.constBuffers, new Set(inputs.map(([, t]) => t.data.buffer)));
         try {
           port.postMessage({ rid: m.rid, ok: true, value: { outputs: packed, computeMs: r.computeMs } }, transfer);
         } catch {
