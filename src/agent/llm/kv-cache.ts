@@ -7,7 +7,9 @@ import type { Device, DeviceTensor } from '../../backends/device.js';
 import { Tensor } from '../../ir/tensor.js';
 import { kvCacheBytes, type LlmConfig } from './config.js';
 
-const MiB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+export const formatBytes = (b: number): string =>
+  b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`;
+const MiB = formatBytes;
 
 /** Memory a device says it has, when it says (reference devices with a capacity, profiled devices). */
 export function deviceMemoryBytes(device: Device): number | undefined {
