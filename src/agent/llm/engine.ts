@@ -130,7 +130,7 @@ export class LlmEngine {
   private prefillDevice: Device;
   private decodeDevice: Device;
   private readonly buckets: number[];
-  private readonly programs = new Map<string, Promise<DeviceProgram>>();
+  private readonly programs = new Map<Device, Map<number, Promise<DeviceProgram>>>();
   private readonly weightCaches = new Map<Device, WeightCache>();
   private readonly rope;
   readonly weightBytes: number;
@@ -158,7 +158,7 @@ export class LlmEngine {
   /** Ops that run on the reference fallback on either phase's device. */
   async fallbacks(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (const p of this.programs.values()) for (const [k, v] of (await p).fallbacks) out.set(k, v);
+    for (const m of this.programs.values()) for (const p of m.values()) for (const [k, v] of (await p).fallbacks) out.set(k, v);
     return out;
   }
 
@@ -169,13 +169,14 @@ export class LlmEngine {
   }
 
   private program(device: Device, seq: number): Promise<DeviceProgram> {
-    const key = `${device.id}:${seq}`;
-    let p = this.programs.get(key);
+    let byLen = this.programs.get(device);
+    if (!byLen) { byLen = new Map(); this.programs.set(device, byLen); }
+    let p = byLen.get(seq);
     if (!p) {
       const g: Graph = buildStepGraph(this.model.config, this.model.weights, { seq, capacity: this.capacity }, this.rope);
       p = DeviceProgram.create(g, this.weights(device));
-      p.catch(() => this.programs.delete(key));
-      this.programs.set(key, p);
+      p.catch(() => byLen.delete(seq));
+      byLen.set(seq, p);
     }
     return p;
   }

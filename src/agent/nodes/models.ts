@@ -73,7 +73,7 @@ export interface Embedder {
 
 /** A transformer encoder (bidirectional attention, mean pooling, L2 norm) on a device. */
 export class ModelEmbedder implements Embedder {
-  private readonly programs = new Map<string, Promise<DeviceProgram>>();
+  private readonly programs = new Map<Device, Map<number, Promise<DeviceProgram>>>();
   private readonly weights = new Map<Device, WeightCache>();
   constructor(readonly model: LlmModel, private defaultDevice: Device) {}
   get name() { return this.model.name; }
@@ -85,13 +85,14 @@ export class ModelEmbedder implements Embedder {
     let ids = tok.encode(text);
     if (!ids.length) ids = [tok.eosId ?? 0];
     ids = ids.slice(0, this.model.config.contextLength);
-    const key = `${device.id}:${ids.length}`;
-    let p = this.programs.get(key);
+    let byLen = this.programs.get(device);
+    if (!byLen) { byLen = new Map(); this.programs.set(device, byLen); }
+    let p = byLen.get(ids.length);
     if (!p) {
       let w = this.weights.get(device);
       if (!w) { w = new WeightCache(device); this.weights.set(device, w); }
       p = DeviceProgram.create(buildFullGraph(this.model.config, this.model.weights, ids.length, 'embed'), w);
-      this.programs.set(key, p);
+      byLen.set(ids.length, p);
     }
     const prog = await p;
     const [out] = await prog.run([new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length])]);

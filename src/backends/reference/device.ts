@@ -1,17 +1,18 @@
-// The reference interpreter as a Device: "resident" tensors are plain CPU tensors, units run node by
-// node with the reference ops. It keeps count of live tensors and bytes, and can be given a memory
-// capacity, so code that keeps state on a device (a KV cache) is tested for leaks and for running
-// out of memory without a GPU.
+// The reference interpreter as a Device: it runs any unit (every op has a reference
+// implementation), so the runtime can always fall back to it. "Resident" tensors are plain CPU
+// tensors; the device keeps count of live tensors and bytes and can be given a memory capacity,
+// so code that keeps state on a device (a KV cache) is tested for leaks and for running out of
+// memory without a GPU.
 
-import type { Value } from '../../ir/graph.js';
+import type { Node, Value } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
-import type { CompiledUnit, Device, DeviceKind, DeviceTensor, Unit } from '../device.js';
+import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
 
 class RefTensor implements DeviceTensor {
-  constructor(readonly t: Tensor, readonly owner: ReferenceDevice) {}
-  get type() { return this.t.type; }
-  get dims() { return this.t.dims; }
+  constructor(readonly tensor: Tensor, readonly owner: ReferenceDevice) {}
+  get type() { return this.tensor.type; }
+  get dims() { return this.tensor.dims; }
 }
 
 export interface ReferenceDeviceOptions {
@@ -20,24 +21,23 @@ export interface ReferenceDeviceOptions {
   capacityBytes?: number;
 }
 
-let counter = 0;
-
 export class ReferenceDevice implements Device {
+  readonly kind = 'reference' as const;
   readonly id: string;
-  readonly kind: DeviceKind = 'reference';
   readonly capacityBytes?: number;
   private readonly live = new Set<RefTensor>();
   private liveBytes = 0;
 
-  constructor(opts: ReferenceDeviceOptions = {}) {
-    this.id = opts.id ?? `reference:${counter++}`;
-    this.capacityBytes = opts.capacityBytes;
+  constructor(opts: string | ReferenceDeviceOptions = {}) {
+    const o = typeof opts === 'string' ? { id: opts } : opts;
+    this.id = o.id ?? 'cpu';
+    this.capacityBytes = o.capacityBytes;
   }
 
   get liveTensors(): number { return this.live.size; }
   get bytesInUse(): number { return this.liveBytes; }
 
-  supports(): true { return true; }
+  supports(_node: Node): true { return true; }
 
   async compile(unit: Unit): Promise<CompiledUnit> { return { unit }; }
 
@@ -51,29 +51,29 @@ export class ReferenceDevice implements Device {
     return r;
   }
 
-  private own(t: DeviceTensor): RefTensor {
-    if (!(t instanceof RefTensor) || t.owner !== this) throw new Error(`device '${this.id}' was given a tensor that lives elsewhere`);
-    if (!this.live.has(t)) throw new Error(`device '${this.id}' was given a released tensor`);
-    return t;
+  private own(t: DeviceTensor): Tensor {
+    if (!(t instanceof RefTensor)) throw new Error(`device '${this.id}' was given a tensor that lives elsewhere`);
+    if (t.owner === this && !this.live.has(t)) throw new Error(`device '${this.id}' was given a released tensor`);
+    return t.tensor;
   }
 
-  async run(cu: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
-    const env = new Map<Value, Tensor>();
-    cu.unit.inputs.forEach((v, i) => env.set(v, this.own(inputs[i]!).t));
-    for (const node of cu.unit.nodes) {
-      const ins = node.inputs.map((v) => (v ? v.const ?? env.get(v) : undefined));
-      const outs = evalNode(node, ins);
-      node.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
+  async run(compiled: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
+    const { unit } = compiled;
+    const env = new Map<Value, Tensor>(unit.inputs.map((v, i) => [v, this.own(inputs[i]!)]));
+    const read = (v: Node['inputs'][number]) => (v ? v.const ?? env.get(v) : undefined);
+    for (const n of unit.nodes) {
+      const outs = evalNode(n, n.inputs.map(read));
+      n.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
     }
-    return cu.unit.outputs.map((v) => this.adopt(env.get(v)!));
+    return unit.outputs.map((v) => this.adopt(v.const ?? env.get(v)!));
   }
 
   async upload(t: Tensor): Promise<DeviceTensor> { return this.adopt(t); }
-  async download(t: DeviceTensor): Promise<Tensor> { return this.own(t).t; }
+  async download(t: DeviceTensor): Promise<Tensor> { return this.own(t); }
 
   release(t: DeviceTensor): void {
     const r = t as RefTensor;
-    if (this.live.delete(r)) this.liveBytes -= r.t.byteLength;
+    if (this.live.delete(r)) this.liveBytes -= r.tensor.byteLength;
   }
 
   async dispose(): Promise<void> {
