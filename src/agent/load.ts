@@ -80,13 +80,13 @@ async function readDocuments(docs: string[] | string, source: string): Promise<S
   return text.split('\n').filter((l) => l.trim()).map((t, i) => ({ id: String(i + 1), text: t }));
 }
 
-/** Build an index by embedding documents (progress every 10%). */
+/** Build an index by embedding documents (progress every quarter). */
 export async function buildIndex(docs: StoredDoc[], embedder: Embedder, kind: 'exact' | 'hnsw' = 'hnsw', metric: 'cosine' | 'dot' | 'l2' = 'cosine', onProgress?: (line: string) => void): Promise<ExactIndex | HnswIndex> {
   const ix = kind === 'exact' ? new ExactIndex(embedder.dim, { metric }) : new HnswIndex(embedder.dim, { metric });
   let shown = 0;
   for (let i = 0; i < docs.length; i++) {
     ix.add(await embedder.embed(docs[i]!.text), docs[i]!);
-    const pct = Math.floor(((i + 1) / docs.length) * 10);
+    const pct = Math.floor(((i + 1) / docs.length) * 4);
     if (onProgress && pct > shown) { shown = pct; onProgress(`embedding documents ${i + 1}/${docs.length}`); }
   }
   return ix;

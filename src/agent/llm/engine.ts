@@ -129,7 +129,8 @@ export class LlmEngine {
   readonly capacity: number;
   private prefillDevice: Device;
   private decodeDevice: Device;
-  private readonly buckets: number[];
+  /** Prefill chunk lengths, ascending. */
+  readonly buckets: number[];
   private readonly programs = new Map<Device, Map<number, Promise<DeviceProgram>>>();
   private readonly weightCaches = new Map<Device, WeightCache>();
   private readonly rope;

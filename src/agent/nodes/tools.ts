@@ -44,6 +44,23 @@ export function checkArgs(v: unknown, s: Schema | undefined, path = 'arguments')
   return out;
 }
 
+/**
+ * Template values are node outputs (objects, vectors, hit lists): where the schema asks for a
+ * string, use their text; for a number, a numeric string's value.
+ */
+export function coerceArgs(args: Record<string, unknown>, schema: Record<string, unknown> | undefined, show: (v: unknown) => string): Record<string, unknown> {
+  const props = (schema as Schema | undefined)?.properties;
+  if (!props) return args;
+  const out = { ...args };
+  for (const [k, s] of Object.entries(props)) {
+    if (!(k in out)) continue;
+    const v = out[k];
+    if (s.type === 'string' && typeof v !== 'string') out[k] = show(v);
+    else if ((s.type === 'number' || s.type === 'integer') && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) out[k] = Number(v);
+  }
+  return out;
+}
+
 /** Call a tool with checked arguments under a timeout; errors name the node and the tool. */
 export async function callTool(name: string, tool: ToolImpl, args: Record<string, unknown>, node: string, signal?: AbortSignal, timeoutMs?: number): Promise<unknown> {
   const problems = checkArgs(args, tool.parameters as Schema | undefined);

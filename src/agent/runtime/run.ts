@@ -16,7 +16,7 @@ import type { VectorIndex, Hit } from '../retrieval/types.js';
 import { convert } from '../nodes/convert.js';
 import { redactPii } from '../nodes/filter.js';
 import type { Embedder, LlmProvider } from '../nodes/models.js';
-import { callTool, parseToolCall, toolsPrompt, type ToolCall, type ToolImpl } from '../nodes/tools.js';
+import { callTool, coerceArgs, parseToolCall, toolsPrompt, type ToolCall, type ToolImpl } from '../nodes/tools.js';
 import { Channel } from './channel.js';
 
 export interface AgentResources {
@@ -376,7 +376,7 @@ class Execution {
         }
         const tool = R.tools.get(name);
         if (!tool) throw new Error(`node '${id}': tool '${name}' is not available (tools: ${[...R.tools.keys()].join(', ') || 'none'})`);
-        const result = await callTool(name, tool, args, id, signal, n.timeoutMs);
+        const result = await callTool(name, tool, coerceArgs(args, tool.parameters, show), id, signal, n.timeoutMs);
         if (n.call) this.conversations.get(n.call)?.push({ role: 'tool', name, content: JSON.stringify(result) });
         return result;
       }
