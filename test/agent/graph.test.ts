@@ -139,8 +139,11 @@ describe('node kinds', () => {
       .call('n', { tool: 'slow' }).output('n').prepare();
     await assert.rejects(hangs.runner.run().done(), /node 'n': tool 'slow' did not answer within 50 ms \(timeout\)/);
     assert.ok(aborted, 'the tool saw its abort signal');
-    const bad = await agentGraph().tool('calc', { builtin: 'calculator' }).call('n', { tool: 'calc', arguments: { expression: 3 } }).output('n').prepare();
-    await assert.rejects(bad.runner.run().done(), /node 'n': tool 'calc' was called with bad arguments: arguments\.expression must be string, got integer/);
+    const bad = await agentGraph().tool('calc', { builtin: 'calculator' }).call('n', { tool: 'calc', arguments: { expr: '1' } }).output('n').prepare();
+    await assert.rejects(bad.runner.run().done(), /node 'n': tool 'calc' was called with bad arguments: arguments\.expression is required/);
+    const typed = await agentGraph().tool('t', { parameters: { type: 'object', properties: { n: { type: 'integer' } } }, run: (a) => a })
+      .call('n', { tool: 't', arguments: { n: [1] } }).output('n').prepare();
+    await assert.rejects(typed.runner.run().done(), /arguments\.n must be integer, got array/);
     await assert.rejects(agentGraph().tool('x', { description: 'nothing' }).call('n', { tool: 'x' }).output('n').prepare(), /tool 'x' has no implementation/);
   });
 
