@@ -14,6 +14,7 @@ import { roofline } from '../cost/roofline.js';
 import type { Graph } from '../ir/graph.js';
 import { runPipeline } from '../passes/index.js';
 import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
+import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { discoverDevices, type DeviceEntry, type DeviceSpec, type ProfileSource } from './devices.js';
 import { Executor, type PlacedUnit, type RunReport } from './executor.js';
 import { TraceRecorder } from './trace.js';
@@ -28,6 +29,8 @@ export interface AutoOptions extends BackendOptions {
   calibration?: 'cache' | 'never';
   profiles?: ProfileSource;
   history?: HistoryStore;
+  /** Calibration progress (a device measured for the first time), for a progress bar. */
+  onProgress?: ProgressFn;
 }
 
 /** What the session can show about a heterogeneous run. */
@@ -41,6 +44,12 @@ export interface HeteroPrepared extends PreparedModel {
   readonly trace?: TraceRecorder;
   readonly notes: string[];
   readonly replans: number;
+  /** The units of the current plan with their nodes and boundary values (for drawing the plan). */
+  readonly placed: readonly PlacedUnit[];
+  /** The policy the current plan was made for. */
+  readonly policy: Policy | undefined;
+  /** Plan again for a new policy (an SLA or objective changed), with the same devices and history. */
+  setPolicy(policy: Policy): Promise<Plan>;
 }
 
 const KERNEL_PASSES = ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
@@ -59,29 +68,33 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     devices: options.devices ? [{ kind: 'reference' }, ...options.devices.filter((d) => d.kind !== 'reference')] : undefined,
     calibration: options.calibration,
     profiles: options.profiles ?? stores.profiles,
+    onProgress: options.onProgress,
   });
   const entries = discovery.entries;
   const host = entries.find((e) => e.device.kind === 'reference')!.device.id;
   const devices = new Map<string, Device>(entries.map((e) => [e.device.id, e.device]));
+  // policy.allow limits where units may go; the host still holds inputs and outputs
+  const allowed = (dev: string) => !policy?.allow || policy.allow.includes(dev) || policy.allow.includes(devices.get(dev)?.kind ?? '');
   const history = new KernelHistory(options.history ?? stores.history ?? new MemoryStore());
   const estimator = new Estimator(history);
   runPipeline(graph, KERNEL_PASSES);
 
   let plan!: Plan;
   let executor!: Executor;
+  let policy = options.policy;
   const makePlan = async (exclude: string[] = []) => {
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
-      plan = { feasible: true, makespanMs: 0, cost: 0, assignments: [], objective: options.policy?.objective ?? 'latency', algorithm: 'none', optimal: true, order: [], transfers: [], devices: [], passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }] };
+      plan = { feasible: true, makespanMs: 0, cost: 0, assignments: [], objective: policy?.objective ?? 'latency', algorithm: 'none', optimal: true, order: [], transfers: [], devices: [], passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }] };
       executor = new Executor(graph, [], devices, [host], host);
       return;
     }
     const { problem, passes, units } = graphProblem(graph, live.map((e) => e.profile), {
-      host, estimator, policy: options.policy,
-      supports: (dev, node) => devices.get(dev)!.supports(node),
+      host, estimator, policy,
+      supports: (dev, node) => (allowed(dev) ? devices.get(dev)!.supports(node) : `${dev} is not in policy.allow`),
     });
-    const inst = buildInstance(problem, { objective: options.policy?.objective, deadlineMs: options.policy?.deadlineMs });
+    const inst = buildInstance(problem, { objective: policy?.objective, deadlineMs: policy?.deadlineMs });
     plan = planInstance(inst, {}, passes);
     if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
@@ -101,6 +114,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let lastReport: RunReport | undefined;
   let lastRunPlan: Plan | undefined;
   let replans = 0;
+  let runs = 0;
   const notes = [...discovery.notes];
 
   /** Fold measured unit times into the history, split across the unit's nodes by roofline share. */
@@ -129,6 +143,22 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     trace,
     notes,
     get replans() { return replans; },
+    get placed() { return executor.placed; },
+    get policy() { return policy; },
+    async setPolicy(p) {
+      const previous = { executor, plan, policy };
+      policy = p;
+      try {
+        await makePlan();
+      } catch (e) {
+        // a policy that cannot be planned (a cost objective without a deadline) leaves the old plan
+        ({ executor, plan, policy } = previous);
+        throw e;
+      }
+      await previous.executor.release();
+      trace?.instant('plan', `re-plan: policy ${p.objective}${p.deadlineMs !== undefined ? `, deadline ${p.deadlineMs} ms` : ''}`);
+      return plan;
+    },
     get fallbacks() {
       return new Map((lastReport?.fallbacks ?? []).map((f) => [f.unit, `${f.from} failed (${f.reason}); ran on ${f.to}`]));
     },
@@ -136,8 +166,11 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, trace);
       lastReport = report;
+      runs++;
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
-      if (learn(report) || failedDevices.length) {
+      // the first run is a warm-up (JIT, caches, lazy allocation): its times would mislead the history
+      const drifted = runs > 1 && learn(report);
+      if (drifted || failedDevices.length) {
         replans++;
         const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `measured unit times drifted past ${drift}x the prediction`;
         trace?.instant('plan', `re-plan: ${why}`);

@@ -3,7 +3,6 @@
 
 import { getBackend, type PreparedModel } from '../backends/backend.js';
 import type { AutoOptions, HeteroPrepared } from './auto-backend.js';
-import type { DeviceSpec } from './devices.js';
 import type { TraceRecorder } from './trace.js';
 import { importOnnx } from '../frontend/onnx/import.js';
 import type { ExternalLoader } from '../frontend/onnx/tensor-proto.js';
@@ -13,15 +12,15 @@ import { verifyGraph } from '../ir/verifier.js';
 import { runPipeline, DEFAULT_PIPELINE, type PipelineHooks } from '../passes/index.js';
 import { bindFeeds } from './feeds.js';
 
-export interface SessionOptions extends Omit<AutoOptions, 'devices'> {
+// An intersection, not `extends Omit<…>`: Omit over BackendOptions' index signature would drop
+// every named option from type checking.
+export type SessionOptions = AutoOptions & {
   /** 'auto' (plan across every device found), or one backend: 'reference', 'wasm', 'webgpu', 'remote'. */
   backend?: string;
-  /** Devices for 'auto' (default: every local device this machine has). */
-  devices?: DeviceSpec[];
   /** Passes to run before the backend; default DEFAULT_PIPELINE. */
   passes?: string[];
   passHooks?: PipelineHooks;
-}
+};
 
 export type ModelSource = Uint8Array | ArrayBuffer | string | Graph;
 

@@ -95,8 +95,43 @@ test('measured times far from the prediction trigger a re-plan, noted in the tra
   const slow = new FakeDevice('slow', () => true, 30); // profile says 100 GFLOP/s; it takes 30 ms a unit
   const s = await Session.create(twoBranches(), opts([{ id: 'slow', dev: slow }]));
   await s.run({ x: W.tensor([64, 64], 1) });
+  assert.equal(s.hetero!.replans, 0, 'the first run is a warm-up and teaches nothing');
+  await s.run({ x: W.tensor([64, 64], 1) });
   assert.ok(s.hetero!.replans >= 1);
   assert.ok(s.hetero!.notes.some((n) => /drifted/.test(n)));
   assert.ok(s.trace!.toJSON().traceEvents.some((e) => e.name.startsWith('re-plan')));
   await s.release();
+});
+
+test('setPolicy re-plans with the same devices: a new deadline and objective, the same answer', async () => {
+  const x = W.tensor([64, 64], 1);
+  const want = interpret(twoBranches(), [x])[0]!;
+  const fast = new FakeDevice('fast');
+  const s = await Session.create(twoBranches(), opts([{ id: 'fast', dev: fast }]));
+  const first = s.hetero!.plan;
+  assert.equal(s.hetero!.policy, undefined);
+  const next = await s.hetero!.setPolicy({ objective: 'cost', deadlineMs: 1e6 });
+  assert.notEqual(next, first);
+  assert.equal(s.hetero!.plan, next);
+  assert.equal(next.objective, 'cost');
+  assert.equal(next.deadlineMs, 1e6);
+  assert.deepEqual(s.hetero!.placed.map((p) => p.id).sort(), next.assignments.map((a) => a.task).filter((t) => !t.startsWith('@')).sort());
+  close((await s.run({ x })).y!, want);
+  // a policy the planner refuses leaves the previous plan (and policy) in place
+  const before = s.hetero!.plan;
+  await assert.rejects(s.hetero!.setPolicy({ objective: 'cost' }), /needs a deadlineMs/);
+  assert.equal(s.hetero!.plan, before);
+  assert.equal((s.hetero!.policy as { deadlineMs?: number } | undefined)?.deadlineMs, 1e6);
+  close((await s.run({ x })).y!, want);
+  await s.release();
+});
+
+test('policy.allow keeps units off devices it does not name', async () => {
+  const fast = new FakeDevice('fast');
+  const s = await Session.create(twoBranches(), { ...opts([{ id: 'fast', dev: fast }]), policy: { objective: 'latency' as const, allow: ['cpu'] } });
+  assert.ok(s.hetero!.plan.assignments.every((a) => a.device === 'cpu'));
+  await s.release();
+  const s2 = await Session.create(twoBranches(), opts([{ id: 'fast', dev: fast }]));
+  assert.ok(s2.hetero!.plan.assignments.some((a) => a.device === 'fast'));
+  await s2.release();
 });
