@@ -13,6 +13,7 @@ import { loadLlm } from './llm/load.js';
 import type { LlmModel } from './llm/engine.js';
 import { EngineProvider, ModelEmbedder, type Embedder, type LlmProvider } from './nodes/models.js';
 import { BUILTIN_TOOLS, type ToolImpl } from './nodes/tools.js';
+import { RemoteLlmProvider } from './nodes/remote-llm.js';
 import { AgentRunner, emptyResources, type AgentResources, type DeviceSet } from './runtime/run.js';
 import { localDevices } from './devices.js';
 
@@ -130,8 +131,14 @@ export async function prepareAgent(graph: AgentGraph, opts: LoadAgentOptions = {
   };
   for (const [name, m] of Object.entries(spec.models ?? {})) {
     if (opts.llms?.[name] || opts.embedders?.[name] || opts.models?.[name]) continue;
+    if (!!m.path === !!m.url) throw new Error(`${source}: model '${name}': give exactly one of 'path' (a checkpoint) or 'url' (an OpenAI-compatible server)`);
+    if (m.url) {
+      if (usedAsEmbed.has(name)) throw new Error(`${source}: model '${name}' is served at ${m.url}; embed nodes need a local model (path)`);
+      res.llms.set(name, new RemoteLlmProvider({ url: m.url, model: m.model ?? name, token: m.token, name }));
+      continue;
+    }
     opts.onProgress?.(`loading model '${name}' from ${m.path}`);
-    adopt(name, await loadLlm(resolveNear(source, m.path), { name, tokenizer: m.tokenizer && resolveNear(source, m.tokenizer), quantization: m.quantization }), m);
+    adopt(name, await loadLlm(resolveNear(source, m.path!), { name, tokenizer: m.tokenizer && resolveNear(source, m.tokenizer), quantization: m.quantization }), m);
   }
   for (const [name, model] of Object.entries(opts.models ?? {})) adopt(name, model, spec.models?.[name]);
   for (const [k, v] of Object.entries(opts.llms ?? {})) res.llms.set(k, v);

@@ -144,7 +144,12 @@ export const inputSpec = z.object({
 }).strict();
 
 export const modelSpec = z.object({
-  path: z.string(),
+  /** A Hugging Face folder, a .safetensors file (config.json beside it) or a .gguf file... */
+  path: z.string().optional(),
+  /** ...or an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) serving `model`. */
+  url: z.string().url().optional(),
+  model: z.string().optional(),
+  token: z.string().optional(),
   kind: z.enum(['llm', 'embed']).optional(),
   tokenizer: z.string().optional(),
   /** KV cache positions (llm). */
