@@ -40,6 +40,7 @@ export function parseInputs(items: string[], declared: Record<string, { type?: s
     if (m && names.includes(m[1]!)) { name = m[1]!; value = m[2]!; }
     else if (names.length === 1) { name = names[0]!; value = item; }
     else throw new Error(`--input '${item}': say which input it is (name=value); the graph's inputs are ${names.join(', ') || '(none)'}`);
+    if (name in out) throw new Error(`--input ${name} is given twice`);
     const type = declared[name]?.type ?? 'text';
     let v: unknown = value;
     if (value.startsWith('@')) {
