@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import '../../src/index.js';
 import { ReferenceDevice } from '../../src/backends/reference/device.js';
-import type { CompiledUnit, DeviceTensor } from '../../src/backends/device.js';
+import type { CompiledUnit, Device, DeviceTensor, Unit } from '../../src/backends/device.js';
+import type { Node } from '../../src/ir/graph.js';
 import { interpret } from '../../src/backends/reference/interpreter.js';
 import { LlmEngine, type LlmModel } from '../../src/agent/llm/engine.js';
 import { llmFromGguf, llmFromHf, loadLlm } from '../../src/agent/llm/load.js';
@@ -56,6 +57,36 @@ describe('LLM: cached prefill/decode equals the full-sequence graph', () => {
   it('gpt2', () => checkCached(hfModel('gpt2'), ids, 6));
   it('prompt longer than the largest bucket is prefilled in chunks', () => checkCached(hfModel('llama'), ids, 11, { buckets: [4] }));
   it('a one-token prompt', () => checkCached(hfModel('gpt2'), ids.slice(0, 4), 1));
+});
+
+/** A device that says it is a kernel device without a RotaryEmbedding kernel (runs on the reference ops). */
+class KernelLikeDevice implements Device {
+  readonly kind = 'wasm' as const;
+  readonly inner = new ReferenceDevice('kernel-like');
+  readonly id = 'kernel-like';
+  supports(n: Node): true | string { return n.op === 'nn.RotaryEmbedding' ? 'no RotaryEmbedding kernel' : true; }
+  compile(u: Unit) { return this.inner.compile(u); }
+  run(u: CompiledUnit, i: DeviceTensor[]) { return this.inner.run(u, i); }
+  upload(t: Tensor) { return this.inner.upload(t); }
+  download(t: DeviceTensor) { return this.inner.download(t); }
+  release(t: DeviceTensor) { this.inner.release(t); }
+  dispose() { return this.inner.dispose(); }
+}
+
+describe('LLM: kernel devices', () => {
+  it('the step graphs go through the shared kernel passes, and RoPE is decomposed where the device has no kernel', async () => {
+    const dev = new KernelLikeDevice();
+    const ids = [5, 17, 33, 2, 9, 40, 41];
+    await checkCached(hfModel('llama'), ids, 4, { prefill: dev });
+    const files = writeTinyModel('llama', 4);
+    await checkCached(await loadLlm(files.gguf('F32')), ids, 4, { prefill: dev }); // interleaved pairs
+    const e = new LlmEngine(hfModel('gpt2'), { prefill: dev, capacity: 32 });
+    await e.generate([1, 2, 3], { maxTokens: 2 }).collect();
+    const ops = new Set<string>();
+    for (const p of [...(e as unknown as { programs: Map<unknown, Map<number, Promise<{ graph: { nodes: { op: string }[] } }>>> }).programs.values()].flatMap((m) => [...m.values()])) for (const n of (await p).graph.nodes) ops.add(n.op);
+    assert.ok([...ops].some((o) => o.startsWith('k.')), `kernel ops after lowering: ${[...ops].join(', ')}`);
+    assert.equal(await e.fallbacks().then((f) => f.size), 0, 'nothing falls back');
+  });
 });
 
 describe('LLM: onnxruntime-node agrees', () => {

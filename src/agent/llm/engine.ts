@@ -12,6 +12,7 @@
 // stops iterating - the cache is freed.
 
 import type { Device } from '../../backends/device.js';
+import { GraphBuilder } from '../../ir/builder.js';
 import type { Graph } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { kvCacheBytes, type LlmConfig } from './config.js';
@@ -111,6 +112,21 @@ export class Generation implements AsyncIterable<TokenEvent> {
   }
 }
 
+const ropeModes = new WeakMap<Device, 'op' | 'decomposed'>();
+/** nn.RotaryEmbedding where the device has a kernel for it, else the same rotation in plain ops. */
+export function ropeModeFor(device: Device, c: LlmConfig): 'op' | 'decomposed' {
+  let m = ropeModes.get(device);
+  if (!m) {
+    const g = new GraphBuilder('rope_probe', 24);
+    const x = g.input('x', 'float32', [1, 1, 1, c.headDim]);
+    const half = c.headDim / 2;
+    const y = g.op('RotaryEmbedding', [x, g.constant(Tensor.zeros('float32', [1, half])), g.constant(Tensor.zeros('float32', [1, half])), g.input('p', 'int64', [1, 1])], { interleaved: c.ropeInterleaved ? 1 : 0 });
+    m = device.supports(y.producer!) === true ? 'op' : 'decomposed';
+    ropeModes.set(device, m);
+  }
+  return m;
+}
+
 export const DEFAULT_BUCKETS = [8, 32, 128];
 
 const now = () => performance.now();
@@ -174,7 +190,7 @@ export class LlmEngine {
     if (!byLen) { byLen = new Map(); this.programs.set(device, byLen); }
     let p = byLen.get(seq);
     if (!p) {
-      const g: Graph = buildStepGraph(this.model.config, this.model.weights, { seq, capacity: this.capacity }, this.rope);
+      const g: Graph = buildStepGraph(this.model.config, this.model.weights, { seq, capacity: this.capacity, rope: ropeModeFor(device, this.model.config) }, this.rope);
       p = DeviceProgram.create(g, this.weights(device));
       p.catch(() => byLen.delete(seq));
       byLen.set(seq, p);

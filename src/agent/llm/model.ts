@@ -27,6 +27,11 @@ export interface StepShape {
   seq: number;
   /** KV cache capacity in positions. */
   capacity: number;
+  /**
+   * 'op' (default): nn.RotaryEmbedding. 'decomposed': the same rotation in Gather, Split, Concat,
+   * Mul and Add, for devices without a RotaryEmbedding kernel (so the step stays on the device).
+   */
+  rope?: 'op' | 'decomposed';
 }
 
 /** Names of the step graph's inputs and outputs, in order. */
@@ -123,14 +128,18 @@ export function buildStepGraph(c: LlmConfig, w: ModelWeights, shape: StepShape, 
     past.push([g.input(`past_key_${i}`, 'float32', [1, c.numKvHeads, C, c.headDim]), g.input(`past_value_${i}`, 'float32', [1, c.numKvHeads, C, c.headDim])]);
   }
   let x = b.embed(ids, pos);
-  const cosV = rope && b.k(rope.cos, 'rope_cos'), sinV = rope && b.k(rope.sin, 'rope_sin');
+  const cosV = rope && shape.rope !== 'decomposed' ? b.k(rope.cos, 'rope_cos') : undefined;
+  const sinV = rope && shape.rope !== 'decomposed' ? b.k(rope.sin, 'rope_sin') : undefined;
   const presents: Value[] = [];
   w.layers.forEach((l, i) => {
     const h = b.norm(x, l.attnNorm, `layers.${i}.attn_norm`);
     let q = b.heads(b.linear(h, l.q, `layers.${i}.attn.q`), n, c.numHeads);
     let k = b.heads(b.linear(h, l.k, `layers.${i}.attn.k`), n, c.numKvHeads);
     const v = b.heads(b.linear(h, l.v, `layers.${i}.attn.v`), n, c.numKvHeads);
-    if (rope) {
+    if (rope && shape.rope === 'decomposed') {
+      q = gatheredRope(b, q, n, ropeRows(b, rope, pos, n));
+      k = gatheredRope(b, k, n, ropeRows(b, rope, pos, n));
+    } else if (rope) {
       const attrs = { interleaved: c.ropeInterleaved ? 1 : 0 };
       q = g.op('RotaryEmbedding', [q, cosV!, sinV!, pos], attrs);
       k = g.op('RotaryEmbedding', [k, cosV!, sinV!, pos], attrs);
@@ -147,6 +156,47 @@ export function buildStepGraph(c: LlmConfig, w: ModelWeights, shape: StepShape, 
   g.output(logits, 'logits');
   presents.forEach((p, j) => g.output(p, `${j % 2 ? 'present_value' : 'present_key'}_${j >> 1}`));
   return g.build();
+}
+
+/** Full-width tables [P, hd] (each frequency repeated for both members of its pair), cached per table. */
+const wideCache = new WeakMap<Tensor, { cos: Tensor; sin: Tensor; sign: Tensor }>();
+function wideTables(c: LlmConfig, rope: { cos: Tensor; sin: Tensor }): { cos: Tensor; sin: Tensor; sign: Tensor } {
+  let w = wideCache.get(rope.cos);
+  if (w) return w;
+  const P = rope.cos.dims[0]!, half = c.headDim / 2, hd = c.headDim;
+  const cos = new Float32Array(P * hd), sin = new Float32Array(P * hd), sign = new Float32Array(hd);
+  for (let p = 0; p < P; p++) {
+    for (let d = 0; d < hd; d++) {
+      const f = c.ropeInterleaved ? d >> 1 : d % half;
+      cos[p * hd + d] = (rope.cos.data as Float32Array)[p * half + f]!;
+      sin[p * hd + d] = (rope.sin.data as Float32Array)[p * half + f]!;
+    }
+  }
+  for (let d = 0; d < hd; d++) sign[d] = c.ropeInterleaved ? (d % 2 ? 1 : -1) : d < half ? -1 : 1;
+  w = { cos: new Tensor('float32', cos, [P, hd]), sin: new Tensor('float32', sin, [P, hd]), sign: new Tensor('float32', sign, [hd]) };
+  wideCache.set(rope.cos, w);
+  return w;
+}
+
+/** cos and sin rows for the step's positions, [1, 1, n, hd], and the rotation's signs. */
+function ropeRows(b: Builder, rope: { cos: Tensor; sin: Tensor }, pos: Value, n: number): { cos: Value; sin: Value; sign: Value } {
+  const w = wideTables(b.c, rope);
+  const rows = (t: Tensor, name: string) => b.g.reshape(b.g.op('Gather', [b.k(t, name), pos], { axis: 0 }), [1, 1, n, b.c.headDim]);
+  return { cos: rows(w.cos, 'rope_cos_wide'), sin: rows(w.sin, 'rope_sin_wide'), sign: b.k(w.sign, 'rope_sign') };
+}
+
+/** x * cos + rotate(x) * sign * sin: partners swap halves (HF) or adjacent pairs (GGUF). */
+function gatheredRope(b: Builder, x: Value, n: number, t: { cos: Value; sin: Value; sign: Value }): Value {
+  const g = b.g, c = b.c, half = c.headDim / 2;
+  let rotated: Value;
+  if (c.ropeInterleaved) {
+    const [a, bb] = g.opN('Split', [g.reshape(x, [1, -1, n, half, 2]), b.i64([1, 1])], { axis: 4 }, 2);
+    rotated = g.reshape(g.concat([bb!, a!], 4), [1, -1, n, c.headDim]);
+  } else {
+    const [x1, x2] = g.opN('Split', [x, b.i64([half, half])], { axis: 3 }, 2);
+    rotated = g.concat([x2!, x1!], 3);
+  }
+  return g.add(g.mul(x, t.cos), g.mul(g.mul(rotated, t.sign), t.sin));
 }
 
 /** x * cos + rotate(x) * sin over [1, heads, n, hd], positions 0..n-1, in plain ops. */

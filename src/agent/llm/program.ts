@@ -9,6 +9,7 @@ import { partition } from '../../backends/device-backend.js';
 import type { Graph, Node, Value } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
+import { runPipeline } from '../../passes/index.js';
 
 /** Weights resident on one device, keyed by the tensor object. */
 export class WeightCache {
@@ -26,6 +27,8 @@ export class WeightCache {
   }
 }
 
+export const KERNEL_PASSES = ['shape-inference', 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
+
 type Step = { kind: 'device'; compiled: CompiledUnit } | { kind: 'cpu'; node: Node };
 
 export class DeviceProgram {
@@ -38,8 +41,14 @@ export class DeviceProgram {
     readonly fallbacks: Map<string, string>,
   ) {}
 
-  static async create(graph: Graph, weights: WeightCache): Promise<DeviceProgram> {
+  /**
+   * Kernel devices get the shared kernel-level form first (nn.* lowered to k.*, elementwise chains
+   * and matmul epilogues fused); constants are not folded, so weights stay the tensors the other
+   * graphs of the model share.
+   */
+  static async create(graph: Graph, weights: WeightCache, passes = weights.device.kind === 'reference' ? [] : KERNEL_PASSES): Promise<DeviceProgram> {
     const device = weights.device;
+    if (passes.length) runPipeline(graph, passes);
     const { steps, fallbacks } = partition(graph, device);
     const plan: Step[] = [];
     for (const s of steps) plan.push('nodes' in s ? { kind: 'device', compiled: await device.compile(s as Unit) } : { kind: 'cpu', node: s as Node });
