@@ -64,7 +64,7 @@ class KernelLikeDevice implements Device {
   readonly kind = 'wasm' as const;
   readonly inner = new ReferenceDevice('kernel-like');
   readonly id = 'kernel-like';
-  supports(n: Node): true | string { return n.op === 'nn.RotaryEmbedding' ? 'no RotaryEmbedding kernel' : true; }
+  supports(n: Node): true | string { return n.op === 'nn.RotaryEmbedding' || n.op === 'nn.Attention' ? `no ${n.op} kernel` : true; }
   compile(u: Unit) { return this.inner.compile(u); }
   run(u: CompiledUnit, i: DeviceTensor[]) { return this.inner.run(u, i); }
   upload(t: Tensor) { return this.inner.upload(t); }
@@ -74,7 +74,7 @@ class KernelLikeDevice implements Device {
 }
 
 describe('LLM: kernel devices', () => {
-  it('the step graphs go through the shared kernel passes, and RoPE is decomposed where the device has no kernel', async () => {
+  it('the step graphs go through the shared kernel passes; RoPE and attention are decomposed where the device has no kernel', async () => {
     const dev = new KernelLikeDevice();
     const ids = [5, 17, 33, 2, 9, 40, 41];
     await checkCached(hfModel('llama'), ids, 4, { prefill: dev });

@@ -112,17 +112,23 @@ export class Generation implements AsyncIterable<TokenEvent> {
   }
 }
 
-const ropeModes = new WeakMap<Device, 'op' | 'decomposed'>();
-/** nn.RotaryEmbedding where the device has a kernel for it, else the same rotation in plain ops. */
-export function ropeModeFor(device: Device, c: LlmConfig): 'op' | 'decomposed' {
-  let m = ropeModes.get(device);
+type Mode = 'op' | 'decomposed';
+const stepModes = new WeakMap<Device, { rope: Mode; attention: Mode }>();
+/**
+ * nn.RotaryEmbedding and nn.Attention where the device has kernels for them, else the same math in
+ * plain ops, so a step never leaves the device for one op (probed once per device).
+ */
+export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attention: Mode } {
+  let m = stepModes.get(device);
   if (!m) {
-    const g = new GraphBuilder('rope_probe', 24);
+    const g = new GraphBuilder('probe', 24);
     const x = g.input('x', 'float32', [1, 1, 1, c.headDim]);
     const half = c.headDim / 2;
-    const y = g.op('RotaryEmbedding', [x, g.constant(Tensor.zeros('float32', [1, half])), g.constant(Tensor.zeros('float32', [1, half])), g.input('p', 'int64', [1, 1])], { interleaved: c.ropeInterleaved ? 1 : 0 });
-    m = device.supports(y.producer!) === true ? 'op' : 'decomposed';
-    ropeModes.set(device, m);
+    const r = g.op('RotaryEmbedding', [x, g.constant(Tensor.zeros('float32', [1, half])), g.constant(Tensor.zeros('float32', [1, half])), g.input('p', 'int64', [1, 1])], { interleaved: c.ropeInterleaved ? 1 : 0 });
+    const kv = g.input('kv', 'float32', [1, 1, 4, c.headDim]);
+    const a = g.op('Attention', [x, kv, kv, g.input('m', 'float32', [1, 1, 1, 4])]);
+    m = { rope: device.supports(r.producer!) === true ? 'op' : 'decomposed', attention: device.supports(a.producer!) === true ? 'op' : 'decomposed' };
+    stepModes.set(device, m);
   }
   return m;
 }
@@ -190,7 +196,7 @@ export class LlmEngine {
     if (!byLen) { byLen = new Map(); this.programs.set(device, byLen); }
     let p = byLen.get(seq);
     if (!p) {
-      const g: Graph = buildStepGraph(this.model.config, this.model.weights, { seq, capacity: this.capacity, rope: ropeModeFor(device, this.model.config) }, this.rope);
+      const g: Graph = buildStepGraph(this.model.config, this.model.weights, { seq, capacity: this.capacity, ...stepModesFor(device, this.model.config) }, this.rope);
       p = DeviceProgram.create(g, this.weights(device));
       p.catch(() => byLen.delete(seq));
       byLen.set(seq, p);

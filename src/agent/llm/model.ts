@@ -32,6 +32,8 @@ export interface StepShape {
    * Mul and Add, for devices without a RotaryEmbedding kernel (so the step stays on the device).
    */
   rope?: 'op' | 'decomposed';
+  /** 'op' (default): nn.Attention. 'decomposed': MatMul, Softmax and elementwise ops (GQA by Expand). */
+  attention?: 'op' | 'decomposed';
 }
 
 /** Names of the step graph's inputs and outputs, in order. */
@@ -147,7 +149,7 @@ export function buildStepGraph(c: LlmConfig, w: ModelWeights, shape: StepShape, 
     const kc = g.add(g.mul(past[i]![0], keep), g.matmul(place, k));
     const vc = g.add(g.mul(past[i]![1], keep), g.matmul(place, v));
     presents.push(kc, vc);
-    const a = g.op('Attention', [q, kc, vc, mask], {}, `layers.${i}.attention`);
+    const a = shape.attention === 'decomposed' ? maskedAttention(b, q, kc, vc, mask, C) : g.op('Attention', [q, kc, vc, mask], {}, `layers.${i}.attention`);
     x = g.add(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`));
     x = g.add(x, b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i));
   });
@@ -225,6 +227,16 @@ function plainRope(b: Builder, x: Value, n: number, rope: { cos: Tensor; sin: Te
   }
   const k = (a: Float32Array, dims: number[]) => g.constant(new Tensor('float32', a, dims));
   return g.add(g.mul(x, k(cos, [n, c.headDim])), g.mul(g.mul(rotated, k(sign, [c.headDim])), k(sin, [n, c.headDim])));
+}
+
+/** Attention over the whole cache with the step's additive mask, written out (GQA by Expand). */
+function maskedAttention(b: Builder, q: Value, k: Value, v: Value, mask: Value, C: number): Value {
+  const g = b.g, c = b.c, groups = c.numHeads / c.numKvHeads;
+  const repeat = (t: Value) => groups === 1 ? t : g.reshape(
+    g.op('Expand', [g.reshape(t, [1, c.numKvHeads, 1, C, c.headDim]), b.i64([1, c.numKvHeads, groups, C, c.headDim])]),
+    [1, c.numHeads, C, c.headDim]);
+  const scores = g.mul(g.matmul(q, g.transpose(repeat(k), [0, 1, 3, 2])), g.scalar(1 / Math.sqrt(c.headDim)));
+  return g.matmul(g.softmax(g.add(scores, mask), -1), repeat(v));
 }
 
 /** Attention written out: softmax(Q K^T * scale + mask) V with K/V heads repeated for GQA. */
