@@ -230,6 +230,14 @@ describe('tool-calling loop', () => {
     assert.match(r.warnings[0]!, /loop call -> answer reached its bound of 3 iterations/);
   });
 
+  it('a replan hook runs at each loop iteration and its placement is used for the rest of the run', async () => {
+    const a = await toolLoop([CALL, 'done'], 3).prepare();
+    const seen: number[] = [];
+    const r = await a.runner.run({ inputs: { q: 'x' }, replan: (recs) => { seen.push(recs.length); return new Map([['answer', { prefill: 'cpu', decode: 'cpu' }]]); } }).done();
+    assert.deepEqual(seen, [2]);
+    assert.match(r.warnings.join(), /re-planned after loop iteration 1: answer -> cpu\/cpu/);
+  });
+
   it('onExhausted: error fails the run', async () => {
     const a = await toolLoop([CALL], 2, 'error').prepare();
     await assert.rejects(a.runner.run({ inputs: { q: 'x' } }).done(), /loop call -> answer reached its bound of 2 iterations/);

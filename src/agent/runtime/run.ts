@@ -48,6 +48,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Node executions allowed per run, besides the loop bounds (default 1000). */
   maxSteps?: number;
+  /**
+   * Called each time a loop edge is taken, with what ran so far: a new placement for the rest of
+   * the run (re-planned with the measured times), or undefined to keep the current one.
+   */
+  replan?: (records: NodeRecord[]) => Map<string, NodePlacement> | undefined;
 }
 
 export interface LlmStats {
@@ -158,6 +163,7 @@ class Execution {
   private readonly warnings: string[] = [];
   private readonly ac = new AbortController();
   private readonly inputs: Record<string, unknown>;
+  private placement?: Map<string, NodePlacement>;
   private steps = 0;
   private resetting = 0;
   private firstTokenMs?: number;
@@ -167,6 +173,7 @@ class Execution {
   constructor(private readonly runner: AgentRunner, private readonly opts: RunOptions, private readonly events: Channel<AgentEvent>) {
     this.g = runner.graph;
     this.inputs = { ...opts.inputs };
+    this.placement = opts.placement;
     opts.signal?.addEventListener('abort', () => this.ac.abort(opts.signal!.reason), { once: true });
   }
 
@@ -237,7 +244,7 @@ class Execution {
     const n = this.g.nodes.get(id)!;
     this.state.set(id, 'running');
     const iteration = this.iterations.get(id) ?? 0;
-    const place = this.runner.deviceOf(id, this.opts.placement);
+    const place = this.runner.deviceOf(id, this.placement);
     const rec: NodeRecord = { node: id, kind: n.kind, iteration, device: place.device, startMs: this.now(), endMs: 0, status: 'ok' };
     this.emit({ type: 'node-start', node: id, kind: n.kind, iteration, device: place.device, atMs: rec.startMs });
     const p = this.exec(id, n, rec, place).then(
@@ -283,6 +290,16 @@ class Execution {
         await this.reset(e.to);
         this.activated.add(e.to);
         this.emit({ type: 'loop', from: e.from, to: e.to, iteration: count + 1, atMs: this.now() });
+        const next = this.opts.replan?.(this.records);
+        if (next) {
+          const moved = [...next].filter(([k, p]) => JSON.stringify(this.placement?.get(k)) !== JSON.stringify(p)).map(([k]) => k);
+          this.placement = next;
+          if (moved.length) {
+            const msg = `re-planned after loop iteration ${count + 1}: ${moved.map((k) => { const p = next.get(k)!; return `${k} -> ${p.device ?? `${p.prefill}/${p.decode}`}`; }).join(', ')}`;
+            this.warnings.push(msg);
+            this.emit({ type: 'warning', message: msg, atMs: this.now() });
+          }
+        }
       }
     } catch (err) {
       this.fail(err);

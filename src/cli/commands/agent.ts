@@ -14,7 +14,7 @@ import { prepareExampleModels } from '../../agent/example.js';
 import { loadAgent } from '../../agent/load.js';
 import { deviceSetOf, learnFromRun, planAgent, type AgentPolicy } from '../../agent/plan.js';
 import { agentTrace, explainAgent, nodeTable, slaLines } from '../../agent/runtime/report.js';
-import { show, type AgentResult } from '../../agent/runtime/run.js';
+import { show, type AgentResult, type NodeRecord } from '../../agent/runtime/run.js';
 
 interface AgentCliOptions {
   input: string[]; remote?: string; token?: string; ttft?: string; tpot?: string; deadline?: string; objective?: string;
@@ -100,7 +100,14 @@ export function registerAgent(program: Command): void {
       const ap = planAgent(agent.graph, agent.resources, discovery.entries, policy, estimator);
       if (!ap.plan.feasible) log(`warning: no plan meets the targets (${ap.plan.reason}); running the best placement found`);
       log(`plan: ${[...ap.placement].map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}`).join(', ')}`);
-      const run = agent.runner.run({ inputs, placement: ap.placement });
+      // as the tool loop unrolls, what was measured so far re-plans the rest of the run
+      let learned = 0;
+      const learn = (records: NodeRecord[]) => { learnFromRun(estimator, ap, records.slice(learned)); learned = records.length; };
+      const replan = (records: NodeRecord[]) => {
+        learn(records);
+        return planAgent(agent.graph, agent.resources, discovery.entries, policy, estimator).placement;
+      };
+      const run = agent.runner.run({ inputs, placement: ap.placement, replan });
       const streamed = new Set<string>();
       let result: AgentResult;
       try {
@@ -114,7 +121,7 @@ export function registerAgent(program: Command): void {
       } finally {
         agent.dispose();
       }
-      learnFromRun(estimator, ap, result.records);
+      learn(result.records);
       estimator.history.flush();
       const sla = { ttftMs: policy.ttftMs ?? agent.graph.spec.sla?.ttftMs, tpotMs: policy.tpotMs ?? agent.graph.spec.sla?.tpotMs, deadlineMs: policy.deadlineMs ?? agent.graph.spec.sla?.deadlineMs };
       if (o.trace) writeFileSync(o.trace, JSON.stringify(agentTrace(result, ap)));
