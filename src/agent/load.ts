@@ -52,7 +52,8 @@ export async function bindTool(name: string, spec: ToolSpec, source: string, giv
     const loc = resolveNear(source, spec.module);
     let mod: Record<string, unknown>;
     try {
-      const url = /^[a-z]+:/i.test(loc) ? loc : (await import(/* @vite-ignore */ 'node:url' as string) as typeof import('node:url')).pathToFileURL(loc).href;
+      const urlSpec = 'node:url'; // a variable keeps bundlers from pulling node:url into browser builds
+      const url = /^[a-z]+:/i.test(loc) ? loc : (await import(/* @vite-ignore */ urlSpec) as typeof import('node:url')).pathToFileURL(loc).href;
       mod = await import(/* @vite-ignore */ url) as Record<string, unknown>;
     } catch (e) {
       throw new Error(`${source}: tool '${name}': module ${spec.module} could not be loaded: ${(e as Error).message}`);
