@@ -23,6 +23,7 @@ import { readGguf, writeGguf, ggufToF32 } from '../../src/frontend/weights/gguf.
 import { readSafetensors, writeSafetensors } from '../../src/frontend/weights/safetensors.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { ortRun } from '../helpers/ort.js';
+import { gguf } from '@huggingface/gguf';
 import { maxAbsDiff, tinyConfig, tinyTokenizerJson, writeTinyModel } from './helpers.js';
 
 const ids64 = (ids: number[]) => new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
@@ -151,6 +152,24 @@ describe('LLM: checkpoints', () => {
     assert.ok(maxAbsDiff(ggufToF32(f.tensors.get('f16')!).data as Float32Array, x) < 2e-3);
     assert.ok(maxAbsDiff(ggufToF32(f.tensors.get('q8')!).data as Float32Array, x) < 3 / 127);
     assert.throws(() => readGguf(bytes.subarray(0, bytes.length - 40), 't.gguf'), /t\.gguf: tensor 'q8'.*past the end/);
+  });
+
+  it('GGUF files written here are read the same by @huggingface/gguf (an independent parser)', async () => {
+    const files = writeTinyModel('llama', 2);
+    const path = files.gguf('Q8_0');
+    const ours = readGguf(readFileSync(path));
+    const theirs = await gguf(path, { allowLocalFile: true });
+    assert.equal(theirs.metadata.version, 3);
+    for (const k of ['general.architecture', 'llama.block_count', 'llama.attention.head_count_kv', 'llama.context_length']) assert.equal(theirs.metadata[k as keyof typeof theirs.metadata], ours.metadata.get(k), k);
+    assert.ok(Math.abs(Number(theirs.metadata['llama.rope.freq_base' as keyof typeof theirs.metadata]) - 10000) < 1e-3);
+    assert.equal(theirs.tensorInfos.length, ours.tensors.size);
+    for (const ti of theirs.tensorInfos) {
+      const t = ours.tensors.get(ti.name)!;
+      assert.deepEqual(ti.shape.map(Number).reverse(), t.shape, ti.name);
+      assert.equal(ti.dtype, t.type, ti.name);
+      const start = t.bytes.byteOffset - ours.tensors.get(theirs.tensorInfos[0]!.name)!.bytes.byteOffset;
+      assert.equal(Number(ti.offset), start, `${ti.name} offset`);
+    }
   });
 
   for (const arch of ['llama', 'gpt2'] as const) {
