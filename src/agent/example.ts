@@ -28,14 +28,15 @@ export async function prepareExampleModels(graphPath: string, log: (s: string) =
   const corpus = [...docs, ...GENERAL].flatMap((s) => [s, s.toLowerCase()]);
   const tokenizer = trainBpe(corpus, { vocabSize: 1024 });
   const vocab = Object.keys((tokenizer.model as { vocab: object }).vocab).length;
-  const models: [string, LlmConfig, number][] = [
-    ['chat', llamaConfig({ ...EXAMPLE_CHAT, vocabSize: vocab, eosTokenId: 0, bosTokenId: 0 }), 2024],
-    ['embed', llamaConfig({ ...EXAMPLE_EMBED, vocabSize: vocab, eosTokenId: 0, bosTokenId: 0 }), 7],
+  // the chat model's small embeddings keep its next-token distribution flat enough to sample from
+  const models: [string, LlmConfig, number, number][] = [
+    ['chat', llamaConfig({ ...EXAMPLE_CHAT, vocabSize: vocab, eosTokenId: 0, bosTokenId: 0 }), 2024, 0.12],
+    ['embed', llamaConfig({ ...EXAMPLE_EMBED, vocabSize: vocab, eosTokenId: 0, bosTokenId: 0 }), 7, 0.5],
   ];
-  for (const [name, config, seed] of models) {
+  for (const [name, config, seed, embedStd] of models) {
     await writeBytes(`${dir}/${name}/config.json`, JSON.stringify(hfConfigJson(config), null, 1));
     await writeBytes(`${dir}/${name}/tokenizer.json`, JSON.stringify(tokenizer));
-    await writeBytes(`${dir}/${name}/model.safetensors`, writeSafetensors(syntheticHfTensors(config, seed), { format: 'pt', seed: String(seed) }));
+    await writeBytes(`${dir}/${name}/model.safetensors`, writeSafetensors(syntheticHfTensors(config, seed, 0.08, embedStd), { format: 'pt', seed: String(seed) }));
   }
   log(`wrote ${dir}/chat and ${dir}/embed (vocabulary ${vocab})`);
   return true;

@@ -53,6 +53,8 @@ export const llmNode = z.object({
   topK: z.number().int().min(0).optional(),
   topP: z.number().gt(0).max(1).optional(),
   seed: z.number().int().optional(),
+  /** >1 makes tokens already in the prompt or the answer less likely. */
+  repetitionPenalty: z.number().positive().optional(),
   stop: z.array(z.string()).optional(),
   /** Tools the model may call (their names, declared under `tools`). */
   tools: z.array(id).optional(),

@@ -43,7 +43,7 @@ export function gpt2Config(over: Partial<LlmConfig> = {}): LlmConfig {
 export const GPT2_SMALL: Partial<LlmConfig> = { vocabSize: 50257, hiddenSize: 768, numLayers: 12, numHeads: 12, numKvHeads: 12, headDim: 64, intermediateSize: 3072, contextLength: 1024 };
 
 /** Random weights in Hugging Face naming; std chosen so activations stay O(1) through the layers. */
-export function syntheticHfTensors(c: LlmConfig, seed = 1, std = 0.08): Map<string, Tensor> {
+export function syntheticHfTensors(c: LlmConfig, seed = 1, std = 0.08, embedStd = 0.5): Map<string, Tensor> {
   const normal = normalSampler(seed);
   const m = new Map<string, Tensor>();
   const rand = (dims: number[], scale = std) => {
@@ -55,7 +55,7 @@ export function syntheticHfTensors(c: LlmConfig, seed = 1, std = 0.08): Map<stri
   const ones = (n: number) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = 1 + 0.1 * normal(); return new Tensor('float32', a, [n]); };
   const H = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize, q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim;
   if (c.arch === 'gpt2') {
-    m.set('wte.weight', rand([V, H], 0.5));
+    m.set('wte.weight', rand([V, H], embedStd));
     m.set('wpe.weight', rand([c.contextLength, H], 0.1));
     for (let i = 0; i < c.numLayers; i++) {
       const p = `h.${i}.`;
@@ -69,7 +69,7 @@ export function syntheticHfTensors(c: LlmConfig, seed = 1, std = 0.08): Map<stri
     m.set('ln_f.weight', ones(H)); m.set('ln_f.bias', rand([H], 0.02));
     return m;
   }
-  m.set('model.embed_tokens.weight', rand([V, H], 0.5));
+  m.set('model.embed_tokens.weight', rand([V, H], embedStd));
   for (let i = 0; i < c.numLayers; i++) {
     const p = `model.layers.${i}.`;
     m.set(`${p}input_layernorm.weight`, ones(H));

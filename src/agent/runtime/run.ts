@@ -435,7 +435,7 @@ class Execution {
         }
         const gen = provider.chat({
           messages: [...conv], raw: n.chat === false, maxTokens: n.maxTokens ?? 64, temperature: n.temperature, topK: n.topK, topP: n.topP,
-          seed: n.seed, stop: n.stop, node: id, signal,
+          seed: n.seed, repetitionPenalty: n.repetitionPenalty, stop: n.stop, node: id, signal,
           prefill: place.prefill ? this.device(place.prefill) : undefined, decode: place.decode ? this.device(place.decode) : undefined,
         });
         const isOutput = this.g.outputs[0] === id;
