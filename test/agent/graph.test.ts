@@ -248,6 +248,14 @@ describe('tool-calling loop', () => {
     await assert.rejects(a.runner.run({ inputs: { q: 'x' }, maxSteps: 10 }).done(), /exceeded 10 node executions/);
   });
 
+  it('an llm node over its timeoutMs is stopped and named', async () => {
+    let aborted = false;
+    const slow = functionProvider('slow', (_m, req) => new Promise((res) => { req.signal?.addEventListener('abort', () => { aborted = true; res('late'); }); }));
+    const a = await agentGraph().input('q').model('m', slow).llm('answer', { model: 'm', prompt: '{{inputs.q}}', timeoutMs: 40 }).output('answer').prepare();
+    await assert.rejects(a.runner.run({ inputs: { q: 'x' } }).done(), /node 'answer': generation did not finish within 40 ms \(timeout\)/);
+    assert.ok(aborted, 'the generation saw the abort');
+  });
+
   it('a tool node reached without a tool call is explained', async () => {
     const a = await agentGraph().input('q').model('m', scripted(['no call'])).tool('calc', { builtin: 'calculator' })
       .llm('answer', { model: 'm', prompt: '{{inputs.q}}', tools: ['calc'] }).call('call', { call: 'answer' }).edge('answer', 'call').output('call').prepare();

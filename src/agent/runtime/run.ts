@@ -350,13 +350,19 @@ class Execution {
 
   private async exec(id: string, n: NodeSpec, rec: NodeRecord, place: { device: string; prefill?: string; decode?: string }): Promise<unknown> {
     const R = this.runner.resources;
-    const signal = this.ac.signal;
+    // the node's own signal: the run's, or its timeout (which also stops a generation in flight)
+    const nodeAc = new AbortController();
+    const onRunAbort = () => nodeAc.abort(this.ac.signal.reason);
+    if (this.ac.signal.aborted) onRunAbort(); else this.ac.signal.addEventListener('abort', onRunAbort, { once: true });
+    const signal = nodeAc.signal;
     const withTimeout = async <T>(p: Promise<T>, what: string): Promise<T> => {
       if (!n.timeoutMs || n.kind === 'tool') return p;
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        return await Promise.race([p, new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`node '${id}': ${what} did not finish within ${n.timeoutMs} ms (timeout)`)), n.timeoutMs); })]);
-      } finally { clearTimeout(timer); }
+        return await Promise.race([p, new Promise<never>((_, rej) => {
+          timer = setTimeout(() => { nodeAc.abort(new Error('timeout')); rej(new Error(`node '${id}': ${what} did not finish within ${n.timeoutMs} ms (timeout)`)); }, n.timeoutMs);
+        })]);
+      } finally { clearTimeout(timer); this.ac.signal.removeEventListener('abort', onRunAbort); }
     };
     switch (n.kind) {
       case 'filter': {
