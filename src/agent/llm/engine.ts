@@ -55,8 +55,11 @@ export interface GenerateOptions extends SamplingOptions {
   signal?: AbortSignal;
   /** Agent node name, used in errors. */
   node?: string;
-  /** Tokens of an earlier turn to feed instead of a text prompt (ids already include specials). */
+  /** Add the tokenizer's special tokens (BOS) when encoding a text prompt. */
   addSpecialTokens?: boolean;
+  /** Devices for this generation's phases (default: the engine's placement). */
+  prefill?: Device;
+  decode?: Device;
 }
 
 export interface TokenEvent {
@@ -289,7 +292,9 @@ export class LlmEngine {
   }
 
   generate(prompt: string | number[], opts: GenerateOptions = {}): Generation {
-    return new Generation((done) => this.run(prompt, opts, done));
+    // the placement is fixed now, so generations placed differently may run side by side
+    const placed = { ...opts, prefill: opts.prefill ?? this.prefillDevice, decode: opts.decode ?? opts.prefill ?? this.decodeDevice };
+    return new Generation((done) => this.run(prompt, placed, done));
   }
 
   private async *run(prompt: string | number[], opts: GenerateOptions, done: (r: GenerationResult) => void): AsyncGenerator<TokenEvent> {
@@ -313,7 +318,7 @@ export class LlmEngine {
     let text = '', emitted = 0;
     let finish: GenerationResult['finishReason'] = 'length';
     const stats = { ttftMs: 0, prefillMs: 0, decodeMs: 0, transferMs: 0, transferBytes: 0 };
-    const prefillDevice = this.prefillDevice, decodeDevice = this.decodeDevice;
+    const prefillDevice = opts.prefill ?? this.prefillDevice, decodeDevice = opts.decode ?? this.decodeDevice;
     let cache: KvCache | undefined;
     try {
       cache = await this.allocate(prefillDevice, opts.node);

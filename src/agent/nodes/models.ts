@@ -36,7 +36,6 @@ export class EngineProvider implements LlmProvider {
     const tok = this.model.tokenizer;
     if (!tok) throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
     const prompt = req.raw ? req.messages.map((m) => m.content).join('\n') : tok.formatChat(req.messages);
-    this.engine.place({ prefill: req.prefill, decode: req.decode });
     return this.engine.generate(prompt, req);
   }
 }
