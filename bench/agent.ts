@@ -50,7 +50,7 @@ const model: LlmModel = { name: 'gpt2-small-synthetic', config, weights: weights
 console.log(`(weights made in ${f(performance.now() - t0, 0)} ms)`);
 const prompt = Array.from({ length: promptLen }, (_, i) => (i * 7919) % config.vocabSize);
 
-interface DecodeRow { engine: string; ttft: number; tpot: number; coldTtft: number; tokens: number[]; note?: string }
+interface DecodeRow { engine: string; ttft: number; tpot: number; coldTtft: number; tokens: number[]; logits?: Float32Array; note?: string }
 const rows: DecodeRow[] = [];
 
 async function engineRow(name: string, device: Device): Promise<DecodeRow> {
@@ -58,8 +58,9 @@ async function engineRow(name: string, device: Device): Promise<DecodeRow> {
   const opts = { maxTokens: newTokens, ignoreEos: true };
   const cold = await engine.generate(prompt, { ...opts, maxTokens: 2 }).collect();
   const warm = await engine.generate(prompt, opts).collect();
+  const [logits] = await engine.score(prompt, promptLen);
   engine.dispose();
-  return { engine: `switchyard/${name}`, ttft: warm.ttftMs, tpot: warm.tpotMs, coldTtft: cold.ttftMs, tokens: warm.tokens, note: (await engine.fallbacks()).size ? `fallbacks: ${[...(await engine.fallbacks()).keys()].join(', ')}` : undefined };
+  return { engine: `switchyard/${name}`, ttft: warm.ttftMs, tpot: warm.tpotMs, coldTtft: cold.ttftMs, tokens: warm.tokens, logits, note: (await engine.fallbacks()).size ? `fallbacks: ${[...(await engine.fallbacks()).keys()].join(', ')}` : undefined };
 }
 
 /** onnxruntime-node on the same step graphs: prefill once, then decode feeding present -> past. */
@@ -84,9 +85,11 @@ async function ortRow(): Promise<DecodeRow> {
     for (const k of names.slice(6)) f[k] = past.get(k) ?? new ort.Tensor('float32', new Float32Array(config.numKvHeads * C * config.headDim), [1, config.numKvHeads, C, config.headDim]);
     return f;
   };
+  let first: Float32Array | undefined;
   const generate = async (count: number) => {
     const t = performance.now();
     let out = await pre.run(feeds(prompt, 0, new Map()));
+    first = Float32Array.from(out.logits!.data as Float32Array);
     const tokens = [argmax(out.logits!.data as Float32Array)];
     const ttft = performance.now() - t;
     const td = performance.now();
@@ -99,7 +102,7 @@ async function ortRow(): Promise<DecodeRow> {
   };
   const cold = await generate(2);
   const warm = await generate(newTokens);
-  return { engine: 'onnxruntime-node (same step graphs, 2 threads)', ttft: warm.ttft, tpot: warm.tpot, coldTtft: cold.ttft, tokens: warm.tokens };
+  return { engine: 'onnxruntime-node (same step graphs, 2 threads)', ttft: warm.ttft, tpot: warm.tpot, coldTtft: cold.ttft, tokens: warm.tokens, logits: first };
 }
 
 /** The newest peers-bench result for ORT-web's GPT-2 decode step (shared/peers-bench or bench/peers). */
@@ -131,10 +134,18 @@ for (const e of discovery.entries) {
   try { rows.push(await engineRow(`${e.device.id} (${e.device.kind})`, e.device)); } catch (err) { console.log(`${e.device.id}: ${(err as Error).message}`); }
 }
 try { rows.push(await ortRow()); } catch (err) { console.log(`onnxruntime-node: ${(err as Error).message}`); }
-const refTokens = rows.find((r) => r.engine.startsWith('onnxruntime'))?.tokens;
+const ref = rows.find((r) => r.engine.startsWith('onnxruntime'));
+/** Prefill logits against ORT's: max |difference| over the vocabulary, relative to their spread. */
+const check = (r: DecodeRow) => {
+  if (!ref?.logits || !r.logits || r === ref) return r === ref ? 'reference' : '-';
+  let d = 0, lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < r.logits.length; i++) { d = Math.max(d, Math.abs(r.logits[i]! - ref.logits[i]!)); lo = Math.min(lo, ref.logits[i]!); hi = Math.max(hi, ref.logits[i]!); }
+  const same = r.tokens.join() === ref.tokens.join();
+  return `logits max|Δ| ${d.toExponential(1)} (range ${(hi - lo).toFixed(2)}); tokens ${same ? 'same' : 'differ after a near-tie'}`;
+};
 console.log(table(
-  ['engine / device', 'TTFT ms', 'TPOT ms', 'decode tok/s', 'first TTFT ms (cold)', 'tokens vs ORT'],
-  rows.map((r) => [r.engine, f(r.ttft), f(r.tpot, 2), f(1000 / r.tpot), f(r.coldTtft), refTokens ? (r.tokens.join() === refTokens.join() ? 'same' : 'DIFFER') : '-']),
+  ['engine / device', 'TTFT ms', 'TPOT ms', 'decode tok/s', 'first TTFT ms (cold)', 'check vs onnxruntime'],
+  rows.map((r) => [r.engine, f(r.ttft), f(r.tpot, 2), f(1000 / r.tpot), f(r.coldTtft), check(r)]),
 ));
 for (const r of rows) if (r.note) console.log(`${r.engine}: ${r.note}`);
 const peers = peersOrtWeb();
