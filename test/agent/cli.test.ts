@@ -7,6 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI } from '../helpers/paths.js';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(fileURLToPath(import.meta.url), '../../../..');
 import { tmp, writeTinyModel } from './helpers.js';
 
 const cache = tmp('sy-agent-cache-');
@@ -57,6 +60,19 @@ describe('switchyard agent', () => {
     assert.deepEqual(ja.records.map((x) => x.node).sort(), ['answer', 'redact', 'sum']);
     assert.ok(ja.plan.placement.answer);
     assert.ok(ja.ttftMs > 0);
+  });
+
+  it('the example agent (npm start) plans, redacts, retrieves, calls its tool and answers', () => {
+    const dir = tmp('sy-example-');
+    for (const f of ['rag.yaml', 'docs.jsonl', 'tools.mjs']) writeFileSync(join(dir, f), readFileSync(join(ROOT, 'examples/agent', f)));
+    const r = cli(join(dir, 'rag.yaml'), '--example', '--input', 'I am jane@example.com; my parcel weighs 3 kg and goes to zone B. Price?', '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { outputs: { answer: { text: string } }; records: { node: string; status: string }[]; plan: { placement: Record<string, unknown> } };
+    const ran = j.records.filter((x) => x.status === 'ok').map((x) => x.node).sort();
+    assert.deepEqual(ran, ['answer', 'query', 'quote', 'redact', 'search']);
+    assert.ok(j.outputs.answer.text.length > 0);
+    const again = cli(join(dir, 'rag.yaml'), '--input', 'my parcel weighs 3 kg and goes to zone B', '--json');
+    assert.equal(again.code, 0, again.err);
   });
 
   it('bad input: a graph error, an unknown input, a missing file', () => {
