@@ -91,7 +91,11 @@ export function registerAgent(program: Command): void {
       }
       for (const n of discovery.notes) log(`note: ${n}`);
       const devices = deviceSetOf(discovery.entries);
-      if (o.example) await prepareExampleModels(file, log);
+      if (o.example) {
+        await prepareExampleModels(file, log);
+        log('note: the example models have seeded random weights (nothing can be downloaded here), so the answer text is noise;');
+        log('      what to watch is the pipeline: PII redaction, retrieval, the tool call, placement per device, TTFT/TPOT against the SLA');
+      }
       const t0 = performance.now();
       const agent = await loadAgent(file, { devices, onProgress: log });
       log(`loaded ${file} in ${(performance.now() - t0).toFixed(0)} ms; devices: ${discovery.entries.map((e) => `${e.device.id} (${e.device.kind})`).join(', ')}`);
