@@ -39,3 +39,4 @@ export { RemoteDevice, RemoteClient, RemoteError } from './backends/remote/index
 export type { RemoteDeviceOptions, TransferStats } from './backends/remote/index.js';
 export type { RemoteBackendOptions, RemotePrepared } from './runtime/remote-backend.js';
 export * as protocol from './protocol/index.js';
+export * from './agent/index.js';
