@@ -3,6 +3,8 @@
 import './ops/index.js';
 import './backends/reference/interpreter.js';
 import './runtime/auto-backend.js';
+import './runtime/remote-backend.js';
+import './runtime/remote-provider.js';
 
 export { Tensor } from './ir/tensor.js';
 export type { TensorLocation } from './ir/tensor.js';
@@ -39,3 +41,10 @@ export { TraceRecorder } from './runtime/trace.js';
 export type { RunReport } from './runtime/executor.js';
 export type { AutoOptions, HeteroPrepared } from './runtime/auto-backend.js';
 import './runtime/webgpu-provider.js';
+export { prepareOnDevice, partition, unitOf } from './backends/device-backend.js';
+export type { DeviceFallback, DeviceBackendOptions, DevicePreparedModel } from './backends/device-backend.js';
+export { RemoteDevice, RemoteClient, RemoteError } from './backends/remote/index.js';
+export type { RemoteDeviceOptions, TransferStats } from './backends/remote/index.js';
+export type { RemoteBackendOptions, RemotePrepared } from './runtime/remote-backend.js';
+export * as protocol from './protocol/index.js';
+export * from './agent/index.js';

@@ -3,6 +3,7 @@
 
 import { Command } from 'commander';
 import '../index.js';
+import { registerAgent } from './commands/agent.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompile } from './commands/compile.js';
 import { registerConformance } from './commands/conformance.js';
@@ -12,6 +13,7 @@ import { registerRun } from './commands/run.js';
 import { registerPlan } from './commands/plan.js';
 import { registerFleet } from './commands/fleet.js';
 import { registerCalibrate } from './commands/calibrate.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command('switchyard')
   .description('Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.')
@@ -19,6 +21,7 @@ const program = new Command('switchyard')
   .showHelpAfterError();
 
 registerRun(program);
+registerAgent(program);
 registerInspect(program);
 registerCompile(program);
 registerConformance(program);
@@ -27,6 +30,7 @@ registerDevices(program);
 registerPlan(program);
 registerFleet(program);
 registerCalibrate(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);
