@@ -44,7 +44,7 @@ describe('switchyard agent', () => {
     assert.match(r.err, /answer\s+llm\s+0\s+(cpu|wasm|webgpu)\s+[\d.]+\s+\d+ prompt \+ 5 new tokens, TTFT/);
     assert.match(r.err, /TTFT\s+[\d.]+ ms \(target 60000 ms: met\)/);
     assert.match(r.err, /TPOT\s+[\d.]+ ms \(target 60000 ms: met\)/);
-    assert.match(r.err, /answer: prefill on cpu, decode on cpu; predicted TTFT/);
+    assert.match(r.err, /answer: prefill on (cpu|wasm|webgpu), decode on (cpu|wasm|webgpu); predicted TTFT/);
     assert.match(r.err, /planned timeline:/);
     const t = JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: { name: string; ph: string }[] };
     assert.ok(t.traceEvents.some((e) => e.ph === 'X' && e.name === 'answer.prefill'));
