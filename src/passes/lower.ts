@@ -101,15 +101,31 @@ function placeholderFor(n: Node): Value {
 
 function constVal(v: Value | null | undefined): Tensor | undefined { return v?.const; }
 
+/**
+ * The source of a Transpose that only swaps the last two dims: k.matmul reads it transposed in
+ * place (transA/transB), saving a full copy of the operand.
+ */
+function swappedLastTwo(v: Value): Value | undefined {
+  const p = v.producer;
+  if (!p || p.op !== 'nn.Transpose' || !p.inputs[0]?.type?.shape) return undefined;
+  const r = p.inputs[0].type.shape.length;
+  if (r < 2) return undefined;
+  const perm = p.attrs.perm?.kind === 'ints' ? p.attrs.perm.value : [...Array(r).keys()].reverse();
+  const ok = perm.every((d, i) => (i < r - 2 ? d === i : i === r - 2 ? d === r - 1 : d === r - 2));
+  return ok ? p.inputs[0] : undefined;
+}
+
 function lowerGemm(n: Node, a: AttrReader): Node | undefined {
   const [A, B, C] = n.inputs;
   if (!A?.type?.shape || !B?.type?.shape || !isFloat(A.type.dtype)) return undefined;
   const alpha = a.float('alpha', 1), beta = a.float('beta', 1);
+  // Gemm's operands are 2-D: a Transpose feeding one just flips its flag
+  const sa = swappedLastTwo(A), sb = swappedLastTwo(B);
   let acc: Expr = alpha === 1 ? $0 : call('mul', $0, num(alpha));
-  const inputs = [A, B];
+  const inputs = [sa ?? A, sb ?? B];
   if (C && beta !== 0) { acc = call('add', acc, beta === 1 ? $1 : call('mul', $1, num(beta))); inputs.push(C); }
   return new Node('k.matmul', inputs, [n.outputs[0]!], {
-    transA: { kind: 'int', value: a.int('transA', 0) }, transB: { kind: 'int', value: a.int('transB', 0) },
+    transA: { kind: 'int', value: a.int('transA', 0) ^ (sa ? 1 : 0) }, transB: { kind: 'int', value: a.int('transB', 0) ^ (sb ? 1 : 0) },
     epilogue: { kind: 'string', value: printExpr(acc) },
   }, n.name);
 }
@@ -200,7 +216,11 @@ function lowerNode(n: Node, g: Graph): Node | undefined {
       const [A, B] = n.inputs;
       const ra = A?.type?.shape?.length, rb = B?.type?.shape?.length;
       if (!ra || !rb || ra < 2 || rb < 2 || !isFloat(A!.type!.dtype)) return undefined;
-      return new Node('k.matmul', [A!, B!], [n.outputs[0]!], {}, n.name);
+      const sa = swappedLastTwo(A!), sb = swappedLastTwo(B!);
+      const attrs: Record<string, Attr> = {};
+      if (sa) attrs.transA = { kind: 'int', value: 1 };
+      if (sb) attrs.transB = { kind: 'int', value: 1 };
+      return new Node('k.matmul', [sa ?? A!, sb ?? B!], [n.outputs[0]!], attrs, n.name);
     }
     case 'Gemm': return lowerGemm(n, a);
     case 'Conv': return lowerConv(n, a, g);

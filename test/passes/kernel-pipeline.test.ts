@@ -109,3 +109,23 @@ test('expression text round-trips and evaluates in float32', () => {
   assert.throws(() => parseExpr('add($0)'), /add takes 2 arguments, got 1/);
   assert.throws(() => parseExpr('add($0, $1'), /expected '\)'/);
 });
+
+test('a Transpose of the last two dims folds into k.matmul (transA/transB), results unchanged', () => {
+  const make = () => {
+    const W = seeded(8);
+    const g = new GraphBuilder('tt');
+    const a = g.input('a', 'float32', [2, 5, 3]);
+    const b = g.input('b', 'float32', [2, 4, 5]);
+    const y = g.matmul(g.transpose(a, [0, 2, 1]), g.transpose(b, [0, 2, 1]));
+    const z = g.gemm(g.transpose(g.input('c', 'float32', [3, 6]), [1, 0]), g.constant(W.tensor([3, 2])), undefined, { transB: 0 });
+    g.output(y, 'y'); g.output(z, 'z');
+    return g.build();
+  };
+  const feeds = [W.tensor([2, 5, 3]), W.tensor([2, 4, 5]), W.tensor([3, 6])];
+  const plain = make();
+  const lowered = make();
+  runPipeline(lowered, KERNEL_PIPELINE);
+  assert.deepEqual(lowered.nodes.map((n) => n.op), ['k.matmul', 'k.matmul']);
+  assert.deepEqual(lowered.nodes.map((n) => [n.attrs.transA?.value ?? 0, n.attrs.transB?.value ?? 0]), [[1, 1], [1, 0]]);
+  same(interpret(lowered, feeds), interpret(plain, feeds));
+});
