@@ -7,6 +7,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
+const kernels = spawnSync(process.execPath, ['scripts/build-wasm.js'], { stdio: 'inherit' });
+if (kernels.status !== 0) process.exit(kernels.status ?? 1);
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 

@@ -1,0 +1,213 @@
+// Run-time code generation for fused elementwise chains (k.map): one expression tree becomes one
+// WASM SIMD function, written byte by byte (no binaryen in the bundle). The function walks the
+// output as [rows, len] where each input is either a contiguous row (vector loads) or a value
+// broadcast along the row (one splat per row), with up to three outer dims of byte strides.
+// Polynomial math (exp, erf, tanh, …) is imported from the elementwise kernel module.
+// Signature: (tid, nt, rows, len, d1, d2, {ptr, s0, s1, s2} per input, out) — rows split across
+// threads, or columns when there are fewer rows than threads.
+
+import type { Expr } from './expr.js';
+
+const IMPORTED: Record<string, [string, number]> = {
+  exp: ['exp4', 1], log: ['log4', 1], tanh: ['tanh4', 1], erf: ['erf4', 1], sigmoid: ['sigmoid4', 1],
+  gelu: ['gelu4', 1], gelu_tanh: ['geluTanh4', 1], softplus: ['softplus4', 1], pow: ['pow4', 2],
+};
+// f32x4 opcodes after the 0xfd prefix
+const SIMD: Record<string, number> = {
+  add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, min: 0xe8, max: 0xe9, abs: 0xe0, neg: 0xe1, sqrt: 0xe3,
+  ceil: 0x67, floor: 0x68, trunc: 0x69, round: 0x6a,
+  eq: 0x41, ne: 0x42, lt: 0x43, gt: 0x44, le: 0x45, ge: 0x46,
+};
+
+class Bytes {
+  b: number[] = [];
+  u(v: number): this { do { let x = v & 0x7f; v = Math.floor(v / 128); if (v) x |= 0x80; this.b.push(x); } while (v); return this; }
+  s(v: number): this {
+    for (;;) { const x = v & 0x7f; v >>= 7; if ((v === 0 && !(x & 0x40)) || (v === -1 && (x & 0x40))) { this.b.push(x); return this; } this.b.push(x | 0x80); }
+  }
+  op(...xs: number[]): this { this.b.push(...xs); return this; }
+  str(s: string): this { const e = new TextEncoder().encode(s); this.u(e.length); this.b.push(...e); return this; }
+  vec(items: number[][]): this { this.u(items.length); for (const i of items) this.b.push(...i); return this; }
+  section(id: number, body: Bytes): this { this.b.push(id); this.u(body.b.length); this.b.push(...body.b); return this; }
+}
+
+export type InputMode = 'v' | 's';
+
+/** A stable key for the code a (expr, input modes) pair needs: the cache key of generated modules. */
+export function signatureOf(expr: string, modes: InputMode[]): string { return `${expr}|${modes.join('')}`; }
+
+/** Module bytes for `expr` over inputs in `modes`; exports `run`, imports env.memory and math.*. */
+export function generateMap(expr: Expr, modes: InputMode[], shared: boolean): Uint8Array<ArrayBuffer> {
+  const n = modes.length;
+  // imported math functions in first-use order
+  const imports: string[] = [];
+  const walk = (e: Expr) => {
+    if (e.k !== 'op') return;
+    e.args.forEach(walk);
+    const imp = IMPORTED[e.op];
+    if (imp && !imports.includes(e.op)) imports.push(e.op);
+  };
+  walk(expr);
+
+  const I32 = 0x7f, V128 = 0x7b;
+  const nParams = 6 + 4 * n + 1;
+  const P = { tid: 0, nt: 1, rows: 2, len: 3, d1: 4, d2: 5, ptr: (i: number) => 6 + 4 * i, st: (i: number, d: number) => 7 + 4 * i + d, out: 6 + 4 * n };
+  // i32 locals after params
+  let next = nParams;
+  const L = { r0: next++, r1: next++, c0: next++, c1: next++, r: next++, j: next++, i0: next++, i1: next++, i2: next++, po: next++, q: next++, rem: next++ };
+  const pBase = next; next += n; // per-input row pointer
+  const nI32 = next - nParams;
+  const vBase = next; next += n; // v128 per input
+  const vRes = next++;
+  const nV = n + 1;
+
+  const c = new Bytes();
+  const get = (l: number) => c.op(0x20).u(l);
+  const set = (l: number) => c.op(0x21).u(l);
+  const i32c = (v: number) => c.op(0x41).s(v);
+  const simd = (o: number) => c.op(0xfd).u(o);
+  const memarg = (align: number, off = 0) => c.u(align).u(off);
+
+  // start(t) = t*base + min(t, rem) for an even split of `count` items among nt
+  const split = (count: () => void, t: () => void, dst: number) => {
+    // q = count / nt; rem = count % nt
+    count(); get(P.nt); c.op(0x6e); set(L.q);
+    count(); get(P.nt); c.op(0x70); set(L.rem);
+    t(); get(L.q); c.op(0x6c);
+    t(); get(L.rem); t(); get(L.rem); c.op(0x48); c.op(0x1b); // min(t, rem) via select(t, rem, t<rem)
+    c.op(0x6a); set(dst);
+  };
+  const tid = () => get(P.tid);
+  const tid1 = () => { get(P.tid); i32c(1); c.op(0x6a); };
+
+  // if (rows >= nt) split rows else split vector columns
+  get(P.rows); get(P.nt); c.op(0x4e); c.op(0x04, 0x40);
+  {
+    split(() => get(P.rows), tid, L.r0);
+    split(() => get(P.rows), tid1, L.r1);
+    i32c(0); set(L.c0);
+    get(P.len); set(L.c1);
+  }
+  c.op(0x05);
+  {
+    i32c(0); set(L.r0);
+    get(P.rows); set(L.r1);
+    const vecs = () => { get(P.len); i32c(3); c.op(0x6a); i32c(2); c.op(0x76); }; // (len+3)>>2
+    split(vecs, tid, L.c0);
+    split(vecs, tid1, L.c1);
+    get(L.c0); i32c(2); c.op(0x74); set(L.c0);
+    // c1 = min(len, c1*4)
+    get(L.c1); i32c(2); c.op(0x74); set(L.c1);
+    get(L.c1); get(P.len); get(L.c1); get(P.len); c.op(0x48); c.op(0x1b); set(L.c1);
+  }
+  c.op(0x0b);
+  // nothing to do?
+  get(L.r0); get(L.r1); c.op(0x4e);
+  get(L.c0); get(L.c1); c.op(0x4e);
+  c.op(0x72); c.op(0x04, 0x40); c.op(0x0f); c.op(0x0b); // or; if return end
+
+  get(L.r0); set(L.r);
+  c.op(0x03, 0x40); // loop rows
+  {
+    // i2 = r % d2; t = r / d2; i1 = t % d1; i0 = t / d1
+    get(L.r); get(P.d2); c.op(0x70); set(L.i2);
+    get(L.r); get(P.d2); c.op(0x6e); set(L.i0);
+    get(L.i0); get(P.d1); c.op(0x70); set(L.i1);
+    get(L.i0); get(P.d1); c.op(0x6e); set(L.i0);
+    for (let i = 0; i < n; i++) {
+      get(P.ptr(i));
+      get(L.i0); get(P.st(i, 0)); c.op(0x6c); c.op(0x6a);
+      get(L.i1); get(P.st(i, 1)); c.op(0x6c); c.op(0x6a);
+      get(L.i2); get(P.st(i, 2)); c.op(0x6c); c.op(0x6a);
+      set(pBase + i);
+      if (modes[i] === 's') { get(pBase + i); simd(0x09); memarg(2); set(vBase + i); }
+    }
+    // po = out + r*len*4
+    get(P.out); get(L.r); get(P.len); c.op(0x6c); i32c(2); c.op(0x74); c.op(0x6a); set(L.po);
+    get(L.c0); set(L.j);
+    c.op(0x03, 0x40); // loop cols
+    {
+      // full = c1 - j >= 4
+      const full = () => { get(L.c1); get(L.j); c.op(0x6b); i32c(4); c.op(0x4e); };
+      const lanesGt = (k: number) => { get(L.c1); get(L.j); c.op(0x6b); i32c(k); c.op(0x4a); }; // (c1-j) > k
+      const addr = (base: number) => { get(base); get(L.j); i32c(2); c.op(0x74); c.op(0x6a); };
+      const vecIns = modes.map((m, i) => [m, i] as const).filter(([m]) => m === 'v').map(([, i]) => i);
+      if (vecIns.length) {
+        full(); c.op(0x04, 0x40);
+        for (const i of vecIns) { addr(pBase + i); simd(0x00); memarg(4); set(vBase + i); }
+        c.op(0x05);
+        for (const i of vecIns) {
+          simd(0x0c); c.op(...new Array(16).fill(0));
+          addr(pBase + i); c.op(0x2a); memarg(2, 0); simd(0x20); c.op(0);
+          set(vBase + i);
+          for (const k of [1, 2]) {
+            lanesGt(k); c.op(0x04, 0x40);
+            get(vBase + i); addr(pBase + i); c.op(0x2a); memarg(2, 4 * k); simd(0x20); c.op(k); set(vBase + i);
+            c.op(0x0b);
+          }
+        }
+        c.op(0x0b);
+      }
+      emitExpr(expr);
+      set(vRes);
+      full(); c.op(0x04, 0x40);
+      addr(L.po); get(vRes); simd(0x0b); memarg(4);
+      c.op(0x05);
+      addr(L.po); get(vRes); simd(0x1f); c.op(0); c.op(0x38); memarg(2, 0);
+      for (const k of [1, 2]) {
+        lanesGt(k); c.op(0x04, 0x40);
+        addr(L.po); get(vRes); simd(0x1f); c.op(k); c.op(0x38); memarg(2, 4 * k);
+        c.op(0x0b);
+      }
+      c.op(0x0b);
+      get(L.j); i32c(4); c.op(0x6a); set(L.j);
+      get(L.j); get(L.c1); c.op(0x48); c.op(0x0d, 0); // br_if loop cols
+    }
+    c.op(0x0b);
+    get(L.r); i32c(1); c.op(0x6a); set(L.r);
+    get(L.r); get(L.r1); c.op(0x48); c.op(0x0d, 0);
+  }
+  c.op(0x0b);
+  c.op(0x0b); // end function
+
+  function emitConst(v: number): void {
+    const f = new Float32Array([v, v, v, v]);
+    simd(0x0c); c.op(...new Uint8Array(f.buffer));
+  }
+  function emitExpr(e: Expr): void {
+    if (e.k === 'in') {
+      if (e.i >= n) throw new Error(`k.map expression uses $${e.i} but has ${n} inputs`);
+      get(vBase + e.i); return;
+    }
+    if (e.k === 'const') { emitConst(e.v); return; }
+    if (e.op === 'relu') { emitExpr(e.args[0]!); emitConst(0); simd(SIMD.max!); return; }
+    if (e.op === 'select') { emitExpr(e.args[1]!); emitExpr(e.args[2]!); emitExpr(e.args[0]!); simd(0x52); return; }
+    for (const a of e.args) emitExpr(a);
+    const imp = IMPORTED[e.op];
+    if (imp) { c.op(0x10).u(imports.indexOf(e.op)); return; }
+    const o = SIMD[e.op];
+    if (o === undefined) throw new Error(`k.map: no WASM code for op '${e.op}'`);
+    simd(o);
+  }
+
+  // ---- module ----
+  const mod = new Bytes().op(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
+  const types = new Bytes();
+  types.u(3);
+  types.op(0x60).u(nParams); for (let i = 0; i < nParams; i++) types.op(I32); types.u(0);
+  types.op(0x60, 1, V128, 1, V128);
+  types.op(0x60, 2, V128, V128, 1, V128);
+  mod.section(1, types);
+  const imp = new Bytes();
+  imp.u(1 + imports.length);
+  imp.str('env').str('memory').op(0x02, shared ? 0x03 : 0x01).u(1).u(65536);
+  for (const name of imports) imp.str('math').str(IMPORTED[name]![0]).op(0x00).u(IMPORTED[name]![1] === 1 ? 1 : 2);
+  mod.section(2, imp);
+  mod.section(3, new Bytes().u(1).u(0));
+  mod.section(7, new Bytes().u(1).str('run').op(0x00).u(imports.length));
+  const body = new Bytes();
+  body.u(2).u(nI32).op(I32).u(nV).op(V128);
+  body.b.push(...c.b);
+  mod.section(10, new Bytes().u(1).u(body.b.length).op(...body.b));
+  return new Uint8Array(mod.b);
+}
