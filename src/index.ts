@@ -2,6 +2,7 @@
 
 import './ops/index.js';
 import './backends/reference/interpreter.js';
+import './backends/wasm/index.js';
 
 export { Tensor } from './ir/tensor.js';
 export type { TensorLocation } from './ir/tensor.js';

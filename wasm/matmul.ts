@@ -217,7 +217,7 @@ function setEpilogue(alpha: f32, add1: usize, rs1: i32, cs1: i32, add2: usize, r
 /**
  * Batched GEMM, one thread's share. Strides are in elements; bs* are batch strides. `packed` means
  * b is the output of packWeight. add1/add2 (0 = none) are addends broadcast through their strides
- * (bias, residual, Gemm's beta·C already scaled). ws is this thread's workspace.
+ * (bias, residual, Gemm's beta·C already scaled). Thread t uses workspace wsBase + t·wsStride.
  */
 export function gemm(
   tid: i32, nt: i32, M: i32, N: i32, K: i32, batch: i32,
@@ -225,9 +225,10 @@ export function gemm(
   b: usize, rsb: i32, csb: i32, bsb: i32, packed: i32,
   c: usize, ldc: i32, bsc: i32,
   alpha: f32, add1: usize, rs1: i32, cs1: i32, bs1: i32, add2: usize, rs2: i32, cs2: i32, bs2: i32, act: i32,
-  ws: usize,
+  wsBase: usize, wsStride: i32,
 ): void {
   setEpilogue(alpha, add1, rs1, cs1, add2, rs2, cs2, act);
+  const ws = wsBase + <usize>tid * wsStride;
   const panels = (N + NR - 1) / NR;
   const npad = panels * NR;
   // split batches first, then column panels, then rows

@@ -85,7 +85,6 @@ export class ThreadPool {
         nw.on('message', onMessage);
         nw.on('error', (e: Error) => onDeath(`worker ${slot + 1} failed: ${e.message}`));
         nw.on('exit', (code: number) => onDeath(`worker ${slot + 1} exited (code ${code})`));
-        nw.unref();
         w = nw;
       } else {
         const bw = new Worker(url, { type: 'module' });
@@ -97,6 +96,12 @@ export class ThreadPool {
       w.postMessage({ type: 'init', memory: this.memory, modules: specs, slot });
     }
     await Promise.all(ready);
+    // idle workers must not keep a Node process alive; async waits ref them again (see hold())
+    this.hold(false);
+  }
+
+  private hold(on: boolean): void {
+    for (const w of this.workers) (w as { ref?: () => void; unref?: () => void } | null)?.[on ? 'ref' : 'unref']?.();
   }
 
   private workerDied(slot: number, why: string): void {
@@ -120,7 +125,8 @@ export class ThreadPool {
     const done = new Promise<void>((res) => { this.acks.set(id, () => { if (--left <= 0) res(); }); });
     for (const [w] of live) w!.postMessage({ type: 'add', modules: specs, id });
     this.signal(YIELD);
-    await done;
+    this.hold(true);
+    try { await done; } finally { this.hold(false); }
     this.acks.delete(id);
   }
 
@@ -187,6 +193,11 @@ export class ThreadPool {
   }
 
   private async waitAsync(fn: number, args: readonly number[], live: number[], nt: number): Promise<void> {
+    this.hold(true);
+    try { await this.waitAsyncInner(fn, args, live, nt); } finally { this.hold(false); }
+  }
+
+  private async waitAsyncInner(fn: number, args: readonly number[], live: number[], nt: number): Promise<void> {
     const ctrl = this.ctrl;
     const redone = new Set<number>();
     for (;;) {

@@ -1,0 +1,421 @@
+// Op planners of the WASM device: for one node with concrete shapes, the kernel calls that compute
+// it (or 'view' when the output is the input's storage, or 'cpu' when this case has no kernel:
+// the node then runs on the reference path inside the unit, and that is recorded).
+
+import { dtypeBytes } from '../../ir/dtype.js';
+import type { Value } from '../../ir/graph.js';
+import { normAxis, numel, stridesOf } from '../../ir/shape.js';
+import { toIntArray } from '../../ir/tensor.js';
+import { sliceAxis } from '../../ops/slice.js';
+import { clipExpr, ELEMENTWISE, mapGeometry, substitute } from './elementwise.js';
+import type { Expr } from './expr.js';
+import { run, type OpPlanner, type PlanCtx, type Step } from './plan.js';
+
+const F32 = (ctx: PlanCtx, v: Value | null | undefined) => !v || ctx.dtype(v) === 'float32';
+
+// ---------------------------------------------------------------- elementwise (generated code)
+
+async function planMap(ctx: PlanCtx, expr: Expr, ins: (Value | null)[]): Promise<Step | 'cpu'> {
+  const out = ctx.node.outputs[0]!;
+  const outDims = ctx.dims(out);
+  if (numel(outDims) === 0) return () => {};
+  // scalar constants become literals in the code; the rest are streamed
+  const consts = new Map<number, number>();
+  const renumber: number[] = [];
+  const streamed: Value[] = [];
+  ins.forEach((v, i) => {
+    if (!v) return;
+    const c = ctx.constOf(v);
+    if (c && c.size === 1 && c.type === 'float32') consts.set(i, (c.data as Float32Array)[0]!);
+    else { renumber[i] = streamed.length; streamed.push(v); }
+  });
+  const e = substitute(expr, consts, renumber);
+  const geo = mapGeometry(outDims, streamed.map((v) => ctx.dims(v)));
+  if (!geo) return 'cpu';
+  const fn = await ctx.mapFn(e, geo.modes);
+  const slots = streamed.map((v) => ctx.slot(v));
+  const o = ctx.slot(out);
+  return run(ctx, fn, numel(outDims), (P) => {
+    const a = [geo.rows, geo.len, geo.d1, geo.d2];
+    slots.forEach((s, i) => { const st = geo.strides[i]!; a.push(P[s]!, st[0], st[1], st[2]); });
+    a.push(P[o]!);
+    return a;
+  });
+}
+
+const elementwise: OpPlanner = (ctx) => {
+  const n = ctx.node;
+  if (!n.inputs.every((v) => F32(ctx, v)) || !F32(ctx, n.outputs[0])) return 'cpu';
+  if (n.op === 'nn.Clip') {
+    const lo = n.inputs[1] ?? null, hi = n.inputs[2] ?? null;
+    const present = (v: Value | null) => !!v && numel(ctx.dims(v)) > 0;
+    if ((lo && !present(lo) && !ctx.constOf(lo)) || (hi && !present(hi) && !ctx.constOf(hi))) return 'cpu';
+    const hasLo = !!lo && present(lo), hasHi = !!hi && present(hi);
+    return planMap(ctx, clipExpr(hasLo, hasHi), [n.inputs[0]!, hasLo ? lo : null, hasHi ? hi : null]);
+  }
+  const make = ELEMENTWISE[n.op]!;
+  const e = make(attrsOf(ctx), n.inputs.length);
+  if (!e) return 'cpu';
+  return planMap(ctx, e, n.inputs);
+};
+
+import { attrsOf as attrsOfNode } from '../../ir/infer.js';
+const attrsOf = (ctx: PlanCtx) => attrsOfNode(ctx.node);
+
+// ---------------------------------------------------------------- matmul / gemm
+
+interface MM {
+  M: number; N: number; K: number; batch: number;
+  a: Value; rsa: number; csa: number; bsa: number;
+  b: Value; rsb: number; csb: number; bsb: number;
+  alpha: number;
+  add?: { v: Value | number; rs: number; cs: number; bs: number };
+}
+
+function planMatmulCore(ctx: PlanCtx, m: MM): Step {
+  const out = ctx.node.outputs[0]!;
+  const o = ctx.slot(out);
+  const { M, N, K, batch } = m;
+  const sa = ctx.slot(m.a), sb = ctx.slot(m.b);
+  const addSlot = m.add && typeof m.add.v !== 'number' ? ctx.slot(m.add.v) : -1;
+  const addPtr = (P: Float64Array) => (!m.add ? 0 : typeof m.add.v === 'number' ? m.add.v : P[addSlot]!);
+  const flops = 2 * M * N * K * batch;
+  if (M * N * batch === 0) return () => {};
+  if (K === 0 && !m.add) return run(ctx, ctx.fn('elementwise', 'fill32'), M * N * batch, (P) => [P[o]!, M * N * batch, 0]);
+  const bConst = !!ctx.constOf(m.b) && m.bsb === 0;
+  // GEMV shapes stream the operand once; no packing
+  if (M === 1 && !bConst && m.csb === 1) {
+    const fn = ctx.fn('matmul', 'gemvN');
+    return run(ctx, fn, flops, (P) => [N, K, batch, P[sa]!, m.csa, m.bsa, P[sb]!, m.rsb, m.bsb, P[o]!, N,
+      m.alpha, addPtr(P), m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0]);
+  }
+  if (N === 1 && m.csa === 1 && (m.rsb === 1 || K === 1)) {
+    // y[i] = A[i,:]·b: dot products along A's rows (vector search, decode projections on the left)
+    const fn = ctx.fn('matmul', 'gemvT');
+    return run(ctx, fn, flops, (P) => [M, K, batch, P[sb]!, m.bsb, P[sa]!, m.rsa, m.bsa, P[o]!, M,
+      m.alpha, addPtr(P), m.add ? m.add.rs : 0, m.add?.bs ?? 0, 0, 0, 0, 0]);
+  }
+  const ws = ctx.workspace();
+  if (bConst) {
+    const bp = ctx.packed(m.b, K, N, m.rsb, m.csb);
+    if (M === 1 && batch === 1) {
+      const fn = ctx.fn('matmul', 'gemvPacked');
+      return run(ctx, fn, flops, (P) => [N, K, P[sa]!, m.csa, bp, P[o]!, m.alpha, addPtr(P), m.add?.cs ?? 0, 0, 0, 0, ws.ptr]);
+    }
+    const fn = ctx.fn('matmul', 'gemm');
+    return run(ctx, fn, flops, (P) => [M, N, K, batch, P[sa]!, m.rsa, m.csa, m.bsa, bp, 0, 0, 0, 1, P[o]!, N, M * N,
+      m.alpha, addPtr(P), m.add?.rs ?? 0, m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0, 0, ws.ptr, ws.stride]);
+  }
+  const fn = ctx.fn('matmul', 'gemm');
+  return run(ctx, fn, flops, (P) => [M, N, K, batch, P[sa]!, m.rsa, m.csa, m.bsa, P[sb]!, m.rsb, m.csb, m.bsb, 0, P[o]!, N, M * N,
+    m.alpha, addPtr(P), m.add?.rs ?? 0, m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0, 0, ws.ptr, ws.stride]);
+}
+
+const matmul: OpPlanner = (ctx) => {
+  const [a, b] = ctx.node.inputs as Value[];
+  if (!F32(ctx, a) || !F32(ctx, b)) return 'cpu';
+  let ad = ctx.dims(a!), bd = ctx.dims(b!);
+  if (ad.length === 1) ad = [1, ad[0]!];
+  if (bd.length === 1) bd = [bd[0]!, 1];
+  const M = ad[ad.length - 2]!, K = ad[ad.length - 1]!, N = bd[bd.length - 1]!;
+  const ab = ad.slice(0, -2), bb = bd.slice(0, -2);
+  const outDims = ctx.dims(ctx.node.outputs[0]!);
+  const batch = numel(ab.length >= bb.length ? ab : bb) === 1 ? 1 : numel(outDims) / (M * N);
+  // each operand either has the whole batch (contiguous) or none of it
+  const bs = (dims: number[], size: number) => (numel(dims) === 1 ? 0 : numel(dims) === batch ? size : -1);
+  const bsa = bs(ab, M * K), bsb = bs(bb, K * N);
+  if (bsa < 0 || bsb < 0) return 'cpu';
+  // partial broadcasts like [2,1] x [1,3] also need the batch shapes to line up
+  if (bsa && bsb && ab.join() !== bb.join() && ab.slice(-bb.length).join() !== bb.join()) return 'cpu';
+  return planMatmulCore(ctx, { M, N, K, batch, a: a!, rsa: K, csa: 1, bsa, b: b!, rsb: N, csb: 1, bsb, alpha: 1 });
+};
+
+const gemm: OpPlanner = (ctx) => {
+  const [a, b, c] = ctx.node.inputs;
+  if (!F32(ctx, a) || !F32(ctx, b) || !F32(ctx, c)) return 'cpu';
+  const at = attrsOf(ctx);
+  const tA = at.int('transA', 0) !== 0, tB = at.int('transB', 0) !== 0;
+  const alpha = at.float('alpha', 1), beta = at.float('beta', 1);
+  const ad = ctx.dims(a!), bd = ctx.dims(b!);
+  const M = tA ? ad[1]! : ad[0]!, K = tA ? ad[0]! : ad[1]!, N = tB ? bd[0]! : bd[1]!;
+  const m: MM = {
+    M, N, K, batch: 1, alpha,
+    a: a!, rsa: tA ? 1 : K, csa: tA ? M : 1, bsa: 0,
+    b: b!, rsb: tB ? 1 : N, csb: tB ? K : 1, bsb: 0,
+  };
+  if (c && beta !== 0 && numel(ctx.dims(c)) > 0) {
+    const cd = ctx.dims(c);
+    const full = [...new Array(2 - cd.length).fill(1), ...cd];
+    const rs = full[0] === 1 ? 0 : full[1]!, cs = full[1] === 1 ? 0 : 1;
+    if (beta === 1) m.add = { v: c, rs, cs, bs: 0 };
+    else {
+      const cc = ctx.constOf(c);
+      if (!cc) return 'cpu';
+      const scaled = Float32Array.from(cc.data as Float32Array, (x) => x * beta);
+      m.add = { v: ctx.resident(scaled), rs, cs, bs: 0 };
+    }
+  }
+  return planMatmulCore(ctx, m);
+};
+
+// ---------------------------------------------------------------- reductions, softmax, norms
+
+const REDUCE_OPS: Record<string, number> = {
+  'nn.ReduceSum': 0, 'nn.ReduceMean': 1, 'nn.ReduceMax': 2, 'nn.ReduceMin': 3, 'nn.ReduceProd': 4,
+  'nn.ReduceSumSquare': 5, 'nn.ReduceL1': 6, 'nn.ReduceL2': 7, 'nn.ReduceLogSum': 8, 'nn.ReduceLogSumExp': 9,
+};
+
+/** Copy x into a contiguous layout permuted by perm (a transpose); returns a step. */
+function transposeStep(ctx: PlanCtx, dims: number[], perm: number[], esize: number, src: (P: Float64Array) => number, dst: (P: Float64Array) => number): Step {
+  const inSt = stridesOf(dims);
+  const outDims = perm.map((p) => dims[p]!);
+  const desc = ctx.resident(Int32Array.from([...outDims, ...perm.map((p) => inSt[p]!), ...stridesOf(outDims)]));
+  const fn = ctx.fn('layout', 'copyStrided');
+  return run(ctx, fn, numel(dims), (P) => [outDims.length, desc, src(P), dst(P), esize]);
+}
+
+const reduce: OpPlanner = (ctx) => {
+  const n = ctx.node;
+  const x = n.inputs[0]!;
+  if (!F32(ctx, x)) return 'cpu';
+  const dims = ctx.dims(x);
+  if (numel(dims) === 0 || dims.length === 0) return 'cpu';
+  const at = attrsOf(ctx);
+  let axes: number[];
+  if (n.inputs[1]) {
+    const c = ctx.constOf(n.inputs[1]);
+    if (!c) return 'cpu';
+    axes = toIntArray(c);
+  } else axes = at.has('axes') ? at.ints('axes') : [];
+  const noop = at.int('noop_with_empty_axes', 0) !== 0;
+  if (!axes.length && noop) { ctx.alias(n.outputs[0]!, x); return 'view'; }
+  const red = new Set(axes.length ? axes.map((a) => normAxis(a, dims.length)) : dims.map((_, i) => i));
+  const list = [...red].sort((p, q) => p - q);
+  const o = ctx.slot(n.outputs[0]!), xs = ctx.slot(x);
+  const fn = ctx.fn('reduce', 'reduce');
+  const code = REDUCE_OPS[n.op]!;
+  const contiguous = list[list.length - 1]! - list[0]! + 1 === list.length;
+  if (contiguous) {
+    const outer = numel(dims.slice(0, list[0]!)), R = numel(list.map((a) => dims[a]!)), inner = numel(dims.slice(list[list.length - 1]! + 1));
+    return run(ctx, fn, numel(dims), (P) => [code, outer, R, inner, P[xs]!, P[o]!]);
+  }
+  // reduced axes apart: move them last first
+  const kept = dims.map((_, i) => i).filter((i) => !red.has(i));
+  const tmp = ctx.scratch(numel(dims) * 4);
+  const t = transposeStep(ctx, dims, [...kept, ...list], 4, (P) => P[xs]!, (P) => P[tmp]!);
+  const outer = numel(kept.map((a) => dims[a]!)), R = numel(list.map((a) => dims[a]!));
+  const r = run(ctx, fn, numel(dims), (P) => [code, outer, R, 1, P[tmp]!, P[o]!]);
+  return async (P) => { await t(P); await r(P); };
+};
+
+const softmax: OpPlanner = (ctx) => {
+  const x = ctx.node.inputs[0]!;
+  if (!F32(ctx, x)) return 'cpu';
+  const dims = ctx.dims(x);
+  if (numel(dims) === 0) return () => {};
+  const at = attrsOf(ctx);
+  const coerce = at.int('coerce_2d', 0) !== 0;
+  const axis = coerce ? (at.int('axis', 1) < 0 ? at.int('axis', 1) + dims.length : at.int('axis', 1)) : normAxis(at.int('axis', -1), dims.length);
+  const outer = numel(dims.slice(0, axis));
+  const R = coerce ? numel(dims.slice(axis)) : dims[axis]!;
+  const inner = coerce ? 1 : numel(dims.slice(axis + 1));
+  const xs = ctx.slot(x), o = ctx.slot(ctx.node.outputs[0]!);
+  const log = ctx.node.op === 'nn.LogSoftmax' ? 1 : 0;
+  return run(ctx, ctx.fn('reduce', 'softmax'), numel(dims) * 8, (P) => [log, outer, R, inner, P[xs]!, P[o]!]);
+};
+
+const layerNorm: OpPlanner = (ctx) => {
+  const n = ctx.node;
+  const [x, scale, bias] = n.inputs;
+  if (![x, scale, bias, ...n.outputs].every((v) => F32(ctx, v))) return 'cpu';
+  const dims = ctx.dims(x!);
+  const at = attrsOf(ctx);
+  const axis = normAxis(at.int('axis', -1), dims.length);
+  const rows = numel(dims.slice(0, axis)), len = numel(dims.slice(axis));
+  if (rows * len === 0) return 'cpu';
+  const cs = (v: Value | null | undefined) => { if (!v) return 0; const k = numel(ctx.dims(v)); return k === len ? 1 : k === 1 ? 0 : -1; };
+  const scs = cs(scale), bcs = cs(bias);
+  if (scs < 0 || bcs < 0) return 'cpu';
+  const rms = n.op === 'nn.RMSNormalization' ? 1 : 0;
+  const eps = at.float('epsilon', 1e-5);
+  const sx = ctx.slot(x!), ss = ctx.slot(scale!), sb = bias ? ctx.slot(bias) : -1, o = ctx.slot(n.outputs[0]!);
+  const sm = !rms && n.outputs[1] ? ctx.slot(n.outputs[1]) : -1;
+  const si = n.outputs[rms ? 1 : 2] ? ctx.slot(n.outputs[rms ? 1 : 2]!) : -1;
+  return run(ctx, ctx.fn('norm', 'layerNorm'), rows * len * 4, (P) => [rms, rows, len, P[sx]!, P[ss]!, scs, sb < 0 ? 0 : P[sb]!, bcs, P[o]!, eps,
+    sm < 0 ? 0 : P[sm]!, si < 0 ? 0 : P[si]!]);
+};
+
+// ---------------------------------------------------------------- data movement
+
+const view: OpPlanner = (ctx) => {
+  const n = ctx.node;
+  if (n.op === 'nn.Dropout' && n.outputs[1]) return 'cpu';
+  if (n.op === 'nn.Cast' && ctx.dtype(n.inputs[0]!) !== ctx.dtype(n.outputs[0]!)) return 'cpu';
+  ctx.alias(n.outputs[0]!, n.inputs[0]!);
+  return 'view';
+};
+
+/** Strided copy with explicit source and destination strides (elements); src/dst offsets in elements. */
+function stridedStep(ctx: PlanCtx, dims: number[], sst: number[], dst: number[], esize: number, src: (P: Float64Array) => number, dstp: (P: Float64Array) => number): Step {
+  if (numel(dims) === 0) return () => {};
+  const d = dims.length ? dims : [1];
+  const desc = ctx.resident(Int32Array.from([...d, ...(dims.length ? sst : [1]), ...(dims.length ? dst : [1])]));
+  const fn = ctx.fn('layout', 'copyStrided');
+  return run(ctx, fn, numel(dims), (P) => [d.length, desc, src(P), dstp(P), esize]);
+}
+
+const esizeOf = (ctx: PlanCtx, v: Value) => dtypeBytes(ctx.dtype(v));
+
+const transpose: OpPlanner = (ctx) => {
+  const x = ctx.node.inputs[0]!;
+  const dims = ctx.dims(x);
+  const at = attrsOf(ctx);
+  const perm = at.has('perm') ? at.ints('perm').map((p) => normAxis(p, dims.length)) : dims.map((_, i) => dims.length - 1 - i);
+  const xs = ctx.slot(x), o = ctx.slot(ctx.node.outputs[0]!);
+  if (numel(dims) === 0) return () => {};
+  return transposeStep(ctx, dims, perm, esizeOf(ctx, x), (P) => P[xs]!, (P) => P[o]!);
+};
+
+const expand: OpPlanner = (ctx) => {
+  const x = ctx.node.inputs[0]!, out = ctx.node.outputs[0]!;
+  const od = ctx.dims(out), id = ctx.dims(x);
+  const ist = stridesOf(id);
+  const sst = od.map((d, k) => { const j = k - (od.length - id.length); return j < 0 || id[j] === 1 ? 0 : ist[j]!; });
+  const xs = ctx.slot(x), o = ctx.slot(out);
+  return stridedStep(ctx, od, sst, stridesOf(od), esizeOf(ctx, x), (P) => P[xs]!, (P) => P[o]!);
+};
+
+const concat: OpPlanner = (ctx) => {
+  const out = ctx.node.outputs[0]!;
+  const od = ctx.dims(out);
+  const axis = normAxis(attrsOf(ctx).int('axis'), od.length);
+  const ost = stridesOf(od);
+  const es = esizeOf(ctx, out);
+  const o = ctx.slot(out);
+  const steps: Step[] = [];
+  let off = 0;
+  for (const v of ctx.node.inputs) {
+    if (!v) continue;
+    const d = ctx.dims(v);
+    const s = ctx.slot(v);
+    const at = off * ost[axis]! * es;
+    steps.push(stridedStep(ctx, d, stridesOf(d), ost, es, (P) => P[s]!, (P) => P[o]! + at));
+    off += d[axis]!;
+  }
+  return async (P) => { for (const s of steps) await s(P); };
+};
+
+const split: OpPlanner = (ctx) => {
+  const x = ctx.node.inputs[0]!;
+  const xd = ctx.dims(x);
+  const axis = normAxis(attrsOf(ctx).int('axis', 0), xd.length);
+  const xst = stridesOf(xd);
+  const es = esizeOf(ctx, x);
+  const xs = ctx.slot(x);
+  const steps: Step[] = [];
+  let off = 0;
+  for (const v of ctx.node.outputs) {
+    if (!v) continue;
+    const d = ctx.dims(v);
+    const s = ctx.slot(v);
+    const at = off * xst[axis]! * es;
+    steps.push(stridedStep(ctx, d, xst, stridesOf(d), es, (P) => P[xs]! + at, (P) => P[s]!));
+    off += d[axis]!;
+  }
+  return async (P) => { for (const s of steps) await s(P); };
+};
+
+const slice: OpPlanner = (ctx) => {
+  const [x, s, e, a, st] = ctx.node.inputs;
+  const cs = [s, e, a, st].map((v) => (v ? ctx.constOf(v) : undefined));
+  if (!cs[0] || !cs[1] || (a && !cs[2]) || (st && !cs[3])) return 'cpu';
+  const dims = ctx.dims(x!);
+  const starts = toIntArray(cs[0]), ends = toIntArray(cs[1]);
+  const axes = cs[2] ? toIntArray(cs[2]).map((q) => normAxis(q, dims.length)) : starts.map((_, i) => i);
+  const steps = cs[3] ? toIntArray(cs[3]) : starts.map(() => 1);
+  const begin = dims.map(() => 0), step = dims.map(() => 1), od = [...dims];
+  axes.forEach((ax, i) => {
+    const r = sliceAxis(dims[ax]!, starts[i]!, ends[i]!, steps[i]!);
+    begin[ax] = r.start; step[ax] = steps[i]!; od[ax] = r.count;
+  });
+  const ist = stridesOf(dims);
+  const es = esizeOf(ctx, x!);
+  const off = begin.reduce((acc, b, i) => acc + b * ist[i]!, 0) * es;
+  const xs = ctx.slot(x!), o = ctx.slot(ctx.node.outputs[0]!);
+  return stridedStep(ctx, od, ist.map((q, i) => q * step[i]!), stridesOf(od), es, (P) => P[xs]! + off, (P) => P[o]!);
+};
+
+const tile: OpPlanner = (ctx) => {
+  const [x, r] = ctx.node.inputs;
+  const rc = ctx.constOf(r);
+  if (!rc) return 'cpu';
+  const reps = toIntArray(rc);
+  const d = ctx.dims(x!), od = ctx.dims(ctx.node.outputs[0]!);
+  const ist = stridesOf(d), ost = stridesOf(od);
+  const dims2: number[] = [], sst: number[] = [], dst: number[] = [];
+  d.forEach((n, i) => { dims2.push(reps[i]!, n); sst.push(0, ist[i]!); dst.push(n * ost[i]!, ost[i]!); });
+  const xs = ctx.slot(x!), o = ctx.slot(ctx.node.outputs[0]!);
+  return stridedStep(ctx, dims2, sst, dst, esizeOf(ctx, x!), (P) => P[xs]!, (P) => P[o]!);
+};
+
+const gather: OpPlanner = (ctx) => {
+  const [x, idx] = ctx.node.inputs as Value[];
+  const it = ctx.dtype(idx!);
+  if (it !== 'int64' && it !== 'int32') return 'cpu';
+  const d = ctx.dims(x!);
+  const axis = normAxis(attrsOf(ctx).int('axis', 0), d.length);
+  const outer = numel(d.slice(0, axis)), len = d[axis]!, inner = numel(d.slice(axis + 1));
+  const n = numel(ctx.dims(idx!));
+  const es = esizeOf(ctx, x!);
+  const xs = ctx.slot(x!), is = ctx.slot(idx!), o = ctx.slot(ctx.node.outputs[0]!);
+  const fn = ctx.fn('layout', 'gather');
+  const node = ctx.node;
+  if (outer * n * inner === 0) return () => {};
+  return (P) => {
+    const bad = ctx.pool.call(fn, [outer, len, inner, P[xs]!, P[is]!, n, it === 'int64' ? 1 : 0, P[o]!, es]);
+    if (bad) throw new Error(`${node.describe()}: index #${bad - 1} is out of range for axis ${axis} of size ${len}`);
+  };
+};
+
+const topk: OpPlanner = (ctx) => {
+  const [x, kv] = ctx.node.inputs as Value[];
+  if (!F32(ctx, x)) return 'cpu';
+  const kc = ctx.constOf(kv);
+  if (!kc) return 'cpu';
+  const k = Number(kc.data[0]);
+  const d = ctx.dims(x!);
+  const at = attrsOf(ctx);
+  const axis = normAxis(at.int('axis', -1), d.length);
+  if (axis !== d.length - 1 || k > 256 || k < 1) return 'cpu';
+  const n = d[axis]!, rows = numel(d) / n;
+  const xs = ctx.slot(x!), vs = ctx.slot(ctx.node.outputs[0]!), is = ctx.slot(ctx.node.outputs[1]!);
+  const largest = at.int('largest', 1);
+  return run(ctx, ctx.fn('topk', 'topk'), rows * n * (rows > 1 ? 1 : 0), (P) => [rows, n, k, largest, P[xs]!, P[vs]!, P[is]!]);
+};
+
+// ---------------------------------------------------------------- the table
+
+export const PLANNERS: Record<string, OpPlanner> = {
+  ...Object.fromEntries(Object.keys(ELEMENTWISE).map((k) => [k, elementwise])),
+  'nn.MatMul': matmul,
+  'nn.Gemm': gemm,
+  ...Object.fromEntries(Object.keys(REDUCE_OPS).map((k) => [k, reduce])),
+  'nn.Softmax': softmax,
+  'nn.LogSoftmax': softmax,
+  'nn.LayerNormalization': layerNorm,
+  'nn.RMSNormalization': layerNorm,
+  'nn.Reshape': view, 'nn.Flatten': view, 'nn.Squeeze': view, 'nn.Unsqueeze': view, 'nn.Identity': view,
+  'nn.Dropout': view, 'nn.Cast': view,
+  'nn.Transpose': transpose,
+  'nn.Expand': expand,
+  'nn.Concat': concat,
+  'nn.Split': split,
+  'nn.Slice': slice,
+  'nn.Tile': tile,
+  'nn.Gather': gather,
+  'nn.TopK': topk,
+};
+
+/** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
+export const ANY_DTYPE = new Set(['nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
+  'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather']);
