@@ -18,7 +18,7 @@ export type { OpDef } from './ir/op-def.js';
 export { importOnnx, MAX_OPSET } from './frontend/onnx/import.js';
 export { readTensorFile, writeTensorFile } from './frontend/onnx/tensor-proto.js';
 export { exportOnnx } from './frontend/onnx/export.js';
-export { runPipeline, PASSES, DEFAULT_PIPELINE } from './passes/index.js';
+export { runPipeline, PASSES, DEFAULT_PIPELINE, KERNEL_PIPELINE } from './passes/index.js';
 export { Session, loadGraph } from './runtime/session.js';
 export type { SessionOptions, ModelSource } from './runtime/session.js';
 export { registerBackend, backendNames } from './backends/backend.js';

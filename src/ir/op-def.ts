@@ -53,7 +53,7 @@ export interface ImportContext {
 export interface OpDef {
   /** Dialect-prefixed name: nn.Conv. */
   name: string;
-  /** Input names; a trailing `?` marks optional, a trailing `...` variadic (then at least one). */
+  /** Input names; a trailing `?` marks optional, `...` variadic (at least one), `...?` variadic (any). */
   inputs: string[];
   outputs: string[];
   attrs?: Record<string, AttrSpec>;
@@ -92,6 +92,7 @@ export function registeredOps(): OpDef[] {
 
 /** Arity limits from the input spec: [min, max]. */
 export function arity(spec: string[]): [number, number] {
-  if (spec.length && spec[spec.length - 1]!.endsWith('...')) return [spec.filter((s) => !s.endsWith('?')).length, Infinity];
-  return [spec.filter((s) => !s.endsWith('?')).length, spec.length];
+  const min = spec.filter((s) => !s.endsWith('?')).length;
+  const last = spec[spec.length - 1] ?? '';
+  return [min, last.endsWith('...') || last.endsWith('...?') ? Infinity : spec.length];
 }

@@ -29,3 +29,4 @@ import './normalization.js';
 import './resize.js';
 import './attention.js';
 import './rotary.js';
+import './kernel/index.js';

@@ -5,6 +5,9 @@ import { constantFolding } from './constant-folding.js';
 import { deadCodeElimination } from './dce.js';
 import type { Pass, PassResult } from './pass.js';
 import { shapeInference } from './shape-inference.js';
+import { lower } from './lower.js';
+import { fuseElementwise, fuseEpilogue } from './fuse.js';
+import { memoryPlan } from './memory-plan.js';
 
 export type { Pass, PassResult };
 
@@ -12,10 +15,17 @@ export const PASSES: Record<string, Pass> = {
   [shapeInference.name]: shapeInference,
   [constantFolding.name]: constantFolding,
   [deadCodeElimination.name]: deadCodeElimination,
+  [lower.name]: lower,
+  [fuseElementwise.name]: fuseElementwise,
+  [fuseEpilogue.name]: fuseEpilogue,
+  [memoryPlan.name]: memoryPlan,
 };
 
 /** The default pipeline for the graph a backend receives. */
 export const DEFAULT_PIPELINE = ['shape-inference', 'constant-folding', 'dce', 'shape-inference'];
+
+/** What kernel backends (wasm, webgpu) run after the default pipeline. */
+export const KERNEL_PIPELINE = [...DEFAULT_PIPELINE, 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
 
 export interface PipelineHooks {
   afterPass?(pass: Pass, result: PassResult, g: Graph): void;

@@ -9,8 +9,9 @@ import { runSuite, type SuiteResult } from '../../src/conformance/runner.js';
 import type { SessionOptions } from '../../src/runtime/session.js';
 import { REPO, requireConformance } from '../helpers/paths.js';
 
-export async function conformanceGate(backend: string, options: SessionOptions = {}): Promise<SuiteResult> {
-  const file = join(REPO, 'test/conformance', `${backend}.expect.json`);
+/** `expectations` names the file (default: the backend's own). */
+export async function conformanceGate(backend: string, options: SessionOptions = {}, expectations = backend): Promise<SuiteResult> {
+  const file = join(REPO, 'test/conformance', `${expectations}.expect.json`);
   const exp = parseExpectations(readFileSync(file, 'utf8'), file);
   const suite = await runSuite(requireConformance(), { ...options, backend });
   const gate = checkExpectations(suite, exp);
@@ -18,7 +19,7 @@ export async function conformanceGate(backend: string, options: SessionOptions =
     ...gate.unexpected.map((u) => `unexpected failure ${u.name}: ${u.message}`),
     ...gate.stale.map((s) => `stale expectation ${s}: it passes now; remove it from ${file}`),
   ];
-  console.log(`# conformance on ${backend}: ${suite.passed} passed, ${suite.failed} failed (${Object.keys(exp.failures).length} expected), ${suite.skipped} skipped`);
+  console.log(`# conformance on ${backend}${options.passes ? ` (passes: ${options.passes.join(',')})` : ''}: ${suite.passed} passed, ${suite.failed} failed (${Object.keys(exp.failures).length} expected), ${suite.skipped} skipped`);
   assert.ok(gate.ok, lines.join('\n'));
   return suite;
 }

@@ -6,8 +6,20 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** The shared ONNX conformance data (../shared/conformance/onnx-node beside the repo). */
-export const CONFORMANCE_DIR = process.env.SWITCHYARD_CONFORMANCE ?? resolve(REPO, '../shared/conformance/onnx-node');
+/**
+ * The shared ONNX conformance data: $SWITCHYARD_CONFORMANCE, else shared/conformance/onnx-node in
+ * the nearest folder above the repo that has one (the repo may be cloned at any depth).
+ */
+function findConformance(): string {
+  if (process.env.SWITCHYARD_CONFORMANCE) return process.env.SWITCHYARD_CONFORMANCE;
+  for (let d = REPO; ; d = dirname(d)) {
+    const c = resolve(d, 'shared/conformance/onnx-node');
+    if (existsSync(c)) return c;
+    if (dirname(d) === d) break;
+  }
+  return resolve(REPO, '../shared/conformance/onnx-node');
+}
+export const CONFORMANCE_DIR = findConformance();
 
 export function requireConformance(): string {
   if (!existsSync(CONFORMANCE_DIR)) {

@@ -1,0 +1,8 @@
+// The kernel dialect (k.*): what lowering produces and backends implement.
+
+import './map.js';
+import './matmul.js';
+import './conv.js';
+import './softmax.js';
+import './reduce.js';
+import './layernorm.js';
