@@ -6,12 +6,17 @@
 // Signature: (tid, nt, rows, len, d1, d2, {ptr, s0, s1, s2} per input, out) — rows split across
 // threads, or columns when there are fewer rows than threads.
 
-import type { Expr } from './expr.js';
+import { linearize, type Expr } from '../../ops/kernel/expr.js';
 
 const IMPORTED: Record<string, [string, number]> = {
   exp: ['exp4', 1], log: ['log4', 1], tanh: ['tanh4', 1], erf: ['erf4', 1], sigmoid: ['sigmoid4', 1],
-  gelu: ['gelu4', 1], gelu_tanh: ['geluTanh4', 1], softplus: ['softplus4', 1], pow: ['pow4', 2],
+  softplus: ['softplus4', 1], pow: ['pow4', 2],
 };
+/** Functions of the shared expression language this generator implements. */
+export const SUPPORTED = new Set(['neg', 'abs', 'sqrt', 'rsqrt', 'recip', 'exp', 'log', 'tanh', 'sigmoid', 'softplus', 'erf', 'relu',
+  'floor', 'ceil', 'round', 'sign', 'not', 'isnan', 'add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'eq', 'lt', 'le', 'gt', 'ge',
+  'and', 'or', 'xor', 'select', 'clamp']);
+export function exprSupported(e: Expr): boolean { return e.kind !== 'call' || (SUPPORTED.has(e.fn) && e.args.every(exprSupported)); }
 // f32x4 opcodes after the 0xfd prefix
 const SIMD: Record<string, number> = {
   add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, min: 0xe8, max: 0xe9, abs: 0xe0, neg: 0xe1, sqrt: 0xe3,
@@ -41,13 +46,8 @@ export function generateMap(expr: Expr, modes: InputMode[], shared: boolean): Ui
   const n = modes.length;
   // imported math functions in first-use order
   const imports: string[] = [];
-  const walk = (e: Expr) => {
-    if (e.k !== 'op') return;
-    e.args.forEach(walk);
-    const imp = IMPORTED[e.op];
-    if (imp && !imports.includes(e.op)) imports.push(e.op);
-  };
-  walk(expr);
+  const lin = linearize(expr);
+  for (const st of lin) if (st.kind === 'call' && IMPORTED[st.fn] && !imports.includes(st.fn)) imports.push(st.fn);
 
   const I32 = 0x7f, V128 = 0x7b;
   const nParams = 6 + 4 * n + 1;
@@ -59,7 +59,8 @@ export function generateMap(expr: Expr, modes: InputMode[], shared: boolean): Ui
   const nI32 = next - nParams;
   const vBase = next; next += n; // v128 per input
   const vRes = next++;
-  const nV = n + 1;
+  const vStep = next; next += lin.length; // one v128 per expression step
+  const nV = n + 1 + lin.length;
 
   const c = new Bytes();
   const get = (l: number) => c.op(0x20).u(l);
@@ -148,7 +149,7 @@ export function generateMap(expr: Expr, modes: InputMode[], shared: boolean): Ui
         }
         c.op(0x0b);
       }
-      emitExpr(expr);
+      emitExpr();
       set(vRes);
       full(); c.op(0x04, 0x40);
       addr(L.po); get(vRes); simd(0x0b); memarg(4);
@@ -174,20 +175,43 @@ export function generateMap(expr: Expr, modes: InputMode[], shared: boolean): Ui
     const f = new Float32Array([v, v, v, v]);
     simd(0x0c); c.op(...new Uint8Array(f.buffer));
   }
-  function emitExpr(e: Expr): void {
-    if (e.k === 'in') {
-      if (e.i >= n) throw new Error(`k.map expression uses $${e.i} but has ${n} inputs`);
-      get(vBase + e.i); return;
-    }
-    if (e.k === 'const') { emitConst(e.v); return; }
-    if (e.op === 'relu') { emitExpr(e.args[0]!); emitConst(0); simd(SIMD.max!); return; }
-    if (e.op === 'select') { emitExpr(e.args[1]!); emitExpr(e.args[2]!); emitExpr(e.args[0]!); simd(0x52); return; }
-    for (const a of e.args) emitExpr(a);
-    const imp = IMPORTED[e.op];
-    if (imp) { c.op(0x10).u(imports.indexOf(e.op)); return; }
-    const o = SIMD[e.op];
-    if (o === undefined) throw new Error(`k.map: no WASM code for op '${e.op}'`);
-    simd(o);
+  /** mask (all ones / zeros per lane) -> 1.0 / 0.0 */
+  function maskToNum(): void { emitConst(1); simd(0x4e); }
+  /** number -> mask of lanes != 0 */
+  function nonzero(): void { emitConst(0); simd(SIMD.ne!); }
+  function emitExpr(): void {
+    lin.forEach((st, k) => {
+      if (st.kind === 'in') {
+        if (st.index >= n) throw new Error(`k.map expression uses $${st.index} but has ${n} inputs`);
+        get(vBase + st.index);
+      } else if (st.kind === 'const') emitConst(st.value);
+      else {
+        const a = (i: number) => get(vStep + st.args[i]!);
+        switch (st.fn) {
+          case 'relu': a(0); emitConst(0); simd(SIMD.max!); break;
+          case 'recip': emitConst(1); a(0); simd(SIMD.div!); break;
+          case 'rsqrt': emitConst(1); a(0); simd(SIMD.sqrt!); simd(SIMD.div!); break;
+          case 'select': a(1); a(2); a(0); nonzero(); simd(0x52); break;
+          case 'clamp': // select(x<lo, lo, select(x>hi, hi, x))
+            a(1); a(2); a(0); a(0); a(2); simd(SIMD.gt!); simd(0x52); a(0); a(1); simd(SIMD.lt!); simd(0x52); break;
+          case 'sign': emitConst(1); emitConst(-1); a(0); a(0); emitConst(0); simd(SIMD.lt!); simd(0x52); a(0); emitConst(0); simd(SIMD.gt!); simd(0x52); break;
+          case 'not': a(0); emitConst(0); simd(SIMD.eq!); maskToNum(); break;
+          case 'isnan': a(0); a(0); simd(SIMD.ne!); maskToNum(); break;
+          case 'and': a(0); nonzero(); a(1); nonzero(); simd(0x4e); maskToNum(); break;
+          case 'or': a(0); nonzero(); a(1); nonzero(); simd(0x50); maskToNum(); break;
+          case 'xor': a(0); nonzero(); a(1); nonzero(); simd(0x51); maskToNum(); break;
+          case 'eq': case 'lt': case 'le': case 'gt': case 'ge': a(0); a(1); simd(SIMD[st.fn]!); maskToNum(); break;
+          default: {
+            st.args.forEach((_, i) => a(i));
+            if (IMPORTED[st.fn]) c.op(0x10).u(imports.indexOf(st.fn));
+            else if (SIMD[st.fn] !== undefined) simd(SIMD[st.fn]!);
+            else throw new Error(`k.map: no WASM code for '${st.fn}'`);
+          }
+        }
+      }
+      set(vStep + k);
+    });
+    get(vStep + lin.length - 1);
   }
 
   // ---- module ----

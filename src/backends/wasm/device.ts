@@ -5,14 +5,14 @@
 // inside the unit, and the device records that (never silently).
 
 import { dtypeBytes, type DType } from '../../ir/dtype.js';
-import type { Node, TensorType, Value } from '../../ir/graph.js';
+import { Value, type Node, type TensorType } from '../../ir/graph.js';
 import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
 import { isStatic, numel } from '../../ir/shape.js';
 import { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
 import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
 import { generateMap, signatureOf, type InputMode } from './codegen.js';
-import { printExpr, type Expr } from './expr.js';
+import { printExpr, type Expr } from '../../ops/kernel/expr.js';
 import { loadKernels, FAMILIES } from './loader.js';
 import { formatBytes, MAX_BYTES, WasmMemory } from './memory.js';
 import { ANY_DTYPE, PLANNERS } from './ops.js';
@@ -35,6 +35,7 @@ interface Plan {
   /** per unit output: slot, dtype, dims, whether this output owns a fresh block */
   outputs: { slot: number; type: DType; dims: number[]; bytes: number; owner: boolean }[];
   P: Float64Array;
+  views?: [number, number][];
   /** shapes depend on data: the unit runs on the reference interpreter */
   cpu?: boolean;
 }
@@ -153,6 +154,7 @@ export class WasmDevice implements Device {
       if (o.owner) { const p = this.mem.alloc(o.bytes, `output of ${cu.unit.nodes.at(-1)?.describe()}`); P[o.slot] = p; return new WasmTensor(o.type, o.dims, p, o.bytes, true); }
       return undefined as unknown as WasmTensor;
     });
+    if (plan.views) for (const [s, r] of plan.views) P[s] = P[r]!;
     plan.outputs.forEach((o, i) => { if (!o.owner) outs[i] = new WasmTensor(o.type, o.dims, P[o.slot]!, o.bytes, false); });
     for (const { node, step } of plan.steps) {
       try {
@@ -238,6 +240,12 @@ export class WasmDevice implements Device {
         slot,
         alias: (out, input) => { const so = slot(out), si = slot(input); root[find(so)] = find(si); },
         scratch: (bytes) => { const s = newSlot(bytes); scratchSlots.push(s); defStep.set(s, idx); lastUse.set(s, idx); return s; },
+        temp: (d) => {
+          const v = new Value(`${n.name || n.op}.tmp${slotOf.size}`, { dtype: 'float32', shape: d });
+          types.set(v, { dtype: 'float32', dims: d });
+          const s = slot(v); defStep.set(s, idx); lastUse.set(s, idx);
+          return v;
+        },
         resident: (data) => this.residentArray(data),
         packed: (v, K, N, rsb, csb) => this.packedWeight(v, K, N, rsb, csb),
         mapFn: (e, modes) => this.mapFn(e, modes),
@@ -308,12 +316,8 @@ export class WasmDevice implements Device {
     }
     for (const o of outputs) if (!o.owner) { const r = find(o.slot); if (r !== o.slot && !viewOfExternal.some(([s]) => s === o.slot)) viewOfExternal.push([o.slot, r]); }
     const P = new Float64Array(root.length);
-    const plan: Plan = { steps, nslots: root.length, inputSlots, constSlots, arena, arenaSlots, outputs, P };
-    if (viewOfExternal.length) {
-      // views of inputs/constants/outputs: copy the root's pointer before the steps run
-      plan.steps.unshift({ node: unit.nodes[0]!, step: (Pp) => { for (const [s, r] of viewOfExternal) Pp[s] = Pp[r]!; } });
-    }
-    return plan;
+    // views of inputs/constants/outputs take their root's pointer at the start of each run
+    return { steps, nslots: root.length, inputSlots, constSlots, arena, arenaSlots, outputs, P, views: viewOfExternal };
   }
 
   /** A node that runs on the reference path inside a unit: read its inputs out of memory, write results back. */

@@ -1,74 +1,7 @@
-// nn.* elementwise ops (and k.map) as expression trees for the code generator, and the broadcast
-// geometry of a map: output dims collapsed to [outer…, len] with per-input byte strides.
+// The broadcast geometry of a k.map: output dims collapsed to [outer…, len] with per-input byte
+// strides, each input contiguous along the inner run or broadcast across it.
 
-import type { Node } from '../../ir/graph.js';
-import type { AttrReader } from '../../ir/attributes.js';
-import { cst, inp, op, parseExpr, type Expr } from './expr.js';
 import type { InputMode } from './codegen.js';
-
-const $0 = inp(0), $1 = inp(1);
-const SELU_ALPHA = 1.67326319217681884765625;
-const SELU_GAMMA = 1.05070102214813232421875;
-
-type Maker = (a: AttrReader, arity: number) => Expr | undefined;
-const unary = (name: string): Maker => () => op(name, $0);
-const fold = (name: string): Maker => (_a, n) => { let e = $0; for (let i = 1; i < n; i++) e = op(name, e, inp(i)); return e; };
-
-export const ELEMENTWISE: Record<string, Maker> = {
-  'nn.Add': () => op('add', $0, $1),
-  'nn.Sub': () => op('sub', $0, $1),
-  'nn.Mul': () => op('mul', $0, $1),
-  'nn.Div': () => op('div', $0, $1),
-  'nn.Pow': () => op('pow', $0, $1),
-  'nn.Max': fold('max'),
-  'nn.Min': fold('min'),
-  'nn.Sum': fold('add'),
-  'nn.Mean': (_a, n) => op('div', fold('add')(_a, n)!, cst(n)),
-  'nn.Neg': unary('neg'), 'nn.Abs': unary('abs'), 'nn.Relu': unary('relu'), 'nn.Sqrt': unary('sqrt'),
-  'nn.Exp': unary('exp'), 'nn.Log': unary('log'), 'nn.Ceil': unary('ceil'), 'nn.Floor': unary('floor'),
-  'nn.Round': unary('round'), 'nn.Tanh': unary('tanh'), 'nn.Sigmoid': unary('sigmoid'), 'nn.Erf': unary('erf'),
-  'nn.Reciprocal': () => op('div', cst(1), $0),
-  'nn.Softplus': unary('softplus'),
-  'nn.Softsign': () => op('div', $0, op('add', cst(1), op('abs', $0))),
-  'nn.Sign': () => op('select', op('gt', $0, cst(0)), cst(1), op('select', op('lt', $0, cst(0)), cst(-1), $0)),
-  'nn.LeakyRelu': (a) => op('select', op('ge', $0, cst(0)), $0, op('mul', $0, cst(a.float('alpha', 0.01)))),
-  'nn.Elu': (a) => op('select', op('ge', $0, cst(0)), $0, op('mul', cst(a.float('alpha', 1)), op('sub', op('exp', $0), cst(1)))),
-  'nn.Celu': (a) => {
-    const al = a.float('alpha', 1);
-    return op('add', op('max', $0, cst(0)), op('min', cst(0), op('mul', cst(al), op('sub', op('exp', op('div', $0, cst(al))), cst(1)))));
-  },
-  'nn.Selu': (a) => {
-    const al = a.float('alpha', SELU_ALPHA), g = a.float('gamma', SELU_GAMMA);
-    return op('select', op('gt', $0, cst(0)), op('mul', cst(g), $0), op('mul', cst(g), op('sub', op('mul', cst(al), op('exp', $0)), cst(al))));
-  },
-  'nn.HardSigmoid': (a) => op('max', cst(0), op('min', cst(1), op('add', op('mul', cst(a.float('alpha', 0.2)), $0), cst(a.float('beta', 0.5))))),
-  'nn.HardSwish': () => op('mul', $0, op('max', cst(0), op('min', cst(1), op('add', op('mul', $0, cst(1 / 6)), cst(0.5))))),
-  'nn.ThresholdedRelu': (a) => op('select', op('gt', $0, cst(a.float('alpha', 1))), $0, cst(0)),
-  'nn.Mish': () => op('mul', $0, op('tanh', op('softplus', $0))),
-  'nn.Gelu': (a) => {
-    const m = a.string('approximate', 'none');
-    return m === 'tanh' ? op('gelu_tanh', $0) : m === 'none' ? op('gelu', $0) : undefined;
-  },
-  'nn.PRelu': () => op('select', op('lt', $0, cst(0)), op('mul', $0, $1), $0),
-  // Clip's bounds are optional inputs; absent ones are dropped from the tree by the caller
-  'nn.Clip': () => op('min', op('max', $0, $1), inp(2)),
-  'k.map': (a) => parseExpr(a.string('expr')),
-};
-
-/** Replace inputs by constants (scalar constant inputs) and renumber the rest. */
-export function substitute(e: Expr, consts: Map<number, number>, renumber: number[]): Expr {
-  if (e.k === 'in') return consts.has(e.i) ? cst(consts.get(e.i)!) : inp(renumber[e.i]!);
-  if (e.k === 'const') return e;
-  return op(e.op, ...e.args.map((a) => substitute(a, consts, renumber)));
-}
-
-/** Drop Clip's missing bounds: max($0,$1) with no $1 becomes $0, and so on. */
-export function clipExpr(hasLo: boolean, hasHi: boolean): Expr {
-  let e: Expr = $0;
-  if (hasLo) e = op('max', e, $1);
-  if (hasHi) e = op('min', e, inp(2));
-  return e;
-}
 
 export interface MapGeometry {
   rows: number; len: number; d1: number; d2: number;
@@ -122,5 +55,3 @@ export function mapGeometry(outDims: readonly number[], inDims: (readonly number
     }),
   };
 }
-
-export function isElementwise(node: Node): boolean { return node.op in ELEMENTWISE; }

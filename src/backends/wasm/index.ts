@@ -6,6 +6,7 @@
 import type { Graph } from '../../ir/graph.js';
 import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from '../backend.js';
 import { prepareOnDevice } from '../device-backend.js';
+import { runPipeline } from '../../passes/index.js';
 import { WasmDevice } from './device.js';
 
 export { WasmDevice } from './device.js';
@@ -14,6 +15,9 @@ export { setWasmBase } from './loader.js';
 class WasmBackend implements Backend {
   readonly name = 'wasm';
   async prepare(graph: Graph, options: BackendOptions): Promise<PreparedModel> {
+    // the kernel-level form (k.map with fused chains, k.matmul with epilogues, …): a no-op on a
+    // graph that already went through KERNEL_PIPELINE
+    runPipeline(graph, ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']);
     const device = await WasmDevice.create({ threads: options.threads, onWarning: options.onWarning as ((m: string) => void) | undefined });
     const prepared = await prepareOnDevice(graph, device, options);
     const fallbacks = prepared.fallbacks ?? new Map<string, string>();

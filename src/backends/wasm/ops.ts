@@ -7,29 +7,31 @@ import type { Value } from '../../ir/graph.js';
 import { normAxis, numel, stridesOf } from '../../ir/shape.js';
 import { toIntArray } from '../../ir/tensor.js';
 import { sliceAxis } from '../../ops/slice.js';
-import { clipExpr, ELEMENTWISE, mapGeometry, substitute } from './elementwise.js';
-import type { Expr } from './expr.js';
+import { mapGeometry } from './elementwise.js';
+import { exprSupported } from './codegen.js';
+import { call, input, num, printExpr, substitute, type Expr } from '../../ops/kernel/expr.js';
+import { exprOf } from '../../ops/kernel/map.js';
+import { attrsOf as attrsOfNode } from '../../ir/infer.js';
 import { run, type OpPlanner, type PlanCtx, type Step } from './plan.js';
 
 const F32 = (ctx: PlanCtx, v: Value | null | undefined) => !v || ctx.dtype(v) === 'float32';
 
 // ---------------------------------------------------------------- elementwise (generated code)
 
-async function planMap(ctx: PlanCtx, expr: Expr, ins: (Value | null)[]): Promise<Step | 'cpu'> {
-  const out = ctx.node.outputs[0]!;
+async function planMap(ctx: PlanCtx, expr: Expr, ins: (Value | null)[], out: Value = ctx.node.outputs[0]!): Promise<Step | 'cpu'> {
   const outDims = ctx.dims(out);
+  if (!exprSupported(expr)) return 'cpu';
   if (numel(outDims) === 0) return () => {};
   // scalar constants become literals in the code; the rest are streamed
-  const consts = new Map<number, number>();
-  const renumber: number[] = [];
+  const subs: Expr[] = [];
   const streamed: Value[] = [];
   ins.forEach((v, i) => {
-    if (!v) return;
+    if (!v) { subs[i] = num(0); return; }
     const c = ctx.constOf(v);
-    if (c && c.size === 1 && c.type === 'float32') consts.set(i, (c.data as Float32Array)[0]!);
-    else { renumber[i] = streamed.length; streamed.push(v); }
+    if (c && c.size === 1 && c.type === 'float32') subs[i] = num((c.data as Float32Array)[0]!);
+    else { subs[i] = input(streamed.length); streamed.push(v); }
   });
-  const e = substitute(expr, consts, renumber);
+  const e = substitute(expr, subs);
   const geo = mapGeometry(outDims, streamed.map((v) => ctx.dims(v)));
   if (!geo) return 'cpu';
   const fn = await ctx.mapFn(e, geo.modes);
@@ -43,23 +45,12 @@ async function planMap(ctx: PlanCtx, expr: Expr, ins: (Value | null)[]): Promise
   });
 }
 
-const elementwise: OpPlanner = (ctx) => {
+const kmap: OpPlanner = (ctx) => {
   const n = ctx.node;
   if (!n.inputs.every((v) => F32(ctx, v)) || !F32(ctx, n.outputs[0])) return 'cpu';
-  if (n.op === 'nn.Clip') {
-    const lo = n.inputs[1] ?? null, hi = n.inputs[2] ?? null;
-    const present = (v: Value | null) => !!v && numel(ctx.dims(v)) > 0;
-    if ((lo && !present(lo) && !ctx.constOf(lo)) || (hi && !present(hi) && !ctx.constOf(hi))) return 'cpu';
-    const hasLo = !!lo && present(lo), hasHi = !!hi && present(hi);
-    return planMap(ctx, clipExpr(hasLo, hasHi), [n.inputs[0]!, hasLo ? lo : null, hasHi ? hi : null]);
-  }
-  const make = ELEMENTWISE[n.op]!;
-  const e = make(attrsOf(ctx), n.inputs.length);
-  if (!e) return 'cpu';
-  return planMap(ctx, e, n.inputs);
+  return planMap(ctx, exprOf(attrsOf(ctx).string('expr')), n.inputs);
 };
 
-import { attrsOf as attrsOfNode } from '../../ir/infer.js';
 const attrsOf = (ctx: PlanCtx) => attrsOfNode(ctx.node);
 
 // ---------------------------------------------------------------- matmul / gemm
@@ -72,8 +63,7 @@ interface MM {
   add?: { v: Value | number; rs: number; cs: number; bs: number };
 }
 
-function planMatmulCore(ctx: PlanCtx, m: MM): Step {
-  const out = ctx.node.outputs[0]!;
+function planMatmulCore(ctx: PlanCtx, m: MM, act = 0, out: Value = ctx.node.outputs[0]!): Step {
   const o = ctx.slot(out);
   const { M, N, K, batch } = m;
   const sa = ctx.slot(m.a), sb = ctx.slot(m.b);
@@ -81,34 +71,34 @@ function planMatmulCore(ctx: PlanCtx, m: MM): Step {
   const addPtr = (P: Float64Array) => (!m.add ? 0 : typeof m.add.v === 'number' ? m.add.v : P[addSlot]!);
   const flops = 2 * M * N * K * batch;
   if (M * N * batch === 0) return () => {};
-  if (K === 0 && !m.add) return run(ctx, ctx.fn('elementwise', 'fill32'), M * N * batch, (P) => [P[o]!, M * N * batch, 0]);
+  if (K === 0 && !m.add && !act) return run(ctx, ctx.fn('elementwise', 'fill32'), M * N * batch, (P) => [P[o]!, M * N * batch, 0]);
   const bConst = !!ctx.constOf(m.b) && m.bsb === 0;
   // GEMV shapes stream the operand once; no packing
   if (M === 1 && !bConst && m.csb === 1) {
     const fn = ctx.fn('matmul', 'gemvN');
     return run(ctx, fn, flops, (P) => [N, K, batch, P[sa]!, m.csa, m.bsa, P[sb]!, m.rsb, m.bsb, P[o]!, N,
-      m.alpha, addPtr(P), m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0]);
+      m.alpha, addPtr(P), m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, act]);
   }
   if (N === 1 && m.csa === 1 && (m.rsb === 1 || K === 1)) {
     // y[i] = A[i,:]·b: dot products along A's rows (vector search, decode projections on the left)
     const fn = ctx.fn('matmul', 'gemvT');
     return run(ctx, fn, flops, (P) => [M, K, batch, P[sb]!, m.bsb, P[sa]!, m.rsa, m.bsa, P[o]!, M,
-      m.alpha, addPtr(P), m.add ? m.add.rs : 0, m.add?.bs ?? 0, 0, 0, 0, 0]);
+      m.alpha, addPtr(P), m.add ? m.add.rs : 0, m.add?.bs ?? 0, 0, 0, 0, act]);
   }
   const ws = ctx.workspace();
   if (bConst) {
     const bp = ctx.packed(m.b, K, N, m.rsb, m.csb);
     if (M === 1 && batch === 1) {
       const fn = ctx.fn('matmul', 'gemvPacked');
-      return run(ctx, fn, flops, (P) => [N, K, P[sa]!, m.csa, bp, P[o]!, m.alpha, addPtr(P), m.add?.cs ?? 0, 0, 0, 0, ws.ptr]);
+      return run(ctx, fn, flops, (P) => [N, K, P[sa]!, m.csa, bp, P[o]!, m.alpha, addPtr(P), m.add?.cs ?? 0, 0, 0, act, ws.ptr]);
     }
     const fn = ctx.fn('matmul', 'gemm');
     return run(ctx, fn, flops, (P) => [M, N, K, batch, P[sa]!, m.rsa, m.csa, m.bsa, bp, 0, 0, 0, 1, P[o]!, N, M * N,
-      m.alpha, addPtr(P), m.add?.rs ?? 0, m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0, 0, ws.ptr, ws.stride]);
+      m.alpha, addPtr(P), m.add?.rs ?? 0, m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0, act, ws.ptr, ws.stride]);
   }
   const fn = ctx.fn('matmul', 'gemm');
   return run(ctx, fn, flops, (P) => [M, N, K, batch, P[sa]!, m.rsa, m.csa, m.bsa, P[sb]!, m.rsb, m.csb, m.bsb, 0, P[o]!, N, M * N,
-    m.alpha, addPtr(P), m.add?.rs ?? 0, m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0, 0, ws.ptr, ws.stride]);
+    m.alpha, addPtr(P), m.add?.rs ?? 0, m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0, act, ws.ptr, ws.stride]);
 }
 
 const matmul: OpPlanner = (ctx) => {
@@ -158,8 +148,101 @@ const gemm: OpPlanner = (ctx) => {
   return planMatmulCore(ctx, m);
 };
 
+/** Element strides of an operand broadcast into [batch…, M, N]: (bs, rs, cs), or undefined if the batch part does not collapse. */
+function epilogueStrides(d: number[], out: number[]): { rs: number; cs: number; bs: number } | undefined {
+  const r = out.length;
+  const st = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let k = d.length - 1; k >= 0; k--) { const o = r - d.length + k; st[o] = d[k] === 1 && out[o] !== 1 ? 0 : acc; acc *= d[k]!; }
+  const bsz = numel(out.slice(0, r - 2));
+  const bst = st.slice(0, r - 2);
+  let bs = 0;
+  if (bsz > 1) {
+    // the batch dims must all be broadcast, or all present and contiguous
+    if (bst.every((x) => x === 0)) bs = 0;
+    else {
+      const full = out.slice(0, r - 2).every((x, k) => x === 1 || bst[k] !== 0);
+      if (!full) return undefined;
+      bs = out[r - 2]! * out[r - 1]!;
+      if (st[r - 2] !== 0 && st[r - 2] !== out[r - 1]) return undefined;
+      if (numel(d) !== bsz * (st[r - 2] ? out[r - 2]! : 1) * (st[r - 1] ? out[r - 1]! : 1)) return undefined;
+      bs = (st[r - 2] ? out[r - 2]! : 1) * (st[r - 1] ? out[r - 1]! : 1);
+    }
+  }
+  return { rs: st[r - 2] ?? 0, cs: st[r - 1] ?? 0, bs };
+}
+
+const ACT: Record<string, number> = { relu: 1, sigmoid: 4, tanh: 5 };
+const same = (a: Expr, b: Expr) => printExpr(a) === printExpr(b);
+const geluOf = (x: Expr) => call('mul', call('mul', num(0.5), x), call('add', num(1), call('erf', call('mul', x, num(Math.SQRT1_2)))));
+const geluTanhOf = (x: Expr) => call('mul', call('mul', num(0.5), x), call('add', num(1), call('tanh',
+  call('mul', num(Math.sqrt(2 / Math.PI)), call('add', x, call('mul', num(0.044715), call('mul', x, call('mul', x, x))))))));
+
+/** An epilogue the gemm kernel applies in registers: act(alpha·acc + extras…), else undefined. */
+function matchEpilogue(e: Expr): { act: number; alpha: number; extras: number[] } | undefined {
+  let act = 0, inner = e;
+  if (e.kind === 'call' && ACT[e.fn] !== undefined) { act = ACT[e.fn]!; inner = e.args[0]!; }
+  else if (e.kind === 'call' && e.fn === 'mul' && e.args[0]!.kind === 'call' && e.args[0]!.fn === 'mul') {
+    const x = (e.args[0] as { args: Expr[] }).args[1]!;
+    if (same(e, geluOf(x))) { act = 2; inner = x; } else if (same(e, geluTanhOf(x))) { act = 3; inner = x; }
+  }
+  let alpha = 1;
+  const extras: number[] = [];
+  let acc = 0;
+  const term = (t: Expr): boolean => {
+    if (t.kind === 'in') { if (t.index === 0) acc++; else extras.push(t.index); return true; }
+    if (t.kind === 'call' && t.fn === 'add') return term(t.args[0]!) && term(t.args[1]!);
+    if (t.kind === 'call' && t.fn === 'mul') {
+      const [p, q] = t.args;
+      if (p!.kind === 'in' && p!.index === 0 && q!.kind === 'const') { alpha = q!.value; acc++; return true; }
+      if (q!.kind === 'in' && q!.index === 0 && p!.kind === 'const') { alpha = p!.value; acc++; return true; }
+    }
+    return false;
+  };
+  if (!term(inner) || acc !== 1 || extras.length > 2) return undefined;
+  return { act, alpha, extras };
+}
+
+const kmatmul: OpPlanner = async (ctx) => {
+  const n = ctx.node;
+  const [a, b, ...extras] = n.inputs as Value[];
+  if (![a, b, ...extras, n.outputs[0]].every((v) => F32(ctx, v))) return 'cpu';
+  const at = attrsOf(ctx);
+  const tA = at.int('transA', 0) === 1, tB = at.int('transB', 0) === 1;
+  const ad = ctx.dims(a!), bd = ctx.dims(b!), od = ctx.dims(n.outputs[0]!);
+  const M = od[od.length - 2]!, N = od[od.length - 1]!, K = tA ? ad[ad.length - 2]! : ad[ad.length - 1]!;
+  const ab = ad.slice(0, -2), bb = bd.slice(0, -2);
+  const batch = numel(od.slice(0, -2));
+  const bs = (dims: number[], size: number) => (numel(dims) === 1 ? 0 : numel(dims) === batch ? size : -1);
+  const bsa = bs(ab, M * K), bsb = bs(bb, K * N);
+  if (bsa < 0 || bsb < 0) return 'cpu';
+  const core = {
+    M, N, K, batch, alpha: 1,
+    a: a!, rsa: tA ? 1 : K, csa: tA ? M : 1, bsa,
+    b: b!, rsb: tB ? 1 : N, csb: tB ? K : 1, bsb,
+  } as MM;
+  const e = exprOf(at.string('epilogue', '$0'));
+  const m = matchEpilogue(e);
+  if (m && m.extras.length <= 1) {
+    const add = m.extras.length ? extras[m.extras[0]! - 1]! : undefined;
+    const st = add ? epilogueStrides(ctx.dims(add), od) : undefined;
+    if (!add || st) {
+      core.alpha = m.alpha;
+      if (add) core.add = { v: add, ...st! };
+      return planMatmulCore(ctx, core, m.act);
+    }
+  }
+  // any other epilogue: the product into scratch, then the epilogue as a generated map
+  const acc = ctx.temp(od);
+  const mm = planMatmulCore(ctx, core, 0, acc);
+  const epi = await planMap(ctx, e, [acc, ...extras], n.outputs[0]!);
+  if (epi === 'cpu') return 'cpu';
+  return async (P) => { await mm(P); await epi(P); };
+};
+
 // ---------------------------------------------------------------- reductions, softmax, norms
 
+const K_REDUCE: Record<string, number> = { sum: 0, mean: 1, max: 2, min: 3, prod: 4, sumsquare: 5, l1: 6, l2: 7, logsum: 8, logsumexp: 9 };
 const REDUCE_OPS: Record<string, number> = {
   'nn.ReduceSum': 0, 'nn.ReduceMean': 1, 'nn.ReduceMax': 2, 'nn.ReduceMin': 3, 'nn.ReduceProd': 4,
   'nn.ReduceSumSquare': 5, 'nn.ReduceL1': 6, 'nn.ReduceL2': 7, 'nn.ReduceLogSum': 8, 'nn.ReduceLogSumExp': 9,
@@ -182,7 +265,8 @@ const reduce: OpPlanner = (ctx) => {
   if (numel(dims) === 0 || dims.length === 0) return 'cpu';
   const at = attrsOf(ctx);
   let axes: number[];
-  if (n.inputs[1]) {
+  if (n.op === 'k.reduce') axes = at.ints('axes');
+  else if (n.inputs[1]) {
     const c = ctx.constOf(n.inputs[1]);
     if (!c) return 'cpu';
     axes = toIntArray(c);
@@ -193,7 +277,8 @@ const reduce: OpPlanner = (ctx) => {
   const list = [...red].sort((p, q) => p - q);
   const o = ctx.slot(n.outputs[0]!), xs = ctx.slot(x);
   const fn = ctx.fn('reduce', 'reduce');
-  const code = REDUCE_OPS[n.op]!;
+  const code = n.op === 'k.reduce' ? K_REDUCE[at.string('op')]! : REDUCE_OPS[n.op]!;
+  if (code === undefined) return 'cpu';
   const contiguous = list[list.length - 1]! - list[0]! + 1 === list.length;
   if (contiguous) {
     const outer = numel(dims.slice(0, list[0]!)), R = numel(list.map((a) => dims[a]!)), inner = numel(dims.slice(list[list.length - 1]! + 1));
@@ -220,9 +305,13 @@ const softmax: OpPlanner = (ctx) => {
   const R = coerce ? numel(dims.slice(axis)) : dims[axis]!;
   const inner = coerce ? 1 : numel(dims.slice(axis + 1));
   const xs = ctx.slot(x), o = ctx.slot(ctx.node.outputs[0]!);
-  const log = ctx.node.op === 'nn.LogSoftmax' ? 1 : 0;
+  const log = ctx.node.op === 'nn.LogSoftmax' || (ctx.node.op === 'k.softmax' && at.int('log', 0)) ? 1 : 0;
   return run(ctx, ctx.fn('reduce', 'softmax'), numel(dims) * 8, (P) => [log, outer, R, inner, P[xs]!, P[o]!]);
 };
+
+const ksoftmax: OpPlanner = (ctx) => softmax(ctx);
+const kreduce: OpPlanner = (ctx) => reduce(ctx);
+const klayernorm: OpPlanner = (ctx) => layerNorm(ctx);
 
 const layerNorm: OpPlanner = (ctx) => {
   const n = ctx.node;
@@ -236,7 +325,7 @@ const layerNorm: OpPlanner = (ctx) => {
   const cs = (v: Value | null | undefined) => { if (!v) return 0; const k = numel(ctx.dims(v)); return k === len ? 1 : k === 1 ? 0 : -1; };
   const scs = cs(scale), bcs = cs(bias);
   if (scs < 0 || bcs < 0) return 'cpu';
-  const rms = n.op === 'nn.RMSNormalization' ? 1 : 0;
+  const rms = n.op === 'nn.RMSNormalization' || (n.op === 'k.layernorm' && at.int('rms', 0)) ? 1 : 0;
   const eps = at.float('epsilon', 1e-5);
   const sx = ctx.slot(x!), ss = ctx.slot(scale!), sb = bias ? ctx.slot(bias) : -1, o = ctx.slot(n.outputs[0]!);
   const sm = !rms && n.outputs[1] ? ctx.slot(n.outputs[1]) : -1;
@@ -396,7 +485,11 @@ const topk: OpPlanner = (ctx) => {
 // ---------------------------------------------------------------- the table
 
 export const PLANNERS: Record<string, OpPlanner> = {
-  ...Object.fromEntries(Object.keys(ELEMENTWISE).map((k) => [k, elementwise])),
+  'k.map': kmap,
+  'k.matmul': kmatmul,
+  'k.softmax': ksoftmax,
+  'k.layernorm': klayernorm,
+  'k.reduce': kreduce,
   'nn.MatMul': matmul,
   'nn.Gemm': gemm,
   ...Object.fromEntries(Object.keys(REDUCE_OPS).map((k) => [k, reduce])),

@@ -5,7 +5,7 @@ import type { DType } from '../../ir/dtype.js';
 import type { Node, Value } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { InputMode } from './codegen.js';
-import type { Expr } from './expr.js';
+import type { Expr } from '../../ops/kernel/expr.js';
 import type { ThreadPool } from './pool.js';
 
 /** A step reads value pointers from P (indexed by slot) when it runs. */
@@ -23,6 +23,8 @@ export interface PlanCtx {
   alias(out: Value, input: Value): void;
   /** A scratch block from the unit's arena, live during this step only; returns a slot. */
   scratch(bytes: number): number;
+  /** A scratch float32 tensor of these dims (a Value with an arena slot), live during this step. */
+  temp(dims: number[]): Value;
   /** A small resident block (descriptors, scaled constants) written once; returns its address. */
   resident(data: Int32Array | Float32Array): number;
   /** A packed copy of a constant K×N matrix operand (weights), made once per device. */
