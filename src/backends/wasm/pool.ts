@@ -244,10 +244,11 @@ export class ThreadPool {
 }
 
 /** The loop a worker runs (src/backends/wasm/worker.ts): wait for a job, run its share, report. */
-export function workerLoop(memory: WebAssembly.Memory, slot: number, resolve: (id: number) => AnyFn): 'yield' | 'quit' {
+export function workerLoop(memory: WebAssembly.Memory, slot: number, resolve: (id: number) => AnyFn, state: { seen: number }): 'yield' | 'quit' {
   const ctrl = new Int32Array(memory.buffer, CTRL, 64);
   const args = new Float64Array(memory.buffer, ARGS_BYTE, MAX_ARGS);
-  let seen = Atomics.load(ctrl, SEQ);
+  // `seen` survives a yield: a job posted while this worker was away is still picked up
+  let seen = state.seen;
   const a: number[] = [];
   for (;;) {
     let spins = 0;
@@ -255,6 +256,7 @@ export function workerLoop(memory: WebAssembly.Memory, slot: number, resolve: (i
       if (++spins > 50000) Atomics.wait(ctrl, SEQ, seen, 1000);
     }
     seen = Atomics.load(ctrl, SEQ);
+    state.seen = seen;
     const fn = Atomics.load(ctrl, FN);
     if (fn === YIELD) return 'yield';
     if (fn === QUIT) return 'quit';
@@ -271,3 +273,6 @@ export function workerLoop(memory: WebAssembly.Memory, slot: number, resolve: (i
     if (Atomics.sub(ctrl, PENDING, 1) === 1) Atomics.notify(ctrl, PENDING);
   }
 }
+
+/** The job counter now (a worker starts from here). */
+export function currentSeq(memory: WebAssembly.Memory): number { return Atomics.load(new Int32Array(memory.buffer, CTRL, 64), SEQ); }

@@ -2,7 +2,7 @@
 // modules against the shared memory, then runs jobs until told to yield (to receive more
 // modules) or quit. See pool.ts for the protocol.
 
-import { instantiateModules, workerLoop, type ModuleSpec } from './pool.js';
+import { currentSeq, instantiateModules, workerLoop, type ModuleSpec } from './pool.js';
 
 type Msg =
   | { type: 'init'; memory: WebAssembly.Memory; modules: ModuleSpec[]; slot: number }
@@ -13,6 +13,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 let post: (m: unknown) => void;
 let memory: WebAssembly.Memory;
 let slot = 0;
+const state = { seen: 0 };
 const instances = new Map<string, WebAssembly.Instance>();
 const order: ModuleSpec[] = [];
 const fns = new Map<number, AnyFn>();
@@ -30,7 +31,7 @@ function resolve(id: number): AnyFn {
 }
 
 function loop(): void {
-  const r = workerLoop(memory, slot, resolve);
+  const r = workerLoop(memory, slot, resolve, state);
   if (r === 'quit') { if (isNode) process.exit(0); else close(); }
   // 'yield': back to the event loop, where the pending 'add' message waits
 }
@@ -40,6 +41,7 @@ function onMessage(m: Msg): void {
     if (m.type === 'init') {
       memory = m.memory;
       slot = m.slot;
+      state.seen = currentSeq(memory);
       instantiateModules(memory, m.modules, instances);
       order.push(...m.modules);
       post({ type: 'ready' });
