@@ -247,7 +247,10 @@ export class WasmDevice implements Device {
           return v;
         },
         resident: (data) => this.residentArray(data),
-        packed: (v, K, N, rsb, csb) => this.packedWeight(v, K, N, rsb, csb),
+        packed: (v, K, N, rsb, csb) => {
+          const i = unit.inputs.indexOf(v);
+          return this.packedWeight(v, K, N, rsb, csb, i >= 0 ? inputs[i]!.ptr : this.constCache.get(v)!.ptr);
+        },
         mapFn: (e, modes) => this.mapFn(e, modes),
         fn: (family, name) => this.pool.fn(family, name),
         workspace: () => this.workspace(),
@@ -372,13 +375,12 @@ export class WasmDevice implements Device {
     return p;
   }
 
-  private packedWeight(v: Value, K: number, N: number, rsb: number, csb: number): number {
+  private packedWeight(v: Value, K: number, N: number, rsb: number, csb: number, src: number): number {
     let p = this.packedCache.get(v);
     if (p === undefined) {
       const n = Math.ceil(N / 8) * 8 * K; // packedSize in wasm/matmul.ts (NR = 8)
       p = this.mem.alloc(n * 4, `packed weight '${v.name}'`);
-      const src = this.constCache.get(v)!;
-      this.pool.call(this.pool.fn('matmul', 'packWeight'), [K, N, src.ptr, rsb, csb, p]);
+      this.pool.call(this.pool.fn('matmul', 'packWeight'), [K, N, src, rsb, csb, p]);
       this.packedCache.set(v, p);
       this.residentBlocks.push(p);
     }

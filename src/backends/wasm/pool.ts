@@ -194,7 +194,9 @@ export class ThreadPool {
 
   private async waitAsync(fn: number, args: readonly number[], live: number[], nt: number): Promise<void> {
     this.hold(true);
-    try { await this.waitAsyncInner(fn, args, live, nt); } finally { this.hold(false); }
+    // Atomics.waitAsync alone does not keep a Node event loop alive while a worker's exit is pending
+    const keep = setInterval(() => {}, 1000);
+    try { await this.waitAsyncInner(fn, args, live, nt); } finally { clearInterval(keep); this.hold(false); }
   }
 
   private async waitAsyncInner(fn: number, args: readonly number[], live: number[], nt: number): Promise<void> {

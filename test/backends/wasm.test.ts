@@ -1,0 +1,130 @@
+// WASM kernels against the reference interpreter on random shapes (odd sizes, broadcasts,
+// transposes, batches), plus the device's guarantees: no allocation after the first run, a dead
+// worker is recovered, oversize tensors are refused at create.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import '../../src/index.js';
+import { GraphBuilder, Session, Tensor } from '../../src/index.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { interpret } from '../../src/backends/reference/interpreter.js';
+import { WasmDevice } from '../../src/backends/wasm/index.js';
+
+let seed = 7;
+const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 * 2 - 1; };
+const randT = (dims: number[]) => new Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, rnd), dims);
+
+function close(a: Tensor, b: Tensor, what: string, tol = 2e-4) {
+  assert.deepEqual([...a.dims], [...b.dims], `${what}: shape`);
+  const x = a.data as Float32Array, y = b.data as Float32Array;
+  for (let i = 0; i < x.length; i++) {
+    const d = Math.abs(x[i]! - y[i]!);
+    if (!(d <= tol * (1 + Math.abs(y[i]!))) && !(Number.isNaN(x[i]!) && Number.isNaN(y[i]!))) {
+      assert.fail(`${what}: element ${i} is ${x[i]}, reference ${y[i]} (|diff| ${d})`);
+    }
+  }
+}
+
+async function againstReference(build: (b: GraphBuilder) => void, feeds: Record<string, Tensor>, what: string, threads = 2): Promise<Session> {
+  const mk = () => { const b = new GraphBuilder(); build(b); return b.build(); };
+  const ref = mk();
+  const s = await Session.create(mk(), { backend: 'wasm', threads });
+  const out = await s.run(feeds);
+  const want = interpret(ref, ref.inputs.map((v) => feeds[v.name]!));
+  ref.outputs.forEach((v, i) => close(out[v.name]!, want[i]!, `${what} output ${v.name}`));
+  return s;
+}
+
+test('matmul on odd shapes, transposes, batches and constant weights matches the reference', async () => {
+  const cases: [number[], number[], boolean][] = [
+    [[1, 7], [7, 5], false], [[3, 1], [1, 4], false], [[37, 129], [129, 67], true], [[2, 3, 17, 33], [33, 9], true],
+    [[5, 13, 21], [5, 21, 11], false], [[1, 300], [300, 513], true], [[300, 64], [64, 1], false], [[4, 1, 64], [4, 64, 33], false],
+    [[130, 70], [70, 257], true],
+  ];
+  for (const [ad, bd, constB] of cases) {
+    const B = randT(bd);
+    const s = await againstReference((g) => {
+      const a = g.input('a', 'float32', ad);
+      const b = constB ? g.constant(B, 'B') : g.input('b', 'float32', bd);
+      g.output(g.op('MatMul', [a, b]), 'y');
+    }, constB ? { a: randT(ad) } : { a: randT(ad), b: B }, `matmul ${ad}x${bd}`);
+    await s.release();
+  }
+});
+
+test('gemm with transposes, alpha/beta and a broadcast C matches the reference', async () => {
+  for (const [tA, tB, cd] of [[0, 0, [1, 9]], [1, 0, [5, 1]], [0, 1, [9]], [1, 1, [5, 9]]] as [number, number, number[]][]) {
+    const s = await againstReference((g) => {
+      const a = g.input('a', 'float32', tA ? [13, 5] : [5, 13]);
+      const b = g.input('b', 'float32', tB ? [9, 13] : [13, 9]);
+      const c = g.input('c', 'float32', cd);
+      g.output(g.op('Gemm', [a, b, c], { transA: tA, transB: tB, alpha: 0.5, beta: 1 }), 'y');
+    }, { a: randT(tA ? [13, 5] : [5, 13]), b: randT(tB ? [9, 13] : [13, 9]), c: randT(cd) }, `gemm tA=${tA} tB=${tB}`);
+    await s.release();
+  }
+});
+
+test('fused elementwise chains with broadcasts match the reference', async () => {
+  for (const [ad, bd] of [[[3, 5, 7], [7]], [[3, 1, 7], [1, 5, 1]], [[17], [1]], [[2, 3, 4, 5, 6], [3, 1, 5, 1]], [[1000, 33], [1000, 1]]] as number[][][]) {
+    const s = await againstReference((g) => {
+      const a = g.input('a', 'float32', ad!);
+      const b = g.input('b', 'float32', bd!);
+      const t = g.op('Add', [a, b]);
+      const u = g.op('Erf', [g.op('Mul', [t, a])]);
+      g.output(g.op('Tanh', [g.op('Sigmoid', [u])]), 'y');
+    }, { a: randT(ad!), b: randT(bd!) }, `map ${ad} ${bd}`);
+    await s.release();
+  }
+});
+
+test('softmax, layer norm, reductions and transpose on odd shapes match the reference', async () => {
+  const x = randT([3, 7, 19]);
+  const sc = randT([19]), bi = randT([19]);
+  const s = await againstReference((g) => {
+    const a = g.input('x', 'float32', [3, 7, 19]);
+    g.output(g.op('Softmax', [a], { axis: 1 }), 'sm');
+    g.output(g.op('LogSoftmax', [a], { axis: -1 }), 'lsm');
+    g.output(g.op('LayerNormalization', [a, g.constant(sc, 's'), g.constant(bi, 'b')], { axis: -1 }), 'ln');
+    g.output(g.op('ReduceMean', [a, g.constant(Tensor.from('int64', [0n, 2n]), 'ax')], { keepdims: 0 }), 'rm');
+    g.output(g.op('ReduceMax', [a, g.constant(Tensor.from('int64', [1n]), 'ax1')]), 'rx');
+    g.output(g.op('Transpose', [a], { perm: [2, 0, 1] }), 'tr');
+  }, { x }, 'reductions');
+  await s.release();
+});
+
+test('a second run of the same shapes allocates nothing and does not grow memory', async () => {
+  const W = randT([64, 96]);
+  const s = await againstReference((g) => {
+    const a = g.input('a', 'float32', [33, 64]);
+    const h = g.op('MatMul', [a, g.constant(W, 'W')]);
+    g.output(g.op('Relu', [g.op('Add', [h, h])]), 'y');
+  }, { a: randT([33, 64]) }, 'steady state');
+  const dev = (s as unknown as { prepared: { device: WasmDevice } }).prepared.device;
+  const before = { ...dev.mem.stats };
+  for (let i = 0; i < 3; i++) await s.run({ a: randT([33, 64]) });
+  assert.equal(dev.mem.stats.grows, before.grows, 'memory grew after the first run');
+  assert.equal(dev.mem.stats.fresh, before.fresh, 'fresh blocks were allocated after the first run');
+  await s.release();
+});
+
+test('a worker that dies mid-session is replaced by the main thread, never a hang', async () => {
+  const build = (g: GraphBuilder) => {
+    const a = g.input('a', 'float32', [256, 256]);
+    g.output(g.op('MatMul', [a, a]), 'y');
+  };
+  const s = await againstReference(build, { a: randT([256, 256]) }, 'before');
+  const dev = (s as unknown as { prepared: { device: WasmDevice } }).prepared.device;
+  dev.pool.killWorkerForTest(0);
+  const feeds = { a: randT([256, 256]) };
+  const out = await s.run(feeds);
+  const g = new GraphBuilder(); build(g); const ref = g.build();
+  close(out.y!, interpret(ref, [feeds.a])[0]!, 'after a worker died');
+  await s.release();
+});
+
+test('a tensor over the 4 GiB wasm32 limit is refused at create with its size and the limit', async () => {
+  const g = new GraphBuilder();
+  const a = g.input('a', 'float32', [65536, 32768]);
+  g.output(g.op('Relu', [a]), 'y');
+  const graph: Graph = g.build();
+  await assert.rejects(Session.create(graph, { backend: 'wasm', threads: 1 }), /8\.00 GiB.*4 GiB/);
+});
