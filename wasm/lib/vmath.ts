@@ -60,51 +60,36 @@
   return y;
 }
 
-/** tanh: odd polynomial near 0 (keeps relative accuracy), 1 - 2/(e^2x + 1) elsewhere. */
 // @ts-ignore: decorator
-@inline export function vtanh(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const x2 = f32x4.mul(x, x);
-  let p = vsplat(-0.0145888);
-  p = f32x4.add(f32x4.mul(p, x2), vsplat(0.0539682540));
-  p = f32x4.add(f32x4.mul(p, x2), vsplat(-0.1333333333));
-  p = f32x4.add(f32x4.mul(p, x2), vsplat(0.3333333333));
-  const small = f32x4.sub(x, f32x4.mul(f32x4.mul(p, x2), x));
-  const e = vexp(f32x4.mul(ax, vsplat(2.0)));
-  let big = f32x4.sub(vsplat(1.0), f32x4.div(vsplat(2.0), f32x4.add(e, vsplat(1.0))));
-  big = v128.bitselect(f32x4.neg(big), big, f32x4.lt(x, vsplat(0)));
-  return v128.bitselect(small, big, f32x4.lt(ax, vsplat(0.25)));
+@inline function horner5(z: v128, c0: f32, c1: f32, c2: f32, c3: f32, c4: f32, c5: f32): v128 {
+  let p = f32x4.add(f32x4.mul(vsplat(c5), z), vsplat(c4));
+  p = f32x4.add(f32x4.mul(p, z), vsplat(c3));
+  p = f32x4.add(f32x4.mul(p, z), vsplat(c2));
+  p = f32x4.add(f32x4.mul(p, z), vsplat(c1));
+  return f32x4.add(f32x4.mul(p, z), vsplat(c0));
 }
 
-/** erf: odd series near 0, Abramowitz–Stegun 7.1.26-style rational form beyond (abs err < 2e-7). */
+// Rational fits x·P(x²)/Q(x²), the same as the generated k.map code (src/backends/wasm/codegen.ts):
+// erf abs error 3.6e-7 on |x| <= 3.92, tanh rel error 3.4e-7 on |x| <= 9, ±1 beyond.
+
+/** tanh(x) */
+// @ts-ignore: decorator
+@inline export function vtanh(x: v128): v128 {
+  const c = f32x4.min(f32x4.max(x, vsplat(-9)), vsplat(9));
+  const z = f32x4.mul(c, c);
+  const p = f32x4.mul(horner5(z, 1.0, 0.13391757011413574, 0.0035083380062133074, 2.081911952700466e-05, 1.3646217489338142e-08, 0), c);
+  const q = horner5(z, 1.0, 0.4672507643699646, 0.025925476104021072, 0.00033064952003769577, 7.895773137533979e-07, 0);
+  return f32x4.div(p, q);
+}
+
+/** erf(x) */
 // @ts-ignore: decorator
 @inline export function verf(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const x2 = f32x4.mul(x, x);
-  // series: 2/sqrt(pi) (x - x^3/3 + x^5/10 - x^7/42 + x^9/216)
-  let p = vsplat(0.00462962963);
-  p = f32x4.add(f32x4.mul(p, x2), vsplat(-0.0238095238));
-  p = f32x4.add(f32x4.mul(p, x2), vsplat(0.1));
-  p = f32x4.add(f32x4.mul(p, x2), vsplat(-0.333333333));
-  p = f32x4.add(f32x4.mul(p, x2), vsplat(1.0));
-  const small = f32x4.mul(f32x4.mul(p, x), vsplat(1.12837916709551));
-  // erfc(|x|) ≈ t·exp(-x² + P(t)), t = 1/(1 + |x|/2)  (Numerical Recipes erfcc, rel err 1.2e-7)
-  const t = f32x4.div(vsplat(1.0), f32x4.add(vsplat(1.0), f32x4.mul(ax, vsplat(0.5))));
-  let q = vsplat(0.17087277);
-  q = f32x4.add(f32x4.mul(q, t), vsplat(-0.82215223));
-  q = f32x4.add(f32x4.mul(q, t), vsplat(1.48851587));
-  q = f32x4.add(f32x4.mul(q, t), vsplat(-1.13520398));
-  q = f32x4.add(f32x4.mul(q, t), vsplat(0.27886807));
-  q = f32x4.add(f32x4.mul(q, t), vsplat(-0.18628806));
-  q = f32x4.add(f32x4.mul(q, t), vsplat(0.09678418));
-  q = f32x4.add(f32x4.mul(q, t), vsplat(0.37409196));
-  q = f32x4.add(f32x4.mul(q, t), vsplat(1.00002368));
-  q = f32x4.add(f32x4.mul(q, t), vsplat(-1.26551223));
-  const erfc = f32x4.mul(t, vexp(f32x4.sub(q, x2)));
-  let big = f32x4.sub(vsplat(1.0), erfc);
-  big = v128.bitselect(f32x4.neg(big), big, f32x4.lt(x, vsplat(0)));
-  const y = v128.bitselect(small, big, f32x4.lt(ax, vsplat(0.5)));
-  return v128.bitselect(x, y, f32x4.ne(x, x));
+  const c = f32x4.min(f32x4.max(x, vsplat(-3.92)), vsplat(3.92));
+  const z = f32x4.mul(c, c);
+  const p = f32x4.mul(horner5(z, 1.1283791065216064, 0.18923959136009216, 0.05264172703027725, 0.0037295259535312653, 0.00028652913169935346, 2.0908901205984876e-06), c);
+  const q = horner5(z, 1.0, 0.5010414719581604, 0.11367049068212509, 0.014893464744091034, 0.0011584466556087136, 3.860120341414586e-05);
+  return f32x4.div(p, q);
 }
 
 /** sigmoid(x) = 1/(1+e^-x), written so both tails are accurate. */

@@ -356,9 +356,12 @@ export class WasmDevice implements Device {
   }
 
   private read(ptr: number, type: DType, dims: readonly number[]): Tensor {
-    const t = Tensor.zeros(type, dims);
-    new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).set(this.mem.U8.subarray(ptr, ptr + t.byteLength));
-    return t;
+    // one pass: slice() copies into a fresh (not zero-filled first) buffer
+    const bytes = numel(dims) * dtypeBytes(type);
+    const buf = this.mem.U8.slice(ptr, ptr + bytes).buffer;
+    const t = Tensor.zeros(type, [0]);
+    const Ctor = t.data.constructor as new (b: ArrayBuffer) => typeof t.data;
+    return new Tensor(type, new Ctor(buf), dims);
   }
 
   private async residentConst(v: Value): Promise<WasmTensor> {

@@ -185,7 +185,7 @@ export class ThreadPool {
     const t0 = performance.now();
     let spins = 0;
     while (Atomics.load(ctrl, PENDING) > 0) {
-      if (++spins < 20000) continue;
+      if (++spins < 4000) continue;
       if (performance.now() - t0 > SYNC_MS) return this.waitAsync(fn, args, live, nt);
       if (isNode) { const p = Atomics.load(ctrl, PENDING); if (p > 0) Atomics.wait(ctrl, PENDING, p, 5); }
     }
@@ -255,7 +255,7 @@ export function workerLoop(memory: WebAssembly.Memory, slot: number, resolve: (i
   for (;;) {
     let spins = 0;
     while (Atomics.load(ctrl, SEQ) === seen) {
-      if (++spins > 50000) Atomics.wait(ctrl, SEQ, seen, 1000);
+      if (++spins > 20000) Atomics.wait(ctrl, SEQ, seen, 1000);
     }
     seen = Atomics.load(ctrl, SEQ);
     state.seen = seen;
