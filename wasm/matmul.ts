@@ -406,3 +406,66 @@ export function gemvPacked(tid: i32, nt: i32, N: i32, K: i32, x: usize, incx: i3
     }
   }
 }
+
+/** Floats of the GEMV layout of a K×N operand: 16-column panels, each a contiguous K×16 run. */
+export function gemvPackedSize(K: i32, N: i32): i32 { return K * ((N + 15) / 16) * 16; }
+
+/** Pack a K×N weight for M == 1 products: 16-wide panels with the whole K contiguous (one stream per panel). */
+export function packGemv(tid: i32, nt: i32, K: i32, N: i32, b: usize, rsb: i32, csb: i32, dst: usize): void {
+  const panels = (N + 15) / 16;
+  const q0 = panels * tid / nt, q1 = panels * (tid + 1) / nt;
+  for (let p = q0; p < q1; p++) {
+    const d = dst + (<usize>(p * K * 16) << 2);
+    const j0 = p * 16, cols = min(16, N - j0);
+    for (let k = 0; k < K; k++) {
+      const o = d + (<usize>(k * 16) << 2);
+      if (cols == 16 && csb == 1) {
+        const s = b + (<usize>(k * rsb + j0) << 2);
+        v128.store(o, v128.load(s)); v128.store(o, v128.load(s, 16), 16);
+        v128.store(o, v128.load(s, 32), 32); v128.store(o, v128.load(s, 48), 48);
+      } else {
+        for (let j = 0; j < 16; j++) store<f32>(o + (<usize>j << 2), j < cols ? load<f32>(b + (<usize>(k * rsb + (j0 + j) * csb) << 2)) : 0);
+      }
+    }
+  }
+}
+
+/** y = epi(x · B) for B in the packGemv layout: each 16-column panel is one contiguous stream. */
+export function gemv16(tid: i32, nt: i32, N: i32, K: i32, x: usize, incx: i32, bp: usize, y: usize,
+  alpha: f32, add1: usize, cs1: i32, add2: usize, cs2: i32, act: i32, tmp: usize): void {
+  setEpilogue(alpha, add1, 0, cs1, add2, 0, cs2, act);
+  const panels = (N + 15) / 16;
+  const q0 = panels * tid / nt, q1 = panels * (tid + 1) / nt;
+  const t = tmp + (<usize>tid << 6);
+  for (let p = q0; p < q1; p++) {
+    let a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0), a3 = vsplat(0);
+    let e0 = vsplat(0), e1 = vsplat(0), e2 = vsplat(0), e3 = vsplat(0);
+    let w = bp + (<usize>(p * K * 16) << 2);
+    let xp = x;
+    const xs = <usize>incx << 2;
+    let k = 0;
+    for (; k + 2 <= K; k += 2) {
+      const s = v128.load32_splat(xp), u = v128.load32_splat(xp + xs);
+      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w))); a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(s, v128.load(w, 32))); a3 = f32x4.add(a3, f32x4.mul(s, v128.load(w, 48)));
+      e0 = f32x4.add(e0, f32x4.mul(u, v128.load(w, 64))); e1 = f32x4.add(e1, f32x4.mul(u, v128.load(w, 80)));
+      e2 = f32x4.add(e2, f32x4.mul(u, v128.load(w, 96))); e3 = f32x4.add(e3, f32x4.mul(u, v128.load(w, 112)));
+      w += 128; xp += 2 * xs;
+    }
+    if (k < K) {
+      const s = v128.load32_splat(xp);
+      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w))); a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(s, v128.load(w, 32))); a3 = f32x4.add(a3, f32x4.mul(s, v128.load(w, 48)));
+    }
+    a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1); a2 = f32x4.add(a2, e2); a3 = f32x4.add(a3, e3);
+    const j0 = p * 16;
+    if (j0 + 16 <= N) {
+      const o = y + (<usize>j0 << 2);
+      v128.store(o, finishRow(a0, j0)); v128.store(o, finishRow(a1, j0 + 4), 16);
+      v128.store(o, finishRow(a2, j0 + 8), 32); v128.store(o, finishRow(a3, j0 + 12), 48);
+    } else {
+      v128.store(t, a0); v128.store(t, a1, 16); v128.store(t, a2, 32); v128.store(t, a3, 48);
+      for (let j = j0; j < N; j++) store<f32>(y + (<usize>j << 2), finishScalar(load<f32>(t + (<usize>(j - j0) << 2)), j));
+    }
+  }
+}

@@ -65,8 +65,10 @@ export class WasmDevice implements Device {
   /** Cases found at plan time that ran on the reference path: op -> reason. */
   readonly planFallbacks = new Map<string, string>();
   readonly warnings: string[] = [];
+  /** When set, time spent per op (and output shape) accumulates here: a profile for tuning. */
+  profile?: Map<string, { ms: number; calls: number }>;
   private readonly mapCache = new Map<string, Promise<number>>();
-  private readonly packedCache = new Map<Value, number>();
+  private readonly packedCache = new Map<Value, Map<string, number>>();
   private readonly residentBlocks: number[] = [];
   private ws?: { ptr: number; stride: number };
   private disposed = false;
@@ -156,10 +158,13 @@ export class WasmDevice implements Device {
     });
     if (plan.views) for (const [s, r] of plan.views) P[s] = P[r]!;
     plan.outputs.forEach((o, i) => { if (!o.owner) outs[i] = new WasmTensor(o.type, o.dims, P[o.slot]!, o.bytes, false); });
+    const prof = this.profile;
     for (const { node, step } of plan.steps) {
       try {
+        const t0 = prof ? performance.now() : 0;
         const r = step(P);
         if (r) await r;
+        if (prof) { const k = `${node.op} ${node.outputs[0]?.type?.shape?.join('x') ?? ''}`; const e = prof.get(k) ?? { ms: 0, calls: 0 }; e.ms += performance.now() - t0; e.calls++; prof.set(k, e); }
       } catch (e) {
         for (let i = 0; i < outs.length; i++) if (outs[i]!.owned) this.mem.release(outs[i]!.ptr);
         throw nodeError(node, e);
@@ -247,9 +252,9 @@ export class WasmDevice implements Device {
           return v;
         },
         resident: (data) => this.residentArray(data),
-        packed: (v, K, N, rsb, csb) => {
+        packed: (v, K, N, rsb, csb, layout = 'gemm') => {
           const i = unit.inputs.indexOf(v);
-          return this.packedWeight(v, K, N, rsb, csb, i >= 0 ? inputs[i]!.ptr : this.constCache.get(v)!.ptr);
+          return this.packedWeight(v, K, N, rsb, csb, i >= 0 ? inputs[i]!.ptr : this.constCache.get(v)!.ptr, layout);
         },
         mapFn: (e, modes) => this.mapFn(e, modes),
         fn: (family, name) => this.pool.fn(family, name),
@@ -378,13 +383,17 @@ export class WasmDevice implements Device {
     return p;
   }
 
-  private packedWeight(v: Value, K: number, N: number, rsb: number, csb: number, src: number): number {
-    let p = this.packedCache.get(v);
+  /** A packed copy of a weight, made once per device and layout (gemm panels or gemv streams). */
+  private packedWeight(v: Value, K: number, N: number, rsb: number, csb: number, src: number, layout: 'gemm' | 'gemv'): number {
+    const key = `${layout}:${K}:${N}:${rsb}:${csb}`;
+    let byKey = this.packedCache.get(v);
+    if (!byKey) this.packedCache.set(v, (byKey = new Map()));
+    let p = byKey.get(key);
     if (p === undefined) {
-      const n = Math.ceil(N / 8) * 8 * K; // packedSize in wasm/matmul.ts (NR = 8)
+      const n = layout === 'gemv' ? Math.ceil(N / 16) * 16 * K : Math.ceil(N / 8) * 8 * K; // gemvPackedSize / packedSize in wasm/matmul.ts
       p = this.mem.alloc(n * 4, `packed weight '${v.name}'`);
-      this.pool.call(this.pool.fn('matmul', 'packWeight'), [K, N, src, rsb, csb, p]);
-      this.packedCache.set(v, p);
+      this.pool.call(this.pool.fn('matmul', layout === 'gemv' ? 'packGemv' : 'packWeight'), [K, N, src, rsb, csb, p]);
+      byKey.set(key, p);
       this.residentBlocks.push(p);
     }
     return p;

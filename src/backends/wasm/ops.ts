@@ -87,11 +87,13 @@ function planMatmulCore(ctx: PlanCtx, m: MM, act = 0, out: Value = ctx.node.outp
   }
   const ws = ctx.workspace();
   if (bConst) {
-    const bp = ctx.packed(m.b, K, N, m.rsb, m.csb);
     if (M === 1 && batch === 1) {
-      const fn = ctx.fn('matmul', 'gemvPacked');
-      return run(ctx, fn, flops, (P) => [N, K, P[sa]!, m.csa, bp, P[o]!, m.alpha, addPtr(P), m.add?.cs ?? 0, 0, 0, act, ws.ptr]);
+      // one row: a layout with each 16-column panel contiguous over all of K streams best
+      const gp = ctx.packed(m.b, K, N, m.rsb, m.csb, 'gemv');
+      const fn = ctx.fn('matmul', 'gemv16');
+      return run(ctx, fn, flops, (P) => [N, K, P[sa]!, m.csa, gp, P[o]!, m.alpha, addPtr(P), m.add?.cs ?? 0, 0, 0, act, ws.ptr]);
     }
+    const bp = ctx.packed(m.b, K, N, m.rsb, m.csb);
     const fn = ctx.fn('matmul', 'gemm');
     return run(ctx, fn, flops, (P) => [M, N, K, batch, P[sa]!, m.rsa, m.csa, m.bsa, bp, 0, 0, 0, 1, P[o]!, N, M * N,
       m.alpha, addPtr(P), m.add?.rs ?? 0, m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0, act, ws.ptr, ws.stride]);
