@@ -128,3 +128,22 @@ test('a tensor over the 4 GiB wasm32 limit is refused at create with its size an
   const graph: Graph = g.build();
   await assert.rejects(Session.create(graph, { backend: 'wasm', threads: 1 }), /8\.00 GiB.*4 GiB/);
 });
+
+test('conv (im2col + gemm) with groups, strides, dilations, pads, bias and relu matches the reference', async () => {
+  const cases: { x: number[]; w: number[]; attrs: Record<string, number | number[]> }[] = [
+    { x: [1, 3, 11, 13], w: [8, 3, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
+    { x: [2, 4, 9, 7], w: [6, 2, 3, 2], attrs: { group: 2, strides: [2, 1], dilations: [1, 2], pads: [0, 1, 2, 0] } },
+    { x: [1, 5, 17], w: [7, 5, 4], attrs: { strides: [3], pads: [2, 1] } },
+    { x: [1, 16, 6, 6], w: [24, 16, 1, 1], attrs: {} },
+    { x: [1, 2, 5, 6, 7], w: [3, 2, 2, 3, 2], attrs: { pads: [1, 0, 1, 0, 1, 0] } },
+  ];
+  for (const c of cases) {
+    const W = randT(c.w), B = randT([c.w[0]!]);
+    const s = await againstReference((g) => {
+      const x = g.input('x', 'float32', c.x);
+      g.output(g.op('Relu', [g.op('Conv', [x, g.constant(W, 'W'), g.constant(B, 'B')], c.attrs)]), 'y');
+    }, { x: randT(c.x) }, `conv ${c.x} * ${c.w}`);
+    assert.equal(s.fallbacks.size, 0, `conv ran on the reference path: ${[...s.fallbacks.values()].join('; ')}`);
+    await s.release();
+  }
+});

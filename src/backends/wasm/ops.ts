@@ -242,6 +242,62 @@ const kmatmul: OpPlanner = async (ctx) => {
   return async (P) => { await mm(P); await epi(P); };
 };
 
+/** k.conv: per image and group, im2col into scratch, then the weights (A, packed per thread) times the patches. */
+const kconv: OpPlanner = async (ctx) => {
+  const n = ctx.node;
+  const [x, w, ...extras] = n.inputs as Value[];
+  if (![x, w, ...extras, n.outputs[0]].every((v) => F32(ctx, v))) return 'cpu';
+  const at = attrsOf(ctx);
+  const xd = ctx.dims(x!), wd = ctx.dims(w!), yd = ctx.dims(n.outputs[0]!);
+  const sp = xd.length - 2;
+  if (sp < 1 || sp > 3) return 'cpu';
+  const group = at.int('group', 1);
+  const strides = at.ints('strides'), pads = at.ints('pads'), dil = at.ints('dilations');
+  const [N, C] = xd as [number, number];
+  const Mo = wd[0]!, Cg = C / group, Mg = Mo / group;
+  const pad3 = (a: number[], fill: number) => [...new Array(3 - sp).fill(fill), ...a];
+  const ins = pad3(xd.slice(2), 1), ks = pad3(wd.slice(2), 1), outs = pad3(yd.slice(2), 1);
+  const desc = ctx.resident(Int32Array.from([...ins, ...ks, ...pad3(strides, 1), ...pad3(pads.slice(0, sp), 0), ...pad3(dil, 1), ...outs]));
+  const Kk = Cg * numel(ks), P = numel(outs), plane = numel(ins);
+  if (N * Mo * P === 0) return () => {};
+  const pointwise = numel(ks) === 1 && strides.every((s) => s === 1) && pads.every((p) => p === 0);
+  const col = pointwise ? -1 : ctx.scratch(Kk * P * 4);
+  // epilogue: none, or a per-channel bias ([M,1,…]) with an optional activation, in registers
+  const e = exprOf(at.string('epilogue', '$0'));
+  const m = matchEpilogue(e);
+  let bias: Value | undefined;
+  let act = 0;
+  let generic = false;
+  if (m && m.alpha === 1 && m.extras.length <= 1) {
+    act = m.act;
+    if (m.extras.length) {
+      bias = extras[m.extras[0]! - 1]!;
+      const bd = ctx.dims(bias);
+      if (numel(bd) !== Mo || bd.length !== yd.length - 1 || bd[0] !== Mo) generic = true;
+    }
+  } else generic = true;
+  const acc = generic ? ctx.temp(yd) : n.outputs[0]!;
+  if (generic) { act = 0; bias = undefined; }
+  const sx = ctx.slot(x!), sw = ctx.slot(w!), so = ctx.slot(acc), sb = bias ? ctx.slot(bias) : -1;
+  const ws = ctx.workspace();
+  const im2col = ctx.fn('conv', 'im2col'), gemmFn = ctx.fn('matmul', 'gemm');
+  const steps: Step[] = [];
+  for (let b = 0; b < N; b++) {
+    for (let g = 0; g < group; g++) {
+      const xOff = ((b * C + g * Cg) * plane) * 4;
+      const yOff = ((b * Mo + g * Mg) * P) * 4;
+      const wOff = (g * Mg * Kk) * 4;
+      if (!pointwise) steps.push(run(ctx, im2col, Kk * P, (Pp) => [Cg, desc, Pp[sx]! + xOff, Pp[col]!]));
+      steps.push(run(ctx, gemmFn, 2 * Mg * Kk * P, (Pp) => [Mg, P, Kk, 1, Pp[sw]! + wOff, Kk, 1, 0,
+        pointwise ? Pp[sx]! + xOff : Pp[col]!, P, 1, 0, 0, Pp[so]! + yOff, P, 0,
+        1, sb < 0 ? 0 : Pp[sb]! + g * Mg * 4, 1, 0, 0, 0, 0, 0, 0, act, ws.ptr, ws.stride]));
+    }
+  }
+  let epi: Step | 'cpu' | undefined;
+  if (generic) { epi = await planMap(ctx, e, [acc, ...extras], n.outputs[0]!); if (epi === 'cpu') return 'cpu'; }
+  return async (Pp) => { for (const s of steps) await s(Pp); if (epi) await (epi as Step)(Pp); };
+};
+
 // ---------------------------------------------------------------- reductions, softmax, norms
 
 const K_REDUCE: Record<string, number> = { sum: 0, mean: 1, max: 2, min: 3, prod: 4, sumsquare: 5, l1: 6, l2: 7, logsum: 8, logsumexp: 9 };
@@ -492,6 +548,7 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'k.softmax': ksoftmax,
   'k.layernorm': klayernorm,
   'k.reduce': kreduce,
+  'k.conv': kconv,
   'nn.MatMul': matmul,
   'nn.Gemm': gemm,
   ...Object.fromEntries(Object.keys(REDUCE_OPS).map((k) => [k, reduce])),
