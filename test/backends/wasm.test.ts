@@ -147,3 +147,30 @@ test('conv (im2col + gemm) with groups, strides, dilations, pads, bias and relu 
     await s.release();
   }
 });
+
+test('maps with bool inputs and bool outputs (comparisons, Where) match the reference', async () => {
+  for (const [ad, cd] of [[[7], [7]], [[3, 9], [1, 9]], [[2, 5, 6], [2, 1, 6]], [[1031], [1]]] as number[][][]) {
+    const s = await againstReference((g) => {
+      const a = g.input('a', 'float32', ad!);
+      const b = g.input('b', 'float32', cd!);
+      const gt = g.op('Greater', [a, b]);
+      const w = g.op('Where', [gt, a, g.op('Neg', [b])]);
+      g.output(w, 'y');
+    }, { a: randT(ad!), b: randT(cd!) }, `bool map ${ad} ${cd}`);
+    await s.release();
+    const g2 = new GraphBuilder();
+    const a = g2.input('a', 'float32', ad!);
+    const b = g2.input('b', 'float32', cd!);
+    g2.output(g2.op('Less', [a, b]), 'm');
+    const feeds = { a: randT(ad!), b: randT(cd!) };
+    const s2 = await Session.create(g2.build(), { backend: 'wasm', threads: 2 });
+    const out = (await s2.run(feeds)).m!;
+    assert.equal(out.type, 'bool');
+    const A = feeds.a.data as Float32Array, B = feeds.b.data as Float32Array;
+    const bb = (i: number) => B[cd!.length === ad!.length && B.length === A.length ? i : i % B.length]!;
+    if (B.length === A.length || B.length === 1 || cd!.length === 1) {
+      for (let i = 0; i < A.length; i++) assert.equal(out.data[i], A[i]! < (B.length === 1 ? B[0]! : bb(i)) ? 1 : 0, `Less element ${i}`);
+    }
+    await s2.release();
+  }
+});

@@ -43,13 +43,14 @@ class Bytes {
   section(id: number, body: Bytes): this { this.b.push(id); this.u(body.b.length); this.b.push(...body.b); return this; }
 }
 
-export type InputMode = 'v' | 's';
+/** Per input: f32 vector run, f32 broadcast, bool (u8) vector run, bool broadcast. */
+export type InputMode = 'v' | 's' | 'bv' | 'bs';
 
 /** A stable key for the code a (expr, input modes) pair needs: the cache key of generated modules. */
-export function signatureOf(expr: string, modes: InputMode[]): string { return `${expr}|${modes.join('')}`; }
+export function signatureOf(expr: string, modes: InputMode[], boolOut = false): string { return `${expr}|${modes.join(',')}|${boolOut ? 'b' : 'f'}`; }
 
 /** Module bytes for `expr` over inputs in `modes`; exports `run`, imports env.memory and math.*. */
-export function generateMap(expr: Expr, modes: InputMode[], shared: boolean): Uint8Array<ArrayBuffer> {
+export function generateMap(expr: Expr, modes: InputMode[], shared: boolean, boolOut = false): Uint8Array<ArrayBuffer> {
   const n = modes.length;
   // imported math functions in first-use order
   const imports: string[] = [];
@@ -131,9 +132,10 @@ export function generateMap(expr: Expr, modes: InputMode[], shared: boolean): Ui
       get(L.i2); get(P.st(i, 2)); c.op(0x6c); c.op(0x6a);
       set(pBase + i);
       if (modes[i] === 's') { get(pBase + i); simd(0x09); memarg(2); set(vBase + i); }
+      if (modes[i] === 'bs') { get(pBase + i); c.op(0x2d); memarg(0); c.op(0xb3); simd(0x13); set(vBase + i); }
     }
-    // po = out + r*len*4
-    get(P.out); get(L.r); get(P.len); c.op(0x6c); i32c(2); c.op(0x74); c.op(0x6a); set(L.po);
+    // po = out + r*len*(4 or 1)
+    get(P.out); get(L.r); get(P.len); c.op(0x6c); if (!boolOut) { i32c(2); c.op(0x74); } c.op(0x6a); set(L.po);
     get(L.c0); set(L.j);
     c.op(0x03, 0x40); // loop cols
     {
@@ -141,11 +143,25 @@ export function generateMap(expr: Expr, modes: InputMode[], shared: boolean): Ui
       const full = () => { get(L.c1); get(L.j); c.op(0x6b); i32c(4); c.op(0x4e); };
       const lanesGt = (k: number) => { get(L.c1); get(L.j); c.op(0x6b); i32c(k); c.op(0x4a); }; // (c1-j) > k
       const addr = (base: number) => { get(base); get(L.j); i32c(2); c.op(0x74); c.op(0x6a); };
+      const addrB = (base: number) => { get(base); get(L.j); c.op(0x6a); };
       const vecIns = modes.map((m, i) => [m, i] as const).filter(([m]) => m === 'v').map(([, i]) => i);
-      if (vecIns.length) {
+      const boolIns = modes.map((m, i) => [m, i] as const).filter(([m]) => m === 'bv').map(([, i]) => i);
+      if (vecIns.length || boolIns.length) {
         full(); c.op(0x04, 0x40);
         for (const i of vecIns) { addr(pBase + i); simd(0x00); memarg(4); set(vBase + i); }
+        // 4 bools: 32-bit load, widen u8 -> u16 -> u32, convert to 0.0 / 1.0
+        for (const i of boolIns) { addrB(pBase + i); simd(0x5c); memarg(0); simd(0x89); simd(0xa9); simd(0xfb); set(vBase + i); }
         c.op(0x05);
+        for (const i of boolIns) {
+          simd(0x0c); c.op(...new Array(16).fill(0));
+          addrB(pBase + i); c.op(0x2d); memarg(0, 0); c.op(0xb3); simd(0x20); c.op(0);
+          set(vBase + i);
+          for (const k of [1, 2]) {
+            lanesGt(k); c.op(0x04, 0x40);
+            get(vBase + i); addrB(pBase + i); c.op(0x2d); memarg(0, k); c.op(0xb3); simd(0x20); c.op(k); set(vBase + i);
+            c.op(0x0b);
+          }
+        }
         for (const i of vecIns) {
           simd(0x0c); c.op(...new Array(16).fill(0));
           addr(pBase + i); c.op(0x2a); memarg(2, 0); simd(0x20); c.op(0);
@@ -159,17 +175,31 @@ export function generateMap(expr: Expr, modes: InputMode[], shared: boolean): Ui
         c.op(0x0b);
       }
       emitExpr();
-      set(vRes);
-      full(); c.op(0x04, 0x40);
-      addr(L.po); get(vRes); simd(0x0b); memarg(4);
-      c.op(0x05);
-      addr(L.po); get(vRes); simd(0x1f); c.op(0); c.op(0x38); memarg(2, 0);
-      for (const k of [1, 2]) {
-        lanesGt(k); c.op(0x04, 0x40);
-        addr(L.po); get(vRes); simd(0x1f); c.op(k); c.op(0x38); memarg(2, 4 * k);
+      if (boolOut) {
+        // bool output: lanes != 0 -> 1, narrowed to bytes
+        emitConst(0); simd(SIMD.ne!); c.op(0x41).s(1); simd(0x11); simd(0x4e); set(vRes);
+        full(); c.op(0x04, 0x40);
+        addrB(L.po); get(vRes); get(vRes); simd(0x86); get(vRes); get(vRes); simd(0x86); simd(0x66); simd(0x5a); memarg(0, 0); c.op(0);
+        c.op(0x05);
+        for (const k of [0, 1, 2]) {
+          if (k) { lanesGt(k); c.op(0x04, 0x40); }
+          addrB(L.po); get(vRes); simd(0x1b); c.op(k); c.op(0x3a); memarg(0, k);
+          if (k) c.op(0x0b);
+        }
+        c.op(0x0b);
+      } else {
+        set(vRes);
+        full(); c.op(0x04, 0x40);
+        addr(L.po); get(vRes); simd(0x0b); memarg(4);
+        c.op(0x05);
+        addr(L.po); get(vRes); simd(0x1f); c.op(0); c.op(0x38); memarg(2, 0);
+        for (const k of [1, 2]) {
+          lanesGt(k); c.op(0x04, 0x40);
+          addr(L.po); get(vRes); simd(0x1f); c.op(k); c.op(0x38); memarg(2, 4 * k);
+          c.op(0x0b);
+        }
         c.op(0x0b);
       }
-      c.op(0x0b);
       get(L.j); i32c(4); c.op(0x6a); set(L.j);
       get(L.j); get(L.c1); c.op(0x48); c.op(0x0d, 0); // br_if loop cols
     }

@@ -114,12 +114,13 @@ export class WasmDevice implements Device {
     if (!ANY_DTYPE.has(node.op)) {
       for (const v of [...node.inputs, ...node.outputs]) {
         if (!v || !v.type) continue;
+        if (node.op === 'k.map' && v.type.dtype === 'bool') continue;
         if (v.type.dtype !== 'float32' && !(node.op === 'nn.TopK' || node.op === 'nn.Gather' || /^nn\.Reduce/.test(node.op) || node.op === 'nn.Clip')) {
           return `WASM kernels for ${node.op.slice(3)} take float32, this node has ${v.type.dtype}`;
         }
       }
       const x = node.inputs[0]?.type?.dtype;
-      if (x && x !== 'float32') return `WASM kernels for ${node.op.slice(3)} take float32, this node has ${x}`;
+      if (x && x !== 'float32' && !(node.op === 'k.map' && x === 'bool')) return `WASM kernels for ${node.op.slice(3)} take float32, this node has ${x}`;
     }
     return true;
   }
@@ -256,7 +257,7 @@ export class WasmDevice implements Device {
           const i = unit.inputs.indexOf(v);
           return this.packedWeight(v, K, N, rsb, csb, i >= 0 ? inputs[i]!.ptr : this.constCache.get(v)!.ptr, layout);
         },
-        mapFn: (e, modes) => this.mapFn(e, modes),
+        mapFn: (e, modes, boolOut) => this.mapFn(e, modes, boolOut),
         fn: (family, name) => this.pool.fn(family, name),
         workspace: () => this.workspace(),
       };
@@ -407,13 +408,13 @@ export class WasmDevice implements Device {
     return this.ws;
   }
 
-  private mapFn(e: Expr, modes: InputMode[]): Promise<number> {
-    const sig = signatureOf(printExpr(e), modes);
+  private mapFn(e: Expr, modes: InputMode[], boolOut = false): Promise<number> {
+    const sig = signatureOf(printExpr(e), modes, boolOut);
     let p = this.mapCache.get(sig);
     if (!p) {
       p = (async () => {
         const key = `map${this.mapCache.size}`;
-        const bytes = generateMap(e, modes, this.mem.shared);
+        const bytes = generateMap(e, modes, this.mem.shared, boolOut);
         const module = await WebAssembly.compile(bytes);
         await this.pool.addModules([{ key, module, math: 'elementwise' }]);
         return this.pool.fn(key, 'run');

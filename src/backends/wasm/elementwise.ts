@@ -11,7 +11,7 @@ export interface MapGeometry {
 }
 
 /** Collapse a broadcast to at most 3 outer dims + a contiguous (or broadcast) inner run; undefined if it needs more. */
-export function mapGeometry(outDims: readonly number[], inDims: (readonly number[])[]): MapGeometry | undefined {
+export function mapGeometry(outDims: readonly number[], inDims: (readonly number[])[], bools: boolean[] = []): MapGeometry | undefined {
   const r = outDims.length;
   // element strides of each input in output space
   const st = inDims.map((d) => {
@@ -47,10 +47,10 @@ export function mapGeometry(outDims: readonly number[], inDims: (readonly number
   const pad = 3 - inner;
   return {
     rows: outer[0]! * outer[1]! * outer[2]!, len: dims[inner]!, d1: outer[1]!, d2: outer[2]!,
-    modes: strides.map((s) => (s[inner] === 1 ? 'v' : 's')),
-    strides: strides.map((s) => {
+    modes: strides.map((s, i) => ((bools[i] ? 'b' : '') + (s[inner] === 1 ? 'v' : 's')) as InputMode),
+    strides: strides.map((s, i) => {
       const o = [0, 0, 0] as [number, number, number];
-      for (let k = 0; k < inner; k++) o[k + pad] = s[k]! * 4;
+      for (let k = 0; k < inner; k++) o[k + pad] = s[k]! * (bools[i] ? 1 : 4);
       return o;
     }),
   };

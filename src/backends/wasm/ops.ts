@@ -33,9 +33,9 @@ async function planMap(ctx: PlanCtx, expr: Expr, ins: (Value | null)[], out: Val
     else { subs[i] = input(streamed.length); streamed.push(v); }
   });
   const e = substitute(expr, subs);
-  const geo = mapGeometry(outDims, streamed.map((v) => ctx.dims(v)));
+  const geo = mapGeometry(outDims, streamed.map((v) => ctx.dims(v)), streamed.map((v) => ctx.dtype(v) === 'bool'));
   if (!geo) return 'cpu';
-  const fn = await ctx.mapFn(e, geo.modes);
+  const fn = await ctx.mapFn(e, geo.modes, ctx.dtype(out) === 'bool');
   const slots = streamed.map((v) => ctx.slot(v));
   const o = ctx.slot(out);
   return run(ctx, fn, numel(outDims), (P) => {
@@ -46,9 +46,10 @@ async function planMap(ctx: PlanCtx, expr: Expr, ins: (Value | null)[], out: Val
   });
 }
 
+const F32B = (ctx: PlanCtx, v: Value | null | undefined) => !v || ctx.dtype(v) === 'float32' || ctx.dtype(v) === 'bool';
 const kmap: OpPlanner = (ctx) => {
   const n = ctx.node;
-  if (!n.inputs.every((v) => F32(ctx, v)) || !F32(ctx, n.outputs[0])) return 'cpu';
+  if (!n.inputs.every((v) => F32B(ctx, v)) || !F32B(ctx, n.outputs[0])) return 'cpu';
   return planMap(ctx, exprOf(attrsOf(ctx).string('expr')), n.inputs);
 };
 

@@ -30,7 +30,7 @@ export interface PlanCtx {
   /** A packed copy of a constant K×N matrix operand (weights), made once per device. */
   packed(v: Value, K: number, N: number, rsb: number, csb: number, layout?: 'gemm' | 'gemv'): number;
   /** Function id of generated code for an expression over inputs in the given modes. */
-  mapFn(expr: Expr, modes: InputMode[]): Promise<number>;
+  mapFn(expr: Expr, modes: InputMode[], boolOut?: boolean): Promise<number>;
   fn(family: string, name: string): number;
   /** Per-thread gemm workspace (nt blocks, `stride` bytes apart). */
   workspace(): { ptr: number; stride: number };
