@@ -174,3 +174,29 @@ test('maps with bool inputs and bool outputs (comparisons, Where) match the refe
     await s2.release();
   }
 });
+
+test('fused attention (GQA, causal, bool and float masks, KV cache, 3-D layout) matches the reference', async () => {
+  const cases: { q: number[]; k: number[]; v: number[]; mask?: [number[], 'bool' | 'float32']; past?: number; attrs: Record<string, number> }[] = [
+    { q: [2, 4, 5, 8], k: [2, 2, 7, 8], v: [2, 2, 7, 6], attrs: { is_causal: 1 } },
+    { q: [1, 3, 6, 5], k: [1, 3, 6, 5], v: [1, 3, 6, 5], mask: [[6, 6], 'bool'], attrs: { softcap: 2 } },
+    { q: [1, 2, 3, 4], k: [1, 2, 3, 4], v: [1, 2, 3, 4], mask: [[1, 1, 3, 5], 'float32'], past: 2, attrs: { scale: 0.3 } },
+    { q: [2, 5, 12], k: [2, 7, 6], v: [2, 7, 6], attrs: { q_num_heads: 4, kv_num_heads: 2, is_causal: 1 } },
+  ];
+  for (const c of cases) {
+    const feeds: Record<string, Tensor> = { q: randT(c.q), k: randT(c.k), v: randT(c.v) };
+    if (c.mask) feeds.m = c.mask[1] === 'bool' ? new Tensor('bool', Uint8Array.from({ length: c.mask[0].reduce((a, b) => a * b, 1) }, (_, i) => (i % 3 ? 1 : 0)), c.mask[0]) : randT(c.mask[0]);
+    const kvh = c.k[1]!;
+    if (c.past) { feeds.pk = randT([c.k[0]!, kvh, c.past, c.k[3]!]); feeds.pv = randT([c.v[0]!, kvh, c.past, c.v[3]!]); }
+    const s = await againstReference((g) => {
+      const q = g.input('q', 'float32', c.q), k = g.input('k', 'float32', c.k), v = g.input('v', 'float32', c.v);
+      const m = c.mask ? g.input('m', c.mask[1], c.mask[0]) : null;
+      const pk = c.past ? g.input('pk', 'float32', feeds.pk!.dims as number[]) : null;
+      const pv = c.past ? g.input('pv', 'float32', feeds.pv!.dims as number[]) : null;
+      const outs = g.opN('Attention', [q, k, v, m, pk, pv], c.attrs, c.past ? 3 : 1);
+      g.output(outs[0]!, 'y');
+      if (c.past) { g.output(outs[1]!, 'pk_out'); g.output(outs[2]!, 'pv_out'); }
+    }, feeds, `attention ${c.q}`);
+    assert.equal(s.fallbacks.size, 0, `attention ran on the reference path: ${[...s.fallbacks.values()].join('; ')}`);
+    await s.release();
+  }
+});

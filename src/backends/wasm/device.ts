@@ -114,7 +114,7 @@ export class WasmDevice implements Device {
     if (!ANY_DTYPE.has(node.op)) {
       for (const v of [...node.inputs, ...node.outputs]) {
         if (!v || !v.type) continue;
-        if (node.op === 'k.map' && v.type.dtype === 'bool') continue;
+        if ((node.op === 'k.map' || node.op === 'nn.Attention') && v.type.dtype === 'bool') continue;
         if (v.type.dtype !== 'float32' && !(node.op === 'nn.TopK' || node.op === 'nn.Gather' || /^nn\.Reduce/.test(node.op) || node.op === 'nn.Clip')) {
           return `WASM kernels for ${node.op.slice(3)} take float32, this node has ${v.type.dtype}`;
         }
