@@ -184,3 +184,47 @@ export function softmax(tid: i32, nt: i32, log: i32, outer: i32, r: i32, inner: 
     }
   }
 }
+
+/**
+ * ArgMax (isMax = 1) / ArgMin over R in [outer, R, inner] -> i64 indices. NaN beats every number
+ * (the first NaN, or the last with selectLast); among equal values the first (or last) index wins.
+ */
+export function argReduce(tid: i32, nt: i32, isMax: i32, selectLast: i32, outer: i32, r: i32, inner: i32, x: usize, y: usize): void {
+  const total = outer * inner;
+  const t0 = total * tid / nt, t1 = total * (tid + 1) / nt;
+  for (let t = t0; t < t1; t++) {
+    const o = t / inner, j = t % inner;
+    const base = x + (<usize>(o * r * inner + j) << 2);
+    const st = <usize>inner << 2;
+    let best: f32 = load<f32>(base);
+    let bi = 0;
+    for (let k = 1; k < r; k++) {
+      const v = load<f32>(base + <usize>k * st);
+      let take: bool;
+      if (best != best) take = selectLast != 0 && v != v;
+      else if (v != v) take = true;
+      else if (v == best) take = selectLast != 0;
+      else take = isMax ? v > best : v < best;
+      if (take) { best = v; bi = k; }
+    }
+    store<i64>(y + (<usize>t << 3), <i64>bi);
+  }
+}
+
+/** CumSum along R in [outer, R, inner], optionally exclusive and/or reversed. */
+export function cumsum(tid: i32, nt: i32, exclusive: i32, reverse: i32, outer: i32, r: i32, inner: i32, x: usize, y: usize): void {
+  const total = outer * inner;
+  const t0 = total * tid / nt, t1 = total * (tid + 1) / nt;
+  for (let t = t0; t < t1; t++) {
+    const o = t / inner, j = t % inner;
+    const off = <usize>(o * r * inner + j) << 2;
+    const st = <usize>inner << 2;
+    let s: f32 = 0;
+    for (let q = 0; q < r; q++) {
+      const k = reverse ? r - 1 - q : q;
+      const v = load<f32>(x + off + <usize>k * st);
+      if (exclusive) { store<f32>(y + off + <usize>k * st, s); s += v; }
+      else { s += v; store<f32>(y + off + <usize>k * st, s); }
+    }
+  }
+}

@@ -115,7 +115,7 @@ export class WasmDevice implements Device {
       for (const v of [...node.inputs, ...node.outputs]) {
         if (!v || !v.type) continue;
         if ((node.op === 'k.map' || node.op === 'nn.Attention') && v.type.dtype === 'bool') continue;
-        if (v.type.dtype !== 'float32' && !(node.op === 'nn.TopK' || node.op === 'nn.Gather' || /^nn\.Reduce/.test(node.op) || node.op === 'nn.Clip')) {
+        if (v.type.dtype !== 'float32' && !(node.op === 'nn.TopK' || node.op === 'nn.Gather' || node.op === 'nn.ArgMax' || node.op === 'nn.ArgMin' || node.op === 'nn.CumSum' || /^nn\.Reduce/.test(node.op) || node.op === 'nn.Clip')) {
           return `WASM kernels for ${node.op.slice(3)} take float32, this node has ${v.type.dtype}`;
         }
       }
@@ -240,7 +240,7 @@ export class WasmDevice implements Device {
         }
       }
       const ctx: PlanCtx = {
-        node: n, pool: this.pool, threads: this.threads,
+        node: n, pool: this.pool, memory: this.mem.memory, threads: this.threads,
         dims, dtype,
         constOf: (v) => v?.const,
         slot,

@@ -493,7 +493,52 @@ const layerNorm: OpPlanner = (ctx) => {
     sm < 0 ? 0 : P[sm]!, si < 0 ? 0 : P[si]!]);
 };
 
+const argReduce: OpPlanner = (ctx) => {
+  const x = ctx.node.inputs[0]!;
+  if (!F32(ctx, x)) return 'cpu';
+  const d = ctx.dims(x);
+  if (numel(d) === 0) return 'cpu';
+  const at = attrsOf(ctx);
+  const axis = normAxis(at.int('axis', 0), d.length);
+  const outer = numel(d.slice(0, axis)), R = d[axis]!, inner = numel(d.slice(axis + 1));
+  const xs = ctx.slot(x), o = ctx.slot(ctx.node.outputs[0]!);
+  const isMax = ctx.node.op === 'nn.ArgMax' ? 1 : 0, last = at.int('select_last_index', 0) ? 1 : 0;
+  return run(ctx, ctx.fn('reduce', 'argReduce'), numel(d), (P) => [isMax, last, outer, R, inner, P[xs]!, P[o]!]);
+};
+
+const cumsum: OpPlanner = (ctx) => {
+  const [x, ax] = ctx.node.inputs;
+  if (!F32(ctx, x)) return 'cpu';
+  const c = ctx.constOf(ax);
+  if (!c) return 'cpu';
+  const d = ctx.dims(x!);
+  if (numel(d) === 0 || d.length === 0) return 'cpu';
+  const axis = normAxis(Number(c.data[0]), d.length);
+  const at = attrsOf(ctx);
+  const outer = numel(d.slice(0, axis)), R = d[axis]!, inner = numel(d.slice(axis + 1));
+  const xs = ctx.slot(x!), o = ctx.slot(ctx.node.outputs[0]!);
+  return run(ctx, ctx.fn('reduce', 'cumsum'), numel(d), (P) => [at.int('exclusive', 0) ? 1 : 0, at.int('reverse', 0) ? 1 : 0, outer, R, inner, P[xs]!, P[o]!]);
+};
+
 // ---------------------------------------------------------------- data movement
+
+const trilu: OpPlanner = (ctx) => {
+  const [x, kv] = ctx.node.inputs;
+  const d = ctx.dims(x!);
+  const rows = d[d.length - 2]!, cols = d[d.length - 1]!;
+  if (numel(d) === 0) return () => {};
+  const kc = kv ? ctx.constOf(kv) : undefined;
+  const ks = kv && !kc ? ctx.slot(kv) : -1;
+  if (kv && !kc && (ctx.dtype(kv) !== 'int64' || numel(ctx.dims(kv)) !== 1)) return 'cpu';
+  const mem = ctx.memory;
+  const clampK = (k: number) => Math.max(-(rows + cols), Math.min(rows + cols, k));
+  const kConst = kc ? clampK(Number(kc.data[0])) : 0;
+  const kOf = (P: Float64Array) => (ks < 0 ? kConst : clampK(Number(new BigInt64Array(mem.buffer, P[ks]!, 1)[0])));
+  const xs = ctx.slot(x!), o = ctx.slot(ctx.node.outputs[0]!);
+  const upper = attrsOf(ctx).int('upper', 1) ? 1 : 0;
+  return run(ctx, ctx.fn('layout', 'trilu'), numel(d), (P) => [numel(d) / (rows * cols), rows, cols, kOf(P), upper, P[xs]!, P[o]!, esizeOf(ctx, x!)]);
+};
+
 
 const view: OpPlanner = (ctx) => {
   const n = ctx.node;
@@ -672,8 +717,12 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.Tile': tile,
   'nn.Gather': gather,
   'nn.TopK': topk,
+  'nn.ArgMax': argReduce,
+  'nn.ArgMin': argReduce,
+  'nn.CumSum': cumsum,
+  'nn.Trilu': trilu,
 };
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
-export const ANY_DTYPE = new Set(['nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
+export const ANY_DTYPE = new Set(['nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
   'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather']);

@@ -14,6 +14,8 @@ export type Step = (P: Float64Array) => void | Promise<void>;
 export interface PlanCtx {
   node: Node;
   pool: ThreadPool;
+  /** The linear memory, for steps that read a small value (a scalar input) on the JS side. */
+  memory: WebAssembly.Memory;
   threads: number;
   dims(v: Value): number[];
   dtype(v: Value): DType;
