@@ -230,15 +230,11 @@ export class WasmDevice implements Device {
     const lastUse = new Map<number, number>();
     const scratchSlots: number[] = [];
     const cpuNodes: string[] = [];
+    // constants get a slot (and are uploaded) only when a kernel reads them as they are: a weight
+    // that only feeds packed GEMMs lives in memory in its packed form alone
+    const constSlotOf = new Set<number>();
     for (const n of unit.nodes) {
       const idx = steps.length;
-      for (const v of n.inputs) {
-        if (!v) continue;
-        if (v.const && !slotOf.has(v)) {
-          const s = slot(v);
-          constSlots.push([s, await this.residentConst(v)]);
-        }
-      }
       const ctx: PlanCtx = {
         node: n, pool: this.pool, memory: this.mem.memory, threads: this.threads,
         dims, dtype,
@@ -255,7 +251,12 @@ export class WasmDevice implements Device {
         resident: (data) => this.residentArray(data),
         packed: (v, K, N, rsb, csb, layout = 'gemm') => {
           const i = unit.inputs.indexOf(v);
-          return this.packedWeight(v, K, N, rsb, csb, i >= 0 ? inputs[i]!.ptr : this.constCache.get(v)!.ptr, layout);
+          if (i >= 0) return this.packedWeight(v, K, N, rsb, csb, inputs[i]!.ptr, layout);
+          const cached = this.constCache.get(v);
+          if (cached) return this.packedWeight(v, K, N, rsb, csb, cached.ptr, layout);
+          // pack from a temporary copy that is freed at once
+          const tmp = this.uploadSync(v.const!);
+          try { return this.packedWeight(v, K, N, rsb, csb, tmp.ptr, layout); } finally { this.release(tmp); }
         },
         mapFn: (e, modes, boolOut) => this.mapFn(e, modes, boolOut),
         fn: (family, name) => this.pool.fn(family, name),
@@ -267,6 +268,9 @@ export class WasmDevice implements Device {
         cpuNodes.push(n.op);
         this.planFallbacks.set(n.op, `${n.describe()}: no WASM kernel for this case (shapes/attributes); ran on the reference path`);
         r = this.cpuStep(n, slot, dims, dtype);
+      }
+      for (const [v, s] of slotOf) {
+        if (v.const && !constSlotOf.has(s) && !unit.inputs.includes(v)) { constSlotOf.add(s); constSlots.push([s, await this.residentConst(v)]); }
       }
       if (r !== 'view') steps.push({ node: n, step: r });
       const at = r === 'view' ? Math.max(0, steps.length - 1) : idx;
@@ -424,7 +428,9 @@ export class WasmDevice implements Device {
     return p;
   }
 
-  async upload(t: Tensor): Promise<DeviceTensor> {
+  async upload(t: Tensor): Promise<DeviceTensor> { return this.uploadSync(t); }
+
+  private uploadSync(t: Tensor): WasmTensor {
     const bytes = t.byteLength;
     const p = this.mem.alloc(bytes, `tensor ${t.type}[${t.dims.join(',')}]`);
     this.mem.U8.set(t.bytes(), p);
