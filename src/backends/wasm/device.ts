@@ -249,14 +249,14 @@ export class WasmDevice implements Device {
           return v;
         },
         resident: (data) => this.residentArray(data),
-        packed: (v, K, N, rsb, csb, layout = 'gemm') => {
+        packed: async (v, K, N, rsb, csb, layout = 'gemm') => {
           const i = unit.inputs.indexOf(v);
           if (i >= 0) return this.packedWeight(v, K, N, rsb, csb, inputs[i]!.ptr, layout);
           const cached = this.constCache.get(v);
           if (cached) return this.packedWeight(v, K, N, rsb, csb, cached.ptr, layout);
           // pack from a temporary copy that is freed at once
           const tmp = this.uploadSync(v.const!);
-          try { return this.packedWeight(v, K, N, rsb, csb, tmp.ptr, layout); } finally { this.release(tmp); }
+          try { return await this.packedWeight(v, K, N, rsb, csb, tmp.ptr, layout); } finally { this.release(tmp); }
         },
         mapFn: (e, modes, boolOut) => this.mapFn(e, modes, boolOut),
         fn: (family, name) => this.pool.fn(family, name),
@@ -389,7 +389,7 @@ export class WasmDevice implements Device {
   }
 
   /** A packed copy of a weight, made once per device and layout (gemm panels or gemv streams). */
-  private packedWeight(v: Value, K: number, N: number, rsb: number, csb: number, src: number, layout: 'gemm' | 'gemv'): number {
+  private async packedWeight(v: Value, K: number, N: number, rsb: number, csb: number, src: number, layout: 'gemm' | 'gemv'): Promise<number> {
     const key = `${layout}:${K}:${N}:${rsb}:${csb}`;
     let byKey = this.packedCache.get(v);
     if (!byKey) this.packedCache.set(v, (byKey = new Map()));
@@ -397,7 +397,9 @@ export class WasmDevice implements Device {
     if (p === undefined) {
       const n = layout === 'gemv' ? Math.ceil(N / 16) * 16 * K : Math.ceil(N / 8) * 8 * K; // gemvPackedSize / packedSize in wasm/matmul.ts
       p = this.mem.alloc(n * 4, `packed weight '${v.name}'`);
-      this.pool.call(this.pool.fn('matmul', layout === 'gemv' ? 'packGemv' : 'packWeight'), [K, N, src, rsb, csb, p]);
+      // all threads pack (a large weight is a pass over hundreds of MB)
+      const r = this.pool.run(this.pool.fn('matmul', layout === 'gemv' ? 'packGemv' : 'packWeight'), [K, N, src, rsb, csb, p]);
+      if (r) await r;
       byKey.set(key, p);
       this.residentBlocks.push(p);
     }

@@ -65,7 +65,7 @@ interface MM {
   add?: { v: Value | number; rs: number; cs: number; bs: number };
 }
 
-function planMatmulCore(ctx: PlanCtx, m: MM, act = 0, out: Value = ctx.node.outputs[0]!): Step {
+async function planMatmulCore(ctx: PlanCtx, m: MM, act = 0, out: Value = ctx.node.outputs[0]!): Promise<Step> {
   const o = ctx.slot(out);
   const { M, N, K, batch } = m;
   const sa = ctx.slot(m.a), sb = ctx.slot(m.b);
@@ -91,11 +91,11 @@ function planMatmulCore(ctx: PlanCtx, m: MM, act = 0, out: Value = ctx.node.outp
   if (bConst) {
     if (M === 1 && batch === 1) {
       // one row: a layout with each 16-column panel contiguous over all of K streams best
-      const gp = ctx.packed(m.b, K, N, m.rsb, m.csb, 'gemv');
+      const gp = await ctx.packed(m.b, K, N, m.rsb, m.csb, 'gemv');
       const fn = ctx.fn('matmul', 'gemv16');
       return run(ctx, fn, flops, (P) => [N, K, P[sa]!, m.csa, gp, P[o]!, m.alpha, addPtr(P), m.add?.cs ?? 0, 0, 0, act, ws.ptr]);
     }
-    const bp = ctx.packed(m.b, K, N, m.rsb, m.csb);
+    const bp = await ctx.packed(m.b, K, N, m.rsb, m.csb);
     const fn = ctx.fn('matmul', 'gemm');
     return run(ctx, fn, flops, (P) => [M, N, K, batch, P[sa]!, m.rsa, m.csa, m.bsa, bp, 0, 0, 0, 1, P[o]!, N, M * N,
       m.alpha, addPtr(P), m.add?.rs ?? 0, m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0, act, ws.ptr, ws.stride]);
@@ -105,7 +105,7 @@ function planMatmulCore(ctx: PlanCtx, m: MM, act = 0, out: Value = ctx.node.outp
     m.alpha, addPtr(P), m.add?.rs ?? 0, m.add?.cs ?? 0, m.add?.bs ?? 0, 0, 0, 0, 0, act, ws.ptr, ws.stride]);
 }
 
-const matmul: OpPlanner = (ctx) => {
+const matmul: OpPlanner = async (ctx) => {
   const [a, b] = ctx.node.inputs as Value[];
   if (!F32(ctx, a) || !F32(ctx, b)) return 'cpu';
   let ad = ctx.dims(a!), bd = ctx.dims(b!);
@@ -124,7 +124,7 @@ const matmul: OpPlanner = (ctx) => {
   return planMatmulCore(ctx, { M, N, K, batch, a: a!, rsa: K, csa: 1, bsa, b: b!, rsb: N, csb: 1, bsb, alpha: 1 });
 };
 
-const gemm: OpPlanner = (ctx) => {
+const gemm: OpPlanner = async (ctx) => {
   const [a, b, c] = ctx.node.inputs;
   if (!F32(ctx, a) || !F32(ctx, b) || !F32(ctx, c)) return 'cpu';
   const at = attrsOf(ctx);
@@ -233,12 +233,12 @@ const kmatmul: OpPlanner = async (ctx) => {
     if (!add || st) {
       core.alpha = m.alpha;
       if (add) core.add = { v: add, ...st! };
-      return planMatmulCore(ctx, core, m.act);
+      return await planMatmulCore(ctx, core, m.act);
     }
   }
   // any other epilogue: the product into scratch, then the epilogue as a generated map
   const acc = ctx.temp(od);
-  const mm = planMatmulCore(ctx, core, 0, acc);
+  const mm = await planMatmulCore(ctx, core, 0, acc);
   const epi = await planMap(ctx, e, [acc, ...extras], n.outputs[0]!);
   if (epi === 'cpu') return 'cpu';
   return async (P) => { await mm(P); await epi(P); };

@@ -30,7 +30,7 @@ export interface PlanCtx {
   /** A small resident block (descriptors, scaled constants) written once; returns its address. */
   resident(data: Int32Array | Float32Array): number;
   /** A packed copy of a constant K×N matrix operand (weights), made once per device. */
-  packed(v: Value, K: number, N: number, rsb: number, csb: number, layout?: 'gemm' | 'gemv'): number;
+  packed(v: Value, K: number, N: number, rsb: number, csb: number, layout?: 'gemm' | 'gemv'): Promise<number>;
   /** Function id of generated code for an expression over inputs in the given modes. */
   mapFn(expr: Expr, modes: InputMode[], boolOut?: boolean): Promise<number>;
   fn(family: string, name: string): number;
