@@ -18,9 +18,9 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-export async function benchModel(model: string, backend: string, runs: number, warmup: number, dims: Record<string, number>): Promise<BenchResult> {
+export async function benchModel(model: string, backend: string, runs: number, warmup: number, dims: Record<string, number>, threads?: number): Promise<BenchResult> {
   const t0 = performance.now();
-  const session = await Session.create(model, { backend });
+  const session = await Session.create(model, { backend, threads });
   const createMs = performance.now() - t0;
   const feeds = randomFeeds(session.graph, 1, dims);
   const t1 = performance.now();
@@ -46,12 +46,13 @@ export function registerBench(program: Command): void {
     .argument('<model>', 'ONNX model file')
     .option('-b, --backend <name...>', 'backend(s) to time, side by side', ['reference'])
     .option('-n, --runs <n>', 'timed runs', '10')
+    .option('--threads <n>', 'worker threads for CPU backends (wasm); default: the machine\'s cores')
     .option('--warmup <n>', 'untimed runs before timing', '2')
     .option('--dim <name=size...>', 'size of a symbolic input dim (e.g. batch=4)')
     .option('--json', 'print JSON')
-    .action(async (model: string, o: { backend: string[]; runs: string; warmup: string; dim?: string[]; json?: boolean }) => {
+    .action(async (model: string, o: { backend: string[]; runs: string; threads?: string; warmup: string; dim?: string[]; json?: boolean }) => {
       const results: BenchResult[] = [];
-      for (const b of o.backend) results.push(await benchModel(model, b, Number(o.runs), Number(o.warmup), parseDims(o.dim)));
+      for (const b of o.backend) results.push(await benchModel(model, b, Number(o.runs), Number(o.warmup), parseDims(o.dim), o.threads ? Number(o.threads) : undefined));
       if (o.json) { console.log(JSON.stringify(results.length === 1 ? results[0] : results)); return; }
       console.log(`${model}: ${o.runs} timed runs after ${o.warmup} warm-up runs\n`);
       console.log(table(['backend', 'first run ms', 'create ms', 'median ms', 'min ms', 'max ms'],

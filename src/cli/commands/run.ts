@@ -28,14 +28,15 @@ export function registerRun(program: Command): void {
     .argument('<model>', 'ONNX model file')
     .option('-i, --inputs <dir>', 'folder with input_N.pb (TensorProto) files, in graph-input order')
     .option('-o, --out <dir>', 'write each output as output_N.pb (TensorProto), in graph-output order')
-    .option('-b, --backend <name>', 'backend to run on', 'reference')
+    .option('-b, --backend <name>', 'backend to run on (reference, wasm, …)', 'reference')
+    .option('--threads <n>', 'worker threads for CPU backends (wasm); default: the machine\'s cores')
     .option('--dim <name=size...>', 'size of a symbolic input dim for random inputs (e.g. batch=4)')
     .option('--seed <n>', 'seed for random inputs', '1')
     .option('--print-ir', 'print the compiled IR before running')
     .option('--json', 'print one JSON object instead of text')
-    .action(async (model: string, o: { inputs?: string; out?: string; backend: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean }) => {
+    .action(async (model: string, o: { inputs?: string; out?: string; backend: string; threads?: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean }) => {
       const t0 = performance.now();
-      const session = await Session.create(model, { backend: o.backend });
+      const session = await Session.create(model, { backend: o.backend, threads: o.threads ? Number(o.threads) : undefined });
       const tCreate = performance.now() - t0;
       const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), parseDims(o.dim));
       const t1 = performance.now();
@@ -47,7 +48,7 @@ export function registerRun(program: Command): void {
       }
       if (o.json) {
         console.log(JSON.stringify({
-          model, backend: o.backend, createMs: tCreate, runMs: tRun,
+          model, backend: o.backend, createMs: tCreate, runMs: tRun, fallbacks: Object.fromEntries(session.fallbacks),
           outputs: session.outputNames.map((name) => {
             const t = outs[name]!;
             return { name, dtype: t.type, dims: t.dims, data: t.toNumbers().slice(0, 1024).map((v) => (Number.isFinite(v) ? v : String(v))), truncated: t.size > 1024 };
@@ -62,6 +63,7 @@ export function registerRun(program: Command): void {
         console.log('outputs');
         for (const name of session.outputNames) console.log(`  ${name}: ${outs[name]!.toString()}`);
         console.log(`time    create ${ms(tCreate)} ms, run ${ms(tRun)} ms`);
+        for (const [op, why] of session.fallbacks) console.log(`fallback ${op}: ${why}`);
         if (o.out) console.log(`wrote   ${session.outputNames.length} output_N.pb files to ${o.out}`);
       }
       await session.release();
