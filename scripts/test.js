@@ -3,8 +3,8 @@
 // parallel processes (one per core), so the slow suites (conformance per backend, browser tests)
 // overlap. Extra arguments are passed as file filters: `npm test -- ir conformance`.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const kernels = spawnSync(process.execPath, ['scripts/build-wasm.js'], { stdio: 'inherit' });
@@ -24,5 +24,7 @@ walk('dist/test');
 const filters = process.argv.slice(2);
 const chosen = files.filter((f) => !filters.length || filters.some((x) => f.includes(x))).sort();
 const concurrency = Math.max(2, availableParallelism());
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...chosen], { stdio: 'inherit' });
+// calibration results and kernel history go to a fresh folder, not the user's cache
+const env = { ...process.env, SWITCHYARD_CACHE: process.env.SWITCHYARD_CACHE ?? mkdtempSync(join(tmpdir(), 'switchyard-test-cache-')) };
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...chosen], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

@@ -3,6 +3,7 @@
 import './ops/index.js';
 import './backends/reference/interpreter.js';
 import './backends/wasm/index.js';
+import './runtime/auto-backend.js';
 
 export { Tensor } from './ir/tensor.js';
 export type { TensorLocation } from './ir/tensor.js';
@@ -23,3 +24,11 @@ export { Session, loadGraph } from './runtime/session.js';
 export type { SessionOptions, ModelSource } from './runtime/session.js';
 export { registerBackend, backendNames } from './backends/backend.js';
 export type { Backend, PreparedModel, BackendOptions } from './backends/backend.js';
+export type { Device, DeviceTensor, Unit, CompiledUnit, DeviceKind } from './backends/device.js';
+export { DeviceError } from './backends/device.js';
+export { ReferenceDevice } from './backends/reference/device.js';
+export { registerDeviceProvider, discoverDevices } from './runtime/devices.js';
+export type { DeviceSpec, DeviceEntry, DeviceProvider } from './runtime/devices.js';
+export { TraceRecorder } from './runtime/trace.js';
+export type { RunReport } from './runtime/executor.js';
+export type { AutoOptions, HeteroPrepared } from './runtime/auto-backend.js';

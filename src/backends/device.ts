@@ -42,3 +42,15 @@ export interface Device {
   release(t: DeviceTensor): void;
   dispose(): Promise<void>;
 }
+
+/**
+ * A failure of the device itself (lost GPU, dead worker, unreachable or refusing server), as
+ * opposed to a problem with the model or its inputs. The runtime answers it by running the work
+ * on another device; any other error is reported to the caller.
+ */
+export class DeviceError extends Error {
+  constructor(message: string, readonly device: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeviceError';
+  }
+}

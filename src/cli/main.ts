@@ -8,6 +8,9 @@ import { registerCompile } from './commands/compile.js';
 import { registerConformance } from './commands/conformance.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
+import { registerPlan } from './commands/plan.js';
+import { registerFleet } from './commands/fleet.js';
+import { registerCalibrate } from './commands/calibrate.js';
 
 const program = new Command('switchyard')
   .description('Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.')
@@ -19,6 +22,9 @@ registerInspect(program);
 registerCompile(program);
 registerConformance(program);
 registerBench(program);
+registerPlan(program);
+registerFleet(program);
+registerCalibrate(program);
 
 try {
   await program.parseAsync(process.argv);

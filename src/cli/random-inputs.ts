@@ -3,18 +3,9 @@
 import type { Graph } from '../ir/graph.js';
 import { isBig, isFloat } from '../ir/dtype.js';
 import { Tensor, setter } from '../ir/tensor.js';
+import { mulberry32 as rng } from '../util/rng.js';
 
-/** Mulberry32: small, fast, and the same numbers everywhere. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../util/rng.js';
 
 /** Symbolic dims take values from `dims` (name -> size), else 1. */
 export function randomFeeds(g: Graph, seed = 1, dims: Record<string, number> = {}): Record<string, Tensor> {

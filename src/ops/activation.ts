@@ -95,10 +95,28 @@ const prelu: OpDef = {
     return [mapBroadcast([x!, s!], x!.type, (v, a) => (v < 0 ? (typeof v === 'bigint' ? v * (a as bigint) : v * (a as number)) : v))];
   },
   cost: elementwiseCost(2),
-  onnx: { type: 'PRelu' },
+  onnx: {
+    type: 'PRelu',
+    // Before opset 7 a 1-D slope of size C applied per channel (axis 1); numpy broadcasting,
+    // used from 7 on, would align it with the last axis instead. Make the channel axis explicit.
+    import(ctx) {
+      const [x, slope] = ctx.node.inputs;
+      const rank = x?.type?.shape?.length;
+      if (ctx.opset >= 7 || !slope?.const || slope.const.dims.length !== 1 || !rank || rank < 3) return;
+      const c = slope.const.dims[0]!;
+      if (c === 1) return;
+      ctx.node.inputs[1] = ctx.constant(slope.const.reshape([c, ...new Array(rank - 2).fill(1)]), 'slope');
+    },
+  },
 };
 
+const shrink = activation('Shrink', { lambd: { kind: 'float', default: 0.5 }, bias: { kind: 'float', default: 0 } }, (a) => {
+  const l = a.float('lambd', 0.5), b = a.float('bias', 0);
+  return (x) => (x < -l ? x + b : x > l ? x - b : 0);
+}, 2, NUMERIC);
+
 registerOps([
+  shrink,
   activation('LeakyRelu', { alpha: { kind: 'float', default: 0.01 } }, (a) => {
     const al = a.float('alpha', 0.01);
     return (x) => (x >= 0 ? x : al * x);

@@ -7,6 +7,7 @@ import type { CostContext, Cost, InferContext } from '../ir/op-def.js';
 import { broadcastMany, numel, stridesOf, isStatic, type Dim, type Shape } from '../ir/shape.js';
 import { Tensor, getter, setter, type Scalar } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
+import { offsets } from './math-util.js';
 
 export const FLOATS: DType[] = ['float32', 'float16', 'float64'];
 export const INTS: DType[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'];
@@ -50,26 +51,11 @@ export function broadcastDims(...dims: (readonly number[])[]): number[] {
 
 /** Map each flat index of `outDims` to the flat index of a broadcast input. */
 export function broadcastIndex(inDims: readonly number[], outDims: readonly number[]): Int32Array {
-  const n = numel(outDims);
-  const idx = new Int32Array(n);
-  const r = outDims.length;
-  const off = r - inDims.length;
+  const off = outDims.length - inDims.length;
   const inStrides = stridesOf(inDims);
   // per output dim: stride into the input (0 where broadcast)
   const st = outDims.map((_, d) => (d < off || inDims[d - off] === 1 ? 0 : inStrides[d - off]!));
-  const counter = new Array<number>(r).fill(0);
-  let cur = 0;
-  for (let i = 0; i < n; i++) {
-    idx[i] = cur;
-    for (let d = r - 1; d >= 0; d--) {
-      counter[d]!++;
-      cur += st[d]!;
-      if (counter[d]! < outDims[d]!) break;
-      cur -= st[d]! * counter[d]!;
-      counter[d] = 0;
-    }
-  }
-  return idx;
+  return offsets(outDims, st);
 }
 
 /** Elementwise map over broadcast inputs: f gets numbers (bigint for 64-bit integer inputs). */

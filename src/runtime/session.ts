@@ -1,7 +1,9 @@
 // Session: compile once, run many. Shaped like onnxruntime-web's InferenceSession so users port by
 // changing the import: Session.create(model, options), inputNames, outputNames, run(feeds), release().
 
-import { getBackend, type BackendOptions, type PreparedModel } from '../backends/backend.js';
+import { getBackend, type PreparedModel } from '../backends/backend.js';
+import type { AutoOptions, HeteroPrepared } from './auto-backend.js';
+import type { TraceRecorder } from './trace.js';
 import { importOnnx } from '../frontend/onnx/import.js';
 import type { ExternalLoader } from '../frontend/onnx/tensor-proto.js';
 import { Graph } from '../ir/graph.js';
@@ -10,13 +12,15 @@ import { verifyGraph } from '../ir/verifier.js';
 import { runPipeline, DEFAULT_PIPELINE, type PipelineHooks } from '../passes/index.js';
 import { bindFeeds } from './feeds.js';
 
-export interface SessionOptions extends BackendOptions {
-  /** 'reference' today; 'wasm', 'webgpu', 'auto' and device lists as those backends land. */
+// An intersection, not `extends Omit<…>`: Omit over BackendOptions' index signature would drop
+// every named option from type checking.
+export type SessionOptions = AutoOptions & {
+  /** 'auto' (plan across every device found), or one backend: 'reference', 'wasm', 'webgpu', 'remote'. */
   backend?: string;
   /** Passes to run before the backend; default DEFAULT_PIPELINE. */
   passes?: string[];
   passHooks?: PipelineHooks;
-}
+};
 
 export type ModelSource = Uint8Array | ArrayBuffer | string | Graph;
 
@@ -68,6 +72,15 @@ export class Session {
 
   get inputNames(): string[] { return this.graph.inputs.map((v) => v.name); }
   get outputNames(): string[] { return this.graph.outputs.map((v) => v.name); }
+
+  /** With backend 'auto': the placed plan, the devices, the last run's timings, the trace. */
+  get hetero(): HeteroPrepared | undefined {
+    const p = this.prepared as HeteroPrepared | undefined;
+    return p && 'plan' in p ? p : undefined;
+  }
+
+  /** The Chrome trace of the runs so far (backend 'auto' with `trace: true`). */
+  get trace(): TraceRecorder | undefined { return this.hetero?.trace; }
 
   /** Ops the backend could not run natively, with the reason: what ran on a fallback path. */
   get fallbacks(): Map<string, string> { return this.prepared?.fallbacks ?? new Map(); }

@@ -6,7 +6,9 @@ import type { Command } from 'commander';
 import { readTensorFile, writeTensorFile } from '../../frontend/onnx/tensor-proto.js';
 import { printGraph } from '../../ir/printer.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { Session } from '../../runtime/session.js';
+import { Session, type SessionOptions } from '../../runtime/session.js';
+import type { DeviceSpec } from '../../runtime/devices.js';
+import { explainRun } from '../../runtime/explain.js';
 import { parseDims, randomFeeds } from '../random-inputs.js';
 import { ms } from '../table.js';
 
@@ -22,33 +24,75 @@ function readInputs(dir: string, names: string[]): Record<string, Tensor> {
   return feeds;
 }
 
+interface RunOptions {
+  inputs?: string; out?: string; backend: string; threads?: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean;
+  devices?: string; deadline?: string; objective: string; explain?: boolean; trace?: string;
+}
+
+/** Session options from the shared CLI flags (--backend, --devices, --deadline, --objective, --trace). */
+export function sessionOptions(o: { backend: string; threads?: string; devices?: string; deadline?: string; objective?: string; trace?: string; explain?: boolean }): SessionOptions {
+  const auto = o.backend === 'auto';
+  if (!auto && (o.devices || o.deadline || o.explain || o.trace)) throw new Error('--devices, --deadline, --explain and --trace need --backend auto');
+  const deadlineMs = o.deadline === undefined ? undefined : Number(o.deadline);
+  if (deadlineMs !== undefined && !(deadlineMs > 0)) throw new Error(`--deadline must be a positive number of milliseconds, got '${o.deadline}'`);
+  if (o.objective && o.objective !== 'latency' && o.objective !== 'cost') throw new Error(`--objective must be latency or cost, got '${o.objective}'`);
+  const threads = o.threads === undefined ? undefined : Number(o.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new Error(`--threads must be a positive integer, got '${o.threads}'`);
+  return {
+    backend: o.backend,
+    ...(threads !== undefined ? { threads } : {}),
+    ...(auto ? {
+      trace: !!o.trace || !!o.explain,
+      policy: { objective: (o.objective ?? 'latency') as 'latency' | 'cost', deadlineMs },
+      devices: o.devices ? parseDevices(o.devices) : undefined,
+    } : {}),
+  };
+}
+
+function parseDevices(list: string): DeviceSpec[] {
+  return list.split(',').map((s) => s.trim()).filter(Boolean).map((id) => {
+    const kind = id === 'cpu' ? 'reference' : id.split(':')[0]!;
+    if (!['reference', 'wasm', 'webgpu', 'remote'].includes(kind)) throw new Error(`--devices: unknown device '${id}' (cpu, wasm, webgpu)`);
+    return { kind: kind as DeviceSpec['kind'] };
+  });
+}
+
 export function registerRun(program: Command): void {
   program.command('run')
     .description('run a model once; random inputs of the right shape unless --inputs is given')
     .argument('<model>', 'ONNX model file')
     .option('-i, --inputs <dir>', 'folder with input_N.pb (TensorProto) files, in graph-input order')
     .option('-o, --out <dir>', 'write each output as output_N.pb (TensorProto), in graph-output order')
-    .option('-b, --backend <name>', 'backend to run on (reference, wasm, …)', 'reference')
-    .option('--threads <n>', 'worker threads for CPU backends (wasm); default: the machine\'s cores')
+    .option('-b, --backend <name>', 'backend to run on', 'reference')
     .option('--dim <name=size...>', 'size of a symbolic input dim for random inputs (e.g. batch=4)')
     .option('--seed <n>', 'seed for random inputs', '1')
+    .option('--threads <n>', "worker threads for CPU backends (wasm); default: the machine's cores")
     .option('--print-ir', 'print the compiled IR before running')
     .option('--json', 'print one JSON object instead of text')
-    .action(async (model: string, o: { inputs?: string; out?: string; backend: string; threads?: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean }) => {
+    .option('--devices <list>', "with --backend auto: devices to plan over, e.g. 'wasm,webgpu' (default: all found)")
+    .option('--deadline <ms>', 'with --backend auto: end-to-end deadline for the plan')
+    .option('--objective <o>', "with --backend auto: 'latency' or 'cost'", 'latency')
+    .option('--explain', 'with --backend auto: print the plan, why each unit went where, predicted vs measured, timelines')
+    .option('--trace <file>', 'with --backend auto: write a Chrome trace (open in Perfetto) of the run')
+    .action(async (model: string, o: RunOptions) => {
       const t0 = performance.now();
-      const session = await Session.create(model, { backend: o.backend, threads: o.threads ? Number(o.threads) : undefined });
+      const session = await Session.create(model, sessionOptions(o));
       const tCreate = performance.now() - t0;
       const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), parseDims(o.dim));
       const t1 = performance.now();
       const outs = await session.run(feeds);
       const tRun = performance.now() - t1;
+      if (o.trace) {
+        if (!session.trace) throw new Error('--trace needs --backend auto');
+        writeFileSync(o.trace, JSON.stringify(session.trace.toJSON()));
+      }
       if (o.out) {
         mkdirSync(o.out, { recursive: true });
         session.outputNames.forEach((name, i) => writeFileSync(join(o.out!, `output_${i}.pb`), writeTensorFile(outs[name]!, name)));
       }
       if (o.json) {
         console.log(JSON.stringify({
-          model, backend: o.backend, createMs: tCreate, runMs: tRun, fallbacks: Object.fromEntries(session.fallbacks),
+          model, backend: o.backend, createMs: tCreate, runMs: tRun,
           outputs: session.outputNames.map((name) => {
             const t = outs[name]!;
             return { name, dtype: t.type, dims: t.dims, data: t.toNumbers().slice(0, 1024).map((v) => (Number.isFinite(v) ? v : String(v))), truncated: t.size > 1024 };
@@ -65,6 +109,11 @@ export function registerRun(program: Command): void {
         console.log(`time    create ${ms(tCreate)} ms, run ${ms(tRun)} ms`);
         for (const [op, why] of session.fallbacks) console.log(`fallback ${op}: ${why}`);
         if (o.out) console.log(`wrote   ${session.outputNames.length} output_N.pb files to ${o.out}`);
+        if (o.trace) console.log(`trace   ${o.trace} (open in https://ui.perfetto.dev)`);
+        if (o.explain) {
+          if (!session.hetero) throw new Error('--explain needs --backend auto');
+          console.log(`\n${explainRun(session.hetero)}`);
+        }
       }
       await session.release();
     });

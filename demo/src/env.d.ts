@@ -1,0 +1,4 @@
+declare module 'virtual:examples' {
+  const list: { file: string; bytes: number }[];
+  export default list;
+}

@@ -1,0 +1,100 @@
+// The Switchyard demo (Vite). `npm run demo` serves it in development (with a local offload server
+// when one exists); `npm run build:demo` writes a static build to dist/demo. Pages are served with
+// COOP/COEP so the page is cross-origin isolated: SharedArrayBuffer for the WASM worker threads.
+import { defineConfig, type Plugin } from 'vite';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const demo = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(demo, '..');
+
+export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+/** Folders of the repo served under a URL prefix in development and copied into the build. */
+const MOUNTS: Record<string, string> = {
+  'models/': join(repo, 'examples/models'),
+  // where the bundled library looks by default (new URL('../../../../wasm/build/', import.meta.url)
+  // from assets/, clamped at the site root)
+  'wasm/build/': join(repo, 'wasm/build'),
+};
+
+const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()) : []);
+
+function mounts(): Plugin {
+  return {
+    name: 'switchyard-mounts',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\//, '');
+        for (const [prefix, dir] of Object.entries(MOUNTS)) {
+          if (!path.startsWith(prefix)) continue;
+          const name = path.slice(prefix.length);
+          if (!files(dir).includes(name)) break;
+          res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream');
+          for (const [k, v] of Object.entries(ISOLATION)) res.setHeader(k, v);
+          createReadStream(join(dir, name)).pipe(res);
+          return;
+        }
+        next();
+      });
+    },
+    generateBundle() {
+      for (const [prefix, dir] of Object.entries(MOUNTS)) {
+        for (const f of files(dir)) this.emitFile({ type: 'asset', fileName: prefix + f, source: readFileSync(join(dir, f)) });
+      }
+    },
+  };
+}
+
+/**
+ * The library starts worker threads with `new Worker(new URL('./worker.js', import.meta.url))` on a
+ * separate line, which Vite cannot see as a worker: point such URLs at a Vite worker bundle
+ * (`?worker&url`) of the sibling TypeScript source instead, in development and in the build.
+ */
+function libraryWorkers(): Plugin {
+  const pattern = /new URL\((['"])\.\/([\w-]*worker[\w-]*)\.js\1,\s*import\.meta\.url\)/g;
+  return {
+    name: 'switchyard-library-workers',
+    enforce: 'pre',
+    transform(code, id) {
+      const file = id.split('?')[0]!;
+      if (!file.startsWith(join(repo, 'src')) || !file.endsWith('.ts') || !pattern.test(code)) return;
+      pattern.lastIndex = 0;
+      const imports: string[] = [];
+      const out = code.replace(pattern, (whole, _q, name: string) => {
+        if (!existsSync(join(dirname(file), `${name}.ts`))) return whole;
+        const v = `__syWorker${imports.length}`;
+        imports.push(`import ${v} from './${name}.ts?worker&url';`);
+        return `new URL(${v}, import.meta.url)`;
+      });
+      return imports.length ? { code: `${imports.join('\n')}\n${out}`, map: null } : undefined;
+    },
+  };
+}
+
+/** The bundled example models, listed at build time (`virtual:examples`). */
+function examples(): Plugin {
+  const id = 'virtual:examples';
+  return {
+    name: 'switchyard-examples',
+    resolveId: (s) => (s === id ? '\0' + id : undefined),
+    load(s) {
+      if (s !== '\0' + id) return;
+      const list = files(MOUNTS['models/']!).filter((f) => f.endsWith('.onnx')).map((f) => ({ file: f, bytes: statSync(join(MOUNTS['models/']!, f)).size }));
+      return `export default ${JSON.stringify(list)};`;
+    },
+  };
+}
+
+export default defineConfig({
+  root: demo,
+  base: './',
+  publicDir: false,
+  clearScreen: false,
+  plugins: [mounts(), examples(), libraryWorkers()],
+  server: { host: '127.0.0.1', port: 5173, headers: ISOLATION, fs: { allow: [repo] } },
+  preview: { host: '127.0.0.1', port: 4173, headers: ISOLATION },
+  worker: { format: 'es' },
+  build: { outDir: join(repo, 'dist/demo'), emptyOutDir: true, target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 2000 },
+});

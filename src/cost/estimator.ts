@@ -1,0 +1,23 @@
+// Estimator: time of a piece of work on a device = roofline estimate, corrected by history.
+
+import type { DeviceProfile } from './profile.js';
+import { roofline, type Efficiency, DEFAULT_EFFICIENCY } from './roofline.js';
+import { KernelHistory } from './history.js';
+import type { Work } from './work.js';
+
+export interface Estimate { ms: number; rooflineMs: number; bound: string; source: 'measured' | 'scaled' | 'roofline' }
+
+export class Estimator {
+  constructor(readonly history = new KernelHistory(), readonly efficiency: Efficiency = DEFAULT_EFFICIENCY) {}
+
+  /** signatures: the op signatures making up the work, for history lookups (sum of parts when all seen). */
+  estimate(work: Work, p: DeviceProfile, signatures: string[] = []): Estimate {
+    const r = roofline(work, p, this.efficiency);
+    const seen = signatures.map((s) => this.history.lookup(s, p.id));
+    if (signatures.length && seen.every((e) => e)) {
+      return { ms: seen.reduce((a, e) => a + e!.ms, 0), rooflineMs: r.ms, bound: r.bound, source: 'measured' };
+    }
+    const ratio = this.history.deviceRatio(p.id);
+    return { ms: r.ms * ratio, rooflineMs: r.ms, bound: r.bound, source: ratio === 1 ? 'roofline' : 'scaled' };
+  }
+}

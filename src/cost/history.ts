@@ -1,0 +1,67 @@
+// Measured kernel times per (op signature, device). They correct roofline estimates two ways:
+// a signature seen on a device uses its own measured time; an unseen one is scaled by the
+// device's typical measured/estimated ratio, so the model learns the machine it runs on.
+// Storage is pluggable: in memory (browser) or a JSON file (Node, history-file.ts).
+
+export interface HistoryEntry {
+  /** Number of samples folded in. */
+  n: number;
+  /** Exponentially weighted mean of the measured time, ms. */
+  ms: number;
+  /** The roofline estimate for this kernel when last measured, ms. */
+  estimateMs: number;
+}
+
+export interface HistoryData { version: 1; devices: Record<string, Record<string, HistoryEntry>> }
+
+export interface HistoryStore {
+  load(): HistoryData | undefined;
+  save(data: HistoryData): void;
+}
+
+export class MemoryStore implements HistoryStore {
+  private data?: HistoryData;
+  load() { return this.data && structuredClone(this.data); }
+  save(d: HistoryData) { this.data = structuredClone(d); }
+}
+
+export class KernelHistory {
+  private data: HistoryData;
+
+  /** alpha: weight of a new sample in the running mean (recent runs matter more). */
+  constructor(private readonly store: HistoryStore = new MemoryStore(), private readonly alpha = 0.3) {
+    const d = store.load();
+    this.data = d && d.version === 1 ? d : { version: 1, devices: {} };
+  }
+
+  record(signature: string, device: string, measuredMs: number, estimateMs: number): void {
+    if (!(measuredMs >= 0) || !Number.isFinite(measuredMs)) throw new Error(`measured time for ${signature} on ${device} must be a finite number >= 0, got ${measuredMs}`);
+    const dev = (this.data.devices[device] ??= {});
+    const e = dev[signature];
+    dev[signature] = e
+      ? { n: e.n + 1, ms: e.ms + this.alpha * (measuredMs - e.ms), estimateMs }
+      : { n: 1, ms: measuredMs, estimateMs };
+  }
+
+  lookup(signature: string, device: string): HistoryEntry | undefined {
+    return this.data.devices[device]?.[signature];
+  }
+
+  /** Geometric mean of measured/estimate over the device's signatures; 1 when nothing is known. */
+  deviceRatio(device: string): number {
+    const es = Object.values(this.data.devices[device] ?? {}).filter((e) => e.estimateMs > 0 && e.ms > 0);
+    if (!es.length) return 1;
+    return Math.exp(es.reduce((a, e) => a + Math.log(e.ms / e.estimateMs), 0) / es.length);
+  }
+
+  /** Corrected time: measured if seen, else the estimate scaled by the device ratio. */
+  correct(signature: string, device: string, estimateMs: number): { ms: number; source: 'measured' | 'scaled' | 'roofline' } {
+    const e = this.lookup(signature, device);
+    if (e) return { ms: e.ms, source: 'measured' };
+    const r = this.deviceRatio(device);
+    return r === 1 ? { ms: estimateMs, source: 'roofline' } : { ms: estimateMs * r, source: 'scaled' };
+  }
+
+  flush(): void { this.store.save(this.data); }
+  snapshot(): HistoryData { return structuredClone(this.data); }
+}

@@ -1,0 +1,59 @@
+// DeviceProfile: what the cost model knows about a device. It comes from the catalog, from
+// calibration on the device, or from an offload server describing itself.
+
+import type { DType } from '../ir/dtype.js';
+import type { Figure } from './figure.js';
+
+export type ProfileKind = 'cpu' | 'gpu' | 'accelerator' | 'webgpu' | 'wasm' | 'remote';
+
+/** Peak arithmetic throughput classes; dtypes map onto them (see peakFlopsFor). */
+export type PeakClass = 'f64' | 'f32' | 'f16' | 'bf16' | 'i8';
+
+export interface DeviceProfile {
+  id: string;
+  name: string;
+  kind: ProfileKind;
+  vendor?: string;
+  /** Peak FLOP/s per class, dense (no structured sparsity). */
+  peakFlops: Partial<Record<PeakClass, Figure>>;
+  /** Device memory bandwidth, bytes/s. */
+  memBandwidth: Figure;
+  /** Fixed cost per kernel launch / dispatch, seconds. */
+  launchOverhead: Figure;
+  /** Device memory capacity, bytes. */
+  memCapacity: Figure;
+  /** Largest single buffer binding, bytes (WebGPU maxStorageBufferBindingSize and the like). */
+  maxBindingBytes?: Figure;
+  /** Link to the host that drives it: bytes/s and seconds one way. */
+  link: { bandwidth: Figure; latency: Figure };
+  /** On-demand price, $/hour for one device; 0 for devices you already own. */
+  pricePerHour: Figure;
+  /** Op names or dialect prefixes ('agent.') this device cannot run. */
+  unsupportedOps?: string[];
+  unsupportedDtypes?: DType[];
+  /** Where the profile as a whole came from. */
+  origin: 'catalog' | 'calibrated' | 'server' | 'default';
+  notes?: string[];
+}
+
+/** Throughput class a dtype computes in; integers below 32 bits use int8 paths, wider ones f32-rate ALUs. */
+export function peakClassOf(dtype: DType): PeakClass {
+  switch (dtype) {
+    case 'float64': return 'f64';
+    case 'float16': return 'f16';
+    case 'int8': case 'uint8': return 'i8';
+    default: return 'f32';
+  }
+}
+
+/** Peak FLOP/s for a dtype, falling back to the f32 figure (and then to any figure) when absent. */
+export function peakFlopsFor(p: DeviceProfile, dtype: DType): number {
+  const c = peakClassOf(dtype);
+  const f = p.peakFlops[c] ?? p.peakFlops.f32 ?? Object.values(p.peakFlops)[0];
+  if (!f || !(f.value > 0)) throw new Error(`profile ${p.id} has no peak FLOP/s figure`);
+  return f.value;
+}
+
+export function supportsOp(p: DeviceProfile, op: string): boolean {
+  return !(p.unsupportedOps ?? []).some((u) => (u.endsWith('.') ? op.startsWith(u) : op === u));
+}

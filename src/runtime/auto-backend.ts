@@ -1,0 +1,198 @@
+// backend: 'auto' — the heterogeneous runtime. Discover the devices, lower the graph once, plan
+// units across devices with the cost model, compile each unit where it was placed, and execute
+// with transfers at the boundaries. Measured unit times feed the kernel history; when they drift
+// from the prediction the next run is planned again.
+
+import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from '../backends/backend.js';
+import type { Device } from '../backends/device.js';
+import { unitOf } from '../backends/device-backend.js';
+import { Estimator } from '../cost/estimator.js';
+import { KernelHistory, MemoryStore, type HistoryStore } from '../cost/history.js';
+import { opSignature } from '../cost/signature.js';
+import { nodeWork } from '../cost/work.js';
+import { roofline } from '../cost/roofline.js';
+import type { Graph } from '../ir/graph.js';
+import { runPipeline } from '../passes/index.js';
+import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
+import type { ProgressFn } from '../cost/calibrate/calibrator.js';
+import { discoverDevices, type DeviceEntry, type DeviceSpec, type ProfileSource } from './devices.js';
+import { Executor, type PlacedUnit, type RunReport } from './executor.js';
+import { TraceRecorder } from './trace.js';
+
+export interface AutoOptions extends BackendOptions {
+  devices?: DeviceSpec[];
+  policy?: Policy;
+  /** Record a Chrome trace of every run (session.trace). */
+  trace?: boolean;
+  /** Re-plan when a unit's measured time is off the prediction by more than this factor. */
+  driftFactor?: number;
+  calibration?: 'cache' | 'never';
+  profiles?: ProfileSource;
+  history?: HistoryStore;
+  /** Calibration progress (a device measured for the first time), for a progress bar. */
+  onProgress?: ProgressFn;
+}
+
+/** What the session can show about a heterogeneous run. */
+export interface HeteroPrepared extends PreparedModel {
+  /** The plan the next run will use. */
+  readonly plan: Plan;
+  /** The plan the last run used (before any re-plan it caused). */
+  readonly lastRunPlan?: Plan;
+  readonly devices: DeviceEntry[];
+  readonly lastReport?: RunReport;
+  readonly trace?: TraceRecorder;
+  readonly notes: string[];
+  readonly replans: number;
+  /** The units of the current plan with their nodes and boundary values (for drawing the plan). */
+  readonly placed: readonly PlacedUnit[];
+  /** The policy the current plan was made for. */
+  readonly policy: Policy | undefined;
+  /** Plan again for a new policy (an SLA or objective changed), with the same devices and history. */
+  setPolicy(policy: Policy): Promise<Plan>;
+}
+
+const KERNEL_PASSES = ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
+
+/** Node-only persistence for profiles and history, loaded lazily so browser bundles stay clean. */
+async function nodeStores(): Promise<{ profiles?: ProfileSource; history?: HistoryStore }> {
+  if (typeof process === 'undefined' || !process.versions?.node) return {};
+  const spec = './node-stores.js';
+  const m = (await import(/* @vite-ignore */ spec)) as typeof import('./node-stores.js');
+  return m.stores();
+}
+
+export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<HeteroPrepared> {
+  const stores = await nodeStores();
+  const discovery = await discoverDevices({
+    devices: options.devices ? [{ kind: 'reference' }, ...options.devices.filter((d) => d.kind !== 'reference')] : undefined,
+    calibration: options.calibration,
+    profiles: options.profiles ?? stores.profiles,
+    onProgress: options.onProgress,
+  });
+  const entries = discovery.entries;
+  const host = entries.find((e) => e.device.kind === 'reference')!.device.id;
+  const devices = new Map<string, Device>(entries.map((e) => [e.device.id, e.device]));
+  // policy.allow limits where units may go; the host still holds inputs and outputs
+  const allowed = (dev: string) => !policy?.allow || policy.allow.includes(dev) || policy.allow.includes(devices.get(dev)?.kind ?? '');
+  const history = new KernelHistory(options.history ?? stores.history ?? new MemoryStore());
+  const estimator = new Estimator(history);
+  runPipeline(graph, KERNEL_PASSES);
+
+  let plan!: Plan;
+  let executor!: Executor;
+  let policy = options.policy;
+  const makePlan = async (exclude: string[] = []) => {
+    const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
+    if (!graph.nodes.length) {
+      // everything folded into constants (or outputs are inputs): nothing to place
+      plan = { feasible: true, makespanMs: 0, cost: 0, assignments: [], objective: policy?.objective ?? 'latency', algorithm: 'none', optimal: true, order: [], transfers: [], devices: [], passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }] };
+      executor = new Executor(graph, [], devices, [host], host);
+      return;
+    }
+    const { problem, passes, units } = graphProblem(graph, live.map((e) => e.profile), {
+      host, estimator, policy,
+      supports: (dev, node) => (allowed(dev) ? devices.get(dev)!.supports(node) : `${dev} is not in policy.allow`),
+    });
+    const inst = buildInstance(problem, { objective: policy?.objective, deadlineMs: policy?.deadlineMs });
+    plan = planInstance(inst, {}, passes);
+    if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
+    const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
+    const placed: PlacedUnit[] = units.map((u) => {
+      const a = byTask.get(u.id)!;
+      return { id: u.id, unit: unitOf(graph, u.nodes), device: a.device, predictedStartMs: a.startMs, predictedEndMs: a.endMs };
+    });
+    // fallback order: the host's reference interpreter last, the fastest devices first
+    const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
+    executor = new Executor(graph, placed, devices, [...order.filter((d) => d !== host), host], host);
+    await executor.compileAll();
+  };
+  await makePlan();
+
+  const drift = options.driftFactor ?? 2;
+  const trace = options.trace ? new TraceRecorder() : undefined;
+  let lastReport: RunReport | undefined;
+  let lastRunPlan: Plan | undefined;
+  let replans = 0;
+  let runs = 0;
+  const notes = [...discovery.notes];
+
+  /** Fold measured unit times into the history, split across the unit's nodes by roofline share. */
+  const learn = (report: RunReport): boolean => {
+    let drifted = false;
+    for (const u of report.units) {
+      const p = executor.placed.find((x) => x.id === u.unit)!;
+      const prof = entries.find((e) => e.device.id === u.device)!.profile;
+      const ests = p.unit.nodes.map((n) => roofline(nodeWork(n), prof).ms);
+      const total = ests.reduce((a, b) => a + b, 0) || 1;
+      const measured = u.endMs - u.startMs;
+      p.unit.nodes.forEach((n, i) => history.record(opSignature(n), u.device, (measured * ests[i]!) / total, ests[i]!));
+      // a drift worth re-planning for: off by the factor, and by more than a millisecond
+      const off = measured > drift * u.predictedMs || measured * drift < u.predictedMs;
+      if (u.device === p.device && off && Math.abs(measured - u.predictedMs) > 1) drifted = true;
+    }
+    history.flush();
+    return drifted;
+  };
+
+  const prepared: HeteroPrepared = {
+    get plan() { return plan; },
+    devices: entries,
+    get lastReport() { return lastReport; },
+    get lastRunPlan() { return lastRunPlan; },
+    trace,
+    notes,
+    get replans() { return replans; },
+    get placed() { return executor.placed; },
+    get policy() { return policy; },
+    async setPolicy(p) {
+      const previous = { executor, plan, policy };
+      policy = p;
+      try {
+        await makePlan();
+      } catch (e) {
+        // a policy that cannot be planned (a cost objective without a deadline) leaves the old plan
+        ({ executor, plan, policy } = previous);
+        throw e;
+      }
+      await previous.executor.release();
+      trace?.instant('plan', `re-plan: policy ${p.objective}${p.deadlineMs !== undefined ? `, deadline ${p.deadlineMs} ms` : ''}`);
+      return plan;
+    },
+    get fallbacks() {
+      return new Map((lastReport?.fallbacks ?? []).map((f) => [f.unit, `${f.from} failed (${f.reason}); ran on ${f.to}`]));
+    },
+    async run(feeds) {
+      lastRunPlan = plan;
+      const { outputs, report } = await executor.run(feeds, trace);
+      lastReport = report;
+      runs++;
+      const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
+      // the first run is a warm-up (JIT, caches, lazy allocation): its times would mislead the history
+      const drifted = runs > 1 && learn(report);
+      if (drifted || failedDevices.length) {
+        replans++;
+        const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `measured unit times drifted past ${drift}x the prediction`;
+        trace?.instant('plan', `re-plan: ${why}`);
+        notes.push(`re-planned after run (${why})`);
+        await executor.release();
+        await makePlan(failedDevices);
+      }
+      return outputs;
+    },
+    async release() {
+      await executor.release();
+      for (const d of devices.values()) await d.dispose();
+    },
+  };
+  return prepared;
+}
+
+class AutoBackend implements Backend {
+  readonly name = 'auto';
+  prepare(graph: Graph, options: BackendOptions): Promise<PreparedModel> {
+    return prepareAuto(graph, options as AutoOptions);
+  }
+}
+
+registerBackend('auto', async () => new AutoBackend());

@@ -1,0 +1,12 @@
+// Node-only: calibrated profiles and kernel history persisted under ~/.cache/switchyard
+// (or $SWITCHYARD_CACHE), so each run plans with what earlier runs measured.
+
+import { ProfileCache } from '../cost/calibrate/cache.js';
+import { JsonFileStore } from '../cost/history-file.js';
+import type { HistoryStore } from '../cost/history.js';
+import type { ProfileSource } from './devices.js';
+
+export function stores(): { profiles: ProfileSource; history: HistoryStore } {
+  const cache = new ProfileCache();
+  return { profiles: { get: (id) => cache.get(id), put: (id, p) => cache.put(id, p) }, history: new JsonFileStore() };
+}
