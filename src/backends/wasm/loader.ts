@@ -19,7 +19,8 @@ async function readBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   if (isNode && url.protocol === 'file:') {
     const spec = 'node:fs/promises'; // a variable keeps bundlers from pulling node:fs into browser builds
     const fs = (await import(/* @vite-ignore */ spec)) as typeof import('node:fs/promises');
-    const { fileURLToPath } = (await import(/* @vite-ignore */ 'node:url')) as typeof import('node:url');
+    const urlSpec = 'node:url';
+    const { fileURLToPath } = (await import(/* @vite-ignore */ urlSpec)) as typeof import('node:url');
     try {
       return new Uint8Array(await fs.readFile(fileURLToPath(url)));
     } catch {
