@@ -46,6 +46,8 @@ interface WasmUnit extends CompiledUnit {
 
 export interface WasmDeviceOptions {
   threads?: number;
+  /** Device id in plans and traces (default 'wasm'). */
+  id?: string;
   /** Called once with each warning (single-threaded fallback, lost worker). */
   onWarning?: (message: string) => void;
 }
@@ -60,7 +62,7 @@ async function defaultThreads(): Promise<number> {
 }
 
 export class WasmDevice implements Device {
-  readonly id = 'wasm';
+  readonly id: string;
   readonly kind = 'wasm' as const;
   /** Cases found at plan time that ran on the reference path: op -> reason. */
   readonly planFallbacks = new Map<string, string>();
@@ -73,7 +75,9 @@ export class WasmDevice implements Device {
   private ws?: { ptr: number; stride: number };
   private disposed = false;
 
-  private constructor(readonly mem: WasmMemory, readonly pool: ThreadPool, readonly relaxed: boolean, private readonly onWarning?: (m: string) => void) {}
+  private constructor(readonly mem: WasmMemory, readonly pool: ThreadPool, readonly relaxed: boolean, private readonly onWarning?: (m: string) => void, id = 'wasm') {
+    this.id = id;
+  }
 
   get threads(): number { return this.pool.liveWorkers + 1; }
 
@@ -98,7 +102,7 @@ export class WasmDevice implements Device {
       warnings.push(`WASM backend runs single-threaded: worker threads could not start (${(e as Error).message})`);
       pool = await ThreadPool.create(mem.memory, 1, specs);
     }
-    const dev = new WasmDevice(mem, pool, kernels.relaxed, options.onWarning);
+    const dev = new WasmDevice(mem, pool, kernels.relaxed, options.onWarning, options.id);
     for (const w of warnings) dev.warn(w);
     return dev;
   }

@@ -15,6 +15,7 @@ import { WasmDevice } from './device.js';
 
 export { WasmDevice } from './device.js';
 export { setWasmBase } from './loader.js';
+import './calibrate.js';
 
 class WasmBackend implements Backend {
   readonly name = 'wasm';
