@@ -91,7 +91,9 @@ export class WasmDevice implements Device {
       warnings.push(`WASM backend runs single-threaded (threads: ${asked} was asked): this page is not cross-origin isolated, so SharedArrayBuffer is unavailable. Serve it with 'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' to use threads.`);
       threads = 1;
     }
-    const shared = canShare;
+    // one thread needs no shared memory, and copies into a plain ArrayBuffer are plain memcpy
+    // (into a SharedArrayBuffer V8 copies word by word)
+    const shared = canShare && threads > 1;
     const kernels = await loadKernels(shared);
     const mem = new WasmMemory(shared);
     const specs: ModuleSpec[] = FAMILIES.map((f) => ({ key: f, module: kernels.modules[f] }));

@@ -14,6 +14,8 @@ const ARGS_BYTE = CTRL + 256;
 export const MAX_ARGS = 40;
 const YIELD = -1, QUIT = -2;
 const SYNC_MS = 250;
+/** How long a thread spins for the next event before it sleeps (ms). */
+const SPIN_MS = 0.05;
 
 export interface ModuleSpec { key: string; module: WebAssembly.Module; /** import namespace 'math' from this module's exports */ math?: string }
 
@@ -34,8 +36,16 @@ export function instantiateModules(memory: WebAssembly.Memory, specs: ModuleSpec
 }
 
 export class ThreadPool {
-  readonly ctrl: Int32Array;
-  readonly args: Float64Array;
+  private ctrlView: Int32Array;
+  private argsView: Float64Array;
+  get ctrl(): Int32Array {
+    if (this.ctrlView.buffer !== this.memory.buffer) this.ctrlView = new Int32Array(this.memory.buffer, CTRL, 64);
+    return this.ctrlView;
+  }
+  get args(): Float64Array {
+    if (this.argsView.buffer !== this.memory.buffer) this.argsView = new Float64Array(this.memory.buffer, ARGS_BYTE, MAX_ARGS);
+    return this.argsView;
+  }
   private readonly instances = new Map<string, WebAssembly.Instance>();
   private readonly fns = new Map<number, AnyFn>();
   private readonly fnNames = new Map<number, string>();
@@ -49,8 +59,8 @@ export class ThreadPool {
   readonly warnings: string[] = [];
 
   private constructor(readonly memory: WebAssembly.Memory, public threads: number) {
-    this.ctrl = new Int32Array(memory.buffer, CTRL, 64);
-    this.args = new Float64Array(memory.buffer, ARGS_BYTE, MAX_ARGS);
+    this.ctrlView = new Int32Array(memory.buffer, CTRL, 64);
+    this.argsView = new Float64Array(memory.buffer, ARGS_BYTE, MAX_ARGS);
   }
 
   /** Start `threads - 1` workers (the main thread is the first). `threads` = 1 starts none. */
@@ -182,12 +192,15 @@ export class ThreadPool {
     this.signal(fn);
     f(0, nt, ...args);
     // short wait: spin, then block (Node) or keep spinning (a page's main thread may not block)
+    // the other threads usually finish within microseconds of this one: spin (a futex sleep and
+    // wake costs tens of microseconds per kernel), then block in Node after SPIN_MS
     const t0 = performance.now();
     let spins = 0;
     while (Atomics.load(ctrl, PENDING) > 0) {
-      if (++spins < 4000) continue;
-      if (performance.now() - t0 > SYNC_MS) return this.waitAsync(fn, args, live, nt);
-      if (isNode) { const p = Atomics.load(ctrl, PENDING); if (p > 0) Atomics.wait(ctrl, PENDING, p, 5); }
+      if (++spins & 255) continue;
+      const dt = performance.now() - t0;
+      if (dt > SYNC_MS) return this.waitAsync(fn, args, live, nt);
+      if (isNode && dt > SPIN_MS) { const p = Atomics.load(ctrl, PENDING); if (p > 0) Atomics.wait(ctrl, PENDING, p, 5); }
     }
     this.checkError(fn);
   }
@@ -238,7 +251,7 @@ export class ThreadPool {
   }
 
   async dispose(): Promise<void> {
-    this.signal(QUIT);
+    if (this.workers.length) this.signal(QUIT);
     const ws = this.workers;
     this.workers = [];
     await Promise.all(ws.map(async (w) => { if (w) await w.terminate(); }));
@@ -253,9 +266,13 @@ export function workerLoop(memory: WebAssembly.Memory, slot: number, resolve: (i
   let seen = state.seen;
   const a: number[] = [];
   for (;;) {
+    // spin a little for the next job (kernels of one run come back to back), then sleep
     let spins = 0;
+    let t0 = 0;
     while (Atomics.load(ctrl, SEQ) === seen) {
-      if (++spins > 20000) Atomics.wait(ctrl, SEQ, seen, 1000);
+      if (++spins & 255) continue;
+      if (!t0) t0 = performance.now();
+      else if (performance.now() - t0 > 2 * SPIN_MS) Atomics.wait(ctrl, SEQ, seen, 1000);
     }
     seen = Atomics.load(ctrl, SEQ);
     state.seen = seen;
