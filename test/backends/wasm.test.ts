@@ -200,3 +200,16 @@ test('fused attention (GQA, causal, bool and float masks, KV cache, 3-D layout) 
     await s.release();
   }
 });
+
+test('constant Pad (positive, negative and partial-axis pads) matches the reference', async () => {
+  for (const [dims, pads, axes] of [[[3, 5], [1, 2, 0, 3], undefined], [[2, 3, 4], [0, -1, 2, 1, 0, -1], undefined], [[4, 6], [2, -3], [1]]] as [number[], number[], number[] | undefined][]) {
+    const s = await againstReference((g) => {
+      const x = g.input('x', 'float32', dims);
+      const ins = [x, g.constant(Tensor.from('int64', pads.map(BigInt)), 'pads'), g.constant(Tensor.from('float32', [1.5], []), 'v')];
+      if (axes) ins.push(g.constant(Tensor.from('int64', axes.map(BigInt)), 'axes'));
+      g.output(g.op('Pad', ins), 'y');
+    }, { x: randT(dims) }, `pad ${dims} ${pads}`);
+    assert.equal(s.fallbacks.size, 0);
+    await s.release();
+  }
+});
