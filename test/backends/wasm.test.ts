@@ -213,3 +213,33 @@ test('constant Pad (positive, negative and partial-axis pads) matches the refere
     await s.release();
   }
 });
+
+test('MatMulInteger, QuantizeLinear and DequantizeLinear match the reference', async () => {
+  const ints = (type: 'int8' | 'uint8', dims: number[]) => {
+    const n = dims.reduce((a, b) => a * b, 1);
+    return type === 'int8' ? new Tensor('int8', Int8Array.from({ length: n }, () => Math.round(rnd() * 127)), dims) : new Tensor('uint8', Uint8Array.from({ length: n }, () => Math.round((rnd() + 1) * 127)), dims);
+  };
+  for (const [ta, tb, M, K, N] of [['uint8', 'int8', 5, 7, 9], ['int8', 'uint8', 1, 33, 17], ['uint8', 'uint8', 13, 64, 3]] as ['int8' | 'uint8', 'int8' | 'uint8', number, number, number][]) {
+    const feeds = { a: ints(ta, [M, K]), b: ints(tb, [K, N]), za: ints(ta, [M]), zb: ints(tb, [1]) };
+    const g = new GraphBuilder();
+    const ins = [g.input('a', ta, [M, K]), g.input('b', tb, [K, N]), g.input('za', ta, [M]), g.input('zb', tb, [1])];
+    g.output(g.op('MatMulInteger', ins), 'y');
+    const graph = g.build();
+    const want = interpret(graph, [feeds.a, feeds.b, feeds.za, feeds.zb])[0]!;
+    const s = await Session.create(graph, { backend: 'wasm', threads: 2 });
+    const got = (await s.run(feeds)).y!;
+    assert.deepEqual(Array.from(got.data as Int32Array), Array.from(want.data as Int32Array), `MatMulInteger ${ta}x${tb} ${M}x${K}x${N}`);
+    assert.equal(s.fallbacks.size, 0);
+    await s.release();
+  }
+  const x = randT([3, 5, 7]);
+  const scale = new Tensor('float32', Float32Array.from([0.01, 0.02, 0.005, 0.03, 0.015]), [5]);
+  const zp = new Tensor('int8', Int8Array.from([0, -3, 5, 2, -1]), [5]);
+  const s = await againstReference((g) => {
+    const xv = g.input('x', 'float32', [3, 5, 7]);
+    const q = g.op('QuantizeLinear', [xv, g.constant(scale, 'scale'), g.constant(zp, 'zp')], { axis: 1 });
+    g.output(g.op('DequantizeLinear', [q, g.constant(scale, 'scale2'), g.constant(zp, 'zp2')], { axis: 1 }), 'y');
+  }, { x }, 'quantize round trip');
+  assert.equal(s.fallbacks.size, 0);
+  await s.release();
+});
