@@ -243,3 +243,22 @@ test('MatMulInteger, QuantizeLinear and DequantizeLinear match the reference', a
   assert.equal(s.fallbacks.size, 0);
   await s.release();
 });
+
+test('RotaryEmbedding (position ids or per-token caches, interleaved, partial rotation, 3-D) matches the reference', async () => {
+  const cases: { x: number[]; cache: number[]; pos?: number[]; attrs: Record<string, number> }[] = [
+    { x: [2, 3, 5, 8], cache: [16, 4], pos: [2, 5], attrs: {} },
+    { x: [1, 2, 4, 6], cache: [1, 4, 2], attrs: { interleaved: 1, rotary_embedding_dim: 4 } },
+    { x: [2, 5, 12], cache: [10, 3], pos: [1, 5], attrs: { num_heads: 2 } },
+  ];
+  for (const c of cases) {
+    const feeds: Record<string, Tensor> = { x: randT(c.x), cos: randT(c.cache), sin: randT(c.cache) };
+    if (c.pos) feeds.pos = Tensor.from('int64', Array.from({ length: c.pos[0]! * c.pos[1]! }, (_, i) => BigInt((i * 3) % c.cache[0]!)), c.pos);
+    const s = await againstReference((g) => {
+      const ins = [g.input('x', 'float32', c.x), g.input('cos', 'float32', c.cache), g.input('sin', 'float32', c.cache)];
+      if (c.pos) ins.push(g.input('pos', 'int64', c.pos));
+      g.output(g.op('RotaryEmbedding', ins, c.attrs), 'y');
+    }, feeds, `rope ${c.x}`);
+    assert.equal(s.fallbacks.size, 0);
+    await s.release();
+  }
+});
