@@ -262,3 +262,15 @@ test('RotaryEmbedding (position ids or per-token caches, interleaved, partial ro
     await s.release();
   }
 });
+
+test('concurrent runs of one session do not interfere', async () => {
+  const g = new GraphBuilder();
+  const a = g.input('a', 'float32', [64, 64]);
+  g.output(g.op('Tanh', [g.op('MatMul', [a, a])]), 'y');
+  const graph = g.build();
+  const s = await Session.create(graph, { backend: 'wasm', threads: 2 });
+  const feeds = [0, 1, 2, 3].map(() => ({ a: randT([64, 64]) }));
+  const outs = await Promise.all(feeds.map((f) => s.run(f)));
+  outs.forEach((o, i) => close(o.y!, interpret(graph, [feeds[i]!.a])[0]!, `run ${i}`));
+  await s.release();
+});

@@ -147,7 +147,16 @@ export class WasmDevice implements Device {
     return cu;
   }
 
-  async run(compiled: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
+  /** Runs are serialised: a plan's pointer table, arena and the worker pool serve one run at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  run(compiled: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
+    const r = this.queue.then(() => this.runNow(compiled, inputs));
+    this.queue = r.catch(() => {});
+    return r;
+  }
+
+  private async runNow(compiled: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
     if (this.disposed) throw new Error('WASM device has been disposed');
     const cu = compiled as WasmUnit;
     const ins = inputs as WasmTensor[];
