@@ -1,16 +1,10 @@
-// Elementwise family. Fused k.map chains are generated at run time (src/backends/wasm/codegen.ts);
-// they import the vector math below (one f32x4 in, one out) instead of re-emitting polynomials,
-// and the plain fills and copies live here too.
+// Elementwise family. Fused k.map chains are generated at run time (src/backends/wasm/codegen.ts),
+// which emits exp/erf/tanh/sigmoid inline and imports the rarer functions below (one f32x4 in,
+// one out); the plain fills and copies live here too.
 
-import { vexp, vlog, vtanh, verf, vsigmoid, vgelu, vgeluTanh, vsplat } from './lib/vmath';
+import { vexp, vlog, vsplat } from './lib/vmath';
 
-export function exp4(x: v128): v128 { return vexp(x); }
 export function log4(x: v128): v128 { return vlog(x); }
-export function tanh4(x: v128): v128 { return vtanh(x); }
-export function erf4(x: v128): v128 { return verf(x); }
-export function sigmoid4(x: v128): v128 { return vsigmoid(x); }
-export function gelu4(x: v128): v128 { return vgelu(x); }
-export function geluTanh4(x: v128): v128 { return vgeluTanh(x); }
 /** softplus(x) = max(x,0) + log(1 + e^-|x|): no overflow for large x. */
 export function softplus4(x: v128): v128 {
   return f32x4.add(f32x4.max(x, vsplat(0)), vlog(f32x4.add(vsplat(1), vexp(f32x4.neg(f32x4.abs(x))))));
