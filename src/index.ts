@@ -32,3 +32,4 @@ export type { DeviceSpec, DeviceEntry, DeviceProvider } from './runtime/devices.
 export { TraceRecorder } from './runtime/trace.js';
 export type { RunReport } from './runtime/executor.js';
 export type { AutoOptions, HeteroPrepared } from './runtime/auto-backend.js';
+export * from './agent/index.js';

@@ -3,6 +3,7 @@
 
 import { Command } from 'commander';
 import '../index.js';
+import { registerAgent } from './commands/agent.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompile } from './commands/compile.js';
 import { registerConformance } from './commands/conformance.js';
@@ -18,6 +19,7 @@ const program = new Command('switchyard')
   .showHelpAfterError();
 
 registerRun(program);
+registerAgent(program);
 registerInspect(program);
 registerCompile(program);
 registerConformance(program);

@@ -30,3 +30,4 @@ import './resize.js';
 import './attention.js';
 import './rotary.js';
 import './kernel/index.js';
+import './agent.js';

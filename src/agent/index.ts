@@ -1,0 +1,32 @@
+// Public API of agent graphs and the LLM runtime.
+
+export { agentGraph, AgentGraphBuilder } from './graph/builder.js';
+export { parseAgentGraph, checkAgentGraph, AgentGraphError } from './graph/validate.js';
+export type { AgentGraph, AgentEdge } from './graph/validate.js';
+export type { GraphSpec, NodeSpec, NodeKind } from './graph/spec.js';
+export { lowerAgent } from './graph/lower.js';
+export { loadAgent, prepareAgent, buildIndex } from './load.js';
+export type { LoadedAgent, LoadAgentOptions } from './load.js';
+export { AgentRunner, AgentRun, show } from './runtime/run.js';
+export type { AgentEvent, AgentResult, NodeRecord, NodePlacement, DeviceSet, RunOptions } from './runtime/run.js';
+export { planAgent, learnFromRun, deviceSetOf } from './plan.js';
+export type { AgentPlan, AgentPolicy } from './plan.js';
+export { explainAgent, agentTrace, nodeTable } from './runtime/report.js';
+export { LlmEngine, Generation } from './llm/engine.js';
+export type { LlmModel, GenerateOptions, GenerationResult, TokenEvent } from './llm/engine.js';
+export { loadLlm, llmFromHf, llmFromGguf } from './llm/load.js';
+export { TextTokenizer, trainBpe } from './llm/tokenizer.js';
+export { Sampler } from './llm/sampling.js';
+export type { LlmConfig } from './llm/config.js';
+export { EngineProvider, ModelEmbedder, functionProvider, functionEmbedder } from './nodes/models.js';
+export type { LlmProvider, Embedder } from './nodes/models.js';
+export { RemoteLlmProvider } from './nodes/remote-llm.js';
+export { BUILTIN_TOOLS } from './nodes/tools.js';
+export type { ToolImpl } from './nodes/tools.js';
+export { ExactIndex } from './retrieval/exact.js';
+export { HnswIndex } from './retrieval/hnsw.js';
+export { saveIndex, loadIndex } from './retrieval/persist.js';
+export { recallAtK } from './retrieval/types.js';
+export { chatCompletion, fetchHandler, modelMap, listModels } from './openai.js';
+export { readSafetensors, writeSafetensors } from '../frontend/weights/safetensors.js';
+export { readGguf, writeGguf } from '../frontend/weights/gguf.js';

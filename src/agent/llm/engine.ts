@@ -1,0 +1,399 @@
+// The LLM runtime: prefill and decode as separately placed phases over device-resident KV caches,
+// sampling, stop conditions and token streaming.
+//
+//   const engine = new LlmEngine(model, { prefill: gpu, decode: cpu });
+//   const gen = engine.generate('Hello', { maxTokens: 32, temperature: 0.7, seed: 1 });
+//   for await (const t of gen) process.stdout.write(t.text);
+//   const { ttftMs, tpotMs } = await gen.result;
+//
+// Prefill runs the prompt in chunks of a bucketed length (one compiled graph per bucket), decode one
+// token per step with a graph compiled once. When the phases are on different devices the cache
+// moves after the first token (Splitwise). Whatever happens - an error, an abort, a consumer that
+// stops iterating - the cache is freed.
+
+import type { Device } from '../../backends/device.js';
+import { GraphBuilder } from '../../ir/builder.js';
+import type { Graph } from '../../ir/graph.js';
+import { Tensor } from '../../ir/tensor.js';
+import { kvCacheBytes, type LlmConfig } from './config.js';
+import { KvCache, deviceMemoryBytes } from './kv-cache.js';
+import { buildStepGraph, ropeTables } from './model.js';
+import { DeviceProgram, WeightCache } from './program.js';
+import { Sampler, checkSampling, type SamplingOptions } from './sampling.js';
+import type { TextTokenizer } from './tokenizer.js';
+import { isQ8, type ModelWeights } from './weights.js';
+
+export interface LlmModel {
+  name: string;
+  config: LlmConfig;
+  weights: ModelWeights;
+  tokenizer?: TextTokenizer;
+  /** Where it was loaded from, for messages. */
+  source: string;
+}
+
+export interface EngineOptions {
+  /** Device that runs prefill. */
+  prefill: Device;
+  /** Device that runs decode; the prefill device when omitted. */
+  decode?: Device;
+  /** KV cache positions (the longest prompt + output a generation may reach); default min(context, 1024). */
+  capacity?: number;
+  /** Prefill chunk lengths; a prompt is padded to the smallest that fits, longer ones are chunked. */
+  buckets?: number[];
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  /** New tokens at most (default 64). */
+  maxTokens?: number;
+  /** Strings that end generation (not included in the text). */
+  stop?: string[];
+  /** Token ids that end generation, besides the tokenizer's end-of-sequence ids. */
+  stopTokens?: number[];
+  /** Keep going past end-of-sequence tokens (benchmarks). */
+  ignoreEos?: boolean;
+  signal?: AbortSignal;
+  /** Agent node name, used in errors. */
+  node?: string;
+  /** Add the tokenizer's special tokens (BOS) when encoding a text prompt. */
+  addSpecialTokens?: boolean;
+  /** Devices for this generation's phases (default: the engine's placement). */
+  prefill?: Device;
+  decode?: Device;
+}
+
+export interface TokenEvent {
+  id: number;
+  /** Text this token adds (may be empty inside a multi-byte character or a possible stop string). */
+  text: string;
+  index: number;
+  /** Milliseconds since generate() was called. */
+  atMs: number;
+}
+
+export interface GenerationResult {
+  text: string;
+  tokens: number[];
+  promptTokens: number;
+  finishReason: 'stop' | 'length' | 'abort';
+  /** Time to first token (prefill + first sample). */
+  ttftMs: number;
+  /** Mean time per output token after the first. */
+  tpotMs: number;
+  prefillMs: number;
+  decodeMs: number;
+  transferMs: number;
+  transferBytes: number;
+  prefillDevice: string;
+  decodeDevice: string;
+}
+
+/** An async iterator of tokens with the final numbers in `result` once iteration ends. */
+export class Generation implements AsyncIterable<TokenEvent> {
+  readonly result: Promise<GenerationResult>;
+  private resolve!: (r: GenerationResult) => void;
+  private reject!: (e: unknown) => void;
+  private started = false;
+  constructor(private readonly body: (done: (r: GenerationResult) => void) => AsyncGenerator<TokenEvent>) {
+    this.result = new Promise((res, rej) => { this.resolve = res; this.reject = rej; });
+    this.result.catch(() => {}); // errors surface through iteration
+  }
+  async *[Symbol.asyncIterator](): AsyncGenerator<TokenEvent> {
+    if (this.started) throw new Error('a generation can be iterated once');
+    this.started = true;
+    try {
+      yield* this.body(this.resolve);
+    } catch (e) {
+      this.reject(e);
+      throw e;
+    }
+  }
+  /** Run to the end without streaming. */
+  async collect(): Promise<GenerationResult> {
+    for await (const _ of this) { /* drain */ }
+    return this.result;
+  }
+}
+
+type Mode = 'op' | 'decomposed';
+const stepModes = new WeakMap<Device, { rope: Mode; attention: Mode }>();
+/**
+ * nn.RotaryEmbedding and nn.Attention where the device has kernels for them, else the same math in
+ * plain ops, so a step never leaves the device for one op (probed once per device).
+ */
+export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attention: Mode } {
+  let m = stepModes.get(device);
+  if (!m) {
+    const g = new GraphBuilder('probe', 24);
+    const x = g.input('x', 'float32', [1, 1, 1, c.headDim]);
+    const half = c.headDim / 2;
+    const r = g.op('RotaryEmbedding', [x, g.constant(Tensor.zeros('float32', [1, half])), g.constant(Tensor.zeros('float32', [1, half])), g.input('p', 'int64', [1, 1])], { interleaved: c.ropeInterleaved ? 1 : 0 });
+    const kv = g.input('kv', 'float32', [1, 1, 4, c.headDim]);
+    const a = g.op('Attention', [x, kv, kv, g.input('m', 'float32', [1, 1, 1, 4])]);
+    m = { rope: device.supports(r.producer!) === true ? 'op' : 'decomposed', attention: device.supports(a.producer!) === true ? 'op' : 'decomposed' };
+    stepModes.set(device, m);
+  }
+  return m;
+}
+
+export const DEFAULT_BUCKETS = [8, 32, 128];
+
+const now = () => performance.now();
+
+export function weightsBytes(w: ModelWeights): number {
+  let b = w.embed.byteLength + (w.posEmbed?.byteLength ?? 0);
+  const m = (x: ModelWeights['lmHead']) => (isQ8(x.w) ? x.w.values.byteLength + x.w.scales.byteLength : x.w.byteLength) + (x.b?.byteLength ?? 0);
+  for (const l of w.layers) {
+    for (const x of [l.q, l.k, l.v, l.o, l.up, l.down, ...(l.gate ? [l.gate] : [])]) b += m(x);
+    b += l.attnNorm.w.byteLength + l.ffnNorm.w.byteLength;
+  }
+  return b + m(w.lmHead);
+}
+
+export class LlmEngine {
+  readonly capacity: number;
+  private prefillDevice: Device;
+  private decodeDevice: Device;
+  /** Prefill chunk lengths, ascending. */
+  readonly buckets: number[];
+  private readonly programs = new Map<Device, Map<number, Promise<DeviceProgram>>>();
+  private readonly weightCaches = new Map<Device, WeightCache>();
+  private readonly rope;
+  readonly weightBytes: number;
+
+  constructor(readonly model: LlmModel, opts: EngineOptions) {
+    const c = model.config;
+    this.capacity = Math.min(opts.capacity ?? 1024, c.contextLength);
+    this.prefillDevice = opts.prefill;
+    this.decodeDevice = opts.decode ?? opts.prefill;
+    this.buckets = [...(opts.buckets ?? DEFAULT_BUCKETS)].filter((b) => b <= this.capacity).sort((a, b) => a - b);
+    if (!this.buckets.length) this.buckets.push(this.capacity);
+    this.rope = c.arch === 'llama' ? ropeTables(c, c.contextLength) : undefined;
+    this.weightBytes = weightsBytes(model.weights);
+  }
+
+  /** Devices of the two phases. */
+  get placement(): { prefill: Device; decode: Device } { return { prefill: this.prefillDevice, decode: this.decodeDevice }; }
+
+  /** Re-place the phases (the planner's decision); compiled programs are kept per device. */
+  place(p: { prefill?: Device; decode?: Device }): void {
+    if (p.prefill) this.prefillDevice = p.prefill;
+    if (p.decode) this.decodeDevice = p.decode;
+  }
+
+  /** Ops that run on the reference fallback on either phase's device. */
+  async fallbacks(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const m of this.programs.values()) for (const p of m.values()) for (const [k, v] of (await p).fallbacks) out.set(k, v);
+    return out;
+  }
+
+  private weights(device: Device): WeightCache {
+    let w = this.weightCaches.get(device);
+    if (!w) { w = new WeightCache(device); this.weightCaches.set(device, w); }
+    return w;
+  }
+
+  private program(device: Device, seq: number): Promise<DeviceProgram> {
+    let byLen = this.programs.get(device);
+    if (!byLen) { byLen = new Map(); this.programs.set(device, byLen); }
+    let p = byLen.get(seq);
+    if (!p) {
+      const g: Graph = buildStepGraph(this.model.config, this.model.weights, { seq, capacity: this.capacity, ...stepModesFor(device, this.model.config) }, this.rope);
+      p = DeviceProgram.create(g, this.weights(device));
+      p.catch(() => byLen.delete(seq));
+      byLen.set(seq, p);
+    }
+    return p;
+  }
+
+  /** Compile the decode graph and the prefill buckets ahead of the first request. */
+  async warmup(): Promise<void> {
+    await this.program(this.decodeDevice, 1);
+    for (const b of this.buckets) await this.program(this.prefillDevice, b);
+  }
+
+  private bucketFor(n: number): number {
+    if (n === 1) return 1;
+    return this.buckets.find((b) => b >= n) ?? this.buckets[this.buckets.length - 1]!;
+  }
+
+  /** One forward step of `tokens` at positions pos0.. on the cache's device; returns last-token logits. */
+  private async step(cache: KvCache, tokens: number[], pos0: number): Promise<Float32Array> {
+    const n = tokens.length;
+    const seq = this.bucketFor(n);
+    const C = this.capacity;
+    const prog = await this.program(cache.device, seq);
+    const ids = new BigInt64Array(seq), pos = new BigInt64Array(seq);
+    const mask = new Float32Array(seq * C).fill(-1e9), place = new Float32Array(C * seq), keep = new Float32Array(C).fill(1);
+    for (let i = 0; i < seq; i++) {
+      const real = i < n;
+      ids[i] = BigInt(real ? tokens[i]! : 0);
+      pos[i] = BigInt(real ? pos0 + i : 0);
+      const visible = real ? pos0 + i : 0; // padding rows look at position 0 only and write nothing
+      for (let j = 0; j <= visible; j++) mask[i * C + j] = 0;
+      if (real) { place[(pos0 + i) * seq + i] = 1; keep[pos0 + i] = 0; }
+    }
+    const outs = await prog.run([
+      new Tensor('int64', ids, [1, seq]), new Tensor('int64', pos, [1, seq]), new Tensor('float32', mask, [1, 1, seq, C]),
+      new Tensor('float32', place, [C, seq]), new Tensor('float32', keep, [C, 1]), new Tensor('int64', BigInt64Array.of(BigInt(n - 1)), []),
+      ...cache.tensors,
+    ]);
+    let logits: Tensor;
+    try {
+      logits = await cache.device.download(outs[0]!);
+    } catch (e) {
+      for (const o of outs) cache.device.release(o);
+      throw e;
+    }
+    cache.device.release(outs[0]!);
+    cache.replace(outs.slice(1), n);
+    return Float32Array.from(logits.data as Float32Array);
+  }
+
+  /** Prefill in chunks no longer than the largest bucket; undefined when aborted. */
+  private async prefill(cache: KvCache, ids: number[], signal?: AbortSignal): Promise<Float32Array | undefined> {
+    const chunk = this.buckets[this.buckets.length - 1]!;
+    let logits: Float32Array | undefined;
+    for (let p = 0; p < ids.length; p += chunk) {
+      if (signal?.aborted) return undefined;
+      logits = await this.step(cache, ids.slice(p, p + chunk), p);
+    }
+    return logits;
+  }
+
+  private where(node?: string): string { return node ? `node '${node}'` : `model '${this.model.name}'`; }
+
+  encodePrompt(prompt: string | number[], addSpecial = false, node?: string): number[] {
+    if (typeof prompt !== 'string') return prompt;
+    if (!this.model.tokenizer) throw new Error(`${this.where(node)}: model '${this.model.name}' has no tokenizer; give token ids`);
+    return this.model.tokenizer.encode(prompt, addSpecial);
+  }
+
+  private checkLength(promptLen: number, maxTokens: number, node?: string): void {
+    const c = this.model.config;
+    if (promptLen === 0) throw new Error(`${this.where(node)}: the prompt is empty`);
+    const total = promptLen + maxTokens;
+    if (total > c.contextLength) {
+      throw new Error(`${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the context length ${c.contextLength} of model '${this.model.name}'`);
+    }
+    if (total > this.capacity) {
+      throw new Error(`${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the KV cache capacity ${this.capacity} this engine was made with`);
+    }
+  }
+
+  private async allocate(device: Device, node?: string): Promise<KvCache> {
+    const held = this.weightCaches.get(device)?.bytes ?? 0;
+    const limit = deviceMemoryBytes(device);
+    const used = (device as { bytesInUse?: number }).bytesInUse;
+    // weights not yet uploaded will be; memory already in use counts too when the device reports it
+    const other = Math.max(this.weightBytes, held) + (used !== undefined ? Math.max(0, used - held) : 0);
+    return KvCache.allocate(device, this.model.config, this.capacity, this.where(node), other, limit);
+  }
+
+  generate(prompt: string | number[], opts: GenerateOptions = {}): Generation {
+    // the placement is fixed now, so generations placed differently may run side by side
+    const placed = { ...opts, prefill: opts.prefill ?? this.prefillDevice, decode: opts.decode ?? opts.prefill ?? this.decodeDevice };
+    return new Generation((done) => this.run(prompt, placed, done));
+  }
+
+  private async *run(prompt: string | number[], opts: GenerateOptions, done: (r: GenerationResult) => void): AsyncGenerator<TokenEvent> {
+    const t0 = now();
+    const where = this.where(opts.node);
+    checkSampling(opts, where);
+    const maxTokens = opts.maxTokens ?? 64;
+    if (!(Number.isInteger(maxTokens) && maxTokens >= 1)) throw new Error(`${where}: max_tokens must be a positive integer, got ${maxTokens}`);
+    const ids = this.encodePrompt(prompt, opts.addSpecialTokens, opts.node);
+    const V = this.model.config.vocabSize;
+    const badId = ids.find((i) => !(Number.isInteger(i) && i >= 0 && i < V));
+    if (badId !== undefined) throw new Error(`${where}: token id ${badId} is outside the vocabulary (0..${V - 1})`);
+    this.checkLength(ids.length, maxTokens, opts.node);
+    const tok = this.model.tokenizer;
+    const stopIds = new Set([...(opts.ignoreEos ? [] : tok?.stopIds ?? []), ...(opts.ignoreEos || this.model.config.eosTokenId === undefined || tok ? [] : [this.model.config.eosTokenId]), ...(opts.stopTokens ?? [])]);
+    const stops = (opts.stop ?? []).filter((s) => s.length > 0);
+    const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
+    const sampler = new Sampler(opts);
+    const out: number[] = [];
+    const history = [...ids];
+    let text = '', emitted = 0;
+    let finish: GenerationResult['finishReason'] = 'length';
+    const stats = { ttftMs: 0, prefillMs: 0, decodeMs: 0, transferMs: 0, transferBytes: 0 };
+    const prefillDevice = opts.prefill ?? this.prefillDevice, decodeDevice = opts.decode ?? this.decodeDevice;
+    let cache: KvCache | undefined;
+    try {
+      cache = await this.allocate(prefillDevice, opts.node);
+      let logits = await this.prefill(cache, ids, opts.signal);
+      if (!logits) finish = 'abort';
+      stats.prefillMs = now() - t0;
+      if (logits) {
+        let decodeStart = 0;
+        for (;;) {
+          const id = sampler.next(logits, history);
+          if (out.length === 0) { stats.ttftMs = now() - t0; }
+          if (stopIds.has(id)) { finish = 'stop'; break; }
+          out.push(id);
+          history.push(id);
+          let delta = '';
+          if (tok) {
+            text = tok.decode(out);
+            const cut = stops.length ? Math.min(...stops.map((s) => { const i = text.indexOf(s); return i < 0 ? Infinity : i; })) : Infinity;
+            if (cut !== Infinity) { text = text.slice(0, cut); finish = 'stop'; }
+            const safe = finish === 'stop' ? text.length : text.endsWith('\uFFFD') ? emitted : Math.max(emitted, text.length - holdBack);
+            delta = text.slice(emitted, safe);
+            emitted = Math.max(emitted, safe);
+          }
+          yield { id, text: delta, index: out.length - 1, atMs: now() - t0 };
+          if (finish === 'stop' || out.length >= maxTokens) break;
+          if (opts.signal?.aborted) { finish = 'abort'; break; }
+          if (out.length === 1 && decodeDevice !== cache.device) {
+            const tt = now();
+            stats.transferBytes += await cache.transferTo(decodeDevice);
+            stats.transferMs += now() - tt;
+          }
+          if (!decodeStart) decodeStart = now();
+          logits = await this.step(cache, [id], ids.length + out.length - 1);
+        }
+        if (decodeStart) stats.decodeMs = now() - decodeStart;
+        if (tok && emitted < text.length) {
+          yield { id: -1, text: text.slice(emitted), index: out.length, atMs: now() - t0 };
+          emitted = text.length;
+        }
+      }
+    } finally {
+      cache?.release();
+    }
+    done({
+      text: tok ? text : '', tokens: out, promptTokens: ids.length, finishReason: finish,
+      ttftMs: stats.ttftMs, tpotMs: out.length > 1 ? stats.decodeMs / (out.length - 1) : 0,
+      prefillMs: stats.prefillMs, decodeMs: stats.decodeMs, transferMs: stats.transferMs, transferBytes: stats.transferBytes,
+      prefillDevice: prefillDevice.id, decodeDevice: decodeDevice.id,
+    });
+  }
+
+  /**
+   * Logits for teacher-forced tokens: prefill `ids[0..prefillLen)`, then decode the rest one at a
+   * time; returns the logits after each position from prefillLen-1 on (tests and scoring).
+   */
+  async score(ids: number[], prefillLen: number): Promise<Float32Array[]> {
+    this.checkLength(ids.length, 0);
+    const cache = await this.allocate(this.prefillDevice);
+    try {
+      const rows = [(await this.prefill(cache, ids.slice(0, prefillLen)))!];
+      if (this.decodeDevice !== cache.device) await cache.transferTo(this.decodeDevice);
+      for (let p = prefillLen; p < ids.length; p++) rows.push(await this.step(cache, [ids[p]!], p));
+      return rows;
+    } finally {
+      cache.release();
+    }
+  }
+
+  /** Bytes of a KV cache at this engine's capacity. */
+  get kvBytes(): number { return kvCacheBytes(this.model.config, this.capacity); }
+
+  /** Free the weights on every device and forget compiled programs. */
+  dispose(): void {
+    for (const w of this.weightCaches.values()) w.release();
+    this.weightCaches.clear();
+    this.programs.clear();
+  }
+}

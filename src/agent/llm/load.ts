@@ -1,0 +1,81 @@
+// Loading a decoder model: a Hugging Face folder (config.json, *.safetensors, tokenizer.json), a
+// lone .safetensors with its config.json beside it, or a .gguf file (with its own tokenizer when
+// the metadata has a byte-level BPE, else a tokenizer.json given alongside).
+
+import { readGguf } from '../../frontend/weights/gguf.js';
+import { readSafetensors } from '../../frontend/weights/safetensors.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { exists, isDirectory, listDir, readBytes, readJson, resolveNear } from '../files.js';
+import { configFromGguf, configFromHf } from './config.js';
+import type { LlmModel } from './engine.js';
+import { TextTokenizer, tokenizerJsonFromGguf } from './tokenizer.js';
+import { weightsFromGguf, weightsFromHf, type Quantization } from './weights.js';
+
+export interface LoadOptions {
+  name?: string;
+  /** tokenizer.json location (default: beside the weights, or from GGUF metadata). */
+  tokenizer?: string;
+  /** config.json location for a lone safetensors file (default: beside it). */
+  config?: string;
+  /** GGUF 8-bit weights: widen to float32 ('dequantize', default) or keep int8 with block scales. */
+  quantization?: Quantization;
+}
+
+export function llmFromHf(parts: { config: Record<string, unknown>; weights: Uint8Array[]; tokenizer?: Record<string, unknown>; tokenizerConfig?: Record<string, unknown>; name?: string; source?: string }): LlmModel {
+  const source = parts.source ?? 'safetensors';
+  const config = configFromHf(parts.config, `${source} config.json`);
+  const tensors = new Map<string, Tensor>();
+  parts.weights.forEach((b, i) => {
+    for (const [k, v] of readSafetensors(b, parts.weights.length > 1 ? `${source} shard ${i + 1}` : source).tensors) tensors.set(k, v);
+  });
+  const weights = weightsFromHf(tensors, config, source);
+  const tokenizer = parts.tokenizer ? new TextTokenizer(parts.tokenizer, parts.tokenizerConfig, { eos: config.eosTokenId, bos: config.bosTokenId }) : undefined;
+  return { name: parts.name ?? String(parts.config._name_or_path ?? config.arch), config, weights, tokenizer, source };
+}
+
+export function llmFromGguf(bytes: Uint8Array, opts: { tokenizer?: Record<string, unknown>; quantization?: Quantization; name?: string; source?: string } = {}): LlmModel {
+  const source = opts.source ?? 'gguf';
+  const file = readGguf(bytes, source);
+  const config = configFromGguf(file.metadata, source);
+  const weights = weightsFromGguf(file, config, opts.quantization);
+  let tokJson = opts.tokenizer;
+  if (!tokJson && file.metadata.has('tokenizer.ggml.tokens')) tokJson = tokenizerJsonFromGguf(file.metadata, source);
+  const tokenizer = tokJson ? new TextTokenizer(tokJson, {}, { eos: config.eosTokenId, bos: config.bosTokenId }) : undefined;
+  return { name: opts.name ?? String(file.metadata.get('general.name') ?? config.arch), config, weights, tokenizer, source };
+}
+
+/** Load from a path or URL (Node reads files; browsers fetch). */
+export async function loadLlm(location: string, opts: LoadOptions = {}): Promise<LlmModel> {
+  const tokPath = async (base: string) => {
+    if (opts.tokenizer) return opts.tokenizer;
+    const near = resolveNear(base, 'tokenizer.json');
+    return (await exists(near)) ? near : undefined;
+  };
+  const tokenizerOf = async (base: string) => {
+    const p = await tokPath(base);
+    if (!p) return {};
+    const cfgPath = resolveNear(p, 'tokenizer_config.json');
+    return { tokenizer: await readJson(p), tokenizerConfig: (await exists(cfgPath)) ? await readJson(cfgPath) : undefined };
+  };
+  if (location.endsWith('.gguf')) {
+    const t = opts.tokenizer ? await readJson(opts.tokenizer) : undefined;
+    return llmFromGguf(await readBytes(location), { tokenizer: t, quantization: opts.quantization, name: opts.name, source: location });
+  }
+  let files: string[];
+  let base: string;
+  if (await isDirectory(location)) {
+    base = `${location.replace(/\/$/, '')}/`;
+    const names = await listDir(location);
+    files = names.filter((f) => f.endsWith('.safetensors')).sort().map((f) => base + f);
+    if (!files.length) throw new Error(`${location}: no .safetensors files in this folder`);
+  } else if (location.endsWith('.safetensors')) {
+    base = location;
+    files = [location];
+  } else {
+    throw new Error(`${location}: expected a .gguf file, a .safetensors file or a Hugging Face model folder`);
+  }
+  const cfgPath = opts.config ?? resolveNear(base, 'config.json');
+  if (!(await exists(cfgPath))) throw new Error(`${location}: no config.json beside the weights (give one with the config option)`);
+  const weights = await Promise.all(files.map((f) => readBytes(f)));
+  return llmFromHf({ config: await readJson(cfgPath), weights, ...(await tokenizerOf(base)), name: opts.name, source: location });
+}

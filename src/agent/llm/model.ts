@@ -1,0 +1,285 @@
+// Decoder-only transformers as IR graphs, built with the GraphBuilder from canonical weights.
+//
+// `step` graphs run prefill (n prompt tokens) and decode (n = 1) against a KV cache of fixed
+// capacity C that lives on the device: per layer past_key/past_value [1, kv_heads, C, head_dim]
+// go in and present_key/present_value come out. Writing the new rows is plain arithmetic that
+// every backend has, present = past * keep + place @ k_new, where place [C, n] is a 0/1 placement
+// matrix and keep [C, 1] zeroes the rows being written; attention reads the whole cache with a
+// mask [1, 1, n, C] that hides empty and future positions. Static shapes: the decode graph
+// compiles once, and a prefill graph once per prompt length bucket.
+//
+// `full` graphs are the oracle: the whole sequence at once, no cache, attention and rotary
+// embedding written out in MatMul/Softmax/elementwise ops (no nn.Attention, no
+// nn.RotaryEmbedding), so they check those ops and the cache logic independently and export to
+// ONNX for onnxruntime. `embed` graphs are bidirectional encoders with mean pooling and L2
+// normalisation (embedding models).
+
+import { GraphBuilder } from '../../ir/builder.js';
+import type { Graph, Value } from '../../ir/graph.js';
+import { Tensor } from '../../ir/tensor.js';
+import type { LlmConfig } from './config.js';
+import { isQ8, type Linear, type ModelWeights, type Norm } from './weights.js';
+
+export type GraphKind = 'step' | 'full' | 'embed';
+
+export interface StepShape {
+  /** Tokens processed by this graph (prompt bucket for prefill, 1 for decode). */
+  seq: number;
+  /** KV cache capacity in positions. */
+  capacity: number;
+  /**
+   * 'op' (default): nn.RotaryEmbedding. 'decomposed': the same rotation in Gather, Split, Concat,
+   * Mul and Add, for devices without a RotaryEmbedding kernel (so the step stays on the device).
+   */
+  rope?: 'op' | 'decomposed';
+  /** 'op' (default): nn.Attention. 'decomposed': MatMul, Softmax and elementwise ops (GQA by Expand). */
+  attention?: 'op' | 'decomposed';
+}
+
+/** Names of the step graph's inputs and outputs, in order. */
+export function stepInputNames(c: LlmConfig): string[] {
+  const names = ['input_ids', 'position_ids', 'attn_mask', 'cache_place', 'cache_keep', 'last_index'];
+  for (let i = 0; i < c.numLayers; i++) names.push(`past_key_${i}`, `past_value_${i}`);
+  return names;
+}
+export function stepOutputNames(c: LlmConfig): string[] {
+  const names = ['logits'];
+  for (let i = 0; i < c.numLayers; i++) names.push(`present_key_${i}`, `present_value_${i}`);
+  return names;
+}
+
+/** RoPE tables [positions, head_dim / 2]: cos and sin of pos * theta^(-2i / d). */
+export function ropeTables(c: LlmConfig, positions = c.contextLength): { cos: Tensor; sin: Tensor } {
+  const half = c.headDim / 2;
+  const cos = new Float32Array(positions * half), sin = new Float32Array(positions * half);
+  for (let p = 0; p < positions; p++) {
+    for (let i = 0; i < half; i++) {
+      const a = p * Math.pow(c.ropeTheta, -(2 * i) / c.headDim);
+      cos[p * half + i] = Math.cos(a);
+      sin[p * half + i] = Math.sin(a);
+    }
+  }
+  return { cos: new Tensor('float32', cos, [positions, half]), sin: new Tensor('float32', sin, [positions, half]) };
+}
+
+class Builder {
+  readonly g: GraphBuilder;
+  private readonly consts = new Map<Tensor, Value>();
+  constructor(readonly c: LlmConfig, readonly w: ModelWeights, name: string) {
+    this.g = new GraphBuilder(name, 24);
+  }
+  /** One graph value per weight tensor, named for errors and ONNX export. */
+  k(t: Tensor, name: string): Value {
+    let v = this.consts.get(t);
+    if (!v) { v = this.g.constant(t, name); this.consts.set(t, v); }
+    return v;
+  }
+  i64(values: number[], dims?: number[]): Value { return this.g.constant(Tensor.from('int64', values.map(BigInt), dims)); }
+  linear(x: Value, l: Linear, name: string): Value {
+    let w: Value;
+    if (isQ8(l.w)) {
+      w = this.g.op('DequantizeLinear', [this.k(l.w.values, `${name}.qweight`), this.k(l.w.scales, `${name}.scales`)], { axis: 0, block_size: 32 });
+    } else {
+      w = this.k(l.w, `${name}.weight`);
+    }
+    const y = this.g.matmul(x, w);
+    return l.b ? this.g.add(y, this.k(l.b, `${name}.bias`)) : y;
+  }
+  norm(x: Value, n: Norm, name: string): Value {
+    if (this.c.arch === 'gpt2') return this.g.layerNorm(x, this.k(n.w, `${name}.weight`), n.b && this.k(n.b, `${name}.bias`), this.c.normEps);
+    return this.g.op('RMSNormalization', [x, this.k(n.w, `${name}.weight`)], { epsilon: this.c.normEps, axis: -1 });
+  }
+  /** [1, n, heads*hd] -> [1, heads, n, hd] */
+  heads(x: Value, n: number, heads: number): Value {
+    return this.g.transpose(this.g.reshape(x, [1, n, heads, this.c.headDim]), [0, 2, 1, 3]);
+  }
+  /** [1, heads, n, hd] -> [1, n, heads*hd] */
+  merge(x: Value, n: number): Value {
+    return this.g.reshape(this.g.transpose(x, [0, 2, 1, 3]), [1, n, this.c.numHeads * this.c.headDim]);
+  }
+  mlp(x: Value, l: ModelWeights['layers'][number], i: number): Value {
+    const g = this.g;
+    if (this.c.arch === 'gpt2') {
+      return this.linear(g.gelu(this.linear(x, l.up, `layers.${i}.mlp.up`), 'tanh'), l.down, `layers.${i}.mlp.down`);
+    }
+    const gate = this.linear(x, l.gate!, `layers.${i}.mlp.gate`);
+    const silu = g.mul(gate, g.sigmoid(gate));
+    return this.linear(g.mul(silu, this.linear(x, l.up, `layers.${i}.mlp.up`)), l.down, `layers.${i}.mlp.down`);
+  }
+  /** Token (and for GPT-2, position) embeddings: [1, n, H]. */
+  embed(ids: Value, positions: Value): Value {
+    const x = this.g.op('Gather', [this.k(this.w.embed, 'embed_tokens'), ids], { axis: 0 });
+    if (this.w.posEmbed) return this.g.add(x, this.g.op('Gather', [this.k(this.w.posEmbed, 'embed_positions'), positions], { axis: 0 }));
+    return x;
+  }
+}
+
+/** The prefill/decode graph against a device-resident KV cache. */
+export function buildStepGraph(c: LlmConfig, w: ModelWeights, shape: StepShape, rope = c.arch === 'llama' ? ropeTables(c) : undefined): Graph {
+  const { seq: n, capacity: C } = shape;
+  const b = new Builder(c, w, n === 1 ? 'decode' : `prefill_${n}`);
+  const g = b.g;
+  const ids = g.input('input_ids', 'int64', [1, n]);
+  const pos = g.input('position_ids', 'int64', [1, n]);
+  const mask = g.input('attn_mask', 'float32', [1, 1, n, C]);
+  const place = g.input('cache_place', 'float32', [C, n]);
+  const keep = g.input('cache_keep', 'float32', [C, 1]);
+  const last = g.input('last_index', 'int64', []);
+  const past: [Value, Value][] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    past.push([g.input(`past_key_${i}`, 'float32', [1, c.numKvHeads, C, c.headDim]), g.input(`past_value_${i}`, 'float32', [1, c.numKvHeads, C, c.headDim])]);
+  }
+  let x = b.embed(ids, pos);
+  const cosV = rope && shape.rope !== 'decomposed' ? b.k(rope.cos, 'rope_cos') : undefined;
+  const sinV = rope && shape.rope !== 'decomposed' ? b.k(rope.sin, 'rope_sin') : undefined;
+  const presents: Value[] = [];
+  w.layers.forEach((l, i) => {
+    const h = b.norm(x, l.attnNorm, `layers.${i}.attn_norm`);
+    let q = b.heads(b.linear(h, l.q, `layers.${i}.attn.q`), n, c.numHeads);
+    let k = b.heads(b.linear(h, l.k, `layers.${i}.attn.k`), n, c.numKvHeads);
+    const v = b.heads(b.linear(h, l.v, `layers.${i}.attn.v`), n, c.numKvHeads);
+    if (rope && shape.rope === 'decomposed') {
+      q = gatheredRope(b, q, n, ropeRows(b, rope, pos, n));
+      k = gatheredRope(b, k, n, ropeRows(b, rope, pos, n));
+    } else if (rope) {
+      const attrs = { interleaved: c.ropeInterleaved ? 1 : 0 };
+      q = g.op('RotaryEmbedding', [q, cosV!, sinV!, pos], attrs);
+      k = g.op('RotaryEmbedding', [k, cosV!, sinV!, pos], attrs);
+    }
+    const kc = g.add(g.mul(past[i]![0], keep), g.matmul(place, k));
+    const vc = g.add(g.mul(past[i]![1], keep), g.matmul(place, v));
+    presents.push(kc, vc);
+    const a = shape.attention === 'decomposed' ? maskedAttention(b, q, kc, vc, mask, C) : g.op('Attention', [q, kc, vc, mask], {}, `layers.${i}.attention`);
+    x = g.add(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`));
+    x = g.add(x, b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i));
+  });
+  const lastH = g.op('Gather', [x, last], { axis: 1 });
+  const logits = b.linear(b.norm(lastH, w.finalNorm, 'final_norm'), w.lmHead, 'lm_head');
+  g.output(logits, 'logits');
+  presents.forEach((p, j) => g.output(p, `${j % 2 ? 'present_value' : 'present_key'}_${j >> 1}`));
+  return g.build();
+}
+
+/** Full-width tables [P, hd] (each frequency repeated for both members of its pair), cached per table. */
+const wideCache = new WeakMap<Tensor, { cos: Tensor; sin: Tensor; sign: Tensor }>();
+function wideTables(c: LlmConfig, rope: { cos: Tensor; sin: Tensor }): { cos: Tensor; sin: Tensor; sign: Tensor } {
+  let w = wideCache.get(rope.cos);
+  if (w) return w;
+  const P = rope.cos.dims[0]!, half = c.headDim / 2, hd = c.headDim;
+  const cos = new Float32Array(P * hd), sin = new Float32Array(P * hd), sign = new Float32Array(hd);
+  for (let p = 0; p < P; p++) {
+    for (let d = 0; d < hd; d++) {
+      const f = c.ropeInterleaved ? d >> 1 : d % half;
+      cos[p * hd + d] = (rope.cos.data as Float32Array)[p * half + f]!;
+      sin[p * hd + d] = (rope.sin.data as Float32Array)[p * half + f]!;
+    }
+  }
+  for (let d = 0; d < hd; d++) sign[d] = c.ropeInterleaved ? (d % 2 ? 1 : -1) : d < half ? -1 : 1;
+  w = { cos: new Tensor('float32', cos, [P, hd]), sin: new Tensor('float32', sin, [P, hd]), sign: new Tensor('float32', sign, [hd]) };
+  wideCache.set(rope.cos, w);
+  return w;
+}
+
+/** cos and sin rows for the step's positions, [1, 1, n, hd], and the rotation's signs. */
+function ropeRows(b: Builder, rope: { cos: Tensor; sin: Tensor }, pos: Value, n: number): { cos: Value; sin: Value; sign: Value } {
+  const w = wideTables(b.c, rope);
+  const rows = (t: Tensor, name: string) => b.g.reshape(b.g.op('Gather', [b.k(t, name), pos], { axis: 0 }), [1, 1, n, b.c.headDim]);
+  return { cos: rows(w.cos, 'rope_cos_wide'), sin: rows(w.sin, 'rope_sin_wide'), sign: b.k(w.sign, 'rope_sign') };
+}
+
+/** x * cos + rotate(x) * sign * sin: partners swap halves (HF) or adjacent pairs (GGUF). */
+function gatheredRope(b: Builder, x: Value, n: number, t: { cos: Value; sin: Value; sign: Value }): Value {
+  const g = b.g, c = b.c, half = c.headDim / 2;
+  let rotated: Value;
+  if (c.ropeInterleaved) {
+    const [a, bb] = g.opN('Split', [g.reshape(x, [1, -1, n, half, 2]), b.i64([1, 1])], { axis: 4 }, 2);
+    rotated = g.reshape(g.concat([bb!, a!], 4), [1, -1, n, c.headDim]);
+  } else {
+    const [x1, x2] = g.opN('Split', [x, b.i64([half, half])], { axis: 3 }, 2);
+    rotated = g.concat([x2!, x1!], 3);
+  }
+  return g.add(g.mul(x, t.cos), g.mul(g.mul(rotated, t.sign), t.sin));
+}
+
+/** x * cos + rotate(x) * sin over [1, heads, n, hd], positions 0..n-1, in plain ops. */
+function plainRope(b: Builder, x: Value, n: number, rope: { cos: Tensor; sin: Tensor }): Value {
+  const g = b.g, c = b.c, half = c.headDim / 2;
+  // full-width tables [n, hd]: each frequency repeated for both members of its pair
+  const cos = new Float32Array(n * c.headDim), sin = new Float32Array(n * c.headDim);
+  const sign = new Float32Array(c.headDim);
+  for (let p = 0; p < n; p++) {
+    for (let d = 0; d < c.headDim; d++) {
+      const f = c.ropeInterleaved ? d >> 1 : d % half;
+      cos[p * c.headDim + d] = (rope.cos.data as Float32Array)[p * half + f]!;
+      sin[p * c.headDim + d] = (rope.sin.data as Float32Array)[p * half + f]!;
+    }
+  }
+  for (let d = 0; d < c.headDim; d++) sign[d] = c.ropeInterleaved ? (d % 2 ? 1 : -1) : d < half ? -1 : 1;
+  // rotate: the partner of each element, with sign: halves swap (HF) or adjacent pairs swap (GGUF)
+  let rotated: Value;
+  if (c.ropeInterleaved) {
+    const pairs = g.reshape(x, [1, -1, n, half, 2]);
+    const [a, bb] = g.opN('Split', [pairs, b.i64([1, 1])], { axis: 4 }, 2);
+    rotated = g.reshape(g.concat([bb!, a!], 4), [1, -1, n, c.headDim]);
+  } else {
+    const [x1, x2] = g.opN('Split', [x, b.i64([half, half])], { axis: 3 }, 2);
+    rotated = g.concat([x2!, x1!], 3);
+  }
+  const k = (a: Float32Array, dims: number[]) => g.constant(new Tensor('float32', a, dims));
+  return g.add(g.mul(x, k(cos, [n, c.headDim])), g.mul(g.mul(rotated, k(sign, [c.headDim])), k(sin, [n, c.headDim])));
+}
+
+/** Attention over the whole cache with the step's additive mask, written out (GQA by Expand). */
+function maskedAttention(b: Builder, q: Value, k: Value, v: Value, mask: Value, C: number): Value {
+  const g = b.g, c = b.c, groups = c.numHeads / c.numKvHeads;
+  const repeat = (t: Value) => groups === 1 ? t : g.reshape(
+    g.op('Expand', [g.reshape(t, [1, c.numKvHeads, 1, C, c.headDim]), b.i64([1, c.numKvHeads, groups, C, c.headDim])]),
+    [1, c.numHeads, C, c.headDim]);
+  const scores = g.mul(g.matmul(q, g.transpose(repeat(k), [0, 1, 3, 2])), g.scalar(1 / Math.sqrt(c.headDim)));
+  return g.matmul(g.softmax(g.add(scores, mask), -1), repeat(v));
+}
+
+/** Attention written out: softmax(Q K^T * scale + mask) V with K/V heads repeated for GQA. */
+function plainAttention(b: Builder, q: Value, k: Value, v: Value, n: number, causal: boolean): Value {
+  const g = b.g, c = b.c, groups = c.numHeads / c.numKvHeads;
+  const repeat = (t: Value) => groups === 1 ? t : g.reshape(
+    g.op('Expand', [g.reshape(t, [1, c.numKvHeads, 1, n, c.headDim]), b.i64([1, c.numKvHeads, groups, n, c.headDim])]),
+    [1, c.numHeads, n, c.headDim]);
+  const scores = g.mul(g.matmul(q, g.transpose(repeat(k), [0, 1, 3, 2])), g.scalar(1 / Math.sqrt(c.headDim)));
+  let masked = scores;
+  if (causal) {
+    const m = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) m[i * n + j] = -1e9;
+    masked = g.add(scores, g.constant(new Tensor('float32', m, [n, n])));
+  }
+  return g.matmul(g.softmax(masked, -1), repeat(v));
+}
+
+/** The whole sequence without a cache (oracle, ONNX export), or an embedding encoder. */
+export function buildFullGraph(c: LlmConfig, w: ModelWeights, n: number, kind: 'full' | 'embed' = 'full'): Graph {
+  const b = new Builder(c, w, kind === 'full' ? `full_${n}` : `embed_${n}`);
+  const g = b.g;
+  const ids = g.input('input_ids', 'int64', [1, n]);
+  const positions = b.i64(Array.from({ length: n }, (_, i) => i), [1, n]);
+  let x = b.embed(ids, positions);
+  const rope = c.arch === 'llama' ? ropeTables(c, Math.max(n, 1)) : undefined;
+  w.layers.forEach((l, i) => {
+    const h = b.norm(x, l.attnNorm, `layers.${i}.attn_norm`);
+    let q = b.heads(b.linear(h, l.q, `layers.${i}.attn.q`), n, c.numHeads);
+    let k = b.heads(b.linear(h, l.k, `layers.${i}.attn.k`), n, c.numKvHeads);
+    const v = b.heads(b.linear(h, l.v, `layers.${i}.attn.v`), n, c.numKvHeads);
+    if (rope) { q = plainRope(b, q, n, rope); k = plainRope(b, k, n, rope); }
+    const a = plainAttention(b, q, k, v, n, kind === 'full');
+    x = g.add(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`));
+    x = g.add(x, b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i));
+  });
+  const h = b.norm(x, w.finalNorm, 'final_norm');
+  if (kind === 'full') {
+    g.output(b.linear(h, w.lmHead, 'lm_head'), 'logits');
+  } else {
+    const pooled = g.op('ReduceMean', [h, b.i64([1])], { keepdims: 0 });
+    const norm = g.op('Sqrt', [g.op('ReduceSum', [g.mul(pooled, pooled), b.i64([-1])], { keepdims: 1 })]);
+    g.output(g.div(pooled, g.add(norm, g.scalar(1e-12))), 'embedding');
+  }
+  return g.build();
+}

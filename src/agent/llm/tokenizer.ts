@@ -1,0 +1,186 @@
+// Text <-> token ids through @huggingface/tokenizers (tokenizer.json, the format every Hugging Face
+// model ships), plus what the runtime needs around it: special ids, a chat prompt format,
+// incremental detokenization for streaming, tokenizer.json from GGUF metadata, and a small
+// byte-level BPE trainer so tests and examples can make a real tokenizer without downloads.
+
+import { Tokenizer } from '@huggingface/tokenizers';
+import type { GgufValue } from '../../frontend/weights/gguf.js';
+
+export interface ChatMessage { role: 'system' | 'user' | 'assistant' | 'tool'; content: string; name?: string }
+
+export class TextTokenizer {
+  private readonly tok: Tokenizer;
+  readonly vocabSize: number;
+  readonly eosId?: number;
+  readonly bosId?: number;
+  /** ids that end generation (eos and the chat end-of-turn marker when the vocabulary has one) */
+  readonly stopIds: Set<number>;
+
+  constructor(readonly json: Record<string, unknown>, readonly config: Record<string, unknown> = {}, ids: { eos?: number; bos?: number } = {}) {
+    try {
+      this.tok = new Tokenizer(json, config);
+    } catch (e) {
+      throw new Error(`tokenizer.json could not be loaded: ${(e as Error).message}`);
+    }
+    const vocab = this.tok.get_vocab(true);
+    this.vocabSize = Math.max(...vocab.values()) + 1;
+    const idOf = (k: string): number | undefined => {
+      const v = config[k];
+      const s = typeof v === 'string' ? v : (v as { content?: string } | undefined)?.content;
+      return s === undefined ? undefined : this.tok.token_to_id(s);
+    };
+    this.eosId = ids.eos ?? idOf('eos_token') ?? this.tok.token_to_id('<|endoftext|>') ?? this.tok.token_to_id('</s>');
+    this.bosId = ids.bos ?? idOf('bos_token');
+    this.stopIds = new Set([this.eosId, this.tok.token_to_id('<|im_end|>'), this.tok.token_to_id('<|eot_id|>')].filter((x): x is number => x !== undefined));
+  }
+
+  encode(text: string, addSpecial = false): number[] {
+    return this.tok.encode(text, { add_special_tokens: addSpecial }).ids;
+  }
+
+  decode(ids: number[], skipSpecial = true): string {
+    return this.tok.decode(ids, { skip_special_tokens: skipSpecial });
+  }
+
+  tokenToId(s: string): number | undefined { return this.tok.token_to_id(s); }
+
+  /** ChatML (<|im_start|>role\n…<|im_end|>) when the vocabulary has its markers, else plain "role: text" lines. */
+  formatChat(messages: ChatMessage[]): string {
+    const chatml = this.tok.token_to_id('<|im_start|>') !== undefined;
+    const parts = messages.map((m) => (chatml ? `<|im_start|>${m.role}\n${m.content}<|im_end|>\n` : `${m.role}: ${m.content}\n`));
+    return parts.join('') + (chatml ? '<|im_start|>assistant\n' : 'assistant:');
+  }
+
+  /** A streaming decoder: feed ids one at a time, get the new text (held back inside a UTF-8 sequence). */
+  streamDecoder(): { push(id: number): string; text(): string } {
+    const ids: number[] = [];
+    let emitted = '';
+    return {
+      push: (id: number) => {
+        ids.push(id);
+        const full = this.decode(ids);
+        if (full.endsWith('\uFFFD')) return '';
+        const delta = full.startsWith(emitted) ? full.slice(emitted.length) : full;
+        emitted = full;
+        return delta;
+      },
+      text: () => this.decode(ids),
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GPT-2 byte-level alphabet: every byte maps to a printable character so BPE works on strings.
+
+let BYTE_TO_CHAR: string[] | undefined;
+export function byteToChar(): string[] {
+  if (BYTE_TO_CHAR) return BYTE_TO_CHAR;
+  const bs: number[] = [];
+  for (let b = 33; b <= 126; b++) bs.push(b);
+  for (let b = 161; b <= 172; b++) bs.push(b);
+  for (let b = 174; b <= 255; b++) bs.push(b);
+  const cs = [...bs];
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
+  const out = new Array<string>(256);
+  bs.forEach((b, i) => { out[b] = String.fromCodePoint(cs[i]!); });
+  return (BYTE_TO_CHAR = out);
+}
+
+const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+
+export interface BpeTrainOptions {
+  vocabSize: number;
+  /** Added special tokens, given the first ids. Default: <|endoftext|>, <|im_start|>, <|im_end|>. */
+  specialTokens?: string[];
+}
+
+/** Train a byte-level BPE (GPT-2 style) on a corpus and return its tokenizer.json object. */
+export function trainBpe(corpus: string[], opts: BpeTrainOptions): Record<string, unknown> {
+  const specials = opts.specialTokens ?? ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
+  const b2c = byteToChar();
+  const vocab = new Map<string, number>();
+  specials.forEach((s) => vocab.set(s, vocab.size));
+  for (let b = 0; b < 256; b++) vocab.set(b2c[b]!, vocab.size);
+  if (opts.vocabSize < vocab.size) throw new Error(`vocabSize ${opts.vocabSize} is below the ${vocab.size} byte and special tokens`);
+  // words as symbol sequences with counts
+  const enc = new TextEncoder();
+  const counts = new Map<string, number>();
+  for (const text of corpus) {
+    for (const w of text.match(GPT2_SPLIT) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  const words = [...counts].map(([w, n]) => ({ syms: [...enc.encode(w)].map((b) => b2c[b]!), n }));
+  const merges: string[] = [];
+  while (vocab.size < opts.vocabSize) {
+    const pairs = new Map<string, number>();
+    for (const { syms, n } of words) {
+      for (let i = 0; i + 1 < syms.length; i++) {
+        const k = `${syms[i]} ${syms[i + 1]}`;
+        pairs.set(k, (pairs.get(k) ?? 0) + n);
+      }
+    }
+    let best = '', bestN = 1;
+    for (const [k, n] of pairs) if (n > bestN || (n === bestN && best && k < best)) { best = k; bestN = n; }
+    if (!best) break; // nothing occurs twice: the vocabulary cannot grow further
+    const [a, b] = best.split(' ') as [string, string];
+    const merged = a + b;
+    merges.push(best);
+    vocab.set(merged, vocab.size);
+    for (const w of words) {
+      const s = w.syms;
+      const out: string[] = [];
+      for (let i = 0; i < s.length; i++) {
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { out.push(merged); i++; } else out.push(s[i]!);
+      }
+      w.syms = out;
+    }
+  }
+  return {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: specials.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
+    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false,
+      byte_fallback: false, ignore_merges: false, vocab: Object.fromEntries(vocab), merges,
+    },
+  };
+}
+
+/** tokenizer.json for a GGUF file whose tokenizer.ggml.model is 'gpt2' (byte-level BPE). */
+export function tokenizerJsonFromGguf(meta: Map<string, GgufValue>, source = 'gguf'): Record<string, unknown> {
+  const model = meta.get('tokenizer.ggml.model');
+  const tokens = meta.get('tokenizer.ggml.tokens') as string[] | undefined;
+  if (!tokens) throw new Error(`${source}: no tokenizer.ggml.tokens; give a tokenizer.json`);
+  if (model !== 'gpt2') throw new Error(`${source}: tokenizer.ggml.model '${String(model)}' cannot be converted (only 'gpt2' byte-level BPE); give a tokenizer.json`);
+  const merges = (meta.get('tokenizer.ggml.merges') as string[] | undefined) ?? [];
+  const types = (meta.get('tokenizer.ggml.token_type') as number[] | undefined) ?? [];
+  const added = tokens.map((content, id) => ({ id, content, t: types[id] })).filter((x) => x.t === 3 || x.t === 4)
+    .map(({ id, content, t }) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: t === 3 }));
+  return {
+    version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: Object.fromEntries(tokens.map((t, i) => [t, i])), merges },
+  };
+}
+
+/** GGUF tokenizer metadata from a byte-level BPE tokenizer.json (the inverse of the above). */
+export function ggufTokenizerMetadata(json: Record<string, unknown>, ids: { eos?: number; bos?: number } = {}): Record<string, GgufValue> {
+  const model = json.model as { vocab: Record<string, number>; merges: (string | [string, string])[] };
+  const tokens: string[] = [];
+  for (const [t, i] of Object.entries(model.vocab)) tokens[i] = t;
+  const specials = new Set(((json.added_tokens ?? []) as { id: number; special: boolean }[]).filter((a) => a.special).map((a) => a.id));
+  const meta: Record<string, GgufValue> = {
+    'tokenizer.ggml.model': 'gpt2',
+    'tokenizer.ggml.tokens': tokens,
+    'tokenizer.ggml.token_type': tokens.map((_, i) => (specials.has(i) ? 3 : 1)),
+    'tokenizer.ggml.merges': model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m)),
+  };
+  if (ids.eos !== undefined) meta['tokenizer.ggml.eos_token_id'] = ids.eos;
+  if (ids.bos !== undefined) meta['tokenizer.ggml.bos_token_id'] = ids.bos;
+  return meta;
+}

@@ -1,0 +1,115 @@
+// The models agent nodes call: chat providers for llm nodes (the engine on local devices, or any
+// object with the same shape: a remote server, a scripted stand-in in tests) and embedders for
+// embed nodes and indexes (a transformer encoder run on a device, or a plain function).
+
+import type { Device } from '../../backends/device.js';
+import { Tensor } from '../../ir/tensor.js';
+import { Generation, LlmEngine, type GenerateOptions, type GenerationResult, type LlmModel, type TokenEvent } from '../llm/engine.js';
+import { buildFullGraph } from '../llm/model.js';
+import { DeviceProgram, WeightCache } from '../llm/program.js';
+import type { ChatMessage } from '../llm/tokenizer.js';
+
+export interface ChatRequest extends GenerateOptions {
+  messages: ChatMessage[];
+  /** Send the text as is, without the chat format. */
+  raw?: boolean;
+  /** Devices for the two phases (the plan's choice). */
+  prefill?: Device;
+  decode?: Device;
+}
+
+export interface LlmProvider {
+  readonly name: string;
+  readonly contextLength?: number;
+  chat(req: ChatRequest): Generation;
+}
+
+/** An LlmModel served by the local engine. */
+export class EngineProvider implements LlmProvider {
+  readonly engine: LlmEngine;
+  constructor(readonly model: LlmModel, devices: { prefill: Device; decode?: Device; capacity?: number }) {
+    this.engine = new LlmEngine(model, devices);
+  }
+  get name() { return this.model.name; }
+  get contextLength() { return this.model.config.contextLength; }
+  chat(req: ChatRequest): Generation {
+    const tok = this.model.tokenizer;
+    if (!tok) throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
+    const prompt = req.raw ? req.messages.map((m) => m.content).join('\n') : tok.formatChat(req.messages);
+    return this.engine.generate(prompt, req);
+  }
+}
+
+/** A provider from a function (tests, stand-ins): the reply is streamed word by word. */
+export function functionProvider(name: string, reply: (messages: ChatMessage[], req: ChatRequest) => string | Promise<string>): LlmProvider {
+  return {
+    name,
+    chat(req) {
+      return new Generation(async function* (done) {
+        const t0 = performance.now();
+        const text = await reply(req.messages, req);
+        const parts = text.match(/\S+\s*|\s+/g) ?? [];
+        let i = 0, ttft = 0;
+        for (const p of parts) {
+          if (i === 0) ttft = performance.now() - t0;
+          yield { id: i, text: p, index: i++, atMs: performance.now() - t0 } as TokenEvent;
+        }
+        const total = performance.now() - t0;
+        done({
+          text, tokens: parts.map((_, k) => k), promptTokens: 0, finishReason: 'stop', ttftMs: ttft, tpotMs: parts.length > 1 ? (total - ttft) / (parts.length - 1) : 0,
+          prefillMs: ttft, decodeMs: total - ttft, transferMs: 0, transferBytes: 0, prefillDevice: 'host', decodeDevice: 'host',
+        } satisfies GenerationResult);
+      });
+    },
+  };
+}
+
+export interface Embedder {
+  readonly name: string;
+  readonly dim: number;
+  embed(text: string, device?: Device): Promise<Float32Array>;
+}
+
+/** A transformer encoder (bidirectional attention, mean pooling, L2 norm) on a device. */
+export class ModelEmbedder implements Embedder {
+  private readonly programs = new Map<Device, Map<number, Promise<DeviceProgram>>>();
+  private readonly weights = new Map<Device, WeightCache>();
+  constructor(readonly model: LlmModel, private defaultDevice: Device) {}
+  get name() { return this.model.name; }
+  get dim() { return this.model.config.hiddenSize; }
+
+  async embed(text: string, device = this.defaultDevice): Promise<Float32Array> {
+    const tok = this.model.tokenizer;
+    if (!tok) throw new Error(`model '${this.model.name}' has no tokenizer`);
+    let ids = tok.encode(text);
+    if (!ids.length) ids = [tok.eosId ?? 0];
+    ids = ids.slice(0, this.model.config.contextLength);
+    let byLen = this.programs.get(device);
+    if (!byLen) { byLen = new Map(); this.programs.set(device, byLen); }
+    let p = byLen.get(ids.length);
+    if (!p) {
+      let w = this.weights.get(device);
+      if (!w) { w = new WeightCache(device); this.weights.set(device, w); }
+      p = DeviceProgram.create(buildFullGraph(this.model.config, this.model.weights, ids.length, 'embed'), w);
+      byLen.set(ids.length, p);
+    }
+    const prog = await p;
+    const [out] = await prog.run([new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length])]);
+    try {
+      return Float32Array.from((await device.download(out!)).data as Float32Array);
+    } finally {
+      device.release(out!);
+    }
+  }
+
+  dispose(): void {
+    for (const w of this.weights.values()) w.release();
+    this.weights.clear();
+    this.programs.clear();
+  }
+}
+
+/** An embedder from a function (tests, stand-ins, external services). */
+export function functionEmbedder(name: string, dim: number, f: (text: string) => ArrayLike<number> | Promise<ArrayLike<number>>): Embedder {
+  return { name, dim, embed: async (t) => Float32Array.from(await f(t)) };
+}

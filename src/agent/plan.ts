@@ -1,0 +1,202 @@
+// Planning an agent graph: lower it to the agent.* IR, cost every op on every device with the cost
+// model (roofline of the op's FLOPs and bytes, corrected by measured history), state the hard
+// constraints (JS nodes run on the host, private data stays local, pinned nodes stay where they
+// are pinned, weights and KV cache must fit), and hand the planner one problem in which each llm
+// node is two tasks, prefill and decode, joined by the KV cache's bytes, with the node's TTFT and
+// TPOT targets. The plan comes back as a device per node (per phase for llm nodes).
+
+import type { Device } from '../backends/device.js';
+import { Estimator } from '../cost/estimator.js';
+import type { DeviceProfile } from '../cost/profile.js';
+import { hostLink, viaHost, type Link } from '../cost/transfer.js';
+import { nodeWork, typeBytes } from '../cost/work.js';
+import type { Node } from '../ir/graph.js';
+import { planProblem, type Plan, type Problem, type ProblemTask, type PassRecord } from '../planner/index.js';
+import type { DeviceEntry } from '../runtime/devices.js';
+import { lowerAgent, type LoweredAgent, type LowerOptions } from './graph/lower.js';
+import type { AgentGraph } from './graph/validate.js';
+import type { AgentResources, DeviceSet, NodePlacement, NodeRecord } from './runtime/run.js';
+
+export interface AgentPolicy {
+  objective?: 'latency' | 'cost';
+  deadlineMs?: number;
+  /** Defaults for llm nodes without targets of their own. */
+  ttftMs?: number;
+  tpotMs?: number;
+}
+
+export interface AgentPlan {
+  placement: Map<string, NodePlacement>;
+  plan: Plan;
+  problem: Problem;
+  lowered: LoweredAgent;
+  graph: AgentGraph;
+  /** Predicted TTFT (from the start of the run) and TPOT of each llm node. */
+  llm: Map<string, { ttftMs: number; tpotMs: number; prefill: string; decode: string }>;
+  host: string;
+}
+
+/** Devices (with profiles) as the runner's DeviceSet; the host (reference) runs JS nodes. */
+export function deviceSetOf(entries: DeviceEntry[]): DeviceSet {
+  const devices = new Map<string, Device>(entries.map((e) => [e.device.id, e.device]));
+  const host = entries.find((e) => e.device.kind === 'reference') ?? entries[0]!;
+  return { devices, defaultDevice: host.device.id };
+}
+
+
+export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEntry[], policy: AgentPolicy = {}, estimator = new Estimator(), lowerOpts: LowerOptions = {}): AgentPlan {
+  const lowered = lowerAgent(ag, res, lowerOpts);
+  const sig = signer(ag);
+  const hostEntry = entries.find((e) => e.device.kind === 'reference') ?? entries[0]!;
+  const host = hostEntry.device.id;
+  const profiles = new Map(entries.map((e) => [e.device.id, e.profile]));
+  const isRemote = (id: string) => entries.find((e) => e.device.id === id)?.device.kind === 'remote';
+  const notes: string[] = [];
+  const tasks: ProblemTask[] = [];
+  const taskOf = new Map<Node, string>();
+  const sla = ag.spec.sla ?? {};
+
+  const estimate = (n: Node, p: DeviceProfile, task: string, times = 1): number => {
+    const w = nodeWork(n);
+    const e = estimator.estimate({ ...w, flops: w.flops, bytes: w.bytes }, p, [sig(task)]);
+    return e.ms * (e.source === 'measured' ? 1 : times);
+  };
+  const allowed = (id: string): DeviceProfile[] => {
+    const n = ag.nodes.get(id)!;
+    let list = [...profiles.values()];
+    const pin = n.kind === 'llm' ? undefined : n.device;
+    if (pin && pin !== 'auto') {
+      if (pin === 'local') list = list.filter((p) => !isRemote(p.id));
+      else if (pin === 'remote') list = list.filter((p) => isRemote(p.id));
+      else list = list.filter((p) => p.id === pin);
+      if (!list.length) throw new Error(`node '${id}' is pinned to '${pin}', which is not among the devices (${[...profiles.keys()].join(', ')})`);
+    }
+    if (ag.localOnly.has(id)) {
+      const before = list.length;
+      list = list.filter((p) => !isRemote(p.id));
+      if (list.length < before) notes.push(`${id}: local only (it reads private input '${ag.localOnly.get(id)}' before any filter)`);
+    }
+    return list;
+  };
+
+  for (const id of ag.order) {
+    const n = ag.nodes.get(id)!;
+    const ir = lowered.nodesOf.get(id)!;
+    const onHost = n.kind === 'tool' || n.kind === 'filter' || n.kind === 'convert' || (n.kind === 'retrieve' && res.indexes.get(n.index)?.kind !== 'exact')
+      || (n.kind === 'embed' && !ir[0]!.attrs.body) || (n.kind === 'llm' && !ir[0]!.attrs.prefill && !ir[0]!.attrs.body);
+    if (onHost) {
+      const hist = estimator.history.lookup(sig(id), host);
+      const ms = hist?.ms ?? (n.kind === 'tool' ? (ir[0]!.attrs.est_ms?.value as number ?? 1) : estimate(ir[0]!, hostEntry.profile, id));
+      if (n.kind === 'llm') {
+        // a provider the engine does not run (a function, an external service): one task on the host
+        tasks.push({ id: `${id}.prefill`, costMs: { [host]: hist?.ms ?? 1 } });
+        tasks.push({ id: `${id}.decode`, costMs: { [host]: 0 } });
+        taskOf.set(ir[0]!, `${id}.prefill`); taskOf.set(ir[1]!, `${id}.decode`);
+        continue;
+      }
+      tasks.push({ id, costMs: { [host]: ms } });
+      taskOf.set(ir[0]!, id);
+      continue;
+    }
+    const devs = allowed(id);
+    if (n.kind === 'llm') {
+      const [pre, dec] = ir as [Node, Node];
+      const maxTokens = dec.attrs.max_tokens!.value as number;
+      const weights = pre.attrs.weight_bytes!.value as number;
+      const kv = typeBytes(pre.outputs[0]!.type);
+      const prefillMs: Record<string, number> = {}, perToken: Record<string, number> = {}, zero: Record<string, number> = {};
+      const pinPre = n.prefillDevice ?? n.device, pinDec = n.decodeDevice ?? n.device;
+      for (const p of devs) {
+        prefillMs[p.id] = estimate(pre, p, `${id}.prefill`);
+        // the decode op's cost covers max_tokens - 1 steps; per token is one body step
+        perToken[p.id] = estimate(dec, p, `${id}.decode`) / Math.max(1, maxTokens - 1);
+        zero[p.id] = 0;
+      }
+      const only = (rec: Record<string, number>, pin?: string) => (pin && pin !== 'auto' && pin !== 'local' ? Object.fromEntries(Object.entries(rec).filter(([k]) => k === pin || (pin === 'remote' && isRemote(k)))) : rec);
+      const ttft = n.ttftMs ?? sla.ttftMs ?? policy.ttftMs;
+      const tpot = n.tpotMs ?? sla.tpotMs ?? policy.tpotMs;
+      tasks.push({ id: `${id}.prefill`, memBytes: weights + kv, llm: { prefillMs: only(prefillMs, pinPre), decodeMsPerToken: only(zero, pinPre), outputTokens: 0, ttftMs: ttft } });
+      tasks.push({ id: `${id}.decode`, memBytes: weights + kv, llm: { prefillMs: only(zero, pinDec), decodeMsPerToken: only(perToken, pinDec), outputTokens: Math.max(0, maxTokens - 1), tpotMs: tpot } });
+      taskOf.set(pre, `${id}.prefill`);
+      taskOf.set(dec, `${id}.decode`);
+      continue;
+    }
+    const costMs: Record<string, number> = {};
+    for (const p of devs) costMs[p.id] = estimate(ir[0]!, p, id);
+    tasks.push({ id, costMs, memBytes: (ir[0]!.attrs.weight_bytes?.value as number | undefined) ?? 0 });
+    taskOf.set(ir[0]!, id);
+  }
+
+  // edges: bytes of each value between tasks (symbolic text lengths count as a few KiB)
+  const edges: NonNullable<Problem['edges']> = [];
+  for (const n of lowered.graph.nodes) {
+    const to = taskOf.get(n)!;
+    for (const v of n.inputs) {
+      if (!v?.producer) continue;
+      const from = taskOf.get(v.producer)!;
+      if (from === to) continue;
+      const sym = v.type?.shape?.some((d) => typeof d === 'string');
+      edges.push({ from, to, bytes: sym ? 4096 : typeBytes(v.type) });
+    }
+  }
+
+  const links: NonNullable<Problem['links']> = [];
+  const toHost = new Map<string, Link>([...profiles.values()].map((p) => [p.id, p.id === host ? { latencyMs: 0, bytesPerMs: Infinity } : hostLink(p)]));
+  const ids = [...profiles.keys()];
+  for (let a = 0; a < ids.length; a++) for (let b = a + 1; b < ids.length; b++) {
+    const pa = ids[a]!, pb = ids[b]!;
+    const l = pa === host ? toHost.get(pb)! : pb === host ? toHost.get(pa)! : viaHost(toHost.get(pa)!, toHost.get(pb)!);
+    links.push({ between: [pa, pb], latencyMs: l.latencyMs, bytesPerMs: Number.isFinite(l.bytesPerMs) ? l.bytesPerMs : 1e15 });
+  }
+  const problem: Problem = {
+    devices: [...profiles.values()].map((p) => ({ id: p.id, pricePerHour: p.pricePerHour.value, memoryBytes: p.memCapacity.value })),
+    links, tasks, edges,
+    policy: { objective: policy.objective ?? sla.objective ?? 'latency', deadlineMs: policy.deadlineMs ?? sla.deadlineMs },
+  };
+  const passes: PassRecord[] = [
+    { name: 'lower', notes: [`${ag.nodes.size} agent nodes -> ${lowered.graph.nodes.length} agent.* ops; ${[...lowered.promptTokens].map(([k, v]) => `${k}: ~${v} prompt tokens`).join(', ') || 'no llm nodes'}`] },
+    { name: 'constraints', notes: notes.length ? notes : ['JS nodes (tool, filter, convert, HNSW search) run on the host; model nodes may go anywhere'] },
+  ];
+  const plan = planProblem(problem, {}, passes);
+
+  const where = new Map(plan.assignments.map((a) => [a.task, a]));
+  const placement = new Map<string, NodePlacement>();
+  const llm = new Map<string, { ttftMs: number; tpotMs: number; prefill: string; decode: string }>();
+  for (const id of ag.order) {
+    const n = ag.nodes.get(id)!;
+    if (n.kind === 'llm') {
+      const pre = where.get(`${id}.prefill`), dec = where.get(`${id}.decode`);
+      if (!pre || !dec) continue;
+      placement.set(id, { prefill: pre.device, decode: dec.device });
+      const t = tasks.find((x) => x.id === `${id}.decode`)!;
+      llm.set(id, { ttftMs: pre.endMs, tpotMs: t.llm?.decodeMsPerToken?.[dec.device] ?? 0, prefill: pre.device, decode: dec.device });
+    } else {
+      const a = where.get(id);
+      if (a) placement.set(id, { device: a.device });
+    }
+  }
+  return { placement, plan, problem, lowered, llm, host, graph: ag };
+}
+
+/** History key of a task: per graph, so two graphs' nodes of the same name do not mix. */
+const signer = (ag: AgentGraph) => (task: string) => `agent:${ag.name}:${task}`;
+
+/** Feed measured node times back into the cost model's history (per node and device). */
+export function learnFromRun(estimator: Estimator, ap: AgentPlan, records: NodeRecord[]): void {
+  const sig = signer(ap.graph);
+  const predicted = new Map(ap.plan.assignments.map((a) => [a.task, a.endMs - a.startMs]));
+  for (const r of records) {
+    if (r.status !== 'ok') continue;
+    if (r.llm) {
+      const ttft = r.llm.ttftMs;
+      // decode is planned for max_tokens; scale the measured time per token to it
+      const steps = Math.max(1, ((ap.lowered.nodesOf.get(r.node)?.[1]?.attrs.max_tokens?.value as number | undefined) ?? 2) - 1);
+      const decode = r.llm.tpotMs * steps;
+      estimator.history.record(sig(`${r.node}.prefill`), r.llm.prefillDevice, ttft, predicted.get(`${r.node}.prefill`) ?? ttft);
+      if (r.llm.tokens > 1) estimator.history.record(sig(`${r.node}.decode`), r.llm.decodeDevice, decode, predicted.get(`${r.node}.decode`) ?? decode);
+    } else {
+      const ms = r.endMs - r.startMs;
+      estimator.history.record(sig(r.node), r.device, ms, predicted.get(r.node) ?? ms);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// Exact vector search on the engine's own kernels: scores = Q · Dᵀ (MatMul), then TopK, as one IR
+// graph run through a Session on any backend (reference, wasm, webgpu). Cosine similarity is a dot
+// product of L2-normalised vectors; l2 ranks by 2 q·d - |d|² (the same order as -|q - d|²).
+
+import { GraphBuilder } from '../../ir/builder.js';
+import { Tensor } from '../../ir/tensor.js';
+import { Session } from '../../runtime/session.js';
+import type { Hit, Metric, VectorIndex, StoredDoc } from './types.js';
+import { checkVector, normalize } from './types.js';
+
+export interface ExactIndexOptions {
+  metric?: Metric;
+  /** Backend that runs the search graph (default 'reference'). */
+  backend?: string;
+}
+
+export class ExactIndex implements VectorIndex {
+  readonly kind = 'exact';
+  readonly metric: Metric;
+  backend: string;
+  private vectors: Float32Array;
+  private count = 0;
+  readonly docs: StoredDoc[] = [];
+  private sessions = new Map<string, Promise<Session>>();
+
+  constructor(readonly dim: number, opts: ExactIndexOptions = {}) {
+    this.metric = opts.metric ?? 'cosine';
+    this.backend = opts.backend ?? 'reference';
+    this.vectors = new Float32Array(dim * 16);
+  }
+
+  get size(): number { return this.count; }
+
+  add(vector: ArrayLike<number>, doc: StoredDoc): void {
+    checkVector(vector, this.dim, `document '${doc.id}'`);
+    if (this.vectors.length < (this.count + 1) * this.dim) {
+      const grown = new Float32Array(this.vectors.length * 2);
+      grown.set(this.vectors);
+      this.vectors = grown;
+    }
+    const v = this.metric === 'cosine' ? normalize(vector) : Float32Array.from(vector);
+    this.vectors.set(v, this.count * this.dim);
+    this.count++;
+    this.docs.push(doc);
+    this.sessions.clear(); // the document matrix is a constant of the search graph
+  }
+
+  /** Row-major [size, dim] copy of the stored vectors. */
+  matrix(): Float32Array { return this.vectors.slice(0, this.count * this.dim); }
+
+  private session(queries: number, k: number): Promise<Session> {
+    const key = `${queries}:${k}`;
+    let s = this.sessions.get(key);
+    if (!s) {
+      const N = this.count, d = this.dim;
+      const g = new GraphBuilder(`exact_search_${N}x${d}`);
+      const q = g.input('query', 'float32', [queries, d]);
+      const dT = new Float32Array(d * N);
+      for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) dT[j * N + i] = this.vectors[i * d + j]!;
+      let scores = g.matmul(q, g.constant(new Tensor('float32', dT, [d, N]), 'documents_t'));
+      if (this.metric === 'l2') {
+        const sq = new Float32Array(N);
+        for (let i = 0; i < N; i++) { let s2 = 0; for (let j = 0; j < d; j++) s2 += this.vectors[i * d + j]! ** 2; sq[i] = s2; }
+        scores = g.sub(g.mul(scores, g.scalar(2)), g.constant(new Tensor('float32', sq, [N]), 'documents_sq'));
+      }
+      const [vals, idx] = g.opN('TopK', [scores, g.constant(Tensor.from('int64', [BigInt(k)]))], { axis: -1, largest: 1, sorted: 1 }, 2);
+      g.output(vals!, 'scores');
+      g.output(idx!, 'indices');
+      s = Session.create(g.build(), { backend: this.backend });
+      s.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  async search(query: ArrayLike<number>, k: number): Promise<Hit[]> {
+    return (await this.searchBatch([query], k))[0]!;
+  }
+
+  async searchBatch(queries: ArrayLike<number>[], k: number): Promise<Hit[][]> {
+    if (!this.count) return queries.map(() => []);
+    const kk = Math.min(k, this.count);
+    const q = new Float32Array(queries.length * this.dim);
+    queries.forEach((v, i) => {
+      checkVector(v, this.dim, 'query');
+      q.set(this.metric === 'cosine' ? normalize(v) : Float32Array.from(v), i * this.dim);
+    });
+    const s = await this.session(queries.length, kk);
+    const out = await s.run({ query: new Tensor('float32', q, [queries.length, this.dim]) });
+    const sc = out.scores!.data as Float32Array, ix = out.indices!.data as BigInt64Array;
+    return queries.map((_, r) => Array.from({ length: kk }, (_, j) => {
+      const i = Number(ix[r * kk + j]!);
+      let score = sc[r * kk + j]!;
+      if (this.metric === 'l2') { let qq = 0; for (let t = 0; t < this.dim; t++) qq += q[r * this.dim + t]! ** 2; score = -(qq - score); }
+      return { index: i, score, doc: this.docs[i]! };
+    }));
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of this.sessions.values()) await (await s).release().catch(() => {});
+    this.sessions.clear();
+  }
+}
