@@ -58,7 +58,7 @@ async function runInPage(page: import('playwright-core').Page, dir: string, thre
     for (const set of sets) {
       const feeds = set.inputs.map((x) => toWire(x.tensor));
       const res = await page.evaluate(async ({ text, feeds, threads }) => {
-        const sy = (window as unknown as { sy: typeof import('../../src/index.js') }).sy;
+        const sy = (window as unknown as { sy: PageApi }).sy;
         const w2t = (w: { type: string; dims: number[]; b64: string }) => {
           const bin = atob(w.b64);
           const u = new Uint8Array(bin.length);
@@ -67,7 +67,7 @@ async function runInPage(page: import('playwright-core').Page, dir: string, thre
           new Uint8Array(z.data.buffer, z.data.byteOffset, z.data.byteLength).set(u);
           return z;
         };
-        const t2w = (t: InstanceType<typeof sy.Tensor>) => {
+        const t2w = (t: InstanceType<PageApi['Tensor']>) => {
           const u = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
           let s = '';
           for (let i = 0; i < u.length; i++) s += String.fromCharCode(u[i]!);
@@ -75,12 +75,10 @@ async function runInPage(page: import('playwright-core').Page, dir: string, thre
         };
         try {
           const graph = sy.parseGraph(text);
-          const session = await sy.Session.create(graph, { backend: 'wasm', threads, passes: [], onWarning: () => {} });
-          const inputs: Record<string, InstanceType<typeof sy.Tensor>> = {};
-          session.inputNames.forEach((n, i) => { if (feeds[i]) inputs[n] = w2t(feeds[i]!); });
-          const outs = await session.run(inputs);
-          const r = { outputs: session.outputNames.map((n) => t2w(outs[n]!)), isolated: globalThis.crossOriginIsolated };
-          await session.release();
+          const model = await (await sy.getBackend('wasm')).prepare(graph, { threads, onWarning: () => {} });
+          const outs = await model.run(graph.inputs.map((_, i) => w2t(feeds[i]!)));
+          const r = { outputs: outs.map(t2w), isolated: globalThis.crossOriginIsolated };
+          await model.release();
           return r;
         } catch (e) { return { error: (e as Error).message }; }
       }, { text, feeds, threads });
@@ -98,6 +96,14 @@ async function runInPage(page: import('playwright-core').Page, dir: string, thre
 }
 
 const available = existsSync(CHROMIUM);
+
+/** What page.html puts on window.sy. */
+interface PageApi {
+  parseGraph: typeof import('../../src/ir/parser.js').parseGraph;
+  GraphBuilder: typeof import('../../src/ir/builder.js').GraphBuilder;
+  Tensor: typeof import('../../src/ir/tensor.js').Tensor;
+  getBackend: typeof import('../../src/backends/backend.js').getBackend;
+}
 
 for (const threads of [1, 2]) {
   test(`wasm backend in Chromium, ${threads} thread(s), passes the shared conformance set`, { skip: !available && `no Chromium at ${CHROMIUM}` }, async () => {
@@ -125,15 +131,15 @@ for (const threads of [1, 2]) {
 
 test('a page without cross-origin isolation runs single-threaded and says why', { skip: !available && `no Chromium at ${CHROMIUM}` }, async () => {
   const warning = await withPage(false, (page) => page.evaluate(async () => {
-    const sy = (window as unknown as { sy: typeof import('../../src/index.js') }).sy;
+    const sy = (window as unknown as { sy: PageApi }).sy;
     const b = new sy.GraphBuilder();
     const x = b.input('x', 'float32', [4]);
     b.output(b.op('Relu', [x]), 'y');
     const warnings: string[] = [];
-    const s = await sy.Session.create(b.build(), { backend: 'wasm', threads: 4, onWarning: (m: string) => warnings.push(m) });
-    const out = await s.run({ x: new sy.Tensor('float32', new Float32Array([-1, 2, -3, 4]), [4]) });
-    await s.release();
-    return { warnings, y: Array.from(out.y!.data as Float32Array) };
+    const model = await (await sy.getBackend('wasm')).prepare(b.build(), { threads: 4, onWarning: (m: string) => warnings.push(m) });
+    const [y] = await model.run([new sy.Tensor('float32', new Float32Array([-1, 2, -3, 4]), [4])]);
+    await model.release();
+    return { warnings, y: Array.from(y!.data as Float32Array) };
   }));
   assert.deepEqual(warning.y, [0, 2, 0, 4]);
   assert.match(warning.warnings.join('\n'), /single-threaded.*not cross-origin isolated/);
