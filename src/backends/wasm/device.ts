@@ -122,11 +122,11 @@ export class WasmDevice implements Device {
         if (!v || !v.type) continue;
         if ((node.op === 'k.map' || node.op === 'nn.Attention') && v.type.dtype === 'bool') continue;
         if (v.type.dtype !== 'float32' && !(node.op === 'nn.TopK' || node.op === 'nn.Gather' || node.op === 'nn.RotaryEmbedding' || node.op === 'nn.ArgMax' || node.op === 'nn.ArgMin' || node.op === 'nn.CumSum' || /^nn\.Reduce/.test(node.op) || node.op === 'nn.Clip')) {
-          return `WASM kernels for ${node.op.slice(3)} take float32, this node has ${v.type.dtype}`;
+          return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${v.type.dtype}`;
         }
       }
       const x = node.inputs[0]?.type?.dtype;
-      if (x && x !== 'float32' && !(node.op === 'k.map' && x === 'bool')) return `WASM kernels for ${node.op.slice(3)} take float32, this node has ${x}`;
+      if (x && x !== 'float32' && !(node.op === 'k.map' && x === 'bool')) return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${x}`;
     }
     return true;
   }
