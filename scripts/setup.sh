@@ -3,9 +3,10 @@
 #   chromium            browser for the Playwright tests, and SwiftShader (CPU Vulkan) for WebGPU
 #   libvulkan1          the Vulkan loader that Dawn (the `webgpu` npm package) opens
 #   mesa-vulkan-drivers Mesa's software drivers (llvmpipe through Dawn's OpenGL ES backend)
+#   nginx-light         load balancer in front of offload servers (fleet test, scripts/fleet.sh)
 
 set -euo pipefail
-pkgs=(chromium libvulkan1 mesa-vulkan-drivers)
+pkgs=(chromium libvulkan1 mesa-vulkan-drivers nginx-light)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

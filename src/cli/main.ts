@@ -7,11 +7,13 @@ import { registerAgent } from './commands/agent.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompile } from './commands/compile.js';
 import { registerConformance } from './commands/conformance.js';
+import { registerDevices } from './commands/devices.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerPlan } from './commands/plan.js';
 import { registerFleet } from './commands/fleet.js';
 import { registerCalibrate } from './commands/calibrate.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command('switchyard')
   .description('Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.')
@@ -24,9 +26,11 @@ registerInspect(program);
 registerCompile(program);
 registerConformance(program);
 registerBench(program);
+registerDevices(program);
 registerPlan(program);
 registerFleet(program);
 registerCalibrate(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@
 import type { Attr } from './attributes.js';
 import { Graph, Node, Value, type TensorType } from './graph.js';
 import { Tensor, setter } from './tensor.js';
-import { allocTyped, isBig, type DType } from './dtype.js';
+import { allocTyped, dtypeBytes, isBig, type DType } from './dtype.js';
 import { numel, type Dim } from './shape.js';
 import { dtypeOfShort, fromBase64, parseFloatToken } from './text-common.js';
 
@@ -58,7 +58,7 @@ interface PendingBlob { name: string; type: DType; dims: number[]; assign: (t: T
 class Parser {
   private pos = 0;
   pending: PendingBlob[] = [];
-  constructor(private toks: Tok[]) {}
+  constructor(private toks: Tok[], private blobData?: (name: string, text: string) => Uint8Array) {}
 
   private peek(): Tok { return this.toks[this.pos]!; }
   private next(): Tok { return this.toks[this.pos++]!; }
@@ -84,17 +84,21 @@ class Parser {
       this.next();
       const name = this.expectKind('str', 'blob name').text;
       this.expect('=');
-      blobs.set(name, fromBase64(this.expectKind('str', 'base64 data').text));
+      const text = this.expectKind('str', 'base64 data').text;
+      blobs.set(name, this.blobData ? this.blobData(name, text) : fromBase64(text));
     }
     if (this.peek().kind !== 'eof') this.fail(`unexpected '${this.peek().text}' after the graph`);
     for (const p of this.pending) {
       const bytes = blobs.get(p.name);
       if (!bytes) throw new Error(`${p.where}: blob "${p.name}" is not defined`);
       const n = numel(p.dims);
-      const data = allocTyped(p.type, n);
-      const view = new Uint8Array(data.buffer);
-      if (bytes.length !== view.length) throw new Error(`${p.where}: blob "${p.name}" has ${bytes.length} bytes, ${p.type}[${p.dims.join(',')}] needs ${view.length}`);
-      view.set(bytes);
+      const need = n * dtypeBytes(p.type);
+      if (bytes.length !== need) throw new Error(`${p.where}: blob "${p.name}" has ${bytes.length} bytes, ${p.type}[${p.dims.join(',')}] needs ${need}`);
+      // bytes from a `blob` hook are shared and immutable (a server's blob store): view them when aligned
+      const ctor = allocTyped(p.type, 0).constructor as new (b: ArrayBufferLike, o: number, n: number) => ReturnType<typeof allocTyped>;
+      let data: ReturnType<typeof allocTyped>;
+      if (this.blobData && bytes.byteOffset % dtypeBytes(p.type) === 0) data = new ctor(bytes.buffer, bytes.byteOffset, n);
+      else { data = allocTyped(p.type, n); new Uint8Array(data.buffer).set(bytes); }
       p.assign(new Tensor(p.type, data, p.dims));
     }
     return g;
@@ -279,7 +283,12 @@ class Parser {
 }
 
 /** Parse the text form back into a graph. */
-export function parseGraph(text: string): Graph {
-  const p = new Parser(tokenize(text));
+export interface ParseOptions {
+  /** Bytes of a blob from its stored text (printGraph's `blobData`); default: the text is base64. */
+  blob?: (name: string, text: string) => Uint8Array;
+}
+
+export function parseGraph(text: string, opts: ParseOptions = {}): Graph {
+  const p = new Parser(tokenize(text), opts.blob);
   return p.file();
 }

@@ -17,6 +17,9 @@ interface PrintOptions {
   /** Print large constants as `dense_blob<…>` without their data (for readable summaries). */
   elideBlobs?: boolean;
   indent?: string;
+  /** Text to store for a large constant instead of its base64 data (e.g. a content hash, for the
+   *  offload protocol, which sends the bytes separately); parseGraph's `blob` option reads it back. */
+  blobData?: (t: Tensor, name: string) => string;
 }
 
 class Printer {
@@ -95,14 +98,15 @@ class Printer {
 
   blobSection(): string {
     return this.blobs.map(([name, t]) => {
-      const data = this.opts.elideBlobs ? `<${t.size * dtypeBytes(t.type)} bytes>` : JSON.stringify(toBase64(t.bytes()));
+      const data = this.opts.elideBlobs ? `<${t.size * dtypeBytes(t.type)} bytes>`
+        : JSON.stringify(this.opts.blobData ? this.opts.blobData(t, name) : toBase64(t.bytes()));
       return `blob ${JSON.stringify(name)} = ${data}`;
     }).join('\n');
   }
 }
 
 /** Text form of a graph. With `elideBlobs`, large constants are summarised and cannot be parsed back. */
-export function printGraph(g: Graph, opts: PrintOptions = {}): string {
+export function printGraph(g: Graph, opts: Omit<PrintOptions, 'indent'> = {}): string {
   const p = new Printer(opts);
   const body = p.graph(g, '');
   const blobs = p.blobSection();

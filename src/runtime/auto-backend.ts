@@ -4,7 +4,7 @@
 // from the prediction the next run is planned again.
 
 import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from '../backends/backend.js';
-import type { Device } from '../backends/device.js';
+import { DeviceError, type Device } from '../backends/device.js';
 import { unitOf } from '../backends/device-backend.js';
 import { Estimator } from '../cost/estimator.js';
 import { KernelHistory, MemoryStore, type HistoryStore } from '../cost/history.js';
@@ -81,6 +81,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
 
   let plan!: Plan;
   let executor!: Executor;
+  const trace = options.trace ? new TraceRecorder() : undefined;
+  const notes = [...discovery.notes];
   let policy = options.policy;
   const makePlan = async (exclude: string[] = []) => {
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
@@ -105,17 +107,24 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // fallback order: the host's reference interpreter last, the fastest devices first
     const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
     executor = new Executor(graph, placed, devices, [...order.filter((d) => d !== host), host], host);
-    await executor.compileAll();
+    try {
+      await executor.compileAll();
+    } catch (e) {
+      // a device that fails while compiling (a server gone, a GPU lost) is left out of this plan
+      if (!(e instanceof DeviceError) || e.device === host || exclude.includes(e.device) || !devices.has(e.device)) throw e;
+      await executor.release();
+      trace?.instant('plan', `re-plan: ${e.device} failed to compile (${e.message})`);
+      notes.push(`planned without ${e.device}: it failed to compile (${e.message})`);
+      return makePlan([...exclude, e.device]);
+    }
   };
   await makePlan();
 
   const drift = options.driftFactor ?? 2;
-  const trace = options.trace ? new TraceRecorder() : undefined;
   let lastReport: RunReport | undefined;
   let lastRunPlan: Plan | undefined;
   let replans = 0;
   let runs = 0;
-  const notes = [...discovery.notes];
 
   /** Fold measured unit times into the history, split across the unit's nodes by roofline share. */
   const learn = (report: RunReport): boolean => {

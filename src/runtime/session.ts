@@ -2,6 +2,7 @@
 // changing the import: Session.create(model, options), inputNames, outputNames, run(feeds), release().
 
 import { getBackend, type PreparedModel } from '../backends/backend.js';
+import type { DeviceFallback, DevicePreparedModel } from '../backends/device-backend.js';
 import type { AutoOptions, HeteroPrepared } from './auto-backend.js';
 import type { TraceRecorder } from './trace.js';
 import { importOnnx } from '../frontend/onnx/import.js';
@@ -64,7 +65,8 @@ export class Session {
     const graph = await loadGraph(model);
     runPipeline(graph, options.passes ?? DEFAULT_PIPELINE, options.passHooks);
     verifyGraph(graph);
-    const name = options.backend ?? 'reference';
+    // devices only mean something to the planner: giving them picks 'auto'
+    const name = options.backend ?? (options.devices?.length ? 'auto' : 'reference');
     const backend = await getBackend(name);
     const prepared = await backend.prepare(graph, options);
     return new Session(graph, prepared, name);
@@ -79,11 +81,17 @@ export class Session {
     return p && 'plan' in p ? p : undefined;
   }
 
-  /** The Chrome trace of the runs so far (backend 'auto' with `trace: true`). */
-  get trace(): TraceRecorder | undefined { return this.hetero?.trace; }
+  /** The Chrome trace of the runs so far (backends 'auto' and 'remote' with `trace: true`). */
+  get trace(): TraceRecorder | undefined { return this.hetero?.trace ?? (this.prepared as { trace?: TraceRecorder } | undefined)?.trace; }
 
   /** Ops the backend could not run natively, with the reason: what ran on a fallback path. */
   get fallbacks(): Map<string, string> { return this.prepared?.fallbacks ?? new Map(); }
+
+  /** Backend 'remote': units that moved from the server to the local fallback device, in order. */
+  get deviceFallbacks(): DeviceFallback[] { return (this.prepared as Partial<DevicePreparedModel> | undefined)?.deviceFallbacks ?? []; }
+
+  /** The prepared model, for backend-specific state (e.g. the remote backend's device and profile). */
+  get preparedModel(): PreparedModel | undefined { return this.prepared; }
 
   async run(feeds: Record<string, Tensor>, fetches?: string[]): Promise<Record<string, Tensor>> {
     if (!this.prepared) throw new Error('session has been released');

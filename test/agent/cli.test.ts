@@ -41,11 +41,10 @@ describe('switchyard agent', () => {
     assert.equal(r.code, 0, r.err);
     assert.ok(r.out.trim().length > 0, 'an answer on stdout');
     assert.match(r.err, /redact\s+filter\s+0\s+host/);
-    // the model node goes to the cheapest-latency device found: cpu, or wasm where that backend is built in
-    assert.match(r.err, /answer\s+llm\s+0\s+(cpu|wasm)\s+[\d.]+\s+\d+ prompt \+ 5 new tokens, TTFT/);
+    assert.match(r.err, /answer\s+llm\s+0\s+(cpu|wasm|webgpu)\s+[\d.]+\s+\d+ prompt \+ 5 new tokens, TTFT/);
     assert.match(r.err, /TTFT\s+[\d.]+ ms \(target 60000 ms: met\)/);
     assert.match(r.err, /TPOT\s+[\d.]+ ms \(target 60000 ms: met\)/);
-    assert.match(r.err, /answer: prefill on (cpu|wasm), decode on (cpu|wasm); predicted TTFT/);
+    assert.match(r.err, /answer: prefill on (cpu|wasm|webgpu), decode on (cpu|wasm|webgpu); predicted TTFT/);
     assert.match(r.err, /planned timeline:/);
     const t = JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: { name: string; ph: string }[] };
     assert.ok(t.traceEvents.some((e) => e.ph === 'X' && e.name === 'answer.prefill'));

@@ -2,9 +2,13 @@
 // first result) apart from the median/min/max of N timed runs after warm-up.
 
 import type { Command } from 'commander';
-import { Session } from '../../runtime/session.js';
+import { Session, type SessionOptions } from '../../runtime/session.js';
+import { sessionOptions } from './run.js';
+
+interface RemoteFlags { remote?: string; token?: string; deadline?: string }
 import { parseDims, randomFeeds } from '../random-inputs.js';
 import { ms, table } from '../table.js';
+import { addDeviceOptions, deviceOptions, type DeviceFlags } from '../backend-options.js';
 
 export interface BenchResult {
   model: string; backend: string;
@@ -18,9 +22,9 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-export async function benchModel(model: string, backend: string, runs: number, warmup: number, dims: Record<string, number>, threads?: number): Promise<BenchResult> {
+export async function benchModel(model: string, backend: string, runs: number, warmup: number, dims: Record<string, number>, options: SessionOptions = { backend }): Promise<BenchResult> {
   const t0 = performance.now();
-  const session = await Session.create(model, { backend, threads });
+  const session = await Session.create(model, options);
   const createMs = performance.now() - t0;
   const feeds = randomFeeds(session.graph, 1, dims);
   const t1 = performance.now();
@@ -41,18 +45,25 @@ export async function benchModel(model: string, backend: string, runs: number, w
 }
 
 export function registerBench(program: Command): void {
-  program.command('bench')
+  const cmd = addDeviceOptions(program.command('bench'))
     .description('time a model: first run (create + first inference) and median/min/max of N runs')
     .argument('<model>', 'ONNX model file')
     .option('-b, --backend <name...>', 'backend(s) to time, side by side', ['reference'])
     .option('-n, --runs <n>', 'timed runs', '10')
-    .option('--threads <n>', 'worker threads for CPU backends (wasm); default: the machine\'s cores')
     .option('--warmup <n>', 'untimed runs before timing', '2')
     .option('--dim <name=size...>', 'size of a symbolic input dim (e.g. batch=4)')
     .option('--json', 'print JSON')
-    .action(async (model: string, o: { backend: string[]; runs: string; threads?: string; warmup: string; dim?: string[]; json?: boolean }) => {
+    .option('--remote <url>', "offload server: times backend 'auto' with it (or --backend remote: the whole graph on it)")
+    .option('--token <t>', 'bearer token for --remote (default: $SWITCHYARD_TOKEN)')
+    .option('--deadline <ms>', 'with --backend remote: deadline of each remote run')
+    .action(async (model: string, o: { backend: string[]; runs: string; warmup: string; dim?: string[]; json?: boolean } & RemoteFlags & DeviceFlags) => {
       const results: BenchResult[] = [];
-      for (const b of o.backend) results.push(await benchModel(model, b, Number(o.runs), Number(o.warmup), parseDims(o.dim), o.threads ? Number(o.threads) : undefined));
+      const explicit = cmd.getOptionValueSource('backend') !== 'default';
+      const backends = o.remote && !explicit ? ['auto'] : o.backend;
+      for (const b of backends) {
+        const options = o.remote && (b === 'remote' || b === 'auto') ? sessionOptions({ backend: b, remote: o.remote, token: o.token, deadline: o.deadline }) : { backend: b, ...deviceOptions(o, o.json) };
+        results.push(await benchModel(model, b, Number(o.runs), Number(o.warmup), parseDims(o.dim), options));
+      }
       if (o.json) { console.log(JSON.stringify(results.length === 1 ? results[0] : results)); return; }
       console.log(`${model}: ${o.runs} timed runs after ${o.warmup} warm-up runs\n`);
       console.log(table(['backend', 'first run ms', 'create ms', 'median ms', 'min ms', 'max ms'],

@@ -4,18 +4,18 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkExpectations, parseExpectations } from '../../conformance/expectations.js';
 import { runSuite, type TestResult } from '../../conformance/runner.js';
+import { addDeviceOptions, deviceOptions, type DeviceFlags } from '../backend-options.js';
 
 export function registerConformance(program: Command): void {
-  program.command('conformance')
+  addDeviceOptions(program.command('conformance')
     .description('run every test_* folder under <dir> (ONNX backend-test layout) and compare with the stored outputs')
     .argument('<dir>', 'folder of test_* folders, with or without MANIFEST.json')
     .option('-b, --backend <name>', 'backend to test', 'reference')
-    .option('--threads <n>', 'worker threads for CPU backends (wasm); default: the machine\'s cores')
     .option('--expect <file>', 'expectations file: known failures with reasons; fail on new failures and on stale entries')
     .option('--filter <regex>', 'only tests whose name matches')
     .option('--json', 'print one JSON object {backend, passed, failed, skipped, results}')
-    .option('-v, --verbose', 'print every test, not only failures')
-    .action(async (dir: string, o: { backend: string; threads?: string; expect?: string; filter?: string; json?: boolean; verbose?: boolean }) => {
+    .option('-v, --verbose', 'print every test, not only failures'))
+    .action(async (dir: string, o: DeviceFlags & { backend: string; expect?: string; filter?: string; json?: boolean; verbose?: boolean }) => {
       const exp = o.expect ? parseExpectations(readFileSync(o.expect, 'utf8'), o.expect) : undefined;
       const print = (r: TestResult) => {
         if (o.json) return;
@@ -25,7 +25,7 @@ export function registerConformance(program: Command): void {
         } else if (r.status === 'skip') console.log(`SKIP ${r.name}: ${r.message}`);
         else if (o.verbose) console.log(`PASS ${r.name} (${(r.ms ?? 0).toFixed(1)} ms)`);
       };
-      const suite = await runSuite(dir, { backend: o.backend, threads: o.threads ? Number(o.threads) : undefined, filter: o.filter ? new RegExp(o.filter) : undefined, onResult: print });
+      const suite = await runSuite(dir, { backend: o.backend, ...deviceOptions(o, true), filter: o.filter ? new RegExp(o.filter) : undefined, onResult: print });
       const gate = exp ? checkExpectations(suite, exp) : undefined;
       if (o.json) {
         const out = {

@@ -7,10 +7,11 @@ import { readTensorFile, writeTensorFile } from '../../frontend/onnx/tensor-prot
 import { printGraph } from '../../ir/printer.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { Session, type SessionOptions } from '../../runtime/session.js';
-import type { DeviceSpec } from '../../runtime/devices.js';
+import { deviceKinds, type DeviceSpec } from '../../runtime/devices.js';
 import { explainRun } from '../../runtime/explain.js';
 import { parseDims, randomFeeds } from '../random-inputs.js';
 import { ms } from '../table.js';
+import { addDeviceOptions, deviceOptions, type DeviceFlags } from '../backend-options.js';
 
 function readInputs(dir: string, names: string[]): Record<string, Tensor> {
   let files: string[];
@@ -25,22 +26,41 @@ function readInputs(dir: string, names: string[]): Record<string, Tensor> {
 }
 
 interface RunOptions {
-  inputs?: string; out?: string; backend: string; threads?: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean;
-  devices?: string; deadline?: string; objective: string; explain?: boolean; trace?: string;
+  inputs?: string; out?: string; backend: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean;
+  devices?: string; deadline?: string; objective: string; explain?: boolean; trace?: string; remote?: string; token?: string;
 }
 
+type SharedFlags = { backend: string; devices?: string; deadline?: string; objective?: string; trace?: string; explain?: boolean; remote?: string; token?: string };
+
 /** Session options from the shared CLI flags (--backend, --devices, --deadline, --objective, --trace). */
-export function sessionOptions(o: { backend: string; threads?: string; devices?: string; deadline?: string; objective?: string; trace?: string; explain?: boolean }): SessionOptions {
+/**
+ * Session options from the shared CLI flags (--backend, --devices, --deadline, --objective, --trace,
+ * --remote, --token). `--remote URL` adds an offload server to the devices the planner places over
+ * (backend 'auto' unless another is named); `--backend remote` forces the whole graph onto it with
+ * no local fallback (for tests), `--deadline` then being each remote run's deadline.
+ */
+export function sessionOptions(o: SharedFlags, backendGiven = true): SessionOptions {
+  if (o.remote) {
+    const token = o.token ?? process.env.SWITCHYARD_TOKEN;
+    const remote = { kind: 'remote' as const, url: o.remote, ...(token ? { token } : {}) };
+    if (o.backend === 'remote') {
+      const deadlineMs = o.deadline === undefined ? undefined : Number(o.deadline);
+      if (deadlineMs !== undefined && !(deadlineMs > 0)) throw new Error(`--deadline must be a positive number of milliseconds, got '${o.deadline}'`);
+      return { backend: 'remote', fallback: false, trace: !!o.trace, devices: [{ ...remote, ...(deadlineMs ? { deadlineMs } : {}) }] };
+    }
+    if (backendGiven && o.backend !== 'auto') throw new Error(`--remote places work with --backend auto (the default with --remote) or forces it with --backend remote, not --backend ${o.backend}`);
+    const base = sessionOptions({ ...o, backend: 'auto', remote: undefined });
+    const locals = base.devices ?? deviceKinds().filter((k) => k !== 'remote').map((kind) => ({ kind }));
+    return { ...base, devices: [...locals.filter((d) => d.kind !== 'remote'), remote] };
+  }
+  if (o.backend === 'remote') throw new Error('--backend remote needs --remote URL (and --token T or $SWITCHYARD_TOKEN)');
   const auto = o.backend === 'auto';
   if (!auto && (o.devices || o.deadline || o.explain || o.trace)) throw new Error('--devices, --deadline, --explain and --trace need --backend auto');
   const deadlineMs = o.deadline === undefined ? undefined : Number(o.deadline);
   if (deadlineMs !== undefined && !(deadlineMs > 0)) throw new Error(`--deadline must be a positive number of milliseconds, got '${o.deadline}'`);
   if (o.objective && o.objective !== 'latency' && o.objective !== 'cost') throw new Error(`--objective must be latency or cost, got '${o.objective}'`);
-  const threads = o.threads === undefined ? undefined : Number(o.threads);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new Error(`--threads must be a positive integer, got '${o.threads}'`);
   return {
     backend: o.backend,
-    ...(threads !== undefined ? { threads } : {}),
     ...(auto ? {
       trace: !!o.trace || !!o.explain,
       policy: { objective: (o.objective ?? 'latency') as 'latency' | 'cost', deadlineMs },
@@ -58,7 +78,7 @@ function parseDevices(list: string): DeviceSpec[] {
 }
 
 export function registerRun(program: Command): void {
-  program.command('run')
+  addDeviceOptions(program.command('run')
     .description('run a model once; random inputs of the right shape unless --inputs is given')
     .argument('<model>', 'ONNX model file')
     .option('-i, --inputs <dir>', 'folder with input_N.pb (TensorProto) files, in graph-input order')
@@ -66,17 +86,20 @@ export function registerRun(program: Command): void {
     .option('-b, --backend <name>', 'backend to run on', 'reference')
     .option('--dim <name=size...>', 'size of a symbolic input dim for random inputs (e.g. batch=4)')
     .option('--seed <n>', 'seed for random inputs', '1')
-    .option('--threads <n>', "worker threads for CPU backends (wasm); default: the machine's cores")
     .option('--print-ir', 'print the compiled IR before running')
-    .option('--json', 'print one JSON object instead of text')
+    .option('--json', 'print one JSON object instead of text'))
     .option('--devices <list>', "with --backend auto: devices to plan over, e.g. 'wasm,webgpu' (default: all found)")
     .option('--deadline <ms>', 'with --backend auto: end-to-end deadline for the plan')
     .option('--objective <o>', "with --backend auto: 'latency' or 'cost'", 'latency')
     .option('--explain', 'with --backend auto: print the plan, why each unit went where, predicted vs measured, timelines')
     .option('--trace <file>', 'with --backend auto: write a Chrome trace (open in Perfetto) of the run')
-    .action(async (model: string, o: RunOptions) => {
+    .option('--remote <url>', 'offload server (switchyard serve) to place work on, e.g. http://127.0.0.1:8080')
+    .option('--token <t>', 'bearer token for --remote (default: $SWITCHYARD_TOKEN)')
+    .action(async (model: string, o: RunOptions & DeviceFlags, cmd: Command) => {
       const t0 = performance.now();
-      const session = await Session.create(model, sessionOptions(o));
+      const options = { ...sessionOptions(o, cmd.getOptionValueSource('backend') !== 'default'), ...deviceOptions(o, o.json) };
+      o.backend = options.backend ?? o.backend;
+      const session = await Session.create(model, options);
       const tCreate = performance.now() - t0;
       const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), parseDims(o.dim));
       const t1 = performance.now();
@@ -107,8 +130,10 @@ export function registerRun(program: Command): void {
         console.log('outputs');
         for (const name of session.outputNames) console.log(`  ${name}: ${outs[name]!.toString()}`);
         console.log(`time    create ${ms(tCreate)} ms, run ${ms(tRun)} ms`);
-        for (const [op, why] of session.fallbacks) console.log(`fallback ${op}: ${why}`);
         if (o.out) console.log(`wrote   ${session.outputNames.length} output_N.pb files to ${o.out}`);
+        for (const [op, why] of session.fallbacks) console.log(`fallback ${op}: ${why}`);
+        for (const f of session.deviceFallbacks) console.log(`fallback ${f.from} -> ${f.to} (${f.phase} of ${f.nodes.length} nodes): ${f.reason}`);
+        for (const f of session.hetero?.lastReport?.fallbacks ?? []) console.log(`fallback ${f.from} -> ${f.to} (${f.unit}): ${f.reason}`);
         if (o.trace) console.log(`trace   ${o.trace} (open in https://ui.perfetto.dev)`);
         if (o.explain) {
           if (!session.hetero) throw new Error('--explain needs --backend auto');

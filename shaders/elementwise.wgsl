@@ -1,0 +1,30 @@
+// Elementwise kernels: y[i] = EXPR(inputs broadcast to y's shape). One template serves unary,
+// binary, variadic, activation, comparison, select and cast ops and fused chains (k.map):
+// shapes, strides, dtypes and the expression are baked in when the kernel is specialised.
+{{BINDINGS}}
+
+// pow for negative bases with integer exponents (WGSL pow is undefined for x < 0)
+fn pow_s(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  if (x >= 0.0) { return pow(x, y); }
+  if (trunc(y) != y) { return nan_f32(); }
+  let r = pow(-x, y);
+  return select(r, -r, (abs(y) % 2.0) == 1.0);
+}
+fn ipow(b: i32, e: i32) -> i32 {
+  if (e < 0) { if (b == 1) { return 1; } if (b == -1) { return select(-1, 1, (e % 2) == 0); } return 0; }
+  var r = 1; var x = b; var k = e;
+  loop { if (k == 0) { break; } if ((k & 1) == 1) { r = r * x; } x = x * x; k = k >> 1u; }
+  return r;
+}
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * {{WG}}u;
+  if (t >= {{THREADS}}u) { return; }
+  for (var k = 0u; k < {{PER_THREAD}}u; k++) {
+    let i = t + k * {{THREADS}}u;
+    if (i >= {{N}}u) { return; }
+{{BODY}}
+  }
+}

@@ -1,0 +1,50 @@
+// Every error on the wire is JSON `{"error": {"code", "message"}}` (plus optional fields such as
+// `missing`), with the HTTP status fixed by the code. The client turns it back into a RemoteError.
+
+export const ERROR_STATUS = {
+  bad_request: 400,
+  bad_framing: 400,
+  hash_mismatch: 400,
+  protocol_version: 400,
+  compile_failed: 400,
+  unauthorized: 401,
+  forbidden_origin: 403,
+  not_found: 404,
+  unknown_graph: 404,
+  unknown_blob: 404,
+  method_not_allowed: 405,
+  missing_blobs: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  run_failed: 422,
+  queue_full: 429,
+  internal: 500,
+  deadline_unmeetable: 503,
+  deadline_exceeded: 503,
+  shutting_down: 503,
+  store_full: 507,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  error: { code: string; message: string; [extra: string]: unknown };
+}
+
+/** An error the server answers with; `retryAfterS` becomes a Retry-After header. */
+export class ProtocolError extends Error {
+  readonly status: number;
+  constructor(readonly code: ErrorCode, message: string, readonly extra: { retryAfterS?: number; [k: string]: unknown } = {}) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+
+  body(): ErrorBody {
+    const { retryAfterS: _r, ...rest } = this.extra;
+    return { error: { code: this.code, message: this.message, ...rest } };
+  }
+}
+
+export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}): ErrorBody {
+  return { error: { code, message, ...extra } };
+}

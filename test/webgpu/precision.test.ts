@@ -1,0 +1,41 @@
+// f16: with precision 'f16' a device uses f16 kernels only where the adapter has shader-f16;
+// elsewhere (SwiftShader, llvmpipe) it runs f32 kernels and records that as a fallback. Accuracy
+// of a float16 model against the reference interpreter is measured either way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '../../src/index.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { f32ToF16, f16ToF32 } from '../../src/ir/float16.js';
+import { Session } from '../../src/runtime/session.js';
+import { adapterOrSkip } from '../helpers/webgpu.js';
+
+function f16Model() {
+  const g = new GraphBuilder();
+  const x = g.input('x', 'float16', [32, 64]);
+  const w = Tensor.zeros('float16', [64, 48]);
+  (w.data as Uint16Array).forEach((_, i, a) => { a[i] = f32ToF16(Math.cos(i) * 0.2); });
+  g.output(g.op('Softmax', [g.relu(g.matmul(x, g.constant(w, 'w')))], { axis: -1 }), 'y');
+  return g.build();
+}
+
+test('precision f16 falls back to f32 kernels without shader-f16, recorded, and stays accurate', async (t) => {
+  if (!(await adapterOrSkip(t, 'swiftshader'))) return;
+  const x = Tensor.zeros('float16', [32, 64]);
+  (x.data as Uint16Array).forEach((_, i, a) => { a[i] = f32ToF16(Math.sin(i)); });
+  const ref = await Session.create(f16Model(), { backend: 'reference' });
+  const gpu = await Session.create(f16Model(), { backend: 'webgpu', adapter: 'swiftshader', precision: 'f16' });
+  try {
+    const want = (await ref.run({ x })).y!;
+    const got = (await gpu.run({ x })).y!;
+    assert.equal(got.type, 'float16');
+    let maxErr = 0;
+    for (let i = 0; i < got.size; i++) maxErr = Math.max(maxErr, Math.abs(f16ToF32((got.data as Uint16Array)[i]!) - f16ToF32((want.data as Uint16Array)[i]!)));
+    console.log(`# float16 model, webgpu (f32 kernels) vs reference: max abs error ${maxErr}`);
+    assert.ok(maxErr < 2e-3, `max abs error ${maxErr}`);
+    assert.match(gpu.fallbacks.get('precision f16') ?? '', /has no shader-f16: float kernels run in f32/);
+  } finally {
+    await gpu.release();
+    await ref.release();
+  }
+});
