@@ -3,6 +3,7 @@
 // single-threaded fallback (with its warning) in a page that is not isolated. Models are imported
 // in Node and sent to the page as IR text; outputs come back and are compared here.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -29,7 +30,7 @@ function fromWire(w: Wire): Tensor {
   return z;
 }
 
-async function withPage<T>(isolated: boolean, f: (page: import('playwright-core').Page) => Promise<T>): Promise<T> {
+async function withPage<T>(isolated: boolean, f: (page: import('playwright-core').Page) => Promise<T>, pagePath = '/test/browser/page.html'): Promise<T> {
   const { chromium } = await import('playwright-core');
   const srv = await serve(REPO, isolated);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
@@ -38,7 +39,7 @@ async function withPage<T>(isolated: boolean, f: (page: import('playwright-core'
     const logs: string[] = [];
     page.on('console', (m) => logs.push(m.text()));
     page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-    await page.goto(`${srv.url}/test/browser/page.html`);
+    await page.goto(`${srv.url}${pagePath}`);
     await page.waitForFunction('window.ready === true', undefined, { timeout: 30000 }).catch(() => { throw new Error(`page did not load: ${logs.join(' | ')}`); });
     return await f(page);
   } finally {
@@ -143,4 +144,27 @@ test('a page without cross-origin isolation runs single-threaded and says why', 
   }));
   assert.deepEqual(warning.y, [0, 2, 0, 4]);
   assert.match(warning.warnings.join('\n'), /single-threaded.*not cross-origin isolated/);
+});
+
+test('the browser bundle (dist/browser) runs the wasm backend with worker threads', { skip: !available && `no Chromium at ${CHROMIUM}` }, async () => {
+  const build = spawnSync(process.execPath, [join(REPO, 'scripts/build-browser.js')], { stdio: 'inherit' });
+  assert.equal(build.status, 0, 'scripts/build-browser.js failed');
+  const r = await withPage(true, (page) => page.evaluate(async () => {
+    const sy = (window as unknown as { sy: typeof import('../../src/index.js') }).sy;
+    const b = new sy.GraphBuilder();
+    const x = b.input('x', 'float32', [64, 64]);
+    b.output(b.op('Relu', [b.op('MatMul', [x, x])]), 'y');
+    const warnings: string[] = [];
+    const s = await sy.Session.create(b.build(), { backend: 'wasm', threads: 2, onWarning: (m: string) => warnings.push(m) });
+    const data = Float32Array.from({ length: 64 * 64 }, (_, i) => ((i % 7) - 3) * 0.25);
+    const out = await s.run({ x: new sy.Tensor('float32', data, [64, 64]) });
+    const y = out.y!.data as Float32Array;
+    let want = 0;
+    for (let k = 0; k < 64; k++) want += data[k]! * data[k * 64]!;
+    await s.release();
+    return { warnings, y0: y[0], want: Math.max(0, want), fallbacks: [...s.fallbacks.keys()] };
+  }), '/test/browser/bundle-page.html');
+  assert.deepEqual(r.warnings, [], 'no single-threaded fallback in an isolated page');
+  assert.ok(Math.abs(r.y0! - r.want) < 1e-4, `y[0] = ${r.y0}, expected ${r.want}`);
+  assert.deepEqual(r.fallbacks, []);
 });

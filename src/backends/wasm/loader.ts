@@ -13,7 +13,13 @@ const RELAXED: readonly Family[] = ['matmul'];
 let base: URL | undefined;
 /** Where the .wasm files are served from (default: the package's wasm/build next to dist/). */
 export function setWasmBase(url: string | URL): void { base = new URL(url.toString().replace(/\/?$/, '/')); cache.clear(); }
-function wasmBase(): URL { return base ?? new URL('../../../../wasm/build/', import.meta.url); }
+/** Set by bundlers (scripts/build-browser.js defines it): the kernels' folder relative to the bundle. */
+declare const SWITCHYARD_WASM_DIR: string | undefined;
+function wasmBase(): URL {
+  if (base) return base;
+  const dir = typeof SWITCHYARD_WASM_DIR === 'string' ? SWITCHYARD_WASM_DIR : '../../../../wasm/build/';
+  return new URL(dir, import.meta.url);
+}
 
 async function readBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   if (isNode && url.protocol === 'file:') {
