@@ -7,6 +7,8 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const kernels = spawnSync(process.execPath, ['scripts/build-wasm.js'], { stdio: 'inherit' });
+if (kernels.status !== 0) process.exit(kernels.status ?? 1);
 const shaders = spawnSync(process.execPath, ['scripts/gen-shaders.js'], { stdio: 'inherit' });
 if (shaders.status !== 0) process.exit(shaders.status ?? 1);
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });

@@ -2,6 +2,7 @@
 
 import './ops/index.js';
 import './backends/reference/interpreter.js';
+import './backends/wasm/index.js';
 import './runtime/auto-backend.js';
 import './runtime/remote-backend.js';
 import './runtime/remote-provider.js';

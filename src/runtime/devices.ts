@@ -4,6 +4,7 @@
 
 import type { Device, DeviceKind } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
+import { WasmDevice } from '../backends/wasm/device.js';
 import { calibrate, calibratorIds, getCalibrator, type ProgressFn } from '../cost/calibrate/calibrator.js';
 import { JS_CPU, WASM, WEBGPU } from '../cost/catalog/local.js';
 import type { DeviceProfile } from '../cost/profile.js';
@@ -46,6 +47,7 @@ export function registerDeviceProvider(kind: DeviceKind, provider: DeviceProvide
 }
 
 registerDeviceProvider('reference', async (spec) => ({ device: new ReferenceDevice(spec.id ?? 'cpu') }));
+registerDeviceProvider('wasm', async (spec) => ({ device: await WasmDevice.create({ threads: spec.threads, id: spec.id }) }));
 
 export interface ProfileSource {
   get(id: string): DeviceProfile | undefined;

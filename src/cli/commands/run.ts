@@ -131,6 +131,7 @@ export function registerRun(program: Command): void {
         for (const name of session.outputNames) console.log(`  ${name}: ${outs[name]!.toString()}`);
         console.log(`time    create ${ms(tCreate)} ms, run ${ms(tRun)} ms`);
         if (o.out) console.log(`wrote   ${session.outputNames.length} output_N.pb files to ${o.out}`);
+        for (const [op, why] of session.fallbacks) console.log(`fallback ${op}: ${why}`);
         for (const f of session.deviceFallbacks) console.log(`fallback ${f.from} -> ${f.to} (${f.phase} of ${f.nodes.length} nodes): ${f.reason}`);
         for (const f of session.hetero?.lastReport?.fallbacks ?? []) console.log(`fallback ${f.from} -> ${f.to} (${f.unit}): ${f.reason}`);
         if (o.trace) console.log(`trace   ${o.trace} (open in https://ui.perfetto.dev)`);

@@ -1,0 +1,88 @@
+// One linear memory for everything the device holds: weights (and their packed copies),
+// activations, worker scratch. A first-fit free list with exact-size reuse: a session's second
+// run gets back the blocks of its first, so steady-state runs neither grow memory nor allocate.
+// wasm32 addresses 4 GiB at most; requests past that fail with the size and the limit.
+
+export const PAGE = 65536;
+export const MAX_PAGES = 65536; // 4 GiB
+export const MAX_BYTES = PAGE * MAX_PAGES;
+/** Bytes below this are reserved: null, the pool's control block. */
+export const HEAP_BASE = 65536;
+const ALIGN = 64;
+
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+export class WasmMemory {
+  readonly memory: WebAssembly.Memory;
+  private top = HEAP_BASE;
+  private readonly sizes = new Map<number, number>();
+  private readonly free = new Map<number, number[]>();
+  /** Counters for tests and the trace: grows and fresh (non-reused) allocations. */
+  stats = { grows: 0, fresh: 0, reused: 0, inUse: 0, highWater: 0 };
+  private f32?: Float32Array;
+  private u8?: Uint8Array;
+
+  constructor(readonly shared: boolean, initialBytes = 16 * 2 ** 20) {
+    const pages = Math.max(2, Math.ceil(initialBytes / PAGE));
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+  }
+
+  get buffer(): ArrayBufferLike { return this.memory.buffer; }
+
+  /** Views are refreshed after a grow (a grown buffer is a new object). */
+  get F32(): Float32Array {
+    if (!this.f32 || this.f32.buffer !== this.memory.buffer || this.f32.byteLength !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer);
+    return this.f32;
+  }
+  get U8(): Uint8Array {
+    if (!this.u8 || this.u8.buffer !== this.memory.buffer || this.u8.byteLength !== this.memory.buffer.byteLength) this.u8 = new Uint8Array(this.memory.buffer);
+    return this.u8;
+  }
+
+  alloc(bytes: number, what = 'tensor'): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    const list = this.free.get(size);
+    let p: number;
+    if (list && list.length) {
+      p = list.pop()!;
+      this.stats.reused++;
+    } else {
+      if (this.top + size > MAX_BYTES) {
+        throw new Error(`WASM memory: ${what} needs ${formatBytes(bytes)} but only ${formatBytes(MAX_BYTES - this.top)} of the 4 GiB wasm32 limit is left (${formatBytes(this.top)} in use)`);
+      }
+      p = this.top;
+      this.top += size;
+      const need = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
+      if (need > 0) {
+        // grow by at least a quarter of the current size so a model's first run grows a few times only
+        const cur = this.memory.buffer.byteLength / PAGE;
+        const want = Math.min(MAX_PAGES - cur, Math.max(need, Math.ceil(cur / 4)));
+        this.memory.grow(want);
+        this.stats.grows++;
+      }
+      this.stats.fresh++;
+    }
+    this.sizes.set(p, size);
+    this.stats.inUse += size;
+    this.stats.highWater = Math.max(this.stats.highWater, this.stats.inUse);
+    return p;
+  }
+
+  release(p: number): void {
+    const size = this.sizes.get(p);
+    if (size === undefined) return;
+    this.sizes.delete(p);
+    this.stats.inUse -= size;
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(p);
+  }
+
+  /** Bytes reserved so far (the memory's committed top). */
+  get used(): number { return this.top; }
+}

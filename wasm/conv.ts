@@ -1,0 +1,49 @@
+// Convolution via im2col + the packed GEMM of matmul.ts: the input patches of one image and one
+// group become a [C/g·k, P] matrix (rows: channel and kernel offset, columns: output positions)
+// that the weights multiply. Up to 3 spatial dims; the descriptor (i32) holds, per spatial dim d
+// (0..2, missing ones are 1): in[d], k[d], stride[d], padBegin[d], dilation[d], out[d].
+
+/** Rows [r0, r1) of the patch matrix for channels of one image. Threads split rows. */
+export function im2col(tid: i32, nt: i32, C: i32, desc: usize, x: usize, col: usize): void {
+  const i0 = load<i32>(desc), i1 = load<i32>(desc, 4), i2 = load<i32>(desc, 8);
+  const k0 = load<i32>(desc, 12), k1 = load<i32>(desc, 16), k2 = load<i32>(desc, 20);
+  const s0 = load<i32>(desc, 24), s1 = load<i32>(desc, 28), s2 = load<i32>(desc, 32);
+  const p0 = load<i32>(desc, 36), p1 = load<i32>(desc, 40), p2 = load<i32>(desc, 44);
+  const d0 = load<i32>(desc, 48), d1 = load<i32>(desc, 52), d2 = load<i32>(desc, 56);
+  const o0 = load<i32>(desc, 60), o1 = load<i32>(desc, 64), o2 = load<i32>(desc, 68);
+  const K = k0 * k1 * k2, P = o0 * o1 * o2, plane = i0 * i1 * i2;
+  const rows = C * K;
+  const r0 = rows * tid / nt, r1 = rows * (tid + 1) / nt;
+  for (let r = r0; r < r1; r++) {
+    const c = r / K;
+    let q = r % K;
+    const kk2 = q % k2; q /= k2;
+    const kk1 = q % k1; const kk0 = q / k1;
+    const xc = x + (<usize>(c * plane) << 2);
+    let dst = col + (<usize>r * <usize>P << 2);
+    for (let a = 0; a < o0; a++) {
+      const y0 = a * s0 - p0 + kk0 * d0;
+      const in0 = y0 >= 0 && y0 < i0;
+      for (let b = 0; b < o1; b++) {
+        const y1 = b * s1 - p1 + kk1 * d1;
+        const in1 = in0 && y1 >= 0 && y1 < i1;
+        const rowBase = xc + (<usize>((y0 * i1 + y1) * i2) << 2);
+        if (!in1) { memory.fill(dst, 0, <usize>o2 << 2); dst += <usize>o2 << 2; continue; }
+        if (s2 == 1 && d2 == 1) {
+          // contiguous run with zero padding at the ends
+          const start = -p2 + kk2;
+          for (let e = 0; e < o2; e++) {
+            const y2 = start + e;
+            store<f32>(dst + (<usize>e << 2), y2 >= 0 && y2 < i2 ? load<f32>(rowBase + (<isize>y2 << 2)) : 0);
+          }
+        } else {
+          for (let e = 0; e < o2; e++) {
+            const y2 = e * s2 - p2 + kk2 * d2;
+            store<f32>(dst + (<usize>e << 2), y2 >= 0 && y2 < i2 ? load<f32>(rowBase + (<isize>y2 << 2)) : 0);
+          }
+        }
+        dst += <usize>o2 << 2;
+      }
+    }
+  }
+}
