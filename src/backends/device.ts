@@ -40,6 +40,17 @@ export interface Device {
   download(t: DeviceTensor): Promise<Tensor>;
   /** Free a tensor's storage (pooled buffers go back to the pool). */
   release(t: DeviceTensor): void;
+  /**
+   * Resolves when everything submitted so far has finished. Queue-based devices (a GPU) return
+   * from `run` once the work is submitted; whoever times a unit waits for this as well.
+   */
+  finish?(): Promise<void>;
+  /**
+   * The shared resource the device computes on, if any: 'host-cpu' for WASM workers, the
+   * JavaScript interpreter and CPU-emulated GPU adapters. Devices naming the same resource
+   * compete for it when they run at the same time (the planner models that).
+   */
+  readonly computesOn?: string;
   dispose(): Promise<void>;
 }
 

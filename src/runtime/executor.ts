@@ -164,7 +164,10 @@ export class Executor {
           const compiled = await this.compiledOn(p, dev);
           const [start, outs, end] = await this.exclusive(dev, async () => {
             const s = clock();
-            const o = await this.device(dev).run(compiled, ins);
+            const d = this.device(dev);
+            const o = await d.run(compiled, ins);
+            // a GPU returns once the work is queued: the unit ends when the queue is done
+            await d.finish?.();
             return [s, o, clock()] as const;
           });
           p.unit.outputs.forEach((v, i) => { const d = Promise.resolve(outs[i]!); copiesOf(v).set(dev, d); temps.push([dev, d]); });

@@ -24,6 +24,8 @@ export interface ReferenceDeviceOptions {
 export class ReferenceDevice implements Device {
   readonly kind = 'reference' as const;
   readonly id: string;
+  /** JavaScript on the main thread. */
+  readonly computesOn: string | undefined = 'host-cpu';
   readonly capacityBytes?: number;
   private readonly live = new Set<RefTensor>();
   private liveBytes = 0;

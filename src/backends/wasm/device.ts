@@ -64,6 +64,8 @@ async function defaultThreads(): Promise<number> {
 export class WasmDevice implements Device {
   readonly id: string;
   readonly kind = 'wasm' as const;
+  /** Worker threads and the main thread's share of every kernel. */
+  readonly computesOn = 'host-cpu';
   /** Cases found at plan time that ran on the reference path: op -> reason. */
   readonly planFallbacks = new Map<string, string>();
   readonly warnings: string[] = [];

@@ -12,7 +12,7 @@ import { formatType } from '../../ir/text-common.js';
 import { DeviceError, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../device.js';
 import { BufferPool } from './buffer-pool.js';
 import { BUFFER, MAP_READ } from './flags.js';
-import { findAdapter, limitsOf, adapterName, type AdapterChoice, type FoundAdapter } from './gpu.js';
+import { findAdapter, limitsOf, adapterName, isCpuAdapter, type AdapterChoice, type FoundAdapter } from './gpu.js';
 import { kernelFor, type Dispatch, type KernelContext, type NodePlan, type OutInfo, type TensorInfo } from './kernel.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { GpuTensor, Storage, fromStorageBytes, partBytes, partsOf, toStorageArray } from './tensor.js';
@@ -112,6 +112,18 @@ export class WebGpuDevice implements Device {
   programs(): { code: string; label: string }[] { return [...this.gpu.cache.sources.values()]; }
   get poolStats() { return this.gpu.pool.stats; }
   get name(): string { return adapterName(this.gpu.found.info); }
+
+  /**
+   * A CPU implementation of the GPU (SwiftShader, llvmpipe, WARP: what a machine without a GPU
+   * offers) computes on the host's cores, the same cores the WASM workers use.
+   */
+  get computesOn(): string | undefined { return isCpuAdapter(this.gpu.found.info) ? 'host-cpu' : undefined; }
+
+  /** Resolves when the queue has finished everything submitted so far. */
+  async finish(): Promise<void> {
+    await this.ensureDevice();
+    await this.guard(this.gpu.device.queue.onSubmittedWorkDone(), 'a run');
+  }
 
   private async open(): Promise<void> {
     const found = await findAdapter(this.options);

@@ -44,6 +44,11 @@ export function adapterName(s: AdapterSummary): string {
   return [s.vendor, s.architecture].filter(Boolean).join(' ') || s.device || s.description || 'unknown adapter';
 }
 
+/** Software adapters that run shaders on the CPU. */
+export function isCpuAdapter(s: AdapterSummary): boolean {
+  return s.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/i.test(`${s.vendor} ${s.architecture} ${s.device} ${s.description}`);
+}
+
 function matches(s: AdapterSummary, word: string): boolean {
   const hay = `${s.vendor} ${s.architecture} ${s.device} ${s.description}`.toLowerCase();
   return hay.includes(word);
