@@ -13,11 +13,19 @@ export class Estimator {
   /** signatures: the op signatures making up the work, for history lookups (sum of parts when all seen). */
   estimate(work: Work, p: DeviceProfile, signatures: string[] = []): Estimate {
     const r = roofline(work, p, this.efficiency);
+    // a unit's fixed cost (submit and wait) is paid once, whatever the kernels inside; the
+    // history holds kernel times with it taken out (see unitOverheadMs)
+    const unitMs = unitOverheadMs(p);
     const seen = signatures.map((s) => this.history.lookup(s, p.id));
     if (signatures.length && seen.every((e) => e)) {
-      return { ms: seen.reduce((a, e) => a + e!.ms, 0), rooflineMs: r.ms, bound: r.bound, source: 'measured' };
+      return { ms: seen.reduce((a, e) => a + e!.ms, 0) + unitMs, rooflineMs: r.ms + unitMs, bound: r.bound, source: 'measured' };
     }
     const ratio = this.history.deviceRatio(p.id);
-    return { ms: r.ms * ratio, rooflineMs: r.ms, bound: r.bound, source: ratio === 1 ? 'roofline' : 'scaled' };
+    return { ms: r.ms * ratio + unitMs, rooflineMs: r.ms + unitMs, bound: r.bound, source: ratio === 1 ? 'roofline' : 'scaled' };
   }
+}
+
+/** The profile's fixed cost per unit run, ms (0 when the profile has none). */
+export function unitOverheadMs(p: DeviceProfile): number {
+  return (p.unitOverhead?.value ?? 0) * 1e3;
 }

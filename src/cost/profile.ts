@@ -20,6 +20,11 @@ export interface DeviceProfile {
   memBandwidth: Figure;
   /** Fixed cost per kernel launch / dispatch, seconds. */
   launchOverhead: Figure;
+  /**
+   * Fixed cost of running one unit, beyond its kernels, seconds: a GPU's submit and the wait for
+   * the queue to finish, a worker pool's wake-up. Added once per unit by the estimator.
+   */
+  unitOverhead?: Figure;
   /** Device memory capacity, bytes. */
   memCapacity: Figure;
   /** Largest single buffer binding, bytes (WebGPU maxStorageBufferBindingSize and the like). */
@@ -31,6 +36,17 @@ export interface DeviceProfile {
   /** Op names or dialect prefixes ('agent.') this device cannot run. */
   unsupportedOps?: string[];
   unsupportedDtypes?: DType[];
+  /**
+   * The shared resource the device computes on ('host-cpu': WASM workers, the JavaScript
+   * interpreter, a CPU-emulated GPU adapter). Devices naming the same one compete for it.
+   */
+  computesOn?: string;
+  /**
+   * Measured concurrency with other devices, by device id: how much faster a workload on each
+   * finishes when both run at once than one after the other (2: independent, 1: no gain at all,
+   * they share the same cores). The planner serialises devices that gain too little.
+   */
+  concurrency?: Record<string, Figure>;
   /** Where the profile as a whole came from. */
   origin: 'catalog' | 'calibrated' | 'server' | 'default';
   notes?: string[];

@@ -16,9 +16,14 @@ export interface Measurements {
   copyGBs?: number;
   /** Fixed cost per kernel dispatch, microseconds. */
   dispatchUs?: number;
-  /** Host <-> device transfer bandwidth, GB/s, and latency, microseconds. */
+  /** Host -> device transfer bandwidth, GB/s, and latency, microseconds. */
   uploadGBs?: number;
   uploadLatencyUs?: number;
+  /** Device -> host transfer bandwidth, GB/s, and latency, microseconds. */
+  readbackGBs?: number;
+  readbackLatencyUs?: number;
+  /** Fixed cost of one unit run beyond its kernels (submit and completion wait), microseconds. */
+  unitUs?: number;
 }
 
 export interface CalibrationStep {
@@ -27,12 +32,33 @@ export interface CalibrationStep {
 }
 
 export interface Calibrator {
-  /** Device id the profile is cached under ('cpu', 'wasm', 'webgpu:<adapter>'). */
+  /** Device id the profile is cached under ('cpu', 'wasm', 'webgpu'). */
   readonly device: string;
+  /**
+   * What else must match for a cached profile to apply to a device ('threads=2', 'adapter=google
+   * swiftshader'); known after `prepare`.
+   */
+  readonly config?: string;
   readonly description: string;
+  /** Open what the steps need (a GPU device) before the first step. */
+  prepare?(): Promise<void>;
   /** Profile to start from; measured figures replace its estimates. */
   base(): DeviceProfile;
   steps(): CalibrationStep[];
+  /** Close what `prepare` opened (never a device that was handed in). */
+  dispose?(): Promise<void>;
+}
+
+/**
+ * What a calibrator is made for: the device id asked for ('webgpu:llvmpipe' picks an adapter) and,
+ * when the runtime already opened it, the device itself, so the measurements are of that device
+ * (its thread count, its adapter) rather than of a default one.
+ */
+export interface CalibrationContext {
+  id: string;
+  device?: unknown;
+  /** Smaller benchmarks (the CLI's --quick). */
+  quick?: boolean;
 }
 
 export type ProgressFn = (done: number, total: number, step: string) => void;
@@ -44,6 +70,9 @@ function merge(into: Measurements, m: Measurements): void {
   }
   if (m.copyGBs !== undefined) into.copyGBs = Math.max(into.copyGBs ?? 0, m.copyGBs);
   if (m.uploadGBs !== undefined) into.uploadGBs = Math.max(into.uploadGBs ?? 0, m.uploadGBs);
+  if (m.readbackGBs !== undefined) into.readbackGBs = Math.max(into.readbackGBs ?? 0, m.readbackGBs);
+  if (m.readbackLatencyUs !== undefined) into.readbackLatencyUs = Math.min(into.readbackLatencyUs ?? Infinity, m.readbackLatencyUs);
+  if (m.unitUs !== undefined) into.unitUs = Math.min(into.unitUs ?? Infinity, m.unitUs);
   if (m.dispatchUs !== undefined) into.dispatchUs = Math.min(into.dispatchUs ?? Infinity, m.dispatchUs);
   if (m.uploadLatencyUs !== undefined) into.uploadLatencyUs = Math.min(into.uploadLatencyUs ?? Infinity, m.uploadLatencyUs);
 }
@@ -55,32 +84,57 @@ export function applyMeasurements(base: DeviceProfile, m: Measurements, when = n
   for (const [d, g] of Object.entries(m.matmulGflops ?? {})) p.peakFlops[peakClassOf(d as DType)] = fig(g * 1e9, src, { note: 'sustained matmul' });
   if (m.copyGBs) p.memBandwidth = fig(m.copyGBs * 1e9, src, { note: 'copy' });
   if (m.dispatchUs !== undefined) p.launchOverhead = fig(m.dispatchUs * 1e-6, src);
-  if (m.uploadGBs) p.link.bandwidth = fig(m.uploadGBs * 1e9, src);
-  if (m.uploadLatencyUs !== undefined) p.link.latency = fig(m.uploadLatencyUs * 1e-6, src);
+  // the model has one link per device for both directions: a value crossing devices goes down
+  // one link and up another, so the link is the mean of the two directions measured
+  const up = m.uploadGBs, down = m.readbackGBs;
+  if (up && down) p.link.bandwidth = fig((2 / (1 / up + 1 / down)) * 1e9, src, { note: `upload ${up.toPrecision(3)} GB/s, readback ${down.toPrecision(3)} GB/s (harmonic mean)` });
+  else if (up || down) p.link.bandwidth = fig((up ?? down)! * 1e9, src, { note: up ? 'upload' : 'readback' });
+  const ul = m.uploadLatencyUs, dl = m.readbackLatencyUs;
+  if (ul !== undefined && dl !== undefined) p.link.latency = fig(((ul + dl) / 2) * 1e-6, src, { note: `upload ${ul.toFixed(0)} us, readback ${dl.toFixed(0)} us (mean)` });
+  else if (ul !== undefined || dl !== undefined) p.link.latency = fig((ul ?? dl)! * 1e-6, src);
+  if (m.unitUs !== undefined) p.unitOverhead = fig(m.unitUs * 1e-6, src, { note: 'one run of a one-kernel unit, less the kernel' });
   return p;
 }
 
 export async function calibrate(c: Calibrator, onProgress?: ProgressFn): Promise<{ profile: DeviceProfile; measurements: Measurements }> {
-  const steps = c.steps();
-  const m: Measurements = {};
-  onProgress?.(0, steps.length, steps[0]?.name ?? '');
-  for (let i = 0; i < steps.length; i++) {
-    merge(m, await steps[i]!.run());
-    onProgress?.(i + 1, steps.length, steps[i + 1]?.name ?? 'done');
+  if (c.prepare) {
+    onProgress?.(0, 1, `opening ${c.device}`);
+    await c.prepare();
   }
-  return { profile: applyMeasurements(c.base(), m), measurements: m };
+  try {
+    const steps = c.steps();
+    const m: Measurements = {};
+    onProgress?.(0, steps.length, steps[0]?.name ?? '');
+    for (let i = 0; i < steps.length; i++) {
+      merge(m, await steps[i]!.run());
+      onProgress?.(i + 1, steps.length, steps[i + 1]?.name ?? 'done');
+    }
+    const profile = applyMeasurements(c.base(), m);
+    (profile.notes ??= []).push(`calibrated: ${c.description}${c.config ? ` (${c.config})` : ''}`);
+    return { profile, measurements: m };
+  } finally {
+    await c.dispose?.();
+  }
 }
 
-const REGISTRY = new Map<string, () => Calibrator>();
+const REGISTRY = new Map<string, (ctx: CalibrationContext) => Calibrator>();
 
-export function registerCalibrator(id: string, make: () => Calibrator): void {
+/** id: a device id ('wasm') or kind ('webgpu'): 'webgpu:llvmpipe' finds the 'webgpu' calibrator. */
+export function registerCalibrator(id: string, make: (ctx: CalibrationContext) => Calibrator): void {
   REGISTRY.set(id, make);
 }
 
-export function getCalibrator(id: string): Calibrator {
-  const make = REGISTRY.get(id);
-  if (!make) throw new Error(`no calibrator for device '${id}'; available: ${[...REGISTRY.keys()].join(', ') || 'none'}`);
-  return make();
+/** The registered id that serves a device id: itself, or the part before ':'. */
+export function calibratorFor(id: string): string | undefined {
+  if (REGISTRY.has(id)) return id;
+  const kind = id.split(':')[0]!;
+  return REGISTRY.has(kind) ? kind : undefined;
+}
+
+export function getCalibrator(id: string, ctx: Partial<CalibrationContext> = {}): Calibrator {
+  const key = calibratorFor(id);
+  if (!key) throw new Error(`no calibrator for device '${id}'; available: ${[...REGISTRY.keys()].join(', ') || 'none'}`);
+  return REGISTRY.get(key)!({ id, ...ctx });
 }
 
 export function calibratorIds(): string[] { return [...REGISTRY.keys()]; }
