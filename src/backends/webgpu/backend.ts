@@ -14,6 +14,7 @@ import { partition } from '../device-backend.js';
 import type { Unit } from '../device.js';
 import { WebGpuDevice, type WebGpuOptions, type WebGpuUnit } from './device.js';
 import { GpuTensor } from './tensor.js';
+import './calibrate.js';
 
 export interface WebGpuBackendOptions extends BackendOptions, WebGpuOptions {
   /** 'gpu' keeps outputs on the GPU (Tensor.location === 'gpu'); download with getData(). */
