@@ -1,5 +1,6 @@
 // Brute force, written to check the exact search without sharing its ideas: every assignment
-// of tasks to devices, and for each device every order of its tasks; a schedule is the
+// of tasks to devices, and for each lane (device, or devices sharing a resource) every order of
+// its tasks; a schedule is the
 // earliest-start timing of that disjunctive graph (infeasible when device orders close a cycle).
 // Only for tiny instances (m^n x product of factorials).
 
@@ -54,7 +55,8 @@ export function bruteForce(inst: Instance): BruteResult {
   const byCost = inst.objective === 'cost';
   const rec = (t: number): void => {
     if (t === n) {
-      const groups = Array.from({ length: m }, (_, d) => assign.map((a, i) => (a === d ? i : -1)).filter((i) => i >= 0));
+      // one order per lane (a device, or devices sharing a resource)
+      const groups = Array.from({ length: m }, (_, l) => assign.map((a, i) => (inst.lane[a] === l ? i : -1)).filter((i) => i >= 0));
       const perms = groups.map((g) => permutations(g));
       const idx = new Array<number>(m).fill(0);
       for (;;) {

@@ -1,11 +1,11 @@
 // Exact search: depth-first branch and bound over (next ready task, device) decisions, each
-// task appended at its earliest start on its device. Every schedule is matched or beaten by one
+// task appended at its earliest start on its device's lane. Every schedule is matched or beaten by one
 // of these (list its tasks by start time and append them in that order), so exhausting the tree
 // proves optimality. Bounds: the critical path from each unscheduled task with its fastest
 // device and no transfers, total remaining work spread over the devices, the cheapest remaining
 // cost; equal states reached by different orders are explored once.
 
-import { allowed, commMs, taskCost, type Instance } from './instance.js';
+import { allowed, commMs, laneCount, taskCost, type Instance } from './instance.js';
 import { minBottomLevel, upwardRank } from './ranks.js';
 import { makespan, scheduleCost, type Schedule } from './schedule.js';
 
@@ -31,6 +31,8 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
   const bl = minBottomLevel(inst);
   const rank = upwardRank(inst);
   const capped = inst.cap.some(Number.isFinite);
+  const lane = inst.lane;
+  const lanes = laneCount(inst);
 
   let best = o.incumbent;
   let bestMs = best ? makespan(best) : Infinity;
@@ -39,6 +41,7 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
   const dev = new Array<number>(n).fill(-1);
   const start = new Array<number>(n).fill(0);
   const end = new Array<number>(n).fill(0);
+  /** End of the last task on each lane (indexed by lane id; unused ids stay 0). */
   const avail = new Array<number>(m).fill(0);
   const memUsed = new Array<number>(m).fill(0);
   const waiting = inst.pred.map((p) => p.length);
@@ -60,7 +63,7 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
     for (const t of inst.topo) {
       if (dev[t]! >= 0) continue;
       let e = Infinity;
-      for (const d of allowed(inst, t)) e = Math.min(e, avail[d]!);
+      for (const d of allowed(inst, t)) e = Math.min(e, avail[lane[d]!]!);
       for (const p of inst.pred[t]!) {
         if (dev[p.t]! >= 0) {
           let c = Infinity;
@@ -72,7 +75,7 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
       lb = Math.max(lb, e + bl[t]!);
       work += minCost[t]!;
     }
-    return Math.max(lb, (avail.reduce((a, b) => a + b, 0) + work) / m);
+    return Math.max(lb, (avail.reduce((a, b) => a + b, 0) + work) / lanes);
   }
 
   function stateKey(): string {
@@ -110,7 +113,7 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
       if (dev[t]! >= 0 || waiting[t]! > 0) continue;
       for (const d of allowed(inst, t)) {
         if (memUsed[d]! + inst.mem[t]! > inst.cap[d]!) continue;
-        let r = avail[d]!;
+        let r = avail[lane[d]!]!;
         for (const p of inst.pred[t]!) r = Math.max(r, end[p.t]! + commMs(inst, p.bytes, dev[p.t]!, d));
         if (!Number.isFinite(r)) continue;
         const tt = inst.ttft[t];
@@ -121,15 +124,16 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
     }
     kids.sort(byCost ? (a, b) => a.pay - b.pay || a.e - b.e || rank[b.t]! - rank[a.t]! : (a, b) => a.e - b.e || rank[b.t]! - rank[a.t]!);
     for (const k of kids) {
-      const prevAvail = avail[k.d]!;
+      const kl = lane[k.d]!;
+      const prevAvail = avail[kl]!;
       dev[k.t] = k.d; start[k.t] = k.s; end[k.t] = k.e;
-      avail[k.d] = k.e; memUsed[k.d]! += inst.mem[k.t]!; paid += k.pay; done++;
+      avail[kl] = k.e; memUsed[k.d]! += inst.mem[k.t]!; paid += k.pay; done++;
       for (const x of inst.succ[k.t]!) waiting[x.t]!--;
       for (const p of inst.pred[k.t]!) unsched[p.t]!--;
       dfs();
       for (const p of inst.pred[k.t]!) unsched[p.t]!++;
       for (const x of inst.succ[k.t]!) waiting[x.t]!++;
-      done--; paid -= k.pay; memUsed[k.d]! -= inst.mem[k.t]!; avail[k.d] = prevAvail;
+      done--; paid -= k.pay; memUsed[k.d]! -= inst.mem[k.t]!; avail[kl] = prevAvail;
       dev[k.t] = -1;
       if (aborted) return;
     }

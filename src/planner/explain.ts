@@ -17,7 +17,7 @@ export function criticalPath(inst: Instance, s: Schedule): number[] {
     const st = s.start[t]!;
     if (st <= 1e-9) break;
     const data = inst.pred[t]!.find((p) => Math.abs(s.end[p.t]! + commMs(inst, p.bytes, s.device[p.t]!, s.device[t]!) - st) < 1e-6);
-    const prevOnDev = data ? undefined : s.end.findIndex((e, u) => u !== t && s.device[u] === s.device[t] && Math.abs(e - st) < 1e-6);
+    const prevOnDev = data ? undefined : s.end.findIndex((e, u) => u !== t && inst.lane[s.device[u]!] === inst.lane[s.device[t]!] && Math.abs(e - st) < 1e-6);
     const next = data?.t ?? (prevOnDev !== undefined && prevOnDev >= 0 ? prevOnDev : undefined);
     if (next === undefined) break;
     path.push(next);
@@ -35,7 +35,7 @@ function finishIfMoved(inst: Instance, s: Schedule, t: number, d: number): { fin
     inMs = Math.max(inMs, c);
   }
   const tl = new Timeline();
-  s.device.forEach((x, u) => { if (x === d && u !== t) tl.insert(s.start[u]!, s.end[u]!); });
+  s.device.forEach((x, u) => { if (inst.lane[x] === inst.lane[d] && u !== t) tl.insert(s.start[u]!, s.end[u]!); });
   const st = tl.earliest(ready, inst.cost[t]![d]!);
   return { finish: st + inst.cost[t]![d]!, inMs, waited: st > ready + 1e-9 };
 }

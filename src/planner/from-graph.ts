@@ -1,6 +1,7 @@
 // Planning a lowered graph against device profiles, as named passes that each record why:
 // units (grouping), constraints (ops, dtypes, binding limits, memory), costs (roofline corrected
-// by history), edges (tensor bytes between units, graph inputs and outputs at the host).
+// by history), edges (tensor bytes between units, graph inputs and outputs at the host),
+// contention (devices that share cores take turns on one lane).
 // The result is an abstract Problem, so the same algorithms plan graphs and published instances.
 
 import type { Graph, Node, Value } from '../ir/graph.js';
@@ -9,7 +10,7 @@ import { Estimator } from '../cost/estimator.js';
 import { supportsOp, type DeviceProfile } from '../cost/profile.js';
 import { hostLink, viaHost, type Link } from '../cost/transfer.js';
 import type { PassRecord } from './plan.js';
-import type { Problem, Policy } from './problem.js';
+import type { Problem, Policy, ProblemShared } from './problem.js';
 import { groupUnits, type PlaceUnit } from './units.js';
 
 export interface GraphPlanOptions {
@@ -20,6 +21,51 @@ export interface GraphPlanOptions {
   policy?: Policy;
   /** Exact per-node support from the devices themselves (true, or why not); profiles' op lists otherwise. */
   supports?: (device: string, node: Node) => true | string;
+  /**
+   * 'model' (default): devices that share a resource take turns (see sharedGroups); 'ignore':
+   * every device is its own timeline, as if they were separate machines (for comparison).
+   */
+  contention?: 'model' | 'ignore';
+}
+
+/** Below this measured concurrency (see DeviceProfile.concurrency) two devices share one lane. */
+export const SHARED_BELOW = 1.5;
+
+/**
+ * Groups of devices that cannot run side by side. A pair is shared when running both at once was
+ * measured to gain less than SHARED_BELOW over one after the other; a pair not measured is
+ * shared when both compute on the same resource (computesOn), which is then an assumption and
+ * says so. Sharing is transitive: the groups are the connected pairs.
+ */
+export function sharedGroups(profiles: DeviceProfile[]): { shared: ProblemShared[]; notes: string[] } {
+  const notes: string[] = [];
+  const parent = new Map(profiles.map((p) => [p.id, p.id]));
+  const find = (x: string): string => { let r = x; while (parent.get(r) !== r) r = parent.get(r)!; return r; };
+  const why = new Map<string, string[]>();
+  for (let i = 0; i < profiles.length; i++) for (let j = i + 1; j < profiles.length; j++) {
+    const a = profiles[i]!, b = profiles[j]!;
+    const m = a.concurrency?.[b.id] ?? b.concurrency?.[a.id];
+    let reason: string | undefined;
+    if (m) {
+      const x = `${m.value.toFixed(2)}x`;
+      if (m.value < SHARED_BELOW) reason = `${a.id} + ${b.id}: both at once measured ${x} of one after the other (${m.note ?? m.source}): they share the cores`;
+      else notes.push(`${a.id} + ${b.id}: both at once measured ${x} of one after the other: separate`);
+    } else if (a.computesOn && a.computesOn === b.computesOn) {
+      reason = `${a.id} + ${b.id}: both compute on ${a.computesOn} (assumed shared: not measured)`;
+    }
+    if (!reason) continue;
+    const ra = find(a.id), rb = find(b.id);
+    if (ra !== rb) parent.set(rb, ra);
+    notes.push(reason);
+    (why.get(a.id) ?? why.set(a.id, []).get(a.id)!).push(reason);
+  }
+  const groups = new Map<string, string[]>();
+  for (const p of profiles) { const r = find(p.id); (groups.get(r) ?? groups.set(r, []).get(r)!).push(p.id); }
+  const shared = [...groups.values()].filter((g) => g.length > 1).map((devices) => ({
+    devices, reason: devices.flatMap((d) => why.get(d) ?? []).join('; '),
+  }));
+  for (const g of shared) notes.push(`one lane: ${g.devices.join(', ')} take turns (work on one waits for work on the others)`);
+  return { shared, notes };
 }
 
 const INPUT = '@input';
@@ -95,9 +141,16 @@ export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOp
     const l = pa.id === host.id ? toHost.get(pb.id)! : pb.id === host.id ? toHost.get(pa.id)! : viaHost(toHost.get(pa.id)!, toHost.get(pb.id)!);
     links.push({ between: [pa.id, pb.id], latencyMs: l.latencyMs, bytesPerMs: Number.isFinite(l.bytesPerMs) ? l.bytesPerMs : 1e15 });
   }
+  let shared: ProblemShared[] = [];
+  if (o.contention === 'ignore') passes.push({ name: 'contention', notes: ['ignored: every device is planned as if it ran alone'] });
+  else {
+    const sg = sharedGroups(profiles);
+    shared = sg.shared;
+    passes.push({ name: 'contention', notes: sg.notes.length ? sg.notes : ['no two devices share a resource'] });
+  }
   const problem: Problem = {
     devices: profiles.map((p) => ({ id: p.id, pricePerHour: p.pricePerHour.value, memoryBytes: p.memCapacity.value })),
-    links, tasks, edges, policy: o.policy ?? { objective: 'latency' },
+    links, ...(shared.length ? { shared } : {}), tasks, edges, policy: o.policy ?? { objective: 'latency' },
   };
   return { problem, passes, units };
 }

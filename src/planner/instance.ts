@@ -21,6 +21,11 @@ export interface Instance {
   cap: number[];
   /** LLM tasks: first token must come by `deadline` ms after the start of the run. */
   ttft: ({ deadline: number; offset: number[] } | null)[];
+  /**
+   * lane[d]: the timeline device d's tasks take turns on. Devices that share a resource share a
+   * lane (the lowest device index among them); otherwise lane[d] = d.
+   */
+  lane: number[];
   /** Task-device pairs ruled out by hard constraints, with why. */
   excluded: Exclusion[];
   objective: 'latency' | 'cost';
@@ -35,6 +40,9 @@ export function commMs(inst: Instance, bytes: number, p: number, q: number): num
   const bw = inst.bw[p]![q]!;
   return l + (bytes > 0 ? bytes / bw : 0);
 }
+
+/** Number of distinct lanes (timelines that run in parallel). */
+export const laneCount = (inst: Instance): number => new Set(inst.lane).size;
 
 export const allowed = (inst: Instance, t: number): number[] =>
   inst.devices.map((_, d) => d).filter((d) => Number.isFinite(inst.cost[t]![d]!));

@@ -46,9 +46,17 @@ export interface Policy {
   allow?: string[];
 }
 
+/**
+ * Devices that cannot run side by side: they compute on the same resource (a CPU-emulated GPU
+ * and the WASM workers on the same cores), so work on one waits for work on the others, as if
+ * they were one device. `reason` says how that is known (measured, or assumed).
+ */
+export interface ProblemShared { devices: string[]; reason?: string }
+
 export interface Problem {
   devices: ProblemDevice[];
   links?: ProblemLink[];
+  shared?: ProblemShared[];
   tasks: ProblemTask[];
   edges?: ProblemEdge[];
   policy?: Policy;

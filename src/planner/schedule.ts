@@ -1,5 +1,6 @@
-// Schedules and the primitives every algorithm shares: ready times, per-device timelines with
-// gap insertion, a generic list scheduler, and the checks a finished schedule must pass.
+// Schedules and the primitives every algorithm shares: ready times, per-lane timelines with gap
+// insertion (a lane is a device, or devices that share a resource and so take turns), a generic
+// list scheduler, and the checks a finished schedule must pass.
 
 import { commMs, taskCost, type Instance } from './instance.js';
 
@@ -77,7 +78,8 @@ export function listSchedule(inst: Instance, o: ListOptions): ListResult {
       if (memUsed[d]! + inst.mem[t]! > inst.cap[d]!) { memBlocked = true; continue; }
       const r = readyTime(inst, s, t, d);
       if (!Number.isFinite(r)) continue;
-      const start = o.insertion === false ? Math.max(r, tl[d]!.end) : tl[d]!.earliest(r, dur);
+      const lane = tl[inst.lane[d]!]!;
+      const start = o.insertion === false ? Math.max(r, lane.end) : lane.earliest(r, dur);
       const end = start + dur;
       const tt = inst.ttft[t];
       const late = !!tt && start + tt.offset[d]! > tt.deadline + 1e-9;
@@ -88,7 +90,7 @@ export function listSchedule(inst: Instance, o: ListOptions): ListResult {
       return { ok: false, task: t, reason: memBlocked ? 'no device has enough free memory left for it' : 'no device can receive its inputs (no link)' };
     }
     s.device[t] = best.d; s.start[t] = best.start; s.end[t] = best.end;
-    tl[best.d]!.insert(best.start, best.end);
+    tl[inst.lane[best.d]!]!.insert(best.start, best.end);
     memUsed[best.d]! += inst.mem[t]!;
     order.push(t);
     for (const x of inst.succ[t]!) if (--waiting[x.t] === 0) ready.push(x.t);
@@ -103,10 +105,10 @@ export function appendSchedule(inst: Instance, order: number[], assign: number[]
   const avail = new Array<number>(inst.devices.length).fill(0);
   for (const t of order) {
     const d = assign[t]!;
-    const st = Math.max(readyTime(inst, s, t, d), avail[d]!);
+    const st = Math.max(readyTime(inst, s, t, d), avail[inst.lane[d]!]!);
     s.start[t] = st;
     s.end[t] = st + inst.cost[t]![d]!;
-    avail[d] = s.end[t]!;
+    avail[inst.lane[d]!] = s.end[t]!;
   }
   return s;
 }

@@ -31,14 +31,14 @@ export function replay(inst: Instance, plan: Schedule, factor: (kind: 'task' | '
   // plan order is a valid topological order per device; process in it, honouring data arrival
   for (const t of order) {
     const d = s.device[t]!;
-    let ready = free[d]!;
+    let ready = free[inst.lane[d]!]!;
     for (const p of inst.pred[t]!) {
       if (!done[p.t]) throw new Error(`plan order runs '${inst.tasks[t]}' before its input '${inst.tasks[p.t]}'`);
       ready = Math.max(ready, s.end[p.t]! + commMs(inst, p.bytes, s.device[p.t]!, d) * factor('xfer', t));
     }
     s.start[t] = ready;
     s.end[t] = ready + inst.cost[t]![d]! * factor('task', t);
-    free[d] = s.end[t]!;
+    free[inst.lane[d]!] = s.end[t]!;
     done[t] = true;
   }
   return s;

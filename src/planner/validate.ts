@@ -101,6 +101,19 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
     bw[p]![q] = bw[q]![p] = b;
   }
 
+  // shared resources: devices in one group take turns on one lane
+  const lane = devices.map((_, d) => d);
+  for (const [i, g] of (problem.shared ?? []).entries()) {
+    const where = `shared #${i + 1}`;
+    if (!g || !Array.isArray(g.devices)) fail(`${where}: 'devices' must be a list of device ids`);
+    for (const id of g.devices) if (!allIds.has(id)) fail(`${where}: unknown device '${id}'`);
+    const idx = g.devices.map((id) => dIndex.get(id)).filter((d): d is number => d !== undefined);
+    if (idx.length < 2) continue;
+    const to = Math.min(...idx.map((d) => lane[d]!));
+    const from = new Set(idx.map((d) => lane[d]!));
+    lane.forEach((l, d) => { if (from.has(l)) lane[d] = to; });
+  }
+
   const tasks: string[] = [];
   const tIndex = new Map<string, number>();
   const cost: number[][] = [];
@@ -190,5 +203,5 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
     }
   }
 
-  return { tasks, devices, cost, price, succ, pred, lat, bw, topo, mem, cap, ttft, excluded, objective, deadlineMs };
+  return { tasks, devices, cost, price, succ, pred, lat, bw, topo, mem, cap, ttft, lane, excluded, objective, deadlineMs };
 }
