@@ -8,5 +8,11 @@ import type { ProfileSource } from './devices.js';
 
 export function stores(): { profiles: ProfileSource; history: HistoryStore } {
   const cache = new ProfileCache();
-  return { profiles: { get: (id) => cache.get(id), put: (id, p) => cache.put(id, p) }, history: new JsonFileStore() };
+  return {
+    profiles: {
+      get: (id, config) => cache.get(id, config), put: (id, p, config) => cache.put(id, p, config),
+      getPair: (a, b) => cache.getPair(a, b), putPair: (a, b, m) => cache.putPair(a, b, m),
+    },
+    history: new JsonFileStore(),
+  };
 }
