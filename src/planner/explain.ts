@@ -63,7 +63,9 @@ export function explain(inst: Instance, s: Schedule, algorithm: string): string[
     if (!alts.length) parts.push('the only device that can run it');
     for (const x of alts) {
       const m = finishIfMoved(inst, s, t, x);
-      parts.push(`${inst.devices[x]}: ${f1(inst.cost[t]![x]!)} ms${m.inMs > 0 ? ` + ${f1(m.inMs)} ms transfer in` : ''}${m.waited ? ', waits for the device' : ''}, would end at ${f1(m.finish)} ms${byCost ? `, ${usd(taskCost(inst, t, x))}` : ''}`);
+      const mates = inst.devices.filter((_, e) => e !== x && inst.lane[e] === inst.lane[x]);
+      const wait = !m.waited ? '' : mates.length ? `, waits for its turn (shares a resource with ${mates.join(', ')})` : ', waits for the device';
+      parts.push(`${inst.devices[x]}: ${f1(inst.cost[t]![x]!)} ms${m.inMs > 0 ? ` + ${f1(m.inMs)} ms transfer in` : ''}${wait}, would end at ${f1(m.finish)} ms${byCost ? `, ${usd(taskCost(inst, t, x))}` : ''}`);
     }
     for (const e of inst.excluded.filter((e) => e.task === name)) parts.push(`not ${e.device}: ${e.reason}`);
     return parts.join('; ');

@@ -6,7 +6,7 @@
 import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from '../backends/backend.js';
 import { DeviceError, type Device } from '../backends/device.js';
 import { unitOf } from '../backends/device-backend.js';
-import { Estimator } from '../cost/estimator.js';
+import { Estimator, unitOverheadMs } from '../cost/estimator.js';
 import { KernelHistory, MemoryStore, type HistoryStore } from '../cost/history.js';
 import { opSignature } from '../cost/signature.js';
 import { nodeWork } from '../cost/work.js';
@@ -26,6 +26,11 @@ export interface AutoOptions extends BackendOptions {
   trace?: boolean;
   /** Re-plan when a unit's measured time is off the prediction by more than this factor. */
   driftFactor?: number;
+  /**
+   * 'model' (default): devices that share a resource (measured at discovery) are planned as
+   * taking turns, and run that way; 'ignore': planned and run as if separate (for comparison).
+   */
+  contention?: 'model' | 'ignore';
   calibration?: 'cache' | 'never';
   profiles?: ProfileSource;
   history?: HistoryStore;
@@ -93,9 +98,12 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       return;
     }
     const { problem, passes, units } = graphProblem(graph, live.map((e) => e.profile), {
-      host, estimator, policy,
+      host, estimator, policy, contention: options.contention,
       supports: (dev, node) => (allowed(dev) ? devices.get(dev)!.supports(node) : `${dev} is not in policy.allow`),
     });
+    // the executor keeps the plan's lanes: devices sharing cores run one unit at a time
+    const lanes = new Map<string, string>();
+    for (const g of problem.shared ?? []) for (const d of g.devices) lanes.set(d, g.devices.join('+'));
     const inst = buildInstance(problem, { objective: policy?.objective, deadlineMs: policy?.deadlineMs });
     plan = planInstance(inst, {}, passes);
     if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
@@ -106,7 +114,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     });
     // fallback order: the host's reference interpreter last, the fastest devices first
     const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
-    executor = new Executor(graph, placed, devices, [...order.filter((d) => d !== host), host], host);
+    executor = new Executor(graph, placed, devices, [...order.filter((d) => d !== host), host], host, lanes);
     try {
       await executor.compileAll();
     } catch (e) {
@@ -135,7 +143,9 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       const ests = p.unit.nodes.map((n) => roofline(nodeWork(n), prof).ms);
       const total = ests.reduce((a, b) => a + b, 0) || 1;
       const measured = u.endMs - u.startMs;
-      p.unit.nodes.forEach((n, i) => history.record(opSignature(n), u.device, (measured * ests[i]!) / total, ests[i]!));
+      // the history holds kernel time: the unit's fixed cost comes off first (the estimator adds it back once)
+      const kernels = Math.max(measured * 0.1, measured - unitOverheadMs(prof));
+      p.unit.nodes.forEach((n, i) => history.record(opSignature(n), u.device, (kernels * ests[i]!) / total, ests[i]!));
       // a drift worth re-planning for: off by the factor, and by more than a millisecond
       const off = measured > drift * u.predictedMs || measured * drift < u.predictedMs;
       if (u.device === p.device && off && Math.abs(measured - u.predictedMs) > 1) drifted = true;

@@ -49,6 +49,11 @@ export class Executor {
     private readonly fallbackOrder: string[],
     /** The device whose memory is the host's (the reference interpreter): moving data there is free. */
     private readonly hostDevice?: string,
+    /**
+     * Device id -> lane: devices on one lane share a resource (the same CPU cores) and run one
+     * unit at a time between them, as the plan assumed; by default each device is its own lane.
+     */
+    private readonly lanes: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   private device(id: string): Device {
@@ -76,11 +81,12 @@ export class Executor {
     return true;
   }
 
-  /** Run fn when the device has finished what was queued on it before. */
+  /** Run fn when the device (and every device sharing its lane) has finished what was queued before. */
   private exclusive<T>(dev: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(dev) ?? Promise.resolve();
+    const lane = this.lanes.get(dev) ?? dev;
+    const prev = this.queues.get(lane) ?? Promise.resolve();
     const p = prev.then(fn, fn);
-    this.queues.set(dev, p.catch(() => undefined));
+    this.queues.set(lane, p.catch(() => undefined));
     return p;
   }
 

@@ -30,6 +30,7 @@ export function explainRun(h: HeteroPrepared): string {
   const out: string[] = [];
   out.push(`devices: ${h.devices.map((d) => `${d.device.id} (${d.device.kind}, profile: ${d.profile.origin})`).join(', ')}`);
   for (const n of h.notes) out.push(`note: ${n}`);
+  for (const n of plan.passes.find((p) => p.name === 'contention')?.notes ?? []) out.push(`contention: ${n}`);
   out.push(`plan: ${plan.algorithm}${plan.optimal ? ' (optimal)' : ''}, objective ${plan.objective}${plan.deadlineMs ? `, deadline ${plan.deadlineMs} ms` : ''}; predicted ${f(plan.makespanMs)} ms${r ? `, measured ${f(r.totalMs)} ms` : ''}`);
   const rows = [['unit', 'device', 'predicted ms', 'measured ms', 'why']];
   for (const a of plan.assignments) {
