@@ -51,6 +51,14 @@ export interface Device {
    * compete for it when they run at the same time (the planner models that).
    */
   readonly computesOn?: string;
+  /**
+   * Devices that compute on the main thread (WASM's share of every kernel, the JavaScript
+   * interpreter) hold the event loop for as long as a unit runs. With this set, they give it a
+   * turn between kernels once that many ms have passed, so other devices' completions,
+   * transfers and timers are not held up; undefined (the default) never yields. The runtime sets
+   * it while units on other devices may be in flight.
+   */
+  yieldEveryMs?: number;
   dispose(): Promise<void>;
 }
 

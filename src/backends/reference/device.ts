@@ -8,6 +8,7 @@ import type { Node, Value } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
 import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
+import { yieldIfDue } from '../yield.js';
 
 class RefTensor implements DeviceTensor {
   constructor(readonly tensor: Tensor, readonly owner: ReferenceDevice) {}
@@ -26,6 +27,8 @@ export class ReferenceDevice implements Device {
   readonly id: string;
   /** JavaScript on the main thread. */
   readonly computesOn: string | undefined = 'host-cpu';
+  /** See Device.yieldEveryMs. */
+  yieldEveryMs?: number;
   readonly capacityBytes?: number;
   private readonly live = new Set<RefTensor>();
   private liveBytes = 0;
@@ -63,7 +66,9 @@ export class ReferenceDevice implements Device {
     const { unit } = compiled;
     const env = new Map<Value, Tensor>(unit.inputs.map((v, i) => [v, this.own(inputs[i]!)]));
     const read = (v: Node['inputs'][number]) => (v ? v.const ?? env.get(v) : undefined);
+    let mark = performance.now();
     for (const n of unit.nodes) {
+      mark = await yieldIfDue(this.yieldEveryMs, mark);
       const outs = evalNode(n, n.inputs.map(read));
       n.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
     }

@@ -18,6 +18,7 @@ import { formatBytes, MAX_BYTES, WasmMemory } from './memory.js';
 import { ANY_DTYPE, PLANNERS } from './ops.js';
 import type { PlanCtx, Step } from './plan.js';
 import { ThreadPool, type ModuleSpec } from './pool.js';
+import { yieldIfDue } from '../yield.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
@@ -66,6 +67,8 @@ export class WasmDevice implements Device {
   readonly kind = 'wasm' as const;
   /** Worker threads and the main thread's share of every kernel. */
   readonly computesOn = 'host-cpu';
+  /** See Device.yieldEveryMs: the main thread computes a share of each kernel. */
+  yieldEveryMs?: number;
   /** Cases found at plan time that ran on the reference path: op -> reason. */
   readonly planFallbacks = new Map<string, string>();
   readonly warnings: string[] = [];
@@ -177,7 +180,9 @@ export class WasmDevice implements Device {
     if (plan.views) for (const [s, r] of plan.views) P[s] = P[r]!;
     plan.outputs.forEach((o, i) => { if (!o.owner) outs[i] = new WasmTensor(o.type, o.dims, P[o.slot]!, o.bytes, false); });
     const prof = this.profile;
+    let mark = performance.now();
     for (const { node, step } of plan.steps) {
+      mark = await yieldIfDue(this.yieldEveryMs, mark);
       try {
         const t0 = prof ? performance.now() : 0;
         const r = step(P);
