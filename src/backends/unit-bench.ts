@@ -44,6 +44,15 @@ export class UnitBench {
     return ms;
   }
 
+  /**
+   * Untimed runs for at least `ms` (and 2 runs): WASM code starts in a baseline tier and is
+   * optimised in the background, so the first tens of milliseconds of runs are slower.
+   */
+  async warm(ms: number): Promise<void> {
+    const t0 = performance.now();
+    for (let i = 0; i < 2 || performance.now() - t0 < ms; i++) await this.time();
+  }
+
   /** Best of `repeats` runs after `warmup` untimed ones, ms. */
   async best(repeats: number, warmup = 1): Promise<number> {
     for (let i = 0; i < warmup; i++) await this.time();

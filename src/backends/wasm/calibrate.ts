@@ -54,7 +54,7 @@ export class WasmCalibrator implements Calibrator {
   steps(): CalibrationStep[] {
     const q = !!this.ctx.quick;
     return [
-      ...(q ? [256] : [256, 512]).map((n) => this.matmulStep(n, q)),
+      ...(q ? [256, 512] : [256, 512, 1024]).map((n) => this.matmulStep(n, q)),
       this.addStep(q ? 8 : 32, q),
       this.overheadStep(q),
       this.transferStep(q ? 8 : 32, q),
@@ -69,7 +69,8 @@ export class WasmCalibrator implements Calibrator {
         const a = g.input('a', 'float32', [n, n]);
         g.output(g.op('MatMul', [a, g.constant(f32([n, n]))]), 'y');
         const b = await UnitBench.create(this.wasm, g.build(), [f32([n, n])]);
-        const ms = await b.best(quick ? 3 : 5, 2); // the first runs plan and tier up
+        await b.warm(quick ? 60 : 150); // the first runs plan and tier up
+        const ms = await b.best(quick ? 3 : 5, 0);
         b.dispose();
         return { matmulGflops: { float32: (2 * n ** 3) / (ms * 1e6) } };
       },
