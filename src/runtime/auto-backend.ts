@@ -18,6 +18,8 @@ import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { discoverDevices, type DeviceEntry, type DeviceSpec, type ProfileSource } from './devices.js';
 import { Executor, type PlacedUnit, type RunReport } from './executor.js';
 import { TraceRecorder } from './trace.js';
+import { mergeChains } from './merge-units.js';
+import { LinkHistory } from './link-history.js';
 
 export interface AutoOptions extends BackendOptions {
   devices?: DeviceSpec[];
@@ -86,6 +88,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
 
   let plan!: Plan;
   let executor!: Executor;
+  const links = new LinkHistory();
   const trace = options.trace ? new TraceRecorder() : undefined;
   const notes = [...discovery.notes];
   let policy = options.policy;
@@ -97,8 +100,11 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       executor = new Executor(graph, [], devices, [host], host);
       return;
     }
-    const { problem, passes, units } = graphProblem(graph, live.map((e) => e.profile), {
-      host, estimator, policy, contention: options.contention,
+    // the host stays in the problem whatever policy.allow says: graph inputs and outputs live there
+    // (supports() below keeps units off devices the policy does not allow, the host included)
+    const planPolicy = policy?.allow && !policy.allow.includes(host) ? { ...policy, allow: [...policy.allow, host] } : policy;
+    const { problem, passes, units } = graphProblem(graph, live.map((e) => links.corrected(e.profile)), {
+      host, estimator, policy: planPolicy, contention: options.contention,
       supports: (dev, node) => (allowed(dev) ? devices.get(dev)!.supports(node) : `${dev} is not in policy.allow`),
     });
     // the executor keeps the plan's lanes: devices sharing cores run one unit at a time
@@ -108,10 +114,10 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     plan = planInstance(inst, {}, passes);
     if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
-    const placed: PlacedUnit[] = units.map((u) => {
+    const placed: PlacedUnit[] = mergeChains(graph, units.map((u) => {
       const a = byTask.get(u.id)!;
       return { id: u.id, unit: unitOf(graph, u.nodes), device: a.device, predictedStartMs: a.startMs, predictedEndMs: a.endMs };
-    });
+    }));
     // fallback order: the host's reference interpreter last, the fastest devices first
     const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
     executor = new Executor(graph, placed, devices, [...order.filter((d) => d !== host), host], host, lanes);
@@ -151,7 +157,9 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       if (u.device === p.device && off && Math.abs(measured - u.predictedMs) > 1) drifted = true;
     }
     history.flush();
-    return drifted;
+    // transfers: links scaled by what they measured (waits included), for the next plan
+    const slowLinks = links.record(report.transfers, (id) => entries.find((e) => e.device.id === id)?.profile, drift);
+    return drifted || slowLinks.length > 0;
   };
 
   const prepared: HeteroPrepared = {
@@ -191,7 +199,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       const drifted = runs > 1 && learn(report);
       if (drifted || failedDevices.length) {
         replans++;
-        const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `measured unit times drifted past ${drift}x the prediction`;
+        const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `measured unit or transfer times drifted past ${drift}x the prediction`;
         trace?.instant('plan', `re-plan: ${why}`);
         notes.push(`re-planned after run (${why})`);
         await executor.release();

@@ -15,9 +15,13 @@ export interface PlacedUnit {
   device: string;
   predictedStartMs: number;
   predictedEndMs: number;
+  /** The plan's tasks this unit runs (several when a chain on one device was merged). */
+  tasks?: string[];
+  /** Predicted time at work, without waits (default: end - start). */
+  predictedBusyMs?: number;
 }
 
-export interface UnitTiming { unit: string; device: string; startMs: number; endMs: number; predictedMs: number }
+export interface UnitTiming { unit: string; device: string; startMs: number; endMs: number; predictedMs: number; tasks?: string[] }
 export interface TransferTiming { value: string; from: string; to: string; bytes: number; startMs: number; endMs: number }
 export interface Fallback { unit: string; from: string; to: string; reason: string }
 
@@ -29,6 +33,8 @@ export interface RunReport {
 }
 
 const HOST = 'host';
+/** How long main-thread devices compute before giving the event loop a turn, when others are in flight. */
+const YIELD_EVERY_MS = 1;
 
 function bytesOf(t: { dims: readonly number[]; type: string }): number {
   const per = t.type === 'float64' || t.type === 'int64' || t.type === 'uint64' ? 8 : t.type === 'float16' || t.type === 'int16' || t.type === 'uint16' ? 2 : t.type.endsWith('8') || t.type === 'bool' ? 1 : 4;
@@ -94,6 +100,10 @@ export class Executor {
     const clock = () => (trace ? trace.now() : performance.now());
     const t0 = clock();
     const report: RunReport = { totalMs: 0, units: [], transfers: [], fallbacks: [] };
+    // with units on several devices, devices that compute on the main thread give the event
+    // loop a turn between kernels, so the others' completions and transfers are not held up
+    const spread = new Set(this.placed.map((p) => p.device)).size > 1;
+    for (const d of this.devices.values()) if ('yieldEveryMs' in d) d.yieldEveryMs = spread ? YIELD_EVERY_MS : undefined;
     const onHost = new Map<Value, Promise<Tensor>>();
     const copies = new Map<Value, Map<string, Promise<DeviceTensor>>>();
     const done = new Map<Value, Promise<void>>();
@@ -177,8 +187,8 @@ export class Executor {
             return [s, o, clock()] as const;
           });
           p.unit.outputs.forEach((v, i) => { const d = Promise.resolve(outs[i]!); copiesOf(v).set(dev, d); temps.push([dev, d]); });
-          const predictedMs = p.predictedEndMs - p.predictedStartMs;
-          report.units.push({ unit: p.id, device: dev, startMs: start - t0, endMs: end - t0, predictedMs });
+          const predictedMs = p.predictedBusyMs ?? p.predictedEndMs - p.predictedStartMs;
+          report.units.push({ unit: p.id, device: dev, startMs: start - t0, endMs: end - t0, predictedMs, ...(p.tasks ? { tasks: p.tasks } : {}) });
           trace?.span(dev, p.id, start, end, { nodes: p.unit.nodes.length, predictedMs, plannedOn: p.device });
           return;
         } catch (e) {
@@ -204,7 +214,13 @@ export class Executor {
       await Promise.all(finished.values());
       const outputs = await Promise.all(this.graph.outputs.map((v) => host(v)));
       report.totalMs = clock() - t0;
-      if (trace) for (const p of this.placed) trace.predicted(p.device, p.id, t0 + p.predictedStartMs, t0 + p.predictedEndMs);
+      if (trace) {
+        // `run` (the run's start) ties the plan's intervals to the run they predicted
+        for (const p of this.placed) trace.predicted(p.device, p.id, t0 + p.predictedStartMs, t0 + p.predictedEndMs, { run: t0 });
+        // the whole run on a track of its own, so a viewer can pick one run out of many
+        const predictedMs = Math.max(0, ...this.placed.map((p) => p.predictedEndMs));
+        trace.span('runs', 'run', t0, t0 + report.totalMs, { run: t0, predictedMs, measuredMs: report.totalMs }, 'session');
+      }
       return { outputs, report };
     } finally {
       // wait for stragglers before freeing what they may still read

@@ -26,7 +26,8 @@ function measuredAsPlan(plan: Plan, r: RunReport): Plan {
 export function explainRun(h: HeteroPrepared): string {
   const plan = h.lastRunPlan ?? h.plan;
   const r = h.lastReport;
-  const measured = new Map((r?.units ?? []).map((u) => [u.unit, u]));
+  // a measured unit may run several of the plan's tasks (a chain on one device, merged)
+  const measured = new Map((r?.units ?? []).flatMap((u) => (u.tasks ?? [u.unit]).map((t, i) => [t, { ...u, first: i === 0 }] as const)));
   const out: string[] = [];
   out.push(`devices: ${h.devices.map((d) => `${d.device.id} (${d.device.kind}, profile: ${d.profile.origin})`).join(', ')}`);
   for (const n of h.notes) out.push(`note: ${n}`);
@@ -37,7 +38,8 @@ export function explainRun(h: HeteroPrepared): string {
     if (a.task.startsWith('@')) continue;
     const m = measured.get(a.task);
     const ran = m && m.device !== a.device ? ` (ran on ${m.device})` : '';
-    rows.push([a.task, a.device + ran, f(a.endMs - a.startMs), f(m ? m.endMs - m.startMs : undefined), a.reason]);
+    const took = !m ? '-' : m.first ? f(m.endMs - m.startMs) + (m.tasks && m.tasks.length > 1 ? ` (${m.tasks.length} merged)` : '') : '↑';
+    rows.push([a.task, a.device + ran, f(a.endMs - a.startMs), took, a.reason]);
   }
   out.push(pad(rows));
   if (r?.fallbacks.length) for (const fb of r.fallbacks) out.push(`fallback: ${fb.unit} ${fb.from} -> ${fb.to}: ${fb.reason}`);
