@@ -2,7 +2,7 @@
 // `npm run bench`: the peer suite of bench/peers with Switchyard's adapters (every
 // bench/peers/adapters/*.js) measured beside the peers in the same run. Installs the suite's
 // pinned packages on first use and builds the library and its browser bundle first.
-// Arguments go to bench/peers/src/run.js, e.g.
+// Arguments go to bench/peers/src/run.js (except --no-hetero / --hetero-only), e.g.
 //   npm run bench -- --workloads matmul-1024,add-16m --peers switchyard-webgpu,ort-web-webgpu-node,ort-web-webgpu-browser,switchyard-webgpu-browser
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -20,4 +20,9 @@ run('npm', ['run', 'build']);
 run(process.execPath, ['scripts/build-browser.js']);
 const adapters = readdirSync(join(peers, 'adapters')).filter((f) => f.endsWith('.js') && !f.endsWith('-page.js')).sort()
   .flatMap((f) => ['--adapter', join(peers, 'adapters', f)]);
-run(process.execPath, ['src/run.js', ...adapters, ...process.argv.slice(2)], peers);
+// then the heterogeneous benchmark (bench/hetero/run.ts: single devices vs the plan vs its
+// prediction); --no-hetero skips it, --hetero-only runs it alone
+const args = process.argv.slice(2);
+const mine = ['--no-hetero', '--hetero-only'];
+if (!args.includes('--hetero-only')) run(process.execPath, ['src/run.js', ...adapters, ...args.filter((a) => !mine.includes(a))], peers);
+if (!args.includes('--no-hetero')) run(process.execPath, ['dist/bench/hetero/run.js']);

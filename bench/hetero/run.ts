@@ -1,0 +1,194 @@
+// The heterogeneous benchmark (npm run bench:hetero; `npm run bench` runs it after the peers).
+// Prints tables, asserts nothing. For each workload with independent branches, in one run:
+//   - each single device alone (wasm, webgpu, cpu), through the same runtime (policy.allow)
+//   - backend 'auto' over every local device: the plan from calibrated profiles and measured
+//     contention, and what it predicted
+//   - the same with contention ignored (each device planned as if it had the machine to itself)
+//   - 'auto' with a simulated accelerator beside them (a genuinely separate device that sleeps)
+// First run apart from the median of the rest. Devices, calibrated profiles and the measured
+// contention between device pairs are printed first. Results and traces go to bench/results/.
+//   --quick            fewer runs
+//   --runs N           timed runs after the first (default 6; 2 for the slow single devices)
+//   --recalibrate      calibrate into a fresh cache instead of using ~/.cache/switchyard
+//   --only NAME        one workload (two-towers, encoder+search)
+
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import '../../src/index.js';
+import { Session } from '../../src/runtime/session.js';
+import { discoverDevices, type DeviceSpec } from '../../src/runtime/devices.js';
+import { stores } from '../../src/runtime/node-stores.js';
+import { MemoryStore } from '../../src/cost/history.js';
+import { interpret } from '../../src/backends/reference/interpreter.js';
+import { compareTensors } from '../../src/conformance/compare.js';
+import type { Tensor } from '../../src/ir/tensor.js';
+import type { Plan } from '../../src/planner/plan.js';
+import { ms, table } from '../../src/cli/table.js';
+import { SimDevice } from './sim-device.js';
+import { encoderSearch, twoTowers, type Workload } from './workloads.js';
+
+const argv = process.argv.slice(2);
+const flag = (f: string) => argv.includes(f);
+const opt = (f: string) => { const i = argv.indexOf(f); return i >= 0 ? argv[i + 1] : undefined; };
+const quick = flag('--quick');
+const runs = Number(opt('--runs') ?? (quick ? 3 : 6));
+const slowRuns = quick ? 1 : 2;
+const only = opt('--only');
+if (flag('--recalibrate')) process.env.SWITCHYARD_CACHE = mkdtempSync(join(tmpdir(), 'sy-bench-cache-'));
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const outDir = join(repo, 'bench/results');
+mkdirSync(outDir, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN; };
+
+console.log(`# Switchyard heterogeneous benchmark, ${new Date().toISOString()}`);
+console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; node ${process.versions.node}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`protocol: a fresh session per row (kernel history in memory, so predictions come from calibration); first run, then the median of ${runs} more (${slowRuns} for the slow single devices)\n`);
+
+// ---- devices, calibration, contention -------------------------------------------------------
+
+const progress = (d: number, t: number, s: string) => process.stderr.write(`  calibrating: ${d}/${t} ${s}\n`);
+const found = await discoverDevices({ profiles: stores().profiles, onProgress: progress });
+const gf = (x?: number) => (x === undefined ? '-' : (x / 1e9).toFixed(x >= 10e9 ? 0 : 2));
+console.log('## Devices (profiles from calibration, cached)\n');
+console.log(table(['device', 'profile', 'matmul GFLOP/s', 'copy GB/s', 'per kernel us', 'per unit us', 'link GB/s', 'link us', 'computes on'],
+  found.entries.map(({ device: d, profile: p }) => [
+    d.id, p.origin, gf(p.peakFlops.f32?.value), gf(p.memBandwidth.value), (p.launchOverhead.value * 1e6).toFixed(1),
+    p.unitOverhead ? (p.unitOverhead.value * 1e6).toFixed(1) : '-',
+    Number.isFinite(p.link.bandwidth.value) ? gf(p.link.bandwidth.value) : 'host', (p.link.latency.value * 1e6).toFixed(0), p.computesOn ?? '-',
+  ])));
+for (const n of found.notes) console.log(`note: ${n}`);
+const pairs: string[][] = [];
+for (const { device: a, profile: p } of found.entries) {
+  for (const [b, f] of Object.entries(p.concurrency ?? {})) {
+    if (a.id > b) continue;
+    const m = /alone ([\d.]+) ms \([^)]*\) and ([\d.]+) ms \([^)]*\); together ([\d.]+) ms/.exec(f.note ?? '');
+    pairs.push([`${a.id} + ${b}`, m?.[1] ?? '-', m?.[2] ?? '-', m?.[3] ?? '-', `${f.value.toFixed(2)}x`, f.value < 1.5 ? 'shared: planned as one lane' : 'separate']);
+  }
+}
+if (pairs.length) {
+  console.log('\n## Contention, measured (the same work on each device alone, then on both at once)\n');
+  console.log(table(['pair', 'alone a ms', 'alone b ms', 'together ms', 'speedup of overlap', 'planner'], pairs));
+}
+for (const e of found.entries) await e.device.dispose();
+
+// ---- rows --------------------------------------------------------------------------------
+
+interface Row {
+  workload: string; label: string; devices: string; split: boolean; predictedFirst: number; first: number;
+  median: number; predictedLast: number; replans: number; ok: string; createMs: number;
+}
+
+interface Config {
+  label: string;
+  allow?: string[];
+  contention?: 'model' | 'ignore';
+  sim?: boolean;
+  slow?: boolean;
+  trace?: string;
+}
+
+/** Where the plan puts the time: predicted busy ms per device (devices with a share worth naming). */
+const busy = (plan: Plan) => plan.devices.filter((d) => d.busyMs > 0.005 * Math.max(plan.makespanMs, 1e-9)).sort((a, b) => b.busyMs - a.busyMs);
+/** A split: more than one device carries at least a tenth of the plan's time. */
+const isSplit = (plan: Plan) => plan.devices.filter((d) => d.busyMs >= 0.1 * plan.makespanMs).length > 1;
+
+function check(w: Workload, got: Record<string, Tensor>, want: Tensor[], names: string[]): string {
+  const bad: string[] = [];
+  names.forEach((n, i) => {
+    const t = got[n]!;
+    if (t.type === 'int64') {
+      const a = t.data as BigInt64Array, b = want[i]!.data as BigInt64Array;
+      const diff = a.reduce((k, x, j) => k + (x === b[j] ? 0 : 1), 0);
+      if (diff) bad.push(`${n}: ${diff} ids differ`);
+    } else {
+      const m = compareTensors(t, want[i]!, { rtol: 1e-3, atol: 1e-4 }, n);
+      if (m) bad.push(m.message);
+    }
+  });
+  void w;
+  return bad.length ? bad.join('; ') : 'ok';
+}
+
+async function measure(w: Workload, c: Config, want: Tensor[]): Promise<Row> {
+  const sim = c.sim ? new SimDevice('accel') : undefined;
+  const devices: DeviceSpec[] | undefined = sim
+    ? [{ kind: 'wasm' }, { kind: 'webgpu' }, { kind: 'remote', id: 'accel', instance: sim, profile: sim.profile }]
+    : undefined;
+  const options = () => ({
+    backend: 'auto', history: new MemoryStore(), trace: !!c.trace, contention: c.contention, devices,
+    policy: { objective: 'latency' as const, ...(c.allow ? { allow: c.allow } : {}) },
+  });
+  if (sim) {
+    // priming, not timed: every node once through the simulator, which computes it with the
+    // reference interpreter and remembers the result
+    const p = await Session.create(w.graph(), { ...options(), trace: false, policy: { objective: 'latency' as const, allow: ['accel'] } });
+    await p.run(w.feeds());
+    await p.release();
+    sim.misses = 0;
+  }
+  const t0 = performance.now();
+  const s = await Session.create(w.graph(), options());
+  const createMs = performance.now() - t0;
+  const h = s.hetero!;
+  const feeds = w.feeds();
+  let t = performance.now();
+  const out = await s.run(feeds);
+  const first = performance.now() - t;
+  const firstPlan = h.lastRunPlan!;
+  const ok = check(w, out, want, s.outputNames);
+  const times: number[] = [];
+  for (let i = 0; i < (c.slow ? slowRuns : runs); i++) {
+    t = performance.now();
+    await s.run(feeds);
+    times.push(performance.now() - t);
+  }
+  const lastPlan = h.lastRunPlan!;
+  if (c.trace && s.trace) writeFileSync(join(outDir, c.trace), JSON.stringify(s.trace.toJSON()));
+  // what the model says now that it has measured this machine (history from the runs above)
+  const learned = await h.setPolicy(options().policy);
+  const row: Row = {
+    workload: w.name, label: c.label,
+    devices: busy(lastPlan).map((d) => `${d.id} ${ms(d.busyMs)}`).join(', '),
+    split: isSplit(lastPlan), predictedFirst: firstPlan.makespanMs, first, median: median(times),
+    predictedLast: learned.makespanMs, replans: h.replans, ok, createMs,
+  };
+  await s.release();
+  if (sim?.misses && sim.misses > 0) row.ok += ` (simulator computed ${sim.misses} unit(s) itself)`;
+  return row;
+}
+
+const workloads = [twoTowers(), encoderSearch()].filter((w) => !only || w.name === only);
+const all: Row[] = [];
+for (const w of workloads) {
+  console.log(`\n## ${w.name}: ${w.what}\n`);
+  const g = w.graph();
+  const want = interpret(g, g.inputs.map((v) => w.feeds()[v.name]!));
+  const configs: Config[] = [
+    { label: 'wasm alone', allow: ['wasm'] },
+    { label: 'webgpu alone', allow: ['webgpu'], slow: true },
+    { label: 'cpu alone (JS interpreter)', allow: ['cpu'], slow: true },
+    { label: 'auto: planned (contention measured)', trace: `trace-${w.name}-auto.json` },
+    { label: 'auto: contention ignored', contention: 'ignore', trace: `trace-${w.name}-ignore.json` },
+    { label: 'auto + simulated separate accelerator', sim: true, trace: `trace-${w.name}-sim.json` },
+  ];
+  const rows: Row[] = [];
+  for (const c of configs) {
+    process.stderr.write(`  ${w.name}: ${c.label}\n`);
+    rows.push(await measure(w, c, want));
+  }
+  all.push(...rows);
+  console.log(table(['configuration', 'plan: predicted busy ms per device', 'split', 'predicted ms', 'first run ms', 'median ms', 'predicted after runs ms', 're-plans', 'result'],
+    rows.map((r) => [r.label, r.devices, r.split ? 'yes' : 'no', ms(r.predictedFirst), ms(r.first), ms(r.median), ms(r.predictedLast), r.replans, r.ok]),
+    ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']));
+  const singles = rows.slice(0, 3).sort((a, b) => a.median - b.median);
+  const planned = rows[3]!;
+  console.log(`\nbest single device: ${singles[0]!.label} ${ms(singles[0]!.median)} ms; planned: ${ms(planned.median)} ms (${planned.devices}; predicted ${ms(planned.predictedFirst)} ms from calibration, ${ms(planned.predictedLast)} ms after learning)`);
+}
+
+const file = join(outDir, `hetero-${stamp}.json`);
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), load: loadavg() }, runs, rows: all }, null, 1));
+console.log(`\nresults: ${file}; traces: ${outDir}/trace-*.json (render: node dist/scripts/trace-render.js)`);
