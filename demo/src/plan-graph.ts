@@ -23,7 +23,8 @@ export function drawPlanGraph(host: HTMLElement, hp: HeteroPrepared, hostDevice:
   const plan = hp.plan;
   const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
   const kindOf = new Map(hp.devices.map((d) => [d.device.id, d.device.kind]));
-  const ranOn = new Map((hp.lastRunPlan === plan ? hp.lastReport?.units ?? [] : []).map((u) => [u.unit, u]));
+  // a unit that ran may cover several of the plan's (a same-device chain runs as one)
+  const ranOn = new Map((hp.lastRunPlan === plan ? hp.lastReport?.units ?? [] : []).flatMap((u) => (u.tasks ?? [u.unit]).map((t) => [t, u] as const)));
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 46, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));

@@ -51,7 +51,10 @@ export interface HeteroPrepared extends PreparedModel {
   readonly trace?: TraceRecorder;
   readonly notes: string[];
   readonly replans: number;
-  /** The units of the current plan with their nodes and boundary values (for drawing the plan). */
+  /**
+   * The units of the current plan with their nodes and boundary values (for drawing the plan);
+   * the runtime runs a same-device chain of them as one unit (RunReport units list their tasks).
+   */
   readonly placed: readonly PlacedUnit[];
   /** The policy the current plan was made for. */
   readonly policy: Policy | undefined;
@@ -88,6 +91,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
 
   let plan!: Plan;
   let executor!: Executor;
+  let planUnits: PlacedUnit[] = [];
   const links = new LinkHistory();
   const trace = options.trace ? new TraceRecorder() : undefined;
   const notes = [...discovery.notes];
@@ -97,6 +101,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
       plan = { feasible: true, makespanMs: 0, cost: 0, assignments: [], objective: policy?.objective ?? 'latency', algorithm: 'none', optimal: true, order: [], transfers: [], devices: [], passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }] };
+      planUnits = [];
       executor = new Executor(graph, [], devices, [host], host);
       return;
     }
@@ -114,10 +119,14 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     plan = planInstance(inst, {}, passes);
     if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
-    const placed: PlacedUnit[] = mergeChains(graph, units.map((u) => {
+    planUnits = units.map((u) => {
       const a = byTask.get(u.id)!;
       return { id: u.id, unit: unitOf(graph, u.nodes), device: a.device, predictedStartMs: a.startMs, predictedEndMs: a.endMs };
-    }));
+    });
+    // the executor runs same-device chains as one unit where a unit costs a submit and a wait
+    // (>= 10 us per unit: a GPU, a server); `placed` keeps the plan's own units
+    const unitCost = new Map(live.map((e) => [e.device.id, unitOverheadMs(e.profile)]));
+    const placed = mergeChains(graph, planUnits, (d) => (unitCost.get(d) ?? 0) >= 0.01);
     // fallback order: the host's reference interpreter last, the fastest devices first
     const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
     executor = new Executor(graph, placed, devices, [...order.filter((d) => d !== host), host], host, lanes);
@@ -170,7 +179,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     trace,
     notes,
     get replans() { return replans; },
-    get placed() { return executor.placed; },
+    get placed() { return planUnits; },
     get policy() { return policy; },
     async setPolicy(p) {
       const previous = { executor, plan, policy };

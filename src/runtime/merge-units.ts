@@ -1,13 +1,15 @@
 // After placement: a chain of units on the same device (u's outputs feed only v, v reads only
-// u's) becomes one unit. The plan keeps its finer grain for placing (a tower may be cut anywhere);
-// running, each unit boundary costs a dispatch and a wait (a GPU submit and its completion, a
-// server round trip) and gives other devices' callbacks a turn only there, so fewer is better.
+// u's) becomes one unit, on devices where a unit boundary costs something (a GPU's submit and
+// wait for completion, a server round trip). The plan keeps its finer grain for placing (a tower
+// may be cut anywhere); devices whose units cost nothing extra keep the plan's units, so traces
+// line up with the plan one to one.
 
 import type { Graph, Value } from '../ir/graph.js';
 import { unitOf } from '../backends/device-backend.js';
 import type { PlacedUnit } from './executor.js';
 
-export function mergeChains(graph: Graph, placed: PlacedUnit[]): PlacedUnit[] {
+/** mergeOn(device): whether chains on that device are merged. */
+export function mergeChains(graph: Graph, placed: PlacedUnit[], mergeOn: (device: string) => boolean = () => true): PlacedUnit[] {
   let units = placed.map((p) => ({ ...p, tasks: p.tasks ?? [p.id], predictedBusyMs: p.predictedBusyMs ?? p.predictedEndMs - p.predictedStartMs }));
   for (;;) {
     const producer = new Map<Value, number>();
@@ -18,7 +20,7 @@ export function mergeChains(graph: Graph, placed: PlacedUnit[]): PlacedUnit[] {
     const i = units.findIndex((u, i) => {
       if (succs[i]!.size !== 1) return false;
       const j = [...succs[i]!][0]!;
-      return preds[j]!.size === 1 && units[j]!.device === u.device;
+      return preds[j]!.size === 1 && units[j]!.device === u.device && mergeOn(u.device);
     });
     if (i < 0) return units;
     const j = [...succs[i]!][0]!;
