@@ -96,14 +96,16 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   const trace = options.trace ? new TraceRecorder() : undefined;
   const notes = [...discovery.notes];
   let policy = options.policy;
-  const makePlan = async (exclude: string[] = []) => {
+  let lanesKey = '';
+  /** Plans again; returns false when the placement came out the same (the compiled executor is kept, its predictions updated). */
+  const makePlan = async (exclude: string[] = []): Promise<boolean> => {
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
       plan = { feasible: true, makespanMs: 0, cost: 0, assignments: [], objective: policy?.objective ?? 'latency', algorithm: 'none', optimal: true, order: [], transfers: [], devices: [], passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }] };
       planUnits = [];
       executor = new Executor(graph, [], devices, [host], host);
-      return;
+      return true;
     }
     // the host stays in the problem whatever policy.allow says: graph inputs and outputs live there
     // (supports() below keeps units off devices the policy does not allow, the host included)
@@ -127,6 +129,16 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // (>= 10 us per unit: a GPU, a server); `placed` keeps the plan's own units
     const unitCost = new Map(live.map((e) => [e.device.id, unitOverheadMs(e.profile)]));
     const placed = mergeChains(graph, planUnits, (d) => (unitCost.get(d) ?? 0) >= 0.01);
+    // the same placement as the running executor: keep its compiled units and resident weights
+    const key = [...lanes].sort().join(';');
+    const prev = executor as Executor | undefined;
+    const same = prev && !exclude.length && key === lanesKey && prev.placed.length === placed.length
+      && prev.placed.every((u, i) => u.id === placed[i]!.id && u.device === placed[i]!.device && u.unit.nodes.length === placed[i]!.unit.nodes.length);
+    if (same) {
+      prev.placed.forEach((u, i) => Object.assign(u, { predictedStartMs: placed[i]!.predictedStartMs, predictedEndMs: placed[i]!.predictedEndMs, predictedBusyMs: placed[i]!.predictedBusyMs }));
+      return false;
+    }
+    lanesKey = key;
     // fallback order: the host's reference interpreter last, the fastest devices first
     const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
     executor = new Executor(graph, placed, devices, [...order.filter((d) => d !== host), host], host, lanes);
@@ -140,6 +152,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       notes.push(`planned without ${e.device}: it failed to compile (${e.message})`);
       return makePlan([...exclude, e.device]);
     }
+    return true;
   };
   await makePlan();
 
@@ -147,11 +160,12 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let lastReport: RunReport | undefined;
   let lastRunPlan: Plan | undefined;
   let replans = 0;
-  let runs = 0;
+  /** Runs of the current executor: its first compiles, plans memory and tiers up, and teaches nothing. */
+  let executorRuns = 0;
 
-  /** Fold measured unit times into the history, split across the unit's nodes by roofline share. */
-  const learn = (report: RunReport): boolean => {
-    let drifted = false;
+  /** Fold measured unit times into the history, split across the unit's nodes by roofline share; returns what drifted. */
+  const learn = (report: RunReport): string[] => {
+    const drifted: string[] = [];
     for (const u of report.units) {
       const p = executor.placed.find((x) => x.id === u.unit)!;
       const prof = entries.find((e) => e.device.id === u.device)!.profile;
@@ -163,12 +177,13 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       p.unit.nodes.forEach((n, i) => history.record(opSignature(n), u.device, (kernels * ests[i]!) / total, ests[i]!));
       // a drift worth re-planning for: off by the factor, and by more than a millisecond
       const off = measured > drift * u.predictedMs || measured * drift < u.predictedMs;
-      if (u.device === p.device && off && Math.abs(measured - u.predictedMs) > 1) drifted = true;
+      if (u.device === p.device && off && Math.abs(measured - u.predictedMs) > 1) drifted.push(`${u.unit} on ${u.device} ${measured.toFixed(1)} ms, predicted ${u.predictedMs.toFixed(1)}`);
     }
     history.flush();
     // transfers: links scaled by what they measured (waits included), for the next plan
     const slowLinks = links.record(report.transfers, (id) => entries.find((e) => e.device.id === id)?.profile, drift);
-    return drifted || slowLinks.length > 0;
+    for (const d of slowLinks) drifted.push(`transfers of ${d} ${links.ratioOf(d).toFixed(1)}x the link's prediction`);
+    return drifted;
   };
 
   const prepared: HeteroPrepared = {
@@ -185,13 +200,13 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       const previous = { executor, plan, policy };
       policy = p;
       try {
-        await makePlan();
+        if (await makePlan()) executorRuns = 0;
       } catch (e) {
         // a policy that cannot be planned (a cost objective without a deadline) leaves the old plan
         ({ executor, plan, policy } = previous);
         throw e;
       }
-      await previous.executor.release();
+      if (executor !== previous.executor) await previous.executor.release();
       trace?.instant('plan', `re-plan: policy ${p.objective}${p.deadlineMs !== undefined ? `, deadline ${p.deadlineMs} ms` : ''}`);
       return plan;
     },
@@ -202,17 +217,18 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, trace);
       lastReport = report;
-      runs++;
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
-      // the first run is a warm-up (JIT, caches, lazy allocation): its times would mislead the history
-      const drifted = runs > 1 && learn(report);
-      if (drifted || failedDevices.length) {
+      // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history
+      const drifted = executorRuns++ > 0 ? learn(report) : [];
+      if (drifted.length || failedDevices.length) {
         replans++;
-        const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `measured unit or transfer times drifted past ${drift}x the prediction`;
-        trace?.instant('plan', `re-plan: ${why}`);
-        notes.push(`re-planned after run (${why})`);
-        await executor.release();
-        await makePlan(failedDevices);
+        const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `drifted past ${drift}x the prediction: ${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
+        const old = executor;
+        const moved = await makePlan(failedDevices);
+        if (moved) { await old.release(); executorRuns = 0; }
+        const what = moved ? '' : ' (same placement: predictions updated, compiled units kept)';
+        trace?.instant('plan', `re-plan: ${why}${what}`);
+        notes.push(`re-planned after run (${why})${what}`);
       }
       return outputs;
     },
