@@ -25,4 +25,4 @@ const adapters = readdirSync(join(peers, 'adapters')).filter((f) => f.endsWith('
 const args = process.argv.slice(2);
 const mine = ['--no-hetero', '--hetero-only'];
 if (!args.includes('--hetero-only')) run(process.execPath, ['src/run.js', ...adapters, ...args.filter((a) => !mine.includes(a))], peers);
-if (!args.includes('--no-hetero')) run(process.execPath, ['dist/bench/hetero/run.js']);
+if (!args.includes('--no-hetero')) run(process.execPath, ['--expose-gc', 'dist/bench/hetero/run.js']);

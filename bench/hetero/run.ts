@@ -8,12 +8,12 @@
 // First run apart from the median of the rest. Devices, calibrated profiles and the measured
 // contention between device pairs are printed first. Results and traces go to bench/results/.
 //   --quick            fewer runs
-//   --runs N           timed runs after the first (default 6; 2 for the slow single devices)
-//   --recalibrate      calibrate into a fresh cache instead of using ~/.cache/switchyard
+//   --runs N           timed runs after the first (default 10; 2 for the slow single devices)
+//   --recalibrate      measure the devices again (the cache is bench/results/cache, or $SWITCHYARD_CACHE)
 //   --only NAME        one workload (two-towers, encoder+search)
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '../../src/index.js';
@@ -33,20 +33,22 @@ const argv = process.argv.slice(2);
 const flag = (f: string) => argv.includes(f);
 const opt = (f: string) => { const i = argv.indexOf(f); return i >= 0 ? argv[i + 1] : undefined; };
 const quick = flag('--quick');
-const runs = Number(opt('--runs') ?? (quick ? 3 : 6));
+const runs = Number(opt('--runs') ?? (quick ? 3 : 10));
 const slowRuns = quick ? 1 : 2;
 const only = opt('--only');
-if (flag('--recalibrate')) process.env.SWITCHYARD_CACHE = mkdtempSync(join(tmpdir(), 'sy-bench-cache-'));
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const outDir = join(repo, 'bench/results');
 mkdirSync(outDir, { recursive: true });
+// calibration cached beside the results, so a benchmark does not depend on what the user's cache holds
+process.env.SWITCHYARD_CACHE ??= join(outDir, 'cache');
+if (flag('--recalibrate')) rmSync(join(process.env.SWITCHYARD_CACHE, 'profiles.json'), { force: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN; };
 
 console.log(`# Switchyard heterogeneous benchmark, ${new Date().toISOString()}`);
 console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; node ${process.versions.node}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log(`protocol: a fresh session per row (kernel history in memory, so predictions come from calibration); first run, then the median of ${runs} more (${slowRuns} for the slow single devices)\n`);
+console.log(`protocol: a fresh session per row (kernel history in memory, so predictions come from calibration); first run, then the median of ${runs} more (${slowRuns} for the slow single devices); calibration cache ${process.env.SWITCHYARD_CACHE}\n`);
 
 // ---- devices, calibration, contention -------------------------------------------------------
 
@@ -178,6 +180,7 @@ for (const w of workloads) {
   const rows: Row[] = [];
   for (const c of configs) {
     process.stderr.write(`  ${w.name}: ${c.label}\n`);
+    (globalThis as { gc?: () => void }).gc?.(); // the last row's garbage is not this row's time
     rows.push(await measure(w, c, want));
   }
   all.push(...rows);

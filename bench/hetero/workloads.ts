@@ -30,9 +30,9 @@ function layer(g: GraphBuilder, w: ReturnType<typeof weights>, h: Value, d: numb
 
 /**
  * Two encoder towers over the same tokens, joined: symmetric branches, each ~10 ms on the WASM
- * workers here (6 layers of 128x512 · 512x512).
+ * workers here (6 layers of 128x768 · 768x768).
  */
-export function twoTowers(seq = 128, d = 512, depth = 6): Workload {
+export function twoTowers(seq = 128, d = 768, depth = 6): Workload {
   return {
     name: 'two-towers',
     what: `two encoder towers, ${depth} layers each, tokens ${seq}x${d}, joined by concat`,

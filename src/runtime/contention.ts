@@ -7,7 +7,7 @@
 
 import type { Device } from '../backends/device.js';
 import { UnitBench } from '../backends/unit-bench.js';
-import type { PairMeasurement } from '../cost/calibrate/cache.js';
+import type { PairMeasurement } from '../cost/calibrate/calibrator.js';
 import { peakFlopsFor, type DeviceProfile } from '../cost/profile.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { Tensor } from '../ir/tensor.js';

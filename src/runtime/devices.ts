@@ -6,7 +6,7 @@ import type { Device, DeviceKind } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import { WasmDevice } from '../backends/wasm/device.js';
 import { calibrate, calibratorFor, getCalibrator, type Calibrator, type ProgressFn } from '../cost/calibrate/calibrator.js';
-import type { PairMeasurement } from '../cost/calibrate/cache.js';
+import type { PairMeasurement } from '../cost/calibrate/calibrator.js';
 import { JS_CPU, WASM, WEBGPU } from '../cost/catalog/local.js';
 import { fig } from '../cost/figure.js';
 import type { DeviceProfile } from '../cost/profile.js';

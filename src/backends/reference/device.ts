@@ -29,6 +29,7 @@ export class ReferenceDevice implements Device {
   readonly computesOn: string | undefined = 'host-cpu';
   /** See Device.yieldEveryMs. */
   yieldEveryMs?: number;
+  private lastYield = 0;
   readonly capacityBytes?: number;
   private readonly live = new Set<RefTensor>();
   private liveBytes = 0;
@@ -66,9 +67,8 @@ export class ReferenceDevice implements Device {
     const { unit } = compiled;
     const env = new Map<Value, Tensor>(unit.inputs.map((v, i) => [v, this.own(inputs[i]!)]));
     const read = (v: Node['inputs'][number]) => (v ? v.const ?? env.get(v) : undefined);
-    let mark = performance.now();
     for (const n of unit.nodes) {
-      mark = await yieldIfDue(this.yieldEveryMs, mark);
+      this.lastYield = await yieldIfDue(this.yieldEveryMs, this.lastYield);
       const outs = evalNode(n, n.inputs.map(read));
       n.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
     }

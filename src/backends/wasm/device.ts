@@ -69,6 +69,7 @@ export class WasmDevice implements Device {
   readonly computesOn = 'host-cpu';
   /** See Device.yieldEveryMs: the main thread computes a share of each kernel. */
   yieldEveryMs?: number;
+  private lastYield = 0;
   /** Cases found at plan time that ran on the reference path: op -> reason. */
   readonly planFallbacks = new Map<string, string>();
   readonly warnings: string[] = [];
@@ -180,9 +181,9 @@ export class WasmDevice implements Device {
     if (plan.views) for (const [s, r] of plan.views) P[s] = P[r]!;
     plan.outputs.forEach((o, i) => { if (!o.owner) outs[i] = new WasmTensor(o.type, o.dims, P[o.slot]!, o.bytes, false); });
     const prof = this.profile;
-    let mark = performance.now();
     for (const { node, step } of plan.steps) {
-      mark = await yieldIfDue(this.yieldEveryMs, mark);
+      // across units too: a chain of one-kernel units would otherwise hold the loop from end to end
+      this.lastYield = await yieldIfDue(this.yieldEveryMs, this.lastYield);
       try {
         const t0 = prof ? performance.now() : 0;
         const r = step(P);

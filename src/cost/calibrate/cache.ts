@@ -9,15 +9,8 @@ import type { DeviceProfile } from '../profile.js';
 interface ProfileEntry { machine: string; at: string; profile: DeviceProfile; config?: string }
 interface CacheFile { version: 1; profiles: Record<string, ProfileEntry>; pairs?: Record<string, { machine: string; at: string; value: PairMeasurement }> }
 
-/** Two devices measured alone and at once (see src/runtime/contention.ts). */
-export interface PairMeasurement {
-  /** Wall time of each device's workload alone, ms. */
-  aloneMs: [number, number];
-  /** Wall time until both finished when started together, ms. */
-  togetherMs: number;
-  /** (alone a + alone b) / together: 2 = independent, 1 = no gain from running both at once. */
-  speedup: number;
-}
+import type { PairMeasurement } from './calibrator.js';
+export type { PairMeasurement };
 
 /** What must match for a cached profile to apply: same host, CPU model and Node version. */
 export function machineKey(): string {

@@ -63,6 +63,16 @@ export interface CalibrationContext {
 
 export type ProgressFn = (done: number, total: number, step: string) => void;
 
+/** Two devices measured alone and at once (see src/runtime/contention.ts). */
+export interface PairMeasurement {
+  /** Wall time of each device's workload alone, ms. */
+  aloneMs: [number, number];
+  /** Wall time until both finished when started together, ms. */
+  togetherMs: number;
+  /** (alone a + alone b) / together: 2 = independent, 1 = no gain from running both at once. */
+  speedup: number;
+}
+
 function merge(into: Measurements, m: Measurements): void {
   for (const [d, g] of Object.entries(m.matmulGflops ?? {})) {
     const cur = into.matmulGflops?.[d as DType] ?? 0;
