@@ -48,7 +48,7 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); retu
 
 console.log(`# Switchyard heterogeneous benchmark, ${new Date().toISOString()}`);
 console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cores; node ${process.versions.node}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log(`protocol: a fresh session per row (kernel history in memory, so predictions come from calibration); first run, then the median of ${runs} more (${slowRuns} for the slow single devices); calibration cache ${process.env.SWITCHYARD_CACHE}\n`);
+console.log(`protocol: a session per row (kernel history in memory, so predictions come from calibration); its first run, then the median of ${runs} more (${slowRuns} for the slow single devices), rows interleaved round by round; calibration cache ${process.env.SWITCHYARD_CACHE}\n`);
 
 // ---- devices, calibration, contention -------------------------------------------------------
 
@@ -80,7 +80,7 @@ for (const e of found.entries) await e.device.dispose();
 // ---- rows --------------------------------------------------------------------------------
 
 interface Row {
-  workload: string; label: string; devices: string; split: boolean; predictedFirst: number; first: number;
+  workload: string; label: string; devicesFirst: string; splitFirst: boolean; devices: string; split: boolean; predictedFirst: number; first: number;
   median: number; predictedLast: number; replans: number; ok: string; createMs: number;
 }
 
@@ -95,6 +95,7 @@ interface Config {
 
 /** Where the plan puts the time: predicted busy ms per device (devices with a share worth naming). */
 const busy = (plan: Plan) => plan.devices.filter((d) => d.busyMs > 0.005 * Math.max(plan.makespanMs, 1e-9)).sort((a, b) => b.busyMs - a.busyMs);
+const where = (plan: Plan) => busy(plan).map((d) => `${d.id} ${ms(d.busyMs)}`).join(', ') + (isSplit(plan) ? ' (split)' : '');
 /** A split: more than one device carries at least a tenth of the plan's time. */
 const isSplit = (plan: Plan) => plan.devices.filter((d) => d.busyMs >= 0.1 * plan.makespanMs).length > 1;
 
@@ -115,52 +116,76 @@ function check(w: Workload, got: Record<string, Tensor>, want: Tensor[], names: 
   return bad.length ? bad.join('; ') : 'ok';
 }
 
-async function measure(w: Workload, c: Config, want: Tensor[]): Promise<Row> {
-  const sim = c.sim ? new SimDevice('accel') : undefined;
-  const devices: DeviceSpec[] | undefined = sim
-    ? [{ kind: 'wasm' }, { kind: 'webgpu' }, { kind: 'remote', id: 'accel', instance: sim, profile: sim.profile }]
-    : undefined;
-  const options = () => ({
-    backend: 'auto', history: new MemoryStore(), trace: !!c.trace, contention: c.contention, devices,
-    policy: { objective: 'latency' as const, ...(c.allow ? { allow: c.allow } : {}) },
-  });
-  if (sim) {
-    // priming, not timed: every node once through the simulator, which computes it with the
-    // reference interpreter and remembers the result
-    const p = await Session.create(w.graph(), { ...options(), trace: false, policy: { objective: 'latency' as const, allow: ['accel'] } });
-    await p.run(w.feeds());
-    await p.release();
-    sim.misses = 0;
+/** One configuration's session, run round by round beside the others. */
+class Measured {
+  private s!: Session;
+  private sim?: SimDevice;
+  private first = 0;
+  private firstPlan!: Plan;
+  private ok = '';
+  private createMs = 0;
+  readonly times: number[] = [];
+  private readonly feeds: Record<string, Tensor>;
+
+  constructor(readonly w: Workload, readonly c: Config, private readonly want: Tensor[]) {
+    this.feeds = w.feeds();
   }
-  const t0 = performance.now();
-  const s = await Session.create(w.graph(), options());
-  const createMs = performance.now() - t0;
-  const h = s.hetero!;
-  const feeds = w.feeds();
-  let t = performance.now();
-  const out = await s.run(feeds);
-  const first = performance.now() - t;
-  const firstPlan = h.lastRunPlan!;
-  const ok = check(w, out, want, s.outputNames);
-  const times: number[] = [];
-  for (let i = 0; i < (c.slow ? slowRuns : runs); i++) {
-    t = performance.now();
-    await s.run(feeds);
-    times.push(performance.now() - t);
+
+  private options() {
+    const sim = this.sim;
+    return {
+      backend: 'auto', history: new MemoryStore(), trace: !!this.c.trace, contention: this.c.contention,
+      devices: sim ? [{ kind: 'wasm' }, { kind: 'webgpu' }, { kind: 'remote', id: 'accel', instance: sim, profile: sim.profile }] as DeviceSpec[] : undefined,
+      policy: { objective: 'latency' as const, ...(this.c.allow ? { allow: this.c.allow } : {}) },
+    };
   }
-  const lastPlan = h.lastRunPlan!;
-  if (c.trace && s.trace) writeFileSync(join(outDir, c.trace), JSON.stringify(s.trace.toJSON()));
-  // what the model says now that it has measured this machine (history from the runs above)
-  const learned = await h.setPolicy(options().policy);
-  const row: Row = {
-    workload: w.name, label: c.label,
-    devices: busy(lastPlan).map((d) => `${d.id} ${ms(d.busyMs)}`).join(', '),
-    split: isSplit(lastPlan), predictedFirst: firstPlan.makespanMs, first, median: median(times),
-    predictedLast: learned.makespanMs, replans: h.replans, ok, createMs,
-  };
-  await s.release();
-  if (sim?.misses && sim.misses > 0) row.ok += ` (simulator computed ${sim.misses} unit(s) itself)`;
-  return row;
+
+  /** Session created and its first run (compiles, JIT, first allocations) timed on its own. */
+  async start(): Promise<void> {
+    if (this.c.sim) {
+      this.sim = new SimDevice('accel');
+      // priming, not timed: every node once through the simulator, which computes it with the
+      // reference interpreter and remembers the result
+      const p = await Session.create(this.w.graph(), { ...this.options(), trace: false, policy: { objective: 'latency' as const, allow: ['accel'] } });
+      await p.run(this.w.feeds());
+      await p.release();
+      this.sim.misses = 0;
+    }
+    const t0 = performance.now();
+    this.s = await Session.create(this.w.graph(), this.options());
+    this.createMs = performance.now() - t0;
+    const t = performance.now();
+    const out = await this.s.run(this.feeds);
+    this.first = performance.now() - t;
+    this.firstPlan = this.s.hetero!.lastRunPlan!;
+    this.ok = check(this.w, out, this.want, this.s.outputNames);
+  }
+
+  get rounds(): number { return this.c.slow ? slowRuns : runs; }
+
+  async once(): Promise<void> {
+    const t = performance.now();
+    await this.s.run(this.feeds);
+    this.times.push(performance.now() - t);
+  }
+
+  async finish(): Promise<Row> {
+    const h = this.s.hetero!;
+    const lastPlan = h.lastRunPlan!;
+    if (this.c.trace && this.s.trace) writeFileSync(join(outDir, this.c.trace), JSON.stringify(this.s.trace.toJSON()));
+    // what the model says now that it has measured this machine (history from the runs above)
+    const learned = await h.setPolicy(this.options().policy);
+    const row: Row = {
+      workload: this.w.name, label: this.c.label,
+      devicesFirst: where(this.firstPlan), splitFirst: isSplit(this.firstPlan),
+      devices: where(lastPlan),
+      split: isSplit(lastPlan), predictedFirst: this.firstPlan.makespanMs, first: this.first, median: median(this.times),
+      predictedLast: learned.makespanMs, replans: h.replans, ok: this.ok, createMs: this.createMs,
+    };
+    await this.s.release();
+    if (this.sim?.misses) row.ok += ` (simulator computed ${this.sim.misses} unit(s) itself)`;
+    return row;
+  }
 }
 
 const workloads = [twoTowers(), encoderSearch()].filter((w) => !only || w.name === only);
@@ -177,16 +202,26 @@ for (const w of workloads) {
     { label: 'auto: contention ignored', contention: 'ignore', trace: `trace-${w.name}-ignore.json` },
     { label: 'auto + simulated separate accelerator', sim: true, trace: `trace-${w.name}-sim.json` },
   ];
-  const rows: Row[] = [];
+  // every configuration's session open at once, their runs interleaved round by round, so a
+  // burst of load on this shared machine lands on all of them alike
+  const ms_: Measured[] = [];
   for (const c of configs) {
-    process.stderr.write(`  ${w.name}: ${c.label}\n`);
+    process.stderr.write(`  ${w.name}: ${c.label}: first run\n`);
     (globalThis as { gc?: () => void }).gc?.(); // the last row's garbage is not this row's time
-    rows.push(await measure(w, c, want));
+    const m = new Measured(w, c, want);
+    await m.start();
+    ms_.push(m);
   }
+  for (let r = 0; r < runs; r++) {
+    process.stderr.write(`  ${w.name}: round ${r + 1}/${runs}\n`);
+    for (const m of ms_) if (r < m.rounds) await m.once();
+  }
+  const rows: Row[] = [];
+  for (const m of ms_) rows.push(await m.finish());
   all.push(...rows);
-  console.log(table(['configuration', 'plan: predicted busy ms per device', 'split', 'predicted ms', 'first run ms', 'median ms', 'predicted after runs ms', 're-plans', 'result'],
-    rows.map((r) => [r.label, r.devices, r.split ? 'yes' : 'no', ms(r.predictedFirst), ms(r.first), ms(r.median), ms(r.predictedLast), r.replans, r.ok]),
-    ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']));
+  console.log(table(['configuration', 'plan from calibration: busy ms per device', 'predicted ms', 'first run ms', 'plan the runs ended on', 'median ms', 'prediction after learning ms', 're-plans', 'result'],
+    rows.map((r) => [r.label, r.devicesFirst, ms(r.predictedFirst), ms(r.first), r.devices === r.devicesFirst ? '(same)' : r.devices, ms(r.median), ms(r.predictedLast), r.replans, r.ok]),
+    ['l', 'l', 'r', 'r', 'l', 'r', 'r', 'r', 'l']));
   const singles = rows.slice(0, 3).sort((a, b) => a.median - b.median);
   const planned = rows[3]!;
   console.log(`\nbest single device: ${singles[0]!.label} ${ms(singles[0]!.median)} ms; planned: ${ms(planned.median)} ms (${planned.devices}; predicted ${ms(planned.predictedFirst)} ms from calibration, ${ms(planned.predictedLast)} ms after learning)`);

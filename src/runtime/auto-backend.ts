@@ -175,9 +175,11 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       // the history holds kernel time: the unit's fixed cost comes off first (the estimator adds it back once)
       const kernels = Math.max(measured * 0.1, measured - unitOverheadMs(prof));
       p.unit.nodes.forEach((n, i) => history.record(opSignature(n), u.device, (kernels * ests[i]!) / total, ests[i]!));
-      // a drift worth re-planning for: off by the factor, and by more than a millisecond
-      const off = measured > drift * u.predictedMs || measured * drift < u.predictedMs;
-      if (u.device === p.device && off && Math.abs(measured - u.predictedMs) > 1) drifted.push(`${u.unit} on ${u.device} ${measured.toFixed(1)} ms, predicted ${u.predictedMs.toFixed(1)}`);
+      // a drift worth re-planning for: the history's running mean (not one noisy run) off by the
+      // factor, and by more than a millisecond
+      const learned = p.unit.nodes.reduce((a, n) => a + (history.lookup(opSignature(n), u.device)?.ms ?? 0), 0) + unitOverheadMs(prof);
+      const off = learned > drift * u.predictedMs || learned * drift < u.predictedMs;
+      if (u.device === p.device && off && Math.abs(learned - u.predictedMs) > 1) drifted.push(`${u.unit} on ${u.device} ${learned.toFixed(1)} ms (mean of runs), predicted ${u.predictedMs.toFixed(1)}`);
     }
     history.flush();
     // transfers: links scaled by what they measured (waits included), for the next plan

@@ -11,13 +11,16 @@ import type { TransferTiming } from './executor.js';
 
 export class LinkHistory {
   private ratio = new Map<string, number>();
+  /** The ratio each device's link had when the current plan was made (see corrected). */
+  private used = new Map<string, number>();
 
   /** alpha: weight of a new run in the running ratio. */
   constructor(private readonly alpha = 0.3) {}
 
   /**
-   * Folds one run's transfers in. Returns the devices whose transfers took more than `drift`
-   * times (or less than 1/drift of) the prediction, and more than 1 ms off in all.
+   * Folds one run's transfers in. Returns the devices whose running ratio has moved more than
+   * `drift` times away from the one the current plan used, with this run's transfers more than
+   * 1 ms off that plan's prediction in all (one slow run alone moves the mean too little).
    */
   record(transfers: TransferTiming[], profileOf: (id: string) => DeviceProfile | undefined, drift: number): string[] {
     const sums = new Map<string, { measured: number; predicted: number }>();
@@ -35,9 +38,10 @@ export class LinkHistory {
       if (!(s.predicted > 0)) continue;
       const r = Math.max(s.measured, 1e-3) / s.predicted;
       const prev = this.ratio.get(dev);
-      this.ratio.set(dev, prev === undefined ? r : prev * Math.exp(this.alpha * Math.log(r / prev)));
-      const scaled = s.predicted * (prev ?? 1);
-      if ((s.measured > drift * scaled || s.measured * drift < scaled) && Math.abs(s.measured - scaled) > 1) drifted.push(dev);
+      const now = prev === undefined ? r : prev * Math.exp(this.alpha * Math.log(r / prev));
+      this.ratio.set(dev, now);
+      const used = this.used.get(dev) ?? 1;
+      if ((now > drift * used || now * drift < used) && Math.abs(s.measured - s.predicted * used) > 1) drifted.push(dev);
     }
     return drifted;
   }
@@ -49,6 +53,7 @@ export class LinkHistory {
   corrected(p: DeviceProfile): DeviceProfile {
     const r = this.ratio.get(p.id);
     if (r === undefined || !Number.isFinite(p.link.bandwidth.value)) return p;
+    this.used.set(p.id, r);
     const src = `measured transfers: ${r.toFixed(2)}x the profile's link`;
     return {
       ...p,
