@@ -3,7 +3,8 @@
 //   - each single device alone (wasm, webgpu, cpu), through the same runtime (policy.allow)
 //   - backend 'auto' over every local device: the plan from calibrated profiles and measured
 //     contention, and what it predicted
-//   - the same with contention ignored (each device planned as if it had the machine to itself)
+//   - the same with contention ignored (each device planned as if it had the machine to itself):
+//     that plan held for every run, and re-planned from what the runs measure
 //   - 'auto' with a simulated accelerator beside them (a genuinely separate device that sleeps)
 // First run apart from the median of the rest. Devices, calibrated profiles and the measured
 // contention between device pairs are printed first. Results and traces go to bench/results/.
@@ -90,6 +91,8 @@ interface Config {
   contention?: 'model' | 'ignore';
   sim?: boolean;
   slow?: boolean;
+  /** Keep the plan from calibration for every run (no re-planning), to time that plan itself. */
+  hold?: boolean;
   trace?: string;
 }
 
@@ -135,6 +138,7 @@ class Measured {
     const sim = this.sim;
     return {
       backend: 'auto', history: new MemoryStore(), trace: !!this.c.trace, contention: this.c.contention,
+      ...(this.c.hold ? { driftFactor: Infinity } : {}),
       devices: sim ? [{ kind: 'wasm' }, { kind: 'webgpu' }, { kind: 'remote', id: 'accel', instance: sim, profile: sim.profile }] as DeviceSpec[] : undefined,
       policy: { objective: 'latency' as const, ...(this.c.allow ? { allow: this.c.allow } : {}) },
     };
@@ -199,7 +203,8 @@ for (const w of workloads) {
     { label: 'webgpu alone', allow: ['webgpu'], slow: true },
     { label: 'cpu alone (JS interpreter)', allow: ['cpu'], slow: true },
     { label: 'auto: planned (contention measured)', trace: `trace-${w.name}-auto.json` },
-    { label: 'auto: contention ignored', contention: 'ignore', trace: `trace-${w.name}-ignore.json` },
+    { label: 'auto: contention ignored, plan held', contention: 'ignore', hold: true, trace: `trace-${w.name}-ignore-held.json` },
+    { label: 'auto: contention ignored, re-planning', contention: 'ignore', trace: `trace-${w.name}-ignore.json` },
     { label: 'auto + simulated separate accelerator', sim: true, trace: `trace-${w.name}-sim.json` },
   ];
   // every configuration's session open at once, their runs interleaved round by round, so a
@@ -223,8 +228,13 @@ for (const w of workloads) {
     rows.map((r) => [r.label, r.devicesFirst, ms(r.predictedFirst), ms(r.first), r.devices === r.devicesFirst ? '(same)' : r.devices, ms(r.median), ms(r.predictedLast), r.replans, r.ok]),
     ['l', 'l', 'r', 'r', 'l', 'r', 'r', 'r', 'l']));
   const singles = rows.slice(0, 3).sort((a, b) => a.median - b.median);
-  const planned = rows[3]!;
-  console.log(`\nbest single device: ${singles[0]!.label} ${ms(singles[0]!.median)} ms; planned: ${ms(planned.median)} ms (${planned.devices}; predicted ${ms(planned.predictedFirst)} ms from calibration, ${ms(planned.predictedLast)} ms after learning)`);
+  const [planned, held, , sim] = rows.slice(3);
+  const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  console.log(`\n- best single device: ${singles[0]!.label}, ${ms(singles[0]!.median)} ms`);
+  console.log(`- planned with measured contention: ${planned!.devicesFirst}; predicted ${ms(planned!.predictedFirst)} ms, measured ${ms(planned!.median)} ms (${x(planned!.median, singles[0]!.median)} the best single device)`);
+  if (held!.splitFirst) console.log(`- without the contention rule the plan splits (${held!.devicesFirst}): predicted ${ms(held!.predictedFirst)} ms, measured ${ms(held!.median)} ms, ${x(held!.median, held!.predictedFirst)} its prediction and ${x(held!.median, planned!.median)} the plan that does not split`);
+  else console.log(`- without the contention rule the plan from calibration does not split either (${held!.devicesFirst}): the calibrated speeds alone rule it out here`);
+  console.log(`- with a separate (simulated) accelerator: ${sim!.devices}; predicted ${ms(sim!.predictedLast)} ms after learning, measured ${ms(sim!.median)} ms (${x(sim!.median, singles[0]!.median)} the best single device)`);
 }
 
 const file = join(outDir, `hetero-${stamp}.json`);
