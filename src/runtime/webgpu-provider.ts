@@ -1,13 +1,34 @@
 // The WebGPU device provider of the heterogeneous runtime: `discoverDevices` asks it for the
-// adapter (default, or --devices webgpu:<adapter>); no adapter is a note, not an error.
+// adapter (default, or --devices webgpu:<adapter>); no adapter is a note, not an error. A software
+// adapter (SwiftShader, llvmpipe: the "GPU" is emulated on the CPU, which is what a machine without
+// a GPU gets) is described as such, so the planner does not take it for a real GPU before it has
+// measured it (the default WebGPU profile assumes an integrated GPU).
 
 import { WebGpuDevice } from '../backends/webgpu/device.js';
+import { WEBGPU } from '../cost/catalog/local.js';
+import { est } from '../cost/figure.js';
+import type { DeviceProfile } from '../cost/profile.js';
 import { registerDeviceProvider } from './devices.js';
+
+const SOFT = 'software adapter: GPU emulated on the CPU (a guess until runs are measured)';
+
+export function softwareAdapterProfile(id: string, name: string): DeviceProfile {
+  return {
+    ...structuredClone(WEBGPU), id, name: `${name} (software)`,
+    peakFlops: { f32: est(2e9, SOFT) },
+    memBandwidth: est(2e9, SOFT),
+    launchOverhead: est(300e-6, SOFT, 'a dispatch through Dawn and the emulated queue'),
+    link: { bandwidth: est(2e9, SOFT), latency: est(100e-6, SOFT) },
+  };
+}
 
 registerDeviceProvider('webgpu', async (spec) => {
   try {
     const adapter = spec.adapter ?? (spec.id?.startsWith('webgpu:') ? spec.id.slice(7) : undefined);
-    return { device: await WebGpuDevice.create({ id: spec.id ?? 'webgpu', adapter }) };
+    const device = await WebGpuDevice.create({ id: spec.id ?? 'webgpu', adapter });
+    const info = device.adapter.info;
+    const soft = info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe/i.test(`${info.architecture} ${info.description} ${info.device}`);
+    return { device, ...(soft ? { profile: softwareAdapterProfile(device.id, device.name) } : {}) };
   } catch (e) {
     return (e as Error).message;
   }

@@ -73,7 +73,7 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
       spent += r.ttftMs;
     }
   }
-  const steps = Math.max(2, Math.min(8, engine.capacity - engine.buckets[0]! - 1));
+  const steps = Math.max(2, Math.min(16, engine.capacity - engine.buckets[0]! - 1));
   const d = await engine.generate(probe(engine.buckets[0]!, c.vocabSize), { maxTokens: steps, ignoreEos: true }).collect();
   providers.set(spec.name, provider);
   progress(`measured: TTFT ${ms.map((x, i) => `${x.toFixed(1)} ms at ${engine.buckets[i]} tokens`).join(', ')}; TPOT ${d.tpotMs.toFixed(2)} ms`);

@@ -93,6 +93,8 @@ export interface GenerationResult {
   transferBytes: number;
   prefillDevice: string;
   decodeDevice: string;
+  /** Why the generation moved from a remote device to a local engine, when it did. */
+  fallback?: string;
 }
 
 /** An async iterator of tokens with the final numbers in `result` once iteration ends. */
