@@ -65,6 +65,9 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
   /** llm nodes a server could run whole through its chat route: the costs there */
   const servedOptions: { node: string; device: string; prefillMs: number; perTokenMs: number }[] = [];
   const tasks: ProblemTask[] = [];
+  /** per node placed remotely: the fastest local device (per phase), where it goes if the server fails */
+  const localBest = new Map<string, NodePlacement>();
+  const fastestLocal = (rec: Record<string, number>) => Object.entries(rec).filter(([k]) => !isRemote(k)).sort((a, b) => a[1] - b[1])[0]?.[0];
   const taskOf = new Map<Node, string>();
   const sla = ag.spec.sla ?? {};
 
@@ -166,6 +169,7 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
         servedOptions.push(o);
         offload.push(`${id}: ${p.id} serves model '${n.model}' (same weights, fingerprint ${info.fingerprint.slice(0, 12)}) on /v1/chat/completions: TTFT ~${o.prefillMs.toFixed(1)} ms for ~${prompt} prompt tokens, TPOT ${o.perTokenMs.toFixed(2)} ms (${measuredPre !== undefined ? 'measured by earlier runs through the route' : `${info.source}, + link ${(2 * l.latencyMs).toFixed(2)} ms, queue ${queue.toFixed(0)} ms`})`);
       }
+      localBest.set(id, { prefill: fastestLocal(prefillMs) ?? host, decode: fastestLocal(perToken) ?? host });
       const only = (rec: Record<string, number>, pin?: string) => (pin && pin !== 'auto' && pin !== 'local' ? Object.fromEntries(Object.entries(rec).filter(([k]) => k === pin || (pin === 'remote' && isRemote(k)))) : rec);
       const ttft = n.ttftMs ?? sla.ttftMs ?? policy.ttftMs;
       const tpot = n.tpotMs ?? sla.tpotMs ?? policy.tpotMs;
@@ -177,6 +181,9 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
     }
     const costMs: Record<string, number> = {};
     for (const p of devs) costMs[p.id] = estimate(ir[0]!, p, id);
+    const locals: Record<string, number> = {};
+    for (const e of entries) if (!isRemote(e.device.id)) locals[e.device.id] = costMs[e.device.id] ?? estimate(ir[0]!, e.profile, id);
+    localBest.set(id, { device: fastestLocal(locals) ?? host });
     tasks.push({ id, costMs, memBytes: (ir[0]!.attrs.weight_bytes?.value as number | undefined) ?? 0 });
     taskOf.set(ir[0]!, id);
   }
@@ -240,22 +247,8 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
     const route = best.chat.has(id) && p.prefill === p.decode ? 'chat' as const : 'engine' as const;
     llm.set(id, { ttftMs: where.get(`${id}.prefill`)!.endMs, tpotMs: t.llm?.decodeMsPerToken?.[p.decode] ?? 0, prefill: p.prefill, decode: p.decode, route });
   }
-  // where nodes placed on a server go if it fails: the best plan without the remote devices
-  const away = [...placement].filter(([, p]) => [p.device, p.prefill, p.decode].some((d) => d && isRemote(d)));
-  if (away.length) {
-    const local = new Set(entries.filter((e) => e.device.kind !== 'remote').map((e) => e.device.id));
-    const strip = (rec?: Record<string, number>) => (rec ? Object.fromEntries(Object.entries(rec).filter(([k]) => local.has(k))) : rec);
-    const p2: Problem = {
-      ...problem, devices: problem.devices.filter((d) => local.has(d.id)), links: problem.links?.filter((l) => local.has(l.between[0]) && local.has(l.between[1])),
-      tasks: problem.tasks.map((t) => ({ ...t, ...(t.costMs ? { costMs: strip(t.costMs) } : {}), ...(t.llm ? { llm: { ...t.llm, prefillMs: strip(t.llm.prefillMs)!, decodeMsPerToken: strip(t.llm.decodeMsPerToken)! } } : {}) })),
-    };
-    if (p2.devices.length) {
-      try {
-        const fallback = placementOf(ag, planProblem(p2, {}, []));
-        for (const [id, p] of away) { const f = fallback.get(id); if (f) p.fallback = f; }
-      } catch { /* no local plan: the runner's default device takes over */ }
-    }
-  }
+  // where nodes placed on a server go if it fails: the fastest local device for each
+  for (const [id, p] of placement) if ([p.device, p.prefill, p.decode].some((d) => d && isRemote(d)) && localBest.has(id)) p.fallback = localBest.get(id);
   return { placement, plan, problem: best.problem, lowered, llm, host, graph: ag };
 }
 

@@ -77,7 +77,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const calibration: Calibration = await engine.calibrate();
   const graphs = new GraphRegistry(store, engine, calibration, o, log);
   // the LLMs load before the server listens: its readiness line means they are ready
-  const llm = new LlmHost(o.backend, o.llms.map((m) => ({ ...m, capacity: o.llmCapacity })), log);
+  const llm = new LlmHost(o.backend, o.llms.map((m) => ({ ...m, capacity: o.llmCapacity })), log, o.slowMs);
   if (llm.size) await llm.start().catch(async (e) => { await llm.close(); await engine.close(); throw e; });
   const llmScheduler = new Scheduler(1, o.maxLlmQueue);
   const metrics: Metrics = createMetrics({

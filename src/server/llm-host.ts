@@ -37,7 +37,7 @@ export class LlmHost implements ChatModels {
   readonly infos = new Map<string, LlmInfo>();
   device = '';
 
-  constructor(private backend: string, private specs: LlmLoadSpec[], private log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }) {}
+  constructor(private backend: string, private specs: LlmLoadSpec[], private log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }, private slowMs = 0) {}
 
   get size(): number { return this.specs.length; }
 
@@ -57,7 +57,7 @@ export class LlmHost implements ChatModels {
   }
 
   private spawn(): Promise<void> {
-    const w = new Worker(new URL('./llm-worker.js', import.meta.url), { workerData: { backend: this.backend } });
+    const w = new Worker(new URL('./llm-worker.js', import.meta.url), { workerData: { backend: this.backend, slowMs: this.slowMs } });
     w.unref();
     this.worker = w;
     const ready = new Promise<void>((resolve, reject) => {

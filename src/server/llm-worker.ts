@@ -32,7 +32,7 @@ export type FromWorker =
   | { rid: number; ok: true; value: unknown }
   | { rid: number; ok: false; message: string; code?: string; status?: number };
 
-const { backend } = workerData as { backend: string };
+const { backend, slowMs = 0 } = workerData as { backend: string; slowMs?: number };
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 const providers = new Map<string, EngineProvider>();
@@ -66,20 +66,21 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
   // one timed generation per bucket (prefill + first token), and a few decode steps
   // (twice when that is cheap: the first generation after compiling still pays for first touches)
   const ms: number[] = engine.buckets.map(() => Infinity);
+  const room = Math.min(engine.capacity, c.contextLength);
   for (let pass = 0, spent = 0; pass < 2 && (pass === 0 || spent < 1000); pass++) {
     for (const [i, b] of engine.buckets.entries()) {
-      const r = await engine.generate(probe(b, c.vocabSize), { maxTokens: 1, ignoreEos: true }).collect();
+      const r = await engine.generate(probe(Math.min(b, room - 1), c.vocabSize), { maxTokens: 1, ignoreEos: true }).collect();
       ms[i] = Math.min(ms[i]!, r.ttftMs);
       spent += r.ttftMs;
     }
   }
-  const steps = Math.max(2, Math.min(16, engine.capacity - engine.buckets[0]! - 1));
-  const d = await engine.generate(probe(engine.buckets[0]!, c.vocabSize), { maxTokens: steps, ignoreEos: true }).collect();
+  const short = Math.min(engine.buckets[0]!, Math.max(1, room - 3));
+  const d = await engine.generate(probe(short, c.vocabSize), { maxTokens: Math.max(2, Math.min(16, room - short)), ignoreEos: true }).collect();
   providers.set(spec.name, provider);
   progress(`measured: TTFT ${ms.map((x, i) => `${x.toFixed(1)} ms at ${engine.buckets[i]} tokens`).join(', ')}; TPOT ${d.tpotMs.toFixed(2)} ms`);
   return {
     id: spec.name, fingerprint, arch: c.arch, params: paramCount(c), contextLength: c.contextLength, capacity: engine.capacity,
-    weightBytes: weightsBytes(model.weights), device: device.id, prefill: { buckets: [...engine.buckets], ms }, tpotMs: d.tpotMs,
+    weightBytes: weightsBytes(model.weights), device: device.id, prefill: { buckets: [...engine.buckets], ms: ms.map((x) => x + slowMs) }, tpotMs: d.tpotMs + slowMs,
     runs: 0, source: `measured at load on ${device.id}`,
   };
 }
@@ -91,7 +92,11 @@ async function generate(rid: number, name: string, request: WireChatRequest): Pr
   running.set(rid, ac);
   try {
     const gen = p.chat({ ...request, signal: ac.signal });
-    for await (const t of gen) send({ rid, token: { id: t.id, text: t.text, index: t.index, atMs: t.atMs } });
+    for await (const t of gen) {
+      send({ rid, token: { id: t.id, text: t.text, index: t.index, atMs: t.atMs } });
+      // --slow-ms: a slow device for tests and demos, per token here
+      if (slowMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slowMs);
+    }
     return await gen.result;
   } finally {
     running.delete(rid);

@@ -21,7 +21,7 @@ export interface ServerOptions {
   maxInflightMb: number;
   corsOrigins: string[];
   pricePerHour: number;
-  /** Extra compute time per run, ms (a slow device for tests and demos). */
+  /** Extra compute time per run and per chat completion token, ms (a slow device for tests and demos). */
   slowMs: number;
   /** A run still computing this long after its deadline is stopped (worker replaced). */
   graceMs: number;

@@ -37,7 +37,7 @@ export function registerServe(program: Command): void {
     .option('--max-inflight-mb <n>', 'run bodies held at once, MiB, before 429', num('--max-inflight-mb', 1, false), d.maxInflightMb)
     .option('--cors-origin <origin...>', 'origins allowed to call from a browser (default: $SWITCHYARD_CORS_ORIGINS, comma-separated; none)')
     .option('--price-per-hour <usd>', 'price reported to planners, $/hour', num('--price-per-hour', 0, false), d.pricePerHour)
-    .option('--slow-ms <n>', 'add N ms of blocking compute to every run (a slow device, for tests and demos)', num('--slow-ms', 0), d.slowMs)
+    .option('--slow-ms <n>', 'add N ms of blocking compute to every run and every chat completion token (a slow device, for tests and demos)', num('--slow-ms', 0), d.slowMs)
     .option('--grace-ms <n>', 'stop a run this long after its deadline', num('--grace-ms', 0), d.graceMs)
     .option('--drain-timeout-ms <n>', 'on SIGTERM, wait this long for queued runs', num('--drain-timeout-ms', 0), d.drainTimeoutMs)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', d.logLevel)

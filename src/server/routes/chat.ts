@@ -57,7 +57,11 @@ export function registerChatRoutes(c: ServerContext): void {
       metrics.refused.inc({ code: 'deadline_exceeded' });
       ac.abort(new ProtocolError('deadline_exceeded', `the completion ran past its deadline of ${deadlineMs} ms (+${o.graceMs} ms grace) and was stopped`));
     }, Math.max(1, t0 + deadlineMs - performance.now()) + o.graceMs);
-    const onClose = () => { if (!reply.raw.writableFinished) ac.abort(new Error('the client closed the connection')); };
+    const onClose = () => {
+      if (reply.raw.writableFinished) return;
+      metrics.llmCompletions.inc({ model, finish: 'client_gone' });
+      ac.abort(new Error('the client closed the connection'));
+    };
     reply.raw.on('close', onClose);
     let held = true;
     const finish = () => {
