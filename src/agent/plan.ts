@@ -23,6 +23,7 @@ import { planProblem, type Plan, type Problem, type ProblemTask, type PassRecord
 import { llmTtftMs } from '../protocol/llm.js';
 import type { DeviceEntry } from '../runtime/devices.js';
 import { lowerAgent, type LoweredAgent, type LowerOptions } from './graph/lower.js';
+import { EngineProvider } from './nodes/models.js';
 import type { AgentGraph } from './graph/validate.js';
 import type { AgentResources, DeviceSet, NodePlacement, NodeRecord } from './runtime/run.js';
 
@@ -143,16 +144,20 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
         perToken[p.id] = estimate(dec, p, `${id}.decode`) / Math.max(1, maxTokens - 1);
         zero[p.id] = 0;
         if (!isRemote(p.id)) continue;
-        // engine steps on a server: the KV cache goes there and back with every decode step
+        // engine steps on a server: the KV cache goes there and back with every step (each prefill
+        // chunk, each decode token), a round trip each
         const l = hostLink(p);
-        if (!estimator.history.lookup(sig(`${id}.decode`), p.id)) perToken[p.id]! += 2 * l.latencyMs + (Number.isFinite(l.bytesPerMs) ? (2 * kv) / l.bytesPerMs : 0);
+        const trip = 2 * l.latencyMs + (Number.isFinite(l.bytesPerMs) ? (2 * kv) / l.bytesPerMs : 0);
+        const eng = res.llms.get(n.model);
+        const chunk = eng instanceof EngineProvider ? eng.engine.buckets[eng.engine.buckets.length - 1]! : 128;
         const served = res.served.get(n.model)?.get(p.id);
         const info = served?.info;
-        // engine steps on a server that serves the model measured there cannot beat its measurements
-        if (info) {
-          prefillMs[p.id] = Math.max(prefillMs[p.id]!, llmTtftMs(info, lowered.promptTokens.get(id) ?? 64));
-          perToken[p.id] = Math.max(perToken[p.id]!, info.tpotMs + 2 * l.latencyMs + (Number.isFinite(l.bytesPerMs) ? (2 * kv) / l.bytesPerMs : 0));
-        }
+        const steppedPre = !estimator.history.lookup(sig(`${id}.prefill`), p.id), steppedDec = !estimator.history.lookup(sig(`${id}.decode`), p.id);
+        // engine steps on a server that serves the model cannot compute faster than it measured there
+        if (info && steppedPre) prefillMs[p.id] = Math.max(prefillMs[p.id]!, llmTtftMs(info, lowered.promptTokens.get(id) ?? 64));
+        if (info && steppedDec) perToken[p.id] = Math.max(perToken[p.id]!, info.tpotMs);
+        if (steppedPre) prefillMs[p.id]! += Math.ceil((lowered.promptTokens.get(id) ?? 64) / chunk) * trip;
+        if (steppedDec) perToken[p.id]! += trip;
         const pinnedAway = [n.prefillDevice ?? n.device, n.decodeDevice ?? n.device].some((d) => d && d !== 'auto' && d !== 'remote' && d !== p.id);
         if (!info || pinnedAway) continue;
         const prompt = lowered.promptTokens.get(id) ?? 64;
