@@ -25,10 +25,13 @@ export async function attachServedLlms(res: AgentResources, devices: Iterable<{ 
   const notes: string[] = [];
   const remotes = [...devices].map((e) => ('device' in e ? e.device : e)).filter(serving);
   if (!remotes.length) return notes;
+  for (const d of remotes) if (!d.llms.length) notes.push(`${d.id} serves no language models (start it with --llm name=path to run llm nodes there whole)`);
+  // fingerprints hash every weight: only worth it when some server serves a model
+  if (!remotes.some((d) => d.llms.length)) return notes;
   for (const [name, p] of res.llms) {
     if (!(p instanceof EngineProvider)) continue;
     const fp = await modelFingerprint(p.model);
-    for (const d of remotes) {
+    for (const d of remotes.filter((x) => x.llms.length)) {
       const same = d.llms.find((l) => l.fingerprint === fp);
       if (!same) {
         const namesake = d.llms.find((l) => l.id === name);

@@ -283,6 +283,8 @@ export function learnFromRun(estimator: Estimator, ap: AgentPlan, records: NodeR
   for (const r of records) {
     if (r.status !== 'ok') continue;
     if (r.llm) {
+      // a run that moved from a server to a local engine mid-way measured neither device alone
+      if (r.llm.fallback) continue;
       const ttft = r.llm.ttftMs;
       // decode is planned for max_tokens; scale the measured time per token to it
       const steps = Math.max(1, ((ap.lowered.nodesOf.get(r.node)?.[1]?.attrs.max_tokens?.value as number | undefined) ?? 2) - 1);
