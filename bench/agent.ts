@@ -36,6 +36,7 @@ import { attachServedLlms } from '../src/agent/offload.js';
 import { Estimator } from '../src/cost/estimator.js';
 import { KernelHistory } from '../src/cost/history.js';
 import { stores } from '../src/runtime/node-stores.js';
+import { isSoftwareAdapter } from '../src/runtime/webgpu-provider.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { AgentResult, NodePlacement } from '../src/agent/runtime/run.js';
@@ -185,6 +186,10 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
 const server = await startServer();
 const { profiles, history } = stores();
 const all = await discoverDevices({ devices: [...deviceKinds().filter((k) => k !== 'remote').map((kind) => ({ kind })), { kind: 'remote', url: server.url }], calibration: 'cache', profiles });
+// as `switchyard agent` does: a software WebGPU adapter (the CPU emulating a GPU) is left out
+const software = all.entries.filter((e) => isSoftwareAdapter(e.device));
+all.entries = all.entries.filter((e) => !isSoftwareAdapter(e.device));
+if (software.length) console.log(`(agent: ${software.map((e) => e.device.id).join(', ')} is a software adapter, left out as switchyard agent does)`);
 const localEntries = all.entries.filter((e) => e.device.kind !== 'remote');
 const remoteId = all.entries.find((e) => e.device.kind === 'remote')?.device.id;
 const devices = deviceSetOf(all.entries);

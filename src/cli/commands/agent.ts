@@ -10,6 +10,7 @@ import { Estimator } from '../../cost/estimator.js';
 import { KernelHistory } from '../../cost/history.js';
 import { stores } from '../../runtime/node-stores.js';
 import { deviceKinds, discoverDevices, type DeviceSpec } from '../../runtime/devices.js';
+import { isSoftwareAdapter } from '../../runtime/webgpu-provider.js';
 import { prepareExampleModels } from '../../agent/example.js';
 import { loadAgent } from '../../agent/load.js';
 import { attachServedLlms } from '../../agent/offload.js';
@@ -90,6 +91,15 @@ export function registerAgent(program: Command): void {
       const discovery = await discoverDevices({ devices: specs, calibration: 'cache', profiles, onProgress: (i, n, name) => log(`calibrating ${i}/${n} ${name}`) });
       if (o.remote && !discovery.entries.some((e) => e.device.kind === 'remote')) {
         throw new Error(`--remote ${o.remote}: ${discovery.notes.find((n) => n.startsWith('remote')) ?? 'no remote device could be made'}`);
+      }
+      // a software WebGPU adapter is this CPU emulating a GPU (shaders compile for seconds on first
+      // use): WASM uses the same CPU better, so 'auto' leaves it out
+      if (o.backend === 'auto') {
+        for (const e of discovery.entries.filter((x) => isSoftwareAdapter(x.device))) {
+          discovery.notes.push(`${e.device.id}: a software adapter (${e.profile.name}): the GPU is emulated on this CPU, which the WASM device uses better; left out (--backend webgpu plans on it)`);
+          await e.device.dispose().catch(() => {});
+        }
+        discovery.entries = discovery.entries.filter((x) => !isSoftwareAdapter(x.device));
       }
       for (const n of discovery.notes) log(`note: ${n}`);
       const devices = deviceSetOf(discovery.entries);
