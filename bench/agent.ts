@@ -5,8 +5,12 @@
 //    discover, beside onnxruntime-node running the very same prefill/decode step graphs (exported
 //    to ONNX) with the KV cache fed back, and the ORT-web WASM decode step of the shared peers
 //    bench (read from its results; same GPT-2-small shape, KV cache 128).
-// 2. The example agent (examples/agent/rag.yaml): everything on the host versus the planned run,
-//    with the SLA met or missed in each.
+// 2. The example agent (examples/agent/rag.yaml): everything on the host, planned over the local
+//    devices, planned over the local devices and an offload server (`switchyard serve --llm chat=…`
+//    started here as a child process on loopback, as `npm start` does), and the answer pinned to
+//    that server's chat route; the SLA met or missed in each, and where the planner put each node.
+//    On one machine the server shares the CPU with this client, so it offers no extra compute; what
+//    it does offer is a model compiled and warm before the first request.
 //
 // Options: --quick (a 4-layer model, fewer tokens), --tokens N, --prompt N, --layers N.
 
@@ -27,7 +31,14 @@ import { Tensor } from '../src/ir/tensor.js';
 import { table } from '../src/cli/table.js';
 import { prepareExampleModels } from '../src/agent/example.js';
 import { loadAgent } from '../src/agent/load.js';
-import { deviceSetOf, planAgent } from '../src/agent/plan.js';
+import { deviceSetOf, learnFromRun, planAgent } from '../src/agent/plan.js';
+import { attachServedLlms } from '../src/agent/offload.js';
+import { Estimator } from '../src/cost/estimator.js';
+import { KernelHistory } from '../src/cost/history.js';
+import { stores } from '../src/runtime/node-stores.js';
+import { isSoftwareAdapter } from '../src/runtime/webgpu-provider.js';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { AgentResult, NodePlacement } from '../src/agent/runtime/run.js';
 
 const args = process.argv.slice(2);
@@ -160,26 +171,79 @@ if (peers.length) {
 const graphPath = join(root, 'examples/agent/rag.yaml');
 await prepareExampleModels(graphPath);
 const question = 'Hi, I am jane@example.com. My parcel weighs 3 kg and goes to zone B. How much is shipping?';
-const all = await discoverDevices({ devices: deviceKinds().filter((k) => k !== 'remote').map((kind) => ({ kind })), calibration: 'cache' });
+
+/** `switchyard serve --port 0 --llm chat=…` as a child (IPC: it exits if this process dies). */
+async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const proc = spawn(process.execPath, [join(root, 'bin/switchyard.js'), 'serve', '--port', '0', '--llm', `chat=${join(root, 'examples/agent/models/chat')}`, '--llm-capacity', '512', '--drain-timeout-ms', '1000', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const exited = new Promise((r) => proc.on('exit', r));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on('line', (l) => { try { const j = JSON.parse(l) as { msg?: string; url?: string }; if (j.url && j.msg?.includes('listening')) resolve(j.url); } catch { /* a log line */ } });
+    void exited.then(() => reject(new Error('the offload server exited before it listened')));
+  });
+  return { url, stop: async () => { proc.kill('SIGTERM'); await exited; } };
+}
+
+const server = await startServer();
+const { profiles, history } = stores();
+const all = await discoverDevices({ devices: [...deviceKinds().filter((k) => k !== 'remote').map((kind) => ({ kind })), { kind: 'remote', url: server.url }], calibration: 'cache', profiles });
+// as `switchyard agent` does: a software WebGPU adapter (the CPU emulating a GPU) is left out
+const software = all.entries.filter((e) => isSoftwareAdapter(e.device));
+all.entries = all.entries.filter((e) => !isSoftwareAdapter(e.device));
+if (software.length) console.log(`(agent: ${software.map((e) => e.device.id).join(', ')} is a software adapter, left out as switchyard agent does)`);
+const localEntries = all.entries.filter((e) => e.device.kind !== 'remote');
+const remoteId = all.entries.find((e) => e.device.kind === 'remote')?.device.id;
 const devices = deviceSetOf(all.entries);
 const agent = await loadAgent(graphPath, { devices });
+const offloadNotes = await attachServedLlms(agent.resources, all.entries);
 const sla = agent.graph.spec.sla ?? {};
-const ap = planAgent(agent.graph, agent.resources, all.entries);
-const hostOnly = new Map<string, NodePlacement>([...ap.placement.keys()].map((k) => [k, { device: devices.defaultDevice, prefill: devices.defaultDevice, decode: devices.defaultDevice }]));
-const configs: [string, Map<string, NodePlacement>][] = [['local: everything on the host', hostOnly], [`planned over ${all.entries.map((e) => e.device.id).join(', ')}`, ap.placement]];
-const agentHead = ['configuration', 'placement', 'TTFT ms', 'TPOT ms', 'total ms', `TTFT ≤ ${sla.ttftMs ?? '-'}`, `TPOT ≤ ${sla.tpotMs ?? '-'}`];
-const agentRows: string[][] = [];
+const estimator = new Estimator(new KernelHistory(history));
 const runs = quick ? 1 : 3;
-for (const [name, placement] of configs) {
-  await agent.runner.run({ inputs: { question }, placement }).done(); // warm-up (compiles)
+const agentHead = ['configuration', 'placement (model nodes)', 'TTFT ms', 'TPOT ms', 'total ms', `TTFT ≤ ${sla.ttftMs ?? '-'}`, `TPOT ≤ ${sla.tpotMs ?? '-'}`];
+const agentRows: string[][] = [];
+const whyLines: string[] = [];
+const where = (placement: Map<string, NodePlacement>, chat: Set<string>) => [...placement].filter(([k]) => ['query', 'answer'].includes(k))
+  .map(([k, p]) => `${k}@${p.prefill ? (p.prefill !== p.decode ? `${p.prefill}/${p.decode}` : p.prefill) : p.device}${chat.has(k) ? ' (chat route)' : ''}`).join(' ');
+type Choice = { placement: Map<string, NodePlacement>; chat: Set<string>; notes?: string[] };
+const measure = async (name: string, plan: () => Choice) => {
+  // a warm-up run compiles what this configuration uses (the server compiled its model at start);
+  // what it measured teaches the planner, which then places the measured runs
+  const first = plan();
+  const warm = await agent.runner.run({ inputs: { question }, placement: first.placement }).done();
+  learnFromRun(estimator, planAgent(agent.graph, agent.resources, all.entries, {}, estimator), warm.records);
+  const p = plan();
   const rs: AgentResult[] = [];
-  for (let i = 0; i < runs; i++) rs.push(await agent.runner.run({ inputs: { question }, placement }).done());
+  for (let i = 0; i < runs; i++) rs.push(await agent.runner.run({ inputs: { question }, placement: p.placement }).done());
   const med = (k: (r: AgentResult) => number) => rs.map(k).sort((a, b) => a - b)[rs.length >> 1]!;
   const ttft = med((r) => r.ttftMs ?? NaN), tpot = med((r) => r.tpotMs ?? NaN), total = med((r) => r.totalMs);
-  const where = [...placement].filter(([k]) => ['query', 'answer', 'search'].includes(k)).map(([k, p]) => `${k}@${p.prefill && p.prefill !== p.decode ? `${p.prefill}/${p.decode}` : p.device ?? p.prefill}`).join(' ');
-  agentRows.push([name, where, f(ttft), f(tpot, 2), f(total), sla.ttftMs ? (ttft <= sla.ttftMs ? 'met' : 'missed') : '-', sla.tpotMs ? (tpot <= sla.tpotMs ? 'met' : 'missed') : '-']);
+  const fell = rs.some((r) => r.warnings.some((w) => /continuing on the local engine/.test(w)));
+  agentRows.push([name, where(p.placement, p.chat) + (fell ? ' (fell back!)' : ''), f(ttft), f(tpot, 2), f(total), sla.ttftMs ? (ttft <= sla.ttftMs ? 'met' : 'missed') : '-', sla.tpotMs ? (tpot <= sla.tpotMs ? 'met' : 'missed') : '-']);
+  for (const n of p.notes ?? []) whyLines.push(`${name}: ${n}`);
+};
+const chatOf = (ap: ReturnType<typeof planAgent>) => new Set([...ap.llm].filter(([, l]) => l.route === 'chat').map(([k]) => k));
+await measure('local: everything on the host', () => {
+  const ap = planAgent(agent.graph, agent.resources, localEntries, {}, estimator);
+  return { placement: new Map([...ap.placement.keys()].map((k) => [k, { device: devices.defaultDevice, prefill: devices.defaultDevice, decode: devices.defaultDevice }])), chat: new Set<string>() };
+});
+await measure(`local: planned over ${localEntries.map((e) => e.device.id).join(', ')}`, () => {
+  const ap = planAgent(agent.graph, agent.resources, localEntries, {}, estimator);
+  return { placement: ap.placement, chat: chatOf(ap) };
+});
+if (remoteId) {
+  await measure('planned with the offload server too', () => {
+    const ap = planAgent(agent.graph, agent.resources, all.entries, {}, estimator);
+    return { placement: ap.placement, chat: chatOf(ap), notes: ap.plan.passes.find((x) => x.name === 'offload')?.notes };
+  });
+  await measure('answer pinned to the server (chat route)', () => {
+    const ap = planAgent(agent.graph, agent.resources, all.entries, {}, estimator);
+    const placement = new Map(ap.placement);
+    placement.set('answer', { prefill: remoteId, decode: remoteId, fallback: { prefill: devices.defaultDevice, decode: devices.defaultDevice } });
+    return { placement, chat: new Set(['answer']) };
+  });
 }
-agentRows.push(['planned with the offload server', 'not measured: the offload server (src/server, issue 7) is not on main in this build', '', '', '', '', '']);
 agent.dispose();
-console.log(`\n# Agent example (${graphPath.replace(root + '/', '')}), median of ${runs} runs after a warm-up`);
+estimator.history.flush();
+await server.stop();
+console.log(`\n# Agent example (${graphPath.replace(root + '/', '')}), median of ${runs} runs after a warm-up; offload server on loopback (${server.url}, wasm backend, same machine)`);
 console.log(table(agentHead, agentRows, ['l', 'l', 'r', 'r', 'r', 'l', 'l']));
+for (const n of offloadNotes) console.log(`offload: ${n}`);
+for (const l of whyLines) console.log(l);

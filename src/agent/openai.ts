@@ -7,9 +7,9 @@
 // OpenAI's at once.
 
 import { z } from 'zod';
-import type { Generation } from './llm/engine.js';
+import type { Generation, GenerationResult, TokenEvent } from './llm/engine.js';
 import type { ChatMessage } from './llm/tokenizer.js';
-import type { LlmProvider } from './nodes/models.js';
+import type { ChatRequest, LlmProvider } from './nodes/models.js';
 import { parseToolCall, toolsPrompt, type ToolImpl } from './nodes/tools.js';
 
 const message = z.object({
@@ -39,6 +39,15 @@ export const chatRequest = z.object({
   }).passthrough()).optional(),
   tool_choice: z.unknown().optional(),
   user: z.string().optional(),
+  // extensions (vLLM spells the first three the same way)
+  /** >1 makes tokens already in the prompt or the answer less likely. */
+  repetition_penalty: z.number().positive().optional(),
+  /** Keep generating past end-of-sequence tokens (benchmarks). */
+  ignore_eos: z.boolean().optional(),
+  /** Each choice (each stream chunk) carries the ids of its tokens, so a client can resume elsewhere. */
+  return_token_ids: z.boolean().optional(),
+  /** Send the messages' text as is, joined by newlines, without the chat template. */
+  raw: z.boolean().optional(),
 }).passthrough();
 export type ChatRequestBody = z.infer<typeof chatRequest>;
 
@@ -51,10 +60,33 @@ export interface ChatModels {
   names(): string[];
 }
 
-const err = (status: number, code: string, message: string, param?: string): ChatResult => ({
-  status,
-  json: { error: { code, message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: param ?? null } },
-});
+/** A checked request, ready to run (a server admits it against its queue and deadline in between). */
+export interface PreparedChat {
+  body: ChatRequestBody;
+  provider: LlmProvider;
+  request: ChatRequest;
+  tools: [string, ToolImpl][];
+  /** Characters of the prompt (for an estimate of its tokens before the tokenizer sees it). */
+  promptChars: number;
+  maxTokens: number;
+}
+
+/** What a run reports when it ends (servers count tokens and time with it). */
+export interface ChatHooks {
+  onResult?(r: GenerationResult): void;
+}
+
+const errorJson = (status: number, code: string, message: string, param?: string) =>
+  ({ error: { code, message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: param ?? null } });
+const err = (status: number, code: string, message: string, param?: string): ChatResult => ({ status, json: errorJson(status, code, message, param) });
+
+/** Status and code of a failed generation: the error's own (a server error) or what its message says. */
+function failure(e: unknown): { status: number; code: string; message: string } {
+  const x = e as { status?: unknown; code?: unknown; message?: string };
+  const message = x?.message ?? String(e);
+  if (typeof x?.status === 'number' && typeof x.code === 'string') return { status: x.status, code: x.code, message };
+  return { status: /context length|capacity|vocabulary|must be|is empty/.test(message) ? 400 : 500, code: 'run_failed', message };
+}
 
 const textOf = (c: z.infer<typeof message>['content']): string =>
   typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => p.text ?? '').join('') : '';
@@ -62,20 +94,20 @@ const textOf = (c: z.infer<typeof message>['content']): string =>
 let counter = 0;
 const newId = () => `chatcmpl-${Date.now().toString(36)}${(counter++).toString(36)}`;
 
-export function listModels(models: ChatModels): unknown {
-  return { object: 'list', data: models.names().map((id) => ({ id, object: 'model', created: 0, owned_by: 'switchyard' })) };
+export function listModels(models: ChatModels, extra?: (name: string) => Record<string, unknown> | undefined): unknown {
+  return { object: 'list', data: models.names().map((id) => ({ id, object: 'model', created: 0, owned_by: 'switchyard', ...(extra?.(id) ? { switchyard: extra(id) } : {}) })) };
 }
 
-/** Handle one chat completion request body (already parsed JSON). */
-export async function chatCompletion(body: unknown, models: ChatModels, signal?: AbortSignal): Promise<ChatResult> {
+/** Check a request body (already parsed JSON) and find its model; an error is a ready answer. */
+export function prepareChat(body: unknown, models: ChatModels, signal?: AbortSignal): { error: ChatResult } | { chat: PreparedChat } {
   const parsed = chatRequest.safeParse(body);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
-    return err(400, 'bad_request', `${i.path.join('.') || 'body'}: ${i.message}`, i.path.join('.') || undefined);
+    return { error: err(400, 'bad_request', `${i.path.join('.') || 'body'}: ${i.message}`, i.path.join('.') || undefined) };
   }
   const r = parsed.data;
   const provider = models.get(r.model);
-  if (!provider) return err(404, 'model_not_found', `model '${r.model}' is not served here (models: ${models.names().join(', ') || 'none'})`, 'model');
+  if (!provider) return { error: err(404, 'model_not_found', `model '${r.model}' is not served here (models: ${models.names().join(', ') || 'none'})`, 'model') };
   const tools: [string, ToolImpl][] = (r.tools ?? []).map((t) => [t.function.name, { description: t.function.description, parameters: t.function.parameters, run: () => undefined }]);
   const messages: ChatMessage[] = r.messages.map((m) => {
     let content = textOf(m.content);
@@ -89,15 +121,38 @@ export async function chatCompletion(body: unknown, models: ChatModels, signal?:
     const p = toolsPrompt(tools);
     if (sys >= 0) messages[sys] = { ...messages[sys]!, content: `${messages[sys]!.content}\n\n${p}` }; else messages.unshift({ role: 'system', content: p });
   }
+  const maxTokens = r.max_completion_tokens ?? r.max_tokens ?? 256;
+  const request: ChatRequest = {
+    messages, raw: r.raw, maxTokens, temperature: r.temperature ?? 1, topP: r.top_p, topK: r.top_k, repetitionPenalty: r.repetition_penalty,
+    ignoreEos: r.ignore_eos, seed: r.seed, stop: typeof r.stop === 'string' ? [r.stop] : r.stop, signal, node: `chat:${r.model}`,
+  };
+  return { chat: { body: r, provider, request, tools, promptChars: messages.reduce((a, m) => a + m.content.length + 8, 0), maxTokens } };
+}
+
+/** Handle one chat completion request body (already parsed JSON). */
+export async function chatCompletion(body: unknown, models: ChatModels, signal?: AbortSignal): Promise<ChatResult> {
+  const p = prepareChat(body, models, signal);
+  return 'error' in p ? p.error : runChat(p.chat, hooksNone);
+}
+
+const hooksNone: ChatHooks = {};
+
+/**
+ * Run a prepared request. A stream's headers wait for its first token, so a request that fails
+ * before any token (prompt too long, a refusal) still gets a JSON error with its status; later
+ * failures travel as an SSE error event.
+ */
+export async function runChat(p: PreparedChat, hooks: ChatHooks = hooksNone): Promise<ChatResult> {
+  const r = p.body;
+  const signal = p.request.signal;
   let gen: Generation;
   try {
-    gen = provider.chat({
-      messages, maxTokens: r.max_completion_tokens ?? r.max_tokens ?? 256, temperature: r.temperature ?? 1, topP: r.top_p, topK: r.top_k,
-      seed: r.seed, stop: typeof r.stop === 'string' ? [r.stop] : r.stop, signal, node: `chat:${r.model}`,
-    });
+    gen = p.provider.chat(p.request);
   } catch (e) {
-    return err(400, 'bad_request', (e as Error).message);
+    const f = failure(e);
+    return err(f.status, f.code, f.message);
   }
+  const tools = p.tools;
   const id = newId();
   const created = Math.floor(Date.now() / 1000);
   const finishOf = (reason: string, call: boolean) => (call ? 'tool_calls' : reason === 'length' ? 'length' : 'stop');
@@ -105,42 +160,71 @@ export async function chatCompletion(body: unknown, models: ChatModels, signal?:
     const c = tools.length ? parseToolCall(text, tools.map(([n]) => n)) : undefined;
     return c ? [{ id: `call_${id.slice(9)}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } }] : undefined;
   };
+  // an abort with a reason that says why (a deadline, a shutdown) is an error, not a short answer
+  const aborted = (res: GenerationResult) => {
+    if (res.finishReason !== 'abort') return undefined;
+    const why = signal?.reason as { code?: unknown; status?: unknown; message?: string } | undefined;
+    return why && typeof why.code === 'string' ? failure(why) : undefined;
+  };
+  const usage = (res: GenerationResult) => ({ prompt_tokens: res.promptTokens, completion_tokens: res.tokens.length, total_tokens: res.promptTokens + res.tokens.length });
+  const ids = r.return_token_ids === true;
   if (!r.stream) {
     try {
       const res = await gen.collect();
+      hooks.onResult?.(res);
+      const stop = aborted(res);
+      if (stop) return err(stop.status, stop.code, stop.message);
       const calls = toolCalls(res.text);
       return {
         status: 200,
         json: {
           id, object: 'chat.completion', created, model: r.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: calls ? null : res.text, ...(calls ? { tool_calls: calls } : {}) }, finish_reason: finishOf(res.finishReason, !!calls), logprobs: null }],
-          usage: { prompt_tokens: res.promptTokens, completion_tokens: res.tokens.length, total_tokens: res.promptTokens + res.tokens.length },
+          choices: [{ index: 0, message: { role: 'assistant', content: calls ? null : res.text, ...(calls ? { tool_calls: calls } : {}) }, finish_reason: finishOf(res.finishReason, !!calls), logprobs: null, ...(ids ? { token_ids: res.tokens } : {}) }],
+          usage: usage(res),
           timings: { ttft_ms: res.ttftMs, tpot_ms: res.tpotMs, prefill_device: res.prefillDevice, decode_device: res.decodeDevice },
         },
       };
     } catch (e) {
-      return err(/context length|capacity|vocabulary|must be/.test((e as Error).message) ? 400 : 500, 'run_failed', (e as Error).message);
+      const f = failure(e);
+      return err(f.status, f.code, f.message);
     }
   }
   const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
-    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: r.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra })}\n\n`;
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: r.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null, ...extra }] })}\n\n`;
   const includeUsage = r.stream_options?.include_usage === true;
+  const it = gen[Symbol.asyncIterator]();
+  let first: IteratorResult<TokenEvent>;
+  try {
+    first = await it.next();
+  } catch (e) {
+    const f = failure(e);
+    return err(f.status, f.code, f.message);
+  }
+  const errorEvent = (f: { code: string; message: string; status: number }) =>
+    `data: ${JSON.stringify(errorJson(f.status, f.code, f.message))}\n\n`;
   async function* sse(): AsyncGenerator<string> {
     yield chunk({ role: 'assistant', content: '' }, null);
     try {
-      for await (const t of gen) if (t.text) yield chunk({ content: t.text }, null);
+      for (let n = first; !n.done; n = await it.next()) {
+        const t = n.value;
+        if (ids && t.id >= 0) yield chunk({ content: t.text }, null, { token_ids: [t.id] });
+        else if (t.text) yield chunk({ content: t.text }, null);
+      }
       const res = await gen.result;
+      hooks.onResult?.(res);
+      const stop = aborted(res);
+      if (stop) { yield errorEvent(stop); return; }
       const calls = toolCalls(res.text);
       if (calls) yield chunk({ tool_calls: calls.map((c, index) => ({ index, ...c })) }, null);
       yield chunk({}, finishOf(res.finishReason, !!calls));
-      if (includeUsage) {
-        yield `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: r.model, choices: [], usage: { prompt_tokens: res.promptTokens, completion_tokens: res.tokens.length, total_tokens: res.promptTokens + res.tokens.length } })}\n\n`;
-      }
+      if (includeUsage) yield `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: r.model, choices: [], usage: usage(res) })}\n\n`;
+      yield 'data: [DONE]\n\n';
     } catch (e) {
-      // headers are gone: the error travels as an SSE event, then the stream ends
-      yield `data: ${JSON.stringify({ error: { code: 'run_failed', message: (e as Error).message, type: 'server_error', param: null } })}\n\n`;
+      // headers are gone: the error travels as an SSE event and the stream ends without [DONE]
+      yield errorEvent(failure(e));
+    } finally {
+      await it.return?.(undefined);
     }
-    yield 'data: [DONE]\n\n';
   }
   return { status: 200, stream: sse() };
 }

@@ -4,6 +4,14 @@
 // are pinned, weights and KV cache must fit), and hand the planner one problem in which each llm
 // node is two tasks, prefill and decode, joined by the KV cache's bytes, with the node's TTFT and
 // TPOT targets. The plan comes back as a device per node (per phase for llm nodes).
+//
+// Offload servers: an llm node whose model a server serves with the same weights (res.served) may
+// run wholly there through its chat route, at the TTFT and TPOT the server measured plus the link;
+// both phases go together (the route keeps the KV cache on the server), so each such node is tried
+// both ways and the better plan kept. A phase on a server that does not serve the model runs the
+// engine's step graphs there, and decode steps there pay a KV cache round trip each, which the
+// estimate includes. Nodes placed remotely get a local fallback placement from a plan without
+// the remote devices.
 
 import type { Device } from '../backends/device.js';
 import { Estimator } from '../cost/estimator.js';
@@ -12,8 +20,10 @@ import { hostLink, viaHost, type Link } from '../cost/transfer.js';
 import { nodeWork, typeBytes } from '../cost/work.js';
 import type { Node } from '../ir/graph.js';
 import { planProblem, type Plan, type Problem, type ProblemTask, type PassRecord } from '../planner/index.js';
+import { llmTtftMs } from '../protocol/llm.js';
 import type { DeviceEntry } from '../runtime/devices.js';
 import { lowerAgent, type LoweredAgent, type LowerOptions } from './graph/lower.js';
+import { EngineProvider } from './nodes/models.js';
 import type { AgentGraph } from './graph/validate.js';
 import type { AgentResources, DeviceSet, NodePlacement, NodeRecord } from './runtime/run.js';
 
@@ -31,8 +41,8 @@ export interface AgentPlan {
   problem: Problem;
   lowered: LoweredAgent;
   graph: AgentGraph;
-  /** Predicted TTFT (from the start of the run) and TPOT of each llm node. */
-  llm: Map<string, { ttftMs: number; tpotMs: number; prefill: string; decode: string }>;
+  /** Predicted TTFT (from the start of the run) and TPOT of each llm node, and how it reaches its model. */
+  llm: Map<string, { ttftMs: number; tpotMs: number; prefill: string; decode: string; route: 'engine' | 'chat' }>;
   host: string;
 }
 
@@ -52,14 +62,36 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
   const profiles = new Map(entries.map((e) => [e.device.id, e.profile]));
   const isRemote = (id: string) => entries.find((e) => e.device.id === id)?.device.kind === 'remote';
   const notes: string[] = [];
+  const offload: string[] = [];
+  /** llm nodes a server could run whole through its chat route: the costs there */
+  const servedOptions: { node: string; device: string; prefillMs: number; perTokenMs: number }[] = [];
   const tasks: ProblemTask[] = [];
+  /** per node placed remotely: the fastest local device (per phase), where it goes if the server fails */
+  const localBest = new Map<string, NodePlacement>();
+  const fastestLocal = (rec: Record<string, number>) => Object.entries(rec).filter(([k]) => !isRemote(k)).sort((a, b) => a[1] - b[1])[0]?.[0];
   const taskOf = new Map<Node, string>();
   const sla = ag.spec.sla ?? {};
 
+  // a server's own history rarely exists (a new URL is a new device), but it computes with a backend
+  // this client may have too: what that backend measured here against its roofline scales the
+  // server's roofline (the same kernels, compile costs and small-op overheads)
+  const twinOf = (id: string): DeviceEntry | undefined => {
+    const d = entries.find((e) => e.device.id === id)?.device as { kind: string; profile?: () => { backend?: string } } | undefined;
+    const backend = d?.kind === 'remote' ? d.profile?.().backend : undefined;
+    const kind = backend === 'cpu' ? 'reference' : backend;
+    return kind ? entries.find((e) => e.device.kind === kind) : undefined;
+  };
   const estimate = (n: Node, p: DeviceProfile, task: string, times = 1): number => {
     const w = nodeWork(n);
     const e = estimator.estimate({ ...w, flops: w.flops, bytes: w.bytes }, p, [sig(task)]);
-    return e.ms * (e.source === 'measured' ? 1 : times);
+    if (e.source === 'measured') return e.ms;
+    const twin = isRemote(p.id) && e.source === 'roofline' ? twinOf(p.id) : undefined;
+    const seen = twin && estimator.history.lookup(sig(task), twin.device.id);
+    if (twin && seen && seen.estimateMs > 0) {
+      const local = estimator.estimate({ ...w, flops: w.flops, bytes: w.bytes }, twin.profile);
+      return e.ms * (seen.ms / Math.max(1e-9, local.rooflineMs)) * times;
+    }
+    return e.ms * times;
   };
   const allowed = (id: string): DeviceProfile[] => {
     const n = ag.nodes.get(id)!;
@@ -111,7 +143,38 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
         // the decode op's cost covers max_tokens - 1 steps; per token is one body step
         perToken[p.id] = estimate(dec, p, `${id}.decode`) / Math.max(1, maxTokens - 1);
         zero[p.id] = 0;
+        if (!isRemote(p.id)) continue;
+        // engine steps on a server: the KV cache goes there and back with every step (each prefill
+        // chunk, each decode token), a round trip each
+        const l = hostLink(p);
+        const trip = 2 * l.latencyMs + (Number.isFinite(l.bytesPerMs) ? (2 * kv) / l.bytesPerMs : 0);
+        const eng = res.llms.get(n.model);
+        const chunk = eng instanceof EngineProvider ? eng.engine.buckets[eng.engine.buckets.length - 1]! : 128;
+        const served = res.served.get(n.model)?.get(p.id);
+        const info = served?.info;
+        const steppedPre = !estimator.history.lookup(sig(`${id}.prefill`), p.id), steppedDec = !estimator.history.lookup(sig(`${id}.decode`), p.id);
+        // engine steps on a server that serves the model cannot compute faster than it measured there
+        if (info && steppedPre) prefillMs[p.id] = Math.max(prefillMs[p.id]!, llmTtftMs(info, lowered.promptTokens.get(id) ?? 64));
+        if (info && steppedDec) perToken[p.id] = Math.max(perToken[p.id]!, info.tpotMs);
+        if (steppedPre) prefillMs[p.id]! += Math.ceil((lowered.promptTokens.get(id) ?? 64) / chunk) * trip;
+        if (steppedDec) perToken[p.id]! += trip;
+        const pinnedAway = [n.prefillDevice ?? n.device, n.decodeDevice ?? n.device].some((d) => d && d !== 'auto' && d !== 'remote' && d !== p.id);
+        if (!info || pinnedAway) continue;
+        const prompt = lowered.promptTokens.get(id) ?? 64;
+        const queue = (entries.find((e) => e.device.id === p.id)?.device as { llmQueueWaitMs?: number }).llmQueueWaitMs ?? 0;
+        // runs through the chat route keep their own history (engine steps on the same server cost otherwise)
+        const measuredPre = estimator.history.lookup(sig(`${id}.prefill.chat`), p.id)?.ms;
+        const measuredDec = estimator.history.lookup(sig(`${id}.decode.chat`), p.id)?.ms;
+        const o = {
+          node: id, device: p.id,
+          // request out and first event back, the server's queue, and its measured TTFT for this prompt
+          prefillMs: measuredPre ?? 2 * l.latencyMs + queue + llmTtftMs(info, prompt),
+          perTokenMs: measuredDec !== undefined ? measuredDec / Math.max(1, maxTokens - 1) : info.tpotMs,
+        };
+        servedOptions.push(o);
+        offload.push(`${id}: ${p.id} serves model '${n.model}' (same weights, fingerprint ${info.fingerprint.slice(0, 12)}) on /v1/chat/completions: TTFT ~${o.prefillMs.toFixed(1)} ms for ~${prompt} prompt tokens, TPOT ${o.perTokenMs.toFixed(2)} ms (${measuredPre !== undefined ? 'measured by earlier runs through the route' : `${info.source}, + link ${(2 * l.latencyMs).toFixed(2)} ms, queue ${queue.toFixed(0)} ms`})`);
       }
+      localBest.set(id, { prefill: fastestLocal(prefillMs) ?? host, decode: fastestLocal(perToken) ?? host });
       const only = (rec: Record<string, number>, pin?: string) => (pin && pin !== 'auto' && pin !== 'local' ? Object.fromEntries(Object.entries(rec).filter(([k]) => k === pin || (pin === 'remote' && isRemote(k)))) : rec);
       const ttft = n.ttftMs ?? sla.ttftMs ?? policy.ttftMs;
       const tpot = n.tpotMs ?? sla.tpotMs ?? policy.tpotMs;
@@ -123,6 +186,9 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
     }
     const costMs: Record<string, number> = {};
     for (const p of devs) costMs[p.id] = estimate(ir[0]!, p, id);
+    const locals: Record<string, number> = {};
+    for (const e of entries) if (!isRemote(e.device.id)) locals[e.device.id] = costMs[e.device.id] ?? estimate(ir[0]!, e.profile, id);
+    localBest.set(id, { device: fastestLocal(locals) ?? host });
     tasks.push({ id, costMs, memBytes: (ir[0]!.attrs.weight_bytes?.value as number | undefined) ?? 0 });
     taskOf.set(ir[0]!, id);
   }
@@ -157,25 +223,54 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
     { name: 'lower', notes: [`${ag.nodes.size} agent nodes -> ${lowered.graph.nodes.length} agent.* ops; ${[...lowered.promptTokens].map(([k, v]) => `${k}: ~${v} prompt tokens`).join(', ') || 'no llm nodes'}`] },
     { name: 'constraints', notes: notes.length ? notes : ['JS nodes (tool, filter, convert, HNSW search) run on the host; model nodes may go anywhere'] },
   ];
-  const plan = planProblem(problem, {}, passes);
+  // each node a server serves: keep it off the chat route, or put both phases there; the better plan wins
+  let best = { problem, plan: planProblem(problem, {}, passes), chat: new Set<string>() };
+  for (const o of servedOptions) {
+    const tasks2 = best.problem.tasks.map((t) => {
+      if (t.id === `${o.node}.prefill` && t.llm) return { ...t, llm: { ...t.llm, prefillMs: { [o.device]: o.prefillMs }, decodeMsPerToken: { [o.device]: 0 } } };
+      if (t.id === `${o.node}.decode` && t.llm) return { ...t, llm: { ...t.llm, prefillMs: { [o.device]: 0 }, decodeMsPerToken: { [o.device]: o.perTokenMs } } };
+      return t;
+    });
+    const problem2 = { ...best.problem, tasks: tasks2 };
+    const plan2 = planProblem(problem2, {}, passes);
+    const base = best.plan;
+    const better = plan2.feasible !== base.feasible ? plan2.feasible
+      : problem.policy?.objective === 'cost' ? plan2.cost < base.cost || (plan2.cost === base.cost && plan2.makespanMs < base.makespanMs)
+      : plan2.makespanMs < base.makespanMs;
+    offload.push(`${o.node}: wholly on ${o.device} the plan takes ${plan2.makespanMs.toFixed(1)} ms${plan2.feasible ? '' : ' (infeasible)'}, $${plan2.cost.toExponential(2)}; otherwise ${base.makespanMs.toFixed(1)} ms${base.feasible ? '' : ' (infeasible)'}, $${base.cost.toExponential(2)}: ${better ? `${o.device} it is` : 'stays off the server'}`);
+    if (better) best = { problem: problem2, plan: plan2, chat: new Set([...best.chat, o.node]) };
+  }
+  const plan = best.plan;
+  if (offload.length) plan.passes.splice(2, 0, { name: 'offload', notes: offload });
 
+  const placement = placementOf(ag, plan);
+  const llm = new Map<string, { ttftMs: number; tpotMs: number; prefill: string; decode: string; route: 'engine' | 'chat' }>();
+  const where = new Map(plan.assignments.map((a) => [a.task, a]));
+  for (const [id, p] of placement) {
+    if (!p.prefill || !p.decode) continue;
+    const t = best.problem.tasks.find((x) => x.id === `${id}.decode`)!;
+    const route = best.chat.has(id) && p.prefill === p.decode ? 'chat' as const : 'engine' as const;
+    llm.set(id, { ttftMs: where.get(`${id}.prefill`)!.endMs, tpotMs: t.llm?.decodeMsPerToken?.[p.decode] ?? 0, prefill: p.prefill, decode: p.decode, route });
+  }
+  // where nodes placed on a server go if it fails: the fastest local device for each
+  for (const [id, p] of placement) if ([p.device, p.prefill, p.decode].some((d) => d && isRemote(d)) && localBest.has(id)) p.fallback = localBest.get(id);
+  return { placement, plan, problem: best.problem, lowered, llm, host, graph: ag };
+}
+
+function placementOf(ag: AgentGraph, plan: Plan): Map<string, NodePlacement> {
   const where = new Map(plan.assignments.map((a) => [a.task, a]));
   const placement = new Map<string, NodePlacement>();
-  const llm = new Map<string, { ttftMs: number; tpotMs: number; prefill: string; decode: string }>();
   for (const id of ag.order) {
     const n = ag.nodes.get(id)!;
     if (n.kind === 'llm') {
       const pre = where.get(`${id}.prefill`), dec = where.get(`${id}.decode`);
-      if (!pre || !dec) continue;
-      placement.set(id, { prefill: pre.device, decode: dec.device });
-      const t = tasks.find((x) => x.id === `${id}.decode`)!;
-      llm.set(id, { ttftMs: pre.endMs, tpotMs: t.llm?.decodeMsPerToken?.[dec.device] ?? 0, prefill: pre.device, decode: dec.device });
+      if (pre && dec) placement.set(id, { prefill: pre.device, decode: dec.device });
     } else {
       const a = where.get(id);
       if (a) placement.set(id, { device: a.device });
     }
   }
-  return { placement, plan, problem, lowered, llm, host, graph: ag };
+  return placement;
 }
 
 /** History key of a task: per graph, so two graphs' nodes of the same name do not mix. */
@@ -188,12 +283,15 @@ export function learnFromRun(estimator: Estimator, ap: AgentPlan, records: NodeR
   for (const r of records) {
     if (r.status !== 'ok') continue;
     if (r.llm) {
+      // a run that moved from a server to a local engine mid-way measured neither device alone
+      if (r.llm.fallback) continue;
       const ttft = r.llm.ttftMs;
       // decode is planned for max_tokens; scale the measured time per token to it
       const steps = Math.max(1, ((ap.lowered.nodesOf.get(r.node)?.[1]?.attrs.max_tokens?.value as number | undefined) ?? 2) - 1);
       const decode = r.llm.tpotMs * steps;
-      estimator.history.record(sig(`${r.node}.prefill`), r.llm.prefillDevice, ttft, predicted.get(`${r.node}.prefill`) ?? ttft);
-      if (r.llm.tokens > 1) estimator.history.record(sig(`${r.node}.decode`), r.llm.decodeDevice, decode, predicted.get(`${r.node}.decode`) ?? decode);
+      const via = r.llm.route === 'chat' ? '.chat' : '';
+      estimator.history.record(sig(`${r.node}.prefill${via}`), r.llm.prefillDevice, ttft, predicted.get(`${r.node}.prefill`) ?? ttft);
+      if (r.llm.tokens > 1) estimator.history.record(sig(`${r.node}.decode${via}`), r.llm.decodeDevice, decode, predicted.get(`${r.node}.decode`) ?? decode);
     } else {
       const ms = r.endMs - r.startMs;
       estimator.history.record(sig(r.node), r.device, ms, predicted.get(r.node) ?? ms);

@@ -40,7 +40,8 @@ export function unitOf(g: Graph, nodes: Node[]): Unit {
   for (const n of nodes) for (const o of n.outputs) if (o) inside.add(o);
   const inputs: Value[] = [];
   for (const n of nodes) {
-    for (const v of n.inputs) if (v && !inside.has(v) && !inputs.includes(v)) inputs.push(v);
+    // constants belong to the unit: devices keep them resident (packed, uploaded once) rather than taking them per run
+    for (const v of n.inputs) if (v && !v.const && !inside.has(v) && !inputs.includes(v)) inputs.push(v);
   }
   const usedOutside = new Set<Value>(g.outputs);
   const mine = new Set(nodes);

@@ -6,5 +6,6 @@ export * from './hash.js';
 export * from './framing.js';
 export * from './schemas.js';
 export * from './profile.js';
+export * from './llm.js';
 export * from './routes.js';
 export * from './graph-wire.js';

@@ -10,6 +10,8 @@
 //   POST /v1/run                tensor frame in, tensor frame out (headers: graph, deadline)
 //   POST /v1/probe              discard a body (client measures upload bandwidth)
 //   GET  /v1/probe?bytes=N      N zero bytes (client measures download bandwidth)
+//   POST /v1/chat/completions   OpenAI-compatible chat (JSON or SSE stream) on the LLMs of `serve --llm`
+//   GET  /v1/models             the LLMs served (OpenAI's list, with a `switchyard` field of figures)
 //   GET  /metrics               Prometheus text format
 
 import { API_PREFIX } from './version.js';
@@ -22,5 +24,7 @@ export const ROUTES = {
   graph: (sha: string) => `${API_PREFIX}/graphs/${sha}`,
   run: `${API_PREFIX}/run`,
   probe: `${API_PREFIX}/probe`,
+  chat: `${API_PREFIX}/chat/completions`,
+  models: `${API_PREFIX}/models`,
   metrics: '/metrics',
 } as const;

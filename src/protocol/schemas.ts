@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { DTYPES } from '../ir/dtype.js';
+import { LlmInfoSchema } from './llm.js';
 import { ServerProfileSchema } from './profile.js';
 
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 (64 characters)');
@@ -57,6 +58,10 @@ export const InfoSchema = z.object({
   graphs: z.array(GraphInfoSchema),
   store: z.object({ blobs: z.number().int(), bytes: z.number(), maxBytes: z.number() }),
   limits: z.object({ maxBodyBytes: z.number(), maxQueue: z.number().int(), maxTensorBytes: z.number(), maxProbeBytes: z.number() }),
+  /** Language models served on /v1/chat/completions (absent from servers without any). */
+  llms: z.array(LlmInfoSchema).optional(),
+  /** The chat completions queue (one generation at a time per LLM worker). */
+  llmQueue: QueueSchema.optional(),
 });
 export type Info = z.infer<typeof InfoSchema>;
 

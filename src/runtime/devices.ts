@@ -38,8 +38,10 @@ export interface DeviceEntry {
 
 export interface Provided {
   device: Device;
-  /** A profile the device knows itself (a server describing its hardware). */
+  /** A profile the device knows itself (a server describing its hardware): used as is. */
   profile?: DeviceProfile;
+  /** A better guess than the kind's default, for when the device is not calibrated (a software GPU adapter). */
+  guess?: DeviceProfile;
 }
 
 /** Returns the device, or a string saying why this machine has none of that kind. */
@@ -90,7 +92,7 @@ function defaultProfile(d: Device): DeviceProfile {
   return { ...structuredClone(base), id: d.id, ...(d.computesOn ? { computesOn: d.computesOn } : {}) };
 }
 
-async function profileFor(d: Device, own: DeviceProfile | undefined, o: DiscoverOptions): Promise<{ profile: DeviceProfile; config?: string }> {
+async function profileFor(d: Device, own: DeviceProfile | undefined, o: DiscoverOptions, guess?: DeviceProfile): Promise<{ profile: DeviceProfile; config?: string }> {
   if (own) return { profile: { ...own, id: d.id } };
   const calId = calibratorFor(d.id) ?? calibratorFor(d.kind);
   // the reference interpreter is the slow last resort: its history, not a benchmark, says how slow
@@ -104,7 +106,7 @@ async function profileFor(d: Device, own: DeviceProfile | undefined, o: Discover
     o.profiles?.put(d.id, p, cal.config);
     return { profile: p, config: cal.config };
   }
-  return { profile: defaultProfile(d) };
+  return { profile: guess ? withHost(guess) : defaultProfile(d) };
 }
 
 /**
@@ -150,7 +152,7 @@ export async function discoverDevices(o: DiscoverOptions = {}): Promise<Discover
     try { got = await provider(spec); } catch (e) { got = (e as Error).message; }
     if (typeof got === 'string') { notes.push(`${spec.id ?? spec.kind}: ${got}`); continue; }
     if (entries.some((e) => e.device.id === got.device.id)) throw new Error(`two devices are named '${got.device.id}'; give them distinct ids`);
-    const { profile, config } = await profileFor(got.device, got.profile, o);
+    const { profile, config } = await profileFor(got.device, got.profile, o, got.guess);
     // devices handed in (tests, custom accelerators) and self-described ones keep their profile as given
     entries.push({ device: got.device, profile, config, probe: !spec.instance && !got.profile });
   }

@@ -13,7 +13,9 @@ import { GraphRegistry } from './graphs.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { DEFAULT_SERVER_OPTIONS, MB, type ServerOptions } from './options.js';
 import { buildProfile } from './profile.js';
+import { LlmHost } from './llm-host.js';
 import { registerBlobRoutes } from './routes/blobs.js';
+import { registerChatRoutes } from './routes/chat.js';
 import { registerGraphRoutes } from './routes/graphs.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerRunRoute } from './routes/run.js';
@@ -74,8 +76,12 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   await engine.start().catch(async (e) => { await engine.close(); throw e; });
   const calibration: Calibration = await engine.calibrate();
   const graphs = new GraphRegistry(store, engine, calibration, o, log);
+  // the LLMs load before the server listens: its readiness line means they are ready
+  const llm = new LlmHost(o.backend, o.llms.map((m) => ({ ...m, capacity: o.llmCapacity })), log, o.slowMs);
+  if (llm.size) await llm.start().catch(async (e) => { await llm.close(); await engine.close(); throw e; });
+  const llmScheduler = new Scheduler(1, o.maxLlmQueue);
   const metrics: Metrics = createMetrics({
-    depth: () => scheduler.depth, running: () => scheduler.running, storeBytes: () => store.bytes,
+    depth: () => scheduler.depth + llmScheduler.depth, running: () => scheduler.running + llmScheduler.running, storeBytes: () => store.bytes,
     graphs: () => graphs.size, draining: () => scheduler.draining,
   });
 
@@ -145,18 +151,19 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     reply.code(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}; see GET ${API_PREFIX}/info`));
   });
 
-  const ctx = { app, o, maxBody, store, graphs, scheduler, engine, metrics, profile: buildProfile(o, calibration, o.port), startedAt: new Date().toISOString() };
+  const ctx = { app, o, maxBody, store, graphs, scheduler, engine, metrics, profile: buildProfile(o, calibration, o.port), startedAt: new Date().toISOString(), llm, llmScheduler };
   registerMetaRoutes(ctx);
   registerBlobRoutes(ctx);
   registerGraphRoutes(ctx);
   registerRunRoute(ctx);
+  registerChatRoutes(ctx);
 
   await app.listen({ host: o.host, port: o.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   ctx.profile = buildProfile(o, calibration, port);
-  log.info({ url, backend: o.backend, workers: o.workers, auth: !!o.token, cors: o.corsOrigins, f32GFlops: Math.round(calibration.f32Flops / 1e7) / 100 }, 'server started');
+  log.info({ url, backend: o.backend, workers: o.workers, auth: !!o.token, cors: o.corsOrigins, f32GFlops: Math.round(calibration.f32Flops / 1e7) / 100, llms: llm.names() }, 'server started');
 
   let closing: Promise<void> | undefined;
   return {
@@ -164,10 +171,12 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     close() {
       closing ??= (async () => {
         scheduler.draining = true;
-        log.info({ queued: scheduler.depth, running: scheduler.running }, 'draining: refusing new runs, finishing queued ones');
-        await Promise.race([scheduler.idle(), new Promise((r) => setTimeout(r, o.drainTimeoutMs).unref())]);
+        llmScheduler.draining = true;
+        log.info({ queued: scheduler.depth + llmScheduler.depth, running: scheduler.running + llmScheduler.running }, 'draining: refusing new runs, finishing queued ones');
+        await Promise.race([Promise.all([scheduler.idle(), llmScheduler.idle()]), new Promise((r) => setTimeout(r, o.drainTimeoutMs).unref())]);
         await app.close();
         await engine.close();
+        await llm.close();
         log.info('closed');
       })();
       return closing;

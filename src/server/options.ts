@@ -21,7 +21,7 @@ export interface ServerOptions {
   maxInflightMb: number;
   corsOrigins: string[];
   pricePerHour: number;
-  /** Extra compute time per run, ms (a slow device for tests and demos). */
+  /** Extra compute time per run and per chat completion token, ms (a slow device for tests and demos). */
   slowMs: number;
   /** A run still computing this long after its deadline is stopped (worker replaced). */
   graceMs: number;
@@ -29,6 +29,12 @@ export interface ServerOptions {
   logLevel: string;
   /** Serve /metrics without the token (a scraper inside a private network). */
   publicMetrics?: boolean;
+  /** Language models served on /v1/chat/completions (`--llm name=path`), loaded at start. */
+  llms: { name: string; path: string }[];
+  /** KV cache positions of one generation on the served LLMs (default: min(context length, 1024)). */
+  llmCapacity?: number;
+  /** Chat completions waiting for the LLM worker before 429. */
+  maxLlmQueue: number;
   /** Pino destination for the logs (default stdout). */
   logStream?: { write(msg: string): void };
 }
@@ -36,5 +42,5 @@ export interface ServerOptions {
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   host: '127.0.0.1', port: 8080, backend: 'reference', maxBodyMb: 256, maxQueue: 64, workers: 1,
   maxStoreMb: 2048, maxGraphs: 64, maxInflightMb: 1024, corsOrigins: [], pricePerHour: 0, slowMs: 0,
-  graceMs: 1000, drainTimeoutMs: 30_000, logLevel: 'info',
+  graceMs: 1000, drainTimeoutMs: 30_000, logLevel: 'info', llms: [], maxLlmQueue: 16,
 };

@@ -117,7 +117,7 @@ describe('agent planning', () => {
     const ttft = prefillLocal.endMs / 2;
     const ap = planAgent(a.graph, a.resources, entries, { objective: 'cost', ttftMs: ttft, tpotMs: perToken * 1.5, deadlineMs: 1e9 });
     assert.ok(ap.plan.feasible, ap.plan.reason);
-    assert.deepEqual(ap.placement.get('answer'), { prefill: 'cloud', decode: 'cpu' });
+    assert.deepEqual(ap.placement.get('answer'), { prefill: 'cloud', decode: 'cpu', fallback: { prefill: 'cpu', decode: 'cpu' } }, 'a node on a remote device has a local fallback placement');
     assert.ok(ap.plan.transfers.some((t) => t.from === 'answer.prefill' && t.to === 'answer.decode' && t.bytes > 0), 'the KV cache crosses');
     // a TTFT no device can meet is reported
     const none = planAgent(a.graph, a.resources, entries.slice(0, 1), { ttftMs: ttft });

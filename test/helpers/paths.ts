@@ -12,12 +12,14 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
  */
 function findConformance(): string {
   if (process.env.SWITCHYARD_CONFORMANCE) return process.env.SWITCHYARD_CONFORMANCE;
+  const candidates: string[] = [];
   for (let d = REPO; ; d = dirname(d)) {
-    const c = resolve(d, 'shared/conformance/onnx-node');
-    if (existsSync(c)) return c;
+    candidates.push(resolve(d, 'shared/conformance/onnx-node'));
     if (dirname(d) === d) break;
   }
-  return resolve(REPO, '../shared/conformance/onnx-node');
+  // the workplace keeps shared/ at /work/shared; a clone elsewhere (CI, /tmp) still finds it
+  candidates.push('/work/shared/conformance/onnx-node');
+  return candidates.find((c) => existsSync(c)) ?? resolve(REPO, '../shared/conformance/onnx-node');
 }
 export const CONFORMANCE_DIR = findConformance();
 

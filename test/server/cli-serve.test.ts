@@ -30,6 +30,8 @@ test('run --remote: forced with --backend remote, planned with auto; bad flags a
     assert.match(cli('run', MODEL, '--backend', 'reference', '--remote', srv.url).stderr, /not --backend reference/);
     assert.match(cli('serve', '--port', 'x').stderr, /--port must be an integer/);
     assert.match(cli('serve', '--host', '0.0.0.0', '--port', '0').stderr, /refusing to serve on 0.0.0.0 without a token/);
+    assert.match(cli('serve', '--port', '0', '--llm', 'chat').stderr, /^switchyard: error: --llm chat: expected name=path/m);
+    assert.match(cli('serve', '--port', '0', '--log-level', 'warn', '--llm', 'chat=/nonexistent').stderr, /^switchyard: error: --llm chat=\/nonexistent: \/nonexistent: expected a \.gguf file/m);
   } finally {
     srv.kill('SIGKILL');
   }

@@ -60,6 +60,8 @@ export const llmNode = z.object({
   tools: z.array(id).optional(),
   prefillDevice: device.optional(),
   decodeDevice: device.optional(),
+  /** When a remote device fails mid-run: continue on a local device ('local', default) or fail ('none'). */
+  fallback: z.enum(['local', 'none']).optional(),
   ttftMs: ms.optional(),
   tpotMs: ms.optional(),
   ...base,

@@ -60,6 +60,13 @@ export interface GenerateOptions extends SamplingOptions {
   /** Devices for this generation's phases (default: the engine's placement). */
   prefill?: Device;
   decode?: Device;
+  /**
+   * Continue a generation whose first tokens were made elsewhere (a server that failed mid-stream):
+   * they are prefilled after the prompt, the sampler skips their random draws (so a seeded run
+   * gives the tokens an uninterrupted one would), max_tokens counts them, and only new text streams
+   * (`emittedText` is what the consumer already has).
+   */
+  resume?: { tokens: number[]; emittedText?: string };
 }
 
 export interface TokenEvent {
@@ -86,6 +93,8 @@ export interface GenerationResult {
   transferBytes: number;
   prefillDevice: string;
   decodeDevice: string;
+  /** Why the generation moved from a remote device to a local engine, when it did. */
+  fallback?: string;
 }
 
 /** An async iterator of tokens with the final numbers in `result` once iteration ends. */
@@ -313,23 +322,28 @@ export class LlmEngine {
     const stops = (opts.stop ?? []).filter((s) => s.length > 0);
     const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
     const sampler = new Sampler(opts);
-    const out: number[] = [];
-    const history = [...ids];
-    let text = '', emitted = 0;
+    const prior = opts.resume?.tokens ?? [];
+    const badPrior = prior.find((i) => !(Number.isInteger(i) && i >= 0 && i < V));
+    if (badPrior !== undefined) throw new Error(`${where}: resumed token id ${badPrior} is outside the vocabulary (0..${V - 1})`);
+    sampler.skip(prior.length);
+    const out: number[] = [...prior];
+    const history = [...ids, ...prior];
+    let text = tok && prior.length ? tok.decode(out) : '';
+    let emitted = Math.min(text.length, opts.resume?.emittedText?.length ?? text.length);
     let finish: GenerationResult['finishReason'] = 'length';
     const stats = { ttftMs: 0, prefillMs: 0, decodeMs: 0, transferMs: 0, transferBytes: 0 };
     const prefillDevice = opts.prefill ?? this.prefillDevice, decodeDevice = opts.decode ?? this.decodeDevice;
     let cache: KvCache | undefined;
     try {
       cache = await this.allocate(prefillDevice, opts.node);
-      let logits = await this.prefill(cache, ids, opts.signal);
-      if (!logits) finish = 'abort';
+      let logits = out.length >= maxTokens ? undefined : await this.prefill(cache, prior.length ? [...ids, ...prior] : ids, opts.signal);
+      if (!logits) finish = out.length >= maxTokens ? 'length' : 'abort';
       stats.prefillMs = now() - t0;
       if (logits) {
         let decodeStart = 0;
         for (;;) {
           const id = sampler.next(logits, history);
-          if (out.length === 0) { stats.ttftMs = now() - t0; }
+          if (out.length === prior.length) { stats.ttftMs = now() - t0; }
           if (stopIds.has(id)) { finish = 'stop'; break; }
           out.push(id);
           history.push(id);
@@ -345,7 +359,7 @@ export class LlmEngine {
           yield { id, text: delta, index: out.length - 1, atMs: now() - t0 };
           if (finish === 'stop' || out.length >= maxTokens) break;
           if (opts.signal?.aborted) { finish = 'abort'; break; }
-          if (out.length === 1 && decodeDevice !== cache.device) {
+          if (out.length === prior.length + 1 && decodeDevice !== cache.device) {
             const tt = now();
             stats.transferBytes += await cache.transferTo(decodeDevice);
             stats.transferMs += now() - tt;
@@ -364,7 +378,7 @@ export class LlmEngine {
     }
     done({
       text: tok ? text : '', tokens: out, promptTokens: ids.length, finishReason: finish,
-      ttftMs: stats.ttftMs, tpotMs: out.length > 1 ? stats.decodeMs / (out.length - 1) : 0,
+      ttftMs: stats.ttftMs, tpotMs: out.length - prior.length > 1 ? stats.decodeMs / (out.length - prior.length - 1) : 0,
       prefillMs: stats.prefillMs, decodeMs: stats.decodeMs, transferMs: stats.transferMs, transferBytes: stats.transferBytes,
       prefillDevice: prefillDevice.id, decodeDevice: decodeDevice.id,
     });

@@ -36,6 +36,11 @@ export class Sampler {
     this.rand = rng(opts.seed ?? 0x5eed);
   }
 
+  /** Skip the random draws of `n` tokens chosen elsewhere (greedy sampling draws none). */
+  skip(n: number): void {
+    if ((this.opts.temperature ?? 0) > 0) for (let i = 0; i < n; i++) this.rand();
+  }
+
   next(logits: Float32Array, history: readonly number[] = []): number {
     const o = this.opts;
     let x = logits;

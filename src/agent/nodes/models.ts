@@ -16,6 +16,8 @@ export interface ChatRequest extends GenerateOptions {
   /** Devices for the two phases (the plan's choice). */
   prefill?: Device;
   decode?: Device;
+  /** Budget of the whole completion, ms: a server refuses at once when it predicts it cannot meet it. */
+  deadlineMs?: number;
 }
 
 export interface LlmProvider {

@@ -21,7 +21,8 @@ export function nodeTable(r: AgentResult): string {
     const dev = x.llm ? (x.llm.prefillDevice === x.llm.decodeDevice ? x.llm.prefillDevice : `${x.llm.prefillDevice} -> ${x.llm.decodeDevice}`) : x.device;
     const detail = x.status === 'skipped' ? 'skipped (no edge taken)'
       : x.status === 'error' ? `error: ${x.error}`
-      : x.llm ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, TTFT ${f(x.llm.ttftMs)} ms, TPOT ${f(x.llm.tpotMs)} ms${x.llm.transferBytes ? `, KV cache moved ${(x.llm.transferBytes / 1024).toFixed(0)} KiB in ${f(x.llm.transferMs)} ms` : ''}` : '';
+      : x.llm ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, TTFT ${f(x.llm.ttftMs)} ms, TPOT ${f(x.llm.tpotMs)} ms${x.llm.transferBytes ? `, KV cache moved ${(x.llm.transferBytes / 1024).toFixed(0)} KiB in ${f(x.llm.transferMs)} ms` : ''}`
+        + (x.llm.route === 'chat' ? ', through the server\'s /v1/chat/completions' : '') + (x.llm.fallback ? '; the server failed, finished locally (see warnings)' : '') : '';
     rows.push([x.node, x.kind, String(x.iteration), dev, x.status === 'skipped' ? '-' : f(x.endMs - x.startMs), detail]);
   }
   return table(rows, [2, 4]);
@@ -66,7 +67,7 @@ export function explainAgent(ap: AgentPlan, r?: AgentResult): string {
   out.push(table(rows, [2, 3]));
   for (const [id, l] of ap.llm) {
     const rec = [...(r?.records ?? [])].reverse().find((x) => x.node === id && x.llm);
-    out.push(`${id}: prefill on ${l.prefill}, decode on ${l.decode}; predicted TTFT ${f(l.ttftMs)} ms, TPOT ${f(l.tpotMs)} ms${rec ? `; measured TTFT ${f(rec.startMs + rec.llm!.ttftMs)} ms (node start +${f(rec.llm!.ttftMs)}), TPOT ${f(rec.llm!.tpotMs)} ms` : ''}`);
+    out.push(`${id}: prefill on ${l.prefill}, decode on ${l.decode}${l.route === 'chat' ? ' (one request to the server\'s /v1/chat/completions; the KV cache stays there)' : ''}; predicted TTFT ${f(l.ttftMs)} ms, TPOT ${f(l.tpotMs)} ms${rec ? `; measured TTFT ${f(rec.startMs + rec.llm!.ttftMs)} ms (node start +${f(rec.llm!.ttftMs)}), TPOT ${f(rec.llm!.tpotMs)} ms` : ''}`);
   }
   if (p.transfers.length) out.push(`transfers: ${p.transfers.map((t) => `${t.from} -> ${t.to} (${t.fromDevice} -> ${t.toDevice}, ${(t.bytes / 1024).toFixed(1)} KiB)`).join('; ')}`);
   out.push('', 'planned timeline:', planGantt(p));

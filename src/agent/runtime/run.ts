@@ -15,7 +15,9 @@ import type { ChatMessage, TextTokenizer } from '../llm/tokenizer.js';
 import type { VectorIndex, Hit } from '../retrieval/types.js';
 import { convert } from '../nodes/convert.js';
 import { redactPii } from '../nodes/filter.js';
-import type { Embedder, LlmProvider } from '../nodes/models.js';
+import { EngineProvider, type ChatRequest, type Embedder, type LlmProvider } from '../nodes/models.js';
+import { withLocalFallback, type RemoteLlmProvider } from '../nodes/remote-llm.js';
+import type { Generation } from '../llm/engine.js';
 import { callTool, coerceArgs, parseToolCall, toolsPrompt, type ToolCall, type ToolImpl } from '../nodes/tools.js';
 import { Channel } from './channel.js';
 
@@ -27,14 +29,19 @@ export interface AgentResources {
   indexEmbedders: Map<string, string>;
   tools: Map<string, ToolImpl>;
   tokenizers: Map<string, TextTokenizer>;
+  /**
+   * Models an offload server serves with the same weights (attachServedLlms): model name -> remote
+   * device id -> the server's chat route. An llm node placed wholly on that device runs there.
+   */
+  served: Map<string, Map<string, RemoteLlmProvider>>;
 }
 
 export function emptyResources(): AgentResources {
-  return { llms: new Map(), embedders: new Map(), indexes: new Map(), indexEmbedders: new Map(), tools: new Map(), tokenizers: new Map() };
+  return { llms: new Map(), embedders: new Map(), indexes: new Map(), indexEmbedders: new Map(), tools: new Map(), tokenizers: new Map(), served: new Map() };
 }
 
-/** Where a node runs: a device id, or for llm nodes one per phase. */
-export interface NodePlacement { device?: string; prefill?: string; decode?: string }
+/** Where a node runs: a device id, or for llm nodes one per phase; `fallback` is where it goes when a remote device fails. */
+export interface NodePlacement { device?: string; prefill?: string; decode?: string; fallback?: { device?: string; prefill?: string; decode?: string } }
 
 export interface DeviceSet {
   devices: Map<string, Device>;
@@ -58,6 +65,10 @@ export interface RunOptions {
 export interface LlmStats {
   ttftMs: number; tpotMs: number; tokens: number; promptTokens: number;
   prefillDevice: string; decodeDevice: string; transferMs: number; transferBytes: number; finishReason: string;
+  /** How the node reached its model: the local engine, or a server's /v1/chat/completions. */
+  route?: 'engine' | 'chat';
+  /** Why it left a remote device for a local one, when it did. */
+  fallback?: string;
 }
 
 export interface NodeRecord {
@@ -348,6 +359,36 @@ class Execution {
     return d;
   }
 
+  /**
+   * The generation of an llm node under its placement: a node placed wholly on a remote device that
+   * serves its model streams from that server's chat route; one with a phase on a remote device runs
+   * the local engine with that phase there. Either way, when the server fails the node continues on
+   * its local fallback devices (unless it says `fallback: none`, or there is no local model).
+   */
+  private llmGeneration(id: string, n: Extract<NodeSpec, { kind: 'llm' }>, provider: LlmProvider, req: ChatRequest, place: { prefill?: string; decode?: string }): { gen: Generation; route: 'engine' | 'chat' } {
+    const R = this.runner.resources;
+    const remote = (d?: string) => !!d && this.runner.devices.devices.get(d)?.kind === 'remote';
+    const served = place.prefill && place.prefill === place.decode ? R.served.get(n.model)?.get(place.prefill) : undefined;
+    const placed = { prefill: place.prefill ? this.device(place.prefill) : undefined, decode: place.decode ? this.device(place.decode) : undefined };
+    if (!served && !remote(place.prefill) && !remote(place.decode)) return { gen: provider.chat({ ...req, ...placed }), route: 'engine' };
+    const local = provider instanceof EngineProvider ? provider : undefined;
+    const fb = this.placement?.get(id)?.fallback ?? {};
+    const pickLocal = (...c: (string | undefined)[]) => c.find((d) => d && this.runner.devices.devices.has(d) && !remote(d)) ?? this.runner.devices.defaultDevice;
+    const why = n.fallback === 'none' ? `node '${id}' has fallback: none, so it does not continue locally`
+      : !local ? `model '${n.model}' has no local engine to continue on (give it a path to fall back to)` : '';
+    const continuation = why ? undefined : {
+      generate: (resume: { tokens: number[]; emittedText: string }) => local!.chat({ ...req, resume, prefill: this.device(pickLocal(fb.prefill, fb.device)), decode: this.device(pickLocal(fb.decode, fb.device)) }),
+      encode: (t: string) => local!.model.tokenizer?.encode(t) ?? [],
+      onFallback: (message: string) => { this.warnings.push(message); this.emit({ type: 'warning', message, atMs: this.now() }); },
+    };
+    const sla = this.g.spec.sla ?? {};
+    const ttft = n.ttftMs ?? sla.ttftMs, tpot = n.tpotMs ?? sla.tpotMs;
+    // the server refuses at once when it cannot finish in the node's budget, and the node moves here
+    const deadlineMs = n.timeoutMs ?? (ttft !== undefined && tpot !== undefined ? ttft + tpot * Math.max(0, (req.maxTokens ?? 64) - 1) : undefined);
+    const primary = served ? () => served.chat({ ...req, deadlineMs }) : () => provider.chat({ ...req, ...placed });
+    return { gen: withLocalFallback(primary, served ? served.deviceId : place.prefill!, continuation, why, req.signal), route: served ? 'chat' : 'engine' };
+  }
+
   private async exec(id: string, n: NodeSpec, rec: NodeRecord, place: { device: string; prefill?: string; decode?: string }): Promise<unknown> {
     const R = this.runner.resources;
     // the node's own signal: the run's, or its timeout (which also stops a generation in flight)
@@ -439,11 +480,11 @@ class Execution {
           if (n.prompt !== undefined) conv.push({ role: 'user', content: this.render(n.prompt) });
           this.conversations.set(id, conv);
         }
-        const gen = provider.chat({
+        const req: ChatRequest = {
           messages: [...conv], raw: n.chat === false, maxTokens: n.maxTokens ?? 64, temperature: n.temperature, topK: n.topK, topP: n.topP,
           seed: n.seed, repetitionPenalty: n.repetitionPenalty, stop: n.stop, node: id, signal,
-          prefill: place.prefill ? this.device(place.prefill) : undefined, decode: place.decode ? this.device(place.decode) : undefined,
-        });
+        };
+        const { gen, route } = this.llmGeneration(id, n, provider, req, place);
         const isOutput = this.g.outputs[0] === id;
         const stream = async () => {
           for await (const t of gen) {
@@ -457,7 +498,9 @@ class Execution {
         rec.llm = {
           ttftMs: r.ttftMs, tpotMs: r.tpotMs, tokens: r.tokens.length, promptTokens: r.promptTokens, prefillDevice: r.prefillDevice,
           decodeDevice: r.decodeDevice, transferMs: r.transferMs, transferBytes: r.transferBytes, finishReason: r.finishReason,
+          route: r.fallback ? 'engine' : route, ...(r.fallback ? { fallback: r.fallback } : {}),
         };
+        if (r.fallback) rec.device = r.prefillDevice === r.decodeDevice ? r.prefillDevice : `${r.prefillDevice}+${r.decodeDevice}`;
         const toolCall = n.tools?.length ? parseToolCall(r.text, n.tools) : undefined;
         conv.push({ role: 'assistant', content: r.text });
         return { text: r.text, toolCall, tokens: r.tokens.length, finishReason: r.finishReason };

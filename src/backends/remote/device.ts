@@ -11,6 +11,7 @@ import type { DType } from '../../ir/dtype.js';
 import { graphToWire, type WireGraph } from '../../protocol/graph-wire.js';
 import { remoteProfile, type LinkProfile, type RemoteDeviceProfile } from '../../protocol/profile.js';
 import type { Info, RunResultMeta } from '../../protocol/schemas.js';
+import type { LlmInfo } from '../../protocol/llm.js';
 import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
 import { RemoteClient, RemoteError, type RemoteClientOptions } from './client.js';
 
@@ -119,6 +120,15 @@ export class RemoteDevice implements Device {
   async download(t: DeviceTensor): Promise<Tensor> { return (t as HeldTensor).tensor; }
   release(): void {}
   async dispose(): Promise<void> {}
+
+  /** Bearer token the device was connected with (the chat route takes the same). */
+  get token(): string | undefined { return this.opts.token; }
+
+  /** Language models the server serves on /v1/chat/completions, with their measured figures. */
+  get llms(): LlmInfo[] { return this.serverInfo.llms ?? []; }
+
+  /** How long a chat completion sent now would wait for the server's LLM worker, ms. */
+  get llmQueueWaitMs(): number { return this.serverInfo.llmQueue?.estimatedWaitMs ?? 0; }
 
   /** What the planner needs: the server's profile, the measured link, the price and current queue. */
   profile(): RemoteDeviceProfile {

@@ -15,7 +15,7 @@ import { generateMap, signatureOf, type InputMode } from './codegen.js';
 import { printExpr, type Expr } from '../../ops/kernel/expr.js';
 import { loadKernels, FAMILIES } from './loader.js';
 import { formatBytes, MAX_BYTES, WasmMemory } from './memory.js';
-import { ANY_DTYPE, PLANNERS } from './ops.js';
+import { ANY_DTYPE, PLANNERS } from './ops/index.js';
 import type { PlanCtx, Step } from './plan.js';
 import { ThreadPool, type ModuleSpec } from './pool.js';
 import { yieldIfDue } from '../yield.js';

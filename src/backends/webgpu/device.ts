@@ -83,6 +83,7 @@ export class WebGpuDevice implements Device {
   readonly kind = 'webgpu' as const;
   readonly id: string;
   private gpu!: Gpu;
+  private consts = new WeakMap<Gpu, Map<Value, GpuTensor>>();
   private epoch = 0;
   private disposed = false;
   private opening?: Promise<void>;
@@ -357,7 +358,7 @@ export class WebGpuDevice implements Device {
         const node = step.node;
         const ins = node.inputs.map((v) => {
           if (!v) return undefined;
-          const t = env.get(v);
+          const t = env.get(v) ?? (v.const ? this.residentConst(v) : undefined);
           if (!t) throw nodeError(node, new Error(`input '${v.name}' was not computed`));
           return t;
         });
@@ -487,6 +488,23 @@ export class WebGpuDevice implements Device {
       }
     }
     t.storage = s;
+  }
+
+  /**
+   * A unit's constant (weights): uploaded on first use and kept for every later run, per GPU
+   * device, so a fresh device after a loss uploads the weights again.
+   */
+  private residentConst(v: Value): GpuTensor {
+    let m = this.consts.get(this.gpu);
+    if (!m) this.consts.set(this.gpu, (m = new Map()));
+    let t = m.get(v);
+    if (!t) {
+      const c = v.const!;
+      t = new GpuTensor(c.type, c.dims, undefined, c, v.name);
+      if (c.size > 64) this.ensureStorage(t);
+      m.set(v, t);
+    }
+    return t;
   }
 
   async upload(t: Tensor, name = ''): Promise<GpuTensor> {

@@ -10,15 +10,17 @@ import { Estimator } from '../../cost/estimator.js';
 import { KernelHistory } from '../../cost/history.js';
 import { stores } from '../../runtime/node-stores.js';
 import { deviceKinds, discoverDevices, type DeviceSpec } from '../../runtime/devices.js';
+import { isSoftwareAdapter } from '../../runtime/webgpu-provider.js';
 import { prepareExampleModels } from '../../agent/example.js';
 import { loadAgent } from '../../agent/load.js';
+import { attachServedLlms } from '../../agent/offload.js';
 import { deviceSetOf, learnFromRun, planAgent, type AgentPolicy } from '../../agent/plan.js';
 import { agentTrace, explainAgent, nodeTable, slaLines } from '../../agent/runtime/report.js';
 import { show, type AgentResult, type NodeRecord } from '../../agent/runtime/run.js';
 
 interface AgentCliOptions {
   input: string[]; remote?: string; token?: string; ttft?: string; tpot?: string; deadline?: string; objective?: string;
-  explain?: boolean; trace?: string; backend: string; json?: boolean; quiet?: boolean; example?: boolean;
+  explain?: boolean; trace?: string; backend: string; json?: boolean; quiet?: boolean; example?: boolean; pin: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -61,7 +63,8 @@ export function registerAgent(program: Command): void {
     .description('run an agent graph (YAML/JSON), planned over the local devices and an offload server, streaming the answer')
     .argument('<graph>', 'agent graph file (.yaml or .json)')
     .option('-i, --input <name=value>', 'graph input (repeatable); name=@file reads a file; a bare value for a one-input graph', collect, [])
-    .option('--remote <url>', 'offload server to plan over as well')
+    .option('--remote <url>', 'offload server to plan over as well (llm nodes whose model it serves may run there whole)')
+    .option('--pin <node=device>', "place a node on a device whatever the plan prefers (repeatable): a device id, 'local' or 'remote'", collect, [])
     .option('--token <t>', 'bearer token for --remote (or SWITCHYARD_TOKEN)')
     .option('--ttft <ms>', 'time-to-first-token target for llm nodes')
     .option('--tpot <ms>', 'time-per-output-token target for llm nodes')
@@ -89,6 +92,15 @@ export function registerAgent(program: Command): void {
       if (o.remote && !discovery.entries.some((e) => e.device.kind === 'remote')) {
         throw new Error(`--remote ${o.remote}: ${discovery.notes.find((n) => n.startsWith('remote')) ?? 'no remote device could be made'}`);
       }
+      // a software WebGPU adapter is this CPU emulating a GPU (shaders compile for seconds on first
+      // use): WASM uses the same CPU better, so 'auto' leaves it out
+      if (o.backend === 'auto') {
+        for (const e of discovery.entries.filter((x) => isSoftwareAdapter(x.device))) {
+          discovery.notes.push(`${e.device.id}: a software adapter (${e.profile.name}): the GPU is emulated on this CPU, which the WASM device uses better; left out (--backend webgpu plans on it)`);
+          await e.device.dispose().catch(() => {});
+        }
+        discovery.entries = discovery.entries.filter((x) => !isSoftwareAdapter(x.device));
+      }
       for (const n of discovery.notes) log(`note: ${n}`);
       const devices = deviceSetOf(discovery.entries);
       if (o.example) {
@@ -99,11 +111,22 @@ export function registerAgent(program: Command): void {
       const t0 = performance.now();
       const agent = await loadAgent(file, { devices, onProgress: log });
       log(`loaded ${file} in ${(performance.now() - t0).toFixed(0)} ms; devices: ${discovery.entries.map((e) => `${e.device.id} (${e.device.kind})`).join(', ')}`);
+      for (const n of await attachServedLlms(agent.resources, discovery.entries)) log(`offload: ${n}`);
       const inputs = parseInputs(o.input, agent.graph.spec.inputs ?? {});
+      for (const p of o.pin) {
+        const m = /^([A-Za-z_][A-Za-z0-9_-]*)=(.+)$/.exec(p);
+        const node = m && agent.graph.nodes.get(m[1]!);
+        if (!m || !node) throw new Error(`--pin ${p}: expected node=device with a node of the graph (${[...agent.graph.nodes.keys()].join(', ')})`);
+        const priv = agent.graph.localOnly.get(m[1]!);
+        if (priv && m[2] !== 'local' && !discovery.entries.some((e) => e.device.id === m[2] && e.device.kind !== 'remote')) {
+          throw new Error(`--pin ${p}: node '${m[1]}' reads private input '${priv}' without a filter in between, so it stays on this machine`);
+        }
+        node.device = m[2]!;
+      }
       const estimator = new Estimator(new KernelHistory(history));
       const ap = planAgent(agent.graph, agent.resources, discovery.entries, policy, estimator);
       if (!ap.plan.feasible) log(`warning: no plan meets the targets (${ap.plan.reason}); running the best placement found`);
-      log(`plan: ${[...ap.placement].map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}`).join(', ')}`);
+      log(`plan: ${[...ap.placement].map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}${ap.llm.get(k)?.route === 'chat' ? ' (chat route)' : ''}`).join(', ')}`);
       // as the tool loop unrolls, what was measured so far re-plans the rest of the run
       let learned = 0;
       const learn = (records: NodeRecord[]) => { learnFromRun(estimator, ap, records.slice(learned)); learned = records.length; };

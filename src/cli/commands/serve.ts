@@ -1,13 +1,17 @@
 // switchyard serve [--host 127.0.0.1] [--port 8080] [--backend wasm|webgpu|reference]
-//                  [--token T | SWITCHYARD_TOKEN] [--max-body-mb N] [...limits]
-// The offload server (src/server). Logs are JSON lines on stdout; SIGTERM/SIGINT drain and stop.
+//                  [--token T | SWITCHYARD_TOKEN] [--max-body-mb N] [--llm name=path ...] [...limits]
+// The offload server (src/server). Logs are JSON lines on stdout; SIGTERM/SIGINT drain and stop,
+// and so does the parent going away when it started the server with an IPC channel (a child of a
+// Node process, like the example agent's: no orphan server when the parent is killed).
 
 import { InvalidArgumentError, type Command } from 'commander';
 import { backendNames } from '../../backends/backend.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { DEFAULT_SERVER_OPTIONS, startServer } from '../../server/app.js';
+import { parseLlmFlag } from '../../server/llm-host.js';
 import { startFleet } from '../../server/fleet.js';
 
 const num = (what: string, min: number, int = true) => (v: string) => {
@@ -33,12 +37,15 @@ export function registerServe(program: Command): void {
     .option('--max-inflight-mb <n>', 'run bodies held at once, MiB, before 429', num('--max-inflight-mb', 1, false), d.maxInflightMb)
     .option('--cors-origin <origin...>', 'origins allowed to call from a browser (default: $SWITCHYARD_CORS_ORIGINS, comma-separated; none)')
     .option('--price-per-hour <usd>', 'price reported to planners, $/hour', num('--price-per-hour', 0, false), d.pricePerHour)
-    .option('--slow-ms <n>', 'add N ms of blocking compute to every run (a slow device, for tests and demos)', num('--slow-ms', 0), d.slowMs)
+    .option('--slow-ms <n>', 'add N ms of blocking compute to every run and every chat completion token (a slow device, for tests and demos)', num('--slow-ms', 0), d.slowMs)
     .option('--grace-ms <n>', 'stop a run this long after its deadline', num('--grace-ms', 0), d.graceMs)
     .option('--drain-timeout-ms <n>', 'on SIGTERM, wait this long for queued runs', num('--drain-timeout-ms', 0), d.drainTimeoutMs)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', d.logLevel)
     .option('--public-metrics', 'serve /metrics without the token (for a Prometheus scraper on a private network)')
     .option('--allow-no-token', 'serve a non-loopback address without auth (only behind a proxy that authenticates)')
+    .option('--llm <name=path>', 'serve a language model on /v1/chat/completions (repeatable): a Hugging Face folder, .safetensors or .gguf', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--llm-capacity <n>', 'KV cache positions of one generation (prompt + answer) on the served models (default: min(context, 1024))', num('--llm-capacity', 1))
+    .option('--max-llm-queue <n>', 'chat completions waiting for the LLM worker before 429', num('--max-llm-queue', 0), d.maxLlmQueue)
     .option('--fleet <n>', 'start N servers (same options) on free ports behind nginx listening on --host:--port (deploy/nginx/)', num('--fleet', 1))
     .option('--fleet-dir <dir>', 'with --fleet: folder for nginx.conf, pid and logs (default: a new temp folder)')
     .action(async (opts: Record<string, unknown>) => {
@@ -48,7 +55,11 @@ export function registerServe(program: Command): void {
       if (!backendNames().includes(opts.backend as string)) {
         throw new Error(`--backend ${opts.backend as string}: not available in this build (available: ${backendNames().join(', ')})`);
       }
+      const llms = (opts.llm as string[]).map(parseLlmFlag).map((m) => ({ ...m, path: resolve(m.path) }));
+      const dup = llms.find((m, i) => llms.findIndex((x) => x.name === m.name) !== i);
+      if (dup) throw new Error(`--llm ${dup.name}: the name is given twice`);
       const server = await startServer({
+        llms, llmCapacity: opts.llmCapacity as number | undefined, maxLlmQueue: opts.maxLlmQueue as number,
         host: opts.host as string, port: opts.port as number, backend: opts.backend as string, token: token || undefined,
         maxBodyMb: opts.maxBodyMb as number, workers: opts.workers as number, maxQueue: opts.maxQueue as number,
         maxStoreMb: opts.maxStoreMb as number, maxGraphs: opts.maxGraphs as number, maxInflightMb: opts.maxInflightMb as number,
@@ -62,6 +73,7 @@ export function registerServe(program: Command): void {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      if (process.send) process.once('disconnect', () => stop('parent process went away'));
       // the readiness line scripts wait for, whatever the log level (after the signal handlers)
       console.log(JSON.stringify({ msg: 'switchyard offload server listening', url: server.url }));
       await new Promise(() => {}); // serve until a signal

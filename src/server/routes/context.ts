@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerProfile } from '../../protocol/profile.js';
 import type { Engine } from '../engine.js';
 import type { GraphRegistry } from '../graphs.js';
+import type { LlmHost } from '../llm-host.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerOptions } from '../options.js';
 import type { Scheduler } from '../scheduler.js';
@@ -21,4 +22,7 @@ export interface ServerContext {
   metrics: Metrics;
   profile: ServerProfile;
   startedAt: string;
+  /** The LLMs of `serve --llm` and their queue (one generation at a time). */
+  llm: LlmHost;
+  llmScheduler: Scheduler;
 }

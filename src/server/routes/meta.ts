@@ -25,6 +25,10 @@ export function registerMetaRoutes(c: ServerContext): void {
       graphs: c.graphs.all(),
       store: { blobs: c.store.count, bytes: c.store.bytes, maxBytes: c.store.maxBytes },
       limits: { maxBodyBytes: c.maxBody, maxQueue: o.maxQueue, maxTensorBytes: c.maxBody, maxProbeBytes: probeLimit },
+      ...(c.llm.size ? {
+        llms: c.llm.all(),
+        llmQueue: { depth: c.llmScheduler.depth, running: c.llmScheduler.running, max: o.maxLlmQueue, concurrency: 1, estimatedWaitMs: c.llmScheduler.waitMs() },
+      } : {}),
     };
     return body;
   });

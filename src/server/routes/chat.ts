@@ -1,0 +1,113 @@
+// POST /v1/chat/completions and GET /v1/models: the OpenAI-compatible route (src/agent/openai.ts)
+// on the models of `serve --llm`, with what every route here has: the bearer token and CORS (app
+// hooks), body limits (413), JSON errors, metrics, and the deadline-aware queue. A completion is
+// admitted against its deadline (header switchyard-deadline-ms; 10 minutes when absent, as OpenAI
+// clients send none) before its body is parsed into work: refused at once (503 with Retry-After)
+// when the queue ahead and the model's measured TTFT/TPOT say it cannot finish in time, dropped if
+// the deadline passes while it waits, and stopped if it runs past the deadline plus the grace
+// period. A stream's headers go out with its first token; a client that goes away stops the
+// generation and frees its KV cache.
+
+import { Readable } from 'node:stream';
+import { prepareChat, runChat, listModels, type ChatResult } from '../../agent/openai.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { ROUTES } from '../../protocol/routes.js';
+import { DeadlineMs } from '../../protocol/schemas.js';
+import { DEADLINE_HEADER } from '../../protocol/version.js';
+import { contentLength, readText } from '../http.js';
+import type { ServerContext } from './context.js';
+
+export const DEFAULT_CHAT_DEADLINE_MS = 600_000;
+
+/** Rough tokens of a prompt before the worker's tokenizer sees it (admission only). */
+const tokensOf = (chars: number) => Math.ceil(chars / 3);
+
+export function registerChatRoutes(c: ServerContext): void {
+  const { app, o, llm, llmScheduler: queue, metrics } = c;
+
+  app.get(ROUTES.models, async () => listModels(llm, (name) => llm.infos.get(name)));
+
+  app.post(ROUTES.chat, async (req, reply) => {
+    const t0 = performance.now();
+    if (!llm.size) throw new ProtocolError('not_found', `this server serves no language models; start it with --llm name=path (then POST ${ROUTES.chat})`);
+    let deadlineMs = DEFAULT_CHAT_DEADLINE_MS;
+    if (req.headers[DEADLINE_HEADER] !== undefined) {
+      const dl = DeadlineMs.safeParse(req.headers[DEADLINE_HEADER]);
+      if (!dl.success) throw new ProtocolError('bad_request', `header ${DEADLINE_HEADER} must be an integer number of ms from 1 to 3600000`);
+      deadlineMs = dl.data;
+    }
+    const type = String(req.headers['content-type'] ?? 'application/json');
+    if (!/^application\/json\b/i.test(type)) throw new ProtocolError('unsupported_media_type', `${ROUTES.chat} takes application/json, not ${type.slice(0, 80)}`);
+    contentLength(req, c.maxBody, false);
+    const text = await readText(req, c.maxBody);
+    let body: unknown;
+    try { body = JSON.parse(text); } catch (e) { throw new ProtocolError('bad_request', `the body is not JSON: ${(e as Error).message.slice(0, 200)}`); }
+    const ac = new AbortController();
+    const prep = prepareChat(body, llm, ac.signal);
+    if ('error' in prep) return send(prep.error);
+    const { chat } = prep;
+    const model = chat.body.model;
+    const estimate = llm.estimateMs(model, tokensOf(chat.promptChars), chat.maxTokens);
+    const refuse = (e: unknown) => { metrics.refused.inc({ code: (e as ProtocolError).code ?? 'error' }); return e; };
+    try { queue.check(estimate, deadlineMs, performance.now() - t0); } catch (e) { throw refuse(e); }
+    const release = await queue.acquire(estimate, t0 + deadlineMs).catch((e) => { throw refuse(e); });
+    metrics.queueSeconds.observe((performance.now() - t0) / 1000);
+    // past the deadline and the grace period the generation stops; the client's leaving stops it too
+    const timer = setTimeout(() => {
+      metrics.refused.inc({ code: 'deadline_exceeded' });
+      ac.abort(new ProtocolError('deadline_exceeded', `the completion ran past its deadline of ${deadlineMs} ms (+${o.graceMs} ms grace) and was stopped`));
+    }, Math.max(1, t0 + deadlineMs - performance.now()) + o.graceMs);
+    const onClose = () => {
+      if (reply.raw.writableFinished) return;
+      metrics.llmCompletions.inc({ model, finish: 'client_gone' });
+      ac.abort(new Error('the client closed the connection'));
+    };
+    reply.raw.on('close', onClose);
+    let held = true;
+    const finish = () => {
+      if (!held) return;
+      held = false;
+      clearTimeout(timer);
+      reply.raw.off('close', onClose);
+      release();
+    };
+    let result: ChatResult;
+    try {
+      result = await runChat(chat, {
+        onResult: (r) => {
+          llm.record(model, r);
+          metrics.llmTokens.inc({ model, kind: 'prompt' }, r.promptTokens);
+          metrics.llmTokens.inc({ model, kind: 'completion' }, r.tokens.length);
+          metrics.llmCompletions.inc({ model, finish: r.finishReason });
+          if (r.tokens.length) metrics.llmTtft.observe({ model }, r.ttftMs / 1000);
+          if (r.tokens.length > 1) metrics.llmTpot.observe({ model }, r.tpotMs / 1000);
+          metrics.runSeconds.observe((r.prefillMs + r.decodeMs) / 1000);
+        },
+      });
+    } catch (e) {
+      finish();
+      throw e;
+    }
+    if ('json' in result) {
+      finish();
+      return send(result);
+    }
+    const stream = result.stream;
+    async function* body2(): AsyncGenerator<string> {
+      try { yield* stream; } finally { finish(); }
+    }
+    return reply.code(200)
+      .header('content-type', 'text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('x-accel-buffering', 'no') // nginx passes each event on at once
+      .send(Readable.from(body2(), { objectMode: false }));
+
+    function send(r: ChatResult) {
+      if (!('json' in r)) throw new Error('unreachable');
+      if (r.status >= 400) metrics.refused.inc({ code: (r.json as { error?: { code?: string } }).error?.code ?? 'error' });
+      const retry = (r.json as { error?: { code?: string } }).error?.code === 'internal' ? 2 : undefined;
+      if (retry) reply.header('retry-after', String(retry));
+      return reply.code(r.status).send(r.json);
+    }
+  });
+}
