@@ -106,7 +106,7 @@ async function screenshot(html: string, png: string, width: number): Promise<voi
   const { chromium } = (await import(spec)) as typeof import('playwright-core');
   const browser = await chromium.launch({ executablePath: exe, headless: true, args: ['--no-sandbox', '--disable-gpu-sandbox'] });
   try {
-    const page = await browser.newPage({ viewport: { width: width + 24, height: 400 }, deviceScaleFactor: 1 });
+    const page = await browser.newPage({ viewport: { width: width + 24, height: 100 }, deviceScaleFactor: 1 });
     await page.setContent(html);
     await page.screenshot({ path: png, fullPage: true });
   } finally {
