@@ -2,7 +2,7 @@
 // or session.trace.toJSON()) as a timeline: for each device, what the plan predicted above what
 // was measured, transfers on their own row; one panel per trace, one run per panel. Writes an
 // HTML page with inline SVG and, with --png, a screenshot through headless Chromium.
-//   node dist/scripts/trace-render.js a.json="Title A" b.json="Title B" --png docs/trace.png [--html x.html] [--run last|first|N]
+//   node dist/scripts/trace-render.js a.json="Title A" b.json="Title B" --png docs/trace.png [--html x.html] [--run median|last|first|N]
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { TraceEvent } from '../src/runtime/trace.js';
@@ -12,7 +12,7 @@ const COLORS: Record<string, string> = { cpu: '#9c755f', wasm: '#4e79a7', webgpu
 const color = (track: string) => COLORS[track] ?? COLORS[track.split(':')[0]!] ?? '#b07aa1';
 
 interface Span { track: string; name: string; start: number; end: number; args?: Record<string, unknown> }
-interface Panel { title: string; predicted: Span[]; measured: Span[]; instants: Span[]; run: Span; runs: number }
+interface Panel { title: string; predicted: Span[]; measured: Span[]; instants: Span[]; run: Span; runs: number; index: number }
 
 function load(file: string, title: string, which: string): Panel {
   const t = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[] };
@@ -24,13 +24,15 @@ function load(file: string, title: string, which: string): Panel {
   const measured = spans(1);
   const runs = measured.filter((s) => s.track === 'runs').sort((a, b) => a.start - b.start);
   if (!runs.length) throw new Error(`${file}: no 'runs' track (a trace from an older build?)`);
-  const run = which === 'first' ? runs[0]! : which === 'last' ? runs.at(-1)! : runs[Number(which) - 1];
+  // 'median': the run whose time is the median of those after the first (the typical one)
+  const typical = () => { const r = runs.slice(1).sort((a, b) => (a.end - a.start) - (b.end - b.start)); return r[Math.floor((r.length - 1) / 2)] ?? runs[0]!; };
+  const run = which === 'first' ? runs[0]! : which === 'last' ? runs.at(-1)! : which === 'median' ? typical() : runs[Number(which) - 1];
   if (!run) throw new Error(`${file}: has ${runs.length} runs, no run ${which}`);
   const inRun = (s: Span) => s.start >= run.start - 1e-3 && s.start <= run.end + 1e-3;
   const predicted = spans(2).filter((s) => s.args?.run === run.args?.run);
   const instants = t.traceEvents.filter((e) => e.ph === 'i').map((e) => ({ track: names.get(`${e.pid}:${e.tid}`) ?? '?', name: e.name, start: e.ts / 1000, end: e.ts / 1000 }));
   return {
-    title, runs: runs.length, run,
+    title, runs: runs.length, run, index: runs.indexOf(run) + 1,
     measured: measured.filter((s) => s.track !== 'runs' && inRun(s)),
     predicted,
     instants: instants.filter(inRun),
@@ -61,7 +63,7 @@ function panelSvg(p: Panel, width: number): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif" font-size="11">`);
   out.push(`<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#888" stroke-width="2"/></pattern></defs>`);
   out.push(`<text x="8" y="18" font-size="14" font-weight="bold">${esc(p.title)}</text>`);
-  out.push(`<text x="8" y="34" fill="#444">plan predicted ${predMs.toFixed(1)} ms · measured ${(p.run.end - t0).toFixed(1)} ms (run ${p.runs > 1 ? `${p.runs} of ${p.runs}` : '1'}; hatched: the plan's prediction, solid: what ran)</text>`);
+  out.push(`<text x="8" y="34" fill="#444">plan predicted ${predMs.toFixed(1)} ms · measured ${(p.run.end - t0).toFixed(1)} ms (run ${p.index} of ${p.runs}; hatched: the plan's prediction, solid: what ran)</text>`);
   rows.forEach((r, i) => {
     const y = top + i * row;
     out.push(`<rect x="${left}" y="${y}" width="${width - left - right}" height="${row}" fill="${i % 2 ? '#fafafa' : '#f1f1f1'}"/>`);
@@ -117,9 +119,9 @@ async function screenshot(html: string, png: string, width: number): Promise<voi
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opt = (f: string) => { const i = args.indexOf(f); if (i < 0) return undefined; const v = args[i + 1]; args.splice(i, 2); return v; };
-  const png = opt('--png'), htmlOut = opt('--html'), which = opt('--run') ?? 'last', heading = opt('--heading') ?? '';
+  const png = opt('--png'), htmlOut = opt('--html'), which = opt('--run') ?? 'median', heading = opt('--heading') ?? '';
   const width = Number(opt('--width') ?? 1100);
-  if (!args.length) throw new Error('usage: trace-render <trace.json[=title]>... [--png out.png] [--html out.html] [--run last|first|N] [--heading text]');
+  if (!args.length) throw new Error('usage: trace-render <trace.json[=title]>... [--png out.png] [--html out.html] [--run median|last|first|N] [--heading text]');
   const panels = args.map((a) => { const [f, ...t] = a.split('='); return load(f!, t.join('=') || f!, which); });
   const html = renderHtml(panels, width, heading);
   if (htmlOut) writeFileSync(htmlOut, html);
