@@ -27,8 +27,9 @@ export function deviceOptions(o: DeviceFlags, quiet = false): Partial<SessionOpt
   }
   if (!quiet && process.stderr.isTTY) {
     opts.onProgress = (done: number, total: number, what: string) => {
-      if (total < 8) return;
-      process.stderr.write(`\r${what}: ${done}/${total}${done === total ? '\n' : ''}`);
+      // shader compiles show from 8 pipelines up; calibration (backend auto, first use) always
+      if (total < 8 && !what.startsWith('calibrating')) return;
+      process.stderr.write(`\r\x1b[K${what}: ${done}/${total}${done === total ? '\n' : ''}`);
     };
   }
   return opts;

@@ -78,7 +78,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     devices: options.devices ? [{ kind: 'reference' }, ...options.devices.filter((d) => d.kind !== 'reference')] : undefined,
     calibration: options.calibration,
     profiles: options.profiles ?? stores.profiles,
-    onProgress: options.onProgress,
+    // calibration (first use of a device) and contention probes: a few seconds a person waits for
+    onProgress: options.onProgress && ((d, t, step) => options.onProgress!(d, t, `calibrating: ${step}`)),
   });
   const entries = discovery.entries;
   const host = entries.find((e) => e.device.kind === 'reference')!.device.id;
