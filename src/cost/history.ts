@@ -38,8 +38,11 @@ export class KernelHistory {
     if (!(measuredMs >= 0) || !Number.isFinite(measuredMs)) throw new Error(`measured time for ${signature} on ${device} must be a finite number >= 0, got ${measuredMs}`);
     const dev = (this.data.devices[device] ??= {});
     const e = dev[signature];
+    // one sample moves the mean by at most alpha x 2 of itself: a stall (a GC pause, a GPU queue
+    // shared with another process) is a blip, while a lasting change still gets there in a few runs
+    const sample = e ? Math.min(measuredMs, 3 * e.ms) : measuredMs;
     dev[signature] = e
-      ? { n: e.n + 1, ms: e.ms + this.alpha * (measuredMs - e.ms), estimateMs }
+      ? { n: e.n + 1, ms: e.ms + this.alpha * (sample - e.ms), estimateMs }
       : { n: 1, ms: measuredMs, estimateMs };
   }
 

@@ -14,6 +14,7 @@ import { roofline } from '../cost/roofline.js';
 import type { Graph } from '../ir/graph.js';
 import { runPipeline } from '../passes/index.js';
 import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
+import { keepRunning } from './keep-running.js';
 import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { discoverDevices, type DeviceEntry, type DeviceSpec, type ProfileSource } from './devices.js';
 import { Executor, type PlacedUnit, type RunReport } from './executor.js';
@@ -26,8 +27,13 @@ export interface AutoOptions extends BackendOptions {
   policy?: Policy;
   /** Record a Chrome trace of every run (session.trace). */
   trace?: boolean;
-  /** Re-plan when a unit's measured time is off the prediction by more than this factor. */
+  /** Re-plan when a unit's measured time (running mean) is off the prediction by more than this factor (default 2). */
   driftFactor?: number;
+  /**
+   * A re-plan moves units only when the new plan is predicted faster than the running placement
+   * (re-predicted from the history) by this fraction (default 0.1).
+   */
+  keepMargin?: number;
   /**
    * 'model' (default): devices that share a resource (measured at discovery) are planned as
    * taking turns, and run that way; 'ignore': planned and run as if separate (for comparison).
@@ -97,9 +103,10 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   const trace = options.trace ? new TraceRecorder() : undefined;
   const notes = [...discovery.notes];
   let policy = options.policy;
+  const keepMargin = options.keepMargin ?? 0.1;
   let lanesKey = '';
   /** Plans again; returns false when the placement came out the same (the compiled executor is kept, its predictions updated). */
-  const makePlan = async (exclude: string[] = []): Promise<boolean> => {
+  const makePlan = async (exclude: string[] = [], hysteresis = false): Promise<boolean> => {
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
@@ -119,8 +126,14 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     const lanes = new Map<string, string>();
     for (const g of problem.shared ?? []) for (const d of g.devices) lanes.set(d, g.devices.join('+'));
     const inst = buildInstance(problem, { objective: policy?.objective, deadlineMs: policy?.deadlineMs });
+    const running = executor ? plan : undefined;
     plan = planInstance(inst, {}, passes);
     if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
+    // hysteresis: a re-plan moves units only when the new placement beats the running one, both
+    // predicted from what the runs taught, by keepMargin; otherwise a device never measured (whose
+    // calibrated guess is optimistic) lures the plan away from one that was measured, and back
+    const kept = hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin) : undefined;
+    if (kept) { notes.push(kept.note); trace?.instant('plan', kept.note); plan = kept.plan; }
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
     planUnits = units.map((u) => {
       const a = byTask.get(u.id)!;
@@ -227,7 +240,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
         replans++;
         const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `drifted past ${drift}x the prediction: ${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
         const old = executor;
-        const moved = await makePlan(failedDevices);
+        const moved = await makePlan(failedDevices, !failedDevices.length);
         if (moved) { await old.release(); executorRuns = 0; }
         const what = moved ? '' : ' (same placement: predictions updated, compiled units kept)';
         trace?.instant('plan', `re-plan: ${why}${what}`);

@@ -9,6 +9,7 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { f32ToF16, f16ToF32 } from '../../src/ir/float16.js';
 import { Session } from '../../src/runtime/session.js';
 import { adapterOrSkip } from '../helpers/webgpu.js';
+import { adapterName, findAdapter } from '../../src/backends/webgpu/gpu.js';
 
 function f16Model() {
   const g = new GraphBuilder();
@@ -34,6 +35,30 @@ test('precision f16 falls back to f32 kernels without shader-f16, recorded, and 
     console.log(`# float16 model, webgpu (f32 kernels) vs reference: max abs error ${maxErr}`);
     assert.ok(maxErr < 2e-3, `max abs error ${maxErr}`);
     assert.match(gpu.fallbacks.get('precision f16') ?? '', /has no shader-f16: float kernels run in f32/);
+  } finally {
+    await gpu.release();
+    await ref.release();
+  }
+});
+
+// Runs only where an adapter has shader-f16 (a real GPU; none of the software adapters of CI has
+// it): there the f16 kernels run, nothing falls back, and the error stays within f16's precision.
+test('precision f16 on an adapter with shader-f16 runs f16 kernels, accurate to f16 precision', async (t) => {
+  const found = await findAdapter({ adapter: 'default' }).catch(() => undefined);
+  if (!found || !found.adapter.features.has('shader-f16')) { t.skip(`no adapter with shader-f16 here (default: ${found ? adapterName(found.info) : 'none'})`); return; }
+  const x = Tensor.zeros('float16', [32, 64]);
+  (x.data as Uint16Array).forEach((_, i, a) => { a[i] = f32ToF16(Math.sin(i)); });
+  const ref = await Session.create(f16Model(), { backend: 'reference' });
+  const gpu = await Session.create(f16Model(), { backend: 'webgpu', adapter: 'default', precision: 'f16' });
+  try {
+    const want = (await ref.run({ x })).y!;
+    const got = (await gpu.run({ x })).y!;
+    assert.equal(got.type, 'float16');
+    assert.equal(gpu.fallbacks.get('precision f16'), undefined, 'f16 kernels expected on this adapter');
+    let maxErr = 0;
+    for (let i = 0; i < got.size; i++) maxErr = Math.max(maxErr, Math.abs(f16ToF32((got.data as Uint16Array)[i]!) - f16ToF32((want.data as Uint16Array)[i]!)));
+    console.log(`# float16 model, webgpu f16 kernels on ${adapterName(found.info)} vs reference: max abs error ${maxErr}`);
+    assert.ok(maxErr < 5e-3, `max abs error ${maxErr}`);
   } finally {
     await gpu.release();
     await ref.release();

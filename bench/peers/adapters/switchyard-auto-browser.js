@@ -2,7 +2,7 @@
 // headless Chromium: the planner places each workload across the page's WebGPU adapter
 // (SwiftShader) and the WASM device (Web Workers over shared memory, the page is cross-origin
 // isolated) by the cost model, and the runtime executes the placed plan. The repository root is
-// mounted under /sy/ (dist/src, wasm/build); `npm run bench:browser` builds it first.
+// mounted under /sy/ (dist/browser: the bundle, its worker and kernels); `npm run bench:browser` builds it first.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserAdapter } from '../src/browser-driver.js';

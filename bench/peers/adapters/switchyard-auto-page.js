@@ -5,7 +5,8 @@ import { measure } from '/src/common/measure.js';
 import { makeInputs, fingerprint } from '/src/common/workloads.js';
 
 export async function run({ spec, variant, modelUrl, policy }) {
-  const sy = await import('/sy/dist/src/index.js');
+  // the browser bundle (scripts/build-browser.js): dependencies such as zod are inside it
+  const sy = await import('/sy/dist/browser/switchyard.js');
   const resp = await fetch(modelUrl);
   if (!resp.ok) throw new Error(`fetch ${modelUrl}: HTTP ${resp.status}`);
   const model = new Uint8Array(await resp.arrayBuffer());

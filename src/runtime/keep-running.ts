@@ -1,0 +1,37 @@
+// Re-plan hysteresis. When runs drift from their predictions the runtime plans again, with the
+// history's measured times for the devices it ran on and calibrated guesses for the rest. A guess
+// for a device that never ran the graph tends to be optimistic, so a fresh plan can look better
+// than the running placement without being better. This replays the running placement on the
+// new instance (the same costs the new plan was made with) and keeps it unless the new plan beats
+// it by the margin.
+
+import { makespan, replay, toPlan, type Instance, type Plan, type PassRecord, type Schedule } from '../planner/index.js';
+
+/** The running plan's placement and order as a schedule on `inst`; undefined when it does not fit (other units, a device gone). */
+function scheduleOf(inst: Instance, running: Plan): Schedule | undefined {
+  const byTask = new Map(running.assignments.map((a) => [a.task, a]));
+  const s: Schedule = { device: [], start: [], end: [] };
+  for (let t = 0; t < inst.tasks.length; t++) {
+    const a = byTask.get(inst.tasks[t]!);
+    const d = a ? inst.devices.indexOf(a.device) : -1;
+    if (!a || d < 0 || !Number.isFinite(inst.cost[t]![d]!)) return undefined;
+    s.device.push(d);
+    s.start.push(a.startMs);
+    s.end.push(a.endMs);
+  }
+  return s;
+}
+
+/** The running placement, re-predicted, when the fresh plan does not beat it by `margin`; else undefined. */
+export function keepRunning(inst: Instance, running: Plan, fresh: Plan, passes: PassRecord[], margin: number): { plan: Plan; note: string } | undefined {
+  const cur = scheduleOf(inst, running);
+  if (!cur) return undefined;
+  const again = replay(inst, cur);
+  const curMs = makespan(again);
+  const same = fresh.assignments.every((a) => running.assignments.find((b) => b.task === a.task)?.device === a.device);
+  if (same || fresh.makespanMs < curMs * (1 - margin)) return undefined;
+  const feasible = inst.deadlineMs === undefined || curMs <= inst.deadlineMs;
+  const note = `kept the running placement: ${curMs.toFixed(2)} ms re-predicted from the runs; the new plan's ${fresh.makespanMs.toFixed(2)} ms is not ${Math.round(margin * 100)}% better`;
+  const plan = toPlan(inst, { schedule: again, algorithm: `${running.algorithm} (kept)`, optimal: false, feasible, notes: [note] }, passes);
+  return { plan, note };
+}
