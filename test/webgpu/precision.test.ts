@@ -20,25 +20,31 @@ function f16Model() {
   return g.build();
 }
 
-test('precision f16 falls back to f32 kernels without shader-f16, recorded, and stays accurate', async (t) => {
-  if (!(await adapterOrSkip(t, 'swiftshader'))) return;
+/** The f16 model on `adapter` with precision 'f16' against the reference: max abs error and the fallback note. */
+async function f16Run(adapter: string): Promise<{ maxErr: number; fallback?: string }> {
   const x = Tensor.zeros('float16', [32, 64]);
   (x.data as Uint16Array).forEach((_, i, a) => { a[i] = f32ToF16(Math.sin(i)); });
   const ref = await Session.create(f16Model(), { backend: 'reference' });
-  const gpu = await Session.create(f16Model(), { backend: 'webgpu', adapter: 'swiftshader', precision: 'f16' });
+  const gpu = await Session.create(f16Model(), { backend: 'webgpu', adapter, precision: 'f16' });
   try {
     const want = (await ref.run({ x })).y!;
     const got = (await gpu.run({ x })).y!;
     assert.equal(got.type, 'float16');
     let maxErr = 0;
     for (let i = 0; i < got.size; i++) maxErr = Math.max(maxErr, Math.abs(f16ToF32((got.data as Uint16Array)[i]!) - f16ToF32((want.data as Uint16Array)[i]!)));
-    console.log(`# float16 model, webgpu (f32 kernels) vs reference: max abs error ${maxErr}`);
-    assert.ok(maxErr < 2e-3, `max abs error ${maxErr}`);
-    assert.match(gpu.fallbacks.get('precision f16') ?? '', /has no shader-f16: float kernels run in f32/);
+    return { maxErr, fallback: gpu.fallbacks.get('precision f16') };
   } finally {
     await gpu.release();
     await ref.release();
   }
+}
+
+test('precision f16 falls back to f32 kernels without shader-f16, recorded, and stays accurate', async (t) => {
+  if (!(await adapterOrSkip(t, 'swiftshader'))) return;
+  const { maxErr, fallback } = await f16Run('swiftshader');
+  console.log(`# float16 model, webgpu (f32 kernels) vs reference: max abs error ${maxErr}`);
+  assert.ok(maxErr < 2e-3, `max abs error ${maxErr}`);
+  assert.match(fallback ?? '', /has no shader-f16: float kernels run in f32/);
 });
 
 // Runs only where an adapter has shader-f16 (a real GPU; none of the software adapters of CI has
@@ -46,21 +52,8 @@ test('precision f16 falls back to f32 kernels without shader-f16, recorded, and 
 test('precision f16 on an adapter with shader-f16 runs f16 kernels, accurate to f16 precision', async (t) => {
   const found = await findAdapter({ adapter: 'default' }).catch(() => undefined);
   if (!found || !found.adapter.features.has('shader-f16')) { t.skip(`no adapter with shader-f16 here (default: ${found ? adapterName(found.info) : 'none'})`); return; }
-  const x = Tensor.zeros('float16', [32, 64]);
-  (x.data as Uint16Array).forEach((_, i, a) => { a[i] = f32ToF16(Math.sin(i)); });
-  const ref = await Session.create(f16Model(), { backend: 'reference' });
-  const gpu = await Session.create(f16Model(), { backend: 'webgpu', adapter: 'default', precision: 'f16' });
-  try {
-    const want = (await ref.run({ x })).y!;
-    const got = (await gpu.run({ x })).y!;
-    assert.equal(got.type, 'float16');
-    assert.equal(gpu.fallbacks.get('precision f16'), undefined, 'f16 kernels expected on this adapter');
-    let maxErr = 0;
-    for (let i = 0; i < got.size; i++) maxErr = Math.max(maxErr, Math.abs(f16ToF32((got.data as Uint16Array)[i]!) - f16ToF32((want.data as Uint16Array)[i]!)));
-    console.log(`# float16 model, webgpu f16 kernels on ${adapterName(found.info)} vs reference: max abs error ${maxErr}`);
-    assert.ok(maxErr < 5e-3, `max abs error ${maxErr}`);
-  } finally {
-    await gpu.release();
-    await ref.release();
-  }
+  const { maxErr, fallback } = await f16Run('default');
+  assert.equal(fallback, undefined, 'f16 kernels expected on this adapter');
+  console.log(`# float16 model, webgpu f16 kernels on ${adapterName(found.info)} vs reference: max abs error ${maxErr}`);
+  assert.ok(maxErr < 5e-3, `max abs error ${maxErr}`);
 });
