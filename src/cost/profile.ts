@@ -16,6 +16,12 @@ export interface DeviceProfile {
   vendor?: string;
   /** Peak FLOP/s per class, dense (no structured sparsity). */
   peakFlops: Partial<Record<PeakClass, Figure>>;
+  /**
+   * Sustained f32 matmul throughput measured at several kernel sizes (FLOPs of one kernel, FLOP/s),
+   * ascending: small kernels run well below peak, on a big GPU by 10x or more. The roofline scales
+   * every dtype's peak by the curve's fraction of its largest point at the kernel's size.
+   */
+  computeCurve?: { flops: number; flopsPerSec: number }[];
   /** Device memory bandwidth, bytes/s. */
   memBandwidth: Figure;
   /** Fixed cost per kernel launch / dispatch, seconds. */
@@ -72,4 +78,23 @@ export function peakFlopsFor(p: DeviceProfile, dtype: DType): number {
 
 export function supportsOp(p: DeviceProfile, op: string): boolean {
   return !(p.unsupportedOps ?? []).some((u) => (u.endsWith('.') ? op.startsWith(u) : op === u));
+}
+
+/**
+ * Fraction of peak a kernel of `flops` reaches, from the profile's compute curve: log-log
+ * interpolation between measured sizes, flat beyond the ends; 1 without a curve.
+ */
+export function sizeEfficiency(p: DeviceProfile, flops: number): number {
+  const c = p.computeCurve;
+  if (!c || c.length < 2 || !(flops > 0)) return 1;
+  const top = Math.max(...c.map((x) => x.flopsPerSec));
+  if (flops <= c[0]!.flops) return c[0]!.flopsPerSec / top;
+  for (let i = 1; i < c.length; i++) {
+    const a = c[i - 1]!, b = c[i]!;
+    if (flops <= b.flops) {
+      const t = Math.log(flops / a.flops) / Math.log(b.flops / a.flops);
+      return Math.exp(Math.log(a.flopsPerSec) + t * (Math.log(b.flopsPerSec) - Math.log(a.flopsPerSec))) / top;
+    }
+  }
+  return c[c.length - 1]!.flopsPerSec / top;
 }

@@ -2,7 +2,7 @@
 // memory traffic at full bandwidth, plus a fixed launch overhead per kernel.
 
 import type { DeviceProfile } from './profile.js';
-import { peakFlopsFor } from './profile.js';
+import { peakFlopsFor, sizeEfficiency } from './profile.js';
 import type { Work } from './work.js';
 
 export interface RooflineEstimate {
@@ -18,7 +18,8 @@ export interface Efficiency { compute: number; memory: number }
 export const DEFAULT_EFFICIENCY: Efficiency = { compute: 1, memory: 1 };
 
 export function roofline(w: Work, p: DeviceProfile, eff: Efficiency = DEFAULT_EFFICIENCY): RooflineEstimate {
-  const computeMs = w.flops > 0 ? (w.flops / (peakFlopsFor(p, w.dtype) * eff.compute)) * 1e3 : 0;
+  // a small kernel reaches only part of peak (measured per size where the profile has a curve)
+  const computeMs = w.flops > 0 ? (w.flops / (peakFlopsFor(p, w.dtype) * eff.compute * sizeEfficiency(p, w.flops))) * 1e3 : 0;
   const memoryMs = w.bytes > 0 ? (w.bytes / (p.memBandwidth.value * eff.memory)) * 1e3 : 0;
   const overheadMs = w.launches * p.launchOverhead.value * 1e3;
   const body = Math.max(computeMs, memoryMs);

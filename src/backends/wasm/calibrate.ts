@@ -28,7 +28,8 @@ export class WasmCalibrator implements Calibrator {
 
   private use(d: WasmDevice): void {
     this.dev = d;
-    this.config = `threads=${d.threads}`;
+    // cal=2: profiles with a compute curve (older cached ones are measured again)
+    this.config = `threads=${d.threads} cal=2`;
   }
 
   async prepare(): Promise<void> {
@@ -72,7 +73,8 @@ export class WasmCalibrator implements Calibrator {
         await b.warm(quick ? 60 : 150); // the first runs plan and tier up
         const ms = await b.best(quick ? 3 : 5, 0);
         b.dispose();
-        return { matmulGflops: { float32: (2 * n ** 3) / (ms * 1e6) } };
+        const gflops = (2 * n ** 3) / (ms * 1e6);
+        return { matmulGflops: { float32: gflops }, matmulCurve: [{ flops: 2 * n ** 3, gflops }] };
       },
     };
   }

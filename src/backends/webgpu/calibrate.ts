@@ -45,7 +45,8 @@ export class WebGpuCalibrator implements Calibrator {
 
   private use(d: WebGpuDevice): void {
     this.dev = d;
-    this.config = `adapter=${adapterName(d.adapter.info)}`;
+    // cal=2: profiles with a compute curve (older cached ones are measured again)
+    this.config = `adapter=${adapterName(d.adapter.info)} cal=2`;
   }
 
   async prepare(): Promise<void> {
@@ -111,7 +112,33 @@ export class WebGpuCalibrator implements Calibrator {
     const k = Math.max(2, Math.min(32, Math.ceil((quick ? 60 : 120) / one)));
     const ms = await bench.sustained(k, quick ? 1 : 2);
     bench.dispose();
-    return { matmulGflops: { float32: (2 * n ** 3) / (ms * 1e6) } };
+    const gflops = (2 * n ** 3) / (ms * 1e6);
+    // the compute curve: smaller matmuls the same way (a big GPU runs a 128-row matmul at a tenth
+    // of its peak; the roofline needs that to predict the small kernels models are made of)
+    const curve = [{ flops: 2 * n ** 3, gflops }];
+    for (let m = 128; m < n; m *= 2) curve.push({ flops: 2 * m ** 3, gflops: await this.matmulAt(m, quick) });
+    return { matmulGflops: { float32: gflops }, matmulCurve: curve };
+  }
+
+  /**
+   * Sustained GFLOP/s of m x m matmuls inside a unit, as a model runs them: a chain of 8 in one
+   * unit (one submit for all eight, not one each), units queued back to back for ~20-40 ms. The
+   * per-dispatch cost stays in (applyMeasurements takes it out once it is measured).
+   */
+  private async matmulAt(m: number, quick: boolean): Promise<number> {
+    const chain = 8;
+    const g = new GraphBuilder(`calibrate-matmul-chain-${m}`);
+    let x = g.input('a', 'float32', [m, m]);
+    for (let i = 0; i < chain; i++) x = g.op('MatMul', [x, g.constant(f32([m, m]), `w${i}`)]);
+    g.output(x, 'y');
+    const bench = await UnitBench.create(this.gpu, g.build(), [f32([m, m])]);
+    try {
+      const one = await bench.best(1, 1);
+      const k = Math.max(2, Math.min(64, Math.ceil((quick ? 20 : 40) / Math.max(one, 0.01))));
+      return (chain * 2 * m ** 3) / ((await bench.sustained(k, quick ? 1 : 2)) * 1e6);
+    } finally {
+      bench.dispose();
+    }
   }
 
   /** Copy bandwidth from an Add over two inputs; upload and readback bandwidth on the same tensors. */

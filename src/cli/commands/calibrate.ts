@@ -18,6 +18,11 @@ const n = (x: number | undefined, digits = 2) => (x === undefined ? '-' : x.toFi
 export function calibrationRows(m: Measurements, p: DeviceProfile): string[][] {
   const rows: string[][] = [];
   for (const [d, v] of Object.entries(m.matmulGflops ?? {})) rows.push([`matmul ${d} (sustained)`, `${n(v)} GFLOP/s`]);
+  // the compute curve as the planner uses it (dispatch cost taken out): small kernels' share of peak
+  const top = Math.max(0, ...(p.computeCurve ?? []).map((c) => c.flopsPerSec));
+  for (const c of p.computeCurve ?? []) {
+    rows.push([`matmul f32, ${c.flops >= 1e9 ? `${n(c.flops / 1e9, 1)} GFLOP` : `${n(c.flops / 1e6, 0)} MFLOP`} kernels`, `${n(c.flopsPerSec / 1e9)} GFLOP/s (${Math.round((100 * c.flopsPerSec) / top)}% of the largest)`]);
+  }
   rows.push(['copy bandwidth', `${n(m.copyGBs)} GB/s`]);
   rows.push(['dispatch overhead (per kernel)', `${n(m.dispatchUs, 1)} us`]);
   if (m.unitUs !== undefined) rows.push(['unit overhead (submit + wait)', `${n(m.unitUs, 1)} us`]);

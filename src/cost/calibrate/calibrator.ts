@@ -12,6 +12,8 @@ import { peakClassOf } from '../profile.js';
 export interface Measurements {
   /** Sustained matmul GFLOP/s per dtype. */
   matmulGflops?: Partial<Record<DType, number>>;
+  /** Sustained f32 matmul GFLOP/s at given kernel sizes (FLOPs of one matmul): the compute curve. */
+  matmulCurve?: { flops: number; gflops: number }[];
   /** Copy bandwidth, GB/s (bytes read + written per second / 1e9). */
   copyGBs?: number;
   /** Fixed cost per kernel dispatch, microseconds. */
@@ -78,6 +80,7 @@ function merge(into: Measurements, m: Measurements): void {
     const cur = into.matmulGflops?.[d as DType] ?? 0;
     (into.matmulGflops ??= {})[d as DType] = Math.max(cur, g);
   }
+  for (const pt of m.matmulCurve ?? []) (into.matmulCurve ??= []).push(pt);
   if (m.copyGBs !== undefined) into.copyGBs = Math.max(into.copyGBs ?? 0, m.copyGBs);
   if (m.uploadGBs !== undefined) into.uploadGBs = Math.max(into.uploadGBs ?? 0, m.uploadGBs);
   if (m.readbackGBs !== undefined) into.readbackGBs = Math.max(into.readbackGBs ?? 0, m.readbackGBs);
@@ -92,6 +95,19 @@ export function applyMeasurements(base: DeviceProfile, m: Measurements, when = n
   const p: DeviceProfile = structuredClone(base);
   p.origin = 'calibrated';
   for (const [d, g] of Object.entries(m.matmulGflops ?? {})) p.peakFlops[peakClassOf(d as DType)] = fig(g * 1e9, src, { note: 'sustained matmul' });
+  // one point per size (the best where a size was measured twice), ascending; rates never fall
+  // with size (a dip is noise, and a larger kernel can always be split)
+  const bySize = new Map<number, number>();
+  for (const pt of m.matmulCurve ?? []) {
+    // the roofline adds the per-dispatch cost on its own: take it out of each measured kernel
+    const ms = pt.flops / (pt.gflops * 1e6), dispatchMs = (m.dispatchUs ?? 0) / 1e3;
+    const gflops = pt.flops / (Math.max(ms - dispatchMs, ms / 2) * 1e6);
+    bySize.set(pt.flops, Math.max(bySize.get(pt.flops) ?? 0, gflops));
+  }
+  if (bySize.size >= 2) {
+    let best = 0;
+    p.computeCurve = [...bySize].sort((a, b) => a[0] - b[0]).map(([flops, g]) => ({ flops, flopsPerSec: (best = Math.max(best, g * 1e9)) }));
+  }
   if (m.copyGBs) p.memBandwidth = fig(m.copyGBs * 1e9, src, { note: 'copy' });
   if (m.dispatchUs !== undefined) p.launchOverhead = fig(m.dispatchUs * 1e-6, src);
   // the model has one link per device for both directions: a value crossing devices goes down
