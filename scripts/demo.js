@@ -2,13 +2,14 @@
 // `npm run demo`: the demo page on Vite's dev server (http://127.0.0.1:5173, cross-origin isolated)
 // together with a local offload server (`switchyard serve` on 127.0.0.1:8787 with a fresh token,
 // the page's origin on its CORS allow-list) when this build has one.
+// Both make the example agent's seeded models first (examples/agent/models), which the page serves.
 // `npm run build:demo`: a static build in dist/demo (serve it with COOP/COEP headers, e.g.
 // `npx vite preview --config demo/vite.config.ts`).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const config = join(repo, 'demo/vite.config.ts');
@@ -23,6 +24,16 @@ function step(what, cmd, args) {
 if (existsSync(join(repo, 'scripts/build-wasm.js'))) step('building the WASM kernels', process.execPath, ['scripts/build-wasm.js']);
 if (existsSync(join(repo, 'scripts/gen-shaders.js'))) step('generating the shader sources', process.execPath, ['scripts/gen-shaders.js']);
 step('type-checking the demo', process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'demo/tsconfig.json']);
+
+// the example agent's seeded models (examples/agent/models, git-ignored), made by the built library
+// before Vite lists and serves them
+const exampleJs = join(repo, 'dist/src/agent/example.js');
+if (!existsSync(exampleJs)) step('building the library (for the example agent\'s models)', process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+{
+  const { prepareExampleModels } = await import(pathToFileURL(exampleJs).href);
+  const made = await prepareExampleModels(join(repo, 'examples/agent/rag.yaml'), (line) => console.log(`demo: ${line}`));
+  if (!made) console.log('demo: the example agent\'s models are there (examples/agent/models)');
+}
 
 const vite = await import('vite');
 if (mode === 'build') {
