@@ -44,11 +44,15 @@ function mounts(): Plugin {
     name: 'switchyard-mounts',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\//, '');
+        // in development the library's kernels resolve from its TypeScript sources ('../../../../wasm/build/'
+        // is written for dist/src/backends/wasm), one folder above the repo: any …/wasm/build/x.wasm is ours
+        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\//, '')
+          .replace(/^.*\/(wasm\/build\/[\w.-]+\.wasm)$/, '$1');
         for (const [prefix, dir] of Object.entries(MOUNTS)) {
           if (!path.startsWith(prefix)) continue;
           const name = path.slice(prefix.length);
-          if (!files(dir).includes(name)) break;
+          // a 404, not Vite's index.html fallback: loaders probe optional files (tokenizer_config.json)
+          if (!files(dir).includes(name)) { res.statusCode = 404; res.end(); return; }
           res.setHeader('Content-Type', contentType(name));
           for (const [k, v] of Object.entries(ISOLATION)) res.setHeader(k, v);
           createReadStream(join(dir, name)).pipe(res);

@@ -56,6 +56,8 @@ if (/^\s+serve\b/m.test(commands)) {
   if (cors) args.push(cors, origin);
   // a price, so that 'cheapest within the SLA' has something to weigh (local devices cost 0)
   if (/--price-per-hour\b/.test(help.stdout)) args.push('--price-per-hour', process.env.SERVER_PRICE ?? '2.5');
+  // the example agent's chat model, so that its answer node may run on the server whole
+  if (/--llm\b/.test(help.stdout)) args.push('--llm', `chat=${join(repo, 'examples/agent/models/chat')}`, '--llm-capacity', '512');
   server = spawn(process.execPath, args, { cwd: repo, stdio: 'inherit', env: { ...process.env, SWITCHYARD_CORS_ORIGINS: origin } });
   server.on('exit', (code) => { if (code) console.error(`demo: the offload server exited (code ${code}); the page runs on local devices`); });
   process.env.VITE_SWITCHYARD_REMOTE = `http://127.0.0.1:${serverPort}`;
@@ -65,7 +67,8 @@ if (/^\s+serve\b/m.test(commands)) {
   console.log('demo: this build has no `switchyard serve` yet: the page runs on local devices only');
 }
 const dev = await vite.createServer({ configFile: config, server: { port, strictPort: true } });
-await dev.listen();
+// a port in use must not leave the offload server running behind us
+await dev.listen().catch((e) => { server?.kill('SIGTERM'); console.error(`demo: ${e.message}`); process.exit(1); });
 dev.printUrls();
 const stop = async () => { server?.kill('SIGTERM'); await dev.close(); process.exit(0); };
 process.on('SIGINT', stop);

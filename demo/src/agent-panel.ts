@@ -6,7 +6,7 @@
 import { loadAgent, type LoadedAgent } from '../../src/agent/load.js';
 import { attachServedLlms } from '../../src/agent/offload.js';
 import { deviceSetOf, learnFromRun, planAgent, type AgentPlan, type AgentPolicy } from '../../src/agent/plan.js';
-import { explainAgent } from '../../src/agent/runtime/report.js';
+import { agentTrace, explainAgent } from '../../src/agent/runtime/report.js';
 import type { AgentResult, NodeRecord } from '../../src/agent/runtime/run.js';
 import { disposeDevices } from '../../src/agent/devices.js';
 import { Estimator } from '../../src/cost/estimator.js';
@@ -56,6 +56,7 @@ export class AgentPanel {
   private notes: string[] = [];
   private estimator = new Estimator(new KernelHistory(historyStore));
   private ap?: AgentPlan;
+  private lastRun?: { result: AgentResult; ap: AgentPlan };
   private sla: AgentSla = { objective: 'latency' };
   last?: AgentRunSummary;
   busy = false;
@@ -161,6 +162,7 @@ export class AgentPanel {
       this.estimator.history.flush();
       if (!streamed.length) this.answer.textContent = result.text;
       this.last = this.summarize(result, ap, inputs, streamed);
+      this.lastRun = { result, ap };
       this.renderResult(result, ap);
       this.hooks.status(`answered in ${ms(result.totalMs)}: ${streamed.length} tokens streamed`, 'ok');
       return this.last;
@@ -238,6 +240,11 @@ export class AgentPanel {
     this.explain.textContent = explainAgent(ap, r);
   }
 
+  /** The last run as a Chrome trace (one track per device, the plan beside it), for Perfetto. */
+  trace(): ReturnType<typeof agentTrace> | undefined {
+    return this.lastRun && agentTrace(this.lastRun.result, this.lastRun.ap);
+  }
+
   /** Measured device time × price, llm nodes split into prefill and decode on their devices. */
   private cost(r: AgentResult): number {
     const price = new Map(this.entries.map((e) => [e.device.id, e.profile.pricePerHour.value]));
@@ -249,7 +256,7 @@ export class AgentPanel {
 
   async dispose(): Promise<void> {
     const a = this.agent, entries = this.entries;
-    this.agent = undefined; this.ap = undefined; this.entries = []; this.last = undefined;
+    this.agent = undefined; this.ap = undefined; this.entries = []; this.last = undefined; this.lastRun = undefined;
     a?.dispose();
     if (entries.length) await disposeDevices(deviceSetOf(entries));
   }

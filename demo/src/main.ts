@@ -473,7 +473,9 @@ async function runAgent(): Promise<AgentRunSummary> {
   el.runBtn.disabled = true;
   hideError();
   try {
-    return await agentPanel.run();
+    const r = await agentPanel.run();
+    el.traceBtn.disabled = false;
+    return r;
   } finally {
     busy = false;
     el.runBtn.disabled = !agentPanel.loaded;
@@ -481,10 +483,11 @@ async function runAgent(): Promise<AgentRunSummary> {
 }
 
 function downloadTrace(): void {
-  const trace = session?.trace;
-  if (!trace) return;
-  const blob = new Blob([JSON.stringify(trace.toJSON())], { type: 'application/json' });
-  const a = h('a', { href: URL.createObjectURL(blob), download: `switchyard-${modelName.replace(/\.onnx$/, '')}-trace.json` });
+  const agent = agentOf(config.model);
+  const json = agent ? agentPanel.trace() : session?.trace?.toJSON();
+  if (!json) return;
+  const blob = new Blob([JSON.stringify(json)], { type: 'application/json' });
+  const a = h('a', { href: URL.createObjectURL(blob), download: `switchyard-${agent ? `agent-${agent.id}` : modelName.replace(/\.onnx$/, '')}-trace.json` });
   document.body.append(a);
   a.click();
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);

@@ -326,11 +326,20 @@ test('agent graph: ?model=agent:rag loads the RAG example, streams the answer on
       want.records.map((x) => `${x.node}@${x.llm ? `${x.llm.prefillDevice}/${x.llm.decodeDevice}` : x.device}`));
     await p.mouse.move(0, 0);
     await p.screenshot({ path: join(RESULTS, 'demo-agent.png'), fullPage: true });
+    // the run as a Perfetto trace: the answer's prefill and decode on the device they ran on
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click('#trace')]);
+    const trace = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { traceEvents: { ph: string; name: string }[] };
+    assert.ok(trace.traceEvents.some((e) => e.ph === 'X' && e.name.startsWith('answer.decode')), 'the trace has the decode span');
     // a TTFT target no device can meet: the plan (made again, no reload) says so
     await p.fill('#ttft-ms', '0.01');
     await p.dispatchEvent('#ttft-ms', 'change');
     await p.waitForFunction(() => (window as unknown as { demo: { agentPlan?: { feasible: boolean } } }).demo.agentPlan?.feasible === false, null, { timeout: 10_000 });
     assert.match(await p.locator('.agent-summary').textContent() ?? '', /infeasible/);
+    // a TPOT no device can decode at: the planner refuses, and the page says why in words
+    await p.fill('#tpot-ms', '0.0001');
+    await p.dispatchEvent('#tpot-ms', 'change');
+    await p.waitForSelector('.error:not([hidden])', { timeout: 10_000 });
+    assert.match(await p.locator('.error').textContent() ?? '', /No plan meets this service level.*TPOT/s);
     // expected, nothing else: the absent offload server's refused probe (as on the main page), and
     // the 404 for tokenizer_config.json, an optional file the model loader asks for
     const bad = agentErrors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to fetch|net::ERR_FAILED/.test(e)
