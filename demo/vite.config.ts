@@ -17,21 +17,43 @@ const MOUNTS: Record<string, string> = {
   // where the bundled library looks by default (new URL('../../../../wasm/build/', import.meta.url)
   // from assets/, clamped at the site root)
   'wasm/build/': join(repo, 'wasm/build'),
+  // the example agent graph, its documents, its tool module and its seeded models (models/chat,
+  // models/embed: scripts/demo.js makes them before Vite starts)
+  'agent/': join(repo, 'examples/agent'),
 };
 
-const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()) : []);
+/** Files a mount serves: nested folders too ('models/chat/config.json'); not the Node-only launcher. */
+const NODE_ONLY = new Set(['start.mjs']);
+function files(dir: string, sub = ''): string[] {
+  if (!existsSync(join(dir, sub))) return [];
+  return readdirSync(join(dir, sub)).flatMap((f) => {
+    const rel = sub ? `${sub}/${f}` : f;
+    if (statSync(join(dir, rel)).isDirectory()) return files(dir, rel);
+    return NODE_ONLY.has(rel) ? [] : [rel];
+  });
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.js': 'text/javascript', '.json': 'application/json',
+  '.jsonl': 'application/jsonl', '.yaml': 'text/yaml; charset=utf-8',
+};
+const contentType = (name: string) => CONTENT_TYPES[/\.[^.]+$/.exec(name)?.[0] ?? ''] ?? 'application/octet-stream';
 
 function mounts(): Plugin {
   return {
     name: 'switchyard-mounts',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\//, '');
+        // in development the library's kernels resolve from its TypeScript sources ('../../../../wasm/build/'
+        // is written for dist/src/backends/wasm), one folder above the repo: any …/wasm/build/x.wasm is ours
+        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\//, '')
+          .replace(/^.*\/(wasm\/build\/[\w.-]+\.wasm)$/, '$1');
         for (const [prefix, dir] of Object.entries(MOUNTS)) {
           if (!path.startsWith(prefix)) continue;
           const name = path.slice(prefix.length);
-          if (!files(dir).includes(name)) break;
-          res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream');
+          // a 404, not Vite's index.html fallback: loaders probe optional files (tokenizer_config.json)
+          if (!files(dir).includes(name)) { res.statusCode = 404; res.end(); return; }
+          res.setHeader('Content-Type', contentType(name));
           for (const [k, v] of Object.entries(ISOLATION)) res.setHeader(k, v);
           createReadStream(join(dir, name)).pipe(res);
           return;
@@ -82,7 +104,11 @@ function examples(): Plugin {
     load(s) {
       if (s !== '\0' + id) return;
       const list = files(MOUNTS['models/']!).filter((f) => f.endsWith('.onnx')).map((f) => ({ file: f, bytes: statSync(join(MOUNTS['models/']!, f)).size }));
-      return `export default ${JSON.stringify(list)};`;
+      // agent graphs with their models made (a graph whose models are missing could not load)
+      const agentDir = MOUNTS['agent/']!;
+      const agents = files(agentDir).filter((f) => /^[\w-]+\.ya?ml$/.test(f) && existsSync(join(agentDir, 'models/chat/model.safetensors')))
+        .map((f) => ({ id: f.replace(/\.ya?ml$/, ''), file: `agent/${f}` }));
+      return `export default ${JSON.stringify(list)};\nexport const agents = ${JSON.stringify(agents)};`;
     },
   };
 }

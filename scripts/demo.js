@@ -2,13 +2,14 @@
 // `npm run demo`: the demo page on Vite's dev server (http://127.0.0.1:5173, cross-origin isolated)
 // together with a local offload server (`switchyard serve` on 127.0.0.1:8787 with a fresh token,
 // the page's origin on its CORS allow-list) when this build has one.
+// Both make the example agent's seeded models first (examples/agent/models), which the page serves.
 // `npm run build:demo`: a static build in dist/demo (serve it with COOP/COEP headers, e.g.
 // `npx vite preview --config demo/vite.config.ts`).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const config = join(repo, 'demo/vite.config.ts');
@@ -23,6 +24,16 @@ function step(what, cmd, args) {
 if (existsSync(join(repo, 'scripts/build-wasm.js'))) step('building the WASM kernels', process.execPath, ['scripts/build-wasm.js']);
 if (existsSync(join(repo, 'scripts/gen-shaders.js'))) step('generating the shader sources', process.execPath, ['scripts/gen-shaders.js']);
 step('type-checking the demo', process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'demo/tsconfig.json']);
+
+// the example agent's seeded models (examples/agent/models, git-ignored), made by the built library
+// before Vite lists and serves them
+const exampleJs = join(repo, 'dist/src/agent/example.js');
+if (!existsSync(exampleJs)) step('building the library (for the example agent\'s models)', process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+{
+  const { prepareExampleModels } = await import(pathToFileURL(exampleJs).href);
+  const made = await prepareExampleModels(join(repo, 'examples/agent/rag.yaml'), (line) => console.log(`demo: ${line}`));
+  if (!made) console.log('demo: the example agent\'s models are there (examples/agent/models)');
+}
 
 const vite = await import('vite');
 if (mode === 'build') {
@@ -45,6 +56,8 @@ if (/^\s+serve\b/m.test(commands)) {
   if (cors) args.push(cors, origin);
   // a price, so that 'cheapest within the SLA' has something to weigh (local devices cost 0)
   if (/--price-per-hour\b/.test(help.stdout)) args.push('--price-per-hour', process.env.SERVER_PRICE ?? '2.5');
+  // the example agent's chat model, so that its answer node may run on the server whole
+  if (/--llm\b/.test(help.stdout)) args.push('--llm', `chat=${join(repo, 'examples/agent/models/chat')}`, '--llm-capacity', '512');
   server = spawn(process.execPath, args, { cwd: repo, stdio: 'inherit', env: { ...process.env, SWITCHYARD_CORS_ORIGINS: origin } });
   server.on('exit', (code) => { if (code) console.error(`demo: the offload server exited (code ${code}); the page runs on local devices`); });
   process.env.VITE_SWITCHYARD_REMOTE = `http://127.0.0.1:${serverPort}`;
@@ -54,7 +67,8 @@ if (/^\s+serve\b/m.test(commands)) {
   console.log('demo: this build has no `switchyard serve` yet: the page runs on local devices only');
 }
 const dev = await vite.createServer({ configFile: config, server: { port, strictPort: true } });
-await dev.listen();
+// a port in use must not leave the offload server running behind us
+await dev.listen().catch((e) => { server?.kill('SIGTERM'); console.error(`demo: ${e.message}`); process.exit(1); });
 dev.printUrls();
 const stop = async () => { server?.kill('SIGTERM'); await dev.close(); process.exit(0); };
 process.on('SIGINT', stop);

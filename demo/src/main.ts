@@ -13,7 +13,7 @@ import type { Tensor } from '../../src/ir/tensor.js';
 import { importOnnx } from '../../src/frontend/onnx/import.js';
 import { randomFeeds } from '../../src/cli/random-inputs.js';
 import { backendNames } from '../../src/backends/backend.js';
-import examples from 'virtual:examples';
+import examples, { agents } from 'virtual:examples';
 import { bytes, clear, dollars, h, ms } from './dom.js';
 import { probeGpu, probeRemote, probeWasm, type GpuProbe, type RemoteProbe } from './probe.js';
 import { forgetMachine, historyStore, profileStore } from './stores.js';
@@ -23,6 +23,7 @@ import { numbers, outputCard } from './outputs.js';
 import { engineDevices, gpuBody, remoteBody, wasmBody } from './devices-panel.js';
 import { deviceColor } from './colors.js';
 import { CATALOG, describeModel } from './catalog.js';
+import { AgentPanel, type AgentRunSummary } from './agent-panel.js';
 
 type Kind = 'wasm' | 'webgpu' | 'remote';
 
@@ -35,6 +36,10 @@ interface Config {
   useDeadline: boolean;
   objective: 'latency' | 'cost';
   seed: number;
+  /** Agent graphs: which SLA the TTFT/TPOT inputs set, and their targets. */
+  slaKind: 'deadline' | 'tokens';
+  ttftMs: number;
+  tpotMs: number;
 }
 
 interface RunResult {
@@ -62,7 +67,12 @@ const config: Config = {
   useDeadline: params.has('deadline') || params.get('objective') === 'cost',
   objective: params.get('objective') === 'cost' ? 'cost' : 'latency',
   seed: Number(params.get('seed') ?? 1),
+  slaKind: params.has('ttft') || params.has('tpot') || (params.get('model') ?? '').startsWith('agent:') ? 'tokens' : 'deadline',
+  ttftMs: Number(params.get('ttft') ?? 3000),
+  tpotMs: Number(params.get('tpot') ?? 250),
 };
+/** Picker values of agent graphs are 'agent:<id>' ('agent:rag' is examples/agent/rag.yaml). */
+const agentOf = (model: string) => (model.startsWith('agent:') ? agents.find((a) => `agent:${a.id}` === model) : undefined);
 
 // ---------- state ----------
 let modelBytes: Uint8Array | undefined;
@@ -94,6 +104,12 @@ const el = {
   deadline: h('input', { type: 'range', id: 'deadline', min: 1, max: 500, step: 1, value: config.deadlineMs }),
   deadlineNum: h('input', { type: 'number', id: 'deadline-ms', min: 0.1, step: 0.1, value: config.deadlineMs }),
   useDeadline: h('input', { type: 'checkbox', id: 'use-deadline', checked: config.useDeadline }),
+  ttft: h('input', { type: 'number', id: 'ttft-ms', min: 1, step: 1, value: config.ttftMs, 'aria-label': 'TTFT target (ms)' }),
+  tpot: h('input', { type: 'number', id: 'tpot-ms', min: 0.1, step: 0.1, value: config.tpotMs, 'aria-label': 'TPOT target (ms)' }),
+  tokenSla: h('div', { class: 'token-sla', hidden: true }),
+  slaTokens: h('input', { type: 'radio', name: 'sla', value: 'tokens', disabled: true }),
+  slaDeadline: h('input', { type: 'radio', name: 'sla', value: 'deadline', checked: true }),
+  agentCard: h('div', {}),
   runBtn: h('button', { id: 'run', class: 'primary', disabled: true }, 'Run'),
   traceBtn: h('button', { id: 'trace', disabled: true, title: 'Chrome trace-event JSON: open it in ui.perfetto.dev' }, 'Download trace'),
   summary: h('div', { class: 'summary' }),
@@ -129,9 +145,14 @@ function layout(): void {
       h('input', { type: 'radio', name: 'objective', value: o, checked: config.objective === o, onchange: () => { config.objective = o; if (o === 'cost') { config.useDeadline = true; el.useDeadline.checked = true; } replanSoon(); } }),
       h('span', {}, o === 'latency' ? 'Fastest' : 'Cheapest within SLA'))));
   const slaMode = h('div', { class: 'segmented small', role: 'radiogroup', 'aria-label': 'SLA kind' },
-    h('label', {}, h('input', { type: 'radio', name: 'sla', checked: true }), h('span', {}, 'Deadline')),
-    h('label', { title: 'TTFT/TPOT targets apply to LLM nodes of agent graphs; this build has no agent runtime yet' },
-      h('input', { type: 'radio', name: 'sla', disabled: true }), h('span', {}, 'TTFT / TPOT')));
+    h('label', {}, el.slaDeadline, h('span', {}, 'Deadline')),
+    h('label', { id: 'sla-tokens-label', title: 'TTFT/TPOT targets apply to the LLM nodes of agent graphs: pick an agent graph' },
+      el.slaTokens, h('span', {}, 'TTFT / TPOT')));
+  for (const r of [el.slaDeadline, el.slaTokens]) r.addEventListener('change', () => { config.slaKind = el.slaTokens.checked ? 'tokens' : 'deadline'; syncSlaKind(); replanSoon(); });
+  clear(el.tokenSla,
+    h('label', { class: 'num-input' }, 'TTFT ', el.ttft, 'ms'), h('label', { class: 'num-input' }, 'TPOT ', el.tpot, 'ms'));
+  el.ttft.addEventListener('change', () => { const v = Number(el.ttft.value); if (v > 0) { config.ttftMs = v; replanSoon(); } });
+  el.tpot.addEventListener('change', () => { const v = Number(el.tpot.value); if (v > 0) { config.tpotMs = v; replanSoon(); } });
   const syncDeadline = (v: number) => {
     config.deadlineMs = v;
     el.deadline.value = String(Math.min(Number(el.deadline.max), v));
@@ -175,6 +196,7 @@ function layout(): void {
       slaMode,
       h('label', { class: 'check' }, el.useDeadline, 'End-to-end deadline'),
       h('div', { class: 'deadline-row' }, el.deadline, h('span', { class: 'num-input' }, el.deadlineNum, 'ms')),
+      el.tokenSla,
       h('div', { class: 'label' }, 'Objective'), objective,
       h('p', { class: 'muted small' }, 'Changing the SLA re-plans at once, with the same devices and what they have measured so far.'),
     )),
@@ -183,12 +205,13 @@ function layout(): void {
     h('div', { class: 'toolbar' }, el.runBtn, el.traceBtn, el.progress, el.status),
     el.error,
     el.summary,
-    card('Plan', el.graph, h('span', { class: 'muted small' }, 'units coloured by device · red dashed edges are transfers · hover for the reason')),
-    card('Timeline', el.timeline, h('span', { class: 'muted small' }, 'per device: planned above, measured below')),
-    h('div', { class: 'two-col' },
+    onnxOnly(card('Plan', el.graph, h('span', { class: 'muted small' }, 'units coloured by device · red dashed edges are transfers · hover for the reason'))),
+    onnxOnly(card('Timeline', el.timeline, h('span', { class: 'muted small' }, 'per device: planned above, measured below'))),
+    onnxOnly(h('div', { class: 'two-col' },
       card('Outputs', el.outputs),
-      card('Placement', el.units)),
-    card('Devices the planner sees', el.engine, h('button', { class: 'link small', onclick: () => { forgetMachine(); void prepare(); } , title: 'drop cached calibration and measured kernel times' }, 'forget this machine')),
+      card('Placement', el.units))),
+    el.agentCard,
+    onnxOnly(card('Devices the planner sees', el.engine, h('button', { class: 'link small', onclick: () => { forgetMachine(); void prepare(); } , title: 'drop cached calibration and measured kernel times' }, 'forget this machine'))),
   );
   const header = h('header', { class: 'top' },
     h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, logo()), h('b', {}, 'Switchyard'), h('span', { class: 'tag' }, 'plan · place · run across WebGPU, WASM and remote accelerators')),
@@ -198,6 +221,22 @@ function layout(): void {
       h('a', { href: 'https://ui.perfetto.dev', target: '_blank', rel: 'noopener' }, 'Perfetto ↗')),
   );
   clear(document.getElementById('app')!, header, h('div', { class: 'layout' }, sidebar, main));
+}
+
+/** Cards of the ONNX mode, hidden while an agent graph is picked. */
+function onnxOnly(e: HTMLElement): HTMLElement { e.classList.add('onnx-only'); return e; }
+
+/** TTFT/TPOT only mean something for agent graphs: enable them (and show their inputs) there. */
+function syncSlaKind(): void {
+  const agent = !!agentOf(config.model);
+  el.slaTokens.disabled = !agent;
+  document.getElementById('sla-tokens-label')!.title = agent ? 'targets for the LLM nodes: time to first token and time per output token'
+    : 'TTFT/TPOT targets apply to the LLM nodes of agent graphs: pick an agent graph';
+  if (!agent && config.slaKind === 'tokens') config.slaKind = 'deadline';
+  el.slaTokens.checked = config.slaKind === 'tokens';
+  el.slaDeadline.checked = config.slaKind === 'deadline';
+  el.tokenSla.hidden = config.slaKind !== 'tokens';
+  document.body.classList.toggle('agent-mode', agent);
 }
 
 function logo(): SVGSVGElement {
@@ -218,7 +257,8 @@ function readable(e: unknown): { title: string; detail: string } {
   const m = err.message || String(err);
   const first = m.split('\n')[0]!;
   let title = 'Something went wrong';
-  if (/no plan|infeasible|deadline/i.test(m)) title = 'No plan meets this service level';
+  if (/no plan|infeasible|deadline|exceeds (TTFT|TPOT)|misses (TTFT|TPOT)/i.test(m)) title = 'No plan meets this service level';
+  else if (/\.ya?ml\b|agent graph|tool '|node '/i.test(m)) title = 'The agent graph failed';
   else if (/onnx|protobuf|model|opset|import/i.test(m)) title = 'This model could not be loaded';
   else if (/device|adapter|gpu|worker|remote|fetch|network/i.test(m)) title = 'A device failed';
   return { title, detail: first + (m.includes('\n') ? `\n${m.slice(first.length + 1)}` : '') };
@@ -237,6 +277,10 @@ const hideError = () => { el.error.hidden = true; };
 // ---------- model ----------
 async function selectModel(): Promise<void> {
   hideError();
+  syncSlaKind();
+  if (agentOf(config.model)) { await selectAgent(); return; }
+  await agentPanel.dispose();
+  clear(el.agentCard);
   try {
     let bytes: Uint8Array, name: string;
     const file = dropped.get(config.model);
@@ -258,6 +302,43 @@ async function selectModel(): Promise<void> {
     // keep the model that works: put the picker back and drop the file that failed
     if (config.model.startsWith('dropped:')) { dropped.delete(config.model); el.modelSelect.querySelector(`option[value="${CSS.escape(config.model)}"]`)?.remove(); }
     if (loadedModel && loadedModel !== config.model) { config.model = loadedModel; el.modelSelect.value = loadedModel; }
+    showError(e);
+  }
+}
+
+// ---------- agent graphs ----------
+const agentPanel = new AgentPanel({
+  status,
+  progress: (done, total, step) => {
+    el.progress.hidden = done >= total; el.progress.max = total; el.progress.value = done;
+    status(`calibrating: ${step} (${done}/${total})`, 'busy');
+  },
+});
+
+function agentSla() {
+  const tokens = config.slaKind === 'tokens';
+  return { objective: config.objective, ttftMs: tokens ? config.ttftMs : undefined, tpotMs: tokens ? config.tpotMs : undefined, deadlineMs: config.useDeadline ? config.deadlineMs : undefined };
+}
+
+async function selectAgent(): Promise<void> {
+  const a = agentOf(config.model)!;
+  const seq = ++prepareSeq;
+  el.runBtn.disabled = true; el.traceBtn.disabled = true;
+  const old = session;
+  session = undefined; hp = undefined; view = undefined;
+  await old?.release().catch(() => undefined);
+  clear(el.summary);
+  clear(el.modelInfo, h('p', { class: 'small' }, `Agent graph ${a.file}: filter → embed → retrieve, a tool, and a streamed LLM answer.`));
+  clear(el.agentCard, card('Agent graph', agentPanel.root, h('span', { class: 'muted small' }, 'plan · stream · per-node devices and times')));
+  try {
+    await agentPanel.load(new URL(`./${a.file}`, location.href).href, deviceSpecs(), agentSla());
+    if (seq !== prepareSeq) return;
+    loadedModel = config.model;
+    el.runBtn.disabled = false;
+    if (params.get('autorun') === '1' && seq === 1) await run();
+  } catch (e) {
+    if (seq !== prepareSeq) return;
+    el.progress.hidden = true;
     showError(e);
   }
 }
@@ -287,6 +368,7 @@ function deviceSpecs(): DeviceSpec[] {
 }
 
 async function prepare(): Promise<void> {
+  if (agentOf(config.model)) { await selectAgent(); return; }
   if (!modelBytes) return;
   const seq = ++prepareSeq;
   hideError();
@@ -331,6 +413,14 @@ function replanSoon(): void {
 }
 
 async function replan(): Promise<void> {
+  if (agentPanel.loaded) {
+    hideError();
+    try {
+      const ap = agentPanel.replan(agentSla())!;
+      status(`re-planned: ${ap.plan.feasible ? 'feasible' : `infeasible (${ap.plan.reason})`}; TTFT ${config.slaKind === 'tokens' ? ms(config.ttftMs) : 'graph default'}, TPOT ${config.slaKind === 'tokens' ? ms(config.tpotMs) : 'graph default'}`, 'ok');
+    } catch (e) { showError(e); }
+    return;
+  }
   if (!hp) return;
   hideError();
   const t0 = performance.now();
@@ -344,7 +434,8 @@ async function replan(): Promise<void> {
   }
 }
 
-async function run(): Promise<RunResult> {
+async function run(): Promise<RunResult | AgentRunSummary> {
+  if (agentOf(config.model)) return runAgent();
   if (!session || !hp) throw new Error('no model is ready to run (pick a model first)');
   if (busy) throw new Error('a run is already in progress');
   busy = true;
@@ -376,11 +467,27 @@ async function run(): Promise<RunResult> {
   }
 }
 
+async function runAgent(): Promise<AgentRunSummary> {
+  if (busy) throw new Error('a run is already in progress');
+  busy = true;
+  el.runBtn.disabled = true;
+  hideError();
+  try {
+    const r = await agentPanel.run();
+    el.traceBtn.disabled = false;
+    return r;
+  } finally {
+    busy = false;
+    el.runBtn.disabled = !agentPanel.loaded;
+  }
+}
+
 function downloadTrace(): void {
-  const trace = session?.trace;
-  if (!trace) return;
-  const blob = new Blob([JSON.stringify(trace.toJSON())], { type: 'application/json' });
-  const a = h('a', { href: URL.createObjectURL(blob), download: `switchyard-${modelName.replace(/\.onnx$/, '')}-trace.json` });
+  const agent = agentOf(config.model);
+  const json = agent ? agentPanel.trace() : session?.trace?.toJSON();
+  if (!json) return;
+  const blob = new Blob([JSON.stringify(json)], { type: 'application/json' });
+  const a = h('a', { href: URL.createObjectURL(blob), download: `switchyard-${agent ? `agent-${agent.id}` : modelName.replace(/\.onnx$/, '')}-trace.json` });
   document.body.append(a);
   a.click();
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
@@ -448,12 +555,14 @@ window.addEventListener('unhandledrejection', (e) => showError(e.reason));
 async function start(): Promise<void> {
   layout();
   for (const e of examples) el.modelSelect.append(h('option', { value: e.file, selected: e.file === config.model }, `${CATALOG[e.file]?.title ?? e.file} (${bytes(e.bytes)})`));
+  for (const a of agents) el.modelSelect.append(h('option', { value: `agent:${a.id}`, selected: `agent:${a.id}` === config.model }, `${a.id === 'rag' ? 'RAG agent' : a.id} (example agent graph)`));
+  if (params.get('question') !== null) agentPanel.question.value = params.get('question')!;
   clear(el.devWasm, wasmBody(wasmProbe));
   clear(el.devGpu, gpuBody(undefined));
   const missing = (['wasm', 'webgpu', 'remote'] as const).filter((k) => !backendNames().includes(k));
   if (missing.length) status(`this build has no ${missing.join(', ')} backend yet`, 'info');
   await Promise.all([probeGpu().then((p) => { gpuProbe = p; clear(el.devGpu, gpuBody(p)); }), refreshRemote()]);
-  if (!examples.length) { showError(new Error('no example models were bundled: run `node dist/scripts/make-examples.js`')); return; }
+  if (!examples.length && !agentOf(config.model)) { showError(new Error('no example models were bundled: run `node dist/scripts/make-examples.js`')); return; }
   await selectModel();
 }
 
@@ -470,6 +579,8 @@ window.demo = {
     el.modelSelect.value = config.model;
     el.useDeadline.checked = config.useDeadline; el.deadlineNum.value = String(config.deadlineMs);
     (document.querySelector(`input[name=objective][value=${config.objective}]`) as HTMLInputElement).checked = true;
+    el.ttft.value = String(config.ttftMs); el.tpot.value = String(config.tpotMs);
+    syncSlaKind();
     if (c.remoteUrl !== undefined || c.token !== undefined) await refreshRemote();
     if (c.model !== undefined) await selectModel(); else await prepare();
     if (!el.error.hidden) throw new Error(el.error.textContent ?? 'error');
@@ -477,6 +588,10 @@ window.demo = {
   run: () => run(),
   replan: async (p: Partial<Config>) => { Object.assign(config, p); await replan(); return hp?.plan; },
   get result() { return lastResult; },
+  /** The last agent run: answer, token events, per-node records, TTFT/TPOT against the SLA. */
+  get agent() { return agentPanel.last; },
+  get agentPlan() { const ap = agentPanel.plan; return ap && { feasible: ap.plan.feasible, reason: ap.plan.reason, placement: Object.fromEntries(ap.placement), llm: Object.fromEntries(ap.llm) }; },
+  get busy() { return busy; },
   get plan() { return hp?.plan; },
   get devices() { return hp?.devices.map((d) => ({ id: d.device.id, kind: d.device.kind, profile: d.profile })); },
   get notes() { return hp?.notes; },

@@ -12,6 +12,9 @@ import { exists, readText, resolveNear, writeBytes } from './files.js';
 export const EXAMPLE_CHAT: Partial<LlmConfig> = { hiddenSize: 96, numLayers: 3, numHeads: 6, numKvHeads: 2, headDim: 16, intermediateSize: 256, contextLength: 1024, tieWordEmbeddings: true };
 export const EXAMPLE_EMBED: Partial<LlmConfig> = { hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 4, headDim: 16, intermediateSize: 128, contextLength: 256 };
 
+/** The question `npm start` asks and the demo page starts with (holds PII for the filter to redact). */
+export const EXAMPLE_QUESTION = 'Hi, I am jane@example.com. My parcel weighs 3 kg and goes to zone B. How much is shipping?';
+
 const GENERAL = [
   'You are the support desk. Answer from the handbook excerpts and the quote.',
   'The parcel weighs 3 kg and goes to zone B. How much does shipping cost and how long does it take?',

@@ -176,8 +176,9 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
       }
       localBest.set(id, { prefill: fastestLocal(prefillMs) ?? host, decode: fastestLocal(perToken) ?? host });
       const only = (rec: Record<string, number>, pin?: string) => (pin && pin !== 'auto' && pin !== 'local' ? Object.fromEntries(Object.entries(rec).filter(([k]) => k === pin || (pin === 'remote' && isRemote(k)))) : rec);
-      const ttft = n.ttftMs ?? sla.ttftMs ?? policy.ttftMs;
-      const tpot = n.tpotMs ?? sla.tpotMs ?? policy.tpotMs;
+      // the node's own target first; then the caller's (--ttft, the demo's SLA inputs) over the graph's `sla:`
+      const ttft = n.ttftMs ?? policy.ttftMs ?? sla.ttftMs;
+      const tpot = n.tpotMs ?? policy.tpotMs ?? sla.tpotMs;
       tasks.push({ id: `${id}.prefill`, memBytes: weights + kv, llm: { prefillMs: only(prefillMs, pinPre), decodeMsPerToken: only(zero, pinPre), outputTokens: 0, ttftMs: ttft } });
       tasks.push({ id: `${id}.decode`, memBytes: weights + kv, llm: { prefillMs: only(zero, pinDec), decodeMsPerToken: only(perToken, pinDec), outputTokens: Math.max(0, maxTokens - 1), tpotMs: tpot } });
       taskOf.set(pre, `${id}.prefill`);

@@ -19,6 +19,11 @@ import { randomFeeds } from '../../src/cli/random-inputs.js';
 import { compareTensors } from '../../src/conformance/compare.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import type { DType } from '../../src/ir/dtype.js';
+import { discoverDevices } from '../../src/runtime/devices.js';
+import { deviceSetOf } from '../../src/agent/plan.js';
+import { loadAgent } from '../../src/agent/load.js';
+import { disposeDevices } from '../../src/agent/devices.js';
+import type { NodePlacement, NodeRecord } from '../../src/agent/runtime/run.js';
 import { REPO, CLI } from '../helpers/paths.js';
 import { launchChromium, openPage, startStaticServer, type LaunchedBrowser, type StaticServer } from '../helpers/browser.js';
 
@@ -254,6 +259,94 @@ test('remote: the server is killed in the middle of a run; the page falls back a
     await shot('fallback');
   } finally {
     srv.proc.kill('SIGKILL');
+  }
+});
+
+// ---------- agent graphs ----------
+
+interface AgentSummary {
+  text: string; tokenEvents: number; streamed: number[]; records: NodeRecord[]; ttftMs?: number; tpotMs?: number; totalMs: number;
+  sla: { ttftMs?: number; tpotMs?: number }; met: { ttft?: boolean; tpot?: boolean };
+  placement: Record<string, NodePlacement>; devices: { id: string; kind: string }[]; inputs: Record<string, string>;
+}
+
+/** Node's answer for the same graph, input and placement, on devices of the same kinds as the page's. */
+async function nodeAgent(page: AgentSummary): Promise<{ text: string; records: NodeRecord[] }> {
+  const kinds = [...new Set(page.devices.map((d) => d.kind))];
+  const discovery = await discoverDevices({ devices: kinds.map((kind) => ({ kind: kind as 'reference' | 'wasm' })), calibration: 'never' });
+  assert.deepEqual(discovery.entries.map((e) => e.device.id).sort(), page.devices.map((d) => d.id).sort(), 'the same device ids in Node and the page');
+  const devices = deviceSetOf(discovery.entries);
+  const agent = await loadAgent(join(REPO, 'examples/agent/rag.yaml'), { devices });
+  try {
+    const run = agent.runner.run({ inputs: page.inputs, placement: new Map(Object.entries(page.placement)) });
+    const r = await run.done();
+    return { text: r.text, records: r.records };
+  } finally {
+    agent.dispose();
+    await disposeDevices(devices);
+  }
+}
+
+test('agent graph: ?model=agent:rag loads the RAG example, streams the answer on WASM, equals Node; TTFT/TPOT re-plan', async () => {
+  // its own tab, opened with the URL preset, as a person would share it
+  const { page: p, errors: agentErrors } = await openPage(browser.browser, `${server.url}/?model=agent:rag&devices=wasm`);
+  try {
+    await p.waitForFunction(() => (window as unknown as { demo?: { ready: boolean } }).demo?.ready === true, null, { timeout: 60_000 });
+    const err = await p.evaluate(() => (window as unknown as { demo: { error?: string } }).demo.error);
+    assert.equal(err, undefined, `the page shows an error: ${err}`);
+    assert.equal(await p.locator('#model').inputValue(), 'agent:rag');
+    assert.equal(await p.locator('input[name=sla][value=tokens]').isChecked(), true, 'TTFT/TPOT is the SLA of an agent graph');
+    assert.equal(await p.locator('#agent-question').inputValue(), 'Hi, I am jane@example.com. My parcel weighs 3 kg and goes to zone B. How much is shipping?');
+    // watch the answer in the DOM: its length each time it changes while the run is still going
+    await p.evaluate(() => {
+      const w = window as unknown as { seen: number[]; demo: { busy: boolean } };
+      w.seen = [];
+      new MutationObserver(() => { if (w.demo.busy) w.seen.push(document.getElementById('agent-answer')!.textContent!.length); })
+        .observe(document.getElementById('agent-answer')!, { childList: true, characterData: true, subtree: true });
+    });
+    await p.click('#run');
+    await p.waitForFunction(() => (window as unknown as { demo: { agent?: unknown } }).demo.agent !== undefined, null, { timeout: 60_000 });
+    const r = await p.evaluate(() => (window as unknown as { demo: { agent: unknown } }).demo.agent) as AgentSummary;
+    const seen = await p.evaluate(() => (window as unknown as { seen: number[] }).seen);
+    assert.ok(r.tokenEvents > 1, `token events: ${r.tokenEvents}`);
+    const partial = new Set(seen.filter((n) => n > 0 && n < r.text.length));
+    assert.ok(partial.size >= 1, `the answer grew in the page before the run ended (lengths seen while running: ${seen.join(', ')}; final ${r.text.length})`);
+    assert.equal(await p.locator('#agent-answer').textContent(), r.text);
+    // where each node ran: the host for JS nodes, the page's WASM device for model nodes
+    const answer = r.records.find((x) => x.node === 'answer' && x.llm)!;
+    assert.ok(answer, JSON.stringify(r.records));
+    assert.ok(r.ttftMs! > 0 && r.tpotMs! > 0, `TTFT ${r.ttftMs}, TPOT ${r.tpotMs}`);
+    assert.equal(r.sla.ttftMs, 3000);
+    assert.equal(await p.locator('#agent-nodes tbody tr').count(), r.records.length);
+    assert.match(await p.locator('.agent-summary').textContent() ?? '', /TTFT.*TPOT.*SLA(met|missed)/);
+    // Node: the same graph, question and placement on devices of the same kinds give the same answer
+    const want = await nodeAgent(r);
+    assert.equal(r.text, want.text, 'the page\'s answer equals Node\'s');
+    assert.deepEqual(r.records.map((x) => `${x.node}@${x.llm ? `${x.llm.prefillDevice}/${x.llm.decodeDevice}` : x.device}`),
+      want.records.map((x) => `${x.node}@${x.llm ? `${x.llm.prefillDevice}/${x.llm.decodeDevice}` : x.device}`));
+    await p.mouse.move(0, 0);
+    await p.screenshot({ path: join(RESULTS, 'demo-agent.png'), fullPage: true });
+    // the run as a Perfetto trace: the answer's prefill and decode on the device they ran on
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click('#trace')]);
+    const trace = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { traceEvents: { ph: string; name: string }[] };
+    assert.ok(trace.traceEvents.some((e) => e.ph === 'X' && e.name.startsWith('answer.decode')), 'the trace has the decode span');
+    // a TTFT target no device can meet: the plan (made again, no reload) says so
+    await p.fill('#ttft-ms', '0.01');
+    await p.dispatchEvent('#ttft-ms', 'change');
+    await p.waitForFunction(() => (window as unknown as { demo: { agentPlan?: { feasible: boolean } } }).demo.agentPlan?.feasible === false, null, { timeout: 10_000 });
+    assert.match(await p.locator('.agent-summary').textContent() ?? '', /infeasible/);
+    // a TPOT no device can decode at: the planner refuses, and the page says why in words
+    await p.fill('#tpot-ms', '0.0001');
+    await p.dispatchEvent('#tpot-ms', 'change');
+    await p.waitForSelector('.error:not([hidden])', { timeout: 10_000 });
+    assert.match(await p.locator('.error').textContent() ?? '', /No plan meets this service level.*TPOT/s);
+    // expected, nothing else: the absent offload server's refused probe (as on the main page), and
+    // the 404 for tokenizer_config.json, an optional file the model loader asks for
+    const bad = agentErrors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to fetch|net::ERR_FAILED/.test(e)
+      && !/status of 404 .*\/tokenizer_config\.json\)$/.test(e));
+    assert.deepEqual(bad, []);
+  } finally {
+    await p.close();
   }
 });
 

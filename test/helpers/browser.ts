@@ -34,7 +34,8 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   const page = await browser.newPage({ viewport });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  // the URL says which request failed when the message is a network error ('Failed to load resource')
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}${m.location().url ? ` (${m.location().url})` : ''}`); });
   await page.goto(url);
   return { page, errors };
 }

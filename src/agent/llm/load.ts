@@ -68,6 +68,13 @@ export async function loadLlm(location: string, opts: LoadOptions = {}): Promise
     const names = await listDir(location);
     files = names.filter((f) => f.endsWith('.safetensors')).sort().map((f) => base + f);
     if (!files.length) throw new Error(`${location}: no .safetensors files in this folder`);
+  } else if (/^https?:\/\//.test(location) && !/\.[a-z]+$/i.test(location.replace(/\/$/, ''))) {
+    // a folder over HTTP cannot be listed: take the Hugging Face names (a shard index, or one file)
+    base = `${location.replace(/\/$/, '')}/`;
+    const index = `${base}model.safetensors.index.json`;
+    if (await exists(`${base}model.safetensors`)) files = [`${base}model.safetensors`];
+    else if (await exists(index)) files = [...new Set(Object.values(((await readJson(index)).weight_map ?? {}) as Record<string, string>))].sort().map((f) => base + f);
+    else throw new Error(`${location}: no model.safetensors (or model.safetensors.index.json) at this URL`);
   } else if (location.endsWith('.safetensors')) {
     base = location;
     files = [location];
