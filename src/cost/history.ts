@@ -40,7 +40,7 @@ export class KernelHistory {
     const e = dev[signature];
     // one sample moves the mean by at most alpha x 2 of itself: a stall (a GC pause, a GPU queue
     // shared with another process) is a blip, while a lasting change still gets there in a few runs
-    const sample = e ? Math.min(measuredMs, 3 * e.ms) : measuredMs;
+    const sample = e && e.ms > 0 ? Math.min(measuredMs, 3 * e.ms) : measuredMs;
     dev[signature] = e
       ? { n: e.n + 1, ms: e.ms + this.alpha * (sample - e.ms), estimateMs }
       : { n: 1, ms: measuredMs, estimateMs };

@@ -88,6 +88,7 @@ export function sizeEfficiency(p: DeviceProfile, flops: number): number {
   const c = p.computeCurve;
   if (!c || c.length < 2 || !(flops > 0)) return 1;
   const top = Math.max(...c.map((x) => x.flopsPerSec));
+  if (!(top > 0 && Number.isFinite(top))) return 1;
   if (flops <= c[0]!.flops) return c[0]!.flopsPerSec / top;
   for (let i = 1; i < c.length; i++) {
     const a = c[i - 1]!, b = c[i]!;

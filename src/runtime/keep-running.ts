@@ -32,6 +32,6 @@ export function keepRunning(inst: Instance, running: Plan, fresh: Plan, passes: 
   if (same || fresh.makespanMs < curMs * (1 - margin)) return undefined;
   const feasible = inst.deadlineMs === undefined || curMs <= inst.deadlineMs;
   const note = `kept the running placement: ${curMs.toFixed(2)} ms re-predicted from the runs; the new plan's ${fresh.makespanMs.toFixed(2)} ms is not ${Math.round(margin * 100)}% better`;
-  const plan = toPlan(inst, { schedule: again, algorithm: `${running.algorithm} (kept)`, optimal: false, feasible, notes: [note] }, passes);
+  const plan = toPlan(inst, { schedule: again, algorithm: running.algorithm.endsWith('(kept)') ? running.algorithm : `${running.algorithm} (kept)`, optimal: false, feasible, notes: [note] }, passes);
   return { plan, note };
 }

@@ -99,6 +99,7 @@ export function applyMeasurements(base: DeviceProfile, m: Measurements, when = n
   // with size (a dip is noise, and a larger kernel can always be split)
   const bySize = new Map<number, number>();
   for (const pt of m.matmulCurve ?? []) {
+    if (!(pt.flops > 0 && pt.gflops > 0 && Number.isFinite(pt.gflops))) continue; // a run too short to time
     // the roofline adds the per-dispatch cost on its own: take it out of each measured kernel
     const ms = pt.flops / (pt.gflops * 1e6), dispatchMs = (m.dispatchUs ?? 0) / 1e3;
     const gflops = pt.flops / (Math.max(ms - dispatchMs, ms / 2) * 1e6);
