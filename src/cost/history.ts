@@ -28,8 +28,15 @@ export class MemoryStore implements HistoryStore {
 export class KernelHistory {
   private data: HistoryData;
 
-  /** alpha: weight of a new sample in the running mean (recent runs matter more). */
-  constructor(private readonly store: HistoryStore = new MemoryStore(), private readonly alpha = 0.3) {
+  /**
+   * alpha: weight of a new sample in the running mean (recent runs matter more).
+   * untried: how a device with no measurements is scaled. 'neutral' (default): by 1, its
+   * calibrated figures as they are. 'pessimistic': by the other devices' measured ratio when
+   * that is above 1 (calibration that proved optimistic for the devices that ran is assumed
+   * optimistic for the one that did not; never the other way). The runtime's re-plans use it, so
+   * a device's untried guess does not lure a plan away from one that was measured.
+   */
+  constructor(private readonly store: HistoryStore = new MemoryStore(), private readonly alpha = 0.3, private readonly untried: 'neutral' | 'pessimistic' = 'neutral') {
     const d = store.load();
     this.data = d && d.version === 1 ? d : { version: 1, devices: {} };
   }
@@ -50,10 +57,18 @@ export class KernelHistory {
     return this.data.devices[device]?.[signature];
   }
 
-  /** Geometric mean of measured/estimate over the device's signatures; 1 when nothing is known. */
+  /** Geometric mean of measured/estimate over the device's signatures; for a device never measured, see `untried`. */
   deviceRatio(device: string): number {
+    const own = this.measuredRatio(device);
+    if (own !== undefined || this.untried === 'neutral') return own ?? 1;
+    const others = Object.keys(this.data.devices).filter((d) => d !== device).map((d) => this.measuredRatio(d)).filter((r): r is number => r !== undefined);
+    if (!others.length) return 1;
+    return Math.max(1, Math.exp(others.reduce((a, r) => a + Math.log(r), 0) / others.length));
+  }
+
+  private measuredRatio(device: string): number | undefined {
     const es = Object.values(this.data.devices[device] ?? {}).filter((e) => e.estimateMs > 0 && e.ms > 0);
-    if (!es.length) return 1;
+    if (!es.length) return undefined;
     return Math.exp(es.reduce((a, e) => a + Math.log(e.ms / e.estimateMs), 0) / es.length);
   }
 

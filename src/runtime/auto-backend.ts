@@ -92,7 +92,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   const devices = new Map<string, Device>(entries.map((e) => [e.device.id, e.device]));
   // policy.allow limits where units may go; the host still holds inputs and outputs
   const allowed = (dev: string) => !policy?.allow || policy.allow.includes(dev) || policy.allow.includes(devices.get(dev)?.kind ?? '');
-  const history = new KernelHistory(options.history ?? stores.history ?? new MemoryStore());
+  // a device this graph never ran on is not trusted to beat what the runs measured (see KernelHistory)
+  const history = new KernelHistory(options.history ?? stores.history ?? new MemoryStore(), 0.3, 'pessimistic');
   const estimator = new Estimator(history);
   runPipeline(graph, KERNEL_PASSES);
 

@@ -41,3 +41,15 @@ test('one stalled run moves the history mean by at most alpha x 2, a lasting cha
   for (let i = 0; i < 12; i++) h.record('k', 'gpu', 40, 1);
   assert.ok(Math.abs(h.lookup('k', 'gpu')!.ms - 40) < 2, `a real change is learned: ${h.lookup('k', 'gpu')!.ms}`);
 });
+
+test('a device never measured is not trusted to beat measured ones: it takes their ratio when above 1', () => {
+  const h = new KernelHistory(undefined, 0.3, 'pessimistic');
+  assert.equal(h.deviceRatio('wasm'), 1, 'nothing measured anywhere: calibration as it is');
+  h.record('mm', 'webgpu', 5, 1); // the GPU ran 5x slower than its calibrated roofline
+  assert.equal(h.deviceRatio('webgpu'), 5);
+  assert.equal(h.deviceRatio('wasm'), 5, 'the untried device is assumed as optimistic as the measured one');
+  assert.equal(new KernelHistory(undefined, 0.3).deviceRatio('wasm'), 1, 'neutral by default');
+  const fast = new KernelHistory(undefined, 0.3, 'pessimistic');
+  fast.record('mm', 'webgpu', 0.5, 1);
+  assert.equal(fast.deviceRatio('wasm'), 1, 'never made to look faster than calibrated');
+});
