@@ -4,19 +4,11 @@
 
 import type { GgufValue, GgufWriteTensor } from '../../frontend/weights/gguf.js';
 import { Tensor } from '../../ir/tensor.js';
+import { mulberry32 } from '../../util/rng.js';
 import type { LlmConfig } from './config.js';
 
-/** mulberry32: small, fast, good enough for weights and sampling. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the project's seeded generator): small, fast, good enough for weights and sampling. */
+export const rng = mulberry32;
 
 export function normalSampler(seed: number): () => number {
   const u = rng(seed);

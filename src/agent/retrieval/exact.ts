@@ -6,7 +6,7 @@ import { GraphBuilder } from '../../ir/builder.js';
 import { Tensor } from '../../ir/tensor.js';
 import { Session } from '../../runtime/session.js';
 import type { Hit, Metric, VectorIndex, StoredDoc } from './types.js';
-import { checkVector, normalize } from './types.js';
+import { checkVector, normalize, storeVector } from './types.js';
 
 export interface ExactIndexOptions {
   metric?: Metric;
@@ -33,13 +33,7 @@ export class ExactIndex implements VectorIndex {
 
   add(vector: ArrayLike<number>, doc: StoredDoc): void {
     checkVector(vector, this.dim, `document '${doc.id}'`);
-    if (this.vectors.length < (this.count + 1) * this.dim) {
-      const grown = new Float32Array(this.vectors.length * 2);
-      grown.set(this.vectors);
-      this.vectors = grown;
-    }
-    const v = this.metric === 'cosine' ? normalize(vector) : Float32Array.from(vector);
-    this.vectors.set(v, this.count * this.dim);
+    this.vectors = storeVector(this.vectors, this.count, this.dim, vector, this.metric);
     this.count++;
     this.docs.push(doc);
     this.sessions.clear(); // the document matrix is a constant of the search graph

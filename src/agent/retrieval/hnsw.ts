@@ -6,7 +6,7 @@
 
 import { rng } from '../llm/synthetic.js';
 import type { Hit, Metric, StoredDoc, VectorIndex } from './types.js';
-import { checkVector, normalize } from './types.js';
+import { checkVector, normalize, storeVector } from './types.js';
 
 export interface HnswOptions {
   metric?: Metric;
@@ -131,14 +131,9 @@ export class HnswIndex implements VectorIndex {
 
   add(vector: ArrayLike<number>, doc: StoredDoc): void {
     checkVector(vector, this.dim, `document '${doc.id}'`);
-    if (this.vectors.length < (this.count + 1) * this.dim) {
-      const grown = new Float32Array(this.vectors.length * 2);
-      grown.set(this.vectors);
-      this.vectors = grown;
-    }
-    const v = this.metric === 'cosine' ? normalize(vector) : Float32Array.from(vector);
+    this.vectors = storeVector(this.vectors, this.count, this.dim, vector, this.metric);
     const id = this.count++;
-    this.vectors.set(v, id * this.dim);
+    const v = this.vec(id);
     this.docs.push(doc);
     const level = Math.floor(-Math.log(1 - this.rand()) * this.mL);
     this.levels.push(level);

@@ -51,3 +51,17 @@ export function recallAtK(approx: Hit[][], exact: Hit[][], k = 10): number {
   });
   return total ? found / total : 1;
 }
+
+/**
+ * `vector` stored at row `row` of a row-major store (normalized for cosine), the store doubled
+ * when full; returns the store to keep (the same one or its grown copy).
+ */
+export function storeVector(store: Float32Array, row: number, dim: number, vector: ArrayLike<number>, metric: Metric): Float32Array {
+  let out = store;
+  if (out.length < (row + 1) * dim) {
+    out = new Float32Array(Math.max(out.length * 2, (row + 1) * dim));
+    out.set(store);
+  }
+  out.set(metric === 'cosine' ? normalize(vector) : Float32Array.from(vector), row * dim);
+  return out;
+}

@@ -4,7 +4,7 @@
 // else one device with the default thread count for every step. Each figure is a best of repeats.
 
 import { WASM } from '../../cost/catalog/local.js';
-import { registerCalibrator, type CalibrationContext, type CalibrationStep, type Calibrator, type Measurements } from '../../cost/calibrate/calibrator.js';
+import { CALIBRATION_VERSION, registerCalibrator, type CalibrationContext, type CalibrationStep, type Calibrator, type Measurements } from '../../cost/calibrate/calibrator.js';
 import type { DeviceProfile } from '../../cost/profile.js';
 import { GraphBuilder } from '../../ir/builder.js';
 import { Tensor } from '../../ir/tensor.js';
@@ -28,8 +28,7 @@ export class WasmCalibrator implements Calibrator {
 
   private use(d: WasmDevice): void {
     this.dev = d;
-    // cal=2: profiles with a compute curve (older cached ones are measured again)
-    this.config = `threads=${d.threads} cal=2`;
+    this.config = `threads=${d.threads} ${CALIBRATION_VERSION}`;
   }
 
   async prepare(): Promise<void> {

@@ -11,7 +11,7 @@
 // second processor beside the WASM workers.
 
 import { WEBGPU } from '../../cost/catalog/local.js';
-import { registerCalibrator, type CalibrationContext, type CalibrationStep, type Calibrator, type Measurements } from '../../cost/calibrate/calibrator.js';
+import { CALIBRATION_VERSION, registerCalibrator, type CalibrationContext, type CalibrationStep, type Calibrator, type Measurements } from '../../cost/calibrate/calibrator.js';
 import { est } from '../../cost/figure.js';
 import type { DeviceProfile } from '../../cost/profile.js';
 import { GraphBuilder } from '../../ir/builder.js';
@@ -45,8 +45,7 @@ export class WebGpuCalibrator implements Calibrator {
 
   private use(d: WebGpuDevice): void {
     this.dev = d;
-    // cal=2: profiles with a compute curve (older cached ones are measured again)
-    this.config = `adapter=${adapterName(d.adapter.info)} cal=2`;
+    this.config = `adapter=${adapterName(d.adapter.info)} ${CALIBRATION_VERSION}`;
   }
 
   async prepare(): Promise<void> {

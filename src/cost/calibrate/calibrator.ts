@@ -28,6 +28,12 @@ export interface Measurements {
   unitUs?: number;
 }
 
+/**
+ * Part of every calibrator's config: bumped when what calibration measures changes (2: the compute
+ * curve), so profiles cached by an older version are measured again.
+ */
+export const CALIBRATION_VERSION = 'cal=2';
+
 export interface CalibrationStep {
   name: string;
   run(): Promise<Measurements> | Measurements;
