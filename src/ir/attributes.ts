@@ -2,18 +2,12 @@
 // exporters), read through AttrReader, which turns a missing or mistyped attribute into an error
 // naming the node and the attribute.
 
+import type { Attr, Graph } from './graph.js';
 import type { Tensor } from './tensor.js';
-import type { Graph } from './graph.js';
 
-export type Attr =
-  | { kind: 'int'; value: number }
-  | { kind: 'float'; value: number }
-  | { kind: 'string'; value: string }
-  | { kind: 'ints'; value: number[] }
-  | { kind: 'floats'; value: number[] }
-  | { kind: 'strings'; value: string[] }
-  | { kind: 'tensor'; value: Tensor }
-  | { kind: 'graph'; value: Graph };
+// The Attr union lives in graph.ts: a graph attribute holds a Graph, and a Graph's nodes hold
+// attributes, so one module owns both types (no import cycle).
+export type { Attr } from './graph.js';
 
 export type AttrKind = Attr['kind'];
 

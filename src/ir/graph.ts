@@ -4,7 +4,17 @@
 import type { DType } from './dtype.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
-import type { Attr } from './attributes.js';
+
+/** A node attribute: typed (the int/float distinction matters for the text form and exporters). */
+export type Attr =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'ints'; value: number[] }
+  | { kind: 'floats'; value: number[] }
+  | { kind: 'strings'; value: string[] }
+  | { kind: 'tensor'; value: Tensor }
+  | { kind: 'graph'; value: Graph };
 
 /** Static type of a value; `shape` undefined means the rank is not known. */
 export interface TensorType {

@@ -8,7 +8,7 @@ import { sliceAxis } from '../../../ops/slice.js';
 import { call, input } from '../../../ops/kernel/expr.js';
 import { run, type OpPlanner, type PlanCtx, type Step } from '../plan.js';
 import { attrsOf, F32 } from './common.js';
-import { transposeStep } from './reduce.js';
+import { transposeStep } from './transpose-step.js';
 
 /** Pad, constant mode (4-byte elements): fill with the value, then copy the kept part of the input into place (negative pads crop). */
 export const pad: OpPlanner = (ctx) => {

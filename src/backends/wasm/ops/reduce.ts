@@ -1,26 +1,18 @@
 // Reduction planners: reductions, ArgMax/ArgMin, softmax, layer/RMS norm, CumSum.
 
 import type { Value } from '../../../ir/graph.js';
-import { normAxis, numel, stridesOf } from '../../../ir/shape.js';
+import { normAxis, numel } from '../../../ir/shape.js';
 import { toIntArray } from '../../../ir/tensor.js';
-import { run, type OpPlanner, type PlanCtx, type Step } from '../plan.js';
+import { run, type OpPlanner } from '../plan.js';
 import { attrsOf, F32 } from './common.js';
 import { transpose, view } from './layout.js';
+import { transposeStep } from './transpose-step.js';
 
 export const K_REDUCE: Record<string, number> = { sum: 0, mean: 1, max: 2, min: 3, prod: 4, sumsquare: 5, l1: 6, l2: 7, logsum: 8, logsumexp: 9 };
 export const REDUCE_OPS: Record<string, number> = {
   'nn.ReduceSum': 0, 'nn.ReduceMean': 1, 'nn.ReduceMax': 2, 'nn.ReduceMin': 3, 'nn.ReduceProd': 4,
   'nn.ReduceSumSquare': 5, 'nn.ReduceL1': 6, 'nn.ReduceL2': 7, 'nn.ReduceLogSum': 8, 'nn.ReduceLogSumExp': 9,
 };
-
-/** Copy x into a contiguous layout permuted by perm (a transpose); returns a step. */
-export function transposeStep(ctx: PlanCtx, dims: number[], perm: number[], esize: number, src: (P: Float64Array) => number, dst: (P: Float64Array) => number): Step {
-  const inSt = stridesOf(dims);
-  const outDims = perm.map((p) => dims[p]!);
-  const desc = ctx.resident(Int32Array.from([...outDims, ...perm.map((p) => inSt[p]!), ...stridesOf(outDims)]));
-  const fn = ctx.fn('layout', 'copyStrided');
-  return run(ctx, fn, numel(dims), (P) => [outDims.length, desc, src(P), dst(P), esize]);
-}
 
 export const reduce: OpPlanner = (ctx) => {
   const n = ctx.node;
