@@ -12,7 +12,7 @@ import type { RunReport } from '../../src/runtime/executor.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import { importOnnx } from '../../src/frontend/onnx/import.js';
 import { randomFeeds } from '../../src/cli/random-inputs.js';
-import { backendNames } from '../../src/backends/backend.js';
+import { backendNames } from '../../src/runtime/backend.js';
 import examples, { agents } from 'virtual:examples';
 import { bytes, clear, dollars, h, ms } from './dom.js';
 import { probeGpu, probeRemote, probeWasm, type GpuProbe, type RemoteProbe } from './probe.js';

@@ -5,21 +5,14 @@
 import type { DType } from '../ir/dtype.js';
 import type { Node, Value } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
+import type { Unit } from '../ir/unit.js';
+
+export type { Unit } from '../ir/unit.js';
 
 /** A tensor resident on a device. `download` brings it back to the CPU. */
 export interface DeviceTensor {
   readonly type: DType;
   readonly dims: readonly number[];
-}
-
-/** A connected piece of a graph to compile for one device. */
-export interface Unit {
-  /** Nodes in topological order. */
-  nodes: Node[];
-  /** Values read by the nodes but produced outside the unit (graph inputs, other units). */
-  inputs: Value[];
-  /** Values produced in the unit that are needed outside it. */
-  outputs: Value[];
 }
 
 export interface CompiledUnit {
@@ -38,6 +31,8 @@ export interface Device {
   run(unit: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]>;
   upload(t: Tensor): Promise<DeviceTensor>;
   download(t: DeviceTensor): Promise<Tensor>;
+  /** Read several tensors back at once (a GPU: one submit); the runtime uses it for a run's outputs. */
+  downloadMany?(ts: DeviceTensor[]): Promise<Tensor[]>;
   /** Free a tensor's storage (pooled buffers go back to the pool). */
   release(t: DeviceTensor): void;
   /**

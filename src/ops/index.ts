@@ -31,3 +31,4 @@ import './attention.js';
 import './rotary.js';
 import './kernel/index.js';
 import './agent.js';
+import './xfer.js';

@@ -4,8 +4,49 @@
 // is recorded with its reason.
 
 import type { Graph, Node, Value } from '../ir/graph.js';
+import { unitOf, type Unit } from '../ir/unit.js';
 import { nodeWork, addWork, typeBytes, type Work } from '../cost/work.js';
 import { opSignature } from '../cost/signature.js';
+
+/** A unit with the device the plan put it on and when it predicted it would run. */
+export interface PlacedUnit {
+  id: string;
+  unit: Unit;
+  /** Planned device id. */
+  device: string;
+  predictedStartMs: number;
+  predictedEndMs: number;
+  /** The plan's tasks this unit runs (several when a chain on one device was merged). */
+  tasks?: string[];
+  /** Predicted time at work, without waits (default: end - start). */
+  predictedBusyMs?: number;
+}
+
+/**
+ * The plan of a single-device backend: maximal runs of nodes the device supports become its units;
+ * each node it does not support becomes a unit on the host (the reference interpreter), recorded
+ * in `fallbacks` by op with the device's reason, never silently.
+ */
+export function singleDevicePlan(g: Graph, device: string, host: string, supports: (n: Node) => true | string):
+  { placed: PlacedUnit[]; fallbacks: Map<string, string> } {
+  const fallbacks = new Map<string, string>();
+  const placed: PlacedUnit[] = [];
+  let run: Node[] = [];
+  const add = (nodes: Node[], on: string) => {
+    const id = `${on === host ? 'host' : 'unit'}${placed.length}`;
+    placed.push({ id, unit: unitOf(g, nodes), device: on, predictedStartMs: 0, predictedEndMs: 0 });
+  };
+  const flush = () => { if (run.length) add(run, device); run = []; };
+  for (const n of g.nodes) {
+    const ok = device === host ? true : supports(n);
+    if (ok === true) { run.push(n); continue; }
+    flush();
+    add([n], host);
+    if (!fallbacks.has(n.op)) fallbacks.set(n.op, ok);
+  }
+  flush();
+  return { placed, fallbacks };
+}
 
 export interface PlaceUnit {
   id: string;

@@ -3,23 +3,23 @@
 // with transfers at the boundaries. Measured unit times feed the kernel history; when they drift
 // from the prediction the next run is planned again.
 
-import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from '../backends/backend.js';
+import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from './backend.js';
 import { DeviceError, type Device } from '../backends/device.js';
-import { unitOf } from '../backends/device-backend.js';
+import { unitOf } from '../ir/unit.js';
 import { Estimator, unitOverheadMs } from '../cost/estimator.js';
 import { KernelHistory, MemoryStore, type HistoryStore } from '../cost/history.js';
 import { opSignature } from '../cost/signature.js';
 import { nodeWork } from '../cost/work.js';
 import { roofline } from '../cost/roofline.js';
 import type { Graph } from '../ir/graph.js';
-import { runPipeline } from '../passes/index.js';
+import { KERNEL_PASSES } from './backends/kernel-passes.js';
 import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
 import { keepRunning } from './keep-running.js';
 import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { discoverDevices, type DeviceEntry, type DeviceSpec, type ProfileSource } from './devices.js';
 import { Executor, type PlacedUnit, type RunReport } from './executor.js';
 import { TraceRecorder } from './trace.js';
-import { mergeChains } from './merge-units.js';
+import { mergeChains } from '../planner/merge-units.js';
 import { LinkHistory } from './link-history.js';
 
 export interface AutoOptions extends BackendOptions {
@@ -68,7 +68,6 @@ export interface HeteroPrepared extends PreparedModel {
   setPolicy(policy: Policy): Promise<Plan>;
 }
 
-const KERNEL_PASSES = ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
 
 /** Node-only persistence for profiles and history, loaded lazily so browser bundles stay clean. */
 async function nodeStores(): Promise<{ profiles?: ProfileSource; history?: HistoryStore }> {
@@ -95,7 +94,6 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   // a device this graph never ran on is not trusted to beat what the runs measured (see KernelHistory)
   const history = new KernelHistory(options.history ?? stores.history ?? new MemoryStore(), 0.3, 'pessimistic');
   const estimator = new Estimator(history);
-  runPipeline(graph, KERNEL_PASSES);
 
   let plan!: Plan;
   let executor!: Executor;
@@ -113,7 +111,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       // everything folded into constants (or outputs are inputs): nothing to place
       plan = { feasible: true, makespanMs: 0, cost: 0, assignments: [], objective: policy?.objective ?? 'latency', algorithm: 'none', optimal: true, order: [], transfers: [], devices: [], passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }] };
       planUnits = [];
-      executor = new Executor(graph, [], devices, [host], host);
+      executor = new Executor(graph, [], devices, { fallbackOrder: [host], hostDevice: host });
       return true;
     }
     // the host stays in the problem whatever policy.allow says: graph inputs and outputs live there
@@ -156,7 +154,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     lanesKey = key;
     // fallback order: the host's reference interpreter last, the fastest devices first
     const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
-    executor = new Executor(graph, placed, devices, [...order.filter((d) => d !== host), host], host, lanes);
+    executor = new Executor(graph, placed, devices, { fallbackOrder: [...order.filter((d) => d !== host), host], hostDevice: host, lanes });
     try {
       await executor.compileAll();
     } catch (e) {
@@ -212,6 +210,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     notes,
     get replans() { return replans; },
     get placed() { return planUnits; },
+    get placement() { return { placed: executor.placed, host }; },
     get policy() { return policy; },
     async setPolicy(p) {
       const previous = { executor, plan, policy };
@@ -232,7 +231,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     },
     async run(feeds) {
       lastRunPlan = plan;
-      const { outputs, report } = await executor.run(feeds, trace);
+      const { outputs, report } = await executor.run(feeds, { trace });
       lastReport = report;
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
       // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history
@@ -259,6 +258,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
 
 class AutoBackend implements Backend {
   readonly name = 'auto';
+  passes(): string[] { return [...KERNEL_PASSES]; }
   prepare(graph: Graph, options: BackendOptions): Promise<PreparedModel> {
     return prepareAuto(graph, options as AutoOptions);
   }

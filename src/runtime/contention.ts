@@ -6,7 +6,7 @@
 // them side by side.
 
 import type { Device } from '../backends/device.js';
-import { UnitBench } from '../backends/unit-bench.js';
+import { UnitBench } from '../cost/calibrate/unit-bench.js';
 import type { PairMeasurement } from '../cost/calibrate/calibrator.js';
 import { peakFlopsFor, type DeviceProfile } from '../cost/profile.js';
 import { GraphBuilder } from '../ir/builder.js';

@@ -1,66 +1,88 @@
-// Executes a placed plan: each unit runs on its device as soon as its inputs exist, units on
-// different devices run at the same time, values cross devices through the host (download, then
-// upload), and a device failure moves the unit (and the rest of that device's work for this run)
-// to the next device that can run it, reusing every result already computed.
+// The one interpreter of a placed plan. Each unit runs on its device as soon as its inputs exist,
+// units on different devices run at the same time, values cross devices through the host
+// (download, then upload: the plan's xfer.* boundaries), and a device failure moves the unit (and
+// that device's later work) to the next device that can run it, reusing every result already
+// computed and recomputing a value that was lost with the device. A single-device backend is a
+// plan over that device and the host; what differs per device (weights kept resident and shared,
+// outputs left on the device, feeds already on it, batched readback) is an option here, not a
+// second loop.
 
-import { DeviceError, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../backends/device.js';
+import { DeviceError, type CompiledUnit, type Device, type DeviceTensor } from '../backends/device.js';
+import { dtypeBytes, type DType } from '../ir/dtype.js';
 import type { Graph, Node, Value } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
+import { Tensor } from '../ir/tensor.js';
+import type { PlacedUnit } from '../planner/units.js';
+import { ResidentWeights, type Fallback, type RunReport } from './run-report.js';
 import type { TraceRecorder } from './trace.js';
 
-export interface PlacedUnit {
-  id: string;
-  unit: Unit;
-  /** Planned device id. */
-  device: string;
-  predictedStartMs: number;
-  predictedEndMs: number;
-  /** The plan's tasks this unit runs (several when a chain on one device was merged). */
-  tasks?: string[];
-  /** Predicted time at work, without waits (default: end - start). */
-  predictedBusyMs?: number;
+export type { PlacedUnit } from '../planner/units.js';
+export { ResidentWeights } from './run-report.js';
+export type { Fallback, RunReport, TransferTiming, UnitTiming } from './run-report.js';
+
+export interface ExecutorOptions {
+  /** Devices to try, in order, when a unit's device fails (none: the failure surfaces). */
+  fallbackOrder?: string[];
+  /** The device whose memory is the host's (the reference interpreter): moving data there is free. */
+  hostDevice?: string;
+  /**
+   * Device id -> lane: devices on one lane share a resource (the same CPU cores) and run one unit
+   * at a time between them, as the plan assumed; by default each device is its own lane.
+   */
+  lanes?: ReadonlyMap<string, string>;
+  /** 'device' (default): only a DeviceError moves work; 'any': every error of a device does (a server). */
+  failOver?: 'device' | 'any';
+  /**
+   * After a failure, skip the device for this long in later runs too, ms (a Retry-After wins);
+   * undefined: skip it for the rest of the run only (the caller re-plans).
+   */
+  retryAfterMs?: number;
+  onFallback?: (f: Fallback) => void;
+  /** Weight stores per device id, to share resident constants between executors. */
+  resident?: Map<string, ResidentWeights>;
+  /**
+   * Main-thread devices give the event loop a turn every this many ms ('spread', the default: 1 ms,
+   * only when units sit on several devices, so others' completions are not held up; 'never').
+   */
+  yieldEveryMs?: number | 'spread' | 'never';
 }
 
-export interface UnitTiming { unit: string; device: string; startMs: number; endMs: number; predictedMs: number; tasks?: string[] }
-export interface TransferTiming { value: string; from: string; to: string; bytes: number; startMs: number; endMs: number }
-export interface Fallback { unit: string; from: string; to: string; reason: string }
+/** A feed already resident on a device (borrowed: the executor never frees it). */
+export interface ResidentFeed { device: string; tensor: DeviceTensor }
+export type Feed = Tensor | ResidentFeed;
 
-export interface RunReport {
-  totalMs: number;
-  units: UnitTiming[];
-  transfers: TransferTiming[];
-  fallbacks: Fallback[];
+export interface RunOptions {
+  trace?: TraceRecorder;
+  /** Leave the outputs on this device and return them (owned by the caller) instead of host tensors. */
+  keepOn?: string;
 }
 
 const HOST = 'host';
-/** How long main-thread devices compute before giving the event loop a turn, when others are in flight. */
-const YIELD_EVERY_MS = 1;
+const SPREAD_YIELD_MS = 1;
+const label = (n: Node) => n.name || `${n.op}→${n.outputs.find((o) => o)?.name ?? '?'}`;
 
 function bytesOf(t: { dims: readonly number[]; type: string }): number {
-  const per = t.type === 'float64' || t.type === 'int64' || t.type === 'uint64' ? 8 : t.type === 'float16' || t.type === 'int16' || t.type === 'uint16' ? 2 : t.type.endsWith('8') || t.type === 'bool' ? 1 : 4;
+  let per = 4;
+  try { per = dtypeBytes(t.type as DType); } catch { /* a device's own tensor type */ }
   return t.dims.reduce((a, b) => a * b, 1) * per;
 }
 
 export class Executor {
   private compiled = new Map<string, Promise<CompiledUnit>>();
-  /** Constants stay resident on each device between runs. */
-  private resident = new Map<string, Map<Value, Promise<DeviceTensor>>>();
   private queues = new Map<string, Promise<unknown>>();
+  private readonly resident: Map<string, ResidentWeights>;
+  /** Device -> time (ms since the epoch) before which it is skipped (retryAfterMs). */
+  private readonly downUntil = new Map<string, number>();
+  /** Fallback switches so far (the last 100). */
+  readonly fallbackLog: Fallback[] = [];
 
   constructor(
     private readonly graph: Graph,
     readonly placed: PlacedUnit[],
     private readonly devices: Map<string, Device>,
-    /** Devices to try, in order, when a unit's device fails. */
-    private readonly fallbackOrder: string[],
-    /** The device whose memory is the host's (the reference interpreter): moving data there is free. */
-    private readonly hostDevice?: string,
-    /**
-     * Device id -> lane: devices on one lane share a resource (the same CPU cores) and run one
-     * unit at a time between them, as the plan assumed; by default each device is its own lane.
-     */
-    private readonly lanes: ReadonlyMap<string, string> = new Map(),
-  ) {}
+    private readonly options: ExecutorOptions = {},
+  ) {
+    this.resident = options.resident ?? new Map();
+  }
 
   private device(id: string): Device {
     const d = this.devices.get(id);
@@ -68,15 +90,39 @@ export class Executor {
     return d;
   }
 
-  /** Compile every unit on its planned device, in parallel (pipelines compile concurrently). */
-  async compileAll(): Promise<void> {
-    await Promise.all(this.placed.map((p) => this.compiledOn(p, p.device)));
+  private weights(dev: string): ResidentWeights {
+    let w = this.resident.get(dev);
+    if (!w) this.resident.set(dev, (w = new ResidentWeights(this.device(dev))));
+    return w;
+  }
+
+  /**
+   * Compile every unit on its planned device, in parallel (pipelines compile concurrently).
+   * 'throw' (default): a failure rejects; 'fallback': the unit is moved as a run failure would.
+   */
+  async compileAll(onError: 'throw' | 'fallback' = 'throw'): Promise<void> {
+    if (onError === 'throw') {
+      await Promise.all(this.placed.map((p) => this.compiledOn(p, p.device)));
+      return;
+    }
+    // one at a time: after a failure the device is down for its retry window, and later units wait for the run
+    for (const [i, p] of this.placed.entries()) {
+      if (!this.usable(p.device, new Set())) continue;
+      try { await this.compiledOn(p, p.device); } catch (e) {
+        if (!this.failsOver(e) || !this.options.fallbackOrder?.length) throw e;
+        this.fail(p, i, p.device, 'compile', e, new Set());
+      }
+    }
   }
 
   private compiledOn(p: PlacedUnit, dev: string): Promise<CompiledUnit> {
     const key = `${p.id}@${dev}`;
     let c = this.compiled.get(key);
-    if (!c) { c = this.device(dev).compile(p.unit); this.compiled.set(key, c); }
+    if (!c) {
+      c = this.device(dev).compile(p.unit);
+      c.catch(() => this.compiled.delete(key));
+      this.compiled.set(key, c);
+    }
     return c;
   }
 
@@ -87,52 +133,110 @@ export class Executor {
     return true;
   }
 
+  private failsOver(e: unknown): boolean {
+    return e instanceof DeviceError || (this.options.failOver === 'any' && e instanceof Error);
+  }
+
+  private usable(dev: string, failed: Set<string>): boolean {
+    if (this.options.retryAfterMs === undefined) return !failed.has(dev);
+    return Date.now() >= (this.downUntil.get(dev) ?? 0);
+  }
+
+  /** Record a failure of `from` for unit p and return the device to use instead. */
+  private fail(p: PlacedUnit, step: number, from: string, phase: Fallback['phase'], e: unknown, failed: Set<string>,
+    report?: RunReport, trace?: TraceRecorder): string {
+    const err = e as Error & { code?: unknown; retryAfterS?: unknown };
+    failed.add(from);
+    const retry = typeof err.retryAfterS === 'number' ? err.retryAfterS * 1000 : this.options.retryAfterMs ?? 0;
+    this.downUntil.set(from, Date.now() + retry);
+    const to = this.options.fallbackOrder?.find((d) => d !== from && !failed.has(d) && this.canRun(d, p.unit.nodes) === true);
+    if (!to) throw new DeviceError(`unit '${p.id}' failed on ${from} (${err.message}) and no other device can run it`, from, { cause: e });
+    const f: Fallback = {
+      unit: p.id, from, to, reason: err?.message ?? String(e), phase, step, nodes: p.unit.nodes.map(label), time: Date.now(),
+      ...(typeof err.code === 'string' ? { code: err.code } : {}),
+    };
+    this.fallbackLog.push(f);
+    if (this.fallbackLog.length > 100) this.fallbackLog.shift();
+    report?.fallbacks.push(f);
+    trace?.instant(from, `fallback: ${p.id} → ${to}`, { reason: f.reason, ...(f.code ? { code: f.code } : {}) });
+    this.options.onFallback?.(f);
+    return to;
+  }
+
   /** Run fn when the device (and every device sharing its lane) has finished what was queued before. */
   private exclusive<T>(dev: string, fn: () => Promise<T>): Promise<T> {
-    const lane = this.lanes.get(dev) ?? dev;
+    const lane = this.options.lanes?.get(dev) ?? dev;
     const prev = this.queues.get(lane) ?? Promise.resolve();
     const p = prev.then(fn, fn);
     this.queues.set(lane, p.catch(() => undefined));
     return p;
   }
 
-  async run(feeds: Tensor[], trace?: TraceRecorder): Promise<{ outputs: Tensor[]; report: RunReport }> {
+  async run(feeds: Feed[], opts?: RunOptions & { keepOn?: undefined }): Promise<{ outputs: Tensor[]; report: RunReport }>;
+  async run(feeds: Feed[], opts: RunOptions & { keepOn: string }): Promise<{ outputs: DeviceTensor[]; report: RunReport }>;
+  async run(feeds: Feed[], opts: RunOptions = {}): Promise<{ outputs: (Tensor | DeviceTensor)[]; report: RunReport }> {
+    const { trace, keepOn } = opts;
+    const host = this.options.hostDevice;
     const clock = () => (trace ? trace.now() : performance.now());
     const t0 = clock();
     const report: RunReport = { totalMs: 0, units: [], transfers: [], fallbacks: [] };
-    // with units on several devices, devices that compute on the main thread give the event
-    // loop a turn between kernels, so the others' completions and transfers are not held up
+    const yieldMs = this.options.yieldEveryMs ?? 'spread';
     const spread = new Set(this.placed.map((p) => p.device)).size > 1;
-    for (const d of this.devices.values()) if ('yieldEveryMs' in d) d.yieldEveryMs = spread ? YIELD_EVERY_MS : undefined;
+    const every = yieldMs === 'spread' ? (spread ? SPREAD_YIELD_MS : undefined) : yieldMs === 'never' ? undefined : yieldMs;
+    for (const d of this.devices.values()) if ('yieldEveryMs' in d) d.yieldEveryMs = every;
     const onHost = new Map<Value, Promise<Tensor>>();
     const copies = new Map<Value, Map<string, Promise<DeviceTensor>>>();
     const done = new Map<Value, Promise<void>>();
+    const producer = new Map<Value, PlacedUnit>();
+    /** Where each value was computed (or fed): the copy a download reads, never a transfer still in flight. */
+    const origin = new Map<Value, string>();
     const temps: [string, Promise<DeviceTensor>][] = [];
     const failed = new Set<string>();
-    const moved = new Map<string, string>(); // failed device -> replacement for this run
-    this.graph.inputs.forEach((v, i) => onHost.set(v, Promise.resolve(feeds[i]!)));
-
+    const moved = new Map<string, string>(); // failed device -> its replacement for this run
     const copiesOf = (v: Value) => { let m = copies.get(v); if (!m) copies.set(v, (m = new Map())); return m; };
+    this.graph.inputs.forEach((v, i) => {
+      const f = feeds[i];
+      if (f === undefined) throw new Error(`${this.graph.name}: input '${v.name}' is missing`);
+      if (f instanceof Tensor) onHost.set(v, Promise.resolve(f));
+      else { copiesOf(v).set(f.device, Promise.resolve(f.tensor)); origin.set(v, f.device); }
+    });
+    const borrowed = new Set(feeds.filter((f): f is ResidentFeed => !(f instanceof Tensor)).map((f) => f.tensor));
+
     const transfer = (name: string, from: string, to: string, t: { dims: readonly number[]; type: string }, start: number) => {
-      if (from === this.hostDevice || to === this.hostDevice) return;
+      if (from === host || to === host) return;
       const end = clock();
       const x = { value: name, from, to, bytes: bytesOf(t), startMs: start - t0, endMs: end - t0 };
       report.transfers.push(x);
       trace?.span('transfers', `${name}: ${from} → ${to}`, start, end, { bytes: x.bytes }, 'transfer');
     };
 
-    const host = (v: Value): Promise<Tensor> => {
+    const toHost = (v: Value): Promise<Tensor> => {
       if (v.const) return Promise.resolve(v.const);
       let p = onHost.get(v);
       if (!p) {
         p = (async () => {
           await done.get(v);
-          const [dev, copy] = [...copiesOf(v)][0] ?? [];
+          const dev = origin.get(v);
+          const copy = dev && copiesOf(v).get(dev);
           if (!dev || !copy) throw new Error(`value '${v.name}' was never computed`);
           const start = clock();
-          const t = await this.device(dev).download(await copy);
-          transfer(v.name, dev, HOST, t, start);
-          return t;
+          try {
+            const t = await this.device(dev).download(await copy);
+            transfer(v.name, dev, HOST, t, start);
+            return t;
+          } catch (e) {
+            // lost with its device: compute it again elsewhere
+            const u = producer.get(v);
+            if (!u || !this.failsOver(e) || !this.options.fallbackOrder?.length) throw e;
+            const next = this.fail(u, this.placed.indexOf(u), dev, 'download', e, failed, report, trace);
+            moved.set(dev, next);
+            for (const o of u.unit.outputs) { copiesOf(o).delete(dev); onHost.delete(o); origin.delete(o); }
+            const again = runOn(u, next);
+            for (const o of u.unit.outputs) done.set(o, again);
+            await again;
+            onHost.delete(v);
+            return toHost(v);
+          }
         })();
         onHost.set(v, p);
       }
@@ -140,18 +244,12 @@ export class Executor {
     };
 
     const on = (v: Value, dev: string): Promise<DeviceTensor> => {
-      if (v.const) {
-        let r = this.resident.get(dev);
-        if (!r) this.resident.set(dev, (r = new Map()));
-        let p = r.get(v);
-        if (!p) { p = this.device(dev).upload(v.const); r.set(v, p); }
-        return p;
-      }
+      if (v.const) return this.weights(dev).get(v.const);
       const m = copiesOf(v);
       let p = m.get(dev);
       if (!p) {
         p = (async () => {
-          const t = await host(v);
+          const t = await toHost(v);
           const start = clock();
           const d = await this.device(dev).upload(t);
           transfer(v.name, HOST, dev, t, start);
@@ -163,21 +261,15 @@ export class Executor {
       return p;
     };
 
-    const alternative = (p: PlacedUnit, from: string, reason: string): string => {
-      for (const d of this.fallbackOrder) {
-        if (d === from || failed.has(d)) continue;
-        if (this.canRun(d, p.unit.nodes) === true) return d;
-      }
-      throw new DeviceError(`unit '${p.id}' failed on ${from} (${reason}) and no other device can run it`, from);
-    };
-
-    const runUnit = async (p: PlacedUnit): Promise<void> => {
-      await Promise.all(p.unit.inputs.map((v) => done.get(v)));
-      let dev = moved.get(p.device) ?? p.device;
+    const runOn = async (p: PlacedUnit, first: string): Promise<void> => {
+      const step = this.placed.indexOf(p);
+      let dev = first;
       for (;;) {
+        let phase: Fallback['phase'] = 'compile';
         try {
-          const ins = await Promise.all(p.unit.inputs.map((v) => on(v, dev)));
           const compiled = await this.compiledOn(p, dev);
+          phase = 'run';
+          const ins = await Promise.all(p.unit.inputs.map((v) => on(v, dev)));
           const [start, outs, end] = await this.exclusive(dev, async () => {
             const s = clock();
             const d = this.device(dev);
@@ -186,51 +278,109 @@ export class Executor {
             await d.finish?.();
             return [s, o, clock()] as const;
           });
-          p.unit.outputs.forEach((v, i) => { const d = Promise.resolve(outs[i]!); copiesOf(v).set(dev, d); temps.push([dev, d]); });
+          p.unit.outputs.forEach((v, i) => {
+            const d = Promise.resolve(outs[i]!);
+            copiesOf(v).set(dev, d);
+            origin.set(v, dev);
+            temps.push([dev, d]);
+          });
           const predictedMs = p.predictedBusyMs ?? p.predictedEndMs - p.predictedStartMs;
           report.units.push({ unit: p.id, device: dev, startMs: start - t0, endMs: end - t0, predictedMs, ...(p.tasks ? { tasks: p.tasks } : {}) });
           trace?.span(dev, p.id, start, end, { nodes: p.unit.nodes.length, predictedMs, plannedOn: p.device });
           return;
         } catch (e) {
-          if (!(e instanceof DeviceError)) throw e;
-          failed.add(dev);
-          const next = alternative(p, dev, e.message);
+          if (!this.failsOver(e) || !this.options.fallbackOrder?.length) throw e;
+          const next = this.fail(p, step, dev, phase, e, failed, report, trace);
           moved.set(dev, next);
-          report.fallbacks.push({ unit: p.id, from: dev, to: next, reason: e.message });
-          trace?.instant(dev, `fallback: ${p.id} → ${next}`, { reason: e.message });
           dev = next;
         }
       }
     };
 
+    /** The planned device, or while it is down (this run, or its retry window) the first one that can take the unit. */
+    const pick = (p: PlacedUnit): string => {
+      const dev = moved.get(p.device) ?? p.device;
+      if (this.usable(dev, failed)) return dev;
+      return this.options.fallbackOrder?.find((d) => d !== dev && this.usable(d, failed) && this.canRun(d, p.unit.nodes) === true) ?? dev;
+    };
+
     // every unit starts at once and waits for its inputs: independent units overlap
-    const finished = new Map<PlacedUnit, Promise<void>>();
+    const finished: Promise<void>[] = [];
     for (const p of this.placed) {
-      const f = runUnit(p);
-      finished.set(p, f);
+      for (const v of p.unit.outputs) producer.set(v, p);
+      const f = (async () => {
+        await Promise.all(p.unit.inputs.map((v) => done.get(v)));
+        await runOn(p, pick(p));
+      })();
+      finished.push(f);
       for (const v of p.unit.outputs) done.set(v, f);
     }
+    const returned = new Set<Promise<DeviceTensor>>();
     try {
-      await Promise.all(finished.values());
-      const outputs = await Promise.all(this.graph.outputs.map((v) => host(v)));
+      await Promise.all(finished);
+      const outputs = keepOn ? await this.keep(keepOn, (v) => on(v, keepOn), borrowed, returned)
+        : await this.gather(copies, origin, toHost);
       report.totalMs = clock() - t0;
       if (trace) {
         // `run` (the run's start) ties the plan's intervals to the run they predicted
         for (const p of this.placed) trace.predicted(p.device, p.id, t0 + p.predictedStartMs, t0 + p.predictedEndMs, { run: t0 });
-        // the whole run on a track of its own, so a viewer can pick one run out of many
         const predictedMs = Math.max(0, ...this.placed.map((p) => p.predictedEndMs));
         trace.span('runs', 'run', t0, t0 + report.totalMs, { run: t0, predictedMs, measuredMs: report.totalMs }, 'session');
       }
       return { outputs, report };
     } finally {
       // wait for stragglers before freeing what they may still read
-      await Promise.allSettled(finished.values());
-      for (const [dev, p] of temps) p.then((t) => this.devices.get(dev)?.release(t), () => undefined);
+      await Promise.allSettled(finished);
+      for (const [dev, p] of temps) {
+        if (returned.has(p)) continue;
+        p.then((t) => { if (!borrowed.has(t)) try { this.devices.get(dev)?.release(t); } catch { /* device gone */ } }, () => undefined);
+      }
     }
   }
 
+  /** Outputs on the host: the ones still on a device come back in one batched read per device where it can. */
+  private async gather(copies: Map<Value, Map<string, Promise<DeviceTensor>>>, origin: Map<Value, string>,
+    toHost: (v: Value) => Promise<Tensor>): Promise<Tensor[]> {
+    const outs = this.graph.outputs;
+    const byDevice = new Map<string, Value[]>();
+    for (const v of new Set(outs)) {
+      if (v.const || this.graph.inputs.includes(v)) continue;
+      const dev = origin.get(v);
+      const d = dev && this.devices.get(dev);
+      if (d && d.downloadMany && dev !== this.options.hostDevice) (byDevice.get(dev) ?? byDevice.set(dev, []).get(dev)!).push(v);
+    }
+    const got = new Map<Value, Tensor>();
+    for (const [dev, vs] of byDevice) {
+      if (vs.length < 1) continue;
+      try {
+        const ts = await this.device(dev).downloadMany!(await Promise.all(vs.map((v) => copies.get(v)!.get(dev)!)));
+        vs.forEach((v, i) => got.set(v, ts[i]!));
+      } catch (e) {
+        if (!this.failsOver(e) || !this.options.fallbackOrder?.length) throw e; // else each output is recomputed below
+      }
+    }
+    return Promise.all(outs.map((v) => got.get(v) ?? toHost(v)));
+  }
+
+  /** Outputs left on `dev`, owned by the caller: a borrowed feed or a weight is copied so the caller may free it. */
+  private async keep(dev: string, on: (v: Value) => Promise<DeviceTensor>, borrowed: Set<DeviceTensor>,
+    returned: Set<Promise<DeviceTensor>>): Promise<DeviceTensor[]> {
+    const d = this.device(dev);
+    const out: DeviceTensor[] = [];
+    for (const v of this.graph.outputs) {
+      const p = on(v);
+      let t = await p;
+      if (borrowed.has(t) || v.const || out.includes(t)) t = await d.upload(await d.download(t));
+      else returned.add(p);
+      out.push(t);
+    }
+    return out;
+  }
+
+  /** Free what this executor keeps resident (weight stores it was not given). */
   async release(): Promise<void> {
-    for (const [dev, m] of this.resident) for (const p of m.values()) p.then((t) => this.devices.get(dev)?.release(t), () => undefined);
+    if (this.options.resident) return;
+    for (const w of this.resident.values()) w.release();
     this.resident.clear();
   }
 }

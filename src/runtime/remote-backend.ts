@@ -3,8 +3,8 @@
 // unit the server fails, times out on or refuses (the `fallback` option of prepareOnDevice). With
 // `trace: true` each remote unit is a span and each fallback an instant in session.trace.
 
-import { registerBackend, type BackendOptions } from '../backends/backend.js';
-import { prepareOnDevice, type DeviceFallback, type DevicePreparedModel } from '../backends/device-backend.js';
+import { registerBackend, type BackendOptions } from './backend.js';
+import { prepareOnDevice, type DeviceFallback, type DevicePreparedModel } from './single-device.js';
 import type { CompiledUnit, Device, DeviceTensor } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import { RemoteDevice, type RemoteDeviceOptions } from '../backends/remote/device.js';
@@ -26,7 +26,7 @@ export interface RemoteBackendOptions extends BackendOptions {
   trace?: boolean;
 }
 
-export interface RemotePrepared extends DevicePreparedModel {
+export interface RemotePrepared extends Omit<DevicePreparedModel, 'device'> {
   /** The connected device (absent when the server could not be reached at all). */
   device?: RemoteDevice;
   trace?: TraceRecorder;
@@ -74,7 +74,7 @@ export async function prepareRemote(graph: Graph, o: RemoteBackendOptions): Prom
     onFallback(ev);
     const local = await prepareOnDevice(graph, fallback, {});
     local.deviceFallbacks.push(ev);
-    return Object.assign(local, { trace });
+    return Object.assign(local, { trace, device: undefined });
   }
   if (trace) traced(device, trace);
   const prepared = await prepareOnDevice(graph, device, { fallback, onFallback, retryAfterMs: o.retryAfterMs });

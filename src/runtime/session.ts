@@ -1,8 +1,8 @@
 // Session: compile once, run many. Shaped like onnxruntime-web's InferenceSession so users port by
 // changing the import: Session.create(model, options), inputNames, outputNames, run(feeds), release().
 
-import { getBackend, type PreparedModel } from '../backends/backend.js';
-import type { DeviceFallback, DevicePreparedModel } from '../backends/device-backend.js';
+import { getBackend, type PreparedModel } from './backend.js';
+import type { DeviceFallback, DevicePreparedModel } from './single-device.js';
 import type { AutoOptions, HeteroPrepared } from './auto-backend.js';
 import type { TraceRecorder } from './trace.js';
 import { importOnnx } from '../frontend/onnx/import.js';
@@ -12,6 +12,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { verifyGraph } from '../ir/verifier.js';
 import { runPipeline, DEFAULT_PIPELINE, type PipelineHooks } from '../passes/index.js';
 import { bindFeeds } from './feeds.js';
+import { placedGraph } from '../planner/place-ir.js';
 
 // An intersection, not `extends Omit<…>`: Omit over BackendOptions' index signature would drop
 // every named option from type checking.
@@ -63,11 +64,12 @@ export class Session {
 
   static async create(model: ModelSource, options: SessionOptions = {}): Promise<Session> {
     const graph = await loadGraph(model);
-    runPipeline(graph, options.passes ?? DEFAULT_PIPELINE, options.passHooks);
-    verifyGraph(graph);
     // devices only mean something to the planner: giving them picks 'auto'
     const name = options.backend ?? (options.devices?.length ? 'auto' : 'reference');
     const backend = await getBackend(name);
+    // the one pass pipeline: the session's, then the kernel-level form the backend's devices take
+    runPipeline(graph, [...(options.passes ?? DEFAULT_PIPELINE), ...(backend.passes?.(options) ?? [])], options.passHooks);
+    verifyGraph(graph);
     const prepared = await backend.prepare(graph, options);
     return new Session(graph, prepared, name);
   }
@@ -89,6 +91,15 @@ export class Session {
 
   /** Backend 'remote': units that moved from the server to the local fallback device, in order. */
   get deviceFallbacks(): DeviceFallback[] { return (this.prepared as Partial<DevicePreparedModel> | undefined)?.deviceFallbacks ?? []; }
+
+  /**
+   * The graph as placed: every node tagged with its device, an xfer.copy wherever a value crosses
+   * devices (with its bytes); print it with printGraph.
+   */
+  placedGraph(): Graph | undefined {
+    const p = this.prepared?.placement;
+    return p ? placedGraph(this.graph, p.placed, p.host) : undefined;
+  }
 
   /** The prepared model, for backend-specific state (e.g. the remote backend's device and profile). */
   get preparedModel(): PreparedModel | undefined { return this.prepared; }

@@ -3,7 +3,7 @@
 // thread never blocks, or in-process with `--workers 0`.
 
 import '../index.js';
-import { getBackend, type PreparedModel } from '../backends/backend.js';
+import { getBackend, type PreparedModel } from '../runtime/backend.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../src/index.js';
-import { prepareOnDevice, type DeviceFallback } from '../../src/backends/device-backend.js';
+import { prepareOnDevice, type DeviceFallback } from '../../src/runtime/single-device.js';
 import { DeviceError, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../../src/backends/device.js';
 import { ReferenceDevice } from '../../src/backends/reference/device.js';
 import { interpret } from '../../src/backends/reference/interpreter.js';

@@ -103,7 +103,7 @@ interface PageApi {
   parseGraph: typeof import('../../src/ir/parser.js').parseGraph;
   GraphBuilder: typeof import('../../src/ir/builder.js').GraphBuilder;
   Tensor: typeof import('../../src/ir/tensor.js').Tensor;
-  getBackend: typeof import('../../src/backends/backend.js').getBackend;
+  getBackend: typeof import('../../src/runtime/backend.js').getBackend;
 }
 
 for (const threads of [1, 2]) {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../src/index.js';
-import { sharedDevice } from '../../src/backends/webgpu/backend.js';
+import { sharedDevice } from '../../src/backends/webgpu/shared-device.js';
 import { conformanceGate } from './gate.js';
 import { adapterOrSkip } from '../helpers/webgpu.js';
 

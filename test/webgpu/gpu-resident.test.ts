@@ -7,7 +7,7 @@ import '../../src/index.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { Session } from '../../src/runtime/session.js';
-import { GpuResidentTensor } from '../../src/backends/webgpu/backend.js';
+import { GpuResidentTensor } from '../../src/backends/webgpu/shared-device.js';
 import { adapterOrSkip } from '../helpers/webgpu.js';
 
 function scale(k: number) {

@@ -9,8 +9,8 @@ export async function run({ spec, variant, modelUrl, policy }) {
   const { importOnnx } = await import('/sy/dist/src/frontend/onnx/import.js');
   const { runPipeline, DEFAULT_PIPELINE } = await import('/sy/dist/src/passes/index.js');
   const { Tensor } = await import('/sy/dist/src/ir/tensor.js');
-  const { getBackend } = await import('/sy/dist/src/backends/backend.js');
-  await import('/sy/dist/src/backends/wasm/index.js');
+  const { getBackend } = await import('/sy/dist/src/runtime/backend.js');
+  await import('/sy/dist/src/runtime/backends/index.js');
   const model = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
   const inputs = makeInputs(spec);
   let fallbacks;

@@ -4,8 +4,8 @@ export async function run({ spec, variant, modelUrl }) {
   const { importOnnx } = await import('/sy/dist/src/frontend/onnx/import.js');
   const { runPipeline, DEFAULT_PIPELINE } = await import('/sy/dist/src/passes/index.js');
   const { Tensor } = await import('/sy/dist/src/ir/tensor.js');
-  const { getBackend } = await import('/sy/dist/src/backends/backend.js');
-  await import('/sy/dist/src/backends/wasm/index.js');
+  const { getBackend } = await import('/sy/dist/src/runtime/backend.js');
+  await import('/sy/dist/src/runtime/backends/index.js');
   const { makeInputs } = await import('/src/common/workloads.js');
   const g = importOnnx(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()), { source: spec.id });
   runPipeline(g, DEFAULT_PIPELINE);

@@ -5,10 +5,12 @@
 // memory without a GPU.
 
 import type { Node, Value } from '../../ir/graph.js';
+import { nodeError } from '../../ir/infer.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
 import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
 import { yieldIfDue } from '../yield.js';
+import { checkResult } from './interpreter.js';
 
 class RefTensor implements DeviceTensor {
   constructor(readonly tensor: Tensor, readonly owner: ReferenceDevice) {}
@@ -20,6 +22,8 @@ export interface ReferenceDeviceOptions {
   id?: string;
   /** Bytes of live tensors allowed at once; exceeding it is an out-of-memory error. */
   capacityBytes?: number;
+  /** Check every result against its node's shape/type rule (the 'reference' backend, an oracle). */
+  checkResults?: boolean;
 }
 
 export class ReferenceDevice implements Device {
@@ -38,7 +42,9 @@ export class ReferenceDevice implements Device {
     const o = typeof opts === 'string' ? { id: opts } : opts;
     this.id = o.id ?? 'cpu';
     this.capacityBytes = o.capacityBytes;
+    this.checkResults = o.checkResults ?? false;
   }
+  private readonly checkResults: boolean;
 
   get liveTensors(): number { return this.live.size; }
   get bytesInUse(): number { return this.liveBytes; }
@@ -70,7 +76,13 @@ export class ReferenceDevice implements Device {
     for (const n of unit.nodes) {
       this.lastYield = await yieldIfDue(this.yieldEveryMs, this.lastYield);
       const outs = evalNode(n, n.inputs.map(read));
-      n.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
+      n.outputs.forEach((o, i) => {
+        if (!o) return;
+        const t = outs[i];
+        if (!t) throw nodeError(n, new Error(`produced no value for output #${i} '${o.name}'`));
+        if (this.checkResults) checkResult(n, o, t);
+        env.set(o, t);
+      });
     }
     return unit.outputs.map((v) => this.adopt(v.const ?? env.get(v)!));
   }

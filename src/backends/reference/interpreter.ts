@@ -1,14 +1,15 @@
-// The reference interpreter: runs each node's reference implementation in order. It is the oracle
-// for every other backend, so it checks every result against the node's shape/type rule.
+// The reference interpreter: runs each node's reference implementation in order, checking every
+// result against the node's shape/type rule. A plain function for tests and tools; sessions run the
+// same through ReferenceDevice (backend 'reference').
 
 import type { Graph, Node, Value } from '../../ir/graph.js';
 import { nodeError } from '../../ir/infer.js';
 import { evalNode } from '../../ops/evaluate.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { formatType } from '../../ir/text-common.js';
-import { registerBackend, type Backend, type PreparedModel } from '../backend.js';
 
-function checkResult(node: Node, v: Value, t: Tensor): void {
+/** A node's result must have the type its shape/type rule gave the value (symbolic dims match any size). */
+export function checkResult(node: Node, v: Value, t: Tensor): void {
   const ty = v.type;
   if (!ty) return;
   const ok = ty.dtype === t.type && (!ty.shape || (ty.shape.length === t.dims.length && ty.shape.every((d, i) => typeof d === 'string' || d === t.dims[i])));
@@ -38,15 +39,3 @@ export function interpret(g: Graph, feeds: Tensor[]): Tensor[] {
   }
   return g.outputs.map((v) => read(v)!);
 }
-
-class ReferenceBackend implements Backend {
-  readonly name = 'reference';
-  async prepare(graph: Graph): Promise<PreparedModel> {
-    return {
-      run: async (feeds) => interpret(graph, feeds),
-      release: async () => {},
-    };
-  }
-}
-
-registerBackend('reference', async () => new ReferenceBackend());

@@ -8,7 +8,7 @@ import { CALIBRATION_VERSION, registerCalibrator, type CalibrationContext, type 
 import type { DeviceProfile } from '../../cost/profile.js';
 import { GraphBuilder } from '../../ir/builder.js';
 import { Tensor } from '../../ir/tensor.js';
-import { UnitBench } from '../unit-bench.js';
+import { UnitBench } from '../../cost/calibrate/unit-bench.js';
 import { WasmDevice } from './device.js';
 
 const fill = (n: number) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = ((i * 7) % 13) * 0.01; return a; };

@@ -16,7 +16,7 @@ import { est } from '../../cost/figure.js';
 import type { DeviceProfile } from '../../cost/profile.js';
 import { GraphBuilder } from '../../ir/builder.js';
 import { Tensor } from '../../ir/tensor.js';
-import { UnitBench } from '../unit-bench.js';
+import { UnitBench } from '../../cost/calibrate/unit-bench.js';
 import { WebGpuDevice } from './device.js';
 import { adapterName, isCpuAdapter } from './gpu.js';
 

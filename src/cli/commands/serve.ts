@@ -5,7 +5,7 @@
 // Node process, like the example agent's: no orphan server when the parent is killed).
 
 import { InvalidArgumentError, type Command } from 'commander';
-import { backendNames } from '../../backends/backend.js';
+import { backendNames } from '../../runtime/backend.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,8 +1,11 @@
-// The contract between a session and a backend: prepare a graph once, run it many times.
+// The contract between a session and a backend: prepare a graph once, run it many times. A backend
+// is a way to build a placed plan (one device and the host, or the planner's placement over many)
+// for the one executor; it names the kernel passes its devices need, which the session runs.
 // Backends register a factory by name; sessions pick one with `backend: 'name'`.
 
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
+import type { PlacedUnit } from '../planner/units.js';
 
 export interface BackendOptions {
   /** Worker threads for CPU backends; default is the machine's cores. */
@@ -17,10 +20,14 @@ export interface PreparedModel {
   release(): Promise<void>;
   /** Ops that this backend ran on a slower path, by op name (fallbacks are never silent). */
   fallbacks?: Map<string, string>;
+  /** The placed plan the executor runs: units with their devices, and the host device. */
+  readonly placement?: { readonly placed: readonly PlacedUnit[]; readonly host: string };
 }
 
 export interface Backend {
   readonly name: string;
+  /** Passes the session runs after its own pipeline, before `prepare` (the kernel-level form). */
+  passes?(options: BackendOptions): string[];
   prepare(graph: Graph, options: BackendOptions): Promise<PreparedModel>;
 }
 

@@ -2,11 +2,11 @@
 // as one unit, constants uploaded once and kept resident, each run timed to the end of its work
 // (device.finish for queue-based devices). Calibrators and the contention probe use it.
 
-import type { Graph } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
-import { runPipeline } from '../passes/index.js';
-import { unitOf } from './device-backend.js';
-import type { CompiledUnit, Device, DeviceTensor } from './device.js';
+import type { Graph } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { runPipeline } from '../../passes/index.js';
+import { unitOf } from '../../ir/unit.js';
+import type { CompiledUnit, Device, DeviceTensor } from '../../backends/device.js';
 
 export class UnitBench {
   private constructor(readonly device: Device, readonly graph: Graph, private readonly cu: CompiledUnit, private readonly ins: DeviceTensor[]) {}

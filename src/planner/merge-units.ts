@@ -5,8 +5,8 @@
 // line up with the plan one to one.
 
 import type { Graph, Value } from '../ir/graph.js';
-import { unitOf } from '../backends/device-backend.js';
-import type { PlacedUnit } from './executor.js';
+import { unitOf } from '../ir/unit.js';
+import type { PlacedUnit } from './units.js';
 
 /** mergeOn(device): whether chains on that device are merged. */
 export function mergeChains(graph: Graph, placed: PlacedUnit[], mergeOn: (device: string) => boolean = () => true): PlacedUnit[] {

@@ -1,0 +1,72 @@
+// backend: 'webgpu' — the graph on one WebGPU device (shared by the sessions that pick the same
+// adapter), nodes it lacks on the host's reference interpreter (recorded, e.g. int64 arithmetic).
+// Constants are uploaded once and stay on the GPU; feeds may be GPU tensors of another session on
+// the same device; outputs come back in one readback, or stay on the GPU with
+// `preferredOutputLocation: 'gpu'`. After a device loss the next run uses a fresh device.
+import type { WebGpuOptions } from '../../backends/webgpu/device.js';
+import { GpuResidentTensor, sharedDevice } from '../../backends/webgpu/shared-device.js';
+import type { GpuTensor } from '../../backends/webgpu/tensor.js';
+import type { Tensor } from '../../ir/tensor.js';
+import type { Backend, BackendOptions } from '../backend.js';
+import type { Feed } from '../executor.js';
+import { prepareOnDevice } from '../single-device.js';
+import { KERNEL_PASSES } from './kernel-passes.js';
+import type { WebGpuDevice } from '../../backends/webgpu/device.js';
+
+export interface WebGpuBackendOptions extends BackendOptions, WebGpuOptions {
+  /** 'gpu' keeps outputs on the GPU (Tensor.location === 'gpu'); download with getData(). */
+  preferredOutputLocation?: 'cpu' | 'gpu';
+  /** Skip the shared lowering/fusion passes (lower, fuse-elementwise, fuse-epilogue): nn.* kernels only. */
+  kernelPasses?: boolean;
+  /** A device to run on (shared between sessions); default: one per adapter choice, shared. */
+  device?: WebGpuDevice;
+}
+
+export const webgpuBackend: Backend = {
+  name: 'webgpu',
+  passes: (o) => ((o as WebGpuBackendOptions).kernelPasses === false || o.passes ? [] : [...KERNEL_PASSES]),
+  async prepare(graph, options) {
+    const o = options as WebGpuBackendOptions;
+    const own = o.device ? { device: o.device, done: async () => {} } : await sharedDevice(o);
+    const device = own.device;
+    let prepared;
+    try {
+      prepared = await prepareOnDevice(graph, device, { resident: undefined });
+    } catch (e) {
+      await own.done();
+      throw e;
+    }
+    if (o.precision === 'f16' && !device.f16) {
+      prepared.fallbacks!.set('precision f16', `adapter ${device.name} has no shader-f16: float kernels run in f32`);
+    }
+    const keepOnGpu = o.preferredOutputLocation === 'gpu';
+    let released = false;
+    return {
+      device,
+      fallbacks: prepared.fallbacks,
+      placement: prepared.placement,
+      async run(feeds: Tensor[]): Promise<Tensor[]> {
+        if (released) throw new Error('session has been released');
+        const fed: Feed[] = feeds.map((f) => {
+          if (!(f instanceof GpuResidentTensor)) return f;
+          if (f.device !== device) throw new Error(`an input tensor is on another GPU device; download it first`);
+          return { device: device.id, tensor: f.gpuTensor };
+        });
+        if (!keepOnGpu) return (await prepared.executor.run(fed)).outputs;
+        const outs = (await prepared.executor.run(fed, { keepOn: device.id })).outputs as GpuTensor[];
+        return Promise.all(outs.map(async (t) => {
+          if (!t.host) return new GpuResidentTensor(device, t);
+          const cpu = await device.download(t);
+          device.release(t);
+          return cpu;
+        }));
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        await prepared.executor.release();
+        await own.done();
+      },
+    };
+  },
+};

@@ -1,0 +1,49 @@
+// What a run of a placed plan reports (unit and transfer times, fallbacks), and the weights kept
+// resident on each device between runs.
+
+import type { Device, DeviceTensor } from '../backends/device.js';
+import type { Tensor } from '../ir/tensor.js';
+
+export interface UnitTiming { unit: string; device: string; startMs: number; endMs: number; predictedMs: number; tasks?: string[] }
+export interface TransferTiming { value: string; from: string; to: string; bytes: number; startMs: number; endMs: number }
+
+/** One switch of a unit from a failing device to another. */
+export interface Fallback {
+  unit: string;
+  from: string;
+  to: string;
+  reason: string;
+  phase: 'compile' | 'run' | 'download';
+  /** Index of the unit in the placed plan. */
+  step: number;
+  /** The unit's nodes (names, or op names where unnamed). */
+  nodes: string[];
+  /** ms since the epoch */
+  time: number;
+  /** Error code where the device gave one (a server's JSON error code, 'timeout', ...). */
+  code?: string;
+}
+
+export interface RunReport {
+  totalMs: number;
+  units: UnitTiming[];
+  transfers: TransferTiming[];
+  fallbacks: Fallback[];
+}
+
+/** Constants uploaded to a device once and kept there, shared by every executor given the same store. */
+export class ResidentWeights {
+  private readonly map = new Map<Tensor, Promise<DeviceTensor>>();
+  constructor(readonly device: Device) {}
+  get(t: Tensor): Promise<DeviceTensor> {
+    let d = this.map.get(t);
+    if (!d) { d = this.device.upload(t); this.map.set(t, d); }
+    return d;
+  }
+  get bytes(): number { let b = 0; for (const t of this.map.keys()) b += t.byteLength; return b; }
+  release(): void {
+    for (const p of this.map.values()) p.then((t) => { try { this.device.release(t); } catch { /* gone */ } }, () => {});
+    this.map.clear();
+  }
+}
+
