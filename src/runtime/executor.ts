@@ -37,6 +37,11 @@ export interface ExecutorOptions {
    */
   retryAfterMs?: number;
   onFallback?: (f: Fallback) => void;
+  /**
+   * Time each unit to the end of its device's work (a GPU returns from run once work is queued);
+   * default true. A single-device run has nothing to time against and lets the queue run on.
+   */
+  timeUnits?: boolean;
   /** Weight stores per device id, to share resident constants between executors. */
   resident?: Map<string, ResidentWeights>;
   /**
@@ -275,7 +280,7 @@ export class Executor {
             const d = this.device(dev);
             const o = await d.run(compiled, ins);
             // a GPU returns once the work is queued: the unit ends when the queue is done
-            await d.finish?.();
+            if (this.options.timeUnits !== false) await d.finish?.();
             return [s, o, clock()] as const;
           });
           p.unit.outputs.forEach((v, i) => {

@@ -57,6 +57,7 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
     },
     resident: options.resident,
     yieldEveryMs: 'never',
+    timeUnits: false,
   });
   await executor.compileAll(fallback ? 'fallback' : 'throw');
   let released = false;
