@@ -140,6 +140,10 @@ registerOps([
     return (x) => Math.max(0, Math.min(1, al * x + b));
   }, 3),
   activation('HardSwish', {}, () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), 4),
+  activation('Swish', { alpha: { kind: 'float', default: 1 } }, (a) => {
+    const al = a.float('alpha', 1);
+    return (x) => x / (1 + Math.exp(-al * x));
+  }, 4),
   activation('ThresholdedRelu', { alpha: { kind: 'float', default: 1 } }, (a) => {
     const al = a.float('alpha', 1);
     return (x) => (x > al ? x : 0);
