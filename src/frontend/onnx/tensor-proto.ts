@@ -21,6 +21,8 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
   const dims = (p.dims ?? []).map(toNum);
   if (dims.some((d) => d < 0 || !Number.isSafeInteger(d))) throw new Error(`${name}: invalid dims [${dims.join(',')}]`);
   const n = numel(dims);
+  // a SequenceProto or OptionalProto read as a TensorProto decodes to nonsense dims like these
+  if (!(n <= 2 ** 32)) throw new Error(`${name}: dims [${dims.join(',')}] hold ${n} elements, more than any tensor can (is this file a TensorProto?)`);
   const out = allocTyped(dtype, n);
 
   let raw = p.rawData && p.rawData.length ? p.rawData : undefined;
