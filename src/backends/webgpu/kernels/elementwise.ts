@@ -253,6 +253,9 @@ registerKernels({
   plan(a) {
     const outDt = a.outs[0]!.dtype;
     const type = a.node.op.slice(3);
+    // CastLike's second input only lends its type: never bound or read (its shape may not even
+    // broadcast to the output's, e.g. a scalar cast like a matrix)
+    if (type === 'CastLike') a = { ...a, ins: [a.ins[0], undefined] };
     return planElementwise(a, (args, cw) => {
       // inputs enter the compute type, except where the op reads them in their own type
       // (comparisons, logic, casts, Where's condition, Pow's exponent)
