@@ -123,7 +123,9 @@ const identity: OpDef = {
   onnx: { type: 'Identity' },
 };
 
-/** Dropout at inference is the identity; the optional mask output is all true. */
+const ratioOf = (t: Tensor): number => Number(getter(t)(0));
+
+/** Dropout at inference (or training with ratio 0) is the identity; the optional mask output is all true. */
 const dropout: OpDef = {
   name: 'nn.Dropout',
   inputs: ['data', 'ratio?', 'training_mode?'],
@@ -132,11 +134,17 @@ const dropout: OpDef = {
   infer(ctx) {
     const t = inType(ctx, 0, 'data');
     const training = ctx.consts[2];
-    if (training && training.data[0]) throw new Error('training_mode is true; Switchyard runs inference only (Dropout would be random)');
+    const ratio = ctx.consts[1];
+    if (training && training.data[0] && !(ratio && ratioOf(ratio) === 0)) {
+      throw new Error('training_mode is true; Switchyard runs inference only (Dropout would be random)');
+    }
     return [{ ...t }, { dtype: 'bool', shape: t.shape }];
   },
-  run({ inputs: [x, , training] }) {
-    if (training && training.data[0]) throw new Error('training_mode is true; Switchyard runs inference only');
+  run({ inputs: [x, ratio, training] }) {
+    // training with ratio 0 drops nothing: the identity, deterministic
+    if (training && training.data[0] && !(ratio && ratioOf(ratio) === 0)) {
+      throw new Error('training_mode is true; Switchyard runs inference only');
+    }
     const mask = Tensor.zeros('bool', x!.dims);
     (mask.data as Uint8Array).fill(1);
     return [x!, mask];

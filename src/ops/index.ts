@@ -24,6 +24,7 @@ import './cumsum.js';
 import './bitwise.js';
 import './selection.js';
 import './onehot.js';
+import './det.js';
 import './rearrange.js';
 import './trilu.js';
 import './quantize.js';

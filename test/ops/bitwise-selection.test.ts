@@ -95,4 +95,17 @@ test('Swish is x * sigmoid(alpha * x)', () => {
   const y = nums(runOp('Swish', [f32([0, 2])], { alpha: 0.5 }));
   assert.equal(y[0], 0);
   assert.ok(Math.abs(y[1]! - 2 / (1 + Math.exp(-1))) < 1e-6);
+  // SwiGLU(a, b) = Swish(a) * b, b broadcast
+  const g = nums(runOp('SwiGLU', [f32([0, 2], [2]), f32([3], [1])]));
+  assert.deepEqual([g[0], Math.abs(g[1]! - 3 * 2 / (1 + Math.exp(-2))) < 1e-5], [0, true]);
+});
+
+test('Det of a batch of matrices (with a row swap, a singular one and 1x1)', () => {
+  // det [[0,1],[2,3]] = -2 (needs a pivot swap); [[1,2],[2,4]] is singular
+  const y = runOp('Det', [f32([0, 1, 2, 3, 1, 2, 2, 4], [2, 2, 2])]);
+  assert.deepEqual([y.dims, nums(y)], [[2], [-2, 0]]);
+  const d3 = nums(runOp('Det', [f32([2, -3, 1, 2, 0, -1, 1, 4, 5], [3, 3])]))[0]!;
+  assert.ok(Math.abs(d3 - 49) < 1e-5, `${d3}`);
+  assert.deepEqual(nums(runOp('Det', [f32([7], [1, 1])])), [7]);
+  assert.throws(() => runOp('Det', [f32([1, 2], [1, 2])]), /square/);
 });
