@@ -67,7 +67,8 @@ export function modelValueKinds(modelPath: string): ValueKinds | undefined {
     return t?.sequenceType ? 'sequence' : t?.optionalType ? 'optional' : t?.mapType ? 'map' : 'tensor';
   };
   const inits = new Set((m.graph?.initializer ?? []).map((t) => t.name));
-  const list = (vs: ValueInfoProto[] | null | undefined) => (vs ?? []).map((v) => ({ name: v.name ?? '', kind: kind(v) }));
+  const list = (vs: ValueInfoProto[] | null | undefined) =>
+    (vs ?? []).map((v) => ({ name: v.name ?? '', kind: kind(v) }));
   return { inputs: list(m.graph?.input?.filter((v) => !inits.has(v.name ?? ''))), outputs: list(m.graph?.output) };
 }
 
@@ -86,7 +87,9 @@ export function readDataSets(testDir: string, kinds?: ValueKinds): DataSet[] {
       const file = join(dir, f);
       const v = (side === 'input' ? kinds?.inputs : kinds?.outputs)?.[i];
       if (v && v.kind !== 'tensor') {
-        throw new Error(`${file}: the model's ${side} '${v.name}' is ${v.kind === 'optional' ? 'an' : 'a'} ${v.kind}, so this file holds ${v.kind === 'sequence' ? 'a SequenceProto' : v.kind === 'optional' ? 'an OptionalProto' : 'a MapProto'}; Switchyard's values are tensors only`);
+        const proto = v.kind === 'sequence' ? 'a SequenceProto' : v.kind === 'optional' ? 'an OptionalProto' : 'a MapProto';
+        throw new Error(`${file}: the model's ${side} '${v.name}' is ${v.kind === 'optional' ? 'an' : 'a'} ${v.kind}, `
+          + `so this file holds ${proto}; Switchyard's values are tensors only`);
       }
       return { file, tensor: readTensorFile(new Uint8Array(readFileSync(file)), file) };
     };

@@ -6,7 +6,9 @@ import { allocTyped, dtypeFromOnnx, dtypePackedBits, isBig, type DType } from '.
 import { registerOps, type OpDef } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
-import { bytesOf, broadcastType, checkDType, elementwiseCost, inType, INTS, mapBroadcast, mapUnary, sameDType } from './util.js';
+import {
+  bytesOf, broadcastType, checkDType, elementwiseCost, inType, INTS, mapBroadcast, mapUnary, sameDType,
+} from './util.js';
 
 const UINTS: DType[] = ['uint8', 'uint16', 'uint32', 'uint64'];
 
@@ -38,7 +40,10 @@ const bitShift: OpDef = {
   onnx: { type: 'BitShift', minOpset: 11 },
 };
 
-function bitwiseBinary(type: 'And' | 'Or' | 'Xor', f: (a: bigint, b: bigint) => bigint, g: (a: number, b: number) => number): OpDef {
+type Big2 = (a: bigint, b: bigint) => bigint;
+type Num2 = (a: number, b: number) => number;
+
+function bitwiseBinary(type: 'And' | 'Or' | 'Xor', f: Big2, g: Num2): OpDef {
   return {
     name: `nn.Bitwise${type}`,
     inputs: ['A', 'B'],
@@ -50,7 +55,9 @@ function bitwiseBinary(type: 'And' | 'Or' | 'Xor', f: (a: bigint, b: bigint) => 
       return [broadcastType([a, b], a.dtype)];
     },
     // numbers up to 32 bits: JS bit operators act on the 32-bit pattern and the store wraps
-    run: ({ inputs: [a, b] }) => [mapBroadcast([a!, b!], a!.type, (x, y) => (typeof x === 'bigint' ? f(x, y as bigint) : g(x, y as number)))],
+    run: ({ inputs: [a, b] }) => [
+      mapBroadcast([a!, b!], a!.type, (x, y) => (typeof x === 'bigint' ? f(x, y as bigint) : g(x, y as number))),
+    ],
     cost: elementwiseCost(1),
     onnx: { type: `Bitwise${type}`, minOpset: 18 },
   };
@@ -73,7 +80,9 @@ const bitwiseNot: OpDef = {
 /** Same bits, another type: bytes copied; sub-byte values (one per byte here) masked and re-extended. */
 export function bitCast(x: Tensor, to: DType): Tensor {
   const fromBits = dtypePackedBits(x.type), toBits = dtypePackedBits(to);
-  if (fromBits !== toBits) throw new Error(`BitCast from ${x.type} (${fromBits} bits) to ${to} (${toBits} bits): the widths must be equal`);
+  if (fromBits !== toBits) {
+    throw new Error(`BitCast from ${x.type} (${fromBits} bits) to ${to} (${toBits} bits): the widths must be equal`);
+  }
   const out = allocTyped(to, x.size);
   if (fromBits >= 8) {
     new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(x.bytes());
@@ -98,7 +107,8 @@ const bitCastOp: OpDef = {
     const x = inType(ctx, 0, 'input');
     const to = dtypeFromOnnx(ctx.attrs.int('to'));
     if (dtypePackedBits(x.dtype) !== dtypePackedBits(to)) {
-      throw new Error(`input ${formatType(x)} has ${dtypePackedBits(x.dtype)}-bit elements but 'to' (${to}) has ${dtypePackedBits(to)}: BitCast needs equal widths`);
+      throw new Error(`input ${formatType(x)} has ${dtypePackedBits(x.dtype)}-bit elements but 'to' (${to}) has `
+        + `${dtypePackedBits(to)}: BitCast needs equal widths`);
     }
     return [{ dtype: to, shape: x.shape }];
   },

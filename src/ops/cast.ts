@@ -62,7 +62,9 @@ export function castTensor(x: Tensor, to: DType, opts: CastOptions = {}): Tensor
 
 function castOptions(attrs: RunContext['attrs']): CastOptions {
   const mode = attrs.string('round_mode', 'up');
-  if (mode !== 'up' && mode !== 'down' && mode !== 'nearest') throw new Error(`round_mode '${mode}': up, down or nearest expected`);
+  if (mode !== 'up' && mode !== 'down' && mode !== 'nearest') {
+    throw new Error(`round_mode '${mode}': up, down or nearest expected`);
+  }
   return { saturate: attrs.int('saturate', 1) !== 0, roundMode: mode };
 }
 
@@ -70,7 +72,9 @@ const cast: OpDef = {
   name: 'nn.Cast',
   inputs: ['input'],
   outputs: ['output'],
-  attrs: { to: { kind: 'int', required: true }, saturate: { kind: 'int', default: 1 }, round_mode: { kind: 'string', default: 'up' } },
+  attrs: {
+    to: { kind: 'int', required: true }, saturate: { kind: 'int', default: 1 }, round_mode: { kind: 'string', default: 'up' },
+  },
   infer(ctx) {
     const t = inType(ctx, 0, 'input');
     return [{ dtype: dtypeFromOnnx(ctx.attrs.int('to')), shape: t.shape }];

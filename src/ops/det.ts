@@ -40,7 +40,9 @@ const det: OpDef = {
     const r = x.shape.length;
     if (r < 2) throw new Error(`X ${formatType(x)} must have rank >= 2`);
     const [a, b] = [x.shape[r - 2], x.shape[r - 1]];
-    if (typeof a === 'number' && typeof b === 'number' && a !== b) throw new Error(`X ${formatType(x)}: the last two dims must be equal (square matrices)`);
+    if (typeof a === 'number' && typeof b === 'number' && a !== b) {
+      throw new Error(`X ${formatType(x)}: the last two dims must be equal (square matrices)`);
+    }
     return [{ dtype: x.dtype, shape: x.shape.slice(0, -2) }];
   },
   run({ inputs: [xt] }) {

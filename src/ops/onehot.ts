@@ -29,7 +29,8 @@ const oneHot: OpDef = {
     checkDType(ind, NUMERIC, 'indices');
     checkDType(depth, NUMERIC, 'depth');
     checkDType(values, ALL, 'values');
-    if (values.shape && !(values.shape.length === 1 && (values.shape[0] === 2 || typeof values.shape[0] === 'string'))) {
+    const pair = values.shape?.length === 1 && (values.shape[0] === 2 || typeof values.shape[0] === 'string');
+    if (values.shape && !pair) {
       throw new Error(`values ${formatType(values)} must hold two values [off, on]`);
     }
     if (!ind.shape) return [{ dtype: values.dtype }];

@@ -32,8 +32,11 @@ const depthToSpace: OpDef = {
     if (!x.shape) return [{ dtype: x.dtype }];
     if (x.shape.length !== 4) throw new Error(`input ${formatType(x)} must be 4-D (NCHW)`);
     const [n, c, h, w] = x.shape as Dim[];
-    if (typeof c === 'number' && c % (b * b) !== 0) throw new Error(`input ${formatType(x)}: channels ${c} are not a multiple of blocksize² = ${b * b}`);
-    return [{ dtype: x.dtype, shape: [n!, typeof c === 'number' ? c / (b * b) : freshDim('c'), mulDim(h!, b), mulDim(w!, b)] }];
+    if (typeof c === 'number' && c % (b * b) !== 0) {
+      throw new Error(`input ${formatType(x)}: channels ${c} are not a multiple of blocksize² = ${b * b}`);
+    }
+    const co = typeof c === 'number' ? c / (b * b) : freshDim('c');
+    return [{ dtype: x.dtype, shape: [n!, co, mulDim(h!, b), mulDim(w!, b)] }];
   },
   run({ inputs: [xt], attrs }) {
     const x = xt!;

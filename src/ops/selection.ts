@@ -94,7 +94,8 @@ const unique: OpDef = {
     checkDType(x, ALL, 'X');
     const n = freshDim('unique');
     let shape: (string | number)[] | undefined = [n];
-    let along: string | number | undefined = x.shape ? x.shape.reduce<string | number>((a, b) => (typeof a === 'number' && typeof b === 'number' ? a * b : freshDim('n')), 1) : undefined;
+    const mul = (a: string | number, b: string | number) => (typeof a === 'number' && typeof b === 'number' ? a * b : freshDim('n'));
+    let along: string | number | undefined = x.shape ? x.shape.reduce<string | number>(mul, 1) : undefined;
     if (ctx.attrs.has('axis')) {
       if (x.shape) {
         const axis = normAxis(ctx.attrs.int('axis'), x.shape.length, 'axis');

@@ -5,6 +5,7 @@
 
 import { DeviceError, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../backends/device.js';
 import type { Graph, Node, Value } from '../ir/graph.js';
+import { dtypeBytes, isDType } from '../ir/dtype.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { TraceRecorder } from './trace.js';
 
@@ -37,8 +38,7 @@ const HOST = 'host';
 const YIELD_EVERY_MS = 1;
 
 function bytesOf(t: { dims: readonly number[]; type: string }): number {
-  const per = t.type === 'float64' || t.type === 'int64' || t.type === 'uint64' ? 8 : t.type === 'float16' || t.type === 'int16' || t.type === 'uint16' ? 2 : t.type.endsWith('8') || t.type === 'bool' ? 1 : 4;
-  return t.dims.reduce((a, b) => a * b, 1) * per;
+  return t.dims.reduce((a, b) => a * b, 1) * (isDType(t.type) ? dtypeBytes(t.type) : 4);
 }
 
 export class Executor {

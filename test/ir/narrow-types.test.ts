@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/ops/index.js';
+import '../../src/index.js';
 import { dtypeFromOnnx, dtypeFromShort, dtypeShort, dtypeToOnnx } from '../../src/ir/dtype.js';
 import { bf16ToF32, f32ToBf16, miniDecoder, miniEncode, f32ToE8m0, e8m0ToF32 } from '../../src/ir/minifloat.js';
 import { packSubByte, unpackSubByte } from '../../src/ir/narrow.js';
@@ -111,4 +111,28 @@ test('Cast to and from narrow types follows saturate; sub-byte integers wrap', (
   assert.deepEqual(castTensor(x, 'int4').toNumbers(), [0, -3, 0, -7]);
   assert.deepEqual(castTensor(Tensor.from('int4', [-8, 7]), 'float32').toNumbers(), [-8, 7]);
   assert.deepEqual(castTensor(Tensor.from('bfloat16', [1.5, -2]), 'float16').toNumbers(), [1.5, -2]);
+});
+
+test('narrow types print and parse in the text form, and on WASM run on the reference path, recorded', async () => {
+  const { GraphBuilder } = await import('../../src/ir/builder.js');
+  const { printGraph } = await import('../../src/ir/printer.js');
+  const { parseGraph } = await import('../../src/ir/parser.js');
+  const { Session } = await import('../../src/runtime/session.js');
+  const g = new GraphBuilder();
+  const x = g.input('x', 'int4', [3]);
+  const y = g.op('CastLike', [x, g.constant(Tensor.from('float8e4m3fn', [1.5, -448, 0.25]), 'c')]);
+  g.output(g.op('Mul', [g.op('Cast', [y], { to: 16 }), g.constant(Tensor.from('bfloat16', [2, 3, 4]), 'd')]), 'y');
+  const model = g.build();
+  const text = printGraph(model);
+  assert.match(text, /%c = const dense<\[1.5, -448, 0.25\]> : f8e4m3fn\[3\]/);
+  assert.match(text, /\(%x: i4\[3\]\) -> \(bf16\[3\]\)/);
+  assert.equal(printGraph(parseGraph(text)), text);
+  const s = await Session.create(model, { backend: 'wasm', threads: 1 });
+  try {
+    const out = (await s.run({ x: Tensor.from('int4', [-8, 7, 3]) })).y!;
+    assert.deepEqual([out.type, ...out.toNumbers()], ['bfloat16', -16, 21, 12]);
+    assert.ok([...s.fallbacks.values()].some((why) => /no WASM kernels take (int4|float8e4m3fn|bfloat16)/.test(why)), [...s.fallbacks.values()].join('; '));
+  } finally {
+    await s.release();
+  }
 });
