@@ -88,7 +88,7 @@ function encodeMini(f: MiniFormat, v: number, saturate: boolean): number {
   v = Math.fround(v);
   if (Number.isNaN(v)) return nanBits(f);
   const neg = v < 0 || Object.is(v, -0);
-  const sign = neg && f.special !== 'uz' ? sb : 0;
+  const sign = neg ? sb : 0;
   const a = Math.abs(v);
   const overflow = (): number => {
     if (saturate || f.special === 'none') return (neg ? sb : 0) | max.bits;
@@ -104,7 +104,7 @@ function encodeMini(f: MiniFormat, v: number, saturate: boolean): number {
   const ulp = 2 ** (e - f.mbits);
   const r = rne(a / ulp) * ulp;
   if (r > max.value) return overflow();
-  if (r === 0) return sign;
+  if (r === 0) return f.special === 'uz' ? 0 : sign;     // fnuz has no negative zero (0x80 is NaN)
   if (r < 2 ** emin) return sign | (r / 2 ** (emin - f.mbits));
   let re = Math.floor(Math.log2(r));
   if (2 ** re > r) re--;

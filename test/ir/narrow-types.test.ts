@@ -65,6 +65,8 @@ test('float8 formats: decode tables and the ONNX saturation table', () => {
   assert.equal(miniDecoder('float8e4m3fn')[miniEncode('float8e4m3fn', 1.1875)], 1.25);
   // fnuz has no negative zero
   assert.equal(miniEncode('float8e4m3fnuz', -0), 0);
+  assert.equal(miniDecoder('float8e4m3fnuz')[miniEncode('float8e4m3fnuz', -208.4)], -208);
+  assert.equal(miniDecoder('float8e5m2fnuz')[miniEncode('float8e5m2fnuz', -3)], -3);
   assert.equal(miniEncode('float8e4m3fn', -0), 0x80);
   // float4e2m1 has no NaN or infinity: NaN -> 0, overflow -> ±6
   assert.equal(miniEncode('float4e2m1', NaN), 0);
