@@ -68,3 +68,20 @@ test('blocked int4 DequantizeLinear exported with packed weights matches onnxrun
   const theirs = (await ortRun(bytes, { x: xin })).y!;
   assert.deepEqual(ours.toNumbers(), theirs.toNumbers());
 });
+
+for (const zt of ['int4', 'uint4', 'float8e4m3fn', 'float8e5m2'] as DType[]) {
+  test(`QuantizeLinear -> DequantizeLinear through ${zt} (blocked, with zero point) matches onnxruntime`, async () => {
+    const g = new GraphBuilder('qdq', 21);
+    const x = g.input('x', 'float32', [2, 8]);
+    const s = g.constant(Tensor.from('float32', [0.3, 1.7, 0.05, 4], [2, 2]), 's');
+    const zv = zt.startsWith('float') ? [0, 0, 0, 0] : zt === 'int4' ? [1, -3, 0, 7] : [8, 0, 15, 3];
+    const z = g.constant(Tensor.from(zt, zv, [2, 2]), 'z');
+    const q = g.op('QuantizeLinear', [x, s, z], { axis: 1, block_size: 4 });
+    g.output(g.op('DequantizeLinear', [q, s, z], { axis: 1, block_size: 4 }), 'y');
+    const model = g.build();
+    const xin = Tensor.from('float32', Array.from({ length: 16 }, (_, i) => Math.sin(i * 1.3) * 9 + (i % 3) * 0.15), [2, 8]);
+    const ours = interpret(model, [xin])[0]!.toNumbers();
+    const theirs = (await ortRun(exportOnnx(model), { x: xin })).y!.toNumbers();
+    assert.deepEqual(ours, theirs);
+  });
+}
