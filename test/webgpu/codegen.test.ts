@@ -57,3 +57,36 @@ test('a WGSL compile error is thrown with the kernel name, and Dawn prints nothi
   assert.match(r.stderr, /THROWN WGSL kernel test:broken failed to compile: line 1: unresolved value 'nope'/);
   assert.equal(r.stdout, '', `stdout should stay empty, got: ${r.stdout}`);
 });
+
+test('bit ops on WebGPU (shifts by the width or more, narrow widths, broadcast) match the reference without fallback', async (t) => {
+  if (!(await adapterOrSkip(t, 'swiftshader'))) return;
+  const g = new GraphBuilder();
+  const a = g.input('a', 'uint32', [6]), s = g.input('s', 'uint32', [6]);
+  g.output(g.op('BitShift', [a, s], { direction: 'LEFT' }), 'l');
+  g.output(g.op('BitShift', [a, s], { direction: 'RIGHT' }), 'r');
+  const b = g.input('b', 'uint8', [2, 3]), sb = g.input('sb', 'uint8', [3]);
+  g.output(g.op('BitShift', [b, sb], { direction: 'LEFT' }), 'l8');
+  const c = g.input('c', 'int8', [2, 3]), d = g.input('d', 'int8', [3]);
+  g.output(g.op('BitwiseAnd', [c, d]), 'and');
+  g.output(g.op('BitwiseOr', [c, d]), 'or');
+  g.output(g.op('BitwiseXor', [c, d]), 'xor');
+  g.output(g.op('BitwiseNot', [c]), 'not');
+  g.output(g.op('BitwiseNot', [b]), 'not8');
+  const model = g.build();
+  const feeds = {
+    a: Tensor.from('uint32', [1, 0x80000001, 7, 0xffffffff, 5, 3]), s: Tensor.from('uint32', [31, 1, 32, 40, 0, 2]),
+    b: Tensor.from('uint8', [1, 0x81, 255, 3, 4, 5], [2, 3]), sb: Tensor.from('uint8', [7, 1, 8]),
+    c: Tensor.from('int8', [-128, 5, -1, 127, 0, -7], [2, 3]), d: Tensor.from('int8', [127, -6, 3]),
+  };
+  const ref = await Session.create(model, { backend: 'reference' });
+  const gpu = await Session.create(model, { backend: 'webgpu', adapter: 'swiftshader' });
+  try {
+    const want = await ref.run(feeds), got = await gpu.run(feeds);
+    for (const k of ['l', 'r', 'l8', 'and', 'or', 'xor', 'not', 'not8']) assert.deepEqual(got[k]!.toNumbers(), want[k]!.toNumbers(), k);
+    assert.deepEqual(got.l!.toNumbers(), [0x80000000, 2, 0, 0, 5, 12]);
+    assert.deepEqual([...gpu.fallbacks.entries()], [], 'no fallback');
+  } finally {
+    await gpu.release();
+    await ref.release();
+  }
+});
