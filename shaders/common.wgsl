@@ -9,6 +9,8 @@ fn f16round(x: f32) -> f32 {
 }
 fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn is_inf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+// log with log(0) = -inf (WGSL leaves it undefined: SwiftShader gives -88)
+fn log_s(x: f32) -> f32 { if (x == 0.0) { return -inf_f32(); } return log(x); }
 // tanh without the overflow of exp(2x) for large |x|
 fn tanh_s(x: f32) -> f32 { if (abs(x) > 15.0) { return sign(x); } return tanh(x); }
 fn sigmoid_s(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }

@@ -3,7 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { onnx } from '../frontend/onnx/proto.js';
+import { onnx, type ValueInfoProto } from '../frontend/onnx/proto.js';
 import { readTensorFile } from '../frontend/onnx/tensor-proto.js';
 import type { Tensor } from '../ir/tensor.js';
 import { Session, type SessionOptions } from '../runtime/session.js';
@@ -56,17 +56,46 @@ const indexed = (files: string[], prefix: string) =>
 
 export interface DataSet { name: string; inputs: { file: string; tensor: Tensor }[]; outputs: { file: string; tensor: Tensor }[] }
 
-/** Read one test folder's data sets; an inconsistent folder is an error that names the file. */
-export function readDataSets(testDir: string): DataSet[] {
+/** What each graph input and output of a model holds: 'tensor', 'sequence', 'optional' or 'map'. */
+export interface ValueKinds { inputs: { name: string; kind: string }[]; outputs: { name: string; kind: string }[] }
+
+export function modelValueKinds(modelPath: string): ValueKinds | undefined {
+  let m;
+  try { m = onnx.ModelProto.decode(new Uint8Array(readFileSync(modelPath))); } catch { return undefined; }
+  const kind = (vi: ValueInfoProto) => {
+    const t = vi.type;
+    return t?.sequenceType ? 'sequence' : t?.optionalType ? 'optional' : t?.mapType ? 'map' : 'tensor';
+  };
+  const inits = new Set((m.graph?.initializer ?? []).map((t) => t.name));
+  const list = (vs: ValueInfoProto[] | null | undefined) =>
+    (vs ?? []).map((v) => ({ name: v.name ?? '', kind: kind(v) }));
+  return { inputs: list(m.graph?.input?.filter((v) => !inits.has(v.name ?? ''))), outputs: list(m.graph?.output) };
+}
+
+/**
+ * Read one test folder's data sets; an inconsistent folder is an error that names the file. With
+ * the model's value kinds, a file standing for a sequence or optional value (a SequenceProto or
+ * OptionalProto, which decodes as a nonsense TensorProto) is refused by name, not misread.
+ */
+export function readDataSets(testDir: string, kinds?: ValueKinds): DataSet[] {
   const sets = readdirSync(testDir).filter((f) => /^test_data_set_\d+$/.test(f)).sort();
   if (!sets.length) throw new Error(`${testDir}: no test_data_set_N folder`);
   return sets.map((s) => {
     const dir = join(testDir, s);
     const files = readdirSync(dir);
-    const read = (f: string) => ({ file: join(dir, f), tensor: readTensorFile(new Uint8Array(readFileSync(join(dir, f))), join(dir, f)) });
-    const outputs = indexed(files, 'output').map(read);
+    const read = (side: 'input' | 'output') => (f: string, i: number) => {
+      const file = join(dir, f);
+      const v = (side === 'input' ? kinds?.inputs : kinds?.outputs)?.[i];
+      if (v && v.kind !== 'tensor') {
+        const proto = v.kind === 'sequence' ? 'a SequenceProto' : v.kind === 'optional' ? 'an OptionalProto' : 'a MapProto';
+        throw new Error(`${file}: the model's ${side} '${v.name}' is ${v.kind === 'optional' ? 'an' : 'a'} ${v.kind}, `
+          + `so this file holds ${proto}; Switchyard's values are tensors only`);
+      }
+      return { file, tensor: readTensorFile(new Uint8Array(readFileSync(file)), file) };
+    };
+    const outputs = indexed(files, 'output').map(read('output'));
     if (!outputs.length) throw new Error(`${dir}: no output_N.pb files`);
-    return { name: s, inputs: indexed(files, 'input').map(read), outputs };
+    return { name: s, inputs: indexed(files, 'input').map(read('input')), outputs };
   });
 }
 
@@ -100,7 +129,7 @@ export async function runTest(testDir: string, opts: RunOptions): Promise<TestRe
   const t0 = performance.now();
   let session: Session | undefined;
   try {
-    const sets = readDataSets(testDir);
+    const sets = readDataSets(testDir, modelValueKinds(join(testDir, 'model.onnx')));
     session = await Session.create(join(testDir, 'model.onnx'), opts);
     let maxAbsErr = 0;
     for (const set of sets) {

@@ -5,6 +5,9 @@ export const DTYPES = [
   'int8', 'int16', 'int32', 'int64',
   'uint8', 'uint16', 'uint32', 'uint64',
   'bool',
+  // narrow types (ops run them on the reference path): bit patterns, sub-byte values one per byte
+  'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0',
+  'int4', 'uint4', 'int2', 'uint2', 'float4e2m1',
 ] as const;
 
 export type DType = (typeof DTYPES)[number];
@@ -18,6 +21,8 @@ export type TypedArray =
 interface DTypeInfo {
   short: string;            // MLIR-style short name used in the text form: f32, i64, …
   bytes: number;
+  /** Bits per element when packed (ONNX raw_data), for the sub-byte types; else 8 * bytes. */
+  bits?: number;
   onnx: number;             // TensorProto.DataType code
   kind: 'float' | 'int' | 'uint' | 'bool';
   make: (n: number) => TypedArray;
@@ -36,14 +41,29 @@ const INFO: Record<DType, DTypeInfo> = {
   uint32: { short: 'u32', bytes: 4, onnx: 12, kind: 'uint', make: (n) => new Uint32Array(n) },
   uint64: { short: 'u64', bytes: 8, onnx: 13, kind: 'uint', make: (n) => new BigUint64Array(n) },
   bool: { short: 'i1', bytes: 1, onnx: 9, kind: 'bool', make: (n) => new Uint8Array(n) },
+  // narrow types: `bytes` is the in-memory size (sub-byte values unpacked), `bits` the packed one
+  bfloat16: { short: 'bf16', bytes: 2, onnx: 16, kind: 'float', make: (n) => new Uint16Array(n) },
+  float8e4m3fn: { short: 'f8e4m3fn', bytes: 1, onnx: 17, kind: 'float', make: (n) => new Uint8Array(n) },
+  float8e4m3fnuz: { short: 'f8e4m3fnuz', bytes: 1, onnx: 18, kind: 'float', make: (n) => new Uint8Array(n) },
+  float8e5m2: { short: 'f8e5m2', bytes: 1, onnx: 19, kind: 'float', make: (n) => new Uint8Array(n) },
+  float8e5m2fnuz: { short: 'f8e5m2fnuz', bytes: 1, onnx: 20, kind: 'float', make: (n) => new Uint8Array(n) },
+  float8e8m0: { short: 'f8e8m0', bytes: 1, onnx: 24, kind: 'float', make: (n) => new Uint8Array(n) },
+  uint4: { short: 'u4', bytes: 1, bits: 4, onnx: 21, kind: 'uint', make: (n) => new Uint8Array(n) },
+  int4: { short: 'i4', bytes: 1, bits: 4, onnx: 22, kind: 'int', make: (n) => new Int8Array(n) },
+  float4e2m1: { short: 'f4e2m1', bytes: 1, bits: 4, onnx: 23, kind: 'float', make: (n) => new Uint8Array(n) },
+  uint2: { short: 'u2', bytes: 1, bits: 2, onnx: 25, kind: 'uint', make: (n) => new Uint8Array(n) },
+  int2: { short: 'i2', bytes: 1, bits: 2, onnx: 26, kind: 'int', make: (n) => new Int8Array(n) },
 };
 
 /** ONNX data_type codes that exist but that Switchyard does not support, named for error messages. */
 const ONNX_UNSUPPORTED: Record<number, string> = {
-  0: 'UNDEFINED', 8: 'STRING', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16',
-  17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ', 19: 'FLOAT8E5M2', 20: 'FLOAT8E5M2FNUZ',
-  21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1', 24: 'FLOAT8E8M0', 25: 'UINT2', 26: 'INT2',
+  0: 'UNDEFINED', 8: 'STRING', 14: 'COMPLEX64', 15: 'COMPLEX128',
 };
+
+const NARROW = new Set<DType>([
+  'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0',
+  'int4', 'uint4', 'int2', 'uint2', 'float4e2m1',
+]);
 
 const BY_SHORT = new Map<string, DType>(DTYPES.map((d) => [INFO[d].short, d]));
 const BY_ONNX = new Map<number, DType>(DTYPES.map((d) => [INFO[d].onnx, d]));
@@ -59,6 +79,10 @@ export const isInteger = (d: DType): boolean => INFO[d].kind === 'int' || INFO[d
 export const isSigned = (d: DType): boolean => INFO[d].kind === 'int' || INFO[d].kind === 'float';
 /** 64-bit integers live in BigInt arrays and are computed with bigint arithmetic. */
 export const isBig = (d: DType): boolean => d === 'int64' || d === 'uint64';
+/** Bits per element in ONNX's packed form (4 for int4/uint4/float4e2m1, 2 for int2/uint2). */
+export const dtypePackedBits = (d: DType): number => INFO[d].bits ?? INFO[d].bytes * 8;
+/** The types added for ONNX coverage that only the reference interpreter computes with. */
+export const isNarrow = (d: DType): boolean => NARROW.has(d);
 export const dtypeToOnnx = (d: DType): number => INFO[d].onnx;
 export const allocTyped = (d: DType, n: number): TypedArray => INFO[d].make(n);
 
@@ -83,6 +107,10 @@ export function intRange(d: DType): [number, number] {
     case 'int32': return [-2147483648, 2147483647];
     case 'uint32': return [0, 4294967295];
     case 'bool': return [0, 1];
+    case 'int4': return [-8, 7];
+    case 'uint4': return [0, 15];
+    case 'int2': return [-2, 1];
+    case 'uint2': return [0, 3];
     default: return [-Infinity, Infinity];
   }
 }

@@ -1,8 +1,9 @@
 // Tensors: a dtype, static dims and a typed array, shaped like onnxruntime-web's Tensor
 // (`new Tensor('float32', data, dims)`, `.type`, `.dims`, `.data`, `.size`, `.location`).
 
-import { allocTyped, isBig, type DType, type TypedArray, isDType, dtypeBytes } from './dtype.js';
+import { allocTyped, isBig, type DType, type TypedArray, isDType, dtypeBytes, isNarrow } from './dtype.js';
 import { f16ToF32, f32ToF16 } from './float16.js';
+import { narrowDecoder, narrowEncoder } from './narrow.js';
 import { numel, formatDims } from './shape.js';
 
 export type TensorLocation = 'cpu' | 'gpu';
@@ -25,7 +26,9 @@ function typeOfArray(a: TypedArray): DType {
 function arrayMatches(dtype: DType, a: TypedArray): boolean {
   const t = typeOfArray(a);
   if (dtype === 'bool') return t === 'uint8';
-  if (dtype === 'float16') return t === 'uint16';
+  if (dtype === 'float16' || dtype === 'bfloat16') return t === 'uint16';
+  if (dtype === 'int4' || dtype === 'int2') return t === 'int8';
+  if (isNarrow(dtype)) return t === 'uint8';
   return t === dtype;
 }
 
@@ -123,6 +126,8 @@ export type Scalar = number | bigint;
 export function getter(t: { type: DType; data: TypedArray }): (i: number) => Scalar {
   const d = t.data;
   if (t.type === 'float16') { const u = d as Uint16Array; return (i) => f16ToF32(u[i]!); }
+  const dec = narrowDecoder(t.type);
+  if (dec) return (i) => dec(d[i] as number);
   return (i) => d[i]!;
 }
 
@@ -131,6 +136,8 @@ export function numGetter(t: { type: DType; data: TypedArray }): (i: number) => 
   const d = t.data;
   if (t.type === 'float16') { const u = d as Uint16Array; return (i) => f16ToF32(u[i]!); }
   if (isBig(t.type)) return (i) => Number(d[i]!);
+  const dec = narrowDecoder(t.type);
+  if (dec) return (i) => dec(d[i] as number);
   return (i) => d[i] as number;
 }
 
@@ -140,6 +147,8 @@ export function numGetter(t: { type: DType; data: TypedArray }): (i: number) => 
  */
 export function setter(t: { type: DType; data: TypedArray }): (i: number, v: Scalar) => void {
   const d = t.data;
+  const enc = narrowEncoder(t.type);
+  if (enc) { const u = d as Uint8Array; return (i, v) => { u[i] = enc(Number(v)); }; }
   switch (t.type) {
     case 'float16': { const u = d as Uint16Array; return (i, v) => { u[i] = f32ToF16(Number(v)); }; }
     case 'bool': { const u = d as Uint8Array; return (i, v) => { u[i] = v ? 1 : 0; }; }

@@ -6,6 +6,7 @@ import type { AttrReader } from '../ir/attributes.js';
 import { registerOps, type OpDef } from '../ir/op-def.js';
 import { Tensor, getter, type Scalar } from '../ir/tensor.js';
 import { erf, softplus } from './math.js';
+import { roundToDType } from './math-util.js';
 import { FLOATS, NUMERIC, broadcastType, checkDType, elementwiseCost, inType, mapBroadcast, mapUnary, sameDType } from './util.js';
 
 /** y = f(x) with f built from the node's attributes. */
@@ -115,7 +116,31 @@ const shrink = activation('Shrink', { lambd: { kind: 'float', default: 0.5 }, bi
   return (x) => (x < -l ? x + b : x > l ? x - b : 0);
 }, 2, NUMERIC);
 
+/** SwiGLU (opset 28): Swish(a, alpha) * b, broadcast; the gated linear unit of LLaMA-style MLPs. */
+const swiglu: OpDef = {
+  name: 'nn.SwiGLU',
+  inputs: ['a', 'b'],
+  outputs: ['y'],
+  attrs: { alpha: { kind: 'float', default: 1 } },
+  infer(ctx) {
+    const a = inType(ctx, 0, 'a');
+    const b = inType(ctx, 1, 'b');
+    checkDType(a, FLOATS, 'a');
+    sameDType(a, b, 'b');
+    return [broadcastType([a, b], a.dtype)];
+  },
+  run({ inputs: [a, b], attrs }) {
+    const al = attrs.float('alpha', 1);
+    // the Swish gate is stored in the input type before the product, as the function body does
+    const round = roundToDType(a!.type);
+    return [mapBroadcast([a!, b!], a!.type, (x, y) => round((x as number) / (1 + Math.exp(-al * (x as number)))) * (y as number))];
+  },
+  cost: elementwiseCost(5),
+  onnx: { type: 'SwiGLU', minOpset: 28 },
+};
+
 registerOps([
+  swiglu,
   shrink,
   activation('LeakyRelu', { alpha: { kind: 'float', default: 0.01 } }, (a) => {
     const al = a.float('alpha', 0.01);
@@ -140,6 +165,10 @@ registerOps([
     return (x) => Math.max(0, Math.min(1, al * x + b));
   }, 3),
   activation('HardSwish', {}, () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), 4),
+  activation('Swish', { alpha: { kind: 'float', default: 1 } }, (a) => {
+    const al = a.float('alpha', 1);
+    return (x) => x / (1 + Math.exp(-al * x));
+  }, 4),
   activation('ThresholdedRelu', { alpha: { kind: 'float', default: 1 } }, (a) => {
     const al = a.float('alpha', 1);
     return (x) => (x > al ? x : 0);

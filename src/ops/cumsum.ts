@@ -1,6 +1,7 @@
-// CumSum: running sums along one axis (given as a scalar int32/int64 tensor input), optionally
-// exclusive (each output excludes its own element) and/or reversed (sums run from the end).
-// Floats accumulate in double and round on store; integers wrap like C (bigint for 64-bit).
+// CumSum and CumProd: running sums / products along one axis (given as a scalar int32/int64
+// tensor input), optionally exclusive (each output excludes its own element: 0 or 1 first)
+// and/or reversed (they run from the end). Floats accumulate in double and round on store;
+// integers wrap like C (bigint for 64-bit).
 
 import { isBig, isFloat } from '../ir/dtype.js';
 import { registerOps, type OpDef } from '../ir/op-def.js';
@@ -10,8 +11,10 @@ import { formatType } from '../ir/text-common.js';
 import { fromF64, reducePlan, scalarInt, toF64 } from './math-util.js';
 import { NUMERIC, bytesOf, checkDType, inType, numelOf } from './util.js';
 
-const cumsum: OpDef = {
-  name: 'nn.CumSum',
+type Kind = 'CumSum' | 'CumProd';
+
+const cumulative = (kind: Kind): OpDef => ({
+  name: `nn.${kind}`,
   inputs: ['x', 'axis'],
   outputs: ['y'],
   attrs: {
@@ -38,15 +41,18 @@ const cumsum: OpDef = {
     const n = inner.length;
     // positions along the axis in the order the sum visits them
     const seq = Int32Array.from({ length: n }, (_, j) => inner[reverse ? n - 1 - j : j]!);
+    const prod = kind === 'CumProd';
     if (isBig(x.type)) {
       const xv = x.data as BigInt64Array;
       const out = Tensor.zeros(x.type, x.dims);
       const y = out.data as BigInt64Array;
       for (const base of outer) {
-        let s = 0n;
+        let s = prod ? 1n : 0n;
         for (const off of seq) {
           const v = xv[base + off]!;
-          if (exclusive) { y[base + off] = s; s = BigInt.asIntN(64, s + v); } else { s = BigInt.asIntN(64, s + v); y[base + off] = s; }
+          const next = BigInt.asIntN(64, prod ? s * v : s + v);
+          y[base + off] = exclusive ? s : next;
+          s = next;
         }
       }
       return [out];
@@ -55,10 +61,11 @@ const cumsum: OpDef = {
     const y = new Float64Array(x.size);
     const float = isFloat(x.type);
     for (const base of outer) {
-      let s = 0;
+      let s = prod ? 1 : 0;
       for (const off of seq) {
         const v = xv[base + off]!;
-        const next = float ? s + v : (s + v) | 0;   // integers up to 32 bits wrap modulo 2^32
+        // integers up to 32 bits wrap modulo 2^32
+        const next = prod ? (float ? s * v : Math.imul(s, v)) : float ? s + v : (s + v) | 0;
         y[base + off] = exclusive ? s : next;
         s = next;
       }
@@ -68,7 +75,7 @@ const cumsum: OpDef = {
   cost(ctx) {
     return { flops: numelOf(ctx.types[0]), bytes: bytesOf(ctx.types[0]) * 2 };
   },
-  onnx: { type: 'CumSum', minOpset: 11 },
-};
+  onnx: { type: kind, minOpset: kind === 'CumSum' ? 11 : 26 },
+});
 
-registerOps([cumsum]);
+registerOps([cumulative('CumSum'), cumulative('CumProd')]);

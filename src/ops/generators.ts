@@ -72,7 +72,7 @@ const range: OpDef = {
   outputs: ['output'],
   infer(ctx) {
     const t = inType(ctx, 0, 'start');
-    checkDType(t, ['float32', 'float64', 'int16', 'int32', 'int64'], 'start');
+    checkDType(t, ['float32', 'float64', 'int16', 'int32', 'int64', 'bfloat16'], 'start');
     for (const i of [1, 2]) {
       const u = inType(ctx, i);
       if (u.dtype !== t.dtype) throw new Error(`start, limit and delta must have one type (${t.dtype} vs ${u.dtype})`);
@@ -89,7 +89,7 @@ const range: OpDef = {
       const o = out.data as BigInt64Array;
       for (let i = 0; i < n; i++) o[i] = a + BigInt(i) * st;
     } else {
-      const a = Number(s!.data[0]), st = Number(d!.data[0]);
+      const a = Number(getter(s!)(0)), st = Number(getter(d!)(0));
       const set = setter(out);
       for (let i = 0; i < n; i++) set(i, a + i * st);
     }
@@ -108,7 +108,7 @@ function rangeLength([s, l, d]: Tensor[]): number {
     const q = span / st + ((span % st !== 0n && (span > 0n) === (st > 0n)) ? 1n : 0n);
     return q > 0n ? Number(q) : 0;
   }
-  const a = Number(s!.data[0]), b = Number(l!.data[0]), st = Number(d!.data[0]);
+  const a = Number(getter(s!)(0)), b = Number(getter(l!)(0)), st = Number(getter(d!)(0));
   if (st === 0) throw new Error('delta must not be 0');
   return Math.max(Math.ceil((b - a) / st), 0);
 }
@@ -123,7 +123,9 @@ const identity: OpDef = {
   onnx: { type: 'Identity' },
 };
 
-/** Dropout at inference is the identity; the optional mask output is all true. */
+const ratioOf = (t: Tensor): number => Number(getter(t)(0));
+
+/** Dropout at inference (or training with ratio 0) is the identity; the optional mask output is all true. */
 const dropout: OpDef = {
   name: 'nn.Dropout',
   inputs: ['data', 'ratio?', 'training_mode?'],
@@ -132,11 +134,17 @@ const dropout: OpDef = {
   infer(ctx) {
     const t = inType(ctx, 0, 'data');
     const training = ctx.consts[2];
-    if (training && training.data[0]) throw new Error('training_mode is true; Switchyard runs inference only (Dropout would be random)');
+    const ratio = ctx.consts[1];
+    if (training && training.data[0] && !(ratio && ratioOf(ratio) === 0)) {
+      throw new Error('training_mode is true; Switchyard runs inference only (Dropout would be random)');
+    }
     return [{ ...t }, { dtype: 'bool', shape: t.shape }];
   },
-  run({ inputs: [x, , training] }) {
-    if (training && training.data[0]) throw new Error('training_mode is true; Switchyard runs inference only');
+  run({ inputs: [x, ratio, training] }) {
+    // training with ratio 0 drops nothing: the identity, deterministic
+    if (training && training.data[0] && !(ratio && ratioOf(ratio) === 0)) {
+      throw new Error('training_mode is true; Switchyard runs inference only');
+    }
     const mask = Tensor.zeros('bool', x!.dims);
     (mask.data as Uint8Array).fill(1);
     return [x!, mask];

@@ -5,6 +5,7 @@
 import type { DType } from '../ir/dtype.js';
 import { isBig, isFloat } from '../ir/dtype.js';
 import { f16ToF32, f32ToF16 } from '../ir/float16.js';
+import { narrowDecoder, narrowEncoder } from '../ir/narrow.js';
 import type { Dim } from '../ir/shape.js';
 import { normAxis, stridesOf } from '../ir/shape.js';
 import { Tensor, toBigInt } from '../ir/tensor.js';
@@ -20,6 +21,9 @@ export function toF64(t: Tensor): Float64Array {
   } else if (isBig(t.type)) {
     const b = t.data as BigInt64Array | BigUint64Array;
     for (let i = 0; i < n; i++) out[i] = Number(b[i]!);
+  } else if (narrowDecoder(t.type)) {
+    const dec = narrowDecoder(t.type)!, u = t.data as Uint8Array;
+    for (let i = 0; i < n; i++) out[i] = dec(u[i]!);
   } else {
     out.set(t.data as Exclude<typeof t.data, BigInt64Array | BigUint64Array>);
   }
@@ -33,9 +37,13 @@ export function toF64(t: Tensor): Float64Array {
 export function fromF64(dtype: DType, dims: readonly number[], values: Float64Array): Tensor {
   const out = Tensor.zeros(dtype, dims);
   const n = values.length;
+  const enc = narrowEncoder(dtype);
   if (dtype === 'float16') {
     const u = out.data as Uint16Array;
     for (let i = 0; i < n; i++) u[i] = f32ToF16(values[i]!);
+  } else if (enc) {
+    const u = out.data as Uint8Array;
+    for (let i = 0; i < n; i++) u[i] = enc(values[i]!);
   } else if (isBig(dtype)) {
     const b = out.data as BigInt64Array | BigUint64Array;
     for (let i = 0; i < n; i++) b[i] = toBigInt(values[i]!);
@@ -64,6 +72,8 @@ export function bigData(t: Tensor): BigInt64Array | BigUint64Array {
 export function roundToDType(dtype: DType): (v: number) => number {
   if (dtype === 'float32') return Math.fround;
   if (dtype === 'float16') return (v) => f16ToF32(f32ToF16(v));
+  const dec = narrowDecoder(dtype), enc = narrowEncoder(dtype);
+  if (dec && enc) return (v) => dec(enc(v));
   return (v) => v;
 }
 
@@ -79,9 +89,11 @@ export function typeMin(d: DType): number | bigint {
     case 'int8': return -128;
     case 'int16': return -32768;
     case 'int32': return -2147483648;
+    case 'int4': return -8;
+    case 'int2': return -2;
     case 'int64': return -(2n ** 63n);
     case 'uint64': return 0n;
-    case 'uint8': case 'uint16': case 'uint32': case 'bool': return 0;
+    case 'uint8': case 'uint16': case 'uint32': case 'bool': case 'uint4': case 'uint2': return 0;
     default: return -Infinity;
   }
 }
@@ -95,6 +107,10 @@ export function typeMax(d: DType): number | bigint {
     case 'uint8': return 255;
     case 'uint16': return 65535;
     case 'uint32': return 4294967295;
+    case 'int4': return 7;
+    case 'uint4': return 15;
+    case 'int2': return 1;
+    case 'uint2': return 3;
     case 'uint64': return 2n ** 64n - 1n;
     case 'bool': return 1;
     default: return Infinity;

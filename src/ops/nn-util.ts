@@ -3,7 +3,8 @@
 // geometry (output size and padding) of sliding-window ops.
 
 import type { DType } from '../ir/dtype.js';
-import { intRange, isBig } from '../ir/dtype.js';
+import { intRange, isBig, isFloat } from '../ir/dtype.js';
+import { narrowDecoder, narrowEncoder } from '../ir/narrow.js';
 import { f16ToF32, f32ToF16 } from '../ir/float16.js';
 import { freshDim, type Dim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
@@ -18,6 +19,9 @@ export function toF64(t: Tensor): Float64Array {
     for (let i = 0; i < n; i++) out[i] = f16ToF32(u[i]);
   } else if (isBig(t.type)) {
     for (let i = 0; i < n; i++) out[i] = Number(d[i]);
+  } else if (narrowDecoder(t.type) && isFloat(t.type)) {
+    const dec = narrowDecoder(t.type)!;
+    for (let i = 0; i < n; i++) out[i] = dec(d[i] as number);
   } else {
     const a = d as Float64Array;
     for (let i = 0; i < n; i++) out[i] = a[i];
@@ -34,6 +38,11 @@ export function fromF64(type: DType, dims: readonly number[], v: Float64Array, s
   const n = v.length;
   const out = Tensor.zeros(type, dims);
   const d = out.data;
+  const narrow = isFloat(type) ? narrowEncoder(type) : undefined;
+  if (narrow) {
+    for (let i = 0; i < n; i++) (d as Uint8Array)[i] = narrow(v[i]);
+    return out;
+  }
   switch (type) {
     case 'float64': (d as Float64Array).set(v); break;
     case 'float32': (d as Float32Array).set(v); break;

@@ -7,16 +7,18 @@
 // Granularity comes from the scale's shape: one element = per tensor; 1-D of length dims[axis] =
 // per axis; same rank as x with dims[axis] shrunk to ceil(dims[axis] / block_size) = blocked.
 // Older versions are subsets of the newest (opset 10: per tensor only, no attributes; 13 adds
-// `axis`; 19 `saturate`; 21 `block_size`, `output_dtype`, 16-bit types; 23 `precision`), so
-// nodes import unchanged. The 8-bit float, 4-bit and 2-bit types are not supported (Switchyard
-// has no such dtypes) and are refused with a clear error.
+// `axis`; 19 `saturate` and float8; 21 `block_size`, `output_dtype`, 16-bit and 4-bit types; 23
+// float4e2m1 and `precision`; 25 2-bit types), so nodes import unchanged. Float targets (float8,
+// float4e2m1) take x / y_scale + zero point rounded to nearest even, saturated unless
+// `saturate` = 0; integer targets round half to even and clamp to their range.
 //
 // Precision: the division runs at the precision named by `precision`, else that of y_scale's
 // type (float16 or float32; an int32 scale divides in double); the dequantized product is
 // computed exactly and rounded once to the output type.
 
 import type { DType } from '../ir/dtype.js';
-import { dtypeFromOnnx, intRange } from '../ir/dtype.js';
+import { dtypeFromOnnx, intRange, isFloat } from '../ir/dtype.js';
+import { narrowEncoder } from '../ir/narrow.js';
 import type { TensorType } from '../ir/graph.js';
 import { registerOps, type OpDef } from '../ir/op-def.js';
 import { normAxis } from '../ir/shape.js';
@@ -26,8 +28,11 @@ import { roundHalfEven } from './math.js';
 import { fromF64, roundToDType, toF64 } from './math-util.js';
 import { bytesOf, checkDType, elementwiseCost, inType, numelOf } from './util.js';
 
-const QUANT_TYPES: DType[] = ['int8', 'uint8', 'int16', 'uint16'];
-const DEQUANT_TYPES: DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int32'];
+const NARROW_QUANT: DType[] = [
+  'int4', 'uint4', 'int2', 'uint2', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1',
+];
+const QUANT_TYPES: DType[] = ['int8', 'uint8', 'int16', 'uint16', ...NARROW_QUANT];
+const DEQUANT_TYPES: DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int32', ...NARROW_QUANT];
 
 /** dtype named by an ONNX data_type code attribute (output_dtype, precision), with a clear error. */
 function dtypeAttr(code: number, what: string, allowed: readonly DType[]): DType {
@@ -95,6 +100,12 @@ function paramIndex(xDims: readonly number[], sDims: readonly number[], axisAttr
   return idx;
 }
 
+/** Zero point and scale agree in shape; one element each (a scalar or [1]) is per tensor either way. */
+function sameParamShape(zp: Tensor, scale: Tensor): boolean {
+  if (zp.size === 1 && scale.size === 1) return true;
+  return zp.dims.length === scale.dims.length && zp.dims.every((d, i) => d === scale.dims[i]);
+}
+
 function quantAttrs(): OpDef['attrs'] {
   return {
     axis: { kind: 'int', default: 1 },
@@ -122,17 +133,26 @@ function divisionRounding(precision: number, scaleType: DType): (v: number) => n
 
 export function quantizeLinear(
   x: Tensor, scale: Tensor, zp: Tensor | undefined,
-  opts: { axis?: number; blockSize?: number; outputDtype?: number; precision?: number } = {},
+  opts: { axis?: number; blockSize?: number; outputDtype?: number; precision?: number; saturate?: boolean } = {},
 ): Tensor {
   const outType = quantizeOutType(zp?.type, opts.outputDtype ?? 0);
-  if (zp && (zp.dims.length !== scale.dims.length || zp.dims.some((d, i) => d !== scale.dims[i]))) {
+  if (zp && !sameParamShape(zp, scale)) {
     throw new Error(`y_zero_point [${zp.dims.join(',')}] must have the shape of y_scale [${scale.dims.join(',')}]`);
   }
   const idx = paramIndex(x.dims, scale.dims, opts.axis ?? 1, opts.blockSize ?? 0);
   const rnd = divisionRounding(opts.precision ?? 0, scale.type);
   const xv = toF64(x), sv = toF64(scale), zv = zp ? toF64(zp) : undefined;
-  const [lo, hi] = intRange(outType);
   const out = Tensor.zeros(outType, x.dims);
+  if (isFloat(outType)) {
+    const enc = narrowEncoder(outType, { saturate: opts.saturate ?? true })!;
+    const bits = out.data as Uint8Array;
+    for (let i = 0; i < xv.length; i++) {
+      const p = idx ? idx[i]! : 0;
+      bits[i] = enc(rnd(rnd(xv[i]!) / rnd(sv[p]!)) + (zv ? zv[p]! : 0));
+    }
+    return out;
+  }
+  const [lo, hi] = intRange(outType);
   const y = out.data as Int32Array;
   for (let i = 0; i < xv.length; i++) {
     const p = idx ? idx[i]! : 0;
@@ -150,7 +170,7 @@ const quantize: OpDef = {
   outputs: ['y'],
   attrs: {
     ...quantAttrs(),
-    /** Only affects float8 outputs, which Switchyard does not support; accepted and ignored. */
+    /** Float outputs only: 0 lets out-of-range values become infinity or NaN. */
     saturate: { kind: 'int', default: 1 },
     precision: { kind: 'int', default: 0 },
   },
@@ -173,6 +193,7 @@ const quantize: OpDef = {
     return [quantizeLinear(x!, s!, z, {
       axis: attrs.int('axis', 1), blockSize: attrs.int('block_size', 0),
       outputDtype: attrs.int('output_dtype', 0), precision: attrs.int('precision', 0),
+      saturate: attrs.int('saturate', 1) !== 0,
     })];
   },
   cost: elementwiseCost(3),
@@ -191,7 +212,7 @@ export function dequantizeLinear(
 ): Tensor {
   const outType = dequantizeOutType(scale.type, opts.outputDtype ?? 0);
   if (zp && zp.type !== x.type) throw new Error(`x_zero_point has type ${zp.type} but x has ${x.type}`);
-  if (zp && (zp.dims.length !== scale.dims.length || zp.dims.some((d, i) => d !== scale.dims[i]))) {
+  if (zp && !sameParamShape(zp, scale)) {
     throw new Error(`x_zero_point [${zp.dims.join(',')}] must have the shape of x_scale [${scale.dims.join(',')}]`);
   }
   const idx = paramIndex(x.dims, scale.dims, opts.axis ?? 1, opts.blockSize ?? 0);

@@ -9,7 +9,7 @@ import { Tensor, getter, setter, type Scalar } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { offsets } from './math-util.js';
 
-export const FLOATS: DType[] = ['float32', 'float16', 'float64'];
+export const FLOATS: DType[] = ['float32', 'float16', 'float64', 'bfloat16'];
 export const INTS: DType[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'];
 export const NUMERIC: DType[] = [...FLOATS, ...INTS];
 export const ALL: DType[] = [...NUMERIC, 'bool'];

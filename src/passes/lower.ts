@@ -2,7 +2,7 @@
 // normalised (axes sorted and non-negative, auto_pad resolved, Gemm's alpha/beta in an epilogue).
 // Ops with no kernel form stay nn.*; backends run those directly or fall back, visibly.
 
-import { isFloat } from '../ir/dtype.js';
+import { isFloat, isNarrow } from '../ir/dtype.js';
 import type { Attr } from '../ir/attributes.js';
 import { AttrReader } from '../ir/attributes.js';
 import { Node, Value, type Graph } from '../ir/graph.js';
@@ -208,6 +208,8 @@ function lowerBatchNorm(n: Node, a: AttrReader): Node | undefined {
 
 function lowerNode(n: Node, g: Graph): Node | undefined {
   if (!n.op.startsWith('nn.')) return undefined;
+  // the narrow types (bfloat16, float8, 4- and 2-bit) have no kernels: their nodes stay nn.* for the reference path
+  if ([...n.inputs, ...n.outputs].some((v) => v?.type && isNarrow(v.type.dtype))) return undefined;
   const a = new AttrReader(n.attrs, n.describe());
   const type = n.op.slice(3);
   const x = n.inputs[0]?.type;

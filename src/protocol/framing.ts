@@ -16,6 +16,11 @@ export const ST_DTYPE: Record<DType, string> = {
   float64: 'F64', float32: 'F32', float16: 'F16',
   int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8',
   uint64: 'U64', uint32: 'U32', uint16: 'U16', uint8: 'U8', bool: 'BOOL',
+  // narrow types: safetensors' names where it has one; the sub-byte types travel one per byte
+  bfloat16: 'BF16', float8e4m3fn: 'F8_E4M3', float8e5m2: 'F8_E5M2', float8e8m0: 'F8_E8M0',
+  float8e4m3fnuz: 'SY_F8_E4M3FNUZ', float8e5m2fnuz: 'SY_F8_E5M2FNUZ',
+  int4: 'SY_I4_UNPACKED', uint4: 'SY_U4_UNPACKED', int2: 'SY_I2_UNPACKED', uint2: 'SY_U2_UNPACKED',
+  float4e2m1: 'SY_F4_UNPACKED',
 };
 const FROM_ST = new Map<string, DType>(Object.entries(ST_DTYPE).map(([k, v]) => [v, k as DType]));
 

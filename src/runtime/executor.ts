@@ -8,7 +8,7 @@
 // second loop.
 
 import { DeviceError, type CompiledUnit, type Device, type DeviceTensor } from '../backends/device.js';
-import { dtypeBytes, type DType } from '../ir/dtype.js';
+import { dtypeBytes, isDType } from '../ir/dtype.js';
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import type { PlacedUnit } from '../planner/units.js';
@@ -66,9 +66,7 @@ const SPREAD_YIELD_MS = 1;
 const label = (n: Node) => n.name || `${n.op}→${n.outputs.find((o) => o)?.name ?? '?'}`;
 
 function bytesOf(t: { dims: readonly number[]; type: string }): number {
-  let per = 4;
-  try { per = dtypeBytes(t.type as DType); } catch { /* a device's own tensor type */ }
-  return t.dims.reduce((a, b) => a * b, 1) * per;
+  return t.dims.reduce((a, b) => a * b, 1) * (isDType(t.type) ? dtypeBytes(t.type) : 4);
 }
 
 export class Executor {

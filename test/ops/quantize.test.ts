@@ -18,7 +18,10 @@ test('QuantizeLinear output_dtype without a zero point, and its conflict with on
   exact(runOp('QuantizeLinear', [f32([-300, 3], [2]), s(1)], { output_dtype: 3 }), 'int8', [-128, 3], [2]);
   exact(runOp('QuantizeLinear', [f32([70000], [1]), s(1)], { output_dtype: 4 }), 'uint16', [65535], [1]);
   assert.throws(() => runOp('QuantizeLinear', [f32([1], [1]), s(1), t('uint8', [0], [])], { output_dtype: 3 }), /differs/);
-  assert.throws(() => runOp('QuantizeLinear', [f32([1], [1]), s(1)], { output_dtype: 17 }), /FLOAT8E4M3FN/);
+  // float8e4m3fn: 1000 saturates to 448, 0.3 rounds to 0.3125 (nearest even on a 3-bit mantissa)
+  const f8 = runOp('QuantizeLinear', [f32([1000, 0.3], [2]), s(1)], { output_dtype: 17 });
+  assert.deepEqual([f8.type, ...f8.toNumbers()], ['float8e4m3fn', 448, 0.3125]);
+  assert.throws(() => runOp('QuantizeLinear', [f32([1], [1]), s(1)], { output_dtype: 14 }), /COMPLEX64/);
   assert.throws(() => runOp('QuantizeLinear', [f32([1], [1]), s(1)], { output_dtype: 6 }), /not allowed/);
 });
 

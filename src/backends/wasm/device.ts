@@ -4,7 +4,7 @@
 // shape nothing is allocated. Nodes without a kernel for their case run on the reference path
 // inside the unit, and the device records that (never silently).
 
-import { dtypeBytes, type DType } from '../../ir/dtype.js';
+import { dtypeBytes, isNarrow, type DType } from '../../ir/dtype.js';
 import { Value, type Node, type TensorType } from '../../ir/graph.js';
 import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
 import { isStatic, numel } from '../../ir/shape.js';
@@ -123,6 +123,9 @@ export class WasmDevice implements Device {
 
   supports(node: Node): true | string {
     if (!(node.op in PLANNERS)) return `no WASM kernel for ${node.op.slice(node.op.indexOf('.') + 1)}`;
+    for (const v of [...node.inputs, ...node.outputs]) {
+      if (v?.type && isNarrow(v.type.dtype)) return `no WASM kernels take ${v.type.dtype} (runs on the reference path)`;
+    }
     if (!ANY_DTYPE.has(node.op)) {
       for (const v of [...node.inputs, ...node.outputs]) {
         if (!v || !v.type) continue;

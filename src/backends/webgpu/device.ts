@@ -4,7 +4,7 @@
 // A lost GPU device fails the run in flight with a clear error; the next call opens a fresh
 // device and re-creates pipelines and weights (weights keep their host copy for that).
 
-import { isBig, type DType } from '../../ir/dtype.js';
+import { isBig, isNarrow, type DType } from '../../ir/dtype.js';
 import type { Node, TensorType, Value } from '../../ir/graph.js';
 import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
 import { Tensor } from '../../ir/tensor.js';
@@ -209,6 +209,7 @@ export class WebGpuDevice implements Device {
     const check = (t: TensorType | undefined, allowInt64: boolean, what: string): string | undefined => {
       if (!t) return undefined;
       if (t.dtype === 'float64') return `${what} is float64: WGSL has no 64-bit floats`;
+      if (isNarrow(t.dtype)) return `${what} is ${t.dtype}: no WGSL kernels take this type (runs on the reference path)`;
       if (t.dtype === 'uint64') return `${what} is uint64: ${GPU_INT64_NOTE}`;
       if (t.dtype === 'int64' && !allowInt64) return `${what} is int64: ${GPU_INT64_NOTE} (only indices and shapes may be int64 here)`;
       return undefined;

@@ -49,12 +49,23 @@ export class PipelineCache {
     let p = this.pipelines.get(key);
     if (p) return p;
     this.sources.set(key, { code, label });
+    // an error scope captures a shader's validation error: uncaptured, Dawn in Node prints it on
+    // standard output (which would break `--json`); captured, it becomes the thrown error below
+    this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label });
     const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.layout(bindings)] });
     this.compiled++;
-    p = this.device.createComputePipelineAsync({ layout, compute: { module, entryPoint: 'main' }, label })
-      .then((pipe) => { this.ready.set(key, pipe); return pipe; })
+    const created = this.device.createComputePipelineAsync({ layout, compute: { module, entryPoint: 'main' }, label });
+    const scope = this.device.popErrorScope();
+    p = created
+      .then(async (pipe) => {
+        const err = await scope;
+        if (err) throw new Error(err.message);
+        this.ready.set(key, pipe);
+        return pipe;
+      })
       .catch(async (e: unknown) => {
+        await scope.catch(() => undefined);
         this.pipelines.delete(key);
         let detail = '';
         try {

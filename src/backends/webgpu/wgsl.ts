@@ -163,6 +163,7 @@ export function unflatten(src: string, dims: readonly number[], prefix: string):
 /** Flat offset into a tensor broadcast to `outDims`, from the output coordinates `{prefix}k`. */
 export function broadcastOffset(inDims: readonly number[], outDims: readonly number[], prefix: string): string {
   const off = outDims.length - inDims.length;
+  if (off < 0) throw new Error(`an input of shape [${inDims.join(',')}] does not broadcast to the output's [${outDims.join(',')}]`);
   const st = strides(inDims);
   const terms: string[] = [];
   inDims.forEach((d, k) => {

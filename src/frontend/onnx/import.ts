@@ -15,7 +15,7 @@ import { decodeModel, onnx, toNum, type AttributeProto, type GraphProto, type No
 import { tensorFromProto, type ExternalLoader } from './tensor-proto.js';
 
 /** Newest ai.onnx opset whose operator versions Switchyard knows. */
-export const MAX_OPSET = 27;
+export const MAX_OPSET = 28;
 
 export interface ImportOptions {
   /** File name, used in error messages. */

@@ -3,6 +3,7 @@
 
 import { allocTyped, dtypeBytes, dtypeFromOnnx, dtypeToOnnx, type DType } from '../../ir/dtype.js';
 import { numel } from '../../ir/shape.js';
+import { isSubByte, packSubByte, packedByteLength, unpackSubByte } from '../../ir/narrow.js';
 import { Tensor } from '../../ir/tensor.js';
 import { onnx, toBig, toNum, type TensorProto } from './proto.js';
 
@@ -20,6 +21,8 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
   const dims = (p.dims ?? []).map(toNum);
   if (dims.some((d) => d < 0 || !Number.isSafeInteger(d))) throw new Error(`${name}: invalid dims [${dims.join(',')}]`);
   const n = numel(dims);
+  // a SequenceProto or OptionalProto read as a TensorProto decodes to nonsense dims like these
+  if (!(n <= 2 ** 32)) throw new Error(`${name}: dims [${dims.join(',')}] hold ${n} elements, more than any tensor can (is this file a TensorProto?)`);
   const out = allocTyped(dtype, n);
 
   let raw = p.rawData && p.rawData.length ? p.rawData : undefined;
@@ -33,6 +36,15 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
     raw = loadExternal(location, offset, length);
   }
 
+  if (raw && isSubByte(dtype)) {
+    // int4/uint4/float4e2m1 two and int2/uint2 four to a byte, first element in the low bits
+    const need = packedByteLength(dtype, n);
+    if (raw.length !== need) {
+      throw new Error(`${name}: raw_data has ${raw.length} bytes but packed ${dtype}[${dims.join(',')}] needs ${need}`);
+    }
+    unpackSubByte(dtype, raw, n, out);
+    return new Tensor(dtype, out, dims);
+  }
   if (raw) {
     const need = n * dtypeBytes(dtype);
     if (raw.length !== need) {
@@ -48,13 +60,18 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
     if (len !== n) throw new Error(`${name}: ${field} has ${len} values but ${dtype}[${dims.join(',')}] needs ${n}`);
     for (let i = 0; i < n; i++) (out as unknown as (number | bigint)[])[i] = conv(src![i]);
   };
+  if (isSubByte(dtype) && (p.int32Data?.length ?? 0) === packedByteLength(dtype, n)) {
+    // int32_data holds the packed bytes, one per value
+    unpackSubByte(dtype, Uint8Array.from(p.int32Data!, (v) => toNum(v) & 0xff), n, out);
+    return new Tensor(dtype, out, dims);
+  }
   switch (dtype) {
     case 'float32': fill(p.floatData, 'float_data', Number); break;
     case 'float64': fill(p.doubleData, 'double_data', Number); break;
     case 'int64': fill(p.int64Data, 'int64_data', (v) => BigInt.asIntN(64, toBig(v))); break;
     case 'uint64': fill(p.uint64Data, 'uint64_data', (v) => BigInt.asUintN(64, toBig(v))); break;
     case 'uint32': fill(p.uint64Data, 'uint64_data', (v) => Number(BigInt.asUintN(32, toBig(v)))); break;
-    // int8/16/32, uint8/16, bool and the float16 bit pattern all live in int32_data
+    // int8/16/32, uint8/16, bool and the (b)float16 / float8 bit patterns all live in int32_data
     default: fill(p.int32Data, 'int32_data', (v) => toNum(v)); break;
   }
   return new Tensor(dtype, out, dims);
@@ -65,7 +82,7 @@ export function tensorToProto(t: Tensor, name = ''): TensorProto {
     name,
     dims: [...t.dims],
     dataType: dtypeToOnnx(t.type),
-    rawData: new Uint8Array(t.bytes()),
+    rawData: isSubByte(t.type) ? packSubByte(t.type, t.data) : new Uint8Array(t.bytes()),
   });
 }
 

@@ -68,6 +68,10 @@ const CTORS: Record<DType, ArrayCtor> = {
   float32: Float32Array, float16: Uint16Array, float64: Float64Array, int8: Int8Array, int16: Int16Array,
   int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array,
   uint64: BigUint64Array, bool: Uint8Array,
+  bfloat16: Uint16Array, float8e4m3fn: Uint8Array, float8e4m3fnuz: Uint8Array, float8e5m2: Uint8Array,
+  float8e5m2fnuz: Uint8Array, float8e8m0: Uint8Array,
+  // sub-byte types never reach a view: safetensors has no unpacked form of them
+  int4: Int8Array, uint4: Uint8Array, int2: Int8Array, uint2: Uint8Array, float4e2m1: Uint8Array,
 };
 
 /** A typed view of `len` bytes at `off`, copied when the offset is not aligned for the element size. */
@@ -86,6 +90,7 @@ export function writeSafetensors(tensors: Map<string, Tensor> | Record<string, T
   let off = 0;
   for (const [name, t] of entries) {
     const st = DTYPE_TO_ST[t.type];
+    if (!st) throw new Error(`tensor '${name}' is ${t.type}, which this safetensors writer does not store`);
     header[name] = { dtype: st, shape: [...t.dims], data_offsets: [off, off + t.byteLength] };
     off += t.byteLength;
   }

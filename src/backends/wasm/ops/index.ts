@@ -5,7 +5,7 @@
 import { type OpPlanner } from '../plan.js';
 import { kmap } from './elementwise.js';
 import { dequantize, matmulInteger, quantize } from './int8.js';
-import { concat, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
+import { concat, depthSpace, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
 import { REDUCE_OPS, argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, reduce, softmax } from './reduce.js';
 
@@ -42,6 +42,8 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.ArgMin': argReduce,
   'nn.CumSum': cumsum,
   'nn.Trilu': trilu,
+  'nn.DepthToSpace': depthSpace,
+  'nn.SpaceToDepth': depthSpace,
   'nn.Pad': pad,
   'nn.RotaryEmbedding': rotary,
   'nn.MatMulInteger': matmulInteger,
@@ -51,4 +53,5 @@ export const PLANNERS: Record<string, OpPlanner> = {
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
 export const ANY_DTYPE = new Set(['nn.MatMulInteger', 'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
-  'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather']);
+  'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather',
+  'nn.DepthToSpace', 'nn.SpaceToDepth']);

@@ -51,6 +51,7 @@ function fl(expr: (x: string) => string): Gen {
 }
 
 const UNARY: Record<string, Gen> = {
+  BitwiseNot: ([x]) => `(~${x!.code})`,
   Abs: ([x], w) => (w === 'u32' ? x!.code : `abs(${x!.code})`),
   Neg: ([x]) => `-(${x!.code})`,
   Sign: ([x], w) => (w === 'u32' ? `select(0u, 1u, ${x!.code} > 0u)` : `sign(${x!.code})`),
@@ -99,6 +100,12 @@ const cmp = (op: string): Gen => ([a, b]) => `select(0u, 1u, ${a!.code} ${op} ${
 const logic = (op: string): Gen => ([a, b]) => `select(0u, 1u, (${a!.code} != 0u) ${op} (${b!.code} != 0u))`;
 
 const BINARY: Record<string, Gen> = {
+  // bit ops on the 32-bit compute value; the store rule wraps 8- and 16-bit results
+  BitwiseAnd: ([a, b]) => `(${a!.code} & ${b!.code})`,
+  BitwiseOr: ([a, b]) => `(${a!.code} | ${b!.code})`,
+  BitwiseXor: ([a, b]) => `(${a!.code} ^ ${b!.code})`,
+  // WGSL takes the shift amount modulo 32: a shift by 32 or more gives 0 explicitly
+  BitShift: ([a, b], _w, attrs) => `select(0u, ${a!.code} ${attrs.string('direction') === 'LEFT' ? '<<' : '>>'} ${b!.code}, ${b!.code} < 32u)`,
   Add: ([a, b]) => `(${a!.code} + ${b!.code})`,
   Sub: ([a, b]) => `(${a!.code} - ${b!.code})`,
   Mul: ([a, b]) => `(${a!.code} * ${b!.code})`,
@@ -253,6 +260,9 @@ registerKernels({
   plan(a) {
     const outDt = a.outs[0]!.dtype;
     const type = a.node.op.slice(3);
+    // CastLike's second input only lends its type: never bound or read (its shape may not even
+    // broadcast to the output's, e.g. a scalar cast like a matrix)
+    if (type === 'CastLike') a = { ...a, ins: [a.ins[0], undefined] };
     return planElementwise(a, (args, cw) => {
       // inputs enter the compute type, except where the op reads them in their own type
       // (comparisons, logic, casts, Where's condition, Pow's exponent)

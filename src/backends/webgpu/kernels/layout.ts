@@ -164,6 +164,25 @@ registerKernels({
   },
 });
 
+// DepthToSpace / SpaceToDepth on NCHW: a gather whose source coordinates come from the output's
+// (c0..c3) by the block arithmetic of the two ops
+registerKernels({
+  ops: ['nn.DepthToSpace', 'nn.SpaceToDepth'],
+  plan(a) {
+    const [, C] = a.ins[0]!.dims as [number, number];
+    const b = a.attrs.int('blocksize');
+    if (a.node.op === 'nn.DepthToSpace') {
+      const co = C / (b * b);
+      const crd = a.attrs.string('mode', 'DCR') === 'CRD';
+      // depth index: (c, bh, bw) for CRD, (bh, bw, c) for DCR
+      const ch = crd ? `(c1 * ${b}u + c2 % ${b}u) * ${b}u + c3 % ${b}u` : `((c2 % ${b}u) * ${b}u + c3 % ${b}u) * ${co}u + c1`;
+      return gatherPlan(a, (k) => [`c0`, ch, `c2 / ${b}u`, `c3 / ${b}u`][k]!);
+    }
+    // output channel = (bh, bw, c)
+    return gatherPlan(a, (k) => [`c0`, `c1 % ${C}u`, `c2 * ${b}u + c1 / ${C * b}u`, `c3 * ${b}u + (c1 / ${C}u) % ${b}u`][k]!);
+  },
+});
+
 registerKernels({
   ops: ['nn.Trilu'],
   int64Inputs: [1],
@@ -244,6 +263,29 @@ registerKernels({
     const idxOff = ind.dims.map((_, k) => (ist[k] === 1 ? `c${axis + k}` : `c${axis + k} * ${ist[k]}u`)).join(' + ') || '0u';
     const pre = [`    var g = i32(ind(${idxOff})); if (g < 0) { g = g + ${n}i; } g = clamp(g, 0i, ${Math.max(0, n - 1)}i);`];
     return gatherPlan(a, (k) => (k < axis ? `c${k}` : k === axis ? 'u32(g)' : `c${k + q - 1}`), { preamble: pre, extraIns: [{ name: 'ind', idx: 1 }] });
+  },
+});
+
+// OneHot: output element (o, k, b) holds values[1] where indices[o, b] (negative: + depth) == k,
+// values[0] elsewhere; depth is read on the host, so the shape is known when planning
+registerKernels({
+  ops: ['nn.OneHot'],
+  int64Inputs: [0, 1],
+  hostInputs: () => [1],
+  plan(a) {
+    const ind = a.ins[0]!, vals = a.ins[2]!, y = a.outs[0]!;
+    const n = y.layout.numel;
+    if (n === 0) return { dispatches: [] };
+    const axis = normAxis(a.attrs.int('axis', -1), ind.dims.length + 1, 'axis');
+    const depth = y.dims[axis]!;
+    const inner = ind.dims.slice(axis).reduce((p, q) => p * q, 1);
+    const body = [
+      `    let o = i / ${depth * inner}u; let k = i32((i / ${inner}u) % ${depth}u); let b = i % ${inner}u;`,
+      `    var g = i32(ind(o * ${inner}u + b)); if (g < 0) { g = g + ${depth}i; }`,
+      `    y_set(i, select(v(0u), v(1u), g == k));`,
+    ].join('\n');
+    const ins = [{ name: 'ind', layout: ind.layout, ref: { in: 0 } as TRef }, { name: 'v', layout: vals.layout, ref: { in: 2 } as TRef }];
+    return { dispatches: [copyKernel(a.ctx, 'nn.OneHot:layout', n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body)] };
   },
 });
 

@@ -48,8 +48,8 @@ function reducePlan(a: PlanArgs, kind: Kind | 'ArgMax' | 'ArgMin', axes: Set<num
     case 'L1': load = `abs(${conv('v')})`; if (acc === 'u32') load = conv('v'); break;
     case 'L2': load = `${conv('v')} * ${conv('v')}`; finishV = acc === 'f32' ? 'sqrt(a)' : `${acc}(sqrt(f32(a)))`; break;
     case 'SumSquare': load = `${conv('v')} * ${conv('v')}`; break;
-    case 'LogSum': finishV = acc === 'f32' ? 'log(a)' : `${acc}(log(f32(a)))`; break;
-    case 'LogSumExp': load = `${acc}(exp(f32(${conv('v')})))`; finishV = acc === 'f32' ? 'log(a)' : `${acc}(log(f32(a)))`; break;
+    case 'LogSum': finishV = acc === 'f32' ? 'log_s(a)' : `${acc}(log_s(f32(a)))`; break;
+    case 'LogSumExp': load = `${acc}(exp(f32(${conv('v')})))`; finishV = acc === 'f32' ? 'log_s(a)' : `${acc}(log_s(f32(a)))`; break;
     case 'ArgMax': case 'ArgMin': {
       const last = a.attrs.int('select_last_index', 0) === 1;
       const op = kind === 'ArgMax' ? '>' : '<';
