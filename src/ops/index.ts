@@ -29,5 +29,6 @@ import './normalization.js';
 import './resize.js';
 import './attention.js';
 import './rotary.js';
+import './loss.js';
 import './kernel/index.js';
 import './agent.js';
