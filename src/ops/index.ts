@@ -30,5 +30,6 @@ import './resize.js';
 import './attention.js';
 import './rotary.js';
 import './loss.js';
+import './grid-sample.js';
 import './kernel/index.js';
 import './agent.js';
