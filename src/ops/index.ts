@@ -31,5 +31,7 @@ import './attention.js';
 import './rotary.js';
 import './loss.js';
 import './grid-sample.js';
+import './linear-attention.js';
+import './causal-conv.js';
 import './kernel/index.js';
 import './agent.js';
