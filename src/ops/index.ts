@@ -33,5 +33,6 @@ import './loss.js';
 import './grid-sample.js';
 import './linear-attention.js';
 import './causal-conv.js';
+import './spectral.js';
 import './kernel/index.js';
 import './agent.js';
