@@ -34,5 +34,6 @@ import './grid-sample.js';
 import './linear-attention.js';
 import './causal-conv.js';
 import './spectral.js';
+import './qlinear.js';
 import './kernel/index.js';
 import './agent.js';
