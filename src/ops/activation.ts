@@ -1,5 +1,5 @@
 // Activations with parameters: LeakyRelu, Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus,
-// Softsign, Mish, Gelu, ThresholdedRelu, PRelu and Clip.
+// Softsign, Mish, Swish, Gelu, ThresholdedRelu, PRelu and Clip.
 
 import type { DType } from '../ir/dtype.js';
 import type { AttrReader } from '../ir/attributes.js';
@@ -144,6 +144,10 @@ registerOps([
     const al = a.float('alpha', 1);
     return (x) => (x > al ? x : 0);
   }, 1),
+  activation('Swish', { alpha: { kind: 'float', default: 1 } }, (a) => {
+    const al = a.float('alpha', 1);
+    return (x) => x / (1 + Math.exp(-al * x));
+  }),
   activation('Softplus', {}, () => softplus),
   activation('Softsign', {}, () => (x) => x / (1 + Math.abs(x)), 3),
   activation('Mish', {}, () => (x) => x * Math.tanh(softplus(x)), 8),

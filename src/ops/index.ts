@@ -35,5 +35,6 @@ import './linear-attention.js';
 import './causal-conv.js';
 import './spectral.js';
 import './qlinear.js';
+import './channel-normalization.js';
 import './kernel/index.js';
 import './agent.js';
