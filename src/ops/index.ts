@@ -36,5 +36,6 @@ import './causal-conv.js';
 import './spectral.js';
 import './qlinear.js';
 import './channel-normalization.js';
+import './recurrent.js';
 import './kernel/index.js';
 import './agent.js';
