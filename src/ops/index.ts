@@ -37,5 +37,6 @@ import './spectral.js';
 import './qlinear.js';
 import './channel-normalization.js';
 import './recurrent.js';
+import './nms.js';
 import './kernel/index.js';
 import './agent.js';
