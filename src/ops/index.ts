@@ -38,5 +38,6 @@ import './qlinear.js';
 import './channel-normalization.js';
 import './recurrent.js';
 import './nms.js';
+import './flex-attention.js';
 import './kernel/index.js';
 import './agent.js';
