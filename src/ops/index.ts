@@ -39,5 +39,8 @@ import './channel-normalization.js';
 import './recurrent.js';
 import './nms.js';
 import './flex-attention.js';
+import './center-crop-pad.js';
+import './col2im.js';
+import './unpool.js';
 import './kernel/index.js';
 import './agent.js';
