@@ -42,5 +42,6 @@ import './flex-attention.js';
 import './center-crop-pad.js';
 import './col2im.js';
 import './unpool.js';
+import './roi-align.js';
 import './kernel/index.js';
 import './agent.js';
