@@ -43,5 +43,6 @@ import './center-crop-pad.js';
 import './col2im.js';
 import './unpool.js';
 import './roi-align.js';
+import './deform-conv.js';
 import './kernel/index.js';
 import './agent.js';
