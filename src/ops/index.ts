@@ -44,5 +44,7 @@ import './col2im.js';
 import './unpool.js';
 import './roi-align.js';
 import './deform-conv.js';
+import './tensor-scatter.js';
+import './optimizers.js';
 import './kernel/index.js';
 import './agent.js';
