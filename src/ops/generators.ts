@@ -1,5 +1,5 @@
 // Ops that make tensors: Constant, ConstantOfShape, Range, EyeLike, plus the pass-through ops
-// exporters emit around them (Identity, Dropout at inference).
+// exporters emit around them (Identity; Dropout has its own file).
 
 import { dtypeFromOnnx, isBig } from '../ir/dtype.js';
 import { registerOps, type OpDef } from '../ir/op-def.js';
@@ -123,34 +123,6 @@ const identity: OpDef = {
   onnx: { type: 'Identity' },
 };
 
-/** Dropout at inference is the identity; the optional mask output is all true. */
-const dropout: OpDef = {
-  name: 'nn.Dropout',
-  inputs: ['data', 'ratio?', 'training_mode?'],
-  outputs: ['output', 'mask?'],
-  attrs: { seed: { kind: 'int' } },
-  infer(ctx) {
-    const t = inType(ctx, 0, 'data');
-    const training = ctx.consts[2];
-    if (training && training.data[0]) throw new Error('training_mode is true; Switchyard runs inference only (Dropout would be random)');
-    return [{ ...t }, { dtype: 'bool', shape: t.shape }];
-  },
-  run({ inputs: [x, , training] }) {
-    if (training && training.data[0]) throw new Error('training_mode is true; Switchyard runs inference only');
-    const mask = Tensor.zeros('bool', x!.dims);
-    (mask.data as Uint8Array).fill(1);
-    return [x!, mask];
-  },
-  cost: () => ({ flops: 0, bytes: 0 }),
-  onnx: {
-    type: 'Dropout',
-    // before opset 12, ratio was an attribute and is_test selected inference; both are moot here.
-    import(ctx) {
-      ctx.take('ratio'); ctx.take('is_test'); ctx.take('consumed_inputs');
-    },
-  },
-};
-
 const eyeLike: OpDef = {
   name: 'nn.EyeLike',
   inputs: ['input'],
@@ -175,4 +147,4 @@ const eyeLike: OpDef = {
   onnx: { type: 'EyeLike' },
 };
 
-registerOps([constant, constantOfShape, range, identity, dropout, eyeLike]);
+registerOps([constant, constantOfShape, range, identity, eyeLike]);

@@ -46,5 +46,6 @@ import './roi-align.js';
 import './deform-conv.js';
 import './tensor-scatter.js';
 import './optimizers.js';
+import './dropout.js';
 import './kernel/index.js';
 import './agent.js';
