@@ -47,5 +47,7 @@ import './deform-conv.js';
 import './tensor-scatter.js';
 import './optimizers.js';
 import './dropout.js';
+import './select.js';
+import './reverse-sequence.js';
 import './kernel/index.js';
 import './agent.js';
