@@ -4,8 +4,8 @@
 // axis lists coordinates innermost-axis first (x = width, y = height, z = depth), so coordinate j
 // addresses spatial axis k-1-j. Positions are denormalised with align_corners (-1 and 1 are the
 // centres of the corner pixels, else their outer edges), out-of-range positions are clamped
-// (border) or reflected (reflection) first, and every tap of the interpolation is again mapped
-// per axis (zeros: outside reads 0). Linear and cubic interpolation are separable, so a sample is
+// (border) or reflected (reflection) first (not for cubic, as in PyTorch), and every tap of the
+// interpolation is again mapped per axis (zeros: outside reads 0). Linear and cubic interpolation are separable, so a sample is
 // the sum over the product of per-axis taps. Cubic uses Keys' kernel with A = -0.75; nearest
 // rounds half to even, as PyTorch does. Opset 16's 'bilinear'/'bicubic' are 'linear'/'cubic'.
 //
@@ -111,7 +111,8 @@ function gridSampleRun(X: Tensor, grid: Tensor, modeName: string, padding: Paddi
       for (let a = 0; a < k; a++) {
         let x = denormalize(gs[g + (k - 1 - a)]!, spatial[a]!, alignCorners);
         if (mode === 'nearest') x = rint(x);
-        if (x < lo[a]! || x > hi[a]!) {
+        // PyTorch (and onnxruntime) map only the taps of a cubic sample, not its centre
+        if (mode !== 'cubic' && (x < lo[a]! || x > hi[a]!)) {
           if (padding === 'border') x = clamp(x, 0, spatial[a]! - 1);
           else if (padding === 'reflection') x = reflect(x, lo[a]!, hi[a]!);
         }
