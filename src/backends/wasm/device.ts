@@ -127,7 +127,8 @@ export class WasmDevice implements Device {
       for (const v of [...node.inputs, ...node.outputs]) {
         if (!v || !v.type) continue;
         if ((node.op === 'k.map' || node.op === 'nn.Attention') && v.type.dtype === 'bool') continue;
-        if (v.type.dtype !== 'float32' && !(node.op === 'nn.TopK' || node.op === 'nn.Gather' || node.op === 'nn.RotaryEmbedding' || node.op === 'nn.ArgMax' || node.op === 'nn.ArgMin' || node.op === 'nn.CumSum' || /^nn\.Reduce/.test(node.op) || node.op === 'nn.Clip')) {
+        if (v.type.dtype !== 'float32' && !(node.op === 'nn.TopK' || node.op === 'nn.Gather' || node.op === 'nn.RotaryEmbedding' || node.op === 'nn.ArgMax' || node.op === 'nn.ArgMin' || node.op === 'nn.CumSum' || /^nn\.Reduce/.test(node.op) || node.op === 'nn.Clip'
+          || /^nn\.(RNN|GRU|LSTM)$/.test(node.op))) {   // recurrent: int32 sequence_lens, checked by its planner
           return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${v.type.dtype}`;
         }
       }
