@@ -1,8 +1,9 @@
 // RNN (kind 0), GRU (kind 1) and LSTM (kind 2) over float32, layout 0, with the default
 // activations (Tanh; Sigmoid/Tanh; Sigmoid/Tanh/Tanh). Threads split the (direction, batch)
-// pairs: each runs its sequence alone, so no step waits for another thread. Per step the gates
-// are one pass over the stacked W and R rows (a row of each per gate unit), with SIMD dot
-// products; the element-wise update follows the ONNX equations (see src/ops/recurrent.ts).
+// pairs: each runs its sequence alone, so no step waits for another thread. The input part of
+// every gate comes precomputed (one GEMM); per step the recurrent part is one pass over the
+// stacked R rows, four rows per pass with SIMD dot products, then the element-wise update of the
+// ONNX equations (see src/ops/recurrent.ts).
 // Scratch per pair: gates [G*H], h [H], c [H], tmp [H] floats.
 
 import { vsigmoid, vsplat, vtanh } from './lib/vmath';
@@ -20,6 +21,33 @@ import { vsigmoid, vsplat, vtanh } from './lib/vmath';
 // Scalar activations through the SIMD polynomials: Mathf's table-based exp would put a data
 // segment in linear memory, which the modules share (and the pool's argument block overlaps).
 // @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** out[0..3] = (or += when acc) the dot products of a (n floats) with the four consecutive rows at w. */
+function dot4(a: usize, w: usize, n: i32, out: usize, acc: bool): void {
+  let s0 = vsplat(0), s1 = vsplat(0), s2 = vsplat(0), s3 = vsplat(0);
+  const r1 = at(w, n), r2 = at(w, 2 * n), r3 = at(w, 3 * n);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const o = <usize>k << 2;
+    const x = v128.load(a + o);
+    s0 = f32x4.add(s0, f32x4.mul(x, v128.load(w + o)));
+    s1 = f32x4.add(s1, f32x4.mul(x, v128.load(r1 + o)));
+    s2 = f32x4.add(s2, f32x4.mul(x, v128.load(r2 + o)));
+    s3 = f32x4.add(s3, f32x4.mul(x, v128.load(r3 + o)));
+  }
+  let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+  for (; k < n; k++) {
+    const x = load<f32>(at(a, k));
+    t0 += x * load<f32>(at(w, k)); t1 += x * load<f32>(at(r1, k)); t2 += x * load<f32>(at(r2, k)); t3 += x * load<f32>(at(r3, k));
+  }
+  if (acc) { t0 += load<f32>(out); t1 += load<f32>(out, 4); t2 += load<f32>(out, 8); t3 += load<f32>(out, 12); }
+  store<f32>(out, t0); store<f32>(out, t1, 4); store<f32>(out, t2, 8); store<f32>(out, t3, 12);
+}
+
+// @ts-ignore: decorator
 @inline function sigm(x: f32): f32 { return f32x4.extract_lane(vsigmoid(f32x4.splat(x)), 0); }
 // @ts-ignore: decorator
 @inline function tanh(x: f32): f32 { return f32x4.extract_lane(vtanh(f32x4.splat(x)), 0); }
@@ -29,11 +57,12 @@ import { vsigmoid, vsplat, vtanh } from './lib/vmath';
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
 
 /**
+ * x: the input projection X·Wᵀ [D, T, B, G*H] (computed by a GEMM before this kernel).
  * flag: GRU linear_before_reset, LSTM input_forget. Optional pointers are 0 when absent
  * (bias, lens (int32), h0, c0, peepholes p, outputs y, yh, yc). clip 0 = none.
  */
 export function recurrent(tid: i32, nt: i32, kind: i32, T: i32, B: i32, I: i32, H: i32, D: i32, reverseOnly: i32,
-  x: usize, w: usize, r: usize, bias: usize, lens: usize, h0: usize, c0: usize, p: usize,
+  x: usize, r: usize, bias: usize, lens: usize, h0: usize, c0: usize, p: usize,
   y: usize, yh: usize, yc: usize, scratch: usize, clip: f32, flag: i32): void {
   const G = kind == 2 ? 4 : kind == 1 ? 3 : 1;
   const GH = G * H;
@@ -49,19 +78,28 @@ export function recurrent(tid: i32, nt: i32, kind: i32, T: i32, B: i32, I: i32, 
     }
     const len = lens ? load<i32>(at(lens, b)) : T;
     const reverse = reverseOnly != 0 || d == 1;
-    const wd = at(w, d * GH * I), rd = at(r, d * GH * H);
+    const rd = at(r, d * GH * H);
     const wb = bias ? at(bias, d * 2 * GH) : 0, rb = bias ? at(wb, GH) : 0;
     const pd = p ? at(p, d * 3 * H) : 0;
     for (let step = 0; step < len; step++) {
       const t = reverse ? len - 1 - step : step;
-      const xr = at(x, (t * B + b) * I);
+      const xr = at(x, ((d * T + t) * B + b) * GH);   // this step's precomputed X·Wᵀ row
       // the GRU's h block keeps its recurrent part apart (reset gate applies to it)
       const recRows = kind == 1 ? 2 * H : GH;
-      for (let j = 0; j < GH; j++) {
-        let g = dot(xr, at(wd, j * I), I);
-        if (bias) g += load<f32>(at(wb, j)) + (j < recRows ? load<f32>(at(rb, j)) : 0);
+      // four gate rows at a time: each load of x (or h) feeds four independent accumulators
+      let j = 0;
+      for (; j + 4 <= GH; j += 4) {
+        memory.copy(at(gates, j), at(xr, j), 16);
+        if (j + 4 <= recRows) dot4(h, at(rd, j * H), H, at(gates, j), true);
+        else for (let q = j; q < j + 4; q++) if (q < recRows) store<f32>(at(gates, q), load<f32>(at(gates, q)) + dot(h, at(rd, q * H), H));
+      }
+      for (; j < GH; j++) {
+        let g = load<f32>(at(xr, j));
         if (j < recRows) g += dot(h, at(rd, j * H), H);
         store<f32>(at(gates, j), g);
+      }
+      if (bias) for (let q = 0; q < GH; q++) {
+        store<f32>(at(gates, q), load<f32>(at(gates, q)) + load<f32>(at(wb, q)) + (q < recRows ? load<f32>(at(rb, q)) : 0));
       }
       if (kind == 0) {
         for (let j = 0; j < H; j++) store<f32>(at(h, j), tanh(cl(load<f32>(at(gates, j)), clip)));
