@@ -8,32 +8,57 @@ import { exportOnnx } from '../dist/src/frontend/onnx/export.js';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
-const arg = (name, def) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : def; };
-const threads = arg('--threads', 2), runs = arg('--runs', 7);
+const arg = (name, def) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const threads = arg('--threads', 2),
+  runs = arg('--runs', 7);
 
 let seed = 3;
-const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return (seed / 2147483648 * 2 - 1) * 0.2; };
+const rnd = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return ((seed / 2147483648) * 2 - 1) * 0.2;
+};
 const randT = (d) => new Tensor('float32', Float32Array.from({ length: d.reduce((a, b) => a * b, 1) }, rnd), d);
 
 function graph(op, T, B, I, H) {
   const G = op === 'LSTM' ? 4 : 3;
   const g = new GraphBuilder();
   const x = g.input('X', 'float32', [T, B, I]);
-  const outs = g.opN(op, [x, g.constant(randT([1, G * H, I]), 'W'), g.constant(randT([1, G * H, H]), 'R'), g.constant(randT([1, 2 * G * H]), 'B')],
-    { hidden_size: H }, 2);
-  g.output(outs[0], 'Y'); g.output(outs[1], 'Y_h');
+  const outs = g.opN(
+    op,
+    [
+      x,
+      g.constant(randT([1, G * H, I]), 'W'),
+      g.constant(randT([1, G * H, H]), 'R'),
+      g.constant(randT([1, 2 * G * H]), 'B'),
+    ],
+    { hidden_size: H },
+    2,
+  );
+  g.output(outs[0], 'Y');
+  g.output(outs[1], 'Y_h');
   return g.build();
 }
 
 async function median(fn) {
   await fn();
   const ts = [];
-  for (let i = 0; i < runs; i++) { const t0 = performance.now(); await fn(); ts.push(performance.now() - t0); }
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push(performance.now() - t0);
+  }
   return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)];
 }
 
 const rows = [];
-for (const [op, T, B, I, H] of [['LSTM', 64, 1, 128, 256], ['LSTM', 64, 8, 128, 256], ['GRU', 64, 8, 128, 256]]) {
+for (const [op, T, B, I, H] of [
+  ['LSTM', 64, 1, 128, 256],
+  ['LSTM', 64, 8, 128, 256],
+  ['GRU', 64, 8, 128, 256],
+]) {
   seed = 3;
   const g = graph(op, T, B, I, H);
   const X = randT([T, B, I]);
@@ -44,10 +69,21 @@ for (const [op, T, B, I, H] of [['LSTM', 64, 1, 128, 256], ['LSTM', 64, 8, 128, 
   const oN = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads });
   const feed = { X: new ort.Tensor('float32', X.data, X.dims) };
   const fallbacks = wasm.fallbacks.size;
-  rows.push(`| ${op} T=${T} B=${B} I=${I} H=${H} | ${(await median(() => wasm.run({ X }))).toFixed(2)}${fallbacks ? ' (fallback!)' : ''} `
-    + `| ${(await median(() => ref.run({ X }))).toFixed(1)} | ${(await median(() => o1.run(feed))).toFixed(2)} | ${(await median(() => oN.run(feed))).toFixed(2)} |`);
-  await wasm.release(); await ref.release(); await o1.release(); await oN.release();
+  const ms = [
+    await median(() => wasm.run({ X })),
+    await median(() => ref.run({ X })),
+    await median(() => o1.run(feed)),
+    await median(() => oN.run(feed)),
+  ].map((v) => v.toFixed(2));
+  const name = `${op} T=${T} B=${B} I=${I} H=${H}`;
+  rows.push(`| ${name} | ${ms[0]}${fallbacks ? ' (fallback!)' : ''} | ${ms.slice(1).join(' | ')} |`);
+  await wasm.release();
+  await ref.release();
+  await o1.release();
+  await oN.release();
 }
-console.log(`| model | Switchyard WASM t${threads} (ms) | Switchyard reference (ms) | onnxruntime-node t1 (ms) | onnxruntime-node t${threads} (ms) |`);
+const heads = [`Switchyard WASM t${threads}`, 'Switchyard reference', 'onnxruntime-node t1'];
+heads.push(`onnxruntime-node t${threads}`);
+console.log(`| model | ${heads.map((h) => `${h} (ms)`).join(' | ')} |`);
 console.log('|---|---|---|---|---|');
 for (const r of rows) console.log(r);

@@ -12,7 +12,9 @@ import { vsigmoid, vsplat, vtanh } from './lib/vmath';
 @inline function dot(a: usize, b: usize, n: i32): f32 {
   let s = vsplat(0);
   let k = 0;
-  for (; k + 4 <= n; k += 4) s = f32x4.add(s, f32x4.mul(v128.load(a + (<usize>k << 2)), v128.load(b + (<usize>k << 2))));
+  for (; k + 4 <= n; k += 4) {
+    s = f32x4.add(s, f32x4.mul(v128.load(a + (<usize>k << 2)), v128.load(b + (<usize>k << 2))));
+  }
   let r = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
   for (; k < n; k++) r += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2));
   return r;
@@ -41,7 +43,8 @@ function dot4(a: usize, w: usize, n: i32, out: usize, acc: bool): void {
   let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
   for (; k < n; k++) {
     const x = load<f32>(at(a, k));
-    t0 += x * load<f32>(at(w, k)); t1 += x * load<f32>(at(r1, k)); t2 += x * load<f32>(at(r2, k)); t3 += x * load<f32>(at(r3, k));
+    t0 += x * load<f32>(at(w, k)); t1 += x * load<f32>(at(r1, k));
+    t2 += x * load<f32>(at(r2, k)); t3 += x * load<f32>(at(r3, k));
   }
   if (acc) { t0 += load<f32>(out); t1 += load<f32>(out, 4); t2 += load<f32>(out, 8); t3 += load<f32>(out, 12); }
   store<f32>(out, t0); store<f32>(out, t1, 4); store<f32>(out, t2, 8); store<f32>(out, t3, 12);
@@ -91,7 +94,11 @@ export function recurrent(tid: i32, nt: i32, kind: i32, T: i32, B: i32, I: i32, 
       for (; j + 4 <= GH; j += 4) {
         memory.copy(at(gates, j), at(xr, j), 16);
         if (j + 4 <= recRows) dot4(h, at(rd, j * H), H, at(gates, j), true);
-        else for (let q = j; q < j + 4; q++) if (q < recRows) store<f32>(at(gates, q), load<f32>(at(gates, q)) + dot(h, at(rd, q * H), H));
+        else {
+          for (let q = j; q < j + 4; q++) {
+            if (q < recRows) store<f32>(at(gates, q), load<f32>(at(gates, q)) + dot(h, at(rd, q * H), H));
+          }
+        }
       }
       for (; j < GH; j++) {
         let g = load<f32>(at(xr, j));
@@ -99,13 +106,16 @@ export function recurrent(tid: i32, nt: i32, kind: i32, T: i32, B: i32, I: i32, 
         store<f32>(at(gates, j), g);
       }
       if (bias) for (let q = 0; q < GH; q++) {
-        store<f32>(at(gates, q), load<f32>(at(gates, q)) + load<f32>(at(wb, q)) + (q < recRows ? load<f32>(at(rb, q)) : 0));
+        const rq: f32 = q < recRows ? load<f32>(at(rb, q)) : 0;
+        store<f32>(at(gates, q), load<f32>(at(gates, q)) + load<f32>(at(wb, q)) + rq);
       }
       if (kind == 0) {
         for (let j = 0; j < H; j++) store<f32>(at(h, j), tanh(cl(load<f32>(at(gates, j)), clip)));
       } else if (kind == 1) {
         for (let j = 0; j < 2 * H; j++) store<f32>(at(gates, j), sigm(cl(load<f32>(at(gates, j)), clip)));
-        if (!flag) for (let k = 0; k < H; k++) store<f32>(at(tmp, k), load<f32>(at(gates, H + k)) * load<f32>(at(h, k)));
+        if (!flag) {
+          for (let k = 0; k < H; k++) store<f32>(at(tmp, k), load<f32>(at(gates, H + k)) * load<f32>(at(h, k)));
+        }
         for (let j = 0; j < H; j++) {
           const rbh: f32 = bias ? load<f32>(at(rb, 2 * H + j)) : 0;
           const row = at(rd, (2 * H + j) * H);

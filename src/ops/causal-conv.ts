@@ -20,26 +20,34 @@ const causalConvWithState: OpDef = {
   outputs: ['output', 'present_state'],
   attrs: { activation: { kind: 'string', default: 'none' } },
   infer(ctx) {
-    const x = inType(ctx, 0, 'input'), w = inType(ctx, 1, 'weight');
+    const x = inType(ctx, 0, 'input'),
+      w = inType(ctx, 1, 'weight');
     checkDType(x, FLOATS, 'input');
     if (w.dtype !== x.dtype) throw new Error(`weight ${formatType(w)} must have the type of input ${formatType(x)}`);
     const act = ctx.attrs.string('activation', 'none');
     if (!ACTIVATIONS.includes(act)) throw new Error(`activation '${act}' must be one of ${ACTIVATIONS.join(', ')}`);
     if (x.shape && x.shape.length !== 3) throw new Error(`input ${formatType(x)} must be 3-D [N, C, L]`);
-    if (w.shape && (w.shape.length !== 3 || w.shape[1] !== 1)) throw new Error(`weight ${formatType(w)} must be [C, 1, K] (depthwise)`);
+    if (w.shape && (w.shape.length !== 3 || w.shape[1] !== 1))
+      throw new Error(`weight ${formatType(w)} must be [C, 1, K] (depthwise)`);
     if (!x.shape || !w.shape) return [{ dtype: x.dtype, shape: x.shape }, { dtype: x.dtype }];
     const K = w.shape[2]!;
     const state: Dim = typeof K === 'number' ? K - 1 : freshDim('state');
-    return [{ dtype: x.dtype, shape: [...x.shape] }, { dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, state] }];
+    return [
+      { dtype: x.dtype, shape: [...x.shape] },
+      { dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, state] },
+    ];
   },
   run({ inputs: [xt, wt, bt, pt], attrs }) {
     const [N, C, L] = xt!.dims as [number, number, number];
     const [wc, w1, K] = wt!.dims as [number, number, number];
     if (wc !== C || w1 !== 1) throw new Error(`weight [${wt!.dims}] must be [${C}, 1, K] for input [${xt!.dims}]`);
     if (bt && bt.size !== C) throw new Error(`bias [${bt.dims}] must hold ${C} values`);
-    const S = K - 1, P = S + L;
-    if (pt && pt.dims.join(',') !== [N, C, S].join(',')) throw new Error(`past_state [${pt.dims}] must be [${N}, ${C}, ${S}]`);
-    const x = toF64(xt!), w = toF64(wt!);
+    const S = K - 1,
+      P = S + L;
+    if (pt && pt.dims.join(',') !== [N, C, S].join(','))
+      throw new Error(`past_state [${pt.dims}] must be [${N}, ${C}, ${S}]`);
+    const x = toF64(xt!),
+      w = toF64(wt!);
     const bias = bt ? toF64(bt) : undefined;
     const past = pt ? toF64(pt) : undefined;
     const silu = attrs.string('activation', 'none') !== 'none';

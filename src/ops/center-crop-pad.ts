@@ -30,10 +30,13 @@ const centerCropPad: OpDef = {
     const axes = ctx.attrs.ints('axes', []);
     const shape: Dim[] = [...x.shape];
     if (!sizes) {
-      for (const a of axes.length ? axes : x.shape.map((_, i) => i)) shape[normAxis(a, x.shape.length)] = freshDim('crop');
+      for (const a of axes.length ? axes : x.shape.map((_, i) => i))
+        shape[normAxis(a, x.shape.length)] = freshDim('crop');
       return [{ dtype: x.dtype, shape }];
     }
-    axesOf(ctx.attrs, x.shape.length, sizes.length).forEach((a, i) => { shape[a] = sizes[i]!; });
+    axesOf(ctx.attrs, x.shape.length, sizes.length).forEach((a, i) => {
+      shape[a] = sizes[i]!;
+    });
     if (sizes.some((s) => s < 0)) throw new Error(`shape [${sizes}] must not be negative (input ${formatType(x)})`);
     return [{ dtype: x.dtype, shape }];
   },
@@ -41,25 +44,34 @@ const centerCropPad: OpDef = {
     const sizes = Array.from(s!.data as ArrayLike<number | bigint>, Number);
     const r = x!.dims.length;
     const outDims = [...x!.dims];
-    const shift = new Array<number>(r).fill(0);   // output index = input index + shift
+    const shift = new Array<number>(r).fill(0); // output index = input index + shift
     axesOf(attrs, r, sizes.length).forEach((a, i) => {
-      const d = x!.dims[a]!, t = sizes[i]!;
+      const d = x!.dims[a]!,
+        t = sizes[i]!;
       outDims[a] = t;
       shift[a] = t < d ? -Math.floor((d - t) / 2) : Math.floor((t - d) / 2);
     });
     const out = Tensor.zeros(x!.type, outDims);
-    const get = getter(x!), set = setter(out);
+    const get = getter(x!),
+      set = setter(out);
     const inSt = x!.dims.map((_, i) => x!.dims.slice(i + 1).reduce((p, q) => p * q, 1));
     const idx = new Array<number>(r).fill(0);
     for (let k = 0; k < out.size; k++) {
-      let src = 0, inside = true;
+      let src = 0,
+        inside = true;
       for (let a = 0; a < r; a++) {
         const i = idx[a]! - shift[a]!;
-        if (i < 0 || i >= x!.dims[a]!) { inside = false; break; }
+        if (i < 0 || i >= x!.dims[a]!) {
+          inside = false;
+          break;
+        }
         src += i * inSt[a]!;
       }
       if (inside) set(k, get(src));
-      for (let a = r - 1; a >= 0; a--) { if (++idx[a]! < outDims[a]!) break; idx[a] = 0; }
+      for (let a = r - 1; a >= 0; a--) {
+        if (++idx[a]! < outDims[a]!) break;
+        idx[a] = 0;
+      }
     }
     return [out];
   },

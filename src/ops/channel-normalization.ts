@@ -27,7 +27,8 @@ const groupNorm: OpDef = {
     checkDType(x, FLOATS, 'X');
     for (const i of [1, 2]) {
       const t = inType(ctx, i, i === 1 ? 'scale' : 'bias');
-      if (t.dtype !== x.dtype) throw new Error(`${i === 1 ? 'scale' : 'bias'} ${formatType(t)} must have the type of X ${formatType(x)}`);
+      if (t.dtype !== x.dtype)
+        throw new Error(`${i === 1 ? 'scale' : 'bias'} ${formatType(t)} must have the type of X ${formatType(x)}`);
     }
     if (x.shape && x.shape.length < 2) throw new Error(`X ${formatType(x)} must have rank >= 2 (N, C, ...)`);
     return [{ dtype: x.dtype, shape: x.shape }];
@@ -41,10 +42,11 @@ const groupNorm: OpDef = {
     const params = (t: typeof st, what: string) => {
       const v = toF64(t!);
       if (v.length === C) return (c: number) => v[c]!;
-      if (v.length === G) return (c: number) => v[Math.floor(c / perGroup)]!;   // opset-18 form
+      if (v.length === G) return (c: number) => v[Math.floor(c / perGroup)]!; // opset-18 form
       throw new Error(`${what} has ${v.length} values; it must hold one per channel (${C})`);
     };
-    const scale = params(st, 'scale'), bias = params(bt, 'bias');
+    const scale = params(st, 'scale'),
+      bias = params(bt, 'bias');
     const plane = xt!.dims.slice(2).reduce((a, b) => a * b, 1);
     const x = toF64(xt!);
     const y = new Float64Array(x.length);
@@ -95,9 +97,15 @@ const lpNorm: OpDef = {
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         let s = 0;
-        for (let j = 0; j < len; j++) { const v = x[(o * len + j) * inner + i]!; s += p === 1 ? Math.abs(v) : v * v; }
+        for (let j = 0; j < len; j++) {
+          const v = x[(o * len + j) * inner + i]!;
+          s += p === 1 ? Math.abs(v) : v * v;
+        }
         const norm = p === 1 ? s : Math.sqrt(s);
-        for (let j = 0; j < len; j++) { const at = (o * len + j) * inner + i; y[at] = norm === 0 ? 0 : x[at]! / norm; }
+        for (let j = 0; j < len; j++) {
+          const at = (o * len + j) * inner + i;
+          y[at] = norm === 0 ? 0 : x[at]! / norm;
+        }
       }
     }
     return [fromF64(xt!.type, dims, y)];

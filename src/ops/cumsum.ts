@@ -15,7 +15,11 @@ interface Combine { big(a: bigint, b: bigint): bigint; num(a: number, b: number,
 
 const SUM: Combine = { big: (a, b) => BigInt.asIntN(64, a + b), num: (a, b, f) => (f ? a + b : (a + b) | 0), one: 0 };
 // integers up to 32 bits wrap modulo 2^32: Math.imul keeps the low 32 bits of the product
-const PROD: Combine = { big: (a, b) => BigInt.asIntN(64, a * b), num: (a, b, f) => (f ? a * b : Math.imul(a, b)), one: 1 };
+const PROD: Combine = {
+  big: (a, b) => BigInt.asIntN(64, a * b),
+  num: (a, b, f) => (f ? a * b : Math.imul(a, b)),
+  one: 1,
+};
 
 function cumulative(type: 'CumSum' | 'CumProd', op: Combine, minOpset: number): OpDef {
   return {

@@ -19,7 +19,8 @@ const dropout: OpDef = {
   infer(ctx) {
     const t = inType(ctx, 0, 'data');
     checkDType(t, FLOATS, 'data');
-    const r = ctx.types[1], m = ctx.types[2];
+    const r = ctx.types[1],
+      m = ctx.types[2];
     if (r) checkDType(r, FLOATS, 'ratio');
     if (m && m.dtype !== 'bool') throw new Error(`training_mode ${formatType(m)} must be bool`);
     return [{ ...t }, { dtype: 'bool', shape: t.shape }];
@@ -50,7 +51,9 @@ const dropout: OpDef = {
     type: 'Dropout',
     // before opset 12, ratio was an attribute and is_test selected inference; both are moot here.
     import(ctx) {
-      ctx.take('ratio'); ctx.take('is_test'); ctx.take('consumed_inputs');
+      ctx.take('ratio');
+      ctx.take('is_test');
+      ctx.take('consumed_inputs');
     },
   },
 };

@@ -5,9 +5,10 @@
 // addresses spatial axis k-1-j. Positions are denormalised with align_corners (-1 and 1 are the
 // centres of the corner pixels, else their outer edges), out-of-range positions are clamped
 // (border) or reflected (reflection) first (not for cubic, as in PyTorch), and every tap of the
-// interpolation is again mapped per axis (zeros: outside reads 0). Linear and cubic interpolation are separable, so a sample is
-// the sum over the product of per-axis taps. Cubic uses Keys' kernel with A = -0.75; nearest
-// rounds half to even, as PyTorch does. Opset 16's 'bilinear'/'bicubic' are 'linear'/'cubic'.
+// interpolation is again mapped per axis (zeros: outside reads 0). Linear and cubic interpolation
+// are separable, so a sample is the sum over the product of per-axis taps. Cubic uses Keys'
+// kernel with A = -0.75; nearest rounds half to even, as PyTorch does. Opset 16's
+// 'bilinear'/'bicubic' are 'linear'/'cubic'.
 //
 // AffineGrid builds the grid for theta [N, 2, 3] (or [N, 3, 4]) and size [N, C, H, W] (or
 // [N, C, D, H, W]): the base grid's normalised coordinates (x, y[, z], 1) times theta.
@@ -22,7 +23,11 @@ import { bytesOf, checkDType, constInts, FLOATS, inType, numelOf } from './util.
 
 type Padding = 'zeros' | 'border' | 'reflection';
 const MODES: Record<string, 'nearest' | 'linear' | 'cubic'> = {
-  nearest: 'nearest', linear: 'linear', cubic: 'cubic', bilinear: 'linear', bicubic: 'cubic',
+  nearest: 'nearest',
+  linear: 'linear',
+  cubic: 'cubic',
+  bilinear: 'linear',
+  bicubic: 'cubic',
 };
 const CUBIC_A = -0.75;
 
@@ -75,7 +80,10 @@ function tapIndex(i: number, len: number, lo: number, hi: number, padding: Paddi
   return clamp(Math.trunc(reflect(i, lo, hi)), 0, len - 1);
 }
 
-interface Taps { index: number[]; weight: number[] }
+interface Taps {
+  index: number[];
+  weight: number[];
+}
 
 function axisTaps(x: number, len: number, lo: number, hi: number, mode: string, padding: Padding): Taps {
   if (mode === 'nearest') return { index: [tapIndex(x, len, lo, hi, padding)], weight: [1] };
@@ -95,9 +103,12 @@ function gridSampleRun(X: Tensor, grid: Tensor, modeName: string, padding: Paddi
   const k = spatial.length;
   const outSpatial = grid.dims.slice(1, -1);
   if (grid.dims[0] !== N || grid.dims[grid.dims.length - 1] !== k || outSpatial.length !== k) {
-    throw new Error(`grid [${grid.dims.join(',')}] must be [${N}, ${k} output sizes..., ${k}] for X [${X.dims.join(',')}]`);
+    throw new Error(
+      `grid [${grid.dims.join(',')}] must be [${N}, ${k} output sizes..., ${k}] for X [${X.dims.join(',')}]`,
+    );
   }
-  const xs = toF64(X), gs = toF64(grid);
+  const xs = toF64(X),
+    gs = toF64(grid);
   const inSize = spatial.reduce((a, b) => a * b, 1);
   const outSize = outSpatial.reduce((a, b) => a * b, 1);
   const strides = spatial.map((_, a) => spatial.slice(a + 1).reduce((p, q) => p * q, 1));
@@ -120,9 +131,11 @@ function gridSampleRun(X: Tensor, grid: Tensor, modeName: string, padding: Paddi
         taps.push(axisTaps(x, spatial[a]!, lo[a]!, hi[a]!, mode, padding));
       }
       // every combination of per-axis taps: its offset into one channel and its weight
-      let offs = [0], ws = [1];
+      let offs = [0],
+        ws = [1];
       for (let a = 0; a < k; a++) {
-        const no: number[] = [], nw: number[] = [];
+        const no: number[] = [],
+          nw: number[] = [];
         const { index, weight } = taps[a]!;
         for (let p = 0; p < offs.length; p++) {
           for (let q = 0; q < index.length; q++) {
@@ -130,7 +143,8 @@ function gridSampleRun(X: Tensor, grid: Tensor, modeName: string, padding: Paddi
             nw.push(ws[p]! * weight[q]!);
           }
         }
-        offs = no; ws = nw;
+        offs = no;
+        ws = nw;
       }
       for (let c = 0; c < C; c++) {
         const base = (n * C + c) * inSize;
@@ -160,7 +174,8 @@ const gridSample: OpDef = {
     const mode = ctx.attrs.string('mode', 'linear');
     if (!MODES[mode]) throw new Error(`mode '${mode}' must be one of ${Object.keys(MODES).join(', ')}`);
     const pad = ctx.attrs.string('padding_mode', 'zeros');
-    if (!['zeros', 'border', 'reflection'].includes(pad)) throw new Error(`padding_mode '${pad}' must be zeros, border or reflection`);
+    if (!['zeros', 'border', 'reflection'].includes(pad))
+      throw new Error(`padding_mode '${pad}' must be zeros, border or reflection`);
     if (x.shape && x.shape.length < 3) throw new Error(`X ${formatType(x)} must have rank >= 3 (N, C, spatial...)`);
     if (x.shape && g.shape && g.shape.length !== x.shape.length) {
       throw new Error(`grid ${formatType(g)} must have the rank of X ${formatType(x)}`);
@@ -174,7 +189,10 @@ const gridSample: OpDef = {
   },
   cost(ctx) {
     const taps = ctx.attrs.string('mode', 'linear').endsWith('cubic') ? 16 : 4;
-    return { flops: numelOf(ctx.outTypes[0]) * taps * 2, bytes: bytesOf(ctx.types[0]) + bytesOf(ctx.types[1]) + bytesOf(ctx.outTypes[0]) };
+    return {
+      flops: numelOf(ctx.outTypes[0]) * taps * 2,
+      bytes: bytesOf(ctx.types[0]) + bytesOf(ctx.types[1]) + bytesOf(ctx.outTypes[0]),
+    };
   },
   onnx: { type: 'GridSample', minOpset: 16 },
 };
@@ -182,7 +200,8 @@ const gridSample: OpDef = {
 /** Normalised base-grid coordinates along an axis of `len` points. */
 function baseCoords(len: number, alignCorners: boolean): number[] {
   return Array.from({ length: len }, (_, i) =>
-    alignCorners ? (len > 1 ? -1 + (2 * i) / (len - 1) : -1) : (2 * i + 1) / len - 1);
+    alignCorners ? (len > 1 ? -1 + (2 * i) / (len - 1) : -1) : (2 * i + 1) / len - 1,
+  );
 }
 
 const affineGrid: OpDef = {
@@ -202,7 +221,8 @@ const affineGrid: OpDef = {
       if (r === 5) return [{ dtype: th.dtype, shape: [freshDim('n'), freshDim('d'), freshDim('h'), freshDim('w'), 3] }];
       return [{ dtype: th.dtype }];
     }
-    if (size.length !== 4 && size.length !== 5) throw new Error(`size [${size.join(',')}] must have 4 or 5 values (N, C, [D,] H, W)`);
+    if (size.length !== 4 && size.length !== 5)
+      throw new Error(`size [${size.join(',')}] must have 4 or 5 values (N, C, [D,] H, W)`);
     const shape: Dim[] = [size[0]!, ...size.slice(2), size.length - 2];
     return [{ dtype: th.dtype, shape } satisfies TensorType];
   },
@@ -215,7 +235,7 @@ const affineGrid: OpDef = {
     if (th!.dims.join(',') !== [N, k, k + 1].join(',')) {
       throw new Error(`theta [${th!.dims.join(',')}] must be [${N}, ${k}, ${k + 1}] for size [${size.join(',')}]`);
     }
-    const spatial = size.slice(2);           // [D,] H, W
+    const spatial = size.slice(2); // [D,] H, W
     const coords = spatial.map((d) => baseCoords(d, align));
     const t = toF64(th!);
     const pts = spatial.reduce((a, b) => a * b, 1);
@@ -224,7 +244,10 @@ const affineGrid: OpDef = {
     for (let n = 0; n < N; n++) {
       for (let p = 0; p < pts; p++) {
         let r = p;
-        for (let a = k - 1; a >= 0; a--) { idx[a] = r % spatial[a]!; r = Math.floor(r / spatial[a]!); }
+        for (let a = k - 1; a >= 0; a--) {
+          idx[a] = r % spatial[a]!;
+          r = Math.floor(r / spatial[a]!);
+        }
         // the base point (x, y[, z], 1): x runs along the last spatial axis
         const base = [...idx.map((_, j) => coords[k - 1 - j]![idx[k - 1 - j]!]!), 1];
         for (let row = 0; row < k; row++) {

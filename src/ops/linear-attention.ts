@@ -19,16 +19,26 @@ import { bytesOf, checkDType, FLOATS, inType, numelOf } from './util.js';
 
 const RULES = ['linear', 'gated', 'delta', 'gated_delta'];
 
-interface Geometry { B: number; T: number; Hq: number; Hkv: number; dk: number; dv: number }
+interface Geometry {
+  B: number;
+  T: number;
+  Hq: number;
+  Hkv: number;
+  dk: number;
+  dv: number;
+}
 
 function geometry(q: readonly number[], k: readonly number[], v: readonly number[], Hq: number, Hkv: number): Geometry {
   if (q.length !== 3 || k.length !== 3 || v.length !== 3) {
     throw new Error(`query/key/value must be 3-D [batch, time, heads*size], got [${q}], [${k}], [${v}]`);
   }
   const [B, T] = q as [number, number];
-  if (Hq <= 0 || Hkv <= 0 || Hq % Hkv !== 0) throw new Error(`q_num_heads ${Hq} must be a positive multiple of kv_num_heads ${Hkv}`);
+  if (Hq <= 0 || Hkv <= 0 || Hq % Hkv !== 0)
+    throw new Error(`q_num_heads ${Hq} must be a positive multiple of kv_num_heads ${Hkv}`);
   if (q[2]! % Hq || k[2]! % Hkv || v[2]! % Hkv) {
-    throw new Error(`last dims of query [${q}], key [${k}], value [${v}] must divide by q_num_heads ${Hq} / kv_num_heads ${Hkv}`);
+    throw new Error(
+      `last dims of query [${q}], key [${k}], value [${v}] must divide by q_num_heads ${Hq} / kv_num_heads ${Hkv}`,
+    );
   }
   const dk = q[2]! / Hq;
   if (k[2]! / Hkv !== dk || k[0] !== B || v[0] !== B || k[1] !== T || v[1] !== T) {
@@ -38,14 +48,19 @@ function geometry(q: readonly number[], k: readonly number[], v: readonly number
 }
 
 /** Element reader for decay/beta whose last axis is per head (size Hkv or 1) or per key dim. */
-function perStep(t: Tensor | undefined, g: Geometry, what: string, allowed: number[]): ((b: number, s: number, h: number, i: number) => number) | undefined {
+function perStep(
+  t: Tensor | undefined,
+  g: Geometry,
+  what: string,
+  allowed: number[],
+): ((b: number, s: number, h: number, i: number) => number) | undefined {
   if (!t) return undefined;
   const last = t.dims[2]!;
   if (t.dims.length !== 3 || t.dims[0] !== g.B || t.dims[1] !== g.T || !allowed.includes(last)) {
     throw new Error(`${what} [${t.dims}] must be [${g.B}, ${g.T}, one of ${[...new Set(allowed)].join('/')}]`);
   }
   const d = toF64(t);
-  const perDim = last / g.Hkv;      // values per head: dk, 1, or (for a shared scalar) 1/Hkv
+  const perDim = last / g.Hkv; // values per head: dk, 1, or (for a shared scalar) 1/Hkv
   return (b, s, h, i) => {
     const base = (b * g.T + s) * last;
     if (last === 1) return d[base]!;
@@ -64,16 +79,22 @@ const linearAttention: OpDef = {
     scale: { kind: 'float', default: 0 },
   },
   infer(ctx) {
-    const q = inType(ctx, 0, 'query'), k = inType(ctx, 1, 'key'), v = inType(ctx, 2, 'value');
+    const q = inType(ctx, 0, 'query'),
+      k = inType(ctx, 1, 'key'),
+      v = inType(ctx, 2, 'value');
     checkDType(q, FLOATS, 'query');
-    for (const [t, n] of [[k, 'key'], [v, 'value']] as const) {
+    for (const [t, n] of [
+      [k, 'key'],
+      [v, 'value'],
+    ] as const) {
       if (t.dtype !== q.dtype) throw new Error(`${n} ${formatType(t)} must have the type of query ${formatType(q)}`);
     }
     const rule = ctx.attrs.string('update_rule', 'gated_delta');
     if (!RULES.includes(rule)) throw new Error(`update_rule '${rule}' must be one of ${RULES.join(', ')}`);
     if (rule.startsWith('gated') && !ctx.types[4]) throw new Error(`update_rule '${rule}' needs the decay input`);
     if (rule.endsWith('delta') && !ctx.types[5]) throw new Error(`update_rule '${rule}' needs the beta input`);
-    const Hq = ctx.attrs.int('q_num_heads'), Hkv = ctx.attrs.int('kv_num_heads');
+    const Hq = ctx.attrs.int('q_num_heads'),
+      Hkv = ctx.attrs.int('kv_num_heads');
     if (!q.shape || !k.shape || !v.shape) return [{ dtype: q.dtype }, { dtype: q.dtype }];
     const dk = typeof q.shape[2] === 'number' ? q.shape[2] / Hq : undefined;
     const dv = typeof v.shape[2] === 'number' ? v.shape[2] / Hkv : undefined;
@@ -84,18 +105,23 @@ const linearAttention: OpDef = {
     ];
   },
   run({ inputs: [qt, kt, vt, past, decayT, betaT], attrs }) {
-    const Hq = attrs.int('q_num_heads'), Hkv = attrs.int('kv_num_heads');
+    const Hq = attrs.int('q_num_heads'),
+      Hkv = attrs.int('kv_num_heads');
     const rule = attrs.string('update_rule', 'gated_delta');
     const g = geometry(qt!.dims, kt!.dims, vt!.dims, Hq, Hkv);
     const { B, T, dk, dv } = g;
     const scale = attrs.float('scale', 0) || 1 / Math.sqrt(dk);
-    const q = toF64(qt!), k = toF64(kt!), v = toF64(vt!);
+    const q = toF64(qt!),
+      k = toF64(kt!),
+      v = toF64(vt!);
     const S = new Float64Array(B * Hkv * dk * dv);
     if (past) {
-      if (past.dims.join(',') !== [B, Hkv, dk, dv].join(',')) throw new Error(`past_state [${past.dims}] must be [${B}, ${Hkv}, ${dk}, ${dv}]`);
+      if (past.dims.join(',') !== [B, Hkv, dk, dv].join(','))
+        throw new Error(`past_state [${past.dims}] must be [${B}, ${Hkv}, ${dk}, ${dv}]`);
       S.set(toF64(past));
     }
-    const gated = rule.startsWith('gated'), delta = rule.endsWith('delta');
+    const gated = rule.startsWith('gated'),
+      delta = rule.endsWith('delta');
     const decay = gated ? perStep(decayT, g, 'decay', [Hkv * dk, Hkv]) : undefined;
     const beta = delta ? perStep(betaT, g, 'beta', [Hkv, 1]) : undefined;
     if (gated && !decay) throw new Error(`update_rule '${rule}' needs the decay input`);
@@ -117,7 +143,10 @@ const linearAttention: OpDef = {
           }
           // what the step writes along k: v itself, or beta times the prediction error
           for (let j = 0; j < dv; j++) {
-            if (!beta) { write[j] = v[vOff + j]!; continue; }
+            if (!beta) {
+              write[j] = v[vOff + j]!;
+              continue;
+            }
             let r = 0;
             for (let i = 0; i < dk; i++) r += S[s0 + i * dv + j]! * k[kOff + i]!;
             write[j] = beta(b, t, h, 0) * (v[vOff + j]! - r);

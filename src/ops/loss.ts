@@ -36,12 +36,16 @@ function lossType(ctx: InferContext, names: [string, string, string]): { scores:
   checkDType(t, ['int32', 'int64'], names[1]);
   const w = ctx.types[2];
   if (w) {
-    if (w.dtype !== x.dtype) throw new Error(`${names[2]} ${formatType(w)} must have the type of ${names[0]} ${formatType(x)}`);
-    if (w.shape && w.shape.length !== 1) throw new Error(`${names[2]} ${formatType(w)} must be 1-D (one weight per class)`);
+    if (w.dtype !== x.dtype)
+      throw new Error(`${names[2]} ${formatType(w)} must have the type of ${names[0]} ${formatType(x)}`);
+    if (w.shape && w.shape.length !== 1)
+      throw new Error(`${names[2]} ${formatType(w)} must be 1-D (one weight per class)`);
   }
   if (x.shape && x.shape.length < 2) throw new Error(`${names[0]} ${formatType(x)} must have rank >= 2 (N, C, ...)`);
   if (x.shape && t.shape && t.shape.length !== x.shape.length - 1) {
-    throw new Error(`${names[1]} ${formatType(t)} must have rank ${x.shape.length - 1} (the shape of ${names[0]} without C)`);
+    throw new Error(
+      `${names[1]} ${formatType(t)} must have rank ${x.shape.length - 1} (the shape of ${names[0]} without C)`,
+    );
   }
   const reduction = reductionOf(ctx.attrs);
   if (reduction !== 'none') return { scores: x, loss: { dtype: x.dtype, shape: [] } };
@@ -53,9 +57,16 @@ function lossType(ctx: InferContext, names: [string, string, string]): { scores:
  * The loss over log-probabilities `logp` (flat [N, C, D]) and labels (flat [N, D]), as doubles:
  * per sample for "none", else one value.
  */
-function nll(logp: Float64Array, dims: readonly number[], labels: Tensor, weight: Tensor | undefined,
-  reduction: string, ignoreIndex: number | undefined): Float64Array {
-  const N = dims[0]!, C = dims[1]!;
+function nll(
+  logp: Float64Array,
+  dims: readonly number[],
+  labels: Tensor,
+  weight: Tensor | undefined,
+  reduction: string,
+  ignoreIndex: number | undefined,
+): Float64Array {
+  const N = dims[0]!,
+    C = dims[1]!;
   const D = dims.slice(2).reduce((a, b) => a * b, 1);
   if (labels.size !== N * D) {
     throw new Error(`labels of shape [${labels.dims.join(',')}] do not match scores [${dims.join(',')}] without C`);
@@ -64,12 +75,14 @@ function nll(logp: Float64Array, dims: readonly number[], labels: Tensor, weight
   const w = weight ? toF64(weight) : undefined;
   if (w && w.length !== C) throw new Error(`weight has ${w.length} values but there are ${C} classes`);
   const loss = new Float64Array(N * D);
-  let lossSum = 0, weightSum = 0;
+  let lossSum = 0,
+    weightSum = 0;
   for (let n = 0; n < N; n++) {
     for (let d = 0; d < D; d++) {
       const c = Number(lab[n * D + d]!);
       if (ignoreIndex !== undefined && c === ignoreIndex) continue;
-      if (c < 0 || c >= C) throw new Error(`label ${c} at sample ${n * D + d} is outside [0, ${C}) and is not ignore_index`);
+      if (c < 0 || c >= C)
+        throw new Error(`label ${c} at sample ${n * D + d} is outside [0, ${C}) and is not ignore_index`);
       const wc = w ? w[c]! : 1;
       const l = -logp[(n * C + c) * D + d]! * wc;
       loss[n * D + d] = l;
@@ -94,7 +107,8 @@ function ignoreIndexOf(attrs: RunContext['attrs']): number | undefined {
 
 /** log(softmax(x)) over axis 1 of [N, C, D...], computed stably. */
 function logSoftmaxAxis1(x: Float64Array, dims: readonly number[]): Float64Array {
-  const N = dims[0]!, C = dims[1]!;
+  const N = dims[0]!,
+    C = dims[1]!;
   const D = dims.slice(2).reduce((a, b) => a * b, 1);
   const out = new Float64Array(x.length);
   for (let n = 0; n < N; n++) {

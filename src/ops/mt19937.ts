@@ -2,7 +2,8 @@
 // random ops (Dropout in training mode, RandomUniform-style draws) give the same stream as the
 // ONNX reference implementation, which calls np.random.seed(seed) and then draws doubles.
 
-const N = 624, M = 397;
+const N = 624,
+  M = 397;
 
 export class MT19937 {
   private readonly mt = new Uint32Array(N);
@@ -10,7 +11,8 @@ export class MT19937 {
 
   /** numpy's RandomState(seed) for an integer seed in [0, 2^32): Knuth's init_genrand. */
   constructor(seed: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed ${seed} must be an integer in [0, 2^32)`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new Error(`seed ${seed} must be an integer in [0, 2^32)`);
     const mt = this.mt;
     mt[0] = seed >>> 0;
     for (let i = 1; i < N; i++) {
@@ -40,7 +42,8 @@ export class MT19937 {
 
   /** A double in [0, 1) from 53 random bits, as numpy's random_sample. */
   nextDouble(): number {
-    const a = this.nextUint32() >>> 5, b = this.nextUint32() >>> 6;
+    const a = this.nextUint32() >>> 5,
+      b = this.nextUint32() >>> 6;
     return (a * 67108864 + b) / 9007199254740992;
   }
 }

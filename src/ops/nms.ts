@@ -15,7 +15,12 @@ import { formatType } from '../ir/text-common.js';
 import { toF64 } from './math-util.js';
 import { bytesOf, checkDType, FLOATS, inType } from './util.js';
 
-interface Box { y1: number; x1: number; y2: number; x2: number }
+interface Box {
+  y1: number;
+  x1: number;
+  y2: number;
+  x2: number;
+}
 
 function boxAt(b: Float64Array, i: number, center: boolean): Box {
   const [a, c, d, e] = [b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!];
@@ -40,7 +45,8 @@ const nms: OpDef = {
   outputs: ['selected_indices'],
   attrs: { center_point_box: { kind: 'int', default: 0 } },
   infer(ctx) {
-    const b = inType(ctx, 0, 'boxes'), s = inType(ctx, 1, 'scores');
+    const b = inType(ctx, 0, 'boxes'),
+      s = inType(ctx, 1, 'scores');
     checkDType(b, FLOATS, 'boxes');
     if (s.dtype !== b.dtype) throw new Error(`scores ${formatType(s)} must have the type of boxes ${formatType(b)}`);
     if (b.shape && (b.shape.length !== 3 || (typeof b.shape[2] === 'number' && b.shape[2] !== 4))) {
@@ -61,7 +67,8 @@ const nms: OpDef = {
     const iouMax = scalarOr(it, 0);
     const scoreMin = tt && tt.size ? scalarOr(tt, 0) : -Infinity;
     const center = attrs.int('center_point_box', 0) !== 0;
-    const boxes = toF64(bt!), scores = toF64(st!);
+    const boxes = toF64(bt!),
+      scores = toF64(st!);
     const rows: bigint[] = [];
     for (let b = 0; b < B; b++) {
       const bx = Array.from({ length: N }, (_, i) => boxAt(boxes, (b * N + i) * 4, center));

@@ -32,8 +32,14 @@ function zeroOf(t: Tensor | undefined, what: string): number {
 }
 
 /** Requantize int32 sums: channel(i) picks the per-channel multiplier of element i. */
-function requantize(sums: Int32Array | Float64Array, dims: readonly number[], outType: DType, yZero: number,
-  multiplier: (c: number) => number, channel: (i: number) => number): Tensor {
+function requantize(
+  sums: Int32Array | Float64Array,
+  dims: readonly number[],
+  outType: DType,
+  yZero: number,
+  multiplier: (c: number) => number,
+  channel: (i: number) => number,
+): Tensor {
   const [lo, hi] = intRange(outType);
   const out = Tensor.zeros(outType, dims);
   const y = out.data as Int8Array;
@@ -51,13 +57,18 @@ function multiplierOf(sa: (c: number) => number, sb: (c: number) => number, sy: 
 }
 
 function checkQuantInputs(ctx: Parameters<OpDef['infer']>[0], names: string[]): void {
-  const x = inType(ctx, 0, names[0]), w = inType(ctx, 3, names[3]);
+  const x = inType(ctx, 0, names[0]),
+    w = inType(ctx, 3, names[3]);
   checkDType(x, Q8, names[0]!);
   checkDType(w, Q8, names[3]!);
   for (const i of [1, 4, 6]) checkDType(inType(ctx, i, names[i]), FLOATS, names[i]!);
-  for (const [i, of] of [[2, 0], [5, 3]] as const) {
+  for (const [i, of] of [
+    [2, 0],
+    [5, 3],
+  ] as const) {
     const z = ctx.types[i];
-    if (z && z.dtype !== ctx.types[of]!.dtype) throw new Error(`${names[i]} ${formatType(z)} must have the type of ${names[of]}`);
+    if (z && z.dtype !== ctx.types[of]!.dtype)
+      throw new Error(`${names[i]} ${formatType(z)} must have the type of ${names[of]}`);
   }
 }
 
@@ -77,11 +88,19 @@ const qlinearMatMul: OpDef = {
   run({ node, attrs, inputs: [a, sa, za, b, sb, zb, sy, zy] }: RunContext) {
     const [sums] = lookupOp('nn.MatMulInteger')!.run({ node, attrs, inputs: [a, b, za, zb] });
     const N = b!.dims[b!.dims.length - 1]!;
-    const mult = multiplierOf(scaleOf(sa!, 1, 'a_scale'), scaleOf(sb!, N, 'b_scale'), scaleOf(sy!, 1, 'y_scale')(0), sa!.type);
+    const mult = multiplierOf(
+      scaleOf(sa!, 1, 'a_scale'),
+      scaleOf(sb!, N, 'b_scale'),
+      scaleOf(sy!, 1, 'y_scale')(0),
+      sa!.type,
+    );
     return [requantize(sums!.data as Int32Array, sums!.dims, zy!.type, zeroOf(zy, 'y_zero_point'), mult, (i) => i % N)];
   },
   cost(ctx) {
-    return { flops: numelOf(ctx.outTypes[0]) * 2 * (Number(ctx.types[0]?.shape?.at(-1)) || 1), bytes: bytesOf(ctx.types[0]) + bytesOf(ctx.types[3]) + bytesOf(ctx.outTypes[0]) };
+    return {
+      flops: numelOf(ctx.outTypes[0]) * 2 * (Number(ctx.types[0]?.shape?.at(-1)) || 1),
+      bytes: bytesOf(ctx.types[0]) + bytesOf(ctx.types[3]) + bytesOf(ctx.outTypes[0]),
+    };
   },
   onnx: { type: 'QLinearMatMul', minOpset: 10 },
 };
@@ -114,11 +133,20 @@ const qlinearConv: OpDef = {
       const bv = bias.data as Int32Array;
       for (let i = 0; i < acc.length; i++) acc[i] += bv[channel(i)]!;
     }
-    const mult = multiplierOf(scaleOf(sx!, 1, 'x_scale'), scaleOf(sw!, M, 'w_scale'), scaleOf(sy!, 1, 'y_scale')(0), sx!.type);
+    const mult = multiplierOf(
+      scaleOf(sx!, 1, 'x_scale'),
+      scaleOf(sw!, M, 'w_scale'),
+      scaleOf(sy!, 1, 'y_scale')(0),
+      sx!.type,
+    );
     return [requantize(acc, dims, zy!.type, zeroOf(zy, 'y_zero_point'), mult, channel)];
   },
   cost(ctx) {
-    return { flops: numelOf(ctx.outTypes[0]) * 2 * numelOf(ctx.types[3]) / Math.max(1, Number(ctx.types[3]?.shape?.[0]) || 1), bytes: bytesOf(ctx.types[0]) + bytesOf(ctx.types[3]) + bytesOf(ctx.outTypes[0]) };
+    return {
+      flops:
+        (numelOf(ctx.outTypes[0]) * 2 * numelOf(ctx.types[3])) / Math.max(1, Number(ctx.types[3]?.shape?.[0]) || 1),
+      bytes: bytesOf(ctx.types[0]) + bytesOf(ctx.types[3]) + bytesOf(ctx.outTypes[0]),
+    };
   },
   onnx: { type: 'QLinearConv', minOpset: 10 },
 };

@@ -26,16 +26,19 @@ const compress: OpDef = {
     const dims = attrs.has('axis') ? x!.dims : [x!.size];
     const axis = attrs.has('axis') ? normAxis(attrs.int('axis'), dims.length) : 0;
     const len = dims[axis]!;
-    if (cond.length > len) throw new Error(`condition has ${cond.length} entries, more than the ${len} of axis ${axis}`);
+    if (cond.length > len)
+      throw new Error(`condition has ${cond.length} entries, more than the ${len} of axis ${axis}`);
     const keep: number[] = [];
     for (let i = 0; i < cond.length; i++) if (cond[i]) keep.push(i);
     const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
     const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
     const outDims = dims.map((d, i) => (i === axis ? keep.length : d));
     const out = Tensor.zeros(x!.type, outDims);
-    const get = getter(x!), set = setter(out);
+    const get = getter(x!),
+      set = setter(out);
     let k = 0;
-    for (let o = 0; o < outer; o++) for (const j of keep) for (let i = 0; i < inner; i++) set(k++, get((o * len + j) * inner + i));
+    for (let o = 0; o < outer; o++)
+      for (const j of keep) for (let i = 0; i < inner; i++) set(k++, get((o * len + j) * inner + i));
     return [out];
   },
   cost: (ctx) => ({ flops: 0, bytes: 2 * bytesOf(ctx.types[0]) }),
@@ -52,13 +55,20 @@ const nonZero: OpDef = {
     return [{ dtype: 'int64', shape: [x.shape ? x.shape.length : freshDim('rank'), freshDim('nonzero')] }];
   },
   run({ inputs: [x] }) {
-    const dims = x!.dims, r = dims.length;
+    const dims = x!.dims,
+      r = dims.length;
     const get = getter(x!);
     const hits: number[] = [];
-    for (let i = 0; i < x!.size; i++) { const v = get(i); if (v !== 0 && v !== 0n) hits.push(i); }
+    for (let i = 0; i < x!.size; i++) {
+      const v = get(i);
+      if (v !== 0 && v !== 0n) hits.push(i);
+    }
     const out = new BigInt64Array(r * hits.length);
     hits.forEach((flat, j) => {
-      for (let a = r - 1; a >= 0; a--) { out[a * hits.length + j] = BigInt(flat % dims[a]!); flat = Math.floor(flat / dims[a]!); }
+      for (let a = r - 1; a >= 0; a--) {
+        out[a * hits.length + j] = BigInt(flat % dims[a]!);
+        flat = Math.floor(flat / dims[a]!);
+      }
     });
     return [new Tensor('int64', out, [r, hits.length])];
   },

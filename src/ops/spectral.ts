@@ -17,14 +17,23 @@ import { fromF64, scalarInt, toF64 } from './math-util.js';
 import { bytesOf, checkDType, constInts, FLOATS, inType, numelOf } from './util.js';
 
 /** One complex DFT of `n` points from `src` (m complex inputs, zero beyond), forward or inverse. */
-function dft1(re: Float64Array, im: Float64Array, n: number, inverse: boolean, outRe: Float64Array, outIm: Float64Array): void {
+function dft1(
+  re: Float64Array,
+  im: Float64Array,
+  n: number,
+  inverse: boolean,
+  outRe: Float64Array,
+  outIm: Float64Array,
+): void {
   const m = Math.min(re.length, n);
   const sign = inverse ? 1 : -1;
   for (let k = 0; k < outRe.length; k++) {
-    let sr = 0, si = 0;
+    let sr = 0,
+      si = 0;
     for (let j = 0; j < m; j++) {
       const a = (sign * 2 * Math.PI * ((k * j) % n)) / n;
-      const c = Math.cos(a), s = Math.sin(a);
+      const c = Math.cos(a),
+        s = Math.sin(a);
       sr += re[j]! * c - im[j]! * s;
       si += re[j]! * s + im[j]! * c;
     }
@@ -35,7 +44,8 @@ function dft1(re: Float64Array, im: Float64Array, n: number, inverse: boolean, o
 
 function normSignalAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a > rank - 2) throw new Error(`axis ${axis} must address a signal axis of the rank-${rank} input (not its complex axis)`);
+  if (a < 0 || a > rank - 2)
+    throw new Error(`axis ${axis} must address a signal axis of the rank-${rank} input (not its complex axis)`);
   return a;
 }
 
@@ -58,12 +68,15 @@ function dftRun(x: Tensor, dftLength: number | undefined, axis: number, inverse:
   const xs = toF64(x);
   const out = new Float64Array(outer * outLen * inner * outDims[r - 1]!);
   const take = irfft ? n : Math.min(m, n);
-  const re = new Float64Array(take), im = new Float64Array(take);
-  const fullRe = new Float64Array(irfft ? n : outLen), fullIm = new Float64Array(irfft ? n : outLen);
+  const re = new Float64Array(take),
+    im = new Float64Array(take);
+  const fullRe = new Float64Array(irfft ? n : outLen),
+    fullIm = new Float64Array(irfft ? n : outLen);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const at = (j: number) => ((o * m + j) * inner + i) * comps;
-      re.fill(0); im.fill(0);
+      re.fill(0);
+      im.fill(0);
       if (irfft) {
         // the spectrum's other half from Hermitian symmetry X[n-k] = conj(X[k])
         for (let k = 0; k < n; k++) {
@@ -73,7 +86,10 @@ function dftRun(x: Tensor, dftLength: number | undefined, axis: number, inverse:
           im[k] = comps === 2 ? (k < m ? 1 : -1) * xs[at(src) + 1]! : 0;
         }
       } else {
-        for (let j = 0; j < take; j++) { re[j] = xs[at(j)]!; im[j] = comps === 2 ? xs[at(j) + 1]! : 0; }
+        for (let j = 0; j < take; j++) {
+          re[j] = xs[at(j)]!;
+          im[j] = comps === 2 ? xs[at(j) + 1]! : 0;
+        }
       }
       dft1(re, im, n, inverse, fullRe, fullIm);
       for (let k = 0; k < outLen; k++) {
@@ -97,7 +113,8 @@ const dft: OpDef = {
     if (!x.shape) return [{ dtype: x.dtype }];
     const r = x.shape.length;
     if (r < 2) throw new Error(`input ${formatType(x)} needs a signal axis and the complex axis`);
-    const inverse = ctx.attrs.int('inverse', 0) !== 0, onesided = ctx.attrs.int('onesided', 0) !== 0;
+    const inverse = ctx.attrs.int('inverse', 0) !== 0,
+      onesided = ctx.attrs.int('onesided', 0) !== 0;
     const axisC = ctx.types[2] ? constInts(ctx, 2) : [-2];
     const lenC = ctx.types[1] ? constInts(ctx, 1) : [];
     const shape: Dim[] = [...x.shape];
@@ -107,7 +124,8 @@ const dft: OpDef = {
     const m = x.shape[ax]!;
     let n: Dim | undefined = lenC?.[0];
     if (lenC && lenC.length === 0) n = typeof m === 'number' ? (inverse && onesided ? 2 * (m - 1) : m) : undefined;
-    shape[ax] = n === undefined ? freshDim('dft') : inverse && onesided ? n : onesided ? Math.floor(n as number / 2) + 1 : n;
+    shape[ax] =
+      n === undefined ? freshDim('dft') : inverse && onesided ? n : onesided ? Math.floor((n as number) / 2) + 1 : n;
     return [{ dtype: x.dtype, shape }];
   },
   run({ inputs: [x, len, axisT], attrs }) {
@@ -147,7 +165,8 @@ const stft: OpDef = {
     const fl = w?.shape?.[0] ?? constInts(ctx, 3)?.[0];
     const L = s.shape?.[1];
     const onesided = ctx.attrs.int('onesided', 1) !== 0;
-    const frames = typeof L === 'number' && typeof fl === 'number' && step ? Math.floor((L - fl) / step) + 1 : freshDim('frames');
+    const frames =
+      typeof L === 'number' && typeof fl === 'number' && step ? Math.floor((L - fl) / step) + 1 : freshDim('frames');
     const bins = typeof fl === 'number' ? (onesided ? Math.floor(fl / 2) + 1 : fl) : freshDim('bins');
     return [{ dtype: s.dtype, shape: [s.shape?.[0] ?? freshDim('batch'), frames, bins, 2] }];
   },
@@ -155,8 +174,10 @@ const stft: OpDef = {
     const [B, L, comps] = sig!.dims as [number, number, number];
     const step = scalarInt(stepT!, 'frame_step');
     const fl = win ? win.size : flT ? scalarInt(flT, 'frame_length') : NaN;
-    if (!Number.isInteger(fl) || fl < 1 || fl > L) throw new Error(`frame length ${fl} must be in [1, ${L}] (give window or frame_length)`);
-    if (win && flT && scalarInt(flT, 'frame_length') !== fl) throw new Error(`frame_length disagrees with the window's ${fl} points`);
+    if (!Number.isInteger(fl) || fl < 1 || fl > L)
+      throw new Error(`frame length ${fl} must be in [1, ${L}] (give window or frame_length)`);
+    if (win && flT && scalarInt(flT, 'frame_length') !== fl)
+      throw new Error(`frame_length disagrees with the window's ${fl} points`);
     if (step < 1) throw new Error(`frame_step ${step} must be >= 1`);
     const onesided = attrs.int('onesided', 1) !== 0;
     const frames = Math.floor((L - fl) / step) + 1;
@@ -164,8 +185,10 @@ const stft: OpDef = {
     const w = win ? toF64(win) : undefined;
     const xs = toF64(sig!);
     const out = new Float64Array(B * frames * bins * 2);
-    const re = new Float64Array(fl), im = new Float64Array(fl);
-    const oRe = new Float64Array(bins), oIm = new Float64Array(bins);
+    const re = new Float64Array(fl),
+      im = new Float64Array(fl);
+    const oRe = new Float64Array(bins),
+      oIm = new Float64Array(bins);
     for (let b = 0; b < B; b++) {
       for (let f = 0; f < frames; f++) {
         for (let j = 0; j < fl; j++) {
@@ -177,7 +200,8 @@ const stft: OpDef = {
         dft1(re, im, fl, false, oRe, oIm);
         for (let k = 0; k < bins; k++) {
           const dst = ((b * frames + f) * bins + k) * 2;
-          out[dst] = oRe[k]!; out[dst + 1] = oIm[k]!;
+          out[dst] = oRe[k]!;
+          out[dst + 1] = oIm[k]!;
         }
       }
     }
@@ -204,7 +228,8 @@ function windowOp(type: string, coeffs: number[]): OpDef {
       if (size < 0) throw new Error(`size ${size} must be >= 0`);
       const N = attrs.int('periodic', 1) !== 0 ? size : size - 1;
       const v = Float64Array.from({ length: size }, (_, n) =>
-        coeffs.reduce((s, c, k) => s + (k % 2 ? -c : c) * Math.cos((2 * Math.PI * k * n) / N), 0));
+        coeffs.reduce((s, c, k) => s + (k % 2 ? -c : c) * Math.cos((2 * Math.PI * k * n) / N), 0),
+      );
       return [fromF64(outType({ attrs }), [size], v)];
     },
     onnx: { type, minOpset: 17 },
@@ -217,23 +242,30 @@ const melWeightMatrix: OpDef = {
   outputs: ['output'],
   attrs: { output_datatype: { kind: 'int', default: 1 } },
   infer(ctx) {
-    const mel = constInts(ctx, 0)?.[0], len = constInts(ctx, 1)?.[0];
+    const mel = constInts(ctx, 0)?.[0],
+      len = constInts(ctx, 1)?.[0];
     const dtype = dtypeFromOnnx(ctx.attrs.int('output_datatype', 1));
     return [{ dtype, shape: [len !== undefined ? Math.floor(len / 2) + 1 : freshDim('bins'), mel ?? freshDim('mel')] }];
   },
   run({ inputs, attrs }) {
-    const [mel, len, rate] = inputs.slice(0, 3).map((t, i) => scalarInt(t!, ['num_mel_bins', 'dft_length', 'sample_rate'][i]!));
-    const lo = toF64(inputs[3]!)[0]!, hi = toF64(inputs[4]!)[0]!;
+    const [mel, len, rate] = inputs
+      .slice(0, 3)
+      .map((t, i) => scalarInt(t!, ['num_mel_bins', 'dft_length', 'sample_rate'][i]!));
+    const lo = toF64(inputs[3]!)[0]!,
+      hi = toF64(inputs[4]!)[0]!;
     const bins = Math.floor(len! / 2) + 1;
     const toMel = (hz: number) => 2595 * Math.log10(1 + hz / 700);
-    const loMel = toMel(lo), step = (toMel(hi) - loMel) / (mel! + 2);
+    const loMel = toMel(lo),
+      step = (toMel(hi) - loMel) / (mel! + 2);
     // mel_bins + 2 edges, evenly spaced in mel, as spectrogram bin indices
     const edges = Array.from({ length: mel! + 2 }, (_, i) => {
       const hz = 700 * (10 ** ((i * step + loMel) / 2595) - 1);
       return Math.trunc(Math.floor(((len! + 1) * hz) / rate!));
     });
     const out = new Float64Array(bins * mel!);
-    const set = (j: number, i: number, v: number) => { if (j >= 0 && j < bins) out[j * mel! + i] = v; };
+    const set = (j: number, i: number, v: number) => {
+      if (j >= 0 && j < bins) out[j * mel! + i] = v;
+    };
     for (let i = 0; i < mel!; i++) {
       const [l, c, h] = [edges[i]!, edges[i + 1]!, edges[i + 2]!];
       if (c === l) set(c, i, 1);
@@ -246,7 +278,9 @@ const melWeightMatrix: OpDef = {
 };
 
 registerOps([
-  dft, stft, melWeightMatrix,
+  dft,
+  stft,
+  melWeightMatrix,
   windowOp('HannWindow', [0.5, 0.5]),
   windowOp('HammingWindow', [25 / 46, 21 / 46]),
   windowOp('BlackmanWindow', [0.42, 0.5, 0.08]),

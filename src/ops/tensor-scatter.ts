@@ -18,9 +18,11 @@ const tensorScatter: OpDef = {
   outputs: ['present_cache'],
   attrs: { axis: { kind: 'int', default: -2 }, mode: { kind: 'string', default: 'linear' } },
   infer(ctx) {
-    const p = inType(ctx, 0, 'past_cache'), u = inType(ctx, 1, 'update');
+    const p = inType(ctx, 0, 'past_cache'),
+      u = inType(ctx, 1, 'update');
     checkDType(p, ALL, 'past_cache');
-    if (u.dtype !== p.dtype) throw new Error(`update ${formatType(u)} must have the type of past_cache ${formatType(p)}`);
+    if (u.dtype !== p.dtype)
+      throw new Error(`update ${formatType(u)} must have the type of past_cache ${formatType(p)}`);
     const w = ctx.types[2];
     if (w) checkDType(w, ['int64'], 'write_indices');
     const mode = ctx.attrs.string('mode', 'linear');
@@ -28,36 +30,43 @@ const tensorScatter: OpDef = {
     if (p.shape) {
       const axis = normAxis(ctx.attrs.int('axis', -2), p.shape.length);
       if (axis === 0) throw new Error('axis must not be the batch axis 0');
-      if (u.shape && u.shape.length !== p.shape.length) throw new Error(`update ${formatType(u)} must have the rank of past_cache ${formatType(p)}`);
+      if (u.shape && u.shape.length !== p.shape.length)
+        throw new Error(`update ${formatType(u)} must have the rank of past_cache ${formatType(p)}`);
     }
     return [{ dtype: p.dtype, shape: p.shape }];
   },
   run({ inputs: [pt, ut, wt], attrs }) {
-    const dims = pt!.dims, ud = ut!.dims;
+    const dims = pt!.dims,
+      ud = ut!.dims;
     const axis = normAxis(attrs.int('axis', -2), dims.length);
     if (axis === 0) throw new Error('axis must not be the batch axis 0');
     if (ud.length !== dims.length || ud.some((d, i) => i !== axis && d !== dims[i])) {
       throw new Error(`update [${ud}] must match past_cache [${dims}] on every axis but ${axis}`);
     }
     const circular = attrs.string('mode', 'linear') === 'circular';
-    const B = dims[0]!, S = dims[axis]!, U = ud[axis]!;
+    const B = dims[0]!,
+      S = dims[axis]!,
+      U = ud[axis]!;
     if (U > S) throw new Error(`update has ${U} entries on axis ${axis}, more than the cache's ${S}`);
     const idx = wt ? Array.from(wt.data as BigInt64Array, Number) : new Array<number>(B).fill(0);
     if (idx.length !== B) throw new Error(`write_indices has ${idx.length} entries for batch ${B}`);
-    const outer = dims.slice(1, axis).reduce((a, b) => a * b, 1);   // per batch entry
+    const outer = dims.slice(1, axis).reduce((a, b) => a * b, 1); // per batch entry
     const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
     const out = new Tensor(pt!.type, pt!.data.slice(), dims);
-    const src = ut!.data, dst = out.data;
+    const src = ut!.data,
+      dst = out.data;
     for (let b = 0; b < B; b++) {
       const start = idx[b]!;
       if (start < 0 || (!circular && start + U > S)) {
         throw new Error(`write index ${start} of batch ${b} leaves no room for ${U} entries in ${S} (mode linear)`);
       }
-      for (let o = 0; o < outer; o++) for (let j = 0; j < U; j++) {
-        const pos = circular ? (start + j) % S : start + j;
-        const from = ((b * outer + o) * U + j) * inner, to = ((b * outer + o) * S + pos) * inner;
-        for (let i = 0; i < inner; i++) dst[to + i] = src[from + i]!;
-      }
+      for (let o = 0; o < outer; o++)
+        for (let j = 0; j < U; j++) {
+          const pos = circular ? (start + j) % S : start + j;
+          const from = ((b * outer + o) * U + j) * inner,
+            to = ((b * outer + o) * S + pos) * inner;
+          for (let i = 0; i < inner; i++) dst[to + i] = src[from + i]!;
+        }
     }
     return [out];
   },

@@ -37,11 +37,14 @@ const maxUnpool: OpDef = {
     return [{ dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...defaultSpatial(x.shape.slice(2), ctx.attrs)] }];
   },
   run({ inputs: [x, ind, os], attrs }) {
-    const dims = os ? Array.from(os.data as BigInt64Array, Number) : [x!.dims[0]!, x!.dims[1]!, ...(defaultSpatial(x!.dims.slice(2), attrs) as number[])];
+    const dims = os
+      ? Array.from(os.data as BigInt64Array, Number)
+      : [x!.dims[0]!, x!.dims[1]!, ...(defaultSpatial(x!.dims.slice(2), attrs) as number[])];
     if (dims.length !== x!.dims.length) throw new Error(`output_shape [${dims}] must have the rank of X [${x!.dims}]`);
     if (ind!.size !== x!.size) throw new Error(`I [${ind!.dims}] must have the shape of X [${x!.dims}]`);
     const out = Tensor.zeros(x!.type, dims);
-    const get = getter(x!), set = setter(out);
+    const get = getter(x!),
+      set = setter(out);
     const idx = ind!.data as BigInt64Array;
     // indices address the unpadded result; a larger output_shape keeps each value's coordinates
     const natural = [x!.dims[0]!, x!.dims[1]!, ...(defaultSpatial(x!.dims.slice(2), attrs) as number[])];
@@ -49,7 +52,8 @@ const maxUnpool: OpDef = {
     for (let i = 0; i < x!.size; i++) {
       let rest = Number(idx[i]!);
       if (rest < 0 || rest >= total) throw new Error(`index ${rest} in I is outside the unpooled tensor [${natural}]`);
-      let at = 0, scale = 1;
+      let at = 0,
+        scale = 1;
       for (let a = natural.length - 1; a >= 0; a--) {
         const c = rest % natural[a]!;
         rest = Math.floor(rest / natural[a]!);

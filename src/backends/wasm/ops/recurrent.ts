@@ -8,7 +8,9 @@ import { attrsOf, F32 } from './common.js';
 import { planMatmulCore } from './matmul.js';
 
 const KIND: Record<string, [number, string[]]> = {
-  'nn.RNN': [0, ['tanh']], 'nn.GRU': [1, ['sigmoid', 'tanh']], 'nn.LSTM': [2, ['sigmoid', 'tanh', 'tanh']],
+  'nn.RNN': [0, ['tanh']],
+  'nn.GRU': [1, ['sigmoid', 'tanh']],
+  'nn.LSTM': [2, ['sigmoid', 'tanh', 'tanh']],
 };
 
 export const recurrent: OpPlanner = async (ctx) => {
@@ -35,17 +37,45 @@ export const recurrent: OpPlanner = async (ctx) => {
   const s = [x, w, r, b, lens, h0, c0, p, n.outputs[0], n.outputs[1], n.outputs[2]].map(slot);
   // xw [D, T*B, G*H] = X [T*B, I] · W[d]ᵀ for each direction d
   const xw = ctx.temp([D, T * B, G * H]);
-  const proj = await planMatmulCore(ctx, {
-    M: T * B, N: G * H, K: I, batch: D, alpha: 1,
-    a: x!, rsa: I, csa: 1, bsa: 0, b: w!, rsb: 1, csb: I, bsb: D === 1 ? 0 : G * H * I,
-  }, 0, xw);
+  const proj = await planMatmulCore(
+    ctx,
+    {
+      M: T * B,
+      N: G * H,
+      K: I,
+      batch: D,
+      alpha: 1,
+      a: x!,
+      rsa: I,
+      csa: 1,
+      bsa: 0,
+      b: w!,
+      rsb: 1,
+      csb: I,
+      bsb: D === 1 ? 0 : G * H * I,
+    },
+    0,
+    xw,
+  );
   const sxw = ctx.slot(xw);
   // the scratch block after the tensors' slots, so that the arena keeps it apart from the outputs
   const scratch = ctx.scratch(D * B * (G * H + 3 * H) * 4);
   const ptr = (P: Float64Array, i: number) => (s[i]! < 0 ? 0 : P[s[i]!]!);
   const work = 2 * T * B * D * G * H * (I + H);
-  const steps = run(ctx, ctx.fn('recurrent', 'recurrent'), work, (P) => [kind, T, B, I, H, D, direction === 'reverse' ? 1 : 0,
-    P[sxw]!, ...Array.from({ length: 9 }, (_, i) => ptr(P, i + 2)), P[scratch]!, clip, flag ? 1 : 0]);
+  const steps = run(ctx, ctx.fn('recurrent', 'recurrent'), work, (P) => [
+    kind,
+    T,
+    B,
+    I,
+    H,
+    D,
+    direction === 'reverse' ? 1 : 0,
+    P[sxw]!,
+    ...Array.from({ length: 9 }, (_, i) => ptr(P, i + 2)),
+    P[scratch]!,
+    clip,
+    flag ? 1 : 0,
+  ]);
   return (P) => {
     const p = proj(P);
     return p ? p.then(() => steps(P)) : steps(P);
