@@ -49,5 +49,6 @@ import './optimizers.js';
 import './dropout.js';
 import './select.js';
 import './reverse-sequence.js';
+import './image-decoder.js';
 import './kernel/index.js';
 import './agent.js';
