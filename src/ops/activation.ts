@@ -1,5 +1,5 @@
 // Activations with parameters: LeakyRelu, Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus,
-// Softsign, Mish, Gelu, ThresholdedRelu, PRelu and Clip.
+// Softsign, Mish, Swish, Gelu, ThresholdedRelu, PRelu and Clip.
 
 import type { DType } from '../ir/dtype.js';
 import type { AttrReader } from '../ir/attributes.js';

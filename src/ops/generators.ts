@@ -1,5 +1,5 @@
 // Ops that make tensors: Constant, ConstantOfShape, Range, EyeLike, plus the pass-through ops
-// exporters emit around them (Identity, Dropout at inference).
+// exporters emit around them (Identity; Dropout has its own file).
 
 import { dtypeFromOnnx, isBig } from '../ir/dtype.js';
 import { registerOps, type OpDef } from '../ir/op-def.js';
@@ -72,7 +72,7 @@ const range: OpDef = {
   outputs: ['output'],
   infer(ctx) {
     const t = inType(ctx, 0, 'start');
-    checkDType(t, ['float32', 'float64', 'int16', 'int32', 'int64', 'bfloat16'], 'start');
+    checkDType(t, ['float32', 'float64', 'int16', 'int32', 'int64'], 'start');
     for (const i of [1, 2]) {
       const u = inType(ctx, i);
       if (u.dtype !== t.dtype) throw new Error(`start, limit and delta must have one type (${t.dtype} vs ${u.dtype})`);
@@ -89,7 +89,7 @@ const range: OpDef = {
       const o = out.data as BigInt64Array;
       for (let i = 0; i < n; i++) o[i] = a + BigInt(i) * st;
     } else {
-      const a = Number(getter(s!)(0)), st = Number(getter(d!)(0));
+      const a = Number(s!.data[0]), st = Number(d!.data[0]);
       const set = setter(out);
       for (let i = 0; i < n; i++) set(i, a + i * st);
     }
@@ -108,7 +108,7 @@ function rangeLength([s, l, d]: Tensor[]): number {
     const q = span / st + ((span % st !== 0n && (span > 0n) === (st > 0n)) ? 1n : 0n);
     return q > 0n ? Number(q) : 0;
   }
-  const a = Number(getter(s!)(0)), b = Number(getter(l!)(0)), st = Number(getter(d!)(0));
+  const a = Number(s!.data[0]), b = Number(l!.data[0]), st = Number(d!.data[0]);
   if (st === 0) throw new Error('delta must not be 0');
   return Math.max(Math.ceil((b - a) / st), 0);
 }
@@ -121,42 +121,6 @@ const identity: OpDef = {
   run: ({ inputs: [x] }) => [x!],
   cost: () => ({ flops: 0, bytes: 0 }),
   onnx: { type: 'Identity' },
-};
-
-const ratioOf = (t: Tensor): number => Number(getter(t)(0));
-
-/** Dropout at inference (or training with ratio 0) is the identity; the optional mask output is all true. */
-const dropout: OpDef = {
-  name: 'nn.Dropout',
-  inputs: ['data', 'ratio?', 'training_mode?'],
-  outputs: ['output', 'mask?'],
-  attrs: { seed: { kind: 'int' } },
-  infer(ctx) {
-    const t = inType(ctx, 0, 'data');
-    const training = ctx.consts[2];
-    const ratio = ctx.consts[1];
-    if (training && training.data[0] && !(ratio && ratioOf(ratio) === 0)) {
-      throw new Error('training_mode is true; Switchyard runs inference only (Dropout would be random)');
-    }
-    return [{ ...t }, { dtype: 'bool', shape: t.shape }];
-  },
-  run({ inputs: [x, ratio, training] }) {
-    // training with ratio 0 drops nothing: the identity, deterministic
-    if (training && training.data[0] && !(ratio && ratioOf(ratio) === 0)) {
-      throw new Error('training_mode is true; Switchyard runs inference only');
-    }
-    const mask = Tensor.zeros('bool', x!.dims);
-    (mask.data as Uint8Array).fill(1);
-    return [x!, mask];
-  },
-  cost: () => ({ flops: 0, bytes: 0 }),
-  onnx: {
-    type: 'Dropout',
-    // before opset 12, ratio was an attribute and is_test selected inference; both are moot here.
-    import(ctx) {
-      ctx.take('ratio'); ctx.take('is_test'); ctx.take('consumed_inputs');
-    },
-  },
 };
 
 const eyeLike: OpDef = {
@@ -183,4 +147,4 @@ const eyeLike: OpDef = {
   onnx: { type: 'EyeLike' },
 };
 
-registerOps([constant, constantOfShape, range, identity, dropout, eyeLike]);
+registerOps([constant, constantOfShape, range, identity, eyeLike]);

@@ -1,4 +1,4 @@
-// Indexed writes: ScatterElements and ScatterND (with reductions), which exporters emit for
+// Indexed writes: ScatterElements (and its old name Scatter) and ScatterND (with reductions), which exporters emit for
 // in-place updates such as KV-cache writes.
 
 import { registerOps, type OpDef } from '../ir/op-def.js';
@@ -88,4 +88,12 @@ const scatterND: OpDef = {
   onnx: { type: 'ScatterND' },
 };
 
-registerOps([scatterElements, scatterND]);
+// Scatter (opset 9/10, deprecated in 11) is ScatterElements without a reduction.
+const scatterOld: OpDef = {
+  ...scatterElements,
+  name: 'nn.Scatter',
+  attrs: { axis: { kind: 'int', default: 0 } },
+  onnx: { type: 'Scatter', minOpset: 9 },
+};
+
+registerOps([scatterElements, scatterND, scatterOld]);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../../src/index.js';
-import { sharedDevice } from '../../src/backends/webgpu/backend.js';
+import { sharedDevice } from '../../src/backends/webgpu/shared-device.js';
 import { conformanceGate } from './gate.js';
 import { adapterOrSkip } from '../helpers/webgpu.js';
 import { REPO } from '../helpers/paths.js';

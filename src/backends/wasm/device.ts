@@ -130,7 +130,10 @@ export class WasmDevice implements Device {
       for (const v of [...node.inputs, ...node.outputs]) {
         if (!v || !v.type) continue;
         if ((node.op === 'k.map' || node.op === 'nn.Attention') && v.type.dtype === 'bool') continue;
-        if (v.type.dtype !== 'float32' && !(node.op === 'nn.TopK' || node.op === 'nn.Gather' || node.op === 'nn.RotaryEmbedding' || node.op === 'nn.ArgMax' || node.op === 'nn.ArgMin' || node.op === 'nn.CumSum' || /^nn\.Reduce/.test(node.op) || node.op === 'nn.Clip')) {
+        // these planners check their own dtypes (the recurrent ops: int32 sequence_lens)
+        const ownTypes = ['nn.TopK', 'nn.Gather', 'nn.RotaryEmbedding', 'nn.ArgMax', 'nn.ArgMin', 'nn.CumSum',
+          'nn.Clip', 'nn.RNN', 'nn.GRU', 'nn.LSTM'].includes(node.op) || /^nn\.Reduce/.test(node.op);
+        if (v.type.dtype !== 'float32' && !ownTypes) {
           return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${v.type.dtype}`;
         }
       }

@@ -7,6 +7,7 @@ import { kmap } from './elementwise.js';
 import { dequantize, matmulInteger, quantize } from './int8.js';
 import { concat, depthSpace, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
+import { recurrent } from './recurrent.js';
 import { REDUCE_OPS, argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, reduce, softmax } from './reduce.js';
 
 export const PLANNERS: Record<string, OpPlanner> = {
@@ -49,6 +50,7 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.MatMulInteger': matmulInteger,
   'nn.DequantizeLinear': dequantize,
   'nn.QuantizeLinear': quantize,
+  'nn.RNN': recurrent, 'nn.GRU': recurrent, 'nn.LSTM': recurrent,
 };
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */

@@ -60,7 +60,10 @@ export const trilu: OpPlanner = (ctx) => {
 
 export const view: OpPlanner = (ctx) => {
   const n = ctx.node;
-  if (n.op === 'nn.Dropout' && n.outputs[1]) return 'cpu';
+  // a mask, or a training_mode not known to be false (random dropout), takes the reference path
+  const training = n.op === 'nn.Dropout' ? n.inputs[2] : null;
+  const mayTrain = !!training && !(training.const && !training.const.data[0]);
+  if (n.op === 'nn.Dropout' && (n.outputs[1] || mayTrain)) return 'cpu';
   if (n.op === 'nn.Cast' && ctx.dtype(n.inputs[0]!) !== ctx.dtype(n.outputs[0]!)) return 'cpu';
   ctx.alias(n.outputs[0]!, n.inputs[0]!);
   return 'view';

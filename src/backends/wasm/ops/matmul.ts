@@ -10,7 +10,7 @@ import { attrsOf, F32 } from './common.js';
 import { planMap } from './elementwise.js';
 import { stridedStep } from './layout.js';
 
-interface MM {
+export interface MM {
   M: number; N: number; K: number; batch: number;
   a: Value; rsa: number; csa: number; bsa: number;
   b: Value; rsb: number; csb: number; bsb: number;
@@ -18,7 +18,7 @@ interface MM {
   add?: { v: Value | number; rs: number; cs: number; bs: number };
 }
 
-async function planMatmulCore(ctx: PlanCtx, m: MM, act = 0, out: Value = ctx.node.outputs[0]!): Promise<Step> {
+export async function planMatmulCore(ctx: PlanCtx, m: MM, act = 0, out: Value = ctx.node.outputs[0]!): Promise<Step> {
   const o = ctx.slot(out);
   const { M, N, K, batch } = m;
   const sa = ctx.slot(m.a), sb = ctx.slot(m.b);

@@ -58,6 +58,10 @@ registerKernels({
   int64Inputs: [1],
   supports(node) {
     if (node.op === 'nn.Dropout' && node.outputs[1]) return 'Dropout with a mask output';
+    const training = node.op === 'nn.Dropout' ? node.inputs[2] : null;
+    if (training && !(training.const && !training.const.data[0])) {
+      return 'Dropout with a training_mode input (random in training)';
+    }
     return true;
   },
   hostInputs: (node) => (node.op === 'nn.Reshape' || node.op === 'nn.Squeeze' || node.op === 'nn.Unsqueeze' ? [1] : []),
