@@ -5,21 +5,25 @@ export const DTYPES = [
   'int8', 'int16', 'int32', 'int64',
   'uint8', 'uint16', 'uint32', 'uint64',
   'bool',
+  // strings (ONNX STRING): stored as string[], computed on the host only
+  'string',
 ] as const;
 
 export type DType = (typeof DTYPES)[number];
 
-/** Typed array that stores each dtype: 64-bit integers as BigInt arrays, float16 as raw bits, bool as bytes. */
-export type TypedArray =
+/** Typed array that stores each numeric dtype: 64-bit integers as BigInt arrays, float16 as raw bits, bool as bytes. */
+export type NumericArray =
   | Float32Array | Float64Array | Uint16Array
   | Int8Array | Int16Array | Int32Array | BigInt64Array
   | Uint8Array | Uint32Array | BigUint64Array;
+/** Storage of any tensor: a typed array, or string[] for dtype 'string'. */
+export type TypedArray = NumericArray | string[];
 
 interface DTypeInfo {
   short: string;            // MLIR-style short name used in the text form: f32, i64, …
   bytes: number;
   onnx: number;             // TensorProto.DataType code
-  kind: 'float' | 'int' | 'uint' | 'bool';
+  kind: 'float' | 'int' | 'uint' | 'bool' | 'string';
   make: (n: number) => TypedArray;
 }
 
@@ -36,6 +40,8 @@ const INFO: Record<DType, DTypeInfo> = {
   uint32: { short: 'u32', bytes: 4, onnx: 12, kind: 'uint', make: (n) => new Uint32Array(n) },
   uint64: { short: 'u64', bytes: 8, onnx: 13, kind: 'uint', make: (n) => new BigUint64Array(n) },
   bool: { short: 'i1', bytes: 1, onnx: 9, kind: 'bool', make: (n) => new Uint8Array(n) },
+  // bytes: a size estimate for the cost model and memory accounting (strings have no fixed width)
+  string: { short: 'str', bytes: 16, onnx: 8, kind: 'string', make: (n) => new Array<string>(n).fill('') },
 };
 
 /** ONNX data_type codes that exist but that Switchyard does not support, named for error messages. */
@@ -59,8 +65,15 @@ export const isInteger = (d: DType): boolean => INFO[d].kind === 'int' || INFO[d
 export const isSigned = (d: DType): boolean => INFO[d].kind === 'int' || INFO[d].kind === 'float';
 /** 64-bit integers live in BigInt arrays and are computed with bigint arithmetic. */
 export const isBig = (d: DType): boolean => d === 'int64' || d === 'uint64';
+/** String tensors hold string[] and never leave the host. */
+export const isString = (d: DType): boolean => d === 'string';
 export const dtypeToOnnx = (d: DType): number => INFO[d].onnx;
 export const allocTyped = (d: DType, n: number): TypedArray => INFO[d].make(n);
+/** Storage for a numeric dtype: the byte-level paths (files, wire, GPU) have no string form. */
+export function allocNumeric(d: DType, n: number): NumericArray {
+  if (d === 'string') throw new Error('string tensors have no binary layout (they stay on the host as string[])');
+  return INFO[d].make(n) as NumericArray;
+}
 
 export function dtypeFromShort(s: string): DType | undefined {
   return BY_SHORT.get(s);

@@ -4,6 +4,7 @@
 import type { AttrKind, AttrReader, Attr } from './attributes.js';
 import type { Graph, Node, TensorType, Value } from './graph.js';
 import type { Tensor } from './tensor.js';
+import type { RunValue } from './values.js';
 
 export interface AttrSpec {
   kind: AttrKind;
@@ -25,6 +26,13 @@ export interface RunContext {
   node: Node;
   attrs: AttrReader;
   inputs: (Tensor | undefined)[];
+}
+
+/** RunContext for ops that take or make sequences and optionals (OpDef.values). */
+export interface ValueRunContext {
+  node: Node;
+  attrs: AttrReader;
+  inputs: (RunValue | undefined)[];
 }
 
 export interface CostContext {
@@ -61,6 +69,13 @@ export interface OpDef {
   infer(ctx: InferContext): TensorType[];
   /** Reference semantics: plain, readable, correct for every dtype the op accepts. */
   run(ctx: RunContext): Tensor[];
+  /**
+   * Ops whose inputs or outputs may be sequences or optionals (and control flow, whose bodies
+   * may carry them) set `values` and implement `runValues`, which `run` then only forwards to.
+   * Every other op is refused a wrapped input by shape inference.
+   */
+  values?: boolean;
+  runValues?(ctx: ValueRunContext): RunValue[];
   /** FLOPs and bytes; defaults to one op per output element and all tensors moved once. */
   cost?(ctx: CostContext): Cost;
   /** ONNX mapping: op type in the default domain and the canonicalisation of older opsets. */

@@ -21,6 +21,7 @@ import './argmax.js';
 import './softmax.js';
 import './topk.js';
 import './cumsum.js';
+import './control-flow.js';
 import './trilu.js';
 import './quantize.js';
 import './conv.js';

@@ -1,49 +1,39 @@
 // The reference interpreter: runs each node's reference implementation in order. It is the oracle
-// for every other backend, so it checks every result against the node's shape/type rule.
+// for every other backend, so it checks every result against the node's shape/type rule. It runs
+// every kind of value: tensors, sequences, optionals, and control flow with its subgraphs.
 
-import type { Graph, Node, Value } from '../../ir/graph.js';
-import { nodeError } from '../../ir/infer.js';
-import { evalNode } from '../../ops/evaluate.js';
-import type { Tensor } from '../../ir/tensor.js';
-import { formatType } from '../../ir/text-common.js';
+import type { Graph } from '../../ir/graph.js';
+import { Tensor } from '../../ir/tensor.js';
+import { describeRunValue, type RunValue } from '../../ir/values.js';
+import { runGraph } from '../../ops/subgraph.js';
 import { registerBackend, type Backend, type PreparedModel } from '../backend.js';
 
-function checkResult(node: Node, v: Value, t: Tensor): void {
-  const ty = v.type;
-  if (!ty) return;
-  const ok = ty.dtype === t.type && (!ty.shape || (ty.shape.length === t.dims.length && ty.shape.every((d, i) => typeof d === 'string' || d === t.dims[i])));
-  if (!ok) {
-    throw nodeError(node, new Error(`produced ${t.type}[${t.dims.join(',')}] for '${v.name}', but its type is ${formatType(ty)} (an inconsistent model, or a bug in the op)`));
-  }
+/** Run a graph whose outputs are tensors. */
+export function interpret(g: Graph, feeds: RunValue[]): Tensor[] {
+  return tensorsOnly(runGraph(g, feeds), g);
 }
 
-export function interpret(g: Graph, feeds: Tensor[]): Tensor[] {
-  const env = new Map<Value, Tensor>();
-  g.inputs.forEach((v, i) => env.set(v, feeds[i]!));
-  const read = (v: Value | null): Tensor | undefined => {
-    if (!v) return undefined;
-    const t = v.const ?? env.get(v);
-    if (!t) throw new Error(`value '${v.name}' has no data (graph not in topological order?)`);
-    return t;
-  };
-  for (const node of g.nodes) {
-    const outs = evalNode(node, node.inputs.map(read));
-    node.outputs.forEach((o, i) => {
-      if (!o) return;
-      const t = outs[i];
-      if (!t) throw nodeError(node, new Error(`produced no value for output #${i} '${o.name}'`));
-      checkResult(node, o, t);
-      env.set(o, t);
-    });
-  }
-  return g.outputs.map((v) => read(v)!);
+/** Outputs that must be tensors: a sequence or optional here is an error that says where to look. */
+export function tensorsOnly(outs: RunValue[], g: Graph): Tensor[] {
+  outs.forEach((v, i) => {
+    if (!(v instanceof Tensor)) {
+      throw new Error(`output '${g.outputs[i]?.name}' is ${describeRunValue(v)}, not a tensor; read it with session.runValues()`);
+    }
+  });
+  return outs as Tensor[];
+}
+
+/** interpret for graphs whose outputs may be sequences or optionals. */
+export function interpretValues(g: Graph, feeds: RunValue[]): RunValue[] {
+  return runGraph(g, feeds);
 }
 
 class ReferenceBackend implements Backend {
   readonly name = 'reference';
   async prepare(graph: Graph): Promise<PreparedModel> {
     return {
-      run: async (feeds) => interpret(graph, feeds),
+      run: async (feeds) => tensorsOnly(interpretValues(graph, feeds), graph),
+      runValues: async (feeds) => interpretValues(graph, feeds),
       release: async () => {},
     };
   }
