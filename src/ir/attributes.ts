@@ -3,7 +3,7 @@
 // naming the node and the attribute.
 
 import type { Tensor } from './tensor.js';
-import type { Graph } from './graph.js';
+import type { Graph, TensorType } from './graph.js';
 
 export type Attr =
   | { kind: 'int'; value: number }
@@ -13,7 +13,9 @@ export type Attr =
   | { kind: 'floats'; value: number[] }
   | { kind: 'strings'; value: string[] }
   | { kind: 'tensor'; value: Tensor }
-  | { kind: 'graph'; value: Graph };
+  | { kind: 'graph'; value: Graph }
+  /** A value type (ONNX TYPE_PROTO attributes: Optional's `type`). */
+  | { kind: 'type'; value: TensorType };
 
 export type AttrKind = Attr['kind'];
 
@@ -84,6 +86,7 @@ export function toAttr(value: unknown, kind?: AttrKind): Attr {
       case 'strings': return { kind, value: (value as unknown[]).map(String) };
       case 'tensor': return { kind, value: value as Tensor };
       case 'graph': return { kind, value: value as Graph };
+      case 'type': return { kind, value: value as TensorType };
     }
   }
   if (typeof value === 'number') return Number.isInteger(value) ? { kind: 'int', value } : { kind: 'float', value };

@@ -187,6 +187,13 @@ class Parser {
         return { kind: t.text, value: [] } as Attr;
       }
       if (t.text === 'graph') return { kind: 'graph', value: this.graph() };
+      if (t.text === 'type') {
+        this.next(); this.expect('<');
+        const ty = this.type();
+        if (!ty) this.fail('a type attribute needs a type', t);
+        this.expect('>');
+        return { kind: 'type', value: ty };
+      }
       // the value of a dense_blob tensor arrives once the blob section is read
       const a = { kind: 'tensor', value: undefined as unknown as Tensor } as Attr & { kind: 'tensor' };
       this.tensorLit((x) => { a.value = x; });

@@ -67,6 +67,7 @@ class Printer {
       case 'strings': return a.value.length ? `[${a.value.map((s) => JSON.stringify(s)).join(', ')}]` : 'strings[]';
       case 'tensor': return this.tensorLiteral(a.value, hint);
       case 'graph': return this.graph(a.value, this.depth);
+      case 'type': return `type<${formatType(a.value)}>`;
     }
   }
 

@@ -40,7 +40,11 @@ function carriedFixpoint(initial: (TensorType | undefined)[], step: (cur: (Tenso
   for (let round = 0; round < 4; round++) {
     const next = cur.map((c, i) => {
       const o = outs[i];
-      if (c && o && ((c.wrap?.join() ?? '') !== (o.wrap?.join() ?? ''))) return c;   // opt<seq> in, seq out (Loop 16)
+      if (c && o && ((c.wrap?.join() ?? '') !== (o.wrap?.join() ?? ''))) {
+        // opt<seq> in, seq out (Loop 16): keep the containers it starts with, join the element shapes
+        const shape = joinTypes({ dtype: c.dtype, shape: c.shape }, { dtype: o.dtype, shape: o.shape }, `${what} #${i}`)!.shape;
+        return { ...c, shape };
+      }
       return joinTypes(c, o, `${what} #${i}`);
     });
     if (next.every((t, i) => sameType(t, cur[i]))) break;

@@ -22,6 +22,8 @@ import './softmax.js';
 import './topk.js';
 import './cumsum.js';
 import './control-flow.js';
+import './sequence.js';
+import './optional.js';
 import './trilu.js';
 import './quantize.js';
 import './conv.js';

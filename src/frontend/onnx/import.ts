@@ -307,6 +307,11 @@ class Importer {
       case T.STRINGS: return { kind: 'strings', value: (a.strings ?? []).map(dec) };
       case T.TENSOR: return { kind: 'tensor', value: tensorFromProto(a.t ?? {}, `attribute '${name}'`, this.loadExternal) };
       case T.GRAPH: return { kind: 'graph', value: this.graph(a.g ?? {}, name, here) };
+      case T.TYPE_PROTO: {
+        const ty = a.tp ? typeFromProto(a.tp, name) : undefined;
+        if (!ty) throw new Error(`${label}: attribute '${name}' is a type without a tensor, sequence or optional type`);
+        return { kind: 'type', value: ty };
+      }
       default: throw new Error(`${label}: attribute '${name}' has type ${T[a.type ?? 0] ?? a.type}, which is not supported`);
     }
   }
