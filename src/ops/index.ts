@@ -24,6 +24,8 @@ import './cumsum.js';
 import './control-flow.js';
 import './sequence.js';
 import './optional.js';
+import './string.js';
+import './tfidf.js';
 import './trilu.js';
 import './quantize.js';
 import './conv.js';
