@@ -10,7 +10,8 @@
 
 import type { Graph, Node, Value } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
-import { evalNode } from '../ops/evaluate.js';
+import { evalNodeValues } from '../ops/evaluate.js';
+import { asTensor, tensorsOnly, type RunValue } from '../ir/values.js';
 import type { BackendOptions, PreparedModel } from './backend.js';
 import type { CompiledUnit, Device, DeviceTensor, Unit } from './device.js';
 
@@ -127,15 +128,16 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
     if (s.kind === 'device') for (const v of s.unit.outputs) producer.set(v, i);
   });
 
-  const run = async (feeds: Tensor[]): Promise<Tensor[]> => {
+  const runValues = async (feeds: RunValue[]): Promise<RunValue[]> => {
     const onDevice = new Map<Value, DeviceTensor>();
     const onFb = new Map<Value, DeviceTensor>();
-    const onCpu = new Map<Value, Tensor>();
+    // host values: tensors, and the sequences and optionals that only host nodes touch
+    const onCpu = new Map<Value, RunValue>();
     g.inputs.forEach((v, i) => onCpu.set(v, feeds[i]!));
     const temps: DeviceTensor[] = [];
     const fbTemps: DeviceTensor[] = [];
 
-    const cpu = async (v: Value): Promise<Tensor> => {
+    const cpu = async (v: Value): Promise<RunValue> => {
       if (v.const) return v.const;
       let t = onCpu.get(v);
       if (t) return t;
@@ -162,7 +164,7 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
     const dev = async (v: Value): Promise<DeviceTensor> => {
       let d = onDevice.get(v) ?? resident.get(v);
       if (!d) {
-        d = await device.upload(await cpu(v));
+        d = await device.upload(asTensor(await cpu(v), v.name));
         if (v.const) resident.set(v, d); else { onDevice.set(v, d); temps.push(d); }
       }
       return d;
@@ -170,7 +172,7 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
     const fdev = async (v: Value): Promise<DeviceTensor> => {
       let d = onFb.get(v) ?? residentFb.get(v);
       if (!d) {
-        d = await fallback!.upload(await cpu(v));
+        d = await fallback!.upload(asTensor(await cpu(v), v.name));
         if (v.const) residentFb.set(v, d); else { onFb.set(v, d); fbTemps.push(d); }
       }
       return d;
@@ -179,11 +181,11 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
       const fb = fallback!;
       s.fb ??= s.unit.nodes.every((n) => fb.supports(n) === true) ? await fb.compile(s.unit) : 'cpu';
       if (s.fb === 'cpu') {
-        const local = new Map<Value, Tensor>();
+        const local = new Map<Value, RunValue>();
         for (const n of s.unit.nodes) {
-          const ins: (Tensor | undefined)[] = [];
+          const ins: (RunValue | undefined)[] = [];
           for (const v of n.inputs) ins.push(v ? local.get(v) ?? await cpu(v) : undefined);
-          const outs = evalNode(n, ins);
+          const outs = evalNodeValues(n, ins);
           n.outputs.forEach((v, i) => { if (v) local.set(v, outs[i]!); });
         }
         for (const v of s.unit.outputs) { onCpu.set(v, local.get(v)!); onDevice.delete(v); }
@@ -200,7 +202,7 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
         if (s.kind === 'cpu') {
           const ins = [];
           for (const v of s.node.inputs) ins.push(v ? await cpu(v) : undefined);
-          const outs = evalNode(s.node, ins);
+          const outs = evalNodeValues(s.node, ins);
           s.node.outputs.forEach((v, k) => { if (v) onCpu.set(v, outs[k]!); });
           continue;
         }
@@ -217,7 +219,7 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
           await onFallback(s);
         }
       }
-      const results: Tensor[] = [];
+      const results: RunValue[] = [];
       for (const v of g.outputs) results.push(await cpu(v));
       return results;
     } finally {
@@ -229,7 +231,8 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
   return {
     fallbacks,
     deviceFallbacks: events,
-    run,
+    run: async (feeds: Tensor[]) => tensorsOnly(await runValues(feeds), g.outputs),
+    runValues,
     async release() {
       for (const t of resident.values()) try { device.release(t); } catch { /* gone */ }
       for (const t of residentFb.values()) fallback!.release(t);

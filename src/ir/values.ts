@@ -39,6 +39,17 @@ export function describeRunValue(v: RunValue | undefined): string {
   return v.value ? `an optional holding ${describeRunValue(v.value)}` : 'an empty optional';
 }
 
+/** A value that must be a tensor here (a device upload, a tensor-only result), named in the error. */
+export function asTensor(x: RunValue | undefined, name: string): Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`'${name}' is ${describeRunValue(x)}, not a tensor; read it with session.runValues()`);
+  return x;
+}
+
+/** Graph outputs that must all be tensors (Session.run), named by their values. */
+export function tensorsOnly(outs: RunValue[], names: readonly { name: string }[]): Tensor[] {
+  return outs.map((x, i) => asTensor(x, names[i]?.name ?? `#${i}`));
+}
+
 /** Does a run-time value fit a static type (dtype, rank, static dims, wrappers)? */
 export function fitsType(v: RunValue | undefined, t: TensorType, depth = 0): boolean {
   const w = t.wrap?.[depth];

@@ -3,25 +3,17 @@
 // every kind of value: tensors, sequences, optionals, and control flow with its subgraphs.
 
 import type { Graph } from '../../ir/graph.js';
-import { Tensor } from '../../ir/tensor.js';
-import { describeRunValue, type RunValue } from '../../ir/values.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { tensorsOnly, type RunValue } from '../../ir/values.js';
 import { runGraph } from '../../ops/subgraph.js';
 import { registerBackend, type Backend, type PreparedModel } from '../backend.js';
 
 /** Run a graph whose outputs are tensors. */
 export function interpret(g: Graph, feeds: RunValue[]): Tensor[] {
-  return tensorsOnly(runGraph(g, feeds), g);
+  return tensorsOnly(runGraph(g, feeds), g.outputs);
 }
 
-/** Outputs that must be tensors: a sequence or optional here is an error that says where to look. */
-export function tensorsOnly(outs: RunValue[], g: Graph): Tensor[] {
-  outs.forEach((v, i) => {
-    if (!(v instanceof Tensor)) {
-      throw new Error(`output '${g.outputs[i]?.name}' is ${describeRunValue(v)}, not a tensor; read it with session.runValues()`);
-    }
-  });
-  return outs as Tensor[];
-}
+
 
 /** interpret for graphs whose outputs may be sequences or optionals. */
 export function interpretValues(g: Graph, feeds: RunValue[]): RunValue[] {
@@ -32,7 +24,7 @@ class ReferenceBackend implements Backend {
   readonly name = 'reference';
   async prepare(graph: Graph): Promise<PreparedModel> {
     return {
-      run: async (feeds) => tensorsOnly(interpretValues(graph, feeds), graph),
+      run: async (feeds) => tensorsOnly(interpretValues(graph, feeds), graph.outputs),
       runValues: async (feeds) => interpretValues(graph, feeds),
       release: async () => {},
     };

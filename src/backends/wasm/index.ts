@@ -9,7 +9,8 @@ import { partition } from '../device-backend.js';
 import type { CompiledUnit, DeviceTensor, Unit } from '../device.js';
 import type { Value } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { evalNode } from '../../ops/evaluate.js';
+import { evalNodeValues } from '../../ops/evaluate.js';
+import { asTensor, tensorsOnly, type RunValue } from '../../ir/values.js';
 import { runPipeline } from '../../passes/index.js';
 import { WasmDevice } from './device.js';
 
@@ -33,6 +34,9 @@ class WasmBackend implements Backend {
       async run(feeds) {
         try { return await prepared.run(feeds); } finally { merge(); }
       },
+      async runValues(feeds) {
+        try { return await prepared.runValues!(feeds); } finally { merge(); }
+      },
       release: () => prepared.release(),
     } as PreparedModel & { device: WasmDevice };
   }
@@ -47,14 +51,13 @@ async function prepareResident(g: Graph, device: WasmDevice, options: BackendOpt
   const units = steps.map((s) => ('nodes' in s ? { ...s, inputs: s.inputs.filter((v) => !v.const) } : s));
   const compiled = new Map<Unit, CompiledUnit>();
   for (const u of units) if ('nodes' in u) compiled.set(u, await device.compile(u));
-  return {
-    fallbacks,
-    async run(feeds: Tensor[]): Promise<Tensor[]> {
+  const runValues = async (feeds: RunValue[]): Promise<RunValue[]> => {
       const onDevice = new Map<Value, DeviceTensor>();
-      const onCpu = new Map<Value, Tensor>();
+      // host values: tensors, and the sequences and optionals that only host nodes touch
+      const onCpu = new Map<Value, RunValue>();
       g.inputs.forEach((v, i) => onCpu.set(v, feeds[i]!));
       const temps: DeviceTensor[] = [];
-      const cpu = async (v: Value): Promise<Tensor> => {
+      const cpu = async (v: Value): Promise<RunValue> => {
         if (v.const) return v.const;
         let t = onCpu.get(v);
         if (!t) {
@@ -67,7 +70,7 @@ async function prepareResident(g: Graph, device: WasmDevice, options: BackendOpt
       };
       const dev = async (v: Value): Promise<DeviceTensor> => {
         let d = onDevice.get(v);
-        if (!d) { d = await device.upload(await cpu(v)); onDevice.set(v, d); temps.push(d); }
+        if (!d) { d = await device.upload(asTensor(await cpu(v), v.name)); onDevice.set(v, d); temps.push(d); }
         return d;
       };
       try {
@@ -79,19 +82,23 @@ async function prepareResident(g: Graph, device: WasmDevice, options: BackendOpt
             const outs = await device.run(cu, ins);
             u.outputs.forEach((v, i) => { onDevice.set(v, outs[i]!); temps.push(outs[i]!); });
           } else {
-            const ins: (Tensor | undefined)[] = [];
+            const ins: (RunValue | undefined)[] = [];
             for (const v of u.inputs) ins.push(v ? await cpu(v) : undefined);
-            const outs = evalNode(u, ins);
+            const outs = evalNodeValues(u, ins);
             u.outputs.forEach((v, i) => { if (v) onCpu.set(v, outs[i]!); });
           }
         }
-        const results: Tensor[] = [];
+        const results: RunValue[] = [];
         for (const v of g.outputs) results.push(await cpu(v));
         return results;
       } finally {
         for (const t of temps) device.release(t);
       }
-    },
+  };
+  return {
+    fallbacks,
+    run: async (feeds: Tensor[]) => tensorsOnly(await runValues(feeds), g.outputs),
+    runValues,
     release: () => device.dispose(),
   };
 }

@@ -7,7 +7,8 @@
 import type { Graph, Node, Value } from '../../ir/graph.js';
 import { allocTyped } from '../../ir/dtype.js';
 import { Tensor } from '../../ir/tensor.js';
-import { evalNode } from '../../ops/evaluate.js';
+import { evalNodeValues } from '../../ops/evaluate.js';
+import { asTensor, tensorsOnly, type RunValue } from '../../ir/values.js';
 import { DEFAULT_PIPELINE, KERNEL_PIPELINE, runPipeline } from '../../passes/index.js';
 import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from '../backend.js';
 import { partition } from '../device-backend.js';
@@ -100,20 +101,18 @@ export async function prepareWebGpu(g: Graph, options: WebGpuBackendOptions): Pr
   const keepOnGpu = options.preferredOutputLocation === 'gpu';
   let released = false;
 
-  return {
-    device,
-    fallbacks,
-    async run(feeds: Tensor[]): Promise<Tensor[]> {
+  const runValues = async (feeds: RunValue[]): Promise<RunValue[]> => {
       if (released) throw new Error('session has been released');
       const onGpu = new Map<Value, GpuTensor>();
-      const onCpu = new Map<Value, Tensor>();
+      // host values: tensors, and the sequences and optionals that only host nodes touch
+      const onCpu = new Map<Value, RunValue>();
       const temps: GpuTensor[] = [];
       g.inputs.forEach((v, i) => {
         const f = feeds[i]!;
         if (f instanceof GpuResidentTensor && f.device === device) onGpu.set(v, f.gpuTensor);
         else onCpu.set(v, f);
       });
-      const cpu = async (v: Value): Promise<Tensor> => {
+      const cpu = async (v: Value): Promise<RunValue> => {
         if (v.const) return v.const;
         let t = onCpu.get(v);
         if (!t) {
@@ -129,7 +128,7 @@ export async function prepareWebGpu(g: Graph, options: WebGpuBackendOptions): Pr
         if (!d) {
           const t = v.const ?? onCpu.get(v);
           if (t instanceof GpuResidentTensor) throw new Error(`input '${v.name}' is on another GPU device; download it first`);
-          d = await device.upload(await cpu(v), v.name);
+          d = await device.upload(asTensor(await cpu(v), v.name), v.name);
           if (v.const) resident.set(v, d); else { onGpu.set(v, d); temps.push(d); }
         }
         return d;
@@ -147,9 +146,9 @@ export async function prepareWebGpu(g: Graph, options: WebGpuBackendOptions): Pr
               if (!(keepOnGpu && outputs.has(v))) temps.push(t);
             });
           } else {
-            const ins: (Tensor | undefined)[] = [];
+            const ins: (RunValue | undefined)[] = [];
             for (const v of s.node.inputs) ins.push(v ? await cpu(v) : undefined);
-            const outs = evalNode(s.node, ins);
+            const outs = evalNodeValues(s.node, ins);
             s.node.outputs.forEach((v, i) => { if (v) onCpu.set(v, outs[i]!); });
           }
         }
@@ -163,13 +162,18 @@ export async function prepareWebGpu(g: Graph, options: WebGpuBackendOptions): Pr
         const pending = g.outputs.filter((v) => !v.const && !onCpu.has(v) && onGpu.has(v));
         const got = await device.downloadMany(pending.map((v) => onGpu.get(v)!));
         pending.forEach((v, i) => onCpu.set(v, got[i]!));
-        const results: Tensor[] = [];
+        const results: RunValue[] = [];
         for (const v of g.outputs) results.push(await cpu(v));
         return results;
       } finally {
         for (const t of temps) device.release(t);
       }
-    },
+  };
+  return {
+    device,
+    fallbacks,
+    run: async (feeds: Tensor[]) => tensorsOnly(await runValues(feeds), g.outputs),
+    runValues,
     async release() {
       if (released) return;
       released = true;
