@@ -46,7 +46,7 @@ function tokenize(src: string): Tok[] {
       const word = src.slice(i, j);
       push(word === 'nan' || word === 'inf' ? 'num' : 'ident', word, start); i = j; continue;
     }
-    if ('()[]{}<>,:=*'.includes(c)) { push('punct', c, start); i++; continue; }
+    if ('()[]{}<>,:=*?'.includes(c)) { push('punct', c, start); i++; continue; }
     throw new Error(`line ${line}, column ${i - lineStart + 1}: unexpected character '${c}'`);
   }
   toks.push({ kind: 'eof', text: '', line, col: i - lineStart + 1 });
