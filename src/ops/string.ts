@@ -38,7 +38,7 @@ const stringNormalizer: OpDef = {
   run({ inputs: [x], attrs }) {
     const action = attrs.string('case_change_action', 'NONE');
     const sensitive = attrs.int('is_case_sensitive', 0) !== 0;
-    const locale = attrs.string('locale', '') || undefined;
+    const locale = jsLocale(attrs.string('locale', ''));
     const fold = (s: string) => (sensitive ? s : s.toLocaleLowerCase(locale));
     const stop = new Set(attrs.strings('stopwords', []).map(fold));
     let kept = strings(x!).filter((s) => !stop.has(fold(s)));
@@ -133,6 +133,13 @@ function compile(pattern: string): RegExp {
   } catch (e) {
     throw new Error(`pattern ${JSON.stringify(pattern)} is not a regular expression JavaScript can compile: ${(e as Error).message}`);
   }
+}
+
+/** A locale JavaScript knows ('en_US' → 'en-US'); POSIX names like 'C' mean the default rules. */
+function jsLocale(name: string): string | undefined {
+  const tag = name.replace(/\..*$/, '').replace(/_/g, '-');
+  if (!tag || tag === 'C' || tag === 'POSIX') return undefined;
+  try { return Intl.getCanonicalLocales(tag)[0]; } catch { return undefined; }
 }
 
 registerOps([stringNormalizer, stringConcat, stringSplit, regexFullMatch]);
