@@ -6,7 +6,8 @@
 
 import type { Node, Value } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { evalNode } from '../../ops/evaluate.js';
+import { evalNodeValues } from '../../ops/evaluate.js';
+import { asTensor, type RunValue } from '../../ir/values.js';
 import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
 import { yieldIfDue } from '../yield.js';
 
@@ -65,14 +66,15 @@ export class ReferenceDevice implements Device {
 
   async run(compiled: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
     const { unit } = compiled;
-    const env = new Map<Value, Tensor>(unit.inputs.map((v, i) => [v, this.own(inputs[i]!)]));
+    // inside a unit, values may be sequences or optionals; what leaves it is a tensor
+    const env = new Map<Value, RunValue>(unit.inputs.map((v, i) => [v, this.own(inputs[i]!)]));
     const read = (v: Node['inputs'][number]) => (v ? v.const ?? env.get(v) : undefined);
     for (const n of unit.nodes) {
       this.lastYield = await yieldIfDue(this.yieldEveryMs, this.lastYield);
-      const outs = evalNode(n, n.inputs.map(read));
+      const outs = evalNodeValues(n, n.inputs.map(read));
       n.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
     }
-    return unit.outputs.map((v) => this.adopt(v.const ?? env.get(v)!));
+    return unit.outputs.map((v) => this.adopt(v.const ?? asTensor(env.get(v), v.name)));
   }
 
   async upload(t: Tensor): Promise<DeviceTensor> { return this.adopt(t); }

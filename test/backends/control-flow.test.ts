@@ -1,0 +1,52 @@
+// Control flow on the kernel backends: WASM runs a Loop as one host unit (recorded as a fallback,
+// with its reason) between device units, and the planner (backend 'auto') places the Loop as a
+// task of its own on the host; both give the reference's results.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '../../src/index.js';
+import { parseGraph } from '../../src/ir/parser.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { Session } from '../../src/runtime/session.js';
+
+process.env.SWITCHYARD_CACHE ??= mkdtempSync(join(tmpdir(), 'sy-cache-'));
+
+const LOOP = `graph @"main"(%n: i64[], %x: f32[2]) -> (?, ?) opsets {"": 17} {
+  %w = nn.Mul %x, %x : (f32[2], f32[2]) -> f32[2]
+  %y, %ys = nn.Loop %n, _, %x, %w {body = graph @"body"(%i: i64[], %c: i1[], %acc: f32[2]) captures(%w: f32[2]) -> (i1[], f32[2], f32[2]) {
+      %acc2 = nn.Add %acc, %w : (f32[2], f32[2]) -> f32[2]
+      return %c, %acc2, %acc2
+    }} : (i64[], _, f32[2], f32[2]) -> (?, ?)
+  %z = nn.Relu %y : (?) -> ?
+  return %z, %ys
+}
+`;
+const feeds = { n: Tensor.from('int64', [3n], []), x: Tensor.from('float32', [1, -2]) };
+
+async function outputs(backend: string): Promise<[number[], number[], Session]> {
+  const s = await Session.create(parseGraph(LOOP), { backend, threads: 1, devices: backend === 'auto' ? [{ kind: 'wasm', threads: 1 }] : undefined });
+  const out = await s.run(feeds);
+  return [out.z!.toNumbers(), out.ys!.toNumbers(), s];
+}
+
+test('wasm: the Loop runs as one host unit and the fallback says why', async () => {
+  const [z, ys, s] = await outputs('wasm');
+  const [rz, rys, r] = await outputs('reference');
+  assert.deepEqual([z, ys], [rz, rys]);
+  assert.deepEqual(rz, [4, 10]);                 // relu(x + 3·x²)
+  assert.match(s.fallbacks.get('nn.Loop') ?? '', /control flow: it runs as one unit driven from the host/);
+  await s.release(); await r.release();
+});
+
+test('auto: the planner places the Loop as one task on the host', async () => {
+  const [z, ys, s] = await outputs('auto');
+  assert.deepEqual(z, [4, 10]);
+  assert.deepEqual(ys, [2, 2, 3, 6, 4, 10]);
+  const plan = s.hetero!.plan;
+  const loopTasks = plan.assignments.filter((a) => /Loop/.test(a.task));
+  assert.equal(loopTasks.length, 1, JSON.stringify(plan.assignments.map((a) => a.task)));
+  assert.equal(loopTasks[0]!.device, s.hetero!.devices.find((d) => d.device.kind === 'reference')!.device.id);
+  await s.release();
+});
