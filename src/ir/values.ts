@@ -41,7 +41,9 @@ export function describeRunValue(v: RunValue | undefined): string {
 
 /** A value that must be a tensor here (a device upload, a tensor-only result), named in the error. */
 export function asTensor(x: RunValue | undefined, name: string): Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`'${name}' is ${describeRunValue(x)}, not a tensor; read it with session.runValues()`);
+  if (!(x instanceof Tensor)) {
+    throw new Error(`'${name}' is ${describeRunValue(x)}, not a tensor; read it with session.runValues()`);
+  }
   return x;
 }
 
@@ -58,6 +60,8 @@ export function fitsType(v: RunValue | undefined, t: TensorType, depth = 0): boo
     if (!t.shape) return true;
     return t.shape.length === v.dims.length && t.shape.every((d, i) => typeof d === 'string' || d === v.dims[i]);
   }
-  if (w === 'sequence') return v instanceof TensorSequence && v.elemType === t.dtype && v.items.every((x) => fitsType(x, t, depth + 1));
+  if (w === 'sequence') {
+    return v instanceof TensorSequence && v.elemType === t.dtype && v.items.every((x) => fitsType(x, t, depth + 1));
+  }
   return v instanceof OptionalValue && (v.value === undefined || fitsType(v.value, t, depth + 1));
 }

@@ -5,7 +5,8 @@
 // Types: loop-carried values are joined across iterations until they stop changing; a trip
 // count that is not a constant gives scan outputs a symbolic leading dim.
 
-import type { TensorType } from '../ir/graph.js';
+import type { AttrReader } from '../ir/attributes.js';
+import type { Graph, Node, TensorType } from '../ir/graph.js';
 import { registerOps, type InferContext, type OpDef } from '../ir/op-def.js';
 import { freshDim, normAxis, type Dim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
@@ -18,14 +19,16 @@ const BOOL_SCALAR: TensorType = { dtype: 'bool', shape: [] };
 const I64_SCALAR: TensorType = { dtype: 'int64', shape: [] };
 
 function truthy(v: RunValue | undefined, what: string): boolean {
-  if (!(v instanceof Tensor) || v.size !== 1) throw new Error(`${what} must be a one-element tensor, got ${describeRunValue(v)}`);
+  if (!(v instanceof Tensor) || v.size !== 1) {
+    throw new Error(`${what} must be a one-element tensor, got ${describeRunValue(v)}`);
+  }
   return Number(v.data[0]) !== 0;
 }
 
-function graphOf(ctx: { attrs: { has(n: string): boolean }; node: { attrs: Record<string, { kind: string; value: unknown }> } }, name: string) {
+function graphOf(ctx: { node: Node }, name: string): Graph {
   const a = ctx.node.attrs[name];
   if (!a || a.kind !== 'graph') throw new Error(`graph attribute '${name}' is missing`);
-  return a.value as import('../ir/graph.js').Graph;
+  return a.value;
 }
 
 const constBool = (ctx: InferContext, i: number): boolean | undefined => {
@@ -34,7 +37,9 @@ const constBool = (ctx: InferContext, i: number): boolean | undefined => {
 };
 
 /** Carried types joined over iterations until stable; a change of container keeps the body's. */
-function carriedFixpoint(initial: (TensorType | undefined)[], step: (cur: (TensorType | undefined)[]) => (TensorType | undefined)[], what: string) {
+type Types = (TensorType | undefined)[];
+
+function carriedFixpoint(initial: Types, step: (cur: Types) => Types, what: string) {
   let cur = initial;
   let outs = step(cur);
   for (let round = 0; round < 4; round++) {
@@ -42,7 +47,8 @@ function carriedFixpoint(initial: (TensorType | undefined)[], step: (cur: (Tenso
       const o = outs[i];
       if (c && o && ((c.wrap?.join() ?? '') !== (o.wrap?.join() ?? ''))) {
         // opt<seq> in, seq out (Loop 16): keep the containers it starts with, join the element shapes
-        const shape = joinTypes({ dtype: c.dtype, shape: c.shape }, { dtype: o.dtype, shape: o.shape }, `${what} #${i}`)!.shape;
+        const bare = (t: TensorType): TensorType => ({ dtype: t.dtype, shape: t.shape });
+        const shape = joinTypes(bare(c), bare(o), `${what} #${i}`)!.shape;
         return { ...c, shape };
       }
       return joinTypes(c, o, `${what} #${i}`);
@@ -72,7 +78,9 @@ const ifOp: OpDef = {
     const caps = captureInputs(ctx.node, ctx.types);
     const then = inferGraph(graphOf(ctx, 'then_branch'), [], caps);
     const other = inferGraph(graphOf(ctx, 'else_branch'), [], caps);
-    if (then.length !== other.length) throw new Error(`then_branch has ${then.length} outputs, else_branch ${other.length}`);
+    if (then.length !== other.length) {
+      throw new Error(`then_branch has ${then.length} outputs, else_branch ${other.length}`);
+    }
     const known = constBool(ctx, 0);
     if (known !== undefined) return (known ? then : other) as TensorType[];
     return then.map((t, i) => joinTypes(t, other[i], `output #${i}`)) as TensorType[];
@@ -100,7 +108,10 @@ const loop: OpDef = {
     if (m && m.dtype !== 'int64') throw new Error(`trip count M must be int64, got ${formatType(m)}`);
     if (c && c.dtype !== 'bool') throw new Error(`cond must be bool, got ${formatType(c)}`);
     const n = own - 2;
-    if (body.inputs.length !== n + 2) throw new Error(`body takes ${body.inputs.length} inputs; it needs ${n + 2} (iteration, condition and ${n} loop-carried values)`);
+    if (body.inputs.length !== n + 2) {
+      throw new Error(`body takes ${body.inputs.length} inputs; it needs ${n + 2} `
+        + `(iteration, condition and ${n} loop-carried values)`);
+    }
     const k = body.outputs.length - 1 - n;
     if (k < 0) throw new Error(`body returns ${body.outputs.length} values; it needs at least ${n + 1}`);
     const initial = types.slice(2).map((t, i) => t ?? body.inputs[2 + i]!.type);
@@ -110,7 +121,9 @@ const loop: OpDef = {
       return all.slice(1, 1 + n);
     }, 'loop-carried value');
     const condOut = all[0];
-    if (condOut && condOut.dtype !== 'bool') throw new Error(`body's condition output is ${formatType(condOut)}; bool expected`);
+    if (condOut && condOut.dtype !== 'bool') {
+      throw new Error(`body's condition output is ${formatType(condOut)}; bool expected`);
+    }
     // trips: exactly M when nothing can stop the loop early, else a symbol
     const mConst = ctx.consts[0];
     const runsAll = !ctx.node.inputs[1] || constBool(ctx, 1) === true;
@@ -135,11 +148,14 @@ const loop: OpDef = {
     const k = body.outputs.length - 1 - n;
     const scans: Tensor[][] = Array.from({ length: k }, () => []);
     for (let i = 0; i < m && cond; i++) {
-      const outs = runGraph(body, [Tensor.from('int64', [BigInt(i)], []), Tensor.from('bool', [1], []), ...carried], caps);
+      const iter = Tensor.from('int64', [BigInt(i)], []);
+      const outs = runGraph(body, [iter, Tensor.from('bool', [1], []), ...carried], caps);
       cond = truthy(outs[0], 'the body\'s condition output');
       carried = outs.slice(1, 1 + n);
       outs.slice(1 + n).forEach((v, j) => {
-        if (!(v instanceof Tensor)) throw new Error(`scan output #${j} is ${describeRunValue(v)}; scan outputs are tensors`);
+        if (!(v instanceof Tensor)) {
+          throw new Error(`scan output #${j} is ${describeRunValue(v)}; scan outputs are tensors`);
+        }
         scans[j]!.push(v);
       });
     }
@@ -154,7 +170,7 @@ const loop: OpDef = {
 };
 
 /** The body's condition output is always true (a constant true, or the condition passed through). */
-function isAlwaysTrue(body: import('../ir/graph.js').Graph): boolean {
+function isAlwaysTrue(body: Graph): boolean {
   const c = body.outputs[0];
   if (!c) return false;
   if (c.const) return c.const.size === 1 && Number(c.const.data[0]) !== 0;
@@ -163,31 +179,40 @@ function isAlwaysTrue(body: import('../ir/graph.js').Graph): boolean {
   return !!p && p.op === 'nn.Identity' && p.inputs[0] === body.inputs[1] && body.nodes.includes(p);
 }
 
-interface ScanLayout { n: number; m: number; inDirs: number[]; outDirs: number[]; inAxes: number[]; outAxes: number[]; batched: boolean }
+interface ScanLayout {
+  n: number; m: number; batched: boolean;
+  inDirs: number[]; outDirs: number[]; inAxes: number[]; outAxes: number[];
+}
 
-function scanLayout(ctx: { node: import('../ir/graph.js').Node; attrs: import('../ir/attributes.js').AttrReader }, ranks: (number | undefined)[], outRanks: (number | undefined)[]): ScanLayout {
+type Ranks = (number | undefined)[];
+
+function scanLayout(ctx: { node: Node; attrs: AttrReader }, ranks: Ranks, outRanks: Ranks): ScanLayout {
   const batched = ctx.attrs.int('batched', 0) !== 0;
   const own = ownInputCount(ctx.node) - (batched ? 1 : 0);
   const m = ctx.attrs.int('num_scan_inputs');
   const n = own - m;
   if (n < 0) throw new Error(`num_scan_inputs is ${m} but the node has only ${own} state and scan inputs`);
-  const body = (ctx.node.attrs.body as { value: import('../ir/graph.js').Graph }).value;
+  const body = (ctx.node.attrs.body as { value: Graph }).value;
   const k = body.outputs.length - n;
   const inDirs = ctx.attrs.ints('scan_input_directions', new Array(m).fill(0));
   const outDirs = ctx.attrs.ints('scan_output_directions', new Array(k).fill(0));
-  const axisOf = (list: number[], i: number, rank: number | undefined) => (rank === undefined ? list[i]! : normAxis(list[i]!, rank, 'scan axis'));
+  const axisOf = (list: number[], i: number, rank: number | undefined) =>
+    (rank === undefined ? list[i]! : normAxis(list[i]!, rank, 'scan axis'));
   const inAxesRaw = ctx.attrs.ints('scan_input_axes', new Array(m).fill(0));
   const outAxesRaw = ctx.attrs.ints('scan_output_axes', new Array(k).fill(0));
   const inAxes = inAxesRaw.map((_, i) => axisOf(inAxesRaw, i, ranks[i]));
+  // a scan output gains the scan axis: its axis counts against rank + 1
   const outAxes = outAxesRaw.map((_, i) => axisOf(outAxesRaw, i, outRanks[i] === undefined ? undefined : outRanks[i]! + 1));
   return { n, m, inDirs, outDirs, inAxes, outAxes, batched };
 }
 
 /** One unbatched scan: states and scan inputs in, final states and stacked scan outputs out. */
-function scanOnce(body: import('../ir/graph.js').Graph, states: RunValue[], xs: Tensor[], caps: (RunValue | undefined)[], lay: ScanLayout, steps?: number): RunValue[] {
+function scanOnce(body: Graph, states: RunValue[], xs: Tensor[], caps: (RunValue | undefined)[], lay: ScanLayout): RunValue[] {
   const lens = xs.map((x, i) => x.dims[lay.inAxes[i]!]!);
-  if (lens.some((l) => l !== lens[0])) throw new Error(`scan inputs have different lengths along their scan axes (${lens.join(', ')})`);
-  const total = steps ?? lens[0] ?? 0;
+  if (lens.some((l) => l !== lens[0])) {
+    throw new Error(`scan inputs have different lengths along their scan axes (${lens.join(', ')})`);
+  }
+  const total = lens[0] ?? 0;
   const k = body.outputs.length - lay.n;
   const outs: Tensor[][] = Array.from({ length: k }, () => []);
   for (let t = 0; t < total; t++) {
@@ -232,7 +257,8 @@ const scan: OpDef = {
     const nStates = own.length - ctx.attrs.int('num_scan_inputs');
     const stateTypes = own.slice(0, nStates).map((t) => (batched ? drop(t, 0) : t));
     const xTypes = own.slice(nStates).map((t) => (batched ? drop(t, 0) : t));
-    const lay = scanLayout(ctx, xTypes.map((t) => t?.shape?.length), body.outputs.slice(nStates).map((v) => v.type?.shape?.length));
+    const outRanks = body.outputs.slice(nStates).map((v) => v.type?.shape?.length);
+    const lay = scanLayout(ctx, xTypes.map((t) => t?.shape?.length), outRanks);
     const sliceTypes = xTypes.map((t, i) => drop(t, lay.inAxes[i]!));
     const steps: Dim = xTypes[0]?.shape?.[lay.inAxes[0]!] ?? freshDim('steps');
     let all: (TensorType | undefined)[] = [];
@@ -260,7 +286,8 @@ const scan: OpDef = {
     const m = ctx.attrs.int('num_scan_inputs');
     const xs = own.slice(own.length - m) as Tensor[];
     const rankShift = batched ? 1 : 0;
-    const lay = scanLayout(ctx, xs.map((x) => x.dims.length - rankShift), body.outputs.slice(own.length - m).map((v) => v.type?.shape?.length));
+    const outRanks = body.outputs.slice(own.length - m).map((v) => v.type?.shape?.length);
+    const lay = scanLayout(ctx, xs.map((x) => x.dims.length - rankShift), outRanks);
     if (!batched) return scanOnce(body, own.slice(0, lay.n) as RunValue[], xs, caps, lay);
     // before opset 9: run each batch row on its own (up to its sequence length) and stack the rows
     const lensT = ctx.inputs[0] as Tensor | undefined;
@@ -270,7 +297,10 @@ const scan: OpDef = {
     for (let b = 0; b < rows; b++) {
       const full = xs[0]!.dims[1 + lay.inAxes[0]!]!;
       const len = lensT ? Number(lensT.data[b]) : full;
-      if (len !== full) throw new Error(`sequence_lens[${b}] = ${len} is shorter than the scan length ${full}; padded batches are not supported`);
+      if (len !== full) {
+        throw new Error(`sequence_lens[${b}] = ${len} is shorter than the scan length ${full}; `
+          + 'padded batches are not supported');
+      }
       perRow.push(scanOnce(body, states.map((s) => sliceAt(s, 0, b)), xs.map((x) => sliceAt(x, 0, b)), caps, lay));
     }
     return perRow[0]!.map((_, j) => {

@@ -3,7 +3,7 @@
 // share (symbols where they differ). Values are immutable: every op returns a new sequence.
 
 import { dtypeFromOnnx, type DType } from '../ir/dtype.js';
-import type { TensorType } from '../ir/graph.js';
+import type { Graph, TensorType } from '../ir/graph.js';
 import { registerOps, type InferContext, type OpDef, type ValueRunContext } from '../ir/op-def.js';
 import { freshDim, normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
@@ -58,7 +58,9 @@ function position(p: Tensor | undefined, n: number, inclusive: boolean, dflt: nu
 
 const checkPosition = (ctx: InferContext, i: number) => {
   const t = ctx.types[i];
-  if (t && (t.dtype !== 'int32' && t.dtype !== 'int64')) throw new Error(`position must be int32 or int64, got ${formatType(t)}`);
+  if (t && (t.dtype !== 'int32' && t.dtype !== 'int64')) {
+    throw new Error(`position must be int32 or int64, got ${formatType(t)}`);
+  }
 };
 
 const values = (f: (ctx: ValueRunContext) => RunValue[]) => ({
@@ -152,7 +154,9 @@ function chunkSizes(n: number, split: Tensor | undefined): number[] {
     return Array.from({ length: Math.ceil(n / k) }, (_, i) => Math.min(k, n - i * k));
   }
   const sum = vals.reduce((a, b) => a + b, 0);
-  if (vals.some((v) => v < 0) || sum !== n) throw new Error(`split sizes [${vals.join(',')}] must be non-negative and add up to ${n}`);
+  if (vals.some((v) => v < 0) || sum !== n) {
+    throw new Error(`split sizes [${vals.join(',')}] must be non-negative and add up to ${n}`);
+  }
   return vals;
 }
 
@@ -167,7 +171,10 @@ const splitToSequence: OpDef = {
     const c = ctx.consts[1];
     let d: number | string | undefined;
     if (!split) d = 1;
-    else if (c && c.dims.length === 0 && typeof x.shape[axis] === 'number' && (x.shape[axis] as number) % Number(c.data[0]) === 0) d = Number(c.data[0]);
+    else if (c && c.dims.length === 0) {
+      const size = x.shape[axis], k = Number(c.data[0]);
+      if (typeof size === 'number' && size % k === 0) d = k;
+    }
     else if (c && c.size && c.toNumbers().every((v) => v === c.toNumbers()[0])) d = c.toNumbers()[0];
     const keep = ctx.attrs.int('keepdims', 1) !== 0 || !!split;
     const shape = [...x.shape];
@@ -238,7 +245,7 @@ const sequenceMap: OpDef = {
   name: 'nn.SequenceMap', inputs: ['input_sequence', 'additional_inputs...?'], outputs: ['out_sequence...'],
   attrs: { body: { kind: 'graph', required: true } },
   infer(ctx) {
-    const body = (ctx.node.attrs.body as { value: import('../ir/graph.js').Graph }).value;
+    const body = (ctx.node.attrs.body as { value: Graph }).value;
     const own = ctx.types.slice(0, ownInputCount(ctx.node));
     seqType(ctx, 0, 'input_sequence');
     const ins = own.map((t) => (t && t.wrap?.[0] === 'sequence' ? elemOf(t) : t));
@@ -249,18 +256,22 @@ const sequenceMap: OpDef = {
     });
   },
   ...values((ctx) => {
-    const body = (ctx.node.attrs.body as { value: import('../ir/graph.js').Graph }).value;
+    const body = (ctx.node.attrs.body as { value: Graph }).value;
     const own = ctx.inputs.slice(0, ownInputCount(ctx.node));
     const caps = captureInputs(ctx.node, ctx.inputs);
     const n = seqArg(ctx, 0).length;
     own.forEach((v, i) => {
-      if (v instanceof TensorSequence && v.length !== n) throw new Error(`input #${i} has ${v.length} elements, input_sequence ${n}`);
+      if (v instanceof TensorSequence && v.length !== n) {
+        throw new Error(`input #${i} has ${v.length} elements, input_sequence ${n}`);
+      }
     });
     const results: Tensor[][] = body.outputs.map(() => []);
     for (let k = 0; k < n; k++) {
       const outs = runGraph(body, own.map((v) => (v instanceof TensorSequence ? v.items[k] : v)), caps);
       outs.forEach((o, j) => {
-        if (!(o instanceof Tensor)) throw new Error(`body output #${j} is ${describeRunValue(o)}; SequenceMap collects tensors`);
+        if (!(o instanceof Tensor)) {
+          throw new Error(`body output #${j} is ${describeRunValue(o)}; SequenceMap collects tensors`);
+        }
         results[j]!.push(o);
       });
     }

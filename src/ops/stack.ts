@@ -51,7 +51,8 @@ export function concatAlong(parts: readonly Tensor[], axis: number, dtype: DType
 }
 
 /** Stack equal-shaped tensors along a new axis. */
-export function stackAlong(parts: readonly Tensor[], axis: number, dtype: DType, elemDims: readonly number[], what: string): Tensor {
+export function stackAlong(parts: readonly Tensor[], axis: number, dtype: DType, elemDims: readonly number[],
+  what: string): Tensor {
   for (const p of parts) {
     if (p.dims.length !== elemDims.length || p.dims.some((d, i) => d !== elemDims[i])) {
       throw new Error(`${what}: an element has shape [${p.dims.join(',')}] where [${elemDims.join(',')}] was expected (all must match)`);

@@ -28,7 +28,9 @@ const stringNormalizer: OpDef = {
   infer(ctx) {
     const x = strType(inType(ctx, 0, 'X'), 'X');
     const action = ctx.attrs.string('case_change_action', 'NONE');
-    if (!['NONE', 'LOWER', 'UPPER'].includes(action)) throw new Error(`case_change_action '${action}' must be NONE, LOWER or UPPER`);
+    if (!['NONE', 'LOWER', 'UPPER'].includes(action)) {
+      throw new Error(`case_change_action '${action}' must be NONE, LOWER or UPPER`);
+    }
     if (x.shape && !(x.shape.length === 1 || (x.shape.length === 2 && x.shape[0] === 1))) {
       throw new Error(`X ${formatType(x)} must be [C] or [1,C]`);
     }
@@ -60,7 +62,8 @@ const stringConcat: OpDef = {
     strType(inType(ctx, 1, 'Y'), 'Y');
     return [broadcastType(ctx.types, 'string')];
   },
-  run: ({ inputs }) => [mapBroadcast(inputs as Tensor[], 'string', (a, b) => (String(a) + String(b)) as unknown as number)],
+  // mapBroadcast passes elements through as they are stored: strings here
+  run: ({ inputs }) => [mapBroadcast(inputs as Tensor[], 'string', (a, b) => `${a}${b}` as unknown as number)],
   onnx: { type: 'StringConcat', minOpset: 20 },
 };
 

@@ -33,19 +33,24 @@ export function captureInputs<T>(node: Node, inputs: T[]): T[] {
 function check(node: Node, v: Value, x: RunValue | undefined): void {
   if (!v.type || x === undefined) return;
   if (!fitsType(x, v.type)) {
-    throw nodeError(node, new Error(`produced ${describeRunValue(x)} for '${v.name}', but its type is ${formatType(v.type)} (an inconsistent model, or a bug in the op)`));
+    throw nodeError(node, new Error(`produced ${describeRunValue(x)} for '${v.name}', but its type is `
+      + `${formatType(v.type)} (an inconsistent model, or a bug in the op)`));
   }
 }
 
 /** Run a graph: inputs bind g.inputs, captures bind g.captures; returns g.outputs' values. */
-export function runGraph(g: Graph, inputs: (RunValue | undefined)[], captures: (RunValue | undefined)[] = []): RunValue[] {
+type Maybe<T> = (T | undefined)[];
+
+export function runGraph(g: Graph, inputs: Maybe<RunValue>, captures: Maybe<RunValue> = []): RunValue[] {
   const env = new Map<Value, RunValue | undefined>();
   g.inputs.forEach((v, i) => env.set(v, inputs[i]));
   g.captures.forEach((v, i) => env.set(v, captures[i]));
   const read = (v: Value | null): RunValue | undefined => {
     if (!v) return undefined;
     if (v.const) return v.const;
-    if (!env.has(v)) throw new Error(`graph '${g.name}': value '${v.name}' has no data (graph not in topological order?)`);
+    if (!env.has(v)) {
+      throw new Error(`graph '${g.name}': value '${v.name}' has no data (graph not in topological order?)`);
+    }
     return env.get(v);
   };
   for (const node of g.nodes) {
@@ -70,7 +75,7 @@ export function runGraph(g: Graph, inputs: (RunValue | undefined)[], captures: (
  * undefined keep their declared type. Every node's output type is re-inferred (the body is owned
  * by the node, so its types follow what the node feeds it).
  */
-export function inferGraph(g: Graph, inputs: (TensorType | undefined)[], captures: (TensorType | undefined)[]): (TensorType | undefined)[] {
+export function inferGraph(g: Graph, inputs: Maybe<TensorType>, captures: Maybe<TensorType>): Maybe<TensorType> {
   g.inputs.forEach((v, i) => { if (inputs[i]) v.type = inputs[i]; });
   g.captures.forEach((v, i) => { if (captures[i]) v.type = captures[i]; });
   for (const n of g.nodes) {

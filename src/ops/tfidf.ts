@@ -50,8 +50,12 @@ const tfidf: OpDef = {
   },
   infer(ctx) {
     const x = inType(ctx, 0, 'X');
-    if (!['int32', 'int64', 'string'].includes(x.dtype)) throw new Error(`X must be int32, int64 or string, got ${formatType(x)}`);
-    if (ctx.attrs.has('pool_strings') !== (x.dtype === 'string')) throw new Error(`X ${formatType(x)} and the pool must both be strings or both integers`);
+    if (!['int32', 'int64', 'string'].includes(x.dtype)) {
+      throw new Error(`X must be int32, int64 or string, got ${formatType(x)}`);
+    }
+    if (ctx.attrs.has('pool_strings') !== (x.dtype === 'string')) {
+      throw new Error(`X ${formatType(x)} and the pool must both be strings or both integers`);
+    }
     const mode = ctx.attrs.string('mode');
     if (!['TF', 'IDF', 'TFIDF'].includes(mode)) throw new Error(`mode '${mode}' must be TF, IDF or TFIDF`);
     const { width } = buildPool(ctx.attrs);

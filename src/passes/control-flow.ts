@@ -32,7 +32,9 @@ class Namer {
  * Copy a subgraph's nodes into the parent with `bind` giving each of its inputs and captures a
  * parent value; returns the new nodes and the parent values of the subgraph's outputs.
  */
-function inlineBody(body: Graph, bind: Map<Value, Value>, namer: Namer, suffix: string): { nodes: Node[]; outputs: Value[] } {
+interface Inlined { nodes: Node[]; outputs: Value[] }
+
+function inlineBody(body: Graph, bind: Map<Value, Value>, namer: Namer, suffix: string): Inlined {
   const map = new Map(bind);
   const get = (v: Value | null): Value | null => (v ? (v.const ? v : map.get(v) ?? missing(v)) : null);
   const missing = (v: Value): never => { throw new Error(`inlining '${body.name}': value '${v.name}' is not bound`); };
@@ -49,8 +51,13 @@ function inlineBody(body: Graph, bind: Map<Value, Value>, namer: Namer, suffix: 
   return { nodes, outputs: body.outputs.map((v) => get(v)!) };
 }
 
-const graphAttr = (n: Node, k: string): Graph | undefined => (n.attrs[k]?.kind === 'graph' ? (n.attrs[k] as { value: Graph }).value : undefined);
-const boolConst = (v: Value | null | undefined): boolean | undefined => (v?.const && v.const.size === 1 ? Number(v.const.data[0]) !== 0 : undefined);
+function graphAttr(n: Node, k: string): Graph | undefined {
+  const a = n.attrs[k];
+  return a?.kind === 'graph' ? a.value : undefined;
+}
+function boolConst(v: Value | null | undefined): boolean | undefined {
+  return v?.const && v.const.size === 1 ? Number(v.const.data[0]) !== 0 : undefined;
+}
 
 /** The body's condition output is true whenever its condition input is (a constant true, or passed through). */
 function keepsGoing(body: Graph): boolean {
@@ -67,7 +74,7 @@ function bindCaptures(n: Node, body: Graph, bind: Map<Value, Value>): void {
   body.captures.forEach((c, i) => bind.set(c, n.inputs[start + i]!));
 }
 
-function foldIf(n: Node, namer: Namer): { nodes: Node[]; outputs: Value[] } | undefined {
+function foldIf(n: Node, namer: Namer): Inlined | undefined {
   const cond = boolConst(n.inputs[0]);
   if (cond === undefined) return undefined;
   const branch = graphAttr(n, cond ? 'then_branch' : 'else_branch')!;
@@ -76,7 +83,7 @@ function foldIf(n: Node, namer: Namer): { nodes: Node[]; outputs: Value[] } | un
   return inlineBody(branch, bind, namer, `.${cond ? 'then' : 'else'}`);
 }
 
-function unrollLoop(n: Node, namer: Namer): { nodes: Node[]; outputs: Value[] } | undefined {
+function unrollLoop(n: Node, namer: Namer): Inlined | undefined {
   const body = graphAttr(n, 'body')!;
   const m = n.inputs[0];
   if (!m?.const || !keepsGoing(body)) return undefined;
@@ -108,11 +115,13 @@ function unrollLoop(n: Node, namer: Namer): { nodes: Node[]; outputs: Value[] } 
   axes.const = Tensor.from('int64', [0n], [1]);
   const stacked = scans.map((list, k) => {
     const parts = list.map((v) => {
-      const u = new Value(namer.fresh(`${v.name}.row`), v.type?.shape ? { dtype: v.type.dtype, shape: [1, ...v.type.shape] } : v.type && { dtype: v.type.dtype });
+      const t = v.type && (v.type.shape ? { dtype: v.type.dtype, shape: [1, ...v.type.shape] } : { dtype: v.type.dtype });
+      const u = new Value(namer.fresh(`${v.name}.row`), t);
       nodes.push(new Node('nn.Unsqueeze', [v, axes], [u]));
       return u;
     });
-    const out = new Value(namer.fresh(`${n.outputs[carriedCount + k]?.name ?? 'scan'}.stacked`), n.outputs[carriedCount + k]?.type);
+    const old = n.outputs[carriedCount + k];
+    const out = new Value(namer.fresh(`${old?.name ?? 'scan'}.stacked`), old?.type);
     nodes.push(new Node('nn.Concat', parts, [out], { axis: { kind: 'int', value: 0 } }));
     return out;
   });

@@ -40,7 +40,9 @@ function unsupported(what: string, field: number, where: string): never {
 export function readSequence(bytes: Uint8Array, type: TensorType, where: string): TensorSequence {
   const f = fields(bytes);
   if (f.other) unsupported('sequence', f.other, where);
-  if (f.elemType !== 0 && f.elemType !== 1) throw new Error(`${where}: a sequence of ${SEQ_ELEM[f.elemType] ?? f.elemType}s is not supported`);
+  if (f.elemType !== 0 && f.elemType !== 1) {
+    throw new Error(`${where}: a sequence of ${SEQ_ELEM[f.elemType] ?? f.elemType}s is not supported`);
+  }
   const items = f.tensors.map((b, i) => tensorFromProto(onnx.TensorProto.decode(b), `${where} element #${i}`));
   return new TensorSequence(items[0]?.type ?? type.dtype, items);
 }
@@ -51,7 +53,9 @@ export function readOptional(bytes: Uint8Array, type: TensorType, where: string)
   const inner: TensorType = { ...type, wrap: type.wrap?.slice(1) };
   if (f.tensors.length) return new OptionalValue(inner, tensorFromProto(onnx.TensorProto.decode(f.tensors[0]!), where));
   if (f.sequences.length) return new OptionalValue(inner, readSequence(f.sequences[0]!, inner, where));
-  if (f.elemType && f.elemType !== 1 && f.elemType !== 2) throw new Error(`${where}: an optional ${OPT_ELEM[f.elemType] ?? f.elemType} is not supported`);
+  if (f.elemType && f.elemType !== 1 && f.elemType !== 2) {
+    throw new Error(`${where}: an optional ${OPT_ELEM[f.elemType] ?? f.elemType} is not supported`);
+  }
   return new OptionalValue(inner);
 }
 
