@@ -7,6 +7,8 @@
 
 import { Graph, Node, Value } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import { constantFolding } from './constant-folding.js';
+import { deadCodeElimination } from './dce.js';
 import type { Pass } from './pass.js';
 
 /** Unroll at most this many iterations, and at most this many copied nodes per loop. */
@@ -128,9 +130,23 @@ function unrollLoop(n: Node, namer: Namer): Inlined | undefined {
   return { nodes, outputs: [...carried, ...stacked] };
 }
 
+/** Constant folding and DCE inside the bodies that stay (a Constant in a Loop body runs once, not per trip). */
+function simplifyBodies(nodes: Node[]): number {
+  let changed = 0;
+  for (const n of nodes) {
+    for (const a of Object.values(n.attrs)) {
+      if (a.kind !== 'graph') continue;
+      changed += simplifyBodies(a.value.nodes);
+      if (constantFolding.run(a.value).changed) changed++;
+      if (deadCodeElimination.run(a.value).changed) changed++;
+    }
+  }
+  return changed;
+}
+
 export const controlFlow: Pass = {
   name: 'control-flow',
-  description: 'inline If with a constant condition, unroll Loop with a small constant trip count',
+  description: 'inline If with a constant condition, unroll Loop with a small constant trip count, fold inside bodies',
   run(g: Graph) {
     const namer = new Namer(g);
     let folded = 0, unrolled = 0;
@@ -144,6 +160,7 @@ export const controlFlow: Pass = {
       n.outputs.forEach((o, i) => { if (o) replace.push([o, r.outputs[i]!]); });
     }
     g.nodes = kept;
+    const simplified = simplifyBodies(g.nodes);
     for (const [from, to] of replace) {
       const outputs = g.outputs.map((v) => v === from);
       g.replaceAllUses(from, to);
@@ -153,6 +170,9 @@ export const controlFlow: Pass = {
         g.outputs = g.outputs.map((v, i) => (outputs[i] ? from : v));
       }
     }
-    return { changed: folded + unrolled > 0, summary: `inlined ${folded} If, unrolled ${unrolled} Loop` };
+    return {
+      changed: folded + unrolled + simplified > 0,
+      summary: `inlined ${folded} If, unrolled ${unrolled} Loop, simplified ${simplified} bodies`,
+    };
   },
 };

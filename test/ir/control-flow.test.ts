@@ -147,3 +147,26 @@ test('control-flow pass: a constant If is inlined and a constant-trip Loop unrol
   assert.deepEqual(h.nodes.map((n) => n.op), ['nn.Neg', 'nn.Identity']);
   assert.deepEqual(interpret(h, feeds)[0]!.toNumbers(), [-1, -2]);
 });
+
+test('control-flow pass folds constants inside a body that stays, and never folds a sequence', () => {
+  const g = parseGraph(`graph @"b"(%n: i64[], %x: f32[2]) -> (?) opsets {"": 17} {
+  %y = nn.Loop %n, _, %x {body = graph @"body"(%i: i64[], %c: i1[], %acc: f32[2]) -> (?, ?) {
+      %one = nn.Constant {value = dense<[1.0, 2.0]> : f32[2]} : () -> ?
+      %s = nn.SequenceConstruct %one : (?) -> ?
+      %back = nn.SequenceAt %s, %i : (?, i64[]) -> ?
+      %z = nn.Mul %back, %back : (?, ?) -> ?
+      %acc2 = nn.Add %acc, %back : (f32[2], ?) -> ?
+      return %c, %acc2
+    }} : (i64[], _, f32[2]) -> ?
+  return %y
+}
+`);
+  runPipeline(g);
+  const body = bodyOf(g);
+  const ops = body.nodes.map((n) => n.op);
+  assert.ok(!ops.includes('nn.Constant'), ops.join(', '));
+  assert.ok(!ops.includes('nn.Mul'), 'dead body nodes are removed');
+  assert.ok(ops.includes('nn.SequenceConstruct'), 'a sequence of constants stays an op');
+  const [y] = interpret(g, [Tensor.from('int64', [1n], []), Tensor.from('float32', [0, 0])]);
+  assert.deepEqual(y!.toNumbers(), [1, 2]);
+});
