@@ -12,6 +12,7 @@ import { opSignature } from '../cost/signature.js';
 import { nodeWork } from '../cost/work.js';
 import { roofline } from '../cost/roofline.js';
 import type { Graph } from '../ir/graph.js';
+import { tensorsOnly } from '../ir/values.js';
 import { runPipeline } from '../passes/index.js';
 import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
 import { keepRunning } from './keep-running.js';
@@ -231,6 +232,9 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       return new Map((lastReport?.fallbacks ?? []).map((f) => [f.unit, `${f.from} failed (${f.reason}); ran on ${f.to}`]));
     },
     async run(feeds) {
+      return tensorsOnly(await prepared.runValues!(feeds), graph.outputs);
+    },
+    async runValues(feeds) {
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, trace);
       lastReport = report;

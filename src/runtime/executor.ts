@@ -5,7 +5,9 @@
 
 import { DeviceError, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../backends/device.js';
 import type { Graph, Node, Value } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
+import { Tensor } from '../ir/tensor.js';
+import type { RunValue } from '../ir/values.js';
+import { ReferenceDevice } from '../backends/reference/device.js';
 import type { TraceRecorder } from './trace.js';
 
 export interface PlacedUnit {
@@ -96,7 +98,7 @@ export class Executor {
     return p;
   }
 
-  async run(feeds: Tensor[], trace?: TraceRecorder): Promise<{ outputs: Tensor[]; report: RunReport }> {
+  async run(feeds: RunValue[], trace?: TraceRecorder): Promise<{ outputs: RunValue[]; report: RunReport }> {
     const clock = () => (trace ? trace.now() : performance.now());
     const t0 = clock();
     const report: RunReport = { totalMs: 0, units: [], transfers: [], fallbacks: [] };
@@ -104,7 +106,8 @@ export class Executor {
     // loop a turn between kernels, so the others' completions and transfers are not held up
     const spread = new Set(this.placed.map((p) => p.device)).size > 1;
     for (const d of this.devices.values()) if ('yieldEveryMs' in d) d.yieldEveryMs = spread ? YIELD_EVERY_MS : undefined;
-    const onHost = new Map<Value, Promise<Tensor>>();
+    // host values: tensors, and sequences and optionals (which only the host device holds)
+    const onHost = new Map<Value, Promise<RunValue>>();
     const copies = new Map<Value, Map<string, Promise<DeviceTensor>>>();
     const done = new Map<Value, Promise<void>>();
     const temps: [string, Promise<DeviceTensor>][] = [];
@@ -121,7 +124,7 @@ export class Executor {
       trace?.span('transfers', `${name}: ${from} → ${to}`, start, end, { bytes: x.bytes }, 'transfer');
     };
 
-    const host = (v: Value): Promise<Tensor> => {
+    const host = (v: Value): Promise<RunValue> => {
       if (v.const) return Promise.resolve(v.const);
       let p = onHost.get(v);
       if (!p) {
@@ -130,8 +133,9 @@ export class Executor {
           const [dev, copy] = [...copiesOf(v)][0] ?? [];
           if (!dev || !copy) throw new Error(`value '${v.name}' was never computed`);
           const start = clock();
-          const t = await this.device(dev).download(await copy);
-          transfer(v.name, dev, HOST, t, start);
+          const d = this.device(dev);
+          const t = d instanceof ReferenceDevice ? await d.downloadValue(await copy) : await d.download(await copy);
+          if (t instanceof Tensor) transfer(v.name, dev, HOST, t, start);
           return t;
         })();
         onHost.set(v, p);
@@ -153,7 +157,12 @@ export class Executor {
         p = (async () => {
           const t = await host(v);
           const start = clock();
-          const d = await this.device(dev).upload(t);
+          const target = this.device(dev);
+          if (!(t instanceof Tensor)) {
+            if (!(target instanceof ReferenceDevice)) throw new Error(`'${v.name}' is not a tensor and cannot go to ${dev}: sequences and optionals stay on the host`);
+            return target.uploadValue(t);
+          }
+          const d = await target.upload(t);
           transfer(v.name, HOST, dev, t, start);
           return d;
         })();

@@ -10,6 +10,7 @@ import '../../src/index.js';
 import { parseGraph } from '../../src/ir/parser.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { Session } from '../../src/runtime/session.js';
+import { OptionalValue, TensorSequence } from '../../src/ir/values.js';
 
 process.env.SWITCHYARD_CACHE ??= mkdtempSync(join(tmpdir(), 'sy-cache-'));
 
@@ -49,4 +50,26 @@ test('auto: the planner places the Loop as one task on the host', async () => {
   assert.equal(loopTasks.length, 1, JSON.stringify(plan.assignments.map((a) => a.task)));
   assert.equal(loopTasks[0]!.device, s.hetero!.devices.find((d) => d.device.kind === 'reference')!.device.id);
   await s.release();
+});
+
+test('auto and wasm: sequence and optional values in and out (runValues), beside device kernels', async () => {
+  const text = `graph @"o"(%s: seq<f32[2]>, %o: opt<f32[2]>, %x: f32[2]) -> (?, ?, ?) opsets {"": 18} {
+  %has = nn.OptionalHasElement %o : (opt<f32[2]>) -> ?
+  %sq = nn.Mul %x, %x : (f32[2], f32[2]) -> ?
+  %s2 = nn.SequenceInsert %s, %sq : (seq<f32[2]>, ?) -> ?
+  %cat = nn.ConcatFromSequence %s2 {axis = 0} : (?) -> ?
+  %r = nn.Relu %cat : (?) -> ?
+  return %has, %r, %s2
+}
+`;
+  const s = new TensorSequence('float32', [Tensor.from('float32', [1, -2])]);
+  const feeds = { s, o: new OptionalValue({ dtype: 'float32', shape: [2] }, Tensor.from('float32', [0, 0])), x: Tensor.from('float32', [3, -4]) };
+  for (const backend of ['auto', 'wasm']) {
+    const session = await Session.create(parseGraph(text), { backend, threads: 1, devices: backend === 'auto' ? [{ kind: 'wasm', threads: 1 }] : undefined });
+    const out = await session.runValues(feeds);
+    assert.deepEqual((out.has as Tensor).toNumbers(), [1], backend);
+    assert.deepEqual((out.r as Tensor).toNumbers(), [1, 0, 9, 16], backend);
+    assert.ok(out.s2 instanceof TensorSequence && out.s2.length === 2, backend);
+    await session.release();
+  }
 });
