@@ -13,7 +13,7 @@ import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { describeRunValue, type RunValue } from '../ir/values.js';
 import { reverseAlong, sliceAt, stackAlong } from './stack.js';
-import { captureInputs, inferGraph, joinTypes, ownInputCount, runGraph, sameType } from './subgraph.js';
+import { captureInputs, graphCost, inferGraph, joinTypes, ownInputCount, runGraph, sameType } from './subgraph.js';
 
 const BOOL_SCALAR: TensorType = { dtype: 'bool', shape: [] };
 const I64_SCALAR: TensorType = { dtype: 'int64', shape: [] };
@@ -90,6 +90,11 @@ const ifOp: OpDef = {
     const branch = truthy(ctx.inputs[0], 'cond') ? 'then_branch' : 'else_branch';
     return runGraph(graphOf(ctx, branch), [], captureInputs(ctx.node, ctx.inputs));
   },
+  // the costlier branch (which one runs is only known at run time)
+  cost(ctx) {
+    const a = graphCost(graphOf(ctx, 'then_branch')), b = graphCost(graphOf(ctx, 'else_branch'));
+    return a.flops >= b.flops ? a : b;
+  },
   onnx: { type: 'If' },
 };
 
@@ -165,6 +170,13 @@ const loop: OpDef = {
       return stackAlong(list, 0, list[0]?.type ?? t!.dtype, elem, `scan output #${j}`);
     });
     return [...(carried as RunValue[]), ...stacked];
+  },
+  // the body once per trip: the trip count where it is a constant, else one trip
+  cost(ctx) {
+    const m = ctx.node.inputs[0]?.const;
+    const trips = m ? Math.max(0, Number(m.data[0])) : 1;
+    const c = graphCost(graphOf(ctx, 'body'));
+    return { flops: c.flops * trips, bytes: c.bytes * trips };
   },
   onnx: { type: 'Loop' },
 };
@@ -307,6 +319,16 @@ const scan: OpDef = {
       const parts = perRow.map((r) => r[j] as Tensor);
       return stackAlong(parts, 0, parts[0]!.type, parts[0]!.dims, `output #${j}`);
     });
+  },
+  // the body once per step (times the batch before opset 9), where the sizes are known
+  cost(ctx) {
+    const c = graphCost(graphOf(ctx, 'body'));
+    const last = ctx.types[ownInputCount(ctx.node) - 1]?.shape;
+    const batched = ctx.attrs.int('batched', 0) !== 0;
+    const axis = batched ? 1 : (ctx.attrs.ints('scan_input_axes', [0]).at(-1) ?? 0);
+    const known = (d: Dim | undefined) => (typeof d === 'number' ? d : 1);
+    const steps = last && axis >= 0 ? known(last[axis]) * (batched ? known(last[0]) : 1) : 1;
+    return { flops: c.flops * steps, bytes: c.bytes * steps };
   },
   onnx: {
     type: 'Scan', minOpset: 8,

@@ -2,7 +2,9 @@
 // reference semantics of its nodes, inferring its types from the types the owning node feeds it,
 // and joining the types of values that change across iterations or branches.
 
-import type { Attr } from '../ir/attributes.js';
+import { AttrReader, type Attr } from '../ir/attributes.js';
+import { dtypeBytes } from '../ir/dtype.js';
+import { lookupOp, type Cost } from '../ir/op-def.js';
 import type { Graph, Node, TensorType, Value } from '../ir/graph.js';
 import { inferNode, nodeError } from '../ir/infer.js';
 import { freshDim, type Dim } from '../ir/shape.js';
@@ -102,6 +104,27 @@ export function joinTypes(a: TensorType | undefined, b: TensorType | undefined, 
   if (!a.shape || !b.shape || a.shape.length !== b.shape.length) return { dtype: a.dtype, ...wrap };
   const shape: Dim[] = a.shape.map((d, i) => (d === b.shape![i] || typeof d === 'string' ? d : freshDim('n')));
   return { dtype: a.dtype, shape, ...wrap };
+}
+
+const elems = (t: TensorType | undefined) =>
+  (t?.shape ? t.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1) : 0);
+const bytes = (t: TensorType | undefined) => (t ? elems(t) * dtypeBytes(t.dtype) : 0);
+
+/** FLOPs and bytes of one run of a subgraph: each node's cost rule, or the registry's default. */
+export function graphCost(g: Graph): Cost {
+  let flops = 0, moved = 0;
+  for (const n of g.nodes) {
+    const def = lookupOp(n.op);
+    const types = n.inputs.map((v) => v?.type), outTypes = n.outputs.map((v) => v?.type);
+    if (def?.cost) {
+      const c = def.cost({ node: n, attrs: new AttrReader(n.attrs, n.describe()), types, outTypes });
+      flops += c.flops; moved += c.bytes;
+    } else {
+      flops += outTypes.reduce((a, t) => a + elems(t), 0);
+      moved += [...types, ...outTypes].reduce((a, t) => a + bytes(t), 0);
+    }
+  }
+  return { flops, bytes: moved };
 }
 
 /** Two types say the same (used to stop the loop-carried fixpoint). */

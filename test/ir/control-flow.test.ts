@@ -14,6 +14,7 @@ import { importOnnx } from '../../src/frontend/onnx/import.js';
 import { onnx } from '../../src/frontend/onnx/proto.js';
 import { runPipeline } from '../../src/passes/index.js';
 import type { Graph } from '../../src/ir/graph.js';
+import { nodeWork } from '../../src/cost/work.js';
 
 // %w is computed in the main graph and read inside the body through a capture
 const LOOP = `graph @"main"(%n: i64[], %x: f32[2]) -> (?, ?) opsets {"": 17} {
@@ -169,4 +170,15 @@ test('control-flow pass folds constants inside a body that stays, and never fold
   assert.ok(ops.includes('nn.SequenceConstruct'), 'a sequence of constants stays an op');
   const [y] = interpret(g, [Tensor.from('int64', [1n], []), Tensor.from('float32', [0, 0])]);
   assert.deepEqual(y!.toNumbers(), [1, 2]);
+});
+
+test('cost of a Loop: the body once per trip where the trip count is a constant', () => {
+  const withTrips = (m: string) => parseGraph(LOOP.replace('(%n: i64[], %x: f32[2])', '(%x: f32[2])')
+    .replace('  %w = nn.Mul', `  %n = const dense<[${m}]> : i64[]\n  %w = nn.Mul`));
+  const loopOf = (g: Graph) => g.nodes.find((n) => n.op === 'nn.Loop')!;
+  const one = nodeWork(loopOf(parseGraph(LOOP)));        // trip count unknown: one trip
+  const seven = nodeWork(loopOf(withTrips('7')));
+  assert.equal(one.flops, 2);                              // the body's Add on f32[2]
+  assert.equal(seven.flops, 7 * one.flops);
+  assert.equal(seven.bytes, 7 * one.bytes);
 });
