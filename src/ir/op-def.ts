@@ -35,6 +35,16 @@ export interface ValueRunContext {
   inputs: (RunValue | undefined)[];
 }
 
+/** What a control-flow op asks its driver for: one run of a subgraph on these values. */
+export interface BodyCall {
+  graph: Graph;
+  inputs: (RunValue | undefined)[];
+  captures: (RunValue | undefined)[];
+}
+
+/** Control flow, written once for every driver: yields the subgraph runs it needs, returns its outputs. */
+export type ControlSteps = Generator<BodyCall, RunValue[], RunValue[]>;
+
 export interface CostContext {
   node: Node;
   attrs: AttrReader;
@@ -76,6 +86,11 @@ export interface OpDef {
    */
   values?: boolean;
   runValues?(ctx: ValueRunContext): RunValue[];
+  /**
+   * Control flow as steps: the reference drives them with its interpreter (runValues does), a
+   * kernel backend with the subgraph compiled for its device, the loop itself on the host.
+   */
+  steps?(ctx: ValueRunContext): ControlSteps;
   /** FLOPs and bytes; defaults to one op per output element and all tensors moved once. */
   cost?(ctx: CostContext): Cost;
   /** ONNX mapping: op type in the default domain and the canonicalisation of older opsets. */

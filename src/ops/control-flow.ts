@@ -7,13 +7,13 @@
 
 import type { AttrReader } from '../ir/attributes.js';
 import type { Graph, Node, TensorType } from '../ir/graph.js';
-import { registerOps, type InferContext, type OpDef } from '../ir/op-def.js';
+import { registerOps, type ControlSteps, type InferContext, type OpDef } from '../ir/op-def.js';
 import { freshDim, normAxis, type Dim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { describeRunValue, type RunValue } from '../ir/values.js';
 import { reverseAlong, sliceAt, stackAlong } from './stack.js';
-import { captureInputs, graphCost, inferGraph, joinTypes, ownInputCount, runGraph, sameType } from './subgraph.js';
+import { captureInputs, driveSteps, graphCost, inferGraph, joinTypes, ownInputCount, sameType } from './subgraph.js';
 
 const BOOL_SCALAR: TensorType = { dtype: 'bool', shape: [] };
 const I64_SCALAR: TensorType = { dtype: 'int64', shape: [] };
@@ -86,9 +86,10 @@ const ifOp: OpDef = {
     return then.map((t, i) => joinTypes(t, other[i], `output #${i}`)) as TensorType[];
   },
   run() { throw new Error('If runs through runValues'); },
-  runValues(ctx) {
+  runValues(ctx) { return driveSteps(this.steps!(ctx)); },
+  *steps(ctx) {
     const branch = truthy(ctx.inputs[0], 'cond') ? 'then_branch' : 'else_branch';
-    return runGraph(graphOf(ctx, branch), [], captureInputs(ctx.node, ctx.inputs));
+    return yield { graph: graphOf(ctx, branch), inputs: [], captures: captureInputs(ctx.node, ctx.inputs) };
   },
   // the costlier branch (which one runs is only known at run time)
   cost(ctx) {
@@ -141,7 +142,8 @@ const loop: OpDef = {
     return [...final, ...scans] as TensorType[];
   },
   run() { throw new Error('Loop runs through runValues'); },
-  runValues(ctx) {
+  runValues(ctx) { return driveSteps(this.steps!(ctx)); },
+  *steps(ctx) {
     const body = graphOf(ctx, 'body');
     const own = ownInputCount(ctx.node);
     const caps = captureInputs(ctx.node, ctx.inputs);
@@ -154,7 +156,7 @@ const loop: OpDef = {
     const scans: Tensor[][] = Array.from({ length: k }, () => []);
     for (let i = 0; i < m && cond; i++) {
       const iter = Tensor.from('int64', [BigInt(i)], []);
-      const outs = runGraph(body, [iter, Tensor.from('bool', [1], []), ...carried], caps);
+      const outs: RunValue[] = yield { graph: body, inputs: [iter, Tensor.from('bool', [1], []), ...carried], captures: caps };
       cond = truthy(outs[0], 'the body\'s condition output');
       carried = outs.slice(1, 1 + n);
       outs.slice(1 + n).forEach((v, j) => {
@@ -219,7 +221,7 @@ function scanLayout(ctx: { node: Node; attrs: AttrReader }, ranks: Ranks, outRan
 }
 
 /** One unbatched scan: states and scan inputs in, final states and stacked scan outputs out. */
-function scanOnce(body: Graph, states: RunValue[], xs: Tensor[], caps: (RunValue | undefined)[], lay: ScanLayout): RunValue[] {
+function* scanOnce(body: Graph, states: RunValue[], xs: Tensor[], caps: (RunValue | undefined)[], lay: ScanLayout): ControlSteps {
   const lens = xs.map((x, i) => x.dims[lay.inAxes[i]!]!);
   if (lens.some((l) => l !== lens[0])) {
     throw new Error(`scan inputs have different lengths along their scan axes (${lens.join(', ')})`);
@@ -229,7 +231,7 @@ function scanOnce(body: Graph, states: RunValue[], xs: Tensor[], caps: (RunValue
   const outs: Tensor[][] = Array.from({ length: k }, () => []);
   for (let t = 0; t < total; t++) {
     const slices = xs.map((x, i) => sliceAt(x, lay.inAxes[i]!, lay.inDirs[i] ? lens[0]! - 1 - t : t));
-    const r = runGraph(body, [...states, ...slices], caps);
+    const r: RunValue[] = yield { graph: body, inputs: [...states, ...slices], captures: caps };
     states = r.slice(0, lay.n);
     r.slice(lay.n).forEach((v, j) => {
       if (!(v instanceof Tensor)) throw new Error(`scan output #${j} is ${describeRunValue(v)}`);
@@ -290,7 +292,8 @@ const scan: OpDef = {
     return [...final.map(withBatch), ...outs] as TensorType[];
   },
   run() { throw new Error('Scan runs through runValues'); },
-  runValues(ctx) {
+  runValues(ctx) { return driveSteps(this.steps!(ctx)); },
+  *steps(ctx) {
     const body = graphOf(ctx, 'body');
     const batched = ctx.attrs.int('batched', 0) !== 0;
     const own = ctx.inputs.slice(batched ? 1 : 0, ownInputCount(ctx.node));
@@ -300,7 +303,7 @@ const scan: OpDef = {
     const rankShift = batched ? 1 : 0;
     const outRanks = body.outputs.slice(own.length - m).map((v) => v.type?.shape?.length);
     const lay = scanLayout(ctx, xs.map((x) => x.dims.length - rankShift), outRanks);
-    if (!batched) return scanOnce(body, own.slice(0, lay.n) as RunValue[], xs, caps, lay);
+    if (!batched) return yield* scanOnce(body, own.slice(0, lay.n) as RunValue[], xs, caps, lay);
     // before opset 9: run each batch row on its own (up to its sequence length) and stack the rows
     const lensT = ctx.inputs[0] as Tensor | undefined;
     const states = own.slice(0, lay.n) as Tensor[];
@@ -313,7 +316,7 @@ const scan: OpDef = {
         throw new Error(`sequence_lens[${b}] = ${len} is shorter than the scan length ${full}; `
           + 'padded batches are not supported');
       }
-      perRow.push(scanOnce(body, states.map((s) => sliceAt(s, 0, b)), xs.map((x) => sliceAt(x, 0, b)), caps, lay));
+      perRow.push(yield* scanOnce(body, states.map((s) => sliceAt(s, 0, b)), xs.map((x) => sliceAt(x, 0, b)), caps, lay));
     }
     return perRow[0]!.map((_, j) => {
       const parts = perRow.map((r) => r[j] as Tensor);

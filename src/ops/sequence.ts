@@ -11,7 +11,7 @@ import { formatType } from '../ir/text-common.js';
 import { describeRunValue, TensorSequence, type RunValue } from '../ir/values.js';
 import { scalarInt } from './math-util.js';
 import { concatAlong, stackAlong } from './stack.js';
-import { captureInputs, inferGraph, joinTypes, ownInputCount, runGraph } from './subgraph.js';
+import { captureInputs, driveSteps, inferGraph, joinTypes, ownInputCount } from './subgraph.js';
 import { ALL } from './util.js';
 
 const SEQ_DTYPES: DType[] = [...ALL, 'string'];
@@ -255,7 +255,10 @@ const sequenceMap: OpDef = {
       return seqOf(t);
     });
   },
-  ...values((ctx) => {
+  values: true,
+  run: () => { throw new Error('SequenceMap runs through runValues'); },
+  runValues(ctx) { return driveSteps(this.steps!(ctx)); },
+  *steps(ctx) {
     const body = (ctx.node.attrs.body as { value: Graph }).value;
     const own = ctx.inputs.slice(0, ownInputCount(ctx.node));
     const caps = captureInputs(ctx.node, ctx.inputs);
@@ -267,7 +270,8 @@ const sequenceMap: OpDef = {
     });
     const results: Tensor[][] = body.outputs.map(() => []);
     for (let k = 0; k < n; k++) {
-      const outs = runGraph(body, own.map((v) => (v instanceof TensorSequence ? v.items[k] : v)), caps);
+      const inputs = own.map((v) => (v instanceof TensorSequence ? v.items[k] : v));
+      const outs: RunValue[] = yield { graph: body, inputs, captures: caps };
       outs.forEach((o, j) => {
         if (!(o instanceof Tensor)) {
           throw new Error(`body output #${j} is ${describeRunValue(o)}; SequenceMap collects tensors`);
@@ -276,7 +280,7 @@ const sequenceMap: OpDef = {
       });
     }
     return results.map((items, j) => new TensorSequence(items[0]?.type ?? body.outputs[j]!.type!.dtype, items));
-  }),
+  },
   onnx: { type: 'SequenceMap', minOpset: 17 },
 };
 

@@ -4,7 +4,7 @@
 
 import { AttrReader, type Attr } from '../ir/attributes.js';
 import { dtypeBytes } from '../ir/dtype.js';
-import { lookupOp, type Cost } from '../ir/op-def.js';
+import { lookupOp, type BodyCall, type ControlSteps, type Cost } from '../ir/op-def.js';
 import type { Graph, Node, TensorType, Value } from '../ir/graph.js';
 import { inferNode, nodeError } from '../ir/infer.js';
 import { freshDim, type Dim } from '../ir/shape.js';
@@ -109,6 +109,20 @@ export function joinTypes(a: TensorType | undefined, b: TensorType | undefined, 
 const elems = (t: TensorType | undefined) =>
   (t?.shape ? t.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1) : 0);
 const bytes = (t: TensorType | undefined) => (t ? elems(t) * dtypeBytes(t.dtype) : 0);
+
+/** Drive a control-flow op's steps with the reference interpreter. */
+export function driveSteps(steps: ControlSteps): RunValue[] {
+  let r = steps.next(undefined as unknown as RunValue[]);
+  while (!r.done) r = steps.next(runGraph(r.value.graph, r.value.inputs, r.value.captures));
+  return r.value;
+}
+
+/** Drive them with any (asynchronous) way of running a subgraph: a device backend's. */
+export async function driveStepsAsync(steps: ControlSteps, run: (c: BodyCall) => Promise<RunValue[]>): Promise<RunValue[]> {
+  let r = steps.next(undefined as unknown as RunValue[]);
+  while (!r.done) r = steps.next(await run(r.value));
+  return r.value;
+}
 
 /** FLOPs and bytes of one run of a subgraph: each node's cost rule, or the registry's default. */
 export function graphCost(g: Graph): Cost {
