@@ -13,6 +13,7 @@ import { evalNodeValues } from '../../ops/evaluate.js';
 import { asTensor, tensorsOnly, type RunValue } from '../../ir/values.js';
 import { runPipeline } from '../../passes/index.js';
 import { WasmDevice } from './device.js';
+import { HostControlFlow } from '../host-control-flow.js';
 
 export { WasmDevice } from './device.js';
 export { setWasmBase } from './loader.js';
@@ -25,7 +26,7 @@ class WasmBackend implements Backend {
     // graph that already went through KERNEL_PIPELINE
     runPipeline(graph, ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']);
     const device = await WasmDevice.create({ threads: options.threads, onWarning: options.onWarning as ((m: string) => void) | undefined });
-    const prepared = await prepareResident(graph, device, options);
+    const prepared = await prepareResident(graph, device, options, true);
     const fallbacks = prepared.fallbacks ?? new Map<string, string>();
     const merge = () => { for (const [k, v] of device.planFallbacks) if (!fallbacks.has(k)) fallbacks.set(k, v); };
     return {
@@ -46,8 +47,18 @@ class WasmBackend implements Backend {
  * prepareOnDevice with one difference: constants are not unit inputs, so the device keeps them
  * in the form its kernels want (a weight that feeds packed GEMMs exists only packed).
  */
-async function prepareResident(g: Graph, device: WasmDevice, options: BackendOptions): Promise<PreparedModel> {
+async function prepareResident(g: Graph, device: WasmDevice, options: BackendOptions, ownsDevice: boolean): Promise<PreparedModel> {
   const { steps, fallbacks } = partition(g, device);
+  // control flow: the loop on the host, each body prepared for this device like a graph of its own
+  const control = new HostControlFlow(async (body) => {
+    runPipeline(body, ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']);
+    return prepareResident(body, device, options, false);
+  });
+  for (const s of steps) {
+    if (!('nodes' in s) && control.handles(s)) {
+      fallbacks.set(s.op, `${s.op.slice(3)} runs as one unit driven from the host; its body runs on wasm`);
+    }
+  }
   const units = steps.map((s) => ('nodes' in s ? { ...s, inputs: s.inputs.filter((v) => !v.const) } : s));
   const compiled = new Map<Unit, CompiledUnit>();
   for (const u of units) if ('nodes' in u) compiled.set(u, await device.compile(u));
@@ -84,7 +95,8 @@ async function prepareResident(g: Graph, device: WasmDevice, options: BackendOpt
           } else {
             const ins: (RunValue | undefined)[] = [];
             for (const v of u.inputs) ins.push(v ? await cpu(v) : undefined);
-            const outs = evalNodeValues(u, ins);
+            const outs = control.handles(u) ? await control.run(u, ins) : evalNodeValues(u, ins);
+            for (const [k, v] of control.fallbacks) if (!fallbacks.has(k)) fallbacks.set(k, v);
             u.outputs.forEach((v, i) => { if (v) onCpu.set(v, outs[i]!); });
           }
         }
@@ -99,7 +111,7 @@ async function prepareResident(g: Graph, device: WasmDevice, options: BackendOpt
     fallbacks,
     run: async (feeds: Tensor[]) => tensorsOnly(await runValues(feeds), g.outputs),
     runValues,
-    release: () => device.dispose(),
+    release: async () => { await control.release(); if (ownsDevice) await device.dispose(); },
   };
 }
 

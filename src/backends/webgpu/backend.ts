@@ -8,6 +8,7 @@ import type { Graph, Node, Value } from '../../ir/graph.js';
 import { allocTyped } from '../../ir/dtype.js';
 import { Tensor } from '../../ir/tensor.js';
 import { evalNodeValues } from '../../ops/evaluate.js';
+import { HostControlFlow } from '../host-control-flow.js';
 import { asTensor, tensorsOnly, type RunValue } from '../../ir/values.js';
 import { DEFAULT_PIPELINE, KERNEL_PIPELINE, runPipeline } from '../../passes/index.js';
 import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from '../backend.js';
@@ -90,6 +91,14 @@ export async function prepareWebGpu(g: Graph, options: WebGpuBackendOptions): Pr
   if (options.precision === 'f16' && !device.f16) {
     fallbacks.set('precision f16', `adapter ${device.name} has no shader-f16: float kernels run in f32`);
   }
+  // control flow: the loop on the host, each body prepared on this same GPU device
+  const control = new HostControlFlow((body) => prepareWebGpu(body, { ...options, passes: undefined, kernelPasses: true, device }));
+  for (const s of steps) {
+    if (!('nodes' in s) && control.handles(s as Node)) {
+      const op = (s as Node).op;
+      fallbacks.set(op, `${op.slice(3)} runs as one unit driven from the host; its body runs on webgpu`);
+    }
+  }
   const plan: Step[] = [];
   try {
     for (const s of steps) plan.push('nodes' in s ? { kind: 'gpu', unit: await device.compile(s as Unit) } : { kind: 'cpu', node: s as Node });
@@ -148,7 +157,8 @@ export async function prepareWebGpu(g: Graph, options: WebGpuBackendOptions): Pr
           } else {
             const ins: (RunValue | undefined)[] = [];
             for (const v of s.node.inputs) ins.push(v ? await cpu(v) : undefined);
-            const outs = evalNodeValues(s.node, ins);
+            const outs = control.handles(s.node) ? await control.run(s.node, ins) : evalNodeValues(s.node, ins);
+            for (const [k, v] of control.fallbacks) if (!fallbacks.has(k)) fallbacks.set(k, v);
             s.node.outputs.forEach((v, i) => { if (v) onCpu.set(v, outs[i]!); });
           }
         }
@@ -179,6 +189,7 @@ export async function prepareWebGpu(g: Graph, options: WebGpuBackendOptions): Pr
       released = true;
       for (const t of resident.values()) device.release(t);
       resident.clear();
+      await control.release();
       await own.done();
     },
   };
