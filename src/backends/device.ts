@@ -58,6 +58,23 @@ export interface Device {
 }
 
 /**
+ * Why a node must run on the host whatever device it is placed near, or undefined: control flow
+ * runs as one unit driven from the host (its bodies on the reference path), and sequences,
+ * optionals and strings have no device form. Kernel devices answer this from `supports`.
+ */
+export function hostOnlyReason(node: Node): string | undefined {
+  if (Object.values(node.attrs).some((a) => a.kind === 'graph')) {
+    return `${node.op.slice(node.op.indexOf('.') + 1)} is control flow: it runs as one unit driven from the host, its body on the reference path`;
+  }
+  for (const v of [...node.inputs, ...node.outputs]) {
+    if (!v?.type) continue;
+    if (v.type.wrap?.length) return `'${v.name}' is a ${v.type.wrap[0]}: sequences and optionals live on the host`;
+    if (v.type.dtype === 'string') return `'${v.name}' is a string tensor: strings live on the host`;
+  }
+  return undefined;
+}
+
+/**
  * A failure of the device itself (lost GPU, dead worker, unreachable or refusing server), as
  * opposed to a problem with the model or its inputs. The runtime answers it by running the work
  * on another device; any other error is reported to the caller.

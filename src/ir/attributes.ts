@@ -2,7 +2,7 @@
 // exporters), read through AttrReader, which turns a missing or mistyped attribute into an error
 // naming the node and the attribute.
 
-import type { Attr, Graph } from './graph.js';
+import type { Attr, Graph, TensorType } from './graph.js';
 import type { Tensor } from './tensor.js';
 
 // The Attr union lives in graph.ts: a graph attribute holds a Graph, and a Graph's nodes hold
@@ -78,6 +78,7 @@ export function toAttr(value: unknown, kind?: AttrKind): Attr {
       case 'strings': return { kind, value: (value as unknown[]).map(String) };
       case 'tensor': return { kind, value: value as Tensor };
       case 'graph': return { kind, value: value as Graph };
+      case 'type': return { kind, value: value as TensorType };
     }
   }
   if (typeof value === 'number') return Number.isInteger(value) ? { kind: 'int', value } : { kind: 'float', value };

@@ -8,15 +8,19 @@ export const DTYPES = [
   // narrow types (ops run them on the reference path): bit patterns, sub-byte values one per byte
   'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0',
   'int4', 'uint4', 'int2', 'uint2', 'float4e2m1',
+  // strings (ONNX STRING): stored as string[], computed on the host only
+  'string',
 ] as const;
 
 export type DType = (typeof DTYPES)[number];
 
-/** Typed array that stores each dtype: 64-bit integers as BigInt arrays, float16 as raw bits, bool as bytes. */
-export type TypedArray =
+/** Typed array that stores each numeric dtype: 64-bit integers as BigInt arrays, float16 as raw bits, bool as bytes. */
+export type NumericArray =
   | Float32Array | Float64Array | Uint16Array
   | Int8Array | Int16Array | Int32Array | BigInt64Array
   | Uint8Array | Uint32Array | BigUint64Array;
+/** Storage of any tensor: a typed array, or string[] for dtype 'string'. */
+export type TypedArray = NumericArray | string[];
 
 interface DTypeInfo {
   short: string;            // MLIR-style short name used in the text form: f32, i64, …
@@ -24,7 +28,7 @@ interface DTypeInfo {
   /** Bits per element when packed (ONNX raw_data), for the sub-byte types; else 8 * bytes. */
   bits?: number;
   onnx: number;             // TensorProto.DataType code
-  kind: 'float' | 'int' | 'uint' | 'bool';
+  kind: 'float' | 'int' | 'uint' | 'bool' | 'string';
   make: (n: number) => TypedArray;
 }
 
@@ -53,6 +57,8 @@ const INFO: Record<DType, DTypeInfo> = {
   float4e2m1: { short: 'f4e2m1', bytes: 1, bits: 4, onnx: 23, kind: 'float', make: (n) => new Uint8Array(n) },
   uint2: { short: 'u2', bytes: 1, bits: 2, onnx: 25, kind: 'uint', make: (n) => new Uint8Array(n) },
   int2: { short: 'i2', bytes: 1, bits: 2, onnx: 26, kind: 'int', make: (n) => new Int8Array(n) },
+  // bytes: a size estimate for the cost model and memory accounting (strings have no fixed width)
+  string: { short: 'str', bytes: 16, onnx: 8, kind: 'string', make: (n) => new Array<string>(n).fill('') },
 };
 
 /** ONNX data_type codes that exist but that Switchyard does not support, named for error messages. */
@@ -83,8 +89,15 @@ export const isBig = (d: DType): boolean => d === 'int64' || d === 'uint64';
 export const dtypePackedBits = (d: DType): number => INFO[d].bits ?? INFO[d].bytes * 8;
 /** The types added for ONNX coverage that only the reference interpreter computes with. */
 export const isNarrow = (d: DType): boolean => NARROW.has(d);
+/** String tensors hold string[] and never leave the host. */
+export const isString = (d: DType): boolean => d === 'string';
 export const dtypeToOnnx = (d: DType): number => INFO[d].onnx;
 export const allocTyped = (d: DType, n: number): TypedArray => INFO[d].make(n);
+/** Storage for a numeric dtype: the byte-level paths (files, wire, GPU) have no string form. */
+export function allocNumeric(d: DType, n: number): NumericArray {
+  if (d === 'string') throw new Error('string tensors have no binary layout (they stay on the host as string[])');
+  return INFO[d].make(n) as NumericArray;
+}
 
 export function dtypeFromShort(s: string): DType | undefined {
   return BY_SHORT.get(s);

@@ -14,13 +14,26 @@ export type Attr =
   | { kind: 'floats'; value: number[] }
   | { kind: 'strings'; value: string[] }
   | { kind: 'tensor'; value: Tensor }
-  | { kind: 'graph'; value: Graph };
+  | { kind: 'graph'; value: Graph }
+  /** A value type (ONNX TYPE_PROTO attributes: Optional's `type`). */
+  | { kind: 'type'; value: TensorType };
 
-/** Static type of a value; `shape` undefined means the rank is not known. */
+/** What holds a tensor type: a sequence of such tensors, or an optional that may be empty. */
+export type Wrapper = 'sequence' | 'optional';
+
+/**
+ * Static type of a value; `shape` undefined means the rank is not known. `wrap` (outermost first)
+ * makes it a sequence or an optional of such tensors: ['optional', 'sequence'] is
+ * opt<seq<f32[2]>>. Only ops that declare `values: true` take or make wrapped values.
+ */
 export interface TensorType {
   dtype: DType;
   shape?: Shape;
+  wrap?: readonly Wrapper[];
 }
+
+/** true for a plain tensor type (no sequence or optional around it). */
+export const isTensorType = (t: TensorType | undefined): boolean => !t?.wrap?.length;
 
 export class Value {
   /** Node that produces this value; undefined for graph inputs and constants. */
@@ -65,6 +78,13 @@ export class Graph {
   opsets: Record<string, number> = {};
   /** Where the graph came from (file name), for error messages. */
   source?: string;
+  /**
+   * A subgraph (If/Loop/Scan body) may read values of the scopes around it. Each such value is
+   * a capture: a Value of this graph bound, at run time, to the owning node's trailing inputs
+   * (the node lists them after its own inputs, so passes see the dependency). Every graph
+   * attribute of one node has the same capture list.
+   */
+  captures: Value[] = [];
 
   constructor(public name = 'main') {}
 

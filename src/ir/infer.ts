@@ -3,6 +3,7 @@
 import { AttrReader } from './attributes.js';
 import type { Node, TensorType } from './graph.js';
 import { lookupOp, type InferContext, type OpDef } from './op-def.js';
+import { formatType } from './text-common.js';
 
 export class OpError extends Error {
   constructor(message: string, readonly node?: Node) {
@@ -38,6 +39,11 @@ export function inferNode(node: Node): TensorType[] {
     consts: node.inputs.map((v) => v?.const),
   };
   try {
+    if (!def.values) {
+      ctx.types.forEach((t, i) => {
+        if (t?.wrap?.length) throw new Error(`input #${i} is ${formatType(t)}, but ${node.op} takes tensors`);
+      });
+    }
     return def.infer(ctx);
   } catch (e) {
     throw nodeError(node, e);

@@ -4,6 +4,7 @@
 import type { AttrKind, AttrReader, Attr } from './attributes.js';
 import type { Graph, Node, TensorType, Value } from './graph.js';
 import type { Tensor } from './tensor.js';
+import type { RunValue } from './values.js';
 
 export interface AttrSpec {
   kind: AttrKind;
@@ -26,6 +27,23 @@ export interface RunContext {
   attrs: AttrReader;
   inputs: (Tensor | undefined)[];
 }
+
+/** RunContext for ops that take or make sequences and optionals (OpDef.values). */
+export interface ValueRunContext {
+  node: Node;
+  attrs: AttrReader;
+  inputs: (RunValue | undefined)[];
+}
+
+/** What a control-flow op asks its driver for: one run of a subgraph on these values. */
+export interface BodyCall {
+  graph: Graph;
+  inputs: (RunValue | undefined)[];
+  captures: (RunValue | undefined)[];
+}
+
+/** Control flow, written once for every driver: yields the subgraph runs it needs, returns its outputs. */
+export type ControlSteps = Generator<BodyCall, RunValue[], RunValue[]>;
 
 export interface CostContext {
   node: Node;
@@ -61,6 +79,18 @@ export interface OpDef {
   infer(ctx: InferContext): TensorType[];
   /** Reference semantics: plain, readable, correct for every dtype the op accepts. */
   run(ctx: RunContext): Tensor[];
+  /**
+   * Ops whose inputs or outputs may be sequences or optionals (and control flow, whose bodies
+   * may carry them) set `values` and implement `runValues`, which `run` then only forwards to.
+   * Every other op is refused a wrapped input by shape inference.
+   */
+  values?: boolean;
+  runValues?(ctx: ValueRunContext): RunValue[];
+  /**
+   * Control flow as steps: the reference drives them with its interpreter (runValues does), a
+   * kernel backend with the subgraph compiled for its device, the loop itself on the host.
+   */
+  steps?(ctx: ValueRunContext): ControlSteps;
   /** FLOPs and bytes; defaults to one op per output element and all tensors moved once. */
   cost?(ctx: CostContext): Cost;
   /** ONNX mapping: op type in the default domain and the canonicalisation of older opsets. */

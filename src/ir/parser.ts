@@ -3,7 +3,7 @@
 import type { Attr } from './attributes.js';
 import { Graph, Node, Value, type TensorType } from './graph.js';
 import { Tensor, setter } from './tensor.js';
-import { allocTyped, dtypeBytes, isBig, type DType } from './dtype.js';
+import { allocNumeric, allocTyped, dtypeBytes, isBig, type DType } from './dtype.js';
 import { numel, type Dim } from './shape.js';
 import { dtypeOfShort, fromBase64, parseFloatToken } from './text-common.js';
 
@@ -46,7 +46,7 @@ function tokenize(src: string): Tok[] {
       const word = src.slice(i, j);
       push(word === 'nan' || word === 'inf' ? 'num' : 'ident', word, start); i = j; continue;
     }
-    if ('()[]{}<>,:=*'.includes(c)) { push('punct', c, start); i++; continue; }
+    if ('()[]{}<>,:=*?'.includes(c)) { push('punct', c, start); i++; continue; }
     throw new Error(`line ${line}, column ${i - lineStart + 1}: unexpected character '${c}'`);
   }
   toks.push({ kind: 'eof', text: '', line, col: i - lineStart + 1 });
@@ -98,7 +98,7 @@ class Parser {
       const ctor = allocTyped(p.type, 0).constructor as new (b: ArrayBufferLike, o: number, n: number) => ReturnType<typeof allocTyped>;
       let data: ReturnType<typeof allocTyped>;
       if (this.blobData && bytes.byteOffset % dtypeBytes(p.type) === 0) data = new ctor(bytes.buffer, bytes.byteOffset, n);
-      else { data = allocTyped(p.type, n); new Uint8Array(data.buffer).set(bytes); }
+      else { const d = allocNumeric(p.type, n); new Uint8Array(d.buffer).set(bytes); data = d; }
       p.assign(new Tensor(p.type, data, p.dims));
     }
     return g;
@@ -106,6 +106,15 @@ class Parser {
 
   type(): TensorType | undefined {
     if (this.accept('?')) return undefined;
+    if ((this.at('seq') || this.at('opt')) && this.toks[this.pos + 1]?.text === '<') {
+      const w = this.next().text === 'seq' ? 'sequence' : 'optional';
+      this.expect('<');
+      const start = this.peek();
+      const inner = this.type();
+      if (!inner) this.fail('a sequence or optional needs an element type', start);
+      this.expect('>');
+      return { ...inner, wrap: [w, ...(inner.wrap ?? [])] };
+    }
     const t = this.expectKind('ident', 'a type such as f32[2,3]');
     const dtype = dtypeOfShort(t.text, this.where(t));
     this.expect('[');
@@ -135,9 +144,22 @@ class Parser {
     if (kw.text === 'dense') {
       this.expect('<'); this.expect('[');
       const items: string[] = [];
-      while (!this.at(']')) { items.push(this.expectKind('num', 'a number').text); if (!this.accept(',')) break; }
+      let strings = 0;
+      while (!this.at(']')) {
+        const it = this.next();
+        if (it.kind === 'str') strings++;
+        else if (it.kind !== 'num') this.fail(`expected a number or a string, found '${it.text}'`, it);
+        items.push(it.text);
+        if (!this.accept(',')) break;
+      }
       this.expect(']'); this.expect('>'); this.expect(':');
       const { dtype, dims } = this.staticType();
+      if (items.length !== numel(dims)) this.fail(`literal has ${items.length} values, type needs ${numel(dims)}`, kw);
+      if (dtype === 'string' || strings) {
+        if (dtype !== 'string' || strings !== items.length) this.fail('string literals need the type str', kw);
+        assign(new Tensor('string', items, dims));
+        return;
+      }
       if (items.length !== numel(dims)) this.fail(`literal has ${items.length} values, type needs ${numel(dims)}`, kw);
       const t = Tensor.zeros(dtype, dims);
       const set = setter(t);
@@ -165,6 +187,13 @@ class Parser {
         return { kind: t.text, value: [] } as Attr;
       }
       if (t.text === 'graph') return { kind: 'graph', value: this.graph() };
+      if (t.text === 'type') {
+        this.next(); this.expect('<');
+        const ty = this.type();
+        if (!ty) this.fail('a type attribute needs a type', t);
+        this.expect('>');
+        return { kind: 'type', value: ty };
+      }
       // the value of a dense_blob tensor arrives once the blob section is read
       const a = { kind: 'tensor', value: undefined as unknown as Tensor } as Attr & { kind: 'tensor' };
       this.tensorLit((x) => { a.value = x; });
@@ -209,7 +238,18 @@ class Parser {
       g.inputs.push(v);
       if (!this.accept(',')) break;
     }
-    this.expect(')'); this.expect('->'); this.expect('(');
+    this.expect(')');
+    if (this.accept('captures')) {
+      this.expect('(');
+      while (!this.at(')')) {
+        const r = this.expectKind('ref', 'a captured value such as %w');
+        this.expect(':');
+        g.captures.push(define(r.text, r, this.type()));
+        if (!this.accept(',')) break;
+      }
+      this.expect(')');
+    }
+    this.expect('->'); this.expect('(');
     while (!this.at(')')) { this.type(); if (!this.accept(',')) break; }
     this.expect(')');
     if (this.accept('opsets')) {

@@ -24,10 +24,17 @@ interface PrintOptions {
 
 class Printer {
   blobs: [string, Tensor][] = [];
+  /** Indent of the node line being printed, so a subgraph nests under its node. */
+  private depth = '';
   private blobNames = new Map<Tensor, string>();
   constructor(private opts: PrintOptions) {}
 
   tensorLiteral(t: Tensor, hint: string): string {
+    if (t.type === 'string') {
+      // strings have no binary blob form: always inline, JSON-quoted
+      const items = (t.data as string[]).map((s) => JSON.stringify(s));
+      return `dense<[${items.join(', ')}]> : ${formatType({ dtype: t.type, shape: [...t.dims] })}`;
+    }
     if (t.size <= INLINE_LIMIT) {
       const get = getter(t);
       const items: string[] = [];
@@ -59,11 +66,13 @@ class Printer {
       case 'floats': return a.value.length ? `[${a.value.map(formatF32).join(', ')}]` : 'floats[]';
       case 'strings': return a.value.length ? `[${a.value.map((s) => JSON.stringify(s)).join(', ')}]` : 'strings[]';
       case 'tensor': return this.tensorLiteral(a.value, hint);
-      case 'graph': return this.graph(a.value, (this.opts.indent ?? '') + '  ');
+      case 'graph': return this.graph(a.value, this.depth);
+      case 'type': return `type<${formatType(a.value)}>`;
     }
   }
 
   node(n: Node, indent: string): string {
+    this.depth = indent;
     const outs = n.outputs.map((o) => (o ? valueRef(o.name) : '_')).join(', ');
     const ins = n.inputs.map((v) => (v ? valueRef(v.name) : '_')).join(', ');
     const keys = Object.keys(n.attrs).sort();
@@ -84,13 +93,16 @@ class Printer {
       return `${valueRef(v.name)}: ${formatType(v.type)}${def}`;
     });
     const resultTypes = g.outputs.map((v) => formatType(v.type)).join(', ');
+    // values a subgraph reads from the scopes around it, bound to the node's trailing inputs
+    const caps = g.captures.length
+      ? ` captures(${g.captures.map((v) => `${valueRef(v.name)}: ${formatType(v.type)}`).join(', ')})` : '';
     const opsetKeys = Object.keys(g.opsets).sort();
     const opsets = opsetKeys.length ? ` opsets {${opsetKeys.map((k) => `${JSON.stringify(k)}: ${g.opsets[k]}`).join(', ')}}` : '';
-    const lines = [`graph @${JSON.stringify(g.name)}(${params.join(', ')}) -> (${resultTypes})${opsets} {`];
+    const lines = [`graph @${JSON.stringify(g.name)}(${params.join(', ')})${caps} -> (${resultTypes})${opsets} {`];
     for (const c of g.constants()) {
       lines.push(`${inner}${valueRef(c.name)} = const ${this.tensorLiteral(c.const!, c.name)}`);
     }
-    for (const n of g.nodes) lines.push(this.node(n, inner));
+    for (const n of g.nodes) { lines.push(this.node(n, inner)); this.depth = indent; }
     lines.push(`${inner}return ${g.outputs.map((v) => valueRef(v.name)).join(', ')}`);
     lines.push(`${indent}}`);
     return lines.join('\n');

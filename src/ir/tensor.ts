@@ -1,14 +1,14 @@
 // Tensors: a dtype, static dims and a typed array, shaped like onnxruntime-web's Tensor
 // (`new Tensor('float32', data, dims)`, `.type`, `.dims`, `.data`, `.size`, `.location`).
 
-import { allocTyped, isBig, type DType, type TypedArray, isDType, dtypeBytes, isNarrow } from './dtype.js';
+import { allocTyped, isBig, type DType, type NumericArray, type TypedArray, isDType, dtypeBytes, isNarrow } from './dtype.js';
 import { f16ToF32, f32ToF16 } from './float16.js';
 import { narrowDecoder, narrowEncoder } from './narrow.js';
 import { numel, formatDims } from './shape.js';
 
 export type TensorLocation = 'cpu' | 'gpu';
 
-type DataLike = TypedArray | readonly number[] | readonly bigint[] | readonly boolean[];
+type DataLike = TypedArray | readonly number[] | readonly bigint[] | readonly boolean[] | readonly string[];
 
 function typeOfArray(a: TypedArray): DType {
   if (a instanceof Float32Array) return 'float32';
@@ -82,7 +82,8 @@ export class Tensor {
 
   /** Raw little-endian bytes of the data (a view, not a copy). */
   bytes(): Uint8Array {
-    return new Uint8Array(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    const d = numericData(this);
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
 
   /** Values as JS numbers (float16 widened, 64-bit integers converted), for printing and tests. */
@@ -98,6 +99,10 @@ export class Tensor {
   }
 
   toString(): string {
+    if (this.type === 'string') {
+      const s = (this.data as string[]).slice(0, 8).map((x) => JSON.stringify(x));
+      return `string${formatDims(this.dims)} [${s.join(', ')}${this.size > 8 ? ', …' : ''}]`;
+    }
     const vals = this.toNumbers();
     const shown = vals.slice(0, 8).map((v) => (Number.isInteger(v) ? String(v) : v.toPrecision(5)));
     return `${this.type}${formatDims(this.dims)} [${shown.join(', ')}${vals.length > 8 ? ', …' : ''}]`;
@@ -105,6 +110,12 @@ export class Tensor {
 }
 
 function toTyped(type: DType, data: DataLike): TypedArray {
+  if (type === 'string') {
+    if (ArrayBuffer.isView(data) || !data.every((s: unknown) => typeof s === 'string')) {
+      throw new TypeError('a string tensor holds an array of strings');
+    }
+    return data as string[];
+  }
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     if (!arrayMatches(type, arr)) {
@@ -122,13 +133,20 @@ function toTyped(type: DType, data: DataLike): TypedArray {
 
 export type Scalar = number | bigint;
 
+/** The typed array of a numeric tensor; a string tensor here is an error that says so. */
+export function numericData(t: { type: DType; data: TypedArray }): NumericArray {
+  if (Array.isArray(t.data)) throw new Error(`a ${t.type} tensor has no binary layout (strings stay on the host)`);
+  return t.data as NumericArray;
+}
+
 /** Element reader: float16 widened to number, 64-bit integers as bigint. */
 export function getter(t: { type: DType; data: TypedArray }): (i: number) => Scalar {
   const d = t.data;
   if (t.type === 'float16') { const u = d as Uint16Array; return (i) => f16ToF32(u[i]!); }
   const dec = narrowDecoder(t.type);
   if (dec) return (i) => dec(d[i] as number);
-  return (i) => d[i]!;
+  // a string tensor's elements are strings: copying ops (Gather, Concat, Reshape) pass them through
+  return (i) => d[i] as Scalar;
 }
 
 /** Element reader that always returns a number (64-bit integers converted, possibly inexactly). */

@@ -17,7 +17,10 @@ export function valueRef(name: string): string {
 export function formatType(t: TensorType | undefined): string {
   if (!t) return '?';
   const dt = dtypeShort(t.dtype);
-  return t.shape ? `${dt}[${t.shape.join(',')}]` : `${dt}[*]`;
+  let s = t.shape ? `${dt}[${t.shape.join(',')}]` : `${dt}[*]`;
+  // sequences and optionals wrap the tensor type: opt<seq<f32[2]>>
+  for (const w of [...(t.wrap ?? [])].reverse()) s = `${w === 'sequence' ? 'seq' : 'opt'}<${s}>`;
+  return s;
 }
 
 export function dtypeOfShort(s: string, where: string): DType {

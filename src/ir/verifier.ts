@@ -11,7 +11,7 @@ export interface VerifyOptions {
 }
 
 function typesAgree(recorded: TensorType, inferred: TensorType): boolean {
-  if (recorded.dtype !== inferred.dtype) return false;
+  if (recorded.dtype !== inferred.dtype || (recorded.wrap ?? []).join() !== (inferred.wrap ?? []).join()) return false;
   if (!recorded.shape || !inferred.shape) return true;
   if (recorded.shape.length !== inferred.shape.length) return false;
   // A symbolic dim on either side may stand for the other's value.
@@ -20,6 +20,46 @@ function typesAgree(recorded: TensorType, inferred: TensorType): boolean {
 
 /** Throws an OpError listing every problem found (up to 20). */
 export function verifyGraph(g: Graph, opts: VerifyOptions = {}): void {
+  const problems = graphProblems(g, opts);
+  if (problems.length) {
+    throw new OpError(`graph '${g.name}' is invalid:\n  - ${problems.slice(0, 20).join('\n  - ')}`);
+  }
+}
+
+/** Every value of a graph and of the subgraphs inside it, with its type (to undo a trial inference). */
+function typeSnapshot(nodes: Node[], out: [Value, TensorType | undefined][] = []): [Value, TensorType | undefined][] {
+  for (const n of nodes) {
+    for (const o of n.outputs) if (o) out.push([o, o.type]);
+    for (const a of Object.values(n.attrs)) {
+      if (a.kind !== 'graph') continue;
+      for (const v of [...a.value.inputs, ...a.value.captures]) out.push([v, v.type]);
+      typeSnapshot(a.value.nodes, out);
+    }
+  }
+  return out;
+}
+
+/** A subgraph: its own checks, and captures that line up with the node's trailing inputs. */
+function subgraphProblems(n: Node, opts: VerifyOptions): string[] {
+  const out: string[] = [];
+  const graphs = Object.keys(n.attrs).sort().flatMap((k) => { const a = n.attrs[k]!; return a.kind === 'graph' ? [[k, a.value] as const] : []; });
+  if (!graphs.length) return out;
+  const caps = graphs[0]![1].captures.length;
+  for (const [k, sg] of graphs) {
+    if (sg.captures.length !== caps) out.push(`${n.describe()}: subgraph '${k}' captures ${sg.captures.length} values, '${graphs[0]![0]}' ${caps} (they must share one list)`);
+    if (n.inputs.length < sg.captures.length) out.push(`${n.describe()}: subgraph '${k}' captures ${sg.captures.length} values but the node has ${n.inputs.length} inputs`);
+    sg.captures.forEach((c, i) => {
+      const v = n.inputs[n.inputs.length - sg.captures.length + i];
+      if (c.type && v?.type && formatType(c.type) !== formatType(v.type) && c.type.dtype !== v.type.dtype) {
+        out.push(`${n.describe()}: capture '${c.name}' of '${k}' is ${formatType(c.type)} but is bound to ${formatType(v.type)}`);
+      }
+    });
+    out.push(...graphProblems(sg, { ...opts, types: false }).map((p) => `in subgraph '${k}' of ${n.describe()}: ${p}`));
+  }
+  return out;
+}
+
+function graphProblems(g: Graph, opts: VerifyOptions): string[] {
   const problems: string[] = [];
   const defined = new Set<Value>();
   const names = new Map<string, Value>();
@@ -33,19 +73,18 @@ export function verifyGraph(g: Graph, opts: VerifyOptions = {}): void {
     if (!v.type) problems.push(`graph input '${v.name}' has no type`);
     define(v, 'graph input');
   }
+  for (const v of g.captures) define(v, 'captured value');
   for (const c of g.constants()) define(c, 'constant');
 
   for (const n of g.nodes) {
-    problems.push(...verifyNode(n, defined, opts));
+    problems.push(...verifyNode(n, defined, opts), ...subgraphProblems(n, opts));
     for (const o of n.outputs) if (o) define(o, n.describe());
     if (problems.length >= 20) break;
   }
   for (const v of g.outputs) {
     if (!defined.has(v)) problems.push(`graph output '${v.name}' is never defined`);
   }
-  if (problems.length) {
-    throw new OpError(`graph '${g.name}' is invalid:\n  - ${problems.slice(0, 20).join('\n  - ')}`);
-  }
+  return problems;
 }
 
 function verifyNode(n: Node, defined: Set<Value>, opts: VerifyOptions): string[] {
@@ -74,6 +113,8 @@ function verifyNode(n: Node, defined: Set<Value>, opts: VerifyOptions): string[]
     if (s.required && !(k in n.attrs)) out.push(`${where}: required attribute '${k}' is missing`);
   }
   if (opts.types && !out.length && n.inputs.every((v) => !v || v.type)) {
+    // inferring a control-flow node re-infers its bodies: a check must leave their types as they were
+    const snapshot = Object.values(n.attrs).some((a) => a.kind === 'graph') ? typeSnapshot([n]) : [];
     try {
       const inferred = inferNode(n);
       n.outputs.forEach((o, i) => {
@@ -84,6 +125,8 @@ function verifyNode(n: Node, defined: Set<Value>, opts: VerifyOptions): string[]
       });
     } catch (e) {
       out.push((e as Error).message);
+    } finally {
+      for (const [v, t] of snapshot) v.type = t;
     }
   }
   return out;

@@ -2,7 +2,7 @@
 // lost), BitwiseAnd / Or / Xor (broadcast) and BitwiseNot on every integer type, and BitCast
 // (opset 26: the same bits read as another type of the same width, little endian).
 
-import { allocTyped, dtypeFromOnnx, dtypePackedBits, isBig, type DType } from '../ir/dtype.js';
+import { allocNumeric, allocTyped, dtypeFromOnnx, dtypePackedBits, isBig, type DType } from '../ir/dtype.js';
 import { registerOps, type OpDef } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
@@ -83,7 +83,7 @@ export function bitCast(x: Tensor, to: DType): Tensor {
   if (fromBits !== toBits) {
     throw new Error(`BitCast from ${x.type} (${fromBits} bits) to ${to} (${toBits} bits): the widths must be equal`);
   }
-  const out = allocTyped(to, x.size);
+  const out = allocNumeric(to, x.size);
   if (fromBits >= 8) {
     new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(x.bytes());
   } else {

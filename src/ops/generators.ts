@@ -119,6 +119,9 @@ const identity: OpDef = {
   outputs: ['output'],
   infer: (ctx) => [{ ...inType(ctx, 0, 'input') }],
   run: ({ inputs: [x] }) => [x!],
+  // Identity passes any value through (sequences and optionals since opset 14/16)
+  values: true,
+  runValues: ({ inputs: [x] }) => [x!],
   cost: () => ({ flops: 0, bytes: 0 }),
   onnx: { type: 'Identity' },
 };

@@ -81,7 +81,8 @@ const isInf: OpDef = {
 };
 
 registerOps([
-  compare('Equal', ALL, (a, b) => a === b),
+  // Equal compares strings too (opset 19); strings stay on the host (hostOnlyReason)
+  compare('Equal', [...ALL, 'string'], (a, b) => a === b),
   compare('Greater', NUMERIC, (a, b) => a > b),
   compare('Less', NUMERIC, (a, b) => a < b),
   compare('GreaterOrEqual', NUMERIC, (a, b) => a >= b),

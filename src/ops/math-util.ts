@@ -2,13 +2,13 @@
 // quantization): whole-tensor conversions to float64, typed stores, axis inputs, and the
 // "outer × inner offsets" plan that every reduction over a set of axes uses.
 
-import type { DType } from '../ir/dtype.js';
+import type { DType, NumericArray } from '../ir/dtype.js';
 import { isBig, isFloat } from '../ir/dtype.js';
 import { f16ToF32, f32ToF16 } from '../ir/float16.js';
 import { narrowDecoder, narrowEncoder } from '../ir/narrow.js';
 import type { Dim } from '../ir/shape.js';
 import { normAxis, stridesOf } from '../ir/shape.js';
-import { Tensor, toBigInt } from '../ir/tensor.js';
+import { Tensor, numericData, toBigInt } from '../ir/tensor.js';
 
 /** Every element as a double (float16 widened, 64-bit integers converted, possibly inexactly). */
 export function toF64(t: Tensor): Float64Array {
@@ -25,7 +25,7 @@ export function toF64(t: Tensor): Float64Array {
     const dec = narrowDecoder(t.type)!, u = t.data as Uint8Array;
     for (let i = 0; i < n; i++) out[i] = dec(u[i]!);
   } else {
-    out.set(t.data as Exclude<typeof t.data, BigInt64Array | BigUint64Array>);
+    out.set(numericData(t) as Exclude<NumericArray, BigInt64Array | BigUint64Array>);
   }
   return out;
 }

@@ -29,6 +29,8 @@ function foldable(n: Node): Tensor[] | undefined {
     return s && isStatic(s) ? [Tensor.from('int64', [BigInt(s.reduce((a, b) => a * b, 1))], [])] : undefined;
   }
   if (!n.inputs.every((v) => !v || v.const)) return undefined;
+  // constants are tensors: a sequence or optional result stays an op
+  if (n.outputs.some((o) => o && (!o.type || o.type.wrap?.length))) return undefined;
   const outElems = n.outputs.reduce((a, o) => {
     const s = o?.type?.shape;
     return a + (s && isStatic(s) ? s.reduce((x, y) => x * y, 1) : Infinity);

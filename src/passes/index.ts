@@ -2,6 +2,7 @@
 
 import type { Graph } from '../ir/graph.js';
 import { constantFolding } from './constant-folding.js';
+import { controlFlow } from './control-flow.js';
 import { deadCodeElimination } from './dce.js';
 import type { Pass, PassResult } from './pass.js';
 import { shapeInference } from './shape-inference.js';
@@ -14,6 +15,7 @@ export type { Pass, PassResult };
 export const PASSES: Record<string, Pass> = {
   [shapeInference.name]: shapeInference,
   [constantFolding.name]: constantFolding,
+  [controlFlow.name]: controlFlow,
   [deadCodeElimination.name]: deadCodeElimination,
   [lower.name]: lower,
   [fuseElementwise.name]: fuseElementwise,
@@ -22,7 +24,7 @@ export const PASSES: Record<string, Pass> = {
 };
 
 /** The default pipeline for the graph a backend receives. */
-export const DEFAULT_PIPELINE = ['shape-inference', 'constant-folding', 'dce', 'shape-inference'];
+export const DEFAULT_PIPELINE = ['shape-inference', 'constant-folding', 'control-flow', 'constant-folding', 'dce', 'shape-inference'];
 
 /** What kernel backends (wasm, webgpu) run after the default pipeline. */
 export const KERNEL_PIPELINE = [...DEFAULT_PIPELINE, 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];

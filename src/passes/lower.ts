@@ -268,6 +268,8 @@ export const lower: Pass = {
   run(g: Graph) {
     let count = 0;
     g.nodes = g.nodes.map((n) => {
+      // sequences, optionals and strings have no kernel form: those nodes stay as they are
+      if ([...n.inputs, ...n.outputs].some((v) => v?.type && (v.type.wrap?.length || v.type.dtype === 'string'))) return n;
       const k = lowerNode(n, g);
       if (!k) return n;
       count++;

@@ -8,10 +8,11 @@ import type { Pass } from './pass.js';
 
 function refine(old: TensorType | undefined, inferred: TensorType | undefined): TensorType | undefined {
   if (!old || !inferred) return inferred ?? old;
-  if (old.dtype !== inferred.dtype) throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);
+  if (old.dtype !== inferred.dtype || (old.wrap ?? []).join() !== (inferred.wrap ?? []).join()) throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);
   if (!old.shape || !inferred.shape) return inferred.shape ? inferred : old;
   if (old.shape.length !== inferred.shape.length) throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);
   return {
+    ...(inferred.wrap?.length ? { wrap: inferred.wrap } : {}),
     dtype: old.dtype,
     shape: inferred.shape.map((d, i) => {
       const o = old.shape![i]!;

@@ -8,11 +8,11 @@
 // holding the whole body can view the data without copying. Large bodies are produced as a list of
 // parts (no concatenation) and read from a stream straight into each tensor's final array.
 
-import { allocTyped, dtypeBytes, type DType, type TypedArray } from '../ir/dtype.js';
+import { allocNumeric, allocTyped, dtypeBytes, type DType, type TypedArray } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
 import { ProtocolError } from './errors.js';
 
-export const ST_DTYPE: Record<DType, string> = {
+export const ST_DTYPE: Record<Exclude<DType, 'string'>, string> = {
   float64: 'F64', float32: 'F32', float16: 'F16',
   int64: 'I64', int32: 'I32', int16: 'I16', int8: 'I8',
   uint64: 'U64', uint32: 'U32', uint16: 'U16', uint8: 'U8', bool: 'BOOL',
@@ -55,6 +55,7 @@ export function encodeFrame(tensors: Iterable<readonly [string, Tensor]>, meta: 
   for (const [name, t] of list) {
     if (name === '__metadata__' || name in header) throw new Error(`tensor name '${name}' is reserved or repeated in one frame`);
     const n = t.byteLength;
+    if (t.type === 'string') throw new ProtocolError('bad_request', `tensor '${name}' is a string tensor; the wire format carries numeric tensors only`);
     header[name] = { dtype: ST_DTYPE[t.type], shape: [...t.dims], data_offsets: [off, off + n] };
     off += n;
   }
@@ -204,7 +205,7 @@ export async function decodeFrame(src: ByteSource, limits: Partial<FrameLimits> 
   const tensors = new Map<string, Tensor>();
   for (const e of entries) {
     const count = (e.end - e.begin) / dtypeBytes(e.dtype);
-    const data = allocTyped(e.dtype, count);
+    const data = allocNumeric(e.dtype, count);
     await r.readInto(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), `tensor '${e.name}'`);
     tensors.set(e.name, new Tensor(e.dtype, data, e.shape));
   }
@@ -229,8 +230,9 @@ function decodeBytes(b: Uint8Array, lim: FrameLimits): Frame {
     const off = b.byteOffset + start + e.begin;
     let data = typedOver(e.dtype, b.buffer, off, count);
     if (!data) {
-      data = allocTyped(e.dtype, count);
-      new Uint8Array(data.buffer).set(b.subarray(start + e.begin, start + e.end));
+      const fresh = allocNumeric(e.dtype, count);
+      data = fresh;
+      new Uint8Array(fresh.buffer).set(b.subarray(start + e.begin, start + e.end));
     }
     tensors.set(e.name, new Tensor(e.dtype, data, e.shape));
   }

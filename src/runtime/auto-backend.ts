@@ -13,6 +13,7 @@ import { nodeWork } from '../cost/work.js';
 import { roofline } from '../cost/roofline.js';
 import type { Graph } from '../ir/graph.js';
 import { KERNEL_PASSES } from './backends/kernel-passes.js';
+import { tensorsOnly } from '../ir/values.js';
 import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
 import { keepRunning } from './keep-running.js';
 import type { ProgressFn } from '../cost/calibrate/calibrator.js';
@@ -230,6 +231,9 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       return new Map((lastReport?.fallbacks ?? []).map((f) => [f.unit, `${f.from} failed (${f.reason}); ran on ${f.to}`]));
     },
     async run(feeds) {
+      return tensorsOnly(await prepared.runValues!(feeds), graph.outputs);
+    },
+    async runValues(feeds) {
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, { trace });
       lastReport = report;

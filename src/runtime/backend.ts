@@ -6,6 +6,7 @@
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { PlacedUnit } from '../planner/units.js';
+import type { RunValue } from '../ir/values.js';
 
 export interface BackendOptions {
   /** Worker threads for CPU backends; default is the machine's cores. */
@@ -17,6 +18,11 @@ export interface BackendOptions {
 export interface PreparedModel {
   /** Feeds in graph-input order; returns tensors in graph-output order. */
   run(feeds: Tensor[]): Promise<Tensor[]>;
+  /**
+   * run for graphs whose inputs or outputs may be sequences or optionals (values that live on the
+   * host); backends without it run tensor graphs only.
+   */
+  runValues?(feeds: RunValue[]): Promise<RunValue[]>;
   release(): Promise<void>;
   /** Ops that this backend ran on a slower path, by op name (fallbacks are never silent). */
   fallbacks?: Map<string, string>;

@@ -11,6 +11,8 @@ import { DeviceError, type CompiledUnit, type Device, type DeviceTensor } from '
 import { dtypeBytes, isDType } from '../ir/dtype.js';
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import { OptionalValue, TensorSequence, type RunValue } from '../ir/values.js';
+import { ReferenceDevice } from '../backends/reference/device.js';
 import type { PlacedUnit } from '../planner/units.js';
 import { ResidentWeights, type Fallback, type RunReport } from './run-report.js';
 import type { TraceRecorder } from './trace.js';
@@ -53,7 +55,10 @@ export interface ExecutorOptions {
 
 /** A feed already resident on a device (borrowed: the executor never frees it). */
 export interface ResidentFeed { device: string; tensor: DeviceTensor }
-export type Feed = Tensor | ResidentFeed;
+export type Feed = RunValue | ResidentFeed;
+
+const isResident = (f: Feed): f is ResidentFeed =>
+  !(f instanceof Tensor || f instanceof TensorSequence || f instanceof OptionalValue);
 
 export interface RunOptions {
   trace?: TraceRecorder;
@@ -175,9 +180,9 @@ export class Executor {
     return p;
   }
 
-  async run(feeds: Feed[], opts?: RunOptions & { keepOn?: undefined }): Promise<{ outputs: Tensor[]; report: RunReport }>;
+  async run(feeds: Feed[], opts?: RunOptions & { keepOn?: undefined }): Promise<{ outputs: RunValue[]; report: RunReport }>;
   async run(feeds: Feed[], opts: RunOptions & { keepOn: string }): Promise<{ outputs: DeviceTensor[]; report: RunReport }>;
-  async run(feeds: Feed[], opts: RunOptions = {}): Promise<{ outputs: (Tensor | DeviceTensor)[]; report: RunReport }> {
+  async run(feeds: Feed[], opts: RunOptions = {}): Promise<{ outputs: (RunValue | DeviceTensor)[]; report: RunReport }> {
     const { trace, keepOn } = opts;
     const host = this.options.hostDevice;
     const clock = () => (trace ? trace.now() : performance.now());
@@ -187,7 +192,8 @@ export class Executor {
     const spread = new Set(this.placed.map((p) => p.device)).size > 1;
     const every = yieldMs === 'spread' ? (spread ? SPREAD_YIELD_MS : undefined) : yieldMs === 'never' ? undefined : yieldMs;
     for (const d of this.devices.values()) if ('yieldEveryMs' in d) d.yieldEveryMs = every;
-    const onHost = new Map<Value, Promise<Tensor>>();
+    // host values: tensors, and sequences and optionals (which only the host's reference device holds)
+    const onHost = new Map<Value, Promise<RunValue>>();
     const copies = new Map<Value, Map<string, Promise<DeviceTensor>>>();
     const done = new Map<Value, Promise<void>>();
     const producer = new Map<Value, PlacedUnit>();
@@ -200,10 +206,10 @@ export class Executor {
     this.graph.inputs.forEach((v, i) => {
       const f = feeds[i];
       if (f === undefined) throw new Error(`${this.graph.name}: input '${v.name}' is missing`);
-      if (f instanceof Tensor) onHost.set(v, Promise.resolve(f));
+      if (!isResident(f)) onHost.set(v, Promise.resolve(f));
       else { copiesOf(v).set(f.device, Promise.resolve(f.tensor)); origin.set(v, f.device); }
     });
-    const borrowed = new Set(feeds.filter((f): f is ResidentFeed => !(f instanceof Tensor)).map((f) => f.tensor));
+    const borrowed = new Set(feeds.filter(isResident).map((f) => f.tensor));
 
     const transfer = (name: string, from: string, to: string, t: { dims: readonly number[]; type: string }, start: number) => {
       if (from === host || to === host) return;
@@ -213,7 +219,7 @@ export class Executor {
       trace?.span('transfers', `${name}: ${from} → ${to}`, start, end, { bytes: x.bytes }, 'transfer');
     };
 
-    const toHost = (v: Value): Promise<Tensor> => {
+    const toHost = (v: Value): Promise<RunValue> => {
       if (v.const) return Promise.resolve(v.const);
       let p = onHost.get(v);
       if (!p) {
@@ -224,8 +230,9 @@ export class Executor {
           if (!dev || !copy) throw new Error(`value '${v.name}' was never computed`);
           const start = clock();
           try {
-            const t = await this.device(dev).download(await copy);
-            transfer(v.name, dev, HOST, t, start);
+            const d = this.device(dev);
+            const t = d instanceof ReferenceDevice ? await d.downloadValue(await copy) : await d.download(await copy);
+            if (t instanceof Tensor) transfer(v.name, dev, HOST, t, start);
             return t;
           } catch (e) {
             // lost with its device: compute it again elsewhere
@@ -254,7 +261,14 @@ export class Executor {
         p = (async () => {
           const t = await toHost(v);
           const start = clock();
-          const d = await this.device(dev).upload(t);
+          const target = this.device(dev);
+          if (!(t instanceof Tensor)) {
+            if (!(target instanceof ReferenceDevice)) {
+              throw new Error(`'${v.name}' is not a tensor and cannot go to ${dev}: sequences and optionals stay on the host`);
+            }
+            return target.uploadValue(t);
+          }
+          const d = await target.upload(t);
           transfer(v.name, HOST, dev, t, start);
           return d;
         })();
@@ -343,7 +357,7 @@ export class Executor {
 
   /** Outputs on the host: the ones still on a device come back in one batched read per device where it can. */
   private async gather(copies: Map<Value, Map<string, Promise<DeviceTensor>>>, origin: Map<Value, string>,
-    toHost: (v: Value) => Promise<Tensor>): Promise<Tensor[]> {
+    toHost: (v: Value) => Promise<RunValue>): Promise<RunValue[]> {
     const outs = this.graph.outputs;
     const byDevice = new Map<string, Value[]>();
     for (const v of new Set(outs)) {
@@ -352,7 +366,7 @@ export class Executor {
       const d = dev && this.devices.get(dev);
       if (d && d.downloadMany && dev !== this.options.hostDevice) (byDevice.get(dev) ?? byDevice.set(dev, []).get(dev)!).push(v);
     }
-    const got = new Map<Value, Tensor>();
+    const got = new Map<Value, RunValue>();
     for (const [dev, vs] of byDevice) {
       if (vs.length < 1) continue;
       try {

@@ -1,11 +1,19 @@
 // Checking what a caller feeds against the graph's inputs, before any backend sees it.
 
 import type { Graph } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
+import { Tensor } from '../ir/tensor.js';
+import { describeRunValue, fitsType, type RunValue } from '../ir/values.js';
 import { formatType } from '../ir/text-common.js';
 
 /** Order feeds by graph input, with errors that name the input and what was expected. */
 export function bindFeeds(g: Graph, feeds: Record<string, Tensor>): Tensor[] {
+  const wrapped = g.inputs.find((v) => v.type?.wrap?.length);
+  if (wrapped) throw new Error(`input '${wrapped.name}' is ${formatType(wrapped.type)}; feed it with session.runValues()`);
+  return bindValueFeeds(g, feeds) as Tensor[];
+}
+
+/** bindFeeds for any run-time value: sequences and optionals are checked against their types. */
+export function bindValueFeeds(g: Graph, feeds: Record<string, RunValue>): RunValue[] {
   const names = new Set(g.inputs.map((v) => v.name));
   const extra = Object.keys(feeds).filter((k) => !names.has(k));
   if (extra.length) {
@@ -13,8 +21,13 @@ export function bindFeeds(g: Graph, feeds: Record<string, Tensor>): Tensor[] {
   }
   const symbols = new Map<string, [number, string]>();
   return g.inputs.map((v) => {
-    const t = feeds[v.name] ?? v.default;
-    if (!t) throw new Error(`missing input '${v.name}' (${formatType(v.type)})`);
+    const x = feeds[v.name] ?? v.default;
+    if (!x) throw new Error(`missing input '${v.name}' (${formatType(v.type)})`);
+    if (v.type?.wrap?.length || !(x instanceof Tensor)) {
+      if (!fitsType(x, v.type!)) throw new Error(`input '${v.name}' is ${describeRunValue(x)}, the model expects ${formatType(v.type)}`);
+      return x;
+    }
+    const t = x;
     if (!t || typeof t !== 'object' || !('dims' in t) || !('type' in t)) throw new Error(`input '${v.name}' is not a Tensor`);
     const ty = v.type!;
     if (t.type !== ty.dtype) throw new Error(`input '${v.name}' has type ${t.type}, the model expects ${formatType(ty)}`);

@@ -8,10 +8,11 @@ import type { TraceRecorder } from './trace.js';
 import { importOnnx } from '../frontend/onnx/import.js';
 import type { ExternalLoader } from '../frontend/onnx/tensor-proto.js';
 import { Graph } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
+import { Tensor } from '../ir/tensor.js';
+import { describeRunValue, type RunValue } from '../ir/values.js';
 import { verifyGraph } from '../ir/verifier.js';
 import { runPipeline, DEFAULT_PIPELINE, type PipelineHooks } from '../passes/index.js';
-import { bindFeeds } from './feeds.js';
+import { bindFeeds, bindValueFeeds } from './feeds.js';
 import { placedGraph } from '../planner/place-ir.js';
 
 // An intersection, not `extends Omit<…>`: Omit over BackendOptions' index signature would drop
@@ -109,6 +110,26 @@ export class Session {
     const bound = bindFeeds(this.graph, feeds);
     const outs = await this.prepared.run(bound);
     const result: Record<string, Tensor> = {};
+    this.graph.outputs.forEach((v, i) => {
+      if (!fetches || fetches.includes(v.name)) result[v.name] = outs[i]!;
+    });
+    for (const f of fetches ?? []) if (!(f in result)) throw new Error(`unknown output '${f}'; outputs are ${this.outputNames.join(', ')}`);
+    return result;
+  }
+
+  /**
+   * run for models whose inputs or outputs are sequences or optionals (ONNX SequenceProto and
+   * OptionalProto values): feeds and results may be TensorSequence and OptionalValue as well.
+   */
+  async runValues(feeds: Record<string, RunValue>, fetches?: string[]): Promise<Record<string, RunValue>> {
+    if (!this.prepared) throw new Error('session has been released');
+    const bound = bindValueFeeds(this.graph, feeds);
+    const p = this.prepared;
+    const outs = p.runValues ? await p.runValues(bound) : await p.run(bound.map((x, i) => {
+      if (!(x instanceof Tensor)) throw new Error(`backend '${this.backend}' runs tensors only; input '${this.inputNames[i]}' is ${describeRunValue(x)}`);
+      return x;
+    }));
+    const result: Record<string, RunValue> = {};
     this.graph.outputs.forEach((v, i) => {
       if (!fetches || fetches.includes(v.name)) result[v.name] = outs[i]!;
     });

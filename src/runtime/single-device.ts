@@ -9,6 +9,8 @@ import type { Device, DeviceTensor } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
+import { tensorsOnly, type RunValue } from '../ir/values.js';
+import { HostControlFlow } from './host-control-flow.js';
 import { singleDevicePlan } from '../planner/units.js';
 import type { BackendOptions, PreparedModel } from './backend.js';
 import { Executor, type Fallback, type Feed, type ResidentWeights } from './executor.js';
@@ -24,6 +26,13 @@ export interface DeviceBackendOptions extends BackendOptions {
   onFallback?: (e: DeviceFallback) => void;
   /** Weights resident per device id, shared with other programs (the LLM's prefill and decode graphs). */
   resident?: Map<string, ResidentWeights>;
+  /**
+   * Control flow (If, Loop, Scan) runs as one host unit that drives its body; with this, each body
+   * is prepared on the device too (by the backend: its kernel passes, then this same device).
+   */
+  prepareBody?: (body: Graph) => Promise<PreparedModel>;
+  /** Dispose the device on release (default true; a control-flow body shares its owner's device). */
+  ownsDevice?: boolean;
 }
 
 export interface DevicePreparedModel extends PreparedModel {
@@ -37,9 +46,17 @@ export interface DevicePreparedModel extends PreparedModel {
 const toDeviceFallback = ({ unit: _unit, ...rest }: Fallback): DeviceFallback => rest;
 
 export async function prepareOnDevice(g: Graph, device: Device, options: DeviceBackendOptions = {}): Promise<DevicePreparedModel> {
-  const host = device.kind === 'reference' ? device : new ReferenceDevice({ id: device.id === 'host' ? 'host-cpu' : 'host' });
+  const control = options.prepareBody && device.kind !== 'reference' ? new HostControlFlow(options.prepareBody) : undefined;
+  const host = device.kind === 'reference' ? device
+    : new ReferenceDevice({ id: device.id === 'host' ? 'host-cpu' : 'host', delegate: control });
   const fallback = options.fallback;
   const { placed, fallbacks } = singleDevicePlan(g, device.id, host.id, (n) => device.supports(n));
+  for (const p of placed) {
+    const n = p.unit.nodes[0]!;
+    if (p.device === host.id && control?.handles(n)) {
+      fallbacks.set(n.op, `${n.op.slice(3)} runs as one unit driven from the host; its body runs on ${device.kind}`);
+    }
+  }
   const devices = new Map<string, Device>([[device.id, device], [host.id, host]]);
   if (fallback) devices.set(fallback.id, fallback);
   const deviceFallbacks: DeviceFallback[] = [];
@@ -61,25 +78,34 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
   });
   await executor.compileAll(fallback ? 'fallback' : 'throw');
   let released = false;
-  return {
+  const prepared: DevicePreparedModel = {
     fallbacks,
     deviceFallbacks,
     executor,
     device,
     placement: { placed, host: host.id },
     async run(feeds: Tensor[]): Promise<Tensor[]> {
+      return tensorsOnly(await prepared.runValues!(feeds), g.outputs);
+    },
+    async runValues(feeds: RunValue[]): Promise<RunValue[]> {
       if (released) throw new Error('session has been released');
-      return (await executor.run(feeds)).outputs;
+      try {
+        return (await executor.run(feeds)).outputs;
+      } finally {
+        if (control) for (const [k, v] of control.fallbacks) if (!fallbacks.has(k)) fallbacks.set(k, v);
+      }
     },
     async release() {
       if (released) return;
       released = true;
       await executor.release();
+      await control?.release();
       if (host !== device) await host.dispose();
-      await device.dispose().catch((e) => { if (!fallback) throw e; });
+      if (options.ownsDevice !== false) await device.dispose().catch((e) => { if (!fallback) throw e; });
       await fallback?.dispose();
     },
   };
+  return prepared;
 }
 
 /** Run with some feeds already on a device and the outputs left on `keepOn` (owned by the caller). */

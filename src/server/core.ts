@@ -6,7 +6,7 @@ import '../index.js';
 import { getBackend, type PreparedModel } from '../runtime/backend.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
-import { Tensor } from '../ir/tensor.js';
+import { Tensor, numericData } from '../ir/tensor.js';
 import { verifyGraph } from '../ir/verifier.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { graphFromWire } from '../protocol/graph-wire.js';
@@ -63,7 +63,7 @@ export class ComputeCore {
     const old = this.models.get(id);
     if (old) await old.prepared.release();
     const constBuffers = new Set<ArrayBufferLike>();
-    for (const c of graph.constants()) constBuffers.add(c.const!.data.buffer);
+    for (const c of graph.constants()) if (c.const!.type !== 'string') constBuffers.add(numericData(c.const!).buffer);
     this.models.set(id, { graph, prepared, constBuffers });
     const work = graphWork(graph);
     return {

@@ -15,13 +15,17 @@ export interface Packed { name: string; type: DType; dims: number[]; data: Typed
 export function packTensors(list: [string, Tensor][], keep: Set<ArrayBufferLike> = new Set(), owned: boolean | Set<ArrayBufferLike> = false): { packed: Packed[]; transfer: ArrayBuffer[] } {
   const packed: Packed[] = [];
   const uses = new Map<ArrayBufferLike, number>();
-  for (const [, t] of list) uses.set(t.data.buffer, (uses.get(t.data.buffer) ?? 0) + 1);
+  // string tensors (string[]) are structured-cloned; only typed arrays have buffers to transfer
+  const numeric = list.flatMap(([, t]) => (Array.isArray(t.data) ? [] : [t.data]));
+  for (const d of numeric) uses.set(d.buffer, (uses.get(d.buffer) ?? 0) + 1);
   const transfer = new Set<ArrayBuffer>();
   for (const [name, t] of list) {
     packed.push({ name, type: t.type, dims: [...t.dims], data: t.data });
-    const b = t.data.buffer;
+    if (Array.isArray(t.data)) continue;
+    const d = t.data;
+    const b = d.buffer;
     if (!(b instanceof ArrayBuffer) || keep.has(b)) continue;
-    if (owned === true || (owned && owned.has(b)) || (uses.get(b) === 1 && t.data.byteOffset === 0 && t.data.byteLength === b.byteLength)) transfer.add(b);
+    if (owned === true || (owned && owned.has(b)) || (uses.get(b) === 1 && d.byteOffset === 0 && d.byteLength === b.byteLength)) transfer.add(b);
   }
   return { packed, transfer: [...transfer] };
 }

@@ -38,7 +38,7 @@ port.on('message', async (m: Msg) => {
         const inputs = unpackTensors(m.inputs);
         const r = await core.run(m.id, new Map(inputs), m.wanted, m.slowMs);
         // outputs that view the inputs (Identity, reshapes) go back without a copy: those buffers are this run's
-        const { packed, transfer } = packTensors(r.outputs, r.constBuffers, new Set(inputs.map(([, t]) => t.data.buffer)));
+        const { packed, transfer } = packTensors(r.outputs, r.constBuffers, new Set(inputs.flatMap(([, t]) => (Array.isArray(t.data) ? [] : [t.data.buffer]))));
         try {
           port.postMessage({ rid: m.rid, ok: true, value: { outputs: packed, computeMs: r.computeMs } }, transfer);
         } catch {

@@ -26,7 +26,7 @@ const toWire = (t: Tensor): Wire => ({ type: t.type, dims: [...t.dims], b64: Buf
 function fromWire(w: Wire): Tensor {
   const bytes = Buffer.from(w.b64, 'base64');
   const z = Tensor.zeros(w.type as Tensor['type'], w.dims);
-  new Uint8Array(z.data.buffer, z.data.byteOffset, z.data.byteLength).set(bytes);
+  z.bytes().set(bytes);
   return z;
 }
 
@@ -57,7 +57,7 @@ async function runInPage(page: import('playwright-core').Page, dir: string, thre
     const text = printGraph(g);
     const sets = readDataSets(dir);
     for (const set of sets) {
-      const feeds = set.inputs.map((x) => toWire(x.tensor));
+      const feeds = set.inputs.map((x) => toWire(x.value as Tensor));
       const res = await page.evaluate(async ({ text, feeds, threads }) => {
         const sy = (window as unknown as { sy: PageApi }).sy;
         const w2t = (w: { type: string; dims: number[]; b64: string }) => {
@@ -65,11 +65,11 @@ async function runInPage(page: import('playwright-core').Page, dir: string, thre
           const u = new Uint8Array(bin.length);
           for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
           const z = sy.Tensor.zeros(w.type as 'float32', w.dims);
-          new Uint8Array(z.data.buffer, z.data.byteOffset, z.data.byteLength).set(u);
+          z.bytes().set(u);
           return z;
         };
         const t2w = (t: InstanceType<PageApi['Tensor']>) => {
-          const u = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+          const u = t.bytes();
           let s = '';
           for (let i = 0; i < u.length; i++) s += String.fromCharCode(u[i]!);
           return { type: t.type, dims: [...t.dims], b64: btoa(s) };
@@ -86,7 +86,7 @@ async function runInPage(page: import('playwright-core').Page, dir: string, thre
       if ('error' in res) return { name, status: 'error', message: res.error };
       if (res.outputs.length !== set.outputs.length) return { name, status: 'fail', message: `${res.outputs.length} outputs, ${set.outputs.length} expected` };
       for (let i = 0; i < res.outputs.length; i++) {
-        const m = compareTensors(fromWire(res.outputs[i]!), set.outputs[i]!.tensor, tol, `${set.name} output #${i}`);
+        const m = compareTensors(fromWire(res.outputs[i]!), set.outputs[i]!.value as Tensor, tol, `${set.name} output #${i}`);
         if (m) return { name, status: 'fail', message: m.message };
       }
     }

@@ -123,8 +123,11 @@ test('bad models get errors naming the file, node, tensor and expectation', asyn
   assert.throws(() => importOnnx(contradict), /node 'r' \(Relu\): output 'y' is declared f32\[3,2\] but the op produces f32\[2,3\]/);
   const badShape = model({ opset: 17, nodes: [{ op: 'Add', inputs: ['x', 'z'], outputs: ['y'], name: 'add' }], inputs: [['x', FLOAT, [2, 3]], ['z', FLOAT, [4]]], outputs: [['y', FLOAT, [2, 3]]] });
   assert.throws(() => importOnnx(badShape), /node 'add' \(Add\): shapes \[2,3\] and \[4\] do not broadcast/);
-  const badType = model({ opset: 17, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], inputs: [['x', 8, [2]]], outputs: [['y', 8, [2]]] });
-  assert.throws(() => importOnnx(badType), /value '[xy]': unsupported data type STRING \(code 8\)/);
+  const badType = model({ opset: 17, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], inputs: [['x', 14, [2]]], outputs: [['y', 14, [2]]] });
+  assert.throws(() => importOnnx(badType), /value '[xy]': unsupported data type COMPLEX64 \(code 14\)/);
+  // strings are a type Switchyard has, but not one Relu takes
+  const reluOfStrings = model({ opset: 17, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'], name: 'r' }], inputs: [['x', 8, [2]]], outputs: [['y', 8, [2]]] });
+  assert.throws(() => importOnnx(reluOfStrings), /node 'r' \(Relu\): X has type str\[2\]/);
   const badRaw = model({ opset: 17, nodes: [{ op: 'Add', inputs: ['x', 'w'], outputs: ['y'] }], inputs: [['x', FLOAT, [4]]], outputs: [['y', FLOAT, [4]]], inits: [{ name: 'w', dataType: FLOAT, dims: [4], rawData: new Uint8Array(12) }] });
   assert.throws(() => importOnnx(badRaw), /tensor 'w': raw_data has 12 bytes but float32\[4\] needs 16/);
 });

@@ -30,7 +30,7 @@ test('parsing shares blob bytes when aligned, and names missing blobs', async ()
   const w = await graphToWire(mlp(3));
   const shared = new Map([...w.blobs].map(([h, b]) => { const s = new Uint8Array(new SharedArrayBuffer(b.length)); s.set(b); return [h, s]; }));
   const g = graphFromWire(w.text, (h) => shared.get(h));
-  const bufs = g.constants().map((c) => c.const!.data.buffer);
+  const bufs = g.constants().map((c) => c.const!.bytes().buffer);
   assert.ok(bufs.some((b) => b instanceof SharedArrayBuffer));
   const first = [...w.blobs.keys()][0]!;
   assert.throws(() => graphFromWire(w.text, (h) => (h === first ? undefined : w.blobs.get(h))), (e: unknown) =>

@@ -5,17 +5,40 @@
 // memory without a GPU.
 
 import type { Node, Value } from '../../ir/graph.js';
-import { nodeError } from '../../ir/infer.js';
-import type { Tensor } from '../../ir/tensor.js';
-import { evalNode } from '../../ops/evaluate.js';
+import { Tensor } from '../../ir/tensor.js';
+import { evalNodeValues } from '../../ops/evaluate.js';
+import { asTensor, TensorSequence, type RunValue } from '../../ir/values.js';
 import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
 import { yieldIfDue } from '../yield.js';
-import { checkResult } from './interpreter.js';
+import { nodeError } from '../../ir/infer.js';
+import { checkValue } from '../../ops/subgraph.js';
 
+/** A value held by the reference device: a tensor, or (host-only) a sequence or optional. */
 class RefTensor implements DeviceTensor {
-  constructor(readonly tensor: Tensor, readonly owner: ReferenceDevice) {}
-  get type() { return this.tensor.type; }
-  get dims() { return this.tensor.dims; }
+  constructor(readonly value: RunValue, readonly owner: ReferenceDevice) {}
+  get type() { return this.value instanceof Tensor ? this.value.type : elemDType(this.value); }
+  /** A sequence or optional has no dims of its own: [] */
+  get dims(): readonly number[] { return this.value instanceof Tensor ? this.value.dims : []; }
+  get byteLength(): number { return valueBytes(this.value); }
+}
+
+function elemDType(v: RunValue): Tensor['type'] {
+  if (v instanceof Tensor) return v.type;
+  if (v instanceof TensorSequence) return v.elemType;
+  return v.type.dtype;
+}
+
+function valueBytes(v: RunValue | undefined): number {
+  if (v === undefined) return 0;
+  if (v instanceof Tensor) return v.byteLength;
+  if (v instanceof TensorSequence) return v.items.reduce((a, t) => a + t.byteLength, 0);
+  return valueBytes(v.value);
+}
+
+/** Nodes the device hands to someone else (control flow whose bodies run on a kernel device). */
+export interface NodeDelegate {
+  handles(node: Node): boolean;
+  run(node: Node, inputs: (RunValue | undefined)[]): Promise<RunValue[]>;
 }
 
 export interface ReferenceDeviceOptions {
@@ -24,6 +47,7 @@ export interface ReferenceDeviceOptions {
   capacityBytes?: number;
   /** Check every result against its node's shape/type rule (the 'reference' backend, an oracle). */
   checkResults?: boolean;
+  delegate?: NodeDelegate;
 }
 
 export class ReferenceDevice implements Device {
@@ -43,8 +67,10 @@ export class ReferenceDevice implements Device {
     this.id = o.id ?? 'cpu';
     this.capacityBytes = o.capacityBytes;
     this.checkResults = o.checkResults ?? false;
+    this.delegate = o.delegate;
   }
   private readonly checkResults: boolean;
+  private readonly delegate?: NodeDelegate;
 
   get liveTensors(): number { return this.live.size; }
   get bytesInUse(): number { return this.liveBytes; }
@@ -53,46 +79,51 @@ export class ReferenceDevice implements Device {
 
   async compile(unit: Unit): Promise<CompiledUnit> { return { unit }; }
 
-  private adopt(t: Tensor): RefTensor {
-    if (this.capacityBytes !== undefined && this.liveBytes + t.byteLength > this.capacityBytes) {
-      throw new Error(`device '${this.id}' is out of memory: ${this.liveBytes} bytes in use + ${t.byteLength} requested > capacity ${this.capacityBytes}`);
-    }
+  private adopt(t: RunValue): RefTensor {
     const r = new RefTensor(t, this);
+    if (this.capacityBytes !== undefined && this.liveBytes + r.byteLength > this.capacityBytes) {
+      throw new Error(`device '${this.id}' is out of memory: ${this.liveBytes} bytes in use + ${r.byteLength} requested > capacity ${this.capacityBytes}`);
+    }
     this.live.add(r);
-    this.liveBytes += t.byteLength;
+    this.liveBytes += r.byteLength;
     return r;
   }
 
-  private own(t: DeviceTensor): Tensor {
+  private own(t: DeviceTensor): RunValue {
     if (!(t instanceof RefTensor)) throw new Error(`device '${this.id}' was given a tensor that lives elsewhere`);
     if (t.owner === this && !this.live.has(t)) throw new Error(`device '${this.id}' was given a released tensor`);
-    return t.tensor;
+    return t.value;
   }
 
   async run(compiled: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
     const { unit } = compiled;
-    const env = new Map<Value, Tensor>(unit.inputs.map((v, i) => [v, this.own(inputs[i]!)]));
+    // values may be sequences or optionals: they stay on this (host) device
+    const env = new Map<Value, RunValue>(unit.inputs.map((v, i) => [v, this.own(inputs[i]!)]));
     const read = (v: Node['inputs'][number]) => (v ? v.const ?? env.get(v) : undefined);
     for (const n of unit.nodes) {
       this.lastYield = await yieldIfDue(this.yieldEveryMs, this.lastYield);
-      const outs = evalNode(n, n.inputs.map(read));
+      const ins = n.inputs.map(read);
+      const outs = this.delegate?.handles(n) ? await this.delegate.run(n, ins) : evalNodeValues(n, ins);
       n.outputs.forEach((o, i) => {
         if (!o) return;
-        const t = outs[i];
-        if (!t) throw nodeError(n, new Error(`produced no value for output #${i} '${o.name}'`));
-        if (this.checkResults) checkResult(n, o, t);
-        env.set(o, t);
+        const x = outs[i];
+        if (x === undefined) throw nodeError(n, new Error(`produced no value for output #${i} '${o.name}'`));
+        if (this.checkResults) checkValue(n, o, x);
+        env.set(o, x);
       });
     }
     return unit.outputs.map((v) => this.adopt(v.const ?? env.get(v)!));
   }
 
   async upload(t: Tensor): Promise<DeviceTensor> { return this.adopt(t); }
-  async download(t: DeviceTensor): Promise<Tensor> { return this.own(t); }
+  async download(t: DeviceTensor): Promise<Tensor> { return asTensor(this.own(t), 'download'); }
+  /** The host keeps sequences and optionals too: upload and download them as they are. */
+  async uploadValue(v: RunValue): Promise<DeviceTensor> { return this.adopt(v); }
+  async downloadValue(t: DeviceTensor): Promise<RunValue> { return this.own(t); }
 
   release(t: DeviceTensor): void {
     const r = t as RefTensor;
-    if (this.live.delete(r)) this.liveBytes -= r.tensor.byteLength;
+    if (this.live.delete(r)) this.liveBytes -= r.byteLength;
   }
 
   async dispose(): Promise<void> {

@@ -12,7 +12,7 @@ import { graphToWire, type WireGraph } from '../../protocol/graph-wire.js';
 import { remoteProfile, type LinkProfile, type RemoteDeviceProfile } from '../../protocol/profile.js';
 import type { Info, RunResultMeta } from '../../protocol/schemas.js';
 import type { LlmInfo } from '../../protocol/llm.js';
-import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
+import { hostOnlyReason, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../device.js';
 import { RemoteClient, RemoteError, type RemoteClientOptions } from './client.js';
 
 export interface RemoteDeviceOptions extends RemoteClientOptions {
@@ -70,8 +70,8 @@ export class RemoteDevice implements Device {
 
   supports(node: Node): true | string {
     if (!this.supported.has(node.op)) return `the offload server at ${this.client.url} has no ${node.op}`;
-    for (const a of Object.values(node.attrs)) if (a.kind === 'graph') return `${node.op} holds a subgraph; subgraph ops run locally`;
-    return true;
+    // control flow, sequences and strings run locally (the wire carries numeric tensors)
+    return hostOnlyReason(node) ?? true;
   }
 
   async compile(unit: Unit): Promise<CompiledUnit> {

@@ -10,7 +10,7 @@ import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
 import { isStatic, numel } from '../../ir/shape.js';
 import { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
-import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
+import { hostOnlyReason, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../device.js';
 import { generateMap, signatureOf, type InputMode } from './codegen.js';
 import { printExpr, type Expr } from '../../ops/kernel/expr.js';
 import { loadKernels, FAMILIES } from './loader.js';
@@ -122,6 +122,8 @@ export class WasmDevice implements Device {
   }
 
   supports(node: Node): true | string {
+    const host = hostOnlyReason(node);
+    if (host) return host;
     if (!(node.op in PLANNERS)) return `no WASM kernel for ${node.op.slice(node.op.indexOf('.') + 1)}`;
     for (const v of [...node.inputs, ...node.outputs]) {
       if (v?.type && isNarrow(v.type.dtype)) return `no WASM kernels take ${v.type.dtype} (runs on the reference path)`;

@@ -9,7 +9,7 @@ import type { Node, TensorType, Value } from '../../ir/graph.js';
 import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
 import { Tensor } from '../../ir/tensor.js';
 import { formatType } from '../../ir/text-common.js';
-import { DeviceError, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../device.js';
+import { DeviceError, hostOnlyReason, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../device.js';
 import { BufferPool } from './buffer-pool.js';
 import { BUFFER, MAP_READ } from './flags.js';
 import { findAdapter, limitsOf, adapterName, isCpuAdapter, type AdapterChoice, type FoundAdapter } from './gpu.js';
@@ -204,6 +204,8 @@ export class WebGpuDevice implements Device {
   // ---- support ---------------------------------------------------------------------------
 
   supports(node: Node): true | string {
+    const host = hostOnlyReason(node);
+    if (host) return host;
     const fam = kernelFor(node.op);
     if (!fam) return `no WGSL kernel for ${node.op}`;
     const check = (t: TensorType | undefined, allowInt64: boolean, what: string): string | undefined => {

@@ -4,21 +4,25 @@
 
 import type { Attr } from '../../ir/attributes.js';
 import { dtypeToOnnx } from '../../ir/dtype.js';
-import type { Graph, TensorType, Value } from '../../ir/graph.js';
+import type { Graph, Node, TensorType, Value } from '../../ir/graph.js';
 import { onnx, type AttributeProto, type ValueInfoProto } from './proto.js';
 import { tensorToProto } from './tensor-proto.js';
 
+/** TypeProto of a type: sequences and optionals wrap the tensor type, outermost first. */
+function typeProto(t: TensorType, depth = 0): NonNullable<ValueInfoProto["type"]> {
+  const w = t.wrap?.[depth];
+  if (w === 'sequence') return { sequenceType: { elemType: typeProto(t, depth + 1) } };
+  if (w === 'optional') return { optionalType: { elemType: typeProto(t, depth + 1) } };
+  return {
+    tensorType: {
+      elemType: dtypeToOnnx(t.dtype),
+      shape: t.shape ? { dim: t.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined,
+    },
+  };
+}
+
 function valueInfo(v: Value): ValueInfoProto {
-  const t: TensorType | undefined = v.type;
-  return onnx.ValueInfoProto.create({
-    name: v.name,
-    type: t ? {
-      tensorType: {
-        elemType: dtypeToOnnx(t.dtype),
-        shape: t.shape ? { dim: t.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined,
-      },
-    } : undefined,
-  });
+  return onnx.ValueInfoProto.create({ name: v.name, type: v.type ? typeProto(v.type) : undefined });
 }
 
 function attrProto(name: string, a: Attr): AttributeProto {
@@ -33,7 +37,13 @@ function attrProto(name: string, a: Attr): AttributeProto {
     case 'strings': return { name, type: T.STRINGS, strings: a.value.map(enc) };
     case 'tensor': return { name, type: T.TENSOR, t: tensorToProto(a.value) };
     case 'graph': return { name, type: T.GRAPH, g: graphProto(a.value) };
+    case 'type': return { name, type: T.TYPE_PROTO, tp: typeProto(a.value) };
   }
+}
+
+function capturesOf(n: Node): number {
+  const g = Object.values(n.attrs).find((a) => a.kind === 'graph');
+  return g && g.kind === 'graph' ? g.value.captures.length : 0;
 }
 
 function graphProto(g: Graph) {
@@ -48,7 +58,8 @@ function graphProto(g: Graph) {
       return onnx.NodeProto.create({
         name: n.name,
         opType: n.op.slice(3),
-        input: n.inputs.map((v) => v?.name ?? ''),
+        // captures are trailing inputs in the IR; ONNX subgraphs read outer values by name
+        input: n.inputs.slice(0, n.inputs.length - capturesOf(n)).map((v) => v?.name ?? ''),
         output: n.outputs.map((v) => v?.name ?? ''),
         attribute: Object.entries(n.attrs).map(([k, a]) => attrProto(k, a)),
       });

@@ -54,13 +54,25 @@ function symbol(name: string): string {
 let anon = 0;
 
 function typeFromValueInfo(vi: ValueInfoProto): TensorType | undefined {
-  const tt = vi.type?.tensorType;
-  if (!tt) {
-    if (vi.type && (vi.type.sequenceType || vi.type.mapType || vi.type.optionalType)) {
-      throw new Error(`value '${vi.name}' is a sequence, map or optional; only tensors are supported`);
-    }
-    return undefined;
+  return vi.type ? typeFromProto(vi.type, vi.name ?? '') : undefined;
+}
+
+type TypeProto = NonNullable<ValueInfoProto['type']>;
+
+/** A TypeProto: tensors, and sequences and optionals of them (wrap, outermost first). */
+export function typeFromProto(tp: TypeProto, name: string): TensorType | undefined {
+  const inner = tp.sequenceType?.elemType ?? tp.optionalType?.elemType;
+  if (tp.sequenceType || tp.optionalType) {
+    const w = tp.sequenceType ? 'sequence' : 'optional';
+    if (!inner) throw new Error(`value '${name}' is a ${w} without an element type`);
+    const t = typeFromProto(inner, name);
+    if (!t) throw new Error(`value '${name}' is a ${w} of something other than tensors`);
+    return { ...t, wrap: [w, ...(t.wrap ?? [])] };
   }
+  if (tp.mapType || tp.sparseTensorType) throw new Error(`value '${name}' is a ${tp.mapType ? 'map' : 'sparse tensor'}; Switchyard supports tensors, sequences and optionals`);
+  const tt = tp.tensorType;
+  if (!tt) return undefined;
+  const vi = { name };
   const dtype = (() => {
     try { return dtypeFromOnnx(tt.elemType ?? 0); } catch (e) { throw new Error(`value '${vi.name}': ${(e as Error).message}`); }
   })();
@@ -77,7 +89,7 @@ function typeFromValueInfo(vi: ValueInfoProto): TensorType | undefined {
 function mergeTypes(inferred: TensorType | undefined, declared: TensorType | undefined, what: string): TensorType | undefined {
   if (!inferred) return declared;
   if (!declared) return inferred;
-  if (inferred.dtype !== declared.dtype) {
+  if (inferred.dtype !== declared.dtype || (inferred.wrap ?? []).join() !== (declared.wrap ?? []).join()) {
     throw new Error(`${what} is declared ${formatType(declared)} but the op produces ${formatType(inferred)}`);
   }
   if (!inferred.shape) return declared;
@@ -92,17 +104,56 @@ function mergeTypes(inferred: TensorType | undefined, declared: TensorType | und
     }
     return typeof d === 'number' ? d : e;
   });
-  return { dtype: inferred.dtype, shape };
+  return { dtype: inferred.dtype, shape, ...(inferred.wrap?.length ? { wrap: inferred.wrap } : {}) };
+}
+
+/** The scopes around a subgraph: whether a name is visible there, and its Value (captured on demand). */
+interface OuterScope { has(name: string): boolean; get(name: string): Value | undefined }
+
+/** Names a subgraph reads from the scopes around it (recursively through its own subgraphs). */
+function freeNames(gp: GraphProto): Set<string> {
+  const defined = new Set<string>([...(gp.input ?? []), ...(gp.initializer ?? [])].map((x) => x.name ?? ''));
+  const free = new Set<string>();
+  for (const n of gp.node ?? []) {
+    for (const i of [...(n.input ?? []), ...nodeFreeNames(n)]) if (i && !defined.has(i)) free.add(i);
+    for (const o of n.output ?? []) if (o) defined.add(o);
+  }
+  return free;
+}
+
+function nodeFreeNames(n: NodeProto): string[] {
+  return (n.attribute ?? []).flatMap((a) => [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]).flatMap((g) => [...freeNames(g)]);
 }
 
 class Importer {
+  /** For each imported subgraph, the outer Value each of its captures stands for. */
+  private captureSources = new Map<Graph, Value[]>();
+
   constructor(private source: string, private opsets: Record<string, number>, private loadExternal?: ExternalLoader) {}
 
-  graph(gp: GraphProto, name: string): Graph {
+  /** `outer` is set for a subgraph: names it does not define come from there as captures. */
+  graph(gp: GraphProto, name: string, outer?: OuterScope): Graph {
     const g = new Graph(name);
     g.opsets = { ...this.opsets };
     g.source = this.source;
     const scope = new Map<string, Value>();
+    const sources: Value[] = [];
+    if (outer) this.captureSources.set(g, sources);
+    const here: OuterScope = {
+      has: (n) => scope.has(n) || !!outer?.has(n),
+      get: (n) => {
+        const v = scope.get(n);
+        if (v || !outer) return v;
+        const o = outer.get(n);
+        if (!o) return undefined;
+        if (o.const) return o;   // constants are shared by every scope, not captured
+        const c = new Value(n, o.type);
+        scope.set(n, c);
+        g.captures.push(c);
+        sources.push(o);
+        return c;
+      },
+    };
     const declared = new Map<string, TensorType | undefined>();
     for (const vi of [...(gp.valueInfo ?? []), ...(gp.output ?? [])]) {
       if (vi.name) declared.set(vi.name, typeFromValueInfo(vi));
@@ -126,18 +177,19 @@ class Importer {
         // as in older model-zoo files that list every weight as an input).
         continue;
       }
-      if (!type) throw new Error(`graph input '${name}' has no tensor type`);
+      // a subgraph's inputs may leave their type to the node that runs it (Loop's carried values)
+      if (!type && !outer) throw new Error(`graph input '${name}' has no tensor type`);
       const v = new Value(name, type);
       scope.set(name, v);
       g.inputs.push(v);
     }
 
-    for (const np of this.topoSort(gp.node ?? [], scope)) {
-      g.nodes.push(this.node(np, g, scope, declared));
+    for (const np of this.topoSort(gp.node ?? [], here)) {
+      g.nodes.push(this.node(np, g, scope, declared, here, !!outer));
     }
 
     for (const vi of gp.output ?? []) {
-      const v = scope.get(vi.name ?? '');
+      const v = here.get(vi.name ?? '');
       if (!v) throw new Error(`graph output '${vi.name}' is not produced by any node, input or initializer`);
       const d = typeFromValueInfo(vi);
       v.type = mergeTypes(v.type, d, `graph output '${vi.name}'`);
@@ -147,21 +199,23 @@ class Importer {
   }
 
   /** ONNX requires topological order, but some exporters break it; sort, and name what is undefined. */
-  private topoSort(nodes: NodeProto[], scope: Map<string, Value>): NodeProto[] {
-    const ready = new Set<string>(scope.keys());
+  private topoSort(nodes: NodeProto[], scope: OuterScope): NodeProto[] {
+    const ready = new Set<string>();
+    const isReady = (i: string) => !i || ready.has(i) || scope.has(i);
     const out: NodeProto[] = [];
     let pending = nodes;
     while (pending.length) {
       const next: NodeProto[] = [];
       for (const n of pending) {
-        if ((n.input ?? []).every((i) => !i || ready.has(i))) {
+        // a node with subgraphs also waits for the outer values its subgraphs read
+        if ([...(n.input ?? []), ...nodeFreeNames(n)].every(isReady)) {
           out.push(n);
           for (const o of n.output ?? []) if (o) ready.add(o);
         } else next.push(n);
       }
       if (next.length === pending.length) {
         const n = next[0]!;
-        const missing = (n.input ?? []).find((i) => i && !ready.has(i));
+        const missing = [...(n.input ?? []), ...nodeFreeNames(n)].find((i) => !isReady(i));
         throw new Error(`node '${n.name ?? ''}' (${n.opType}): input '${missing}' is not a graph input, an initializer or the output of any node (or the graph has a cycle)`);
       }
       pending = next;
@@ -169,7 +223,8 @@ class Importer {
     return out;
   }
 
-  private node(np: NodeProto, g: Graph, scope: Map<string, Value>, declared: Map<string, TensorType | undefined>): Node {
+  private node(np: NodeProto, g: Graph, scope: Map<string, Value>, declared: Map<string, TensorType | undefined>,
+    here: OuterScope, sub: boolean): Node {
     const domain = np.domain === 'ai.onnx' ? '' : np.domain ?? '';
     const type = np.opType ?? '';
     const label = `node '${np.name ?? ''}' (${domain ? domain + '.' : ''}${type})`;
@@ -180,7 +235,7 @@ class Importer {
     if (def.onnx?.minOpset && opset < def.onnx.minOpset) {
       throw new Error(`${label}: ${type} does not exist before opset ${def.onnx.minOpset}, the model uses opset ${opset}`);
     }
-    const inputs = (np.input ?? []).map((name) => (name ? scope.get(name)! : null));
+    const inputs = (np.input ?? []).map((name) => (name ? here.get(name)! : null));
     const outputs = (np.output ?? []).map((name) => {
       if (!name) return null;
       if (scope.has(name)) throw new Error(`${label}: output '${name}' is already defined (SSA requires one definition)`);
@@ -189,7 +244,8 @@ class Importer {
       return v;
     });
     const attrs: Record<string, Attr> = {};
-    for (const a of np.attribute ?? []) attrs[a.name ?? ''] = this.attr(a, label);
+    for (const a of np.attribute ?? []) attrs[a.name ?? ''] = this.attr(a, label, here);
+    inputs.push(...this.bindCaptures(attrs));
     const node = new Node(def.name, inputs, outputs, attrs, np.name ?? '');
     if (def.onnx?.import) {
       const ctx: ImportContext = {
@@ -207,6 +263,12 @@ class Importer {
       };
       try { def.onnx.import(ctx); } catch (e) { throw nodeError(node, e); }
     }
+    if (sub) {
+      // inside a subgraph, types come from the node that runs it (it infers its body with the
+      // types it feeds); until then a value has the type its model declares, if any
+      node.outputs.forEach((o) => { if (o) o.type = declared.get(o.name); });
+      return node;
+    }
     const types = inferNode(node);
     node.outputs.forEach((o, i) => {
       if (!o) return;
@@ -215,7 +277,23 @@ class Importer {
     return node;
   }
 
-  private attr(a: AttributeProto, label: string): Attr {
+  /**
+   * Give every graph attribute of a node the same capture list (the union of what each reads) and
+   * return the outer values that bind it: they become the node's trailing inputs.
+   */
+  private bindCaptures(attrs: Record<string, Attr>): Value[] {
+    const graphs = Object.keys(attrs).sort().flatMap((k) => { const a = attrs[k]!; return a.kind === 'graph' ? [a.value] : []; });
+    const union: Value[] = [];
+    for (const sg of graphs) for (const s of this.captureSources.get(sg) ?? []) if (!union.includes(s)) union.push(s);
+    for (const sg of graphs) {
+      const mine = this.captureSources.get(sg) ?? [];
+      sg.captures = union.map((s) => sg.captures[mine.indexOf(s)] ?? new Value(s.name, s.type));
+      this.captureSources.set(sg, union);
+    }
+    return union;
+  }
+
+  private attr(a: AttributeProto, label: string, here: OuterScope): Attr {
     const T = onnx.AttributeProto.AttributeType;
     const name = a.name ?? '';
     if (a.refAttrName) throw new Error(`${label}: attribute '${name}' refers to a function attribute, which is only valid inside functions`);
@@ -228,7 +306,12 @@ class Importer {
       case T.FLOATS: return { kind: 'floats', value: [...(a.floats ?? [])] };
       case T.STRINGS: return { kind: 'strings', value: (a.strings ?? []).map(dec) };
       case T.TENSOR: return { kind: 'tensor', value: tensorFromProto(a.t ?? {}, `attribute '${name}'`, this.loadExternal) };
-      case T.GRAPH: return { kind: 'graph', value: this.graph(a.g ?? {}, name) };
+      case T.GRAPH: return { kind: 'graph', value: this.graph(a.g ?? {}, name, here) };
+      case T.TYPE_PROTO: {
+        const ty = a.tp ? typeFromProto(a.tp, name) : undefined;
+        if (!ty) throw new Error(`${label}: attribute '${name}' is a type without a tensor, sequence or optional type`);
+        return { kind: 'type', value: ty };
+      }
       default: throw new Error(`${label}: attribute '${name}' has type ${T[a.type ?? 0] ?? a.type}, which is not supported`);
     }
   }

@@ -1,7 +1,7 @@
 // TensorProto <-> Tensor: raw_data and every typed field, external data through a loader, and
 // the `.pb` files of the ONNX test data.
 
-import { allocTyped, dtypeBytes, dtypeFromOnnx, dtypeToOnnx, type DType } from '../../ir/dtype.js';
+import { allocNumeric, dtypeBytes, dtypeFromOnnx, dtypeToOnnx, type DType } from '../../ir/dtype.js';
 import { numel } from '../../ir/shape.js';
 import { isSubByte, packSubByte, packedByteLength, unpackSubByte } from '../../ir/narrow.js';
 import { Tensor } from '../../ir/tensor.js';
@@ -21,9 +21,16 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
   const dims = (p.dims ?? []).map(toNum);
   if (dims.some((d) => d < 0 || !Number.isSafeInteger(d))) throw new Error(`${name}: invalid dims [${dims.join(',')}]`);
   const n = numel(dims);
+  if (dtype === 'string') {
+    // string_data holds UTF-8 bytes per element
+    const len = p.stringData?.length ?? 0;
+    if (len !== n) throw new Error(`${name}: string_data has ${len} values but string[${dims.join(',')}] needs ${n}`);
+    const dec = new TextDecoder();
+    return new Tensor('string', (p.stringData ?? []).map((b) => dec.decode(b)), dims);
+  }
   // a SequenceProto or OptionalProto read as a TensorProto decodes to nonsense dims like these
   if (!(n <= 2 ** 32)) throw new Error(`${name}: dims [${dims.join(',')}] hold ${n} elements, more than any tensor can (is this file a TensorProto?)`);
-  const out = allocTyped(dtype, n);
+  const out = allocNumeric(dtype, n);
 
   let raw = p.rawData && p.rawData.length ? p.rawData : undefined;
   if (p.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
@@ -78,6 +85,10 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
 }
 
 export function tensorToProto(t: Tensor, name = ''): TensorProto {
+  if (t.type === 'string') {
+    const enc = new TextEncoder();
+    return onnx.TensorProto.create({ name, dims: [...t.dims], dataType: 8, stringData: (t.data as string[]).map((s) => enc.encode(s)) });
+  }
   return onnx.TensorProto.create({
     name,
     dims: [...t.dims],

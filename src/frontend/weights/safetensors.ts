@@ -64,7 +64,7 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): Tens
 }
 
 type ArrayCtor = new (b: ArrayBuffer, offset: number, length: number) => Tensor['data'];
-const CTORS: Record<DType, ArrayCtor> = {
+const CTORS: Record<Exclude<DType, 'string'>, ArrayCtor> = {
   float32: Float32Array, float16: Uint16Array, float64: Float64Array, int8: Int8Array, int16: Int16Array,
   int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array,
   uint64: BigUint64Array, bool: Uint8Array,
@@ -76,6 +76,7 @@ const CTORS: Record<DType, ArrayCtor> = {
 
 /** A typed view of `len` bytes at `off`, copied when the offset is not aligned for the element size. */
 export function viewAs(dt: DType, bytes: Uint8Array, off: number, len: number): Tensor['data'] {
+  if (dt === 'string') throw new Error('safetensors files hold no string tensors');
   const size = dtypeBytes(dt);
   const start = bytes.byteOffset + off;
   if (start % size === 0) return new CTORS[dt](bytes.buffer as ArrayBuffer, start, len / size);

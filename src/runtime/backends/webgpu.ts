@@ -7,7 +7,10 @@ import type { WebGpuOptions } from '../../backends/webgpu/device.js';
 import { GpuResidentTensor, sharedDevice } from '../../backends/webgpu/shared-device.js';
 import type { GpuTensor } from '../../backends/webgpu/tensor.js';
 import type { Tensor } from '../../ir/tensor.js';
-import type { Backend, BackendOptions } from '../backend.js';
+import { tensorsOnly, type RunValue } from '../../ir/values.js';
+import type { Graph } from '../../ir/graph.js';
+import { runPipeline } from '../../passes/index.js';
+import type { Backend, BackendOptions, PreparedModel } from '../backend.js';
 import type { Feed } from '../executor.js';
 import { prepareOnDevice } from '../single-device.js';
 import { KERNEL_PASSES } from './kernel-passes.js';
@@ -31,7 +34,12 @@ export const webgpuBackend: Backend = {
     const device = own.device;
     let prepared;
     try {
-      prepared = await prepareOnDevice(graph, device, { resident: undefined });
+      // control flow: the loop on the host, each body prepared on this same GPU device
+      const prepareBody = async (body: Graph): Promise<PreparedModel> => {
+        runPipeline(body, [...KERNEL_PASSES]);
+        return prepareOnDevice(body, device, { ownsDevice: false, prepareBody });
+      };
+      prepared = await prepareOnDevice(graph, device, { prepareBody, ownsDevice: false });
     } catch (e) {
       await own.done();
       throw e;
@@ -41,18 +49,19 @@ export const webgpuBackend: Backend = {
     }
     const keepOnGpu = o.preferredOutputLocation === 'gpu';
     let released = false;
+    const fedOf = (feeds: RunValue[]): Feed[] => feeds.map((f) => {
+      if (!(f instanceof GpuResidentTensor)) return f;
+      if (f.device !== device) throw new Error(`an input tensor is on another GPU device; download it first`);
+      return { device: device.id, tensor: f.gpuTensor };
+    });
     return {
       device,
       fallbacks: prepared.fallbacks,
       placement: prepared.placement,
       async run(feeds: Tensor[]): Promise<Tensor[]> {
         if (released) throw new Error('session has been released');
-        const fed: Feed[] = feeds.map((f) => {
-          if (!(f instanceof GpuResidentTensor)) return f;
-          if (f.device !== device) throw new Error(`an input tensor is on another GPU device; download it first`);
-          return { device: device.id, tensor: f.gpuTensor };
-        });
-        if (!keepOnGpu) return (await prepared.executor.run(fed)).outputs;
+        const fed = fedOf(feeds);
+        if (!keepOnGpu) return tensorsOnly((await prepared.executor.run(fed)).outputs, graph.outputs);
         const outs = (await prepared.executor.run(fed, { keepOn: device.id })).outputs as GpuTensor[];
         return Promise.all(outs.map(async (t) => {
           if (!t.host) return new GpuResidentTensor(device, t);
@@ -61,10 +70,14 @@ export const webgpuBackend: Backend = {
           return cpu;
         }));
       },
+      async runValues(feeds: RunValue[]): Promise<RunValue[]> {
+        if (released) throw new Error('session has been released');
+        return (await prepared.executor.run(fedOf(feeds))).outputs;
+      },
       async release() {
         if (released) return;
         released = true;
-        await prepared.executor.release();
+        await prepared.release();
         await own.done();
       },
     };
