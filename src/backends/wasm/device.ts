@@ -16,6 +16,7 @@ import { printExpr, type Expr } from '../../ops/kernel/expr.js';
 import { loadKernels, FAMILIES } from './loader.js';
 import { formatBytes, MAX_BYTES, WasmMemory } from './memory.js';
 import { ANY_DTYPE, PLANNERS } from './ops/index.js';
+import { isShapeArith, knownOutputs } from './known.js';
 import type { PlanCtx, Step } from './plan.js';
 import { ThreadPool, type ModuleSpec } from './pool.js';
 import { yieldIfDue } from '../yield.js';
@@ -122,6 +123,7 @@ export class WasmDevice implements Device {
   }
 
   supports(node: Node): true | string {
+    if (isShapeArith(node)) return true;
     if (!(node.op in PLANNERS)) return `no WASM kernel for ${node.op.slice(node.op.indexOf('.') + 1)}`;
     if (!ANY_DTYPE.has(node.op)) {
       for (const v of [...node.inputs, ...node.outputs]) {
@@ -198,8 +200,9 @@ export class WasmDevice implements Device {
   }
 
   /** Concrete types of every value in the unit, from the input shapes, by each op's own rule. */
-  private concreteTypes(unit: Unit, inputs: WasmTensor[]): Map<Value, { dtype: DType; dims: number[] }> {
+  private concreteTypes(unit: Unit, inputs: WasmTensor[], known: Map<Value, Tensor>): Map<Value, { dtype: DType; dims: number[] }> {
     const m = new Map<Value, { dtype: DType; dims: number[] }>();
+    const valueOf = (v: Value) => v.const ?? known.get(v);
     unit.inputs.forEach((v, i) => m.set(v, { dtype: inputs[i]!.type, dims: [...inputs[i]!.dims] }));
     const typeOf = (v: Value | null): TensorType | undefined => {
       if (!v) return undefined;
@@ -211,8 +214,17 @@ export class WasmDevice implements Device {
       const def = opDefOf(n);
       let types: TensorType[];
       try {
-        types = def.infer({ node: n, attrs: attrsOf(n), types: n.inputs.map(typeOf), consts: n.inputs.map((v) => v?.const) });
+        types = def.infer({ node: n, attrs: attrsOf(n), types: n.inputs.map(typeOf), consts: n.inputs.map((v) => (v ? valueOf(v) : undefined)) });
       } catch (e) { throw nodeError(n, e); }
+      const staticDims = types.map((t, i) => {
+        const o = n.outputs[i];
+        return t?.shape && isStatic(t.shape) ? (t.shape as number[]) : o?.type?.shape && isStatic(o.type.shape) ? (o.type.shape as number[]) : undefined;
+      });
+      const vals = knownOutputs(n, valueOf, (v) => m.get(v)?.dims ?? (v.const ? [...v.const.dims] : undefined), staticDims);
+      if (vals) {
+        n.outputs.forEach((o, i) => { if (o) { known.set(o, vals[i]!); m.set(o, { dtype: vals[i]!.type, dims: [...vals[i]!.dims] }); } });
+        continue;
+      }
       n.outputs.forEach((o, i) => {
         if (!o) return;
         const t = types[i];
@@ -226,8 +238,9 @@ export class WasmDevice implements Device {
 
   private async buildPlan(unit: Unit, inputs: WasmTensor[]): Promise<Plan> {
     let types: Map<Value, { dtype: DType; dims: number[] }>;
+    const known = new Map<Value, Tensor>();
     try {
-      types = this.concreteTypes(unit, inputs);
+      types = this.concreteTypes(unit, inputs, known);
     } catch (e) {
       if (!(e instanceof DynamicShape)) throw e;
       // a shape only known by running: the whole unit takes the reference path for these inputs
@@ -261,7 +274,7 @@ export class WasmDevice implements Device {
       const ctx: PlanCtx = {
         node: n, pool: this.pool, memory: this.mem.memory, threads: this.threads,
         dims, dtype,
-        constOf: (v) => v?.const,
+        constOf: (v) => (v ? v.const ?? known.get(v) : undefined),
         slot,
         alias: (out, input) => { const so = slot(out), si = slot(input); root[find(so)] = find(si); },
         scratch: (bytes) => { const s = newSlot(bytes); scratchSlots.push(s); defStep.set(s, idx); lastUse.set(s, idx); return s; },
@@ -286,7 +299,8 @@ export class WasmDevice implements Device {
         workspace: () => this.workspace(),
       };
       const planner = PLANNERS[n.op];
-      let r: Step | 'view' | 'cpu' = planner ? await planner(ctx) : 'cpu';
+      const knownStep = this.knownStep(n, known, slot);
+      let r: Step | 'view' | 'cpu' = knownStep ?? (planner ? await planner(ctx) : 'cpu');
       if (r === 'cpu') {
         cpuNodes.push(n.op);
         this.planFallbacks.set(n.op, `${n.describe()}: no WASM kernel for this case (shapes/attributes); ran on the reference path`);
@@ -354,6 +368,14 @@ export class WasmDevice implements Device {
     const P = new Float64Array(root.length);
     // views of inputs/constants/outputs take their root's pointer at the start of each run
     return { steps, nslots: root.length, inputSlots, constSlots, arena, arenaSlots, outputs, P, views: viewOfExternal };
+  }
+
+  /** A node whose outputs were computed while planning: each run writes those few bytes into its slots. */
+  private knownStep(n: Node, known: Map<Value, Tensor>, slot: (v: Value) => number): Step | undefined {
+    const outs = n.outputs.filter((o): o is Value => !!o);
+    if (!outs.length || !outs.every((o) => known.has(o))) return undefined;
+    const writes = outs.map((o) => ({ s: slot(o), bytes: known.get(o)!.bytes().slice() }));
+    return (P) => { for (const w of writes) if (w.bytes.length) this.mem.U8.set(w.bytes, P[w.s]!); };
   }
 
   /** A node that runs on the reference path inside a unit: read its inputs out of memory, write results back. */
