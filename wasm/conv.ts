@@ -47,3 +47,40 @@ export function im2col(tid: i32, nt: i32, C: i32, desc: usize, x: usize, col: us
     }
   }
 }
+
+/**
+ * col2im for ConvTranspose: y[c, o…] += col[(c, k…), i…] for every input position i and kernel
+ * offset k with o = i·stride - padBegin + k·dilation inside the output. The descriptor is im2col's
+ * with the roles named from the output's side: in[d] = output dims, out[d] = input dims. Threads
+ * split channels, so no two threads write the same output element. y must hold the bias (or 0).
+ */
+export function col2im(tid: i32, nt: i32, C: i32, desc: usize, col: usize, y: usize): void {
+  const i0 = load<i32>(desc), i1 = load<i32>(desc, 4), i2 = load<i32>(desc, 8);
+  const k0 = load<i32>(desc, 12), k1 = load<i32>(desc, 16), k2 = load<i32>(desc, 20);
+  const s0 = load<i32>(desc, 24), s1 = load<i32>(desc, 28), s2 = load<i32>(desc, 32);
+  const p0 = load<i32>(desc, 36), p1 = load<i32>(desc, 40), p2 = load<i32>(desc, 44);
+  const d0 = load<i32>(desc, 48), d1 = load<i32>(desc, 52), d2 = load<i32>(desc, 56);
+  const o0 = load<i32>(desc, 60), o1 = load<i32>(desc, 64), o2 = load<i32>(desc, 68);
+  const K = k0 * k1 * k2, P = o0 * o1 * o2, plane = i0 * i1 * i2;
+  const c0 = C * tid / nt, c1 = C * (tid + 1) / nt;
+  for (let c = c0; c < c1; c++) {
+    const yc = y + (<usize>(c * plane) << 2);
+    for (let q = 0; q < K; q++) {
+      const kk2 = q % k2, kk1 = (q / k2) % k1, kk0 = q / (k1 * k2);
+      let src = col + (<usize>(c * K + q) * <usize>P << 2);
+      for (let a = 0; a < o0; a++) {
+        const y0 = a * s0 - p0 + kk0 * d0;
+        for (let b = 0; b < o1; b++) {
+          const y1 = b * s1 - p1 + kk1 * d1;
+          if (y0 < 0 || y0 >= i0 || y1 < 0 || y1 >= i1) { src += <usize>o2 << 2; continue; }
+          const rowBase = yc + (<usize>((y0 * i1 + y1) * i2) << 2);
+          for (let e = 0; e < o2; e++) {
+            const y2 = e * s2 - p2 + kk2 * d2;
+            if (y2 >= 0 && y2 < i2) { const p = rowBase + (<usize>y2 << 2); store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>e << 2))); }
+          }
+          src += <usize>o2 << 2;
+        }
+      }
+    }
+  }
+}

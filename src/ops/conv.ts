@@ -336,7 +336,7 @@ const convInteger: OpDef = {
 interface TransposeGeometry { out: number[]; padBegin: number[] }
 
 /** Output size and begin padding of ConvTranspose per the spec's equations. */
-function transposeGeometry(
+export function transposeGeometry(
   inS: readonly number[], kernel: readonly number[], attrs: InferContext['attrs'],
 ): TransposeGeometry {
   const n = inS.length;

@@ -15,7 +15,7 @@ import { generateMap, signatureOf, type InputMode } from './codegen.js';
 import { printExpr, type Expr } from '../../ops/kernel/expr.js';
 import { loadKernels, FAMILIES } from './loader.js';
 import { formatBytes, MAX_BYTES, WasmMemory } from './memory.js';
-import { ANY_DTYPE, PLANNERS } from './ops/index.js';
+import { ANY_DTYPE, FLOAT_DATA, PLANNERS } from './ops/index.js';
 import { isShapeArith, knownOutputs } from './known.js';
 import type { PlanCtx, Step } from './plan.js';
 import { ThreadPool, type ModuleSpec } from './pool.js';
@@ -124,6 +124,10 @@ export class WasmDevice implements Device {
 
   supports(node: Node): true | string {
     if (isShapeArith(node)) return true;
+    if (FLOAT_DATA.has(node.op)) {
+      const bad = [node.inputs[0], ...node.outputs].find((v) => v?.type && v.type.dtype !== 'float32');
+      return bad ? `WASM kernels for ${node.op.slice(3)} take float32, this node has ${bad.type!.dtype}` : true;
+    }
     if (!(node.op in PLANNERS)) return `no WASM kernel for ${node.op.slice(node.op.indexOf('.') + 1)}`;
     if (!ANY_DTYPE.has(node.op)) {
       for (const v of [...node.inputs, ...node.outputs]) {

@@ -6,7 +6,7 @@
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
-export const FAMILIES = ['elementwise', 'matmul', 'reduce', 'norm', 'layout', 'topk', 'conv', 'pool', 'attention', 'quant'] as const;
+export const FAMILIES = ['elementwise', 'matmul', 'reduce', 'norm', 'layout', 'topk', 'conv', 'pool', 'attention', 'quant', 'resize'] as const;
 export type Family = (typeof FAMILIES)[number];
 const RELAXED: readonly Family[] = ['matmul'];
 

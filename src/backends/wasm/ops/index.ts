@@ -4,6 +4,8 @@
 
 import { type OpPlanner } from '../plan.js';
 import { kmap } from './elementwise.js';
+import { convTranspose } from './conv.js';
+import { resize } from './resize.js';
 import { dequantize, matmulInteger, quantize } from './int8.js';
 import { concat, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
@@ -47,7 +49,12 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.MatMulInteger': matmulInteger,
   'nn.DequantizeLinear': dequantize,
   'nn.QuantizeLinear': quantize,
+  'nn.Resize': resize,
+  'nn.ConvTranspose': convTranspose,
 };
+
+/** Ops whose data input and outputs must be float32; their other inputs (sizes, scales, roi) may be any type. */
+export const FLOAT_DATA = new Set(['nn.Resize']);
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
 export const ANY_DTYPE = new Set(['nn.MatMulInteger', 'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
