@@ -94,3 +94,38 @@ test('Shape of a symbolic batch feeding Reshape, Gather, Concat and integer arit
     }, { x: randT([batch, 4, 6]) }, `shape arithmetic, batch ${batch}`);
   }
 });
+
+const intT = (type: 'uint8' | 'int8', dims: number[]) => {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const lo = type === 'uint8' ? 0 : -128;
+  const vals = Array.from({ length: n }, () => lo + Math.floor((rnd() + 1) * 127.9));
+  return new Tensor(type, type === "uint8" ? Uint8Array.from(vals) : Int8Array.from(vals), dims);
+};
+
+test('DynamicQuantizeLinear (all-positive, all-negative, mixed, odd sizes) matches the reference exactly', async () => {
+  for (const [dims, shift] of [[[7], 0], [[3, 37], 2], [[1, 4, 33, 17], -3], [[65537], 0.25]] as [number[], number][]) {
+    const x = randT(dims);
+    const xs = new Tensor('float32', Float32Array.from(x.data as Float32Array, (v) => v * 3 + shift), dims);
+    await onWasm((g) => {
+      const [y, s, z] = g.opN('DynamicQuantizeLinear', [g.input('x', 'float32', dims)], {}, 3);
+      g.output(y!, 'y'); g.output(s!, 'scale'); g.output(z!, 'zp');
+    }, { x: xs }, `dql ${dims}`, 0);
+  }
+});
+
+test('ConvInteger (uint8/int8, zero points per tensor and per channel, groups, pads) matches the reference exactly', async () => {
+  const cases: { x: number[]; w: number[]; xt: 'uint8' | 'int8'; wt: 'uint8' | 'int8'; attrs: Record<string, number | number[]>; perChannel?: boolean }[] = [
+    { x: [1, 3, 9, 11], w: [5, 3, 3, 3], xt: 'uint8', wt: 'uint8', attrs: { pads: [1, 1, 1, 1] } },
+    { x: [2, 4, 7, 6], w: [6, 2, 3, 2], xt: 'uint8', wt: 'int8', attrs: { group: 2, strides: [2, 1], pads: [1, 0, 0, 1] }, perChannel: true },
+    { x: [1, 8, 5, 5], w: [7, 8, 1, 1], xt: 'int8', wt: 'int8', attrs: {} },
+  ];
+  for (const c of cases) {
+    const W = intT(c.wt, c.w);
+    const wz = c.perChannel ? intT(c.wt, [c.w[0]!]) : intT(c.wt, []);
+    await onWasm((g) => {
+      const x = g.input('x', c.xt, c.x);
+      const xz = g.input('xz', c.xt, []);
+      g.output(g.op('ConvInteger', [x, g.constant(W, 'W'), xz, g.constant(wz, 'wz')], c.attrs), 'y');
+    }, { x: intT(c.xt, c.x), xz: intT(c.xt, []) }, `convinteger ${c.x} * ${c.w}`, 0);
+  }
+});

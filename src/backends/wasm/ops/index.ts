@@ -4,9 +4,9 @@
 
 import { type OpPlanner } from '../plan.js';
 import { kmap } from './elementwise.js';
-import { convTranspose } from './conv.js';
+import { convInteger, convTranspose } from './conv.js';
 import { resize } from './resize.js';
-import { dequantize, matmulInteger, quantize } from './int8.js';
+import { dequantize, dynamicQuantize, matmulInteger, quantize } from './int8.js';
 import { concat, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
 import { REDUCE_OPS, argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, reduce, softmax } from './reduce.js';
@@ -51,11 +51,13 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.QuantizeLinear': quantize,
   'nn.Resize': resize,
   'nn.ConvTranspose': convTranspose,
+  'nn.ConvInteger': convInteger,
+  'nn.DynamicQuantizeLinear': dynamicQuantize,
 };
 
 /** Ops whose data input and outputs must be float32; their other inputs (sizes, scales, roi) may be any type. */
 export const FLOAT_DATA = new Set(['nn.Resize']);
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
-export const ANY_DTYPE = new Set(['nn.MatMulInteger', 'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
+export const ANY_DTYPE = new Set(['nn.MatMulInteger', 'nn.ConvInteger', 'nn.DynamicQuantizeLinear', 'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
   'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather']);
