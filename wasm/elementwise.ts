@@ -38,3 +38,51 @@ export function copyBytes(tid: i32, nt: i32, dst: usize, src: usize, n: i32): vo
   const i0 = (<i64>n * tid / nt) as i32, i1 = (<i64>n * (tid + 1) / nt) as i32;
   memory.copy(dst + i0, src + i0, i1 - i0);
 }
+
+/** float16 (bit patterns) to float32, exact. Threads split the range. */
+export function f16ToF32(tid: i32, nt: i32, n: i32, x: usize, y: usize): void {
+  const i0 = (<i64>n * tid / nt) as i32, i1 = (<i64>n * (tid + 1) / nt) as i32;
+  for (let i = i0; i < i1; i++) {
+    const h = <u32>load<u16>(x + (<usize>i << 1));
+    const sign = (h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    let bits: u32;
+    if (e == 0) {
+      const v: f32 = <f32>m * <f32>5.9604644775390625e-8; // 2^-24
+      bits = reinterpret<u32>(v) | sign;
+    } else if (e == 31) bits = sign | 0x7f800000 | (m << 13);
+    else bits = sign | ((e + 112) << 23) | (m << 13);
+    store<u32>(y + (<usize>i << 2), bits);
+  }
+}
+
+/** float32 to float16 bit patterns, round to nearest even (as src/ir/float16.ts: NaN becomes 0x7e00 with the sign). */
+export function f32ToF16(tid: i32, nt: i32, n: i32, x: usize, y: usize): void {
+  const i0 = (<i64>n * tid / nt) as i32, i1 = (<i64>n * (tid + 1) / nt) as i32;
+  for (let i = i0; i < i1; i++) {
+    const b = load<u32>(x + (<usize>i << 2));
+    const sign = (b >> 16) & 0x8000, exp = <i32>((b >> 23) & 0xff);
+    let mant = b & 0x7fffff;
+    let h: u32;
+    let e = exp - 127 + 15;
+    if (exp == 0xff) h = sign | 0x7c00 | (mant ? 0x200 : 0);
+    else if (e >= 31) h = sign | 0x7c00;
+    else if (e <= 0) {
+      if (e < -10) h = sign;
+      else {
+        mant |= 0x800000;
+        const shift = <u32>(14 - e);
+        const half: u32 = 1 << (shift - 1);
+        let r = mant >> shift;
+        const rem = mant & ((<u32>1 << shift) - 1);
+        if (rem > half || (rem == half && (r & 1))) r++;
+        h = sign | r;
+      }
+    } else {
+      let r = mant >> 13;
+      const rem = mant & 0x1fff;
+      if (rem > 0x1000 || (rem == 0x1000 && (r & 1))) { r++; if (r == 0x400) { r = 0; e++; } }
+      h = e >= 31 ? sign | 0x7c00 : sign | (<u32>e << 10) | r;
+    }
+    store<u16>(y + (<usize>i << 1), <u16>h);
+  }
+}

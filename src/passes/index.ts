@@ -8,6 +8,7 @@ import { shapeInference } from './shape-inference.js';
 import { lower } from './lower.js';
 import { fuseElementwise, fuseEpilogue } from './fuse.js';
 import { memoryPlan } from './memory-plan.js';
+import { widenFloat16 } from './widen-f16.js';
 
 export type { Pass, PassResult };
 
@@ -19,6 +20,7 @@ export const PASSES: Record<string, Pass> = {
   [fuseElementwise.name]: fuseElementwise,
   [fuseEpilogue.name]: fuseEpilogue,
   [memoryPlan.name]: memoryPlan,
+  [widenFloat16.name]: widenFloat16,
 };
 
 /** The default pipeline for the graph a backend receives. */

@@ -129,3 +129,32 @@ test('ConvInteger (uint8/int8, zero points per tensor and per channel, groups, p
     }, { x: intT(c.xt, c.x), xz: intT(c.xt, []) }, `convinteger ${c.x} * ${c.w}`, 0);
   }
 });
+
+test('a float16 model (f16 weights, inputs and outputs) computes in float32 on WASM kernels', async () => {
+  const W = castTo16(randT([6, 3, 3, 3])), B = castTo16(randT([6]));
+  const build: Build = (g) => {
+    const x = g.input('x', 'float16', [1, 3, 9, 10]);
+    const c = g.op('Relu', [g.op('Conv', [x, g.constant(W, 'W'), g.constant(B, 'B')], { pads: [1, 1, 1, 1] })]);
+    const up = g.op('Resize', [c, null, g.constant(Tensor.from('float32', [1, 1, 2, 2]), 'sc')], { mode: 'linear' });
+    g.output(g.op('Cast', [up], { to: 1 }), 'y32');
+    g.output(g.op('Mul', [up, g.constant(castTo16(Tensor.from('float32', [0.5], [])), 'half')]), 'y16');
+  };
+  const x = castTo16(randT([1, 3, 9, 10]));
+  const b = new GraphBuilder(); build(b); const ref = b.build();
+  // the reference computes in float16 too, so the comparison allows float16 rounding
+  const want = interpret(ref, [x]);
+  const s = await Session.create((() => { const g = new GraphBuilder(); build(g); return g.build(); })(), { backend: 'wasm', threads: 2 });
+  const out = await s.run({ x });
+  assert.equal(out.y16!.type, 'float16');
+  assert.equal(out.y32!.type, 'float32');
+  close(out.y32!, want[0]!, 'f16 model, float32 output', 1e-2);
+  close(out.y16!, want[1]!, 'f16 model, float16 output', 1e-2);
+  assert.deepEqual([...s.fallbacks.entries()], [], 'fell back to the reference path');
+  await s.release();
+});
+
+function castTo16(t: Tensor): Tensor {
+  const g = new GraphBuilder();
+  g.output(g.op('Cast', [g.input('x', 'float32', [...t.dims])], { to: 10 }), 'y');
+  return interpret(g.build(), [t])[0]!;
+}

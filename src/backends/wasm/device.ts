@@ -124,6 +124,8 @@ export class WasmDevice implements Device {
 
   supports(node: Node): true | string {
     if (isShapeArith(node)) return true;
+    // float16 operands of a map are widened around it (see kmap)
+    if (node.op === 'k.map' && [...node.inputs, ...node.outputs].every((v) => !v?.type || ['float32', 'float16', 'bool'].includes(v.type.dtype))) return true;
     if (FLOAT_DATA.has(node.op)) {
       const bad = [node.inputs[0], ...node.outputs].find((v) => v?.type && v.type.dtype !== 'float32');
       return bad ? `WASM kernels for ${node.op.slice(3)} take float32, this node has ${bad.type!.dtype}` : true;
@@ -144,17 +146,28 @@ export class WasmDevice implements Device {
   }
 
   async compile(unit: Unit): Promise<CompiledUnit> {
-    // refuse what cannot fit in wasm32 memory before allocating anything
-    let total = 0;
-    for (const n of unit.nodes) {
-      for (const v of [...n.inputs, ...n.outputs]) {
-        if (!v?.type?.shape || !isStatic(v.type.shape)) continue;
-        const bytes = numel(v.type.shape) * dtypeBytes(v.type.dtype);
-        if (bytes > MAX_BYTES) throw new Error(`${n.describe()}: tensor '${v.name}' needs ${formatBytes(bytes)}, more than the 4 GiB wasm32 memory limit of the WASM backend`);
-        total += bytes;
-      }
-    }
-    if (total > MAX_BYTES) throw new Error(`the model needs at least ${formatBytes(total)} of WASM memory for its tensors; the wasm32 limit is 4 GiB (use the webgpu backend, or split the model)`);
+    // refuse what cannot fit in wasm32 memory before allocating anything: each tensor, and the
+    // peak of what is live at once (constants always; intermediates from their node to their last use)
+    const bytesOf = (v: Value) => (v.type?.shape && isStatic(v.type.shape) ? numel(v.type.shape) * dtypeBytes(v.type.dtype) : 0);
+    const lastUse = new Map<Value, number>();
+    unit.nodes.forEach((n, i) => { for (const v of n.inputs) if (v) lastUse.set(v, i); });
+    for (const v of unit.outputs) lastUse.set(v, unit.nodes.length);
+    let live = 0, peak = 0;
+    const counted = new Set<Value>();
+    const add = (v: Value, n: Node) => {
+      if (counted.has(v)) return;
+      counted.add(v);
+      const bytes = bytesOf(v);
+      if (bytes > MAX_BYTES) throw new Error(`${n.describe()}: tensor '${v.name}' needs ${formatBytes(bytes)}, more than the 4 GiB wasm32 memory limit of the WASM backend`);
+      live += bytes;
+    };
+    unit.nodes.forEach((n, i) => {
+      for (const v of n.inputs) if (v) add(v, n);
+      for (const v of n.outputs) if (v) add(v, n);
+      peak = Math.max(peak, live);
+      for (const v of [...n.inputs, ...n.outputs]) if (v && !v.const && (lastUse.get(v) ?? i) <= i && counted.has(v)) { live -= bytesOf(v); lastUse.set(v, Infinity); }
+    });
+    if (peak > MAX_BYTES) throw new Error(`the model needs at least ${formatBytes(peak)} of WASM memory for its tensors live at once; the wasm32 limit is 4 GiB (use the webgpu backend, or split the model)`);
     const cu: WasmUnit = { unit, plans: new Map() };
     return cu;
   }
