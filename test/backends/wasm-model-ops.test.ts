@@ -17,7 +17,7 @@ function close(a: Tensor, b: Tensor, what: string, tol = 2e-4) {
   const x = a.toNumbers(), y = b.toNumbers();
   for (let i = 0; i < x.length; i++) {
     const d = Math.abs(x[i]! - y[i]!);
-    if (!(d <= tol * (1 + Math.abs(y[i]!)))) assert.fail(`${what}: element ${i} is ${x[i]}, reference ${y[i]} (|diff| ${d})`);
+    if (!(d <= tol * (1 + Math.abs(y[i]!))) && !Object.is(x[i], y[i])) assert.fail(`${what}: element ${i} is ${x[i]}, reference ${y[i]} (|diff| ${d})`);
   }
 }
 
@@ -158,3 +158,16 @@ function castTo16(t: Tensor): Tensor {
   g.output(g.op('Cast', [g.input('x', 'float32', [...t.dims])], { to: 10 }), 'y');
   return interpret(g.build(), [t])[0]!;
 }
+
+test('Cast between float32, float16, int32, uint8, int8, bool and int64 matches the reference exactly', async () => {
+  const vals = [0, 1.5, -1.5, 2.7, -2.7, 255.9, 256.5, -129.2, 3e9, -3e9, NaN, Infinity, 1e-3, 65504, 70000, 123456789];
+  const x = new Tensor('float32', Float32Array.from({ length: 37 }, (_, i) => vals[i % vals.length]! * (i > 15 ? 0.37 : 1)), [37]);
+  const chains: number[][] = [[6], [2], [3], [9], [7], [10], [6, 1], [2, 1], [3, 6], [7, 6], [7, 2], [9, 6], [6, 7, 1], [3, 2, 1], [10, 1]];
+  for (const chain of chains) {
+    await onWasm((g) => {
+      let v = g.input('x', 'float32', [37]);
+      for (const to of chain) v = g.op('Cast', [v], { to });
+      g.output(v, 'y');
+    }, { x }, `cast chain ${chain}`, 0);
+  }
+});

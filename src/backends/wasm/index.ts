@@ -22,8 +22,9 @@ class WasmBackend implements Backend {
   async prepare(graph: Graph, options: BackendOptions): Promise<PreparedModel> {
     // the kernel-level form (k.map with fused chains, k.matmul with epilogues, …): a no-op on a
     // graph that already went through KERNEL_PIPELINE
-    // float16 storage computes in float32 on the kernels (the WASM kernels take float32)
-    const hasF16 = graph.nodes.some((n) => [...n.inputs, ...n.outputs].some((v) => v?.type?.dtype === 'float16'));
+    // a model stored in float16 (its weights are) computes in float32 on the kernels, which take
+    // float32; a float32 model's own casts through float16 keep their rounding
+    const hasF16 = graph.constants().some((v) => v.const!.type === 'float16');
     if (hasF16) runPipeline(graph, ['widen-float16', 'shape-inference', 'constant-folding', 'dce']);
     runPipeline(graph, ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']);
     const device = await WasmDevice.create({ threads: options.threads, onWarning: options.onWarning as ((m: string) => void) | undefined });
