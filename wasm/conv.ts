@@ -84,3 +84,64 @@ export function col2im(tid: i32, nt: i32, C: i32, desc: usize, col: usize, y: us
     }
   }
 }
+
+/**
+ * Depthwise convolution (one input channel per group, `mult` output channels each), 2-D (1-D as
+ * H = 1), computed directly: no patch matrix. Threads split the N·M·OH output rows. Each output
+ * row starts at its bias and takes, per kernel tap, a scaled span of one input row (contiguous
+ * and vectorised at stride 1), so padding is handled by the span's bounds, not per element.
+ * Descriptor (i32): C H W OH OW KH KW sh sw ph pw dh dw mult N. act: 0 none, 1 relu.
+ */
+export function depthwise(tid: i32, nt: i32, desc: usize, x: usize, w: usize, bias: usize, y: usize, act: i32): void {
+  const C = load<i32>(desc), H = load<i32>(desc, 4), W = load<i32>(desc, 8), OH = load<i32>(desc, 12), OW = load<i32>(desc, 16);
+  const KH = load<i32>(desc, 20), KW = load<i32>(desc, 24), sh = load<i32>(desc, 28), sw = load<i32>(desc, 32);
+  const ph = load<i32>(desc, 36), pw = load<i32>(desc, 40), dh = load<i32>(desc, 44), dw = load<i32>(desc, 48);
+  const mult = load<i32>(desc, 52), N = load<i32>(desc, 56);
+  const M = C * mult;
+  const rows = N * M * OH;
+  const r0 = (<i64>rows * tid / nt) as i32, r1 = (<i64>rows * (tid + 1) / nt) as i32;
+  for (let r = r0; r < r1; r++) {
+    const oh = r % OH, nm = r / OH;
+    const m = nm % M, b = nm / M;
+    const c = m / mult;
+    const dst = y + (<usize>r * <usize>OW << 2);
+    const bv: f32 = bias ? load<f32>(bias + (<usize>m << 2)) : 0;
+    const bs = f32x4.splat(bv);
+    let o = 0;
+    for (; o + 4 <= OW; o += 4) v128.store(dst + (<usize>o << 2), bs);
+    for (; o < OW; o++) store<f32>(dst + (<usize>o << 2), bv);
+    const xc = x + (<usize>(b * C + c) * <usize>(H * W) << 2);
+    const wm = w + (<usize>(m * KH * KW) << 2);
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * sh - ph + kh * dh;
+      if (ih < 0 || ih >= H) continue;
+      const xr = xc + (<usize>(ih * W) << 2);
+      for (let kw = 0; kw < KW; kw++) {
+        const wt = load<f32>(wm + (<usize>(kh * KW + kw) << 2));
+        const off = kw * dw - pw; // iw = o·sw + off
+        // outputs whose input column falls inside the row: lo ≤ o < hi
+        let lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        let hi = W - 1 - off < 0 ? 0 : (W - 1 - off) / sw + 1;
+        if (hi > OW) hi = OW;
+        if (lo >= hi) continue;
+        if (sw == 1) {
+          const wv = f32x4.splat(wt);
+          let q = lo;
+          for (; q + 4 <= hi; q += 4) {
+            const d = dst + (<usize>q << 2);
+            v128.store(d, f32x4.add(v128.load(d), f32x4.mul(wv, v128.load(xr + (<usize>(q + off) << 2)))));
+          }
+          for (; q < hi; q++) { const d = dst + (<usize>q << 2); store<f32>(d, load<f32>(d) + wt * load<f32>(xr + (<usize>(q + off) << 2))); }
+        } else {
+          for (let q = lo; q < hi; q++) { const d = dst + (<usize>q << 2); store<f32>(d, load<f32>(d) + wt * load<f32>(xr + (<usize>(q * sw + off) << 2))); }
+        }
+      }
+    }
+    if (act == 1) {
+      const z = f32x4.splat(0);
+      let q = 0;
+      for (; q + 4 <= OW; q += 4) { const d = dst + (<usize>q << 2); v128.store(d, f32x4.max(v128.load(d), z)); }
+      for (; q < OW; q++) { const d = dst + (<usize>q << 2); store<f32>(d, max<f32>(load<f32>(d), 0)); }
+    }
+  }
+}

@@ -171,3 +171,21 @@ test('Cast between float32, float16, int32, uint8, int8, bool and int64 matches 
     }, { x }, `cast chain ${chain}`, 0);
   }
 });
+
+test('depthwise convolution (direct kernel): strides, pads, dilations, multipliers, 1-D, bias, relu and other epilogues', async () => {
+  const cases: { x: number[]; w: number[]; attrs: Record<string, number | number[]>; act?: string }[] = [
+    { x: [1, 5, 9, 11], w: [5, 1, 3, 3], attrs: { group: 5, pads: [1, 1, 1, 1] }, act: 'Relu' },
+    { x: [2, 4, 10, 7], w: [4, 1, 3, 3], attrs: { group: 4, strides: [2, 2], pads: [1, 1, 1, 1] } },
+    { x: [1, 3, 13, 9], w: [6, 1, 5, 3], attrs: { group: 3, dilations: [2, 1], pads: [4, 1, 3, 0] }, act: 'HardSwish' },
+    { x: [1, 6, 17], w: [6, 1, 5], attrs: { group: 6, pads: [2, 2], strides: [3] }, act: 'Sigmoid' },
+    { x: [1, 7, 6, 23], w: [7, 1, 1, 7], attrs: { group: 7, pads: [0, 3, 0, 3] }, act: 'Relu' },
+  ];
+  for (const c of cases) {
+    const W = randT(c.w), B = randT([c.w[0]!]);
+    await onWasm((g) => {
+      const x = g.input('x', 'float32', c.x);
+      const y = g.op('Conv', [x, g.constant(W, 'W'), g.constant(B, 'B')], c.attrs);
+      g.output(c.act ? g.op(c.act, [y]) : y, 'y');
+    }, { x: randT(c.x) }, `depthwise ${c.x} * ${c.w} ${c.act ?? ''}`);
+  }
+});

@@ -7,7 +7,10 @@ import { to3 } from '../../../ops/nn-util.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import { convShape, transposeGeometry, type ConvShape } from '../../../ops/conv.js';
 import { run, type OpPlanner, type PlanCtx, type Step } from '../plan.js';
+import { exprOf } from '../../../ops/kernel/map.js';
 import { attrsOf, F32 } from './common.js';
+import { planMap } from './elementwise.js';
+import { matchEpilogue } from './matmul.js';
 import { stridedStep } from './layout.js';
 
 /** ConvTranspose: per image and group, columns[Mg·k, P] = Wgᵀ[Mg·k, Cg] · Xg[Cg, P]; then col2im adds them into Y (bias first). */
@@ -98,4 +101,44 @@ function floatConv(ctx: PlanCtx, s: ConvShape, xp: (P: Float64Array) => number, 
     }
   }
   return async (P) => { for (const st of steps) await st(P); };
+}
+
+/**
+ * k.conv with one input channel per group (depthwise), 1-D or 2-D: the direct kernel. Its epilogue
+ * is a per-channel bias with an optional ReLU in the kernel, any other one a generated map after.
+ * Undefined when the node is not depthwise.
+ */
+export async function depthwiseConv(ctx: PlanCtx): Promise<Step | 'cpu' | undefined> {
+  const n = ctx.node;
+  const [x, w, ...extras] = n.inputs as Value[];
+  const at = attrsOf(ctx);
+  const xd = ctx.dims(x!), wd = ctx.dims(w!), yd = ctx.dims(n.outputs[0]!);
+  const sp = xd.length - 2, group = at.int('group', 1);
+  if ((sp !== 1 && sp !== 2) || wd[1] !== 1 || group !== xd[1] || group === 1) return undefined;
+  const two = <T>(a: T[], fill: T) => (sp === 1 ? [fill, ...a] : a);
+  const [H, W] = two(xd.slice(2), 1), [OH, OW] = two(yd.slice(2), 1), [KH, KW] = two(wd.slice(2), 1);
+  const [sh, sw] = two(at.ints('strides'), 1), [dh, dwl] = two(at.ints('dilations'), 1);
+  const pads = at.ints('pads');
+  const [ph, pw] = two(pads.slice(0, sp), 0);
+  const N = xd[0]!, C = xd[1]!, M = wd[0]!;
+  if (N * M * OH * OW === 0) return () => {};
+  const e = exprOf(at.string('epilogue', '$0'));
+  const m = matchEpilogue(e);
+  let bias: Value | undefined;
+  let act = 0, generic = !m || m.alpha !== 1 || m.extras.length > 1 || (m.act !== 0 && m.act !== 1);
+  if (!generic && m!.extras.length) {
+    bias = extras[m!.extras[0]! - 1]!;
+    const bd = ctx.dims(bias);
+    if (numel(bd) !== M || bd[0] !== M) generic = true;
+  }
+  if (!generic) act = m!.act;
+  else bias = undefined;
+  const acc = generic ? ctx.temp(yd) : n.outputs[0]!;
+  const desc = ctx.resident(Int32Array.from([C, H!, W!, OH!, OW!, KH!, KW!, sh!, sw!, ph!, pw!, dh!, dwl!, M / C, N]));
+  const sx = ctx.slot(x!), sw8 = ctx.slot(w!), so = ctx.slot(acc), sb = bias ? ctx.slot(bias) : -1;
+  const step = run(ctx, ctx.fn('conv', 'depthwise'), 2 * N * M * OH! * OW! * KH! * KW!, (P) => [desc, P[sx]!, P[sw8]!, sb < 0 ? 0 : P[sb]!, P[so]!, act]);
+  if (!generic) return step;
+  const epi = await planMap(ctx, e, [acc, ...extras], n.outputs[0]!);
+  if (epi === 'cpu') return 'cpu';
+  return async (P) => { await step(P); await epi(P); };
 }

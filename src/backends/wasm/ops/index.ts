@@ -4,7 +4,7 @@
 
 import { type OpPlanner } from '../plan.js';
 import { kmap } from './elementwise.js';
-import { convInteger, convTranspose } from './conv.js';
+import { convInteger, convTranspose, depthwiseConv } from './conv.js';
 import { resize } from './resize.js';
 import { dequantize, dynamicQuantize, matmulInteger, quantize } from './int8.js';
 import { concat, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
@@ -17,7 +17,8 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'k.softmax': ksoftmax,
   'k.layernorm': klayernorm,
   'k.reduce': kreduce,
-  'k.conv': kconv,
+  // depthwise convolutions take the direct kernel, the rest im2col + GEMM
+  'k.conv': async (ctx) => (await depthwiseConv(ctx)) ?? kconv(ctx),
   'nn.Attention': attention,
   'nn.MaxPool': pool,
   'nn.AveragePool': pool,
