@@ -189,3 +189,28 @@ test('depthwise convolution (direct kernel): strides, pads, dilations, multiplie
     }, { x: randT(c.x) }, `depthwise ${c.x} * ${c.w} ${c.act ?? ''}`);
   }
 });
+
+test('Conv + BatchNormalization + activation (+ residual Add) with the scale folded into the weights matches the reference', async () => {
+  const cases: { x: number[]; w: number[]; attrs: Record<string, number | number[]>; act: string; residual?: boolean; addFirst?: boolean }[] = [
+    { x: [1, 3, 11, 9], w: [8, 3, 3, 3], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] }, act: 'HardSwish' },
+    { x: [1, 8, 7, 7], w: [16, 8, 1, 1], attrs: {}, act: 'Relu' },
+    { x: [1, 6, 9, 5], w: [6, 1, 3, 3], attrs: { group: 6, pads: [1, 1, 1, 1] }, act: 'Relu', residual: true },
+    { x: [2, 4, 6, 6], w: [4, 4, 3, 3], attrs: { pads: [1, 1, 1, 1] }, act: 'Sigmoid', residual: true },
+    { x: [1, 5, 7, 9], w: [5, 5, 3, 3], attrs: { pads: [1, 1, 1, 1] }, act: 'Relu', residual: true, addFirst: true },
+    { x: [1, 6, 5, 5], w: [6, 2, 3, 3], attrs: { pads: [1, 1, 1, 1], group: 3 }, act: 'HardSwish', residual: true, addFirst: true },
+  ];
+  for (const c of cases) {
+    const M = c.w[0]!;
+    const W = randT(c.w), B = randT([M]);
+    const bn = [randT([M]), randT([M]), randT([M]), new Tensor('float32', Float32Array.from({ length: M }, () => 0.5 + Math.abs(rnd())), [M])];
+    await onWasm((g) => {
+      const x = g.input('x', 'float32', c.x);
+      const y = g.op('Conv', [x, g.constant(W, 'W'), g.constant(B, 'B')], c.attrs);
+      const z = g.op('BatchNormalization', [y, ...bn.map((t, i) => g.constant(t, `bn${i}`))], { epsilon: 1e-5 });
+      // ResNet's order (residual, then the activation) or the activation first
+      if (c.addFirst) { g.output(g.op(c.act, [g.op('Add', [z, x])]), 'y'); return; }
+      const a = g.op(c.act, [z]);
+      g.output(c.residual ? g.op('Add', [a, x]) : a, 'y');
+    }, { x: randT(c.x) }, `conv+bn ${c.x} * ${c.w} ${c.act}`);
+  }
+});

@@ -26,7 +26,7 @@ class WasmBackend implements Backend {
     // float32; a float32 model's own casts through float16 keep their rounding
     const hasF16 = graph.constants().some((v) => v.const!.type === 'float16');
     if (hasF16) runPipeline(graph, ['widen-float16', 'shape-inference', 'constant-folding', 'dce']);
-    runPipeline(graph, ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']);
+    runPipeline(graph, ['lower', 'fuse-elementwise', 'fuse-epilogue', 'fold-conv-scale', 'dce']);
     const device = await WasmDevice.create({ threads: options.threads, onWarning: options.onWarning as ((m: string) => void) | undefined });
     const prepared = await prepareResident(graph, device, options);
     const fallbacks = prepared.fallbacks ?? new Map<string, string>();
