@@ -1,6 +1,6 @@
 // Per-op profile of one model on the WASM backend: node bench/models/profile.mjs model.onnx threads "1,3,48,192" [runs]
 import fs from 'node:fs';
-const sy = await import(new URL('../../dist/src/index.js', import.meta.url).href);
+const sy = await import(process.env.SY_ROOT ? `${process.env.SY_ROOT}/dist/src/index.js` : new URL('../../dist/src/index.js', import.meta.url).href);
 const [file, threads = '1', shape = '', runs = '5'] = process.argv.slice(2);
 const s = await sy.Session.create(new Uint8Array(fs.readFileSync(file)), { backend: 'wasm', threads: Number(threads) });
 const inp = s.graph.inputs[0];
