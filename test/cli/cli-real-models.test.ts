@@ -57,3 +57,19 @@ test('inspect counts parameters held in Constant nodes', () => {
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /parameters 12 in 1 constants/);
 });
+
+test('run --explain on wasm prints each reference-path op with its calls and share of the run', () => {
+  const g = new GraphBuilder('fb', 17);
+  const x = g.input('x', 'float32', [3, 4]);
+  const idx = g.constant(Tensor.from('int64', [0n, 2n, 1n, 3n, 3n, 1n, 0n, 2n, 1n, 1n, 2n, 0n], [3, 4]), 'idx');
+  g.output(g.op('Relu', [g.op('GatherElements', [g.op('Sigmoid', [x]), idx], { axis: 1 })]), 'y');
+  const file = join(tmp, 'fallback.onnx');
+  writeFileSync(file, exportOnnx(g.build()));
+  const r = cli('run', file, '--backend', 'wasm', '--threads', '1', '--explain');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /fallbacks on the reference path: [\d.]+ of the [\d.]+ ms run/);
+  assert.match(r.out, /nn\.GatherElements\s+1\s+[\d.]+\s+[\d.]+ %\s+no WASM kernel for GatherElements/);
+  const clean = cli('run', paddleLike(), '--backend', 'wasm', '--threads', '1', '--explain', '--dim', 'p2o.DynamicDimension.0=1', '--dim', 'p2o.DynamicDimension.1=2');
+  assert.equal(clean.code, 0, clean.err);
+  assert.match(clean.out, /fallbacks: none \(every op ran on a WASM kernel\)/);
+});

@@ -73,6 +73,8 @@ export class WasmDevice implements Device {
   private lastYield = 0;
   /** Cases found at plan time that ran on the reference path: op -> reason. */
   readonly planFallbacks = new Map<string, string>();
+  /** Time spent on the reference path per op (nodes inside units and whole units), since create. */
+  readonly fallbackCost = new Map<string, { ms: number; calls: number }>();
   readonly warnings: string[] = [];
   /** When set, time spent per op (and output shape) accumulates here: a profile for tuning. */
   profile?: Map<string, { ms: number; calls: number }>;
@@ -395,13 +397,22 @@ export class WasmDevice implements Device {
     return (P) => { for (const w of writes) if (w.bytes.length) this.mem.U8.set(w.bytes, P[w.s]!); };
   }
 
+  /** Adds a reference-path evaluation of `op` to fallbackCost. */
+  chargeFallback(op: string, ms: number): void {
+    const e = this.fallbackCost.get(op) ?? { ms: 0, calls: 0 };
+    e.ms += ms; e.calls++;
+    this.fallbackCost.set(op, e);
+  }
+
   /** A node that runs on the reference path inside a unit: read its inputs out of memory, write results back. */
   private cpuStep(n: Node, slot: (v: Value) => number, dims: (v: Value) => number[], dtype: (v: Value) => DType): Step {
     const ins = n.inputs.map((v) => (v ? { v, s: slot(v) } : null));
     const outs = n.outputs.map((v) => (v ? { v, s: slot(v) } : null));
     return (P) => {
+      const t0 = performance.now();
       const tensors = ins.map((x) => (x ? (x.v.const ?? this.read(P[x.s]!, dtype(x.v), dims(x.v))) : undefined));
       const res = evalNode(n, tensors);
+      this.chargeFallback(n.op, performance.now() - t0);
       outs.forEach((o, i) => {
         if (!o) return;
         const t = res[i]!;
@@ -421,7 +432,9 @@ export class WasmDevice implements Device {
     const env = new Map<Value, Tensor>();
     unit.inputs.forEach((v, i) => env.set(v, this.read(inputs[i]!.ptr, inputs[i]!.type, inputs[i]!.dims)));
     for (const n of unit.nodes) {
+      const t0 = performance.now();
       const outs = evalNode(n, n.inputs.map((v) => (v ? (v.const ?? env.get(v)) : undefined)));
+      this.chargeFallback(n.op, performance.now() - t0);
       n.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
     }
     return Promise.all(unit.outputs.map(async (v) => (await this.upload(env.get(v)!)) as WasmTensor));

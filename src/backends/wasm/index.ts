@@ -83,9 +83,11 @@ async function prepareResident(g: Graph, device: WasmDevice, options: BackendOpt
             const outs = await device.run(cu, ins);
             u.outputs.forEach((v, i) => { onDevice.set(v, outs[i]!); temps.push(outs[i]!); });
           } else {
+            const t0 = performance.now();
             const ins: (Tensor | undefined)[] = [];
             for (const v of u.inputs) ins.push(v ? await cpu(v) : undefined);
             const outs = evalNode(u, ins);
+            device.chargeFallback(u.op, performance.now() - t0);
             u.outputs.forEach((v, i) => { if (v) onCpu.set(v, outs[i]!); });
           }
         }
