@@ -2,7 +2,7 @@
 //   node bench/models/compare.mjs model.onnx "1,3,48,192" [backend] [threads]
 import fs from 'node:fs';
 import ort from 'onnxruntime-node';
-const sy = await import(new URL('../../dist/src/index.js', import.meta.url).href);
+const sy = await import(process.env.SY_ROOT ? `${process.env.SY_ROOT}/dist/src/index.js` : new URL('../../dist/src/index.js', import.meta.url).href);
 const [file, shape, backend = 'wasm', threads = '1'] = process.argv.slice(2);
 const bytes = new Uint8Array(fs.readFileSync(file));
 const dims = shape.split(',').map(Number);

