@@ -24,7 +24,7 @@ function close(a: Tensor, b: Tensor, what: string, tol = 2e-4) {
 type Build = (g: GraphBuilder) => void;
 
 /** Runs on WASM at 1 and 2 threads, compares with the reference, and checks nothing fell back. */
-async function onWasm(build: Build, feeds: Record<string, Tensor>, what: string, tol = 2e-4, inputDims?: Record<string, number[]>) {
+async function onWasm(build: Build, feeds: Record<string, Tensor>, what: string, tol = 2e-4) {
   const mk = () => { const b = new GraphBuilder(); build(b); return b.build(); };
   const ref = mk();
   const want = interpret(ref, ref.inputs.map((v) => feeds[v.name]!));
@@ -35,7 +35,6 @@ async function onWasm(build: Build, feeds: Record<string, Tensor>, what: string,
     assert.deepEqual([...s.fallbacks.entries()], [], `${what}: fell back to the reference path`);
     await s.release();
   }
-  void inputDims;
 }
 
 test('Resize: nearest (every rounding), linear, cubic, antialias, crop, sizes and scales match the reference', async () => {

@@ -14,7 +14,7 @@ import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
 import { generateMap, signatureOf, type InputMode } from './codegen.js';
 import { printExpr, type Expr } from '../../ops/kernel/expr.js';
 import { loadKernels, FAMILIES } from './loader.js';
-import { formatBytes, MAX_BYTES, WasmMemory } from './memory.js';
+import { checkUnitFits, WasmMemory } from './memory.js';
 import { ANY_DTYPE, FLOAT_DATA, PLANNERS } from './ops/index.js';
 import { isShapeArith, knownOutputs } from './known.js';
 import type { PlanCtx, Step } from './plan.js';
@@ -148,28 +148,8 @@ export class WasmDevice implements Device {
   }
 
   async compile(unit: Unit): Promise<CompiledUnit> {
-    // refuse what cannot fit in wasm32 memory before allocating anything: each tensor, and the
-    // peak of what is live at once (constants always; intermediates from their node to their last use)
-    const bytesOf = (v: Value) => (v.type?.shape && isStatic(v.type.shape) ? numel(v.type.shape) * dtypeBytes(v.type.dtype) : 0);
-    const lastUse = new Map<Value, number>();
-    unit.nodes.forEach((n, i) => { for (const v of n.inputs) if (v) lastUse.set(v, i); });
-    for (const v of unit.outputs) lastUse.set(v, unit.nodes.length);
-    let live = 0, peak = 0;
-    const counted = new Set<Value>();
-    const add = (v: Value, n: Node) => {
-      if (counted.has(v)) return;
-      counted.add(v);
-      const bytes = bytesOf(v);
-      if (bytes > MAX_BYTES) throw new Error(`${n.describe()}: tensor '${v.name}' needs ${formatBytes(bytes)}, more than the 4 GiB wasm32 memory limit of the WASM backend`);
-      live += bytes;
-    };
-    unit.nodes.forEach((n, i) => {
-      for (const v of n.inputs) if (v) add(v, n);
-      for (const v of n.outputs) if (v) add(v, n);
-      peak = Math.max(peak, live);
-      for (const v of [...n.inputs, ...n.outputs]) if (v && !v.const && (lastUse.get(v) ?? i) <= i && counted.has(v)) { live -= bytesOf(v); lastUse.set(v, Infinity); }
-    });
-    if (peak > MAX_BYTES) throw new Error(`the model needs at least ${formatBytes(peak)} of WASM memory for its tensors live at once; the wasm32 limit is 4 GiB (use the webgpu backend, or split the model)`);
+    // refuse what cannot fit in wasm32 memory before allocating anything
+    checkUnitFits(unit);
     const cu: WasmUnit = { unit, plans: new Map() };
     return cu;
   }

@@ -136,7 +136,10 @@ export async function depthwiseConv(ctx: PlanCtx): Promise<Step | 'cpu' | undefi
   const acc = generic ? ctx.temp(yd) : n.outputs[0]!;
   const desc = ctx.resident(Int32Array.from([C, H!, W!, OH!, OW!, KH!, KW!, sh!, sw!, ph!, pw!, dh!, dwl!, M / C, N]));
   const sx = ctx.slot(x!), sw8 = ctx.slot(w!), so = ctx.slot(acc), sb = bias ? ctx.slot(bias) : -1;
-  const step = run(ctx, ctx.fn('conv', 'depthwise'), 2 * N * M * OH! * OW! * KH! * KW!, (P) => [desc, P[sx]!, P[sw8]!, sb < 0 ? 0 : P[sb]!, P[so]!, act]);
+  // a few multiply-adds per output read a whole input row: split across threads only when a
+  // thread's share is well above the cost of waking one (≈ 2^18 multiply-adds in all)
+  const macs = N * M * OH! * OW! * KH! * KW!;
+  const step = run(ctx, ctx.fn('conv', 'depthwise'), macs >> 3, (P) => [desc, P[sx]!, P[sw8]!, sb < 0 ? 0 : P[sb]!, P[so]!, act]);
   if (!generic) return step;
   const epi = await planMap(ctx, e, [acc, ...extras], n.outputs[0]!);
   if (epi === 'cpu') return 'cpu';
