@@ -18,11 +18,6 @@ export const DEFAULT_DIM = 1;
  * identifier form), else DEFAULT_DIM; `onDefault` hears each dim that took the default.
  */
 export function randomFeeds(g: Graph, seed = 1, dims: Record<string, number> = {}, onDefault?: (dims: string[]) => void): Record<string, Tensor> {
-  const unknown = Object.keys(dims).filter((k) => !symbolicDims(g).includes(k) && !symbolicDims(g).includes(symbol(k)));
-  if (unknown.length) {
-    const have = symbolicDims(g);
-    throw new Error(`--dim ${unknown.join(', ')}: the model has no such symbolic dim (${have.length ? `it has ${have.join(', ')}` : 'all its input dims are fixed'})`);
-  }
   const sized: Record<string, number> = {};
   for (const [k, v] of Object.entries(dims)) { sized[k] = v; if (!(symbol(k) in dims)) sized[symbol(k)] = v; }
   const defaulted = symbolicDims(g).filter((d) => !(d in sized));
@@ -63,6 +58,16 @@ export function symbolicDims(g: Graph): string[] {
   const out: string[] = [];
   for (const v of g.inputs) for (const d of v.type?.shape ?? []) if (typeof d === 'string' && !out.includes(d)) out.push(d);
   return out;
+}
+
+/** --dim names the model does not have are an error that lists the ones it has. */
+export function checkDimNames(g: Graph, dims: Record<string, number>): Record<string, number> {
+  const have = symbolicDims(g);
+  const unknown = Object.keys(dims).filter((k) => !have.includes(k) && !have.includes(symbol(k)));
+  if (unknown.length) {
+    throw new Error(`--dim ${unknown.join(', ')}: the model has no such symbolic dim (${have.length ? `it has ${have.join(', ')}` : 'all its input dims are fixed'})`);
+  }
+  return dims;
 }
 
 /** A stderr note for dims that took the default, with the model's own spelling where it is known. */

@@ -9,7 +9,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import { Session, type SessionOptions } from '../../runtime/session.js';
 import { deviceKinds, type DeviceSpec } from '../../runtime/devices.js';
 import { explainRun } from '../../runtime/explain.js';
-import { defaultDimsNote, originalDimNames, parseDims, randomFeeds } from '../random-inputs.js';
+import { checkDimNames, defaultDimsNote, originalDimNames, parseDims, randomFeeds } from '../random-inputs.js';
 import { ms, table } from '../table.js';
 import { addDeviceOptions, deviceOptions, type DeviceFlags } from '../backend-options.js';
 
@@ -113,7 +113,7 @@ export function registerRun(program: Command): void {
       o.backend = options.backend ?? o.backend;
       const session = await Session.create(model, options);
       const tCreate = performance.now() - t0;
-      const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), parseDims(o.dim),
+      const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), checkDimNames(session.graph, parseDims(o.dim)),
         (d) => console.error(defaultDimsNote(d, originalDimNames(model))));
       const t1 = performance.now();
       const outs = await session.run(feeds);
