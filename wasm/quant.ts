@@ -85,3 +85,46 @@ export function quantize(tid: i32, nt: i32, outer: i32, len: i32, inner: i32, x:
     }
   }
 }
+
+/**
+ * DynamicQuantizeLinear, step 1: this thread's min and max over its share of x, folded with 0
+ * (the range always includes zero), into part[2·tid], part[2·tid+1]. NaNs are skipped.
+ */
+export function minMaxPartial(tid: i32, nt: i32, n: i32, x: usize, part: usize): void {
+  const i0 = (<i64>n * tid / nt) as i32, i1 = (<i64>n * (tid + 1) / nt) as i32;
+  let mn: f32 = 0, mx: f32 = 0;
+  let i = i0;
+  if (i1 - i0 >= 8) {
+    let vmn = f32x4.splat(0), vmx = f32x4.splat(0);
+    for (; i + 4 <= i1; i += 4) {
+      const v = v128.load(x + (<usize>i << 2));
+      // pmin/pmax keep the accumulator where v is NaN (comparison false)
+      vmn = f32x4.pmin(vmn, v); vmx = f32x4.pmax(vmx, v);
+    }
+    mn = min(min(f32x4.extract_lane(vmn, 0), f32x4.extract_lane(vmn, 1)), min(f32x4.extract_lane(vmn, 2), f32x4.extract_lane(vmn, 3)));
+    mx = max(max(f32x4.extract_lane(vmx, 0), f32x4.extract_lane(vmx, 1)), max(f32x4.extract_lane(vmx, 2), f32x4.extract_lane(vmx, 3)));
+  }
+  for (; i < i1; i++) { const v = load<f32>(x + (<usize>i << 2)); if (v < mn) mn = v; if (v > mx) mx = v; }
+  store<f32>(part + (<usize>tid << 3), mn);
+  store<f32>(part + (<usize>tid << 3) + 4, mx);
+}
+
+/** Step 2 (called on one thread; tid and nt unused): scale and zero point from `parts` partial ranges, as the spec's float32 formula. */
+export function dynamicQuantParams(tid: i32, nt: i32, parts: i32, part: usize, scaleOut: usize, zpOut: usize): void {
+  let mn: f32 = 0, mx: f32 = 0;
+  for (let t = 0; t < parts; t++) {
+    mn = min(mn, load<f32>(part + (<usize>t << 3)));
+    mx = max(mx, load<f32>(part + (<usize>t << 3) + 4));
+  }
+  const scale: f32 = (mx == mn ? <f32>1 : mx - mn) / <f32>255;
+  const zpF: f32 = <f32>0 - mn / scale;
+  const zp = f32.nearest(min<f32>(255, max<f32>(0, zpF)));
+  store<f32>(scaleOut, scale);
+  store<u8>(zpOut, <u8>(<i32>zp));
+}
+
+/** y (i32) = round(x), for integer-valued float results (ConvInteger computed in float). */
+export function f32ToI32(tid: i32, nt: i32, n: i32, x: usize, y: usize): void {
+  const i0 = (<i64>n * tid / nt) as i32, i1 = (<i64>n * (tid + 1) / nt) as i32;
+  for (let i = i0; i < i1; i++) store<i32>(y + (<usize>i << 2), <i32>f32.nearest(load<f32>(x + (<usize>i << 2))));
+}

@@ -24,7 +24,7 @@ const WINDOW_ATTRS = {
   strides: { kind: 'ints' as const },
 };
 
-interface ConvShape {
+export interface ConvShape {
   N: number; C: number; M: number; group: number;
   inS: [number, number, number]; outS: [number, number, number]; kS: [number, number, number];
   str: [number, number, number]; dil: [number, number, number]; padB: [number, number, number];
@@ -234,7 +234,7 @@ function convCost(ctx: CostContext): { flops: number; bytes: number } {
 // ---------------------------------------------------------------------------------------------
 // Run-time shape resolution
 
-function convShape(x: Tensor, w: Tensor, attrs: InferContext['attrs'], what = 'Conv'): { shape: ConvShape; outDims: number[] } {
+export function convShape(x: Tensor, w: Tensor, attrs: InferContext['attrs'], what = 'Conv'): { shape: ConvShape; outDims: number[] } {
   if (x.dims.length < 3 || x.dims.length > 5) throw new Error(`input X has shape [${x.dims.join(',')}]; ${what} needs 1 to 3 spatial axes`);
   if (w.dims.length !== x.dims.length) throw new Error(`input W has shape [${w.dims.join(',')}]; ${what} needs W of the rank of X (${x.dims.length})`);
   const group = attrs.int('group', 1);
@@ -336,7 +336,7 @@ const convInteger: OpDef = {
 interface TransposeGeometry { out: number[]; padBegin: number[] }
 
 /** Output size and begin padding of ConvTranspose per the spec's equations. */
-function transposeGeometry(
+export function transposeGeometry(
   inS: readonly number[], kernel: readonly number[], attrs: InferContext['attrs'],
 ): TransposeGeometry {
   const n = inS.length;

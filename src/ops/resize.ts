@@ -27,7 +27,7 @@ const TRANSFORMS = [
 const NEAREST_MODES = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil', 'simple'];
 const POLICIES = ['stretch', 'not_larger', 'not_smaller'];
 
-interface ResizeAttrs {
+export interface ResizeAttrs {
   mode: string;
   transform: string;
   nearestMode: string;
@@ -44,7 +44,7 @@ function oneOf(v: string, allowed: string[], name: string): string {
   return v;
 }
 
-function readAttrs(a: AttrReader): ResizeAttrs {
+export function readAttrs(a: AttrReader): ResizeAttrs {
   return {
     mode: oneOf(a.string('mode', 'nearest'), MODES, 'mode'),
     transform: oneOf(a.string('coordinate_transformation_mode', 'half_pixel'), TRANSFORMS, 'coordinate_transformation_mode'),
@@ -66,10 +66,10 @@ function resizedAxes(a: ResizeAttrs, rank: number): number[] {
 }
 
 /** One resized axis: lengths, the scale of the coordinate transform and the fractional output length. */
-interface AxisPlan { axis: number; inLen: number; outLen: number; scale: number; outWidth: number }
+export interface AxisPlan { axis: number; inLen: number; outLen: number; scale: number; outWidth: number }
 
 /** Output sizes and per-axis scales from `scales` or `sizes` (exactly one of them given). */
-function planResize(dims: readonly number[], a: ResizeAttrs, scales?: number[], sizes?: number[]): { outDims: number[]; plans: AxisPlan[] } {
+export function planResize(dims: readonly number[], a: ResizeAttrs, scales?: number[], sizes?: number[]): { outDims: number[]; plans: AxisPlan[] } {
   const axes = resizedAxes(a, dims.length);
   if (scales && sizes) throw new Error('only one of scales and sizes may be given');
   if (!scales && !sizes) throw new Error('one of scales and sizes must be given (a non-empty tensor)');
@@ -150,9 +150,9 @@ function cubicKernel(u: number, A: number): number {
 }
 
 /** Taps per output position along one axis: n (index, weight) pairs each, and extrapolation flags. */
-interface Taps { n: number; idx: Int32Array; w: Float64Array; extrapolated?: Uint8Array }
+export interface Taps { n: number; idx: Int32Array; w: Float64Array; extrapolated?: Uint8Array }
 
-function axisTaps(p: AxisPlan, a: ResizeAttrs, roiStart: number, roiEnd: number): Taps {
+export function axisTaps(p: AxisPlan, a: ResizeAttrs, roiStart: number, roiEnd: number): Taps {
   const { inLen, outLen } = p;
   const crop = a.transform === 'tf_crop_and_resize';
   const extrapolated = crop ? new Uint8Array(outLen) : undefined;
@@ -229,7 +229,7 @@ function resizeAxis(v: Float64Array, dims: number[], axis: number, outLen: numbe
 }
 
 /** Values of an optional float/int input, or undefined when it is absent or empty. */
-function values(t: Tensor | undefined): number[] | undefined {
+export function values(t: Tensor | undefined): number[] | undefined {
   if (!t || t.size === 0) return undefined;
   return Array.from(toF64(t));
 }

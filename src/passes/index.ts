@@ -9,6 +9,8 @@ import { shapeInference } from './shape-inference.js';
 import { lower } from './lower.js';
 import { fuseElementwise, fuseEpilogue } from './fuse.js';
 import { memoryPlan } from './memory-plan.js';
+import { widenFloat16 } from './widen-f16.js';
+import { foldConvScale } from './fold-conv-scale.js';
 
 export type { Pass, PassResult };
 
@@ -21,6 +23,8 @@ export const PASSES: Record<string, Pass> = {
   [fuseElementwise.name]: fuseElementwise,
   [fuseEpilogue.name]: fuseEpilogue,
   [memoryPlan.name]: memoryPlan,
+  [widenFloat16.name]: widenFloat16,
+  [foldConvScale.name]: foldConvScale,
 };
 
 /** The default pipeline for the graph a backend receives. */

@@ -33,7 +33,7 @@ export interface PreparedModel {
 export interface Backend {
   readonly name: string;
   /** Passes the session runs after its own pipeline, before `prepare` (the kernel-level form). */
-  passes?(options: BackendOptions): string[];
+  passes?(options: BackendOptions, graph: Graph): string[];
   prepare(graph: Graph, options: BackendOptions): Promise<PreparedModel>;
 }
 

@@ -82,6 +82,8 @@ export class Executor {
   private readonly downUntil = new Map<string, number>();
   /** Fallback switches so far (the last 100). */
   readonly fallbackLog: Fallback[] = [];
+  /** The last run's report (unit and transfer times, fallbacks). */
+  lastReport?: RunReport;
 
   constructor(
     private readonly graph: Graph,
@@ -338,6 +340,7 @@ export class Executor {
       const outputs = keepOn ? await this.keep(keepOn, (v) => on(v, keepOn), borrowed, returned)
         : await this.gather(copies, origin, toHost);
       report.totalMs = clock() - t0;
+      this.lastReport = report;
       if (trace) {
         // `run` (the run's start) ties the plan's intervals to the run they predicted
         for (const p of this.placed) trace.predicted(p.device, p.id, t0 + p.predictedStartMs, t0 + p.predictedEndMs, { run: t0 });

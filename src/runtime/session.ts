@@ -69,7 +69,7 @@ export class Session {
     const name = options.backend ?? (options.devices?.length ? 'auto' : 'reference');
     const backend = await getBackend(name);
     // the one pass pipeline: the session's, then the kernel-level form the backend's devices take
-    runPipeline(graph, [...(options.passes ?? DEFAULT_PIPELINE), ...(backend.passes?.(options) ?? [])], options.passHooks);
+    runPipeline(graph, [...(options.passes ?? DEFAULT_PIPELINE), ...(backend.passes?.(options, graph) ?? [])], options.passHooks);
     verifyGraph(graph);
     const prepared = await backend.prepare(graph, options);
     return new Session(graph, prepared, name);

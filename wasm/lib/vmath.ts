@@ -107,6 +107,8 @@ export const ACT_GELU: i32 = 2;
 export const ACT_GELU_TANH: i32 = 3;
 export const ACT_SIGMOID: i32 = 4;
 export const ACT_TANH: i32 = 5;
+/** x · clamp(x/6 + 1/2, 0, 1) (ONNX HardSwish; MobileNetV3, PP-LCNet) */
+export const ACT_HARDSWISH: i32 = 6;
 
 // @ts-ignore: decorator
 @inline export function vgelu(x: v128): v128 {
@@ -127,6 +129,7 @@ export const ACT_TANH: i32 = 5;
     case ACT_GELU_TANH: return vgeluTanh(x);
     case ACT_SIGMOID: return vsigmoid(x);
     case ACT_TANH: return vtanh(x);
+    case ACT_HARDSWISH: return f32x4.mul(x, f32x4.min(f32x4.max(f32x4.add(f32x4.mul(x, vsplat(<f32>1 / 6)), vsplat(0.5)), vsplat(0)), vsplat(1)));
     default: return x;
   }
 }

@@ -14,8 +14,9 @@ import { hostOnlyReason, type CompiledUnit, type Device, type DeviceTensor, type
 import { generateMap, signatureOf, type InputMode } from './codegen.js';
 import { printExpr, type Expr } from '../../ops/kernel/expr.js';
 import { loadKernels, FAMILIES } from './loader.js';
-import { formatBytes, MAX_BYTES, WasmMemory } from './memory.js';
-import { ANY_DTYPE, PLANNERS } from './ops/index.js';
+import { checkUnitFits, WasmMemory } from './memory.js';
+import { ANY_DTYPE, FLOAT_DATA, PLANNERS } from './ops/index.js';
+import { isShapeArith, knownOutputs } from './known.js';
 import type { PlanCtx, Step } from './plan.js';
 import { ThreadPool, type ModuleSpec } from './pool.js';
 import { yieldIfDue } from '../yield.js';
@@ -72,6 +73,8 @@ export class WasmDevice implements Device {
   private lastYield = 0;
   /** Cases found at plan time that ran on the reference path: op -> reason. */
   readonly planFallbacks = new Map<string, string>();
+  /** Time spent on the reference path per op (nodes inside units and whole units), since create. */
+  readonly fallbackCost = new Map<string, { ms: number; calls: number }>();
   readonly warnings: string[] = [];
   /** When set, time spent per op (and output shape) accumulates here: a profile for tuning. */
   profile?: Map<string, { ms: number; calls: number }>;
@@ -124,6 +127,13 @@ export class WasmDevice implements Device {
   supports(node: Node): true | string {
     const host = hostOnlyReason(node);
     if (host) return host;
+    if (isShapeArith(node)) return true;
+    // float16 operands of a map are widened around it (see kmap)
+    if (node.op === 'k.map' && [...node.inputs, ...node.outputs].every((v) => !v?.type || ['float32', 'float16', 'bool'].includes(v.type.dtype))) return true;
+    if (FLOAT_DATA.has(node.op)) {
+      const bad = [node.inputs[0], ...node.outputs].find((v) => v?.type && v.type.dtype !== 'float32');
+      return bad ? `WASM kernels for ${node.op.slice(3)} take float32, this node has ${bad.type!.dtype}` : true;
+    }
     if (!(node.op in PLANNERS)) return `no WASM kernel for ${node.op.slice(node.op.indexOf('.') + 1)}`;
     for (const v of [...node.inputs, ...node.outputs]) {
       if (v?.type && isNarrow(v.type.dtype)) return `no WASM kernels take ${v.type.dtype} (runs on the reference path)`;
@@ -147,16 +157,7 @@ export class WasmDevice implements Device {
 
   async compile(unit: Unit): Promise<CompiledUnit> {
     // refuse what cannot fit in wasm32 memory before allocating anything
-    let total = 0;
-    for (const n of unit.nodes) {
-      for (const v of [...n.inputs, ...n.outputs]) {
-        if (!v?.type?.shape || !isStatic(v.type.shape)) continue;
-        const bytes = numel(v.type.shape) * dtypeBytes(v.type.dtype);
-        if (bytes > MAX_BYTES) throw new Error(`${n.describe()}: tensor '${v.name}' needs ${formatBytes(bytes)}, more than the 4 GiB wasm32 memory limit of the WASM backend`);
-        total += bytes;
-      }
-    }
-    if (total > MAX_BYTES) throw new Error(`the model needs at least ${formatBytes(total)} of WASM memory for its tensors; the wasm32 limit is 4 GiB (use the webgpu backend, or split the model)`);
+    checkUnitFits(unit);
     const cu: WasmUnit = { unit, plans: new Map() };
     return cu;
   }
@@ -206,8 +207,9 @@ export class WasmDevice implements Device {
   }
 
   /** Concrete types of every value in the unit, from the input shapes, by each op's own rule. */
-  private concreteTypes(unit: Unit, inputs: WasmTensor[]): Map<Value, { dtype: DType; dims: number[] }> {
+  private concreteTypes(unit: Unit, inputs: WasmTensor[], known: Map<Value, Tensor>): Map<Value, { dtype: DType; dims: number[] }> {
     const m = new Map<Value, { dtype: DType; dims: number[] }>();
+    const valueOf = (v: Value) => v.const ?? known.get(v);
     unit.inputs.forEach((v, i) => m.set(v, { dtype: inputs[i]!.type, dims: [...inputs[i]!.dims] }));
     const typeOf = (v: Value | null): TensorType | undefined => {
       if (!v) return undefined;
@@ -219,8 +221,17 @@ export class WasmDevice implements Device {
       const def = opDefOf(n);
       let types: TensorType[];
       try {
-        types = def.infer({ node: n, attrs: attrsOf(n), types: n.inputs.map(typeOf), consts: n.inputs.map((v) => v?.const) });
+        types = def.infer({ node: n, attrs: attrsOf(n), types: n.inputs.map(typeOf), consts: n.inputs.map((v) => (v ? valueOf(v) : undefined)) });
       } catch (e) { throw nodeError(n, e); }
+      const staticDims = types.map((t, i) => {
+        const o = n.outputs[i];
+        return t?.shape && isStatic(t.shape) ? (t.shape as number[]) : o?.type?.shape && isStatic(o.type.shape) ? (o.type.shape as number[]) : undefined;
+      });
+      const vals = knownOutputs(n, valueOf, (v) => m.get(v)?.dims ?? (v.const ? [...v.const.dims] : undefined), staticDims);
+      if (vals) {
+        n.outputs.forEach((o, i) => { if (o) { known.set(o, vals[i]!); m.set(o, { dtype: vals[i]!.type, dims: [...vals[i]!.dims] }); } });
+        continue;
+      }
       n.outputs.forEach((o, i) => {
         if (!o) return;
         const t = types[i];
@@ -234,8 +245,9 @@ export class WasmDevice implements Device {
 
   private async buildPlan(unit: Unit, inputs: WasmTensor[]): Promise<Plan> {
     let types: Map<Value, { dtype: DType; dims: number[] }>;
+    const known = new Map<Value, Tensor>();
     try {
-      types = this.concreteTypes(unit, inputs);
+      types = this.concreteTypes(unit, inputs, known);
     } catch (e) {
       if (!(e instanceof DynamicShape)) throw e;
       // a shape only known by running: the whole unit takes the reference path for these inputs
@@ -269,7 +281,7 @@ export class WasmDevice implements Device {
       const ctx: PlanCtx = {
         node: n, pool: this.pool, memory: this.mem.memory, threads: this.threads,
         dims, dtype,
-        constOf: (v) => v?.const,
+        constOf: (v) => (v ? v.const ?? known.get(v) : undefined),
         slot,
         alias: (out, input) => { const so = slot(out), si = slot(input); root[find(so)] = find(si); },
         scratch: (bytes) => { const s = newSlot(bytes); scratchSlots.push(s); defStep.set(s, idx); lastUse.set(s, idx); return s; },
@@ -294,7 +306,8 @@ export class WasmDevice implements Device {
         workspace: () => this.workspace(),
       };
       const planner = PLANNERS[n.op];
-      let r: Step | 'view' | 'cpu' = planner ? await planner(ctx) : 'cpu';
+      const knownStep = this.knownStep(n, known, slot);
+      let r: Step | 'view' | 'cpu' = knownStep ?? (planner ? await planner(ctx) : 'cpu');
       if (r === 'cpu') {
         cpuNodes.push(n.op);
         this.planFallbacks.set(n.op, `${n.describe()}: no WASM kernel for this case (shapes/attributes); ran on the reference path`);
@@ -364,13 +377,30 @@ export class WasmDevice implements Device {
     return { steps, nslots: root.length, inputSlots, constSlots, arena, arenaSlots, outputs, P, views: viewOfExternal };
   }
 
+  /** A node whose outputs were computed while planning: each run writes those few bytes into its slots. */
+  private knownStep(n: Node, known: Map<Value, Tensor>, slot: (v: Value) => number): Step | undefined {
+    const outs = n.outputs.filter((o): o is Value => !!o);
+    if (!outs.length || !outs.every((o) => known.has(o))) return undefined;
+    const writes = outs.map((o) => ({ s: slot(o), bytes: known.get(o)!.bytes().slice() }));
+    return (P) => { for (const w of writes) if (w.bytes.length) this.mem.U8.set(w.bytes, P[w.s]!); };
+  }
+
+  /** Adds a reference-path evaluation of `op` to fallbackCost. */
+  chargeFallback(op: string, ms: number): void {
+    const e = this.fallbackCost.get(op) ?? { ms: 0, calls: 0 };
+    e.ms += ms; e.calls++;
+    this.fallbackCost.set(op, e);
+  }
+
   /** A node that runs on the reference path inside a unit: read its inputs out of memory, write results back. */
   private cpuStep(n: Node, slot: (v: Value) => number, dims: (v: Value) => number[], dtype: (v: Value) => DType): Step {
     const ins = n.inputs.map((v) => (v ? { v, s: slot(v) } : null));
     const outs = n.outputs.map((v) => (v ? { v, s: slot(v) } : null));
     return (P) => {
+      const t0 = performance.now();
       const tensors = ins.map((x) => (x ? (x.v.const ?? this.read(P[x.s]!, dtype(x.v), dims(x.v))) : undefined));
       const res = evalNode(n, tensors);
+      this.chargeFallback(n.op, performance.now() - t0);
       outs.forEach((o, i) => {
         if (!o) return;
         const t = res[i]!;
@@ -390,7 +420,9 @@ export class WasmDevice implements Device {
     const env = new Map<Value, Tensor>();
     unit.inputs.forEach((v, i) => env.set(v, this.read(inputs[i]!.ptr, inputs[i]!.type, inputs[i]!.dims)));
     for (const n of unit.nodes) {
+      const t0 = performance.now();
       const outs = evalNode(n, n.inputs.map((v) => (v ? (v.const ?? env.get(v)) : undefined)));
+      this.chargeFallback(n.op, performance.now() - t0);
       n.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
     }
     return Promise.all(unit.outputs.map(async (v) => (await this.upload(env.get(v)!)) as WasmTensor));

@@ -7,7 +7,7 @@
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 export const FAMILIES = [
-  'elementwise', 'matmul', 'reduce', 'norm', 'layout', 'topk', 'conv', 'pool', 'attention', 'quant', 'recurrent',
+  'elementwise', 'matmul', 'reduce', 'norm', 'layout', 'topk', 'conv', 'pool', 'attention', 'quant', 'recurrent', 'resize',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 const RELAXED: readonly Family[] = ['matmul'];

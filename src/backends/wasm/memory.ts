@@ -3,6 +3,11 @@
 // run gets back the blocks of its first, so steady-state runs neither grow memory nor allocate.
 // wasm32 addresses 4 GiB at most; requests past that fail with the size and the limit.
 
+import { dtypeBytes } from '../../ir/dtype.js';
+import type { Node, Value } from '../../ir/graph.js';
+import { isStatic, numel } from '../../ir/shape.js';
+import type { Unit } from '../device.js';
+
 export const PAGE = 65536;
 export const MAX_PAGES = 65536; // 4 GiB
 export const MAX_BYTES = PAGE * MAX_PAGES;
@@ -85,4 +90,31 @@ export class WasmMemory {
 
   /** Bytes reserved so far (the memory's committed top). */
   get used(): number { return this.top; }
+}
+
+/**
+ * Throws when a unit cannot fit in wasm32 memory: a tensor over the limit, or more bytes live at
+ * once than the limit (constants always; intermediates from their node to their last use).
+ */
+export function checkUnitFits(unit: Unit): void {
+  const bytesOf = (v: Value) => (v.type?.shape && isStatic(v.type.shape) ? numel(v.type.shape) * dtypeBytes(v.type.dtype) : 0);
+  const lastUse = new Map<Value, number>();
+  unit.nodes.forEach((n, i) => { for (const v of n.inputs) if (v) lastUse.set(v, i); });
+  for (const v of unit.outputs) lastUse.set(v, unit.nodes.length);
+  let live = 0, peak = 0;
+  const counted = new Set<Value>();
+  const add = (v: Value, n: Node) => {
+    if (counted.has(v)) return;
+    counted.add(v);
+    const bytes = bytesOf(v);
+    if (bytes > MAX_BYTES) throw new Error(`${n.describe()}: tensor '${v.name}' needs ${formatBytes(bytes)}, more than the 4 GiB wasm32 memory limit of the WASM backend`);
+    live += bytes;
+  };
+  unit.nodes.forEach((n, i) => {
+    for (const v of n.inputs) if (v) add(v, n);
+    for (const v of n.outputs) if (v) add(v, n);
+    peak = Math.max(peak, live);
+    for (const v of [...n.inputs, ...n.outputs]) if (v && !v.const && (lastUse.get(v) ?? i) <= i && counted.has(v)) { live -= bytesOf(v); lastUse.set(v, Infinity); }
+  });
+  if (peak > MAX_BYTES) throw new Error(`the model needs at least ${formatBytes(peak)} of WASM memory for its tensors live at once; the wasm32 limit is 4 GiB (use the webgpu backend, or split the model)`);
 }

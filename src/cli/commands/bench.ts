@@ -6,7 +6,7 @@ import { Session, type SessionOptions } from '../../runtime/session.js';
 import { sessionOptions } from './run.js';
 
 interface RemoteFlags { remote?: string; token?: string; deadline?: string }
-import { parseDims, randomFeeds } from '../random-inputs.js';
+import { checkDimNames, defaultDimsNote, originalDimNames, parseDims, randomFeeds } from '../random-inputs.js';
 import { ms, table } from '../table.js';
 import { addDeviceOptions, deviceOptions, type DeviceFlags } from '../backend-options.js';
 
@@ -26,7 +26,7 @@ export async function benchModel(model: string, backend: string, runs: number, w
   const t0 = performance.now();
   const session = await Session.create(model, options);
   const createMs = performance.now() - t0;
-  const feeds = randomFeeds(session.graph, 1, dims);
+  const feeds = randomFeeds(session.graph, 1, checkDimNames(session.graph, dims), (d) => console.error(defaultDimsNote(d, originalDimNames(model))));
   const t1 = performance.now();
   await session.run(feeds);
   const firstInferMs = performance.now() - t1;

@@ -5,8 +5,19 @@ import type { Command } from 'commander';
 import { decodeModel, toNum } from '../../frontend/onnx/proto.js';
 import { printGraph } from '../../ir/printer.js';
 import { formatType } from '../../ir/text-common.js';
+import type { Node } from '../../ir/graph.js';
 import { loadGraph } from '../../runtime/session.js';
 import { table } from '../table.js';
+
+/** Elements a Constant node holds (value tensor, or one of the value_* forms). */
+function constantSize(n: Node): number {
+  for (const a of Object.values(n.attrs)) {
+    if (a.kind === 'tensor') return a.value.size;
+    if (a.kind === 'floats' || a.kind === 'ints' || a.kind === 'strings') return a.value.length;
+    if (a.kind === 'float' || a.kind === 'int' || a.kind === 'string') return 1;
+  }
+  return 0;
+}
 
 export function registerInspect(program: Command): void {
   program.command('inspect')
@@ -18,6 +29,8 @@ export function registerInspect(program: Command): void {
       const proto = decodeModel(new Uint8Array(readFileSync(model)), model);
       const g = await loadGraph(model);
       const hist = [...g.opHistogram()];
+      // weights stored as Constant nodes (exporters such as paddle2onnx) count like initializers
+      const constantNodes = g.nodes.filter((n) => n.op === 'nn.Constant');
       const info = {
         model,
         irVersion: toNum(proto.irVersion),
@@ -25,8 +38,8 @@ export function registerInspect(program: Command): void {
         opsets: g.opsets,
         inputs: g.inputs.map((v) => ({ name: v.name, type: formatType(v.type) })),
         outputs: g.outputs.map((v) => ({ name: v.name, type: formatType(v.type) })),
-        constants: g.constants().length,
-        parameters: g.constants().reduce((a, v) => a + v.const!.size, 0),
+        constants: g.constants().length + constantNodes.length,
+        parameters: g.constants().reduce((a, v) => a + v.const!.size, 0) + constantNodes.reduce((a, n) => a + constantSize(n), 0),
         ops: Object.fromEntries(hist),
       };
       if (o.json) { console.log(JSON.stringify({ ...info, ir: printGraph(g, { elideBlobs: !o.full }) })); return; }

@@ -9,8 +9,8 @@ import type { Tensor } from '../../ir/tensor.js';
 import { Session, type SessionOptions } from '../../runtime/session.js';
 import { deviceKinds, type DeviceSpec } from '../../runtime/devices.js';
 import { explainRun } from '../../runtime/explain.js';
-import { parseDims, randomFeeds } from '../random-inputs.js';
-import { ms } from '../table.js';
+import { checkDimNames, defaultDimsNote, originalDimNames, parseDims, randomFeeds } from '../random-inputs.js';
+import { ms, table } from '../table.js';
 import { addDeviceOptions, deviceOptions, type DeviceFlags } from '../backend-options.js';
 
 function readInputs(dir: string, names: string[]): Record<string, Tensor> {
@@ -55,7 +55,7 @@ export function sessionOptions(o: SharedFlags, backendGiven = true): SessionOpti
   }
   if (o.backend === 'remote') throw new Error('--backend remote needs --remote URL (and --token T or $SWITCHYARD_TOKEN)');
   const auto = o.backend === 'auto';
-  if (!auto && (o.devices || o.deadline || o.explain || o.trace)) throw new Error('--devices, --deadline, --explain and --trace need --backend auto');
+  if (!auto && (o.devices || o.deadline || o.trace || (o.explain && o.backend !== 'wasm'))) throw new Error('--devices, --deadline, --explain and --trace need --backend auto (--explain also takes --backend wasm)');
   const deadlineMs = o.deadline === undefined ? undefined : Number(o.deadline);
   if (deadlineMs !== undefined && !(deadlineMs > 0)) throw new Error(`--deadline must be a positive number of milliseconds, got '${o.deadline}'`);
   if (o.objective && o.objective !== 'latency' && o.objective !== 'cost') throw new Error(`--objective must be latency or cost, got '${o.objective}'`);
@@ -77,6 +77,18 @@ function parseDevices(list: string): DeviceSpec[] {
   });
 }
 
+/** What ran on the reference path, with its share of the measured run time. */
+export function explainFallbacks(reasons: Map<string, string>, cost: Map<string, { ms: number; calls: number }>, runMs: number): string {
+  if (!reasons.size && !cost.size) return 'fallbacks: none (every op ran on a WASM kernel)';
+  const rows = [...new Set([...reasons.keys(), ...cost.keys()])].map((op) => {
+    const c = cost.get(op) ?? { ms: 0, calls: 0 };
+    return [op, String(c.calls), ms(c.ms), `${((100 * c.ms) / Math.max(runMs, 1e-9)).toFixed(1)} %`, reasons.get(op) ?? ''];
+  });
+  const total = [...cost.values()].reduce((a, c) => a + c.ms, 0);
+  return `fallbacks on the reference path: ${ms(total)} of the ${ms(runMs)} ms run\n`
+    + table(['op', 'calls', 'ms', 'of run', 'why'], rows, ['l', 'r', 'r', 'r', 'l']);
+}
+
 export function registerRun(program: Command): void {
   addDeviceOptions(program.command('run')
     .description('run a model once; random inputs of the right shape unless --inputs is given')
@@ -91,7 +103,7 @@ export function registerRun(program: Command): void {
     .option('--devices <list>', "with --backend auto: devices to plan over, e.g. 'wasm,webgpu' (default: all found)")
     .option('--deadline <ms>', 'with --backend auto: end-to-end deadline for the plan')
     .option('--objective <o>', "with --backend auto: 'latency' or 'cost'", 'latency')
-    .option('--explain', 'with --backend auto: print the plan, why each unit went where, predicted vs measured, timelines')
+    .option('--explain', 'with --backend auto: print the plan, why each unit went where, predicted vs measured, timelines; with --backend wasm: the ops that ran on the reference path and their share of the run')
     .option('--trace <file>', 'with --backend auto: write a Chrome trace (open in Perfetto) of the run')
     .option('--remote <url>', 'offload server (switchyard serve) to place work on, e.g. http://127.0.0.1:8080')
     .option('--token <t>', 'bearer token for --remote (default: $SWITCHYARD_TOKEN)')
@@ -101,7 +113,8 @@ export function registerRun(program: Command): void {
       o.backend = options.backend ?? o.backend;
       const session = await Session.create(model, options);
       const tCreate = performance.now() - t0;
-      const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), parseDims(o.dim));
+      const feeds = o.inputs ? readInputs(o.inputs, session.inputNames) : randomFeeds(session.graph, Number(o.seed), checkDimNames(session.graph, parseDims(o.dim)),
+        (d) => console.error(defaultDimsNote(d, originalDimNames(model))));
       const t1 = performance.now();
       const outs = await session.run(feeds);
       const tRun = performance.now() - t1;
@@ -135,7 +148,9 @@ export function registerRun(program: Command): void {
         for (const f of session.deviceFallbacks) console.log(`fallback ${f.from} -> ${f.to} (${f.phase} of ${f.nodes.length} nodes): ${f.reason}`);
         for (const f of session.hetero?.lastReport?.fallbacks ?? []) console.log(`fallback ${f.from} -> ${f.to} (${f.unit}): ${f.reason}`);
         if (o.trace) console.log(`trace   ${o.trace} (open in https://ui.perfetto.dev)`);
-        if (o.explain) {
+        const cost = (session.preparedModel as { device?: { fallbackCost?: Map<string, { ms: number; calls: number }> } } | undefined)?.device?.fallbackCost;
+        if (o.explain && !session.hetero && cost) console.log(`\n${explainFallbacks(session.fallbacks, cost, tRun)}`);
+        else if (o.explain) {
           if (!session.hetero) throw new Error('--explain needs --backend auto');
           console.log(`\n${explainRun(session.hetero)}`);
         }

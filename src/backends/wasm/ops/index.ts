@@ -4,7 +4,9 @@
 
 import { type OpPlanner } from '../plan.js';
 import { kmap } from './elementwise.js';
-import { dequantize, matmulInteger, quantize } from './int8.js';
+import { convInteger, convTranspose, depthwiseConv } from './conv.js';
+import { resize } from './resize.js';
+import { dequantize, dynamicQuantize, matmulInteger, quantize } from './int8.js';
 import { concat, depthSpace, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
 import { recurrent } from './recurrent.js';
@@ -16,7 +18,8 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'k.softmax': ksoftmax,
   'k.layernorm': klayernorm,
   'k.reduce': kreduce,
-  'k.conv': kconv,
+  // depthwise convolutions take the direct kernel, the rest im2col + GEMM
+  'k.conv': async (ctx) => (await depthwiseConv(ctx)) ?? kconv(ctx),
   'nn.Attention': attention,
   'nn.MaxPool': pool,
   'nn.AveragePool': pool,
@@ -51,9 +54,17 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.DequantizeLinear': dequantize,
   'nn.QuantizeLinear': quantize,
   'nn.RNN': recurrent, 'nn.GRU': recurrent, 'nn.LSTM': recurrent,
+  'nn.Resize': resize,
+  'nn.ConvTranspose': convTranspose,
+  'nn.ConvInteger': convInteger,
+  'nn.DynamicQuantizeLinear': dynamicQuantize,
 };
 
+/** Ops whose data input and outputs must be float32; their other inputs (sizes, scales, roi) may be any type. */
+export const FLOAT_DATA = new Set(['nn.Resize']);
+
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
-export const ANY_DTYPE = new Set(['nn.MatMulInteger', 'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
-  'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather',
+export const ANY_DTYPE = new Set(['nn.MatMulInteger', 'nn.ConvInteger', 'nn.DynamicQuantizeLinear', 'nn.DequantizeLinear',
+  'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout',
+  'nn.Cast', 'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather',
   'nn.DepthToSpace', 'nn.SpaceToDepth']);

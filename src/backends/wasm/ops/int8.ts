@@ -62,3 +62,25 @@ export const quantize: OpPlanner = (ctx) => {
   const sx = ctx.slot(x!), ss = ctx.slot(s!), sz = z ? ctx.slot(z) : -1, o = ctx.slot(ctx.node.outputs[0]!);
   return run(ctx, ctx.fn('quant', 'quantize'), g.outer * g.len * g.inner, (P) => [g.outer, g.len, g.inner, P[sx]!, P[ss]!, g.stride, sz < 0 ? 0 : P[sz]!, yt === 'int8' ? 1 : 0, P[o]!]);
 };
+
+/** DynamicQuantizeLinear: per-thread min/max, the scale and zero point from them, then QuantizeLinear's kernel. */
+export const dynamicQuantize: OpPlanner = (ctx) => {
+  const x = ctx.node.inputs[0]!;
+  const [y, ys, yz] = ctx.node.outputs;
+  if (!F32(ctx, x) || !y || !ys || !yz) return 'cpu';
+  const d = ctx.dims(x);
+  const n = numel(d);
+  const inner = d.length ? d[d.length - 1]! : 1, outer = inner ? n / inner : 0;
+  const parts = Math.max(1, ctx.threads);
+  const part = ctx.scratch(parts * 8);
+  const sx = ctx.slot(x), sy = ctx.slot(y), ss = ctx.slot(ys), sz = ctx.slot(yz);
+  const clear = ctx.fn('elementwise', 'fill32'), params = ctx.fn('quant', 'dynamicQuantParams');
+  const minmax = run(ctx, ctx.fn('quant', 'minMaxPartial'), n, (P) => [n, P[sx]!, P[part]!]);
+  const quant = run(ctx, ctx.fn('quant', 'quantize'), n, (P) => [outer, 1, inner, P[sx]!, P[ss]!, 0, P[sz]!, 0, P[sy]!]);
+  return async (P) => {
+    ctx.pool.call(clear, [P[part]!, parts * 2, 0]);
+    await minmax(P);
+    ctx.pool.call(params, [parts, P[part]!, P[ss]!, P[sz]!]);
+    if (n) await quant(P);
+  };
+};

@@ -64,10 +64,25 @@ export const view: OpPlanner = (ctx) => {
   const training = n.op === 'nn.Dropout' ? n.inputs[2] : null;
   const mayTrain = !!training && !(training.const && !training.const.data[0]);
   if (n.op === 'nn.Dropout' && (n.outputs[1] || mayTrain)) return 'cpu';
-  if (n.op === 'nn.Cast' && ctx.dtype(n.inputs[0]!) !== ctx.dtype(n.outputs[0]!)) return 'cpu';
+  if (n.op === 'nn.Cast' && ctx.dtype(n.inputs[0]!) !== ctx.dtype(n.outputs[0]!)) return castStep(ctx);
   ctx.alias(n.outputs[0]!, n.inputs[0]!);
   return 'view';
 };
+
+const CAST_KIND: Partial<Record<string, number>> = { float32: 0, int32: 1, uint8: 2, int8: 3, bool: 4, int64: 5 };
+
+/** Cast between two different element types: float16 <-> float32 exactly, or the numeric kinds of castNumeric. */
+function castStep(ctx: PlanCtx): Step | 'cpu' {
+  const x = ctx.node.inputs[0]!, y = ctx.node.outputs[0]!;
+  const from = ctx.dtype(x), to = ctx.dtype(y);
+  const n = numel(ctx.dims(y)), sx = ctx.slot(x), sy = ctx.slot(y);
+  if (n === 0) return () => {};
+  if (from === 'float16' && to === 'float32') return run(ctx, ctx.fn('elementwise', 'f16ToF32'), n, (P) => [n, P[sx]!, P[sy]!]);
+  if (from === 'float32' && to === 'float16') return run(ctx, ctx.fn('elementwise', 'f32ToF16'), n, (P) => [n, P[sx]!, P[sy]!]);
+  const a = CAST_KIND[from], b = CAST_KIND[to];
+  if (a === undefined || b === undefined) return 'cpu';
+  return run(ctx, ctx.fn('elementwise', 'castNumeric'), n, (P) => [n, P[sx]!, a, P[sy]!, b]);
+}
 
 /** Strided copy with explicit source and destination strides (elements); src/dst offsets in elements. */
 export function stridedStep(ctx: PlanCtx, dims: number[], sst: number[], dst: number[], esize: number, src: (P: Float64Array) => number, dstp: (P: Float64Array) => number): Step {

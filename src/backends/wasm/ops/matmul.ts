@@ -135,6 +135,16 @@ export const geluOf = (x: Expr) => call('mul', call('mul', num(0.5), x), call('a
 export const geluTanhOf = (x: Expr) => call('mul', call('mul', num(0.5), x), call('add', num(1), call('tanh',
   call('mul', num(Math.sqrt(2 / Math.PI)), call('add', x, call('mul', num(0.044715), call('mul', x, call('mul', x, x))))))));
 
+/** The x of a hardswish(x) as exporters write it (ONNX HardSwish lowered, or paddle's x·relu6(x+3)/6). */
+function hardswishArg(e: Expr): Expr | undefined {
+  if (e.kind !== 'call' || e.args.length !== 2) return undefined;
+  const x = e.fn === 'mul' ? e.args[0]! : e.fn === 'div' && e.args[0]!.kind === 'call' ? (e.args[0] as { args: Expr[] }).args[0]! : undefined;
+  if (!x) return undefined;
+  const lowered = call('mul', x, call('clamp', call('add', call('div', x, num(6)), num(0.5)), num(0), num(1)));
+  const paddle = call('div', call('mul', x, call('min', call('max', call('add', x, num(3)), num(0)), num(6))), num(6));
+  return same(e, lowered) || same(e, paddle) ? x : undefined;
+}
+
 /** An epilogue the gemm kernel applies in registers: act(alpha·acc + extras…), else undefined. */
 export function matchEpilogue(e: Expr): { act: number; alpha: number; extras: number[] } | undefined {
   let act = 0, inner = e;
@@ -143,6 +153,7 @@ export function matchEpilogue(e: Expr): { act: number; alpha: number; extras: nu
     const x = (e.args[0] as { args: Expr[] }).args[1]!;
     if (same(e, geluOf(x))) { act = 2; inner = x; } else if (same(e, geluTanhOf(x))) { act = 3; inner = x; }
   }
+  if (!act) { const x = hardswishArg(e); if (x) { act = 6; inner = x; } }
   let alpha = 1;
   const extras: number[] = [];
   let acc = 0;
@@ -217,23 +228,24 @@ export const kconv: OpPlanner = async (ctx) => {
   if (N * Mo * P === 0) return () => {};
   const pointwise = numel(ks) === 1 && strides.every((s) => s === 1) && pads.every((p) => p === 0);
   const col = pointwise ? -1 : ctx.scratch(Kk * P * 4);
-  // epilogue: none, or a per-channel bias ([M,1,…]) with an optional activation, in registers
+  // epilogue in registers: act(acc + per-channel bias ([M,1,…]) + a residual of the output's shape)
   const e = exprOf(at.string('epilogue', '$0'));
   const m = matchEpilogue(e);
-  let bias: Value | undefined;
+  let bias: Value | undefined, residual: Value | undefined;
   let act = 0;
-  let generic = false;
-  if (m && m.alpha === 1 && m.extras.length <= 1) {
-    act = m.act;
-    if (m.extras.length) {
-      bias = extras[m.extras[0]! - 1]!;
-      const bd = ctx.dims(bias);
-      if (numel(bd) !== Mo || bd.length !== yd.length - 1 || bd[0] !== Mo) generic = true;
+  let generic = !(m && m.alpha === 1);
+  if (!generic) {
+    act = m!.act;
+    for (const k of m!.extras) {
+      const v = extras[k - 1]!, vd = ctx.dims(v);
+      if (!bias && numel(vd) === Mo && vd.length === yd.length - 1 && vd[0] === Mo) bias = v;
+      else if (!residual && vd.join() === yd.join() && v !== x) residual = v;
+      else generic = true;
     }
-  } else generic = true;
+  }
   const acc = generic ? ctx.temp(yd) : n.outputs[0]!;
-  if (generic) { act = 0; bias = undefined; }
-  const sx = ctx.slot(x!), sw = ctx.slot(w!), so = ctx.slot(acc), sb = bias ? ctx.slot(bias) : -1;
+  if (generic) { act = 0; bias = undefined; residual = undefined; }
+  const sx = ctx.slot(x!), sw = ctx.slot(w!), so = ctx.slot(acc), sb = bias ? ctx.slot(bias) : -1, sr = residual ? ctx.slot(residual) : -1;
   const ws = ctx.workspace();
   const im2col = ctx.fn('conv', 'im2col'), gemmFn = ctx.fn('matmul', 'gemm');
   const steps: Step[] = [];
@@ -245,7 +257,7 @@ export const kconv: OpPlanner = async (ctx) => {
       if (!pointwise) steps.push(run(ctx, im2col, Kk * P, (Pp) => [Cg, desc, Pp[sx]! + xOff, Pp[col]!]));
       steps.push(run(ctx, gemmFn, 2 * Mg * Kk * P, (Pp) => [Mg, P, Kk, 1, Pp[sw]! + wOff, Kk, 1, 0,
         pointwise ? Pp[sx]! + xOff : Pp[col]!, P, 1, 0, 0, Pp[so]! + yOff, P, 0,
-        1, sb < 0 ? 0 : Pp[sb]! + g * Mg * 4, 1, 0, 0, 0, 0, 0, 0, act, ws.ptr, ws.stride]));
+        1, sb < 0 ? 0 : Pp[sb]! + g * Mg * 4, 1, 0, 0, sr < 0 ? 0 : Pp[sr]! + yOff, P, 1, 0, act, ws.ptr, ws.stride]));
     }
   }
   let epi: Step | 'cpu' | undefined;
