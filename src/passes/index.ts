@@ -8,6 +8,7 @@ import { shapeInference } from './shape-inference.js';
 import { lower } from './lower.js';
 import { fuseElementwise, fuseEpilogue } from './fuse.js';
 import { memoryPlan } from './memory-plan.js';
+import { decomposeContrib } from './decompose-contrib.js';
 
 export type { Pass, PassResult };
 
@@ -15,6 +16,7 @@ export const PASSES: Record<string, Pass> = {
   [shapeInference.name]: shapeInference,
   [constantFolding.name]: constantFolding,
   [deadCodeElimination.name]: deadCodeElimination,
+  [decomposeContrib.name]: decomposeContrib,
   [lower.name]: lower,
   [fuseElementwise.name]: fuseElementwise,
   [fuseEpilogue.name]: fuseEpilogue,
@@ -25,7 +27,7 @@ export const PASSES: Record<string, Pass> = {
 export const DEFAULT_PIPELINE = ['shape-inference', 'constant-folding', 'dce', 'shape-inference'];
 
 /** What kernel backends (wasm, webgpu) run after the default pipeline. */
-export const KERNEL_PIPELINE = [...DEFAULT_PIPELINE, 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
+export const KERNEL_PIPELINE = [...DEFAULT_PIPELINE, 'decompose-contrib', 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
 
 export interface PipelineHooks {
   afterPass?(pass: Pass, result: PassResult, g: Graph): void;
