@@ -46,7 +46,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
 }
 
 /** ONNX dim_param names become IR symbols (identifier characters only). */
-function symbol(name: string): string {
+export function symbol(name: string): string {
   const s = name.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[A-Za-z_]/.test(s) ? s : `d_${s}`;
 }
