@@ -70,7 +70,8 @@ function decompose(n: Node, e: Emitter): boolean {
   const a = new AttrReader(n.attrs, n.describe());
   const [i0, i1, i2, i3, i4, i5] = n.inputs;
   const [o0, o1, o2, o3] = n.outputs;
-  if (!n.inputs.every(f32Known) && !['ms.MatMulNBits', 'ms.RotaryEmbedding'].includes(n.op)) return false;
+  const ownChecks = ['ms.MatMulNBits', 'ms.RotaryEmbedding', 'ms.Attention', 'ms.EmbedLayerNormalization'];
+  if (!ownChecks.includes(n.op) && !n.inputs.every(f32Known)) return false;
   switch (n.op) {
     case 'ms.Gelu': geluChain(e, i0!, null, o0!, 'none'); return true;
     case 'ms.BiasGelu': geluChain(e, i0!, i1!, o0!, 'none'); return true;
@@ -141,6 +142,8 @@ function decompose(n: Node, e: Emitter): boolean {
       return true;
     }
     case 'ms.MultiHeadAttention': return mhaToAttention(n, a, e);
+    case 'ms.Attention': return bertAttention(n, a, e);
+    case 'ms.EmbedLayerNormalization': return embedLayerNorm(n, a, e);
   }
   return false;
 }
@@ -163,6 +166,70 @@ function mhaToAttention(n: Node, a: AttrReader, e: Emitter): boolean {
   const scale = a.float('scale', 0);
   if (scale) attrs.scale = flt(scale);
   e.op('nn.Attention', [Q, K, V, attnBias ?? null, pastK ?? null, pastV ?? null], attrs, [y!, presentK ?? null, presentV ?? null]);
+  return true;
+}
+
+/** An int mask (> 0 keeps) as the additive float mask the contrib ops use: 0 or mask_filter_value. */
+function additiveMask(e: Emitter, m: Value, filter: number, axes: number[]): Value {
+  const keep = e.op('nn.Cast', [e.op('nn.Greater', [m, e.const(new Tensor(m.type!.dtype, [0], []))])[0]!], { to: int(1) })[0]!;
+  const drop = e.op('nn.Mul', [e.op('nn.Sub', [e.f32([1], []), keep])[0]!, e.f32([filter], [])])[0]!;
+  return e.op('nn.Unsqueeze', [drop, e.i64(axes)])[0]!;
+}
+
+/** BERT Attention: QKV projection, split, ONNX Attention (past split from / present stacked into [2, ...]). */
+function bertAttention(n: Node, a: AttrReader, e: Emitter): boolean {
+  const [x, w, bias, mask, past, attnBias] = n.inputs;
+  const [y, present] = n.outputs;
+  if (![x, w, bias, past, attnBias].every(f32Known) || n.inputs[6]) return false;
+  if (a.int('do_rotary', 0) || a.int('past_present_share_buffer', 0)) return false;
+  const total = (w!.type!.shape as number[])[1]!;
+  const N = a.int('num_heads');
+  const sizes = a.ints('qkv_hidden_sizes', [total / 3, total / 3, total / 3]);
+  const filter = a.float('mask_filter_value', -10000);
+  let attnMask: Value | null = null;
+  if (mask) {
+    const md = mask.type?.shape;
+    if (!md || !isStatic(md) || mask.type!.dtype !== 'int32' || md.length < 2 || md.length > 3) return false;
+    attnMask = additiveMask(e, mask, filter, md.length === 2 ? [1, 2] : [1]);
+  }
+  if (attnBias) attnMask = attnMask ? e.op('nn.Add', [attnMask, attnBias])[0]! : attnBias;
+  let qkv = e.op('nn.MatMul', [x!, w!])[0]!;
+  if (bias) qkv = e.op('nn.Add', [qkv, bias])[0]!;
+  const [q, k, v] = e.op('nn.Split', [qkv, e.i64(sizes)], { axis: int(2) }, 3);
+  let pk: Value | null = null, pv: Value | null = null;
+  if (past) {
+    const halves = e.op('nn.Split', [past], { axis: int(0), num_outputs: int(2) }, 2);
+    [pk, pv] = halves.map((h) => e.op('nn.Squeeze', [h, e.i64([0])])[0]!);
+  }
+  const attrs: A = { q_num_heads: int(N), kv_num_heads: int(N), is_causal: int(a.int('unidirectional', 0)) };
+  if (a.float('scale', 0)) attrs.scale = flt(a.float('scale', 0));
+  const presentKV = present ? [new Value(`${n.name}.present_key`), new Value(`${n.name}.present_value`)] : [];
+  const [, prk, prv] = e.op('nn.Attention', [q!, k!, v!, attnMask, pk, pv], attrs, [y!, ...presentKV]);
+  if (present) {
+    const parts = [prk!, prv!].map((t) => e.op('nn.Unsqueeze', [t, e.i64([0])])[0]!);
+    e.op('nn.Concat', parts, { axis: int(0) }, [present]);
+  }
+  return true;
+}
+
+/** EmbedLayerNormalization: three Gathers, their sum, LayerNormalization, and the mask's row sums. */
+function embedLayerNorm(n: Node, a: AttrReader, e: Emitter): boolean {
+  const [ids, seg, word, pos, segEmb, gamma, beta, mask, posIds] = n.inputs;
+  const [y, maskIndex, sumOut] = n.outputs;
+  if (![word, pos, segEmb, gamma, beta].every(f32Known) || !ids?.type?.shape || !isStatic(ids.type.shape)) return false;
+  const [B, S] = ids.type.shape as [number, number];
+  let sum = e.op('nn.Gather', [word!, ids], { axis: int(0) })[0]!;
+  const p = e.op('nn.Gather', [pos!, posIds ?? e.i64(Array.from({ length: S }, (_, i) => i))], { axis: int(0) })[0]!;
+  sum = e.op('nn.Add', [sum, p], {}, seg || !sumOut ? 1 : [sumOut])[0]!;
+  if (seg) sum = e.op('nn.Add', [sum, e.op('nn.Gather', [segEmb!, seg], { axis: int(0) })[0]!], {}, sumOut ? [sumOut] : 1)[0]!;
+  e.op('nn.LayerNormalization', [sum, gamma!, beta!], { axis: int(-1), epsilon: flt(a.float('epsilon', 1e-12)) }, [y!, null, null]);
+  if (maskIndex) {
+    if (!mask) e.op('nn.Identity', [e.const(new Tensor('int32', new Int32Array(B), [B]))], {}, [maskIndex]);
+    else {
+      const ones = e.op('nn.Cast', [e.op('nn.Not', [e.op('nn.Equal', [mask, e.const(new Tensor('int32', [0], []))])[0]!])[0]!], { to: int(6) })[0]!;
+      e.op('nn.ReduceSum', [ones, e.i64([1])], { keepdims: int(0) }, [maskIndex]);
+    }
+  }
   return true;
 }
 
