@@ -1,9 +1,8 @@
 // onnxruntime-web's `env`: the settings an app sets before creating sessions. env.wasm.numThreads
-// becomes the WASM backend's thread count, env.wasm.wasmPaths its kernel URL base; env.webgpu's
+// becomes the WASM backend's thread count (wasmPaths is kept but unused); env.webgpu's
 // powerPreference (and Switchyard's own `adapter` name) pick the adapter, and env.webgpu.device is
 // the GPUDevice Switchyard's WebGPU sessions share (so apps can make GPU buffers on it).
 
-import { setWasmBase } from '../backends/wasm/loader.js';
 import { sharedDevice } from '../backends/webgpu/backend.js';
 
 export interface WasmEnv {
@@ -37,22 +36,14 @@ export function webgpuDevice(): Promise<GPUDevice> {
   return heldDevice;
 }
 
+// wasmPaths names onnxruntime-web's own binaries, which Switchyard does not load: it is kept for
+// apps that read it back; Switchyard's kernels are located by setWasmBase (switchyard's index).
 const wasm: WasmEnv = {};
-let wasmPaths: WasmEnv['wasmPaths'];
-Object.defineProperty(wasm, 'wasmPaths', {
-  enumerable: true,
-  get: () => wasmPaths,
-  set: (v: WasmEnv['wasmPaths']) => {
-    wasmPaths = v;
-    const base = typeof v === 'string' ? v : v?.wasm ? new URL('.', v.wasm.toString()).toString() : undefined;
-    if (base) setWasmBase(base);
-  },
-});
 
 export const env = {
   wasm,
   webgpu: { get device() { return webgpuDevice(); } } as WebGpuEnv,
   logLevel: 'warning' as 'verbose' | 'info' | 'warning' | 'error' | 'fatal',
   debug: false,
-  versions: { common: '1.30.0', web: 'switchyard' } as Record<string, string>,
+  versions: { common: '1.30.0', switchyard: '0.1.0' } as Record<string, string>,
 };
