@@ -7,6 +7,8 @@
 //    per-block scales (and zero points) along quantize_axis.
 // Both dequantise to double; A·Wᵀ accumulates in double and rounds once on store.
 
+import { AttrReader } from '../ir/attributes.js';
+import type { Node, Value } from '../ir/graph.js';
 import { registerOps, type OpDef } from '../ir/op-def.js';
 import { formatDims, normAxis, type Dim } from '../ir/shape.js';
 import { Tensor, numGetter } from '../ir/tensor.js';
@@ -54,6 +56,19 @@ export function dequantizeNBits(g: NBitsGeometry, B: Tensor, scales: Tensor, zp?
     }
   }
   return w;
+}
+
+/**
+ * A MatMulNBits a kernel can run straight from its 4-bit codes: float32, constant B, no g_idx,
+ * packed uint8 zero points (or none), blocks of a multiple of 32 codes that tile K exactly.
+ */
+export function nbits4Direct(n: Node): boolean {
+  const [A, B, S, Z, G, bias] = n.inputs;
+  const a = new AttrReader(n.attrs, n.describe());
+  const K = a.int('K', 0), bs = a.int('block_size', 0);
+  const f32 = (v: Value | null | undefined) => v?.type?.dtype === 'float32';
+  return a.int('bits', 4) === 4 && !G && !!B?.const && f32(A) && f32(S) && (!Z || Z.type?.dtype === 'uint8') &&
+    (!bias || f32(bias)) && bs > 0 && bs % 32 === 0 && K % bs === 0;
 }
 
 const matMulNBits: OpDef = {

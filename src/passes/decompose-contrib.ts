@@ -12,7 +12,7 @@ import { inferNode } from '../ir/infer.js';
 import { isStatic } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { rotaryHeads } from '../ops/contrib-rotary.js';
-import { dequantizeNBits, nbitsGeometry } from '../ops/contrib-quant.js';
+import { dequantizeNBits, nbits4Direct, nbitsGeometry } from '../ops/contrib-quant.js';
 import { fusedPerm } from '../ops/contrib-fused.js';
 import type { Pass } from './pass.js';
 
@@ -66,7 +66,7 @@ function activation(e: Emitter, x: Value, name: string, params: number[], out: V
 }
 
 /** The replacement of one node, or false to keep it. */
-function decompose(n: Node, e: Emitter): boolean {
+function decompose(n: Node, e: Emitter, keepNBits4: boolean): boolean {
   const a = new AttrReader(n.attrs, n.describe());
   const [i0, i1, i2, i3, i4, i5] = n.inputs;
   const [o0, o1, o2, o3] = n.outputs;
@@ -104,6 +104,7 @@ function decompose(n: Node, e: Emitter): boolean {
       e.op('nn.RMSNormalization', [i0!, i1!], { axis: int(a.int('axis', -1)), epsilon: flt(a.float('epsilon', 1e-5)) }, [o0!]);
       return true;
     case 'ms.MatMulNBits': {
+      if (keepNBits4 && nbits4Direct(n)) return false;
       if (!f32Known(i0) || !i1?.const || !i2?.const || (i3 && !i3.const) || (i4 && !i4.const) || (i5 && !f32Known(i5))) return false;
       const g = nbitsGeometry(a);
       const w = dequantizeNBits(g, i1.const, i2.const, i3?.const, i4?.const);
@@ -233,18 +234,25 @@ function embedLayerNorm(n: Node, a: AttrReader, e: Emitter): boolean {
   return true;
 }
 
-export const decomposeContrib: Pass = {
-  name: 'decompose-contrib',
-  description: 'rewrite com.microsoft contrib ops (Gelu family, skip/simplified layer norms, MatMulNBits with constant weights, FusedMatMul, FusedConv, RotaryEmbedding, MultiHeadAttention) into nn.* ops with kernels',
-  run(g: Graph) {
-    let count = 0;
-    const out: Node[] = [];
-    for (const n of g.nodes) {
-      if (!n.op.startsWith('ms.')) { out.push(n); continue; }
-      const e = new Emitter(n);
-      if (decompose(n, e)) { out.push(...e.nodes); count++; } else out.push(n);
-    }
-    g.nodes = out;
-    return { changed: count > 0, summary: `decomposed ${count} contrib nodes into nn ops` };
-  },
-};
+function decomposePass(name: string, keepNBits4: boolean, what: string): Pass {
+  return {
+    name,
+    description: `rewrite com.microsoft contrib ops (Gelu family, skip/simplified layer norms, MatMulNBits ${what}, FusedMatMul, FusedConv, RotaryEmbedding, MultiHeadAttention, Attention, EmbedLayerNormalization) into nn.* ops with kernels`,
+    run(g: Graph) {
+      let count = 0;
+      const out: Node[] = [];
+      for (const n of g.nodes) {
+        if (!n.op.startsWith('ms.')) { out.push(n); continue; }
+        const e = new Emitter(n);
+        if (decompose(n, e, keepNBits4)) { out.push(...e.nodes); count++; } else out.push(n);
+      }
+      g.nodes = out;
+      return { changed: count > 0, summary: `decomposed ${count} contrib nodes into nn ops` };
+    },
+  };
+}
+
+/** For GPU kernels: constant MatMulNBits weights dequantised to a float32 matmul. */
+export const decomposeContrib = decomposePass('decompose-contrib', false, 'with constant weights dequantised');
+/** For the WASM backend, whose 4-bit kernel reads MatMulNBits codes directly: those nodes are kept. */
+export const decomposeContribCpu = decomposePass('decompose-contrib-cpu', true, '(4-bit ones kept for the direct kernel)');

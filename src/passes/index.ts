@@ -8,7 +8,7 @@ import { shapeInference } from './shape-inference.js';
 import { lower } from './lower.js';
 import { fuseElementwise, fuseEpilogue } from './fuse.js';
 import { memoryPlan } from './memory-plan.js';
-import { decomposeContrib } from './decompose-contrib.js';
+import { decomposeContrib, decomposeContribCpu } from './decompose-contrib.js';
 
 export type { Pass, PassResult };
 
@@ -17,6 +17,7 @@ export const PASSES: Record<string, Pass> = {
   [constantFolding.name]: constantFolding,
   [deadCodeElimination.name]: deadCodeElimination,
   [decomposeContrib.name]: decomposeContrib,
+  [decomposeContribCpu.name]: decomposeContribCpu,
   [lower.name]: lower,
   [fuseElementwise.name]: fuseElementwise,
   [fuseEpilogue.name]: fuseEpilogue,

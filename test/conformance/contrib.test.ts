@@ -12,6 +12,7 @@ import { runSuite } from '../../src/conformance/runner.js';
 import type { SessionOptions } from '../../src/runtime/session.js';
 import { REPO } from '../helpers/paths.js';
 import { adapterOrSkip } from '../helpers/webgpu.js';
+import { sharedDevice } from '../../src/backends/webgpu/backend.js';
 
 const SUITE = join(REPO, 'test/data/contrib');
 const ORT = JSON.parse(readFileSync(join(SUITE, 'ort-results.json'), 'utf8')) as Record<string, string>;
@@ -42,7 +43,21 @@ test('contrib suite on the reference backend', async () => { await gate('referen
 
 test('contrib suite on the WASM backend, 2 threads', async () => { await gate('wasm', { threads: 2 }); });
 
-test('contrib suite on WebGPU (SwiftShader)', async (t) => {
+test('contrib suite on WebGPU (SwiftShader); every WGSL variant it built compiles cleanly', async (t) => {
   if (!(await adapterOrSkip(t, 'swiftshader'))) return;
-  await gate('webgpu', { adapter: 'swiftshader' });
+  const held = await sharedDevice({ adapter: 'swiftshader' });
+  try {
+    await gate('webgpu', { adapter: 'swiftshader' });
+    const programs = held.device.programs();
+    assert.ok(programs.length > 20, `only ${programs.length} WGSL programs were built`);
+    const bad: string[] = [];
+    for (const p of programs) {
+      const info = await held.device.gpuDevice.createShaderModule({ code: p.code, label: p.label }).getCompilationInfo();
+      for (const m of info.messages) if (m.type !== 'info') bad.push(`${p.label}: ${m.type} line ${m.lineNum}: ${m.message}`);
+    }
+    console.log(`# ${programs.length} WGSL kernel variants from the contrib suite compiled through Dawn`);
+    assert.deepEqual(bad, []);
+  } finally {
+    await held.done();
+  }
 });

@@ -22,7 +22,7 @@ class WasmBackend implements Backend {
   async prepare(graph: Graph, options: BackendOptions): Promise<PreparedModel> {
     // the kernel-level form (k.map with fused chains, k.matmul with epilogues, …): a no-op on a
     // graph that already went through KERNEL_PIPELINE
-    runPipeline(graph, ['decompose-contrib', 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']);
+    runPipeline(graph, ['decompose-contrib-cpu', 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']);
     const device = await WasmDevice.create({ threads: options.threads, onWarning: options.onWarning as ((m: string) => void) | undefined });
     const prepared = await prepareResident(graph, device, options);
     const fallbacks = prepared.fallbacks ?? new Map<string, string>();

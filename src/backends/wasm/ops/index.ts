@@ -4,7 +4,7 @@
 
 import { type OpPlanner } from '../plan.js';
 import { kmap } from './elementwise.js';
-import { dequantize, matmulInteger, quantize } from './int8.js';
+import { dequantize, matMulNBits, matmulInteger, quantize } from './int8.js';
 import { concat, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
 import { REDUCE_OPS, argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, reduce, softmax } from './reduce.js';
@@ -17,6 +17,7 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'k.reduce': kreduce,
   'k.conv': kconv,
   'nn.Attention': attention,
+  'ms.MatMulNBits': matMulNBits,
   'nn.MaxPool': pool,
   'nn.AveragePool': pool,
   'nn.GlobalAveragePool': pool,
@@ -50,5 +51,5 @@ export const PLANNERS: Record<string, OpPlanner> = {
 };
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
-export const ANY_DTYPE = new Set(['nn.MatMulInteger', 'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
+export const ANY_DTYPE = new Set(['ms.MatMulNBits', 'nn.MatMulInteger', 'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
   'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather']);
