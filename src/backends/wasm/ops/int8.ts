@@ -73,15 +73,15 @@ export const matMulNBits: OpPlanner = (ctx) => {
   const K = at.int('K'), N = at.int('N'), bs = at.int('block_size');
   const M = numel(ctx.dims(A!)) / K;
   if (M * N === 0) return () => {};
-  const split = ctx.scratch(M * K * 4), sums = ctx.scratch(M * (K / bs) * 4);
+  // A split into even/odd elements, and per thread one dequantised column of W
+  const split = ctx.scratch(M * K * 4), work = ctx.scratch(ctx.threads * K * 4);
   const sa = ctx.slot(A!), sb = ctx.slot(B!), ss = ctx.slot(S!), sz = Z ? ctx.slot(Z) : -1, sbias = bias ? ctx.slot(bias) : -1;
   const o = ctx.slot(n.outputs[0]!);
-  const fSplit = ctx.fn('quant', 'nbitsSplitA'), fSums = ctx.fn('quant', 'nbitsBlockSums'), fMul = ctx.fn('quant', 'matmulNBits4');
+  const fSplit = ctx.fn('quant', 'nbitsSplitA'), fMul = ctx.fn('quant', 'matmulNBits4');
   const pool = ctx.pool;
-  const mul = run(ctx, fMul, 2 * M * N * K, (P) => [M, N, K, bs, P[split]!, P[sums]!, P[sb]!, P[ss]!, sz < 0 ? 0 : P[sz]!, sbias < 0 ? 0 : P[sbias]!, P[o]!]);
+  const mul = run(ctx, fMul, 2 * M * N * K, (P) => [M, N, K, bs, P[split]!, P[sb]!, P[ss]!, sz < 0 ? 0 : P[sz]!, sbias < 0 ? 0 : P[sbias]!, P[o]!, P[work]!]);
   return async (P) => {
     pool.call(fSplit, [M, K, P[sa]!, P[split]!]);
-    pool.call(fSums, [M, K, bs, P[sa]!, P[sums]!]);
     await mul(P);
   };
 };
