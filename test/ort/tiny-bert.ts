@@ -57,6 +57,12 @@ export function writeTinyBert(dir: string): void {
     model_type: 'bert', architectures: ['BertModel'], hidden_size: H, num_attention_heads: 2, num_hidden_layers: 1,
     intermediate_size: FF, vocab_size: V, max_position_embeddings: MAXPOS, type_vocab_size: 2,
   }, null, 2));
+  writeTinyBertTokenizer(dir);
+}
+
+/** tokenizer.json and tokenizer_config.json of the tiny WordPiece vocabulary; returns its size. */
+export function writeTinyBertTokenizer(dir: string): number {
+  const vocab = [...SPECIAL, ...WORDS];
   const special = (t: string) => ({ id: vocab.indexOf(t), content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   const tok = (t: string, type = 0) => ({ SpecialToken: { id: t, type_id: type } });
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({
@@ -76,4 +82,5 @@ export function writeTinyBert(dir: string): void {
     tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: MAXPOS,
     cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]',
   }));
+  return vocab.length;
 }
