@@ -70,7 +70,7 @@ function decompose(n: Node, e: Emitter, keepNBits4: boolean): boolean {
   const a = new AttrReader(n.attrs, n.describe());
   const [i0, i1, i2, i3, i4, i5] = n.inputs;
   const [o0, o1, o2, o3] = n.outputs;
-  const ownChecks = ['ms.MatMulNBits', 'ms.RotaryEmbedding', 'ms.Attention', 'ms.EmbedLayerNormalization'];
+  const ownChecks = ['ms.MatMulNBits', 'ms.RotaryEmbedding', 'ms.Attention', 'ms.EmbedLayerNormalization', 'ms.MultiHeadAttention'];
   if (!ownChecks.includes(n.op) && !n.inputs.every(f32Known)) return false;
   switch (n.op) {
     case 'ms.Gelu': geluChain(e, i0!, null, o0!, 'none'); return true;
@@ -135,11 +135,19 @@ function decompose(n: Node, e: Emitter, keepNBits4: boolean): boolean {
     }
     case 'ms.RotaryEmbedding': {
       const x = i0!, pos = i1!;
-      if (!f32Known(x) || !f32Known(i2) || !f32Known(i3) || pos.type?.shape?.length !== 2) return false;
+      if (!f32Known(x) || !f32Known(i2) || !f32Known(i3) || !pos.type?.shape) return false;
+      let ids = pos;
+      if (pos.type.shape.length !== 2) {
+        // a start offset: ids [1, S] = offset + 0..S-1
+        const S = x.type!.shape![x.type!.shape!.length === 4 ? 2 : 1];
+        if (typeof S !== 'number') return false;
+        const steps = e.const(new Tensor('int64', Array.from({ length: S }, (_, i) => BigInt(i)), [1, S]));
+        ids = e.op('nn.Add', [e.op('nn.Reshape', [pos, e.i64([1, 1])])[0]!, steps])[0]!;
+      }
       const heads = rotaryHeads(x.type!, i2!.type!, a.int('num_heads', 0), a.int('rotary_embedding_dim', 0));
       if (heads === undefined) return false;
       const attrs: A = { interleaved: int(a.int('interleaved', 0)), rotary_embedding_dim: int(a.int('rotary_embedding_dim', 0)), num_heads: int(heads) };
-      e.op('nn.RotaryEmbedding', [x, i2!, i3!, pos], attrs, [o0!]);
+      e.op('nn.RotaryEmbedding', [x, i2!, i3!, ids], attrs, [o0!]);
       return true;
     }
     case 'ms.MultiHeadAttention': return mhaToAttention(n, a, e);
@@ -149,12 +157,29 @@ function decompose(n: Node, e: Emitter, keepNBits4: boolean): boolean {
   return false;
 }
 
-/** MultiHeadAttention with 3-D Q/K/V, no key_padding_mask and no qk output is ONNX Attention. */
+/** MultiHeadAttention with 3-D Q/K/V and no qk output is ONNX Attention (a key_padding_mask becomes an additive mask). */
 function mhaToAttention(n: Node, a: AttrReader, e: Emitter): boolean {
   const [q, k, v, bias, kpm, attnBias, pastK, pastV] = n.inputs;
+  if (kpm && !f32Known(q)) return false;
   const [y, presentK, presentV, qk] = n.outputs;
-  if (!k || !v || kpm || qk || n.inputs[8] || k.type!.shape!.length !== 3 || q!.type!.shape!.length !== 3) return false;
+  if (!k || !v || qk || n.inputs[8] || ![q, k, v, bias, attnBias, pastK, pastV].every(f32Known)) return false;
+  if (k.type!.shape!.length !== 3 || q!.type!.shape!.length !== 3) return false;
   const N = a.int('num_heads');
+  let mask: Value | null = attnBias ?? null;
+  if (kpm) {
+    const md = kpm.type?.shape, T = (k.type!.shape![1] as number) + (pastK ? pastK.type!.shape![2] as number : 0);
+    if (!md || !isStatic(md) || kpm.type!.dtype !== 'int32' || md.length > 2) return false;
+    const filter = a.float('mask_filter_value', -10000);
+    let add: Value;
+    if (md.length === 2) add = additiveMask(e, kpm, filter, [1, 2]);
+    else {
+      // lengths: key j of row b is masked from kpm[b] on
+      const j = e.const(new Tensor('int32', Array.from({ length: T }, (_, i) => i), [1, T]));
+      const keep = e.op('nn.Less', [j, e.op('nn.Unsqueeze', [kpm, e.i64([1])])[0]!])[0]!;
+      add = additiveMask(e, e.op('nn.Cast', [keep], { to: int(6) })[0]!, filter, [1, 2]);
+    }
+    mask = mask ? e.op('nn.Add', [add, mask])[0]! : add;
+  }
   let [Q, K, V] = [q!, k, v];
   if (bias) {
     if (!bias.const) return false;
@@ -166,7 +191,7 @@ function mhaToAttention(n: Node, a: AttrReader, e: Emitter): boolean {
   const attrs: A = { q_num_heads: int(N), kv_num_heads: int(N), is_causal: int(a.int('unidirectional', 0)) };
   const scale = a.float('scale', 0);
   if (scale) attrs.scale = flt(scale);
-  e.op('nn.Attention', [Q, K, V, attnBias ?? null, pastK ?? null, pastV ?? null], attrs, [y!, presentK ?? null, presentV ?? null]);
+  e.op('nn.Attention', [Q, K, V, mask, pastK ?? null, pastV ?? null], attrs, [y!, presentK ?? null, presentV ?? null]);
   return true;
 }
 
