@@ -11,17 +11,9 @@ import { formatDims, type Dim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { MS_DOMAIN, MS_FLOATS } from './contrib-util.js';
 import { evalAs } from './kernel/delegate.js';
+import { fusedPerm } from './contrib-math.js';
 import { fromF64, toF64 } from './math-util.js';
 import { checkDType, inType } from './util.js';
-
-/** Permutation FusedMatMul applies to an operand of rank r before the matmul. */
-export function fusedPerm(r: number, transBatch: boolean, trans: boolean): number[] {
-  let perm = [...Array(r).keys()];
-  if (r < 2) return perm;
-  if (transBatch && r > 2) perm = [...perm.slice(1, r - 1), 0, r - 1];
-  if (trans) [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
-  return perm;
-}
 
 function permute<T>(s: readonly T[], perm: number[]): T[] { return perm.map((p) => s[p]!); }
 

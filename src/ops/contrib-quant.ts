@@ -7,69 +7,14 @@
 //    per-block scales (and zero points) along quantize_axis.
 // Both dequantise to double; A·Wᵀ accumulates in double and rounds once on store.
 
-import { AttrReader } from '../ir/attributes.js';
-import type { Node, Value } from '../ir/graph.js';
 import { registerOps, type OpDef } from '../ir/op-def.js';
+import { dequantizeNBits, nbitsGeometry, unpack } from './contrib-math.js';
 import { formatDims, normAxis, type Dim } from '../ir/shape.js';
 import { Tensor, numGetter } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { MS_DOMAIN, MS_FLOATS, isNum, product, sameDim } from './contrib-util.js';
 import { fromF64, toF64 } from './math-util.js';
 import { bytesOf, checkDType, inType, numelOf } from './util.js';
-
-export interface NBitsGeometry { K: number; N: number; bits: number; blockSize: number; kBlocks: number; blobSize: number }
-
-export function nbitsGeometry(attrs: { int(n: string, d?: number): number }): NBitsGeometry {
-  const K = attrs.int('K'), N = attrs.int('N'), bits = attrs.int('bits', 4), blockSize = attrs.int('block_size');
-  if (![2, 4, 8].includes(bits)) throw new Error(`bits=${bits} is not supported (2, 4 or 8)`);
-  if (!(blockSize >= 16) || (blockSize & (blockSize - 1)) !== 0) throw new Error(`block_size=${blockSize} must be a power of two of at least 16`);
-  if (!(K > 0) || !(N > 0)) throw new Error(`K=${K} and N=${N} must be positive`);
-  const kBlocks = Math.ceil(K / blockSize);
-  return { K, N, bits, blockSize, kBlocks, blobSize: (blockSize * bits) / 8 };
-}
-
-/** Code `i` of a low-bits-first packed byte array (bits = 2, 4 or 8). */
-export function unpack(bytes: Uint8Array, base: number, i: number, bits: number): number {
-  const per = 8 / bits;
-  return (bytes[base + Math.floor(i / per)]! >> ((i % per) * bits)) & ((1 << bits) - 1);
-}
-
-/** The dense [N, K] float weight of a MatMulNBits node. */
-export function dequantizeNBits(g: NBitsGeometry, B: Tensor, scales: Tensor, zp?: Tensor, gIdx?: Tensor): Float64Array {
-  const { K, N, bits, blockSize, kBlocks, blobSize } = g;
-  const codes = B.data as Uint8Array;
-  const sv = toF64(scales);
-  const floatZp = zp && zp.type !== 'uint8' ? toF64(zp) : undefined;
-  const zpBytes = zp && zp.type === 'uint8' ? (zp.data as Uint8Array) : undefined;
-  const zpRow = Math.ceil((kBlocks * bits) / 8);
-  const gi = gIdx ? numGetter(gIdx) : undefined;
-  const w = new Float64Array(N * K);
-  const mid = 1 << (bits - 1);
-  for (let n = 0; n < N; n++) {
-    for (let k = 0; k < K; k++) {
-      const blk = gi ? gi(k) : Math.floor(k / blockSize);
-      if (!(blk >= 0 && blk < kBlocks)) throw new Error(`g_idx[${k}] = ${blk} is outside 0..${kBlocks - 1}`);
-      const q = unpack(codes, n * kBlocks * blobSize, k, bits);
-      const s = sv[n * kBlocks + blk]!;
-      const z = floatZp ? floatZp[n * kBlocks + blk]! : zpBytes ? unpack(zpBytes, n * zpRow, blk, bits) : mid;
-      w[n * K + k] = (q - z) * s;
-    }
-  }
-  return w;
-}
-
-/**
- * A MatMulNBits a kernel can run straight from its 4-bit codes: float32, constant B, no g_idx,
- * packed uint8 zero points (or none), blocks of a multiple of 32 codes that tile K exactly.
- */
-export function nbits4Direct(n: Node): boolean {
-  const [A, B, S, Z, G, bias] = n.inputs;
-  const a = new AttrReader(n.attrs, n.describe());
-  const K = a.int('K', 0), bs = a.int('block_size', 0);
-  const f32 = (v: Value | null | undefined) => v?.type?.dtype === 'float32';
-  return a.int('bits', 4) === 4 && !G && !!B?.const && f32(A) && f32(S) && (!Z || Z.type?.dtype === 'uint8') &&
-    (!bias || f32(bias)) && bs > 0 && bs % 32 === 0 && K % bs === 0;
-}
 
 const matMulNBits: OpDef = {
   name: 'ms.MatMulNBits',

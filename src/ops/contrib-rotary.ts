@@ -10,20 +10,8 @@ import { formatDims } from '../ir/shape.js';
 import { Tensor, numGetter } from '../ir/tensor.js';
 import { MS_DOMAIN, MS_FLOATS, isNum, lastDim } from './contrib-util.js';
 import { evalAs } from './kernel/delegate.js';
+import { rotaryHeads } from './contrib-math.js';
 import { bytesOf, checkDType, inType, numelOf } from './util.js';
-
-/** num_heads for the ONNX op: the attribute, or hidden / (2 · cache width) for 3-D input. */
-export function rotaryHeads(x: TensorType, cos: TensorType, attrHeads: number, rotDim: number): number | undefined {
-  if (attrHeads > 0) return attrHeads;
-  if (rotDim > 0 && x.shape?.length === 3) throw new Error('rotary_embedding_dim needs num_heads for 3-D input');
-  const hidden = lastDim(x.shape), half = lastDim(cos.shape);
-  if (x.shape?.length === 4) return isNum(x.shape[1]) ? x.shape[1] : undefined;
-  if (isNum(hidden) && isNum(half)) {
-    if (hidden % (2 * half) !== 0) throw new Error(`input hidden size ${hidden} is not a multiple of the head size 2·${half} (cos_cache width ${half})`);
-    return hidden / (2 * half);
-  }
-  return undefined;
-}
 
 const rotary: OpDef = {
   name: 'ms.RotaryEmbedding',

@@ -11,9 +11,7 @@ import { Graph, Node, Value } from '../ir/graph.js';
 import { inferNode } from '../ir/infer.js';
 import { isStatic } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
-import { rotaryHeads } from '../ops/contrib-rotary.js';
-import { dequantizeNBits, nbits4Direct, nbitsGeometry } from '../ops/contrib-quant.js';
-import { fusedPerm } from '../ops/contrib-fused.js';
+import { dequantizeNBits, fusedPerm, nbits4Direct, nbitsGeometry, rotaryHeads } from '../ops/contrib-math.js';
 import type { Pass } from './pass.js';
 
 type A = Record<string, Attr>;

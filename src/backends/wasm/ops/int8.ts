@@ -4,7 +4,7 @@ import type { Value } from '../../../ir/graph.js';
 import { normAxis, numel } from '../../../ir/shape.js';
 import { run, type OpPlanner, type PlanCtx } from '../plan.js';
 import { attrsOf, F32 } from './common.js';
-import { nbits4Direct } from '../../../ops/contrib-quant.js';
+import { nbits4Direct } from '../../../ops/contrib-math.js';
 
 export const I8 = (ctx: PlanCtx, v: Value | null | undefined) => !!v && (ctx.dtype(v) === 'int8' || ctx.dtype(v) === 'uint8');
 
