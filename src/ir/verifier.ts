@@ -97,7 +97,7 @@ function verifyNode(n: Node, defined: Set<Value>, opts: VerifyOptions): string[]
   while (last > 0 && n.inputs[last - 1] === null) last--;
   if (last > max) out.push(`${where}: takes at most ${max} inputs, got ${last}`);
   def.inputs.forEach((spec, i) => {
-    if (i < min && !spec.endsWith('...') && !n.inputs[i]) out.push(`${where}: required input ${spec} (#${i}) is missing`);
+    if (!spec.endsWith('?') && !spec.endsWith('...') && !n.inputs[i]) out.push(`${where}: required input ${spec} (#${i}) is missing`);
   });
   n.inputs.forEach((v, i) => {
     if (v && !defined.has(v)) out.push(`${where}: input #${i} '${v.name}' is used before it is defined (not in topological order, or undefined)`);

@@ -11,6 +11,7 @@ import { fuseElementwise, fuseEpilogue } from './fuse.js';
 import { memoryPlan } from './memory-plan.js';
 import { widenFloat16 } from './widen-f16.js';
 import { foldConvScale } from './fold-conv-scale.js';
+import { decomposeContrib, decomposeContribCpu } from './decompose-contrib.js';
 
 export type { Pass, PassResult };
 
@@ -19,6 +20,8 @@ export const PASSES: Record<string, Pass> = {
   [constantFolding.name]: constantFolding,
   [controlFlow.name]: controlFlow,
   [deadCodeElimination.name]: deadCodeElimination,
+  [decomposeContrib.name]: decomposeContrib,
+  [decomposeContribCpu.name]: decomposeContribCpu,
   [lower.name]: lower,
   [fuseElementwise.name]: fuseElementwise,
   [fuseEpilogue.name]: fuseEpilogue,
@@ -31,7 +34,7 @@ export const PASSES: Record<string, Pass> = {
 export const DEFAULT_PIPELINE = ['shape-inference', 'constant-folding', 'control-flow', 'constant-folding', 'dce', 'shape-inference'];
 
 /** What kernel backends (wasm, webgpu) run after the default pipeline. */
-export const KERNEL_PIPELINE = [...DEFAULT_PIPELINE, 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
+export const KERNEL_PIPELINE = [...DEFAULT_PIPELINE, 'decompose-contrib', 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
 
 export interface PipelineHooks {
   afterPass?(pass: Pass, result: PassResult, g: Graph): void;

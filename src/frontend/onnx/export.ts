@@ -4,6 +4,7 @@
 
 import type { Attr } from '../../ir/attributes.js';
 import { dtypeToOnnx } from '../../ir/dtype.js';
+import { lookupOp } from '../../ir/op-def.js';
 import type { Graph, Node, TensorType, Value } from '../../ir/graph.js';
 import { onnx, type AttributeProto, type ValueInfoProto } from './proto.js';
 import { tensorToProto } from './tensor-proto.js';
@@ -54,10 +55,12 @@ function graphProto(g: Graph) {
     output: g.outputs.map(valueInfo),
     initializer: consts.map((c) => tensorToProto(c.const!, c.name)),
     node: g.nodes.map((n) => {
-      if (!n.op.startsWith('nn.')) throw new Error(`${n.describe()}: only nn.* ops can be exported to ONNX, not ${n.op}`);
+      const mapped = lookupOp(n.op)?.onnx;
+      if (!n.op.startsWith('nn.') && !mapped) throw new Error(`${n.describe()}: only ops with an ONNX form (nn.*, ms.*) can be exported to ONNX, not ${n.op}`);
       return onnx.NodeProto.create({
         name: n.name,
-        opType: n.op.slice(3),
+        opType: mapped?.type ?? n.op.slice(3),
+        domain: mapped?.domain || undefined,
         // captures are trailing inputs in the IR; ONNX subgraphs read outer values by name
         input: n.inputs.slice(0, n.inputs.length - capturesOf(n)).map((v) => v?.name ?? ''),
         output: n.outputs.map((v) => v?.name ?? ''),
@@ -67,12 +70,26 @@ function graphProto(g: Graph) {
   });
 }
 
+/** Domains besides ai.onnx that the graph's nodes use (com.microsoft for ms.* contrib ops). */
+function extraDomains(g: Graph): string[] {
+  const found = new Set<string>();
+  const visit = (h: Graph) => {
+    for (const n of h.nodes) {
+      const d = lookupOp(n.op)?.onnx?.domain;
+      if (d) found.add(d);
+      for (const a of Object.values(n.attrs)) if (a.kind === 'graph') visit(a.value);
+    }
+  };
+  visit(g);
+  return [...found].sort();
+}
+
 export function exportOnnx(g: Graph, opts: { opset?: number; producer?: string } = {}): Uint8Array {
   const opset = opts.opset ?? Math.max(18, g.opsets[''] ?? 18);
   const model = onnx.ModelProto.create({
     irVersion: opset >= 21 ? 10 : 8,
     producerName: opts.producer ?? 'switchyard',
-    opsetImport: [{ domain: '', version: opset }],
+    opsetImport: [{ domain: '', version: opset }, ...extraDomains(g).map((domain) => ({ domain, version: g.opsets[domain] ?? 1 }))],
     graph: graphProto(g),
   });
   return onnx.ModelProto.encode(model).finish();

@@ -12,7 +12,9 @@ import { KERNEL_PASSES } from './kernel-passes.js';
 
 const WASM_PASSES = (g: Graph): string[] => [
   ...(g.constants().some((v) => v.const!.type === 'float16') ? ['widen-float16', 'shape-inference', 'constant-folding', 'dce'] : []),
-  ...KERNEL_PASSES.filter((p) => p !== 'dce'), 'fold-conv-scale', 'dce',
+  // MatMulNBits stays 4-bit: WASM has a kernel that reads the packed codes
+  ...KERNEL_PASSES.filter((p) => p !== 'dce').map((p) => (p === 'decompose-contrib' ? 'decompose-contrib-cpu' : p)),
+  'fold-conv-scale', 'dce',
 ];
 
 export const wasmBackend: Backend = {

@@ -6,7 +6,7 @@ import { type OpPlanner } from '../plan.js';
 import { kmap } from './elementwise.js';
 import { convInteger, convTranspose, depthwiseConv } from './conv.js';
 import { resize } from './resize.js';
-import { dequantize, dynamicQuantize, matmulInteger, quantize } from './int8.js';
+import { dequantize, dynamicQuantize, matMulNBits, matmulInteger, quantize } from './int8.js';
 import { concat, depthSpace, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
 import { recurrent } from './recurrent.js';
@@ -21,6 +21,7 @@ export const PLANNERS: Record<string, OpPlanner> = {
   // depthwise convolutions take the direct kernel, the rest im2col + GEMM
   'k.conv': async (ctx) => (await depthwiseConv(ctx)) ?? kconv(ctx),
   'nn.Attention': attention,
+  'ms.MatMulNBits': matMulNBits,
   'nn.MaxPool': pool,
   'nn.AveragePool': pool,
   'nn.GlobalAveragePool': pool,
@@ -64,7 +65,7 @@ export const PLANNERS: Record<string, OpPlanner> = {
 export const FLOAT_DATA = new Set(['nn.Resize']);
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
-export const ANY_DTYPE = new Set(['nn.MatMulInteger', 'nn.ConvInteger', 'nn.DynamicQuantizeLinear', 'nn.DequantizeLinear',
-  'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout',
-  'nn.Cast', 'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather',
-  'nn.DepthToSpace', 'nn.SpaceToDepth']);
+export const ANY_DTYPE = new Set(['ms.MatMulNBits', 'nn.MatMulInteger', 'nn.ConvInteger', 'nn.DynamicQuantizeLinear',
+  'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze',
+  'nn.Identity', 'nn.Dropout', 'nn.Cast', 'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile',
+  'nn.Gather', 'nn.DepthToSpace', 'nn.SpaceToDepth']);

@@ -4,6 +4,7 @@ import type { Value } from '../../../ir/graph.js';
 import { normAxis, numel } from '../../../ir/shape.js';
 import { run, type OpPlanner, type PlanCtx } from '../plan.js';
 import { attrsOf, F32 } from './common.js';
+import { nbits4Direct } from '../../../ops/contrib-math.js';
 
 export const I8 = (ctx: PlanCtx, v: Value | null | undefined) => !!v && (ctx.dtype(v) === 'int8' || ctx.dtype(v) === 'uint8');
 
@@ -82,5 +83,27 @@ export const dynamicQuantize: OpPlanner = (ctx) => {
     await minmax(P);
     ctx.pool.call(params, [parts, P[part]!, P[ss]!, P[sz]!]);
     if (n) await quant(P);
+  };
+};
+
+/** MatMulNBits with 4-bit codes, straight from the packed weights (no dequantised copy). */
+export const matMulNBits: OpPlanner = (ctx) => {
+  const n = ctx.node;
+  const [A, B, S, Z, , bias] = n.inputs;
+  if (!nbits4Direct(n)) return 'cpu';
+  const at = attrsOf(ctx);
+  const K = at.int('K'), N = at.int('N'), bs = at.int('block_size');
+  const M = numel(ctx.dims(A!)) / K;
+  if (M * N === 0) return () => {};
+  // A split into even/odd elements, and per thread one dequantised column of W
+  const split = ctx.scratch(M * K * 4), work = ctx.scratch(ctx.threads * K * 4);
+  const sa = ctx.slot(A!), sb = ctx.slot(B!), ss = ctx.slot(S!), sz = Z ? ctx.slot(Z) : -1, sbias = bias ? ctx.slot(bias) : -1;
+  const o = ctx.slot(n.outputs[0]!);
+  const fSplit = ctx.fn('quant', 'nbitsSplitA'), fMul = ctx.fn('quant', 'matmulNBits4');
+  const pool = ctx.pool;
+  const mul = run(ctx, fMul, 2 * M * N * K, (P) => [M, N, K, bs, P[split]!, P[sb]!, P[ss]!, sz < 0 ? 0 : P[sz]!, sbias < 0 ? 0 : P[sbias]!, P[o]!, P[work]!]);
+  return async (P) => {
+    pool.call(fSplit, [M, K, P[sa]!, P[split]!]);
+    await mul(P);
   };
 };
