@@ -23,8 +23,15 @@ import { Sampler, checkSampling, type SamplingOptions } from './sampling.js';
 import type { TextTokenizer } from './tokenizer.js';
 import { isQ8, type ModelWeights } from './weights.js';
 
+/** Defaults from generation_config.json, applied where a request leaves a setting out. */
+export interface GenerationDefaults {
+  temperature?: number; topP?: number; topK?: number; repetitionPenalty?: number; maxNewTokens?: number;
+  eosTokenIds?: number[];
+}
+
 export interface LlmModel {
   name: string;
+  generation?: GenerationDefaults;
   config: LlmConfig;
   weights: ModelWeights;
   tokenizer?: TextTokenizer;
