@@ -77,7 +77,11 @@ export async function loadLlm(location: string, opts: LoadOptions = {}): Promise
     if (isNode) {
       const spec = './hub.js'; // a variable keeps bundlers from pulling node:fs into browser builds
       const hub = await import(/* @vite-ignore */ spec) as typeof import('./hub.js');
-      return loadLlm(await hub.resolveHubModel(location, opts.hub), { ...opts, name: opts.name ?? location.slice(3) });
+      // a progress bar on an interactive terminal unless the caller watches progress itself
+      const bar = opts.hub?.onProgress ? undefined : await hub.progressBar();
+      let folder: string;
+      try { folder = await hub.resolveHubModel(location, { ...opts.hub, onProgress: opts.hub?.onProgress ?? bar?.onProgress }); } finally { bar?.stop(); }
+      return loadLlm(folder, { ...opts, name: opts.name ?? location.slice(3) });
     }
     // a browser reads the Hub's resolve URLs (its HTTP cache is the cache)
     const { repo, revision } = parseHubId(location);
