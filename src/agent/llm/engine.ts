@@ -21,6 +21,7 @@ import { buildStepGraph, ropeTables } from './model.js';
 import { DeviceProgram, WeightCache } from './program.js';
 import { Sampler, checkSampling, type SamplingOptions } from './sampling.js';
 import type { TextTokenizer } from './tokenizer.js';
+import type { ChatToolCall, TokenLogprob } from './chat.js';
 import { isQ8, type ModelWeights } from './weights.js';
 
 /** Defaults from generation_config.json, applied where a request leaves a setting out. */
@@ -74,6 +75,36 @@ export interface GenerateOptions extends SamplingOptions {
    * (`emittedText` is what the consumer already has).
    */
   resume?: { tokens: number[]; emittedText?: string };
+  /** Masks logits before each draw and follows the chosen tokens (constrained decoding: JSON, tool names). */
+  constraint?: DecodeConstraint;
+  /** Log-probabilities of each chosen token and of the `logprobs` most likely ones (0: the chosen only). */
+  logprobs?: number;
+}
+
+export interface DecodeConstraint {
+  /** Set the logits of tokens that may not come next to -Infinity (in place). */
+  filter(logits: Float32Array): void;
+  accept(id: number): void;
+  /** The constrained output is complete: generation ends here. */
+  readonly finished?: boolean;
+}
+
+/** log-softmax of the chosen id and of the k most likely (model's distribution, before any mask). */
+export function logprobsOf(logits: Float32Array, id: number, k: number): { logprob: number; top: [number, number][] } {
+  let m = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > m) m = logits[i]!;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - m);
+  const lse = m + Math.log(sum);
+  const top: [number, number][] = [];
+  if (k > 0) {
+    const ids: number[] = [];
+    for (let i = 0; i < logits.length; i++) {
+      if (ids.length < k) { ids.push(i); ids.sort((a, b) => logits[b]! - logits[a]!); } else if (logits[i]! > logits[ids[k - 1]!]!) { ids[k - 1] = i; ids.sort((a, b) => logits[b]! - logits[a]!); }
+    }
+    for (const i of ids) top.push([i, logits[i]! - lse]);
+  }
+  return { logprob: logits[id]! - lse, top };
 }
 
 export interface TokenEvent {
@@ -83,6 +114,9 @@ export interface TokenEvent {
   index: number;
   /** Milliseconds since generate() was called. */
   atMs: number;
+  /** With the logprobs option: this token's log-probability and the most likely alternatives [id, logprob]. */
+  logprob?: number;
+  top?: [number, number][];
 }
 
 export interface GenerationResult {
@@ -102,6 +136,10 @@ export interface GenerationResult {
   decodeDevice: string;
   /** Why the generation moved from a remote device to a local engine, when it did. */
   fallback?: string;
+  /** Chat turns (chat.ts): the reply without its tool calls, the calls, per-token log-probabilities. */
+  content?: string | null;
+  toolCalls?: ChatToolCall[];
+  logprobs?: TokenLogprob[];
 }
 
 /** An async iterator of tokens with the final numbers in `result` once iteration ends. */
@@ -155,6 +193,7 @@ export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attent
 export const DEFAULT_BUCKETS = [8, 32, 128];
 
 const now = () => performance.now();
+const macrotask = (): Promise<void> => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
 export function weightsBytes(w: ModelWeights): number {
   let b = w.embed.byteLength + (w.posEmbed?.byteLength ?? 0);
@@ -349,7 +388,11 @@ export class LlmEngine {
       if (logits) {
         let decodeStart = 0;
         for (;;) {
+          const raw = logits;
+          if (opts.constraint) { logits = Float32Array.from(logits); opts.constraint.filter(logits); }
           const id = sampler.next(logits, history);
+          const lp = opts.logprobs !== undefined ? logprobsOf(raw, id, opts.logprobs) : undefined;
+          opts.constraint?.accept(id);
           if (out.length === prior.length) { stats.ttftMs = now() - t0; }
           if (stopIds.has(id)) { finish = 'stop'; break; }
           out.push(id);
@@ -363,8 +406,17 @@ export class LlmEngine {
             delta = text.slice(emitted, safe);
             emitted = Math.max(emitted, safe);
           }
-          yield { id, text: delta, index: out.length - 1, atMs: now() - t0 };
+          if (opts.constraint?.finished && finish !== 'stop') {
+            finish = 'stop';
+            const rest = tok ? text.slice(emitted) : '';
+            delta += rest;
+            emitted += rest.length;
+          }
+          yield { id, text: delta, index: out.length - 1, atMs: now() - t0, ...(lp ? { logprob: lp.logprob, top: lp.top } : {}) };
           if (finish === 'stop' || out.length >= maxTokens) break;
+          // a step's awaits are microtasks: give the event loop a turn so an abort (a message from
+          // another thread, a socket's close) is seen before the next step, not after the last
+          if (opts.signal) await macrotask();
           if (opts.signal?.aborted) { finish = 'abort'; break; }
           if (out.length === prior.length + 1 && decodeDevice !== cache.device) {
             const tt = now();

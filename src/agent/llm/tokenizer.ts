@@ -39,7 +39,9 @@ export class TextTokenizer {
       throw new Error(`tokenizer.json could not be loaded: ${(e as Error).message}`);
     }
     const vocab = this.tok.get_vocab(true);
-    this.vocabSize = Math.max(...vocab.values()) + 1;
+    let top = -1;
+    for (const id of vocab.values()) if (id > top) top = id; // a spread overflows the stack on 150k-token vocabularies
+    this.vocabSize = top + 1;
     const idOf = (k: string): number | undefined => {
       const v = config[k];
       const s = typeof v === 'string' ? v : (v as { content?: string } | undefined)?.content;
@@ -72,6 +74,20 @@ export class TextTokenizer {
   }
 
   tokenToId(s: string): number | undefined { return this.tok.token_to_id(s); }
+
+  private specials?: Set<number>;
+  /** Text of a token for constrained decoding: special tokens (markers, end of turn) have none. */
+  plainText(id: number): string {
+    this.specials ??= new Set(((this.json.added_tokens ?? []) as { id: number; special?: boolean }[]).filter((a) => a.special).map((a) => a.id));
+    return this.specials.has(id) ? '' : this.tokenText(id);
+  }
+
+  private texts?: (string | undefined)[];
+  /** The text one token decodes to, special tokens included (cached: constrained decoding asks for each). */
+  tokenText(id: number): string {
+    const t = (this.texts ??= new Array<string | undefined>(this.vocabSize));
+    return (t[id] ??= this.tok.decode([id], { skip_special_tokens: false }));
+  }
 
   /**
    * The prompt for a conversation: the model's chat template when it has one; else ChatML
