@@ -134,6 +134,11 @@ export function prepareChat(body: unknown, models: ChatModels, signal?: AbortSig
   if (r.presence_penalty) return bad('presence_penalty is not supported here (repetition_penalty is)', 'presence_penalty');
   if (r.logit_bias && Object.keys(r.logit_bias).length) return bad('logit_bias is not supported here', 'logit_bias');
   if (r.top_logprobs != null && r.logprobs !== true) return bad('top_logprobs needs logprobs: true', 'top_logprobs');
+  const tc = r.tool_choice;
+  if (typeof tc === 'object' && !(r.tools ?? []).some((t) => t.function.name === tc.function.name)) {
+    return bad(`tool_choice names '${tc.function.name}', which is not among the tools (${(r.tools ?? []).map((t) => t.function.name).join(', ') || 'none'})`, 'tool_choice');
+  }
+  if (tc === 'required' && !r.tools?.length) return bad("tool_choice 'required' needs tools", 'tool_choice');
   const rfError = checkResponseFormat(r.response_format, unsupportedSchemaWords);
   if (rfError) return bad(rfError, 'response_format');
   if (r.response_format && r.response_format.type !== 'text' && r.tools?.length && r.tool_choice !== 'none') {

@@ -148,6 +148,7 @@ describe('JSON recognizer for constrained decoding', () => {
     assert.equal(ok('"a', undefined, true), undefined, 'json_object starts with {');
     assert.equal(ok('{"a": 1}   x'), undefined, 'nothing after the value');
     assert.equal(ok('{' + ' '.repeat(40)), undefined, 'no endless whitespace');
+    assert.ok(ok('{\n  "a": [\n    1\n  ]\n}')?.ended, 'pretty-printed');
   });
   it('holds output to a schema: keys, required, enum, types, items', () => {
     const schema = { type: 'object', properties: { unit: { enum: ['celsius', 'fahrenheit'] }, n: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } }, required: ['unit'], additionalProperties: false };

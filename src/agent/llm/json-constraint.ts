@@ -69,9 +69,9 @@ type Frame =
   | { k: 'number'; buf: string; integer: boolean }
   | { k: 'literal'; rest: string };
 
-const WS = new Set([' ', '\n', '\t', '\r']);
-/** Whitespace run allowed between tokens: room for pretty-printing, none for a loop of blanks. */
-const MAX_WS = 12;
+const WS = new Set([' ', '\n', '\t']);
+/** Whitespace allowed in one gap at nesting depth d: a newline and an indent (pretty-printing), no endless blanks. */
+const maxWs = (depth: number) => 2 * depth + 1;
 
 export class JsonState {
   constructor(private stack: Frame[], private ws = 0, private rootSchema?: JsonSchema) {}
@@ -136,10 +136,10 @@ export class JsonState {
 
   private char(ch: string): boolean {
     const f = this.stack[this.stack.length - 1];
-    if (!f) return WS.has(ch) && ++this.ws <= MAX_WS;
+    if (!f) return WS.has(ch) && ++this.ws <= 1;
     const blank = WS.has(ch);
     if (f.k !== 'string' && f.k !== 'number' && f.k !== 'literal') {
-      if (blank) return ++this.ws <= MAX_WS;
+      if (blank) return ++this.ws <= maxWs(this.stack.length);
       this.ws = 0;
     }
     switch (f.k) {
@@ -170,9 +170,9 @@ export class JsonState {
         if (f.esc >= 2) {
           if (!/[0-9a-fA-F]/.test(ch)) return false;
           f.esc = f.esc === 5 ? 0 : f.esc + 1;
-          return f.choices === undefined && !f.key; // \u escapes only in free strings
+          return true;
         }
-        if (ch === '\\') { f.esc = 1; return true; }
+        if (ch === '\\') { if (f.choices) return false; f.esc = 1; return true; } // enum values are written plainly
         if (ch === '"') {
           if (f.choices && !f.choices.includes(f.buf)) return false;
           this.stack.pop();
