@@ -281,17 +281,22 @@ export class LlmEngine {
     const prog = await this.program(cache.device, seq);
     const ids = new BigInt64Array(seq), pos = new BigInt64Array(seq);
     const mask = new Float32Array(seq * C).fill(-1e9), place = new Float32Array(C * seq), keep = new Float32Array(C).fill(1);
+    const window = this.model.config.slidingWindow;
+    const local = window ? new Float32Array(seq * C).fill(-1e9) : undefined;
     for (let i = 0; i < seq; i++) {
       const real = i < n;
       ids[i] = BigInt(real ? tokens[i]! : 0);
       pos[i] = BigInt(real ? pos0 + i : 0);
       const visible = real ? pos0 + i : 0; // padding rows look at position 0 only and write nothing
       for (let j = 0; j <= visible; j++) mask[i * C + j] = 0;
+      // sliding layers see the last `window` positions (transformers masks j <= i - window)
+      if (local) for (let j = Math.max(0, visible - window! + 1); j <= visible; j++) local[i * C + j] = 0;
       if (real) { place[(pos0 + i) * seq + i] = 1; keep[pos0 + i] = 0; }
     }
     const outs = await prog.run([
       new Tensor('int64', ids, [1, seq]), new Tensor('int64', pos, [1, seq]), new Tensor('float32', mask, [1, 1, seq, C]),
       new Tensor('float32', place, [C, seq]), new Tensor('float32', keep, [C, 1]), new Tensor('int64', BigInt64Array.of(BigInt(n - 1)), []),
+      ...(local ? [new Tensor('float32', local, [1, 1, seq, C])] : []),
       ...cache.tensors,
     ]);
     let logits: Tensor;
