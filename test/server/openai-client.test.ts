@@ -13,6 +13,9 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import '../../src/index.js';
 import { JsonState } from '../../src/agent/llm/json-constraint.js';
+import { ReferenceDevice } from '../../src/backends/reference/device.js';
+import { loadLlm } from '../../src/agent/llm/load.js';
+import { ChatApiError, createEngine, type ChatEngine } from '../../src/index.js';
 import type { OffloadServer } from '../../src/server/app.js';
 import { writeTinyModel } from '../agent/helpers.js';
 import { TOKEN, testServer } from '../helpers/offload.js';
@@ -201,5 +204,43 @@ describe('the openai client against serve --llm', () => {
     const waited = performance.now() - t0;
     // without the stop, the wait is the rest of 300 tokens (all300); with it, about one request
     assert.ok(waited < alone * 3 + 0.2 * all300, `waited ${waited.toFixed(0)} ms after the abort; one request alone takes ${alone.toFixed(0)} ms, 300 tokens ${all300.toFixed(0)} ms`);
+  });
+});
+
+describe('the in-process API: createEngine(model).chat.completions.create, same answers as the server', () => {
+  let engine: ChatEngine;
+  before(async () => { engine = await createEngine(await loadLlm(files.dir), { device: new ReferenceDevice(), capacity: 1024, name: 'tiny' }); });
+  after(() => engine.dispose());
+  const strip = (o: { id?: string; created?: number; timings?: unknown; choices: { message: { tool_calls?: { id?: string }[] } }[] }) => ({
+    ...o, id: undefined, created: undefined, timings: undefined,
+    choices: o.choices.map((c) => ({ ...c, message: { ...c.message, tool_calls: c.message.tool_calls?.map((t) => ({ ...t, id: undefined })) } })),
+  });
+  const same: [string, Record<string, unknown>][] = [
+    ['plain', { ...base }],
+    ['a named tool', { ...base, max_tokens: 60, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } } }],
+    ['required', { ...base, max_tokens: 60, tools, tool_choice: 'required' }],
+    ['json_schema', { ...base, max_tokens: 80, response_format: { type: 'json_schema', json_schema: { name: 'v', schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } } } }],
+    ['logprobs', { ...base, max_tokens: 4, logprobs: true, top_logprobs: 2 }],
+  ];
+  for (const [name, body] of same) {
+    it(`${name}: the server's answer, field for field`, async () => {
+      const remote = await client.chat.completions.create(body as never) as unknown as Parameters<typeof strip>[0];
+      const local = await engine.chat.completions.create(body as never) as Parameters<typeof strip>[0];
+      assert.deepEqual(JSON.parse(JSON.stringify(strip(local))), JSON.parse(JSON.stringify(strip(remote))));
+    });
+  }
+
+  it('streams chunk objects; a tool loop runs through it; errors are ChatApiError with type and param', async () => {
+    let text = '';
+    for await (const c of await engine.chat.completions.create({ ...base, stream: true })) text += c.choices[0]?.delta.content ?? '';
+    const r = await engine.chat.completions.create({ ...base });
+    assert.equal(text, r.choices[0].message.content);
+    const first = await engine.chat.completions.create({ ...base, max_tokens: 60, tools, tool_choice: { type: 'function', function: { name: 'get_time' } } });
+    const call = first.choices[0].message.tool_calls[0];
+    const second = await engine.chat.completions.create({ ...base, tools, messages: [...messages, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '12:00' }] });
+    assert.equal(second.object, 'chat.completion');
+    await assert.rejects(engine.chat.completions.create({ ...base, n: 3 }), (e: unknown) => e instanceof ChatApiError && e.status === 400 && e.param === 'n' && e.type === 'invalid_request_error');
+    await assert.rejects(engine.models.retrieve('other'), (e: unknown) => e instanceof ChatApiError && e.status === 404);
+    assert.equal(((await engine.models.retrieve('tiny')) as { id: string }).id, 'tiny');
   });
 });
