@@ -21,8 +21,12 @@ import { buildStepGraph, ropeTables } from './model.js';
 import { DeviceProgram, WeightCache } from './program.js';
 import { Sampler, checkSampling, type SamplingOptions } from './sampling.js';
 import type { TextTokenizer } from './tokenizer.js';
-import type { ChatToolCall, TokenLogprob } from './chat.js';
+import { logprobsOf, type DecodeConstraint } from './decode-hooks.js';
+import { Generation, type GenerationResult, type TokenEvent } from './generation.js';
 import { isQ8, type ModelWeights } from './weights.js';
+
+export { logprobsOf, type DecodeConstraint } from './decode-hooks.js';
+export { Generation, type GenerationResult, type TokenEvent } from './generation.js';
 
 /** Defaults from generation_config.json, applied where a request leaves a setting out. */
 export interface GenerationDefaults {
@@ -79,94 +83,6 @@ export interface GenerateOptions extends SamplingOptions {
   constraint?: DecodeConstraint;
   /** Log-probabilities of each chosen token and of the `logprobs` most likely ones (0: the chosen only). */
   logprobs?: number;
-}
-
-export interface DecodeConstraint {
-  /** Set the logits of tokens that may not come next to -Infinity (in place). */
-  filter(logits: Float32Array): void;
-  accept(id: number): void;
-  /** The constrained output is complete: generation ends here. */
-  readonly finished?: boolean;
-}
-
-/** log-softmax of the chosen id and of the k most likely (model's distribution, before any mask). */
-export function logprobsOf(logits: Float32Array, id: number, k: number): { logprob: number; top: [number, number][] } {
-  let m = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i]! > m) m = logits[i]!;
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - m);
-  const lse = m + Math.log(sum);
-  const top: [number, number][] = [];
-  if (k > 0) {
-    const ids: number[] = [];
-    for (let i = 0; i < logits.length; i++) {
-      if (ids.length < k) { ids.push(i); ids.sort((a, b) => logits[b]! - logits[a]!); } else if (logits[i]! > logits[ids[k - 1]!]!) { ids[k - 1] = i; ids.sort((a, b) => logits[b]! - logits[a]!); }
-    }
-    for (const i of ids) top.push([i, logits[i]! - lse]);
-  }
-  return { logprob: logits[id]! - lse, top };
-}
-
-export interface TokenEvent {
-  id: number;
-  /** Text this token adds (may be empty inside a multi-byte character or a possible stop string). */
-  text: string;
-  index: number;
-  /** Milliseconds since generate() was called. */
-  atMs: number;
-  /** With the logprobs option: this token's log-probability and the most likely alternatives [id, logprob]. */
-  logprob?: number;
-  top?: [number, number][];
-}
-
-export interface GenerationResult {
-  text: string;
-  tokens: number[];
-  promptTokens: number;
-  finishReason: 'stop' | 'length' | 'abort';
-  /** Time to first token (prefill + first sample). */
-  ttftMs: number;
-  /** Mean time per output token after the first. */
-  tpotMs: number;
-  prefillMs: number;
-  decodeMs: number;
-  transferMs: number;
-  transferBytes: number;
-  prefillDevice: string;
-  decodeDevice: string;
-  /** Why the generation moved from a remote device to a local engine, when it did. */
-  fallback?: string;
-  /** Chat turns (chat.ts): the reply without its tool calls, the calls, per-token log-probabilities. */
-  content?: string | null;
-  toolCalls?: ChatToolCall[];
-  logprobs?: TokenLogprob[];
-}
-
-/** An async iterator of tokens with the final numbers in `result` once iteration ends. */
-export class Generation implements AsyncIterable<TokenEvent> {
-  readonly result: Promise<GenerationResult>;
-  private resolve!: (r: GenerationResult) => void;
-  private reject!: (e: unknown) => void;
-  private started = false;
-  constructor(private readonly body: (done: (r: GenerationResult) => void) => AsyncGenerator<TokenEvent>) {
-    this.result = new Promise((res, rej) => { this.resolve = res; this.reject = rej; });
-    this.result.catch(() => {}); // errors surface through iteration
-  }
-  async *[Symbol.asyncIterator](): AsyncGenerator<TokenEvent> {
-    if (this.started) throw new Error('a generation can be iterated once');
-    this.started = true;
-    try {
-      yield* this.body(this.resolve);
-    } catch (e) {
-      this.reject(e);
-      throw e;
-    }
-  }
-  /** Run to the end without streaming. */
-  async collect(): Promise<GenerationResult> {
-    for await (const _ of this) { /* drain */ }
-    return this.result;
-  }
 }
 
 type Mode = 'op' | 'decomposed';
