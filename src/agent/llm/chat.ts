@@ -59,7 +59,7 @@ class ToolCallConstraint implements DecodeConstraint {
     if (this.args) { this.args.accept(id); return; }
     this.text += this.tok.tokenText(id);
     const done = this.tools.find((t) => this.text === `${t.function.name}"${this.sep}`);
-    if (done) this.args = new JsonConstraint((i) => this.tok.plainText(i), [], done.function.parameters ?? { type: 'object' }, true);
+    if (done) this.args = new JsonConstraint(this.tok.plain, [], done.function.parameters ?? { type: 'object' }, true);
   }
 }
 
@@ -109,11 +109,11 @@ export function planChat(tok: TextTokenizer, messages: ChatMessage[], f: ChatFea
     const { open, sep } = CALL_OPENING[format];
     prefix = named ? `${open}${named.function.name}"${sep}` : open;
     constraint = named
-      ? new JsonConstraint((i) => tok.plainText(i), [], named.function.parameters ?? { type: 'object' }, true)
+      ? new JsonConstraint(tok.plain, [], named.function.parameters ?? { type: 'object' }, true)
       : new ToolCallConstraint(tok, tools, sep);
   } else if (f.responseFormat && f.responseFormat.type !== 'text') {
     const schema = f.responseFormat.type === 'json_schema' ? f.responseFormat.json_schema.schema : undefined;
-    constraint = new JsonConstraint((i) => tok.plainText(i), [...tok.stopIds], schema, f.responseFormat.type === 'json_object');
+    constraint = new JsonConstraint(tok.plain, [...tok.stopIds], schema, f.responseFormat.type === 'json_object');
   }
   prompt += prefix;
   return { prompt, prefix, format: tools.length ? format : undefined, constraint, tools };

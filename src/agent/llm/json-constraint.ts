@@ -69,9 +69,7 @@ type Frame =
   | { k: 'number'; buf: string; integer: boolean }
   | { k: 'literal'; rest: string };
 
-const WS = new Set([' ', '\n', '\t']);
-/** Whitespace allowed in one gap at nesting depth d: a newline and an indent (pretty-printing), no endless blanks. */
-const maxWs = (depth: number) => 2 * depth + 1;
+const WS = new Set([' ', '\n', '\t', '\r']);
 
 export class JsonState {
   constructor(private stack: Frame[], private ws = 0, private rootSchema?: JsonSchema) {}
@@ -136,10 +134,10 @@ export class JsonState {
 
   private char(ch: string): boolean {
     const f = this.stack[this.stack.length - 1];
-    if (!f) return WS.has(ch) && ++this.ws <= 1;
+    if (!f) return WS.has(ch) && this.gap(ch, 0);
     const blank = WS.has(ch);
     if (f.k !== 'string' && f.k !== 'number' && f.k !== 'literal') {
-      if (blank) return ++this.ws <= maxWs(this.stack.length);
+      if (blank) return this.gap(ch, this.stack.length);
       this.ws = 0;
     }
     switch (f.k) {
@@ -220,6 +218,20 @@ export class JsonState {
     }
   }
 
+  /**
+   * Whitespace between tokens as pretty-printers write it: at most one newline, then an indent of
+   * up to 2 spaces per level (or one space after a colon or comma); no tabs, no runs of blank lines.
+   * ws counts spaces, +1000 once a newline was seen.
+   */
+  private gap(ch: string, depth: number): boolean {
+    if (ch === '\n') { if (this.ws !== 0) return false; this.ws = 1000; return true; }
+    if (ch !== ' ') return false;
+    const spaces = this.ws % 1000;
+    if (spaces >= Math.max(1, 2 * depth)) return false;
+    this.ws++;
+    return true;
+  }
+
   private stringChar(f: Extract<Frame, { k: 'string' }>, decoded: string): boolean {
     f.buf += decoded;
     return !f.choices || f.choices.some((c) => c.startsWith(f.buf));
@@ -228,8 +240,9 @@ export class JsonState {
 
 /**
  * A logits filter for the engine: masks every token whose text would leave valid output, keeping
- * at most `keep` of the most likely valid ones (enough for greedy and top-k sampling; a full scan of
- * a large vocabulary per step costs more than decoding it). End-of-sequence ids are allowed only
+ * at most `keep` of the most likely valid ones among the 2,048 most likely tokens (or the first
+ * valid one beyond them): exact for greedy decoding; sampling is truncated to those candidates,
+ * since a full scan of a large vocabulary per step costs more than decoding it. End-of-sequence ids are allowed only
  * once the value is complete, and are the only choice then.
  */
 export class JsonConstraint {
@@ -256,28 +269,62 @@ export class JsonConstraint {
       logits[best] = 0;
       return;
     }
-    const allowed: number[] = [];
-    for (const id of byLogit(logits)) {
-      if (this.stopIds.includes(id)) continue;
-      const t = this.tokenText(id);
-      if (!t || t.includes('\uFFFD')) continue; // partial UTF-8 bytes cannot be checked as text
-      if (this.state.clone().feed(t)) { allowed.push(id); if (allowed.length >= this.keep) break; }
-    }
+    const head = topIds(logits, HEAD);
+    let allowed = this.valid(head, this.keep);
+    // valid tokens may be rare among the likely ones (after '{'): look where they can be, by first character
+    if (!allowed.length) allowed = this.valid(this.byFirstChar(logits), 1);
     if (!allowed.length) throw new Error('constrained decoding: no token of the vocabulary continues the JSON');
-    const kept = new Float32Array(allowed.map((i) => logits[i]!));
+    const kept = allowed.map((i) => logits[i]!);
     logits.fill(-Infinity);
     allowed.forEach((id, j) => { logits[id] = kept[j]!; });
   }
+
+  private valid(ids: Iterable<number>, keep: number): number[] {
+    const out: number[] = [];
+    for (const id of ids) {
+      if (this.stopIds.includes(id)) continue;
+      const t = this.tokenText(id);
+      if (!t || t.includes('\uFFFD')) continue; // partial UTF-8 bytes cannot be checked as text
+      if (this.state.clone().feed(t)) { out.push(id); if (out.length >= keep) break; }
+    }
+    return out;
+  }
+
+  /** Tokens whose first character the state accepts, most likely first. */
+  private byFirstChar(logits: Float32Array): number[] {
+    const index = this.index ?? (this.index = firstCharIndex(this.tokenText, logits.length));
+    const ids: number[] = [];
+    for (const [ch, list] of index) if (this.state.clone().feed(ch)) for (const id of list) ids.push(id);
+    return ids.sort((a, b) => logits[b]! - logits[a]!);
+  }
+  private index?: Map<string, number[]>;
 }
 
-/** Token ids from the most likely down: the top 2,048 first (a sorted copy gives the cut), then the rest. */
-function* byLogit(logits: Float32Array): Generator<number> {
-  const n = logits.length;
-  const cut = n > 4096 ? Float32Array.from(logits).sort()[n - 2048]! : -Infinity;
-  const head: number[] = [], tail: number[] = [];
-  for (let i = 0; i < n; i++) (logits[i]! >= cut ? head : tail).push(i);
-  head.sort((a, b) => logits[b]! - logits[a]!);
-  yield* head;
-  tail.sort((a, b) => logits[b]! - logits[a]!);
-  yield* tail;
+/** Token ids by the first character of their text, built once per tokenText function. */
+const indexes = new WeakMap<(id: number) => string, Map<string, number[]>>();
+function firstCharIndex(tokenText: (id: number) => string, vocab: number): Map<string, number[]> {
+  let m = indexes.get(tokenText);
+  if (m) return m;
+  m = new Map();
+  for (let id = 0; id < vocab; id++) {
+    const t = tokenText(id);
+    if (!t || t.includes('\uFFFD')) continue;
+    const ch = String.fromCodePoint(t.codePointAt(0)!);
+    let l = m.get(ch);
+    if (!l) { l = []; m.set(ch, l); }
+    l.push(id);
+  }
+  indexes.set(tokenText, m);
+  return m;
 }
+
+/** The k most likely ids, most likely first (a sorted copy of the logits gives the cut). */
+function topIds(logits: Float32Array, k: number): number[] {
+  const n = logits.length;
+  const cut = n > 2 * k ? Float32Array.from(logits).sort()[n - k]! : -Infinity;
+  const head: number[] = [];
+  for (let i = 0; i < n; i++) if (logits[i]! >= cut) head.push(i);
+  return head.sort((a, b) => logits[b]! - logits[a]!);
+}
+
+const HEAD = 2048;

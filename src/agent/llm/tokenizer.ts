@@ -75,6 +75,8 @@ export class TextTokenizer {
 
   tokenToId(s: string): number | undefined { return this.tok.token_to_id(s); }
 
+  /** plainText as one function object for the tokenizer's life (constrained decoding caches indexes by it). */
+  readonly plain = (id: number): string => this.plainText(id);
   private specials?: Set<number>;
   /** Text of a token for constrained decoding: special tokens (markers, end of turn) have none. */
   plainText(id: number): string {
