@@ -4,9 +4,10 @@
 #   libvulkan1          the Vulkan loader that Dawn (the `webgpu` npm package) opens
 #   mesa-vulkan-drivers Mesa's software drivers (llvmpipe through Dawn's OpenGL ES backend)
 #   nginx-light         load balancer in front of offload servers (fleet test, scripts/fleet.sh)
+#   python3-torch       PyTorch 1.13: the independent oracle of the LLM architectures (test/oracle/llm_oracle.py)
 
 set -euo pipefail
-pkgs=(chromium libvulkan1 mesa-vulkan-drivers nginx-light)
+pkgs=(chromium libvulkan1 mesa-vulkan-drivers nginx-light python3-torch)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,6 +9,9 @@
 // dies (it watches its IPC channel to us), so no server is left behind.
 //
 //   npm start [-- "question"] [-- --pin answer=remote --ttft 100 ...]   (flags go to `switchyard agent`)
+//
+// SWITCHYARD_CHAT_MODEL=hf:HuggingFaceTB/SmolLM2-135M-Instruct npm start   answers with a real model
+// (an hf: id, a model folder or a file), fetched once into the Hugging Face cache; the embedder stays seeded.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,7 +42,9 @@ await prepareExampleModels(graph, (line) => say(`example: ${line}`));
 // a fresh token for this run, passed in the environment (not on a command line others can read)
 const env = { ...process.env, SWITCHYARD_TOKEN: randomBytes(16).toString('hex') };
 const t0 = performance.now();
-const server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--llm', `chat=${join(here, 'models/chat')}`, '--llm-capacity', '512', '--drain-timeout-ms', '1000'], {
+const chatModel = process.env.SWITCHYARD_CHAT_MODEL;
+if (chatModel) say(`example: the chat model is ${chatModel} (the server loads it first${chatModel.startsWith('hf:') ? ', downloading into the Hugging Face cache when missing' : ''})`);
+const server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--llm', `chat=${chatModel ?? join(here, 'models/chat')}`, '--llm-capacity', '512', '--drain-timeout-ms', '1000'], {
   stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env,
 });
 let serverErr = '';
@@ -81,7 +86,8 @@ const url = await new Promise((resolve, reject) => {
 }).catch((e) => { say(`example: ${e.message}`); process.exit(1); });
 say(`[server] listening at ${url} (pid ${server.pid}, ${(performance.now() - t0).toFixed(0)} ms to start), serving 'chat'; the agent plans over it with --remote\n`);
 
-agent = spawn(process.execPath, [cli, 'agent', graph, '--example', '--input', question, '--remote', url, '--explain', ...extra], { stdio: 'inherit', env });
+const modelFlag = chatModel ? ['--model', `chat=${chatModel}`] : [];
+agent = spawn(process.execPath, [cli, 'agent', graph, '--example', '--input', question, '--remote', url, '--explain', ...modelFlag, ...extra], { stdio: 'inherit', env });
 const code = await new Promise((resolve) => agent.on('exit', (c, s) => resolve(c ?? (s ? 130 : 1))));
 await stopServer();
 say(`\n[server] stopped (${url})`);

@@ -48,7 +48,7 @@ export async function writeBytes(location: string, bytes: Uint8Array | string): 
 
 /** `rel` resolved against the folder of `base` (a file path or URL). */
 export function resolveNear(base: string, rel: string): string {
-  if (/^([a-z]+:)?\//i.test(rel)) return rel;
+  if (/^([a-z]+:)?\//i.test(rel) || rel.startsWith('hf:')) return rel;
   if (/^https?:\/\//.test(base)) return new URL(rel, base).toString();
   const i = Math.max(base.lastIndexOf('/'), base.lastIndexOf('\\'));
   return i < 0 ? rel : `${base.slice(0, i + 1)}${rel}`;

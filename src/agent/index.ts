@@ -34,3 +34,11 @@ export { chatCompletion, prepareChat, runChat, fetchHandler, modelMap, listModel
 export type { ChatModels, ChatResult, PreparedChat } from './openai.js';
 export { readSafetensors, writeSafetensors } from '../frontend/weights/safetensors.js';
 export { readGguf, writeGguf } from '../frontend/weights/gguf.js';
+export { createEngine, ChatEngine, ChatApiError } from './chat-engine.js';
+export type { CreateEngineOptions } from './chat-engine.js';
+// (hub.ts is Node-only: loadLlm and createEngine reach it for hf: ids, so the browser bundle stays free of node:fs)
+export type { HubOptions, HubProgress } from './llm/hub.js';
+export { ChatTemplate } from './llm/chat-template.js';
+export { parseToolCalls, toolFormatOf } from './llm/tool-calls.js';
+export type { ToolFormat, ParsedToolCall } from './llm/tool-calls.js';
+export type { ChatFeatures, ToolChoice, ResponseFormat } from './llm/chat.js';

@@ -41,10 +41,20 @@ export class ProtocolError extends Error {
 
   body(): ErrorBody {
     const { retryAfterS: _r, ...rest } = this.extra;
-    return { error: { code: this.code, message: this.message, ...rest } };
+    return errorBody(this.code, this.message, rest, this.status);
   }
 }
 
-export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}): ErrorBody {
-  return { error: { code, message, ...extra } };
+/** OpenAI's error `type` for a status (its clients read it beside the code). */
+export function errorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
+
+/** The error body: the protocol's code and message, and OpenAI's type and param. */
+export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}, status: number = ERROR_STATUS[code as ErrorCode] ?? 400): ErrorBody {
+  return { error: { code, message, type: errorType(status), param: null, ...extra } };
 }

@@ -142,6 +142,7 @@ export class LlmHost implements ChatModels {
     return {
       name,
       contextLength: this.infos.get(name)?.contextLength,
+      chatFeatures: true, // the worker's EngineProvider applies them
       chat(req: ChatRequest): Generation {
         const { signal, prefill: _p, decode: _d, ...wire } = req;
         return new Generation(async function* (done): AsyncGenerator<TokenEvent> {

@@ -28,7 +28,7 @@ export type FromWorker =
   | { ready: true; device: string }
   | { ready: false; message: string }
   | { rid: number; progress: string }
-  | { rid: number; token: { id: number; text: string; index: number; atMs: number } }
+  | { rid: number; token: { id: number; text: string; index: number; atMs: number; logprobs?: unknown } }
   | { rid: number; ok: true; value: unknown }
   | { rid: number; ok: false; message: string; code?: string; status?: number };
 
@@ -93,7 +93,7 @@ async function generate(rid: number, name: string, request: WireChatRequest): Pr
   try {
     const gen = p.chat({ ...request, signal: ac.signal });
     for await (const t of gen) {
-      send({ rid, token: { id: t.id, text: t.text, index: t.index, atMs: t.atMs } });
+      send({ rid, token: { id: t.id, text: t.text, index: t.index, atMs: t.atMs, ...('logprobs' in t ? { logprobs: t.logprobs } : {}) } });
       // --slow-ms: a slow device for tests and demos, per token here
       if (slowMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slowMs);
     }

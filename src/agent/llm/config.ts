@@ -4,7 +4,14 @@
 
 import type { GgufValue } from '../../frontend/weights/gguf.js';
 
+/** 'llama' is every RoPE decoder (Llama, Mistral, Qwen2/3, Gemma 2/3, Phi-3), with the variations below. */
 export type LlmArch = 'llama' | 'gpt2';
+
+/** RoPE frequency scaling (config.json's rope_scaling), as transformers computes it. */
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
+  | { type: 'yarn'; factor: number; originalMaxPositions: number; betaFast: number; betaSlow: number; attentionFactor: number };
 
 export interface LlmConfig {
   arch: LlmArch;
@@ -28,6 +35,27 @@ export interface LlmConfig {
   qkvBias: boolean;
   bosTokenId?: number;
   eosTokenId?: number;
+  /** config.json's model_type (llama, qwen3, gemma2, phi3, …), for messages. */
+  modelType?: string;
+  /** RMSNorm over each head's query and key before RoPE (Qwen3, Gemma 3). */
+  qkNorm?: boolean;
+  /** Token embeddings are multiplied by this (Gemma: sqrt(hidden_size)). */
+  embedScale?: number;
+  /** Activation of the gated MLP: silu (default) or gelu with the tanh approximation (Gemma). */
+  hiddenAct?: 'silu' | 'gelu_tanh';
+  /** Norms on the attention and MLP outputs too, before each residual add (Gemma 2/3). */
+  sandwichNorms?: boolean;
+  /** cap * tanh(x / cap) on attention scores and on the final logits (Gemma 2). */
+  attnSoftcap?: number;
+  finalSoftcap?: number;
+  /** Attention scale (default 1/sqrt(head_dim); Gemma: query_pre_attn_scalar^-1/2). */
+  attnScale?: number;
+  /** Sliding-window attention: a position sees the last `slidingWindow` positions, on these layers. */
+  slidingWindow?: number;
+  slidingLayers?: number[];
+  /** RoPE base of the sliding layers, when it differs (Gemma 3's rope_local_base_freq; unscaled). */
+  ropeLocalTheta?: number;
+  ropeScaling?: RopeScaling;
 }
 
 export function checkConfig(c: LlmConfig, source: string): LlmConfig {
@@ -61,19 +89,67 @@ export function configFromHf(json: Record<string, unknown>, source = 'config.jso
       bosTokenId: firstId(json.bos_token_id), eosTokenId: firstId(json.eos_token_id),
     }, source);
   }
-  if (['llama', 'mistral', 'qwen2', 'qwen3'].includes(type)) {
-    const h = num(json, ['hidden_size'])!;
-    const heads = num(json, ['num_attention_heads'])!;
-    return checkConfig({
-      arch: 'llama', vocabSize: num(json, ['vocab_size'])!, hiddenSize: h, numLayers: num(json, ['num_hidden_layers'])!,
-      numHeads: heads, numKvHeads: num(json, ['num_key_value_heads'], heads)!, headDim: num(json, ['head_dim'], h / heads)!,
-      intermediateSize: num(json, ['intermediate_size'])!, contextLength: num(json, ['max_position_embeddings'])!,
-      normEps: num(json, ['rms_norm_eps'], 1e-6)!, ropeTheta: num(json, ['rope_theta'], 10000)!, ropeInterleaved: false,
-      tieWordEmbeddings: json.tie_word_embeddings === true, qkvBias: type === 'qwen2' || json.attention_bias === true,
-      bosTokenId: firstId(json.bos_token_id), eosTokenId: firstId(json.eos_token_id),
-    }, source);
+  if (LLAMA_LIKE.includes(type)) return configFromLlamaLike(json, type, source);
+  throw new Error(`${source}: model_type '${type}' is not supported (${['gpt2', ...LLAMA_LIKE].join(', ')} are)`);
+}
+
+const LLAMA_LIKE = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'gemma3_text', 'phi3'];
+
+function ropeScalingOf(json: Record<string, unknown>, source: string): RopeScaling | undefined {
+  const r = json.rope_scaling as Record<string, unknown> | null | undefined;
+  if (!r) return undefined;
+  const type = String(r.rope_type ?? r.type ?? '');
+  const f = (k: string, d?: number) => { const v = typeof r[k] === 'number' ? (r[k] as number) : d; if (v === undefined) throw new Error(`${source}: rope_scaling (${type}) needs ${k}`); return v; };
+  const orig = (d?: number) => f('original_max_position_embeddings', d);
+  if (type === 'default') return undefined;
+  if (type === 'linear') return { type, factor: f('factor') };
+  if (type === 'llama3') return { type, factor: f('factor'), lowFreqFactor: f('low_freq_factor', 1), highFreqFactor: f('high_freq_factor', 4), originalMaxPositions: orig(8192) };
+  if (type === 'yarn') {
+    const factor = f('factor');
+    return { type, factor, originalMaxPositions: orig(num(json, ['max_position_embeddings'])), betaFast: f('beta_fast', 32), betaSlow: f('beta_slow', 1), attentionFactor: f('attention_factor', 0.1 * Math.log(factor) + 1) };
   }
-  throw new Error(`${source}: model_type '${type}' is not supported (llama, mistral, qwen2, gpt2 are)`);
+  throw new Error(`${source}: rope_scaling type '${type}' is not supported (linear, llama3, yarn are)`);
+}
+
+function configFromLlamaLike(outer: Record<string, unknown>, type: string, source: string): LlmConfig {
+  // a multimodal Gemma 3 config keeps the language model's in text_config
+  const json = type === 'gemma3' && outer.text_config ? { ...(outer.text_config as Record<string, unknown>), model_type: 'gemma3_text' } : outer;
+  const h = num(json, ['hidden_size'])!;
+  const heads = num(json, ['num_attention_heads'])!;
+  const layers = num(json, ['num_hidden_layers'])!;
+  const gemma = type.startsWith('gemma');
+  const headDim = num(json, ['head_dim'], h / heads)!;
+  const window = num(json, ['sliding_window']);
+  let sliding: number[] | undefined;
+  const layerTypes = json.layer_types as string[] | undefined;
+  if (Array.isArray(layerTypes)) sliding = layerTypes.flatMap((t, i) => (t === 'sliding_attention' ? [i] : []));
+  else if (type === 'gemma2') sliding = Array.from({ length: layers }, (_, i) => i).filter((i) => i % 2 === 0);
+  else if (type.startsWith('gemma3')) { const p = num(json, ['sliding_window_pattern'], 6)!; sliding = Array.from({ length: layers }, (_, i) => i).filter((i) => (i + 1) % p !== 0); }
+  else if (type === 'mistral' && window) sliding = Array.from({ length: layers }, (_, i) => i);
+  const act = String(json.hidden_activation ?? json.hidden_act ?? 'silu');
+  if (!['silu', 'gelu_pytorch_tanh', 'gelu_tanh'].includes(act)) throw new Error(`${source}: hidden_act '${act}' is not supported (silu, gelu_pytorch_tanh are)`);
+  const partial = num(json, ['partial_rotary_factor'], 1)!;
+  if (partial !== 1) throw new Error(`${source}: partial_rotary_factor ${partial} is not supported (only full rotary embeddings)`);
+  const qpa = num(json, ['query_pre_attn_scalar']);
+  return checkConfig({
+    arch: 'llama', modelType: type, vocabSize: num(json, ['vocab_size'])!, hiddenSize: h, numLayers: layers,
+    numHeads: heads, numKvHeads: num(json, ['num_key_value_heads'], heads)!, headDim,
+    intermediateSize: num(json, ['intermediate_size'])!, contextLength: num(json, ['max_position_embeddings'])!,
+    normEps: num(json, ['rms_norm_eps'], 1e-6)!, ropeTheta: num(json, ['rope_theta'], 10000)!, ropeInterleaved: false,
+    // Gemma ties its embeddings unless told otherwise
+    tieWordEmbeddings: json.tie_word_embeddings === true || (gemma && json.tie_word_embeddings !== false),
+    qkvBias: type === 'qwen2' || json.attention_bias === true,
+    bosTokenId: firstId(json.bos_token_id), eosTokenId: firstId(json.eos_token_id),
+    ...(type === 'qwen3' || type.startsWith('gemma3') ? { qkNorm: true } : {}),
+    ...(gemma ? { embedScale: Math.sqrt(h), sandwichNorms: true } : {}),
+    ...(act !== 'silu' ? { hiddenAct: 'gelu_tanh' as const } : {}),
+    ...(typeof json.attn_logit_softcapping === 'number' ? { attnSoftcap: json.attn_logit_softcapping } : {}),
+    ...(typeof json.final_logit_softcapping === 'number' ? { finalSoftcap: json.final_logit_softcapping } : {}),
+    ...(qpa !== undefined ? { attnScale: 1 / Math.sqrt(qpa) } : {}),
+    ...(window && sliding?.length ? { slidingWindow: window, slidingLayers: sliding } : {}),
+    ...(typeof json.rope_local_base_freq === 'number' ? { ropeLocalTheta: json.rope_local_base_freq } : {}),
+    ...(ropeScalingOf(json, source) ? { ropeScaling: ropeScalingOf(json, source) } : {}),
+  }, source);
 }
 
 /** From GGUF metadata (general.architecture llama or gpt2). */
@@ -118,6 +194,7 @@ export function paramCount(c: LlmConfig): number {
   const H = c.hiddenSize, q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim, I = c.intermediateSize;
   const attn = H * q + 2 * H * kv + q * H;
   const mlp = c.arch === 'llama' ? 3 * H * I : 2 * H * I;
+  // (q/k and sandwich norms are a few vectors per layer: left out)
   const emb = c.vocabSize * H * (c.tieWordEmbeddings ? 1 : 2) + (c.arch === 'gpt2' ? c.contextLength * H : 0);
   return c.numLayers * (attn + mlp) + emb;
 }

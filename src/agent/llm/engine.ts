@@ -21,10 +21,22 @@ import { buildStepGraph, ropeTables } from './model.js';
 import { DeviceProgram, WeightCache } from './program.js';
 import { Sampler, checkSampling, type SamplingOptions } from './sampling.js';
 import type { TextTokenizer } from './tokenizer.js';
+import { logprobsOf, type DecodeConstraint } from './decode-hooks.js';
+import { Generation, type GenerationResult, type TokenEvent } from './generation.js';
 import { isQ8, type ModelWeights } from './weights.js';
+
+export { logprobsOf, type DecodeConstraint } from './decode-hooks.js';
+export { Generation, type GenerationResult, type TokenEvent } from './generation.js';
+
+/** Defaults from generation_config.json, applied where a request leaves a setting out. */
+export interface GenerationDefaults {
+  temperature?: number; topP?: number; topK?: number; repetitionPenalty?: number; maxNewTokens?: number;
+  eosTokenIds?: number[];
+}
 
 export interface LlmModel {
   name: string;
+  generation?: GenerationDefaults;
   config: LlmConfig;
   weights: ModelWeights;
   tokenizer?: TextTokenizer;
@@ -67,61 +79,10 @@ export interface GenerateOptions extends SamplingOptions {
    * (`emittedText` is what the consumer already has).
    */
   resume?: { tokens: number[]; emittedText?: string };
-}
-
-export interface TokenEvent {
-  id: number;
-  /** Text this token adds (may be empty inside a multi-byte character or a possible stop string). */
-  text: string;
-  index: number;
-  /** Milliseconds since generate() was called. */
-  atMs: number;
-}
-
-export interface GenerationResult {
-  text: string;
-  tokens: number[];
-  promptTokens: number;
-  finishReason: 'stop' | 'length' | 'abort';
-  /** Time to first token (prefill + first sample). */
-  ttftMs: number;
-  /** Mean time per output token after the first. */
-  tpotMs: number;
-  prefillMs: number;
-  decodeMs: number;
-  transferMs: number;
-  transferBytes: number;
-  prefillDevice: string;
-  decodeDevice: string;
-  /** Why the generation moved from a remote device to a local engine, when it did. */
-  fallback?: string;
-}
-
-/** An async iterator of tokens with the final numbers in `result` once iteration ends. */
-export class Generation implements AsyncIterable<TokenEvent> {
-  readonly result: Promise<GenerationResult>;
-  private resolve!: (r: GenerationResult) => void;
-  private reject!: (e: unknown) => void;
-  private started = false;
-  constructor(private readonly body: (done: (r: GenerationResult) => void) => AsyncGenerator<TokenEvent>) {
-    this.result = new Promise((res, rej) => { this.resolve = res; this.reject = rej; });
-    this.result.catch(() => {}); // errors surface through iteration
-  }
-  async *[Symbol.asyncIterator](): AsyncGenerator<TokenEvent> {
-    if (this.started) throw new Error('a generation can be iterated once');
-    this.started = true;
-    try {
-      yield* this.body(this.resolve);
-    } catch (e) {
-      this.reject(e);
-      throw e;
-    }
-  }
-  /** Run to the end without streaming. */
-  async collect(): Promise<GenerationResult> {
-    for await (const _ of this) { /* drain */ }
-    return this.result;
-  }
+  /** Masks logits before each draw and follows the chosen tokens (constrained decoding: JSON, tool names). */
+  constraint?: DecodeConstraint;
+  /** Log-probabilities of each chosen token and of the `logprobs` most likely ones (0: the chosen only). */
+  logprobs?: number;
 }
 
 type Mode = 'op' | 'decomposed';
@@ -148,6 +109,7 @@ export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attent
 export const DEFAULT_BUCKETS = [8, 32, 128];
 
 const now = () => performance.now();
+const macrotask = (): Promise<void> => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
 export function weightsBytes(w: ModelWeights): number {
   let b = w.embed.byteLength + (w.posEmbed?.byteLength ?? 0);
@@ -235,17 +197,22 @@ export class LlmEngine {
     const prog = await this.program(cache.device, seq);
     const ids = new BigInt64Array(seq), pos = new BigInt64Array(seq);
     const mask = new Float32Array(seq * C).fill(-1e9), place = new Float32Array(C * seq), keep = new Float32Array(C).fill(1);
+    const window = this.model.config.slidingWindow;
+    const local = window ? new Float32Array(seq * C).fill(-1e9) : undefined;
     for (let i = 0; i < seq; i++) {
       const real = i < n;
       ids[i] = BigInt(real ? tokens[i]! : 0);
       pos[i] = BigInt(real ? pos0 + i : 0);
       const visible = real ? pos0 + i : 0; // padding rows look at position 0 only and write nothing
       for (let j = 0; j <= visible; j++) mask[i * C + j] = 0;
+      // sliding layers see the last `window` positions (transformers masks j <= i - window)
+      if (local) for (let j = Math.max(0, visible - window! + 1); j <= visible; j++) local[i * C + j] = 0;
       if (real) { place[(pos0 + i) * seq + i] = 1; keep[pos0 + i] = 0; }
     }
     const outs = await prog.run([
       new Tensor('int64', ids, [1, seq]), new Tensor('int64', pos, [1, seq]), new Tensor('float32', mask, [1, 1, seq, C]),
       new Tensor('float32', place, [C, seq]), new Tensor('float32', keep, [C, 1]), new Tensor('int64', BigInt64Array.of(BigInt(n - 1)), []),
+      ...(local ? [new Tensor('float32', local, [1, 1, seq, C])] : []),
       ...cache.tensors,
     ]);
     let logits: Tensor;
@@ -342,7 +309,11 @@ export class LlmEngine {
       if (logits) {
         let decodeStart = 0;
         for (;;) {
+          const raw = logits;
+          if (opts.constraint) { logits = Float32Array.from(logits); opts.constraint.filter(logits); }
           const id = sampler.next(logits, history);
+          const lp = opts.logprobs !== undefined ? logprobsOf(raw, id, opts.logprobs) : undefined;
+          opts.constraint?.accept(id);
           if (out.length === prior.length) { stats.ttftMs = now() - t0; }
           if (stopIds.has(id)) { finish = 'stop'; break; }
           out.push(id);
@@ -356,8 +327,17 @@ export class LlmEngine {
             delta = text.slice(emitted, safe);
             emitted = Math.max(emitted, safe);
           }
-          yield { id, text: delta, index: out.length - 1, atMs: now() - t0 };
+          if (opts.constraint?.finished && finish !== 'stop') {
+            finish = 'stop';
+            const rest = tok ? text.slice(emitted) : '';
+            delta += rest;
+            emitted += rest.length;
+          }
+          yield { id, text: delta, index: out.length - 1, atMs: now() - t0, ...(lp ? { logprob: lp.logprob, top: lp.top } : {}) };
           if (finish === 'stop' || out.length >= maxTokens) break;
+          // a step's awaits are microtasks: give the event loop a turn so an abort (a message from
+          // another thread, a socket's close) is seen before the next step, not after the last
+          if (opts.signal) await macrotask();
           if (opts.signal?.aborted) { finish = 'abort'; break; }
           if (out.length === prior.length + 1 && decodeDevice !== cache.device) {
             const tt = now();

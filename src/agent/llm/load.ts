@@ -1,13 +1,17 @@
-// Loading a decoder model: a Hugging Face folder (config.json, *.safetensors, tokenizer.json), a
-// lone .safetensors with its config.json beside it, or a .gguf file (with its own tokenizer when
-// the metadata has a byte-level BPE, else a tokenizer.json given alongside).
+// Loading a decoder model: a Hugging Face folder (config.json, *.safetensors, tokenizer.json,
+// tokenizer_config.json with its chat template, generation_config.json), a Hub id
+// `hf:org/name[@revision]` (fetched into the huggingface_hub cache, see hub.ts), a lone .safetensors
+// with its config.json beside it, or a .gguf file (with its own tokenizer when the metadata has a
+// byte-level BPE, else a tokenizer.json given alongside).
 
 import { readGguf } from '../../frontend/weights/gguf.js';
 import { readSafetensors } from '../../frontend/weights/safetensors.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { exists, isDirectory, listDir, readBytes, readJson, resolveNear } from '../files.js';
+import { exists, isDirectory, listDir, readBytes, readJson, readText, resolveNear } from '../files.js';
 import { configFromGguf, configFromHf } from './config.js';
-import type { LlmModel } from './engine.js';
+import type { GenerationDefaults, LlmModel } from './engine.js';
+import type { HubOptions } from './hub.js';
+import { parseHubId } from './hub-id.js';
 import { TextTokenizer, tokenizerJsonFromGguf } from './tokenizer.js';
 import { weightsFromGguf, weightsFromHf, type Quantization } from './weights.js';
 
@@ -19,9 +23,29 @@ export interface LoadOptions {
   config?: string;
   /** GGUF 8-bit weights: widen to float32 ('dequantize', default) or keep int8 with block scales. */
   quantization?: Quantization;
+  /** For hf: ids: endpoint, token, offline mode, cache folder, progress (defaults from HF_* variables). */
+  hub?: HubOptions;
 }
 
-export function llmFromHf(parts: { config: Record<string, unknown>; weights: Uint8Array[]; tokenizer?: Record<string, unknown>; tokenizerConfig?: Record<string, unknown>; name?: string; source?: string }): LlmModel {
+/** Sampling defaults and stop ids from generation_config.json (what transformers' generate() applies). */
+export function generationDefaults(json: Record<string, unknown> | undefined): GenerationDefaults | undefined {
+  if (!json) return undefined;
+  const n = (k: string) => (typeof json[k] === 'number' ? (json[k] as number) : undefined);
+  const eos = json.eos_token_id;
+  const d: GenerationDefaults = {
+    temperature: json.do_sample === false ? 0 : n('temperature'), topP: n('top_p'), topK: n('top_k'),
+    repetitionPenalty: n('repetition_penalty'), maxNewTokens: n('max_new_tokens'),
+    eosTokenIds: Array.isArray(eos) ? (eos as number[]) : typeof eos === 'number' ? [eos] : undefined,
+  };
+  return Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined)) as GenerationDefaults;
+}
+
+const eosList = (v: unknown): number[] => (Array.isArray(v) ? (v as number[]) : typeof v === 'number' ? [v] : []);
+
+export function llmFromHf(parts: {
+  config: Record<string, unknown>; weights: Uint8Array[]; tokenizer?: Record<string, unknown>; tokenizerConfig?: Record<string, unknown>;
+  generationConfig?: Record<string, unknown>; name?: string; source?: string;
+}): LlmModel {
   const source = parts.source ?? 'safetensors';
   const config = configFromHf(parts.config, `${source} config.json`);
   const tensors = new Map<string, Tensor>();
@@ -29,8 +53,10 @@ export function llmFromHf(parts: { config: Record<string, unknown>; weights: Uin
     for (const [k, v] of readSafetensors(b, parts.weights.length > 1 ? `${source} shard ${i + 1}` : source).tensors) tensors.set(k, v);
   });
   const weights = weightsFromHf(tensors, config, source);
-  const tokenizer = parts.tokenizer ? new TextTokenizer(parts.tokenizer, parts.tokenizerConfig, { eos: config.eosTokenId, bos: config.bosTokenId }) : undefined;
-  return { name: parts.name ?? String(parts.config._name_or_path ?? config.arch), config, weights, tokenizer, source };
+  const generation = generationDefaults(parts.generationConfig);
+  const stop = [...eosList(parts.config.eos_token_id), ...(generation?.eosTokenIds ?? [])];
+  const tokenizer = parts.tokenizer ? new TextTokenizer(parts.tokenizer, parts.tokenizerConfig, { eos: config.eosTokenId, bos: config.bosTokenId, stop }) : undefined;
+  return { name: parts.name ?? String(parts.config._name_or_path ?? config.arch), config, weights, tokenizer, source, ...(generation ? { generation } : {}) };
 }
 
 export function llmFromGguf(bytes: Uint8Array, opts: { tokenizer?: Record<string, unknown>; quantization?: Quantization; name?: string; source?: string } = {}): LlmModel {
@@ -46,6 +72,21 @@ export function llmFromGguf(bytes: Uint8Array, opts: { tokenizer?: Record<string
 
 /** Load from a path or URL (Node reads files; browsers fetch). */
 export async function loadLlm(location: string, opts: LoadOptions = {}): Promise<LlmModel> {
+  if (location.startsWith('hf:')) {
+    const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+    if (isNode) {
+      const spec = './hub.js'; // a variable keeps bundlers from pulling node:fs into browser builds
+      const hub = await import(/* @vite-ignore */ spec) as typeof import('./hub.js');
+      // a progress bar on an interactive terminal unless the caller watches progress itself
+      const bar = opts.hub?.onProgress ? undefined : await hub.progressBar();
+      let folder: string;
+      try { folder = await hub.resolveHubModel(location, { ...opts.hub, onProgress: opts.hub?.onProgress ?? bar?.onProgress }); } finally { bar?.stop(); }
+      return loadLlm(folder, { ...opts, name: opts.name ?? location.slice(3) });
+    }
+    // a browser reads the Hub's resolve URLs (its HTTP cache is the cache)
+    const { repo, revision } = parseHubId(location);
+    return loadLlm(`${(opts.hub?.endpoint ?? 'https://huggingface.co').replace(/\/$/, '')}/${repo}/resolve/${revision}/`, { ...opts, name: opts.name ?? repo });
+  }
   const tokPath = async (base: string) => {
     if (opts.tokenizer) return opts.tokenizer;
     const near = resolveNear(base, 'tokenizer.json');
@@ -55,7 +96,11 @@ export async function loadLlm(location: string, opts: LoadOptions = {}): Promise
     const p = await tokPath(base);
     if (!p) return {};
     const cfgPath = resolveNear(p, 'tokenizer_config.json');
-    return { tokenizer: await readJson(p), tokenizerConfig: (await exists(cfgPath)) ? await readJson(cfgPath) : undefined };
+    const tokenizerConfig = (await exists(cfgPath)) ? await readJson(cfgPath) : {};
+    // newer repositories keep the template in its own file
+    const jinja = resolveNear(p, 'chat_template.jinja');
+    if (tokenizerConfig.chat_template === undefined && (await exists(jinja))) tokenizerConfig.chat_template = await readText(jinja);
+    return { tokenizer: await readJson(p), tokenizerConfig };
   };
   if (location.endsWith('.gguf')) {
     const t = opts.tokenizer ? await readJson(opts.tokenizer) : undefined;
@@ -84,5 +129,7 @@ export async function loadLlm(location: string, opts: LoadOptions = {}): Promise
   const cfgPath = opts.config ?? resolveNear(base, 'config.json');
   if (!(await exists(cfgPath))) throw new Error(`${location}: no config.json beside the weights (give one with the config option)`);
   const weights = await Promise.all(files.map((f) => readBytes(f)));
-  return llmFromHf({ config: await readJson(cfgPath), weights, ...(await tokenizerOf(base)), name: opts.name, source: location });
+  const genPath = resolveNear(base, 'generation_config.json');
+  const generationConfig = (await exists(genPath)) ? await readJson(genPath) : undefined;
+  return llmFromHf({ config: await readJson(cfgPath), weights, ...(await tokenizerOf(base)), generationConfig, name: opts.name, source: location });
 }

@@ -39,6 +39,7 @@ export interface StepShape {
 /** Names of the step graph's inputs and outputs, in order. */
 export function stepInputNames(c: LlmConfig): string[] {
   const names = ['input_ids', 'position_ids', 'attn_mask', 'cache_place', 'cache_keep', 'last_index'];
+  if (c.slidingWindow) names.push('attn_mask_local');
   for (let i = 0; i < c.numLayers; i++) names.push(`past_key_${i}`, `past_value_${i}`);
   return names;
 }
@@ -48,19 +49,60 @@ export function stepOutputNames(c: LlmConfig): string[] {
   return names;
 }
 
-/** RoPE tables [positions, head_dim / 2]: cos and sin of pos * theta^(-2i / d). */
-export function ropeTables(c: LlmConfig, positions = c.contextLength): { cos: Tensor; sin: Tensor } {
+/** Inverse frequencies theta^(-2i/d), rescaled as config.json's rope_scaling says (transformers' formulas). */
+export function ropeInvFreq(c: LlmConfig, local = false): { inv: Float64Array; mscale: number } {
+  const half = c.headDim / 2, d = c.headDim;
+  const theta = local && c.ropeLocalTheta ? c.ropeLocalTheta : c.ropeTheta;
+  const inv = new Float64Array(half);
+  for (let i = 0; i < half; i++) inv[i] = Math.pow(theta, -(2 * i) / d);
+  const r = local && c.ropeLocalTheta ? undefined : c.ropeScaling; // Gemma 3's local layers are unscaled
+  if (!r) return { inv, mscale: 1 };
+  if (r.type === 'linear') return { inv: inv.map((f) => f / r.factor), mscale: 1 };
+  if (r.type === 'llama3') {
+    const lowWave = r.originalMaxPositions / r.lowFreqFactor, highWave = r.originalMaxPositions / r.highFreqFactor;
+    return {
+      inv: inv.map((f) => {
+        const wave = (2 * Math.PI) / f;
+        if (wave < highWave) return f;
+        if (wave > lowWave) return f / r.factor;
+        const smooth = (r.originalMaxPositions / wave - r.lowFreqFactor) / (r.highFreqFactor - r.lowFreqFactor);
+        return (1 - smooth) * (f / r.factor) + smooth * f;
+      }),
+      mscale: 1,
+    };
+  }
+  // yarn: interpolate the low frequencies, keep the high ones, ramp between; scale cos/sin
+  const dimOf = (rot: number) => (d * Math.log(r.originalMaxPositions / (rot * 2 * Math.PI))) / (2 * Math.log(theta));
+  const low = Math.max(Math.floor(dimOf(r.betaFast)), 0), high = Math.min(Math.ceil(dimOf(r.betaSlow)), d - 1);
+  const span = high === low ? 0.001 : high - low;
+  const out = new Float64Array(half);
+  for (let i = 0; i < half; i++) {
+    const ramp = Math.min(1, Math.max(0, (i - low) / span));
+    const extrapolation = 1 - ramp;
+    out[i] = (inv[i]! / r.factor) * (1 - extrapolation) + inv[i]! * extrapolation;
+  }
+  return { inv: out, mscale: r.attentionFactor };
+}
+
+/** RoPE tables [positions, head_dim / 2]: cos and sin of pos * inv_freq (times yarn's attention factor). */
+export function ropeTables(c: LlmConfig, positions = c.contextLength, local = false): { cos: Tensor; sin: Tensor } {
   const half = c.headDim / 2;
+  const { inv, mscale } = ropeInvFreq(c, local);
   const cos = new Float32Array(positions * half), sin = new Float32Array(positions * half);
   for (let p = 0; p < positions; p++) {
     for (let i = 0; i < half; i++) {
-      const a = p * Math.pow(c.ropeTheta, -(2 * i) / c.headDim);
-      cos[p * half + i] = Math.cos(a);
-      sin[p * half + i] = Math.sin(a);
+      // float32 inv_freq as transformers keeps it, so long positions round the same way
+      const a = p * Math.fround(inv[i]!);
+      cos[p * half + i] = Math.cos(a) * mscale;
+      sin[p * half + i] = Math.sin(a) * mscale;
     }
   }
   return { cos: new Tensor('float32', cos, [positions, half]), sin: new Tensor('float32', sin, [positions, half]) };
 }
+
+/** Sliding layers with their own RoPE base need a second table. */
+const hasLocalRope = (c: LlmConfig) => !!c.slidingLayers?.length && c.ropeLocalTheta !== undefined;
+const isSliding = (c: LlmConfig, i: number) => !!c.slidingWindow && !!c.slidingLayers?.includes(i);
 
 class Builder {
   readonly g: GraphBuilder;
@@ -85,6 +127,22 @@ class Builder {
     const y = this.g.matmul(x, w);
     return l.b ? this.g.add(y, this.k(l.b, `${name}.bias`)) : y;
   }
+  /** cap * tanh(x / cap) */
+  softcap(x: Value, cap: number): Value {
+    return this.g.mul(this.g.op('Tanh', [this.g.mul(x, this.g.scalar(1 / cap))]), this.g.scalar(cap));
+  }
+  /** RMSNorm of each head's vector ([1, heads, n, hd], over hd). */
+  headNorm(x: Value, n: Norm | undefined, name: string): Value {
+    return n ? this.g.op('RMSNormalization', [x, this.k(n.w, `${name}.weight`)], { epsilon: this.c.normEps, axis: -1 }) : x;
+  }
+  /** nn.Attention's attributes for the config's scale and soft-capping. */
+  attnAttrs(): Record<string, number> {
+    return { ...(this.c.attnScale !== undefined ? { scale: this.c.attnScale } : {}), ...(this.c.attnSoftcap ? { softcap: this.c.attnSoftcap } : {}) };
+  }
+  /** The attention output (and the MLP output) into the residual stream, through the sandwich norm when there is one. */
+  residual(x: Value, y: Value, n: Norm | undefined, name: string): Value {
+    return this.g.add(x, n ? this.norm(y, n, name) : y);
+  }
   norm(x: Value, n: Norm, name: string): Value {
     if (this.c.arch === 'gpt2') return this.g.layerNorm(x, this.k(n.w, `${name}.weight`), n.b && this.k(n.b, `${name}.bias`), this.c.normEps);
     return this.g.op('RMSNormalization', [x, this.k(n.w, `${name}.weight`)], { epsilon: this.c.normEps, axis: -1 });
@@ -103,12 +161,13 @@ class Builder {
       return this.linear(g.gelu(this.linear(x, l.up, `layers.${i}.mlp.up`), 'tanh'), l.down, `layers.${i}.mlp.down`);
     }
     const gate = this.linear(x, l.gate!, `layers.${i}.mlp.gate`);
-    const silu = g.mul(gate, g.sigmoid(gate));
-    return this.linear(g.mul(silu, this.linear(x, l.up, `layers.${i}.mlp.up`)), l.down, `layers.${i}.mlp.down`);
+    const act = this.c.hiddenAct === 'gelu_tanh' ? g.gelu(gate, 'tanh') : g.mul(gate, g.sigmoid(gate));
+    return this.linear(g.mul(act, this.linear(x, l.up, `layers.${i}.mlp.up`)), l.down, `layers.${i}.mlp.down`);
   }
   /** Token (and for GPT-2, position) embeddings: [1, n, H]. */
   embed(ids: Value, positions: Value): Value {
-    const x = this.g.op('Gather', [this.k(this.w.embed, 'embed_tokens'), ids], { axis: 0 });
+    let x = this.g.op('Gather', [this.k(this.w.embed, 'embed_tokens'), ids], { axis: 0 });
+    if (this.c.embedScale) x = this.g.mul(x, this.g.scalar(Math.fround(this.c.embedScale)));
     if (this.w.posEmbed) return this.g.add(x, this.g.op('Gather', [this.k(this.w.posEmbed, 'embed_positions'), positions], { axis: 0 }));
     return x;
   }
@@ -125,39 +184,56 @@ export function buildStepGraph(c: LlmConfig, w: ModelWeights, shape: StepShape, 
   const place = g.input('cache_place', 'float32', [C, n]);
   const keep = g.input('cache_keep', 'float32', [C, 1]);
   const last = g.input('last_index', 'int64', []);
+  const maskLocal = c.slidingWindow ? g.input('attn_mask_local', 'float32', [1, 1, n, C]) : undefined;
   const past: [Value, Value][] = [];
   for (let i = 0; i < c.numLayers; i++) {
     past.push([g.input(`past_key_${i}`, 'float32', [1, c.numKvHeads, C, c.headDim]), g.input(`past_value_${i}`, 'float32', [1, c.numKvHeads, C, c.headDim])]);
   }
   let x = b.embed(ids, pos);
-  const cosV = rope && shape.rope !== 'decomposed' ? b.k(rope.cos, 'rope_cos') : undefined;
-  const sinV = rope && shape.rope !== 'decomposed' ? b.k(rope.sin, 'rope_sin') : undefined;
+  const decomposed = shape.rope === 'decomposed';
+  const localRope = rope && hasLocalRope(c) ? localTables(c, rope.cos.dims[0]!) : undefined;
+  const tables = (t: { cos: Tensor; sin: Tensor }, tag: string) => ({ cos: b.k(t.cos, `rope_cos${tag}`), sin: b.k(t.sin, `rope_sin${tag}`) });
+  const opTables = rope && !decomposed ? tables(rope, '') : undefined;
+  const opLocal = localRope && !decomposed ? tables(localRope, '_local') : undefined;
   const presents: Value[] = [];
   w.layers.forEach((l, i) => {
+    const sliding = isSliding(c, i);
     const h = b.norm(x, l.attnNorm, `layers.${i}.attn_norm`);
-    let q = b.heads(b.linear(h, l.q, `layers.${i}.attn.q`), n, c.numHeads);
-    let k = b.heads(b.linear(h, l.k, `layers.${i}.attn.k`), n, c.numKvHeads);
+    let q = b.headNorm(b.heads(b.linear(h, l.q, `layers.${i}.attn.q`), n, c.numHeads), l.qNorm, `layers.${i}.attn.q_norm`);
+    let k = b.headNorm(b.heads(b.linear(h, l.k, `layers.${i}.attn.k`), n, c.numKvHeads), l.kNorm, `layers.${i}.attn.k_norm`);
     const v = b.heads(b.linear(h, l.v, `layers.${i}.attn.v`), n, c.numKvHeads);
-    if (rope && shape.rope === 'decomposed') {
-      q = gatheredRope(b, q, n, ropeRows(b, rope, pos, n));
-      k = gatheredRope(b, k, n, ropeRows(b, rope, pos, n));
-    } else if (rope) {
+    const table = sliding && localRope ? localRope : rope;
+    if (table && decomposed) {
+      q = gatheredRope(b, q, n, ropeRows(b, table, pos, n));
+      k = gatheredRope(b, k, n, ropeRows(b, table, pos, n));
+    } else if (table) {
+      const t = sliding && opLocal ? opLocal : opTables!;
       const attrs = { interleaved: c.ropeInterleaved ? 1 : 0 };
-      q = g.op('RotaryEmbedding', [q, cosV!, sinV!, pos], attrs);
-      k = g.op('RotaryEmbedding', [k, cosV!, sinV!, pos], attrs);
+      q = g.op('RotaryEmbedding', [q, t.cos, t.sin, pos], attrs);
+      k = g.op('RotaryEmbedding', [k, t.cos, t.sin, pos], attrs);
     }
     const kc = g.add(g.mul(past[i]![0], keep), g.matmul(place, k));
     const vc = g.add(g.mul(past[i]![1], keep), g.matmul(place, v));
     presents.push(kc, vc);
-    const a = shape.attention === 'decomposed' ? maskedAttention(b, q, kc, vc, mask, C) : g.op('Attention', [q, kc, vc, mask], {}, `layers.${i}.attention`);
-    x = g.add(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`));
-    x = g.add(x, b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i));
+    const m = sliding ? maskLocal! : mask;
+    const a = shape.attention === 'decomposed' ? maskedAttention(b, q, kc, vc, m, C) : g.op('Attention', [q, kc, vc, m], b.attnAttrs(), `layers.${i}.attention`);
+    x = b.residual(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`), l.postAttnNorm, `layers.${i}.post_attn_norm`);
+    x = b.residual(x, b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i), l.postFfnNorm, `layers.${i}.post_ffn_norm`);
   });
   const lastH = g.op('Gather', [x, last], { axis: 1 });
-  const logits = b.linear(b.norm(lastH, w.finalNorm, 'final_norm'), w.lmHead, 'lm_head');
+  let logits = b.linear(b.norm(lastH, w.finalNorm, 'final_norm'), w.lmHead, 'lm_head');
+  if (c.finalSoftcap) logits = b.softcap(logits, c.finalSoftcap);
   g.output(logits, 'logits');
   presents.forEach((p, j) => g.output(p, `${j % 2 ? 'present_value' : 'present_key'}_${j >> 1}`));
   return g.build();
+}
+
+/** The sliding layers' RoPE tables (their own base), cached per config. */
+const localCache = new WeakMap<LlmConfig, { cos: Tensor; sin: Tensor }>();
+function localTables(c: LlmConfig, positions: number): { cos: Tensor; sin: Tensor } {
+  let t = localCache.get(c);
+  if (!t || t.cos.dims[0]! < positions) { t = ropeTables(c, positions, true); localCache.set(c, t); }
+  return t;
 }
 
 /** Full-width tables [P, hd] (each frequency repeated for both members of its pair), cached per table. */
@@ -235,21 +311,23 @@ function maskedAttention(b: Builder, q: Value, k: Value, v: Value, mask: Value, 
   const repeat = (t: Value) => groups === 1 ? t : g.reshape(
     g.op('Expand', [g.reshape(t, [1, c.numKvHeads, 1, C, c.headDim]), b.i64([1, c.numKvHeads, groups, C, c.headDim])]),
     [1, c.numHeads, C, c.headDim]);
-  const scores = g.mul(g.matmul(q, g.transpose(repeat(k), [0, 1, 3, 2])), g.scalar(1 / Math.sqrt(c.headDim)));
+  let scores = g.mul(g.matmul(q, g.transpose(repeat(k), [0, 1, 3, 2])), g.scalar(c.attnScale ?? 1 / Math.sqrt(c.headDim)));
+  if (c.attnSoftcap) scores = b.softcap(scores, c.attnSoftcap);
   return g.matmul(g.softmax(g.add(scores, mask), -1), repeat(v));
 }
 
 /** Attention written out: softmax(Q K^T * scale + mask) V with K/V heads repeated for GQA. */
-function plainAttention(b: Builder, q: Value, k: Value, v: Value, n: number, causal: boolean): Value {
+function plainAttention(b: Builder, q: Value, k: Value, v: Value, n: number, causal: boolean, window = 0): Value {
   const g = b.g, c = b.c, groups = c.numHeads / c.numKvHeads;
   const repeat = (t: Value) => groups === 1 ? t : g.reshape(
     g.op('Expand', [g.reshape(t, [1, c.numKvHeads, 1, n, c.headDim]), b.i64([1, c.numKvHeads, groups, n, c.headDim])]),
     [1, c.numHeads, n, c.headDim]);
-  const scores = g.mul(g.matmul(q, g.transpose(repeat(k), [0, 1, 3, 2])), g.scalar(1 / Math.sqrt(c.headDim)));
+  let scores = g.mul(g.matmul(q, g.transpose(repeat(k), [0, 1, 3, 2])), g.scalar(c.attnScale ?? 1 / Math.sqrt(c.headDim)));
+  if (c.attnSoftcap) scores = b.softcap(scores, c.attnSoftcap);
   let masked = scores;
   if (causal) {
     const m = new Float32Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) m[i * n + j] = -1e9;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (j > i || (window && j <= i - window)) m[i * n + j] = -1e9;
     masked = g.add(scores, g.constant(new Tensor('float32', m, [n, n])));
   }
   return g.matmul(g.softmax(masked, -1), repeat(v));
@@ -263,19 +341,23 @@ export function buildFullGraph(c: LlmConfig, w: ModelWeights, n: number, kind: '
   const positions = b.i64(Array.from({ length: n }, (_, i) => i), [1, n]);
   let x = b.embed(ids, positions);
   const rope = c.arch === 'llama' ? ropeTables(c, Math.max(n, 1)) : undefined;
+  const localRope = rope && hasLocalRope(c) ? ropeTables(c, Math.max(n, 1), true) : undefined;
   w.layers.forEach((l, i) => {
+    const sliding = isSliding(c, i);
     const h = b.norm(x, l.attnNorm, `layers.${i}.attn_norm`);
-    let q = b.heads(b.linear(h, l.q, `layers.${i}.attn.q`), n, c.numHeads);
-    let k = b.heads(b.linear(h, l.k, `layers.${i}.attn.k`), n, c.numKvHeads);
+    let q = b.headNorm(b.heads(b.linear(h, l.q, `layers.${i}.attn.q`), n, c.numHeads), l.qNorm, `layers.${i}.attn.q_norm`);
+    let k = b.headNorm(b.heads(b.linear(h, l.k, `layers.${i}.attn.k`), n, c.numKvHeads), l.kNorm, `layers.${i}.attn.k_norm`);
     const v = b.heads(b.linear(h, l.v, `layers.${i}.attn.v`), n, c.numKvHeads);
-    if (rope) { q = plainRope(b, q, n, rope); k = plainRope(b, k, n, rope); }
-    const a = plainAttention(b, q, k, v, n, kind === 'full');
-    x = g.add(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`));
-    x = g.add(x, b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i));
+    const table = sliding && localRope ? localRope : rope;
+    if (table) { q = plainRope(b, q, n, table); k = plainRope(b, k, n, table); }
+    const a = plainAttention(b, q, k, v, n, kind === 'full', sliding ? c.slidingWindow : 0);
+    x = b.residual(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`), l.postAttnNorm, `layers.${i}.post_attn_norm`);
+    x = b.residual(x, b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i), l.postFfnNorm, `layers.${i}.post_ffn_norm`);
   });
   const h = b.norm(x, w.finalNorm, 'final_norm');
   if (kind === 'full') {
-    g.output(b.linear(h, w.lmHead, 'lm_head'), 'logits');
+    const logits = b.linear(h, w.lmHead, 'lm_head');
+    g.output(c.finalSoftcap ? b.softcap(logits, c.finalSoftcap) : logits, 'logits');
   } else {
     const pooled = g.op('ReduceMean', [h, b.i64([1])], { keepdims: 0 });
     const norm = g.op('Sqrt', [g.op('ReduceSum', [g.mul(pooled, pooled), b.i64([-1])], { keepdims: 1 })]);

@@ -5,8 +5,18 @@
 
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { GgufValue } from '../../frontend/weights/gguf.js';
+import { ChatTemplate, type RenderOptions, type ToolCallMessage } from './chat-template.js';
+import { OPENERS, toolFormatOf, type ToolFormat } from './tool-calls.js';
 
-export interface ChatMessage { role: 'system' | 'user' | 'assistant' | 'tool'; content: string; name?: string }
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool'; content: string; name?: string;
+  tool_calls?: ToolCallMessage[]; tool_call_id?: string;
+}
+
+/** Markers that end a turn in the chat formats of common families (stop ids when the vocabulary has them). */
+const END_OF_TURN = ['<|im_end|>', '<|eot_id|>', '<|eom_id|>', '<end_of_turn>', '<|end|>', '<|endoftext|>'];
+/** Special tokens that tool-call parsing must see in the decoded text (they are skipped otherwise). */
+const TOOL_MARKERS = ['[TOOL_CALLS]', '[ARGS]', '[CALL_ID]', '<|python_tag|>'];
 
 export class TextTokenizer {
   private readonly tok: Tokenizer;
@@ -15,15 +25,23 @@ export class TextTokenizer {
   readonly bosId?: number;
   /** ids that end generation (eos and the chat end-of-turn marker when the vocabulary has one) */
   readonly stopIds: Set<number>;
+  /** The model's chat template (tokenizer_config.json's chat_template), when it has one. */
+  readonly template?: ChatTemplate;
+  /** How this model writes tool calls. */
+  readonly toolFormat: ToolFormat;
+  /** Special-token ids kept in decoded text (tool-call markers). */
+  private readonly keepIds: Set<number>;
 
-  constructor(readonly json: Record<string, unknown>, readonly config: Record<string, unknown> = {}, ids: { eos?: number; bos?: number } = {}) {
+  constructor(readonly json: Record<string, unknown>, readonly config: Record<string, unknown> = {}, ids: { eos?: number; bos?: number; stop?: number[] } = {}) {
     try {
       this.tok = new Tokenizer(json, config);
     } catch (e) {
       throw new Error(`tokenizer.json could not be loaded: ${(e as Error).message}`);
     }
     const vocab = this.tok.get_vocab(true);
-    this.vocabSize = Math.max(...vocab.values()) + 1;
+    let top = -1;
+    for (const id of vocab.values()) if (id > top) top = id; // a spread overflows the stack on 150k-token vocabularies
+    this.vocabSize = top + 1;
     const idOf = (k: string): number | undefined => {
       const v = config[k];
       const s = typeof v === 'string' ? v : (v as { content?: string } | undefined)?.content;
@@ -31,21 +49,54 @@ export class TextTokenizer {
     };
     this.eosId = ids.eos ?? idOf('eos_token') ?? this.tok.token_to_id('<|endoftext|>') ?? this.tok.token_to_id('</s>');
     this.bosId = ids.bos ?? idOf('bos_token');
-    this.stopIds = new Set([this.eosId, this.tok.token_to_id('<|im_end|>'), this.tok.token_to_id('<|eot_id|>')].filter((x): x is number => x !== undefined));
+    const eot = END_OF_TURN.map((t) => this.tok.token_to_id(t));
+    this.stopIds = new Set([this.eosId, idOf('eos_token'), ...eot, ...(ids.stop ?? [])].filter((x): x is number => x !== undefined));
+    const chat = new ChatTemplate(config);
+    if (chat.present) this.template = chat;
+    this.toolFormat = toolFormatOf(chat.text(true), (t) => this.tok.token_to_id(t) !== undefined);
+    this.keepIds = new Set([...TOOL_MARKERS, OPENERS[this.toolFormat]].map((t) => this.tok.token_to_id(t)).filter((x): x is number => x !== undefined));
   }
 
   encode(text: string, addSpecial = false): number[] {
     return this.tok.encode(text, { add_special_tokens: addSpecial }).ids;
   }
 
+  /** Text of ids; special tokens are skipped except the tool-call markers, which parsing needs. */
   decode(ids: number[], skipSpecial = true): string {
-    return this.tok.decode(ids, { skip_special_tokens: skipSpecial });
+    if (!skipSpecial || !this.keepIds.size || !ids.some((i) => this.keepIds.has(i))) return this.tok.decode(ids, { skip_special_tokens: skipSpecial });
+    let out = '', run: number[] = [];
+    for (const id of ids) {
+      if (!this.keepIds.has(id)) { run.push(id); continue; }
+      out += this.tok.decode(run, { skip_special_tokens: true }) + this.tok.decode([id], { skip_special_tokens: false });
+      run = [];
+    }
+    return out + this.tok.decode(run, { skip_special_tokens: true });
   }
 
   tokenToId(s: string): number | undefined { return this.tok.token_to_id(s); }
 
-  /** ChatML (<|im_start|>role\n…<|im_end|>) when the vocabulary has its markers, else plain "role: text" lines. */
-  formatChat(messages: ChatMessage[]): string {
+  /** plainText as one function object for the tokenizer's life (constrained decoding caches indexes by it). */
+  readonly plain = (id: number): string => this.plainText(id);
+  private specials?: Set<number>;
+  /** Text of a token for constrained decoding: special tokens (markers, end of turn) have none. */
+  plainText(id: number): string {
+    this.specials ??= new Set(((this.json.added_tokens ?? []) as { id: number; special?: boolean }[]).filter((a) => a.special).map((a) => a.id));
+    return this.specials.has(id) ? '' : this.tokenText(id);
+  }
+
+  private texts?: (string | undefined)[];
+  /** The text one token decodes to, special tokens included (cached: constrained decoding asks for each). */
+  tokenText(id: number): string {
+    const t = (this.texts ??= new Array<string | undefined>(this.vocabSize));
+    return (t[id] ??= this.tok.decode([id], { skip_special_tokens: false }));
+  }
+
+  /**
+   * The prompt for a conversation: the model's chat template when it has one; else ChatML
+   * (<|im_start|>role\n…<|im_end|>) when the vocabulary has its markers, else plain "role: text" lines.
+   */
+  formatChat(messages: ChatMessage[], o: RenderOptions = {}): string {
+    if (this.template) return this.template.render(messages, o);
     const chatml = this.tok.token_to_id('<|im_start|>') !== undefined;
     const parts = messages.map((m) => (chatml ? `<|im_start|>${m.role}\n${m.content}<|im_end|>\n` : `${m.role}: ${m.content}\n`));
     return parts.join('') + (chatml ? '<|im_start|>assistant\n' : 'assistant:');

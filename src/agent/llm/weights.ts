@@ -20,6 +20,10 @@ export interface LayerWeights {
   q: Linear; k: Linear; v: Linear; o: Linear;
   ffnNorm: Norm;
   gate?: Linear; up: Linear; down: Linear;
+  /** Per-head RMSNorm of q and k (Qwen3, Gemma 3). */
+  qNorm?: Norm; kNorm?: Norm;
+  /** Norms on the attention and MLP outputs (Gemma 2/3). */
+  postAttnNorm?: Norm; postFfnNorm?: Norm;
 }
 
 export interface ModelWeights {
@@ -120,24 +124,55 @@ export function weightsFromHf(tensors: Map<string, Tensor>, c: LlmConfig, source
     w: transpose2d(get(`${name}.weight`, [out, inn], why)),
     b: bias ? get(`${name}.bias`, [out], why) : opt(`${name}.bias`, [out], why),
   });
+  // Gemma's RMSNorm scales by (1 + w): folded into the weight here, so every norm is x / rms * w
+  const gemma = (c.modelType ?? '').startsWith('gemma');
+  const norm = (name: string, n: number, why: string): Norm => {
+    const w = get(name, [n], why);
+    if (!gemma) return { w };
+    const d = Float32Array.from(w.data as Float32Array, (x) => x + 1);
+    return { w: new Tensor('float32', d, [n]) };
+  };
+  const rows = (t: Tensor, from: number, count: number): Tensor => {
+    const cols = t.dims[1]!;
+    return new Tensor('float32', (t.data as Float32Array).slice(from * cols, (from + count) * cols), [count, cols]);
+  };
   const layers: LayerWeights[] = [];
   for (let i = 0; i < c.numLayers; i++) {
     const p = `layers.${i}.`;
     const why = (w: string) => `layer ${i} ${w}; ${dims}`;
+    let qkv: [Linear, Linear, Linear];
+    if (find(`${p}self_attn.qkv_proj.weight`)) {
+      // Phi-3: one [q + 2 kv, H] projection, split by rows
+      const w = get(`${p}self_attn.qkv_proj.weight`, [q + 2 * kv, H], why('fused q/k/v projection'));
+      qkv = [{ w: transpose2d(rows(w, 0, q)) }, { w: transpose2d(rows(w, q, kv)) }, { w: transpose2d(rows(w, q + kv, kv)) }];
+    } else {
+      qkv = [lin(`${p}self_attn.q_proj`, q, H, why('query projection'), c.qkvBias), lin(`${p}self_attn.k_proj`, kv, H, why('key projection'), c.qkvBias),
+        lin(`${p}self_attn.v_proj`, kv, H, why('value projection'), c.qkvBias)];
+    }
+    let gate: Linear, up: Linear;
+    if (find(`${p}mlp.gate_up_proj.weight`)) {
+      const w = get(`${p}mlp.gate_up_proj.weight`, [2 * I, H], why('fused MLP gate/up'));
+      gate = { w: transpose2d(rows(w, 0, I)) };
+      up = { w: transpose2d(rows(w, I, I)) };
+    } else {
+      gate = lin(`${p}mlp.gate_proj`, I, H, why('MLP gate'));
+      up = lin(`${p}mlp.up_proj`, I, H, why('MLP up'));
+    }
+    const sandwich = c.sandwichNorms === true;
     layers.push({
-      attnNorm: { w: get(`${p}input_layernorm.weight`, [H], why('input RMSNorm')) },
-      q: lin(`${p}self_attn.q_proj`, q, H, why('query projection'), c.qkvBias),
-      k: lin(`${p}self_attn.k_proj`, kv, H, why('key projection'), c.qkvBias),
-      v: lin(`${p}self_attn.v_proj`, kv, H, why('value projection'), c.qkvBias),
+      attnNorm: norm(`${p}input_layernorm.weight`, H, why('input RMSNorm')),
+      q: qkv[0], k: qkv[1], v: qkv[2],
       o: lin(`${p}self_attn.o_proj`, H, q, why('attention output')),
-      ffnNorm: { w: get(`${p}post_attention_layernorm.weight`, [H], why('post-attention RMSNorm')) },
-      gate: lin(`${p}mlp.gate_proj`, I, H, why('MLP gate')),
-      up: lin(`${p}mlp.up_proj`, I, H, why('MLP up')),
+      // Llama's post_attention_layernorm is the MLP's input norm; Gemma's normalises the attention output
+      ffnNorm: norm(`${p}${sandwich ? 'pre_feedforward_layernorm' : 'post_attention_layernorm'}.weight`, H, why('MLP input RMSNorm')),
+      gate, up,
       down: lin(`${p}mlp.down_proj`, H, I, why('MLP down')),
+      ...(c.qkNorm ? { qNorm: norm(`${p}self_attn.q_norm.weight`, c.headDim, why('query RMSNorm (per head)')), kNorm: norm(`${p}self_attn.k_norm.weight`, c.headDim, why('key RMSNorm (per head)')) } : {}),
+      ...(sandwich ? { postAttnNorm: norm(`${p}post_attention_layernorm.weight`, H, why('attention output RMSNorm')), postFfnNorm: norm(`${p}post_feedforward_layernorm.weight`, H, why('MLP output RMSNorm')) } : {}),
     });
   }
   const head = c.tieWordEmbeddings ? undefined : get('lm_head.weight', [V, H], 'output projection (tie_word_embeddings is false)');
-  return { embed, layers, finalNorm: { w: get('norm.weight', [H], 'final RMSNorm') }, lmHead: { w: transpose2d(head ?? embed) } };
+  return { embed, layers, finalNorm: norm('norm.weight', H, 'final RMSNorm'), lmHead: { w: transpose2d(head ?? embed) } };
 }
 
 function splitColumns(t: Tensor, parts: number): Tensor[] {

@@ -8,8 +8,9 @@ import { Generation, LlmEngine, type GenerateOptions, type GenerationResult, typ
 import { buildFullGraph } from '../llm/model.js';
 import { DeviceProgram, WeightCache } from '../llm/program.js';
 import type { ChatMessage } from '../llm/tokenizer.js';
+import { chatGeneration, type ChatFeatures } from '../llm/chat.js';
 
-export interface ChatRequest extends GenerateOptions {
+export interface ChatRequest extends GenerateOptions, ChatFeatures {
   messages: ChatMessage[];
   /** Send the text as is, without the chat format. */
   raw?: boolean;
@@ -18,11 +19,19 @@ export interface ChatRequest extends GenerateOptions {
   decode?: Device;
   /** Budget of the whole completion, ms: a server refuses at once when it predicts it cannot meet it. */
   deadlineMs?: number;
+  /** Temperature when neither the request nor generation_config.json sets one (OpenAI's default is 1). */
+  temperatureDefault?: number;
 }
 
 export interface LlmProvider {
   readonly name: string;
   readonly contextLength?: number;
+  /**
+   * The provider applies ChatFeatures itself (tools through the chat template, tool_choice,
+   * response_format, logprobs) and returns content/toolCalls in the result; others get tools as a
+   * system prompt and their replies parsed afterwards.
+   */
+  readonly chatFeatures?: boolean;
   chat(req: ChatRequest): Generation;
 }
 
@@ -32,13 +41,20 @@ export class EngineProvider implements LlmProvider {
   constructor(readonly model: LlmModel, devices: { prefill: Device; decode?: Device; capacity?: number }) {
     this.engine = new LlmEngine(model, devices);
   }
+  readonly chatFeatures = true;
   get name() { return this.model.name; }
   get contextLength() { return this.model.config.contextLength; }
   chat(req: ChatRequest): Generation {
     const tok = this.model.tokenizer;
     if (!tok) throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
-    const prompt = req.raw ? req.messages.map((m) => m.content).join('\n') : tok.formatChat(req.messages);
-    return this.engine.generate(prompt, req);
+    // generation_config.json's defaults where the request leaves a setting out
+    const g = this.model.generation ?? {};
+    const opts = {
+      ...req, temperature: req.temperature ?? g.temperature ?? req.temperatureDefault, topP: req.topP ?? g.topP, topK: req.topK ?? g.topK,
+      repetitionPenalty: req.repetitionPenalty ?? g.repetitionPenalty,
+    };
+    if (req.raw) return this.engine.generate(req.messages.map((m) => m.content).join('\n'), opts);
+    return chatGeneration(this.engine, tok, req.messages, req, opts);
   }
 }
 

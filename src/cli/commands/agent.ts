@@ -13,6 +13,8 @@ import { deviceKinds, discoverDevices, type DeviceSpec } from '../../runtime/dev
 import { isSoftwareAdapter } from '../../runtime/webgpu-provider.js';
 import { prepareExampleModels } from '../../agent/example.js';
 import { loadAgent } from '../../agent/load.js';
+import type { LlmModel } from '../../agent/llm/engine.js';
+import { loadLlm } from '../../agent/llm/load.js';
 import { attachServedLlms } from '../../agent/offload.js';
 import { deviceSetOf, learnFromRun, planAgent, type AgentPolicy } from '../../agent/plan.js';
 import { agentTrace, explainAgent, nodeTable, slaLines } from '../../agent/runtime/report.js';
@@ -20,7 +22,7 @@ import { show, type AgentResult, type NodeRecord } from '../../agent/runtime/run
 
 interface AgentCliOptions {
   input: string[]; remote?: string; token?: string; ttft?: string; tpot?: string; deadline?: string; objective?: string;
-  explain?: boolean; trace?: string; backend: string; json?: boolean; quiet?: boolean; example?: boolean; pin: string[];
+  explain?: boolean; trace?: string; backend: string; json?: boolean; quiet?: boolean; example?: boolean; pin: string[]; model: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -65,6 +67,7 @@ export function registerAgent(program: Command): void {
     .option('-i, --input <name=value>', 'graph input (repeatable); name=@file reads a file; a bare value for a one-input graph', collect, [])
     .option('--remote <url>', 'offload server to plan over as well (llm nodes whose model it serves may run there whole)')
     .option('--pin <node=device>', "place a node on a device whatever the plan prefers (repeatable): a device id, 'local' or 'remote'", collect, [])
+    .option('--model <name=location>', "load a model of the graph from elsewhere (repeatable): a folder, a .gguf/.safetensors file, a URL or hf:org/name[@revision]", collect, [])
     .option('--token <t>', 'bearer token for --remote (or SWITCHYARD_TOKEN)')
     .option('--ttft <ms>', 'time-to-first-token target for llm nodes')
     .option('--tpot <ms>', 'time-per-output-token target for llm nodes')
@@ -109,7 +112,14 @@ export function registerAgent(program: Command): void {
         log('      what to watch is the pipeline: PII redaction, retrieval, the tool call, placement per device, TTFT/TPOT against the SLA');
       }
       const t0 = performance.now();
-      const agent = await loadAgent(file, { devices, onProgress: log });
+      const models: Record<string, LlmModel> = {};
+      for (const item of o.model) {
+        const m = /^([A-Za-z_][A-Za-z0-9_-]*)=(.+)$/.exec(item);
+        if (!m) throw new Error(`--model ${item}: expected name=location (a folder, a file, a URL or hf:org/name[@revision])`);
+        log(`loading model '${m[1]}' from ${m[2]}`);
+        models[m[1]!] = await loadLlm(m[2]!, { name: m[1] });
+      }
+      const agent = await loadAgent(file, { devices, onProgress: log, models });
       log(`loaded ${file} in ${(performance.now() - t0).toFixed(0)} ms; devices: ${discovery.entries.map((e) => `${e.device.id} (${e.device.kind})`).join(', ')}`);
       for (const n of await attachServedLlms(agent.resources, discovery.entries)) log(`offload: ${n}`);
       const inputs = parseInputs(o.input, agent.graph.spec.inputs ?? {});

@@ -9,7 +9,7 @@
 // generation and frees its KV cache.
 
 import { Readable } from 'node:stream';
-import { prepareChat, runChat, listModels, type ChatResult } from '../../agent/openai.js';
+import { prepareChat, runChat, listModels, modelNotFound, retrieveModel, type ChatResult } from '../../agent/openai.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { ROUTES } from '../../protocol/routes.js';
 import { DeadlineMs } from '../../protocol/schemas.js';
@@ -26,6 +26,11 @@ export function registerChatRoutes(c: ServerContext): void {
   const { app, o, llm, llmScheduler: queue, metrics } = c;
 
   app.get(ROUTES.models, async () => listModels(llm, (name) => llm.infos.get(name)));
+  app.get(`${ROUTES.models}/*`, async (req, reply) => {
+    const id = decodeURIComponent((req.params as { '*': string })['*']);
+    const m = retrieveModel(llm, id, (name) => llm.infos.get(name));
+    return m ?? reply.code(404).send(modelNotFound(id, llm));
+  });
 
   app.post(ROUTES.chat, async (req, reply) => {
     const t0 = performance.now();
@@ -47,6 +52,12 @@ export function registerChatRoutes(c: ServerContext): void {
     if ('error' in prep) return send(prep.error);
     const { chat } = prep;
     const model = chat.body.model;
+    // limits before deadlines: what can never fit this engine's KV cache is a 400, not a 503 to retry
+    const capacity = llm.infos.get(model)?.capacity;
+    if (capacity !== undefined && chat.maxTokens >= capacity) {
+      const param = chat.body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
+      return send({ status: 400, json: { error: { code: 'context_length_exceeded', message: `${param} ${chat.maxTokens} leaves no room for the prompt in the ${capacity} positions the server's KV cache holds for model '${model}'`, type: 'invalid_request_error', param } } });
+    }
     const estimate = llm.estimateMs(model, tokensOf(chat.promptChars), chat.maxTokens);
     const refuse = (e: unknown) => { metrics.refused.inc({ code: (e as ProtocolError).code ?? 'error' }); return e; };
     try { queue.check(estimate, deadlineMs, performance.now() - t0); } catch (e) { throw refuse(e); }
