@@ -16,7 +16,9 @@ import { GraphBuilder } from '../../ir/builder.js';
 import type { Graph } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { kvCacheBytes, type LlmConfig } from './config.js';
+import { StepLoop, type BatchingOptions } from './batcher.js';
 import { KvCache, deviceMemoryBytes } from './kv-cache.js';
+import type { PagedSequence } from './paged-kv.js';
 import { buildStepGraph, ropeTables } from './model.js';
 import { DeviceProgram, WeightCache } from './program.js';
 import { Sampler, checkSampling, type SamplingOptions } from './sampling.js';
@@ -149,6 +151,9 @@ export const DEFAULT_BUCKETS = [8, 32, 128];
 
 const now = () => performance.now();
 
+/** One forward step of `tokens` at positions pos0..; undefined when the generation was aborted first. */
+type Stepper = (tokens: number[], pos0: number) => Promise<Float32Array | undefined>;
+
 export function weightsBytes(w: ModelWeights): number {
   let b = w.embed.byteLength + (w.posEmbed?.byteLength ?? 0);
   const m = (x: ModelWeights['lmHead']) => (isQ8(x.w) ? x.w.values.byteLength + x.w.scales.byteLength : x.w.byteLength) + (x.b?.byteLength ?? 0);
@@ -169,6 +174,8 @@ export class LlmEngine {
   private readonly weightCaches = new Map<Device, WeightCache>();
   private readonly rope;
   readonly weightBytes: number;
+  /** The continuous-batching step loop, once enableBatching() made it. */
+  batcher?: StepLoop;
 
   constructor(readonly model: LlmModel, opts: EngineOptions) {
     const c = model.config;
@@ -218,8 +225,31 @@ export class LlmEngine {
 
   /** Compile the decode graph and the prefill buckets ahead of the first request. */
   async warmup(): Promise<void> {
+    if (this.batcher) { await this.batcher.warmup(); return; }
     await this.program(this.decodeDevice, 1);
     for (const b of this.buckets) await this.program(this.prefillDevice, b);
+  }
+
+  /**
+   * Continuous batching on the decode device (a paged KV pool and one step loop): generations
+   * placed with prefill and decode on that device share its steps; others run alone as before.
+   */
+  async enableBatching(opts: BatchingOptions = {}): Promise<StepLoop> {
+    if (this.batcher) return this.batcher;
+    const device = this.decodeDevice;
+    const modes = stepModesFor(device, this.model.config);
+    if (modes.attention !== 'op' || (this.rope && modes.rope !== 'op')) {
+      throw new Error(`model '${this.model.name}': continuous batching needs Attention and RotaryEmbedding kernels on '${device.id}' (it has ${modes.attention === 'op' ? 'Attention' : 'no Attention'}, ${modes.rope === 'op' ? 'RotaryEmbedding' : 'no RotaryEmbedding'})`);
+    }
+    const bs = opts.blockSize ?? 16;
+    const blocks = opts.blocks ?? (opts.maxBatch ?? 16) * Math.ceil(this.capacity / bs) + 1;
+    const limit = deviceMemoryBytes(device);
+    const need = 2 * this.model.config.numLayers * blocks * bs * this.model.config.numKvHeads * this.model.config.headDim * 4;
+    if (limit !== undefined && need + this.weightBytes > limit) {
+      throw new Error(`model '${this.model.name}': the paged KV pool (${blocks} blocks of ${bs} positions) and the weights do not fit in the ${limit} bytes of '${device.id}'; lower maxBatch or the capacity`);
+    }
+    this.batcher = await StepLoop.create(this.model.config, this.model.weights, this.weights(device), this.capacity, this.buckets, this.rope, `model '${this.model.name}'`, { ...opts, blockSize: bs, blocks });
+    return this.batcher;
   }
 
   private bucketFor(n: number): number {
@@ -261,12 +291,13 @@ export class LlmEngine {
   }
 
   /** Prefill in chunks no longer than the largest bucket; undefined when aborted. */
-  private async prefill(cache: KvCache, ids: number[], signal?: AbortSignal): Promise<Float32Array | undefined> {
+  private async prefill(step: Stepper, ids: number[], signal?: AbortSignal): Promise<Float32Array | undefined> {
     const chunk = this.buckets[this.buckets.length - 1]!;
     let logits: Float32Array | undefined;
     for (let p = 0; p < ids.length; p += chunk) {
       if (signal?.aborted) return undefined;
-      logits = await this.step(cache, ids.slice(p, p + chunk), p);
+      logits = await step(ids.slice(p, p + chunk), p);
+      if (!logits) return undefined;
     }
     return logits;
   }
@@ -334,9 +365,18 @@ export class LlmEngine {
     const stats = { ttftMs: 0, prefillMs: 0, decodeMs: 0, transferMs: 0, transferBytes: 0 };
     const prefillDevice = opts.prefill ?? this.prefillDevice, decodeDevice = opts.decode ?? this.decodeDevice;
     let cache: KvCache | undefined;
+    let seq: PagedSequence | undefined;
+    const loop = this.batcher && this.batcher.device === prefillDevice && prefillDevice === decodeDevice ? this.batcher : undefined;
     try {
-      cache = await this.allocate(prefillDevice, opts.node);
-      let logits = out.length >= maxTokens ? undefined : await this.prefill(cache, prior.length ? [...ids, ...prior] : ids, opts.signal);
+      let step: Stepper;
+      if (loop) {
+        seq = out.length >= maxTokens ? undefined : await loop.admit(ids.length + maxTokens, opts.signal);
+        step = (t, p) => loop.step(seq!, t, p, opts.signal);
+      } else {
+        const c = cache = await this.allocate(prefillDevice, opts.node);
+        step = (t, p) => this.step(c, t, p);
+      }
+      let logits = out.length >= maxTokens || (loop && !seq) ? undefined : await this.prefill(step, prior.length ? [...ids, ...prior] : ids, opts.signal);
       if (!logits) finish = out.length >= maxTokens ? 'length' : 'abort';
       stats.prefillMs = now() - t0;
       if (logits) {
@@ -359,13 +399,15 @@ export class LlmEngine {
           yield { id, text: delta, index: out.length - 1, atMs: now() - t0 };
           if (finish === 'stop' || out.length >= maxTokens) break;
           if (opts.signal?.aborted) { finish = 'abort'; break; }
-          if (out.length === prior.length + 1 && decodeDevice !== cache.device) {
+          if (cache && out.length === prior.length + 1 && decodeDevice !== cache.device) {
             const tt = now();
             stats.transferBytes += await cache.transferTo(decodeDevice);
             stats.transferMs += now() - tt;
           }
           if (!decodeStart) decodeStart = now();
-          logits = await this.step(cache, [id], ids.length + out.length - 1);
+          const next = await step([id], ids.length + out.length - 1);
+          if (!next) { finish = 'abort'; break; }
+          logits = next;
         }
         if (decodeStart) stats.decodeMs = now() - decodeStart;
         if (tok && emitted < text.length) {
@@ -375,6 +417,7 @@ export class LlmEngine {
       }
     } finally {
       cache?.release();
+      if (seq) loop!.release(seq);
     }
     done({
       text: tok ? text : '', tokens: out, promptTokens: ids.length, finishReason: finish,
@@ -392,7 +435,7 @@ export class LlmEngine {
     this.checkLength(ids.length, 0);
     const cache = await this.allocate(this.prefillDevice);
     try {
-      const rows = [(await this.prefill(cache, ids.slice(0, prefillLen)))!];
+      const rows = [(await this.prefill((t, p) => this.step(cache, t, p), ids.slice(0, prefillLen)))!];
       if (this.decodeDevice !== cache.device) await cache.transferTo(this.decodeDevice);
       for (let p = prefillLen; p < ids.length; p++) rows.push(await this.step(cache, [ids[p]!], p));
       return rows;
@@ -406,6 +449,8 @@ export class LlmEngine {
 
   /** Free the weights on every device and forget compiled programs. */
   dispose(): void {
+    this.batcher?.dispose();
+    this.batcher = undefined;
     for (const w of this.weightCaches.values()) w.release();
     this.weightCaches.clear();
     this.programs.clear();

@@ -62,7 +62,7 @@ export function ropeTables(c: LlmConfig, positions = c.contextLength): { cos: Te
   return { cos: new Tensor('float32', cos, [positions, half]), sin: new Tensor('float32', sin, [positions, half]) };
 }
 
-class Builder {
+export class Builder {
   readonly g: GraphBuilder;
   private readonly consts = new Map<Tensor, Value>();
   constructor(readonly c: LlmConfig, readonly w: ModelWeights, name: string) {
