@@ -110,11 +110,15 @@ export class StepLoop {
     return p;
   }
 
-  /** Compile the decode graphs of every batch bucket and the prefill buckets. */
+  /**
+   * Compile the decode graphs of every batch bucket and the prefill buckets, and run each once on
+   * padding rows only (devices plan a graph's first run; padding writes only the padding block).
+   */
   async warmup(): Promise<void> {
     const sizes = new Set(Array.from({ length: this.maxBatch }, (_, i) => this.batchBucket(i + 1)));
-    for (const b of sizes) await this.program(b, 1);
-    for (const n of this.buckets) await this.program(1, n);
+    for (const b of sizes) await this.forward([], b, 1);
+    const budget = this.buckets[this.buckets.length - 1]!;
+    for (const n of this.buckets) for (const b of sizes) if (b === 1 || b * n <= budget) await this.forward([], b, n);
   }
 
   /** A slot and the KV blocks for `positions`; waits while the batch is full; undefined if aborted first. */
@@ -172,14 +176,33 @@ export class StepLoop {
         if (!this.decodes.length && !this.prefills.length) break;
         if (this.decodes.length) await this.run(this.decodes.splice(0, this.maxBatch));
         this.dropAborted();
-        const p = this.prefills.shift();
-        if (p) await this.run([p]);
+        const p = this.takePrefills();
+        if (p.length) await this.run(p);
       }
     } finally {
       this.running = false;
       if (this.decodes.length || this.prefills.length) { this.running = true; void this.loop(); }
     }
   }
+
+  /**
+   * The next prefill chunks: the first waiting one and those after it of the same padded length,
+   * while the step stays within the largest bucket's tokens (a burst of short prompts shares one step).
+   */
+  private takePrefills(): StepRequest[] {
+    const first = this.prefills[0];
+    if (!first) return [];
+    const n = this.chunkLength(first.tokens.length);
+    const budget = Math.max(n, this.buckets[this.buckets.length - 1]!);
+    const out: StepRequest[] = [];
+    for (let i = 0; i < this.prefills.length && out.length < this.maxBatch;) {
+      const r = this.prefills[i]!;
+      if (this.chunkLength(r.tokens.length) === n && this.batchBucket(out.length + 1) * n <= budget) { out.push(r); this.prefills.splice(i, 1); } else i++;
+    }
+    return out;
+  }
+
+  private chunkLength(real: number): number { return real === 1 ? 1 : this.buckets.find((b) => b >= real) ?? real; }
 
   private dropAborted(): void {
     for (const q of [this.decodes, this.prefills]) {
@@ -188,41 +211,13 @@ export class StepLoop {
   }
 
   private async run(reqs: StepRequest[]): Promise<void> {
-    const C = this.capacity;
-    const real = reqs[0]!.tokens.length;
-    const n = real === 1 ? 1 : this.buckets.find((b) => b >= real) ?? real;
-    const B = real === 1 ? this.batchBucket(reqs.length) : 1;
-    const ids = new BigInt64Array(B * n), pos = new BigInt64Array(B * n), write = new BigInt64Array(B * n);
-    const read = new BigInt64Array(B * C), mask = new Float32Array(B * n * C).fill(-1e9);
+    const decode = reqs[0]!.tokens.length === 1;
+    const n = Math.max(...reqs.map((r) => this.chunkLength(r.tokens.length)));
     try {
-      reqs.forEach((r, b) => {
-        const end = r.pos0 + r.tokens.length;
-        if (end > C) throw new Error(`sequence ${r.seq.id}: position ${end - 1} is past the KV capacity ${C}`);
-        r.seq.grow(end);
-        for (let j = 0; j < end; j++) read[b * C + j] = BigInt(r.seq.row(j));
-        for (let i = 0; i < r.tokens.length; i++) {
-          const at = b * n + i;
-          ids[at] = BigInt(r.tokens[i]!);
-          pos[at] = BigInt(r.pos0 + i);
-          write[at] = BigInt(r.seq.row(r.pos0 + i));
-          mask.fill(0, at * C, at * C + r.pos0 + i + 1);
-        }
-        r.seq.length = Math.max(r.seq.length, end);
-      });
-      // padding rows and padding tokens see position 0 only and write to the padding block
-      for (let at = 0; at < B * n; at++) if (mask[at * C] !== 0) mask[at * C] = 0;
-      const prog = await this.program(B, n);
-      const outs = await prog.run([
-        new Tensor('int64', ids, [B, n]), new Tensor('int64', pos, [B, n]), new Tensor('float32', mask, [B, 1, n, C]),
-        new Tensor('int64', write, [B * n, 1]), new Tensor('int64', read, [B, C]), new Tensor('int64', BigInt64Array.of(BigInt(real - 1)), []),
-        ...this.pool.tensors,
-      ]);
-      this.pool.replace(outs.slice(1));
-      let logits: Tensor;
-      try { logits = await this.device.download(outs[0]!); } finally { this.device.release(outs[0]!); }
-      this.count(real === 1, reqs.length);
+      const data = await this.forward(reqs, this.batchBucket(reqs.length), n);
+      this.count(decode, reqs.length);
       if (this.stepDelayMs > 0) await sleep(this.stepDelayMs);
-      const V = this.config.vocabSize, data = logits.data as Float32Array;
+      const V = this.config.vocabSize;
       reqs.forEach((r, b) => {
         if (!r.seq.released) this.expected.add(r.seq);
         r.resolve(data.slice(b * V, (b + 1) * V));
@@ -230,6 +225,40 @@ export class StepLoop {
     } catch (e) {
       for (const r of reqs) r.reject(e);
     }
+  }
+
+  /** One step over B rows of n tokens (rows past the requests are padding); returns the logits [B, V]. */
+  private async forward(reqs: StepRequest[], B: number, n: number): Promise<Float32Array> {
+    const C = this.capacity;
+    const ids = new BigInt64Array(B * n), pos = new BigInt64Array(B * n), write = new BigInt64Array(B * n);
+    const last = BigInt64Array.from({ length: B }, (_, b) => BigInt(b * n + (reqs[b] ? reqs[b]!.tokens.length - 1 : 0)));
+    const read = new BigInt64Array(B * C), mask = new Float32Array(B * n * C).fill(-1e9);
+    reqs.forEach((r, b) => {
+      const end = r.pos0 + r.tokens.length;
+      if (end > C) throw new Error(`sequence ${r.seq.id}: position ${end - 1} is past the KV capacity ${C}`);
+      r.seq.grow(end);
+      for (let j = 0; j < end; j++) read[b * C + j] = BigInt(r.seq.row(j));
+      for (let i = 0; i < r.tokens.length; i++) {
+        const at = b * n + i;
+        ids[at] = BigInt(r.tokens[i]!);
+        pos[at] = BigInt(r.pos0 + i);
+        write[at] = BigInt(r.seq.row(r.pos0 + i));
+        mask.fill(0, at * C, at * C + r.pos0 + i + 1);
+      }
+      r.seq.length = Math.max(r.seq.length, end);
+    });
+    // padding rows and padding tokens see position 0 only and write to the padding block
+    for (let at = 0; at < B * n; at++) if (mask[at * C] !== 0) mask[at * C] = 0;
+    const prog = await this.program(B, n);
+    const outs = await prog.run([
+      new Tensor('int64', ids, [B, n]), new Tensor('int64', pos, [B, n]), new Tensor('float32', mask, [B, 1, n, C]),
+      new Tensor('int64', write, [B * n, 1]), new Tensor('int64', read, [B, C]), new Tensor('int64', last, [B]),
+      ...this.pool.tensors,
+    ]);
+    this.pool.replace(outs.slice(1));
+    let logits: Tensor;
+    try { logits = await this.device.download(outs[0]!); } finally { this.device.release(outs[0]!); }
+    return logits.data as Float32Array;
   }
 
   private count(decode: boolean, rows: number): void {

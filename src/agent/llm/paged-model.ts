@@ -1,5 +1,5 @@
 // The step graph over a paged KV cache, for continuous batching: B sequences of n tokens each in
-// one forward pass (decode: B rows of one token; a prefill chunk: one row of n tokens), so every
+// one forward pass (decode: B rows of one token; prefill: B rows of one chunk each), so every
 // linear layer is one MatMul over B*n rows instead of B matrix-vector products.
 //
 // The cache is a pool per layer, [P, kv_heads * head_dim], shared by every sequence: a sequence
@@ -26,7 +26,7 @@ export interface PagedShape {
 }
 
 export function pagedInputNames(c: LlmConfig): string[] {
-  const names = ['input_ids', 'position_ids', 'attn_mask', 'write_rows', 'read_rows', 'last_index'];
+  const names = ['input_ids', 'position_ids', 'attn_mask', 'write_rows', 'read_rows', 'last_rows'];
   for (let i = 0; i < c.numLayers; i++) names.push(`pool_key_${i}`, `pool_value_${i}`);
   return names;
 }
@@ -41,37 +41,38 @@ export function buildPagedStepGraph(c: LlmConfig, w: ModelWeights, s: PagedShape
   const mask = g.input('attn_mask', 'float32', [B, 1, n, C]);
   const writeRows = g.input('write_rows', 'int64', [B * n, 1]);
   const readRows = g.input('read_rows', 'int64', [B, C]);
-  const last = g.input('last_index', 'int64', []);
+  const last = g.input('last_rows', 'int64', [B]);
   const pools: [Value, Value][] = [];
   for (let i = 0; i < c.numLayers; i++) pools.push([g.input(`pool_key_${i}`, 'float32', [P, W]), g.input(`pool_value_${i}`, 'float32', [P, W])]);
   const cos = rope ? b.k(rope.cos, 'rope_cos') : undefined;
   const sin = rope ? b.k(rope.sin, 'rope_sin') : undefined;
-  /** [B, n, heads*hd] -> [B, heads, n, hd] */
-  const heads = (x: Value, h: number) => g.transpose(g.reshape(x, [B, n, h, c.headDim]), [0, 2, 1, 3]);
-  /** The pool's rows for each sequence: [P, W] -> [B, kv_heads, C, hd] */
-  const gathered = (pool: Value) => g.transpose(g.reshape(g.op('Gather', [pool, readRows], { axis: 0 }), [B, C, c.numKvHeads, c.headDim]), [0, 2, 1, 3]);
-  let x = b.embed(ids, pos);
+  // 3-D forms throughout ([B, n, heads*hd] and [B, C, kv_heads*hd], heads given by attributes):
+  // no transposes, and the gathered pool rows are attention's K and V as they are
+  const rows = (x: Value, width: number) => g.reshape(x, [B, n, width]);
+  // the residual stream is one [1, B*n, H] matrix, so each linear layer is one matrix product
+  // (a [B, n, H] operand would be B products of n rows)
+  let x = g.reshape(b.embed(ids, pos), [1, B * n, c.hiddenSize]);
   const presents: Value[] = [];
   w.layers.forEach((l, i) => {
     const h = b.norm(x, l.attnNorm, `layers.${i}.attn_norm`);
-    let q = heads(b.linear(h, l.q, `layers.${i}.attn.q`), c.numHeads);
-    let k = b.linear(h, l.k, `layers.${i}.attn.k`);
+    let q = rows(b.linear(h, l.q, `layers.${i}.attn.q`), c.numHeads * c.headDim);
+    let k = rows(b.linear(h, l.k, `layers.${i}.attn.k`), W);
     const v = b.linear(h, l.v, `layers.${i}.attn.v`);
     if (rope) {
-      const attrs = { interleaved: c.ropeInterleaved ? 1 : 0 };
-      q = g.op('RotaryEmbedding', [q, cos!, sin!, pos], attrs);
-      const kh = g.op('RotaryEmbedding', [heads(k, c.numKvHeads), cos!, sin!, pos], attrs);
-      k = g.transpose(kh, [0, 2, 1, 3]);
+      const interleaved = c.ropeInterleaved ? 1 : 0;
+      q = g.op('RotaryEmbedding', [q, cos!, sin!, pos], { interleaved, num_heads: c.numHeads });
+      k = g.op('RotaryEmbedding', [k, cos!, sin!, pos], { interleaved, num_heads: c.numKvHeads });
     }
     const kp = g.op('ScatterND', [pools[i]![0], writeRows, g.reshape(k, [B * n, W])]);
     const vp = g.op('ScatterND', [pools[i]![1], writeRows, g.reshape(v, [B * n, W])]);
     presents.push(kp, vp);
-    const a = g.op('Attention', [q, gathered(kp), gathered(vp), mask], {}, `layers.${i}.attention`);
-    x = g.add(x, b.linear(g.reshape(g.transpose(a, [0, 2, 1, 3]), [B, n, c.numHeads * c.headDim]), l.o, `layers.${i}.attn.o`));
+    const gathered = (pool: Value) => g.op('Gather', [pool, readRows], { axis: 0 });
+    const a = g.op('Attention', [q, gathered(kp), gathered(vp), mask], { q_num_heads: c.numHeads, kv_num_heads: c.numKvHeads }, `layers.${i}.attention`);
+    x = g.add(x, b.linear(g.reshape(a, [1, B * n, c.numHeads * c.headDim]), l.o, `layers.${i}.attn.o`));
     x = g.add(x, b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i));
   });
-  // the last real token of each row: [B, n, H] -> [B, H]
-  const lastH = g.op('Gather', [x, last], { axis: 1 });
+  // the last real token of each sequence (row b*n + its last index): [B*n, H] -> [B, H]
+  const lastH = g.op('Gather', [g.reshape(x, [B * n, c.hiddenSize]), last], { axis: 0 });
   g.output(b.linear(b.norm(lastH, w.finalNorm, 'final_norm'), w.lmHead, 'lm_head'), 'logits');
   presents.forEach((p, j) => g.output(p, `${j % 2 ? 'pool_value' : 'pool_key'}_${j >> 1}_out`));
   return g.build();

@@ -7,6 +7,7 @@ import { kmap } from './elementwise.js';
 import { dequantize, matmulInteger, quantize } from './int8.js';
 import { concat, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
+import { scatterND } from './scatter.js';
 import { REDUCE_OPS, argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, reduce, softmax } from './reduce.js';
 
 export const PLANNERS: Record<string, OpPlanner> = {
@@ -37,6 +38,7 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.Slice': slice,
   'nn.Tile': tile,
   'nn.Gather': gather,
+  'nn.ScatterND': scatterND,
   'nn.TopK': topk,
   'nn.ArgMax': argReduce,
   'nn.ArgMin': argReduce,
@@ -51,4 +53,4 @@ export const PLANNERS: Record<string, OpPlanner> = {
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
 export const ANY_DTYPE = new Set(['nn.MatMulInteger', 'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout', 'nn.Cast',
-  'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather']);
+  'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile', 'nn.Gather', 'nn.ScatterND']);
