@@ -13,6 +13,7 @@ import { GraphRegistry } from './graphs.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { DEFAULT_SERVER_OPTIONS, MB, type ServerOptions } from './options.js';
 import { buildProfile } from './profile.js';
+import { LlmAdmission } from './llm-admission.js';
 import { LlmHost } from './llm-host.js';
 import { registerBlobRoutes } from './routes/blobs.js';
 import { registerChatRoutes } from './routes/chat.js';
@@ -77,9 +78,11 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const calibration: Calibration = await engine.calibrate();
   const graphs = new GraphRegistry(store, engine, calibration, o, log);
   // the LLMs load before the server listens: its readiness line means they are ready
-  const llm = new LlmHost(o.backend, o.llms.map((m) => ({ ...m, capacity: o.llmCapacity })), log, o.slowMs);
+  const llm = new LlmHost(o.backend, o.llms.map((m) => ({ ...m, capacity: o.llmCapacity, batch: o.llmBatch ?? 1, kvBlockSize: o.llmKvBlockSize, kvBlocks: o.llmKvBlocks })), log, o.slowMs);
   if (llm.size) await llm.start().catch(async (e) => { await llm.close(); await engine.close(); throw e; });
-  const llmScheduler = new Scheduler(1, o.maxLlmQueue);
+  // the worker's slots: the fewest any served model has (1 where a model runs unbatched)
+  const slots = Math.min(...llm.all().map((i) => i.batching?.slots ?? 1), llm.size ? Infinity : 1);
+  const llmScheduler = new LlmAdmission(Number.isFinite(slots) ? slots : 1, o.maxLlmQueue, (name) => llm.infos.get(name));
   const metrics: Metrics = createMetrics({
     depth: () => scheduler.depth + llmScheduler.depth, running: () => scheduler.running + llmScheduler.running, storeBytes: () => store.bytes,
     graphs: () => graphs.size, draining: () => scheduler.draining,

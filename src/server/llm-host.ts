@@ -51,7 +51,7 @@ export class LlmHost implements ChatModels {
         onProgress: (line) => this.log.info({ model: spec.name }, `llm ${spec.name}: ${line}`),
       }).done.catch((e: Error) => { throw new Error(`--llm ${spec.name}=${spec.path}: ${e.message}`); });
       const old = this.infos.get(spec.name);
-      this.infos.set(spec.name, old ? { ...info, prefill: old.prefill, tpotMs: old.tpotMs, runs: old.runs, source: old.source } : info);
+      this.infos.set(spec.name, old ? { ...info, prefill: old.prefill, tpotMs: old.tpotMs, batching: old.batching, runs: old.runs, source: old.source } : info);
       this.log.info({ model: spec.name, ms: Math.round(performance.now() - t0), fingerprint: info.fingerprint.slice(0, 12) }, `llm ${spec.name}: ready`);
     }
   }
@@ -132,7 +132,17 @@ export class LlmHost implements ChatModels {
       const k = (1 - a) + a * (r.ttftMs / predicted);
       for (let i = 0; i < ms.length; i++) ms[i] = ms[i]! * k;
     }
-    if (r.tokens.length > 1) info.tpotMs = (1 - a) * info.tpotMs + a * r.tpotMs;
+    if (r.tokens.length > 1) {
+      // a batched completion's TPOT is the figure of the batch size it ran in
+      const m = info.batching;
+      const rows = r.batchRows ?? 1;
+      if (m) {
+        let i = 0;
+        m.sizes.forEach((b, k) => { if (Math.abs(b - rows) < Math.abs(m.sizes[i]! - rows)) i = k; });
+        m.tpotMs[i] = (1 - a) * m.tpotMs[i]! + a * r.tpotMs;
+      }
+      if (rows < 1.5) info.tpotMs = (1 - a) * info.tpotMs + a * r.tpotMs;
+    }
     info.runs++;
     info.source = `measured on ${info.device} (load, then a moving average of ${info.runs} completion${info.runs > 1 ? 's' : ''})`;
   }

@@ -219,6 +219,7 @@ export class StepLoop {
       if (this.stepDelayMs > 0) await sleep(this.stepDelayMs);
       const V = this.config.vocabSize;
       reqs.forEach((r, b) => {
+        if (decode) { r.seq.decodeSteps++; r.seq.batchRows += reqs.length; }
         if (!r.seq.released) this.expected.add(r.seq);
         r.resolve(data.slice(b * V, (b + 1) * V));
       });

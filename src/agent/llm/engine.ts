@@ -97,6 +97,8 @@ export interface GenerationResult {
   decodeDevice: string;
   /** Why the generation moved from a remote device to a local engine, when it did. */
   fallback?: string;
+  /** Mean decode batch it shared its steps with (continuous batching), itself included. */
+  batchRows?: number;
 }
 
 /** An async iterator of tokens with the final numbers in `result` once iteration ends. */
@@ -424,6 +426,7 @@ export class LlmEngine {
       ttftMs: stats.ttftMs, tpotMs: out.length - prior.length > 1 ? stats.decodeMs / (out.length - prior.length - 1) : 0,
       prefillMs: stats.prefillMs, decodeMs: stats.decodeMs, transferMs: stats.transferMs, transferBytes: stats.transferBytes,
       prefillDevice: prefillDevice.id, decodeDevice: decodeDevice.id,
+      ...(seq?.decodeSteps ? { batchRows: seq.batchRows / seq.decodeSteps } : {}),
     });
   }
 

@@ -15,6 +15,9 @@ export class PagedSequence {
   /** Positions written. */
   length = 0;
   released = false;
+  /** Decode steps taken and the rows of those steps together (the mean batch it ran in). */
+  decodeSteps = 0;
+  batchRows = 0;
   constructor(readonly pool: PagedKvPool, readonly id: number, readonly reserved: number) {}
 
   /** Pool row of logical position p. */

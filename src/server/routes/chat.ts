@@ -11,6 +11,7 @@
 import { Readable } from 'node:stream';
 import { prepareChat, runChat, listModels, type ChatResult } from '../../agent/openai.js';
 import { ProtocolError } from '../../protocol/errors.js';
+import { TPOT_HEADER, TTFT_HEADER } from '../../protocol/llm.js';
 import { ROUTES } from '../../protocol/routes.js';
 import { DeadlineMs } from '../../protocol/schemas.js';
 import { DEADLINE_HEADER } from '../../protocol/version.js';
@@ -21,6 +22,18 @@ export const DEFAULT_CHAT_DEADLINE_MS = 600_000;
 
 /** Rough tokens of a prompt before the worker's tokenizer sees it (admission only). */
 const tokensOf = (chars: number) => Math.ceil(chars / 3);
+
+/** The completion's TTFT and TPOT targets (switchyard-ttft-ms, switchyard-tpot-ms), when given. */
+function sloHeaders(h: Record<string, string | string[] | undefined>): { ttftMs?: number; tpotMs?: number } {
+  const out: { ttftMs?: number; tpotMs?: number } = {};
+  for (const [name, key] of [[TTFT_HEADER, 'ttftMs'], [TPOT_HEADER, 'tpotMs']] as const) {
+    if (h[name] === undefined) continue;
+    const v = DeadlineMs.safeParse(h[name]);
+    if (!v.success) throw new ProtocolError('bad_request', `header ${name} must be an integer number of ms from 1 to 3600000`);
+    out[key] = v.data;
+  }
+  return out;
+}
 
 export function registerChatRoutes(c: ServerContext): void {
   const { app, o, llm, llmScheduler: queue, metrics } = c;
@@ -36,6 +49,7 @@ export function registerChatRoutes(c: ServerContext): void {
       if (!dl.success) throw new ProtocolError('bad_request', `header ${DEADLINE_HEADER} must be an integer number of ms from 1 to 3600000`);
       deadlineMs = dl.data;
     }
+    const slo = sloHeaders(req.headers);
     const type = String(req.headers['content-type'] ?? 'application/json');
     if (!/^application\/json\b/i.test(type)) throw new ProtocolError('unsupported_media_type', `${ROUTES.chat} takes application/json, not ${type.slice(0, 80)}`);
     contentLength(req, c.maxBody, false);
@@ -47,10 +61,10 @@ export function registerChatRoutes(c: ServerContext): void {
     if ('error' in prep) return send(prep.error);
     const { chat } = prep;
     const model = chat.body.model;
-    const estimate = llm.estimateMs(model, tokensOf(chat.promptChars), chat.maxTokens);
+    const ask = { model, promptTokens: tokensOf(chat.promptChars), maxTokens: chat.maxTokens, deadlineMs, ...slo };
     const refuse = (e: unknown) => { metrics.refused.inc({ code: (e as ProtocolError).code ?? 'error' }); return e; };
-    try { queue.check(estimate, deadlineMs, performance.now() - t0); } catch (e) { throw refuse(e); }
-    const release = await queue.acquire(estimate, t0 + deadlineMs).catch((e) => { throw refuse(e); });
+    try { queue.check(ask, performance.now() - t0); } catch (e) { throw refuse(e); }
+    const release = await queue.acquire(ask, t0 + deadlineMs).catch((e: unknown) => { throw refuse(e); });
     metrics.queueSeconds.observe((performance.now() - t0) / 1000);
     // past the deadline and the grace period the generation stops; the client's leaving stops it too
     const timer = setTimeout(() => {
