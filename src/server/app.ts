@@ -13,6 +13,7 @@ import { GraphRegistry } from './graphs.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { DEFAULT_SERVER_OPTIONS, MB, type ServerOptions } from './options.js';
 import { buildProfile } from './profile.js';
+import { hasBody, lingeringClose } from './http.js';
 import { LlmAdmission } from './llm-admission.js';
 import { LlmHost } from './llm-host.js';
 import { registerBlobRoutes } from './routes/blobs.js';
@@ -132,8 +133,9 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     if (err instanceof ProtocolError) {
       if (err.extra.retryAfterS !== undefined) reply.header('retry-after', String(err.extra.retryAfterS));
       if (err.status >= 500) log.warn({ code: err.code, route: routeOf(req) }, err.message);
-      // a body we did not read is discarded by closing the connection, not by reading it
-      if (!req.raw.readableEnded && Number(req.headers['content-length'] ?? 0) > 65536) reply.header('connection', 'close');
+      // a body we did not read: close the connection, after reading what the client still sends
+      // (bounded), so that it reads this answer and not a reset
+      if (!req.raw.readableEnded && hasBody(req.raw)) { reply.header('connection', 'close'); lingeringClose(req.raw); }
       return reply.code(err.status).send(err.body());
     }
     const status = err.statusCode ?? 500;
@@ -142,10 +144,12 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       return reply.code(500).send(errorBody('internal', `internal server error: ${err.message}`));
     }
     const code = Object.entries(ERROR_STATUS).find(([, s]) => s === status)?.[0] ?? 'bad_request';
+    if (!req.raw.readableEnded && hasBody(req.raw)) { reply.header('connection', 'close'); lingeringClose(req.raw); }
     return reply.code(status).send(errorBody(code, err.message));
   });
 
   app.setNotFoundHandler((req, reply) => {
+    if (!req.raw.readableEnded && hasBody(req.raw)) { reply.header('connection', 'close'); lingeringClose(req.raw); }
     const m = /^\/v(\d+)\//.exec(req.url);
     if (m && Number(m[1]) !== PROTOCOL_VERSION) {
       const e = new ProtocolError('protocol_version', `protocol version mismatch: the request used /v${m[1]}/, this server speaks ${SUPPORTED_VERSIONS.map((x) => `/v${x}/`).join(', ')}; upgrade the older side`, { supported: SUPPORTED_VERSIONS });

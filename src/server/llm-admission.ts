@@ -96,9 +96,13 @@ export class LlmAdmission {
     return p;
   }
 
-  /** Wait for a slot; `release` must be called when the completion ends. */
-  acquire(ask: LlmAsk, deadlineAt: number): Promise<() => void> {
+  /**
+   * Wait for a slot; `release` must be called when the completion ends. A completion whose client
+   * leaves while it waits (`signal`) leaves the queue at once.
+   */
+  acquire(ask: LlmAsk, deadlineAt: number, signal?: AbortSignal): Promise<() => void> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) { reject(new Error('the client closed the connection while the completion waited')); return; }
       const start = () => {
         // predicted from its start: it no longer waits
         const p = this.predict(ask);
@@ -120,6 +124,13 @@ export class LlmAdmission {
         if (i >= 0) this.queue.splice(i, 1);
         reject(new ProtocolError('deadline_exceeded', 'deadline passed while the completion waited for a slot; it was not computed', { retryAfterS: retryS(this.waitMs()) }));
       }, Math.max(0, deadlineAt - performance.now()));
+      signal?.addEventListener('abort', () => {
+        const i = this.queue.indexOf(w);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        clearTimeout(w.timer);
+        reject(new Error('the client closed the connection while the completion waited'));
+      }, { once: true });
       this.queue.push(w);
     });
   }

@@ -64,7 +64,18 @@ export function registerChatRoutes(c: ServerContext): void {
     const ask = { model, promptTokens: tokensOf(chat.promptChars), maxTokens: chat.maxTokens, deadlineMs, ...slo };
     const refuse = (e: unknown) => { metrics.refused.inc({ code: (e as ProtocolError).code ?? 'error' }); return e; };
     try { queue.check(ask, performance.now() - t0); } catch (e) { throw refuse(e); }
-    const release = await queue.acquire(ask, t0 + deadlineMs).catch((e: unknown) => { throw refuse(e); });
+    // a client that leaves while its completion waits for a slot leaves the queue
+    const gone = new AbortController();
+    const onGone = () => { if (!reply.raw.writableFinished) gone.abort(); };
+    reply.raw.on('close', onGone);
+    const release = await queue.acquire(ask, t0 + deadlineMs, gone.signal).catch((e: unknown) => { throw gone.signal.aborted ? e : refuse(e); })
+      .finally(() => reply.raw.off('close', onGone));
+    if (gone.signal.aborted || reply.raw.destroyed) {
+      // it left just as the slot came: nothing to compute
+      release();
+      metrics.llmCompletions.inc({ model, finish: 'client_gone' });
+      return reply;
+    }
     metrics.queueSeconds.observe((performance.now() - t0) / 1000);
     // past the deadline and the grace period the generation stops; the client's leaving stops it too
     const timer = setTimeout(() => {
@@ -75,7 +86,12 @@ export function registerChatRoutes(c: ServerContext): void {
       if (reply.raw.writableFinished) return;
       metrics.llmCompletions.inc({ model, finish: 'client_gone' });
       ac.abort(new Error('the client closed the connection'));
+      // the slot is free now (the worker drops the sequence within a step); a stream nobody reads
+      // any more is ended here, as the server would not pull it to its end
+      finish();
+      sse?.destroy();
     };
+    let sse: Readable | undefined;
     reply.raw.on('close', onClose);
     let held = true;
     const finish = () => {
@@ -95,6 +111,7 @@ export function registerChatRoutes(c: ServerContext): void {
           metrics.llmCompletions.inc({ model, finish: r.finishReason });
           if (r.tokens.length) metrics.llmTtft.observe({ model }, r.ttftMs / 1000);
           if (r.tokens.length > 1) metrics.llmTpot.observe({ model }, r.tpotMs / 1000);
+          if (r.batchRows !== undefined) metrics.llmBatchRows.observe({ model }, r.batchRows);
           metrics.runSeconds.observe((r.prefillMs + r.decodeMs) / 1000);
         },
       });
@@ -114,7 +131,7 @@ export function registerChatRoutes(c: ServerContext): void {
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no') // nginx passes each event on at once
-      .send(Readable.from(body2(), { objectMode: false }));
+      .send(sse = Readable.from(body2(), { objectMode: false }));
 
     function send(r: ChatResult) {
       if (!('json' in r)) throw new Error('unreachable');
