@@ -18,6 +18,7 @@ import { Tensor } from '../../ir/tensor.js';
 import { kvCacheBytes, type LlmConfig } from './config.js';
 import { StepLoop, type BatchingOptions } from './batcher.js';
 import { KvCache, deviceMemoryBytes } from './kv-cache.js';
+import type { KvRows } from './kv-blob.js';
 import type { PagedSequence } from './paged-kv.js';
 import { buildStepGraph, ropeTables } from './model.js';
 import { DeviceProgram, WeightCache } from './program.js';
@@ -69,6 +70,12 @@ export interface GenerateOptions extends SamplingOptions {
    * (`emittedText` is what the consumer already has).
    */
   resume?: { tokens: number[]; emittedText?: string };
+  /**
+   * The prompt's KV cache computed elsewhere (a prefill server's hand-off, kv-blob.ts): loaded into
+   * this generation's cache instead of prefilling those positions; `resume` then carries the
+   * token the prefill server sampled, which is decoded from here.
+   */
+  kv?: KvRows;
 }
 
 export interface TokenEvent {
@@ -293,12 +300,12 @@ export class LlmEngine {
   }
 
   /** Prefill in chunks no longer than the largest bucket; undefined when aborted. */
-  private async prefill(step: Stepper, ids: number[], signal?: AbortSignal): Promise<Float32Array | undefined> {
+  private async prefill(step: Stepper, ids: number[], signal?: AbortSignal, start = 0): Promise<Float32Array | undefined> {
     const chunk = this.buckets[this.buckets.length - 1]!;
     let logits: Float32Array | undefined;
     for (let p = 0; p < ids.length; p += chunk) {
       if (signal?.aborted) return undefined;
-      logits = await step(ids.slice(p, p + chunk), p);
+      logits = await step(ids.slice(p, p + chunk), start + p);
       if (!logits) return undefined;
     }
     return logits;
@@ -368,17 +375,24 @@ export class LlmEngine {
     const prefillDevice = opts.prefill ?? this.prefillDevice, decodeDevice = opts.decode ?? this.decodeDevice;
     let cache: KvCache | undefined;
     let seq: PagedSequence | undefined;
-    const loop = this.batcher && this.batcher.device === prefillDevice && prefillDevice === decodeDevice ? this.batcher : undefined;
+    const kv = opts.kv;
+    if (kv && !(kv.positions === ids.length && prior.length >= 1)) {
+      throw new Error(`${where}: a KV hand-off of ${kv.positions} positions needs the prompt of ${ids.length} tokens it was made for and the first token (resume)`);
+    }
+    // an imported cache is loaded into a dense one; everything else may share the batching loop
+    const loop = !kv && this.batcher && this.batcher.device === prefillDevice && prefillDevice === decodeDevice ? this.batcher : undefined;
     try {
       let step: Stepper;
       if (loop) {
         seq = out.length >= maxTokens ? undefined : await loop.admit(ids.length + maxTokens, opts.signal);
         step = (t, p) => loop.step(seq!, t, p, opts.signal);
       } else {
-        const c = cache = await this.allocate(prefillDevice, opts.node);
+        const c = cache = await this.allocate(kv ? decodeDevice : prefillDevice, opts.node);
+        if (kv) await c.importRows(kv.layers, kv.positions);
         step = (t, p) => this.step(c, t, p);
       }
-      let logits = out.length >= maxTokens || (loop && !seq) ? undefined : await this.prefill(step, prior.length ? [...ids, ...prior] : ids, opts.signal);
+      const all = prior.length ? [...ids, ...prior] : ids;
+      let logits = out.length >= maxTokens || (loop && !seq) ? undefined : await this.prefill(step, all.slice(kv?.positions ?? 0), opts.signal, kv?.positions ?? 0);
       if (!logits) finish = out.length >= maxTokens ? 'length' : 'abort';
       stats.prefillMs = now() - t0;
       if (logits) {
@@ -428,6 +442,32 @@ export class LlmEngine {
       prefillDevice: prefillDevice.id, decodeDevice: decodeDevice.id,
       ...(seq?.decodeSteps ? { batchRows: seq.batchRows / seq.decodeSteps } : {}),
     });
+  }
+
+  /**
+   * The prefill half of a disaggregated generation: the prompt's KV rows and the first token,
+   * sampled as generate() would (a decode server continues with `kv` and `resume: [first]`).
+   */
+  async prefillExport(prompt: string | number[], opts: GenerateOptions = {}): Promise<{ ids: number[]; first: number; stop: boolean; kv: KvRows; ms: number }> {
+    const t0 = now();
+    const where = this.where(opts.node);
+    checkSampling(opts, where);
+    const ids = this.encodePrompt(prompt, opts.addSpecialTokens, opts.node);
+    const V = this.model.config.vocabSize;
+    const badId = ids.find((i) => !(Number.isInteger(i) && i >= 0 && i < V));
+    if (badId !== undefined) throw new Error(`${where}: token id ${badId} is outside the vocabulary (0..${V - 1})`);
+    this.checkLength(ids.length, opts.maxTokens ?? 64, opts.node);
+    const cache = await this.allocate(opts.prefill ?? this.prefillDevice, opts.node);
+    try {
+      const logits = await this.prefill((t, p) => this.step(cache, t, p), ids, opts.signal);
+      if (!logits) throw new Error(`${where}: the prefill was aborted`);
+      const first = new Sampler(opts).next(logits, [...ids]);
+      const tok = this.model.tokenizer;
+      const stop = !opts.ignoreEos && ([...(tok?.stopIds ?? [])].includes(first) || (!tok && first === this.model.config.eosTokenId) || (opts.stopTokens ?? []).includes(first));
+      return { ids, first, stop, kv: { positions: ids.length, layers: await cache.exportRows(ids.length) }, ms: now() - t0 };
+    } finally {
+      cache.release();
+    }
   }
 
   /**
