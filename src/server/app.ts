@@ -15,6 +15,7 @@ import { DEFAULT_SERVER_OPTIONS, MB, type ServerOptions } from './options.js';
 import { buildProfile } from './profile.js';
 import { hasBody, lingeringClose } from './http.js';
 import { LlmAdmission } from './llm-admission.js';
+import { registerHandoffRoutes } from './routes/handoff.js';
 import { LlmHost } from './llm-host.js';
 import { registerBlobRoutes } from './routes/blobs.js';
 import { registerChatRoutes } from './routes/chat.js';
@@ -161,6 +162,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const ctx = { app, o, maxBody, store, graphs, scheduler, engine, metrics, profile: buildProfile(o, calibration, o.port), startedAt: new Date().toISOString(), llm, llmScheduler };
   registerMetaRoutes(ctx);
   registerBlobRoutes(ctx);
+  registerHandoffRoutes(ctx);
   registerGraphRoutes(ctx);
   registerRunRoute(ctx);
   registerChatRoutes(ctx);

@@ -12,7 +12,7 @@ import type { ChatModels } from '../agent/openai.js';
 import { Channel } from '../agent/runtime/channel.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { llmEstimateMs, llmTtftMs, type LlmInfo } from '../protocol/llm.js';
-import type { FromWorker, LlmLoadSpec, ToWorker, WireChatRequest } from './llm-worker.js';
+import type { FromWorker, LlmLoadSpec, PrefillResult, ToWorker, WireChatRequest } from './llm-worker.js';
 
 interface Pending {
   resolve(v: unknown): void;
@@ -153,7 +153,7 @@ export class LlmHost implements ChatModels {
       name,
       contextLength: this.infos.get(name)?.contextLength,
       chat(req: ChatRequest): Generation {
-        const { signal, prefill: _p, decode: _d, ...wire } = req;
+        const { signal, prefill: _p, decode: _d, kv: _k, ...wire } = req;
         return new Generation(async function* (done): AsyncGenerator<TokenEvent> {
           const tokens = new Channel<TokenEvent>();
           const call = host.call<GenerationResult>({ op: 'generate', rid: 0, name, request: wire as WireChatRequest }, { onToken: (t) => tokens.push(t) });
@@ -171,6 +171,12 @@ export class LlmHost implements ChatModels {
         });
       },
     };
+  }
+
+  /** The prefill half of a disaggregated completion: KV blob bytes, their SHA-256 and the first token. */
+  prefill(name: string, req: ChatRequest): Promise<PrefillResult> {
+    const { signal: _s, prefill: _p, decode: _d, kv: _k, ...wire } = req;
+    return this.call<PrefillResult>({ op: 'prefill', rid: 0, name, request: wire as WireChatRequest }).done;
   }
 
   /** Resolves when no restart is under way. */

@@ -9,6 +9,7 @@ import type { Device } from '../backends/device.js';
 import { paramCount } from '../agent/llm/config.js';
 import { weightsBytes, type GenerationResult } from '../agent/llm/engine.js';
 import { modelFingerprint } from '../agent/llm/fingerprint.js';
+import { decodeKv, encodeKv } from '../agent/llm/kv-blob.js';
 import { loadLlm } from '../agent/llm/load.js';
 import { EngineProvider, type ChatRequest } from '../agent/nodes/models.js';
 import type { LlmInfo } from '../protocol/llm.js';
@@ -23,12 +24,16 @@ export interface LlmLoadSpec {
   kvBlocks?: number;
 }
 
-/** A request as it crosses the thread boundary (no signal, no devices). */
-export type WireChatRequest = Omit<ChatRequest, 'signal' | 'prefill' | 'decode'>;
+/** A request as it crosses the thread boundary (no signal, no devices); `kvBlob`: a KV hand-off's bytes. */
+export type WireChatRequest = Omit<ChatRequest, 'signal' | 'prefill' | 'decode' | 'kv'> & { kvBlob?: Uint8Array };
+
+/** What the prefill half of a disaggregated completion returns. */
+export interface PrefillResult { promptTokens: number; first: number; firstText: string; stop: boolean; sha256: string; blob: Uint8Array; ms: number }
 
 export type ToWorker =
   | { op: 'load'; rid: number; spec: LlmLoadSpec }
   | { op: 'generate'; rid: number; name: string; request: WireChatRequest }
+  | { op: 'prefill'; rid: number; name: string; request: WireChatRequest }
   | { op: 'abort'; rid: number };
 
 export type FromWorker =
@@ -46,6 +51,7 @@ const providers = new Map<string, EngineProvider>();
 const running = new Map<number, AbortController>();
 /** Models whose generations share a step loop (the throttle is then per step, in the loop). */
 const batched = new Set<string>();
+const fingerprints = new Map<string, string>();
 let device: Device;
 
 try {
@@ -98,6 +104,7 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
   const loop = engine.batcher;
   const batching = loop ? await measureBatches(engine, short, Math.max(2, Math.min(8, room - short))) : undefined;
   providers.set(spec.name, provider);
+  fingerprints.set(spec.name, fingerprint);
   progress(`measured: TTFT ${ms.map((x, i) => `${x.toFixed(1)} ms at ${engine.buckets[i]} tokens`).join(', ')}; TPOT ${d.tpotMs.toFixed(2)} ms` +
     (batching ? `; TPOT in a batch of ${batching.sizes.map((b, i) => `${b}: ${batching.tpotMs[i]!.toFixed(2)} ms`).join(', ')}` : ''));
   // the throttle is inside the measured steps when batching; added to the figures otherwise
@@ -125,13 +132,29 @@ async function measureBatches(engine: EngineProvider['engine'], promptLen: numbe
   return { sizes, tpotMs };
 }
 
-async function generate(rid: number, name: string, request: WireChatRequest): Promise<GenerationResult> {
+function providerOf(name: string): EngineProvider {
   const p = providers.get(name);
   if (!p) throw Object.assign(new Error(`model '${name}' is not loaded in the LLM worker`), { code: 'model_not_found', status: 404 });
+  return p;
+}
+
+async function prefill(name: string, request: WireChatRequest): Promise<PrefillResult> {
+  const p = providerOf(name);
+  const r = await p.prefill(request);
+  const { bytes, sha256 } = encodeKv(r.kv, p.model.config, fingerprints.get(name)!);
+  return { promptTokens: r.ids.length, first: r.first, firstText: p.model.tokenizer?.decode([r.first]) ?? '', stop: r.stop, sha256, blob: bytes, ms: r.ms };
+}
+
+async function generate(rid: number, name: string, request: WireChatRequest): Promise<GenerationResult> {
+  const p = providerOf(name);
   const ac = new AbortController();
   running.set(rid, ac);
   try {
-    const gen = p.chat({ ...request, signal: ac.signal });
+    const { kvBlob, ...rest } = request;
+    const bad = (e: unknown) => Object.assign(new Error((e as Error).message), { code: 'bad_request', status: 400 });
+    let kv;
+    try { kv = kvBlob ? decodeKv(kvBlob, p.model.config, fingerprints.get(name)!) : undefined; } catch (e) { throw bad(e); }
+    const gen = p.chat({ ...rest, ...(kv ? { kv } : {}), signal: ac.signal });
     for await (const t of gen) {
       send({ rid, token: { id: t.id, text: t.text, index: t.index, atMs: t.atMs } });
       // --slow-ms: a slow device for tests and demos, per token here (per step in a batching loop)
@@ -145,7 +168,7 @@ async function generate(rid: number, name: string, request: WireChatRequest): Pr
 
 port.on('message', (m: ToWorker) => {
   if (m.op === 'abort') { running.get(m.rid)?.abort(); return; }
-  const work = m.op === 'load' ? load(m.rid, m.spec) : generate(m.rid, m.name, m.request);
+  const work = m.op === 'load' ? load(m.rid, m.spec) : m.op === 'prefill' ? prefill(m.name, m.request) : generate(m.rid, m.name, m.request);
   work.then(
     (value) => send({ rid: m.rid, ok: true, value }),
     (e: unknown) => {

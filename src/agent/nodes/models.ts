@@ -37,8 +37,16 @@ export class EngineProvider implements LlmProvider {
   chat(req: ChatRequest): Generation {
     const tok = this.model.tokenizer;
     if (!tok) throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
-    const prompt = req.raw ? req.messages.map((m) => m.content).join('\n') : tok.formatChat(req.messages);
-    return this.engine.generate(prompt, req);
+    return this.engine.generate(this.promptOf(req), req);
+  }
+  private promptOf(req: ChatRequest): string {
+    const tok = this.model.tokenizer;
+    if (!tok) throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
+    return req.raw ? req.messages.map((m) => m.content).join('\n') : tok.formatChat(req.messages);
+  }
+  /** The prefill half of a disaggregated completion (the engine's prefillExport on the chat prompt). */
+  prefill(req: ChatRequest): ReturnType<LlmEngine['prefillExport']> {
+    return this.engine.prefillExport(this.promptOf(req), req);
   }
 }
 

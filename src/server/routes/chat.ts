@@ -17,6 +17,7 @@ import { DeadlineMs } from '../../protocol/schemas.js';
 import { DEADLINE_HEADER } from '../../protocol/version.js';
 import { contentLength, readText } from '../http.js';
 import type { ServerContext } from './context.js';
+import { attachHandoff } from './handoff.js';
 
 export const DEFAULT_CHAT_DEADLINE_MS = 600_000;
 
@@ -60,6 +61,7 @@ export function registerChatRoutes(c: ServerContext): void {
     const prep = prepareChat(body, llm, ac.signal);
     if ('error' in prep) return send(prep.error);
     const { chat } = prep;
+    await attachHandoff(c, chat, body, req.headers.authorization); // the decode half of a KV hand-off
     const model = chat.body.model;
     const ask = { model, promptTokens: tokensOf(chat.promptChars), maxTokens: chat.maxTokens, deadlineMs, ...slo };
     const refuse = (e: unknown) => { metrics.refused.inc({ code: (e as ProtocolError).code ?? 'error' }); return e; };
