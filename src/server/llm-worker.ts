@@ -19,7 +19,7 @@ export interface LlmLoadSpec {
   name: string; path: string; capacity?: number; quantization?: 'dequantize' | 'int8';
   /** Continuous batching: sequences decoded together at most (1: one generation at a time). */
   batch?: number;
-  /** Paged KV cache: positions per block and blocks in the pool (default: every slot at full capacity). */
+  /** Paged KV cache: positions per block and blocks in the pool (default: every slot at min(capacity, 512) positions). */
   kvBlockSize?: number;
   kvBlocks?: number;
 }

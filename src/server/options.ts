@@ -35,7 +35,7 @@ export interface ServerOptions {
   llmCapacity?: number;
   /** Continuous batching: completions decoded together per model (1: one at a time). */
   llmBatch: number;
-  /** Paged KV cache: positions per block, blocks per model (default: every slot at full capacity). */
+  /** Paged KV cache: positions per block, blocks per model (default: every slot at min(capacity, 512) positions). */
   llmKvBlockSize?: number;
   llmKvBlocks?: number;
   /** Chat completions waiting for the LLM worker before 429. */

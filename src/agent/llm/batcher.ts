@@ -20,7 +20,7 @@ export interface BatchingOptions {
   maxBatch?: number;
   /** Positions per KV block; default 16. */
   blockSize?: number;
-  /** Blocks in the pool; default enough for maxBatch sequences at full capacity (+ the padding block). */
+  /** Blocks in the pool (the padding block included); the engine's default: every slot at min(capacity, 512) positions. */
   blocks?: number;
   /** Extra time per step, ms (a throttled device standing for a slower accelerator). */
   stepDelayMs?: number;

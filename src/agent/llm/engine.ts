@@ -50,6 +50,8 @@ export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attent
 }
 
 export const DEFAULT_BUCKETS = [8, 32, 128];
+/** Positions per slot the paged KV pool holds by default. */
+export const DEFAULT_POOL_POSITIONS = 512;
 
 const now = () => performance.now();
 
@@ -144,7 +146,9 @@ export class LlmEngine {
       throw new Error(`model '${this.model.name}': continuous batching needs Attention and RotaryEmbedding kernels on '${device.id}' (it has ${modes.attention === 'op' ? 'Attention' : 'no Attention'}, ${modes.rope === 'op' ? 'RotaryEmbedding' : 'no RotaryEmbedding'})`);
     }
     const bs = opts.blockSize ?? 16;
-    const blocks = opts.blocks ?? (opts.maxBatch ?? 16) * Math.ceil(this.capacity / bs) + 1;
+    // every step copies the pool (ScatterND writes a new tensor), so by default it holds every slot
+    // at up to 512 positions, not at full capacity; longer sequences wait for blocks to come back
+    const blocks = opts.blocks ?? (opts.maxBatch ?? 16) * Math.ceil(Math.min(this.capacity, DEFAULT_POOL_POSITIONS) / bs) + 1;
     const limit = deviceMemoryBytes(device);
     const need = 2 * this.model.config.numLayers * blocks * bs * this.model.config.numKvHeads * this.model.config.headDim * 4;
     if (limit !== undefined && need + this.weightBytes > limit) {

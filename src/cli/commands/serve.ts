@@ -47,7 +47,7 @@ export function registerServe(program: Command): void {
     .option('--llm-capacity <n>', 'KV cache positions of one generation (prompt + answer) on the served models (default: min(context, 1024))', num('--llm-capacity', 1))
     .option('--llm-batch <n>', 'continuous batching: completions decoded together per model (1: one at a time)', num('--llm-batch', 1), d.llmBatch)
     .option('--llm-kv-block <n>', 'paged KV cache: positions per block', num('--llm-kv-block', 1))
-    .option('--llm-kv-blocks <n>', 'paged KV cache: blocks per model (default: every slot at full capacity)', num('--llm-kv-blocks', 2))
+    .option('--llm-kv-blocks <n>', 'paged KV cache: blocks per model (default: every slot at min(capacity, 512) positions)', num('--llm-kv-blocks', 2))
     .option('--max-llm-queue <n>', 'chat completions waiting for the LLM worker before 429', num('--max-llm-queue', 0), d.maxLlmQueue)
     .option('--fleet <n>', 'start N servers (same options) on free ports behind nginx listening on --host:--port (deploy/nginx/)', num('--fleet', 1))
     .option('--fleet-dir <dir>', 'with --fleet: folder for nginx.conf, pid and logs (default: a new temp folder)')
