@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   run_failed: 422,
   queue_full: 429,
+  slo_unmeetable: 429,
   internal: 500,
   deadline_unmeetable: 503,
   deadline_exceeded: 503,

@@ -26,6 +26,17 @@ export const LlmInfoSchema = z.object({
   prefill: z.object({ buckets: z.array(z.number().int().positive()).min(1), ms: z.array(z.number().nonnegative()).min(1) }),
   /** Time per output token after the first, ms. */
   tpotMs: z.number().nonnegative(),
+  /**
+   * Continuous batching, when the server runs it: concurrent sequences at most (`slots`), the
+   * paged KV cache's block size and blocks, and the measured TPOT at each decode batch size.
+   */
+  batching: z.object({
+    slots: z.number().int().positive(),
+    blockSize: z.number().int().positive(),
+    blocks: z.number().int().positive(),
+    sizes: z.array(z.number().int().positive()).min(1),
+    tpotMs: z.array(z.number().nonnegative()).min(1),
+  }).optional(),
   /** Completions served so far (0: the figures come from the measurement at load). */
   runs: z.number().int(),
   source: z.string(),
@@ -44,4 +55,21 @@ export function llmTtftMs(info: Pick<LlmInfo, 'prefill'>, n: number): number {
 /** Time of a whole completion: TTFT, then `maxTokens - 1` decode steps. */
 export function llmEstimateMs(info: Pick<LlmInfo, 'prefill' | 'tpotMs'>, promptTokens: number, maxTokens: number): number {
   return llmTtftMs(info, Math.max(1, promptTokens)) + Math.max(0, maxTokens - 1) * info.tpotMs;
+}
+
+/** Request headers: a completion's time-to-first-token and time-per-output-token targets, ms. */
+export const TTFT_HEADER = 'switchyard-ttft-ms';
+export const TPOT_HEADER = 'switchyard-tpot-ms';
+
+/** TPOT at a decode batch of `b` sequences, ms: the measured sizes interpolated (past the last, its slope). */
+export function llmTpotAt(info: Pick<LlmInfo, 'tpotMs' | 'batching'>, b: number): number {
+  const m = info.batching;
+  if (!m || b <= 1) return m ? Math.max(m.tpotMs[0]!, 0) : info.tpotMs;
+  const { sizes, tpotMs } = m;
+  let i = sizes.findIndex((s) => s >= b);
+  if (i === 0) return tpotMs[0]!;
+  if (i < 0) i = sizes.length - 1;
+  if (i === 0) return tpotMs[0]!;
+  const [s0, s1, t0, t1] = [sizes[i - 1]!, sizes[i]!, tpotMs[i - 1]!, tpotMs[i]!];
+  return Math.max(0, t0 + ((t1 - t0) * (b - s0)) / (s1 - s0));
 }

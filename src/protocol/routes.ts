@@ -12,6 +12,8 @@
 //   GET  /v1/probe?bytes=N      N zero bytes (client measures download bandwidth)
 //   POST /v1/chat/completions   OpenAI-compatible chat (JSON or SSE stream) on the LLMs of `serve --llm`
 //   GET  /v1/models             the LLMs served (OpenAI's list, with a `switchyard` field of figures)
+//   POST /v1/llm/prefill        the prefill half of a disaggregated completion: a KV blob and the first token
+//   GET  /v1/blobs/{sha256}     a stored blob (a KV hand-off, streamed to the decode server)
 //   GET  /metrics               Prometheus text format
 
 import { API_PREFIX } from './version.js';
@@ -26,5 +28,6 @@ export const ROUTES = {
   probe: `${API_PREFIX}/probe`,
   chat: `${API_PREFIX}/chat/completions`,
   models: `${API_PREFIX}/models`,
+  llmPrefill: `${API_PREFIX}/llm/prefill`,
   metrics: '/metrics',
 } as const;

@@ -13,6 +13,9 @@ import { GraphRegistry } from './graphs.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { DEFAULT_SERVER_OPTIONS, MB, type ServerOptions } from './options.js';
 import { buildProfile } from './profile.js';
+import { hasBody, lingeringClose } from './http.js';
+import { LlmAdmission } from './llm-admission.js';
+import { registerHandoffRoutes } from './routes/handoff.js';
 import { LlmHost } from './llm-host.js';
 import { registerBlobRoutes } from './routes/blobs.js';
 import { registerChatRoutes } from './routes/chat.js';
@@ -77,9 +80,11 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const calibration: Calibration = await engine.calibrate();
   const graphs = new GraphRegistry(store, engine, calibration, o, log);
   // the LLMs load before the server listens: its readiness line means they are ready
-  const llm = new LlmHost(o.backend, o.llms.map((m) => ({ ...m, capacity: o.llmCapacity })), log, o.slowMs);
+  const llm = new LlmHost(o.backend, o.llms.map((m) => ({ ...m, capacity: o.llmCapacity, batch: o.llmBatch ?? 1, kvBlockSize: o.llmKvBlockSize, kvBlocks: o.llmKvBlocks })), log, o.slowMs);
   if (llm.size) await llm.start().catch(async (e) => { await llm.close(); await engine.close(); throw e; });
-  const llmScheduler = new Scheduler(1, o.maxLlmQueue);
+  // the worker's slots: the fewest any served model has (1 where a model runs unbatched)
+  const slots = Math.min(...llm.all().map((i) => i.batching?.slots ?? 1), llm.size ? Infinity : 1);
+  const llmScheduler = new LlmAdmission(Number.isFinite(slots) ? slots : 1, o.maxLlmQueue, (name) => llm.infos.get(name));
   const metrics: Metrics = createMetrics({
     depth: () => scheduler.depth + llmScheduler.depth, running: () => scheduler.running + llmScheduler.running, storeBytes: () => store.bytes,
     graphs: () => graphs.size, draining: () => scheduler.draining,
@@ -129,8 +134,9 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     if (err instanceof ProtocolError) {
       if (err.extra.retryAfterS !== undefined) reply.header('retry-after', String(err.extra.retryAfterS));
       if (err.status >= 500) log.warn({ code: err.code, route: routeOf(req) }, err.message);
-      // a body we did not read is discarded by closing the connection, not by reading it
-      if (!req.raw.readableEnded && Number(req.headers['content-length'] ?? 0) > 65536) reply.header('connection', 'close');
+      // a body we did not read: close the connection, after reading what the client still sends
+      // (bounded), so that it reads this answer and not a reset
+      if (!req.raw.readableEnded && hasBody(req.raw)) { reply.header('connection', 'close'); lingeringClose(req.raw); }
       return reply.code(err.status).send(err.body());
     }
     const status = err.statusCode ?? 500;
@@ -139,10 +145,12 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       return reply.code(500).send(errorBody('internal', `internal server error: ${err.message}`));
     }
     const code = Object.entries(ERROR_STATUS).find(([, s]) => s === status)?.[0] ?? 'bad_request';
+    if (!req.raw.readableEnded && hasBody(req.raw)) { reply.header('connection', 'close'); lingeringClose(req.raw); }
     return reply.code(status).send(errorBody(code, err.message));
   });
 
   app.setNotFoundHandler((req, reply) => {
+    if (!req.raw.readableEnded && hasBody(req.raw)) { reply.header('connection', 'close'); lingeringClose(req.raw); }
     const m = /^\/v(\d+)\//.exec(req.url);
     if (m && Number(m[1]) !== PROTOCOL_VERSION) {
       const e = new ProtocolError('protocol_version', `protocol version mismatch: the request used /v${m[1]}/, this server speaks ${SUPPORTED_VERSIONS.map((x) => `/v${x}/`).join(', ')}; upgrade the older side`, { supported: SUPPORTED_VERSIONS });
@@ -154,6 +162,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const ctx = { app, o, maxBody, store, graphs, scheduler, engine, metrics, profile: buildProfile(o, calibration, o.port), startedAt: new Date().toISOString(), llm, llmScheduler };
   registerMetaRoutes(ctx);
   registerBlobRoutes(ctx);
+  registerHandoffRoutes(ctx);
   registerGraphRoutes(ctx);
   registerRunRoute(ctx);
   registerChatRoutes(ctx);

@@ -1,5 +1,7 @@
 // Request and response bodies for the routes: exact-length reads, bounded text reads, addresses.
 
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { ProtocolError } from '../protocol/errors.js';
@@ -61,4 +63,40 @@ export function bodyOf(parts: Uint8Array[], n: number): Buffer | Readable {
   const bufs = parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
   if (n <= 8 << 20 || bufs.length === 1) return bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs, n);
   return Readable.from(bufs, { objectMode: false });
+}
+
+/** How much of a refused request's body the server reads and discards before it closes (nginx's lingering close). */
+export const LINGER = { maxBytes: 64 * 1024 * 1024, maxMs: 10_000, idleMs: 2_000 };
+
+/**
+ * A refusal sent before the body was read (401, 413, …) closes the connection; closing at once
+ * while the client still writes makes the client's TCP stack see a reset, and a client that writes
+ * the whole body before it reads (most do) gets a broken pipe instead of the status. So, as nginx
+ * does, the server half-closes (its response is complete), then reads and discards what the client
+ * still sends, up to `maxBytes`, `maxMs` in all and `idleMs` between reads, and only then closes.
+ * A body declared larger than `maxBytes` is not waited for. Returns whether it lingers.
+ */
+export function lingeringClose(req: IncomingMessage, limits = LINGER): boolean {
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  if (req.complete || socket.destroyed) return false;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limits.maxBytes) return false;
+  let read = 0;
+  const stop = () => { clearTimeout(total); clearTimeout(idle); socket.destroy(); };
+  const total = setTimeout(stop, limits.maxMs);
+  const idle = setTimeout(stop, limits.idleMs);
+  total.unref();
+  idle.unref();
+  socket.on('data', (c: Buffer) => { read += c.length; if (read > limits.maxBytes) stop(); else idle.refresh(); });
+  socket.once('end', stop);
+  socket.once('close', () => { clearTimeout(total); clearTimeout(idle); });
+  // node ends a `connection: close` response with destroySoon(): keep the read side open instead
+  socket.destroySoon = () => { socket.end(); socket.resume(); };
+  req.resume();
+  return true;
+}
+
+/** The request says a body follows (a length above zero, or chunked). */
+export function hasBody(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }

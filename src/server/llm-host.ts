@@ -12,7 +12,7 @@ import type { ChatModels } from '../agent/openai.js';
 import { Channel } from '../agent/runtime/channel.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { llmEstimateMs, llmTtftMs, type LlmInfo } from '../protocol/llm.js';
-import type { FromWorker, LlmLoadSpec, ToWorker, WireChatRequest } from './llm-worker.js';
+import type { FromWorker, LlmLoadSpec, PrefillResult, ToWorker, WireChatRequest } from './llm-worker.js';
 
 interface Pending {
   resolve(v: unknown): void;
@@ -51,7 +51,7 @@ export class LlmHost implements ChatModels {
         onProgress: (line) => this.log.info({ model: spec.name }, `llm ${spec.name}: ${line}`),
       }).done.catch((e: Error) => { throw new Error(`--llm ${spec.name}=${spec.path}: ${e.message}`); });
       const old = this.infos.get(spec.name);
-      this.infos.set(spec.name, old ? { ...info, prefill: old.prefill, tpotMs: old.tpotMs, runs: old.runs, source: old.source } : info);
+      this.infos.set(spec.name, old ? { ...info, prefill: old.prefill, tpotMs: old.tpotMs, batching: old.batching, runs: old.runs, source: old.source } : info);
       this.log.info({ model: spec.name, ms: Math.round(performance.now() - t0), fingerprint: info.fingerprint.slice(0, 12) }, `llm ${spec.name}: ready`);
     }
   }
@@ -132,7 +132,17 @@ export class LlmHost implements ChatModels {
       const k = (1 - a) + a * (r.ttftMs / predicted);
       for (let i = 0; i < ms.length; i++) ms[i] = ms[i]! * k;
     }
-    if (r.tokens.length > 1) info.tpotMs = (1 - a) * info.tpotMs + a * r.tpotMs;
+    if (r.tokens.length > 1) {
+      // a batched completion's TPOT is the figure of the batch size it ran in
+      const m = info.batching;
+      const rows = r.batchRows ?? 1;
+      if (m) {
+        let i = 0;
+        m.sizes.forEach((b, k) => { if (Math.abs(b - rows) < Math.abs(m.sizes[i]! - rows)) i = k; });
+        m.tpotMs[i] = (1 - a) * m.tpotMs[i]! + a * r.tpotMs;
+      }
+      if (rows < 1.5) info.tpotMs = (1 - a) * info.tpotMs + a * r.tpotMs;
+    }
     info.runs++;
     info.source = `measured on ${info.device} (load, then a moving average of ${info.runs} completion${info.runs > 1 ? 's' : ''})`;
   }
@@ -144,7 +154,7 @@ export class LlmHost implements ChatModels {
       contextLength: this.infos.get(name)?.contextLength,
       chatFeatures: true, // the worker's EngineProvider applies them
       chat(req: ChatRequest): Generation {
-        const { signal, prefill: _p, decode: _d, ...wire } = req;
+        const { signal, prefill: _p, decode: _d, kv: _k, ...wire } = req;
         return new Generation(async function* (done): AsyncGenerator<TokenEvent> {
           const tokens = new Channel<TokenEvent>();
           const call = host.call<GenerationResult>({ op: 'generate', rid: 0, name, request: wire as WireChatRequest }, { onToken: (t) => tokens.push(t) });
@@ -162,6 +172,12 @@ export class LlmHost implements ChatModels {
         });
       },
     };
+  }
+
+  /** The prefill half of a disaggregated completion: KV blob bytes, their SHA-256 and the first token. */
+  prefill(name: string, req: ChatRequest): Promise<PrefillResult> {
+    const { signal: _s, prefill: _p, decode: _d, kv: _k, ...wire } = req;
+    return this.call<PrefillResult>({ op: 'prefill', rid: 0, name, request: wire as WireChatRequest }).done;
   }
 
   /** Resolves when no restart is under way. */

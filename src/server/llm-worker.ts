@@ -9,19 +9,31 @@ import type { Device } from '../backends/device.js';
 import { paramCount } from '../agent/llm/config.js';
 import { weightsBytes, type GenerationResult } from '../agent/llm/engine.js';
 import { modelFingerprint } from '../agent/llm/fingerprint.js';
+import { decodeKv, encodeKv } from '../agent/llm/kv-blob.js';
 import { loadLlm } from '../agent/llm/load.js';
 import { EngineProvider, type ChatRequest } from '../agent/nodes/models.js';
 import type { LlmInfo } from '../protocol/llm.js';
 import { discoverDevices } from '../runtime/devices.js';
 
-export interface LlmLoadSpec { name: string; path: string; capacity?: number; quantization?: 'dequantize' | 'int8' }
+export interface LlmLoadSpec {
+  name: string; path: string; capacity?: number; quantization?: 'dequantize' | 'int8';
+  /** Continuous batching: sequences decoded together at most (1: one generation at a time). */
+  batch?: number;
+  /** Paged KV cache: positions per block and blocks in the pool (default: every slot at min(capacity, 512) positions). */
+  kvBlockSize?: number;
+  kvBlocks?: number;
+}
 
-/** A request as it crosses the thread boundary (no signal, no devices). */
-export type WireChatRequest = Omit<ChatRequest, 'signal' | 'prefill' | 'decode'>;
+/** A request as it crosses the thread boundary (no signal, no devices); `kvBlob`: a KV hand-off's bytes. */
+export type WireChatRequest = Omit<ChatRequest, 'signal' | 'prefill' | 'decode' | 'kv'> & { kvBlob?: Uint8Array };
+
+/** What the prefill half of a disaggregated completion returns. */
+export interface PrefillResult { promptTokens: number; first: number; firstText: string; stop: boolean; sha256: string; blob: Uint8Array; ms: number }
 
 export type ToWorker =
   | { op: 'load'; rid: number; spec: LlmLoadSpec }
   | { op: 'generate'; rid: number; name: string; request: WireChatRequest }
+  | { op: 'prefill'; rid: number; name: string; request: WireChatRequest }
   | { op: 'abort'; rid: number };
 
 export type FromWorker =
@@ -37,6 +49,9 @@ const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 const providers = new Map<string, EngineProvider>();
 const running = new Map<number, AbortController>();
+/** Models whose generations share a step loop (the throttle is then per step, in the loop). */
+const batched = new Set<string>();
+const fingerprints = new Map<string, string>();
 let device: Device;
 
 try {
@@ -60,6 +75,16 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
   const fingerprint = await modelFingerprint(model);
   const provider = new EngineProvider(model, { prefill: device, capacity: spec.capacity });
   const engine = provider.engine;
+  const slots = spec.batch ?? 1;
+  if (slots > 1) {
+    try {
+      const loop = await engine.enableBatching({ maxBatch: slots, blockSize: spec.kvBlockSize, blocks: spec.kvBlocks, stepDelayMs: slowMs });
+      batched.add(spec.name);
+      progress(`continuous batching: ${slots} slots, paged KV cache of ${loop.pool.numBlocks} blocks × ${loop.pool.blockSize} positions`);
+    } catch (e) {
+      progress(`continuous batching is off (${(e as Error).message}); one generation at a time`);
+    }
+  }
   const t1 = performance.now();
   await engine.warmup();
   progress(`compiled prefill (buckets ${engine.buckets.join(', ')}) and decode on ${device.id} in ${(performance.now() - t1).toFixed(0)} ms`);
@@ -76,26 +101,64 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
   }
   const short = Math.min(engine.buckets[0]!, Math.max(1, room - 3));
   const d = await engine.generate(probe(short, c.vocabSize), { maxTokens: Math.max(2, Math.min(16, room - short)), ignoreEos: true }).collect();
+  const loop = engine.batcher;
+  const batching = loop ? await measureBatches(engine, short, Math.max(2, Math.min(8, room - short))) : undefined;
   providers.set(spec.name, provider);
-  progress(`measured: TTFT ${ms.map((x, i) => `${x.toFixed(1)} ms at ${engine.buckets[i]} tokens`).join(', ')}; TPOT ${d.tpotMs.toFixed(2)} ms`);
+  fingerprints.set(spec.name, fingerprint);
+  progress(`measured: TTFT ${ms.map((x, i) => `${x.toFixed(1)} ms at ${engine.buckets[i]} tokens`).join(', ')}; TPOT ${d.tpotMs.toFixed(2)} ms` +
+    (batching ? `; TPOT in a batch of ${batching.sizes.map((b, i) => `${b}: ${batching.tpotMs[i]!.toFixed(2)} ms`).join(', ')}` : ''));
+  // the throttle is inside the measured steps when batching; added to the figures otherwise
+  const extra = loop ? 0 : slowMs;
   return {
     id: spec.name, fingerprint, arch: c.arch, params: paramCount(c), contextLength: c.contextLength, capacity: engine.capacity,
-    weightBytes: weightsBytes(model.weights), device: device.id, prefill: { buckets: [...engine.buckets], ms: ms.map((x) => x + slowMs) }, tpotMs: d.tpotMs + slowMs,
+    weightBytes: weightsBytes(model.weights), device: device.id, prefill: { buckets: [...engine.buckets], ms: ms.map((x) => x + extra) }, tpotMs: d.tpotMs + extra,
+    ...(loop && batching ? { batching: { slots: loop.maxBatch, blockSize: loop.pool.blockSize, blocks: loop.pool.numBlocks, ...batching } } : {}),
     runs: 0, source: `measured at load on ${device.id}`,
   };
 }
 
-async function generate(rid: number, name: string, request: WireChatRequest): Promise<GenerationResult> {
+/** TPOT at decode batches of 1, 2, 4, … slots: that many generations started together. */
+async function measureBatches(engine: EngineProvider['engine'], promptLen: number, tokens: number): Promise<{ sizes: number[]; tpotMs: number[] }> {
+  const slots = engine.batcher!.maxBatch, V = engine.model.config.vocabSize;
+  const sizes: number[] = [];
+  for (let b = 1; b < slots; b *= 2) sizes.push(b);
+  sizes.push(slots);
+  const tpotMs: number[] = [];
+  for (const b of sizes) {
+    const rs = await Promise.all(Array.from({ length: b }, (_, i) => engine.generate(probe(promptLen, V).map((x) => (x + i) % V), { maxTokens: tokens, ignoreEos: true }).collect()));
+    // the steps after every stream has its first token are the batch's own
+    tpotMs.push(Math.max(...rs.map((r) => r.tpotMs)));
+  }
+  return { sizes, tpotMs };
+}
+
+function providerOf(name: string): EngineProvider {
   const p = providers.get(name);
   if (!p) throw Object.assign(new Error(`model '${name}' is not loaded in the LLM worker`), { code: 'model_not_found', status: 404 });
+  return p;
+}
+
+async function prefill(name: string, request: WireChatRequest): Promise<PrefillResult> {
+  const p = providerOf(name);
+  const r = await p.prefill(request);
+  const { bytes, sha256 } = encodeKv(r.kv, p.model.config, fingerprints.get(name)!);
+  return { promptTokens: r.ids.length, first: r.first, firstText: p.model.tokenizer?.decode([r.first]) ?? '', stop: r.stop, sha256, blob: bytes, ms: r.ms };
+}
+
+async function generate(rid: number, name: string, request: WireChatRequest): Promise<GenerationResult> {
+  const p = providerOf(name);
   const ac = new AbortController();
   running.set(rid, ac);
   try {
-    const gen = p.chat({ ...request, signal: ac.signal });
+    const { kvBlob, ...rest } = request;
+    const bad = (e: unknown) => Object.assign(new Error((e as Error).message), { code: 'bad_request', status: 400 });
+    let kv;
+    try { kv = kvBlob ? decodeKv(kvBlob, p.model.config, fingerprints.get(name)!) : undefined; } catch (e) { throw bad(e); }
+    const gen = p.chat({ ...rest, ...(kv ? { kv } : {}), signal: ac.signal });
     for await (const t of gen) {
       send({ rid, token: { id: t.id, text: t.text, index: t.index, atMs: t.atMs, ...('logprobs' in t ? { logprobs: t.logprobs } : {}) } });
-      // --slow-ms: a slow device for tests and demos, per token here
-      if (slowMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slowMs);
+      // --slow-ms: a slow device for tests and demos, per token here (per step in a batching loop)
+      if (slowMs > 0 && !batched.has(name)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slowMs);
     }
     return await gen.result;
   } finally {
@@ -105,7 +168,7 @@ async function generate(rid: number, name: string, request: WireChatRequest): Pr
 
 port.on('message', (m: ToWorker) => {
   if (m.op === 'abort') { running.get(m.rid)?.abort(); return; }
-  const work = m.op === 'load' ? load(m.rid, m.spec) : generate(m.rid, m.name, m.request);
+  const work = m.op === 'load' ? load(m.rid, m.spec) : m.op === 'prefill' ? prefill(m.name, m.request) : generate(m.rid, m.name, m.request);
   work.then(
     (value) => send({ rid: m.rid, ok: true, value }),
     (e: unknown) => {

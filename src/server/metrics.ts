@@ -24,12 +24,13 @@ export function createMetrics(state: { depth: () => number; running: () => numbe
   const llmCompletions = new Counter({ name: 'switchyard_llm_completions_total', help: 'chat completions by model and finish reason', labelNames: ['model', 'finish'], registers: [registry] });
   const llmTtft = new Histogram({ name: 'switchyard_llm_ttft_seconds', help: 'time to first token of chat completions (in the LLM worker)', labelNames: ['model'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
   const llmTpot = new Histogram({ name: 'switchyard_llm_tpot_seconds', help: 'time per output token after the first', labelNames: ['model'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] });
+  const llmBatchRows = new Histogram({ name: 'switchyard_llm_batch_rows', help: 'mean decode batch a chat completion shared its steps with (continuous batching), itself included', labelNames: ['model'], buckets: [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64], registers: [registry] });
   new Gauge({ name: 'switchyard_queue_depth', help: 'runs and chat completions waiting for a worker', registers: [registry], collect() { this.set(state.depth()); } });
   new Gauge({ name: 'switchyard_runs_in_progress', help: 'runs and chat completions computing now', registers: [registry], collect() { this.set(state.running()); } });
   new Gauge({ name: 'switchyard_blob_store_bytes', help: 'bytes held in the blob store', registers: [registry], collect() { this.set(state.storeBytes()); } });
   new Gauge({ name: 'switchyard_graphs_loaded', help: 'graphs compiled and loaded', registers: [registry], collect() { this.set(state.graphs()); } });
   new Gauge({ name: 'switchyard_draining', help: '1 while the server is shutting down', registers: [registry], collect() { this.set(state.draining() ? 1 : 0); } });
-  return { registry, requests, latency, runSeconds, queueSeconds, refused, bytes, dedup, llmTokens, llmCompletions, llmTtft, llmTpot };
+  return { registry, requests, latency, runSeconds, queueSeconds, refused, bytes, dedup, llmTokens, llmCompletions, llmTtft, llmTpot, llmBatchRows };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -33,6 +33,11 @@ export interface ServerOptions {
   llms: { name: string; path: string }[];
   /** KV cache positions of one generation on the served LLMs (default: min(context length, 1024)). */
   llmCapacity?: number;
+  /** Continuous batching: completions decoded together per model (1: one at a time). */
+  llmBatch: number;
+  /** Paged KV cache: positions per block, blocks per model (default: every slot at min(capacity, 512) positions). */
+  llmKvBlockSize?: number;
+  llmKvBlocks?: number;
   /** Chat completions waiting for the LLM worker before 429. */
   maxLlmQueue: number;
   /** Pino destination for the logs (default stdout). */
@@ -42,5 +47,5 @@ export interface ServerOptions {
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   host: '127.0.0.1', port: 8080, backend: 'reference', maxBodyMb: 256, maxQueue: 64, workers: 1,
   maxStoreMb: 2048, maxGraphs: 64, maxInflightMb: 1024, corsOrigins: [], pricePerHour: 0, slowMs: 0,
-  graceMs: 1000, drainTimeoutMs: 30_000, logLevel: 'info', llms: [], maxLlmQueue: 16,
+  graceMs: 1000, drainTimeoutMs: 30_000, logLevel: 'info', llms: [], maxLlmQueue: 16, llmBatch: 16,
 };

@@ -52,7 +52,9 @@ describe('serve --llm: the OpenAI-compatible route on the offload server', () =>
     assert.equal(l.capacity, 384);
     assert.equal(l.prefill.ms.length, l.prefill.buckets.length);
     assert.ok(l.prefill.ms.every((x) => x > 0) && l.tpotMs > 0, 'measured at load');
-    assert.equal(info.llmQueue!.concurrency, 1);
+    assert.equal(info.llmQueue!.concurrency, 16, 'continuous batching: 16 slots by default');
+    assert.deepEqual(l.batching!.sizes, [1, 2, 4, 8, 16]);
+    assert.ok(l.batching!.tpotMs.every((x) => x > 0), 'TPOT measured at every batch size');
   });
 
   it('a JSON completion has the local engine\'s text, usage and timings', async () => {

@@ -16,74 +16,19 @@ import { GraphBuilder } from '../../ir/builder.js';
 import type { Graph } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { kvCacheBytes, type LlmConfig } from './config.js';
+import { StepLoop, type BatchingOptions } from './batcher.js';
 import { KvCache, deviceMemoryBytes } from './kv-cache.js';
+import type { KvRows } from './kv-blob.js';
+import type { PagedSequence } from './paged-kv.js';
 import { buildStepGraph, ropeTables } from './model.js';
 import { DeviceProgram, WeightCache } from './program.js';
-import { Sampler, checkSampling, type SamplingOptions } from './sampling.js';
-import type { TextTokenizer } from './tokenizer.js';
-import { logprobsOf, type DecodeConstraint } from './decode-hooks.js';
-import { Generation, type GenerationResult, type TokenEvent } from './generation.js';
+import { Sampler, checkSampling } from './sampling.js';
+import { logprobsOf } from './decode-hooks.js';
 import { isQ8, type ModelWeights } from './weights.js';
 
 export { logprobsOf, type DecodeConstraint } from './decode-hooks.js';
-export { Generation, type GenerationResult, type TokenEvent } from './generation.js';
-
-/** Defaults from generation_config.json, applied where a request leaves a setting out. */
-export interface GenerationDefaults {
-  temperature?: number; topP?: number; topK?: number; repetitionPenalty?: number; maxNewTokens?: number;
-  eosTokenIds?: number[];
-}
-
-export interface LlmModel {
-  name: string;
-  generation?: GenerationDefaults;
-  config: LlmConfig;
-  weights: ModelWeights;
-  tokenizer?: TextTokenizer;
-  /** Where it was loaded from, for messages. */
-  source: string;
-}
-
-export interface EngineOptions {
-  /** Device that runs prefill. */
-  prefill: Device;
-  /** Device that runs decode; the prefill device when omitted. */
-  decode?: Device;
-  /** KV cache positions (the longest prompt + output a generation may reach); default min(context, 1024). */
-  capacity?: number;
-  /** Prefill chunk lengths; a prompt is padded to the smallest that fits, longer ones are chunked. */
-  buckets?: number[];
-}
-
-export interface GenerateOptions extends SamplingOptions {
-  /** New tokens at most (default 64). */
-  maxTokens?: number;
-  /** Strings that end generation (not included in the text). */
-  stop?: string[];
-  /** Token ids that end generation, besides the tokenizer's end-of-sequence ids. */
-  stopTokens?: number[];
-  /** Keep going past end-of-sequence tokens (benchmarks). */
-  ignoreEos?: boolean;
-  signal?: AbortSignal;
-  /** Agent node name, used in errors. */
-  node?: string;
-  /** Add the tokenizer's special tokens (BOS) when encoding a text prompt. */
-  addSpecialTokens?: boolean;
-  /** Devices for this generation's phases (default: the engine's placement). */
-  prefill?: Device;
-  decode?: Device;
-  /**
-   * Continue a generation whose first tokens were made elsewhere (a server that failed mid-stream):
-   * they are prefilled after the prompt, the sampler skips their random draws (so a seeded run
-   * gives the tokens an uninterrupted one would), max_tokens counts them, and only new text streams
-   * (`emittedText` is what the consumer already has).
-   */
-  resume?: { tokens: number[]; emittedText?: string };
-  /** Masks logits before each draw and follows the chosen tokens (constrained decoding: JSON, tool names). */
-  constraint?: DecodeConstraint;
-  /** Log-probabilities of each chosen token and of the `logprobs` most likely ones (0: the chosen only). */
-  logprobs?: number;
-}
+export * from './generation.js';
+import { Generation, type EngineOptions, type GenerateOptions, type GenerationResult, type LlmModel, type TokenEvent } from './generation.js';
 
 type Mode = 'op' | 'decomposed';
 const stepModes = new WeakMap<Device, { rope: Mode; attention: Mode }>();
@@ -107,9 +52,14 @@ export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attent
 }
 
 export const DEFAULT_BUCKETS = [8, 32, 128];
+/** Positions per slot the paged KV pool holds by default. */
+export const DEFAULT_POOL_POSITIONS = 512;
 
 const now = () => performance.now();
 const macrotask = (): Promise<void> => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+
+/** One forward step of `tokens` at positions pos0..; undefined when the generation was aborted first. */
+type Stepper = (tokens: number[], pos0: number) => Promise<Float32Array | undefined>;
 
 export function weightsBytes(w: ModelWeights): number {
   let b = w.embed.byteLength + (w.posEmbed?.byteLength ?? 0);
@@ -131,6 +81,8 @@ export class LlmEngine {
   private readonly weightCaches = new Map<Device, WeightCache>();
   private readonly rope;
   readonly weightBytes: number;
+  /** The continuous-batching step loop, once enableBatching() made it. */
+  batcher?: StepLoop;
 
   constructor(readonly model: LlmModel, opts: EngineOptions) {
     const c = model.config;
@@ -180,8 +132,33 @@ export class LlmEngine {
 
   /** Compile the decode graph and the prefill buckets ahead of the first request. */
   async warmup(): Promise<void> {
+    if (this.batcher) { await this.batcher.warmup(); return; }
     await this.program(this.decodeDevice, 1);
     for (const b of this.buckets) await this.program(this.prefillDevice, b);
+  }
+
+  /**
+   * Continuous batching on the decode device (a paged KV pool and one step loop): generations
+   * placed with prefill and decode on that device share its steps; others run alone as before.
+   */
+  async enableBatching(opts: BatchingOptions = {}): Promise<StepLoop> {
+    if (this.batcher) return this.batcher;
+    const device = this.decodeDevice;
+    const modes = stepModesFor(device, this.model.config);
+    if (modes.attention !== 'op' || (this.rope && modes.rope !== 'op')) {
+      throw new Error(`model '${this.model.name}': continuous batching needs Attention and RotaryEmbedding kernels on '${device.id}' (it has ${modes.attention === 'op' ? 'Attention' : 'no Attention'}, ${modes.rope === 'op' ? 'RotaryEmbedding' : 'no RotaryEmbedding'})`);
+    }
+    const bs = opts.blockSize ?? 16;
+    // every step copies the pool (ScatterND writes a new tensor), so by default it holds every slot
+    // at up to 512 positions, not at full capacity; longer sequences wait for blocks to come back
+    const blocks = opts.blocks ?? (opts.maxBatch ?? 16) * Math.ceil(Math.min(this.capacity, DEFAULT_POOL_POSITIONS) / bs) + 1;
+    const limit = deviceMemoryBytes(device);
+    const need = 2 * this.model.config.numLayers * blocks * bs * this.model.config.numKvHeads * this.model.config.headDim * 4;
+    if (limit !== undefined && need + this.weightBytes > limit) {
+      throw new Error(`model '${this.model.name}': the paged KV pool (${blocks} blocks of ${bs} positions) and the weights do not fit in the ${limit} bytes of '${device.id}'; lower maxBatch or the capacity`);
+    }
+    this.batcher = await StepLoop.create(this.model.config, this.model.weights, this.weights(device), this.capacity, this.buckets, this.rope, `model '${this.model.name}'`, { ...opts, blockSize: bs, blocks });
+    return this.batcher;
   }
 
   private bucketFor(n: number): number {
@@ -228,12 +205,13 @@ export class LlmEngine {
   }
 
   /** Prefill in chunks no longer than the largest bucket; undefined when aborted. */
-  private async prefill(cache: KvCache, ids: number[], signal?: AbortSignal): Promise<Float32Array | undefined> {
+  private async prefill(step: Stepper, ids: number[], signal?: AbortSignal, start = 0): Promise<Float32Array | undefined> {
     const chunk = this.buckets[this.buckets.length - 1]!;
     let logits: Float32Array | undefined;
     for (let p = 0; p < ids.length; p += chunk) {
       if (signal?.aborted) return undefined;
-      logits = await this.step(cache, ids.slice(p, p + chunk), p);
+      logits = await step(ids.slice(p, p + chunk), start + p);
+      if (!logits) return undefined;
     }
     return logits;
   }
@@ -301,9 +279,25 @@ export class LlmEngine {
     const stats = { ttftMs: 0, prefillMs: 0, decodeMs: 0, transferMs: 0, transferBytes: 0 };
     const prefillDevice = opts.prefill ?? this.prefillDevice, decodeDevice = opts.decode ?? this.decodeDevice;
     let cache: KvCache | undefined;
+    let seq: PagedSequence | undefined;
+    const kv = opts.kv;
+    if (kv && !(kv.positions === ids.length && prior.length >= 1)) {
+      throw new Error(`${where}: a KV hand-off of ${kv.positions} positions needs the prompt of ${ids.length} tokens it was made for and the first token (resume)`);
+    }
+    // an imported cache is loaded into a dense one; everything else may share the batching loop
+    const loop = !kv && this.batcher && this.batcher.device === prefillDevice && prefillDevice === decodeDevice ? this.batcher : undefined;
     try {
-      cache = await this.allocate(prefillDevice, opts.node);
-      let logits = out.length >= maxTokens ? undefined : await this.prefill(cache, prior.length ? [...ids, ...prior] : ids, opts.signal);
+      let step: Stepper;
+      if (loop) {
+        seq = out.length >= maxTokens ? undefined : await loop.admit(ids.length + maxTokens, opts.signal);
+        step = (t, p) => loop.step(seq!, t, p, opts.signal);
+      } else {
+        const c = cache = await this.allocate(kv ? decodeDevice : prefillDevice, opts.node);
+        if (kv) await c.importRows(kv.layers, kv.positions);
+        step = (t, p) => this.step(c, t, p);
+      }
+      const all = prior.length ? [...ids, ...prior] : ids;
+      let logits = out.length >= maxTokens || (loop && !seq) ? undefined : await this.prefill(step, all.slice(kv?.positions ?? 0), opts.signal, kv?.positions ?? 0);
       if (!logits) finish = out.length >= maxTokens ? 'length' : 'abort';
       stats.prefillMs = now() - t0;
       if (logits) {
@@ -339,13 +333,15 @@ export class LlmEngine {
           // another thread, a socket's close) is seen before the next step, not after the last
           if (opts.signal) await macrotask();
           if (opts.signal?.aborted) { finish = 'abort'; break; }
-          if (out.length === prior.length + 1 && decodeDevice !== cache.device) {
+          if (cache && out.length === prior.length + 1 && decodeDevice !== cache.device) {
             const tt = now();
             stats.transferBytes += await cache.transferTo(decodeDevice);
             stats.transferMs += now() - tt;
           }
           if (!decodeStart) decodeStart = now();
-          logits = await this.step(cache, [id], ids.length + out.length - 1);
+          const next = await step([id], ids.length + out.length - 1);
+          if (!next) { finish = 'abort'; break; }
+          logits = next;
         }
         if (decodeStart) stats.decodeMs = now() - decodeStart;
         if (tok && emitted < text.length) {
@@ -355,13 +351,41 @@ export class LlmEngine {
       }
     } finally {
       cache?.release();
+      if (seq) loop!.release(seq);
     }
     done({
       text: tok ? text : '', tokens: out, promptTokens: ids.length, finishReason: finish,
       ttftMs: stats.ttftMs, tpotMs: out.length - prior.length > 1 ? stats.decodeMs / (out.length - prior.length - 1) : 0,
       prefillMs: stats.prefillMs, decodeMs: stats.decodeMs, transferMs: stats.transferMs, transferBytes: stats.transferBytes,
       prefillDevice: prefillDevice.id, decodeDevice: decodeDevice.id,
+      ...(seq?.decodeSteps ? { batchRows: seq.batchRows / seq.decodeSteps } : {}),
     });
+  }
+
+  /**
+   * The prefill half of a disaggregated generation: the prompt's KV rows and the first token,
+   * sampled as generate() would (a decode server continues with `kv` and `resume: [first]`).
+   */
+  async prefillExport(prompt: string | number[], opts: GenerateOptions = {}): Promise<{ ids: number[]; first: number; stop: boolean; kv: KvRows; ms: number }> {
+    const t0 = now();
+    const where = this.where(opts.node);
+    checkSampling(opts, where);
+    const ids = this.encodePrompt(prompt, opts.addSpecialTokens, opts.node);
+    const V = this.model.config.vocabSize;
+    const badId = ids.find((i) => !(Number.isInteger(i) && i >= 0 && i < V));
+    if (badId !== undefined) throw new Error(`${where}: token id ${badId} is outside the vocabulary (0..${V - 1})`);
+    this.checkLength(ids.length, opts.maxTokens ?? 64, opts.node);
+    const cache = await this.allocate(opts.prefill ?? this.prefillDevice, opts.node);
+    try {
+      const logits = await this.prefill((t, p) => this.step(cache, t, p), ids, opts.signal);
+      if (!logits) throw new Error(`${where}: the prefill was aborted`);
+      const first = new Sampler(opts).next(logits, [...ids]);
+      const tok = this.model.tokenizer;
+      const stop = !opts.ignoreEos && ([...(tok?.stopIds ?? [])].includes(first) || (!tok && first === this.model.config.eosTokenId) || (opts.stopTokens ?? []).includes(first));
+      return { ids, first, stop, kv: { positions: ids.length, layers: await cache.exportRows(ids.length) }, ms: now() - t0 };
+    } finally {
+      cache.release();
+    }
   }
 
   /**
@@ -372,7 +396,7 @@ export class LlmEngine {
     this.checkLength(ids.length, 0);
     const cache = await this.allocate(this.prefillDevice);
     try {
-      const rows = [(await this.prefill(cache, ids.slice(0, prefillLen)))!];
+      const rows = [(await this.prefill((t, p) => this.step(cache, t, p), ids.slice(0, prefillLen)))!];
       if (this.decodeDevice !== cache.device) await cache.transferTo(this.decodeDevice);
       for (let p = prefillLen; p < ids.length; p++) rows.push(await this.step(cache, [ids[p]!], p));
       return rows;
@@ -386,6 +410,8 @@ export class LlmEngine {
 
   /** Free the weights on every device and forget compiled programs. */
   dispose(): void {
+    this.batcher?.dispose();
+    this.batcher = undefined;
     for (const w of this.weightCaches.values()) w.release();
     this.weightCaches.clear();
     this.programs.clear();

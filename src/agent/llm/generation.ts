@@ -1,7 +1,77 @@
-// A generation as its consumer sees it: an async iterator of tokens, and the final numbers (text,
-// finish reason, TTFT/TPOT, devices, and for chat turns the parsed reply) once iteration ends.
+// What a generation takes and gives: the model, the engine's and a generation's options, token
+// events, the final numbers, and the Generation iterator (engine.ts re-exports all of it).
 
+import type { Device } from '../../backends/device.js';
 import type { ChatToolCall, TokenLogprob } from './chat.js';
+import type { DecodeConstraint } from './decode-hooks.js';
+import type { LlmConfig } from './config.js';
+import type { KvRows } from './kv-blob.js';
+import type { SamplingOptions } from './sampling.js';
+import type { TextTokenizer } from './tokenizer.js';
+import type { ModelWeights } from './weights.js';
+
+/** Defaults from generation_config.json, applied where a request leaves a setting out. */
+export interface GenerationDefaults {
+  temperature?: number; topP?: number; topK?: number; repetitionPenalty?: number; maxNewTokens?: number;
+  eosTokenIds?: number[];
+}
+
+export interface LlmModel {
+  name: string;
+  generation?: GenerationDefaults;
+  config: LlmConfig;
+  weights: ModelWeights;
+  tokenizer?: TextTokenizer;
+  /** Where it was loaded from, for messages. */
+  source: string;
+}
+
+export interface EngineOptions {
+  /** Device that runs prefill. */
+  prefill: Device;
+  /** Device that runs decode; the prefill device when omitted. */
+  decode?: Device;
+  /** KV cache positions (the longest prompt + output a generation may reach); default min(context, 1024). */
+  capacity?: number;
+  /** Prefill chunk lengths; a prompt is padded to the smallest that fits, longer ones are chunked. */
+  buckets?: number[];
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  /** New tokens at most (default 64). */
+  maxTokens?: number;
+  /** Strings that end generation (not included in the text). */
+  stop?: string[];
+  /** Token ids that end generation, besides the tokenizer's end-of-sequence ids. */
+  stopTokens?: number[];
+  /** Keep going past end-of-sequence tokens (benchmarks). */
+  ignoreEos?: boolean;
+  signal?: AbortSignal;
+  /** Agent node name, used in errors. */
+  node?: string;
+  /** Add the tokenizer's special tokens (BOS) when encoding a text prompt. */
+  addSpecialTokens?: boolean;
+  /** Devices for this generation's phases (default: the engine's placement). */
+  prefill?: Device;
+  decode?: Device;
+  /**
+   * Continue a generation whose first tokens were made elsewhere (a server that failed mid-stream):
+   * they are prefilled after the prompt, the sampler skips their random draws (so a seeded run
+   * gives the tokens an uninterrupted one would), max_tokens counts them, and only new text streams
+   * (`emittedText` is what the consumer already has).
+   */
+  resume?: { tokens: number[]; emittedText?: string };
+  /**
+   * The prompt's KV cache computed elsewhere (a prefill server's hand-off, kv-blob.ts): loaded into
+   * this generation's cache instead of prefilling those positions; `resume` then carries the
+   * token the prefill server sampled, which is decoded from here.
+   */
+  kv?: KvRows;
+  /** Masks logits before each draw and follows the chosen tokens (constrained decoding: JSON, tool names). */
+  constraint?: DecodeConstraint;
+  /** Log-probabilities of each chosen token and of the `logprobs` most likely ones (0: the chosen only). */
+  logprobs?: number;
+}
 
 export interface TokenEvent {
   id: number;
@@ -36,6 +106,8 @@ export interface GenerationResult {
   content?: string | null;
   toolCalls?: ChatToolCall[];
   logprobs?: TokenLogprob[];
+  /** Mean decode batch it shared its steps with (continuous batching), itself included. */
+  batchRows?: number;
 }
 
 /** An async iterator of tokens with the final numbers in `result` once iteration ends. */
@@ -64,4 +136,3 @@ export class Generation implements AsyncIterable<TokenEvent> {
     return this.result;
   }
 }
-

@@ -77,6 +77,38 @@ export class KvCache {
     return bytes;
   }
 
+  /** Positions [0, n) of every layer, [kv_heads, n, head_dim] each (a KV hand-off). */
+  async exportRows(n: number): Promise<Float32Array[]> {
+    const { numKvHeads: H, headDim: D } = this.config, C = this.capacity;
+    const out: Float32Array[] = [];
+    for (const t of this.tensors) {
+      const all = (await this.device.download(t)).data as Float32Array;
+      const rows = new Float32Array(H * n * D);
+      for (let h = 0; h < H; h++) rows.set(all.subarray(h * C * D, h * C * D + n * D), h * n * D);
+      out.push(rows);
+    }
+    return out;
+  }
+
+  /** Fill positions [0, n) from exported rows (the cache must be empty). */
+  async importRows(layers: Float32Array[], n: number): Promise<void> {
+    const { numKvHeads: H, headDim: D } = this.config, C = this.capacity;
+    if (layers.length !== this.tensors.length) throw new Error(`KV import: ${layers.length} tensors for a cache of ${this.tensors.length}`);
+    if (n > C) throw new Error(`KV import: ${n} positions do not fit a cache of ${C}`);
+    const next: DeviceTensor[] = [];
+    try {
+      for (const rows of layers) {
+        const full = new Float32Array(H * C * D);
+        for (let h = 0; h < H; h++) full.set(rows.subarray(h * n * D, (h + 1) * n * D), h * C * D);
+        next.push(await this.device.upload(new Tensor('float32', full, [1, H, C, D])));
+      }
+    } catch (e) {
+      for (const t of next) this.device.release(t);
+      throw e;
+    }
+    this.replace(next, n);
+  }
+
   release(): void {
     for (const t of this.tensors) this.device.release(t);
     this.tensors = [];

@@ -104,7 +104,7 @@ export function ropeTables(c: LlmConfig, positions = c.contextLength, local = fa
 const hasLocalRope = (c: LlmConfig) => !!c.slidingLayers?.length && c.ropeLocalTheta !== undefined;
 const isSliding = (c: LlmConfig, i: number) => !!c.slidingWindow && !!c.slidingLayers?.includes(i);
 
-class Builder {
+export class Builder {
   readonly g: GraphBuilder;
   private readonly consts = new Map<Tensor, Value>();
   constructor(readonly c: LlmConfig, readonly w: ModelWeights, name: string) {

@@ -56,6 +56,15 @@ export class EngineProvider implements LlmProvider {
     if (req.raw) return this.engine.generate(req.messages.map((m) => m.content).join('\n'), opts);
     return chatGeneration(this.engine, tok, req.messages, req, opts);
   }
+  private promptOf(req: ChatRequest): string {
+    const tok = this.model.tokenizer;
+    if (!tok) throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
+    return req.raw ? req.messages.map((m) => m.content).join('\n') : tok.formatChat(req.messages);
+  }
+  /** The prefill half of a disaggregated completion (the engine's prefillExport on the chat prompt). */
+  prefill(req: ChatRequest): ReturnType<LlmEngine['prefillExport']> {
+    return this.engine.prefillExport(this.promptOf(req), req);
+  }
 }
 
 /** A provider from a function (tests, stand-ins): the reply is streamed word by word. */

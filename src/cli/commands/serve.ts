@@ -45,6 +45,9 @@ export function registerServe(program: Command): void {
     .option('--allow-no-token', 'serve a non-loopback address without auth (only behind a proxy that authenticates)')
     .option('--llm <name=path>', 'serve a language model on /v1/chat/completions (repeatable): a Hugging Face folder, .safetensors or .gguf', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--llm-capacity <n>', 'KV cache positions of one generation (prompt + answer) on the served models (default: min(context, 1024))', num('--llm-capacity', 1))
+    .option('--llm-batch <n>', 'continuous batching: completions decoded together per model (1: one at a time)', num('--llm-batch', 1), d.llmBatch)
+    .option('--llm-kv-block <n>', 'paged KV cache: positions per block', num('--llm-kv-block', 1))
+    .option('--llm-kv-blocks <n>', 'paged KV cache: blocks per model (default: every slot at min(capacity, 512) positions)', num('--llm-kv-blocks', 2))
     .option('--max-llm-queue <n>', 'chat completions waiting for the LLM worker before 429', num('--max-llm-queue', 0), d.maxLlmQueue)
     .option('--fleet <n>', 'start N servers (same options) on free ports behind nginx listening on --host:--port (deploy/nginx/)', num('--fleet', 1))
     .option('--fleet-dir <dir>', 'with --fleet: folder for nginx.conf, pid and logs (default: a new temp folder)')
@@ -60,6 +63,7 @@ export function registerServe(program: Command): void {
       if (dup) throw new Error(`--llm ${dup.name}: the name is given twice`);
       const server = await startServer({
         llms, llmCapacity: opts.llmCapacity as number | undefined, maxLlmQueue: opts.maxLlmQueue as number,
+        llmBatch: opts.llmBatch as number, llmKvBlockSize: opts.llmKvBlock as number | undefined, llmKvBlocks: opts.llmKvBlocks as number | undefined,
         host: opts.host as string, port: opts.port as number, backend: opts.backend as string, token: token || undefined,
         maxBodyMb: opts.maxBodyMb as number, workers: opts.workers as number, maxQueue: opts.maxQueue as number,
         maxStoreMb: opts.maxStoreMb as number, maxGraphs: opts.maxGraphs as number, maxInflightMb: opts.maxInflightMb as number,

@@ -3,7 +3,7 @@
 import { ProtocolError } from '../../protocol/errors.js';
 import { BlobQuerySchema, zodReason } from '../../protocol/schemas.js';
 import { API_PREFIX } from '../../protocol/version.js';
-import { contentLength, readText, shaParam } from '../http.js';
+import { bodyOf, contentLength, readText, shaParam } from '../http.js';
 import { MB } from '../options.js';
 import type { ServerContext } from './context.js';
 
@@ -16,6 +16,15 @@ export function registerBlobRoutes(c: ServerContext): void {
     metrics.dedup.inc({ result: b ? 'hit' : 'miss' });
     if (!b) return reply.code(404).send();
     return reply.code(200).header('switchyard-blob-bytes', String(b.length)).send();
+  });
+
+  // a KV hand-off's decode server fetches the prompt's cache from the prefill server
+  app.get(`${API_PREFIX}/blobs/:sha`, async (req, reply) => {
+    const h = shaParam((req.params as { sha: string }).sha, 'blob address');
+    const b = store.get(h);
+    if (!b) throw new ProtocolError('unknown_blob', `no blob ${h} on this server (evicted, or never stored)`);
+    metrics.bytes.inc({ direction: 'out', kind: 'blob' }, b.length);
+    return reply.code(200).header('content-type', 'application/octet-stream').send(bodyOf([b], b.length));
   });
 
   app.put(`${API_PREFIX}/blobs/:sha`, async (req, reply) => {

@@ -11,16 +11,30 @@
 import { Readable } from 'node:stream';
 import { prepareChat, runChat, listModels, modelNotFound, retrieveModel, type ChatResult } from '../../agent/openai.js';
 import { ProtocolError } from '../../protocol/errors.js';
+import { TPOT_HEADER, TTFT_HEADER } from '../../protocol/llm.js';
 import { ROUTES } from '../../protocol/routes.js';
 import { DeadlineMs } from '../../protocol/schemas.js';
 import { DEADLINE_HEADER } from '../../protocol/version.js';
 import { contentLength, readText } from '../http.js';
 import type { ServerContext } from './context.js';
+import { attachHandoff } from './handoff.js';
 
 export const DEFAULT_CHAT_DEADLINE_MS = 600_000;
 
 /** Rough tokens of a prompt before the worker's tokenizer sees it (admission only). */
 const tokensOf = (chars: number) => Math.ceil(chars / 3);
+
+/** The completion's TTFT and TPOT targets (switchyard-ttft-ms, switchyard-tpot-ms), when given. */
+function sloHeaders(h: Record<string, string | string[] | undefined>): { ttftMs?: number; tpotMs?: number } {
+  const out: { ttftMs?: number; tpotMs?: number } = {};
+  for (const [name, key] of [[TTFT_HEADER, 'ttftMs'], [TPOT_HEADER, 'tpotMs']] as const) {
+    if (h[name] === undefined) continue;
+    const v = DeadlineMs.safeParse(h[name]);
+    if (!v.success) throw new ProtocolError('bad_request', `header ${name} must be an integer number of ms from 1 to 3600000`);
+    out[key] = v.data;
+  }
+  return out;
+}
 
 export function registerChatRoutes(c: ServerContext): void {
   const { app, o, llm, llmScheduler: queue, metrics } = c;
@@ -41,6 +55,7 @@ export function registerChatRoutes(c: ServerContext): void {
       if (!dl.success) throw new ProtocolError('bad_request', `header ${DEADLINE_HEADER} must be an integer number of ms from 1 to 3600000`);
       deadlineMs = dl.data;
     }
+    const slo = sloHeaders(req.headers);
     const type = String(req.headers['content-type'] ?? 'application/json');
     if (!/^application\/json\b/i.test(type)) throw new ProtocolError('unsupported_media_type', `${ROUTES.chat} takes application/json, not ${type.slice(0, 80)}`);
     contentLength(req, c.maxBody, false);
@@ -51,17 +66,30 @@ export function registerChatRoutes(c: ServerContext): void {
     const prep = prepareChat(body, llm, ac.signal);
     if ('error' in prep) return send(prep.error);
     const { chat } = prep;
+    await attachHandoff(c, chat, body, req.headers.authorization); // the decode half of a KV hand-off
     const model = chat.body.model;
     // limits before deadlines: what can never fit this engine's KV cache is a 400, not a 503 to retry
     const capacity = llm.infos.get(model)?.capacity;
     if (capacity !== undefined && chat.maxTokens >= capacity) {
       const param = chat.body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
-      return send({ status: 400, json: { error: { code: 'context_length_exceeded', message: `${param} ${chat.maxTokens} leaves no room for the prompt in the ${capacity} positions the server's KV cache holds for model '${model}'`, type: 'invalid_request_error', param } } });
+      return send({ status: 400, json: { error: { code: 'context_length_exceeded', message: `${param} ${chat.maxTokens} leaves no room `
+        + `for the prompt in the ${capacity} positions the server's KV cache holds for model '${model}'`, type: 'invalid_request_error', param } } });
     }
-    const estimate = llm.estimateMs(model, tokensOf(chat.promptChars), chat.maxTokens);
+    const ask = { model, promptTokens: tokensOf(chat.promptChars), maxTokens: chat.maxTokens, deadlineMs, ...slo };
     const refuse = (e: unknown) => { metrics.refused.inc({ code: (e as ProtocolError).code ?? 'error' }); return e; };
-    try { queue.check(estimate, deadlineMs, performance.now() - t0); } catch (e) { throw refuse(e); }
-    const release = await queue.acquire(estimate, t0 + deadlineMs).catch((e) => { throw refuse(e); });
+    try { queue.check(ask, performance.now() - t0); } catch (e) { throw refuse(e); }
+    // a client that leaves while its completion waits for a slot leaves the queue
+    const gone = new AbortController();
+    const onGone = () => { if (!reply.raw.writableFinished) gone.abort(); };
+    reply.raw.on('close', onGone);
+    const release = await queue.acquire(ask, t0 + deadlineMs, gone.signal).catch((e: unknown) => { throw gone.signal.aborted ? e : refuse(e); })
+      .finally(() => reply.raw.off('close', onGone));
+    if (gone.signal.aborted || reply.raw.destroyed) {
+      // it left just as the slot came: nothing to compute
+      release();
+      metrics.llmCompletions.inc({ model, finish: 'client_gone' });
+      return reply;
+    }
     metrics.queueSeconds.observe((performance.now() - t0) / 1000);
     // past the deadline and the grace period the generation stops; the client's leaving stops it too
     const timer = setTimeout(() => {
@@ -72,7 +100,12 @@ export function registerChatRoutes(c: ServerContext): void {
       if (reply.raw.writableFinished) return;
       metrics.llmCompletions.inc({ model, finish: 'client_gone' });
       ac.abort(new Error('the client closed the connection'));
+      // the slot is free now (the worker drops the sequence within a step); a stream nobody reads
+      // any more is ended here, as the server would not pull it to its end
+      finish();
+      sse?.destroy();
     };
+    let sse: Readable | undefined;
     reply.raw.on('close', onClose);
     let held = true;
     const finish = () => {
@@ -92,6 +125,7 @@ export function registerChatRoutes(c: ServerContext): void {
           metrics.llmCompletions.inc({ model, finish: r.finishReason });
           if (r.tokens.length) metrics.llmTtft.observe({ model }, r.ttftMs / 1000);
           if (r.tokens.length > 1) metrics.llmTpot.observe({ model }, r.tpotMs / 1000);
+          if (r.batchRows !== undefined) metrics.llmBatchRows.observe({ model }, r.batchRows);
           metrics.runSeconds.observe((r.prefillMs + r.decodeMs) / 1000);
         },
       });
@@ -111,7 +145,7 @@ export function registerChatRoutes(c: ServerContext): void {
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no') // nginx passes each event on at once
-      .send(Readable.from(body2(), { objectMode: false }));
+      .send(sse = Readable.from(body2(), { objectMode: false }));
 
     function send(r: ChatResult) {
       if (!('json' in r)) throw new Error('unreachable');

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerProfile } from '../../protocol/profile.js';
 import type { Engine } from '../engine.js';
 import type { GraphRegistry } from '../graphs.js';
+import type { LlmAdmission } from '../llm-admission.js';
 import type { LlmHost } from '../llm-host.js';
 import type { Metrics } from '../metrics.js';
 import type { ServerOptions } from '../options.js';
@@ -24,5 +25,5 @@ export interface ServerContext {
   startedAt: string;
   /** The LLMs of `serve --llm` and their queue (one generation at a time). */
   llm: LlmHost;
-  llmScheduler: Scheduler;
+  llmScheduler: LlmAdmission;
 }

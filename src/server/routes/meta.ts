@@ -27,7 +27,7 @@ export function registerMetaRoutes(c: ServerContext): void {
       limits: { maxBodyBytes: c.maxBody, maxQueue: o.maxQueue, maxTensorBytes: c.maxBody, maxProbeBytes: probeLimit },
       ...(c.llm.size ? {
         llms: c.llm.all(),
-        llmQueue: { depth: c.llmScheduler.depth, running: c.llmScheduler.running, max: o.maxLlmQueue, concurrency: 1, estimatedWaitMs: c.llmScheduler.waitMs() },
+        llmQueue: { depth: c.llmScheduler.depth, running: c.llmScheduler.running, max: o.maxLlmQueue, concurrency: c.llmScheduler.concurrency, estimatedWaitMs: c.llmScheduler.waitMs() },
       } : {}),
     };
     return body;

@@ -10,6 +10,7 @@ import { dequantize, dynamicQuantize, matMulNBits, matmulInteger, quantize } fro
 import { concat, depthSpace, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
 import { recurrent } from './recurrent.js';
+import { scatterND } from './scatter.js';
 import { REDUCE_OPS, argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, reduce, softmax } from './reduce.js';
 
 export const PLANNERS: Record<string, OpPlanner> = {
@@ -42,6 +43,7 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.Slice': slice,
   'nn.Tile': tile,
   'nn.Gather': gather,
+  'nn.ScatterND': scatterND,
   'nn.TopK': topk,
   'nn.ArgMax': argReduce,
   'nn.ArgMin': argReduce,
@@ -68,4 +70,4 @@ export const FLOAT_DATA = new Set(['nn.Resize']);
 export const ANY_DTYPE = new Set(['ms.MatMulNBits', 'nn.MatMulInteger', 'nn.ConvInteger', 'nn.DynamicQuantizeLinear',
   'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze',
   'nn.Identity', 'nn.Dropout', 'nn.Cast', 'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile',
-  'nn.Gather', 'nn.DepthToSpace', 'nn.SpaceToDepth']);
+  'nn.Gather', 'nn.DepthToSpace', 'nn.SpaceToDepth', 'nn.ScatterND']);
