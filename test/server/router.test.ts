@@ -1,4 +1,5 @@
-// The fleet router as a sidecar over two loopback servers of different speed and price: with no
+// The fleet router as a sidecar over two loopback servers of different speed and price (the slow one
+// 100x cheaper, so its 30x longer busy time still costs less): with no
 // target every completion goes to the cheap slow one; with a TPOT target only the fast one can
 // keep, there; the proxied answer is the member's (streamed); GET /route names the member for nginx.
 
@@ -21,7 +22,7 @@ before(async () => {
     testServer({ llms: [{ name: 'tiny', path: files.dir }], llmCapacity: 64, llmBatch: 4, slowMs: 120 }),
     testServer({ llms: [{ name: 'tiny', path: files.dir }], llmCapacity: 64, llmBatch: 4, slowMs: 2 }),
   ]);
-  router = await startRouter({ policy: 'router', token: TOKEN, members: [{ url: slow.url, pricePerHour: 0.5, name: 'slow' }, { url: fast.url, pricePerHour: 4, name: 'fast' }] });
+  router = await startRouter({ policy: 'router', token: TOKEN, members: [{ url: slow.url, pricePerHour: 0.04, name: 'slow' }, { url: fast.url, pricePerHour: 4, name: 'fast' }] });
 });
 after(async () => { await router.close(); await slow.close(); await fast.close(); });
 
