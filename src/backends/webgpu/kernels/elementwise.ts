@@ -250,9 +250,12 @@ registerKernels({
     if (type === 'Mod' && inT && ['int8', 'int16'].includes(inT)) return true;
     return true;
   },
-  plan(a) {
-    const outDt = a.outs[0]!.dtype;
-    const type = a.node.op.slice(3);
+  plan(a0) {
+    const outDt = a0.outs[0]!.dtype;
+    const type = a0.node.op.slice(3);
+    // CastLike's second input only lends its type: its data is not read and its shape need not
+    // broadcast with the output (indexing it as a broadcast emitted WGSL that did not compile)
+    const a = type === 'CastLike' ? { ...a0, ins: [a0.ins[0], undefined] } : a0;
     return planElementwise(a, (args, cw) => {
       // inputs enter the compute type, except where the op reads them in their own type
       // (comparisons, logic, casts, Where's condition, Pow's exponent)
