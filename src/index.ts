@@ -1,6 +1,7 @@
 // Public API of Switchyard.
 
 import './ops/index.js';
+import './frontend/png-codec.js';
 import './backends/reference/interpreter.js';
 import './backends/wasm/index.js';
 import './runtime/auto-backend.js';
