@@ -1,6 +1,7 @@
 // Public API of Switchyard.
 
 import './ops/index.js';
+import './frontend/png-codec.js';
 import './runtime/backends/index.js';
 import './runtime/auto-backend.js';
 import './runtime/remote-backend.js';

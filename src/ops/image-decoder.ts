@@ -1,39 +1,32 @@
 // ImageDecoder (opset 20): decode an encoded image (a 1-D uint8 tensor holding the file) to
 // uint8 [H, W, 3] in RGB or BGR order, or [H, W, 1] for Grayscale.
 //
-// Formats decoded here: PNG (fast-png; palettes expanded, alpha dropped, 16-bit to its high
-// byte), uncompressed BMP (24/32-bit, bottom-up or top-down) and binary PNM (P5 gray, P6 RGB,
-// maxval 255). JPEG and JPEG 2000 are refused with an error naming the format. Grayscale from
+// Formats: uncompressed BMP (24/32-bit, bottom-up or top-down) and binary PNM (P5 gray, P6 RGB,
+// maxval 255) here, PNG through a registered codec (src/frontend/png-codec.ts, fast-png). JPEG and JPEG 2000 are refused with an error naming the format. Grayscale from
 // colour uses the ITU-R 601-2 luma weights in PIL's fixed-point form, as the ONNX reference does.
 
-import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import { registerOps, type OpDef } from '../ir/op-def.js';
 import { freshDim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { bytesOf, checkDType, inType } from './util.js';
 
+/** Decoded pixels: width x height RGB triples, row-major. */
 interface Rgb { width: number; height: number; rgb: Uint8Array }
 
 const FORMATS = ['RGB', 'BGR', 'Grayscale'];
 
-function png(bytes: Uint8Array): Rgb {
-  const img = decodePng(bytes);
-  const { width, height } = img;
-  let src: ArrayLike<number> = img.data;
-  let channels = img.channels;
-  if (img.palette) {
-    src = convertIndexedToRgb(img);
-    channels = img.palette[0]?.length ?? 3;
-  }
-  const shift = img.depth === 16 && !img.palette ? 8 : 0;
-  const rgb = new Uint8Array(width * height * 3);
-  for (let p = 0; p < width * height; p++) {
-    for (let c = 0; c < 3; c++) {
-      const ch = channels >= 3 ? c : 0; // gray (and gray+alpha) repeat their one channel
-      rgb[p * 3 + c] = src[p * channels + ch]! >> shift;
-    }
-  }
-  return { width, height, rgb };
+/** A decoder for one more format, recognised by its first bytes (see registerImageCodec). */
+export interface ImageCodec { name: string; matches(b: Uint8Array): boolean; decode(b: Uint8Array): Rgb }
+export type { Rgb as DecodedRgb };
+
+const CODECS: ImageCodec[] = [];
+
+/**
+ * Add a format. PNG registers from src/frontend/png-codec.ts (it needs fast-png, and this file
+ * stays free of package imports so the ops load unbundled in a browser page).
+ */
+export function registerImageCodec(codec: ImageCodec): void {
+  CODECS.push(codec);
 }
 
 function bmp(b: Uint8Array): Rgb {
@@ -90,7 +83,9 @@ function pnm(b: Uint8Array): Rgb {
 
 function decode(b: Uint8Array): Rgb {
   const starts = (...sig: number[]) => sig.every((v, k) => b[k] === v);
-  if (starts(0x89, 0x50, 0x4e, 0x47)) return png(b);
+  const codec = CODECS.find((c) => c.matches(b));
+  if (codec) return codec.decode(b);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) throw new Error('PNG decoding is not registered here (import switchyard\'s entry point)');
   if (starts(0x42, 0x4d)) return bmp(b);
   if (starts(0x50) && (b[1] === 0x35 || b[1] === 0x36)) return pnm(b);
   if (starts(0xff, 0xd8)) throw new Error('JPEG images are not decoded yet (PNG, BMP and PNM are)');
