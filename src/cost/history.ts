@@ -2,6 +2,11 @@
 // a signature seen on a device uses its own measured time; an unseen one is scaled by the
 // device's typical measured/estimated ratio, so the model learns the machine it runs on.
 // Storage is pluggable: in memory (browser) or a JSON file (Node, history-file.ts).
+// Besides kernels it keeps, per device, whole units ('@unit:' keys: measured against their
+// roofline, the points the device's curve is re-fit from, device-fit.ts) and how far first runs
+// were from their prediction ('@first-run'). Keys starting with '@' are not kernel signatures.
+
+import { fitDevice, type DeviceFit } from './device-fit.js';
 
 export interface HistoryEntry {
   /** Number of samples folded in. */
@@ -25,8 +30,19 @@ export class MemoryStore implements HistoryStore {
   save(d: HistoryData) { this.data = structuredClone(d); }
 }
 
+/** Short stable key of a unit's signatures (FNV-1a, hex), so long units make short keys. */
+export function unitKey(signatures: string[]): string {
+  let h = 0x811c9dc5;
+  const s = signatures.join('|');
+  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+  return `@unit:${signatures.length}:${h.toString(16)}`;
+}
+
+const FIRST_RUN = '@first-run';
+
 export class KernelHistory {
   private data: HistoryData;
+  private fits = new Map<string, DeviceFit | undefined>();
 
   /**
    * alpha: weight of a new sample in the running mean (recent runs matter more).
@@ -44,6 +60,7 @@ export class KernelHistory {
   record(signature: string, device: string, measuredMs: number, estimateMs: number): void {
     if (!(measuredMs >= 0) || !Number.isFinite(measuredMs)) throw new Error(`measured time for ${signature} on ${device} must be a finite number >= 0, got ${measuredMs}`);
     const dev = (this.data.devices[device] ??= {});
+    if (signature.startsWith('@unit:')) this.fits.delete(device);
     const e = dev[signature];
     // one sample moves the mean by at most alpha x 2 of itself: a stall (a GC pause, a GPU queue
     // shared with another process) is a blip, while a lasting change still gets there in a few runs
@@ -66,8 +83,45 @@ export class KernelHistory {
     return Math.max(1, Math.exp(others.reduce((a, r) => a + Math.log(r), 0) / others.length));
   }
 
+  /** A whole unit's measured time (its fixed cost included) against its kernels' roofline estimate. */
+  recordUnit(device: string, signatures: string[], measuredMs: number, rooflineMs: number): void {
+    this.record(unitKey(signatures), device, measuredMs, rooflineMs);
+  }
+
+  lookupUnit(device: string, signatures: string[]): HistoryEntry | undefined {
+    return this.lookup(unitKey(signatures), device);
+  }
+
+  /** The device's curve re-fit from the units measured on it (least squares); undefined below two sizes. */
+  deviceFit(device: string): DeviceFit | undefined {
+    if (!this.fits.has(device)) {
+      const pts = Object.entries(this.data.devices[device] ?? {}).filter(([k]) => k.startsWith('@unit:')).map(([, e]) => ({ rooflineMs: e.estimateMs, measuredMs: e.ms }));
+      this.fits.set(device, fitDevice(pts));
+    }
+    return this.fits.get(device);
+  }
+
+  /** How a first run's extra time (compile, upload, first use) compared with its prediction. */
+  recordFirstRun(device: string, measuredExtraMs: number, predictedExtraMs: number): void {
+    if (!(measuredExtraMs > 0 && predictedExtraMs > 0)) return;
+    // kept as the ratio (mean of its log), so workloads of any size weigh alike
+    const dev = (this.data.devices[device] ??= {});
+    const e = dev[FIRST_RUN];
+    const r = Math.log(measuredExtraMs / predictedExtraMs);
+    dev[FIRST_RUN] = e ? { n: e.n + 1, ms: e.ms + (r - e.ms) / Math.min(e.n + 1, 5), estimateMs: 0 } : { n: 1, ms: r, estimateMs: 0 };
+  }
+
+  /** Factor on predicted first-run extras: learned on the device; else as `untried` says for ratios. */
+  firstRunRatio(device: string): number {
+    const own = this.data.devices[device]?.[FIRST_RUN];
+    if (own) return Math.exp(own.ms);
+    if (this.untried === 'neutral') return 1;
+    const others = Object.values(this.data.devices).map((d) => d[FIRST_RUN]).filter((e): e is HistoryEntry => !!e);
+    return others.length ? Math.max(1, Math.exp(others.reduce((a, e) => a + e.ms, 0) / others.length)) : 1;
+  }
+
   private measuredRatio(device: string): number | undefined {
-    const es = Object.values(this.data.devices[device] ?? {}).filter((e) => e.estimateMs > 0 && e.ms > 0);
+    const es = Object.entries(this.data.devices[device] ?? {}).filter(([k]) => !k.startsWith('@')).map(([, e]) => e).filter((e) => e.estimateMs > 0 && e.ms > 0);
     if (!es.length) return undefined;
     return Math.exp(es.reduce((a, e) => a + Math.log(e.ms / e.estimateMs), 0) / es.length);
   }

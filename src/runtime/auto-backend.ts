@@ -11,6 +11,9 @@ import { KernelHistory, MemoryStore, type HistoryStore } from '../cost/history.j
 import { opSignature } from '../cost/signature.js';
 import { nodeWork } from '../cost/work.js';
 import { roofline } from '../cost/roofline.js';
+import { addFirstRun, firstRunOf, NO_FIRST_RUN, type FirstRunEstimate } from '../cost/first-run.js';
+import type { EstimateSource } from '../cost/estimator.js';
+import type { FirstRunPrediction } from '../planner/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { runPipeline } from '../passes/index.js';
 import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
@@ -54,6 +57,13 @@ export interface HeteroPrepared extends PreparedModel {
   readonly lastRunPlan?: Plan;
   readonly devices: DeviceEntry[];
   readonly lastReport?: RunReport;
+  /**
+   * The current executor's first run as measured: compiling its units (at create or re-plan) and
+   * the first run itself, ms; undefined until it ran.
+   */
+  readonly firstRun?: { compileMs: number; runMs: number; ms: number; report: RunReport; plan: Plan };
+  /** Runs of the current executor after its first (the last 20): the steady state as measured. */
+  readonly steadyReports: readonly RunReport[];
   readonly trace?: TraceRecorder;
   readonly notes: string[];
   readonly replans: number;
@@ -106,6 +116,15 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let policy = options.policy;
   const keepMargin = options.keepMargin ?? 0.1;
   let lanesKey = '';
+  /** Where each unit's cost came from in the current plan, per device. */
+  let sources = new Map<string, Record<string, EstimateSource>>();
+  /** Signatures of each plan unit (the keys its measured times are kept under). */
+  let unitSigs = new Map<string, string[]>();
+  /** What each device has compiled this session (its pipeline or module cache keeps it). */
+  const compiledKeys = new Map<string, Set<string>>();
+  let compileMs = 0;
+  /** First-run prediction per device for the current executor (for learning how far off it was). */
+  let firstByDevice = new Map<string, FirstRunEstimate>();
   /** Plans again; returns false when the placement came out the same (the compiled executor is kept, its predictions updated). */
   const makePlan = async (exclude: string[] = [], hysteresis = false): Promise<boolean> => {
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
@@ -119,7 +138,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // the host stays in the problem whatever policy.allow says: graph inputs and outputs live there
     // (supports() below keeps units off devices the policy does not allow, the host included)
     const planPolicy = policy?.allow && !policy.allow.includes(host) ? { ...policy, allow: [...policy.allow, host] } : policy;
-    const { problem, passes, units } = graphProblem(graph, live.map((e) => links.corrected(e.profile)), {
+    const { problem, passes, units, sources: srcs } = graphProblem(graph, live.map((e) => links.corrected(e.profile)), {
       host, estimator, policy: planPolicy, contention: options.contention,
       supports: (dev, node) => (allowed(dev) ? devices.get(dev)!.supports(node) : `${dev} is not in policy.allow`),
     });
@@ -133,7 +152,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // hysteresis: a re-plan moves units only when the new placement beats the running one, both
     // predicted from what the runs taught, by keepMargin; otherwise a device never measured (whose
     // calibrated guess is optimistic) lures the plan away from one that was measured, and back
-    const kept = hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin) : undefined;
+    const measured = (task: string, dev: string) => srcs.get(task)?.[dev] === 'measured';
+    const kept = hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin, measured) : undefined;
     if (kept) { notes.push(kept.note); trace?.instant('plan', kept.note); plan = kept.plan; }
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
     planUnits = units.map((u) => {
@@ -147,18 +167,26 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // the same placement as the running executor: keep its compiled units and resident weights
     const key = [...lanes].sort().join(';');
     const prev = executor as Executor | undefined;
+    sources = srcs;
+    unitSigs = new Map(units.map((u) => [u.id, u.signatures]));
     const same = prev && !exclude.length && key === lanesKey && prev.placed.length === placed.length
       && prev.placed.every((u, i) => u.id === placed[i]!.id && u.device === placed[i]!.device && u.unit.nodes.length === placed[i]!.unit.nodes.length);
     if (same) {
       prev.placed.forEach((u, i) => Object.assign(u, { predictedStartMs: placed[i]!.predictedStartMs, predictedEndMs: placed[i]!.predictedEndMs, predictedBusyMs: placed[i]!.predictedBusyMs }));
+      // compiled and resident already: the next run is a steady one
+      plan.firstRun = predictFirstRun(new Map());
       return false;
     }
+    firstByDevice = predictFirstRunByDevice(live);
+    plan.firstRun = predictFirstRun(firstByDevice);
     lanesKey = key;
     // fallback order: the host's reference interpreter last, the fastest devices first
     const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
     executor = new Executor(graph, placed, devices, [...order.filter((d) => d !== host), host], host, lanes);
     try {
+      const t0 = performance.now();
       await executor.compileAll();
+      compileMs = performance.now() - t0;
     } catch (e) {
       // a device that fails while compiling (a server gone, a GPU lost) is left out of this plan
       if (!(e instanceof DeviceError) || e.device === host || exclude.includes(e.device) || !devices.has(e.device)) throw e;
@@ -169,10 +197,34 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     }
     return true;
   };
+  /** What the new executor's first run pays beyond a steady run, per unit and device. */
+  let firstByUnit = new Map<string, number>();
+  const predictFirstRunByDevice = (live: DeviceEntry[]): Map<string, FirstRunEstimate> => {
+    const byDev = new Map<string, FirstRunEstimate>();
+    firstByUnit = new Map();
+    for (const u of planUnits) {
+      const e = live.find((x) => x.device.id === u.device);
+      if (!e) continue;
+      const keys = compiledKeys.get(u.device) ?? new Set<string>();
+      compiledKeys.set(u.device, keys);
+      const f = firstRunOf(u.unit.nodes, e.profile, keys, history.firstRunRatio(u.device), u.device === host);
+      firstByUnit.set(u.id, f.ms);
+      byDev.set(u.device, addFirstRun(byDev.get(u.device) ?? NO_FIRST_RUN, f));
+    }
+    return byDev;
+  };
+  const predictFirstRun = (byDev: Map<string, FirstRunEstimate>): FirstRunPrediction => {
+    // compiling and first uses run on the host's thread one after another: the extras add up
+    const t = [...byDev.values()].reduce(addFirstRun, NO_FIRST_RUN);
+    const units = Object.fromEntries(planUnits.map((u) => [u.id, byDev.size ? firstByUnit.get(u.id) ?? 0 : 0]));
+    return { ms: plan.makespanMs + t.ms, extraMs: t.ms, compileMs: t.compileMs, uploadMs: t.uploadMs, packMs: t.packMs, firstUseMs: t.firstUseMs, units };
+  };
   await makePlan();
 
   const drift = options.driftFactor ?? 2;
   let lastReport: RunReport | undefined;
+  let firstRun: HeteroPrepared['firstRun'];
+  let steadyReports: RunReport[] = [];
   let lastRunPlan: Plan | undefined;
   let replans = 0;
   /** Runs of the current executor: its first compiles, plans memory and tiers up, and teaches nothing. */
@@ -190,6 +242,11 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       // the history holds kernel time: the unit's fixed cost comes off first (the estimator adds it back once)
       const kernels = Math.max(measured * 0.1, measured - unitOverheadMs(prof));
       p.unit.nodes.forEach((n, i) => history.record(opSignature(n), u.device, (kernels * ests[i]!) / total, ests[i]!));
+      // the plan's own units, whole (a merged chain split by roofline share): the device curve's points
+      const tasks = u.tasks ?? [u.unit];
+      const share = tasks.map((t) => planUnits.find((x) => x.id === t)?.unit.nodes.reduce((a, n) => a + roofline(nodeWork(n), prof).ms, 0) ?? 0);
+      const all = share.reduce((a, b) => a + b, 0) || 1;
+      tasks.forEach((t, i) => { const sigs = unitSigs.get(t); if (sigs) history.recordUnit(u.device, sigs, measured * share[i]! / all, share[i]!); });
       // a drift worth re-planning for: the history's running mean (not one noisy run) off by the
       // factor, and by more than a millisecond
       const learned = p.unit.nodes.reduce((a, n) => a + (history.lookup(opSignature(n), u.device)?.ms ?? 0), 0) + unitOverheadMs(prof);
@@ -203,11 +260,22 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     return drifted;
   };
 
+  /** Fold the measured first-run extra into the history, split over devices by their predicted share. */
+  const learnFirstRun = (extraMs: number) => {
+    const total = [...firstByDevice.values()].reduce((a, f) => a + f.ms, 0);
+    if (!(total > 0) || !(extraMs > 0)) return;
+    // the ratio the prediction was made with comes off: the history keeps raw measured/default
+    for (const [dev, f] of firstByDevice) if (f.ms > 0) history.recordFirstRun(dev, (extraMs * f.ms) / total, f.ms / history.firstRunRatio(dev));
+    history.flush();
+  };
+
   const prepared: HeteroPrepared = {
     get plan() { return plan; },
     devices: entries,
     get lastReport() { return lastReport; },
     get lastRunPlan() { return lastRunPlan; },
+    get firstRun() { return firstRun; },
+    get steadyReports() { return steadyReports; },
     trace,
     notes,
     get replans() { return replans; },
@@ -234,6 +302,12 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, trace);
       lastReport = report;
+      if (executorRuns === 0) { firstRun = { compileMs, runMs: report.totalMs, ms: compileMs + report.totalMs, report, plan }; steadyReports = []; }
+      else {
+        steadyReports = [...steadyReports.slice(-19), report];
+        // the first steady run tells how far the first run's extra was from its prediction
+        if (executorRuns === 1 && firstRun) learnFirstRun(firstRun.ms - report.totalMs);
+      }
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
       // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history
       const drifted = executorRuns++ > 0 ? learn(report) : [];

@@ -1,0 +1,113 @@
+// `npm run bench:predict`: how well plans predict what they then measure. Over the bench workloads
+// (bench/peers: matmuls, a MiniLM-shaped encoder, a GPT-2 decode step, a 16M add, a 100k vector
+// search) and the light ONNX models in examples/models, per device (WASM on 1 and 2 threads, the
+// WebGPU adapter when there is one) and for `auto` (every device found): the plan's predicted first
+// run (compile, upload, pack and first use included) and steady state against the measured ones,
+// mean and worst |predicted / measured - 1|, and auto's steady time / the best single device's.
+// The example agent's rows come from bench/predict-agent.ts. Each configuration keeps one kernel
+// history across the workloads (as a user's machine does), in memory: the first workload is
+// predicted from calibration alone, later ones also from the device curves re-fit so far.
+//
+//   node dist/bench/predict.js [--quick] [--only REGEX] [--runs N] [--md docs/benchmarks-predict.md]
+
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Session, type SessionOptions } from '../src/runtime/session.js';
+import { MemoryStore } from '../src/cost/history.js';
+import { randomFeeds } from '../src/cli/random-inputs.js';
+import type { DeviceSpec } from '../src/runtime/devices.js';
+import '../src/index.js';
+import { agentRows } from './predict-agent.js';
+import { renderReport, type Row } from './predict-report.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const quick = args.includes('--quick');
+const only = flag('--only') ? new RegExp(flag('--only')!) : undefined;
+const maxRuns = Number(flag('--runs') ?? (quick ? 4 : 8));
+const mdPath = flag('--md') ?? join(root, 'docs/benchmarks-predict.md');
+const say = (s: string) => process.stderr.write(`${s}\n`);
+
+interface Config { name: string; devices?: DeviceSpec[]; allow?: string[] }
+
+async function configs(): Promise<Config[]> {
+  const out: Config[] = [
+    { name: 'wasm t1', devices: [{ kind: 'wasm', threads: 1 }], allow: ['wasm'] },
+    { name: 'wasm t2', devices: [{ kind: 'wasm', threads: 2 }], allow: ['wasm'] },
+  ];
+  // the WebGPU adapter, when Dawn finds one here (SwiftShader on a machine without a GPU)
+  const probe = await Session.create(join(root, 'examples/models/two-tower.onnx'), { backend: 'auto', devices: [{ kind: 'webgpu' }], calibration: 'cache' }).catch(() => undefined);
+  const gpu = probe?.hetero?.devices.find((d) => d.device.kind === 'webgpu');
+  if (gpu) out.push({ name: `webgpu (${gpu.profile.name.replace(/^WebGPU: /, '').slice(0, 24)})`, devices: [{ kind: 'webgpu' }], allow: ['webgpu'] });
+  else say('bench:predict: no WebGPU adapter; its rows are left out');
+  await probe?.release();
+  out.push({ name: 'auto' });
+  return out;
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+
+async function measure(workload: string, model: string, c: Config, store: MemoryStore): Promise<Row> {
+  const options: SessionOptions = {
+    backend: 'auto', history: store,
+    ...(c.devices ? { devices: c.devices } : {}),
+    ...(c.allow ? { policy: { objective: 'latency', allow: c.allow } } : {}),
+  };
+  const s = await Session.create(model, options);
+  const h = s.hetero!;
+  const coldSteadyMs = h.plan.makespanMs;
+  const feeds = randomFeeds(s.graph, 1, {});
+  await s.run(feeds);
+  // steady runs: up to maxRuns, within about 4 s (SwiftShader runs of the big models take seconds)
+  const t0 = performance.now();
+  const times: number[] = [];
+  const predicted: number[] = [];
+  for (let i = 0; i < maxRuns && (i < 3 || performance.now() - t0 < 4000); i++) {
+    // the prediction in force for this run: the plan it runs (re-predicted after each run)
+    predicted.push(h.plan.makespanMs);
+    const t = performance.now();
+    await s.run(feeds);
+    times.push(performance.now() - t);
+  }
+  const p0 = h.firstRun!.plan;
+  const devicesUsed = [...new Set(h.plan.assignments.filter((a) => !a.task.startsWith('@')).map((a) => a.device))].join('+');
+  const row: Row = {
+    workload, config: c.name, devices: devicesUsed,
+    firstPredMs: p0.firstRun?.ms ?? p0.makespanMs, firstMs: h.firstRun!.ms,
+    coldSteadyMs, steadyPredMs: median(predicted.slice(1)), steadyMs: median(times.slice(1)),
+    runs: times.length, replans: h.replans,
+  };
+  await s.release();
+  return row;
+}
+
+async function main(): Promise<void> {
+  const { ensureModels } = (await import(join(root, 'bench/peers/src/onnx/build-models.js'))) as { ensureModels: (ids: string[], log: (s: string) => void) => Record<string, string> };
+  const benchIds = ['matmul-256', 'matmul-512', 'matmul-1024', 'encoder-minilm6', 'gpt2-decode', 'add-16m', 'vecsearch-100k'];
+  const ids = benchIds.filter((id) => !only || only.test(id)).filter((id) => !quick || !['gpt2-decode', 'vecsearch-100k'].includes(id));
+  const models: [string, string][] = Object.entries(ensureModels(ids, say));
+  for (const m of ['mini-encoder', 'tiny-cnn', 'two-tower']) if (!only || only.test(m)) models.push([m, join(root, `examples/models/${m}.onnx`)]);
+  const cs = await configs();
+  const stores = new Map(cs.map((c) => [c.name, new MemoryStore()]));
+  const rows: Row[] = [];
+  for (const [id, path] of models) {
+    for (const c of cs) {
+      say(`bench:predict: ${id} on ${c.name}`);
+      try {
+        rows.push(await measure(id, path, c, stores.get(c.name)!));
+      } catch (e) {
+        rows.push({ workload: id, config: c.name, devices: '-', error: (e as Error).message.split('\n')[0]!.slice(0, 120) });
+      }
+    }
+  }
+  if (!only || only.test('agent')) rows.push(...(await agentRows(root, say)));
+  const text = renderReport(rows, { runs: maxRuns, quick, date: new Date().toISOString() });
+  console.log(text);
+  writeFileSync(mdPath, text);
+  say(`bench:predict: wrote ${mdPath}`);
+}
+
+await main();
+process.exit(0);
