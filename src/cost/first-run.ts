@@ -22,12 +22,21 @@ export interface FirstRunEstimate {
 
 export const NO_FIRST_RUN: FirstRunEstimate = { compileMs: 0, uploadMs: 0, packMs: 0, firstUseMs: 0, ms: 0 };
 
+/** act(alpha·$0 + $1): what WASM's GEMM applies in registers (a rough match: more fused ops generate a module). */
+const REGISTER_EPILOGUE = /^(\$0|(relu|gelu|add|mul)\([^()]*\)|(relu|gelu)\((add|mul)\([^()]*\)\))$/;
+
 /** What a device compiles for a node, as a key (the same key twice compiles once); undefined: nothing. */
 export function compileKey(node: Node, p: DeviceProfile): string | undefined {
   const what = p.firstRun?.compiles ?? 'none';
   if (what === 'none') return undefined;
   const shapes = [...node.inputs, ...node.outputs].map((v) => (v?.type ? `${v.type.dtype}[${v.type.shape?.join(',') ?? '?'}]` : '_')).join(',');
-  if (what === 'elementwise') return node.op === 'k.map' ? `${JSON.stringify(node.attrs.expr ?? node.attrs)}|${node.inputs.length}` : undefined;
+  if (what === 'elementwise') {
+    if (node.op === 'k.map') return `map|${JSON.stringify(node.attrs.expr ?? node.attrs)}|${node.inputs.length}`;
+    // an epilogue beyond bias + activation (which the GEMM applies in registers) is a generated module
+    const epi = node.attrs.epilogue?.value;
+    if (typeof epi === 'string' && REGISTER_EPILOGUE.test(epi) === false) return `epilogue|${epi}`;
+    return undefined;
+  }
   return `${node.op}|${shapes}|${JSON.stringify(node.attrs)}`;
 }
 

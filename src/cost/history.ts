@@ -15,7 +15,13 @@ export interface HistoryEntry {
   ms: number;
   /** The roofline estimate for this kernel when last measured, ms. */
   estimateMs: number;
+  /** Whole units and run overheads ('@' keys): the last samples; `ms` is their median. */
+  recent?: number[];
 }
+
+/** Samples a '@' entry keeps: its median shrugs off a stalled run, and follows a lasting change in 3. */
+const RECENT = 5;
+const medianOf = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 
 export interface HistoryData { version: 1; devices: Record<string, Record<string, HistoryEntry>> }
 
@@ -62,6 +68,12 @@ export class KernelHistory {
     const dev = (this.data.devices[device] ??= {});
     if (signature.startsWith('@unit:')) this.fits.delete(device);
     const e = dev[signature];
+    if (signature.startsWith('@')) {
+      // units and run overheads on a machine shared with other work: the median of the last runs
+      const recent = [...(e?.recent ?? (e ? [e.ms] : [])), measuredMs].slice(-RECENT);
+      dev[signature] = { n: (e?.n ?? 0) + 1, ms: medianOf(recent), estimateMs, recent };
+      return;
+    }
     // one sample moves the mean by at most alpha x 2 of itself: a stall (a GC pause, a GPU queue
     // shared with another process) is a blip, while a lasting change still gets there in a few runs
     const sample = e && e.ms > 0 ? Math.min(measuredMs, 3 * e.ms) : measuredMs;
@@ -99,6 +111,15 @@ export class KernelHistory {
       this.fits.set(device, fitDevice(pts));
     }
     return this.fits.get(device);
+  }
+
+  /** Time a run of the plan took beyond its units' schedule (inputs in, outputs out, the executor's turns), per unit. */
+  recordRunOverhead(host: string, perUnitMs: number): void {
+    if (perUnitMs >= 0 && Number.isFinite(perUnitMs)) this.record('@run-overhead', host, perUnitMs, 0);
+  }
+
+  runOverheadPerUnit(host: string): number {
+    return this.lookup('@run-overhead', host)?.ms ?? 0;
   }
 
   /** How a first run's extra time (compile, upload, first use) compared with its prediction. */

@@ -32,10 +32,15 @@ export interface Plan {
    * for the first time. `units`: that extra per task, ms.
    */
   firstRun?: FirstRunPrediction;
+  /**
+   * The steady state as the runtime predicts it (set by the runtime): makespanMs plus what a run
+   * costs outside its units' schedule (inputs in, outputs out, the executor's turns), learned.
+   */
+  steadyMs?: number;
 }
 
 export interface FirstRunPrediction {
-  /** Predicted wall time of the first run, ms: the steady makespan plus `extraMs`. */
+  /** Predicted wall time of the first run, ms: the steady prediction plus `extraMs`. */
   ms: number;
   extraMs: number;
   compileMs: number;

@@ -17,7 +17,7 @@ import type { FirstRunPrediction } from '../planner/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { runPipeline } from '../passes/index.js';
 import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
-import { keepRunning } from './keep-running.js';
+import { keepRunning, repredict } from './keep-running.js';
 import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { discoverDevices, type DeviceEntry, type DeviceSpec, type ProfileSource } from './devices.js';
 import { Executor, type PlacedUnit, type RunReport } from './executor.js';
@@ -126,7 +126,14 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   /** First-run prediction per device for the current executor (for learning how far off it was). */
   let firstByDevice = new Map<string, FirstRunEstimate>();
   /** Plans again; returns false when the placement came out the same (the compiled executor is kept, its predictions updated). */
-  const makePlan = async (exclude: string[] = [], hysteresis = false): Promise<boolean> => {
+  let laneOf = new Map<string, string>();
+  /** The steady prediction: the schedule plus the learned per-run cost outside it. */
+  const steadyOf = (p: Plan) => p.makespanMs + history.runOverheadPerUnit(host) * planUnits.length;
+  /**
+   * Plans again; returns false when the placement came out the same (the compiled executor is kept,
+   * its predictions updated). onlyRepredict: keep the running placement, re-predicted from the history.
+   */
+  const makePlan = async (exclude: string[] = [], hysteresis = false, onlyRepredict = false): Promise<boolean> => {
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
@@ -147,19 +154,22 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     for (const g of problem.shared ?? []) for (const d of g.devices) lanes.set(d, g.devices.join('+'));
     const inst = buildInstance(problem, { objective: policy?.objective, deadlineMs: policy?.deadlineMs });
     const running = executor ? plan : undefined;
-    plan = planInstance(inst, {}, passes);
+    const again = onlyRepredict && running ? repredict(inst, running, passes) : undefined;
+    plan = again ?? planInstance(inst, {}, passes);
     if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
     // hysteresis: a re-plan moves units only when the new placement beats the running one, both
     // predicted from what the runs taught, by keepMargin; otherwise a device never measured (whose
     // calibrated guess is optimistic) lures the plan away from one that was measured, and back
     const measured = (task: string, dev: string) => srcs.get(task)?.[dev] === 'measured';
-    const kept = hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin, measured) : undefined;
+    const kept = !again && hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin, measured) : undefined;
     if (kept) { notes.push(kept.note); trace?.instant('plan', kept.note); plan = kept.plan; }
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
     planUnits = units.map((u) => {
       const a = byTask.get(u.id)!;
       return { id: u.id, unit: unitOf(graph, u.nodes), device: a.device, predictedStartMs: a.startMs, predictedEndMs: a.endMs };
     });
+    plan.steadyMs = steadyOf(plan);
+    laneOf = lanes;
     // the executor runs same-device chains as one unit where a unit costs a submit and a wait
     // (>= 10 us per unit: a GPU, a server); `placed` keeps the plan's own units
     const unitCost = new Map(live.map((e) => [e.device.id, unitOverheadMs(e.profile)]));
@@ -217,7 +227,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // compiling and first uses run on the host's thread one after another: the extras add up
     const t = [...byDev.values()].reduce(addFirstRun, NO_FIRST_RUN);
     const units = Object.fromEntries(planUnits.map((u) => [u.id, byDev.size ? firstByUnit.get(u.id) ?? 0 : 0]));
-    return { ms: plan.makespanMs + t.ms, extraMs: t.ms, compileMs: t.compileMs, uploadMs: t.uploadMs, packMs: t.packMs, firstUseMs: t.firstUseMs, units };
+    return { ms: steadyOf(plan) + t.ms, extraMs: t.ms, compileMs: t.compileMs, uploadMs: t.uploadMs, packMs: t.packMs, firstUseMs: t.firstUseMs, units };
   };
   await makePlan();
 
@@ -258,6 +268,14 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     const slowLinks = links.record(report.transfers, (id) => entries.find((e) => e.device.id === id)?.profile, drift);
     for (const d of slowLinks) drifted.push(`transfers of ${d} ${links.ratioOf(d).toFixed(1)}x the link's prediction`);
     return drifted;
+  };
+
+  /** What the run took beyond its busiest lane's units (inputs in, outputs out, gaps), per unit. */
+  const learnRunOverhead = (report: RunReport) => {
+    const busy = new Map<string, number>();
+    for (const u of report.units) { const l = laneOf.get(u.device) ?? u.device; busy.set(l, (busy.get(l) ?? 0) + u.endMs - u.startMs); }
+    const outside = report.totalMs - Math.max(0, ...busy.values());
+    if (planUnits.length) history.recordRunOverhead(host, Math.max(0, outside) / planUnits.length);
   };
 
   /** Fold the measured first-run extra into the history, split over devices by their predicted share. */
@@ -310,8 +328,14 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       }
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
       // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history
-      const drifted = executorRuns++ > 0 ? learn(report) : [];
-      if (drifted.length || failedDevices.length) {
+      const learned = executorRuns++ > 0;
+      const drifted = learned ? learn(report) : [];
+      if (learned && !failedDevices.length) learnRunOverhead(report);
+      if (learned && !drifted.length && !failedDevices.length) {
+        // no drift worth moving for: the same placement, its predictions updated from what ran
+        const old = executor;
+        if (await makePlan([], false, true)) { await old.release(); executorRuns = 0; }
+      } else if (drifted.length || failedDevices.length) {
         replans++;
         const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `drifted past ${drift}x the prediction: ${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
         const old = executor;

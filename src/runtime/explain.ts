@@ -37,11 +37,11 @@ export function predictionSummary(h: HeteroPrepared): string[] {
   const p0 = fr?.plan ?? h.lastRunPlan ?? h.plan;
   const pf = p0.firstRun;
   if (pf) {
-    const parts = `steady ${f(p0.makespanMs)} + compile ${f(pf.compileMs)} + upload ${f(pf.uploadMs)} + pack ${f(pf.packMs)} + first use ${f(pf.firstUseMs)}`;
+    const parts = `steady ${f(p0.steadyMs ?? p0.makespanMs)} + compile ${f(pf.compileMs)} + upload ${f(pf.uploadMs)} + pack ${f(pf.packMs)} + first use ${f(pf.firstUseMs)}`;
     out.push(`first run: predicted ${f(pf.ms)} ms (${parts})${fr ? `, measured ${f(fr.ms)} ms (compile ${f(fr.compileMs)} + run ${f(fr.runMs)}), ${ratio(pf.ms, fr.ms)}` : ''}`);
   }
   const steady = median(h.steadyReports.map((r) => r.totalMs));
-  out.push(`steady:    predicted ${f(h.plan.makespanMs)} ms${steady !== undefined ? `, measured ${f(steady)} ms (median of ${h.steadyReports.length} run${h.steadyReports.length > 1 ? 's' : ''}), ${ratio(h.plan.makespanMs, steady)}` : ' (no steady run measured yet: runs after the first)'}`);
+  out.push(`steady:    predicted ${f((h.plan.steadyMs ?? h.plan.makespanMs))} ms${steady !== undefined ? `, measured ${f(steady)} ms (median of ${h.steadyReports.length} run${h.steadyReports.length > 1 ? 's' : ''}), ${ratio((h.plan.steadyMs ?? h.plan.makespanMs), steady)}` : ' (no steady run measured yet: runs after the first)'}`);
   return out;
 }
 
@@ -76,6 +76,7 @@ export function explainRun(h: HeteroPrepared): string {
   if (r?.transfers.length) out.push(`transfers: ${r.transfers.length}, ${(r.transfers.reduce((a, t) => a + t.bytes, 0) / 1024).toFixed(1)} KiB`);
   out.push('', 'planned timeline:', planGantt(plan));
   if (r) out.push('', 'measured timeline (last run):', planGantt(measuredAsPlan(plan, r)));
-  if (h.plan !== plan) out.push('', `the next run uses a new plan: ${h.plan.assignments.filter((a) => !a.task.startsWith('@')).map((a) => `${a.task}@${a.device}`).join(', ')} (predicted ${f(h.plan.makespanMs)} ms)`);
+  const moved = h.plan.assignments.some((a) => plan.assignments.find((b) => b.task === a.task)?.device !== a.device);
+  if (moved) out.push('', `the next run uses a new plan: ${h.plan.assignments.filter((a) => !a.task.startsWith('@')).map((a) => `${a.task}@${a.device}`).join(', ')} (predicted ${f((h.plan.steadyMs ?? h.plan.makespanMs))} ms)`);
   return out.join('\n');
 }

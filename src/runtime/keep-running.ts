@@ -43,3 +43,12 @@ export function keepRunning(inst: Instance, running: Plan, fresh: Plan, passes: 
   const plan = toPlan(inst, { schedule: again, algorithm: running.algorithm.endsWith('(kept)') ? running.algorithm : `${running.algorithm} (kept)`, optimal: false, feasible, notes: [note] }, passes);
   return { plan, note };
 }
+
+/** The running placement and order re-predicted on `inst` (what the runs taught), or undefined when it does not fit. */
+export function repredict(inst: Instance, running: Plan, passes: PassRecord[]): Plan | undefined {
+  const cur = scheduleOf(inst, running);
+  if (!cur) return undefined;
+  const again = replay(inst, cur);
+  const feasible = inst.deadlineMs === undefined || makespan(again) <= inst.deadlineMs;
+  return toPlan(inst, { schedule: again, algorithm: running.algorithm, optimal: false, feasible, notes: ['re-predicted from the runs, same placement'] }, passes);
+}

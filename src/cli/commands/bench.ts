@@ -63,7 +63,7 @@ function autoPredictions(h: HeteroPrepared): Pick<BenchResult, 'predicted' | 'me
   };
   const firstPred = new Map(p0.assignments.map((a) => [a.task, a.endMs - a.startMs + (p0.firstRun?.units[a.task] ?? 0)]));
   return {
-    predicted: { firstRunMs: p0.firstRun?.ms ?? p0.makespanMs, steadyMs: h.plan.makespanMs },
+    predicted: { firstRunMs: p0.firstRun?.ms ?? p0.steadyMs ?? p0.makespanMs, steadyMs: (h.plan.steadyMs ?? h.plan.makespanMs) },
     measuredFirstRunMs: h.firstRun?.ms,
     units: h.plan.assignments.filter((a) => !a.task.startsWith('@')).map((a) => ({
       unit: a.task, device: a.device, firstPredMs: firstPred.get(a.task) ?? 0, firstMs: first.get(a.task), steadyPredMs: a.endMs - a.startMs, steadyMs: steady(a.task),
