@@ -42,6 +42,7 @@ async function runAgent(root: string, name: string, specs: DeviceSpec[], runs: n
     return {
       workload: 'agent (rag.yaml)', config: name, devices: ranOn, firstPredMs: first!.pred, firstMs: first!.ms, coldSteadyMs: first!.steady,
       steadyPredMs: median(predicted), steadyMs: median(measured), runs, replans: 0,
+      spread: Math.max(...measured) / Math.max(1e-9, Math.min(...measured)),
     };
   } finally {
     agent.dispose();

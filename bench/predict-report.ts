@@ -14,6 +14,8 @@ export interface Row {
   steadyMs?: number;
   runs?: number;
   replans?: number;
+  /** The steady runs' 90th over 10th percentile: how much the machine's load moved them. */
+  spread?: number;
   error?: string;
 }
 
@@ -43,10 +45,11 @@ export function renderReport(rows: Row[], o: { runs: number; quick: boolean; dat
   out.push('First run: compiling the plan\'s units plus the first run (the plan predicts compile, upload, pack and first use beside the steady makespan).');
   out.push('Steady (cold): the plan\'s makespan before any run of this workload; steady: the prediction in force for the steady runs (after learning).');
   out.push('');
-  out.push(table(['workload', 'config', 'ran on', 'first pred ms', 'first ms', 'p/m', 'steady cold pred', 'steady pred ms', 'steady ms', 'p/m', 'cold p/m'],
-    rows.map((r) => (r.error ? [r.workload, r.config, `error: ${r.error}`, '', '', '', '', '', '', '', ''] : [
+  out.push(table(['workload', 'config', 'ran on', 'first pred ms', 'first ms', 'p/m', 'steady cold pred', 'steady pred ms', 'steady ms', 'p/m', 'cold p/m', 'p90/p10'],
+    rows.map((r) => (r.error ? [r.workload, r.config, `error: ${r.error}`, '', '', '', '', '', '', '', '', ''] : [
       r.workload, r.config, r.devices, f(r.firstPredMs), f(r.firstMs), ratio(r.firstPredMs, r.firstMs),
       f(r.coldSteadyMs), f(r.steadyPredMs), f(r.steadyMs), ratio(r.steadyPredMs, r.steadyMs), ratio(r.coldSteadyMs, r.steadyMs),
+      r.spread === undefined ? '-' : r.spread.toFixed(1),
     ]))));
   out.push('', `## Per configuration: share within target (steady ${STEADY_TARGET * 100}%, first run ${FIRST_TARGET * 100}%), mean and worst |predicted / measured - 1|`, '');
   const configs = [...new Set(rows.map((r) => r.config))];

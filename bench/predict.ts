@@ -73,6 +73,12 @@ async function timeRun(l: Live): Promise<void> {
   l.times.push(performance.now() - t);
 }
 
+function spreadOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return q(0.9) / Math.max(1e-9, q(0.1));
+}
+
 async function finish(workload: string, l: Live): Promise<Row> {
   const h = l.s.hetero!;
   const p0 = h.firstRun!.plan;
@@ -82,7 +88,7 @@ async function finish(workload: string, l: Live): Promise<Row> {
     firstPredMs: p0.firstRun?.ms ?? p0.steadyMs ?? p0.makespanMs, firstMs: h.firstRun!.ms,
     // the first timed run still settles (tier-up, caches): the median of the rest
     coldSteadyMs: l.coldSteadyMs, steadyPredMs: median(l.predicted.slice(1)), steadyMs: median(l.times.slice(1)),
-    runs: l.times.length, replans: h.replans,
+    runs: l.times.length, replans: h.replans, spread: spreadOf(l.times.slice(1)),
   };
   await l.s.release();
   return row;

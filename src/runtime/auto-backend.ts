@@ -161,7 +161,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // predicted from what the runs taught, by keepMargin; otherwise a device never measured (whose
     // calibrated guess is optimistic) lures the plan away from one that was measured, and back
     const measured = (task: string, dev: string) => srcs.get(task)?.[dev] === 'measured';
-    const kept = !again && hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin, measured) : undefined;
+    const kept = !again && hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin, measured, options.driftFactor ?? 2) : undefined;
     if (kept) { notes.push(kept.note); trace?.instant('plan', kept.note); plan = kept.plan; }
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
     planUnits = units.map((u) => {
@@ -270,11 +270,12 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     return drifted;
   };
 
-  /** What the run took beyond its busiest lane's units (inputs in, outputs out, gaps), per unit. */
+  /**
+   * What the run took beyond the schedule re-predicted from it (its units and transfers as
+   * measured): the executor's own turns, per unit.
+   */
   const learnRunOverhead = (report: RunReport) => {
-    const busy = new Map<string, number>();
-    for (const u of report.units) { const l = laneOf.get(u.device) ?? u.device; busy.set(l, (busy.get(l) ?? 0) + u.endMs - u.startMs); }
-    const outside = report.totalMs - Math.max(0, ...busy.values());
+    const outside = report.totalMs - plan.makespanMs;
     if (planUnits.length) history.recordRunOverhead(host, Math.max(0, outside) / planUnits.length);
   };
 
@@ -330,11 +331,11 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history
       const learned = executorRuns++ > 0;
       const drifted = learned ? learn(report) : [];
-      if (learned && !failedDevices.length) learnRunOverhead(report);
       if (learned && !drifted.length && !failedDevices.length) {
         // no drift worth moving for: the same placement, its predictions updated from what ran
         const old = executor;
         if (await makePlan([], false, true)) { await old.release(); executorRuns = 0; }
+        else { learnRunOverhead(report); plan.steadyMs = steadyOf(plan); }
       } else if (drifted.length || failedDevices.length) {
         replans++;
         const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `drifted past ${drift}x the prediction: ${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;

@@ -25,16 +25,18 @@ function scheduleOf(inst: Instance, running: Plan): Schedule | undefined {
 /**
  * The running placement, re-predicted, when the fresh plan does not beat it by `margin`, or when
  * it would move a unit that was measured where it runs onto a device where that unit was never
- * measured (`measured(task, device)`, when given: a guess never replaces a measurement); else undefined.
+ * measured (`measured(task, device)`, when given): a guess does not replace a measurement unless
+ * the guess is `guessFactor` times better (default: never), as when the measured placement turned
+ * out many times slower than planned; else undefined.
  */
-export function keepRunning(inst: Instance, running: Plan, fresh: Plan, passes: PassRecord[], margin: number, measured?: (task: string, device: string) => boolean): { plan: Plan; note: string } | undefined {
+export function keepRunning(inst: Instance, running: Plan, fresh: Plan, passes: PassRecord[], margin: number, measured?: (task: string, device: string) => boolean, guessFactor = Infinity): { plan: Plan; note: string } | undefined {
   const cur = scheduleOf(inst, running);
   if (!cur) return undefined;
   const again = replay(inst, cur);
   const curMs = makespan(again);
   const was = new Map(running.assignments.map((a) => [a.task, a.device]));
   const moved = fresh.assignments.filter((a) => !a.task.startsWith('@') && was.get(a.task) !== a.device);
-  const guessed = measured ? moved.filter((a) => measured(a.task, was.get(a.task)!) && !measured(a.task, a.device)) : [];
+  const guessed = measured && !(fresh.makespanMs * guessFactor < curMs) ? moved.filter((a) => measured(a.task, was.get(a.task)!) && !measured(a.task, a.device)) : [];
   if (!moved.length || (!guessed.length && fresh.makespanMs < curMs * (1 - margin))) return undefined;
   const feasible = inst.deadlineMs === undefined || curMs <= inst.deadlineMs;
   const note = guessed.length
