@@ -22,7 +22,7 @@ async function runAgent(root: string, name: string, specs: DeviceSpec[], runs: n
   const discovery = await discoverDevices({ devices: specs, calibration: 'cache', profiles: stores().profiles });
   const devices = deviceSetOf(discovery.entries);
   const agent = await loadAgent(file, { devices });
-  const estimator = new Estimator(new KernelHistory(new MemoryStore()));
+  const estimator = new Estimator(new KernelHistory(new MemoryStore(), 0.3, 'pessimistic'));
   const inputs = { question: QUESTION };
   try {
     const predicted: number[] = [], measured: number[] = [];

@@ -13,6 +13,7 @@ import { peakFlopsFor, type DeviceProfile } from '../cost/profile.js';
 import { hostLink, linkMs } from '../cost/transfer.js';
 import { nodeWork } from '../cost/work.js';
 import type { Graph, Node } from '../ir/graph.js';
+import { runPipeline } from '../passes/index.js';
 import { EngineProvider, ModelEmbedder } from './nodes/models.js';
 import type { AgentResources } from './runtime/run.js';
 
@@ -64,5 +65,19 @@ export function coldExtraMs(n: Node, p: DeviceProfile, device: Device | undefine
     const tokens = n.op === 'agent.decode' ? 1 : (n.attrs.prompt_tokens?.value as number | undefined ?? 64);
     if (!(e instanceof EngineProvider) || e.engine.isCompiled(device, tokens)) return 0;
   }
-  return firstRunOf(b.nodes, p, new Set(), ratio, device.kind === 'reference').ms;
+  return firstRunOf(kernelsOf(b), p, new Set(), ratio, device.kind === 'reference').ms;
+}
+
+/** The body as the device will compile it (lowered and fused, as DeviceProgram does): what compiles, what packs. */
+const lowered = new WeakMap<Graph, Node[]>();
+function kernelsOf(b: Graph): Node[] {
+  let ns = lowered.get(b);
+  if (!ns) {
+    // the plan's body graphs are built for planning alone (the engine builds its own), and their
+    // cost was taken (and cached) before: lowering one is safe
+    runPipeline(b, ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']);
+    ns = [...b.nodes];
+    lowered.set(b, ns);
+  }
+  return ns;
 }

@@ -28,7 +28,7 @@ export class Estimator {
     if (signatures.length && seen.every((e) => e)) {
       return { ms: seen.reduce((a, e) => a + e!.ms, 0) + unitMs, ...base, source: 'measured' };
     }
-    const fit = this.history.deviceFit(p.id);
+    const fit = this.history.deviceFit(p.id, r.bound);
     if (fit) return { ms: predictFit(fit, r.ms), ...base, source: 'fitted' };
     const ratio = this.history.deviceRatio(p.id);
     return { ms: r.ms * ratio + unitMs, ...base, source: ratio === 1 ? 'roofline' : 'scaled' };

@@ -17,6 +17,8 @@ export interface HistoryEntry {
   estimateMs: number;
   /** Whole units and run overheads ('@' keys): the last samples; `ms` is their median. */
   recent?: number[];
+  /** Whole units: the roofline bound of the unit ('compute', 'memory', 'overhead'). */
+  bound?: string;
 }
 
 /** Samples a '@' entry keeps: its median shrugs off a stalled run, and follows a lasting change in 3. */
@@ -66,12 +68,12 @@ export class KernelHistory {
   record(signature: string, device: string, measuredMs: number, estimateMs: number): void {
     if (!(measuredMs >= 0) || !Number.isFinite(measuredMs)) throw new Error(`measured time for ${signature} on ${device} must be a finite number >= 0, got ${measuredMs}`);
     const dev = (this.data.devices[device] ??= {});
-    if (signature.startsWith('@unit:')) this.fits.delete(device);
+    if (signature.startsWith('@unit:')) for (const k of [...this.fits.keys()]) if (k.startsWith(`${device}\u0000`)) this.fits.delete(k);
     const e = dev[signature];
     if (signature.startsWith('@')) {
       // units and run overheads on a machine shared with other work: the median of the last runs
       const recent = [...(e?.recent ?? (e ? [e.ms] : [])), measuredMs].slice(-RECENT);
-      dev[signature] = { n: (e?.n ?? 0) + 1, ms: medianOf(recent), estimateMs, recent };
+      dev[signature] = { n: (e?.n ?? 0) + 1, ms: medianOf(recent), estimateMs, recent, ...(e?.bound ? { bound: e.bound } : {}) };
       return;
     }
     // one sample moves the mean by at most alpha x 2 of itself: a stall (a GC pause, a GPU queue
@@ -96,21 +98,29 @@ export class KernelHistory {
   }
 
   /** A whole unit's measured time (its fixed cost included) against its kernels' roofline estimate. */
-  recordUnit(device: string, signatures: string[], measuredMs: number, rooflineMs: number): void {
+  recordUnit(device: string, signatures: string[], measuredMs: number, rooflineMs: number, bound?: string): void {
     this.record(unitKey(signatures), device, measuredMs, rooflineMs);
+    // the unit's roofline bound picks which of the device's curves it is a point of
+    if (bound) { const e = this.data.devices[device]![unitKey(signatures)]!; e.bound = bound; }
   }
 
   lookupUnit(device: string, signatures: string[]): HistoryEntry | undefined {
     return this.lookup(unitKey(signatures), device);
   }
 
-  /** The device's curve re-fit from the units measured on it (least squares); undefined below two sizes. */
-  deviceFit(device: string): DeviceFit | undefined {
-    if (!this.fits.has(device)) {
-      const pts = Object.entries(this.data.devices[device] ?? {}).filter(([k]) => k.startsWith('@unit:')).map(([, e]) => ({ rooflineMs: e.estimateMs, measuredMs: e.ms }));
-      this.fits.set(device, fitDevice(pts));
+  /**
+   * The device's curve re-fit from the units measured on it (least squares); per roofline bound
+   * (compute- and memory-bound units reach different shares of their peaks) where that bound has
+   * points enough, else over all its units; undefined below two sizes.
+   */
+  deviceFit(device: string, bound?: string): DeviceFit | undefined {
+    const key = `${device}\u0000${bound ?? ''}`;
+    if (!this.fits.has(key)) {
+      const es = Object.entries(this.data.devices[device] ?? {}).filter(([k]) => k.startsWith('@unit:')).map(([, e]) => e);
+      const pts = (b?: string) => es.filter((e) => !b || e.bound === b).map((e) => ({ rooflineMs: e.estimateMs, measuredMs: e.ms }));
+      this.fits.set(key, (bound ? fitDevice(pts(bound)) : undefined) ?? fitDevice(pts()));
     }
-    return this.fits.get(device);
+    return this.fits.get(key);
   }
 
   /** Time a run of the plan took beyond its units' schedule (inputs in, outputs out, the executor's turns), per unit. */
@@ -125,20 +135,18 @@ export class KernelHistory {
   /** How a first run's extra time (compile, upload, first use) compared with its prediction. */
   recordFirstRun(device: string, measuredExtraMs: number, predictedExtraMs: number): void {
     if (!(measuredExtraMs > 0 && predictedExtraMs > 0)) return;
-    // kept as the ratio (mean of its log), so workloads of any size weigh alike
-    const dev = (this.data.devices[device] ??= {});
-    const e = dev[FIRST_RUN];
-    const r = Math.log(measuredExtraMs / predictedExtraMs);
-    dev[FIRST_RUN] = e ? { n: e.n + 1, ms: e.ms + (r - e.ms) / Math.min(e.n + 1, 5), estimateMs: 0 } : { n: 1, ms: r, estimateMs: 0 };
+    // kept as the ratio, so workloads of any size weigh alike; the median of the last ones, so
+    // one first run that met a burst of load elsewhere does not set it
+    this.record(FIRST_RUN, device, measuredExtraMs / predictedExtraMs, 0);
   }
 
   /** Factor on predicted first-run extras: learned on the device; else as `untried` says for ratios. */
   firstRunRatio(device: string): number {
     const own = this.data.devices[device]?.[FIRST_RUN];
-    if (own) return Math.exp(own.ms);
+    if (own && own.recent) return own.ms;
     if (this.untried === 'neutral') return 1;
-    const others = Object.values(this.data.devices).map((d) => d[FIRST_RUN]).filter((e): e is HistoryEntry => !!e);
-    return others.length ? Math.max(1, Math.exp(others.reduce((a, e) => a + e.ms, 0) / others.length)) : 1;
+    const others = Object.values(this.data.devices).map((d) => d[FIRST_RUN]).filter((e): e is HistoryEntry => !!e?.recent);
+    return others.length ? Math.max(1, Math.exp(others.reduce((a, e) => a + Math.log(e.ms), 0) / others.length)) : 1;
   }
 
   private measuredRatio(device: string): number | undefined {

@@ -120,6 +120,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let sources = new Map<string, Record<string, EstimateSource>>();
   /** Signatures of each plan unit (the keys its measured times are kept under). */
   let unitSigs = new Map<string, string[]>();
+  /** The work of each plan unit, as the estimator saw it (its roofline is what the unit's measured time is a point against). */
+  let unitWorks = new Map<string, import('../cost/work.js').Work>();
   /** What each device has compiled this session (its pipeline or module cache keeps it). */
   const compiledKeys = new Map<string, Set<string>>();
   let compileMs = 0;
@@ -179,6 +181,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     const prev = executor as Executor | undefined;
     sources = srcs;
     unitSigs = new Map(units.map((u) => [u.id, u.signatures]));
+    unitWorks = new Map(units.map((u) => [u.id, u.work]));
     const same = prev && !exclude.length && key === lanesKey && prev.placed.length === placed.length
       && prev.placed.every((u, i) => u.id === placed[i]!.id && u.device === placed[i]!.device && u.unit.nodes.length === placed[i]!.unit.nodes.length);
     if (same) {
@@ -254,9 +257,10 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       p.unit.nodes.forEach((n, i) => history.record(opSignature(n), u.device, (kernels * ests[i]!) / total, ests[i]!));
       // the plan's own units, whole (a merged chain split by roofline share): the device curve's points
       const tasks = u.tasks ?? [u.unit];
-      const share = tasks.map((t) => planUnits.find((x) => x.id === t)?.unit.nodes.reduce((a, n) => a + roofline(nodeWork(n), prof).ms, 0) ?? 0);
-      const all = share.reduce((a, b) => a + b, 0) || 1;
-      tasks.forEach((t, i) => { const sigs = unitSigs.get(t); if (sigs) history.recordUnit(u.device, sigs, measured * share[i]! / all, share[i]!); });
+      const works = tasks.map((t) => unitWorks.get(t));
+      const share = works.map((w) => (w ? roofline(w, prof) : undefined));
+      const all = share.reduce((a, r) => a + (r?.ms ?? 0), 0) || 1;
+      tasks.forEach((t, i) => { const sigs = unitSigs.get(t), r = share[i]; if (sigs && r) history.recordUnit(u.device, sigs, (measured * r.ms) / all, r.ms, r.bound); });
       // a drift worth re-planning for: the history's running mean (not one noisy run) off by the
       // factor, and by more than a millisecond
       const learned = p.unit.nodes.reduce((a, n) => a + (history.lookup(opSignature(n), u.device)?.ms ?? 0), 0) + unitOverheadMs(prof);
