@@ -14,8 +14,11 @@ const FIRST = 'first-run default (a 2-core machine under load); scaled by measur
 export const JS_CPU: DeviceProfile = {
   id: 'cpu', name: 'JavaScript CPU (one thread)', kind: 'cpu',
   peakFlops: { f32: est(1e9, GUESS, 'scalar JS loop, ~1 GFLOP/s'), f64: est(1e9, GUESS) },
-  memBandwidth: est(5 * GB, GUESS),
-  launchOverhead: est(1 * US, GUESS),
+  // the reference interpreter, measured through its own path (not a tight JS loop): ~30 us per node
+  // for a tiny one, and about 1 us per element of an elementwise expression tree on a loaded
+  // 2-core machine; a matmul reaches the ~1 GFLOP/s above
+  memBandwidth: est(0.5 * GB, GUESS, 'the reference interpreter\'s elementwise kernels (expression trees per element)'),
+  launchOverhead: est(30 * US, GUESS, 'the reference interpreter per node: shapes, attributes, allocation'),
   memCapacity: est(4 * GB, GUESS, 'V8 heap and ArrayBuffer limits'),
   link: { bandwidth: fig(Infinity, 'the CPU is the host'), latency: fig(0, 'the CPU is the host') },
   pricePerHour: fig(0, 'local device'),
