@@ -65,7 +65,8 @@ export function coldExtraMs(n: Node, p: DeviceProfile, device: Device | undefine
     const tokens = n.op === 'agent.decode' ? 1 : (n.attrs.prompt_tokens?.value as number | undefined ?? 64);
     if (!(e instanceof EngineProvider) || e.engine.isCompiled(device, tokens)) return 0;
   }
-  return firstRunOf(kernelsOf(b), p, new Set(), ratio, device.kind === 'reference').ms;
+  // the decode graph shares the engine's weight cache with the prefill graphs: their upload and packing are the prefill's
+  return firstRunOf(kernelsOf(b), p, new Set(), ratio, device.kind === 'reference', n.op !== 'agent.decode').ms;
 }
 
 /** The body as the device will compile it (lowered and fused, as DeviceProgram does): what compiles, what packs. */

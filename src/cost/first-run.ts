@@ -54,7 +54,7 @@ function packedBytes(nodes: Node[]): number {
  * The first-run extra of one unit on a device. `compiled`: compile keys already paid for on this
  * device by earlier units of the plan (updated); `ratio`: the history's correction.
  */
-export function firstRunOf(nodes: Node[], p: DeviceProfile, compiled: Set<string> = new Set(), ratio = 1, onHost = false): FirstRunEstimate {
+export function firstRunOf(nodes: Node[], p: DeviceProfile, compiled: Set<string> = new Set(), ratio = 1, onHost = false, weights = true): FirstRunEstimate {
   const f = p.firstRun;
   if (!f) return NO_FIRST_RUN;
   let kernels = 0;
@@ -63,11 +63,12 @@ export function firstRunOf(nodes: Node[], p: DeviceProfile, compiled: Set<string
     if (k !== undefined && !compiled.has(k)) { compiled.add(k); kernels++; }
   }
   const consts = new Set<Value>(nodes.flatMap((n) => n.inputs.filter((v): v is Value => !!v?.isConst)));
-  const weights = [...consts].reduce((a, v) => a + typeBytes(v.type), 0);
+  // weights: false where another graph of the same model uploads and packs them (a shared weight cache)
+  const bytes = weights ? [...consts].reduce((a, v) => a + typeBytes(v.type), 0) : 0;
   const bw = p.link.bandwidth.value;
   // the host holds the weights already: nothing to upload there
-  const uploadMs = onHost || !Number.isFinite(bw) || !(weights > 0) ? 0 : (weights / bw) * 1e3 + consts.size * p.link.latency.value * 1e3;
-  const packMs = f.packBandwidth && f.packBandwidth.value > 0 ? (packedBytes(nodes) / f.packBandwidth.value) * 1e3 : 0;
+  const uploadMs = onHost || !Number.isFinite(bw) || !(bytes > 0) ? 0 : (bytes / bw) * 1e3 + consts.size * p.link.latency.value * 1e3;
+  const packMs = weights && f.packBandwidth && f.packBandwidth.value > 0 ? (packedBytes(nodes) / f.packBandwidth.value) * 1e3 : 0;
   const compileMs = kernels * f.compileKernel.value * 1e3;
   const firstUseMs = (f.firstUseUnit.value + nodes.length * (f.firstUseKernel?.value ?? 0)) * 1e3;
   const s = ratio;
