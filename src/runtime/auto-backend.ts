@@ -346,6 +346,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
         const old = executor;
         const moved = await makePlan(failedDevices, !failedDevices.length);
         if (moved) { await old.release(); executorRuns = 0; }
+        else if (!failedDevices.length) { learnRunOverhead(report); plan.steadyMs = steadyOf(plan); }
         const what = moved ? '' : ' (same placement: predictions updated, compiled units kept)';
         trace?.instant('plan', `re-plan: ${why}${what}`);
         notes.push(`re-planned after run (${why})${what}`);
