@@ -44,16 +44,18 @@ test('first run and steady state: both predicted, both measured, the steady one 
   assert.equal(h.firstRun.plan, p0);
   assert.ok(h.firstRun.ms >= h.firstRun.runMs && h.firstRun.compileMs >= 0);
   assert.equal(h.steadyReports.length, 0);
-  for (let i = 0; i < 3; i++) await s.run({ x });
-  assert.equal(h.steadyReports.length, 3);
-  // the fake device sleeps 2 ms a unit: the steady prediction follows what ran
+  for (let i = 0; i < 6; i++) await s.run({ x });
+  assert.equal(h.steadyReports.length, 6);
+  // the fake device sleeps 2 ms a unit, which calibration (100 GFLOP/s) knows nothing of: the
+  // steady prediction follows what ran (within a factor of 3 on a machine shared with other work)
   const steady = h.plan.steadyMs!;
-  const measured = h.steadyReports.map((r) => r.totalMs).sort((a, b) => a - b)[1]!;
-  assert.ok(steady > 0.5 * measured && steady < 2 * measured, `steady predicted ${steady} ms, measured ${measured} ms`);
+  const measured = h.steadyReports.map((r) => r.totalMs).sort((a, b) => a - b)[3]!;
+  assert.ok(p0.makespanMs < measured / 3, `calibration alone predicted ${p0.makespanMs} ms, measured ${measured} ms`);
+  assert.ok(steady > measured / 3 && steady < 3 * measured, `steady predicted ${steady} ms, measured ${measured} ms`);
   assert.equal(h.plan.firstRun?.extraMs, 0, 'compiled and resident: the next run is a steady one');
   const text = explainRun(h);
   assert.match(text, /first run: predicted .* measured .*compile/);
-  assert.match(text, /steady: +predicted .* measured .* \(median of 3 runs\)/);
+  assert.match(text, /steady: +predicted .* measured .* \(median of 6 runs\)/);
   // what the history learned: whole units, and the device's first-run ratio
   const hist = new KernelHistory(store);
   assert.ok(Object.keys(store.load()!.devices.acc!).some((k) => k.startsWith('@unit:')));
