@@ -143,7 +143,8 @@ export class KernelHistory {
   /** Factor on predicted first-run extras: learned on the device; else as `untried` says for ratios. */
   firstRunRatio(device: string): number {
     const own = this.data.devices[device]?.[FIRST_RUN];
-    if (own && own.recent) return own.ms;
+    // the profile's figures count as one sample (ratio 1): one first run does not set the ratio alone
+    if (own && own.recent) return medianOf([1, ...own.recent]);
     if (this.untried === 'neutral') return 1;
     const others = Object.values(this.data.devices).map((d) => d[FIRST_RUN]).filter((e): e is HistoryEntry => !!e?.recent);
     return others.length ? Math.max(1, Math.exp(others.reduce((a, e) => a + Math.log(e.ms), 0) / others.length)) : 1;
