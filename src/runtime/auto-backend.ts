@@ -9,10 +9,9 @@ import { unitOf } from '../backends/device-backend.js';
 import { Estimator, unitOverheadMs } from '../cost/estimator.js';
 import { KernelHistory, MemoryStore, type HistoryStore } from '../cost/history.js';
 import { opSignature } from '../cost/signature.js';
-import { nodeWork } from '../cost/work.js';
+import { nodeWork, type Work } from '../cost/work.js';
 import { roofline } from '../cost/roofline.js';
 import { addFirstRun, firstRunOf, NO_FIRST_RUN, type FirstRunEstimate } from '../cost/first-run.js';
-import type { EstimateSource } from '../cost/estimator.js';
 import type { FirstRunPrediction } from '../planner/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { runPipeline } from '../passes/index.js';
@@ -116,12 +115,10 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let policy = options.policy;
   const keepMargin = options.keepMargin ?? 0.1;
   let lanesKey = '';
-  /** Where each unit's cost came from in the current plan, per device. */
-  let sources = new Map<string, Record<string, EstimateSource>>();
   /** Signatures of each plan unit (the keys its measured times are kept under). */
   let unitSigs = new Map<string, string[]>();
   /** The work of each plan unit, as the estimator saw it (its roofline is what the unit's measured time is a point against). */
-  let unitWorks = new Map<string, import('../cost/work.js').Work>();
+  let unitWorks = new Map<string, Work>();
   /** What each device has compiled this session (its pipeline or module cache keeps it). */
   const compiledKeys = new Map<string, Set<string>>();
   let compileMs = 0;
@@ -179,7 +176,6 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // the same placement as the running executor: keep its compiled units and resident weights
     const key = [...lanes].sort().join(';');
     const prev = executor as Executor | undefined;
-    sources = srcs;
     unitSigs = new Map(units.map((u) => [u.id, u.signatures]));
     unitWorks = new Map(units.map((u) => [u.id, u.work]));
     const same = prev && !exclude.length && key === lanesKey && prev.placed.length === placed.length
