@@ -9,6 +9,9 @@ import { KernelHistory } from './history.js';
 import { predictFit } from './device-fit.js';
 import type { Work } from './work.js';
 
+/** Largest mean relative error of a device fit that the estimator uses. */
+export const FIT_TRUSTED = 0.5;
+
 export type EstimateSource = 'measured' | 'fitted' | 'scaled' | 'roofline';
 export interface Estimate { ms: number; rooflineMs: number; bound: string; source: EstimateSource }
 
@@ -29,7 +32,8 @@ export class Estimator {
       return { ms: seen.reduce((a, e) => a + e!.ms, 0) + unitMs, ...base, source: 'measured' };
     }
     const fit = this.history.deviceFit(p.id, r.bound);
-    if (fit) return { ms: predictFit(fit, r.ms), ...base, source: 'fitted' };
+    // a line that does not explain the device's own points (to 50% on average) is no better than its ratio
+    if (fit && fit.meanError < FIT_TRUSTED) return { ms: predictFit(fit, r.ms), ...base, source: 'fitted' };
     const ratio = this.history.deviceRatio(p.id);
     return { ms: r.ms * ratio + unitMs, ...base, source: ratio === 1 ? 'roofline' : 'scaled' };
   }
