@@ -203,7 +203,7 @@ export class AgentPanel {
     const predicted = [...ap.llm.values()][0];
     clear(this.summary,
       stat('plan', ap.plan.feasible ? 'feasible' : 'infeasible', ap.plan.feasible ? '' : 'bad', ap.plan.reason ?? ap.plan.algorithm),
-      stat('predicted', ms(ap.plan.makespanMs)),
+      stat('predicted this run / steady', `${ms(ap.plan.makespanMs)} / ${ms(ap.steadyMs)}`, '', 'this run compiles what is not compiled yet (first run); steady: all compiled'),
       stat('TTFT target', t.ttftMs === undefined ? 'none' : ms(t.ttftMs), '', predicted ? `predicted ${ms(predicted.ttftMs)}` : undefined),
       stat('TPOT target', t.tpotMs === undefined ? 'none' : ms(t.tpotMs), '', predicted ? `predicted ${ms(predicted.tpotMs)}` : undefined),
       stat('placement', [...ap.placement].map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}`).join(' ')));

@@ -503,13 +503,19 @@ function stat(label: string, value: string, cls = '', title?: string): HTMLEleme
   return h('div', { class: `stat ${cls}`, title }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value));
 }
 
+function steadyMedian(): string | undefined {
+  const xs = (hp?.steadyReports ?? []).map((r) => r.totalMs).sort((a, b) => a - b);
+  return xs.length ? ms(xs[xs.length >> 1]!) : undefined;
+}
+
 function render(): void {
   if (!hp || !view || !session) return;
   const { plan, report } = view;
   const met = plan.deadlineMs === undefined ? undefined : (report ? report.totalMs : plan.makespanMs) <= plan.deadlineMs;
   clear(el.summary,
-    stat('predicted', ms(plan.makespanMs), '', `planner: ${plan.algorithm}${plan.optimal ? ' (optimal)' : ''}`),
-    stat('measured', report ? ms(report.totalMs) : '–'),
+    // first run (compile, upload and first use included) and steady state, each predicted beside measured
+    stat('predicted first / steady', `${plan.firstRun ? ms(hp.firstRun?.plan.firstRun?.ms ?? plan.firstRun.ms) : '–'} / ${ms(plan.steadyMs ?? plan.makespanMs)}`, '', `planner: ${plan.algorithm}${plan.optimal ? ' (optimal)' : ''}`),
+    stat('measured first / steady', `${hp.firstRun ? ms(hp.firstRun.ms) : '–'} / ${steadyMedian() ?? (report && hp.firstRun?.report !== report ? ms(report.totalMs) : '–')}`, '', 'first: compiling the units + the first run; steady: median of the runs after it'),
     stat('cost (plan)', dollars(plan.cost), '', 'device-seconds × price per hour, as planned'),
     stat('cost (run)', report ? dollars(measuredCost(report)) : '–'),
     stat('deadline', plan.deadlineMs === undefined ? 'none' : ms(plan.deadlineMs), met === undefined ? '' : met ? 'good' : 'bad',

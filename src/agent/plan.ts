@@ -24,6 +24,7 @@ import { llmTtftMs } from '../protocol/llm.js';
 import type { DeviceEntry } from '../runtime/devices.js';
 import { lowerAgent, type LoweredAgent, type LowerOptions } from './graph/lower.js';
 import { EngineProvider } from './nodes/models.js';
+import { coldExtraMs, steadyModelMs } from './plan-costs.js';
 import type { AgentGraph } from './graph/validate.js';
 import type { AgentResources, DeviceSet, NodePlacement, NodeRecord } from './runtime/run.js';
 
@@ -44,6 +45,13 @@ export interface AgentPlan {
   /** Predicted TTFT (from the start of the run) and TPOT of each llm node, and how it reaches its model. */
   llm: Map<string, { ttftMs: number; tpotMs: number; prefill: string; decode: string; route: 'engine' | 'chat' }>;
   host: string;
+  /**
+   * This run's prediction is plan.makespanMs, first-run costs included where a model's step graph
+   * is not compiled on its device yet (`cold`: task -> ms on the device placed); steadyMs: the same
+   * placement once everything is compiled.
+   */
+  firstRun: { extraMs: number; cold: Map<string, { device: string; ms: number }> };
+  steadyMs: number;
 }
 
 /** Devices (with profiles) as the runner's DeviceSet; the host (reference) runs JS nodes. */
@@ -81,10 +89,24 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
     const kind = backend === 'cpu' ? 'reference' : backend;
     return kind ? entries.find((e) => e.device.kind === kind) : undefined;
   };
+  /** Cold extras per task and device (a model's graph not compiled there yet): what only this run pays. */
+  const coldBy = new Map<string, Record<string, number>>();
+  /** Steady cost (measured, else from the body per step, else the op's roofline); plus the first-run extra where cold. */
   const estimate = (n: Node, p: DeviceProfile, task: string, times = 1): number => {
     const w = nodeWork(n);
+    const dev = entries.find((e) => e.device.id === p.id)?.device;
+    const extra = isRemote(p.id) ? 0 : coldExtraMs(n, p, dev, res, estimator.history.firstRunRatio(p.id));
+    if (extra > 0) {
+      // a cold run measured before (an earlier process) says what the whole of it costs
+      const first = estimator.history.lookup(sig(`${task}.first`), p.id);
+      const steady = first ? first.ms : (estimator.history.lookup(sig(task), p.id)?.ms ?? steadyModelMs(estimator, n, p, hostEntry.profile) ?? estimator.estimate(w, p).ms) + extra;
+      (coldBy.get(task) ?? coldBy.set(task, {}).get(task)!)[p.id] = first ? Math.max(0, first.ms - (estimator.history.lookup(sig(task), p.id)?.ms ?? 0)) : extra;
+      return steady * times;
+    }
     const e = estimator.estimate({ ...w, flops: w.flops, bytes: w.bytes }, p, [sig(task)]);
     if (e.source === 'measured') return e.ms;
+    const fromBody = isRemote(p.id) ? undefined : steadyModelMs(estimator, n, p, hostEntry.profile);
+    if (fromBody !== undefined) return fromBody * times;
     const twin = isRemote(p.id) && e.source === 'roofline' ? twinOf(p.id) : undefined;
     const seen = twin && estimator.history.lookup(sig(task), twin.device.id);
     if (twin && seen && seen.estimateMs > 0) {
@@ -255,7 +277,14 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
   }
   // where nodes placed on a server go if it fails: the fastest local device for each
   for (const [id, p] of placement) if ([p.device, p.prefill, p.decode].some((d) => d && isRemote(d)) && localBest.has(id)) p.fallback = localBest.get(id);
-  return { placement, plan, problem: best.problem, lowered, llm, host, graph: ag };
+  const cold = new Map<string, { device: string; ms: number }>();
+  for (const a of plan.assignments) {
+    const base = a.task.replace(/\.(prefill|decode)$/, '');
+    const ms = coldBy.get(a.task)?.[a.device];
+    if (ms && ms > 0 && !best.chat.has(base)) cold.set(a.task, { device: a.device, ms });
+  }
+  const extraMs = [...cold.values()].reduce((a, c) => a + c.ms, 0);
+  return { placement, plan, problem: best.problem, lowered, llm, host, graph: ag, firstRun: { extraMs, cold }, steadyMs: Math.max(0, plan.makespanMs - extraMs) };
 }
 
 function placementOf(ag: AgentGraph, plan: Plan): Map<string, NodePlacement> {
@@ -281,6 +310,16 @@ const signer = (ag: AgentGraph) => (task: string) => `agent:${ag.name}:${task}`;
 export function learnFromRun(estimator: Estimator, ap: AgentPlan, records: NodeRecord[]): void {
   const sig = signer(ap.graph);
   const predicted = new Map(ap.plan.assignments.map((a) => [a.task, a.endMs - a.startMs]));
+  // a run that compiled the model's graph is a first run: it is kept apart from the steady ones
+  const firstOf = (task: string, device: string) => (ap.firstRun.cold.get(task)?.device === device ? '.first' : '');
+  /** How far a cold task's extra (measured less its predicted steady part) was from the predicted extra. */
+  const learnCold = (task: string, device: string, measuredMs: number) => {
+    const c = ap.firstRun.cold.get(task);
+    if (!c || c.device !== device) return;
+    const steady = (predicted.get(task) ?? 0) - c.ms;
+    const ratio = estimator.history.firstRunRatio(device);
+    estimator.history.recordFirstRun(device, measuredMs - steady, c.ms / ratio);
+  };
   for (const r of records) {
     if (r.status !== 'ok') continue;
     if (r.llm) {
@@ -291,11 +330,15 @@ export function learnFromRun(estimator: Estimator, ap: AgentPlan, records: NodeR
       const steps = Math.max(1, ((ap.lowered.nodesOf.get(r.node)?.[1]?.attrs.max_tokens?.value as number | undefined) ?? 2) - 1);
       const decode = r.llm.tpotMs * steps;
       const via = r.llm.route === 'chat' ? '.chat' : '';
-      estimator.history.record(sig(`${r.node}.prefill${via}`), r.llm.prefillDevice, ttft, predicted.get(`${r.node}.prefill`) ?? ttft);
-      if (r.llm.tokens > 1) estimator.history.record(sig(`${r.node}.decode${via}`), r.llm.decodeDevice, decode, predicted.get(`${r.node}.decode`) ?? decode);
+      const pre = `${r.node}.prefill`, dec = `${r.node}.decode`;
+      estimator.history.record(sig(`${pre}${via}${firstOf(pre, r.llm.prefillDevice)}`), r.llm.prefillDevice, ttft, predicted.get(pre) ?? ttft);
+      if (r.llm.tokens > 1) estimator.history.record(sig(`${dec}${via}${firstOf(dec, r.llm.decodeDevice)}`), r.llm.decodeDevice, decode, predicted.get(dec) ?? decode);
+      learnCold(pre, r.llm.prefillDevice, ttft);
+      if (r.llm.tokens > 1) learnCold(dec, r.llm.decodeDevice, decode);
     } else {
       const ms = r.endMs - r.startMs;
-      estimator.history.record(sig(r.node), r.device, ms, predicted.get(r.node) ?? ms);
+      estimator.history.record(sig(`${r.node}${firstOf(r.node, r.device)}`), r.device, ms, predicted.get(r.node) ?? ms);
+      learnCold(r.node, r.device, ms);
     }
   }
 }

@@ -12,3 +12,5 @@ export * from './estimator.js';
 export * from './calibrate/calibrator.js';
 export { JsCpuCalibrator } from './calibrate/js-cpu.js';
 export { catalog, findProfile, getProfile, GPUS, CPUS, LOCAL, SRC } from './catalog/index.js';
+export * from './device-fit.js';
+export * from './first-run.js';

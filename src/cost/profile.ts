@@ -31,6 +31,19 @@ export interface DeviceProfile {
    * the queue to finish, a worker pool's wake-up. Added once per unit by the estimator.
    */
   unitOverhead?: Figure;
+  /**
+   * What a unit costs the first time it runs, beyond its steady time (see first-run.ts): seconds
+   * per kernel compiled (`compiles` says which kernels compile on this device: every one, a GPU's
+   * pipelines; only fused elementwise ones, WASM's generated modules; none), seconds per unit and
+   * per kernel on first use, and the rate weights are packed at (bytes/s), where kernels pack them.
+   */
+  firstRun?: {
+    compiles: 'all' | 'elementwise' | 'none';
+    compileKernel: Figure;
+    firstUseUnit: Figure;
+    firstUseKernel?: Figure;
+    packBandwidth?: Figure;
+  };
   /** Device memory capacity, bytes. */
   memCapacity: Figure;
   /** Largest single buffer binding, bytes (WebGPU maxStorageBufferBindingSize and the like). */

@@ -6,7 +6,7 @@
 
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { typeBytes } from '../cost/work.js';
-import { Estimator } from '../cost/estimator.js';
+import { Estimator, type EstimateSource } from '../cost/estimator.js';
 import { supportsOp, type DeviceProfile } from '../cost/profile.js';
 import { hostLink, viaHost, type Link } from '../cost/transfer.js';
 import type { PassRecord } from './plan.js';
@@ -75,7 +75,15 @@ function fmtBytes(b: number): string {
   return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${b} B`;
 }
 
-export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOptions): { problem: Problem; passes: PassRecord[]; units: PlaceUnit[] } {
+export interface GraphProblem {
+  problem: Problem;
+  passes: PassRecord[];
+  units: PlaceUnit[];
+  /** Where each unit's cost on each device came from (a re-plan trusts 'measured' over the rest). */
+  sources: Map<string, Record<string, EstimateSource>>;
+}
+
+export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOptions): GraphProblem {
   const est = o.estimator ?? new Estimator();
   const host = profiles.find((p) => p.id === o.host);
   if (!host) throw new Error(`host device '${o.host}' is not among the devices`);
@@ -89,8 +97,11 @@ export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOp
   const cons: string[] = [];
   const costNotes: string[] = [];
   const tasks: Problem['tasks'] = [];
+  const sources = new Map<string, Record<string, EstimateSource>>();
   for (const u of units) {
     const costMs: Record<string, number> = {};
+    const src: Record<string, EstimateSource> = {};
+    sources.set(u.id, src);
     for (const p of profiles) {
       const verdicts = o.supports ? u.nodes.map((n) => o.supports!(p.id, n)) : [];
       const refused = verdicts.findIndex((v) => v !== true);
@@ -105,6 +116,7 @@ export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOp
       if (why) { cons.push(`${u.id}: not ${p.id}: ${why}`); continue; }
       const e = est.estimate(u.work, p, u.signatures);
       costMs[p.id] = e.ms;
+      src[p.id] = e.source;
       if (u === units[0] || units.length <= 8) costNotes.push(`${u.id} on ${p.id}: ${e.ms.toPrecision(3)} ms (${e.source}, ${e.bound}-bound)`);
     }
     if (!Object.keys(costMs).length) throw new Error(`unit '${u.id}' (${u.nodes.map((n) => n.op).join(', ')}): no device can run it: ${cons.filter((c) => c.startsWith(`${u.id}:`)).map((c) => c.slice(u.id.length + 2)).join('; ')}`);
@@ -152,5 +164,5 @@ export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOp
     devices: profiles.map((p) => ({ id: p.id, pricePerHour: p.pricePerHour.value, memoryBytes: p.memCapacity.value })),
     links, ...(shared.length ? { shared } : {}), tasks, edges, policy: o.policy ?? { objective: 'latency' },
   };
-  return { problem, passes, units };
+  return { problem, passes, units, sources };
 }

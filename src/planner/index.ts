@@ -10,7 +10,7 @@ export { exactSearch } from './exact.js';
 export { bruteForce } from './brute-force.js';
 export { minCutSplit, isTwoDeviceChain } from './mincut.js';
 export { solve, ALGORITHMS, type Algorithm, type SolveOptions, type Solution } from './solve.js';
-export { toPlan, planInstance, type Plan, type Assignment, type Transfer, type PassRecord } from './plan.js';
+export { toPlan, planInstance, type Plan, type FirstRunPrediction, type Assignment, type Transfer, type PassRecord } from './plan.js';
 export { simulate, replay, type SimOptions, type SimResult } from './simulate.js';
 export { graphProblem, sharedGroups, SHARED_BELOW, type GraphPlanOptions } from './from-graph.js';
 export { randomProblem } from './random-dag.js';

@@ -26,6 +26,28 @@ export interface Plan {
   transfers: Transfer[];
   devices: { id: string; busyMs: number; cost: number }[];
   passes: PassRecord[];
+  /**
+   * The first run's prediction (set by the runtime): makespanMs is the steady state, a run like
+   * every later one; the first run also compiles, uploads and packs weights and uses each unit
+   * for the first time. `units`: that extra per task, ms.
+   */
+  firstRun?: FirstRunPrediction;
+  /**
+   * The steady state as the runtime predicts it (set by the runtime): makespanMs plus what a run
+   * costs outside its units' schedule (inputs in, outputs out, the executor's turns), learned.
+   */
+  steadyMs?: number;
+}
+
+export interface FirstRunPrediction {
+  /** Predicted wall time of the first run, ms: the steady prediction plus `extraMs`. */
+  ms: number;
+  extraMs: number;
+  compileMs: number;
+  uploadMs: number;
+  packMs: number;
+  firstUseMs: number;
+  units: Record<string, number>;
 }
 
 const round = (x: number, k = 6) => (Number.isFinite(x) ? Math.round(x * 10 ** k) / 10 ** k : x);

@@ -9,13 +9,15 @@ import { unitOf } from '../ir/unit.js';
 import { Estimator, unitOverheadMs } from '../cost/estimator.js';
 import { KernelHistory, MemoryStore, type HistoryStore } from '../cost/history.js';
 import { opSignature } from '../cost/signature.js';
-import { nodeWork } from '../cost/work.js';
+import { nodeWork, type Work } from '../cost/work.js';
 import { roofline } from '../cost/roofline.js';
+import { addFirstRun, firstRunOf, NO_FIRST_RUN, type FirstRunEstimate } from '../cost/first-run.js';
+import type { FirstRunPrediction } from '../planner/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { KERNEL_PASSES } from './backends/kernel-passes.js';
 import { tensorsOnly } from '../ir/values.js';
 import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
-import { keepRunning } from './keep-running.js';
+import { keepRunning, repredict } from './keep-running.js';
 import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { discoverDevices, type DeviceEntry, type DeviceSpec, type ProfileSource } from './devices.js';
 import { Executor, type PlacedUnit, type RunReport } from './executor.js';
@@ -55,6 +57,13 @@ export interface HeteroPrepared extends PreparedModel {
   readonly lastRunPlan?: Plan;
   readonly devices: DeviceEntry[];
   readonly lastReport?: RunReport;
+  /**
+   * The current executor's first run as measured: compiling its units (at create or re-plan) and
+   * the first run itself, ms; undefined until it ran.
+   */
+  readonly firstRun?: { compileMs: number; runMs: number; ms: number; report: RunReport; plan: Plan };
+  /** Runs of the current executor after its first (the last 20): the steady state as measured. */
+  readonly steadyReports: readonly RunReport[];
   readonly trace?: TraceRecorder;
   readonly notes: string[];
   readonly replans: number;
@@ -105,8 +114,24 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let policy = options.policy;
   const keepMargin = options.keepMargin ?? 0.1;
   let lanesKey = '';
+  /** Signatures of each plan unit (the keys its measured times are kept under). */
+  let unitSigs = new Map<string, string[]>();
+  /** The work of each plan unit, as the estimator saw it (its roofline is what the unit's measured time is a point against). */
+  let unitWorks = new Map<string, Work>();
+  /** What each device has compiled this session (its pipeline or module cache keeps it). */
+  const compiledKeys = new Map<string, Set<string>>();
+  let compileMs = 0;
+  /** First-run prediction per device for the current executor (for learning how far off it was). */
+  let firstByDevice = new Map<string, FirstRunEstimate>();
   /** Plans again; returns false when the placement came out the same (the compiled executor is kept, its predictions updated). */
-  const makePlan = async (exclude: string[] = [], hysteresis = false): Promise<boolean> => {
+  let laneOf = new Map<string, string>();
+  /** The steady prediction: the schedule plus the learned per-run cost outside it. */
+  const steadyOf = (p: Plan) => p.makespanMs + history.runOverheadPerUnit(host) * planUnits.length;
+  /**
+   * Plans again; returns false when the placement came out the same (the compiled executor is kept,
+   * its predictions updated). onlyRepredict: keep the running placement, re-predicted from the history.
+   */
+  const makePlan = async (exclude: string[] = [], hysteresis = false, onlyRepredict = false): Promise<boolean> => {
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
@@ -118,7 +143,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // the host stays in the problem whatever policy.allow says: graph inputs and outputs live there
     // (supports() below keeps units off devices the policy does not allow, the host included)
     const planPolicy = policy?.allow && !policy.allow.includes(host) ? { ...policy, allow: [...policy.allow, host] } : policy;
-    const { problem, passes, units } = graphProblem(graph, live.map((e) => links.corrected(e.profile)), {
+    const { problem, passes, units, sources: srcs } = graphProblem(graph, live.map((e) => links.corrected(e.profile)), {
       host, estimator, policy: planPolicy, contention: options.contention,
       supports: (dev, node) => (allowed(dev) ? devices.get(dev)!.supports(node) : `${dev} is not in policy.allow`),
     });
@@ -127,18 +152,22 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     for (const g of problem.shared ?? []) for (const d of g.devices) lanes.set(d, g.devices.join('+'));
     const inst = buildInstance(problem, { objective: policy?.objective, deadlineMs: policy?.deadlineMs });
     const running = executor ? plan : undefined;
-    plan = planInstance(inst, {}, passes);
+    const again = onlyRepredict && running ? repredict(inst, running, passes) : undefined;
+    plan = again ?? planInstance(inst, {}, passes);
     if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
     // hysteresis: a re-plan moves units only when the new placement beats the running one, both
     // predicted from what the runs taught, by keepMargin; otherwise a device never measured (whose
     // calibrated guess is optimistic) lures the plan away from one that was measured, and back
-    const kept = hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin) : undefined;
+    const measured = (task: string, dev: string) => srcs.get(task)?.[dev] === 'measured';
+    const kept = !again && hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin, measured, options.driftFactor ?? 2) : undefined;
     if (kept) { notes.push(kept.note); trace?.instant('plan', kept.note); plan = kept.plan; }
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
     planUnits = units.map((u) => {
       const a = byTask.get(u.id)!;
       return { id: u.id, unit: unitOf(graph, u.nodes), device: a.device, predictedStartMs: a.startMs, predictedEndMs: a.endMs };
     });
+    plan.steadyMs = steadyOf(plan);
+    laneOf = lanes;
     // the executor runs same-device chains as one unit where a unit costs a submit and a wait
     // (>= 10 us per unit: a GPU, a server); `placed` keeps the plan's own units
     const unitCost = new Map(live.map((e) => [e.device.id, unitOverheadMs(e.profile)]));
@@ -146,18 +175,26 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // the same placement as the running executor: keep its compiled units and resident weights
     const key = [...lanes].sort().join(';');
     const prev = executor as Executor | undefined;
+    unitSigs = new Map(units.map((u) => [u.id, u.signatures]));
+    unitWorks = new Map(units.map((u) => [u.id, u.work]));
     const same = prev && !exclude.length && key === lanesKey && prev.placed.length === placed.length
       && prev.placed.every((u, i) => u.id === placed[i]!.id && u.device === placed[i]!.device && u.unit.nodes.length === placed[i]!.unit.nodes.length);
     if (same) {
       prev.placed.forEach((u, i) => Object.assign(u, { predictedStartMs: placed[i]!.predictedStartMs, predictedEndMs: placed[i]!.predictedEndMs, predictedBusyMs: placed[i]!.predictedBusyMs }));
+      // compiled and resident already: the next run is a steady one
+      plan.firstRun = predictFirstRun(new Map());
       return false;
     }
+    firstByDevice = predictFirstRunByDevice(live);
+    plan.firstRun = predictFirstRun(firstByDevice);
     lanesKey = key;
     // fallback order: the host's reference interpreter last, the fastest devices first
     const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
     executor = new Executor(graph, placed, devices, { fallbackOrder: [...order.filter((d) => d !== host), host], hostDevice: host, lanes });
     try {
+      const t0 = performance.now();
       await executor.compileAll();
+      compileMs = performance.now() - t0;
     } catch (e) {
       // a device that fails while compiling (a server gone, a GPU lost) is left out of this plan
       if (!(e instanceof DeviceError) || e.device === host || exclude.includes(e.device) || !devices.has(e.device)) throw e;
@@ -168,10 +205,34 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     }
     return true;
   };
+  /** What the new executor's first run pays beyond a steady run, per unit and device. */
+  let firstByUnit = new Map<string, number>();
+  const predictFirstRunByDevice = (live: DeviceEntry[]): Map<string, FirstRunEstimate> => {
+    const byDev = new Map<string, FirstRunEstimate>();
+    firstByUnit = new Map();
+    for (const u of planUnits) {
+      const e = live.find((x) => x.device.id === u.device);
+      if (!e) continue;
+      const keys = compiledKeys.get(u.device) ?? new Set<string>();
+      compiledKeys.set(u.device, keys);
+      const f = firstRunOf(u.unit.nodes, e.profile, keys, history.firstRunRatio(u.device), u.device === host);
+      firstByUnit.set(u.id, f.ms);
+      byDev.set(u.device, addFirstRun(byDev.get(u.device) ?? NO_FIRST_RUN, f));
+    }
+    return byDev;
+  };
+  const predictFirstRun = (byDev: Map<string, FirstRunEstimate>): FirstRunPrediction => {
+    // compiling and first uses run on the host's thread one after another: the extras add up
+    const t = [...byDev.values()].reduce(addFirstRun, NO_FIRST_RUN);
+    const units = Object.fromEntries(planUnits.map((u) => [u.id, byDev.size ? firstByUnit.get(u.id) ?? 0 : 0]));
+    return { ms: steadyOf(plan) + t.ms, extraMs: t.ms, compileMs: t.compileMs, uploadMs: t.uploadMs, packMs: t.packMs, firstUseMs: t.firstUseMs, units };
+  };
   await makePlan();
 
   const drift = options.driftFactor ?? 2;
   let lastReport: RunReport | undefined;
+  let firstRun: HeteroPrepared['firstRun'];
+  let steadyReports: RunReport[] = [];
   let lastRunPlan: Plan | undefined;
   let replans = 0;
   /** Runs of the current executor: its first compiles, plans memory and tiers up, and teaches nothing. */
@@ -189,6 +250,12 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       // the history holds kernel time: the unit's fixed cost comes off first (the estimator adds it back once)
       const kernels = Math.max(measured * 0.1, measured - unitOverheadMs(prof));
       p.unit.nodes.forEach((n, i) => history.record(opSignature(n), u.device, (kernels * ests[i]!) / total, ests[i]!));
+      // the plan's own units, whole (a merged chain split by roofline share): the device curve's points
+      const tasks = u.tasks ?? [u.unit];
+      const works = tasks.map((t) => unitWorks.get(t));
+      const share = works.map((w) => (w ? roofline(w, prof) : undefined));
+      const all = share.reduce((a, r) => a + (r?.ms ?? 0), 0) || 1;
+      tasks.forEach((t, i) => { const sigs = unitSigs.get(t), r = share[i]; if (sigs && r) history.recordUnit(u.device, sigs, (measured * r.ms) / all, r.ms, r.bound); });
       // a drift worth re-planning for: the history's running mean (not one noisy run) off by the
       // factor, and by more than a millisecond
       const learned = p.unit.nodes.reduce((a, n) => a + (history.lookup(opSignature(n), u.device)?.ms ?? 0), 0) + unitOverheadMs(prof);
@@ -202,11 +269,31 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     return drifted;
   };
 
+  /**
+   * What the run took beyond the schedule re-predicted from it (its units and transfers as
+   * measured): the executor's own turns, per unit.
+   */
+  const learnRunOverhead = (report: RunReport) => {
+    const outside = report.totalMs - plan.makespanMs;
+    if (planUnits.length) history.recordRunOverhead(host, Math.max(0, outside) / planUnits.length);
+  };
+
+  /** Fold the measured first-run extra into the history, split over devices by their predicted share. */
+  const learnFirstRun = (extraMs: number) => {
+    const total = [...firstByDevice.values()].reduce((a, f) => a + f.ms, 0);
+    if (!(total > 0) || !(extraMs > 0)) return;
+    // the ratio the prediction was made with comes off: the history keeps raw measured/default
+    for (const [dev, f] of firstByDevice) if (f.ms > 0) history.recordFirstRun(dev, (extraMs * f.ms) / total, f.ms / history.firstRunRatio(dev));
+    history.flush();
+  };
+
   const prepared: HeteroPrepared = {
     get plan() { return plan; },
     devices: entries,
     get lastReport() { return lastReport; },
     get lastRunPlan() { return lastRunPlan; },
+    get firstRun() { return firstRun; },
+    get steadyReports() { return steadyReports; },
     trace,
     notes,
     get replans() { return replans; },
@@ -237,15 +324,28 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, { trace });
       lastReport = report;
+      if (executorRuns === 0) { firstRun = { compileMs, runMs: report.totalMs, ms: compileMs + report.totalMs, report, plan }; steadyReports = []; }
+      else {
+        steadyReports = [...steadyReports.slice(-19), report];
+        // the first steady run tells how far the first run's extra was from its prediction
+        if (executorRuns === 1 && firstRun) learnFirstRun(firstRun.ms - report.totalMs);
+      }
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
       // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history
-      const drifted = executorRuns++ > 0 ? learn(report) : [];
-      if (drifted.length || failedDevices.length) {
+      const learned = executorRuns++ > 0;
+      const drifted = learned ? learn(report) : [];
+      if (learned && !drifted.length && !failedDevices.length) {
+        // no drift worth moving for: the same placement, its predictions updated from what ran
+        const old = executor;
+        if (await makePlan([], false, true)) { await old.release(); executorRuns = 0; }
+        else { learnRunOverhead(report); plan.steadyMs = steadyOf(plan); }
+      } else if (drifted.length || failedDevices.length) {
         replans++;
         const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `drifted past ${drift}x the prediction: ${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
         const old = executor;
         const moved = await makePlan(failedDevices, !failedDevices.length);
         if (moved) { await old.release(); executorRuns = 0; }
+        else if (!failedDevices.length) { learnRunOverhead(report); plan.steadyMs = steadyOf(plan); }
         const what = moved ? '' : ' (same placement: predictions updated, compiled units kept)';
         trace?.instant('plan', `re-plan: ${why}${what}`);
         notes.push(`re-planned after run (${why})${what}`);

@@ -97,7 +97,8 @@ async function profileFor(d: Device, own: DeviceProfile | undefined, o: Discover
   const calId = calibratorFor(d.id) ?? calibratorFor(d.kind);
   // the reference interpreter is the slow last resort: its history, not a benchmark, says how slow
   const cal: Calibrator | undefined = calId && d.kind !== 'reference' ? getCalibrator(calId, { id: d.id, device: d }) : undefined;
-  const withHost = (p: DeviceProfile) => ({ ...p, id: d.id, ...(!p.computesOn && d.computesOn ? { computesOn: d.computesOn } : {}) });
+  // profiles cached before first-run figures existed take the kind's defaults
+  const withHost = (p: DeviceProfile) => ({ ...p, id: d.id, ...(!p.computesOn && d.computesOn ? { computesOn: d.computesOn } : {}), ...(!p.firstRun && DEFAULTS[d.kind]?.firstRun ? { firstRun: structuredClone(DEFAULTS[d.kind]!.firstRun) } : {}) });
   const cached = o.profiles?.get(d.id, cal?.config);
   if (cached) return { profile: withHost(cached), config: cal?.config };
   if (o.calibration !== 'never' && cal) {

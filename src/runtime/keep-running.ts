@@ -22,16 +22,35 @@ function scheduleOf(inst: Instance, running: Plan): Schedule | undefined {
   return s;
 }
 
-/** The running placement, re-predicted, when the fresh plan does not beat it by `margin`; else undefined. */
-export function keepRunning(inst: Instance, running: Plan, fresh: Plan, passes: PassRecord[], margin: number): { plan: Plan; note: string } | undefined {
+/**
+ * The running placement, re-predicted, when the fresh plan does not beat it by `margin`, or when
+ * it would move a unit that was measured where it runs onto a device where that unit was never
+ * measured (`measured(task, device)`, when given): a guess does not replace a measurement unless
+ * the guess is `guessFactor` times better (default: never), as when the measured placement turned
+ * out many times slower than planned; else undefined.
+ */
+export function keepRunning(inst: Instance, running: Plan, fresh: Plan, passes: PassRecord[], margin: number, measured?: (task: string, device: string) => boolean, guessFactor = Infinity): { plan: Plan; note: string } | undefined {
   const cur = scheduleOf(inst, running);
   if (!cur) return undefined;
   const again = replay(inst, cur);
   const curMs = makespan(again);
-  const same = fresh.assignments.every((a) => running.assignments.find((b) => b.task === a.task)?.device === a.device);
-  if (same || fresh.makespanMs < curMs * (1 - margin)) return undefined;
+  const was = new Map(running.assignments.map((a) => [a.task, a.device]));
+  const moved = fresh.assignments.filter((a) => !a.task.startsWith('@') && was.get(a.task) !== a.device);
+  const guessed = measured && !(fresh.makespanMs * guessFactor < curMs) ? moved.filter((a) => measured(a.task, was.get(a.task)!) && !measured(a.task, a.device)) : [];
+  if (!moved.length || (!guessed.length && fresh.makespanMs < curMs * (1 - margin))) return undefined;
   const feasible = inst.deadlineMs === undefined || curMs <= inst.deadlineMs;
-  const note = `kept the running placement: ${curMs.toFixed(2)} ms re-predicted from the runs; the new plan's ${fresh.makespanMs.toFixed(2)} ms is not ${Math.round(margin * 100)}% better`;
+  const note = guessed.length
+    ? `kept the running placement (${curMs.toFixed(2)} ms re-predicted from the runs): the new plan (${fresh.makespanMs.toFixed(2)} ms) would move ${guessed.slice(0, 3).map((a) => `${a.task} to ${a.device}`).join(', ')}${guessed.length > 3 ? ` and ${guessed.length - 3} more` : ''}, measured where ${guessed.length > 1 ? 'they run' : 'it runs'} and never measured there`
+    : `kept the running placement: ${curMs.toFixed(2)} ms re-predicted from the runs; the new plan's ${fresh.makespanMs.toFixed(2)} ms is not ${Math.round(margin * 100)}% better`;
   const plan = toPlan(inst, { schedule: again, algorithm: running.algorithm.endsWith('(kept)') ? running.algorithm : `${running.algorithm} (kept)`, optimal: false, feasible, notes: [note] }, passes);
   return { plan, note };
+}
+
+/** The running placement and order re-predicted on `inst` (what the runs taught), or undefined when it does not fit. */
+export function repredict(inst: Instance, running: Plan, passes: PassRecord[]): Plan | undefined {
+  const cur = scheduleOf(inst, running);
+  if (!cur) return undefined;
+  const again = replay(inst, cur);
+  const feasible = inst.deadlineMs === undefined || makespan(again) <= inst.deadlineMs;
+  return toPlan(inst, { schedule: again, algorithm: running.algorithm, optimal: false, feasible, notes: ['re-predicted from the runs, same placement'] }, passes);
 }

@@ -53,7 +53,7 @@ test('WASM calibrator: measures the device it is handed, its thread count in the
   const dev = await WasmDevice.create({ threads: 1, onWarning: () => {} });
   try {
     const c = getCalibrator('wasm', { device: dev, quick: true });
-    assert.equal(c.config, 'threads=1 cal=2');
+    assert.equal(c.config, 'threads=1 cal=5');
     const seen: [number, number, string][] = [];
     const { profile, measurements } = await calibrate(c, (d, t, s) => seen.push([d, t, s]));
     checkProgress(seen);
@@ -111,7 +111,7 @@ test('discovery calibrates and measures device pairs once, then reads both from 
   try {
     const wasm = first.entries.find((e) => e.device.id === 'wasm')!;
     assert.equal(wasm.profile.origin, 'calibrated');
-    assert.equal(wasm.config, 'threads=1 cal=2');
+    assert.equal(wasm.config, 'threads=1 cal=5');
     assert.ok(seen.some((s) => /contention cpu \+ wasm/.test(s)), seen.join('\n'));
     const c = wasm.profile.concurrency?.cpu;
     assert.ok(c && c.value > 0 && /together/.test(c.note ?? ''), JSON.stringify(c));

@@ -53,3 +53,18 @@ test('a device never measured is not trusted to beat measured ones: it takes the
   fast.record('mm', 'webgpu', 0.5, 1);
   assert.equal(fast.deviceRatio('wasm'), 1, 'never made to look faster than calibrated');
 });
+
+test('a re-plan never moves a measured unit onto a device where it was never measured', () => {
+  const running = planInstance(buildInstance(problem(1, 4)));
+  // measured 6 ms a task on the gpu; the cpu's 4 ms is a guess (never measured): 33% better on paper
+  const learned = buildInstance(problem(6, 4));
+  const fresh = planInstance(learned);
+  assert.deepEqual(fresh.assignments.map((a) => a.device), ['cpu', 'cpu']);
+  const onGpu = (_task: string, device: string) => device === 'gpu';
+  const kept = keepRunning(learned, running, fresh, [], 0.1, onGpu);
+  assert.ok(kept, 'kept: a guess does not replace a measurement');
+  assert.deepEqual(kept.plan.assignments.map((a) => a.device), ['gpu', 'gpu']);
+  assert.match(kept.note, /would move a to cpu, b to cpu, measured where they run and never measured there/);
+  // measured on both: the better one wins
+  assert.equal(keepRunning(learned, running, fresh, [], 0.1, () => true), undefined);
+});

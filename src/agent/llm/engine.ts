@@ -130,6 +130,12 @@ export class LlmEngine {
     return p;
   }
 
+  /** Whether a step of `tokens` (1: a decode step) on `device` has its graph compiled already (the planner's first-run costs). */
+  isCompiled(device: Device, tokens: number): boolean {
+    const chunk = this.buckets[this.buckets.length - 1]!;
+    return this.programs.get(device)?.has(this.bucketFor(Math.min(tokens, chunk))) ?? false;
+  }
+
   /** Compile the decode graph and the prefill buckets ahead of the first request. */
   async warmup(): Promise<void> {
     if (this.batcher) { await this.batcher.warmup(); return; }

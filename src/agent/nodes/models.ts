@@ -105,6 +105,9 @@ export class ModelEmbedder implements Embedder {
   get name() { return this.model.name; }
   get dim() { return this.model.config.hiddenSize; }
 
+  /** Whether anything was compiled for `device` yet (a text of a new length compiles its own graph). */
+  isCompiled(device: Device): boolean { return (this.programs.get(device)?.size ?? 0) > 0; }
+
   async embed(text: string, device = this.defaultDevice): Promise<Float32Array> {
     const tok = this.model.tokenizer;
     if (!tok) throw new Error(`model '${this.model.name}' has no tokenizer`);

@@ -60,6 +60,10 @@ export function explainAgent(ap: AgentPlan, r?: AgentResult): string {
   const out: string[] = [];
   for (const pass of p.passes) for (const n of pass.notes) out.push(`${pass.name}: ${n}`);
   out.push(`plan: ${p.feasible ? 'feasible' : `INFEASIBLE (${p.reason})`}, ${p.algorithm}${p.optimal ? ' (optimal)' : ''}, objective ${p.objective}; predicted ${f(p.makespanMs)} ms${r ? `, measured ${f(r.totalMs)} ms` : ''}`);
+  if (ap.firstRun.cold.size) {
+    const cold = [...ap.firstRun.cold].map(([t, c]) => `${t} on ${c.device} ${f(c.ms)} ms`).join(', ');
+    out.push(`first run: ${f(ap.firstRun.extraMs)} ms of the prediction compiles, uploads and first uses model graphs not compiled yet (${cold}); steady state (all compiled): predicted ${f(ap.steadyMs)} ms`);
+  } else out.push(`steady state: every model graph is compiled on its device already; predicted ${f(ap.steadyMs)} ms`);
   const measured = new Map<string, number>();
   for (const x of r?.records ?? []) for (const s of x.status === 'ok' ? spans(x) : []) measured.set(s.name, (measured.get(s.name) ?? 0) + s.end - s.start);
   const rows = [['task', 'device', 'predicted ms', 'measured ms', 'why']];

@@ -88,11 +88,15 @@ export class WebGpuCalibrator implements Calibrator {
   }
 
   /** A bench of `make(size)`, the size growing by `factor` until one run takes >= minMs (or maxSize). */
-  private async grow(size: number, maxSize: number, factor: number, minMs: number, make: (size: number) => Promise<UnitBench>): Promise<{ bench: UnitBench; size: number; one: number }> {
+  private async grow(size: number, maxSize: number, factor: number, minMs: number, make: (size: number) => Promise<UnitBench>): Promise<{ bench: UnitBench; size: number; one: number; createMs: number }> {
+    let createMs = -1;
     for (;;) {
+      // the first create compiles the kernel's pipeline (later sizes may reuse it): a first-run cost
+      const t0 = performance.now();
       const bench = await make(size);
+      if (createMs < 0) createMs = performance.now() - t0;
       const one = await bench.best(1, 1);
-      if (one >= minMs || size * factor > maxSize) return { bench, size, one };
+      if (one >= minMs || size * factor > maxSize) return { bench, size, one, createMs };
       bench.dispose();
       size *= factor;
     }
@@ -101,7 +105,7 @@ export class WebGpuCalibrator implements Calibrator {
   private async matmul(quick: boolean): Promise<Measurements> {
     // small sizes time the overhead, not the arithmetic: a real GPU needs 2048², SwiftShader is
     // busy for 20 ms at 256²
-    const { bench, size: n, one } = await this.grow(256, 2048, 2, 15, (n) => {
+    const { bench, size: n, one, createMs } = await this.grow(256, 2048, 2, 15, (n) => {
       const g = new GraphBuilder(`calibrate-matmul-${n}`);
       const a = g.input('a', 'float32', [n, n]);
       g.output(g.op('MatMul', [a, g.constant(f32([n, n]))]), 'y');
@@ -116,7 +120,7 @@ export class WebGpuCalibrator implements Calibrator {
     // of its peak; the roofline needs that to predict the small kernels models are made of)
     const curve = [{ flops: 2 * n ** 3, gflops }];
     for (let m = 128; m < n; m *= 2) curve.push({ flops: 2 * m ** 3, gflops: await this.matmulAt(m, quick) });
-    return { matmulGflops: { float32: gflops }, matmulCurve: curve };
+    return { matmulGflops: { float32: gflops }, matmulCurve: curve, compileKernelUs: [createMs * 1e3] };
   }
 
   /**

@@ -133,7 +133,8 @@ export function registerAgent(program: Command): void {
         }
         node.device = m[2]!;
       }
-      const estimator = new Estimator(new KernelHistory(history));
+      // a device the graph never ran on is not trusted to beat measured ones (as the runtime's re-plans)
+      const estimator = new Estimator(new KernelHistory(history, 0.3, 'pessimistic'));
       const ap = planAgent(agent.graph, agent.resources, discovery.entries, policy, estimator);
       if (!ap.plan.feasible) log(`warning: no plan meets the targets (${ap.plan.reason}); running the best placement found`);
       log(`plan: ${[...ap.placement].map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}${ap.llm.get(k)?.route === 'chat' ? ' (chat route)' : ''}`).join(', ')}`);

@@ -27,7 +27,7 @@ function readInputs(dir: string, names: string[]): Record<string, Tensor> {
 
 interface RunOptions {
   inputs?: string; out?: string; backend: string; dim?: string[]; seed: string; printIr?: boolean; json?: boolean;
-  devices?: string; deadline?: string; objective: string; explain?: boolean; trace?: string; remote?: string; token?: string;
+  devices?: string; deadline?: string; objective: string; explain?: boolean; steady?: string; trace?: string; remote?: string; token?: string;
 }
 
 type SharedFlags = { backend: string; devices?: string; deadline?: string; objective?: string; trace?: string; explain?: boolean; remote?: string; token?: string };
@@ -103,7 +103,9 @@ export function registerRun(program: Command): void {
     .option('--devices <list>', "with --backend auto: devices to plan over, e.g. 'wasm,webgpu' (default: all found)")
     .option('--deadline <ms>', 'with --backend auto: end-to-end deadline for the plan')
     .option('--objective <o>', "with --backend auto: 'latency' or 'cost'", 'latency')
-    .option('--explain', 'with --backend auto: print the plan, why each unit went where, predicted vs measured, timelines; with --backend wasm: the ops that ran on the reference path and their share of the run')
+    .option('--explain', 'with --backend auto: print the plan, why each unit went where, predicted vs measured (first run and '
+      + 'steady state), timelines; with --backend wasm: the ops that ran on the reference path and their share of the run')
+    .option('--steady <n>', 'with --explain: runs after the first, timed as the steady state', '5')
     .option('--trace <file>', 'with --backend auto: write a Chrome trace (open in Perfetto) of the run')
     .option('--remote <url>', 'offload server (switchyard serve) to place work on, e.g. http://127.0.0.1:8080')
     .option('--token <t>', 'bearer token for --remote (default: $SWITCHYARD_TOKEN)')
@@ -118,6 +120,8 @@ export function registerRun(program: Command): void {
       const t1 = performance.now();
       const outs = await session.run(feeds);
       const tRun = performance.now() - t1;
+      // --explain: a few more runs, so the steady state is measured beside the first run
+      if (o.explain && session.hetero) for (let i = 0; i < Number(o.steady ?? 5); i++) await session.run(feeds);
       if (o.trace) {
         if (!session.trace) throw new Error('--trace needs --backend auto');
         writeFileSync(o.trace, JSON.stringify(session.trace.toJSON()));

@@ -26,13 +26,15 @@ export interface Measurements {
   readbackLatencyUs?: number;
   /** Fixed cost of one unit run beyond its kernels (submit and completion wait), microseconds. */
   unitUs?: number;
+  /** Compiling one kernel the first time (a pipeline, a module), microseconds: each kernel timed, the median kept. */
+  compileKernelUs?: number[];
 }
 
 /**
  * Part of every calibrator's config: bumped when what calibration measures changes (2: the compute
- * curve), so profiles cached by an older version are measured again.
+ * curve; 3-5: kernel compile time), so profiles cached by an older version are measured again.
  */
-export const CALIBRATION_VERSION = 'cal=2';
+export const CALIBRATION_VERSION = 'cal=5';
 
 export interface CalibrationStep {
   name: string;
@@ -87,6 +89,7 @@ function merge(into: Measurements, m: Measurements): void {
     (into.matmulGflops ??= {})[d as DType] = Math.max(cur, g);
   }
   for (const pt of m.matmulCurve ?? []) (into.matmulCurve ??= []).push(pt);
+  for (const c of m.compileKernelUs ?? []) (into.compileKernelUs ??= []).push(c);
   if (m.copyGBs !== undefined) into.copyGBs = Math.max(into.copyGBs ?? 0, m.copyGBs);
   if (m.uploadGBs !== undefined) into.uploadGBs = Math.max(into.uploadGBs ?? 0, m.uploadGBs);
   if (m.readbackGBs !== undefined) into.readbackGBs = Math.max(into.readbackGBs ?? 0, m.readbackGBs);
@@ -125,6 +128,8 @@ export function applyMeasurements(base: DeviceProfile, m: Measurements, when = n
   const ul = m.uploadLatencyUs, dl = m.readbackLatencyUs;
   if (ul !== undefined && dl !== undefined) p.link.latency = fig(((ul + dl) / 2) * 1e-6, src, { note: `upload ${ul.toFixed(0)} us, readback ${dl.toFixed(0)} us (mean)` });
   else if (ul !== undefined || dl !== undefined) p.link.latency = fig((ul ?? dl)! * 1e-6, src);
+  const compiles = (m.compileKernelUs ?? []).filter((x) => x > 0).sort((a, b) => a - b);
+  if (compiles.length && p.firstRun) p.firstRun.compileKernel = fig(compiles[compiles.length >> 1]! * 1e-6, src, { note: 'first create of a kernel: its pipeline or module compiled' });
   if (m.unitUs !== undefined) p.unitOverhead = fig(m.unitUs * 1e-6, src, { note: 'one run of a one-kernel unit, less the kernel' });
   return p;
 }
