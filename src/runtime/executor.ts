@@ -11,15 +11,15 @@ import { DeviceError, type CompiledUnit, type Device, type DeviceTensor } from '
 import { dtypeBytes, isDType } from '../ir/dtype.js';
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import { OptionalValue, TensorSequence, type RunValue } from '../ir/values.js';
+import type { RunValue } from '../ir/values.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import type { PlacedUnit } from '../planner/units.js';
-import { ResidentWeights, type Fallback, type RunReport } from './run-report.js';
+import { isResident, ResidentWeights, type Fallback, type Feed, type RunReport } from './run-report.js';
 import type { TraceRecorder } from './trace.js';
 
 export type { PlacedUnit } from '../planner/units.js';
 export { ResidentWeights } from './run-report.js';
-export type { Fallback, RunReport, TransferTiming, UnitTiming } from './run-report.js';
+export type { Fallback, Feed, ResidentFeed, RunReport, TransferTiming, UnitTiming } from './run-report.js';
 
 export interface ExecutorOptions {
   /** Devices to try, in order, when a unit's device fails (none: the failure surfaces). */
@@ -52,13 +52,6 @@ export interface ExecutorOptions {
    */
   yieldEveryMs?: number | 'spread' | 'never';
 }
-
-/** A feed already resident on a device (borrowed: the executor never frees it). */
-export interface ResidentFeed { device: string; tensor: DeviceTensor }
-export type Feed = RunValue | ResidentFeed;
-
-const isResident = (f: Feed): f is ResidentFeed =>
-  !(f instanceof Tensor || f instanceof TensorSequence || f instanceof OptionalValue);
 
 export interface RunOptions {
   trace?: TraceRecorder;

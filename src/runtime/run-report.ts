@@ -1,8 +1,9 @@
-// What a run of a placed plan reports (unit and transfer times, fallbacks), and the weights kept
-// resident on each device between runs.
+// What a run of a placed plan takes (feeds, some already on a device) and reports (unit and
+// transfer times, fallbacks), and the weights kept resident on each device between runs.
 
 import type { Device, DeviceTensor } from '../backends/device.js';
-import type { Tensor } from '../ir/tensor.js';
+import { Tensor } from '../ir/tensor.js';
+import { OptionalValue, TensorSequence, type RunValue } from '../ir/values.js';
 
 export interface UnitTiming { unit: string; device: string; startMs: number; endMs: number; predictedMs: number; tasks?: string[] }
 export interface TransferTiming { value: string; from: string; to: string; bytes: number; startMs: number; endMs: number }
@@ -47,3 +48,9 @@ export class ResidentWeights {
   }
 }
 
+/** A feed already resident on a device (borrowed: the executor never frees it). */
+export interface ResidentFeed { device: string; tensor: DeviceTensor }
+export type Feed = RunValue | ResidentFeed;
+
+export const isResident = (f: Feed): f is ResidentFeed =>
+  !(f instanceof Tensor || f instanceof TensorSequence || f instanceof OptionalValue);
