@@ -6,17 +6,8 @@ export const onnx = onnxProto.onnx;
 const T = onnx.TensorProto.DataType;
 export const DT = { float32: T.FLOAT, float16: T.FLOAT16, int32: T.INT32, int64: T.INT64, uint8: T.UINT8, bool: T.BOOL };
 
-/** mulberry32, seeded per case so the suite is reproducible. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32 (src/util/rng.ts, built by `npm run build`), seeded per case so the suite is reproducible
+export { mulberry32 as rng } from '../../dist/src/util/rng.js';
 
 const numel = (dims) => dims.reduce((a, d) => a * d, 1);
 

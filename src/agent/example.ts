@@ -1,7 +1,8 @@
 // The example agent's models: nothing can be downloaded, so `npm start` makes them on first run,
 // seeded (the same bytes every time): a byte-level BPE tokenizer trained on the example's
 // documents, a small Llama-style chat model and a small encoder, written as Hugging Face folders
-// (config.json, model.safetensors, tokenizer.json) that the graph names like any real checkpoint.
+// (config.json, generation_config.json, model.safetensors, tokenizer.json) that the graph names like
+// any real checkpoint.
 
 import { writeSafetensors } from '../frontend/weights/safetensors.js';
 import type { LlmConfig } from './llm/config.js';
@@ -39,6 +40,8 @@ export async function prepareExampleModels(graphPath: string, log: (s: string) =
   for (const [name, config, seed, embedStd] of models) {
     await writeBytes(`${dir}/${name}/config.json`, JSON.stringify(hfConfigJson(config), null, 1));
     await writeBytes(`${dir}/${name}/tokenizer.json`, JSON.stringify(tokenizer));
+    // as a Hub checkpoint has it (no sampling defaults: requests decide)
+    await writeBytes(`${dir}/${name}/generation_config.json`, JSON.stringify({ bos_token_id: 0, eos_token_id: 0 }));
     await writeBytes(`${dir}/${name}/model.safetensors`, writeSafetensors(syntheticHfTensors(config, seed, 0.08, embedStd), { format: 'pt', seed: String(seed) }));
   }
   log(`wrote ${dir}/chat and ${dir}/embed (vocabulary ${vocab})`);

@@ -11,7 +11,7 @@ import { checkExpectations, parseExpectations } from '../../src/conformance/expe
 import { runSuite } from '../../src/conformance/runner.js';
 import type { SessionOptions } from '../../src/runtime/session.js';
 import { REPO } from '../helpers/paths.js';
-import { adapterOrSkip } from '../helpers/webgpu.js';
+import { adapterOrSkip, assertProgramsCompile } from '../helpers/webgpu.js';
 import { sharedDevice } from '../../src/backends/webgpu/shared-device.js';
 
 const SUITE = join(REPO, 'test/data/contrib');
@@ -48,15 +48,7 @@ test('contrib suite on WebGPU (SwiftShader); every WGSL variant it built compile
   const held = await sharedDevice({ adapter: 'swiftshader' });
   try {
     await gate('webgpu', { adapter: 'swiftshader' });
-    const programs = held.device.programs();
-    assert.ok(programs.length > 20, `only ${programs.length} WGSL programs were built`);
-    const bad: string[] = [];
-    for (const p of programs) {
-      const info = await held.device.gpuDevice.createShaderModule({ code: p.code, label: p.label }).getCompilationInfo();
-      for (const m of info.messages) if (m.type !== 'info') bad.push(`${p.label}: ${m.type} line ${m.lineNum}: ${m.message}`);
-    }
-    console.log(`# ${programs.length} WGSL kernel variants from the contrib suite compiled through Dawn`);
-    assert.deepEqual(bad, []);
+    await assertProgramsCompile(held.device, 20);
   } finally {
     await held.done();
   }

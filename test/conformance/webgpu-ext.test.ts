@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import '../../src/index.js';
 import { sharedDevice } from '../../src/backends/webgpu/shared-device.js';
 import { conformanceGate } from './gate.js';
-import { adapterOrSkip } from '../helpers/webgpu.js';
+import { adapterOrSkip, assertProgramsCompile } from '../helpers/webgpu.js';
 import { REPO } from '../helpers/paths.js';
 
 test('webgpu backend on onnx-node-ext on SwiftShader (expectations: webgpu-ext.expect.json)', async (t) => {
@@ -24,19 +24,7 @@ test('webgpu backend on onnx-node-ext on SwiftShader (expectations: webgpu-ext.e
       const behind = suite.results.filter((r) => r.status !== 'pass' && !(r.name in refFailures)).map((r) => `${r.name}: ${r.message}`);
       assert.deepEqual(behind, []);
     });
-    await t.test('every WGSL variant it built compiles cleanly through Dawn', async () => {
-      const programs = held.device.programs();
-      assert.ok(programs.length > 50, `only ${programs.length} WGSL programs were built`);
-      const dev = held.device.gpuDevice;
-      const bad: string[] = [];
-      for (const p of programs) {
-        const m = dev.createShaderModule({ code: p.code, label: p.label });
-        const info = await m.getCompilationInfo();
-        for (const msg of info.messages) if (msg.type !== 'info') bad.push(`${p.label}: ${msg.type} line ${msg.lineNum}: ${msg.message}`);
-      }
-      console.log(`# ${programs.length} WGSL kernel variants compiled through Dawn`);
-      assert.deepEqual(bad, []);
-    });
+    await t.test('every WGSL variant it built compiles cleanly through Dawn', () => assertProgramsCompile(held.device));
   } finally {
     await held.done();
   }

@@ -96,10 +96,14 @@ export async function loadLlm(location: string, opts: LoadOptions = {}): Promise
     const p = await tokPath(base);
     if (!p) return {};
     const cfgPath = resolveNear(p, 'tokenizer_config.json');
-    const tokenizerConfig = (await exists(cfgPath)) ? await readJson(cfgPath) : {};
-    // newer repositories keep the template in its own file
+    const hasConfig = await exists(cfgPath);
+    const tokenizerConfig = hasConfig ? await readJson(cfgPath) : {};
+    // newer repositories keep the template in its own file beside tokenizer_config.json (a folder
+    // without that file has no template: not asked for, so a page logs no 404 for it)
     const jinja = resolveNear(p, 'chat_template.jinja');
-    if (tokenizerConfig.chat_template === undefined && (await exists(jinja))) tokenizerConfig.chat_template = await readText(jinja);
+    if (hasConfig && tokenizerConfig.chat_template === undefined && (await exists(jinja))) {
+      tokenizerConfig.chat_template = await readText(jinja);
+    }
     return { tokenizer: await readJson(p), tokenizerConfig };
   };
   if (location.endsWith('.gguf')) {
