@@ -28,8 +28,8 @@ export interface ChatFeatures {
   templateVars?: Record<string, unknown>;
 }
 
-export interface ChatToolCall { id: string; name: string; arguments: string; valid: boolean }
-export interface TokenLogprob { token: string; logprob: number; bytes: number[]; top_logprobs: { token: string; logprob: number; bytes: number[] }[] }
+import type { ChatToolCall, TokenLogprob } from './generation.js';
+export type { ChatToolCall, TokenLogprob } from './generation.js';
 
 /** GenerationResult of a chat turn: the reply split into content and tool calls. */
 export interface ChatOutcome { content: string | null; toolCalls?: ChatToolCall[]; logprobs?: TokenLogprob[] }

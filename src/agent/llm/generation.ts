@@ -2,13 +2,19 @@
 // events, the final numbers, and the Generation iterator (engine.ts re-exports all of it).
 
 import type { Device } from '../../backends/device.js';
-import type { ChatToolCall, TokenLogprob } from './chat.js';
 import type { DecodeConstraint } from './decode-hooks.js';
 import type { LlmConfig } from './config.js';
 import type { KvRows } from './kv-blob.js';
 import type { SamplingOptions } from './sampling.js';
 import type { TextTokenizer } from './tokenizer.js';
 import type { ModelWeights } from './weights.js';
+
+/** A tool call parsed out of a chat turn (arguments as the model wrote them; `valid`: they parse as JSON). */
+export interface ChatToolCall { id: string; name: string; arguments: string; valid: boolean }
+/** One token's log-probability in OpenAI's shape, with its most likely alternatives. */
+export interface TokenLogprob {
+  token: string; logprob: number; bytes: number[]; top_logprobs: { token: string; logprob: number; bytes: number[] }[];
+}
 
 /** Defaults from generation_config.json, applied where a request leaves a setting out. */
 export interface GenerationDefaults {
