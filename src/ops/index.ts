@@ -69,3 +69,4 @@ import './contrib-rotary.js';
 import './contrib-attention.js';
 import './contrib-gqa.js';
 import './contrib-fused.js';
+import './ml-basic.js';
