@@ -70,3 +70,4 @@ import './contrib-attention.js';
 import './contrib-gqa.js';
 import './contrib-fused.js';
 import './ml-basic.js';
+import './ml-tree.js';
