@@ -71,3 +71,4 @@ import './contrib-gqa.js';
 import './contrib-fused.js';
 import './ml-basic.js';
 import './ml-tree.js';
+import './ml-linear.js';

@@ -48,7 +48,8 @@ const arrayFeatureExtractor: OpDef = {
       y = inType(ctx, 1, 'Y');
     checkDType(x, [...ML_NUMERIC, 'string'], 'X');
     checkDType(y, ['int64'], 'Y');
-    const k = y.shape?.reduce<number | undefined>((a, d) => (typeof d === 'number' && a !== undefined ? a * d : undefined), 1);
+    const k = y.shape?.reduce<number | undefined>(
+      (a, d) => (typeof d === 'number' && a !== undefined ? a * d : undefined), 1);
     if (!x.shape || k === undefined) return [{ dtype: x.dtype }];
     return [{ dtype: x.dtype, shape: extractedShape(x.shape, k) as TensorType['shape'] & object }];
   },
@@ -70,13 +71,16 @@ const arrayFeatureExtractor: OpDef = {
   onnx: { type: 'ArrayFeatureExtractor', domain: ML_DOMAIN, minOpset: 1 },
 };
 
+const elements = (t: Tensor): (string | number | bigint)[] =>
+  t.type === 'string' ? (t.data as string[]) : Array.from(t.data as ArrayLike<number | bigint>);
+
 // LabelEncoder: keys and values come from one of *_tensor, *_strings, *_int64s, *_floats.
 type Table = { dtype: DType; items: (string | number | bigint)[] };
 
 function readTable(attrs: import('../ir/attributes.js').AttrReader, side: 'keys' | 'values'): Table {
   const found: Table[] = [];
   const t = attrs.optTensor(`${side}_tensor`);
-  if (t) found.push({ dtype: t.type, items: t.type === 'string' ? (t.data as string[]) : Array.from(t.data as ArrayLike<number | bigint>) });
+  if (t) found.push({ dtype: t.type, items: elements(t) });
   if (attrs.has(`${side}_strings`)) found.push({ dtype: 'string', items: attrs.strings(`${side}_strings`) });
   if (attrs.has(`${side}_int64s`)) found.push({ dtype: 'int64', items: attrs.ints(`${side}_int64s`) });
   if (attrs.has(`${side}_floats`)) found.push({ dtype: 'float32', items: attrs.floats(`${side}_floats`) });

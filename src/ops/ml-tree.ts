@@ -55,7 +55,9 @@ function readForest(a: AttrReader, nFeatures: number | undefined, nTargets: numb
   if (f.leafTarget.length !== f.leafWeight.length) {
     throw new Error(`TreeEnsemble has ${f.leafTarget.length} leaf_targetids and ${f.leafWeight.length} leaf_weights`);
   }
-  for (const t of f.leafTarget) if (t < 0 || t >= nTargets) throw new Error(`leaf target ${t} is not below n_targets ${nTargets}`);
+  for (const t of f.leafTarget) {
+    if (t < 0 || t >= nTargets) throw new Error(`leaf target ${t} is not below n_targets ${nTargets}`);
+  }
   for (const r of f.roots) if (r < 0 || r >= n) throw new Error(`tree root ${r} is not a node (${n} nodes)`);
   for (let i = 0; i < n; i++) {
     if (nFeatures !== undefined && (feature[i]! < 0 || feature[i]! >= nFeatures)) {
@@ -63,7 +65,9 @@ function readForest(a: AttrReader, nFeatures: number | undefined, nTargets: numb
     }
     for (const [leaf, id] of [[f.trueLeaf[i]!, f.trueId[i]!], [f.falseLeaf[i]!, f.falseId[i]!]]) {
       const limit = leaf ? f.leafWeight.length : n;
-      if (id! < 0 || id! >= limit) throw new Error(`node ${i} branches to ${leaf ? 'leaf' : 'node'} ${id}, not below ${limit}`);
+      if (id! < 0 || id! >= limit) {
+        throw new Error(`node ${i} branches to ${leaf ? 'leaf' : 'node'} ${id}, not below ${limit}`);
+      }
     }
   }
   // membership sets: one NaN-terminated run of membership_values per MEMBER node, in node order
