@@ -72,3 +72,4 @@ import './contrib-fused.js';
 import './ml-basic.js';
 import './ml-tree.js';
 import './ml-linear.js';
+import './ml-tree-legacy.js';

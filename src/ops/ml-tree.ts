@@ -14,7 +14,7 @@ import { bytesOf, checkDType, inType, numelOf } from './util.js';
 
 const enum Mode { LEQ, LT, GTE, GT, EQ, NEQ, MEMBER }
 
-interface Forest {
+export interface Forest {
   roots: number[];
   feature: number[];
   split: Float64Array;
@@ -27,6 +27,8 @@ interface Forest {
   members: (Set<number> | undefined)[];
   leafTarget: number[];
   leafWeight: Float64Array;
+  /** Votes of leaf L are leafStart[L] .. leafStart[L+1]-1 (absent: one vote per leaf, vote L). */
+  leafStart?: number[];
 }
 
 function readForest(a: AttrReader, nFeatures: number | undefined, nTargets: number): Forest {
@@ -84,7 +86,7 @@ function readForest(a: AttrReader, nFeatures: number | undefined, nTargets: numb
   return f;
 }
 
-function branch(f: Forest, i: number, x: number): boolean {
+export function branch(f: Forest, i: number, x: number): boolean {
   if (Number.isNaN(x) && f.missingTrue[i]) return true;
   const s = f.split[i]!;
   switch (f.mode[i]) {
@@ -101,6 +103,7 @@ function branch(f: Forest, i: number, x: number): boolean {
 
 /** The leaf tree `root` reaches for one row; a walk longer than the node count means a cycle. */
 function walk(f: Forest, root: number, row: Float64Array, off: number): number {
+  if (root < 0) return -root - 1; // a tree that is one leaf
   let node = root;
   for (let steps = 0; steps <= f.feature.length; steps++) {
     const t = branch(f, node, row[off + f.feature[node]!]!);
@@ -147,6 +150,37 @@ export function postTransform(kind: number | string, v: Float64Array): void {
   throw new Error(`post_transform ${kind} is not NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO or PROBIT`);
 }
 
+/**
+ * Per-row target scores: the votes of the leaf each tree reaches, aggregated (0 AVERAGE, 1 SUM,
+ * 2 MIN, 3 MAX) and offset by `base` (one value per target, or none).
+ */
+export function scoreForest(
+  f: Forest, data: Float64Array, rows: number, nf: number, nTargets: number, agg: number, base: number[],
+): Float64Array {
+  const out = new Float64Array(rows * nTargets);
+  for (let r = 0; r < rows; r++) {
+    const score = out.subarray(r * nTargets, (r + 1) * nTargets);
+    const seen = new Uint8Array(nTargets);
+    for (const root of f.roots) {
+      const leaf = walk(f, root, data, r * nf);
+      const from = f.leafStart ? f.leafStart[leaf]! : leaf, to = f.leafStart ? f.leafStart[leaf + 1]! : leaf + 1;
+      for (let v = from; v < to; v++) {
+        const t = f.leafTarget[v]!, w = f.leafWeight[v]!;
+        // MIN and MAX start from the first vote for a target; a target no vote reaches stays 0
+        if (agg === 2) score[t] = seen[t] ? Math.min(score[t]!, w) : w;
+        else if (agg === 3) score[t] = seen[t] ? Math.max(score[t]!, w) : w;
+        else score[t] += w;
+        seen[t] = 1;
+      }
+    }
+    for (let t = 0; t < nTargets; t++) {
+      if (agg === 0) score[t] /= f.roots.length;
+      score[t] += base[t] ?? 0;
+    }
+  }
+  return out;
+}
+
 const treeEnsemble: OpDef = {
   name: 'ml.TreeEnsemble',
   inputs: ['X'],
@@ -178,23 +212,8 @@ const treeEnsemble: OpDef = {
     const agg = attrs.int('aggregate_function', 1);
     const post = attrs.int('post_transform', 0);
     const f = readForest(attrs, nf, nTargets);
-    const data = toF64(x!),
-      out = new Float64Array(rows * nTargets);
-    for (let r = 0; r < rows; r++) {
-      const score = out.subarray(r * nTargets, (r + 1) * nTargets);
-      const seen = new Uint8Array(nTargets);
-      for (const root of f.roots) {
-        const leaf = walk(f, root, data, r * nf);
-        const t = f.leafTarget[leaf]!, w = f.leafWeight[leaf]!;
-        // MIN and MAX start from the first leaf that reaches a target; a target no leaf reaches stays 0
-        if (agg === 2) score[t] = seen[t] ? Math.min(score[t]!, w) : w;
-        else if (agg === 3) score[t] = seen[t] ? Math.max(score[t]!, w) : w;
-        else score[t] += w;
-        seen[t] = 1;
-      }
-      if (agg === 0) for (let t = 0; t < nTargets; t++) score[t] /= f.roots.length;
-      postTransform(post, score);
-    }
+    const out = scoreForest(f, toF64(x!), rows, nf, nTargets, agg, []);
+    for (let r = 0; r < rows; r++) postTransform(post, out.subarray(r * nTargets, (r + 1) * nTargets));
     return [fromF64(x!.type, [rows, nTargets], out)];
   },
   // about one comparison per tree level; depth is unknown here, so count 8 per tree and row

@@ -73,3 +73,19 @@ test('TreeEnsemble: LEQ, MEMBER and GT with missing values; SUM, AVERAGE and MAX
   assert.throws(() => runOp('ml.TreeEnsemble', [x], { ...forest(1), leaf_targetids: [0, 1, 0, 2, 0] }),
     /leaf target 2 is not below n_targets 2/);
 });
+
+test('TreeEnsembleRegressor (legacy form): multi-vote leaves, a one-leaf tree, base_values, SUM and AVERAGE', () => {
+  // tree 0: x0 <= 0.5 ? node 1 (t0 += 1, t1 += 2) : node 2 (t0 += 3); tree 1: one leaf (t1 += 10)
+  const attrs = (aggregate: string) => ({
+    n_targets: 2, aggregate_function: aggregate, base_values: [100, 200],
+    nodes_treeids: [0, 0, 0, 1], nodes_nodeids: [0, 1, 2, 0], nodes_featureids: [0, 0, 0, 0],
+    nodes_modes: ['BRANCH_LEQ', 'LEAF', 'LEAF', 'LEAF'], nodes_values: [0.5, 0, 0, 0],
+    nodes_truenodeids: [1, 0, 0, 0], nodes_falsenodeids: [2, 0, 0, 0],
+    target_treeids: [0, 0, 0, 1], target_nodeids: [1, 1, 2, 0], target_ids: [0, 1, 0, 1], target_weights: [1, 2, 3, 10],
+  });
+  const x = f32([0, 1], [2, 1]);
+  close(runOp('ml.TreeEnsembleRegressor', [x], attrs('SUM')), [101, 212, 103, 210], [2, 2], 'SUM');
+  close(runOp('ml.TreeEnsembleRegressor', [x], attrs('AVERAGE')), [100.5, 206, 101.5, 205], [2, 2], 'AVERAGE');
+  assert.throws(() => runOp('ml.TreeEnsembleRegressor', [x], { ...attrs('SUM'), target_nodeids: [0, 1, 2, 0] }),
+    /names tree 0 node 0, which is not a leaf/);
+});
