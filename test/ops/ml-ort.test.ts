@@ -1,5 +1,5 @@
 // ai.onnx.ml ops against onnxruntime-node: each case is one node, built here, exported to ONNX
-// (ai.onnx.ml opset 3) and run on both.
+// (ai.onnx.ml opset 3, or 5 for TreeEnsemble) and run on both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../src/index.js';
@@ -9,12 +9,12 @@ import { exportOnnx } from '../../src/frontend/onnx/export.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { ortRun } from '../helpers/ort.js';
 
-async function same(op: string, x: Tensor, attrs: Record<string, AttrInput>, nOut = 1) {
+async function same(op: string, x: Tensor, attrs: Record<string, AttrInput>, nOut = 1, mlOpset = 3) {
   const g = new GraphBuilder();
   const outs = g.opN(op, [g.input('x', x.type, [...x.dims])], attrs, nOut);
   outs.forEach((o, i) => g.output(o, `y${i}`));
   const graph = g.build();
-  graph.opsets['ai.onnx.ml'] = 3;
+  graph.opsets['ai.onnx.ml'] = mlOpset;
   const mine = interpret(graph, [x]);
   const theirs = await ortRun(exportOnnx(graph, { opset: 17 }), { x });
   mine.forEach((m, i) => {
@@ -54,5 +54,22 @@ test('TreeEnsembleRegressor matches onnxruntime', async () => {
       target_treeids: [0, 0, 0, 0, 0, 1, 1], target_nodeids: [2, 3, 3, 4, 4, 1, 2], target_ids: [0, 0, 1, 1, 0, 0, 1],
       target_weights: [1.5, -2, 0.25, 4, -1, 3, 7],
     });
+  }
+});
+
+// post_transform is left out: onnxruntime-node 1.30 applies LOGISTIC for post_transform = 1, which the
+// ONNX reference (and Switchyard) read as SOFTMAX (NONE 0, SOFTMAX 1, LOGISTIC 2, ...)
+test('TreeEnsemble (opset 5) with MEMBER and missing-value tracking matches onnxruntime', async () => {
+  const xs = Tensor.from('float32', [0, 1, 1, 1, 1, 5, 1, NaN, 0.5, 3], [5, 2]);
+  for (const [aggregate_function, post_transform] of [[1, 0], [0, 0], [2, 0], [3, 0]]) {
+    await same('ml.TreeEnsemble', xs, {
+      n_targets: 2, aggregate_function: aggregate_function!, post_transform: post_transform!, tree_roots: [0, 2],
+      nodes_featureids: [0, 1, 1], nodes_modes: Tensor.from('uint8', [0, 6, 3], [3]),
+      nodes_splits: Tensor.from('float32', [0.5, 0, 2], [3]),
+      nodes_truenodeids: [0, 1, 3], nodes_trueleafs: [1, 1, 1], nodes_falsenodeids: [1, 2, 4],
+      nodes_falseleafs: [0, 1, 1], nodes_missing_value_tracks_true: [0, 0, 1],
+      membership_values: Tensor.from('float32', [1, 3, NaN], [3]), leaf_targetids: [0, 1, 0, 1, 0],
+      leaf_weights: Tensor.from('float32', [1, 2, 3, 4, 5], [5]),
+    }, 1, 5);
   }
 });
