@@ -5,7 +5,7 @@
 // runs on the fallback instead, and so do the following units until `retryAfterMs` has passed;
 // values already computed are reused, a value lost with the primary is recomputed.
 
-import type { Device, DeviceTensor } from '../backends/device.js';
+import type { Device } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
@@ -13,7 +13,7 @@ import { tensorsOnly, type RunValue } from '../ir/values.js';
 import { HostControlFlow } from './host-control-flow.js';
 import { singleDevicePlan } from '../planner/units.js';
 import type { BackendOptions, PreparedModel } from './backend.js';
-import { Executor, type Fallback, type Feed, type ResidentWeights } from './executor.js';
+import { Executor, type Fallback, type ResidentWeights } from './executor.js';
 
 /** One switch from the primary device to the fallback, for traces and `session.deviceFallbacks`. */
 export type DeviceFallback = Omit<Fallback, 'unit'>;
@@ -106,9 +106,4 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
     },
   };
   return prepared;
-}
-
-/** Run with some feeds already on a device and the outputs left on `keepOn` (owned by the caller). */
-export function runResident(p: DevicePreparedModel, feeds: Feed[], keepOn: string): Promise<DeviceTensor[]> {
-  return p.executor.run(feeds, { keepOn }).then((r) => r.outputs);
 }

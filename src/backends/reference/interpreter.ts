@@ -12,9 +12,3 @@ import { runGraph } from '../../ops/subgraph.js';
 export function interpret(g: Graph, feeds: RunValue[]): Tensor[] {
   return tensorsOnly(runGraph(g, feeds), g.outputs);
 }
-
-
-/** interpret for graphs whose outputs may be sequences or optionals. */
-export function interpretValues(g: Graph, feeds: RunValue[]): RunValue[] {
-  return runGraph(g, feeds);
-}
