@@ -18,34 +18,37 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import '../src/index.js';
-import type { Device } from '../src/backends/device.js';
-import { discoverDevices, deviceKinds } from '../src/runtime/devices.js';
-import { LlmEngine, type LlmModel } from '../src/agent/llm/engine.js';
-import { buildStepGraph, stepInputNames } from '../src/agent/llm/model.js';
-import { GPT2_SMALL, gpt2Config, syntheticHfTensors } from '../src/agent/llm/synthetic.js';
-import { weightsFromHf } from '../src/agent/llm/weights.js';
-import { argmax } from '../src/agent/llm/sampling.js';
-import { paramCount } from '../src/agent/llm/config.js';
-import { exportOnnx } from '../src/frontend/onnx/export.js';
-import { Tensor } from '../src/ir/tensor.js';
-import { table } from '../src/cli/table.js';
-import { prepareExampleModels } from '../src/agent/example.js';
-import { loadAgent } from '../src/agent/load.js';
-import { deviceSetOf, learnFromRun, planAgent } from '../src/agent/plan.js';
-import { attachServedLlms } from '../src/agent/offload.js';
-import { Estimator } from '../src/cost/estimator.js';
-import { KernelHistory } from '../src/cost/history.js';
-import { stores } from '../src/runtime/node-stores.js';
-import { isSoftwareAdapter } from '../src/runtime/webgpu-provider.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { prepareExampleModels } from '../src/agent/example.js';
+import { paramCount } from '../src/agent/llm/config.js';
+import { LlmEngine, type LlmModel } from '../src/agent/llm/engine.js';
+import { buildStepGraph, stepInputNames } from '../src/agent/llm/model.js';
+import { argmax } from '../src/agent/llm/sampling.js';
+import { GPT2_SMALL, gpt2Config, syntheticHfTensors } from '../src/agent/llm/synthetic.js';
+import { weightsFromHf } from '../src/agent/llm/weights.js';
+import { loadAgent } from '../src/agent/load.js';
+import { attachServedLlms } from '../src/agent/offload.js';
+import { deviceSetOf, learnFromRun, planAgent } from '../src/agent/plan.js';
 import type { AgentResult, NodePlacement } from '../src/agent/runtime/run.js';
+import type { Device } from '../src/backends/device.js';
+import { table } from '../src/cli/table.js';
+import { Estimator } from '../src/cost/estimator.js';
+import { KernelHistory } from '../src/cost/history.js';
+import { exportOnnx } from '../src/frontend/onnx/export.js';
+import { deviceKinds, discoverDevices } from '../src/runtime/devices.js';
+import { stores } from '../src/runtime/node-stores.js';
+import { isSoftwareAdapter } from '../src/runtime/webgpu-provider.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, d: number) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : d; };
+const opt = (name: string, d: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : d;
+};
 const quick = args.includes('--quick');
 const root = join(import.meta.dirname, '../..');
-const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(d));
+const f = (x: number | undefined, d = 1) =>
+  x === undefined || !Number.isFinite(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(d);
 
 // ---------------------------------------------------------------------------------------------
 // 1. decode
@@ -55,13 +58,28 @@ const newTokens = opt('tokens', quick ? 8 : 16);
 const promptLen = opt('prompt', 32);
 const capacity = 128;
 const config = gpt2Config({ ...GPT2_SMALL, numLayers: layers });
-console.log(`# LLM decode: GPT-2-small shape, ${layers} layers, ${(paramCount(config) / 1e6).toFixed(0)} M parameters (seeded), prompt ${promptLen} tokens, ${newTokens} new tokens, greedy, KV cache ${capacity}`);
+console.log(
+  `# LLM decode: GPT-2-small shape, ${layers} layers, ${(paramCount(config) / 1e6).toFixed(0)} M parameters (seeded), prompt ${promptLen} tokens, ${newTokens} new tokens, greedy, KV cache ${capacity}`,
+);
 const t0 = performance.now();
-const model: LlmModel = { name: 'gpt2-small-synthetic', config, weights: weightsFromHf(syntheticHfTensors(config, 1, 0.02), config, 'synthetic'), source: 'synthetic' };
+const model: LlmModel = {
+  name: 'gpt2-small-synthetic',
+  config,
+  weights: weightsFromHf(syntheticHfTensors(config, 1, 0.02), config, 'synthetic'),
+  source: 'synthetic',
+};
 console.log(`(weights made in ${f(performance.now() - t0, 0)} ms)`);
 const prompt = Array.from({ length: promptLen }, (_, i) => (i * 7919) % config.vocabSize);
 
-interface DecodeRow { engine: string; ttft: number; tpot: number; coldTtft: number; tokens: number[]; logits?: Float32Array; note?: string }
+interface DecodeRow {
+  engine: string;
+  ttft: number;
+  tpot: number;
+  coldTtft: number;
+  tokens: number[];
+  logits?: Float32Array;
+  note?: string;
+}
 const rows: DecodeRow[] = [];
 
 async function engineRow(name: string, device: Device): Promise<DecodeRow> {
@@ -71,7 +89,17 @@ async function engineRow(name: string, device: Device): Promise<DecodeRow> {
   const warm = await engine.generate(prompt, opts).collect();
   const [logits] = await engine.score(prompt, promptLen);
   engine.dispose();
-  return { engine: `switchyard/${name}`, ttft: warm.ttftMs, tpot: warm.tpotMs, coldTtft: cold.ttftMs, tokens: warm.tokens, logits, note: (await engine.fallbacks()).size ? `fallbacks: ${[...(await engine.fallbacks()).keys()].join(', ')}` : undefined };
+  return {
+    engine: `switchyard/${name}`,
+    ttft: warm.ttftMs,
+    tpot: warm.tpotMs,
+    coldTtft: cold.ttftMs,
+    tokens: warm.tokens,
+    logits,
+    note: (await engine.fallbacks()).size
+      ? `fallbacks: ${[...(await engine.fallbacks()).keys()].join(', ')}`
+      : undefined,
+  };
 }
 
 /** onnxruntime-node on the same step graphs: prefill once, then decode feeding present -> past. */
@@ -79,21 +107,43 @@ async function ortRow(): Promise<DecodeRow> {
   const require = createRequire(import.meta.url);
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
   const opts = { graphOptimizationLevel: 'all' as const, intraOpNumThreads: 2 };
-  const pre = await ort.InferenceSession.create(exportOnnx(buildStepGraph(config, model.weights, { seq: promptLen, capacity })), opts);
-  const dec = await ort.InferenceSession.create(exportOnnx(buildStepGraph(config, model.weights, { seq: 1, capacity })), opts);
+  const pre = await ort.InferenceSession.create(
+    exportOnnx(buildStepGraph(config, model.weights, { seq: promptLen, capacity })),
+    opts,
+  );
+  const dec = await ort.InferenceSession.create(
+    exportOnnx(buildStepGraph(config, model.weights, { seq: 1, capacity })),
+    opts,
+  );
   const names = stepInputNames(config);
   const C = capacity;
   const feeds = (ids: number[], pos0: number, past: Map<string, InstanceType<typeof ort.Tensor>>) => {
     const n = ids.length;
-    const mask = new Float32Array(n * C).fill(-1e9), place = new Float32Array(C * n), keep = new Float32Array(C).fill(1);
-    for (let i = 0; i < n; i++) { for (let j = 0; j <= pos0 + i; j++) mask[i * C + j] = 0; place[(pos0 + i) * n + i] = 1; keep[pos0 + i] = 0; }
+    const mask = new Float32Array(n * C).fill(-1e9),
+      place = new Float32Array(C * n),
+      keep = new Float32Array(C).fill(1);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= pos0 + i; j++) mask[i * C + j] = 0;
+      place[(pos0 + i) * n + i] = 1;
+      keep[pos0 + i] = 0;
+    }
     const f: Record<string, InstanceType<typeof ort.Tensor>> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
       position_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map((_, i) => BigInt(pos0 + i))), [1, n]),
-      attn_mask: new ort.Tensor('float32', mask, [1, 1, n, C]), cache_place: new ort.Tensor('float32', place, [C, n]),
-      cache_keep: new ort.Tensor('float32', keep, [C, 1]), last_index: new ort.Tensor('int64', BigInt64Array.of(BigInt(n - 1)), []),
+      attn_mask: new ort.Tensor('float32', mask, [1, 1, n, C]),
+      cache_place: new ort.Tensor('float32', place, [C, n]),
+      cache_keep: new ort.Tensor('float32', keep, [C, 1]),
+      last_index: new ort.Tensor('int64', BigInt64Array.of(BigInt(n - 1)), []),
     };
-    for (const k of names.slice(6)) f[k] = past.get(k) ?? new ort.Tensor('float32', new Float32Array(config.numKvHeads * C * config.headDim), [1, config.numKvHeads, C, config.headDim]);
+    for (const k of names.slice(6))
+      f[k] =
+        past.get(k) ??
+        new ort.Tensor('float32', new Float32Array(config.numKvHeads * C * config.headDim), [
+          1,
+          config.numKvHeads,
+          C,
+          config.headDim,
+        ]);
     return f;
   };
   let first: Float32Array | undefined;
@@ -113,22 +163,44 @@ async function ortRow(): Promise<DecodeRow> {
   };
   const cold = await generate(2);
   const warm = await generate(newTokens);
-  return { engine: 'onnxruntime-node (same step graphs, 2 threads)', ttft: warm.ttft, tpot: warm.tpot, coldTtft: cold.ttft, tokens: warm.tokens, logits: first };
+  return {
+    engine: 'onnxruntime-node (same step graphs, 2 threads)',
+    ttft: warm.ttft,
+    tpot: warm.tpot,
+    coldTtft: cold.ttft,
+    tokens: warm.tokens,
+    logits: first,
+  };
 }
 
 /** The newest peers-bench result for ORT-web's GPT-2 decode step (shared/peers-bench or bench/peers). */
 function peersOrtWeb(): string[][] {
   const out: string[][] = [];
-  for (const dir of [join(root, 'bench/peers/results'), join(root, '../../shared/peers-bench/results'), '/work/shared/peers-bench/results']) {
+  for (const dir of [
+    join(root, 'bench/peers/results'),
+    join(root, '../../shared/peers-bench/results'),
+    '/work/shared/peers-bench/results',
+  ]) {
     let files: string[];
-    try { files = readdirSync(dir).filter((x) => x.endsWith('.md')).sort(); } catch { continue; }
+    try {
+      files = readdirSync(dir)
+        .filter((x) => x.endsWith('.md'))
+        .sort();
+    } catch {
+      continue;
+    }
     for (const file of files.reverse()) {
       const md = readFileSync(join(dir, file), 'utf8');
       const sec = md.split('## gpt2-decode')[1]?.split('\n## ')[0];
       if (!sec) continue;
       for (const line of sec.split('\n')) {
         const m = /^\| (ort-web-[^|]+) \| ([^|]*) \| ([^|]*) \|/.exec(line);
-        if (m) out.push([`${m[1]!.trim()} (peers bench ${file.replace(/\.md$/, '')}, KV cache 128)`, m[3]!.trim(), m[2]!.trim()]);
+        if (m)
+          out.push([
+            `${m[1]!.trim()} (peers bench ${file.replace(/\.md$/, '')}, KV cache 128)`,
+            m[3]!.trim(),
+            m[2]!.trim(),
+          ]);
       }
       if (out.length) return out;
     }
@@ -136,28 +208,51 @@ function peersOrtWeb(): string[][] {
   return out;
 }
 
-const discovery = await discoverDevices({ devices: deviceKinds().filter((k) => k !== 'remote').map((kind) => ({ kind })), calibration: 'never' });
+const discovery = await discoverDevices({
+  devices: deviceKinds()
+    .filter((k) => k !== 'remote')
+    .map((kind) => ({ kind })),
+  calibration: 'never',
+});
 for (const e of discovery.entries) {
   if (e.device.kind === 'reference' && layers > 4 && !args.includes('--reference')) {
-    console.log(`(skipping the reference interpreter for ${layers} layers: it widens every weight to f64 per step; --reference runs it)`);
+    console.log(
+      `(skipping the reference interpreter for ${layers} layers: it widens every weight to f64 per step; --reference runs it)`,
+    );
     continue;
   }
-  try { rows.push(await engineRow(`${e.device.id} (${e.device.kind})`, e.device)); } catch (err) { console.log(`${e.device.id}: ${(err as Error).message}`); }
+  try {
+    rows.push(await engineRow(`${e.device.id} (${e.device.kind})`, e.device));
+  } catch (err) {
+    console.log(`${e.device.id}: ${(err as Error).message}`);
+  }
 }
-try { rows.push(await ortRow()); } catch (err) { console.log(`onnxruntime-node: ${(err as Error).message}`); }
+try {
+  rows.push(await ortRow());
+} catch (err) {
+  console.log(`onnxruntime-node: ${(err as Error).message}`);
+}
 const ref = rows.find((r) => r.engine.startsWith('onnxruntime'));
 /** Prefill logits against ORT's: max |difference| over the vocabulary, relative to their spread. */
 const check = (r: DecodeRow) => {
   if (!ref?.logits || !r.logits || r === ref) return r === ref ? 'reference' : '-';
-  let d = 0, lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < r.logits.length; i++) { d = Math.max(d, Math.abs(r.logits[i]! - ref.logits[i]!)); lo = Math.min(lo, ref.logits[i]!); hi = Math.max(hi, ref.logits[i]!); }
+  let d = 0,
+    lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < r.logits.length; i++) {
+    d = Math.max(d, Math.abs(r.logits[i]! - ref.logits[i]!));
+    lo = Math.min(lo, ref.logits[i]!);
+    hi = Math.max(hi, ref.logits[i]!);
+  }
   const same = r.tokens.join() === ref.tokens.join();
   return `logits max|Δ| ${d.toExponential(1)} (range ${(hi - lo).toFixed(2)}); tokens ${same ? 'same' : 'differ'}`;
 };
-console.log(table(
-  ['engine / device', 'TTFT ms', 'TPOT ms', 'decode tok/s', 'first TTFT ms (cold)', 'check vs onnxruntime'],
-  rows.map((r) => [r.engine, f(r.ttft), f(r.tpot, 2), f(1000 / r.tpot), f(r.coldTtft), check(r)]),
-));
+console.log(
+  table(
+    ['engine / device', 'TTFT ms', 'TPOT ms', 'decode tok/s', 'first TTFT ms (cold)', 'check vs onnxruntime'],
+    rows.map((r) => [r.engine, f(r.ttft), f(r.tpot, 2), f(1000 / r.tpot), f(r.coldTtft), check(r)]),
+  ),
+);
 for (const r of rows) if (r.note) console.log(`${r.engine}: ${r.note}`);
 const peers = peersOrtWeb();
 if (peers.length) {
@@ -174,22 +269,64 @@ const question = 'Hi, I am jane@example.com. My parcel weighs 3 kg and goes to z
 
 /** `switchyard serve --port 0 --llm chat=…` as a child (IPC: it exits if this process dies). */
 async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const proc = spawn(process.execPath, [join(root, 'bin/switchyard.js'), 'serve', '--port', '0', '--llm', `chat=${join(root, 'examples/agent/models/chat')}`, '--llm-capacity', '512', '--drain-timeout-ms', '1000', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const proc = spawn(
+    process.execPath,
+    [
+      join(root, 'bin/switchyard.js'),
+      'serve',
+      '--port',
+      '0',
+      '--llm',
+      `chat=${join(root, 'examples/agent/models/chat')}`,
+      '--llm-capacity',
+      '512',
+      '--drain-timeout-ms',
+      '1000',
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+  );
   const exited = new Promise((r) => proc.on('exit', r));
   const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).on('line', (l) => { try { const j = JSON.parse(l) as { msg?: string; url?: string }; if (j.url && j.msg?.includes('listening')) resolve(j.url); } catch { /* a log line */ } });
+    createInterface({ input: proc.stdout! }).on('line', (l) => {
+      try {
+        const j = JSON.parse(l) as { msg?: string; url?: string };
+        if (j.url && j.msg?.includes('listening')) resolve(j.url);
+      } catch {
+        /* a log line */
+      }
+    });
     void exited.then(() => reject(new Error('the offload server exited before it listened')));
   });
-  return { url, stop: async () => { proc.kill('SIGTERM'); await exited; } };
+  return {
+    url,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 const server = await startServer();
 const { profiles, history } = stores();
-const all = await discoverDevices({ devices: [...deviceKinds().filter((k) => k !== 'remote').map((kind) => ({ kind })), { kind: 'remote', url: server.url }], calibration: 'cache', profiles });
+const all = await discoverDevices({
+  devices: [
+    ...deviceKinds()
+      .filter((k) => k !== 'remote')
+      .map((kind) => ({ kind })),
+    { kind: 'remote', url: server.url },
+  ],
+  calibration: 'cache',
+  profiles,
+});
 // as `switchyard agent` does: a software WebGPU adapter (the CPU emulating a GPU) is left out
 const software = all.entries.filter((e) => isSoftwareAdapter(e.device));
 all.entries = all.entries.filter((e) => !isSoftwareAdapter(e.device));
-if (software.length) console.log(`(agent: ${software.map((e) => e.device.id).join(', ')} is a software adapter, left out as switchyard agent does)`);
+if (software.length)
+  console.log(
+    `(agent: ${software.map((e) => e.device.id).join(', ')} is a software adapter, left out as switchyard agent does)`,
+  );
 const localEntries = all.entries.filter((e) => e.device.kind !== 'remote');
 const remoteId = all.entries.find((e) => e.device.kind === 'remote')?.device.id;
 const devices = deviceSetOf(all.entries);
@@ -198,11 +335,25 @@ const offloadNotes = await attachServedLlms(agent.resources, all.entries);
 const sla = agent.graph.spec.sla ?? {};
 const estimator = new Estimator(new KernelHistory(history));
 const runs = quick ? 1 : 3;
-const agentHead = ['configuration', 'placement (model nodes)', 'TTFT ms', 'TPOT ms', 'total ms', `TTFT ≤ ${sla.ttftMs ?? '-'}`, `TPOT ≤ ${sla.tpotMs ?? '-'}`];
+const agentHead = [
+  'configuration',
+  'placement (model nodes)',
+  'TTFT ms',
+  'TPOT ms',
+  'total ms',
+  `TTFT ≤ ${sla.ttftMs ?? '-'}`,
+  `TPOT ≤ ${sla.tpotMs ?? '-'}`,
+];
 const agentRows: string[][] = [];
 const whyLines: string[] = [];
-const where = (placement: Map<string, NodePlacement>, chat: Set<string>) => [...placement].filter(([k]) => ['query', 'answer'].includes(k))
-  .map(([k, p]) => `${k}@${p.prefill ? (p.prefill !== p.decode ? `${p.prefill}/${p.decode}` : p.prefill) : p.device}${chat.has(k) ? ' (chat route)' : ''}`).join(' ');
+const where = (placement: Map<string, NodePlacement>, chat: Set<string>) =>
+  [...placement]
+    .filter(([k]) => ['query', 'answer'].includes(k))
+    .map(
+      ([k, p]) =>
+        `${k}@${p.prefill ? (p.prefill !== p.decode ? `${p.prefill}/${p.decode}` : p.prefill) : p.device}${chat.has(k) ? ' (chat route)' : ''}`,
+    )
+    .join(' ');
 type Choice = { placement: Map<string, NodePlacement>; chat: Set<string>; notes?: string[] };
 const measure = async (name: string, plan: () => Choice) => {
   // a warm-up run compiles what this configuration uses (the server compiled its model at start);
@@ -212,17 +363,37 @@ const measure = async (name: string, plan: () => Choice) => {
   learnFromRun(estimator, planAgent(agent.graph, agent.resources, all.entries, {}, estimator), warm.records);
   const p = plan();
   const rs: AgentResult[] = [];
-  for (let i = 0; i < runs; i++) rs.push(await agent.runner.run({ inputs: { question }, placement: p.placement }).done());
+  for (let i = 0; i < runs; i++)
+    rs.push(await agent.runner.run({ inputs: { question }, placement: p.placement }).done());
   const med = (k: (r: AgentResult) => number) => rs.map(k).sort((a, b) => a - b)[rs.length >> 1]!;
-  const ttft = med((r) => r.ttftMs ?? NaN), tpot = med((r) => r.tpotMs ?? NaN), total = med((r) => r.totalMs);
+  const ttft = med((r) => r.ttftMs ?? NaN),
+    tpot = med((r) => r.tpotMs ?? NaN),
+    total = med((r) => r.totalMs);
   const fell = rs.some((r) => r.warnings.some((w) => /continuing on the local engine/.test(w)));
-  agentRows.push([name, where(p.placement, p.chat) + (fell ? ' (fell back!)' : ''), f(ttft), f(tpot, 2), f(total), sla.ttftMs ? (ttft <= sla.ttftMs ? 'met' : 'missed') : '-', sla.tpotMs ? (tpot <= sla.tpotMs ? 'met' : 'missed') : '-']);
+  agentRows.push([
+    name,
+    where(p.placement, p.chat) + (fell ? ' (fell back!)' : ''),
+    f(ttft),
+    f(tpot, 2),
+    f(total),
+    sla.ttftMs ? (ttft <= sla.ttftMs ? 'met' : 'missed') : '-',
+    sla.tpotMs ? (tpot <= sla.tpotMs ? 'met' : 'missed') : '-',
+  ]);
   for (const n of p.notes ?? []) whyLines.push(`${name}: ${n}`);
 };
-const chatOf = (ap: ReturnType<typeof planAgent>) => new Set([...ap.llm].filter(([, l]) => l.route === 'chat').map(([k]) => k));
+const chatOf = (ap: ReturnType<typeof planAgent>) =>
+  new Set([...ap.llm].filter(([, l]) => l.route === 'chat').map(([k]) => k));
 await measure('local: everything on the host', () => {
   const ap = planAgent(agent.graph, agent.resources, localEntries, {}, estimator);
-  return { placement: new Map([...ap.placement.keys()].map((k) => [k, { device: devices.defaultDevice, prefill: devices.defaultDevice, decode: devices.defaultDevice }])), chat: new Set<string>() };
+  return {
+    placement: new Map(
+      [...ap.placement.keys()].map((k) => [
+        k,
+        { device: devices.defaultDevice, prefill: devices.defaultDevice, decode: devices.defaultDevice },
+      ]),
+    ),
+    chat: new Set<string>(),
+  };
 });
 await measure(`local: planned over ${localEntries.map((e) => e.device.id).join(', ')}`, () => {
   const ap = planAgent(agent.graph, agent.resources, localEntries, {}, estimator);
@@ -231,19 +402,29 @@ await measure(`local: planned over ${localEntries.map((e) => e.device.id).join('
 if (remoteId) {
   await measure('planned with the offload server too', () => {
     const ap = planAgent(agent.graph, agent.resources, all.entries, {}, estimator);
-    return { placement: ap.placement, chat: chatOf(ap), notes: ap.plan.passes.find((x) => x.name === 'offload')?.notes };
+    return {
+      placement: ap.placement,
+      chat: chatOf(ap),
+      notes: ap.plan.passes.find((x) => x.name === 'offload')?.notes,
+    };
   });
   await measure('answer pinned to the server (chat route)', () => {
     const ap = planAgent(agent.graph, agent.resources, all.entries, {}, estimator);
     const placement = new Map(ap.placement);
-    placement.set('answer', { prefill: remoteId, decode: remoteId, fallback: { prefill: devices.defaultDevice, decode: devices.defaultDevice } });
+    placement.set('answer', {
+      prefill: remoteId,
+      decode: remoteId,
+      fallback: { prefill: devices.defaultDevice, decode: devices.defaultDevice },
+    });
     return { placement, chat: new Set(['answer']) };
   });
 }
 agent.dispose();
 estimator.history.flush();
 await server.stop();
-console.log(`\n# Agent example (${graphPath.replace(root + '/', '')}), median of ${runs} runs after a warm-up; offload server on loopback (${server.url}, wasm backend, same machine)`);
+console.log(
+  `\n# Agent example (${graphPath.replace(root + '/', '')}), median of ${runs} runs after a warm-up; offload server on loopback (${server.url}, wasm backend, same machine)`,
+);
 console.log(table(agentHead, agentRows, ['l', 'l', 'r', 'r', 'r', 'l', 'l']));
 for (const n of offloadNotes) console.log(`offload: ${n}`);
 for (const l of whyLines) console.log(l);

@@ -13,7 +13,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const peers = join(repo, 'bench/peers');
 if (!existsSync(join(peers, 'src/run.js'))) {
-  console.error('bench:browser: the peers harness (bench/peers/src) is not in this tree yet; it arrives with the WASM/WebGPU backends');
+  console.error(
+    'bench:browser: the peers harness (bench/peers/src) is not in this tree yet; it arrives with the WASM/WebGPU backends',
+  );
   process.exit(1);
 }
 const run = (cmd, args, cwd = repo) => {
@@ -24,18 +26,33 @@ if (!existsSync(join(peers, 'node_modules'))) run('npm', ['ci', '--no-audit', '-
 run('npm', ['run', 'build']);
 if (existsSync(join(repo, 'scripts/build-browser.js'))) run(process.execPath, ['scripts/build-browser.js']);
 
-const files = readdirSync(join(peers, 'adapters')).filter((f) => f.endsWith('.js') && !f.endsWith('-page.js')).sort();
+const files = readdirSync(join(peers, 'adapters'))
+  .filter((f) => f.endsWith('.js') && !f.endsWith('-page.js'))
+  .sort();
 const ours = [];
 for (const f of files) {
   const { adapter } = await import(pathToFileURL(join(peers, 'adapters', f)).href);
   if (adapter?.runtime === 'browser') ours.push({ file: join(peers, 'adapters', f), id: adapter.id });
 }
-if (!ours.length) { console.error('bench:browser: no Switchyard browser adapter in bench/peers/adapters'); process.exit(1); }
+if (!ours.length) {
+  console.error('bench:browser: no Switchyard browser adapter in bench/peers/adapters');
+  process.exit(1);
+}
 const args = process.argv.slice(2);
 const named = args.includes('--peers');
-run(process.execPath, [
-  'src/run.js', '--no-peak',
-  ...ours.flatMap((a) => ['--adapter', a.file]),
-  ...(named ? [] : ['--peers', [...ours.map((a) => a.id), 'ort-web-wasm-browser', 'ort-web-webgpu-browser', 'ort-node/t1'].join(',')]),
-  ...args,
-], peers);
+run(
+  process.execPath,
+  [
+    'src/run.js',
+    '--no-peak',
+    ...ours.flatMap((a) => ['--adapter', a.file]),
+    ...(named
+      ? []
+      : [
+          '--peers',
+          [...ours.map((a) => a.id), 'ort-web-wasm-browser', 'ort-web-webgpu-browser', 'ort-node/t1'].join(','),
+        ]),
+    ...args,
+  ],
+  peers,
+);

@@ -10,36 +10,70 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../src/index.js';
-import { sseEvents } from '../src/agent/nodes/remote-llm.js';
 import { hfConfigJson, llamaConfig, syntheticHfTensors } from '../src/agent/llm/synthetic.js';
 import { trainBpe } from '../src/agent/llm/tokenizer.js';
+import { sseEvents } from '../src/agent/nodes/remote-llm.js';
 import { ms, table } from '../src/cli/table.js';
 import { writeSafetensors } from '../src/frontend/weights/safetensors.js';
-import { startServer, type OffloadServer } from '../src/server/app.js';
+import { type OffloadServer, startServer } from '../src/server/app.js';
 
-const arg = (name: string, d: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1]! : d; };
+const arg = (name: string, d: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1]! : d;
+};
 const backend = arg('--backend', 'wasm');
 const tokens = Number(arg('--tokens', '32'));
 const hidden = Number(arg('--hidden', '256'));
 const TOKEN = 'bench-token';
 
-const corpus = ['The quick brown fox jumps over the lazy dog.', 'Agents call tools and read what they return.', 'Servers batch the decode steps of many streams.'];
-const tok = trainBpe(corpus.flatMap((s) => [s, s.toLowerCase(), s.toUpperCase()]), { vocabSize: 300 });
+const corpus = [
+  'The quick brown fox jumps over the lazy dog.',
+  'Agents call tools and read what they return.',
+  'Servers batch the decode steps of many streams.',
+];
+const tok = trainBpe(
+  corpus.flatMap((s) => [s, s.toLowerCase(), s.toUpperCase()]),
+  { vocabSize: 300 },
+);
 const vocab = Object.keys((tok as { model: { vocab: Record<string, number> } }).model.vocab).length;
-const config = llamaConfig({ vocabSize: vocab, hiddenSize: hidden, numLayers: 4, numHeads: hidden / 32, numKvHeads: hidden / 64, headDim: 32, intermediateSize: 4 * hidden, contextLength: 256, eosTokenId: 0, bosTokenId: 0 });
+const config = llamaConfig({
+  vocabSize: vocab,
+  hiddenSize: hidden,
+  numLayers: 4,
+  numHeads: hidden / 32,
+  numKvHeads: hidden / 64,
+  headDim: 32,
+  intermediateSize: 4 * hidden,
+  contextLength: 256,
+  eosTokenId: 0,
+  bosTokenId: 0,
+});
 const dir = mkdtempSync(join(tmpdir(), 'sy-bench-batch-'));
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'config.json'), JSON.stringify(hfConfigJson(config)));
 writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(syntheticHfTensors(config, 3)));
 writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tok));
 
-interface Stream { ttftMs: number; tpotMs: number; tokens: number }
+interface Stream {
+  ttftMs: number;
+  tpotMs: number;
+  tokens: number;
+}
 
 async function stream(url: string, i: number): Promise<Stream> {
   const t0 = performance.now();
   const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `request ${i}: the quick brown fox` }], max_tokens: tokens, temperature: 0.8, seed: i, stream: true, return_token_ids: true }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'm',
+      messages: [{ role: 'user', content: `request ${i}: the quick brown fox` }],
+      max_tokens: tokens,
+      temperature: 0.8,
+      seed: i,
+      stream: true,
+      return_token_ids: true,
+    }),
   });
   if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
   const at: number[] = [];
@@ -48,19 +82,40 @@ async function stream(url: string, i: number): Promise<Stream> {
     const ids = (JSON.parse(e) as { choices: { token_ids?: number[] }[] }).choices[0]?.token_ids ?? [];
     for (const _ of ids) at.push(performance.now() - t0);
   }
-  return { ttftMs: at[0] ?? NaN, tpotMs: at.length > 1 ? (at[at.length - 1]! - at[0]!) / (at.length - 1) : NaN, tokens: at.length };
+  return {
+    ttftMs: at[0] ?? NaN,
+    tpotMs: at.length > 1 ? (at[at.length - 1]! - at[0]!) / (at.length - 1) : NaN,
+    tokens: at.length,
+  };
 }
 
-const pct = (xs: number[], p: number) => { const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN; };
+const pct = (xs: number[], p: number) => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+};
 
 async function run(url: string, concurrent: number, total: number): Promise<{ tps: number; s: Stream[] }> {
   const t0 = performance.now();
   const s: Stream[] = [];
-  for (let k = 0; k < total; k += concurrent) s.push(...await Promise.all(Array.from({ length: Math.min(concurrent, total - k) }, (_, i) => stream(url, k + i))));
+  for (let k = 0; k < total; k += concurrent)
+    s.push(
+      ...(await Promise.all(Array.from({ length: Math.min(concurrent, total - k) }, (_, i) => stream(url, k + i)))),
+    );
   return { tps: s.reduce((a, x) => a + x.tokens, 0) / ((performance.now() - t0) / 1000), s };
 }
 
-const serve = (batch: number): Promise<OffloadServer> => startServer({ host: '127.0.0.1', port: 0, token: TOKEN, logLevel: 'silent', workers: 1, backend, llms: [{ name: 'm', path: dir }], llmCapacity: 128, llmBatch: batch });
+const serve = (batch: number): Promise<OffloadServer> =>
+  startServer({
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    logLevel: 'silent',
+    workers: 1,
+    backend,
+    llms: [{ name: 'm', path: dir }],
+    llmCapacity: 128,
+    llmBatch: batch,
+  });
 
 const single = await serve(1);
 const batched = await serve(16);
@@ -69,15 +124,54 @@ try {
   await run(batched.url, 4, 4);
   const rows: (string | number)[][] = [];
   const base = await run(single.url, 1, 8);
-  const add = (name: string, r: { tps: number; s: Stream[] }) => rows.push([name, r.s.length, r.tps.toFixed(1), `${(r.tps / base.tps).toFixed(2)}×`,
-    ms(pct(r.s.map((x) => x.ttftMs), 0.5)), ms(pct(r.s.map((x) => x.tpotMs), 0.5)), ms(pct(r.s.map((x) => x.tpotMs), 0.99))]);
+  const add = (name: string, r: { tps: number; s: Stream[] }) =>
+    rows.push([
+      name,
+      r.s.length,
+      r.tps.toFixed(1),
+      `${(r.tps / base.tps).toFixed(2)}×`,
+      ms(
+        pct(
+          r.s.map((x) => x.ttftMs),
+          0.5,
+        ),
+      ),
+      ms(
+        pct(
+          r.s.map((x) => x.tpotMs),
+          0.5,
+        ),
+      ),
+      ms(
+        pct(
+          r.s.map((x) => x.tpotMs),
+          0.99,
+        ),
+      ),
+    ]);
   add('one at a time, --llm-batch 1', base);
   add('one at a time, --llm-batch 16', await run(batched.url, 1, 8));
   for (const n of [4, 16]) add(`${n} concurrent, --llm-batch 16`, await run(batched.url, n, 2 * n));
   const p = config;
-  console.log(`\n# Continuous batching: synthetic Llama (${p.numLayers} layers, hidden ${p.hiddenSize}, ${p.numHeads} heads / ${p.numKvHeads} KV heads, vocab ${p.vocabSize}), ${tokens} tokens a stream, backend ${backend}`);
-  console.log(`# ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (figures on a shared machine move with its load)`);
-  console.log(table(['run', 'streams', 'tokens/s', 'vs one at a time', 'TTFT p50', 'TPOT p50', 'TPOT p99'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r']));
+  console.log(
+    `\n# Continuous batching: synthetic Llama (${p.numLayers} layers, hidden ${p.hiddenSize}, ${p.numHeads} heads / ${p.numKvHeads} KV heads, vocab ${p.vocabSize}), ${tokens} tokens a stream, backend ${backend}`,
+  );
+  console.log(
+    `# ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (figures on a shared machine move with its load)`,
+  );
+  console.log(
+    table(['run', 'streams', 'tokens/s', 'vs one at a time', 'TTFT p50', 'TPOT p50', 'TPOT p99'], rows, [
+      'l',
+      'r',
+      'r',
+      'r',
+      'r',
+      'r',
+      'r',
+    ]),
+  );
 } finally {
   await single.close();
   await batched.close();

@@ -13,24 +13,31 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Session, type SessionOptions } from '../src/runtime/session.js';
-import { MemoryStore } from '../src/cost/history.js';
 import { randomFeeds } from '../src/cli/random-inputs.js';
+import { MemoryStore } from '../src/cost/history.js';
 import type { DeviceSpec } from '../src/runtime/devices.js';
+import { Session, type SessionOptions } from '../src/runtime/session.js';
 import '../src/index.js';
 import { agentRows } from './predict-agent.js';
-import { renderReport, type Row } from './predict-report.js';
+import { type Row, renderReport } from './predict-report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
-const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const quick = args.includes('--quick');
 const only = flag('--only') ? new RegExp(flag('--only')!) : undefined;
 const maxRuns = Number(flag('--runs') ?? (quick ? 4 : 8));
 const mdPath = flag('--md') ?? join(root, 'docs/benchmarks-predict.md');
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
-interface Config { name: string; devices?: DeviceSpec[]; allow?: string[] }
+interface Config {
+  name: string;
+  devices?: DeviceSpec[];
+  allow?: string[];
+}
 
 async function configs(): Promise<Config[]> {
   const out: Config[] = [
@@ -39,28 +46,55 @@ async function configs(): Promise<Config[]> {
     { name: 'wasm t2', devices: [{ kind: 'wasm', threads: 2, id: 'wasm-t2' }], allow: ['wasm-t2'] },
   ];
   // the WebGPU adapter, when Dawn finds one here (SwiftShader on a machine without a GPU)
-  const probe = await Session.create(join(root, 'examples/models/two-tower.onnx'), { backend: 'auto', devices: [{ kind: 'webgpu' }], calibration: 'cache' }).catch(() => undefined);
+  const probe = await Session.create(join(root, 'examples/models/two-tower.onnx'), {
+    backend: 'auto',
+    devices: [{ kind: 'webgpu' }],
+    calibration: 'cache',
+  }).catch(() => undefined);
   const gpu = probe?.hetero?.devices.find((d) => d.device.kind === 'webgpu');
-  if (gpu) out.push({ name: `webgpu (${gpu.profile.name.replace(/^WebGPU: /, '').slice(0, 24)})`, devices: [{ kind: 'webgpu' }], allow: ['webgpu'] });
+  if (gpu)
+    out.push({
+      name: `webgpu (${gpu.profile.name.replace(/^WebGPU: /, '').slice(0, 24)})`,
+      devices: [{ kind: 'webgpu' }],
+      allow: ['webgpu'],
+    });
   else say('bench:predict: no WebGPU adapter; its rows are left out');
   await probe?.release();
   out.push({ name: 'auto' });
   return out;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
-interface Live { c: Config; s: Session; coldSteadyMs: number; times: number[]; predicted: number[]; feeds: ReturnType<typeof randomFeeds> }
+interface Live {
+  c: Config;
+  s: Session;
+  coldSteadyMs: number;
+  times: number[];
+  predicted: number[];
+  feeds: ReturnType<typeof randomFeeds>;
+}
 
 async function open(model: string, c: Config, store: MemoryStore): Promise<Live> {
   const options: SessionOptions = {
-    backend: 'auto', history: store,
+    backend: 'auto',
+    history: store,
     ...(c.devices ? { devices: c.devices } : {}),
     ...(c.allow ? { policy: { objective: 'latency', allow: c.allow } } : {}),
   };
   const s = await Session.create(model, options);
   const h = s.hetero!;
-  const live = { c, s, coldSteadyMs: h.plan.steadyMs ?? h.plan.makespanMs, times: [], predicted: [], feeds: randomFeeds(s.graph, 1, {}) };
+  const live = {
+    c,
+    s,
+    coldSteadyMs: h.plan.steadyMs ?? h.plan.makespanMs,
+    times: [],
+    predicted: [],
+    feeds: randomFeeds(s.graph, 1, {}),
+  };
   await s.run(live.feeds);
   return live;
 }
@@ -83,13 +117,22 @@ function spreadOf(xs: number[]): number {
 async function finish(workload: string, l: Live): Promise<Row> {
   const h = l.s.hetero!;
   const p0 = h.firstRun!.plan;
-  const devicesUsed = [...new Set(h.plan.assignments.filter((a) => !a.task.startsWith('@')).map((a) => a.device))].join('+');
+  const devicesUsed = [...new Set(h.plan.assignments.filter((a) => !a.task.startsWith('@')).map((a) => a.device))].join(
+    '+',
+  );
   const row: Row = {
-    workload, config: l.c.name, devices: devicesUsed,
-    firstPredMs: p0.firstRun?.ms ?? p0.steadyMs ?? p0.makespanMs, firstMs: h.firstRun!.ms,
+    workload,
+    config: l.c.name,
+    devices: devicesUsed,
+    firstPredMs: p0.firstRun?.ms ?? p0.steadyMs ?? p0.makespanMs,
+    firstMs: h.firstRun!.ms,
     // the first timed run still settles (tier-up, caches): the median of the rest
-    coldSteadyMs: l.coldSteadyMs, steadyPredMs: median(l.predicted.slice(1)), steadyMs: median(l.times.slice(1)),
-    runs: l.times.length, replans: h.replans, spread: spreadOf(l.times.slice(1)),
+    coldSteadyMs: l.coldSteadyMs,
+    steadyPredMs: median(l.predicted.slice(1)),
+    steadyMs: median(l.times.slice(1)),
+    runs: l.times.length,
+    replans: h.replans,
+    spread: spreadOf(l.times.slice(1)),
   };
   await l.s.release();
   return row;
@@ -108,20 +151,37 @@ async function rounds(ls: Live[]): Promise<void> {
 }
 
 /** All configurations of a workload side by side; one at a time where the weights are large. */
-async function measureWorkload(workload: string, model: string, cs: Config[], stores: Map<string, MemoryStore>, big: boolean): Promise<Row[]> {
+async function measureWorkload(
+  workload: string,
+  model: string,
+  cs: Config[],
+  stores: Map<string, MemoryStore>,
+  big: boolean,
+): Promise<Row[]> {
   const rows: Row[] = [];
-  const fail = (c: Config, e: unknown) => rows.push({ workload, config: c.name, devices: '-', error: (e as Error).message.split('\n')[0]!.slice(0, 120) });
+  const fail = (c: Config, e: unknown) =>
+    rows.push({ workload, config: c.name, devices: '-', error: (e as Error).message.split('\n')[0]!.slice(0, 120) });
   if (big) {
     for (const c of cs) {
       say(`bench:predict: ${workload} on ${c.name}`);
-      try { const l = await open(model, c, stores.get(c.name)!); await rounds([l]); rows.push(await finish(workload, l)); } catch (e) { fail(c, e); }
+      try {
+        const l = await open(model, c, stores.get(c.name)!);
+        await rounds([l]);
+        rows.push(await finish(workload, l));
+      } catch (e) {
+        fail(c, e);
+      }
     }
     return rows;
   }
   const ls: Live[] = [];
   for (const c of cs) {
     say(`bench:predict: ${workload} on ${c.name}`);
-    try { ls.push(await open(model, c, stores.get(c.name)!)); } catch (e) { fail(c, e); }
+    try {
+      ls.push(await open(model, c, stores.get(c.name)!));
+    } catch (e) {
+      fail(c, e);
+    }
   }
   await rounds(ls);
   for (const l of ls) rows.push(await finish(workload, l));
@@ -129,15 +189,29 @@ async function measureWorkload(workload: string, model: string, cs: Config[], st
 }
 
 async function main(): Promise<void> {
-  const { ensureModels } = (await import(join(root, 'bench/peers/src/onnx/build-models.js'))) as { ensureModels: (ids: string[], log: (s: string) => void) => Record<string, string> };
-  const benchIds = ['matmul-256', 'matmul-512', 'matmul-1024', 'encoder-minilm6', 'gpt2-decode', 'add-16m', 'vecsearch-100k'];
-  const ids = benchIds.filter((id) => !only || only.test(id)).filter((id) => !quick || !['gpt2-decode', 'vecsearch-100k'].includes(id));
+  const { ensureModels } = (await import(join(root, 'bench/peers/src/onnx/build-models.js'))) as {
+    ensureModels: (ids: string[], log: (s: string) => void) => Record<string, string>;
+  };
+  const benchIds = [
+    'matmul-256',
+    'matmul-512',
+    'matmul-1024',
+    'encoder-minilm6',
+    'gpt2-decode',
+    'add-16m',
+    'vecsearch-100k',
+  ];
+  const ids = benchIds
+    .filter((id) => !only || only.test(id))
+    .filter((id) => !quick || !['gpt2-decode', 'vecsearch-100k'].includes(id));
   const models: [string, string][] = Object.entries(ensureModels(ids, say));
-  for (const m of ['mini-encoder', 'tiny-cnn', 'two-tower']) if (!only || only.test(m)) models.push([m, join(root, `examples/models/${m}.onnx`)]);
+  for (const m of ['mini-encoder', 'tiny-cnn', 'two-tower'])
+    if (!only || only.test(m)) models.push([m, join(root, `examples/models/${m}.onnx`)]);
   const cs = await configs();
   const stores = new Map(cs.map((c) => [c.name, new MemoryStore()]));
   const rows: Row[] = [];
-  for (const [id, path] of models) rows.push(...(await measureWorkload(id, path, cs, stores, statSync(path).size > 100e6)));
+  for (const [id, path] of models)
+    rows.push(...(await measureWorkload(id, path, cs, stores, statSync(path).size > 100e6)));
   if (!only || only.test('agent')) rows.push(...(await agentRows(root, say)));
   const text = renderReport(rows, { runs: maxRuns, quick, date: new Date().toISOString() });
   console.log(text);

@@ -3,8 +3,8 @@
 // the same model and inputs in one run. Prints a markdown table of median ms over a few runs.
 //   node bench/recurrent.js [--threads N] [--runs N]     (needs `npm run build` first)
 import { createRequire } from 'node:module';
-import { GraphBuilder, Session, Tensor } from '../dist/src/index.js';
 import { exportOnnx } from '../dist/src/frontend/onnx/export.js';
+import { GraphBuilder, Session, Tensor } from '../dist/src/index.js';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');

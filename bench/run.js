@@ -18,11 +18,14 @@ const run = (cmd, args, cwd = repo) => {
 if (!existsSync(join(peers, 'node_modules'))) run('npm', ['ci', '--no-audit', '--no-fund'], peers);
 run('npm', ['run', 'build']);
 run(process.execPath, ['scripts/build-browser.js']);
-const adapters = readdirSync(join(peers, 'adapters')).filter((f) => f.endsWith('.js') && !f.endsWith('-page.js')).sort()
+const adapters = readdirSync(join(peers, 'adapters'))
+  .filter((f) => f.endsWith('.js') && !f.endsWith('-page.js'))
+  .sort()
   .flatMap((f) => ['--adapter', join(peers, 'adapters', f)]);
 // then the heterogeneous benchmark (bench/hetero/run.ts: single devices vs the plan vs its
 // prediction); --no-hetero skips it, --hetero-only runs it alone
 const args = process.argv.slice(2);
 const mine = ['--no-hetero', '--hetero-only'];
-if (!args.includes('--hetero-only')) run(process.execPath, ['src/run.js', ...adapters, ...args.filter((a) => !mine.includes(a))], peers);
+if (!args.includes('--hetero-only'))
+  run(process.execPath, ['src/run.js', ...adapters, ...args.filter((a) => !mine.includes(a))], peers);
 if (!args.includes('--no-hetero')) run(process.execPath, ['--expose-gc', 'dist/bench/hetero/run.js']);

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 // Browser bundle of the library (dist/browser/switchyard.js, ESM) for the Chromium tests, the
 // benchmark page and the demo. Node-only modules are behind dynamic imports with variable
 // specifiers, which esbuild leaves alone.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 await build({
@@ -27,10 +27,15 @@ await build({
 await build({
   entryPoints: [join(repo, 'src/backends/wasm/worker.ts')],
   outfile: join(repo, 'dist/browser/worker.js'),
-  bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  logLevel: 'warning',
 });
 const kernels = join(repo, 'wasm/build');
 if (existsSync(kernels)) {
   mkdirSync(join(repo, 'dist/browser/wasm'), { recursive: true });
-  for (const f of readdirSync(kernels).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(kernels, f), join(repo, 'dist/browser/wasm', f));
+  for (const f of readdirSync(kernels).filter((n) => n.endsWith('.wasm')))
+    copyFileSync(join(kernels, f), join(repo, 'dist/browser/wasm', f));
 }

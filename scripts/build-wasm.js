@@ -13,11 +13,33 @@ const src = join(root, 'wasm');
 const out = join(src, 'build');
 mkdirSync(out, { recursive: true });
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
-const libTime = Math.max(...readdirSync(join(src, 'lib')).map((f) => statSync(join(src, 'lib', f)).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
-const base = ['--enable', 'simd', '--enable', 'threads', '-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--sharedMemory',
-  '--initialMemory', '1', '--maximumMemory', '65536', '--noExportMemory', '--use', 'abort='];
+const libTime = Math.max(
+  ...readdirSync(join(src, 'lib')).map((f) => statSync(join(src, 'lib', f)).mtimeMs),
+  statSync(fileURLToPath(import.meta.url)).mtimeMs,
+);
+const base = [
+  '--enable',
+  'simd',
+  '--enable',
+  'threads',
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '65536',
+  '--noExportMemory',
+  '--use',
+  'abort=',
+];
 let built = 0;
-for (const f of readdirSync(src).filter((n) => n.endsWith('.ts')).sort()) {
+for (const f of readdirSync(src)
+  .filter((n) => n.endsWith('.ts'))
+  .sort()) {
   const name = f.slice(0, -3);
   const text = readFileSync(join(src, f), 'utf8');
   const variants = [['', []]];
@@ -27,9 +49,15 @@ for (const f of readdirSync(src).filter((n) => n.endsWith('.ts')).sort()) {
     const newest = Math.max(statSync(join(src, f)).mtimeMs, libTime);
     if (existsSync(target) && statSync(target).mtimeMs > newest) continue;
     process.stdout.write(`asc ${f}${suffix ? ` (${suffix.slice(1)})` : ''} -> wasm/build/${name}${suffix}.wasm\n`);
-    const r = spawnSync(process.execPath, [asc, join(src, f), ...base, ...extra, '-o', target], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [asc, join(src, f), ...base, ...extra, '-o', target], {
+      stdio: ['ignore', 'inherit', 'pipe'],
+      encoding: 'utf8',
+    });
     const errs = (r.stderr ?? '').split('\n').filter((l) => !/AS112|Exchange of 'v128'/.test(l));
-    if (r.status !== 0) { process.stderr.write(r.stderr); process.exit(r.status ?? 1); }
+    if (r.status !== 0) {
+      process.stderr.write(r.stderr);
+      process.exit(r.status ?? 1);
+    }
     if (errs.some((l) => /ERROR/.test(l))) process.stderr.write(errs.join('\n'));
     built++;
   }

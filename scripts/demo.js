@@ -17,22 +17,38 @@ const mode = process.argv[2] ?? 'dev';
 
 function step(what, cmd, args) {
   const r = spawnSync(cmd, args, { cwd: repo, stdio: 'inherit' });
-  if (r.status !== 0) { console.error(`demo: ${what} failed`); process.exit(r.status ?? 1); }
+  if (r.status !== 0) {
+    console.error(`demo: ${what} failed`);
+    process.exit(r.status ?? 1);
+  }
 }
 
 // kernels and generated sources the page loads (present once those backends are in the tree)
-if (existsSync(join(repo, 'scripts/build-wasm.js'))) step('building the WASM kernels', process.execPath, ['scripts/build-wasm.js']);
-if (existsSync(join(repo, 'scripts/gen-shaders.js'))) step('generating the shader sources', process.execPath, ['scripts/gen-shaders.js']);
-step('type-checking the demo', process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'demo/tsconfig.json']);
+if (existsSync(join(repo, 'scripts/build-wasm.js')))
+  step('building the WASM kernels', process.execPath, ['scripts/build-wasm.js']);
+if (existsSync(join(repo, 'scripts/gen-shaders.js')))
+  step('generating the shader sources', process.execPath, ['scripts/gen-shaders.js']);
+step('type-checking the demo', process.execPath, [
+  join(repo, 'node_modules/typescript/bin/tsc'),
+  '-p',
+  'demo/tsconfig.json',
+]);
 
 // the example agent's seeded models (examples/agent/models, git-ignored), made by the built library
 // before Vite lists and serves them
 const exampleJs = join(repo, 'dist/src/agent/example.js');
-if (!existsSync(exampleJs)) step('building the library (for the example agent\'s models)', process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+if (!existsSync(exampleJs))
+  step("building the library (for the example agent's models)", process.execPath, [
+    join(repo, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    'tsconfig.json',
+  ]);
 {
   const { prepareExampleModels } = await import(pathToFileURL(exampleJs).href);
-  const made = await prepareExampleModels(join(repo, 'examples/agent/rag.yaml'), (line) => console.log(`demo: ${line}`));
-  if (!made) console.log('demo: the example agent\'s models are there (examples/agent/models)');
+  const made = await prepareExampleModels(join(repo, 'examples/agent/rag.yaml'), (line) =>
+    console.log(`demo: ${line}`),
+  );
+  if (!made) console.log("demo: the example agent's models are there (examples/agent/models)");
 }
 
 const vite = await import('vite');
@@ -45,8 +61,13 @@ if (mode === 'build') {
 const port = Number(process.env.DEMO_PORT ?? 5173);
 const origin = `http://127.0.0.1:${port}`;
 let server;
-step('building the library (for the offload server)', process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
-const commands = spawnSync(process.execPath, ['bin/switchyard.js', '--help'], { cwd: repo, encoding: 'utf8' }).stdout ?? '';
+step('building the library (for the offload server)', process.execPath, [
+  join(repo, 'node_modules/typescript/bin/tsc'),
+  '-p',
+  'tsconfig.json',
+]);
+const commands =
+  spawnSync(process.execPath, ['bin/switchyard.js', '--help'], { cwd: repo, encoding: 'utf8' }).stdout ?? '';
 if (/^\s+serve\b/m.test(commands)) {
   const help = spawnSync(process.execPath, ['bin/switchyard.js', 'serve', '--help'], { cwd: repo, encoding: 'utf8' });
   const token = process.env.SWITCHYARD_TOKEN ?? randomBytes(16).toString('hex');
@@ -57,9 +78,16 @@ if (/^\s+serve\b/m.test(commands)) {
   // a price, so that 'cheapest within the SLA' has something to weigh (local devices cost 0)
   if (/--price-per-hour\b/.test(help.stdout)) args.push('--price-per-hour', process.env.SERVER_PRICE ?? '2.5');
   // the example agent's chat model, so that its answer node may run on the server whole
-  if (/--llm\b/.test(help.stdout)) args.push('--llm', `chat=${join(repo, 'examples/agent/models/chat')}`, '--llm-capacity', '512');
-  server = spawn(process.execPath, args, { cwd: repo, stdio: 'inherit', env: { ...process.env, SWITCHYARD_CORS_ORIGINS: origin } });
-  server.on('exit', (code) => { if (code) console.error(`demo: the offload server exited (code ${code}); the page runs on local devices`); });
+  if (/--llm\b/.test(help.stdout))
+    args.push('--llm', `chat=${join(repo, 'examples/agent/models/chat')}`, '--llm-capacity', '512');
+  server = spawn(process.execPath, args, {
+    cwd: repo,
+    stdio: 'inherit',
+    env: { ...process.env, SWITCHYARD_CORS_ORIGINS: origin },
+  });
+  server.on('exit', (code) => {
+    if (code) console.error(`demo: the offload server exited (code ${code}); the page runs on local devices`);
+  });
   process.env.VITE_SWITCHYARD_REMOTE = `http://127.0.0.1:${serverPort}`;
   process.env.VITE_SWITCHYARD_TOKEN = token;
   console.log(`demo: offload server on http://127.0.0.1:${serverPort} (token ${token})`);
@@ -68,8 +96,16 @@ if (/^\s+serve\b/m.test(commands)) {
 }
 const dev = await vite.createServer({ configFile: config, server: { port, strictPort: true } });
 // a port in use must not leave the offload server running behind us
-await dev.listen().catch((e) => { server?.kill('SIGTERM'); console.error(`demo: ${e.message}`); process.exit(1); });
+await dev.listen().catch((e) => {
+  server?.kill('SIGTERM');
+  console.error(`demo: ${e.message}`);
+  process.exit(1);
+});
 dev.printUrls();
-const stop = async () => { server?.kill('SIGTERM'); await dev.close(); process.exit(0); };
+const stop = async () => {
+  server?.kill('SIGTERM');
+  await dev.close();
+  process.exit(0);
+};
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

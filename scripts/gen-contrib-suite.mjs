@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { model, tensor, tensorProto, onnx } from './contrib-suite/build.mjs';
+import { model, onnx, tensor, tensorProto } from './contrib-suite/build.mjs';
 import { activationCases } from './contrib-suite/cases-activation.mjs';
-import { normCases } from './contrib-suite/cases-norm.mjs';
-import { quantCases } from './contrib-suite/cases-quant.mjs';
 import { attentionCases } from './contrib-suite/cases-attention.mjs';
 import { fusedCases } from './contrib-suite/cases-fused.mjs';
+import { normCases } from './contrib-suite/cases-norm.mjs';
+import { quantCases } from './contrib-suite/cases-quant.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(repo, 'test/data/contrib');
@@ -25,7 +25,8 @@ const cases = [...activationCases(), ...normCases(), ...quantCases(), ...attenti
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
 
 const toOrt = (t) => new ort.Tensor(t.type, t.data, t.dims);
-const fromOrt = (t) => tensor(t.type, [...t.dims], t.type === 'int64' ? Array.from(t.data, Number) : Array.from(t.data));
+const fromOrt = (t) =>
+  tensor(t.type, [...t.dims], t.type === 'int64' ? Array.from(t.data, Number) : Array.from(t.data));
 
 async function runOrt(bytes, feeds, outputNames) {
   const s = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
@@ -38,9 +39,15 @@ async function runOrt(bytes, feeds, outputNames) {
 function tryInChild(bytes, feeds, outputNames) {
   const dir = mkdtempSync(join(tmpdir(), 'contrib-ort-'));
   writeFileSync(join(dir, 'model.onnx'), bytes);
-  const enc = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { type: t.type, dims: t.dims, data: Array.from(t.data, String) }]));
+  const enc = Object.fromEntries(
+    Object.entries(feeds).map(([k, t]) => [k, { type: t.type, dims: t.dims, data: Array.from(t.data, String) }]),
+  );
   writeFileSync(join(dir, 'feeds.json'), JSON.stringify({ feeds: enc, outputNames }));
-  const r = spawnSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'contrib-suite/ort-try.mjs'), dir], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [join(dirname(fileURLToPath(import.meta.url)), 'contrib-suite/ort-try.mjs'), dir],
+    { encoding: 'utf8' },
+  );
   rmSync(dir, { recursive: true, force: true });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   return last === 'pass' ? 'pass' : (last || `exit ${r.status}`).slice(0, 200);
@@ -64,25 +71,39 @@ for (const c of cases) {
     const msg = tryInChild(bytes, c.inputs, outNames);
     if (msg === 'pass') throw new Error(`${c.name}: onnxruntime-node runs it now; drop its oracle`);
     results[c.name] = `onnxruntime-node: ${msg}`;
-    outs = (await runOrt(model({ ...c.oracle, inputs: c.inputs, outputs: c.outputs }), c.inputs, outNames)).map(fromOrt);
-  } else try {
-    outs = (await runOrt(bytes, c.inputs, outNames)).map((t) => {
-      // ORT returns float16 as raw bits; keep them as they are
-      if (t.type === 'float16') return { type: 'float16', dims: [...t.dims], data: new Uint16Array(t.data.buffer, t.data.byteOffset, t.data.length) };
-      return fromOrt(t);
-    });
-    results[c.name] = 'pass';
-  } catch (e) {
-    console.error(`${c.name}: onnxruntime-node failed and the case has no oracle: ${String(e.message ?? e).split('\n')[0]}`);
-    process.exitCode = 1;
-    break;
-  }
+    outs = (await runOrt(model({ ...c.oracle, inputs: c.inputs, outputs: c.outputs }), c.inputs, outNames)).map(
+      fromOrt,
+    );
+  } else
+    try {
+      outs = (await runOrt(bytes, c.inputs, outNames)).map((t) => {
+        // ORT returns float16 as raw bits; keep them as they are
+        if (t.type === 'float16')
+          return {
+            type: 'float16',
+            dims: [...t.dims],
+            data: new Uint16Array(t.data.buffer, t.data.byteOffset, t.data.length),
+          };
+        return fromOrt(t);
+      });
+      results[c.name] = 'pass';
+    } catch (e) {
+      console.error(
+        `${c.name}: onnxruntime-node failed and the case has no oracle: ${String(e.message ?? e).split('\n')[0]}`,
+      );
+      process.exitCode = 1;
+      break;
+    }
   const dir = join(out, `test_${c.name}`);
   const ds = join(dir, 'test_data_set_0');
   mkdirSync(ds, { recursive: true });
   writeFileSync(join(dir, 'model.onnx'), bytes);
-  Object.entries(c.inputs).forEach(([n, t], i) => writeFileSync(join(ds, `input_${i}.pb`), onnx.TensorProto.encode(tensorProto(n, t)).finish()));
-  outs.forEach((t, i) => writeFileSync(join(ds, `output_${i}.pb`), onnx.TensorProto.encode(tensorProto(outNames[i], t)).finish()));
+  Object.entries(c.inputs).forEach(([n, t], i) =>
+    writeFileSync(join(ds, `input_${i}.pb`), onnx.TensorProto.encode(tensorProto(n, t)).finish()),
+  );
+  outs.forEach((t, i) =>
+    writeFileSync(join(ds, `output_${i}.pb`), onnx.TensorProto.encode(tensorProto(outNames[i], t)).finish()),
+  );
   written++;
 }
 if (!filter) {

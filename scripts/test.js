@@ -27,6 +27,12 @@ const filters = process.argv.slice(2);
 const chosen = files.filter((f) => !filters.length || filters.some((x) => f.includes(x))).sort();
 const concurrency = Math.max(2, availableParallelism());
 // calibration results and kernel history go to a fresh folder, not the user's cache
-const env = { ...process.env, SWITCHYARD_CACHE: process.env.SWITCHYARD_CACHE ?? mkdtempSync(join(tmpdir(), 'switchyard-test-cache-')) };
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...chosen], { stdio: 'inherit', env });
+const env = {
+  ...process.env,
+  SWITCHYARD_CACHE: process.env.SWITCHYARD_CACHE ?? mkdtempSync(join(tmpdir(), 'switchyard-test-cache-')),
+};
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...chosen], {
+  stdio: 'inherit',
+  env,
+});
 process.exit(r.status ?? 1);

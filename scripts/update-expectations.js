@@ -11,10 +11,14 @@ import { fileURLToPath } from 'node:url';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [backend = 'reference', suite = 'core', ...rest] = process.argv.slice(2);
 const folder = suite === 'ext' ? 'onnx-node-ext' : 'onnx-node';
-const data = process.env.SWITCHYARD_CONFORMANCE_ROOT
-  ?? [resolve(repo, '../shared/conformance'), '/work/shared/conformance'].find((d) => existsSync(d));
-const r = spawnSync(process.execPath, [join(repo, 'bin/switchyard.js'), 'conformance', join(data, folder),
-  '--backend', backend, '--json', ...rest], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const data =
+  process.env.SWITCHYARD_CONFORMANCE_ROOT ??
+  [resolve(repo, '../shared/conformance'), '/work/shared/conformance'].find((d) => existsSync(d));
+const r = spawnSync(
+  process.execPath,
+  [join(repo, 'bin/switchyard.js'), 'conformance', join(data, folder), '--backend', backend, '--json', ...rest],
+  { encoding: 'utf8', maxBuffer: 1 << 28 },
+);
 if (!r.stdout.trim().startsWith('{')) {
   console.error(r.stdout.slice(0, 2000), r.stderr.slice(0, 2000));
   process.exit(1);
@@ -23,7 +27,9 @@ const out = JSON.parse(r.stdout);
 const failures = {};
 for (const t of out.results) {
   if (t.status !== 'fail' && t.status !== 'error') continue;
-  const reason = String(t.message ?? t.status).split('\n')[0].replace(/^\S*onnx-node(-ext)?\/\S+: /, '');
+  const reason = String(t.message ?? t.status)
+    .split('\n')[0]
+    .replace(/^\S*onnx-node(-ext)?\/\S+: /, '');
   failures[t.name] = reason.slice(0, 300) || t.status;
 }
 const name = `${backend}${suite === 'ext' ? '-ext' : ''}.expect.json`;

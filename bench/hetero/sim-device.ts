@@ -8,12 +8,12 @@
 
 import type { CompiledUnit, Device, DeviceTensor, Unit } from '../../src/backends/device.js';
 import { ReferenceDevice } from '../../src/backends/reference/device.js';
-import { roofline } from '../../src/cost/roofline.js';
-import { addWork, nodeWork } from '../../src/cost/work.js';
 import { fig } from '../../src/cost/figure.js';
 import type { DeviceProfile } from '../../src/cost/profile.js';
-import type { Tensor } from '../../src/ir/tensor.js';
+import { roofline } from '../../src/cost/roofline.js';
+import { addWork, nodeWork } from '../../src/cost/work.js';
 import type { Value } from '../../src/ir/graph.js';
+import type { Tensor } from '../../src/ir/tensor.js';
 import { evalNode } from '../../src/ops/evaluate.js';
 
 const MEMO = new Map<string, Tensor[]>();
@@ -27,8 +27,13 @@ const MEMO = new Map<string, Tensor[]>();
 function fingerprint(t: Tensor): string {
   const d = t.data as ArrayLike<number | bigint>;
   const step = Math.max(1, Math.floor(d.length / 2048));
-  let s = 0, q = 0;
-  for (let i = 0; i < d.length; i += step) { const x = Number(d[i]!); s += Math.abs(x); q += x * x; }
+  let s = 0,
+    q = 0;
+  for (let i = 0; i < d.length; i += step) {
+    const x = Number(d[i]!);
+    s += Math.abs(x);
+    q += x * x;
+  }
   return `${t.type}[${t.dims.join(',')}]:${s.toPrecision(4)}:${q.toPrecision(4)}`;
 }
 
@@ -36,7 +41,9 @@ function fingerprint(t: Tensor): string {
 export function simProfile(id: string): DeviceProfile {
   const src = 'simulated accelerator (bench/hetero/sim-device.ts)';
   return {
-    id, name: 'simulated accelerator (sleeps)', kind: 'remote',
+    id,
+    name: 'simulated accelerator (sleeps)',
+    kind: 'remote',
     peakFlops: { f32: fig(100e9, src) },
     memBandwidth: fig(100e9, src),
     launchOverhead: fig(20e-6, src),
@@ -55,12 +62,19 @@ export class SimDevice implements Device {
   /** Runs that had to compute (a memo miss): the priming run, or a unit never seen. */
   misses = 0;
 
-  constructor(readonly id: string, readonly profile: DeviceProfile = simProfile(id)) {
+  constructor(
+    readonly id: string,
+    readonly profile: DeviceProfile = simProfile(id),
+  ) {
     this.ref = new ReferenceDevice(id);
   }
 
-  supports(): true { return true; }
-  compile(unit: Unit): Promise<CompiledUnit> { return this.ref.compile(unit); }
+  supports(): true {
+    return true;
+  }
+  compile(unit: Unit): Promise<CompiledUnit> {
+    return this.ref.compile(unit);
+  }
 
   /** Node by node from the memo (computed with the reference interpreter on a miss), then sleep. */
   async run(c: CompiledUnit, inputs: DeviceTensor[]): Promise<DeviceTensor[]> {
@@ -68,13 +82,19 @@ export class SimDevice implements Device {
     const { unit } = c;
     const env = new Map<Value, Tensor>();
     for (let i = 0; i < unit.inputs.length; i++) env.set(unit.inputs[i]!, await this.ref.download(inputs[i]!)); // no link: already here
-    const read = (v: Value | null) => (v ? v.const ?? env.get(v) : undefined);
+    const read = (v: Value | null) => (v ? (v.const ?? env.get(v)) : undefined);
     for (const n of unit.nodes) {
       const ins = n.inputs.map(read);
       const key = `${n.outputs.map((o) => o?.name).join(',')}|${ins.map((t, i) => (t ? (n.inputs[i]!.const ? 'c' : fingerprint(t)) : '-')).join(',')}`;
       let outs = MEMO.get(key);
-      if (!outs) { this.misses++; outs = evalNode(n, ins); MEMO.set(key, outs); }
-      n.outputs.forEach((o, i) => { if (o) env.set(o, outs![i]!); });
+      if (!outs) {
+        this.misses++;
+        outs = evalNode(n, ins);
+        MEMO.set(key, outs);
+      }
+      n.outputs.forEach((o, i) => {
+        if (o) env.set(o, outs![i]!);
+      });
     }
     const w = unit.nodes.map(nodeWork).reduce(addWork);
     const ms = roofline(w, this.profile).ms + (this.profile.unitOverhead?.value ?? 0) * 1e3;
@@ -89,13 +109,18 @@ export class SimDevice implements Device {
     await new Promise((r) => setTimeout(r, ms));
   }
 
-  async upload(t: Tensor): Promise<DeviceTensor> { await this.link(t.byteLength); return this.ref.upload(t); }
+  async upload(t: Tensor): Promise<DeviceTensor> {
+    await this.link(t.byteLength);
+    return this.ref.upload(t);
+  }
   async download(t: DeviceTensor): Promise<Tensor> {
     const x = await this.ref.download(t);
     await this.link(x.byteLength);
     return x;
   }
-  release(t: DeviceTensor): void { this.ref.release(t); }
+  release(t: DeviceTensor): void {
+    this.ref.release(t);
+  }
   /** Kept across sessions (the memo is what makes it cheap); nothing to free. */
   async dispose(): Promise<void> {}
 }

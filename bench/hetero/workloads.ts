@@ -1,10 +1,10 @@
 // Workloads with independent branches for the heterogeneous benchmark, built with the
 // GraphBuilder from seeded weights (static shapes, so the planner sees real sizes).
 
+import { rng } from '../../src/cli/random-inputs.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Graph, Value } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
-import { rng } from '../../src/cli/random-inputs.js';
 
 function weights(seed: number) {
   const r = rng(seed);
@@ -25,7 +25,9 @@ export interface Workload {
 
 /** One encoder layer: dense + bias + tanh, scaled so activations stay in range over many layers. */
 function layer(g: GraphBuilder, w: ReturnType<typeof weights>, h: Value, d: number, name: string): Value {
-  return g.tanh(g.add(g.matmul(h, g.constant(w([d, d], 1.5 / Math.sqrt(d)), `${name}.w`)), g.constant(w([d], 0.05), `${name}.b`)));
+  return g.tanh(
+    g.add(g.matmul(h, g.constant(w([d, d], 1.5 / Math.sqrt(d)), `${name}.w`)), g.constant(w([d], 0.05), `${name}.b`)),
+  );
 }
 
 /**
@@ -48,7 +50,9 @@ export function twoTowers(seq = 128, d = 768, depth = 6): Workload {
       g.output(g.concat([tower('query'), tower('doc')], 1), 'embedding');
       return g.build();
     },
-    feeds() { return { tokens: weights(99)([seq, d], 1) }; },
+    feeds() {
+      return { tokens: weights(99)([seq, d], 1) };
+    },
   };
 }
 
@@ -68,7 +72,10 @@ export function encoderSearch(seq = 128, d = 1024, depth = 10, queries = 64, ban
       const q = g.input('queries', 'float32', [queries, d]);
       let h = x;
       for (let i = 0; i < depth; i++) h = layer(g, w, h, d, `enc.${i}`);
-      g.output(g.op('ReduceMean', [h, g.constant(new Tensor('int64', BigInt64Array.from([0n]), [1]))], { keepdims: 1 }), 'embedding');
+      g.output(
+        g.op('ReduceMean', [h, g.constant(new Tensor('int64', BigInt64Array.from([0n]), [1]))], { keepdims: 1 }),
+        'embedding',
+      );
       const scores = g.gemm(q, g.constant(w([bank, d], 1 / Math.sqrt(d)), 'bank'), undefined, { transB: 1 });
       const k = g.constant(new Tensor('int64', BigInt64Array.from([8n]), [1]), 'k');
       const top = g.opN('TopK', [scores, k], { axis: -1 }, 2);
@@ -76,6 +83,8 @@ export function encoderSearch(seq = 128, d = 1024, depth = 10, queries = 64, ban
       g.output(top[1]!, 'top_ids');
       return g.build();
     },
-    feeds() { return { tokens: weights(98)([seq, d], 1), queries: weights(97)([queries, d], 1) }; },
+    feeds() {
+      return { tokens: weights(98)([seq, d], 1), queries: weights(97)([queries, d], 1) };
+    },
   };
 }

@@ -10,14 +10,21 @@ const job = JSON.parse(process.argv[2]);
 const bytes = new Uint8Array(fs.readFileSync(job.model));
 const dims = job.shape;
 let seed = 1;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 // a smooth pattern plus noise, in the range image models are fed (normalised pixels)
-const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => (rnd() - 0.5) + Math.sin(i / 97));
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => rnd() - 0.5 + Math.sin(i / 97));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+};
 
 function fingerprint(arr) {
-  let sum = 0, abs = 0;
-  for (let i = 0; i < arr.length; i++) { sum += Number(arr[i]); abs += Math.abs(Number(arr[i])); }
+  let sum = 0,
+    abs = 0;
+  for (let i = 0; i < arr.length; i++) {
+    sum += Number(arr[i]);
+    abs += Math.abs(Number(arr[i]));
+  }
   return { n: arr.length, sum, abs, head: Array.from(arr.slice(0, 8), Number) };
 }
 
@@ -27,20 +34,35 @@ async function engine() {
     const sy = await import(`${root}/dist/src/index.js`);
     let s;
     return {
-      create: async () => { s = await sy.Session.create(bytes, { backend: 'wasm', threads: job.threads }); },
-      run: async () => { const o = await s.run({ [s.graph.inputs[0].name]: new sy.Tensor('float32', data, dims) }); return o[s.outputNames[0]].data; },
+      create: async () => {
+        s = await sy.Session.create(bytes, { backend: 'wasm', threads: job.threads });
+      },
+      run: async () => {
+        const o = await s.run({ [s.graph.inputs[0].name]: new sy.Tensor('float32', data, dims) });
+        return o[s.outputNames[0]].data;
+      },
       info: () => ({ fallbacks: Object.fromEntries(s.fallbacks) }),
     };
   }
   const ort = job.engine === 'ort-node' ? (await import('onnxruntime-node')).default : await import('onnxruntime-web');
   let s;
-  if (job.engine === 'ort-web-wasm') { ort.env.wasm.numThreads = job.threads; ort.env.wasm.simd = true; ort.env.logLevel = 'error'; }
-  const opts = job.engine === 'ort-node'
-    ? { intraOpNumThreads: job.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' }
-    : { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  if (job.engine === 'ort-web-wasm') {
+    ort.env.wasm.numThreads = job.threads;
+    ort.env.wasm.simd = true;
+    ort.env.logLevel = 'error';
+  }
+  const opts =
+    job.engine === 'ort-node'
+      ? { intraOpNumThreads: job.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' }
+      : { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   return {
-    create: async () => { s = await ort.InferenceSession.create(bytes, opts); },
-    run: async () => { const o = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', data, dims) }); return o[s.outputNames[0]].data; },
+    create: async () => {
+      s = await ort.InferenceSession.create(bytes, opts);
+    },
+    run: async () => {
+      const o = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', data, dims) });
+      return o[s.outputNames[0]].data;
+    },
     info: () => ({}),
   };
 }
@@ -53,7 +75,23 @@ let out = await e.run();
 const firstRunMs = performance.now() - t0;
 for (let i = 0; i < Math.min(2, job.runs); i++) await e.run();
 const times = [];
-for (let i = 0; i < job.runs; i++) { const t = performance.now(); out = await e.run(); times.push(performance.now() - t); }
+for (let i = 0; i < job.runs; i++) {
+  const t = performance.now();
+  out = await e.run();
+  times.push(performance.now() - t);
+}
 const rss = process.resourceUsage().maxRSS * 1024; // peak resident set, bytes
-console.log(JSON.stringify({ ...job, createMs, firstRunMs, medianMs: median(times), minMs: Math.min(...times), times, peakRssMB: rss / 2 ** 20, fp: fingerprint(out), ...e.info() }));
+console.log(
+  JSON.stringify({
+    ...job,
+    createMs,
+    firstRunMs,
+    medianMs: median(times),
+    minMs: Math.min(...times),
+    times,
+    peakRssMB: rss / 2 ** 20,
+    fp: fingerprint(out),
+    ...e.info(),
+  }),
+);
 process.exit(0);

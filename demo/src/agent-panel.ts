@@ -3,22 +3,27 @@
 // run it streaming the answer's tokens, and show per-node devices and times, TTFT/TPOT against
 // the SLA and the planner's explanation. The library is the same one `switchyard agent` runs.
 
-import { loadAgent, type LoadedAgent } from '../../src/agent/load.js';
+import { disposeDevices } from '../../src/agent/devices.js';
+import { EXAMPLE_QUESTION } from '../../src/agent/example.js';
+import { type LoadedAgent, loadAgent } from '../../src/agent/load.js';
 import { attachServedLlms } from '../../src/agent/offload.js';
-import { deviceSetOf, learnFromRun, planAgent, type AgentPlan, type AgentPolicy } from '../../src/agent/plan.js';
+import { type AgentPlan, type AgentPolicy, deviceSetOf, learnFromRun, planAgent } from '../../src/agent/plan.js';
 import { agentTrace, explainAgent } from '../../src/agent/runtime/report.js';
 import type { AgentResult, NodeRecord } from '../../src/agent/runtime/run.js';
-import { disposeDevices } from '../../src/agent/devices.js';
 import { Estimator } from '../../src/cost/estimator.js';
 import { KernelHistory } from '../../src/cost/history.js';
-import { discoverDevices, type DeviceEntry, type DeviceSpec } from '../../src/runtime/devices.js';
+import { type DeviceEntry, type DeviceSpec, discoverDevices } from '../../src/runtime/devices.js';
 import { isSoftwareAdapter } from '../../src/runtime/webgpu-provider.js';
-import { EXAMPLE_QUESTION } from '../../src/agent/example.js';
-import { clear, dollars, h, ms } from './dom.js';
 import { deviceColor } from './colors.js';
+import { clear, dollars, h, ms } from './dom.js';
 import { historyStore, profileStore } from './stores.js';
 
-export interface AgentSla { ttftMs?: number; tpotMs?: number; deadlineMs?: number; objective: 'latency' | 'cost' }
+export interface AgentSla {
+  ttftMs?: number;
+  tpotMs?: number;
+  deadlineMs?: number;
+  objective: 'latency' | 'cost';
+}
 
 /** What a run gives the page's test hooks: the answer, how it streamed, where each node ran. */
 export interface AgentRunSummary {
@@ -63,19 +68,30 @@ export class AgentPanel {
 
   constructor(private readonly hooks: Hooks) {
     this.question.value = EXAMPLE_QUESTION;
-    this.root = h('div', { class: 'agent-panel' },
+    this.root = h(
+      'div',
+      { class: 'agent-panel' },
       this.info,
-      h('label', { class: 'label', for: 'agent-question' }, 'Question (the graph\'s input; it is private: only the PII filter reads it)'),
+      h(
+        'label',
+        { class: 'label', for: 'agent-question' },
+        "Question (the graph's input; it is private: only the PII filter reads it)",
+      ),
       this.question,
       h('div', { class: 'label' }, 'Answer (streamed tokens)'),
       this.answer,
       this.summary,
       this.nodes,
-      h('details', { class: 'agent-explain-box' }, h('summary', {}, 'Plan explanation (explainAgent)'), this.explain));
+      h('details', { class: 'agent-explain-box' }, h('summary', {}, 'Plan explanation (explainAgent)'), this.explain),
+    );
   }
 
-  get loaded(): boolean { return !!this.agent; }
-  get plan(): AgentPlan | undefined { return this.ap; }
+  get loaded(): boolean {
+    return !!this.agent;
+  }
+  get plan(): AgentPlan | undefined {
+    return this.ap;
+  }
 
   /** Load the graph at `url` over these device specs (the host is always added). */
   async load(url: string, specs: DeviceSpec[], sla: AgentSla): Promise<void> {
@@ -84,17 +100,27 @@ export class AgentPanel {
     const t0 = performance.now();
     this.hooks.status('finding devices for the agent…', 'busy');
     // the host (reference interpreter) runs tools, filters and conversions, as in `switchyard agent`
-    const discovery = await discoverDevices({ devices: [{ kind: 'reference' }, ...specs], calibration: 'cache', profiles: profileStore, onProgress: this.hooks.progress });
+    const discovery = await discoverDevices({
+      devices: [{ kind: 'reference' }, ...specs],
+      calibration: 'cache',
+      profiles: profileStore,
+      onProgress: this.hooks.progress,
+    });
     this.notes = discovery.notes;
     // a software adapter is this CPU emulating a GPU: WASM uses the same CPU better (the CLI's rule)
     for (const e of discovery.entries.filter((x) => isSoftwareAdapter(x.device))) {
-      this.notes.push(`${e.device.id}: a software adapter (${e.profile.name}): the GPU is emulated on this CPU, which WASM uses better; left out for the agent`);
+      this.notes.push(
+        `${e.device.id}: a software adapter (${e.profile.name}): the GPU is emulated on this CPU, which WASM uses better; left out for the agent`,
+      );
       await e.device.dispose().catch(() => {});
     }
     this.entries = discovery.entries.filter((x) => !isSoftwareAdapter(x.device));
     try {
       this.hooks.status(`loading ${url.replace(/^.*\//, '')} and its models…`, 'busy');
-      this.agent = await loadAgent(url, { devices: deviceSetOf(this.entries), onProgress: (l) => this.hooks.status(l, 'busy') });
+      this.agent = await loadAgent(url, {
+        devices: deviceSetOf(this.entries),
+        onProgress: (l) => this.hooks.status(l, 'busy'),
+      });
     } catch (e) {
       await disposeDevices(deviceSetOf(this.entries));
       this.entries = [];
@@ -105,17 +131,29 @@ export class AgentPanel {
     this.replan(sla);
     clear(this.answer);
     clear(this.nodes, h('p', { class: 'muted' }, 'Press Run: the answer streams here token by token.'));
-    this.hooks.status(`agent loaded in ${ms(performance.now() - t0)} on ${this.entries.map((e) => e.device.id).join(', ')}`, 'ok');
+    this.hooks.status(
+      `agent loaded in ${ms(performance.now() - t0)} on ${this.entries.map((e) => e.device.id).join(', ')}`,
+      'ok',
+    );
   }
 
   private policy(): AgentPolicy {
-    return { objective: this.sla.objective, ttftMs: this.sla.ttftMs, tpotMs: this.sla.tpotMs, deadlineMs: this.sla.deadlineMs };
+    return {
+      objective: this.sla.objective,
+      ttftMs: this.sla.ttftMs,
+      tpotMs: this.sla.tpotMs,
+      deadlineMs: this.sla.deadlineMs,
+    };
   }
 
   /** Targets the run is judged by: the page's, else the graph's own `sla:`. */
   private targets() {
     const g = this.agent?.graph.spec.sla ?? {};
-    return { ttftMs: this.sla.ttftMs ?? g.ttftMs, tpotMs: this.sla.tpotMs ?? g.tpotMs, deadlineMs: this.sla.deadlineMs ?? g.deadlineMs };
+    return {
+      ttftMs: this.sla.ttftMs ?? g.ttftMs,
+      tpotMs: this.sla.tpotMs ?? g.tpotMs,
+      deadlineMs: this.sla.deadlineMs ?? g.deadlineMs,
+    };
   }
 
   /** Plan again under a new SLA (planning an agent is cheap: no new session or model load). */
@@ -142,8 +180,14 @@ export class AgentPanel {
     try {
       // as the tool loop unrolls, what was measured so far re-plans the rest (as the CLI does)
       let learned = 0;
-      const learn = (records: NodeRecord[]) => { learnFromRun(this.estimator, ap, records.slice(learned)); learned = records.length; };
-      const replan = (records: NodeRecord[]) => { learn(records); return planAgent(agent.graph, agent.resources, this.entries, this.policy(), this.estimator).placement; };
+      const learn = (records: NodeRecord[]) => {
+        learnFromRun(this.estimator, ap, records.slice(learned));
+        learned = records.length;
+      };
+      const replan = (records: NodeRecord[]) => {
+        learn(records);
+        return planAgent(agent.graph, agent.resources, this.entries, this.policy(), this.estimator).placement;
+      };
       const run = agent.runner.run({ inputs, placement: ap.placement, replan });
       for await (const e of run) {
         if (e.type === 'token' && e.node === output) {
@@ -154,7 +198,9 @@ export class AgentPanel {
         } else if (e.type === 'node-start') {
           this.hooks.status(`running ${e.node} (${e.kind}) on ${e.device}…`, 'busy');
         } else if (e.type === 'loop') {
-          this.answer.append(h('span', { class: 'muted' }, `\n[tool loop ${e.from} → ${e.to}, iteration ${e.iteration}]\n`));
+          this.answer.append(
+            h('span', { class: 'muted' }, `\n[tool loop ${e.from} → ${e.to}, iteration ${e.iteration}]\n`),
+          );
         }
       }
       const result = await run.result;
@@ -171,42 +217,122 @@ export class AgentPanel {
     }
   }
 
-  private summarize(r: AgentResult, ap: AgentPlan, inputs: Record<string, string>, streamed: number[]): AgentRunSummary {
+  private summarize(
+    r: AgentResult,
+    ap: AgentPlan,
+    inputs: Record<string, string>,
+    streamed: number[],
+  ): AgentRunSummary {
     const t = this.targets();
-    const ok = (v: number | undefined, target: number | undefined) => (v === undefined || target === undefined ? undefined : v <= target);
+    const ok = (v: number | undefined, target: number | undefined) =>
+      v === undefined || target === undefined ? undefined : v <= target;
     return {
-      text: r.text, tokenEvents: streamed.length, streamed, records: r.records, ttftMs: r.ttftMs, tpotMs: r.tpotMs, totalMs: r.totalMs,
-      sla: t, met: { ttft: ok(r.ttftMs, t.ttftMs), tpot: ok(r.tpotMs, t.tpotMs), deadline: ok(r.totalMs, t.deadlineMs) },
-      placement: Object.fromEntries([...ap.placement].map(([k, p]) => [k, { device: p.device, prefill: p.prefill, decode: p.decode }])),
-      devices: this.entries.map((e) => ({ id: e.device.id, kind: e.device.kind })), inputs, warnings: r.warnings,
+      text: r.text,
+      tokenEvents: streamed.length,
+      streamed,
+      records: r.records,
+      ttftMs: r.ttftMs,
+      tpotMs: r.tpotMs,
+      totalMs: r.totalMs,
+      sla: t,
+      met: { ttft: ok(r.ttftMs, t.ttftMs), tpot: ok(r.tpotMs, t.tpotMs), deadline: ok(r.totalMs, t.deadlineMs) },
+      placement: Object.fromEntries(
+        [...ap.placement].map(([k, p]) => [k, { device: p.device, prefill: p.prefill, decode: p.decode }]),
+      ),
+      devices: this.entries.map((e) => ({ id: e.device.id, kind: e.device.kind })),
+      inputs,
+      warnings: r.warnings,
     };
   }
 
   // ---------- rendering ----------
   private renderInfo(url: string): void {
     const g = this.agent!.graph.spec;
-    const tools = Object.entries(g.tools ?? {}).map(([name, t]) => `${name}: ${t.builtin ? `built-in '${t.builtin}'` : `ES module ${t.module}, imported by the page from its origin`}`);
-    clear(this.info,
-      h('p', { class: 'small' }, g.description ?? '', ' ', h('a', { href: url, target: '_blank', rel: 'noopener' }, url.replace(/^.*\//, ''))),
-      h('p', { class: 'muted small' }, 'The example\'s models are seeded random weights (nothing is downloaded), so the answer text is noise; what to watch is the pipeline: PII redaction, retrieval, the tool, placement per device, TTFT/TPOT against the SLA.'),
-      h('dl', { class: 'kv' },
-        h('dt', {}, 'nodes'), h('dd', {}, [...this.agent!.graph.nodes].map(([id, n]) => `${id} (${n.kind})`).join(', ')),
-        h('dt', {}, 'tools'), h('dd', {}, tools.join('; ') || 'none'),
-        h('dt', {}, 'devices'), h('dd', {}, this.entries.map((e) => `${e.device.id} (${e.device.kind})`).join(', ')),
-        h('dt', {}, 'graph SLA'), h('dd', {}, g.sla ? Object.entries(g.sla).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v} ms`).join(', ') : 'none')),
-      this.notes.length ? h('ul', { class: 'notes' }, this.notes.map((n) => h('li', {}, n))) : null);
+    const tools = Object.entries(g.tools ?? {}).map(
+      ([name, t]) =>
+        `${name}: ${t.builtin ? `built-in '${t.builtin}'` : `ES module ${t.module}, imported by the page from its origin`}`,
+    );
+    clear(
+      this.info,
+      h(
+        'p',
+        { class: 'small' },
+        g.description ?? '',
+        ' ',
+        h('a', { href: url, target: '_blank', rel: 'noopener' }, url.replace(/^.*\//, '')),
+      ),
+      h(
+        'p',
+        { class: 'muted small' },
+        "The example's models are seeded random weights (nothing is downloaded), so the answer text is noise; what to watch is the pipeline: PII redaction, retrieval, the tool, placement per device, TTFT/TPOT against the SLA.",
+      ),
+      h(
+        'dl',
+        { class: 'kv' },
+        h('dt', {}, 'nodes'),
+        h('dd', {}, [...this.agent!.graph.nodes].map(([id, n]) => `${id} (${n.kind})`).join(', ')),
+        h('dt', {}, 'tools'),
+        h('dd', {}, tools.join('; ') || 'none'),
+        h('dt', {}, 'devices'),
+        h('dd', {}, this.entries.map((e) => `${e.device.id} (${e.device.kind})`).join(', ')),
+        h('dt', {}, 'graph SLA'),
+        h(
+          'dd',
+          {},
+          g.sla
+            ? Object.entries(g.sla)
+                .map(([k, v]) => `${k.replace(/Ms$/, '')} ${v} ms`)
+                .join(', ')
+            : 'none',
+        ),
+      ),
+      this.notes.length
+        ? h(
+            'ul',
+            { class: 'notes' },
+            this.notes.map((n) => h('li', {}, n)),
+          )
+        : null,
+    );
   }
 
   private renderPlan(): void {
     const ap = this.ap!;
     const t = this.targets();
     const predicted = [...ap.llm.values()][0];
-    clear(this.summary,
-      stat('plan', ap.plan.feasible ? 'feasible' : 'infeasible', ap.plan.feasible ? '' : 'bad', ap.plan.reason ?? ap.plan.algorithm),
-      stat('predicted this run / steady', `${ms(ap.plan.makespanMs)} / ${ms(ap.steadyMs)}`, '', 'this run compiles what is not compiled yet (first run); steady: all compiled'),
-      stat('TTFT target', t.ttftMs === undefined ? 'none' : ms(t.ttftMs), '', predicted ? `predicted ${ms(predicted.ttftMs)}` : undefined),
-      stat('TPOT target', t.tpotMs === undefined ? 'none' : ms(t.tpotMs), '', predicted ? `predicted ${ms(predicted.tpotMs)}` : undefined),
-      stat('placement', [...ap.placement].map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}`).join(' ')));
+    clear(
+      this.summary,
+      stat(
+        'plan',
+        ap.plan.feasible ? 'feasible' : 'infeasible',
+        ap.plan.feasible ? '' : 'bad',
+        ap.plan.reason ?? ap.plan.algorithm,
+      ),
+      stat(
+        'predicted this run / steady',
+        `${ms(ap.plan.makespanMs)} / ${ms(ap.steadyMs)}`,
+        '',
+        'this run compiles what is not compiled yet (first run); steady: all compiled',
+      ),
+      stat(
+        'TTFT target',
+        t.ttftMs === undefined ? 'none' : ms(t.ttftMs),
+        '',
+        predicted ? `predicted ${ms(predicted.ttftMs)}` : undefined,
+      ),
+      stat(
+        'TPOT target',
+        t.tpotMs === undefined ? 'none' : ms(t.tpotMs),
+        '',
+        predicted ? `predicted ${ms(predicted.tpotMs)}` : undefined,
+      ),
+      stat(
+        'placement',
+        [...ap.placement]
+          .map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}`)
+          .join(' '),
+      ),
+    );
     this.explain.textContent = explainAgent(ap, undefined);
   }
 
@@ -214,29 +340,97 @@ export class AgentPanel {
     const t = this.targets();
     const judged = (label: string, v: number | undefined, target: number | undefined) => {
       const met = v === undefined || target === undefined ? undefined : v <= target;
-      return stat(label, ms(v), met === undefined ? '' : met ? 'good' : 'bad', target === undefined ? 'no target' : `target ${ms(target)}: ${met ? 'met' : 'missed'}`);
+      return stat(
+        label,
+        ms(v),
+        met === undefined ? '' : met ? 'good' : 'bad',
+        target === undefined ? 'no target' : `target ${ms(target)}: ${met ? 'met' : 'missed'}`,
+      );
     };
-    const slaMet = [[r.ttftMs, t.ttftMs], [r.tpotMs, t.tpotMs], [r.totalMs, t.deadlineMs]].filter(([v, x]) => v !== undefined && x !== undefined);
+    const slaMet = [
+      [r.ttftMs, t.ttftMs],
+      [r.tpotMs, t.tpotMs],
+      [r.totalMs, t.deadlineMs],
+    ].filter(([v, x]) => v !== undefined && x !== undefined);
     const allMet = slaMet.every(([v, x]) => v! <= x!);
-    clear(this.summary,
-      judged('TTFT', r.ttftMs, t.ttftMs), judged('TPOT', r.tpotMs, t.tpotMs), judged('total', r.totalMs, t.deadlineMs),
-      stat('SLA', slaMet.length ? (allMet ? 'met' : 'missed') : 'none', slaMet.length ? (allMet ? 'good' : 'bad') : '', 'TTFT, TPOT and deadline targets that apply'),
-      stat('cost', dollars(this.cost(r)), '', 'device-seconds × each device\'s price per hour (devices in this tab are priced at 0)'),
-      stat('plan', ap.plan.feasible ? 'feasible' : 'infeasible', ap.plan.feasible ? '' : 'bad', ap.plan.reason ?? ap.plan.algorithm));
+    clear(
+      this.summary,
+      judged('TTFT', r.ttftMs, t.ttftMs),
+      judged('TPOT', r.tpotMs, t.tpotMs),
+      judged('total', r.totalMs, t.deadlineMs),
+      stat(
+        'SLA',
+        slaMet.length ? (allMet ? 'met' : 'missed') : 'none',
+        slaMet.length ? (allMet ? 'good' : 'bad') : '',
+        'TTFT, TPOT and deadline targets that apply',
+      ),
+      stat(
+        'cost',
+        dollars(this.cost(r)),
+        '',
+        "device-seconds × each device's price per hour (devices in this tab are priced at 0)",
+      ),
+      stat(
+        'plan',
+        ap.plan.feasible ? 'feasible' : 'infeasible',
+        ap.plan.feasible ? '' : 'bad',
+        ap.plan.reason ?? ap.plan.algorithm,
+      ),
+    );
     const kinds = new Map(this.entries.map((e) => [e.device.id, e.device.kind]));
     const dot = (d: string) => h('i', { class: 'dot', style: `background:${deviceColor(d, kinds.get(d))}` });
-    clear(this.nodes, h('table', { class: 'grid', id: 'agent-nodes' },
-      h('thead', {}, h('tr', {}, ['node', 'kind', 'iter', 'device', 'ms', 'detail'].map((c) => h('th', {}, c)))),
-      h('tbody', {}, r.records.map((x) => {
-        const dev = x.llm ? (x.llm.prefillDevice === x.llm.decodeDevice ? x.llm.prefillDevice : `${x.llm.prefillDevice} → ${x.llm.decodeDevice}`) : x.device;
-        const detail = x.status === 'skipped' ? 'skipped (no edge taken)' : x.status === 'error' ? `error: ${x.error}`
-          : x.llm ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, TTFT ${ms(x.llm.ttftMs)}, TPOT ${ms(x.llm.tpotMs)}` : '';
-        return h('tr', { 'data-node': x.node },
-          h('td', {}, h('code', {}, x.node)), h('td', {}, x.kind), h('td', { class: 'num' }, String(x.iteration)),
-          h('td', {}, dot(x.llm?.prefillDevice ?? x.device), dev),
-          h('td', { class: 'num' }, x.status === 'skipped' ? '–' : ms(x.endMs - x.startMs)), h('td', { class: 'why-cell' }, detail));
-      }))),
-      r.warnings.length ? h('ul', { class: 'notes bad' }, r.warnings.map((w) => h('li', {}, w))) : null);
+    clear(
+      this.nodes,
+      h(
+        'table',
+        { class: 'grid', id: 'agent-nodes' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['node', 'kind', 'iter', 'device', 'ms', 'detail'].map((c) => h('th', {}, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          r.records.map((x) => {
+            const dev = x.llm
+              ? x.llm.prefillDevice === x.llm.decodeDevice
+                ? x.llm.prefillDevice
+                : `${x.llm.prefillDevice} → ${x.llm.decodeDevice}`
+              : x.device;
+            const detail =
+              x.status === 'skipped'
+                ? 'skipped (no edge taken)'
+                : x.status === 'error'
+                  ? `error: ${x.error}`
+                  : x.llm
+                    ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, TTFT ${ms(x.llm.ttftMs)}, TPOT ${ms(x.llm.tpotMs)}`
+                    : '';
+            return h(
+              'tr',
+              { 'data-node': x.node },
+              h('td', {}, h('code', {}, x.node)),
+              h('td', {}, x.kind),
+              h('td', { class: 'num' }, String(x.iteration)),
+              h('td', {}, dot(x.llm?.prefillDevice ?? x.device), dev),
+              h('td', { class: 'num' }, x.status === 'skipped' ? '–' : ms(x.endMs - x.startMs)),
+              h('td', { class: 'why-cell' }, detail),
+            );
+          }),
+        ),
+      ),
+      r.warnings.length
+        ? h(
+            'ul',
+            { class: 'notes bad' },
+            r.warnings.map((w) => h('li', {}, w)),
+          )
+        : null,
+    );
     this.explain.textContent = explainAgent(ap, r);
   }
 
@@ -249,19 +443,36 @@ export class AgentPanel {
   private cost(r: AgentResult): number {
     const price = new Map(this.entries.map((e) => [e.device.id, e.profile.pricePerHour.value]));
     const per = (d: string, msTaken: number) => (msTaken * (price.get(d) ?? 0)) / 3.6e6;
-    return r.records.filter((x) => x.status === 'ok').reduce((a, x) => a + (x.llm
-      ? per(x.llm.prefillDevice, x.llm.ttftMs) + per(x.llm.decodeDevice, x.endMs - x.startMs - x.llm.ttftMs)
-      : per(x.device, x.endMs - x.startMs)), 0);
+    return r.records
+      .filter((x) => x.status === 'ok')
+      .reduce(
+        (a, x) =>
+          a +
+          (x.llm
+            ? per(x.llm.prefillDevice, x.llm.ttftMs) + per(x.llm.decodeDevice, x.endMs - x.startMs - x.llm.ttftMs)
+            : per(x.device, x.endMs - x.startMs)),
+        0,
+      );
   }
 
   async dispose(): Promise<void> {
-    const a = this.agent, entries = this.entries;
-    this.agent = undefined; this.ap = undefined; this.entries = []; this.last = undefined; this.lastRun = undefined;
+    const a = this.agent,
+      entries = this.entries;
+    this.agent = undefined;
+    this.ap = undefined;
+    this.entries = [];
+    this.last = undefined;
+    this.lastRun = undefined;
     a?.dispose();
     if (entries.length) await disposeDevices(deviceSetOf(entries));
   }
 }
 
 function stat(label: string, value: string, cls = '', title?: string): HTMLElement {
-  return h('div', { class: `stat ${cls}`, title }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value));
+  return h(
+    'div',
+    { class: `stat ${cls}`, title },
+    h('div', { class: 'stat-label' }, label),
+    h('div', { class: 'stat-value' }, value),
+  );
 }

@@ -21,5 +21,8 @@ export function deviceColor(id: string, kind?: string): string {
 }
 
 export const KIND_LABEL: Record<string, string> = {
-  reference: 'JavaScript (host)', wasm: 'WASM SIMD', webgpu: 'WebGPU', remote: 'Remote',
+  reference: 'JavaScript (host)',
+  wasm: 'WASM SIMD',
+  webgpu: 'WebGPU',
+  remote: 'Remote',
 };

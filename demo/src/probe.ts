@@ -31,8 +31,13 @@ export interface RemoteProbe {
 }
 
 const LIMITS = [
-  'maxBufferSize', 'maxStorageBufferBindingSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension',
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
 ];
 
 interface GpuAdapterLike {
@@ -45,7 +50,12 @@ interface GpuAdapterLike {
 export async function probeGpu(): Promise<GpuProbe> {
   const gpu = (navigator as unknown as { gpu?: { requestAdapter(o?: object): Promise<GpuAdapterLike | null> } }).gpu;
   if (!gpu) {
-    return { ok: false, reason: window.isSecureContext ? 'this browser has no WebGPU (navigator.gpu is missing)' : 'WebGPU needs a secure context (https or localhost)' };
+    return {
+      ok: false,
+      reason: window.isSecureContext
+        ? 'this browser has no WebGPU (navigator.gpu is missing)'
+        : 'WebGPU needs a secure context (https or localhost)',
+    };
   }
   try {
     const a = await gpu.requestAdapter();
@@ -57,14 +67,23 @@ export async function probeGpu(): Promise<GpuProbe> {
     }
     const limits: Record<string, number> = {};
     for (const k of LIMITS) if (typeof a.limits[k] === 'number') limits[k] = a.limits[k]!;
-    return { ok: true, info, features: [...a.features].sort(), limits, fallbackAdapter: !!(a.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter || !!a.isFallbackAdapter };
+    return {
+      ok: true,
+      info,
+      features: [...a.features].sort(),
+      limits,
+      fallbackAdapter:
+        !!(a.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter || !!a.isFallbackAdapter,
+    };
   } catch (e) {
     return { ok: false, reason: `requestAdapter failed: ${(e as Error).message}` };
   }
 }
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)) — the wasm-feature-detect SIMD probe
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
 
 export function probeWasm(): WasmProbe {
   const simd = typeof WebAssembly !== 'undefined' && WebAssembly.validate(SIMD_PROBE);
@@ -74,7 +93,9 @@ export function probeWasm(): WasmProbe {
   const threads = isolated && sharedMemory ? cores : 1;
   const note = !isolated
     ? 'the page is not cross-origin isolated (COOP/COEP headers missing): SharedArrayBuffer is off, so WASM runs on one thread'
-    : !simd ? 'this engine lacks WASM SIMD' : undefined;
+    : !simd
+      ? 'this engine lacks WASM SIMD'
+      : undefined;
   return { simd, isolated, sharedMemory, cores, threads, note };
 }
 
@@ -88,7 +109,10 @@ export async function probeRemote(url: string, token?: string): Promise<RemotePr
     const health = await res.json().catch(() => undefined);
     let info: unknown;
     let reason: string | undefined;
-    const r2 = await fetch(`${base}/v1/info`, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(3000) }).catch((e: Error) => e);
+    const r2 = await fetch(`${base}/v1/info`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(3000),
+    }).catch((e: Error) => e);
     if (r2 instanceof Error) reason = `GET /v1/info: ${r2.message}`;
     else if (r2.status === 401) reason = 'the server wants a token (401 on /v1/info)';
     else if (!r2.ok) reason = `GET /v1/info: HTTP ${r2.status}`;
@@ -96,6 +120,10 @@ export async function probeRemote(url: string, token?: string): Promise<RemotePr
     return { url: base, ok: !reason, reason, health, info, latencyMs };
   } catch (e) {
     const m = (e as Error).name === 'TimeoutError' ? 'no answer within 3 s' : (e as Error).message;
-    return { url: base, ok: false, reason: `cannot reach ${base}: ${m} (is \`switchyard serve\` running, and does its CORS allow-list include ${location.origin}?)` };
+    return {
+      url: base,
+      ok: false,
+      reason: `cannot reach ${base}: ${m} (is \`switchyard serve\` running, and does its CORS allow-list include ${location.origin}?)`,
+    };
   }
 }

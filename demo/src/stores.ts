@@ -16,10 +16,19 @@ type Entry = { profile: DeviceProfile; config?: string };
 const pairKey = (a: string, b: string) => (a <= b ? `${a} + ${b}` : `${b} + ${a}`);
 
 function read<T>(key: string): T | undefined {
-  try { const s = localStorage.getItem(key); return s ? (JSON.parse(s) as T) : undefined; } catch { return undefined; }
+  try {
+    const s = localStorage.getItem(key);
+    return s ? (JSON.parse(s) as T) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 function write(key: string, v: unknown): void {
-  try { localStorage.setItem(key, JSON.stringify(v)); } catch { /* storage full or disabled: keep going in memory */ }
+  try {
+    localStorage.setItem(key, JSON.stringify(v));
+  } catch {
+    /* storage full or disabled: keep going in memory */
+  }
 }
 
 export const profileStore: ProfileSource = {
@@ -27,12 +36,17 @@ export const profileStore: ProfileSource = {
     const e = read<Record<string, Entry>>(PROFILES)?.[id];
     return e && (config === undefined || e.config === config) ? e.profile : undefined;
   },
-  put: (id, profile, config) => write(PROFILES, { ...read<Record<string, Entry>>(PROFILES), [id]: { profile, config } }),
+  put: (id, profile, config) =>
+    write(PROFILES, { ...read<Record<string, Entry>>(PROFILES), [id]: { profile, config } }),
   getPair: (a, b) => {
     const m = read<Record<string, PairMeasurement>>(PAIRS)?.[pairKey(a, b)];
     return !m || a <= b ? m : { ...m, aloneMs: [m.aloneMs[1], m.aloneMs[0]] };
   },
-  putPair: (a, b, m) => write(PAIRS, { ...read<Record<string, PairMeasurement>>(PAIRS), [pairKey(a, b)]: a <= b ? m : { ...m, aloneMs: [m.aloneMs[1], m.aloneMs[0]] } }),
+  putPair: (a, b, m) =>
+    write(PAIRS, {
+      ...read<Record<string, PairMeasurement>>(PAIRS),
+      [pairKey(a, b)]: a <= b ? m : { ...m, aloneMs: [m.aloneMs[1], m.aloneMs[0]] },
+    }),
 };
 
 export const historyStore: HistoryStore = {

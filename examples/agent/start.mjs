@@ -15,9 +15,9 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
@@ -43,12 +43,33 @@ await prepareExampleModels(graph, (line) => say(`example: ${line}`));
 const env = { ...process.env, SWITCHYARD_TOKEN: randomBytes(16).toString('hex') };
 const t0 = performance.now();
 const chatModel = process.env.SWITCHYARD_CHAT_MODEL;
-if (chatModel) say(`example: the chat model is ${chatModel} (the server loads it first${chatModel.startsWith('hf:') ? ', downloading into the Hugging Face cache when missing' : ''})`);
-const server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--llm', `chat=${chatModel ?? join(here, 'models/chat')}`, '--llm-capacity', '512', '--drain-timeout-ms', '1000'], {
-  stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env,
-});
+if (chatModel)
+  say(
+    `example: the chat model is ${chatModel} (the server loads it first${chatModel.startsWith('hf:') ? ', downloading into the Hugging Face cache when missing' : ''})`,
+  );
+const server = spawn(
+  process.execPath,
+  [
+    cli,
+    'serve',
+    '--port',
+    '0',
+    '--llm',
+    `chat=${chatModel ?? join(here, 'models/chat')}`,
+    '--llm-capacity',
+    '512',
+    '--drain-timeout-ms',
+    '1000',
+  ],
+  {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env,
+  },
+);
 let serverErr = '';
-server.stderr.on('data', (d) => { serverErr = (serverErr + d).slice(-4000); });
+server.stderr.on('data', (d) => {
+  serverErr = (serverErr + d).slice(-4000);
+});
 const serverExit = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
 
 let stopping;
@@ -77,17 +98,36 @@ const url = await new Promise((resolve, reject) => {
   const lines = createInterface({ input: server.stdout });
   lines.on('line', (l) => {
     let j;
-    try { j = JSON.parse(l); } catch { return; }
+    try {
+      j = JSON.parse(l);
+    } catch {
+      return;
+    }
     if (j.msg === 'switchyard offload server listening') resolve(j.url);
     else if (typeof j.msg === 'string' && j.msg.startsWith('llm ')) say(`[server] ${j.msg}`);
     else if (j.level >= 50) say(`[server] ${j.msg}`);
   });
-  serverExit.then(({ code, signal }) => reject(new Error(`the offload server exited (${signal ?? code}) before it listened: ${serverErr.trim().split('\n').pop() ?? ''}`)));
-}).catch((e) => { say(`example: ${e.message}`); process.exit(1); });
-say(`[server] listening at ${url} (pid ${server.pid}, ${(performance.now() - t0).toFixed(0)} ms to start), serving 'chat'; the agent plans over it with --remote\n`);
+  serverExit.then(({ code, signal }) =>
+    reject(
+      new Error(
+        `the offload server exited (${signal ?? code}) before it listened: ${serverErr.trim().split('\n').pop() ?? ''}`,
+      ),
+    ),
+  );
+}).catch((e) => {
+  say(`example: ${e.message}`);
+  process.exit(1);
+});
+say(
+  `[server] listening at ${url} (pid ${server.pid}, ${(performance.now() - t0).toFixed(0)} ms to start), serving 'chat'; the agent plans over it with --remote\n`,
+);
 
 const modelFlag = chatModel ? ['--model', `chat=${chatModel}`] : [];
-agent = spawn(process.execPath, [cli, 'agent', graph, '--example', '--input', question, '--remote', url, '--explain', ...modelFlag, ...extra], { stdio: 'inherit', env });
+agent = spawn(
+  process.execPath,
+  [cli, 'agent', graph, '--example', '--input', question, '--remote', url, '--explain', ...modelFlag, ...extra],
+  { stdio: 'inherit', env },
+);
 const code = await new Promise((resolve) => agent.on('exit', (c, s) => resolve(c ?? (s ? 130 : 1))));
 await stopServer();
 say(`\n[server] stopped (${url})`);

@@ -4,7 +4,14 @@ import onnxProto from 'onnx-proto';
 
 export const onnx = onnxProto.onnx;
 const T = onnx.TensorProto.DataType;
-export const DT = { float32: T.FLOAT, float16: T.FLOAT16, int32: T.INT32, int64: T.INT64, uint8: T.UINT8, bool: T.BOOL };
+export const DT = {
+  float32: T.FLOAT,
+  float16: T.FLOAT16,
+  int32: T.INT32,
+  int64: T.INT64,
+  uint8: T.UINT8,
+  bool: T.BOOL,
+};
 
 // mulberry32 (src/util/rng.ts, built by `npm run build`), seeded per case so the suite is reproducible
 export { mulberry32 as rng } from '../../dist/src/util/rng.js';
@@ -13,10 +20,11 @@ const numel = (dims) => dims.reduce((a, d) => a * d, 1);
 
 function f32ToF16(v) {
   const u = new Uint32Array(new Float32Array([v]).buffer)[0];
-  const s = (u >>> 16) & 0x8000, e = ((u >>> 23) & 0xff) - 127 + 15;
+  const s = (u >>> 16) & 0x8000,
+    e = ((u >>> 23) & 0xff) - 127 + 15;
   let m = u & 0x7fffff;
   if (e >= 31) return s | 0x7c00;
-  const round = (r, rem, half) => (rem > half || (rem === half && (r & 1)) ? r + 1 : r);
+  const round = (r, rem, half) => (rem > half || (rem === half && r & 1) ? r + 1 : r);
   if (e <= 0) {
     if (e < -10) return s;
     m |= 0x800000;
@@ -42,10 +50,18 @@ export function tensor(type, dims, values) {
 
 /** Uniform floats in [lo, hi). */
 export function randn(r, type, dims, lo = -1, hi = 1) {
-  return tensor(type, dims, Array.from({ length: numel(dims) }, () => lo + (hi - lo) * r()));
+  return tensor(
+    type,
+    dims,
+    Array.from({ length: numel(dims) }, () => lo + (hi - lo) * r()),
+  );
 }
 export function randint(r, type, dims, lo, hi) {
-  return tensor(type, dims, Array.from({ length: numel(dims) }, () => lo + Math.floor((hi - lo) * r())));
+  return tensor(
+    type,
+    dims,
+    Array.from({ length: numel(dims) }, () => lo + Math.floor((hi - lo) * r())),
+  );
 }
 
 export function tensorProto(name, t) {
@@ -56,14 +72,22 @@ export function tensorProto(name, t) {
 function valueInfo(name, type, dims) {
   return onnx.ValueInfoProto.create({
     name,
-    type: { tensorType: { elemType: DT[type], shape: dims ? { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined } },
+    type: {
+      tensorType: {
+        elemType: DT[type],
+        shape: dims ? { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined,
+      },
+    },
   });
 }
 
 function attrProto(name, v) {
   const A = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return v.every(Number.isInteger) && !v.isFloat ? { name, type: A.INTS, ints: v } : { name, type: A.FLOATS, floats: v };
+  if (Array.isArray(v))
+    return v.every(Number.isInteger) && !v.isFloat
+      ? { name, type: A.INTS, ints: v }
+      : { name, type: A.FLOATS, floats: v };
   if (v && typeof v === 'object' && 'floats' in v) return { name, type: A.FLOATS, floats: v.floats };
   if (v && typeof v === 'object' && 'float' in v) return { name, type: A.FLOAT, f: v.float };
   return Number.isInteger(v) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
@@ -80,17 +104,27 @@ export const FS = (v) => ({ floats: v });
 export function model({ nodes, inputs, inits = {}, outputs, opset = 21 }) {
   const graph = onnx.GraphProto.create({
     name: 'contrib',
-    node: nodes.map(([op, ins, outs, attrs = {}, domain = 'com.microsoft'], i) => onnx.NodeProto.create({
-      name: `n${i}`, opType: op, domain, input: ins, output: outs,
-      attribute: Object.entries(attrs).map(([k, v]) => attrProto(k, v)),
-    })),
+    node: nodes.map(([op, ins, outs, attrs = {}, domain = 'com.microsoft'], i) =>
+      onnx.NodeProto.create({
+        name: `n${i}`,
+        opType: op,
+        domain,
+        input: ins,
+        output: outs,
+        attribute: Object.entries(attrs).map(([k, v]) => attrProto(k, v)),
+      }),
+    ),
     input: Object.entries(inputs).map(([n, t]) => valueInfo(n, t.type, t.dims)),
     initializer: Object.entries(inits).map(([n, t]) => tensorProto(n, t)),
     output: Object.entries(outputs).map(([n, [type, dims]]) => valueInfo(n, type, dims)),
   });
   const m = onnx.ModelProto.create({
-    irVersion: 10, producerName: 'switchyard-contrib-suite',
-    opsetImport: [{ domain: '', version: opset }, { domain: 'com.microsoft', version: 1 }],
+    irVersion: 10,
+    producerName: 'switchyard-contrib-suite',
+    opsetImport: [
+      { domain: '', version: opset },
+      { domain: 'com.microsoft', version: 1 },
+    ],
     graph,
   });
   return onnx.ModelProto.encode(m).finish();

@@ -3,28 +3,50 @@
 import { randint, randn, rng, tensor } from './build.mjs';
 import { seedOf } from './cases-activation.mjs';
 
-function nbits(r, { M = [3], K, N, bits = 4, bs, zp = 'none', bias = false, gidx = false, type = 'float32', scales2d = false, acc = 0 }) {
-  const kb = Math.ceil(K / bs), blob = (bs * bits) / 8;
+function nbits(
+  r,
+  { M = [3], K, N, bits = 4, bs, zp = 'none', bias = false, gidx = false, type = 'float32', scales2d = false, acc = 0 },
+) {
+  const kb = Math.ceil(K / bs),
+    blob = (bs * bits) / 8;
   const inits = {
     B: randint(r, 'uint8', [N, kb, blob], 0, 256),
     scales: randn(r, type, scales2d ? [N, kb] : [N * kb], 0.01, 0.1),
   };
   const ins = ['A', 'B', 'scales'];
-  if (zp === 'packed') { inits.zp = randint(r, 'uint8', [N * Math.ceil((kb * bits) / 8)], 0, 256); ins.push('zp'); }
-  else if (zp === 'float') { inits.zp = randn(r, type, [N * kb], -0.05, 0.05); ins.push('zp'); }
-  else if (gidx || bias) ins.push('');
-  if (gidx) { inits.g = tensor('int32', [K], Array.from({ length: K }, () => Math.floor(r() * kb))); ins.push('g'); }
-  else if (bias) ins.push('');
-  if (bias) { inits.bias = randn(r, type, [N]); ins.push('bias'); }
+  if (zp === 'packed') {
+    inits.zp = randint(r, 'uint8', [N * Math.ceil((kb * bits) / 8)], 0, 256);
+    ins.push('zp');
+  } else if (zp === 'float') {
+    inits.zp = randn(r, type, [N * kb], -0.05, 0.05);
+    ins.push('zp');
+  } else if (gidx || bias) ins.push('');
+  if (gidx) {
+    inits.g = tensor(
+      'int32',
+      [K],
+      Array.from({ length: K }, () => Math.floor(r() * kb)),
+    );
+    ins.push('g');
+  } else if (bias) ins.push('');
+  if (bias) {
+    inits.bias = randn(r, type, [N]);
+    ins.push('bias');
+  }
   return {
     nodes: [['MatMulNBits', ins, ['Y'], { K, N, bits, block_size: bs, accuracy_level: acc }]],
-    inputs: { A: randn(r, type, [...M, K]) }, inits, outputs: { Y: [type] },
+    inputs: { A: randn(r, type, [...M, K]) },
+    inits,
+    outputs: { Y: [type] },
   };
 }
 
 export function quantCases() {
   const cases = [];
-  const add = (name, f) => { const r = rng(seedOf(name)); cases.push({ name, ...f(r) }); };
+  const add = (name, f) => {
+    const r = rng(seedOf(name));
+    cases.push({ name, ...f(r) });
+  };
   const grid = [
     ['k32_n8_b32', { K: 32, N: 8, bs: 32 }],
     ['k64_n16_b32', { K: 64, N: 16, bs: 32 }],
@@ -57,14 +79,26 @@ export function quantCases() {
 
   // GatherBlockQuantized over uint8 data holding two 4-bit codes per byte (or one 8-bit code)
   const gbq = (r, { V = 10, Kp = 16, bs = 16, bits = 4, idx = [3], itype = 'int64', zp = false }) => {
-    const K = Kp * (8 / bits), nb = Math.ceil(K / bs);
+    const K = Kp * (8 / bits),
+      nb = Math.ceil(K / bs);
     const inits = { data: randint(r, 'uint8', [V, Kp], 0, 256), scales: randn(r, 'float32', [V, nb], 0.01, 0.2) };
     const ins = ['data', 'idx', 'scales'];
-    if (zp) { inits.zp = randint(r, 'uint8', [V, bits === 4 ? Math.ceil(nb / 2) : nb], 0, 256); ins.push('zp'); }
+    if (zp) {
+      inits.zp = randint(r, 'uint8', [V, bits === 4 ? Math.ceil(nb / 2) : nb], 0, 256);
+      ins.push('zp');
+    }
     const n = idx.reduce((a, d) => a * d, 1);
     return {
       nodes: [['GatherBlockQuantized', ins, ['y'], { gather_axis: 0, quantize_axis: 1, block_size: bs, bits }]],
-      inputs: { idx: tensor(itype, idx, Array.from({ length: n }, () => Math.floor(r() * V))) }, inits, outputs: { y: ['float32'] },
+      inputs: {
+        idx: tensor(
+          itype,
+          idx,
+          Array.from({ length: n }, () => Math.floor(r() * V)),
+        ),
+      },
+      inits,
+      outputs: { y: ['float32'] },
     };
   };
   add('gatherblockquantized_basic', (r) => gbq(r, {}));

@@ -9,8 +9,16 @@ const { feeds, outputNames } = JSON.parse(readFileSync(join(dir, 'feeds.json'), 
 const arr = { float32: Float32Array, float16: Uint16Array, int32: Int32Array, uint8: Uint8Array };
 try {
   const s = await ort.InferenceSession.create(readFileSync(join(dir, 'model.onnx')), { logSeverityLevel: 4 });
-  const f = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type,
-    t.type === 'int64' ? BigInt64Array.from(t.data, BigInt) : arr[t.type].from(t.data, Number), t.dims)]));
+  const f = Object.fromEntries(
+    Object.entries(feeds).map(([k, t]) => [
+      k,
+      new ort.Tensor(
+        t.type,
+        t.type === 'int64' ? BigInt64Array.from(t.data, BigInt) : arr[t.type].from(t.data, Number),
+        t.dims,
+      ),
+    ]),
+  );
   await s.run(f, outputNames);
   console.log('pass');
 } catch (e) {

@@ -12,12 +12,18 @@ import type { Device } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import { discoverDevices } from '../runtime/devices.js';
 import type { LlmModel } from './llm/engine.js';
-import { loadLlm, type LoadOptions } from './llm/load.js';
+import { type LoadOptions, loadLlm } from './llm/load.js';
 import { EngineProvider } from './nodes/models.js';
-import { listModels, modelMap, prepareChat, retrieveModel, runChat, type ChatModels } from './openai.js';
+import { type ChatModels, listModels, modelMap, prepareChat, retrieveModel, runChat } from './openai.js';
 
 export class ChatApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly type: string, readonly param: string | null) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly type: string,
+    readonly param: string | null,
+  ) {
     super(message);
     this.name = 'ChatApiError';
   }
@@ -60,12 +66,26 @@ async function* chunks(stream: AsyncIterable<string>): AsyncGenerator<Record<str
 
 export class ChatEngine {
   readonly models: { list(): Promise<unknown>; retrieve(id: string): Promise<unknown> };
+  // biome-ignore lint/suspicious/noExplicitAny: answers are either a completion or a stream, as the OpenAI client's
   readonly chat: { completions: { create(body: Body, opts?: { signal?: AbortSignal }): Promise<any> } };
-  constructor(readonly provider: EngineProvider, readonly modelName: string) {
+  constructor(
+    readonly provider: EngineProvider,
+    readonly modelName: string,
+  ) {
     const models: ChatModels = modelMap({ [modelName]: provider });
     this.models = {
       list: async () => listModels(models),
-      retrieve: async (id) => retrieveModel(models, id) ?? Promise.reject(new ChatApiError(404, 'model_not_found', `model '${id}' is not loaded here (${modelName} is)`, 'not_found_error', 'model')),
+      retrieve: async (id) =>
+        retrieveModel(models, id) ??
+        Promise.reject(
+          new ChatApiError(
+            404,
+            'model_not_found',
+            `model '${id}' is not loaded here (${modelName} is)`,
+            'not_found_error',
+            'model',
+          ),
+        ),
     };
     this.chat = {
       completions: {
@@ -82,20 +102,30 @@ export class ChatEngine {
   }
 
   /** The underlying engine (warmup, placement, raw generate). */
-  get engine() { return this.provider.engine; }
+  get engine() {
+    return this.provider.engine;
+  }
 
-  dispose(): void { this.provider.engine.dispose(); }
+  dispose(): void {
+    this.provider.engine.dispose();
+  }
 }
 
 /** A chat engine on a loaded model or on a model location (`hf:org/name[@rev]`, a folder, a file, a URL). */
 export async function createEngine(model: LlmModel | string, opts: CreateEngineOptions = {}): Promise<ChatEngine> {
-  const m = typeof model === 'string' ? await loadLlm(model, { ...opts.load, name: opts.name ?? opts.load?.name }) : model;
-  if (!m.tokenizer) throw new Error(`model '${m.name}' has no tokenizer; chat completions need one (tokenizer.json beside the weights)`);
+  const m =
+    typeof model === 'string' ? await loadLlm(model, { ...opts.load, name: opts.name ?? opts.load?.name }) : model;
+  if (!m.tokenizer)
+    throw new Error(
+      `model '${m.name}' has no tokenizer; chat completions need one (tokenizer.json beside the weights)`,
+    );
   let device = opts.device;
   if (!device) {
     try {
       device = (await discoverDevices({ devices: [{ kind: 'wasm' }], calibration: 'never' })).entries[0]?.device;
-    } catch { /* no WASM here: the reference interpreter */ }
+    } catch {
+      /* no WASM here: the reference interpreter */
+    }
     device ??= new ReferenceDevice();
   }
   return new ChatEngine(new EngineProvider(m, { prefill: device, capacity: opts.capacity }), opts.name ?? m.name);

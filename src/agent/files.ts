@@ -7,8 +7,12 @@ type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');
 
 async function nodeModules(): Promise<{ fs: Fs; path: Path }> {
-  const fsSpec = 'node:fs/promises', pathSpec = 'node:path'; // variables keep bundlers from following
-  return { fs: await import(/* @vite-ignore */ fsSpec) as Fs, path: await import(/* @vite-ignore */ pathSpec) as Path };
+  const fsSpec = 'node:fs/promises',
+    pathSpec = 'node:path'; // variables keep bundlers from following
+  return {
+    fs: (await import(/* @vite-ignore */ fsSpec)) as Fs,
+    path: (await import(/* @vite-ignore */ pathSpec)) as Path,
+  };
 }
 
 export async function readBytes(location: string): Promise<Uint8Array> {
@@ -57,7 +61,12 @@ export function resolveNear(base: string, rel: string): string {
 export async function exists(location: string): Promise<boolean> {
   if (!isNode || /^https?:\/\//.test(location)) return (await fetch(location, { method: 'HEAD' })).ok;
   const { fs } = await nodeModules();
-  try { await fs.stat(location); return true; } catch { return false; }
+  try {
+    await fs.stat(location);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function listDir(dir: string): Promise<string[]> {
@@ -68,5 +77,9 @@ export async function listDir(dir: string): Promise<string[]> {
 export async function isDirectory(location: string): Promise<boolean> {
   if (!isNode || /^https?:\/\//.test(location)) return false;
   const { fs } = await nodeModules();
-  try { return (await fs.stat(location)).isDirectory(); } catch { return false; }
+  try {
+    return (await fs.stat(location)).isDirectory();
+  } catch {
+    return false;
+  }
 }

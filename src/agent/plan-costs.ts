@@ -7,9 +7,9 @@
 // it for the first time (cost/first-run.ts), scaled by what first runs measured on the device.
 
 import type { Device } from '../backends/device.js';
-import { Estimator } from '../cost/estimator.js';
+import type { Estimator } from '../cost/estimator.js';
 import { firstRunOf } from '../cost/first-run.js';
-import { peakFlopsFor, type DeviceProfile } from '../cost/profile.js';
+import { type DeviceProfile, peakFlopsFor } from '../cost/profile.js';
 import { hostLink, linkMs } from '../cost/transfer.js';
 import { nodeWork } from '../cost/work.js';
 import type { Graph, Node } from '../ir/graph.js';
@@ -24,10 +24,10 @@ export function bodyOf(n: Node): Graph | undefined {
 
 /** How many times a model node runs its body: prompt chunks, decode steps, one embedding. */
 export function stepsOf(n: Node): number {
-  if (n.op === 'agent.decode') return Math.max(1, (n.attrs.max_tokens?.value as number | undefined ?? 64) - 1);
+  if (n.op === 'agent.decode') return Math.max(1, ((n.attrs.max_tokens?.value as number | undefined) ?? 64) - 1);
   if (n.op === 'agent.prefill') {
     const chunk = (bodyOf(n)?.inputs[0]?.type?.shape?.[1] as number | undefined) ?? 1;
-    return Math.max(1, Math.ceil((n.attrs.prompt_tokens?.value as number | undefined ?? 64) / chunk));
+    return Math.max(1, Math.ceil(((n.attrs.prompt_tokens?.value as number | undefined) ?? 64) / chunk));
   }
   return 1;
 }
@@ -53,7 +53,13 @@ export function steadyModelMs(est: Estimator, n: Node, p: DeviceProfile, host: D
  * What the node's first run on `device` costs beyond a steady one, ms: 0 when its graph is
  * compiled there already (or the model is not one the engine runs); `tokens` picks the prefill bucket.
  */
-export function coldExtraMs(n: Node, p: DeviceProfile, device: Device | undefined, res: AgentResources, ratio: number): number {
+export function coldExtraMs(
+  n: Node,
+  p: DeviceProfile,
+  device: Device | undefined,
+  res: AgentResources,
+  ratio: number,
+): number {
   const b = bodyOf(n);
   const model = n.attrs.model?.value as string | undefined;
   if (!b || !device || !model) return 0;
@@ -62,7 +68,7 @@ export function coldExtraMs(n: Node, p: DeviceProfile, device: Device | undefine
     if (!(e instanceof ModelEmbedder) || e.isCompiled(device)) return 0;
   } else {
     const e = res.llms.get(model);
-    const tokens = n.op === 'agent.decode' ? 1 : (n.attrs.prompt_tokens?.value as number | undefined ?? 64);
+    const tokens = n.op === 'agent.decode' ? 1 : ((n.attrs.prompt_tokens?.value as number | undefined) ?? 64);
     if (!(e instanceof EngineProvider) || e.engine.isCompiled(device, tokens)) return 0;
   }
   // the decode graph shares the engine's weight cache with the prefill graphs: their upload and packing are the prefill's

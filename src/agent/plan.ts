@@ -16,16 +16,16 @@
 import type { Device } from '../backends/device.js';
 import { Estimator } from '../cost/estimator.js';
 import type { DeviceProfile } from '../cost/profile.js';
-import { hostLink, viaHost, type Link } from '../cost/transfer.js';
+import { hostLink, type Link, viaHost } from '../cost/transfer.js';
 import { nodeWork, typeBytes } from '../cost/work.js';
 import type { Node } from '../ir/graph.js';
-import { planProblem, type Plan, type Problem, type ProblemTask, type PassRecord } from '../planner/index.js';
+import { type PassRecord, type Plan, type Problem, type ProblemTask, planProblem } from '../planner/index.js';
 import { llmTtftMs } from '../protocol/llm.js';
 import type { DeviceEntry } from '../runtime/devices.js';
-import { lowerAgent, type LoweredAgent, type LowerOptions } from './graph/lower.js';
+import { type LoweredAgent, type LowerOptions, lowerAgent } from './graph/lower.js';
+import type { AgentGraph } from './graph/validate.js';
 import { EngineProvider } from './nodes/models.js';
 import { coldExtraMs, steadyModelMs } from './plan-costs.js';
-import type { AgentGraph } from './graph/validate.js';
 import type { AgentResources, DeviceSet, NodePlacement, NodeRecord } from './runtime/run.js';
 
 export interface AgentPolicy {
@@ -61,8 +61,14 @@ export function deviceSetOf(entries: DeviceEntry[]): DeviceSet {
   return { devices, defaultDevice: host.device.id };
 }
 
-
-export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEntry[], policy: AgentPolicy = {}, estimator = new Estimator(), lowerOpts: LowerOptions = {}): AgentPlan {
+export function planAgent(
+  ag: AgentGraph,
+  res: AgentResources,
+  entries: DeviceEntry[],
+  policy: AgentPolicy = {},
+  estimator = new Estimator(),
+  lowerOpts: LowerOptions = {},
+): AgentPlan {
   const lowered = lowerAgent(ag, res, lowerOpts);
   const sig = signer(ag);
   const hostEntry = entries.find((e) => e.device.kind === 'reference') ?? entries[0]!;
@@ -76,7 +82,10 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
   const tasks: ProblemTask[] = [];
   /** per node placed remotely: the fastest local device (per phase), where it goes if the server fails */
   const localBest = new Map<string, NodePlacement>();
-  const fastestLocal = (rec: Record<string, number>) => Object.entries(rec).filter(([k]) => !isRemote(k)).sort((a, b) => a[1] - b[1])[0]?.[0];
+  const fastestLocal = (rec: Record<string, number>) =>
+    Object.entries(rec)
+      .filter(([k]) => !isRemote(k))
+      .sort((a, b) => a[1] - b[1])[0]?.[0];
   const taskOf = new Map<Node, string>();
   const sla = ag.spec.sla ?? {};
 
@@ -84,7 +93,9 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
   // this client may have too: what that backend measured here against its roofline scales the
   // server's roofline (the same kernels, compile costs and small-op overheads)
   const twinOf = (id: string): DeviceEntry | undefined => {
-    const d = entries.find((e) => e.device.id === id)?.device as { kind: string; profile?: () => { backend?: string } } | undefined;
+    const d = entries.find((e) => e.device.id === id)?.device as
+      | { kind: string; profile?: () => { backend?: string } }
+      | undefined;
     const backend = d?.kind === 'remote' ? d.profile?.().backend : undefined;
     const kind = backend === 'cpu' ? 'reference' : backend;
     return kind ? entries.find((e) => e.device.kind === kind) : undefined;
@@ -99,8 +110,14 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
     if (extra > 0) {
       // a cold run measured before (an earlier process) says what the whole of it costs
       const first = estimator.history.lookup(sig(`${task}.first`), p.id);
-      const steady = first ? first.ms : (estimator.history.lookup(sig(task), p.id)?.ms ?? steadyModelMs(estimator, n, p, hostEntry.profile) ?? estimator.estimate(w, p).ms) + extra;
-      (coldBy.get(task) ?? coldBy.set(task, {}).get(task)!)[p.id] = first ? Math.max(0, first.ms - (estimator.history.lookup(sig(task), p.id)?.ms ?? 0)) : extra;
+      const steady = first
+        ? first.ms
+        : (estimator.history.lookup(sig(task), p.id)?.ms ??
+            steadyModelMs(estimator, n, p, hostEntry.profile) ??
+            estimator.estimate(w, p).ms) + extra;
+      (coldBy.get(task) ?? coldBy.set(task, {}).get(task)!)[p.id] = first
+        ? Math.max(0, first.ms - (estimator.history.lookup(sig(task), p.id)?.ms ?? 0))
+        : extra;
       return steady * times;
     }
     const e = estimator.estimate({ ...w, flops: w.flops, bytes: w.bytes }, p, [sig(task)]);
@@ -123,12 +140,16 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
       if (pin === 'local') list = list.filter((p) => !isRemote(p.id));
       else if (pin === 'remote') list = list.filter((p) => isRemote(p.id));
       else list = list.filter((p) => p.id === pin);
-      if (!list.length) throw new Error(`node '${id}' is pinned to '${pin}', which is not among the devices (${[...profiles.keys()].join(', ')})`);
+      if (!list.length)
+        throw new Error(
+          `node '${id}' is pinned to '${pin}', which is not among the devices (${[...profiles.keys()].join(', ')})`,
+        );
     }
     if (ag.localOnly.has(id)) {
       const before = list.length;
       list = list.filter((p) => !isRemote(p.id));
-      if (list.length < before) notes.push(`${id}: local only (it reads private input '${ag.localOnly.get(id)}' before any filter)`);
+      if (list.length < before)
+        notes.push(`${id}: local only (it reads private input '${ag.localOnly.get(id)}' before any filter)`);
     }
     return list;
   };
@@ -136,16 +157,24 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
   for (const id of ag.order) {
     const n = ag.nodes.get(id)!;
     const ir = lowered.nodesOf.get(id)!;
-    const onHost = n.kind === 'tool' || n.kind === 'filter' || n.kind === 'convert' || (n.kind === 'retrieve' && res.indexes.get(n.index)?.kind !== 'exact')
-      || (n.kind === 'embed' && !ir[0]!.attrs.body) || (n.kind === 'llm' && !ir[0]!.attrs.prefill && !ir[0]!.attrs.body);
+    const onHost =
+      n.kind === 'tool' ||
+      n.kind === 'filter' ||
+      n.kind === 'convert' ||
+      (n.kind === 'retrieve' && res.indexes.get(n.index)?.kind !== 'exact') ||
+      (n.kind === 'embed' && !ir[0]!.attrs.body) ||
+      (n.kind === 'llm' && !ir[0]!.attrs.prefill && !ir[0]!.attrs.body);
     if (onHost) {
       const hist = estimator.history.lookup(sig(id), host);
-      const ms = hist?.ms ?? (n.kind === 'tool' ? (ir[0]!.attrs.est_ms?.value as number ?? 1) : estimate(ir[0]!, hostEntry.profile, id));
+      const ms =
+        hist?.ms ??
+        (n.kind === 'tool' ? ((ir[0]!.attrs.est_ms?.value as number) ?? 1) : estimate(ir[0]!, hostEntry.profile, id));
       if (n.kind === 'llm') {
         // a provider the engine does not run (a function, an external service): one task on the host
         tasks.push({ id: `${id}.prefill`, costMs: { [host]: hist?.ms ?? 1 } });
         tasks.push({ id: `${id}.decode`, costMs: { [host]: 0 } });
-        taskOf.set(ir[0]!, `${id}.prefill`); taskOf.set(ir[1]!, `${id}.decode`);
+        taskOf.set(ir[0]!, `${id}.prefill`);
+        taskOf.set(ir[1]!, `${id}.decode`);
         continue;
       }
       tasks.push({ id, costMs: { [host]: ms } });
@@ -158,8 +187,11 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
       const maxTokens = dec.attrs.max_tokens!.value as number;
       const weights = pre.attrs.weight_bytes!.value as number;
       const kv = typeBytes(pre.outputs[0]!.type);
-      const prefillMs: Record<string, number> = {}, perToken: Record<string, number> = {}, zero: Record<string, number> = {};
-      const pinPre = n.prefillDevice ?? n.device, pinDec = n.decodeDevice ?? n.device;
+      const prefillMs: Record<string, number> = {},
+        perToken: Record<string, number> = {},
+        zero: Record<string, number> = {};
+      const pinPre = n.prefillDevice ?? n.device,
+        pinDec = n.decodeDevice ?? n.device;
       for (const p of devs) {
         prefillMs[p.id] = estimate(pre, p, `${id}.prefill`);
         // the decode op's cost covers max_tokens - 1 steps; per token is one body step
@@ -174,35 +206,65 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
         const chunk = eng instanceof EngineProvider ? eng.engine.buckets[eng.engine.buckets.length - 1]! : 128;
         const served = res.served.get(n.model)?.get(p.id);
         const info = served?.info;
-        const steppedPre = !estimator.history.lookup(sig(`${id}.prefill`), p.id), steppedDec = !estimator.history.lookup(sig(`${id}.decode`), p.id);
+        const steppedPre = !estimator.history.lookup(sig(`${id}.prefill`), p.id),
+          steppedDec = !estimator.history.lookup(sig(`${id}.decode`), p.id);
         // engine steps on a server that serves the model cannot compute faster than it measured there
-        if (info && steppedPre) prefillMs[p.id] = Math.max(prefillMs[p.id]!, llmTtftMs(info, lowered.promptTokens.get(id) ?? 64));
+        if (info && steppedPre)
+          prefillMs[p.id] = Math.max(prefillMs[p.id]!, llmTtftMs(info, lowered.promptTokens.get(id) ?? 64));
         if (info && steppedDec) perToken[p.id] = Math.max(perToken[p.id]!, info.tpotMs);
         if (steppedPre) prefillMs[p.id]! += Math.ceil((lowered.promptTokens.get(id) ?? 64) / chunk) * trip;
         if (steppedDec) perToken[p.id]! += trip;
-        const pinnedAway = [n.prefillDevice ?? n.device, n.decodeDevice ?? n.device].some((d) => d && d !== 'auto' && d !== 'remote' && d !== p.id);
+        const pinnedAway = [n.prefillDevice ?? n.device, n.decodeDevice ?? n.device].some(
+          (d) => d && d !== 'auto' && d !== 'remote' && d !== p.id,
+        );
         if (!info || pinnedAway) continue;
         const prompt = lowered.promptTokens.get(id) ?? 64;
-        const queue = (entries.find((e) => e.device.id === p.id)?.device as { llmQueueWaitMs?: number }).llmQueueWaitMs ?? 0;
+        const queue =
+          (entries.find((e) => e.device.id === p.id)?.device as { llmQueueWaitMs?: number } | undefined)
+            ?.llmQueueWaitMs ?? 0;
         // runs through the chat route keep their own history (engine steps on the same server cost otherwise)
         const measuredPre = estimator.history.lookup(sig(`${id}.prefill.chat`), p.id)?.ms;
         const measuredDec = estimator.history.lookup(sig(`${id}.decode.chat`), p.id)?.ms;
         const o = {
-          node: id, device: p.id,
+          node: id,
+          device: p.id,
           // request out and first event back, the server's queue, and its measured TTFT for this prompt
           prefillMs: measuredPre ?? 2 * l.latencyMs + queue + llmTtftMs(info, prompt),
           perTokenMs: measuredDec !== undefined ? measuredDec / Math.max(1, maxTokens - 1) : info.tpotMs,
         };
         servedOptions.push(o);
-        offload.push(`${id}: ${p.id} serves model '${n.model}' (same weights, fingerprint ${info.fingerprint.slice(0, 12)}) on /v1/chat/completions: TTFT ~${o.prefillMs.toFixed(1)} ms for ~${prompt} prompt tokens, TPOT ${o.perTokenMs.toFixed(2)} ms (${measuredPre !== undefined ? 'measured by earlier runs through the route' : `${info.source}, + link ${(2 * l.latencyMs).toFixed(2)} ms, queue ${queue.toFixed(0)} ms`})`);
+        offload.push(
+          `${id}: ${p.id} serves model '${n.model}' (same weights, fingerprint ${info.fingerprint.slice(0, 12)}) on /v1/chat/completions: TTFT ~${o.prefillMs.toFixed(1)} ms for ~${prompt} prompt tokens, TPOT ${o.perTokenMs.toFixed(2)} ms (${measuredPre !== undefined ? 'measured by earlier runs through the route' : `${info.source}, + link ${(2 * l.latencyMs).toFixed(2)} ms, queue ${queue.toFixed(0)} ms`})`,
+        );
       }
       localBest.set(id, { prefill: fastestLocal(prefillMs) ?? host, decode: fastestLocal(perToken) ?? host });
-      const only = (rec: Record<string, number>, pin?: string) => (pin && pin !== 'auto' && pin !== 'local' ? Object.fromEntries(Object.entries(rec).filter(([k]) => k === pin || (pin === 'remote' && isRemote(k)))) : rec);
+      const only = (rec: Record<string, number>, pin?: string) =>
+        pin && pin !== 'auto' && pin !== 'local'
+          ? Object.fromEntries(Object.entries(rec).filter(([k]) => k === pin || (pin === 'remote' && isRemote(k))))
+          : rec;
       // the node's own target first; then the caller's (--ttft, the demo's SLA inputs) over the graph's `sla:`
       const ttft = n.ttftMs ?? policy.ttftMs ?? sla.ttftMs;
       const tpot = n.tpotMs ?? policy.tpotMs ?? sla.tpotMs;
-      tasks.push({ id: `${id}.prefill`, memBytes: weights + kv, llm: { prefillMs: only(prefillMs, pinPre), decodeMsPerToken: only(zero, pinPre), outputTokens: 0, ttftMs: ttft } });
-      tasks.push({ id: `${id}.decode`, memBytes: weights + kv, llm: { prefillMs: only(zero, pinDec), decodeMsPerToken: only(perToken, pinDec), outputTokens: Math.max(0, maxTokens - 1), tpotMs: tpot } });
+      tasks.push({
+        id: `${id}.prefill`,
+        memBytes: weights + kv,
+        llm: {
+          prefillMs: only(prefillMs, pinPre),
+          decodeMsPerToken: only(zero, pinPre),
+          outputTokens: 0,
+          ttftMs: ttft,
+        },
+      });
+      tasks.push({
+        id: `${id}.decode`,
+        memBytes: weights + kv,
+        llm: {
+          prefillMs: only(zero, pinDec),
+          decodeMsPerToken: only(perToken, pinDec),
+          outputTokens: Math.max(0, maxTokens - 1),
+          tpotMs: tpot,
+        },
+      });
       taskOf.set(pre, `${id}.prefill`);
       taskOf.set(dec, `${id}.decode`);
       continue;
@@ -210,7 +272,8 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
     const costMs: Record<string, number> = {};
     for (const p of devs) costMs[p.id] = estimate(ir[0]!, p, id);
     const locals: Record<string, number> = {};
-    for (const e of entries) if (!isRemote(e.device.id)) locals[e.device.id] = costMs[e.device.id] ?? estimate(ir[0]!, e.profile, id);
+    for (const e of entries)
+      if (!isRemote(e.device.id)) locals[e.device.id] = costMs[e.device.id] ?? estimate(ir[0]!, e.profile, id);
     localBest.set(id, { device: fastestLocal(locals) ?? host });
     tasks.push({ id, costMs, memBytes: (ir[0]!.attrs.weight_bytes?.value as number | undefined) ?? 0 });
     taskOf.set(ir[0]!, id);
@@ -230,53 +293,102 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
   }
 
   const links: NonNullable<Problem['links']> = [];
-  const toHost = new Map<string, Link>([...profiles.values()].map((p) => [p.id, p.id === host ? { latencyMs: 0, bytesPerMs: Infinity } : hostLink(p)]));
+  const toHost = new Map<string, Link>(
+    [...profiles.values()].map((p) => [p.id, p.id === host ? { latencyMs: 0, bytesPerMs: Infinity } : hostLink(p)]),
+  );
   const ids = [...profiles.keys()];
-  for (let a = 0; a < ids.length; a++) for (let b = a + 1; b < ids.length; b++) {
-    const pa = ids[a]!, pb = ids[b]!;
-    const l = pa === host ? toHost.get(pb)! : pb === host ? toHost.get(pa)! : viaHost(toHost.get(pa)!, toHost.get(pb)!);
-    links.push({ between: [pa, pb], latencyMs: l.latencyMs, bytesPerMs: Number.isFinite(l.bytesPerMs) ? l.bytesPerMs : 1e15 });
-  }
+  for (let a = 0; a < ids.length; a++)
+    for (let b = a + 1; b < ids.length; b++) {
+      const pa = ids[a]!,
+        pb = ids[b]!;
+      const l =
+        pa === host ? toHost.get(pb)! : pb === host ? toHost.get(pa)! : viaHost(toHost.get(pa)!, toHost.get(pb)!);
+      links.push({
+        between: [pa, pb],
+        latencyMs: l.latencyMs,
+        bytesPerMs: Number.isFinite(l.bytesPerMs) ? l.bytesPerMs : 1e15,
+      });
+    }
   const problem: Problem = {
-    devices: [...profiles.values()].map((p) => ({ id: p.id, pricePerHour: p.pricePerHour.value, memoryBytes: p.memCapacity.value })),
-    links, tasks, edges,
-    policy: { objective: policy.objective ?? sla.objective ?? 'latency', deadlineMs: policy.deadlineMs ?? sla.deadlineMs },
+    devices: [...profiles.values()].map((p) => ({
+      id: p.id,
+      pricePerHour: p.pricePerHour.value,
+      memoryBytes: p.memCapacity.value,
+    })),
+    links,
+    tasks,
+    edges,
+    policy: {
+      objective: policy.objective ?? sla.objective ?? 'latency',
+      deadlineMs: policy.deadlineMs ?? sla.deadlineMs,
+    },
   };
   const passes: PassRecord[] = [
-    { name: 'lower', notes: [`${ag.nodes.size} agent nodes -> ${lowered.graph.nodes.length} agent.* ops; ${[...lowered.promptTokens].map(([k, v]) => `${k}: ~${v} prompt tokens`).join(', ') || 'no llm nodes'}`] },
-    { name: 'constraints', notes: notes.length ? notes : ['JS nodes (tool, filter, convert, HNSW search) run on the host; model nodes may go anywhere'] },
+    {
+      name: 'lower',
+      notes: [
+        `${ag.nodes.size} agent nodes -> ${lowered.graph.nodes.length} agent.* ops; ${[...lowered.promptTokens].map(([k, v]) => `${k}: ~${v} prompt tokens`).join(', ') || 'no llm nodes'}`,
+      ],
+    },
+    {
+      name: 'constraints',
+      notes: notes.length
+        ? notes
+        : ['JS nodes (tool, filter, convert, HNSW search) run on the host; model nodes may go anywhere'],
+    },
   ];
   // each node a server serves: keep it off the chat route, or put both phases there; the better plan wins
   let best = { problem, plan: planProblem(problem, {}, passes), chat: new Set<string>() };
   for (const o of servedOptions) {
     const tasks2 = best.problem.tasks.map((t) => {
-      if (t.id === `${o.node}.prefill` && t.llm) return { ...t, llm: { ...t.llm, prefillMs: { [o.device]: o.prefillMs }, decodeMsPerToken: { [o.device]: 0 } } };
-      if (t.id === `${o.node}.decode` && t.llm) return { ...t, llm: { ...t.llm, prefillMs: { [o.device]: 0 }, decodeMsPerToken: { [o.device]: o.perTokenMs } } };
+      if (t.id === `${o.node}.prefill` && t.llm)
+        return { ...t, llm: { ...t.llm, prefillMs: { [o.device]: o.prefillMs }, decodeMsPerToken: { [o.device]: 0 } } };
+      if (t.id === `${o.node}.decode` && t.llm)
+        return {
+          ...t,
+          llm: { ...t.llm, prefillMs: { [o.device]: 0 }, decodeMsPerToken: { [o.device]: o.perTokenMs } },
+        };
       return t;
     });
     const problem2 = { ...best.problem, tasks: tasks2 };
     const plan2 = planProblem(problem2, {}, passes);
     const base = best.plan;
-    const better = plan2.feasible !== base.feasible ? plan2.feasible
-      : problem.policy?.objective === 'cost' ? plan2.cost < base.cost || (plan2.cost === base.cost && plan2.makespanMs < base.makespanMs)
-      : plan2.makespanMs < base.makespanMs;
-    offload.push(`${o.node}: wholly on ${o.device} the plan takes ${plan2.makespanMs.toFixed(1)} ms${plan2.feasible ? '' : ' (infeasible)'}, $${plan2.cost.toExponential(2)}; otherwise ${base.makespanMs.toFixed(1)} ms${base.feasible ? '' : ' (infeasible)'}, $${base.cost.toExponential(2)}: ${better ? `${o.device} it is` : 'stays off the server'}`);
+    const better =
+      plan2.feasible !== base.feasible
+        ? plan2.feasible
+        : problem.policy?.objective === 'cost'
+          ? plan2.cost < base.cost || (plan2.cost === base.cost && plan2.makespanMs < base.makespanMs)
+          : plan2.makespanMs < base.makespanMs;
+    offload.push(
+      `${o.node}: wholly on ${o.device} the plan takes ${plan2.makespanMs.toFixed(1)} ms${plan2.feasible ? '' : ' (infeasible)'}, $${plan2.cost.toExponential(2)}; otherwise ${base.makespanMs.toFixed(1)} ms${base.feasible ? '' : ' (infeasible)'}, $${base.cost.toExponential(2)}: ${better ? `${o.device} it is` : 'stays off the server'}`,
+    );
     if (better) best = { problem: problem2, plan: plan2, chat: new Set([...best.chat, o.node]) };
   }
   const plan = best.plan;
   if (offload.length) plan.passes.splice(2, 0, { name: 'offload', notes: offload });
 
   const placement = placementOf(ag, plan);
-  const llm = new Map<string, { ttftMs: number; tpotMs: number; prefill: string; decode: string; route: 'engine' | 'chat' }>();
+  const llm = new Map<
+    string,
+    { ttftMs: number; tpotMs: number; prefill: string; decode: string; route: 'engine' | 'chat' }
+  >();
   const where = new Map(plan.assignments.map((a) => [a.task, a]));
   for (const [id, p] of placement) {
     if (!p.prefill || !p.decode) continue;
     const t = best.problem.tasks.find((x) => x.id === `${id}.decode`)!;
-    const route = best.chat.has(id) && p.prefill === p.decode ? 'chat' as const : 'engine' as const;
-    llm.set(id, { ttftMs: where.get(`${id}.prefill`)!.endMs, tpotMs: t.llm?.decodeMsPerToken?.[p.decode] ?? 0, prefill: p.prefill, decode: p.decode, route });
+    const route = best.chat.has(id) && p.prefill === p.decode ? ('chat' as const) : ('engine' as const);
+    llm.set(id, {
+      ttftMs: where.get(`${id}.prefill`)!.endMs,
+      tpotMs: t.llm?.decodeMsPerToken?.[p.decode] ?? 0,
+      prefill: p.prefill,
+      decode: p.decode,
+      route,
+    });
   }
   // where nodes placed on a server go if it fails: the fastest local device for each
-  for (const [id, p] of placement) if ([p.device, p.prefill, p.decode].some((d) => d && isRemote(d)) && localBest.has(id)) p.fallback = localBest.get(id);
+  for (const [id, p] of placement)
+    if ([p.device, p.prefill, p.decode].some((d) => d && isRemote(d)) && localBest.has(id))
+      p.fallback = localBest.get(id);
   const cold = new Map<string, { device: string; ms: number }>();
   for (const a of plan.assignments) {
     const base = a.task.replace(/\.(prefill|decode)$/, '');
@@ -284,7 +396,17 @@ export function planAgent(ag: AgentGraph, res: AgentResources, entries: DeviceEn
     if (ms && ms > 0 && !best.chat.has(base)) cold.set(a.task, { device: a.device, ms });
   }
   const extraMs = [...cold.values()].reduce((a, c) => a + c.ms, 0);
-  return { placement, plan, problem: best.problem, lowered, llm, host, graph: ag, firstRun: { extraMs, cold }, steadyMs: Math.max(0, plan.makespanMs - extraMs) };
+  return {
+    placement,
+    plan,
+    problem: best.problem,
+    lowered,
+    llm,
+    host,
+    graph: ag,
+    firstRun: { extraMs, cold },
+    steadyMs: Math.max(0, plan.makespanMs - extraMs),
+  };
 }
 
 function placementOf(ag: AgentGraph, plan: Plan): Map<string, NodePlacement> {
@@ -293,7 +415,8 @@ function placementOf(ag: AgentGraph, plan: Plan): Map<string, NodePlacement> {
   for (const id of ag.order) {
     const n = ag.nodes.get(id)!;
     if (n.kind === 'llm') {
-      const pre = where.get(`${id}.prefill`), dec = where.get(`${id}.decode`);
+      const pre = where.get(`${id}.prefill`),
+        dec = where.get(`${id}.decode`);
       if (pre && dec) placement.set(id, { prefill: pre.device, decode: dec.device });
     } else {
       const a = where.get(id);
@@ -327,12 +450,27 @@ export function learnFromRun(estimator: Estimator, ap: AgentPlan, records: NodeR
       if (r.llm.fallback) continue;
       const ttft = r.llm.ttftMs;
       // decode is planned for max_tokens; scale the measured time per token to it
-      const steps = Math.max(1, ((ap.lowered.nodesOf.get(r.node)?.[1]?.attrs.max_tokens?.value as number | undefined) ?? 2) - 1);
+      const steps = Math.max(
+        1,
+        ((ap.lowered.nodesOf.get(r.node)?.[1]?.attrs.max_tokens?.value as number | undefined) ?? 2) - 1,
+      );
       const decode = r.llm.tpotMs * steps;
       const via = r.llm.route === 'chat' ? '.chat' : '';
-      const pre = `${r.node}.prefill`, dec = `${r.node}.decode`;
-      estimator.history.record(sig(`${pre}${via}${firstOf(pre, r.llm.prefillDevice)}`), r.llm.prefillDevice, ttft, predicted.get(pre) ?? ttft);
-      if (r.llm.tokens > 1) estimator.history.record(sig(`${dec}${via}${firstOf(dec, r.llm.decodeDevice)}`), r.llm.decodeDevice, decode, predicted.get(dec) ?? decode);
+      const pre = `${r.node}.prefill`,
+        dec = `${r.node}.decode`;
+      estimator.history.record(
+        sig(`${pre}${via}${firstOf(pre, r.llm.prefillDevice)}`),
+        r.llm.prefillDevice,
+        ttft,
+        predicted.get(pre) ?? ttft,
+      );
+      if (r.llm.tokens > 1)
+        estimator.history.record(
+          sig(`${dec}${via}${firstOf(dec, r.llm.decodeDevice)}`),
+          r.llm.decodeDevice,
+          decode,
+          predicted.get(dec) ?? decode,
+        );
       learnCold(pre, r.llm.prefillDevice, ttft);
       if (r.llm.tokens > 1) learnCold(dec, r.llm.decodeDevice, decode);
     } else {

@@ -3,7 +3,7 @@
 // turns one into a whole-graph Backend, and the heterogeneous runtime places units across several.
 
 import type { DType } from '../ir/dtype.js';
-import type { Node, Value } from '../ir/graph.js';
+import type { Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Unit } from '../ir/unit.js';
 
@@ -80,7 +80,11 @@ export function hostOnlyReason(node: Node): string | undefined {
  * on another device; any other error is reported to the caller.
  */
 export class DeviceError extends Error {
-  constructor(message: string, readonly device: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly device: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'DeviceError';
   }

@@ -8,12 +8,18 @@ const waiting: (() => void)[] = [];
 
 export function yieldToEventLoop(): Promise<void> {
   const g = globalThis as { setImmediate?: (f: () => void) => unknown };
-  if (g.setImmediate) return new Promise((r) => { g.setImmediate!(r); });
+  if (g.setImmediate)
+    return new Promise((r) => {
+      g.setImmediate!(r);
+    });
   if (!channel) {
     channel = new MessageChannel();
     channel.port1.onmessage = () => waiting.shift()?.();
   }
-  return new Promise((r) => { waiting.push(r); channel!.port2.postMessage(0); });
+  return new Promise((r) => {
+    waiting.push(r);
+    channel!.port2.postMessage(0);
+  });
 }
 
 /** Yields when `everyMs` has passed since `since` (performance.now()); returns the new mark. */

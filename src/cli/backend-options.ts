@@ -4,12 +4,19 @@
 import type { Command } from 'commander';
 import type { SessionOptions } from '../runtime/session.js';
 
-export interface DeviceFlags { adapter?: string; precision?: string; threads?: string }
+export interface DeviceFlags {
+  adapter?: string;
+  precision?: string;
+  threads?: string;
+}
 
 export function addDeviceOptions(cmd: Command): Command {
   return cmd
     .option('--threads <n>', "WASM worker threads (the main thread counts as one); default: the machine's cores")
-    .option('--adapter <name>', "WebGPU adapter: default, swiftshader, llvmpipe, vulkan, opengles, or a word of its description (see 'switchyard devices')")
+    .option(
+      '--adapter <name>',
+      "WebGPU adapter: default, swiftshader, llvmpipe, vulkan, opengles, or a word of its description (see 'switchyard devices')",
+    )
     .option('--precision <p>', 'WebGPU kernel precision: f32, or f16 where the adapter has shader-f16', 'f32');
 }
 

@@ -5,18 +5,20 @@ import { Command } from 'commander';
 import '../index.js';
 import { registerAgent } from './commands/agent.js';
 import { registerBench } from './commands/bench.js';
+import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompile } from './commands/compile.js';
 import { registerConformance } from './commands/conformance.js';
 import { registerDevices } from './commands/devices.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerRun } from './commands/run.js';
-import { registerPlan } from './commands/plan.js';
 import { registerFleet } from './commands/fleet.js';
-import { registerCalibrate } from './commands/calibrate.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerPlan } from './commands/plan.js';
+import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 
 const program = new Command('switchyard')
-  .description('Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.')
+  .description(
+    'Compile and run ONNX models, TypeScript-built graphs and agent graphs across WebGPU, WASM and remote devices.',
+  )
   .version('0.1.0')
   .showHelpAfterError();
 

@@ -27,7 +27,11 @@ export function checkExpectations(suite: SuiteResult, exp: Expectations): GateRe
 
 export function parseExpectations(text: string, file: string): Expectations {
   let j: unknown;
-  try { j = JSON.parse(text); } catch (e) { throw new Error(`${file}: not valid JSON (${(e as Error).message})`); }
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
   const o = j as Partial<Expectations>;
   if (!o || typeof o !== 'object' || typeof o.failures !== 'object' || o.failures === null) {
     throw new Error(`${file}: expected {"backend": "...", "failures": {"test_name": "reason"}}`);

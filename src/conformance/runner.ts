@@ -53,30 +53,58 @@ export function readTolerance(dir: string): Tolerance {
 }
 
 const indexed = (files: string[], prefix: string) =>
-  files.filter((f) => new RegExp(`^${prefix}_\\d+\\.pb$`).test(f))
+  files
+    .filter((f) => new RegExp(`^${prefix}_\\d+\\.pb$`).test(f))
     .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
 
 /** A value of a data set: a tensor, or a sequence or optional where the model's type says so. */
-export interface DataValue { file: string; value: RunValue }
-export interface DataSet { name: string; inputs: DataValue[]; outputs: DataValue[] }
+export interface DataValue {
+  file: string;
+  value: RunValue;
+}
+export interface DataSet {
+  name: string;
+  inputs: DataValue[];
+  outputs: DataValue[];
+}
 
 /** The declared types of a model's inputs and outputs, to read sequence and optional files. */
 function modelTypes(testDir: string): { inputs: (TensorType | undefined)[]; outputs: (TensorType | undefined)[] } {
   const file = join(testDir, 'model.onnx');
   let g;
   // a model that does not decode is reported when the session loads it, after the data is checked
-  try { g = decodeModel(new Uint8Array(readFileSync(file)), file).graph; } catch { return { inputs: [], outputs: [] }; }
+  try {
+    g = decodeModel(new Uint8Array(readFileSync(file)), file).graph;
+  } catch {
+    return { inputs: [], outputs: [] };
+  }
   const inits = new Set((g?.initializer ?? []).map((t) => t.name));
-  const type = (vi: ValueInfoProto) => { try { return vi.type ? typeFromProto(vi.type, vi.name ?? '') : undefined; } catch { return undefined; } };
-  return { inputs: (g?.input ?? []).filter((vi) => !inits.has(vi.name)).map(type), outputs: (g?.output ?? []).map(type) };
+  const type = (vi: ValueInfoProto) => {
+    try {
+      return vi.type ? typeFromProto(vi.type, vi.name ?? '') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    inputs: (g?.input ?? []).filter((vi) => !inits.has(vi.name)).map(type),
+    outputs: (g?.output ?? []).map(type),
+  };
 }
 
 /** What each graph input and output of a model holds: 'tensor', 'sequence', 'optional' or 'map'. */
-export interface ValueKinds { inputs: { name: string; kind: string }[]; outputs: { name: string; kind: string }[] }
+export interface ValueKinds {
+  inputs: { name: string; kind: string }[];
+  outputs: { name: string; kind: string }[];
+}
 
 export function modelValueKinds(modelPath: string): ValueKinds | undefined {
   let m;
-  try { m = onnx.ModelProto.decode(new Uint8Array(readFileSync(modelPath))); } catch { return undefined; }
+  try {
+    m = onnx.ModelProto.decode(new Uint8Array(readFileSync(modelPath)));
+  } catch {
+    return undefined;
+  }
   const kind = (vi: ValueInfoProto) => {
     const t = vi.type;
     return t?.sequenceType ? 'sequence' : t?.optionalType ? 'optional' : t?.mapType ? 'map' : 'tensor';
@@ -92,15 +120,21 @@ export function modelValueKinds(modelPath: string): ValueKinds | undefined {
  * the model's value kinds, a file standing for a sequence or optional value (a SequenceProto or
  * OptionalProto, which decodes as a nonsense TensorProto) is refused by name, not misread.
  */
-export function readDataSets(testDir: string, kinds?: ValueKinds): DataSet[] {
-  const sets = readdirSync(testDir).filter((f) => /^test_data_set_\d+$/.test(f)).sort();
+export function readDataSets(testDir: string, _kinds?: ValueKinds): DataSet[] {
+  const sets = readdirSync(testDir)
+    .filter((f) => /^test_data_set_\d+$/.test(f))
+    .sort();
   if (!sets.length) throw new Error(`${testDir}: no test_data_set_N folder`);
   const types = modelTypes(testDir);
   return sets.map((s) => {
     const dir = join(testDir, s);
     const files = readdirSync(dir);
-    const read = (kinds: (TensorType | undefined)[]) => (f: string, i: number): DataValue =>
-      ({ file: join(dir, f), value: readValueFile(new Uint8Array(readFileSync(join(dir, f))), kinds[i], join(dir, f)) });
+    const read =
+      (kinds: (TensorType | undefined)[]) =>
+      (f: string, i: number): DataValue => ({
+        file: join(dir, f),
+        value: readValueFile(new Uint8Array(readFileSync(join(dir, f))), kinds[i], join(dir, f)),
+      });
     const outputs = indexed(files, 'output').map(read(types.outputs));
     if (!outputs.length) throw new Error(`${dir}: no output_N.pb files`);
     return { name: s, inputs: indexed(files, 'input').map(read(types.inputs)), outputs };
@@ -108,17 +142,26 @@ export function readDataSets(testDir: string, kinds?: ValueKinds): DataSet[] {
 }
 
 /** Bind input files to graph inputs by position, or by TensorProto name when the counts differ. */
-function bindInputs(session: Session, set: DataSet, dir: string, names: (string | undefined)[]): Record<string, RunValue> {
+function bindInputs(
+  session: Session,
+  set: DataSet,
+  dir: string,
+  names: (string | undefined)[],
+): Record<string, RunValue> {
   const inNames = session.inputNames;
   const feeds: Record<string, RunValue> = {};
   if (set.inputs.length === inNames.length) {
-    set.inputs.forEach((x, i) => { feeds[inNames[i]!] = x.value; });
+    set.inputs.forEach((x, i) => {
+      feeds[inNames[i]!] = x.value;
+    });
     return feeds;
   }
   set.inputs.forEach((x, i) => {
     const n = names[i];
     if (!n || !inNames.includes(n)) {
-      throw new Error(`${dir}/${set.name}: ${set.inputs.length} input files but the model has ${inNames.length} inputs (${inNames.join(', ')}), and ${x.file} names no input`);
+      throw new Error(
+        `${dir}/${set.name}: ${set.inputs.length} input files but the model has ${inNames.length} inputs (${inNames.join(', ')}), and ${x.file} names no input`,
+      );
     }
     feeds[n] = x.value;
   });
@@ -139,17 +182,26 @@ export async function runTest(testDir: string, opts: RunOptions): Promise<TestRe
   try {
     const sets = readDataSets(testDir, modelValueKinds(join(testDir, 'model.onnx')));
     session = await Session.create(join(testDir, 'model.onnx'), opts);
-    let maxAbsErr = 0;
+    const maxAbsErr = 0;
     for (const set of sets) {
       const names = set.inputs.map((x) => readTensorName(x.file));
       const feeds = bindInputs(session, set, testDir, names);
       const outs = await session.runValues(feeds);
       const outNames = session.outputNames;
       if (outNames.length !== set.outputs.length) {
-        return { name, status: 'fail', message: `${set.name}: model has ${outNames.length} outputs, ${set.outputs.length} expected` };
+        return {
+          name,
+          status: 'fail',
+          message: `${set.name}: model has ${outNames.length} outputs, ${set.outputs.length} expected`,
+        };
       }
       for (let i = 0; i < outNames.length; i++) {
-        const m = compareValues(outs[outNames[i]!]!, set.outputs[i]!.value, opts.tolerance ?? DEFAULT_TOLERANCE, `${set.name} output #${i} '${outNames[i]}'`);
+        const m = compareValues(
+          outs[outNames[i]!]!,
+          set.outputs[i]!.value,
+          opts.tolerance ?? DEFAULT_TOLERANCE,
+          `${set.name} output #${i} '${outNames[i]}'`,
+        );
         if (m) return { name, status: 'fail', message: m.message, maxAbsErr: m.maxAbsErr, ms: performance.now() - t0 };
       }
     }
@@ -166,7 +218,9 @@ export async function runTest(testDir: string, opts: RunOptions): Promise<TestRe
 function readTensorName(file: string): string | undefined {
   try {
     return onnx.TensorProto.decode(new Uint8Array(readFileSync(file))).name || undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runSuite(dir: string, opts: RunOptions): Promise<SuiteResult> {

@@ -3,20 +3,28 @@
 // the unit's fixed cost); the device's curve re-fit from the units that ran on it (device-fit.ts);
 // the roofline scaled by the device's measured/estimated ratio; the roofline as calibrated.
 
-import type { DeviceProfile } from './profile.js';
-import { roofline, type Efficiency, DEFAULT_EFFICIENCY } from './roofline.js';
-import { KernelHistory } from './history.js';
 import { predictFit } from './device-fit.js';
+import { KernelHistory } from './history.js';
+import type { DeviceProfile } from './profile.js';
+import { DEFAULT_EFFICIENCY, type Efficiency, roofline } from './roofline.js';
 import type { Work } from './work.js';
 
 /** Largest mean relative error of a device fit that the estimator uses. */
 export const FIT_TRUSTED = 0.5;
 
 export type EstimateSource = 'measured' | 'fitted' | 'scaled' | 'roofline';
-export interface Estimate { ms: number; rooflineMs: number; bound: string; source: EstimateSource }
+export interface Estimate {
+  ms: number;
+  rooflineMs: number;
+  bound: string;
+  source: EstimateSource;
+}
 
 export class Estimator {
-  constructor(readonly history = new KernelHistory(), readonly efficiency: Efficiency = DEFAULT_EFFICIENCY) {}
+  constructor(
+    readonly history = new KernelHistory(),
+    readonly efficiency: Efficiency = DEFAULT_EFFICIENCY,
+  ) {}
 
   /** signatures: the op signatures making up the work, for history lookups (sum of parts when all seen). */
   estimate(work: Work, p: DeviceProfile, signatures: string[] = []): Estimate {

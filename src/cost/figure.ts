@@ -14,4 +14,5 @@ export function fig(value: number, source: string, opts: { estimate?: boolean; n
   return { value, source, ...opts };
 }
 
-export const est = (value: number, source: string, note?: string): Figure => fig(value, source, { estimate: true, note });
+export const est = (value: number, source: string, note?: string): Figure =>
+  fig(value, source, { estimate: true, note });

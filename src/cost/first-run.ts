@@ -29,7 +29,9 @@ const REGISTER_EPILOGUE = /^(\$0|(relu|gelu|add|mul)\([^()]*\)|(relu|gelu)\((add
 export function compileKey(node: Node, p: DeviceProfile): string | undefined {
   const what = p.firstRun?.compiles ?? 'none';
   if (what === 'none') return undefined;
-  const shapes = [...node.inputs, ...node.outputs].map((v) => (v?.type ? `${v.type.dtype}[${v.type.shape?.join(',') ?? '?'}]` : '_')).join(',');
+  const shapes = [...node.inputs, ...node.outputs]
+    .map((v) => (v?.type ? `${v.type.dtype}[${v.type.shape?.join(',') ?? '?'}]` : '_'))
+    .join(',');
   if (what === 'elementwise') {
     if (node.op === 'k.map') return `map|${JSON.stringify(node.attrs.expr ?? node.attrs)}|${node.inputs.length}`;
     // an epilogue beyond bias + activation (which the GEMM applies in registers) is a generated module
@@ -43,10 +45,11 @@ export function compileKey(node: Node, p: DeviceProfile): string | undefined {
 /** Weights a packed kernel reads: constant second operands of matmuls. */
 function packedBytes(nodes: Node[]): number {
   let b = 0;
-  for (const n of nodes) if (n.op === 'k.matmul' || n.op === 'nn.MatMul' || n.op === 'nn.Gemm') {
-    const w = n.inputs[1];
-    if (w?.isConst) b += typeBytes(w.type);
-  }
+  for (const n of nodes)
+    if (n.op === 'k.matmul' || n.op === 'nn.MatMul' || n.op === 'nn.Gemm') {
+      const w = n.inputs[1];
+      if (w?.isConst) b += typeBytes(w.type);
+    }
   return b;
 }
 
@@ -54,31 +57,55 @@ function packedBytes(nodes: Node[]): number {
  * The first-run extra of one unit on a device. `compiled`: compile keys already paid for on this
  * device by earlier units of the plan (updated); `ratio`: the history's correction.
  */
-export function firstRunOf(nodes: Node[], p: DeviceProfile, compiled: Set<string> = new Set(), ratio = 1, onHost = false, weights = true): FirstRunEstimate {
+export function firstRunOf(
+  nodes: Node[],
+  p: DeviceProfile,
+  compiled: Set<string> = new Set(),
+  ratio = 1,
+  onHost = false,
+  weights = true,
+): FirstRunEstimate {
   const f = p.firstRun;
   if (!f) return NO_FIRST_RUN;
   let kernels = 0;
   for (const n of nodes) {
     const k = compileKey(n, p);
-    if (k !== undefined && !compiled.has(k)) { compiled.add(k); kernels++; }
+    if (k !== undefined && !compiled.has(k)) {
+      compiled.add(k);
+      kernels++;
+    }
   }
   const consts = new Set<Value>(nodes.flatMap((n) => n.inputs.filter((v): v is Value => !!v?.isConst)));
   // weights: false where another graph of the same model uploads and packs them (a shared weight cache)
   const bytes = weights ? [...consts].reduce((a, v) => a + typeBytes(v.type), 0) : 0;
   const bw = p.link.bandwidth.value;
   // the host holds the weights already: nothing to upload there
-  const uploadMs = onHost || !Number.isFinite(bw) || !(bytes > 0) ? 0 : (bytes / bw) * 1e3 + consts.size * p.link.latency.value * 1e3;
-  const packMs = weights && f.packBandwidth && f.packBandwidth.value > 0 ? (packedBytes(nodes) / f.packBandwidth.value) * 1e3 : 0;
+  const uploadMs =
+    onHost || !Number.isFinite(bw) || !(bytes > 0) ? 0 : (bytes / bw) * 1e3 + consts.size * p.link.latency.value * 1e3;
+  const packMs =
+    weights && f.packBandwidth && f.packBandwidth.value > 0 ? (packedBytes(nodes) / f.packBandwidth.value) * 1e3 : 0;
   const compileMs = kernels * f.compileKernel.value * 1e3;
   const firstUseMs = (f.firstUseUnit.value + nodes.length * (f.firstUseKernel?.value ?? 0)) * 1e3;
   const s = ratio;
-  const est = { compileMs: compileMs * s, uploadMs: uploadMs * s, packMs: packMs * s, firstUseMs: firstUseMs * s, ms: 0 };
+  const est = {
+    compileMs: compileMs * s,
+    uploadMs: uploadMs * s,
+    packMs: packMs * s,
+    firstUseMs: firstUseMs * s,
+    ms: 0,
+  };
   est.ms = est.compileMs + est.uploadMs + est.packMs + est.firstUseMs;
   return est;
 }
 
 export function addFirstRun(a: FirstRunEstimate, b: FirstRunEstimate): FirstRunEstimate {
-  return { compileMs: a.compileMs + b.compileMs, uploadMs: a.uploadMs + b.uploadMs, packMs: a.packMs + b.packMs, firstUseMs: a.firstUseMs + b.firstUseMs, ms: a.ms + b.ms };
+  return {
+    compileMs: a.compileMs + b.compileMs,
+    uploadMs: a.uploadMs + b.uploadMs,
+    packMs: a.packMs + b.packMs,
+    firstUseMs: a.firstUseMs + b.firstUseMs,
+    ms: a.ms + b.ms,
+  };
 }
 
 /** '12.3 ms (compile 4.1, upload 0.2, pack 1.0, first use 7.0)' */

@@ -13,8 +13,14 @@ export function cacheDir(): string {
 
 export function readJson<T>(path: string): T | undefined {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch { return undefined; }
-  try { return JSON.parse(text) as T; } catch (e) {
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message}); delete it to start over`);
   }
 }
@@ -29,6 +35,10 @@ export function writeJson(path: string, value: unknown): void {
 
 export class JsonFileStore implements HistoryStore {
   constructor(readonly path = join(cacheDir(), 'kernel-history.json')) {}
-  load(): HistoryData | undefined { return readJson<HistoryData>(this.path); }
-  save(d: HistoryData): void { writeJson(this.path, d); }
+  load(): HistoryData | undefined {
+    return readJson<HistoryData>(this.path);
+  }
+  save(d: HistoryData): void {
+    writeJson(this.path, d);
+  }
 }

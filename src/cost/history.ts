@@ -6,7 +6,7 @@
 // roofline, the points the device's curve is re-fit from, device-fit.ts) and how far first runs
 // were from their prediction ('@first-run'). Keys starting with '@' are not kernel signatures.
 
-import { fitDevice, type DeviceFit } from './device-fit.js';
+import { type DeviceFit, fitDevice } from './device-fit.js';
 
 export interface HistoryEntry {
   /** Number of samples folded in. */
@@ -23,9 +23,15 @@ export interface HistoryEntry {
 
 /** Samples a '@' entry keeps: its median shrugs off a stalled run, and follows a lasting change in 3. */
 const RECENT = 5;
-const medianOf = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+const medianOf = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
-export interface HistoryData { version: 1; devices: Record<string, Record<string, HistoryEntry>> }
+export interface HistoryData {
+  version: 1;
+  devices: Record<string, Record<string, HistoryEntry>>;
+}
 
 export interface HistoryStore {
   load(): HistoryData | undefined;
@@ -34,15 +40,22 @@ export interface HistoryStore {
 
 export class MemoryStore implements HistoryStore {
   private data?: HistoryData;
-  load() { return this.data && structuredClone(this.data); }
-  save(d: HistoryData) { this.data = structuredClone(d); }
+  load() {
+    return this.data && structuredClone(this.data);
+  }
+  save(d: HistoryData) {
+    this.data = structuredClone(d);
+  }
 }
 
 /** Short stable key of a unit's signatures (FNV-1a, hex), so long units make short keys. */
 export function unitKey(signatures: string[]): string {
   let h = 0x811c9dc5;
   const s = signatures.join('|');
-  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
   return `@unit:${signatures.length}:${h.toString(16)}`;
 }
 
@@ -60,20 +73,32 @@ export class KernelHistory {
    * optimistic for the one that did not; never the other way). The runtime's re-plans use it, so
    * a device's untried guess does not lure a plan away from one that was measured.
    */
-  constructor(private readonly store: HistoryStore = new MemoryStore(), private readonly alpha = 0.3, private readonly untried: 'neutral' | 'pessimistic' = 'neutral') {
+  constructor(
+    private readonly store: HistoryStore = new MemoryStore(),
+    private readonly alpha = 0.3,
+    private readonly untried: 'neutral' | 'pessimistic' = 'neutral',
+  ) {
     const d = store.load();
     this.data = d && d.version === 1 ? d : { version: 1, devices: {} };
   }
 
   record(signature: string, device: string, measuredMs: number, estimateMs: number): void {
-    if (!(measuredMs >= 0) || !Number.isFinite(measuredMs)) throw new Error(`measured time for ${signature} on ${device} must be a finite number >= 0, got ${measuredMs}`);
+    if (!(measuredMs >= 0) || !Number.isFinite(measuredMs))
+      throw new Error(`measured time for ${signature} on ${device} must be a finite number >= 0, got ${measuredMs}`);
     const dev = (this.data.devices[device] ??= {});
-    if (signature.startsWith('@unit:')) for (const k of [...this.fits.keys()]) if (k.startsWith(`${device}\u0000`)) this.fits.delete(k);
+    if (signature.startsWith('@unit:'))
+      for (const k of [...this.fits.keys()]) if (k.startsWith(`${device}\u0000`)) this.fits.delete(k);
     const e = dev[signature];
     if (signature.startsWith('@')) {
       // units and run overheads on a machine shared with other work: the median of the last runs
       const recent = [...(e?.recent ?? (e ? [e.ms] : [])), measuredMs].slice(-RECENT);
-      dev[signature] = { n: (e?.n ?? 0) + 1, ms: medianOf(recent), estimateMs, recent, ...(e?.bound ? { bound: e.bound } : {}) };
+      dev[signature] = {
+        n: (e?.n ?? 0) + 1,
+        ms: medianOf(recent),
+        estimateMs,
+        recent,
+        ...(e?.bound ? { bound: e.bound } : {}),
+      };
       return;
     }
     // one sample moves the mean by at most alpha x 2 of itself: a stall (a GC pause, a GPU queue
@@ -92,7 +117,10 @@ export class KernelHistory {
   deviceRatio(device: string): number {
     const own = this.measuredRatio(device);
     if (own !== undefined || this.untried === 'neutral') return own ?? 1;
-    const others = Object.keys(this.data.devices).filter((d) => d !== device).map((d) => this.measuredRatio(d)).filter((r): r is number => r !== undefined);
+    const others = Object.keys(this.data.devices)
+      .filter((d) => d !== device)
+      .map((d) => this.measuredRatio(d))
+      .filter((r): r is number => r !== undefined);
     if (!others.length) return 1;
     return Math.max(1, Math.exp(others.reduce((a, r) => a + Math.log(r), 0) / others.length));
   }
@@ -101,7 +129,10 @@ export class KernelHistory {
   recordUnit(device: string, signatures: string[], measuredMs: number, rooflineMs: number, bound?: string): void {
     this.record(unitKey(signatures), device, measuredMs, rooflineMs);
     // the unit's roofline bound picks which of the device's curves it is a point of
-    if (bound) { const e = this.data.devices[device]![unitKey(signatures)]!; e.bound = bound; }
+    if (bound) {
+      const e = this.data.devices[device]![unitKey(signatures)]!;
+      e.bound = bound;
+    }
   }
 
   lookupUnit(device: string, signatures: string[]): HistoryEntry | undefined {
@@ -116,8 +147,11 @@ export class KernelHistory {
   deviceFit(device: string, bound?: string): DeviceFit | undefined {
     const key = `${device}\u0000${bound ?? ''}`;
     if (!this.fits.has(key)) {
-      const es = Object.entries(this.data.devices[device] ?? {}).filter(([k]) => k.startsWith('@unit:')).map(([, e]) => e);
-      const pts = (b?: string) => es.filter((e) => !b || e.bound === b).map((e) => ({ rooflineMs: e.estimateMs, measuredMs: e.ms }));
+      const es = Object.entries(this.data.devices[device] ?? {})
+        .filter(([k]) => k.startsWith('@unit:'))
+        .map(([, e]) => e);
+      const pts = (b?: string) =>
+        es.filter((e) => !b || e.bound === b).map((e) => ({ rooflineMs: e.estimateMs, measuredMs: e.ms }));
       this.fits.set(key, (bound ? fitDevice(pts(bound)) : undefined) ?? fitDevice(pts()));
     }
     return this.fits.get(key);
@@ -146,24 +180,37 @@ export class KernelHistory {
     // the profile's figures count as one sample (ratio 1): one first run does not set the ratio alone
     if (own && own.recent) return medianOf([1, ...own.recent]);
     if (this.untried === 'neutral') return 1;
-    const others = Object.values(this.data.devices).map((d) => d[FIRST_RUN]).filter((e): e is HistoryEntry => !!e?.recent);
+    const others = Object.values(this.data.devices)
+      .map((d) => d[FIRST_RUN])
+      .filter((e): e is HistoryEntry => !!e?.recent);
     return others.length ? Math.max(1, Math.exp(others.reduce((a, e) => a + Math.log(e.ms), 0) / others.length)) : 1;
   }
 
   private measuredRatio(device: string): number | undefined {
-    const es = Object.entries(this.data.devices[device] ?? {}).filter(([k]) => !k.startsWith('@')).map(([, e]) => e).filter((e) => e.estimateMs > 0 && e.ms > 0);
+    const es = Object.entries(this.data.devices[device] ?? {})
+      .filter(([k]) => !k.startsWith('@'))
+      .map(([, e]) => e)
+      .filter((e) => e.estimateMs > 0 && e.ms > 0);
     if (!es.length) return undefined;
     return Math.exp(es.reduce((a, e) => a + Math.log(e.ms / e.estimateMs), 0) / es.length);
   }
 
   /** Corrected time: measured if seen, else the estimate scaled by the device ratio. */
-  correct(signature: string, device: string, estimateMs: number): { ms: number; source: 'measured' | 'scaled' | 'roofline' } {
+  correct(
+    signature: string,
+    device: string,
+    estimateMs: number,
+  ): { ms: number; source: 'measured' | 'scaled' | 'roofline' } {
     const e = this.lookup(signature, device);
     if (e) return { ms: e.ms, source: 'measured' };
     const r = this.deviceRatio(device);
     return r === 1 ? { ms: estimateMs, source: 'roofline' } : { ms: estimateMs * r, source: 'scaled' };
   }
 
-  flush(): void { this.store.save(this.data); }
-  snapshot(): HistoryData { return structuredClone(this.data); }
+  flush(): void {
+    this.store.save(this.data);
+  }
+  snapshot(): HistoryData {
+    return structuredClone(this.data);
+  }
 }

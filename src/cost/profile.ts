@@ -74,10 +74,15 @@ export interface DeviceProfile {
 /** Throughput class a dtype computes in; integers below 32 bits use int8 paths, wider ones f32-rate ALUs. */
 export function peakClassOf(dtype: DType): PeakClass {
   switch (dtype) {
-    case 'float64': return 'f64';
-    case 'float16': return 'f16';
-    case 'int8': case 'uint8': return 'i8';
-    default: return 'f32';
+    case 'float64':
+      return 'f64';
+    case 'float16':
+      return 'f16';
+    case 'int8':
+    case 'uint8':
+      return 'i8';
+    default:
+      return 'f32';
   }
 }
 
@@ -104,7 +109,8 @@ export function sizeEfficiency(p: DeviceProfile, flops: number): number {
   if (!(top > 0 && Number.isFinite(top))) return 1;
   if (flops <= c[0]!.flops) return c[0]!.flopsPerSec / top;
   for (let i = 1; i < c.length; i++) {
-    const a = c[i - 1]!, b = c[i]!;
+    const a = c[i - 1]!,
+      b = c[i]!;
     if (flops <= b.flops) {
       const t = Math.log(flops / a.flops) / Math.log(b.flops / a.flops);
       return Math.exp(Math.log(a.flopsPerSec) + t * (Math.log(b.flopsPerSec) - Math.log(a.flopsPerSec))) / top;

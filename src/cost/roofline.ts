@@ -14,12 +14,16 @@ export interface RooflineEstimate {
 }
 
 /** Fractions of peak reachable in practice; applied equally to every device so comparisons hold. */
-export interface Efficiency { compute: number; memory: number }
+export interface Efficiency {
+  compute: number;
+  memory: number;
+}
 export const DEFAULT_EFFICIENCY: Efficiency = { compute: 1, memory: 1 };
 
 export function roofline(w: Work, p: DeviceProfile, eff: Efficiency = DEFAULT_EFFICIENCY): RooflineEstimate {
   // a small kernel reaches only part of peak (measured per size where the profile has a curve)
-  const computeMs = w.flops > 0 ? (w.flops / (peakFlopsFor(p, w.dtype) * eff.compute * sizeEfficiency(p, w.flops))) * 1e3 : 0;
+  const computeMs =
+    w.flops > 0 ? (w.flops / (peakFlopsFor(p, w.dtype) * eff.compute * sizeEfficiency(p, w.flops))) * 1e3 : 0;
   const memoryMs = w.bytes > 0 ? (w.bytes / (p.memBandwidth.value * eff.memory)) * 1e3 : 0;
   const overheadMs = w.launches * p.launchOverhead.value * 1e3;
   const body = Math.max(computeMs, memoryMs);

@@ -15,6 +15,9 @@ function attrKey(a: Attr): string {
 
 export function opSignature(node: Node): string {
   const ins = node.inputs.map((v) => (v ? formatType(v.type) : '_')).join(',');
-  const attrs = Object.keys(node.attrs).sort().map((k) => `${k}=${attrKey(node.attrs[k]!)}`).join(';');
+  const attrs = Object.keys(node.attrs)
+    .sort()
+    .map((k) => `${k}=${attrKey(node.attrs[k]!)}`)
+    .join(';');
   return `${node.op}(${ins})${attrs ? `{${attrs}}` : ''}`;
 }

@@ -3,7 +3,10 @@
 
 import type { DeviceProfile } from './profile.js';
 
-export interface Link { latencyMs: number; bytesPerMs: number }
+export interface Link {
+  latencyMs: number;
+  bytesPerMs: number;
+}
 
 export function hostLink(p: DeviceProfile): Link {
   return { latencyMs: p.link.latency.value * 1e3, bytesPerMs: p.link.bandwidth.value / 1e3 };
@@ -16,6 +19,8 @@ export function linkMs(bytes: number, l: Link): number {
 
 /** Effective link between two devices that both hang off the host. */
 export function viaHost(a: Link, b: Link): Link {
-  const bw = 1 / ((Number.isFinite(a.bytesPerMs) ? 1 / a.bytesPerMs : 0) + (Number.isFinite(b.bytesPerMs) ? 1 / b.bytesPerMs : 0));
+  const bw =
+    1 /
+    ((Number.isFinite(a.bytesPerMs) ? 1 / a.bytesPerMs : 0) + (Number.isFinite(b.bytesPerMs) ? 1 / b.bytesPerMs : 0));
   return { latencyMs: a.latencyMs + b.latencyMs, bytesPerMs: bw };
 }

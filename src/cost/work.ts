@@ -2,7 +2,7 @@
 // rule (or the registry's default: one op per output element, every tensor moved once).
 
 import { AttrReader } from '../ir/attributes.js';
-import { dtypeBytes, type DType } from '../ir/dtype.js';
+import { type DType, dtypeBytes } from '../ir/dtype.js';
 import type { Node, TensorType } from '../ir/graph.js';
 import { lookupOp } from '../ir/op-def.js';
 
@@ -26,8 +26,12 @@ export function nodeWork(node: Node): Work {
   const types = node.inputs.map((v) => v?.type);
   const outTypes = node.outputs.map((v) => v?.type);
   const def = lookupOp(node.op);
-  const dtype = (outTypes.find((t) => t && (t.dtype === 'float64' || t.dtype === 'float32'))
-    ?? outTypes.find((t) => t) ?? types.find((t) => t))?.dtype ?? 'float32';
+  const dtype =
+    (
+      outTypes.find((t) => t && (t.dtype === 'float64' || t.dtype === 'float32')) ??
+      outTypes.find((t) => t) ??
+      types.find((t) => t)
+    )?.dtype ?? 'float32';
   let flops: number;
   let bytes: number;
   if (def?.cost) {
@@ -36,7 +40,8 @@ export function nodeWork(node: Node): Work {
     flops = outTypes.reduce((a, t) => a + elems(t), 0);
     bytes = types.reduce((a, t) => a + tbytes(t), 0) + outTypes.reduce((a, t) => a + tbytes(t), 0);
   }
-  if (!(flops >= 0) || !(bytes >= 0)) throw new Error(`${node.describe()}: cost rule returned ${flops} FLOPs, ${bytes} bytes`);
+  if (!(flops >= 0) || !(bytes >= 0))
+    throw new Error(`${node.describe()}: cost rule returned ${flops} FLOPs, ${bytes} bytes`);
   return { flops, bytes, dtype, launches: 1 };
 }
 

@@ -12,9 +12,14 @@ export type { Attr } from './graph.js';
 export type AttrKind = Attr['kind'];
 
 export class AttrReader {
-  constructor(private readonly attrs: Record<string, Attr>, private readonly where: string) {}
+  constructor(
+    private readonly attrs: Record<string, Attr>,
+    private readonly where: string,
+  ) {}
 
-  has(name: string): boolean { return name in this.attrs; }
+  has(name: string): boolean {
+    return name in this.attrs;
+  }
 
   private get<K extends AttrKind>(name: string, kinds: K[]): Extract<Attr, { kind: K }> | undefined {
     const a = this.attrs[name];
@@ -72,13 +77,22 @@ export class AttrReader {
 export function toAttr(value: unknown, kind?: AttrKind): Attr {
   if (kind) {
     switch (kind) {
-      case 'int': case 'float': return { kind, value: Number(value) };
-      case 'string': return { kind, value: String(value) };
-      case 'ints': case 'floats': return { kind, value: (value as unknown[]).map(Number) };
-      case 'strings': return { kind, value: (value as unknown[]).map(String) };
-      case 'tensor': return { kind, value: value as Tensor };
-      case 'graph': return { kind, value: value as Graph };
-      case 'type': return { kind, value: value as TensorType };
+      case 'int':
+      case 'float':
+        return { kind, value: Number(value) };
+      case 'string':
+        return { kind, value: String(value) };
+      case 'ints':
+      case 'floats':
+        return { kind, value: (value as unknown[]).map(Number) };
+      case 'strings':
+        return { kind, value: (value as unknown[]).map(String) };
+      case 'tensor':
+        return { kind, value: value as Tensor };
+      case 'graph':
+        return { kind, value: value as Graph };
+      case 'type':
+        return { kind, value: value as TensorType };
     }
   }
   if (typeof value === 'number') return Number.isInteger(value) ? { kind: 'int', value } : { kind: 'float', value };
@@ -89,6 +103,7 @@ export function toAttr(value: unknown, kind?: AttrKind): Attr {
     const nums = value.map(Number);
     return nums.every(Number.isInteger) ? { kind: 'ints', value: nums } : { kind: 'floats', value: nums };
   }
-  if (value && typeof value === 'object' && 'dims' in value && 'data' in value) return { kind: 'tensor', value: value as Tensor };
+  if (value && typeof value === 'object' && 'dims' in value && 'data' in value)
+    return { kind: 'tensor', value: value as Tensor };
   throw new TypeError(`cannot use ${String(value)} as an attribute value`);
 }

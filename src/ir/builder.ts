@@ -6,7 +6,7 @@
 //   const graph = g.build();
 // Types are inferred as each op is added, so a wrong shape fails at the line that made it.
 
-import { toAttr, type Attr } from './attributes.js';
+import { type Attr, toAttr } from './attributes.js';
 import type { DType } from './dtype.js';
 import { Graph, Node, Value } from './graph.js';
 import { inferNode, nodeError } from './infer.js';
@@ -57,7 +57,13 @@ export class GraphBuilder {
   }
 
   /** Add a node with several outputs. `op` may omit the `nn.` prefix. */
-  opN(op: string, inputs: (Value | null)[], attrs: Record<string, AttrInput> = {}, nOutputs?: number, name?: string): Value[] {
+  opN(
+    op: string,
+    inputs: (Value | null)[],
+    attrs: Record<string, AttrInput> = {},
+    nOutputs?: number,
+    name?: string,
+  ): Value[] {
     const full = op.includes('.') ? op : `nn.${op}`;
     const def = lookupOp(full);
     if (!def) throw new Error(`GraphBuilder: unknown op ${full}`);
@@ -72,7 +78,9 @@ export class GraphBuilder {
     const node = new Node(full, inputs, outs, converted, name ?? '');
     try {
       const types = inferNode(node);
-      outs.forEach((o, i) => { o.type = types[i]; });
+      outs.forEach((o, i) => {
+        o.type = types[i];
+      });
     } catch (e) {
       throw nodeError(node, e);
     }
@@ -100,24 +108,52 @@ export class GraphBuilder {
   }
 
   // Shorthands for the ops that hand-built graphs use most.
-  add(a: Value, b: Value) { return this.op('Add', [a, b]); }
-  sub(a: Value, b: Value) { return this.op('Sub', [a, b]); }
-  mul(a: Value, b: Value) { return this.op('Mul', [a, b]); }
-  div(a: Value, b: Value) { return this.op('Div', [a, b]); }
-  matmul(a: Value, b: Value) { return this.op('MatMul', [a, b]); }
+  add(a: Value, b: Value) {
+    return this.op('Add', [a, b]);
+  }
+  sub(a: Value, b: Value) {
+    return this.op('Sub', [a, b]);
+  }
+  mul(a: Value, b: Value) {
+    return this.op('Mul', [a, b]);
+  }
+  div(a: Value, b: Value) {
+    return this.op('Div', [a, b]);
+  }
+  matmul(a: Value, b: Value) {
+    return this.op('MatMul', [a, b]);
+  }
   gemm(a: Value, b: Value, c?: Value, attrs: { transA?: number; transB?: number; alpha?: number; beta?: number } = {}) {
     return this.op('Gemm', c ? [a, b, c] : [a, b], attrs);
   }
-  relu(x: Value) { return this.op('Relu', [x]); }
-  sigmoid(x: Value) { return this.op('Sigmoid', [x]); }
-  tanh(x: Value) { return this.op('Tanh', [x]); }
-  gelu(x: Value, approximate: 'none' | 'tanh' = 'none') { return this.op('Gelu', [x], { approximate }); }
-  softmax(x: Value, axis = -1) { return this.op('Softmax', [x], { axis }); }
-  transpose(x: Value, perm: number[]) { return this.op('Transpose', [x], { perm }); }
-  reshape(x: Value, shape: number[]) { return this.op('Reshape', [x, this.constant(Tensor.from('int64', shape.map(BigInt)))]); }
-  concat(xs: Value[], axis: number) { return this.op('Concat', xs, { axis }); }
+  relu(x: Value) {
+    return this.op('Relu', [x]);
+  }
+  sigmoid(x: Value) {
+    return this.op('Sigmoid', [x]);
+  }
+  tanh(x: Value) {
+    return this.op('Tanh', [x]);
+  }
+  gelu(x: Value, approximate: 'none' | 'tanh' = 'none') {
+    return this.op('Gelu', [x], { approximate });
+  }
+  softmax(x: Value, axis = -1) {
+    return this.op('Softmax', [x], { axis });
+  }
+  transpose(x: Value, perm: number[]) {
+    return this.op('Transpose', [x], { perm });
+  }
+  reshape(x: Value, shape: number[]) {
+    return this.op('Reshape', [x, this.constant(Tensor.from('int64', shape.map(BigInt)))]);
+  }
+  concat(xs: Value[], axis: number) {
+    return this.op('Concat', xs, { axis });
+  }
   layerNorm(x: Value, scale: Value, bias?: Value, epsilon = 1e-5, axis = -1) {
     return this.op('LayerNormalization', bias ? [x, scale, bias] : [x, scale], { epsilon, axis });
   }
-  conv(x: Value, w: Value, b?: Value, attrs: Record<string, AttrInput> = {}) { return this.op('Conv', b ? [x, w, b] : [x, w], attrs); }
+  conv(x: Value, w: Value, b?: Value, attrs: Record<string, AttrInput> = {}) {
+    return this.op('Conv', b ? [x, w, b] : [x, w], attrs);
+  }
 }

@@ -1,13 +1,30 @@
 // Element types of the IR. Names follow onnxruntime-web's Tensor types so users port code unchanged.
 
 export const DTYPES = [
-  'float32', 'float16', 'float64',
-  'int8', 'int16', 'int32', 'int64',
-  'uint8', 'uint16', 'uint32', 'uint64',
+  'float32',
+  'float16',
+  'float64',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
   'bool',
   // narrow types (ops run them on the reference path): bit patterns, sub-byte values one per byte
-  'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0',
-  'int4', 'uint4', 'int2', 'uint2', 'float4e2m1',
+  'bfloat16',
+  'float8e4m3fn',
+  'float8e4m3fnuz',
+  'float8e5m2',
+  'float8e5m2fnuz',
+  'float8e8m0',
+  'int4',
+  'uint4',
+  'int2',
+  'uint2',
+  'float4e2m1',
   // strings (ONNX STRING): stored as string[], computed on the host only
   'string',
 ] as const;
@@ -16,18 +33,25 @@ export type DType = (typeof DTYPES)[number];
 
 /** Typed array that stores each numeric dtype: 64-bit integers as BigInt arrays, float16 as raw bits, bool as bytes. */
 export type NumericArray =
-  | Float32Array | Float64Array | Uint16Array
-  | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint8Array | Uint32Array | BigUint64Array;
+  | Float32Array
+  | Float64Array
+  | Uint16Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint32Array
+  | BigUint64Array;
 /** Storage of any tensor: a typed array, or string[] for dtype 'string'. */
 export type TypedArray = NumericArray | string[];
 
 interface DTypeInfo {
-  short: string;            // MLIR-style short name used in the text form: f32, i64, …
+  short: string; // MLIR-style short name used in the text form: f32, i64, …
   bytes: number;
   /** Bits per element when packed (ONNX raw_data), for the sub-byte types; else 8 * bytes. */
   bits?: number;
-  onnx: number;             // TensorProto.DataType code
+  onnx: number; // TensorProto.DataType code
   kind: 'float' | 'int' | 'uint' | 'bool' | 'string';
   make: (n: number) => TypedArray;
 }
@@ -63,12 +87,24 @@ const INFO: Record<DType, DTypeInfo> = {
 
 /** ONNX data_type codes that exist but that Switchyard does not support, named for error messages. */
 const ONNX_UNSUPPORTED: Record<number, string> = {
-  0: 'UNDEFINED', 8: 'STRING', 14: 'COMPLEX64', 15: 'COMPLEX128',
+  0: 'UNDEFINED',
+  8: 'STRING',
+  14: 'COMPLEX64',
+  15: 'COMPLEX128',
 };
 
 const NARROW = new Set<DType>([
-  'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0',
-  'int4', 'uint4', 'int2', 'uint2', 'float4e2m1',
+  'bfloat16',
+  'float8e4m3fn',
+  'float8e4m3fnuz',
+  'float8e5m2',
+  'float8e5m2fnuz',
+  'float8e8m0',
+  'int4',
+  'uint4',
+  'int2',
+  'uint2',
+  'float4e2m1',
 ]);
 
 const BY_SHORT = new Map<string, DType>(DTYPES.map((d) => [INFO[d].short, d]));
@@ -113,17 +149,29 @@ export function dtypeFromOnnx(code: number): DType {
 /** Integer range of a dtype, for saturating casts and quantization. */
 export function intRange(d: DType): [number, number] {
   switch (d) {
-    case 'int8': return [-128, 127];
-    case 'uint8': return [0, 255];
-    case 'int16': return [-32768, 32767];
-    case 'uint16': return [0, 65535];
-    case 'int32': return [-2147483648, 2147483647];
-    case 'uint32': return [0, 4294967295];
-    case 'bool': return [0, 1];
-    case 'int4': return [-8, 7];
-    case 'uint4': return [0, 15];
-    case 'int2': return [-2, 1];
-    case 'uint2': return [0, 3];
-    default: return [-Infinity, Infinity];
+    case 'int8':
+      return [-128, 127];
+    case 'uint8':
+      return [0, 255];
+    case 'int16':
+      return [-32768, 32767];
+    case 'uint16':
+      return [0, 65535];
+    case 'int32':
+      return [-2147483648, 2147483647];
+    case 'uint32':
+      return [0, 4294967295];
+    case 'bool':
+      return [0, 1];
+    case 'int4':
+      return [-8, 7];
+    case 'uint4':
+      return [0, 15];
+    case 'int2':
+      return [-2, 1];
+    case 'uint2':
+      return [0, 3];
+    default:
+      return [-Infinity, Infinity];
   }
 }

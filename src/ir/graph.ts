@@ -43,9 +43,14 @@ export class Value {
   /** Default for a graph input that is also an initializer: used when the caller does not feed it. */
   default?: Tensor;
 
-  constructor(public name: string, public type?: TensorType) {}
+  constructor(
+    public name: string,
+    public type?: TensorType,
+  ) {}
 
-  get isConst(): boolean { return this.const !== undefined; }
+  get isConst(): boolean {
+    return this.const !== undefined;
+  }
 }
 
 export class Node {
@@ -61,12 +66,16 @@ export class Node {
     for (const o of outputs) if (o) o.producer = this;
   }
 
-  get dialect(): string { return this.op.slice(0, this.op.indexOf('.')); }
+  get dialect(): string {
+    return this.op.slice(0, this.op.indexOf('.'));
+  }
 
   /** `Conv 'conv1'`: how errors name a node. */
   describe(): string {
     const type = this.op.slice(this.op.indexOf('.') + 1);
-    return this.name ? `node '${this.name}' (${type})` : `${type} node producing '${this.outputs.find((o) => o)?.name ?? '?'}'`;
+    return this.name
+      ? `node '${this.name}' (${type})`
+      : `${type} node producing '${this.outputs.find((o) => o)?.name ?? '?'}'`;
   }
 }
 
@@ -93,7 +102,10 @@ export class Graph {
     const seen = new Set<Value>();
     const out: Value[] = [];
     const visit = (v: Value | null) => {
-      if (v && v.const && !seen.has(v)) { seen.add(v); out.push(v); }
+      if (v && v.const && !seen.has(v)) {
+        seen.add(v);
+        out.push(v);
+      }
     };
     for (const n of this.nodes) n.inputs.forEach(visit);
     this.outputs.forEach(visit);

@@ -2,11 +2,14 @@
 
 import { AttrReader } from './attributes.js';
 import type { Node, TensorType } from './graph.js';
-import { lookupOp, type InferContext, type OpDef } from './op-def.js';
+import { type InferContext, lookupOp, type OpDef } from './op-def.js';
 import { formatType } from './text-common.js';
 
 export class OpError extends Error {
-  constructor(message: string, readonly node?: Node) {
+  constructor(
+    message: string,
+    readonly node?: Node,
+  ) {
     super(message);
     this.name = 'OpError';
   }

@@ -56,10 +56,14 @@ function maxFinite(f: MiniFormat): { value: number; bits: number } {
 function nanBits(f: MiniFormat): number {
   const all = (1 << (f.ebits + f.mbits)) - 1;
   switch (f.special) {
-    case 'ieee': return all;                 // exponent all ones, mantissa all ones
-    case 'fn': return all;
-    case 'uz': return signBit(f);
-    default: return 0;                       // no NaN: the ONNX test data gives 0
+    case 'ieee':
+      return all; // exponent all ones, mantissa all ones
+    case 'fn':
+      return all;
+    case 'uz':
+      return signBit(f);
+    default:
+      return 0; // no NaN: the ONNX test data gives 0
   }
 }
 
@@ -104,7 +108,7 @@ function encodeMini(f: MiniFormat, v: number, saturate: boolean): number {
   const ulp = 2 ** (e - f.mbits);
   const r = rne(a / ulp) * ulp;
   if (r > max.value) return overflow();
-  if (r === 0) return f.special === 'uz' ? 0 : sign;     // fnuz has no negative zero (0x80 is NaN)
+  if (r === 0) return f.special === 'uz' ? 0 : sign; // fnuz has no negative zero (0x80 is NaN)
   if (r < 2 ** emin) return sign | (r / 2 ** (emin - f.mbits));
   let re = Math.floor(Math.log2(r));
   if (2 ** re > r) re--;

@@ -2,9 +2,16 @@
 // per byte) reads as a number and how a number is stored; and ONNX's packing of the sub-byte
 // types (2 or 4 elements per byte, the first in the low bits), used by import and export only.
 
-import { dtypePackedBits, type DType, type TypedArray } from './dtype.js';
+import { type DType, dtypePackedBits, type TypedArray } from './dtype.js';
 import {
-  bf16ToF32, e8m0ToF32, f32ToBf16, f32ToE8m0, miniDecoder, miniEncode, type E8M0Rounding, type MiniFloatName,
+  bf16ToF32,
+  type E8M0Rounding,
+  e8m0ToF32,
+  f32ToBf16,
+  f32ToE8m0,
+  type MiniFloatName,
+  miniDecoder,
+  miniEncode,
 } from './minifloat.js';
 
 const MINI: readonly DType[] = ['float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1'];
@@ -20,7 +27,10 @@ export function narrowDecoder(d: DType): ((bits: number) => number) | undefined 
   return undefined;
 }
 
-export interface NarrowCastOptions { saturate?: boolean; round?: E8M0Rounding }
+export interface NarrowCastOptions {
+  saturate?: boolean;
+  round?: E8M0Rounding;
+}
 
 /**
  * Writer of a number into a narrow type's storage: narrow floats round to nearest even (and
@@ -30,12 +40,20 @@ export interface NarrowCastOptions { saturate?: boolean; round?: E8M0Rounding }
 export function narrowEncoder(d: DType, opts: NarrowCastOptions = {}): ((v: number) => number) | undefined {
   const saturate = opts.saturate ?? true;
   switch (d) {
-    case 'bfloat16': return f32ToBf16;
-    case 'float8e8m0': { const round = opts.round ?? 'up'; return (v) => f32ToE8m0(v, saturate, round); }
-    case 'int4': return (v) => (Math.trunc(v) << 28) >> 28;
-    case 'uint4': return (v) => Math.trunc(v) & 0xf;
-    case 'int2': return (v) => (Math.trunc(v) << 30) >> 30;
-    case 'uint2': return (v) => Math.trunc(v) & 0x3;
+    case 'bfloat16':
+      return f32ToBf16;
+    case 'float8e8m0': {
+      const round = opts.round ?? 'up';
+      return (v) => f32ToE8m0(v, saturate, round);
+    }
+    case 'int4':
+      return (v) => (Math.trunc(v) << 28) >> 28;
+    case 'uint4':
+      return (v) => Math.trunc(v) & 0xf;
+    case 'int2':
+      return (v) => (Math.trunc(v) << 30) >> 30;
+    case 'uint2':
+      return (v) => Math.trunc(v) & 0x3;
     default:
       if (MINI.includes(d)) return (v) => miniEncode(d as MiniFloatName, v, saturate);
       return undefined;

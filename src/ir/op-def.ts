@@ -1,7 +1,7 @@
 // What an op family declares about each op, and the registry that src/ops/ fills. The IR owns the
 // container (so the builder and verifier can look ops up) but none of the definitions.
 
-import type { AttrKind, AttrReader, Attr } from './attributes.js';
+import type { Attr, AttrKind, AttrReader } from './attributes.js';
 import type { Graph, Node, TensorType, Value } from './graph.js';
 import type { Tensor } from './tensor.js';
 import type { RunValue } from './values.js';
@@ -53,7 +53,10 @@ export interface CostContext {
 }
 
 /** Work of one op: arithmetic operations and bytes read plus written, for the roofline model. */
-export interface Cost { flops: number; bytes: number }
+export interface Cost {
+  flops: number;
+  bytes: number;
+}
 
 /** What an ONNX importer may do to turn an older opset's form of a node into the canonical one. */
 export interface ImportContext {

@@ -1,19 +1,27 @@
 // Parser for the text form written by printer.ts. Errors give the line and column.
 
 import type { Attr } from './attributes.js';
-import { Graph, Node, Value, type TensorType } from './graph.js';
-import { Tensor, setter } from './tensor.js';
-import { allocNumeric, allocTyped, dtypeBytes, isBig, type DType } from './dtype.js';
-import { numel, type Dim } from './shape.js';
+import { allocNumeric, allocTyped, type DType, dtypeBytes, isBig } from './dtype.js';
+import { Graph, Node, type TensorType, Value } from './graph.js';
+import { type Dim, numel } from './shape.js';
+import { setter, Tensor } from './tensor.js';
 import { dtypeOfShort, fromBase64, parseFloatToken } from './text-common.js';
 
 type TokKind = 'ref' | 'global' | 'ident' | 'num' | 'str' | 'punct' | 'eof';
-interface Tok { kind: TokKind; text: string; line: number; col: number }
+interface Tok {
+  kind: TokKind;
+  text: string;
+  line: number;
+  col: number;
+}
 
 function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
-  let i = 0, line = 1, lineStart = 0;
-  const push = (kind: TokKind, text: string, start: number) => toks.push({ kind, text, line, col: start - lineStart + 1 });
+  let i = 0,
+    line = 1,
+    lineStart = 0;
+  const push = (kind: TokKind, text: string, start: number) =>
+    toks.push({ kind, text, line, col: start - lineStart + 1 });
   const readString = (start: number): [string, number] => {
     let j = start + 1;
     while (j < src.length && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
@@ -22,52 +30,112 @@ function tokenize(src: string): Tok[] {
   };
   while (i < src.length) {
     const c = src[i]!;
-    if (c === '\n') { line++; lineStart = i + 1; i++; continue; }
-    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
-    if (c === '/' && src[i + 1] === '/') { while (i < src.length && src[i] !== '\n') i++; continue; }
+    if (c === '\n') {
+      line++;
+      lineStart = i + 1;
+      i++;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
+    if (c === '/' && src[i + 1] === '/') {
+      while (i < src.length && src[i] !== '\n') i++;
+      continue;
+    }
     const start = i;
     if (c === '%' || c === '@') {
       const kind = c === '%' ? 'ref' : 'global';
-      if (src[i + 1] === '"') { const [s, j] = readString(i + 1); push(kind, s, start); i = j; continue; }
+      if (src[i + 1] === '"') {
+        const [s, j] = readString(i + 1);
+        push(kind, s, start);
+        i = j;
+        continue;
+      }
       let j = i + 1;
       while (j < src.length && /[A-Za-z0-9_.$-]/.test(src[j]!)) j++;
-      push(kind, src.slice(i + 1, j), start); i = j; continue;
+      push(kind, src.slice(i + 1, j), start);
+      i = j;
+      continue;
     }
-    if (c === '"') { const [s, j] = readString(i); push('str', s, start); i = j; continue; }
-    if (c === '-' && src[i + 1] === '>') { push('punct', '->', start); i += 2; continue; }
+    if (c === '"') {
+      const [s, j] = readString(i);
+      push('str', s, start);
+      i = j;
+      continue;
+    }
+    if (c === '-' && src[i + 1] === '>') {
+      push('punct', '->', start);
+      i += 2;
+      continue;
+    }
     if (/[0-9]/.test(c) || (c === '-' && /[0-9i]/.test(src[i + 1] ?? ''))) {
-      if (src.startsWith('-inf', i)) { push('num', '-inf', start); i += 4; continue; }
+      if (src.startsWith('-inf', i)) {
+        push('num', '-inf', start);
+        i += 4;
+        continue;
+      }
       const m = /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?/.exec(src.slice(i, i + 64))!;
-      push('num', m[0], start); i += m[0].length; continue;
+      push('num', m[0], start);
+      i += m[0].length;
+      continue;
     }
     if (/[A-Za-z_]/.test(c)) {
       let j = i;
       while (j < src.length && /[A-Za-z0-9_.$]/.test(src[j]!)) j++;
       const word = src.slice(i, j);
-      push(word === 'nan' || word === 'inf' ? 'num' : 'ident', word, start); i = j; continue;
+      push(word === 'nan' || word === 'inf' ? 'num' : 'ident', word, start);
+      i = j;
+      continue;
     }
-    if ('()[]{}<>,:=*?'.includes(c)) { push('punct', c, start); i++; continue; }
+    if ('()[]{}<>,:=*?'.includes(c)) {
+      push('punct', c, start);
+      i++;
+      continue;
+    }
     throw new Error(`line ${line}, column ${i - lineStart + 1}: unexpected character '${c}'`);
   }
   toks.push({ kind: 'eof', text: '', line, col: i - lineStart + 1 });
   return toks;
 }
 
-interface PendingBlob { name: string; type: DType; dims: number[]; assign: (t: Tensor) => void; where: string }
+interface PendingBlob {
+  name: string;
+  type: DType;
+  dims: number[];
+  assign: (t: Tensor) => void;
+  where: string;
+}
 
 class Parser {
   private pos = 0;
   pending: PendingBlob[] = [];
-  constructor(private toks: Tok[], private blobData?: (name: string, text: string) => Uint8Array) {}
+  constructor(
+    private toks: Tok[],
+    private blobData?: (name: string, text: string) => Uint8Array,
+  ) {}
 
-  private peek(): Tok { return this.toks[this.pos]!; }
-  private next(): Tok { return this.toks[this.pos++]!; }
-  private at(text: string): boolean { const t = this.peek(); return (t.kind === 'punct' || t.kind === 'ident') && t.text === text; }
-  private where(t = this.peek()): string { return `line ${t.line}, column ${t.col}`; }
-  private fail(msg: string, t = this.peek()): never { throw new Error(`${this.where(t)}: ${msg}`); }
+  private peek(): Tok {
+    return this.toks[this.pos]!;
+  }
+  private next(): Tok {
+    return this.toks[this.pos++]!;
+  }
+  private at(text: string): boolean {
+    const t = this.peek();
+    return (t.kind === 'punct' || t.kind === 'ident') && t.text === text;
+  }
+  private where(t = this.peek()): string {
+    return `line ${t.line}, column ${t.col}`;
+  }
+  private fail(msg: string, t = this.peek()): never {
+    throw new Error(`${this.where(t)}: ${msg}`);
+  }
   private expect(text: string): Tok {
     const t = this.next();
-    if (t.text !== text || (t.kind !== 'punct' && t.kind !== 'ident')) this.fail(`expected '${text}', found '${t.text || 'end of input'}'`, t);
+    if (t.text !== text || (t.kind !== 'punct' && t.kind !== 'ident'))
+      this.fail(`expected '${text}', found '${t.text || 'end of input'}'`, t);
     return t;
   }
   private expectKind(kind: TokKind, what: string): Tok {
@@ -75,7 +143,13 @@ class Parser {
     if (t.kind !== kind) this.fail(`expected ${what}, found '${t.text || 'end of input'}'`, t);
     return t;
   }
-  private accept(text: string): boolean { if (this.at(text)) { this.pos++; return true; } return false; }
+  private accept(text: string): boolean {
+    if (this.at(text)) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
 
   file(): Graph {
     const g = this.graph();
@@ -93,12 +167,24 @@ class Parser {
       if (!bytes) throw new Error(`${p.where}: blob "${p.name}" is not defined`);
       const n = numel(p.dims);
       const need = n * dtypeBytes(p.type);
-      if (bytes.length !== need) throw new Error(`${p.where}: blob "${p.name}" has ${bytes.length} bytes, ${p.type}[${p.dims.join(',')}] needs ${need}`);
+      if (bytes.length !== need)
+        throw new Error(
+          `${p.where}: blob "${p.name}" has ${bytes.length} bytes, ${p.type}[${p.dims.join(',')}] needs ${need}`,
+        );
       // bytes from a `blob` hook are shared and immutable (a server's blob store): view them when aligned
-      const ctor = allocTyped(p.type, 0).constructor as new (b: ArrayBufferLike, o: number, n: number) => ReturnType<typeof allocTyped>;
+      const ctor = allocTyped(p.type, 0).constructor as new (
+        b: ArrayBufferLike,
+        o: number,
+        n: number,
+      ) => ReturnType<typeof allocTyped>;
       let data: ReturnType<typeof allocTyped>;
-      if (this.blobData && bytes.byteOffset % dtypeBytes(p.type) === 0) data = new ctor(bytes.buffer, bytes.byteOffset, n);
-      else { const d = allocNumeric(p.type, n); new Uint8Array(d.buffer).set(bytes); data = d; }
+      if (this.blobData && bytes.byteOffset % dtypeBytes(p.type) === 0)
+        data = new ctor(bytes.buffer, bytes.byteOffset, n);
+      else {
+        const d = allocNumeric(p.type, n);
+        new Uint8Array(d.buffer).set(bytes);
+        data = d;
+      }
       p.assign(new Tensor(p.type, data, p.dims));
     }
     return g;
@@ -118,7 +204,10 @@ class Parser {
     const t = this.expectKind('ident', 'a type such as f32[2,3]');
     const dtype = dtypeOfShort(t.text, this.where(t));
     this.expect('[');
-    if (this.accept('*')) { this.expect(']'); return { dtype }; }
+    if (this.accept('*')) {
+      this.expect(']');
+      return { dtype };
+    }
     const shape: Dim[] = [];
     while (!this.at(']')) {
       const d = this.next();
@@ -134,7 +223,8 @@ class Parser {
   private staticType(): { dtype: DType; dims: number[] } {
     const start = this.peek();
     const t = this.type();
-    if (!t || !t.shape || !t.shape.every((d) => typeof d === 'number')) this.fail('a tensor literal needs a static type', start);
+    if (!t || !t.shape || !t.shape.every((d) => typeof d === 'number'))
+      this.fail('a tensor literal needs a static type', start);
     return { dtype: t.dtype, dims: t.shape as number[] };
   }
 
@@ -142,7 +232,8 @@ class Parser {
   tensorLit(assign: (t: Tensor) => void): void {
     const kw = this.expectKind('ident', 'dense or dense_blob');
     if (kw.text === 'dense') {
-      this.expect('<'); this.expect('[');
+      this.expect('<');
+      this.expect('[');
       const items: string[] = [];
       let strings = 0;
       while (!this.at(']')) {
@@ -152,7 +243,9 @@ class Parser {
         items.push(it.text);
         if (!this.accept(',')) break;
       }
-      this.expect(']'); this.expect('>'); this.expect(':');
+      this.expect(']');
+      this.expect('>');
+      this.expect(':');
       const { dtype, dims } = this.staticType();
       if (items.length !== numel(dims)) this.fail(`literal has ${items.length} values, type needs ${numel(dims)}`, kw);
       if (dtype === 'string' || strings) {
@@ -168,7 +261,8 @@ class Parser {
     } else if (kw.text === 'dense_blob') {
       this.expect('<');
       const name = this.expectKind('str', 'blob name').text;
-      this.expect('>'); this.expect(':');
+      this.expect('>');
+      this.expect(':');
       const { dtype, dims } = this.staticType();
       this.pending.push({ name, type: dtype, dims, assign, where: this.where(kw) });
     } else this.fail(`expected dense or dense_blob, found '${kw.text}'`, kw);
@@ -178,17 +272,25 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'num') {
       this.next();
-      return /[.eEn]/.test(t.text) ? { kind: 'float', value: parseFloatToken(t.text) } : { kind: 'int', value: Number(t.text) };
+      return /[.eEn]/.test(t.text)
+        ? { kind: 'float', value: parseFloatToken(t.text) }
+        : { kind: 'int', value: Number(t.text) };
     }
-    if (t.kind === 'str') { this.next(); return { kind: 'string', value: t.text }; }
+    if (t.kind === 'str') {
+      this.next();
+      return { kind: 'string', value: t.text };
+    }
     if (t.kind === 'ident') {
       if (t.text === 'ints' || t.text === 'floats' || t.text === 'strings') {
-        this.next(); this.expect('['); this.expect(']');
+        this.next();
+        this.expect('[');
+        this.expect(']');
         return { kind: t.text, value: [] } as Attr;
       }
       if (t.text === 'graph') return { kind: 'graph', value: this.graph() };
       if (t.text === 'type') {
-        this.next(); this.expect('<');
+        this.next();
+        this.expect('<');
         const ty = this.type();
         if (!ty) this.fail('a type attribute needs a type', t);
         this.expect('>');
@@ -196,12 +298,17 @@ class Parser {
       }
       // the value of a dense_blob tensor arrives once the blob section is read
       const a = { kind: 'tensor', value: undefined as unknown as Tensor } as Attr & { kind: 'tensor' };
-      this.tensorLit((x) => { a.value = x; });
+      this.tensorLit((x) => {
+        a.value = x;
+      });
       return a;
     }
     if (this.accept('[')) {
       const items: Tok[] = [];
-      while (!this.at(']')) { items.push(this.next()); if (!this.accept(',')) break; }
+      while (!this.at(']')) {
+        items.push(this.next());
+        if (!this.accept(',')) break;
+      }
       this.expect(']');
       if (items.every((x) => x.kind === 'str')) return { kind: 'strings', value: items.map((x) => x.text) };
       if (!items.every((x) => x.kind === 'num')) this.fail('a list attribute holds numbers or strings', t);
@@ -234,7 +341,10 @@ class Parser {
       const r = this.expectKind('ref', 'an input such as %x');
       this.expect(':');
       const v = define(r.text, r, this.type());
-      if (this.accept('=')) this.tensorLit((t) => { v.default = t; });
+      if (this.accept('='))
+        this.tensorLit((t) => {
+          v.default = t;
+        });
       g.inputs.push(v);
       if (!this.accept(',')) break;
     }
@@ -249,8 +359,12 @@ class Parser {
       }
       this.expect(')');
     }
-    this.expect('->'); this.expect('(');
-    while (!this.at(')')) { this.type(); if (!this.accept(',')) break; }
+    this.expect('->');
+    this.expect('(');
+    while (!this.at(')')) {
+      this.type();
+      if (!this.accept(',')) break;
+    }
     this.expect(')');
     if (this.accept('opsets')) {
       this.expect('{');
@@ -266,7 +380,11 @@ class Parser {
     for (;;) {
       if (this.accept('return')) {
         if (!this.at('}')) {
-          do { const v = use(); if (!v) this.fail('a graph cannot return _'); g.outputs.push(v); } while (this.accept(','));
+          do {
+            const v = use();
+            if (!v) this.fail('a graph cannot return _');
+            g.outputs.push(v);
+          } while (this.accept(','));
         }
         this.expect('}');
         return g;
@@ -282,14 +400,19 @@ class Parser {
         const r = outToks[0];
         if (outToks.length !== 1 || !r) this.fail('const defines exactly one value');
         const v = define(r.text, r);
-        this.tensorLit((t) => { v.const = t; v.type = { dtype: t.type, shape: [...t.dims] }; });
+        this.tensorLit((t) => {
+          v.const = t;
+          v.type = { dtype: t.type, shape: [...t.dims] };
+        });
         continue;
       }
       const opTok = this.expectKind('ident', 'an op name such as nn.Conv');
-      if (!opTok.text.includes('.')) this.fail(`op '${opTok.text}' needs a dialect prefix (nn., k., xfer., agent.)`, opTok);
+      if (!opTok.text.includes('.'))
+        this.fail(`op '${opTok.text}' needs a dialect prefix (nn., k., xfer., agent.)`, opTok);
       const inputs: (Value | null)[] = [];
       if (!this.at('{') && !this.at('loc') && !this.at(':')) {
-        do inputs.push(use()); while (this.accept(','));
+        do inputs.push(use());
+        while (this.accept(','));
       }
       const attrs: Record<string, Attr> = {};
       if (this.accept('{')) {
@@ -302,20 +425,29 @@ class Parser {
         this.expect('}');
       }
       let name = '';
-      if (this.accept('loc')) { this.expect('('); name = this.expectKind('str', 'a node name').text; this.expect(')'); }
+      if (this.accept('loc')) {
+        this.expect('(');
+        name = this.expectKind('str', 'a node name').text;
+        this.expect(')');
+      }
       this.expect(':');
       this.expect('(');
       for (let i = 0; i < inputs.length; i++) {
         if (!this.accept('_')) this.type();
         if (i < inputs.length - 1) this.expect(',');
       }
-      this.expect(')'); this.expect('->');
+      this.expect(')');
+      this.expect('->');
       const outTypes: (TensorType | undefined)[] = [];
       if (this.accept('(')) {
-        while (!this.at(')')) { outTypes.push(this.accept('_') ? undefined : this.type()); if (!this.accept(',')) break; }
+        while (!this.at(')')) {
+          outTypes.push(this.accept('_') ? undefined : this.type());
+          if (!this.accept(',')) break;
+        }
         this.expect(')');
       } else outTypes.push(this.type());
-      if (outTypes.length !== outToks.length) this.fail(`${outToks.length} results but ${outTypes.length} result types`, opTok);
+      if (outTypes.length !== outToks.length)
+        this.fail(`${outToks.length} results but ${outTypes.length} result types`, opTok);
       const outputs = outToks.map((t, i) => (t ? define(t.text, t, outTypes[i]) : null));
       g.nodes.push(new Node(opTok.text, inputs, outputs, attrs, name));
     }

@@ -8,10 +8,10 @@
 //   blob "w" = "base64…"
 
 import type { Attr } from './attributes.js';
-import type { Graph, Node, Value } from './graph.js';
 import { dtypeBytes } from './dtype.js';
+import type { Graph, Node, Value } from './graph.js';
 import { getter, type Tensor } from './tensor.js';
-import { INLINE_LIMIT, formatF32, formatF64, formatType, toBase64, valueRef } from './text-common.js';
+import { formatF32, formatF64, formatType, INLINE_LIMIT, toBase64, valueRef } from './text-common.js';
 
 interface PrintOptions {
   /** Print large constants as `dense_blob<…>` without their data (for readable summaries). */
@@ -59,15 +59,24 @@ class Printer {
 
   attr(a: Attr, hint: string): string {
     switch (a.kind) {
-      case 'int': return String(a.value);
-      case 'float': return formatF32(a.value);
-      case 'string': return JSON.stringify(a.value);
-      case 'ints': return a.value.length ? `[${a.value.join(', ')}]` : 'ints[]';
-      case 'floats': return a.value.length ? `[${a.value.map(formatF32).join(', ')}]` : 'floats[]';
-      case 'strings': return a.value.length ? `[${a.value.map((s) => JSON.stringify(s)).join(', ')}]` : 'strings[]';
-      case 'tensor': return this.tensorLiteral(a.value, hint);
-      case 'graph': return this.graph(a.value, this.depth);
-      case 'type': return `type<${formatType(a.value)}>`;
+      case 'int':
+        return String(a.value);
+      case 'float':
+        return formatF32(a.value);
+      case 'string':
+        return JSON.stringify(a.value);
+      case 'ints':
+        return a.value.length ? `[${a.value.join(', ')}]` : 'ints[]';
+      case 'floats':
+        return a.value.length ? `[${a.value.map(formatF32).join(', ')}]` : 'floats[]';
+      case 'strings':
+        return a.value.length ? `[${a.value.map((s) => JSON.stringify(s)).join(', ')}]` : 'strings[]';
+      case 'tensor':
+        return this.tensorLiteral(a.value, hint);
+      case 'graph':
+        return this.graph(a.value, this.depth);
+      case 'type':
+        return `type<${formatType(a.value)}>`;
     }
   }
 
@@ -95,25 +104,34 @@ class Printer {
     const resultTypes = g.outputs.map((v) => formatType(v.type)).join(', ');
     // values a subgraph reads from the scopes around it, bound to the node's trailing inputs
     const caps = g.captures.length
-      ? ` captures(${g.captures.map((v) => `${valueRef(v.name)}: ${formatType(v.type)}`).join(', ')})` : '';
+      ? ` captures(${g.captures.map((v) => `${valueRef(v.name)}: ${formatType(v.type)}`).join(', ')})`
+      : '';
     const opsetKeys = Object.keys(g.opsets).sort();
-    const opsets = opsetKeys.length ? ` opsets {${opsetKeys.map((k) => `${JSON.stringify(k)}: ${g.opsets[k]}`).join(', ')}}` : '';
+    const opsets = opsetKeys.length
+      ? ` opsets {${opsetKeys.map((k) => `${JSON.stringify(k)}: ${g.opsets[k]}`).join(', ')}}`
+      : '';
     const lines = [`graph @${JSON.stringify(g.name)}(${params.join(', ')})${caps} -> (${resultTypes})${opsets} {`];
     for (const c of g.constants()) {
       lines.push(`${inner}${valueRef(c.name)} = const ${this.tensorLiteral(c.const!, c.name)}`);
     }
-    for (const n of g.nodes) { lines.push(this.node(n, inner)); this.depth = indent; }
+    for (const n of g.nodes) {
+      lines.push(this.node(n, inner));
+      this.depth = indent;
+    }
     lines.push(`${inner}return ${g.outputs.map((v) => valueRef(v.name)).join(', ')}`);
     lines.push(`${indent}}`);
     return lines.join('\n');
   }
 
   blobSection(): string {
-    return this.blobs.map(([name, t]) => {
-      const data = this.opts.elideBlobs ? `<${t.size * dtypeBytes(t.type)} bytes>`
-        : JSON.stringify(this.opts.blobData ? this.opts.blobData(t, name) : toBase64(t.bytes()));
-      return `blob ${JSON.stringify(name)} = ${data}`;
-    }).join('\n');
+    return this.blobs
+      .map(([name, t]) => {
+        const data = this.opts.elideBlobs
+          ? `<${t.size * dtypeBytes(t.type)} bytes>`
+          : JSON.stringify(this.opts.blobData ? this.opts.blobData(t, name) : toBase64(t.bytes()));
+        return `blob ${JSON.stringify(name)} = ${data}`;
+      })
+      .join('\n');
   }
 }
 
@@ -133,4 +151,3 @@ export function printNode(n: Node): string {
 export function describeValue(v: Value): string {
   return `'${v.name}' (${formatType(v.type)})`;
 }
-

@@ -15,7 +15,10 @@ export function numel(dims: readonly number[]): number {
 export function stridesOf(dims: readonly number[]): number[] {
   const s = new Array<number>(dims.length);
   let acc = 1;
-  for (let i = dims.length - 1; i >= 0; i--) { s[i] = acc; acc *= dims[i]!; }
+  for (let i = dims.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= dims[i]!;
+  }
   return s;
 }
 
@@ -48,7 +51,8 @@ export function broadcastShapes(a: readonly Dim[], b: readonly Dim[]): Shape {
     else if (y === 1) out[i] = x;
     else if (typeof x === 'number' && typeof y === 'number') {
       throw new Error(`shapes ${formatDims(a)} and ${formatDims(b)} do not broadcast (dim ${i}: ${x} vs ${y})`);
-    } else if (typeof x === 'number') out[i] = x;   // the symbolic side must equal the known size
+    } else if (typeof x === 'number')
+      out[i] = x; // the symbolic side must equal the known size
     else if (typeof y === 'number') out[i] = y;
     else out[i] = freshDim('bc');
   }

@@ -1,10 +1,19 @@
 // Tensors: a dtype, static dims and a typed array, shaped like onnxruntime-web's Tensor
 // (`new Tensor('float32', data, dims)`, `.type`, `.dims`, `.data`, `.size`, `.location`).
 
-import { allocTyped, isBig, type DType, type NumericArray, type TypedArray, isDType, dtypeBytes, isNarrow } from './dtype.js';
+import {
+  allocTyped,
+  type DType,
+  dtypeBytes,
+  isBig,
+  isDType,
+  isNarrow,
+  type NumericArray,
+  type TypedArray,
+} from './dtype.js';
 import { f16ToF32, f32ToF16 } from './float16.js';
 import { narrowDecoder, narrowEncoder } from './narrow.js';
-import { numel, formatDims } from './shape.js';
+import { formatDims, numel } from './shape.js';
 
 export type TensorLocation = 'cpu' | 'gpu';
 
@@ -47,15 +56,20 @@ export class Tensor {
     let dims: readonly number[] | undefined;
     if (typeof a === 'string') {
       if (!isDType(a)) throw new TypeError(`unknown tensor type '${a}'`);
-      type = a; data = b as DataLike; dims = c;
+      type = a;
+      data = b as DataLike;
+      dims = c;
     } else {
-      type = typeOfArray(a); data = a; dims = b as readonly number[] | undefined;
+      type = typeOfArray(a);
+      data = a;
+      dims = b as readonly number[] | undefined;
     }
     if (data === undefined || data === null) throw new TypeError(`tensor data is missing for type ${type}`);
     const typed = toTyped(type, data);
     dims = dims ?? [typed.length];
     for (const d of dims) {
-      if (!Number.isInteger(d) || d < 0) throw new TypeError(`tensor dims ${formatDims(dims)} must be non-negative integers`);
+      if (!Number.isInteger(d) || d < 0)
+        throw new TypeError(`tensor dims ${formatDims(dims)} must be non-negative integers`);
     }
     if (numel(dims) !== typed.length) {
       throw new TypeError(`tensor data has ${typed.length} elements but dims ${formatDims(dims)} need ${numel(dims)}`);
@@ -65,8 +79,12 @@ export class Tensor {
     this.data = typed;
   }
 
-  get size(): number { return this.data.length; }
-  get byteLength(): number { return this.size * dtypeBytes(this.type); }
+  get size(): number {
+    return this.data.length;
+  }
+  get byteLength(): number {
+    return this.size * dtypeBytes(this.type);
+  }
 
   static zeros(type: DType, dims: readonly number[]): Tensor {
     return new Tensor(type, allocTyped(type, numel(dims)), dims);
@@ -142,7 +160,10 @@ export function numericData(t: { type: DType; data: TypedArray }): NumericArray 
 /** Element reader: float16 widened to number, 64-bit integers as bigint. */
 export function getter(t: { type: DType; data: TypedArray }): (i: number) => Scalar {
   const d = t.data;
-  if (t.type === 'float16') { const u = d as Uint16Array; return (i) => f16ToF32(u[i]!); }
+  if (t.type === 'float16') {
+    const u = d as Uint16Array;
+    return (i) => f16ToF32(u[i]!);
+  }
   const dec = narrowDecoder(t.type);
   if (dec) return (i) => dec(d[i] as number);
   // a string tensor's elements are strings: copying ops (Gather, Concat, Reshape) pass them through
@@ -152,7 +173,10 @@ export function getter(t: { type: DType; data: TypedArray }): (i: number) => Sca
 /** Element reader that always returns a number (64-bit integers converted, possibly inexactly). */
 export function numGetter(t: { type: DType; data: TypedArray }): (i: number) => number {
   const d = t.data;
-  if (t.type === 'float16') { const u = d as Uint16Array; return (i) => f16ToF32(u[i]!); }
+  if (t.type === 'float16') {
+    const u = d as Uint16Array;
+    return (i) => f16ToF32(u[i]!);
+  }
   if (isBig(t.type)) return (i) => Number(d[i]!);
   const dec = narrowDecoder(t.type);
   if (dec) return (i) => dec(d[i] as number);
@@ -166,17 +190,37 @@ export function numGetter(t: { type: DType; data: TypedArray }): (i: number) => 
 export function setter(t: { type: DType; data: TypedArray }): (i: number, v: Scalar) => void {
   const d = t.data;
   const enc = narrowEncoder(t.type);
-  if (enc) { const u = d as Uint8Array; return (i, v) => { u[i] = enc(Number(v)); }; }
+  if (enc) {
+    const u = d as Uint8Array;
+    return (i, v) => {
+      u[i] = enc(Number(v));
+    };
+  }
   switch (t.type) {
-    case 'float16': { const u = d as Uint16Array; return (i, v) => { u[i] = f32ToF16(Number(v)); }; }
-    case 'bool': { const u = d as Uint8Array; return (i, v) => { u[i] = v ? 1 : 0; }; }
-    case 'int64': case 'uint64': {
+    case 'float16': {
+      const u = d as Uint16Array;
+      return (i, v) => {
+        u[i] = f32ToF16(Number(v));
+      };
+    }
+    case 'bool': {
+      const u = d as Uint8Array;
+      return (i, v) => {
+        u[i] = v ? 1 : 0;
+      };
+    }
+    case 'int64':
+    case 'uint64': {
       const b = d as BigInt64Array | BigUint64Array;
-      return (i, v) => { b[i] = typeof v === 'bigint' ? v : toBigInt(v); };
+      return (i, v) => {
+        b[i] = typeof v === 'bigint' ? v : toBigInt(v);
+      };
     }
     default: {
       const n = d as Float32Array;
-      return (i, v) => { n[i] = typeof v === 'bigint' ? Number(v) : v; };
+      return (i, v) => {
+        n[i] = typeof v === 'bigint' ? Number(v) : v;
+      };
     }
   }
 }

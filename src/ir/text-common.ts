@@ -1,6 +1,6 @@
 // Pieces shared by the printer and the parser of the text form.
 
-import { dtypeFromShort, dtypeShort, type DType } from './dtype.js';
+import { type DType, dtypeFromShort, dtypeShort } from './dtype.js';
 import type { TensorType } from './graph.js';
 
 /** Tensors up to this many elements print inline; larger ones go to a base64 blob at the end. */
@@ -41,7 +41,10 @@ export function formatF32(v: number): string {
   let s = String(x);
   for (let p = 1; p <= 9; p++) {
     const c = x.toPrecision(p);
-    if (Math.fround(Number(c)) === x) { s = String(Number(c)); break; }
+    if (Math.fround(Number(c)) === x) {
+      s = String(Number(c));
+      break;
+    }
   }
   return /[.eE]/.test(s) || /inf|nan/.test(s) ? s : `${s}.0`;
 }

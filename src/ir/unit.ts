@@ -20,7 +20,11 @@ export function unitOf(g: Graph, nodes: Node[]): Unit {
   const inputs: Value[] = [];
   const seen = new Set<Value>();
   for (const n of nodes) {
-    for (const v of n.inputs) if (v && !v.const && !inside.has(v) && !seen.has(v)) { seen.add(v); inputs.push(v); }
+    for (const v of n.inputs)
+      if (v && !v.const && !inside.has(v) && !seen.has(v)) {
+        seen.add(v);
+        inputs.push(v);
+      }
   }
   const usedOutside = new Set<Value>(g.outputs);
   const mine = new Set(nodes);

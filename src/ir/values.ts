@@ -9,21 +9,35 @@ import { formatType } from './text-common.js';
 
 export class TensorSequence {
   readonly kind = 'sequence' as const;
-  constructor(readonly elemType: DType, readonly items: readonly Tensor[]) {
+  constructor(
+    readonly elemType: DType,
+    readonly items: readonly Tensor[],
+  ) {
     for (const t of items) {
       if (t.type !== elemType) throw new TypeError(`a sequence of ${elemType} cannot hold a ${t.type} tensor`);
     }
   }
-  get length(): number { return this.items.length; }
-  toString(): string { return `seq<${this.elemType}>[${this.items.map((t) => t.toString()).join('; ')}]`; }
+  get length(): number {
+    return this.items.length;
+  }
+  toString(): string {
+    return `seq<${this.elemType}>[${this.items.map((t) => t.toString()).join('; ')}]`;
+  }
 }
 
 export class OptionalValue {
   readonly kind = 'optional' as const;
   /** `type` is the contained type (what OptionalGetElement gives); `value` undefined is "none". */
-  constructor(readonly type: TensorType, readonly value?: Tensor | TensorSequence) {}
-  get hasValue(): boolean { return this.value !== undefined; }
-  toString(): string { return this.value ? `opt(${this.value.toString()})` : `opt<${formatType(this.type)}>(none)`; }
+  constructor(
+    readonly type: TensorType,
+    readonly value?: Tensor | TensorSequence,
+  ) {}
+  get hasValue(): boolean {
+    return this.value !== undefined;
+  }
+  toString(): string {
+    return this.value ? `opt(${this.value.toString()})` : `opt<${formatType(this.type)}>(none)`;
+  }
 }
 
 /** Anything a graph value holds at run time. */

@@ -1,17 +1,31 @@
 // Activations with parameters: LeakyRelu, Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus,
 // Softsign, Mish, Swish, Gelu, ThresholdedRelu, PRelu and Clip.
 
-import type { DType } from '../ir/dtype.js';
 import type { AttrReader } from '../ir/attributes.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { Tensor, getter, type Scalar } from '../ir/tensor.js';
+import type { DType } from '../ir/dtype.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { getter, type Scalar, Tensor } from '../ir/tensor.js';
 import { erf, softplus } from './math.js';
 import { roundToDType } from './math-util.js';
-import { FLOATS, NUMERIC, broadcastType, checkDType, elementwiseCost, inType, mapBroadcast, mapUnary, sameDType } from './util.js';
+import {
+  broadcastType,
+  checkDType,
+  elementwiseCost,
+  FLOATS,
+  inType,
+  mapBroadcast,
+  mapUnary,
+  NUMERIC,
+  sameDType,
+} from './util.js';
 
 /** y = f(x) with f built from the node's attributes. */
 function activation(
-  type: string, attrs: OpDef['attrs'], make: (a: AttrReader) => (x: number) => number, flops = 4, types: DType[] = FLOATS,
+  type: string,
+  attrs: OpDef['attrs'],
+  make: (a: AttrReader) => (x: number) => number,
+  flops = 4,
+  types: DType[] = FLOATS,
 ): OpDef {
   return {
     name: `nn.${type}`,
@@ -57,12 +71,14 @@ const clip: OpDef = {
     // an empty tensor also means "no bound" (exporters write '' or a 0-element tensor)
     const loV = lo && lo.size ? getter(lo)(0) : undefined;
     const hiV = hi && hi.size ? getter(hi)(0) : undefined;
-    return [mapUnary(x!, x!.type, (v: Scalar) => {
-      let r = v;
-      if (loV !== undefined && r < loV) r = loV;
-      if (hiV !== undefined && r > hiV) r = hiV;
-      return r;
-    })];
+    return [
+      mapUnary(x!, x!.type, (v: Scalar) => {
+        let r = v;
+        if (loV !== undefined && r < loV) r = loV;
+        if (hiV !== undefined && r > hiV) r = hiV;
+        return r;
+      }),
+    ];
   },
   cost: elementwiseCost(2),
   onnx: {
@@ -74,7 +90,8 @@ const clip: OpDef = {
       ctx.take('consumed_inputs');
       if (ctx.opset >= 11) return;
       const dtype = ctx.node.inputs[0]?.type?.dtype ?? 'float32';
-      const c = (a: typeof lo, name: string) => (a && a.kind !== 'string' ? ctx.constant(Tensor.from(dtype, [Number(a.value)], []), name) : null);
+      const c = (a: typeof lo, name: string) =>
+        a && a.kind !== 'string' ? ctx.constant(Tensor.from(dtype, [Number(a.value)], []), name) : null;
       ctx.node.inputs = [ctx.node.inputs[0]!, c(lo, 'clip_min'), c(hi, 'clip_max')];
       while (ctx.node.inputs.length > 1 && ctx.node.inputs[ctx.node.inputs.length - 1] === null) ctx.node.inputs.pop();
     },
@@ -93,7 +110,11 @@ const prelu: OpDef = {
     return [broadcastType([x, s], x.dtype)];
   },
   run({ inputs: [x, s] }) {
-    return [mapBroadcast([x!, s!], x!.type, (v, a) => (v < 0 ? (typeof v === 'bigint' ? v * (a as bigint) : v * (a as number)) : v))];
+    return [
+      mapBroadcast([x!, s!], x!.type, (v, a) =>
+        v < 0 ? (typeof v === 'bigint' ? v * (a as bigint) : v * (a as number)) : v,
+      ),
+    ];
   },
   cost: elementwiseCost(2),
   onnx: {
@@ -111,10 +132,17 @@ const prelu: OpDef = {
   },
 };
 
-const shrink = activation('Shrink', { lambd: { kind: 'float', default: 0.5 }, bias: { kind: 'float', default: 0 } }, (a) => {
-  const l = a.float('lambd', 0.5), b = a.float('bias', 0);
-  return (x) => (x < -l ? x + b : x > l ? x - b : 0);
-}, 2, NUMERIC);
+const shrink = activation(
+  'Shrink',
+  { lambd: { kind: 'float', default: 0.5 }, bias: { kind: 'float', default: 0 } },
+  (a) => {
+    const l = a.float('lambd', 0.5),
+      b = a.float('bias', 0);
+    return (x) => (x < -l ? x + b : x > l ? x - b : 0);
+  },
+  2,
+  NUMERIC,
+);
 
 /** SwiGLU (opset 28): Swish(a, alpha) * b, broadcast; the gated linear unit of LLaMA-style MLPs. */
 const swiglu: OpDef = {
@@ -133,7 +161,13 @@ const swiglu: OpDef = {
     const al = attrs.float('alpha', 1);
     // the Swish gate is stored in the input type before the product, as the function body does
     const round = roundToDType(a!.type);
-    return [mapBroadcast([a!, b!], a!.type, (x, y) => round((x as number) / (1 + Math.exp(-al * (x as number)))) * (y as number))];
+    return [
+      mapBroadcast(
+        [a!, b!],
+        a!.type,
+        (x, y) => round((x as number) / (1 + Math.exp(-al * (x as number)))) * (y as number),
+      ),
+    ];
   },
   cost: elementwiseCost(5),
   onnx: { type: 'SwiGLU', minOpset: 28 },
@@ -142,10 +176,15 @@ const swiglu: OpDef = {
 registerOps([
   swiglu,
   shrink,
-  activation('LeakyRelu', { alpha: { kind: 'float', default: 0.01 } }, (a) => {
-    const al = a.float('alpha', 0.01);
-    return (x) => (x >= 0 ? x : al * x);
-  }, 2),
+  activation(
+    'LeakyRelu',
+    { alpha: { kind: 'float', default: 0.01 } },
+    (a) => {
+      const al = a.float('alpha', 0.01);
+      return (x) => (x >= 0 ? x : al * x);
+    },
+    2,
+  ),
   activation('Elu', { alpha: { kind: 'float', default: 1 } }, (a) => {
     const al = a.float('alpha', 1);
     return (x) => (x >= 0 ? x : al * (Math.exp(x) - 1));
@@ -154,34 +193,58 @@ registerOps([
     const al = a.float('alpha', 1);
     return (x) => Math.max(0, x) + Math.min(0, al * (Math.exp(x / al) - 1));
   }),
-  activation('Selu', { alpha: { kind: 'float', default: SELU_ALPHA }, gamma: { kind: 'float', default: SELU_GAMMA } }, (a) => {
-    const al = a.float('alpha', SELU_ALPHA);
-    const g = a.float('gamma', SELU_GAMMA);
-    return (x) => (x > 0 ? g * x : g * (al * Math.exp(x) - al));
-  }),
-  activation('HardSigmoid', { alpha: { kind: 'float', default: 0.2 }, beta: { kind: 'float', default: 0.5 } }, (a) => {
-    const al = a.float('alpha', 0.2);
-    const b = a.float('beta', 0.5);
-    return (x) => Math.max(0, Math.min(1, al * x + b));
-  }, 3),
+  activation(
+    'Selu',
+    { alpha: { kind: 'float', default: SELU_ALPHA }, gamma: { kind: 'float', default: SELU_GAMMA } },
+    (a) => {
+      const al = a.float('alpha', SELU_ALPHA);
+      const g = a.float('gamma', SELU_GAMMA);
+      return (x) => (x > 0 ? g * x : g * (al * Math.exp(x) - al));
+    },
+  ),
+  activation(
+    'HardSigmoid',
+    { alpha: { kind: 'float', default: 0.2 }, beta: { kind: 'float', default: 0.5 } },
+    (a) => {
+      const al = a.float('alpha', 0.2);
+      const b = a.float('beta', 0.5);
+      return (x) => Math.max(0, Math.min(1, al * x + b));
+    },
+    3,
+  ),
   activation('HardSwish', {}, () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), 4),
-  activation('Swish', { alpha: { kind: 'float', default: 1 } }, (a) => {
-    const al = a.float('alpha', 1);
-    return (x) => x / (1 + Math.exp(-al * x));
-  }, 4),
-  activation('ThresholdedRelu', { alpha: { kind: 'float', default: 1 } }, (a) => {
-    const al = a.float('alpha', 1);
-    return (x) => (x > al ? x : 0);
-  }, 1),
+  activation(
+    'Swish',
+    { alpha: { kind: 'float', default: 1 } },
+    (a) => {
+      const al = a.float('alpha', 1);
+      return (x) => x / (1 + Math.exp(-al * x));
+    },
+    4,
+  ),
+  activation(
+    'ThresholdedRelu',
+    { alpha: { kind: 'float', default: 1 } },
+    (a) => {
+      const al = a.float('alpha', 1);
+      return (x) => (x > al ? x : 0);
+    },
+    1,
+  ),
   activation('Softplus', {}, () => softplus),
   activation('Softsign', {}, () => (x) => x / (1 + Math.abs(x)), 3),
   activation('Mish', {}, () => (x) => x * Math.tanh(softplus(x)), 8),
-  activation('Gelu', { approximate: { kind: 'string', default: 'none' } }, (a) => {
-    const mode = a.string('approximate', 'none');
-    if (mode === 'tanh') return geluTanh;
-    if (mode !== 'none') throw new Error(`approximate must be 'none' or 'tanh', got '${mode}'`);
-    return (x) => 0.5 * x * (1 + erf(x / Math.SQRT2));
-  }, 8),
+  activation(
+    'Gelu',
+    { approximate: { kind: 'string', default: 'none' } },
+    (a) => {
+      const mode = a.string('approximate', 'none');
+      if (mode === 'tanh') return geluTanh;
+      if (mode !== 'none') throw new Error(`approximate must be 'none' or 'tanh', got '${mode}'`);
+      return (x) => 0.5 * x * (1 + erf(x / Math.SQRT2));
+    },
+    8,
+  ),
   clip,
   prelu,
 ]);

@@ -5,17 +5,18 @@
 
 import type { DType } from '../ir/dtype.js';
 import { isBig } from '../ir/dtype.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { normAxis, type Shape } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { reducePlan, toF64 } from './math-util.js';
-import { NUMERIC, bytesOf, checkDType, inType, numelOf } from './util.js';
+import { bytesOf, checkDType, inType, NUMERIC, numelOf } from './util.js';
 
 /** Index (within the reduced axis) of the winning element of each group. */
 function argReduce(x: Tensor, axis: number, isMax: boolean, last: boolean): Int32Array {
   const { outer, inner } = reducePlan(x.dims, new Set([axis]));
   const n = inner.length;
-  if (n === 0 && outer.length > 0) throw new Error(`cannot take Arg${isMax ? 'Max' : 'Min'} along axis ${axis} of size 0`);
+  if (n === 0 && outer.length > 0)
+    throw new Error(`cannot take Arg${isMax ? 'Max' : 'Min'} along axis ${axis} of size 0`);
   const out = new Int32Array(outer.length);
   if (isBig(x.type)) {
     const d = x.data as BigInt64Array | BigUint64Array;
@@ -25,7 +26,10 @@ function argReduce(x: Tensor, axis: number, isMax: boolean, last: boolean): Int3
       let bv = d[base]!;
       for (let j = 1; j < n; j++) {
         const v = d[base + inner[j]!]!;
-        if (isMax ? v > bv || (last && v === bv) : v < bv || (last && v === bv)) { best = j; bv = v; }
+        if (isMax ? v > bv || (last && v === bv) : v < bv || (last && v === bv)) {
+          best = j;
+          bv = v;
+        }
       }
       out[o] = best;
     }
@@ -39,10 +43,15 @@ function argReduce(x: Tensor, axis: number, isMax: boolean, last: boolean): Int3
     for (let j = 1; j < n; j++) {
       const v = d[base + inner[j]!]!;
       let take: boolean;
-      if (bv !== bv) take = last && v !== v;                        // a NaN is only replaced by a later NaN
-      else if (v !== v) take = true;                                // NaN beats every number
+      if (bv !== bv)
+        take = last && v !== v; // a NaN is only replaced by a later NaN
+      else if (v !== v)
+        take = true; // NaN beats every number
       else take = isMax ? v > bv || (last && v === bv) : v < bv || (last && v === bv);
-      if (take) { best = j; bv = v; }
+      if (take) {
+        best = j;
+        bv = v;
+      }
     }
     out[o] = best;
   }

@@ -2,12 +2,20 @@
 // lost), BitwiseAnd / Or / Xor (broadcast) and BitwiseNot on every integer type, and BitCast
 // (opset 26: the same bits read as another type of the same width, little endian).
 
-import { allocNumeric, allocTyped, dtypeFromOnnx, dtypePackedBits, isBig, type DType } from '../ir/dtype.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { allocNumeric, type DType, dtypeFromOnnx, dtypePackedBits, isBig } from '../ir/dtype.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import {
-  bytesOf, broadcastType, checkDType, elementwiseCost, inType, INTS, mapBroadcast, mapUnary, sameDType,
+  broadcastType,
+  bytesOf,
+  checkDType,
+  elementwiseCost,
+  INTS,
+  inType,
+  mapBroadcast,
+  mapUnary,
+  sameDType,
 } from './util.js';
 
 const UINTS: DType[] = ['uint8', 'uint16', 'uint32', 'uint64'];
@@ -18,7 +26,8 @@ const bitShift: OpDef = {
   outputs: ['Z'],
   attrs: { direction: { kind: 'string', required: true } },
   infer(ctx) {
-    const x = inType(ctx, 0, 'X'), y = inType(ctx, 1, 'Y');
+    const x = inType(ctx, 0, 'X'),
+      y = inType(ctx, 1, 'Y');
     checkDType(x, UINTS, 'X');
     sameDType(x, y, 'Y');
     const dir = ctx.attrs.string('direction');
@@ -30,11 +39,14 @@ const bitShift: OpDef = {
     const bits = BigInt(dtypePackedBits(x!.type));
     const mask = (1n << bits) - 1n;
     // bigint arithmetic for every width: a shift by the width or more leaves 0
-    return [mapBroadcast([x!, y!], x!.type, (a, b) => {
-      const v = BigInt(a), s = BigInt(b);
-      const r = s >= bits ? 0n : left ? (v << s) & mask : v >> s;
-      return isBig(x!.type) ? r : Number(r);
-    })];
+    return [
+      mapBroadcast([x!, y!], x!.type, (a, b) => {
+        const v = BigInt(a),
+          s = BigInt(b);
+        const r = s >= bits ? 0n : left ? (v << s) & mask : v >> s;
+        return isBig(x!.type) ? r : Number(r);
+      }),
+    ];
   },
   cost: elementwiseCost(1),
   onnx: { type: 'BitShift', minOpset: 11 },
@@ -49,7 +61,8 @@ function bitwiseBinary(type: 'And' | 'Or' | 'Xor', f: Big2, g: Num2): OpDef {
     inputs: ['A', 'B'],
     outputs: ['C'],
     infer(ctx) {
-      const a = inType(ctx, 0, 'A'), b = inType(ctx, 1, 'B');
+      const a = inType(ctx, 0, 'A'),
+        b = inType(ctx, 1, 'B');
       checkDType(a, INTS, 'A');
       sameDType(a, b, 'B');
       return [broadcastType([a, b], a.dtype)];
@@ -79,7 +92,8 @@ const bitwiseNot: OpDef = {
 
 /** Same bits, another type: bytes copied; sub-byte values (one per byte here) masked and re-extended. */
 export function bitCast(x: Tensor, to: DType): Tensor {
-  const fromBits = dtypePackedBits(x.type), toBits = dtypePackedBits(to);
+  const fromBits = dtypePackedBits(x.type),
+    toBits = dtypePackedBits(to);
   if (fromBits !== toBits) {
     throw new Error(`BitCast from ${x.type} (${fromBits} bits) to ${to} (${toBits} bits): the widths must be equal`);
   }
@@ -87,9 +101,11 @@ export function bitCast(x: Tensor, to: DType): Tensor {
   if (fromBits >= 8) {
     new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(x.bytes());
   } else {
-    const mask = (1 << fromBits) - 1, shift = 32 - fromBits;
+    const mask = (1 << fromBits) - 1,
+      shift = 32 - fromBits;
     const signed = to === 'int4' || to === 'int2';
-    const src = x.data as Uint8Array, dst = out as Uint8Array;
+    const src = x.data as Uint8Array,
+      dst = out as Uint8Array;
     for (let i = 0; i < x.size; i++) {
       const v = src[i]! & mask;
       dst[i] = signed ? (v << shift) >> shift : v;
@@ -107,8 +123,10 @@ const bitCastOp: OpDef = {
     const x = inType(ctx, 0, 'input');
     const to = dtypeFromOnnx(ctx.attrs.int('to'));
     if (dtypePackedBits(x.dtype) !== dtypePackedBits(to)) {
-      throw new Error(`input ${formatType(x)} has ${dtypePackedBits(x.dtype)}-bit elements but 'to' (${to}) has `
-        + `${dtypePackedBits(to)}: BitCast needs equal widths`);
+      throw new Error(
+        `input ${formatType(x)} has ${dtypePackedBits(x.dtype)}-bit elements but 'to' (${to}) has ` +
+          `${dtypePackedBits(to)}: BitCast needs equal widths`,
+      );
     }
     return [{ dtype: to, shape: x.shape }];
   },
@@ -119,9 +137,21 @@ const bitCastOp: OpDef = {
 
 registerOps([
   bitShift,
-  bitwiseBinary('And', (a, b) => a & b, (a, b) => a & b),
-  bitwiseBinary('Or', (a, b) => a | b, (a, b) => a | b),
-  bitwiseBinary('Xor', (a, b) => a ^ b, (a, b) => a ^ b),
+  bitwiseBinary(
+    'And',
+    (a, b) => a & b,
+    (a, b) => a & b,
+  ),
+  bitwiseBinary(
+    'Or',
+    (a, b) => a | b,
+    (a, b) => a | b,
+  ),
+  bitwiseBinary(
+    'Xor',
+    (a, b) => a ^ b,
+    (a, b) => a ^ b,
+  ),
   bitwiseNot,
   bitCastOp,
 ]);

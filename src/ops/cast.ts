@@ -4,16 +4,19 @@
 // infinity or NaN; float4e2m1 has neither and gives 0 for NaN); float8e8m0 rounds as `round_mode`
 // says; sub-byte integer targets truncate and wrap like the wider integers.
 
-import { dtypeFromOnnx, isBig, isFloat, type DType } from '../ir/dtype.js';
+import { type DType, dtypeFromOnnx, isBig, isFloat } from '../ir/dtype.js';
 import type { E8M0Rounding } from '../ir/minifloat.js';
 import { isSubByte, narrowEncoder } from '../ir/narrow.js';
-import { registerOps, type OpDef, type RunContext } from '../ir/op-def.js';
-import { Tensor, getter, setter, toBigInt, type Scalar } from '../ir/tensor.js';
+import { type OpDef, type RunContext, registerOps } from '../ir/op-def.js';
+import { getter, type Scalar, setter, Tensor, toBigInt } from '../ir/tensor.js';
 import { elementwiseCost, inType } from './util.js';
 
 const BITS: Partial<Record<DType, number>> = { int8: 8, int16: 16, int32: 32, uint8: 8, uint16: 16, uint32: 32 };
 
-export interface CastOptions { saturate?: boolean; roundMode?: E8M0Rounding }
+export interface CastOptions {
+  saturate?: boolean;
+  roundMode?: E8M0Rounding;
+}
 
 /** Convert one value to the target dtype's domain before the typed-array store. */
 function converter(from: DType, to: DType, opts: CastOptions): (v: Scalar) => Scalar {
@@ -73,7 +76,9 @@ const cast: OpDef = {
   inputs: ['input'],
   outputs: ['output'],
   attrs: {
-    to: { kind: 'int', required: true }, saturate: { kind: 'int', default: 1 }, round_mode: { kind: 'string', default: 'up' },
+    to: { kind: 'int', required: true },
+    saturate: { kind: 'int', default: 1 },
+    round_mode: { kind: 'string', default: 'up' },
   },
   infer(ctx) {
     const t = inType(ctx, 0, 'input');
@@ -88,8 +93,19 @@ const cast: OpDef = {
       const to = ctx.node.attrs.to;
       if (to?.kind === 'string') {
         const codes: Record<string, number> = {
-          FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11,
-          UINT32: 12, UINT64: 13, BFLOAT16: 16,
+          FLOAT: 1,
+          UINT8: 2,
+          INT8: 3,
+          UINT16: 4,
+          INT16: 5,
+          INT32: 6,
+          INT64: 7,
+          BOOL: 9,
+          FLOAT16: 10,
+          DOUBLE: 11,
+          UINT32: 12,
+          UINT64: 13,
+          BFLOAT16: 16,
         };
         const code = codes[to.value.toUpperCase()];
         if (code === undefined) throw new Error(`Cast to '${to.value}' is not supported`);

@@ -6,8 +6,8 @@
 // sum_j weight[c, 0, j] * padded[n, c, l + j], optionally through SiLU (activation 'silu' or its
 // alias 'swish'); present_state is the last K-1 columns of the padded sequence.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, type Dim } from '../ir/shape.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim } from '../ir/shape.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
 import { bytesOf, checkDType, FLOATS, inType, numelOf } from './util.js';

@@ -2,9 +2,9 @@
 // centre. Cropping an axis of d to s starts at floor((d - s) / 2); padding places the input at
 // offset floor((s - d) / 2) of the new axis.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, normAxis, type Dim } from '../ir/shape.js';
-import { Tensor, getter, setter } from '../ir/tensor.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim, normAxis } from '../ir/shape.js';
+import { getter, setter, Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { normAxes } from './math-util.js';
 import { ALL, bytesOf, checkDType, constInts, inType } from './util.js';

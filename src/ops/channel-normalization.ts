@@ -7,7 +7,7 @@
 // LpNormalization divides x by its L1 or L2 norm along one axis; a zero
 // vector stays zero (what the suite's expected outputs hold).
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { normAxis } from '../ir/shape.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './nn-util.js';

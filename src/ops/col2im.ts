@@ -3,8 +3,8 @@
 // C*prod(block) values; they are summed back into an image [N, C, image_shape...] (overlapping
 // blocks add). dilations, pads ([begin..., end...]) and strides work as in Conv.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, type Dim } from '../ir/shape.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim } from '../ir/shape.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
 import { bytesOf, checkDType, constInts, FLOATS, inType } from './util.js';

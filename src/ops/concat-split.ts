@@ -1,12 +1,12 @@
 // Concat and Split along one axis.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, normAxis, numel, type Dim } from '../ir/shape.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim, normAxis, numel } from '../ir/shape.js';
 import { Tensor, toIntArray } from '../ir/tensor.js';
+import { formatType } from '../ir/text-common.js';
 import { slots } from './layout.js';
 import { attrToInput } from './onnx-import.js';
 import { bytesOf, checkDType, constInts, inType, sameDType } from './util.js';
-import { formatType } from '../ir/text-common.js';
 
 const concat: OpDef = {
   name: 'nn.Concat',
@@ -15,7 +15,11 @@ const concat: OpDef = {
   attrs: { axis: { kind: 'int', required: true } },
   infer(ctx) {
     const first = inType(ctx, 0, 'inputs[0]');
-    const types = ctx.types.map((t, i) => { const u = t ?? inType(ctx, i); sameDType(first, u, `inputs[0] and inputs[${i}]`); return u; });
+    const types = ctx.types.map((t, i) => {
+      const u = t ?? inType(ctx, i);
+      sameDType(first, u, `inputs[0] and inputs[${i}]`);
+      return u;
+    });
     const ranked = types.find((t) => t.shape);
     if (!ranked) return [{ dtype: first.dtype }];
     const r = ranked.shape!.length;
@@ -23,18 +27,29 @@ const concat: OpDef = {
     const shape: Dim[] = [...ranked.shape!];
     let total: Dim = 0;
     for (const [i, t] of types.entries()) {
-      if (!t.shape) { total = freshDim('cat'); continue; }
-      if (t.shape.length !== r) throw new Error(`inputs[${i}] ${formatType(t)} has rank ${t.shape.length}, inputs[0] has rank ${r}`);
+      if (!t.shape) {
+        total = freshDim('cat');
+        continue;
+      }
+      if (t.shape.length !== r)
+        throw new Error(`inputs[${i}] ${formatType(t)} has rank ${t.shape.length}, inputs[0] has rank ${r}`);
       t.shape.forEach((d, k) => {
         if (k === axis) return;
         const e = shape[k]!;
         if (typeof d === 'number' && typeof e === 'number' && d !== e) {
-          throw new Error(`inputs[${i}] ${formatType(t)} differs from ${formatType(ranked)} in dim ${k} (only the axis ${axis} may differ)`);
+          throw new Error(
+            `inputs[${i}] ${formatType(t)} differs from ${formatType(ranked)} in dim ${k} (only the axis ${axis} may differ)`,
+          );
         }
         if (typeof e === 'string' && typeof d === 'number') shape[k] = d;
       });
       const d = t.shape[axis]!;
-      total = typeof total === 'number' && typeof d === 'number' ? total + d : typeof total === 'number' && total === 0 ? d : freshDim('cat');
+      total =
+        typeof total === 'number' && typeof d === 'number'
+          ? total + d
+          : typeof total === 'number' && total === 0
+            ? d
+            : freshDim('cat');
     }
     shape[axis] = total;
     return [{ dtype: first.dtype, shape }];
@@ -62,7 +77,9 @@ const concat: OpDef = {
   cost: (ctx) => ({ flops: 0, bytes: 2 * bytesOf(ctx.outTypes[0]) }),
   onnx: {
     type: 'Concat',
-    import(ctx) { if (!ctx.attrs.has('axis')) ctx.node.attrs.axis = { kind: 'int', value: 1 }; }, // Concat-1 defaulted to 1
+    import(ctx) {
+      if (!ctx.attrs.has('axis')) ctx.node.attrs.axis = { kind: 'int', value: 1 };
+    }, // Concat-1 defaulted to 1
   },
 };
 
@@ -97,7 +114,10 @@ const split: OpDef = {
     const d = t.shape[axis]!;
     const given = ctx.types[1] ? constInts(ctx, 1) : undefined;
     if (typeof d !== 'number' || (ctx.types[1] && !given)) {
-      return ctx.node.outputs.map((_, i) => ({ dtype: t.dtype, shape: t.shape!.map((x, k) => (k === axis ? (given ? given[i]! : freshDim('sp')) : x)) }));
+      return ctx.node.outputs.map((_, i) => ({
+        dtype: t.dtype,
+        shape: t.shape!.map((x, k) => (k === axis ? (given ? given[i]! : freshDim('sp')) : x)),
+      }));
     }
     const sizes = splitSizes(d, parts, given, ctx.attrs.has('num_outputs'));
     return sizes.map((s) => ({ dtype: t.dtype, shape: t.shape!.map((x, k) => (k === axis ? s : x)) }));
@@ -126,7 +146,9 @@ const split: OpDef = {
   onnx: {
     type: 'Split',
     // Split-2/11 carried `split` as an attribute (Split-1 as either); from 13 it is an input.
-    import(ctx) { if (ctx.node.attrs.split) attrToInput(ctx, 'split', 1); },
+    import(ctx) {
+      if (ctx.node.attrs.split) attrToInput(ctx, 'split', 1);
+    },
   },
 };
 

@@ -4,11 +4,11 @@
 // Math in double, rounded on store to the input type.
 
 import type { TensorType } from '../ir/graph.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { formatDims } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
-import { MS_DOMAIN, MS_FLOATS, checkVector, lastDim, sameDim, sameTypeAs } from './contrib-util.js';
+import { checkVector, lastDim, MS_DOMAIN, MS_FLOATS, sameDim, sameTypeAs } from './contrib-util.js';
 import { erf } from './math.js';
 import { fromF64, toF64 } from './math-util.js';
 import { checkDType, elementwiseCost, inType } from './util.js';
@@ -18,8 +18,14 @@ export const geluTanh = (x: number): number =>
   0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 
 /** y = f(x + bias) with a bias over the last dim (optional where `biasOptional`). */
-function biasedActivation(type: string, biasOptional: boolean, f: (v: number, alpha: number) => number,
-  flops: number, attrs: OpDef['attrs'] = {}, inputs = ['X', biasOptional ? 'bias?' : 'bias']): OpDef {
+function biasedActivation(
+  type: string,
+  biasOptional: boolean,
+  f: (v: number, alpha: number) => number,
+  flops: number,
+  attrs: OpDef['attrs'] = {},
+  inputs = ['X', biasOptional ? 'bias?' : 'bias'],
+): OpDef {
   return {
     name: `ms.${type}`,
     inputs,
@@ -52,8 +58,14 @@ function biasedActivation(type: string, biasOptional: boolean, f: (v: number, al
 const gelu = biasedActivation('Gelu', false, (v) => geluErf(v), 8, {}, ['X']);
 const fastGelu = biasedActivation('FastGelu', true, (v) => geluTanh(v), 8);
 const biasGelu = biasedActivation('BiasGelu', false, (v) => geluErf(v), 9, {}, ['A', 'B']);
-const quickGelu = biasedActivation('QuickGelu', false, (v, alpha) => v / (1 + Math.exp(-alpha * v)), 5,
-  { alpha: { kind: 'float', default: 1.702 } }, ['X']);
+const quickGelu = biasedActivation(
+  'QuickGelu',
+  false,
+  (v, alpha) => v / (1 + Math.exp(-alpha * v)),
+  5,
+  { alpha: { kind: 'float', default: 1.702 } },
+  ['X'],
+);
 
 function check3D(t: TensorType, name: string): void {
   if (t.shape && t.shape.length !== 3) throw new Error(`${name} has shape ${formatDims(t.shape)}; it must be 3-D`);
@@ -64,19 +76,26 @@ const biasAdd: OpDef = {
   inputs: ['X', 'bias', 'skip'],
   outputs: ['Y'],
   infer(ctx) {
-    const x = inType(ctx, 0, 'X'), b = inType(ctx, 1, 'bias'), s = inType(ctx, 2, 'skip');
+    const x = inType(ctx, 0, 'X'),
+      b = inType(ctx, 1, 'bias'),
+      s = inType(ctx, 2, 'skip');
     checkDType(x, MS_FLOATS, 'X');
     check3D(x, 'X');
-    sameTypeAs(b, x, 'bias', 'X'); sameTypeAs(s, x, 'skip', 'X');
+    sameTypeAs(b, x, 'bias', 'X');
+    sameTypeAs(s, x, 'skip', 'X');
     checkVector(b, lastDim(x.shape), 'bias', 'channels, the last dim of X');
     if (x.shape && s.shape) {
-      const bad = s.shape.length !== 3 || s.shape.some((d, i) => typeof d === 'number' && typeof x.shape![i] === 'number' && d !== x.shape![i]);
+      const bad =
+        s.shape.length !== 3 ||
+        s.shape.some((d, i) => typeof d === 'number' && typeof x.shape![i] === 'number' && d !== x.shape![i]);
       if (bad) throw new Error(`skip has shape ${formatDims(s.shape)}; it must equal X's ${formatDims(x.shape)}`);
     }
     return [{ dtype: x.dtype, shape: x.shape }];
   },
   run({ inputs: [x, bias, skip] }) {
-    const xv = toF64(x!), bv = toF64(bias!), sv = toF64(skip!);
+    const xv = toF64(x!),
+      bv = toF64(bias!),
+      sv = toF64(skip!);
     const c = bv.length;
     const y = new Float64Array(xv.length);
     for (let i = 0; i < xv.length; i++) y[i] = xv[i]! + bv[i % c]! + sv[i]!;
@@ -91,24 +110,35 @@ const biasSplitGelu: OpDef = {
   inputs: ['X', 'bias'],
   outputs: ['Y'],
   infer(ctx) {
-    const x = inType(ctx, 0, 'X'), b = inType(ctx, 1, 'bias');
+    const x = inType(ctx, 0, 'X'),
+      b = inType(ctx, 1, 'bias');
     checkDType(x, MS_FLOATS, 'X');
     check3D(x, 'X');
     sameTypeAs(b, x, 'bias', 'X');
     const d = lastDim(x.shape);
     checkVector(b, d, 'bias', 'channels, the last dim of X');
-    if (typeof d === 'number' && d % 2 !== 0) throw new Error(`X ${formatType(x)}: its last dim must be even (it is split in two halves)`);
-    return [{ dtype: x.dtype, shape: x.shape ? [x.shape[0]!, x.shape[1]!, typeof d === 'number' ? d / 2 : `${d}_half`] : undefined }];
+    if (typeof d === 'number' && d % 2 !== 0)
+      throw new Error(`X ${formatType(x)}: its last dim must be even (it is split in two halves)`);
+    return [
+      {
+        dtype: x.dtype,
+        shape: x.shape ? [x.shape[0]!, x.shape[1]!, typeof d === 'number' ? d / 2 : `${d}_half`] : undefined,
+      },
+    ];
   },
   run({ inputs: [x, bias] }) {
     const X = x as Tensor;
-    const xv = toF64(X), bv = toF64(bias!);
-    const D = X.dims[2]!, half = D / 2, rows = X.size / D;
+    const xv = toF64(X),
+      bv = toF64(bias!);
+    const D = X.dims[2]!,
+      half = D / 2,
+      rows = X.size / D;
     sameDim(bv.length, D, () => `bias has ${bv.length} elements; X's last dim is ${D}`);
     const y = new Float64Array(rows * half);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < half; j++) {
-        const left = xv[r * D + j]! + bv[j]!, right = xv[r * D + half + j]! + bv[half + j]!;
+        const left = xv[r * D + j]! + bv[j]!,
+          right = xv[r * D + half + j]! + bv[half + j]!;
         y[r * half + j] = left * geluErf(right);
       }
     }

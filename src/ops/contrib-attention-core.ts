@@ -4,10 +4,16 @@
 // an additive bias per score, and which keys a query row may see at all.
 
 export interface AttendSpec {
-  B: number; Hq: number; Hkv: number; Sq: number; T: number; D: number; Dv: number;
-  q: Float64Array;   // [B, Hq, Sq, D]
-  k: Float64Array;   // [B, Hkv, T, D]
-  v: Float64Array;   // [B, Hkv, T, Dv]
+  B: number;
+  Hq: number;
+  Hkv: number;
+  Sq: number;
+  T: number;
+  D: number;
+  Dv: number;
+  q: Float64Array; // [B, Hq, Sq, D]
+  k: Float64Array; // [B, Hkv, T, D]
+  v: Float64Array; // [B, Hkv, T, Dv]
   scale: number;
   /** Keys [lo, hi) a row attends (default all T); scores outside get probability 0. */
   window?: (b: number, i: number) => [number, number];
@@ -50,7 +56,10 @@ export function attend(s: AttendSpec): Float64Array {
         let sum = s.smooth ? Math.exp(-m) : 0;
         const probs = logits;
         for (let j = 0; j < T; j++) {
-          if (j < lo || j >= hi || m === -Infinity) { probs[j] = 0; continue; }
+          if (j < lo || j >= hi || m === -Infinity) {
+            probs[j] = 0;
+            continue;
+          }
           probs[j] = Math.exp(logits[j]! - m);
           sum += probs[j]!;
         }
@@ -68,12 +77,21 @@ export function attend(s: AttendSpec): Float64Array {
 }
 
 /** [B, S, H·Dh] (3-D hidden layout) -> [B, H, S, Dh]. */
-export function splitHeads(x: Float64Array, B: number, S: number, H: number, Dh: number, rowStride = H * Dh, offset = 0): Float64Array {
+export function splitHeads(
+  x: Float64Array,
+  B: number,
+  S: number,
+  H: number,
+  Dh: number,
+  rowStride = H * Dh,
+  offset = 0,
+): Float64Array {
   const out = new Float64Array(B * H * S * Dh);
   for (let b = 0; b < B; b++) {
     for (let s = 0; s < S; s++) {
       for (let h = 0; h < H; h++) {
-        const src = (b * S + s) * rowStride + offset + h * Dh, dst = ((b * H + h) * S + s) * Dh;
+        const src = (b * S + s) * rowStride + offset + h * Dh,
+          dst = ((b * H + h) * S + s) * Dh;
         for (let d = 0; d < Dh; d++) out[dst + d] = x[src + d]!;
       }
     }
@@ -82,7 +100,15 @@ export function splitHeads(x: Float64Array, B: number, S: number, H: number, Dh:
 }
 
 /** Cache ([B, H, P, Dh], or none) followed by the new [B, H, S, Dh]: [B, H, P + S, Dh]. */
-export function concatCache(past: Float64Array | undefined, P: number, cur: Float64Array, B: number, H: number, S: number, Dh: number): Float64Array {
+export function concatCache(
+  past: Float64Array | undefined,
+  P: number,
+  cur: Float64Array,
+  B: number,
+  H: number,
+  S: number,
+  Dh: number,
+): Float64Array {
   const T = P + S;
   const out = new Float64Array(B * H * T * Dh);
   for (let bh = 0; bh < B * H; bh++) {
@@ -93,7 +119,10 @@ export function concatCache(past: Float64Array | undefined, P: number, cur: Floa
 }
 
 /** Reader of a [B|1, H|1, S, T] additive attention bias. */
-export function biasReader(t: { dims: readonly number[] }, values: Float64Array): (b: number, h: number, i: number, j: number) => number {
+export function biasReader(
+  t: { dims: readonly number[] },
+  values: Float64Array,
+): (b: number, h: number, i: number, j: number) => number {
   const [d0, d1, S, T] = t.dims as [number, number, number, number];
   return (b, h, i, j) => values[(((d0 === 1 ? 0 : b) * d1 + (d1 === 1 ? 0 : h)) * S + i) * T + j]!;
 }

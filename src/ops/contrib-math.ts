@@ -9,12 +9,23 @@ import { numGetter } from '../ir/tensor.js';
 import { isNum, lastDim } from './contrib-util.js';
 import { toF64 } from './math-util.js';
 
-export interface NBitsGeometry { K: number; N: number; bits: number; blockSize: number; kBlocks: number; blobSize: number }
+export interface NBitsGeometry {
+  K: number;
+  N: number;
+  bits: number;
+  blockSize: number;
+  kBlocks: number;
+  blobSize: number;
+}
 
 export function nbitsGeometry(attrs: { int(n: string, d?: number): number }): NBitsGeometry {
-  const K = attrs.int('K'), N = attrs.int('N'), bits = attrs.int('bits', 4), blockSize = attrs.int('block_size');
+  const K = attrs.int('K'),
+    N = attrs.int('N'),
+    bits = attrs.int('bits', 4),
+    blockSize = attrs.int('block_size');
   if (![2, 4, 8].includes(bits)) throw new Error(`bits=${bits} is not supported (2, 4 or 8)`);
-  if (!(blockSize >= 16) || (blockSize & (blockSize - 1)) !== 0) throw new Error(`block_size=${blockSize} must be a power of two of at least 16`);
+  if (!(blockSize >= 16) || (blockSize & (blockSize - 1)) !== 0)
+    throw new Error(`block_size=${blockSize} must be a power of two of at least 16`);
   if (!(K > 0) || !(N > 0)) throw new Error(`K=${K} and N=${N} must be positive`);
   const kBlocks = Math.ceil(K / blockSize);
   return { K, N, bits, blockSize, kBlocks, blobSize: (blockSize * bits) / 8 };
@@ -57,20 +68,35 @@ export function dequantizeNBits(g: NBitsGeometry, B: Tensor, scales: Tensor, zp?
 export function nbits4Direct(n: Node): boolean {
   const [A, B, S, Z, G, bias] = n.inputs;
   const a = new AttrReader(n.attrs, n.describe());
-  const K = a.int('K', 0), bs = a.int('block_size', 0);
+  const K = a.int('K', 0),
+    bs = a.int('block_size', 0);
   const f32 = (v: Value | null | undefined) => v?.type?.dtype === 'float32';
-  return a.int('bits', 4) === 4 && !G && !!B?.const && f32(A) && f32(S) && (!Z || Z.type?.dtype === 'uint8') &&
-    (!bias || f32(bias)) && bs > 0 && bs % 32 === 0 && K % bs === 0;
+  return (
+    a.int('bits', 4) === 4 &&
+    !G &&
+    !!B?.const &&
+    f32(A) &&
+    f32(S) &&
+    (!Z || Z.type?.dtype === 'uint8') &&
+    (!bias || f32(bias)) &&
+    bs > 0 &&
+    bs % 32 === 0 &&
+    K % bs === 0
+  );
 }
 
 /** num_heads for the ONNX op: the attribute, or hidden / (2 · cache width) for 3-D input. */
 export function rotaryHeads(x: TensorType, cos: TensorType, attrHeads: number, rotDim: number): number | undefined {
   if (attrHeads > 0) return attrHeads;
   if (rotDim > 0 && x.shape?.length === 3) throw new Error('rotary_embedding_dim needs num_heads for 3-D input');
-  const hidden = lastDim(x.shape), half = lastDim(cos.shape);
+  const hidden = lastDim(x.shape),
+    half = lastDim(cos.shape);
   if (x.shape?.length === 4) return isNum(x.shape[1]) ? x.shape[1] : undefined;
   if (isNum(hidden) && isNum(half)) {
-    if (hidden % (2 * half) !== 0) throw new Error(`input hidden size ${hidden} is not a multiple of the head size 2·${half} (cos_cache width ${half})`);
+    if (hidden % (2 * half) !== 0)
+      throw new Error(
+        `input hidden size ${hidden} is not a multiple of the head size 2·${half} (cos_cache width ${half})`,
+      );
     return hidden / (2 * half);
   }
   return undefined;
@@ -84,4 +110,3 @@ export function fusedPerm(r: number, transBatch: boolean, trans: boolean): numbe
   if (trans) [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
   return perm;
 }
-

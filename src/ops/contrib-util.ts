@@ -25,7 +25,8 @@ export function sameDim(a: Dim | undefined, b: Dim | undefined, what: () => stri
 
 /** `t` must have X's element type. */
 export function sameTypeAs(t: TensorType | undefined, x: TensorType, name: string, xName = 'input'): void {
-  if (t && t.dtype !== x.dtype) throw new Error(`${name} has type ${formatType(t)}; it must match ${xName} (${x.dtype})`);
+  if (t && t.dtype !== x.dtype)
+    throw new Error(`${name} has type ${formatType(t)}; it must match ${xName} (${x.dtype})`);
 }
 
 /** A 1-D tensor of length `n` (when known). */
@@ -35,6 +36,10 @@ export function checkVector(t: TensorType | undefined, n: Dim | undefined, name:
   sameDim(t.shape[0], n, () => `${name} has shape ${formatDims(t.shape!)}; its length must be ${what} = ${n}`);
 }
 
-export function lastDim(s: Shape | undefined): Dim | undefined { return s?.[s.length - 1]; }
+export function lastDim(s: Shape | undefined): Dim | undefined {
+  return s?.[s.length - 1];
+}
 
-export function product(dims: readonly number[]): number { return dims.reduce((a, d) => a * d, 1); }
+export function product(dims: readonly number[]): number {
+  return dims.reduce((a, d) => a * d, 1);
+}

@@ -7,8 +7,8 @@
 
 import type { AttrReader } from '../ir/attributes.js';
 import type { Graph, Node, TensorType } from '../ir/graph.js';
-import { registerOps, type ControlSteps, type InferContext, type OpDef } from '../ir/op-def.js';
-import { freshDim, normAxis, type Dim } from '../ir/shape.js';
+import { type ControlSteps, type InferContext, type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim, normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { describeRunValue, type RunValue } from '../ir/values.js';
@@ -45,7 +45,7 @@ function carriedFixpoint(initial: Types, step: (cur: Types) => Types, what: stri
   for (let round = 0; round < 4; round++) {
     const next = cur.map((c, i) => {
       const o = outs[i];
-      if (c && o && ((c.wrap?.join() ?? '') !== (o.wrap?.join() ?? ''))) {
+      if (c && o && (c.wrap?.join() ?? '') !== (o.wrap?.join() ?? '')) {
         // opt<seq> in, seq out (Loop 16): keep the containers it starts with, join the element shapes
         const bare = (t: TensorType): TensorType => ({ dtype: t.dtype, shape: t.shape });
         const shape = joinTypes(bare(c), bare(o), `${what} #${i}`)!.shape;
@@ -85,15 +85,20 @@ const ifOp: OpDef = {
     if (known !== undefined) return (known ? then : other) as TensorType[];
     return then.map((t, i) => joinTypes(t, other[i], `output #${i}`)) as TensorType[];
   },
-  run() { throw new Error('If runs through runValues'); },
-  runValues(ctx) { return driveSteps(this.steps!(ctx)); },
+  run() {
+    throw new Error('If runs through runValues');
+  },
+  runValues(ctx) {
+    return driveSteps(this.steps!(ctx));
+  },
   *steps(ctx) {
     const branch = truthy(ctx.inputs[0], 'cond') ? 'then_branch' : 'else_branch';
     return yield { graph: graphOf(ctx, branch), inputs: [], captures: captureInputs(ctx.node, ctx.inputs) };
   },
   // the costlier branch (which one runs is only known at run time)
   cost(ctx) {
-    const a = graphCost(graphOf(ctx, 'then_branch')), b = graphCost(graphOf(ctx, 'else_branch'));
+    const a = graphCost(graphOf(ctx, 'then_branch')),
+      b = graphCost(graphOf(ctx, 'else_branch'));
     return a.flops >= b.flops ? a : b;
   },
   onnx: { type: 'If' },
@@ -110,22 +115,29 @@ const loop: OpDef = {
     const own = ownInputCount(ctx.node);
     const types = ctx.types.slice(0, own);
     const caps = captureInputs(ctx.node, ctx.types);
-    const m = types[0], c = types[1];
+    const m = types[0],
+      c = types[1];
     if (m && m.dtype !== 'int64') throw new Error(`trip count M must be int64, got ${formatType(m)}`);
     if (c && c.dtype !== 'bool') throw new Error(`cond must be bool, got ${formatType(c)}`);
     const n = own - 2;
     if (body.inputs.length !== n + 2) {
-      throw new Error(`body takes ${body.inputs.length} inputs; it needs ${n + 2} `
-        + `(iteration, condition and ${n} loop-carried values)`);
+      throw new Error(
+        `body takes ${body.inputs.length} inputs; it needs ${n + 2} ` +
+          `(iteration, condition and ${n} loop-carried values)`,
+      );
     }
     const k = body.outputs.length - 1 - n;
     if (k < 0) throw new Error(`body returns ${body.outputs.length} values; it needs at least ${n + 1}`);
     const initial = types.slice(2).map((t, i) => t ?? body.inputs[2 + i]!.type);
     let all: (TensorType | undefined)[] = [];
-    const { final } = carriedFixpoint(initial, (cur) => {
-      all = inferGraph(body, [I64_SCALAR, BOOL_SCALAR, ...cur], caps);
-      return all.slice(1, 1 + n);
-    }, 'loop-carried value');
+    const { final } = carriedFixpoint(
+      initial,
+      (cur) => {
+        all = inferGraph(body, [I64_SCALAR, BOOL_SCALAR, ...cur], caps);
+        return all.slice(1, 1 + n);
+      },
+      'loop-carried value',
+    );
     const condOut = all[0];
     if (condOut && condOut.dtype !== 'bool') {
       throw new Error(`body's condition output is ${formatType(condOut)}; bool expected`);
@@ -141,8 +153,12 @@ const loop: OpDef = {
     });
     return [...final, ...scans] as TensorType[];
   },
-  run() { throw new Error('Loop runs through runValues'); },
-  runValues(ctx) { return driveSteps(this.steps!(ctx)); },
+  run() {
+    throw new Error('Loop runs through runValues');
+  },
+  runValues(ctx) {
+    return driveSteps(this.steps!(ctx));
+  },
   *steps(ctx) {
     const body = graphOf(ctx, 'body');
     const own = ownInputCount(ctx.node);
@@ -156,8 +172,12 @@ const loop: OpDef = {
     const scans: Tensor[][] = Array.from({ length: k }, () => []);
     for (let i = 0; i < m && cond; i++) {
       const iter = Tensor.from('int64', [BigInt(i)], []);
-      const outs: RunValue[] = yield { graph: body, inputs: [iter, Tensor.from('bool', [1], []), ...carried], captures: caps };
-      cond = truthy(outs[0], 'the body\'s condition output');
+      const outs: RunValue[] = yield {
+        graph: body,
+        inputs: [iter, Tensor.from('bool', [1], []), ...carried],
+        captures: caps,
+      };
+      cond = truthy(outs[0], "the body's condition output");
       carried = outs.slice(1, 1 + n);
       outs.slice(1 + n).forEach((v, j) => {
         if (!(v instanceof Tensor)) {
@@ -194,8 +214,13 @@ function isAlwaysTrue(body: Graph): boolean {
 }
 
 interface ScanLayout {
-  n: number; m: number; batched: boolean;
-  inDirs: number[]; outDirs: number[]; inAxes: number[]; outAxes: number[];
+  n: number;
+  m: number;
+  batched: boolean;
+  inDirs: number[];
+  outDirs: number[];
+  inAxes: number[];
+  outAxes: number[];
 }
 
 type Ranks = (number | undefined)[];
@@ -211,17 +236,25 @@ function scanLayout(ctx: { node: Node; attrs: AttrReader }, ranks: Ranks, outRan
   const inDirs = ctx.attrs.ints('scan_input_directions', new Array(m).fill(0));
   const outDirs = ctx.attrs.ints('scan_output_directions', new Array(k).fill(0));
   const axisOf = (list: number[], i: number, rank: number | undefined) =>
-    (rank === undefined ? list[i]! : normAxis(list[i]!, rank, 'scan axis'));
+    rank === undefined ? list[i]! : normAxis(list[i]!, rank, 'scan axis');
   const inAxesRaw = ctx.attrs.ints('scan_input_axes', new Array(m).fill(0));
   const outAxesRaw = ctx.attrs.ints('scan_output_axes', new Array(k).fill(0));
   const inAxes = inAxesRaw.map((_, i) => axisOf(inAxesRaw, i, ranks[i]));
   // a scan output gains the scan axis: its axis counts against rank + 1
-  const outAxes = outAxesRaw.map((_, i) => axisOf(outAxesRaw, i, outRanks[i] === undefined ? undefined : outRanks[i]! + 1));
+  const outAxes = outAxesRaw.map((_, i) =>
+    axisOf(outAxesRaw, i, outRanks[i] === undefined ? undefined : outRanks[i]! + 1),
+  );
   return { n, m, inDirs, outDirs, inAxes, outAxes, batched };
 }
 
 /** One unbatched scan: states and scan inputs in, final states and stacked scan outputs out. */
-function* scanOnce(body: Graph, states: RunValue[], xs: Tensor[], caps: (RunValue | undefined)[], lay: ScanLayout): ControlSteps {
+function* scanOnce(
+  body: Graph,
+  states: RunValue[],
+  xs: Tensor[],
+  caps: (RunValue | undefined)[],
+  lay: ScanLayout,
+): ControlSteps {
   const lens = xs.map((x, i) => x.dims[lay.inAxes[i]!]!);
   if (lens.some((l) => l !== lens[0])) {
     throw new Error(`scan inputs have different lengths along their scan axes (${lens.join(', ')})`);
@@ -255,8 +288,10 @@ const scan: OpDef = {
   attrs: {
     body: { kind: 'graph', required: true },
     num_scan_inputs: { kind: 'int', required: true },
-    scan_input_directions: { kind: 'ints' }, scan_output_directions: { kind: 'ints' },
-    scan_input_axes: { kind: 'ints' }, scan_output_axes: { kind: 'ints' },
+    scan_input_directions: { kind: 'ints' },
+    scan_output_directions: { kind: 'ints' },
+    scan_input_axes: { kind: 'ints' },
+    scan_output_axes: { kind: 'ints' },
     /** Scan before opset 9: input 0 is sequence_lens, axis 0 of every input and output is a batch. */
     batched: { kind: 'int', default: 0 },
   },
@@ -272,14 +307,22 @@ const scan: OpDef = {
     const stateTypes = own.slice(0, nStates).map((t) => (batched ? drop(t, 0) : t));
     const xTypes = own.slice(nStates).map((t) => (batched ? drop(t, 0) : t));
     const outRanks = body.outputs.slice(nStates).map((v) => v.type?.shape?.length);
-    const lay = scanLayout(ctx, xTypes.map((t) => t?.shape?.length), outRanks);
+    const lay = scanLayout(
+      ctx,
+      xTypes.map((t) => t?.shape?.length),
+      outRanks,
+    );
     const sliceTypes = xTypes.map((t, i) => drop(t, lay.inAxes[i]!));
     const steps: Dim = xTypes[0]?.shape?.[lay.inAxes[0]!] ?? freshDim('steps');
     let all: (TensorType | undefined)[] = [];
-    const { final } = carriedFixpoint(stateTypes, (cur) => {
-      all = inferGraph(body, [...cur, ...sliceTypes], caps);
-      return all.slice(0, lay.n);
-    }, 'scan state');
+    const { final } = carriedFixpoint(
+      stateTypes,
+      (cur) => {
+        all = inferGraph(body, [...cur, ...sliceTypes], caps);
+        return all.slice(0, lay.n);
+      },
+      'scan state',
+    );
     const batch: Dim[] = batched ? [own[0]?.shape?.[0] ?? freshDim('batch')] : [];
     const withBatch = (t: TensorType | undefined) => t && (t.shape ? { ...t, shape: [...batch, ...t.shape] } : t);
     const outs = all.slice(lay.n).map((t, j) => {
@@ -291,8 +334,12 @@ const scan: OpDef = {
     });
     return [...final.map(withBatch), ...outs] as TensorType[];
   },
-  run() { throw new Error('Scan runs through runValues'); },
-  runValues(ctx) { return driveSteps(this.steps!(ctx)); },
+  run() {
+    throw new Error('Scan runs through runValues');
+  },
+  runValues(ctx) {
+    return driveSteps(this.steps!(ctx));
+  },
   *steps(ctx) {
     const body = graphOf(ctx, 'body');
     const batched = ctx.attrs.int('batched', 0) !== 0;
@@ -302,7 +349,11 @@ const scan: OpDef = {
     const xs = own.slice(own.length - m) as Tensor[];
     const rankShift = batched ? 1 : 0;
     const outRanks = body.outputs.slice(own.length - m).map((v) => v.type?.shape?.length);
-    const lay = scanLayout(ctx, xs.map((x) => x.dims.length - rankShift), outRanks);
+    const lay = scanLayout(
+      ctx,
+      xs.map((x) => x.dims.length - rankShift),
+      outRanks,
+    );
     if (!batched) return yield* scanOnce(body, own.slice(0, lay.n) as RunValue[], xs, caps, lay);
     // before opset 9: run each batch row on its own (up to its sequence length) and stack the rows
     const lensT = ctx.inputs[0] as Tensor | undefined;
@@ -313,10 +364,19 @@ const scan: OpDef = {
       const full = xs[0]!.dims[1 + lay.inAxes[0]!]!;
       const len = lensT ? Number(lensT.data[b]) : full;
       if (len !== full) {
-        throw new Error(`sequence_lens[${b}] = ${len} is shorter than the scan length ${full}; `
-          + 'padded batches are not supported');
+        throw new Error(
+          `sequence_lens[${b}] = ${len} is shorter than the scan length ${full}; ` + 'padded batches are not supported',
+        );
       }
-      perRow.push(yield* scanOnce(body, states.map((s) => sliceAt(s, 0, b)), xs.map((x) => sliceAt(x, 0, b)), caps, lay));
+      perRow.push(
+        yield* scanOnce(
+          body,
+          states.map((s) => sliceAt(s, 0, b)),
+          xs.map((x) => sliceAt(x, 0, b)),
+          caps,
+          lay,
+        ),
+      );
     }
     return perRow[0]!.map((_, j) => {
       const parts = perRow.map((r) => r[j] as Tensor);
@@ -334,7 +394,8 @@ const scan: OpDef = {
     return { flops: c.flops * steps, bytes: c.bytes * steps };
   },
   onnx: {
-    type: 'Scan', minOpset: 8,
+    type: 'Scan',
+    minOpset: 8,
     import(ctx) {
       if (ctx.opset >= 9) return;
       // opset 8: a batch axis in front, `directions` for the scan inputs, sequence_lens first

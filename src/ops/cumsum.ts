@@ -4,14 +4,18 @@
 // like C (bigint for 64-bit).
 
 import { isBig, isFloat } from '../ir/dtype.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, reducePlan, scalarInt, toF64 } from './math-util.js';
-import { NUMERIC, bytesOf, checkDType, inType, numelOf } from './util.js';
+import { bytesOf, checkDType, inType, NUMERIC, numelOf } from './util.js';
 
-interface Combine { big(a: bigint, b: bigint): bigint; num(a: number, b: number, float: boolean): number; one: number }
+interface Combine {
+  big(a: bigint, b: bigint): bigint;
+  num(a: number, b: number, float: boolean): number;
+  one: number;
+}
 
 const SUM: Combine = { big: (a, b) => BigInt.asIntN(64, a + b), num: (a, b, f) => (f ? a + b : (a + b) | 0), one: 0 };
 // integers up to 32 bits wrap modulo 2^32: Math.imul keeps the low 32 bits of the product

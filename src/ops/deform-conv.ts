@@ -7,8 +7,8 @@
 // the mask; positions at or beyond one pixel outside the image read 0, and corners outside it
 // count as 0. Channel c uses offset group c / (C / offset_group). Output geometry is Conv's.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, type Dim } from '../ir/shape.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim } from '../ir/shape.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
 import { bytesOf, checkDType, FLOATS, inType, numelOf } from './util.js';

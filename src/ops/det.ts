@@ -1,10 +1,10 @@
 // Det: the determinant of every square matrix in the last two dims ([..., M, M] -> [...]), by
 // LU decomposition with partial pivoting in double precision, rounded once to the output type.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
-import { FLOATS, checkDType, inType, numelOf } from './util.js';
+import { checkDType, FLOATS, inType, numelOf } from './util.js';
 
 /** Determinant of the n×n row-major matrix at a[off..], destroying nothing (works on a copy). */
 export function determinant(a: Float64Array, off: number, n: number): number {
@@ -16,7 +16,11 @@ export function determinant(a: Float64Array, off: number, n: number): number {
     const pivot = m[p * n + c]!;
     if (pivot === 0) return 0;
     if (p !== c) {
-      for (let k = 0; k < n; k++) { const t = m[c * n + k]!; m[c * n + k] = m[p * n + k]!; m[p * n + k] = t; }
+      for (let k = 0; k < n; k++) {
+        const t = m[c * n + k]!;
+        m[c * n + k] = m[p * n + k]!;
+        m[p * n + k] = t;
+      }
       det = -det;
     }
     det *= pivot;

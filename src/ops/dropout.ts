@@ -4,7 +4,7 @@
 // with the `seed` attribute, in numpy's order, so a seeded Dropout reproduces the ONNX
 // reference's mask; without a seed every run draws a fresh seed (the spec leaves it free).
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';

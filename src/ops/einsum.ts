@@ -13,11 +13,11 @@
 
 import type { DType } from '../ir/dtype.js';
 import { isBig, isFloat } from '../ir/dtype.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, numel, stridesOf, type Dim, type Shape } from '../ir/shape.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim, numel, type Shape, stridesOf } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { fromF64, offsets, toF64 } from './math-util.js';
-import { NUMERIC, bytesOf, checkDType, inType, sameDType } from './util.js';
+import { bytesOf, checkDType, inType, NUMERIC, sameDType } from './util.js';
 
 /** A parsed equation for operands of known ranks: labels per axis and for the output. */
 interface Parsed {
@@ -33,7 +33,8 @@ function splitTerm(term: string, what: string): { before: string[]; after: strin
   const parts = term.split('...');
   if (parts.length > 2) throw new Error(`${what} '${term}' has more than one ellipsis`);
   const check = (s: string) => {
-    for (const c of s) if (!LETTER.test(c)) throw new Error(`${what} '${term}' has '${c}'; only letters and '...' are allowed`);
+    for (const c of s)
+      if (!LETTER.test(c)) throw new Error(`${what} '${term}' has '${c}'; only letters and '...' are allowed`);
     return [...s];
   };
   return { before: check(parts[0]!), after: parts.length === 2 ? check(parts[1]!) : [], ellipsis: parts.length === 2 };
@@ -46,14 +47,18 @@ export function parseEquation(equation: string, ranks: readonly number[]): Parse
   const lhs = arrow >= 0 ? eq.slice(0, arrow) : eq;
   const terms = lhs.split(',');
   if (terms.length !== ranks.length) {
-    throw new Error(`equation '${equation}' has ${terms.length} input term(s) but the node has ${ranks.length} input(s)`);
+    throw new Error(
+      `equation '${equation}' has ${terms.length} input term(s) but the node has ${ranks.length} input(s)`,
+    );
   }
   const split = terms.map((term, i) => {
     const t = splitTerm(term, `input term ${i}`);
     const letters = t.before.length + t.after.length;
     const e = ranks[i]! - letters;
     if (t.ellipsis ? e < 0 : e !== 0) {
-      throw new Error(`input term ${i} '${term}' has ${letters} label(s)${t.ellipsis ? ' and an ellipsis' : ''} but input ${i} has rank ${ranks[i]}`);
+      throw new Error(
+        `input term ${i} '${term}' has ${letters} label(s)${t.ellipsis ? ' and an ellipsis' : ''} but input ${i} has rank ${ranks[i]}`,
+      );
     }
     return { ...t, e };
   });
@@ -81,7 +86,10 @@ export function parseEquation(equation: string, ranks: readonly number[]): Parse
   } else {
     const counts = new Map<string, number>();
     for (const term of terms) for (const c of term) if (LETTER.test(c)) counts.set(c, (counts.get(c) ?? 0) + 1);
-    const once = [...counts].filter(([, n]) => n === 1).map(([c]) => c).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const once = [...counts]
+      .filter(([, n]) => n === 1)
+      .map(([c]) => c)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     output = [...ell, ...once];
   }
   return { inputs, output };
@@ -94,7 +102,10 @@ function labelSizes(p: Parsed, shapes: readonly (readonly Dim[])[]): Map<string,
     labels.forEach((l, ax) => {
       const d = shapes[i]![ax]!;
       const cur = sizes.get(l);
-      if (cur === undefined || cur === 1) { sizes.set(l, d); return; }
+      if (cur === undefined || cur === 1) {
+        sizes.set(l, d);
+        return;
+      }
       if (d === 1 || d === cur) return;
       if (typeof d === 'number' && typeof cur === 'number') {
         const name = l.startsWith('.') ? `ellipsis dim ${l.slice(1)}` : `label '${l}'`;
@@ -107,15 +118,23 @@ function labelSizes(p: Parsed, shapes: readonly (readonly Dim[])[]): Map<string,
 }
 
 function einsumRun(equation: string, xs: Tensor[]): Tensor {
-  const p = parseEquation(equation, xs.map((x) => x.dims.length));
-  const sizes = labelSizes(p, xs.map((x) => x.dims)) as Map<string, number>;
+  const p = parseEquation(
+    equation,
+    xs.map((x) => x.dims.length),
+  );
+  const sizes = labelSizes(
+    p,
+    xs.map((x) => x.dims),
+  ) as Map<string, number>;
   // a repeated label inside one operand must have one size there (the diagonal)
   p.inputs.forEach((labels, i) => {
     labels.forEach((l, ax) => {
       const d = xs[i]!.dims[ax]!;
-      if (d !== sizes.get(l) && d !== 1) throw new Error(`label '${l}' has size ${d} in input ${i} but ${sizes.get(l)} elsewhere`);
+      if (d !== sizes.get(l) && d !== 1)
+        throw new Error(`label '${l}' has size ${d} in input ${i} but ${sizes.get(l)} elsewhere`);
       const first = labels.indexOf(l);
-      if (first !== ax && xs[i]!.dims[first] !== d) throw new Error(`label '${l}' repeats in input ${i} with sizes ${xs[i]!.dims[first]} and ${d}`);
+      if (first !== ax && xs[i]!.dims[first] !== d)
+        throw new Error(`label '${l}' repeats in input ${i} with sizes ${xs[i]!.dims[first]} and ${d}`);
     });
   });
   const outLabels = p.output;
@@ -132,9 +151,20 @@ function einsumRun(equation: string, xs: Tensor[]): Tensor {
     });
     return m;
   });
-  const outOff = labelStride.map((m) => offsets(outSizes, outLabels.map((l) => m.get(l) ?? 0)));
-  const sumOff = labelStride.map((m) => offsets(sumSizes, sumLabels.map((l) => m.get(l) ?? 0)));
-  const nOut = numel(outSizes), nSum = numel(sumSizes);
+  const outOff = labelStride.map((m) =>
+    offsets(
+      outSizes,
+      outLabels.map((l) => m.get(l) ?? 0),
+    ),
+  );
+  const sumOff = labelStride.map((m) =>
+    offsets(
+      sumSizes,
+      sumLabels.map((l) => m.get(l) ?? 0),
+    ),
+  );
+  const nOut = numel(outSizes),
+    nSum = numel(sumSizes);
   const dtype = xs[0]!.type;
   const k = xs.length;
 
@@ -162,7 +192,8 @@ function einsumRun(equation: string, xs: Tensor[]): Tensor {
     const [oa, ob] = outOff as [Int32Array, Int32Array];
     const [sa, sb] = sumOff as [Int32Array, Int32Array];
     for (let o = 0; o < nOut; o++) {
-      const a0 = oa[o]!, b0 = ob[o]!;
+      const a0 = oa[o]!,
+        b0 = ob[o]!;
       let acc = 0;
       for (let s = 0; s < nSum; s++) acc += A[a0 + sa[s]!]! * B[b0 + sb[s]!]!;
       y[o] = acc;
@@ -199,7 +230,10 @@ const einsum: OpDef = {
     const equation = ctx.attrs.string('equation');
     const shapes = ctx.types.map((t) => t!.shape);
     if (shapes.some((s) => !s)) return [{ dtype: first.dtype }];
-    const p = parseEquation(equation, shapes.map((s) => s!.length));
+    const p = parseEquation(
+      equation,
+      shapes.map((s) => s!.length),
+    );
     const sizes = labelSizes(p, shapes as Shape[]);
     return [{ dtype: first.dtype, shape: p.output.map((l) => sizes.get(l) ?? freshDim('e')) }];
   },
@@ -215,7 +249,10 @@ const einsum: OpDef = {
     const bytes = ctx.types.reduce((s, t) => s + bytesOf(t), 0) + bytesOf(ctx.outTypes[0]);
     if (shapes.some((s) => !s)) return { flops: 0, bytes };
     try {
-      const p = parseEquation(ctx.attrs.string('equation'), shapes.map((s) => s!.length));
+      const p = parseEquation(
+        ctx.attrs.string('equation'),
+        shapes.map((s) => s!.length),
+      );
       const sizes = labelSizes(p, shapes as Shape[]);
       let n = 1;
       for (const d of sizes.values()) n *= typeof d === 'number' ? d : 1;

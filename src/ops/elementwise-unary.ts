@@ -1,16 +1,18 @@
 // Unary elementwise math: y = f(x), same shape and type.
 
 import type { DType } from '../ir/dtype.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import type { Scalar } from '../ir/tensor.js';
 import { erf, roundHalfEven } from './math.js';
-import { FLOATS, INTS, NUMERIC, checkDType, elementwiseCost, inType, mapUnary } from './util.js';
+import { checkDType, elementwiseCost, FLOATS, INTS, inType, mapUnary, NUMERIC } from './util.js';
 
 const SIGNED_INTS: DType[] = ['int8', 'int16', 'int32', 'int64'];
 
 /** A unary op over `types`; `big` handles 64-bit integers, otherwise the number function is used. */
 export function unaryOp(
-  type: string, types: DType[], f: (x: number) => number,
+  type: string,
+  types: DType[],
+  f: (x: number) => number,
   opts: { big?: (x: bigint) => bigint; flops?: number; out?: DType } = {},
 ): OpDef {
   return {
@@ -39,7 +41,9 @@ registerOps([
   unaryOp('Abs', NUMERIC, Math.abs, { big: abs }),
   unaryOp('Neg', [...FLOATS, ...SIGNED_INTS], (x) => -x, { big: (x) => -x }),
   unaryOp('Sign', NUMERIC, (x) => (Number.isNaN(x) ? NaN : Math.sign(x)), { big: sign }),
-  unaryOp('Relu', [...FLOATS, ...SIGNED_INTS], (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0), { big: (x) => (x > 0n ? x : 0n) }),
+  unaryOp('Relu', [...FLOATS, ...SIGNED_INTS], (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0), {
+    big: (x) => (x > 0n ? x : 0n),
+  }),
   unaryOp('Sqrt', FLOATS, Math.sqrt),
   unaryOp('Reciprocal', FLOATS, (x) => 1 / x),
   unaryOp('Exp', FLOATS, Math.exp, { flops: 4 }),

@@ -8,8 +8,8 @@
 // one; they are run node by node with the ops' reference implementations, at the input's type.
 
 import type { Graph, Node, Value } from '../ir/graph.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { Tensor } from '../ir/tensor.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import type { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { evalNode } from './evaluate.js';
 import { fromF64, toF64 } from './math-util.js';

@@ -1,12 +1,12 @@
 // Indexed reads: Gather, GatherElements, GatherND. Negative indices count from the end; an index
 // out of range is an error that names it.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { normAxis, numel, type Dim } from '../ir/shape.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, normAxis, numel } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
+import { formatType } from '../ir/text-common.js';
 import { forEachIndex, slots, stridesOf } from './layout.js';
 import { bytesOf, checkDType, inType } from './util.js';
-import { formatType } from '../ir/text-common.js';
 
 const INDEX_TYPES = ['int32', 'int64'] as const;
 
@@ -16,7 +16,10 @@ export function checkIndex(i: number, n: number, what: string): number {
   return j;
 }
 
-const readIdx = (t: Tensor) => { const d = t.data; return (i: number) => Number(d[i]!); };
+const readIdx = (t: Tensor) => {
+  const d = t.data;
+  return (i: number) => Number(d[i]!);
+};
 
 const gather: OpDef = {
   name: 'nn.Gather',
@@ -38,13 +41,15 @@ const gather: OpDef = {
     const inner = numel(dims.slice(axis + 1));
     const n = dims[axis]!;
     const out = Tensor.zeros(x!.type, [...dims.slice(0, axis), ...ind!.dims, ...dims.slice(axis + 1)]);
-    const src = slots(x!.data), dst = slots(out.data);
+    const src = slots(x!.data),
+      dst = slots(out.data);
     const get = readIdx(ind!);
     const m = ind!.size;
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < m; k++) {
         const j = checkIndex(get(k), n, 'index');
-        const s = (o * n + j) * inner, d = (o * m + k) * inner;
+        const s = (o * n + j) * inner,
+          d = (o * m + k) * inner;
         for (let i = 0; i < inner; i++) dst[d + i] = src[s + i]!;
       }
     }
@@ -74,7 +79,8 @@ const gatherElements: OpDef = {
     const axis = normAxis(attrs.int('axis', 0), dims.length);
     const out = Tensor.zeros(x!.type, ind!.dims);
     const strides = stridesOf(dims);
-    const src = slots(x!.data), dst = slots(out.data);
+    const src = slots(x!.data),
+      dst = slots(out.data);
     const get = readIdx(ind!);
     forEachIndex(ind!.dims, (idx, flat) => {
       let off = 0;
@@ -103,7 +109,8 @@ const gatherND: OpDef = {
     const b = ctx.attrs.int('batch_dims', 0);
     const last = ix.shape[ix.shape.length - 1];
     if (typeof last !== 'number') return [{ dtype: t.dtype }];
-    if (b + last > t.shape.length) throw new Error(`indices' last dim ${last} plus batch_dims ${b} exceeds the rank of data ${t.shape.length}`);
+    if (b + last > t.shape.length)
+      throw new Error(`indices' last dim ${last} plus batch_dims ${b} exceeds the rank of data ${t.shape.length}`);
     const shape: Dim[] = [...ix.shape.slice(0, -1), ...t.shape.slice(b + last)];
     return [{ dtype: t.dtype, shape: shape.length ? shape : [] }];
   },
@@ -119,7 +126,8 @@ const gatherND: OpDef = {
     const perBatchIdx = numel(ind!.dims.slice(b, -1));
     const strides = stridesOf(dims.slice(b));
     const perBatchData = numel(dims.slice(b));
-    const src = slots(x!.data), dst = slots(out.data);
+    const src = slots(x!.data),
+      dst = slots(out.data);
     const get = readIdx(ind!);
     for (let bi = 0; bi < batch; bi++) {
       for (let k = 0; k < perBatchIdx; k++) {

@@ -2,9 +2,9 @@
 // exporters emit around them (Identity; Dropout has its own file).
 
 import { dtypeFromOnnx, isBig } from '../ir/dtype.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, type Dim } from '../ir/shape.js';
-import { Tensor, getter, setter, toIntArray } from '../ir/tensor.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim } from '../ir/shape.js';
+import { getter, setter, Tensor, toIntArray } from '../ir/tensor.js';
 import { checkDType, constInts, elementwiseCost, inType } from './util.js';
 
 const constant: OpDef = {
@@ -23,9 +23,13 @@ const constant: OpDef = {
     // value_float(s)/value_int(s) (opset 12) become the canonical `value` tensor.
     import(ctx) {
       const a = ctx.node.attrs;
-      const set = (t: Tensor) => { ctx.node.attrs = { value: { kind: 'tensor', value: t } }; };
-      if (a.value_float?.kind === 'float' || a.value_float?.kind === 'int') set(Tensor.from('float32', [a.value_float.value], []));
-      else if (a.value_floats?.kind === 'floats' || a.value_floats?.kind === 'ints') set(Tensor.from('float32', a.value_floats.value));
+      const set = (t: Tensor) => {
+        ctx.node.attrs = { value: { kind: 'tensor', value: t } };
+      };
+      if (a.value_float?.kind === 'float' || a.value_float?.kind === 'int')
+        set(Tensor.from('float32', [a.value_float.value], []));
+      else if (a.value_floats?.kind === 'floats' || a.value_floats?.kind === 'ints')
+        set(Tensor.from('float32', a.value_floats.value));
       else if (a.value_int?.kind === 'int') set(Tensor.from('int64', [BigInt(a.value_int.value)], []));
       else if (a.value_ints?.kind === 'ints') set(Tensor.from('int64', a.value_ints.value.map(BigInt)));
       else if (a.value_string || a.value_strings) throw new Error('string constants are not supported');
@@ -85,11 +89,13 @@ const range: OpDef = {
     const n = rangeLength([s!, l!, d!]);
     const out = Tensor.zeros(s!.type, [n]);
     if (isBig(s!.type)) {
-      const a = s!.data[0] as bigint, st = d!.data[0] as bigint;
+      const a = s!.data[0] as bigint,
+        st = d!.data[0] as bigint;
       const o = out.data as BigInt64Array;
       for (let i = 0; i < n; i++) o[i] = a + BigInt(i) * st;
     } else {
-      const a = Number(s!.data[0]), st = Number(d!.data[0]);
+      const a = Number(s!.data[0]),
+        st = Number(d!.data[0]);
       const set = setter(out);
       for (let i = 0; i < n; i++) set(i, a + i * st);
     }
@@ -102,13 +108,17 @@ const range: OpDef = {
 /** max(ceil((limit - start) / delta), 0), exact for 64-bit integers. */
 function rangeLength([s, l, d]: Tensor[]): number {
   if (isBig(s!.type)) {
-    const a = s!.data[0] as bigint, b = l!.data[0] as bigint, st = d!.data[0] as bigint;
+    const a = s!.data[0] as bigint,
+      b = l!.data[0] as bigint,
+      st = d!.data[0] as bigint;
     if (st === 0n) throw new Error('delta must not be 0');
     const span = b - a;
-    const q = span / st + ((span % st !== 0n && (span > 0n) === (st > 0n)) ? 1n : 0n);
+    const q = span / st + (span % st !== 0n && span > 0n === st > 0n ? 1n : 0n);
     return q > 0n ? Number(q) : 0;
   }
-  const a = Number(s!.data[0]), b = Number(l!.data[0]), st = Number(d!.data[0]);
+  const a = Number(s!.data[0]),
+    b = Number(l!.data[0]),
+    st = Number(d!.data[0]);
   if (st === 0) throw new Error('delta must not be 0');
   return Math.max(Math.ceil((b - a) / st), 0);
 }
@@ -143,7 +153,10 @@ const eyeLike: OpDef = {
     const out = Tensor.zeros(dtype, [r, c]);
     const set = setter(out);
     const k = attrs.int('k', 0);
-    for (let i = 0; i < r; i++) { const j = i + k; if (j >= 0 && j < c) set(i * c + j, 1); }
+    for (let i = 0; i < r; i++) {
+      const j = i + k;
+      if (j >= 0 && j < c) set(i * c + j, 1);
+    }
     return [out];
   },
   cost: elementwiseCost(0),

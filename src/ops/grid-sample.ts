@@ -14,9 +14,9 @@
 // [N, C, D, H, W]): the base grid's normalised coordinates (x, y[, z], 1) times theta.
 
 import type { TensorType } from '../ir/graph.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, type Dim } from '../ir/shape.js';
-import { Tensor } from '../ir/tensor.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
 import { bytesOf, checkDType, constInts, FLOATS, inType, numelOf } from './util.js';

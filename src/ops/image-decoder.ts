@@ -5,18 +5,26 @@
 // maxval 255) here, PNG through a registered codec (src/frontend/png-codec.ts, fast-png). JPEG and JPEG 2000 are refused with an error naming the format. Grayscale from
 // colour uses the ITU-R 601-2 luma weights in PIL's fixed-point form, as the ONNX reference does.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { freshDim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { bytesOf, checkDType, inType } from './util.js';
 
 /** Decoded pixels: width x height RGB triples, row-major. */
-interface Rgb { width: number; height: number; rgb: Uint8Array }
+interface Rgb {
+  width: number;
+  height: number;
+  rgb: Uint8Array;
+}
 
 const FORMATS = ['RGB', 'BGR', 'Grayscale'];
 
 /** A decoder for one more format, recognised by its first bytes (see registerImageCodec). */
-export interface ImageCodec { name: string; matches(b: Uint8Array): boolean; decode(b: Uint8Array): Rgb }
+export interface ImageCodec {
+  name: string;
+  matches(b: Uint8Array): boolean;
+  decode(b: Uint8Array): Rgb;
+}
 export type { Rgb as DecodedRgb };
 
 const CODECS: ImageCodec[] = [];
@@ -37,7 +45,9 @@ function bmp(b: Uint8Array): Rgb {
   const bpp = dv.getUint16(28, true);
   const compression = dv.getUint32(30, true);
   if ((bpp !== 24 && bpp !== 32) || (compression !== 0 && compression !== 3)) {
-    throw new Error(`BMP with ${bpp} bits per pixel and compression ${compression}; only 24/32-bit uncompressed is decoded`);
+    throw new Error(
+      `BMP with ${bpp} bits per pixel and compression ${compression}; only 24/32-bit uncompressed is decoded`,
+    );
   }
   const height = Math.abs(rawHeight);
   const rowBytes = Math.ceil((width * bpp) / 32) * 4;
@@ -60,15 +70,22 @@ function pnm(b: Uint8Array): Rgb {
   let i = 0;
   while (tokens.length < 4 && i < b.length) {
     const ch = String.fromCharCode(b[i]!);
-    if (ch === '#') { while (i < b.length && b[i] !== 10) i++; continue; }
-    if (/\s/.test(ch)) { i++; continue; }
+    if (ch === '#') {
+      while (i < b.length && b[i] !== 10) i++;
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
     let t = '';
     while (i < b.length && !/\s/.test(String.fromCharCode(b[i]!))) t += String.fromCharCode(b[i++]!);
     tokens.push(t);
   }
   i++; // the single whitespace byte after maxval
   const [magic, w, h, max] = tokens;
-  const width = Number(w), height = Number(h);
+  const width = Number(w),
+    height = Number(h);
   if ((magic !== 'P6' && magic !== 'P5') || Number(max) !== 255) {
     throw new Error(`PNM ${magic} with maxval ${max}; only binary P5/P6 with maxval 255 is decoded`);
   }
@@ -85,7 +102,8 @@ function decode(b: Uint8Array): Rgb {
   const starts = (...sig: number[]) => sig.every((v, k) => b[k] === v);
   const codec = CODECS.find((c) => c.matches(b));
   if (codec) return codec.decode(b);
-  if (starts(0x89, 0x50, 0x4e, 0x47)) throw new Error('PNG decoding is not registered here (import switchyard\'s entry point)');
+  if (starts(0x89, 0x50, 0x4e, 0x47))
+    throw new Error("PNG decoding is not registered here (import switchyard's entry point)");
   if (starts(0x42, 0x4d)) return bmp(b);
   if (starts(0x50) && (b[1] === 0x35 || b[1] === 0x36)) return pnm(b);
   if (starts(0xff, 0xd8)) throw new Error('JPEG images are not decoded yet (PNG, BMP and PNM are)');

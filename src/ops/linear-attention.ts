@@ -11,8 +11,8 @@
 // to 1/sqrt(dk). decay is [B, T, Hkv*dk] or [B, T, Hkv]; beta is [B, T, Hkv] or [B, T, 1].
 // The state is kept in float64 and stored once as present_state.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { Tensor } from '../ir/tensor.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import type { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
 import { bytesOf, checkDType, FLOATS, inType, numelOf } from './util.js';

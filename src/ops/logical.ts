@@ -2,9 +2,20 @@
 // And, Or, Xor, Not, Where, IsInf.
 
 import type { DType } from '../ir/dtype.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import type { Scalar } from '../ir/tensor.js';
-import { ALL, FLOATS, NUMERIC, broadcastType, checkDType, elementwiseCost, inType, mapBroadcast, mapUnary, sameDType } from './util.js';
+import {
+  ALL,
+  broadcastType,
+  checkDType,
+  elementwiseCost,
+  FLOATS,
+  inType,
+  mapBroadcast,
+  mapUnary,
+  NUMERIC,
+  sameDType,
+} from './util.js';
 
 function compare(type: string, types: DType[], f: (a: Scalar, b: Scalar) => boolean): OpDef {
   return {
@@ -22,7 +33,13 @@ function compare(type: string, types: DType[], f: (a: Scalar, b: Scalar) => bool
       return [mapBroadcast([a!, b!], 'bool', (x, y) => (f(x, y) ? 1 : 0))];
     },
     cost: elementwiseCost(1),
-    onnx: { type, import(ctx) { ctx.take('broadcast'); ctx.take('axis'); } },
+    onnx: {
+      type,
+      import(ctx) {
+        ctx.take('broadcast');
+        ctx.take('axis');
+      },
+    },
   };
 }
 

@@ -8,9 +8,9 @@
 // axis 1 and may return it as its second output. Work is in float64, rounded on store.
 
 import type { TensorType } from '../ir/graph.js';
-import { registerOps, type AttrSpec, type InferContext, type OpDef, type RunContext } from '../ir/op-def.js';
+import { type AttrSpec, type InferContext, type OpDef, type RunContext, registerOps } from '../ir/op-def.js';
 import type { Dim } from '../ir/shape.js';
-import { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
 import { bytesOf, checkDType, FLOATS, inType, numelOf } from './util.js';

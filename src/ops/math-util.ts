@@ -8,7 +8,7 @@ import { f16ToF32, f32ToF16 } from '../ir/float16.js';
 import { narrowDecoder, narrowEncoder } from '../ir/narrow.js';
 import type { Dim } from '../ir/shape.js';
 import { normAxis, stridesOf } from '../ir/shape.js';
-import { Tensor, numericData, toBigInt } from '../ir/tensor.js';
+import { numericData, Tensor, toBigInt } from '../ir/tensor.js';
 
 /** Every element as a double (float16 widened, 64-bit integers converted, possibly inexactly). */
 export function toF64(t: Tensor): Float64Array {
@@ -22,7 +22,8 @@ export function toF64(t: Tensor): Float64Array {
     const b = t.data as BigInt64Array | BigUint64Array;
     for (let i = 0; i < n; i++) out[i] = Number(b[i]!);
   } else if (narrowDecoder(t.type)) {
-    const dec = narrowDecoder(t.type)!, u = t.data as Uint8Array;
+    const dec = narrowDecoder(t.type)!,
+      u = t.data as Uint8Array;
     for (let i = 0; i < n; i++) out[i] = dec(u[i]!);
   } else {
     out.set(numericData(t) as Exclude<NumericArray, BigInt64Array | BigUint64Array>);
@@ -72,7 +73,8 @@ export function bigData(t: Tensor): BigInt64Array | BigUint64Array {
 export function roundToDType(dtype: DType): (v: number) => number {
   if (dtype === 'float32') return Math.fround;
   if (dtype === 'float16') return (v) => f16ToF32(f32ToF16(v));
-  const dec = narrowDecoder(dtype), enc = narrowEncoder(dtype);
+  const dec = narrowDecoder(dtype),
+    enc = narrowEncoder(dtype);
   if (dec && enc) return (v) => dec(enc(v));
   return (v) => v;
 }
@@ -86,34 +88,62 @@ export function scalarInt(t: Tensor, what: string): number {
 /** Smallest / largest value of a dtype, as a number (bigint for 64-bit integers). */
 export function typeMin(d: DType): number | bigint {
   switch (d) {
-    case 'int8': return -128;
-    case 'int16': return -32768;
-    case 'int32': return -2147483648;
-    case 'int4': return -8;
-    case 'int2': return -2;
-    case 'int64': return -(2n ** 63n);
-    case 'uint64': return 0n;
-    case 'uint8': case 'uint16': case 'uint32': case 'bool': case 'uint4': case 'uint2': return 0;
-    default: return -Infinity;
+    case 'int8':
+      return -128;
+    case 'int16':
+      return -32768;
+    case 'int32':
+      return -2147483648;
+    case 'int4':
+      return -8;
+    case 'int2':
+      return -2;
+    case 'int64':
+      return -(2n ** 63n);
+    case 'uint64':
+      return 0n;
+    case 'uint8':
+    case 'uint16':
+    case 'uint32':
+    case 'bool':
+    case 'uint4':
+    case 'uint2':
+      return 0;
+    default:
+      return -Infinity;
   }
 }
 
 export function typeMax(d: DType): number | bigint {
   switch (d) {
-    case 'int8': return 127;
-    case 'int16': return 32767;
-    case 'int32': return 2147483647;
-    case 'int64': return 2n ** 63n - 1n;
-    case 'uint8': return 255;
-    case 'uint16': return 65535;
-    case 'uint32': return 4294967295;
-    case 'int4': return 7;
-    case 'uint4': return 15;
-    case 'int2': return 1;
-    case 'uint2': return 3;
-    case 'uint64': return 2n ** 64n - 1n;
-    case 'bool': return 1;
-    default: return Infinity;
+    case 'int8':
+      return 127;
+    case 'int16':
+      return 32767;
+    case 'int32':
+      return 2147483647;
+    case 'int64':
+      return 2n ** 63n - 1n;
+    case 'uint8':
+      return 255;
+    case 'uint16':
+      return 65535;
+    case 'uint32':
+      return 4294967295;
+    case 'int4':
+      return 7;
+    case 'uint4':
+      return 15;
+    case 'int2':
+      return 1;
+    case 'uint2':
+      return 3;
+    case 'uint64':
+      return 2n ** 64n - 1n;
+    case 'bool':
+      return 1;
+    default:
+      return Infinity;
   }
 }
 
@@ -122,15 +152,24 @@ export function typeMax(d: DType): number | bigint {
  * first element of output group o (groups in row-major order of the kept axes), `inner[j]` the
  * offset of the j-th element of a group relative to that first element.
  */
-export interface ReducePlan { outer: Int32Array; inner: Int32Array }
+export interface ReducePlan {
+  outer: Int32Array;
+  inner: Int32Array;
+}
 
 export function reducePlan(dims: readonly number[], reduced: ReadonlySet<number>): ReducePlan {
   const strides = stridesOf(dims);
   const kept = dims.map((_, i) => i).filter((i) => !reduced.has(i));
   const red = dims.map((_, i) => i).filter((i) => reduced.has(i));
   return {
-    outer: offsets(kept.map((i) => dims[i]!), kept.map((i) => strides[i]!)),
-    inner: offsets(red.map((i) => dims[i]!), red.map((i) => strides[i]!)),
+    outer: offsets(
+      kept.map((i) => dims[i]!),
+      kept.map((i) => strides[i]!),
+    ),
+    inner: offsets(
+      red.map((i) => dims[i]!),
+      red.map((i) => strides[i]!),
+    ),
   };
 }
 

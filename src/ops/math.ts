@@ -6,7 +6,8 @@ export function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax > 6) return Math.sign(x);
   if (ax < 2.5) {
-    let sum = x, term = x;
+    let sum = x,
+      term = x;
     const x2 = x * x;
     for (let n = 1; n < 200; n++) {
       term *= -x2 / n;
@@ -18,7 +19,7 @@ export function erf(x: number): number {
   }
   // erfc(x) = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))) evaluated from the tail
   let f = 0;
-  for (let k = 60; k >= 1; k--) f = (k / 2) / (ax + f);
+  for (let k = 60; k >= 1; k--) f = k / 2 / (ax + f);
   const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
   return Math.sign(x) * (1 - erfc);
 }

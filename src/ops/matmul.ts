@@ -10,20 +10,27 @@
 import type { DType } from '../ir/dtype.js';
 import { isBig, isFloat } from '../ir/dtype.js';
 import type { TensorType } from '../ir/graph.js';
-import { registerOps, type CostContext, type OpDef } from '../ir/op-def.js';
-import { broadcastShapes, formatDims, numel, type Dim, type Shape } from '../ir/shape.js';
+import { type CostContext, type OpDef, registerOps } from '../ir/op-def.js';
+import { broadcastShapes, type Dim, formatDims, numel, type Shape } from '../ir/shape.js';
 import { Tensor, toBigInt } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, known, toF64 } from './math-util.js';
-import { NUMERIC, broadcastDims, broadcastIndex, bytesOf, checkDType, inType, numelOf, sameDType } from './util.js';
+import { broadcastDims, broadcastIndex, bytesOf, checkDType, inType, NUMERIC, numelOf, sameDType } from './util.js';
 
 // ---------------------------------------------------------------------------------------------
 // Kernels: C[M,N] = A[M,K] · B[K,N], all row-major and contiguous from the given offsets.
 
 /** Float kernel; i-k-j order so the innermost loop walks rows of B and C. */
 export function gemmF64(
-  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number,
-  M: number, N: number, K: number,
+  A: Float64Array,
+  aOff: number,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
+  M: number,
+  N: number,
+  K: number,
 ): void {
   for (let i = 0; i < M; i++) {
     const c0 = cOff + i * N;
@@ -39,8 +46,15 @@ export function gemmF64(
 
 /** Integer kernel modulo 2^32 (covers every integer type up to 32 bits, signed or not). */
 export function gemmI32(
-  A: Int32Array, aOff: number, B: Int32Array, bOff: number, C: Int32Array, cOff: number,
-  M: number, N: number, K: number,
+  A: Int32Array,
+  aOff: number,
+  B: Int32Array,
+  bOff: number,
+  C: Int32Array,
+  cOff: number,
+  M: number,
+  N: number,
+  K: number,
 ): void {
   for (let i = 0; i < M; i++) {
     const c0 = cOff + i * N;
@@ -56,8 +70,15 @@ export function gemmI32(
 
 /** 64-bit integer kernel; exact bigint sums, wrapped to 64 bits by the output store. */
 export function gemmBig(
-  A: ArrayLike<bigint>, aOff: number, B: ArrayLike<bigint>, bOff: number, C: bigint[], cOff: number,
-  M: number, N: number, K: number,
+  A: ArrayLike<bigint>,
+  aOff: number,
+  B: ArrayLike<bigint>,
+  bOff: number,
+  C: bigint[],
+  cOff: number,
+  M: number,
+  N: number,
+  K: number,
 ): void {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -88,7 +109,12 @@ function fromBig(dtype: DType, dims: readonly number[], v: bigint[]): Tensor {
 }
 
 /** Transpose a row-major [R, C] block into a new [C, R] array. */
-function transpose2<T extends { length: number; [i: number]: number | bigint }>(src: T, R: number, Cn: number, make: (n: number) => T): T {
+function transpose2<T extends { length: number; [i: number]: number | bigint }>(
+  src: T,
+  R: number,
+  Cn: number,
+  make: (n: number) => T,
+): T {
   const out = make(R * Cn);
   for (let r = 0; r < R; r++) for (let c = 0; c < Cn; c++) out[c * R + r] = src[r * Cn + c]!;
   return out;
@@ -98,20 +124,29 @@ function transpose2<T extends { length: number; [i: number]: number | bigint }>(
 // MatMul
 
 interface MatMulDims {
-  batch: number[]; aBatch: number[]; bBatch: number[];
-  M: number; N: number; K: number;
+  batch: number[];
+  aBatch: number[];
+  bBatch: number[];
+  M: number;
+  N: number;
+  K: number;
   out: number[];
 }
 
 /** numpy matmul dims: a 1-D A is [1,K] with M dropped after, a 1-D B is [K,1] with N dropped. */
 function matmulDims(a: readonly number[], b: readonly number[], what: string): MatMulDims {
-  if (a.length === 0 || b.length === 0) throw new Error(`${what}: operands must have rank >= 1, got ${formatDims(a)} and ${formatDims(b)}`);
+  if (a.length === 0 || b.length === 0)
+    throw new Error(`${what}: operands must have rank >= 1, got ${formatDims(a)} and ${formatDims(b)}`);
   const a2 = a.length === 1 ? [1, a[0]!] : [...a];
   const b2 = b.length === 1 ? [b[0]!, 1] : [...b];
-  const M = a2[a2.length - 2]!, K = a2[a2.length - 1]!;
-  const K2 = b2[b2.length - 2]!, N = b2[b2.length - 1]!;
-  if (K !== K2) throw new Error(`${what}: inner dims differ: A ${formatDims(a)} has K=${K} but B ${formatDims(b)} has K=${K2}`);
-  const aBatch = a2.slice(0, -2), bBatch = b2.slice(0, -2);
+  const M = a2[a2.length - 2]!,
+    K = a2[a2.length - 1]!;
+  const K2 = b2[b2.length - 2]!,
+    N = b2[b2.length - 1]!;
+  if (K !== K2)
+    throw new Error(`${what}: inner dims differ: A ${formatDims(a)} has K=${K} but B ${formatDims(b)} has K=${K2}`);
+  const aBatch = a2.slice(0, -2),
+    bBatch = b2.slice(0, -2);
   const batch = broadcastDims(aBatch, bBatch);
   const out = [...batch];
   if (a.length > 1) out.push(M);
@@ -121,10 +156,12 @@ function matmulDims(a: readonly number[], b: readonly number[], what: string): M
 
 /** Symbolic version of the rule above, for infer. */
 function matmulShape(a: readonly Dim[], b: readonly Dim[], what: string): Shape {
-  if (a.length === 0 || b.length === 0) throw new Error(`${what}: operands must have rank >= 1, got ${formatDims(a)} and ${formatDims(b)}`);
+  if (a.length === 0 || b.length === 0)
+    throw new Error(`${what}: operands must have rank >= 1, got ${formatDims(a)} and ${formatDims(b)}`);
   const a2 = a.length === 1 ? [1, a[0]!] : [...a];
   const b2 = b.length === 1 ? [b[0]!, 1] : [...b];
-  const K = a2[a2.length - 1]!, K2 = b2[b2.length - 2]!;
+  const K = a2[a2.length - 1]!,
+    K2 = b2[b2.length - 2]!;
   if (known(K) && known(K2) && K !== K2) {
     throw new Error(`${what}: inner dims differ: A ${formatDims(a)} has K=${K} but B ${formatDims(b)} has K=${K2}`);
   }
@@ -143,25 +180,30 @@ function batchedMatMul(a: Tensor, b: Tensor, dtype: DType, what: string, ai?: In
   const bIdx = broadcastIndex(d.bBatch, d.batch);
   const total = nb * M * N;
   if (ai || (!isFloat(dtype) && !isBig(dtype) && !isBig(a.type))) {
-    const A = ai ?? toI32(a), B = bi ?? toI32(b);
+    const A = ai ?? toI32(a),
+      B = bi ?? toI32(b);
     const C = new Int32Array(total);
     for (let t = 0; t < nb; t++) gemmI32(A, aIdx[t]! * M * K, B, bIdx[t]! * K * N, C, t * M * N, M, N, K);
     return fromI32(dtype, d.out, C);
   }
   if (isBig(dtype)) {
-    const A = a.data as BigInt64Array, B = b.data as BigInt64Array;
+    const A = a.data as BigInt64Array,
+      B = b.data as BigInt64Array;
     const C = new Array<bigint>(total);
     for (let t = 0; t < nb; t++) gemmBig(A, aIdx[t]! * M * K, B, bIdx[t]! * K * N, C, t * M * N, M, N, K);
     return fromBig(dtype, d.out, C);
   }
-  const A = toF64(a), B = toF64(b);
+  const A = toF64(a),
+    B = toF64(b);
   const C = new Float64Array(total);
   for (let t = 0; t < nb; t++) gemmF64(A, aIdx[t]! * M * K, B, bIdx[t]! * K * N, C, t * M * N, M, N, K);
   return fromF64(dtype, d.out, C);
 }
 
 function matmulCost(ctx: CostContext) {
-  const a = ctx.types[0], b = ctx.types[1], y = ctx.outTypes[0];
+  const a = ctx.types[0],
+    _b = ctx.types[1],
+    y = ctx.outTypes[0];
   // K from A's last dim (symbolic dims count as 1)
   const kd = a?.shape?.[a.shape.length - 1];
   const K = typeof kd === 'number' ? kd : 1;
@@ -193,17 +235,25 @@ const matmul: OpDef = {
 // ---------------------------------------------------------------------------------------------
 // Gemm
 
-function gemmDims(a: readonly Dim[], b: readonly Dim[], transA: boolean, transB: boolean): { M: Dim; N: Dim; K: Dim; K2: Dim } {
+function gemmDims(
+  a: readonly Dim[],
+  b: readonly Dim[],
+  transA: boolean,
+  transB: boolean,
+): { M: Dim; N: Dim; K: Dim; K2: Dim } {
   return {
-    M: transA ? a[1]! : a[0]!, K: transA ? a[0]! : a[1]!,
-    K2: transB ? b[1]! : b[0]!, N: transB ? b[0]! : b[1]!,
+    M: transA ? a[1]! : a[0]!,
+    K: transA ? a[0]! : a[1]!,
+    K2: transB ? b[1]! : b[0]!,
+    N: transB ? b[0]! : b[1]!,
   };
 }
 
 /** C must broadcast to [M, N] without changing it (unidirectional broadcasting). */
 function checkGemmC(c: TensorType, M: Dim, N: Dim): void {
   if (!c.shape) return;
-  if (c.shape.length > 2) throw new Error(`input C ${formatType(c)} must have rank <= 2 to broadcast to [M, N] = ${formatDims([M, N])}`);
+  if (c.shape.length > 2)
+    throw new Error(`input C ${formatType(c)} must have rank <= 2 to broadcast to [M, N] = ${formatDims([M, N])}`);
   const target = [M, N].slice(2 - c.shape.length);
   c.shape.forEach((d, i) => {
     const t = target[i]!;
@@ -233,26 +283,43 @@ const gemm: OpDef = {
     if (a.shape && a.shape.length !== 2) throw new Error(`input A ${formatType(a)} must have rank 2`);
     if (b.shape && b.shape.length !== 2) throw new Error(`input B ${formatType(b)} must have rank 2`);
     if (!a.shape || !b.shape) return [{ dtype: a.dtype, shape: undefined }];
-    const { M, N, K, K2 } = gemmDims(a.shape, b.shape, ctx.attrs.int('transA', 0) !== 0, ctx.attrs.int('transB', 0) !== 0);
+    const { M, N, K, K2 } = gemmDims(
+      a.shape,
+      b.shape,
+      ctx.attrs.int('transA', 0) !== 0,
+      ctx.attrs.int('transB', 0) !== 0,
+    );
     if (known(K) && known(K2) && K !== K2) {
-      throw new Error(`inner dims differ: op(A) of ${formatType(a)} has K=${K} but op(B) of ${formatType(b)} has K=${K2}`);
+      throw new Error(
+        `inner dims differ: op(A) of ${formatType(a)} has K=${K} but op(B) of ${formatType(b)} has K=${K2}`,
+      );
     }
     if (c) checkGemmC(c, M, N);
     return [{ dtype: a.dtype, shape: [M, N] }];
   },
   run({ inputs: [a, b, c], attrs }) {
-    const transA = attrs.int('transA', 0) !== 0, transB = attrs.int('transB', 0) !== 0;
-    const alpha = attrs.float('alpha', 1), beta = attrs.float('beta', 1);
-    if (a!.dims.length !== 2 || b!.dims.length !== 2) throw new Error(`A and B must be matrices, got ${formatDims(a!.dims)} and ${formatDims(b!.dims)}`);
-    const { M, N, K, K2 } = gemmDims(a!.dims, b!.dims, transA, transB) as { M: number; N: number; K: number; K2: number };
-    if (K !== K2) throw new Error(`inner dims differ: K=${K} from A ${formatDims(a!.dims)} vs ${K2} from B ${formatDims(b!.dims)}`);
+    const transA = attrs.int('transA', 0) !== 0,
+      transB = attrs.int('transB', 0) !== 0;
+    const alpha = attrs.float('alpha', 1),
+      beta = attrs.float('beta', 1);
+    if (a!.dims.length !== 2 || b!.dims.length !== 2)
+      throw new Error(`A and B must be matrices, got ${formatDims(a!.dims)} and ${formatDims(b!.dims)}`);
+    const { M, N, K, K2 } = gemmDims(a!.dims, b!.dims, transA, transB) as {
+      M: number;
+      N: number;
+      K: number;
+      K2: number;
+    };
+    if (K !== K2)
+      throw new Error(`inner dims differ: K=${K} from A ${formatDims(a!.dims)} vs ${K2} from B ${formatDims(b!.dims)}`);
     const dtype = a!.type;
     if (c) checkGemmC({ dtype, shape: [...c.dims] }, M, N);
     const cIdx = c ? broadcastIndex(c.dims, [M, N]) : undefined;
     const total = M * N;
 
     if (isBig(dtype)) {
-      let A = a!.data as BigInt64Array, B = b!.data as BigInt64Array;
+      let A = a!.data as BigInt64Array,
+        B = b!.data as BigInt64Array;
       const mk = (n: number) => new BigInt64Array(n);
       if (transA) A = transpose2(A, K, M, mk);
       if (transB) B = transpose2(B, N, K, mk);
@@ -278,14 +345,16 @@ const gemm: OpDef = {
 
     let P: Float64Array;
     if (isFloat(dtype)) {
-      let A = toF64(a!), B = toF64(b!);
+      let A = toF64(a!),
+        B = toF64(b!);
       const mk = (n: number) => new Float64Array(n);
       if (transA) A = transpose2(A, K, M, mk);
       if (transB) B = transpose2(B, N, K, mk);
       P = new Float64Array(total);
       gemmF64(A, 0, B, 0, P, 0, M, N, K);
     } else {
-      let A = toI32(a!), B = toI32(b!);
+      let A = toI32(a!),
+        B = toI32(b!);
       const mk = (n: number) => new Int32Array(n);
       if (transA) A = transpose2(A, K, M, mk);
       if (transB) B = transpose2(B, N, K, mk);
@@ -318,7 +387,9 @@ const gemm: OpDef = {
   onnx: {
     type: 'Gemm',
     // Gemm-1/6 carried `broadcast`; unidirectional broadcasting of C covers both of its settings.
-    import(ctx) { ctx.take('broadcast'); },
+    import(ctx) {
+      ctx.take('broadcast');
+    },
   },
 };
 
@@ -344,7 +415,9 @@ function subtractZeroPoint(x: Tensor, zp: Tensor | undefined, perRow: boolean, w
     if (x.dims.length < 2 && perRow) throw new Error(`${what} has ${zp.size} values but A is a vector (one row)`);
     const axisLen = perRow ? x.dims[x.dims.length - 2]! : x.dims[x.dims.length - 1]!;
     if (zp.size !== axisLen) {
-      throw new Error(`${what} has ${zp.size} values; a 1-D zero point needs one per ${perRow ? 'row of A' : 'column of B'} (${axisLen})`);
+      throw new Error(
+        `${what} has ${zp.size} values; a 1-D zero point needs one per ${perRow ? 'row of A' : 'column of B'} (${axisLen})`,
+      );
     }
     zDims = perRow ? [axisLen, 1] : [axisLen];
   }
@@ -366,7 +439,8 @@ const matmulInteger: OpDef = {
     const b = inType(ctx, 1, 'B');
     checkDType(a, ['int8', 'uint8'], 'A');
     checkDType(b, ['int8', 'uint8'], 'B');
-    const az = ctx.types[2], bz = ctx.types[3];
+    const az = ctx.types[2],
+      bz = ctx.types[3];
     if (az) sameDType(a, az, 'A and a_zero_point');
     if (bz) sameDType(b, bz, 'B and b_zero_point');
     if (!a.shape || !b.shape) return [{ dtype: 'int32' }];

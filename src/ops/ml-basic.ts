@@ -4,9 +4,9 @@
 // Normalizer (MAX, L1 or L2 per row). They run on the host; kernel backends place them on the
 // reference path.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
 import type { DType } from '../ir/dtype.js';
 import type { TensorType } from '../ir/graph.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
@@ -28,7 +28,13 @@ const binarizer: OpDef = {
   run({ inputs: [x], attrs }) {
     const t = attrs.float('threshold', 0);
     const v = toF64(x!);
-    return [fromF64(x!.type, x!.dims, v.map((e) => (e > t ? 1 : 0)))];
+    return [
+      fromF64(
+        x!.type,
+        x!.dims,
+        v.map((e) => (e > t ? 1 : 0)),
+      ),
+    ];
   },
   cost: elementwiseCost(1),
   onnx: { type: 'Binarizer', domain: ML_DOMAIN, minOpset: 1 },
@@ -49,7 +55,9 @@ const arrayFeatureExtractor: OpDef = {
     checkDType(x, [...ML_NUMERIC, 'string'], 'X');
     checkDType(y, ['int64'], 'Y');
     const k = y.shape?.reduce<number | undefined>(
-      (a, d) => (typeof d === 'number' && a !== undefined ? a * d : undefined), 1);
+      (a, d) => (typeof d === 'number' && a !== undefined ? a * d : undefined),
+      1,
+    );
     if (!x.shape || k === undefined) return [{ dtype: x.dtype }];
     return [{ dtype: x.dtype, shape: extractedShape(x.shape, k) as TensorType['shape'] & object }];
   },
@@ -85,8 +93,10 @@ function readTable(attrs: import('../ir/attributes.js').AttrReader, side: 'keys'
   if (attrs.has(`${side}_int64s`)) found.push({ dtype: 'int64', items: attrs.ints(`${side}_int64s`) });
   if (attrs.has(`${side}_floats`)) found.push({ dtype: 'float32', items: attrs.floats(`${side}_floats`) });
   if (found.length !== 1) {
-    throw new Error(`LabelEncoder needs exactly one of ${side}_tensor, ${side}_strings, ${side}_int64s, ` +
-      `${side}_floats; got ${found.length}`);
+    throw new Error(
+      `LabelEncoder needs exactly one of ${side}_tensor, ${side}_strings, ${side}_int64s, ` +
+        `${side}_floats; got ${found.length}`,
+    );
   }
   return found[0]!;
 }
@@ -111,10 +121,17 @@ const labelEncoder: OpDef = {
   inputs: ['X'],
   outputs: ['Y'],
   attrs: {
-    keys_tensor: { kind: 'tensor' }, keys_strings: { kind: 'strings' }, keys_int64s: { kind: 'ints' },
-    keys_floats: { kind: 'floats' }, values_tensor: { kind: 'tensor' }, values_strings: { kind: 'strings' },
-    values_int64s: { kind: 'ints' }, values_floats: { kind: 'floats' }, default_tensor: { kind: 'tensor' },
-    default_string: { kind: 'string', default: '_Unused' }, default_int64: { kind: 'int', default: -1 },
+    keys_tensor: { kind: 'tensor' },
+    keys_strings: { kind: 'strings' },
+    keys_int64s: { kind: 'ints' },
+    keys_floats: { kind: 'floats' },
+    values_tensor: { kind: 'tensor' },
+    values_strings: { kind: 'strings' },
+    values_int64s: { kind: 'ints' },
+    values_floats: { kind: 'floats' },
+    default_tensor: { kind: 'tensor' },
+    default_string: { kind: 'string', default: '_Unused' },
+    default_int64: { kind: 'int', default: -1 },
     default_float: { kind: 'float', default: -0 },
   },
   infer(ctx) {
@@ -141,7 +158,13 @@ const labelEncoder: OpDef = {
     const out = src.map((v) => table.get(keyOf(v, isStr)) ?? def);
     if (values.dtype === 'string') return [new Tensor('string', out as string[], x!.dims)];
     if (values.dtype === 'int64' || values.dtype === 'uint64') {
-      return [Tensor.from(values.dtype, out.map((v) => BigInt(v)), x!.dims)];
+      return [
+        Tensor.from(
+          values.dtype,
+          out.map((v) => BigInt(v)),
+          x!.dims,
+        ),
+      ];
     }
     return [fromF64(values.dtype, x!.dims, Float64Array.from(out, Number))];
   },
@@ -163,12 +186,21 @@ const scaler: OpDef = {
     const offset = attrs.floats('offset', []),
       scale = attrs.floats('scale', []);
     const c = x!.dims[x!.dims.length - 1] ?? 1;
-    for (const [name, a] of [['offset', offset], ['scale', scale]] as const) {
+    for (const [name, a] of [
+      ['offset', offset],
+      ['scale', scale],
+    ] as const) {
       if (a.length > 1 && a.length !== c) throw new Error(`Scaler ${name} has ${a.length} values for ${c} columns`);
     }
     const pick = (a: number[], j: number, def: number) => (a.length === 0 ? def : a.length === 1 ? a[0]! : a[j]!);
     const v = toF64(x!);
-    return [fromF64('float32', x!.dims, v.map((e, i) => (e - pick(offset, i % c, 0)) * pick(scale, i % c, 1)))];
+    return [
+      fromF64(
+        'float32',
+        x!.dims,
+        v.map((e, i) => (e - pick(offset, i % c, 0)) * pick(scale, i % c, 1)),
+      ),
+    ];
   },
   cost: elementwiseCost(2),
   onnx: { type: 'Scaler', domain: ML_DOMAIN, minOpset: 1 },

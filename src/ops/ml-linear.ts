@@ -3,8 +3,8 @@
 // argmax, or for one score column a threshold between the two class labels: 0 on raw scores,
 // 0.5 after LOGISTIC/SOFTMAX, as ONNX Runtime does). Host only.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
 import type { AttrReader } from '../ir/attributes.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
@@ -49,8 +49,10 @@ const linearRegressor: OpDef = {
   inputs: ['X'],
   outputs: ['Y'],
   attrs: {
-    coefficients: { kind: 'floats' }, intercepts: { kind: 'floats' },
-    post_transform: { kind: 'string', default: 'NONE' }, targets: { kind: 'int', default: 1 },
+    coefficients: { kind: 'floats' },
+    intercepts: { kind: 'floats' },
+    post_transform: { kind: 'string', default: 'NONE' },
+    targets: { kind: 'int', default: 1 },
   },
   infer(ctx) {
     const x = inType(ctx, 0, 'X');
@@ -70,7 +72,8 @@ const linearRegressor: OpDef = {
 };
 
 function classLabels(a: AttrReader): { strings: boolean; labels: (string | number)[] } {
-  const s = a.has('classlabels_strings'), i = a.has('classlabels_ints');
+  const s = a.has('classlabels_strings'),
+    i = a.has('classlabels_ints');
   if (s === i) throw new Error('LinearClassifier needs exactly one of classlabels_strings and classlabels_ints');
   return s
     ? { strings: true, labels: a.strings('classlabels_strings') }
@@ -88,9 +91,12 @@ const linearClassifier: OpDef = {
   inputs: ['X'],
   outputs: ['Y', 'Z'],
   attrs: {
-    classlabels_ints: { kind: 'ints' }, classlabels_strings: { kind: 'strings' },
-    coefficients: { kind: 'floats', required: true }, intercepts: { kind: 'floats' },
-    multi_class: { kind: 'int', default: 0 }, post_transform: { kind: 'string', default: 'NONE' },
+    classlabels_ints: { kind: 'ints' },
+    classlabels_strings: { kind: 'strings' },
+    coefficients: { kind: 'floats', required: true },
+    intercepts: { kind: 'floats' },
+    multi_class: { kind: 'int', default: 0 },
+    post_transform: { kind: 'string', default: 'NONE' },
   },
   infer(ctx) {
     const x = inType(ctx, 0, 'X');
@@ -119,17 +125,24 @@ const linearClassifier: OpDef = {
     const threshold = post === 'NONE' ? 0 : 0.5;
     const picked: (string | number)[] = [];
     for (let i = 0; i < n; i++) {
-      if (e === 1) { picked.push(labels[z[i]! > threshold ? 1 : 0]!); continue; }
+      if (e === 1) {
+        picked.push(labels[z[i]! > threshold ? 1 : 0]!);
+        continue;
+      }
       let best = 0;
       for (let k = 1; k < e; k++) if (z[i * e + k]! > z[i * e + best]!) best = k;
       picked.push(labels[best]!);
     }
     const y = strings
       ? new Tensor('string', picked as string[], [n])
-      : Tensor.from('int64', picked.map((v) => BigInt(v)), [n]);
+      : Tensor.from(
+          'int64',
+          picked.map((v) => BigInt(v)),
+          [n],
+        );
     return [y, fromF64('float32', [n, e], z)];
   },
-  cost: (ctx) => ({ flops: 2 * numelOf(ctx.types[0]) * (ctx.outTypes[1]?.shape?.[1] as number ?? 1), bytes: 0 }),
+  cost: (ctx) => ({ flops: 2 * numelOf(ctx.types[0]) * ((ctx.outTypes[1]?.shape?.[1] as number) ?? 1), bytes: 0 }),
   onnx: { type: 'LinearClassifier', domain: ML_DOMAIN, minOpset: 1 },
 };
 

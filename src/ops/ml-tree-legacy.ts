@@ -3,12 +3,12 @@
 // target_*. It is rewritten into the opset-5 forest of ml-tree.ts and scored the same way, then
 // offset by base_values and post-transformed. Host only.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
 import type { AttrReader } from '../ir/attributes.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
 import { ML_DOMAIN } from './ml-basic.js';
-import { postTransform, scoreForest, type Forest } from './ml-tree.js';
+import { type Forest, postTransform, scoreForest } from './ml-tree.js';
 import { checkDType, inType, numelOf } from './util.js';
 
 const MODES = ['BRANCH_LEQ', 'BRANCH_LT', 'BRANCH_GTE', 'BRANCH_GT', 'BRANCH_EQ', 'BRANCH_NEQ'];
@@ -21,21 +21,35 @@ function floatsOr(a: AttrReader, name: string): number[] {
 }
 
 function legacyForest(a: AttrReader, prefix: 'target' | 'class'): Forest {
-  const trees = a.ints('nodes_treeids'), ids = a.ints('nodes_nodeids'), modes = a.strings('nodes_modes');
-  const feature = a.ints('nodes_featureids'), values = floatsOr(a, 'nodes_values');
-  const trueIds = a.ints('nodes_truenodeids'), falseIds = a.ints('nodes_falsenodeids');
+  const trees = a.ints('nodes_treeids'),
+    ids = a.ints('nodes_nodeids'),
+    modes = a.strings('nodes_modes');
+  const feature = a.ints('nodes_featureids'),
+    values = floatsOr(a, 'nodes_values');
+  const trueIds = a.ints('nodes_truenodeids'),
+    falseIds = a.ints('nodes_falsenodeids');
   const n = trees.length;
   const missing = a.ints('nodes_missing_value_tracks_true', new Array<number>(n).fill(0));
-  for (const [name, len] of Object.entries({ nodeids: ids.length, modes: modes.length, featureids: feature.length,
-    values: values.length, truenodeids: trueIds.length, falsenodeids: falseIds.length })) {
+  for (const [name, len] of Object.entries({
+    nodeids: ids.length,
+    modes: modes.length,
+    featureids: feature.length,
+    values: values.length,
+    truenodeids: trueIds.length,
+    falsenodeids: falseIds.length,
+  })) {
     if (len !== n) throw new Error(`TreeEnsemble nodes_${name} has ${len} entries for ${n} nodes`);
   }
   const at = new Map<string, number>();
   trees.forEach((t, i) => at.set(`${t}:${ids[i]}`, i));
   // leaves in node order; their votes grouped by leaf
   const leafOf = new Map<number, number>();
-  modes.forEach((m, i) => { if (m === 'LEAF') leafOf.set(i, leafOf.size); });
-  const vTrees = a.ints(`${prefix}_treeids`), vNodes = a.ints(`${prefix}_nodeids`), vIds = a.ints(`${prefix}_ids`);
+  modes.forEach((m, i) => {
+    if (m === 'LEAF') leafOf.set(i, leafOf.size);
+  });
+  const vTrees = a.ints(`${prefix}_treeids`),
+    vNodes = a.ints(`${prefix}_nodeids`),
+    vIds = a.ints(`${prefix}_ids`);
   const vWeights = floatsOr(a, `${prefix}_weights`);
   if (vNodes.length !== vTrees.length || vIds.length !== vTrees.length || vWeights.length !== vTrees.length) {
     throw new Error(`TreeEnsemble ${prefix}_treeids, _nodeids, _ids and _weights differ in length`);
@@ -50,13 +64,26 @@ function legacyForest(a: AttrReader, prefix: 'target' | 'class'): Forest {
     votes[leaf]!.push([vIds[v]!, vWeights[v]!]);
   });
   const f: Forest = {
-    roots: [], feature: [], split: new Float64Array(n), mode: [], trueId: [], falseId: [], trueLeaf: [],
-    falseLeaf: [], missingTrue: missing, members: [], leafTarget: [], leafWeight: new Float64Array(vTrees.length),
+    roots: [],
+    feature: [],
+    split: new Float64Array(n),
+    mode: [],
+    trueId: [],
+    falseId: [],
+    trueLeaf: [],
+    falseLeaf: [],
+    missingTrue: missing,
+    members: [],
+    leafTarget: [],
+    leafWeight: new Float64Array(vTrees.length),
     leafStart: [0],
   };
   let k = 0;
   for (const vs of votes) {
-    for (const [t, w] of vs) { f.leafTarget.push(t); f.leafWeight[k++] = w; }
+    for (const [t, w] of vs) {
+      f.leafTarget.push(t);
+      f.leafWeight[k++] = w;
+    }
     f.leafStart!.push(k);
   }
   // a branch to a LEAF node becomes a leaf reference, as in the opset-5 form
@@ -70,14 +97,22 @@ function legacyForest(a: AttrReader, prefix: 'target' | 'class'): Forest {
     f.split[i] = values[i]!;
     f.members.push(undefined);
     if (modes[i] === 'LEAF') {
-      f.mode.push(0); f.trueId.push(0); f.falseId.push(0); f.trueLeaf.push(1); f.falseLeaf.push(1);
+      f.mode.push(0);
+      f.trueId.push(0);
+      f.falseId.push(0);
+      f.trueLeaf.push(1);
+      f.falseLeaf.push(1);
       continue;
     }
     const m = MODES.indexOf(modes[i]!);
     if (m < 0) throw new Error(`node ${i} has mode '${modes[i]}', not one of ${MODES.join(', ')}, LEAF`);
     f.mode.push(m);
-    const [ti, tl] = target(i, trueIds[i]!, 'true'), [fi, fl] = target(i, falseIds[i]!, 'false');
-    f.trueId.push(ti); f.trueLeaf.push(tl); f.falseId.push(fi); f.falseLeaf.push(fl);
+    const [ti, tl] = target(i, trueIds[i]!, 'true'),
+      [fi, fl] = target(i, falseIds[i]!, 'false');
+    f.trueId.push(ti);
+    f.trueLeaf.push(tl);
+    f.falseId.push(fi);
+    f.falseLeaf.push(fl);
   }
   // one root per tree: its node 0 (a tree that is one leaf is encoded as -(leaf + 1))
   for (const t of [...new Set(trees)]) {
@@ -93,14 +128,26 @@ const treeEnsembleRegressor: OpDef = {
   inputs: ['X'],
   outputs: ['Y'],
   attrs: {
-    aggregate_function: { kind: 'string', default: 'SUM' }, base_values: { kind: 'floats' },
-    base_values_as_tensor: { kind: 'tensor' }, n_targets: { kind: 'int', required: true },
-    nodes_falsenodeids: { kind: 'ints' }, nodes_featureids: { kind: 'ints' }, nodes_hitrates: { kind: 'floats' },
-    nodes_hitrates_as_tensor: { kind: 'tensor' }, nodes_missing_value_tracks_true: { kind: 'ints' },
-    nodes_modes: { kind: 'strings' }, nodes_nodeids: { kind: 'ints' }, nodes_treeids: { kind: 'ints' },
-    nodes_truenodeids: { kind: 'ints' }, nodes_values: { kind: 'floats' }, nodes_values_as_tensor: { kind: 'tensor' },
-    post_transform: { kind: 'string', default: 'NONE' }, target_ids: { kind: 'ints' },
-    target_nodeids: { kind: 'ints' }, target_treeids: { kind: 'ints' }, target_weights: { kind: 'floats' },
+    aggregate_function: { kind: 'string', default: 'SUM' },
+    base_values: { kind: 'floats' },
+    base_values_as_tensor: { kind: 'tensor' },
+    n_targets: { kind: 'int', required: true },
+    nodes_falsenodeids: { kind: 'ints' },
+    nodes_featureids: { kind: 'ints' },
+    nodes_hitrates: { kind: 'floats' },
+    nodes_hitrates_as_tensor: { kind: 'tensor' },
+    nodes_missing_value_tracks_true: { kind: 'ints' },
+    nodes_modes: { kind: 'strings' },
+    nodes_nodeids: { kind: 'ints' },
+    nodes_treeids: { kind: 'ints' },
+    nodes_truenodeids: { kind: 'ints' },
+    nodes_values: { kind: 'floats' },
+    nodes_values_as_tensor: { kind: 'tensor' },
+    post_transform: { kind: 'string', default: 'NONE' },
+    target_ids: { kind: 'ints' },
+    target_nodeids: { kind: 'ints' },
+    target_treeids: { kind: 'ints' },
+    target_weights: { kind: 'floats' },
     target_weights_as_tensor: { kind: 'tensor' },
   },
   infer(ctx) {
@@ -114,7 +161,8 @@ const treeEnsembleRegressor: OpDef = {
     return [{ dtype: 'float32', ...(rows !== undefined ? { shape: [rows, ctx.attrs.int('n_targets')] } : {}) }];
   },
   run({ inputs: [x], attrs }) {
-    const nf = x!.dims[x!.dims.length - 1] ?? 1, rows = x!.size / nf;
+    const nf = x!.dims[x!.dims.length - 1] ?? 1,
+      rows = x!.size / nf;
     const nTargets = attrs.int('n_targets');
     const f = legacyForest(attrs, 'target');
     for (const t of f.leafTarget) {

@@ -5,14 +5,22 @@
 // leaf_weights) instead of a node. Leaves are aggregated per target over the trees (AVERAGE, SUM,
 // MIN, MAX) and post-transformed (NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO, PROBIT). Host only.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
 import type { AttrReader } from '../ir/attributes.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
 import { ML_DOMAIN } from './ml-basic.js';
 import { bytesOf, checkDType, inType, numelOf } from './util.js';
 
-const enum Mode { LEQ, LT, GTE, GT, EQ, NEQ, MEMBER }
+const enum Mode {
+  LEQ,
+  LT,
+  GTE,
+  GT,
+  EQ,
+  NEQ,
+  MEMBER,
+}
 
 export interface Forest {
   roots: number[];
@@ -48,9 +56,15 @@ function readForest(a: AttrReader, nFeatures: number | undefined, nTargets: numb
     leafTarget: a.ints('leaf_targetids'),
     leafWeight: toF64(a.tensor('leaf_weights')),
   };
-  const perNode = { split: f.split.length, mode: f.mode.length, truenodeids: f.trueId.length,
-    falsenodeids: f.falseId.length, trueleafs: f.trueLeaf.length, falseleafs: f.falseLeaf.length,
-    missing_value_tracks_true: f.missingTrue.length };
+  const perNode = {
+    split: f.split.length,
+    mode: f.mode.length,
+    truenodeids: f.trueId.length,
+    falsenodeids: f.falseId.length,
+    trueleafs: f.trueLeaf.length,
+    falseleafs: f.falseLeaf.length,
+    missing_value_tracks_true: f.missingTrue.length,
+  };
   for (const [name, len] of Object.entries(perNode)) {
     if (len !== n) throw new Error(`TreeEnsemble nodes_${name} has ${len} entries for ${n} nodes`);
   }
@@ -65,7 +79,10 @@ function readForest(a: AttrReader, nFeatures: number | undefined, nTargets: numb
     if (nFeatures !== undefined && (feature[i]! < 0 || feature[i]! >= nFeatures)) {
       throw new Error(`node ${i} reads feature ${feature[i]}, X has ${nFeatures}`);
     }
-    for (const [leaf, id] of [[f.trueLeaf[i]!, f.trueId[i]!], [f.falseLeaf[i]!, f.falseId[i]!]]) {
+    for (const [leaf, id] of [
+      [f.trueLeaf[i]!, f.trueId[i]!],
+      [f.falseLeaf[i]!, f.falseId[i]!],
+    ]) {
       const limit = leaf ? f.leafWeight.length : n;
       if (id! < 0 || id! >= limit) {
         throw new Error(`node ${i} branches to ${leaf ? 'leaf' : 'node'} ${id}, not below ${limit}`);
@@ -77,7 +94,10 @@ function readForest(a: AttrReader, nFeatures: number | undefined, nTargets: numb
   const values = mv ? Array.from(toF64(mv)) : [];
   let at = 0;
   for (let i = 0; i < n; i++) {
-    if (f.mode[i] !== Mode.MEMBER) { f.members.push(undefined); continue; }
+    if (f.mode[i] !== Mode.MEMBER) {
+      f.members.push(undefined);
+      continue;
+    }
     const set = new Set<number>();
     while (at < values.length && !Number.isNaN(values[at]!)) set.add(values[at++]!);
     at++;
@@ -90,14 +110,22 @@ export function branch(f: Forest, i: number, x: number): boolean {
   if (Number.isNaN(x) && f.missingTrue[i]) return true;
   const s = f.split[i]!;
   switch (f.mode[i]) {
-    case Mode.LEQ: return x <= s;
-    case Mode.LT: return x < s;
-    case Mode.GTE: return x >= s;
-    case Mode.GT: return x > s;
-    case Mode.EQ: return x === s;
-    case Mode.NEQ: return x !== s;
-    case Mode.MEMBER: return f.members[i]!.has(x);
-    default: throw new Error(`TreeEnsemble node ${i} has mode ${f.mode[i]}, not one of 0-6`);
+    case Mode.LEQ:
+      return x <= s;
+    case Mode.LT:
+      return x < s;
+    case Mode.GTE:
+      return x >= s;
+    case Mode.GT:
+      return x > s;
+    case Mode.EQ:
+      return x === s;
+    case Mode.NEQ:
+      return x !== s;
+    case Mode.MEMBER:
+      return f.members[i]!.has(x);
+    default:
+      throw new Error(`TreeEnsemble node ${i} has mode ${f.mode[i]}, not one of 0-6`);
   }
 }
 
@@ -117,17 +145,24 @@ function walk(f: Forest, root: number, row: Float64Array, off: number): number {
 /** sqrt(2)·erfinv(2p-1): Giles' single-precision erfinv approximation, enough for float outputs. */
 export function probit(p: number): number {
   const x = 2 * p - 1;
-  let w = -Math.log((1 - x) * (1 + x)), r: number;
+  let w = -Math.log((1 - x) * (1 + x)),
+    r: number;
   if (w < 5) {
     w -= 2.5;
     r = 2.81022636e-8;
-    for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503,
-      -0.00417768164, 0.246640727, 1.50140941]) r = c + r * w;
+    for (const c of [
+      3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+      1.50140941,
+    ])
+      r = c + r * w;
   } else {
     w = Math.sqrt(w) - 3;
     r = -0.000200214257;
-    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-      0.00943887047, 1.00167406, 2.83297682]) r = c + r * w;
+    for (const c of [
+      0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+      2.83297682,
+    ])
+      r = c + r * w;
   }
   return Math.SQRT2 * r * x;
 }
@@ -136,14 +171,23 @@ export function probit(p: number): number {
 export function postTransform(kind: number | string, v: Float64Array): void {
   const name = typeof kind === 'number' ? ['NONE', 'SOFTMAX', 'LOGISTIC', 'SOFTMAX_ZERO', 'PROBIT'][kind] : kind;
   if (name === 'NONE') return;
-  if (name === 'LOGISTIC') { for (let i = 0; i < v.length; i++) v[i] = 1 / (1 + Math.exp(-v[i]!)); return; }
-  if (name === 'PROBIT') { for (let i = 0; i < v.length; i++) v[i] = probit(v[i]!); return; }
+  if (name === 'LOGISTIC') {
+    for (let i = 0; i < v.length; i++) v[i] = 1 / (1 + Math.exp(-v[i]!));
+    return;
+  }
+  if (name === 'PROBIT') {
+    for (let i = 0; i < v.length; i++) v[i] = probit(v[i]!);
+    return;
+  }
   if (name === 'SOFTMAX' || name === 'SOFTMAX_ZERO') {
     // SOFTMAX_ZERO leaves zeros at zero and normalises the others among themselves
     const zero = name === 'SOFTMAX_ZERO';
     const max = v.reduce((a, e) => (zero && e === 0 ? a : Math.max(a, e)), -Infinity);
     let sum = 0;
-    for (let i = 0; i < v.length; i++) { v[i] = zero && v[i] === 0 ? 0 : Math.exp(v[i]! - max); sum += v[i]!; }
+    for (let i = 0; i < v.length; i++) {
+      v[i] = zero && v[i] === 0 ? 0 : Math.exp(v[i]! - max);
+      sum += v[i]!;
+    }
     for (let i = 0; i < v.length; i++) v[i] = sum ? v[i]! / sum : 0;
     return;
   }
@@ -155,7 +199,13 @@ export function postTransform(kind: number | string, v: Float64Array): void {
  * 2 MIN, 3 MAX) and offset by `base` (one value per target, or none).
  */
 export function scoreForest(
-  f: Forest, data: Float64Array, rows: number, nf: number, nTargets: number, agg: number, base: number[],
+  f: Forest,
+  data: Float64Array,
+  rows: number,
+  nf: number,
+  nTargets: number,
+  agg: number,
+  base: number[],
 ): Float64Array {
   const out = new Float64Array(rows * nTargets);
   for (let r = 0; r < rows; r++) {
@@ -163,9 +213,11 @@ export function scoreForest(
     const seen = new Uint8Array(nTargets);
     for (const root of f.roots) {
       const leaf = walk(f, root, data, r * nf);
-      const from = f.leafStart ? f.leafStart[leaf]! : leaf, to = f.leafStart ? f.leafStart[leaf + 1]! : leaf + 1;
+      const from = f.leafStart ? f.leafStart[leaf]! : leaf,
+        to = f.leafStart ? f.leafStart[leaf + 1]! : leaf + 1;
       for (let v = from; v < to; v++) {
-        const t = f.leafTarget[v]!, w = f.leafWeight[v]!;
+        const t = f.leafTarget[v]!,
+          w = f.leafWeight[v]!;
         // MIN and MAX start from the first vote for a target; a target no vote reaches stays 0
         if (agg === 2) score[t] = seen[t] ? Math.min(score[t]!, w) : w;
         else if (agg === 3) score[t] = seen[t] ? Math.max(score[t]!, w) : w;
@@ -186,14 +238,22 @@ const treeEnsemble: OpDef = {
   inputs: ['X'],
   outputs: ['Y'],
   attrs: {
-    aggregate_function: { kind: 'int', default: 1 }, leaf_targetids: { kind: 'ints', required: true },
-    leaf_weights: { kind: 'tensor', required: true }, membership_values: { kind: 'tensor' },
-    n_targets: { kind: 'int', required: true }, nodes_falseleafs: { kind: 'ints', required: true },
-    nodes_falsenodeids: { kind: 'ints', required: true }, nodes_featureids: { kind: 'ints', required: true },
-    nodes_hitrates: { kind: 'tensor' }, nodes_missing_value_tracks_true: { kind: 'ints' },
-    nodes_modes: { kind: 'tensor', required: true }, nodes_splits: { kind: 'tensor', required: true },
-    nodes_trueleafs: { kind: 'ints', required: true }, nodes_truenodeids: { kind: 'ints', required: true },
-    post_transform: { kind: 'int', default: 0 }, tree_roots: { kind: 'ints', required: true },
+    aggregate_function: { kind: 'int', default: 1 },
+    leaf_targetids: { kind: 'ints', required: true },
+    leaf_weights: { kind: 'tensor', required: true },
+    membership_values: { kind: 'tensor' },
+    n_targets: { kind: 'int', required: true },
+    nodes_falseleafs: { kind: 'ints', required: true },
+    nodes_falsenodeids: { kind: 'ints', required: true },
+    nodes_featureids: { kind: 'ints', required: true },
+    nodes_hitrates: { kind: 'tensor' },
+    nodes_missing_value_tracks_true: { kind: 'ints' },
+    nodes_modes: { kind: 'tensor', required: true },
+    nodes_splits: { kind: 'tensor', required: true },
+    nodes_trueleafs: { kind: 'ints', required: true },
+    nodes_truenodeids: { kind: 'ints', required: true },
+    post_transform: { kind: 'int', default: 0 },
+    tree_roots: { kind: 'ints', required: true },
   },
   infer(ctx) {
     const x = inType(ctx, 0, 'X');

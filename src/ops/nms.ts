@@ -8,7 +8,7 @@
 // [selected, 3] rows of (batch, class, box), in batch, class, then selection order. The number of
 // rows depends on the data, so the output shape is symbolic until run.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { freshDim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';

@@ -4,9 +4,9 @@
 
 import type { DType } from '../ir/dtype.js';
 import { intRange, isBig, isFloat } from '../ir/dtype.js';
-import { narrowDecoder, narrowEncoder } from '../ir/narrow.js';
 import { f16ToF32, f32ToF16 } from '../ir/float16.js';
-import { freshDim, type Dim } from '../ir/shape.js';
+import { narrowDecoder, narrowEncoder } from '../ir/narrow.js';
+import { type Dim, freshDim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 
 /** The tensor's values as float64 (float16 widened, 64-bit integers converted). */
@@ -44,8 +44,12 @@ export function fromF64(type: DType, dims: readonly number[], v: Float64Array, s
     return out;
   }
   switch (type) {
-    case 'float64': (d as Float64Array).set(v); break;
-    case 'float32': (d as Float32Array).set(v); break;
+    case 'float64':
+      (d as Float64Array).set(v);
+      break;
+    case 'float32':
+      (d as Float32Array).set(v);
+      break;
     case 'float16': {
       const u = d as Uint16Array;
       for (let i = 0; i < n; i++) {
@@ -60,7 +64,8 @@ export function fromF64(type: DType, dims: readonly number[], v: Float64Array, s
       for (let i = 0; i < n; i++) u[i] = v[i] !== 0 && !Number.isNaN(v[i]) ? 1 : 0;
       break;
     }
-    case 'int64': case 'uint64': {
+    case 'int64':
+    case 'uint64': {
       const b = d as BigInt64Array | BigUint64Array;
       const lo = type === 'int64' ? -(2 ** 63) : 0;
       const hi = type === 'int64' ? 2 ** 63 - 1024 : 2 ** 64 - 2048;
@@ -113,7 +118,11 @@ export interface Window {
 }
 
 /** Where windows sit along one axis: output length and the padding before and after. */
-export interface AxisGeometry { out: number; padBegin: number; padEnd: number }
+export interface AxisGeometry {
+  out: number;
+  padBegin: number;
+  padEnd: number;
+}
 
 /**
  * Output length and padding of one spatial axis of input length `len`, following the ONNX
@@ -122,7 +131,9 @@ export interface AxisGeometry { out: number; padBegin: number; padEnd: number }
  * floor (or ceil with ceil_mode, dropping a last window that would start in the end padding).
  */
 export function axisGeometry(len: number, w: Window, i: number, what = 'X'): AxisGeometry {
-  const k = w.kernel[i], s = w.strides[i], d = w.dilations[i];
+  const k = w.kernel[i],
+    s = w.strides[i],
+    d = w.dilations[i];
   const span = (k - 1) * d + 1;
   if (w.autoPad === 'SAME_UPPER' || w.autoPad === 'SAME_LOWER') {
     const out = Math.ceil(len / s);
@@ -132,11 +143,13 @@ export function axisGeometry(len: number, w: Window, i: number, what = 'X'): Axi
     return { out, padBegin, padEnd: total - padBegin };
   }
   const n = w.kernel.length;
-  const padBegin = w.autoPad === 'VALID' ? 0 : w.pads?.[i] ?? 0;
-  const padEnd = w.autoPad === 'VALID' ? 0 : w.pads?.[i + n] ?? 0;
+  const padBegin = w.autoPad === 'VALID' ? 0 : (w.pads?.[i] ?? 0);
+  const padEnd = w.autoPad === 'VALID' ? 0 : (w.pads?.[i + n] ?? 0);
   const room = len + padBegin + padEnd - span;
   if (room < 0) {
-    throw new Error(`input ${what} has spatial size ${len} on axis ${i + 2}, smaller than the window ${span} (kernel ${k}, dilation ${d}) plus padding ${padBegin}+${padEnd}`);
+    throw new Error(
+      `input ${what} has spatial size ${len} on axis ${i + 2}, smaller than the window ${span} (kernel ${k}, dilation ${d}) plus padding ${padBegin}+${padEnd}`,
+    );
   }
   let out: number;
   if (w.ceilMode) {
@@ -155,8 +168,15 @@ export function spatialDims(dims: readonly Dim[], w: Window, what = 'X'): Dim[] 
 
 /** Read and check the window attributes of a conv/pool node for `nSpatial` spatial axes. */
 export function readWindow(
-  a: { ints(n: string, d?: number[]): number[]; string(n: string, d?: string): string; int(n: string, d?: number): number; has(n: string): boolean },
-  nSpatial: number, kernel: number[] | undefined, opts: { ceil?: boolean } = {},
+  a: {
+    ints(n: string, d?: number[]): number[];
+    string(n: string, d?: string): string;
+    int(n: string, d?: number): number;
+    has(n: string): boolean;
+  },
+  nSpatial: number,
+  kernel: number[] | undefined,
+  opts: { ceil?: boolean } = {},
 ): Window {
   const strides = a.ints('strides', []);
   const dilations = a.ints('dilations', []);
@@ -164,19 +184,32 @@ export function readWindow(
   const autoPad = checkAutoPad(a.string('auto_pad', 'NOTSET'));
   const ceilMode = opts.ceil ? a.int('ceil_mode', 0) !== 0 : false;
   if (!kernel) throw new Error('kernel_shape is required');
-  if (kernel.length !== nSpatial) throw new Error(`kernel_shape has ${kernel.length} values; the input has ${nSpatial} spatial axes`);
+  if (kernel.length !== nSpatial)
+    throw new Error(`kernel_shape has ${kernel.length} values; the input has ${nSpatial} spatial axes`);
   const fill = (v: number[], name: string) => {
     if (v.length === 0) return new Array<number>(nSpatial).fill(1);
-    if (v.length !== nSpatial) throw new Error(`${name} has ${v.length} values; the input has ${nSpatial} spatial axes`);
-    if (v.some((x) => !Number.isInteger(x) || x < 1)) throw new Error(`${name} [${v.join(',')}] must be positive integers`);
+    if (v.length !== nSpatial)
+      throw new Error(`${name} has ${v.length} values; the input has ${nSpatial} spatial axes`);
+    if (v.some((x) => !Number.isInteger(x) || x < 1))
+      throw new Error(`${name} [${v.join(',')}] must be positive integers`);
     return v;
   };
-  if (kernel.some((x) => !Number.isInteger(x) || x < 1)) throw new Error(`kernel_shape [${kernel.join(',')}] must be positive integers`);
+  if (kernel.some((x) => !Number.isInteger(x) || x < 1))
+    throw new Error(`kernel_shape [${kernel.join(',')}] must be positive integers`);
   if (pads) {
-    if (pads.length !== 2 * nSpatial) throw new Error(`pads has ${pads.length} values; ${2 * nSpatial} (begin and end per spatial axis) expected`);
-    if (pads.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`pads [${pads.join(',')}] must be non-negative integers`);
+    if (pads.length !== 2 * nSpatial)
+      throw new Error(`pads has ${pads.length} values; ${2 * nSpatial} (begin and end per spatial axis) expected`);
+    if (pads.some((x) => !Number.isInteger(x) || x < 0))
+      throw new Error(`pads [${pads.join(',')}] must be non-negative integers`);
   }
-  return { kernel, strides: fill(strides, 'strides'), dilations: fill(dilations, 'dilations'), pads, autoPad, ceilMode };
+  return {
+    kernel,
+    strides: fill(strides, 'strides'),
+    dilations: fill(dilations, 'dilations'),
+    pads,
+    autoPad,
+    ceilMode,
+  };
 }
 
 /** Geometry of every spatial axis at run time. */

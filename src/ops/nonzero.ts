@@ -1,9 +1,9 @@
 // NonZero: the int64 coordinates [rank, count] of every non-zero element, row-major (a
 // data-dependent output shape). Compress, the other selection by a condition, is in selection.ts.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, normAxis } from '../ir/shape.js';
-import { Tensor, getter, setter } from '../ir/tensor.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { freshDim } from '../ir/shape.js';
+import { getter, Tensor } from '../ir/tensor.js';
 import { ALL, bytesOf, checkDType, inType } from './util.js';
 
 const nonZero: OpDef = {

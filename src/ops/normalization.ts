@@ -4,16 +4,20 @@
 
 import type { DType } from '../ir/dtype.js';
 import type { TensorType } from '../ir/graph.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { normAxis, type Dim } from '../ir/shape.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, normAxis } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './nn-util.js';
 import { broadcastIndex, checkDType, elementwiseCost, FLOATS, inType, sameShape } from './util.js';
 
-function known(d: Dim | undefined): d is number { return typeof d === 'number'; }
+function known(d: Dim | undefined): d is number {
+  return typeof d === 'number';
+}
 
-function product(dims: readonly number[]): number { return dims.reduce((a, b) => a * b, 1); }
+function product(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
 
 // ---------------------------------------------------------------------------------------------
 // BatchNormalization
@@ -46,15 +50,23 @@ const batchNorm: OpDef = {
     const names = ['scale', 'B', 'input_mean', 'input_var'];
     const ts = names.map((n, i) => inType(ctx, i + 1, n));
     ts.forEach((t, i) => checkDType(t, FLOATS, names[i]));
-    if (ts[0].dtype !== ts[1].dtype) throw new Error(`scale is ${formatType(ts[0])} but B is ${formatType(ts[1])}; they must have the same element type`);
-    if (ts[2].dtype !== ts[3].dtype) throw new Error(`input_mean is ${formatType(ts[2])} but input_var is ${formatType(ts[3])}; they must have the same element type`);
+    if (ts[0].dtype !== ts[1].dtype)
+      throw new Error(
+        `scale is ${formatType(ts[0])} but B is ${formatType(ts[1])}; they must have the same element type`,
+      );
+    if (ts[2].dtype !== ts[3].dtype)
+      throw new Error(
+        `input_mean is ${formatType(ts[2])} but input_var is ${formatType(ts[3])}; they must have the same element type`,
+      );
     const spatial = ctx.attrs.int('spatial', 1) !== 0;
     const C: Dim | undefined = x.shape ? (x.shape.length === 1 ? 1 : x.shape[1]) : undefined;
     if (spatial) {
       ts.forEach((t, i) => {
         if (!t.shape) return;
-        if (t.shape.length !== 1) throw new Error(`input ${names[i]} has shape ${formatType(t)}; it must be 1-D of size C`);
-        if (known(C) && known(t.shape[0]) && t.shape[0] !== C) throw new Error(`input ${names[i]} has shape ${formatType(t)}; X has C = ${C} channels`);
+        if (t.shape.length !== 1)
+          throw new Error(`input ${names[i]} has shape ${formatType(t)}; it must be 1-D of size C`);
+        if (known(C) && known(t.shape[0]) && t.shape[0] !== C)
+          throw new Error(`input ${names[i]} has shape ${formatType(t)}; X has C = ${C} channels`);
       });
     }
     const statShape = ts[2].shape ?? (spatial && C !== undefined ? [C] : undefined);
@@ -70,47 +82,76 @@ const batchNorm: OpDef = {
     const { N, C, plane } = bnLayout(x.dims);
     // stats are per channel (stride 0 over the plane) or, for legacy spatial=0, per element
     const statSize = spatial ? C : C * plane;
-    for (const [t, n] of [[scale, 'scale'], [bias, 'B'], [mean, 'input_mean'], [variance, 'input_var']] as const) {
+    for (const [t, n] of [
+      [scale, 'scale'],
+      [bias, 'B'],
+      [mean, 'input_mean'],
+      [variance, 'input_var'],
+    ] as const) {
       if (t.size !== statSize) {
-        throw new Error(`input ${n} has shape [${t.dims.join(',')}]; ${spatial ? `it must have C = ${C} elements` : `spatial=0 needs C x D1 x … x Dn = ${statSize} elements`}`);
+        throw new Error(
+          `input ${n} has shape [${t.dims.join(',')}]; ${spatial ? `it must have C = ${C} elements` : `spatial=0 needs C x D1 x … x Dn = ${statSize} elements`}`,
+        );
       }
     }
     const perElem = spatial ? 0 : 1;
-    const xv = toF64(x), sv = toF64(scale), bv = toF64(bias);
-    let mv = toF64(mean), vv = toF64(variance);
+    const xv = toF64(x),
+      sv = toF64(scale),
+      bv = toF64(bias);
+    let mv = toF64(mean),
+      vv = toF64(variance);
     const outs: Tensor[] = [];
     let runMean: Float64Array | undefined, runVar: Float64Array | undefined;
     if (training) {
       // batch statistics over N and the spatial axes (population variance), per stat entry
-      const bm = new Float64Array(statSize), bvar = new Float64Array(statSize), cnt = new Float64Array(statSize);
-      for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) {
-        const base = (n * C + c) * plane;
-        for (let p = 0; p < plane; p++) { const s = c * (perElem ? plane : 1) + p * perElem; bm[s] += xv[base + p]; cnt[s]++; }
-      }
+      const bm = new Float64Array(statSize),
+        bvar = new Float64Array(statSize),
+        cnt = new Float64Array(statSize);
+      for (let n = 0; n < N; n++)
+        for (let c = 0; c < C; c++) {
+          const base = (n * C + c) * plane;
+          for (let p = 0; p < plane; p++) {
+            const s = c * (perElem ? plane : 1) + p * perElem;
+            bm[s] += xv[base + p];
+            cnt[s]++;
+          }
+        }
       for (let s = 0; s < statSize; s++) bm[s] /= cnt[s];
-      for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) {
-        const base = (n * C + c) * plane;
-        for (let p = 0; p < plane; p++) { const s = c * (perElem ? plane : 1) + p * perElem; const d = xv[base + p] - bm[s]; bvar[s] += d * d; }
-      }
+      for (let n = 0; n < N; n++)
+        for (let c = 0; c < C; c++) {
+          const base = (n * C + c) * plane;
+          for (let p = 0; p < plane; p++) {
+            const s = c * (perElem ? plane : 1) + p * perElem;
+            const d = xv[base + p] - bm[s];
+            bvar[s] += d * d;
+          }
+        }
       for (let s = 0; s < statSize; s++) bvar[s] /= cnt[s];
       runMean = mv.map((m, s) => m * momentum + bm[s] * (1 - momentum));
       runVar = vv.map((v, s) => v * momentum + bvar[s] * (1 - momentum));
-      mv = bm; vv = bvar;
+      mv = bm;
+      vv = bvar;
     }
     const y = new Float64Array(xv.length);
-    for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) {
-      const base = (n * C + c) * plane;
-      for (let p = 0; p < plane; p++) {
-        const s = c * (perElem ? plane : 1) + p * perElem;
-        y[base + p] = ((xv[base + p] - mv[s]) / Math.sqrt(vv[s] + eps)) * sv[s] + bv[s];
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++) {
+        const base = (n * C + c) * plane;
+        for (let p = 0; p < plane; p++) {
+          const s = c * (perElem ? plane : 1) + p * perElem;
+          y[base + p] = ((xv[base + p] - mv[s]) / Math.sqrt(vv[s] + eps)) * sv[s] + bv[s];
+        }
       }
-    }
     outs.push(fromF64(x.type, x.dims, y));
     const extra = node.outputs.slice(1).some((o) => o);
     if (extra) {
       // in inference mode the statistics pass through unchanged
       const st = mean.type;
-      outs.push(fromF64(st, mean.dims, runMean ?? mv), fromF64(st, mean.dims, runVar ?? vv), fromF64(st, mean.dims, mv), fromF64(st, mean.dims, vv));
+      outs.push(
+        fromF64(st, mean.dims, runMean ?? mv),
+        fromF64(st, mean.dims, runVar ?? vv),
+        fromF64(st, mean.dims, mv),
+        fromF64(st, mean.dims, vv),
+      );
     }
     return outs;
   },
@@ -145,10 +186,15 @@ const instanceNorm: OpDef = {
     const x = inType(ctx, 0, 'input');
     checkDType(x, FLOATS, 'input');
     const C = x.shape?.[1];
-    if (x.shape && x.shape.length < 2) throw new Error(`input has shape ${formatType(x)}; InstanceNormalization needs N x C x D1 x …`);
-    for (const [i, n] of [[1, 'scale'], [2, 'B']] as const) {
+    if (x.shape && x.shape.length < 2)
+      throw new Error(`input has shape ${formatType(x)}; InstanceNormalization needs N x C x D1 x …`);
+    for (const [i, n] of [
+      [1, 'scale'],
+      [2, 'B'],
+    ] as const) {
       const t = inType(ctx, i, n);
-      if (t.dtype !== x.dtype) throw new Error(`${n} is ${formatType(t)}; it must have the input's element type ${x.dtype}`);
+      if (t.dtype !== x.dtype)
+        throw new Error(`${n} is ${formatType(t)}; it must have the input's element type ${x.dtype}`);
       if (t.shape && (t.shape.length !== 1 || (known(C) && known(t.shape[0]) && t.shape[0] !== C))) {
         throw new Error(`input ${n} has shape ${formatType(t)}; it must be [C] with C = ${C}`);
       }
@@ -158,28 +204,38 @@ const instanceNorm: OpDef = {
   run({ inputs, attrs }) {
     const [x, scale, bias] = inputs as Tensor[];
     const eps = attrs.float('epsilon', 1e-5);
-    if (x.dims.length < 2) throw new Error(`input has shape [${x.dims.join(',')}]; InstanceNormalization needs N x C x D1 x …`);
+    if (x.dims.length < 2)
+      throw new Error(`input has shape [${x.dims.join(',')}]; InstanceNormalization needs N x C x D1 x …`);
     const [N, C] = x.dims;
     const plane = product(x.dims.slice(2));
-    if (scale.size !== C || bias.size !== C) throw new Error(`scale and B must have C = ${C} elements (got ${scale.size} and ${bias.size})`);
-    const xv = toF64(x), sv = toF64(scale), bv = toF64(bias);
+    if (scale.size !== C || bias.size !== C)
+      throw new Error(`scale and B must have C = ${C} elements (got ${scale.size} and ${bias.size})`);
+    const xv = toF64(x),
+      sv = toF64(scale),
+      bv = toF64(bias);
     const y = new Float64Array(xv.length);
-    for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) {
-      const base = (n * C + c) * plane;
-      let sum = 0;
-      for (let p = 0; p < plane; p++) sum += xv[base + p];
-      const mean = sum / plane;
-      let sq = 0;
-      for (let p = 0; p < plane; p++) { const d = xv[base + p] - mean; sq += d * d; }
-      const inv = 1 / Math.sqrt(sq / plane + eps);
-      for (let p = 0; p < plane; p++) y[base + p] = (xv[base + p] - mean) * inv * sv[c] + bv[c];
-    }
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++) {
+        const base = (n * C + c) * plane;
+        let sum = 0;
+        for (let p = 0; p < plane; p++) sum += xv[base + p];
+        const mean = sum / plane;
+        let sq = 0;
+        for (let p = 0; p < plane; p++) {
+          const d = xv[base + p] - mean;
+          sq += d * d;
+        }
+        const inv = 1 / Math.sqrt(sq / plane + eps);
+        for (let p = 0; p < plane; p++) y[base + p] = (xv[base + p] - mean) * inv * sv[c] + bv[c];
+      }
     return [fromF64(x.type, x.dims, y)];
   },
   cost: elementwiseCost(6),
   onnx: {
     type: 'InstanceNormalization',
-    import(ctx) { ctx.take('consumed_inputs'); },
+    import(ctx) {
+      ctx.take('consumed_inputs');
+    },
   },
 };
 
@@ -189,19 +245,25 @@ const instanceNorm: OpDef = {
 /** stash_type codes: the element type of the statistics. */
 function stashDType(code: number): DType {
   switch (code) {
-    case 1: return 'float32';
-    case 10: return 'float16';
-    case 11: return 'float64';
-    default: throw new Error(`stash_type ${code} is not supported (1 = float, 10 = float16, 11 = double)`);
+    case 1:
+      return 'float32';
+    case 10:
+      return 'float16';
+    case 11:
+      return 'float64';
+    default:
+      throw new Error(`stash_type ${code} is not supported (1 = float, 10 = float16, 11 = double)`);
   }
 }
 
 /** The scale/bias input read at every position of X (unidirectional broadcast to X's shape). */
 function broadcastTo(t: Tensor, dims: readonly number[], what: string): { v: Float64Array; idx?: Int32Array } {
-  if (t.dims.length > dims.length) throw new Error(`input ${what} [${t.dims.join(',')}] has a higher rank than X [${dims.join(',')}]`);
+  if (t.dims.length > dims.length)
+    throw new Error(`input ${what} [${t.dims.join(',')}] has a higher rank than X [${dims.join(',')}]`);
   const off = dims.length - t.dims.length;
   t.dims.forEach((d, i) => {
-    if (d !== 1 && d !== dims[i + off]) throw new Error(`input ${what} [${t.dims.join(',')}] does not broadcast to X [${dims.join(',')}]`);
+    if (d !== 1 && d !== dims[i + off])
+      throw new Error(`input ${what} [${t.dims.join(',')}] does not broadcast to X [${dims.join(',')}]`);
   });
   const v = toF64(t);
   return sameShape(t.dims, dims) ? { v } : { v, idx: broadcastIndex(t.dims, dims) };
@@ -209,11 +271,13 @@ function broadcastTo(t: Tensor, dims: readonly number[], what: string): { v: Flo
 
 function checkBroadcastable(t: TensorType, x: TensorType, what: string): void {
   if (!t.shape || !x.shape) return;
-  if (t.shape.length > x.shape.length) throw new Error(`input ${what} has shape ${formatType(t)}; it must broadcast to X ${formatType(x)}`);
+  if (t.shape.length > x.shape.length)
+    throw new Error(`input ${what} has shape ${formatType(t)}; it must broadcast to X ${formatType(x)}`);
   const off = x.shape.length - t.shape.length;
   t.shape.forEach((d, i) => {
     const e = x.shape![i + off];
-    if (known(d) && known(e) && d !== 1 && d !== e) throw new Error(`input ${what} has shape ${formatType(t)}; it must broadcast to X ${formatType(x)}`);
+    if (known(d) && known(e) && d !== 1 && d !== e)
+      throw new Error(`input ${what} has shape ${formatType(t)}; it must broadcast to X ${formatType(x)}`);
   });
 }
 
@@ -241,7 +305,11 @@ const layerNorm: OpDef = {
     if (!x.shape) return [{ dtype: x.dtype }, { dtype: st }, { dtype: st }];
     const axis = normAxis(ctx.attrs.int('axis', -1), x.shape.length, 'axis');
     const statShape = x.shape.map((d, i) => (i < axis ? d : 1));
-    return [{ dtype: x.dtype, shape: x.shape }, { dtype: st, shape: statShape }, { dtype: st, shape: statShape }];
+    return [
+      { dtype: x.dtype, shape: x.shape },
+      { dtype: st, shape: statShape },
+      { dtype: st, shape: statShape },
+    ];
   },
   run({ inputs: [x, scale, bias], attrs }) {
     const X = x!;
@@ -254,16 +322,21 @@ const layerNorm: OpDef = {
     const S = broadcastTo(scale!, X.dims, 'Scale');
     const B = bias ? broadcastTo(bias, X.dims, 'B') : undefined;
     const y = new Float64Array(xv.length);
-    const meanOut = new Float64Array(rows), invOut = new Float64Array(rows);
+    const meanOut = new Float64Array(rows),
+      invOut = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
       let sum = 0;
       for (let j = 0; j < cols; j++) sum += xv[base + j];
       const mean = sum / cols;
       let sq = 0;
-      for (let j = 0; j < cols; j++) { const d = xv[base + j] - mean; sq += d * d; }
+      for (let j = 0; j < cols; j++) {
+        const d = xv[base + j] - mean;
+        sq += d * d;
+      }
       const inv = 1 / Math.sqrt(sq / cols + eps);
-      meanOut[r] = mean; invOut[r] = inv;
+      meanOut[r] = mean;
+      invOut[r] = inv;
       for (let j = 0; j < cols; j++) {
         const i = base + j;
         let v = (xv[i] - mean) * inv * S.v[S.idx ? S.idx[i] : i];
@@ -311,7 +384,10 @@ const rmsNorm: OpDef = {
       let sq = 0;
       for (let j = 0; j < cols; j++) sq += xv[base + j] * xv[base + j];
       const inv = 1 / Math.sqrt(sq / cols + eps);
-      for (let j = 0; j < cols; j++) { const i = base + j; y[i] = xv[i] * inv * S.v[S.idx ? S.idx[i] : i]; }
+      for (let j = 0; j < cols; j++) {
+        const i = base + j;
+        y[i] = xv[i] * inv * S.v[S.idx ? S.idx[i] : i];
+      }
     }
     return [fromF64(X.type, X.dims, y)];
   },
@@ -342,23 +418,31 @@ const lrn: OpDef = {
   },
   run({ inputs: [x], attrs }) {
     const X = x!;
-    const alpha = attrs.float('alpha', 1e-4), beta = attrs.float('beta', 0.75), bias = attrs.float('bias', 1);
+    const alpha = attrs.float('alpha', 1e-4),
+      beta = attrs.float('beta', 0.75),
+      bias = attrs.float('bias', 1);
     const size = attrs.int('size');
     if (X.dims.length < 2) throw new Error(`input X has shape [${X.dims.join(',')}]; LRN needs N x C x D1 x …`);
     const [N, C] = X.dims;
     const plane = product(X.dims.slice(2));
-    const before = Math.floor((size - 1) / 2), after = Math.ceil((size - 1) / 2);
+    const before = Math.floor((size - 1) / 2),
+      after = Math.ceil((size - 1) / 2);
     const xv = toF64(X);
     const y = new Float64Array(xv.length);
-    for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) {
-      const lo = Math.max(0, c - before), hi = Math.min(C - 1, c + after);
-      for (let p = 0; p < plane; p++) {
-        let sq = 0;
-        for (let k = lo; k <= hi; k++) { const v = xv[(n * C + k) * plane + p]; sq += v * v; }
-        const i = (n * C + c) * plane + p;
-        y[i] = xv[i] / (bias + (alpha / size) * sq) ** beta;
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++) {
+        const lo = Math.max(0, c - before),
+          hi = Math.min(C - 1, c + after);
+        for (let p = 0; p < plane; p++) {
+          let sq = 0;
+          for (let k = lo; k <= hi; k++) {
+            const v = xv[(n * C + k) * plane + p];
+            sq += v * v;
+          }
+          const i = (n * C + c) * plane + p;
+          y[i] = xv[i] / (bias + (alpha / size) * sq) ** beta;
+        }
       }
-    }
     return [fromF64(X.type, X.dims, y)];
   },
   cost: (ctx) => elementwiseCost(2 * ctx.attrs.int('size', 1) + 4)(ctx),
@@ -392,8 +476,12 @@ const mvn: OpDef = {
     const gi = broadcastIndex(groupDims, X.dims);
     const xv = toF64(X);
     const count = product(X.dims) / Math.max(1, groups);
-    const s1 = new Float64Array(groups), s2 = new Float64Array(groups);
-    for (let i = 0; i < xv.length; i++) { s1[gi[i]] += xv[i]; s2[gi[i]] += xv[i] * xv[i]; }
+    const s1 = new Float64Array(groups),
+      s2 = new Float64Array(groups);
+    for (let i = 0; i < xv.length; i++) {
+      s1[gi[i]] += xv[i];
+      s2[gi[i]] += xv[i] * xv[i];
+    }
     const mean = s1.map((s) => s / count);
     const std = s2.map((s, g) => Math.sqrt(s / count - mean[g] * mean[g]));
     const y = new Float64Array(xv.length);

@@ -2,13 +2,13 @@
 // values[1] where the index matches and values[0] elsewhere. Negative indices count from depth;
 // indices outside [-depth, depth - 1] give an all-off row. depth is a scalar of any numeric type.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { freshDim, normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { slots } from './layout.js';
 import { toF64 } from './math-util.js';
-import { ALL, NUMERIC, checkDType, inType, numelOf } from './util.js';
+import { ALL, checkDType, inType, NUMERIC, numelOf } from './util.js';
 
 function depthOf(t: Tensor): number {
   if (t.size !== 1) throw new Error(`depth must hold one value, got shape [${t.dims.join(',')}]`);
@@ -50,8 +50,10 @@ const oneHot: OpDef = {
     const dims = [...it!.dims];
     dims.splice(axis, 0, depth);
     const out = Tensor.zeros(values.type, dims);
-    const v = slots(values.data), o = slots(out.data);
-    const off = v[0]!, on = v[1]!;
+    const v = slots(values.data),
+      o = slots(out.data);
+    const off = v[0]!,
+      on = v[1]!;
     for (let i = 0; i < out.size; i++) o[i] = off;
     for (let a = 0; a < outer; a++) {
       for (let b = 0; b < inner; b++) {

@@ -8,7 +8,7 @@
 //             R' = R·sqrt(1-β^T)/(1-α^T) for T > 0; X' = (1 - λ_post)(X - R'·V'/(sqrt(H') + ε))
 // with λ = norm_coefficient. Work is in float64, rounded to each tensor's type.
 
-import { registerOps, type OpDef, type RunContext } from '../ir/op-def.js';
+import { type OpDef, type RunContext, registerOps } from '../ir/op-def.js';
 import type { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, scalarInt, toF64 } from './math-util.js';

@@ -3,7 +3,7 @@
 // sequence too (it always has an element), and an absent input (no element).
 
 import type { TensorType } from '../ir/graph.js';
-import { registerOps, type OpDef, type ValueRunContext } from '../ir/op-def.js';
+import { type OpDef, registerOps, type ValueRunContext } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { describeRunValue, OptionalValue, type RunValue } from '../ir/values.js';
@@ -17,12 +17,16 @@ function contents(t: TensorType): TensorType {
 
 const values = (f: (ctx: ValueRunContext) => RunValue[]) => ({
   values: true,
-  run: () => { throw new Error('optional ops run through runValues'); },
+  run: () => {
+    throw new Error('optional ops run through runValues');
+  },
   runValues: f,
 });
 
 const optional: OpDef = {
-  name: 'nn.Optional', inputs: ['input?'], outputs: ['output'],
+  name: 'nn.Optional',
+  inputs: ['input?'],
+  outputs: ['output'],
   attrs: { type: { kind: 'type' } },
   infer(ctx) {
     const t = ctx.types[0];
@@ -35,7 +39,7 @@ const optional: OpDef = {
   ...values((ctx) => {
     const x = ctx.inputs[0];
     const t = ctx.node.outputs[0]?.type;
-    const inner = t ? contents(t) : { dtype: x instanceof Tensor ? x.type : 'float32' as const };
+    const inner = t ? contents(t) : { dtype: x instanceof Tensor ? x.type : ('float32' as const) };
     if (x instanceof OptionalValue) throw new Error('input is already an optional');
     return [new OptionalValue(inner, x)];
   }),
@@ -43,7 +47,9 @@ const optional: OpDef = {
 };
 
 const hasElement: OpDef = {
-  name: 'nn.OptionalHasElement', inputs: ['input?'], outputs: ['output'],
+  name: 'nn.OptionalHasElement',
+  inputs: ['input?'],
+  outputs: ['output'],
   infer: () => [{ dtype: 'bool', shape: [] }],
   ...values((ctx) => {
     const x = ctx.inputs[0];
@@ -54,7 +60,9 @@ const hasElement: OpDef = {
 };
 
 const getElement: OpDef = {
-  name: 'nn.OptionalGetElement', inputs: ['input'], outputs: ['output'],
+  name: 'nn.OptionalGetElement',
+  inputs: ['input'],
+  outputs: ['output'],
   infer(ctx) {
     const t = ctx.types[0];
     if (!t) throw new Error('input has no type');

@@ -7,7 +7,7 @@
 
 import type { DType } from '../ir/dtype.js';
 import type { TensorType } from '../ir/graph.js';
-import { registerOps, type CostContext, type InferContext, type OpDef } from '../ir/op-def.js';
+import { type CostContext, type InferContext, type OpDef, registerOps } from '../ir/op-def.js';
 import type { Dim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
@@ -26,10 +26,14 @@ const WINDOW_ATTRS = {
 const MAXPOOL_TYPES: DType[] = [...FLOATS, 'int8', 'uint8'];
 
 /** Per spatial axis and output position: the covered input positions and the padded-window count. */
-interface AxisWindows { valid: Int32Array[]; padded: number[] }
+interface AxisWindows {
+  valid: Int32Array[];
+  padded: number[];
+}
 
 interface PoolPlan {
-  N: number; C: number;
+  N: number;
+  C: number;
   inS: [number, number, number];
   outS: [number, number, number];
   axes: [AxisWindows, AxisWindows, AxisWindows];
@@ -61,16 +65,38 @@ function poolPlan(x: Tensor, w: Window): PoolPlan {
   const spatial = x.dims.slice(2);
   const geo = geometry(spatial, w);
   const in3 = to3(spatial, 1);
-  const out3 = to3(geo.map((g) => g.out), 1);
-  const k3 = to3(w.kernel, 1), s3 = to3(w.strides, 1), d3 = to3(w.dilations, 1);
-  const pb3 = to3(geo.map((g) => g.padBegin), 0), pe3 = to3(geo.map((g) => g.padEnd), 0);
+  const out3 = to3(
+    geo.map((g) => g.out),
+    1,
+  );
+  const k3 = to3(w.kernel, 1),
+    s3 = to3(w.strides, 1),
+    d3 = to3(w.dilations, 1);
+  const pb3 = to3(
+      geo.map((g) => g.padBegin),
+      0,
+    ),
+    pe3 = to3(
+      geo.map((g) => g.padEnd),
+      0,
+    );
   const ax = (i: number) => axisWindows(in3[i], out3[i], k3[i], s3[i], d3[i], pb3[i], pe3[i]);
-  return { N, C, inS: in3, outS: out3, axes: [ax(0), ax(1), ax(2)], outDims: [N, C, ...geo.map((g) => g.out)], nSpatial: nS };
+  return {
+    N,
+    C,
+    inS: in3,
+    outS: out3,
+    axes: [ax(0), ax(1), ax(2)],
+    outDims: [N, C, ...geo.map((g) => g.out)],
+    nSpatial: nS,
+  };
 }
 
 function checkPoolInput(x: Tensor, what: string): void {
-  if (x.dims.length < 3) throw new Error(`input X has shape [${x.dims.join(',')}]; ${what} needs rank >= 3 (N, C and spatial axes)`);
-  if (x.dims.length > 5) throw new Error(`input X has shape [${x.dims.join(',')}]; ${what} supports at most 3 spatial axes`);
+  if (x.dims.length < 3)
+    throw new Error(`input X has shape [${x.dims.join(',')}]; ${what} needs rank >= 3 (N, C and spatial axes)`);
+  if (x.dims.length > 5)
+    throw new Error(`input X has shape [${x.dims.join(',')}]; ${what} supports at most 3 spatial axes`);
 }
 
 function windowOf(attrs: InferContext['attrs'], nSpatial: number, withCeil = true): Window {
@@ -101,8 +127,10 @@ function inferPool(ctx: InferContext, types: readonly DType[], what: string): Te
   const x = inType(ctx, 0, 'X');
   checkDType(x, types, 'X');
   if (!x.shape) return { dtype: x.dtype };
-  if (x.shape.length < 3) throw new Error(`input X has shape ${formatType(x)}; ${what} needs rank >= 3 (N, C and spatial axes)`);
-  if (x.shape.length > 5) throw new Error(`input X has shape ${formatType(x)}; ${what} supports at most 3 spatial axes`);
+  if (x.shape.length < 3)
+    throw new Error(`input X has shape ${formatType(x)}; ${what} needs rank >= 3 (N, C and spatial axes)`);
+  if (x.shape.length > 5)
+    throw new Error(`input X has shape ${formatType(x)}; ${what} supports at most 3 spatial axes`);
   const w = windowOf(ctx.attrs, x.shape.length - 2, true);
   return { dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...spatialDims(x.shape.slice(2), w)] };
 }
@@ -176,7 +204,9 @@ const averagePool: OpDef = {
   inputs: ['X'],
   outputs: ['Y'],
   attrs: { ...WINDOW_ATTRS, count_include_pad: { kind: 'int', default: 0 } },
-  infer(ctx) { return [inferPool(ctx, FLOATS, 'AveragePool')]; },
+  infer(ctx) {
+    return [inferPool(ctx, FLOATS, 'AveragePool')];
+  },
   run({ inputs: [x], attrs }) {
     const X = x!;
     checkPoolInput(X, 'AveragePool');
@@ -216,7 +246,10 @@ const lpPool: OpDef = {
   inputs: ['X'],
   outputs: ['Y'],
   attrs: { ...WINDOW_ATTRS, p: { kind: 'float', default: 2 } },
-  infer(ctx) { readP(ctx.attrs); return [inferPool(ctx, FLOATS, 'LpPool')]; },
+  infer(ctx) {
+    readP(ctx.attrs);
+    return [inferPool(ctx, FLOATS, 'LpPool')];
+  },
   run({ inputs: [x], attrs }) {
     const X = x!;
     checkPoolInput(X, 'LpPool');
@@ -247,7 +280,13 @@ const lpPool: OpDef = {
 // ---------------------------------------------------------------------------------------------
 // Global pooling: one window covering all spatial axes; the output keeps them with size 1.
 
-function globalPool(type: string, types: DType[], reduce: (v: Float64Array, start: number, n: number, attrs: InferContext['attrs']) => number, attrs?: OpDef['attrs'], check?: (a: InferContext['attrs']) => void): OpDef {
+function globalPool(
+  type: string,
+  types: DType[],
+  reduce: (v: Float64Array, start: number, n: number, attrs: InferContext['attrs']) => number,
+  attrs?: OpDef['attrs'],
+  check?: (a: InferContext['attrs']) => void,
+): OpDef {
   return {
     name: `nn.${type}`,
     inputs: ['X'],
@@ -258,7 +297,8 @@ function globalPool(type: string, types: DType[], reduce: (v: Float64Array, star
       checkDType(x, types, 'X');
       check?.(ctx.attrs);
       if (!x.shape) return [{ dtype: x.dtype }];
-      if (x.shape.length < 2) throw new Error(`input X has shape ${formatType(x)}; ${type} needs rank >= 2 (N, C, spatial axes)`);
+      if (x.shape.length < 2)
+        throw new Error(`input X has shape ${formatType(x)}; ${type} needs rank >= 2 (N, C, spatial axes)`);
       return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...x.shape.slice(2).map((): Dim => 1)] }];
     },
     run({ inputs: [x], attrs: a }) {
@@ -288,11 +328,17 @@ const globalMaxPool = globalPool('GlobalMaxPool', FLOATS, (v, s, n) => {
   return best;
 });
 
-const globalLpPool = globalPool('GlobalLpPool', FLOATS, (v, s, n, a) => {
-  const p = readP(a);
-  let sum = 0;
-  for (let i = s; i < s + n; i++) sum += Math.abs(v[i]) ** p;
-  return sum ** (1 / p);
-}, { p: { kind: 'float', default: 2 } }, readP);
+const globalLpPool = globalPool(
+  'GlobalLpPool',
+  FLOATS,
+  (v, s, n, a) => {
+    const p = readP(a);
+    let sum = 0;
+    for (let i = s; i < s + n; i++) sum += Math.abs(v[i]) ** p;
+    return sum ** (1 / p);
+  },
+  { p: { kind: 'float', default: 2 } },
+  readP,
+);
 
 registerOps([maxPool, averagePool, lpPool, globalAveragePool, globalMaxPool, globalLpPool]);

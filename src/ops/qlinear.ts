@@ -7,8 +7,8 @@
 // and saturated to the output type. QLinearConv adds its int32 bias (in x_scale*w_scale units)
 // before scaling; w_scale may be per output channel, b_scale (QLinearMatMul) per column of B.
 
-import { intRange, type DType } from '../ir/dtype.js';
-import { lookupOp, registerOps, type OpDef, type RunContext } from '../ir/op-def.js';
+import { type DType, intRange } from '../ir/dtype.js';
+import { lookupOp, type OpDef, type RunContext, registerOps } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { roundHalfEven } from './math.js';

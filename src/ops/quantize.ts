@@ -18,9 +18,9 @@
 
 import type { DType } from '../ir/dtype.js';
 import { dtypeFromOnnx, intRange, isFloat } from '../ir/dtype.js';
-import { narrowEncoder } from '../ir/narrow.js';
 import type { TensorType } from '../ir/graph.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { narrowEncoder } from '../ir/narrow.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
@@ -29,7 +29,15 @@ import { fromF64, roundToDType, toF64 } from './math-util.js';
 import { bytesOf, checkDType, elementwiseCost, inType, numelOf } from './util.js';
 
 const NARROW_QUANT: DType[] = [
-  'int4', 'uint4', 'int2', 'uint2', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1',
+  'int4',
+  'uint4',
+  'int2',
+  'uint2',
+  'float8e4m3fn',
+  'float8e4m3fnuz',
+  'float8e5m2',
+  'float8e5m2fnuz',
+  'float4e2m1',
 ];
 const QUANT_TYPES: DType[] = ['int8', 'uint8', 'int16', 'uint16', ...NARROW_QUANT];
 const DEQUANT_TYPES: DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int32', ...NARROW_QUANT];
@@ -37,8 +45,13 @@ const DEQUANT_TYPES: DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int32', ...
 /** dtype named by an ONNX data_type code attribute (output_dtype, precision), with a clear error. */
 function dtypeAttr(code: number, what: string, allowed: readonly DType[]): DType {
   let d: DType;
-  try { d = dtypeFromOnnx(code); } catch (e) { throw new Error(`${what} = ${code}: ${(e as Error).message}`); }
-  if (!allowed.includes(d)) throw new Error(`${what} = ${code} (${d}) is not allowed here; ${allowed.join(', ')} expected`);
+  try {
+    d = dtypeFromOnnx(code);
+  } catch (e) {
+    throw new Error(`${what} = ${code}: ${(e as Error).message}`);
+  }
+  if (!allowed.includes(d))
+    throw new Error(`${what} = ${code} (${d}) is not allowed here; ${allowed.join(', ')} expected`);
   return d;
 }
 
@@ -49,25 +62,31 @@ function dtypeAttr(code: number, what: string, allowed: readonly DType[]): DType
 function checkParamShape(x: TensorType, s: TensorType, what: string, axisAttr: number, blockSize: number): void {
   if (!x.shape || !s.shape) return;
   const sh = s.shape;
-  if (sh.every((d) => d === 1)) return;                                // one element: per tensor
+  if (sh.every((d) => d === 1)) return; // one element: per tensor
   const r = x.shape.length;
   if (blockSize < 0) throw new Error(`block_size ${blockSize} must be >= 0`);
   const axis = normAxis(axisAttr, r, 'axis');
   const D = x.shape[axis]!;
   if (blockSize === 0) {
-    if (sh.length !== 1) throw new Error(`${what} ${formatType(s)} must be a scalar or a 1-D tensor (per-axis); for blocked quantization set block_size`);
+    if (sh.length !== 1)
+      throw new Error(
+        `${what} ${formatType(s)} must be a scalar or a 1-D tensor (per-axis); for blocked quantization set block_size`,
+      );
     if (typeof sh[0] === 'number' && typeof D === 'number' && sh[0] !== D) {
       throw new Error(`${what} ${formatType(s)} has ${sh[0]} values but axis ${axis} of x ${formatType(x)} has ${D}`);
     }
     return;
   }
-  if (sh.length !== r) throw new Error(`${what} ${formatType(s)} must have the rank of x ${formatType(x)} for blocked quantization`);
+  if (sh.length !== r)
+    throw new Error(`${what} ${formatType(s)} must have the rank of x ${formatType(x)} for blocked quantization`);
   sh.forEach((d, i) => {
     const xd = x.shape![i]!;
     if (typeof d !== 'number' || typeof xd !== 'number') return;
     if (i === axis) {
       if (d * blockSize < xd || (d - 1) * blockSize >= xd) {
-        throw new Error(`${what} ${formatType(s)} has ${d} blocks on axis ${axis}, but x has ${xd} there: block_size ${blockSize} needs ${Math.ceil(xd / blockSize)}`);
+        throw new Error(
+          `${what} ${formatType(s)} has ${d} blocks on axis ${axis}, but x has ${xd} there: block_size ${blockSize} needs ${Math.ceil(xd / blockSize)}`,
+        );
       }
     } else if (d !== xd) {
       throw new Error(`${what} ${formatType(s)} must match x ${formatType(x)} except on axis ${axis}`);
@@ -76,7 +95,12 @@ function checkParamShape(x: TensorType, s: TensorType, what: string, axisAttr: n
 }
 
 /** For each element of x, the index of its scale / zero point; undefined for per-tensor. */
-function paramIndex(xDims: readonly number[], sDims: readonly number[], axisAttr: number, blockSize: number): Int32Array | undefined {
+function paramIndex(
+  xDims: readonly number[],
+  sDims: readonly number[],
+  axisAttr: number,
+  blockSize: number,
+): Int32Array | undefined {
   const sSize = sDims.reduce((a, b) => a * b, 1);
   if (sSize === 1) return undefined;
   const x: TensorType = { dtype: 'float32', shape: [...xDims] };
@@ -119,7 +143,8 @@ function quantAttrs(): OpDef['attrs'] {
 function quantizeOutType(zp: DType | undefined, outputDtype: number): DType {
   const fromAttr = outputDtype ? dtypeAttr(outputDtype, 'output_dtype', QUANT_TYPES) : undefined;
   if (zp) {
-    if (fromAttr && fromAttr !== zp) throw new Error(`output_dtype ${fromAttr} differs from the type of y_zero_point (${zp})`);
+    if (fromAttr && fromAttr !== zp)
+      throw new Error(`output_dtype ${fromAttr} differs from the type of y_zero_point (${zp})`);
     return zp;
   }
   return fromAttr ?? 'uint8';
@@ -132,7 +157,9 @@ function divisionRounding(precision: number, scaleType: DType): (v: number) => n
 }
 
 export function quantizeLinear(
-  x: Tensor, scale: Tensor, zp: Tensor | undefined,
+  x: Tensor,
+  scale: Tensor,
+  zp: Tensor | undefined,
   opts: { axis?: number; blockSize?: number; outputDtype?: number; precision?: number; saturate?: boolean } = {},
 ): Tensor {
   const outType = quantizeOutType(zp?.type, opts.outputDtype ?? 0);
@@ -141,7 +168,9 @@ export function quantizeLinear(
   }
   const idx = paramIndex(x.dims, scale.dims, opts.axis ?? 1, opts.blockSize ?? 0);
   const rnd = divisionRounding(opts.precision ?? 0, scale.type);
-  const xv = toF64(x), sv = toF64(scale), zv = zp ? toF64(zp) : undefined;
+  const xv = toF64(x),
+    sv = toF64(scale),
+    zv = zp ? toF64(zp) : undefined;
   const out = Tensor.zeros(outType, x.dims);
   if (isFloat(outType)) {
     const enc = narrowEncoder(outType, { saturate: opts.saturate ?? true })!;
@@ -184,17 +213,22 @@ const quantize: OpDef = {
     const outType = quantizeOutType(z?.dtype, ctx.attrs.int('output_dtype', 0));
     const precision = ctx.attrs.int('precision', 0);
     if (precision) dtypeAttr(precision, 'precision', ['float32', 'float16', 'float64']);
-    const axis = ctx.attrs.int('axis', 1), block = ctx.attrs.int('block_size', 0);
+    const axis = ctx.attrs.int('axis', 1),
+      block = ctx.attrs.int('block_size', 0);
     checkParamShape(x, s, 'y_scale', axis, block);
     if (z) checkParamShape(x, z, 'y_zero_point', axis, block);
     return [{ dtype: outType, shape: x.shape }];
   },
   run({ inputs: [x, s, z], attrs }) {
-    return [quantizeLinear(x!, s!, z, {
-      axis: attrs.int('axis', 1), blockSize: attrs.int('block_size', 0),
-      outputDtype: attrs.int('output_dtype', 0), precision: attrs.int('precision', 0),
-      saturate: attrs.int('saturate', 1) !== 0,
-    })];
+    return [
+      quantizeLinear(x!, s!, z, {
+        axis: attrs.int('axis', 1),
+        blockSize: attrs.int('block_size', 0),
+        outputDtype: attrs.int('output_dtype', 0),
+        precision: attrs.int('precision', 0),
+        saturate: attrs.int('saturate', 1) !== 0,
+      }),
+    ];
   },
   cost: elementwiseCost(3),
   onnx: { type: 'QuantizeLinear', minOpset: 10 },
@@ -207,7 +241,9 @@ function dequantizeOutType(scale: DType, outputDtype: number): DType {
 }
 
 export function dequantizeLinear(
-  x: Tensor, scale: Tensor, zp: Tensor | undefined,
+  x: Tensor,
+  scale: Tensor,
+  zp: Tensor | undefined,
   opts: { axis?: number; blockSize?: number; outputDtype?: number } = {},
 ): Tensor {
   const outType = dequantizeOutType(scale.type, opts.outputDtype ?? 0);
@@ -216,7 +252,9 @@ export function dequantizeLinear(
     throw new Error(`x_zero_point [${zp.dims.join(',')}] must have the shape of x_scale [${scale.dims.join(',')}]`);
   }
   const idx = paramIndex(x.dims, scale.dims, opts.axis ?? 1, opts.blockSize ?? 0);
-  const xv = toF64(x), sv = toF64(scale), zv = zp ? toF64(zp) : undefined;
+  const xv = toF64(x),
+    sv = toF64(scale),
+    zv = zp ? toF64(zp) : undefined;
   const y = new Float64Array(xv.length);
   for (let i = 0; i < xv.length; i++) {
     const p = idx ? idx[i]! : 0;
@@ -236,16 +274,22 @@ const dequantize: OpDef = {
     checkDType(x, DEQUANT_TYPES, 'x');
     checkDType(s, ['float32', 'float16'], 'x_scale');
     const z = ctx.types[2];
-    if (z && z.dtype !== x.dtype) throw new Error(`x_zero_point ${formatType(z)} must have the type of x ${formatType(x)}`);
-    const axis = ctx.attrs.int('axis', 1), block = ctx.attrs.int('block_size', 0);
+    if (z && z.dtype !== x.dtype)
+      throw new Error(`x_zero_point ${formatType(z)} must have the type of x ${formatType(x)}`);
+    const axis = ctx.attrs.int('axis', 1),
+      block = ctx.attrs.int('block_size', 0);
     checkParamShape(x, s, 'x_scale', axis, block);
     if (z) checkParamShape(x, z, 'x_zero_point', axis, block);
     return [{ dtype: dequantizeOutType(s.dtype, ctx.attrs.int('output_dtype', 0)), shape: x.shape }];
   },
   run({ inputs: [x, s, z], attrs }) {
-    return [dequantizeLinear(x!, s!, z, {
-      axis: attrs.int('axis', 1), blockSize: attrs.int('block_size', 0), outputDtype: attrs.int('output_dtype', 0),
-    })];
+    return [
+      dequantizeLinear(x!, s!, z, {
+        axis: attrs.int('axis', 1),
+        blockSize: attrs.int('block_size', 0),
+        outputDtype: attrs.int('output_dtype', 0),
+      }),
+    ];
   },
   cost: elementwiseCost(2),
   onnx: { type: 'DequantizeLinear', minOpset: 10 },
@@ -266,12 +310,17 @@ const dynamicQuantize: OpDef = {
   infer(ctx) {
     const x = inType(ctx, 0, 'x');
     checkDType(x, ['float32'], 'x');
-    return [{ dtype: 'uint8', shape: x.shape }, { dtype: 'float32', shape: [] }, { dtype: 'uint8', shape: [] }];
+    return [
+      { dtype: 'uint8', shape: x.shape },
+      { dtype: 'float32', shape: [] },
+      { dtype: 'uint8', shape: [] },
+    ];
   },
   run({ inputs: [xt] }) {
     const x = xt!.data as Float32Array;
     const f = Math.fround;
-    let mx = 0, mn = 0;
+    let mx = 0,
+      mn = 0;
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
       if (v > mx) mx = v;

@@ -2,8 +2,8 @@
 // SpaceToDepth on NCHW tensors, and ReverseSequence (reverse the first sequence_lens[b] steps
 // along time_axis of every batch entry b). Every dtype; elements are copied exactly.
 
-import { registerOps, type CostContext, type OpDef } from '../ir/op-def.js';
-import { freshDim, type Dim } from '../ir/shape.js';
+import { type CostContext, type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim } from '../ir/shape.js';
 import { Tensor, toIntArray } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { slots } from './layout.js';
@@ -46,13 +46,15 @@ const depthToSpace: OpDef = {
     if (C % (b * b) !== 0) throw new Error(`channels ${C} are not a multiple of blocksize² = ${b * b}`);
     const Co = C / (b * b);
     const out = Tensor.zeros(x.type, [N, Co, H * b, W * b]);
-    const src = slots(x.data), dst = slots(out.data);
+    const src = slots(x.data),
+      dst = slots(out.data);
     let k = 0;
     for (let n = 0; n < N; n++) {
       for (let c = 0; c < Co; c++) {
         for (let y = 0; y < H * b; y++) {
           for (let xw = 0; xw < W * b; xw++) {
-            const bh = y % b, bw = xw % b;
+            const bh = y % b,
+              bw = xw % b;
             // DCR: depth holds (bh, bw, c); CRD: (c, bh, bw)
             const ci = crd ? (c * b + bh) * b + bw : (bh * b + bw) * Co + c;
             dst[k++] = src[((n * C + ci) * H + Math.floor(y / b)) * W + Math.floor(xw / b)]!;
@@ -90,14 +92,18 @@ const spaceToDepth: OpDef = {
     const b = blockOf(attrs.int('blocksize'));
     const [N, C, H, W] = x.dims as [number, number, number, number];
     if (H % b || W % b) throw new Error(`height ${H} and width ${W} must be multiples of blocksize ${b}`);
-    const Ho = H / b, Wo = W / b;
+    const Ho = H / b,
+      Wo = W / b;
     const out = Tensor.zeros(x.type, [N, C * b * b, Ho, Wo]);
-    const src = slots(x.data), dst = slots(out.data);
+    const src = slots(x.data),
+      dst = slots(out.data);
     let k = 0;
     for (let n = 0; n < N; n++) {
       for (let co = 0; co < C * b * b; co++) {
         // output channel = (bh, bw, c), the inverse of DepthToSpace's DCR order
-        const c = co % C, bw = Math.floor(co / C) % b, bh = Math.floor(co / (C * b));
+        const c = co % C,
+          bw = Math.floor(co / C) % b,
+          bh = Math.floor(co / (C * b));
         for (let y = 0; y < Ho; y++) {
           for (let xw = 0; xw < Wo; xw++) dst[k++] = src[((n * C + c) * H + y * b + bh) * W + xw * b + bw]!;
         }
@@ -119,7 +125,8 @@ const reverseSequence: OpDef = {
     const l = inType(ctx, 1, 'sequence_lens');
     checkDType(x, ALL, 'input');
     checkDType(l, ['int64'], 'sequence_lens');
-    const ba = ctx.attrs.int('batch_axis', 1), ta = ctx.attrs.int('time_axis', 0);
+    const ba = ctx.attrs.int('batch_axis', 1),
+      ta = ctx.attrs.int('time_axis', 0);
     if (!((ba === 0 && ta === 1) || (ba === 1 && ta === 0))) {
       throw new Error(`batch_axis ${ba} and time_axis ${ta}: one must be 0 and the other 1`);
     }
@@ -129,19 +136,23 @@ const reverseSequence: OpDef = {
   },
   run({ inputs: [xt, lt], attrs }) {
     const x = xt!;
-    const ba = attrs.int('batch_axis', 1), ta = attrs.int('time_axis', 0);
+    const ba = attrs.int('batch_axis', 1),
+      ta = attrs.int('time_axis', 0);
     const lens = toIntArray(lt!);
-    const B = x.dims[ba]!, T = x.dims[ta]!;
+    const B = x.dims[ba]!,
+      T = x.dims[ta]!;
     if (lens.length !== B) throw new Error(`sequence_lens has ${lens.length} values but the batch axis has ${B}`);
     const inner = x.dims.slice(2).reduce((a, b) => a * b, 1);
     const out = new Tensor(x.type, x.data.slice(), x.dims);
-    const src = slots(x.data), dst = slots(out.data);
+    const src = slots(x.data),
+      dst = slots(out.data);
     const at = (t: number, bi: number) => (ta === 0 ? t * B + bi : bi * T + t) * inner;
     for (let bi = 0; bi < B; bi++) {
       const len = lens[bi]!;
       if (len < 0 || len > T) throw new Error(`sequence_lens[${bi}] = ${len} is outside [0, ${T}]`);
       for (let t = 0; t < len; t++) {
-        const from = at(len - 1 - t, bi), to = at(t, bi);
+        const from = at(len - 1 - t, bi),
+          to = at(t, bi);
         for (let i = 0; i < inner; i++) dst[to + i] = src[from + i]!;
       }
     }

@@ -14,7 +14,7 @@
 // are zero and Y_h/Y_c hold its last valid state. Work is in float64, stored once.
 
 import type { TensorType } from '../ir/graph.js';
-import { registerOps, type InferContext, type OpDef, type RunContext } from '../ir/op-def.js';
+import { type InferContext, type OpDef, type RunContext, registerOps } from '../ir/op-def.js';
 import type { Dim } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';

@@ -11,12 +11,12 @@
 
 import type { DType } from '../ir/dtype.js';
 import { isBig, isFloat } from '../ir/dtype.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { freshDim, type Shape } from '../ir/shape.js';
 import { Tensor, toIntArray } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
-import { fromF64, normAxes, reducePlan, toF64, typeMax, typeMin, type ReducePlan } from './math-util.js';
-import { NUMERIC, bytesOf, checkDType, inType, numelOf } from './util.js';
+import { fromF64, normAxes, type ReducePlan, reducePlan, toF64, typeMax, typeMin } from './math-util.js';
+import { bytesOf, checkDType, inType, NUMERIC, numelOf } from './util.js';
 
 type Kind = 'Sum' | 'Mean' | 'Max' | 'Min' | 'Prod' | 'L1' | 'L2' | 'LogSum' | 'LogSumExp' | 'SumSquare';
 
@@ -36,7 +36,9 @@ function reduceFloat(kind: Kind, x: Float64Array, { outer, inner }: ReducePlan):
     const base = outer[o]!;
     let r: number;
     switch (kind) {
-      case 'Sum': case 'Mean': case 'LogSum': {
+      case 'Sum':
+      case 'Mean':
+      case 'LogSum': {
         let s = 0;
         for (let j = 0; j < n; j++) s += x[base + inner[j]!]!;
         r = kind === 'Sum' ? s : kind === 'Mean' ? s / n : Math.log(s);
@@ -46,7 +48,10 @@ function reduceFloat(kind: Kind, x: Float64Array, { outer, inner }: ReducePlan):
         r = -Infinity;
         for (let j = 0; j < n; j++) {
           const v = x[base + inner[j]!]!;
-          if (v !== v) { r = NaN; break; }          // NaN propagates, as numpy's maximum does
+          if (v !== v) {
+            r = NaN;
+            break;
+          } // NaN propagates, as numpy's maximum does
           if (v > r) r = v;
         }
         break;
@@ -55,7 +60,10 @@ function reduceFloat(kind: Kind, x: Float64Array, { outer, inner }: ReducePlan):
         r = Infinity;
         for (let j = 0; j < n; j++) {
           const v = x[base + inner[j]!]!;
-          if (v !== v) { r = NaN; break; }
+          if (v !== v) {
+            r = NaN;
+            break;
+          }
           if (v < r) r = v;
         }
         break;
@@ -70,16 +78,23 @@ function reduceFloat(kind: Kind, x: Float64Array, { outer, inner }: ReducePlan):
         for (let j = 0; j < n; j++) r += Math.abs(x[base + inner[j]!]!);
         break;
       }
-      case 'L2': case 'SumSquare': {
+      case 'L2':
+      case 'SumSquare': {
         let s = 0;
-        for (let j = 0; j < n; j++) { const v = x[base + inner[j]!]!; s += v * v; }
+        for (let j = 0; j < n; j++) {
+          const v = x[base + inner[j]!]!;
+          s += v * v;
+        }
         r = kind === 'L2' ? Math.sqrt(s) : s;
         break;
       }
       case 'LogSumExp': {
         // shift by the largest finite element so exp cannot overflow; ±inf and NaN pass through exp
         let m = -Infinity;
-        for (let j = 0; j < n; j++) { const v = x[base + inner[j]!]!; if (v > m && v !== Infinity) m = v; }
+        for (let j = 0; j < n; j++) {
+          const v = x[base + inner[j]!]!;
+          if (v > m && v !== Infinity) m = v;
+        }
         if (m === -Infinity) m = 0;
         let s = 0;
         for (let j = 0; j < n; j++) s += Math.exp(x[base + inner[j]!]! - m);
@@ -95,7 +110,10 @@ function reduceFloat(kind: Kind, x: Float64Array, { outer, inner }: ReducePlan):
 /** Wrap an integer held in a double to the value a `dtype` store would keep. */
 function wrapper(dtype: DType): (v: number) => number {
   const cell = Tensor.zeros(dtype, [1]).data as Int32Array;
-  return (v) => { cell[0] = v; return cell[0]!; };
+  return (v) => {
+    cell[0] = v;
+    return cell[0]!;
+  };
 }
 
 /** Integers of up to 32 bits: wrapping sums and products (exact modulo 2^32), like a C kernel. */
@@ -127,10 +145,19 @@ function reduceSmallInt(kind: Kind, dtype: DType, x: Float64Array, plan: ReduceP
     for (let j = 0; j < n; j++) {
       const v = x[base + inner[j]!]!;
       switch (kind) {
-        case 'Sum': case 'Mean': r = (r + v) | 0; break;
-        case 'Prod': r = Math.imul(r, v); break;
-        case 'L1': r = (r + Math.abs(v)) | 0; break;
-        case 'SumSquare': r = (r + Math.imul(v, v)) | 0; break;
+        case 'Sum':
+        case 'Mean':
+          r = (r + v) | 0;
+          break;
+        case 'Prod':
+          r = Math.imul(r, v);
+          break;
+        case 'L1':
+          r = (r + Math.abs(v)) | 0;
+          break;
+        case 'SumSquare':
+          r = (r + Math.imul(v, v)) | 0;
+          break;
       }
     }
     r = wrap(r);
@@ -149,7 +176,8 @@ function reduceBig(kind: Kind, dtype: DType, x: BigInt64Array | BigUint64Array, 
     const base = outer[o]!;
     let r: bigint;
     switch (kind) {
-      case 'Max': case 'Min': {
+      case 'Max':
+      case 'Min': {
         r = (kind === 'Max' ? typeMin(dtype) : typeMax(dtype)) as bigint;
         for (let j = 0; j < n; j++) {
           const v = x[base + inner[j]!]!;
@@ -162,7 +190,10 @@ function reduceBig(kind: Kind, dtype: DType, x: BigInt64Array | BigUint64Array, 
         for (let j = 0; j < n; j++) r = wrap(r * x[base + inner[j]!]!);
         break;
       }
-      case 'Sum': case 'Mean': case 'L1': case 'SumSquare': {
+      case 'Sum':
+      case 'Mean':
+      case 'L1':
+      case 'SumSquare': {
         r = 0n;
         for (let j = 0; j < n; j++) {
           const v = x[base + inner[j]!]!;
@@ -176,7 +207,10 @@ function reduceBig(kind: Kind, dtype: DType, x: BigInt64Array | BigUint64Array, 
         // L2, LogSum, LogSumExp: not integers; computed in double
         const vals = new Float64Array(n);
         for (let j = 0; j < n; j++) vals[j] = Number(x[base + inner[j]!]!);
-        const f = reduceFloat(kind, vals, { outer: new Int32Array([0]), inner: Int32Array.from(vals, (_, j) => j) })[0]!;
+        const f = reduceFloat(kind, vals, {
+          outer: new Int32Array([0]),
+          inner: Int32Array.from(vals, (_, j) => j),
+        })[0]!;
         r = Number.isFinite(f) ? BigInt(Math.trunc(f)) : 0n;
       }
     }
@@ -188,7 +222,7 @@ function reduceBig(kind: Kind, dtype: DType, x: BigInt64Array | BigUint64Array, 
 function reduceBool(kind: Kind, x: Uint8Array, { outer, inner }: ReducePlan): Uint8Array {
   const out = new Uint8Array(outer.length);
   for (let o = 0; o < outer.length; o++) {
-    let r = kind === 'Max' ? 0 : 1;     // any / all; the empty set gives false / true
+    let r = kind === 'Max' ? 0 : 1; // any / all; the empty set gives false / true
     for (let j = 0; j < inner.length; j++) {
       const v = x[outer[o]! + inner[j]!]! ? 1 : 0;
       r = kind === 'Max' ? r | v : r & v;
@@ -217,7 +251,16 @@ export function reduceTensor(kind: Kind, x: Tensor, axes: number[], keepdims: bo
 
 /** Opset from which `axes` is an input rather than an attribute. */
 const AXES_INPUT_SINCE: Record<Kind, number> = {
-  Sum: 13, Mean: 18, Max: 18, Min: 18, Prod: 18, L1: 18, L2: 18, LogSum: 18, LogSumExp: 18, SumSquare: 18,
+  Sum: 13,
+  Mean: 18,
+  Max: 18,
+  Min: 18,
+  Prod: 18,
+  L1: 18,
+  L2: 18,
+  LogSum: 18,
+  LogSumExp: 18,
+  SumSquare: 18,
 };
 
 function reduceOp(kind: Kind): OpDef {
@@ -251,7 +294,8 @@ function reduceOp(kind: Kind): OpDef {
         // axes only known at run time
         if (keepdims) return [{ dtype: x.dtype, shape: x.shape.map(() => freshDim('r')) }];
         const n = at!.shape?.[0];
-        if (typeof n === 'number') return [{ dtype: x.dtype, shape: Array.from({ length: Math.max(0, rank - n) }, () => freshDim('r')) }];
+        if (typeof n === 'number')
+          return [{ dtype: x.dtype, shape: Array.from({ length: Math.max(0, rank - n) }, () => freshDim('r')) }];
         return [{ dtype: x.dtype }];
       }
       const red = reducedSet(axes, rank, noop);
@@ -289,4 +333,6 @@ function reduceOp(kind: Kind): OpDef {
   };
 }
 
-registerOps((['Sum', 'Mean', 'Max', 'Min', 'Prod', 'L1', 'L2', 'LogSum', 'LogSumExp', 'SumSquare'] as Kind[]).map(reduceOp));
+registerOps(
+  (['Sum', 'Mean', 'Max', 'Min', 'Prod', 'L1', 'L2', 'LogSum', 'LogSumExp', 'SumSquare'] as Kind[]).map(reduceOp),
+);

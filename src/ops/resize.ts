@@ -8,10 +8,10 @@
 // coordinate leaves the input, and antialiasing stretches the linear/cubic kernel by 1/scale
 // when downsampling.
 
-import type { TensorType } from '../ir/graph.js';
-import { registerOps, type ImportContext, type InferContext, type OpDef } from '../ir/op-def.js';
 import type { AttrReader } from '../ir/attributes.js';
-import { freshDim, normAxis, type Dim } from '../ir/shape.js';
+import type { TensorType } from '../ir/graph.js';
+import { type ImportContext, type InferContext, type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim, normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './nn-util.js';
@@ -19,8 +19,13 @@ import { ALL, bytesOf, checkDType, FLOATS, inType, numelOf } from './util.js';
 
 const MODES = ['nearest', 'linear', 'cubic'];
 const TRANSFORMS = [
-  'half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric',
-  'tf_crop_and_resize', 'tf_half_pixel_for_nn',
+  'half_pixel',
+  'half_pixel_symmetric',
+  'pytorch_half_pixel',
+  'align_corners',
+  'asymmetric',
+  'tf_crop_and_resize',
+  'tf_half_pixel_for_nn',
 ];
 // 'simple' is the canonical form of Resize-10 and Upsample: floor when upsampling, ceil when
 // downsampling (what onnxruntime does for those versions, and what their tests expect).
@@ -47,7 +52,11 @@ function oneOf(v: string, allowed: string[], name: string): string {
 export function readAttrs(a: AttrReader): ResizeAttrs {
   return {
     mode: oneOf(a.string('mode', 'nearest'), MODES, 'mode'),
-    transform: oneOf(a.string('coordinate_transformation_mode', 'half_pixel'), TRANSFORMS, 'coordinate_transformation_mode'),
+    transform: oneOf(
+      a.string('coordinate_transformation_mode', 'half_pixel'),
+      TRANSFORMS,
+      'coordinate_transformation_mode',
+    ),
     nearestMode: oneOf(a.string('nearest_mode', 'round_prefer_floor'), NEAREST_MODES, 'nearest_mode'),
     cubicA: a.float('cubic_coeff_a', -0.75),
     excludeOutside: a.int('exclude_outside', 0) !== 0,
@@ -66,10 +75,21 @@ function resizedAxes(a: ResizeAttrs, rank: number): number[] {
 }
 
 /** One resized axis: lengths, the scale of the coordinate transform and the fractional output length. */
-export interface AxisPlan { axis: number; inLen: number; outLen: number; scale: number; outWidth: number }
+export interface AxisPlan {
+  axis: number;
+  inLen: number;
+  outLen: number;
+  scale: number;
+  outWidth: number;
+}
 
 /** Output sizes and per-axis scales from `scales` or `sizes` (exactly one of them given). */
-export function planResize(dims: readonly number[], a: ResizeAttrs, scales?: number[], sizes?: number[]): { outDims: number[]; plans: AxisPlan[] } {
+export function planResize(
+  dims: readonly number[],
+  a: ResizeAttrs,
+  scales?: number[],
+  sizes?: number[],
+): { outDims: number[]; plans: AxisPlan[] } {
   const axes = resizedAxes(a, dims.length);
   if (scales && sizes) throw new Error('only one of scales and sizes may be given');
   if (!scales && !sizes) throw new Error('one of scales and sizes must be given (a non-empty tensor)');
@@ -90,7 +110,9 @@ export function planResize(dims: readonly number[], a: ResizeAttrs, scales?: num
     });
   } else {
     const sz = sizes!;
-    sz.forEach((v, i) => { if (!(v >= 0) || !Number.isInteger(v)) throw new Error(`sizes[${i}] = ${v}; sizes must be non-negative integers`); });
+    sz.forEach((v, i) => {
+      if (!(v >= 0) || !Number.isInteger(v)) throw new Error(`sizes[${i}] = ${v}; sizes must be non-negative integers`);
+    });
     if (a.policy === 'stretch') {
       axes.forEach((ax, i) => {
         outDims[ax] = sz[i];
@@ -113,32 +135,45 @@ export function planResize(dims: readonly number[], a: ResizeAttrs, scales?: num
 function sourceCoord(y: number, a: ResizeAttrs, p: AxisPlan, roiStart: number, roiEnd: number): number {
   const { inLen, outLen, scale, outWidth } = p;
   switch (a.transform) {
-    case 'half_pixel': return (y + 0.5) / scale - 0.5;
+    case 'half_pixel':
+      return (y + 0.5) / scale - 0.5;
     case 'half_pixel_symmetric': {
       const adjustment = outLen / outWidth;
       const offset = (inLen / 2) * (1 - adjustment);
       return offset + (y + 0.5) / scale - 0.5;
     }
-    case 'pytorch_half_pixel': return outLen > 1 ? (y + 0.5) / scale - 0.5 : 0;
-    case 'align_corners': return outWidth === 1 ? 0 : (y * (inLen - 1)) / (outWidth - 1);
-    case 'asymmetric': return y / scale;
-    case 'tf_half_pixel_for_nn': return (y + 0.5) / scale;
+    case 'pytorch_half_pixel':
+      return outLen > 1 ? (y + 0.5) / scale - 0.5 : 0;
+    case 'align_corners':
+      return outWidth === 1 ? 0 : (y * (inLen - 1)) / (outWidth - 1);
+    case 'asymmetric':
+      return y / scale;
+    case 'tf_half_pixel_for_nn':
+      return (y + 0.5) / scale;
     case 'tf_crop_and_resize': {
       const start = roiStart * (inLen - 1);
-      return outWidth === 1 ? ((roiEnd - roiStart) * (inLen - 1)) / 2 + start : (y * (roiEnd - roiStart) * (inLen - 1)) / (outWidth - 1) + start;
+      return outWidth === 1
+        ? ((roiEnd - roiStart) * (inLen - 1)) / 2 + start
+        : (y * (roiEnd - roiStart) * (inLen - 1)) / (outWidth - 1) + start;
     }
-    default: throw new Error(`coordinate_transformation_mode '${a.transform}' is not supported`);
+    default:
+      throw new Error(`coordinate_transformation_mode '${a.transform}' is not supported`);
   }
 }
 
 function nearestIndex(x: number, mode: string, scale: number): number {
   const f = Math.floor(x);
   switch (mode) {
-    case 'round_prefer_floor': return x === f ? f : x - f <= 0.5 ? f : f + 1;
-    case 'round_prefer_ceil': return x - f < 0.5 ? f : f + 1;
-    case 'floor': return f;
-    case 'ceil': return Math.ceil(x);
-    default: return scale < 1 ? Math.ceil(x) : Math.trunc(x); // simple
+    case 'round_prefer_floor':
+      return x === f ? f : x - f <= 0.5 ? f : f + 1;
+    case 'round_prefer_ceil':
+      return x - f < 0.5 ? f : f + 1;
+    case 'floor':
+      return f;
+    case 'ceil':
+      return Math.ceil(x);
+    default:
+      return scale < 1 ? Math.ceil(x) : Math.trunc(x); // simple
   }
 }
 
@@ -150,7 +185,12 @@ function cubicKernel(u: number, A: number): number {
 }
 
 /** Taps per output position along one axis: n (index, weight) pairs each, and extrapolation flags. */
-export interface Taps { n: number; idx: Int32Array; w: Float64Array; extrapolated?: Uint8Array }
+export interface Taps {
+  n: number;
+  idx: Int32Array;
+  w: Float64Array;
+  extrapolated?: Uint8Array;
+}
 
 export function axisTaps(p: AxisPlan, a: ResizeAttrs, roiStart: number, roiEnd: number): Taps {
   const { inLen, outLen } = p;
@@ -206,7 +246,14 @@ export function axisTaps(p: AxisPlan, a: ResizeAttrs, roiStart: number, roiEnd: 
 }
 
 /** Apply taps along `axis` of a float64 tensor with dims `dims`. */
-function resizeAxis(v: Float64Array, dims: number[], axis: number, outLen: number, t: Taps, extrapolation: number): Float64Array {
+function resizeAxis(
+  v: Float64Array,
+  dims: number[],
+  axis: number,
+  outLen: number,
+  t: Taps,
+  extrapolation: number,
+): Float64Array {
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const inLen = dims[axis];
@@ -216,7 +263,10 @@ function resizeAxis(v: Float64Array, dims: number[], axis: number, outLen: numbe
     const inBase = o * inLen * inner;
     for (let y = 0; y < outLen; y++) {
       const ob = (o * outLen + y) * inner;
-      if (extrapolated?.[y]) { out.fill(extrapolation, ob, ob + inner); continue; }
+      if (extrapolated?.[y]) {
+        out.fill(extrapolation, ob, ob + inner);
+        continue;
+      }
       for (let j = 0; j < n; j++) {
         const wt = w[y * n + j];
         if (wt === 0) continue;
@@ -238,12 +288,15 @@ function runResize(x: Tensor, a: ResizeAttrs, roiT?: Tensor, scalesT?: Tensor, s
   const dims = [...x.dims];
   const { outDims, plans } = planResize(dims, a, values(scalesT), values(sizesT));
   const roi = a.transform === 'tf_crop_and_resize' ? values(roiT) : undefined;
-  if (a.transform === 'tf_crop_and_resize' && !roi) throw new Error("coordinate_transformation_mode 'tf_crop_and_resize' needs the roi input");
-  if (roi && roi.length !== 2 * plans.length) throw new Error(`roi has ${roi.length} values; it needs a start and an end per resized axis (${2 * plans.length})`);
+  if (a.transform === 'tf_crop_and_resize' && !roi)
+    throw new Error("coordinate_transformation_mode 'tf_crop_and_resize' needs the roi input");
+  if (roi && roi.length !== 2 * plans.length)
+    throw new Error(`roi has ${roi.length} values; it needs a start and an end per resized axis (${2 * plans.length})`);
   let v = toF64(x);
   const cur = [...dims];
   plans.forEach((p, i) => {
-    const rs = roi ? roi[i] : 0, re = roi ? roi[i + plans.length] : 1;
+    const rs = roi ? roi[i] : 0,
+      re = roi ? roi[i + plans.length] : 1;
     if (p.outLen === p.inLen && p.scale === 1 && rs === 0 && re === 1) return; // identity along this axis
     if (p.inLen === 0 && p.outLen > 0) throw new Error(`cannot resize axis ${p.axis} of length 0 to ${p.outLen}`);
     v = resizeAxis(v, cur, p.axis, p.outLen, axisTaps(p, a, rs, re), a.extrapolation);
@@ -264,7 +317,12 @@ function constValues(ctx: InferContext, i: number): number[] | undefined | null 
   return values(c);
 }
 
-function inferResize(x: TensorType, a: ResizeAttrs, scales: number[] | undefined | null, sizes: number[] | undefined | null): TensorType {
+function inferResize(
+  x: TensorType,
+  a: ResizeAttrs,
+  scales: number[] | undefined | null,
+  sizes: number[] | undefined | null,
+): TensorType {
   if (!x.shape) {
     // without axes, constant scales/sizes tell the rank (and sizes the dims, when stretched)
     const vals = scales ?? sizes;
@@ -275,11 +333,19 @@ function inferResize(x: TensorType, a: ResizeAttrs, scales: number[] | undefined
   const axes = resizedAxes(a, rank);
   const shape: Dim[] = [...x.shape];
   const dims = x.shape;
-  const fresh = () => { axes.forEach((ax) => { shape[ax] = freshDim('rs'); }); return { dtype: x.dtype, shape }; };
+  const fresh = () => {
+    axes.forEach((ax) => {
+      shape[ax] = freshDim('rs');
+    });
+    return { dtype: x.dtype, shape };
+  };
   if (scales === null || sizes === null) return fresh();
   if (scales === undefined && sizes === undefined) return fresh();
   const vals = (scales ?? sizes)!;
-  if (vals.length !== axes.length) throw new Error(`${scales ? 'scales' : 'sizes'} has ${vals.length} values; it needs one per resized axis (${axes.length})`);
+  if (vals.length !== axes.length)
+    throw new Error(
+      `${scales ? 'scales' : 'sizes'} has ${vals.length} values; it needs one per resized axis (${axes.length})`,
+    );
   if (scales) {
     axes.forEach((ax, i) => {
       const d = dims[ax];
@@ -289,12 +355,21 @@ function inferResize(x: TensorType, a: ResizeAttrs, scales: number[] | undefined
     return { dtype: x.dtype, shape };
   }
   if (a.policy === 'stretch') {
-    axes.forEach((ax, i) => { shape[ax] = sizes![i]; });
+    axes.forEach((ax, i) => {
+      shape[ax] = sizes![i];
+    });
     return { dtype: x.dtype, shape };
   }
   if (!axes.every((ax) => typeof dims[ax] === 'number')) return fresh();
-  const { outDims } = planResize(axes.map((ax) => dims[ax] as number), { ...a, axes: undefined }, undefined, sizes);
-  axes.forEach((ax, i) => { shape[ax] = outDims[i]; });
+  const { outDims } = planResize(
+    axes.map((ax) => dims[ax] as number),
+    { ...a, axes: undefined },
+    undefined,
+    sizes,
+  );
+  axes.forEach((ax, i) => {
+    shape[ax] = outDims[i];
+  });
   return { dtype: x.dtype, shape };
 }
 
@@ -313,18 +388,29 @@ const RESIZE_ATTRS: OpDef['attrs'] = {
 function checkResizeTypes(ctx: InferContext, a: ResizeAttrs): TensorType {
   const x = inType(ctx, 0, 'X');
   checkDType(x, ALL, 'X');
-  if (x.dtype === 'bool' && a.mode !== 'nearest') throw new Error(`X is ${formatType(x)}; bool inputs only resize with mode 'nearest'`);
-  const roi = ctx.types[1], scales = ctx.types[2], sizes = ctx.types[3];
+  if (x.dtype === 'bool' && a.mode !== 'nearest')
+    throw new Error(`X is ${formatType(x)}; bool inputs only resize with mode 'nearest'`);
+  const roi = ctx.types[1],
+    scales = ctx.types[2],
+    sizes = ctx.types[3];
   if (roi) checkDType(roi, FLOATS, 'roi');
   if (scales && scales.dtype !== 'float32') throw new Error(`scales is ${formatType(scales)}; it must be float32`);
   if (sizes && sizes.dtype !== 'int64') throw new Error(`sizes is ${formatType(sizes)}; it must be int64`);
-  for (const [t, n] of [[roi, 'roi'], [scales, 'scales'], [sizes, 'sizes']] as const) {
+  for (const [t, n] of [
+    [roi, 'roi'],
+    [scales, 'scales'],
+    [sizes, 'sizes'],
+  ] as const) {
     if (t?.shape && t.shape.length !== 1) throw new Error(`input ${n} has shape ${formatType(t)}; it must be 1-D`);
   }
   return x;
 }
 
-function resizeCost(ctx: { outTypes: (TensorType | undefined)[]; types: (TensorType | undefined)[]; attrs: AttrReader }) {
+function resizeCost(ctx: {
+  outTypes: (TensorType | undefined)[];
+  types: (TensorType | undefined)[];
+  attrs: AttrReader;
+}) {
   const mode = ctx.attrs.string('mode', 'nearest');
   const taps = mode === 'cubic' ? 8 : mode === 'linear' ? 4 : 1;
   return { flops: numelOf(ctx.outTypes[0]) * taps, bytes: bytesOf(ctx.types[0]) + bytesOf(ctx.outTypes[0]) };
@@ -388,7 +474,8 @@ const upsample: OpDef = {
       const x = ctx.node.inputs[0];
       let scales = ctx.node.inputs[1] ?? null;
       const attrScales = ctx.take('scales');
-      const hs = ctx.take('height_scale'), ws = ctx.take('width_scale');
+      const hs = ctx.take('height_scale'),
+        ws = ctx.take('width_scale');
       if (!scales) {
         let s: number[] | undefined;
         if (attrScales && (attrScales.kind === 'floats' || attrScales.kind === 'ints')) s = attrScales.value;
@@ -411,8 +498,13 @@ function upsampleAttrs(attrs: AttrReader): ResizeAttrs {
   const mode = attrs.string('mode', 'nearest').toLowerCase();
   return {
     mode: oneOf(mode === 'bilinear' ? 'linear' : mode, ['nearest', 'linear'], 'mode'),
-    transform: 'asymmetric', nearestMode: 'simple', cubicA: -0.75, excludeOutside: false,
-    extrapolation: 0, antialias: false, policy: 'stretch',
+    transform: 'asymmetric',
+    nearestMode: 'simple',
+    cubicA: -0.75,
+    excludeOutside: false,
+    extrapolation: 0,
+    antialias: false,
+    policy: 'stretch',
   };
 }
 

@@ -9,7 +9,7 @@
 // mode 'avg' averages the samples; 'max' takes the largest weighted neighbour value over the
 // samples (ONNX Runtime's definition, which the suite's expected values follow).
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, toF64 } from './math-util.js';
 import { bytesOf, checkDType, FLOATS, inType, numelOf } from './util.js';

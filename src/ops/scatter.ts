@@ -1,9 +1,9 @@
 // Indexed writes: ScatterElements (and its old name Scatter) and ScatterND (with reductions), which exporters emit for
 // in-place updates such as KV-cache writes.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { normAxis, numel } from '../ir/shape.js';
-import { Tensor, getter, setter, type Scalar } from '../ir/tensor.js';
+import { getter, type Scalar, setter, Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { checkIndex } from './gather.js';
 import { forEachIndex, stridesOf } from './layout.js';
@@ -13,12 +13,18 @@ const REDUCTIONS = ['none', 'add', 'mul', 'max', 'min'];
 
 function combiner(mode: string): (old: Scalar, v: Scalar) => Scalar {
   switch (mode) {
-    case 'add': return (a, b) => (typeof a === 'bigint' ? a + (b as bigint) : a + (b as number));
-    case 'mul': return (a, b) => (typeof a === 'bigint' ? a * (b as bigint) : a * (b as number));
-    case 'max': return (a, b) => (b > a ? b : a);
-    case 'min': return (a, b) => (b < a ? b : a);
-    case 'none': return (_a, b) => b;
-    default: throw new Error(`reduction '${mode}' is not one of ${REDUCTIONS.join(', ')}`);
+    case 'add':
+      return (a, b) => (typeof a === 'bigint' ? a + (b as bigint) : a + (b as number));
+    case 'mul':
+      return (a, b) => (typeof a === 'bigint' ? a * (b as bigint) : a * (b as number));
+    case 'max':
+      return (a, b) => (b > a ? b : a);
+    case 'min':
+      return (a, b) => (b < a ? b : a);
+    case 'none':
+      return (_a, b) => b;
+    default:
+      throw new Error(`reduction '${mode}' is not one of ${REDUCTIONS.join(', ')}`);
   }
 }
 
@@ -33,7 +39,8 @@ const scatterElements: OpDef = {
     const u = inType(ctx, 2, 'updates');
     checkDType(ix, ['int32', 'int64'], 'indices');
     sameDType(t, u, 'data and updates');
-    if (ix.shape && u.shape && ix.shape.join() !== u.shape.join()) throw new Error(`updates ${formatType(u)} must have the shape of indices ${formatType(ix)}`);
+    if (ix.shape && u.shape && ix.shape.join() !== u.shape.join())
+      throw new Error(`updates ${formatType(u)} must have the shape of indices ${formatType(ix)}`);
     combiner(ctx.attrs.string('reduction', 'none'));
     return [{ ...t }];
   },
@@ -43,10 +50,13 @@ const scatterElements: OpDef = {
     const out = new Tensor(x!.type, x!.data.slice(), dims);
     const f = combiner(attrs.string('reduction', 'none'));
     const strides = stridesOf(dims);
-    const get = getter(out), set = setter(out), gu = getter(upd!);
+    const get = getter(out),
+      set = setter(out),
+      gu = getter(upd!);
     forEachIndex(ind!.dims, (idx, flat) => {
       let off = 0;
-      for (let k = 0; k < idx.length; k++) off += (k === axis ? checkIndex(Number(ind!.data[flat]!), dims[k]!, 'index') : idx[k]!) * strides[k]!;
+      for (let k = 0; k < idx.length; k++)
+        off += (k === axis ? checkIndex(Number(ind!.data[flat]!), dims[k]!, 'index') : idx[k]!) * strides[k]!;
       set(off, f(get(off), gu(flat)));
     });
     return [out];
@@ -76,10 +86,13 @@ const scatterND: OpDef = {
     const rows = numel(ind!.dims.slice(0, -1));
     const inner = numel(dims.slice(last));
     const strides = stridesOf(dims);
-    const get = getter(out), set = setter(out), gu = getter(upd!);
+    const get = getter(out),
+      set = setter(out),
+      gu = getter(upd!);
     for (let r = 0; r < rows; r++) {
       let off = 0;
-      for (let j = 0; j < last; j++) off += checkIndex(Number(ind!.data[r * last + j]!), dims[j]!, 'index') * strides[j]!;
+      for (let j = 0; j < last; j++)
+        off += checkIndex(Number(ind!.data[r * last + j]!), dims[j]!, 'index') * strides[j]!;
       for (let i = 0; i < inner; i++) set(off + i, f(get(off + i), gu(r * inner + i)));
     }
     return [out];

@@ -3,7 +3,7 @@
 // data-dependent dims are fresh symbols unless the deciding input is a constant. Both view the
 // input as [outer, D, inner] around the axis (or flattened when no axis is given).
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { freshDim, normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
@@ -23,7 +23,8 @@ function gatherSlices(x: Tensor, dims: readonly number[], axis: number, picks: r
   const outDims = [...dims];
   outDims[axis] = picks.length;
   const out = Tensor.zeros(x.type, outDims);
-  const src = slots(x.data), dst = slots(out.data);
+  const src = slots(x.data),
+    dst = slots(out.data);
   let k = 0;
   for (let o = 0; o < outer; o++) {
     for (const p of picks) {
@@ -65,7 +66,9 @@ const compress: OpDef = {
     }
     // positions past the end of condition are dropped, as the spec says
     const picks: number[] = [];
-    cond.forEach((b, i) => { if (b) picks.push(i); });
+    cond.forEach((b, i) => {
+      if (b) picks.push(i);
+    });
     return [gatherSlices(x, dims, axis, picks)];
   },
   cost: (ctx) => ({ flops: 0, bytes: bytesOf(ctx.types[0]) * 2 }),
@@ -75,7 +78,8 @@ const compress: OpDef = {
 /** Order of two slices (as arrays of numbers or bigints), lexicographic; NaN sorts last. */
 function compareSlices(a: readonly (number | bigint)[], b: readonly (number | bigint)[]): number {
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]!, y = b[i]!;
+    const x = a[i]!,
+      y = b[i]!;
     if (x === y) continue;
     if (typeof x === 'number' && Number.isNaN(x)) return Number.isNaN(y as number) ? 0 : 1;
     if (typeof y === 'number' && Number.isNaN(y)) return -1;
@@ -94,7 +98,8 @@ const unique: OpDef = {
     checkDType(x, ALL, 'X');
     const n = freshDim('unique');
     let shape: (string | number)[] | undefined = [n];
-    const mul = (a: string | number, b: string | number) => (typeof a === 'number' && typeof b === 'number' ? a * b : freshDim('n'));
+    const mul = (a: string | number, b: string | number) =>
+      typeof a === 'number' && typeof b === 'number' ? a * b : freshDim('n');
     let along: string | number | undefined = x.shape ? x.shape.reduce<string | number>(mul, 1) : undefined;
     if (ctx.attrs.has('axis')) {
       if (x.shape) {
@@ -123,19 +128,25 @@ const unique: OpDef = {
     }
     const key = (s: (number | bigint)[]) => s.map(String).join(',');
     const first = new Map<string, number>();
-    const order: number[] = [];           // first-occurrence position of each distinct slice
+    const order: number[] = []; // first-occurrence position of each distinct slice
     const ofSlice = new Int32Array(D);
     for (let j = 0; j < D; j++) {
       const k = key(slices[j]!);
       let u = first.get(k);
-      if (u === undefined) { u = order.length; first.set(k, u); order.push(j); }
+      if (u === undefined) {
+        u = order.length;
+        first.set(k, u);
+        order.push(j);
+      }
       ofSlice[j] = u;
     }
     // sorted: distinct slices in ascending (lexicographic) order, else in order of first occurrence
     const rank = order.map((_, u) => u);
     if (attrs.int('sorted', 1) !== 0) rank.sort((a, b) => compareSlices(slices[order[a]!]!, slices[order[b]!]!));
     const pos = new Int32Array(order.length);
-    rank.forEach((u, r) => { pos[u] = r; });
+    rank.forEach((u, r) => {
+      pos[u] = r;
+    });
     const picks = rank.map((u) => order[u]!);
     const counts = new Array<number>(order.length).fill(0);
     for (let j = 0; j < D; j++) counts[pos[ofSlice[j]!]!]!++;

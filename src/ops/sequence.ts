@@ -2,13 +2,13 @@
 // sequence is its element type wrapped in 'sequence'; its shape is what every element is known to
 // share (symbols where they differ). Values are immutable: every op returns a new sequence.
 
-import { dtypeFromOnnx, type DType } from '../ir/dtype.js';
+import { type DType, dtypeFromOnnx } from '../ir/dtype.js';
 import type { Graph, TensorType } from '../ir/graph.js';
-import { registerOps, type InferContext, type OpDef, type ValueRunContext } from '../ir/op-def.js';
+import { type InferContext, type OpDef, registerOps, type ValueRunContext } from '../ir/op-def.js';
 import { freshDim, normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
-import { describeRunValue, TensorSequence, type RunValue } from '../ir/values.js';
+import { describeRunValue, type RunValue, TensorSequence } from '../ir/values.js';
 import { scalarInt } from './math-util.js';
 import { concatAlong, stackAlong } from './stack.js';
 import { captureInputs, driveSteps, inferGraph, joinTypes, ownInputCount } from './subgraph.js';
@@ -58,19 +58,23 @@ function position(p: Tensor | undefined, n: number, inclusive: boolean, dflt: nu
 
 const checkPosition = (ctx: InferContext, i: number) => {
   const t = ctx.types[i];
-  if (t && (t.dtype !== 'int32' && t.dtype !== 'int64')) {
+  if (t && t.dtype !== 'int32' && t.dtype !== 'int64') {
     throw new Error(`position must be int32 or int64, got ${formatType(t)}`);
   }
 };
 
 const values = (f: (ctx: ValueRunContext) => RunValue[]) => ({
   values: true,
-  run: () => { throw new Error('sequence ops run through runValues'); },
+  run: () => {
+    throw new Error('sequence ops run through runValues');
+  },
   runValues: f,
 });
 
 const sequenceEmpty: OpDef = {
-  name: 'nn.SequenceEmpty', inputs: [], outputs: ['output'],
+  name: 'nn.SequenceEmpty',
+  inputs: [],
+  outputs: ['output'],
   attrs: { dtype: { kind: 'int', default: 1 } },
   infer: (ctx) => [seqOf({ dtype: dtypeFromOnnx(ctx.attrs.int('dtype', 1)) })],
   ...values((ctx) => [new TensorSequence(dtypeFromOnnx(ctx.attrs.int('dtype', 1)), [])]),
@@ -78,7 +82,9 @@ const sequenceEmpty: OpDef = {
 };
 
 const sequenceConstruct: OpDef = {
-  name: 'nn.SequenceConstruct', inputs: ['inputs...'], outputs: ['output_sequence'],
+  name: 'nn.SequenceConstruct',
+  inputs: ['inputs...'],
+  outputs: ['output_sequence'],
   infer(ctx) {
     const ts = ctx.types.map((_, i) => tensorType(ctx, i, `input #${i}`));
     if (!SEQ_DTYPES.includes(ts[0]!.dtype)) throw new Error(`cannot make a sequence of ${ts[0]!.dtype}`);
@@ -93,7 +99,9 @@ const sequenceConstruct: OpDef = {
 };
 
 const sequenceInsert: OpDef = {
-  name: 'nn.SequenceInsert', inputs: ['input_sequence', 'tensor', 'position?'], outputs: ['output_sequence'],
+  name: 'nn.SequenceInsert',
+  inputs: ['input_sequence', 'tensor', 'position?'],
+  outputs: ['output_sequence'],
   infer(ctx) {
     const s = seqType(ctx, 0, 'input_sequence');
     const t = tensorType(ctx, 1, 'tensor');
@@ -116,20 +124,35 @@ const sequenceInsert: OpDef = {
 };
 
 const sequenceErase: OpDef = {
-  name: 'nn.SequenceErase', inputs: ['input_sequence', 'position?'], outputs: ['output_sequence'],
-  infer(ctx) { checkPosition(ctx, 1); return [seqType(ctx, 0, 'input_sequence')]; },
+  name: 'nn.SequenceErase',
+  inputs: ['input_sequence', 'position?'],
+  outputs: ['output_sequence'],
+  infer(ctx) {
+    checkPosition(ctx, 1);
+    return [seqType(ctx, 0, 'input_sequence')];
+  },
   ...values((ctx) => {
     const s = seqArg(ctx, 0);
     if (!s.length) throw new Error('cannot erase from an empty sequence');
     const at = position(ctx.inputs[1] as Tensor | undefined, s.length, false, s.length - 1);
-    return [new TensorSequence(s.elemType, s.items.filter((_, i) => i !== at))];
+    return [
+      new TensorSequence(
+        s.elemType,
+        s.items.filter((_, i) => i !== at),
+      ),
+    ];
   }),
   onnx: { type: 'SequenceErase', minOpset: 11 },
 };
 
 const sequenceAt: OpDef = {
-  name: 'nn.SequenceAt', inputs: ['input_sequence', 'position'], outputs: ['tensor'],
-  infer(ctx) { checkPosition(ctx, 1); return [elemOf(seqType(ctx, 0, 'input_sequence'))]; },
+  name: 'nn.SequenceAt',
+  inputs: ['input_sequence', 'position'],
+  outputs: ['tensor'],
+  infer(ctx) {
+    checkPosition(ctx, 1);
+    return [elemOf(seqType(ctx, 0, 'input_sequence'))];
+  },
   ...values((ctx) => {
     const s = seqArg(ctx, 0);
     return [s.items[position(tensorArg(ctx, 1), s.length, false, 0)]!];
@@ -138,8 +161,13 @@ const sequenceAt: OpDef = {
 };
 
 const sequenceLength: OpDef = {
-  name: 'nn.SequenceLength', inputs: ['input_sequence'], outputs: ['length'],
-  infer(ctx) { seqType(ctx, 0, 'input_sequence'); return [{ dtype: 'int64', shape: [] }]; },
+  name: 'nn.SequenceLength',
+  inputs: ['input_sequence'],
+  outputs: ['length'],
+  infer(ctx) {
+    seqType(ctx, 0, 'input_sequence');
+    return [{ dtype: 'int64', shape: [] }];
+  },
   ...values((ctx) => [Tensor.from('int64', [BigInt(seqArg(ctx, 0).length)], [])]),
   onnx: { type: 'SequenceLength', minOpset: 11 },
 };
@@ -161,7 +189,9 @@ function chunkSizes(n: number, split: Tensor | undefined): number[] {
 }
 
 const splitToSequence: OpDef = {
-  name: 'nn.SplitToSequence', inputs: ['input', 'split?'], outputs: ['output_sequence'],
+  name: 'nn.SplitToSequence',
+  inputs: ['input', 'split?'],
+  outputs: ['output_sequence'],
   attrs: { axis: { kind: 'int', default: 0 }, keepdims: { kind: 'int', default: 1 } },
   infer(ctx) {
     const x = tensorType(ctx, 0, 'input');
@@ -172,10 +202,10 @@ const splitToSequence: OpDef = {
     let d: number | string | undefined;
     if (!split) d = 1;
     else if (c && c.dims.length === 0) {
-      const size = x.shape[axis], k = Number(c.data[0]);
+      const size = x.shape[axis],
+        k = Number(c.data[0]);
       if (typeof size === 'number' && size % k === 0) d = k;
-    }
-    else if (c && c.size && c.toNumbers().every((v) => v === c.toNumbers()[0])) d = c.toNumbers()[0];
+    } else if (c && c.size && c.toNumbers().every((v) => v === c.toNumbers()[0])) d = c.toNumbers()[0];
     const keep = ctx.attrs.int('keepdims', 1) !== 0 || !!split;
     const shape = [...x.shape];
     if (keep) shape[axis] = d ?? freshDim('split');
@@ -208,7 +238,8 @@ function sliceRange(x: Tensor, axis: number, start: number, len: number): Tensor
   const dims = [...x.dims];
   dims[axis] = len;
   const out = Tensor.zeros(x.type, dims);
-  const src = x.data as unknown as unknown[], dst = out.data as unknown as unknown[];
+  const src = x.data as unknown as unknown[],
+    dst = out.data as unknown as unknown[];
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < len * inner; i++) dst[o * len * inner + i] = src[(o * n + start) * inner + i];
   }
@@ -216,7 +247,9 @@ function sliceRange(x: Tensor, axis: number, start: number, len: number): Tensor
 }
 
 const concatFromSequence: OpDef = {
-  name: 'nn.ConcatFromSequence', inputs: ['input_sequence'], outputs: ['concat_result'],
+  name: 'nn.ConcatFromSequence',
+  inputs: ['input_sequence'],
+  outputs: ['concat_result'],
   attrs: { axis: { kind: 'int', required: true }, new_axis: { kind: 'int', default: 0 } },
   infer(ctx) {
     const e = elemOf(seqType(ctx, 0, 'input_sequence'));
@@ -234,15 +267,20 @@ const concatFromSequence: OpDef = {
     const first = s.items[0]!;
     const stack = ctx.attrs.int('new_axis', 0) !== 0;
     const axis = normAxis(ctx.attrs.int('axis'), first.dims.length + (stack ? 1 : 0));
-    return [stack ? stackAlong(s.items, axis, s.elemType, first.dims, 'ConcatFromSequence')
-      : concatAlong(s.items, axis, s.elemType, 'ConcatFromSequence')];
+    return [
+      stack
+        ? stackAlong(s.items, axis, s.elemType, first.dims, 'ConcatFromSequence')
+        : concatAlong(s.items, axis, s.elemType, 'ConcatFromSequence'),
+    ];
   }),
   onnx: { type: 'ConcatFromSequence', minOpset: 11 },
 };
 
 /** SequenceMap: the body once per position; sequence inputs give their element, tensors themselves. */
 const sequenceMap: OpDef = {
-  name: 'nn.SequenceMap', inputs: ['input_sequence', 'additional_inputs...?'], outputs: ['out_sequence...'],
+  name: 'nn.SequenceMap',
+  inputs: ['input_sequence', 'additional_inputs...?'],
+  outputs: ['out_sequence...'],
   attrs: { body: { kind: 'graph', required: true } },
   infer(ctx) {
     const body = (ctx.node.attrs.body as { value: Graph }).value;
@@ -256,8 +294,12 @@ const sequenceMap: OpDef = {
     });
   },
   values: true,
-  run: () => { throw new Error('SequenceMap runs through runValues'); },
-  runValues(ctx) { return driveSteps(this.steps!(ctx)); },
+  run: () => {
+    throw new Error('SequenceMap runs through runValues');
+  },
+  runValues(ctx) {
+    return driveSteps(this.steps!(ctx));
+  },
   *steps(ctx) {
     const body = (ctx.node.attrs.body as { value: Graph }).value;
     const own = ctx.inputs.slice(0, ownInputCount(ctx.node));
@@ -284,5 +326,14 @@ const sequenceMap: OpDef = {
   onnx: { type: 'SequenceMap', minOpset: 17 },
 };
 
-registerOps([sequenceEmpty, sequenceConstruct, sequenceInsert, sequenceErase, sequenceAt, sequenceLength,
-  splitToSequence, concatFromSequence, sequenceMap]);
+registerOps([
+  sequenceEmpty,
+  sequenceConstruct,
+  sequenceInsert,
+  sequenceErase,
+  sequenceAt,
+  sequenceLength,
+  splitToSequence,
+  concatFromSequence,
+  sequenceMap,
+]);

@@ -1,15 +1,14 @@
 // Shape manipulation without data movement (or with a plain permutation): Reshape, Flatten,
 // Squeeze, Unsqueeze, Transpose, Shape, Size, Expand.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { broadcastShapes, freshDim, normAxis, numel, type Dim } from '../ir/shape.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { broadcastShapes, type Dim, freshDim, normAxis, numel } from '../ir/shape.js';
 import { Tensor, toIntArray } from '../ir/tensor.js';
-import { attrToInput } from './onnx-import.js';
 import { forEachIndex, offsetOf, slots, stridesOf } from './layout.js';
+import { attrToInput } from './onnx-import.js';
 import { broadcastDims, broadcastIndex, bytesOf, checkDType, constInts, inType } from './util.js';
 
 const moveCost = () => ({ flops: 0, bytes: 0 });
-
 
 /** Resolve Reshape's target: 0 copies the input dim (unless allowzero), -1 is inferred. */
 export function reshapeDims(inDims: readonly Dim[], target: number[], allowZero: boolean): Dim[] {
@@ -21,13 +20,15 @@ export function reshapeDims(inDims: readonly Dim[], target: number[], allowZero:
       return -1;
     }
     if (d === 0 && !allowZero) {
-      if (i >= inDims.length) throw new Error(`shape [${target.join(',')}] copies dim ${i} (0), but the input has rank ${inDims.length}`);
+      if (i >= inDims.length)
+        throw new Error(`shape [${target.join(',')}] copies dim ${i} (0), but the input has rank ${inDims.length}`);
       return inDims[i]!;
     }
     if (d < 0) throw new Error(`shape [${target.join(',')}] has an invalid dim ${d}`);
     return d;
   });
-  if (allowZero && inferAt >= 0 && target.includes(0)) throw new Error('allowzero=1 with both 0 and -1 in the shape is ambiguous');
+  if (allowZero && inferAt >= 0 && target.includes(0))
+    throw new Error('allowzero=1 with both 0 and -1 in the shape is ambiguous');
   const staticIn = inDims.every((d) => typeof d === 'number');
   const known = out.filter((d, i) => i !== inferAt && typeof d === 'number') as number[];
   const outSyms = out.filter((d, i) => i !== inferAt && typeof d === 'string') as string[];
@@ -37,17 +38,21 @@ export function reshapeDims(inDims: readonly Dim[], target: number[], allowZero:
     let subset = true;
     for (const s of outSyms) {
       const k = rest.indexOf(s);
-      if (k < 0) subset = false; else rest.splice(k, 1);
+      if (k < 0) subset = false;
+      else rest.splice(k, 1);
     }
     const inNum = numel(inDims.filter((d) => typeof d === 'number') as number[]);
     const outNum = numel(known);
     if (subset && rest.length === 0) {
-      if (outNum === 0 || inNum % outNum !== 0) throw new Error(`cannot reshape [${inDims.join(',')}] to [${target.join(',')}]`);
+      if (outNum === 0 || inNum % outNum !== 0)
+        throw new Error(`cannot reshape [${inDims.join(',')}] to [${target.join(',')}]`);
       out[inferAt] = inNum / outNum;
     } else if (subset && rest.length === 1 && inNum === outNum) out[inferAt] = rest[0]!;
     else out[inferAt] = freshDim('r');
   } else if (staticIn && !outSyms.length && numel(inDims as number[]) !== numel(known)) {
-    throw new Error(`cannot reshape [${inDims.join(',')}] (${numel(inDims as number[])} elements) to [${target.join(',')}] (${numel(known)} elements)`);
+    throw new Error(
+      `cannot reshape [${inDims.join(',')}] (${numel(inDims as number[])} elements) to [${target.join(',')}] (${numel(known)} elements)`,
+    );
   }
   return out;
 }
@@ -62,17 +67,26 @@ const reshape: OpDef = {
     const s = inType(ctx, 1, 'shape');
     checkDType(s, ['int64'], 'shape');
     const target = constInts(ctx, 1);
-    if (target && t.shape) return [{ dtype: t.dtype, shape: reshapeDims(t.shape, target, ctx.attrs.int('allowzero', 0) === 1) }];
+    if (target && t.shape)
+      return [{ dtype: t.dtype, shape: reshapeDims(t.shape, target, ctx.attrs.int('allowzero', 0) === 1) }];
     if (target) return [{ dtype: t.dtype, shape: target.map((d) => (d > 0 ? d : freshDim('r'))) }];
     const r = s.shape?.[0];
-    return [{ dtype: t.dtype, shape: typeof r === 'number' ? Array.from({ length: r }, () => freshDim('r')) : undefined }];
+    return [
+      { dtype: t.dtype, shape: typeof r === 'number' ? Array.from({ length: r }, () => freshDim('r')) : undefined },
+    ];
   },
   run({ inputs: [x, s], attrs }) {
     const dims = reshapeDims(x!.dims, toIntArray(s!), attrs.int('allowzero', 0) === 1) as number[];
     return [x!.reshape(dims)];
   },
   cost: moveCost,
-  onnx: { type: 'Reshape', import(ctx) { attrToInput(ctx, 'shape', 1); ctx.take('consumed_inputs'); } },
+  onnx: {
+    type: 'Reshape',
+    import(ctx) {
+      attrToInput(ctx, 'shape', 1);
+      ctx.take('consumed_inputs');
+    },
+  },
 };
 
 const flatten: OpDef = {
@@ -87,7 +101,8 @@ const flatten: OpDef = {
     let axis = ctx.attrs.int('axis', 1);
     if (axis < 0) axis += r;
     if (axis < 0 || axis > r) throw new Error(`axis ${ctx.attrs.int('axis', 1)} is out of range for rank ${r}`);
-    const prod = (ds: Dim[]): Dim => (ds.every((d) => typeof d === 'number') ? numel(ds as number[]) : ds.length === 1 ? ds[0]! : freshDim('f'));
+    const prod = (ds: Dim[]): Dim =>
+      ds.every((d) => typeof d === 'number') ? numel(ds as number[]) : ds.length === 1 ? ds[0]! : freshDim('f');
     return [{ dtype: t.dtype, shape: [prod(t.shape.slice(0, axis)), prod(t.shape.slice(axis))] }];
   },
   run({ inputs: [x], attrs }) {
@@ -104,7 +119,8 @@ function squeezeDims(dims: readonly Dim[], axes: number[] | undefined): Dim[] {
   if (!axes) return dims.filter((d) => d !== 1);
   const norm = axes.map((a) => normAxis(a, dims.length, 'axes entry'));
   for (const a of norm) {
-    if (typeof dims[a] === 'number' && dims[a] !== 1) throw new Error(`cannot squeeze axis ${a}: its size is ${dims[a]}, not 1`);
+    if (typeof dims[a] === 'number' && dims[a] !== 1)
+      throw new Error(`cannot squeeze axis ${a}: its size is ${dims[a]}, not 1`);
   }
   return dims.filter((_, i) => !norm.includes(i));
 }
@@ -122,7 +138,12 @@ const squeeze: OpDef = {
   },
   run: ({ inputs: [x, a] }) => [x!.reshape(squeezeDims(x!.dims, a ? toIntArray(a) : undefined) as number[])],
   cost: moveCost,
-  onnx: { type: 'Squeeze', import(ctx) { attrToInput(ctx, 'axes', 1); } },
+  onnx: {
+    type: 'Squeeze',
+    import(ctx) {
+      attrToInput(ctx, 'axes', 1);
+    },
+  },
 };
 
 function unsqueezeDims(dims: readonly Dim[], axes: number[]): Dim[] {
@@ -145,13 +166,23 @@ const unsqueeze: OpDef = {
     if (!t.shape) return [{ dtype: t.dtype }];
     if (!axes) {
       const n = ctx.types[1]?.shape?.[0];
-      return [{ dtype: t.dtype, shape: typeof n === 'number' ? Array.from({ length: t.shape.length + n }, () => freshDim('u')) : undefined }];
+      return [
+        {
+          dtype: t.dtype,
+          shape: typeof n === 'number' ? Array.from({ length: t.shape.length + n }, () => freshDim('u')) : undefined,
+        },
+      ];
     }
     return [{ dtype: t.dtype, shape: unsqueezeDims(t.shape, axes) }];
   },
   run: ({ inputs: [x, a] }) => [x!.reshape(unsqueezeDims(x!.dims, toIntArray(a!)) as number[])],
   cost: moveCost,
-  onnx: { type: 'Unsqueeze', import(ctx) { attrToInput(ctx, 'axes', 1); } },
+  onnx: {
+    type: 'Unsqueeze',
+    import(ctx) {
+      attrToInput(ctx, 'axes', 1);
+    },
+  },
 };
 
 function permOf(rank: number, perm: number[] | undefined): number[] {
@@ -167,8 +198,11 @@ export function transposeTensor(x: Tensor, perm: number[]): Tensor {
   const out = Tensor.zeros(x.type, outDims);
   const inStrides = stridesOf(x.dims);
   const st = perm.map((p) => inStrides[p]!);
-  const src = slots(x.data), dst = slots(out.data);
-  forEachIndex(outDims, (idx, flat) => { dst[flat] = src[offsetOf(idx, st)]!; });
+  const src = slots(x.data),
+    dst = slots(out.data);
+  forEachIndex(outDims, (idx, flat) => {
+    dst[flat] = src[offsetOf(idx, st)]!;
+  });
   return out;
 }
 
@@ -183,7 +217,9 @@ const transpose: OpDef = {
     const perm = permOf(t.shape.length, ctx.attrs.has('perm') ? ctx.attrs.ints('perm') : undefined);
     return [{ dtype: t.dtype, shape: perm.map((p) => t.shape![p]!) }];
   },
-  run: ({ inputs: [x], attrs }) => [transposeTensor(x!, permOf(x!.dims.length, attrs.has('perm') ? attrs.ints('perm') : undefined))],
+  run: ({ inputs: [x], attrs }) => [
+    transposeTensor(x!, permOf(x!.dims.length, attrs.has('perm') ? attrs.ints('perm') : undefined)),
+  ],
   cost: (ctx) => ({ flops: 0, bytes: 2 * bytesOf(ctx.types[0]) }),
   onnx: { type: 'Transpose' },
 };
@@ -218,7 +254,10 @@ const size: OpDef = {
   name: 'nn.Size',
   inputs: ['data'],
   outputs: ['size'],
-  infer: (ctx) => { inType(ctx, 0, 'data'); return [{ dtype: 'int64', shape: [] }]; },
+  infer: (ctx) => {
+    inType(ctx, 0, 'data');
+    return [{ dtype: 'int64', shape: [] }];
+  },
   run: ({ inputs: [x] }) => [Tensor.from('int64', [BigInt(x!.size)], [])],
   cost: moveCost,
   onnx: { type: 'Size' },
@@ -238,7 +277,8 @@ const expand: OpDef = {
     const outDims = broadcastDims(x!.dims, toIntArray(s!));
     const out = Tensor.zeros(x!.type, outDims);
     const idx = broadcastIndex(x!.dims, outDims);
-    const src = slots(x!.data), dst = slots(out.data);
+    const src = slots(x!.data),
+      dst = slots(out.data);
     for (let i = 0; i < out.size; i++) dst[i] = src[idx[i]!]!;
     return [out];
   },

@@ -1,13 +1,18 @@
 // Slice: starts/ends/axes/steps with the spec's clamping rules (negative steps included).
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, normAxis, type Dim } from '../ir/shape.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim, normAxis } from '../ir/shape.js';
 import { Tensor, toIntArray } from '../ir/tensor.js';
 import { forEachIndex, offsetOf, slots, stridesOf } from './layout.js';
 import { attrToInput } from './onnx-import.js';
 import { bytesOf, checkDType, constInts, inType } from './util.js';
 
-export interface AxisSlice { axis: number; start: number; step: number; count: number }
+export interface AxisSlice {
+  axis: number;
+  start: number;
+  step: number;
+  count: number;
+}
 
 /** Clamp one axis's slice as the spec says; count is the number of elements taken. */
 export function sliceAxis(dim: number, start: number, end: number, step: number): { start: number; count: number } {
@@ -42,9 +47,11 @@ const slice: OpDef = {
   outputs: ['output'],
   infer(ctx) {
     const t = inType(ctx, 0, 'data');
-    for (const i of [1, 2, 3, 4]) if (ctx.types[i]) checkDType(ctx.types[i]!, ['int32', 'int64'], ['', 'starts', 'ends', 'axes', 'steps'][i]!);
+    for (const i of [1, 2, 3, 4])
+      if (ctx.types[i]) checkDType(ctx.types[i]!, ['int32', 'int64'], ['', 'starts', 'ends', 'axes', 'steps'][i]!);
     if (!t.shape) return [{ dtype: t.dtype }];
-    const starts = constInts(ctx, 1), ends = constInts(ctx, 2);
+    const starts = constInts(ctx, 1),
+      ends = constInts(ctx, 2);
     const axes = ctx.types[3] ? constInts(ctx, 3) : undefined;
     const steps = ctx.types[4] ? constInts(ctx, 4) : undefined;
     const unknown = !starts || !ends || (ctx.types[3] && !axes) || (ctx.types[4] && !steps);
@@ -67,19 +74,33 @@ const slice: OpDef = {
   },
   run({ inputs: [x, s, e, a, stp] }) {
     const dims = x!.dims;
-    const starts = toIntArray(s!), ends = toIntArray(e!);
-    const { ax, st } = parse(dims.length, starts, ends, a ? toIntArray(a) : undefined, stp ? toIntArray(stp) : undefined);
-    const begin = dims.map(() => 0), step = dims.map(() => 1), outDims = [...dims];
+    const starts = toIntArray(s!),
+      ends = toIntArray(e!);
+    const { ax, st } = parse(
+      dims.length,
+      starts,
+      ends,
+      a ? toIntArray(a) : undefined,
+      stp ? toIntArray(stp) : undefined,
+    );
+    const begin = dims.map(() => 0),
+      step = dims.map(() => 1),
+      outDims = [...dims];
     ax.forEach((axis, i) => {
       const r = sliceAxis(dims[axis]!, starts[i]!, ends[i]!, st[i]!);
-      begin[axis] = r.start; step[axis] = st[i]!; outDims[axis] = r.count;
+      begin[axis] = r.start;
+      step[axis] = st[i]!;
+      outDims[axis] = r.count;
     });
     const out = Tensor.zeros(x!.type, outDims);
     const strides = stridesOf(dims);
     const base = offsetOf(begin, strides);
     const st2 = strides.map((s2, i) => s2 * step[i]!);
-    const src = slots(x!.data), dst = slots(out.data);
-    forEachIndex(outDims, (idx, flat) => { dst[flat] = src[base + offsetOf(idx, st2)]!; });
+    const src = slots(x!.data),
+      dst = slots(out.data);
+    forEachIndex(outDims, (idx, flat) => {
+      dst[flat] = src[base + offsetOf(idx, st2)]!;
+    });
     return [out];
   },
   cost: (ctx) => ({ flops: 0, bytes: 2 * bytesOf(ctx.outTypes[0]) }),

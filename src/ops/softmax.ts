@@ -7,10 +7,10 @@
 //
 // Softmax and LogSoftmax subtract the maximum first, so large inputs do not overflow.
 
-import { registerOps, type OpDef, type RunContext } from '../ir/op-def.js';
+import { type OpDef, type RunContext, registerOps } from '../ir/op-def.js';
 import { normAxis } from '../ir/shape.js';
-import { fromF64, reducePlan, toF64, type ReducePlan } from './math-util.js';
-import { FLOATS, bytesOf, checkDType, inType, numelOf } from './util.js';
+import { fromF64, type ReducePlan, reducePlan, toF64 } from './math-util.js';
+import { bytesOf, checkDType, FLOATS, inType, numelOf } from './util.js';
 
 type Kind = 'Softmax' | 'LogSoftmax' | 'Hardmax';
 
@@ -27,8 +27,12 @@ function plan(dims: readonly number[], axisAttr: number, coerce: boolean): Reduc
   if (coerce) {
     // the 2-D view [prod(dims[:axis]), prod(dims[axis:])]: rows are contiguous
     const axis = coercedAxis(axisAttr, rank);
-    let rows = 1, cols = 1;
-    dims.forEach((d, i) => { if (i < axis) rows *= d; else cols *= d; });
+    let rows = 1,
+      cols = 1;
+    dims.forEach((d, i) => {
+      if (i < axis) rows *= d;
+      else cols *= d;
+    });
     return {
       outer: Int32Array.from({ length: rows }, (_, r) => r * cols),
       inner: Int32Array.from({ length: cols }, (_, c) => c),
@@ -48,16 +52,24 @@ function runKind(kind: Kind, { inputs: [xt], attrs }: RunContext) {
     const base = outer[o]!;
     if (kind === 'Hardmax') {
       // 1 at the first maximum (a NaN counts as the maximum, as numpy's argmax has it)
-      let best = 0, bv = xv[base]!;
+      let best = 0,
+        bv = xv[base]!;
       for (let j = 1; j < n && bv === bv; j++) {
         const v = xv[base + inner[j]!]!;
-        if (v !== v || v > bv) { best = j; bv = v; }
+        if (v !== v || v > bv) {
+          best = j;
+          bv = v;
+        }
       }
       if (n > 0) y[base + inner[best]!] = 1;
       continue;
     }
     let m = -Infinity;
-    for (let j = 0; j < n; j++) { const v = xv[base + inner[j]!]!; if (v > m || v !== v) m = v; if (m !== m) break; }
+    for (let j = 0; j < n; j++) {
+      const v = xv[base + inner[j]!]!;
+      if (v > m || v !== v) m = v;
+      if (m !== m) break;
+    }
     let s = 0;
     for (let j = 0; j < n; j++) s += Math.exp(xv[base + inner[j]!]! - m);
     if (kind === 'Softmax') {

@@ -9,8 +9,8 @@
 // Transforms are direct O(n^2) sums in float64: a reference, not a fast path.
 
 import { dtypeFromOnnx } from '../ir/dtype.js';
-import { registerOps, type InferContext, type OpDef } from '../ir/op-def.js';
-import { freshDim, type Dim } from '../ir/shape.js';
+import { type InferContext, type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { fromF64, scalarInt, toF64 } from './math-util.js';

@@ -29,7 +29,9 @@ export function concatAlong(parts: readonly Tensor[], axis: number, dtype: DType
   const rank = first.dims.length;
   for (const p of parts) {
     if (p.dims.length !== rank || p.dims.some((d, i) => i !== axis && d !== first.dims[i])) {
-      throw new Error(`${what}: shapes [${first.dims.join(',')}] and [${p.dims.join(',')}] do not line up along every axis but ${axis}`);
+      throw new Error(
+        `${what}: shapes [${first.dims.join(',')}] and [${p.dims.join(',')}] do not line up along every axis but ${axis}`,
+      );
     }
   }
   const outer = numel(first.dims.slice(0, axis));
@@ -51,11 +53,18 @@ export function concatAlong(parts: readonly Tensor[], axis: number, dtype: DType
 }
 
 /** Stack equal-shaped tensors along a new axis. */
-export function stackAlong(parts: readonly Tensor[], axis: number, dtype: DType, elemDims: readonly number[],
-  what: string): Tensor {
+export function stackAlong(
+  parts: readonly Tensor[],
+  axis: number,
+  dtype: DType,
+  elemDims: readonly number[],
+  what: string,
+): Tensor {
   for (const p of parts) {
     if (p.dims.length !== elemDims.length || p.dims.some((d, i) => d !== elemDims[i])) {
-      throw new Error(`${what}: an element has shape [${p.dims.join(',')}] where [${elemDims.join(',')}] was expected (all must match)`);
+      throw new Error(
+        `${what}: an element has shape [${p.dims.join(',')}] where [${elemDims.join(',')}] was expected (all must match)`,
+      );
     }
   }
   const expanded = [...elemDims.slice(0, axis), 1, ...elemDims.slice(axis)];
@@ -63,7 +72,12 @@ export function stackAlong(parts: readonly Tensor[], axis: number, dtype: DType,
     expanded[axis] = 0;
     return new Tensor(dtype, allocTyped(dtype, 0), expanded);
   }
-  return concatAlong(parts.map((p) => p.reshape(expanded)), axis, dtype, what);
+  return concatAlong(
+    parts.map((p) => p.reshape(expanded)),
+    axis,
+    dtype,
+    what,
+  );
 }
 
 /** Reverse the order of slices along an axis. */

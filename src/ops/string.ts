@@ -2,7 +2,7 @@
 // StringConcat (broadcast), StringSplit (Python str.split semantics, padded to the longest row)
 // and RegexFullMatch. They run on the host; kernel backends place them on the reference path.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { freshDim } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
@@ -73,9 +73,15 @@ function splitOne(s: string, delim: string | undefined, maxsplit: number): strin
     const out: string[] = [];
     let rest = s.replace(/^\s+/, '');
     while (rest.length) {
-      if (out.length === maxsplit) { out.push(rest.replace(/\s+$/, '')); break; }
+      if (out.length === maxsplit) {
+        out.push(rest.replace(/\s+$/, ''));
+        break;
+      }
       const m = /\s+/.exec(rest);
-      if (!m) { out.push(rest); break; }
+      if (!m) {
+        out.push(rest);
+        break;
+      }
       out.push(rest.slice(0, m.index));
       rest = rest.slice(m.index + m[0].length);
     }
@@ -106,7 +112,11 @@ const stringSplit: OpDef = {
     const y = rows.flatMap((r) => [...r, ...new Array<string>(width - r.length).fill('')]);
     return [
       new Tensor('string', y, [...x!.dims, width]),
-      Tensor.from('int64', rows.map((r) => BigInt(r.length)), x!.dims),
+      Tensor.from(
+        'int64',
+        rows.map((r) => BigInt(r.length)),
+        x!.dims,
+      ),
     ];
   },
   onnx: { type: 'StringSplit', minOpset: 20 },
@@ -124,7 +134,13 @@ const regexFullMatch: OpDef = {
   },
   run({ inputs: [x], attrs }) {
     const re = compile(attrs.string('pattern'));
-    return [Tensor.from('bool', strings(x!).map((s) => (re.test(s) ? 1 : 0)), x!.dims)];
+    return [
+      Tensor.from(
+        'bool',
+        strings(x!).map((s) => (re.test(s) ? 1 : 0)),
+        x!.dims,
+      ),
+    ];
   },
   onnx: { type: 'RegexFullMatch', minOpset: 20 },
 };
@@ -134,7 +150,9 @@ function compile(pattern: string): RegExp {
   try {
     return new RegExp(`^(?:${pattern})$`, 'u');
   } catch (e) {
-    throw new Error(`pattern ${JSON.stringify(pattern)} is not a regular expression JavaScript can compile: ${(e as Error).message}`);
+    throw new Error(
+      `pattern ${JSON.stringify(pattern)} is not a regular expression JavaScript can compile: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -142,7 +160,11 @@ function compile(pattern: string): RegExp {
 function jsLocale(name: string): string | undefined {
   const tag = name.replace(/\..*$/, '').replace(/_/g, '-');
   if (!tag || tag === 'C' || tag === 'POSIX') return undefined;
-  try { return Intl.getCanonicalLocales(tag)[0]; } catch { return undefined; }
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
 }
 
 registerOps([stringNormalizer, stringConcat, stringSplit, regexFullMatch]);

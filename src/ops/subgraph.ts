@@ -2,22 +2,24 @@
 // reference semantics of its nodes, inferring its types from the types the owning node feeds it,
 // and joining the types of values that change across iterations or branches.
 
-import { AttrReader, type Attr } from '../ir/attributes.js';
+import { type Attr, AttrReader } from '../ir/attributes.js';
 import { dtypeBytes } from '../ir/dtype.js';
-import { lookupOp, type BodyCall, type ControlSteps, type Cost } from '../ir/op-def.js';
 import type { Graph, Node, TensorType, Value } from '../ir/graph.js';
 import { inferNode, nodeError } from '../ir/infer.js';
-import { freshDim, type Dim } from '../ir/shape.js';
+import { type BodyCall, type ControlSteps, type Cost, lookupOp } from '../ir/op-def.js';
+import { type Dim, freshDim } from '../ir/shape.js';
 import { formatType } from '../ir/text-common.js';
 import { describeRunValue, fitsType, type RunValue } from '../ir/values.js';
 import { evalNodeValues } from './evaluate.js';
 
 /** The graph attributes of a node, in attribute-name order. */
 export function graphAttrs(node: Node): Graph[] {
-  return Object.keys(node.attrs).sort().flatMap((k) => {
-    const a: Attr = node.attrs[k]!;
-    return a.kind === 'graph' ? [a.value] : [];
-  });
+  return Object.keys(node.attrs)
+    .sort()
+    .flatMap((k) => {
+      const a: Attr = node.attrs[k]!;
+      return a.kind === 'graph' ? [a.value] : [];
+    });
 }
 
 /** How many of a node's inputs are its own (the rest are captures of its subgraphs). */
@@ -35,8 +37,13 @@ export function captureInputs<T>(node: Node, inputs: T[]): T[] {
 export function checkValue(node: Node, v: Value, x: RunValue | undefined): void {
   if (!v.type || x === undefined) return;
   if (!fitsType(x, v.type)) {
-    throw nodeError(node, new Error(`produced ${describeRunValue(x)} for '${v.name}', but its type is `
-      + `${formatType(v.type)} (an inconsistent model, or a bug in the op)`));
+    throw nodeError(
+      node,
+      new Error(
+        `produced ${describeRunValue(x)} for '${v.name}', but its type is ` +
+          `${formatType(v.type)} (an inconsistent model, or a bug in the op)`,
+      ),
+    );
   }
 }
 
@@ -78,11 +85,17 @@ export function runGraph(g: Graph, inputs: Maybe<RunValue>, captures: Maybe<RunV
  * by the node, so its types follow what the node feeds it).
  */
 export function inferGraph(g: Graph, inputs: Maybe<TensorType>, captures: Maybe<TensorType>): Maybe<TensorType> {
-  g.inputs.forEach((v, i) => { if (inputs[i]) v.type = inputs[i]; });
-  g.captures.forEach((v, i) => { if (captures[i]) v.type = captures[i]; });
+  g.inputs.forEach((v, i) => {
+    if (inputs[i]) v.type = inputs[i];
+  });
+  g.captures.forEach((v, i) => {
+    if (captures[i]) v.type = captures[i];
+  });
   for (const n of g.nodes) {
     const types = inferNode(n);
-    n.outputs.forEach((o, i) => { if (o && types[i]) o.type = types[i]; });
+    n.outputs.forEach((o, i) => {
+      if (o && types[i]) o.type = types[i];
+    });
   }
   return g.outputs.map((v) => v.type);
 }
@@ -107,7 +120,7 @@ export function joinTypes(a: TensorType | undefined, b: TensorType | undefined, 
 }
 
 const elems = (t: TensorType | undefined) =>
-  (t?.shape ? t.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1) : 0);
+  t?.shape ? t.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1) : 0;
 const bytes = (t: TensorType | undefined) => (t ? elems(t) * dtypeBytes(t.dtype) : 0);
 
 /** Drive a control-flow op's steps with the reference interpreter. */
@@ -118,7 +131,10 @@ export function driveSteps(steps: ControlSteps): RunValue[] {
 }
 
 /** Drive them with any (asynchronous) way of running a subgraph: a device backend's. */
-export async function driveStepsAsync(steps: ControlSteps, run: (c: BodyCall) => Promise<RunValue[]>): Promise<RunValue[]> {
+export async function driveStepsAsync(
+  steps: ControlSteps,
+  run: (c: BodyCall) => Promise<RunValue[]>,
+): Promise<RunValue[]> {
   let r = steps.next(undefined as unknown as RunValue[]);
   while (!r.done) r = steps.next(await run(r.value));
   return r.value;
@@ -126,13 +142,16 @@ export async function driveStepsAsync(steps: ControlSteps, run: (c: BodyCall) =>
 
 /** FLOPs and bytes of one run of a subgraph: each node's cost rule, or the registry's default. */
 export function graphCost(g: Graph): Cost {
-  let flops = 0, moved = 0;
+  let flops = 0,
+    moved = 0;
   for (const n of g.nodes) {
     const def = lookupOp(n.op);
-    const types = n.inputs.map((v) => v?.type), outTypes = n.outputs.map((v) => v?.type);
+    const types = n.inputs.map((v) => v?.type),
+      outTypes = n.outputs.map((v) => v?.type);
     if (def?.cost) {
       const c = def.cost({ node: n, attrs: new AttrReader(n.attrs, n.describe()), types, outTypes });
-      flops += c.flops; moved += c.bytes;
+      flops += c.flops;
+      moved += c.bytes;
     } else {
       flops += outTypes.reduce((a, t) => a + elems(t), 0);
       moved += [...types, ...outTypes].reduce((a, t) => a + bytes(t), 0);

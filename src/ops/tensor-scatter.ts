@@ -6,7 +6,7 @@
 // write_indices[b] .. + S_new - 1 of `axis` (mode 'linear', which must fit) or those positions
 // modulo S_max (mode 'circular', a ring buffer). axis defaults to -2 and may not be the batch axis.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';

@@ -3,13 +3,16 @@
 // (TF), their presence times a weight (IDF) or count times weight (TFIDF) at each n-gram's index.
 // The pool lists n-grams grouped by length: ngram_counts[i] is where the (i+1)-grams start.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import type { AttrReader } from '../ir/attributes.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { inType } from './util.js';
-import type { AttrReader } from '../ir/attributes.js';
 
-interface Pool { byLength: Map<number, Map<string, number>>; width: number }
+interface Pool {
+  byLength: Map<number, Map<string, number>>;
+  width: number;
+}
 
 /** Pool n-grams keyed by their items joined, per length, with the output index of each. */
 function buildPool(attrs: AttrReader): Pool {
@@ -66,7 +69,8 @@ const tfidf: OpDef = {
   run({ inputs: [xt], attrs }) {
     const x = xt!;
     const pool = buildPool(attrs);
-    const minN = attrs.int('min_gram_length'), maxN = attrs.int('max_gram_length');
+    const minN = attrs.int('min_gram_length'),
+      maxN = attrs.int('max_gram_length');
     const maxSkip = attrs.int('max_skip_count');
     const mode = attrs.string('mode');
     const weights = attrs.floats('weights', []);
@@ -91,7 +95,8 @@ const tfidf: OpDef = {
         }
       }
       for (let j = 0; j < pool.width; j++) {
-        const c = counts[j]!, w = weights[j] ?? 1;
+        const c = counts[j]!,
+          w = weights[j] ?? 1;
         y[r * pool.width + j] = mode === 'TF' ? c : mode === 'IDF' ? (c > 0 ? w : 0) : c * w;
       }
     }

@@ -7,16 +7,17 @@
 // do; the sorted order is returned.
 
 import { isBig } from '../ir/dtype.js';
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { freshDim, normAxis } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { reducePlan, scalarInt, toF64 } from './math-util.js';
-import { NUMERIC, bytesOf, checkDType, inType, numelOf } from './util.js';
+import { bytesOf, checkDType, inType, NUMERIC, numelOf } from './util.js';
 
 /** Comparator for ascending order with NaN last; ties are left to the index. */
 function ascNum(a: number, b: number): number {
-  const an = a !== a, bn = b !== b;
+  const an = a !== a,
+    bn = b !== b;
   if (an || bn) return an === bn ? 0 : an ? 1 : -1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -36,7 +37,11 @@ const topk: OpDef = {
     const kt = inType(ctx, 1, 'K');
     checkDType(x, NUMERIC, 'X');
     checkDType(kt, ['int64'], 'K');
-    if (kt.shape && !(kt.shape.length === 1 && (kt.shape[0] === 1 || typeof kt.shape[0] === 'string')) && kt.shape.length !== 0) {
+    if (
+      kt.shape &&
+      !(kt.shape.length === 1 && (kt.shape[0] === 1 || typeof kt.shape[0] === 'string')) &&
+      kt.shape.length !== 0
+    ) {
       throw new Error(`K ${formatType(kt)} must be a 1-D tensor with one element`);
     }
     if (!x.shape) return [{ dtype: x.dtype }, { dtype: 'int64' }];
@@ -52,14 +57,18 @@ const topk: OpDef = {
     } else {
       shape[axis] = freshDim('k');
     }
-    return [{ dtype: x.dtype, shape }, { dtype: 'int64', shape: [...shape] }];
+    return [
+      { dtype: x.dtype, shape },
+      { dtype: 'int64', shape: [...shape] },
+    ];
   },
   run({ inputs: [x, kt], attrs }) {
     const X = x!;
     const axis = normAxis(attrs.int('axis', -1), X.dims.length);
     const k = scalarInt(kt!, 'K');
     const dimLen = X.dims[axis]!;
-    if (k < 0 || k > dimLen) throw new Error(`K = ${k} must be in [0, ${dimLen}] (axis ${axis} of X [${X.dims.join(',')}])`);
+    if (k < 0 || k > dimLen)
+      throw new Error(`K = ${k} must be in [0, ${dimLen}] (axis ${axis} of X [${X.dims.join(',')}])`);
     const largest = attrs.int('largest', 1) !== 0;
     const { outer, inner } = reducePlan(X.dims, new Set([axis]));
     const outDims = [...X.dims];
@@ -93,7 +102,10 @@ const topk: OpDef = {
   },
   cost(ctx) {
     const n = numelOf(ctx.types[0]);
-    return { flops: n * Math.max(1, Math.log2(Math.max(2, n))), bytes: bytesOf(ctx.types[0]) + ctx.outTypes.reduce((s, t) => s + bytesOf(t), 0) };
+    return {
+      flops: n * Math.max(1, Math.log2(Math.max(2, n))),
+      bytes: bytesOf(ctx.types[0]) + ctx.outTypes.reduce((s, t) => s + bytesOf(t), 0),
+    };
   },
   onnx: {
     type: 'TopK',

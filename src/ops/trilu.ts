@@ -2,7 +2,7 @@
 // matrix in a batch, zeroing the rest. The optional int64 scalar k shifts the diagonal: upper
 // keeps j - i >= k, lower keeps j - i <= k. Any k is valid (beyond the matrix: all or nothing).
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { scalarInt } from './math-util.js';
@@ -20,7 +20,8 @@ const trilu: OpDef = {
     const k = ctx.types[1];
     if (k) {
       checkDType(k, ['int64'], 'k');
-      if (k.shape && !(k.shape.length === 0 || (k.shape.length === 1 && k.shape[0] === 1))) throw new Error(`k ${formatType(k)} must be a scalar`);
+      if (k.shape && !(k.shape.length === 0 || (k.shape.length === 1 && k.shape[0] === 1)))
+        throw new Error(`k ${formatType(k)} must be a scalar`);
     }
     return [{ dtype: x.dtype, shape: x.shape }];
   },
@@ -30,9 +31,11 @@ const trilu: OpDef = {
     if (r < 2) throw new Error(`input must have rank >= 2, got [${x.dims.join(',')}]`);
     const k = kt ? scalarInt(kt, 'k') : 0;
     const upper = attrs.int('upper', 1) !== 0;
-    const R = x.dims[r - 2]!, C = x.dims[r - 1]!;
+    const R = x.dims[r - 2]!,
+      C = x.dims[r - 1]!;
     const out = Tensor.zeros(x.type, x.dims);
-    const src = x.data as Float64Array, dst = out.data as Float64Array;   // same-typed: copies are exact
+    const src = x.data as Float64Array,
+      dst = out.data as Float64Array; // same-typed: copies are exact
     const mats = R * C === 0 ? 0 : x.size / (R * C);
     for (let m = 0; m < mats; m++) {
       const base = m * R * C;

@@ -4,9 +4,9 @@
 // output_shape input when given (which can undo the rounding of a strided pool); the indices
 // then keep their coordinates in the default-sized result, as the ONNX reference places them.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
-import { freshDim, type Dim } from '../ir/shape.js';
-import { Tensor, getter, setter } from '../ir/tensor.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
+import { type Dim, freshDim } from '../ir/shape.js';
+import { getter, setter, Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { bytesOf, checkDType, constInts, FLOATS, inType } from './util.js';
 

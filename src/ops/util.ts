@@ -1,11 +1,11 @@
 // Helpers shared by op families: type rules, broadcasting iteration and element access.
 
 import type { DType } from '../ir/dtype.js';
-import { isBig, isFloat, dtypeBytes } from '../ir/dtype.js';
+import { dtypeBytes, isBig, isFloat } from '../ir/dtype.js';
 import type { TensorType } from '../ir/graph.js';
-import type { CostContext, Cost, InferContext } from '../ir/op-def.js';
-import { broadcastMany, numel, stridesOf, isStatic, type Dim, type Shape } from '../ir/shape.js';
-import { Tensor, getter, setter, type Scalar } from '../ir/tensor.js';
+import type { Cost, CostContext, InferContext } from '../ir/op-def.js';
+import { broadcastMany, type Dim, isStatic, type Shape, stridesOf } from '../ir/shape.js';
+import { getter, type Scalar, setter, Tensor } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
 import { offsets } from './math-util.js';
 
@@ -23,7 +23,9 @@ export function inType(ctx: InferContext, i: number, name = `#${i}`): TensorType
 
 export function checkDType(t: TensorType, allowed: readonly DType[], what: string): void {
   if (!allowed.includes(t.dtype)) {
-    throw new Error(`${what} has type ${formatType(t)}; ${allowed.length <= 4 ? allowed.join(', ') : 'a type from the op spec'} expected`);
+    throw new Error(
+      `${what} has type ${formatType(t)}; ${allowed.length <= 4 ? allowed.join(', ') : 'a type from the op spec'} expected`,
+    );
   }
 }
 
@@ -35,7 +37,9 @@ export function checkRank(t: TensorType, ok: (r: number) => boolean, rule: strin
   if (t.shape && !ok(t.shape.length)) throw new Error(`${what} ${formatType(t)} must have ${rule}`);
 }
 
-export function rankOf(t: TensorType): number | undefined { return t.shape?.length; }
+export function rankOf(t: TensorType): number | undefined {
+  return t.shape?.length;
+}
 
 /** Shape rule for elementwise ops over broadcast inputs. */
 export function broadcastType(types: (TensorType | undefined)[], dtype: DType): TensorType {
@@ -116,8 +120,12 @@ export function constInts(ctx: InferContext, i: number): number[] | undefined {
   return Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
-export function isBigType(d: DType): boolean { return isBig(d); }
-export function isFloatType(d: DType): boolean { return isFloat(d); }
+export function isBigType(d: DType): boolean {
+  return isBig(d);
+}
+export function isFloatType(d: DType): boolean {
+  return isFloat(d);
+}
 
-export { isStatic };
 export type { Dim };
+export { isStatic };

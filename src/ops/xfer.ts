@@ -2,7 +2,7 @@
 // placement so the placed IR shows where data moves and how many bytes (`switchyard compile
 // --print-after place`). Its semantics are the identity; its cost is the bytes it moves.
 
-import { registerOps, type OpDef } from '../ir/op-def.js';
+import { type OpDef, registerOps } from '../ir/op-def.js';
 import { bytesOf, inType } from './util.js';
 
 const copy: OpDef = {

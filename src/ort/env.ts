@@ -42,7 +42,11 @@ const wasm: WasmEnv = {};
 
 export const env = {
   wasm,
-  webgpu: { get device() { return webgpuDevice(); } } as WebGpuEnv,
+  webgpu: {
+    get device() {
+      return webgpuDevice();
+    },
+  } as WebGpuEnv,
   logLevel: 'warning' as 'verbose' | 'info' | 'warning' | 'error' | 'fatal',
   debug: false,
   versions: { common: '1.30.0', switchyard: '0.1.0' } as Record<string, string>,

@@ -6,8 +6,8 @@ import { env } from './env.js';
 import { InferenceSession } from './session.js';
 import { Tensor } from './tensor.js';
 
-export { env, InferenceSession, Tensor };
-export type { SessionCreateOptions, ExecutionProvider, ValueMetadata, OutputLocation } from './session.js';
+export type { ExecutionProvider, OutputLocation, SessionCreateOptions, ValueMetadata } from './session.js';
 export type { DataLocation, GpuBufferConstructorParameters } from './tensor.js';
+export { env, InferenceSession, Tensor };
 
 export default { env, InferenceSession, Tensor };

@@ -4,10 +4,10 @@
 // it to another session on the same device needs no copy; a buffer the app made itself is read
 // back with its `download` callback (or a copy on env.webgpu.device) when a session needs it.
 
+import { GpuResidentTensor } from '../backends/webgpu/shared-device.js';
 import type { DType, TypedArray } from '../ir/dtype.js';
 import { isDType } from '../ir/dtype.js';
 import { Tensor as SyTensor } from '../ir/tensor.js';
-import { GpuResidentTensor } from '../backends/webgpu/shared-device.js';
 
 export type DataLocation = 'none' | 'cpu' | 'cpu-pinned' | 'texture' | 'gpu-buffer' | 'ml-tensor';
 type Data = TypedArray | readonly number[] | readonly bigint[] | readonly boolean[];
@@ -19,7 +19,20 @@ export interface GpuBufferConstructorParameters {
   dispose?(): void;
 }
 
-const BYTES: Partial<Record<DType, number>> = { float32: 4, float16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, int8: 1, uint8: 1, bool: 1, int16: 2, uint16: 2, float64: 8 };
+const BYTES: Partial<Record<DType, number>> = {
+  float32: 4,
+  float16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+  int16: 2,
+  uint16: 2,
+  float64: 8,
+};
 
 export class Tensor {
   readonly type: DType;
@@ -38,7 +51,8 @@ export class Tensor {
       this.cpu = new SyTensor(a, b as Data, c);
     } else if (a === undefined) {
       // internal: filled by a static factory
-      this.type = 'float32'; this.dims = [];
+      this.type = 'float32';
+      this.dims = [];
       return;
     } else {
       this.cpu = new SyTensor(a, b as readonly number[] | undefined);
@@ -51,7 +65,8 @@ export class Tensor {
   static fromSwitchyard(t: SyTensor): Tensor {
     const o = new Tensor(undefined as unknown as TypedArray);
     Object.assign(o, { type: t.type, dims: [...t.dims] });
-    if (t instanceof GpuResidentTensor) o.resident = t; else o.cpu = t;
+    if (t instanceof GpuResidentTensor) o.resident = t;
+    else o.cpu = t;
     return o;
   }
 
@@ -64,7 +79,9 @@ export class Tensor {
     return o;
   }
 
-  get size(): number { return this.dims.reduce((x, d) => x * d, 1); }
+  get size(): number {
+    return this.dims.reduce((x, d) => x * d, 1);
+  }
 
   get location(): DataLocation {
     if (this.disposed) return 'none';
@@ -73,7 +90,8 @@ export class Tensor {
 
   get data(): TypedArray {
     this.live();
-    if (!this.cpu) throw new Error(`tensor ${this.type}[${this.dims.join(',')}] is in a GPU buffer: use await tensor.getData()`);
+    if (!this.cpu)
+      throw new Error(`tensor ${this.type}[${this.dims.join(',')}] is in a GPU buffer: use await tensor.getData()`);
     return this.cpu.data;
   }
 
@@ -132,9 +150,14 @@ export class Tensor {
     staging.destroy();
     const n = this.size;
     const make: Record<string, (b: ArrayBuffer) => TypedArray> = {
-      float32: (x) => new Float32Array(x, 0, n), float16: (x) => new Uint16Array(x, 0, n), int32: (x) => new Int32Array(x, 0, n),
-      uint32: (x) => new Uint32Array(x, 0, n), int64: (x) => new BigInt64Array(x, 0, n), uint8: (x) => new Uint8Array(x, 0, n),
-      bool: (x) => new Uint8Array(x, 0, n), int8: (x) => new Int8Array(x, 0, n),
+      float32: (x) => new Float32Array(x, 0, n),
+      float16: (x) => new Uint16Array(x, 0, n),
+      int32: (x) => new Int32Array(x, 0, n),
+      uint32: (x) => new Uint32Array(x, 0, n),
+      int64: (x) => new BigInt64Array(x, 0, n),
+      uint8: (x) => new Uint8Array(x, 0, n),
+      bool: (x) => new Uint8Array(x, 0, n),
+      int8: (x) => new Int8Array(x, 0, n),
     };
     const m = make[this.type];
     if (!m) throw new Error(`reading a ${this.type} GPU buffer without a download callback is not supported`);
@@ -142,8 +165,14 @@ export class Tensor {
   }
 
   private dropGpu(): void {
-    if (this.resident) { this.resident.dispose(); this.resident = undefined; }
-    if (this.foreign) { this.foreign.dispose?.(); this.foreign = undefined; }
+    if (this.resident) {
+      this.resident.dispose();
+      this.resident = undefined;
+    }
+    if (this.foreign) {
+      this.foreign.dispose?.();
+      this.foreign = undefined;
+    }
   }
 
   private live(): void {

@@ -23,7 +23,10 @@ function shapeOf(n: Node): Tensor | undefined {
 }
 
 function foldable(n: Node): Tensor[] | undefined {
-  if (n.op === 'nn.Shape') { const t = shapeOf(n); return t && [t]; }
+  if (n.op === 'nn.Shape') {
+    const t = shapeOf(n);
+    return t && [t];
+  }
   if (n.op === 'nn.Size') {
     const s = n.inputs[0]?.type?.shape;
     return s && isStatic(s) ? [Tensor.from('int64', [BigInt(s.reduce((a, b) => a * b, 1))], [])] : undefined;
@@ -36,7 +39,10 @@ function foldable(n: Node): Tensor[] | undefined {
     return a + (s && isStatic(s) ? s.reduce((x, y) => x * y, 1) : Infinity);
   }, 0);
   if (outElems > MAX_FOLDED_ELEMENTS && n.op !== 'nn.Constant') return undefined;
-  return evalNode(n, n.inputs.map((v) => v?.const));
+  return evalNode(
+    n,
+    n.inputs.map((v) => v?.const),
+  );
 }
 
 export const constantFolding: Pass = {
@@ -47,7 +53,10 @@ export const constantFolding: Pass = {
     const keep: Node[] = [];
     for (const n of g.nodes) {
       const outs = foldable(n);
-      if (!outs) { keep.push(n); continue; }
+      if (!outs) {
+        keep.push(n);
+        continue;
+      }
       n.outputs.forEach((o, i) => {
         if (!o) return;
         o.const = outs[i]!;

@@ -5,7 +5,7 @@
 // moved; a nested subgraph is shared by its copies (its captures are explicit, so it reads only
 // its owner's inputs).
 
-import { Graph, Node, Value } from '../ir/graph.js';
+import { type Graph, Node, Value } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { constantFolding } from './constant-folding.js';
 import { deadCodeElimination } from './dce.js';
@@ -18,9 +18,14 @@ const MAX_UNROLLED_NODES = 4096;
 class Namer {
   private used = new Set<string>();
   constructor(g: Graph) {
-    const visit = (v: Value | null) => { if (v) this.used.add(v.name); };
+    const visit = (v: Value | null) => {
+      if (v) this.used.add(v.name);
+    };
     g.inputs.forEach(visit);
-    for (const n of g.nodes) { n.inputs.forEach(visit); n.outputs.forEach(visit); }
+    for (const n of g.nodes) {
+      n.inputs.forEach(visit);
+      n.outputs.forEach(visit);
+    }
   }
   fresh(base: string): string {
     let name = base;
@@ -34,12 +39,17 @@ class Namer {
  * Copy a subgraph's nodes into the parent with `bind` giving each of its inputs and captures a
  * parent value; returns the new nodes and the parent values of the subgraph's outputs.
  */
-interface Inlined { nodes: Node[]; outputs: Value[] }
+interface Inlined {
+  nodes: Node[];
+  outputs: Value[];
+}
 
 function inlineBody(body: Graph, bind: Map<Value, Value>, namer: Namer, suffix: string): Inlined {
   const map = new Map(bind);
-  const get = (v: Value | null): Value | null => (v ? (v.const ? v : map.get(v) ?? missing(v)) : null);
-  const missing = (v: Value): never => { throw new Error(`inlining '${body.name}': value '${v.name}' is not bound`); };
+  const get = (v: Value | null): Value | null => (v ? (v.const ? v : (map.get(v) ?? missing(v))) : null);
+  const missing = (v: Value): never => {
+    throw new Error(`inlining '${body.name}': value '${v.name}' is not bound`);
+  };
   const nodes = body.nodes.map((n) => {
     const outs = n.outputs.map((o) => {
       if (!o) return null;
@@ -95,7 +105,7 @@ function unrollLoop(n: Node, namer: Namer): Inlined | undefined {
   const carriedCount = own - 2;
   const scanCount = body.outputs.length - 1 - carriedCount;
   if (trips < 0 || trips > MAX_TRIPS || trips * body.nodes.length > MAX_UNROLLED_NODES) return undefined;
-  if (scanCount > 0 && trips === 0) return undefined;   // an empty scan output's shape needs the run
+  if (scanCount > 0 && trips === 0) return undefined; // an empty scan output's shape needs the run
   if (body.outputs.some((v) => v.type?.wrap?.length)) return undefined;
   const nodes: Node[] = [];
   let carried = n.inputs.slice(2, own) as Value[];
@@ -105,7 +115,10 @@ function unrollLoop(n: Node, namer: Namer): Inlined | undefined {
   for (let i = 0; i < trips; i++) {
     const iter = new Value(namer.fresh(`${n.outputs[0]?.name ?? 'loop'}.iter${i}`), { dtype: 'int64', shape: [] });
     iter.const = Tensor.from('int64', [BigInt(i)], []);
-    const bind = new Map<Value, Value>([[body.inputs[0]!, iter], [body.inputs[1]!, condValue]]);
+    const bind = new Map<Value, Value>([
+      [body.inputs[0]!, iter],
+      [body.inputs[1]!, condValue],
+    ]);
     body.inputs.slice(2).forEach((v, j) => bind.set(v, carried[j]!));
     bindCaptures(n, body, bind);
     const r = inlineBody(body, bind, namer, `.it${i}`);
@@ -117,7 +130,8 @@ function unrollLoop(n: Node, namer: Namer): Inlined | undefined {
   axes.const = Tensor.from('int64', [0n], [1]);
   const stacked = scans.map((list, k) => {
     const parts = list.map((v) => {
-      const t = v.type && (v.type.shape ? { dtype: v.type.dtype, shape: [1, ...v.type.shape] } : { dtype: v.type.dtype });
+      const t =
+        v.type && (v.type.shape ? { dtype: v.type.dtype, shape: [1, ...v.type.shape] } : { dtype: v.type.dtype });
       const u = new Value(namer.fresh(`${v.name}.row`), t);
       nodes.push(new Node('nn.Unsqueeze', [v, axes], [u]));
       return u;
@@ -149,15 +163,22 @@ export const controlFlow: Pass = {
   description: 'inline If with a constant condition, unroll Loop with a small constant trip count, fold inside bodies',
   run(g: Graph) {
     const namer = new Namer(g);
-    let folded = 0, unrolled = 0;
+    let folded = 0,
+      unrolled = 0;
     const kept: Node[] = [];
     const replace: [Value, Value][] = [];
     for (const n of g.nodes) {
       const r = n.op === 'nn.If' ? foldIf(n, namer) : n.op === 'nn.Loop' ? unrollLoop(n, namer) : undefined;
-      if (!r) { kept.push(n); continue; }
-      if (n.op === 'nn.If') folded++; else unrolled++;
+      if (!r) {
+        kept.push(n);
+        continue;
+      }
+      if (n.op === 'nn.If') folded++;
+      else unrolled++;
       kept.push(...r.nodes);
-      n.outputs.forEach((o, i) => { if (o) replace.push([o, r.outputs[i]!]); });
+      n.outputs.forEach((o, i) => {
+        if (o) replace.push([o, r.outputs[i]!]);
+      });
     }
     g.nodes = kept;
     const simplified = simplifyBodies(g.nodes);

@@ -3,10 +3,10 @@
 // the scale moves into a copy of the weights, leaving bias + activation, which conv kernels apply
 // in registers instead of writing the raw result and mapping it again.
 
-import { Value, type Graph, type Node } from '../ir/graph.js';
+import { type Graph, type Node, Value } from '../ir/graph.js';
 import { numel } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
-import { input, printExpr, substitute, type Expr } from '../ops/kernel/expr.js';
+import { type Expr, input, printExpr, substitute } from '../ops/kernel/expr.js';
 import { exprOf } from '../ops/kernel/map.js';
 import type { Pass } from './pass.js';
 
@@ -16,13 +16,17 @@ function scaleInput(e: Expr): number | undefined {
   let ok = true;
   const walk = (x: Expr): void => {
     if (!ok) return;
-    if (x.kind === 'in') { if (x.index === 0) ok = false; return; }
+    if (x.kind === 'in') {
+      if (x.index === 0) ok = false;
+      return;
+    }
     if (x.kind !== 'call') return;
     if (x.fn === 'mul') {
       const [p, q] = x.args;
       const other = p!.kind === 'in' && p!.index === 0 ? q : q!.kind === 'in' && q!.index === 0 ? p : undefined;
       if (other && other.kind === 'in' && other.index !== 0) {
-        if (k === undefined) k = other.index; else if (k !== other.index) ok = false;
+        if (k === undefined) k = other.index;
+        else if (k !== other.index) ok = false;
         return;
       }
     }
@@ -37,12 +41,19 @@ function dropScale(e: Expr, k: number): Expr {
   const rec = (x: Expr): Expr => {
     if (x.kind === 'call' && x.fn === 'mul') {
       const [p, q] = x.args;
-      if ((p!.kind === 'in' && p!.index === 0 && q!.kind === 'in' && q!.index === k) || (q!.kind === 'in' && q!.index === 0 && p!.kind === 'in' && p!.index === k)) return input(0);
+      if (
+        (p!.kind === 'in' && p!.index === 0 && q!.kind === 'in' && q!.index === k) ||
+        (q!.kind === 'in' && q!.index === 0 && p!.kind === 'in' && p!.index === k)
+      )
+        return input(0);
     }
     return x.kind === 'call' ? { ...x, args: x.args.map(rec) } : x;
   };
   const n = 64;
-  return substitute(rec(e), Array.from({ length: n }, (_, i) => input(i < k ? i : i - 1)));
+  return substitute(
+    rec(e),
+    Array.from({ length: n }, (_, i) => input(i < k ? i : i - 1)),
+  );
 }
 
 function fold(n: Node): boolean {
@@ -55,8 +66,10 @@ function fold(n: Node): boolean {
   // epilogue input $k is conv input 1 + k
   const sv = n.inputs[1 + k];
   const M = w.const.dims[0]!;
-  if (!sv?.const || sv.const.type !== 'float32' || numel([...sv.const.dims]) !== M || sv.const.dims[0] !== M) return false;
-  const s = sv.const.data as Float32Array, wd = w.const.data as Float32Array;
+  if (!sv?.const || sv.const.type !== 'float32' || numel([...sv.const.dims]) !== M || sv.const.dims[0] !== M)
+    return false;
+  const s = sv.const.data as Float32Array,
+    wd = w.const.data as Float32Array;
   const per = wd.length / M;
   const scaled = new Float32Array(wd.length);
   for (let m = 0; m < M; m++) for (let i = 0; i < per; i++) scaled[m * per + i] = wd[m * per + i]! * s[m]!;

@@ -4,11 +4,10 @@
 // A producer read several times by its consumer appears as a repeated subtree: code generators
 // evaluate each distinct subtree once (see `linearize` in ops/kernel/expr.ts).
 
-
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { isStatic, numel } from '../ir/shape.js';
 import { getter } from '../ir/tensor.js';
-import { input, num, printExpr, substitute, type Expr } from '../ops/kernel/expr.js';
+import { type Expr, input, num, printExpr, substitute } from '../ops/kernel/expr.js';
 import { exprOf } from '../ops/kernel/map.js';
 import type { Pass } from './pass.js';
 
@@ -19,10 +18,12 @@ function sizeOf(v: Value): number | undefined {
 
 /** Same element count (so fusing never recomputes a producer per broadcast copy). */
 function sameSize(a: Value, b: Value): boolean {
-  const sa = a.type?.shape, sb = b.type?.shape;
+  const sa = a.type?.shape,
+    sb = b.type?.shape;
   if (!sa || !sb) return false;
   if (sa.length === sb.length && sa.every((d, i) => d === sb[i])) return true;
-  const x = sizeOf(a), y = sizeOf(b);
+  const x = sizeOf(a),
+    y = sizeOf(b);
   return x !== undefined && x === y;
 }
 
@@ -49,7 +50,10 @@ function canonical(inputs: Value[], e: Expr, inlineConsts: boolean): { inputs: V
       return num(Number(getter(c)(0)));
     }
     let k = kept.indexOf(v);
-    if (k < 0) { kept.push(v); k = kept.length - 1; }
+    if (k < 0) {
+      kept.push(v);
+      k = kept.length - 1;
+    }
     return input(k);
   });
   return { inputs: kept, expr: substitute(e, subs) };
@@ -61,7 +65,8 @@ function canonical(inputs: Value[], e: Expr, inlineConsts: boolean): { inputs: V
  * A bool producer may hold a cast (x != 0), which fusion would lose.
  */
 function fusableProducer(p: unknown, c: unknown): boolean {
-  const pd = (p as { value?: string } | undefined)?.value, cd = (c as { value?: string } | undefined)?.value;
+  const pd = (p as { value?: string } | undefined)?.value,
+    cd = (c as { value?: string } | undefined)?.value;
   return pd === 'float32' || pd === 'float64' || (pd === 'float16' && cd === 'float16');
 }
 
@@ -75,23 +80,37 @@ export const fuseElementwise: Pass = {
   run(g: Graph) {
     let merged = 0;
     const blocked = new Set<Node>();
-    for (let changed = true; changed;) {
+    for (let changed = true; changed; ) {
       changed = false;
       const users = g.users();
       for (const n of g.nodes) {
         if (n.op !== 'k.map' || blocked.has(n)) continue;
-        const idx = n.inputs.findIndex((v, i) => v && v.producer?.op === 'k.map' && singleUse(g, v, users) && sameSize(v, n.outputs[0]!)
-          && fusableProducer(v.producer.attrs.dtype, n.attrs.dtype));
+        const idx = n.inputs.findIndex(
+          (v, _i) =>
+            v &&
+            v.producer?.op === 'k.map' &&
+            singleUse(g, v, users) &&
+            sameSize(v, n.outputs[0]!) &&
+            fusableProducer(v.producer.attrs.dtype, n.attrs.dtype),
+        );
         if (idx < 0) continue;
         const p = n.inputs[idx]!.producer!;
         // n's inputs with p's inputs spliced in at idx; p's expression substituted for $idx
         const pIn = p.inputs as Value[];
-        const before = n.inputs.slice(0, idx) as Value[], after = n.inputs.slice(idx + 1) as Value[];
+        const before = n.inputs.slice(0, idx) as Value[],
+          after = n.inputs.slice(idx + 1) as Value[];
         const shift = pIn.length - 1;
-        const pExpr = substitute(exprOf((p.attrs.expr as { value: string }).value), pIn.map((_, k) => input(idx + k)));
+        const pExpr = substitute(
+          exprOf((p.attrs.expr as { value: string }).value),
+          pIn.map((_, k) => input(idx + k)),
+        );
         const subs = n.inputs.map((_, k) => (k < idx ? input(k) : k === idx ? pExpr : input(k + shift)));
         const e = substitute(exprOf((n.attrs.expr as { value: string }).value), subs);
-        if (treeSize(e) > MAX_TREE) { blocked.add(n); changed = true; break; }
+        if (treeSize(e) > MAX_TREE) {
+          blocked.add(n);
+          changed = true;
+          break;
+        }
         const dtype = (n.attrs.dtype as { value: string }).value;
         const c = canonical([...before, ...pIn, ...after], e, dtype !== 'float64');
         n.inputs = c.inputs;
@@ -106,7 +125,10 @@ export const fuseElementwise: Pass = {
     for (const n of g.nodes) {
       if (n.op !== 'k.map' || (n.attrs.dtype as { value: string }).value === 'float64') continue;
       const c = canonical(n.inputs as Value[], exprOf((n.attrs.expr as { value: string }).value), true);
-      if (c.inputs.length && c.inputs.length !== n.inputs.length) { n.inputs = c.inputs; setExpr(n, c.expr, 'expr'); }
+      if (c.inputs.length && c.inputs.length !== n.inputs.length) {
+        n.inputs = c.inputs;
+        setExpr(n, c.expr, 'expr');
+      }
     }
     return { changed: merged > 0, summary: `merged ${merged} k.map nodes into their consumers` };
   },
@@ -118,13 +140,19 @@ export const fuseEpilogue: Pass = {
   run(g: Graph) {
     let fused = 0;
     const blocked = new Set<Node>();
-    for (let changed = true; changed;) {
+    for (let changed = true; changed; ) {
       changed = false;
       const users = g.users();
       for (const n of g.nodes) {
         if (n.op !== 'k.map' || blocked.has(n) || (n.attrs.dtype as { value: string }).value === 'bool') continue;
-        const idx = n.inputs.findIndex((v) => v && (v.producer?.op === 'k.matmul' || v.producer?.op === 'k.conv') && singleUse(g, v, users) && sameSize(v, n.outputs[0]!)
-          && v.type?.dtype === n.outputs[0]!.type?.dtype);
+        const idx = n.inputs.findIndex(
+          (v) =>
+            v &&
+            (v.producer?.op === 'k.matmul' || v.producer?.op === 'k.conv') &&
+            singleUse(g, v, users) &&
+            sameSize(v, n.outputs[0]!) &&
+            v.type?.dtype === n.outputs[0]!.type?.dtype,
+        );
         if (idx < 0) continue;
         const k = n.inputs[idx]!.producer!;
         // the other inputs of n move into k, so they must exist before k runs
@@ -137,7 +165,11 @@ export const fuseEpilogue: Pass = {
         let j = 0;
         const subs = n.inputs.map((_, i) => (i === idx ? oldEpi : input(1 + extras.length + j++)));
         const e = substitute(exprOf((n.attrs.expr as { value: string }).value), subs);
-        if (treeSize(e) > MAX_TREE) { blocked.add(n); changed = true; break; }
+        if (treeSize(e) > MAX_TREE) {
+          blocked.add(n);
+          changed = true;
+          break;
+        }
         // canonicalise over [acc, ...extras, ...others]; the accumulator must stay $0
         const acc = { name: '$acc' } as Value;
         const c = canonical([acc, ...extras, ...others], e, true);

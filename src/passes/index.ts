@@ -4,14 +4,14 @@ import type { Graph } from '../ir/graph.js';
 import { constantFolding } from './constant-folding.js';
 import { controlFlow } from './control-flow.js';
 import { deadCodeElimination } from './dce.js';
+import { decomposeContrib, decomposeContribCpu } from './decompose-contrib.js';
+import { foldConvScale } from './fold-conv-scale.js';
+import { fuseElementwise, fuseEpilogue } from './fuse.js';
+import { lower } from './lower.js';
+import { memoryPlan } from './memory-plan.js';
 import type { Pass, PassResult } from './pass.js';
 import { shapeInference } from './shape-inference.js';
-import { lower } from './lower.js';
-import { fuseElementwise, fuseEpilogue } from './fuse.js';
-import { memoryPlan } from './memory-plan.js';
 import { widenFloat16 } from './widen-f16.js';
-import { foldConvScale } from './fold-conv-scale.js';
-import { decomposeContrib, decomposeContribCpu } from './decompose-contrib.js';
 
 export type { Pass, PassResult };
 
@@ -31,10 +31,24 @@ export const PASSES: Record<string, Pass> = {
 };
 
 /** The default pipeline for the graph a backend receives. */
-export const DEFAULT_PIPELINE = ['shape-inference', 'constant-folding', 'control-flow', 'constant-folding', 'dce', 'shape-inference'];
+export const DEFAULT_PIPELINE = [
+  'shape-inference',
+  'constant-folding',
+  'control-flow',
+  'constant-folding',
+  'dce',
+  'shape-inference',
+];
 
 /** What kernel backends (wasm, webgpu) run after the default pipeline. */
-export const KERNEL_PIPELINE = [...DEFAULT_PIPELINE, 'decompose-contrib', 'lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'];
+export const KERNEL_PIPELINE = [
+  ...DEFAULT_PIPELINE,
+  'decompose-contrib',
+  'lower',
+  'fuse-elementwise',
+  'fuse-epilogue',
+  'dce',
+];
 
 export interface PipelineHooks {
   afterPass?(pass: Pass, result: PassResult, g: Graph): void;

@@ -2,8 +2,8 @@
 // where values whose lifetimes do not overlap share space. Backends call planMemory with concrete
 // sizes (symbolic dims are only known at the first run); the pass form reports the saving.
 
-import type { Graph, Value } from '../ir/graph.js';
 import { dtypeBytes } from '../ir/dtype.js';
+import type { Graph, Value } from '../ir/graph.js';
 import { isStatic, numel } from '../ir/shape.js';
 import type { Pass } from './pass.js';
 
@@ -16,7 +16,12 @@ export interface MemoryPlan {
   naive: number;
 }
 
-export interface Interval { value: Value; first: number; last: number; bytes: number }
+export interface Interval {
+  value: Value;
+  first: number;
+  last: number;
+  bytes: number;
+}
 
 /** For each non-constant value: the step that makes it and the last step that reads it. */
 export function liveness(g: Graph, sizeOf: (v: Value) => number): Interval[] {
@@ -24,10 +29,16 @@ export function liveness(g: Graph, sizeOf: (v: Value) => number): Interval[] {
   const iv = new Map<Value, Interval>();
   for (const v of g.inputs) iv.set(v, { value: v, first: -1, last: -1, bytes: sizeOf(v) });
   g.nodes.forEach((n, i) => {
-    for (const v of n.inputs) { const x = v && iv.get(v); if (x) x.last = Math.max(x.last, i); }
+    for (const v of n.inputs) {
+      const x = v && iv.get(v);
+      if (x) x.last = Math.max(x.last, i);
+    }
     for (const o of n.outputs) if (o) iv.set(o, { value: o, first: i, last: i, bytes: sizeOf(o) });
   });
-  for (const v of g.outputs) { const x = iv.get(v); if (x) x.last = end; } // outputs live to the end
+  for (const v of g.outputs) {
+    const x = iv.get(v);
+    if (x) x.last = end;
+  } // outputs live to the end
   return [...iv.values()];
 }
 
@@ -36,7 +47,8 @@ export function planMemory(g: Graph, sizeOf: (v: Value) => number, align = 64): 
   const ivs = liveness(g, sizeOf).sort((a, b) => b.bytes - a.bytes || a.first - b.first);
   const placed: { off: number; end: number; iv: Interval }[] = [];
   const offsets = new Map<Value, number>();
-  let size = 0, naive = 0;
+  let size = 0,
+    naive = 0;
   const up = (x: number) => Math.ceil(x / align) * align;
   for (const iv of ivs) {
     const bytes = up(Math.max(iv.bytes, 1));
@@ -67,6 +79,9 @@ export const memoryPlan: Pass = {
   description: 'report the arena a backend would allocate with buffer reuse (static shapes)',
   run(g: Graph) {
     const p = planMemory(g, staticBytes);
-    return { changed: false, summary: `arena ${fmt(p.size)} for ${p.offsets.size} values (${fmt(p.naive)} without reuse)` };
+    return {
+      changed: false,
+      summary: `arena ${fmt(p.size)} for ${p.offsets.size} values (${fmt(p.naive)} without reuse)`,
+    };
   },
 };

@@ -8,15 +8,18 @@ import type { Pass } from './pass.js';
 
 function refine(old: TensorType | undefined, inferred: TensorType | undefined): TensorType | undefined {
   if (!old || !inferred) return inferred ?? old;
-  if (old.dtype !== inferred.dtype || (old.wrap ?? []).join() !== (inferred.wrap ?? []).join()) throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);
+  if (old.dtype !== inferred.dtype || (old.wrap ?? []).join() !== (inferred.wrap ?? []).join())
+    throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);
   if (!old.shape || !inferred.shape) return inferred.shape ? inferred : old;
-  if (old.shape.length !== inferred.shape.length) throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);
+  if (old.shape.length !== inferred.shape.length)
+    throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);
   return {
     ...(inferred.wrap?.length ? { wrap: inferred.wrap } : {}),
     dtype: old.dtype,
     shape: inferred.shape.map((d, i) => {
       const o = old.shape![i]!;
-      if (typeof d === 'number' && typeof o === 'number' && d !== o) throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);
+      if (typeof d === 'number' && typeof o === 'number' && d !== o)
+        throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);
       return typeof d === 'number' ? d : o;
     }),
   };
@@ -32,7 +35,11 @@ export const shapeInference: Pass = {
       n.outputs.forEach((o, i) => {
         if (!o) return;
         let t;
-        try { t = refine(o.type, types[i]); } catch (e) { throw nodeError(n, new Error(`output '${o.name}': ${(e as Error).message}`)); }
+        try {
+          t = refine(o.type, types[i]);
+        } catch (e) {
+          throw nodeError(n, new Error(`output '${o.name}': ${(e as Error).message}`));
+        }
         if (formatType(t) !== formatType(o.type)) changed++;
         o.type = t;
       });

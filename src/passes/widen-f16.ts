@@ -5,11 +5,12 @@
 // on its kernels instead of the reference path, in more precision than float16 arithmetic.
 
 import { dtypeToOnnx } from '../ir/dtype.js';
-import { Node, Value, type Graph } from '../ir/graph.js';
+import { type Graph, Node, Value } from '../ir/graph.js';
 import { castTensor } from '../ops/cast.js';
 import type { Pass } from './pass.js';
 
-const F16 = dtypeToOnnx('float16'), F32 = dtypeToOnnx('float32');
+const F16 = dtypeToOnnx('float16'),
+  F32 = dtypeToOnnx('float32');
 
 export const widenFloat16: Pass = {
   name: 'widen-float16',
@@ -34,7 +35,8 @@ export const widenFloat16: Pass = {
       const wide = new Value(`${v.name}.f32`, { ...v.type!, dtype: 'float32' });
       entry.push(new Node('nn.Cast', [v], [wide], { to: { kind: 'int', value: F32 } }, `${v.name}.widen`));
       replace.set(v, wide);
-      seen.add(v); seen.add(wide);
+      seen.add(v);
+      seen.add(wide);
     }
     for (const n of g.nodes) n.inputs = n.inputs.map((v) => (v && replace.has(v) ? replace.get(v)! : v));
     // exit casts: the output value keeps its name and type; the computed one is renamed
@@ -50,18 +52,29 @@ export const widenFloat16: Pass = {
     for (const n of g.nodes) {
       n.inputs.forEach(widen);
       n.outputs.forEach(widen);
-      if ((n.op === 'nn.Cast' || n.op === 'nn.EyeLike' || /^nn\.Random/.test(n.op)) && n.attrs.to?.kind === 'int' && n.attrs.to.value === F16) n.attrs.to = { kind: 'int', value: F32 };
+      if (
+        (n.op === 'nn.Cast' || n.op === 'nn.EyeLike' || /^nn\.Random/.test(n.op)) &&
+        n.attrs.to?.kind === 'int' &&
+        n.attrs.to.value === F16
+      )
+        n.attrs.to = { kind: 'int', value: F32 };
       for (const key of ['dtype', 'output_dtype']) {
         const a = n.attrs[key];
         if (a?.kind === 'int' && a.value === F16) n.attrs[key] = { kind: 'int', value: F32 };
         if (a?.kind === 'string' && a.value === 'float16') n.attrs[key] = { kind: 'string', value: 'float32' };
       }
       for (const [key, a] of Object.entries(n.attrs)) {
-        if (a.kind === 'tensor' && a.value.type === 'float16') n.attrs[key] = { kind: 'tensor', value: castTensor(a.value, 'float32') };
+        if (a.kind === 'tensor' && a.value.type === 'float16')
+          n.attrs[key] = { kind: 'tensor', value: castTensor(a.value, 'float32') };
       }
     }
-    g.outputs.forEach((v) => { if (!boundary.has(v)) widen(v); });
+    g.outputs.forEach((v) => {
+      if (!boundary.has(v)) widen(v);
+    });
     g.nodes = [...entry, ...g.nodes, ...exit];
-    return { changed: count > 0 || entry.length + exit.length > 0, summary: `widened ${count} float16 values to float32` };
+    return {
+      changed: count > 0 || entry.length + exit.length > 0,
+      summary: `widened ${count} float16 values to float32`,
+    };
   },
 };

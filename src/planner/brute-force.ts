@@ -4,8 +4,8 @@
 // earliest-start timing of that disjunctive graph (infeasible when device orders close a cycle).
 // Only for tiny instances (m^n x product of factorials).
 
-import { allowed, commMs, taskCost, type Instance } from './instance.js';
-import { violations, type Schedule } from './schedule.js';
+import { allowed, commMs, type Instance, taskCost } from './instance.js';
+import { type Schedule, violations } from './schedule.js';
 
 function permutations<T>(xs: T[]): T[][] {
   if (xs.length <= 1) return [xs.slice()];
@@ -43,7 +43,11 @@ function timeIt(inst: Instance, assign: number[], orders: number[][]): Schedule 
   return s;
 }
 
-export interface BruteResult { makespan: number; cost: number; schedule?: Schedule }
+export interface BruteResult {
+  makespan: number;
+  cost: number;
+  schedule?: Schedule;
+}
 
 /** Optimum for the instance's objective: min makespan, or min cost within the deadline (ties: makespan). */
 export function bruteForce(inst: Instance): BruteResult {
@@ -56,17 +60,25 @@ export function bruteForce(inst: Instance): BruteResult {
   const rec = (t: number): void => {
     if (t === n) {
       // one order per lane (a device, or devices sharing a resource)
-      const groups = Array.from({ length: m }, (_, l) => assign.map((a, i) => (inst.lane[a] === l ? i : -1)).filter((i) => i >= 0));
+      const groups = Array.from({ length: m }, (_, l) =>
+        assign.map((a, i) => (inst.lane[a] === l ? i : -1)).filter((i) => i >= 0),
+      );
       const perms = groups.map((g) => permutations(g));
       const idx = new Array<number>(m).fill(0);
       for (;;) {
-        const s = timeIt(inst, assign, perms.map((p, d) => p[idx[d]!]!));
+        const s = timeIt(
+          inst,
+          assign,
+          perms.map((p, d) => p[idx[d]!]!),
+        );
         if (s && Number.isFinite(s.end.reduce((a, b) => Math.max(a, b), 0))) {
           const v = violations(inst, s).filter((x) => byCost || !x.startsWith('makespan'));
           if (!v.length) {
             const ms = s.end.reduce((a, b) => Math.max(a, b), 0);
             const c = s.device.reduce((a, d, i) => a + taskCost(inst, i, d), 0);
-            const wins = byCost ? c < best.cost - 1e-9 || (c <= best.cost + 1e-9 && ms < best.makespan - 1e-9) : ms < best.makespan - 1e-9;
+            const wins = byCost
+              ? c < best.cost - 1e-9 || (c <= best.cost + 1e-9 && ms < best.makespan - 1e-9)
+              : ms < best.makespan - 1e-9;
             if (wins) best = { makespan: ms, cost: c, schedule: s };
           }
         }
@@ -76,7 +88,10 @@ export function bruteForce(inst: Instance): BruteResult {
       }
       return;
     }
-    for (const d of choices[t]!) { assign[t] = d; rec(t + 1); }
+    for (const d of choices[t]!) {
+      assign[t] = d;
+      rec(t + 1);
+    }
   };
   rec(0);
   return best;

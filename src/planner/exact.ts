@@ -5,9 +5,9 @@
 // device and no transfers, total remaining work spread over the devices, the cheapest remaining
 // cost; equal states reached by different orders are explored once.
 
-import { allowed, commMs, laneCount, taskCost, type Instance } from './instance.js';
+import { allowed, commMs, type Instance, laneCount, taskCost } from './instance.js';
 import { minBottomLevel, upwardRank } from './ranks.js';
-import { makespan, scheduleCost, type Schedule } from './schedule.js';
+import { makespan, type Schedule, scheduleCost } from './schedule.js';
 
 export interface ExactOptions {
   /** A known feasible schedule to start from (from the heuristics). */
@@ -16,7 +16,11 @@ export interface ExactOptions {
   nodeLimit?: number;
 }
 
-export interface ExactResult { schedule?: Schedule; optimal: boolean; nodes: number }
+export interface ExactResult {
+  schedule?: Schedule;
+  optimal: boolean;
+  nodes: number;
+}
 
 const EPS = 1e-9;
 
@@ -24,7 +28,7 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
   const n = inst.tasks.length;
   const m = inst.devices.length;
   const byCost = inst.objective === 'cost';
-  const deadline = byCost ? inst.deadlineMs ?? Infinity : Infinity;
+  const deadline = byCost ? (inst.deadlineMs ?? Infinity) : Infinity;
   const limit = o.nodeLimit ?? 2_000_000;
   const minCost = inst.cost.map((r) => Math.min(...r));
   const minPay = inst.tasks.map((_, t) => Math.min(...allowed(inst, t).map((d) => taskCost(inst, t, d))));
@@ -53,9 +57,10 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
   let aborted = false;
   const seen = new Set<string>();
 
-  const better = (ms: number, pay: number) => byCost
-    ? ms <= deadline + EPS && (pay < bestPay - EPS || (pay <= bestPay + EPS && ms < bestMs - EPS))
-    : ms < bestMs - EPS || (ms <= bestMs + EPS && pay < bestPay - EPS);
+  const better = (ms: number, pay: number) =>
+    byCost
+      ? ms <= deadline + EPS && (pay < bestPay - EPS || (pay <= bestPay + EPS && ms < bestMs - EPS))
+      : ms < bestMs - EPS || (ms <= bestMs + EPS && pay < bestPay - EPS);
 
   function lowerBound(): number {
     let lb = Math.max(...avail);
@@ -89,12 +94,16 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
 
   function dfs(): void {
     if (aborted) return;
-    if (++nodes > limit) { aborted = true; return; }
+    if (++nodes > limit) {
+      aborted = true;
+      return;
+    }
     if (done === n) {
       const ms = Math.max(...avail);
       if (better(ms, paid)) {
         best = { device: dev.slice(), start: start.slice(), end: end.slice() };
-        bestMs = ms; bestPay = paid;
+        bestMs = ms;
+        bestPay = paid;
       }
       return;
     }
@@ -122,18 +131,30 @@ export function exactSearch(inst: Instance, o: ExactOptions = {}): ExactResult {
         kids.push({ t, d, s: r, e, pay: taskCost(inst, t, d) });
       }
     }
-    kids.sort(byCost ? (a, b) => a.pay - b.pay || a.e - b.e || rank[b.t]! - rank[a.t]! : (a, b) => a.e - b.e || rank[b.t]! - rank[a.t]!);
+    kids.sort(
+      byCost
+        ? (a, b) => a.pay - b.pay || a.e - b.e || rank[b.t]! - rank[a.t]!
+        : (a, b) => a.e - b.e || rank[b.t]! - rank[a.t]!,
+    );
     for (const k of kids) {
       const kl = lane[k.d]!;
       const prevAvail = avail[kl]!;
-      dev[k.t] = k.d; start[k.t] = k.s; end[k.t] = k.e;
-      avail[kl] = k.e; memUsed[k.d]! += inst.mem[k.t]!; paid += k.pay; done++;
+      dev[k.t] = k.d;
+      start[k.t] = k.s;
+      end[k.t] = k.e;
+      avail[kl] = k.e;
+      memUsed[k.d]! += inst.mem[k.t]!;
+      paid += k.pay;
+      done++;
       for (const x of inst.succ[k.t]!) waiting[x.t]!--;
       for (const p of inst.pred[k.t]!) unsched[p.t]!--;
       dfs();
       for (const p of inst.pred[k.t]!) unsched[p.t]!++;
       for (const x of inst.succ[k.t]!) waiting[x.t]!++;
-      done--; paid -= k.pay; memUsed[k.d]! -= inst.mem[k.t]!; avail[kl] = prevAvail;
+      done--;
+      paid -= k.pay;
+      memUsed[k.d]! -= inst.mem[k.t]!;
+      avail[kl] = prevAvail;
       dev[k.t] = -1;
       if (aborted) return;
     }

@@ -3,7 +3,7 @@
 
 import type { Instance } from './instance.js';
 import { upwardRank } from './ranks.js';
-import { listSchedule, type ListResult } from './schedule.js';
+import { type ListResult, listSchedule } from './schedule.js';
 
 export function heft(inst: Instance): ListResult {
   return listSchedule(inst, { priority: upwardRank(inst), insertion: true });

@@ -3,9 +3,9 @@
 // Also the cost objective's greedy: from a schedule that meets the deadline, take the move that
 // saves the most money while still meeting it.
 
-import { allowed, taskCost, type Instance } from './instance.js';
+import { allowed, type Instance, taskCost } from './instance.js';
 import { upwardRank } from './ranks.js';
-import { listSchedule, makespan, scheduleCost, violations, type Schedule } from './schedule.js';
+import { listSchedule, makespan, type Schedule, scheduleCost, violations } from './schedule.js';
 
 /** Re-time a fixed assignment with HEFT's priorities and gap insertion. */
 export function retime(inst: Instance, assign: number[], rank = upwardRank(inst)): Schedule | undefined {
@@ -28,7 +28,11 @@ export function improveLatency(inst: Instance, s0: Schedule, maxRounds = 50): Sc
         const a = best.device.slice();
         a[t] = d;
         const s = retime(inst, a, rank);
-        if (s && makespan(s) < bestMs - 1e-9 && hardOk(inst, s, false)) { best = s; bestMs = makespan(s); moved = true; }
+        if (s && makespan(s) < bestMs - 1e-9 && hardOk(inst, s, false)) {
+          best = s;
+          bestMs = makespan(s);
+          moved = true;
+        }
       }
     }
     if (!moved) break;
@@ -62,10 +66,13 @@ export function reduceCost(inst: Instance, s0: Schedule): Schedule {
 
 /** Every task on its cheapest device (ties: the faster one), re-timed. */
 export function cheapestAssignment(inst: Instance): Schedule | undefined {
-  const a = inst.tasks.map((_, t) => allowed(inst, t).reduce((b, d) => {
-    const cd = taskCost(inst, t, d), cb = taskCost(inst, t, b);
-    return cd < cb - 1e-15 || (Math.abs(cd - cb) <= 1e-15 && inst.cost[t]![d]! < inst.cost[t]![b]!) ? d : b;
-  }));
+  const a = inst.tasks.map((_, t) =>
+    allowed(inst, t).reduce((b, d) => {
+      const cd = taskCost(inst, t, d),
+        cb = taskCost(inst, t, b);
+      return cd < cb - 1e-15 || (Math.abs(cd - cb) <= 1e-15 && inst.cost[t]![d]! < inst.cost[t]![b]!) ? d : b;
+    }),
+  );
   return retime(inst, a);
 }
 
@@ -73,13 +80,18 @@ export function cheapestAssignment(inst: Instance): Schedule | undefined {
  * From a schedule that misses the deadline (e.g. everything on the cheapest devices), take the
  * move that buys the most makespan per extra dollar until the deadline holds; undefined if stuck.
  */
-export function repairToDeadline(inst: Instance, s0: Schedule, maxSteps = 4 * inst.tasks.length * inst.devices.length): Schedule | undefined {
+export function repairToDeadline(
+  inst: Instance,
+  s0: Schedule,
+  maxSteps = 4 * inst.tasks.length * inst.devices.length,
+): Schedule | undefined {
   const rank = upwardRank(inst);
   const deadline = inst.deadlineMs ?? Infinity;
   let cur = s0;
   for (let step = 0; step < maxSteps; step++) {
     if (hardOk(inst, cur, true)) return cur;
-    const ms0 = makespan(cur), c0 = scheduleCost(inst, cur);
+    const ms0 = makespan(cur),
+      c0 = scheduleCost(inst, cur);
     let best: { s: Schedule; score: number } | undefined;
     for (let t = 0; t < inst.tasks.length; t++) {
       for (const d of allowed(inst, t)) {

@@ -1,8 +1,15 @@
 // The validated, index-based form every algorithm works on.
 
-export interface Adj { t: number; bytes: number }
+export interface Adj {
+  t: number;
+  bytes: number;
+}
 
-export interface Exclusion { task: string; device: string; reason: string }
+export interface Exclusion {
+  task: string;
+  device: string;
+  reason: string;
+}
 
 export interface Instance {
   tasks: string[];

@@ -9,12 +9,28 @@ import { unitOf } from '../ir/unit.js';
 import type { PlacedUnit } from './units.js';
 
 /** mergeOn(device): whether chains on that device are merged. */
-export function mergeChains(graph: Graph, placed: PlacedUnit[], mergeOn: (device: string) => boolean = () => true): PlacedUnit[] {
-  let units = placed.map((p) => ({ ...p, tasks: p.tasks ?? [p.id], predictedBusyMs: p.predictedBusyMs ?? p.predictedEndMs - p.predictedStartMs }));
+export function mergeChains(
+  graph: Graph,
+  placed: PlacedUnit[],
+  mergeOn: (device: string) => boolean = () => true,
+): PlacedUnit[] {
+  let units = placed.map((p) => ({
+    ...p,
+    tasks: p.tasks ?? [p.id],
+    predictedBusyMs: p.predictedBusyMs ?? p.predictedEndMs - p.predictedStartMs,
+  }));
   for (;;) {
     const producer = new Map<Value, number>();
-    units.forEach((u, i) => u.unit.nodes.forEach((n) => n.outputs.forEach((o) => { if (o) producer.set(o, i); })));
-    const preds = units.map((u) => new Set(u.unit.inputs.map((v) => producer.get(v)).filter((i): i is number => i !== undefined)));
+    units.forEach((u, i) =>
+      u.unit.nodes.forEach((n) =>
+        n.outputs.forEach((o) => {
+          if (o) producer.set(o, i);
+        }),
+      ),
+    );
+    const preds = units.map(
+      (u) => new Set(u.unit.inputs.map((v) => producer.get(v)).filter((i): i is number => i !== undefined)),
+    );
     const succs = units.map(() => new Set<number>());
     preds.forEach((ps, i) => ps.forEach((p) => succs[p]!.add(i)));
     const i = units.findIndex((u, i) => {
@@ -24,7 +40,8 @@ export function mergeChains(graph: Graph, placed: PlacedUnit[], mergeOn: (device
     });
     if (i < 0) return units;
     const j = [...succs[i]!][0]!;
-    const a = units[i]!, b = units[j]!;
+    const a = units[i]!,
+      b = units[j]!;
     const tasks = [...a.tasks, ...b.tasks];
     const merged: PlacedUnit & { tasks: string[]; predictedBusyMs: number } = {
       id: `${tasks[0]}…${tasks.at(-1)}`,

@@ -13,10 +13,18 @@ class Dinic {
   private next: number[] = [];
   private level: number[] = [];
   private it: number[] = [];
-  constructor(private n: number) { this.head = new Array(n).fill(-1); }
+  constructor(private n: number) {
+    this.head = new Array(n).fill(-1);
+  }
   add(u: number, v: number, c: number, rc = 0): void {
-    this.to.push(v); this.cap.push(c); this.next.push(this.head[u]!); this.head[u] = this.to.length - 1;
-    this.to.push(u); this.cap.push(rc); this.next.push(this.head[v]!); this.head[v] = this.to.length - 1;
+    this.to.push(v);
+    this.cap.push(c);
+    this.next.push(this.head[u]!);
+    this.head[u] = this.to.length - 1;
+    this.to.push(u);
+    this.cap.push(rc);
+    this.next.push(this.head[v]!);
+    this.head[v] = this.to.length - 1;
   }
   private bfs(s: number, t: number): boolean {
     this.level = new Array(this.n).fill(-1);
@@ -25,7 +33,10 @@ class Dinic {
     while (q.length) {
       const u = q.shift()!;
       for (let e = this.head[u]!; e >= 0; e = this.next[e]!) {
-        if (this.cap[e]! > 1e-12 && this.level[this.to[e]!]! < 0) { this.level[this.to[e]!] = this.level[u]! + 1; q.push(this.to[e]!); }
+        if (this.cap[e]! > 1e-12 && this.level[this.to[e]!]! < 0) {
+          this.level[this.to[e]!] = this.level[u]! + 1;
+          q.push(this.to[e]!);
+        }
       }
     }
     return this.level[t]! >= 0;
@@ -33,10 +44,15 @@ class Dinic {
   private dfs(u: number, t: number, f: number): number {
     if (u === t) return f;
     for (; this.it[u]! >= 0; this.it[u] = this.next[this.it[u]!]!) {
-      const e = this.it[u]!, v = this.to[e]!;
+      const e = this.it[u]!,
+        v = this.to[e]!;
       if (this.cap[e]! > 1e-12 && this.level[v] === this.level[u]! + 1) {
         const d = this.dfs(v, t, Math.min(f, this.cap[e]!));
-        if (d > 0) { this.cap[e]! -= d; this.cap[e ^ 1]! += d; return d; }
+        if (d > 0) {
+          this.cap[e]! -= d;
+          this.cap[e ^ 1]! += d;
+          return d;
+        }
       }
     }
     return 0;
@@ -45,7 +61,10 @@ class Dinic {
     let flow = 0;
     while (this.bfs(s, t)) {
       this.it = this.head.slice();
-      for (let f; (f = this.dfs(s, t, Infinity)) > 0;) { flow += f; if (!Number.isFinite(f)) return Infinity; }
+      for (let f; (f = this.dfs(s, t, Infinity)) > 0; ) {
+        flow += f;
+        if (!Number.isFinite(f)) return Infinity;
+      }
     }
     return flow;
   }
@@ -56,7 +75,11 @@ class Dinic {
     const q = [s];
     while (q.length) {
       const u = q.shift()!;
-      for (let e = this.head[u]!; e >= 0; e = this.next[e]!) if (this.cap[e]! > 1e-12 && !seen[this.to[e]!]) { seen[this.to[e]!] = true; q.push(this.to[e]!); }
+      for (let e = this.head[u]!; e >= 0; e = this.next[e]!)
+        if (this.cap[e]! > 1e-12 && !seen[this.to[e]!]) {
+          seen[this.to[e]!] = true;
+          q.push(this.to[e]!);
+        }
     }
     return seen;
   }
@@ -69,9 +92,16 @@ const BIG = 1e15;
  * Assignment minimising Σ w(task, device) + Σ cut transfers x commWeight, between devices a and b.
  * weight(t, d): what placing t on d costs in the objective (time, or time plus priced cost).
  */
-export function minCutSplit(inst: Instance, a: number, b: number, weight: (t: number, d: number) => number, commWeight = 1): number[] | undefined {
+export function minCutSplit(
+  inst: Instance,
+  a: number,
+  b: number,
+  weight: (t: number, d: number) => number,
+  commWeight = 1,
+): number[] | undefined {
   const n = inst.tasks.length;
-  const S = n, T = n + 1;
+  const S = n,
+    T = n + 1;
   const g = new Dinic(n + 2);
   for (let t = 0; t < n; t++) {
     const wa = Number.isFinite(inst.cost[t]![a]!) ? weight(t, a) : BIG;
@@ -94,7 +124,8 @@ export function minCutSplit(inst: Instance, a: number, b: number, weight: (t: nu
 export const timeWeight = (inst: Instance) => (t: number, d: number) => inst.cost[t]![d]!;
 
 /** Weight for the cost objective: dollars scaled to be comparable, plus lambda x time. */
-export const priceWeight = (inst: Instance, lambda: number) => (t: number, d: number) => taskCost(inst, t, d) * 3.6e6 + lambda * inst.cost[t]![d]!;
+export const priceWeight = (inst: Instance, lambda: number) => (t: number, d: number) =>
+  taskCost(inst, t, d) * 3.6e6 + lambda * inst.cost[t]![d]!;
 
 /** Exactly two devices can run tasks, and the graph is one chain. */
 export function isTwoDeviceChain(inst: Instance): boolean {

@@ -4,7 +4,7 @@
 import type { Instance } from './instance.js';
 import { allowed } from './instance.js';
 import { optimisticCostTable } from './ranks.js';
-import { listSchedule, type ListResult } from './schedule.js';
+import { type ListResult, listSchedule } from './schedule.js';
 
 export function peft(inst: Instance): ListResult {
   const oct = optimisticCostTable(inst);

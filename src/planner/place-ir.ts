@@ -3,8 +3,8 @@
 // moves it through the host: a download, then an upload). `switchyard compile --print-after place`
 // prints it, so the text shows where data crosses and how many bytes.
 
-import { Graph, Node, Value } from '../ir/graph.js';
 import { typeBytes } from '../cost/work.js';
+import { Graph, Node, Value } from '../ir/graph.js';
 import type { PlacedUnit } from './units.js';
 
 /** A copy of `g` with device attributes and xfer.copy nodes; `host` holds graph inputs and outputs. */
@@ -24,7 +24,10 @@ export function placedGraph(g: Graph, placed: readonly PlacedUnit[], host: strin
     }
     return m;
   };
-  for (const v of g.inputs) { out.inputs.push(mapped(v)); home.set(v, host); }
+  for (const v of g.inputs) {
+    out.inputs.push(mapped(v));
+    home.set(v, host);
+  }
   const on = (v: Value, dev: string): Value => {
     const base = mapped(v);
     const from = home.get(v) ?? host;
@@ -34,10 +37,13 @@ export function placedGraph(g: Graph, placed: readonly PlacedUnit[], host: strin
     let c = m.get(dev);
     if (!c) {
       c = new Value(`${v.name}@${dev}`, v.type);
-      out.nodes.push(new Node('xfer.copy', [base], [c], {
-        from: { kind: 'string', value: from }, to: { kind: 'string', value: dev },
-        bytes: { kind: 'int', value: typeBytes(v.type) },
-      }));
+      out.nodes.push(
+        new Node('xfer.copy', [base], [c], {
+          from: { kind: 'string', value: from },
+          to: { kind: 'string', value: dev },
+          bytes: { kind: 'int', value: typeBytes(v.type) },
+        }),
+      );
       m.set(dev, c);
     }
     return c;

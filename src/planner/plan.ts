@@ -4,12 +4,29 @@
 
 import { explain } from './explain.js';
 import { commMs, type Instance } from './instance.js';
-import { makespan, scheduleCost, type Schedule } from './schedule.js';
-import { solve, type SolveOptions, type Solution } from './solve.js';
+import { makespan, type Schedule, scheduleCost } from './schedule.js';
+import { type Solution, type SolveOptions, solve } from './solve.js';
 
-export interface Assignment { task: string; device: string; startMs: number; endMs: number; reason: string }
-export interface Transfer { from: string; to: string; fromDevice: string; toDevice: string; bytes: number; startMs: number; endMs: number }
-export interface PassRecord { name: string; notes: string[] }
+export interface Assignment {
+  task: string;
+  device: string;
+  startMs: number;
+  endMs: number;
+  reason: string;
+}
+export interface Transfer {
+  from: string;
+  to: string;
+  fromDevice: string;
+  toDevice: string;
+  bytes: number;
+  startMs: number;
+  endMs: number;
+}
+export interface PassRecord {
+  name: string;
+  notes: string[];
+}
 
 export interface Plan {
   feasible: boolean;
@@ -55,21 +72,43 @@ const round = (x: number, k = 6) => (Number.isFinite(x) ? Math.round(x * 10 ** k
 export function toPlan(inst: Instance, sol: Solution, passes: PassRecord[] = []): Plan {
   const s: Schedule | undefined = sol.schedule;
   const base = {
-    objective: inst.objective, deadlineMs: inst.deadlineMs, algorithm: sol.algorithm, optimal: sol.optimal,
+    objective: inst.objective,
+    deadlineMs: inst.deadlineMs,
+    algorithm: sol.algorithm,
+    optimal: sol.optimal,
     passes: [...passes, { name: 'place', notes: [`algorithm: ${sol.algorithm}`, ...sol.notes] }],
   };
   if (!s) {
-    return { feasible: false, makespanMs: 0, cost: 0, assignments: [], reason: sol.reason, order: [], transfers: [], devices: [], ...base };
+    return {
+      feasible: false,
+      makespanMs: 0,
+      cost: 0,
+      assignments: [],
+      reason: sol.reason,
+      order: [],
+      transfers: [],
+      devices: [],
+      ...base,
+    };
   }
   const reasons = explain(inst, s, sol.algorithm);
   const idx = inst.tasks.map((_, i) => i).sort((a, b) => s.start[a]! - s.start[b]! || s.end[a]! - s.end[b]! || a - b);
   const transfers: Transfer[] = [];
   for (const t of idx) {
     for (const p of inst.pred[t]!) {
-      const a = s.device[p.t]!, b = s.device[t]!;
+      const a = s.device[p.t]!,
+        b = s.device[t]!;
       if (a === b) continue;
       const ms = commMs(inst, p.bytes, a, b);
-      transfers.push({ from: inst.tasks[p.t]!, to: inst.tasks[t]!, fromDevice: inst.devices[a]!, toDevice: inst.devices[b]!, bytes: p.bytes, startMs: round(s.end[p.t]!), endMs: round(s.end[p.t]! + ms) });
+      transfers.push({
+        from: inst.tasks[p.t]!,
+        to: inst.tasks[t]!,
+        fromDevice: inst.devices[a]!,
+        toDevice: inst.devices[b]!,
+        bytes: p.bytes,
+        startMs: round(s.end[p.t]!),
+        endMs: round(s.end[p.t]! + ms),
+      });
     }
   }
   const devices = inst.devices.map((id, d) => {
@@ -81,7 +120,13 @@ export function toPlan(inst: Instance, sol: Solution, passes: PassRecord[] = [])
     feasible: sol.feasible,
     makespanMs: round(makespan(s)),
     cost: round(scheduleCost(inst, s), 9),
-    assignments: idx.map((t) => ({ task: inst.tasks[t]!, device: inst.devices[s.device[t]!]!, startMs: round(s.start[t]!), endMs: round(s.end[t]!), reason: reasons[t]! })),
+    assignments: idx.map((t) => ({
+      task: inst.tasks[t]!,
+      device: inst.devices[s.device[t]!]!,
+      startMs: round(s.start[t]!),
+      endMs: round(s.end[t]!),
+      reason: reasons[t]!,
+    })),
     ...(sol.reason ? { reason: sol.reason } : {}),
     order: idx.map((t) => inst.tasks[t]!),
     transfers,

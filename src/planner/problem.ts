@@ -33,7 +33,11 @@ export interface ProblemTask {
   llm?: LlmTask;
 }
 
-export interface ProblemEdge { from: string; to: string; bytes?: number }
+export interface ProblemEdge {
+  from: string;
+  to: string;
+  bytes?: number;
+}
 
 export interface Policy {
   objective: 'latency' | 'cost';
@@ -51,7 +55,10 @@ export interface Policy {
  * and the WASM workers on the same cores), so work on one waits for work on the others, as if
  * they were one device. `reason` says how that is known (measured, or assumed).
  */
-export interface ProblemShared { devices: string[]; reason?: string }
+export interface ProblemShared {
+  devices: string[];
+  reason?: string;
+}
 
 export interface Problem {
   devices: ProblemDevice[];

@@ -10,13 +10,18 @@ export function meanCost(inst: Instance, t: number): number {
 
 /** Mean transfer time of `bytes` over the linked device pairs (HEFT's c-bar). */
 export function meanComm(inst: Instance, bytes: number): number {
-  let sum = 0, k = 0;
+  let sum = 0,
+    k = 0;
   const m = inst.devices.length;
-  for (let p = 0; p < m; p++) for (let q = 0; q < m; q++) {
-    if (p === q) continue;
-    const c = commMs(inst, bytes, p, q);
-    if (Number.isFinite(c)) { sum += c; k++; }
-  }
+  for (let p = 0; p < m; p++)
+    for (let q = 0; q < m; q++) {
+      if (p === q) continue;
+      const c = commMs(inst, bytes, p, q);
+      if (Number.isFinite(c)) {
+        sum += c;
+        k++;
+      }
+    }
   return k ? sum / k : 0;
 }
 

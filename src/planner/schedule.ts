@@ -2,9 +2,13 @@
 // insertion (a lane is a device, or devices that share a resource and so take turns), a generic
 // list scheduler, and the checks a finished schedule must pass.
 
-import { commMs, taskCost, type Instance } from './instance.js';
+import { commMs, type Instance, taskCost } from './instance.js';
 
-export interface Schedule { device: number[]; start: number[]; end: number[] }
+export interface Schedule {
+  device: number[];
+  start: number[];
+  end: number[];
+}
 
 export const makespan = (s: Schedule): number => s.end.reduce((a, e) => Math.max(a, e), 0);
 
@@ -32,7 +36,9 @@ export class Timeline {
     }
     return Math.max(ready, prevEnd);
   }
-  get end(): number { return this.iv.length ? this.iv[this.iv.length - 1]![1] : 0; }
+  get end(): number {
+    return this.iv.length ? this.iv[this.iv.length - 1]![1] : 0;
+  }
   insert(s: number, e: number): void {
     let i = this.iv.length;
     while (i > 0 && this.iv[i - 1]![0] > s) i--;
@@ -51,7 +57,9 @@ export interface ListOptions {
   assign?: number[];
 }
 
-export type ListResult = { ok: true; schedule: Schedule; order: number[] } | { ok: false; task: number; reason: string };
+export type ListResult =
+  | { ok: true; schedule: Schedule; order: number[] }
+  | { ok: false; task: number; reason: string };
 
 export function listSchedule(inst: Instance, o: ListOptions): ListResult {
   const n = inst.tasks.length;
@@ -65,8 +73,13 @@ export function listSchedule(inst: Instance, o: ListOptions): ListResult {
   while (ready.length) {
     let bi = 0;
     for (let i = 1; i < ready.length; i++) {
-      const a = o.priority[ready[i]!]!, b = o.priority[ready[bi]!]!;
-      if (a > b + 1e-9 * Math.max(1, Math.abs(b)) || (Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)) && ready[i]! < ready[bi]!)) bi = i;
+      const a = o.priority[ready[i]!]!,
+        b = o.priority[ready[bi]!]!;
+      if (
+        a > b + 1e-9 * Math.max(1, Math.abs(b)) ||
+        (Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)) && ready[i]! < ready[bi]!)
+      )
+        bi = i;
     }
     const t = ready.splice(bi, 1)[0]!;
     let best: { d: number; start: number; end: number; score: number; late: boolean } | undefined;
@@ -75,7 +88,10 @@ export function listSchedule(inst: Instance, o: ListOptions): ListResult {
     for (const d of devs) {
       const dur = inst.cost[t]![d]!;
       if (!Number.isFinite(dur)) continue;
-      if (memUsed[d]! + inst.mem[t]! > inst.cap[d]!) { memBlocked = true; continue; }
+      if (memUsed[d]! + inst.mem[t]! > inst.cap[d]!) {
+        memBlocked = true;
+        continue;
+      }
       const r = readyTime(inst, s, t, d);
       if (!Number.isFinite(r)) continue;
       const lane = tl[inst.lane[d]!]!;
@@ -84,12 +100,21 @@ export function listSchedule(inst: Instance, o: ListOptions): ListResult {
       const tt = inst.ttft[t];
       const late = !!tt && start + tt.offset[d]! > tt.deadline + 1e-9;
       const score = o.score ? o.score(t, d, end) : end;
-      if (!best || (best.late && !late) || (best.late === late && score < best.score - 1e-9)) best = { d, start, end, score, late };
+      if (!best || (best.late && !late) || (best.late === late && score < best.score - 1e-9))
+        best = { d, start, end, score, late };
     }
     if (!best) {
-      return { ok: false, task: t, reason: memBlocked ? 'no device has enough free memory left for it' : 'no device can receive its inputs (no link)' };
+      return {
+        ok: false,
+        task: t,
+        reason: memBlocked
+          ? 'no device has enough free memory left for it'
+          : 'no device can receive its inputs (no link)',
+      };
     }
-    s.device[t] = best.d; s.start[t] = best.start; s.end[t] = best.end;
+    s.device[t] = best.d;
+    s.start[t] = best.start;
+    s.end[t] = best.end;
     tl[inst.lane[best.d]!]!.insert(best.start, best.end);
     memUsed[best.d]! += inst.mem[t]!;
     order.push(t);
@@ -117,16 +142,21 @@ export function appendSchedule(inst: Instance, order: number[], assign: number[]
 export function violations(inst: Instance, s: Schedule): string[] {
   const out: string[] = [];
   const used = new Array<number>(inst.devices.length).fill(0);
-  s.device.forEach((d, t) => { used[d]! += inst.mem[t]!; });
+  s.device.forEach((d, t) => {
+    used[d]! += inst.mem[t]!;
+  });
   used.forEach((u, d) => {
-    if (u > inst.cap[d]!) out.push(`device '${inst.devices[d]}': tasks need ${u} bytes together, capacity is ${inst.cap[d]}`);
+    if (u > inst.cap[d]!)
+      out.push(`device '${inst.devices[d]}': tasks need ${u} bytes together, capacity is ${inst.cap[d]}`);
   });
   inst.ttft.forEach((tt, t) => {
     if (!tt) return;
     const first = s.start[t]! + tt.offset[s.device[t]!]!;
-    if (first > tt.deadline + 1e-9) out.push(`task '${inst.tasks[t]}': first token at ${first.toFixed(1)} ms misses TTFT ${tt.deadline} ms`);
+    if (first > tt.deadline + 1e-9)
+      out.push(`task '${inst.tasks[t]}': first token at ${first.toFixed(1)} ms misses TTFT ${tt.deadline} ms`);
   });
   const ms = makespan(s);
-  if (inst.deadlineMs !== undefined && ms > inst.deadlineMs + 1e-9) out.push(`makespan ${ms.toFixed(1)} ms exceeds deadline ${inst.deadlineMs} ms`);
+  if (inst.deadlineMs !== undefined && ms > inst.deadlineMs + 1e-9)
+    out.push(`makespan ${ms.toFixed(1)} ms exceeds deadline ${inst.deadlineMs} ms`);
   return out;
 }

@@ -2,8 +2,8 @@
 // with noisy task and transfer durations (log-normal, seeded), to predict the distribution of
 // end-to-end latency. With no noise the replay reproduces the plan's times exactly.
 
-import { commMs, type Instance } from './instance.js';
 import { mulberry32, normal } from '../util/rng.js';
+import { commMs, type Instance } from './instance.js';
 import type { Schedule } from './schedule.js';
 
 export interface SimOptions {
@@ -22,9 +22,15 @@ export interface SimResult {
 }
 
 /** One replay: tasks start when their inputs have arrived and their device is free, in plan order. */
-export function replay(inst: Instance, plan: Schedule, factor: (kind: 'task' | 'xfer', t: number) => number = () => 1): Schedule {
+export function replay(
+  inst: Instance,
+  plan: Schedule,
+  factor: (kind: 'task' | 'xfer', t: number) => number = () => 1,
+): Schedule {
   const n = inst.tasks.length;
-  const order = inst.tasks.map((_, i) => i).sort((a, b) => plan.start[a]! - plan.start[b]! || plan.end[a]! - plan.end[b]! || a - b);
+  const order = inst.tasks
+    .map((_, i) => i)
+    .sort((a, b) => plan.start[a]! - plan.start[b]! || plan.end[a]! - plan.end[b]! || a - b);
   const s: Schedule = { device: plan.device.slice(), start: new Array(n).fill(0), end: new Array(n).fill(0) };
   const free = new Array<number>(inst.devices.length).fill(0);
   const done = new Array<boolean>(n).fill(false);
@@ -44,7 +50,8 @@ export function replay(inst: Instance, plan: Schedule, factor: (kind: 'task' | '
   return s;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 
 export function simulate(inst: Instance, plan: Schedule, o: SimOptions = {}): SimResult {
   const runs = o.runs ?? 1000;
@@ -57,9 +64,18 @@ export function simulate(inst: Instance, plan: Schedule, o: SimOptions = {}): Si
   const sorted = samples.slice().sort((a, b) => a - b);
   const mean = samples.reduce((a, b) => a + b, 0) / runs;
   const res: SimResult = {
-    runs, samples,
-    makespanMs: { mean, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), min: sorted[0]!, max: sorted[runs - 1]! },
+    runs,
+    samples,
+    makespanMs: {
+      mean,
+      p50: quantile(sorted, 0.5),
+      p90: quantile(sorted, 0.9),
+      p99: quantile(sorted, 0.99),
+      min: sorted[0]!,
+      max: sorted[runs - 1]!,
+    },
   };
-  if (inst.deadlineMs !== undefined) res.deadlineMissRate = samples.filter((x) => x > inst.deadlineMs! + 1e-9).length / runs;
+  if (inst.deadlineMs !== undefined)
+    res.deadlineMissRate = samples.filter((x) => x > inst.deadlineMs! + 1e-9).length / runs;
   return res;
 }

@@ -3,13 +3,13 @@
 // the cost objective then trades speed for price within the deadline.
 
 import { exactSearch } from './exact.js';
+import { criticalPath } from './explain.js';
 import { heft } from './heft.js';
 import { cheapestAssignment, improveLatency, reduceCost, repairToDeadline, retime } from './improve.js';
 import type { Instance } from './instance.js';
 import { isTwoDeviceChain, minCutSplit, priceWeight, timeWeight } from './mincut.js';
 import { peft } from './peft.js';
-import { makespan, scheduleCost, violations, type ListResult, type Schedule } from './schedule.js';
-import { criticalPath } from './explain.js';
+import { type ListResult, makespan, type Schedule, scheduleCost, violations } from './schedule.js';
 
 export type Algorithm = 'auto' | 'exact' | 'heft' | 'peft' | 'mincut' | 'list';
 export const ALGORITHMS: Algorithm[] = ['auto', 'exact', 'heft', 'peft', 'mincut', 'list'];
@@ -43,9 +43,12 @@ function pick(inst: Instance, a: Cand | undefined, b: Cand | undefined): Cand | 
   if (!b) return a;
   const key = (c: Cand) => {
     const ok = inst.objective === 'cost' ? allOk(inst, c.s) : latencyOk(inst, c.s);
-    return inst.objective === 'cost' ? [ok ? 0 : 1, ok ? scheduleCost(inst, c.s) : makespan(c.s), makespan(c.s)] : [ok ? 0 : 1, makespan(c.s), scheduleCost(inst, c.s)];
+    return inst.objective === 'cost'
+      ? [ok ? 0 : 1, ok ? scheduleCost(inst, c.s) : makespan(c.s), makespan(c.s)]
+      : [ok ? 0 : 1, makespan(c.s), scheduleCost(inst, c.s)];
   };
-  const ka = key(a), kb = key(b);
+  const ka = key(a),
+    kb = key(b);
   for (let i = 0; i < ka.length; i++) if (Math.abs(ka[i]! - kb[i]!) > 1e-9) return ka[i]! < kb[i]! ? a : b;
   return a;
 }
@@ -57,7 +60,10 @@ function fromList(r: ListResult, how: string, fails: string[], inst: Instance): 
 }
 
 function mincut(inst: Instance, notes: string[]): Cand | undefined {
-  if (inst.devices.length !== 2) { notes.push('min-cut needs exactly two devices'); return undefined; }
+  if (inst.devices.length !== 2) {
+    notes.push('min-cut needs exactly two devices');
+    return undefined;
+  }
   const chain = isTwoDeviceChain(inst);
   if (inst.objective === 'latency') {
     const a = minCutSplit(inst, 0, 1, timeWeight(inst));
@@ -73,9 +79,17 @@ function mincut(inst: Instance, notes: string[]): Cand | undefined {
     return !!s && allOk(inst, s);
   };
   if (tryL(0)) return best;
-  let lo = 0, hi = 1e-6;
-  while (!tryL(hi) && hi < 1e12) { lo = hi; hi *= 4; }
-  for (let i = 0; i < 40 && best; i++) { const mid = (lo + hi) / 2; if (tryL(mid)) hi = mid; else lo = mid; }
+  let lo = 0,
+    hi = 1e-6;
+  while (!tryL(hi) && hi < 1e12) {
+    lo = hi;
+    hi *= 4;
+  }
+  for (let i = 0; i < 40 && best; i++) {
+    const mid = (lo + hi) / 2;
+    if (tryL(mid)) hi = mid;
+    else lo = mid;
+  }
   return best;
 }
 
@@ -95,7 +109,9 @@ function forCost(inst: Instance, c: Cand | undefined): Cand | undefined {
   // two starts: trade down from the fastest plan, and buy speed up from the cheapest one
   const down = c && allOk(inst, c.s) ? { s: reduceCost(inst, c.s), how: `${c.how}+cost-reduction` } : undefined;
   const fixed = cheap && repairToDeadline(inst, cheap);
-  const up = fixed ? { s: reduceCost(inst, fixed), how: 'cheapest devices, sped up to the deadline+cost-reduction' } : undefined;
+  const up = fixed
+    ? { s: reduceCost(inst, fixed), how: 'cheapest devices, sped up to the deadline+cost-reduction' }
+    : undefined;
   return pick(inst, pick(inst, down, up), c);
 }
 
@@ -110,10 +126,18 @@ export function solve(inst: Instance, o: SolveOptions = {}): Solution {
   let proof = 'exhaustive search';
 
   switch (algo) {
-    case 'heft': cand = fromList(heft(inst), 'heft', fails, inst); break;
-    case 'peft': cand = fromList(peft(inst), 'peft', fails, inst); break;
-    case 'mincut': cand = mincut(inst, notes); break;
-    case 'list': cand = listBest(inst, fails, true); break;
+    case 'heft':
+      cand = fromList(heft(inst), 'heft', fails, inst);
+      break;
+    case 'peft':
+      cand = fromList(peft(inst), 'peft', fails, inst);
+      break;
+    case 'mincut':
+      cand = mincut(inst, notes);
+      break;
+    case 'list':
+      cand = listBest(inst, fails, true);
+      break;
     case 'exact':
     case 'auto': {
       cand = listBest(inst, fails, true);
@@ -132,16 +156,25 @@ export function solve(inst: Instance, o: SolveOptions = {}): Solution {
         if (r.schedule && r.schedule !== cand?.s) cand = { s: r.schedule, how: 'exact (branch and bound)' };
         else if (cand && r.optimal) cand = { s: cand.s, how: `${cand.how}, proved optimal by branch and bound` };
         optimal = r.optimal;
-        notes.push(`exact search: ${r.nodes} nodes, ${r.optimal ? 'optimality proved' : 'node limit reached, best found kept'}`);
+        notes.push(
+          `exact search: ${r.nodes} nodes, ${r.optimal ? 'optimality proved' : 'node limit reached, best found kept'}`,
+        );
       } else notes.push(`exact search skipped: ${n} tasks > ${exactMax}`);
       break;
     }
-    default: throw new Error(`unknown algorithm '${algo}'; use one of ${ALGORITHMS.join(', ')}`);
+    default:
+      throw new Error(`unknown algorithm '${algo}'; use one of ${ALGORITHMS.join(', ')}`);
   }
   if (algo !== 'auto' && algo !== 'exact' && inst.objective === 'cost') cand = forCost(inst, cand);
 
   if (!cand) {
-    return { algorithm: algo, optimal: false, feasible: false, reason: fails[0] ?? notes[0] ?? 'no schedule found', notes };
+    return {
+      algorithm: algo,
+      optimal: false,
+      feasible: false,
+      reason: fails[0] ?? notes[0] ?? 'no schedule found',
+      notes,
+    };
   }
   const v = violations(inst, cand.s);
   let reason: string | undefined;
@@ -149,7 +182,9 @@ export function solve(inst: Instance, o: SolveOptions = {}): Solution {
     const miss = v.find((x) => x.startsWith('makespan'));
     const because = optimal ? ` (no plan can: ${proof})` : '';
     if (miss && inst.deadlineMs !== undefined) {
-      const path = criticalPath(inst, cand.s).map((t) => `'${inst.tasks[t]}'`).join(' -> ');
+      const path = criticalPath(inst, cand.s)
+        .map((t) => `'${inst.tasks[t]}'`)
+        .join(' -> ');
       reason = `no plan meets deadline ${inst.deadlineMs} ms${because}: the best found takes ${makespan(cand.s).toFixed(1)} ms (critical path ${path})`;
       const others = v.filter((x) => x !== miss);
       if (others.length) reason += `; also ${others.join('; ')}`;

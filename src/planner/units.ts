@@ -3,10 +3,10 @@
 // more units than the planner should see, single-in single-out chains are merged. Every merge
 // is recorded with its reason.
 
-import type { Graph, Node, Value } from '../ir/graph.js';
-import { unitOf, type Unit } from '../ir/unit.js';
-import { nodeWork, addWork, typeBytes, type Work } from '../cost/work.js';
 import { opSignature } from '../cost/signature.js';
+import { addWork, nodeWork, typeBytes, type Work } from '../cost/work.js';
+import type { Graph, Node, Value } from '../ir/graph.js';
+import { type Unit, unitOf } from '../ir/unit.js';
 
 /** A unit with the device the plan put it on and when it predicted it would run. */
 export interface PlacedUnit {
@@ -27,8 +27,12 @@ export interface PlacedUnit {
  * each node it does not support becomes a unit on the host (the reference interpreter), recorded
  * in `fallbacks` by op with the device's reason, never silently.
  */
-export function singleDevicePlan(g: Graph, device: string, host: string, supports: (n: Node) => true | string):
-  { placed: PlacedUnit[]; fallbacks: Map<string, string> } {
+export function singleDevicePlan(
+  g: Graph,
+  device: string,
+  host: string,
+  supports: (n: Node) => true | string,
+): { placed: PlacedUnit[]; fallbacks: Map<string, string> } {
   const fallbacks = new Map<string, string>();
   const placed: PlacedUnit[] = [];
   let run: Node[] = [];
@@ -36,10 +40,16 @@ export function singleDevicePlan(g: Graph, device: string, host: string, support
     const id = `${on === host ? 'host' : 'unit'}${placed.length}`;
     placed.push({ id, unit: unitOf(g, nodes), device: on, predictedStartMs: 0, predictedEndMs: 0 });
   };
-  const flush = () => { if (run.length) add(run, device); run = []; };
+  const flush = () => {
+    if (run.length) add(run, device);
+    run = [];
+  };
   for (const n of g.nodes) {
     const ok = device === host ? true : supports(n);
-    if (ok === true) { run.push(n); continue; }
+    if (ok === true) {
+      run.push(n);
+      continue;
+    }
     flush();
     add([n], host);
     if (!fallbacks.has(n.op)) fallbacks.set(n.op, ok);
@@ -61,7 +71,8 @@ export interface PlaceUnit {
   workingBytes: number;
 }
 
-const elems = (v: Value | null | undefined) => (v?.type?.shape ? v.type.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1) : 0);
+const elems = (v: Value | null | undefined) =>
+  v?.type?.shape ? v.type.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1) : 0;
 
 function isElementwiseAfter(n: Node, producer: Node): boolean {
   const w = nodeWork(n);
@@ -74,7 +85,11 @@ export function groupUnits(g: Graph, maxUnits: number, notes: string[]): PlaceUn
   const users = g.users();
   const outputs = new Set(g.outputs);
   const parent = new Map<Node, Node>();
-  const find = (n: Node): Node => { let r = n; while (parent.get(r) !== r) r = parent.get(r)!; return r; };
+  const find = (n: Node): Node => {
+    let r = n;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    return r;
+  };
   for (const n of g.nodes) parent.set(n, n);
   let fused = 0;
   for (const n of g.nodes) {
@@ -82,12 +97,18 @@ export function groupUnits(g: Graph, maxUnits: number, notes: string[]): PlaceUn
     if (producers.length !== 1) continue;
     const u = producers[0]!;
     const onlyHere = u.outputs.every((v) => !v || (!outputs.has(v) && (users.get(v) ?? []).every((x) => x === n)));
-    if (onlyHere && isElementwiseAfter(n, u)) { parent.set(n, find(u)); fused++; }
+    if (onlyHere && isElementwiseAfter(n, u)) {
+      parent.set(n, find(u));
+      fused++;
+    }
   }
   if (fused) notes.push(`fused ${fused} elementwise node(s) into their producers`);
 
   const groups = new Map<Node, Node[]>();
-  for (const n of g.nodes) { const r = find(n); (groups.get(r) ?? groups.set(r, []).get(r)!).push(n); }
+  for (const n of g.nodes) {
+    const r = find(n);
+    (groups.get(r) ?? groups.set(r, []).get(r)!).push(n);
+  }
   let units = [...groups.values()];
 
   // merge chains while there are too many units: a unit whose only consumer unit has it as only producer
@@ -97,10 +118,17 @@ export function groupUnits(g: Graph, maxUnits: number, notes: string[]): PlaceUn
     units.forEach((u, i) => u.forEach((n) => unitOf.set(n, i)));
     const succ = units.map(() => new Set<number>());
     const pred = units.map(() => new Set<number>());
-    units.forEach((u, i) => u.forEach((n) => n.inputs.forEach((v) => {
-      const p = v?.producer && unitOf.get(v.producer);
-      if (p !== undefined && p !== i) { succ[p]!.add(i); pred[i]!.add(p); }
-    })));
+    units.forEach((u, i) =>
+      u.forEach((n) =>
+        n.inputs.forEach((v) => {
+          const p = v?.producer && unitOf.get(v.producer);
+          if (p !== undefined && p !== i) {
+            succ[p]!.add(i);
+            pred[i]!.add(p);
+          }
+        }),
+      ),
+    );
     const i = units.findIndex((_, i) => succ[i]!.size === 1 && pred[[...succ[i]!][0]!]!.size === 1);
     if (i < 0) break;
     const j = [...succ[i]!][0]!;
@@ -109,7 +137,8 @@ export function groupUnits(g: Graph, maxUnits: number, notes: string[]): PlaceUn
     merged++;
   }
   if (merged) notes.push(`merged ${merged} chain link(s) to keep ${units.length} units (limit ${maxUnits})`);
-  else if (units.length > maxUnits) notes.push(`${units.length} units exceed the limit ${maxUnits} but no chain is left to merge`);
+  else if (units.length > maxUnits)
+    notes.push(`${units.length} units exceed the limit ${maxUnits} but no chain is left to merge`);
 
   const order = new Map(g.nodes.map((n, i) => [n, i]));
   const used = new Set<string>();
@@ -126,10 +155,13 @@ export function groupUnits(g: Graph, maxUnits: number, notes: string[]): PlaceUn
     const maxTensorBytes = Math.max(0, ...tensors.map((v) => typeBytes(v.type)));
     const act = Math.max(0, ...nodes.flatMap((n) => n.outputs).map((v) => typeBytes(v?.type)));
     return {
-      id, nodes,
+      id,
+      nodes,
       work: works.reduce(addWork),
       signatures: nodes.map(opSignature),
-      weightBytes, maxTensorBytes, workingBytes: weightBytes + act,
+      weightBytes,
+      maxTensorBytes,
+      workingBytes: weightBytes + act,
     };
   });
 }

@@ -1,14 +1,16 @@
 // Turn a Problem (untrusted JSON) into an Instance, or throw an error that names the task or
 // device at fault: unknown devices, negative or missing costs, tasks no device can run, cycles.
 
-import type { Instance, Exclusion } from './instance.js';
+import type { Exclusion, Instance } from './instance.js';
 import type { Policy, Problem, ProblemTask } from './problem.js';
 
 export class PlanInputError extends Error {
   override name = 'PlanInputError';
 }
 
-const fail = (msg: string): never => { throw new PlanInputError(msg); };
+const fail = (msg: string): never => {
+  throw new PlanInputError(msg);
+};
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
@@ -29,7 +31,8 @@ export interface BuildOptions {
 /** Cost per device of one task, LLM tasks derived from prefill + tokens x decode. */
 function taskCosts(t: ProblemTask, where: string): Record<string, number> {
   if (t.costMs !== undefined) {
-    if (typeof t.costMs !== 'object' || t.costMs === null || Array.isArray(t.costMs)) fail(`${where}: costMs must be an object {device: ms}`);
+    if (typeof t.costMs !== 'object' || t.costMs === null || Array.isArray(t.costMs))
+      fail(`${where}: costMs must be an object {device: ms}`);
     return t.costMs;
   }
   if (t.llm) {
@@ -66,7 +69,8 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
   if (!Array.isArray(problem.tasks) || !problem.tasks.length) fail('problem has no tasks');
   const policy: Policy = { objective: 'latency', ...(problem.policy ?? {}) };
   const objective = opts.objective ?? policy.objective;
-  if (objective !== 'latency' && objective !== 'cost') fail(`policy.objective must be 'latency' or 'cost', got ${JSON.stringify(objective)}`);
+  if (objective !== 'latency' && objective !== 'cost')
+    fail(`policy.objective must be 'latency' or 'cost', got ${JSON.stringify(objective)}`);
   const deadlineMs = opts.deadlineMs ?? policy.deadlineMs;
   if (deadlineMs !== undefined) nonNeg(deadlineMs, 'deadlineMs');
   if (objective === 'cost' && deadlineMs === undefined) fail("objective 'cost' needs a deadlineMs");
@@ -82,8 +86,12 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
   const devs = problem.devices.filter((d) => !keep || keep.includes(d.id));
   const devices = devs.map((d) => d.id);
   const dIndex = new Map(devices.map((id, i) => [id, i]));
-  const price = devs.map((d) => (d.pricePerHour === undefined ? 0 : nonNeg(d.pricePerHour, `device '${d.id}': pricePerHour`)));
-  const cap = devs.map((d) => (d.memoryBytes === undefined ? Infinity : nonNeg(d.memoryBytes, `device '${d.id}': memoryBytes`)));
+  const price = devs.map((d) =>
+    d.pricePerHour === undefined ? 0 : nonNeg(d.pricePerHour, `device '${d.id}': pricePerHour`),
+  );
+  const cap = devs.map((d) =>
+    d.memoryBytes === undefined ? Infinity : nonNeg(d.memoryBytes, `device '${d.id}': memoryBytes`),
+  );
 
   const m = devices.length;
   const lat = devices.map((_, p) => devices.map((_, q) => (p === q ? 0 : Infinity)));
@@ -111,7 +119,9 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
     if (idx.length < 2) continue;
     const to = Math.min(...idx.map((d) => lane[d]!));
     const from = new Set(idx.map((d) => lane[d]!));
-    lane.forEach((l, d) => { if (from.has(l)) lane[d] = to; });
+    lane.forEach((l, d) => {
+      if (from.has(l)) lane[d] = to;
+    });
   }
 
   const tasks: string[] = [];
@@ -139,11 +149,19 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
       row.forEach((_, d) => {
         const dec = t.llm!.decodeMsPerToken?.[devices[d]!];
         if (tpot !== undefined && dec !== undefined && Number.isFinite(row[d]!) && dec > tpot) {
-          excluded.push({ task: t.id, device: devices[d]!, reason: `decode ${dec} ms/token exceeds TPOT target ${tpot} ms` });
+          excluded.push({
+            task: t.id,
+            device: devices[d]!,
+            reason: `decode ${dec} ms/token exceeds TPOT target ${tpot} ms`,
+          });
           row[d] = Infinity;
         }
       });
-      if (tt !== undefined) ttftRow = { deadline: nonNeg(tt, `${where}: ttftMs`), offset: devices.map((d) => t.llm!.prefillMs?.[d] ?? Infinity) };
+      if (tt !== undefined)
+        ttftRow = {
+          deadline: nonNeg(tt, `${where}: ttftMs`),
+          offset: devices.map((d) => t.llm!.prefillMs?.[d] ?? Infinity),
+        };
     }
     const mb = t.memBytes === undefined ? 0 : nonNeg(t.memBytes, `${where}: memBytes`);
     row.forEach((v, d) => {
@@ -154,7 +172,9 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
     });
     if (!row.some(Number.isFinite)) {
       const why = excluded.filter((e) => e.task === t.id).map((e) => `${e.device}: ${e.reason}`);
-      fail(`${where}: no device can run it${why.length ? ` (${why.join('; ')})` : Object.keys(costs).length ? ` (it runs only on ${Object.keys(costs).join(', ')}, not among ${devices.join(', ')})` : ' (costMs is empty)'}`);
+      fail(
+        `${where}: no device can run it${why.length ? ` (${why.join('; ')})` : Object.keys(costs).length ? ` (it runs only on ${Object.keys(costs).join(', ')}, not among ${devices.join(', ')})` : ' (costMs is empty)'}`,
+      );
     }
     tIndex.set(t.id, tasks.length);
     tasks.push(t.id);
@@ -175,7 +195,11 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
     const bytes = e.bytes === undefined ? 0 : nonNeg(e.bytes, `${where}: bytes`);
     if (a === b) fail(`cycle: task '${e.from}' depends on itself`);
     const dup = succ[a!]!.find((s) => s.t === b);
-    if (dup) { dup.bytes += bytes; pred[b!]!.find((p) => p.t === a)!.bytes += bytes; continue; }
+    if (dup) {
+      dup.bytes += bytes;
+      pred[b!]!.find((p) => p.t === a)!.bytes += bytes;
+      continue;
+    }
     succ[a!]!.push({ t: b!, bytes });
     pred[b!]!.push({ t: a!, bytes });
   }
@@ -191,17 +215,44 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
   }
   if (topo.length < n) {
     const left = new Set(tasks.map((_, i) => i).filter((i) => !topo.includes(i)));
-    const cyc = findCycle(n, succ.map((s) => s.map((x) => x.t)), left);
+    const cyc = findCycle(
+      n,
+      succ.map((s) => s.map((x) => x.t)),
+      left,
+    );
     fail(`cycle: ${cyc.map((i) => `'${tasks[i]}'`).join(' -> ')}`);
   }
 
   // an edge whose endpoints can only sit on unlinked devices makes the problem unplaceable
   for (let a = 0; a < n; a++) {
     for (const s of succ[a]!) {
-      const ok = cost[a]!.some((ca, p) => Number.isFinite(ca) && cost[s.t]!.some((cb, q) => Number.isFinite(cb) && Number.isFinite(lat[p]![q]!)));
-      if (!ok) fail(`edge '${tasks[a]}' -> '${tasks[s.t]}': no link joins any device that can run '${tasks[a]}' to one that can run '${tasks[s.t]}'`);
+      const ok = cost[a]!.some(
+        (ca, p) =>
+          Number.isFinite(ca) && cost[s.t]!.some((cb, q) => Number.isFinite(cb) && Number.isFinite(lat[p]![q]!)),
+      );
+      if (!ok)
+        fail(
+          `edge '${tasks[a]}' -> '${tasks[s.t]}': no link joins any device that can run '${tasks[a]}' to one that can run '${tasks[s.t]}'`,
+        );
     }
   }
 
-  return { tasks, devices, cost, price, succ, pred, lat, bw, topo, mem, cap, ttft, lane, excluded, objective, deadlineMs };
+  return {
+    tasks,
+    devices,
+    cost,
+    price,
+    succ,
+    pred,
+    lat,
+    bw,
+    topo,
+    mem,
+    cap,
+    ttft,
+    lane,
+    excluded,
+    objective,
+    deadlineMs,
+  };
 }

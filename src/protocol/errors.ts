@@ -35,7 +35,11 @@ export interface ErrorBody {
 /** An error the server answers with; `retryAfterS` becomes a Retry-After header. */
 export class ProtocolError extends Error {
   readonly status: number;
-  constructor(readonly code: ErrorCode, message: string, readonly extra: { retryAfterS?: number; [k: string]: unknown } = {}) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { retryAfterS?: number; [k: string]: unknown } = {},
+  ) {
     super(message);
     this.status = ERROR_STATUS[code];
   }
@@ -56,6 +60,11 @@ export function errorType(status: number): string {
 }
 
 /** The error body: the protocol's code and message, and OpenAI's type and param. */
-export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}, status: number = ERROR_STATUS[code as ErrorCode] ?? 400): ErrorBody {
+export function errorBody(
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+  status: number = ERROR_STATUS[code as ErrorCode] ?? 400,
+): ErrorBody {
   return { error: { code, message, type: errorType(status), param: null, ...extra } };
 }

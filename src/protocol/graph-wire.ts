@@ -42,7 +42,11 @@ export function blobRefs(text: string): string[] {
 export function graphFromWire(text: string, lookup: (sha: string) => Uint8Array | undefined): Graph {
   const missing = blobRefs(text).filter((h) => !lookup(h));
   if (missing.length) {
-    throw new ProtocolError('missing_blobs', `graph refers to ${missing.length} blob(s) the server does not hold; PUT them first`, { missing });
+    throw new ProtocolError(
+      'missing_blobs',
+      `graph refers to ${missing.length} blob(s) the server does not hold; PUT them first`,
+      { missing },
+    );
   }
   try {
     return parseGraph(text, {

@@ -26,6 +26,9 @@ export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
 /** Hash of an object's bytes, remembered for the object's lifetime (the data must not change). */
 export async function cachedSha256(key: object, bytes: () => Uint8Array): Promise<string> {
   let h = cache.get(key);
-  if (!h) { h = await sha256Hex(bytes()); cache.set(key, h); }
+  if (!h) {
+    h = await sha256Hex(bytes());
+    cache.set(key, h);
+  }
   return h;
 }

@@ -23,20 +23,25 @@ export const LlmInfoSchema = z.object({
    * Time to the first token (prefill + first sample), ms, for a prompt of each bucket length:
    * prompts are padded to the smallest bucket that fits; longer ones run in chunks of the largest.
    */
-  prefill: z.object({ buckets: z.array(z.number().int().positive()).min(1), ms: z.array(z.number().nonnegative()).min(1) }),
+  prefill: z.object({
+    buckets: z.array(z.number().int().positive()).min(1),
+    ms: z.array(z.number().nonnegative()).min(1),
+  }),
   /** Time per output token after the first, ms. */
   tpotMs: z.number().nonnegative(),
   /**
    * Continuous batching, when the server runs it: concurrent sequences at most (`slots`), the
    * paged KV cache's block size and blocks, and the measured TPOT at each decode batch size.
    */
-  batching: z.object({
-    slots: z.number().int().positive(),
-    blockSize: z.number().int().positive(),
-    blocks: z.number().int().positive(),
-    sizes: z.array(z.number().int().positive()).min(1),
-    tpotMs: z.array(z.number().nonnegative()).min(1),
-  }).optional(),
+  batching: z
+    .object({
+      slots: z.number().int().positive(),
+      blockSize: z.number().int().positive(),
+      blocks: z.number().int().positive(),
+      sizes: z.array(z.number().int().positive()).min(1),
+      tpotMs: z.array(z.number().nonnegative()).min(1),
+    })
+    .optional(),
   /** Completions served so far (0: the figures come from the measurement at load). */
   runs: z.number().int(),
   source: z.string(),
@@ -53,7 +58,11 @@ export function llmTtftMs(info: Pick<LlmInfo, 'prefill'>, n: number): number {
 }
 
 /** Time of a whole completion: TTFT, then `maxTokens - 1` decode steps. */
-export function llmEstimateMs(info: Pick<LlmInfo, 'prefill' | 'tpotMs'>, promptTokens: number, maxTokens: number): number {
+export function llmEstimateMs(
+  info: Pick<LlmInfo, 'prefill' | 'tpotMs'>,
+  promptTokens: number,
+  maxTokens: number,
+): number {
   return llmTtftMs(info, Math.max(1, promptTokens)) + Math.max(0, maxTokens - 1) * info.tpotMs;
 }
 

@@ -55,10 +55,20 @@ export interface RemoteDeviceProfile extends Omit<ServerProfile, 'kind' | 'suppo
   origin: 'server';
 }
 
-export function remoteProfile(url: string, server: ServerProfile, link: LinkProfile, queueWaitMs: number): RemoteDeviceProfile {
+export function remoteProfile(
+  url: string,
+  server: ServerProfile,
+  link: LinkProfile,
+  queueWaitMs: number,
+): RemoteDeviceProfile {
   const { kind, supportedOps: _s, ...rest } = server;
   return {
-    ...rest, kind: 'remote', serverKind: kind, link, url, origin: 'server',
+    ...rest,
+    kind: 'remote',
+    serverKind: kind,
+    link,
+    url,
+    origin: 'server',
     queueWait: { value: queueWaitMs / 1000, source: `${url}/v1/info` },
   };
 }
@@ -70,9 +80,15 @@ export function remoteProfile(url: string, server: ServerProfile, link: LinkProf
  */
 export function toDeviceProfile(p: RemoteDeviceProfile) {
   return {
-    id: p.id, name: p.name, kind: 'remote' as const,
-    peakFlops: p.peakFlops, memBandwidth: p.memBandwidth, launchOverhead: p.launchOverhead,
-    memCapacity: p.memCapacity, link: p.link, pricePerHour: p.pricePerHour,
+    id: p.id,
+    name: p.name,
+    kind: 'remote' as const,
+    peakFlops: p.peakFlops,
+    memBandwidth: p.memBandwidth,
+    launchOverhead: p.launchOverhead,
+    memCapacity: p.memCapacity,
+    link: p.link,
+    pricePerHour: p.pricePerHour,
     origin: 'server' as const,
     notes: [`offload server ${p.url} (${p.backend} on ${p.serverKind}, ${p.concurrency} concurrent runs)`],
   };

@@ -52,12 +52,22 @@ export const QueueSchema = z.object({
 
 export const InfoSchema = z.object({
   protocol: z.array(z.number().int()),
-  server: z.object({ version: z.string(), backend: z.string(), startedAt: z.string(), status: z.enum(['ok', 'draining']) }),
+  server: z.object({
+    version: z.string(),
+    backend: z.string(),
+    startedAt: z.string(),
+    status: z.enum(['ok', 'draining']),
+  }),
   profile: ServerProfileSchema,
   queue: QueueSchema,
   graphs: z.array(GraphInfoSchema),
   store: z.object({ blobs: z.number().int(), bytes: z.number(), maxBytes: z.number() }),
-  limits: z.object({ maxBodyBytes: z.number(), maxQueue: z.number().int(), maxTensorBytes: z.number(), maxProbeBytes: z.number() }),
+  limits: z.object({
+    maxBodyBytes: z.number(),
+    maxQueue: z.number().int(),
+    maxTensorBytes: z.number(),
+    maxProbeBytes: z.number(),
+  }),
   /** Language models served on /v1/chat/completions (absent from servers without any). */
   llms: z.array(LlmInfoSchema).optional(),
   /** The chat completions queue (one generation at a time per LLM worker). */
@@ -72,10 +82,12 @@ export const BlobQueryResultSchema = z.object({ missing: z.array(Sha256), presen
 export const BlobPutSchema = z.object({ sha256: Sha256, bytes: z.number().int(), created: z.boolean() });
 
 /** `__metadata__.switchyard` of a run request (optional). */
-export const RunRequestMetaSchema = z.object({
-  /** Outputs to return (default: all graph outputs). */
-  outputs: z.array(z.string()).optional(),
-}).strict();
+export const RunRequestMetaSchema = z
+  .object({
+    /** Outputs to return (default: all graph outputs). */
+    outputs: z.array(z.string()).optional(),
+  })
+  .strict();
 export type RunRequestMeta = z.infer<typeof RunRequestMetaSchema>;
 
 /** `__metadata__.switchyard` of a run response. */
@@ -94,5 +106,8 @@ export const DeadlineMs = z.coerce.number().int().min(1).max(3_600_000);
 
 /** A one-line reason from a zod failure, for error messages. */
 export function zodReason(e: z.ZodError): string {
-  return e.issues.slice(0, 3).map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
+  return e.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`)
+    .join('; ');
 }

@@ -13,10 +13,16 @@ export const GRAPH_HEADER = 'switchyard-graph';
 export const DEADLINE_HEADER = 'switchyard-deadline-ms';
 
 /** The sentence both sides print when versions do not overlap. */
-export function versionMismatch(theirs: string | number, side: 'client' | 'server', ours: readonly number[] = SUPPORTED_VERSIONS): string {
+export function versionMismatch(
+  theirs: string | number,
+  side: 'client' | 'server',
+  ours: readonly number[] = SUPPORTED_VERSIONS,
+): string {
   const other = side === 'client' ? 'server' : 'client';
-  return `protocol version mismatch: the ${side} speaks ${String(theirs)}, this ${other} speaks ${ours.join(', ')}; ` +
-    `upgrade the older side (both sides must share a version)`;
+  return (
+    `protocol version mismatch: the ${side} speaks ${String(theirs)}, this ${other} speaks ${ours.join(', ')}; ` +
+    `upgrade the older side (both sides must share a version)`
+  );
 }
 
 /** Parse a version header value; undefined when absent (treated as the current version). */

@@ -3,27 +3,27 @@
 // with transfers at the boundaries. Measured unit times feed the kernel history; when they drift
 // from the prediction the next run is planned again.
 
-import { registerBackend, type Backend, type BackendOptions, type PreparedModel } from './backend.js';
-import { DeviceError, type Device } from '../backends/device.js';
-import { unitOf } from '../ir/unit.js';
+import { type Device, DeviceError } from '../backends/device.js';
+import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { Estimator, unitOverheadMs } from '../cost/estimator.js';
-import { KernelHistory, MemoryStore, type HistoryStore } from '../cost/history.js';
+import { addFirstRun, type FirstRunEstimate, firstRunOf, NO_FIRST_RUN } from '../cost/first-run.js';
+import { type HistoryStore, KernelHistory, MemoryStore } from '../cost/history.js';
+import { roofline } from '../cost/roofline.js';
 import { opSignature } from '../cost/signature.js';
 import { nodeWork, type Work } from '../cost/work.js';
-import { roofline } from '../cost/roofline.js';
-import { addFirstRun, firstRunOf, NO_FIRST_RUN, type FirstRunEstimate } from '../cost/first-run.js';
-import type { FirstRunPrediction } from '../planner/plan.js';
 import type { Graph } from '../ir/graph.js';
-import { KERNEL_PASSES } from './backends/kernel-passes.js';
+import { unitOf } from '../ir/unit.js';
 import { tensorsOnly } from '../ir/values.js';
-import { buildInstance, graphProblem, planInstance, type Plan, type Policy } from '../planner/index.js';
-import { keepRunning, repredict } from './keep-running.js';
-import type { ProgressFn } from '../cost/calibrate/calibrator.js';
-import { discoverDevices, type DeviceEntry, type DeviceSpec, type ProfileSource } from './devices.js';
-import { Executor, type PlacedUnit, type RunReport } from './executor.js';
-import { TraceRecorder } from './trace.js';
+import { buildInstance, graphProblem, type Plan, type Policy, planInstance } from '../planner/index.js';
 import { mergeChains } from '../planner/merge-units.js';
+import type { FirstRunPrediction } from '../planner/plan.js';
+import { type Backend, type BackendOptions, type PreparedModel, registerBackend } from './backend.js';
+import { KERNEL_PASSES } from './backends/kernel-passes.js';
+import { type DeviceEntry, type DeviceSpec, discoverDevices, type ProfileSource } from './devices.js';
+import { Executor, type PlacedUnit, type RunReport } from './executor.js';
+import { keepRunning, repredict } from './keep-running.js';
 import { LinkHistory } from './link-history.js';
+import { TraceRecorder } from './trace.js';
 
 export interface AutoOptions extends BackendOptions {
   devices?: DeviceSpec[];
@@ -78,7 +78,6 @@ export interface HeteroPrepared extends PreparedModel {
   setPolicy(policy: Policy): Promise<Plan>;
 }
 
-
 /** Node-only persistence for profiles and history, loaded lazily so browser bundles stay clean. */
 async function nodeStores(): Promise<{ profiles?: ProfileSource; history?: HistoryStore }> {
   if (typeof process === 'undefined' || !process.versions?.node) return {};
@@ -90,7 +89,9 @@ async function nodeStores(): Promise<{ profiles?: ProfileSource; history?: Histo
 export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<HeteroPrepared> {
   const stores = await nodeStores();
   const discovery = await discoverDevices({
-    devices: options.devices ? [{ kind: 'reference' }, ...options.devices.filter((d) => d.kind !== 'reference')] : undefined,
+    devices: options.devices
+      ? [{ kind: 'reference' }, ...options.devices.filter((d) => d.kind !== 'reference')]
+      : undefined,
     calibration: options.calibration,
     profiles: options.profiles ?? stores.profiles,
     // calibration (first use of a device) and contention probes: a few seconds a person waits for
@@ -100,7 +101,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   const host = entries.find((e) => e.device.kind === 'reference')!.device.id;
   const devices = new Map<string, Device>(entries.map((e) => [e.device.id, e.device]));
   // policy.allow limits where units may go; the host still holds inputs and outputs
-  const allowed = (dev: string) => !policy?.allow || policy.allow.includes(dev) || policy.allow.includes(devices.get(dev)?.kind ?? '');
+  const allowed = (dev: string) =>
+    !policy?.allow || policy.allow.includes(dev) || policy.allow.includes(devices.get(dev)?.kind ?? '');
   // a device this graph never ran on is not trusted to beat what the runs measured (see KernelHistory)
   const history = new KernelHistory(options.history ?? stores.history ?? new MemoryStore(), 0.3, 'pessimistic');
   const estimator = new Estimator(history);
@@ -124,7 +126,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   /** First-run prediction per device for the current executor (for learning how far off it was). */
   let firstByDevice = new Map<string, FirstRunEstimate>();
   /** Plans again; returns false when the placement came out the same (the compiled executor is kept, its predictions updated). */
-  let laneOf = new Map<string, string>();
+  let _laneOf = new Map<string, string>();
   /** The steady prediction: the schedule plus the learned per-run cost outside it. */
   const steadyOf = (p: Plan) => p.makespanMs + history.runOverheadPerUnit(host) * planUnits.length;
   /**
@@ -135,18 +137,43 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
-      plan = { feasible: true, makespanMs: 0, cost: 0, assignments: [], objective: policy?.objective ?? 'latency', algorithm: 'none', optimal: true, order: [], transfers: [], devices: [], passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }] };
+      plan = {
+        feasible: true,
+        makespanMs: 0,
+        cost: 0,
+        assignments: [],
+        objective: policy?.objective ?? 'latency',
+        algorithm: 'none',
+        optimal: true,
+        order: [],
+        transfers: [],
+        devices: [],
+        passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }],
+      };
       planUnits = [];
       executor = new Executor(graph, [], devices, { fallbackOrder: [host], hostDevice: host });
       return true;
     }
     // the host stays in the problem whatever policy.allow says: graph inputs and outputs live there
     // (supports() below keeps units off devices the policy does not allow, the host included)
-    const planPolicy = policy?.allow && !policy.allow.includes(host) ? { ...policy, allow: [...policy.allow, host] } : policy;
-    const { problem, passes, units, sources: srcs } = graphProblem(graph, live.map((e) => links.corrected(e.profile)), {
-      host, estimator, policy: planPolicy, contention: options.contention,
-      supports: (dev, node) => (allowed(dev) ? devices.get(dev)!.supports(node) : `${dev} is not in policy.allow`),
-    });
+    const planPolicy =
+      policy?.allow && !policy.allow.includes(host) ? { ...policy, allow: [...policy.allow, host] } : policy;
+    const {
+      problem,
+      passes,
+      units,
+      sources: srcs,
+    } = graphProblem(
+      graph,
+      live.map((e) => links.corrected(e.profile)),
+      {
+        host,
+        estimator,
+        policy: planPolicy,
+        contention: options.contention,
+        supports: (dev, node) => (allowed(dev) ? devices.get(dev)!.supports(node) : `${dev} is not in policy.allow`),
+      },
+    );
     // the executor keeps the plan's lanes: devices sharing cores run one unit at a time
     const lanes = new Map<string, string>();
     for (const g of problem.shared ?? []) for (const d of g.devices) lanes.set(d, g.devices.join('+'));
@@ -159,15 +186,28 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // predicted from what the runs taught, by keepMargin; otherwise a device never measured (whose
     // calibrated guess is optimistic) lures the plan away from one that was measured, and back
     const measured = (task: string, dev: string) => srcs.get(task)?.[dev] === 'measured';
-    const kept = !again && hysteresis && running && !exclude.length && policy?.objective !== 'cost' ? keepRunning(inst, running, plan, passes, keepMargin, measured, options.driftFactor ?? 2) : undefined;
-    if (kept) { notes.push(kept.note); trace?.instant('plan', kept.note); plan = kept.plan; }
+    const kept =
+      !again && hysteresis && running && !exclude.length && policy?.objective !== 'cost'
+        ? keepRunning(inst, running, plan, passes, keepMargin, measured, options.driftFactor ?? 2)
+        : undefined;
+    if (kept) {
+      notes.push(kept.note);
+      trace?.instant('plan', kept.note);
+      plan = kept.plan;
+    }
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
     planUnits = units.map((u) => {
       const a = byTask.get(u.id)!;
-      return { id: u.id, unit: unitOf(graph, u.nodes), device: a.device, predictedStartMs: a.startMs, predictedEndMs: a.endMs };
+      return {
+        id: u.id,
+        unit: unitOf(graph, u.nodes),
+        device: a.device,
+        predictedStartMs: a.startMs,
+        predictedEndMs: a.endMs,
+      };
     });
     plan.steadyMs = steadyOf(plan);
-    laneOf = lanes;
+    _laneOf = lanes;
     // the executor runs same-device chains as one unit where a unit costs a submit and a wait
     // (>= 10 us per unit: a GPU, a server); `placed` keeps the plan's own units
     const unitCost = new Map(live.map((e) => [e.device.id, unitOverheadMs(e.profile)]));
@@ -177,10 +217,25 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     const prev = executor as Executor | undefined;
     unitSigs = new Map(units.map((u) => [u.id, u.signatures]));
     unitWorks = new Map(units.map((u) => [u.id, u.work]));
-    const same = prev && !exclude.length && key === lanesKey && prev.placed.length === placed.length
-      && prev.placed.every((u, i) => u.id === placed[i]!.id && u.device === placed[i]!.device && u.unit.nodes.length === placed[i]!.unit.nodes.length);
+    const same =
+      prev &&
+      !exclude.length &&
+      key === lanesKey &&
+      prev.placed.length === placed.length &&
+      prev.placed.every(
+        (u, i) =>
+          u.id === placed[i]!.id &&
+          u.device === placed[i]!.device &&
+          u.unit.nodes.length === placed[i]!.unit.nodes.length,
+      );
     if (same) {
-      prev.placed.forEach((u, i) => Object.assign(u, { predictedStartMs: placed[i]!.predictedStartMs, predictedEndMs: placed[i]!.predictedEndMs, predictedBusyMs: placed[i]!.predictedBusyMs }));
+      prev.placed.forEach((u, i) =>
+        Object.assign(u, {
+          predictedStartMs: placed[i]!.predictedStartMs,
+          predictedEndMs: placed[i]!.predictedEndMs,
+          predictedBusyMs: placed[i]!.predictedBusyMs,
+        }),
+      );
       // compiled and resident already: the next run is a steady one
       plan.firstRun = predictFirstRun(new Map());
       return false;
@@ -189,15 +244,22 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     plan.firstRun = predictFirstRun(firstByDevice);
     lanesKey = key;
     // fallback order: the host's reference interpreter last, the fastest devices first
-    const order = [...live].sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0)).map((e) => e.device.id);
-    executor = new Executor(graph, placed, devices, { fallbackOrder: [...order.filter((d) => d !== host), host], hostDevice: host, lanes });
+    const order = [...live]
+      .sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0))
+      .map((e) => e.device.id);
+    executor = new Executor(graph, placed, devices, {
+      fallbackOrder: [...order.filter((d) => d !== host), host],
+      hostDevice: host,
+      lanes,
+    });
     try {
       const t0 = performance.now();
       await executor.compileAll();
       compileMs = performance.now() - t0;
     } catch (e) {
       // a device that fails while compiling (a server gone, a GPU lost) is left out of this plan
-      if (!(e instanceof DeviceError) || e.device === host || exclude.includes(e.device) || !devices.has(e.device)) throw e;
+      if (!(e instanceof DeviceError) || e.device === host || exclude.includes(e.device) || !devices.has(e.device))
+        throw e;
       await executor.release();
       trace?.instant('plan', `re-plan: ${e.device} failed to compile (${e.message})`);
       notes.push(`planned without ${e.device}: it failed to compile (${e.message})`);
@@ -224,8 +286,16 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   const predictFirstRun = (byDev: Map<string, FirstRunEstimate>): FirstRunPrediction => {
     // compiling and first uses run on the host's thread one after another: the extras add up
     const t = [...byDev.values()].reduce(addFirstRun, NO_FIRST_RUN);
-    const units = Object.fromEntries(planUnits.map((u) => [u.id, byDev.size ? firstByUnit.get(u.id) ?? 0 : 0]));
-    return { ms: steadyOf(plan) + t.ms, extraMs: t.ms, compileMs: t.compileMs, uploadMs: t.uploadMs, packMs: t.packMs, firstUseMs: t.firstUseMs, units };
+    const units = Object.fromEntries(planUnits.map((u) => [u.id, byDev.size ? (firstByUnit.get(u.id) ?? 0) : 0]));
+    return {
+      ms: steadyOf(plan) + t.ms,
+      extraMs: t.ms,
+      compileMs: t.compileMs,
+      uploadMs: t.uploadMs,
+      packMs: t.packMs,
+      firstUseMs: t.firstUseMs,
+      units,
+    };
   };
   await makePlan();
 
@@ -255,12 +325,21 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       const works = tasks.map((t) => unitWorks.get(t));
       const share = works.map((w) => (w ? roofline(w, prof) : undefined));
       const all = share.reduce((a, r) => a + (r?.ms ?? 0), 0) || 1;
-      tasks.forEach((t, i) => { const sigs = unitSigs.get(t), r = share[i]; if (sigs && r) history.recordUnit(u.device, sigs, (measured * r.ms) / all, r.ms, r.bound); });
+      tasks.forEach((t, i) => {
+        const sigs = unitSigs.get(t),
+          r = share[i];
+        if (sigs && r) history.recordUnit(u.device, sigs, (measured * r.ms) / all, r.ms, r.bound);
+      });
       // a drift worth re-planning for: the history's running mean (not one noisy run) off by the
       // factor, and by more than a millisecond
-      const learned = p.unit.nodes.reduce((a, n) => a + (history.lookup(opSignature(n), u.device)?.ms ?? 0), 0) + unitOverheadMs(prof);
+      const learned =
+        p.unit.nodes.reduce((a, n) => a + (history.lookup(opSignature(n), u.device)?.ms ?? 0), 0) +
+        unitOverheadMs(prof);
       const off = learned > drift * u.predictedMs || learned * drift < u.predictedMs;
-      if (u.device === p.device && off && Math.abs(learned - u.predictedMs) > 1) drifted.push(`${u.unit} on ${u.device} ${learned.toFixed(1)} ms (mean of runs), predicted ${u.predictedMs.toFixed(1)}`);
+      if (u.device === p.device && off && Math.abs(learned - u.predictedMs) > 1)
+        drifted.push(
+          `${u.unit} on ${u.device} ${learned.toFixed(1)} ms (mean of runs), predicted ${u.predictedMs.toFixed(1)}`,
+        );
     }
     history.flush();
     // transfers: links scaled by what they measured (waits included), for the next plan
@@ -283,23 +362,42 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     const total = [...firstByDevice.values()].reduce((a, f) => a + f.ms, 0);
     if (!(total > 0) || !(extraMs > 0)) return;
     // the ratio the prediction was made with comes off: the history keeps raw measured/default
-    for (const [dev, f] of firstByDevice) if (f.ms > 0) history.recordFirstRun(dev, (extraMs * f.ms) / total, f.ms / history.firstRunRatio(dev));
+    for (const [dev, f] of firstByDevice)
+      if (f.ms > 0) history.recordFirstRun(dev, (extraMs * f.ms) / total, f.ms / history.firstRunRatio(dev));
     history.flush();
   };
 
   const prepared: HeteroPrepared = {
-    get plan() { return plan; },
+    get plan() {
+      return plan;
+    },
     devices: entries,
-    get lastReport() { return lastReport; },
-    get lastRunPlan() { return lastRunPlan; },
-    get firstRun() { return firstRun; },
-    get steadyReports() { return steadyReports; },
+    get lastReport() {
+      return lastReport;
+    },
+    get lastRunPlan() {
+      return lastRunPlan;
+    },
+    get firstRun() {
+      return firstRun;
+    },
+    get steadyReports() {
+      return steadyReports;
+    },
     trace,
     notes,
-    get replans() { return replans; },
-    get placed() { return planUnits; },
-    get placement() { return { placed: executor.placed, host }; },
-    get policy() { return policy; },
+    get replans() {
+      return replans;
+    },
+    get placed() {
+      return planUnits;
+    },
+    get placement() {
+      return { placed: executor.placed, host };
+    },
+    get policy() {
+      return policy;
+    },
     async setPolicy(p) {
       const previous = { executor, plan, policy };
       policy = p;
@@ -311,11 +409,16 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
         throw e;
       }
       if (executor !== previous.executor) await previous.executor.release();
-      trace?.instant('plan', `re-plan: policy ${p.objective}${p.deadlineMs !== undefined ? `, deadline ${p.deadlineMs} ms` : ''}`);
+      trace?.instant(
+        'plan',
+        `re-plan: policy ${p.objective}${p.deadlineMs !== undefined ? `, deadline ${p.deadlineMs} ms` : ''}`,
+      );
       return plan;
     },
     get fallbacks() {
-      return new Map((lastReport?.fallbacks ?? []).map((f) => [f.unit, `${f.from} failed (${f.reason}); ran on ${f.to}`]));
+      return new Map(
+        (lastReport?.fallbacks ?? []).map((f) => [f.unit, `${f.from} failed (${f.reason}); ran on ${f.to}`]),
+      );
     },
     async run(feeds) {
       return tensorsOnly(await prepared.runValues!(feeds), graph.outputs);
@@ -324,8 +427,10 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, { trace });
       lastReport = report;
-      if (executorRuns === 0) { firstRun = { compileMs, runMs: report.totalMs, ms: compileMs + report.totalMs, report, plan }; steadyReports = []; }
-      else {
+      if (executorRuns === 0) {
+        firstRun = { compileMs, runMs: report.totalMs, ms: compileMs + report.totalMs, report, plan };
+        steadyReports = [];
+      } else {
         steadyReports = [...steadyReports.slice(-19), report];
         // the first steady run tells how far the first run's extra was from its prediction
         if (executorRuns === 1 && firstRun) learnFirstRun(firstRun.ms - report.totalMs);
@@ -337,15 +442,27 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       if (learned && !drifted.length && !failedDevices.length) {
         // no drift worth moving for: the same placement, its predictions updated from what ran
         const old = executor;
-        if (await makePlan([], false, true)) { await old.release(); executorRuns = 0; }
-        else { learnRunOverhead(report); plan.steadyMs = steadyOf(plan); }
+        if (await makePlan([], false, true)) {
+          await old.release();
+          executorRuns = 0;
+        } else {
+          learnRunOverhead(report);
+          plan.steadyMs = steadyOf(plan);
+        }
       } else if (drifted.length || failedDevices.length) {
         replans++;
-        const why = failedDevices.length ? `devices failed: ${failedDevices.join(', ')}` : `drifted past ${drift}x the prediction: ${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
+        const why = failedDevices.length
+          ? `devices failed: ${failedDevices.join(', ')}`
+          : `drifted past ${drift}x the prediction: ${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
         const old = executor;
         const moved = await makePlan(failedDevices, !failedDevices.length);
-        if (moved) { await old.release(); executorRuns = 0; }
-        else if (!failedDevices.length) { learnRunOverhead(report); plan.steadyMs = steadyOf(plan); }
+        if (moved) {
+          await old.release();
+          executorRuns = 0;
+        } else if (!failedDevices.length) {
+          learnRunOverhead(report);
+          plan.steadyMs = steadyOf(plan);
+        }
         const what = moved ? '' : ' (same placement: predictions updated, compiled units kept)';
         trace?.instant('plan', `re-plan: ${why}${what}`);
         notes.push(`re-planned after run (${why})${what}`);
@@ -362,7 +479,9 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
 
 class AutoBackend implements Backend {
   readonly name = 'auto';
-  passes(): string[] { return [...KERNEL_PASSES]; }
+  passes(): string[] {
+    return [...KERNEL_PASSES];
+  }
   prepare(graph: Graph, options: BackendOptions): Promise<PreparedModel> {
     return prepareAuto(graph, options as AutoOptions);
   }

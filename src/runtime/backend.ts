@@ -5,8 +5,8 @@
 
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
-import type { PlacedUnit } from '../planner/units.js';
 import type { RunValue } from '../ir/values.js';
+import type { PlacedUnit } from '../planner/units.js';
 
 export interface BackendOptions {
   /** Worker threads for CPU backends; default is the machine's cores. */

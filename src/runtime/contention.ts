@@ -6,18 +6,28 @@
 // them side by side.
 
 import type { Device } from '../backends/device.js';
-import { UnitBench } from '../cost/calibrate/unit-bench.js';
 import type { PairMeasurement } from '../cost/calibrate/calibrator.js';
-import { peakFlopsFor, type DeviceProfile } from '../cost/profile.js';
+import { UnitBench } from '../cost/calibrate/unit-bench.js';
+import { type DeviceProfile, peakFlopsFor } from '../cost/profile.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { Tensor } from '../ir/tensor.js';
 
-const fill = (n: number) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = ((i * 5) % 11) * 0.01 - 0.05; return a; };
+const fill = (n: number) => {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = ((i * 5) % 11) * 0.01 - 0.05;
+  return a;
+};
 const f32 = (n: number) => new Tensor('float32', fill(n * n), [n, n]);
 
 /** A fixed batch of runs on one device, ~targetMs long when the device has the machine to itself. */
 export class Workload {
-  private constructor(readonly device: Device, private readonly bench: UnitBench, readonly n: number, readonly runs: number, readonly aloneMs: number) {}
+  private constructor(
+    readonly device: Device,
+    private readonly bench: UnitBench,
+    readonly n: number,
+    readonly runs: number,
+    readonly aloneMs: number,
+  ) {}
 
   static async create(device: Device, profile: DeviceProfile, targetMs = 40): Promise<Workload> {
     // first size from the profile (a run of ~8 ms), then grow while a run is too short to time
@@ -48,7 +58,9 @@ export class Workload {
     return performance.now() - t0;
   }
 
-  dispose(): void { this.bench.dispose(); }
+  dispose(): void {
+    this.bench.dispose();
+  }
 }
 
 /**

@@ -5,8 +5,14 @@
 import type { Device, DeviceKind } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import { WasmDevice } from '../backends/wasm/device.js';
-import { calibrate, calibratorFor, getCalibrator, type Calibrator, type ProgressFn } from '../cost/calibrate/calibrator.js';
 import type { PairMeasurement } from '../cost/calibrate/calibrator.js';
+import {
+  type Calibrator,
+  calibrate,
+  calibratorFor,
+  getCalibrator,
+  type ProgressFn,
+} from '../cost/calibrate/calibrator.js';
 import { JS_CPU, WASM, WEBGPU } from '../cost/catalog/local.js';
 import { fig } from '../cost/figure.js';
 import type { DeviceProfile } from '../cost/profile.js';
@@ -54,7 +60,9 @@ export function registerDeviceProvider(kind: DeviceKind, provider: DeviceProvide
 }
 
 registerDeviceProvider('reference', async (spec) => ({ device: new ReferenceDevice(spec.id ?? 'cpu') }));
-registerDeviceProvider('wasm', async (spec) => ({ device: await WasmDevice.create({ threads: spec.threads, id: spec.id }) }));
+registerDeviceProvider('wasm', async (spec) => ({
+  device: await WasmDevice.create({ threads: spec.threads, id: spec.id }),
+}));
 
 export interface ProfileSource {
   /** config: a profile cached for another configuration (threads, adapter) does not apply. */
@@ -92,13 +100,24 @@ function defaultProfile(d: Device): DeviceProfile {
   return { ...structuredClone(base), id: d.id, ...(d.computesOn ? { computesOn: d.computesOn } : {}) };
 }
 
-async function profileFor(d: Device, own: DeviceProfile | undefined, o: DiscoverOptions, guess?: DeviceProfile): Promise<{ profile: DeviceProfile; config?: string }> {
+async function profileFor(
+  d: Device,
+  own: DeviceProfile | undefined,
+  o: DiscoverOptions,
+  guess?: DeviceProfile,
+): Promise<{ profile: DeviceProfile; config?: string }> {
   if (own) return { profile: { ...own, id: d.id } };
   const calId = calibratorFor(d.id) ?? calibratorFor(d.kind);
   // the reference interpreter is the slow last resort: its history, not a benchmark, says how slow
-  const cal: Calibrator | undefined = calId && d.kind !== 'reference' ? getCalibrator(calId, { id: d.id, device: d }) : undefined;
+  const cal: Calibrator | undefined =
+    calId && d.kind !== 'reference' ? getCalibrator(calId, { id: d.id, device: d }) : undefined;
   // profiles cached before first-run figures existed take the kind's defaults
-  const withHost = (p: DeviceProfile) => ({ ...p, id: d.id, ...(!p.computesOn && d.computesOn ? { computesOn: d.computesOn } : {}), ...(!p.firstRun && DEFAULTS[d.kind]?.firstRun ? { firstRun: structuredClone(DEFAULTS[d.kind]!.firstRun) } : {}) });
+  const withHost = (p: DeviceProfile) => ({
+    ...p,
+    id: d.id,
+    ...(!p.computesOn && d.computesOn ? { computesOn: d.computesOn } : {}),
+    ...(!p.firstRun && DEFAULTS[d.kind]?.firstRun ? { firstRun: structuredClone(DEFAULTS[d.kind]!.firstRun) } : {}),
+  });
   const cached = o.profiles?.get(d.id, cal?.config);
   if (cached) return { profile: withHost(cached), config: cal?.config };
   if (o.calibration !== 'never' && cal) {
@@ -121,7 +140,11 @@ async function measureContention(entries: (DeviceEntry & { probe: boolean })[], 
   for (let i = 0; i < local.length; i++) for (let j = i + 1; j < local.length; j++) pairs.push([local[i]!, local[j]!]);
   const todo = pairs.filter(([a, b]) => !o.profiles?.getPair?.(key(a), key(b)));
   const loads = new Map<DeviceEntry, Promise<Workload>>();
-  const load = (e: DeviceEntry) => { let w = loads.get(e); if (!w) loads.set(e, (w = Workload.create(e.device, e.profile))); return w; };
+  const load = (e: DeviceEntry) => {
+    let w = loads.get(e);
+    if (!w) loads.set(e, (w = Workload.create(e.device, e.profile)));
+    return w;
+  };
   try {
     let done = 0;
     if (todo.length) o.onProgress?.(0, todo.length, 'contention between devices');
@@ -138,21 +161,39 @@ async function measureContention(entries: (DeviceEntry & { probe: boolean })[], 
       (b.profile.concurrency ??= {})[a.device.id] = fig(m.speedup, src, { note });
     }
   } finally {
-    for (const w of loads.values()) await w.then((x) => x.dispose(), () => undefined);
+    for (const w of loads.values())
+      await w.then(
+        (x) => x.dispose(),
+        () => undefined,
+      );
   }
 }
 
 export async function discoverDevices(o: DiscoverOptions = {}): Promise<Discovery> {
-  const specs: DeviceSpec[] = o.devices ?? [...PROVIDERS.keys()].filter((k) => k !== 'remote').map((kind) => ({ kind }));
+  const specs: DeviceSpec[] =
+    o.devices ?? [...PROVIDERS.keys()].filter((k) => k !== 'remote').map((kind) => ({ kind }));
   const entries: (DeviceEntry & { probe: boolean })[] = [];
   const notes: string[] = [];
   for (const spec of specs) {
-    const provider = spec.instance ? async () => ({ device: spec.instance!, profile: spec.profile }) : PROVIDERS.get(spec.kind);
-    if (!provider) { notes.push(`${spec.kind}: no backend of this kind is loaded`); continue; }
+    const provider = spec.instance
+      ? async () => ({ device: spec.instance!, profile: spec.profile })
+      : PROVIDERS.get(spec.kind);
+    if (!provider) {
+      notes.push(`${spec.kind}: no backend of this kind is loaded`);
+      continue;
+    }
     let got: Provided | string;
-    try { got = await provider(spec); } catch (e) { got = (e as Error).message; }
-    if (typeof got === 'string') { notes.push(`${spec.id ?? spec.kind}: ${got}`); continue; }
-    if (entries.some((e) => e.device.id === got.device.id)) throw new Error(`two devices are named '${got.device.id}'; give them distinct ids`);
+    try {
+      got = await provider(spec);
+    } catch (e) {
+      got = (e as Error).message;
+    }
+    if (typeof got === 'string') {
+      notes.push(`${spec.id ?? spec.kind}: ${got}`);
+      continue;
+    }
+    if (entries.some((e) => e.device.id === got.device.id))
+      throw new Error(`two devices are named '${got.device.id}'; give them distinct ids`);
     const { profile, config } = await profileFor(got.device, got.profile, o, got.guess);
     // devices handed in (tests, custom accelerators) and self-described ones keep their profile as given
     entries.push({ device: got.device, profile, config, probe: !spec.instance && !got.profile });
@@ -163,4 +204,6 @@ export async function discoverDevices(o: DiscoverOptions = {}): Promise<Discover
 }
 
 /** A short name list of the kinds that have providers, for messages. */
-export function deviceKinds(): DeviceKind[] { return [...PROVIDERS.keys()]; }
+export function deviceKinds(): DeviceKind[] {
+  return [...PROVIDERS.keys()];
+}

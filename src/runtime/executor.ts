@@ -7,19 +7,19 @@
 // outputs left on the device, feeds already on it, batched readback) is an option here, not a
 // second loop.
 
-import { DeviceError, type CompiledUnit, type Device, type DeviceTensor } from '../backends/device.js';
+import { type CompiledUnit, type Device, DeviceError, type DeviceTensor } from '../backends/device.js';
+import { ReferenceDevice } from '../backends/reference/device.js';
 import { dtypeBytes, isDType } from '../ir/dtype.js';
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import type { RunValue } from '../ir/values.js';
-import { ReferenceDevice } from '../backends/reference/device.js';
 import type { PlacedUnit } from '../planner/units.js';
-import { isResident, ResidentWeights, type Fallback, type Feed, type RunReport } from './run-report.js';
+import { type Fallback, type Feed, isResident, ResidentWeights, type RunReport } from './run-report.js';
 import type { TraceRecorder } from './trace.js';
 
 export type { PlacedUnit } from '../planner/units.js';
-export { ResidentWeights } from './run-report.js';
 export type { Fallback, Feed, ResidentFeed, RunReport, TransferTiming, UnitTiming } from './run-report.js';
+export { ResidentWeights } from './run-report.js';
 
 export interface ExecutorOptions {
   /** Devices to try, in order, when a unit's device fails (none: the failure surfaces). */
@@ -111,7 +111,9 @@ export class Executor {
     // one at a time: after a failure the device is down for its retry window, and later units wait for the run
     for (const [i, p] of this.placed.entries()) {
       if (!this.usable(p.device, new Set())) continue;
-      try { await this.compiledOn(p, p.device); } catch (e) {
+      try {
+        await this.compiledOn(p, p.device);
+      } catch (e) {
         if (!this.failsOver(e) || !this.options.fallbackOrder?.length) throw e;
         this.fail(p, i, p.device, 'compile', e, new Set());
       }
@@ -132,7 +134,10 @@ export class Executor {
   private canRun(dev: string, nodes: Node[]): true | string {
     const d = this.devices.get(dev);
     if (!d) return `${dev} is not available`;
-    for (const n of nodes) { const ok = d.supports(n); if (ok !== true) return ok; }
+    for (const n of nodes) {
+      const ok = d.supports(n);
+      if (ok !== true) return ok;
+    }
     return true;
   }
 
@@ -146,16 +151,36 @@ export class Executor {
   }
 
   /** Record a failure of `from` for unit p and return the device to use instead. */
-  private fail(p: PlacedUnit, step: number, from: string, phase: Fallback['phase'], e: unknown, failed: Set<string>,
-    report?: RunReport, trace?: TraceRecorder): string {
+  private fail(
+    p: PlacedUnit,
+    step: number,
+    from: string,
+    phase: Fallback['phase'],
+    e: unknown,
+    failed: Set<string>,
+    report?: RunReport,
+    trace?: TraceRecorder,
+  ): string {
     const err = e as Error & { code?: unknown; retryAfterS?: unknown };
     failed.add(from);
-    const retry = typeof err.retryAfterS === 'number' ? err.retryAfterS * 1000 : this.options.retryAfterMs ?? 0;
+    const retry = typeof err.retryAfterS === 'number' ? err.retryAfterS * 1000 : (this.options.retryAfterMs ?? 0);
     this.downUntil.set(from, Date.now() + retry);
-    const to = this.options.fallbackOrder?.find((d) => d !== from && !failed.has(d) && this.canRun(d, p.unit.nodes) === true);
-    if (!to) throw new DeviceError(`unit '${p.id}' failed on ${from} (${err.message}) and no other device can run it`, from, { cause: e });
+    const to = this.options.fallbackOrder?.find(
+      (d) => d !== from && !failed.has(d) && this.canRun(d, p.unit.nodes) === true,
+    );
+    if (!to)
+      throw new DeviceError(`unit '${p.id}' failed on ${from} (${err.message}) and no other device can run it`, from, {
+        cause: e,
+      });
     const f: Fallback = {
-      unit: p.id, from, to, reason: err?.message ?? String(e), phase, step, nodes: p.unit.nodes.map(label), time: Date.now(),
+      unit: p.id,
+      from,
+      to,
+      reason: err?.message ?? String(e),
+      phase,
+      step,
+      nodes: p.unit.nodes.map(label),
+      time: Date.now(),
       ...(typeof err.code === 'string' ? { code: err.code } : {}),
     };
     this.fallbackLog.push(f);
@@ -171,13 +196,25 @@ export class Executor {
     const lane = this.options.lanes?.get(dev) ?? dev;
     const prev = this.queues.get(lane) ?? Promise.resolve();
     const p = prev.then(fn, fn);
-    this.queues.set(lane, p.catch(() => undefined));
+    this.queues.set(
+      lane,
+      p.catch(() => undefined),
+    );
     return p;
   }
 
-  async run(feeds: Feed[], opts?: RunOptions & { keepOn?: undefined }): Promise<{ outputs: RunValue[]; report: RunReport }>;
-  async run(feeds: Feed[], opts: RunOptions & { keepOn: string }): Promise<{ outputs: DeviceTensor[]; report: RunReport }>;
-  async run(feeds: Feed[], opts: RunOptions = {}): Promise<{ outputs: (RunValue | DeviceTensor)[]; report: RunReport }> {
+  async run(
+    feeds: Feed[],
+    opts?: RunOptions & { keepOn?: undefined },
+  ): Promise<{ outputs: RunValue[]; report: RunReport }>;
+  async run(
+    feeds: Feed[],
+    opts: RunOptions & { keepOn: string },
+  ): Promise<{ outputs: DeviceTensor[]; report: RunReport }>;
+  async run(
+    feeds: Feed[],
+    opts: RunOptions = {},
+  ): Promise<{ outputs: (RunValue | DeviceTensor)[]; report: RunReport }> {
     const { trace, keepOn } = opts;
     const host = this.options.hostDevice;
     const clock = () => (trace ? trace.now() : performance.now());
@@ -185,7 +222,8 @@ export class Executor {
     const report: RunReport = { totalMs: 0, units: [], transfers: [], fallbacks: [] };
     const yieldMs = this.options.yieldEveryMs ?? 'spread';
     const spread = new Set(this.placed.map((p) => p.device)).size > 1;
-    const every = yieldMs === 'spread' ? (spread ? SPREAD_YIELD_MS : undefined) : yieldMs === 'never' ? undefined : yieldMs;
+    const every =
+      yieldMs === 'spread' ? (spread ? SPREAD_YIELD_MS : undefined) : yieldMs === 'never' ? undefined : yieldMs;
     for (const d of this.devices.values()) if ('yieldEveryMs' in d) d.yieldEveryMs = every;
     // host values: tensors, and sequences and optionals (which only the host's reference device holds)
     const onHost = new Map<Value, Promise<RunValue>>();
@@ -197,16 +235,29 @@ export class Executor {
     const temps: [string, Promise<DeviceTensor>][] = [];
     const failed = new Set<string>();
     const moved = new Map<string, string>(); // failed device -> its replacement for this run
-    const copiesOf = (v: Value) => { let m = copies.get(v); if (!m) copies.set(v, (m = new Map())); return m; };
+    const copiesOf = (v: Value) => {
+      let m = copies.get(v);
+      if (!m) copies.set(v, (m = new Map()));
+      return m;
+    };
     this.graph.inputs.forEach((v, i) => {
       const f = feeds[i];
       if (f === undefined) throw new Error(`${this.graph.name}: input '${v.name}' is missing`);
       if (!isResident(f)) onHost.set(v, Promise.resolve(f));
-      else { copiesOf(v).set(f.device, Promise.resolve(f.tensor)); origin.set(v, f.device); }
+      else {
+        copiesOf(v).set(f.device, Promise.resolve(f.tensor));
+        origin.set(v, f.device);
+      }
     });
     const borrowed = new Set(feeds.filter(isResident).map((f) => f.tensor));
 
-    const transfer = (name: string, from: string, to: string, t: { dims: readonly number[]; type: string }, start: number) => {
+    const transfer = (
+      name: string,
+      from: string,
+      to: string,
+      t: { dims: readonly number[]; type: string },
+      start: number,
+    ) => {
       if (from === host || to === host) return;
       const end = clock();
       const x = { value: name, from, to, bytes: bytesOf(t), startMs: start - t0, endMs: end - t0 };
@@ -235,7 +286,11 @@ export class Executor {
             if (!u || !this.failsOver(e) || !this.options.fallbackOrder?.length) throw e;
             const next = this.fail(u, this.placed.indexOf(u), dev, 'download', e, failed, report, trace);
             moved.set(dev, next);
-            for (const o of u.unit.outputs) { copiesOf(o).delete(dev); onHost.delete(o); origin.delete(o); }
+            for (const o of u.unit.outputs) {
+              copiesOf(o).delete(dev);
+              onHost.delete(o);
+              origin.delete(o);
+            }
             const again = runOn(u, next);
             for (const o of u.unit.outputs) done.set(o, again);
             await again;
@@ -259,7 +314,9 @@ export class Executor {
           const target = this.device(dev);
           if (!(t instanceof Tensor)) {
             if (!(target instanceof ReferenceDevice)) {
-              throw new Error(`'${v.name}' is not a tensor and cannot go to ${dev}: sequences and optionals stay on the host`);
+              throw new Error(
+                `'${v.name}' is not a tensor and cannot go to ${dev}: sequences and optionals stay on the host`,
+              );
             }
             return target.uploadValue(t);
           }
@@ -297,7 +354,14 @@ export class Executor {
             temps.push([dev, d]);
           });
           const predictedMs = p.predictedBusyMs ?? p.predictedEndMs - p.predictedStartMs;
-          report.units.push({ unit: p.id, device: dev, startMs: start - t0, endMs: end - t0, predictedMs, ...(p.tasks ? { tasks: p.tasks } : {}) });
+          report.units.push({
+            unit: p.id,
+            device: dev,
+            startMs: start - t0,
+            endMs: end - t0,
+            predictedMs,
+            ...(p.tasks ? { tasks: p.tasks } : {}),
+          });
           trace?.span(dev, p.id, start, end, { nodes: p.unit.nodes.length, predictedMs, plannedOn: p.device });
           return;
         } catch (e) {
@@ -313,7 +377,11 @@ export class Executor {
     const pick = (p: PlacedUnit): string => {
       const dev = moved.get(p.device) ?? p.device;
       if (this.usable(dev, failed)) return dev;
-      return this.options.fallbackOrder?.find((d) => d !== dev && this.usable(d, failed) && this.canRun(d, p.unit.nodes) === true) ?? dev;
+      return (
+        this.options.fallbackOrder?.find(
+          (d) => d !== dev && this.usable(d, failed) && this.canRun(d, p.unit.nodes) === true,
+        ) ?? dev
+      );
     };
 
     // every unit starts at once and waits for its inputs: independent units overlap
@@ -330,15 +398,24 @@ export class Executor {
     const returned = new Set<Promise<DeviceTensor>>();
     try {
       await Promise.all(finished);
-      const outputs = keepOn ? await this.keep(keepOn, (v) => on(v, keepOn), borrowed, returned)
+      const outputs = keepOn
+        ? await this.keep(keepOn, (v) => on(v, keepOn), borrowed, returned)
         : await this.gather(copies, origin, toHost);
       report.totalMs = clock() - t0;
       this.lastReport = report;
       if (trace) {
         // `run` (the run's start) ties the plan's intervals to the run they predicted
-        for (const p of this.placed) trace.predicted(p.device, p.id, t0 + p.predictedStartMs, t0 + p.predictedEndMs, { run: t0 });
+        for (const p of this.placed)
+          trace.predicted(p.device, p.id, t0 + p.predictedStartMs, t0 + p.predictedEndMs, { run: t0 });
         const predictedMs = Math.max(0, ...this.placed.map((p) => p.predictedEndMs));
-        trace.span('runs', 'run', t0, t0 + report.totalMs, { run: t0, predictedMs, measuredMs: report.totalMs }, 'session');
+        trace.span(
+          'runs',
+          'run',
+          t0,
+          t0 + report.totalMs,
+          { run: t0, predictedMs, measuredMs: report.totalMs },
+          'session',
+        );
       }
       return { outputs, report };
     } finally {
@@ -346,21 +423,35 @@ export class Executor {
       await Promise.allSettled(finished);
       for (const [dev, p] of temps) {
         if (returned.has(p)) continue;
-        p.then((t) => { if (!borrowed.has(t)) try { this.devices.get(dev)?.release(t); } catch { /* device gone */ } }, () => undefined);
+        p.then(
+          (t) => {
+            if (!borrowed.has(t))
+              try {
+                this.devices.get(dev)?.release(t);
+              } catch {
+                /* device gone */
+              }
+          },
+          () => undefined,
+        );
       }
     }
   }
 
   /** Outputs on the host: the ones still on a device come back in one batched read per device where it can. */
-  private async gather(copies: Map<Value, Map<string, Promise<DeviceTensor>>>, origin: Map<Value, string>,
-    toHost: (v: Value) => Promise<RunValue>): Promise<RunValue[]> {
+  private async gather(
+    copies: Map<Value, Map<string, Promise<DeviceTensor>>>,
+    origin: Map<Value, string>,
+    toHost: (v: Value) => Promise<RunValue>,
+  ): Promise<RunValue[]> {
     const outs = this.graph.outputs;
     const byDevice = new Map<string, Value[]>();
     for (const v of new Set(outs)) {
       if (v.const || this.graph.inputs.includes(v)) continue;
       const dev = origin.get(v);
       const d = dev && this.devices.get(dev);
-      if (d && d.downloadMany && dev !== this.options.hostDevice) (byDevice.get(dev) ?? byDevice.set(dev, []).get(dev)!).push(v);
+      if (d && d.downloadMany && dev !== this.options.hostDevice)
+        (byDevice.get(dev) ?? byDevice.set(dev, []).get(dev)!).push(v);
     }
     const got = new Map<Value, RunValue>();
     for (const [dev, vs] of byDevice) {
@@ -376,8 +467,12 @@ export class Executor {
   }
 
   /** Outputs left on `dev`, owned by the caller: a borrowed feed or a weight is copied so the caller may free it. */
-  private async keep(dev: string, on: (v: Value) => Promise<DeviceTensor>, borrowed: Set<DeviceTensor>,
-    returned: Set<Promise<DeviceTensor>>): Promise<DeviceTensor[]> {
+  private async keep(
+    dev: string,
+    on: (v: Value) => Promise<DeviceTensor>,
+    borrowed: Set<DeviceTensor>,
+    returned: Set<Promise<DeviceTensor>>,
+  ): Promise<DeviceTensor[]> {
     const d = this.device(dev);
     const out: DeviceTensor[] = [];
     for (const v of this.graph.outputs) {

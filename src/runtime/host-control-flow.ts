@@ -2,12 +2,12 @@
 // slicing of scan inputs), and each subgraph run goes to the backend's own prepared model of that
 // subgraph, so the body's kernels run on the device. Bodies are prepared once, on first use.
 
+import type { NodeDelegate } from '../backends/reference/device.js';
 import { Graph, type Node } from '../ir/graph.js';
 import { attrsOf, nodeError, opDefOf } from '../ir/infer.js';
 import { lookupOp } from '../ir/op-def.js';
 import type { RunValue } from '../ir/values.js';
 import { driveStepsAsync } from '../ops/subgraph.js';
-import type { NodeDelegate } from '../backends/reference/device.js';
 import type { PreparedModel } from './backend.js';
 
 export class HostControlFlow implements NodeDelegate {
@@ -18,7 +18,9 @@ export class HostControlFlow implements NodeDelegate {
   constructor(private readonly prepareBody: (g: Graph) => Promise<PreparedModel>) {}
 
   /** A node this runs: one whose op is written as steps (If, Loop, Scan, SequenceMap). */
-  handles(node: Node): boolean { return !!lookupOp(node.op)?.steps; }
+  handles(node: Node): boolean {
+    return !!lookupOp(node.op)?.steps;
+  }
 
   async run(node: Node, inputs: (RunValue | undefined)[]): Promise<RunValue[]> {
     const def = opDefOf(node);

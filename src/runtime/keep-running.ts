@@ -5,7 +5,15 @@
 // new instance (the same costs the new plan was made with) and keeps it unless the new plan beats
 // it by the margin.
 
-import { makespan, replay, toPlan, type Instance, type Plan, type PassRecord, type Schedule } from '../planner/index.js';
+import {
+  type Instance,
+  makespan,
+  type PassRecord,
+  type Plan,
+  replay,
+  type Schedule,
+  toPlan,
+} from '../planner/index.js';
 
 /** The running plan's placement and order as a schedule on `inst`; undefined when it does not fit (other units, a device gone). */
 function scheduleOf(inst: Instance, running: Plan): Schedule | undefined {
@@ -29,20 +37,46 @@ function scheduleOf(inst: Instance, running: Plan): Schedule | undefined {
  * the guess is `guessFactor` times better (default: never), as when the measured placement turned
  * out many times slower than planned; else undefined.
  */
-export function keepRunning(inst: Instance, running: Plan, fresh: Plan, passes: PassRecord[], margin: number, measured?: (task: string, device: string) => boolean, guessFactor = Infinity): { plan: Plan; note: string } | undefined {
+export function keepRunning(
+  inst: Instance,
+  running: Plan,
+  fresh: Plan,
+  passes: PassRecord[],
+  margin: number,
+  measured?: (task: string, device: string) => boolean,
+  guessFactor = Infinity,
+): { plan: Plan; note: string } | undefined {
   const cur = scheduleOf(inst, running);
   if (!cur) return undefined;
   const again = replay(inst, cur);
   const curMs = makespan(again);
   const was = new Map(running.assignments.map((a) => [a.task, a.device]));
   const moved = fresh.assignments.filter((a) => !a.task.startsWith('@') && was.get(a.task) !== a.device);
-  const guessed = measured && !(fresh.makespanMs * guessFactor < curMs) ? moved.filter((a) => measured(a.task, was.get(a.task)!) && !measured(a.task, a.device)) : [];
+  const guessed =
+    measured && !(fresh.makespanMs * guessFactor < curMs)
+      ? moved.filter((a) => measured(a.task, was.get(a.task)!) && !measured(a.task, a.device))
+      : [];
   if (!moved.length || (!guessed.length && fresh.makespanMs < curMs * (1 - margin))) return undefined;
   const feasible = inst.deadlineMs === undefined || curMs <= inst.deadlineMs;
   const note = guessed.length
-    ? `kept the running placement (${curMs.toFixed(2)} ms re-predicted from the runs): the new plan (${fresh.makespanMs.toFixed(2)} ms) would move ${guessed.slice(0, 3).map((a) => `${a.task} to ${a.device}`).join(', ')}${guessed.length > 3 ? ` and ${guessed.length - 3} more` : ''}, measured where ${guessed.length > 1 ? 'they run' : 'it runs'} and never measured there`
+    ? `kept the running placement (${curMs.toFixed(2)} ms re-predicted from the runs): the new plan (${fresh.makespanMs.toFixed(2)} ms) would move ${guessed
+        .slice(0, 3)
+        .map((a) => `${a.task} to ${a.device}`)
+        .join(
+          ', ',
+        )}${guessed.length > 3 ? ` and ${guessed.length - 3} more` : ''}, measured where ${guessed.length > 1 ? 'they run' : 'it runs'} and never measured there`
     : `kept the running placement: ${curMs.toFixed(2)} ms re-predicted from the runs; the new plan's ${fresh.makespanMs.toFixed(2)} ms is not ${Math.round(margin * 100)}% better`;
-  const plan = toPlan(inst, { schedule: again, algorithm: running.algorithm.endsWith('(kept)') ? running.algorithm : `${running.algorithm} (kept)`, optimal: false, feasible, notes: [note] }, passes);
+  const plan = toPlan(
+    inst,
+    {
+      schedule: again,
+      algorithm: running.algorithm.endsWith('(kept)') ? running.algorithm : `${running.algorithm} (kept)`,
+      optimal: false,
+      feasible,
+      notes: [note],
+    },
+    passes,
+  );
   return { plan, note };
 }
 
@@ -52,5 +86,15 @@ export function repredict(inst: Instance, running: Plan, passes: PassRecord[]): 
   if (!cur) return undefined;
   const again = replay(inst, cur);
   const feasible = inst.deadlineMs === undefined || makespan(again) <= inst.deadlineMs;
-  return toPlan(inst, { schedule: again, algorithm: running.algorithm, optimal: false, feasible, notes: ['re-predicted from the runs, same placement'] }, passes);
+  return toPlan(
+    inst,
+    {
+      schedule: again,
+      algorithm: running.algorithm,
+      optimal: false,
+      feasible,
+      notes: ['re-predicted from the runs, same placement'],
+    },
+    passes,
+  );
 }

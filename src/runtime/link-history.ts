@@ -41,13 +41,16 @@ export class LinkHistory {
       const now = prev === undefined ? r : prev * Math.exp(this.alpha * Math.log(r / prev));
       this.ratio.set(dev, now);
       const used = this.used.get(dev) ?? 1;
-      if ((now > drift * used || now * drift < used) && Math.abs(s.measured - s.predicted * used) > 1) drifted.push(dev);
+      if ((now > drift * used || now * drift < used) && Math.abs(s.measured - s.predicted * used) > 1)
+        drifted.push(dev);
     }
     return drifted;
   }
 
   /** The measured/predicted ratio for a device's transfers (1 when none were measured). */
-  ratioOf(dev: string): number { return this.ratio.get(dev) ?? 1; }
+  ratioOf(dev: string): number {
+    return this.ratio.get(dev) ?? 1;
+  }
 
   /** The profile with its link scaled by what transfers measured (the profile itself when nothing was). */
   corrected(p: DeviceProfile): DeviceProfile {

@@ -23,11 +23,16 @@ export function externalLoaderFor(modelPath: string): ExternalLoader {
     if (!file.startsWith(base)) throw new Error(`external data location '${location}' is outside the model's folder`);
     let bytes = cache.get(file);
     if (!bytes) {
-      try { bytes = new Uint8Array(readFileSync(file)); } catch { throw new Error(`external data file '${location}' (next to ${modelPath}) cannot be read`); }
+      try {
+        bytes = new Uint8Array(readFileSync(file));
+      } catch {
+        throw new Error(`external data file '${location}' (next to ${modelPath}) cannot be read`);
+      }
       cache.set(file, bytes);
     }
     const end = length === undefined ? bytes.length : offset + length;
-    if (offset < 0 || end > bytes.length) throw new Error(`external data '${location}': bytes ${offset}..${end} are past its end (${bytes.length} bytes)`);
+    if (offset < 0 || end > bytes.length)
+      throw new Error(`external data '${location}': bytes ${offset}..${end} are past its end (${bytes.length} bytes)`);
     return bytes.subarray(offset, end);
   };
 }

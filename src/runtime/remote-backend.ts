@@ -3,12 +3,12 @@
 // unit the server fails, times out on or refuses (the `fallback` option of prepareOnDevice). With
 // `trace: true` each remote unit is a span and each fallback an instant in session.trace.
 
-import { registerBackend, type BackendOptions } from './backend.js';
-import { prepareOnDevice, type DeviceFallback, type DevicePreparedModel } from './single-device.js';
 import type { CompiledUnit, Device, DeviceTensor } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import { RemoteDevice, type RemoteDeviceOptions } from '../backends/remote/device.js';
 import type { Graph } from '../ir/graph.js';
+import { type BackendOptions, registerBackend } from './backend.js';
+import { type DeviceFallback, type DevicePreparedModel, prepareOnDevice } from './single-device.js';
 import { TraceRecorder } from './trace.js';
 
 export interface RemoteBackendOptions extends BackendOptions {
@@ -34,7 +34,10 @@ export interface RemotePrepared extends Omit<DevicePreparedModel, 'device'> {
 
 export function remoteSpec(o: RemoteBackendOptions): RemoteDeviceOptions {
   const spec = o.devices?.find((d) => d.kind === 'remote') ?? o.remote;
-  if (!spec?.url) throw new Error(`backend 'remote' needs a server: devices: [{ kind: 'remote', url, token }] (CLI: --remote URL --token T)`);
+  if (!spec?.url)
+    throw new Error(
+      `backend 'remote' needs a server: devices: [{ kind: 'remote', url, token }] (CLI: --remote URL --token T)`,
+    );
   return { ...spec, url: spec.url, deadlineMs: spec.deadlineMs ?? o.deadlineMs };
 }
 
@@ -54,10 +57,14 @@ function traced(d: RemoteDevice, trace: TraceRecorder): void {
 
 export async function prepareRemote(graph: Graph, o: RemoteBackendOptions): Promise<RemotePrepared> {
   const spec = remoteSpec(o);
-  const fallback = o.fallback === false ? undefined : o.fallback ?? new ReferenceDevice('cpu');
+  const fallback = o.fallback === false ? undefined : (o.fallback ?? new ReferenceDevice('cpu'));
   const trace = o.trace ? new TraceRecorder() : undefined;
   const onFallback = (e: DeviceFallback) => {
-    trace?.instant(e.from, `fallback: ${e.phase} of step ${e.step} → ${e.to}`, { reason: e.reason, code: e.code, nodes: e.nodes });
+    trace?.instant(e.from, `fallback: ${e.phase} of step ${e.step} → ${e.to}`, {
+      reason: e.reason,
+      code: e.code,
+      nodes: e.nodes,
+    });
     o.onFallback?.(e);
   };
   let device: RemoteDevice;
@@ -67,8 +74,13 @@ export async function prepareRemote(graph: Graph, o: RemoteBackendOptions): Prom
     if (!fallback) throw e;
     // the server cannot be reached at all: everything runs locally, and that is recorded
     const ev: DeviceFallback = {
-      time: Date.now(), from: spec.id ?? `remote:${spec.url}`, to: fallback.id, phase: 'compile', step: -1,
-      nodes: graph.nodes.map((n) => n.name || n.op), reason: (e as Error).message,
+      time: Date.now(),
+      from: spec.id ?? `remote:${spec.url}`,
+      to: fallback.id,
+      phase: 'compile',
+      step: -1,
+      nodes: graph.nodes.map((n) => n.name || n.op),
+      reason: (e as Error).message,
       ...(typeof (e as { code?: unknown }).code === 'string' ? { code: (e as { code: string }).code } : {}),
     };
     onFallback(ev);

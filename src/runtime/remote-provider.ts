@@ -8,11 +8,18 @@ import { toDeviceProfile } from '../protocol/profile.js';
 import { registerDeviceProvider } from './devices.js';
 
 registerDeviceProvider('remote', async (spec) => {
-  if (typeof spec.url !== 'string' || !spec.url) return "a remote device needs a url: devices: [{ kind: 'remote', url, token }]";
+  if (typeof spec.url !== 'string' || !spec.url)
+    return "a remote device needs a url: devices: [{ kind: 'remote', url, token }]";
   let host = spec.url;
-  try { host = new URL(spec.url).host; } catch { return `'${spec.url}' is not a URL`; }
+  try {
+    host = new URL(spec.url).host;
+  } catch {
+    return `'${spec.url}' is not a URL`;
+  }
   const device = await RemoteDevice.connect({
-    url: spec.url, token: spec.token, id: spec.id ?? `remote:${host}`,
+    url: spec.url,
+    token: spec.token,
+    id: spec.id ?? `remote:${host}`,
     ...(typeof spec.deadlineMs === 'number' ? { deadlineMs: spec.deadlineMs } : {}),
     ...(Array.isArray(spec.unsupportedOps) ? { unsupportedOps: spec.unsupportedOps as string[] } : {}),
   });

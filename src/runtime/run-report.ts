@@ -3,10 +3,24 @@
 
 import type { Device, DeviceTensor } from '../backends/device.js';
 import { Tensor } from '../ir/tensor.js';
-import { OptionalValue, TensorSequence, type RunValue } from '../ir/values.js';
+import { OptionalValue, type RunValue, TensorSequence } from '../ir/values.js';
 
-export interface UnitTiming { unit: string; device: string; startMs: number; endMs: number; predictedMs: number; tasks?: string[] }
-export interface TransferTiming { value: string; from: string; to: string; bytes: number; startMs: number; endMs: number }
+export interface UnitTiming {
+  unit: string;
+  device: string;
+  startMs: number;
+  endMs: number;
+  predictedMs: number;
+  tasks?: string[];
+}
+export interface TransferTiming {
+  value: string;
+  from: string;
+  to: string;
+  bytes: number;
+  startMs: number;
+  endMs: number;
+}
 
 /** One switch of a unit from a failing device to another. */
 export interface Fallback {
@@ -38,18 +52,38 @@ export class ResidentWeights {
   constructor(readonly device: Device) {}
   get(t: Tensor): Promise<DeviceTensor> {
     let d = this.map.get(t);
-    if (!d) { d = this.device.upload(t); this.map.set(t, d); }
+    if (!d) {
+      d = this.device.upload(t);
+      this.map.set(t, d);
+    }
     return d;
   }
-  get bytes(): number { let b = 0; for (const t of this.map.keys()) b += t.byteLength; return b; }
+  get bytes(): number {
+    let b = 0;
+    for (const t of this.map.keys()) b += t.byteLength;
+    return b;
+  }
   release(): void {
-    for (const p of this.map.values()) p.then((t) => { try { this.device.release(t); } catch { /* gone */ } }, () => {});
+    for (const p of this.map.values())
+      p.then(
+        (t) => {
+          try {
+            this.device.release(t);
+          } catch {
+            /* gone */
+          }
+        },
+        () => {},
+      );
     this.map.clear();
   }
 }
 
 /** A feed already resident on a device (borrowed: the executor never frees it). */
-export interface ResidentFeed { device: string; tensor: DeviceTensor }
+export interface ResidentFeed {
+  device: string;
+  tensor: DeviceTensor;
+}
 export type Feed = RunValue | ResidentFeed;
 
 export const isResident = (f: Feed): f is ResidentFeed =>

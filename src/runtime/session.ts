@@ -1,19 +1,19 @@
 // Session: compile once, run many. Shaped like onnxruntime-web's InferenceSession so users port by
 // changing the import: Session.create(model, options), inputNames, outputNames, run(feeds), release().
 
-import { getBackend, type PreparedModel } from './backend.js';
-import type { DeviceFallback, DevicePreparedModel } from './single-device.js';
-import type { AutoOptions, HeteroPrepared } from './auto-backend.js';
-import type { TraceRecorder } from './trace.js';
 import { importOnnx } from '../frontend/onnx/import.js';
 import type { ExternalLoader } from '../frontend/onnx/tensor-proto.js';
 import { Graph } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { describeRunValue, type RunValue } from '../ir/values.js';
 import { verifyGraph } from '../ir/verifier.js';
-import { runPipeline, DEFAULT_PIPELINE, type PipelineHooks } from '../passes/index.js';
-import { bindFeeds, bindValueFeeds } from './feeds.js';
+import { DEFAULT_PIPELINE, type PipelineHooks, runPipeline } from '../passes/index.js';
 import { placedGraph } from '../planner/place-ir.js';
+import type { AutoOptions, HeteroPrepared } from './auto-backend.js';
+import { getBackend, type PreparedModel } from './backend.js';
+import { bindFeeds, bindValueFeeds } from './feeds.js';
+import type { DeviceFallback, DevicePreparedModel } from './single-device.js';
+import type { TraceRecorder } from './trace.js';
 
 // An intersection, not `extends Omit<…>`: Omit over BackendOptions' index signature would drop
 // every named option from type checking.
@@ -59,7 +59,11 @@ export async function loadGraph(model: ModelSource): Promise<Graph> {
 
 export class Session {
   private prepared: PreparedModel | undefined;
-  private constructor(readonly graph: Graph, prepared: PreparedModel, readonly backend: string) {
+  private constructor(
+    readonly graph: Graph,
+    prepared: PreparedModel,
+    readonly backend: string,
+  ) {
     this.prepared = prepared;
   }
 
@@ -69,14 +73,22 @@ export class Session {
     const name = options.backend ?? (options.devices?.length ? 'auto' : 'reference');
     const backend = await getBackend(name);
     // the one pass pipeline: the session's, then the kernel-level form the backend's devices take
-    runPipeline(graph, [...(options.passes ?? DEFAULT_PIPELINE), ...(backend.passes?.(options, graph) ?? [])], options.passHooks);
+    runPipeline(
+      graph,
+      [...(options.passes ?? DEFAULT_PIPELINE), ...(backend.passes?.(options, graph) ?? [])],
+      options.passHooks,
+    );
     verifyGraph(graph);
     const prepared = await backend.prepare(graph, options);
     return new Session(graph, prepared, name);
   }
 
-  get inputNames(): string[] { return this.graph.inputs.map((v) => v.name); }
-  get outputNames(): string[] { return this.graph.outputs.map((v) => v.name); }
+  get inputNames(): string[] {
+    return this.graph.inputs.map((v) => v.name);
+  }
+  get outputNames(): string[] {
+    return this.graph.outputs.map((v) => v.name);
+  }
 
   /** With backend 'auto': the placed plan, the devices, the last run's timings, the trace. */
   get hetero(): HeteroPrepared | undefined {
@@ -85,13 +97,19 @@ export class Session {
   }
 
   /** The Chrome trace of the runs so far (backends 'auto' and 'remote' with `trace: true`). */
-  get trace(): TraceRecorder | undefined { return this.hetero?.trace ?? (this.prepared as { trace?: TraceRecorder } | undefined)?.trace; }
+  get trace(): TraceRecorder | undefined {
+    return this.hetero?.trace ?? (this.prepared as { trace?: TraceRecorder } | undefined)?.trace;
+  }
 
   /** Ops the backend could not run natively, with the reason: what ran on a fallback path. */
-  get fallbacks(): Map<string, string> { return this.prepared?.fallbacks ?? new Map(); }
+  get fallbacks(): Map<string, string> {
+    return this.prepared?.fallbacks ?? new Map();
+  }
 
   /** Backend 'remote': units that moved from the server to the local fallback device, in order. */
-  get deviceFallbacks(): DeviceFallback[] { return (this.prepared as Partial<DevicePreparedModel> | undefined)?.deviceFallbacks ?? []; }
+  get deviceFallbacks(): DeviceFallback[] {
+    return (this.prepared as Partial<DevicePreparedModel> | undefined)?.deviceFallbacks ?? [];
+  }
 
   /**
    * The graph as placed: every node tagged with its device, an xfer.copy wherever a value crosses
@@ -103,7 +121,9 @@ export class Session {
   }
 
   /** The prepared model, for backend-specific state (e.g. the remote backend's device and profile). */
-  get preparedModel(): PreparedModel | undefined { return this.prepared; }
+  get preparedModel(): PreparedModel | undefined {
+    return this.prepared;
+  }
 
   async run(feeds: Record<string, Tensor>, fetches?: string[]): Promise<Record<string, Tensor>> {
     if (!this.prepared) throw new Error('session has been released');
@@ -113,7 +133,8 @@ export class Session {
     this.graph.outputs.forEach((v, i) => {
       if (!fetches || fetches.includes(v.name)) result[v.name] = outs[i]!;
     });
-    for (const f of fetches ?? []) if (!(f in result)) throw new Error(`unknown output '${f}'; outputs are ${this.outputNames.join(', ')}`);
+    for (const f of fetches ?? [])
+      if (!(f in result)) throw new Error(`unknown output '${f}'; outputs are ${this.outputNames.join(', ')}`);
     return result;
   }
 
@@ -125,15 +146,23 @@ export class Session {
     if (!this.prepared) throw new Error('session has been released');
     const bound = bindValueFeeds(this.graph, feeds);
     const p = this.prepared;
-    const outs = p.runValues ? await p.runValues(bound) : await p.run(bound.map((x, i) => {
-      if (!(x instanceof Tensor)) throw new Error(`backend '${this.backend}' runs tensors only; input '${this.inputNames[i]}' is ${describeRunValue(x)}`);
-      return x;
-    }));
+    const outs = p.runValues
+      ? await p.runValues(bound)
+      : await p.run(
+          bound.map((x, i) => {
+            if (!(x instanceof Tensor))
+              throw new Error(
+                `backend '${this.backend}' runs tensors only; input '${this.inputNames[i]}' is ${describeRunValue(x)}`,
+              );
+            return x;
+          }),
+        );
     const result: Record<string, RunValue> = {};
     this.graph.outputs.forEach((v, i) => {
       if (!fetches || fetches.includes(v.name)) result[v.name] = outs[i]!;
     });
-    for (const f of fetches ?? []) if (!(f in result)) throw new Error(`unknown output '${f}'; outputs are ${this.outputNames.join(', ')}`);
+    for (const f of fetches ?? [])
+      if (!(f in result)) throw new Error(`unknown output '${f}'; outputs are ${this.outputNames.join(', ')}`);
     return result;
   }
 

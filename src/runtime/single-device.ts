@@ -9,11 +9,11 @@ import type { Device } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
-import { tensorsOnly, type RunValue } from '../ir/values.js';
-import { HostControlFlow } from './host-control-flow.js';
+import { type RunValue, tensorsOnly } from '../ir/values.js';
 import { singleDevicePlan } from '../planner/units.js';
 import type { BackendOptions, PreparedModel } from './backend.js';
 import { Executor, type Fallback, type ResidentWeights } from './executor.js';
+import { HostControlFlow } from './host-control-flow.js';
 
 /** One switch from the primary device to the fallback, for traces and `session.deviceFallbacks`. */
 export type DeviceFallback = Omit<Fallback, 'unit'>;
@@ -45,10 +45,17 @@ export interface DevicePreparedModel extends PreparedModel {
 
 const toDeviceFallback = ({ unit: _unit, ...rest }: Fallback): DeviceFallback => rest;
 
-export async function prepareOnDevice(g: Graph, device: Device, options: DeviceBackendOptions = {}): Promise<DevicePreparedModel> {
-  const control = options.prepareBody && device.kind !== 'reference' ? new HostControlFlow(options.prepareBody) : undefined;
-  const host = device.kind === 'reference' ? device
-    : new ReferenceDevice({ id: device.id === 'host' ? 'host-cpu' : 'host', delegate: control });
+export async function prepareOnDevice(
+  g: Graph,
+  device: Device,
+  options: DeviceBackendOptions = {},
+): Promise<DevicePreparedModel> {
+  const control =
+    options.prepareBody && device.kind !== 'reference' ? new HostControlFlow(options.prepareBody) : undefined;
+  const host =
+    device.kind === 'reference'
+      ? device
+      : new ReferenceDevice({ id: device.id === 'host' ? 'host-cpu' : 'host', delegate: control });
   const fallback = options.fallback;
   const { placed, fallbacks } = singleDevicePlan(g, device.id, host.id, (n) => device.supports(n));
   for (const p of placed) {
@@ -57,7 +64,10 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
       fallbacks.set(n.op, `${n.op.slice(3)} runs as one unit driven from the host; its body runs on ${device.kind}`);
     }
   }
-  const devices = new Map<string, Device>([[device.id, device], [host.id, host]]);
+  const devices = new Map<string, Device>([
+    [device.id, device],
+    [host.id, host],
+  ]);
   if (fallback) devices.set(fallback.id, fallback);
   const deviceFallbacks: DeviceFallback[] = [];
   const executor = new Executor(g, placed, devices, {
@@ -65,7 +75,7 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
     // the host's interpreter runs anything: it is the last resort behind the fallback
     fallbackOrder: fallback ? [fallback.id, ...(fallback.id === host.id ? [] : [host.id])] : undefined,
     failOver: fallback ? 'any' : 'device',
-    retryAfterMs: fallback ? options.retryAfterMs ?? 5000 : undefined,
+    retryAfterMs: fallback ? (options.retryAfterMs ?? 5000) : undefined,
     onFallback: (f) => {
       const e = toDeviceFallback(f);
       deviceFallbacks.push(e);
@@ -101,7 +111,10 @@ export async function prepareOnDevice(g: Graph, device: Device, options: DeviceB
       await executor.release();
       await control?.release();
       if (host !== device) await host.dispose();
-      if (options.ownsDevice !== false) await device.dispose().catch((e) => { if (!fallback) throw e; });
+      if (options.ownsDevice !== false)
+        await device.dispose().catch((e) => {
+          if (!fallback) throw e;
+        });
       await fallback?.dispose();
     },
   };

@@ -5,7 +5,7 @@ export interface TraceEvent {
   name: string;
   cat: string;
   ph: 'X' | 'i' | 'M';
-  ts: number;   // µs
+  ts: number; // µs
   dur?: number; // µs
   pid: number;
   tid: number;
@@ -13,7 +13,8 @@ export interface TraceEvent {
   s?: 'g' | 'p' | 't';
 }
 
-const MEASURED = 1, PREDICTED = 2;
+const MEASURED = 1,
+  PREDICTED = 2;
 
 export class TraceRecorder {
   readonly events: TraceEvent[] = [];
@@ -21,7 +22,9 @@ export class TraceRecorder {
   private readonly origin = performance.now();
 
   /** Milliseconds since the recorder started. */
-  now(): number { return performance.now() - this.origin; }
+  now(): number {
+    return performance.now() - this.origin;
+  }
 
   private tid(track: string, pid: number): number {
     const key = `${pid}:${track}`;
@@ -36,23 +39,66 @@ export class TraceRecorder {
 
   /** A measured interval on a track (a device, 'transfers'), times in ms since start. */
   span(track: string, name: string, startMs: number, endMs: number, args?: Record<string, unknown>, cat = 'run'): void {
-    this.events.push({ name, cat, ph: 'X', ts: startMs * 1000, dur: Math.max(0, endMs - startMs) * 1000, pid: MEASURED, tid: this.tid(track, MEASURED), args });
+    this.events.push({
+      name,
+      cat,
+      ph: 'X',
+      ts: startMs * 1000,
+      dur: Math.max(0, endMs - startMs) * 1000,
+      pid: MEASURED,
+      tid: this.tid(track, MEASURED),
+      args,
+    });
   }
 
   /** The plan's prediction for an interval, offset to when the run started. */
   predicted(track: string, name: string, startMs: number, endMs: number, args?: Record<string, unknown>): void {
-    this.events.push({ name, cat: 'plan', ph: 'X', ts: startMs * 1000, dur: Math.max(0, endMs - startMs) * 1000, pid: PREDICTED, tid: this.tid(track, PREDICTED), args });
+    this.events.push({
+      name,
+      cat: 'plan',
+      ph: 'X',
+      ts: startMs * 1000,
+      dur: Math.max(0, endMs - startMs) * 1000,
+      pid: PREDICTED,
+      tid: this.tid(track, PREDICTED),
+      args,
+    });
   }
 
   /** A moment worth marking: a fallback, a re-plan. */
   instant(track: string, name: string, args?: Record<string, unknown>): void {
-    this.events.push({ name, cat: 'event', ph: 'i', s: 'g', ts: this.now() * 1000, pid: MEASURED, tid: this.tid(track, MEASURED), args });
+    this.events.push({
+      name,
+      cat: 'event',
+      ph: 'i',
+      s: 'g',
+      ts: this.now() * 1000,
+      pid: MEASURED,
+      tid: this.tid(track, MEASURED),
+      args,
+    });
   }
 
   toJSON(): { traceEvents: TraceEvent[]; displayTimeUnit: 'ms' } {
     const meta: TraceEvent[] = [
-      { name: 'process_name', cat: '__metadata', ph: 'M', ts: 0, pid: MEASURED, tid: 0, args: { name: 'Switchyard: measured' } },
-      { name: 'process_name', cat: '__metadata', ph: 'M', ts: 0, pid: PREDICTED, tid: 0, args: { name: 'Switchyard: plan (predicted)' } },
+      {
+        name: 'process_name',
+        cat: '__metadata',
+        ph: 'M',
+        ts: 0,
+        pid: MEASURED,
+        tid: 0,
+        args: { name: 'Switchyard: measured' },
+      },
+      {
+        name: 'process_name',
+        cat: '__metadata',
+        ph: 'M',
+        ts: 0,
+        pid: PREDICTED,
+        tid: 0,
+        args: { name: 'Switchyard: plan (predicted)' },
+      },
     ];
     return { traceEvents: [...meta, ...this.events], displayTimeUnit: 'ms' };
   }

@@ -15,7 +15,10 @@ const SOFT = 'software adapter: GPU emulated on the CPU (a guess until runs are 
 
 export function softwareAdapterProfile(id: string, name: string): DeviceProfile {
   return {
-    ...structuredClone(WEBGPU), id, name: `${name} (software)`, computesOn: 'host-cpu',
+    ...structuredClone(WEBGPU),
+    id,
+    name: `${name} (software)`,
+    computesOn: 'host-cpu',
     peakFlops: { f32: est(2e9, SOFT) },
     memBandwidth: est(2e9, SOFT),
     // the example model's decode on SwiftShader here: ~1.5 ms per dispatch (pipelines compile on first use besides)
@@ -28,7 +31,11 @@ export function softwareAdapterProfile(id: string, name: string): DeviceProfile 
 export function isSoftwareAdapter(d: { kind: string }): boolean {
   if (d.kind !== 'webgpu') return false;
   const info = (d as Partial<WebGpuDevice>).adapter?.info;
-  return !!info && (info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe/i.test(`${info.architecture} ${info.description} ${info.device}`));
+  return (
+    !!info &&
+    (info.isFallbackAdapter ||
+      /swiftshader|llvmpipe|lavapipe|softpipe/i.test(`${info.architecture} ${info.description} ${info.device}`))
+  );
 }
 
 registerDeviceProvider('webgpu', async (spec) => {

@@ -2,24 +2,33 @@
 // deadline-aware scheduler and a compute engine on worker threads. Every error is JSON
 // {"error": {code, message}}; auth, versions, CORS, logs and metrics are hooks here.
 
-import { timingSafeEqual, createHash } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import cors from '@fastify/cors';
-import { ERROR_STATUS, ProtocolError, errorBody } from '../protocol/errors.js';
-import { API_PREFIX, DEADLINE_HEADER, GRAPH_HEADER, PROTOCOL_VERSION, SUPPORTED_VERSIONS, VERSION_HEADER, parseVersion, versionMismatch } from '../protocol/version.js';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { ERROR_STATUS, errorBody, ProtocolError } from '../protocol/errors.js';
+import {
+  API_PREFIX,
+  DEADLINE_HEADER,
+  GRAPH_HEADER,
+  PROTOCOL_VERSION,
+  parseVersion,
+  SUPPORTED_VERSIONS,
+  VERSION_HEADER,
+  versionMismatch,
+} from '../protocol/version.js';
 import type { Calibration } from './core.js';
-import { InlineEngine, WorkerEngine, type Engine } from './engine.js';
+import { type Engine, InlineEngine, WorkerEngine } from './engine.js';
 import { GraphRegistry } from './graphs.js';
+import { hasBody, lingeringClose } from './http.js';
+import { LlmAdmission } from './llm-admission.js';
+import { LlmHost } from './llm-host.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { DEFAULT_SERVER_OPTIONS, MB, type ServerOptions } from './options.js';
 import { buildProfile } from './profile.js';
-import { hasBody, lingeringClose } from './http.js';
-import { LlmAdmission } from './llm-admission.js';
-import { registerHandoffRoutes } from './routes/handoff.js';
-import { LlmHost } from './llm-host.js';
 import { registerBlobRoutes } from './routes/blobs.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerGraphRoutes } from './routes/graphs.js';
+import { registerHandoffRoutes } from './routes/handoff.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerRunRoute } from './routes/run.js';
 import { Scheduler } from './scheduler.js';
@@ -45,7 +54,9 @@ function routeOf(req: FastifyRequest): string {
 export async function startServer(partial: Partial<ServerOptions> = {}): Promise<OffloadServer> {
   const o: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...partial };
   if (!o.token && !isLoopback(o.host) && !o.allowNoToken) {
-    throw new Error(`refusing to serve on ${o.host} without a token: give --token or SWITCHYARD_TOKEN (or --allow-no-token behind a trusted proxy)`);
+    throw new Error(
+      `refusing to serve on ${o.host} without a token: give --token or SWITCHYARD_TOKEN (or --allow-no-token behind a trusted proxy)`,
+    );
   }
   const maxBody = Math.floor(o.maxBodyMb * MB);
   const store = new BlobStore(Math.floor(o.maxStoreMb * MB));
@@ -65,29 +76,65 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     frameworkErrors: (err, _req, r) => {
       const reply = r as unknown as FastifyReply;
       const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
-      reply.code(status).header(VERSION_HEADER, String(PROTOCOL_VERSION)).send(errorBody('bad_request', `malformed URL: ${err.message.slice(0, 200)}`));
+      reply
+        .code(status)
+        .header(VERSION_HEADER, String(PROTOCOL_VERSION))
+        .send(errorBody('bad_request', `malformed URL: ${err.message.slice(0, 200)}`));
     },
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return;
-      const status = (err as { code?: string }).code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify(errorBody(status === 408 ? 'request_timeout' : 'bad_request', `malformed HTTP request: ${err.message}`));
-      socket.end(`HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const status =
+        (err as { code?: string }).code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW'
+            ? 431
+            : 400;
+      const body = JSON.stringify(
+        errorBody(status === 408 ? 'request_timeout' : 'bad_request', `malformed HTTP request: ${err.message}`),
+      );
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     },
   });
   const log = app.log;
-  await engine.start().catch(async (e) => { await engine.close(); throw e; });
+  await engine.start().catch(async (e) => {
+    await engine.close();
+    throw e;
+  });
   const calibration: Calibration = await engine.calibrate();
   const graphs = new GraphRegistry(store, engine, calibration, o, log);
   // the LLMs load before the server listens: its readiness line means they are ready
-  const llm = new LlmHost(o.backend, o.llms.map((m) => ({ ...m, capacity: o.llmCapacity, batch: o.llmBatch ?? 1, kvBlockSize: o.llmKvBlockSize, kvBlocks: o.llmKvBlocks })), log, o.slowMs);
-  if (llm.size) await llm.start().catch(async (e) => { await llm.close(); await engine.close(); throw e; });
+  const llm = new LlmHost(
+    o.backend,
+    o.llms.map((m) => ({
+      ...m,
+      capacity: o.llmCapacity,
+      batch: o.llmBatch ?? 1,
+      kvBlockSize: o.llmKvBlockSize,
+      kvBlocks: o.llmKvBlocks,
+    })),
+    log,
+    o.slowMs,
+  );
+  if (llm.size)
+    await llm.start().catch(async (e) => {
+      await llm.close();
+      await engine.close();
+      throw e;
+    });
   // the worker's slots: the fewest any served model has (1 where a model runs unbatched)
   const slots = Math.min(...llm.all().map((i) => i.batching?.slots ?? 1), llm.size ? Infinity : 1);
-  const llmScheduler = new LlmAdmission(Number.isFinite(slots) ? slots : 1, o.maxLlmQueue, (name) => llm.infos.get(name));
+  const llmScheduler = new LlmAdmission(Number.isFinite(slots) ? slots : 1, o.maxLlmQueue, (name) =>
+    llm.infos.get(name),
+  );
   const metrics: Metrics = createMetrics({
-    depth: () => scheduler.depth + llmScheduler.depth, running: () => scheduler.running + llmScheduler.running, storeBytes: () => store.bytes,
-    graphs: () => graphs.size, draining: () => scheduler.draining,
+    depth: () => scheduler.depth + llmScheduler.depth,
+    running: () => scheduler.running + llmScheduler.running,
+    storeBytes: () => store.bytes,
+    graphs: () => graphs.size,
+    draining: () => scheduler.draining,
   });
 
   // Bodies are read as streams by the handlers (framing, hashing), never buffered by Fastify.
@@ -109,7 +156,9 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     if (req.method === 'OPTIONS') return;
     const v = parseVersion(req.headers[VERSION_HEADER] as string | undefined);
     if (v === 'invalid' || (v !== undefined && !SUPPORTED_VERSIONS.includes(v))) {
-      throw new ProtocolError('protocol_version', versionMismatch(String(req.headers[VERSION_HEADER]), 'client'), { supported: SUPPORTED_VERSIONS });
+      throw new ProtocolError('protocol_version', versionMismatch(String(req.headers[VERSION_HEADER]), 'client'), {
+        supported: SUPPORTED_VERSIONS,
+      });
     }
     if (req.url === `${API_PREFIX}/health` || !tokenDigest) return;
     if (o.publicMetrics && req.url.split('?')[0] === '/metrics') return;
@@ -117,7 +166,10 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     const m = typeof h === 'string' ? /^Bearer ([!-~]+)$/i.exec(h) : null;
     if (!m || !timingSafeEqual(digest(m[1]!), tokenDigest)) {
       reply.header('www-authenticate', 'Bearer realm="switchyard"');
-      throw new ProtocolError('unauthorized', m ? 'bearer token is not valid for this server' : 'missing "Authorization: Bearer <token>" header');
+      throw new ProtocolError(
+        'unauthorized',
+        m ? 'bearer token is not valid for this server' : 'missing "Authorization: Bearer <token>" header',
+      );
     }
   });
 
@@ -126,7 +178,16 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     const ms = reply.elapsedTime;
     metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, ms / 1000);
-    log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(ms * 100) / 100, reqBytes: Number(req.headers['content-length'] ?? 0) }, 'request');
+    log.info(
+      {
+        method: req.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(ms * 100) / 100,
+        reqBytes: Number(req.headers['content-length'] ?? 0),
+      },
+      'request',
+    );
   });
 
   app.setErrorHandler((e: unknown, req, reply) => {
@@ -136,7 +197,10 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       if (err.status >= 500) log.warn({ code: err.code, route: routeOf(req) }, err.message);
       // a body we did not read: close the connection, after reading what the client still sends
       // (bounded), so that it reads this answer and not a reset
-      if (!req.raw.readableEnded && hasBody(req.raw)) { reply.header('connection', 'close'); lingeringClose(req.raw); }
+      if (!req.raw.readableEnded && hasBody(req.raw)) {
+        reply.header('connection', 'close');
+        lingeringClose(req.raw);
+      }
       return reply.code(err.status).send(err.body());
     }
     const status = err.statusCode ?? 500;
@@ -145,21 +209,51 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       return reply.code(500).send(errorBody('internal', `internal server error: ${err.message}`));
     }
     const code = Object.entries(ERROR_STATUS).find(([, s]) => s === status)?.[0] ?? 'bad_request';
-    if (!req.raw.readableEnded && hasBody(req.raw)) { reply.header('connection', 'close'); lingeringClose(req.raw); }
+    if (!req.raw.readableEnded && hasBody(req.raw)) {
+      reply.header('connection', 'close');
+      lingeringClose(req.raw);
+    }
     return reply.code(status).send(errorBody(code, err.message));
   });
 
   app.setNotFoundHandler((req, reply) => {
-    if (!req.raw.readableEnded && hasBody(req.raw)) { reply.header('connection', 'close'); lingeringClose(req.raw); }
+    if (!req.raw.readableEnded && hasBody(req.raw)) {
+      reply.header('connection', 'close');
+      lingeringClose(req.raw);
+    }
     const m = /^\/v(\d+)\//.exec(req.url);
     if (m && Number(m[1]) !== PROTOCOL_VERSION) {
-      const e = new ProtocolError('protocol_version', `protocol version mismatch: the request used /v${m[1]}/, this server speaks ${SUPPORTED_VERSIONS.map((x) => `/v${x}/`).join(', ')}; upgrade the older side`, { supported: SUPPORTED_VERSIONS });
+      const e = new ProtocolError(
+        'protocol_version',
+        `protocol version mismatch: the request used /v${m[1]}/, this server speaks ${SUPPORTED_VERSIONS.map((x) => `/v${x}/`).join(', ')}; upgrade the older side`,
+        { supported: SUPPORTED_VERSIONS },
+      );
       return reply.code(e.status).send(e.body());
     }
-    reply.code(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}; see GET ${API_PREFIX}/info`));
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          'not_found',
+          `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}; see GET ${API_PREFIX}/info`,
+        ),
+      );
   });
 
-  const ctx = { app, o, maxBody, store, graphs, scheduler, engine, metrics, profile: buildProfile(o, calibration, o.port), startedAt: new Date().toISOString(), llm, llmScheduler };
+  const ctx = {
+    app,
+    o,
+    maxBody,
+    store,
+    graphs,
+    scheduler,
+    engine,
+    metrics,
+    profile: buildProfile(o, calibration, o.port),
+    startedAt: new Date().toISOString(),
+    llm,
+    llmScheduler,
+  };
   registerMetaRoutes(ctx);
   registerBlobRoutes(ctx);
   registerHandoffRoutes(ctx);
@@ -172,17 +266,36 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   ctx.profile = buildProfile(o, calibration, port);
-  log.info({ url, backend: o.backend, workers: o.workers, auth: !!o.token, cors: o.corsOrigins, f32GFlops: Math.round(calibration.f32Flops / 1e7) / 100, llms: llm.names() }, 'server started');
+  log.info(
+    {
+      url,
+      backend: o.backend,
+      workers: o.workers,
+      auth: !!o.token,
+      cors: o.corsOrigins,
+      f32GFlops: Math.round(calibration.f32Flops / 1e7) / 100,
+      llms: llm.names(),
+    },
+    'server started',
+  );
 
   let closing: Promise<void> | undefined;
   return {
-    app, url, options: o,
+    app,
+    url,
+    options: o,
     close() {
       closing ??= (async () => {
         scheduler.draining = true;
         llmScheduler.draining = true;
-        log.info({ queued: scheduler.depth + llmScheduler.depth, running: scheduler.running + llmScheduler.running }, 'draining: refusing new runs, finishing queued ones');
-        await Promise.race([Promise.all([scheduler.idle(), llmScheduler.idle()]), new Promise((r) => setTimeout(r, o.drainTimeoutMs).unref())]);
+        log.info(
+          { queued: scheduler.depth + llmScheduler.depth, running: scheduler.running + llmScheduler.running },
+          'draining: refusing new runs, finishing queued ones',
+        );
+        await Promise.race([
+          Promise.all([scheduler.idle(), llmScheduler.idle()]),
+          new Promise((r) => setTimeout(r, o.drainTimeoutMs).unref()),
+        ]);
         await app.close();
         await engine.close();
         await llm.close();

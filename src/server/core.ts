@@ -3,14 +3,14 @@
 // thread never blocks, or in-process with `--workers 0`.
 
 import '../index.js';
-import { getBackend, type PreparedModel } from '../runtime/backend.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
-import { Tensor, numericData } from '../ir/tensor.js';
+import { numericData, Tensor } from '../ir/tensor.js';
 import { verifyGraph } from '../ir/verifier.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { graphFromWire } from '../protocol/graph-wire.js';
 import type { ValueSig } from '../protocol/schemas.js';
+import { getBackend, type PreparedModel } from '../runtime/backend.js';
 import { bindFeeds } from '../runtime/feeds.js';
 import { graphWork } from './work.js';
 
@@ -31,10 +31,19 @@ export interface Calibration {
   launchOverhead: number;
 }
 
-interface Loaded { graph: Graph; prepared: PreparedModel; constBuffers: Set<ArrayBufferLike> }
+interface Loaded {
+  graph: Graph;
+  prepared: PreparedModel;
+  constBuffers: Set<ArrayBufferLike>;
+}
 
-const sig = (v: { name: string; type?: { dtype: ValueSig['dtype']; shape?: readonly (number | string)[] } }): ValueSig => ({
-  name: v.name, dtype: v.type?.dtype ?? 'float32', ...(v.type?.shape ? { shape: [...v.type.shape] } : {}),
+const sig = (v: {
+  name: string;
+  type?: { dtype: ValueSig['dtype']; shape?: readonly (number | string)[] };
+}): ValueSig => ({
+  name: v.name,
+  dtype: v.type?.dtype ?? 'float32',
+  ...(v.type?.shape ? { shape: [...v.type.shape] } : {}),
 });
 
 /** Block the thread, like real compute would (the `--slow-ms` test knob). */
@@ -46,19 +55,30 @@ export class ComputeCore {
   private models = new Map<string, Loaded>();
   constructor(readonly backend: string) {}
 
-  async init(): Promise<void> { await getBackend(this.backend); }
+  async init(): Promise<void> {
+    await getBackend(this.backend);
+  }
 
-  has(id: string): boolean { return this.models.has(id); }
+  has(id: string): boolean {
+    return this.models.has(id);
+  }
 
   async load(id: string, text: string, blobs: Map<string, Uint8Array>): Promise<GraphMeta> {
     const t0 = performance.now();
     const graph = graphFromWire(text, (h) => blobs.get(h));
-    try { verifyGraph(graph); } catch (e) { throw new ProtocolError('compile_failed', `graph does not verify: ${(e as Error).message}`); }
+    try {
+      verifyGraph(graph);
+    } catch (e) {
+      throw new ProtocolError('compile_failed', `graph does not verify: ${(e as Error).message}`);
+    }
     let prepared: PreparedModel;
     try {
       prepared = await (await getBackend(this.backend)).prepare(graph, {});
     } catch (e) {
-      throw new ProtocolError('compile_failed', `backend '${this.backend}' cannot compile the graph: ${(e as Error).message}`);
+      throw new ProtocolError(
+        'compile_failed',
+        `backend '${this.backend}' cannot compile the graph: ${(e as Error).message}`,
+      );
     }
     const old = this.models.get(id);
     if (old) await old.prepared.release();
@@ -67,8 +87,10 @@ export class ComputeCore {
     this.models.set(id, { graph, prepared, constBuffers });
     const work = graphWork(graph);
     return {
-      name: graph.name, nodes: graph.nodes.length,
-      inputs: graph.inputs.map(sig), outputs: graph.outputs.map(sig),
+      name: graph.name,
+      nodes: graph.nodes.length,
+      inputs: graph.inputs.map(sig),
+      outputs: graph.outputs.map(sig),
       ...(work ? { flops: work.flops, bytes: work.bytes } : {}),
       compileMs: performance.now() - t0,
     };
@@ -80,20 +102,37 @@ export class ComputeCore {
     if (m) await m.prepared.release();
   }
 
-  async run(id: string, inputs: Map<string, Tensor>, wanted: string[] | undefined, slowMs = 0): Promise<{ outputs: [string, Tensor][]; computeMs: number; constBuffers: Set<ArrayBufferLike> }> {
+  async run(
+    id: string,
+    inputs: Map<string, Tensor>,
+    wanted: string[] | undefined,
+    slowMs = 0,
+  ): Promise<{ outputs: [string, Tensor][]; computeMs: number; constBuffers: Set<ArrayBufferLike> }> {
     const m = this.models.get(id);
     if (!m) throw new ProtocolError('unknown_graph', `graph ${id} is not loaded`);
     let feeds: Tensor[];
-    try { feeds = bindFeeds(m.graph, Object.fromEntries(inputs)); } catch (e) { throw new ProtocolError('bad_request', (e as Error).message); }
+    try {
+      feeds = bindFeeds(m.graph, Object.fromEntries(inputs));
+    } catch (e) {
+      throw new ProtocolError('bad_request', (e as Error).message);
+    }
     const names = m.graph.outputs.map((v) => v.name);
-    for (const w of wanted ?? []) if (!names.includes(w)) throw new ProtocolError('bad_request', `unknown output '${w}'; the graph's outputs are ${names.join(', ')}`);
+    for (const w of wanted ?? [])
+      if (!names.includes(w))
+        throw new ProtocolError('bad_request', `unknown output '${w}'; the graph's outputs are ${names.join(', ')}`);
     const t0 = performance.now();
     busyWait(slowMs);
     let outs: Tensor[];
-    try { outs = await m.prepared.run(feeds); } catch (e) { throw new ProtocolError('run_failed', (e as Error).message); }
+    try {
+      outs = await m.prepared.run(feeds);
+    } catch (e) {
+      throw new ProtocolError('run_failed', (e as Error).message);
+    }
     const computeMs = performance.now() - t0;
     const outputs: [string, Tensor][] = [];
-    names.forEach((n, i) => { if (!wanted || wanted.includes(n)) outputs.push([n, outs[i]!]); });
+    names.forEach((n, i) => {
+      if (!wanted || wanted.includes(n)) outputs.push([n, outs[i]!]);
+    });
     return { outputs, computeMs, constBuffers: m.constBuffers };
   }
 

@@ -5,16 +5,27 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../ir/tensor.js';
-import { ProtocolError, type ErrorCode } from '../protocol/errors.js';
-import { ComputeCore, type Calibration, type GraphMeta } from './core.js';
-import { packTensors, unpackTensors, type Packed } from './pack.js';
+import { type ErrorCode, ProtocolError } from '../protocol/errors.js';
+import { type Calibration, ComputeCore, type GraphMeta } from './core.js';
+import { type Packed, packTensors, unpackTensors } from './pack.js';
 
-export interface RunResult { outputs: [string, Tensor][]; computeMs: number }
+export interface RunResult {
+  outputs: [string, Tensor][];
+  computeMs: number;
+}
 
 /** Text and blobs of a graph, kept by the server so any worker can (re)load it. */
-export interface GraphSource { id: string; text: string; blobs: Map<string, Uint8Array> }
+export interface GraphSource {
+  id: string;
+  text: string;
+  blobs: Map<string, Uint8Array>;
+}
 
-export interface RunOptions { wanted?: string[]; slowMs?: number; hardLimitMs?: number }
+export interface RunOptions {
+  wanted?: string[];
+  slowMs?: number;
+  hardLimitMs?: number;
+}
 
 export interface Engine {
   readonly concurrency: number;
@@ -29,20 +40,33 @@ export interface Engine {
 export class InlineEngine implements Engine {
   readonly concurrency = 1;
   private core: ComputeCore;
-  constructor(backend: string) { this.core = new ComputeCore(backend); }
-  start() { return this.core.init(); }
-  load(src: GraphSource) { return this.core.load(src.id, src.text, src.blobs); }
-  unload(id: string) { return this.core.unload(id); }
+  constructor(backend: string) {
+    this.core = new ComputeCore(backend);
+  }
+  start() {
+    return this.core.init();
+  }
+  load(src: GraphSource) {
+    return this.core.load(src.id, src.text, src.blobs);
+  }
+  unload(id: string) {
+    return this.core.unload(id);
+  }
   async run(src: GraphSource, inputs: Map<string, Tensor>, opts: RunOptions): Promise<RunResult> {
     if (!this.core.has(src.id)) await this.load(src);
     const r = await this.core.run(src.id, inputs, opts.wanted, opts.slowMs);
     return { outputs: r.outputs, computeMs: r.computeMs };
   }
-  calibrate() { return this.core.calibrate(); }
+  calibrate() {
+    return this.core.calibrate();
+  }
   async close() {}
 }
 
-interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
 
 class Slot {
   worker!: Worker;
@@ -53,7 +77,12 @@ class Slot {
   private ready!: Promise<void>;
   dead?: Error;
 
-  constructor(private backend: string, private onExit: (s: Slot, e: Error) => void) { this.spawn(); }
+  constructor(
+    private backend: string,
+    private onExit: (s: Slot, e: Error) => void,
+  ) {
+    this.spawn();
+  }
 
   private spawn(): void {
     for (const p of this.pending.values()) p.reject(new ProtocolError('internal', 'compute worker was replaced'));
@@ -66,23 +95,36 @@ class Slot {
       const onMsg = (m: { ready?: boolean; message?: string }) => {
         if (m.ready === undefined) return;
         this.worker.off('message', onMsg);
-        if (m.ready) resolve(); else reject(new Error(`compute worker cannot start backend '${this.backend}': ${m.message}`));
+        if (m.ready) resolve();
+        else reject(new Error(`compute worker cannot start backend '${this.backend}': ${m.message}`));
       };
       this.worker.on('message', onMsg);
     });
     this.ready.catch(() => {});
     const w = this.worker;
-    w.on('message', (m: { rid?: number; ok?: boolean; value?: unknown; code?: ErrorCode; message?: string; extra?: Record<string, unknown> }) => {
-      if (m.rid === undefined) return;
-      const p = this.pending.get(m.rid);
-      if (!p) return;
-      this.pending.delete(m.rid);
-      if (m.ok) p.resolve(m.value); else p.reject(new ProtocolError(m.code ?? 'internal', m.message ?? 'compute failed', m.extra ?? {}));
-    });
+    w.on(
+      'message',
+      (m: {
+        rid?: number;
+        ok?: boolean;
+        value?: unknown;
+        code?: ErrorCode;
+        message?: string;
+        extra?: Record<string, unknown>;
+      }) => {
+        if (m.rid === undefined) return;
+        const p = this.pending.get(m.rid);
+        if (!p) return;
+        this.pending.delete(m.rid);
+        if (m.ok) p.resolve(m.value);
+        else p.reject(new ProtocolError(m.code ?? 'internal', m.message ?? 'compute failed', m.extra ?? {}));
+      },
+    );
     const died = (e: Error) => {
       if (w !== this.worker) return;
       this.dead = e;
-      for (const p of this.pending.values()) p.reject(new ProtocolError('internal', `compute worker died: ${e.message}`));
+      for (const p of this.pending.values())
+        p.reject(new ProtocolError('internal', `compute worker died: ${e.message}`));
       this.pending.clear();
       this.onExit(this, e);
     };
@@ -90,7 +132,9 @@ class Slot {
     w.on('exit', (code) => died(new Error(`exited with code ${code}`)));
   }
 
-  waitReady(): Promise<void> { return this.ready; }
+  waitReady(): Promise<void> {
+    return this.ready;
+  }
 
   async call<T>(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
     await this.ready;
@@ -98,7 +142,12 @@ class Slot {
     const rid = this.nextRid++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject });
-      try { this.worker.postMessage({ ...msg, rid }, transfer); } catch (e) { this.pending.delete(rid); reject(e as Error); }
+      try {
+        this.worker.postMessage({ ...msg, rid }, transfer);
+      } catch (e) {
+        this.pending.delete(rid);
+        reject(e as Error);
+      }
     });
   }
 
@@ -109,21 +158,30 @@ class Slot {
     await old.terminate().catch(() => {});
   }
 
-  async terminate(): Promise<void> { this.dead = new Error('server closed'); await this.worker.terminate().catch(() => {}); }
+  async terminate(): Promise<void> {
+    this.dead = new Error('server closed');
+    await this.worker.terminate().catch(() => {});
+  }
 }
 
 export class WorkerEngine implements Engine {
   private slots: Slot[] = [];
   private closing = false;
-  constructor(private backend: string, readonly concurrency: number, private log: (msg: string, extra?: object) => void = () => {}) {}
+  constructor(
+    private backend: string,
+    readonly concurrency: number,
+    private log: (msg: string, extra?: object) => void = () => {},
+  ) {}
 
   async start(): Promise<void> {
     for (let i = 0; i < this.concurrency; i++) {
-      this.slots.push(new Slot(this.backend, (s, e) => {
-        if (this.closing) return;
-        this.log('compute worker died; starting a new one', { error: e.message });
-        s.replace().catch(() => {});
-      }));
+      this.slots.push(
+        new Slot(this.backend, (s, e) => {
+          if (this.closing) return;
+          this.log('compute worker died; starting a new one', { error: e.message });
+          s.replace().catch(() => {});
+        }),
+      );
     }
     await Promise.all(this.slots.map((s) => s.waitReady()));
   }
@@ -142,10 +200,14 @@ export class WorkerEngine implements Engine {
   }
 
   async unload(id: string): Promise<void> {
-    await Promise.all(this.slots.filter((s) => s.loaded.has(id)).map(async (s) => {
-      s.loaded.delete(id);
-      await s.call({ op: 'unload', id }).catch(() => {});
-    }));
+    await Promise.all(
+      this.slots
+        .filter((s) => s.loaded.has(id))
+        .map(async (s) => {
+          s.loaded.delete(id);
+          await s.call({ op: 'unload', id }).catch(() => {});
+        }),
+    );
   }
 
   async run(src: GraphSource, inputs: Map<string, Tensor>, opts: RunOptions): Promise<RunResult> {
@@ -159,14 +221,28 @@ export class WorkerEngine implements Engine {
       }
       // decoded inputs own their buffers (fresh arrays or views of this request's body)
       const { packed, transfer } = packTensors([...inputs], undefined, true);
-      const work = s.call<{ outputs: Packed[]; computeMs: number }>({ op: 'run', id: src.id, inputs: packed, wanted: opts.wanted, slowMs: opts.slowMs ?? 0 }, transfer);
+      const work = s.call<{ outputs: Packed[]; computeMs: number }>(
+        { op: 'run', id: src.id, inputs: packed, wanted: opts.wanted, slowMs: opts.slowMs ?? 0 },
+        transfer,
+      );
       const limit = opts.hardLimitMs;
-      const r = limit === undefined ? await work : await Promise.race([work, new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new ProtocolError('deadline_exceeded', `run overran its deadline by more than the grace period (${limit} ms in all); the computation was stopped`));
-          s.replace().catch(() => {});
-        }, limit);
-      })]);
+      const r =
+        limit === undefined
+          ? await work
+          : await Promise.race([
+              work,
+              new Promise<never>((_, reject) => {
+                timer = setTimeout(() => {
+                  reject(
+                    new ProtocolError(
+                      'deadline_exceeded',
+                      `run overran its deadline by more than the grace period (${limit} ms in all); the computation was stopped`,
+                    ),
+                  );
+                  s.replace().catch(() => {});
+                }, limit);
+              }),
+            ]);
       return { outputs: unpackTensors(r.outputs), computeMs: r.computeMs };
     } finally {
       if (timer) clearTimeout(timer);
@@ -174,7 +250,9 @@ export class WorkerEngine implements Engine {
     }
   }
 
-  calibrate(): Promise<Calibration> { return this.slots[0]!.call<Calibration>({ op: 'calibrate' }); }
+  calibrate(): Promise<Calibration> {
+    return this.slots[0]!.call<Calibration>({ op: 'calibrate' });
+  }
 
   async close(): Promise<void> {
     this.closing = true;

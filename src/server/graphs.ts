@@ -25,10 +25,20 @@ export class GraphRegistry {
   private graphs = new Map<string, GraphEntry>();
   private loading = new Map<string, Promise<GraphEntry>>();
 
-  constructor(private store: BlobStore, private engine: Engine, private cal: Calibration, private o: { slowMs: number; maxGraphs: number }, private log: FastifyBaseLogger) {}
+  constructor(
+    private store: BlobStore,
+    private engine: Engine,
+    private cal: Calibration,
+    private o: { slowMs: number; maxGraphs: number },
+    private log: FastifyBaseLogger,
+  ) {}
 
-  get size(): number { return this.graphs.size; }
-  has(id: string): boolean { return this.graphs.has(id); }
+  get size(): number {
+    return this.graphs.size;
+  }
+  has(id: string): boolean {
+    return this.graphs.has(id);
+  }
 
   get(id: string): GraphEntry | undefined {
     const g = this.graphs.get(id);
@@ -39,7 +49,8 @@ export class GraphRegistry {
   estimateMs(g: GraphEntry): number {
     if (g.runs > 0) return g.meanMs + this.o.slowMs;
     const w = g.meta;
-    const compute = w.flops !== undefined ? Math.max(w.flops / this.cal.f32Flops, (w.bytes ?? 0) / this.cal.memBandwidth) * 1000 : 0;
+    const compute =
+      w.flops !== undefined ? Math.max(w.flops / this.cal.f32Flops, (w.bytes ?? 0) / this.cal.memBandwidth) * 1000 : 0;
     return compute + w.nodes * this.cal.launchOverhead * 1000 + this.o.slowMs;
   }
 
@@ -50,13 +61,21 @@ export class GraphRegistry {
 
   info(id: string, g: GraphEntry): GraphInfo {
     return {
-      id, name: g.meta.name, nodes: g.meta.nodes, inputs: g.meta.inputs, outputs: g.meta.outputs,
+      id,
+      name: g.meta.name,
+      nodes: g.meta.nodes,
+      inputs: g.meta.inputs,
+      outputs: g.meta.outputs,
       ...(g.meta.flops !== undefined ? { flops: g.meta.flops } : {}),
-      estimatedMs: this.estimateMs(g), runs: g.runs, compileMs: g.meta.compileMs,
+      estimatedMs: this.estimateMs(g),
+      runs: g.runs,
+      compileMs: g.meta.compileMs,
     };
   }
 
-  all(): GraphInfo[] { return [...this.graphs].map(([id, g]) => this.info(id, g)); }
+  all(): GraphInfo[] {
+    return [...this.graphs].map(([id, g]) => this.info(id, g));
+  }
 
   /** Load a graph whose text hashes to `id` (checked by the caller); concurrent loads share one compile. */
   load(id: string, text: string): Promise<GraphEntry> {
@@ -65,14 +84,22 @@ export class GraphRegistry {
     p = (async () => {
       const refs = blobRefs(text);
       const missing = refs.filter((r) => !this.store.has(r));
-      if (missing.length) throw new ProtocolError('missing_blobs', `graph refers to ${missing.length} blob(s) this server does not hold; PUT them first`, { missing });
+      if (missing.length)
+        throw new ProtocolError(
+          'missing_blobs',
+          `graph refers to ${missing.length} blob(s) this server does not hold; PUT them first`,
+          { missing },
+        );
       this.store.pin(refs, 1);
       try {
         const src: GraphSource = { id, text, blobs: new Map(refs.map((r) => [r, this.store.get(r)!])) };
         const meta = await this.engine.load(src);
         const entry: GraphEntry = { src, meta, blobs: refs, runs: 0, meanMs: 0, used: performance.now() };
         this.graphs.set(id, entry);
-        this.log.info({ graph: id, name: meta.name, nodes: meta.nodes, compileMs: Math.round(meta.compileMs) }, 'graph loaded');
+        this.log.info(
+          { graph: id, name: meta.name, nodes: meta.nodes, compileMs: Math.round(meta.compileMs) },
+          'graph loaded',
+        );
         await this.evict();
         return entry;
       } catch (e) {

@@ -21,8 +21,13 @@ export function contentLength(req: FastifyRequest, maxBody: number, required: bo
     return undefined;
   }
   const n = Number(h);
-  if (!Number.isSafeInteger(n) || n < 0) throw new ProtocolError('bad_request', `Content-Length ${JSON.stringify(h)} is not a byte count`);
-  if (n > maxBody) throw new ProtocolError('payload_too_large', `body of ${n} bytes is larger than this server's limit of ${maxBody} bytes (--max-body-mb)`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new ProtocolError('bad_request', `Content-Length ${JSON.stringify(h)} is not a byte count`);
+  if (n > maxBody)
+    throw new ProtocolError(
+      'payload_too_large',
+      `body of ${n} bytes is larger than this server's limit of ${maxBody} bytes (--max-body-mb)`,
+    );
   return n;
 }
 
@@ -34,7 +39,11 @@ export async function readText(req: FastifyRequest, limit: number): Promise<stri
     if (n > limit) throw new ProtocolError('payload_too_large', `body is larger than the limit of ${limit} bytes`);
     chunks.push(c);
   }
-  try { return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)); } catch { throw new ProtocolError('bad_request', 'body is not valid UTF-8'); }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new ProtocolError('bad_request', 'body is not valid UTF-8');
+  }
 }
 
 /** Read a body of known length into one buffer with 'data' events (cheaper than async iteration). */
@@ -42,15 +51,28 @@ export function readExactly(stream: NodeJS.ReadableStream, n: number): Promise<U
   return new Promise((resolve, reject) => {
     const out = new Uint8Array(n);
     let o = 0;
-    const fail = (e: Error) => { cleanup(); reject(e); };
+    const fail = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
     const onData = (c: Buffer) => {
-      if (o + c.length > n) return fail(new ProtocolError('bad_request', `body is longer than its Content-Length of ${n} bytes`));
+      if (o + c.length > n)
+        return fail(new ProtocolError('bad_request', `body is longer than its Content-Length of ${n} bytes`));
       out.set(c, o);
       o += c.length;
     };
-    const onEnd = () => { cleanup(); if (o !== n) reject(new ProtocolError('bad_request', `body ended after ${o} of ${n} bytes`)); else resolve(out); };
+    const onEnd = () => {
+      cleanup();
+      if (o !== n) reject(new ProtocolError('bad_request', `body ended after ${o} of ${n} bytes`));
+      else resolve(out);
+    };
     const onClose = () => fail(new ProtocolError('bad_request', `connection closed after ${o} of ${n} body bytes`));
-    const cleanup = () => { stream.off('data', onData); stream.off('end', onEnd); stream.off('error', fail); stream.off('close', onClose); };
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', fail);
+      stream.off('close', onClose);
+    };
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', fail);
@@ -82,16 +104,30 @@ export function lingeringClose(req: IncomingMessage, limits = LINGER): boolean {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limits.maxBytes) return false;
   let read = 0;
-  const stop = () => { clearTimeout(total); clearTimeout(idle); socket.destroy(); };
+  const stop = () => {
+    clearTimeout(total);
+    clearTimeout(idle);
+    socket.destroy();
+  };
   const total = setTimeout(stop, limits.maxMs);
   const idle = setTimeout(stop, limits.idleMs);
   total.unref();
   idle.unref();
-  socket.on('data', (c: Buffer) => { read += c.length; if (read > limits.maxBytes) stop(); else idle.refresh(); });
+  socket.on('data', (c: Buffer) => {
+    read += c.length;
+    if (read > limits.maxBytes) stop();
+    else idle.refresh();
+  });
   socket.once('end', stop);
-  socket.once('close', () => { clearTimeout(total); clearTimeout(idle); });
+  socket.once('close', () => {
+    clearTimeout(total);
+    clearTimeout(idle);
+  });
   // node ends a `connection: close` response with destroySoon(): keep the read side open instead
-  socket.destroySoon = () => { socket.end(); socket.resume(); };
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+  };
   req.resume();
   return true;
 }

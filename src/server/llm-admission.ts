@@ -12,7 +12,7 @@
 // passes while it waits is dropped before it computes.
 
 import { ProtocolError } from '../protocol/errors.js';
-import { llmTpotAt, llmTtftMs, type LlmInfo } from '../protocol/llm.js';
+import { type LlmInfo, llmTpotAt, llmTtftMs } from '../protocol/llm.js';
 
 export interface LlmAsk {
   model: string;
@@ -24,10 +24,24 @@ export interface LlmAsk {
   tpotMs?: number;
 }
 
-export interface LlmPrediction { waitMs: number; ttftMs: number; tpotMs: number; totalMs: number; batch: number }
+export interface LlmPrediction {
+  waitMs: number;
+  ttftMs: number;
+  tpotMs: number;
+  totalMs: number;
+  batch: number;
+}
 
-interface Running { ask: LlmAsk; startedAt: number; prediction: LlmPrediction }
-interface Waiter { ask: LlmAsk; start(): void; timer?: ReturnType<typeof setTimeout> }
+interface Running {
+  ask: LlmAsk;
+  startedAt: number;
+  prediction: LlmPrediction;
+}
+interface Waiter {
+  ask: LlmAsk;
+  start(): void;
+  timer?: ReturnType<typeof setTimeout>;
+}
 
 const retryS = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
@@ -36,14 +50,26 @@ export class LlmAdmission {
   private runningSet: Running[] = [];
   private queue: Waiter[] = [];
 
-  constructor(readonly slots: number, readonly maxQueue: number, private info: (model: string) => LlmInfo | undefined) {}
+  constructor(
+    readonly slots: number,
+    readonly maxQueue: number,
+    private info: (model: string) => LlmInfo | undefined,
+  ) {}
 
-  get depth(): number { return this.queue.length; }
-  get running(): number { return this.runningSet.length; }
-  get concurrency(): number { return this.slots; }
+  get depth(): number {
+    return this.queue.length;
+  }
+  get running(): number {
+    return this.runningSet.length;
+  }
+  get concurrency(): number {
+    return this.slots;
+  }
 
   /** Time left of a running completion, ms, at its predicted pace. */
-  private leftMs(r: Running, now: number): number { return Math.max(0, r.prediction.totalMs - (now - r.startedAt)); }
+  private leftMs(r: Running, now: number): number {
+    return Math.max(0, r.prediction.totalMs - (now - r.startedAt));
+  }
 
   /** Time until a completion sent now would get a slot, ms. */
   waitMs(now = performance.now()): number {
@@ -69,29 +95,52 @@ export class LlmAdmission {
 
   /** Refuse now if the completion cannot meet its targets or would break a running one's. */
   check(ask: LlmAsk, elapsedMs = 0): LlmPrediction {
-    if (this.draining) throw new ProtocolError('shutting_down', 'server is shutting down; send the completion elsewhere', { retryAfterS: 5 });
+    if (this.draining)
+      throw new ProtocolError('shutting_down', 'server is shutting down; send the completion elsewhere', {
+        retryAfterS: 5,
+      });
     const full = this.runningSet.length + this.queue.length >= this.slots;
     if (full && this.queue.length >= this.maxQueue) {
-      throw new ProtocolError('queue_full', `completion queue is full (${this.queue.length} waiting, ${this.running} running in ${this.slots} slots)`, { retryAfterS: retryS(this.waitMs()) });
+      throw new ProtocolError(
+        'queue_full',
+        `completion queue is full (${this.queue.length} waiting, ${this.running} running in ${this.slots} slots)`,
+        { retryAfterS: retryS(this.waitMs()) },
+      );
     }
     const p = this.predict(ask);
     const r = (x: number) => Math.round(x);
     const info = this.info(ask.model);
     if (ask.ttftMs !== undefined && elapsedMs + p.ttftMs > ask.ttftMs) {
-      throw new ProtocolError('slo_unmeetable', `cannot send the first token within ${ask.ttftMs} ms: predicted ${r(elapsedMs + p.ttftMs)} ms (wait ${r(p.waitMs)} ms for a slot + prefill)`, { retryAfterS: retryS(p.waitMs), predictedTtftMs: r(elapsedMs + p.ttftMs) });
+      throw new ProtocolError(
+        'slo_unmeetable',
+        `cannot send the first token within ${ask.ttftMs} ms: predicted ${r(elapsedMs + p.ttftMs)} ms (wait ${r(p.waitMs)} ms for a slot + prefill)`,
+        { retryAfterS: retryS(p.waitMs), predictedTtftMs: r(elapsedMs + p.ttftMs) },
+      );
     }
     if (ask.tpotMs !== undefined && ask.maxTokens > 1 && p.tpotMs > ask.tpotMs) {
       const alone = info ? llmTpotAt(info, 1) : 0;
       const code = alone > ask.tpotMs ? 'deadline_unmeetable' : 'slo_unmeetable';
-      throw new ProtocolError(code, `cannot keep ${ask.tpotMs} ms per token: predicted ${p.tpotMs.toFixed(1)} ms in a batch of ${p.batch} (alone ${alone.toFixed(1)} ms)`, { retryAfterS: retryS(this.waitMs()), predictedTpotMs: Math.round(p.tpotMs * 10) / 10 });
+      throw new ProtocolError(
+        code,
+        `cannot keep ${ask.tpotMs} ms per token: predicted ${p.tpotMs.toFixed(1)} ms in a batch of ${p.batch} (alone ${alone.toFixed(1)} ms)`,
+        { retryAfterS: retryS(this.waitMs()), predictedTpotMs: Math.round(p.tpotMs * 10) / 10 },
+      );
     }
     // joining the batch slows every running completion: refuse if one of them would miss its TPOT
     const victim = this.runningSet.find((x) => x.ask.tpotMs !== undefined && p.tpotMs > x.ask.tpotMs);
     if (victim) {
-      throw new ProtocolError('slo_unmeetable', `admitting it would slow a running completion past its ${victim.ask.tpotMs} ms per token (a batch of ${p.batch}: ${p.tpotMs.toFixed(1)} ms)`, { retryAfterS: retryS(this.leftMs(victim, performance.now())) });
+      throw new ProtocolError(
+        'slo_unmeetable',
+        `admitting it would slow a running completion past its ${victim.ask.tpotMs} ms per token (a batch of ${p.batch}: ${p.tpotMs.toFixed(1)} ms)`,
+        { retryAfterS: retryS(this.leftMs(victim, performance.now())) },
+      );
     }
     if (elapsedMs + p.totalMs > ask.deadlineMs) {
-      throw new ProtocolError('deadline_unmeetable', `cannot finish within the ${ask.deadlineMs} ms deadline: predicted ${r(elapsedMs + p.totalMs)} ms (queue wait ${r(p.waitMs)} ms + TTFT + ${ask.maxTokens - 1} tokens at ${p.tpotMs.toFixed(1)} ms)`, { retryAfterS: retryS(p.waitMs), predictedMs: r(elapsedMs + p.totalMs) });
+      throw new ProtocolError(
+        'deadline_unmeetable',
+        `cannot finish within the ${ask.deadlineMs} ms deadline: predicted ${r(elapsedMs + p.totalMs)} ms (queue wait ${r(p.waitMs)} ms + TTFT + ${ask.maxTokens - 1} tokens at ${p.tpotMs.toFixed(1)} ms)`,
+        { retryAfterS: retryS(p.waitMs), predictedMs: r(elapsedMs + p.totalMs) },
+      );
     }
     return p;
   }
@@ -102,7 +151,10 @@ export class LlmAdmission {
    */
   acquire(ask: LlmAsk, deadlineAt: number, signal?: AbortSignal): Promise<() => void> {
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) { reject(new Error('the client closed the connection while the completion waited')); return; }
+      if (signal?.aborted) {
+        reject(new Error('the client closed the connection while the completion waited'));
+        return;
+      }
       const start = () => {
         // predicted from its start: it no longer waits
         const p = this.predict(ask);
@@ -117,20 +169,36 @@ export class LlmAdmission {
           this.pump();
         });
       };
-      if (this.runningSet.length < this.slots && !this.queue.length) { start(); return; }
+      if (this.runningSet.length < this.slots && !this.queue.length) {
+        start();
+        return;
+      }
       const w: Waiter = { ask, start };
-      w.timer = setTimeout(() => {
-        const i = this.queue.indexOf(w);
-        if (i >= 0) this.queue.splice(i, 1);
-        reject(new ProtocolError('deadline_exceeded', 'deadline passed while the completion waited for a slot; it was not computed', { retryAfterS: retryS(this.waitMs()) }));
-      }, Math.max(0, deadlineAt - performance.now()));
-      signal?.addEventListener('abort', () => {
-        const i = this.queue.indexOf(w);
-        if (i < 0) return;
-        this.queue.splice(i, 1);
-        clearTimeout(w.timer);
-        reject(new Error('the client closed the connection while the completion waited'));
-      }, { once: true });
+      w.timer = setTimeout(
+        () => {
+          const i = this.queue.indexOf(w);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(
+            new ProtocolError(
+              'deadline_exceeded',
+              'deadline passed while the completion waited for a slot; it was not computed',
+              { retryAfterS: retryS(this.waitMs()) },
+            ),
+          );
+        },
+        Math.max(0, deadlineAt - performance.now()),
+      );
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.queue.indexOf(w);
+          if (i < 0) return;
+          this.queue.splice(i, 1);
+          clearTimeout(w.timer);
+          reject(new Error('the client closed the connection while the completion waited'));
+        },
+        { once: true },
+      );
       this.queue.push(w);
     });
   }

@@ -11,7 +11,7 @@ import type { ChatRequest, LlmProvider } from '../agent/nodes/models.js';
 import type { ChatModels } from '../agent/openai.js';
 import { Channel } from '../agent/runtime/channel.js';
 import { ProtocolError } from '../protocol/errors.js';
-import { llmEstimateMs, llmTtftMs, type LlmInfo } from '../protocol/llm.js';
+import { type LlmInfo, llmEstimateMs, llmTtftMs } from '../protocol/llm.js';
 import type { FromWorker, LlmLoadSpec, PrefillResult, ToWorker, WireChatRequest } from './llm-worker.js';
 
 interface Pending {
@@ -24,7 +24,8 @@ interface Pending {
 /** Parse `name=path` (the --llm flag). */
 export function parseLlmFlag(s: string): { name: string; path: string } {
   const m = /^([A-Za-z0-9_][A-Za-z0-9_.:-]*)=(.+)$/.exec(s);
-  if (!m) throw new Error(`--llm ${s}: expected name=path (a Hugging Face folder, a .safetensors file or a .gguf file)`);
+  if (!m)
+    throw new Error(`--llm ${s}: expected name=path (a Hugging Face folder, a .safetensors file or a .gguf file)`);
   return { name: m[1]!, path: m[2]! };
 }
 
@@ -37,9 +38,20 @@ export class LlmHost implements ChatModels {
   readonly infos = new Map<string, LlmInfo>();
   device = '';
 
-  constructor(private backend: string, private specs: LlmLoadSpec[], private log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }, private slowMs = 0) {}
+  constructor(
+    private backend: string,
+    private specs: LlmLoadSpec[],
+    private log: {
+      info(o: object, m: string): void;
+      warn(o: object, m: string): void;
+      error(o: object, m: string): void;
+    },
+    private slowMs = 0,
+  ) {}
 
-  get size(): number { return this.specs.length; }
+  get size(): number {
+    return this.specs.length;
+  }
 
   /** Start the worker and load every model (each with progress lines). */
   async start(): Promise<void> {
@@ -47,22 +59,52 @@ export class LlmHost implements ChatModels {
     for (const spec of this.specs) {
       const t0 = performance.now();
       this.log.info({ model: spec.name, path: spec.path }, `llm ${spec.name}: loading ${spec.path}`);
-      const info = await this.call<LlmInfo>({ op: 'load', rid: 0, spec }, {
-        onProgress: (line) => this.log.info({ model: spec.name }, `llm ${spec.name}: ${line}`),
-      }).done.catch((e: Error) => { throw new Error(`--llm ${spec.name}=${spec.path}: ${e.message}`); });
+      const info = await this.call<LlmInfo>(
+        { op: 'load', rid: 0, spec },
+        {
+          onProgress: (line) => this.log.info({ model: spec.name }, `llm ${spec.name}: ${line}`),
+        },
+      ).done.catch((e: Error) => {
+        throw new Error(`--llm ${spec.name}=${spec.path}: ${e.message}`);
+      });
       const old = this.infos.get(spec.name);
-      this.infos.set(spec.name, old ? { ...info, prefill: old.prefill, tpotMs: old.tpotMs, batching: old.batching, runs: old.runs, source: old.source } : info);
-      this.log.info({ model: spec.name, ms: Math.round(performance.now() - t0), fingerprint: info.fingerprint.slice(0, 12) }, `llm ${spec.name}: ready`);
+      this.infos.set(
+        spec.name,
+        old
+          ? {
+              ...info,
+              prefill: old.prefill,
+              tpotMs: old.tpotMs,
+              batching: old.batching,
+              runs: old.runs,
+              source: old.source,
+            }
+          : info,
+      );
+      this.log.info(
+        { model: spec.name, ms: Math.round(performance.now() - t0), fingerprint: info.fingerprint.slice(0, 12) },
+        `llm ${spec.name}: ready`,
+      );
     }
   }
 
   private spawn(): Promise<void> {
-    const w = new Worker(new URL('./llm-worker.js', import.meta.url), { workerData: { backend: this.backend, slowMs: this.slowMs } });
+    const w = new Worker(new URL('./llm-worker.js', import.meta.url), {
+      workerData: { backend: this.backend, slowMs: this.slowMs },
+    });
     w.unref();
     this.worker = w;
     const ready = new Promise<void>((resolve, reject) => {
       w.once('message', (m: FromWorker) => {
-        if ('ready' in m && m.ready) { this.device = m.device; resolve(); } else reject(new Error(`the LLM worker cannot start backend '${this.backend}': ${'message' in m ? m.message : 'unknown'}`));
+        if ('ready' in m && m.ready) {
+          this.device = m.device;
+          resolve();
+        } else
+          reject(
+            new Error(
+              `the LLM worker cannot start backend '${this.backend}': ${'message' in m ? m.message : 'unknown'}`,
+            ),
+          );
       });
       w.once('error', reject);
     });
@@ -75,7 +117,10 @@ export class LlmHost implements ChatModels {
       else {
         this.pending.delete(m.rid);
         if (m.ok) p.resolve(m.value);
-        else p.reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}, m.status ? { status: m.status } : {}));
+        else
+          p.reject(
+            Object.assign(new Error(m.message), m.code ? { code: m.code } : {}, m.status ? { status: m.status } : {}),
+          );
       }
     });
     const died = (e: Error) => {
@@ -86,7 +131,11 @@ export class LlmHost implements ChatModels {
       this.pending.clear();
       if (this.closed) return;
       this.log.error({ error: e.message }, 'LLM worker died; starting a new one and loading its models again');
-      this.restarting = this.start().catch((x: Error) => this.log.error({ error: x.message }, 'LLM worker restart failed')).finally(() => { this.restarting = undefined; });
+      this.restarting = this.start()
+        .catch((x: Error) => this.log.error({ error: x.message }, 'LLM worker restart failed'))
+        .finally(() => {
+          this.restarting = undefined;
+        });
     };
     w.on('error', died);
     w.on('exit', (code) => died(new Error(`exited with code ${code}`)));
@@ -96,7 +145,16 @@ export class LlmHost implements ChatModels {
   private call<T>(msg: ToWorker, hooks: Omit<Pending, 'resolve' | 'reject'> = {}): { done: Promise<T>; rid: number } {
     const rid = this.nextRid++;
     const done = new Promise<T>((resolve, reject) => {
-      if (!this.worker) { reject(new ProtocolError('internal', 'the LLM worker is not running (restarting after a failure); try again shortly', { retryAfterS: 2 })); return; }
+      if (!this.worker) {
+        reject(
+          new ProtocolError(
+            'internal',
+            'the LLM worker is not running (restarting after a failure); try again shortly',
+            { retryAfterS: 2 },
+          ),
+        );
+        return;
+      }
       this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject, ...hooks });
       this.worker.postMessage({ ...msg, rid });
     });
@@ -108,8 +166,12 @@ export class LlmHost implements ChatModels {
     const info = this.infos.get(name);
     return info ? this.provider(name) : undefined;
   }
-  names(): string[] { return [...this.infos.keys()]; }
-  all(): LlmInfo[] { return [...this.infos.values()]; }
+  names(): string[] {
+    return [...this.infos.keys()];
+  }
+  all(): LlmInfo[] {
+    return [...this.infos.values()];
+  }
 
   /** Predicted time of a completion, ms (the admission check's estimate). */
   estimateMs(name: string, promptTokens: number, maxTokens: number): number {
@@ -129,7 +191,7 @@ export class LlmHost implements ChatModels {
       const i = buckets.findIndex((b) => b >= r.promptTokens);
       ms[i] = (1 - a) * ms[i]! + a * r.ttftMs;
     } else if (predicted > 0) {
-      const k = (1 - a) + a * (r.ttftMs / predicted);
+      const k = 1 - a + a * (r.ttftMs / predicted);
       for (let i = 0; i < ms.length; i++) ms[i] = ms[i]! * k;
     }
     if (r.tokens.length > 1) {
@@ -138,7 +200,9 @@ export class LlmHost implements ChatModels {
       const rows = r.batchRows ?? 1;
       if (m) {
         let i = 0;
-        m.sizes.forEach((b, k) => { if (Math.abs(b - rows) < Math.abs(m.sizes[i]! - rows)) i = k; });
+        m.sizes.forEach((b, k) => {
+          if (Math.abs(b - rows) < Math.abs(m.sizes[i]! - rows)) i = k;
+        });
         m.tpotMs[i] = (1 - a) * m.tpotMs[i]! + a * r.tpotMs;
       }
       if (rows < 1.5) info.tpotMs = (1 - a) * info.tpotMs + a * r.tpotMs;
@@ -157,10 +221,17 @@ export class LlmHost implements ChatModels {
         const { signal, prefill: _p, decode: _d, kv: _k, ...wire } = req;
         return new Generation(async function* (done): AsyncGenerator<TokenEvent> {
           const tokens = new Channel<TokenEvent>();
-          const call = host.call<GenerationResult>({ op: 'generate', rid: 0, name, request: wire as WireChatRequest }, { onToken: (t) => tokens.push(t) });
+          const call = host.call<GenerationResult>(
+            { op: 'generate', rid: 0, name, request: wire as WireChatRequest },
+            { onToken: (t) => tokens.push(t) },
+          );
           const abort = () => host.worker?.postMessage({ op: 'abort', rid: call.rid } satisfies ToWorker);
-          if (signal?.aborted) abort(); else signal?.addEventListener('abort', abort, { once: true });
-          call.done.then(() => tokens.close(), (e) => tokens.fail(e));
+          if (signal?.aborted) abort();
+          else signal?.addEventListener('abort', abort, { once: true });
+          call.done.then(
+            () => tokens.close(),
+            (e) => tokens.fail(e),
+          );
           try {
             yield* tokens;
             done(await call.done);
@@ -181,7 +252,9 @@ export class LlmHost implements ChatModels {
   }
 
   /** Resolves when no restart is under way. */
-  async settled(): Promise<void> { await this.restarting; }
+  async settled(): Promise<void> {
+    await this.restarting;
+  }
 
   async close(): Promise<void> {
     this.closed = true;

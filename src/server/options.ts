@@ -45,7 +45,22 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
-  host: '127.0.0.1', port: 8080, backend: 'reference', maxBodyMb: 256, maxQueue: 64, workers: 1,
-  maxStoreMb: 2048, maxGraphs: 64, maxInflightMb: 1024, corsOrigins: [], pricePerHour: 0, slowMs: 0,
-  graceMs: 1000, drainTimeoutMs: 30_000, logLevel: 'info', llms: [], maxLlmQueue: 16, llmBatch: 16,
+  host: '127.0.0.1',
+  port: 8080,
+  backend: 'reference',
+  maxBodyMb: 256,
+  maxQueue: 64,
+  workers: 1,
+  maxStoreMb: 2048,
+  maxGraphs: 64,
+  maxInflightMb: 1024,
+  corsOrigins: [],
+  pricePerHour: 0,
+  slowMs: 0,
+  graceMs: 1000,
+  drainTimeoutMs: 30_000,
+  logLevel: 'info',
+  llms: [],
+  maxLlmQueue: 16,
+  llmBatch: 16,
 };

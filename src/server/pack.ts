@@ -5,14 +5,23 @@
 import type { DType, TypedArray } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
 
-export interface Packed { name: string; type: DType; dims: number[]; data: TypedArray }
+export interface Packed {
+  name: string;
+  type: DType;
+  dims: number[];
+  data: TypedArray;
+}
 
 /**
  * `owned`: true when every buffer is this message's alone (a request body the tensors view), or the
  * set of such buffers (a run's inputs, which its outputs may view): those are transferred whatever
  * views them.
  */
-export function packTensors(list: [string, Tensor][], keep: Set<ArrayBufferLike> = new Set(), owned: boolean | Set<ArrayBufferLike> = false): { packed: Packed[]; transfer: ArrayBuffer[] } {
+export function packTensors(
+  list: [string, Tensor][],
+  keep: Set<ArrayBufferLike> = new Set(),
+  owned: boolean | Set<ArrayBufferLike> = false,
+): { packed: Packed[]; transfer: ArrayBuffer[] } {
   const packed: Packed[] = [];
   const uses = new Map<ArrayBufferLike, number>();
   // string tensors (string[]) are structured-cloned; only typed arrays have buffers to transfer
@@ -25,7 +34,12 @@ export function packTensors(list: [string, Tensor][], keep: Set<ArrayBufferLike>
     const d = t.data;
     const b = d.buffer;
     if (!(b instanceof ArrayBuffer) || keep.has(b)) continue;
-    if (owned === true || (owned && owned.has(b)) || (uses.get(b) === 1 && d.byteOffset === 0 && d.byteLength === b.byteLength)) transfer.add(b);
+    if (
+      owned === true ||
+      (owned && owned.has(b)) ||
+      (uses.get(b) === 1 && d.byteOffset === 0 && d.byteLength === b.byteLength)
+    )
+      transfer.add(b);
   }
   return { packed, transfer: [...transfer] };
 }

@@ -14,12 +14,25 @@ export function buildProfile(o: ServerOptions, c: Calibration, port: number): Se
     name: `Switchyard offload server (${o.backend}, ${workers} worker${workers > 1 ? 's' : ''})`,
     kind: o.backend === 'webgpu' ? 'gpu' : 'cpu',
     backend: o.backend,
-    peakFlops: { f32: { value: c.f32Flops * workers, source: measured, note: '128x128 matmul, per worker times workers' } },
+    peakFlops: {
+      f32: { value: c.f32Flops * workers, source: measured, note: '128x128 matmul, per worker times workers' },
+    },
     memBandwidth: { value: c.memBandwidth, source: measured, note: '4 MiB elementwise add' },
     launchOverhead: { value: c.launchOverhead, source: measured, note: 'one-element graph run' },
-    memCapacity: { value: Math.min(totalmem(), o.maxStoreMb * MB), source: 'os.totalmem() and --max-store-mb', estimate: true },
-    pricePerHour: { value: o.pricePerHour, source: o.pricePerHour ? '--price-per-hour' : 'default (no price given)', estimate: !o.pricePerHour },
+    memCapacity: {
+      value: Math.min(totalmem(), o.maxStoreMb * MB),
+      source: 'os.totalmem() and --max-store-mb',
+      estimate: true,
+    },
+    pricePerHour: {
+      value: o.pricePerHour,
+      source: o.pricePerHour ? '--price-per-hour' : 'default (no price given)',
+      estimate: !o.pricePerHour,
+    },
     concurrency: workers,
-    supportedOps: registeredOps().map((d) => d.name).filter((n) => !n.startsWith('agent.')).sort(),
+    supportedOps: registeredOps()
+      .map((d) => d.name)
+      .filter((n) => !n.startsWith('agent.'))
+      .sort(),
   };
 }

@@ -9,11 +9,17 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { choose, type Policy, predictServing, type ServingAsk, type ServingFigures } from '../planner/fleet/serving.js';
 import type { LlmInfo } from '../protocol/llm.js';
 import { TPOT_HEADER, TTFT_HEADER } from '../protocol/llm.js';
-import { choose, predictServing, type Policy, type ServingAsk, type ServingFigures } from '../planner/fleet/serving.js';
 
-export interface MemberSpec { url: string; pricePerHour: number; name?: string; figures?: ServingFigures; slots?: number }
+export interface MemberSpec {
+  url: string;
+  pricePerHour: number;
+  name?: string;
+  figures?: ServingFigures;
+  slots?: number;
+}
 
 interface Member extends MemberSpec {
   name: string;
@@ -25,19 +31,38 @@ interface Member extends MemberSpec {
   sent: number;
 }
 
-export interface RouterOptions { members: MemberSpec[]; policy: Policy; token?: string; host?: string; port?: number; maxBodyBytes?: number; refreshMs?: number;
+export interface RouterOptions {
+  members: MemberSpec[];
+  policy: Policy;
+  token?: string;
+  host?: string;
+  port?: number;
+  maxBodyBytes?: number;
+  refreshMs?: number;
   /** Pass the TTFT/TPOT targets on to the member (its own admission may then refuse; default true). */
-  forwardTargets?: boolean }
+  forwardTargets?: boolean;
+}
 
 export class FleetRouter {
   readonly members: Member[] = [];
   private turn = 0;
-  constructor(readonly policy: Policy, private token?: string) {}
+  constructor(
+    readonly policy: Policy,
+    private token?: string,
+  ) {}
 
   /** Add a member; its figures come from its /v1/info unless given (then they stay as given). */
   async add(spec: MemberSpec): Promise<void> {
     const fixed = !!spec.figures;
-    const m: Member = { ...spec, name: spec.name ?? spec.url, figures: spec.figures!, slots: spec.slots ?? 1, running: [], busyMs: 0, sent: 0 };
+    const m: Member = {
+      ...spec,
+      name: spec.name ?? spec.url,
+      figures: spec.figures!,
+      slots: spec.slots ?? 1,
+      running: [],
+      busyMs: 0,
+      sent: 0,
+    };
     if (!fixed) await this.refreshMember(m);
     this.members.push(m);
     if (!fixed) this.live.add(m);
@@ -46,13 +71,18 @@ export class FleetRouter {
   private live = new Set<Member>();
 
   private async refreshMember(m: Member): Promise<void> {
-    const res = await fetch(`${m.url}/v1/info`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
-    if (res.status !== 200) throw new Error(`fleet member ${m.url}: GET /v1/info answered ${res.status}; give its figures (a measured profile) instead`);
-    const info = await res.json() as { llms?: LlmInfo[]; llmQueue?: { concurrency: number } };
+    const res = await fetch(`${m.url}/v1/info`, {
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+    });
+    if (res.status !== 200)
+      throw new Error(
+        `fleet member ${m.url}: GET /v1/info answered ${res.status}; give its figures (a measured profile) instead`,
+      );
+    const info = (await res.json()) as { llms?: LlmInfo[]; llmQueue?: { concurrency: number } };
     const l = info.llms?.[0];
     if (!l) throw new Error(`fleet member ${m.url} serves no language model`);
     m.figures = l;
-    m.slots = m.slots > 1 ? m.slots : l.batching?.slots ?? info.llmQueue?.concurrency ?? 1;
+    m.slots = m.slots > 1 ? m.slots : (l.batching?.slots ?? info.llmQueue?.concurrency ?? 1);
   }
 
   /** Re-read the live members' figures (servers keep them current with every completion). */
@@ -62,7 +92,11 @@ export class FleetRouter {
 
   private state(m: Member, now: number) {
     const left = m.running.map((r) => Math.max(0, r.predictedMs - (now - r.startedAt)));
-    return { inflight: m.running.length, slots: m.slots, meanLeftMs: left.length ? left.reduce((a, b) => a + b, 0) / left.length : 0 };
+    return {
+      inflight: m.running.length,
+      slots: m.slots,
+      meanLeftMs: left.length ? left.reduce((a, b) => a + b, 0) / left.length : 0,
+    };
   }
 
   /** The member for one completion (not one of `tried`), and what the model predicts there. */
@@ -85,75 +119,145 @@ export class FleetRouter {
       if (done) return;
       done = true;
       m.running.splice(m.running.indexOf(entry), 1);
-      if (!m.running.length && m.busySince !== undefined) { m.busyMs += performance.now() - m.busySince; m.busySince = undefined; }
+      if (!m.running.length && m.busySince !== undefined) {
+        m.busyMs += performance.now() - m.busySince;
+        m.busySince = undefined;
+      }
     };
   }
 
   /** $ spent so far: each member's price over the time it had a completion in flight. */
   costUsd(now = performance.now()): number {
-    return this.members.reduce((a, m) => a + (m.pricePerHour / 3_600_000) * (m.busyMs + (m.busySince !== undefined ? now - m.busySince : 0)), 0);
+    return this.members.reduce(
+      (a, m) => a + (m.pricePerHour / 3_600_000) * (m.busyMs + (m.busySince !== undefined ? now - m.busySince : 0)),
+      0,
+    );
   }
 }
 
-const askOf = (body: { messages?: { content?: unknown }[]; max_tokens?: number; max_completion_tokens?: number }, h: http.IncomingHttpHeaders): ServingAsk => {
-  const chars = (body.messages ?? []).reduce((a, m) => a + (typeof m.content === 'string' ? m.content.length : 0) + 8, 0);
+const askOf = (
+  body: { messages?: { content?: unknown }[]; max_tokens?: number; max_completion_tokens?: number },
+  h: http.IncomingHttpHeaders,
+): ServingAsk => {
+  const chars = (body.messages ?? []).reduce(
+    (a, m) => a + (typeof m.content === 'string' ? m.content.length : 0) + 8,
+    0,
+  );
   const num = (v: unknown) => (v === undefined ? undefined : Number(v));
-  return { promptTokens: Math.ceil(chars / 3), maxTokens: body.max_completion_tokens ?? body.max_tokens ?? 256, ttftMs: num(h[TTFT_HEADER]), tpotMs: num(h[TPOT_HEADER]) };
+  return {
+    promptTokens: Math.ceil(chars / 3),
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? 256,
+    ttftMs: num(h[TTFT_HEADER]),
+    tpotMs: num(h[TPOT_HEADER]),
+  };
 };
 
 /** The router as an HTTP sidecar on 127.0.0.1 (POST /v1/chat/completions proxied, GET /route for nginx). */
-export async function startRouter(o: RouterOptions): Promise<{ url: string; router: FleetRouter; close(): Promise<void> }> {
+export async function startRouter(
+  o: RouterOptions,
+): Promise<{ url: string; router: FleetRouter; close(): Promise<void> }> {
   const router = new FleetRouter(o.policy, o.token);
   for (const m of o.members) await router.add(m);
   const limit = o.maxBodyBytes ?? 4 << 20;
   const server = http.createServer(async (req, res) => {
-    const fail = (status: number, code: string, message: string) => { res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } })); };
+    const fail = (status: number, code: string, message: string) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
+    };
     try {
       const path = (req.url ?? '').split('?')[0];
       if (req.method === 'GET' && path === '/route') {
         const q = new URL(req.url!, 'http://x').searchParams;
-        const { member } = router.pick({ promptTokens: Number(q.get('prompt_tokens') ?? 32), maxTokens: Number(q.get('max_tokens') ?? 64), ttftMs: q.has('ttft_ms') ? Number(q.get('ttft_ms')) : undefined, tpotMs: q.has('tpot_ms') ? Number(q.get('tpot_ms')) : undefined });
+        const { member } = router.pick({
+          promptTokens: Number(q.get('prompt_tokens') ?? 32),
+          maxTokens: Number(q.get('max_tokens') ?? 64),
+          ttftMs: q.has('ttft_ms') ? Number(q.get('ttft_ms')) : undefined,
+          tpotMs: q.has('tpot_ms') ? Number(q.get('tpot_ms')) : undefined,
+        });
         res.writeHead(204, { 'x-switchyard-upstream': new URL(member.url).host }).end();
         return;
       }
-      if (req.method !== 'POST' || path !== '/v1/chat/completions') return fail(404, 'not_found', `the router serves POST /v1/chat/completions and GET /route, not ${req.method} ${path}`);
+      if (req.method !== 'POST' || path !== '/v1/chat/completions')
+        return fail(
+          404,
+          'not_found',
+          `the router serves POST /v1/chat/completions and GET /route, not ${req.method} ${path}`,
+        );
       const chunks: Buffer[] = [];
       let n = 0;
-      for await (const c of req as AsyncIterable<Buffer>) { n += c.length; if (n > limit) return fail(413, 'payload_too_large', `body over the router's ${limit} bytes`); chunks.push(c); }
+      for await (const c of req as AsyncIterable<Buffer>) {
+        n += c.length;
+        if (n > limit) return fail(413, 'payload_too_large', `body over the router's ${limit} bytes`);
+        chunks.push(c);
+      }
       const raw = Buffer.concat(chunks);
       const ask = askOf(JSON.parse(raw.toString('utf8')), req.headers);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      const pass = o.forwardTargets === false ? ['authorization', 'switchyard-deadline-ms'] : ['authorization', TTFT_HEADER, TPOT_HEADER, 'switchyard-deadline-ms'];
+      const pass =
+        o.forwardTargets === false
+          ? ['authorization', 'switchyard-deadline-ms']
+          : ['authorization', TTFT_HEADER, TPOT_HEADER, 'switchyard-deadline-ms'];
       for (const k of pass) if (typeof req.headers[k] === 'string') headers[k] = req.headers[k] as string;
       const ac = new AbortController();
       res.on('close', () => ac.abort());
       // a member that refuses (429/503: it predicts a miss, or is full) passes the request on to the next pick
       const tried: Parameters<FleetRouter['pick']>[1] = [];
-      let up: Response | undefined, end = () => {}, name = '';
+      let up: Response | undefined,
+        end = () => {},
+        name = '';
       for (;;) {
         const { member, predicted } = router.pick(ask, tried);
         tried.push(member);
         end = router.start(member, predicted.totalMs);
-        up = await fetch(`${member.url}/v1/chat/completions`, { method: 'POST', headers, body: raw, signal: ac.signal });
-        if (!(up.status === 429 || up.status === 503) || router.policy !== 'router' || tried.length === router.members.length) { name = member.name; break; }
+        up = await fetch(`${member.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers,
+          body: raw,
+          signal: ac.signal,
+        });
+        if (
+          !(up.status === 429 || up.status === 503) ||
+          router.policy !== 'router' ||
+          tried.length === router.members.length
+        ) {
+          name = member.name;
+          break;
+        }
         await up.body?.cancel();
         end();
       }
       res.on('close', end);
       const out: Record<string, string> = { 'x-switchyard-member': name };
-      up.headers.forEach((v, k) => { if (!['content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v; });
+      up.headers.forEach((v, k) => {
+        if (!['content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
+      });
       res.writeHead(up.status, out);
       if (up.body) for await (const c of up.body as unknown as AsyncIterable<Uint8Array>) res.write(c);
       res.end();
       end();
     } catch (e) {
-      if (!res.headersSent) fail(502, 'bad_gateway', `router: ${(e as Error).message}`); else res.destroy();
+      if (!res.headersSent) fail(502, 'bad_gateway', `router: ${(e as Error).message}`);
+      else res.destroy();
     }
   });
   await new Promise<void>((r) => server.listen(o.port ?? 0, o.host ?? '127.0.0.1', r));
   let refreshing = false;
-  const timer = setInterval(() => { if (refreshing) return; refreshing = true; void router.refresh().finally(() => { refreshing = false; }); }, o.refreshMs ?? 1000);
+  const timer = setInterval(() => {
+    if (refreshing) return;
+    refreshing = true;
+    void router.refresh().finally(() => {
+      refreshing = false;
+    });
+  }, o.refreshMs ?? 1000);
   timer.unref();
   const a = server.address() as AddressInfo;
-  return { url: `http://${a.address}:${a.port}`, router, close: () => new Promise((r) => { clearInterval(timer); server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url: `http://${a.address}:${a.port}`,
+    router,
+    close: () =>
+      new Promise((r) => {
+        clearInterval(timer);
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }

@@ -6,16 +6,29 @@
 
 import { ProtocolError } from '../protocol/errors.js';
 
-interface Waiter { estimateMs: number; deadlineAt: number; start: () => void; fail: (e: Error) => void; timer?: ReturnType<typeof setTimeout> }
+interface Waiter {
+  estimateMs: number;
+  deadlineAt: number;
+  start: () => void;
+  fail: (e: Error) => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
 
 export class Scheduler {
   private queue: Waiter[] = [];
   private runningEst: { estimateMs: number; startedAt: number }[] = [];
   draining = false;
-  constructor(readonly concurrency: number, readonly maxQueue: number) {}
+  constructor(
+    readonly concurrency: number,
+    readonly maxQueue: number,
+  ) {}
 
-  get depth(): number { return this.queue.length; }
-  get running(): number { return this.runningEst.length; }
+  get depth(): number {
+    return this.queue.length;
+  }
+  get running(): number {
+    return this.runningEst.length;
+  }
 
   /** Time until a run sent now could start, ms. */
   waitMs(now = performance.now()): number {
@@ -29,17 +42,22 @@ export class Scheduler {
 
   /** Refuse now, before the body is read, if the run cannot make its deadline or the queue is full. */
   check(estimateMs: number, deadlineMs: number, elapsedMs = 0): void {
-    if (this.draining) throw new ProtocolError('shutting_down', 'server is shutting down; send the run elsewhere', { retryAfterS: 5 });
+    if (this.draining)
+      throw new ProtocolError('shutting_down', 'server is shutting down; send the run elsewhere', { retryAfterS: 5 });
     const mustWait = this.runningEst.length + this.queue.length >= this.concurrency;
     if (mustWait && this.queue.length >= this.maxQueue) {
-      throw new ProtocolError('queue_full', `run queue is full (${this.maxQueue} waiting, ${this.running} running)`, { retryAfterS: Math.max(1, Math.ceil(this.waitMs() / 1000)) });
+      throw new ProtocolError('queue_full', `run queue is full (${this.maxQueue} waiting, ${this.running} running)`, {
+        retryAfterS: Math.max(1, Math.ceil(this.waitMs() / 1000)),
+      });
     }
     const wait = this.waitMs();
     const predicted = elapsedMs + wait + estimateMs;
     if (predicted > deadlineMs) {
-      throw new ProtocolError('deadline_unmeetable',
+      throw new ProtocolError(
+        'deadline_unmeetable',
         `cannot finish within the ${deadlineMs} ms deadline: predicted ${Math.round(predicted)} ms (queue wait ${Math.round(wait)} ms + run ${Math.round(estimateMs)} ms)`,
-        { retryAfterS: Math.max(1, Math.ceil(wait / 1000)), predictedMs: Math.round(predicted) });
+        { retryAfterS: Math.max(1, Math.ceil(wait / 1000)), predictedMs: Math.round(predicted) },
+      );
     }
   }
 
@@ -58,14 +76,26 @@ export class Scheduler {
           this.pump();
         });
       };
-      if (this.runningEst.length < this.concurrency && !this.queue.length) { start(); return; }
+      if (this.runningEst.length < this.concurrency && !this.queue.length) {
+        start();
+        return;
+      }
       const w: Waiter = { estimateMs, deadlineAt, start, fail: reject };
       const left = deadlineAt - performance.now();
-      w.timer = setTimeout(() => {
-        const i = this.queue.indexOf(w);
-        if (i >= 0) this.queue.splice(i, 1);
-        reject(new ProtocolError('deadline_exceeded', 'deadline passed while the run waited in the queue; it was not computed', { retryAfterS: Math.max(1, Math.ceil(this.waitMs() / 1000)) }));
-      }, Math.max(0, left));
+      w.timer = setTimeout(
+        () => {
+          const i = this.queue.indexOf(w);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(
+            new ProtocolError(
+              'deadline_exceeded',
+              'deadline passed while the run waited in the queue; it was not computed',
+              { retryAfterS: Math.max(1, Math.ceil(this.waitMs() / 1000)) },
+            ),
+          );
+        },
+        Math.max(0, left),
+      );
       this.queue.push(w);
     });
   }

@@ -5,7 +5,11 @@
 import { createHash } from 'node:crypto';
 import { ProtocolError } from '../protocol/errors.js';
 
-interface Blob { bytes: Uint8Array; pins: number; used: number }
+interface Blob {
+  bytes: Uint8Array;
+  pins: number;
+  used: number;
+}
 
 export class BlobStore {
   private blobs = new Map<string, Blob>();
@@ -14,10 +18,16 @@ export class BlobStore {
   private reserved = 0;
   constructor(readonly maxBytes: number) {}
 
-  get count(): number { return this.blobs.size; }
-  get bytes(): number { return this.total; }
+  get count(): number {
+    return this.blobs.size;
+  }
+  get bytes(): number {
+    return this.total;
+  }
 
-  has(sha: string): boolean { return this.blobs.has(sha); }
+  has(sha: string): boolean {
+    return this.blobs.has(sha);
+  }
 
   get(sha: string): Uint8Array | undefined {
     const b = this.blobs.get(sha);
@@ -26,7 +36,10 @@ export class BlobStore {
   }
 
   pin(shas: string[], by: 1 | -1): void {
-    for (const h of shas) { const b = this.blobs.get(h); if (b) b.pins = Math.max(0, b.pins + by); }
+    for (const h of shas) {
+      const b = this.blobs.get(h);
+      if (b) b.pins = Math.max(0, b.pins + by);
+    }
   }
 
   private makeRoom(n: number): void {
@@ -38,7 +51,11 @@ export class BlobStore {
       this.total -= b.bytes.length;
     }
     if (this.total + this.reserved + n > this.maxBytes) {
-      throw new ProtocolError('store_full', `blob store is full: ${this.total} of ${this.maxBytes} bytes held by loaded graphs, ${n} more requested`, { retryAfterS: 30 });
+      throw new ProtocolError(
+        'store_full',
+        `blob store is full: ${this.total} of ${this.maxBytes} bytes held by loaded graphs, ${n} more requested`,
+        { retryAfterS: 30 },
+      );
     }
   }
 
@@ -52,7 +69,8 @@ export class BlobStore {
       const h = createHash('sha256');
       for await (const chunk of body) h.update(chunk);
       const got = h.digest('hex');
-      if (got !== sha) throw new ProtocolError('hash_mismatch', `blob bytes hash to sha256 ${got}, not ${sha} as the URL says`);
+      if (got !== sha)
+        throw new ProtocolError('hash_mismatch', `blob bytes hash to sha256 ${got}, not ${sha} as the URL says`);
       return false;
     }
     this.makeRoom(length);
@@ -62,17 +80,25 @@ export class BlobStore {
       const h = createHash('sha256');
       let o = 0;
       for await (const chunk of body) {
-        if (o + chunk.length > length) throw new ProtocolError('bad_request', `blob body is longer than its Content-Length of ${length} bytes`);
+        if (o + chunk.length > length)
+          throw new ProtocolError('bad_request', `blob body is longer than its Content-Length of ${length} bytes`);
         bytes.set(chunk, o);
         h.update(chunk);
         o += chunk.length;
       }
       if (o !== length) throw new ProtocolError('bad_request', `blob body ended after ${o} of ${length} bytes`);
       const got = h.digest('hex');
-      if (got !== sha) throw new ProtocolError('hash_mismatch', `blob bytes hash to sha256 ${got}, not ${sha} as the URL says; nothing was stored`);
+      if (got !== sha)
+        throw new ProtocolError(
+          'hash_mismatch',
+          `blob bytes hash to sha256 ${got}, not ${sha} as the URL says; nothing was stored`,
+        );
       this.reserved -= length;
       length = 0;
-      if (!this.blobs.has(sha)) { this.blobs.set(sha, { bytes, pins: 0, used: performance.now() }); this.total += bytes.length; }
+      if (!this.blobs.has(sha)) {
+        this.blobs.set(sha, { bytes, pins: 0, used: performance.now() });
+        this.total += bytes.length;
+      }
       return true;
     } finally {
       this.reserved -= length;

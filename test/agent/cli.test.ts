@@ -6,21 +6,27 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI } from '../helpers/paths.js';
 import { fileURLToPath } from 'node:url';
+import { CLI } from '../helpers/paths.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../../../..');
+
 import { tmp, writeTinyModel } from './helpers.js';
 
 const cache = tmp('sy-agent-cache-');
 const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, 'agent', ...args], { encoding: 'utf8', env: { ...process.env, SWITCHYARD_CACHE: cache } });
+  const r = spawnSync(process.execPath, [CLI, 'agent', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SWITCHYARD_CACHE: cache },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
 const files = writeTinyModel('llama', 3, { contextLength: 256 });
 const graph = join(files.dir, 'agent.yaml');
-writeFileSync(graph, `
+writeFileSync(
+  graph,
+  `
 name: cli-agent
 inputs: { question: { type: text, private: true } }
 models: { chat: { path: ./, capacity: 128 } }
@@ -32,7 +38,8 @@ nodes:
 edges: [[redact, answer], [sum, answer]]
 output: answer
 sla: { ttftMs: 60000, tpotMs: 60000 }
-`);
+`,
+);
 
 describe('switchyard agent', () => {
   it('streams the answer and prints per-node timing, devices, TTFT and TPOT', () => {
@@ -54,7 +61,12 @@ describe('switchyard agent', () => {
     const a = cli(graph, '--input', 'question=hello', '--json');
     const b = cli(graph, '--input', 'hello', '--json');
     assert.equal(a.code, 0, a.err);
-    const ja = JSON.parse(a.out) as { text: string; records: { node: string }[]; plan: { placement: Record<string, unknown> }; ttftMs: number };
+    const ja = JSON.parse(a.out) as {
+      text: string;
+      records: { node: string }[];
+      plan: { placement: Record<string, unknown> };
+      ttftMs: number;
+    };
     const jb = JSON.parse(b.out) as { text: string };
     assert.equal(ja.text, jb.text, 'a bare --input fills the only input');
     assert.deepEqual(ja.records.map((x) => x.node).sort(), ['answer', 'redact', 'sum']);
@@ -64,11 +76,25 @@ describe('switchyard agent', () => {
 
   it('the example agent (npm start) plans, redacts, retrieves, calls its tool and answers', () => {
     const dir = tmp('sy-example-');
-    for (const f of ['rag.yaml', 'docs.jsonl', 'tools.mjs']) writeFileSync(join(dir, f), readFileSync(join(ROOT, 'examples/agent', f)));
-    const r = cli(join(dir, 'rag.yaml'), '--example', '--input', 'I am jane@example.com; my parcel weighs 3 kg and goes to zone B. Price?', '--json');
+    for (const f of ['rag.yaml', 'docs.jsonl', 'tools.mjs'])
+      writeFileSync(join(dir, f), readFileSync(join(ROOT, 'examples/agent', f)));
+    const r = cli(
+      join(dir, 'rag.yaml'),
+      '--example',
+      '--input',
+      'I am jane@example.com; my parcel weighs 3 kg and goes to zone B. Price?',
+      '--json',
+    );
     assert.equal(r.code, 0, r.err);
-    const j = JSON.parse(r.out) as { outputs: { answer: { text: string } }; records: { node: string; status: string }[]; plan: { placement: Record<string, unknown> } };
-    const ran = j.records.filter((x) => x.status === 'ok').map((x) => x.node).sort();
+    const j = JSON.parse(r.out) as {
+      outputs: { answer: { text: string } };
+      records: { node: string; status: string }[];
+      plan: { placement: Record<string, unknown> };
+    };
+    const ran = j.records
+      .filter((x) => x.status === 'ok')
+      .map((x) => x.node)
+      .sort();
     assert.deepEqual(ran, ['answer', 'query', 'quote', 'redact', 'search']);
     assert.ok(j.outputs.answer.text.length > 0);
     const again = cli(join(dir, 'rag.yaml'), '--input', 'my parcel weighs 3 kg and goes to zone B', '--json');
@@ -77,7 +103,10 @@ describe('switchyard agent', () => {
 
   it('bad input: a graph error, an unknown input, a missing file', () => {
     const bad = join(files.dir, 'bad.yaml');
-    writeFileSync(bad, 'nodes:\n  a: { kind: tool, tool: t }\n  b: { kind: tool, tool: t }\ntools: { t: { builtin: echo } }\nedges: [[a, b], [b, a]]\noutput: b\n');
+    writeFileSync(
+      bad,
+      'nodes:\n  a: { kind: tool, tool: t }\n  b: { kind: tool, tool: t }\ntools: { t: { builtin: echo } }\nedges: [[a, b], [b, a]]\noutput: b\n',
+    );
     const r1 = cli(bad);
     assert.equal(r1.code, 1);
     assert.match(r1.err, /switchyard: error: .*bad\.yaml: the edges a -> b -> a form a cycle outside a bounded loop/);

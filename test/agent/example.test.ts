@@ -5,7 +5,7 @@
 // --remote --pin` runs the answer through the server's chat route.
 
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, REPO } from '../helpers/paths.js';
@@ -14,7 +14,14 @@ import { tmp } from './helpers.js';
 const START = join(REPO, 'examples/agent/start.mjs');
 const env = { ...process.env, SWITCHYARD_CACHE: tmp('sy-example-cache-') };
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 async function gone(pid: number): Promise<boolean> {
   // the server drains for at most 1 s (--drain-timeout-ms 1000) and is killed 3 s after SIGTERM
   for (let i = 0; i < 150 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
@@ -22,7 +29,12 @@ async function gone(pid: number): Promise<boolean> {
 }
 
 /** Start the example; resolve with the server's pid once it listens. */
-function startExample(args: string[] = []): { proc: ChildProcess; listening: Promise<{ pid: number; url: string }>; err: () => string; exit: Promise<number | null> } {
+function startExample(args: string[] = []): {
+  proc: ChildProcess;
+  listening: Promise<{ pid: number; url: string }>;
+  err: () => string;
+  exit: Promise<number | null>;
+} {
   const proc = spawn(process.execPath, [START, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   const exit = new Promise<number | null>((r) => proc.on('exit', (c, s) => r(c ?? (s ? 128 : null))));
@@ -47,9 +59,17 @@ describe('npm start: the example agent with its own offload server', () => {
     assert.match(r.stderr, /\[server\] llm chat: measured: TTFT/);
     assert.match(r.stderr, /devices: cpu \(reference\).*remote:127\.0\.0\.1:\d+ \(remote\)/);
     assert.match(r.stderr, /offload: remote:127\.0\.0\.1:\d+ serves model 'chat' as 'chat' with the same weights/);
-    assert.match(r.stderr, /answer\s+llm\s+0\s+\S+\s+[\d.]+\s+\d+ prompt \+ \d+ new tokens, TTFT/, 'where the answer ran');
+    assert.match(
+      r.stderr,
+      /answer\s+llm\s+0\s+\S+\s+[\d.]+\s+\d+ prompt \+ \d+ new tokens, TTFT/,
+      'where the answer ran',
+    );
     assert.match(r.stderr, /TTFT\s+[\d.]+ ms \(target 3000 ms: (met|MISSED)\)/);
-    assert.match(r.stderr, /offload: answer: wholly on remote:127\.0\.0\.1:\d+ the plan takes [\d.]+ ms.*: (remote:\S+ it is|stays off the server)/, 'the planner says what it chose and why');
+    assert.match(
+      r.stderr,
+      /offload: answer: wholly on remote:127\.0\.0\.1:\d+ the plan takes [\d.]+ ms.*: (remote:\S+ it is|stays off the server)/,
+      'the planner says what it chose and why',
+    );
     assert.match(r.stderr, /planned timeline:/);
     assert.match(r.stderr, /\[server\] stopped/);
     assert.ok(r.stdout.trim().length > 0, 'the streamed answer');
@@ -72,17 +92,27 @@ describe('npm start: the example agent with its own offload server', () => {
     assert.ok(await gone(pid), 'the server noticed its parent was gone and exited');
   });
 
-  it('--pin answer=remote sends the answer through the server\'s chat route', () => {
+  it("--pin answer=remote sends the answer through the server's chat route", () => {
     const r = spawnSync(process.execPath, [START, '--', '--pin', 'answer=remote'], { env, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /plan: .*answer@remote:127\.0\.0\.1:\d+ \(chat route\)/);
-    assert.match(r.stderr, /answer\s+llm\s+0\s+remote:127\.0\.0\.1:\d+\s+[\d.]+\s+\d+ prompt \+ \d+ new tokens, TTFT [\d.]+ ms, TPOT [\d.]+ ms, through the server's \/v1\/chat\/completions/);
+    assert.match(
+      r.stderr,
+      /answer\s+llm\s+0\s+remote:127\.0\.0\.1:\d+\s+[\d.]+\s+\d+ prompt \+ \d+ new tokens, TTFT [\d.]+ ms, TPOT [\d.]+ ms, through the server's \/v1\/chat\/completions/,
+    );
     assert.match(r.stderr, /one request to the server's \/v1\/chat\/completions; the KV cache stays there/);
   });
 
   it('--pin of a node that reads private data to the server is refused with one line', () => {
-    const r = spawnSync(process.execPath, [CLI, 'agent', join(REPO, 'examples/agent/rag.yaml'), '--example', '--input', 'hi', '--pin', 'redact=remote'], { env, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'agent', join(REPO, 'examples/agent/rag.yaml'), '--example', '--input', 'hi', '--pin', 'redact=remote'],
+      { env, encoding: 'utf8' },
+    );
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /--pin redact=remote: node 'redact' reads private input 'question' without a filter in between, so it stays on this machine/);
+    assert.match(
+      r.stderr,
+      /--pin redact=remote: node 'redact' reads private input 'question' without a filter in between, so it stays on this machine/,
+    );
   });
 });

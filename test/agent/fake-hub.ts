@@ -8,8 +8,18 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface FakeRepo { files: Record<string, Uint8Array | string>; commit?: string; token?: string; branches?: string[] }
-export interface LoggedRequest { method: string; url: string; range?: string; auth?: string }
+export interface FakeRepo {
+  files: Record<string, Uint8Array | string>;
+  commit?: string;
+  token?: string;
+  branches?: string[];
+}
+export interface LoggedRequest {
+  method: string;
+  url: string;
+  range?: string;
+  auth?: string;
+}
 
 const sha = (alg: string, b: Uint8Array) => createHash(alg).update(b).digest('hex');
 const isLfs = (name: string) => /\.(safetensors|gguf|bin)$/.test(name);
@@ -21,10 +31,13 @@ export class FakeHub {
   private server?: Server;
   endpoint = '';
   constructor(readonly repos: Record<string, FakeRepo>) {
-    for (const r of Object.values(repos)) r.commit ??= sha('sha1', new TextEncoder().encode(JSON.stringify(Object.keys(r.files))));
+    for (const r of Object.values(repos))
+      r.commit ??= sha('sha1', new TextEncoder().encode(JSON.stringify(Object.keys(r.files))));
   }
 
-  private bytes(v: Uint8Array | string): Uint8Array { return typeof v === 'string' ? new TextEncoder().encode(v) : v; }
+  private bytes(v: Uint8Array | string): Uint8Array {
+    return typeof v === 'string' ? new TextEncoder().encode(v) : v;
+  }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -45,25 +58,58 @@ export class FakeHub {
     let m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(url);
     if (m) {
       const repo = this.repos[m[1]!];
-      if (!repo) { res.writeHead(404).end('{"error":"Repository not found"}'); return; }
-      if (denied(repo)) { res.writeHead(401).end('{"error":"gated"}'); return; }
-      if (m[2] !== repo.commit && !(repo.branches ?? ['main']).includes(m[2]!)) { res.writeHead(404).end('{"error":"Revision not found"}'); return; }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: m[1], sha: repo.commit, siblings: Object.keys(repo.files).map((rfilename) => ({ rfilename })) }));
+      if (!repo) {
+        res.writeHead(404).end('{"error":"Repository not found"}');
+        return;
+      }
+      if (denied(repo)) {
+        res.writeHead(401).end('{"error":"gated"}');
+        return;
+      }
+      if (m[2] !== repo.commit && !(repo.branches ?? ['main']).includes(m[2]!)) {
+        res.writeHead(404).end('{"error":"Revision not found"}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: m[1],
+          sha: repo.commit,
+          siblings: Object.keys(repo.files).map((rfilename) => ({ rfilename })),
+        }),
+      );
       return;
     }
     m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url);
     if (m) {
       const repo = this.repos[m[1]!];
       const file = repo?.files[m[3]!];
-      if (!repo || file === undefined) { res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end(); return; }
-      if (denied(repo)) { res.writeHead(401).end(); return; }
+      if (!repo || file === undefined) {
+        res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end();
+        return;
+      }
+      if (denied(repo)) {
+        res.writeHead(401).end();
+        return;
+      }
       const b = this.bytes(file);
       if (isLfs(m[3]!)) {
         const oid = sha('sha256', b);
-        res.writeHead(302, { location: `/cdn/${m[1]}/${oid}?name=${encodeURIComponent(m[3]!)}`, 'x-repo-commit': repo.commit!, 'x-linked-etag': `"${oid}"`, 'x-linked-size': String(b.length), etag: '"pointer"' }).end();
+        res
+          .writeHead(302, {
+            location: `/cdn/${m[1]}/${oid}?name=${encodeURIComponent(m[3]!)}`,
+            'x-repo-commit': repo.commit!,
+            'x-linked-etag': `"${oid}"`,
+            'x-linked-size': String(b.length),
+            etag: '"pointer"',
+          })
+          .end();
         return;
       }
-      res.writeHead(200, { etag: `"${sha('sha1', b)}"`, 'x-repo-commit': repo.commit!, 'content-length': String(b.length) });
+      res.writeHead(200, {
+        etag: `"${sha('sha1', b)}"`,
+        'x-repo-commit': repo.commit!,
+        'content-length': String(b.length),
+      });
       res.end(req.method === 'HEAD' ? undefined : b);
       return;
     }
@@ -74,7 +120,10 @@ export class FakeHub {
       const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
       if (range) start = Number(range[1]);
       const body = b.subarray(start);
-      res.writeHead(range ? 206 : 200, { 'content-length': String(body.length), ...(range ? { 'content-range': `bytes ${start}-${b.length - 1}/${b.length}` } : {}) });
+      res.writeHead(range ? 206 : 200, {
+        'content-length': String(body.length),
+        ...(range ? { 'content-range': `bytes ${start}-${b.length - 1}/${b.length}` } : {}),
+      });
       const cut = this.breakAfter.get(m[3]!);
       if (cut !== undefined && req.method !== 'HEAD') {
         this.breakAfter.delete(m[3]!);

@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LlmConfig } from '../../src/agent/llm/config.js';
-import { writeGguf } from '../../src/frontend/weights/gguf.js';
-import { writeSafetensors } from '../../src/frontend/weights/safetensors.js';
 import { gpt2Config, hfConfigJson, hfToGguf, llamaConfig, syntheticHfTensors } from '../../src/agent/llm/synthetic.js';
 import { ggufTokenizerMetadata, trainBpe } from '../../src/agent/llm/tokenizer.js';
+import { writeGguf } from '../../src/frontend/weights/gguf.js';
+import { writeSafetensors } from '../../src/frontend/weights/safetensors.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 
 export const CORPUS = [
@@ -33,7 +33,9 @@ export function tokenizerVocab(): number {
 
 export function tinyConfig(arch: 'llama' | 'gpt2', over: Partial<LlmConfig> = {}): LlmConfig {
   const v = tokenizerVocab();
-  return arch === 'llama' ? llamaConfig({ vocabSize: v, eosTokenId: 0, bosTokenId: 0, ...over }) : gpt2Config({ vocabSize: v, ...over });
+  return arch === 'llama'
+    ? llamaConfig({ vocabSize: v, eosTokenId: 0, bosTokenId: 0, ...over })
+    : gpt2Config({ vocabSize: v, ...over });
 }
 
 export interface TinyModelFiles {
@@ -45,7 +47,12 @@ export interface TinyModelFiles {
 }
 
 /** A Hugging Face folder (config.json, model.safetensors, tokenizer.json) and GGUF writers. */
-export function writeTinyModel(arch: 'llama' | 'gpt2', seed = 7, over: Partial<LlmConfig> = {}, dir = tmp()): TinyModelFiles {
+export function writeTinyModel(
+  arch: 'llama' | 'gpt2',
+  seed = 7,
+  over: Partial<LlmConfig> = {},
+  dir = tmp(),
+): TinyModelFiles {
   const config = tinyConfig(arch, over);
   const hf = syntheticHfTensors(config, seed);
   mkdirSync(dir, { recursive: true });
@@ -53,11 +60,17 @@ export function writeTinyModel(arch: 'llama' | 'gpt2', seed = 7, over: Partial<L
   writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(hf));
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tinyTokenizerJson()));
   return {
-    dir, config, hf, safetensors: join(dir, 'model.safetensors'),
+    dir,
+    config,
+    hf,
+    safetensors: join(dir, 'model.safetensors'),
     gguf: (quant) => {
       const { metadata, tensors } = hfToGguf(config, hf, quant);
       const p = join(dir, `model-${quant}.gguf`);
-      writeFileSync(p, writeGguf({ ...metadata, ...ggufTokenizerMetadata(tinyTokenizerJson(), { eos: config.eosTokenId }) }, tensors));
+      writeFileSync(
+        p,
+        writeGguf({ ...metadata, ...ggufTokenizerMetadata(tinyTokenizerJson(), { eos: config.eosTokenId }) }, tensors),
+      );
       return p;
     },
   };

@@ -6,55 +6,85 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import '../../src/index.js';
-import type { CompiledUnit, Device, DeviceTensor, Unit } from '../../src/backends/device.js';
-import { ReferenceDevice } from '../../src/backends/reference/device.js';
-import { JS_CPU } from '../../src/cost/catalog/local.js';
-import { fig } from '../../src/cost/figure.js';
-import type { DeviceProfile } from '../../src/cost/profile.js';
-import type { DeviceEntry } from '../../src/runtime/devices.js';
 import { agentGraph } from '../../src/agent/graph/builder.js';
 import { lowerAgent } from '../../src/agent/graph/lower.js';
 import { llmFromHf } from '../../src/agent/llm/load.js';
 import { hfConfigJson, syntheticHfTensors } from '../../src/agent/llm/synthetic.js';
 import { deviceSetOf, planAgent } from '../../src/agent/plan.js';
 import { agentTrace, explainAgent } from '../../src/agent/runtime/report.js';
+import type { CompiledUnit, Device, DeviceTensor, Unit } from '../../src/backends/device.js';
+import { ReferenceDevice } from '../../src/backends/reference/device.js';
+import { JS_CPU } from '../../src/cost/catalog/local.js';
+import { fig } from '../../src/cost/figure.js';
+import type { DeviceProfile } from '../../src/cost/profile.js';
 import { writeSafetensors } from '../../src/frontend/weights/safetensors.js';
 import { printGraph } from '../../src/ir/printer.js';
+import type { DeviceEntry } from '../../src/runtime/devices.js';
 import { tinyConfig, tinyTokenizerJson } from './helpers.js';
 
 /** A reference device that says it is remote (the offload client's kind). */
 class FakeRemote implements Device {
   readonly kind = 'remote' as const;
   private readonly inner: ReferenceDevice;
-  constructor(readonly id: string) { this.inner = new ReferenceDevice(id); }
-  supports() { return true as const; }
-  compile(u: Unit) { return this.inner.compile(u); }
-  run(u: CompiledUnit, i: DeviceTensor[]) { return this.inner.run(u, i); }
-  upload(t: Parameters<Device['upload']>[0]) { return this.inner.upload(t); }
-  download(t: DeviceTensor) { return this.inner.download(t); }
-  release(t: DeviceTensor) { this.inner.release(t); }
-  dispose() { return this.inner.dispose(); }
+  constructor(readonly id: string) {
+    this.inner = new ReferenceDevice(id);
+  }
+  supports() {
+    return true as const;
+  }
+  compile(u: Unit) {
+    return this.inner.compile(u);
+  }
+  run(u: CompiledUnit, i: DeviceTensor[]) {
+    return this.inner.run(u, i);
+  }
+  upload(t: Parameters<Device['upload']>[0]) {
+    return this.inner.upload(t);
+  }
+  download(t: DeviceTensor) {
+    return this.inner.download(t);
+  }
+  release(t: DeviceTensor) {
+    this.inner.release(t);
+  }
+  dispose() {
+    return this.inner.dispose();
+  }
 }
 
 function profile(id: string, gflops: number, price = 0, latencyMs = 0): DeviceProfile {
   return {
-    ...structuredClone(JS_CPU), id, name: id, kind: 'cpu',
-    peakFlops: { f32: fig(gflops * 1e9, 'test') }, memBandwidth: fig(gflops * 5e9, 'test'),
+    ...structuredClone(JS_CPU),
+    id,
+    name: id,
+    kind: 'cpu',
+    peakFlops: { f32: fig(gflops * 1e9, 'test') },
+    memBandwidth: fig(gflops * 5e9, 'test'),
     link: { bandwidth: fig(latencyMs ? 1e9 : Infinity, 'test'), latency: fig(latencyMs / 1000, 'test') },
-    pricePerHour: fig(price, 'test'), origin: 'default',
+    pricePerHour: fig(price, 'test'),
+    origin: 'default',
   };
 }
 
 const model = () => {
   const c = tinyConfig('llama', { contextLength: 256 });
-  return llmFromHf({ config: hfConfigJson(c), weights: [writeSafetensors(syntheticHfTensors(c, 31))], tokenizer: tinyTokenizerJson(), name: 'tiny' });
+  return llmFromHf({
+    config: hfConfigJson(c),
+    weights: [writeSafetensors(syntheticHfTensors(c, 31))],
+    tokenizer: tinyTokenizerJson(),
+    name: 'tiny',
+  });
 };
 
 function ragGraph(privateQuestion: boolean, filter: boolean) {
-  const b = agentGraph('plan-test').input('q', { private: privateQuestion }).model('chat', model()).tool('calc', { builtin: 'calculator' });
+  const b = agentGraph('plan-test')
+    .input('q', { private: privateQuestion })
+    .model('chat', model())
+    .tool('calc', { builtin: 'calculator' });
   if (filter) b.filter('redact', { input: '{{inputs.q}}' });
   const src = filter ? '{{redact}}' : '{{inputs.q}}';
-  b.model('enc', model()).embed('vec', { model: 'enc', input: src })
+  b.model('enc', model())
+    .embed('vec', { model: 'enc', input: src })
     .llm('answer', { model: 'chat', prompt: `Question: ${src}`, maxTokens: 6, seed: 1, temperature: 0.5 })
     .call('sum', { tool: 'calc', arguments: { expression: '1+2' } });
   if (filter) b.edge('redact', 'vec').edge('redact', 'answer');
@@ -66,7 +96,10 @@ describe('agent planning', () => {
   it('lowers each node to agent.* ops with nn.* bodies, and llm nodes to prefill + decode joined by the KV cache', async () => {
     const a = await ragGraph(false, true).prepare();
     const l = lowerAgent(a.graph, a.resources);
-    assert.deepEqual(l.graph.nodes.map((n) => n.op), ['agent.filter', 'agent.tool', 'agent.embed', 'agent.prefill', 'agent.decode']);
+    assert.deepEqual(
+      l.graph.nodes.map((n) => n.op),
+      ['agent.filter', 'agent.tool', 'agent.embed', 'agent.prefill', 'agent.decode'],
+    );
     const pre = l.nodesOf.get('answer')![0]!;
     const kv = pre.outputs[0]!.type!;
     assert.deepEqual(kv.shape, [2 * 2, 2, 256, 8]);
@@ -99,7 +132,9 @@ describe('agent planning', () => {
     const p1 = planAgent(raw.graph, raw.resources, entries());
     assert.deepEqual(p1.placement.get('answer'), { prefill: 'cpu', decode: 'cpu' });
     assert.equal(p1.placement.get('vec')!.device, 'cpu');
-    assert.ok(p1.plan.passes.some((p) => p.notes.some((n) => /answer: local only \(it reads private input 'q'/.test(n))));
+    assert.ok(
+      p1.plan.passes.some((p) => p.notes.some((n) => /answer: local only \(it reads private input 'q'/.test(n))),
+    );
     const filtered = await ragGraph(true, true).prepare();
     const p2 = planAgent(filtered.graph, filtered.resources, entries());
     assert.equal(p2.placement.get('answer')!.prefill, 'cloud');
@@ -115,10 +150,22 @@ describe('agent planning', () => {
     const prefillLocal = local.plan.assignments.find((x) => x.task === 'answer.prefill')!;
     const perToken = local.problem.tasks.find((t) => t.id === 'answer.decode')!.llm!.decodeMsPerToken.cpu!;
     const ttft = prefillLocal.endMs / 2;
-    const ap = planAgent(a.graph, a.resources, entries, { objective: 'cost', ttftMs: ttft, tpotMs: perToken * 1.5, deadlineMs: 1e9 });
+    const ap = planAgent(a.graph, a.resources, entries, {
+      objective: 'cost',
+      ttftMs: ttft,
+      tpotMs: perToken * 1.5,
+      deadlineMs: 1e9,
+    });
     assert.ok(ap.plan.feasible, ap.plan.reason);
-    assert.deepEqual(ap.placement.get('answer'), { prefill: 'cloud', decode: 'cpu', fallback: { prefill: 'cpu', decode: 'cpu' } }, 'a node on a remote device has a local fallback placement');
-    assert.ok(ap.plan.transfers.some((t) => t.from === 'answer.prefill' && t.to === 'answer.decode' && t.bytes > 0), 'the KV cache crosses');
+    assert.deepEqual(
+      ap.placement.get('answer'),
+      { prefill: 'cloud', decode: 'cpu', fallback: { prefill: 'cpu', decode: 'cpu' } },
+      'a node on a remote device has a local fallback placement',
+    );
+    assert.ok(
+      ap.plan.transfers.some((t) => t.from === 'answer.prefill' && t.to === 'answer.decode' && t.bytes > 0),
+      'the KV cache crosses',
+    );
     // a TTFT no device can meet is reported
     const none = planAgent(a.graph, a.resources, entries.slice(0, 1), { ttftMs: ttft });
     assert.equal(none.plan.feasible, false);
@@ -143,7 +190,15 @@ describe('agent planning', () => {
   });
 
   it('a node pinned to a device that does not exist is refused', async () => {
-    const a = await agentGraph('pin').input('q').model('enc', model()).embed('v', { model: 'enc', input: '{{inputs.q}}', device: 'tpu' }).output('v').prepare();
-    assert.throws(() => planAgent(a.graph, a.resources, [{ device: new ReferenceDevice('cpu'), profile: profile('cpu', 1) }]), /node 'v' is pinned to 'tpu', which is not among the devices \(cpu\)/);
+    const a = await agentGraph('pin')
+      .input('q')
+      .model('enc', model())
+      .embed('v', { model: 'enc', input: '{{inputs.q}}', device: 'tpu' })
+      .output('v')
+      .prepare();
+    assert.throws(
+      () => planAgent(a.graph, a.resources, [{ device: new ReferenceDevice('cpu'), profile: profile('cpu', 1) }]),
+      /node 'v' is pinned to 'tpu', which is not among the devices \(cpu\)/,
+    );
   });
 });

@@ -1,16 +1,17 @@
 // Control flow on the kernel backends: WASM drives a Loop from the host with its body compiled for
 // the device (recorded, with the reason), and the planner (backend 'auto') places the Loop as a
 // task of its own on the host; both give the reference's results.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/index.js';
 import { parseGraph } from '../../src/ir/parser.js';
 import { Tensor } from '../../src/ir/tensor.js';
-import { Session } from '../../src/runtime/session.js';
 import { OptionalValue, TensorSequence } from '../../src/ir/values.js';
+import { Session } from '../../src/runtime/session.js';
 
 process.env.SWITCHYARD_CACHE ??= mkdtempSync(join(tmpdir(), 'sy-cache-'));
 
@@ -27,7 +28,11 @@ const LOOP = `graph @"main"(%n: i64[], %x: f32[2]) -> (?, ?) opsets {"": 17} {
 const feeds = { n: Tensor.from('int64', [3n], []), x: Tensor.from('float32', [1, -2]) };
 
 async function outputs(backend: string): Promise<[number[], number[], Session]> {
-  const s = await Session.create(parseGraph(LOOP), { backend, threads: 1, devices: backend === 'auto' ? [{ kind: 'wasm', threads: 1 }] : undefined });
+  const s = await Session.create(parseGraph(LOOP), {
+    backend,
+    threads: 1,
+    devices: backend === 'auto' ? [{ kind: 'wasm', threads: 1 }] : undefined,
+  });
   const out = await s.run(feeds);
   return [out.z!.toNumbers(), out.ys!.toNumbers(), s];
 }
@@ -36,11 +41,16 @@ test('wasm: the Loop is driven from the host, its body runs on wasm, and the rec
   const [z, ys, s] = await outputs('wasm');
   const [rz, rys, r] = await outputs('reference');
   assert.deepEqual([z, ys], [rz, rys]);
-  assert.deepEqual(rz, [4, 10]);                 // relu(x + 3·x²)
+  assert.deepEqual(rz, [4, 10]); // relu(x + 3·x²)
   assert.match(s.fallbacks.get('nn.Loop') ?? '', /runs as one unit driven from the host; its body runs on wasm/);
   // the body's Add became a wasm kernel: nothing of the body is listed as run on the host
-  assert.deepEqual([...s.fallbacks.keys()].filter((k) => k.includes('body')), [], JSON.stringify([...s.fallbacks]));
-  await s.release(); await r.release();
+  assert.deepEqual(
+    [...s.fallbacks.keys()].filter((k) => k.includes('body')),
+    [],
+    JSON.stringify([...s.fallbacks]),
+  );
+  await s.release();
+  await r.release();
 });
 
 test('auto: the planner places the Loop as one task on the host', async () => {
@@ -65,9 +75,17 @@ test('auto and wasm: sequence and optional values in and out (runValues), beside
 }
 `;
   const s = new TensorSequence('float32', [Tensor.from('float32', [1, -2])]);
-  const feeds = { s, o: new OptionalValue({ dtype: 'float32', shape: [2] }, Tensor.from('float32', [0, 0])), x: Tensor.from('float32', [3, -4]) };
+  const feeds = {
+    s,
+    o: new OptionalValue({ dtype: 'float32', shape: [2] }, Tensor.from('float32', [0, 0])),
+    x: Tensor.from('float32', [3, -4]),
+  };
   for (const backend of ['auto', 'wasm']) {
-    const session = await Session.create(parseGraph(text), { backend, threads: 1, devices: backend === 'auto' ? [{ kind: 'wasm', threads: 1 }] : undefined });
+    const session = await Session.create(parseGraph(text), {
+      backend,
+      threads: 1,
+      devices: backend === 'auto' ? [{ kind: 'wasm', threads: 1 }] : undefined,
+    });
     const out = await session.runValues(feeds);
     assert.deepEqual((out.has as Tensor).toNumbers(), [1], backend);
     assert.deepEqual((out.r as Tensor).toNumbers(), [1, 0, 9, 16], backend);

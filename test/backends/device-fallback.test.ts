@@ -1,15 +1,22 @@
 // prepareOnDevice's `fallback` option with a device that fails on cue: units move to the fallback,
 // values already computed are reused, values lost with the device are recomputed, and every switch
 // is recorded; without a fallback the error surfaces.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import '../../src/index.js';
-import { prepareOnDevice, type DeviceFallback } from '../../src/runtime/single-device.js';
-import { DeviceError, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../../src/backends/device.js';
+import {
+  type CompiledUnit,
+  type Device,
+  DeviceError,
+  type DeviceTensor,
+  type Unit,
+} from '../../src/backends/device.js';
 import { ReferenceDevice } from '../../src/backends/reference/device.js';
 import { interpret } from '../../src/backends/reference/interpreter.js';
 import type { Node } from '../../src/ir/graph.js';
 import type { Tensor } from '../../src/ir/tensor.js';
+import { type DeviceFallback, prepareOnDevice } from '../../src/runtime/single-device.js';
 import { closeTo, input, mlp } from '../helpers/offload.js';
 
 /** The reference device, minus Softmax, failing its Nth run (and losing its tensors if asked). */
@@ -19,14 +26,26 @@ class Flaky implements Device {
   private inner = new ReferenceDevice('inner');
   runs = 0;
   dead = false;
-  constructor(private failAt: number, private loseTensors = false) {}
-  supports(n: Node): true | string { return n.op === 'nn.Softmax' ? 'no softmax here' : true; }
-  compile(u: Unit): Promise<CompiledUnit> { return this.inner.compile(u); }
+  constructor(
+    private failAt: number,
+    private loseTensors = false,
+  ) {}
+  supports(n: Node): true | string {
+    return n.op === 'nn.Softmax' ? 'no softmax here' : true;
+  }
+  compile(u: Unit): Promise<CompiledUnit> {
+    return this.inner.compile(u);
+  }
   async run(c: CompiledUnit, ins: DeviceTensor[]): Promise<DeviceTensor[]> {
-    if (++this.runs === this.failAt) { this.dead = true; throw new DeviceError('device lost', this.id); }
+    if (++this.runs === this.failAt) {
+      this.dead = true;
+      throw new DeviceError('device lost', this.id);
+    }
     return this.inner.run(c, ins);
   }
-  upload(t: Tensor) { return this.inner.upload(t); }
+  upload(t: Tensor) {
+    return this.inner.upload(t);
+  }
   async download(t: DeviceTensor) {
     if (this.dead && this.loseTensors) throw new DeviceError('tensor lost with the device', this.id);
     return this.inner.download(t);
@@ -44,7 +63,10 @@ test('a unit that fails moves to the fallback; the earlier unit is reused', asyn
   const [y] = await p.run([x]);
   assert.ok(closeTo(y!, interpret(mlp(60), [x])[0]!));
   assert.equal(dev.runs, 2, 'the first unit ran once, on the device');
-  assert.deepEqual(events.map((e) => [e.phase, e.step, e.from, e.to]), [['run', 2, 'flaky', 'cpu']]);
+  assert.deepEqual(
+    events.map((e) => [e.phase, e.step, e.from, e.to]),
+    [['run', 2, 'flaky', 'cpu']],
+  );
   assert.equal(p.deviceFallbacks.length, 1);
   // within retryAfterMs the device is skipped
   await p.run([x]);
@@ -58,7 +80,10 @@ test('values lost with the device are recomputed on the fallback', async () => {
   const p = await prepareOnDevice(g, dev, { fallback: new ReferenceDevice('cpu'), retryAfterMs: 0 });
   const [y] = await p.run([x]);
   assert.ok(closeTo(y!, interpret(mlp(61), [x])[0]!));
-  assert.deepEqual(p.deviceFallbacks.map((e) => e.phase), ['run']);
+  assert.deepEqual(
+    p.deviceFallbacks.map((e) => e.phase),
+    ['run'],
+  );
 });
 
 test('a value lost before anything else failed is recomputed on the fallback', async () => {

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import '../../src/index.js';
-import { GraphBuilder, Session, Tensor } from '../../src/index.js';
 import { interpret } from '../../src/backends/reference/interpreter.js';
+import { GraphBuilder, Session, Tensor } from '../../src/index.js';
 import type { Value } from '../../src/ir/graph.js';
 
 let seed = 11;

@@ -1,7 +1,7 @@
 // Page side of the Chromium conformance run: fetch each test's model and tensors, run them on the
 // webgpu backend (navigator.gpu, SwiftShader here) and compare with the stored outputs, by the
 // same rule as the Node runner.
-import { Session, readTensorFile, compareTensors, DEFAULT_TOLERANCE, listAdapters } from '/dist/browser/switchyard.js';
+import { compareTensors, DEFAULT_TOLERANCE, listAdapters, readTensorFile, Session } from '/dist/browser/switchyard.js';
 
 async function bytes(url) {
   const r = await fetch(url);
@@ -17,9 +17,12 @@ async function runOne(t, tolerance) {
     for (const set of t.sets) {
       const ins = await Promise.all(set.inputs.map(async (u) => readTensorFile(await bytes(u), u)));
       const outs = await Promise.all(set.outputs.map(async (u) => readTensorFile(await bytes(u), u)));
-      if (ins.length !== session.inputNames.length) throw new Error(`${ins.length} input files for ${session.inputNames.length} inputs`);
+      if (ins.length !== session.inputNames.length)
+        throw new Error(`${ins.length} input files for ${session.inputNames.length} inputs`);
       const feeds = {};
-      session.inputNames.forEach((n, i) => { feeds[n] = ins[i]; });
+      session.inputNames.forEach((n, i) => {
+        feeds[n] = ins[i];
+      });
       const got = await session.run(feeds);
       for (let i = 0; i < outs.length; i++) {
         const name = session.outputNames[i];

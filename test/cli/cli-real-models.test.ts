@@ -1,17 +1,18 @@
 // The CLI on models as exporters write them: dims named like 'p2o.DynamicDimension.0' are set by
 // that name (split on the last '='), a note on stderr names the dims left at their default, and
 // inspect counts weights held in Constant nodes.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/index.js';
-import { GraphBuilder } from '../../src/ir/builder.js';
-import { exportOnnx } from '../../src/frontend/onnx/export.js';
-import { Tensor } from '../../src/ir/tensor.js';
 import { parseDims } from '../../src/cli/random-inputs.js';
+import { exportOnnx } from '../../src/frontend/onnx/export.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
+import { Tensor } from '../../src/ir/tensor.js';
 import { CLI } from '../helpers/paths.js';
 
 const cli = (...args: string[]) => {
@@ -23,7 +24,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'sy-cli-real-'));
 function paddleLike(): string {
   const g = new GraphBuilder('paddle', 11);
   const x = g.input('x', 'float32', ['p2o.DynamicDimension.0', 3, 'p2o.DynamicDimension.1']);
-  const w = g.op('Constant', [], { value: Tensor.from('float32', Array.from({ length: 12 }, (_, i) => i / 10), [4, 3]) });
+  const w = g.op('Constant', [], {
+    value: Tensor.from(
+      'float32',
+      Array.from({ length: 12 }, (_, i) => i / 10),
+      [4, 3],
+    ),
+  });
   const t = g.op('Transpose', [x], { perm: [0, 2, 1] });
   g.output(g.op('MatMul', [t, g.op('Transpose', [w], { perm: [1, 0] })]), 'y');
   const file = join(tmp, 'paddle.onnx');
@@ -31,7 +38,7 @@ function paddleLike(): string {
   return file;
 }
 
-test('--dim takes the name before the last =, in the model\'s own spelling or the IR form', () => {
+test("--dim takes the name before the last =, in the model's own spelling or the IR form", () => {
   assert.deepEqual(parseDims(['p2o.DynamicDimension.0=2', 'a=b=3']), { 'p2o.DynamicDimension.0': 2, 'a=b': 3 });
   assert.throws(() => parseDims(['batch']), /expected name=size/);
   assert.throws(() => parseDims(['batch=x']), /expected name=size/);
@@ -48,7 +55,10 @@ test('--dim takes the name before the last =, in the model\'s own spelling or th
 test('dims left out are named on stderr with their default and the flag that sets them', () => {
   const r = cli('run', paddleLike(), '--dim', 'p2o.DynamicDimension.1=3', '--json');
   assert.equal(r.code, 0, r.err);
-  assert.match(r.err, /p2o\.DynamicDimension\.0 were not given and take size 1; set them with --dim, e\.g\. --dim p2o\.DynamicDimension\.0=1/);
+  assert.match(
+    r.err,
+    /p2o\.DynamicDimension\.0 were not given and take size 1; set them with --dim, e\.g\. --dim p2o\.DynamicDimension\.0=1/,
+  );
   assert.deepEqual(JSON.parse(r.out).outputs[0].dims, [1, 3, 4]);
 });
 
@@ -69,7 +79,19 @@ test('run --explain on wasm prints each reference-path op with its calls and sha
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /fallbacks on the reference path: [\d.]+ of the [\d.]+ ms run/);
   assert.match(r.out, /nn\.GatherElements\s+1\s+[\d.]+\s+[\d.]+ %\s+no WASM kernel for GatherElements/);
-  const clean = cli('run', paddleLike(), '--backend', 'wasm', '--threads', '1', '--explain', '--dim', 'p2o.DynamicDimension.0=1', '--dim', 'p2o.DynamicDimension.1=2');
+  const clean = cli(
+    'run',
+    paddleLike(),
+    '--backend',
+    'wasm',
+    '--threads',
+    '1',
+    '--explain',
+    '--dim',
+    'p2o.DynamicDimension.0=1',
+    '--dim',
+    'p2o.DynamicDimension.1=2',
+  );
   assert.equal(clean.code, 0, clean.err);
   assert.match(clean.out, /fallbacks: none \(every op ran on a WASM kernel\)/);
 });

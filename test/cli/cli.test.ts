@@ -1,19 +1,20 @@
 // The `switchyard` command as a user runs it: help, run (with --out read back by onnxruntime),
 // inspect, compile, conformance (with and without MANIFEST, --json, --expect) and bad input.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/index.js';
-import { GraphBuilder } from '../../src/ir/builder.js';
+import { interpret } from '../../src/backends/reference/interpreter.js';
 import { exportOnnx } from '../../src/frontend/onnx/export.js';
 import { onnx } from '../../src/frontend/onnx/proto.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
 import { Tensor } from '../../src/ir/tensor.js';
-import { interpret } from '../../src/backends/reference/interpreter.js';
-import { CLI } from '../helpers/paths.js';
 import { ortRun, writeTestCase } from '../helpers/ort.js';
+import { CLI } from '../helpers/paths.js';
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -64,7 +65,15 @@ async function ortReadTensorBytes(pb: Uint8Array, name: string): Promise<Tensor>
     node: [{ opType: 'Identity', input: [name], output: ['out'] }],
     output: [{ name: 'out', type: { tensorType: { elemType: meta.dataType } } }],
   }).finish();
-  const varint = (n: number) => { const b: number[] = []; while (n > 127) { b.push((n & 127) | 128); n >>>= 7; } b.push(n); return b; };
+  const varint = (n: number) => {
+    const b: number[] = [];
+    while (n > 127) {
+      b.push((n & 127) | 128);
+      n >>>= 7;
+    }
+    b.push(n);
+    return b;
+  };
   const graph = new Uint8Array([...graphBytes, 0x2a, ...varint(pb.length), ...pb]); // field 5, wire type 2
   const modelHead = onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }] }).finish();
   const model = new Uint8Array([...modelHead, 0x3a, ...varint(graph.length), ...graph]); // field 7
@@ -81,7 +90,8 @@ test('inspect and compile print opsets, histogram and the IR after each pass', (
   assert.match(i.out, /graph @"tiny"/);
   const c = cli('compile', model, '--print-after', 'all');
   assert.equal(c.code, 0, c.err);
-  for (const p of ['shape-inference', 'constant-folding', 'dce']) assert.match(c.out, new RegExp(`// ----- after ${p} -----`));
+  for (const p of ['shape-inference', 'constant-folding', 'dce'])
+    assert.match(c.out, new RegExp(`// ----- after ${p} -----`));
   const bad = cli('compile', model, '--print-after', 'nonsense');
   assert.notEqual(bad.code, 0);
   assert.match(bad.err, /unknown pass 'nonsense'/);
@@ -91,12 +101,35 @@ test('conformance runs folders without a MANIFEST, prints JSON, and gates on exp
   const suite = join(tmp, 'suite');
   const bytes = tinyModel();
   const x = Tensor.from('float32', [-1, 0, 2, 3, -4, 5], [2, 3]);
-  const g = new GraphBuilder(); void g;
+  const g = new GraphBuilder();
+  void g;
   const { importOnnx } = await import('../../src/frontend/onnx/import.js');
   const [y, pos] = interpret(importOnnx(bytes), [x]);
-  writeTestCase(suite, 'test_tiny_ok', bytes, [['x', x]], [['y', y!], ['pos', pos!]]);
-  const wrong = new Tensor('float32', (y!.data as Float32Array).map((v) => v + 0.5), y!.dims);
-  writeTestCase(suite, 'test_tiny_wrong', bytes, [['x', x]], [['y', wrong], ['pos', pos!]]);
+  writeTestCase(
+    suite,
+    'test_tiny_ok',
+    bytes,
+    [['x', x]],
+    [
+      ['y', y!],
+      ['pos', pos!],
+    ],
+  );
+  const wrong = new Tensor(
+    'float32',
+    (y!.data as Float32Array).map((v) => v + 0.5),
+    y!.dims,
+  );
+  writeTestCase(
+    suite,
+    'test_tiny_wrong',
+    bytes,
+    [['x', x]],
+    [
+      ['y', wrong],
+      ['pos', pos!],
+    ],
+  );
   mkdirSync(join(suite, 'test_broken'), { recursive: true });
   writeFileSync(join(suite, 'test_broken', 'model.onnx'), bytes.subarray(0, 20));
   mkdirSync(join(suite, 'test_broken', 'test_data_set_0'));
@@ -108,16 +141,41 @@ test('conformance runs folders without a MANIFEST, prints JSON, and gates on exp
   assert.match(t.out.trim().split('\n').pop()!, /^1 passed, 2 failed, 0 skipped$/);
 
   const j = cli('conformance', suite, '--json');
-  const res = JSON.parse(j.out) as { backend: string; passed: number; failed: number; skipped: number; results: { name: string; status: string; message?: string; maxAbsErr?: number }[] };
+  const res = JSON.parse(j.out) as {
+    backend: string;
+    passed: number;
+    failed: number;
+    skipped: number;
+    results: { name: string; status: string; message?: string; maxAbsErr?: number }[];
+  };
   assert.equal(res.backend, 'reference');
   assert.deepEqual([res.passed, res.failed, res.skipped], [1, 2, 0]);
-  assert.deepEqual(res.results.map((r) => [r.name, r.status]), [['test_broken', 'error'], ['test_tiny_ok', 'pass'], ['test_tiny_wrong', 'fail']]);
+  assert.deepEqual(
+    res.results.map((r) => [r.name, r.status]),
+    [
+      ['test_broken', 'error'],
+      ['test_tiny_ok', 'pass'],
+      ['test_tiny_wrong', 'fail'],
+    ],
+  );
   assert.ok(Math.abs(res.results[2]!.maxAbsErr! - 0.5) < 1e-6);
 
   const exp = join(tmp, 'exp.json');
-  writeFileSync(exp, JSON.stringify({ backend: 'reference', failures: { test_tiny_wrong: 'stored outputs are off by 0.5', test_broken: 'truncated model' } }));
+  writeFileSync(
+    exp,
+    JSON.stringify({
+      backend: 'reference',
+      failures: { test_tiny_wrong: 'stored outputs are off by 0.5', test_broken: 'truncated model' },
+    }),
+  );
   assert.equal(cli('conformance', suite, '--expect', exp).code, 0);
-  writeFileSync(exp, JSON.stringify({ backend: 'reference', failures: { test_tiny_wrong: 'x', test_broken: 'y', test_tiny_ok: 'stale' } }));
+  writeFileSync(
+    exp,
+    JSON.stringify({
+      backend: 'reference',
+      failures: { test_tiny_wrong: 'x', test_broken: 'y', test_tiny_ok: 'stale' },
+    }),
+  );
   const stale = cli('conformance', suite, '--expect', exp);
   assert.equal(stale.code, 1);
   assert.match(stale.out, /STALE test_tiny_ok/);

@@ -1,9 +1,10 @@
 // backend 'auto' (the heterogeneous runtime) on the whole shared conformance set: whatever the
 // planner places where, results equal the reference's (expectations: auto.expect.json).
-import { test } from 'node:test';
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/index.js';
 import { conformanceGate } from './gate.js';
 

@@ -2,21 +2,23 @@
 // the configuration a cached profile must match), `switchyard calibrate webgpu`, and discovery:
 // calibrate once, measure device pairs once, then read both from the cache. No timing assertions:
 // figures must be positive and finite, whatever this machine's speed.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/index.js';
-import { calibrate, calibratorFor, getCalibrator, type Measurements } from '../../src/cost/calibrate/calibrator.js';
-import { ProfileCache } from '../../src/cost/calibrate/cache.js';
 import { WasmDevice } from '../../src/backends/wasm/device.js';
+import { ProfileCache } from '../../src/cost/calibrate/cache.js';
+import { calibrate, calibratorFor, getCalibrator, type Measurements } from '../../src/cost/calibrate/calibrator.js';
 import { discoverDevices, type ProfileSource } from '../../src/runtime/devices.js';
 import { CLI } from '../helpers/paths.js';
 import { adapterOrSkip } from '../helpers/webgpu.js';
 
-const positive = (x: number | undefined, what: string) => assert.ok(x !== undefined && Number.isFinite(x) && x > 0, `${what}: ${x}`);
+const positive = (x: number | undefined, what: string) =>
+  assert.ok(x !== undefined && Number.isFinite(x) && x > 0, `${what}: ${x}`);
 
 function checkMeasurements(m: Measurements): void {
   positive(m.matmulGflops?.float32, 'matmul GFLOP/s');
@@ -29,7 +31,10 @@ function checkMeasurements(m: Measurements): void {
   positive(m.readbackLatencyUs, 'readback latency');
   // the compute curve: at least two kernel sizes, each with a rate
   assert.ok((m.matmulCurve?.length ?? 0) >= 2, `compute curve points: ${JSON.stringify(m.matmulCurve)}`);
-  for (const pt of m.matmulCurve!) { positive(pt.flops, 'curve flops'); positive(pt.gflops, 'curve GFLOP/s'); }
+  for (const pt of m.matmulCurve!) {
+    positive(pt.flops, 'curve flops');
+    positive(pt.gflops, 'curve GFLOP/s');
+  }
 }
 
 /** Progress: starts at 0, never goes back within a phase, ends at done === total. */
@@ -102,8 +107,10 @@ test('the profile cache: a profile applies only to the configuration it was meas
 test('discovery calibrates and measures device pairs once, then reads both from the cache', async () => {
   const cache = new ProfileCache(join(mkdtempSync(join(tmpdir(), 'sy-disc-')), 'profiles.json'));
   const profiles: ProfileSource = {
-    get: (id, c) => cache.get(id, c), put: (id, p, c) => cache.put(id, p, c),
-    getPair: (a, b) => cache.getPair(a, b), putPair: (a, b, m) => cache.putPair(a, b, m),
+    get: (id, c) => cache.get(id, c),
+    put: (id, p, c) => cache.put(id, p, c),
+    getPair: (a, b) => cache.getPair(a, b),
+    putPair: (a, b, m) => cache.putPair(a, b, m),
   };
   const devices = [{ kind: 'reference' as const }, { kind: 'wasm' as const, threads: 1 }];
   const seen: string[] = [];
@@ -112,7 +119,10 @@ test('discovery calibrates and measures device pairs once, then reads both from 
     const wasm = first.entries.find((e) => e.device.id === 'wasm')!;
     assert.equal(wasm.profile.origin, 'calibrated');
     assert.equal(wasm.config, 'threads=1 cal=5');
-    assert.ok(seen.some((s) => /contention cpu \+ wasm/.test(s)), seen.join('\n'));
+    assert.ok(
+      seen.some((s) => /contention cpu \+ wasm/.test(s)),
+      seen.join('\n'),
+    );
     const c = wasm.profile.concurrency?.cpu;
     assert.ok(c && c.value > 0 && /together/.test(c.note ?? ''), JSON.stringify(c));
     assert.equal(first.entries.find((e) => e.device.id === 'cpu')!.profile.concurrency?.wasm?.value, c.value);
@@ -142,10 +152,15 @@ test('discovery calibrates and measures device pairs once, then reads both from 
 test('`switchyard calibrate webgpu --quick --json --no-cache` prints the measured profile', async (t) => {
   if (!(await adapterOrSkip(t, 'swiftshader'))) return;
   const r = spawnSync(process.execPath, [CLI, 'calibrate', 'webgpu', '--quick', '--json', '--no-cache'], {
-    encoding: 'utf8', env: { ...process.env, SWITCHYARD_CACHE: mkdtempSync(join(tmpdir(), 'sy-cli-')) },
+    encoding: 'utf8',
+    env: { ...process.env, SWITCHYARD_CACHE: mkdtempSync(join(tmpdir(), 'sy-cli-')) },
   });
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { profile: { origin: string; computesOn?: string }; measurements: Measurements; config: string };
+  const out = JSON.parse(r.stdout) as {
+    profile: { origin: string; computesOn?: string };
+    measurements: Measurements;
+    config: string;
+  };
   assert.equal(out.profile.origin, 'calibrated');
   checkMeasurements(out.measurements);
   assert.match(out.config, /^adapter=/);

@@ -1,28 +1,51 @@
 // Cost model: every catalog figure has a source; roofline arithmetic; measured times correct
 // estimates; transfers; calibration through the pluggable interface; the profile cache.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from '../helpers/paths.js';
+import { test } from 'node:test';
+import { ProfileCache } from '../../src/cost/calibrate/cache.js';
+import { type Calibrator, calibrate } from '../../src/cost/calibrate/calibrator.js';
+import { JsCpuCalibrator } from '../../src/cost/calibrate/js-cpu.js';
 import { catalog, getProfile } from '../../src/cost/catalog/index.js';
-import { roofline } from '../../src/cost/roofline.js';
+import { Estimator } from '../../src/cost/estimator.js';
+import type { Figure } from '../../src/cost/figure.js';
 import { KernelHistory, MemoryStore } from '../../src/cost/history.js';
 import { JsonFileStore } from '../../src/cost/history-file.js';
-import { Estimator } from '../../src/cost/estimator.js';
+import { roofline } from '../../src/cost/roofline.js';
 import { linkMs, viaHost } from '../../src/cost/transfer.js';
-import { calibrate, type Calibrator } from '../../src/cost/calibrate/calibrator.js';
-import { JsCpuCalibrator } from '../../src/cost/calibrate/js-cpu.js';
-import { ProfileCache } from '../../src/cost/calibrate/cache.js';
-import type { Figure } from '../../src/cost/figure.js';
+import { CLI } from '../helpers/paths.js';
 
 test('the catalog covers the issue list and every figure names its source', () => {
   const ids = catalog().map((p) => p.id);
-  for (const id of ['A10G', 'L4', 'A100-40GB', 'A100-80GB', 'H100', 'H200', 'B200', 'MI300X', 'Gaudi3', 'EPYC-9654', 'Xeon-8480', 'Graviton4']) assert.ok(ids.includes(id), id);
+  for (const id of [
+    'A10G',
+    'L4',
+    'A100-40GB',
+    'A100-80GB',
+    'H100',
+    'H200',
+    'B200',
+    'MI300X',
+    'Gaudi3',
+    'EPYC-9654',
+    'Xeon-8480',
+    'Graviton4',
+  ])
+    assert.ok(ids.includes(id), id);
   for (const p of catalog()) {
-    const figs: Figure[] = [...Object.values(p.peakFlops), p.memBandwidth, p.launchOverhead, p.memCapacity, p.link.bandwidth, p.link.latency, p.pricePerHour];
+    const figs: Figure[] = [
+      ...Object.values(p.peakFlops),
+      p.memBandwidth,
+      p.launchOverhead,
+      p.memCapacity,
+      p.link.bandwidth,
+      p.link.latency,
+      p.pricePerHour,
+    ];
     for (const f of figs) {
       assert.ok(f.source && f.source.length > 5, `${p.id}: figure without a source`);
       assert.ok(f.value >= 0, `${p.id}: ${f.value}`);
@@ -37,7 +60,7 @@ test('roofline: compute-bound, memory-bound and overhead-bound kernels', () => {
   const h = getProfile('H100');
   const mm = roofline({ flops: 2 * 4096 ** 3, bytes: 3 * 4096 * 4096 * 2, dtype: 'float16', launches: 1 }, h);
   assert.equal(mm.bound, 'compute');
-  assert.ok(Math.abs(mm.computeMs - (2 * 4096 ** 3) / 989.4e12 * 1e3) < 1e-9);
+  assert.ok(Math.abs(mm.computeMs - ((2 * 4096 ** 3) / 989.4e12) * 1e3) < 1e-9);
   const copy = roofline({ flops: 1e6, bytes: 1e9, dtype: 'float32', launches: 1 }, h);
   assert.equal(copy.bound, 'memory');
   assert.ok(Math.abs(copy.memoryMs - (1e9 / 3.35e12) * 1e3) < 1e-12);
@@ -81,7 +104,9 @@ test('transfers: latency plus bytes over bandwidth; two links in series through 
 test('calibration through the interface: steps run in order, progress reported, best figures kept', async () => {
   const seen: string[] = [];
   const c: Calibrator = {
-    device: 'fake', description: 'test', base: () => getProfile('cpu'),
+    device: 'fake',
+    description: 'test',
+    base: () => getProfile('cpu'),
     steps: () => [
       { name: 'mm small', run: () => ({ matmulGflops: { float32: 3 } }) },
       { name: 'mm big', run: () => ({ matmulGflops: { float32: 5 }, dispatchUs: 7 }) },

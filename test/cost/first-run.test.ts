@@ -1,12 +1,13 @@
 // First-run costs apart from the steady state, and device curves re-fit from measured units.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { WASM, WEBGPU } from '../../src/cost/catalog/local.js';
 import { fitDevice, predictFit } from '../../src/cost/device-fit.js';
 import { Estimator } from '../../src/cost/estimator.js';
+import { fig } from '../../src/cost/figure.js';
 import { firstRunOf } from '../../src/cost/first-run.js';
 import { KernelHistory, MemoryStore } from '../../src/cost/history.js';
-import { WASM, WEBGPU } from '../../src/cost/catalog/local.js';
-import { fig } from '../../src/cost/figure.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { runPipeline } from '../../src/passes/index.js';
 import { seeded } from '../helpers/weights.js';
@@ -19,10 +20,27 @@ test('the device fit recovers fixed + slope x roofline by least squares, and ref
   assert.ok(f.meanError < 1e-9);
   assert.ok(Math.abs(predictFit(f, 100) - 150.2) < 1e-6);
   assert.equal(fitDevice([{ rooflineMs: 1, measuredMs: 2 }]), undefined, 'one point');
-  assert.equal(fitDevice([{ rooflineMs: 1, measuredMs: 2 }, { rooflineMs: 1.1, measuredMs: 3 }]), undefined, 'one size');
-  assert.equal(fitDevice([{ rooflineMs: 1, measuredMs: 5 }, { rooflineMs: 10, measuredMs: 1 }]), undefined, 'time falling with size');
+  assert.equal(
+    fitDevice([
+      { rooflineMs: 1, measuredMs: 2 },
+      { rooflineMs: 1.1, measuredMs: 3 },
+    ]),
+    undefined,
+    'one size',
+  );
+  assert.equal(
+    fitDevice([
+      { rooflineMs: 1, measuredMs: 5 },
+      { rooflineMs: 10, measuredMs: 1 },
+    ]),
+    undefined,
+    'time falling with size',
+  );
   // a negative intercept is noise: the line goes through zero
-  const z = fitDevice([{ rooflineMs: 1, measuredMs: 0.5 }, { rooflineMs: 10, measuredMs: 10 }])!;
+  const z = fitDevice([
+    { rooflineMs: 1, measuredMs: 0.5 },
+    { rooflineMs: 10, measuredMs: 10 },
+  ])!;
   assert.equal(z.fixedMs, 0);
   assert.ok(z.slope > 0.5 && z.slope < 1);
 });
@@ -35,7 +53,11 @@ test('the estimator: a measured unit as measured, unseen units from the re-fit c
   const before = est.estimate(w(1e8), p, ['a']);
   assert.equal(before.source, 'roofline');
   // units measured at three sizes: a fixed 0.3 ms each, and twice the calibrated time
-  for (const [sig, flops] of [['u1', 1e6], ['u2', 1e8], ['u3', 1e9]] as const) {
+  for (const [sig, flops] of [
+    ['u1', 1e6],
+    ['u2', 1e8],
+    ['u3', 1e9],
+  ] as const) {
     const r = est.estimate(w(flops), p, [sig]).rooflineMs - (p.unitOverhead?.value ?? 0) * 1e3;
     h.recordUnit('wasm', [sig], 0.3 + 2 * r, r);
   }
@@ -67,7 +89,9 @@ test('first-run extras: WASM compiles fused elementwise kernels once, a GPU ever
   const wasm = { ...structuredClone(WASM), id: 'wasm' };
   const gpu = { ...structuredClone(WEBGPU), id: 'gpu' };
   // fused: a map, or a matmul epilogue too long for the GEMM's registers, is a generated module
-  const maps = graph.nodes.filter((n) => n.op === 'k.map' || (n.op === 'k.matmul' && String(n.attrs.epilogue?.value ?? '$0').length > 20)).length;
+  const maps = graph.nodes.filter(
+    (n) => n.op === 'k.map' || (n.op === 'k.matmul' && String(n.attrs.epilogue?.value ?? '$0').length > 20),
+  ).length;
   assert.ok(maps >= 1, graph.nodes.map((n) => `${n.op} ${String(n.attrs.epilogue?.value ?? '')}`).join(','));
   const seen = new Set<string>();
   const fw = firstRunOf(graph.nodes, wasm, seen);
@@ -79,7 +103,10 @@ test('first-run extras: WASM compiles fused elementwise kernels once, a GPU ever
   assert.ok(fw.uploadMs > (weights / wasm.link.bandwidth.value) * 1e3 - 1e-12);
   assert.equal(firstRunOf(graph.nodes, wasm, new Set(), 1, true).uploadMs, 0, 'the host holds the weights');
   const fg = firstRunOf(graph.nodes, gpu);
-  assert.ok(Math.abs(fg.compileMs - graph.nodes.length * gpu.firstRun!.compileKernel.value * 1e3) < 1e-9, 'a pipeline per kernel');
+  assert.ok(
+    Math.abs(fg.compileMs - graph.nodes.length * gpu.firstRun!.compileKernel.value * 1e3) < 1e-9,
+    'a pipeline per kernel',
+  );
   assert.equal(fg.packMs, 0);
   assert.ok(Math.abs(firstRunOf(graph.nodes, gpu, new Set(), 2).ms - 2 * fg.ms) < 1e-9, 'the learned ratio scales it');
   assert.equal(firstRunOf(graph.nodes, { ...gpu, firstRun: undefined }).ms, 0);

@@ -1,13 +1,13 @@
 // Offload servers for tests: in-process (startServer on port 0) or a child process running
 // `switchyard serve` (for kill tests), and small graphs with real weights.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import '../../src/index.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Tensor } from '../../src/ir/tensor.js';
-import { startServer, type OffloadServer, type ServerOptions } from '../../src/server/app.js';
+import { type OffloadServer, type ServerOptions, startServer } from '../../src/server/app.js';
 import { CLI } from './paths.js';
 import { seeded } from './weights.js';
 
@@ -17,14 +17,25 @@ export function testServer(o: Partial<ServerOptions> = {}): Promise<OffloadServe
   return startServer({ host: '127.0.0.1', port: 0, token: TOKEN, logLevel: 'silent', workers: 1, ...o });
 }
 
-export interface Child { url: string; proc: ChildProcess; kill(sig?: NodeJS.Signals): void; exited: Promise<number | null> }
+export interface Child {
+  url: string;
+  proc: ChildProcess;
+  kill(sig?: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+}
 
 /** `switchyard serve --port 0 …` in a child process; resolves once it listens. */
 export function spawnServer(args: string[] = []): Promise<Child> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--token', TOKEN, '--log-level', 'info', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--token', TOKEN, '--log-level', 'info', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
   let err = '';
-  proc.stderr!.on('data', (d) => { err += String(d); });
+  proc.stderr!.on('data', (d) => {
+    err += String(d);
+  });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: proc.stdout! });
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s: ${err}`)), 30_000);
@@ -33,11 +44,23 @@ export function spawnServer(args: string[] = []): Promise<Child> {
         const j = JSON.parse(l) as { url?: string; msg?: string };
         if (j.msg === 'switchyard offload server listening' && j.url) {
           clearTimeout(timer);
-          resolve({ url: j.url, proc, exited, kill: (s = 'SIGKILL') => { proc.kill(s); } });
+          resolve({
+            url: j.url,
+            proc,
+            exited,
+            kill: (s = 'SIGKILL') => {
+              proc.kill(s);
+            },
+          });
         }
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
     });
-    proc.on('exit', (c) => { clearTimeout(timer); reject(new Error(`server exited with ${c}: ${err}`)); });
+    proc.on('exit', (c) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${c}: ${err}`));
+    });
   });
 }
 
@@ -59,6 +82,7 @@ export function input(seed: number, b: number, n = 32): Tensor {
 
 export function closeTo(a: Tensor, b: Tensor, tol = 1e-5): boolean {
   if (a.type !== b.type || a.dims.join() !== b.dims.join()) return false;
-  const x = a.toNumbers(), y = b.toNumbers();
+  const x = a.toNumbers(),
+    y = b.toNumbers();
   return x.every((v, i) => Math.abs(v - y[i]!) <= tol * (1 + Math.abs(y[i]!)));
 }

@@ -1,17 +1,31 @@
 // onnxruntime-node as an independent oracle in tests: run ONNX bytes, convert tensors both ways.
 
-import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Tensor } from '../../src/ir/tensor.js';
-import type { DType, TypedArray } from '../../src/ir/dtype.js';
 import { writeTensorFile } from '../../src/frontend/onnx/tensor-proto.js';
+import type { DType, TypedArray } from '../../src/ir/dtype.js';
+import { Tensor } from '../../src/ir/tensor.js';
 
 const require = createRequire(import.meta.url);
 
-interface OrtTensor { type: string; data: TypedArray; dims: readonly number[] }
+interface OrtTensor {
+  type: string;
+  data: TypedArray;
+  dims: readonly number[];
+}
 interface OrtModule {
-  InferenceSession: { create(bytes: Uint8Array, opts?: object): Promise<{ inputNames: string[]; outputNames: string[]; run(f: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>; release(): Promise<void> }> };
+  InferenceSession: {
+    create(
+      bytes: Uint8Array,
+      opts?: object,
+    ): Promise<{
+      inputNames: string[];
+      outputNames: string[];
+      run(f: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+      release(): Promise<void>;
+    }>;
+  };
   Tensor: new (type: string, data: TypedArray, dims: readonly number[]) => OrtTensor;
 }
 
@@ -29,7 +43,13 @@ export async function ortRun(model: Uint8Array, feeds: Record<string, Tensor>): 
 }
 
 /** Write one ONNX backend-test folder: model.onnx and test_data_set_0/{input,output}_N.pb. */
-export function writeTestCase(root: string, name: string, model: Uint8Array, inputs: [string, Tensor][], outputs: [string, Tensor][]): string {
+export function writeTestCase(
+  root: string,
+  name: string,
+  model: Uint8Array,
+  inputs: [string, Tensor][],
+  outputs: [string, Tensor][],
+): string {
   const dir = join(root, name);
   mkdirSync(join(dir, 'test_data_set_0'), { recursive: true });
   writeFileSync(join(dir, 'model.onnx'), model);

@@ -11,7 +11,10 @@ export async function adapterOrSkip(t: { skip(msg: string): void }, adapter: str
     await findAdapter({ adapter });
     return true;
   } catch (e) {
-    if (process.env.SWITCHYARD_SKIP_WEBGPU) { t.skip(`no ${adapter} adapter: ${(e as Error).message}`); return false; }
+    if (process.env.SWITCHYARD_SKIP_WEBGPU) {
+      t.skip(`no ${adapter} adapter: ${(e as Error).message}`);
+      return false;
+    }
     throw e;
   }
 }
@@ -23,7 +26,8 @@ export async function assertProgramsCompile(device: WebGpuDevice, atLeast = 50):
   const bad: string[] = [];
   for (const p of programs) {
     const info = await device.gpuDevice.createShaderModule({ code: p.code, label: p.label }).getCompilationInfo();
-    for (const msg of info.messages) if (msg.type !== 'info') bad.push(`${p.label}: ${msg.type} line ${msg.lineNum}: ${msg.message}`);
+    for (const msg of info.messages)
+      if (msg.type !== 'info') bad.push(`${p.label}: ${msg.type} line ${msg.lineNum}: ${msg.message}`);
   }
   console.log(`# ${programs.length} WGSL kernel variants compiled through Dawn`);
   assert.deepEqual(bad, []);

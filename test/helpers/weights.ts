@@ -9,12 +9,20 @@ export function seeded(seed: number) {
     /** Uniform in [-scale, scale). */
     tensor(dims: number[], scale = 0.5): Tensor {
       const n = dims.reduce((a, b) => a * b, 1);
-      return new Tensor('float32', Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale), dims);
+      return new Tensor(
+        'float32',
+        Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale),
+        dims,
+      );
     },
     /** Positive values (variances, scales). */
     positive(dims: number[], lo = 0.5, hi = 1.5): Tensor {
       const n = dims.reduce((a, b) => a * b, 1);
-      return new Tensor('float32', Float32Array.from({ length: n }, () => lo + r() * (hi - lo)), dims);
+      return new Tensor(
+        'float32',
+        Float32Array.from({ length: n }, () => lo + r() * (hi - lo)),
+        dims,
+      );
     },
   };
 }

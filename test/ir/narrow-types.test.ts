@@ -1,19 +1,27 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import '../../src/index.js';
+import { onnx } from '../../src/frontend/onnx/proto.js';
+import { readTensorFile, writeTensorFile } from '../../src/frontend/onnx/tensor-proto.js';
 import { dtypeFromOnnx, dtypeFromShort, dtypeShort, dtypeToOnnx } from '../../src/ir/dtype.js';
-import { bf16ToF32, f32ToBf16, miniDecoder, miniEncode, f32ToE8m0, e8m0ToF32 } from '../../src/ir/minifloat.js';
+import { bf16ToF32, e8m0ToF32, f32ToBf16, f32ToE8m0, miniDecoder, miniEncode } from '../../src/ir/minifloat.js';
 import { packSubByte, unpackSubByte } from '../../src/ir/narrow.js';
 import { Tensor } from '../../src/ir/tensor.js';
-import { readTensorFile, writeTensorFile } from '../../src/frontend/onnx/tensor-proto.js';
-import { onnx } from '../../src/frontend/onnx/proto.js';
 import { castTensor } from '../../src/ops/cast.js';
 
 test('narrow dtypes have ONNX codes and text-form names that round-trip', () => {
   const codes: [string, number, string][] = [
-    ['bfloat16', 16, 'bf16'], ['float8e4m3fn', 17, 'f8e4m3fn'], ['float8e4m3fnuz', 18, 'f8e4m3fnuz'],
-    ['float8e5m2', 19, 'f8e5m2'], ['float8e5m2fnuz', 20, 'f8e5m2fnuz'], ['uint4', 21, 'u4'], ['int4', 22, 'i4'],
-    ['float4e2m1', 23, 'f4e2m1'], ['float8e8m0', 24, 'f8e8m0'], ['uint2', 25, 'u2'], ['int2', 26, 'i2'],
+    ['bfloat16', 16, 'bf16'],
+    ['float8e4m3fn', 17, 'f8e4m3fn'],
+    ['float8e4m3fnuz', 18, 'f8e4m3fnuz'],
+    ['float8e5m2', 19, 'f8e5m2'],
+    ['float8e5m2fnuz', 20, 'f8e5m2fnuz'],
+    ['uint4', 21, 'u4'],
+    ['int4', 22, 'i4'],
+    ['float4e2m1', 23, 'f4e2m1'],
+    ['float8e8m0', 24, 'f8e8m0'],
+    ['uint2', 25, 'u2'],
+    ['int2', 26, 'i2'],
   ];
   for (const [d, code, short] of codes) {
     assert.equal(dtypeFromOnnx(code), d);
@@ -133,7 +141,10 @@ test('narrow types print and parse in the text form, and on WASM run on the refe
   try {
     const out = (await s.run({ x: Tensor.from('int4', [-8, 7, 3]) })).y!;
     assert.deepEqual([out.type, ...out.toNumbers()], ['bfloat16', -16, 21, 12]);
-    assert.ok([...s.fallbacks.values()].some((why) => /no WASM kernels take (int4|float8e4m3fn|bfloat16)/.test(why)), [...s.fallbacks.values()].join('; '));
+    assert.ok(
+      [...s.fallbacks.values()].some((why) => /no WASM kernels take (int4|float8e4m3fn|bfloat16)/.test(why)),
+      [...s.fallbacks.values()].join('; '),
+    );
   } finally {
     await s.release();
   }

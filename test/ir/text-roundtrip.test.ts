@@ -1,15 +1,16 @@
 // parse(print(g)) prints the same, on every shared conformance model and after the passes.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/index.js';
+import { discoverTests } from '../../src/conformance/runner.js';
 import { importOnnx } from '../../src/frontend/onnx/import.js';
-import { printGraph } from '../../src/ir/printer.js';
 import { parseGraph } from '../../src/ir/parser.js';
+import { printGraph } from '../../src/ir/printer.js';
 import { verifyGraph } from '../../src/ir/verifier.js';
 import { runPipeline } from '../../src/passes/index.js';
-import { discoverTests } from '../../src/conformance/runner.js';
 import { requireConformance } from '../helpers/paths.js';
 
 function roundTrips(which: 'core' | 'ext', atLeast: number) {

@@ -41,12 +41,17 @@ function geluDecomposed(g: GraphBuilder, x: Value): Value {
 /** A BERT-style encoder layer with a padding mask built from input lengths (Range/Expand/Where). */
 export function encoderLayer(): GraphBuilder {
   const g = new GraphBuilder('encoder_layer', 17);
-  const S = 6, D = 8, H = 2, Dh = 4;
+  const S = 6,
+    D = 8,
+    H = 2,
+    Dh = 4;
   const x = g.input('x', 'float32', [1, S, D]);
   const len = g.input('len', 'int64', [1]);
   const proj = (v: Value) => g.add(g.matmul(v, g.constant(W.tensor([D, D], 0.4))), g.constant(W.tensor([D], 0.1)));
   const heads = (v: Value) => g.transpose(g.reshape(v, [1, S, H, Dh]), [0, 2, 1, 3]);
-  const q = heads(proj(x)), k = heads(proj(x)), v = heads(proj(x));
+  const q = heads(proj(x)),
+    k = heads(proj(x)),
+    v = heads(proj(x));
   let scores = g.div(g.matmul(q, g.transpose(k, [0, 1, 3, 2])), g.scalar(Math.sqrt(Dh)));
   // mask[j] = j < len, broadcast over heads and queries
   const pos = g.op('Range', [g.constant(scalarI64(0)), g.constant(scalarI64(S)), g.constant(scalarI64(1))]);
@@ -55,8 +60,17 @@ export function encoderLayer(): GraphBuilder {
   scores = g.op('Where', [mask, scores, g.scalar(-1e4)]);
   const ctx = g.reshape(g.transpose(g.matmul(g.softmax(scores, -1), v), [0, 2, 1, 3]), [1, S, D]);
   let h = layerNormDecomposed(g, g.add(x, proj(ctx)), D);
-  const ff = g.add(g.matmul(geluDecomposed(g, g.add(g.matmul(h, g.constant(W.tensor([D, 16], 0.3))), g.constant(W.tensor([16], 0.1)))), g.constant(W.tensor([16, D], 0.3))), g.constant(W.tensor([D], 0.1)));
-  h = g.op('LayerNormalization', [g.add(h, ff), g.constant(W.positive([D])), g.constant(W.tensor([D], 0.1))], { axis: -1, epsilon: 1e-5 });
+  const ff = g.add(
+    g.matmul(
+      geluDecomposed(g, g.add(g.matmul(h, g.constant(W.tensor([D, 16], 0.3))), g.constant(W.tensor([16], 0.1)))),
+      g.constant(W.tensor([16, D], 0.3)),
+    ),
+    g.constant(W.tensor([D], 0.1)),
+  );
+  h = g.op('LayerNormalization', [g.add(h, ff), g.constant(W.positive([D])), g.constant(W.tensor([D], 0.1))], {
+    axis: -1,
+    epsilon: 1e-5,
+  });
   g.output(h, 'hidden');
   return g;
 }

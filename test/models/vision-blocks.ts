@@ -9,14 +9,32 @@ import { seeded } from '../helpers/weights.js';
 type B = GraphBuilder;
 const W = seeded(7);
 
-function conv(g: B, x: Value, cin: number, cout: number, k: number, attrs: Record<string, number | number[] | string> = {}, group = 1): Value {
+function conv(
+  g: B,
+  x: Value,
+  cin: number,
+  cout: number,
+  k: number,
+  attrs: Record<string, number | number[] | string> = {},
+  group = 1,
+): Value {
   const w = g.constant(W.tensor([cout, cin / group, k, k], Math.sqrt(2 / (cin * k * k))));
   const b = g.constant(W.tensor([cout], 0.1));
   return g.op('Conv', [x, w, b], { kernel_shape: [k, k], group, ...attrs });
 }
 
 function bn(g: B, x: Value, c: number): Value {
-  return g.op('BatchNormalization', [x, g.constant(W.positive([c])), g.constant(W.tensor([c], 0.1)), g.constant(W.tensor([c], 0.1)), g.constant(W.positive([c]))], { epsilon: 1e-5 });
+  return g.op(
+    'BatchNormalization',
+    [
+      x,
+      g.constant(W.positive([c])),
+      g.constant(W.tensor([c], 0.1)),
+      g.constant(W.tensor([c], 0.1)),
+      g.constant(W.positive([c])),
+    ],
+    { epsilon: 1e-5 },
+  );
 }
 
 function head(g: B, x: Value, c: number, classes: number): Value {
@@ -88,7 +106,9 @@ export function inception(): B {
   const b1 = g.relu(conv(g, h, 12, 4, 1));
   const b2 = g.relu(conv(g, g.relu(conv(g, h, 12, 4, 1)), 4, 6, 3, { pads: [1, 1, 1, 1] }));
   const b3 = g.relu(conv(g, g.relu(conv(g, h, 12, 2, 1)), 2, 4, 5, { pads: [2, 2, 2, 2] }));
-  const b4 = g.relu(conv(g, g.op('MaxPool', [h], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] }), 12, 4, 1));
+  const b4 = g.relu(
+    conv(g, g.op('MaxPool', [h], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] }), 12, 4, 1),
+  );
   h = g.concat([b1, b2, b3, b4], 1);
   h = g.op('MaxPool', [h], { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' });
   g.output(head(g, h, 18, 7), 'prob');
@@ -98,7 +118,8 @@ export function inception(): B {
 export function vgg(): B {
   const g = new GraphBuilder('vgg_like', 17);
   const x = g.input('data', 'float32', [2, 3, 16, 16]);
-  let h = x, c = 3;
+  let h = x,
+    c = 3;
   for (const cout of [8, 16]) {
     h = g.relu(conv(g, h, c, cout, 3, { pads: [1, 1, 1, 1] }));
     h = g.relu(conv(g, h, cout, cout, 3, { pads: [1, 1, 1, 1] }));
@@ -106,7 +127,9 @@ export function vgg(): B {
     c = cout;
   }
   h = g.op('Flatten', [h]);
-  h = g.op('Dropout', [g.relu(g.gemm(h, g.constant(W.tensor([32, 16 * 4 * 4], 0.05)), g.constant(W.tensor([32], 0.1)), { transB: 1 }))]);
+  h = g.op('Dropout', [
+    g.relu(g.gemm(h, g.constant(W.tensor([32, 16 * 4 * 4], 0.05)), g.constant(W.tensor([32], 0.1)), { transB: 1 })),
+  ]);
   g.output(g.softmax(g.gemm(h, g.constant(W.tensor([32, 10], 0.2)), g.constant(W.tensor([10], 0.1))), 1), 'prob');
   return g;
 }
@@ -114,8 +137,10 @@ export function vgg(): B {
 export function shufflenet(): B {
   const g = new GraphBuilder('shufflenet_like', 17);
   const x = g.input('data', 'float32', [1, 8, 12, 12]);
-  const groups = 2, c = 8;
-  const shuffle = (v: Value) => g.reshape(g.transpose(g.reshape(v, [1, groups, c / groups, 12, 12]), [0, 2, 1, 3, 4]), [1, c, 12, 12]);
+  const groups = 2,
+    c = 8;
+  const shuffle = (v: Value) =>
+    g.reshape(g.transpose(g.reshape(v, [1, groups, c / groups, 12, 12]), [0, 2, 1, 3, 4]), [1, c, 12, 12]);
   let h = g.relu(bn(g, conv(g, x, c, c, 1, {}, groups), c));
   h = shuffle(h);
   h = bn(g, conv(g, h, c, c, 3, { pads: [1, 1, 1, 1] }, c), c); // depthwise

@@ -1,6 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exact, f32, i64, inferOp, runOnnxNode, runOp, t } from './math-helpers.js';
+import { test } from 'node:test';
+import { exact, f32, inferOp, runOnnxNode, runOp, t } from './math-helpers.js';
 
 test('ArgMax / ArgMin along each axis, keepdims on and off', () => {
   const x = f32([2, 1, 3, 10, 0, 7], [2, 3]);
@@ -28,7 +28,12 @@ test('NaN wins like numpy: the first NaN, or the last with select_last_index', (
 });
 
 test('integer types, including 64-bit values beyond 2^53 and float16', () => {
-  exact(runOp('ArgMax', [t('int64', [2n ** 60n + 1n, 2n ** 60n + 2n, 2n ** 60n], [3])], { keepdims: 0 }), 'int64', [1], []);
+  exact(
+    runOp('ArgMax', [t('int64', [2n ** 60n + 1n, 2n ** 60n + 2n, 2n ** 60n], [3])], { keepdims: 0 }),
+    'int64',
+    [1],
+    [],
+  );
   exact(runOp('ArgMin', [t('uint64', [2n ** 63n, 5n, 2n ** 64n - 1n], [3])], { keepdims: 0 }), 'int64', [1], []);
   exact(runOp('ArgMax', [t('uint8', [0, 255, 3], [3])], { keepdims: 0 }), 'int64', [1], []);
   exact(runOp('ArgMax', [t('float16', [0.5, -1, 0.75], [3])], { keepdims: 0 }), 'int64', [2], []);

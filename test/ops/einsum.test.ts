@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { close, exact, f64, i32, i64, inferOp, runOp, t } from './math-helpers.js';
 
 const ein = (equation: string, ...xs: ReturnType<typeof f64>[]) => runOp('Einsum', xs, { equation });
@@ -16,11 +16,11 @@ test('matrix product, explicit and implicit, equals MatMul', () => {
 });
 
 test('implicit output: letters seen once, in ASCII order (upper case first)', () => {
-  close(ein('ba', A), [1, 4, 2, 5, 3, 6], [3, 2]);            // implicit 'ab' transposes
+  close(ein('ba', A), [1, 4, 2, 5, 3, 6], [3, 2]); // implicit 'ab' transposes
   close(ein('ab', A), [1, 2, 3, 4, 5, 6], [2, 3]);
-  close(ein('Ba', A), [1, 2, 3, 4, 5, 6], [2, 3]);            // 'B' < 'a': no transpose
+  close(ein('Ba', A), [1, 2, 3, 4, 5, 6], [2, 3]); // 'B' < 'a': no transpose
   close(ein('aB', A), [1, 4, 2, 5, 3, 6], [3, 2]);
-  close(ein('ii', f64([1, 2, 3, 4], [2, 2])), [5], []);        // trace
+  close(ein('ii', f64([1, 2, 3, 4], [2, 2])), [5], []); // trace
   close(ein('i,i', f64([1, 2, 3]), f64([4, 5, 6])), [32], []);
 });
 
@@ -30,19 +30,51 @@ test('diagonals, sums, outer products', () => {
   close(ein('ij->', S), [45], []);
   close(ein('ij->j', S), [12, 15, 18], [3]);
   close(ein('i,j->ij', f64([1, 2]), f64([3, 4, 5])), [3, 4, 5, 6, 8, 10], [2, 3]);
-  const T = f64(Array.from({ length: 12 }, (_, i) => i), [2, 2, 3]);
+  const T = f64(
+    Array.from({ length: 12 }, (_, i) => i),
+    [2, 2, 3],
+  );
   close(ein('iij->ij', T), [0, 1, 2, 9, 10, 11], [2, 3]);
-  close(ein('iji->j', f64(Array.from({ length: 12 }, (_, i) => i), [2, 3, 2])), [0 + 7, 2 + 9, 4 + 11], [3]);
-  close(ein('iiii->i', f64(Array.from({ length: 16 }, (_, i) => i), [2, 2, 2, 2])), [0, 15], [2]);
+  close(
+    ein(
+      'iji->j',
+      f64(
+        Array.from({ length: 12 }, (_, i) => i),
+        [2, 3, 2],
+      ),
+    ),
+    [0 + 7, 2 + 9, 4 + 11],
+    [3],
+  );
+  close(
+    ein(
+      'iiii->i',
+      f64(
+        Array.from({ length: 16 }, (_, i) => i),
+        [2, 2, 2, 2],
+      ),
+    ),
+    [0, 15],
+    [2],
+  );
 });
 
 test('ellipsis: batch dims, numpy broadcasting, implicit placement first, omitted from an explicit output', () => {
-  const X = f64(Array.from({ length: 12 }, (_, i) => i), [2, 2, 3]);
+  const X = f64(
+    Array.from({ length: 12 }, (_, i) => i),
+    [2, 2, 3],
+  );
   close(ein('...ij->...ji', X), [0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11], [2, 3, 2]);
   close(ein('...ii->...i', f64([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2])), [1, 4, 5, 8], [2, 2]);
   // [2,1,2,3] x [5,3,1] -> [2,5,2,1]
-  const P = f64(Array.from({ length: 12 }, (_, i) => i + 1), [2, 1, 2, 3]);
-  const Q = f64(Array.from({ length: 15 }, (_, i) => (i % 4) - 1), [5, 3, 1]);
+  const P = f64(
+    Array.from({ length: 12 }, (_, i) => i + 1),
+    [2, 1, 2, 3],
+  );
+  const Q = f64(
+    Array.from({ length: 15 }, (_, i) => (i % 4) - 1),
+    [5, 3, 1],
+  );
   const y = ein('...ij,...jk', P, Q);
   assert.deepEqual([...y.dims], [2, 5, 2, 1]);
   const mmB = runOp('MatMul', [P, Q]);
@@ -54,7 +86,9 @@ test('ellipsis: batch dims, numpy broadcasting, implicit placement first, omitte
 });
 
 test('three operands, scalars, empty sums, size-1 letters broadcast', () => {
-  const u = f64([1, 2]), v = f64([3, 4]), w = f64([5, 6]);
+  const u = f64([1, 2]),
+    v = f64([3, 4]),
+    w = f64([5, 6]);
   close(ein('i,i,i->', u, v, w), [1 * 3 * 5 + 2 * 4 * 6], []);
   close(ein('ij,jk,kl->il', A, B, f64([1, 1], [2, 1])), [15, 33], [2, 1]);
   close(ein(',->', f64([3], []), f64([4], [])), [12], []);
@@ -65,7 +99,12 @@ test('three operands, scalars, empty sums, size-1 letters broadcast', () => {
 
 test('integer einsum: int32 wraps, int64 exact', () => {
   exact(runOp('Einsum', [i32([65536, 1]), i32([65536, 5])], { equation: 'i,i' }), 'int32', [5], []);
-  exact(runOp('Einsum', [i64([3000000000, 1]), i64([3000000000, 5])], { equation: 'i,i->' }), 'int64', [9000000000000000005n], []);
+  exact(
+    runOp('Einsum', [i64([3000000000, 1]), i64([3000000000, 5])], { equation: 'i,i->' }),
+    'int64',
+    [9000000000000000005n],
+    [],
+  );
   exact(runOp('Einsum', [t('uint8', [1, 2, 3, 4], [2, 2])], { equation: 'ij->ji' }), 'uint8', [1, 3, 2, 4], [2, 2]);
 });
 
@@ -81,9 +120,34 @@ test('malformed equations and shapes are rejected with the rule', () => {
 });
 
 test('infer: symbolic dims flow through labels', () => {
-  const [y] = inferOp('Einsum', [{ dtype: 'float32', shape: ['b', 'h', 'q', 64] }, { dtype: 'float32', shape: ['b', 'h', 'k', 64] }], { equation: 'bhqd,bhkd->bhqk' });
+  const [y] = inferOp(
+    'Einsum',
+    [
+      { dtype: 'float32', shape: ['b', 'h', 'q', 64] },
+      { dtype: 'float32', shape: ['b', 'h', 'k', 64] },
+    ],
+    { equation: 'bhqd,bhkd->bhqk' },
+  );
   assert.deepEqual(y!.shape, ['b', 'h', 'q', 'k']);
-  const [z] = inferOp('Einsum', [{ dtype: 'float32', shape: [1, 5, 3] }, { dtype: 'float32', shape: [4, 3, 2] }], { equation: '...ij,...jk' });
+  const [z] = inferOp(
+    'Einsum',
+    [
+      { dtype: 'float32', shape: [1, 5, 3] },
+      { dtype: 'float32', shape: [4, 3, 2] },
+    ],
+    { equation: '...ij,...jk' },
+  );
   assert.deepEqual(z!.shape, [4, 5, 2]);
-  assert.throws(() => inferOp('Einsum', [{ dtype: 'float32', shape: [2] }, { dtype: 'int32', shape: [2] }], { equation: 'i,i' }), /element types differ/);
+  assert.throws(
+    () =>
+      inferOp(
+        'Einsum',
+        [
+          { dtype: 'float32', shape: [2] },
+          { dtype: 'int32', shape: [2] },
+        ],
+        { equation: 'i,i' },
+      ),
+    /element types differ/,
+  );
 });

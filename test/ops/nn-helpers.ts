@@ -7,8 +7,8 @@ import '../../src/index.js';
 import { interpret } from '../../src/backends/reference/interpreter.js';
 import { importOnnx } from '../../src/frontend/onnx/import.js';
 import { onnx } from '../../src/frontend/onnx/proto.js';
-import { GraphBuilder, type AttrInput } from '../../src/ir/builder.js';
-import { dtypeToOnnx, type DType } from '../../src/ir/dtype.js';
+import { type AttrInput, GraphBuilder } from '../../src/ir/builder.js';
+import { type DType, dtypeToOnnx } from '../../src/ir/dtype.js';
 import type { Graph, TensorType } from '../../src/ir/graph.js';
 import type { Dim } from '../../src/ir/shape.js';
 import { Tensor } from '../../src/ir/tensor.js';
@@ -18,13 +18,19 @@ export function rand(n: number, seed = 1): number[] {
   let s = seed >>> 0 || 1;
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s / 2 ** 32) * 2 - 1;
   }
   return out;
 }
 
-export function numel(dims: readonly number[]): number { return dims.reduce((a, b) => a * b, 1); }
+export function numel(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
 
 export function randT(dims: number[], seed = 1, dtype: DType = 'float32'): Tensor {
   return Tensor.from(dtype, rand(numel(dims), seed), dims);
@@ -34,7 +40,12 @@ export function randT(dims: number[], seed = 1, dtype: DType = 'float32'): Tenso
  * Run one op: inputs are graph inputs (tensors) or constants ({ c: tensor }), null for an
  * omitted optional input. Returns every output.
  */
-export function runOp(op: string, inputs: (Tensor | { c: Tensor } | null)[], attrs: Record<string, AttrInput> = {}, nOutputs = 1): Tensor[] {
+export function runOp(
+  op: string,
+  inputs: (Tensor | { c: Tensor } | null)[],
+  attrs: Record<string, AttrInput> = {},
+  nOutputs = 1,
+): Tensor[] {
   const g = new GraphBuilder();
   const feeds: Tensor[] = [];
   const vals = inputs.map((t, i) => {
@@ -49,7 +60,12 @@ export function runOp(op: string, inputs: (Tensor | { c: Tensor } | null)[], att
 }
 
 /** Output types from shape inference for inputs of the given types (constants where given). */
-export function inferOp(op: string, inputs: (TensorType | { c: Tensor } | null)[], attrs: Record<string, AttrInput> = {}, nOutputs = 1): TensorType[] {
+export function inferOp(
+  op: string,
+  inputs: (TensorType | { c: Tensor } | null)[],
+  attrs: Record<string, AttrInput> = {},
+  nOutputs = 1,
+): TensorType[] {
   const g = new GraphBuilder();
   const vals = inputs.map((t, i) => {
     if (t === null) return null;
@@ -65,9 +81,11 @@ type OnnxAttr = number | string | number[] | { f: number } | { floats: number[] 
 
 /** A one-node ONNX model at `opset`; inputs with `init` become initializers (constants). */
 export function onnxModel(
-  opType: string, opset: number,
+  opType: string,
+  opset: number,
   inputs: ({ name: string; t: Tensor; init?: boolean } | null)[],
-  outputs: string[], attrs: Record<string, OnnxAttr> = {},
+  outputs: string[],
+  attrs: Record<string, OnnxAttr> = {},
 ): Uint8Array {
   const A = onnx.AttributeProto.AttributeType;
   const attr = (name: string, v: OnnxAttr) => {
@@ -80,12 +98,30 @@ export function onnxModel(
   const present = inputs.filter((i): i is { name: string; t: Tensor; init?: boolean } => i !== null);
   const graph = {
     name: 'g',
-    node: [{ opType, input: inputs.map((i) => i?.name ?? ''), output: outputs, attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)) }],
-    input: present.filter((i) => !i.init).map((i) => ({
-      name: i.name,
-      type: { tensorType: { elemType: dtypeToOnnx(i.t.type), shape: { dim: i.t.dims.map((d) => ({ dimValue: d })) } } },
-    })),
-    initializer: present.filter((i) => i.init).map((i) => ({ name: i.name, dims: [...i.t.dims], dataType: dtypeToOnnx(i.t.type), rawData: i.t.bytes().slice() })),
+    node: [
+      {
+        opType,
+        input: inputs.map((i) => i?.name ?? ''),
+        output: outputs,
+        attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)),
+      },
+    ],
+    input: present
+      .filter((i) => !i.init)
+      .map((i) => ({
+        name: i.name,
+        type: {
+          tensorType: { elemType: dtypeToOnnx(i.t.type), shape: { dim: i.t.dims.map((d) => ({ dimValue: d })) } },
+        },
+      })),
+    initializer: present
+      .filter((i) => i.init)
+      .map((i) => ({
+        name: i.name,
+        dims: [...i.t.dims],
+        dataType: dtypeToOnnx(i.t.type),
+        rawData: i.t.bytes().slice(),
+      })),
     output: outputs.filter((o) => o).map((o) => ({ name: o })),
   };
   const m = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: opset }], graph });
@@ -98,14 +134,23 @@ export function runOnnx(bytes: Uint8Array, feeds: Tensor[]): { graph: Graph; out
   return { graph, outputs: interpret(graph, feeds) };
 }
 
-export function assertClose(actual: Tensor, expected: { dims: readonly number[]; values: readonly number[] } | Tensor, tol = 1e-5, what = ''): void {
+export function assertClose(
+  actual: Tensor,
+  expected: { dims: readonly number[]; values: readonly number[] } | Tensor,
+  tol = 1e-5,
+  what = '',
+): void {
   const ev = expected instanceof Tensor ? expected.toNumbers() : expected.values;
   assert.deepEqual([...actual.dims], [...expected.dims], `${what} dims`);
   const av = actual.toNumbers();
   assert.equal(av.length, ev.length, `${what} element count`);
   for (let i = 0; i < av.length; i++) {
-    const a = av[i], e = ev[i];
-    if (Number.isNaN(e)) { assert.ok(Number.isNaN(a), `${what}[${i}]: expected NaN, got ${a}`); continue; }
+    const a = av[i],
+      e = ev[i];
+    if (Number.isNaN(e)) {
+      assert.ok(Number.isNaN(a), `${what}[${i}]: expected NaN, got ${a}`);
+      continue;
+    }
     assert.ok(Math.abs(a - e) <= tol * (1 + Math.abs(e)), `${what}[${i}]: expected ${e}, got ${a}`);
   }
 }
@@ -114,7 +159,10 @@ export function assertClose(actual: Tensor, expected: { dims: readonly number[];
 export function strides(dims: readonly number[]): number[] {
   const s = new Array<number>(dims.length);
   let acc = 1;
-  for (let i = dims.length - 1; i >= 0; i--) { s[i] = acc; acc *= dims[i]; }
+  for (let i = dims.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= dims[i];
+  }
   return s;
 }
 

@@ -63,39 +63,43 @@ function nmsBoxes(n: number, seed: number): Tensor {
 export const CASES: OracleCase[] = [
   ...gridSampleCases(),
   ...['avg', 'max'].flatMap((mode) =>
-    ['half_pixel', 'output_half_pixel'].map((ctm, k): OracleCase => ({
-      name: `RoiAlign ${mode} ${ctm}`,
-      op: 'RoiAlign',
-      opset: 16,
-      inputs: [
-        { name: 'X', t: randT([2, 3, 8, 7], 7 + k) },
-        { name: 'rois', t: f32([0.5, 1, 5.5, 6, 2, 0, 6.5, 7.5, -1, -1, 3, 4, 1, 2, 1.5, 2.5], [4, 4]) },
-        { name: 'batch_indices', t: i64([0, 1, 1, 0]) },
-      ],
-      outputs: ['Y'],
-      attrs: {
-        mode,
-        coordinate_transformation_mode: ctm,
-        output_height: 3,
-        output_width: 2,
-        sampling_ratio: k,
-        spatial_scale: { f: 0.9 },
-      },
-    })),
+    ['half_pixel', 'output_half_pixel'].map(
+      (ctm, k): OracleCase => ({
+        name: `RoiAlign ${mode} ${ctm}`,
+        op: 'RoiAlign',
+        opset: 16,
+        inputs: [
+          { name: 'X', t: randT([2, 3, 8, 7], 7 + k) },
+          { name: 'rois', t: f32([0.5, 1, 5.5, 6, 2, 0, 6.5, 7.5, -1, -1, 3, 4, 1, 2, 1.5, 2.5], [4, 4]) },
+          { name: 'batch_indices', t: i64([0, 1, 1, 0]) },
+        ],
+        outputs: ['Y'],
+        attrs: {
+          mode,
+          coordinate_transformation_mode: ctm,
+          output_height: 3,
+          output_width: 2,
+          sampling_ratio: k,
+          spatial_scale: { f: 0.9 },
+        },
+      }),
+    ),
   ),
-  ...[0.3, 0.6].map((iou, k): OracleCase => ({
-    name: `NonMaxSuppression iou ${iou}`,
-    op: 'NonMaxSuppression',
-    opset: 11,
-    inputs: [
-      { name: 'boxes', t: nmsBoxes(12, 3 + k) },
-      { name: 'scores', t: Tensor.from('float32', rand(24, 9 + k).map(Math.abs), [1, 2, 12]) },
-      { name: 'max', t: i64([4]) },
-      { name: 'iou', t: Tensor.from('float32', [iou]) },
-      { name: 'score', t: Tensor.from('float32', [0.2]) },
-    ],
-    outputs: ['selected'],
-  })),
+  ...[0.3, 0.6].map(
+    (iou, k): OracleCase => ({
+      name: `NonMaxSuppression iou ${iou}`,
+      op: 'NonMaxSuppression',
+      opset: 11,
+      inputs: [
+        { name: 'boxes', t: nmsBoxes(12, 3 + k) },
+        { name: 'scores', t: Tensor.from('float32', rand(24, 9 + k).map(Math.abs), [1, 2, 12]) },
+        { name: 'max', t: i64([4]) },
+        { name: 'iou', t: Tensor.from('float32', [iou]) },
+        { name: 'score', t: Tensor.from('float32', [0.2]) },
+      ],
+      outputs: ['selected'],
+    }),
+  ),
   {
     name: 'Col2Im strides, dilations, pads',
     op: 'Col2Im',
@@ -174,14 +178,16 @@ export const CASES: OracleCase[] = [
     outputs: ['y'],
   },
   ...['HannWindow', 'HammingWindow', 'BlackmanWindow'].flatMap((op) =>
-    [0, 1].map((periodic): OracleCase => ({
-      name: `${op} periodic=${periodic}`,
-      op,
-      opset: 17,
-      inputs: [{ name: 'n', t: i64([11], []) }],
-      outputs: ['y'],
-      attrs: { periodic },
-    })),
+    [0, 1].map(
+      (periodic): OracleCase => ({
+        name: `${op} periodic=${periodic}`,
+        op,
+        opset: 17,
+        inputs: [{ name: 'n', t: i64([11], []) }],
+        outputs: ['y'],
+        attrs: { periodic },
+      }),
+    ),
   ),
   {
     name: 'GroupNormalization',
@@ -195,14 +201,16 @@ export const CASES: OracleCase[] = [
     outputs: ['y'],
     attrs: { num_groups: 3, epsilon: { f: 1e-3 } },
   },
-  ...[1, 2].map((p): OracleCase => ({
-    name: `LpNormalization p=${p}`,
-    op: 'LpNormalization',
-    opset: 1,
-    inputs: [{ name: 'x', t: randT([3, 4, 2], 64 + p) }],
-    outputs: ['y'],
-    attrs: { axis: 1, p },
-  })),
+  ...[1, 2].map(
+    (p): OracleCase => ({
+      name: `LpNormalization p=${p}`,
+      op: 'LpNormalization',
+      opset: 1,
+      inputs: [{ name: 'x', t: randT([3, 4, 2], 64 + p) }],
+      outputs: ['y'],
+      attrs: { axis: 1, p },
+    }),
+  ),
   {
     name: 'MaxUnpool with pads and strides',
     op: 'MaxUnpool',
@@ -214,18 +222,20 @@ export const CASES: OracleCase[] = [
     outputs: ['y'],
     attrs: { kernel_shape: [2, 2], strides: [2, 2] },
   },
-  ...['none', 'sum', 'mean'].map((reduction): OracleCase => ({
-    name: `SoftmaxCrossEntropyLoss ${reduction} weights ignore_index`,
-    op: 'SoftmaxCrossEntropyLoss',
-    opset: 13,
-    inputs: [
-      { name: 'x', t: randT([3, 4, 2], 81) },
-      { name: 't', t: i64([0, 3, 2, 1, 3, 0], [3, 2]) },
-      { name: 'w', t: f32([0.5, 1, 2, 1.5]) },
-    ],
-    outputs: ['y', 'logp'],
-    attrs: { reduction, ignore_index: 3 },
-  })),
+  ...['none', 'sum', 'mean'].map(
+    (reduction): OracleCase => ({
+      name: `SoftmaxCrossEntropyLoss ${reduction} weights ignore_index`,
+      op: 'SoftmaxCrossEntropyLoss',
+      opset: 13,
+      inputs: [
+        { name: 'x', t: randT([3, 4, 2], 81) },
+        { name: 't', t: i64([0, 3, 2, 1, 3, 0], [3, 2]) },
+        { name: 'w', t: f32([0.5, 1, 2, 1.5]) },
+      ],
+      outputs: ['y', 'logp'],
+      attrs: { reduction, ignore_index: 3 },
+    }),
+  ),
   {
     name: 'ReverseSequence time-major',
     op: 'ReverseSequence',

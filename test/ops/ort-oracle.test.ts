@@ -3,8 +3,8 @@
 
 import { test } from 'node:test';
 import { ortRun } from '../helpers/ort.js';
-import { CASES } from './ort-oracle-cases.js';
 import { assertClose, onnxModel, runOnnx } from './nn-helpers.js';
+import { CASES } from './ort-oracle-cases.js';
 
 for (const c of CASES) {
   test(`${c.name} matches onnxruntime`, async () => {

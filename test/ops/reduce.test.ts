@@ -1,22 +1,49 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { close, cst, exact, f32, f64, i32, i64, inferOp, runOnnxNode, runOp, t } from './math-helpers.js';
 
-const X = [1, 2, 3, 4, 5, 6];   // [2,3]
+const X = [1, 2, 3, 4, 5, 6]; // [2,3]
 const ax = (...a: number[]) => cst(i64(a));
 
 test('each reduction over one axis, keepdims on and off', () => {
   const x = f64(X, [2, 3]);
   const want: Record<string, [number[], number[]]> = {
-    ReduceSum: [[6, 15], [5, 7, 9]],
-    ReduceMean: [[2, 5], [2.5, 3.5, 4.5]],
-    ReduceMax: [[3, 6], [4, 5, 6]],
-    ReduceMin: [[1, 4], [1, 2, 3]],
-    ReduceProd: [[6, 120], [4, 10, 18]],
-    ReduceL1: [[6, 15], [5, 7, 9]],
-    ReduceL2: [[Math.sqrt(14), Math.sqrt(77)], [Math.sqrt(17), Math.sqrt(29), Math.sqrt(45)]],
-    ReduceSumSquare: [[14, 77], [17, 29, 45]],
-    ReduceLogSum: [[Math.log(6), Math.log(15)], [Math.log(5), Math.log(7), Math.log(9)]],
+    ReduceSum: [
+      [6, 15],
+      [5, 7, 9],
+    ],
+    ReduceMean: [
+      [2, 5],
+      [2.5, 3.5, 4.5],
+    ],
+    ReduceMax: [
+      [3, 6],
+      [4, 5, 6],
+    ],
+    ReduceMin: [
+      [1, 4],
+      [1, 2, 3],
+    ],
+    ReduceProd: [
+      [6, 120],
+      [4, 10, 18],
+    ],
+    ReduceL1: [
+      [6, 15],
+      [5, 7, 9],
+    ],
+    ReduceL2: [
+      [Math.sqrt(14), Math.sqrt(77)],
+      [Math.sqrt(17), Math.sqrt(29), Math.sqrt(45)],
+    ],
+    ReduceSumSquare: [
+      [14, 77],
+      [17, 29, 45],
+    ],
+    ReduceLogSum: [
+      [Math.log(6), Math.log(15)],
+      [Math.log(5), Math.log(7), Math.log(9)],
+    ],
     ReduceLogSumExp: [
       [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), Math.log(Math.exp(4) + Math.exp(5) + Math.exp(6))],
       [Math.log(Math.exp(1) + Math.exp(4)), Math.log(Math.exp(2) + Math.exp(5)), Math.log(Math.exp(3) + Math.exp(6))],
@@ -46,11 +73,19 @@ test('no axes reduces everything; noop_with_empty_axes keeps every axis but stil
   close(runOp('ReduceMax', [f32([3], [])], { keepdims: 0 }), [3], []);
 });
 
-test('reductions over an empty set yield each reduction\'s identity', () => {
+test("reductions over an empty set yield each reduction's identity", () => {
   const e = f32([], [2, 0, 3]);
   const want: Record<string, number> = {
-    ReduceSum: 0, ReduceMean: NaN, ReduceMax: -Infinity, ReduceMin: Infinity, ReduceProd: 1,
-    ReduceL1: 0, ReduceL2: 0, ReduceSumSquare: 0, ReduceLogSum: -Infinity, ReduceLogSumExp: -Infinity,
+    ReduceSum: 0,
+    ReduceMean: NaN,
+    ReduceMax: -Infinity,
+    ReduceMin: Infinity,
+    ReduceProd: 1,
+    ReduceL1: 0,
+    ReduceL2: 0,
+    ReduceSumSquare: 0,
+    ReduceLogSum: -Infinity,
+    ReduceLogSumExp: -Infinity,
   };
   for (const [op, v] of Object.entries(want)) {
     close(runOp(op, [e, ax(1)], { keepdims: 1 }), Array(6).fill(v), [2, 1, 3]);
@@ -83,7 +118,12 @@ test('integer reductions: exact, wrapping like C, mean truncates toward zero', (
   exact(runOp('ReduceSum', [t('uint8', [200, 100], [2])], { keepdims: 0 }), 'uint8', [44], []);
   exact(runOp('ReduceSum', [i64([2n ** 62n, 2n ** 62n - 1n], [2])], { keepdims: 0 }), 'int64', [2n ** 63n - 1n], []);
   exact(runOp('ReduceProd', [i32([65536, 65536, 3], [3])], { keepdims: 0 }), 'int32', [0], []);
-  exact(runOp('ReduceProd', [i64([3000000000, 3000000000], [2])], { keepdims: 0 }), 'int64', [9000000000000000000n], []);
+  exact(
+    runOp('ReduceProd', [i64([3000000000, 3000000000], [2])], { keepdims: 0 }),
+    'int64',
+    [9000000000000000000n],
+    [],
+  );
   exact(runOp('ReduceMean', [i32([-7, 0], [2])], { keepdims: 0 }), 'int32', [-3], []);
   exact(runOp('ReduceMean', [i64([7, 0], [2])], { keepdims: 0 }), 'int64', [3], []);
   exact(runOp('ReduceSumSquare', [i32([-3, 4], [2])], { keepdims: 0 }), 'int32', [25], []);
@@ -111,7 +151,12 @@ test('older opsets: axes attribute moves to an input', () => {
   close(runOnnxNode(11, 'ReduceSum', [x], { axes: [1], keepdims: 0 })[0]!, [6, 15], [2]);
   close(runOnnxNode(1, 'ReduceSum', [x], {})[0]!, [21], [1, 1]);
   close(runOnnxNode(13, 'ReduceMean', [x], { axes: [0] })[0]!, [2.5, 3.5, 4.5], [1, 3]);
-  close(runOnnxNode(11, 'ReduceLogSumExp', [x], { axes: [-1], keepdims: 0 })[0]!, [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), Math.log(Math.exp(4) + Math.exp(5) + Math.exp(6))], [2], 1e-6);
+  close(
+    runOnnxNode(11, 'ReduceLogSumExp', [x], { axes: [-1], keepdims: 0 })[0]!,
+    [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), Math.log(Math.exp(4) + Math.exp(5) + Math.exp(6))],
+    [2],
+    1e-6,
+  );
   close(runOnnxNode(12, 'ReduceMax', [x], { axes: [0, 1], keepdims: 0 })[0]!, [6], []);
   close(runOnnxNode(13, 'ReduceSum', [x, i64([0])], { keepdims: 0 })[0]!, [5, 7, 9], [3]);
   close(runOnnxNode(18, 'ReduceL2', [x], { keepdims: 0 })[0]!, [Math.sqrt(91)], []);
@@ -120,9 +165,23 @@ test('older opsets: axes attribute moves to an input', () => {
 test('infer: constant axes give exact dims; run-time axes give fresh dims; bad axes are rejected', () => {
   const [a] = inferOp('ReduceSum', [{ dtype: 'float32', shape: ['b', 4, 5] }, ax(-1)], { keepdims: 0 });
   assert.deepEqual(a!.shape, ['b', 4]);
-  const [b] = inferOp('ReduceMean', [{ dtype: 'float32', shape: ['b', 4, 5] }, { dtype: 'int64', shape: [1] }], { keepdims: 1 });
+  const [b] = inferOp(
+    'ReduceMean',
+    [
+      { dtype: 'float32', shape: ['b', 4, 5] },
+      { dtype: 'int64', shape: [1] },
+    ],
+    { keepdims: 1 },
+  );
   assert.equal(b!.shape!.length, 3);
-  const [c] = inferOp('ReduceMean', [{ dtype: 'float32', shape: ['b', 4, 5] }, { dtype: 'int64', shape: [2] }], { keepdims: 0 });
+  const [c] = inferOp(
+    'ReduceMean',
+    [
+      { dtype: 'float32', shape: ['b', 4, 5] },
+      { dtype: 'int64', shape: [2] },
+    ],
+    { keepdims: 0 },
+  );
   assert.equal(c!.shape!.length, 1);
   const [d] = inferOp('ReduceMax', [{ dtype: 'float32' }], {});
   assert.equal(d!.shape, undefined);

@@ -1,14 +1,23 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { close, f32, f64, inferOp, runOnnxNode, runOp, t } from './math-helpers.js';
 
-const softmax = (v: number[]) => { const m = Math.max(...v); const e = v.map((x) => Math.exp(x - m)); const s = e.reduce((a, b) => a + b); return e.map((x) => x / s); };
+const softmax = (v: number[]) => {
+  const m = Math.max(...v);
+  const e = v.map((x) => Math.exp(x - m));
+  const s = e.reduce((a, b) => a + b);
+  return e.map((x) => x / s);
+};
 
 test('Softmax, LogSoftmax and Hardmax along an axis (opset 13 semantics)', () => {
   const x = f64([1, 2, 3, 4, 5, 6], [2, 3]);
   close(runOp('Softmax', [x], {}), [...softmax([1, 2, 3]), ...softmax([4, 5, 6])], [2, 3]);
   const s0 = [0, 1, 2].map((j) => softmax([1 + j, 4 + j]));
-  close(runOp('Softmax', [x], { axis: 0 }), [s0[0]![0]!, s0[1]![0]!, s0[2]![0]!, s0[0]![1]!, s0[1]![1]!, s0[2]![1]!], [2, 3]);
+  close(
+    runOp('Softmax', [x], { axis: 0 }),
+    [s0[0]![0]!, s0[1]![0]!, s0[2]![0]!, s0[0]![1]!, s0[1]![1]!, s0[2]![1]!],
+    [2, 3],
+  );
   close(runOp('LogSoftmax', [x], { axis: -1 }), [...softmax([1, 2, 3]), ...softmax([4, 5, 6])].map(Math.log), [2, 3]);
   close(runOp('Hardmax', [x], { axis: 0 }), [0, 0, 0, 1, 1, 1], [2, 3]);
 });
@@ -41,7 +50,10 @@ test('opset < 13: input coerced to 2-D at axis (default 1)', () => {
   close(runOnnxNode(11, 'Softmax', [x], { axis: -1 })[0]!, want2, [2, 3, 4], 1e-6);
   // Hardmax-11 picks one 1 per coerced row
   const h = runOnnxNode(11, 'Hardmax', [x])[0]!.toNumbers();
-  assert.equal(h.reduce((a, b) => a + b), 2);
+  assert.equal(
+    h.reduce((a, b) => a + b),
+    2,
+  );
   // opset 13 default axis is -1 (rows of 4)
   close(runOnnxNode(13, 'Softmax', [x])[0]!, want2, [2, 3, 4], 1e-6);
 });
@@ -52,7 +64,10 @@ test('float16 in and out; empty tensors; infer checks axis and type', () => {
   close(y, [0.5, 0.5], [2], 0);
   close(runOp('Softmax', [f32([], [0, 3])], {}), [], [0, 3]);
   close(runOp('LogSoftmax', [f32([], [3, 0])], {}), [], [3, 0]);
-  assert.deepEqual(inferOp('Softmax', [{ dtype: 'float32', shape: ['b', 'n'] }], {})[0], { dtype: 'float32', shape: ['b', 'n'] });
+  assert.deepEqual(inferOp('Softmax', [{ dtype: 'float32', shape: ['b', 'n'] }], {})[0], {
+    dtype: 'float32',
+    shape: ['b', 'n'],
+  });
   assert.throws(() => inferOp('Softmax', [{ dtype: 'float32', shape: [2, 3] }], { axis: 2 }), /out of range/);
   assert.throws(() => inferOp('Softmax', [{ dtype: 'int32', shape: [2, 3] }], {}), /type/);
 });

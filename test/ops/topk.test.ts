@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { close, cst, exact, f32, i64, inferOp, runOnnxNode, runOpN, t } from './math-helpers.js';
 
 const K = (k: number) => cst(i64([k]));
@@ -62,7 +62,10 @@ test('TopK-1 takes k as an attribute; infer uses a constant K', () => {
   const [a, b] = inferOp('TopK', [{ dtype: 'float32', shape: ['b', 10] }, K(3)]);
   assert.deepEqual(a!.shape, ['b', 3]);
   assert.deepEqual(b, { dtype: 'int64', shape: ['b', 3] });
-  const [c] = inferOp('TopK', [{ dtype: 'float32', shape: ['b', 10] }, { dtype: 'int64', shape: [1] }]);
+  const [c] = inferOp('TopK', [
+    { dtype: 'float32', shape: ['b', 10] },
+    { dtype: 'int64', shape: [1] },
+  ]);
   assert.equal(typeof c!.shape![1], 'string');
   assert.throws(() => inferOp('TopK', [{ dtype: 'float32', shape: [2, 3] }, K(4)]), /larger/);
 });

@@ -2,8 +2,9 @@
 // classification with a symbolic batch dim, an encoder block from bytes, and one decoder step of
 // com.microsoft ops (GroupQueryAttention with a KV cache, MatMulNBits). test/ort/ort.test.ts runs
 // it twice, changing only the import below: on onnxruntime-node and on switchyard/ort.
-import * as ort from 'onnxruntime-web';
+
 import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-web';
 
 const root = process.argv[2];
 const wave = (n, f) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * f) * 0.5);
@@ -15,12 +16,19 @@ async function main() {
 
   // 1. classify two images: the model's batch dim is symbolic, fixed by freeDimensionOverrides
   const cnn = await ort.InferenceSession.create(`${root}/examples/models/tiny-cnn.onnx`, {
-    executionProviders: ['wasm', 'cpu'], graphOptimizationLevel: 'all', freeDimensionOverrides: { batch: 2 },
+    executionProviders: ['wasm', 'cpu'],
+    graphOptimizationLevel: 'all',
+    freeDimensionOverrides: { batch: 2 },
   });
   const image = new ort.Tensor('float32', wave(2 * 3 * 32 * 32, 0.013), [2, 3, 32, 32]);
   const r1 = await cnn.run({ [cnn.inputNames[0]]: image });
   const probs = r1[cnn.outputNames[0]];
-  out.cnn = { ...summary(probs), inputs: cnn.inputNames, outputs: cnn.outputNames, meta: cnn.inputMetadata.map((m) => [m.name, m.isTensor, m.type]) };
+  out.cnn = {
+    ...summary(probs),
+    inputs: cnn.inputNames,
+    outputs: cnn.outputNames,
+    meta: cnn.inputMetadata.map((m) => [m.name, m.isTensor, m.type]),
+  };
   await cnn.release();
 
   // 2. an encoder block created from bytes, run with an explicit fetch list
@@ -45,7 +53,9 @@ async function main() {
   const r3 = await gqa.run(feeds);
   out.gqa = { y: summary(r3.y), presentKey: summary(r3.pk_out) };
   await gqa.release();
-  const nbits = await ort.InferenceSession.create(`${root}/test/data/contrib/test_matmulnbits_k64_n8_b32_rank3_zp/model.onnx`);
+  const nbits = await ort.InferenceSession.create(
+    `${root}/test/data/contrib/test_matmulnbits_k64_n8_b32_rank3_zp/model.onnx`,
+  );
   const r4 = await nbits.run({ A: new ort.Tensor('float32', wave(2 * 3 * 64, 0.05), [2, 3, 64]) });
   out.matmulnbits = summary(r4.Y);
   await nbits.release();

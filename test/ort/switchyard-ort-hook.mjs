@@ -2,7 +2,7 @@
 // onnxruntime import of an app resolve to switchyard/ort: ESM imports of onnxruntime-node, -web and
 // -common through a resolve hook, and the CommonJS require('onnxruntime-node') that transformers.js
 // makes with createRequire through the require cache.
-import { Module, createRequire, register } from 'node:module';
+import { createRequire, Module, register } from 'node:module';
 import * as ort from 'switchyard/ort';
 
 register('./switchyard-ort-resolve.mjs', import.meta.url);
@@ -10,7 +10,11 @@ register('./switchyard-ort-resolve.mjs', import.meta.url);
 const require = createRequire(import.meta.url);
 for (const name of ['onnxruntime-node', 'onnxruntime-common', 'onnxruntime-web']) {
   let file;
-  try { file = require.resolve(name); } catch { continue; }
+  try {
+    file = require.resolve(name);
+  } catch {
+    continue;
+  }
   const m = new Module(file);
   m.filename = file;
   m.exports = ort;
@@ -21,5 +25,8 @@ for (const name of ['onnxruntime-node', 'onnxruntime-common', 'onnxruntime-web']
 // so a test can tell the app really ran on Switchyard
 const create = ort.InferenceSession.create.bind(ort.InferenceSession);
 let sessions = 0;
-ort.InferenceSession.create = (...args) => { sessions++; return create(...args); };
+ort.InferenceSession.create = (...args) => {
+  sessions++;
+  return create(...args);
+};
 process.on('exit', () => process.stderr.write(`switchyard/ort: ${sessions} sessions created\n`));

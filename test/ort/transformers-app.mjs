@@ -9,4 +9,9 @@ const extractor = await pipeline('feature-extraction', 'tiny-bert', { dtype: 'fp
 const texts = ['Hello world, the cat sat on the mat.', 'A dog runs fast', 'switchyard is here'];
 const pooled = await extractor(texts, { pooling: 'mean', normalize: true });
 const tokens = await extractor('the dog sat');
-console.log(JSON.stringify({ pooled: { dims: pooled.dims, data: Array.from(pooled.data) }, tokens: { dims: tokens.dims, data: Array.from(tokens.data) } }));
+console.log(
+  JSON.stringify({
+    pooled: { dims: pooled.dims, data: Array.from(pooled.data) },
+    tokens: { dims: tokens.dims, data: Array.from(tokens.data) },
+  }),
+);

@@ -1,6 +1,6 @@
 // A transformers.js app: greedy text generation with a local decoder (no network). Run by
 // test/ort/transformers.test.ts as is (onnxruntime-node) and with the switchyard/ort loader hook.
-import { AutoTokenizer, AutoModelForCausalLM, env } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 
 env.allowRemoteModels = false;
 env.localModelPath = process.argv[2];

@@ -1,19 +1,20 @@
 // Lowering and fusion: the kernel pipeline produces the expected k.* graph and computes the same
 // results as the unlowered graph on the reference interpreter.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import '../../src/index.js';
-import { GraphBuilder } from '../../src/ir/builder.js';
-import { Tensor } from '../../src/ir/tensor.js';
-import { printGraph } from '../../src/ir/printer.js';
-import { parseGraph } from '../../src/ir/parser.js';
-import { verifyGraph } from '../../src/ir/verifier.js';
 import { interpret } from '../../src/backends/reference/interpreter.js';
-import { runPipeline, KERNEL_PIPELINE, DEFAULT_PIPELINE } from '../../src/passes/index.js';
-import { planMemory, liveness } from '../../src/passes/memory-plan.js';
 import { compareTensors } from '../../src/conformance/compare.js';
-import { parseExpr, printExpr, evalExpr, linearize } from '../../src/ops/kernel/expr.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
+import { parseGraph } from '../../src/ir/parser.js';
+import { printGraph } from '../../src/ir/printer.js';
+import type { Tensor } from '../../src/ir/tensor.js';
+import { verifyGraph } from '../../src/ir/verifier.js';
+import { evalExpr, linearize, parseExpr, printExpr } from '../../src/ops/kernel/expr.js';
 import { exprOf } from '../../src/ops/kernel/map.js';
+import { DEFAULT_PIPELINE, KERNEL_PIPELINE, runPipeline } from '../../src/passes/index.js';
+import { liveness, planMemory } from '../../src/passes/memory-plan.js';
 import { seeded } from '../helpers/weights.js';
 
 const W = seeded(5);
@@ -39,11 +40,17 @@ test('MLP: bias, GELU and residual fuse into matmul epilogues; results unchanged
   const lowered = mlp();
   runPipeline(lowered, KERNEL_PIPELINE);
   verifyGraph(lowered, { types: true });
-  assert.deepEqual(lowered.nodes.map((n) => n.op), ['k.matmul', 'k.matmul']);
+  assert.deepEqual(
+    lowered.nodes.map((n) => n.op),
+    ['k.matmul', 'k.matmul'],
+  );
   const [m1, m2] = lowered.nodes;
   assert.match((m1!.attrs.epilogue as { value: string }).value, /erf/);
   assert.equal(m2!.inputs.length, 4); // A, B, bias, residual x
-  assert.match((m2!.attrs.epilogue as { value: string }).value, /^sigmoid\(mul\(add\(add\(\$0, \$1\), \$2\), 2\.0\)\)$/);
+  assert.match(
+    (m2!.attrs.epilogue as { value: string }).value,
+    /^sigmoid\(mul\(add\(add\(\$0, \$1\), \$2\), 2\.0\)\)$/,
+  );
   same(interpret(lowered, [x]), interpret(plain, [x]));
   // the lowered text form round-trips too
   const text = printGraph(lowered);
@@ -60,7 +67,10 @@ test('elementwise chains fuse into one k.map with scalars inlined; a value read 
   const xs = W.tensor([4, 5], 3);
   const expect = interpret(built, [xs]);
   runPipeline(built, KERNEL_PIPELINE);
-  assert.deepEqual(built.nodes.map((n) => n.op), ['k.map']);
+  assert.deepEqual(
+    built.nodes.map((n) => n.op),
+    ['k.map'],
+  );
   assert.deepEqual(built.nodes[0]!.inputs, [built.inputs[0]]);
   const steps = linearize(exprOf((built.nodes[0]!.attrs.expr as { value: string }).value));
   assert.equal(steps.filter((s) => s.kind === 'call' && s.fn === 'tanh').length, 1);
@@ -71,14 +81,26 @@ test('elementwise chains fuse into one k.map with scalars inlined; a value read 
 test('conv + batch norm + relu become one k.conv with an epilogue', () => {
   const g = new GraphBuilder('cbr');
   const x = g.input('x', 'float32', [1, 3, 8, 8]);
-  const c = g.conv(x, g.constant(W.tensor([4, 3, 3, 3])), g.constant(W.tensor([4])), { pads: [1, 1, 1, 1], kernel_shape: [3, 3] });
-  const bn = g.op('BatchNormalization', [c, g.constant(W.positive([4])), g.constant(W.tensor([4])), g.constant(W.tensor([4])), g.constant(W.positive([4]))]);
+  const c = g.conv(x, g.constant(W.tensor([4, 3, 3, 3])), g.constant(W.tensor([4])), {
+    pads: [1, 1, 1, 1],
+    kernel_shape: [3, 3],
+  });
+  const bn = g.op('BatchNormalization', [
+    c,
+    g.constant(W.positive([4])),
+    g.constant(W.tensor([4])),
+    g.constant(W.tensor([4])),
+    g.constant(W.positive([4])),
+  ]);
   g.output(g.relu(bn), 'y');
   const built = g.build();
   const xs = W.tensor([1, 3, 8, 8], 1);
   const expect = interpret(built, [xs]);
   runPipeline(built, KERNEL_PIPELINE);
-  assert.deepEqual(built.nodes.map((n) => n.op), ['k.conv']);
+  assert.deepEqual(
+    built.nodes.map((n) => n.op),
+    ['k.conv'],
+  );
   same(interpret(built, [xs]), expect);
 });
 
@@ -93,15 +115,22 @@ test('memory plan: no two live values overlap, and a chain reuses space', () => 
   assert.ok(plan.size <= 2 * 4096, `arena ${plan.size}`);
   assert.equal(plan.naive, 9 * 4096);
   const ivs = liveness(built, size);
-  for (const a of ivs) for (const b of ivs) {
-    if (a === b || a.last < b.first || b.last < a.first) continue;
-    const oa = plan.offsets.get(a.value)!, ob = plan.offsets.get(b.value)!;
-    assert.ok(oa + a.bytes <= ob || ob + b.bytes <= oa, `${a.value.name} and ${b.value.name} overlap`);
-  }
+  for (const a of ivs)
+    for (const b of ivs) {
+      if (a === b || a.last < b.first || b.last < a.first) continue;
+      const oa = plan.offsets.get(a.value)!,
+        ob = plan.offsets.get(b.value)!;
+      assert.ok(oa + a.bytes <= ob || ob + b.bytes <= oa, `${a.value.name} and ${b.value.name} overlap`);
+    }
 });
 
 test('expression text round-trips and evaluates in float32', () => {
-  for (const s of ['add($0, mul($1, 0.5))', 'select(ge($0, 0.0), $0, mul($0, 0.01))', 'clamp($2, -inf, inf)', 'isnan(nan)']) {
+  for (const s of [
+    'add($0, mul($1, 0.5))',
+    'select(ge($0, 0.0), $0, mul($0, 0.01))',
+    'clamp($2, -inf, inf)',
+    'isnan(nan)',
+  ]) {
     assert.equal(printExpr(parseExpr(s)), s);
   }
   assert.equal(evalExpr(parseExpr('add($0, 0.1)'), [0.2]), Math.fround(Math.fround(0.2) + Math.fround(0.1)));
@@ -117,15 +146,27 @@ test('a Transpose of the last two dims folds into k.matmul (transA/transB), resu
     const a = g.input('a', 'float32', [2, 5, 3]);
     const b = g.input('b', 'float32', [2, 4, 5]);
     const y = g.matmul(g.transpose(a, [0, 2, 1]), g.transpose(b, [0, 2, 1]));
-    const z = g.gemm(g.transpose(g.input('c', 'float32', [3, 6]), [1, 0]), g.constant(W.tensor([3, 2])), undefined, { transB: 0 });
-    g.output(y, 'y'); g.output(z, 'z');
+    const z = g.gemm(g.transpose(g.input('c', 'float32', [3, 6]), [1, 0]), g.constant(W.tensor([3, 2])), undefined, {
+      transB: 0,
+    });
+    g.output(y, 'y');
+    g.output(z, 'z');
     return g.build();
   };
   const feeds = [W.tensor([2, 5, 3]), W.tensor([2, 4, 5]), W.tensor([3, 6])];
   const plain = make();
   const lowered = make();
   runPipeline(lowered, KERNEL_PIPELINE);
-  assert.deepEqual(lowered.nodes.map((n) => n.op), ['k.matmul', 'k.matmul']);
-  assert.deepEqual(lowered.nodes.map((n) => [n.attrs.transA?.value ?? 0, n.attrs.transB?.value ?? 0]), [[1, 1], [1, 0]]);
+  assert.deepEqual(
+    lowered.nodes.map((n) => n.op),
+    ['k.matmul', 'k.matmul'],
+  );
+  assert.deepEqual(
+    lowered.nodes.map((n) => [n.attrs.transA?.value ?? 0, n.attrs.transB?.value ?? 0]),
+    [
+      [1, 1],
+      [1, 0],
+    ],
+  );
   same(interpret(lowered, feeds), interpret(plain, feeds));
 });

@@ -1,15 +1,18 @@
 // Golden plans: fixed problems whose plans (the contract fields) are checked in. Regenerate with
 // UPDATE_GOLDEN=1 after an intended change, and review the diff.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import { type Plan, type Problem, planProblem } from '../../src/planner/index.js';
 import { REPO } from '../helpers/paths.js';
-import { planProblem, type Plan, type Problem } from '../../src/planner/index.js';
 
 const dir = join(REPO, 'test/planner/fixtures');
 const contract = (p: Plan) => ({
-  feasible: p.feasible, makespanMs: p.makespanMs, cost: p.cost,
+  feasible: p.feasible,
+  makespanMs: p.makespanMs,
+  cost: p.cost,
   assignments: p.assignments.map(({ task, device, startMs, endMs }) => ({ task, device, startMs, endMs })),
 });
 

@@ -1,18 +1,19 @@
 // Planning an IR graph: grouping into units with reasons, hard constraints (binding limits,
 // memory, unsupported ops), costs from the roofline; and `switchyard plan model.onnx`.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/index.js';
-import { GraphBuilder } from '../../src/ir/builder.js';
-import { exportOnnx } from '../../src/frontend/onnx/export.js';
-import { Tensor } from '../../src/ir/tensor.js';
-import { runPipeline, DEFAULT_PIPELINE } from '../../src/passes/index.js';
 import { getProfile } from '../../src/cost/catalog/index.js';
 import { fig } from '../../src/cost/figure.js';
+import { exportOnnx } from '../../src/frontend/onnx/export.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { DEFAULT_PIPELINE, runPipeline } from '../../src/passes/index.js';
 import { graphProblem, planProblem } from '../../src/planner/index.js';
 import { CLI } from '../helpers/paths.js';
 
@@ -21,7 +22,7 @@ function model(n = 1 << 16) {
   const x = g.input('x', 'float32', [1, n]);
   const w = g.constant(Tensor.from('float32', new Array<number>(n).fill(0.5), [1, n]), 'w');
   const a = g.op('Mul', [x, w], {}, 'scale');
-  const b = g.op('Tanh', [a], {}, 'act');        // fuses into 'scale'
+  const b = g.op('Tanh', [a], {}, 'act'); // fuses into 'scale'
   const c = g.op('Exp', [x], {}, 'side');
   const d = g.op('Add', [b, c], {}, 'join');
   g.output(g.op('Sigmoid', [d], {}, 'out'), 'y');
@@ -63,7 +64,10 @@ test('memory capacity: weights that do not fit rule the device out', () => {
   const small = structuredClone(getProfile('webgpu'));
   small.memCapacity = fig(1 << 20, 'test');
   const { passes } = graphProblem(g, [getProfile('cpu'), small], { host: 'cpu' });
-  assert.match(passes.find((p) => p.name === 'constraints')!.notes.join('\n'), /scale: not webgpu: needs .* MiB, webgpu has 1\.0 MiB/);
+  assert.match(
+    passes.find((p) => p.name === 'constraints')!.notes.join('\n'),
+    /scale: not webgpu: needs .* MiB, webgpu has 1\.0 MiB/,
+  );
 });
 
 test('CLI: switchyard plan model.onnx --devices ... --json, --svg and text', () => {
@@ -71,11 +75,16 @@ test('CLI: switchyard plan model.onnx --devices ... --json, --svg and text', () 
   const f = join(dir, 'm.onnx');
   writeFileSync(f, exportOnnx(model()));
   const env = { ...process.env, SWITCHYARD_CACHE: join(dir, 'cache') };
-  const r = spawnSync(process.execPath, [CLI, 'plan', f, '--devices', 'cpu,webgpu,H100', '--json', '--svg', join(dir, 'p.svg'), '--simulate', '50'], { encoding: 'utf8', env });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'plan', f, '--devices', 'cpu,webgpu,H100', '--json', '--svg', join(dir, 'p.svg'), '--simulate', '50'],
+    { encoding: 'utf8', env },
+  );
   assert.equal(r.status, 0, r.stderr);
   const plan = JSON.parse(r.stdout);
   for (const k of ['feasible', 'makespanMs', 'cost', 'assignments']) assert.ok(k in plan, k);
-  for (const a of plan.assignments) for (const k of ['task', 'device', 'startMs', 'endMs', 'reason']) assert.ok(k in a, k);
+  for (const a of plan.assignments)
+    for (const k of ['task', 'device', 'startMs', 'endMs', 'reason']) assert.ok(k in a, k);
   assert.equal(plan.simulation.runs, 50);
   assert.match(readFileSync(join(dir, 'p.svg'), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
   const t = spawnSync(process.execPath, [CLI, 'plan', f, '--devices', 'webgpu'], { encoding: 'utf8', env });

@@ -1,12 +1,13 @@
 // Topcuoglu, Hariri and Wu's 10-task, 3-processor example (IEEE TPDS 2002, Fig. 2): HEFT's
 // published ranks and makespan 80; Switchyard's default must do at least as well.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO } from '../helpers/paths.js';
-import { buildInstance, heft, peft, makespan, planProblem, solve, type Problem } from '../../src/planner/index.js';
+import { test } from 'node:test';
+import { buildInstance, heft, makespan, type Problem, peft, planProblem, solve } from '../../src/planner/index.js';
 import { upwardRank } from '../../src/planner/ranks.js';
+import { REPO } from '../helpers/paths.js';
 
 const problem = JSON.parse(readFileSync(join(REPO, 'test/planner/fixtures/topcuoglu.json'), 'utf8')) as Problem;
 
@@ -20,7 +21,10 @@ test('HEFT reaches the published makespan 80 in the published order', () => {
   const r = heft(inst);
   assert.ok(r.ok);
   assert.equal(makespan(r.schedule), 80);
-  assert.deepEqual(r.order.map((t) => inst.tasks[t]), ['n1', 'n3', 'n4', 'n2', 'n5', 'n6', 'n9', 'n7', 'n8', 'n10']);
+  assert.deepEqual(
+    r.order.map((t) => inst.tasks[t]),
+    ['n1', 'n3', 'n4', 'n2', 'n5', 'n6', 'n9', 'n7', 'n8', 'n10'],
+  );
 });
 
 test('PEFT produces a valid schedule on the same instance', () => {

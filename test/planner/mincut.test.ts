@@ -1,9 +1,10 @@
 // Min-cut split of a chain between two devices (Neurosurgeon-style): optimal latency, checked
 // against brute force; on a chain 'auto' uses it and reports it as optimal.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { bruteForce, buildInstance, isTwoDeviceChain, makespan, mulberryProblem } from './chain-helpers.js';
+import { test } from 'node:test';
 import { scheduleCost, solve } from '../../src/planner/index.js';
+import { bruteForce, buildInstance, isTwoDeviceChain, makespan, mulberryProblem } from './chain-helpers.js';
 
 test('min-cut equals the brute-force optimum on random two-device chains', () => {
   for (let seed = 1; seed <= 40; seed++) {
@@ -11,7 +12,10 @@ test('min-cut equals the brute-force optimum on random two-device chains', () =>
     assert.ok(isTwoDeviceChain(inst));
     const s = solve(inst, { algorithm: 'mincut' });
     const b = bruteForce(inst);
-    assert.ok(Math.abs(makespan(s.schedule!) - b.makespan) < 1e-9, `seed ${seed}: ${makespan(s.schedule!)} vs ${b.makespan}`);
+    assert.ok(
+      Math.abs(makespan(s.schedule!) - b.makespan) < 1e-9,
+      `seed ${seed}: ${makespan(s.schedule!)} vs ${b.makespan}`,
+    );
   }
 });
 

@@ -7,11 +7,18 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { choose, predictServing, type ServingFigures } from '../../src/planner/fleet/serving.js';
-import { simulate, type SimServer, type TraceRequest } from '../../src/planner/fleet/simulate.js';
+import { type SimServer, simulate, type TraceRequest } from '../../src/planner/fleet/simulate.js';
 
 const figs = (tpot1: number, tpot8: number, ttft: number): ServingFigures => ({
-  prefill: { buckets: [8, 32, 128], ms: [ttft, ttft * 1.5, ttft * 3] }, tpotMs: tpot1,
-  batching: { slots: 8, blockSize: 16, blocks: 65, sizes: [1, 2, 4, 8], tpotMs: [tpot1, tpot1 * 1.1, tpot1 * 1.4, tpot8] },
+  prefill: { buckets: [8, 32, 128], ms: [ttft, ttft * 1.5, ttft * 3] },
+  tpotMs: tpot1,
+  batching: {
+    slots: 8,
+    blockSize: 16,
+    blocks: 65,
+    sizes: [1, 2, 4, 8],
+    tpotMs: [tpot1, tpot1 * 1.1, tpot1 * 1.4, tpot8],
+  },
 });
 
 describe('the serving model', () => {
@@ -22,11 +29,16 @@ describe('the serving model', () => {
     assert.equal(idle.waitMs, 0);
     assert.equal(idle.ttftMs, 45); // the 32-token bucket
     assert.equal(idle.totalMs, 45 + 10 * 10);
-    assert.ok(Math.abs(idle.costUsd - 3.6 / 3_600_000 * 145) < 1e-12);
-    const busy = predictServing(f, { inflight: 9, slots: 8, meanLeftMs: 400 }, { promptTokens: 20, maxTokens: 11 }, 3.6);
+    assert.ok(Math.abs(idle.costUsd - (3.6 / 3_600_000) * 145) < 1e-12);
+    const busy = predictServing(
+      f,
+      { inflight: 9, slots: 8, meanLeftMs: 400 },
+      { promptTokens: 20, maxTokens: 11 },
+      3.6,
+    );
     assert.equal(busy.batch, 8);
     assert.equal(busy.tpotMs, 20);
-    assert.equal(busy.waitMs, 2 * 400 / 8);
+    assert.equal(busy.waitMs, (2 * 400) / 8);
     assert.ok(busy.costUsd < idle.costUsd * 1.5, 'a batched request pays a share of the step');
   });
 
@@ -36,10 +48,20 @@ describe('the serving model', () => {
     const slow = { figures: figs(60, 80, 40), pricePerHour: 0.3, state: { inflight: 0, slots: 8, meanLeftMs: 0 } };
     const ask = { promptTokens: 10, maxTokens: 20, ttftMs: 500, tpotMs: 20 };
     assert.equal(choose('router', [fast, mid, slow], ask, 0), 1, 'mid meets 20 ms at $1/h');
-    assert.equal(choose('router', [fast, { ...mid, state: { inflight: 7, slots: 8, meanLeftMs: 100 } }, slow], ask, 0), 0, 'a crowded mid would not: fast');
+    assert.equal(
+      choose('router', [fast, { ...mid, state: { inflight: 7, slots: 8, meanLeftMs: 100 } }, slow], ask, 0),
+      0,
+      'a crowded mid would not: fast',
+    );
     assert.equal(choose('router', [slow, mid], { ...ask, tpotMs: 1 }, 0), 1, 'none meets 1 ms: the least miss');
-    assert.deepEqual([0, 1, 2, 3].map((t) => choose('round-robin', [fast, mid, slow], ask, t)), [0, 1, 2, 0]);
-    assert.equal(choose('least-loaded', [{ ...fast, state: { inflight: 3, slots: 8, meanLeftMs: 0 } }, mid, slow], ask, 0), 1);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((t) => choose('round-robin', [fast, mid, slow], ask, t)),
+      [0, 1, 2, 0],
+    );
+    assert.equal(
+      choose('least-loaded', [{ ...fast, state: { inflight: 3, slots: 8, meanLeftMs: 0 } }, mid, slow], ask, 0),
+      1,
+    );
   });
 });
 
@@ -49,20 +71,32 @@ describe('the trace simulator', () => {
     { name: 'mid', figures: figs(14, 24, 30), slots: 8, pricePerHour: 1 },
     { name: 'old', figures: figs(50, 60, 60), slots: 8, pricePerHour: 0.4 },
   ];
-  const trace: TraceRequest[] = Array.from({ length: 60 }, (_, i) => ({ atMs: i * 150, promptTokens: 12 + (i % 20), maxTokens: 16 + (i % 9), ttftMs: 800, tpotMs: 30 }));
+  const trace: TraceRequest[] = Array.from({ length: 60 }, (_, i) => ({
+    atMs: i * 150,
+    promptTokens: 12 + (i % 20),
+    maxTokens: 16 + (i % 9),
+    ttftMs: 800,
+    tpotMs: 30,
+  }));
 
-  it('round-robin misses the SLA on the old server\'s third; the router meets it at no higher cost', () => {
+  it("round-robin misses the SLA on the old server's third; the router meets it at no higher cost", () => {
     const rr = simulate(servers, trace, 'round-robin');
     const router = simulate(servers, trace, 'router');
     const att = (r: typeof rr) => r.results.filter((x) => x.meets).length / trace.length;
     assert.ok(att(rr) < 0.9, `round-robin ${att(rr)}`);
-    assert.ok(rr.results.filter((x) => x.server === 2).every((x) => !x.meets), 'every request on the old server misses TPOT');
+    assert.ok(
+      rr.results.filter((x) => x.server === 2).every((x) => !x.meets),
+      'every request on the old server misses TPOT',
+    );
     assert.ok(att(router) >= 0.99, `router ${att(router)}`);
     assert.ok(router.costUsd <= rr.costUsd * 1.05, `router $${router.costUsd} vs round-robin $${rr.costUsd}`);
-    assert.ok(router.results.filter((x) => x.server === 1).length > trace.length / 2, 'mostly on the mid server (cheapest that meets it)');
+    assert.ok(
+      router.results.filter((x) => x.server === 1).length > trace.length / 2,
+      'mostly on the mid server (cheapest that meets it)',
+    );
   });
 
-  it('a simulated request sees the TTFT and TPOT of its server\'s figures when alone', () => {
+  it("a simulated request sees the TTFT and TPOT of its server's figures when alone", () => {
     const r = simulate(servers.slice(1, 2), [{ atMs: 0, promptTokens: 20, maxTokens: 5 }], 'router');
     assert.equal(r.results[0]!.ttftMs, 45);
     assert.equal(r.results[0]!.tpotMs, 14);

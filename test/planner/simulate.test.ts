@@ -1,7 +1,8 @@
 // The simulator against the plan: a noiseless replay reproduces the plan's times exactly; with
 // noise the distribution is ordered, seeded runs repeat, and a tight deadline gets missed sometimes.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { buildInstance, makespan, randomProblem, replay, simulate, solve } from '../../src/planner/index.js';
 
 test('noiseless replay reproduces every plan exactly (HEFT, PEFT, exact)', () => {
@@ -10,7 +11,11 @@ test('noiseless replay reproduces every plan exactly (HEFT, PEFT, exact)', () =>
     for (const algorithm of ['heft', 'peft', 'auto'] as const) {
       const s = solve(inst, { algorithm }).schedule!;
       const r = replay(inst, s);
-      assert.deepEqual(r.start.map((x) => +x.toFixed(9)), s.start.map((x) => +x.toFixed(9)), `seed ${seed} ${algorithm}`);
+      assert.deepEqual(
+        r.start.map((x) => +x.toFixed(9)),
+        s.start.map((x) => +x.toFixed(9)),
+        `seed ${seed} ${algorithm}`,
+      );
       const sim = simulate(inst, s, { runs: 3, noise: 0 });
       assert.equal(sim.makespanMs.max, makespan(s));
     }

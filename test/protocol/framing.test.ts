@@ -1,11 +1,12 @@
 // Tensor framing: safetensors layout, every dtype, alignment, streamed reads in any chunking, and
 // malformed frames refused with clear errors.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { DTYPES } from '../../src/ir/dtype.js';
 import { Tensor } from '../../src/ir/tensor.js';
-import { decodeFrame, encodeFrame, frameBytes } from '../../src/protocol/framing.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
+import { decodeFrame, encodeFrame, frameBytes } from '../../src/protocol/framing.js';
 
 function sample(): [string, Tensor][] {
   // the wire carries numeric tensors: strings stay on the host (checked below)
@@ -43,7 +44,13 @@ test('round trip of every dtype, whole and streamed in odd chunk sizes', async (
 });
 
 test('safetensors layout: u64 header length, JSON header, 8-byte aligned data, offsets without holes', () => {
-  const f = frameBytes(encodeFrame([['a', Tensor.from('uint8', [1, 2, 3])], ['b', Tensor.from('float64', [1.5])], ['c', Tensor.from('float32', [2])]]));
+  const f = frameBytes(
+    encodeFrame([
+      ['a', Tensor.from('uint8', [1, 2, 3])],
+      ['b', Tensor.from('float64', [1.5])],
+      ['c', Tensor.from('float32', [2])],
+    ]),
+  );
   const n = Number(new DataView(f.buffer, f.byteOffset).getBigUint64(0, true));
   assert.equal((8 + n) % 8, 0);
   const h = JSON.parse(new TextDecoder().decode(f.subarray(8, 8 + n)));
@@ -63,7 +70,8 @@ function rawFrame(header: unknown, data: Uint8Array, lenOverride?: number): Uint
   const h = new TextEncoder().encode(JSON.stringify(header));
   const b = new Uint8Array(8 + h.length + data.length);
   new DataView(b.buffer).setBigUint64(0, BigInt(lenOverride ?? h.length), true);
-  b.set(h, 8); b.set(data, 8 + h.length);
+  b.set(h, 8);
+  b.set(data, 8 + h.length);
   return b;
 }
 
@@ -73,26 +81,65 @@ test('malformed frames are refused as bad_framing or payload_too_large, whole or
     ['short prefix', new Uint8Array(5), 'shorter than|ends after'],
     ['header past end', rawFrame(ok, new Uint8Array(8), 9999), 'past the end|ends after'],
     ['huge header length', rawFrame(ok, new Uint8Array(8), 2 ** 40), 'larger than the limit'],
-    ['not JSON', (() => { const b = rawFrame(ok, new Uint8Array(8)); b[8] = 0x7b; b[9] = 0x7b; return b; })(), 'not valid UTF-8 JSON'],
+    [
+      'not JSON',
+      (() => {
+        const b = rawFrame(ok, new Uint8Array(8));
+        b[8] = 0x7b;
+        b[9] = 0x7b;
+        return b;
+      })(),
+      'not valid UTF-8 JSON',
+    ],
     ['array header', rawFrame([1, 2], new Uint8Array(0)), 'must be a JSON object'],
-    ['bad dtype', rawFrame({ x: { dtype: 'F8', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)), 'dtype \\"F8\\"'],
-    ['negative dim', rawFrame({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)), 'non-negative'],
-    ['size mismatch', rawFrame({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)), 'span 8 bytes'],
+    [
+      'bad dtype',
+      rawFrame({ x: { dtype: 'F8', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)),
+      'dtype \\"F8\\"',
+    ],
+    [
+      'negative dim',
+      rawFrame({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)),
+      'non-negative',
+    ],
+    [
+      'size mismatch',
+      rawFrame({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      'span 8 bytes',
+    ],
     ['hole', rawFrame({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), 'without holes'],
-    ['overlap', rawFrame({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), 'without holes'],
+    [
+      'overlap',
+      rawFrame(
+        {
+          x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+        },
+        new Uint8Array(8),
+      ),
+      'without holes',
+    ],
     ['truncated data', rawFrame(ok, new Uint8Array(5)), 'ends after'],
     ['trailing bytes', rawFrame(ok, new Uint8Array(12)), 'trailing bytes'],
     ['metadata not strings', rawFrame({ __metadata__: { a: 1 } }, new Uint8Array(0)), 'must be a string'],
-    ['overflowing shape', rawFrame({ x: { dtype: 'F32', shape: [2 ** 30, 2 ** 30, 2 ** 30], data_offsets: [0, 4] } }, new Uint8Array(4)), 'too many elements'],
+    [
+      'overflowing shape',
+      rawFrame({ x: { dtype: 'F32', shape: [2 ** 30, 2 ** 30, 2 ** 30], data_offsets: [0, 4] } }, new Uint8Array(4)),
+      'too many elements',
+    ],
   ];
   for (const [name, bytes, msg] of cases) {
     for (const src of [() => bytes, () => chunks(bytes, 3)]) {
-      await assert.rejects(decodeFrame(src()), (e: unknown) => {
-        assert.ok(e instanceof ProtocolError, `${name}: ${String(e)}`);
-        assert.ok(['bad_framing', 'payload_too_large'].includes(e.code), name);
-        assert.match(e.message, new RegExp(msg), name);
-        return true;
-      }, name);
+      await assert.rejects(
+        decodeFrame(src()),
+        (e: unknown) => {
+          assert.ok(e instanceof ProtocolError, `${name}: ${String(e)}`);
+          assert.ok(['bad_framing', 'payload_too_large'].includes(e.code), name);
+          assert.match(e.message, new RegExp(msg), name);
+          return true;
+        },
+        name,
+      );
     }
   }
 });
@@ -101,9 +148,15 @@ test('body limits: declared length and streamed bytes past the limit are refused
   const f = frameBytes(encodeFrame([['x', Tensor.zeros('float32', [1000])]]));
   await assert.rejects(decodeFrame(chunks(f, 100), { maxBodyBytes: 1000 }), /larger than the limit/);
   await assert.rejects(decodeFrame(chunks(f, 100), { maxBodyBytes: 1 << 20 }, f.length + 1), /the body is/);
-  await assert.rejects(decodeFrame(f, { maxBodyBytes: 100 }), (e: unknown) => e instanceof ProtocolError && e.code === 'payload_too_large');
+  await assert.rejects(
+    decodeFrame(f, { maxBodyBytes: 100 }),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'payload_too_large',
+  );
 });
 
 test('a string tensor is refused with an error that says why', () => {
-  assert.throws(() => encodeFrame([['s', new Tensor('string', ['a', 'b'], [2])]]), /'s' is a string tensor; the wire format carries numeric tensors only/);
+  assert.throws(
+    () => encodeFrame([['s', new Tensor('string', ['a', 'b'], [2])]]),
+    /'s' is a string tensor; the wire format carries numeric tensors only/,
+  );
 });

@@ -1,12 +1,13 @@
 // Graphs on the wire: IR text with large constants as sha256 references, a stable address, and
 // parsing back over a blob store (views, not copies).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { printGraph } from '../../src/ir/printer.js';
+import { test } from 'node:test';
 import { interpret } from '../../src/backends/reference/interpreter.js';
+import { printGraph } from '../../src/ir/printer.js';
+import { ProtocolError } from '../../src/protocol/errors.js';
 import { blobRefs, graphFromWire, graphToWire } from '../../src/protocol/graph-wire.js';
 import { sha256Hex } from '../../src/protocol/hash.js';
-import { ProtocolError } from '../../src/protocol/errors.js';
 import { closeTo, input, mlp } from '../helpers/offload.js';
 
 test('a graph travels as text plus content-addressed blobs and parses back to the same graph', async () => {
@@ -28,14 +29,26 @@ test('a graph travels as text plus content-addressed blobs and parses back to th
 
 test('parsing shares blob bytes when aligned, and names missing blobs', async () => {
   const w = await graphToWire(mlp(3));
-  const shared = new Map([...w.blobs].map(([h, b]) => { const s = new Uint8Array(new SharedArrayBuffer(b.length)); s.set(b); return [h, s]; }));
+  const shared = new Map(
+    [...w.blobs].map(([h, b]) => {
+      const s = new Uint8Array(new SharedArrayBuffer(b.length));
+      s.set(b);
+      return [h, s];
+    }),
+  );
   const g = graphFromWire(w.text, (h) => shared.get(h));
   const bufs = g.constants().map((c) => c.const!.bytes().buffer);
   assert.ok(bufs.some((b) => b instanceof SharedArrayBuffer));
   const first = [...w.blobs.keys()][0]!;
-  assert.throws(() => graphFromWire(w.text, (h) => (h === first ? undefined : w.blobs.get(h))), (e: unknown) =>
-    e instanceof ProtocolError && e.code === 'missing_blobs' && (e.extra.missing as string[])[0] === first);
-  assert.throws(() => graphFromWire('graph @"x"(', () => undefined), (e: unknown) => e instanceof ProtocolError && e.code === 'compile_failed');
+  assert.throws(
+    () => graphFromWire(w.text, (h) => (h === first ? undefined : w.blobs.get(h))),
+    (e: unknown) =>
+      e instanceof ProtocolError && e.code === 'missing_blobs' && (e.extra.missing as string[])[0] === first,
+  );
+  assert.throws(
+    () => graphFromWire('graph @"x"(', () => undefined),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'compile_failed',
+  );
 });
 
 test('the plain-TypeScript SHA-256 (pages without crypto.subtle) matches node:crypto', async () => {
@@ -44,6 +57,10 @@ test('the plain-TypeScript SHA-256 (pages without crypto.subtle) matches node:cr
   for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 100_003]) {
     const b = Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff);
     assert.equal(Buffer.from(sha256Js(b)).toString('hex'), createHash('sha256').update(b).digest('hex'), `${n} bytes`);
-    assert.equal(Buffer.from(sha256Js(b.subarray(1))).toString('hex'), createHash('sha256').update(b.subarray(1)).digest('hex'), `${n} bytes, offset view`);
+    assert.equal(
+      Buffer.from(sha256Js(b.subarray(1))).toString('hex'),
+      createHash('sha256').update(b.subarray(1)).digest('hex'),
+      `${n} bytes, offset view`,
+    );
   }
 });

@@ -1,17 +1,18 @@
 // The heterogeneous runtime (backend 'auto'): ops that exist on different devices only, real
 // concurrency of independent branches, device failure with fallback, re-planning, traces.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/index.js';
-import { GraphBuilder } from '../../src/ir/builder.js';
-import { Session } from '../../src/runtime/session.js';
 import { interpret } from '../../src/backends/reference/interpreter.js';
 import { compareTensors } from '../../src/conformance/compare.js';
 import { MemoryStore } from '../../src/cost/history.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Tensor } from '../../src/ir/tensor.js';
+import { Session } from '../../src/runtime/session.js';
 import { FakeDevice, fastProfile } from '../helpers/fake-devices.js';
 import { seeded } from '../helpers/weights.js';
 
@@ -25,19 +26,33 @@ function twoBranches(n = 64, split = false) {
   const x = g.input('x', 'float32', [n, n]);
   const a = g.op('Tanh', [g.matmul(x, g.constant(W.tensor([n, n])))]);
   const b = g.op('Sigmoid', [g.matmul(x, g.constant(W.tensor([n, n])))]);
-  if (split) { g.output(a, 'a'); g.output(b, 'b'); } else g.output(g.add(a, b), 'y');
+  if (split) {
+    g.output(a, 'a');
+    g.output(b, 'b');
+  } else g.output(g.add(a, b), 'y');
   return g.build();
 }
 
 const close = (a: Tensor, b: Tensor) => assert.equal(compareTensors(a, b, { rtol: 1e-5, atol: 1e-6 }, 'y'), undefined);
 const opts = (devices: { id: string; dev: FakeDevice }[], gflops = 100) => ({
-  backend: 'auto', calibration: 'never' as const, history: new MemoryStore(), trace: true,
-  devices: devices.map(({ id, dev }) => ({ kind: 'wasm' as const, id, instance: dev, profile: fastProfile(id, gflops) })),
+  backend: 'auto',
+  calibration: 'never' as const,
+  history: new MemoryStore(),
+  trace: true,
+  devices: devices.map(({ id, dev }) => ({
+    kind: 'wasm' as const,
+    id,
+    instance: dev,
+    profile: fastProfile(id, gflops),
+  })),
 });
 
 test('an op only one device has runs there, the rest elsewhere, with transfers between', async () => {
   // 'gpu' cannot run Sigmoid or Add (as a GPU without those kernels): the plan must route them
-  const gpu = new FakeDevice('gpu', (n) => n.op === 'k.matmul' || (n.op === 'k.map' && !/sigmoid/.test(String(n.attrs.expr?.value))));
+  const gpu = new FakeDevice(
+    'gpu',
+    (n) => n.op === 'k.matmul' || (n.op === 'k.map' && !/sigmoid/.test(String(n.attrs.expr?.value))),
+  );
   const g = twoBranches();
   const x = W.tensor([64, 64], 1);
   const want = interpret(twoBranches(), [x])[0]!;
@@ -57,8 +72,15 @@ test('an op only one device has runs there, the rest elsewhere, with transfers b
 
 test('independent branches on different devices overlap in time (trace intervals)', async () => {
   // branches big enough (2·128³ FLOP each) that running them side by side beats the transfers
-  const d1 = new FakeDevice('dev1', () => true, 40), d2 = new FakeDevice('dev2', () => true, 40);
-  const s = await Session.create(twoBranches(128, true), opts([{ id: 'dev1', dev: d1 }, { id: 'dev2', dev: d2 }]));
+  const d1 = new FakeDevice('dev1', () => true, 40),
+    d2 = new FakeDevice('dev2', () => true, 40);
+  const s = await Session.create(
+    twoBranches(128, true),
+    opts([
+      { id: 'dev1', dev: d1 },
+      { id: 'dev2', dev: d2 },
+    ]),
+  );
   const x = W.tensor([128, 128], 1);
   await s.run({ x });
   const r = s.hetero!.lastReport!;
@@ -115,7 +137,13 @@ test('setPolicy re-plans with the same devices: a new deadline and objective, th
   assert.equal(s.hetero!.plan, next);
   assert.equal(next.objective, 'cost');
   assert.equal(next.deadlineMs, 1e6);
-  assert.deepEqual(s.hetero!.placed.map((p) => p.id).sort(), next.assignments.map((a) => a.task).filter((t) => !t.startsWith('@')).sort());
+  assert.deepEqual(
+    s.hetero!.placed.map((p) => p.id).sort(),
+    next.assignments
+      .map((a) => a.task)
+      .filter((t) => !t.startsWith('@'))
+      .sort(),
+  );
   close((await s.run({ x })).y!, want);
   // a policy the planner refuses leaves the previous plan (and policy) in place
   const before = s.hetero!.plan;
@@ -128,7 +156,10 @@ test('setPolicy re-plans with the same devices: a new deadline and objective, th
 
 test('policy.allow keeps units off devices it does not name', async () => {
   const fast = new FakeDevice('fast');
-  const s = await Session.create(twoBranches(), { ...opts([{ id: 'fast', dev: fast }]), policy: { objective: 'latency' as const, allow: ['cpu'] } });
+  const s = await Session.create(twoBranches(), {
+    ...opts([{ id: 'fast', dev: fast }]),
+    policy: { objective: 'latency' as const, allow: ['cpu'] },
+  });
   assert.ok(s.hetero!.plan.assignments.every((a) => a.device === 'cpu'));
   await s.release();
   const s2 = await Session.create(twoBranches(), opts([{ id: 'fast', dev: fast }]));

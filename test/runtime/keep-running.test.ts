@@ -1,36 +1,52 @@
 // Re-plan hysteresis: the running placement, re-predicted from what the runs taught, is kept
 // unless a fresh plan beats it by the margin; and one stalled run moves the history's mean only so far.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { KernelHistory } from '../../src/cost/history.js';
 import { buildInstance, planInstance } from '../../src/planner/index.js';
 import { keepRunning } from '../../src/runtime/keep-running.js';
-import { KernelHistory } from '../../src/cost/history.js';
 
 const problem = (onGpu: number, onCpu: number) => ({
   devices: [{ id: 'gpu' }, { id: 'cpu' }],
   links: [{ between: ['gpu', 'cpu'] as [string, string], latencyMs: 0.1, bytesPerMs: 1e6 }],
-  tasks: [{ id: 'a', costMs: { gpu: onGpu, cpu: onCpu } }, { id: 'b', costMs: { gpu: onGpu, cpu: onCpu } }],
+  tasks: [
+    { id: 'a', costMs: { gpu: onGpu, cpu: onCpu } },
+    { id: 'b', costMs: { gpu: onGpu, cpu: onCpu } },
+  ],
   edges: [{ from: 'a', to: 'b', bytes: 1000 }],
 });
 
 test('a re-plan keeps the running placement unless the new one is clearly better', () => {
   // the run planned everything on the gpu (calibration said 1 ms a task) ...
   const running = planInstance(buildInstance(problem(1, 4)));
-  assert.deepEqual(running.assignments.map((a) => a.device), ['gpu', 'gpu']);
+  assert.deepEqual(
+    running.assignments.map((a) => a.device),
+    ['gpu', 'gpu'],
+  );
   // ... measured 4.2 ms a task there, while the cpu's guess (never measured) is 4: 5% better on paper
   const learned = buildInstance(problem(4.2, 4));
   const fresh = planInstance(learned);
-  assert.deepEqual(fresh.assignments.map((a) => a.device), ['cpu', 'cpu']);
+  assert.deepEqual(
+    fresh.assignments.map((a) => a.device),
+    ['cpu', 'cpu'],
+  );
   const kept = keepRunning(learned, running, fresh, [], 0.1);
   assert.ok(kept, 'kept');
-  assert.deepEqual(kept.plan.assignments.map((a) => a.device), ['gpu', 'gpu']);
+  assert.deepEqual(
+    kept.plan.assignments.map((a) => a.device),
+    ['gpu', 'gpu'],
+  );
   assert.equal(kept.plan.makespanMs, 8.4, 'the kept plan is re-predicted from the learned costs');
   assert.match(kept.note, /kept the running placement: 8\.40 ms .* 8\.00 ms is not 10% better/);
   // measured 6 ms a task: the cpu's 4 is 33% better, so the plan moves
   const worse = buildInstance(problem(6, 4));
   assert.equal(keepRunning(worse, running, planInstance(worse), [], 0.1), undefined);
   // the same placement needs no keeping
-  assert.equal(keepRunning(buildInstance(problem(1.1, 4)), running, planInstance(buildInstance(problem(1.1, 4))), [], 0.1), undefined);
+  assert.equal(
+    keepRunning(buildInstance(problem(1.1, 4)), running, planInstance(buildInstance(problem(1.1, 4))), [], 0.1),
+    undefined,
+  );
 });
 
 test('one stalled run moves the history mean by at most alpha x 2, a lasting change gets through', () => {
@@ -59,12 +75,21 @@ test('a re-plan never moves a measured unit onto a device where it was never mea
   // measured 6 ms a task on the gpu; the cpu's 4 ms is a guess (never measured): 33% better on paper
   const learned = buildInstance(problem(6, 4));
   const fresh = planInstance(learned);
-  assert.deepEqual(fresh.assignments.map((a) => a.device), ['cpu', 'cpu']);
+  assert.deepEqual(
+    fresh.assignments.map((a) => a.device),
+    ['cpu', 'cpu'],
+  );
   const onGpu = (_task: string, device: string) => device === 'gpu';
   const kept = keepRunning(learned, running, fresh, [], 0.1, onGpu);
   assert.ok(kept, 'kept: a guess does not replace a measurement');
-  assert.deepEqual(kept.plan.assignments.map((a) => a.device), ['gpu', 'gpu']);
+  assert.deepEqual(
+    kept.plan.assignments.map((a) => a.device),
+    ['gpu', 'gpu'],
+  );
   assert.match(kept.note, /would move a to cpu, b to cpu, measured where they run and never measured there/);
   // measured on both: the better one wins
-  assert.equal(keepRunning(learned, running, fresh, [], 0.1, () => true), undefined);
+  assert.equal(
+    keepRunning(learned, running, fresh, [], 0.1, () => true),
+    undefined,
+  );
 });

@@ -1,15 +1,16 @@
 // A plan states its first run and its steady state; the runtime measures both, learns from the
 // steady runs (units whole, a device curve) and re-predicts the running placement after each run.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/index.js';
-import { GraphBuilder } from '../../src/ir/builder.js';
-import { Session } from '../../src/runtime/session.js';
 import { MemoryStore } from '../../src/cost/history.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
 import { explainRun } from '../../src/runtime/explain.js';
+import { Session } from '../../src/runtime/session.js';
 import { FakeDevice, fastProfile } from '../helpers/fake-devices.js';
 import { seeded } from '../helpers/weights.js';
 
@@ -28,7 +29,9 @@ test('first run and steady state: both predicted, both measured, the steady one 
   const store = new MemoryStore();
   const dev = new FakeDevice('acc', () => true, 2);
   const s = await Session.create(chain(), {
-    backend: 'auto', calibration: 'never', history: store,
+    backend: 'auto',
+    calibration: 'never',
+    history: store,
     devices: [{ kind: 'wasm', id: 'acc', instance: dev, profile: fastProfile('acc') }],
     policy: { objective: 'latency', allow: ['acc'] },
   });

@@ -17,10 +17,21 @@ const files = writeTinyModel('llama', 13, { contextLength: 256 });
 let batched: OffloadServer;
 let single: OffloadServer;
 const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-const ask = (i: number) => ({ model: 'tiny', messages: [{ role: 'user', content: `stream ${i}: the quick brown fox ${'jumps '.repeat(i % 5)}` }], max_tokens: 10, temperature: 0, stream: true, return_token_ids: true });
+const ask = (i: number) => ({
+  model: 'tiny',
+  messages: [{ role: 'user', content: `stream ${i}: the quick brown fox ${'jumps '.repeat(i % 5)}` }],
+  max_tokens: 10,
+  temperature: 0,
+  stream: true,
+  return_token_ids: true,
+});
 
 async function streamIds(base: string, body: unknown, extra: Record<string, string> = {}): Promise<number[]> {
-  const res = await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { ...headers, ...extra },
+    body: JSON.stringify(body),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   const ids: number[] = [];
   for await (const e of sseEvents(res.body!)) {
@@ -43,7 +54,10 @@ before(async () => {
   batched = await testServer({ llms: [{ name: 'tiny', path: files.dir }], llmCapacity: 192, llmBatch: 16, slowMs: 20 });
   single = await testServer({ llms: [{ name: 'tiny', path: files.dir }], llmCapacity: 192, llmBatch: 1 });
 });
-after(async () => { await batched.close(); await single.close(); });
+after(async () => {
+  await batched.close();
+  await single.close();
+});
 
 describe('serve --llm-batch: continuous batching behind the chat route', () => {
   it('16 concurrent greedy streams give the tokens of one-at-a-time completions on an unbatched server', async () => {
@@ -61,14 +75,35 @@ describe('serve --llm-batch: continuous batching behind the chat route', () => {
 
   it('a TTFT target the queue cannot meet gets 429 slo_unmeetable before any work; the same target is met when idle', async () => {
     const target = { 'switchyard-ttft-ms': '400' };
-    assert.equal((await fetch(`${batched.url}/v1/chat/completions`, { method: 'POST', headers: { ...headers, ...target }, body: JSON.stringify({ ...ask(2), stream: false }) })).status, 200);
+    assert.equal(
+      (
+        await fetch(`${batched.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { ...headers, ...target },
+          body: JSON.stringify({ ...ask(2), stream: false }),
+        })
+      ).status,
+      200,
+    );
     // every slot busy with long completions (100 tokens at >= 20 ms a step: seconds) and a queue behind
     const ac = new AbortController();
-    const busy = Array.from({ length: 24 }, (_, i) => fetch(`${batched.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ ...ask(i), max_tokens: 100 }), signal: ac.signal }).catch(() => undefined));
-    for (let k = 0; k < 200 && (await info(batched.url)).llmQueue!.depth < 4; k++) await new Promise((r) => setTimeout(r, 10));
+    const busy = Array.from({ length: 24 }, (_, i) =>
+      fetch(`${batched.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ ...ask(i), max_tokens: 100 }),
+        signal: ac.signal,
+      }).catch(() => undefined),
+    );
+    for (let k = 0; k < 200 && (await info(batched.url)).llmQueue!.depth < 4; k++)
+      await new Promise((r) => setTimeout(r, 10));
     assert.ok((await info(batched.url)).llmQueue!.depth >= 4, 'a queue formed');
-    const res = await fetch(`${batched.url}/v1/chat/completions`, { method: 'POST', headers: { ...headers, ...target }, body: JSON.stringify({ ...ask(3), stream: false }) });
-    const body = await res.json() as { error: { code: string; message: string; predictedTtftMs: number } };
+    const res = await fetch(`${batched.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...headers, ...target },
+      body: JSON.stringify({ ...ask(3), stream: false }),
+    });
+    const body = (await res.json()) as { error: { code: string; message: string; predictedTtftMs: number } };
     ac.abort();
     await Promise.all(busy);
     assert.equal(res.status, 429);
@@ -78,15 +113,24 @@ describe('serve --llm-batch: continuous batching behind the chat route', () => {
   });
 
   it('a client that leaves mid-stream frees its slot within a step', async () => {
-    for (let k = 0; k < 100 && (await info(batched.url)).llmQueue!.running > 0; k++) await new Promise((r) => setTimeout(r, 20));
+    for (let k = 0; k < 100 && (await info(batched.url)).llmQueue!.running > 0; k++)
+      await new Promise((r) => setTimeout(r, 20));
     const ac = new AbortController();
-    const res = await fetch(`${batched.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ ...ask(4), max_tokens: 110 }), signal: ac.signal });
+    const res = await fetch(`${batched.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ ...ask(4), max_tokens: 110 }),
+      signal: ac.signal,
+    });
     const reader = res.body!.getReader();
     await reader.read();
     assert.equal((await info(batched.url)).llmQueue!.running, 1);
     ac.abort();
     let running = 1;
-    for (let k = 0; k < 50 && running; k++) { await new Promise((r) => setTimeout(r, 10)); running = (await info(batched.url)).llmQueue!.running; }
+    for (let k = 0; k < 50 && running; k++) {
+      await new Promise((r) => setTimeout(r, 10));
+      running = (await info(batched.url)).llmQueue!.running;
+    }
     assert.equal(running, 0, 'the slot is free again');
     assert.ok((await streamIds(batched.url, ask(5))).length > 0, 'and the next completion is served');
   });

@@ -1,15 +1,17 @@
 // The commands as a user types them: switchyard serve, run --remote/--backend remote, serve --fleet.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { CLI, REPO } from '../helpers/paths.js';
-import { spawnServer, TOKEN } from '../helpers/offload.js';
+import { createInterface } from 'node:readline';
+import { test } from 'node:test';
 import { findNginx } from '../../src/server/fleet.js';
+import { spawnServer, TOKEN } from '../helpers/offload.js';
+import { CLI, REPO } from '../helpers/paths.js';
 
 const MODEL = join(REPO, 'examples/models/tiny-cnn.onnx');
-const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, SWITCHYARD_TOKEN: '' } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, SWITCHYARD_TOKEN: '' } });
 
 test('run --remote: forced with --backend remote, planned with auto; bad flags and tokens are one-line errors', async () => {
   const srv = await spawnServer(['--log-level', 'warn']);
@@ -29,9 +31,18 @@ test('run --remote: forced with --backend remote, planned with auto; bad flags a
     assert.match(cli('run', MODEL, '--backend', 'remote').stderr, /--backend remote needs --remote URL/);
     assert.match(cli('run', MODEL, '--backend', 'reference', '--remote', srv.url).stderr, /not --backend reference/);
     assert.match(cli('serve', '--port', 'x').stderr, /--port must be an integer/);
-    assert.match(cli('serve', '--host', '0.0.0.0', '--port', '0').stderr, /refusing to serve on 0.0.0.0 without a token/);
-    assert.match(cli('serve', '--port', '0', '--llm', 'chat').stderr, /^switchyard: error: --llm chat: expected name=path/m);
-    assert.match(cli('serve', '--port', '0', '--log-level', 'warn', '--llm', 'chat=/nonexistent').stderr, /^switchyard: error: --llm chat=\/nonexistent: \/nonexistent: expected a \.gguf file/m);
+    assert.match(
+      cli('serve', '--host', '0.0.0.0', '--port', '0').stderr,
+      /refusing to serve on 0.0.0.0 without a token/,
+    );
+    assert.match(
+      cli('serve', '--port', '0', '--llm', 'chat').stderr,
+      /^switchyard: error: --llm chat: expected name=path/m,
+    );
+    assert.match(
+      cli('serve', '--port', '0', '--log-level', 'warn', '--llm', 'chat=/nonexistent').stderr,
+      /^switchyard: error: --llm chat=\/nonexistent: \/nonexistent: expected a \.gguf file/m,
+    );
   } finally {
     srv.kill('SIGKILL');
   }
@@ -43,12 +54,23 @@ test('serve stops cleanly on SIGTERM', async () => {
   assert.equal(await srv.exited, 0);
 });
 
-test('serve --fleet 2: nginx in front, health through it, SIGTERM stops everything', { skip: findNginx() ? false : 'nginx is not installed' }, async () => {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--fleet', '2', '--port', '0', '--token', TOKEN, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+test('serve --fleet 2: nginx in front, health through it, SIGTERM stops everything', {
+  skip: findNginx() ? false : 'nginx is not installed',
+}, async () => {
+  const proc = spawn(
+    process.execPath,
+    [CLI, 'serve', '--fleet', '2', '--port', '0', '--token', TOKEN, '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
   const info = await new Promise<{ url: string; servers: { pid: number }[] }>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on('line', (l) => {
-      try { const j = JSON.parse(l) as { msg?: string }; if (j.msg === 'switchyard fleet listening') resolve(j as never); } catch { /* other output */ }
+      try {
+        const j = JSON.parse(l) as { msg?: string };
+        if (j.msg === 'switchyard fleet listening') resolve(j as never);
+      } catch {
+        /* other output */
+      }
     });
     proc.on('exit', (c) => reject(new Error(`fleet exited with ${c}`)));
   });

@@ -16,7 +16,8 @@ const files = writeTinyModel('llama', 17, { contextLength: 256 });
 const other = writeTinyModel('llama', 18, { contextLength: 256 });
 let pre: OffloadServer, dec: OffloadServer, wrong: OffloadServer;
 const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-const post = (base: string, path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+const post = (base: string, path: string, body: unknown) =>
+  fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
 
 async function streamIds(res: Response): Promise<{ ids: number[]; text: string }> {
   assert.equal(res.status, 200);
@@ -39,17 +40,35 @@ before(async () => {
     testServer({ ...o, llms: [{ name: 'tiny', path: other.dir }] }),
   ]);
 });
-after(async () => { await Promise.all([pre.close(), dec.close(), wrong.close()]); });
+after(async () => {
+  await Promise.all([pre.close(), dec.close(), wrong.close()]);
+});
 
 describe('prefill/decode disaggregation across two servers', () => {
   for (const sampling of [{ temperature: 0 }, { temperature: 0.9, seed: 21 }]) {
     it(`the split completion equals one server's (${JSON.stringify(sampling)})`, async () => {
-      const ask = { model: 'tiny', messages: [{ role: 'user', content: 'the quick brown fox jumps over the lazy dog' }], max_tokens: 12, ...sampling, ignore_eos: true, stream: true, return_token_ids: true };
+      const ask = {
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'the quick brown fox jumps over the lazy dog' }],
+        max_tokens: 12,
+        ...sampling,
+        ignore_eos: true,
+        stream: true,
+        return_token_ids: true,
+      };
       const one = await streamIds(await post(dec.url, '/v1/chat/completions', ask));
-      const h = await (await post(pre.url, '/v1/llm/prefill', ask)).json() as { kv: { sha256: string; bytes: number; positions: number }; first_token: { id: number; stop: boolean } };
+      const h = (await (await post(pre.url, '/v1/llm/prefill', ask)).json()) as {
+        kv: { sha256: string; bytes: number; positions: number };
+        first_token: { id: number; stop: boolean };
+      };
       assert.match(h.kv.sha256, /^[0-9a-f]{64}$/);
       assert.ok(h.kv.bytes > 0 && h.kv.positions > 0);
-      const split = await streamIds(await post(dec.url, '/v1/chat/completions', { ...ask, switchyard_kv: { sha256: h.kv.sha256, from: pre.url, first_token: h.first_token.id } }));
+      const split = await streamIds(
+        await post(dec.url, '/v1/chat/completions', {
+          ...ask,
+          switchyard_kv: { sha256: h.kv.sha256, from: pre.url, first_token: h.first_token.id },
+        }),
+      );
       assert.equal(h.first_token.id, one.ids[0], 'the prefill server sampled the first token one server samples');
       assert.deepEqual([h.first_token.id, ...split.ids], one.ids, 'the decode server continues with the same tokens');
       assert.equal(split.text, one.text, 'and the answer text is the same, the first token included');
@@ -60,11 +79,20 @@ describe('prefill/decode disaggregation across two servers', () => {
 
   it('a blob of other weights is refused; an address no server holds is 404', async () => {
     const ask = { model: 'tiny', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4, temperature: 0 };
-    const h = await (await post(pre.url, '/v1/llm/prefill', ask)).json() as { kv: { sha256: string }; first_token: { id: number } };
-    const res = await post(wrong.url, '/v1/chat/completions', { ...ask, switchyard_kv: { sha256: h.kv.sha256, from: pre.url, first_token: h.first_token.id } });
+    const h = (await (await post(pre.url, '/v1/llm/prefill', ask)).json()) as {
+      kv: { sha256: string };
+      first_token: { id: number };
+    };
+    const res = await post(wrong.url, '/v1/chat/completions', {
+      ...ask,
+      switchyard_kv: { sha256: h.kv.sha256, from: pre.url, first_token: h.first_token.id },
+    });
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /made by model/);
-    const none = await post(dec.url, '/v1/chat/completions', { ...ask, switchyard_kv: { sha256: 'f'.repeat(64), first_token: 1 } });
+    const none = await post(dec.url, '/v1/chat/completions', {
+      ...ask,
+      switchyard_kv: { sha256: 'f'.repeat(64), first_token: 1 },
+    });
     assert.equal(none.status, 404);
   });
 });

@@ -13,34 +13,68 @@ import { lingeringClose } from '../../src/server/http.js';
 import { TOKEN, testServer } from '../helpers/offload.js';
 
 let server: OffloadServer;
-before(async () => { server = await testServer({ maxBodyMb: 1 }); });
-after(async () => { await server.close(); });
+before(async () => {
+  server = await testServer({ maxBodyMb: 1 });
+});
+after(async () => {
+  await server.close();
+});
 
-interface Outcome { status?: number; body: string; error?: string; written: number }
+interface Outcome {
+  status?: number;
+  body: string;
+  error?: string;
+  written: number;
+}
 
 /**
  * Write `total` bytes (64 KiB at a time, waiting for drain, as a client sending a file does) and
  * collect the answer and any socket error (EPIPE, ECONNRESET: the broken pipe) until a moment after
  * the answer ended. node:http stops writing by itself once the server's answer and FIN arrived.
  */
-function upload(url: string, method: string, path: string, headers: Record<string, string>, total: number, chunked = false): Promise<Outcome> {
+function upload(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  total: number,
+  chunked = false,
+): Promise<Outcome> {
   const u = new URL(url);
   return new Promise((resolve) => {
     const out: Outcome = { body: '', written: 0 };
     const settle = () => setTimeout(() => resolve(out), 200);
-    const req = http.request({ host: u.hostname, port: u.port, method, path, agent: false, headers: { ...headers, ...(chunked ? {} : { 'content-length': String(total) }) } });
+    const req = http.request({
+      host: u.hostname,
+      port: u.port,
+      method,
+      path,
+      agent: false,
+      headers: { ...headers, ...(chunked ? {} : { 'content-length': String(total) }) },
+    });
     req.on('response', (res) => {
       out.status = res.statusCode;
-      res.on('data', (d) => { out.body += d; });
+      res.on('data', (d) => {
+        out.body += d;
+      });
       res.on('end', settle);
-      res.on('error', (e: NodeJS.ErrnoException) => { out.error ??= e.code ?? e.message; settle(); });
+      res.on('error', (e: NodeJS.ErrnoException) => {
+        out.error ??= e.code ?? e.message;
+        settle();
+      });
     });
-    req.on('error', (e: NodeJS.ErrnoException) => { out.error ??= e.code ?? e.message; settle(); });
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      out.error ??= e.code ?? e.message;
+      settle();
+    });
     const chunk = Buffer.alloc(64 * 1024, 7);
     const pump = () => {
       while (out.written < total && !req.destroyed) {
         out.written += chunk.length;
-        if (!req.write(chunk)) { req.once('drain', pump); return; }
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
       }
       if (!req.destroyed) req.end();
     };
@@ -70,7 +104,14 @@ describe('lingering close: refusals before the body is read', () => {
   });
 
   it('a chunked body that grows past the limit while it is read: 413, no reset', async () => {
-    const r = await upload(server.url, 'POST', '/v1/chat/completions', { ...auth, 'content-type': 'application/json' }, 8 << 20, true);
+    const r = await upload(
+      server.url,
+      'POST',
+      '/v1/chat/completions',
+      { ...auth, 'content-type': 'application/json' },
+      8 << 20,
+      true,
+    );
     assert.equal(r.error, undefined);
     assert.ok(r.status === 413 || r.status === 404, `status ${r.status}`); // 404: this server serves no model, refused first
   });
@@ -100,7 +141,15 @@ describe('lingering close: refusals before the body is read', () => {
         sock.write('POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
         const chunk = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 1), Buffer.from('\r\n')]);
         let n = 0;
-        const pump = () => { while (n < 64) { n++; if (!sock.write(chunk)) { sock.once('drain', pump); return; } } };
+        const pump = () => {
+          while (n < 64) {
+            n++;
+            if (!sock.write(chunk)) {
+              sock.once('drain', pump);
+              return;
+            }
+          }
+        };
         pump();
       });
       assert.ok(err === 'ECONNRESET' || err === 'EPIPE' || err === undefined);

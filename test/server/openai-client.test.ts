@@ -13,9 +13,9 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import '../../src/index.js';
 import { JsonState } from '../../src/agent/llm/json-constraint.js';
-import { ReferenceDevice } from '../../src/backends/reference/device.js';
 import { loadLlm } from '../../src/agent/llm/load.js';
-import { ChatApiError, createEngine, type ChatEngine } from '../../src/index.js';
+import { ReferenceDevice } from '../../src/backends/reference/device.js';
+import { ChatApiError, type ChatEngine, createEngine } from '../../src/index.js';
 import type { OffloadServer } from '../../src/server/app.js';
 import { writeTinyModel } from '../agent/helpers.js';
 import { TOKEN, testServer } from '../helpers/offload.js';
@@ -32,12 +32,39 @@ export const HERMES_TEMPLATE = [
 ].join('');
 
 const files = writeTinyModel('llama', 11, { contextLength: 1024 });
-writeFileSync(join(files.dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: HERMES_TEMPLATE, eos_token: '<|im_end|>' }));
+writeFileSync(
+  join(files.dir, 'tokenizer_config.json'),
+  JSON.stringify({ chat_template: HERMES_TEMPLATE, eos_token: '<|im_end|>' }),
+);
 let server: OffloadServer;
 let client: OpenAI;
 const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { unit: { enum: ['celsius', 'fahrenheit'] }, rain: { type: 'boolean' } }, required: ['unit', 'rain'], additionalProperties: false } } },
-  { type: 'function', function: { name: 'get_time', description: 'Time now', parameters: { type: 'object', properties: { utc: { type: 'boolean' } }, required: ['utc'], additionalProperties: false } } },
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      description: 'Weather in a city',
+      parameters: {
+        type: 'object',
+        properties: { unit: { enum: ['celsius', 'fahrenheit'] }, rain: { type: 'boolean' } },
+        required: ['unit', 'rain'],
+        additionalProperties: false,
+      },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'get_time',
+      description: 'Time now',
+      parameters: {
+        type: 'object',
+        properties: { utc: { type: 'boolean' } },
+        required: ['utc'],
+        additionalProperties: false,
+      },
+    },
+  },
 ];
 const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'the quick fox' }];
 const base = { model: 'tiny', messages, max_tokens: 12, temperature: 0 } as const;
@@ -46,17 +73,27 @@ before(async () => {
   server = await testServer({ llms: [{ name: 'tiny', path: files.dir }], llmCapacity: 1024 });
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
 });
-after(async () => { await server.close(); });
+after(async () => {
+  await server.close();
+});
 
 async function status(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try { await p; } catch (e) { if (e instanceof OpenAI.APIError) return e; throw e; }
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof OpenAI.APIError) return e;
+    throw e;
+  }
   throw new Error('expected an error');
 }
 
 describe('the openai client against serve --llm', () => {
-  it('lists and retrieves models; an unknown one is a 404 with OpenAI\'s type and param', async () => {
+  it("lists and retrieves models; an unknown one is a 404 with OpenAI's type and param", async () => {
     const list = await client.models.list();
-    assert.deepEqual(list.data.map((m) => m.id), ['tiny']);
+    assert.deepEqual(
+      list.data.map((m) => m.id),
+      ['tiny'],
+    );
     assert.equal((await client.models.retrieve('tiny')).id, 'tiny');
     const e = await status(client.models.retrieve('nope'));
     assert.equal(e.status, 404);
@@ -70,7 +107,8 @@ describe('the openai client against serve --llm', () => {
     assert.equal(a.choices[0]!.message.content, b.choices[0]!.message.content);
     assert.ok(a.usage!.completion_tokens > 0);
     let streamed = '';
-    for await (const c of await client.chat.completions.create({ ...base, temperature: 1, seed: 3, stream: true })) streamed += c.choices[0]?.delta.content ?? '';
+    for await (const c of await client.chat.completions.create({ ...base, temperature: 1, seed: 3, stream: true }))
+      streamed += c.choices[0]?.delta.content ?? '';
     assert.equal(streamed, a.choices[0]!.message.content);
     const text = a.choices[0]!.message.content!;
     const cut = text.slice(2, 4);
@@ -82,7 +120,12 @@ describe('the openai client against serve --llm', () => {
   });
 
   it('tool_choice: a named function, required, none', async () => {
-    const named = await client.chat.completions.create({ ...base, max_tokens: 60, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+    const named = await client.chat.completions.create({
+      ...base,
+      max_tokens: 60,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    });
     const ch = named.choices[0]!;
     assert.equal(ch.finish_reason, 'tool_calls');
     assert.equal(ch.message.content, null);
@@ -98,16 +141,25 @@ describe('the openai client against serve --llm', () => {
     const none = await client.chat.completions.create({ ...base, tools, tool_choice: 'none' });
     assert.equal(none.choices[0]!.message.tool_calls, undefined);
     assert.equal(typeof none.choices[0]!.message.content, 'string');
-    const bad = await status(client.chat.completions.create({ ...base, tools, tool_choice: { type: 'function', function: { name: 'nope' } } }));
+    const bad = await status(
+      client.chat.completions.create({ ...base, tools, tool_choice: { type: 'function', function: { name: 'nope' } } }),
+    );
     assert.equal(bad.status, 400);
     assert.equal(bad.param, 'tool_choice');
   });
 
   it('a tool loop: the call and its result go back through the template', async () => {
-    const first = await client.chat.completions.create({ ...base, max_tokens: 60, tools, tool_choice: { type: 'function', function: { name: 'get_time' } } });
+    const first = await client.chat.completions.create({
+      ...base,
+      max_tokens: 60,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_time' } },
+    });
     const call = first.choices[0]!.message.tool_calls![0]!;
     const second = await client.chat.completions.create({
-      ...base, tools, messages: [...messages, first.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: '12:00' }],
+      ...base,
+      tools,
+      messages: [...messages, first.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: '12:00' }],
     });
     assert.ok(second.usage!.prompt_tokens > first.usage!.prompt_tokens);
   });
@@ -116,7 +168,13 @@ describe('the openai client against serve --llm', () => {
     let content = '';
     const calls: unknown[] = [];
     let finish: string | null = null;
-    for await (const c of await client.chat.completions.create({ ...base, max_tokens: 60, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } }, stream: true })) {
+    for await (const c of await client.chat.completions.create({
+      ...base,
+      max_tokens: 60,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      stream: true,
+    })) {
       content += c.choices[0]?.delta.content ?? '';
       if (c.choices[0]?.delta.tool_calls) calls.push(...c.choices[0].delta.tool_calls);
       finish = c.choices[0]?.finish_reason ?? finish;
@@ -127,26 +185,53 @@ describe('the openai client against serve --llm', () => {
   });
 
   it('malformed (cut) tool arguments come back as produced, with finish_reason tool_calls, not a 500', async () => {
-    const r = await client.chat.completions.create({ ...base, max_tokens: 3, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+    const r = await client.chat.completions.create({
+      ...base,
+      max_tokens: 3,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    });
     const ch = r.choices[0]!;
     assert.equal(ch.finish_reason, 'tool_calls');
-    const args = (ch.message.tool_calls![0]! as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.arguments;
+    const args = (ch.message.tool_calls![0]! as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function
+      .arguments;
     assert.throws(() => JSON.parse(args));
-    assert.ok(JsonState.start((tools[0] as OpenAI.Chat.Completions.ChatCompletionFunctionTool).function.parameters).feed(args), `a valid prefix of the arguments: ${args}`);
+    assert.ok(
+      JsonState.start((tools[0] as OpenAI.Chat.Completions.ChatCompletionFunctionTool).function.parameters).feed(args),
+      `a valid prefix of the arguments: ${args}`,
+    );
   });
 
   it('response_format json_schema and json_object by constrained decoding', async () => {
-    const schema = { type: 'object', properties: { answer: { enum: ['yes', 'no'] }, sure: { type: 'boolean' } }, required: ['answer', 'sure'], additionalProperties: false };
-    const r = await client.chat.completions.create({ ...base, max_tokens: 80, response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } } });
+    const schema = {
+      type: 'object',
+      properties: { answer: { enum: ['yes', 'no'] }, sure: { type: 'boolean' } },
+      required: ['answer', 'sure'],
+      additionalProperties: false,
+    };
+    const r = await client.chat.completions.create({
+      ...base,
+      max_tokens: 80,
+      response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } },
+    });
     const v = JSON.parse(r.choices[0]!.message.content!) as { answer: string; sure: boolean };
     assert.ok(['yes', 'no'].includes(v.answer) && typeof v.sure === 'boolean');
     assert.equal(r.choices[0]!.finish_reason, 'stop');
-    const o = await client.chat.completions.create({ ...base, max_tokens: 24, response_format: { type: 'json_object' } });
+    const o = await client.chat.completions.create({
+      ...base,
+      max_tokens: 24,
+      response_format: { type: 'json_object' },
+    });
     const text = o.choices[0]!.message.content!;
     assert.ok(text.trimStart().startsWith('{'));
     assert.ok(JsonState.start(undefined, true).feed(text), `valid JSON so far: ${text}`);
     if (o.choices[0]!.finish_reason === 'stop') assert.equal(typeof JSON.parse(text), 'object');
-    const e = await status(client.chat.completions.create({ ...base, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string', pattern: '^a' } } } }));
+    const e = await status(
+      client.chat.completions.create({
+        ...base,
+        response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string', pattern: '^a' } } },
+      }),
+    );
     assert.equal(e.status, 400);
     assert.equal(e.param, 'response_format');
     assert.match(e.message, /\$\.pattern/);
@@ -164,14 +249,25 @@ describe('the openai client against serve --llm', () => {
       assert.ok(Math.abs(t.logprob - t.top_logprobs[0]!.logprob) < 1e-9);
     }
     let n = 0;
-    for await (const c of await client.chat.completions.create({ ...base, max_tokens: 5, logprobs: true, top_logprobs: 2, stream: true })) n += c.choices[0]?.logprobs?.content?.length ?? 0;
+    for await (const c of await client.chat.completions.create({
+      ...base,
+      max_tokens: 5,
+      logprobs: true,
+      top_logprobs: 2,
+      stream: true,
+    }))
+      n += c.choices[0]?.logprobs?.content?.length ?? 0;
     assert.equal(n, lp.length);
   });
 
   it('what is not supported is a clear 400 naming the parameter; a limit that can never fit is 400, not 503', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ n: 2 }, 'n'], [{ max_tokens: 1_000_000 }, 'max_tokens'], [{ max_completion_tokens: 1024 }, 'max_completion_tokens'],
-      [{ frequency_penalty: 0.5 }, 'frequency_penalty'], [{ logit_bias: { 5: 10 } }, 'logit_bias'], [{ top_logprobs: 2 }, 'top_logprobs'],
+      [{ n: 2 }, 'n'],
+      [{ max_tokens: 1_000_000 }, 'max_tokens'],
+      [{ max_completion_tokens: 1024 }, 'max_completion_tokens'],
+      [{ frequency_penalty: 0.5 }, 'frequency_penalty'],
+      [{ logit_bias: { 5: 10 } }, 'logit_bias'],
+      [{ top_logprobs: 2 }, 'top_logprobs'],
     ];
     for (const [extra, param] of cases) {
       const e = await status(client.chat.completions.create({ ...base, ...extra } as never));
@@ -181,7 +277,7 @@ describe('the openai client against serve --llm', () => {
     }
   });
 
-  it('a bad key is a 401 with OpenAI\'s authentication_error type', async () => {
+  it("a bad key is a 401 with OpenAI's authentication_error type", async () => {
     const e = await status(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'wrong', maxRetries: 0 }).models.list());
     assert.equal(e.status, 401);
     assert.equal(e.type, 'authentication_error');
@@ -196,51 +292,114 @@ describe('the openai client against serve --llm', () => {
     await client.chat.completions.create({ ...base, max_tokens: 300, ignore_eos: true } as never);
     const all300 = performance.now() - full;
     const ac = new AbortController();
-    const stream = await client.chat.completions.create({ ...base, max_tokens: 300, stream: true, ignore_eos: true } as never, { signal: ac.signal }) as unknown as AsyncIterable<unknown>;
+    const stream = (await client.chat.completions.create(
+      { ...base, max_tokens: 300, stream: true, ignore_eos: true } as never,
+      { signal: ac.signal },
+    )) as unknown as AsyncIterable<unknown>;
     let seen = 0;
-    await (async () => { for await (const _ of stream) { if (++seen === 3) { ac.abort(); break; } } })().catch(() => {});
+    await (async () => {
+      for await (const _ of stream) {
+        if (++seen === 3) {
+          ac.abort();
+          break;
+        }
+      }
+    })().catch(() => {});
     const t0 = performance.now();
     await client.chat.completions.create({ ...base, max_tokens: 1 });
     const waited = performance.now() - t0;
     // without the stop, the wait is the rest of 300 tokens (all300); with it, about one request
-    assert.ok(waited < alone * 3 + 0.2 * all300, `waited ${waited.toFixed(0)} ms after the abort; one request alone takes ${alone.toFixed(0)} ms, 300 tokens ${all300.toFixed(0)} ms`);
+    assert.ok(
+      waited < alone * 3 + 0.2 * all300,
+      `waited ${waited.toFixed(0)} ms after the abort; one request alone takes ${alone.toFixed(0)} ms, 300 tokens ${all300.toFixed(0)} ms`,
+    );
   });
 });
 
 describe('the in-process API: createEngine(model).chat.completions.create, same answers as the server', () => {
   let engine: ChatEngine;
-  before(async () => { engine = await createEngine(await loadLlm(files.dir), { device: new ReferenceDevice(), capacity: 1024, name: 'tiny' }); });
+  before(async () => {
+    engine = await createEngine(await loadLlm(files.dir), {
+      device: new ReferenceDevice(),
+      capacity: 1024,
+      name: 'tiny',
+    });
+  });
   after(() => engine.dispose());
-  const strip = (o: { id?: string; created?: number; timings?: unknown; choices: { message: { tool_calls?: { id?: string }[] } }[] }) => ({
-    ...o, id: undefined, created: undefined, timings: undefined,
-    choices: o.choices.map((c) => ({ ...c, message: { ...c.message, tool_calls: c.message.tool_calls?.map((t) => ({ ...t, id: undefined })) } })),
+  const strip = (o: {
+    id?: string;
+    created?: number;
+    timings?: unknown;
+    choices: { message: { tool_calls?: { id?: string }[] } }[];
+  }) => ({
+    ...o,
+    id: undefined,
+    created: undefined,
+    timings: undefined,
+    choices: o.choices.map((c) => ({
+      ...c,
+      message: { ...c.message, tool_calls: c.message.tool_calls?.map((t) => ({ ...t, id: undefined })) },
+    })),
   });
   const same: [string, Record<string, unknown>][] = [
     ['plain', { ...base }],
-    ['a named tool', { ...base, max_tokens: 60, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } } }],
+    [
+      'a named tool',
+      { ...base, max_tokens: 60, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } } },
+    ],
     ['required', { ...base, max_tokens: 60, tools, tool_choice: 'required' }],
-    ['json_schema', { ...base, max_tokens: 80, response_format: { type: 'json_schema', json_schema: { name: 'v', schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } } } }],
+    [
+      'json_schema',
+      {
+        ...base,
+        max_tokens: 80,
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'v',
+            schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+          },
+        },
+      },
+    ],
     ['logprobs', { ...base, max_tokens: 4, logprobs: true, top_logprobs: 2 }],
   ];
   for (const [name, body] of same) {
     it(`${name}: the server's answer, field for field`, async () => {
-      const remote = await client.chat.completions.create(body as never) as unknown as Parameters<typeof strip>[0];
-      const local = await engine.chat.completions.create(body as never) as Parameters<typeof strip>[0];
+      const remote = (await client.chat.completions.create(body as never)) as unknown as Parameters<typeof strip>[0];
+      const local = (await engine.chat.completions.create(body as never)) as Parameters<typeof strip>[0];
       assert.deepEqual(JSON.parse(JSON.stringify(strip(local))), JSON.parse(JSON.stringify(strip(remote))));
     });
   }
 
   it('streams chunk objects; a tool loop runs through it; errors are ChatApiError with type and param', async () => {
     let text = '';
-    for await (const c of await engine.chat.completions.create({ ...base, stream: true })) text += c.choices[0]?.delta.content ?? '';
+    for await (const c of await engine.chat.completions.create({ ...base, stream: true }))
+      text += c.choices[0]?.delta.content ?? '';
     const r = await engine.chat.completions.create({ ...base });
     assert.equal(text, r.choices[0].message.content);
-    const first = await engine.chat.completions.create({ ...base, max_tokens: 60, tools, tool_choice: { type: 'function', function: { name: 'get_time' } } });
+    const first = await engine.chat.completions.create({
+      ...base,
+      max_tokens: 60,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_time' } },
+    });
     const call = first.choices[0].message.tool_calls[0];
-    const second = await engine.chat.completions.create({ ...base, tools, messages: [...messages, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '12:00' }] });
+    const second = await engine.chat.completions.create({
+      ...base,
+      tools,
+      messages: [...messages, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '12:00' }],
+    });
     assert.equal(second.object, 'chat.completion');
-    await assert.rejects(engine.chat.completions.create({ ...base, n: 3 }), (e: unknown) => e instanceof ChatApiError && e.status === 400 && e.param === 'n' && e.type === 'invalid_request_error');
-    await assert.rejects(engine.models.retrieve('other'), (e: unknown) => e instanceof ChatApiError && e.status === 404);
+    await assert.rejects(
+      engine.chat.completions.create({ ...base, n: 3 }),
+      (e: unknown) =>
+        e instanceof ChatApiError && e.status === 400 && e.param === 'n' && e.type === 'invalid_request_error',
+    );
+    await assert.rejects(
+      engine.models.retrieve('other'),
+      (e: unknown) => e instanceof ChatApiError && e.status === 404,
+    );
     assert.equal(((await engine.models.retrieve('tiny')) as { id: string }).id, 'tiny');
   });
 });

@@ -22,19 +22,40 @@ before(async () => {
     testServer({ llms: [{ name: 'tiny', path: files.dir }], llmCapacity: 64, llmBatch: 4, slowMs: 120 }),
     testServer({ llms: [{ name: 'tiny', path: files.dir }], llmCapacity: 64, llmBatch: 4, slowMs: 2 }),
   ]);
-  router = await startRouter({ policy: 'router', token: TOKEN, members: [{ url: slow.url, pricePerHour: 0.04, name: 'slow' }, { url: fast.url, pricePerHour: 4, name: 'fast' }] });
+  router = await startRouter({
+    policy: 'router',
+    token: TOKEN,
+    members: [
+      { url: slow.url, pricePerHour: 0.04, name: 'slow' },
+      { url: fast.url, pricePerHour: 4, name: 'fast' },
+    ],
+  });
 });
-after(async () => { await router.close(); await slow.close(); await fast.close(); });
+after(async () => {
+  await router.close();
+  await slow.close();
+  await fast.close();
+});
 
 describe('the fleet router sidecar', () => {
   it('no target: the cheap server; a TPOT target only the fast one keeps: the fast one', async () => {
-    const cheap = await fetch(`${router.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(ask) });
+    const cheap = await fetch(`${router.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(ask),
+    });
     assert.equal(cheap.status, 200);
     assert.equal(cheap.headers.get('x-switchyard-member'), 'slow');
-    const direct = await (await fetch(`${slow.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(ask) })).json() as { choices: { message: { content: string } }[] };
-    const via = await cheap.json() as { choices: { message: { content: string } }[] };
-    assert.equal(via.choices[0]!.message.content, direct.choices[0]!.message.content, 'the member\'s answer, proxied');
-    const quick = await fetch(`${router.url}/v1/chat/completions`, { method: 'POST', headers: { ...headers, 'switchyard-tpot-ms': '60' }, body: JSON.stringify({ ...ask, stream: true }) });
+    const direct = (await (
+      await fetch(`${slow.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(ask) })
+    ).json()) as { choices: { message: { content: string } }[] };
+    const via = (await cheap.json()) as { choices: { message: { content: string } }[] };
+    assert.equal(via.choices[0]!.message.content, direct.choices[0]!.message.content, "the member's answer, proxied");
+    const quick = await fetch(`${router.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...headers, 'switchyard-tpot-ms': '60' },
+      body: JSON.stringify({ ...ask, stream: true }),
+    });
     assert.equal(quick.status, 200);
     assert.equal(quick.headers.get('x-switchyard-member'), 'fast');
     assert.match(await quick.text(), /data: \[DONE\]/);

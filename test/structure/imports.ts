@@ -2,7 +2,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-export interface SourceFile { path: string; text: string; imports: { target: string; typeOnly: boolean }[] }
+export interface SourceFile {
+  path: string;
+  text: string;
+  imports: { target: string; typeOnly: boolean }[];
+}
 
 export function sourceFiles(root: string, exts = ['.ts']): string[] {
   const out: string[] = [];

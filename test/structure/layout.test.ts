@@ -14,8 +14,18 @@ test('src/ has no import cycles (type-only imports included)', () => {
 
 // layer -> folders it must not import from
 const FORBIDDEN: Record<string, string[]> = {
-  'src/ir/': ['src/ops/', 'src/passes/', 'src/backends/', 'src/runtime/', 'src/planner/', 'src/cost/', 'src/agent/',
-    'src/server/', 'src/cli/', 'src/frontend/'],
+  'src/ir/': [
+    'src/ops/',
+    'src/passes/',
+    'src/backends/',
+    'src/runtime/',
+    'src/planner/',
+    'src/cost/',
+    'src/agent/',
+    'src/server/',
+    'src/cli/',
+    'src/frontend/',
+  ],
   'src/ops/': ['src/backends/', 'src/runtime/', 'src/planner/', 'src/server/', 'src/cli/', 'src/agent/'],
   'src/passes/': ['src/backends/', 'src/runtime/', 'src/server/', 'src/cli/'],
   'src/frontend/': ['src/backends/', 'src/runtime/', 'src/server/', 'src/cli/'],

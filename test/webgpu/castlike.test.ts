@@ -1,8 +1,9 @@
 // CastLike on WebGPU where the type donor has more axes than the input (as in the
 // expanded attention and Swish graphs of the ONNX suite): the kernel must not index the donor.
 // It used to emit WGSL that did not compile ("unresolved value 'c'").
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import '../../src/index.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { Tensor } from '../../src/ir/tensor.js';
@@ -19,7 +20,11 @@ function model() {
 
 test('CastLike with a type donor of unrelated shape compiles and matches the reference', async (t) => {
   if (!(await adapterOrSkip(t, 'swiftshader'))) return;
-  const x = Tensor.from('float32', Array.from({ length: 15 }, (_, i) => Math.sin(i) * 3), [3, 5]);
+  const x = Tensor.from(
+    'float32',
+    Array.from({ length: 15 }, (_, i) => Math.sin(i) * 3),
+    [3, 5],
+  );
   const like = Tensor.zeros('float16', [2, 4, 3, 5]);
   const ref = await Session.create(model(), { backend: 'reference' });
   const gpu = await Session.create(model(), { backend: 'webgpu', adapter: 'swiftshader' });

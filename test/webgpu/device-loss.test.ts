@@ -1,19 +1,22 @@
 // Device loss: destroying the GPU device under a session fails the run in flight with a clear
 // error, and the next run opens a fresh device, re-creates pipelines and re-uploads the weights.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import '../../src/index.js';
+import { WebGpuDevice } from '../../src/backends/webgpu/device.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { Session } from '../../src/runtime/session.js';
-import { WebGpuDevice } from '../../src/backends/webgpu/device.js';
 import { adapterOrSkip } from '../helpers/webgpu.js';
 
 function model() {
   const g = new GraphBuilder();
   const x = g.input('x', 'float32', [64, 256]);
   const w = Tensor.zeros('float32', [256, 128]);
-  (w.data as Float32Array).forEach((_, i, a) => { a[i] = ((i * 7) % 13) / 13 - 0.5; });
+  (w.data as Float32Array).forEach((_, i, a) => {
+    a[i] = ((i * 7) % 13) / 13 - 0.5;
+  });
   const y = g.relu(g.add(g.matmul(x, g.constant(w, 'w')), g.scalar(0.25)));
   g.output(y, 'y');
   return g.build();
@@ -25,7 +28,9 @@ test('a lost device fails the run in flight clearly; the next run gets a fresh d
   const s = await Session.create(model(), { backend: 'webgpu', device });
   try {
     const x = Tensor.zeros('float32', [64, 256]);
-    (x.data as Float32Array).forEach((_, i, a) => { a[i] = Math.sin(i); });
+    (x.data as Float32Array).forEach((_, i, a) => {
+      a[i] = Math.sin(i);
+    });
     // relu(x·w + 0.25) in plain JS
     const w = model().constants()[0]!.const!.data as Float32Array;
     const xd = x.data as Float32Array;
@@ -41,7 +46,10 @@ test('a lost device fails the run in flight clearly; the next run gets a fresh d
     assert.ok(first.every((v, i) => Math.abs(v - want[i]!) < 1e-3));
 
     // loss while a run is in flight: the device goes away right after the run submits its work
-    device.afterSubmit = () => { device.afterSubmit = undefined; device.gpuDevice.destroy(); };
+    device.afterSubmit = () => {
+      device.afterSubmit = undefined;
+      device.gpuDevice.destroy();
+    };
     const inflight = s.run({ x });
     await assert.rejects(inflight, (e: Error) => {
       assert.equal(e.name, 'DeviceLostError');

@@ -1,13 +1,14 @@
 // Tensors stay on the GPU: with preferredOutputLocation 'gpu' a session returns outputs with
 // location 'gpu' (no readback); another session on the same device takes them as feeds without a
 // copy; getData() downloads on demand.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import '../../src/index.js';
+import { GpuResidentTensor } from '../../src/backends/webgpu/shared-device.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { Session } from '../../src/runtime/session.js';
-import { GpuResidentTensor } from '../../src/backends/webgpu/shared-device.js';
 import { adapterOrSkip } from '../helpers/webgpu.js';
 
 function scale(k: number) {
@@ -19,10 +20,18 @@ function scale(k: number) {
 
 test('outputs kept on the GPU feed the next session without a copy', async (t) => {
   if (!(await adapterOrSkip(t, 'swiftshader'))) return;
-  const a = await Session.create(scale(2), { backend: 'webgpu', adapter: 'swiftshader', preferredOutputLocation: 'gpu' });
+  const a = await Session.create(scale(2), {
+    backend: 'webgpu',
+    adapter: 'swiftshader',
+    preferredOutputLocation: 'gpu',
+  });
   const b = await Session.create(scale(3), { backend: 'webgpu', adapter: 'swiftshader' });
   try {
-    const x = new Tensor('float32', Float32Array.from({ length: 4000 }, (_, i) => i), [4, 1000]);
+    const x = new Tensor(
+      'float32',
+      Float32Array.from({ length: 4000 }, (_, i) => i),
+      [4, 1000],
+    );
     const mid = (await a.run({ x })).y!;
     assert.equal(mid.location, 'gpu');
     assert.ok(mid instanceof GpuResidentTensor);

@@ -1,13 +1,14 @@
 // Device limits: Mesa llvmpipe caps a storage binding at 128 MiB, so a larger tensor is bound in
 // slices and still computes right; where slicing cannot fit the per-stage binding count, the
 // session refuses at create with an error naming the node, the tensor, its size and the limit.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import '../../src/index.js';
+import { WebGpuDevice } from '../../src/backends/webgpu/device.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { Session } from '../../src/runtime/session.js';
-import { WebGpuDevice } from '../../src/backends/webgpu/device.js';
 import { adapterOrSkip } from '../helpers/webgpu.js';
 
 test('llvmpipe: a 136 MB weight over the 128 MiB binding limit is bound in slices', async (t) => {
@@ -38,7 +39,10 @@ test('llvmpipe: a 136 MB weight over the 128 MiB binding limit is bound in slice
 test('a tensor that needs more slices than the stage has bindings is refused at create, naming node, tensor, size and limit', async (t) => {
   if (!(await adapterOrSkip(t, 'swiftshader'))) return;
   // the same rule on a device whose binding limit is lowered to 64 KiB
-  const device = await WebGpuDevice.create({ adapter: 'swiftshader', limitOverrides: { maxStorageBufferBindingSize: 65536 } });
+  const device = await WebGpuDevice.create({
+    adapter: 'swiftshader',
+    limitOverrides: { maxStorageBufferBindingSize: 65536 },
+  });
   try {
     const g = new GraphBuilder();
     const x = g.input('x', 'float32', [1]);

@@ -11,7 +11,10 @@ export const adapter = browserAdapter({
   id: 'switchyard-wasm-browser',
   label: 'Switchyard 0.1, WASM SIMD backend in Chromium (Web Workers over a shared memory)',
   device: 'cpu-wasm',
-  variants: [{ id: 't1', threads: 1 }, { id: 't2', threads: 2 }],
+  variants: [
+    { id: 't1', threads: 1 },
+    { id: 't2', threads: 2 },
+  ],
   supports: () => true,
   mounts: { '/sy/': path.resolve(here, '../../..'), '/sy-adapters/': here },
   pageModule: '/sy-adapters/switchyard-wasm-page.js',

@@ -2,7 +2,7 @@
 // It loads only what the WASM backend and the ONNX importer need (no bundler on this page; the
 // importer's onnx-proto comes through the page's import map).
 import { measure } from '/src/common/measure.js';
-import { makeInputs, fingerprint } from '/src/common/workloads.js';
+import { fingerprint, makeInputs } from '/src/common/workloads.js';
 
 export async function run({ spec, variant, modelUrl, policy }) {
   await import('/sy/dist/src/ops/index.js');
@@ -15,21 +15,31 @@ export async function run({ spec, variant, modelUrl, policy }) {
   const inputs = makeInputs(spec);
   let fallbacks;
   let order;
-  const res = await measure({
-    // what Session.create does: import, the default passes, prepare on the backend
-    create: async () => {
-      const g = importOnnx(model, { source: spec.id });
-      runPipeline(g, DEFAULT_PIPELINE);
-      order = { ins: g.inputs.map((v) => v.name), outs: g.outputs.map((v) => v.name) };
-      return (await getBackend('wasm')).prepare(g, { threads: variant.threads });
+  const res = await measure(
+    {
+      // what Session.create does: import, the default passes, prepare on the backend
+      create: async () => {
+        const g = importOnnx(model, { source: spec.id });
+        runPipeline(g, DEFAULT_PIPELINE);
+        order = { ins: g.inputs.map((v) => v.name), outs: g.outputs.map((v) => v.name) };
+        return (await getBackend('wasm')).prepare(g, { threads: variant.threads });
+      },
+      infer: async (m) => {
+        const outs = await m.run(order.ins.map((n) => new Tensor('float32', inputs[n].data, inputs[n].shape)));
+        fallbacks = m.fallbacks;
+        return spec.outputs.map((n) => outs[order.outs.indexOf(n)].data);
+      },
+      summarize: (outs) => spec.outputs.map((n, i) => fingerprint(n, outs[i])),
+      dispose: (m) => m.release(),
     },
-    infer: async (m) => {
-      const outs = await m.run(order.ins.map((n) => new Tensor('float32', inputs[n].data, inputs[n].shape)));
-      fallbacks = m.fallbacks;
-      return spec.outputs.map((n) => outs[order.outs.indexOf(n)].data);
+    policy,
+  );
+  return {
+    ...res,
+    info: {
+      threads: variant.threads,
+      isolated: globalThis.crossOriginIsolated,
+      fallbacks: Object.fromEntries(fallbacks ?? []),
     },
-    summarize: (outs) => spec.outputs.map((n, i) => fingerprint(n, outs[i])),
-    dispose: (m) => m.release(),
-  }, policy);
-  return { ...res, info: { threads: variant.threads, isolated: globalThis.crossOriginIsolated, fallbacks: Object.fromEntries(fallbacks ?? []) } };
+  };
 }

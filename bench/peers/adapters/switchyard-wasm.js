@@ -3,7 +3,7 @@
 // It loads the package built at the repository root (npm run build there first).
 import fs from 'node:fs';
 import { measure } from '../src/common/measure.js';
-import { makeInputs, fingerprint } from '../src/common/workloads.js';
+import { fingerprint, makeInputs } from '../src/common/workloads.js';
 
 const root = new URL('../../../', import.meta.url);
 
@@ -12,20 +12,32 @@ export const adapter = {
   label: 'Switchyard 0.1, WASM SIMD backend (AssemblyScript kernels, generated k.map code, worker_threads)',
   runtime: 'node',
   device: 'cpu-wasm',
-  variants: [{ id: 't1', threads: 1 }, { id: 't2', threads: 2 }],
+  variants: [
+    { id: 't1', threads: 1 },
+    { id: 't2', threads: 2 },
+  ],
   supports: () => true,
   async run(spec, variant, ctx) {
     const sy = await import(new URL('dist/src/index.js', root).href);
     const model = new Uint8Array(fs.readFileSync(ctx.modelPath(spec.id)));
     const inputs = makeInputs(spec);
-    const feeds = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, new sy.Tensor('float32', v.data, v.shape)]));
+    const feeds = Object.fromEntries(
+      Object.entries(inputs).map(([k, v]) => [k, new sy.Tensor('float32', v.data, v.shape)]),
+    );
     let fallbacks;
-    const res = await measure({
-      create: () => sy.Session.create(model, { backend: 'wasm', threads: variant.threads }),
-      infer: async (s) => { const o = await s.run(feeds); fallbacks = s.fallbacks; return spec.outputs.map((n) => o[n].data); },
-      summarize: (outs) => spec.outputs.map((n, i) => fingerprint(n, outs[i])),
-      dispose: (s) => s.release(),
-    }, ctx.policy);
+    const res = await measure(
+      {
+        create: () => sy.Session.create(model, { backend: 'wasm', threads: variant.threads }),
+        infer: async (s) => {
+          const o = await s.run(feeds);
+          fallbacks = s.fallbacks;
+          return spec.outputs.map((n) => o[n].data);
+        },
+        summarize: (outs) => spec.outputs.map((n, i) => fingerprint(n, outs[i])),
+        dispose: (s) => s.release(),
+      },
+      ctx.policy,
+    );
     return { ...res, info: { threads: variant.threads, fallbacks: Object.fromEntries(fallbacks ?? []) } };
   },
 };

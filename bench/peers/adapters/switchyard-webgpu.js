@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { measure } from '../src/common/measure.js';
-import { makeInputs, fingerprint } from '../src/common/workloads.js';
+import { fingerprint, makeInputs } from '../src/common/workloads.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -15,7 +15,8 @@ export const adapter = {
   runtime: 'node',
   device: 'webgpu-dawn',
   variants: [
-    { id: 'swiftshader', threads: 2 }, { id: 'llvmpipe', threads: 2 },
+    { id: 'swiftshader', threads: 2 },
+    { id: 'llvmpipe', threads: 2 },
     // a real GPU through Dawn's native backend, where the machine has one
     ...(process.env.SWITCHYARD_BENCH_GPU ? [{ id: 'default', threads: 2 }] : []),
   ],
@@ -25,20 +26,23 @@ export const adapter = {
     const model = fs.readFileSync(ctx.modelPath(spec.id));
     const inputs = makeInputs(spec);
     let session;
-    const res = await measure({
-      create: async () => {
-        session = await sy.Session.create(new Uint8Array(model), { backend: 'webgpu', adapter: variant.id });
-        return session;
+    const res = await measure(
+      {
+        create: async () => {
+          session = await sy.Session.create(new Uint8Array(model), { backend: 'webgpu', adapter: variant.id });
+          return session;
+        },
+        async infer(session) {
+          const feeds = {};
+          for (const [name, t] of Object.entries(inputs)) feeds[name] = new sy.Tensor('float32', t.data, t.shape);
+          const out = await session.run(feeds);
+          return spec.outputs.map((n) => out[n]);
+        },
+        summarize: (outs) => outs.map((t, i) => fingerprint(spec.outputs[i], t.data)),
+        dispose: (session) => session.release(),
       },
-      async infer(session) {
-        const feeds = {};
-        for (const [name, t] of Object.entries(inputs)) feeds[name] = new sy.Tensor('float32', t.data, t.shape);
-        const out = await session.run(feeds);
-        return spec.outputs.map((n) => out[n]);
-      },
-      summarize: (outs) => outs.map((t, i) => fingerprint(spec.outputs[i], t.data)),
-      dispose: (session) => session.release(),
-    }, ctx.policy);
+      ctx.policy,
+    );
     return { ...res, info: { adapter: variant.id, fallbacks: Object.fromEntries(session?.fallbacks ?? []) } };
   },
 };

@@ -17,7 +17,18 @@ export async function run({ spec, variant, modelUrl }) {
   const t = performance.now();
   for (let i = 0; i < 10; i++) await m.run(feeds);
   const ms = (performance.now() - t) / 10;
-  const rows = [...m.device.profile].map(([k, v]) => [k, +(v.ms / 10).toFixed(3), v.calls / 10]).sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const rows = [...m.device.profile]
+    .map(([k, v]) => [k, +(v.ms / 10).toFixed(3), v.calls / 10])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8);
   await m.release();
-  return { firstRunMs: 0, medianMs: ms, minMs: ms, maxMs: ms, runs: 10, timesMs: [ms], info: { rows, relaxed: m.device.relaxed } };
+  return {
+    firstRunMs: 0,
+    medianMs: ms,
+    minMs: ms,
+    maxMs: ms,
+    runs: 10,
+    timesMs: [ms],
+    info: { rows, relaxed: m.device.relaxed },
+  };
 }

@@ -17,30 +17,49 @@
 //   for await (const e of agent.runner.run({ inputs: { question: '…' } })) …
 
 import type { LlmModel } from '../llm/engine.js';
+import { declaredBy, type LoadAgentOptions, type LoadedAgent, prepareAgent } from '../load.js';
 import type { Embedder, LlmProvider } from '../nodes/models.js';
 import type { ToolImpl } from '../nodes/tools.js';
 import type { VectorIndex } from '../retrieval/types.js';
-import { declaredBy, prepareAgent, type LoadAgentOptions, type LoadedAgent } from '../load.js';
 import type { DeviceSet } from '../runtime/run.js';
 import type {
-  ConvertNodeSpec, EdgeSpec, EmbedNodeSpec, FilterNodeSpec, GraphSpec, IndexSpec, InputSpec, LlmNodeSpec, ModelSpec,
-  RetrieveNodeSpec, SlaSpec, ToolNodeSpec, ToolSpec,
+  ConvertNodeSpec,
+  EdgeSpec,
+  EmbedNodeSpec,
+  FilterNodeSpec,
+  GraphSpec,
+  IndexSpec,
+  InputSpec,
+  LlmNodeSpec,
+  ModelSpec,
+  RetrieveNodeSpec,
+  SlaSpec,
+  ToolNodeSpec,
+  ToolSpec,
 } from './spec.js';
-import { checkAgentGraph, type AgentGraph } from './validate.js';
+import { type AgentGraph, checkAgentGraph } from './validate.js';
 
 type Opts<T> = Omit<T, 'kind'>;
 
 export class AgentGraphBuilder {
   private readonly spec: GraphSpec & { inputs: NonNullable<GraphSpec['inputs']>; edges: EdgeSpec[] };
-  private readonly live: LoadAgentOptions & { models: Record<string, LlmModel>; llms: Record<string, LlmProvider>; embedders: Record<string, Embedder>; indexes: Record<string, VectorIndex>; tools: Record<string, ToolImpl> } =
-    { models: {}, llms: {}, embedders: {}, indexes: {}, tools: {} };
+  private readonly live: LoadAgentOptions & {
+    models: Record<string, LlmModel>;
+    llms: Record<string, LlmProvider>;
+    embedders: Record<string, Embedder>;
+    indexes: Record<string, VectorIndex>;
+    tools: Record<string, ToolImpl>;
+  } = { models: {}, llms: {}, embedders: {}, indexes: {}, tools: {} };
   private readonly indexEmbed = new Map<string, string>();
 
   constructor(name = 'agent') {
     this.spec = { version: 1, name, inputs: {}, nodes: {}, edges: [], output: [] };
   }
 
-  input(name: string, spec: InputSpec = {}): this { this.spec.inputs[name] = spec; return this; }
+  input(name: string, spec: InputSpec = {}): this {
+    this.spec.inputs[name] = spec;
+    return this;
+  }
 
   /** A model: a loaded LlmModel (used as llm and/or embedder as nodes need), a provider, an embedder, or a path spec. */
   model(name: string, m: LlmModel | LlmProvider | Embedder | ModelSpec): this {
@@ -60,26 +79,55 @@ export class AgentGraphBuilder {
 
   /** An index object (with the embedder that embeds text queries for it), or a spec. */
   index(name: string, ix: VectorIndex | IndexSpec, embedWith?: string): this {
-    if ('search' in ix) { this.live.indexes[name] = ix; if (embedWith) this.indexEmbed.set(name, embedWith); }
-    else (this.spec.indexes ??= {})[name] = ix;
+    if ('search' in ix) {
+      this.live.indexes[name] = ix;
+      if (embedWith) this.indexEmbed.set(name, embedWith);
+    } else (this.spec.indexes ??= {})[name] = ix;
     return this;
   }
 
-  llm(id: string, o: Opts<LlmNodeSpec>): this { this.spec.nodes[id] = { kind: 'llm', ...o }; return this; }
-  embed(id: string, o: Opts<EmbedNodeSpec>): this { this.spec.nodes[id] = { kind: 'embed', ...o }; return this; }
-  retrieve(id: string, o: Opts<RetrieveNodeSpec>): this { this.spec.nodes[id] = { kind: 'retrieve', ...o }; return this; }
-  call(id: string, o: Opts<ToolNodeSpec>): this { this.spec.nodes[id] = { kind: 'tool', ...o }; return this; }
-  convert(id: string, o: Opts<ConvertNodeSpec>): this { this.spec.nodes[id] = { kind: 'convert', ...o }; return this; }
-  filter(id: string, o: Opts<FilterNodeSpec>): this { this.spec.nodes[id] = { kind: 'filter', ...o }; return this; }
+  llm(id: string, o: Opts<LlmNodeSpec>): this {
+    this.spec.nodes[id] = { kind: 'llm', ...o };
+    return this;
+  }
+  embed(id: string, o: Opts<EmbedNodeSpec>): this {
+    this.spec.nodes[id] = { kind: 'embed', ...o };
+    return this;
+  }
+  retrieve(id: string, o: Opts<RetrieveNodeSpec>): this {
+    this.spec.nodes[id] = { kind: 'retrieve', ...o };
+    return this;
+  }
+  call(id: string, o: Opts<ToolNodeSpec>): this {
+    this.spec.nodes[id] = { kind: 'tool', ...o };
+    return this;
+  }
+  convert(id: string, o: Opts<ConvertNodeSpec>): this {
+    this.spec.nodes[id] = { kind: 'convert', ...o };
+    return this;
+  }
+  filter(id: string, o: Opts<FilterNodeSpec>): this {
+    this.spec.nodes[id] = { kind: 'filter', ...o };
+    return this;
+  }
 
-  edge(from: string, to: string, when?: string): this { this.spec.edges.push(when ? { from, to, when } : [from, to]); return this; }
+  edge(from: string, to: string, when?: string): this {
+    this.spec.edges.push(when ? { from, to, when } : [from, to]);
+    return this;
+  }
   /** The edge that closes a cycle, taken at most maxIterations times. */
   loop(from: string, to: string, maxIterations: number, onExhausted: 'stop' | 'error' = 'stop'): this {
     this.spec.edges.push({ from, to, loop: { maxIterations, onExhausted } });
     return this;
   }
-  output(...ids: string[]): this { this.spec.output = ids.length === 1 ? ids[0]! : ids; return this; }
-  sla(s: SlaSpec): this { this.spec.sla = s; return this; }
+  output(...ids: string[]): this {
+    this.spec.output = ids.length === 1 ? ids[0]! : ids;
+    return this;
+  }
+  sla(s: SlaSpec): this {
+    this.spec.sla = s;
+    return this;
+  }
 
   /** The plain spec (what a YAML file would hold, without the live objects). */
   toSpec(): GraphSpec {

@@ -9,7 +9,8 @@ export type Expr =
   | { t: 'not'; e: Expr }
   | { t: 'bin'; op: string; a: Expr; b: Expr };
 
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(&&|\|\||==|!=|>=|<=|[!<>()[\].])|([A-Za-z_][A-Za-z0-9_-]*))/y;
+const TOKEN =
+  /\s*(?:(\d+(?:\.\d+)?)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(&&|\|\||==|!=|>=|<=|[!<>()[\].])|([A-Za-z_][A-Za-z0-9_-]*))/y;
 
 export function parseExpr(src: string): Expr {
   const toks: string[] = [];
@@ -33,29 +34,60 @@ export function parseExpr(src: string): Expr {
   };
   const primary = (): Expr => {
     const t = take();
-    if (t === '(') { const e = or(); take(')'); return e; }
+    if (t === '(') {
+      const e = or();
+      take(')');
+      return e;
+    }
     if (/^\d/.test(t)) return { t: 'lit', v: Number(t) };
-    if (t[0] === '"' || t[0] === "'") return { t: 'lit', v: JSON.parse(t[0] === '"' ? t : `"${t.slice(1, -1).replace(/"/g, '\\"')}"`) };
+    if (t[0] === '"' || t[0] === "'")
+      return { t: 'lit', v: JSON.parse(t[0] === '"' ? t : `"${t.slice(1, -1).replace(/"/g, '\\"')}"`) };
     if (t === 'true' || t === 'false') return { t: 'lit', v: t === 'true' };
     if (t === 'null') return { t: 'lit', v: null };
     if (!/^[A-Za-z_]/.test(t)) throw new Error(`unexpected '${t}' in "${src}"`);
     const parts: (string | number)[] = [t];
     for (;;) {
-      if (peek() === '.') { take(); const p = take(); if (!/^[A-Za-z_]/.test(p)) throw new Error(`expected a field name after '.' in "${src}"`); parts.push(p); }
-      else if (peek() === '[') { take(); const n = take(); if (!/^\d+$/.test(n)) throw new Error(`expected an index in [] in "${src}"`); parts.push(Number(n)); take(']'); }
-      else break;
+      if (peek() === '.') {
+        take();
+        const p = take();
+        if (!/^[A-Za-z_]/.test(p)) throw new Error(`expected a field name after '.' in "${src}"`);
+        parts.push(p);
+      } else if (peek() === '[') {
+        take();
+        const n = take();
+        if (!/^\d+$/.test(n)) throw new Error(`expected an index in [] in "${src}"`);
+        parts.push(Number(n));
+        take(']');
+      } else break;
     }
     return { t: 'path', parts };
   };
   const cmp = (): Expr => {
     const a = primary();
     const op = peek();
-    if (op && ['==', '!=', '>', '<', '>=', '<=', 'contains'].includes(op)) { take(); return { t: 'bin', op, a, b: primary() }; }
+    if (op && ['==', '!=', '>', '<', '>=', '<=', 'contains'].includes(op)) {
+      take();
+      return { t: 'bin', op, a, b: primary() };
+    }
     return a;
   };
   const not = (): Expr => (peek() === '!' ? (take(), { t: 'not', e: not() }) : cmp());
-  const and = (): Expr => { let e = not(); while (peek() === '&&') { take(); e = { t: 'bin', op: '&&', a: e, b: not() }; } return e; };
-  const or = (): Expr => { let e = and(); while (peek() === '||') { take(); e = { t: 'bin', op: '||', a: e, b: and() }; } return e; };
+  const and = (): Expr => {
+    let e = not();
+    while (peek() === '&&') {
+      take();
+      e = { t: 'bin', op: '&&', a: e, b: not() };
+    }
+    return e;
+  };
+  const or = (): Expr => {
+    let e = and();
+    while (peek() === '||') {
+      take();
+      e = { t: 'bin', op: '||', a: e, b: and() };
+    }
+    return e;
+  };
   if (!toks.length) throw new Error('the condition is empty');
   const e = or();
   if (i < toks.length) throw new Error(`unexpected '${toks[i]}' in "${src}"`);
@@ -65,10 +97,14 @@ export function parseExpr(src: string): Expr {
 /** Node ids (or 'inputs') an expression reads. */
 export function exprRefs(e: Expr): string[] {
   switch (e.t) {
-    case 'lit': return [];
-    case 'path': return [String(e.parts[0])];
-    case 'not': return exprRefs(e.e);
-    case 'bin': return [...exprRefs(e.a), ...exprRefs(e.b)];
+    case 'lit':
+      return [];
+    case 'path':
+      return [String(e.parts[0])];
+    case 'not':
+      return exprRefs(e.e);
+    case 'bin':
+      return [...exprRefs(e.a), ...exprRefs(e.b)];
   }
 }
 
@@ -90,21 +126,32 @@ export function truthy(v: unknown): boolean {
 
 export function evalExpr(e: Expr, root: (name: string) => unknown): unknown {
   switch (e.t) {
-    case 'lit': return e.v;
-    case 'path': return lookupPath(root, e.parts);
-    case 'not': return !truthy(evalExpr(e.e, root));
+    case 'lit':
+      return e.v;
+    case 'path':
+      return lookupPath(root, e.parts);
+    case 'not':
+      return !truthy(evalExpr(e.e, root));
     case 'bin': {
       if (e.op === '&&') return truthy(evalExpr(e.a, root)) && truthy(evalExpr(e.b, root));
       if (e.op === '||') return truthy(evalExpr(e.a, root)) || truthy(evalExpr(e.b, root));
-      const a = evalExpr(e.a, root), b = evalExpr(e.b, root);
+      const a = evalExpr(e.a, root),
+        b = evalExpr(e.b, root);
       switch (e.op) {
-        case '==': return a === b;
-        case '!=': return a !== b;
-        case '>': return (a as number) > (b as number);
-        case '<': return (a as number) < (b as number);
-        case '>=': return (a as number) >= (b as number);
-        case '<=': return (a as number) <= (b as number);
-        case 'contains': return typeof a === 'string' ? a.includes(String(b)) : Array.isArray(a) ? a.includes(b) : false;
+        case '==':
+          return a === b;
+        case '!=':
+          return a !== b;
+        case '>':
+          return (a as number) > (b as number);
+        case '<':
+          return (a as number) < (b as number);
+        case '>=':
+          return (a as number) >= (b as number);
+        case '<=':
+          return (a as number) <= (b as number);
+        case 'contains':
+          return typeof a === 'string' ? a.includes(String(b)) : Array.isArray(a) ? a.includes(b) : false;
       }
     }
   }
@@ -120,14 +167,17 @@ export function templateRefs(s: string): { path: (string | number)[]; src: strin
   const out: { path: (string | number)[]; src: string }[] = [];
   for (const m of s.matchAll(TEMPLATE)) {
     const e = parseExpr(m[1]!);
-    if (e.t !== 'path') throw new Error(`{{${m[1]}}} must be a node output or input path like {{search}} or {{inputs.question}}`);
+    if (e.t !== 'path')
+      throw new Error(`{{${m[1]}}} must be a node output or input path like {{search}} or {{inputs.question}}`);
     out.push({ path: e.parts, src: m[1]! });
   }
   return out;
 }
 
 export function renderTemplate(s: string, root: (name: string) => unknown, show: (v: unknown) => string): string {
-  return s.replace(TEMPLATE, (_, p: string) => show(lookupPath(root, (parseExpr(p) as { parts: (string | number)[] }).parts)));
+  return s.replace(TEMPLATE, (_, p: string) =>
+    show(lookupPath(root, (parseExpr(p) as { parts: (string | number)[] }).parts)),
+  );
 }
 
 /** The whole string is one {{path}}: the value itself, not its text, is wanted (e.g. a vector). */

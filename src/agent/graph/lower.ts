@@ -11,9 +11,9 @@ import type { LlmModel } from '../llm/engine.js';
 import { weightsBytes } from '../llm/engine.js';
 import { buildFullGraph, buildStepGraph, ropeTables } from '../llm/model.js';
 import { EngineProvider, ModelEmbedder } from '../nodes/models.js';
-import { templateRefs } from './expr.js';
-import { toolsPrompt, type ToolImpl } from '../nodes/tools.js';
+import { type ToolImpl, toolsPrompt } from '../nodes/tools.js';
 import type { AgentResources } from '../runtime/run.js';
+import { templateRefs } from './expr.js';
 import type { AgentGraph } from './validate.js';
 
 export interface LoweredAgent {
@@ -31,7 +31,8 @@ export interface LowerOptions {
   embedTokens?: number;
 }
 
-const bucketOf = (n: number, engine: EngineProvider['engine']) => engine.buckets.find((b) => b >= n) ?? engine.buckets[engine.buckets.length - 1]!;
+const bucketOf = (n: number, engine: EngineProvider['engine']) =>
+  engine.buckets.find((b) => b >= n) ?? engine.buckets[engine.buckets.length - 1]!;
 
 export function lowerAgent(ag: AgentGraph, res: AgentResources, o: LowerOptions = {}): LoweredAgent {
   const g = new GraphBuilder(ag.name, 24);
@@ -39,11 +40,14 @@ export function lowerAgent(ag: AgentGraph, res: AgentResources, o: LowerOptions 
   const nodesOf = new Map<string, Node[]>();
   const promptTokens = new Map<string, number>();
   const inputs = new Map<string, Value>();
-  for (const name of Object.keys(ag.spec.inputs ?? {})) inputs.set(name, g.input(`input_${name}`, 'uint8', [`len_${name}`]));
+  for (const name of Object.keys(ag.spec.inputs ?? {}))
+    inputs.set(name, g.input(`input_${name}`, 'uint8', [`len_${name}`]));
   const empty = () => g.constant(new Tensor('uint8', new Uint8Array(0), [0]));
   const readsOf = (id: string): Value[] => {
     const out: Value[] = [];
-    const add = (v: Value | undefined) => { if (v && !out.includes(v)) out.push(v); };
+    const add = (v: Value | undefined) => {
+      if (v && !out.includes(v)) out.push(v);
+    };
     for (const r of ag.reads.get(id) ?? []) add(r.startsWith('inputs.') ? inputs.get(r.slice(7)) : values.get(r));
     // control edges order nodes even without data
     for (const e of ag.edges) if (!e.loop && e.to === id) add(values.get(e.from));
@@ -55,13 +59,24 @@ export function lowerAgent(ag: AgentGraph, res: AgentResources, o: LowerOptions 
     const ins = readsOf(id);
     switch (n.kind) {
       case 'filter':
-        values.set(id, g.op('agent.filter', ins.length ? ins : [empty()], { kinds: n.redact ?? [], mode: n.mode ?? 'redact' }, id));
+        values.set(
+          id,
+          g.op('agent.filter', ins.length ? ins : [empty()], { kinds: n.redact ?? [], mode: n.mode ?? 'redact' }, id),
+        );
         break;
       case 'convert':
         values.set(id, g.op('agent.convert', ins.length ? ins.slice(0, 1) : [empty()], { from: n.from, to: n.to }, id));
         break;
       case 'tool':
-        values.set(id, g.op('agent.tool', ins, { tool: n.tool ?? `${n.call}.toolCall`, est_ms: 1, timeout_ms: n.timeoutMs ?? 10000 }, id));
+        values.set(
+          id,
+          g.op(
+            'agent.tool',
+            ins,
+            { tool: n.tool ?? `${n.call}.toolCall`, est_ms: 1, timeout_ms: n.timeoutMs ?? 10000 },
+            id,
+          ),
+        );
         break;
       case 'embed': {
         const e = res.embedders.get(n.model);
@@ -75,7 +90,15 @@ export function lowerAgent(ag: AgentGraph, res: AgentResources, o: LowerOptions 
       }
       case 'retrieve': {
         const ix = res.indexes.get(n.index);
-        values.set(id, g.op('agent.retrieve', ins.length ? ins.slice(0, 1) : [empty()], { index: n.index, method: ix?.kind ?? 'exact', k: n.k ?? 4, docs: ix?.size ?? 0, dim: ix?.dim ?? 0 }, id));
+        values.set(
+          id,
+          g.op(
+            'agent.retrieve',
+            ins.length ? ins.slice(0, 1) : [empty()],
+            { index: n.index, method: ix?.kind ?? 'exact', k: n.k ?? 4, docs: ix?.size ?? 0, dim: ix?.dim ?? 0 },
+            id,
+          ),
+        );
         break;
       }
       case 'llm': {
@@ -83,7 +106,10 @@ export function lowerAgent(ag: AgentGraph, res: AgentResources, o: LowerOptions 
         const model: LlmModel | undefined = p instanceof EngineProvider ? p.model : undefined;
         const refs = [n.prompt, n.system, ...(n.messages ?? []).map((m) => m.content)].filter((s): s is string => !!s);
         const tools = (n.tools ?? []).map((t) => [t, res.tools.get(t)!] as [string, ToolImpl]).filter(([, t]) => t);
-        const staticText = [...refs.map((s) => s.replace(/\{\{[^}]*\}\}/g, '')), tools.length ? toolsPrompt(tools) : ''].join('\n');
+        const staticText = [
+          ...refs.map((s) => s.replace(/\{\{[^}]*\}\}/g, '')),
+          tools.length ? toolsPrompt(tools) : '',
+        ].join('\n');
         const tok = model?.tokenizer;
         const count = (s: string) => (tok ? tok.encode(s).length : Math.ceil(s.length / 4));
         // what a reference adds: retrieved documents are k excerpts, generated text up to max_tokens
@@ -94,7 +120,10 @@ export function lowerAgent(ag: AgentGraph, res: AgentResources, o: LowerOptions 
           if (src?.kind === 'llm') return src.maxTokens ?? 64;
           return per;
         };
-        const nRefTokens = refs.reduce((a, s) => a + templateRefs(s).reduce((b, r) => b + refTokens(String(r.path[0])), 0), 0);
+        const nRefTokens = refs.reduce(
+          (a, s) => a + templateRefs(s).reduce((b, r) => b + refTokens(String(r.path[0])), 0),
+          0,
+        );
         const est = count(staticText) + nRefTokens + 8 * (refs.length + 1);
         const maxTokens = n.maxTokens ?? 64;
         const prompt = model ? Math.min(est, model.config.contextLength - maxTokens) : est;
@@ -104,10 +133,19 @@ export function lowerAgent(ag: AgentGraph, res: AgentResources, o: LowerOptions 
         const capacity = engine?.capacity ?? 1;
         const common = { model: n.model, weight_bytes: model ? weightsBytes(model.weights) : 0 };
         const pre: Record<string, number | string | Graph> = {
-          ...common, prompt_tokens: prompt, layers: c?.numLayers ?? 1, kv_heads: c?.numKvHeads ?? 1, capacity, head_dim: c?.headDim ?? 1,
+          ...common,
+          prompt_tokens: prompt,
+          layers: c?.numLayers ?? 1,
+          kv_heads: c?.numKvHeads ?? 1,
+          capacity,
+          head_dim: c?.headDim ?? 1,
           ttft_ms: n.ttftMs ?? ag.spec.sla?.ttftMs ?? 0,
         };
-        const dec: Record<string, number | string | Graph> = { ...common, max_tokens: maxTokens, tpot_ms: n.tpotMs ?? ag.spec.sla?.tpotMs ?? 0 };
+        const dec: Record<string, number | string | Graph> = {
+          ...common,
+          max_tokens: maxTokens,
+          tpot_ms: n.tpotMs ?? ag.spec.sla?.tpotMs ?? 0,
+        };
         if (model && engine) {
           const rope = c!.arch === 'llama' ? ropeTables(c!) : undefined;
           pre.body = buildStepGraph(c!, model.weights, { seq: bucketOf(prompt, engine), capacity }, rope);

@@ -5,8 +5,8 @@
 
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
-import { exprRefs, parseExpr, templateRefs, type Expr } from './expr.js';
-import { graphSpec, NODE_KINDS, type GraphSpec, type NodeSpec } from './spec.js';
+import { type Expr, exprRefs, parseExpr, templateRefs } from './expr.js';
+import { type GraphSpec, graphSpec, NODE_KINDS, type NodeSpec } from './spec.js';
 
 export interface AgentEdge {
   from: string;
@@ -16,7 +16,10 @@ export interface AgentEdge {
   loop?: { maxIterations: number; onExhausted: 'stop' | 'error' };
 }
 
-export interface AgentLoop { edge: AgentEdge; body: Set<string> }
+export interface AgentLoop {
+  edge: AgentEdge;
+  body: Set<string>;
+}
 
 export interface AgentGraph {
   name: string;
@@ -36,18 +39,28 @@ export interface AgentGraph {
 }
 
 /** What the runtime brings besides the spec (TS builder resources): names that count as declared. */
-export interface Declared { models?: Iterable<string>; indexes?: Iterable<string>; tools?: Iterable<string> }
+export interface Declared {
+  models?: Iterable<string>;
+  indexes?: Iterable<string>;
+  tools?: Iterable<string>;
+}
 
 export class AgentGraphError extends Error {
-  constructor(readonly source: string, readonly problems: string[]) {
-    super(`${source}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`);
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(
+      `${source}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`,
+    );
   }
 }
 
 function describeIssue(spec: unknown, issue: ZodError['issues'][number]): string {
   const path = issue.path.map(String);
   let where = path.length ? `field '${path.join('.')}'` : 'graph';
-  if (path[0] === 'nodes' && path.length === 3 && path[2] === 'kind') return `node '${path[1]}': 'kind' must be one of ${NODE_KINDS.join(', ')}`;
+  if (path[0] === 'nodes' && path.length === 3 && path[2] === 'kind')
+    return `node '${path[1]}': 'kind' must be one of ${NODE_KINDS.join(', ')}`;
   if (path[0] === 'nodes' && path.length >= 2) {
     const node = (spec as { nodes?: Record<string, { kind?: string }> }).nodes?.[path[1]!];
     const kind = node && typeof node === 'object' && typeof node.kind === 'string' ? ` (${node.kind})` : '';
@@ -59,8 +72,10 @@ function describeIssue(spec: unknown, issue: ZodError['issues'][number]): string
     where = `edge #${Number(path[1]) + 1}${path.length > 2 ? `: field '${path.slice(2).join('.')}'` : ''}`;
   }
   let msg = issue.message;
-  if (issue.code === 'invalid_union' && path[0] === 'nodes' && path.length === 2) msg = `'kind' must be one of ${NODE_KINDS.join(', ')}`;
-  if (issue.code === 'unrecognized_keys') msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  if (issue.code === 'invalid_union' && path[0] === 'nodes' && path.length === 2)
+    msg = `'kind' must be one of ${NODE_KINDS.join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   return `${where}: ${msg}`;
 }
 
@@ -70,7 +85,9 @@ export function parseAgentGraph(text: string, source = 'graph.yaml', declared: D
   try {
     raw = source.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new AgentGraphError(source, [`not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`]);
+    throw new AgentGraphError(source, [
+      `not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+    ]);
   }
   return checkAgentGraph(raw, source, declared);
 }
@@ -83,7 +100,10 @@ export function checkAgentGraph(raw: unknown, source = 'graph', declared: Declar
     const msgs: string[] = [];
     for (const i of parsed.error.issues) {
       const m = describeIssue(raw, i);
-      if (!seen.has(m)) { seen.add(m); msgs.push(m); }
+      if (!seen.has(m)) {
+        seen.add(m);
+        msgs.push(m);
+      }
     }
     throw new AgentGraphError(source, msgs);
   }
@@ -94,12 +114,15 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
   const problems: string[] = [];
   const nodes = new Map(Object.entries(spec.nodes));
   const inputs = spec.inputs ?? {};
-  const has = (kind: 'models' | 'indexes' | 'tools', name: string) => !!spec[kind]?.[name] || [...(declared[kind] ?? [])].includes(name);
+  const has = (kind: 'models' | 'indexes' | 'tools', name: string) =>
+    !!spec[kind]?.[name] || [...(declared[kind] ?? [])].includes(name);
   const names = (kind: 'models' | 'indexes' | 'tools') => [...Object.keys(spec[kind] ?? {}), ...(declared[kind] ?? [])];
   const need = (node: string, kind: 'models' | 'indexes' | 'tools', name: string) => {
     if (!has(kind, name)) {
       const list = names(kind);
-      problems.push(`node '${node}': ${kind === 'indexes' ? 'index' : kind.slice(0, -1)} '${name}' is not declared under ${kind}${list.length ? ` (declared: ${list.join(', ')})` : ' (none are)'}`);
+      problems.push(
+        `node '${node}': ${kind === 'indexes' ? 'index' : kind.slice(0, -1)} '${name}' is not declared under ${kind}${list.length ? ` (declared: ${list.join(', ')})` : ' (none are)'}`,
+      );
     }
   };
   const reads = new Map<string, string[]>();
@@ -108,17 +131,25 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     if (head === 'inputs') {
       const inp = path[1];
       if (inp === undefined) problems.push(`node '${node}': field '${field}' reads {{inputs}} without naming an input`);
-      else if (!(String(inp) in inputs)) problems.push(`node '${node}': field '${field}' reads input '${inp}', which is not declared under inputs${Object.keys(inputs).length ? ` (declared: ${Object.keys(inputs).join(', ')})` : ''}`);
+      else if (!(String(inp) in inputs))
+        problems.push(
+          `node '${node}': field '${field}' reads input '${inp}', which is not declared under inputs${Object.keys(inputs).length ? ` (declared: ${Object.keys(inputs).join(', ')})` : ''}`,
+        );
       else reads.get(node)!.push(`inputs.${inp}`);
       return;
     }
-    if (!nodes.has(head)) problems.push(`node '${node}': field '${field}' reads '${head}', which is neither a node nor inputs.*`);
+    if (!nodes.has(head))
+      problems.push(`node '${node}': field '${field}' reads '${head}', which is neither a node nor inputs.*`);
     else if (head === node) problems.push(`node '${node}': field '${field}' reads its own output`);
     else reads.get(node)!.push(head);
   };
   const tmpl = (node: string, field: string, s: string | undefined) => {
     if (s === undefined) return;
-    try { for (const r of templateRefs(s)) ref(node, field, r.path); } catch (e) { problems.push(`node '${node}': field '${field}': ${(e as Error).message}`); }
+    try {
+      for (const r of templateRefs(s)) ref(node, field, r.path);
+    } catch (e) {
+      problems.push(`node '${node}': field '${field}': ${(e as Error).message}`);
+    }
   };
   const deepTmpl = (node: string, field: string, v: unknown) => {
     if (typeof v === 'string') tmpl(node, field, v);
@@ -131,42 +162,69 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     switch (n.kind) {
       case 'llm':
         need(id, 'models', n.model);
-        if (n.prompt === undefined && !n.messages?.length) problems.push(`node '${id}' (llm): give 'prompt' or 'messages'`);
-        tmpl(id, 'prompt', n.prompt); tmpl(id, 'system', n.system);
+        if (n.prompt === undefined && !n.messages?.length)
+          problems.push(`node '${id}' (llm): give 'prompt' or 'messages'`);
+        tmpl(id, 'prompt', n.prompt);
+        tmpl(id, 'system', n.system);
         n.messages?.forEach((m, i) => tmpl(id, `messages.${i}.content`, m.content));
         for (const t of n.tools ?? []) need(id, 'tools', t);
         break;
-      case 'embed': need(id, 'models', n.model); tmpl(id, 'input', n.input); break;
+      case 'embed':
+        need(id, 'models', n.model);
+        tmpl(id, 'input', n.input);
+        break;
       case 'retrieve':
         need(id, 'indexes', n.index);
         if (/\{\{/.test(n.query)) tmpl(id, 'query', n.query);
         else if (nodes.has(n.query)) ref(id, 'query', [n.query]);
-        else problems.push(`node '${id}' (retrieve): field 'query' must be an embed node's id or a {{template}}, got '${n.query}'`);
+        else
+          problems.push(
+            `node '${id}' (retrieve): field 'query' must be an embed node's id or a {{template}}, got '${n.query}'`,
+          );
         break;
       case 'tool':
-        if (!!n.tool === !!n.call) problems.push(`node '${id}' (tool): give exactly one of 'tool' (with 'arguments') or 'call' (an llm node whose tool call to run)`);
-        if (n.tool) { need(id, 'tools', n.tool); deepTmpl(id, 'arguments', n.arguments); }
+        if (!!n.tool === !!n.call)
+          problems.push(
+            `node '${id}' (tool): give exactly one of 'tool' (with 'arguments') or 'call' (an llm node whose tool call to run)`,
+          );
+        if (n.tool) {
+          need(id, 'tools', n.tool);
+          deepTmpl(id, 'arguments', n.arguments);
+        }
         if (n.call) {
           const target = nodes.get(n.call);
           if (!target) problems.push(`node '${id}' (tool): field 'call' names '${n.call}', which is not a node`);
-          else if (target.kind !== 'llm' || !target.tools?.length) problems.push(`node '${id}' (tool): field 'call' must name an llm node with tools; '${n.call}' is ${target.kind === 'llm' ? 'an llm node without tools' : `a ${target.kind} node`}`);
+          else if (target.kind !== 'llm' || !target.tools?.length)
+            problems.push(
+              `node '${id}' (tool): field 'call' must name an llm node with tools; '${n.call}' is ${target.kind === 'llm' ? 'an llm node without tools' : `a ${target.kind} node`}`,
+            );
           else ref(id, 'call', [n.call]);
         }
         break;
       case 'convert':
         tmpl(id, 'input', n.input);
-        if (n.from === 'tokens' || n.to === 'tokens') { if (!n.model) problems.push(`node '${id}' (convert): tokens need 'model' (whose tokenizer to use)`); else need(id, 'models', n.model); }
+        if (n.from === 'tokens' || n.to === 'tokens') {
+          if (!n.model) problems.push(`node '${id}' (convert): tokens need 'model' (whose tokenizer to use)`);
+          else need(id, 'models', n.model);
+        }
         break;
       case 'filter':
         tmpl(id, 'input', n.input);
         for (const [name, re] of Object.entries(n.patterns ?? {})) {
-          try { new RegExp(re, 'g'); } catch (e) { problems.push(`node '${id}' (filter): pattern '${name}' is not a valid regular expression: ${(e as Error).message}`); }
+          try {
+            new RegExp(re, 'g');
+          } catch (e) {
+            problems.push(
+              `node '${id}' (filter): pattern '${name}' is not a valid regular expression: ${(e as Error).message}`,
+            );
+          }
         }
         break;
     }
   }
   for (const [name, ix] of Object.entries(spec.indexes ?? {})) {
-    if ('embed' in ix && ix.embed && !has('models', ix.embed)) problems.push(`index '${name}': embed model '${ix.embed}' is not declared under models`);
+    if ('embed' in ix && ix.embed && !has('models', ix.embed))
+      problems.push(`index '${name}': embed model '${ix.embed}' is not declared under models`);
   }
 
   // edges: given, or the data dependencies
@@ -182,15 +240,20 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
           try {
             edge.when = parseExpr(e.when);
             edge.whenSrc = e.when;
-            for (const r of exprRefs(edge.when)) if (r !== 'inputs' && !nodes.has(r)) problems.push(`${where}: condition "${e.when}" reads '${r}', which is not a node`);
-          } catch (err) { problems.push(`${where}: condition: ${(err as Error).message}`); }
+            for (const r of exprRefs(edge.when))
+              if (r !== 'inputs' && !nodes.has(r))
+                problems.push(`${where}: condition "${e.when}" reads '${r}', which is not a node`);
+          } catch (err) {
+            problems.push(`${where}: condition: ${(err as Error).message}`);
+          }
         }
         if (e.loop) edge.loop = { maxIterations: e.loop.maxIterations, onExhausted: e.loop.onExhausted ?? 'stop' };
       }
       edges.push(edge);
     });
   } else {
-    for (const [id, rs] of reads) for (const r of new Set(rs)) if (!r.startsWith('inputs.')) edges.push({ from: r, to: id });
+    for (const [id, rs] of reads)
+      for (const r of new Set(rs)) if (!r.startsWith('inputs.')) edges.push({ from: r, to: id });
   }
   const outputs = Array.isArray(spec.output) ? spec.output : [spec.output];
   for (const o of outputs) if (!nodes.has(o)) problems.push(`output '${o}' is not a node`);
@@ -207,24 +270,36 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
   while (ready.length) {
     const k = ready.shift()!;
     order.push(k);
-    for (const s of succ.get(k)!) { indeg.set(s, indeg.get(s)! - 1); if (indeg.get(s) === 0) ready.push(s); }
+    for (const s of succ.get(k)!) {
+      indeg.set(s, indeg.get(s)! - 1);
+      if (indeg.get(s) === 0) ready.push(s);
+    }
   }
   if (order.length < nodes.size) {
     const left = new Set([...nodes.keys()].filter((k) => !order.includes(k)));
     const cycle = findCycle(left, succ);
-    throw new AgentGraphError(source, [`the edges ${cycle.join(' -> ')} form a cycle outside a bounded loop; mark the edge that closes it with loop: { maxIterations: N }`]);
+    throw new AgentGraphError(source, [
+      `the edges ${cycle.join(' -> ')} form a cycle outside a bounded loop; mark the edge that closes it with loop: { maxIterations: N }`,
+    ]);
   }
   const reach = (from: string): Set<string> => {
     const seen = new Set<string>([from]);
     const stack = [from];
-    while (stack.length) for (const s of succ.get(stack.pop()!)!) if (!seen.has(s)) { seen.add(s); stack.push(s); }
+    while (stack.length)
+      for (const s of succ.get(stack.pop()!)!)
+        if (!seen.has(s)) {
+          seen.add(s);
+          stack.push(s);
+        }
     return seen;
   };
   const loops: AgentLoop[] = [];
   for (const e of edges.filter((x) => x.loop)) {
     const fromHead = reach(e.to);
     if (!fromHead.has(e.from)) {
-      throw new AgentGraphError(source, [`edge ${e.from} -> ${e.to} is marked as a loop, but '${e.to}' does not lead back to '${e.from}'; a loop edge must close a cycle`]);
+      throw new AgentGraphError(source, [
+        `edge ${e.from} -> ${e.to} is marked as a loop, but '${e.to}' does not lead back to '${e.from}'; a loop edge must close a cycle`,
+      ]);
     }
     const body = new Set([...fromHead].filter((n) => reach(n).has(e.from)));
     loops.push({ edge: e, body });
@@ -233,30 +308,44 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
   const ancestors = new Map<string, Set<string>>();
   for (const k of order) {
     const a = new Set<string>();
-    for (const e of fwd) if (e.to === k) { a.add(e.from); for (const x of ancestors.get(e.from)!) a.add(x); }
+    for (const e of fwd)
+      if (e.to === k) {
+        a.add(e.from);
+        for (const x of ancestors.get(e.from)!) a.add(x);
+      }
     ancestors.set(k, a);
   }
   for (const [id, rs] of reads) {
     for (const r of rs) {
       if (r.startsWith('inputs.')) continue;
       const inLoop = loops.some((l) => l.body.has(id) && l.body.has(r));
-      if (!ancestors.get(id)!.has(r) && !inLoop) problems.push(`node '${id}' reads '${r}', which does not run before it; add an edge ${r} -> ${id}`);
+      if (!ancestors.get(id)!.has(r) && !inLoop)
+        problems.push(`node '${id}' reads '${r}', which does not run before it; add an edge ${r} -> ${id}`);
     }
   }
   if (problems.length) throw new AgentGraphError(source, problems);
 
   // private data: taint flows through every node but a filter
-  const privateInputs = Object.entries(inputs).filter(([, s]) => s.private).map(([k]) => k);
+  const privateInputs = Object.entries(inputs)
+    .filter(([, s]) => s.private)
+    .map(([k]) => k);
   const tainted = new Map<string, string>();
   const localOnly = new Map<string, string>();
   for (const k of order) {
     const n = nodes.get(k)!;
-    const src = reads.get(k)!.map((r) => (r.startsWith('inputs.') ? (privateInputs.includes(r.slice(7)) ? r.slice(7) : undefined) : tainted.get(r))).find((x) => x);
+    const src = reads
+      .get(k)!
+      .map((r) =>
+        r.startsWith('inputs.') ? (privateInputs.includes(r.slice(7)) ? r.slice(7) : undefined) : tainted.get(r),
+      )
+      .find((x) => x);
     if (!src) continue;
     localOnly.set(k, src);
     if (n.kind !== 'filter') tainted.set(k, src);
     if (n.kind !== 'filter' && n.device && n.device !== 'local' && n.device !== 'auto' && /remote/.test(n.device)) {
-      problems.push(`node '${k}' reads private input '${src}' without a filter node in between, so it cannot run on '${n.device}'; add a filter node before it`);
+      problems.push(
+        `node '${k}' reads private input '${src}' without a filter node in between, so it cannot run on '${n.device}'; add a filter node before it`,
+      );
     }
   }
   if (problems.length) throw new AgentGraphError(source, problems);
@@ -268,14 +357,21 @@ function findCycle(left: Set<string>, succ: Map<string, string[]>): string[] {
   const stack: string[] = [];
   let found: string[] | undefined;
   const dfs = (n: string): void => {
-    color.set(n, 1); stack.push(n);
+    color.set(n, 1);
+    stack.push(n);
     for (const s of succ.get(n)!) {
       if (found || !left.has(s)) continue;
-      if (color.get(s) === 1) { found = [...stack.slice(stack.indexOf(s)), s]; return; }
+      if (color.get(s) === 1) {
+        found = [...stack.slice(stack.indexOf(s)), s];
+        return;
+      }
       if (!color.get(s)) dfs(s);
     }
-    stack.pop(); color.set(n, 2);
+    stack.pop();
+    color.set(n, 2);
   };
-  for (const n of left) { if (!found && !color.get(n)) dfs(n); }
+  for (const n of left) {
+    if (!found && !color.get(n)) dfs(n);
+  }
   return found ?? [...left];
 }

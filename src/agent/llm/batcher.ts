@@ -10,8 +10,8 @@
 import type { Device } from '../../backends/device.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { LlmConfig } from './config.js';
-import { buildPagedStepGraph } from './paged-model.js';
 import { PagedKvPool, type PagedSequence } from './paged-kv.js';
+import { buildPagedStepGraph } from './paged-model.js';
 import { DeviceProgram, type WeightCache } from './program.js';
 import type { ModelWeights } from './weights.js';
 
@@ -35,7 +35,12 @@ interface StepRequest {
   reject(e: unknown): void;
 }
 
-interface AdmitWaiter { positions: number; signal?: AbortSignal; resolve(s: PagedSequence | undefined): void; reject(e: unknown): void }
+interface AdmitWaiter {
+  positions: number;
+  signal?: AbortSignal;
+  resolve(s: PagedSequence | undefined): void;
+  reject(e: unknown): void;
+}
 
 export interface BatcherStats {
   steps: number;
@@ -78,18 +83,34 @@ export class StepLoop {
     this.stepDelayMs = opts.stepDelayMs ?? 0;
   }
 
-  static async create(c: LlmConfig, w: ModelWeights, weights: WeightCache, capacity: number, buckets: number[], rope: StepLoop['rope'], owner: string, opts: BatchingOptions = {}): Promise<StepLoop> {
+  static async create(
+    c: LlmConfig,
+    w: ModelWeights,
+    weights: WeightCache,
+    capacity: number,
+    buckets: number[],
+    rope: StepLoop['rope'],
+    owner: string,
+    opts: BatchingOptions = {},
+  ): Promise<StepLoop> {
     const maxBatch = opts.maxBatch ?? 16;
-    if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) throw new Error(`${owner}: maxBatch must be a positive integer, got ${maxBatch}`);
+    if (!(Number.isInteger(maxBatch) && maxBatch >= 1))
+      throw new Error(`${owner}: maxBatch must be a positive integer, got ${maxBatch}`);
     const bs = opts.blockSize ?? 16;
     const blocks = opts.blocks ?? maxBatch * Math.ceil(capacity / bs) + 1;
     const pool = await PagedKvPool.create(weights.device, c, bs, blocks, owner);
     return new StepLoop(c, w, weights, pool, capacity, buckets, rope, opts);
   }
 
-  get device(): Device { return this.pool.device; }
-  get activeCount(): number { return this.active.size; }
-  get waiting(): number { return this.admitQueue.length; }
+  get device(): Device {
+    return this.pool.device;
+  }
+  get activeCount(): number {
+    return this.active.size;
+  }
+  get waiting(): number {
+    return this.admitQueue.length;
+  }
 
   /** Padded batch size: the next power of two (at most maxBatch's). */
   batchBucket(n: number): number {
@@ -102,7 +123,12 @@ export class StepLoop {
     const key = `${batch}x${seq}`;
     let p = this.programs.get(key);
     if (!p) {
-      const g = buildPagedStepGraph(this.config, this.weights, { batch, seq, capacity: this.capacity, poolRows: this.pool.rows }, this.rope);
+      const g = buildPagedStepGraph(
+        this.config,
+        this.weights,
+        { batch, seq, capacity: this.capacity, poolRows: this.pool.rows },
+        this.rope,
+      );
       p = DeviceProgram.create(g, this.weightCache);
       p.catch(() => this.programs.delete(key));
       this.programs.set(key, p);
@@ -126,10 +152,17 @@ export class StepLoop {
     if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
       const w: AdmitWaiter = { positions, signal, resolve, reject };
-      signal?.addEventListener('abort', () => {
-        const i = this.admitQueue.indexOf(w);
-        if (i >= 0) { this.admitQueue.splice(i, 1); resolve(undefined); }
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.admitQueue.indexOf(w);
+          if (i >= 0) {
+            this.admitQueue.splice(i, 1);
+            resolve(undefined);
+          }
+        },
+        { once: true },
+      );
       this.admitQueue.push(w);
       this.pumpAdmissions();
     });
@@ -139,7 +172,13 @@ export class StepLoop {
     while (this.admitQueue.length && this.active.size < this.maxBatch) {
       const w = this.admitQueue[0]!;
       let s: PagedSequence | undefined;
-      try { s = this.pool.admit(w.positions); } catch (e) { this.admitQueue.shift(); w.reject(e); continue; }
+      try {
+        s = this.pool.admit(w.positions);
+      } catch (e) {
+        this.admitQueue.shift();
+        w.reject(e);
+        continue;
+      }
       if (!s) return; // blocks come back when a sequence finishes
       this.admitQueue.shift();
       this.active.add(s);
@@ -162,7 +201,10 @@ export class StepLoop {
       this.expected.delete(seq);
       const r: StepRequest = { seq, tokens, pos0, signal, resolve, reject };
       (tokens.length === 1 ? this.decodes : this.prefills).push(r);
-      if (!this.running) { this.running = true; void this.loop(); }
+      if (!this.running) {
+        this.running = true;
+        void this.loop();
+      }
     });
   }
 
@@ -181,7 +223,10 @@ export class StepLoop {
       }
     } finally {
       this.running = false;
-      if (this.decodes.length || this.prefills.length) { this.running = true; void this.loop(); }
+      if (this.decodes.length || this.prefills.length) {
+        this.running = true;
+        void this.loop();
+      }
     }
   }
 
@@ -195,18 +240,27 @@ export class StepLoop {
     const n = this.chunkLength(first.tokens.length);
     const budget = Math.max(n, this.buckets[this.buckets.length - 1]!);
     const out: StepRequest[] = [];
-    for (let i = 0; i < this.prefills.length && out.length < this.maxBatch;) {
+    for (let i = 0; i < this.prefills.length && out.length < this.maxBatch; ) {
       const r = this.prefills[i]!;
-      if (this.chunkLength(r.tokens.length) === n && this.batchBucket(out.length + 1) * n <= budget) { out.push(r); this.prefills.splice(i, 1); } else i++;
+      if (this.chunkLength(r.tokens.length) === n && this.batchBucket(out.length + 1) * n <= budget) {
+        out.push(r);
+        this.prefills.splice(i, 1);
+      } else i++;
     }
     return out;
   }
 
-  private chunkLength(real: number): number { return real === 1 ? 1 : this.buckets.find((b) => b >= real) ?? real; }
+  private chunkLength(real: number): number {
+    return real === 1 ? 1 : (this.buckets.find((b) => b >= real) ?? real);
+  }
 
   private dropAborted(): void {
     for (const q of [this.decodes, this.prefills]) {
-      for (let i = q.length - 1; i >= 0; i--) if (q[i]!.signal?.aborted) { q[i]!.resolve(undefined); q.splice(i, 1); }
+      for (let i = q.length - 1; i >= 0; i--)
+        if (q[i]!.signal?.aborted) {
+          q[i]!.resolve(undefined);
+          q.splice(i, 1);
+        }
     }
   }
 
@@ -219,7 +273,10 @@ export class StepLoop {
       if (this.stepDelayMs > 0) await sleep(this.stepDelayMs);
       const V = this.config.vocabSize;
       reqs.forEach((r, b) => {
-        if (decode) { r.seq.decodeSteps++; r.seq.batchRows += reqs.length; }
+        if (decode) {
+          r.seq.decodeSteps++;
+          r.seq.batchRows += reqs.length;
+        }
         if (!r.seq.released) this.expected.add(r.seq);
         r.resolve(data.slice(b * V, (b + 1) * V));
       });
@@ -231,9 +288,14 @@ export class StepLoop {
   /** One step over B rows of n tokens (rows past the requests are padding); returns the logits [B, V]. */
   private async forward(reqs: StepRequest[], B: number, n: number): Promise<Float32Array> {
     const C = this.capacity;
-    const ids = new BigInt64Array(B * n), pos = new BigInt64Array(B * n), write = new BigInt64Array(B * n);
-    const last = BigInt64Array.from({ length: B }, (_, b) => BigInt(b * n + (reqs[b] ? reqs[b]!.tokens.length - 1 : 0)));
-    const read = new BigInt64Array(B * C), mask = new Float32Array(B * n * C).fill(-1e9);
+    const ids = new BigInt64Array(B * n),
+      pos = new BigInt64Array(B * n),
+      write = new BigInt64Array(B * n);
+    const last = BigInt64Array.from({ length: B }, (_, b) =>
+      BigInt(b * n + (reqs[b] ? reqs[b]!.tokens.length - 1 : 0)),
+    );
+    const read = new BigInt64Array(B * C),
+      mask = new Float32Array(B * n * C).fill(-1e9);
     reqs.forEach((r, b) => {
       const end = r.pos0 + r.tokens.length;
       if (end > C) throw new Error(`sequence ${r.seq.id}: position ${end - 1} is past the KV capacity ${C}`);
@@ -252,21 +314,36 @@ export class StepLoop {
     for (let at = 0; at < B * n; at++) if (mask[at * C] !== 0) mask[at * C] = 0;
     const prog = await this.program(B, n);
     const outs = await prog.run([
-      new Tensor('int64', ids, [B, n]), new Tensor('int64', pos, [B, n]), new Tensor('float32', mask, [B, 1, n, C]),
-      new Tensor('int64', write, [B * n, 1]), new Tensor('int64', read, [B, C]), new Tensor('int64', last, [B]),
+      new Tensor('int64', ids, [B, n]),
+      new Tensor('int64', pos, [B, n]),
+      new Tensor('float32', mask, [B, 1, n, C]),
+      new Tensor('int64', write, [B * n, 1]),
+      new Tensor('int64', read, [B, C]),
+      new Tensor('int64', last, [B]),
       ...this.pool.tensors,
     ]);
     this.pool.replace(outs.slice(1));
     let logits: Tensor;
-    try { logits = await this.device.download(outs[0]!); } finally { this.device.release(outs[0]!); }
+    try {
+      logits = await this.device.download(outs[0]!);
+    } finally {
+      this.device.release(outs[0]!);
+    }
     return logits.data as Float32Array;
   }
 
   private count(decode: boolean, rows: number): void {
     const s = this.stats;
     s.steps++;
-    if (decode) { s.decodeSteps++; s.decodeRows += rows; s.maxRows = Math.max(s.maxRows, rows); } else s.prefillSteps++;
+    if (decode) {
+      s.decodeSteps++;
+      s.decodeRows += rows;
+      s.maxRows = Math.max(s.maxRows, rows);
+    } else s.prefillSteps++;
   }
 
-  dispose(): void { this.pool.dispose(); this.programs.clear(); }
+  dispose(): void {
+    this.pool.dispose();
+    this.programs.clear();
+  }
 }

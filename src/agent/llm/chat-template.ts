@@ -5,7 +5,11 @@
 
 import { Template } from '@huggingface/jinja';
 
-export interface ToolCallMessage { id?: string; type?: 'function'; function: { name: string; arguments: string | Record<string, unknown> } }
+export interface ToolCallMessage {
+  id?: string;
+  type?: 'function';
+  function: { name: string; arguments: string | Record<string, unknown> };
+}
 
 export interface TemplateMessage {
   role: string;
@@ -15,7 +19,10 @@ export interface TemplateMessage {
   tool_call_id?: string;
 }
 
-export interface ToolSpec { type: 'function'; function: { name: string; description?: string; parameters?: Record<string, unknown> } }
+export interface ToolSpec {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
 
 export interface RenderOptions {
   tools?: ToolSpec[];
@@ -25,7 +32,8 @@ export interface RenderOptions {
   extra?: Record<string, unknown>;
 }
 
-const tokenText = (v: unknown): string | undefined => (typeof v === 'string' ? v : (v as { content?: string } | null)?.content);
+const tokenText = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : (v as { content?: string } | null)?.content;
 
 /** The template string a tokenizer_config.json names (a list of named templates picks 'tool_use' for tools). */
 export function templateSource(config: Record<string, unknown>, tools: boolean): string | undefined {
@@ -43,23 +51,34 @@ export class ChatTemplate {
   private readonly compiled = new Map<string, Template>();
   readonly bosToken?: string;
   readonly eosToken?: string;
-  constructor(readonly config: Record<string, unknown>, readonly source = 'tokenizer_config.json') {
+  constructor(
+    readonly config: Record<string, unknown>,
+    readonly source = 'tokenizer_config.json',
+  ) {
     this.bosToken = tokenText(config.bos_token);
     this.eosToken = tokenText(config.eos_token);
   }
 
   /** Whether the config has a chat template at all. */
-  get present(): boolean { return templateSource(this.config, false) !== undefined; }
+  get present(): boolean {
+    return templateSource(this.config, false) !== undefined;
+  }
 
   /** The template's text, for the family of tool-call format it teaches. */
-  text(tools = false): string { return templateSource(this.config, tools) ?? ''; }
+  text(tools = false): string {
+    return templateSource(this.config, tools) ?? '';
+  }
 
   private template(tools: boolean): Template {
     const src = templateSource(this.config, tools);
     if (src === undefined) throw new Error(`${this.source}: there is no chat_template`);
     let t = this.compiled.get(src);
     if (!t) {
-      try { t = new Template(src); } catch (e) { throw new Error(`${this.source}: the chat_template does not parse: ${(e as Error).message}`); }
+      try {
+        t = new Template(src);
+      } catch (e) {
+        throw new Error(`${this.source}: the chat_template does not parse: ${(e as Error).message}`);
+      }
       this.compiled.set(src, t);
     }
     return t;
@@ -70,12 +89,23 @@ export class ChatTemplate {
     const msgs = messages.map((m) => ({
       ...m,
       content: m.content ?? '',
-      ...(m.tool_calls ? { tool_calls: m.tool_calls.map((c) => ({ ...c, function: { name: c.function.name, arguments: argumentsObject(c.function.arguments) } })) } : {}),
+      ...(m.tool_calls
+        ? {
+            tool_calls: m.tool_calls.map((c) => ({
+              ...c,
+              function: { name: c.function.name, arguments: argumentsObject(c.function.arguments) },
+            })),
+          }
+        : {}),
     }));
     try {
       return this.template(!!tools).render({
-        messages: msgs, tools, add_generation_prompt: o.addGenerationPrompt ?? true,
-        bos_token: this.bosToken ?? '', eos_token: this.eosToken ?? '', ...o.extra,
+        messages: msgs,
+        tools,
+        add_generation_prompt: o.addGenerationPrompt ?? true,
+        bos_token: this.bosToken ?? '',
+        eos_token: this.eosToken ?? '',
+        ...o.extra,
       });
     } catch (e) {
       throw new Error(`${this.source}: the chat_template failed on these messages: ${(e as Error).message}`);
@@ -89,5 +119,7 @@ function argumentsObject(a: string | Record<string, unknown>): string | Record<s
   try {
     const v = JSON.parse(a) as unknown;
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : a;
-  } catch { return a; }
+  } catch {
+    return a;
+  }
 }

@@ -21,10 +21,15 @@ export function logprobsOf(logits: Float32Array, id: number, k: number): { logpr
   if (k > 0) {
     const ids: number[] = [];
     for (let i = 0; i < logits.length; i++) {
-      if (ids.length < k) { ids.push(i); ids.sort((a, b) => logits[b]! - logits[a]!); } else if (logits[i]! > logits[ids[k - 1]!]!) { ids[k - 1] = i; ids.sort((a, b) => logits[b]! - logits[a]!); }
+      if (ids.length < k) {
+        ids.push(i);
+        ids.sort((a, b) => logits[b]! - logits[a]!);
+      } else if (logits[i]! > logits[ids[k - 1]!]!) {
+        ids[k - 1] = i;
+        ids.sort((a, b) => logits[b]! - logits[a]!);
+      }
     }
     for (const i of ids) top.push([i, logits[i]! - lse]);
   }
   return { logprob: logits[id]! - lse, top };
 }
-

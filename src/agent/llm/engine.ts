@@ -15,20 +15,28 @@ import type { Device } from '../../backends/device.js';
 import { GraphBuilder } from '../../ir/builder.js';
 import type { Graph } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
+import { type BatchingOptions, StepLoop } from './batcher.js';
 import { kvCacheBytes, type LlmConfig } from './config.js';
-import { StepLoop, type BatchingOptions } from './batcher.js';
-import { KvCache, deviceMemoryBytes } from './kv-cache.js';
-import type { KvRows } from './kv-blob.js';
-import type { PagedSequence } from './paged-kv.js';
-import { buildStepGraph, ropeTables } from './model.js';
-import { DeviceProgram, WeightCache } from './program.js';
-import { Sampler, checkSampling } from './sampling.js';
 import { logprobsOf } from './decode-hooks.js';
+import type { KvRows } from './kv-blob.js';
+import { deviceMemoryBytes, KvCache } from './kv-cache.js';
+import { buildStepGraph, ropeTables } from './model.js';
+import type { PagedSequence } from './paged-kv.js';
+import { DeviceProgram, WeightCache } from './program.js';
+import { checkSampling, Sampler } from './sampling.js';
 import { isQ8, type ModelWeights } from './weights.js';
 
-export { logprobsOf, type DecodeConstraint } from './decode-hooks.js';
+export { type DecodeConstraint, logprobsOf } from './decode-hooks.js';
 export * from './generation.js';
-import { Generation, type EngineOptions, type GenerateOptions, type GenerationResult, type LlmModel, type TokenEvent } from './generation.js';
+
+import {
+  type EngineOptions,
+  type GenerateOptions,
+  Generation,
+  type GenerationResult,
+  type LlmModel,
+  type TokenEvent,
+} from './generation.js';
 
 type Mode = 'op' | 'decomposed';
 const stepModes = new WeakMap<Device, { rope: Mode; attention: Mode }>();
@@ -42,10 +50,22 @@ export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attent
     const g = new GraphBuilder('probe', 24);
     const x = g.input('x', 'float32', [1, 1, 1, c.headDim]);
     const half = c.headDim / 2;
-    const r = g.op('RotaryEmbedding', [x, g.constant(Tensor.zeros('float32', [1, half])), g.constant(Tensor.zeros('float32', [1, half])), g.input('p', 'int64', [1, 1])], { interleaved: c.ropeInterleaved ? 1 : 0 });
+    const r = g.op(
+      'RotaryEmbedding',
+      [
+        x,
+        g.constant(Tensor.zeros('float32', [1, half])),
+        g.constant(Tensor.zeros('float32', [1, half])),
+        g.input('p', 'int64', [1, 1]),
+      ],
+      { interleaved: c.ropeInterleaved ? 1 : 0 },
+    );
     const kv = g.input('kv', 'float32', [1, 1, 4, c.headDim]);
     const a = g.op('Attention', [x, kv, kv, g.input('m', 'float32', [1, 1, 1, 4])]);
-    m = { rope: device.supports(r.producer!) === true ? 'op' : 'decomposed', attention: device.supports(a.producer!) === true ? 'op' : 'decomposed' };
+    m = {
+      rope: device.supports(r.producer!) === true ? 'op' : 'decomposed',
+      attention: device.supports(a.producer!) === true ? 'op' : 'decomposed',
+    };
     stepModes.set(device, m);
   }
   return m;
@@ -56,14 +76,16 @@ export const DEFAULT_BUCKETS = [8, 32, 128];
 export const DEFAULT_POOL_POSITIONS = 512;
 
 const now = () => performance.now();
-const macrotask = (): Promise<void> => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+const macrotask = (): Promise<void> =>
+  new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
 /** One forward step of `tokens` at positions pos0..; undefined when the generation was aborted first. */
 type Stepper = (tokens: number[], pos0: number) => Promise<Float32Array | undefined>;
 
 export function weightsBytes(w: ModelWeights): number {
   let b = w.embed.byteLength + (w.posEmbed?.byteLength ?? 0);
-  const m = (x: ModelWeights['lmHead']) => (isQ8(x.w) ? x.w.values.byteLength + x.w.scales.byteLength : x.w.byteLength) + (x.b?.byteLength ?? 0);
+  const m = (x: ModelWeights['lmHead']) =>
+    (isQ8(x.w) ? x.w.values.byteLength + x.w.scales.byteLength : x.w.byteLength) + (x.b?.byteLength ?? 0);
   for (const l of w.layers) {
     for (const x of [l.q, l.k, l.v, l.o, l.up, l.down, ...(l.gate ? [l.gate] : [])]) b += m(x);
     b += l.attnNorm.w.byteLength + l.ffnNorm.w.byteLength;
@@ -84,7 +106,10 @@ export class LlmEngine {
   /** The continuous-batching step loop, once enableBatching() made it. */
   batcher?: StepLoop;
 
-  constructor(readonly model: LlmModel, opts: EngineOptions) {
+  constructor(
+    readonly model: LlmModel,
+    opts: EngineOptions,
+  ) {
     const c = model.config;
     this.capacity = Math.min(opts.capacity ?? 1024, c.contextLength);
     this.prefillDevice = opts.prefill;
@@ -96,7 +121,9 @@ export class LlmEngine {
   }
 
   /** Devices of the two phases. */
-  get placement(): { prefill: Device; decode: Device } { return { prefill: this.prefillDevice, decode: this.decodeDevice }; }
+  get placement(): { prefill: Device; decode: Device } {
+    return { prefill: this.prefillDevice, decode: this.decodeDevice };
+  }
 
   /** Re-place the phases (the planner's decision); compiled programs are kept per device. */
   place(p: { prefill?: Device; decode?: Device }): void {
@@ -107,22 +134,34 @@ export class LlmEngine {
   /** Ops that run on the reference fallback on either phase's device. */
   async fallbacks(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (const m of this.programs.values()) for (const p of m.values()) for (const [k, v] of (await p).fallbacks) out.set(k, v);
+    for (const m of this.programs.values())
+      for (const p of m.values()) for (const [k, v] of (await p).fallbacks) out.set(k, v);
     return out;
   }
 
   private weights(device: Device): WeightCache {
     let w = this.weightCaches.get(device);
-    if (!w) { w = new WeightCache(device); this.weightCaches.set(device, w); }
+    if (!w) {
+      w = new WeightCache(device);
+      this.weightCaches.set(device, w);
+    }
     return w;
   }
 
   private program(device: Device, seq: number): Promise<DeviceProgram> {
     let byLen = this.programs.get(device);
-    if (!byLen) { byLen = new Map(); this.programs.set(device, byLen); }
+    if (!byLen) {
+      byLen = new Map();
+      this.programs.set(device, byLen);
+    }
     let p = byLen.get(seq);
     if (!p) {
-      const g: Graph = buildStepGraph(this.model.config, this.model.weights, { seq, capacity: this.capacity, ...stepModesFor(device, this.model.config) }, this.rope);
+      const g: Graph = buildStepGraph(
+        this.model.config,
+        this.model.weights,
+        { seq, capacity: this.capacity, ...stepModesFor(device, this.model.config) },
+        this.rope,
+      );
       p = DeviceProgram.create(g, this.weights(device));
       p.catch(() => byLen.delete(seq));
       byLen.set(seq, p);
@@ -138,7 +177,10 @@ export class LlmEngine {
 
   /** Compile the decode graph and the prefill buckets ahead of the first request. */
   async warmup(): Promise<void> {
-    if (this.batcher) { await this.batcher.warmup(); return; }
+    if (this.batcher) {
+      await this.batcher.warmup();
+      return;
+    }
     await this.program(this.decodeDevice, 1);
     for (const b of this.buckets) await this.program(this.prefillDevice, b);
   }
@@ -152,18 +194,33 @@ export class LlmEngine {
     const device = this.decodeDevice;
     const modes = stepModesFor(device, this.model.config);
     if (modes.attention !== 'op' || (this.rope && modes.rope !== 'op')) {
-      throw new Error(`model '${this.model.name}': continuous batching needs Attention and RotaryEmbedding kernels on '${device.id}' (it has ${modes.attention === 'op' ? 'Attention' : 'no Attention'}, ${modes.rope === 'op' ? 'RotaryEmbedding' : 'no RotaryEmbedding'})`);
+      throw new Error(
+        `model '${this.model.name}': continuous batching needs Attention and RotaryEmbedding kernels on '${device.id}' (it has ${modes.attention === 'op' ? 'Attention' : 'no Attention'}, ${modes.rope === 'op' ? 'RotaryEmbedding' : 'no RotaryEmbedding'})`,
+      );
     }
     const bs = opts.blockSize ?? 16;
     // every step copies the pool (ScatterND writes a new tensor), so by default it holds every slot
     // at up to 512 positions, not at full capacity; longer sequences wait for blocks to come back
-    const blocks = opts.blocks ?? (opts.maxBatch ?? 16) * Math.ceil(Math.min(this.capacity, DEFAULT_POOL_POSITIONS) / bs) + 1;
+    const blocks =
+      opts.blocks ?? (opts.maxBatch ?? 16) * Math.ceil(Math.min(this.capacity, DEFAULT_POOL_POSITIONS) / bs) + 1;
     const limit = deviceMemoryBytes(device);
-    const need = 2 * this.model.config.numLayers * blocks * bs * this.model.config.numKvHeads * this.model.config.headDim * 4;
+    const need =
+      2 * this.model.config.numLayers * blocks * bs * this.model.config.numKvHeads * this.model.config.headDim * 4;
     if (limit !== undefined && need + this.weightBytes > limit) {
-      throw new Error(`model '${this.model.name}': the paged KV pool (${blocks} blocks of ${bs} positions) and the weights do not fit in the ${limit} bytes of '${device.id}'; lower maxBatch or the capacity`);
+      throw new Error(
+        `model '${this.model.name}': the paged KV pool (${blocks} blocks of ${bs} positions) and the weights do not fit in the ${limit} bytes of '${device.id}'; lower maxBatch or the capacity`,
+      );
     }
-    this.batcher = await StepLoop.create(this.model.config, this.model.weights, this.weights(device), this.capacity, this.buckets, this.rope, `model '${this.model.name}'`, { ...opts, blockSize: bs, blocks });
+    this.batcher = await StepLoop.create(
+      this.model.config,
+      this.model.weights,
+      this.weights(device),
+      this.capacity,
+      this.buckets,
+      this.rope,
+      `model '${this.model.name}'`,
+      { ...opts, blockSize: bs, blocks },
+    );
     return this.batcher;
   }
 
@@ -178,8 +235,11 @@ export class LlmEngine {
     const seq = this.bucketFor(n);
     const C = this.capacity;
     const prog = await this.program(cache.device, seq);
-    const ids = new BigInt64Array(seq), pos = new BigInt64Array(seq);
-    const mask = new Float32Array(seq * C).fill(-1e9), place = new Float32Array(C * seq), keep = new Float32Array(C).fill(1);
+    const ids = new BigInt64Array(seq),
+      pos = new BigInt64Array(seq);
+    const mask = new Float32Array(seq * C).fill(-1e9),
+      place = new Float32Array(C * seq),
+      keep = new Float32Array(C).fill(1);
     const window = this.model.config.slidingWindow;
     const local = window ? new Float32Array(seq * C).fill(-1e9) : undefined;
     for (let i = 0; i < seq; i++) {
@@ -190,11 +250,18 @@ export class LlmEngine {
       for (let j = 0; j <= visible; j++) mask[i * C + j] = 0;
       // sliding layers see the last `window` positions (transformers masks j <= i - window)
       if (local) for (let j = Math.max(0, visible - window! + 1); j <= visible; j++) local[i * C + j] = 0;
-      if (real) { place[(pos0 + i) * seq + i] = 1; keep[pos0 + i] = 0; }
+      if (real) {
+        place[(pos0 + i) * seq + i] = 1;
+        keep[pos0 + i] = 0;
+      }
     }
     const outs = await prog.run([
-      new Tensor('int64', ids, [1, seq]), new Tensor('int64', pos, [1, seq]), new Tensor('float32', mask, [1, 1, seq, C]),
-      new Tensor('float32', place, [C, seq]), new Tensor('float32', keep, [C, 1]), new Tensor('int64', BigInt64Array.of(BigInt(n - 1)), []),
+      new Tensor('int64', ids, [1, seq]),
+      new Tensor('int64', pos, [1, seq]),
+      new Tensor('float32', mask, [1, 1, seq, C]),
+      new Tensor('float32', place, [C, seq]),
+      new Tensor('float32', keep, [C, 1]),
+      new Tensor('int64', BigInt64Array.of(BigInt(n - 1)), []),
       ...(local ? [new Tensor('float32', local, [1, 1, seq, C])] : []),
       ...cache.tensors,
     ]);
@@ -211,7 +278,12 @@ export class LlmEngine {
   }
 
   /** Prefill in chunks no longer than the largest bucket; undefined when aborted. */
-  private async prefill(step: Stepper, ids: number[], signal?: AbortSignal, start = 0): Promise<Float32Array | undefined> {
+  private async prefill(
+    step: Stepper,
+    ids: number[],
+    signal?: AbortSignal,
+    start = 0,
+  ): Promise<Float32Array | undefined> {
     const chunk = this.buckets[this.buckets.length - 1]!;
     let logits: Float32Array | undefined;
     for (let p = 0; p < ids.length; p += chunk) {
@@ -222,11 +294,14 @@ export class LlmEngine {
     return logits;
   }
 
-  private where(node?: string): string { return node ? `node '${node}'` : `model '${this.model.name}'`; }
+  private where(node?: string): string {
+    return node ? `node '${node}'` : `model '${this.model.name}'`;
+  }
 
   encodePrompt(prompt: string | number[], addSpecial = false, node?: string): number[] {
     if (typeof prompt !== 'string') return prompt;
-    if (!this.model.tokenizer) throw new Error(`${this.where(node)}: model '${this.model.name}' has no tokenizer; give token ids`);
+    if (!this.model.tokenizer)
+      throw new Error(`${this.where(node)}: model '${this.model.name}' has no tokenizer; give token ids`);
     return this.model.tokenizer.encode(prompt, addSpecial);
   }
 
@@ -235,10 +310,14 @@ export class LlmEngine {
     if (promptLen === 0) throw new Error(`${this.where(node)}: the prompt is empty`);
     const total = promptLen + maxTokens;
     if (total > c.contextLength) {
-      throw new Error(`${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the context length ${c.contextLength} of model '${this.model.name}'`);
+      throw new Error(
+        `${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the context length ${c.contextLength} of model '${this.model.name}'`,
+      );
     }
     if (total > this.capacity) {
-      throw new Error(`${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the KV cache capacity ${this.capacity} this engine was made with`);
+      throw new Error(
+        `${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the KV cache capacity ${this.capacity} this engine was made with`,
+      );
     }
   }
 
@@ -253,29 +332,43 @@ export class LlmEngine {
 
   generate(prompt: string | number[], opts: GenerateOptions = {}): Generation {
     // the placement is fixed now, so generations placed differently may run side by side
-    const placed = { ...opts, prefill: opts.prefill ?? this.prefillDevice, decode: opts.decode ?? opts.prefill ?? this.decodeDevice };
+    const placed = {
+      ...opts,
+      prefill: opts.prefill ?? this.prefillDevice,
+      decode: opts.decode ?? opts.prefill ?? this.decodeDevice,
+    };
     return new Generation((done) => this.run(prompt, placed, done));
   }
 
-  private async *run(prompt: string | number[], opts: GenerateOptions, done: (r: GenerationResult) => void): AsyncGenerator<TokenEvent> {
+  private async *run(
+    prompt: string | number[],
+    opts: GenerateOptions,
+    done: (r: GenerationResult) => void,
+  ): AsyncGenerator<TokenEvent> {
     const t0 = now();
     const where = this.where(opts.node);
     checkSampling(opts, where);
     const maxTokens = opts.maxTokens ?? 64;
-    if (!(Number.isInteger(maxTokens) && maxTokens >= 1)) throw new Error(`${where}: max_tokens must be a positive integer, got ${maxTokens}`);
+    if (!(Number.isInteger(maxTokens) && maxTokens >= 1))
+      throw new Error(`${where}: max_tokens must be a positive integer, got ${maxTokens}`);
     const ids = this.encodePrompt(prompt, opts.addSpecialTokens, opts.node);
     const V = this.model.config.vocabSize;
     const badId = ids.find((i) => !(Number.isInteger(i) && i >= 0 && i < V));
     if (badId !== undefined) throw new Error(`${where}: token id ${badId} is outside the vocabulary (0..${V - 1})`);
     this.checkLength(ids.length, maxTokens, opts.node);
     const tok = this.model.tokenizer;
-    const stopIds = new Set([...(opts.ignoreEos ? [] : tok?.stopIds ?? []), ...(opts.ignoreEos || this.model.config.eosTokenId === undefined || tok ? [] : [this.model.config.eosTokenId]), ...(opts.stopTokens ?? [])]);
+    const stopIds = new Set([
+      ...(opts.ignoreEos ? [] : (tok?.stopIds ?? [])),
+      ...(opts.ignoreEos || this.model.config.eosTokenId === undefined || tok ? [] : [this.model.config.eosTokenId]),
+      ...(opts.stopTokens ?? []),
+    ]);
     const stops = (opts.stop ?? []).filter((s) => s.length > 0);
     const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
     const sampler = new Sampler(opts);
     const prior = opts.resume?.tokens ?? [];
     const badPrior = prior.find((i) => !(Number.isInteger(i) && i >= 0 && i < V));
-    if (badPrior !== undefined) throw new Error(`${where}: resumed token id ${badPrior} is outside the vocabulary (0..${V - 1})`);
+    if (badPrior !== undefined)
+      throw new Error(`${where}: resumed token id ${badPrior} is outside the vocabulary (0..${V - 1})`);
     sampler.skip(prior.length);
     const out: number[] = [...prior];
     const history = [...ids, ...prior];
@@ -283,47 +376,79 @@ export class LlmEngine {
     let emitted = Math.min(text.length, opts.resume?.emittedText?.length ?? text.length);
     let finish: GenerationResult['finishReason'] = 'length';
     const stats = { ttftMs: 0, prefillMs: 0, decodeMs: 0, transferMs: 0, transferBytes: 0 };
-    const prefillDevice = opts.prefill ?? this.prefillDevice, decodeDevice = opts.decode ?? this.decodeDevice;
+    const prefillDevice = opts.prefill ?? this.prefillDevice,
+      decodeDevice = opts.decode ?? this.decodeDevice;
     let cache: KvCache | undefined;
     let seq: PagedSequence | undefined;
     const kv = opts.kv;
     if (kv && !(kv.positions === ids.length && prior.length >= 1)) {
-      throw new Error(`${where}: a KV hand-off of ${kv.positions} positions needs the prompt of ${ids.length} tokens it was made for and the first token (resume)`);
+      throw new Error(
+        `${where}: a KV hand-off of ${kv.positions} positions needs the prompt of ${ids.length} tokens it was made for and the first token (resume)`,
+      );
     }
     // an imported cache is loaded into a dense one; everything else may share the batching loop
-    const loop = !kv && this.batcher && this.batcher.device === prefillDevice && prefillDevice === decodeDevice ? this.batcher : undefined;
+    const loop =
+      !kv && this.batcher && this.batcher.device === prefillDevice && prefillDevice === decodeDevice
+        ? this.batcher
+        : undefined;
     try {
       let step: Stepper;
       if (loop) {
         seq = out.length >= maxTokens ? undefined : await loop.admit(ids.length + maxTokens, opts.signal);
         step = (t, p) => loop.step(seq!, t, p, opts.signal);
       } else {
-        const c = cache = await this.allocate(kv ? decodeDevice : prefillDevice, opts.node);
+        const c = (cache = await this.allocate(kv ? decodeDevice : prefillDevice, opts.node));
         if (kv) await c.importRows(kv.layers, kv.positions);
         step = (t, p) => this.step(c, t, p);
       }
       const all = prior.length ? [...ids, ...prior] : ids;
-      let logits = out.length >= maxTokens || (loop && !seq) ? undefined : await this.prefill(step, all.slice(kv?.positions ?? 0), opts.signal, kv?.positions ?? 0);
+      let logits =
+        out.length >= maxTokens || (loop && !seq)
+          ? undefined
+          : await this.prefill(step, all.slice(kv?.positions ?? 0), opts.signal, kv?.positions ?? 0);
       if (!logits) finish = out.length >= maxTokens ? 'length' : 'abort';
       stats.prefillMs = now() - t0;
       if (logits) {
         let decodeStart = 0;
         for (;;) {
           const raw = logits;
-          if (opts.constraint) { logits = Float32Array.from(logits); opts.constraint.filter(logits); }
+          if (opts.constraint) {
+            logits = Float32Array.from(logits);
+            opts.constraint.filter(logits);
+          }
           const id = sampler.next(logits, history);
           const lp = opts.logprobs !== undefined ? logprobsOf(raw, id, opts.logprobs) : undefined;
           opts.constraint?.accept(id);
-          if (out.length === prior.length) { stats.ttftMs = now() - t0; }
-          if (stopIds.has(id)) { finish = 'stop'; break; }
+          if (out.length === prior.length) {
+            stats.ttftMs = now() - t0;
+          }
+          if (stopIds.has(id)) {
+            finish = 'stop';
+            break;
+          }
           out.push(id);
           history.push(id);
           let delta = '';
           if (tok) {
             text = tok.decode(out);
-            const cut = stops.length ? Math.min(...stops.map((s) => { const i = text.indexOf(s); return i < 0 ? Infinity : i; })) : Infinity;
-            if (cut !== Infinity) { text = text.slice(0, cut); finish = 'stop'; }
-            const safe = finish === 'stop' ? text.length : text.endsWith('\uFFFD') ? emitted : Math.max(emitted, text.length - holdBack);
+            const cut = stops.length
+              ? Math.min(
+                  ...stops.map((s) => {
+                    const i = text.indexOf(s);
+                    return i < 0 ? Infinity : i;
+                  }),
+                )
+              : Infinity;
+            if (cut !== Infinity) {
+              text = text.slice(0, cut);
+              finish = 'stop';
+            }
+            const safe =
+              finish === 'stop'
+                ? text.length
+                : text.endsWith('\uFFFD')
+                  ? emitted
+                  : Math.max(emitted, text.length - holdBack);
             delta = text.slice(emitted, safe);
             emitted = Math.max(emitted, safe);
           }
@@ -333,12 +458,21 @@ export class LlmEngine {
             delta += rest;
             emitted += rest.length;
           }
-          yield { id, text: delta, index: out.length - 1, atMs: now() - t0, ...(lp ? { logprob: lp.logprob, top: lp.top } : {}) };
+          yield {
+            id,
+            text: delta,
+            index: out.length - 1,
+            atMs: now() - t0,
+            ...(lp ? { logprob: lp.logprob, top: lp.top } : {}),
+          };
           if (finish === 'stop' || out.length >= maxTokens) break;
           // a step's awaits are microtasks: give the event loop a turn so an abort (a message from
           // another thread, a socket's close) is seen before the next step, not after the last
           if (opts.signal) await macrotask();
-          if (opts.signal?.aborted) { finish = 'abort'; break; }
+          if (opts.signal?.aborted) {
+            finish = 'abort';
+            break;
+          }
           if (cache && out.length === prior.length + 1 && decodeDevice !== cache.device) {
             const tt = now();
             stats.transferBytes += await cache.transferTo(decodeDevice);
@@ -346,7 +480,10 @@ export class LlmEngine {
           }
           if (!decodeStart) decodeStart = now();
           const next = await step([id], ids.length + out.length - 1);
-          if (!next) { finish = 'abort'; break; }
+          if (!next) {
+            finish = 'abort';
+            break;
+          }
           logits = next;
         }
         if (decodeStart) stats.decodeMs = now() - decodeStart;
@@ -360,10 +497,18 @@ export class LlmEngine {
       if (seq) loop!.release(seq);
     }
     done({
-      text: tok ? text : '', tokens: out, promptTokens: ids.length, finishReason: finish,
-      ttftMs: stats.ttftMs, tpotMs: out.length - prior.length > 1 ? stats.decodeMs / (out.length - prior.length - 1) : 0,
-      prefillMs: stats.prefillMs, decodeMs: stats.decodeMs, transferMs: stats.transferMs, transferBytes: stats.transferBytes,
-      prefillDevice: prefillDevice.id, decodeDevice: decodeDevice.id,
+      text: tok ? text : '',
+      tokens: out,
+      promptTokens: ids.length,
+      finishReason: finish,
+      ttftMs: stats.ttftMs,
+      tpotMs: out.length - prior.length > 1 ? stats.decodeMs / (out.length - prior.length - 1) : 0,
+      prefillMs: stats.prefillMs,
+      decodeMs: stats.decodeMs,
+      transferMs: stats.transferMs,
+      transferBytes: stats.transferBytes,
+      prefillDevice: prefillDevice.id,
+      decodeDevice: decodeDevice.id,
       ...(seq?.decodeSteps ? { batchRows: seq.batchRows / seq.decodeSteps } : {}),
     });
   }
@@ -372,7 +517,10 @@ export class LlmEngine {
    * The prefill half of a disaggregated generation: the prompt's KV rows and the first token,
    * sampled as generate() would (a decode server continues with `kv` and `resume: [first]`).
    */
-  async prefillExport(prompt: string | number[], opts: GenerateOptions = {}): Promise<{ ids: number[]; first: number; stop: boolean; kv: KvRows; ms: number }> {
+  async prefillExport(
+    prompt: string | number[],
+    opts: GenerateOptions = {},
+  ): Promise<{ ids: number[]; first: number; stop: boolean; kv: KvRows; ms: number }> {
     const t0 = now();
     const where = this.where(opts.node);
     checkSampling(opts, where);
@@ -387,8 +535,18 @@ export class LlmEngine {
       if (!logits) throw new Error(`${where}: the prefill was aborted`);
       const first = new Sampler(opts).next(logits, [...ids]);
       const tok = this.model.tokenizer;
-      const stop = !opts.ignoreEos && ([...(tok?.stopIds ?? [])].includes(first) || (!tok && first === this.model.config.eosTokenId) || (opts.stopTokens ?? []).includes(first));
-      return { ids, first, stop, kv: { positions: ids.length, layers: await cache.exportRows(ids.length) }, ms: now() - t0 };
+      const stop =
+        !opts.ignoreEos &&
+        ([...(tok?.stopIds ?? [])].includes(first) ||
+          (!tok && first === this.model.config.eosTokenId) ||
+          (opts.stopTokens ?? []).includes(first));
+      return {
+        ids,
+        first,
+        stop,
+        kv: { positions: ids.length, layers: await cache.exportRows(ids.length) },
+        ms: now() - t0,
+      };
     } finally {
       cache.release();
     }
@@ -412,7 +570,9 @@ export class LlmEngine {
   }
 
   /** Bytes of a KV cache at this engine's capacity. */
-  get kvBytes(): number { return kvCacheBytes(this.model.config, this.capacity); }
+  get kvBytes(): number {
+    return kvCacheBytes(this.model.config, this.capacity);
+  }
 
   /** Free the weights on every device and forget compiled programs. */
   dispose(): void {

@@ -2,23 +2,35 @@
 // events, the final numbers, and the Generation iterator (engine.ts re-exports all of it).
 
 import type { Device } from '../../backends/device.js';
-import type { DecodeConstraint } from './decode-hooks.js';
 import type { LlmConfig } from './config.js';
+import type { DecodeConstraint } from './decode-hooks.js';
 import type { KvRows } from './kv-blob.js';
 import type { SamplingOptions } from './sampling.js';
 import type { TextTokenizer } from './tokenizer.js';
 import type { ModelWeights } from './weights.js';
 
 /** A tool call parsed out of a chat turn (arguments as the model wrote them; `valid`: they parse as JSON). */
-export interface ChatToolCall { id: string; name: string; arguments: string; valid: boolean }
+export interface ChatToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+  valid: boolean;
+}
 /** One token's log-probability in OpenAI's shape, with its most likely alternatives. */
 export interface TokenLogprob {
-  token: string; logprob: number; bytes: number[]; top_logprobs: { token: string; logprob: number; bytes: number[] }[];
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] }[];
 }
 
 /** Defaults from generation_config.json, applied where a request leaves a setting out. */
 export interface GenerationDefaults {
-  temperature?: number; topP?: number; topK?: number; repetitionPenalty?: number; maxNewTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  repetitionPenalty?: number;
+  maxNewTokens?: number;
   eosTokenIds?: number[];
 }
 
@@ -123,7 +135,10 @@ export class Generation implements AsyncIterable<TokenEvent> {
   private reject!: (e: unknown) => void;
   private started = false;
   constructor(private readonly body: (done: (r: GenerationResult) => void) => AsyncGenerator<TokenEvent>) {
-    this.result = new Promise((res, rej) => { this.resolve = res; this.reject = rej; });
+    this.result = new Promise((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
     this.result.catch(() => {}); // errors surface through iteration
   }
   async *[Symbol.asyncIterator](): AsyncGenerator<TokenEvent> {
@@ -138,7 +153,9 @@ export class Generation implements AsyncIterable<TokenEvent> {
   }
   /** Run to the end without streaming. */
   async collect(): Promise<GenerationResult> {
-    for await (const _ of this) { /* drain */ }
+    for await (const _ of this) {
+      /* drain */
+    }
     return this.result;
   }
 }

@@ -1,6 +1,9 @@
 // Hub model ids, `hf:org/name[@revision]` (no Node imports: browsers parse them too).
 
-export interface HubId { repo: string; revision: string }
+export interface HubId {
+  repo: string;
+  revision: string;
+}
 
 const HUB_ID = /^hf:([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/;
 

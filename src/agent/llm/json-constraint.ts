@@ -8,8 +8,23 @@
 
 export type JsonSchema = Record<string, unknown>;
 
-const SUPPORTED = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const', 'anyOf', 'oneOf',
-  'description', 'title', '$schema', 'default', 'examples', 'strict']);
+const SUPPORTED = new Set([
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'enum',
+  'const',
+  'anyOf',
+  'oneOf',
+  'description',
+  'title',
+  '$schema',
+  'default',
+  'examples',
+  'strict',
+]);
 
 /** Words of a schema this recognizer cannot enforce (empty when it can enforce all). */
 export function unsupportedSchemaWords(s: unknown, at = '$'): string[] {
@@ -17,9 +32,12 @@ export function unsupportedSchemaWords(s: unknown, at = '$'): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(s as JsonSchema)) {
     if (!SUPPORTED.has(k)) out.push(`${at}.${k}`);
-    if (k === 'properties' && v && typeof v === 'object') for (const [p, sub] of Object.entries(v)) out.push(...unsupportedSchemaWords(sub, `${at}.properties.${p}`));
-    if (k === 'items' || (k === 'additionalProperties' && typeof v === 'object')) out.push(...unsupportedSchemaWords(v, `${at}.${k}`));
-    if ((k === 'anyOf' || k === 'oneOf') && Array.isArray(v)) v.forEach((sub, i) => out.push(...unsupportedSchemaWords(sub, `${at}.${k}[${i}]`)));
+    if (k === 'properties' && v && typeof v === 'object')
+      for (const [p, sub] of Object.entries(v)) out.push(...unsupportedSchemaWords(sub, `${at}.properties.${p}`));
+    if (k === 'items' || (k === 'additionalProperties' && typeof v === 'object'))
+      out.push(...unsupportedSchemaWords(v, `${at}.${k}`));
+    if ((k === 'anyOf' || k === 'oneOf') && Array.isArray(v))
+      v.forEach((sub, i) => out.push(...unsupportedSchemaWords(sub, `${at}.${k}[${i}]`)));
   }
   return out;
 }
@@ -50,7 +68,9 @@ function jsonKind(v: unknown): Kind {
 function branchFor(s: JsonSchema | undefined, kind: Kind): JsonSchema | undefined {
   const alts = s && (s.anyOf ?? s.oneOf);
   if (!Array.isArray(alts)) return s;
-  return (alts as JsonSchema[]).find((a) => kindsOf(a).includes(kind) || (kind === 'integer' && kindsOf(a).includes('number')));
+  return (alts as JsonSchema[]).find(
+    (a) => kindsOf(a).includes(kind) || (kind === 'integer' && kindsOf(a).includes('number')),
+  );
 }
 
 /** String values a schema allows (enum / const of strings), or undefined for any string. */
@@ -72,14 +92,22 @@ type Frame =
 const WS = new Set([' ', '\n', '\t', '\r']);
 
 export class JsonState {
-  constructor(private stack: Frame[], private ws = 0, private rootSchema?: JsonSchema) {}
+  constructor(
+    private stack: Frame[],
+    private ws = 0,
+    private rootSchema?: JsonSchema,
+  ) {}
 
   static start(schema?: JsonSchema, objectOnly = false): JsonState {
     return new JsonState([{ k: 'value', s: schema ?? (objectOnly ? { type: 'object' } : undefined) }], 0, schema);
   }
 
   clone(): JsonState {
-    return new JsonState(this.stack.map((f) => ('seen' in f ? { ...f, seen: [...f.seen] } : { ...f })), this.ws, this.rootSchema);
+    return new JsonState(
+      this.stack.map((f) => ('seen' in f ? { ...f, seen: [...f.seen] } : { ...f })),
+      this.ws,
+      this.rootSchema,
+    );
   }
 
   /** The value is complete: only the end (or trailing whitespace) may follow. */
@@ -90,7 +118,9 @@ export class JsonState {
   }
 
   /** Nothing more may follow but whitespace (a number at the top level is never ended: it may go on). */
-  get ended(): boolean { return this.stack.length === 0; }
+  get ended(): boolean {
+    return this.stack.length === 0;
+  }
 
   /** Feed text; false (and a spoiled state) when it leaves valid output. */
   feed(text: string): boolean {
@@ -112,16 +142,34 @@ export class JsonState {
   private startValue(ch: string, s: JsonSchema | undefined): boolean {
     const kinds = kindsOf(s);
     const has = (k: Kind) => kinds.includes(k);
-    if (ch === '{' && has('object')) { this.stack.push({ k: 'object', s: branchFor(s, 'object'), st: 'first', seen: [], key: '' }); return true; }
-    if (ch === '[' && has('array')) { this.stack.push({ k: 'array', s: branchFor(s, 'array'), st: 'first' }); return true; }
-    if (ch === '"' && has('string')) { this.stack.push({ k: 'string', choices: stringChoices(branchFor(s, 'string')), buf: '', esc: 0, key: false }); return true; }
+    if (ch === '{' && has('object')) {
+      this.stack.push({ k: 'object', s: branchFor(s, 'object'), st: 'first', seen: [], key: '' });
+      return true;
+    }
+    if (ch === '[' && has('array')) {
+      this.stack.push({ k: 'array', s: branchFor(s, 'array'), st: 'first' });
+      return true;
+    }
+    if (ch === '"' && has('string')) {
+      this.stack.push({ k: 'string', choices: stringChoices(branchFor(s, 'string')), buf: '', esc: 0, key: false });
+      return true;
+    }
     if ((ch === '-' || (ch >= '0' && ch <= '9')) && (has('number') || has('integer'))) {
       this.stack.push({ k: 'number', buf: ch, integer: !has('number') });
       return true;
     }
-    if (ch === 't' && has('boolean') && s?.const !== false && !(Array.isArray(s?.enum) && !s!.enum.includes(true))) { this.stack.push({ k: 'literal', rest: 'rue' }); return true; }
-    if (ch === 'f' && has('boolean') && s?.const !== true && !(Array.isArray(s?.enum) && !s!.enum.includes(false))) { this.stack.push({ k: 'literal', rest: 'alse' }); return true; }
-    if (ch === 'n' && has('null')) { this.stack.push({ k: 'literal', rest: 'ull' }); return true; }
+    if (ch === 't' && has('boolean') && s?.const !== false && !(Array.isArray(s?.enum) && !s!.enum.includes(true))) {
+      this.stack.push({ k: 'literal', rest: 'rue' });
+      return true;
+    }
+    if (ch === 'f' && has('boolean') && s?.const !== true && !(Array.isArray(s?.enum) && !s!.enum.includes(false))) {
+      this.stack.push({ k: 'literal', rest: 'alse' });
+      return true;
+    }
+    if (ch === 'n' && has('null')) {
+      this.stack.push({ k: 'literal', rest: 'ull' });
+      return true;
+    }
     return false;
   }
 
@@ -147,12 +195,18 @@ export class JsonState {
       case 'literal':
         if (ch !== f.rest[0]) return false;
         f.rest = f.rest.slice(1);
-        if (!f.rest) { this.stack.pop(); this.valueDone(); }
+        if (!f.rest) {
+          this.stack.pop();
+          this.valueDone();
+        }
         return true;
       case 'number': {
         const next = f.buf + ch;
         const re = f.integer ? /^-?(0|[1-9]\d*)?$/ : /^-?(0|[1-9]\d*)?(\.\d*)?([eE][+-]?\d*)?$/;
-        if (re.test(next) && !(f.buf === '0' && /\d/.test(ch)) && !(f.buf === '-0' && /\d/.test(ch))) { f.buf = next; return true; }
+        if (re.test(next) && !(f.buf === '0' && /\d/.test(ch)) && !(f.buf === '-0' && /\d/.test(ch))) {
+          f.buf = next;
+          return true;
+        }
         if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(f.buf)) return false;
         this.stack.pop();
         this.valueDone();
@@ -160,22 +214,34 @@ export class JsonState {
       }
       case 'string': {
         if (f.esc === 1) {
-          if (ch === 'u') { f.esc = 2; return true; }
+          if (ch === 'u') {
+            f.esc = 2;
+            return true;
+          }
           if (!'"\\/bfnrt'.includes(ch)) return false;
           f.esc = 0;
-          return this.stringChar(f, ch === '"' || ch === '\\' || ch === '/' ? ch : JSON.parse(`"\\${ch}"`) as string);
+          return this.stringChar(f, ch === '"' || ch === '\\' || ch === '/' ? ch : (JSON.parse(`"\\${ch}"`) as string));
         }
         if (f.esc >= 2) {
           if (!/[0-9a-fA-F]/.test(ch)) return false;
           f.esc = f.esc === 5 ? 0 : f.esc + 1;
           return true;
         }
-        if (ch === '\\') { if (f.choices) return false; f.esc = 1; return true; } // enum values are written plainly
+        if (ch === '\\') {
+          if (f.choices) return false;
+          f.esc = 1;
+          return true;
+        } // enum values are written plainly
         if (ch === '"') {
           if (f.choices && !f.choices.includes(f.buf)) return false;
           this.stack.pop();
           const p = this.stack[this.stack.length - 1];
-          if (f.key && p?.k === 'object') { p.key = f.buf; p.seen.push(f.buf); p.st = 'colon'; return true; }
+          if (f.key && p?.k === 'object') {
+            p.key = f.buf;
+            p.seen.push(f.buf);
+            p.st = 'colon';
+            return true;
+          }
           this.valueDone();
           return true;
         }
@@ -184,7 +250,11 @@ export class JsonState {
       }
       case 'object':
         if (f.st === 'first' || f.st === 'key') {
-          if (ch === '}' && f.st === 'first' && this.canClose(f)) { this.stack.pop(); this.valueDone(); return true; }
+          if (ch === '}' && f.st === 'first' && this.canClose(f)) {
+            this.stack.pop();
+            this.valueDone();
+            return true;
+          }
           if (ch !== '"') return false;
           const keys = this.allowedKeys(f);
           if (keys && !keys.length) return false;
@@ -195,21 +265,43 @@ export class JsonState {
           if (ch !== ':') return false;
           f.st = 'value';
           const props = f.s?.properties as Record<string, JsonSchema> | undefined;
-          const extra = typeof f.s?.additionalProperties === 'object' ? (f.s.additionalProperties as JsonSchema) : undefined;
+          const extra =
+            typeof f.s?.additionalProperties === 'object' ? (f.s.additionalProperties as JsonSchema) : undefined;
           this.stack.push({ k: 'value', s: props?.[f.key] ?? extra });
           return true;
         }
         if (f.st === 'next') {
-          if (ch === '}' && this.canClose(f)) { this.stack.pop(); this.valueDone(); return true; }
-          if (ch === ',') { const keys = this.allowedKeys(f); if (keys && !keys.length) return false; f.st = 'key'; return true; }
+          if (ch === '}' && this.canClose(f)) {
+            this.stack.pop();
+            this.valueDone();
+            return true;
+          }
+          if (ch === ',') {
+            const keys = this.allowedKeys(f);
+            if (keys && !keys.length) return false;
+            f.st = 'key';
+            return true;
+          }
           return false;
         }
         return false;
       case 'array':
-        if (f.st === 'first' && ch === ']') { this.stack.pop(); this.valueDone(); return true; }
+        if (f.st === 'first' && ch === ']') {
+          this.stack.pop();
+          this.valueDone();
+          return true;
+        }
         if (f.st === 'next') {
-          if (ch === ']') { this.stack.pop(); this.valueDone(); return true; }
-          if (ch === ',') { f.st = 'value'; this.stack.push({ k: 'value', s: f.s?.items as JsonSchema | undefined }); return true; }
+          if (ch === ']') {
+            this.stack.pop();
+            this.valueDone();
+            return true;
+          }
+          if (ch === ',') {
+            f.st = 'value';
+            this.stack.push({ k: 'value', s: f.s?.items as JsonSchema | undefined });
+            return true;
+          }
           return false;
         }
         f.st = 'value';
@@ -224,7 +316,11 @@ export class JsonState {
    * ws counts spaces, +1000 once a newline was seen.
    */
   private gap(ch: string, depth: number): boolean {
-    if (ch === '\n') { if (this.ws !== 0) return false; this.ws = 1000; return true; }
+    if (ch === '\n') {
+      if (this.ws !== 0) return false;
+      this.ws = 1000;
+      return true;
+    }
     if (ch !== ' ') return false;
     const spaces = this.ws % 1000;
     if (spaces >= Math.max(1, 2 * depth)) return false;
@@ -247,18 +343,29 @@ export class JsonState {
  */
 export class JsonConstraint {
   private state: JsonState;
-  constructor(private readonly tokenText: (id: number) => string, private readonly stopIds: number[], schema?: JsonSchema, objectOnly = false, private readonly keep = 40) {
+  constructor(
+    private readonly tokenText: (id: number) => string,
+    private readonly stopIds: number[],
+    schema?: JsonSchema,
+    objectOnly = false,
+    private readonly keep = 40,
+  ) {
     this.state = JsonState.start(schema, objectOnly);
   }
 
-  get complete(): boolean { return this.state.complete; }
+  get complete(): boolean {
+    return this.state.complete;
+  }
   /** The value has ended: generation stops here. */
-  get finished(): boolean { return this.state.ended; }
+  get finished(): boolean {
+    return this.state.ended;
+  }
 
   /** Take a chosen token into the state. */
   accept(id: number): void {
     if (this.stopIds.includes(id)) return;
-    if (!this.state.feed(this.tokenText(id))) throw new Error(`constrained decoding: token ${id} (${JSON.stringify(this.tokenText(id))}) was not allowed`);
+    if (!this.state.feed(this.tokenText(id)))
+      throw new Error(`constrained decoding: token ${id} (${JSON.stringify(this.tokenText(id))}) was not allowed`);
   }
 
   /** Mask logits in place. */
@@ -276,7 +383,9 @@ export class JsonConstraint {
     if (!allowed.length) throw new Error('constrained decoding: no token of the vocabulary continues the JSON');
     const kept = allowed.map((i) => logits[i]!);
     logits.fill(-Infinity);
-    allowed.forEach((id, j) => { logits[id] = kept[j]!; });
+    allowed.forEach((id, j) => {
+      logits[id] = kept[j]!;
+    });
   }
 
   private valid(ids: Iterable<number>, keep: number): number[] {
@@ -285,7 +394,10 @@ export class JsonConstraint {
       if (this.stopIds.includes(id)) continue;
       const t = this.tokenText(id);
       if (!t || t.includes('\uFFFD')) continue; // partial UTF-8 bytes cannot be checked as text
-      if (this.state.clone().feed(t)) { out.push(id); if (out.length >= keep) break; }
+      if (this.state.clone().feed(t)) {
+        out.push(id);
+        if (out.length >= keep) break;
+      }
     }
     return out;
   }
@@ -311,7 +423,10 @@ function firstCharIndex(tokenText: (id: number) => string, vocab: number): Map<s
     if (!t || t.includes('\uFFFD')) continue;
     const ch = String.fromCodePoint(t.codePointAt(0)!);
     let l = m.get(ch);
-    if (!l) { l = []; m.set(ch, l); }
+    if (!l) {
+      l = [];
+      m.set(ch, l);
+    }
     l.push(id);
   }
   indexes.set(tokenText, m);

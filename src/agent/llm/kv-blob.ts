@@ -17,10 +17,22 @@ export interface KvRows {
   layers: Float32Array[];
 }
 
-export interface KvHeader { fingerprint: string; layers: number; kvHeads: number; headDim: number; positions: number }
+export interface KvHeader {
+  fingerprint: string;
+  layers: number;
+  kvHeads: number;
+  headDim: number;
+  positions: number;
+}
 
 export function encodeKv(rows: KvRows, c: LlmConfig, fingerprint: string): { bytes: Uint8Array; sha256: string } {
-  const header: KvHeader = { fingerprint, layers: c.numLayers, kvHeads: c.numKvHeads, headDim: c.headDim, positions: rows.positions };
+  const header: KvHeader = {
+    fingerprint,
+    layers: c.numLayers,
+    kvHeads: c.numKvHeads,
+    headDim: c.headDim,
+    positions: rows.positions,
+  };
   const h = new TextEncoder().encode(JSON.stringify(header));
   const per = c.numKvHeads * rows.positions * c.headDim * 4;
   const bytes = new Uint8Array(MAGIC.length + 4 + h.length + rows.layers.length * per);
@@ -39,16 +51,25 @@ export function encodeKv(rows: KvRows, c: LlmConfig, fingerprint: string): { byt
 /** Rows from a blob, after checking that it was made by the same model (fingerprint and shape). */
 export function decodeKv(bytes: Uint8Array, c: LlmConfig, fingerprint: string): KvRows {
   const bad = (why: string) => new Error(`KV blob: ${why}`);
-  if (bytes.length < MAGIC.length + 4 || !MAGIC.every((b, i) => bytes[i] === b)) throw bad('not a Switchyard KV blob (magic SYKV1)');
+  if (bytes.length < MAGIC.length + 4 || !MAGIC.every((b, i) => bytes[i] === b))
+    throw bad('not a Switchyard KV blob (magic SYKV1)');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hl = dv.getUint32(MAGIC.length, true);
   const h = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + hl))) as KvHeader;
-  if (h.fingerprint !== fingerprint) throw bad(`made by model ${h.fingerprint.slice(0, 12)}…, this server's model is ${fingerprint.slice(0, 12)}… (prefill and decode need the same weights)`);
-  if (h.layers !== c.numLayers || h.kvHeads !== c.numKvHeads || h.headDim !== c.headDim) throw bad(`shape ${h.layers}×${h.kvHeads}×${h.headDim} does not match the model's ${c.numLayers}×${c.numKvHeads}×${c.headDim}`);
+  if (h.fingerprint !== fingerprint)
+    throw bad(
+      `made by model ${h.fingerprint.slice(0, 12)}…, this server's model is ${fingerprint.slice(0, 12)}… (prefill and decode need the same weights)`,
+    );
+  if (h.layers !== c.numLayers || h.kvHeads !== c.numKvHeads || h.headDim !== c.headDim)
+    throw bad(
+      `shape ${h.layers}×${h.kvHeads}×${h.headDim} does not match the model's ${c.numLayers}×${c.numKvHeads}×${c.headDim}`,
+    );
   const per = h.kvHeads * h.positions * h.headDim;
   let o = MAGIC.length + 4 + hl;
-  if (bytes.length !== o + 2 * h.layers * per * 4) throw bad(`${bytes.length} bytes, expected ${o + 2 * h.layers * per * 4} for ${h.positions} positions`);
+  if (bytes.length !== o + 2 * h.layers * per * 4)
+    throw bad(`${bytes.length} bytes, expected ${o + 2 * h.layers * per * 4} for ${h.positions} positions`);
   const layers: Float32Array[] = [];
-  for (let i = 0; i < 2 * h.layers; i++, o += per * 4) layers.push(new Float32Array(bytes.slice(o, o + per * 4).buffer));
+  for (let i = 0; i < 2 * h.layers; i++, o += per * 4)
+    layers.push(new Float32Array(bytes.slice(o, o + per * 4).buffer));
   return { positions: h.positions, layers };
 }

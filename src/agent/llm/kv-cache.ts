@@ -8,7 +8,13 @@ import { Tensor } from '../../ir/tensor.js';
 import { kvCacheBytes, type LlmConfig } from './config.js';
 
 export const formatBytes = (b: number): string =>
-  b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`;
+  b >= 2 ** 30
+    ? `${(b / 2 ** 30).toFixed(2)} GiB`
+    : b >= 2 ** 20
+      ? `${(b / 2 ** 20).toFixed(1)} MiB`
+      : b >= 1024
+        ? `${(b / 1024).toFixed(1)} KiB`
+        : `${b} B`;
 const MiB = formatBytes;
 
 /** Memory a device says it has, when it says (reference devices with a capacity, profiled devices). */
@@ -27,16 +33,27 @@ export class KvCache {
     public tensors: DeviceTensor[],
   ) {}
 
-  get bytes(): number { return kvCacheBytes(this.config, this.capacity); }
+  get bytes(): number {
+    return kvCacheBytes(this.config, this.capacity);
+  }
 
   /**
    * Allocate an empty cache, after checking that it fits beside `otherBytes` (the weights) in what
    * the device reports; `owner` names the node for errors.
    */
-  static async allocate(device: Device, c: LlmConfig, capacity: number, owner: string, otherBytes = 0, limitBytes = deviceMemoryBytes(device)): Promise<KvCache> {
+  static async allocate(
+    device: Device,
+    c: LlmConfig,
+    capacity: number,
+    owner: string,
+    otherBytes = 0,
+    limitBytes = deviceMemoryBytes(device),
+  ): Promise<KvCache> {
     const bytes = kvCacheBytes(c, capacity);
     if (limitBytes !== undefined && bytes + otherBytes > limitBytes) {
-      throw new Error(`${owner}: the KV cache for ${capacity} positions needs ${MiB(bytes)} (${c.numLayers} layers × key+value × ${c.numKvHeads} heads × ${c.headDim} × 4 B per position), but device '${device.id}' has ${MiB(limitBytes)} and the weights take ${MiB(otherBytes)}; lower the context (capacity) or place the node on a larger device`);
+      throw new Error(
+        `${owner}: the KV cache for ${capacity} positions needs ${MiB(bytes)} (${c.numLayers} layers × key+value × ${c.numKvHeads} heads × ${c.headDim} × 4 B per position), but device '${device.id}' has ${MiB(limitBytes)} and the weights take ${MiB(otherBytes)}; lower the context (capacity) or place the node on a larger device`,
+      );
     }
     const zero = Tensor.zeros('float32', [1, c.numKvHeads, capacity, c.headDim]);
     const tensors: DeviceTensor[] = [];
@@ -44,7 +61,9 @@ export class KvCache {
       for (let i = 0; i < 2 * c.numLayers; i++) tensors.push(await device.upload(zero));
     } catch (e) {
       for (const t of tensors) device.release(t);
-      throw new Error(`${owner}: could not allocate the KV cache (${MiB(bytes)}) on device '${device.id}': ${(e as Error).message}`);
+      throw new Error(
+        `${owner}: could not allocate the KV cache (${MiB(bytes)}) on device '${device.id}': ${(e as Error).message}`,
+      );
     }
     return new KvCache(device, c, capacity, tensors);
   }
@@ -79,7 +98,8 @@ export class KvCache {
 
   /** Positions [0, n) of every layer, [kv_heads, n, head_dim] each (a KV hand-off). */
   async exportRows(n: number): Promise<Float32Array[]> {
-    const { numKvHeads: H, headDim: D } = this.config, C = this.capacity;
+    const { numKvHeads: H, headDim: D } = this.config,
+      C = this.capacity;
     const out: Float32Array[] = [];
     for (const t of this.tensors) {
       const all = (await this.device.download(t)).data as Float32Array;
@@ -92,8 +112,10 @@ export class KvCache {
 
   /** Fill positions [0, n) from exported rows (the cache must be empty). */
   async importRows(layers: Float32Array[], n: number): Promise<void> {
-    const { numKvHeads: H, headDim: D } = this.config, C = this.capacity;
-    if (layers.length !== this.tensors.length) throw new Error(`KV import: ${layers.length} tensors for a cache of ${this.tensors.length}`);
+    const { numKvHeads: H, headDim: D } = this.config,
+      C = this.capacity;
+    if (layers.length !== this.tensors.length)
+      throw new Error(`KV import: ${layers.length} tensors for a cache of ${this.tensors.length}`);
     if (n > C) throw new Error(`KV import: ${n} positions do not fit a cache of ${C}`);
     const next: DeviceTensor[] = [];
     try {

@@ -31,7 +31,12 @@ export function pagedInputNames(c: LlmConfig): string[] {
   return names;
 }
 
-export function buildPagedStepGraph(c: LlmConfig, w: ModelWeights, s: PagedShape, rope = c.arch === 'llama' ? ropeTables(c) : undefined): Graph {
+export function buildPagedStepGraph(
+  c: LlmConfig,
+  w: ModelWeights,
+  s: PagedShape,
+  rope = c.arch === 'llama' ? ropeTables(c) : undefined,
+): Graph {
   const { batch: B, seq: n, capacity: C, poolRows: P } = s;
   const W = c.numKvHeads * c.headDim;
   const b = new Builder(c, w, `paged_b${B}_n${n}`);
@@ -43,7 +48,8 @@ export function buildPagedStepGraph(c: LlmConfig, w: ModelWeights, s: PagedShape
   const readRows = g.input('read_rows', 'int64', [B, C]);
   const last = g.input('last_rows', 'int64', [B]);
   const pools: [Value, Value][] = [];
-  for (let i = 0; i < c.numLayers; i++) pools.push([g.input(`pool_key_${i}`, 'float32', [P, W]), g.input(`pool_value_${i}`, 'float32', [P, W])]);
+  for (let i = 0; i < c.numLayers; i++)
+    pools.push([g.input(`pool_key_${i}`, 'float32', [P, W]), g.input(`pool_value_${i}`, 'float32', [P, W])]);
   const cos = rope ? b.k(rope.cos, 'rope_cos') : undefined;
   const sin = rope ? b.k(rope.sin, 'rope_sin') : undefined;
   // 3-D forms throughout ([B, n, heads*hd] and [B, C, kv_heads*hd], heads given by attributes):
@@ -67,7 +73,12 @@ export function buildPagedStepGraph(c: LlmConfig, w: ModelWeights, s: PagedShape
     const vp = g.op('ScatterND', [pools[i]![1], writeRows, g.reshape(v, [B * n, W])]);
     presents.push(kp, vp);
     const gathered = (pool: Value) => g.op('Gather', [pool, readRows], { axis: 0 });
-    const a = g.op('Attention', [q, gathered(kp), gathered(vp), mask], { q_num_heads: c.numHeads, kv_num_heads: c.numKvHeads }, `layers.${i}.attention`);
+    const a = g.op(
+      'Attention',
+      [q, gathered(kp), gathered(vp), mask],
+      { q_num_heads: c.numHeads, kv_num_heads: c.numKvHeads },
+      `layers.${i}.attention`,
+    );
     x = g.add(x, b.linear(g.reshape(a, [1, B * n, c.numHeads * c.headDim]), l.o, `layers.${i}.attn.o`));
     x = g.add(x, b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i));
   });

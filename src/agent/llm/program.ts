@@ -8,9 +8,9 @@ import type { Device, DeviceTensor } from '../../backends/device.js';
 import type { Graph } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { runPipeline } from '../../passes/index.js';
-import { ResidentWeights, type Feed } from '../../runtime/executor.js';
 import { KERNEL_PASSES as KERNEL_TAIL } from '../../runtime/backends/kernel-passes.js';
-import { prepareOnDevice, type DevicePreparedModel } from '../../runtime/single-device.js';
+import { type Feed, ResidentWeights } from '../../runtime/executor.js';
+import { type DevicePreparedModel, prepareOnDevice } from '../../runtime/single-device.js';
 
 /** Weights resident on one device, keyed by the tensor object (shared by a model's programs). */
 export class WeightCache extends ResidentWeights {}
@@ -31,7 +31,11 @@ export class DeviceProgram {
    * and matmul epilogues fused); constants are not folded, so weights stay the tensors the other
    * graphs of the model share.
    */
-  static async create(graph: Graph, weights: WeightCache, passes = weights.device.kind === 'reference' ? [] : KERNEL_PASSES): Promise<DeviceProgram> {
+  static async create(
+    graph: Graph,
+    weights: WeightCache,
+    passes = weights.device.kind === 'reference' ? [] : KERNEL_PASSES,
+  ): Promise<DeviceProgram> {
     const device = weights.device;
     if (passes.length) runPipeline(graph, passes);
     const prepared = await prepareOnDevice(graph, device, { resident: new Map([[device.id, weights]]) });

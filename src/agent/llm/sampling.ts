@@ -17,11 +17,15 @@ export interface SamplingOptions {
 }
 
 export function checkSampling(o: SamplingOptions, where: string): void {
-  const bad = (what: string) => { throw new Error(`${where}: ${what}`); };
+  const bad = (what: string) => {
+    throw new Error(`${where}: ${what}`);
+  };
   if (o.temperature !== undefined && !(o.temperature >= 0)) bad(`temperature must be >= 0, got ${o.temperature}`);
-  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) bad(`top_k must be a non-negative integer, got ${o.topK}`);
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0))
+    bad(`top_k must be a non-negative integer, got ${o.topK}`);
   if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) bad(`top_p must be in (0, 1], got ${o.topP}`);
-  if (o.repetitionPenalty !== undefined && !(o.repetitionPenalty > 0)) bad(`repetition_penalty must be > 0, got ${o.repetitionPenalty}`);
+  if (o.repetitionPenalty !== undefined && !(o.repetitionPenalty > 0))
+    bad(`repetition_penalty must be > 0, got ${o.repetitionPenalty}`);
 }
 
 export function argmax(x: Float32Array): number {
@@ -46,7 +50,8 @@ export class Sampler {
     let x = logits;
     if (o.repetitionPenalty && o.repetitionPenalty !== 1 && history.length) {
       x = Float32Array.from(logits);
-      for (const id of new Set(history)) x[id] = x[id]! > 0 ? x[id]! / o.repetitionPenalty : x[id]! * o.repetitionPenalty;
+      for (const id of new Set(history))
+        x[id] = x[id]! > 0 ? x[id]! / o.repetitionPenalty : x[id]! * o.repetitionPenalty;
     }
     const t = o.temperature ?? 0;
     if (t === 0) return argmax(x);
@@ -60,12 +65,21 @@ export class Sampler {
     let n = p.length;
     if (o.topP !== undefined && o.topP < 1) {
       let acc = 0;
-      for (n = 0; n < p.length; n++) { acc += p[n]!; if (acc >= o.topP) { n++; break; } }
+      for (n = 0; n < p.length; n++) {
+        acc += p[n]!;
+        if (acc >= o.topP) {
+          n++;
+          break;
+        }
+      }
       n = Math.min(n, p.length);
     }
     const total = p.slice(0, n).reduce((a, b) => a + b, 0);
     let r = this.rand() * total;
-    for (let i = 0; i < n; i++) { r -= p[i]!; if (r <= 0) return idx[i]!; }
+    for (let i = 0; i < n; i++) {
+      r -= p[i]!;
+      if (r <= 0) return idx[i]!;
+    }
     return idx[n - 1]!;
   }
 }

@@ -6,11 +6,14 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { GgufValue } from '../../frontend/weights/gguf.js';
 import { ChatTemplate, type RenderOptions, type ToolCallMessage } from './chat-template.js';
-import { OPENERS, toolFormatOf, type ToolFormat } from './tool-calls.js';
+import { OPENERS, type ToolFormat, toolFormatOf } from './tool-calls.js';
 
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant' | 'tool'; content: string; name?: string;
-  tool_calls?: ToolCallMessage[]; tool_call_id?: string;
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  name?: string;
+  tool_calls?: ToolCallMessage[];
+  tool_call_id?: string;
 }
 
 /** Markers that end a turn in the chat formats of common families (stop ids when the vocabulary has them). */
@@ -32,7 +35,11 @@ export class TextTokenizer {
   /** Special-token ids kept in decoded text (tool-call markers). */
   private readonly keepIds: Set<number>;
 
-  constructor(readonly json: Record<string, unknown>, readonly config: Record<string, unknown> = {}, ids: { eos?: number; bos?: number; stop?: number[] } = {}) {
+  constructor(
+    readonly json: Record<string, unknown>,
+    readonly config: Record<string, unknown> = {},
+    ids: { eos?: number; bos?: number; stop?: number[] } = {},
+  ) {
     try {
       this.tok = new Tokenizer(json, config);
     } catch (e) {
@@ -50,11 +57,17 @@ export class TextTokenizer {
     this.eosId = ids.eos ?? idOf('eos_token') ?? this.tok.token_to_id('<|endoftext|>') ?? this.tok.token_to_id('</s>');
     this.bosId = ids.bos ?? idOf('bos_token');
     const eot = END_OF_TURN.map((t) => this.tok.token_to_id(t));
-    this.stopIds = new Set([this.eosId, idOf('eos_token'), ...eot, ...(ids.stop ?? [])].filter((x): x is number => x !== undefined));
+    this.stopIds = new Set(
+      [this.eosId, idOf('eos_token'), ...eot, ...(ids.stop ?? [])].filter((x): x is number => x !== undefined),
+    );
     const chat = new ChatTemplate(config);
     if (chat.present) this.template = chat;
     this.toolFormat = toolFormatOf(chat.text(true), (t) => this.tok.token_to_id(t) !== undefined);
-    this.keepIds = new Set([...TOOL_MARKERS, OPENERS[this.toolFormat]].map((t) => this.tok.token_to_id(t)).filter((x): x is number => x !== undefined));
+    this.keepIds = new Set(
+      [...TOOL_MARKERS, OPENERS[this.toolFormat]]
+        .map((t) => this.tok.token_to_id(t))
+        .filter((x): x is number => x !== undefined),
+    );
   }
 
   encode(text: string, addSpecial = false): number[] {
@@ -63,24 +76,34 @@ export class TextTokenizer {
 
   /** Text of ids; special tokens are skipped except the tool-call markers, which parsing needs. */
   decode(ids: number[], skipSpecial = true): string {
-    if (!skipSpecial || !this.keepIds.size || !ids.some((i) => this.keepIds.has(i))) return this.tok.decode(ids, { skip_special_tokens: skipSpecial });
-    let out = '', run: number[] = [];
+    if (!skipSpecial || !this.keepIds.size || !ids.some((i) => this.keepIds.has(i)))
+      return this.tok.decode(ids, { skip_special_tokens: skipSpecial });
+    let out = '',
+      run: number[] = [];
     for (const id of ids) {
-      if (!this.keepIds.has(id)) { run.push(id); continue; }
-      out += this.tok.decode(run, { skip_special_tokens: true }) + this.tok.decode([id], { skip_special_tokens: false });
+      if (!this.keepIds.has(id)) {
+        run.push(id);
+        continue;
+      }
+      out +=
+        this.tok.decode(run, { skip_special_tokens: true }) + this.tok.decode([id], { skip_special_tokens: false });
       run = [];
     }
     return out + this.tok.decode(run, { skip_special_tokens: true });
   }
 
-  tokenToId(s: string): number | undefined { return this.tok.token_to_id(s); }
+  tokenToId(s: string): number | undefined {
+    return this.tok.token_to_id(s);
+  }
 
   /** plainText as one function object for the tokenizer's life (constrained decoding caches indexes by it). */
   readonly plain = (id: number): string => this.plainText(id);
   private specials?: Set<number>;
   /** Text of a token for constrained decoding: special tokens (markers, end of turn) have none. */
   plainText(id: number): string {
-    this.specials ??= new Set(((this.json.added_tokens ?? []) as { id: number; special?: boolean }[]).filter((a) => a.special).map((a) => a.id));
+    this.specials ??= new Set(
+      ((this.json.added_tokens ?? []) as { id: number; special?: boolean }[]).filter((a) => a.special).map((a) => a.id),
+    );
     return this.specials.has(id) ? '' : this.tokenText(id);
   }
 
@@ -98,7 +121,9 @@ export class TextTokenizer {
   formatChat(messages: ChatMessage[], o: RenderOptions = {}): string {
     if (this.template) return this.template.render(messages, o);
     const chatml = this.tok.token_to_id('<|im_start|>') !== undefined;
-    const parts = messages.map((m) => (chatml ? `<|im_start|>${m.role}\n${m.content}<|im_end|>\n` : `${m.role}: ${m.content}\n`));
+    const parts = messages.map((m) =>
+      chatml ? `<|im_start|>${m.role}\n${m.content}<|im_end|>\n` : `${m.role}: ${m.content}\n`,
+    );
     return parts.join('') + (chatml ? '<|im_start|>assistant\n' : 'assistant:');
   }
 
@@ -132,9 +157,15 @@ export function byteToChar(): string[] {
   for (let b = 174; b <= 255; b++) bs.push(b);
   const cs = [...bs];
   let n = 0;
-  for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
+  for (let b = 0; b < 256; b++)
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n++);
+    }
   const out = new Array<string>(256);
-  bs.forEach((b, i) => { out[b] = String.fromCodePoint(cs[i]!); });
+  bs.forEach((b, i) => {
+    out[b] = String.fromCodePoint(cs[i]!);
+  });
   return (BYTE_TO_CHAR = out);
 }
 
@@ -153,7 +184,8 @@ export function trainBpe(corpus: string[], opts: BpeTrainOptions): Record<string
   const vocab = new Map<string, number>();
   specials.forEach((s) => vocab.set(s, vocab.size));
   for (let b = 0; b < 256; b++) vocab.set(b2c[b]!, vocab.size);
-  if (opts.vocabSize < vocab.size) throw new Error(`vocabSize ${opts.vocabSize} is below the ${vocab.size} byte and special tokens`);
+  if (opts.vocabSize < vocab.size)
+    throw new Error(`vocabSize ${opts.vocabSize} is below the ${vocab.size} byte and special tokens`);
   // words as symbol sequences with counts
   const enc = new TextEncoder();
   const counts = new Map<string, number>();
@@ -170,8 +202,13 @@ export function trainBpe(corpus: string[], opts: BpeTrainOptions): Record<string
         pairs.set(k, (pairs.get(k) ?? 0) + n);
       }
     }
-    let best = '', bestN = 1;
-    for (const [k, n] of pairs) if (n > bestN || (n === bestN && best && k < best)) { best = k; bestN = n; }
+    let best = '',
+      bestN = 1;
+    for (const [k, n] of pairs)
+      if (n > bestN || (n === bestN && best && k < best)) {
+        best = k;
+        bestN = n;
+      }
     if (!best) break; // nothing occurs twice: the vocabulary cannot grow further
     const [a, b] = best.split(' ') as [string, string];
     const merged = a + b;
@@ -181,21 +218,42 @@ export function trainBpe(corpus: string[], opts: BpeTrainOptions): Record<string
       const s = w.syms;
       const out: string[] = [];
       for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { out.push(merged); i++; } else out.push(s[i]!);
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+          out.push(merged);
+          i++;
+        } else out.push(s[i]!);
       }
       w.syms = out;
     }
   }
   return {
-    version: '1.0', truncation: null, padding: null,
-    added_tokens: specials.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: specials.map((content, id) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false,
-      byte_fallback: false, ignore_merges: false, vocab: Object.fromEntries(vocab), merges,
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab: Object.fromEntries(vocab),
+      merges,
     },
   };
 }
@@ -205,26 +263,59 @@ export function tokenizerJsonFromGguf(meta: Map<string, GgufValue>, source = 'gg
   const model = meta.get('tokenizer.ggml.model');
   const tokens = meta.get('tokenizer.ggml.tokens') as string[] | undefined;
   if (!tokens) throw new Error(`${source}: no tokenizer.ggml.tokens; give a tokenizer.json`);
-  if (model !== 'gpt2') throw new Error(`${source}: tokenizer.ggml.model '${String(model)}' cannot be converted (only 'gpt2' byte-level BPE); give a tokenizer.json`);
+  if (model !== 'gpt2')
+    throw new Error(
+      `${source}: tokenizer.ggml.model '${String(model)}' cannot be converted (only 'gpt2' byte-level BPE); give a tokenizer.json`,
+    );
   const merges = (meta.get('tokenizer.ggml.merges') as string[] | undefined) ?? [];
   const types = (meta.get('tokenizer.ggml.token_type') as number[] | undefined) ?? [];
-  const added = tokens.map((content, id) => ({ id, content, t: types[id] })).filter((x) => x.t === 3 || x.t === 4)
-    .map(({ id, content, t }) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: t === 3 }));
+  const added = tokens
+    .map((content, id) => ({ id, content, t: types[id] }))
+    .filter((x) => x.t === 3 || x.t === 4)
+    .map(({ id, content, t }) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: t === 3,
+    }));
   return {
-    version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null,
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: null,
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: Object.fromEntries(tokens.map((t, i) => [t, i])), merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab: Object.fromEntries(tokens.map((t, i) => [t, i])),
+      merges,
+    },
   };
 }
 
 /** GGUF tokenizer metadata from a byte-level BPE tokenizer.json (the inverse of the above). */
-export function ggufTokenizerMetadata(json: Record<string, unknown>, ids: { eos?: number; bos?: number } = {}): Record<string, GgufValue> {
+export function ggufTokenizerMetadata(
+  json: Record<string, unknown>,
+  ids: { eos?: number; bos?: number } = {},
+): Record<string, GgufValue> {
   const model = json.model as { vocab: Record<string, number>; merges: (string | [string, string])[] };
   const tokens: string[] = [];
   for (const [t, i] of Object.entries(model.vocab)) tokens[i] = t;
-  const specials = new Set(((json.added_tokens ?? []) as { id: number; special: boolean }[]).filter((a) => a.special).map((a) => a.id));
+  const specials = new Set(
+    ((json.added_tokens ?? []) as { id: number; special: boolean }[]).filter((a) => a.special).map((a) => a.id),
+  );
   const meta: Record<string, GgufValue> = {
     'tokenizer.ggml.model': 'gpt2',
     'tokenizer.ggml.tokens': tokens,

@@ -10,20 +10,36 @@
 
 export type ToolFormat = 'hermes' | 'llama3' | 'mistral';
 
-export interface ParsedToolCall { name: string; arguments: string; valid: boolean }
+export interface ParsedToolCall {
+  name: string;
+  arguments: string;
+  valid: boolean;
+}
 
 /** Which format the model was trained on, from its chat template (and vocabulary markers). */
 export function toolFormatOf(template: string, hasToken: (s: string) => boolean = () => false): ToolFormat {
   if (template.includes('[TOOL_CALLS]') || hasToken('[TOOL_CALLS]')) return 'mistral';
   if (template.includes('<tool_call>')) return 'hermes';
-  if (template.includes('<|python_tag|>') || template.includes('ipython') || template.includes('"parameters": ')) return 'llama3';
+  if (template.includes('<|python_tag|>') || template.includes('ipython') || template.includes('"parameters": '))
+    return 'llama3';
   return 'hermes';
 }
 
 /** The text that opens a call in each format (what the streaming filter watches for). */
-export const OPENERS: Record<ToolFormat, string> = { hermes: '<tool_call>', llama3: '<|python_tag|>', mistral: '[TOOL_CALLS]' };
+export const OPENERS: Record<ToolFormat, string> = {
+  hermes: '<tool_call>',
+  llama3: '<|python_tag|>',
+  mistral: '[TOOL_CALLS]',
+};
 
-const isValidJson = (s: string) => { try { JSON.parse(s); return true; } catch { return false; } };
+const isValidJson = (s: string) => {
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** One call's JSON object {name, arguments|parameters}; when it does not parse, the name and raw arguments by pattern. */
 function callFromObjectText(text: string): ParsedToolCall | undefined {
@@ -32,10 +48,16 @@ function callFromObjectText(text: string): ParsedToolCall | undefined {
     const o = JSON.parse(t) as Record<string, unknown>;
     if (o && typeof o === 'object' && typeof (o.name ?? o.function) === 'string') {
       const a = o.arguments ?? o.parameters ?? {};
-      return { name: String(o.name ?? o.function), arguments: typeof a === 'string' ? a : JSON.stringify(a), valid: typeof a !== 'string' || isValidJson(a) };
+      return {
+        name: String(o.name ?? o.function),
+        arguments: typeof a === 'string' ? a : JSON.stringify(a),
+        valid: typeof a !== 'string' || isValidJson(a),
+      };
     }
     return undefined;
-  } catch { /* malformed: recover what can be */ }
+  } catch {
+    /* malformed: recover what can be */
+  }
   const name = /"name"\s*:\s*"([^"]*)"/.exec(t);
   if (!name) return undefined;
   const args = /"(?:arguments|parameters)"\s*:\s*([\s\S]*)$/.exec(t);
@@ -48,19 +70,34 @@ function callFromObjectText(text: string): ParsedToolCall | undefined {
 /** Top-level JSON values in text, split where braces balance (Llama 3 separates several calls with ';'). */
 function splitObjects(text: string): string[] {
   const out: string[] = [];
-  let depth = 0, start = -1, inStr = false, esc = false;
+  let depth = 0,
+    start = -1,
+    inStr = false,
+    esc = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (inStr) { if (esc) esc = false; else if (ch === '\\') esc = true; else if (ch === '"') inStr = false; continue; }
+    if (inStr) {
+      if (esc) esc = false;
+      else if (ch === '\\') esc = true;
+      else if (ch === '"') inStr = false;
+      continue;
+    }
     if (ch === '"') inStr = true;
-    else if (ch === '{') { if (depth++ === 0) start = i; }
-    else if (ch === '}' && depth > 0 && --depth === 0) { out.push(text.slice(start, i + 1)); start = -1; }
+    else if (ch === '{') {
+      if (depth++ === 0) start = i;
+    } else if (ch === '}' && depth > 0 && --depth === 0) {
+      out.push(text.slice(start, i + 1));
+      start = -1;
+    }
   }
   if (depth > 0 && start >= 0) out.push(text.slice(start)); // unbalanced tail: a malformed call
   return out;
 }
 
-export interface ParsedReply { content: string; calls: ParsedToolCall[] }
+export interface ParsedReply {
+  content: string;
+  calls: ParsedToolCall[];
+}
 
 /**
  * Calls in a reply, or undefined when it has none. `known` (tool names) is required of Llama 3's
@@ -91,13 +128,21 @@ export function parseToolCalls(text: string, format: ToolFormat, known: string[]
         if (name?.trim()) calls.push({ name: name.trim(), arguments: args.trim(), valid: isValidJson(args.trim()) });
       }
     } else {
-      for (const o of splitObjects(body.slice('[TOOL_CALLS]'.length))) { const c = callFromObjectText(o); if (c) calls.push(c); }
+      for (const o of splitObjects(body.slice('[TOOL_CALLS]'.length))) {
+        const c = callFromObjectText(o);
+        if (c) calls.push(c);
+      }
     }
     return calls.length ? { content: text.slice(0, at).trim(), calls } : undefined;
   }
-  const t = text.trim().replace(/^<\|python_tag\|>/, '').trim();
+  const t = text
+    .trim()
+    .replace(/^<\|python_tag\|>/, '')
+    .trim();
   if (!t.startsWith('{')) return undefined;
-  const calls = splitObjects(t).map(callFromObjectText).filter((c): c is ParsedToolCall => !!c && known.includes(c.name));
+  const calls = splitObjects(t)
+    .map(callFromObjectText)
+    .filter((c): c is ParsedToolCall => !!c && known.includes(c.name));
   return calls.length ? { content: '', calls } : undefined;
 }
 
@@ -119,7 +164,11 @@ export class ToolStreamFilter {
       // a reply that opens with JSON (or the python tag) may be a call: hold it to the end
       const lead = this.all.trimStart();
       if (lead.length === 0) return '';
-      if (this.shown === 0 && (lead.startsWith('{') || '<|python_tag|>'.startsWith(lead.slice(0, 14)) || lead.startsWith('<|python_tag|>'))) return '';
+      if (
+        this.shown === 0 &&
+        (lead.startsWith('{') || '<|python_tag|>'.startsWith(lead.slice(0, 14)) || lead.startsWith('<|python_tag|>'))
+      )
+        return '';
       const out = this.all.slice(this.shown);
       this.shown = this.all.length;
       return out;
@@ -136,7 +185,11 @@ export class ToolStreamFilter {
     }
     // hold back a tail that could be the start of the opener
     let keep = 0;
-    for (let k = Math.min(opener.length - 1, this.held.length); k > 0; k--) if (opener.startsWith(this.held.slice(-k))) { keep = k; break; }
+    for (let k = Math.min(opener.length - 1, this.held.length); k > 0; k--)
+      if (opener.startsWith(this.held.slice(-k))) {
+        keep = k;
+        break;
+      }
     const out = this.held.slice(0, this.held.length - keep);
     this.held = this.held.slice(this.held.length - keep);
     this.shown += out.length;

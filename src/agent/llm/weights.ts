@@ -3,35 +3,52 @@
 // [out, in] rows. Every tensor is checked against the shape the config implies, and a missing or
 // mis-shaped one is named with the checkpoint it should have come from.
 
+import { f16ToF32Array } from '../../frontend/weights/convert.js';
 import type { GgufFile, GgufTensorInfo } from '../../frontend/weights/gguf.js';
 import { GGML, ggufQ8, ggufToF32 } from '../../frontend/weights/gguf.js';
-import { f16ToF32Array } from '../../frontend/weights/convert.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { LlmConfig } from './config.js';
 
 /** 8-bit weight kept as int8 with one float scale per block of 32 along `in` (axis 0). */
-export interface Q8Weight { kind: 'q8'; values: Tensor; scales: Tensor }
+export interface Q8Weight {
+  kind: 'q8';
+  values: Tensor;
+  scales: Tensor;
+}
 export type Matrix = Tensor | Q8Weight;
-export interface Linear { w: Matrix; b?: Tensor }
-export interface Norm { w: Tensor; b?: Tensor }
+export interface Linear {
+  w: Matrix;
+  b?: Tensor;
+}
+export interface Norm {
+  w: Tensor;
+  b?: Tensor;
+}
 
 export interface LayerWeights {
   attnNorm: Norm;
-  q: Linear; k: Linear; v: Linear; o: Linear;
+  q: Linear;
+  k: Linear;
+  v: Linear;
+  o: Linear;
   ffnNorm: Norm;
-  gate?: Linear; up: Linear; down: Linear;
+  gate?: Linear;
+  up: Linear;
+  down: Linear;
   /** Per-head RMSNorm of q and k (Qwen3, Gemma 3). */
-  qNorm?: Norm; kNorm?: Norm;
+  qNorm?: Norm;
+  kNorm?: Norm;
   /** Norms on the attention and MLP outputs (Gemma 2/3). */
-  postAttnNorm?: Norm; postFfnNorm?: Norm;
+  postAttnNorm?: Norm;
+  postFfnNorm?: Norm;
 }
 
 export interface ModelWeights {
-  embed: Tensor;          // [V, H]
-  posEmbed?: Tensor;      // [P, H] (gpt2)
+  embed: Tensor; // [V, H]
+  posEmbed?: Tensor; // [P, H] (gpt2)
   layers: LayerWeights[];
   finalNorm: Norm;
-  lmHead: Linear;         // [H, V]
+  lmHead: Linear; // [H, V]
 }
 
 export type Quantization = 'dequantize' | 'int8';
@@ -44,7 +61,8 @@ export function transpose2d(t: Tensor): Tensor {
   const src = t.data;
   const out = Tensor.zeros(t.type, [c, r]);
   const dst = out.data;
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) (dst as Float32Array)[j * r + i] = (src as Float32Array)[i * c + j]!;
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < c; j++) (dst as Float32Array)[j * r + i] = (src as Float32Array)[i * c + j]!;
   return out;
 }
 
@@ -57,7 +75,10 @@ function toF32(t: Tensor): Tensor {
 const fmt = (d: readonly number[]) => `[${d.join(', ')}]`;
 
 class Lookup {
-  constructor(readonly source: string, readonly arch: string) {}
+  constructor(
+    readonly source: string,
+    readonly arch: string,
+  ) {}
   check(name: string, got: readonly number[], want: number[], why: string): void {
     if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
       throw new Error(`${this.source}: tensor '${name}' has shape ${fmt(got)}, expected ${fmt(want)} (${why})`);
@@ -88,8 +109,13 @@ export function weightsFromHf(tensors: Map<string, Tensor>, c: LlmConfig, source
     L.check(f[0], f[1].dims, want, why);
     return toF32(f[1]);
   };
-  const opt = (name: string, want: number[], why: string): Tensor | undefined => (find(name) ? get(name, want, why) : undefined);
-  const H = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize, q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim;
+  const opt = (name: string, want: number[], why: string): Tensor | undefined =>
+    find(name) ? get(name, want, why) : undefined;
+  const H = c.hiddenSize,
+    I = c.intermediateSize,
+    V = c.vocabSize,
+    q = c.numHeads * c.headDim,
+    kv = c.numKvHeads * c.headDim;
   const dims = `hidden ${H}, heads ${c.numHeads}x${c.headDim}, kv heads ${c.numKvHeads}, intermediate ${I}, vocab ${V}`;
 
   if (c.arch === 'gpt2') {
@@ -104,16 +130,26 @@ export function weightsFromHf(tensors: Map<string, Tensor>, c: LlmConfig, source
       const [qb, kb, vb] = splitVector(cAttnB, 3);
       layers.push({
         attnNorm: { w: get(`${p}ln_1.weight`, [H], why('ln_1')), b: get(`${p}ln_1.bias`, [H], why('ln_1')) },
-        q: { w: qw!, b: qb }, k: { w: kw!, b: kb }, v: { w: vw!, b: vb },
-        o: { w: get(`${p}attn.c_proj.weight`, [H, H], why('attention output')), b: get(`${p}attn.c_proj.bias`, [H], why('attention output')) },
+        q: { w: qw!, b: qb },
+        k: { w: kw!, b: kb },
+        v: { w: vw!, b: vb },
+        o: {
+          w: get(`${p}attn.c_proj.weight`, [H, H], why('attention output')),
+          b: get(`${p}attn.c_proj.bias`, [H], why('attention output')),
+        },
         ffnNorm: { w: get(`${p}ln_2.weight`, [H], why('ln_2')), b: get(`${p}ln_2.bias`, [H], why('ln_2')) },
         up: { w: get(`${p}mlp.c_fc.weight`, [H, I], why('MLP up')), b: get(`${p}mlp.c_fc.bias`, [I], why('MLP up')) },
-        down: { w: get(`${p}mlp.c_proj.weight`, [I, H], why('MLP down')), b: get(`${p}mlp.c_proj.bias`, [H], why('MLP down')) },
+        down: {
+          w: get(`${p}mlp.c_proj.weight`, [I, H], why('MLP down')),
+          b: get(`${p}mlp.c_proj.bias`, [H], why('MLP down')),
+        },
       });
     }
     const head = opt('lm_head.weight', [V, H], 'output projection');
     return {
-      embed, posEmbed: get('wpe.weight', [c.contextLength, H], `position embedding; context ${c.contextLength}`), layers,
+      embed,
+      posEmbed: get('wpe.weight', [c.contextLength, H], `position embedding; context ${c.contextLength}`),
+      layers,
       finalNorm: { w: get('ln_f.weight', [H], 'final norm'), b: get('ln_f.bias', [H], 'final norm') },
       lmHead: { w: transpose2d(head ?? embed) },
     };
@@ -144,10 +180,17 @@ export function weightsFromHf(tensors: Map<string, Tensor>, c: LlmConfig, source
     if (find(`${p}self_attn.qkv_proj.weight`)) {
       // Phi-3: one [q + 2 kv, H] projection, split by rows
       const w = get(`${p}self_attn.qkv_proj.weight`, [q + 2 * kv, H], why('fused q/k/v projection'));
-      qkv = [{ w: transpose2d(rows(w, 0, q)) }, { w: transpose2d(rows(w, q, kv)) }, { w: transpose2d(rows(w, q + kv, kv)) }];
+      qkv = [
+        { w: transpose2d(rows(w, 0, q)) },
+        { w: transpose2d(rows(w, q, kv)) },
+        { w: transpose2d(rows(w, q + kv, kv)) },
+      ];
     } else {
-      qkv = [lin(`${p}self_attn.q_proj`, q, H, why('query projection'), c.qkvBias), lin(`${p}self_attn.k_proj`, kv, H, why('key projection'), c.qkvBias),
-        lin(`${p}self_attn.v_proj`, kv, H, why('value projection'), c.qkvBias)];
+      qkv = [
+        lin(`${p}self_attn.q_proj`, q, H, why('query projection'), c.qkvBias),
+        lin(`${p}self_attn.k_proj`, kv, H, why('key projection'), c.qkvBias),
+        lin(`${p}self_attn.v_proj`, kv, H, why('value projection'), c.qkvBias),
+      ];
     }
     let gate: Linear, up: Linear;
     if (find(`${p}mlp.gate_up_proj.weight`)) {
@@ -161,18 +204,42 @@ export function weightsFromHf(tensors: Map<string, Tensor>, c: LlmConfig, source
     const sandwich = c.sandwichNorms === true;
     layers.push({
       attnNorm: norm(`${p}input_layernorm.weight`, H, why('input RMSNorm')),
-      q: qkv[0], k: qkv[1], v: qkv[2],
+      q: qkv[0],
+      k: qkv[1],
+      v: qkv[2],
       o: lin(`${p}self_attn.o_proj`, H, q, why('attention output')),
       // Llama's post_attention_layernorm is the MLP's input norm; Gemma's normalises the attention output
-      ffnNorm: norm(`${p}${sandwich ? 'pre_feedforward_layernorm' : 'post_attention_layernorm'}.weight`, H, why('MLP input RMSNorm')),
-      gate, up,
+      ffnNorm: norm(
+        `${p}${sandwich ? 'pre_feedforward_layernorm' : 'post_attention_layernorm'}.weight`,
+        H,
+        why('MLP input RMSNorm'),
+      ),
+      gate,
+      up,
       down: lin(`${p}mlp.down_proj`, H, I, why('MLP down')),
-      ...(c.qkNorm ? { qNorm: norm(`${p}self_attn.q_norm.weight`, c.headDim, why('query RMSNorm (per head)')), kNorm: norm(`${p}self_attn.k_norm.weight`, c.headDim, why('key RMSNorm (per head)')) } : {}),
-      ...(sandwich ? { postAttnNorm: norm(`${p}post_attention_layernorm.weight`, H, why('attention output RMSNorm')), postFfnNorm: norm(`${p}post_feedforward_layernorm.weight`, H, why('MLP output RMSNorm')) } : {}),
+      ...(c.qkNorm
+        ? {
+            qNorm: norm(`${p}self_attn.q_norm.weight`, c.headDim, why('query RMSNorm (per head)')),
+            kNorm: norm(`${p}self_attn.k_norm.weight`, c.headDim, why('key RMSNorm (per head)')),
+          }
+        : {}),
+      ...(sandwich
+        ? {
+            postAttnNorm: norm(`${p}post_attention_layernorm.weight`, H, why('attention output RMSNorm')),
+            postFfnNorm: norm(`${p}post_feedforward_layernorm.weight`, H, why('MLP output RMSNorm')),
+          }
+        : {}),
     });
   }
-  const head = c.tieWordEmbeddings ? undefined : get('lm_head.weight', [V, H], 'output projection (tie_word_embeddings is false)');
-  return { embed, layers, finalNorm: norm('norm.weight', H, 'final RMSNorm'), lmHead: { w: transpose2d(head ?? embed) } };
+  const head = c.tieWordEmbeddings
+    ? undefined
+    : get('lm_head.weight', [V, H], 'output projection (tie_word_embeddings is false)');
+  return {
+    embed,
+    layers,
+    finalNorm: norm('norm.weight', H, 'final RMSNorm'),
+    lmHead: { w: transpose2d(head ?? embed) },
+  };
 }
 
 function splitColumns(t: Tensor, parts: number): Tensor[] {
@@ -214,7 +281,11 @@ export function weightsFromGguf(file: GgufFile, c: LlmConfig, quant: Quantizatio
     }
     return transpose2d(ggufToF32(t));
   };
-  const H = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize, q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim;
+  const H = c.hiddenSize,
+    I = c.intermediateSize,
+    V = c.vocabSize,
+    q = c.numHeads * c.headDim,
+    kv = c.numKvHeads * c.headDim;
   const embed = ggufToF32(info('token_embd.weight', [V, H], 'token embedding'));
   const layers: LayerWeights[] = [];
   for (let i = 0; i < c.numLayers; i++) {
@@ -227,9 +298,17 @@ export function weightsFromGguf(file: GgufFile, c: LlmConfig, quant: Quantizatio
       const part = (j: number) => transpose2d(new Tensor('float32', rows.slice(j * H * H, (j + 1) * H * H), [H, H]));
       const [qb, kb, vb] = splitVector(qkvB, 3);
       layers.push({
-        attnNorm: { w: vec(`${p}attn_norm.weight`, H, why('attn_norm')), b: vec(`${p}attn_norm.bias`, H, why('attn_norm')) },
-        q: { w: part(0), b: qb }, k: { w: part(1), b: kb }, v: { w: part(2), b: vb },
-        o: { w: mat(`${p}attn_output.weight`, H, H, why('attention output')), b: vec(`${p}attn_output.bias`, H, why('attention output')) },
+        attnNorm: {
+          w: vec(`${p}attn_norm.weight`, H, why('attn_norm')),
+          b: vec(`${p}attn_norm.bias`, H, why('attn_norm')),
+        },
+        q: { w: part(0), b: qb },
+        k: { w: part(1), b: kb },
+        v: { w: part(2), b: vb },
+        o: {
+          w: mat(`${p}attn_output.weight`, H, H, why('attention output')),
+          b: vec(`${p}attn_output.bias`, H, why('attention output')),
+        },
         ffnNorm: { w: vec(`${p}ffn_norm.weight`, H, why('ffn_norm')), b: vec(`${p}ffn_norm.bias`, H, why('ffn_norm')) },
         up: { w: mat(`${p}ffn_up.weight`, I, H, why('MLP up')), b: vec(`${p}ffn_up.bias`, I, why('MLP up')) },
         down: { w: mat(`${p}ffn_down.weight`, H, I, why('MLP down')), b: vec(`${p}ffn_down.bias`, H, why('MLP down')) },
@@ -237,9 +316,18 @@ export function weightsFromGguf(file: GgufFile, c: LlmConfig, quant: Quantizatio
     } else {
       layers.push({
         attnNorm: { w: vec(`${p}attn_norm.weight`, H, why('attn_norm')) },
-        q: { w: mat(`${p}attn_q.weight`, q, H, why('query projection')), b: optVec(`${p}attn_q.bias`, q, why('query bias')) },
-        k: { w: mat(`${p}attn_k.weight`, kv, H, why('key projection')), b: optVec(`${p}attn_k.bias`, kv, why('key bias')) },
-        v: { w: mat(`${p}attn_v.weight`, kv, H, why('value projection')), b: optVec(`${p}attn_v.bias`, kv, why('value bias')) },
+        q: {
+          w: mat(`${p}attn_q.weight`, q, H, why('query projection')),
+          b: optVec(`${p}attn_q.bias`, q, why('query bias')),
+        },
+        k: {
+          w: mat(`${p}attn_k.weight`, kv, H, why('key projection')),
+          b: optVec(`${p}attn_k.bias`, kv, why('key bias')),
+        },
+        v: {
+          w: mat(`${p}attn_v.weight`, kv, H, why('value projection')),
+          b: optVec(`${p}attn_v.bias`, kv, why('value bias')),
+        },
         o: { w: mat(`${p}attn_output.weight`, H, q, why('attention output')) },
         ffnNorm: { w: vec(`${p}ffn_norm.weight`, H, why('ffn_norm')) },
         gate: { w: mat(`${p}ffn_gate.weight`, I, H, why('MLP gate')) },
@@ -248,12 +336,21 @@ export function weightsFromGguf(file: GgufFile, c: LlmConfig, quant: Quantizatio
       });
     }
   }
-  const norm = c.arch === 'gpt2'
-    ? { w: vec('output_norm.weight', H, 'final norm'), b: vec('output_norm.bias', H, 'final norm') }
-    : { w: vec('output_norm.weight', H, 'final RMSNorm') };
-  const lmHead: Linear = file.tensors.has('output.weight') ? { w: mat('output.weight', V, H, 'output projection') } : { w: transpose2d(embed) };
+  const norm =
+    c.arch === 'gpt2'
+      ? { w: vec('output_norm.weight', H, 'final norm'), b: vec('output_norm.bias', H, 'final norm') }
+      : { w: vec('output_norm.weight', H, 'final RMSNorm') };
+  const lmHead: Linear = file.tensors.has('output.weight')
+    ? { w: mat('output.weight', V, H, 'output projection') }
+    : { w: transpose2d(embed) };
   return {
-    embed, layers, finalNorm: norm, lmHead,
-    posEmbed: c.arch === 'gpt2' ? ggufToF32(info('position_embd.weight', [c.contextLength, H], 'position embedding')) : undefined,
+    embed,
+    layers,
+    finalNorm: norm,
+    lmHead,
+    posEmbed:
+      c.arch === 'gpt2'
+        ? ggufToF32(info('position_embd.weight', [c.contextLength, H], 'position embedding'))
+        : undefined,
   };
 }

@@ -10,7 +10,10 @@ function luhn(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2) { d *= 2; if (d > 9) d -= 9; }
+    if (i % 2) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
     sum += d;
   }
   return sum % 10 === 0;
@@ -20,11 +23,20 @@ const digitCount = (s: string) => s.replace(/\D/g, '').length;
 
 const DETECTORS: Record<PiiKind, { re: RegExp; accept?: (m: string) => boolean }> = {
   email: { re: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
-  card: { re: /\b(?:\d[ -]?){12,18}\d\b/g, accept: (m) => { const d = m.replace(/\D/g, ''); return d.length >= 13 && d.length <= 19 && luhn(d); } },
+  card: {
+    re: /\b(?:\d[ -]?){12,18}\d\b/g,
+    accept: (m) => {
+      const d = m.replace(/\D/g, '');
+      return d.length >= 13 && d.length <= 19 && luhn(d);
+    },
+  },
   iban: { re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g },
   ssn: { re: /\b\d{3}-\d{2}-\d{4}\b/g },
   ip: { re: /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g },
-  phone: { re: /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){2,4}/g, accept: (m) => digitCount(m) >= 9 && digitCount(m) <= 15 },
+  phone: {
+    re: /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){2,4}/g,
+    accept: (m) => digitCount(m) >= 9 && digitCount(m) <= 15,
+  },
 };
 /** Order matters: cards before phones (a card number also looks like a long phone number). */
 const ORDER: PiiKind[] = ['email', 'card', 'iban', 'ssn', 'ip', 'phone'];
@@ -35,7 +47,10 @@ export interface FilterResult {
   found: Record<string, number>;
 }
 
-export function redactPii(text: string, opts: { kinds?: PiiKind[]; patterns?: Record<string, string>; replacement?: string } = {}): FilterResult {
+export function redactPii(
+  text: string,
+  opts: { kinds?: PiiKind[]; patterns?: Record<string, string>; replacement?: string } = {},
+): FilterResult {
   const kinds = opts.kinds ?? ORDER;
   const found: Record<string, number> = {};
   const rep = (kind: string) => (opts.replacement ?? '[{kind}]').replace('{kind}', kind.toUpperCase());
@@ -49,7 +64,10 @@ export function redactPii(text: string, opts: { kinds?: PiiKind[]; patterns?: Re
     });
   }
   for (const [name, src] of Object.entries(opts.patterns ?? {})) {
-    out = out.replace(new RegExp(src, 'g'), () => { found[name] = (found[name] ?? 0) + 1; return rep(name); });
+    out = out.replace(new RegExp(src, 'g'), () => {
+      found[name] = (found[name] ?? 0) + 1;
+      return rep(name);
+    });
   }
   return { text: out, found };
 }

@@ -4,11 +4,18 @@
 
 import type { Device } from '../../backends/device.js';
 import { Tensor } from '../../ir/tensor.js';
-import { Generation, LlmEngine, type GenerateOptions, type GenerationResult, type LlmModel, type TokenEvent } from '../llm/engine.js';
+import { type ChatFeatures, chatGeneration } from '../llm/chat.js';
+import {
+  type GenerateOptions,
+  Generation,
+  type GenerationResult,
+  LlmEngine,
+  type LlmModel,
+  type TokenEvent,
+} from '../llm/engine.js';
 import { buildFullGraph } from '../llm/model.js';
 import { DeviceProgram, WeightCache } from '../llm/program.js';
 import type { ChatMessage } from '../llm/tokenizer.js';
-import { chatGeneration, type ChatFeatures } from '../llm/chat.js';
 
 export interface ChatRequest extends GenerateOptions, ChatFeatures {
   messages: ChatMessage[];
@@ -38,19 +45,30 @@ export interface LlmProvider {
 /** An LlmModel served by the local engine. */
 export class EngineProvider implements LlmProvider {
   readonly engine: LlmEngine;
-  constructor(readonly model: LlmModel, devices: { prefill: Device; decode?: Device; capacity?: number }) {
+  constructor(
+    readonly model: LlmModel,
+    devices: { prefill: Device; decode?: Device; capacity?: number },
+  ) {
     this.engine = new LlmEngine(model, devices);
   }
   readonly chatFeatures = true;
-  get name() { return this.model.name; }
-  get contextLength() { return this.model.config.contextLength; }
+  get name() {
+    return this.model.name;
+  }
+  get contextLength() {
+    return this.model.config.contextLength;
+  }
   chat(req: ChatRequest): Generation {
     const tok = this.model.tokenizer;
-    if (!tok) throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
+    if (!tok)
+      throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
     // generation_config.json's defaults where the request leaves a setting out
     const g = this.model.generation ?? {};
     const opts = {
-      ...req, temperature: req.temperature ?? g.temperature ?? req.temperatureDefault, topP: req.topP ?? g.topP, topK: req.topK ?? g.topK,
+      ...req,
+      temperature: req.temperature ?? g.temperature ?? req.temperatureDefault,
+      topP: req.topP ?? g.topP,
+      topK: req.topK ?? g.topK,
       repetitionPenalty: req.repetitionPenalty ?? g.repetitionPenalty,
     };
     if (req.raw) return this.engine.generate(req.messages.map((m) => m.content).join('\n'), opts);
@@ -58,7 +76,8 @@ export class EngineProvider implements LlmProvider {
   }
   private promptOf(req: ChatRequest): string {
     const tok = this.model.tokenizer;
-    if (!tok) throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
+    if (!tok)
+      throw new Error(`node '${req.node}': model '${this.model.name}' has no tokenizer, so it cannot take text`);
     return req.raw ? req.messages.map((m) => m.content).join('\n') : tok.formatChat(req.messages);
   }
   /** The prefill half of a disaggregated completion (the engine's prefillExport on the chat prompt). */
@@ -68,7 +87,10 @@ export class EngineProvider implements LlmProvider {
 }
 
 /** A provider from a function (tests, stand-ins): the reply is streamed word by word. */
-export function functionProvider(name: string, reply: (messages: ChatMessage[], req: ChatRequest) => string | Promise<string>): LlmProvider {
+export function functionProvider(
+  name: string,
+  reply: (messages: ChatMessage[], req: ChatRequest) => string | Promise<string>,
+): LlmProvider {
   return {
     name,
     chat(req) {
@@ -76,15 +98,26 @@ export function functionProvider(name: string, reply: (messages: ChatMessage[], 
         const t0 = performance.now();
         const text = await reply(req.messages, req);
         const parts = text.match(/\S+\s*|\s+/g) ?? [];
-        let i = 0, ttft = 0;
+        let i = 0,
+          ttft = 0;
         for (const p of parts) {
           if (i === 0) ttft = performance.now() - t0;
           yield { id: i, text: p, index: i++, atMs: performance.now() - t0 } as TokenEvent;
         }
         const total = performance.now() - t0;
         done({
-          text, tokens: parts.map((_, k) => k), promptTokens: 0, finishReason: 'stop', ttftMs: ttft, tpotMs: parts.length > 1 ? (total - ttft) / (parts.length - 1) : 0,
-          prefillMs: ttft, decodeMs: total - ttft, transferMs: 0, transferBytes: 0, prefillDevice: 'host', decodeDevice: 'host',
+          text,
+          tokens: parts.map((_, k) => k),
+          promptTokens: 0,
+          finishReason: 'stop',
+          ttftMs: ttft,
+          tpotMs: parts.length > 1 ? (total - ttft) / (parts.length - 1) : 0,
+          prefillMs: ttft,
+          decodeMs: total - ttft,
+          transferMs: 0,
+          transferBytes: 0,
+          prefillDevice: 'host',
+          decodeDevice: 'host',
         } satisfies GenerationResult);
       });
     },
@@ -101,12 +134,21 @@ export interface Embedder {
 export class ModelEmbedder implements Embedder {
   private readonly programs = new Map<Device, Map<number, Promise<DeviceProgram>>>();
   private readonly weights = new Map<Device, WeightCache>();
-  constructor(readonly model: LlmModel, private defaultDevice: Device) {}
-  get name() { return this.model.name; }
-  get dim() { return this.model.config.hiddenSize; }
+  constructor(
+    readonly model: LlmModel,
+    private defaultDevice: Device,
+  ) {}
+  get name() {
+    return this.model.name;
+  }
+  get dim() {
+    return this.model.config.hiddenSize;
+  }
 
   /** Whether anything was compiled for `device` yet (a text of a new length compiles its own graph). */
-  isCompiled(device: Device): boolean { return (this.programs.get(device)?.size ?? 0) > 0; }
+  isCompiled(device: Device): boolean {
+    return (this.programs.get(device)?.size ?? 0) > 0;
+  }
 
   async embed(text: string, device = this.defaultDevice): Promise<Float32Array> {
     const tok = this.model.tokenizer;
@@ -115,11 +157,17 @@ export class ModelEmbedder implements Embedder {
     if (!ids.length) ids = [tok.eosId ?? 0];
     ids = ids.slice(0, this.model.config.contextLength);
     let byLen = this.programs.get(device);
-    if (!byLen) { byLen = new Map(); this.programs.set(device, byLen); }
+    if (!byLen) {
+      byLen = new Map();
+      this.programs.set(device, byLen);
+    }
     let p = byLen.get(ids.length);
     if (!p) {
       let w = this.weights.get(device);
-      if (!w) { w = new WeightCache(device); this.weights.set(device, w); }
+      if (!w) {
+        w = new WeightCache(device);
+        this.weights.set(device, w);
+      }
       p = DeviceProgram.create(buildFullGraph(this.model.config, this.model.weights, ids.length, 'embed'), w);
       byLen.set(ids.length, p);
     }
@@ -140,6 +188,10 @@ export class ModelEmbedder implements Embedder {
 }
 
 /** An embedder from a function (tests, stand-ins, external services). */
-export function functionEmbedder(name: string, dim: number, f: (text: string) => ArrayLike<number> | Promise<ArrayLike<number>>): Embedder {
+export function functionEmbedder(
+  name: string,
+  dim: number,
+  f: (text: string) => ArrayLike<number> | Promise<ArrayLike<number>>,
+): Embedder {
   return { name, dim, embed: async (t) => Float32Array.from(await f(t)) };
 }

@@ -3,7 +3,10 @@
 // enums) before the call; a call runs under a timeout with an AbortSignal, and a tool that throws
 // or hangs becomes an error naming the node and the tool.
 
-export interface ToolContext { signal: AbortSignal; node: string }
+export interface ToolContext {
+  signal: AbortSignal;
+  node: string;
+}
 
 export interface ToolImpl {
   description?: string;
@@ -15,7 +18,13 @@ export interface ToolImpl {
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 10_000;
 
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; required?: string[]; enum?: unknown[]; items?: Schema };
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  enum?: unknown[];
+  items?: Schema;
+};
 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
@@ -34,11 +43,13 @@ export function checkArgs(v: unknown, s: Schema | undefined, path = 'arguments')
     const ok = types.some((x) => x === t || (x === 'number' && t === 'integer'));
     if (!ok) return [`${path} must be ${types.join(' or ')}, got ${t === 'string' ? JSON.stringify(v) : t}`];
   }
-  if (s.enum && !s.enum.includes(v)) out.push(`${path} must be one of ${s.enum.map((x) => JSON.stringify(x)).join(', ')}`);
+  if (s.enum && !s.enum.includes(v))
+    out.push(`${path} must be one of ${s.enum.map((x) => JSON.stringify(x)).join(', ')}`);
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
     for (const r of s.required ?? []) if (!(r in o)) out.push(`${path}.${r} is required`);
-    for (const [k, sub] of Object.entries(s.properties ?? {})) if (k in o) out.push(...checkArgs(o[k], sub, `${path}.${k}`));
+    for (const [k, sub] of Object.entries(s.properties ?? {}))
+      if (k in o) out.push(...checkArgs(o[k], sub, `${path}.${k}`));
   }
   if (Array.isArray(v) && s.items) v.forEach((x, i) => out.push(...checkArgs(x, s.items, `${path}[${i}]`)));
   return out;
@@ -48,7 +59,11 @@ export function checkArgs(v: unknown, s: Schema | undefined, path = 'arguments')
  * Template values are node outputs (objects, vectors, hit lists): where the schema asks for a
  * string, use their text; for a number, a numeric string's value.
  */
-export function coerceArgs(args: Record<string, unknown>, schema: Record<string, unknown> | undefined, show: (v: unknown) => string): Record<string, unknown> {
+export function coerceArgs(
+  args: Record<string, unknown>,
+  schema: Record<string, unknown> | undefined,
+  show: (v: unknown) => string,
+): Record<string, unknown> {
   const props = (schema as Schema | undefined)?.properties;
   if (!props) return args;
   const out = { ...args };
@@ -56,15 +71,29 @@ export function coerceArgs(args: Record<string, unknown>, schema: Record<string,
     if (!(k in out)) continue;
     const v = out[k];
     if (s.type === 'string' && typeof v !== 'string') out[k] = show(v);
-    else if ((s.type === 'number' || s.type === 'integer') && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) out[k] = Number(v);
+    else if (
+      (s.type === 'number' || s.type === 'integer') &&
+      typeof v === 'string' &&
+      v.trim() !== '' &&
+      Number.isFinite(Number(v))
+    )
+      out[k] = Number(v);
   }
   return out;
 }
 
 /** Call a tool with checked arguments under a timeout; errors name the node and the tool. */
-export async function callTool(name: string, tool: ToolImpl, args: Record<string, unknown>, node: string, signal?: AbortSignal, timeoutMs?: number): Promise<unknown> {
+export async function callTool(
+  name: string,
+  tool: ToolImpl,
+  args: Record<string, unknown>,
+  node: string,
+  signal?: AbortSignal,
+  timeoutMs?: number,
+): Promise<unknown> {
   const problems = checkArgs(args, tool.parameters as Schema | undefined);
-  if (problems.length) throw new Error(`node '${node}': tool '${name}' was called with bad arguments: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new Error(`node '${node}': tool '${name}' was called with bad arguments: ${problems.join('; ')}`);
   const limit = timeoutMs ?? tool.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
   const ac = new AbortController();
   const onAbort = () => ac.abort(signal?.reason);
@@ -78,7 +107,9 @@ export async function callTool(name: string, tool: ToolImpl, args: Record<string
   });
   const aborted = new Promise<never>((_, reject) => {
     if (signal?.aborted) reject(new Error(`node '${node}': tool '${name}' was cancelled`));
-    signal?.addEventListener('abort', () => reject(new Error(`node '${node}': tool '${name}' was cancelled`)), { once: true });
+    signal?.addEventListener('abort', () => reject(new Error(`node '${node}': tool '${name}' was cancelled`)), {
+      once: true,
+    });
   });
   try {
     const work = (async () => tool.run(args, { signal: ac.signal, node }))();
@@ -100,7 +131,9 @@ export async function callTool(name: string, tool: ToolImpl, args: Record<string
 export function calculate(expr: string): number {
   const s = expr.replace(/\s+/g, '');
   let i = 0;
-  const fail = (why: string): never => { throw new Error(`cannot evaluate "${expr}": ${why}`); };
+  const fail = (why: string): never => {
+    throw new Error(`cannot evaluate "${expr}": ${why}`);
+  };
   const num = (): number => {
     const m = /^\d+(?:\.\d+)?(?:e[+-]?\d+)?/i.exec(s.slice(i));
     if (!m) return fail(i < s.length ? `unexpected '${s[i]}' at ${i + 1}` : 'it ends too early');
@@ -108,20 +141,47 @@ export function calculate(expr: string): number {
     return Number(m[0]);
   };
   const atom = (): number => {
-    if (s[i] === '(') { i++; const v = add(); if (s[i] !== ')') fail(`missing ')'`); i++; return v; }
-    if (s[i] === '-') { i++; return -atom(); }
-    if (s[i] === '+') { i++; return atom(); }
+    if (s[i] === '(') {
+      i++;
+      const v = add();
+      if (s[i] !== ')') fail(`missing ')'`);
+      i++;
+      return v;
+    }
+    if (s[i] === '-') {
+      i++;
+      return -atom();
+    }
+    if (s[i] === '+') {
+      i++;
+      return atom();
+    }
     return num();
   };
-  const pow = (): number => { const b = atom(); if (s[i] === '^') { i++; return b ** pow(); } return b; };
+  const pow = (): number => {
+    const b = atom();
+    if (s[i] === '^') {
+      i++;
+      return b ** pow();
+    }
+    return b;
+  };
   const mul = (): number => {
     let v = pow();
-    while (s[i] === '*' || s[i] === '/' || s[i] === '%') { const op = s[i++]; const r = pow(); v = op === '*' ? v * r : op === '/' ? v / r : v % r; }
+    while (s[i] === '*' || s[i] === '/' || s[i] === '%') {
+      const op = s[i++];
+      const r = pow();
+      v = op === '*' ? v * r : op === '/' ? v / r : v % r;
+    }
     return v;
   };
   const add = (): number => {
     let v = mul();
-    while (s[i] === '+' || s[i] === '-') { const op = s[i++]; const r = mul(); v = op === '+' ? v + r : v - r; }
+    while (s[i] === '+' || s[i] === '-') {
+      const op = s[i++];
+      const r = mul();
+      v = op === '+' ? v + r : v - r;
+    }
     return v;
   };
   if (!s) fail('it is empty');
@@ -156,7 +216,10 @@ export const BUILTIN_TOOLS: Record<string, ToolImpl> = {
 // ---------------------------------------------------------------------------------------------
 // Tool calls in model output
 
-export interface ToolCall { name: string; arguments: Record<string, unknown> }
+export interface ToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
 
 /**
  * A tool call in generated text: <tool_call>{"name": …, "arguments": {…}}</tool_call> (Hermes,
@@ -168,7 +231,11 @@ export function parseToolCall(text: string, known: string[]): ToolCall | undefin
   for (const c of candidates) {
     if (!c.startsWith('{')) continue;
     let o: Record<string, unknown>;
-    try { o = JSON.parse(c) as Record<string, unknown>; } catch { continue; }
+    try {
+      o = JSON.parse(c) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
     const name = (o.name ?? o.tool) as unknown;
     if (typeof name !== 'string' || !known.includes(name)) continue;
     const args = o.arguments ?? o.parameters ?? {};
@@ -179,6 +246,8 @@ export function parseToolCall(text: string, known: string[]): ToolCall | undefin
 
 /** System-prompt text that tells a model which tools it has and how to call them. */
 export function toolsPrompt(tools: [string, ToolImpl][]): string {
-  const list = tools.map(([name, t]) => JSON.stringify({ name, description: t.description ?? '', parameters: t.parameters ?? { type: 'object' } }));
+  const list = tools.map(([name, t]) =>
+    JSON.stringify({ name, description: t.description ?? '', parameters: t.parameters ?? { type: 'object' } }),
+  );
   return `You may call tools. To call one, answer only with <tool_call>{"name": "...", "arguments": {...}}</tool_call>.\nTools:\n${list.join('\n')}`;
 }

@@ -5,7 +5,7 @@
 import { GraphBuilder } from '../../ir/builder.js';
 import { Tensor } from '../../ir/tensor.js';
 import { Session } from '../../runtime/session.js';
-import type { Hit, Metric, VectorIndex, StoredDoc } from './types.js';
+import type { Hit, Metric, StoredDoc, VectorIndex } from './types.js';
 import { checkVector, normalize, storeVector } from './types.js';
 
 export interface ExactIndexOptions {
@@ -23,13 +23,18 @@ export class ExactIndex implements VectorIndex {
   readonly docs: StoredDoc[] = [];
   private sessions = new Map<string, Promise<Session>>();
 
-  constructor(readonly dim: number, opts: ExactIndexOptions = {}) {
+  constructor(
+    readonly dim: number,
+    opts: ExactIndexOptions = {},
+  ) {
     this.metric = opts.metric ?? 'cosine';
     this.backend = opts.backend ?? 'reference';
     this.vectors = new Float32Array(dim * 16);
   }
 
-  get size(): number { return this.count; }
+  get size(): number {
+    return this.count;
+  }
 
   add(vector: ArrayLike<number>, doc: StoredDoc): void {
     checkVector(vector, this.dim, `document '${doc.id}'`);
@@ -40,13 +45,16 @@ export class ExactIndex implements VectorIndex {
   }
 
   /** Row-major [size, dim] copy of the stored vectors. */
-  matrix(): Float32Array { return this.vectors.slice(0, this.count * this.dim); }
+  matrix(): Float32Array {
+    return this.vectors.slice(0, this.count * this.dim);
+  }
 
   private session(queries: number, k: number): Promise<Session> {
     const key = `${queries}:${k}`;
     let s = this.sessions.get(key);
     if (!s) {
-      const N = this.count, d = this.dim;
+      const N = this.count,
+        d = this.dim;
       const g = new GraphBuilder(`exact_search_${N}x${d}`);
       const q = g.input('query', 'float32', [queries, d]);
       const dT = new Float32Array(d * N);
@@ -54,10 +62,19 @@ export class ExactIndex implements VectorIndex {
       let scores = g.matmul(q, g.constant(new Tensor('float32', dT, [d, N]), 'documents_t'));
       if (this.metric === 'l2') {
         const sq = new Float32Array(N);
-        for (let i = 0; i < N; i++) { let s2 = 0; for (let j = 0; j < d; j++) s2 += this.vectors[i * d + j]! ** 2; sq[i] = s2; }
+        for (let i = 0; i < N; i++) {
+          let s2 = 0;
+          for (let j = 0; j < d; j++) s2 += this.vectors[i * d + j]! ** 2;
+          sq[i] = s2;
+        }
         scores = g.sub(g.mul(scores, g.scalar(2)), g.constant(new Tensor('float32', sq, [N]), 'documents_sq'));
       }
-      const [vals, idx] = g.opN('TopK', [scores, g.constant(Tensor.from('int64', [BigInt(k)]))], { axis: -1, largest: 1, sorted: 1 }, 2);
+      const [vals, idx] = g.opN(
+        'TopK',
+        [scores, g.constant(Tensor.from('int64', [BigInt(k)]))],
+        { axis: -1, largest: 1, sorted: 1 },
+        2,
+      );
       g.output(vals!, 'scores');
       g.output(idx!, 'indices');
       s = Session.create(g.build(), { backend: this.backend });
@@ -81,13 +98,20 @@ export class ExactIndex implements VectorIndex {
     });
     const s = await this.session(queries.length, kk);
     const out = await s.run({ query: new Tensor('float32', q, [queries.length, this.dim]) });
-    const sc = out.scores!.data as Float32Array, ix = out.indices!.data as BigInt64Array;
-    return queries.map((_, r) => Array.from({ length: kk }, (_, j) => {
-      const i = Number(ix[r * kk + j]!);
-      let score = sc[r * kk + j]!;
-      if (this.metric === 'l2') { let qq = 0; for (let t = 0; t < this.dim; t++) qq += q[r * this.dim + t]! ** 2; score = -(qq - score); }
-      return { index: i, score, doc: this.docs[i]! };
-    }));
+    const sc = out.scores!.data as Float32Array,
+      ix = out.indices!.data as BigInt64Array;
+    return queries.map((_, r) =>
+      Array.from({ length: kk }, (_, j) => {
+        const i = Number(ix[r * kk + j]!);
+        let score = sc[r * kk + j]!;
+        if (this.metric === 'l2') {
+          let qq = 0;
+          for (let t = 0; t < this.dim; t++) qq += q[r * this.dim + t]! ** 2;
+          score = -(qq - score);
+        }
+        return { index: i, score, doc: this.docs[i]! };
+      }),
+    );
   }
 
   async dispose(): Promise<void> {

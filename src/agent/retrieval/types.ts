@@ -29,7 +29,8 @@ export interface VectorIndex {
 
 export function checkVector(v: ArrayLike<number>, dim: number, what: string): void {
   if (v.length !== dim) throw new Error(`${what}: vector has ${v.length} dimensions, the index has ${dim}`);
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new Error(`${what}: vector element ${i} is ${v[i]}`);
+  for (let i = 0; i < v.length; i++)
+    if (!Number.isFinite(v[i])) throw new Error(`${what}: vector element ${i} is ${v[i]}`);
 }
 
 export function normalize(v: ArrayLike<number>): Float32Array {
@@ -43,7 +44,8 @@ export function normalize(v: ArrayLike<number>): Float32Array {
 
 /** Fraction of the exact top-k that the approximate top-k found, averaged over queries. */
 export function recallAtK(approx: Hit[][], exact: Hit[][], k = 10): number {
-  let found = 0, total = 0;
+  let found = 0,
+    total = 0;
   exact.forEach((ex, q) => {
     const truth = new Set(ex.slice(0, k).map((h) => h.index));
     for (const h of approx[q]!.slice(0, k)) if (truth.has(h.index)) found++;
@@ -56,7 +58,13 @@ export function recallAtK(approx: Hit[][], exact: Hit[][], k = 10): number {
  * `vector` stored at row `row` of a row-major store (normalized for cosine), the store doubled
  * when full; returns the store to keep (the same one or its grown copy).
  */
-export function storeVector(store: Float32Array, row: number, dim: number, vector: ArrayLike<number>, metric: Metric): Float32Array {
+export function storeVector(
+  store: Float32Array,
+  row: number,
+  dim: number,
+  vector: ArrayLike<number>,
+  metric: Metric,
+): Float32Array {
   let out = store;
   if (out.length < (row + 1) * dim) {
     out = new Float32Array(Math.max(out.length * 2, (row + 1) * dim));

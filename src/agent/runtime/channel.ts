@@ -12,17 +12,28 @@ export class Channel<T> implements AsyncIterable<T> {
     this.items.push(v);
     this.waiting?.();
   }
-  close(): void { this.closed = true; this.waiting?.(); }
-  fail(e: unknown): void { this.error = e; this.close(); }
+  close(): void {
+    this.closed = true;
+    this.waiting?.();
+  }
+  fail(e: unknown): void {
+    this.error = e;
+    this.close();
+  }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     for (;;) {
-      if (this.items.length) { yield this.items.shift()!; continue; }
+      if (this.items.length) {
+        yield this.items.shift()!;
+        continue;
+      }
       if (this.closed) {
         if (this.error !== undefined) throw this.error;
         return;
       }
-      await new Promise<void>((r) => { this.waiting = r; });
+      await new Promise<void>((r) => {
+        this.waiting = r;
+      });
       this.waiting = undefined;
     }
   }

@@ -5,21 +5,30 @@
 // memory without a GPU.
 
 import type { Node, Value } from '../../ir/graph.js';
+import { nodeError } from '../../ir/infer.js';
 import { Tensor } from '../../ir/tensor.js';
+import { asTensor, type RunValue, TensorSequence } from '../../ir/values.js';
 import { evalNodeValues } from '../../ops/evaluate.js';
-import { asTensor, TensorSequence, type RunValue } from '../../ir/values.js';
+import { checkValue } from '../../ops/subgraph.js';
 import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
 import { yieldIfDue } from '../yield.js';
-import { nodeError } from '../../ir/infer.js';
-import { checkValue } from '../../ops/subgraph.js';
 
 /** A value held by the reference device: a tensor, or (host-only) a sequence or optional. */
 class RefTensor implements DeviceTensor {
-  constructor(readonly value: RunValue, readonly owner: ReferenceDevice) {}
-  get type() { return this.value instanceof Tensor ? this.value.type : elemDType(this.value); }
+  constructor(
+    readonly value: RunValue,
+    readonly owner: ReferenceDevice,
+  ) {}
+  get type() {
+    return this.value instanceof Tensor ? this.value.type : elemDType(this.value);
+  }
   /** A sequence or optional has no dims of its own: [] */
-  get dims(): readonly number[] { return this.value instanceof Tensor ? this.value.dims : []; }
-  get byteLength(): number { return valueBytes(this.value); }
+  get dims(): readonly number[] {
+    return this.value instanceof Tensor ? this.value.dims : [];
+  }
+  get byteLength(): number {
+    return valueBytes(this.value);
+  }
 }
 
 function elemDType(v: RunValue): Tensor['type'] {
@@ -72,17 +81,27 @@ export class ReferenceDevice implements Device {
   private readonly checkResults: boolean;
   private readonly delegate?: NodeDelegate;
 
-  get liveTensors(): number { return this.live.size; }
-  get bytesInUse(): number { return this.liveBytes; }
+  get liveTensors(): number {
+    return this.live.size;
+  }
+  get bytesInUse(): number {
+    return this.liveBytes;
+  }
 
-  supports(_node: Node): true { return true; }
+  supports(_node: Node): true {
+    return true;
+  }
 
-  async compile(unit: Unit): Promise<CompiledUnit> { return { unit }; }
+  async compile(unit: Unit): Promise<CompiledUnit> {
+    return { unit };
+  }
 
   private adopt(t: RunValue): RefTensor {
     const r = new RefTensor(t, this);
     if (this.capacityBytes !== undefined && this.liveBytes + r.byteLength > this.capacityBytes) {
-      throw new Error(`device '${this.id}' is out of memory: ${this.liveBytes} bytes in use + ${r.byteLength} requested > capacity ${this.capacityBytes}`);
+      throw new Error(
+        `device '${this.id}' is out of memory: ${this.liveBytes} bytes in use + ${r.byteLength} requested > capacity ${this.capacityBytes}`,
+      );
     }
     this.live.add(r);
     this.liveBytes += r.byteLength;
@@ -99,7 +118,7 @@ export class ReferenceDevice implements Device {
     const { unit } = compiled;
     // values may be sequences or optionals: they stay on this (host) device
     const env = new Map<Value, RunValue>(unit.inputs.map((v, i) => [v, this.own(inputs[i]!)]));
-    const read = (v: Node['inputs'][number]) => (v ? v.const ?? env.get(v) : undefined);
+    const read = (v: Node['inputs'][number]) => (v ? (v.const ?? env.get(v)) : undefined);
     for (const n of unit.nodes) {
       this.lastYield = await yieldIfDue(this.yieldEveryMs, this.lastYield);
       const ins = n.inputs.map(read);
@@ -115,11 +134,19 @@ export class ReferenceDevice implements Device {
     return unit.outputs.map((v) => this.adopt(v.const ?? env.get(v)!));
   }
 
-  async upload(t: Tensor): Promise<DeviceTensor> { return this.adopt(t); }
-  async download(t: DeviceTensor): Promise<Tensor> { return asTensor(this.own(t), 'download'); }
+  async upload(t: Tensor): Promise<DeviceTensor> {
+    return this.adopt(t);
+  }
+  async download(t: DeviceTensor): Promise<Tensor> {
+    return asTensor(this.own(t), 'download');
+  }
   /** The host keeps sequences and optionals too: upload and download them as they are. */
-  async uploadValue(v: RunValue): Promise<DeviceTensor> { return this.adopt(v); }
-  async downloadValue(t: DeviceTensor): Promise<RunValue> { return this.own(t); }
+  async uploadValue(v: RunValue): Promise<DeviceTensor> {
+    return this.adopt(v);
+  }
+  async downloadValue(t: DeviceTensor): Promise<RunValue> {
+    return this.own(t);
+  }
 
   release(t: DeviceTensor): void {
     const r = t as RefTensor;

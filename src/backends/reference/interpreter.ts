@@ -5,7 +5,7 @@
 
 import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { tensorsOnly, type RunValue } from '../../ir/values.js';
+import { type RunValue, tensorsOnly } from '../../ir/values.js';
 import { runGraph } from '../../ops/subgraph.js';
 
 /** Run a graph whose outputs are tensors. */

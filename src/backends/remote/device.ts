@@ -5,15 +5,15 @@
 // fallback reuses when the server dies later in the run, and what the next unit sends back
 // (the heterogeneous runtime can keep them server-side once the protocol grows handles).
 
+import type { DType } from '../../ir/dtype.js';
 import { Graph, type Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
-import type { DType } from '../../ir/dtype.js';
 import { graphToWire, type WireGraph } from '../../protocol/graph-wire.js';
-import { remoteProfile, type LinkProfile, type RemoteDeviceProfile } from '../../protocol/profile.js';
-import type { Info, RunResultMeta } from '../../protocol/schemas.js';
 import type { LlmInfo } from '../../protocol/llm.js';
-import { hostOnlyReason, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../device.js';
-import { RemoteClient, RemoteError, type RemoteClientOptions } from './client.js';
+import { type LinkProfile, type RemoteDeviceProfile, remoteProfile } from '../../protocol/profile.js';
+import type { Info, RunResultMeta } from '../../protocol/schemas.js';
+import { type CompiledUnit, type Device, type DeviceTensor, hostOnlyReason, type Unit } from '../device.js';
+import { RemoteClient, type RemoteClientOptions, RemoteError } from './client.js';
 
 export interface RemoteDeviceOptions extends RemoteClientOptions {
   /** Budget of every run, ms (the server refuses early when it cannot meet it). Default 30000. */
@@ -28,8 +28,12 @@ export interface RemoteDeviceOptions extends RemoteClientOptions {
 /** A tensor the client holds for the remote device (see the note at the top). */
 class HeldTensor implements DeviceTensor {
   constructor(readonly tensor: Tensor) {}
-  get type(): DType { return this.tensor.type; }
-  get dims(): readonly number[] { return this.tensor.dims; }
+  get type(): DType {
+    return this.tensor.type;
+  }
+  get dims(): readonly number[] {
+    return this.tensor.dims;
+  }
 }
 
 interface RemoteUnit extends CompiledUnit {
@@ -38,7 +42,11 @@ interface RemoteUnit extends CompiledUnit {
   fed: number[];
 }
 
-export interface RemoteRunRecord { graph: string; ms: number; meta: RunResultMeta }
+export interface RemoteRunRecord {
+  graph: string;
+  ms: number;
+  meta: RunResultMeta;
+}
 
 export class RemoteDevice implements Device {
   readonly kind = 'remote' as const;
@@ -49,7 +57,12 @@ export class RemoteDevice implements Device {
   /** Last run of each unit: round trip and the server's queue/compute split (for traces and the cost model). */
   readonly lastRuns: RemoteRunRecord[] = [];
 
-  private constructor(private opts: RemoteDeviceOptions, client: RemoteClient, private serverInfo: Info, link: LinkProfile) {
+  private constructor(
+    private opts: RemoteDeviceOptions,
+    client: RemoteClient,
+    private serverInfo: Info,
+    link: LinkProfile,
+  ) {
     this.client = client;
     this.id = client.deviceId;
     const deny = new Set(opts.unsupportedOps ?? []);
@@ -77,7 +90,12 @@ export class RemoteDevice implements Device {
   async compile(unit: Unit): Promise<CompiledUnit> {
     const g = new Graph(`unit`);
     const fed: number[] = [];
-    unit.inputs.forEach((v, i) => { if (!v.const) { fed.push(i); g.inputs.push(v); } });
+    unit.inputs.forEach((v, i) => {
+      if (!v.const) {
+        fed.push(i);
+        g.inputs.push(v);
+      }
+    });
     g.nodes = unit.nodes;
     g.outputs = unit.outputs;
     // no opsets: imported nodes are already in their canonical (opset-independent) form
@@ -93,7 +111,14 @@ export class RemoteDevice implements Device {
     const bytes = feeds.reduce((a, [, t]) => a + t.byteLength, 0);
     const limit = this.serverInfo.limits.maxBodyBytes;
     if (bytes > limit) {
-      throw new RemoteError('payload_too_large', `${this.client.url}: the unit's inputs are ${bytes} bytes, over the server's body limit of ${limit} bytes`, 413, undefined, {}, this.id);
+      throw new RemoteError(
+        'payload_too_large',
+        `${this.client.url}: the unit's inputs are ${bytes} bytes, over the server's body limit of ${limit} bytes`,
+        413,
+        undefined,
+        {},
+        this.id,
+      );
     }
     const send = () => this.client.run(u.wire.id, feeds, { deadlineMs: this.opts.deadlineMs ?? 30_000 });
     let r;
@@ -108,27 +133,48 @@ export class RemoteDevice implements Device {
     }
     this.lastRuns.push({ graph: u.wire.id, ms: r.ms, meta: r.meta });
     if (this.lastRuns.length > 100) this.lastRuns.shift();
-    this.observe(r.ms - r.meta.serverMs, feeds.reduce((a, [, t]) => a + t.byteLength, 0) + [...r.outputs.values()].reduce((a, t) => a + t.byteLength, 0));
+    this.observe(
+      r.ms - r.meta.serverMs,
+      feeds.reduce((a, [, t]) => a + t.byteLength, 0) + [...r.outputs.values()].reduce((a, t) => a + t.byteLength, 0),
+    );
     return u.unit.outputs.map((v) => {
       const t = r.outputs.get(v.name);
-      if (!t) throw new RemoteError('bad_response', `${this.client.url}: run result lacks output '${v.name}'`, undefined, undefined, {}, this.id);
+      if (!t)
+        throw new RemoteError(
+          'bad_response',
+          `${this.client.url}: run result lacks output '${v.name}'`,
+          undefined,
+          undefined,
+          {},
+          this.id,
+        );
       return new HeldTensor(t);
     });
   }
 
-  async upload(t: Tensor): Promise<DeviceTensor> { return new HeldTensor(t); }
-  async download(t: DeviceTensor): Promise<Tensor> { return (t as HeldTensor).tensor; }
+  async upload(t: Tensor): Promise<DeviceTensor> {
+    return new HeldTensor(t);
+  }
+  async download(t: DeviceTensor): Promise<Tensor> {
+    return (t as HeldTensor).tensor;
+  }
   release(): void {}
   async dispose(): Promise<void> {}
 
   /** Bearer token the device was connected with (the chat route takes the same). */
-  get token(): string | undefined { return this.opts.token; }
+  get token(): string | undefined {
+    return this.opts.token;
+  }
 
   /** Language models the server serves on /v1/chat/completions, with their measured figures. */
-  get llms(): LlmInfo[] { return this.serverInfo.llms ?? []; }
+  get llms(): LlmInfo[] {
+    return this.serverInfo.llms ?? [];
+  }
 
   /** How long a chat completion sent now would wait for the server's LLM worker, ms. */
-  get llmQueueWaitMs(): number { return this.serverInfo.llmQueue?.estimatedWaitMs ?? 0; }
+  get llmQueueWaitMs(): number {
+    return this.serverInfo.llmQueue?.estimatedWaitMs ?? 0;
+  }
 
   /** What the planner needs: the server's profile, the measured link, the price and current queue. */
   profile(): RemoteDeviceProfile {
@@ -150,7 +196,12 @@ export class RemoteDevice implements Device {
   }
 }
 
-async function measureLink(client: RemoteClient, rtts: number[], probeBytes: number, maxProbe: number): Promise<LinkProfile> {
+async function measureLink(
+  client: RemoteClient,
+  rtts: number[],
+  probeBytes: number,
+  maxProbe: number,
+): Promise<LinkProfile> {
   rtts.sort((a, b) => a - b);
   const rtt = rtts[rtts.length >> 1]!;
   const latency = { value: rtt / 2000, source: `measured: median of ${rtts.length} empty round trips / 2` };
@@ -159,5 +210,8 @@ async function measureLink(client: RemoteClient, rtts: number[], probeBytes: num
   const { upMs, downMs } = await client.probe(n);
   const up = n / Math.max(1e-6, (upMs - rtt) / 1000);
   const down = n / Math.max(1e-6, (downMs - rtt) / 1000);
-  return { latency, bandwidth: { value: Math.min(up, down), source: `measured: ${n}-byte probes up and down (slower of the two)` } };
+  return {
+    latency,
+    bandwidth: { value: Math.min(up, down), source: `measured: ${n}-byte probes up and down (slower of the two)` },
+  };
 }

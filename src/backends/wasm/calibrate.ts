@@ -3,15 +3,26 @@
 // opened when it is handed one (its thread count is part of the cached profile's configuration),
 // else one device with the default thread count for every step. Each figure is a best of repeats.
 
+import {
+  CALIBRATION_VERSION,
+  type CalibrationContext,
+  type CalibrationStep,
+  type Calibrator,
+  type Measurements,
+  registerCalibrator,
+} from '../../cost/calibrate/calibrator.js';
+import { UnitBench } from '../../cost/calibrate/unit-bench.js';
 import { WASM } from '../../cost/catalog/local.js';
-import { CALIBRATION_VERSION, registerCalibrator, type CalibrationContext, type CalibrationStep, type Calibrator, type Measurements } from '../../cost/calibrate/calibrator.js';
 import type { DeviceProfile } from '../../cost/profile.js';
 import { GraphBuilder } from '../../ir/builder.js';
 import { Tensor } from '../../ir/tensor.js';
-import { UnitBench } from '../../cost/calibrate/unit-bench.js';
 import { WasmDevice } from './device.js';
 
-const fill = (n: number) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = ((i * 7) % 13) * 0.01; return a; };
+const fill = (n: number) => {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = ((i * 7) % 13) * 0.01;
+  return a;
+};
 const f32 = (dims: number[]) => new Tensor('float32', fill(dims.reduce((a, b) => a * b, 1)), dims);
 
 export class WasmCalibrator implements Calibrator {
@@ -47,7 +58,7 @@ export class WasmCalibrator implements Calibrator {
     p.id = this.device;
     p.computesOn = 'host-cpu';
     if (this.dev) p.name = `WASM SIMD, ${this.dev.threads} thread${this.dev.threads > 1 ? 's' : ''}`;
-    p.notes = [...(p.notes ?? []), 'WASM kernels run on the main thread and the pool\'s workers: the host\'s cores'];
+    p.notes = [...(p.notes ?? []), "WASM kernels run on the main thread and the pool's workers: the host's cores"];
     return p;
   }
 
@@ -84,7 +95,8 @@ export class WasmCalibrator implements Calibrator {
       run: async (): Promise<Measurements> => {
         const n = (mib * 2 ** 20) / 4;
         const g = new GraphBuilder('calibrate-add');
-        const a = g.input('a', 'float32', [n]), c = g.input('b', 'float32', [n]);
+        const a = g.input('a', 'float32', [n]),
+          c = g.input('b', 'float32', [n]);
         g.output(g.op('Add', [a, c]), 'c');
         const b = await UnitBench.create(this.wasm, g.build(), [f32([n]), f32([n])]);
         const ms = await b.best(quick ? 3 : 5, 1);
@@ -103,7 +115,8 @@ export class WasmCalibrator implements Calibrator {
    */
   private async compileUs(fn: string): Promise<number> {
     const g = new GraphBuilder('calibrate-compile');
-    const a = g.input('a', 'float32', [256]), c = g.input('b', 'float32', [256]);
+    const a = g.input('a', 'float32', [256]),
+      c = g.input('b', 'float32', [256]);
     // an expression nothing else compiles, so the module is new to this device
     g.output(g.op('Sigmoid', [g.op('Sub', [g.op('Mul', [g.op(fn, [a]), c]), g.op('Abs', [c])])]), 'y');
     const b = await UnitBench.create(this.wasm, g.build(), [f32([256]), f32([256])]);
@@ -128,13 +141,20 @@ export class WasmCalibrator implements Calibrator {
           g.output(x, 'y');
           return UnitBench.create(this.wasm, g.build(), [f32([64])], ['lower', 'dce']);
         };
-        const one = await chain(1), many = await chain(17);
+        const one = await chain(1),
+          many = await chain(17);
         const reps = quick ? 20 : 100;
-        await one.best(1, 2); await many.best(1, 2);
+        await one.best(1, 2);
+        await many.best(1, 2);
         // interleaved, so a burst of load on the machine hits both alike
-        let t1 = Infinity, t17 = Infinity;
-        for (let r = 0; r < reps; r++) { t1 = Math.min(t1, await one.time()); t17 = Math.min(t17, await many.time()); }
-        one.dispose(); many.dispose();
+        let t1 = Infinity,
+          t17 = Infinity;
+        for (let r = 0; r < reps; r++) {
+          t1 = Math.min(t1, await one.time());
+          t17 = Math.min(t17, await many.time());
+        }
+        one.dispose();
+        many.dispose();
         const perKernel = Math.max(0, (t17 - t1) / 16);
         return { dispatchUs: perKernel * 1e3, unitUs: Math.max(0, t1 - perKernel) * 1e3 };
       },
@@ -146,10 +166,19 @@ export class WasmCalibrator implements Calibrator {
       name: `upload and readback ${mib} MiB`,
       run: async (): Promise<Measurements> => {
         const dev = this.wasm;
-        const big = f32([(mib * 2 ** 20) / 4]), small = f32([256]);
-        const time = async (f: () => Promise<unknown>) => { const t0 = performance.now(); await f(); return performance.now() - t0; };
-        let up = Infinity, upLat = Infinity, down = Infinity, downLat = Infinity;
-        const ub = await dev.upload(big), us = await dev.upload(small);
+        const big = f32([(mib * 2 ** 20) / 4]),
+          small = f32([256]);
+        const time = async (f: () => Promise<unknown>) => {
+          const t0 = performance.now();
+          await f();
+          return performance.now() - t0;
+        };
+        let up = Infinity,
+          upLat = Infinity,
+          down = Infinity,
+          downLat = Infinity;
+        const ub = await dev.upload(big),
+          us = await dev.upload(small);
         // latency first: the big copies leave garbage whose collection lands in whatever runs next
         for (let r = 0; r < (quick ? 5 : 20); r++) {
           upLat = Math.min(upLat, await time(async () => dev.release(await dev.upload(small))));
@@ -159,17 +188,23 @@ export class WasmCalibrator implements Calibrator {
           up = Math.min(up, await time(async () => dev.release(await dev.upload(big))));
           down = Math.min(down, await time(() => dev.download(ub)));
         }
-        dev.release(ub); dev.release(us);
+        dev.release(ub);
+        dev.release(us);
         return {
-          uploadGBs: big.byteLength / (up * 1e6), uploadLatencyUs: upLat * 1e3,
-          readbackGBs: big.byteLength / (down * 1e6), readbackLatencyUs: downLat * 1e3,
+          uploadGBs: big.byteLength / (up * 1e6),
+          uploadLatencyUs: upLat * 1e3,
+          readbackGBs: big.byteLength / (down * 1e6),
+          readbackLatencyUs: downLat * 1e3,
         };
       },
     };
   }
 
   async dispose(): Promise<void> {
-    if (this.own) { await this.dev?.dispose(); this.dev = undefined; }
+    if (this.own) {
+      await this.dev?.dispose();
+      this.dev = undefined;
+    }
   }
 }
 

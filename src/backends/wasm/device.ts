@@ -4,27 +4,33 @@
 // shape nothing is allocated. Nodes without a kernel for their case run on the reference path
 // inside the unit, and the device records that (never silently).
 
-import { dtypeBytes, isNarrow, type DType } from '../../ir/dtype.js';
-import { Value, type Node, type TensorType } from '../../ir/graph.js';
+import { type DType, dtypeBytes, isNarrow } from '../../ir/dtype.js';
+import { type Node, type TensorType, Value } from '../../ir/graph.js';
 import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
 import { isStatic, numel } from '../../ir/shape.js';
 import { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../../ops/evaluate.js';
-import { hostOnlyReason, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../device.js';
-import { generateMap, signatureOf, type InputMode } from './codegen.js';
-import { printExpr, type Expr } from '../../ops/kernel/expr.js';
-import { loadKernels, FAMILIES } from './loader.js';
+import { type Expr, printExpr } from '../../ops/kernel/expr.js';
+import { type CompiledUnit, type Device, type DeviceTensor, hostOnlyReason, type Unit } from '../device.js';
+import { yieldIfDue } from '../yield.js';
+import { generateMap, type InputMode, signatureOf } from './codegen.js';
+import { isShapeArith, knownOutputs } from './known.js';
+import { FAMILIES, loadKernels } from './loader.js';
 import { checkUnitFits, WasmMemory } from './memory.js';
 import { ANY_DTYPE, FLOAT_DATA, PLANNERS } from './ops/index.js';
-import { isShapeArith, knownOutputs } from './known.js';
 import type { PlanCtx, Step } from './plan.js';
-import { ThreadPool, type ModuleSpec } from './pool.js';
-import { yieldIfDue } from '../yield.js';
+import { type ModuleSpec, ThreadPool } from './pool.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 export class WasmTensor implements DeviceTensor {
-  constructor(readonly type: DType, readonly dims: readonly number[], readonly ptr: number, readonly bytes: number, readonly owned: boolean) {}
+  constructor(
+    readonly type: DType,
+    readonly dims: readonly number[],
+    readonly ptr: number,
+    readonly bytes: number,
+    readonly owned: boolean,
+  ) {}
 }
 
 interface Plan {
@@ -84,20 +90,32 @@ export class WasmDevice implements Device {
   private ws?: { ptr: number; stride: number };
   private disposed = false;
 
-  private constructor(readonly mem: WasmMemory, readonly pool: ThreadPool, readonly relaxed: boolean, private readonly onWarning?: (m: string) => void, id = 'wasm') {
+  private constructor(
+    readonly mem: WasmMemory,
+    readonly pool: ThreadPool,
+    readonly relaxed: boolean,
+    private readonly onWarning?: (m: string) => void,
+    id = 'wasm',
+  ) {
     this.id = id;
   }
 
-  get threads(): number { return this.pool.liveWorkers + 1; }
+  get threads(): number {
+    return this.pool.liveWorkers + 1;
+  }
 
   static async create(options: WasmDeviceOptions = {}): Promise<WasmDevice> {
     const asked = options.threads ?? (await defaultThreads());
     if (!Number.isInteger(asked) || asked < 1) throw new Error(`threads must be a positive integer, got ${asked}`);
     let threads = asked;
     const warnings: string[] = [];
-    const canShare = typeof SharedArrayBuffer !== 'undefined' && (isNode || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
+    const canShare =
+      typeof SharedArrayBuffer !== 'undefined' &&
+      (isNode || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
     if (threads > 1 && !canShare) {
-      warnings.push(`WASM backend runs single-threaded (threads: ${asked} was asked): this page is not cross-origin isolated, so SharedArrayBuffer is unavailable. Serve it with 'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' to use threads.`);
+      warnings.push(
+        `WASM backend runs single-threaded (threads: ${asked} was asked): this page is not cross-origin isolated, so SharedArrayBuffer is unavailable. Serve it with 'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' to use threads.`,
+      );
       threads = 1;
     }
     // one thread needs no shared memory, and copies into a plain ArrayBuffer are plain memcpy
@@ -121,7 +139,8 @@ export class WasmDevice implements Device {
   private warn(m: string): void {
     if (this.warnings.includes(m)) return;
     this.warnings.push(m);
-    if (this.onWarning) this.onWarning(m); else console.warn(`switchyard: ${m}`);
+    if (this.onWarning) this.onWarning(m);
+    else console.warn(`switchyard: ${m}`);
   }
 
   supports(node: Node): true | string {
@@ -129,7 +148,11 @@ export class WasmDevice implements Device {
     if (host) return host;
     if (isShapeArith(node)) return true;
     // float16 operands of a map are widened around it (see kmap)
-    if (node.op === 'k.map' && [...node.inputs, ...node.outputs].every((v) => !v?.type || ['float32', 'float16', 'bool'].includes(v.type.dtype))) return true;
+    if (
+      node.op === 'k.map' &&
+      [...node.inputs, ...node.outputs].every((v) => !v?.type || ['float32', 'float16', 'bool'].includes(v.type.dtype))
+    )
+      return true;
     if (FLOAT_DATA.has(node.op)) {
       const bad = [node.inputs[0], ...node.outputs].find((v) => v?.type && v.type.dtype !== 'float32');
       return bad ? `WASM kernels for ${node.op.slice(3)} take float32, this node has ${bad.type!.dtype}` : true;
@@ -143,14 +166,26 @@ export class WasmDevice implements Device {
         if (!v || !v.type) continue;
         if ((node.op === 'k.map' || node.op === 'nn.Attention') && v.type.dtype === 'bool') continue;
         // these planners check their own dtypes (the recurrent ops: int32 sequence_lens)
-        const ownTypes = ['nn.TopK', 'nn.Gather', 'nn.RotaryEmbedding', 'nn.ArgMax', 'nn.ArgMin', 'nn.CumSum',
-          'nn.Clip', 'nn.RNN', 'nn.GRU', 'nn.LSTM'].includes(node.op) || /^nn\.Reduce/.test(node.op);
+        const ownTypes =
+          [
+            'nn.TopK',
+            'nn.Gather',
+            'nn.RotaryEmbedding',
+            'nn.ArgMax',
+            'nn.ArgMin',
+            'nn.CumSum',
+            'nn.Clip',
+            'nn.RNN',
+            'nn.GRU',
+            'nn.LSTM',
+          ].includes(node.op) || /^nn\.Reduce/.test(node.op);
         if (v.type.dtype !== 'float32' && !ownTypes) {
           return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${v.type.dtype}`;
         }
       }
       const x = node.inputs[0]?.type?.dtype;
-      if (x && x !== 'float32' && !(node.op === 'k.map' && x === 'bool')) return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${x}`;
+      if (x && x !== 'float32' && !(node.op === 'k.map' && x === 'bool'))
+        return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${x}`;
     }
     return true;
   }
@@ -177,18 +212,29 @@ export class WasmDevice implements Device {
     const ins = inputs as WasmTensor[];
     const key = ins.map((t) => `${t.type}[${t.dims.join(',')}]`).join(';');
     let plan = cu.plans.get(key);
-    if (!plan) { plan = await this.buildPlan(cu.unit, ins); cu.plans.set(key, plan); }
+    if (!plan) {
+      plan = await this.buildPlan(cu.unit, ins);
+      cu.plans.set(key, plan);
+    }
     if (plan.cpu) return this.runCpuUnit(cu.unit, ins);
     const P = plan.P;
-    plan.inputSlots.forEach((s, i) => { P[s] = ins[i]!.ptr; });
+    plan.inputSlots.forEach((s, i) => {
+      P[s] = ins[i]!.ptr;
+    });
     for (const [s, t] of plan.constSlots) P[s] = t.ptr;
     for (const [s, off] of plan.arenaSlots) P[s] = plan.arena + off;
     const outs: WasmTensor[] = plan.outputs.map((o) => {
-      if (o.owner) { const p = this.mem.alloc(o.bytes, `output of ${cu.unit.nodes.at(-1)?.describe()}`); P[o.slot] = p; return new WasmTensor(o.type, o.dims, p, o.bytes, true); }
+      if (o.owner) {
+        const p = this.mem.alloc(o.bytes, `output of ${cu.unit.nodes.at(-1)?.describe()}`);
+        P[o.slot] = p;
+        return new WasmTensor(o.type, o.dims, p, o.bytes, true);
+      }
       return undefined as unknown as WasmTensor;
     });
     if (plan.views) for (const [s, r] of plan.views) P[s] = P[r]!;
-    plan.outputs.forEach((o, i) => { if (!o.owner) outs[i] = new WasmTensor(o.type, o.dims, P[o.slot]!, o.bytes, false); });
+    plan.outputs.forEach((o, i) => {
+      if (!o.owner) outs[i] = new WasmTensor(o.type, o.dims, P[o.slot]!, o.bytes, false);
+    });
     const prof = this.profile;
     for (const { node, step } of plan.steps) {
       // across units too: a chain of one-kernel units would otherwise hold the loop from end to end
@@ -197,7 +243,13 @@ export class WasmDevice implements Device {
         const t0 = prof ? performance.now() : 0;
         const r = step(P);
         if (r) await r;
-        if (prof) { const k = `${node.op} ${node.outputs[0]?.type?.shape?.join('x') ?? ''}`; const e = prof.get(k) ?? { ms: 0, calls: 0 }; e.ms += performance.now() - t0; e.calls++; prof.set(k, e); }
+        if (prof) {
+          const k = `${node.op} ${node.outputs[0]?.type?.shape?.join('x') ?? ''}`;
+          const e = prof.get(k) ?? { ms: 0, calls: 0 };
+          e.ms += performance.now() - t0;
+          e.calls++;
+          prof.set(k, e);
+        }
       } catch (e) {
         for (let i = 0; i < outs.length; i++) if (outs[i]!.owned) this.mem.release(outs[i]!.ptr);
         throw nodeError(node, e);
@@ -207,9 +259,13 @@ export class WasmDevice implements Device {
   }
 
   /** Concrete types of every value in the unit, from the input shapes, by each op's own rule. */
-  private concreteTypes(unit: Unit, inputs: WasmTensor[], known: Map<Value, Tensor>): Map<Value, { dtype: DType; dims: number[] }> {
+  private concreteTypes(
+    unit: Unit,
+    inputs: WasmTensor[],
+    known: Map<Value, Tensor>,
+  ): Map<Value, { dtype: DType; dims: number[] }> {
     const m = new Map<Value, { dtype: DType; dims: number[] }>();
-    const valueOf = (v: Value) => v.const ?? known.get(v);
+    const knownValue = (v: Value) => v.const ?? known.get(v);
     unit.inputs.forEach((v, i) => m.set(v, { dtype: inputs[i]!.type, dims: [...inputs[i]!.dims] }));
     const typeOf = (v: Value | null): TensorType | undefined => {
       if (!v) return undefined;
@@ -221,21 +277,43 @@ export class WasmDevice implements Device {
       const def = opDefOf(n);
       let types: TensorType[];
       try {
-        types = def.infer({ node: n, attrs: attrsOf(n), types: n.inputs.map(typeOf), consts: n.inputs.map((v) => (v ? valueOf(v) : undefined)) });
-      } catch (e) { throw nodeError(n, e); }
+        types = def.infer({
+          node: n,
+          attrs: attrsOf(n),
+          types: n.inputs.map(typeOf),
+          consts: n.inputs.map((v) => (v ? knownValue(v) : undefined)),
+        });
+      } catch (e) {
+        throw nodeError(n, e);
+      }
       const staticDims = types.map((t, i) => {
         const o = n.outputs[i];
-        return t?.shape && isStatic(t.shape) ? (t.shape as number[]) : o?.type?.shape && isStatic(o.type.shape) ? (o.type.shape as number[]) : undefined;
+        return t?.shape && isStatic(t.shape)
+          ? (t.shape as number[])
+          : o?.type?.shape && isStatic(o.type.shape)
+            ? (o.type.shape as number[])
+            : undefined;
       });
-      const vals = knownOutputs(n, valueOf, (v) => m.get(v)?.dims ?? (v.const ? [...v.const.dims] : undefined), staticDims);
+      const vals = knownOutputs(
+        n,
+        knownValue,
+        (v) => m.get(v)?.dims ?? (v.const ? [...v.const.dims] : undefined),
+        staticDims,
+      );
       if (vals) {
-        n.outputs.forEach((o, i) => { if (o) { known.set(o, vals[i]!); m.set(o, { dtype: vals[i]!.type, dims: [...vals[i]!.dims] }); } });
+        n.outputs.forEach((o, i) => {
+          if (o) {
+            known.set(o, vals[i]!);
+            m.set(o, { dtype: vals[i]!.type, dims: [...vals[i]!.dims] });
+          }
+        });
         continue;
       }
       n.outputs.forEach((o, i) => {
         if (!o) return;
         const t = types[i];
-        const shape = t?.shape && isStatic(t.shape) ? t.shape : o.type?.shape && isStatic(o.type.shape) ? o.type.shape : undefined;
+        const shape =
+          t?.shape && isStatic(t.shape) ? t.shape : o.type?.shape && isStatic(o.type.shape) ? o.type.shape : undefined;
         if (!t || !shape) throw new DynamicShape(n);
         m.set(o, { dtype: t.dtype, dims: shape as number[] });
       });
@@ -251,19 +329,33 @@ export class WasmDevice implements Device {
     } catch (e) {
       if (!(e instanceof DynamicShape)) throw e;
       // a shape only known by running: the whole unit takes the reference path for these inputs
-      this.planFallbacks.set(e.node.op, `output shape of ${e.node.describe()} depends on data; the unit ran on the reference path`);
+      this.planFallbacks.set(
+        e.node.op,
+        `output shape of ${e.node.describe()} depends on data; the unit ran on the reference path`,
+      );
       return this.cpuPlan();
     }
     const slotOf = new Map<Value, number>();
     const root: number[] = []; // slot -> root slot (views)
     const size: number[] = [];
-    const newSlot = (bytes: number) => { root.push(root.length); size.push(bytes); return root.length - 1; };
+    const newSlot = (bytes: number) => {
+      root.push(root.length);
+      size.push(bytes);
+      return root.length - 1;
+    };
     const find = (s: number): number => (root[s] === s ? s : (root[s] = find(root[s]!)));
-    const dims = (v: Value) => { const t = types.get(v) ?? (v.const ? { dims: [...v.const.dims] } : undefined); if (!t) throw new Error(`no shape for '${v.name}'`); return t.dims; };
+    const dims = (v: Value) => {
+      const t = types.get(v) ?? (v.const ? { dims: [...v.const.dims] } : undefined);
+      if (!t) throw new Error(`no shape for '${v.name}'`);
+      return t.dims;
+    };
     const dtype = (v: Value) => types.get(v)?.dtype ?? v.const?.type ?? v.type!.dtype;
     const slot = (v: Value) => {
       let s = slotOf.get(v);
-      if (s === undefined) { s = newSlot(numel(dims(v)) * dtypeBytes(dtype(v))); slotOf.set(v, s); }
+      if (s === undefined) {
+        s = newSlot(numel(dims(v)) * dtypeBytes(dtype(v)));
+        slotOf.set(v, s);
+      }
       return s;
     };
     const inputSlots = unit.inputs.map((v) => slot(v));
@@ -279,16 +371,32 @@ export class WasmDevice implements Device {
     for (const n of unit.nodes) {
       const idx = steps.length;
       const ctx: PlanCtx = {
-        node: n, pool: this.pool, memory: this.mem.memory, threads: this.threads,
-        dims, dtype,
-        constOf: (v) => (v ? v.const ?? known.get(v) : undefined),
+        node: n,
+        pool: this.pool,
+        memory: this.mem.memory,
+        threads: this.threads,
+        dims,
+        dtype,
+        constOf: (v) => (v ? (v.const ?? known.get(v)) : undefined),
         slot,
-        alias: (out, input) => { const so = slot(out), si = slot(input); root[find(so)] = find(si); },
-        scratch: (bytes) => { const s = newSlot(bytes); scratchSlots.push(s); defStep.set(s, idx); lastUse.set(s, idx); return s; },
+        alias: (out, input) => {
+          const so = slot(out),
+            si = slot(input);
+          root[find(so)] = find(si);
+        },
+        scratch: (bytes) => {
+          const s = newSlot(bytes);
+          scratchSlots.push(s);
+          defStep.set(s, idx);
+          lastUse.set(s, idx);
+          return s;
+        },
         temp: (d) => {
           const v = new Value(`${n.name || n.op}.tmp${slotOf.size}`, { dtype: 'float32', shape: d });
           types.set(v, { dtype: 'float32', dims: d });
-          const s = slot(v); defStep.set(s, idx); lastUse.set(s, idx);
+          const s = slot(v);
+          defStep.set(s, idx);
+          lastUse.set(s, idx);
           return v;
         },
         resident: (data) => this.residentArray(data),
@@ -299,7 +407,11 @@ export class WasmDevice implements Device {
           if (cached) return this.packedWeight(v, K, N, rsb, csb, cached.ptr, layout);
           // pack from a temporary copy that is freed at once
           const tmp = this.uploadSync(v.const!);
-          try { return await this.packedWeight(v, K, N, rsb, csb, tmp.ptr, layout); } finally { this.release(tmp); }
+          try {
+            return await this.packedWeight(v, K, N, rsb, csb, tmp.ptr, layout);
+          } finally {
+            this.release(tmp);
+          }
         },
         mapFn: (e, modes, boolOut) => this.mapFn(e, modes, boolOut),
         fn: (family, name) => this.pool.fn(family, name),
@@ -310,11 +422,17 @@ export class WasmDevice implements Device {
       let r: Step | 'view' | 'cpu' = knownStep ?? (planner ? await planner(ctx) : 'cpu');
       if (r === 'cpu') {
         cpuNodes.push(n.op);
-        this.planFallbacks.set(n.op, `${n.describe()}: no WASM kernel for this case (shapes/attributes); ran on the reference path`);
+        this.planFallbacks.set(
+          n.op,
+          `${n.describe()}: no WASM kernel for this case (shapes/attributes); ran on the reference path`,
+        );
         r = this.cpuStep(n, slot, dims, dtype);
       }
       for (const [v, s] of slotOf) {
-        if (v.const && !constSlotOf.has(s) && !unit.inputs.includes(v)) { constSlotOf.add(s); constSlots.push([s, await this.residentConst(v)]); }
+        if (v.const && !constSlotOf.has(s) && !unit.inputs.includes(v)) {
+          constSlotOf.add(s);
+          constSlots.push([s, await this.residentConst(v)]);
+        }
       }
       if (r !== 'view') steps.push({ node: n, step: r });
       const at = r === 'view' ? Math.max(0, steps.length - 1) : idx;
@@ -323,22 +441,36 @@ export class WasmDevice implements Device {
     }
     // roots: liveness merged over their views
     const isExternal = new Set<number>([...inputSlots, ...constSlots.map(([s]) => s)].map(find));
-    const outputs = unit.outputs.map((v) => ({ slot: slot(v), type: dtype(v), dims: dims(v), bytes: numel(dims(v)) * dtypeBytes(dtype(v)), owner: false }));
+    const outputs = unit.outputs.map((v) => ({
+      slot: slot(v),
+      type: dtype(v),
+      dims: dims(v),
+      bytes: numel(dims(v)) * dtypeBytes(dtype(v)),
+      owner: false,
+    }));
     const outRoots = new Set<number>();
     for (const o of outputs) {
       const r = find(o.slot);
-      if (!isExternal.has(r) && !outRoots.has(r) && r === o.slot) { o.owner = true; outRoots.add(r); }
+      if (!isExternal.has(r) && !outRoots.has(r) && r === o.slot) {
+        o.owner = true;
+        outRoots.add(r);
+      }
     }
     // an output that is a view of an intermediate: that intermediate becomes the owned output block
     for (const o of outputs) {
       const r = find(o.slot);
-      if (!isExternal.has(r) && !outRoots.has(r)) { outRoots.add(r); o.slot = r; o.owner = true; }
+      if (!isExternal.has(r) && !outRoots.has(r)) {
+        outRoots.add(r);
+        o.slot = r;
+        o.owner = true;
+      }
     }
     const live = new Map<number, [number, number]>();
     for (let s = 0; s < root.length; s++) {
       const r = find(s);
       if (isExternal.has(r) || outRoots.has(r)) continue;
-      const a = defStep.get(s), b = lastUse.get(s);
+      const a = defStep.get(s),
+        b = lastUse.get(s);
       const cur = live.get(r) ?? [Infinity, -Infinity];
       if (a !== undefined) cur[0] = Math.min(cur[0], a);
       if (b !== undefined) cur[1] = Math.max(cur[1], b);
@@ -355,7 +487,10 @@ export class WasmDevice implements Device {
       const need = Math.ceil(Math.max(size[r]!, 16) / 64) * 64;
       const clash = placed.filter((p) => !(p.b < a || b < p.a)).sort((x, y) => x.off - y.off);
       let off = 0;
-      for (const p of clash) { if (off + need <= p.off) break; off = Math.max(off, p.end); }
+      for (const p of clash) {
+        if (off + need <= p.off) break;
+        off = Math.max(off, p.end);
+      }
       placed.push({ off, end: off + need, a, b });
       arenaOffset.set(r, off);
       arenaBytes = Math.max(arenaBytes, off + need);
@@ -371,7 +506,11 @@ export class WasmDevice implements Device {
       if (arenaOffset.has(r)) arenaSlots.push([s, arenaOffset.get(r)!]);
       else if (r !== s && !outSlotSet.has(s)) viewOfExternal.push([s, r]);
     }
-    for (const o of outputs) if (!o.owner) { const r = find(o.slot); if (r !== o.slot && !viewOfExternal.some(([s]) => s === o.slot)) viewOfExternal.push([o.slot, r]); }
+    for (const o of outputs)
+      if (!o.owner) {
+        const r = find(o.slot);
+        if (r !== o.slot && !viewOfExternal.some(([s]) => s === o.slot)) viewOfExternal.push([o.slot, r]);
+      }
     const P = new Float64Array(root.length);
     // views of inputs/constants/outputs take their root's pointer at the start of each run
     return { steps, nslots: root.length, inputSlots, constSlots, arena, arenaSlots, outputs, P, views: viewOfExternal };
@@ -382,13 +521,16 @@ export class WasmDevice implements Device {
     const outs = n.outputs.filter((o): o is Value => !!o);
     if (!outs.length || !outs.every((o) => known.has(o))) return undefined;
     const writes = outs.map((o) => ({ s: slot(o), bytes: known.get(o)!.bytes().slice() }));
-    return (P) => { for (const w of writes) if (w.bytes.length) this.mem.U8.set(w.bytes, P[w.s]!); };
+    return (P) => {
+      for (const w of writes) if (w.bytes.length) this.mem.U8.set(w.bytes, P[w.s]!);
+    };
   }
 
   /** Adds a reference-path evaluation of `op` to fallbackCost. */
   chargeFallback(op: string, ms: number): void {
     const e = this.fallbackCost.get(op) ?? { ms: 0, calls: 0 };
-    e.ms += ms; e.calls++;
+    e.ms += ms;
+    e.calls++;
     this.fallbackCost.set(op, e);
   }
 
@@ -405,7 +547,8 @@ export class WasmDevice implements Device {
         if (!o) return;
         const t = res[i]!;
         const want = numel(dims(o.v)) * dtypeBytes(dtype(o.v));
-        if (t.byteLength !== want) throw new Error(`reference result for '${o.v.name}' has ${t.byteLength} bytes, ${want} planned`);
+        if (t.byteLength !== want)
+          throw new Error(`reference result for '${o.v.name}' has ${t.byteLength} bytes, ${want} planned`);
         this.mem.U8.set(t.bytes(), P[o.s]!);
       });
     };
@@ -413,7 +556,17 @@ export class WasmDevice implements Device {
 
   /** Whole unit on the reference interpreter (shapes that depend on data). */
   private cpuPlan(): Plan {
-    return { steps: [], nslots: 0, inputSlots: [], constSlots: [], arena: 0, arenaSlots: [], outputs: [], P: new Float64Array(0), cpu: true };
+    return {
+      steps: [],
+      nslots: 0,
+      inputSlots: [],
+      constSlots: [],
+      arena: 0,
+      arenaSlots: [],
+      outputs: [],
+      P: new Float64Array(0),
+      cpu: true,
+    };
   }
 
   private async runCpuUnit(unit: Unit, inputs: WasmTensor[]): Promise<WasmTensor[]> {
@@ -421,9 +574,14 @@ export class WasmDevice implements Device {
     unit.inputs.forEach((v, i) => env.set(v, this.read(inputs[i]!.ptr, inputs[i]!.type, inputs[i]!.dims)));
     for (const n of unit.nodes) {
       const t0 = performance.now();
-      const outs = evalNode(n, n.inputs.map((v) => (v ? (v.const ?? env.get(v)) : undefined)));
+      const outs = evalNode(
+        n,
+        n.inputs.map((v) => (v ? (v.const ?? env.get(v)) : undefined)),
+      );
       this.chargeFallback(n.op, performance.now() - t0);
-      n.outputs.forEach((o, i) => { if (o) env.set(o, outs[i]!); });
+      n.outputs.forEach((o, i) => {
+        if (o) env.set(o, outs[i]!);
+      });
     }
     return Promise.all(unit.outputs.map(async (v) => (await this.upload(env.get(v)!)) as WasmTensor));
   }
@@ -439,7 +597,10 @@ export class WasmDevice implements Device {
 
   private async residentConst(v: Value): Promise<WasmTensor> {
     let t = this.constCache.get(v);
-    if (!t) { t = await this.upload(v.const!) as WasmTensor; this.constCache.set(v, t); }
+    if (!t) {
+      t = (await this.upload(v.const!)) as WasmTensor;
+      this.constCache.set(v, t);
+    }
     return t;
   }
   private readonly constCache = new Map<Value, WasmTensor>();
@@ -452,7 +613,15 @@ export class WasmDevice implements Device {
   }
 
   /** A packed copy of a weight, made once per device and layout (gemm panels or gemv streams). */
-  private async packedWeight(v: Value, K: number, N: number, rsb: number, csb: number, src: number, layout: 'gemm' | 'gemv'): Promise<number> {
+  private async packedWeight(
+    v: Value,
+    K: number,
+    N: number,
+    rsb: number,
+    csb: number,
+    src: number,
+    layout: 'gemm' | 'gemv',
+  ): Promise<number> {
     const key = `${layout}:${K}:${N}:${rsb}:${csb}`;
     let byKey = this.packedCache.get(v);
     if (!byKey) this.packedCache.set(v, (byKey = new Map()));
@@ -461,7 +630,14 @@ export class WasmDevice implements Device {
       const n = layout === 'gemv' ? Math.ceil(N / 16) * 16 * K : Math.ceil(N / 8) * 8 * K; // gemvPackedSize / packedSize in wasm/matmul.ts
       p = this.mem.alloc(n * 4, `packed weight '${v.name}'`);
       // all threads pack (a large weight is a pass over hundreds of MB)
-      const r = this.pool.run(this.pool.fn('matmul', layout === 'gemv' ? 'packGemv' : 'packWeight'), [K, N, src, rsb, csb, p]);
+      const r = this.pool.run(this.pool.fn('matmul', layout === 'gemv' ? 'packGemv' : 'packWeight'), [
+        K,
+        N,
+        src,
+        rsb,
+        csb,
+        p,
+      ]);
       if (r) await r;
       byKey.set(key, p);
       this.residentBlocks.push(p);
@@ -493,7 +669,9 @@ export class WasmDevice implements Device {
     return p;
   }
 
-  async upload(t: Tensor): Promise<DeviceTensor> { return this.uploadSync(t); }
+  async upload(t: Tensor): Promise<DeviceTensor> {
+    return this.uploadSync(t);
+  }
 
   private uploadSync(t: Tensor): WasmTensor {
     const bytes = t.byteLength;
@@ -520,5 +698,7 @@ export class WasmDevice implements Device {
 }
 
 class DynamicShape extends Error {
-  constructor(readonly node: Node) { super(`${node.describe()}: output shape depends on data`); }
+  constructor(readonly node: Node) {
+    super(`${node.describe()}: output shape depends on data`);
+  }
 }

@@ -3,4 +3,5 @@
 
 export { WasmDevice } from './device.js';
 export { setWasmBase } from './loader.js';
+
 import './calibrate.js';

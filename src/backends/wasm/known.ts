@@ -17,9 +17,30 @@ export const KNOWN_MAX = 4096;
 const RANDOM = /Random|Multinomial|Bernoulli/;
 
 /** Integer/boolean ops that the WASM device accepts at any dtype, answering them from the plan when it can. */
-export const SHAPE_ARITH = new Set(['nn.Shape', 'nn.Size', 'nn.Add', 'nn.Sub', 'nn.Mul', 'nn.Div', 'nn.Equal', 'nn.Less',
-  'nn.Greater', 'nn.Where', 'nn.Not', 'nn.Min', 'nn.Max', 'nn.Range', 'nn.ConstantOfShape', 'nn.ReduceProd', 'nn.Abs',
-  'nn.Neg', 'nn.Mod', 'nn.And', 'nn.Or', 'nn.Constant']);
+export const SHAPE_ARITH = new Set([
+  'nn.Shape',
+  'nn.Size',
+  'nn.Add',
+  'nn.Sub',
+  'nn.Mul',
+  'nn.Div',
+  'nn.Equal',
+  'nn.Less',
+  'nn.Greater',
+  'nn.Where',
+  'nn.Not',
+  'nn.Min',
+  'nn.Max',
+  'nn.Range',
+  'nn.ConstantOfShape',
+  'nn.ReduceProd',
+  'nn.Abs',
+  'nn.Neg',
+  'nn.Mod',
+  'nn.And',
+  'nn.Or',
+  'nn.Constant',
+]);
 
 const isIntLike = (t: DType) => t === 'int64' || t === 'int32' || t === 'bool';
 
@@ -33,8 +54,14 @@ export function isShapeArith(node: Node): boolean {
 /** A tensor that has dims and a type but no data: all Shape and Size read (a Tensor, so the op accepts it). */
 function dimsOnly(dims: number[], type: string): Tensor {
   return Object.create(Tensor.prototype, {
-    dims: { value: dims }, size: { value: numel(dims) }, type: { value: type },
-    data: { get() { throw new Error('a dims-only tensor has no data (only Shape and Size read it)'); } },
+    dims: { value: dims },
+    size: { value: numel(dims) },
+    type: { value: type },
+    data: {
+      get() {
+        throw new Error('a dims-only tensor has no data (only Shape and Size read it)');
+      },
+    },
   }) as Tensor;
 }
 
@@ -42,13 +69,20 @@ function dimsOnly(dims: number[], type: string): Tensor {
  * The node's outputs when they can be computed now: every input constant or known (only the dims
  * for Shape and Size), and every output small. Undefined otherwise.
  */
-export function knownOutputs(n: Node, valueOf: (v: Value) => Tensor | undefined, dimsOf: (v: Value) => number[] | undefined,
-  outDims: (number[] | undefined)[]): Tensor[] | undefined {
+export function knownOutputs(
+  n: Node,
+  knownValue: (v: Value) => Tensor | undefined,
+  dimsOf: (v: Value) => number[] | undefined,
+  outDims: (number[] | undefined)[],
+): Tensor[] | undefined {
   if (RANDOM.test(n.op) || !n.outputs.length) return undefined;
   if (outDims.some((d, i) => n.outputs[i] && (!d || numel(d) > KNOWN_MAX))) return undefined;
   const ins: (Tensor | undefined)[] = [];
   for (const v of n.inputs) {
-    if (!v) { ins.push(undefined); continue; }
+    if (!v) {
+      ins.push(undefined);
+      continue;
+    }
     if (DIMS_ONLY.has(n.op)) {
       const d = dimsOf(v);
       if (!d) return undefined;
@@ -56,7 +90,7 @@ export function knownOutputs(n: Node, valueOf: (v: Value) => Tensor | undefined,
       ins.push(dimsOnly(d, v.type?.dtype ?? 'float32'));
       continue;
     }
-    const t = valueOf(v);
+    const t = knownValue(v);
     if (!t || t.size > KNOWN_MAX) return undefined;
     ins.push(t);
   }

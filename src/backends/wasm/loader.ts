@@ -7,14 +7,28 @@
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 export const FAMILIES = [
-  'elementwise', 'matmul', 'reduce', 'norm', 'layout', 'topk', 'conv', 'pool', 'attention', 'quant', 'recurrent', 'resize',
+  'elementwise',
+  'matmul',
+  'reduce',
+  'norm',
+  'layout',
+  'topk',
+  'conv',
+  'pool',
+  'attention',
+  'quant',
+  'recurrent',
+  'resize',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 const RELAXED: readonly Family[] = ['matmul'];
 
 let base: URL | undefined;
 /** Where the .wasm files are served from (default: the package's wasm/build next to dist/). */
-export function setWasmBase(url: string | URL): void { base = new URL(url.toString().replace(/\/?$/, '/')); cache.clear(); }
+export function setWasmBase(url: string | URL): void {
+  base = new URL(url.toString().replace(/\/?$/, '/'));
+  cache.clear();
+}
 /** Set by bundlers (scripts/build-browser.js defines it): the kernels' folder relative to the bundle. */
 declare const SWITCHYARD_WASM_DIR: string | undefined;
 function wasmBase(): URL {
@@ -32,7 +46,9 @@ async function readBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
     try {
       return new Uint8Array(await fs.readFile(fileURLToPath(url)));
     } catch {
-      throw new Error(`WASM kernel ${url.pathname} is missing: run \`npm run build\` (it builds wasm/*.ts with AssemblyScript)`);
+      throw new Error(
+        `WASM kernel ${url.pathname} is missing: run \`npm run build\` (it builds wasm/*.ts with AssemblyScript)`,
+      );
     }
   }
   const res = await fetch(url);
@@ -42,8 +58,14 @@ async function readBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
 
 /** Read an unsigned LEB128 at p; returns [value, next position]. */
 function leb(b: Uint8Array, p: number): [number, number] {
-  let v = 0, shift = 0, byte: number;
-  do { byte = b[p++]!; v += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+  let v = 0,
+    shift = 0,
+    byte: number;
+  do {
+    byte = b[p++]!;
+    v += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
   return [v, p];
 }
 
@@ -60,13 +82,28 @@ export function unshareMemoryImport(bytes: Uint8Array<ArrayBuffer>): Uint8Array<
       [count, q] = leb(b, body);
       for (let i = 0; i < count; i++) {
         let len: number;
-        [len, q] = leb(b, q); q += len; // module name
-        [len, q] = leb(b, q); q += len; // field name
+        [len, q] = leb(b, q);
+        q += len; // module name
+        [len, q] = leb(b, q);
+        q += len; // field name
         const kind = b[q++]!;
-        if (kind === 0) { [, q] = leb(b, q); } // func: type index
-        else if (kind === 1) { q++; const fl = b[q++]!; [, q] = leb(b, q); if (fl & 1) [, q] = leb(b, q); } // table
-        else if (kind === 2) { if (b[q] === 0x03) b[q] = 0x01; const fl = b[q++]!; [, q] = leb(b, q); if (fl & 1) [, q] = leb(b, q); }
-        else if (kind === 3) { q += 2; } // global: valtype, mutability
+        if (kind === 0) {
+          [, q] = leb(b, q);
+        } // func: type index
+        else if (kind === 1) {
+          q++;
+          const fl = b[q++]!;
+          [, q] = leb(b, q);
+          if (fl & 1) [, q] = leb(b, q);
+        } // table
+        else if (kind === 2) {
+          if (b[q] === 0x03) b[q] = 0x01;
+          const fl = b[q++]!;
+          [, q] = leb(b, q);
+          if (fl & 1) [, q] = leb(b, q);
+        } else if (kind === 3) {
+          q += 2;
+        } // global: valtype, mutability
       }
       return b;
     }
@@ -89,19 +126,24 @@ export function loadKernels(shared: boolean): Promise<LoadedKernels> {
   if (!p) {
     p = (async () => {
       let relaxed = false;
-      const entries = await Promise.all(FAMILIES.map(async (f) => {
-        let bytes: Uint8Array<ArrayBuffer> | undefined;
-        if (RELAXED.includes(f)) {
-          const rb = await readBytes(new URL(`${f}.relaxed.wasm`, wasmBase())).catch(() => undefined);
-          const fixed = rb && (shared ? rb : unshareMemoryImport(rb));
-          if (fixed && WebAssembly.validate(fixed)) { bytes = fixed; relaxed = true; }
-        }
-        if (!bytes) {
-          const raw = await readBytes(new URL(`${f}.wasm`, wasmBase()));
-          bytes = shared ? raw : unshareMemoryImport(raw);
-        }
-        return [f, await WebAssembly.compile(bytes)] as const;
-      }));
+      const entries = await Promise.all(
+        FAMILIES.map(async (f) => {
+          let bytes: Uint8Array<ArrayBuffer> | undefined;
+          if (RELAXED.includes(f)) {
+            const rb = await readBytes(new URL(`${f}.relaxed.wasm`, wasmBase())).catch(() => undefined);
+            const fixed = rb && (shared ? rb : unshareMemoryImport(rb));
+            if (fixed && WebAssembly.validate(fixed)) {
+              bytes = fixed;
+              relaxed = true;
+            }
+          }
+          if (!bytes) {
+            const raw = await readBytes(new URL(`${f}.wasm`, wasmBase()));
+            bytes = shared ? raw : unshareMemoryImport(raw);
+          }
+          return [f, await WebAssembly.compile(bytes)] as const;
+        }),
+      );
       return { modules: Object.fromEntries(entries) as Record<Family, WebAssembly.Module>, relaxed };
     })();
     p.catch(() => cache.delete(key));

@@ -32,20 +32,31 @@ export class WasmMemory {
   private f32?: Float32Array;
   private u8?: Uint8Array;
 
-  constructor(readonly shared: boolean, initialBytes = 16 * 2 ** 20) {
+  constructor(
+    readonly shared: boolean,
+    initialBytes = 16 * 2 ** 20,
+  ) {
     const pages = Math.max(2, Math.ceil(initialBytes / PAGE));
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+    this.memory = new WebAssembly.Memory({
+      initial: pages,
+      maximum: MAX_PAGES,
+      shared,
+    } as WebAssembly.MemoryDescriptor);
   }
 
-  get buffer(): ArrayBufferLike { return this.memory.buffer; }
+  get buffer(): ArrayBufferLike {
+    return this.memory.buffer;
+  }
 
   /** Views are refreshed after a grow (a grown buffer is a new object). */
   get F32(): Float32Array {
-    if (!this.f32 || this.f32.buffer !== this.memory.buffer || this.f32.byteLength !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer);
+    if (!this.f32 || this.f32.buffer !== this.memory.buffer || this.f32.byteLength !== this.memory.buffer.byteLength)
+      this.f32 = new Float32Array(this.memory.buffer);
     return this.f32;
   }
   get U8(): Uint8Array {
-    if (!this.u8 || this.u8.buffer !== this.memory.buffer || this.u8.byteLength !== this.memory.buffer.byteLength) this.u8 = new Uint8Array(this.memory.buffer);
+    if (!this.u8 || this.u8.buffer !== this.memory.buffer || this.u8.byteLength !== this.memory.buffer.byteLength)
+      this.u8 = new Uint8Array(this.memory.buffer);
     return this.u8;
   }
 
@@ -58,7 +69,9 @@ export class WasmMemory {
       this.stats.reused++;
     } else {
       if (this.top + size > MAX_BYTES) {
-        throw new Error(`WASM memory: ${what} needs ${formatBytes(bytes)} but only ${formatBytes(MAX_BYTES - this.top)} of the 4 GiB wasm32 limit is left (${formatBytes(this.top)} in use)`);
+        throw new Error(
+          `WASM memory: ${what} needs ${formatBytes(bytes)} but only ${formatBytes(MAX_BYTES - this.top)} of the 4 GiB wasm32 limit is left (${formatBytes(this.top)} in use)`,
+        );
       }
       p = this.top;
       this.top += size;
@@ -89,7 +102,9 @@ export class WasmMemory {
   }
 
   /** Bytes reserved so far (the memory's committed top). */
-  get used(): number { return this.top; }
+  get used(): number {
+    return this.top;
+  }
 }
 
 /**
@@ -97,24 +112,38 @@ export class WasmMemory {
  * once than the limit (constants always; intermediates from their node to their last use).
  */
 export function checkUnitFits(unit: Unit): void {
-  const bytesOf = (v: Value) => (v.type?.shape && isStatic(v.type.shape) ? numel(v.type.shape) * dtypeBytes(v.type.dtype) : 0);
+  const bytesOf = (v: Value) =>
+    v.type?.shape && isStatic(v.type.shape) ? numel(v.type.shape) * dtypeBytes(v.type.dtype) : 0;
   const lastUse = new Map<Value, number>();
-  unit.nodes.forEach((n, i) => { for (const v of n.inputs) if (v) lastUse.set(v, i); });
+  unit.nodes.forEach((n, i) => {
+    for (const v of n.inputs) if (v) lastUse.set(v, i);
+  });
   for (const v of unit.outputs) lastUse.set(v, unit.nodes.length);
-  let live = 0, peak = 0;
+  let live = 0,
+    peak = 0;
   const counted = new Set<Value>();
   const add = (v: Value, n: Node) => {
     if (counted.has(v)) return;
     counted.add(v);
     const bytes = bytesOf(v);
-    if (bytes > MAX_BYTES) throw new Error(`${n.describe()}: tensor '${v.name}' needs ${formatBytes(bytes)}, more than the 4 GiB wasm32 memory limit of the WASM backend`);
+    if (bytes > MAX_BYTES)
+      throw new Error(
+        `${n.describe()}: tensor '${v.name}' needs ${formatBytes(bytes)}, more than the 4 GiB wasm32 memory limit of the WASM backend`,
+      );
     live += bytes;
   };
   unit.nodes.forEach((n, i) => {
     for (const v of n.inputs) if (v) add(v, n);
     for (const v of n.outputs) if (v) add(v, n);
     peak = Math.max(peak, live);
-    for (const v of [...n.inputs, ...n.outputs]) if (v && !v.const && (lastUse.get(v) ?? i) <= i && counted.has(v)) { live -= bytesOf(v); lastUse.set(v, Infinity); }
+    for (const v of [...n.inputs, ...n.outputs])
+      if (v && !v.const && (lastUse.get(v) ?? i) <= i && counted.has(v)) {
+        live -= bytesOf(v);
+        lastUse.set(v, Infinity);
+      }
   });
-  if (peak > MAX_BYTES) throw new Error(`the model needs at least ${formatBytes(peak)} of WASM memory for its tensors live at once; the wasm32 limit is 4 GiB (use the webgpu backend, or split the model)`);
+  if (peak > MAX_BYTES)
+    throw new Error(
+      `the model needs at least ${formatBytes(peak)} of WASM memory for its tensors live at once; the wasm32 limit is 4 GiB (use the webgpu backend, or split the model)`,
+    );
 }

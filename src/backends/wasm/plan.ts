@@ -4,8 +4,8 @@
 import type { DType } from '../../ir/dtype.js';
 import type { Node, Value } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
-import type { InputMode } from './codegen.js';
 import type { Expr } from '../../ops/kernel/expr.js';
+import type { InputMode } from './codegen.js';
 import type { ThreadPool } from './pool.js';
 
 /** A step reads value pointers from P (indexed by slot) when it runs. */
@@ -45,6 +45,9 @@ export const PARALLEL_MIN = 1 << 15;
 
 export function run(ctx: PlanCtx, fn: number, work: number, args: (P: Float64Array) => number[]): Step {
   const pool = ctx.pool;
-  if (work < PARALLEL_MIN || ctx.threads === 1) return (P) => { pool.call(fn, args(P)); };
+  if (work < PARALLEL_MIN || ctx.threads === 1)
+    return (P) => {
+      pool.call(fn, args(P));
+    };
   return (P) => pool.run(fn, args(P));
 }

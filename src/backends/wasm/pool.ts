@@ -9,15 +9,26 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Control block layout (i32 slots at CTRL bytes). */
 export const CTRL = 1024;
-const SEQ = 0, PENDING = 1, FN = 2, NARGS = 3, ERR = 4, NT = 5, TIDS = 8; // TIDS: one slot per worker
+const SEQ = 0,
+  PENDING = 1,
+  FN = 2,
+  NARGS = 3,
+  ERR = 4,
+  NT = 5,
+  TIDS = 8; // TIDS: one slot per worker
 const ARGS_BYTE = CTRL + 256;
 export const MAX_ARGS = 40;
-const YIELD = -1, QUIT = -2;
+const YIELD = -1,
+  QUIT = -2;
 const SYNC_MS = 250;
 /** How long a thread spins for the next event before it sleeps (ms). */
 const SPIN_MS = 0.05;
 
-export interface ModuleSpec { key: string; module: WebAssembly.Module; /** import namespace 'math' from this module's exports */ math?: string }
+export interface ModuleSpec {
+  key: string;
+  module: WebAssembly.Module /** import namespace 'math' from this module's exports */;
+  math?: string;
+}
 
 interface WorkerLike {
   postMessage(m: unknown): void;
@@ -27,7 +38,11 @@ interface WorkerLike {
 type AnyFn = (...args: number[]) => unknown;
 
 /** Instantiate modules in order (a module's `math` import must come earlier). Shared by main and workers. */
-export function instantiateModules(memory: WebAssembly.Memory, specs: ModuleSpec[], into: Map<string, WebAssembly.Instance>): void {
+export function instantiateModules(
+  memory: WebAssembly.Memory,
+  specs: ModuleSpec[],
+  into: Map<string, WebAssembly.Instance>,
+): void {
   for (const s of specs) {
     const imports: WebAssembly.Imports = { env: { memory } };
     if (s.math) imports.math = into.get(s.math)!.exports as WebAssembly.ModuleImports;
@@ -43,7 +58,8 @@ export class ThreadPool {
     return this.ctrlView;
   }
   get args(): Float64Array {
-    if (this.argsView.buffer !== this.memory.buffer) this.argsView = new Float64Array(this.memory.buffer, ARGS_BYTE, MAX_ARGS);
+    if (this.argsView.buffer !== this.memory.buffer)
+      this.argsView = new Float64Array(this.memory.buffer, ARGS_BYTE, MAX_ARGS);
     return this.argsView;
   }
   private readonly instances = new Map<string, WebAssembly.Instance>();
@@ -58,7 +74,10 @@ export class ThreadPool {
   /** Why the pool runs with fewer threads than asked (shown once as a warning). */
   readonly warnings: string[] = [];
 
-  private constructor(readonly memory: WebAssembly.Memory, public threads: number) {
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    public threads: number,
+  ) {
     this.ctrlView = new Int32Array(memory.buffer, CTRL, 64);
     this.argsView = new Float64Array(memory.buffer, ARGS_BYTE, MAX_ARGS);
   }
@@ -72,7 +91,9 @@ export class ThreadPool {
     return pool;
   }
 
-  get liveWorkers(): number { return this.workers.filter((w) => w).length; }
+  get liveWorkers(): number {
+    return this.workers.filter((w) => w).length;
+  }
 
   private async startWorkers(specs: ModuleSpec[]): Promise<void> {
     const url = new URL('./worker.js', import.meta.url);
@@ -81,13 +102,21 @@ export class ThreadPool {
     for (let slot = 0; slot < n; slot++) {
       let w: WorkerLike;
       let resolveReady!: () => void, rejectReady!: (e: Error) => void;
-      ready.push(new Promise<void>((res, rej) => { resolveReady = res; rejectReady = rej; }));
+      ready.push(
+        new Promise<void>((res, rej) => {
+          resolveReady = res;
+          rejectReady = rej;
+        }),
+      );
       const onMessage = (m: { type: string; id?: number; error?: string }) => {
         if (m.type === 'ready') resolveReady();
         else if (m.type === 'ack') this.acks.get(m.id!)?.();
         else if (m.type === 'error') this.workerDied(slot, m.error ?? 'error');
       };
-      const onDeath = (why: string) => { rejectReady(new Error(why)); this.workerDied(slot, why); };
+      const onDeath = (why: string) => {
+        rejectReady(new Error(why));
+        this.workerDied(slot, why);
+      };
       if (isNode) {
         const spec = 'node:worker_threads';
         const { Worker } = (await import(/* @vite-ignore */ spec)) as typeof import('node:worker_threads');
@@ -99,7 +128,10 @@ export class ThreadPool {
       } else {
         const bw = new Worker(url, { type: 'module' });
         bw.onmessage = (e: MessageEvent) => onMessage(e.data);
-        bw.onerror = (e: ErrorEvent) => { e.preventDefault?.(); onDeath(`worker ${slot + 1} failed: ${e.message}`); };
+        bw.onerror = (e: ErrorEvent) => {
+          e.preventDefault?.();
+          onDeath(`worker ${slot + 1} failed: ${e.message}`);
+        };
         w = bw;
       }
       this.workers.push(w);
@@ -120,7 +152,11 @@ export class ThreadPool {
     this.workers[slot] = null;
     this.deadReason.push(why);
     this.warnings.push(`${why}; the WASM pool continues with ${this.liveWorkers + 1} thread(s)`);
-    try { w.terminate(); } catch { /* already gone */ }
+    try {
+      w.terminate();
+    } catch {
+      /* already gone */
+    }
     for (const [, ack] of this.acks) ack(); // nobody waits on a dead worker's ack
   }
 
@@ -132,11 +168,19 @@ export class ThreadPool {
     if (!live.length) return;
     const id = ++this.ackSeq;
     let left = live.length;
-    const done = new Promise<void>((res) => { this.acks.set(id, () => { if (--left <= 0) res(); }); });
+    const done = new Promise<void>((res) => {
+      this.acks.set(id, () => {
+        if (--left <= 0) res();
+      });
+    });
     for (const [w] of live) w!.postMessage({ type: 'add', modules: specs, id });
     this.signal(YIELD);
     this.hold(true);
-    try { await done; } finally { this.hold(false); }
+    try {
+      await done;
+    } finally {
+      this.hold(false);
+    }
     this.acks.delete(id);
   }
 
@@ -149,7 +193,12 @@ export class ThreadPool {
     let id = this.fnIndex.get(k);
     if (id === undefined) {
       const m = this.modules.findIndex((s) => s.key === key);
-      const e = m < 0 ? -1 : WebAssembly.Module.exports(this.modules[m]!.module).findIndex((x) => x.name === name && x.kind === 'function');
+      const e =
+        m < 0
+          ? -1
+          : WebAssembly.Module.exports(this.modules[m]!.module).findIndex(
+              (x) => x.name === name && x.kind === 'function',
+            );
       if (e < 0) throw new Error(`WASM kernel ${k} does not exist (stale wasm/build? run npm run build)`);
       id = m * 1024 + e;
       this.fns.set(id, this.instances.get(key)!.exports[name] as AnyFn);
@@ -176,10 +225,15 @@ export class ThreadPool {
    */
   run(fn: number, args: readonly number[]): void | Promise<void> {
     const live: number[] = [];
-    this.workers.forEach((w, i) => { if (w) live.push(i); });
+    this.workers.forEach((w, i) => {
+      if (w) live.push(i);
+    });
     const nt = live.length + 1;
     const f = this.fns.get(fn)!;
-    if (nt === 1) { f(0, 1, ...args); return; }
+    if (nt === 1) {
+      f(0, 1, ...args);
+      return;
+    }
     if (args.length > MAX_ARGS) throw new Error(`kernel call with ${args.length} arguments; at most ${MAX_ARGS}`);
     for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
     const ctrl = this.ctrl;
@@ -187,7 +241,9 @@ export class ThreadPool {
     ctrl[NT] = nt;
     ctrl[ERR] = 0;
     for (let s = 0; s < this.workers.length; s++) ctrl[TIDS + s] = -1;
-    live.forEach((slot, i) => { ctrl[TIDS + slot] = i + 1; });
+    live.forEach((slot, i) => {
+      ctrl[TIDS + slot] = i + 1;
+    });
     Atomics.store(ctrl, PENDING, live.length);
     this.signal(fn);
     f(0, nt, ...args);
@@ -200,7 +256,10 @@ export class ThreadPool {
       if (++spins & 255) continue;
       const dt = performance.now() - t0;
       if (dt > SYNC_MS) return this.waitAsync(fn, args, live, nt);
-      if (isNode && dt > SPIN_MS) { const p = Atomics.load(ctrl, PENDING); if (p > 0) Atomics.wait(ctrl, PENDING, p, 5); }
+      if (isNode && dt > SPIN_MS) {
+        const p = Atomics.load(ctrl, PENDING);
+        if (p > 0) Atomics.wait(ctrl, PENDING, p, 5);
+      }
     }
     this.checkError(fn);
   }
@@ -209,7 +268,12 @@ export class ThreadPool {
     this.hold(true);
     // Atomics.waitAsync alone does not keep a Node event loop alive while a worker's exit is pending
     const keep = setInterval(() => {}, 1000);
-    try { await this.waitAsyncInner(fn, args, live, nt); } finally { clearInterval(keep); this.hold(false); }
+    try {
+      await this.waitAsyncInner(fn, args, live, nt);
+    } finally {
+      clearInterval(keep);
+      this.hold(false);
+    }
   }
 
   private async waitAsyncInner(fn: number, args: readonly number[], live: number[], nt: number): Promise<void> {
@@ -226,7 +290,16 @@ export class ThreadPool {
           if (Atomics.sub(ctrl, PENDING, 1) === 1) Atomics.notify(ctrl, PENDING);
         }
       });
-      const w = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string } }).waitAsync;
+      const w = (
+        Atomics as unknown as {
+          waitAsync?: (
+            a: Int32Array,
+            i: number,
+            v: number,
+            t: number,
+          ) => { async: boolean; value: Promise<string> | string };
+        }
+      ).waitAsync;
       if (w) {
         const r = w(ctrl, PENDING, p, 50);
         if (r.async) await r.value;
@@ -240,26 +313,40 @@ export class ThreadPool {
   private checkError(fn: number): void {
     if (this.ctrl[ERR]) {
       this.ctrl[ERR] = 0;
-      throw new Error(`WASM kernel ${this.fnNames.get(fn)} trapped on a worker thread (out-of-bounds access or bad arguments)`);
+      throw new Error(
+        `WASM kernel ${this.fnNames.get(fn)} trapped on a worker thread (out-of-bounds access or bad arguments)`,
+      );
     }
   }
 
   /** Kill a worker (tests use this to check recovery). */
   killWorkerForTest(slot = 0): void {
     const w = this.workers[slot];
-    if (w) { w.terminate(); if (!isNode) this.workerDied(slot, `worker ${slot + 1} was terminated`); }
+    if (w) {
+      w.terminate();
+      if (!isNode) this.workerDied(slot, `worker ${slot + 1} was terminated`);
+    }
   }
 
   async dispose(): Promise<void> {
     if (this.workers.length) this.signal(QUIT);
     const ws = this.workers;
     this.workers = [];
-    await Promise.all(ws.map(async (w) => { if (w) await w.terminate(); }));
+    await Promise.all(
+      ws.map(async (w) => {
+        if (w) await w.terminate();
+      }),
+    );
   }
 }
 
 /** The loop a worker runs (src/backends/wasm/worker.ts): wait for a job, run its share, report. */
-export function workerLoop(memory: WebAssembly.Memory, slot: number, resolve: (id: number) => AnyFn, state: { seen: number }): 'yield' | 'quit' {
+export function workerLoop(
+  memory: WebAssembly.Memory,
+  slot: number,
+  resolve: (id: number) => AnyFn,
+  state: { seen: number },
+): 'yield' | 'quit' {
   const ctrl = new Int32Array(memory.buffer, CTRL, 64);
   const args = new Float64Array(memory.buffer, ARGS_BYTE, MAX_ARGS);
   // `seen` survives a yield: a job posted while this worker was away is still picked up
@@ -294,4 +381,6 @@ export function workerLoop(memory: WebAssembly.Memory, slot: number, resolve: (i
 }
 
 /** The job counter now (a worker starts from here). */
-export function currentSeq(memory: WebAssembly.Memory): number { return Atomics.load(new Int32Array(memory.buffer, CTRL, 64), SEQ); }
+export function currentSeq(memory: WebAssembly.Memory): number {
+  return Atomics.load(new Int32Array(memory.buffer, CTRL, 64), SEQ);
+}

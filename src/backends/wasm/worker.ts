@@ -2,7 +2,7 @@
 // modules against the shared memory, then runs jobs until told to yield (to receive more
 // modules) or quit. See pool.ts for the protocol.
 
-import { currentSeq, instantiateModules, workerLoop, type ModuleSpec } from './pool.js';
+import { currentSeq, instantiateModules, type ModuleSpec, workerLoop } from './pool.js';
 
 type Msg =
   | { type: 'init'; memory: WebAssembly.Memory; modules: ModuleSpec[]; slot: number }
@@ -32,7 +32,10 @@ function resolve(id: number): AnyFn {
 
 function loop(): void {
   const r = workerLoop(memory, slot, resolve, state);
-  if (r === 'quit') { if (isNode) process.exit(0); else close(); }
+  if (r === 'quit') {
+    if (isNode) process.exit(0);
+    else close();
+  }
   // 'yield': back to the event loop, where the pending 'add' message waits
 }
 

@@ -3,7 +3,12 @@
 // use it are still being encoded only becomes reusable after that encoder is submitted: a
 // queue.writeBuffer into it would otherwise land before those commands run.
 
-export interface PoolStats { allocated: number; allocatedBytes: number; reused: number; freeBytes: number }
+export interface PoolStats {
+  allocated: number;
+  allocatedBytes: number;
+  reused: number;
+  freeBytes: number;
+}
 
 export function bucketSize(bytes: number): number {
   const b = Math.max(16, bytes);
@@ -19,7 +24,11 @@ export class BufferPool {
   private live = new Set<GPUBuffer>();
   readonly stats: PoolStats = { allocated: 0, allocatedBytes: 0, reused: 0, freeBytes: 0 };
 
-  constructor(private readonly device: GPUDevice, private readonly usage: number, private readonly maxBytes: number) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly usage: number,
+    private readonly maxBytes: number,
+  ) {}
 
   acquire(bytes: number): GPUBuffer {
     let size = bucketSize(bytes);
@@ -42,7 +51,10 @@ export class BufferPool {
   /** Give a buffer back; `deferred` while an open encoder may still use it. */
   release(buf: GPUBuffer, deferred = false): void {
     if (!this.live.delete(buf)) return;
-    if (deferred) { this.pending.push(buf); return; }
+    if (deferred) {
+      this.pending.push(buf);
+      return;
+    }
     this.toFree(buf);
   }
 

@@ -10,17 +10,28 @@
 // notes that it computes on the host's cores (computesOn), so the planner does not count it as a
 // second processor beside the WASM workers.
 
+import {
+  CALIBRATION_VERSION,
+  type CalibrationContext,
+  type CalibrationStep,
+  type Calibrator,
+  type Measurements,
+  registerCalibrator,
+} from '../../cost/calibrate/calibrator.js';
+import { UnitBench } from '../../cost/calibrate/unit-bench.js';
 import { WEBGPU } from '../../cost/catalog/local.js';
-import { CALIBRATION_VERSION, registerCalibrator, type CalibrationContext, type CalibrationStep, type Calibrator, type Measurements } from '../../cost/calibrate/calibrator.js';
 import { est } from '../../cost/figure.js';
 import type { DeviceProfile } from '../../cost/profile.js';
 import { GraphBuilder } from '../../ir/builder.js';
 import { Tensor } from '../../ir/tensor.js';
-import { UnitBench } from '../../cost/calibrate/unit-bench.js';
 import { WebGpuDevice } from './device.js';
 import { adapterName, isCpuAdapter } from './gpu.js';
 
-const fill = (n: number) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = ((i * 7) % 13) * 0.01 - 0.05; return a; };
+const fill = (n: number) => {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = ((i * 7) % 13) * 0.01 - 0.05;
+  return a;
+};
 const f32 = (dims: number[]) => new Tensor('float32', fill(dims.reduce((a, b) => a * b, 1)), dims);
 
 export interface WebGpuCalibratorOptions {
@@ -37,7 +48,10 @@ export class WebGpuCalibrator implements Calibrator {
   private own = false;
   private readonly opts: WebGpuCalibratorOptions;
 
-  constructor(private readonly ctx: CalibrationContext, opts: WebGpuCalibratorOptions = {}) {
+  constructor(
+    private readonly ctx: CalibrationContext,
+    opts: WebGpuCalibratorOptions = {},
+  ) {
     this.device = ctx.id;
     this.opts = { quick: ctx.quick, ...opts };
     if (ctx.device instanceof WebGpuDevice) this.use(ctx.device);
@@ -69,10 +83,13 @@ export class WebGpuCalibrator implements Calibrator {
       p.name = `WebGPU: ${adapterName(info)}`;
       p.vendor = info.vendor || undefined;
       const L = this.dev.limits;
-      if (L.maxStorageBufferBindingSize) p.maxBindingBytes = est(Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize ?? Infinity), 'adapter limits');
+      if (L.maxStorageBufferBindingSize)
+        p.maxBindingBytes = est(Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize ?? Infinity), 'adapter limits');
       if (isCpuAdapter(info)) {
         p.computesOn = 'host-cpu';
-        (p.notes ??= []).push(`${adapterName(info)} is a CPU implementation of WebGPU: its shaders run on the host's cores`);
+        (p.notes ??= []).push(
+          `${adapterName(info)} is a CPU implementation of WebGPU: its shaders run on the host's cores`,
+        );
       }
     }
     return p;
@@ -88,7 +105,13 @@ export class WebGpuCalibrator implements Calibrator {
   }
 
   /** A bench of `make(size)`, the size growing by `factor` until one run takes >= minMs (or maxSize). */
-  private async grow(size: number, maxSize: number, factor: number, minMs: number, make: (size: number) => Promise<UnitBench>): Promise<{ bench: UnitBench; size: number; one: number; createMs: number }> {
+  private async grow(
+    size: number,
+    maxSize: number,
+    factor: number,
+    minMs: number,
+    make: (size: number) => Promise<UnitBench>,
+  ): Promise<{ bench: UnitBench; size: number; one: number; createMs: number }> {
     let createMs = -1;
     for (;;) {
       // the first create compiles the kernel's pipeline (later sizes may reuse it): a first-run cost
@@ -105,7 +128,12 @@ export class WebGpuCalibrator implements Calibrator {
   private async matmul(quick: boolean): Promise<Measurements> {
     // small sizes time the overhead, not the arithmetic: a real GPU needs 2048², SwiftShader is
     // busy for 20 ms at 256²
-    const { bench, size: n, one, createMs } = await this.grow(256, 2048, 2, 15, (n) => {
+    const {
+      bench,
+      size: n,
+      one,
+      createMs,
+    } = await this.grow(256, 2048, 2, 15, (n) => {
       const g = new GraphBuilder(`calibrate-matmul-${n}`);
       const a = g.input('a', 'float32', [n, n]);
       g.output(g.op('MatMul', [a, g.constant(f32([n, n]))]), 'y');
@@ -149,7 +177,8 @@ export class WebGpuCalibrator implements Calibrator {
     const gpu = this.gpu;
     const make = (n: number) => {
       const g = new GraphBuilder('calibrate-copy');
-      const a = g.input('a', 'float32', [n]), b = g.input('b', 'float32', [n]);
+      const a = g.input('a', 'float32', [n]),
+        b = g.input('b', 'float32', [n]);
       g.output(g.op('Add', [a, b]), 'c');
       return UnitBench.create(gpu, g.build(), [f32([n]), f32([n])]);
     };
@@ -158,7 +187,8 @@ export class WebGpuCalibrator implements Calibrator {
     const ms = await bench.sustained(quick ? 2 : 4, quick ? 1 : 2);
     const bytes = n * 4;
     const host = f32([n]);
-    let up = Infinity, down = Infinity;
+    let up = Infinity,
+      down = Infinity;
     for (let r = 0; r < (quick ? 2 : 4); r++) {
       let t0 = performance.now();
       const d = await gpu.upload(host);
@@ -191,14 +221,21 @@ export class WebGpuCalibrator implements Calibrator {
       g.output(x, 'y');
       return UnitBench.create(gpu, g.build(), [f32([256])], ['lower', 'dce']);
     };
-    const one = await chain(1), many = await chain(17);
-    await one.best(1, 1); await many.best(1, 1);
+    const one = await chain(1),
+      many = await chain(17);
+    await one.best(1, 1);
+    await many.best(1, 1);
     // interleaved, so a burst of load on the machine hits both alike
-    let t1 = Infinity, t17 = Infinity;
-    for (let r = 0; r < reps; r++) { t1 = Math.min(t1, await one.time()); t17 = Math.min(t17, await many.time()); }
+    let t1 = Infinity,
+      t17 = Infinity;
+    for (let r = 0; r < reps; r++) {
+      t1 = Math.min(t1, await one.time());
+      t17 = Math.min(t17, await many.time());
+    }
     const dispatchMs = Math.max(0, (t17 - t1) / 16);
     const small = f32([256]); // > 64 elements: smaller tensors stay on the host until a kernel reads them
-    let up = Infinity, down = Infinity;
+    let up = Infinity,
+      down = Infinity;
     for (let r = 0; r < reps; r++) {
       let t0 = performance.now();
       const d = await gpu.upload(small);
@@ -211,8 +248,14 @@ export class WebGpuCalibrator implements Calibrator {
       down = Math.min(down, performance.now() - t0);
       gpu.release(o!);
     }
-    one.dispose(); many.dispose();
-    return { dispatchUs: dispatchMs * 1e3, unitUs: Math.max(0, t1 - dispatchMs) * 1e3, uploadLatencyUs: up * 1e3, readbackLatencyUs: down * 1e3 };
+    one.dispose();
+    many.dispose();
+    return {
+      dispatchUs: dispatchMs * 1e3,
+      unitUs: Math.max(0, t1 - dispatchMs) * 1e3,
+      uploadLatencyUs: up * 1e3,
+      readbackLatencyUs: down * 1e3,
+    };
   }
 
   async dispose(): Promise<void> {

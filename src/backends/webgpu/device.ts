@@ -4,20 +4,34 @@
 // A lost GPU device fails the run in flight with a clear error; the next call opens a fresh
 // device and re-creates pipelines and weights (weights keep their host copy for that).
 
-import { isBig, isNarrow, type DType } from '../../ir/dtype.js';
+import { type DType, isBig, isNarrow } from '../../ir/dtype.js';
 import type { Node, TensorType, Value } from '../../ir/graph.js';
 import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
-import { Tensor } from '../../ir/tensor.js';
+import type { Tensor } from '../../ir/tensor.js';
 import { formatType } from '../../ir/text-common.js';
-import { DeviceError, hostOnlyReason, type CompiledUnit, type Device, type DeviceTensor, type Unit } from '../device.js';
+import {
+  type CompiledUnit,
+  type Device,
+  DeviceError,
+  type DeviceTensor,
+  hostOnlyReason,
+  type Unit,
+} from '../device.js';
 import { BufferPool } from './buffer-pool.js';
 import { BUFFER, MAP_READ } from './flags.js';
-import { findAdapter, limitsOf, adapterName, isCpuAdapter, type AdapterChoice, type FoundAdapter } from './gpu.js';
-import { kernelFor, type Dispatch, type KernelContext, type NodePlan, type OutInfo, type TensorInfo } from './kernel.js';
+import { type AdapterChoice, adapterName, type FoundAdapter, findAdapter, isCpuAdapter, limitsOf } from './gpu.js';
+import {
+  type Dispatch,
+  type KernelContext,
+  kernelFor,
+  type NodePlan,
+  type OutInfo,
+  type TensorInfo,
+} from './kernel.js';
 import { PipelineCache } from './pipeline-cache.js';
-import { GpuTensor, Storage, fromStorageBytes, partBytes, partsOf, toStorageArray } from './tensor.js';
-import { tilesFor, type TileConfig } from './tiles.js';
-import { gridFor, inlineHelpers, storageOf, type Layout, type WType } from './wgsl.js';
+import { fromStorageBytes, GpuTensor, partBytes, partsOf, Storage, toStorageArray } from './tensor.js';
+import { type TileConfig, tilesFor } from './tiles.js';
+import { gridFor, inlineHelpers, type Layout, storageOf, type WType } from './wgsl.js';
 import './kernels/index.js';
 
 export interface WebGpuOptions extends AdapterChoice {
@@ -33,12 +47,18 @@ export interface WebGpuOptions extends AdapterChoice {
 
 /** The GPU device went away (driver reset, device.destroy()): a DeviceError, so the runtime can move the work. */
 export class DeviceLostError extends DeviceError {
-  constructor(message: string, device = 'webgpu') { super(message, device); this.name = 'DeviceLostError'; }
+  constructor(message: string, device = 'webgpu') {
+    super(message, device);
+    this.name = 'DeviceLostError';
+  }
 }
 
 /** A refusal at compile time: the node, the tensor, its size and the limit it exceeds. */
 export class LimitError extends Error {
-  constructor(message: string) { super(message); this.name = 'LimitError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'LimitError';
+  }
 }
 
 interface Gpu {
@@ -61,7 +81,10 @@ const bufferIds = new WeakMap<GPUBuffer, number>();
 let nextBufferId = 0;
 function bufferId(b: GPUBuffer): number {
   let id = bufferIds.get(b);
-  if (id === undefined) { id = nextBufferId++; bufferIds.set(b, id); }
+  if (id === undefined) {
+    id = nextBufferId++;
+    bufferIds.set(b, id);
+  }
   return id;
 }
 
@@ -72,7 +95,11 @@ interface Step {
 }
 
 export class WebGpuUnit implements CompiledUnit {
-  constructor(readonly unit: Unit, readonly steps: Step[], readonly lastUse: Map<Value, number>) {}
+  constructor(
+    readonly unit: Unit,
+    readonly steps: Step[],
+    readonly lastUse: Map<Value, number>,
+  ) {}
 }
 
 const GPU_INT64_NOTE = 'WGSL has no 64-bit integers';
@@ -102,23 +129,45 @@ export class WebGpuDevice implements Device {
   }
 
   /** Adapter facts for listings and benchmarks. */
-  get adapter(): FoundAdapter { return this.gpu.found; }
-  get limits(): Record<string, number> { return this.gpu.limits; }
-  get features(): string[] { return this.gpu.features; }
-  get f16(): boolean { return this.gpu.f16; }
-  get tiles(): TileConfig { return this.gpu.ctx.tiles; }
-  get gpuDevice(): GPUDevice { return this.gpu.device; }
-  get pipelineCount(): number { return this.gpu.cache.size; }
+  get adapter(): FoundAdapter {
+    return this.gpu.found;
+  }
+  get limits(): Record<string, number> {
+    return this.gpu.limits;
+  }
+  get features(): string[] {
+    return this.gpu.features;
+  }
+  get f16(): boolean {
+    return this.gpu.f16;
+  }
+  get tiles(): TileConfig {
+    return this.gpu.ctx.tiles;
+  }
+  get gpuDevice(): GPUDevice {
+    return this.gpu.device;
+  }
+  get pipelineCount(): number {
+    return this.gpu.cache.size;
+  }
   /** Every WGSL program built on this device (shader text and kernel name). */
-  programs(): { code: string; label: string }[] { return [...this.gpu.cache.sources.values()]; }
-  get poolStats() { return this.gpu.pool.stats; }
-  get name(): string { return adapterName(this.gpu.found.info); }
+  programs(): { code: string; label: string }[] {
+    return [...this.gpu.cache.sources.values()];
+  }
+  get poolStats() {
+    return this.gpu.pool.stats;
+  }
+  get name(): string {
+    return adapterName(this.gpu.found.info);
+  }
 
   /**
    * A CPU implementation of the GPU (SwiftShader, llvmpipe, WARP: what a machine without a GPU
    * offers) computes on the host's cores, the same cores the WASM workers use.
    */
-  get computesOn(): string | undefined { return isCpuAdapter(this.gpu.found.info) ? 'host-cpu' : undefined; }
+  get computesOn(): string | undefined {
+    return isCpuAdapter(this.gpu.found.info) ? 'host-cpu' : undefined;
+  }
 
   /** Resolves when the queue has finished everything submitted so far. */
   async finish(): Promise<void> {
@@ -131,8 +180,14 @@ export class WebGpuDevice implements Device {
     const a = found.adapter;
     const al = limitsOf(a.limits);
     const wanted = [
-      'maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize',
-      'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ',
+      'maxStorageBufferBindingSize',
+      'maxBufferSize',
+      'maxStorageBuffersPerShaderStage',
+      'maxComputeWorkgroupStorageSize',
+      'maxComputeInvocationsPerWorkgroup',
+      'maxComputeWorkgroupSizeX',
+      'maxComputeWorkgroupSizeY',
+      'maxComputeWorkgroupSizeZ',
       'maxComputeWorkgroupsPerDimension',
     ];
     const requiredLimits: Record<string, number> = {};
@@ -142,7 +197,9 @@ export class WebGpuDevice implements Device {
     const device = await a.requestDevice({ requiredLimits, requiredFeatures: f16 ? ['shader-f16'] : [] });
     const limits = { ...limitsOf(device.limits), ...(this.options.limitOverrides ?? {}) };
     const epoch = ++this.epoch;
-    device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => { this.lastError = ev.error.message; };
+    device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
+      this.lastError = ev.error.message;
+    };
     const lostPromise = device.lost.then((info) => {
       if (this.gpu?.device === device) this.gpu.lost = info;
       return info;
@@ -165,10 +222,18 @@ export class WebGpuDevice implements Device {
     const ctx: KernelContext = { limits, f16, wg, tiles, layout, storage, grid: (g) => gridFor(g, maxPerDim) };
     const usage = BUFFER.STORAGE | BUFFER.COPY_SRC | BUFFER.COPY_DST;
     this.gpu = {
-      device, found, limits, features: [...a.features].sort(), f16,
+      device,
+      found,
+      limits,
+      features: [...a.features].sort(),
+      f16,
       pool: new BufferPool(device, usage, maxPart),
       staging: new BufferPool(device, BUFFER.MAP_READ | BUFFER.COPY_DST, limits.maxBufferSize!),
-      cache: new PipelineCache(device), epoch, lostPromise, ctx, bindGroups: new Map(),
+      cache: new PipelineCache(device),
+      epoch,
+      lostPromise,
+      ctx,
+      bindGroups: new Map(),
     };
   }
 
@@ -179,26 +244,41 @@ export class WebGpuDevice implements Device {
     if (!this.gpu.lost) return;
     const old = this.gpu;
     this.opening = (async () => {
-      try { old.pool.destroyAll(); old.staging.destroyAll(); } catch { /* already gone */ }
+      try {
+        old.pool.destroyAll();
+        old.staging.destroyAll();
+      } catch {
+        /* already gone */
+      }
       await this.open();
-    })().finally(() => { this.opening = undefined; });
+    })().finally(() => {
+      this.opening = undefined;
+    });
     return this.opening;
   }
 
-  get isLost(): boolean { return !!this.gpu.lost; }
+  get isLost(): boolean {
+    return !!this.gpu.lost;
+  }
 
   /** Await a GPU promise, failing fast with a DeviceLostError when the device goes away. */
   private async guard<T>(p: Promise<T>, what: string): Promise<T> {
     const g = this.gpu;
     const lost = g.lostPromise.then((info): never => {
-      throw new DeviceLostError(`WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`, this.id);
+      throw new DeviceLostError(
+        `WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`,
+        this.id,
+      );
     });
     return Promise.race([p, lost]);
   }
 
   private lostError(what: string): DeviceLostError {
     const info = this.gpu.lost!;
-    return new DeviceLostError(`WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`, this.id);
+    return new DeviceLostError(
+      `WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`,
+      this.id,
+    );
   }
 
   // ---- support ---------------------------------------------------------------------------
@@ -211,9 +291,11 @@ export class WebGpuDevice implements Device {
     const check = (t: TensorType | undefined, allowInt64: boolean, what: string): string | undefined => {
       if (!t) return undefined;
       if (t.dtype === 'float64') return `${what} is float64: WGSL has no 64-bit floats`;
-      if (isNarrow(t.dtype)) return `${what} is ${t.dtype}: no WGSL kernels take this type (runs on the reference path)`;
+      if (isNarrow(t.dtype))
+        return `${what} is ${t.dtype}: no WGSL kernels take this type (runs on the reference path)`;
       if (t.dtype === 'uint64') return `${what} is uint64: ${GPU_INT64_NOTE}`;
-      if (t.dtype === 'int64' && !allowInt64) return `${what} is int64: ${GPU_INT64_NOTE} (only indices and shapes may be int64 here)`;
+      if (t.dtype === 'int64' && !allowInt64)
+        return `${what} is int64: ${GPU_INT64_NOTE} (only indices and shapes may be int64 here)`;
       return undefined;
     };
     const i64in = fam.int64Inputs;
@@ -226,7 +308,11 @@ export class WebGpuDevice implements Device {
       if (why) return why;
     }
     if (fam.supports) {
-      try { return fam.supports(node, attrsOf(node)); } catch (e) { return (e as Error).message; }
+      try {
+        return fam.supports(node, attrsOf(node));
+      } catch (e) {
+        return (e as Error).message;
+      }
     }
     return true;
   }
@@ -237,7 +323,9 @@ export class WebGpuDevice implements Device {
     await this.ensureDevice();
     const steps: Step[] = [];
     const lastUse = new Map<Value, number>();
-    unit.nodes.forEach((n, i) => { for (const v of n.inputs) if (v) lastUse.set(v, i); });
+    unit.nodes.forEach((n, i) => {
+      for (const v of n.inputs) if (v) lastUse.set(v, i);
+    });
     const warm: Dispatch[] = [];
     for (const node of unit.nodes) {
       const fam = kernelFor(node.op);
@@ -246,7 +334,9 @@ export class WebGpuDevice implements Device {
       steps.push(step);
       // static shapes (and constant host inputs): plan now, so limits are checked at create and
       // the pipelines compile in parallel before the first run
-      const infos = node.inputs.map((v) => (v ? this.staticInfo(v, step.hostInputs.includes(node.inputs.indexOf(v))) : undefined));
+      const infos = node.inputs.map((v) =>
+        v ? this.staticInfo(v, step.hostInputs.includes(node.inputs.indexOf(v))) : undefined,
+      );
       if (infos.some((x, i) => x === null || (x === undefined && node.inputs[i]))) continue;
       const planned = this.planNode(step, infos as (TensorInfo | undefined)[]);
       warm.push(...planned.plan.dispatches);
@@ -261,7 +351,15 @@ export class WebGpuDevice implements Device {
     if (!t?.shape || !t.shape.every((d) => typeof d === 'number')) return null;
     if (needHost && !v.const) return null;
     const dims = t.shape as number[];
-    return { dtype: t.dtype, dims, layout: this.gpu.ctx.layout(t.dtype, dims.reduce((a, b) => a * b, 1)), host: v.const };
+    return {
+      dtype: t.dtype,
+      dims,
+      layout: this.gpu.ctx.layout(
+        t.dtype,
+        dims.reduce((a, b) => a * b, 1),
+      ),
+      host: v.const,
+    };
   }
 
   private async warmUp(ds: Dispatch[]): Promise<void> {
@@ -276,37 +374,75 @@ export class WebGpuDevice implements Device {
     const total = todo.size;
     const report = this.options.onProgress;
     report?.(0, total, 'compiling WGSL pipelines');
-    await this.guard(Promise.all([...todo].map(([key, d]) => c.request(key, d.code, d.bindings, d.label).then(() => {
-      done++;
-      report?.(done, total, 'compiling WGSL pipelines');
-    }))), 'pipeline compilation');
+    await this.guard(
+      Promise.all(
+        [...todo].map(([key, d]) =>
+          c.request(key, d.code, d.bindings, d.label).then(() => {
+            done++;
+            report?.(done, total, 'compiling WGSL pipelines');
+          }),
+        ),
+      ),
+      'pipeline compilation',
+    );
   }
 
   /** Output types from the op's shape rule on concrete shapes, then the family's plan (memoised). */
   private planNode(step: Step, ins: (TensorInfo | undefined)[]): { plan: NodePlan; outs: OutInfo[] } {
     const node = step.node;
-    const sig = JSON.stringify(ins.map((t, i) => (t ? [t.dtype, t.dims, step.hostInputs.includes(i) && t.host ? Array.from(t.host.data as ArrayLike<number | bigint>, Number) : 0] : null)));
+    const sig = JSON.stringify(
+      ins.map((t, i) =>
+        t
+          ? [
+              t.dtype,
+              t.dims,
+              step.hostInputs.includes(i) && t.host ? Array.from(t.host.data as ArrayLike<number | bigint>, Number) : 0,
+            ]
+          : null,
+      ),
+    );
     const hit = step.memo.get(sig);
     if (hit) return hit;
     const def = opDefOf(node);
     const attrs = attrsOf(node);
     let types: TensorType[];
     try {
-      types = def.infer({ node, attrs, types: ins.map((t) => (t ? { dtype: t.dtype, shape: t.dims } : undefined)), consts: ins.map((t) => t?.host) });
-    } catch (e) { throw nodeError(node, e); }
+      types = def.infer({
+        node,
+        attrs,
+        types: ins.map((t) => (t ? { dtype: t.dtype, shape: t.dims } : undefined)),
+        consts: ins.map((t) => t?.host),
+      });
+    } catch (e) {
+      throw nodeError(node, e);
+    }
     const ctx = this.gpu.ctx;
     const outs: OutInfo[] = types.map((t, k) => {
       if (!t.shape || !t.shape.every((d) => typeof d === 'number')) {
-        throw nodeError(node, new Error(`output #${k} has shape ${formatType(t)} that depends on data; the WebGPU backend needs it known before running`));
+        throw nodeError(
+          node,
+          new Error(
+            `output #${k} has shape ${formatType(t)} that depends on data; the WebGPU backend needs it known before running`,
+          ),
+        );
       }
       const dims = t.shape as number[];
-      return { dtype: t.dtype, dims, layout: ctx.layout(t.dtype, dims.reduce((a, b) => a * b, 1)) };
+      return {
+        dtype: t.dtype,
+        dims,
+        layout: ctx.layout(
+          t.dtype,
+          dims.reduce((a, b) => a * b, 1),
+        ),
+      };
     });
     const fam = kernelFor(node.op)!;
     let plan: NodePlan;
     try {
       plan = fam.plan({ node, attrs, ins, outs, ctx });
-    } catch (e) { throw nodeError(node, e); }
+    } catch (e) {
+      throw nodeError(node, e);
+    }
     for (const d of plan.dispatches) d.code = inlineHelpers(d.code);
     this.checkLimits(node, plan, ins, outs);
     const r = { plan, outs };
@@ -321,17 +457,39 @@ export class WebGpuDevice implements Device {
     for (const d of plan.dispatches) {
       if (d.bindings.length <= maxBind) continue;
       // name the tensors that had to be split to explain the count
-      const big = d.tensors.map((r) => ('in' in r ? [node.inputs[r.in]?.name, ins[r.in]?.layout] : 'out' in r ? [node.outputs[r.out]?.name, outs[r.out]?.layout] : ['temporary', plan.temps?.[r.tmp]]) as [string | undefined, Layout | undefined])
+      const big = d.tensors
+        .map(
+          (r) =>
+            ('in' in r
+              ? [node.inputs[r.in]?.name, ins[r.in]?.layout]
+              : 'out' in r
+                ? [node.outputs[r.out]?.name, outs[r.out]?.layout]
+                : ['temporary', plan.temps?.[r.tmp]]) as [string | undefined, Layout | undefined],
+        )
         .filter(([, l]) => l && partsOf(l) > 1)
-        .map(([n, l]) => `'${n}' (${(l!.numel * (l!.wtype === 'f16' ? 2 : 4)).toLocaleString('en-US')} bytes, ${partsOf(l!)} parts)`);
-      throw nodeError(node, new LimitError(
-        `kernel ${d.label} needs ${d.bindings.length} storage buffers but the adapter allows ${maxBind} per shader stage (maxStorageBuffersPerShaderStage)` +
-        (big.length ? `; ${big.join(', ')} exceed${big.length === 1 ? 's' : ''} maxStorageBufferBindingSize ${maxBinding.toLocaleString('en-US')} bytes and had to be bound in slices` : ''),
-      ));
+        .map(
+          ([n, l]) =>
+            `'${n}' (${(l!.numel * (l!.wtype === 'f16' ? 2 : 4)).toLocaleString('en-US')} bytes, ${partsOf(l!)} parts)`,
+        );
+      throw nodeError(
+        node,
+        new LimitError(
+          `kernel ${d.label} needs ${d.bindings.length} storage buffers but the adapter allows ${maxBind} per shader stage (maxStorageBuffersPerShaderStage)` +
+            (big.length
+              ? `; ${big.join(', ')} exceed${big.length === 1 ? 's' : ''} maxStorageBufferBindingSize ${maxBinding.toLocaleString('en-US')} bytes and had to be bound in slices`
+              : ''),
+        ),
+      );
     }
     for (const d of plan.dispatches) {
       const m = L.maxComputeWorkgroupsPerDimension ?? 65535;
-      if (d.grid.some((g) => g > m)) throw nodeError(node, new LimitError(`kernel ${d.label} dispatches ${d.grid.join('×')} workgroups; maxComputeWorkgroupsPerDimension is ${m}`));
+      if (d.grid.some((g) => g > m))
+        throw nodeError(
+          node,
+          new LimitError(
+            `kernel ${d.label} dispatches ${d.grid.join('×')} workgroups; maxComputeWorkgroupsPerDimension is ${m}`,
+          ),
+        );
     }
   }
 
@@ -352,7 +510,8 @@ export class WebGpuDevice implements Device {
       if (!encoder) return;
       pass?.end();
       g.device.queue.submit([encoder.finish()]);
-      encoder = undefined; pass = undefined;
+      encoder = undefined;
+      pass = undefined;
       g.pool.flushPending();
     };
     try {
@@ -367,9 +526,16 @@ export class WebGpuDevice implements Device {
         });
         for (const k of step.hostInputs) {
           const t = ins[k];
-          if (t && !t.host) { flush(); t.host = await this.download(t); }
+          if (t && !t.host) {
+            flush();
+            t.host = await this.download(t);
+          }
         }
-        const infos = ins.map((t) => (t ? { dtype: t.type, dims: t.dims as number[], layout: g.ctx.layout(t.type, t.numel), host: t.host } : undefined));
+        const infos = ins.map((t) =>
+          t
+            ? { dtype: t.type, dims: t.dims as number[], layout: g.ctx.layout(t.type, t.numel), host: t.host }
+            : undefined,
+        );
         const { plan, outs } = this.planNode(step, infos);
         const outputs: GpuTensor[] = outs.map((o, k) => {
           const name = node.outputs[k]?.name ?? '';
@@ -379,24 +545,42 @@ export class WebGpuDevice implements Device {
             const src = ins[a]!;
             this.ensureStorage(src);
             src.storage!.refs++;
-            return new GpuTensor(o.dtype, o.dims, src.storage, src.host && src.host.size === o.dims.reduce((x, y) => x * y, 1) ? src.host.reshape(o.dims) : undefined, name);
+            return new GpuTensor(
+              o.dtype,
+              o.dims,
+              src.storage,
+              src.host && src.host.size === o.dims.reduce((x, y) => x * y, 1) ? src.host.reshape(o.dims) : undefined,
+              name,
+            );
           }
           return new GpuTensor(o.dtype, o.dims, this.allocStorage(o.layout), undefined, name);
         });
         made.push(...outputs);
-        node.outputs.forEach((v, k) => { if (v) env.set(v, outputs[k]!); });
+        node.outputs.forEach((v, k) => {
+          if (v) env.set(v, outputs[k]!);
+        });
         if (plan.dispatches.length) {
           const temps = (plan.temps ?? []).map((l) => this.allocStorage(l));
           for (const d of plan.dispatches) {
             const key = PipelineCache.key(d.code, d.bindings);
-            const pipe = g.cache.get(key) ?? await this.guard(g.cache.request(key, d.code, d.bindings, d.label), 'pipeline compilation');
+            const pipe =
+              g.cache.get(key) ??
+              (await this.guard(g.cache.request(key, d.code, d.bindings, d.label), 'pipeline compilation'));
             const entries: GPUBindGroupEntry[] = [];
             for (const r of d.tensors) {
-              const st = 'in' in r ? (this.ensureStorage(ins[r.in]!), ins[r.in]!.storage!) : 'out' in r ? outputs[r.out]!.storage! : temps[r.tmp]!;
+              const st =
+                'in' in r
+                  ? (this.ensureStorage(ins[r.in]!), ins[r.in]!.storage!)
+                  : 'out' in r
+                    ? outputs[r.out]!.storage!
+                    : temps[r.tmp]!;
               for (const b of st.buffers) entries.push({ binding: entries.length, resource: { buffer: b } });
             }
             const bind = this.bindGroup(g, d, entries);
-            if (!encoder) { encoder = g.device.createCommandEncoder(); pass = undefined; }
+            if (!encoder) {
+              encoder = g.device.createCommandEncoder();
+              pass = undefined;
+            }
             if (!pass) pass = encoder.beginComputePass();
             pass.setPipeline(pipe);
             pass.setBindGroup(0, bind);
@@ -419,9 +603,16 @@ export class WebGpuDevice implements Device {
       this.afterSubmit?.();
       if (g.lost) throw this.lostError('a run');
     } catch (e) {
-      try { encoder && pass?.end(); } catch { /* abandoned */ }
+      try {
+        encoder && pass?.end();
+      } catch {
+        /* abandoned */
+      }
       g.pool.flushPending();
-      for (const v of unit.outputs) { const t = env.get(v); if (t && made.includes(t)) this.releaseTensor(t); }
+      for (const v of unit.outputs) {
+        const t = env.get(v);
+        if (t && made.includes(t)) this.releaseTensor(t);
+      }
       if (g.lost && !(e instanceof DeviceLostError)) throw this.lostError('a run');
       throw e;
     }
@@ -472,7 +663,10 @@ export class WebGpuDevice implements Device {
     const g = this.gpu;
     if (t.storage && t.storage.epoch === g.epoch) return;
     if (!t.host) {
-      throw new DeviceLostError(`tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`, this.id);
+      throw new DeviceLostError(
+        `tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`,
+        this.id,
+      );
     }
     const l = g.ctx.layout(t.type, t.numel);
     const s = this.allocStorage(l);
@@ -534,7 +728,10 @@ export class WebGpuDevice implements Device {
     if (need.length && g.lost) throw this.lostError('readback');
     for (const t of need) {
       if (!t.storage || t.storage.epoch !== g.epoch) {
-        throw new DeviceLostError(`tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`, this.id);
+        throw new DeviceLostError(
+          `tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`,
+          this.id,
+        );
       }
     }
     const reads: { t: GpuTensor; staging: GPUBuffer[]; out?: Tensor }[] = [];
@@ -575,7 +772,10 @@ export class WebGpuDevice implements Device {
             off += n;
           });
         }
-        for (const s of r.staging) { s.unmap(); g.staging.release(s); }
+        for (const s of r.staging) {
+          s.unmap();
+          g.staging.release(s);
+        }
         r.out = fromStorageBytes(r.t.type, r.t.dims, l, bytes);
       }
     }
@@ -588,16 +788,27 @@ export class WebGpuDevice implements Device {
   }
 
   /** Drop pooled buffers (memory pressure). */
-  trim(): void { this.gpu.bindGroups.clear(); this.gpu.pool.trim(); this.gpu.staging.trim(); }
+  trim(): void {
+    this.gpu.bindGroups.clear();
+    this.gpu.pool.trim();
+    this.gpu.staging.trim();
+  }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     const g = this.gpu;
-    try { g.pool.destroyAll(); g.staging.destroyAll(); } catch { /* device gone */ }
+    try {
+      g.pool.destroyAll();
+      g.staging.destroyAll();
+    } catch {
+      /* device gone */
+    }
     g.device.destroy();
   }
 
   /** Last uncaptured WebGPU error (validation), for diagnostics. */
-  get lastGpuError(): string | undefined { return this.lastError; }
+  get lastGpuError(): string | undefined {
+    return this.lastError;
+  }
 }

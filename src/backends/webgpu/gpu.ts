@@ -34,7 +34,10 @@ async function nodeGpu(): Promise<typeof import('./node-gpu.js')> {
 export function summarize(a: GPUAdapter): AdapterSummary {
   const i = a.info;
   return {
-    vendor: i?.vendor ?? '', architecture: i?.architecture ?? '', device: i?.device ?? '', description: i?.description ?? '',
+    vendor: i?.vendor ?? '',
+    architecture: i?.architecture ?? '',
+    device: i?.device ?? '',
+    description: i?.description ?? '',
     isFallbackAdapter: !!(i as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter,
   };
 }
@@ -46,7 +49,12 @@ export function adapterName(s: AdapterSummary): string {
 
 /** Software adapters that run shaders on the CPU. */
 export function isCpuAdapter(s: AdapterSummary): boolean {
-  return s.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/i.test(`${s.vendor} ${s.architecture} ${s.device} ${s.description}`);
+  return (
+    s.isFallbackAdapter ||
+    /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/i.test(
+      `${s.vendor} ${s.architecture} ${s.device} ${s.description}`,
+    )
+  );
 }
 
 function matches(s: AdapterSummary, word: string): boolean {
@@ -54,7 +62,19 @@ function matches(s: AdapterSummary, word: string): boolean {
   return hay.includes(word);
 }
 
-const NAMED = new Set(['default', 'auto', 'swiftshader', 'llvmpipe', 'gles', 'opengles', 'vulkan', 'metal', 'd3d12', 'd3d11', 'opengl']);
+const NAMED = new Set([
+  'default',
+  'auto',
+  'swiftshader',
+  'llvmpipe',
+  'gles',
+  'opengles',
+  'vulkan',
+  'metal',
+  'd3d12',
+  'd3d11',
+  'opengl',
+]);
 
 export async function findAdapter(choice: AdapterChoice = {}): Promise<FoundAdapter> {
   const want = (choice.adapter ?? 'default').toLowerCase();
@@ -63,8 +83,11 @@ export async function findAdapter(choice: AdapterChoice = {}): Promise<FoundAdap
     const ng = await nodeGpu();
     for (const spec of ng.specsFor(want, choice.powerPreference)) {
       const a = await ng.requestNodeAdapter(spec).catch(() => null);
-      const level = (spec.request as { featureLevel?: string }).featureLevel === 'compatibility' ? 'compatibility' : 'core';
-      tried.push(`${spec.label} (Dawn ${spec.dawn.join(' ') || 'default backend'}${level === 'compatibility' ? ', compatibility' : ''})`);
+      const level =
+        (spec.request as { featureLevel?: string }).featureLevel === 'compatibility' ? 'compatibility' : 'core';
+      tried.push(
+        `${spec.label} (Dawn ${spec.dawn.join(' ') || 'default backend'}${level === 'compatibility' ? ', compatibility' : ''})`,
+      );
       if (!a) continue;
       const info = summarize(a);
       if (!NAMED.has(want) && !matches(info, want)) continue;
@@ -72,7 +95,10 @@ export async function findAdapter(choice: AdapterChoice = {}): Promise<FoundAdap
     }
   } else {
     const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-    if (!gpu) throw new Error('WebGPU is not available in this browser (no navigator.gpu; it needs a secure context: https or http://127.0.0.1)');
+    if (!gpu)
+      throw new Error(
+        'WebGPU is not available in this browser (no navigator.gpu; it needs a secure context: https or http://127.0.0.1)',
+      );
     for (const featureLevel of ['core', 'compatibility'] as const) {
       const opts: GPURequestAdapterOptions = { powerPreference: choice.powerPreference };
       if (featureLevel === 'compatibility') (opts as { featureLevel?: string }).featureLevel = 'compatibility';
@@ -85,7 +111,9 @@ export async function findAdapter(choice: AdapterChoice = {}): Promise<FoundAdap
       return { adapter: a, label: want, featureLevel, info };
     }
   }
-  throw new Error(`no WebGPU adapter${want !== 'default' ? ` matching '${want}'` : ''} (tried ${tried.join(', ')}); run on the wasm backend instead`);
+  throw new Error(
+    `no WebGPU adapter${want !== 'default' ? ` matching '${want}'` : ''} (tried ${tried.join(', ')}); run on the wasm backend instead`,
+  );
 }
 
 /** Every adapter this process can open, for `switchyard devices`. */
@@ -94,11 +122,18 @@ export async function listAdapters(): Promise<FoundAdapter[]> {
   const seen = new Set<string>();
   const add = (f: FoundAdapter) => {
     const k = `${f.info.description}|${f.info.device}|${f.featureLevel}`;
-    if (!seen.has(k)) { seen.add(k); out.push(f); }
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(f);
+    }
   };
   // named adapters first, so an adapter that is also the default is listed under its name
   for (const a of isNode ? ['swiftshader', 'llvmpipe', 'default'] : ['default']) {
-    try { add(await findAdapter({ adapter: a })); } catch { /* not present */ }
+    try {
+      add(await findAdapter({ adapter: a }));
+    } catch {
+      /* not present */
+    }
   }
   return out;
 }

@@ -2,9 +2,9 @@
 // dispatches (WGSL text, bindings, grid). Plans are built at compile time when shapes are static
 // (so pipelines warm up before the first run) and otherwise at run time, memoised per shape.
 
+import type { AttrReader } from '../../ir/attributes.js';
 import type { DType } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
-import type { AttrReader } from '../../ir/attributes.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { BindingSpec, Layout, WType } from './wgsl.js';
 
@@ -17,7 +17,11 @@ export interface TensorInfo {
   host?: Tensor;
 }
 
-export interface OutInfo { dtype: DType; dims: number[]; layout: Layout }
+export interface OutInfo {
+  dtype: DType;
+  dims: number[];
+  layout: Layout;
+}
 
 /** Which tensor fills a binding slot: an input, an output or a temporary of the node. */
 export type TRef = { in: number } | { out: number } | { tmp: number };
@@ -86,4 +90,6 @@ export function kernelFor(op: string): KernelFamily | undefined {
   return FAMILIES.get(op);
 }
 
-export function kernelOps(): string[] { return [...FAMILIES.keys()].sort(); }
+export function kernelOps(): string[] {
+  return [...FAMILIES.keys()].sort();
+}

@@ -28,33 +28,59 @@ async function loadDawn(): Promise<DawnModule> {
     throw new Error(`WebGPU in Node needs the 'webgpu' package (Dawn): npm install webgpu (${(e as Error).message})`);
   }
   // GPUBufferUsage, GPUMapMode, GPUShaderStage… as in a browser
-  for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(dawn.globals))
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   return dawn;
 }
 
 /** A GPU device node, or a Vulkan ICD chosen by the user. */
 function mayHaveGpu(): boolean {
-  return !!process.env.VK_ICD_FILENAMES || existsSync('/dev/dri') || existsSync('/dev/nvidia0') || process.platform !== 'linux';
+  return (
+    !!process.env.VK_ICD_FILENAMES ||
+    existsSync('/dev/dri') ||
+    existsSync('/dev/nvidia0') ||
+    process.platform !== 'linux'
+  );
 }
 
 /** Specs to try for an adapter choice, in order. */
 export function specsFor(choice: string | undefined, power?: GPUPowerPreference): NodeAdapterSpec[] {
-  const req = (o: GPURequestAdapterOptions = {}): GPURequestAdapterOptions => (power ? { ...o, powerPreference: power } : o);
+  const req = (o: GPURequestAdapterOptions = {}): GPURequestAdapterOptions =>
+    power ? { ...o, powerPreference: power } : o;
   const swiftshader: NodeAdapterSpec = {
-    dawn: ['backend=vulkan'], request: req(), env: existsSync(SWIFTSHADER_ICD) ? { VK_ICD_FILENAMES: SWIFTSHADER_ICD } : {}, label: 'swiftshader',
+    dawn: ['backend=vulkan'],
+    request: req(),
+    env: existsSync(SWIFTSHADER_ICD) ? { VK_ICD_FILENAMES: SWIFTSHADER_ICD } : {},
+    label: 'swiftshader',
   };
   const llvmpipe: NodeAdapterSpec = {
-    dawn: ['backend=opengles'], request: req({ featureLevel: 'compatibility' } as GPURequestAdapterOptions), env: { EGL_PLATFORM: 'surfaceless' }, label: 'llvmpipe',
+    dawn: ['backend=opengles'],
+    request: req({ featureLevel: 'compatibility' } as GPURequestAdapterOptions),
+    env: { EGL_PLATFORM: 'surfaceless' },
+    label: 'llvmpipe',
   };
   const c = (choice ?? 'default').toLowerCase();
   switch (c) {
-    case 'default': case 'auto':
+    case 'default':
+    case 'auto':
       // a real GPU first (skipped where the machine shows none, which spares Dawn's warnings
       // about Mesa's too-old lavapipe); then the CPU-emulated adapters of a GPU-less machine
-      return [...(mayHaveGpu() ? [{ dawn: [], request: req(), env: {}, label: 'default' }] : []), swiftshader, llvmpipe];
-    case 'swiftshader': return [swiftshader];
-    case 'llvmpipe': case 'gles': case 'opengles': return [{ ...llvmpipe, label: c }];
-    case 'vulkan': case 'metal': case 'd3d12': case 'd3d11': case 'opengl':
+      return [
+        ...(mayHaveGpu() ? [{ dawn: [], request: req(), env: {}, label: 'default' }] : []),
+        swiftshader,
+        llvmpipe,
+      ];
+    case 'swiftshader':
+      return [swiftshader];
+    case 'llvmpipe':
+    case 'gles':
+    case 'opengles':
+      return [{ ...llvmpipe, label: c }];
+    case 'vulkan':
+    case 'metal':
+    case 'd3d12':
+    case 'd3d11':
+    case 'opengl':
       return [{ dawn: [`backend=${c}`], request: req(), env: {}, label: c }];
     default:
       // anything else names an adapter by a word of its description (e.g. 'nvidia'): search all

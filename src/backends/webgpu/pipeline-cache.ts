@@ -70,13 +70,20 @@ export class PipelineCache {
         let detail = '';
         try {
           const info = await module.getCompilationInfo();
-          detail = info.messages.filter((m) => m.type === 'error').map((m) => `line ${m.lineNum}: ${m.message}`).join('; ');
-        } catch { /* the device may be gone */ }
+          detail = info.messages
+            .filter((m) => m.type === 'error')
+            .map((m) => `line ${m.lineNum}: ${m.message}`)
+            .join('; ');
+        } catch {
+          /* the device may be gone */
+        }
         throw new Error(`WGSL kernel ${label} failed to compile: ${detail || (e as Error).message}`);
       });
     this.pipelines.set(key, p);
     return p;
   }
 
-  get size(): number { return this.ready.size; }
+  get size(): number {
+    return this.ready.size;
+  }
 }

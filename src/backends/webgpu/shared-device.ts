@@ -11,7 +11,10 @@ import './calibrate.js';
 /** A session output that stayed on the GPU: `location === 'gpu'`, `await getData()` downloads it. */
 export class GpuResidentTensor extends Tensor {
   private cached?: Tensor;
-  constructor(readonly device: WebGpuDevice, readonly gpuTensor: GpuTensor) {
+  constructor(
+    readonly device: WebGpuDevice,
+    readonly gpuTensor: GpuTensor,
+  ) {
     super(gpuTensor.type, allocTyped(gpuTensor.type, 0), [0]);
     this.location = 'gpu';
     Object.defineProperty(this, 'dims', { value: Object.freeze([...gpuTensor.dims]), enumerable: true });
@@ -19,29 +22,42 @@ export class GpuResidentTensor extends Tensor {
       enumerable: true,
       get: () => {
         if (this.cached) return this.cached.data;
-        throw new Error(`tensor ${gpuTensor.type}[${gpuTensor.dims.join(',')}] is on the GPU: await tensor.getData() first`);
+        throw new Error(
+          `tensor ${gpuTensor.type}[${gpuTensor.dims.join(',')}] is on the GPU: await tensor.getData() first`,
+        );
       },
     });
   }
 
-  override get size(): number { return this.dims.reduce((a, b) => a * b, 1); }
+  override get size(): number {
+    return this.dims.reduce((a, b) => a * b, 1);
+  }
 
   /** The GPU buffer(s) holding the data. */
-  get gpuBuffer(): GPUBuffer | undefined { return this.gpuTensor.storage?.buffers[0]; }
+  get gpuBuffer(): GPUBuffer | undefined {
+    return this.gpuTensor.storage?.buffers[0];
+  }
 
   async getData(): Promise<Tensor['data']> {
     if (!this.cached) this.cached = await this.device.download(this.gpuTensor);
     return this.cached.data;
   }
 
-  dispose(): void { this.device.release(this.gpuTensor); }
+  dispose(): void {
+    this.device.release(this.gpuTensor);
+  }
 }
 
 const shared = new Map<string, { device: Promise<WebGpuDevice>; users: number }>();
 
 /** One device per adapter choice and precision, shared by sessions (so GPU tensors move between them). */
 export async function sharedDevice(o: WebGpuOptions): Promise<{ device: WebGpuDevice; done(): Promise<void> }> {
-  const key = JSON.stringify([o.adapter ?? 'default', o.powerPreference ?? '', o.precision ?? 'f32', o.limitOverrides ?? {}]);
+  const key = JSON.stringify([
+    o.adapter ?? 'default',
+    o.powerPreference ?? '',
+    o.precision ?? 'f32',
+    o.limitOverrides ?? {},
+  ]);
   let e = shared.get(key);
   if (!e) {
     e = { device: WebGpuDevice.create(o), users: 0 };

@@ -8,11 +8,15 @@ import type { DType } from '../../ir/dtype.js';
 import { f16ToF32, f32ToF16 } from '../../ir/float16.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { DeviceTensor } from '../device.js';
-import { partsOf, wBytes, type Layout } from './wgsl.js';
+import { type Layout, partsOf, wBytes } from './wgsl.js';
 
 export class Storage {
   refs = 1;
-  constructor(readonly buffers: GPUBuffer[], readonly layout: Layout, readonly epoch: number) {}
+  constructor(
+    readonly buffers: GPUBuffer[],
+    readonly layout: Layout,
+    readonly epoch: number,
+  ) {}
 }
 
 export class GpuTensor implements DeviceTensor {
@@ -26,7 +30,9 @@ export class GpuTensor implements DeviceTensor {
     public name = '',
   ) {}
 
-  get numel(): number { return this.dims.reduce((a, b) => a * b, 1); }
+  get numel(): number {
+    return this.dims.reduce((a, b) => a * b, 1);
+  }
 }
 
 /** Byte size of part p of a layout (at least 16, a multiple of 4). */
@@ -38,10 +44,15 @@ export function partBytes(l: Layout, p: number): number {
 export { partsOf };
 
 /** Host values in the GPU storage element type, as one array (split into parts by the caller). */
-export function toStorageArray(t: Tensor, l: Layout, name: string): Float32Array | Int32Array | Uint32Array | Uint16Array {
+export function toStorageArray(
+  t: Tensor,
+  l: Layout,
+  name: string,
+): Float32Array | Int32Array | Uint32Array | Uint16Array {
   const d = t.data;
   switch (l.wtype) {
-    case 'f16': return d as Uint16Array;
+    case 'f16':
+      return d as Uint16Array;
     case 'f32': {
       if (t.type === 'float32') return d as Float32Array;
       const out = new Float32Array(t.size);
@@ -56,7 +67,9 @@ export function toStorageArray(t: Tensor, l: Layout, name: string): Float32Array
         for (let i = 0; i < d.length; i++) {
           const v = d[i]!;
           if (v > 2147483647n || v < -2147483648n) {
-            throw new Error(`tensor '${name}' (int64, ${d.length} elements) holds ${v} at index ${i}: the WebGPU backend keeps int64 indices as 32-bit integers (range ±2^31)`);
+            throw new Error(
+              `tensor '${name}' (int64, ${d.length} elements) holds ${v} at index ${i}: the WebGPU backend keeps int64 indices as 32-bit integers (range ±2^31)`,
+            );
           }
           out[i] = Number(v);
         }
@@ -75,9 +88,13 @@ export function toStorageArray(t: Tensor, l: Layout, name: string): Float32Array
 export function fromStorageBytes(type: DType, dims: readonly number[], l: Layout, bytes: Uint8Array): Tensor {
   const n = l.numel;
   // own the buffer without copying when the bytes start it (the usual readback)
-  const ab = bytes.byteOffset === 0 ? bytes.buffer as ArrayBuffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const ab =
+    bytes.byteOffset === 0
+      ? (bytes.buffer as ArrayBuffer)
+      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   switch (l.wtype) {
-    case 'f16': return new Tensor(type, new Uint16Array(ab, 0, n), dims);
+    case 'f16':
+      return new Tensor(type, new Uint16Array(ab, 0, n), dims);
     case 'f32': {
       const f = new Float32Array(ab, 0, n);
       if (type === 'float32') return new Tensor(type, f, dims);
@@ -88,20 +105,34 @@ export function fromStorageBytes(type: DType, dims: readonly number[], l: Layout
     case 'i32': {
       const s = new Int32Array(ab, 0, n);
       switch (type) {
-        case 'int32': return new Tensor(type, s, dims);
-        case 'int8': return new Tensor(type, Int8Array.from(s), dims);
-        case 'int16': return new Tensor(type, Int16Array.from(s), dims);
-        case 'int64': return new Tensor(type, BigInt64Array.from(s, (v) => BigInt(v)), dims);
-        default: throw new Error(`no host form of ${type} from i32 storage`);
+        case 'int32':
+          return new Tensor(type, s, dims);
+        case 'int8':
+          return new Tensor(type, Int8Array.from(s), dims);
+        case 'int16':
+          return new Tensor(type, Int16Array.from(s), dims);
+        case 'int64':
+          return new Tensor(
+            type,
+            BigInt64Array.from(s, (v) => BigInt(v)),
+            dims,
+          );
+        default:
+          throw new Error(`no host form of ${type} from i32 storage`);
       }
     }
     case 'u32': {
       const s = new Uint32Array(ab, 0, n);
       switch (type) {
-        case 'uint32': return new Tensor(type, s, dims);
-        case 'uint8': case 'bool': return new Tensor(type, Uint8Array.from(s), dims);
-        case 'uint16': return new Tensor(type, Uint16Array.from(s), dims);
-        default: throw new Error(`no host form of ${type} from u32 storage`);
+        case 'uint32':
+          return new Tensor(type, s, dims);
+        case 'uint8':
+        case 'bool':
+          return new Tensor(type, Uint8Array.from(s), dims);
+        case 'uint16':
+          return new Tensor(type, Uint16Array.from(s), dims);
+        default:
+          throw new Error(`no host form of ${type} from u32 storage`);
       }
     }
   }

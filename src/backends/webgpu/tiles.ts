@@ -4,14 +4,24 @@
 
 export interface TileConfig {
   /** Matmul: outputs per thread (rows × cols) and threads per workgroup (x × y), K step. */
-  mm: { tm: number; tn: number; wgx: number; wgy: number; tk: number; /** no workgroup memory (CPU emulation) */ direct: boolean };
+  mm: {
+    tm: number;
+    tn: number;
+    wgx: number;
+    wgy: number;
+    tk: number /** no workgroup memory (CPU emulation) */;
+    direct: boolean;
+  };
   /** Elements per thread in elementwise kernels. */
   perThread: number;
   /** Threads per workgroup for row reductions (softmax, norms, reduce). */
   rowWg: number;
 }
 
-export function tilesFor(adapter: { architecture: string; device: string; description: string }, limits: Record<string, number>): TileConfig {
+export function tilesFor(
+  adapter: { architecture: string; device: string; description: string },
+  limits: Record<string, number>,
+): TileConfig {
   const text = `${adapter.architecture} ${adapter.device} ${adapter.description}`.toLowerCase();
   const maxInv = limits.maxComputeInvocationsPerWorkgroup ?? 256;
   const wgs = limits.maxComputeWorkgroupStorageSize ?? 16384;

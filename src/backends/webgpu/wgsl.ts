@@ -17,11 +17,22 @@ export type WType = 'f32' | 'i32' | 'u32' | 'f16';
  */
 export function storageOf(dt: DType, f16: boolean): WType | undefined {
   switch (dt) {
-    case 'float32': return 'f32';
-    case 'float16': return f16 ? 'f16' : 'f32';
-    case 'int8': case 'int16': case 'int32': case 'int64': return 'i32';
-    case 'uint8': case 'uint16': case 'uint32': case 'bool': return 'u32';
-    default: return undefined;
+    case 'float32':
+      return 'f32';
+    case 'float16':
+      return f16 ? 'f16' : 'f32';
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'int64':
+      return 'i32';
+    case 'uint8':
+    case 'uint16':
+    case 'uint32':
+    case 'bool':
+      return 'u32';
+    default:
+      return undefined;
   }
 }
 
@@ -75,7 +86,9 @@ export interface Layout {
 
 export const partsOf = (l: Layout): number => Math.max(1, Math.ceil(l.numel / l.partElems));
 
-export interface BindingSpec { readOnly: boolean }
+export interface BindingSpec {
+  readOnly: boolean;
+}
 
 /** Declares bindings in order and emits accessors; the device binds parts in the same order. */
 export class ShaderBuilder {
@@ -84,25 +97,33 @@ export class ShaderBuilder {
   private enableF16 = false;
 
   /** A read-only tensor: `fn name(i: u32) -> T`. */
-  input(name: string, l: Layout): this { return this.declare(name, l, true); }
+  input(name: string, l: Layout): this {
+    return this.declare(name, l, true);
+  }
 
   /** A single-part tensor read or written four elements at a time: `name_0: array<vec4<T>>`, no accessors. */
   vec4(name: string, l: Layout, readOnly: boolean): this {
     if (l.wtype === 'f16') this.enableF16 = true;
-    this.decls.push(`@group(0) @binding(${this.bindings.length}) var<storage, ${readOnly ? 'read' : 'read_write'}> ${name}_0: array<vec4<${l.wtype}>>;`);
+    this.decls.push(
+      `@group(0) @binding(${this.bindings.length}) var<storage, ${readOnly ? 'read' : 'read_write'}> ${name}_0: array<vec4<${l.wtype}>>;`,
+    );
     this.bindings.push({ readOnly });
     return this;
   }
 
   /** A written tensor: `fn name_set(i: u32, v: T)` and a reader `name(i)`. */
-  output(name: string, l: Layout): this { return this.declare(name, l, false); }
+  output(name: string, l: Layout): this {
+    return this.declare(name, l, false);
+  }
 
   private declare(name: string, l: Layout, readOnly: boolean): this {
     if (l.wtype === 'f16') this.enableF16 = true;
     const parts = partsOf(l);
     const access = readOnly ? 'read' : 'read_write';
     for (let p = 0; p < parts; p++) {
-      this.decls.push(`@group(0) @binding(${this.bindings.length}) var<storage, ${access}> ${name}_${p}: array<${l.wtype}>;`);
+      this.decls.push(
+        `@group(0) @binding(${this.bindings.length}) var<storage, ${access}> ${name}_${p}: array<${l.wtype}>;`,
+      );
       this.bindings.push({ readOnly });
     }
     const t = l.wtype;
@@ -140,7 +161,10 @@ export class ShaderBuilder {
 export function strides(dims: readonly number[]): number[] {
   const s = new Array<number>(dims.length);
   let acc = 1;
-  for (let i = dims.length - 1; i >= 0; i--) { s[i] = acc; acc *= dims[i]!; }
+  for (let i = dims.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= dims[i]!;
+  }
   return s;
 }
 
@@ -152,8 +176,14 @@ export function unflatten(src: string, dims: readonly number[], prefix: string):
   const st = strides(dims);
   const lines: string[] = [`var ${prefix}r = ${src};`];
   dims.forEach((d, k) => {
-    if (d === 1) { lines.push(`let ${prefix}${k} = 0u;`); return; }
-    if (k === dims.length - 1) { lines.push(`let ${prefix}${k} = ${prefix}r;`); return; }
+    if (d === 1) {
+      lines.push(`let ${prefix}${k} = 0u;`);
+      return;
+    }
+    if (k === dims.length - 1) {
+      lines.push(`let ${prefix}${k} = ${prefix}r;`);
+      return;
+    }
     lines.push(`let ${prefix}${k} = ${prefix}r / ${st[k]}u; ${prefix}r = ${prefix}r - ${prefix}${k} * ${st[k]}u;`);
   });
   if (!dims.length) lines.push(`_ = ${prefix}r;`);
@@ -163,7 +193,10 @@ export function unflatten(src: string, dims: readonly number[], prefix: string):
 /** Flat offset into a tensor broadcast to `outDims`, from the output coordinates `{prefix}k`. */
 export function broadcastOffset(inDims: readonly number[], outDims: readonly number[], prefix: string): string {
   const off = outDims.length - inDims.length;
-  if (off < 0) throw new Error(`an input of shape [${inDims.join(',')}] does not broadcast to the output's [${outDims.join(',')}]`);
+  if (off < 0)
+    throw new Error(
+      `an input of shape [${inDims.join(',')}] does not broadcast to the output's [${outDims.join(',')}]`,
+    );
   const st = strides(inDims);
   const terms: string[] = [];
   inDims.forEach((d, k) => {
@@ -177,19 +210,24 @@ export function broadcastOffset(inDims: readonly number[], outDims: readonly num
 export function gridFor(groups: number, maxPerDim: number): [number, number, number] {
   if (groups <= maxPerDim) return [Math.max(1, groups), 1, 1];
   const y = Math.ceil(groups / maxPerDim);
-  if (y > maxPerDim) throw new Error(`dispatch of ${groups} workgroups exceeds maxComputeWorkgroupsPerDimension² (${maxPerDim}²)`);
+  if (y > maxPerDim)
+    throw new Error(`dispatch of ${groups} workgroups exceeds maxComputeWorkgroupsPerDimension² (${maxPerDim}²)`);
   return [Math.ceil(groups / y), y, 1];
 }
 
 /** Split a call's argument text at top-level commas. */
 function splitArgs(s: string): string[] {
   const out: string[] = [];
-  let depth = 0, start = 0;
+  let depth = 0,
+    start = 0;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
     if (ch === '(' || ch === '[') depth++;
     else if (ch === ')' || ch === ']') depth--;
-    else if (ch === ',' && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
+    else if (ch === ',' && depth === 0) {
+      out.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
   }
   if (s.trim().length) out.push(s.slice(start).trim());
   return out;
@@ -203,7 +241,8 @@ function replaceCalls(code: string, name: string, make: (args: string[]) => stri
   let m: RegExpExecArray | null;
   while ((m = re.exec(code))) {
     if (code.slice(Math.max(0, m.index - 3), m.index) === 'fn ') continue;
-    let depth = 1, j = m.index + m[0].length;
+    let depth = 1,
+      j = m.index + m[0].length;
     for (; j < code.length && depth > 0; j++) {
       if (code[j] === '(') depth++;
       else if (code[j] === ')') depth--;
@@ -226,11 +265,16 @@ export function inlineHelpers(code: string): string {
     const fns = [...code.matchAll(/^fn (\w+)\(([^)]*)\) -> [\w<>]+ \{ return (.*); \}$/gm)];
     for (const [, name, params, body] of fns) {
       if (name === 'main' || !code.includes(`${name}(`)) continue;
-      const names = params!.split(',').map((p) => p.split(':')[0]!.trim()).filter(Boolean);
+      const names = params!
+        .split(',')
+        .map((p) => p.split(':')[0]!.trim())
+        .filter(Boolean);
       const before = code;
       code = replaceCalls(code, name!, (args) => {
         let e = body!;
-        names.forEach((p, k) => { e = e.replace(new RegExp(`\\b${p}\\b`, 'g'), `(${args[k]})`); });
+        names.forEach((p, k) => {
+          e = e.replace(new RegExp(`\\b${p}\\b`, 'g'), `(${args[k]})`);
+        });
         return `(${e})`;
       });
       if (code !== before) changed = true;

@@ -6,23 +6,36 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Estimator } from '../../cost/estimator.js';
-import { KernelHistory } from '../../cost/history.js';
-import { stores } from '../../runtime/node-stores.js';
-import { deviceKinds, discoverDevices, type DeviceSpec } from '../../runtime/devices.js';
-import { isSoftwareAdapter } from '../../runtime/webgpu-provider.js';
 import { prepareExampleModels } from '../../agent/example.js';
-import { loadAgent } from '../../agent/load.js';
 import type { LlmModel } from '../../agent/llm/engine.js';
 import { loadLlm } from '../../agent/llm/load.js';
+import { loadAgent } from '../../agent/load.js';
 import { attachServedLlms } from '../../agent/offload.js';
-import { deviceSetOf, learnFromRun, planAgent, type AgentPolicy } from '../../agent/plan.js';
+import { type AgentPolicy, deviceSetOf, learnFromRun, planAgent } from '../../agent/plan.js';
 import { agentTrace, explainAgent, nodeTable, slaLines } from '../../agent/runtime/report.js';
-import { show, type AgentResult, type NodeRecord } from '../../agent/runtime/run.js';
+import { type AgentResult, type NodeRecord, show } from '../../agent/runtime/run.js';
+import { Estimator } from '../../cost/estimator.js';
+import { KernelHistory } from '../../cost/history.js';
+import { type DeviceSpec, deviceKinds, discoverDevices } from '../../runtime/devices.js';
+import { stores } from '../../runtime/node-stores.js';
+import { isSoftwareAdapter } from '../../runtime/webgpu-provider.js';
 
 interface AgentCliOptions {
-  input: string[]; remote?: string; token?: string; ttft?: string; tpot?: string; deadline?: string; objective?: string;
-  explain?: boolean; trace?: string; backend: string; json?: boolean; quiet?: boolean; example?: boolean; pin: string[]; model: string[];
+  input: string[];
+  remote?: string;
+  token?: string;
+  ttft?: string;
+  tpot?: string;
+  deadline?: string;
+  objective?: string;
+  explain?: boolean;
+  trace?: string;
+  backend: string;
+  json?: boolean;
+  quiet?: boolean;
+  example?: boolean;
+  pin: string[];
+  model: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -41,9 +54,16 @@ export function parseInputs(items: string[], declared: Record<string, { type?: s
   for (const item of items) {
     const m = /^([A-Za-z_][A-Za-z0-9_-]*)=([\s\S]*)$/.exec(item);
     let name: string, value: string;
-    if (m && names.includes(m[1]!)) { name = m[1]!; value = m[2]!; }
-    else if (names.length === 1) { name = names[0]!; value = item; }
-    else throw new Error(`--input '${item}': say which input it is (name=value); the graph's inputs are ${names.join(', ') || '(none)'}`);
+    if (m && names.includes(m[1]!)) {
+      name = m[1]!;
+      value = m[2]!;
+    } else if (names.length === 1) {
+      name = names[0]!;
+      value = item;
+    } else
+      throw new Error(
+        `--input '${item}': say which input it is (name=value); the graph's inputs are ${names.join(', ') || '(none)'}`,
+      );
     if (name in out) throw new Error(`--input ${name} is given twice`);
     const type = declared[name]?.type ?? 'text';
     let v: unknown = value;
@@ -53,7 +73,11 @@ export function parseInputs(items: string[], declared: Record<string, { type?: s
       v = type === 'image' ? new Uint8Array(readFileSync(path)) : readFileSync(path, 'utf8');
     }
     if (type === 'json' && typeof v === 'string') {
-      try { v = JSON.parse(v); } catch (e) { throw new Error(`--input ${name}: not JSON (${(e as Error).message})`); }
+      try {
+        v = JSON.parse(v);
+      } catch (e) {
+        throw new Error(`--input ${name}: not JSON (${(e as Error).message})`);
+      }
     }
     out[name] = v;
   }
@@ -61,45 +85,87 @@ export function parseInputs(items: string[], declared: Record<string, { type?: s
 }
 
 export function registerAgent(program: Command): void {
-  program.command('agent')
-    .description('run an agent graph (YAML/JSON), planned over the local devices and an offload server, streaming the answer')
+  program
+    .command('agent')
+    .description(
+      'run an agent graph (YAML/JSON), planned over the local devices and an offload server, streaming the answer',
+    )
     .argument('<graph>', 'agent graph file (.yaml or .json)')
-    .option('-i, --input <name=value>', 'graph input (repeatable); name=@file reads a file; a bare value for a one-input graph', collect, [])
-    .option('--remote <url>', 'offload server to plan over as well (llm nodes whose model it serves may run there whole)')
-    .option('--pin <node=device>', "place a node on a device whatever the plan prefers (repeatable): a device id, 'local' or 'remote'", collect, [])
-    .option('--model <name=location>', "load a model of the graph from elsewhere (repeatable): a folder, a .gguf/.safetensors file, a URL or hf:org/name[@revision]", collect, [])
+    .option(
+      '-i, --input <name=value>',
+      'graph input (repeatable); name=@file reads a file; a bare value for a one-input graph',
+      collect,
+      [],
+    )
+    .option(
+      '--remote <url>',
+      'offload server to plan over as well (llm nodes whose model it serves may run there whole)',
+    )
+    .option(
+      '--pin <node=device>',
+      "place a node on a device whatever the plan prefers (repeatable): a device id, 'local' or 'remote'",
+      collect,
+      [],
+    )
+    .option(
+      '--model <name=location>',
+      'load a model of the graph from elsewhere (repeatable): a folder, a .gguf/.safetensors file, a URL or hf:org/name[@revision]',
+      collect,
+      [],
+    )
     .option('--token <t>', 'bearer token for --remote (or SWITCHYARD_TOKEN)')
     .option('--ttft <ms>', 'time-to-first-token target for llm nodes')
     .option('--tpot <ms>', 'time-per-output-token target for llm nodes')
     .option('--deadline <ms>', 'end-to-end deadline')
     .option('--objective <o>', 'latency or cost', 'latency')
-    .option('-b, --backend <name>', "devices to plan over: 'auto' (all found) or one kind (reference, wasm, webgpu)", 'auto')
+    .option(
+      '-b, --backend <name>',
+      "devices to plan over: 'auto' (all found) or one kind (reference, wasm, webgpu)",
+      'auto',
+    )
     .option('--explain', 'print the plan with reasons, predicted beside measured, and timelines')
     .option('--trace <file>', 'write a Chrome trace (Perfetto) of the run')
     .option('--json', 'print one JSON object (outputs, per-node records, plan) instead of streaming')
     .option('-q, --quiet', 'print only the answer')
-    .option('--example', 'make the bundled example\'s seeded models first when they are missing')
+    .option('--example', "make the bundled example's seeded models first when they are missing")
     .action(async (file: string, o: AgentCliOptions) => {
-      const log = (s: string) => { if (!o.json && !o.quiet) console.error(s); };
+      const log = (s: string) => {
+        if (!o.json && !o.quiet) console.error(s);
+      };
       const policy: AgentPolicy = {
-        ttftMs: positive('--ttft', o.ttft), tpotMs: positive('--tpot', o.tpot), deadlineMs: positive('--deadline', o.deadline),
+        ttftMs: positive('--ttft', o.ttft),
+        tpotMs: positive('--tpot', o.tpot),
+        deadlineMs: positive('--deadline', o.deadline),
         objective: o.objective as AgentPolicy['objective'],
       };
-      if (policy.objective !== 'latency' && policy.objective !== 'cost') throw new Error(`--objective must be latency or cost, got '${o.objective}'`);
+      if (policy.objective !== 'latency' && policy.objective !== 'cost')
+        throw new Error(`--objective must be latency or cost, got '${o.objective}'`);
       // the reference device is always there: it is the host that runs tools, filters and conversions
-      const kinds = o.backend === 'auto' ? deviceKinds().filter((k) => k !== 'remote') : ['reference', o.backend === 'cpu' ? 'reference' : o.backend];
+      const kinds =
+        o.backend === 'auto'
+          ? deviceKinds().filter((k) => k !== 'remote')
+          : ['reference', o.backend === 'cpu' ? 'reference' : o.backend];
       const specs: DeviceSpec[] = [...new Set(kinds)].map((kind) => ({ kind: kind as DeviceSpec['kind'] }));
       if (o.remote) specs.push({ kind: 'remote', url: o.remote, token: o.token ?? process.env.SWITCHYARD_TOKEN });
       const { profiles, history } = stores();
-      const discovery = await discoverDevices({ devices: specs, calibration: 'cache', profiles, onProgress: (i, n, name) => log(`calibrating ${i}/${n} ${name}`) });
+      const discovery = await discoverDevices({
+        devices: specs,
+        calibration: 'cache',
+        profiles,
+        onProgress: (i, n, name) => log(`calibrating ${i}/${n} ${name}`),
+      });
       if (o.remote && !discovery.entries.some((e) => e.device.kind === 'remote')) {
-        throw new Error(`--remote ${o.remote}: ${discovery.notes.find((n) => n.startsWith('remote')) ?? 'no remote device could be made'}`);
+        throw new Error(
+          `--remote ${o.remote}: ${discovery.notes.find((n) => n.startsWith('remote')) ?? 'no remote device could be made'}`,
+        );
       }
       // a software WebGPU adapter is this CPU emulating a GPU (shaders compile for seconds on first
       // use): WASM uses the same CPU better, so 'auto' leaves it out
       if (o.backend === 'auto') {
         for (const e of discovery.entries.filter((x) => isSoftwareAdapter(x.device))) {
-          discovery.notes.push(`${e.device.id}: a software adapter (${e.profile.name}): the GPU is emulated on this CPU, which the WASM device uses better; left out (--backend webgpu plans on it)`);
+          discovery.notes.push(
+            `${e.device.id}: a software adapter (${e.profile.name}): the GPU is emulated on this CPU, which the WASM device uses better; left out (--backend webgpu plans on it)`,
+          );
           await e.device.dispose().catch(() => {});
         }
         discovery.entries = discovery.entries.filter((x) => !isSoftwareAdapter(x.device));
@@ -108,39 +174,63 @@ export function registerAgent(program: Command): void {
       const devices = deviceSetOf(discovery.entries);
       if (o.example) {
         await prepareExampleModels(file, log);
-        log('note: the example models have seeded random weights (nothing can be downloaded here), so the answer text is noise;');
-        log('      what to watch is the pipeline: PII redaction, retrieval, the tool call, placement per device, TTFT/TPOT against the SLA');
+        log(
+          'note: the example models have seeded random weights (nothing can be downloaded here), so the answer text is noise;',
+        );
+        log(
+          '      what to watch is the pipeline: PII redaction, retrieval, the tool call, placement per device, TTFT/TPOT against the SLA',
+        );
       }
       const t0 = performance.now();
       const models: Record<string, LlmModel> = {};
       for (const item of o.model) {
         const m = /^([A-Za-z_][A-Za-z0-9_-]*)=(.+)$/.exec(item);
-        if (!m) throw new Error(`--model ${item}: expected name=location (a folder, a file, a URL or hf:org/name[@revision])`);
+        if (!m)
+          throw new Error(
+            `--model ${item}: expected name=location (a folder, a file, a URL or hf:org/name[@revision])`,
+          );
         log(`loading model '${m[1]}' from ${m[2]}`);
         models[m[1]!] = await loadLlm(m[2]!, { name: m[1] });
       }
       const agent = await loadAgent(file, { devices, onProgress: log, models });
-      log(`loaded ${file} in ${(performance.now() - t0).toFixed(0)} ms; devices: ${discovery.entries.map((e) => `${e.device.id} (${e.device.kind})`).join(', ')}`);
+      log(
+        `loaded ${file} in ${(performance.now() - t0).toFixed(0)} ms; devices: ${discovery.entries.map((e) => `${e.device.id} (${e.device.kind})`).join(', ')}`,
+      );
       for (const n of await attachServedLlms(agent.resources, discovery.entries)) log(`offload: ${n}`);
       const inputs = parseInputs(o.input, agent.graph.spec.inputs ?? {});
       for (const p of o.pin) {
         const m = /^([A-Za-z_][A-Za-z0-9_-]*)=(.+)$/.exec(p);
         const node = m && agent.graph.nodes.get(m[1]!);
-        if (!m || !node) throw new Error(`--pin ${p}: expected node=device with a node of the graph (${[...agent.graph.nodes.keys()].join(', ')})`);
+        if (!m || !node)
+          throw new Error(
+            `--pin ${p}: expected node=device with a node of the graph (${[...agent.graph.nodes.keys()].join(', ')})`,
+          );
         const priv = agent.graph.localOnly.get(m[1]!);
-        if (priv && m[2] !== 'local' && !discovery.entries.some((e) => e.device.id === m[2] && e.device.kind !== 'remote')) {
-          throw new Error(`--pin ${p}: node '${m[1]}' reads private input '${priv}' without a filter in between, so it stays on this machine`);
+        if (
+          priv &&
+          m[2] !== 'local' &&
+          !discovery.entries.some((e) => e.device.id === m[2] && e.device.kind !== 'remote')
+        ) {
+          throw new Error(
+            `--pin ${p}: node '${m[1]}' reads private input '${priv}' without a filter in between, so it stays on this machine`,
+          );
         }
         node.device = m[2]!;
       }
       // a device the graph never ran on is not trusted to beat measured ones (as the runtime's re-plans)
       const estimator = new Estimator(new KernelHistory(history, 0.3, 'pessimistic'));
       const ap = planAgent(agent.graph, agent.resources, discovery.entries, policy, estimator);
-      if (!ap.plan.feasible) log(`warning: no plan meets the targets (${ap.plan.reason}); running the best placement found`);
-      log(`plan: ${[...ap.placement].map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}${ap.llm.get(k)?.route === 'chat' ? ' (chat route)' : ''}`).join(', ')}`);
+      if (!ap.plan.feasible)
+        log(`warning: no plan meets the targets (${ap.plan.reason}); running the best placement found`);
+      log(
+        `plan: ${[...ap.placement].map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}${ap.llm.get(k)?.route === 'chat' ? ' (chat route)' : ''}`).join(', ')}`,
+      );
       // as the tool loop unrolls, what was measured so far re-plans the rest of the run
       let learned = 0;
-      const learn = (records: NodeRecord[]) => { learnFromRun(estimator, ap, records.slice(learned)); learned = records.length; };
+      const learn = (records: NodeRecord[]) => {
+        learnFromRun(estimator, ap, records.slice(learned));
+        learned = records.length;
+      };
       const replan = (records: NodeRecord[]) => {
         learn(records);
         return planAgent(agent.graph, agent.resources, discovery.entries, policy, estimator).placement;
@@ -151,8 +241,10 @@ export function registerAgent(program: Command): void {
       try {
         for await (const e of run) {
           if (o.json) continue;
-          if (e.type === 'token' && e.node === agent.graph.outputs[0]) { process.stdout.write(e.text); streamed.add(e.node); }
-          else if (e.type === 'loop') log(`\n[loop ${e.from} -> ${e.to}, iteration ${e.iteration}]`);
+          if (e.type === 'token' && e.node === agent.graph.outputs[0]) {
+            process.stdout.write(e.text);
+            streamed.add(e.node);
+          } else if (e.type === 'loop') log(`\n[loop ${e.from} -> ${e.to}, iteration ${e.iteration}]`);
           else if (e.type === 'warning') log(`warning: ${e.message}`);
         }
         result = await run.result;
@@ -161,15 +253,37 @@ export function registerAgent(program: Command): void {
       }
       learn(result.records);
       estimator.history.flush();
-      const sla = { ttftMs: policy.ttftMs ?? agent.graph.spec.sla?.ttftMs, tpotMs: policy.tpotMs ?? agent.graph.spec.sla?.tpotMs, deadlineMs: policy.deadlineMs ?? agent.graph.spec.sla?.deadlineMs };
+      const sla = {
+        ttftMs: policy.ttftMs ?? agent.graph.spec.sla?.ttftMs,
+        tpotMs: policy.tpotMs ?? agent.graph.spec.sla?.tpotMs,
+        deadlineMs: policy.deadlineMs ?? agent.graph.spec.sla?.deadlineMs,
+      };
       if (o.trace) writeFileSync(o.trace, JSON.stringify(agentTrace(result, ap)));
       if (o.json) {
-        console.log(JSON.stringify({
-          graph: file, text: result.text,
-          outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v instanceof Float32Array ? Array.from(v) : typeof v === 'object' && v && 'dims' in v ? show(v) : v])),
-          totalMs: result.totalMs, ttftMs: result.ttftMs, tpotMs: result.tpotMs, sla, records: result.records, warnings: result.warnings,
-          plan: { feasible: ap.plan.feasible, makespanMs: ap.plan.makespanMs, assignments: ap.plan.assignments, placement: Object.fromEntries(ap.placement) },
-        }));
+        console.log(
+          JSON.stringify({
+            graph: file,
+            text: result.text,
+            outputs: Object.fromEntries(
+              Object.entries(result.outputs).map(([k, v]) => [
+                k,
+                v instanceof Float32Array ? Array.from(v) : typeof v === 'object' && v && 'dims' in v ? show(v) : v,
+              ]),
+            ),
+            totalMs: result.totalMs,
+            ttftMs: result.ttftMs,
+            tpotMs: result.tpotMs,
+            sla,
+            records: result.records,
+            warnings: result.warnings,
+            plan: {
+              feasible: ap.plan.feasible,
+              makespanMs: ap.plan.makespanMs,
+              assignments: ap.plan.assignments,
+              placement: Object.fromEntries(ap.placement),
+            },
+          }),
+        );
         return;
       }
       if (!streamed.size) process.stdout.write(result.text);
@@ -178,7 +292,10 @@ export function registerAgent(program: Command): void {
       log('');
       log(nodeTable(result));
       for (const l of slaLines(result, sla)) log(l);
-      if (o.explain) { log(''); log(explainAgent(ap, result)); }
+      if (o.explain) {
+        log('');
+        log(explainAgent(ap, result));
+      }
       if (o.trace) log(`trace written to ${o.trace} (open it in Perfetto)`);
     });
 }

@@ -7,23 +7,47 @@ import { printGraph } from '../../ir/printer.js';
 import { verifyGraph } from '../../ir/verifier.js';
 import { DEFAULT_PIPELINE, PASSES, runPipeline } from '../../passes/index.js';
 import { loadGraph, Session } from '../../runtime/session.js';
-import { addDeviceOptions, deviceOptions, type DeviceFlags } from '../backend-options.js';
+import { addDeviceOptions, type DeviceFlags, deviceOptions } from '../backend-options.js';
 
 export function registerCompile(program: Command): void {
-  addDeviceOptions(program.command('compile')
-    .description('import a model and run the pass pipeline, printing the IR where asked')
-    .argument('<model>', 'ONNX model file')
-    .option('--print-after <pass>', `print the IR after a pass (${Object.keys(PASSES).join(', ')}) or after every pass (all)`)
-    .option('--print-before', 'also print the IR as imported, before any pass')
-    .option('--passes <list>', 'comma-separated pipeline', DEFAULT_PIPELINE.join(','))
-    .option('--full', 'print large constants too (base64 blobs), so the text can be parsed back')
-    .option('-o, --output <file>', 'write the final IR text (with blobs) to a file')
-    .option('-b, --backend <name>', "with --print-after place/all: the backend whose placement to print (auto plans over this machine's devices)", 'auto'))
-    .action(async (model: string, o: DeviceFlags & { printAfter?: string; printBefore?: boolean; passes: string; full?: boolean;
-      output?: string; backend: string }) => {
-      const names = o.passes.split(',').map((s) => s.trim()).filter(Boolean);
+  addDeviceOptions(
+    program
+      .command('compile')
+      .description('import a model and run the pass pipeline, printing the IR where asked')
+      .argument('<model>', 'ONNX model file')
+      .option(
+        '--print-after <pass>',
+        `print the IR after a pass (${Object.keys(PASSES).join(', ')}) or after every pass (all)`,
+      )
+      .option('--print-before', 'also print the IR as imported, before any pass')
+      .option('--passes <list>', 'comma-separated pipeline', DEFAULT_PIPELINE.join(','))
+      .option('--full', 'print large constants too (base64 blobs), so the text can be parsed back')
+      .option('-o, --output <file>', 'write the final IR text (with blobs) to a file')
+      .option(
+        '-b, --backend <name>',
+        "with --print-after place/all: the backend whose placement to print (auto plans over this machine's devices)",
+        'auto',
+      ),
+  ).action(
+    async (
+      model: string,
+      o: DeviceFlags & {
+        printAfter?: string;
+        printBefore?: boolean;
+        passes: string;
+        full?: boolean;
+        output?: string;
+        backend: string;
+      },
+    ) => {
+      const names = o.passes
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (o.printAfter && o.printAfter !== 'all' && o.printAfter !== 'place' && !PASSES[o.printAfter]) {
-        throw new Error(`--print-after: unknown pass '${o.printAfter}'; passes: ${Object.keys(PASSES).join(', ')}, place, all`);
+        throw new Error(
+          `--print-after: unknown pass '${o.printAfter}'; passes: ${Object.keys(PASSES).join(', ')}, place, all`,
+        );
       }
       const g = await loadGraph(model);
       const show = (title: string) => console.log(`// ----- ${title} -----\n${printGraph(g, { elideBlobs: !o.full })}`);
@@ -53,5 +77,6 @@ export function registerCompile(program: Command): void {
         writeFileSync(o.output, printGraph(g));
         console.log(`// wrote ${o.output}`);
       } else if (!o.printAfter) show('result');
-    });
+    },
+  );
 }

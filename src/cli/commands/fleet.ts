@@ -6,28 +6,50 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { compareFleets, rooflineRatios } from '../../planner/fleet/compare.js';
-import { deriveFleet, type DerivedFleetInput } from '../../planner/fleet/derive.js';
+import { type DerivedFleetInput, deriveFleet } from '../../planner/fleet/derive.js';
 import { solveFleet } from '../../planner/fleet/ilp.js';
 import type { FleetPlan, FleetProblem } from '../../planner/fleet/types.js';
 import { table } from '../table.js';
 
 function read(path: string): unknown {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`); }
-  try { return JSON.parse(text); } catch (e) { throw new Error(`${path}: not valid JSON (${(e as Error).message})`); }
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(
+      `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
 }
 
 function fleetText(p: FleetPlan): string {
   if (!p.feasible) return `INFEASIBLE: ${p.reason}`;
   const lines = [`cost ${p.costPerHour.toFixed(2)} $/hour`, ''];
-  lines.push(table(['gpu', 'count', 'utilization'], Object.entries(p.counts).map(([g, n]) => [g, n, `${((p.utilization?.[g] ?? 0) * 100).toFixed(1)}%`])));
+  lines.push(
+    table(
+      ['gpu', 'count', 'utilization'],
+      Object.entries(p.counts).map(([g, n]) => [g, n, `${((p.utilization?.[g] ?? 0) * 100).toFixed(1)}%`]),
+    ),
+  );
   lines.push('');
-  lines.push(table(['class', 'gpu', 'req/s'], p.split.map((s) => [s.class, s.gpu, s.ratePerS.toFixed(2)]), ['l', 'l', 'r']));
+  lines.push(
+    table(
+      ['class', 'gpu', 'req/s'],
+      p.split.map((s) => [s.class, s.gpu, s.ratePerS.toFixed(2)]),
+      ['l', 'l', 'r'],
+    ),
+  );
   return lines.join('\n');
 }
 
 export function registerFleet(program: Command): void {
-  program.command('fleet')
+  program
+    .command('fleet')
     .description('size the cheapest GPU fleet that serves a request mix within its SLA (ILP with HiGHS)')
     .argument('<fleet>', 'fleet problem as JSON: {gpuTypes, classes} or {model, mix, slo}')
     .option('--json', 'print one JSON object')
@@ -39,10 +61,31 @@ export function registerFleet(program: Command): void {
         if (!derived) throw new Error('--compare needs the derived form {model, mix, slo}');
         const scenarios = await compareFleets(input as unknown as DerivedFleetInput);
         const ratios = rooflineRatios();
-        if (o.json) { console.log(JSON.stringify({ scenarios, ratios })); return; }
-        console.log(table(['fleet', '$/hour', 'counts'], scenarios.map((s) => [s.name, s.plan.feasible ? s.plan.costPerHour.toFixed(2) : 'infeasible', s.plan.feasible ? Object.entries(s.plan.counts).map(([g, n]) => `${n}x ${g}`).join(', ') : s.plan.reason ?? ''])));
+        if (o.json) {
+          console.log(JSON.stringify({ scenarios, ratios }));
+          return;
+        }
+        console.log(
+          table(
+            ['fleet', '$/hour', 'counts'],
+            scenarios.map((s) => [
+              s.name,
+              s.plan.feasible ? s.plan.costPerHour.toFixed(2) : 'infeasible',
+              s.plan.feasible
+                ? Object.entries(s.plan.counts)
+                    .map(([g, n]) => `${n}x ${g}`)
+                    .join(', ')
+                : (s.plan.reason ?? ''),
+            ]),
+          ),
+        );
         console.log();
-        console.log(table(['H100 vs A100', 'prompt cost ratio', 'A100 cheaper per token'], ratios.map((r) => [r.what, r.prompt.toFixed(2), `${r.token.toFixed(2)}x`])));
+        console.log(
+          table(
+            ['H100 vs A100', 'prompt cost ratio', 'A100 cheaper per token'],
+            ratios.map((r) => [r.what, r.prompt.toFixed(2), `${r.token.toFixed(2)}x`]),
+          ),
+        );
         return;
       }
       let plan: FleetPlan;

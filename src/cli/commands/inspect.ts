@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { decodeModel, toNum } from '../../frontend/onnx/proto.js';
+import type { Node } from '../../ir/graph.js';
 import { printGraph } from '../../ir/printer.js';
 import { formatType } from '../../ir/text-common.js';
-import type { Node } from '../../ir/graph.js';
 import { loadGraph } from '../../runtime/session.js';
 import { table } from '../table.js';
 
@@ -20,7 +20,8 @@ function constantSize(n: Node): number {
 }
 
 export function registerInspect(program: Command): void {
-  program.command('inspect')
+  program
+    .command('inspect')
     .description('show opsets, inputs and outputs, the op histogram and the IR text of a model')
     .argument('<model>', 'ONNX model file')
     .option('--full', 'print large constants in the IR text too (base64 blobs)')
@@ -39,17 +40,37 @@ export function registerInspect(program: Command): void {
         inputs: g.inputs.map((v) => ({ name: v.name, type: formatType(v.type) })),
         outputs: g.outputs.map((v) => ({ name: v.name, type: formatType(v.type) })),
         constants: g.constants().length + constantNodes.length,
-        parameters: g.constants().reduce((a, v) => a + v.const!.size, 0) + constantNodes.reduce((a, n) => a + constantSize(n), 0),
+        parameters:
+          g.constants().reduce((a, v) => a + v.const!.size, 0) + constantNodes.reduce((a, n) => a + constantSize(n), 0),
         ops: Object.fromEntries(hist),
       };
-      if (o.json) { console.log(JSON.stringify({ ...info, ir: printGraph(g, { elideBlobs: !o.full }) })); return; }
+      if (o.json) {
+        console.log(JSON.stringify({ ...info, ir: printGraph(g, { elideBlobs: !o.full }) }));
+        return;
+      }
       console.log(`model      ${model}`);
       console.log(`ir_version ${info.irVersion}${info.producer ? `   producer ${info.producer}` : ''}`);
-      console.log(`opsets     ${Object.entries(g.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ')}`);
+      console.log(
+        `opsets     ${Object.entries(g.opsets)
+          .map(([d, v]) => `${d || 'ai.onnx'} ${v}`)
+          .join(', ')}`,
+      );
       console.log(`parameters ${info.parameters.toLocaleString('en-US')} in ${info.constants} constants\n`);
-      console.log(table(['input', 'type'], info.inputs.map((v) => [v.name, v.type]), ['l', 'l']));
+      console.log(
+        table(
+          ['input', 'type'],
+          info.inputs.map((v) => [v.name, v.type]),
+          ['l', 'l'],
+        ),
+      );
       console.log();
-      console.log(table(['output', 'type'], info.outputs.map((v) => [v.name, v.type]), ['l', 'l']));
+      console.log(
+        table(
+          ['output', 'type'],
+          info.outputs.map((v) => [v.name, v.type]),
+          ['l', 'l'],
+        ),
+      );
       console.log();
       console.log(table(['op', 'count'], hist));
       console.log();

@@ -5,22 +5,43 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ProfileCache } from '../../cost/calibrate/cache.js';
-import { findProfile, catalog } from '../../cost/catalog/index.js';
-import { fig } from '../../cost/figure.js';
+import { catalog, findProfile } from '../../cost/catalog/index.js';
 import { Estimator } from '../../cost/estimator.js';
+import { fig } from '../../cost/figure.js';
 import { KernelHistory } from '../../cost/history.js';
 import { JsonFileStore } from '../../cost/history-file.js';
 import type { DeviceProfile } from '../../cost/profile.js';
+import { DEFAULT_PIPELINE, runPipeline } from '../../passes/index.js';
 import {
-  ALGORITHMS, buildInstance, graphProblem, planGantt, planInstance, planSvg, planText, simulate,
-  type Algorithm, type PassRecord, type Policy, type Problem,
+  ALGORITHMS,
+  type Algorithm,
+  buildInstance,
+  graphProblem,
+  type PassRecord,
+  type Policy,
+  type Problem,
+  planGantt,
+  planInstance,
+  planSvg,
+  planText,
+  simulate,
 } from '../../planner/index.js';
-import { runPipeline, DEFAULT_PIPELINE } from '../../passes/index.js';
 import { loadGraph } from '../../runtime/session.js';
 
 interface PlanOpts {
-  devices?: string; deadline?: string; objective?: string; json?: boolean; svg?: string; gantt?: boolean;
-  algorithm?: string; simulate?: string; noise?: string; seed?: string; linkMs?: string; linkMbps?: string; maxUnits?: string;
+  devices?: string;
+  deadline?: string;
+  objective?: string;
+  json?: boolean;
+  svg?: string;
+  gantt?: boolean;
+  algorithm?: string;
+  simulate?: string;
+  noise?: string;
+  seed?: string;
+  linkMs?: string;
+  linkMbps?: string;
+  maxUnits?: string;
 }
 
 function num(s: string | undefined, what: string): number | undefined {
@@ -32,8 +53,18 @@ function num(s: string | undefined, what: string): number | undefined {
 
 function readProblem(path: string): Problem {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`); }
-  try { return JSON.parse(text) as Problem; } catch (e) { throw new Error(`${path}: not valid JSON (${(e as Error).message})`); }
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(
+      `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text) as Problem;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
 }
 
 /** Device names -> profiles: calibrated when cached, else catalog; remote parts get a WAN link. */
@@ -45,22 +76,36 @@ function resolveDevices(names: string[], o: PlanOpts): DeviceProfile[] {
     const cached = cache.get(name);
     if (cached) return cached;
     const p = findProfile(name);
-    if (!p) throw new Error(`unknown device '${name}'; known: ${catalog().map((q) => q.id).join(', ')}`);
+    if (!p)
+      throw new Error(
+        `unknown device '${name}'; known: ${catalog()
+          .map((q) => q.id)
+          .join(', ')}`,
+      );
     if (p.kind !== 'accelerator' && p.kind !== 'cpu') return p;
     if (p.origin === 'default') return p;
     // a catalog part is reached over the network from here
     const q = structuredClone(p);
     q.kind = 'remote';
-    q.link = { latency: fig(wanMs / 1e3, '--link-ms (default: assumed 20 ms WAN)'), bandwidth: fig((wanMbps * 1e6) / 8, '--link-mbps (default: assumed 100 Mbit/s)') };
+    q.link = {
+      latency: fig(wanMs / 1e3, '--link-ms (default: assumed 20 ms WAN)'),
+      bandwidth: fig((wanMbps * 1e6) / 8, '--link-mbps (default: assumed 100 Mbit/s)'),
+    };
     return q;
   });
 }
 
 export function registerPlan(program: Command): void {
-  program.command('plan')
-    .description('place a model (or an abstract placement problem) on devices under a deadline at the lowest latency or cost')
+  program
+    .command('plan')
+    .description(
+      'place a model (or an abstract placement problem) on devices under a deadline at the lowest latency or cost',
+    )
     .argument('<input>', 'ONNX model, or a placement problem as JSON')
-    .option('--devices <list>', 'comma-separated devices (model: cpu, wasm, webgpu or catalog ids like H100; problem: a subset of its devices)')
+    .option(
+      '--devices <list>',
+      'comma-separated devices (model: cpu, wasm, webgpu or catalog ids like H100; problem: a subset of its devices)',
+    )
     .option('--deadline <ms>', 'end-to-end deadline in ms (overrides the problem policy)')
     .option('--objective <obj>', 'latency | cost (cost needs a deadline)')
     .option('--algorithm <name>', `placement algorithm: ${ALGORITHMS.join(', ')}`, 'auto')
@@ -74,11 +119,16 @@ export function registerPlan(program: Command): void {
     .option('--link-mbps <mbps>', 'bandwidth to catalog (remote) devices', '100')
     .option('--max-units <n>', 'most placeable units a model is grouped into', '48')
     .action(async (input: string, o: PlanOpts) => {
-      if (o.objective && o.objective !== 'latency' && o.objective !== 'cost') throw new Error(`--objective must be latency or cost, got '${o.objective}'`);
-      if (!ALGORITHMS.includes(o.algorithm as Algorithm)) throw new Error(`--algorithm must be one of ${ALGORITHMS.join(', ')}, got '${o.algorithm}'`);
+      if (o.objective && o.objective !== 'latency' && o.objective !== 'cost')
+        throw new Error(`--objective must be latency or cost, got '${o.objective}'`);
+      if (!ALGORITHMS.includes(o.algorithm as Algorithm))
+        throw new Error(`--algorithm must be one of ${ALGORITHMS.join(', ')}, got '${o.algorithm}'`);
       const deadlineMs = num(o.deadline, '--deadline');
       const objective = o.objective as Policy['objective'] | undefined;
-      const devices = o.devices?.split(',').map((s) => s.trim()).filter(Boolean);
+      const devices = o.devices
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       let problem: Problem;
       let passes: PassRecord[] = [];
       let keep = devices;
@@ -90,12 +140,24 @@ export function registerPlan(program: Command): void {
         const names = devices ?? ['cpu', 'wasm', 'webgpu'];
         const profiles = resolveDevices(names.includes('cpu') ? names : ['cpu', ...names], o);
         const estimator = new Estimator(new KernelHistory(new JsonFileStore()));
-        const policy: Policy = { objective: objective ?? (deadlineMs !== undefined && o.objective === 'cost' ? 'cost' : 'latency'), deadlineMs };
-        ({ problem, passes } = graphProblem(g, profiles, { host: 'cpu', estimator, maxUnits: num(o.maxUnits, '--max-units'), policy }));
+        const policy: Policy = {
+          objective: objective ?? (deadlineMs !== undefined && o.objective === 'cost' ? 'cost' : 'latency'),
+          deadlineMs,
+        };
+        ({ problem, passes } = graphProblem(g, profiles, {
+          host: 'cpu',
+          estimator,
+          maxUnits: num(o.maxUnits, '--max-units'),
+          policy,
+        }));
         keep = undefined;
       }
       const inst = buildInstance(problem, { devices: keep, deadlineMs, objective });
-      if (inst.excluded.length) passes.push({ name: 'constraints', notes: inst.excluded.map((e) => `${e.task}: not ${e.device}: ${e.reason}`) });
+      if (inst.excluded.length)
+        passes.push({
+          name: 'constraints',
+          notes: inst.excluded.map((e) => `${e.task}: not ${e.device}: ${e.reason}`),
+        });
       const plan = planInstance(inst, { algorithm: o.algorithm as Algorithm }, passes);
       let sim;
       if (o.simulate !== undefined && plan.assignments.length) {
@@ -103,10 +165,21 @@ export function registerPlan(program: Command): void {
         const sched = { device: inst.tasks.map(() => 0), start: inst.tasks.map(() => 0), end: inst.tasks.map(() => 0) };
         for (const a of plan.assignments) {
           const t = idx.get(a.task)!;
-          sched.device[t] = inst.devices.indexOf(a.device); sched.start[t] = a.startMs; sched.end[t] = a.endMs;
+          sched.device[t] = inst.devices.indexOf(a.device);
+          sched.start[t] = a.startMs;
+          sched.end[t] = a.endMs;
         }
-        const r = simulate(inst, sched, { runs: num(o.simulate, '--simulate'), noise: num(o.noise, '--noise'), seed: num(o.seed, '--seed') });
-        sim = { runs: r.runs, noise: num(o.noise, '--noise'), makespanMs: r.makespanMs, deadlineMissRate: r.deadlineMissRate };
+        const r = simulate(inst, sched, {
+          runs: num(o.simulate, '--simulate'),
+          noise: num(o.noise, '--noise'),
+          seed: num(o.seed, '--seed'),
+        });
+        sim = {
+          runs: r.runs,
+          noise: num(o.noise, '--noise'),
+          makespanMs: r.makespanMs,
+          deadlineMissRate: r.deadlineMissRate,
+        };
       }
       if (o.svg) writeFileSync(o.svg, planSvg(plan));
       if (o.json) console.log(JSON.stringify(sim ? { ...plan, simulation: sim } : plan));
@@ -116,7 +189,9 @@ export function registerPlan(program: Command): void {
         console.log(planGantt(plan));
         if (sim) {
           const m = sim.makespanMs;
-          console.log(`\nsimulated ${sim.runs} runs (noise ${sim.noise}): mean ${m.mean.toFixed(1)} ms, p50 ${m.p50.toFixed(1)}, p90 ${m.p90.toFixed(1)}, p99 ${m.p99.toFixed(1)}${sim.deadlineMissRate !== undefined ? `, deadline missed in ${(sim.deadlineMissRate * 100).toFixed(1)}%` : ''}`);
+          console.log(
+            `\nsimulated ${sim.runs} runs (noise ${sim.noise}): mean ${m.mean.toFixed(1)} ms, p50 ${m.p50.toFixed(1)}, p90 ${m.p90.toFixed(1)}, p99 ${m.p99.toFixed(1)}${sim.deadlineMissRate !== undefined ? `, deadline missed in ${(sim.deadlineMissRate * 100).toFixed(1)}%` : ''}`,
+          );
         }
         if (o.svg) console.log(`\ntimeline written to ${o.svg}`);
       }

@@ -6,10 +6,20 @@ import { join } from 'node:path';
 import { cacheDir, readJson, writeJson } from '../history-file.js';
 import type { DeviceProfile } from '../profile.js';
 
-interface ProfileEntry { machine: string; at: string; profile: DeviceProfile; config?: string }
-interface CacheFile { version: 1; profiles: Record<string, ProfileEntry>; pairs?: Record<string, { machine: string; at: string; value: PairMeasurement }> }
+interface ProfileEntry {
+  machine: string;
+  at: string;
+  profile: DeviceProfile;
+  config?: string;
+}
+interface CacheFile {
+  version: 1;
+  profiles: Record<string, ProfileEntry>;
+  pairs?: Record<string, { machine: string; at: string; value: PairMeasurement }>;
+}
 
 import type { PairMeasurement } from './calibrator.js';
+
 export type { PairMeasurement };
 
 /** What must match for a cached profile to apply: same host, CPU model and Node version. */
@@ -42,7 +52,12 @@ export class ProfileCache {
 
   put(device: string, profile: DeviceProfile, config?: string): void {
     const f = this.read();
-    f.profiles[device] = { machine: machineKey(), at: new Date().toISOString(), profile, ...(config !== undefined ? { config } : {}) };
+    f.profiles[device] = {
+      machine: machineKey(),
+      at: new Date().toISOString(),
+      profile,
+      ...(config !== undefined ? { config } : {}),
+    };
     this.write(f);
   }
 

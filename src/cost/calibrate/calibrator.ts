@@ -93,48 +93,69 @@ function merge(into: Measurements, m: Measurements): void {
   if (m.copyGBs !== undefined) into.copyGBs = Math.max(into.copyGBs ?? 0, m.copyGBs);
   if (m.uploadGBs !== undefined) into.uploadGBs = Math.max(into.uploadGBs ?? 0, m.uploadGBs);
   if (m.readbackGBs !== undefined) into.readbackGBs = Math.max(into.readbackGBs ?? 0, m.readbackGBs);
-  if (m.readbackLatencyUs !== undefined) into.readbackLatencyUs = Math.min(into.readbackLatencyUs ?? Infinity, m.readbackLatencyUs);
+  if (m.readbackLatencyUs !== undefined)
+    into.readbackLatencyUs = Math.min(into.readbackLatencyUs ?? Infinity, m.readbackLatencyUs);
   if (m.unitUs !== undefined) into.unitUs = Math.min(into.unitUs ?? Infinity, m.unitUs);
   if (m.dispatchUs !== undefined) into.dispatchUs = Math.min(into.dispatchUs ?? Infinity, m.dispatchUs);
-  if (m.uploadLatencyUs !== undefined) into.uploadLatencyUs = Math.min(into.uploadLatencyUs ?? Infinity, m.uploadLatencyUs);
+  if (m.uploadLatencyUs !== undefined)
+    into.uploadLatencyUs = Math.min(into.uploadLatencyUs ?? Infinity, m.uploadLatencyUs);
 }
 
 export function applyMeasurements(base: DeviceProfile, m: Measurements, when = new Date()): DeviceProfile {
   const src = `calibrated ${when.toISOString()}`;
   const p: DeviceProfile = structuredClone(base);
   p.origin = 'calibrated';
-  for (const [d, g] of Object.entries(m.matmulGflops ?? {})) p.peakFlops[peakClassOf(d as DType)] = fig(g * 1e9, src, { note: 'sustained matmul' });
+  for (const [d, g] of Object.entries(m.matmulGflops ?? {}))
+    p.peakFlops[peakClassOf(d as DType)] = fig(g * 1e9, src, { note: 'sustained matmul' });
   // one point per size (the best where a size was measured twice), ascending; rates never fall
   // with size (a dip is noise, and a larger kernel can always be split)
   const bySize = new Map<number, number>();
   for (const pt of m.matmulCurve ?? []) {
     if (!(pt.flops > 0 && pt.gflops > 0 && Number.isFinite(pt.gflops))) continue; // a run too short to time
     // the roofline adds the per-dispatch cost on its own: take it out of each measured kernel
-    const ms = pt.flops / (pt.gflops * 1e6), dispatchMs = (m.dispatchUs ?? 0) / 1e3;
+    const ms = pt.flops / (pt.gflops * 1e6),
+      dispatchMs = (m.dispatchUs ?? 0) / 1e3;
     const gflops = pt.flops / (Math.max(ms - dispatchMs, ms / 2) * 1e6);
     bySize.set(pt.flops, Math.max(bySize.get(pt.flops) ?? 0, gflops));
   }
   if (bySize.size >= 2) {
     let best = 0;
-    p.computeCurve = [...bySize].sort((a, b) => a[0] - b[0]).map(([flops, g]) => ({ flops, flopsPerSec: (best = Math.max(best, g * 1e9)) }));
+    p.computeCurve = [...bySize]
+      .sort((a, b) => a[0] - b[0])
+      .map(([flops, g]) => ({ flops, flopsPerSec: (best = Math.max(best, g * 1e9)) }));
   }
   if (m.copyGBs) p.memBandwidth = fig(m.copyGBs * 1e9, src, { note: 'copy' });
   if (m.dispatchUs !== undefined) p.launchOverhead = fig(m.dispatchUs * 1e-6, src);
   // the model has one link per device for both directions: a value crossing devices goes down
   // one link and up another, so the link is the mean of the two directions measured
-  const up = m.uploadGBs, down = m.readbackGBs;
-  if (up && down) p.link.bandwidth = fig((2 / (1 / up + 1 / down)) * 1e9, src, { note: `upload ${up.toPrecision(3)} GB/s, readback ${down.toPrecision(3)} GB/s (harmonic mean)` });
+  const up = m.uploadGBs,
+    down = m.readbackGBs;
+  if (up && down)
+    p.link.bandwidth = fig((2 / (1 / up + 1 / down)) * 1e9, src, {
+      note: `upload ${up.toPrecision(3)} GB/s, readback ${down.toPrecision(3)} GB/s (harmonic mean)`,
+    });
   else if (up || down) p.link.bandwidth = fig((up ?? down)! * 1e9, src, { note: up ? 'upload' : 'readback' });
-  const ul = m.uploadLatencyUs, dl = m.readbackLatencyUs;
-  if (ul !== undefined && dl !== undefined) p.link.latency = fig(((ul + dl) / 2) * 1e-6, src, { note: `upload ${ul.toFixed(0)} us, readback ${dl.toFixed(0)} us (mean)` });
+  const ul = m.uploadLatencyUs,
+    dl = m.readbackLatencyUs;
+  if (ul !== undefined && dl !== undefined)
+    p.link.latency = fig(((ul + dl) / 2) * 1e-6, src, {
+      note: `upload ${ul.toFixed(0)} us, readback ${dl.toFixed(0)} us (mean)`,
+    });
   else if (ul !== undefined || dl !== undefined) p.link.latency = fig((ul ?? dl)! * 1e-6, src);
   const compiles = (m.compileKernelUs ?? []).filter((x) => x > 0).sort((a, b) => a - b);
-  if (compiles.length && p.firstRun) p.firstRun.compileKernel = fig(compiles[compiles.length >> 1]! * 1e-6, src, { note: 'first create of a kernel: its pipeline or module compiled' });
-  if (m.unitUs !== undefined) p.unitOverhead = fig(m.unitUs * 1e-6, src, { note: 'one run of a one-kernel unit, less the kernel' });
+  if (compiles.length && p.firstRun)
+    p.firstRun.compileKernel = fig(compiles[compiles.length >> 1]! * 1e-6, src, {
+      note: 'first create of a kernel: its pipeline or module compiled',
+    });
+  if (m.unitUs !== undefined)
+    p.unitOverhead = fig(m.unitUs * 1e-6, src, { note: 'one run of a one-kernel unit, less the kernel' });
   return p;
 }
 
-export async function calibrate(c: Calibrator, onProgress?: ProgressFn): Promise<{ profile: DeviceProfile; measurements: Measurements }> {
+export async function calibrate(
+  c: Calibrator,
+  onProgress?: ProgressFn,
+): Promise<{ profile: DeviceProfile; measurements: Measurements }> {
   if (c.prepare) {
     onProgress?.(0, 1, `opening ${c.device}`);
     await c.prepare();
@@ -171,8 +192,11 @@ export function calibratorFor(id: string): string | undefined {
 
 export function getCalibrator(id: string, ctx: Partial<CalibrationContext> = {}): Calibrator {
   const key = calibratorFor(id);
-  if (!key) throw new Error(`no calibrator for device '${id}'; available: ${[...REGISTRY.keys()].join(', ') || 'none'}`);
+  if (!key)
+    throw new Error(`no calibrator for device '${id}'; available: ${[...REGISTRY.keys()].join(', ') || 'none'}`);
   return REGISTRY.get(key)!({ id, ...ctx });
 }
 
-export function calibratorIds(): string[] { return [...REGISTRY.keys()]; }
+export function calibratorIds(): string[] {
+  return [...REGISTRY.keys()];
+}

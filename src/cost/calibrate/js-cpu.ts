@@ -3,7 +3,7 @@
 // Each benchmark takes the best of several repeats: the peak is what the model wants.
 
 import { JS_CPU } from '../catalog/local.js';
-import type { Calibrator, CalibrationStep, Measurements } from './calibrator.js';
+import type { CalibrationStep, Calibrator, Measurements } from './calibrator.js';
 import { registerCalibrator } from './calibrator.js';
 
 const now = () => performance.now();
@@ -19,7 +19,12 @@ function bestOf(repeats: number, f: () => void): number {
 }
 
 /** C += A·B with the i-k-j loop order (unit-stride inner loop), n x n. */
-function matmul(a: Float32Array | Float64Array, b: Float32Array | Float64Array, c: Float32Array | Float64Array, n: number): void {
+function matmul(
+  a: Float32Array | Float64Array,
+  b: Float32Array | Float64Array,
+  c: Float32Array | Float64Array,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) {
     const ci = i * n;
     for (let k = 0; k < n; k++) {
@@ -66,9 +71,14 @@ function dispatchStep(calls: number): CalibrationStep {
       const x = new Float32Array(4).fill(1);
       const y = new Float32Array(4);
       // the smallest kernel the interpreter would run: a 4-element add through a closure call
-      const kernel = (a: Float32Array, o: Float32Array) => { for (let i = 0; i < a.length; i++) o[i] = a[i]! + 1; return o; };
+      const kernel = (a: Float32Array, o: Float32Array) => {
+        for (let i = 0; i < a.length; i++) o[i] = a[i]! + 1;
+        return o;
+      };
       let sink = 0;
-      const run = () => { for (let i = 0; i < calls; i++) sink += kernel(x, y)[0]!; };
+      const run = () => {
+        for (let i = 0; i < calls; i++) sink += kernel(x, y)[0]!;
+      };
       run();
       const ms = bestOf(5, run);
       if (sink < 0) throw new Error('unreachable');
@@ -77,13 +87,17 @@ function dispatchStep(calls: number): CalibrationStep {
   };
 }
 
-export interface JsCpuOptions { quick?: boolean }
+export interface JsCpuOptions {
+  quick?: boolean;
+}
 
 export class JsCpuCalibrator implements Calibrator {
   readonly device = 'cpu';
   readonly description = 'plain JavaScript on the main thread';
   constructor(private readonly opts: JsCpuOptions = {}) {}
-  base() { return JS_CPU; }
+  base() {
+    return JS_CPU;
+  }
   steps(): CalibrationStep[] {
     const q = this.opts.quick;
     return [

@@ -2,28 +2,40 @@
 // as one unit, constants uploaded once and kept resident, each run timed to the end of its work
 // (device.finish for queue-based devices). Calibrators and the contention probe use it.
 
+import type { CompiledUnit, Device, DeviceTensor } from '../../backends/device.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { runPipeline } from '../../passes/index.js';
 import { unitOf } from '../../ir/unit.js';
-import type { CompiledUnit, Device, DeviceTensor } from '../../backends/device.js';
+import { runPipeline } from '../../passes/index.js';
 
 export class UnitBench {
-  private constructor(readonly device: Device, readonly graph: Graph, private readonly cu: CompiledUnit, private readonly ins: DeviceTensor[]) {}
+  private constructor(
+    readonly device: Device,
+    readonly graph: Graph,
+    private readonly cu: CompiledUnit,
+    private readonly ins: DeviceTensor[],
+  ) {}
 
   /**
    * passes: what to run on the graph first (default: the runtime's kernel-level passes); feeds in
    * the order of the graph's inputs.
    */
-  static async create(device: Device, graph: Graph, feeds: Tensor[], passes = ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']): Promise<UnitBench> {
+  static async create(
+    device: Device,
+    graph: Graph,
+    feeds: Tensor[],
+    passes = ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce'],
+  ): Promise<UnitBench> {
     runPipeline(graph, passes);
     const unit = unitOf(graph, graph.nodes);
     const cu = await device.compile(unit);
-    const ins = await Promise.all(unit.inputs.map((v) => {
-      const t = v.const ?? feeds[graph.inputs.indexOf(v)];
-      if (!t) throw new Error(`bench graph '${graph.name}': no feed for input '${v.name}'`);
-      return device.upload(t);
-    }));
+    const ins = await Promise.all(
+      unit.inputs.map((v) => {
+        const t = v.const ?? feeds[graph.inputs.indexOf(v)];
+        if (!t) throw new Error(`bench graph '${graph.name}': no feed for input '${v.name}'`);
+        return device.upload(t);
+      }),
+    );
     await device.finish?.();
     return new UnitBench(device, graph, cu, ins);
   }

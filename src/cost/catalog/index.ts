@@ -5,11 +5,16 @@ import { CPUS } from './cpus.js';
 import { GPUS } from './gpus.js';
 import { LOCAL } from './local.js';
 
-export { GPUS, CPUS, LOCAL };
 export { SRC } from './sources.js';
+export { CPUS, GPUS, LOCAL };
 
 const ALIASES: Record<string, string> = {
-  a100: 'A100-80GB', 'a100-80': 'A100-80GB', 'a100-40': 'A100-40GB', 'h100-sxm': 'H100', gaudi: 'Gaudi3', 'gaudi-3': 'Gaudi3',
+  a100: 'A100-80GB',
+  'a100-80': 'A100-80GB',
+  'a100-40': 'A100-40GB',
+  'h100-sxm': 'H100',
+  gaudi: 'Gaudi3',
+  'gaudi-3': 'Gaudi3',
 };
 
 export function catalog(): DeviceProfile[] {
@@ -23,6 +28,11 @@ export function findProfile(id: string): DeviceProfile | undefined {
 
 export function getProfile(id: string): DeviceProfile {
   const p = findProfile(id);
-  if (!p) throw new Error(`unknown device '${id}'; known: ${catalog().map((q) => q.id).join(', ')}`);
+  if (!p)
+    throw new Error(
+      `unknown device '${id}'; known: ${catalog()
+        .map((q) => q.id)
+        .join(', ')}`,
+    );
   return p;
 }

@@ -8,16 +8,18 @@ const GB = 1e9;
 const MiB = 2 ** 20;
 const US = 1e-6;
 const GUESS = 'default before calibration';
-const FIRST = 'first-run default (a 2-core machine under load); scaled by measured first runs'; 
+const FIRST = 'first-run default (a 2-core machine under load); scaled by measured first runs';
 
 /** Plain JavaScript on the main thread (the reference path). */
 export const JS_CPU: DeviceProfile = {
-  id: 'cpu', name: 'JavaScript CPU (one thread)', kind: 'cpu',
+  id: 'cpu',
+  name: 'JavaScript CPU (one thread)',
+  kind: 'cpu',
   peakFlops: { f32: est(1e9, GUESS, 'scalar JS loop, ~1 GFLOP/s'), f64: est(1e9, GUESS) },
   // the reference interpreter, measured through its own path (not a tight JS loop): ~30 us per node
   // for a tiny one, and about 1 us per element of an elementwise expression tree on a loaded
   // 2-core machine; a matmul reaches the ~1 GFLOP/s above
-  memBandwidth: est(0.5 * GB, GUESS, 'the reference interpreter\'s elementwise kernels (expression trees per element)'),
+  memBandwidth: est(0.5 * GB, GUESS, "the reference interpreter's elementwise kernels (expression trees per element)"),
   launchOverhead: est(30 * US, GUESS, 'the reference interpreter per node: shapes, attributes, allocation'),
   memCapacity: est(4 * GB, GUESS, 'V8 heap and ArrayBuffer limits'),
   link: { bandwidth: fig(Infinity, 'the CPU is the host'), latency: fig(0, 'the CPU is the host') },
@@ -33,7 +35,9 @@ export const JS_CPU: DeviceProfile = {
 
 /** WASM SIMD kernels on worker threads. */
 export const WASM: DeviceProfile = {
-  id: 'wasm', name: 'WASM SIMD on CPU workers', kind: 'wasm',
+  id: 'wasm',
+  name: 'WASM SIMD on CPU workers',
+  kind: 'wasm',
   peakFlops: { f32: est(20e9, GUESS, '4 workers x 128-bit SIMD'), f64: est(10e9, GUESS) },
   memBandwidth: est(15 * GB, GUESS),
   launchOverhead: est(20 * US, GUESS, 'postMessage / Atomics wake of the worker pool'),
@@ -44,7 +48,7 @@ export const WASM: DeviceProfile = {
   firstRun: {
     compiles: 'elementwise',
     compileKernel: est(6e-3, FIRST, 'WebAssembly.compile of a fused elementwise module, loaded on every worker'),
-    firstUseUnit: est(1.5e-3, FIRST, 'building the unit\'s run plan and arena; the baseline tier'),
+    firstUseUnit: est(1.5e-3, FIRST, "building the unit's run plan and arena; the baseline tier"),
     firstUseKernel: est(0.3e-3, FIRST),
     packBandwidth: est(1 * GB, FIRST, 'packing constant GEMM operands into panels'),
   },
@@ -53,7 +57,9 @@ export const WASM: DeviceProfile = {
 
 /** A WebGPU adapter (browser or Dawn): an integrated-class GPU by default. */
 export const WEBGPU: DeviceProfile = {
-  id: 'webgpu', name: 'WebGPU adapter', kind: 'webgpu',
+  id: 'webgpu',
+  name: 'WebGPU adapter',
+  kind: 'webgpu',
   peakFlops: { f32: est(2e12, GUESS, 'integrated-class GPU'), f16: est(4e12, GUESS) },
   memBandwidth: est(100 * GB, GUESS),
   launchOverhead: est(30 * US, GUESS, 'queue.submit and dispatch through Dawn'),

@@ -4,20 +4,22 @@
 
 import type { Attr } from '../../ir/attributes.js';
 import { dtypeToOnnx } from '../../ir/dtype.js';
-import { lookupOp } from '../../ir/op-def.js';
 import type { Graph, Node, TensorType, Value } from '../../ir/graph.js';
-import { onnx, type AttributeProto, type ValueInfoProto } from './proto.js';
+import { lookupOp } from '../../ir/op-def.js';
+import { type AttributeProto, onnx, type ValueInfoProto } from './proto.js';
 import { tensorToProto } from './tensor-proto.js';
 
 /** TypeProto of a type: sequences and optionals wrap the tensor type, outermost first. */
-function typeProto(t: TensorType, depth = 0): NonNullable<ValueInfoProto["type"]> {
+function typeProto(t: TensorType, depth = 0): NonNullable<ValueInfoProto['type']> {
   const w = t.wrap?.[depth];
   if (w === 'sequence') return { sequenceType: { elemType: typeProto(t, depth + 1) } };
   if (w === 'optional') return { optionalType: { elemType: typeProto(t, depth + 1) } };
   return {
     tensorType: {
       elemType: dtypeToOnnx(t.dtype),
-      shape: t.shape ? { dim: t.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined,
+      shape: t.shape
+        ? { dim: t.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) }
+        : undefined,
     },
   };
 }
@@ -30,15 +32,24 @@ function attrProto(name: string, a: Attr): AttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   const enc = (s: string) => new TextEncoder().encode(s);
   switch (a.kind) {
-    case 'int': return { name, type: T.INT, i: a.value };
-    case 'float': return { name, type: T.FLOAT, f: a.value };
-    case 'string': return { name, type: T.STRING, s: enc(a.value) };
-    case 'ints': return { name, type: T.INTS, ints: a.value };
-    case 'floats': return { name, type: T.FLOATS, floats: a.value };
-    case 'strings': return { name, type: T.STRINGS, strings: a.value.map(enc) };
-    case 'tensor': return { name, type: T.TENSOR, t: tensorToProto(a.value) };
-    case 'graph': return { name, type: T.GRAPH, g: graphProto(a.value) };
-    case 'type': return { name, type: T.TYPE_PROTO, tp: typeProto(a.value) };
+    case 'int':
+      return { name, type: T.INT, i: a.value };
+    case 'float':
+      return { name, type: T.FLOAT, f: a.value };
+    case 'string':
+      return { name, type: T.STRING, s: enc(a.value) };
+    case 'ints':
+      return { name, type: T.INTS, ints: a.value };
+    case 'floats':
+      return { name, type: T.FLOATS, floats: a.value };
+    case 'strings':
+      return { name, type: T.STRINGS, strings: a.value.map(enc) };
+    case 'tensor':
+      return { name, type: T.TENSOR, t: tensorToProto(a.value) };
+    case 'graph':
+      return { name, type: T.GRAPH, g: graphProto(a.value) };
+    case 'type':
+      return { name, type: T.TYPE_PROTO, tp: typeProto(a.value) };
   }
 }
 
@@ -56,7 +67,10 @@ function graphProto(g: Graph) {
     initializer: consts.map((c) => tensorToProto(c.const!, c.name)),
     node: g.nodes.map((n) => {
       const mapped = lookupOp(n.op)?.onnx;
-      if (!n.op.startsWith('nn.') && !mapped) throw new Error(`${n.describe()}: only ops with an ONNX form (nn.*, ms.*) can be exported to ONNX, not ${n.op}`);
+      if (!n.op.startsWith('nn.') && !mapped)
+        throw new Error(
+          `${n.describe()}: only ops with an ONNX form (nn.*, ms.*) can be exported to ONNX, not ${n.op}`,
+        );
       return onnx.NodeProto.create({
         name: n.name,
         opType: mapped?.type ?? n.op.slice(3),
@@ -89,7 +103,10 @@ export function exportOnnx(g: Graph, opts: { opset?: number; producer?: string }
   const model = onnx.ModelProto.create({
     irVersion: opset >= 21 ? 10 : 8,
     producerName: opts.producer ?? 'switchyard',
-    opsetImport: [{ domain: '', version: opset }, ...extraDomains(g).map((domain) => ({ domain, version: g.opsets[domain] ?? 1 }))],
+    opsetImport: [
+      { domain: '', version: opset },
+      ...extraDomains(g).map((domain) => ({ domain, version: g.opsets[domain] ?? 1 })),
+    ],
     graph: graphProto(g),
   });
   return onnx.ModelProto.encode(model).finish();

@@ -4,15 +4,23 @@
 
 import type { Attr } from '../../ir/attributes.js';
 import { AttrReader } from '../../ir/attributes.js';
-import { Graph, Node, Value, type TensorType } from '../../ir/graph.js';
-import { inferNode, nodeError } from '../../ir/infer.js';
-import { lookupOnnxOp, type ImportContext } from '../../ir/op-def.js';
 import { dtypeFromOnnx } from '../../ir/dtype.js';
+import { Graph, Node, type TensorType, Value } from '../../ir/graph.js';
+import { inferNode, nodeError } from '../../ir/infer.js';
+import { type ImportContext, lookupOnnxOp } from '../../ir/op-def.js';
 import type { Dim } from '../../ir/shape.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { formatType } from '../../ir/text-common.js';
-import { decodeModel, onnx, toNum, type AttributeProto, type GraphProto, type NodeProto, type ValueInfoProto } from './proto.js';
-import { tensorFromProto, type ExternalLoader } from './tensor-proto.js';
+import {
+  type AttributeProto,
+  decodeModel,
+  type GraphProto,
+  type NodeProto,
+  onnx,
+  toNum,
+  type ValueInfoProto,
+} from './proto.js';
+import { type ExternalLoader, tensorFromProto } from './tensor-proto.js';
 
 /** Newest ai.onnx opset whose operator versions Switchyard knows. */
 export const MAX_OPSET = 28;
@@ -30,12 +38,14 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
   if (!model.graph) throw new Error(`${source}: the model has no graph (is this an ONNX model?)`);
   const opsets: Record<string, number> = {};
   for (const o of model.opsetImport ?? []) {
-    const domain = o.domain === 'ai.onnx' ? '' : o.domain ?? '';
+    const domain = o.domain === 'ai.onnx' ? '' : (o.domain ?? '');
     opsets[domain] = toNum(o.version);
   }
   if (opsets[''] === undefined) opsets[''] = (model.opsetImport ?? []).length ? 1 : 1;
   if (opsets['']! > MAX_OPSET) {
-    throw new Error(`${source}: the model imports ai.onnx opset ${opsets['']}, newer than the newest Switchyard knows (${MAX_OPSET})`);
+    throw new Error(
+      `${source}: the model imports ai.onnx opset ${opsets['']}, newer than the newest Switchyard knows (${MAX_OPSET})`,
+    );
   }
   try {
     return new Importer(source, opsets, opts.loadExternal).graph(model.graph, model.graph.name || 'main');
@@ -69,24 +79,40 @@ export function typeFromProto(tp: TypeProto, name: string): TensorType | undefin
     if (!t) throw new Error(`value '${name}' is a ${w} of something other than tensors`);
     return { ...t, wrap: [w, ...(t.wrap ?? [])] };
   }
-  if (tp.mapType || tp.sparseTensorType) throw new Error(`value '${name}' is a ${tp.mapType ? 'map' : 'sparse tensor'}; Switchyard supports tensors, sequences and optionals`);
+  if (tp.mapType || tp.sparseTensorType)
+    throw new Error(
+      `value '${name}' is a ${tp.mapType ? 'map' : 'sparse tensor'}; Switchyard supports tensors, sequences and optionals`,
+    );
   const tt = tp.tensorType;
   if (!tt) return undefined;
   const vi = { name };
   const dtype = (() => {
-    try { return dtypeFromOnnx(tt.elemType ?? 0); } catch (e) { throw new Error(`value '${vi.name}': ${(e as Error).message}`); }
+    try {
+      return dtypeFromOnnx(tt.elemType ?? 0);
+    } catch (e) {
+      throw new Error(`value '${vi.name}': ${(e as Error).message}`);
+    }
   })();
   if (!tt.shape) return { dtype };
   const shape: Dim[] = (tt.shape.dim ?? []).map((d) => {
     if (d.dimParam) return symbol(d.dimParam);
-    if (d.dimValue !== undefined && d.dimValue !== null && ((d as { value?: string }).value === 'dimValue' || toNum(d.dimValue) > 0)) return toNum(d.dimValue);
+    if (
+      d.dimValue !== undefined &&
+      d.dimValue !== null &&
+      ((d as { value?: string }).value === 'dimValue' || toNum(d.dimValue) > 0)
+    )
+      return toNum(d.dimValue);
     return `unk${anon++}`;
   });
   return { dtype, shape };
 }
 
 /** Keep the more specific of an inferred and a declared type (a static dim beats a symbol). */
-function mergeTypes(inferred: TensorType | undefined, declared: TensorType | undefined, what: string): TensorType | undefined {
+function mergeTypes(
+  inferred: TensorType | undefined,
+  declared: TensorType | undefined,
+  what: string,
+): TensorType | undefined {
   if (!inferred) return declared;
   if (!declared) return inferred;
   if (inferred.dtype !== declared.dtype || (inferred.wrap ?? []).join() !== (declared.wrap ?? []).join()) {
@@ -108,7 +134,10 @@ function mergeTypes(inferred: TensorType | undefined, declared: TensorType | und
 }
 
 /** The scopes around a subgraph: whether a name is visible there, and its Value (captured on demand). */
-interface OuterScope { has(name: string): boolean; get(name: string): Value | undefined }
+interface OuterScope {
+  has(name: string): boolean;
+  get(name: string): Value | undefined;
+}
 
 /** Names a subgraph reads from the scopes around it (recursively through its own subgraphs). */
 function freeNames(gp: GraphProto): Set<string> {
@@ -122,14 +151,20 @@ function freeNames(gp: GraphProto): Set<string> {
 }
 
 function nodeFreeNames(n: NodeProto): string[] {
-  return (n.attribute ?? []).flatMap((a) => [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]).flatMap((g) => [...freeNames(g)]);
+  return (n.attribute ?? [])
+    .flatMap((a) => [...(a.g ? [a.g] : []), ...(a.graphs ?? [])])
+    .flatMap((g) => [...freeNames(g)]);
 }
 
 class Importer {
   /** For each imported subgraph, the outer Value each of its captures stands for. */
   private captureSources = new Map<Graph, Value[]>();
 
-  constructor(private source: string, private opsets: Record<string, number>, private loadExternal?: ExternalLoader) {}
+  constructor(
+    private source: string,
+    private opsets: Record<string, number>,
+    private loadExternal?: ExternalLoader,
+  ) {}
 
   /** `outer` is set for a subgraph: names it does not define come from there as captures. */
   graph(gp: GraphProto, name: string, outer?: OuterScope): Graph {
@@ -146,7 +181,7 @@ class Importer {
         if (v || !outer) return v;
         const o = outer.get(n);
         if (!o) return undefined;
-        if (o.const) return o;   // constants are shared by every scope, not captured
+        if (o.const) return o; // constants are shared by every scope, not captured
         const c = new Value(n, o.type);
         scope.set(n, c);
         g.captures.push(c);
@@ -216,29 +251,43 @@ class Importer {
       if (next.length === pending.length) {
         const n = next[0]!;
         const missing = [...(n.input ?? []), ...nodeFreeNames(n)].find((i) => !isReady(i));
-        throw new Error(`node '${n.name ?? ''}' (${n.opType}): input '${missing}' is not a graph input, an initializer or the output of any node (or the graph has a cycle)`);
+        throw new Error(
+          `node '${n.name ?? ''}' (${n.opType}): input '${missing}' is not a graph input, an initializer or the output of any node (or the graph has a cycle)`,
+        );
       }
       pending = next;
     }
     return out;
   }
 
-  private node(np: NodeProto, g: Graph, scope: Map<string, Value>, declared: Map<string, TensorType | undefined>,
-    here: OuterScope, sub: boolean): Node {
-    const domain = np.domain === 'ai.onnx' ? '' : np.domain ?? '';
+  private node(
+    np: NodeProto,
+    g: Graph,
+    scope: Map<string, Value>,
+    declared: Map<string, TensorType | undefined>,
+    here: OuterScope,
+    sub: boolean,
+  ): Node {
+    const domain = np.domain === 'ai.onnx' ? '' : (np.domain ?? '');
     const type = np.opType ?? '';
     const label = `node '${np.name ?? ''}' (${domain ? domain + '.' : ''}${type})`;
     const opset = this.opsets[domain];
     if (opset === undefined) throw new Error(`${label}: domain '${domain}' is not in the model's opset_import`);
     const def = lookupOnnxOp(domain, type);
-    if (!def) throw new Error(`${label}: unknown op ${domain ? domain + '.' : ''}${type} (opset ${opset}); Switchyard does not implement it`);
+    if (!def)
+      throw new Error(
+        `${label}: unknown op ${domain ? domain + '.' : ''}${type} (opset ${opset}); Switchyard does not implement it`,
+      );
     if (def.onnx?.minOpset && opset < def.onnx.minOpset) {
-      throw new Error(`${label}: ${type} does not exist before opset ${def.onnx.minOpset}, the model uses opset ${opset}`);
+      throw new Error(
+        `${label}: ${type} does not exist before opset ${def.onnx.minOpset}, the model uses opset ${opset}`,
+      );
     }
     const inputs = (np.input ?? []).map((name) => (name ? here.get(name)! : null));
     const outputs = (np.output ?? []).map((name) => {
       if (!name) return null;
-      if (scope.has(name)) throw new Error(`${label}: output '${name}' is already defined (SSA requires one definition)`);
+      if (scope.has(name))
+        throw new Error(`${label}: output '${name}' is already defined (SSA requires one definition)`);
       const v = new Value(name);
       scope.set(name, v);
       return v;
@@ -249,7 +298,9 @@ class Importer {
     const node = new Node(def.name, inputs, outputs, attrs, np.name ?? '');
     if (def.onnx?.import) {
       const ctx: ImportContext = {
-        node, opset, graph: g,
+        node,
+        opset,
+        graph: g,
         attrs: new AttrReader(node.attrs, node.describe()),
         constant: (t: Tensor, hint: string) => {
           let name = `${np.name || np.output?.[0] || 'c'}.${hint}`;
@@ -259,20 +310,34 @@ class Importer {
           scope.set(name, v);
           return v;
         },
-        take: (k: string) => { const a = node.attrs[k]; delete node.attrs[k]; return a; },
+        take: (k: string) => {
+          const a = node.attrs[k];
+          delete node.attrs[k];
+          return a;
+        },
       };
-      try { def.onnx.import(ctx); } catch (e) { throw nodeError(node, e); }
+      try {
+        def.onnx.import(ctx);
+      } catch (e) {
+        throw nodeError(node, e);
+      }
     }
     if (sub) {
       // inside a subgraph, types come from the node that runs it (it infers its body with the
       // types it feeds); until then a value has the type its model declares, if any
-      node.outputs.forEach((o) => { if (o) o.type = declared.get(o.name); });
+      node.outputs.forEach((o) => {
+        if (o) o.type = declared.get(o.name);
+      });
       return node;
     }
     const types = inferNode(node);
     node.outputs.forEach((o, i) => {
       if (!o) return;
-      try { o.type = mergeTypes(types[i], declared.get(o.name), `output '${o.name}'`); } catch (e) { throw nodeError(node, e); }
+      try {
+        o.type = mergeTypes(types[i], declared.get(o.name), `output '${o.name}'`);
+      } catch (e) {
+        throw nodeError(node, e);
+      }
     });
     return node;
   }
@@ -282,7 +347,12 @@ class Importer {
    * return the outer values that bind it: they become the node's trailing inputs.
    */
   private bindCaptures(attrs: Record<string, Attr>): Value[] {
-    const graphs = Object.keys(attrs).sort().flatMap((k) => { const a = attrs[k]!; return a.kind === 'graph' ? [a.value] : []; });
+    const graphs = Object.keys(attrs)
+      .sort()
+      .flatMap((k) => {
+        const a = attrs[k]!;
+        return a.kind === 'graph' ? [a.value] : [];
+      });
     const union: Value[] = [];
     for (const sg of graphs) for (const s of this.captureSources.get(sg) ?? []) if (!union.includes(s)) union.push(s);
     for (const sg of graphs) {
@@ -296,23 +366,35 @@ class Importer {
   private attr(a: AttributeProto, label: string, here: OuterScope): Attr {
     const T = onnx.AttributeProto.AttributeType;
     const name = a.name ?? '';
-    if (a.refAttrName) throw new Error(`${label}: attribute '${name}' refers to a function attribute, which is only valid inside functions`);
+    if (a.refAttrName)
+      throw new Error(
+        `${label}: attribute '${name}' refers to a function attribute, which is only valid inside functions`,
+      );
     const dec = (b: Uint8Array) => new TextDecoder().decode(b);
     switch (a.type || guessAttrType(a)) {
-      case T.INT: return { kind: 'int', value: toNum(a.i) };
-      case T.FLOAT: return { kind: 'float', value: a.f ?? 0 };
-      case T.STRING: return { kind: 'string', value: dec(a.s ?? new Uint8Array()) };
-      case T.INTS: return { kind: 'ints', value: (a.ints ?? []).map(toNum) };
-      case T.FLOATS: return { kind: 'floats', value: [...(a.floats ?? [])] };
-      case T.STRINGS: return { kind: 'strings', value: (a.strings ?? []).map(dec) };
-      case T.TENSOR: return { kind: 'tensor', value: tensorFromProto(a.t ?? {}, `attribute '${name}'`, this.loadExternal) };
-      case T.GRAPH: return { kind: 'graph', value: this.graph(a.g ?? {}, name, here) };
+      case T.INT:
+        return { kind: 'int', value: toNum(a.i) };
+      case T.FLOAT:
+        return { kind: 'float', value: a.f ?? 0 };
+      case T.STRING:
+        return { kind: 'string', value: dec(a.s ?? new Uint8Array()) };
+      case T.INTS:
+        return { kind: 'ints', value: (a.ints ?? []).map(toNum) };
+      case T.FLOATS:
+        return { kind: 'floats', value: [...(a.floats ?? [])] };
+      case T.STRINGS:
+        return { kind: 'strings', value: (a.strings ?? []).map(dec) };
+      case T.TENSOR:
+        return { kind: 'tensor', value: tensorFromProto(a.t ?? {}, `attribute '${name}'`, this.loadExternal) };
+      case T.GRAPH:
+        return { kind: 'graph', value: this.graph(a.g ?? {}, name, here) };
       case T.TYPE_PROTO: {
         const ty = a.tp ? typeFromProto(a.tp, name) : undefined;
         if (!ty) throw new Error(`${label}: attribute '${name}' is a type without a tensor, sequence or optional type`);
         return { kind: 'type', value: ty };
       }
-      default: throw new Error(`${label}: attribute '${name}' has type ${T[a.type ?? 0] ?? a.type}, which is not supported`);
+      default:
+        throw new Error(`${label}: attribute '${name}' has type ${T[a.type ?? 0] ?? a.type}, which is not supported`);
     }
   }
 }

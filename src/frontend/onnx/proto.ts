@@ -31,6 +31,8 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
   try {
     return onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new Error(`${source}: not a valid ONNX model (protobuf decoding failed: ${(e as Error).message}); is the file truncated or not an .onnx file?`);
+    throw new Error(
+      `${source}: not a valid ONNX model (protobuf decoding failed: ${(e as Error).message}); is the file truncated or not an .onnx file?`,
+    );
   }
 }

@@ -1,11 +1,11 @@
 // TensorProto <-> Tensor: raw_data and every typed field, external data through a loader, and
 // the `.pb` files of the ONNX test data.
 
-import { allocNumeric, dtypeBytes, dtypeFromOnnx, dtypeToOnnx, type DType } from '../../ir/dtype.js';
+import { allocNumeric, type DType, dtypeBytes, dtypeFromOnnx, dtypeToOnnx } from '../../ir/dtype.js';
+import { isSubByte, packedByteLength, packSubByte, unpackSubByte } from '../../ir/narrow.js';
 import { numel } from '../../ir/shape.js';
-import { isSubByte, packSubByte, packedByteLength, unpackSubByte } from '../../ir/narrow.js';
 import { Tensor } from '../../ir/tensor.js';
-import { onnx, toBig, toNum, type TensorProto } from './proto.js';
+import { onnx, type TensorProto, toBig, toNum } from './proto.js';
 
 /** Reads the bytes of an external-data file named by a tensor (relative to the model). */
 export type ExternalLoader = (location: string, offset: number, length: number | undefined) => Uint8Array;
@@ -26,10 +26,17 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
     const len = p.stringData?.length ?? 0;
     if (len !== n) throw new Error(`${name}: string_data has ${len} values but string[${dims.join(',')}] needs ${n}`);
     const dec = new TextDecoder();
-    return new Tensor('string', (p.stringData ?? []).map((b) => dec.decode(b)), dims);
+    return new Tensor(
+      'string',
+      (p.stringData ?? []).map((b) => dec.decode(b)),
+      dims,
+    );
   }
   // a SequenceProto or OptionalProto read as a TensorProto decodes to nonsense dims like these
-  if (!(n <= 2 ** 32)) throw new Error(`${name}: dims [${dims.join(',')}] hold ${n} elements, more than any tensor can (is this file a TensorProto?)`);
+  if (!(n <= 2 ** 32))
+    throw new Error(
+      `${name}: dims [${dims.join(',')}] hold ${n} elements, more than any tensor can (is this file a TensorProto?)`,
+    );
   const out = allocNumeric(dtype, n);
 
   let raw = p.rawData && p.rawData.length ? p.rawData : undefined;
@@ -37,7 +44,10 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
     const kv = new Map((p.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
     const location = kv.get('location');
     if (!location) throw new Error(`${name}: external data without a 'location' entry`);
-    if (!loadExternal) throw new Error(`${name}: data is stored in an external file ('${location}'), which cannot be read here (give a model path, not bytes, so that side files can be found)`);
+    if (!loadExternal)
+      throw new Error(
+        `${name}: data is stored in an external file ('${location}'), which cannot be read here (give a model path, not bytes, so that side files can be found)`,
+      );
     const offset = Number(kv.get('offset') ?? 0);
     const length = kv.has('length') ? Number(kv.get('length')) : undefined;
     raw = loadExternal(location, offset, length);
@@ -69,17 +79,34 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
   };
   if (isSubByte(dtype) && (p.int32Data?.length ?? 0) === packedByteLength(dtype, n)) {
     // int32_data holds the packed bytes, one per value
-    unpackSubByte(dtype, Uint8Array.from(p.int32Data!, (v) => toNum(v) & 0xff), n, out);
+    unpackSubByte(
+      dtype,
+      Uint8Array.from(p.int32Data!, (v) => toNum(v) & 0xff),
+      n,
+      out,
+    );
     return new Tensor(dtype, out, dims);
   }
   switch (dtype) {
-    case 'float32': fill(p.floatData, 'float_data', Number); break;
-    case 'float64': fill(p.doubleData, 'double_data', Number); break;
-    case 'int64': fill(p.int64Data, 'int64_data', (v) => BigInt.asIntN(64, toBig(v))); break;
-    case 'uint64': fill(p.uint64Data, 'uint64_data', (v) => BigInt.asUintN(64, toBig(v))); break;
-    case 'uint32': fill(p.uint64Data, 'uint64_data', (v) => Number(BigInt.asUintN(32, toBig(v)))); break;
+    case 'float32':
+      fill(p.floatData, 'float_data', Number);
+      break;
+    case 'float64':
+      fill(p.doubleData, 'double_data', Number);
+      break;
+    case 'int64':
+      fill(p.int64Data, 'int64_data', (v) => BigInt.asIntN(64, toBig(v)));
+      break;
+    case 'uint64':
+      fill(p.uint64Data, 'uint64_data', (v) => BigInt.asUintN(64, toBig(v)));
+      break;
+    case 'uint32':
+      fill(p.uint64Data, 'uint64_data', (v) => Number(BigInt.asUintN(32, toBig(v))));
+      break;
     // int8/16/32, uint8/16, bool and the (b)float16 / float8 bit patterns all live in int32_data
-    default: fill(p.int32Data, 'int32_data', (v) => toNum(v)); break;
+    default:
+      fill(p.int32Data, 'int32_data', (v) => toNum(v));
+      break;
   }
   return new Tensor(dtype, out, dims);
 }
@@ -87,7 +114,12 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
 export function tensorToProto(t: Tensor, name = ''): TensorProto {
   if (t.type === 'string') {
     const enc = new TextEncoder();
-    return onnx.TensorProto.create({ name, dims: [...t.dims], dataType: 8, stringData: (t.data as string[]).map((s) => enc.encode(s)) });
+    return onnx.TensorProto.create({
+      name,
+      dims: [...t.dims],
+      dataType: 8,
+      stringData: (t.data as string[]).map((s) => enc.encode(s)),
+    });
   }
   return onnx.TensorProto.create({
     name,
@@ -115,4 +147,3 @@ export function readTensorFile(bytes: Uint8Array, source: string): Tensor {
 export function writeTensorFile(t: Tensor, name = ''): Uint8Array {
   return onnx.TensorProto.encode(tensorToProto(t, name)).finish();
 }
-

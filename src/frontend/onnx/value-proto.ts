@@ -5,17 +5,27 @@
 
 import protobuf from 'protobufjs/minimal.js';
 import type { TensorType } from '../../ir/graph.js';
-import { OptionalValue, TensorSequence, type RunValue } from '../../ir/values.js';
+import { OptionalValue, type RunValue, TensorSequence } from '../../ir/values.js';
 import { onnx } from './proto.js';
 import { readTensorFile, tensorFromProto } from './tensor-proto.js';
 
 // SequenceProto / OptionalProto field numbers (onnx.proto): the same for both messages
-const F_ELEM_TYPE = 2, F_TENSOR = 3, F_SPARSE = 4, F_SEQUENCE = 5, F_MAP = 6, F_OPTIONAL = 7;
+const F_ELEM_TYPE = 2,
+  F_TENSOR = 3,
+  F_SPARSE = 4,
+  F_SEQUENCE = 5,
+  F_MAP = 6,
+  F_OPTIONAL = 7;
 // elem_type values
 const SEQ_ELEM = { 1: 'tensor', 2: 'sparse tensor', 3: 'sequence', 4: 'map', 5: 'optional' } as Record<number, string>;
 const OPT_ELEM = { 1: 'tensor', 2: 'sequence', 3: 'map', 4: 'optional', 5: 'sparse tensor' } as Record<number, string>;
 
-interface Fields { elemType: number; tensors: Uint8Array[]; sequences: Uint8Array[]; other?: number }
+interface Fields {
+  elemType: number;
+  tensors: Uint8Array[];
+  sequences: Uint8Array[];
+  other?: number;
+}
 
 function fields(bytes: Uint8Array): Fields {
   const r = protobuf.Reader.create(bytes);
@@ -26,8 +36,10 @@ function fields(bytes: Uint8Array): Fields {
     if (field === F_ELEM_TYPE) out.elemType = r.int32();
     else if (field === F_TENSOR) out.tensors.push(r.bytes());
     else if (field === F_SEQUENCE) out.sequences.push(r.bytes());
-    else if (field === F_SPARSE || field === F_MAP || field === F_OPTIONAL) { out.other = field; r.skipType(tag & 7); }
-    else r.skipType(tag & 7);
+    else if (field === F_SPARSE || field === F_MAP || field === F_OPTIONAL) {
+      out.other = field;
+      r.skipType(tag & 7);
+    } else r.skipType(tag & 7);
   }
   return out;
 }

@@ -1,21 +1,24 @@
 // k.conv: convolution with explicit pads (auto_pad resolved at lowering) and a fused epilogue
 // (bias as an extra input of shape [C,1,1], activation, residual add, folded batch norm).
 
-import { registerOps, type OpDef } from '../../ir/op-def.js';
-import { Tensor, numGetter } from '../../ir/tensor.js';
+import { type OpDef, registerOps } from '../../ir/op-def.js';
+import { type Dim, freshDim } from '../../ir/shape.js';
+import { numGetter, Tensor } from '../../ir/tensor.js';
 import { formatType } from '../../ir/text-common.js';
-import { FLOATS, bytesOf, checkDType, inType, numelOf } from '../util.js';
-import { freshDim, type Dim } from '../../ir/shape.js';
+import { bytesOf, checkDType, FLOATS, inType, numelOf } from '../util.js';
 import { evalAs } from './delegate.js';
-import { EPILOGUE_ATTR, applyEpilogue, checkExtras, epilogueFlops } from './epilogue.js';
+import { applyEpilogue, checkExtras, EPILOGUE_ATTR, epilogueFlops } from './epilogue.js';
 
 const kconv: OpDef = {
   name: 'k.conv',
   inputs: ['X', 'W', 'extras...?'],
   outputs: ['Y'],
   attrs: {
-    strides: { kind: 'ints', required: true }, pads: { kind: 'ints', required: true },
-    dilations: { kind: 'ints', required: true }, group: { kind: 'int', default: 1 }, ...EPILOGUE_ATTR,
+    strides: { kind: 'ints', required: true },
+    pads: { kind: 'ints', required: true },
+    dilations: { kind: 'ints', required: true },
+    group: { kind: 'int', default: 1 },
+    ...EPILOGUE_ATTR,
   },
   infer(ctx) {
     const x = inType(ctx, 0, 'X');
@@ -23,9 +26,13 @@ const kconv: OpDef = {
     checkDType(x, FLOATS, 'X');
     if (!x.shape || !w.shape) return [{ dtype: x.dtype }];
     const sp = x.shape.length - 2;
-    if (w.shape.length !== x.shape.length) throw new Error(`W ${formatType(w)} must have the rank of X ${formatType(x)}`);
-    const strides = ctx.attrs.ints('strides'), pads = ctx.attrs.ints('pads'), dil = ctx.attrs.ints('dilations');
-    if (strides.length !== sp || dil.length !== sp || pads.length !== 2 * sp) throw new Error(`strides/dilations need ${sp} entries and pads ${2 * sp}`);
+    if (w.shape.length !== x.shape.length)
+      throw new Error(`W ${formatType(w)} must have the rank of X ${formatType(x)}`);
+    const strides = ctx.attrs.ints('strides'),
+      pads = ctx.attrs.ints('pads'),
+      dil = ctx.attrs.ints('dilations');
+    if (strides.length !== sp || dil.length !== sp || pads.length !== 2 * sp)
+      throw new Error(`strides/dilations need ${sp} entries and pads ${2 * sp}`);
     const spatial: Dim[] = x.shape.slice(2).map((d, i) => {
       const k = w.shape![i + 2]!;
       if (typeof d !== 'number' || typeof k !== 'number') return freshDim('conv');
@@ -37,10 +44,17 @@ const kconv: OpDef = {
   },
   run({ inputs, attrs }) {
     const [x, w, ...extras] = inputs as Tensor[];
-    const a = { strides: attrs.ints('strides'), pads: attrs.ints('pads'), dilations: attrs.ints('dilations'), group: attrs.int('group', 1) };
+    const a = {
+      strides: attrs.ints('strides'),
+      pads: attrs.ints('pads'),
+      dilations: attrs.ints('dilations'),
+      group: attrs.int('group', 1),
+    };
     const [y] = evalAs('nn.Conv', [x, w], {
-      strides: { kind: 'ints', value: a.strides }, pads: { kind: 'ints', value: a.pads },
-      dilations: { kind: 'ints', value: a.dilations }, group: { kind: 'int', value: a.group },
+      strides: { kind: 'ints', value: a.strides },
+      pads: { kind: 'ints', value: a.pads },
+      dilations: { kind: 'ints', value: a.dilations },
+      group: { kind: 'int', value: a.group },
     });
     const get = numGetter(y!);
     const acc = new Float64Array(y!.size).map((_, i) => get(i));

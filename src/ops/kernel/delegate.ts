@@ -7,6 +7,11 @@ import type { Tensor } from '../../ir/tensor.js';
 import { evalNode } from '../evaluate.js';
 
 export function evalAs(op: string, inputs: (Tensor | undefined)[], attrs: Record<string, Attr>, outputs = 1): Tensor[] {
-  const node = new Node(op, inputs.map((t, i) => (t ? new Value(`in${i}`) : null)), Array.from({ length: outputs }, (_, i) => new Value(`out${i}`)), attrs);
+  const node = new Node(
+    op,
+    inputs.map((t, i) => (t ? new Value(`in${i}`) : null)),
+    Array.from({ length: outputs }, (_, i) => new Value(`out${i}`)),
+    attrs,
+  );
   return evalNode(node, inputs);
 }

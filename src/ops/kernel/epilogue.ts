@@ -1,10 +1,10 @@
 // Epilogues fused into k.matmul and k.conv: an expression over the accumulator ($0) and extra
 // inputs ($1…, broadcast to the output shape), applied to each output element before storing.
 
-import type { InferContext, OpDef } from '../../ir/op-def.js';
 import type { TensorType } from '../../ir/graph.js';
+import type { InferContext, OpDef } from '../../ir/op-def.js';
 import { broadcastShapes, type Shape } from '../../ir/shape.js';
-import { Tensor, getter, setter } from '../../ir/tensor.js';
+import { getter, setter, type Tensor } from '../../ir/tensor.js';
 import { broadcastIndex, sameShape } from '../util.js';
 import { arityOf, evalExpr, opCount } from './expr.js';
 import { exprOf } from './map.js';
@@ -20,8 +20,13 @@ export function checkExtras(ctx: InferContext, first: number, out: TensorType): 
     const t = ctx.types[i];
     if (!t?.shape || !out.shape) continue;
     const b = broadcastShapes(out.shape, t.shape) as Shape;
-    if (b.length !== out.shape.length || b.some((d, k) => typeof d === 'number' && typeof out.shape![k] === 'number' && d !== out.shape![k])) {
-      throw new Error(`epilogue input #${i} ${t.shape.join('x')} does not broadcast into the output [${out.shape.join(',')}]`);
+    if (
+      b.length !== out.shape.length ||
+      b.some((d, k) => typeof d === 'number' && typeof out.shape![k] === 'number' && d !== out.shape![k])
+    ) {
+      throw new Error(
+        `epilogue input #${i} ${t.shape.join('x')} does not broadcast into the output [${out.shape.join(',')}]`,
+      );
     }
   }
 }

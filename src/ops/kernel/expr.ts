@@ -79,16 +79,23 @@ function formatNum(v: number): string {
 
 export function printExpr(e: Expr): string {
   switch (e.kind) {
-    case 'in': return `$${e.index}`;
-    case 'const': return formatNum(e.value);
-    case 'call': return `${e.fn}(${e.args.map(printExpr).join(', ')})`;
+    case 'in':
+      return `$${e.index}`;
+    case 'const':
+      return formatNum(e.value);
+    case 'call':
+      return `${e.fn}(${e.args.map(printExpr).join(', ')})`;
   }
 }
 
 export function parseExpr(text: string): Expr {
   let i = 0;
-  const ws = () => { while (text[i] === ' ') i++; };
-  const fail = (msg: string): never => { throw new Error(`expression "${text}", column ${i + 1}: ${msg}`); };
+  const ws = () => {
+    while (text[i] === ' ') i++;
+  };
+  const fail = (msg: string): never => {
+    throw new Error(`expression "${text}", column ${i + 1}: ${msg}`);
+  };
   const parse = (): Expr => {
     ws();
     if (text[i] === '$') {
@@ -113,13 +120,20 @@ export function parseExpr(text: string): Expr {
       for (;;) {
         args.push(parse());
         ws();
-        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
         break;
       }
     }
     if (text[i] !== ')') fail("expected ')'");
     i++;
-    try { return call(id[0], ...args); } catch (e) { return fail((e as Error).message); }
+    try {
+      return call(id[0], ...args);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
   };
   const e = parse();
   ws();
@@ -130,27 +144,36 @@ export function parseExpr(text: string): Expr {
 /** Evaluate with float64 arithmetic, rounding each intermediate to float32 like an f32 kernel. */
 export function evalExpr(e: Expr, inputs: readonly number[], round: (v: number) => number = Math.fround): number {
   switch (e.kind) {
-    case 'in': return inputs[e.index]!;
-    case 'const': return round(e.value);
-    case 'call': return round(FUNCS[e.fn]!.eval(...e.args.map((a) => evalExpr(a, inputs, round))));
+    case 'in':
+      return inputs[e.index]!;
+    case 'const':
+      return round(e.value);
+    case 'call':
+      return round(FUNCS[e.fn]!.eval(...e.args.map((a) => evalExpr(a, inputs, round))));
   }
 }
 
 /** Replace each $i with subs[i] (used when fusing one expression into another). */
 export function substitute(e: Expr, subs: readonly Expr[]): Expr {
   switch (e.kind) {
-    case 'in': return subs[e.index] ?? e;
-    case 'const': return e;
-    case 'call': return { kind: 'call', fn: e.fn, args: e.args.map((a) => substitute(a, subs)) };
+    case 'in':
+      return subs[e.index] ?? e;
+    case 'const':
+      return e;
+    case 'call':
+      return { kind: 'call', fn: e.fn, args: e.args.map((a) => substitute(a, subs)) };
   }
 }
 
 /** Highest input index used, plus one. */
 export function arityOf(e: Expr): number {
   switch (e.kind) {
-    case 'in': return e.index + 1;
-    case 'const': return 0;
-    case 'call': return Math.max(0, ...e.args.map(arityOf));
+    case 'in':
+      return e.index + 1;
+    case 'const':
+      return 0;
+    case 'call':
+      return Math.max(0, ...e.args.map(arityOf));
   }
 }
 
@@ -178,7 +201,11 @@ export function linearize(e: Expr): Step[] {
     else step = x.kind === 'in' ? { kind: 'in', index: x.index } : { kind: 'const', value: Math.fround(x.value) };
     const key = JSON.stringify(step);
     let id = seen.get(key);
-    if (id === undefined) { id = steps.length; steps.push(step); seen.set(key, id); }
+    if (id === undefined) {
+      id = steps.length;
+      steps.push(step);
+      seen.set(key, id);
+    }
     return id;
   };
   visit(e);

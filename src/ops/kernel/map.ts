@@ -4,15 +4,18 @@
 
 import type { DType } from '../../ir/dtype.js';
 import { isDType } from '../../ir/dtype.js';
-import { registerOps, type OpDef } from '../../ir/op-def.js';
+import { type OpDef, registerOps } from '../../ir/op-def.js';
 import { broadcastType, bytesOf, inType, mapBroadcast, numelOf } from '../util.js';
-import { arityOf, evalExpr, opCount, parseExpr, type Expr } from './expr.js';
+import { arityOf, type Expr, evalExpr, opCount, parseExpr } from './expr.js';
 
 const cache = new Map<string, Expr>();
 /** Parsed expressions are cached by text: kernels are built from the same tree every run. */
 export function exprOf(text: string): Expr {
   let e = cache.get(text);
-  if (!e) { e = parseExpr(text); cache.set(text, e); }
+  if (!e) {
+    e = parseExpr(text);
+    cache.set(text, e);
+  }
   return e;
 }
 
@@ -37,7 +40,13 @@ const kmap: OpDef = {
     const e = exprOf(attrs.string('expr'));
     const dtype = outDType(attrs.string('dtype'));
     const round = dtype === 'float64' ? (v: number) => v : Math.fround;
-    return [mapBroadcast(inputs.map((t) => t!), dtype, (...xs) => evalExpr(e, xs.map(Number), round))];
+    return [
+      mapBroadcast(
+        inputs.map((t) => t!),
+        dtype,
+        (...xs) => evalExpr(e, xs.map(Number), round),
+      ),
+    ];
   },
   cost(ctx) {
     const e = exprOf(ctx.attrs.string('expr'));

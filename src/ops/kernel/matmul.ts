@@ -1,12 +1,12 @@
 // k.matmul: batched matrix product with numpy batch broadcasting, optional transposes of the last
 // two dims, and a fused epilogue (bias, activation, residual add, Gemm's alpha/beta).
 
-import { registerOps, type OpDef } from '../../ir/op-def.js';
-import { broadcastShapes, numel, type Dim } from '../../ir/shape.js';
-import { Tensor, numGetter } from '../../ir/tensor.js';
+import { type OpDef, registerOps } from '../../ir/op-def.js';
+import { broadcastShapes, type Dim, numel } from '../../ir/shape.js';
+import { numGetter, Tensor } from '../../ir/tensor.js';
 import { formatType } from '../../ir/text-common.js';
-import { FLOATS, bytesOf, checkDType, inType, numelOf, broadcastIndex } from '../util.js';
-import { EPILOGUE_ATTR, applyEpilogue, checkExtras, epilogueFlops } from './epilogue.js';
+import { broadcastIndex, bytesOf, checkDType, FLOATS, inType, numelOf } from '../util.js';
+import { applyEpilogue, checkExtras, EPILOGUE_ATTR, epilogueFlops } from './epilogue.js';
 
 function matDims(shape: readonly Dim[], trans: boolean): [Dim, Dim] {
   const r = shape.length;
@@ -24,7 +24,8 @@ const kmatmul: OpDef = {
     checkDType(a, FLOATS, 'A');
     if (a.dtype !== b.dtype) throw new Error(`A and B differ in type (${formatType(a)} vs ${formatType(b)})`);
     if (!a.shape || !b.shape) return [{ dtype: a.dtype }];
-    if (a.shape.length < 2 || b.shape.length < 2) throw new Error(`k.matmul needs rank >= 2 operands, got ${formatType(a)} and ${formatType(b)}`);
+    if (a.shape.length < 2 || b.shape.length < 2)
+      throw new Error(`k.matmul needs rank >= 2 operands, got ${formatType(a)} and ${formatType(b)}`);
     const [m, k1] = matDims(a.shape, ctx.attrs.int('transA', 0) === 1);
     const [k2, n] = matDims(b.shape, ctx.attrs.int('transB', 0) === 1);
     if (typeof k1 === 'number' && typeof k2 === 'number' && k1 !== k2) {
@@ -37,21 +38,27 @@ const kmatmul: OpDef = {
   },
   run({ inputs, attrs }) {
     const [a, b, ...extras] = inputs as Tensor[];
-    const tA = attrs.int('transA', 0) === 1, tB = attrs.int('transB', 0) === 1;
-    const ra = a!.dims.length, rb = b!.dims.length;
+    const tA = attrs.int('transA', 0) === 1,
+      tB = attrs.int('transB', 0) === 1;
+    const ra = a!.dims.length,
+      rb = b!.dims.length;
     const [M, K] = tA ? [a!.dims[ra - 1]!, a!.dims[ra - 2]!] : [a!.dims[ra - 2]!, a!.dims[ra - 1]!];
     const N = tB ? b!.dims[rb - 2]! : b!.dims[rb - 1]!;
     const batch = broadcastShapes(a!.dims.slice(0, -2), b!.dims.slice(0, -2)) as number[];
     const nb = numel(batch);
-    const ia = broadcastIndex(a!.dims.slice(0, -2), batch), ib = broadcastIndex(b!.dims.slice(0, -2), batch);
-    const ga = numGetter(a!), gb = numGetter(b!);
+    const ia = broadcastIndex(a!.dims.slice(0, -2), batch),
+      ib = broadcastIndex(b!.dims.slice(0, -2), batch);
+    const ga = numGetter(a!),
+      gb = numGetter(b!);
     // element strides inside one matrix, with the transposes folded in
     const [sam, sak] = tA ? [1, M] : [K, 1];
     const [sbk, sbn] = tB ? [1, K] : [N, 1];
     const acc = new Float64Array(nb * M * N);
     const row = new Float64Array(K);
     for (let p = 0; p < nb; p++) {
-      const oa = ia[p]! * M * K, ob = ib[p]! * K * N, oc = p * M * N;
+      const oa = ia[p]! * M * K,
+        ob = ib[p]! * K * N,
+        oc = p * M * N;
       for (let i = 0; i < M; i++) {
         for (let k = 0; k < K; k++) row[k] = ga(oa + i * sam + k * sak);
         for (let j = 0; j < N; j++) {
@@ -65,7 +72,8 @@ const kmatmul: OpDef = {
     return [applyEpilogue(attrs.string('epilogue', '$0'), acc, out, extras)];
   },
   cost(ctx) {
-    const a = ctx.types[0], out = ctx.outTypes[0];
+    const a = ctx.types[0],
+      out = ctx.outTypes[0];
     const K = a?.shape ? a.shape[a.shape.length - (ctx.attrs.int('transA', 0) ? 2 : 1)] : 1;
     const n = numelOf(out);
     return {

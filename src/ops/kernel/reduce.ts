@@ -1,20 +1,32 @@
 // k.reduce: a reduction over explicit, sorted, non-negative axes.
 
-import { registerOps, type OpDef } from '../../ir/op-def.js';
+import { type OpDef, registerOps } from '../../ir/op-def.js';
 import { Tensor } from '../../ir/tensor.js';
 import { bytesOf, inType, numelOf } from '../util.js';
 import { evalAs } from './delegate.js';
 
 export const REDUCE_OPS: Record<string, string> = {
-  sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd',
-  l1: 'ReduceL1', l2: 'ReduceL2', logsum: 'ReduceLogSum', logsumexp: 'ReduceLogSumExp', sumsquare: 'ReduceSumSquare',
+  sum: 'ReduceSum',
+  mean: 'ReduceMean',
+  max: 'ReduceMax',
+  min: 'ReduceMin',
+  prod: 'ReduceProd',
+  l1: 'ReduceL1',
+  l2: 'ReduceL2',
+  logsum: 'ReduceLogSum',
+  logsumexp: 'ReduceLogSumExp',
+  sumsquare: 'ReduceSumSquare',
 };
 
 const kreduce: OpDef = {
   name: 'k.reduce',
   inputs: ['X'],
   outputs: ['Y'],
-  attrs: { op: { kind: 'string', required: true }, axes: { kind: 'ints', required: true }, keepdims: { kind: 'int', default: 1 } },
+  attrs: {
+    op: { kind: 'string', required: true },
+    axes: { kind: 'ints', required: true },
+    keepdims: { kind: 'int', default: 1 },
+  },
   infer(ctx) {
     const x = inType(ctx, 0, 'X');
     const op = ctx.attrs.string('op');
@@ -30,7 +42,9 @@ const kreduce: OpDef = {
   },
   run({ inputs: [x], attrs }) {
     const axes = Tensor.from('int64', attrs.ints('axes').map(BigInt));
-    return evalAs(`nn.${REDUCE_OPS[attrs.string('op')]}`, [x, axes], { keepdims: { kind: 'int', value: attrs.int('keepdims', 1) } });
+    return evalAs(`nn.${REDUCE_OPS[attrs.string('op')]}`, [x, axes], {
+      keepdims: { kind: 'int', value: attrs.int('keepdims', 1) },
+    });
   },
   cost: (ctx) => ({ flops: numelOf(ctx.types[0]), bytes: bytesOf(ctx.types[0]) + bytesOf(ctx.outTypes[0]) }),
 };

@@ -4,9 +4,14 @@
 import { countsFeasible } from './ilp.js';
 import type { FleetProblem } from './types.js';
 
-export async function bruteForceFleet(p: FleetProblem): Promise<{ feasible: boolean; costPerHour: number; counts: number[] }> {
+export async function bruteForceFleet(
+  p: FleetProblem,
+): Promise<{ feasible: boolean; costPerHour: number; counts: number[] }> {
   const upper = p.gpuTypes.map((g) => {
-    const need = p.classes.reduce((a, c) => a + ((c.perGpuRatePerS[g.id] ?? 0) > 0 ? Math.ceil(c.ratePerS / c.perGpuRatePerS[g.id]!) : 0), 0);
+    const need = p.classes.reduce(
+      (a, c) => a + ((c.perGpuRatePerS[g.id] ?? 0) > 0 ? Math.ceil(c.ratePerS / c.perGpuRatePerS[g.id]!) : 0),
+      0,
+    );
     return Math.min(g.available ?? Infinity, need);
   });
   let best = { feasible: false, costPerHour: Infinity, counts: [] as number[] };
@@ -17,7 +22,10 @@ export async function bruteForceFleet(p: FleetProblem): Promise<{ feasible: bool
       if (await countsFeasible(p, n)) best = { feasible: true, costPerHour: cost, counts: n.slice() };
       return;
     }
-    for (let k = 0; k <= upper[j]!; k++) { n[j] = k; await rec(j + 1, cost + k * p.gpuTypes[j]!.pricePerHour); }
+    for (let k = 0; k <= upper[j]!; k++) {
+      n[j] = k;
+      await rec(j + 1, cost + k * p.gpuTypes[j]!.pricePerHour);
+    }
     n[j] = 0;
   };
   await rec(0, 0);

@@ -21,7 +21,12 @@ export interface ModelSpec {
   bytesPerParam?: number;
 }
 
-export interface MixEntry { id: string; ratePerS: number; promptTokens: number; outputTokens: number }
+export interface MixEntry {
+  id: string;
+  ratePerS: number;
+  promptTokens: number;
+  outputTokens: number;
+}
 
 export interface DerivedFleetInput {
   model: ModelSpec;
@@ -36,7 +41,14 @@ export interface DerivedFleetInput {
   efficiency?: { compute?: number; memory?: number };
 }
 
-export interface PhaseRate { gpu: string; tp: number; prefillPerS: Record<string, number>; decodePerS: Record<string, number>; prefillBatch: Record<string, number>; decodeBatch: Record<string, number> }
+export interface PhaseRate {
+  gpu: string;
+  tp: number;
+  prefillPerS: Record<string, number>;
+  decodePerS: Record<string, number>;
+  prefillBatch: Record<string, number>;
+  decodeBatch: Record<string, number>;
+}
 
 export const DEFAULT_FLEET_GPUS = ['A10G', 'L4', 'A100-40GB', 'A100-80GB', 'H100', 'H200', 'B200', 'MI300X', 'Gaudi3'];
 
@@ -63,7 +75,8 @@ export function phaseRates(input: DerivedFleetInput, p: DeviceProfile): PhaseRat
   const overhead = m.layers * 4 * p.launchOverhead.value; // a few kernels per layer per forward pass, seconds
   const out: PhaseRate = { gpu: p.id, tp: k, prefillPerS: {}, decodePerS: {}, prefillBatch: {}, decodeBatch: {} };
   for (const e of input.mix) {
-    const P = e.promptTokens, O = Math.max(1, e.outputTokens);
+    const P = e.promptTokens,
+      O = Math.max(1, e.outputTokens);
     const pf = 2 * m.params * P + 2 * m.layers * P * P * m.hiddenSize;
     const prefill = (b: number) => Math.max((b * pf) / F, (W + b * P * kv) / B) + overhead;
     let bp = 0;
@@ -72,23 +85,32 @@ export function phaseRates(input: DerivedFleetInput, p: DeviceProfile): PhaseRat
       bp = b;
     }
     const L = P + O / 2;
-    const step = (b: number) => Math.max((b * (2 * m.params + 4 * m.layers * L * m.hiddenSize)) / F, (W + b * L * kv) / B) + overhead;
+    const step = (b: number) =>
+      Math.max((b * (2 * m.params + 4 * m.layers * L * m.hiddenSize)) / F, (W + b * L * kv) / B) + overhead;
     let bd = 0;
     for (let b = 1; b <= 1024; b++) {
       if (step(b) > input.slo.tpotMs / 1e3 || W + b * (P + O) * kv > 0.9 * M) break;
       bd = b;
     }
-    if (bp) { out.prefillPerS[e.id] = bp / prefill(bp); out.prefillBatch[e.id] = bp; }
-    if (bd) { out.decodePerS[e.id] = bd / (step(bd) * O); out.decodeBatch[e.id] = bd; }
+    if (bp) {
+      out.prefillPerS[e.id] = bp / prefill(bp);
+      out.prefillBatch[e.id] = bp;
+    }
+    if (bd) {
+      out.decodePerS[e.id] = bd / (step(bd) * O);
+      out.decodeBatch[e.id] = bd;
+    }
   }
   return out;
 }
 
 /** Build the abstract fleet problem: one GPU type per replica kind, classes per phase (or per request). */
 export function deriveFleet(input: DerivedFleetInput): { problem: FleetProblem; rates: PhaseRate[] } {
-  if (!input?.model || !(input.model.params > 0) || !(input.model.layers > 0) || !(input.model.hiddenSize > 0)) throw new Error('model needs params, layers and hiddenSize > 0');
+  if (!input?.model || !(input.model.params > 0) || !(input.model.layers > 0) || !(input.model.hiddenSize > 0))
+    throw new Error('model needs params, layers and hiddenSize > 0');
   if (!Array.isArray(input.mix) || !input.mix.length) throw new Error('mix is missing or empty');
-  if (!input.slo || !(input.slo.ttftMs > 0) || !(input.slo.tpotMs > 0)) throw new Error('slo needs ttftMs and tpotMs > 0');
+  if (!input.slo || !(input.slo.ttftMs > 0) || !(input.slo.tpotMs > 0))
+    throw new Error('slo needs ttftMs and tpotMs > 0');
   const split = input.split !== false;
   const rates: PhaseRate[] = [];
   const gpuTypes: FleetGpuType[] = [];
@@ -99,18 +121,34 @@ export function deriveFleet(input: DerivedFleetInput): { problem: FleetProblem; 
     rates.push(r);
     const name = r.tp === 1 ? p.id : `${p.id}x${r.tp}`;
     const avail = input.available?.[p.id];
-    gpuTypes.push({ id: name, pricePerHour: Math.round(r.tp * p.pricePerHour.value * 1e6) / 1e6, ...(avail !== undefined ? { available: Math.floor(avail / r.tp) } : {}) });
+    gpuTypes.push({
+      id: name,
+      pricePerHour: Math.round(r.tp * p.pricePerHour.value * 1e6) / 1e6,
+      ...(avail !== undefined ? { available: Math.floor(avail / r.tp) } : {}),
+    });
   }
-  if (!gpuTypes.length) throw new Error(`the model (${input.model.params} parameters) fits none of the GPUs, even 8-way`);
+  if (!gpuTypes.length)
+    throw new Error(`the model (${input.model.params} parameters) fits none of the GPUs, even 8-way`);
   const classes: FleetClass[] = [];
   for (const e of input.mix) {
-    const per = (f: (r: PhaseRate) => number | undefined) => Object.fromEntries(rates.map((r, i) => [gpuTypes[i]!.id, f(r)]).filter(([, v]) => v !== undefined && (v as number) > 0));
+    const per = (f: (r: PhaseRate) => number | undefined) =>
+      Object.fromEntries(
+        rates.map((r, i) => [gpuTypes[i]!.id, f(r)]).filter(([, v]) => v !== undefined && (v as number) > 0),
+      );
     if (split) {
       classes.push({ id: `${e.id}/prefill`, ratePerS: e.ratePerS, perGpuRatePerS: per((r) => r.prefillPerS[e.id]) });
       classes.push({ id: `${e.id}/decode`, ratePerS: e.ratePerS, perGpuRatePerS: per((r) => r.decodePerS[e.id]) });
     } else {
       // one machine does both phases: its time per request is the sum of both
-      classes.push({ id: e.id, ratePerS: e.ratePerS, perGpuRatePerS: per((r) => (r.prefillPerS[e.id] && r.decodePerS[e.id] ? 1 / (1 / r.prefillPerS[e.id]! + 1 / r.decodePerS[e.id]!) : undefined)) });
+      classes.push({
+        id: e.id,
+        ratePerS: e.ratePerS,
+        perGpuRatePerS: per((r) =>
+          r.prefillPerS[e.id] && r.decodePerS[e.id]
+            ? 1 / (1 / r.prefillPerS[e.id]! + 1 / r.decodePerS[e.id]!)
+            : undefined,
+        ),
+      });
     }
   }
   return { problem: { gpuTypes, classes }, rates };

@@ -4,11 +4,16 @@
 // decode batch size, slots) and its price. A continuously batched server shares its time among
 // the sequences of a step, so a request's share of the price is its time divided by the batch.
 
-import { llmTpotAt, llmTtftMs, type LlmInfo } from '../../protocol/llm.js';
+import { type LlmInfo, llmTpotAt, llmTtftMs } from '../../protocol/llm.js';
 
 export type ServingFigures = Pick<LlmInfo, 'prefill' | 'tpotMs' | 'batching'>;
 
-export interface ServingAsk { promptTokens: number; maxTokens: number; ttftMs?: number; tpotMs?: number }
+export interface ServingAsk {
+  promptTokens: number;
+  maxTokens: number;
+  ttftMs?: number;
+  tpotMs?: number;
+}
 
 export interface ServerState {
   /** Completions running or queued on the server now. */
@@ -18,9 +23,22 @@ export interface ServerState {
   meanLeftMs: number;
 }
 
-export interface ServingPrediction { waitMs: number; ttftMs: number; tpotMs: number; totalMs: number; batch: number; costUsd: number; meets: boolean }
+export interface ServingPrediction {
+  waitMs: number;
+  ttftMs: number;
+  tpotMs: number;
+  totalMs: number;
+  batch: number;
+  costUsd: number;
+  meets: boolean;
+}
 
-export function predictServing(f: ServingFigures, s: ServerState, ask: ServingAsk, pricePerHour: number): ServingPrediction {
+export function predictServing(
+  f: ServingFigures,
+  s: ServerState,
+  ask: ServingAsk,
+  pricePerHour: number,
+): ServingPrediction {
   const over = s.inflight + 1 - s.slots;
   // when every slot is busy, one frees about every meanLeft / slots ms
   const waitMs = over > 0 ? (over * s.meanLeftMs) / s.slots : 0;
@@ -30,13 +48,19 @@ export function predictServing(f: ServingFigures, s: ServerState, ask: ServingAs
   const runMs = ttftMs - waitMs + Math.max(0, ask.maxTokens - 1) * tpotMs;
   const totalMs = waitMs + runMs;
   const costUsd = (pricePerHour / 3_600_000) * (runMs / batch);
-  const meets = (ask.ttftMs === undefined || ttftMs <= ask.ttftMs) && (ask.tpotMs === undefined || ask.maxTokens <= 1 || tpotMs <= ask.tpotMs);
+  const meets =
+    (ask.ttftMs === undefined || ttftMs <= ask.ttftMs) &&
+    (ask.tpotMs === undefined || ask.maxTokens <= 1 || tpotMs <= ask.tpotMs);
   return { waitMs, ttftMs, tpotMs, totalMs, batch, costUsd, meets };
 }
 
 export type Policy = 'round-robin' | 'least-loaded' | 'router';
 
-export interface Candidate { figures: ServingFigures; state: ServerState; pricePerHour: number }
+export interface Candidate {
+  figures: ServingFigures;
+  state: ServerState;
+  pricePerHour: number;
+}
 
 /**
  * Pick a server for one completion: round-robin (turn by turn), least-loaded (fewest in flight per
@@ -47,14 +71,19 @@ export function choose(policy: Policy, cs: Candidate[], ask: ServingAsk, turn: n
   if (policy === 'round-robin') return turn % cs.length;
   if (policy === 'least-loaded') {
     let best = 0;
-    cs.forEach((c, i) => { if (c.state.inflight / c.state.slots < cs[best]!.state.inflight / cs[best]!.state.slots) best = i; });
+    cs.forEach((c, i) => {
+      if (c.state.inflight / c.state.slots < cs[best]!.state.inflight / cs[best]!.state.slots) best = i;
+    });
     return best;
   }
   const p = cs.map((c) => predictServing(c.figures, c.state, ask, c.pricePerHour));
   const ok = p.map((x, i) => [x, i] as const).filter(([x]) => x.meets);
   if (ok.length) return ok.reduce((a, b) => (b[0].costUsd < a[0].costUsd ? b : a))[1];
-  const miss = (x: ServingPrediction) => Math.max(ask.ttftMs ? x.ttftMs / ask.ttftMs : 0, ask.tpotMs ? x.tpotMs / ask.tpotMs : 0);
+  const miss = (x: ServingPrediction) =>
+    Math.max(ask.ttftMs ? x.ttftMs / ask.ttftMs : 0, ask.tpotMs ? x.tpotMs / ask.tpotMs : 0);
   let best = 0;
-  p.forEach((x, i) => { if (miss(x) < miss(p[best]!)) best = i; });
+  p.forEach((x, i) => {
+    if (miss(x) < miss(p[best]!)) best = i;
+  });
   return best;
 }

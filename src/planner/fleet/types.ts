@@ -2,7 +2,11 @@
 // classes with a rate and the rate one GPU of each type sustains within the SLA. Field names
 // are a contract: add fields, never rename.
 
-export interface FleetGpuType { id: string; pricePerHour: number; available?: number }
+export interface FleetGpuType {
+  id: string;
+  pricePerHour: number;
+  available?: number;
+}
 
 export interface FleetClass {
   id: string;
@@ -11,9 +15,16 @@ export interface FleetClass {
   perGpuRatePerS: Record<string, number>;
 }
 
-export interface FleetProblem { gpuTypes: FleetGpuType[]; classes: FleetClass[] }
+export interface FleetProblem {
+  gpuTypes: FleetGpuType[];
+  classes: FleetClass[];
+}
 
-export interface FleetSplit { class: string; gpu: string; ratePerS: number }
+export interface FleetSplit {
+  class: string;
+  gpu: string;
+  ratePerS: number;
+}
 
 export interface FleetPlan {
   feasible: boolean;

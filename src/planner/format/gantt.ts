@@ -11,7 +11,8 @@ export function planGantt(p: Plan, width = 72): string {
   for (const d of devs) {
     const cells = new Array<string>(width).fill('.');
     for (const a of p.assignments.filter((x) => x.device === d)) {
-      const a0 = col(a.startMs), a1 = Math.max(a0, col(a.endMs) - (a.endMs > a.startMs ? 1 : 0));
+      const a0 = col(a.startMs),
+        a1 = Math.max(a0, col(a.endMs) - (a.endMs > a.startMs ? 1 : 0));
       for (let c = a0; c <= a1; c++) cells[c] = '=';
       cells[a0] = '[';
       const label = a.task.slice(0, Math.max(0, a1 - a0 - 1));

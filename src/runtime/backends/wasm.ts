@@ -11,10 +11,13 @@ import { prepareOnDevice } from '../single-device.js';
 import { KERNEL_PASSES } from './kernel-passes.js';
 
 const WASM_PASSES = (g: Graph): string[] => [
-  ...(g.constants().some((v) => v.const!.type === 'float16') ? ['widen-float16', 'shape-inference', 'constant-folding', 'dce'] : []),
+  ...(g.constants().some((v) => v.const!.type === 'float16')
+    ? ['widen-float16', 'shape-inference', 'constant-folding', 'dce']
+    : []),
   // MatMulNBits stays 4-bit: WASM has a kernel that reads the packed codes
   ...KERNEL_PASSES.filter((p) => p !== 'dce').map((p) => (p === 'decompose-contrib' ? 'decompose-contrib-cpu' : p)),
-  'fold-conv-scale', 'dce',
+  'fold-conv-scale',
+  'dce',
 ];
 
 export const wasmBackend: Backend = {
@@ -24,7 +27,10 @@ export const wasmBackend: Backend = {
   // BatchNorm's scale moves into the conv weights, so the GEMM epilogue applies the rest.
   passes: (_o, graph) => [...WASM_PASSES(graph)],
   async prepare(graph, options) {
-    const device = await WasmDevice.create({ threads: options.threads, onWarning: options.onWarning as ((m: string) => void) | undefined });
+    const device = await WasmDevice.create({
+      threads: options.threads,
+      onWarning: options.onWarning as ((m: string) => void) | undefined,
+    });
     // control flow: the loop on the host, each body prepared for this same device as a graph of its own
     const prepareBody = async (body: Graph): Promise<PreparedModel> => {
       runPipeline(body, WASM_PASSES(body));
@@ -32,8 +38,11 @@ export const wasmBackend: Backend = {
     };
     const prepared = await prepareOnDevice(graph, device, { ...options, prepareBody });
     const run = prepared.runValues!.bind(prepared);
-    const hostUnits = new Map(prepared.placement!.placed.filter((p) => p.device === prepared.placement!.host)
-      .map((p) => [p.id, p.unit.nodes[0]!.op]));
+    const hostUnits = new Map(
+      prepared
+        .placement!.placed.filter((p) => p.device === prepared.placement!.host)
+        .map((p) => [p.id, p.unit.nodes[0]!.op]),
+    );
     // what ran on the reference path, and how long, for `switchyard run --explain`
     const merge = () => {
       for (const [k, v] of device.planFallbacks) if (!prepared.fallbacks!.has(k)) prepared.fallbacks!.set(k, v);
@@ -45,7 +54,11 @@ export const wasmBackend: Backend = {
     // prepared.run goes through runValues, so both merge once per run
     return Object.assign(prepared, {
       async runValues(feeds: RunValue[]) {
-        try { return await run(feeds); } finally { merge(); }
+        try {
+          return await run(feeds);
+        } finally {
+          merge();
+        }
       },
     });
   },

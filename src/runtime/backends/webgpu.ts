@@ -3,18 +3,17 @@
 // Constants are uploaded once and stay on the GPU; feeds may be GPU tensors of another session on
 // the same device; outputs come back in one readback, or stay on the GPU with
 // `preferredOutputLocation: 'gpu'`. After a device loss the next run uses a fresh device.
-import type { WebGpuOptions } from '../../backends/webgpu/device.js';
+import type { WebGpuDevice, WebGpuOptions } from '../../backends/webgpu/device.js';
 import { GpuResidentTensor, sharedDevice } from '../../backends/webgpu/shared-device.js';
 import type { GpuTensor } from '../../backends/webgpu/tensor.js';
-import type { Tensor } from '../../ir/tensor.js';
-import { tensorsOnly, type RunValue } from '../../ir/values.js';
 import type { Graph } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { type RunValue, tensorsOnly } from '../../ir/values.js';
 import { runPipeline } from '../../passes/index.js';
 import type { Backend, BackendOptions, PreparedModel } from '../backend.js';
 import type { Feed } from '../executor.js';
 import { prepareOnDevice } from '../single-device.js';
 import { KERNEL_PASSES } from './kernel-passes.js';
-import type { WebGpuDevice } from '../../backends/webgpu/device.js';
 
 export interface WebGpuBackendOptions extends BackendOptions, WebGpuOptions {
   /** 'gpu' keeps outputs on the GPU (Tensor.location === 'gpu'); download with getData(). */
@@ -49,11 +48,12 @@ export const webgpuBackend: Backend = {
     }
     const keepOnGpu = o.preferredOutputLocation === 'gpu';
     let released = false;
-    const fedOf = (feeds: RunValue[]): Feed[] => feeds.map((f) => {
-      if (!(f instanceof GpuResidentTensor)) return f;
-      if (f.device !== device) throw new Error(`an input tensor is on another GPU device; download it first`);
-      return { device: device.id, tensor: f.gpuTensor };
-    });
+    const fedOf = (feeds: RunValue[]): Feed[] =>
+      feeds.map((f) => {
+        if (!(f instanceof GpuResidentTensor)) return f;
+        if (f.device !== device) throw new Error(`an input tensor is on another GPU device; download it first`);
+        return { device: device.id, tensor: f.gpuTensor };
+      });
     return {
       device,
       fallbacks: prepared.fallbacks,
@@ -63,12 +63,14 @@ export const webgpuBackend: Backend = {
         const fed = fedOf(feeds);
         if (!keepOnGpu) return tensorsOnly((await prepared.executor.run(fed)).outputs, graph.outputs);
         const outs = (await prepared.executor.run(fed, { keepOn: device.id })).outputs as GpuTensor[];
-        return Promise.all(outs.map(async (t) => {
-          if (!t.host) return new GpuResidentTensor(device, t);
-          const cpu = await device.download(t);
-          device.release(t);
-          return cpu;
-        }));
+        return Promise.all(
+          outs.map(async (t) => {
+            if (!t.host) return new GpuResidentTensor(device, t);
+            const cpu = await device.download(t);
+            device.release(t);
+            return cpu;
+          }),
+        );
       },
       async runValues(feeds: RunValue[]): Promise<RunValue[]> {
         if (released) throw new Error('session has been released');

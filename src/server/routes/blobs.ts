@@ -24,7 +24,10 @@ export function registerBlobRoutes(c: ServerContext): void {
     const b = store.get(h);
     if (!b) throw new ProtocolError('unknown_blob', `no blob ${h} on this server (evicted, or never stored)`);
     metrics.bytes.inc({ direction: 'out', kind: 'blob' }, b.length);
-    return reply.code(200).header('content-type', 'application/octet-stream').send(bodyOf([b], b.length));
+    return reply
+      .code(200)
+      .header('content-type', 'application/octet-stream')
+      .send(bodyOf([b], b.length));
   });
 
   app.put(`${API_PREFIX}/blobs/:sha`, async (req, reply) => {
@@ -39,10 +42,15 @@ export function registerBlobRoutes(c: ServerContext): void {
   app.post(`${API_PREFIX}/blobs/query`, async (req) => {
     const text = await readText(req, 16 * MB);
     let body: unknown;
-    try { body = JSON.parse(text); } catch { throw new ProtocolError('bad_request', 'body must be JSON: {"sha256": ["<hex>", ...]}'); }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ProtocolError('bad_request', 'body must be JSON: {"sha256": ["<hex>", ...]}');
+    }
     const r = BlobQuerySchema.safeParse(body);
     if (!r.success) throw new ProtocolError('bad_request', `blob query: ${zodReason(r.error)}`);
-    const missing: string[] = [], present: string[] = [];
+    const missing: string[] = [],
+      present: string[] = [];
     for (const h of r.data.sha256) (store.get(h) ? present : missing).push(h);
     metrics.dedup.inc({ result: 'hit' }, present.length);
     metrics.dedup.inc({ result: 'miss' }, missing.length);

@@ -9,7 +9,7 @@
 // generation and frees its KV cache.
 
 import { Readable } from 'node:stream';
-import { prepareChat, runChat, listModels, modelNotFound, retrieveModel, type ChatResult } from '../../agent/openai.js';
+import { type ChatResult, listModels, modelNotFound, prepareChat, retrieveModel, runChat } from '../../agent/openai.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { TPOT_HEADER, TTFT_HEADER } from '../../protocol/llm.js';
 import { ROUTES } from '../../protocol/routes.js';
@@ -27,10 +27,14 @@ const tokensOf = (chars: number) => Math.ceil(chars / 3);
 /** The completion's TTFT and TPOT targets (switchyard-ttft-ms, switchyard-tpot-ms), when given. */
 function sloHeaders(h: Record<string, string | string[] | undefined>): { ttftMs?: number; tpotMs?: number } {
   const out: { ttftMs?: number; tpotMs?: number } = {};
-  for (const [name, key] of [[TTFT_HEADER, 'ttftMs'], [TPOT_HEADER, 'tpotMs']] as const) {
+  for (const [name, key] of [
+    [TTFT_HEADER, 'ttftMs'],
+    [TPOT_HEADER, 'tpotMs'],
+  ] as const) {
     if (h[name] === undefined) continue;
     const v = DeadlineMs.safeParse(h[name]);
-    if (!v.success) throw new ProtocolError('bad_request', `header ${name} must be an integer number of ms from 1 to 3600000`);
+    if (!v.success)
+      throw new ProtocolError('bad_request', `header ${name} must be an integer number of ms from 1 to 3600000`);
     out[key] = v.data;
   }
   return out;
@@ -48,20 +52,36 @@ export function registerChatRoutes(c: ServerContext): void {
 
   app.post(ROUTES.chat, async (req, reply) => {
     const t0 = performance.now();
-    if (!llm.size) throw new ProtocolError('not_found', `this server serves no language models; start it with --llm name=path (then POST ${ROUTES.chat})`);
+    if (!llm.size)
+      throw new ProtocolError(
+        'not_found',
+        `this server serves no language models; start it with --llm name=path (then POST ${ROUTES.chat})`,
+      );
     let deadlineMs = DEFAULT_CHAT_DEADLINE_MS;
     if (req.headers[DEADLINE_HEADER] !== undefined) {
       const dl = DeadlineMs.safeParse(req.headers[DEADLINE_HEADER]);
-      if (!dl.success) throw new ProtocolError('bad_request', `header ${DEADLINE_HEADER} must be an integer number of ms from 1 to 3600000`);
+      if (!dl.success)
+        throw new ProtocolError(
+          'bad_request',
+          `header ${DEADLINE_HEADER} must be an integer number of ms from 1 to 3600000`,
+        );
       deadlineMs = dl.data;
     }
     const slo = sloHeaders(req.headers);
     const type = String(req.headers['content-type'] ?? 'application/json');
-    if (!/^application\/json\b/i.test(type)) throw new ProtocolError('unsupported_media_type', `${ROUTES.chat} takes application/json, not ${type.slice(0, 80)}`);
+    if (!/^application\/json\b/i.test(type))
+      throw new ProtocolError(
+        'unsupported_media_type',
+        `${ROUTES.chat} takes application/json, not ${type.slice(0, 80)}`,
+      );
     contentLength(req, c.maxBody, false);
     const text = await readText(req, c.maxBody);
     let body: unknown;
-    try { body = JSON.parse(text); } catch (e) { throw new ProtocolError('bad_request', `the body is not JSON: ${(e as Error).message.slice(0, 200)}`); }
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      throw new ProtocolError('bad_request', `the body is not JSON: ${(e as Error).message.slice(0, 200)}`);
+    }
     const ac = new AbortController();
     const prep = prepareChat(body, llm, ac.signal);
     if ('error' in prep) return send(prep.error);
@@ -72,17 +92,41 @@ export function registerChatRoutes(c: ServerContext): void {
     const capacity = llm.infos.get(model)?.capacity;
     if (capacity !== undefined && chat.maxTokens >= capacity) {
       const param = chat.body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
-      return send({ status: 400, json: { error: { code: 'context_length_exceeded', message: `${param} ${chat.maxTokens} leaves no room `
-        + `for the prompt in the ${capacity} positions the server's KV cache holds for model '${model}'`, type: 'invalid_request_error', param } } });
+      return send({
+        status: 400,
+        json: {
+          error: {
+            code: 'context_length_exceeded',
+            message:
+              `${param} ${chat.maxTokens} leaves no room ` +
+              `for the prompt in the ${capacity} positions the server's KV cache holds for model '${model}'`,
+            type: 'invalid_request_error',
+            param,
+          },
+        },
+      });
     }
     const ask = { model, promptTokens: tokensOf(chat.promptChars), maxTokens: chat.maxTokens, deadlineMs, ...slo };
-    const refuse = (e: unknown) => { metrics.refused.inc({ code: (e as ProtocolError).code ?? 'error' }); return e; };
-    try { queue.check(ask, performance.now() - t0); } catch (e) { throw refuse(e); }
+    const refuse = (e: unknown) => {
+      metrics.refused.inc({ code: (e as ProtocolError).code ?? 'error' });
+      return e;
+    };
+    try {
+      queue.check(ask, performance.now() - t0);
+    } catch (e) {
+      throw refuse(e);
+    }
     // a client that leaves while its completion waits for a slot leaves the queue
     const gone = new AbortController();
-    const onGone = () => { if (!reply.raw.writableFinished) gone.abort(); };
+    const onGone = () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    };
     reply.raw.on('close', onGone);
-    const release = await queue.acquire(ask, t0 + deadlineMs, gone.signal).catch((e: unknown) => { throw gone.signal.aborted ? e : refuse(e); })
+    const release = await queue
+      .acquire(ask, t0 + deadlineMs, gone.signal)
+      .catch((e: unknown) => {
+        throw gone.signal.aborted ? e : refuse(e);
+      })
       .finally(() => reply.raw.off('close', onGone));
     if (gone.signal.aborted || reply.raw.destroyed) {
       // it left just as the slot came: nothing to compute
@@ -92,10 +136,18 @@ export function registerChatRoutes(c: ServerContext): void {
     }
     metrics.queueSeconds.observe((performance.now() - t0) / 1000);
     // past the deadline and the grace period the generation stops; the client's leaving stops it too
-    const timer = setTimeout(() => {
-      metrics.refused.inc({ code: 'deadline_exceeded' });
-      ac.abort(new ProtocolError('deadline_exceeded', `the completion ran past its deadline of ${deadlineMs} ms (+${o.graceMs} ms grace) and was stopped`));
-    }, Math.max(1, t0 + deadlineMs - performance.now()) + o.graceMs);
+    const timer = setTimeout(
+      () => {
+        metrics.refused.inc({ code: 'deadline_exceeded' });
+        ac.abort(
+          new ProtocolError(
+            'deadline_exceeded',
+            `the completion ran past its deadline of ${deadlineMs} ms (+${o.graceMs} ms grace) and was stopped`,
+          ),
+        );
+      },
+      Math.max(1, t0 + deadlineMs - performance.now()) + o.graceMs,
+    );
     const onClose = () => {
       if (reply.raw.writableFinished) return;
       metrics.llmCompletions.inc({ model, finish: 'client_gone' });
@@ -139,17 +191,23 @@ export function registerChatRoutes(c: ServerContext): void {
     }
     const stream = result.stream;
     async function* body2(): AsyncGenerator<string> {
-      try { yield* stream; } finally { finish(); }
+      try {
+        yield* stream;
+      } finally {
+        finish();
+      }
     }
-    return reply.code(200)
+    return reply
+      .code(200)
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no') // nginx passes each event on at once
-      .send(sse = Readable.from(body2(), { objectMode: false }));
+      .send((sse = Readable.from(body2(), { objectMode: false })));
 
     function send(r: ChatResult) {
       if (!('json' in r)) throw new Error('unreachable');
-      if (r.status >= 400) metrics.refused.inc({ code: (r.json as { error?: { code?: string } }).error?.code ?? 'error' });
+      if (r.status >= 400)
+        metrics.refused.inc({ code: (r.json as { error?: { code?: string } }).error?.code ?? 'error' });
       const retry = (r.json as { error?: { code?: string } }).error?.code === 'internal' ? 2 : undefined;
       if (retry) reply.header('retry-after', String(retry));
       return reply.code(r.status).send(r.json);

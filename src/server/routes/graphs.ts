@@ -26,7 +26,8 @@ export function registerGraphRoutes(c: ServerContext): void {
     contentLength(req, c.maxBody, false);
     const text = await readText(req, c.maxBody);
     const got = createHash('sha256').update(text).digest('hex');
-    if (got !== id) throw new ProtocolError('hash_mismatch', `graph text hashes to sha256 ${got}, not ${id} as the URL says`);
+    if (got !== id)
+      throw new ProtocolError('hash_mismatch', `graph text hashes to sha256 ${got}, not ${id} as the URL says`);
     const have = graphs.get(id);
     if (have) return reply.code(200).send(graphs.info(id, have));
     const entry = await graphs.load(id, text);

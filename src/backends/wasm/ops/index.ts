@@ -2,16 +2,16 @@
 // concrete shapes into kernel calls ('view' when the output is the input's storage, 'cpu' when
 // the case has no kernel: the node then runs on the reference path inside the unit, recorded).
 
-import { type OpPlanner } from '../plan.js';
-import { kmap } from './elementwise.js';
+import type { OpPlanner } from '../plan.js';
 import { convInteger, convTranspose, depthwiseConv } from './conv.js';
-import { resize } from './resize.js';
+import { kmap } from './elementwise.js';
 import { dequantize, dynamicQuantize, matMulNBits, matmulInteger, quantize } from './int8.js';
 import { concat, depthSpace, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
 import { recurrent } from './recurrent.js';
+import { argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, REDUCE_OPS, reduce, softmax } from './reduce.js';
+import { resize } from './resize.js';
 import { scatterND } from './scatter.js';
-import { REDUCE_OPS, argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, reduce, softmax } from './reduce.js';
 
 export const PLANNERS: Record<string, OpPlanner> = {
   'k.map': kmap,
@@ -34,8 +34,13 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.LogSoftmax': softmax,
   'nn.LayerNormalization': layerNorm,
   'nn.RMSNormalization': layerNorm,
-  'nn.Reshape': view, 'nn.Flatten': view, 'nn.Squeeze': view, 'nn.Unsqueeze': view, 'nn.Identity': view,
-  'nn.Dropout': view, 'nn.Cast': view,
+  'nn.Reshape': view,
+  'nn.Flatten': view,
+  'nn.Squeeze': view,
+  'nn.Unsqueeze': view,
+  'nn.Identity': view,
+  'nn.Dropout': view,
+  'nn.Cast': view,
   'nn.Transpose': transpose,
   'nn.Expand': expand,
   'nn.Concat': concat,
@@ -56,7 +61,9 @@ export const PLANNERS: Record<string, OpPlanner> = {
   'nn.MatMulInteger': matmulInteger,
   'nn.DequantizeLinear': dequantize,
   'nn.QuantizeLinear': quantize,
-  'nn.RNN': recurrent, 'nn.GRU': recurrent, 'nn.LSTM': recurrent,
+  'nn.RNN': recurrent,
+  'nn.GRU': recurrent,
+  'nn.LSTM': recurrent,
   'nn.Resize': resize,
   'nn.ConvTranspose': convTranspose,
   'nn.ConvInteger': convInteger,
@@ -67,7 +74,30 @@ export const PLANNERS: Record<string, OpPlanner> = {
 export const FLOAT_DATA = new Set(['nn.Resize']);
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
-export const ANY_DTYPE = new Set(['ms.MatMulNBits', 'nn.MatMulInteger', 'nn.ConvInteger', 'nn.DynamicQuantizeLinear',
-  'nn.DequantizeLinear', 'nn.QuantizeLinear', 'nn.Pad', 'nn.Trilu', 'nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze',
-  'nn.Identity', 'nn.Dropout', 'nn.Cast', 'nn.Transpose', 'nn.Expand', 'nn.Concat', 'nn.Split', 'nn.Slice', 'nn.Tile',
-  'nn.Gather', 'nn.DepthToSpace', 'nn.SpaceToDepth', 'nn.ScatterND']);
+export const ANY_DTYPE = new Set([
+  'ms.MatMulNBits',
+  'nn.MatMulInteger',
+  'nn.ConvInteger',
+  'nn.DynamicQuantizeLinear',
+  'nn.DequantizeLinear',
+  'nn.QuantizeLinear',
+  'nn.Pad',
+  'nn.Trilu',
+  'nn.Reshape',
+  'nn.Flatten',
+  'nn.Squeeze',
+  'nn.Unsqueeze',
+  'nn.Identity',
+  'nn.Dropout',
+  'nn.Cast',
+  'nn.Transpose',
+  'nn.Expand',
+  'nn.Concat',
+  'nn.Split',
+  'nn.Slice',
+  'nn.Tile',
+  'nn.Gather',
+  'nn.DepthToSpace',
+  'nn.SpaceToDepth',
+  'nn.ScatterND',
+]);

@@ -3,7 +3,7 @@
 // The input projection X·Wᵀ of every step and gate is one GEMM up front (the matmul family's
 // packed kernel); the recurrent kernel then adds H·Rᵀ and the biases step by step.
 
-import { run, type OpPlanner } from '../plan.js';
+import { type OpPlanner, run } from '../plan.js';
 import { attrsOf, F32 } from './common.js';
 import { planMatmulCore } from './matmul.js';
 

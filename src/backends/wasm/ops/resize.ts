@@ -5,7 +5,7 @@
 
 import { numel, stridesOf } from '../../../ir/shape.js';
 import { axisTaps, planResize, readAttrs, values } from '../../../ops/resize.js';
-import { run, type OpPlanner, type Step } from '../plan.js';
+import { type OpPlanner, run, type Step } from '../plan.js';
 import { attrsOf, F32 } from './common.js';
 import { stridedStep } from './layout.js';
 
@@ -23,13 +23,23 @@ export const resize: OpPlanner = (ctx) => {
   const { outDims, plans } = planResize(dims, a, values(known(scalesV)), values(known(sizesV)));
   const roi = crop ? values(known(roiV)) : undefined;
   if (numel(outDims) === 0) return () => {};
-  const active = plans.map((p, i) => ({ p, rs: roi ? roi[i]! : 0, re: roi ? roi[i + plans.length]! : 1 }))
+  const active = plans
+    .map((p, i) => ({ p, rs: roi ? roi[i]! : 0, re: roi ? roi[i + plans.length]! : 1 }))
     .filter(({ p, rs, re }) => !(p.outLen === p.inLen && p.scale === 1 && rs === 0 && re === 1));
   if (active.some(({ p }) => p.inLen === 0)) return 'cpu';
-  const xs = ctx.slot(x!), os = ctx.slot(out);
+  const xs = ctx.slot(x!),
+    os = ctx.slot(out);
   if (!active.length) {
     const d = ctx.dims(x!);
-    return stridedStep(ctx, d, stridesOf(d), stridesOf(d), 4, (P) => P[xs]!, (P) => P[os]!);
+    return stridedStep(
+      ctx,
+      d,
+      stridesOf(d),
+      stridesOf(d),
+      4,
+      (P) => P[xs]!,
+      (P) => P[os]!,
+    );
   }
   const fn = ctx.fn('resize', 'resizeAxis');
   const steps: Step[] = [];
@@ -40,13 +50,34 @@ export const resize: OpPlanner = (ctx) => {
     const idx = ctx.resident(t.idx);
     const w = ctx.resident(Float32Array.from(t.w));
     let ex = 0;
-    if (t.extrapolated) { const b = new Int32Array(Math.ceil(t.extrapolated.length / 4)); new Uint8Array(b.buffer).set(t.extrapolated); ex = ctx.resident(b); }
-    const outer = numel(cur.slice(0, p.axis)), inner = numel(cur.slice(p.axis + 1));
+    if (t.extrapolated) {
+      const b = new Int32Array(Math.ceil(t.extrapolated.length / 4));
+      new Uint8Array(b.buffer).set(t.extrapolated);
+      ex = ctx.resident(b);
+    }
+    const outer = numel(cur.slice(0, p.axis)),
+      inner = numel(cur.slice(p.axis + 1));
     cur[p.axis] = p.outLen;
     const dst = k === active.length - 1 ? os : ctx.slot(ctx.temp([...cur]));
     const s = src;
-    steps.push(run(ctx, fn, outer * p.outLen * inner * t.n, (P) => [outer, p.inLen, p.outLen, inner, t.n, idx, w, ex, a.extrapolation, P[s]!, P[dst]!]));
+    steps.push(
+      run(ctx, fn, outer * p.outLen * inner * t.n, (P) => [
+        outer,
+        p.inLen,
+        p.outLen,
+        inner,
+        t.n,
+        idx,
+        w,
+        ex,
+        a.extrapolation,
+        P[s]!,
+        P[dst]!,
+      ]),
+    );
     src = dst;
   });
-  return async (P) => { for (const s of steps) await s(P); };
+  return async (P) => {
+    for (const s of steps) await s(P);
+  };
 };

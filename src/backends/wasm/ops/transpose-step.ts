@@ -2,11 +2,17 @@
 // its own file so that layout.ts and reduce.ts do not import each other.
 
 import { numel, stridesOf } from '../../../ir/shape.js';
-import { run, type PlanCtx, type Step } from '../plan.js';
+import { type PlanCtx, run, type Step } from '../plan.js';
 
 /** Copy x into a contiguous layout permuted by perm (a transpose); returns a step. */
-export function transposeStep(ctx: PlanCtx, dims: number[], perm: number[], esize: number,
-  src: (P: Float64Array) => number, dst: (P: Float64Array) => number): Step {
+export function transposeStep(
+  ctx: PlanCtx,
+  dims: number[],
+  perm: number[],
+  esize: number,
+  src: (P: Float64Array) => number,
+  dst: (P: Float64Array) => number,
+): Step {
   const inSt = stridesOf(dims);
   const outDims = perm.map((p) => dims[p]!);
   const desc = ctx.resident(Int32Array.from([...outDims, ...perm.map((p) => inSt[p]!), ...stridesOf(outDims)]));

@@ -4,33 +4,60 @@
 
 import type { AttrReader } from '../../../ir/attributes.js';
 import { normAxis } from '../../../ir/shape.js';
-import { Tensor, toIntArray, getter } from '../../../ir/tensor.js';
+import { getter, Tensor, toIntArray } from '../../../ir/tensor.js';
 import { sliceAxis } from '../../../ops/slice.js';
-import { registerKernels, type Dispatch, type KernelContext, type NodePlan, type PlanArgs, type TRef } from '../kernel.js';
-import { ShaderBuilder, fillTemplate, lit, strides, unflatten, type Layout } from '../wgsl.js';
+import {
+  type Dispatch,
+  type KernelContext,
+  type NodePlan,
+  type PlanArgs,
+  registerKernels,
+  type TRef,
+} from '../kernel.js';
+import { fillTemplate, type Layout, lit, ShaderBuilder, strides, unflatten } from '../wgsl.js';
 import { storeRule } from './elementwise.js';
 
 /** One copy kernel over `n` elements; `body` computes and stores element i. */
 export function copyKernel(
-  ctx: KernelContext, label: string, n: number,
-  ins: { name: string; layout: Layout; ref: TRef }[], out: { name: string; layout: Layout; ref: TRef }, body: string,
+  ctx: KernelContext,
+  label: string,
+  n: number,
+  ins: { name: string; layout: Layout; ref: TRef }[],
+  out: { name: string; layout: Layout; ref: TRef },
+  body: string,
 ): Dispatch {
   const b = new ShaderBuilder();
   const tensors: TRef[] = [];
-  for (const x of ins) { b.input(x.name, x.layout); tensors.push(x.ref); }
+  for (const x of ins) {
+    b.input(x.name, x.layout);
+    tensors.push(x.ref);
+  }
   b.output(out.name, out.layout);
   tensors.push(out.ref);
   const per = ctx.tiles.perThread;
   const threads = Math.ceil(n / per);
-  const code = fillTemplate('layout', { BINDINGS: b.header(), WG: ctx.wg, THREADS: threads, PER_THREAD: per, N: n, BODY: body });
+  const code = fillTemplate('layout', {
+    BINDINGS: b.header(),
+    WG: ctx.wg,
+    THREADS: threads,
+    PER_THREAD: per,
+    N: n,
+    BODY: body,
+  });
   return { code, bindings: b.bindings, tensors, grid: ctx.grid(Math.ceil(threads / ctx.wg)), label };
 }
 
 /** Flat source offset from per-axis source coordinates `s{k}` (expressions). */
-const offsetFrom = (coords: string[], st: number[]) => coords.map((c, k) => (st[k] === 1 ? `(${c})` : `(${c}) * ${st[k]}u`)).join(' + ') || '0u';
+const offsetFrom = (coords: string[], st: number[]) =>
+  coords.map((c, k) => (st[k] === 1 ? `(${c})` : `(${c}) * ${st[k]}u`)).join(' + ') || '0u';
 
-function gatherPlan(a: PlanArgs, srcCoords: (k: number) => string, opts: { pad?: string; preamble?: string[]; extraIns?: { name: string; idx: number }[] } = {}): NodePlan {
-  const x = a.ins[0]!, y = a.outs[0]!;
+function gatherPlan(
+  a: PlanArgs,
+  srcCoords: (k: number) => string,
+  opts: { pad?: string; preamble?: string[]; extraIns?: { name: string; idx: number }[] } = {},
+): NodePlan {
+  const x = a.ins[0]!,
+    y = a.outs[0]!;
   const n = y.layout.numel;
   if (n === 0) return { dispatches: [] };
   if (x.layout.numel === 0 && !opts.pad) return { dispatches: [] };
@@ -39,7 +66,9 @@ function gatherPlan(a: PlanArgs, srcCoords: (k: number) => string, opts: { pad?:
   const coords = x.dims.map((_, k) => srcCoords(k));
   if (opts.pad !== undefined) {
     lines.push(`    var inside = true;`);
-    x.dims.forEach((d, k) => lines.push(`    let s${k} = ${coords[k]}; inside = inside && s${k} >= 0 && s${k} < ${d};`));
+    x.dims.forEach((d, k) =>
+      lines.push(`    let s${k} = ${coords[k]}; inside = inside && s${k} >= 0 && s${k} < ${d};`),
+    );
     const off = x.dims.map((_, k) => (st[k] === 1 ? `u32(s${k})` : `u32(s${k}) * ${st[k]}u`)).join(' + ') || '0u';
     lines.push(`    if (inside) { y_set(i, x(${off})); } else { y_set(i, ${opts.pad}); }`);
   } else {
@@ -47,7 +76,18 @@ function gatherPlan(a: PlanArgs, srcCoords: (k: number) => string, opts: { pad?:
   }
   const ins = [{ name: 'x', layout: x.layout, ref: { in: 0 } as TRef }];
   for (const e of opts.extraIns ?? []) ins.push({ name: e.name, layout: a.ins[e.idx]!.layout, ref: { in: e.idx } });
-  return { dispatches: [copyKernel(a.ctx, `${a.node.op}:layout`, n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, lines.join('\n'))] };
+  return {
+    dispatches: [
+      copyKernel(
+        a.ctx,
+        `${a.node.op}:layout`,
+        n,
+        ins,
+        { name: 'y', layout: y.layout, ref: { out: 0 } },
+        lines.join('\n'),
+      ),
+    ],
+  };
 }
 
 const ints = (t: Tensor | undefined) => (t ? toIntArray(t) : undefined);
@@ -75,12 +115,16 @@ registerKernels({
   int64Inputs: 'all',
   plan(a) {
     const dims = a.ins[0]!.dims;
-    if (a.node.op === 'nn.Size') return { host: [Tensor.from('int64', [BigInt(dims.reduce((p, q) => p * q, 1))], [])], dispatches: [] };
+    if (a.node.op === 'nn.Size')
+      return { host: [Tensor.from('int64', [BigInt(dims.reduce((p, q) => p * q, 1))], [])], dispatches: [] };
     const r = dims.length;
     const clampAx = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
     const start = clampAx(a.attrs.int('start', 0));
     const end = a.attrs.has('end') ? clampAx(a.attrs.int('end')) : r;
-    return { host: [Tensor.from('int64', dims.slice(start, Math.max(start, end)).map(BigInt), [Math.max(0, end - start)])], dispatches: [] };
+    return {
+      host: [Tensor.from('int64', dims.slice(start, Math.max(start, end)).map(BigInt), [Math.max(0, end - start)])],
+      dispatches: [],
+    };
   },
 });
 
@@ -90,7 +134,9 @@ registerKernels({
     const r = a.ins[0]!.dims.length;
     const perm = a.attrs.has('perm') ? a.attrs.ints('perm') : Array.from({ length: r }, (_, i) => r - 1 - i);
     const inv = new Array<number>(r);
-    perm.forEach((p, k) => { inv[p] = k; });
+    perm.forEach((p, k) => {
+      inv[p] = k;
+    });
     return gatherPlan(a, (k) => `c${inv[k]}`);
   },
 });
@@ -102,15 +148,20 @@ registerKernels({
   plan(a) {
     const x = a.ins[0]!;
     const r = x.dims.length;
-    const starts = ints(a.ins[1]?.host)!, ends = ints(a.ins[2]?.host)!;
+    const starts = ints(a.ins[1]?.host)!,
+      ends = ints(a.ins[2]?.host)!;
     const axes = (ints(a.ins[3]?.host) ?? starts.map((_, i) => i)).map((v) => normAxis(v, r, 'axes entry'));
     const steps = ints(a.ins[4]?.host) ?? starts.map(() => 1);
-    const begin = new Array<number>(r).fill(0), step = new Array<number>(r).fill(1);
+    const begin = new Array<number>(r).fill(0),
+      step = new Array<number>(r).fill(1);
     axes.forEach((ax, i) => {
       const s = sliceAxis(x.dims[ax]!, starts[i]!, ends[i]!, steps[i]!);
-      begin[ax] = s.start; step[ax] = steps[i]!;
+      begin[ax] = s.start;
+      step[ax] = steps[i]!;
     });
-    return gatherPlan(a, (k) => (step[k] === 1 && begin[k] === 0 ? `c${k}` : `u32(${begin[k]}i + i32(c${k}) * ${step[k]}i)`));
+    return gatherPlan(a, (k) =>
+      step[k] === 1 && begin[k] === 0 ? `c${k}` : `u32(${begin[k]}i + i32(c${k}) * ${step[k]}i)`,
+    );
   },
 });
 
@@ -123,9 +174,13 @@ registerKernels({
     const r = x.dims.length;
     const mode = a.attrs.string('mode', 'constant');
     const pads = ints(a.ins[1]?.host)!;
-    const axes = (ints(a.ins[3]?.host) ?? Array.from({ length: r }, (_, i) => i)).map((v) => normAxis(v, r, 'axes entry'));
+    const axes = (ints(a.ins[3]?.host) ?? Array.from({ length: r }, (_, i) => i)).map((v) =>
+      normAxis(v, r, 'axes entry'),
+    );
     const before = new Array<number>(r).fill(0);
-    axes.forEach((ax, i) => { before[ax] = pads[i]!; });
+    axes.forEach((ax, i) => {
+      before[ax] = pads[i]!;
+    });
     const cv = a.ins[2]?.host && a.ins[2].host.size ? Number(getter(a.ins[2].host)(0)) : 0;
     const w = x.layout.wtype;
     const raw = (k: number) => `(i32(c${k}) - ${before[k]}i)`;
@@ -140,7 +195,8 @@ registerKernels({
     };
     const plan = gatherPlan(a, src);
     if (mode === 'reflect') {
-      const helper = 'fn reflect_i(i: i32, n: i32, p: i32) -> i32 { let m = ((i % p) + p) % p; return select(p - m, m, m < n); }';
+      const helper =
+        'fn reflect_i(i: i32, n: i32, p: i32) -> i32 { let m = ((i % p) + p) % p; return select(p - m, m, m < n); }';
       for (const d of plan.dispatches) d.code = d.code.replace('@compute', `${helper}\n@compute`);
     }
     return plan;
@@ -152,7 +208,8 @@ registerKernels({
   int64Inputs: [1],
   hostInputs: () => [1],
   plan(a) {
-    const x = a.ins[0]!, y = a.outs[0]!;
+    const x = a.ins[0]!,
+      y = a.outs[0]!;
     const off = y.dims.length - x.dims.length;
     return gatherPlan(a, (k) => (x.dims[k] === 1 ? '0u' : `c${k + off}`));
   },
@@ -179,11 +236,16 @@ registerKernels({
       const co = C / (b * b);
       const crd = a.attrs.string('mode', 'DCR') === 'CRD';
       // depth index: (c, bh, bw) for CRD, (bh, bw, c) for DCR
-      const ch = crd ? `(c1 * ${b}u + c2 % ${b}u) * ${b}u + c3 % ${b}u` : `((c2 % ${b}u) * ${b}u + c3 % ${b}u) * ${co}u + c1`;
+      const ch = crd
+        ? `(c1 * ${b}u + c2 % ${b}u) * ${b}u + c3 % ${b}u`
+        : `((c2 % ${b}u) * ${b}u + c3 % ${b}u) * ${co}u + c1`;
       return gatherPlan(a, (k) => [`c0`, ch, `c2 / ${b}u`, `c3 / ${b}u`][k]!);
     }
     // output channel = (bh, bw, c)
-    return gatherPlan(a, (k) => [`c0`, `c1 % ${C}u`, `c2 * ${b}u + c1 / ${C * b}u`, `c3 * ${b}u + (c1 / ${C}u) % ${b}u`][k]!);
+    return gatherPlan(
+      a,
+      (k) => [`c0`, `c1 % ${C}u`, `c2 * ${b}u + c1 / ${C * b}u`, `c3 * ${b}u + (c1 / ${C}u) % ${b}u`][k]!,
+    );
   },
 });
 
@@ -200,8 +262,18 @@ registerKernels({
     const w = x.layout.wtype;
     const zero = lit(0, w);
     return gatherPlan(a, (k) => `c${k}`, { preamble: [`    let keep = ${cond};`] }).dispatches.length
-      ? { dispatches: [copyKernel(a.ctx, 'nn.Trilu:layout', a.outs[0]!.layout.numel, [{ name: 'x', layout: x.layout, ref: { in: 0 } }], { name: 'y', layout: a.outs[0]!.layout, ref: { out: 0 } },
-        `    ${unflatten('i', x.dims, 'c')}\n    y_set(i, select(${zero}, x(i), ${cond}));`)] }
+      ? {
+          dispatches: [
+            copyKernel(
+              a.ctx,
+              'nn.Trilu:layout',
+              a.outs[0]!.layout.numel,
+              [{ name: 'x', layout: x.layout, ref: { in: 0 } }],
+              { name: 'y', layout: a.outs[0]!.layout, ref: { out: 0 } },
+              `    ${unflatten('i', x.dims, 'c')}\n    y_set(i, select(${zero}, x(i), ${cond}));`,
+            ),
+          ],
+        }
       : { dispatches: [] };
   },
 });
@@ -221,7 +293,16 @@ registerKernels({
       if (n > 0) {
         const coords = x.dims.map((_, k) => (k === axis && off ? `(c${k} + ${off}u)` : `c${k}`));
         const body = `    ${unflatten('i', x.dims, 'c')}\n    y_set(${offsetFrom(coords, yst)}, x(i));`;
-        ds.push(copyKernel(a.ctx, 'nn.Concat:layout', n, [{ name: 'x', layout: x.layout, ref: { in: j } }], { name: 'y', layout: y.layout, ref: { out: 0 } }, body));
+        ds.push(
+          copyKernel(
+            a.ctx,
+            'nn.Concat:layout',
+            n,
+            [{ name: 'x', layout: x.layout, ref: { in: j } }],
+            { name: 'y', layout: y.layout, ref: { out: 0 } },
+            body,
+          ),
+        );
       }
       off += x.dims[axis]!;
     });
@@ -244,7 +325,16 @@ registerKernels({
       if (n > 0) {
         const coords = y.dims.map((_, k) => (k === axis && off ? `(c${k} + ${off}u)` : `c${k}`));
         const body = `    ${unflatten('i', y.dims, 'c')}\n    y_set(i, x(${offsetFrom(coords, st)}));`;
-        ds.push(copyKernel(a.ctx, 'nn.Split:layout', n, [{ name: 'x', layout: x.layout, ref: { in: 0 } }], { name: 'y', layout: y.layout, ref: { out: j } }, body));
+        ds.push(
+          copyKernel(
+            a.ctx,
+            'nn.Split:layout',
+            n,
+            [{ name: 'x', layout: x.layout, ref: { in: 0 } }],
+            { name: 'y', layout: y.layout, ref: { out: j } },
+            body,
+          ),
+        );
       }
       off += y.dims[axis]!;
     });
@@ -252,21 +342,31 @@ registerKernels({
   },
 });
 
-function axisOf(attrs: AttrReader, r: number): number { return normAxis(attrs.int('axis', 0), r); }
+function axisOf(attrs: AttrReader, r: number): number {
+  return normAxis(attrs.int('axis', 0), r);
+}
 
 registerKernels({
   ops: ['nn.Gather'],
   int64Inputs: [1],
   plan(a) {
-    const x = a.ins[0]!, ind = a.ins[1]!, y = a.outs[0]!;
+    const x = a.ins[0]!,
+      ind = a.ins[1]!,
+      _y = a.outs[0]!;
     const axis = axisOf(a.attrs, x.dims.length);
     const q = ind.dims.length;
     const n = x.dims[axis]!;
     // output coords: [x dims before axis][indices dims][x dims after axis]
     const ist = strides(ind.dims);
-    const idxOff = ind.dims.map((_, k) => (ist[k] === 1 ? `c${axis + k}` : `c${axis + k} * ${ist[k]}u`)).join(' + ') || '0u';
-    const pre = [`    var g = i32(ind(${idxOff})); if (g < 0) { g = g + ${n}i; } g = clamp(g, 0i, ${Math.max(0, n - 1)}i);`];
-    return gatherPlan(a, (k) => (k < axis ? `c${k}` : k === axis ? 'u32(g)' : `c${k + q - 1}`), { preamble: pre, extraIns: [{ name: 'ind', idx: 1 }] });
+    const idxOff =
+      ind.dims.map((_, k) => (ist[k] === 1 ? `c${axis + k}` : `c${axis + k} * ${ist[k]}u`)).join(' + ') || '0u';
+    const pre = [
+      `    var g = i32(ind(${idxOff})); if (g < 0) { g = g + ${n}i; } g = clamp(g, 0i, ${Math.max(0, n - 1)}i);`,
+    ];
+    return gatherPlan(a, (k) => (k < axis ? `c${k}` : k === axis ? 'u32(g)' : `c${k + q - 1}`), {
+      preamble: pre,
+      extraIns: [{ name: 'ind', idx: 1 }],
+    });
   },
 });
 
@@ -277,7 +377,9 @@ registerKernels({
   int64Inputs: [0, 1],
   hostInputs: () => [1],
   plan(a) {
-    const ind = a.ins[0]!, vals = a.ins[2]!, y = a.outs[0]!;
+    const ind = a.ins[0]!,
+      vals = a.ins[2]!,
+      y = a.outs[0]!;
     const n = y.layout.numel;
     if (n === 0) return { dispatches: [] };
     const axis = normAxis(a.attrs.int('axis', -1), ind.dims.length + 1, 'axis');
@@ -288,8 +390,15 @@ registerKernels({
       `    var g = i32(ind(o * ${inner}u + b)); if (g < 0) { g = g + ${depth}i; }`,
       `    y_set(i, select(v(0u), v(1u), g == k));`,
     ].join('\n');
-    const ins = [{ name: 'ind', layout: ind.layout, ref: { in: 0 } as TRef }, { name: 'v', layout: vals.layout, ref: { in: 2 } as TRef }];
-    return { dispatches: [copyKernel(a.ctx, 'nn.OneHot:layout', n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body)] };
+    const ins = [
+      { name: 'ind', layout: ind.layout, ref: { in: 0 } as TRef },
+      { name: 'v', layout: vals.layout, ref: { in: 2 } as TRef },
+    ];
+    return {
+      dispatches: [
+        copyKernel(a.ctx, 'nn.OneHot:layout', n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body),
+      ],
+    };
   },
 });
 
@@ -301,6 +410,9 @@ registerKernels({
     const axis = axisOf(a.attrs, x.dims.length);
     const n = x.dims[axis]!;
     const pre = [`    var g = i32(ind(i)); if (g < 0) { g = g + ${n}i; } g = clamp(g, 0i, ${Math.max(0, n - 1)}i);`];
-    return gatherPlan(a, (k) => (k === axis ? 'u32(g)' : `c${k}`), { preamble: pre, extraIns: [{ name: 'ind', idx: 1 }] });
+    return gatherPlan(a, (k) => (k === axis ? 'u32(g)' : `c${k}`), {
+      preamble: pre,
+      extraIns: [{ name: 'ind', idx: 1 }],
+    });
   },
 });

@@ -3,19 +3,36 @@
 // MatMulInteger (zero points, int32 accumulation). Epilogues are baked WGSL expressions.
 
 import { getter } from '../../../ir/tensor.js';
-import { registerKernels, type NodePlan, type PlanArgs, type TRef } from '../kernel.js';
-import { ShaderBuilder, broadcastOffset, fillTemplate, lit, strides, unflatten, type Layout, type WType } from '../wgsl.js';
+import { type NodePlan, type PlanArgs, registerKernels, type TRef } from '../kernel.js';
+import {
+  broadcastOffset,
+  fillTemplate,
+  type Layout,
+  lit,
+  ShaderBuilder,
+  strides,
+  unflatten,
+  type WType,
+} from '../wgsl.js';
 import { storeRule } from './elementwise.js';
 
 export interface MatmulSpec {
-  M: number; N: number; K: number;
+  M: number;
+  N: number;
+  K: number;
   /** Batch dims of the output and of A and B (already broadcast-compatible). */
-  batch: number[]; aBatch: number[]; bBatch: number[];
-  transA: boolean; transB: boolean;
-  a: Layout; b: Layout; y: Layout;
+  batch: number[];
+  aBatch: number[];
+  bBatch: number[];
+  transA: boolean;
+  transB: boolean;
+  a: Layout;
+  b: Layout;
+  y: Layout;
   acc: WType;
   /** Convert a loaded A/B element (expression `v`) to the accumulator type. */
-  loadA?: (v: string) => string; loadB?: (v: string) => string;
+  loadA?: (v: string) => string;
+  loadB?: (v: string) => string;
   /** Epilogue body: `acc`, `r`, `c`, `b` in scope; must return the output value. */
   epilogue: string;
   /** Extra read-only tensors the epilogue reads (bias, residual): name → input index. */
@@ -36,7 +53,10 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   const b = new ShaderBuilder();
   b.input('A', s.a).input('B', s.b);
   const tensors: TRef[] = [{ in: 0 }, { in: 1 }];
-  for (const e of s.extra) { b.input(e.name, e.layout); tensors.push(e.ref); }
+  for (const e of s.extra) {
+    b.input(e.name, e.layout);
+    tensors.push(e.ref);
+  }
   b.output('y', s.y);
   tensors.push({ out: 0 });
   const aIdx = s.transA ? `base + k * M + r` : `base + r * K + k`;
@@ -44,51 +64,104 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   const loadA = s.loadA ?? ((v: string) => (s.a.wtype === s.acc ? v : `${s.acc}(${v})`));
   const loadB = s.loadB ?? ((v: string) => (s.b.wtype === s.acc ? v : `${s.acc}(${v})`));
   const common = {
-    BINDINGS: b.header(), M: s.M, N: s.N, K: s.K, ACC: s.acc, OUT: s.y.wtype,
-    A_BASE: baseFn(s.batch, s.aBatch, s.M * s.K), B_BASE: baseFn(s.batch, s.bBatch, s.K * s.N),
-    A_LOAD: loadA(`A(${aIdx})`), B_LOAD: loadB(`B(${bIdx})`), EPILOGUE: s.epilogue,
+    BINDINGS: b.header(),
+    M: s.M,
+    N: s.N,
+    K: s.K,
+    ACC: s.acc,
+    OUT: s.y.wtype,
+    A_BASE: baseFn(s.batch, s.aBatch, s.M * s.K),
+    B_BASE: baseFn(s.batch, s.bBatch, s.K * s.N),
+    A_LOAD: loadA(`A(${aIdx})`),
+    B_LOAD: loadB(`B(${bIdx})`),
+    EPILOGUE: s.epilogue,
   };
   const t = ctx.tiles.mm;
   const skinny = s.M === 1 || s.N === 1 || s.M * s.N <= 256 || s.K === 0;
   if (skinny) {
     const code = fillTemplate('matvec', { ...common, WG: ctx.wg, TOTAL: total });
-    return { dispatches: [{ code, bindings: b.bindings, tensors, grid: ctx.grid(Math.ceil(total / ctx.wg)), label: `${s.label}:matvec` }] };
+    return {
+      dispatches: [
+        { code, bindings: b.bindings, tensors, grid: ctx.grid(Math.ceil(total / ctx.wg)), label: `${s.label}:matvec` },
+      ],
+    };
   }
   if (t.direct) {
     let { tm, tn } = t;
     const { wgx, wgy } = t;
     while (tm > 1 && wgy * tm >= 2 * s.M) tm /= 2;
     while (tn > 1 && wgx * tn >= 2 * s.N) tn /= 2;
-    const I = [...Array(tm).keys()], J = [...Array(tn).keys()];
+    const I = [...Array(tm).keys()],
+      J = [...Array(tn).keys()];
     const decl = [
-      ...I.map((i) => `  let r${i} = min(row0 + ${i}u, M - 1u);`), ...J.map((j) => `  let c${j} = min(col0 + ${j}u, N - 1u);`),
+      ...I.map((i) => `  let r${i} = min(row0 + ${i}u, M - 1u);`),
+      ...J.map((j) => `  let c${j} = min(col0 + ${j}u, N - 1u);`),
       ...I.flatMap((i) => J.map((j) => `  var acc${i}_${j} = ${s.acc}(0);`)),
     ].join('\n');
     const kbody = [
       ...J.map((j) => `    let b${j} = b_at(bb, k, c${j});`),
-      ...I.flatMap((i) => [`    let a${i} = a_at(ab, r${i}, k);`, ...J.map((j) => `    acc${i}_${j} = acc${i}_${j} + a${i} * b${j};`)]),
+      ...I.flatMap((i) => [
+        `    let a${i} = a_at(ab, r${i}, k);`,
+        ...J.map((j) => `    acc${i}_${j} = acc${i}_${j} + a${i} * b${j};`),
+      ]),
     ].join('\n');
-    const store = I.flatMap((i) => J.map((j) => `  if (row0 + ${i}u < M && col0 + ${j}u < N) { y_set(batch * M * N + (row0 + ${i}u) * N + col0 + ${j}u, epilogue(acc${i}_${j}, row0 + ${i}u, col0 + ${j}u, batch)); }`)).join('\n');
-    const code = fillTemplate('matmul-direct', { ...common, TM: tm, TN: tn, WGX: wgx, WGY: wgy, DECL: decl, KBODY: kbody, STORE: store });
-    const gx = Math.ceil(s.N / (tn * wgx)), gy = Math.ceil(s.M / (tm * wgy));
-    return { dispatches: [{ code, bindings: b.bindings, tensors, grid: [gx, gy, batches], label: `${s.label}:matmul-direct${tm}x${tn}` }] };
+    const store = I.flatMap((i) =>
+      J.map(
+        (j) =>
+          `  if (row0 + ${i}u < M && col0 + ${j}u < N) { y_set(batch * M * N + (row0 + ${i}u) * N + col0 + ${j}u, epilogue(acc${i}_${j}, row0 + ${i}u, col0 + ${j}u, batch)); }`,
+      ),
+    ).join('\n');
+    const code = fillTemplate('matmul-direct', {
+      ...common,
+      TM: tm,
+      TN: tn,
+      WGX: wgx,
+      WGY: wgy,
+      DECL: decl,
+      KBODY: kbody,
+      STORE: store,
+    });
+    const gx = Math.ceil(s.N / (tn * wgx)),
+      gy = Math.ceil(s.M / (tm * wgy));
+    return {
+      dispatches: [
+        { code, bindings: b.bindings, tensors, grid: [gx, gy, batches], label: `${s.label}:matmul-direct${tm}x${tn}` },
+      ],
+    };
   }
   // shrink the tile for small matrices so workgroups are not mostly idle
   let { tm, tn } = t;
   const { wgx, wgy, tk } = t;
   while (tm > 1 && wgy * tm >= 2 * s.M) tm /= 2;
   while (tn > 1 && wgx * tn >= 2 * s.N) tn /= 2;
-  const tileM = wgy * tm, tileN = wgx * tn;
+  const tileM = wgy * tm,
+    tileN = wgx * tn;
   const wgsBytes = (tileM * tk + tk * tileN) * 4;
-  if (wgsBytes > (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384)) throw new Error(`matmul tile needs ${wgsBytes} bytes of workgroup memory`);
+  if (wgsBytes > (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384))
+    throw new Error(`matmul tile needs ${wgsBytes} bytes of workgroup memory`);
   const code = fillTemplate('matmul', {
-    ...common, TM: tm, TN: tn, WGX: wgx, WGY: wgy, TK: tk, TILE_M: tileM, TILE_N: tileN,
-    TILE_M_TK: tileM * tk, TK_TILE_N: tk * tileN, TM_TN: tm * tn,
+    ...common,
+    TM: tm,
+    TN: tn,
+    WGX: wgx,
+    WGY: wgy,
+    TK: tk,
+    TILE_M: tileM,
+    TILE_N: tileN,
+    TILE_M_TK: tileM * tk,
+    TK_TILE_N: tk * tileN,
+    TM_TN: tm * tn,
   });
-  const gx = Math.ceil(s.N / tileN), gy = Math.ceil(s.M / tileM);
+  const gx = Math.ceil(s.N / tileN),
+    gy = Math.ceil(s.M / tileM);
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  if (batches > maxDim) throw new Error(`${batches} matrix batches exceed maxComputeWorkgroupsPerDimension (${maxDim})`);
-  return { dispatches: [{ code, bindings: b.bindings, tensors, grid: [gx, gy, batches], label: `${s.label}:matmul${tm}x${tn}` }] };
+  if (batches > maxDim)
+    throw new Error(`${batches} matrix batches exceed maxComputeWorkgroupsPerDimension (${maxDim})`);
+  return {
+    dispatches: [
+      { code, bindings: b.bindings, tensors, grid: [gx, gy, batches], label: `${s.label}:matmul${tm}x${tn}` },
+    ],
+  };
 }
 
 /** The output store of an epilogue value v (float16 rounding, narrow-integer wrap). */
@@ -97,11 +170,15 @@ const store = (a: PlanArgs, v: string) => `return ${storeRule(v, a.outs[0]!.dtyp
 function matmulShapes(aDims: number[], bDims: number[]) {
   const a2 = aDims.length === 1 ? [1, aDims[0]!] : aDims;
   const b2 = bDims.length === 1 ? [bDims[0]!, 1] : bDims;
-  const M = a2[a2.length - 2]!, K = a2[a2.length - 1]!, N = b2[b2.length - 1]!;
-  const aBatch = a2.slice(0, -2), bBatch = b2.slice(0, -2);
+  const M = a2[a2.length - 2]!,
+    K = a2[a2.length - 1]!,
+    N = b2[b2.length - 1]!;
+  const aBatch = a2.slice(0, -2),
+    bBatch = b2.slice(0, -2);
   const r = Math.max(aBatch.length, bBatch.length);
   const pad = (x: number[]) => [...new Array<number>(r - x.length).fill(1), ...x];
-  const pa = pad(aBatch), pb = pad(bBatch);
+  const pa = pad(aBatch),
+    pb = pad(bBatch);
   const batch = pa.map((d, i) => Math.max(d, pb[i]!));
   return { M, N, K, batch, aBatch: pa, bBatch: pb };
 }
@@ -109,13 +186,23 @@ function matmulShapes(aDims: number[], bDims: number[]) {
 registerKernels({
   ops: ['nn.MatMul'],
   plan(a) {
-    const x = a.ins[0]!, w = a.ins[1]!, y = a.outs[0]!;
+    const x = a.ins[0]!,
+      w = a.ins[1]!,
+      y = a.outs[0]!;
     const sh = matmulShapes(x.dims, w.dims);
     const acc: WType = y.layout.wtype === 'f16' ? 'f32' : y.layout.wtype;
     const out = y.layout.wtype === acc ? 'acc' : `${y.layout.wtype}(acc)`;
     return matmulDispatch(a, {
-      ...sh, transA: false, transB: false, a: x.layout, b: w.layout, y: y.layout, acc,
-      epilogue: `_ = r; _ = c; _ = b; ${store(a, out)}`, extra: [], label: 'nn.MatMul',
+      ...sh,
+      transA: false,
+      transB: false,
+      a: x.layout,
+      b: w.layout,
+      y: y.layout,
+      acc,
+      epilogue: `_ = r; _ = c; _ = b; ${store(a, out)}`,
+      extra: [],
+      label: 'nn.MatMul',
     });
   },
 });
@@ -123,11 +210,17 @@ registerKernels({
 registerKernels({
   ops: ['nn.Gemm'],
   plan(a) {
-    const A = a.ins[0]!, B = a.ins[1]!, C = a.ins[2], y = a.outs[0]!;
-    const transA = a.attrs.int('transA', 0) === 1, transB = a.attrs.int('transB', 0) === 1;
-    const M = transA ? A.dims[1]! : A.dims[0]!, K = transA ? A.dims[0]! : A.dims[1]!;
+    const A = a.ins[0]!,
+      B = a.ins[1]!,
+      C = a.ins[2],
+      y = a.outs[0]!;
+    const transA = a.attrs.int('transA', 0) === 1,
+      transB = a.attrs.int('transB', 0) === 1;
+    const M = transA ? A.dims[1]! : A.dims[0]!,
+      K = transA ? A.dims[0]! : A.dims[1]!;
     const N = transB ? B.dims[0]! : B.dims[1]!;
-    const alpha = a.attrs.float('alpha', 1), beta = a.attrs.float('beta', 1);
+    const alpha = a.attrs.float('alpha', 1),
+      beta = a.attrs.float('beta', 1);
     const acc: WType = y.layout.wtype === 'f16' ? 'f32' : y.layout.wtype;
     let v = alpha === 1 ? 'acc' : `${lit(alpha, acc)} * acc`;
     const extra: MatmulSpec['extra'] = [];
@@ -139,8 +232,21 @@ registerKernels({
     }
     const out = y.layout.wtype === acc ? v : `${y.layout.wtype}(${v})`;
     return matmulDispatch(a, {
-      M, N, K, batch: [], aBatch: [], bBatch: [], transA, transB, a: A.layout, b: B.layout, y: y.layout, acc,
-      epilogue: `let o0 = r; let o1 = c; _ = o0; _ = o1; _ = b; ${store(a, out)}`, extra, label: 'nn.Gemm',
+      M,
+      N,
+      K,
+      batch: [],
+      aBatch: [],
+      bBatch: [],
+      transA,
+      transB,
+      a: A.layout,
+      b: B.layout,
+      y: y.layout,
+      acc,
+      epilogue: `let o0 = r; let o1 = c; _ = o0; _ = o1; _ = b; ${store(a, out)}`,
+      extra,
+      label: 'nn.Gemm',
     });
   },
 });
@@ -151,19 +257,32 @@ registerKernels({
   supports(node) {
     for (const i of [2, 3]) {
       const t = node.inputs[i]?.type;
-      if (t?.shape && t.shape.length > 0 && !(t.shape.length === 1 && t.shape[0] === 1)) return 'per-row/per-column zero points';
+      if (t?.shape && t.shape.length > 0 && !(t.shape.length === 1 && t.shape[0] === 1))
+        return 'per-row/per-column zero points';
     }
     return true;
   },
   plan(a) {
-    const x = a.ins[0]!, w = a.ins[1]!;
+    const x = a.ins[0]!,
+      w = a.ins[1]!;
     const sh = matmulShapes(x.dims, w.dims);
     const zp = (i: number) => (a.ins[i]?.host && a.ins[i]!.host!.size ? Number(getter(a.ins[i]!.host!)(0)) : 0);
-    const za = zp(2), zb = zp(3);
+    const za = zp(2),
+      zb = zp(3);
     const ld = (z: number) => (v: string) => (z ? `(i32(${v}) - ${z}i)` : `i32(${v})`);
     return matmulDispatch(a, {
-      ...sh, transA: false, transB: false, a: x.layout, b: w.layout, y: a.outs[0]!.layout, acc: 'i32',
-      loadA: ld(za), loadB: ld(zb), epilogue: '_ = r; _ = c; _ = b; return acc;', extra: [], label: 'nn.MatMulInteger',
+      ...sh,
+      transA: false,
+      transB: false,
+      a: x.layout,
+      b: w.layout,
+      y: a.outs[0]!.layout,
+      acc: 'i32',
+      loadA: ld(za),
+      loadB: ld(zb),
+      epilogue: '_ = r; _ = c; _ = b; return acc;',
+      extra: [],
+      label: 'nn.MatMulInteger',
     });
   },
 });

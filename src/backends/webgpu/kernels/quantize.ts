@@ -5,7 +5,7 @@
 import { intRange } from '../../../ir/dtype.js';
 import { normAxis } from '../../../ir/shape.js';
 import { toIntArray } from '../../../ir/tensor.js';
-import { registerKernels, type PlanArgs, type TRef } from '../kernel.js';
+import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
 import { lit, strides, unflatten } from '../wgsl.js';
 import { storeRule } from './elementwise.js';
 import { copyKernel } from './layout.js';
@@ -22,14 +22,20 @@ function paramOffset(xDims: number[], pDims: number[], axis: number, block: numb
 }
 
 function planQuant(a: PlanArgs, dequant: boolean) {
-  const x = a.ins[0]!, sc = a.ins[1]!, zp = a.ins[2], y = a.outs[0]!;
+  const x = a.ins[0]!,
+    sc = a.ins[1]!,
+    zp = a.ins[2],
+    y = a.outs[0]!;
   const n = y.layout.numel;
   if (n === 0) return { dispatches: [] };
   // the axis only matters for per-axis and blocked parameters
   const axis = sc.layout.numel > 1 ? normAxis(a.attrs.int('axis', 1), x.dims.length) : 0;
   const block = a.attrs.int('block_size', 0);
   const off = paramOffset(x.dims, sc.dims, axis, block);
-  const ins: { name: string; layout: typeof x.layout; ref: TRef }[] = [{ name: 'x', layout: x.layout, ref: { in: 0 } }, { name: 'sc', layout: sc.layout, ref: { in: 1 } }];
+  const ins: { name: string; layout: typeof x.layout; ref: TRef }[] = [
+    { name: 'x', layout: x.layout, ref: { in: 0 } },
+    { name: 'sc', layout: sc.layout, ref: { in: 1 } },
+  ];
   if (zp && zp.layout.numel) ins.push({ name: 'zp', layout: zp.layout, ref: { in: 2 } });
   const z = zp && zp.layout.numel ? `f32(zp(${off}))` : '0.0';
   const yw = y.layout.wtype;
@@ -43,7 +49,11 @@ function planQuant(a: PlanArgs, dequant: boolean) {
     v = `${yw}(${q})`;
   }
   const body = `    ${x.dims.length ? unflatten('i', x.dims, 'c') : ''}\n    y_set(i, ${v});`;
-  return { dispatches: [copyKernel(a.ctx, `${a.node.op}:quantize`, n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body)] };
+  return {
+    dispatches: [
+      copyKernel(a.ctx, `${a.node.op}:quantize`, n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body),
+    ],
+  };
 }
 
 registerKernels({ ops: ['nn.DequantizeLinear'], plan: (a) => planQuant(a, true) });
@@ -61,13 +71,15 @@ registerKernels({
   int64Inputs: [1],
   hostInputs: () => [1],
   plan(a) {
-    const x = a.ins[0]!, y = a.outs[0]!;
+    const x = a.ins[0]!,
+      y = a.outs[0]!;
     if (y.layout.numel === 0) return { dispatches: [] };
     const axis = normAxis(Number(toIntArray(a.ins[1]!.host!)[0]), x.dims.length);
     const R = x.dims[axis]!;
     const inner = x.dims.slice(axis + 1).reduce((p, q) => p * q, 1);
     const lines = y.layout.numel / R;
-    const excl = a.attrs.int('exclusive', 0) === 1, rev = a.attrs.int('reverse', 0) === 1;
+    const excl = a.attrs.int('exclusive', 0) === 1,
+      rev = a.attrs.int('reverse', 0) === 1;
     const w = y.layout.wtype;
     const body = [
       `    let outer = i / ${inner}u; let inn = i - outer * ${inner}u; let base = outer * ${R * inner}u + inn;`,
@@ -75,9 +87,22 @@ registerKernels({
       `    for (var s = 0u; s < ${R}u; s = s + 1u) {`,
       `      let r = ${rev ? `${R - 1}u - s` : 's'};`,
       `      let v = x(base + r * ${inner}u);`,
-      excl ? `      y_set(base + r * ${inner}u, ${storeRule('acc', y.dtype, w)}); acc = acc + v;` : `      acc = acc + v; y_set(base + r * ${inner}u, ${storeRule('acc', y.dtype, w)});`,
+      excl
+        ? `      y_set(base + r * ${inner}u, ${storeRule('acc', y.dtype, w)}); acc = acc + v;`
+        : `      acc = acc + v; y_set(base + r * ${inner}u, ${storeRule('acc', y.dtype, w)});`,
       `    }`,
     ].join('\n');
-    return { dispatches: [copyKernel(a.ctx, 'nn.CumSum:scan', lines, [{ name: 'x', layout: x.layout, ref: { in: 0 } }], { name: 'y', layout: y.layout, ref: { out: 0 } }, body)] };
+    return {
+      dispatches: [
+        copyKernel(
+          a.ctx,
+          'nn.CumSum:scan',
+          lines,
+          [{ name: 'x', layout: x.layout, ref: { in: 0 } }],
+          { name: 'y', layout: y.layout, ref: { out: 0 } },
+          body,
+        ),
+      ],
+    };
   },
 });

@@ -4,8 +4,8 @@
 
 import { normAxis } from '../../../ir/shape.js';
 import { toIntArray } from '../../../ir/tensor.js';
-import { registerKernels, type KernelContext, type NodePlan, type PlanArgs, type TRef } from '../kernel.js';
-import { ShaderBuilder, broadcastOffset, fillTemplate, lit, strides, unflatten, type WType } from '../wgsl.js';
+import { type KernelContext, type NodePlan, type PlanArgs, registerKernels, type TRef } from '../kernel.js';
+import { broadcastOffset, fillTemplate, lit, ShaderBuilder, strides, unflatten, type WType } from '../wgsl.js';
 import { storeRule } from './elementwise.js';
 import { copyKernel } from './layout.js';
 
@@ -21,7 +21,18 @@ function reduceOffset(dims: number[], axes: Set<number>): string {
   const st = strides(dims);
   const kept = dims.map((_, i) => i).filter((i) => !axes.has(i));
   const red = dims.map((_, i) => i).filter((i) => axes.has(i));
-  const lines = [unflatten('o', kept.map((i) => dims[i]!), 'k'), unflatten('r', red.map((i) => dims[i]!), 'q')];
+  const lines = [
+    unflatten(
+      'o',
+      kept.map((i) => dims[i]!),
+      'k',
+    ),
+    unflatten(
+      'r',
+      red.map((i) => dims[i]!),
+      'q',
+    ),
+  ];
   const terms = [...kept.map((d, j) => `k${j} * ${st[d]}u`), ...red.map((d, j) => `q${j} * ${st[d]}u`)];
   return `${lines.join(' ')} return ${terms.join(' + ') || '0u'};`;
 }
@@ -29,28 +40,80 @@ function reduceOffset(dims: number[], axes: Set<number>): string {
 type Kind = 'Sum' | 'Mean' | 'Max' | 'Min' | 'Prod' | 'L1' | 'L2' | 'LogSum' | 'LogSumExp' | 'SumSquare';
 
 function reducePlan(a: PlanArgs, kind: Kind | 'ArgMax' | 'ArgMin', axes: Set<number>): NodePlan {
-  const x = a.ins[0]!, y = a.outs[0]!;
+  const x = a.ins[0]!,
+    y = a.outs[0]!;
   const nout = y.layout.numel;
   if (nout === 0) return { dispatches: [] };
   const R = x.dims.reduce((p, d, i) => (axes.has(i) ? p * d : p), 1);
   const isArg = kind === 'ArgMax' || kind === 'ArgMin';
   const xw = x.layout.wtype;
-  const acc: WType = isArg ? (xw === 'f16' ? 'f32' : xw) : kind === 'Max' || kind === 'Min' ? (xw === 'f16' ? 'f32' : xw) : xw === 'f16' ? 'f32' : xw;
-  const big = (neg: boolean) => (acc === 'u32' ? (neg ? '0u' : '0xffffffffu') : acc === 'i32' ? (neg ? 'i32(-2147483647 - 1)' : '2147483647i') : neg ? '-inf_f32()' : 'inf_f32()');
-  const zero = lit(0, acc), one = lit(1, acc);
+  const acc: WType = isArg
+    ? xw === 'f16'
+      ? 'f32'
+      : xw
+    : kind === 'Max' || kind === 'Min'
+      ? xw === 'f16'
+        ? 'f32'
+        : xw
+      : xw === 'f16'
+        ? 'f32'
+        : xw;
+  const big = (neg: boolean) =>
+    acc === 'u32'
+      ? neg
+        ? '0u'
+        : '0xffffffffu'
+      : acc === 'i32'
+        ? neg
+          ? 'i32(-2147483647 - 1)'
+          : '2147483647i'
+        : neg
+          ? '-inf_f32()'
+          : 'inf_f32()';
+  const zero = lit(0, acc),
+    one = lit(1, acc);
   const conv = (v: string) => (xw === acc ? v : `${acc}(${v})`);
-  let load = conv('v'), combine = 'a + b', init = zero, finishV = 'a', better = 'return false;';
+  let load = conv('v'),
+    combine = 'a + b',
+    init = zero,
+    finishV = 'a',
+    better = 'return false;';
   switch (kind) {
-    case 'Sum': case 'Mean': break;
-    case 'Max': combine = 'max(a, b)'; init = big(true); break;
-    case 'Min': combine = 'min(a, b)'; init = big(false); break;
-    case 'Prod': combine = 'a * b'; init = one; break;
-    case 'L1': load = `abs(${conv('v')})`; if (acc === 'u32') load = conv('v'); break;
-    case 'L2': load = `${conv('v')} * ${conv('v')}`; finishV = acc === 'f32' ? 'sqrt(a)' : `${acc}(sqrt(f32(a)))`; break;
-    case 'SumSquare': load = `${conv('v')} * ${conv('v')}`; break;
-    case 'LogSum': finishV = acc === 'f32' ? 'log_s(a)' : `${acc}(log_s(f32(a)))`; break;
-    case 'LogSumExp': load = `${acc}(exp(f32(${conv('v')})))`; finishV = acc === 'f32' ? 'log_s(a)' : `${acc}(log_s(f32(a)))`; break;
-    case 'ArgMax': case 'ArgMin': {
+    case 'Sum':
+    case 'Mean':
+      break;
+    case 'Max':
+      combine = 'max(a, b)';
+      init = big(true);
+      break;
+    case 'Min':
+      combine = 'min(a, b)';
+      init = big(false);
+      break;
+    case 'Prod':
+      combine = 'a * b';
+      init = one;
+      break;
+    case 'L1':
+      load = `abs(${conv('v')})`;
+      if (acc === 'u32') load = conv('v');
+      break;
+    case 'L2':
+      load = `${conv('v')} * ${conv('v')}`;
+      finishV = acc === 'f32' ? 'sqrt(a)' : `${acc}(sqrt(f32(a)))`;
+      break;
+    case 'SumSquare':
+      load = `${conv('v')} * ${conv('v')}`;
+      break;
+    case 'LogSum':
+      finishV = acc === 'f32' ? 'log_s(a)' : `${acc}(log_s(f32(a)))`;
+      break;
+    case 'LogSumExp':
+      load = `${acc}(exp(f32(${conv('v')})))`;
+      finishV = acc === 'f32' ? 'log_s(a)' : `${acc}(log_s(f32(a)))`;
+      break;
+    case 'ArgMax':
+    case 'ArgMin': {
       const last = a.attrs.int('select_last_index', 0) === 1;
       const op = kind === 'ArgMax' ? '>' : '<';
       better = `if (b ${op} a) { return true; } if (b == a) { return ${last ? 'bi > ai' : 'bi < ai'}; } return false;`;
@@ -60,19 +123,35 @@ function reducePlan(a: PlanArgs, kind: Kind | 'ArgMax' | 'ArgMin', axes: Set<num
   }
   if (kind === 'Mean') finishV = acc === 'u32' || acc === 'i32' ? `a / ${lit(R, acc)}` : `a / ${lit(R, acc)}`;
   const yw = y.layout.wtype;
-  const finish = isArg ? 'y_set(o, i32(ai));' : `y_set(o, ${storeRule(yw === acc ? finishV : `${yw}(${finishV})`, y.dtype, yw)});`;
+  const finish = isArg
+    ? 'y_set(o, i32(ai));'
+    : `y_set(o, ${storeRule(yw === acc ? finishV : `${yw}(${finishV})`, y.dtype, yw)});`;
   const b = new ShaderBuilder().input('x', x.layout).output('y', y.layout);
   const wg = rowWg(a.ctx, R);
   const code = fillTemplate('reduce', {
-    BINDINGS: b.header(), R, NOUT: nout, WG: wg, ARG: isArg ? 'true' : 'false', ACC: acc, INIT: init,
-    IN_OFF: reduceOffset(x.dims, axes), LOAD: load, COMBINE: combine, BETTER: better, FINISH: finish,
+    BINDINGS: b.header(),
+    R,
+    NOUT: nout,
+    WG: wg,
+    ARG: isArg ? 'true' : 'false',
+    ACC: acc,
+    INIT: init,
+    IN_OFF: reduceOffset(x.dims, axes),
+    LOAD: load,
+    COMBINE: combine,
+    BETTER: better,
+    FINISH: finish,
   });
   const tensors: TRef[] = [{ in: 0 }, { out: 0 }];
-  return { dispatches: [{ code, bindings: b.bindings, tensors, grid: a.ctx.grid(nout), label: `${a.node.op}:reduce` }] };
+  return {
+    dispatches: [{ code, bindings: b.bindings, tensors, grid: a.ctx.grid(nout), label: `${a.node.op}:reduce` }],
+  };
 }
 
 registerKernels({
-  ops: ['Sum', 'Mean', 'Max', 'Min', 'Prod', 'L1', 'L2', 'LogSum', 'LogSumExp', 'SumSquare'].map((k) => `nn.Reduce${k}`),
+  ops: ['Sum', 'Mean', 'Max', 'Min', 'Prod', 'L1', 'L2', 'LogSum', 'LogSumExp', 'SumSquare'].map(
+    (k) => `nn.Reduce${k}`,
+  ),
   int64Inputs: [1],
   hostInputs: () => [1],
   plan(a) {
@@ -98,7 +177,8 @@ registerKernels({
 registerKernels({
   ops: ['nn.Softmax', 'nn.LogSoftmax', 'nn.Hardmax'],
   plan(a) {
-    const x = a.ins[0]!, y = a.outs[0]!;
+    const x = a.ins[0]!,
+      y = a.outs[0]!;
     if (y.layout.numel === 0) return { dispatches: [] };
     const dims = x.dims;
     let R: number, nout: number, stride: number, base: string;
@@ -115,17 +195,37 @@ registerKernels({
       const inner = dims.slice(ax + 1).reduce((p, q) => p * q, 1);
       nout = x.layout.numel / Math.max(1, R);
       stride = inner;
-      base = inner === 1 ? `return o * ${R}u;` : `let outer = o / ${inner}u; let inn = o - outer * ${inner}u; return outer * ${R * inner}u + inn;`;
+      base =
+        inner === 1
+          ? `return o * ${R}u;`
+          : `let outer = o / ${inner}u; let inn = o - outer * ${inner}u; return outer * ${R * inner}u + inn;`;
     }
     if (R === 0 || nout === 0) return { dispatches: [] };
     const kind = a.node.op === 'nn.Softmax' ? 0 : a.node.op === 'nn.LogSoftmax' ? 1 : 2;
     const yw = y.layout.wtype;
     const b = new ShaderBuilder().input('x', x.layout).output('y', y.layout);
     const code = fillTemplate('softmax', {
-      BINDINGS: b.header(), R, NOUT: nout, WG: rowWg(a.ctx, R), STRIDE: stride, KIND: kind, BASE: base, OUT: yw,
+      BINDINGS: b.header(),
+      R,
+      NOUT: nout,
+      WG: rowWg(a.ctx, R),
+      STRIDE: stride,
+      KIND: kind,
+      BASE: base,
+      OUT: yw,
       STORE: y.dtype === 'float16' && yw === 'f32' ? 'f16round(out)' : 'out',
     });
-    return { dispatches: [{ code, bindings: b.bindings, tensors: [{ in: 0 }, { out: 0 }], grid: a.ctx.grid(nout), label: `${a.node.op}:softmax` }] };
+    return {
+      dispatches: [
+        {
+          code,
+          bindings: b.bindings,
+          tensors: [{ in: 0 }, { out: 0 }],
+          grid: a.ctx.grid(nout),
+          label: `${a.node.op}:softmax`,
+        },
+      ],
+    };
   },
 });
 
@@ -143,7 +243,8 @@ function affine(name: string, inDims: number[] | undefined, normDims: number[], 
 registerKernels({
   ops: ['nn.LayerNormalization', 'nn.RMSNormalization', 'nn.InstanceNormalization'],
   plan(a) {
-    const x = a.ins[0]!, y = a.outs[0]!;
+    const x = a.ins[0]!,
+      y = a.outs[0]!;
     if (y.layout.numel === 0) return { dispatches: [] };
     const dims = x.dims;
     const inst = a.node.op === 'nn.InstanceNormalization';
@@ -151,11 +252,18 @@ registerKernels({
     const R = dims.slice(ax).reduce((p, q) => p * q, 1);
     const nout = dims.slice(0, ax).reduce((p, q) => p * q, 1);
     const normDims = dims.slice(ax);
-    const sc = a.ins[1], bi = a.ins[2];
+    const sc = a.ins[1],
+      bi = a.ins[2];
     const b = new ShaderBuilder().input('x', x.layout);
     const tensors: TRef[] = [{ in: 0 }];
-    if (sc) { b.input('sc', sc.layout); tensors.push({ in: 1 }); }
-    if (bi) { b.input('bi', bi.layout); tensors.push({ in: 2 }); }
+    if (sc) {
+      b.input('sc', sc.layout);
+      tensors.push({ in: 1 });
+    }
+    if (bi) {
+      b.input('bi', bi.layout);
+      tensors.push({ in: 2 });
+    }
     b.output('y', y.layout);
     tensors.push({ out: 0 });
     const stats: string[] = [];
@@ -168,23 +276,34 @@ registerKernels({
     const yw = y.layout.wtype;
     const ch = inst ? dims[1]! : undefined;
     const code = fillTemplate('normalization', {
-      BINDINGS: b.header(), R, NOUT: nout, WG: rowWg(a.ctx, R), RMS: a.node.op === 'nn.RMSNormalization' ? 'true' : 'false',
-      SCALE: affine('sc', sc?.dims, normDims, ch), BIAS: affine('bi', bi?.dims, normDims, ch),
-      EPS: lit(a.attrs.float('epsilon', 1e-5), 'f32'), OUT: yw, STORE: y.dtype === 'float16' && yw === 'f32' ? 'f16round(v)' : 'v',
+      BINDINGS: b.header(),
+      R,
+      NOUT: nout,
+      WG: rowWg(a.ctx, R),
+      RMS: a.node.op === 'nn.RMSNormalization' ? 'true' : 'false',
+      SCALE: affine('sc', sc?.dims, normDims, ch),
+      BIAS: affine('bi', bi?.dims, normDims, ch),
+      EPS: lit(a.attrs.float('epsilon', 1e-5), 'f32'),
+      OUT: yw,
+      STORE: y.dtype === 'float16' && yw === 'f32' ? 'f16round(v)' : 'v',
       STATS: stats.join(' '),
     });
-    return { dispatches: [{ code, bindings: b.bindings, tensors, grid: a.ctx.grid(nout), label: `${a.node.op}:norm` }] };
+    return {
+      dispatches: [{ code, bindings: b.bindings, tensors, grid: a.ctx.grid(nout), label: `${a.node.op}:norm` }],
+    };
   },
 });
 
 registerKernels({
   ops: ['nn.BatchNormalization'],
   supports(node, attrs) {
-    if (attrs.int('training_mode', 0) === 1 || node.outputs.length > 1 && node.outputs.slice(1).some(Boolean)) return 'training mode (running statistics outputs)';
+    if (attrs.int('training_mode', 0) === 1 || (node.outputs.length > 1 && node.outputs.slice(1).some(Boolean)))
+      return 'training mode (running statistics outputs)';
     return true;
   },
   plan(a) {
-    const x = a.ins[0]!, y = a.outs[0]!;
+    const x = a.ins[0]!,
+      y = a.outs[0]!;
     const n = y.layout.numel;
     if (n === 0) return { dispatches: [] };
     const C = x.dims[1] ?? 1;
@@ -193,7 +312,21 @@ registerKernels({
     const yw = y.layout.wtype;
     const v = `(f32(x(i)) - f32(mn(c))) * inverseSqrt(f32(vr(c)) + ${eps}) * f32(sc(c)) + f32(bi(c))`;
     const body = `    let c = (i / ${spatial}u) % ${C}u;\n    y_set(i, ${yw}(${y.dtype === 'float16' && yw === 'f32' ? `f16round(${v})` : v}));`;
-    const ins = [['x', 0], ['sc', 1], ['bi', 2], ['mn', 3], ['vr', 4]].map(([name, i]) => ({ name: name as string, layout: a.ins[i as number]!.layout, ref: { in: i as number } as TRef }));
-    return { dispatches: [copyKernel(a.ctx, 'nn.BatchNormalization:norm', n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body)] };
+    const ins = [
+      ['x', 0],
+      ['sc', 1],
+      ['bi', 2],
+      ['mn', 3],
+      ['vr', 4],
+    ].map(([name, i]) => ({
+      name: name as string,
+      layout: a.ins[i as number]!.layout,
+      ref: { in: i as number } as TRef,
+    }));
+    return {
+      dispatches: [
+        copyKernel(a.ctx, 'nn.BatchNormalization:norm', n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body),
+      ],
+    };
   },
 });
