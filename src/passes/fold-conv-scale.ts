@@ -6,8 +6,8 @@
 import { type Graph, type Node, Value } from '../ir/graph.js';
 import { numel } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
+import { exprOf } from '../ops/kernel/elementwise.js';
 import { type Expr, input, printExpr, substitute } from '../ops/kernel/expr.js';
-import { exprOf } from '../ops/kernel/map.js';
 import type { Pass } from './pass.js';
 
 /** The input index k such that every read of $0 in e is mul($0, $k) or mul($k, $0); undefined otherwise. */

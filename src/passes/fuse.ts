@@ -7,8 +7,8 @@
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { isStatic, numel } from '../ir/shape.js';
 import { getter } from '../ir/tensor.js';
+import { exprOf } from '../ops/kernel/elementwise.js';
 import { type Expr, input, num, printExpr, substitute } from '../ops/kernel/expr.js';
-import { exprOf } from '../ops/kernel/map.js';
 import type { Pass } from './pass.js';
 
 function sizeOf(v: Value): number | undefined {

@@ -6,8 +6,8 @@ import type { InferContext, OpDef } from '../../ir/op-def.js';
 import { broadcastShapes, type Shape } from '../../ir/shape.js';
 import { getter, setter, type Tensor } from '../../ir/tensor.js';
 import { broadcastIndex, sameShape } from '../util.js';
+import { exprOf } from './elementwise.js';
 import { arityOf, evalExpr, opCount } from './expr.js';
-import { exprOf } from './map.js';
 
 export const EPILOGUE_ATTR: NonNullable<OpDef['attrs']> = { epilogue: { kind: 'string', default: '$0' } };
 

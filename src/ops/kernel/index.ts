@@ -1,8 +1,8 @@
 // The kernel dialect (k.*): what lowering produces and backends implement.
 
-import './map.js';
+import './elementwise.js';
 import './matmul.js';
 import './conv.js';
 import './softmax.js';
 import './reduce.js';
-import './layernorm.js';
+import './normalization.js';

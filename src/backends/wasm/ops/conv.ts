@@ -5,7 +5,7 @@ import type { Value } from '../../../ir/graph.js';
 import { numel } from '../../../ir/shape.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import { type ConvShape, convShape, transposeGeometry } from '../../../ops/conv.js';
-import { exprOf } from '../../../ops/kernel/map.js';
+import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { to3 } from '../../../ops/nn-util.js';
 import { type OpPlanner, type PlanCtx, run, type Step } from '../plan.js';
 import { attrsOf, F32 } from './common.js';

@@ -2,8 +2,8 @@
 
 import type { Value } from '../../../ir/graph.js';
 import { numel } from '../../../ir/shape.js';
+import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { type Expr, input, num, substitute } from '../../../ops/kernel/expr.js';
-import { exprOf } from '../../../ops/kernel/map.js';
 import { exprSupported } from '../codegen.js';
 import { mapGeometry } from '../elementwise.js';
 import { type OpPlanner, type PlanCtx, run, type Step } from '../plan.js';

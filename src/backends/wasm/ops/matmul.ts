@@ -2,8 +2,8 @@
 
 import type { Value } from '../../../ir/graph.js';
 import { numel, stridesOf } from '../../../ir/shape.js';
+import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { call, type Expr, num, printExpr } from '../../../ops/kernel/expr.js';
-import { exprOf } from '../../../ops/kernel/map.js';
 import { geometry, readWindow, to3, type Window } from '../../../ops/nn-util.js';
 import { type OpPlanner, type PlanCtx, run, type Step } from '../plan.js';
 import { attrsOf, F32 } from './common.js';

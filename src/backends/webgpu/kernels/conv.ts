@@ -1,37 +1,14 @@
-// Convolution and pooling families (shaders/conv.wgsl, shaders/pool.wgsl) and TopK
-// (shaders/topk.wgsl). Window geometry (auto_pad, ceil_mode) comes from the shared nn helpers,
-// so the kernels agree with the reference on every edge.
+// Convolution family (shaders/conv.wgsl): nn.Conv and the fused k.conv (bias and activation
+// epilogues). Window geometry (auto_pad) comes from the shared nn helpers, so the kernels agree
+// with the reference on every edge.
 
-import { normAxis } from '../../../ir/shape.js';
-import { toIntArray } from '../../../ir/tensor.js';
-import { exprOf } from '../../../ops/kernel/map.js';
+import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { geometry, readWindow } from '../../../ops/nn-util.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
 import { broadcastOffset, fillTemplate, ShaderBuilder, strides, unflatten } from '../wgsl.js';
-import { storeRule } from './elementwise.js';
-import { exprToWgsl } from './kernel-ops.js';
-
-interface Geo {
-  kernel: number[];
-  strides: number[];
-  dilations: number[];
-  padBegin: number[];
-  padEnd: number[];
-}
-
-/** WGSL for one window position: `q*` kernel coords from kk, `s*` input coords, `inb` in bounds, `off` offset. */
-function windowCode(inSp: number[], outCoord: (d: number) => string, g: Geo): string {
-  const ist = strides(inSp);
-  const lines = [unflatten('kk', g.kernel, 'q')];
-  inSp.forEach((_n, d) => {
-    lines.push(
-      `let s${d} = i32(${outCoord(d)}) * ${g.strides[d]}i - ${g.padBegin[d]}i + i32(q${d}) * ${g.dilations[d]}i;`,
-    );
-  });
-  lines.push(`let inb = ${inSp.map((n, d) => `s${d} >= 0 && s${d} < ${n}i`).join(' && ') || 'true'};`);
-  lines.push(`let off = ${inSp.map((_, d) => `u32(max(s${d}, 0i)) * ${ist[d]}u`).join(' + ') || '0u'};`);
-  return lines.join(' ');
-}
+import { storeRule } from './lib/elementwise.js';
+import { exprToWgsl } from './lib/expr.js';
+import { type Geo, windowCode } from './lib/window.js';
 
 function planConv(
   a: PlanArgs,
@@ -152,117 +129,3 @@ function planConvEpi(
   for (const d of plan.dispatches) d.code = d.code.replace('  y_set(i, ', `  ${lines.join(' ')}\n  y_set(i, `);
   return plan;
 }
-
-registerKernels({
-  ops: ['nn.MaxPool', 'nn.AveragePool', 'nn.GlobalAveragePool', 'nn.GlobalMaxPool'],
-  supports(node) {
-    if (node.op === 'nn.MaxPool' && node.outputs[1]) return 'MaxPool with an Indices output';
-    return true;
-  },
-  plan(a) {
-    const x = a.ins[0]!,
-      y = a.outs[0]!;
-    const n = y.layout.numel;
-    if (n === 0) return { dispatches: [] };
-    const inSp = x.dims.slice(2);
-    const global = a.node.op.includes('Global');
-    let g: Geo;
-    if (global)
-      g = {
-        kernel: inSp,
-        strides: inSp.map(() => 1),
-        dilations: inSp.map(() => 1),
-        padBegin: inSp.map(() => 0),
-        padEnd: inSp.map(() => 0),
-      };
-    else {
-      const win = readWindow(a.attrs, inSp.length, a.attrs.ints('kernel_shape'), { ceil: true });
-      const geo = geometry(inSp, win);
-      g = {
-        kernel: win.kernel,
-        strides: win.strides,
-        dilations: win.dilations,
-        padBegin: geo.map((q) => q.padBegin),
-        padEnd: geo.map((q) => q.padEnd),
-      };
-    }
-    const isMax = a.node.op.includes('Max');
-    const xw = x.layout.wtype;
-    const acc = isMax ? (xw === 'f16' ? 'f32' : xw) : 'f32';
-    const init = isMax ? (acc === 'f32' ? '-inf_f32()' : acc === 'i32' ? 'i32(-2147483647 - 1)' : '0u') : '0.0';
-    const XS = inSp.reduce((p, q) => p * q, 1);
-    const includePad = a.attrs.has('count_include_pad') && a.attrs.int('count_include_pad', 0) === 1;
-    const coords = `${unflatten('i', y.dims, 'y')} let xc = (y0 * ${x.dims[1]}u + y1) * ${XS}u; var cntp = 0u;`;
-    const load = acc === xw ? 'x(xc + off)' : `${acc}(x(xc + off))`;
-    const inPad = inSp.map((nn, d) => `s${d} < ${nn + g.padEnd[d]!}i`).join(' && ') || 'true';
-    const body = `${windowCode(inSp, (d) => `y${d + 2}`, g)} if (inb) { let v = ${load}; ${isMax ? 'acc = max(acc, v);' : 'acc = acc + v;'} cnt = cnt + 1u; } if (${inPad}) { cntp = cntp + 1u; }`;
-    const yw = y.layout.wtype;
-    const r = isMax ? 'acc' : `acc / f32(max(${includePad ? 'cntp' : 'cnt'}, 1u))`;
-    const result = storeRule(yw === acc ? r : `${yw}(${r})`, y.dtype, yw);
-    const b = new ShaderBuilder().input('x', x.layout).output('y', y.layout);
-    const code = fillTemplate('pool', {
-      BINDINGS: b.header(),
-      WG: a.ctx.wg,
-      N: n,
-      COORDS: coords,
-      ACC: acc,
-      INIT: init,
-      KN: g.kernel.reduce((p, q) => p * q, 1),
-      WINDOW: body,
-      RESULT: `${result}`,
-    }).replace('  y_set(i,', '  _ = cntp; _ = cnt;\n  y_set(i,');
-    return {
-      dispatches: [
-        {
-          code,
-          bindings: b.bindings,
-          tensors: [{ in: 0 }, { out: 0 }],
-          grid: a.ctx.grid(Math.ceil(n / a.ctx.wg)),
-          label: `${a.node.op}:pool`,
-        },
-      ],
-    };
-  },
-});
-
-registerKernels({
-  ops: ['nn.TopK'],
-  int64Inputs: [1],
-  int64Outputs: true,
-  hostInputs: () => [1],
-  plan(a) {
-    const x = a.ins[0]!,
-      vals = a.outs[0]!,
-      idx = a.outs[1]!;
-    const axis = normAxis(a.attrs.int('axis', -1), x.dims.length);
-    const K = Number(toIntArray(a.ins[1]!.host!)[0]);
-    const R = x.dims[axis]!;
-    const inner = x.dims.slice(axis + 1).reduce((p, q) => p * q, 1);
-    const nout = x.layout.numel / Math.max(1, R);
-    if (K === 0 || nout === 0) return { dispatches: [] };
-    let wg = 1;
-    while (wg < R && wg < a.ctx.tiles.rowWg) wg *= 2;
-    const b = new ShaderBuilder().input('x', x.layout).output('vals', vals.layout).output('idx', idx.layout);
-    const code = fillTemplate('topk', {
-      BINDINGS: b.header(),
-      R,
-      NOUT: nout,
-      WG: wg,
-      K,
-      INNER: inner,
-      T: x.layout.wtype,
-      CMP: a.attrs.int('largest', 1) === 1 ? '>' : '<',
-    });
-    return {
-      dispatches: [
-        {
-          code,
-          bindings: b.bindings,
-          tensors: [{ in: 0 }, { out: 0 }, { out: 1 }],
-          grid: a.ctx.grid(nout),
-          label: 'nn.TopK:topk',
-        },
-      ],
-    };
-  },
-});

@@ -1,8 +1,10 @@
-// Matmul family (shaders/matmul.wgsl tiled, shaders/matvec.wgsl for one-row/one-column
-// products): MatMul with numpy batch broadcasting, Gemm (transposes, alpha, beta·C) and
-// MatMulInteger (zero points, int32 accumulation). Epilogues are baked WGSL expressions.
+// Matmul family (shaders/matmul.wgsl tiled, shaders/matmul-direct.wgsl, shaders/matvec.wgsl for
+// one-row/one-column products): MatMul with numpy batch broadcasting, Gemm (transposes, alpha,
+// beta·C), MatMulInteger (zero points, int32 accumulation) and the lowered k.matmul with its fused
+// epilogue.
 
 import { getter } from '../../../ir/tensor.js';
+import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { type NodePlan, type PlanArgs, registerKernels, type TRef } from '../kernel.js';
 import {
   broadcastOffset,
@@ -14,7 +16,8 @@ import {
   unflatten,
   type WType,
 } from '../wgsl.js';
-import { storeRule } from './elementwise.js';
+import { storeRule } from './lib/elementwise.js';
+import { exprToWgsl, storeF32 } from './lib/expr.js';
 
 export interface MatmulSpec {
   M: number;
@@ -288,3 +291,66 @@ registerKernels({
 });
 
 export { strides };
+
+registerKernels({
+  ops: ['k.matmul'],
+  plan(a) {
+    const A = a.ins[0]!,
+      B = a.ins[1]!,
+      y = a.outs[0]!;
+    const transA = a.attrs.int('transA', 0) === 1,
+      transB = a.attrs.int('transB', 0) === 1;
+    const ra = A.dims.length,
+      rb = B.dims.length;
+    const M = transA ? A.dims[ra - 1]! : A.dims[ra - 2]!,
+      K = transA ? A.dims[ra - 2]! : A.dims[ra - 1]!;
+    const N = transB ? B.dims[rb - 2]! : B.dims[rb - 1]!;
+    const batch = y.dims.slice(0, -2);
+    const pad = (x: number[]) => [...new Array<number>(batch.length - x.length).fill(1), ...x];
+    const e = exprOf(a.attrs.string('epilogue', '$0'));
+    const extra: MatmulSpec['extra'] = [];
+    const names = ['acc'];
+    const pre: string[] = [];
+    const outDims = y.dims;
+    let coords = false;
+    a.ins.slice(2).forEach((t, j) => {
+      if (!t) {
+        names.push('0.0');
+        return;
+      }
+      const name = `e${j}`;
+      extra.push({ name, layout: t.layout, ref: { in: j + 2 } as TRef });
+      let off: string;
+      if (t.layout.numel === 1) off = '0u';
+      else {
+        coords = true;
+        off = broadcastOffset(t.dims, outDims, 'o');
+      }
+      pre.push(`let x${j} = f32(${name}(${off}));`);
+      names.push(`x${j}`);
+    });
+    if (coords) {
+      pre.unshift(`${unflatten('b', batch, 'o')} let o${batch.length} = r; let o${batch.length + 1} = c;`);
+    }
+    const { lines, result } = exprToWgsl(e, names);
+    const yw = y.layout.wtype;
+    const epilogue = `_ = r; _ = c; _ = b; ${pre.join(' ')} ${lines.join(' ')} return ${storeF32(result, y.dtype, yw)};`;
+    return matmulDispatch(a, {
+      M,
+      N,
+      K,
+      batch,
+      aBatch: pad(A.dims.slice(0, -2)),
+      bBatch: pad(B.dims.slice(0, -2)),
+      transA,
+      transB,
+      a: A.layout,
+      b: B.layout,
+      y: y.layout,
+      acc: 'f32',
+      epilogue,
+      extra,
+      label: 'k.matmul',
+    });
+  },
+});

@@ -1,14 +1,12 @@
-// Quantization and scans on the layout template: QuantizeLinear / DequantizeLinear (per tensor,
-// per axis, blocked; int8/uint8/int16/uint16 with saturation and round-half-to-even) and CumSum
-// (one thread per line along the axis, exclusive and reverse).
+// Quantize family on the copy template: QuantizeLinear / DequantizeLinear (per tensor, per axis,
+// blocked; int8/uint8/int16/uint16 with saturation and round-half-to-even).
 
 import { intRange } from '../../../ir/dtype.js';
 import { normAxis } from '../../../ir/shape.js';
-import { toIntArray } from '../../../ir/tensor.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
 import { lit, strides, unflatten } from '../wgsl.js';
-import { storeRule } from './elementwise.js';
-import { copyKernel } from './layout.js';
+import { copyKernel } from './lib/copy.js';
+import { storeRule } from './lib/elementwise.js';
 
 /** Offset into a scale/zero-point tensor for the element at coords c* of x. */
 function paramOffset(xDims: number[], pDims: number[], axis: number, block: number): string {
@@ -64,45 +62,4 @@ registerKernels({
     return t && ['int8', 'uint8', 'int16', 'uint16'].includes(t) ? true : `quantizing to ${t ?? 'an unknown type'}`;
   },
   plan: (a) => planQuant(a, false),
-});
-
-registerKernels({
-  ops: ['nn.CumSum'],
-  int64Inputs: [1],
-  hostInputs: () => [1],
-  plan(a) {
-    const x = a.ins[0]!,
-      y = a.outs[0]!;
-    if (y.layout.numel === 0) return { dispatches: [] };
-    const axis = normAxis(Number(toIntArray(a.ins[1]!.host!)[0]), x.dims.length);
-    const R = x.dims[axis]!;
-    const inner = x.dims.slice(axis + 1).reduce((p, q) => p * q, 1);
-    const lines = y.layout.numel / R;
-    const excl = a.attrs.int('exclusive', 0) === 1,
-      rev = a.attrs.int('reverse', 0) === 1;
-    const w = y.layout.wtype;
-    const body = [
-      `    let outer = i / ${inner}u; let inn = i - outer * ${inner}u; let base = outer * ${R * inner}u + inn;`,
-      `    var acc = ${lit(0, w)};`,
-      `    for (var s = 0u; s < ${R}u; s = s + 1u) {`,
-      `      let r = ${rev ? `${R - 1}u - s` : 's'};`,
-      `      let v = x(base + r * ${inner}u);`,
-      excl
-        ? `      y_set(base + r * ${inner}u, ${storeRule('acc', y.dtype, w)}); acc = acc + v;`
-        : `      acc = acc + v; y_set(base + r * ${inner}u, ${storeRule('acc', y.dtype, w)});`,
-      `    }`,
-    ].join('\n');
-    return {
-      dispatches: [
-        copyKernel(
-          a.ctx,
-          'nn.CumSum:scan',
-          lines,
-          [{ name: 'x', layout: x.layout, ref: { in: 0 } }],
-          { name: 'y', layout: y.layout, ref: { out: 0 } },
-          body,
-        ),
-      ],
-    };
-  },
 });

@@ -1,0 +1,67 @@
+// Shape family: reshape-like views alias their input's storage (no copy), Shape and Size are
+// answered on the host, Transpose and Expand gather with an index map.
+
+import { Tensor } from '../../../ir/tensor.js';
+import { registerKernels } from '../kernel.js';
+import { gatherPlan } from './lib/copy.js';
+
+// ---- views: the output is the input's storage with other dims -------------------------------
+registerKernels({
+  ops: ['nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout'],
+  int64Inputs: [1],
+  supports(node) {
+    if (node.op === 'nn.Dropout' && node.outputs[1]) return 'Dropout with a mask output';
+    const training = node.op === 'nn.Dropout' ? node.inputs[2] : null;
+    if (training && !(training.const && !training.const.data[0])) {
+      return 'Dropout with a training_mode input (random in training)';
+    }
+    return true;
+  },
+  hostInputs: (node) => (node.op === 'nn.Reshape' || node.op === 'nn.Squeeze' || node.op === 'nn.Unsqueeze' ? [1] : []),
+  plan: () => ({ alias: [0], dispatches: [] }),
+});
+
+// ---- host-computed: shapes are known before the kernels run ---------------------------------
+registerKernels({
+  ops: ['nn.Shape', 'nn.Size'],
+  int64Outputs: true,
+  int64Inputs: 'all',
+  plan(a) {
+    const dims = a.ins[0]!.dims;
+    if (a.node.op === 'nn.Size')
+      return { host: [Tensor.from('int64', [BigInt(dims.reduce((p, q) => p * q, 1))], [])], dispatches: [] };
+    const r = dims.length;
+    const clampAx = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+    const start = clampAx(a.attrs.int('start', 0));
+    const end = a.attrs.has('end') ? clampAx(a.attrs.int('end')) : r;
+    return {
+      host: [Tensor.from('int64', dims.slice(start, Math.max(start, end)).map(BigInt), [Math.max(0, end - start)])],
+      dispatches: [],
+    };
+  },
+});
+
+registerKernels({
+  ops: ['nn.Transpose'],
+  plan(a) {
+    const r = a.ins[0]!.dims.length;
+    const perm = a.attrs.has('perm') ? a.attrs.ints('perm') : Array.from({ length: r }, (_, i) => r - 1 - i);
+    const inv = new Array<number>(r);
+    perm.forEach((p, k) => {
+      inv[p] = k;
+    });
+    return gatherPlan(a, (k) => `c${inv[k]}`);
+  },
+});
+
+registerKernels({
+  ops: ['nn.Expand'],
+  int64Inputs: [1],
+  hostInputs: () => [1],
+  plan(a) {
+    const x = a.ins[0]!,
+      y = a.outs[0]!;
+    const off = y.dims.length - x.dims.length;
+    return gatherPlan(a, (k) => (x.dims[k] === 1 ? '0u' : `c${k + off}`));
+  },
+});

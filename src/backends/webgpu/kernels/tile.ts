@@ -1,0 +1,14 @@
+// Tile: a gather with the source coordinate c mod the input dim.
+
+import { registerKernels } from '../kernel.js';
+import { gatherPlan } from './lib/copy.js';
+
+registerKernels({
+  ops: ['nn.Tile'],
+  int64Inputs: [1],
+  hostInputs: () => [1],
+  plan(a) {
+    const x = a.ins[0]!;
+    return gatherPlan(a, (k) => (x.dims[k] === 1 ? '0u' : `c${k} % ${x.dims[k]}u`));
+  },
+});
