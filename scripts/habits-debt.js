@@ -7,7 +7,7 @@ const sources = (d) =>
   readdirSync(d).flatMap((n) => {
     const p = join(d, n);
     if (statSync(p).isDirectory()) return sources(p);
-    return /\.(ts|mjs|js|wgsl)$/.test(n) ? [p] : [];
+    return /\.(ts|mjs|js|wgsl)$/.test(n) && !p.endsWith('webgpu/shader-sources.ts') ? [p] : [];
   });
 const long = {};
 const wide = {};

@@ -72,7 +72,6 @@ export const WIDE_LINES: Record<string, number> = {
   'src/backends/webgpu/kernels/matmul.ts': 2,
   'src/backends/webgpu/kernels/normalization.ts': 1,
   'src/backends/webgpu/kernels/pool.ts': 1,
-  'src/backends/webgpu/shader-sources.ts': 12,
   'src/backends/webgpu/tensor.ts': 1,
   'src/backends/webgpu/wgsl.ts': 1,
   'src/cli/backend-options.ts': 1,
