@@ -3,7 +3,7 @@
 
 import type { Value } from '../../../ir/graph.js';
 import { numel } from '../../../ir/shape.js';
-import { transposeGeometry } from '../../../ops/conv.js';
+import { transposeGeometry } from '../../../ops/conv-transpose.js';
 import { to3 } from '../../../ops/nn-util.js';
 import { type OpPlanner, run, type Step, type WasmFamily } from '../plan.js';
 import { attrsOf, F32 } from './lib/common.js';
