@@ -71,6 +71,13 @@ export interface ImportContext {
   take(name: string): Attr | undefined;
 }
 
+/** What a lowering sees: the node (shapes inferred), its attributes and the graph it sits in. */
+export interface LowerContext {
+  node: Node;
+  attrs: AttrReader;
+  graph: Graph;
+}
+
 export interface OpDef {
   /** Dialect-prefixed name: nn.Conv. */
   name: string;
@@ -96,6 +103,14 @@ export interface OpDef {
   steps?(ctx: ValueRunContext): ControlSteps;
   /** FLOPs and bytes; defaults to one op per output element and all tensors moved once. */
   cost?(ctx: CostContext): Cost;
+  /**
+   * Lowering to the kernel dialect: the k.* node that replaces this one (same outputs), or
+   * undefined where the case has no kernel form (the node stays nn.* and backends run it directly
+   * or fall back, visibly). The pass in src/passes/lower.ts only drives these hooks.
+   */
+  lower?(ctx: LowerContext): Node | undefined;
+  /** The kernel-level ops `lower` may produce (checked by the lowering pass). */
+  lowersTo?: string[];
   /** ONNX mapping: op type in the default domain and the canonicalisation of older opsets. */
   onnx?: { type: string; domain?: string; minOpset?: number; import?(ctx: ImportContext): void };
 }

@@ -5,6 +5,8 @@ import type { AttrReader } from '../ir/attributes.js';
 import type { DType } from '../ir/dtype.js';
 import { type OpDef, registerOps } from '../ir/op-def.js';
 import { getter, type Scalar, Tensor } from '../ir/tensor.js';
+import { call, type Expr, num } from './kernel/expr.js';
+import { $0, $1, $2, mapLowering, withLowering } from './kernel/lowering.js';
 import { erf, softplus } from './math.js';
 import { roundToDType } from './math-util.js';
 import {
@@ -173,78 +175,137 @@ const swiglu: OpDef = {
   onnx: { type: 'SwiGLU', minOpset: 28 },
 };
 
-registerOps([
-  swiglu,
-  shrink,
-  activation(
-    'LeakyRelu',
-    { alpha: { kind: 'float', default: 0.01 } },
-    (a) => {
-      const al = a.float('alpha', 0.01);
-      return (x) => (x >= 0 ? x : al * x);
-    },
-    2,
+/** k.map forms, attributes baked in as constants. */
+const LOWER = {
+  'nn.Softplus': mapLowering(() => call('softplus', $0)),
+  'nn.LeakyRelu': mapLowering((_n, a) =>
+    call('select', call('ge', $0, num(0)), $0, call('mul', $0, num(a.float('alpha', 0.01)))),
   ),
-  activation('Elu', { alpha: { kind: 'float', default: 1 } }, (a) => {
-    const al = a.float('alpha', 1);
-    return (x) => (x >= 0 ? x : al * (Math.exp(x) - 1));
+  'nn.Elu': mapLowering((_n, a) =>
+    call(
+      'select',
+      call('ge', $0, num(0)),
+      $0,
+      call('mul', num(a.float('alpha', 1)), call('sub', call('exp', $0), num(1))),
+    ),
+  ),
+  'nn.Selu': mapLowering((_n, a) => {
+    const al = a.float('alpha', SELU_ALPHA),
+      g = a.float('gamma', SELU_GAMMA);
+    const neg = call('sub', call('mul', num(al), call('exp', $0)), num(al));
+    return call('mul', num(g), call('select', call('gt', $0, num(0)), $0, neg));
   }),
-  activation('Celu', { alpha: { kind: 'float', default: 1 } }, (a) => {
+  'nn.Celu': mapLowering((_n, a) => {
     const al = a.float('alpha', 1);
-    return (x) => Math.max(0, x) + Math.min(0, al * (Math.exp(x / al) - 1));
+    const neg = call('mul', num(al), call('sub', call('exp', call('div', $0, num(al))), num(1)));
+    return call('add', call('max', $0, num(0)), call('min', num(0), neg));
   }),
-  activation(
-    'Selu',
-    { alpha: { kind: 'float', default: SELU_ALPHA }, gamma: { kind: 'float', default: SELU_GAMMA } },
-    (a) => {
-      const al = a.float('alpha', SELU_ALPHA);
-      const g = a.float('gamma', SELU_GAMMA);
-      return (x) => (x > 0 ? g * x : g * (al * Math.exp(x) - al));
-    },
+  'nn.HardSigmoid': mapLowering((_n, a) => {
+    const lin = call('add', call('mul', $0, num(a.float('alpha', 0.2))), num(a.float('beta', 0.5)));
+    return call('clamp', lin, num(0), num(1));
+  }),
+  'nn.HardSwish': mapLowering(() =>
+    call('mul', $0, call('clamp', call('add', call('div', $0, num(6)), num(0.5)), num(0), num(1))),
   ),
-  activation(
-    'HardSigmoid',
-    { alpha: { kind: 'float', default: 0.2 }, beta: { kind: 'float', default: 0.5 } },
-    (a) => {
-      const al = a.float('alpha', 0.2);
-      const b = a.float('beta', 0.5);
-      return (x) => Math.max(0, Math.min(1, al * x + b));
-    },
-    3,
+  'nn.ThresholdedRelu': mapLowering((_n, a) => call('select', call('gt', $0, num(a.float('alpha', 1))), $0, num(0))),
+  'nn.Softsign': mapLowering(() => call('div', $0, call('add', num(1), call('abs', $0)))),
+  'nn.Mish': mapLowering(() => call('mul', $0, call('tanh', call('softplus', $0)))),
+  'nn.Gelu': mapLowering((_n, a) => {
+    const half = call('mul', num(0.5), $0);
+    if (a.string('approximate', 'none') === 'tanh') {
+      const cube = call('mul', num(0.044715), call('mul', $0, call('mul', $0, $0)));
+      const inner = call('mul', num(Math.sqrt(2 / Math.PI)), call('add', $0, cube));
+      return call('mul', half, call('add', num(1), call('tanh', inner)));
+    }
+    return call('mul', half, call('add', num(1), call('erf', call('mul', $0, num(Math.SQRT1_2)))));
+  }),
+  'nn.PRelu': mapLowering(() => call('select', call('ge', $0, num(0)), $0, call('mul', $0, $1))),
+  // omitted bounds are null inputs: the expression only reads the present ones
+  'nn.Clip': mapLowering((n) => {
+    let e: Expr = $0;
+    if (n.inputs[1]) e = call('max', e, $1);
+    if (n.inputs[2]) e = call('min', e, $2);
+    return e;
+  }),
+};
+
+registerOps(
+  withLowering(
+    [
+      swiglu,
+      shrink,
+      activation(
+        'LeakyRelu',
+        { alpha: { kind: 'float', default: 0.01 } },
+        (a) => {
+          const al = a.float('alpha', 0.01);
+          return (x) => (x >= 0 ? x : al * x);
+        },
+        2,
+      ),
+      activation('Elu', { alpha: { kind: 'float', default: 1 } }, (a) => {
+        const al = a.float('alpha', 1);
+        return (x) => (x >= 0 ? x : al * (Math.exp(x) - 1));
+      }),
+      activation('Celu', { alpha: { kind: 'float', default: 1 } }, (a) => {
+        const al = a.float('alpha', 1);
+        return (x) => Math.max(0, x) + Math.min(0, al * (Math.exp(x / al) - 1));
+      }),
+      activation(
+        'Selu',
+        { alpha: { kind: 'float', default: SELU_ALPHA }, gamma: { kind: 'float', default: SELU_GAMMA } },
+        (a) => {
+          const al = a.float('alpha', SELU_ALPHA);
+          const g = a.float('gamma', SELU_GAMMA);
+          return (x) => (x > 0 ? g * x : g * (al * Math.exp(x) - al));
+        },
+      ),
+      activation(
+        'HardSigmoid',
+        { alpha: { kind: 'float', default: 0.2 }, beta: { kind: 'float', default: 0.5 } },
+        (a) => {
+          const al = a.float('alpha', 0.2);
+          const b = a.float('beta', 0.5);
+          return (x) => Math.max(0, Math.min(1, al * x + b));
+        },
+        3,
+      ),
+      activation('HardSwish', {}, () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), 4),
+      activation(
+        'Swish',
+        { alpha: { kind: 'float', default: 1 } },
+        (a) => {
+          const al = a.float('alpha', 1);
+          return (x) => x / (1 + Math.exp(-al * x));
+        },
+        4,
+      ),
+      activation(
+        'ThresholdedRelu',
+        { alpha: { kind: 'float', default: 1 } },
+        (a) => {
+          const al = a.float('alpha', 1);
+          return (x) => (x > al ? x : 0);
+        },
+        1,
+      ),
+      activation('Softplus', {}, () => softplus),
+      activation('Softsign', {}, () => (x) => x / (1 + Math.abs(x)), 3),
+      activation('Mish', {}, () => (x) => x * Math.tanh(softplus(x)), 8),
+      activation(
+        'Gelu',
+        { approximate: { kind: 'string', default: 'none' } },
+        (a) => {
+          const mode = a.string('approximate', 'none');
+          if (mode === 'tanh') return geluTanh;
+          if (mode !== 'none') throw new Error(`approximate must be 'none' or 'tanh', got '${mode}'`);
+          return (x) => 0.5 * x * (1 + erf(x / Math.SQRT2));
+        },
+        8,
+      ),
+      clip,
+      prelu,
+    ],
+    LOWER,
   ),
-  activation('HardSwish', {}, () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), 4),
-  activation(
-    'Swish',
-    { alpha: { kind: 'float', default: 1 } },
-    (a) => {
-      const al = a.float('alpha', 1);
-      return (x) => x / (1 + Math.exp(-al * x));
-    },
-    4,
-  ),
-  activation(
-    'ThresholdedRelu',
-    { alpha: { kind: 'float', default: 1 } },
-    (a) => {
-      const al = a.float('alpha', 1);
-      return (x) => (x > al ? x : 0);
-    },
-    1,
-  ),
-  activation('Softplus', {}, () => softplus),
-  activation('Softsign', {}, () => (x) => x / (1 + Math.abs(x)), 3),
-  activation('Mish', {}, () => (x) => x * Math.tanh(softplus(x)), 8),
-  activation(
-    'Gelu',
-    { approximate: { kind: 'string', default: 'none' } },
-    (a) => {
-      const mode = a.string('approximate', 'none');
-      if (mode === 'tanh') return geluTanh;
-      if (mode !== 'none') throw new Error(`approximate must be 'none' or 'tanh', got '${mode}'`);
-      return (x) => 0.5 * x * (1 + erf(x / Math.SQRT2));
-    },
-    8,
-  ),
-  clip,
-  prelu,
-]);
+);

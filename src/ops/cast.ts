@@ -9,6 +9,7 @@ import type { E8M0Rounding } from '../ir/minifloat.js';
 import { isSubByte, narrowEncoder } from '../ir/narrow.js';
 import { type OpDef, type RunContext, registerOps } from '../ir/op-def.js';
 import { getter, type Scalar, setter, Tensor, toBigInt } from '../ir/tensor.js';
+import { $0, mapLowering, withLowering } from './kernel/lowering.js';
 import { elementwiseCost, inType } from './util.js';
 
 const BITS: Partial<Record<DType, number>> = { int8: 8, int16: 16, int32: 32, uint8: 8, uint16: 16, uint32: 32 };
@@ -129,4 +130,7 @@ const castLike: OpDef = {
   onnx: { type: 'CastLike' },
 };
 
-registerOps([cast, castLike]);
+/** A same-type or float-to-float cast is a k.map identity (the store converts). */
+const LOWER = { 'nn.Cast': mapLowering(() => $0) };
+
+registerOps(withLowering([cast, castLike], LOWER));

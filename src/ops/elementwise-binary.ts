@@ -5,6 +5,8 @@ import type { DType } from '../ir/dtype.js';
 import { isBig } from '../ir/dtype.js';
 import { type OpDef, registerOps } from '../ir/op-def.js';
 import type { Scalar } from '../ir/tensor.js';
+import { call, type Expr, input, num } from './kernel/expr.js';
+import { $0, $1, mapLowering, withLowering } from './kernel/lowering.js';
 import {
   broadcastType,
   checkDType,
@@ -181,32 +183,61 @@ const minOf = (xs: Scalar[]) =>
 const sumOf = (xs: Scalar[]): Scalar =>
   typeof xs[0] === 'bigint' ? (xs as bigint[]).reduce((a, b) => a + b) : (xs as number[]).reduce((a, b) => a + b);
 
-registerOps([
-  binary(
-    'Add',
-    NUMERIC,
-    (a, b) => a + b,
-    (a, b) => a + b,
+/** k.map forms: binary ops fold over their inputs; a lone input of Sum/Max/Min is itself. */
+const fold = (fn: string) =>
+  mapLowering((n) => {
+    if (n.inputs.length < 2) return ['nn.Sum', 'nn.Max', 'nn.Min'].includes(n.op) ? $0 : undefined;
+    let e = call(fn, $0, $1);
+    for (let i = 2; i < n.inputs.length; i++) e = call(fn, e, input(i));
+    return e;
+  });
+const LOWER = {
+  'nn.Add': fold('add'),
+  'nn.Sub': fold('sub'),
+  'nn.Mul': fold('mul'),
+  'nn.Div': fold('div'),
+  'nn.Pow': fold('pow'),
+  'nn.Max': fold('max'),
+  'nn.Min': fold('min'),
+  'nn.Sum': fold('add'),
+  'nn.Mean': mapLowering((n) => {
+    let e: Expr = $0;
+    for (let i = 1; i < n.inputs.length; i++) e = call('add', e, input(i));
+    return call('div', e, num(n.inputs.length));
+  }),
+};
+
+registerOps(
+  withLowering(
+    [
+      binary(
+        'Add',
+        NUMERIC,
+        (a, b) => a + b,
+        (a, b) => a + b,
+      ),
+      binary(
+        'Sub',
+        NUMERIC,
+        (a, b) => a - b,
+        (a, b) => a - b,
+      ),
+      // Math.imul keeps the exact low 32 bits where a double product of two int32 would round
+      binary(
+        'Mul',
+        NUMERIC,
+        (a, b) => a * b,
+        (a, b) => a * b,
+        { intF: Math.imul },
+      ),
+      binary('Div', NUMERIC, (a, b) => a / b, bigDiv, { intF: intDiv }),
+      pow,
+      mod,
+      variadic('Max', NUMERIC, maxOf),
+      variadic('Min', NUMERIC, minOf),
+      variadic('Sum', FLOATS, sumOf),
+      variadic('Mean', FLOATS, (xs) => (sumOf(xs) as number) / xs.length),
+    ],
+    LOWER,
   ),
-  binary(
-    'Sub',
-    NUMERIC,
-    (a, b) => a - b,
-    (a, b) => a - b,
-  ),
-  // Math.imul keeps the exact low 32 bits where a double product of two int32 would round
-  binary(
-    'Mul',
-    NUMERIC,
-    (a, b) => a * b,
-    (a, b) => a * b,
-    { intF: Math.imul },
-  ),
-  binary('Div', NUMERIC, (a, b) => a / b, bigDiv, { intF: intDiv }),
-  pow,
-  mod,
-  variadic('Max', NUMERIC, maxOf),
-  variadic('Min', NUMERIC, minOf),
-  variadic('Sum', FLOATS, sumOf),
-  variadic('Mean', FLOATS, (xs) => (sumOf(xs) as number) / xs.length),
-]);
+);

@@ -5,6 +5,7 @@ import { dtypeFromOnnx, isBig } from '../ir/dtype.js';
 import { type OpDef, registerOps } from '../ir/op-def.js';
 import { type Dim, freshDim } from '../ir/shape.js';
 import { getter, setter, Tensor, toIntArray } from '../ir/tensor.js';
+import { $0, mapLowering, withLowering } from './kernel/lowering.js';
 import { checkDType, constInts, elementwiseCost, inType } from './util.js';
 
 const constant: OpDef = {
@@ -163,4 +164,7 @@ const eyeLike: OpDef = {
   onnx: { type: 'EyeLike' },
 };
 
-registerOps([constant, constantOfShape, range, identity, eyeLike]);
+/** Identity as a k.map, so that it fuses into its neighbours' chains. */
+const LOWER = { 'nn.Identity': mapLowering(() => $0) };
+
+registerOps(withLowering([constant, constantOfShape, range, identity, eyeLike], LOWER));

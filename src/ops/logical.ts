@@ -4,6 +4,8 @@
 import type { DType } from '../ir/dtype.js';
 import { type OpDef, registerOps } from '../ir/op-def.js';
 import type { Scalar } from '../ir/tensor.js';
+import { call } from './kernel/expr.js';
+import { $0, $1, $2, mapLowering, withLowering } from './kernel/lowering.js';
 import {
   ALL,
   broadcastType,
@@ -97,17 +99,36 @@ const isInf: OpDef = {
   onnx: { type: 'IsInf' },
 };
 
-registerOps([
-  // Equal compares strings too (opset 19); strings stay on the host (hostOnlyReason)
-  compare('Equal', [...ALL, 'string'], (a, b) => a === b),
-  compare('Greater', NUMERIC, (a, b) => a > b),
-  compare('Less', NUMERIC, (a, b) => a < b),
-  compare('GreaterOrEqual', NUMERIC, (a, b) => a >= b),
-  compare('LessOrEqual', NUMERIC, (a, b) => a <= b),
-  logic('And', (a, b) => a && b),
-  logic('Or', (a, b) => a || b),
-  logic('Xor', (a, b) => a !== b),
-  not,
-  where,
-  isInf,
-]);
+/** k.map forms (bool results as 0/1 in float). */
+const LOWER = {
+  'nn.Equal': mapLowering(() => call('eq', $0, $1)),
+  'nn.Less': mapLowering(() => call('lt', $0, $1)),
+  'nn.LessOrEqual': mapLowering(() => call('le', $0, $1)),
+  'nn.Greater': mapLowering(() => call('gt', $0, $1)),
+  'nn.GreaterOrEqual': mapLowering(() => call('ge', $0, $1)),
+  'nn.And': mapLowering(() => call('and', $0, $1)),
+  'nn.Or': mapLowering(() => call('or', $0, $1)),
+  'nn.Xor': mapLowering(() => call('xor', $0, $1)),
+  'nn.Not': mapLowering(() => call('not', $0)),
+  'nn.Where': mapLowering(() => call('select', $0, $1, $2)),
+};
+
+registerOps(
+  withLowering(
+    [
+      // Equal compares strings too (opset 19); strings stay on the host (hostOnlyReason)
+      compare('Equal', [...ALL, 'string'], (a, b) => a === b),
+      compare('Greater', NUMERIC, (a, b) => a > b),
+      compare('Less', NUMERIC, (a, b) => a < b),
+      compare('GreaterOrEqual', NUMERIC, (a, b) => a >= b),
+      compare('LessOrEqual', NUMERIC, (a, b) => a <= b),
+      logic('And', (a, b) => a && b),
+      logic('Or', (a, b) => a || b),
+      logic('Xor', (a, b) => a !== b),
+      not,
+      where,
+      isInf,
+    ],
+    LOWER,
+  ),
+);

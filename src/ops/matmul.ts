@@ -1,124 +1,23 @@
-// Matrix products: MatMul (numpy matmul: 1-D operands, broadcast batch dims), Gemm
-// (alpha·op(A)·op(B) + beta·C with C unidirectionally broadcast) and MatMulInteger
-// (int8/uint8 with zero points, int32 result).
+// Matrix products: MatMul (numpy matmul: 1-D operands, broadcast batch dims) and Gemm
+// (alpha·op(A)·op(B) + beta·C with C unidirectionally broadcast), with their lowering to
+// k.matmul. MatMulInteger is in matmul-integer.ts, the reference kernels in matmul-util.ts.
 //
 // The kernels run plainly over typed arrays: floats are widened once to Float64Array and
 // accumulated in double (then rounded by the output store), integers up to 32 bits use wrapping
 // int32 arithmetic (Math.imul, |0: exact modulo 2^32, as a C kernel would wrap), 64-bit integers
 // use bigint.
 
-import type { DType } from '../ir/dtype.js';
-import { isBig, isFloat } from '../ir/dtype.js';
-import type { TensorType } from '../ir/graph.js';
-import { type CostContext, type OpDef, registerOps } from '../ir/op-def.js';
+import { type DType, isBig, isFloat } from '../ir/dtype.js';
+import { type Attr, Node, type TensorType, type Value } from '../ir/graph.js';
+import { type CostContext, type LowerContext, type OpDef, registerOps } from '../ir/op-def.js';
 import { broadcastShapes, type Dim, formatDims, numel, type Shape } from '../ir/shape.js';
 import { Tensor, toBigInt } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
+import { call, type Expr, num, printExpr } from './kernel/expr.js';
+import { $0, $1, withLowering } from './kernel/lowering.js';
 import { fromF64, known, toF64 } from './math-util.js';
+import { fromBig, fromI32, gemmBig, gemmF64, gemmI32, toI32, transpose2 } from './matmul-util.js';
 import { broadcastDims, broadcastIndex, bytesOf, checkDType, inType, NUMERIC, numelOf, sameDType } from './util.js';
-
-// ---------------------------------------------------------------------------------------------
-// Kernels: C[M,N] = A[M,K] · B[K,N], all row-major and contiguous from the given offsets.
-
-/** Float kernel; i-k-j order so the innermost loop walks rows of B and C. */
-export function gemmF64(
-  A: Float64Array,
-  aOff: number,
-  B: Float64Array,
-  bOff: number,
-  C: Float64Array,
-  cOff: number,
-  M: number,
-  N: number,
-  K: number,
-): void {
-  for (let i = 0; i < M; i++) {
-    const c0 = cOff + i * N;
-    for (let j = 0; j < N; j++) C[c0 + j] = 0;
-    const a0 = aOff + i * K;
-    for (let k = 0; k < K; k++) {
-      const av = A[a0 + k]!;
-      const b0 = bOff + k * N;
-      for (let j = 0; j < N; j++) C[c0 + j]! += av * B[b0 + j]!;
-    }
-  }
-}
-
-/** Integer kernel modulo 2^32 (covers every integer type up to 32 bits, signed or not). */
-export function gemmI32(
-  A: Int32Array,
-  aOff: number,
-  B: Int32Array,
-  bOff: number,
-  C: Int32Array,
-  cOff: number,
-  M: number,
-  N: number,
-  K: number,
-): void {
-  for (let i = 0; i < M; i++) {
-    const c0 = cOff + i * N;
-    for (let j = 0; j < N; j++) C[c0 + j] = 0;
-    const a0 = aOff + i * K;
-    for (let k = 0; k < K; k++) {
-      const av = A[a0 + k]!;
-      const b0 = bOff + k * N;
-      for (let j = 0; j < N; j++) C[c0 + j] = (C[c0 + j]! + Math.imul(av, B[b0 + j]!)) | 0;
-    }
-  }
-}
-
-/** 64-bit integer kernel; exact bigint sums, wrapped to 64 bits by the output store. */
-export function gemmBig(
-  A: ArrayLike<bigint>,
-  aOff: number,
-  B: ArrayLike<bigint>,
-  bOff: number,
-  C: bigint[],
-  cOff: number,
-  M: number,
-  N: number,
-  K: number,
-): void {
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0n;
-      for (let k = 0; k < K; k++) s += A[aOff + i * K + k]! * B[bOff + k * N + j]!;
-      C[cOff + i * N + j] = s;
-    }
-  }
-}
-
-/** Integer data as Int32Array (values modulo 2^32; uint32 wraps to its signed pattern). */
-function toI32(t: Tensor): Int32Array {
-  return t.data instanceof Int32Array ? t.data : new Int32Array(t.data as Uint32Array);
-}
-
-/** Store int32 results into an integer tensor of `dtype` (narrower types wrap, as C casts do). */
-function fromI32(dtype: DType, dims: readonly number[], v: Int32Array): Tensor {
-  const out = Tensor.zeros(dtype, dims);
-  (out.data as Int32Array).set(v);
-  return out;
-}
-
-function fromBig(dtype: DType, dims: readonly number[], v: bigint[]): Tensor {
-  const out = Tensor.zeros(dtype, dims);
-  const d = out.data as BigInt64Array;
-  for (let i = 0; i < v.length; i++) d[i] = BigInt.asIntN(64, v[i]!);
-  return out;
-}
-
-/** Transpose a row-major [R, C] block into a new [C, R] array. */
-function transpose2<T extends { length: number; [i: number]: number | bigint }>(
-  src: T,
-  R: number,
-  Cn: number,
-  make: (n: number) => T,
-): T {
-  const out = make(R * Cn);
-  for (let r = 0; r < R; r++) for (let c = 0; c < Cn; c++) out[c * R + r] = src[r * Cn + c]!;
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // MatMul
@@ -134,7 +33,7 @@ interface MatMulDims {
 }
 
 /** numpy matmul dims: a 1-D A is [1,K] with M dropped after, a 1-D B is [K,1] with N dropped. */
-function matmulDims(a: readonly number[], b: readonly number[], what: string): MatMulDims {
+export function matmulDims(a: readonly number[], b: readonly number[], what: string): MatMulDims {
   if (a.length === 0 || b.length === 0)
     throw new Error(`${what}: operands must have rank >= 1, got ${formatDims(a)} and ${formatDims(b)}`);
   const a2 = a.length === 1 ? [1, a[0]!] : [...a];
@@ -155,7 +54,7 @@ function matmulDims(a: readonly number[], b: readonly number[], what: string): M
 }
 
 /** Symbolic version of the rule above, for infer. */
-function matmulShape(a: readonly Dim[], b: readonly Dim[], what: string): Shape {
+export function matmulShape(a: readonly Dim[], b: readonly Dim[], what: string): Shape {
   if (a.length === 0 || b.length === 0)
     throw new Error(`${what}: operands must have rank >= 1, got ${formatDims(a)} and ${formatDims(b)}`);
   const a2 = a.length === 1 ? [1, a[0]!] : [...a];
@@ -172,7 +71,14 @@ function matmulShape(a: readonly Dim[], b: readonly Dim[], what: string): Shape 
 }
 
 /** Batched product of A and B (already of matching dtype kind) into an output of `dtype`. */
-function batchedMatMul(a: Tensor, b: Tensor, dtype: DType, what: string, ai?: Int32Array, bi?: Int32Array): Tensor {
+export function batchedMatMul(
+  a: Tensor,
+  b: Tensor,
+  dtype: DType,
+  what: string,
+  ai?: Int32Array,
+  bi?: Int32Array,
+): Tensor {
   const d = matmulDims(a.dims, b.dims, what);
   const { M, N, K } = d;
   const nb = numel(d.batch);
@@ -200,7 +106,7 @@ function batchedMatMul(a: Tensor, b: Tensor, dtype: DType, what: string, ai?: In
   return fromF64(dtype, d.out, C);
 }
 
-function matmulCost(ctx: CostContext) {
+export function matmulCost(ctx: CostContext) {
   const a = ctx.types[0],
     _b = ctx.types[1],
     y = ctx.outTypes[0];
@@ -394,65 +300,65 @@ const gemm: OpDef = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// MatMulInteger
+// Lowering to k.matmul
 
 /**
- * x - zero_point as int32, with the zero point per tensor (one element), per row of A (a 1-D
- * vector of length M, `rowAxis` = -2) or per column of B (length N, last axis), or an N-D tensor
- * broadcast numpy-style against x.
+ * The source of a Transpose that only swaps the last two dims: k.matmul reads it transposed in
+ * place (transA/transB), saving a full copy of the operand.
  */
-function subtractZeroPoint(x: Tensor, zp: Tensor | undefined, perRow: boolean, what: string): Int32Array {
-  const xv = new Int32Array(x.data as Int8Array);
-  if (!zp) return xv;
-  const z = new Int32Array(zp.data as Int8Array);
-  if (zp.size === 1) {
-    const z0 = z[0]!;
-    for (let i = 0; i < xv.length; i++) xv[i] = xv[i]! - z0;
-    return xv;
-  }
-  let zDims: number[] = [...zp.dims];
-  if (zDims.length === 1) {
-    if (x.dims.length < 2 && perRow) throw new Error(`${what} has ${zp.size} values but A is a vector (one row)`);
-    const axisLen = perRow ? x.dims[x.dims.length - 2]! : x.dims[x.dims.length - 1]!;
-    if (zp.size !== axisLen) {
-      throw new Error(
-        `${what} has ${zp.size} values; a 1-D zero point needs one per ${perRow ? 'row of A' : 'column of B'} (${axisLen})`,
-      );
-    }
-    zDims = perRow ? [axisLen, 1] : [axisLen];
-  }
-  const out = broadcastDims(x.dims, zDims);
-  if (out.length !== x.dims.length || out.some((d, i) => d !== x.dims[i])) {
-    throw new Error(`${what} ${formatDims(zp.dims)} does not broadcast to the input's shape ${formatDims(x.dims)}`);
-  }
-  const idx = broadcastIndex(zDims, x.dims);
-  for (let i = 0; i < xv.length; i++) xv[i] = xv[i]! - z[idx[i]!]!;
-  return xv;
+function swappedLastTwo(v: Value): Value | undefined {
+  const p = v.producer;
+  if (!p || p.op !== 'nn.Transpose' || !p.inputs[0]?.type?.shape) return undefined;
+  const r = p.inputs[0].type.shape.length;
+  if (r < 2) return undefined;
+  const perm = p.attrs.perm?.kind === 'ints' ? p.attrs.perm.value : [...Array(r).keys()].reverse();
+  const ok = perm.every((d, i) => (i < r - 2 ? d === i : i === r - 2 ? d === r - 1 : d === r - 2));
+  return ok ? p.inputs[0] : undefined;
 }
 
-const matmulInteger: OpDef = {
-  name: 'nn.MatMulInteger',
-  inputs: ['A', 'B', 'a_zero_point?', 'b_zero_point?'],
-  outputs: ['Y'],
-  infer(ctx) {
-    const a = inType(ctx, 0, 'A');
-    const b = inType(ctx, 1, 'B');
-    checkDType(a, ['int8', 'uint8'], 'A');
-    checkDType(b, ['int8', 'uint8'], 'B');
-    const az = ctx.types[2],
-      bz = ctx.types[3];
-    if (az) sameDType(a, az, 'A and a_zero_point');
-    if (bz) sameDType(b, bz, 'B and b_zero_point');
-    if (!a.shape || !b.shape) return [{ dtype: 'int32' }];
-    return [{ dtype: 'int32', shape: matmulShape(a.shape, b.shape, 'MatMulInteger') }];
-  },
-  run({ inputs: [a, b, az, bz] }) {
-    const ai = subtractZeroPoint(a!, az, true, 'a_zero_point');
-    const bi = subtractZeroPoint(b!, bz, false, 'b_zero_point');
-    return [batchedMatMul(a!, b!, 'int32', 'MatMulInteger', ai, bi)];
-  },
-  cost: matmulCost,
-  onnx: { type: 'MatMulInteger', minOpset: 10 },
-};
+function lowerMatMul({ node: n }: LowerContext): Node | undefined {
+  const [A, B] = n.inputs;
+  const ra = A?.type?.shape?.length,
+    rb = B?.type?.shape?.length;
+  if (!ra || !rb || ra < 2 || rb < 2 || !isFloat(A!.type!.dtype)) return undefined;
+  const sa = swappedLastTwo(A!),
+    sb = swappedLastTwo(B!);
+  const attrs: Record<string, Attr> = {};
+  if (sa) attrs.transA = { kind: 'int', value: 1 };
+  if (sb) attrs.transB = { kind: 'int', value: 1 };
+  return new Node('k.matmul', [sa ?? A!, sb ?? B!], [n.outputs[0]!], attrs, n.name);
+}
 
-registerOps([matmul, gemm, matmulInteger]);
+/** Gemm: alpha and beta·C move into the epilogue; a Transpose feeding a 2-D operand flips its flag. */
+function lowerGemm({ node: n, attrs: a }: LowerContext): Node | undefined {
+  const [A, B, C] = n.inputs;
+  if (!A?.type?.shape || !B?.type?.shape || !isFloat(A.type.dtype)) return undefined;
+  const alpha = a.float('alpha', 1),
+    beta = a.float('beta', 1);
+  const sa = swappedLastTwo(A),
+    sb = swappedLastTwo(B);
+  let acc: Expr = alpha === 1 ? $0 : call('mul', $0, num(alpha));
+  const inputs = [sa ?? A, sb ?? B];
+  if (C && beta !== 0) {
+    acc = call('add', acc, beta === 1 ? $1 : call('mul', $1, num(beta)));
+    inputs.push(C);
+  }
+  return new Node(
+    'k.matmul',
+    inputs,
+    [n.outputs[0]!],
+    {
+      transA: { kind: 'int', value: a.int('transA', 0) ^ (sa ? 1 : 0) },
+      transB: { kind: 'int', value: a.int('transB', 0) ^ (sb ? 1 : 0) },
+      epilogue: { kind: 'string', value: printExpr(acc) },
+    },
+    n.name,
+  );
+}
+
+registerOps(
+  withLowering([matmul, gemm], {
+    'nn.MatMul': { lower: lowerMatMul, lowersTo: ['k.matmul'] },
+    'nn.Gemm': { lower: lowerGemm, lowersTo: ['k.matmul'] },
+  }),
+);

@@ -11,10 +11,13 @@
 
 import type { DType } from '../ir/dtype.js';
 import { isBig, isFloat } from '../ir/dtype.js';
-import { type OpDef, registerOps } from '../ir/op-def.js';
-import { freshDim, type Shape } from '../ir/shape.js';
+import { Node } from '../ir/graph.js';
+import { type LowerContext, type OpDef, registerOps } from '../ir/op-def.js';
+import { freshDim, normAxis, type Shape } from '../ir/shape.js';
 import { Tensor, toIntArray } from '../ir/tensor.js';
 import { formatType } from '../ir/text-common.js';
+import { withLowering } from './kernel/lowering.js';
+import { REDUCE_OPS } from './kernel/reduce.js';
 import { fromF64, normAxes, type ReducePlan, reducePlan, toF64, typeMax, typeMin } from './math-util.js';
 import { bytesOf, checkDType, inType, NUMERIC, numelOf } from './util.js';
 
@@ -333,6 +336,36 @@ function reduceOp(kind: Kind): OpDef {
   };
 }
 
+/** A float reduction over constant axes becomes k.reduce with the axes sorted and non-negative. */
+function lowerReduce({ node, attrs }: LowerContext): Node | undefined {
+  const x = node.inputs[0]?.type;
+  const kind = Object.entries(REDUCE_OPS).find(([, v]) => `nn.${v}` === node.op)?.[0];
+  if (!kind || !x?.shape || !isFloat(x.dtype)) return undefined;
+  const ax = node.inputs[1];
+  if (ax && !ax.const) return undefined;
+  let axes = ax ? Array.from(ax.const!.data as ArrayLike<number | bigint>, Number) : [];
+  if (!axes.length) {
+    if (attrs.int('noop_with_empty_axes', 0) === 1) return undefined;
+    axes = x.shape.map((_, i) => i);
+  }
+  const norm = [...new Set(axes.map((v) => normAxis(v, x.shape!.length)))].sort((p, q) => p - q);
+  return new Node(
+    'k.reduce',
+    [node.inputs[0]!],
+    [node.outputs[0]!],
+    {
+      op: { kind: 'string', value: kind },
+      axes: { kind: 'ints', value: norm },
+      keepdims: { kind: 'int', value: attrs.int('keepdims', 1) },
+    },
+    node.name,
+  );
+}
+
+const KINDS: Kind[] = ['Sum', 'Mean', 'Max', 'Min', 'Prod', 'L1', 'L2', 'LogSum', 'LogSumExp', 'SumSquare'];
 registerOps(
-  (['Sum', 'Mean', 'Max', 'Min', 'Prod', 'L1', 'L2', 'LogSum', 'LogSumExp', 'SumSquare'] as Kind[]).map(reduceOp),
+  withLowering(
+    KINDS.map(reduceOp),
+    Object.fromEntries(KINDS.map((k) => [`nn.Reduce${k}`, { lower: lowerReduce, lowersTo: ['k.reduce'] }])),
+  ),
 );

@@ -7,8 +7,11 @@
 //
 // Softmax and LogSoftmax subtract the maximum first, so large inputs do not overflow.
 
-import { type OpDef, type RunContext, registerOps } from '../ir/op-def.js';
+import { isFloat } from '../ir/dtype.js';
+import { Node } from '../ir/graph.js';
+import { type LowerContext, type OpDef, type RunContext, registerOps } from '../ir/op-def.js';
 import { normAxis } from '../ir/shape.js';
+import { withLowering } from './kernel/lowering.js';
 import { fromF64, type ReducePlan, reducePlan, toF64 } from './math-util.js';
 import { bytesOf, checkDType, FLOATS, inType, numelOf } from './util.js';
 
@@ -120,4 +123,24 @@ function softmaxOp(kind: Kind): OpDef {
   };
 }
 
-registerOps([softmaxOp('Softmax'), softmaxOp('LogSoftmax'), softmaxOp('Hardmax')]);
+/** Softmax and LogSoftmax over one (normalised) axis become k.softmax; Hardmax stays nn. */
+function lowerSoftmax({ node, attrs }: LowerContext): Node | undefined {
+  const x = node.inputs[0]?.type;
+  if (!x?.shape || !isFloat(x.dtype) || Object.keys(node.attrs).some((k) => k !== 'axis')) return undefined;
+  const axis = normAxis(attrs.int('axis', -1), x.shape.length);
+  const log = node.op === 'nn.LogSoftmax' ? 1 : 0;
+  return new Node(
+    'k.softmax',
+    [node.inputs[0]!],
+    [node.outputs[0]!],
+    { axis: { kind: 'int', value: axis }, log: { kind: 'int', value: log } },
+    node.name,
+  );
+}
+
+const LOWER = {
+  'nn.Softmax': { lower: lowerSoftmax, lowersTo: ['k.softmax'] },
+  'nn.LogSoftmax': { lower: lowerSoftmax, lowersTo: ['k.softmax'] },
+};
+
+registerOps(withLowering([softmaxOp('Softmax'), softmaxOp('LogSoftmax'), softmaxOp('Hardmax')], LOWER));

@@ -51,3 +51,12 @@ export function run(ctx: PlanCtx, fn: number, work: number, args: (P: Float64Arr
     };
   return (P) => pool.run(fn, args(P));
 }
+
+/** What one op family's WASM file provides: a planner per op, and which ops take other dtypes. */
+export interface WasmFamily {
+  planners: Record<string, OpPlanner>;
+  /** Ops whose kernels handle every dtype (pure data movement, integer kernels). */
+  anyDtype?: string[];
+  /** Ops whose data input and outputs must be float32; their other inputs may be any type. */
+  floatData?: string[];
+}

@@ -6,8 +6,8 @@ import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { type Expr, input, num, substitute } from '../../../ops/kernel/expr.js';
 import { exprSupported } from '../codegen.js';
 import { mapGeometry } from '../elementwise.js';
-import { type OpPlanner, type PlanCtx, run, type Step } from '../plan.js';
-import { attrsOf } from './common.js';
+import { type OpPlanner, type PlanCtx, run, type Step, type WasmFamily } from '../plan.js';
+import { attrsOf } from './lib/common.js';
 
 export async function planMap(
   ctx: PlanCtx,
@@ -87,7 +87,7 @@ function convertStep(ctx: PlanCtx, name: 'f16ToF32' | 'f32ToF16', x: Value, y: V
   const count = numel(ctx.dims(y)),
     sx = ctx.slot(x),
     sy = ctx.slot(y);
-  return run(ctx, ctx.fn('elementwise', name), count, (P) => [count, P[sx]!, P[sy]!]);
+  return run(ctx, ctx.fn('cast', name), count, (P) => [count, P[sx]!, P[sy]!]);
 }
 
 /** A k.map that is only a float16 <-> float32 cast (the boundaries of a widened float16 model): a conversion kernel. */
@@ -106,3 +106,5 @@ function halfConversion(ctx: PlanCtx): Step | undefined {
         : undefined;
   return name ? convertStep(ctx, name, x, y) : undefined;
 }
+
+export const KERNELS: WasmFamily = { planners: { 'k.map': kmap } };

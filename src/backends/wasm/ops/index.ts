@@ -1,103 +1,90 @@
-// The WASM device's op table: which planner handles each op. A planner turns one node with
-// concrete shapes into kernel calls ('view' when the output is the input's storage, 'cpu' when
-// the case has no kernel: the node then runs on the reference path inside the unit, recorded).
+// The WASM device's op table: which planner handles each op, gathered from one file per op family
+// (named after the src/ops/<family>.ts that defines the ops; shared helpers live in lib/). A
+// planner turns one node with concrete shapes into kernel calls ('view' when the output is the
+// input's storage, 'cpu' when the case has no kernel: the node then runs on the reference path
+// inside the unit, recorded).
 
-import type { OpPlanner } from '../plan.js';
-import { convInteger, convTranspose, depthwiseConv } from './conv.js';
-import { kmap } from './elementwise.js';
-import { dequantize, dynamicQuantize, matMulNBits, matmulInteger, quantize } from './int8.js';
-import { concat, depthSpace, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
-import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
-import { recurrent } from './recurrent.js';
-import { argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, REDUCE_OPS, reduce, softmax } from './reduce.js';
-import { resize } from './resize.js';
-import { scatterND } from './scatter.js';
+import type { OpPlanner, WasmFamily } from '../plan.js';
+import { KERNELS as argmax } from './argmax.js';
+import { KERNELS as attention } from './attention.js';
+import { KERNELS as cast } from './cast.js';
+import { KERNELS as concatSplit } from './concat-split.js';
+import { KERNELS as contribQuant } from './contrib-quant.js';
+import { KERNELS as conv } from './conv.js';
+import { KERNELS as convInteger } from './conv-integer.js';
+import { KERNELS as convTranspose } from './conv-transpose.js';
+import { KERNELS as cumsum } from './cumsum.js';
+import { KERNELS as dropout } from './dropout.js';
+import { KERNELS as elementwise } from './elementwise.js';
+import { KERNELS as gatherOps } from './gather.js';
+import { KERNELS as generators } from './generators.js';
+import { KERNELS as matmul } from './matmul.js';
+import { KERNELS as matmulInteger } from './matmul-integer.js';
+import { KERNELS as normalization } from './normalization.js';
+import { KERNELS as pad } from './pad.js';
+import { KERNELS as pool } from './pool.js';
+import { KERNELS as quantize } from './quantize.js';
+import { KERNELS as rearrange } from './rearrange.js';
+import { KERNELS as recurrent } from './recurrent.js';
+import { KERNELS as reduce } from './reduce.js';
+import { KERNELS as resize } from './resize.js';
+import { KERNELS as rotary } from './rotary.js';
+import { KERNELS as scatter } from './scatter.js';
+import { KERNELS as shape } from './shape.js';
+import { KERNELS as slice } from './slice.js';
+import { KERNELS as softmax } from './softmax.js';
+import { KERNELS as tile } from './tile.js';
+import { KERNELS as topk } from './topk.js';
+import { KERNELS as trilu } from './trilu.js';
 
-export const PLANNERS: Record<string, OpPlanner> = {
-  'k.map': kmap,
-  'k.matmul': kmatmul,
-  'k.softmax': ksoftmax,
-  'k.layernorm': klayernorm,
-  'k.reduce': kreduce,
-  // depthwise convolutions take the direct kernel, the rest im2col + GEMM
-  'k.conv': async (ctx) => (await depthwiseConv(ctx)) ?? kconv(ctx),
-  'nn.Attention': attention,
-  'ms.MatMulNBits': matMulNBits,
-  'nn.MaxPool': pool,
-  'nn.AveragePool': pool,
-  'nn.GlobalAveragePool': pool,
-  'nn.GlobalMaxPool': pool,
-  'nn.MatMul': matmul,
-  'nn.Gemm': gemm,
-  ...Object.fromEntries(Object.keys(REDUCE_OPS).map((k) => [k, reduce])),
-  'nn.Softmax': softmax,
-  'nn.LogSoftmax': softmax,
-  'nn.LayerNormalization': layerNorm,
-  'nn.RMSNormalization': layerNorm,
-  'nn.Reshape': view,
-  'nn.Flatten': view,
-  'nn.Squeeze': view,
-  'nn.Unsqueeze': view,
-  'nn.Identity': view,
-  'nn.Dropout': view,
-  'nn.Cast': view,
-  'nn.Transpose': transpose,
-  'nn.Expand': expand,
-  'nn.Concat': concat,
-  'nn.Split': split,
-  'nn.Slice': slice,
-  'nn.Tile': tile,
-  'nn.Gather': gather,
-  'nn.ScatterND': scatterND,
-  'nn.TopK': topk,
-  'nn.ArgMax': argReduce,
-  'nn.ArgMin': argReduce,
-  'nn.CumSum': cumsum,
-  'nn.Trilu': trilu,
-  'nn.DepthToSpace': depthSpace,
-  'nn.SpaceToDepth': depthSpace,
-  'nn.Pad': pad,
-  'nn.RotaryEmbedding': rotary,
-  'nn.MatMulInteger': matmulInteger,
-  'nn.DequantizeLinear': dequantize,
-  'nn.QuantizeLinear': quantize,
-  'nn.RNN': recurrent,
-  'nn.GRU': recurrent,
-  'nn.LSTM': recurrent,
-  'nn.Resize': resize,
-  'nn.ConvTranspose': convTranspose,
-  'nn.ConvInteger': convInteger,
-  'nn.DynamicQuantizeLinear': dynamicQuantize,
-};
+const FAMILIES: WasmFamily[] = [
+  argmax,
+  attention,
+  cast,
+  concatSplit,
+  contribQuant,
+  conv,
+  convInteger,
+  convTranspose,
+  cumsum,
+  dropout,
+  elementwise,
+  gatherOps,
+  generators,
+  matmul,
+  matmulInteger,
+  normalization,
+  pad,
+  pool,
+  quantize,
+  rearrange,
+  recurrent,
+  reduce,
+  resize,
+  rotary,
+  scatter,
+  shape,
+  slice,
+  softmax,
+  tile,
+  topk,
+  trilu,
+];
+
+function collect<T>(pick: (f: WasmFamily) => Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const f of FAMILIES)
+    for (const [op, v] of Object.entries(pick(f))) {
+      if (op in out) throw new Error(`WASM op table: ${op} is claimed by two families`);
+      out[op] = v;
+    }
+  return out;
+}
+
+export const PLANNERS: Record<string, OpPlanner> = collect((f) => f.planners);
 
 /** Ops whose data input and outputs must be float32; their other inputs (sizes, scales, roi) may be any type. */
-export const FLOAT_DATA = new Set(['nn.Resize']);
+export const FLOAT_DATA = new Set(FAMILIES.flatMap((f) => f.floatData ?? []));
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
-export const ANY_DTYPE = new Set([
-  'ms.MatMulNBits',
-  'nn.MatMulInteger',
-  'nn.ConvInteger',
-  'nn.DynamicQuantizeLinear',
-  'nn.DequantizeLinear',
-  'nn.QuantizeLinear',
-  'nn.Pad',
-  'nn.Trilu',
-  'nn.Reshape',
-  'nn.Flatten',
-  'nn.Squeeze',
-  'nn.Unsqueeze',
-  'nn.Identity',
-  'nn.Dropout',
-  'nn.Cast',
-  'nn.Transpose',
-  'nn.Expand',
-  'nn.Concat',
-  'nn.Split',
-  'nn.Slice',
-  'nn.Tile',
-  'nn.Gather',
-  'nn.DepthToSpace',
-  'nn.SpaceToDepth',
-  'nn.ScatterND',
-]);
+export const ANY_DTYPE = new Set(FAMILIES.flatMap((f) => f.anyDtype ?? []));

@@ -3,9 +3,9 @@
 // The input projection X·Wᵀ of every step and gate is one GEMM up front (the matmul family's
 // packed kernel); the recurrent kernel then adds H·Rᵀ and the biases step by step.
 
-import { type OpPlanner, run } from '../plan.js';
-import { attrsOf, F32 } from './common.js';
-import { planMatmulCore } from './matmul.js';
+import { type OpPlanner, run, type WasmFamily } from '../plan.js';
+import { attrsOf, F32 } from './lib/common.js';
+import { planMatmulCore } from './lib/gemm.js';
 
 const KIND: Record<string, [number, string[]]> = {
   'nn.RNN': [0, ['tanh']],
@@ -81,3 +81,5 @@ export const recurrent: OpPlanner = async (ctx) => {
     return p ? p.then(() => steps(P)) : steps(P);
   };
 };
+
+export const KERNELS: WasmFamily = { planners: { 'nn.RNN': recurrent, 'nn.GRU': recurrent, 'nn.LSTM': recurrent } };

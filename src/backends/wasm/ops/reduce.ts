@@ -1,11 +1,10 @@
-// Reduction planners: reductions, ArgMax/ArgMin, softmax, layer/RMS norm, CumSum.
+// Reduce family on WASM: ReduceSum/Mean/Max/… and the lowered k.reduce (wasm/reduce.ts).
 
-import type { Value } from '../../../ir/graph.js';
 import { normAxis, numel } from '../../../ir/shape.js';
 import { toIntArray } from '../../../ir/tensor.js';
-import { type OpPlanner, run } from '../plan.js';
-import { attrsOf, F32 } from './common.js';
-import { transposeStep } from './transpose-step.js';
+import { type OpPlanner, run, type WasmFamily } from '../plan.js';
+import { attrsOf, F32 } from './lib/common.js';
+import { transposeStep } from './lib/transpose-step.js';
 
 export const K_REDUCE: Record<string, number> = {
   sum: 0,
@@ -85,111 +84,8 @@ export const reduce: OpPlanner = (ctx) => {
   };
 };
 
-export const softmax: OpPlanner = (ctx) => {
-  const x = ctx.node.inputs[0]!;
-  if (!F32(ctx, x)) return 'cpu';
-  const dims = ctx.dims(x);
-  if (numel(dims) === 0) return () => {};
-  const at = attrsOf(ctx);
-  const coerce = at.int('coerce_2d', 0) !== 0;
-  const axis = coerce
-    ? at.int('axis', 1) < 0
-      ? at.int('axis', 1) + dims.length
-      : at.int('axis', 1)
-    : normAxis(at.int('axis', -1), dims.length);
-  const outer = numel(dims.slice(0, axis));
-  const R = coerce ? numel(dims.slice(axis)) : dims[axis]!;
-  const inner = coerce ? 1 : numel(dims.slice(axis + 1));
-  const xs = ctx.slot(x),
-    o = ctx.slot(ctx.node.outputs[0]!);
-  const log = ctx.node.op === 'nn.LogSoftmax' || (ctx.node.op === 'k.softmax' && at.int('log', 0)) ? 1 : 0;
-  return run(ctx, ctx.fn('reduce', 'softmax'), numel(dims) * 8, (P) => [log, outer, R, inner, P[xs]!, P[o]!]);
-};
-
-export const ksoftmax: OpPlanner = (ctx) => softmax(ctx);
 export const kreduce: OpPlanner = (ctx) => reduce(ctx);
-export const klayernorm: OpPlanner = (ctx) => layerNorm(ctx);
 
-export const layerNorm: OpPlanner = (ctx) => {
-  const n = ctx.node;
-  const [x, scale, bias] = n.inputs;
-  if (![x, scale, bias, ...n.outputs].every((v) => F32(ctx, v))) return 'cpu';
-  const dims = ctx.dims(x!);
-  const at = attrsOf(ctx);
-  const axis = normAxis(at.int('axis', -1), dims.length);
-  const rows = numel(dims.slice(0, axis)),
-    len = numel(dims.slice(axis));
-  if (rows * len === 0) return 'cpu';
-  const cs = (v: Value | null | undefined) => {
-    if (!v) return 0;
-    const k = numel(ctx.dims(v));
-    return k === len ? 1 : k === 1 ? 0 : -1;
-  };
-  const scs = cs(scale),
-    bcs = cs(bias);
-  if (scs < 0 || bcs < 0) return 'cpu';
-  const rms = n.op === 'nn.RMSNormalization' || (n.op === 'k.layernorm' && at.int('rms', 0)) ? 1 : 0;
-  const eps = at.float('epsilon', 1e-5);
-  const sx = ctx.slot(x!),
-    ss = ctx.slot(scale!),
-    sb = bias ? ctx.slot(bias) : -1,
-    o = ctx.slot(n.outputs[0]!);
-  const sm = !rms && n.outputs[1] ? ctx.slot(n.outputs[1]) : -1;
-  const si = n.outputs[rms ? 1 : 2] ? ctx.slot(n.outputs[rms ? 1 : 2]!) : -1;
-  return run(ctx, ctx.fn('norm', 'layerNorm'), rows * len * 4, (P) => [
-    rms,
-    rows,
-    len,
-    P[sx]!,
-    P[ss]!,
-    scs,
-    sb < 0 ? 0 : P[sb]!,
-    bcs,
-    P[o]!,
-    eps,
-    sm < 0 ? 0 : P[sm]!,
-    si < 0 ? 0 : P[si]!,
-  ]);
-};
-
-export const argReduce: OpPlanner = (ctx) => {
-  const x = ctx.node.inputs[0]!;
-  if (!F32(ctx, x)) return 'cpu';
-  const d = ctx.dims(x);
-  if (numel(d) === 0) return 'cpu';
-  const at = attrsOf(ctx);
-  const axis = normAxis(at.int('axis', 0), d.length);
-  const outer = numel(d.slice(0, axis)),
-    R = d[axis]!,
-    inner = numel(d.slice(axis + 1));
-  const xs = ctx.slot(x),
-    o = ctx.slot(ctx.node.outputs[0]!);
-  const isMax = ctx.node.op === 'nn.ArgMax' ? 1 : 0,
-    last = at.int('select_last_index', 0) ? 1 : 0;
-  return run(ctx, ctx.fn('reduce', 'argReduce'), numel(d), (P) => [isMax, last, outer, R, inner, P[xs]!, P[o]!]);
-};
-
-export const cumsum: OpPlanner = (ctx) => {
-  const [x, ax] = ctx.node.inputs;
-  if (!F32(ctx, x)) return 'cpu';
-  const c = ctx.constOf(ax);
-  if (!c) return 'cpu';
-  const d = ctx.dims(x!);
-  if (numel(d) === 0 || d.length === 0) return 'cpu';
-  const axis = normAxis(Number(c.data[0]), d.length);
-  const at = attrsOf(ctx);
-  const outer = numel(d.slice(0, axis)),
-    R = d[axis]!,
-    inner = numel(d.slice(axis + 1));
-  const xs = ctx.slot(x!),
-    o = ctx.slot(ctx.node.outputs[0]!);
-  return run(ctx, ctx.fn('reduce', 'cumsum'), numel(d), (P) => [
-    at.int('exclusive', 0) ? 1 : 0,
-    at.int('reverse', 0) ? 1 : 0,
-    outer,
-    R,
-    inner,
-    P[xs]!,
-    P[o]!,
-  ]);
+export const KERNELS: WasmFamily = {
+  planners: { 'k.reduce': kreduce, ...Object.fromEntries(Object.keys(REDUCE_OPS).map((k) => [k, reduce])) },
 };

@@ -5,9 +5,9 @@
 
 import { numel, stridesOf } from '../../../ir/shape.js';
 import { axisTaps, planResize, readAttrs, values } from '../../../ops/resize.js';
-import { type OpPlanner, run, type Step } from '../plan.js';
-import { attrsOf, F32 } from './common.js';
-import { stridedStep } from './layout.js';
+import { type OpPlanner, run, type Step, type WasmFamily } from '../plan.js';
+import { attrsOf, F32 } from './lib/common.js';
+import { stridedStep } from './lib/copy.js';
 
 export const resize: OpPlanner = (ctx) => {
   const n = ctx.node;
@@ -81,3 +81,5 @@ export const resize: OpPlanner = (ctx) => {
     for (const s of steps) await s(P);
   };
 };
+
+export const KERNELS: WasmFamily = { planners: { 'nn.Resize': resize }, floatData: ['nn.Resize'] };

@@ -5,8 +5,8 @@
 import { dtypeBytes } from '../../../ir/dtype.js';
 import type { Value } from '../../../ir/graph.js';
 import { numel } from '../../../ir/shape.js';
-import type { OpPlanner } from '../plan.js';
-import { attrsOf } from './common.js';
+import type { OpPlanner, WasmFamily } from '../plan.js';
+import { attrsOf } from './lib/common.js';
 
 export const scatterND: OpPlanner = (ctx) => {
   const [x, idx, upd] = ctx.node.inputs as Value[];
@@ -46,3 +46,5 @@ export const scatterND: OpPlanner = (ctx) => {
     }
   };
 };
+
+export const KERNELS: WasmFamily = { planners: { 'nn.ScatterND': scatterND }, anyDtype: ['nn.ScatterND'] };

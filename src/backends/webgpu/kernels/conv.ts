@@ -5,7 +5,7 @@
 import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { geometry, readWindow } from '../../../ops/nn-util.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
-import { broadcastOffset, fillTemplate, ShaderBuilder, strides, unflatten } from '../wgsl.js';
+import { broadcastOffset, fillTemplate, ShaderBuilder, unflatten } from '../wgsl.js';
 import { storeRule } from './lib/elementwise.js';
 import { exprToWgsl } from './lib/expr.js';
 import { type Geo, windowCode } from './lib/window.js';

@@ -5,7 +5,7 @@
 
 import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { registerKernels } from '../kernel.js';
-import { convert, planElementwise, sameDims, storeRule } from './lib/elementwise.js';
+import { planElementwise } from './lib/elementwise.js';
 import { exprToWgsl, storeF32 } from './lib/expr.js';
 
 export { convert, planElementwise, sameDims, storeRule } from './lib/elementwise.js';

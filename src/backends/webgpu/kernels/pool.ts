@@ -3,7 +3,7 @@
 
 import { geometry, readWindow } from '../../../ops/nn-util.js';
 import { registerKernels } from '../kernel.js';
-import { fillTemplate, ShaderBuilder, strides, unflatten } from '../wgsl.js';
+import { fillTemplate, ShaderBuilder, unflatten } from '../wgsl.js';
 import { storeRule } from './lib/elementwise.js';
 import { type Geo, windowCode } from './lib/window.js';
 

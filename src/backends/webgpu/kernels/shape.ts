@@ -7,17 +7,9 @@ import { gatherPlan } from './lib/copy.js';
 
 // ---- views: the output is the input's storage with other dims -------------------------------
 registerKernels({
-  ops: ['nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze', 'nn.Identity', 'nn.Dropout'],
+  ops: ['nn.Reshape', 'nn.Flatten', 'nn.Squeeze', 'nn.Unsqueeze'],
   int64Inputs: [1],
-  supports(node) {
-    if (node.op === 'nn.Dropout' && node.outputs[1]) return 'Dropout with a mask output';
-    const training = node.op === 'nn.Dropout' ? node.inputs[2] : null;
-    if (training && !(training.const && !training.const.data[0])) {
-      return 'Dropout with a training_mode input (random in training)';
-    }
-    return true;
-  },
-  hostInputs: (node) => (node.op === 'nn.Reshape' || node.op === 'nn.Squeeze' || node.op === 'nn.Unsqueeze' ? [1] : []),
+  hostInputs: (node) => (node.op === 'nn.Flatten' ? [] : [1]),
   plan: () => ({ alias: [0], dispatches: [] }),
 });
 

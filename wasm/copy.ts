@@ -1,7 +1,7 @@
 // Data movement: one strided copy covers Transpose, Expand, Tile, Slice (with steps), Concat
-// (one copy per input into the output's sub-block) and Pad's interior; Gather along an axis.
-// Shapes and strides (in elements) come in a small descriptor in memory: rank dims, then the
-// source strides, then the destination strides, all i32. Element size 1, 2, 4 or 8 bytes.
+// (one copy per input into the output's sub-block), Pad's interior and DepthToSpace. Shapes and
+// strides (in elements) come in a small descriptor in memory: rank dims, then the source strides,
+// then the destination strides, all i32. Element size 1, 2, 4 or 8 bytes.
 
 /** Copy a tensor of `rank` dims from src (source strides) to dst (destination strides). Threads split the outer dim. */
 export function copyStrided(tid: i32, nt: i32, rank: i32, desc: usize, src: usize, dst: usize, esize: i32): void {
@@ -39,40 +39,5 @@ export function copyStrided(tid: i32, nt: i32, rank: i32, desc: usize, src: usiz
     } else {
       for (let k = 0; k < inner; k++) store<u8>(t + <usize>(k * dIn), load<u8>(s + <isize>(k * sIn)));
     }
-  }
-}
-
-/**
- * Gather along an axis: src [outer, axisLen, inner], indices (n of them, i32 or i64 by `idx64`,
- * negative counting from the end) -> dst [outer, n, inner]. Returns the first bad index + 1 (0 = ok).
- */
-export function gather(tid: i32, nt: i32, outer: i32, axisLen: i32, inner: i32, src: usize, idx: usize, n: i32, idx64: i32, dst: usize, esize: i32): i32 {
-  const total = outer * n;
-  const t0 = total * tid / nt, t1 = total * (tid + 1) / nt;
-  const rowBytes = <usize>inner * esize;
-  for (let t = t0; t < t1; t++) {
-    const o = t / n, j = t % n;
-    let ix: i64 = idx64 ? load<i64>(idx + (<usize>j << 3)) : <i64>load<i32>(idx + (<usize>j << 2));
-    if (ix < 0) ix += axisLen;
-    if (ix < 0 || ix >= axisLen) return j + 1;
-    memory.copy(dst + <usize>t * rowBytes, src + (<usize>o * axisLen + <usize>ix) * rowBytes, rowBytes);
-  }
-  return 0;
-}
-
-/** Trilu: keep j - i >= k (upper) or j - i <= k (lower) in each rows×cols matrix, zero the rest. */
-export function trilu(tid: i32, nt: i32, mats: i32, rows: i32, cols: i32, k: i32, upper: i32, x: usize, y: usize, esize: i32): void {
-  const total = mats * rows;
-  const t0 = total * tid / nt, t1 = total * (tid + 1) / nt;
-  const rowBytes = <usize>cols * esize;
-  for (let t = t0; t < t1; t++) {
-    const i = t % rows;
-    const s = x + <usize>t * rowBytes, d = y + <usize>t * rowBytes;
-    // kept columns form one range [lo, hi)
-    let lo: i32, hi: i32;
-    if (upper) { lo = max(0, min(cols, i + k)); hi = cols; } else { lo = 0; hi = max(0, min(cols, i + k + 1)); }
-    if (lo > 0) memory.fill(d, 0, <usize>lo * esize);
-    if (hi > lo) memory.copy(d + <usize>lo * esize, s + <usize>lo * esize, <usize>(hi - lo) * esize);
-    if (hi < cols) memory.fill(d + <usize>hi * esize, 0, <usize>(cols - hi) * esize);
   }
 }

@@ -1,8 +1,7 @@
-// The strided copy that both the layout ops (Transpose) and the reductions over inner axes use;
-// its own file so that layout.ts and reduce.ts do not import each other.
+// The strided copy that both the layout ops (Transpose) and the reductions over inner axes use.
 
-import { numel, stridesOf } from '../../../ir/shape.js';
-import { type PlanCtx, run, type Step } from '../plan.js';
+import { numel, stridesOf } from '../../../../ir/shape.js';
+import { type PlanCtx, run, type Step } from '../../plan.js';
 
 /** Copy x into a contiguous layout permuted by perm (a transpose); returns a step. */
 export function transposeStep(
@@ -16,6 +15,6 @@ export function transposeStep(
   const inSt = stridesOf(dims);
   const outDims = perm.map((p) => dims[p]!);
   const desc = ctx.resident(Int32Array.from([...outDims, ...perm.map((p) => inSt[p]!), ...stridesOf(outDims)]));
-  const fn = ctx.fn('layout', 'copyStrided');
+  const fn = ctx.fn('copy', 'copyStrided');
   return run(ctx, fn, numel(dims), (P) => [outDims.length, desc, src(P), dst(P), esize]);
 }
