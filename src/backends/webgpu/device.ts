@@ -58,6 +58,8 @@ export class WebGpuDevice implements Device {
   private lastError?: string;
   /** Everything this device did since it was created (benchmarks take differences). */
   readonly counters: GpuCounters = zeroCounters();
+  /** Dispatches per kernel label since the device was created. */
+  readonly kernelDispatches = new Map<string, number>();
   /** Called after each run's submit (tests use it to lose the device with work in flight). */
   afterSubmit?: () => void;
 
@@ -375,6 +377,7 @@ export class WebGpuDevice implements Device {
             pass.dispatchWorkgroups(d.grid[0], d.grid[1], d.grid[2]);
             this.counters.dispatches++;
             wu.counters.dispatched(d.label);
+            this.kernelDispatches.set(d.label, (this.kernelDispatches.get(d.label) ?? 0) + 1);
           }
           for (const s of temps) this.releaseStorage(s, true);
         }

@@ -22,7 +22,7 @@ export class KernelTimer {
 
   constructor(
     private readonly device: GPUDevice,
-    readonly capacity = 4096,
+    readonly capacity = 2048, // 4096 queries: the most a query set may hold
   ) {
     this.querySet = device.createQuerySet({ type: 'timestamp', count: capacity * 2 });
     this.resolve = device.createBuffer({ size: capacity * 16, usage: QUERY_RESOLVE | BUFFER.COPY_SRC });
