@@ -24,6 +24,7 @@ import type { TileConfig } from './tiles.js';
 import type { KernelTime } from './timestamps.js';
 import type { Layout } from './wgsl.js';
 import './kernels/index.js';
+import './kernels/attention.js';
 
 export { DeviceLostError, LimitError } from './errors.js';
 
