@@ -1,6 +1,7 @@
 // Fused attention, one workgroup per (batch, query head, query row, key split): QK^T, the mask
 // terms (additive or boolean mask, causal frontier), softcap, an online softmax and the product
-// with V in one pass over the keys, which are read where they lie (a KV cache included). K/V head
+// with V in one pass over the keys, which are read where they lie (a past cache, then the new
+// keys: the cache is read in place, never concatenated). K/V head
 // = query head / GROUP (grouped-query and multi-query attention). Keys go in tiles of WG: each
 // thread scores one key of the tile, then each thread accumulates its own output dims. With
 // SPLITS > 1 (decode: few rows, long caches) each workgroup covers one CHUNK of the keys and
@@ -9,7 +10,8 @@
 
 const HQ = {{HQ}}u;
 const SQ = {{SQ}}u;
-const SKV = {{SKV}}u;
+const SKV = {{SKV}}u; // past + new keys
+const PAST = {{PAST}}u;
 const D = {{D}}u;
 const DV = {{DV}}u;
 const GROUP = {{GROUP}}u;
@@ -30,6 +32,8 @@ fn k_at(b: u32, h: u32, j: u32, d: u32) -> u32 { return {{K_AT}}; }
 fn v_at(b: u32, h: u32, j: u32, d: u32) -> u32 { return {{V_AT}}; }
 fn y_at(b: u32, h: u32, i: u32, d: u32) -> u32 { return {{Y_AT}}; }
 fn bias(b: u32, h: u32, i: u32, j: u32) -> f32 { {{BIAS}} }
+fn key(b: u32, h: u32, j: u32, d: u32) -> f32 { {{KEY}} }
+fn value(b: u32, h: u32, j: u32, d: u32) -> f32 { {{VALUE}} }
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -55,7 +59,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec
     var sj = NEG;
     if (j < j1) {
       var dot = 0.0;
-      for (var d = 0u; d < D; d = d + 1u) { dot = dot + qrow[d] * f32(k(k_at(b, kvh, j, d))); }
+      for (var d = 0u; d < D; d = d + 1u) { dot = dot + qrow[d] * key(b, kvh, j, d); }
       if (SOFTCAP != 0.0) { dot = SOFTCAP * tanh_s(dot / SOFTCAP); }
       sj = max(dot + bias(b, h, i, j), NEG);
     }
@@ -78,7 +82,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec
         var a = acc[c] * alpha;
         for (var u = 0u; u < n; u = u + 1u) {
           let x = sc[u];
-          if (x > NEG) { a = a + exp(x - mn) * f32(v(v_at(b, kvh, base + u, d))); }
+          if (x > NEG) { a = a + exp(x - mn) * value(b, kvh, base + u, d); }
         }
         acc[c] = a;
       }

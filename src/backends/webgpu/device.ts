@@ -325,6 +325,9 @@ export class WebGpuDevice implements Device {
         const outputs: GpuTensor[] = outs.map((o, k) => {
           const name = node.outputs[k]?.name ?? '';
           if (plan.host) return new GpuTensor(o.dtype, o.dims, undefined, plan.host[k], name);
+          // an optional output the graph does not take (Attention's present_key, ...): no storage
+          const used = plan.dispatches.some((d) => d.tensors.some((r) => 'out' in r && r.out === k));
+          if (!node.outputs[k] && !used) return new GpuTensor(o.dtype, o.dims, undefined, undefined, name);
           const a = plan.alias?.[k];
           if (a !== undefined) {
             const src = ins[a]!;

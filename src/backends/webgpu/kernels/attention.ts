@@ -4,8 +4,8 @@
 // keys) flash-decoding: the keys split across workgroups, then one combine dispatch.
 // Q/K/V in either layout: 4-D [b, heads, seq, head] or 3-D [b, seq, heads * head] (q_num_heads and
 // kv_num_heads), which lets the fusion pass drop the head split/merge transposes around it.
-// Not here (the node runs on the reference path, recorded): past_key/past_value concatenation,
-// present and qk_matmul outputs, nonpad_kv_seqlen.
+// A past cache (past_key/past_value) is read in place before the new keys. Not here (the node runs
+// on the reference path, recorded): present and qk_matmul outputs, nonpad_kv_seqlen.
 
 import type { AttrReader } from '../../../ir/attributes.js';
 import type { Node } from '../../../ir/graph.js';
@@ -59,16 +59,22 @@ function offsetExpr(rank: 3 | 4, heads: number, seq: number, dh: number, s = 's'
 }
 
 /** The additive bias of key j for query (b, h, i): the mask (broadcast, short masks padded) and the causal frontier. */
-function biasBody(mask: TensorInfo | undefined, g: AttentionGeometry, causal: boolean, padShort: boolean): string {
+function biasBody(
+  mask: TensorInfo | undefined,
+  g: AttentionGeometry,
+  causal: boolean,
+  padShort: boolean,
+  past: number,
+): string {
   const lines: string[] = ['var bj = 0.0;'];
-  if (causal) lines.push('if (j > i) { return -3.0e38; }');
+  if (causal) lines.push(`if (j > i + ${past}u) { return -3.0e38; }`);
   if (mask) {
     const dims = [...new Array<number>(4 - mask.dims.length).fill(1), ...mask.dims];
     const st = strides(dims);
     const idx = ['b', 'h', 'i'].map((c, k) => (dims[k] === 1 ? '' : `${c} * ${st[k]}u + `)).join('');
     const last = dims[3]!;
     let jj = 'j';
-    if (last !== g.kvSeq) {
+    if (last !== g.kvSeq + past) {
       if (padShort) lines.push(`if (j >= ${last}u) { return -3.0e38; }`);
       else jj = '0u';
     }
@@ -88,9 +94,8 @@ export function keySplits(rows: number, kvSeq: number, wg: number): { splits: nu
 }
 
 function supportsAttention(node: Node, attrs: AttrReader): true | string {
-  const extra = ['past_key', 'past_value', 'nonpad_kv_seqlen'];
-  for (let k = 4; k < node.inputs.length; k++)
-    if (node.inputs[k]) return `Attention with ${extra[k - 4]} runs on the reference path (no WGSL kernel)`;
+  if (node.inputs[6]) return 'Attention with nonpad_kv_seqlen runs on the reference path (no WGSL kernel)';
+  if (!node.inputs[4] !== !node.inputs[5]) return 'Attention with only one of past_key/past_value has no WGSL kernel';
   for (let k = 1; k < node.outputs.length; k++)
     if (node.outputs[k]) return 'Attention with present_key/present_value/qk_matmul outputs has no WGSL kernel';
   const q = node.inputs[0]?.type;
@@ -99,20 +104,30 @@ function supportsAttention(node: Node, attrs: AttrReader): true | string {
 }
 
 export function planAttention(a: PlanArgs): NodePlan {
-  const [q, k, v, mask] = a.ins as (TensorInfo | undefined)[];
+  const [q, k, v, mask, pastK, pastV] = a.ins as (TensorInfo | undefined)[];
   const y = a.outs[0]!;
   const g = attentionGeometry(q!.dims, k!.dims, v!.dims, a.attrs);
+  const P = pastK?.dims[2] ?? 0;
+  const T = P + g.kvSeq;
   const ctx: KernelContext = a.ctx;
   const WG = Math.min(64, ctx.wg);
   const rows = g.batch * g.qHeads * g.qSeq;
   if (!rows || !g.vHeadSize) return { dispatches: [] };
-  const { splits, chunk } = keySplits(rows, g.kvSeq, WG);
+  const { splits, chunk } = keySplits(rows, T, WG);
   const scale = a.attrs.has('scale') ? a.attrs.float('scale') : 1 / Math.sqrt(g.headSize);
   const softcap = a.attrs.float('softcap', 0);
   const causal = a.attrs.int('is_causal', 0) === 1;
   const yAt = offsetExpr(g.rank, g.qHeads, g.qSeq, g.vHeadSize, 'i');
   const b = new ShaderBuilder().input('q', q!.layout).input('k', k!.layout).input('v', v!.layout);
   if (mask) b.input('mask', mask.layout);
+  if (pastK) b.input('pk', pastK.layout).input('pv', pastV!.layout);
+  const kAt = offsetExpr(g.rank, g.kvHeads, g.kvSeq, g.headSize, P ? '(j - PAST)' : 'j');
+  const vAt = offsetExpr(g.rank, g.kvHeads, g.kvSeq, g.vHeadSize, P ? '(j - PAST)' : 'j');
+  const cacheAt = (dh: number) => offsetExpr(4, g.kvHeads, P, dh, 'j');
+  const read = (cache: string, cur: string, at: string, dh: number) =>
+    P
+      ? `if (j < PAST) { return f32(${cache}(${cacheAt(dh)})); } return f32(${cur}(${at}));`
+      : `return f32(${cur}(${at}));`;
   const f32 = (n: number) => ctx.layout('float32', n);
   const store = (x: string) => (y.layout.wtype === 'f32' ? x : `${y.layout.wtype}(${x})`);
   let finish: string;
@@ -134,7 +149,7 @@ export function planAttention(a: PlanArgs): NodePlan {
     BINDINGS: b.header(),
     HQ: g.qHeads,
     SQ: g.qSeq,
-    SKV: g.kvSeq,
+    SKV: T,
     D: g.headSize,
     DV: g.vHeadSize,
     GROUP: g.qHeads / g.kvHeads,
@@ -146,13 +161,16 @@ export function planAttention(a: PlanArgs): NodePlan {
     SCALE: lit(scale, 'f32'),
     SOFTCAP: lit(softcap, 'f32'),
     Q_AT: offsetExpr(g.rank, g.qHeads, g.qSeq, g.headSize, 'i'),
-    K_AT: offsetExpr(g.rank, g.kvHeads, g.kvSeq, g.headSize, 'j'),
-    V_AT: offsetExpr(g.rank, g.kvHeads, g.kvSeq, g.vHeadSize, 'j'),
+    K_AT: kAt,
+    V_AT: vAt,
+    PAST: P,
+    KEY: read('pk', 'k', 'k_at(b, h, j, d)', g.headSize),
+    VALUE: read('pv', 'v', 'v_at(b, h, j, d)', g.vHeadSize),
     Y_AT: yAt,
-    BIAS: biasBody(mask, g, causal, a.attrs.int('pad_short_mask', 1) !== 0),
+    BIAS: biasBody(mask, g, causal, a.attrs.int('pad_short_mask', 1) !== 0, P),
     FINISH: finish,
   });
-  const ins = [{ in: 0 }, { in: 1 }, { in: 2 }, ...(mask ? [{ in: 3 }] : [])];
+  const ins = [{ in: 0 }, { in: 1 }, { in: 2 }, ...(mask ? [{ in: 3 }] : []), ...(pastK ? [{ in: 4 }, { in: 5 }] : [])];
   const label = `${a.node.op}:attention${splits > 1 ? `-split${splits}` : ''}`;
   if (splits === 1) {
     return {
