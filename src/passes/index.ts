@@ -6,7 +6,9 @@ import { controlFlow } from './control-flow.js';
 import { deadCodeElimination } from './dce.js';
 import { decomposeContrib, decomposeContribCpu } from './decompose-contrib.js';
 import { foldConvScale } from './fold-conv-scale.js';
+import { freeTranspose } from './free-transpose.js';
 import { fuseElementwise, fuseEpilogue } from './fuse.js';
+import { fuseAttention } from './fuse-attention.js';
 import { lower } from './lower.js';
 import { memoryPlan } from './memory-plan.js';
 import type { Pass, PassResult } from './pass.js';
@@ -28,6 +30,8 @@ export const PASSES: Record<string, Pass> = {
   [memoryPlan.name]: memoryPlan,
   [widenFloat16.name]: widenFloat16,
   [foldConvScale.name]: foldConvScale,
+  [fuseAttention.name]: fuseAttention,
+  [freeTranspose.name]: freeTranspose,
 };
 
 /** The default pipeline for the graph a backend receives. */
@@ -49,6 +53,14 @@ export const KERNEL_PIPELINE = [
   'fuse-epilogue',
   'dce',
 ];
+
+/**
+ * The WebGPU backend's kernel pipeline: attention chains become one fused kernel, and transposes
+ * that move only unit axes become views, before the shared lowering.
+ */
+export const WEBGPU_KERNEL_PIPELINE = KERNEL_PIPELINE.flatMap((p) =>
+  p === 'lower' ? ['fuse-attention', 'free-transpose', 'lower'] : [p],
+);
 
 export interface PipelineHooks {
   afterPass?(pass: Pass, result: PassResult, g: Graph): void;

@@ -25,6 +25,7 @@ import type { KernelTime } from './timestamps.js';
 import type { Layout } from './wgsl.js';
 import './kernels/index.js';
 import './kernels/attention.js';
+import './kernels/rotary.js';
 
 export { DeviceLostError, LimitError } from './errors.js';
 
