@@ -9,6 +9,7 @@ import { foldConvScale } from './fold-conv-scale.js';
 import { freeTranspose } from './free-transpose.js';
 import { fuseElementwise, fuseEpilogue } from './fuse.js';
 import { fuseAttention } from './fuse-attention.js';
+import { fuseMatmulNorm } from './fuse-matmul-norm.js';
 import { lower } from './lower.js';
 import { memoryPlan } from './memory-plan.js';
 import type { Pass, PassResult } from './pass.js';
@@ -32,6 +33,7 @@ export const PASSES: Record<string, Pass> = {
   [foldConvScale.name]: foldConvScale,
   [fuseAttention.name]: fuseAttention,
   [freeTranspose.name]: freeTranspose,
+  [fuseMatmulNorm.name]: fuseMatmulNorm,
 };
 
 /** The default pipeline for the graph a backend receives. */
@@ -56,10 +58,15 @@ export const KERNEL_PIPELINE = [
 
 /**
  * The WebGPU backend's kernel pipeline: attention chains become one fused kernel, and transposes
- * that move only unit axes become views, before the shared lowering.
+ * that move only unit axes become views, before the shared lowering; after the epilogue fusion, a
+ * LayerNorm over a matmul's rows joins the matmul.
  */
 export const WEBGPU_KERNEL_PIPELINE = KERNEL_PIPELINE.flatMap((p) =>
-  p === 'lower' ? ['fuse-attention', 'free-transpose', 'lower'] : [p],
+  p === 'lower'
+    ? ['fuse-attention', 'free-transpose', 'lower']
+    : p === 'fuse-epilogue'
+      ? ['fuse-epilogue', 'fuse-matmul-norm']
+      : [p],
 );
 
 export interface PipelineHooks {

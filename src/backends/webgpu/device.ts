@@ -26,6 +26,7 @@ import type { Layout } from './wgsl.js';
 import './kernels/index.js';
 import './kernels/attention.js';
 import './kernels/rotary.js';
+import './kernels/matmul-norm.js';
 
 export { DeviceLostError, LimitError } from './errors.js';
 
