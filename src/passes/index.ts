@@ -6,7 +6,10 @@ import { controlFlow } from './control-flow.js';
 import { deadCodeElimination } from './dce.js';
 import { decomposeContrib, decomposeContribCpu } from './decompose-contrib.js';
 import { foldConvScale } from './fold-conv-scale.js';
+import { freeTranspose } from './free-transpose.js';
 import { fuseElementwise, fuseEpilogue } from './fuse.js';
+import { fuseAttention } from './fuse-attention.js';
+import { fuseMatmulNorm } from './fuse-matmul-norm.js';
 import { lower } from './lower.js';
 import { memoryPlan } from './memory-plan.js';
 import type { Pass, PassResult } from './pass.js';
@@ -28,6 +31,9 @@ export const PASSES: Record<string, Pass> = {
   [memoryPlan.name]: memoryPlan,
   [widenFloat16.name]: widenFloat16,
   [foldConvScale.name]: foldConvScale,
+  [fuseAttention.name]: fuseAttention,
+  [freeTranspose.name]: freeTranspose,
+  [fuseMatmulNorm.name]: fuseMatmulNorm,
 };
 
 /** The default pipeline for the graph a backend receives. */
@@ -49,6 +55,19 @@ export const KERNEL_PIPELINE = [
   'fuse-epilogue',
   'dce',
 ];
+
+/**
+ * The WebGPU backend's kernel pipeline: attention chains become one fused kernel, and transposes
+ * that move only unit axes become views, before the shared lowering; after the epilogue fusion, a
+ * LayerNorm over a matmul's rows joins the matmul.
+ */
+export const WEBGPU_KERNEL_PIPELINE = KERNEL_PIPELINE.flatMap((p) =>
+  p === 'lower'
+    ? ['fuse-attention', 'free-transpose', 'lower']
+    : p === 'fuse-epilogue'
+      ? ['fuse-epilogue', 'fuse-matmul-norm']
+      : [p],
+);
 
 export interface PipelineHooks {
   afterPass?(pass: Pass, result: PassResult, g: Graph): void;

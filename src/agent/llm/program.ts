@@ -8,7 +8,7 @@ import type { Device, DeviceTensor } from '../../backends/device.js';
 import type { Graph } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { runPipeline } from '../../passes/index.js';
-import { KERNEL_PASSES as KERNEL_TAIL } from '../../runtime/backends/kernel-passes.js';
+import { KERNEL_PASSES as KERNEL_TAIL, WEBGPU_KERNEL_PASSES } from '../../runtime/backends/kernel-passes.js';
 import { type Feed, ResidentWeights } from '../../runtime/executor.js';
 import { type DevicePreparedModel, prepareOnDevice } from '../../runtime/single-device.js';
 
@@ -16,6 +16,8 @@ import { type DevicePreparedModel, prepareOnDevice } from '../../runtime/single-
 export class WeightCache extends ResidentWeights {}
 
 export const KERNEL_PASSES = ['shape-inference', ...KERNEL_TAIL];
+/** WebGPU devices also fuse attention chains and turn unit-axis transposes into views. */
+export const WEBGPU_PASSES = ['shape-inference', ...WEBGPU_KERNEL_PASSES];
 
 export class DeviceProgram {
   private constructor(
@@ -34,7 +36,11 @@ export class DeviceProgram {
   static async create(
     graph: Graph,
     weights: WeightCache,
-    passes = weights.device.kind === 'reference' ? [] : KERNEL_PASSES,
+    passes = weights.device.kind === 'reference'
+      ? []
+      : weights.device.kind === 'webgpu'
+        ? WEBGPU_PASSES
+        : KERNEL_PASSES,
   ): Promise<DeviceProgram> {
     const device = weights.device;
     if (passes.length) runPipeline(graph, passes);

@@ -1,7 +1,10 @@
 // Size-bucketed pool of GPU buffers. Sizes round up to a bucket (4 per power of two, so at most
 // 25% waste), freed buffers wait in a per-bucket free list, and a buffer freed while commands that
 // use it are still being encoded only becomes reusable after that encoder is submitted: a
-// queue.writeBuffer into it would otherwise land before those commands run.
+// queue.writeBuffer into it would otherwise land before those commands run. A bucket hands out its
+// oldest free buffer first (lowest creation number), so the buffers a run gets depend on which
+// are free, not on the order they came back: the same run gets the same buffers, and the bind
+// groups cached for them are hit (a warm decode step creates no GPU objects).
 
 export interface PoolStats {
   allocated: number;
@@ -22,6 +25,8 @@ export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private pending: GPUBuffer[] = [];
   private live = new Set<GPUBuffer>();
+  private readonly order = new WeakMap<GPUBuffer, number>();
+  private created = 0;
   readonly stats: PoolStats = { allocated: 0, allocatedBytes: 0, reused: 0, freeBytes: 0 };
 
   constructor(
@@ -42,6 +47,7 @@ export class BufferPool {
       return reused;
     }
     const buf = this.device.createBuffer({ size, usage: this.usage });
+    this.order.set(buf, this.created++);
     this.stats.allocated++;
     this.stats.allocatedBytes += size;
     this.live.add(buf);
@@ -67,7 +73,16 @@ export class BufferPool {
   private toFree(buf: GPUBuffer): void {
     let list = this.free.get(buf.size);
     if (!list) this.free.set(buf.size, (list = []));
-    list.push(buf);
+    // kept in descending creation order: pop() returns the oldest
+    const n = this.order.get(buf) ?? 0;
+    let lo = 0,
+      hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.order.get(list[mid]!) ?? 0) > n) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, buf);
     this.stats.freeBytes += buf.size;
   }
 

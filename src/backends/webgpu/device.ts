@@ -4,94 +4,38 @@
 // A lost GPU device fails the run in flight with a clear error; the next call opens a fresh
 // device and re-creates pipelines and weights (weights keep their host copy for that).
 
-import { type DType, isBig, isNarrow } from '../../ir/dtype.js';
-import type { Node, TensorType, Value } from '../../ir/graph.js';
-import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
+import { isBig } from '../../ir/dtype.js';
+import type { Node, Value } from '../../ir/graph.js';
+import { nodeError } from '../../ir/infer.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { formatType } from '../../ir/text-common.js';
-import {
-  type CompiledUnit,
-  type Device,
-  DeviceError,
-  type DeviceTensor,
-  hostOnlyReason,
-  type Unit,
-} from '../device.js';
-import { BufferPool } from './buffer-pool.js';
-import { BUFFER, MAP_READ } from './flags.js';
-import { type AdapterChoice, adapterName, type FoundAdapter, findAdapter, isCpuAdapter, limitsOf } from './gpu.js';
-import {
-  type Dispatch,
-  type KernelContext,
-  kernelFor,
-  type NodePlan,
-  type OutInfo,
-  type TensorInfo,
-} from './kernel.js';
+import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
+import { type GpuCounters, UnitCounters, zeroCounters } from './counters.js';
+import { DeviceLostError, GPU_INT64_NOTE, lostMessage } from './errors.js';
+import { adapterName, type FoundAdapter, isCpuAdapter } from './gpu.js';
+import { type Dispatch, kernelFor, type NodePlan, type OutInfo, type TensorInfo } from './kernel.js';
+import { planStep, type Step } from './node-plan.js';
+import { type Gpu, type OpenOptions, openGpu } from './open-device.js';
 import { PipelineCache } from './pipeline-cache.js';
-import { fromStorageBytes, GpuTensor, partBytes, partsOf, Storage, toStorageArray } from './tensor.js';
-import { type TileConfig, tilesFor } from './tiles.js';
-import { gridFor, inlineHelpers, type Layout, storageOf, type WType } from './wgsl.js';
+import { readBack } from './readback.js';
+import { allocStorage, cachedBindGroup, releaseStorage, uploadHost } from './storage.js';
+import { gpuSupports } from './support.js';
+import { GpuTensor, type Storage } from './tensor.js';
+import type { TileConfig } from './tiles.js';
+import type { KernelTime } from './timestamps.js';
+import type { Layout } from './wgsl.js';
 import './kernels/index.js';
+import './kernels/attention.js';
+import './kernels/rotary.js';
+import './kernels/matmul-norm.js';
 
-export interface WebGpuOptions extends AdapterChoice {
-  /** 'f16' runs float kernels in f16 where the adapter has shader-f16 (else f32, recorded). */
-  precision?: 'f32' | 'f16';
-  /** Lower some limits (tests use it to show what happens on a smaller device). */
-  limitOverrides?: Record<string, number>;
+export { DeviceLostError, LimitError } from './errors.js';
+
+/** precision 'f16' runs float kernels in f16 where the adapter has shader-f16 (else f32, recorded). */
+export interface WebGpuOptions extends OpenOptions {
   /** Device id (plans and traces name devices by it); default 'webgpu:N'. */
   id?: string;
   /** Progress of long work (pipeline compiles): done of total. */
   onProgress?(done: number, total: number, what: string): void;
-}
-
-/** The GPU device went away (driver reset, device.destroy()): a DeviceError, so the runtime can move the work. */
-export class DeviceLostError extends DeviceError {
-  constructor(message: string, device = 'webgpu') {
-    super(message, device);
-    this.name = 'DeviceLostError';
-  }
-}
-
-/** A refusal at compile time: the node, the tensor, its size and the limit it exceeds. */
-export class LimitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LimitError';
-  }
-}
-
-interface Gpu {
-  device: GPUDevice;
-  found: FoundAdapter;
-  limits: Record<string, number>;
-  features: string[];
-  f16: boolean;
-  pool: BufferPool;
-  staging: BufferPool;
-  cache: PipelineCache;
-  epoch: number;
-  lost?: GPUDeviceLostInfo;
-  lostPromise: Promise<GPUDeviceLostInfo>;
-  ctx: KernelContext;
-  bindGroups: Map<string, GPUBindGroup>;
-}
-
-const bufferIds = new WeakMap<GPUBuffer, number>();
-let nextBufferId = 0;
-function bufferId(b: GPUBuffer): number {
-  let id = bufferIds.get(b);
-  if (id === undefined) {
-    id = nextBufferId++;
-    bufferIds.set(b, id);
-  }
-  return id;
-}
-
-interface Step {
-  node: Node;
-  memo: Map<string, { plan: NodePlan; outs: OutInfo[] }>;
-  hostInputs: number[];
 }
 
 export class WebGpuUnit implements CompiledUnit {
@@ -100,9 +44,9 @@ export class WebGpuUnit implements CompiledUnit {
     readonly steps: Step[],
     readonly lastUse: Map<Value, number>,
   ) {}
+  /** Dispatches per run and per kernel (the last run's). */
+  readonly counters = new UnitCounters();
 }
-
-const GPU_INT64_NOTE = 'WGSL has no 64-bit integers';
 
 let nextId = 0;
 
@@ -115,6 +59,10 @@ export class WebGpuDevice implements Device {
   private disposed = false;
   private opening?: Promise<void>;
   private lastError?: string;
+  /** Everything this device did since it was created (benchmarks take differences). */
+  readonly counters: GpuCounters = zeroCounters();
+  /** Dispatches per kernel label since the device was created. */
+  readonly kernelDispatches = new Map<string, number>();
   /** Called after each run's submit (tests use it to lose the device with work in flight). */
   afterSubmit?: () => void;
 
@@ -147,6 +95,27 @@ export class WebGpuDevice implements Device {
   get gpuDevice(): GPUDevice {
     return this.gpu.device;
   }
+  /** Counters with the pipeline and buffer creations of the current GPU device folded in. */
+  snapshot(): GpuCounters {
+    const g = this.gpu;
+    return {
+      ...this.counters,
+      pipelinesCreated: g.cache.compiled,
+      buffersCreated: g.pool.stats.allocated + g.staging.stats.allocated,
+    };
+  }
+  /** Whether per-kernel GPU times are being recorded (profile option on an adapter with timestamp-query). */
+  get profiling(): boolean {
+    return !!this.gpu.timer;
+  }
+  /** GPU time per kernel label so far; undefined where the adapter has no timestamp-query or profiling is off. */
+  async kernelTimes(reset = false): Promise<KernelTime[] | undefined> {
+    const t = this.gpu.timer;
+    if (!t) return undefined;
+    const r = await t.times();
+    if (reset) t.reset();
+    return r;
+  }
   get pipelineCount(): number {
     return this.gpu.cache.size;
   }
@@ -176,65 +145,17 @@ export class WebGpuDevice implements Device {
   }
 
   private async open(): Promise<void> {
-    const found = await findAdapter(this.options);
-    const a = found.adapter;
-    const al = limitsOf(a.limits);
-    const wanted = [
-      'maxStorageBufferBindingSize',
-      'maxBufferSize',
-      'maxStorageBuffersPerShaderStage',
-      'maxComputeWorkgroupStorageSize',
-      'maxComputeInvocationsPerWorkgroup',
-      'maxComputeWorkgroupSizeX',
-      'maxComputeWorkgroupSizeY',
-      'maxComputeWorkgroupSizeZ',
-      'maxComputeWorkgroupsPerDimension',
-    ];
-    const requiredLimits: Record<string, number> = {};
-    for (const k of wanted) if (al[k] !== undefined) requiredLimits[k] = al[k]!;
-    const hasF16 = a.features.has('shader-f16');
-    const f16 = hasF16 && this.options.precision === 'f16';
-    const device = await a.requestDevice({ requiredLimits, requiredFeatures: f16 ? ['shader-f16'] : [] });
-    const limits = { ...limitsOf(device.limits), ...(this.options.limitOverrides ?? {}) };
     const epoch = ++this.epoch;
-    device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
-      this.lastError = ev.error.message;
-    };
-    const lostPromise = device.lost.then((info) => {
-      if (this.gpu?.device === device) this.gpu.lost = info;
-      return info;
-    });
-    const maxPart = Math.min(limits.maxStorageBufferBindingSize!, limits.maxBufferSize!);
-    const tiles = tilesFor(found.info, limits);
-    const wg = Math.min(256, limits.maxComputeInvocationsPerWorkgroup ?? 256, limits.maxComputeWorkgroupSizeX ?? 256);
-    const storage = (dt: DType): WType => {
-      const w = storageOf(dt, f16);
-      if (!w) throw new Error(`${dt} has no WGSL storage type`);
-      return w;
-    };
-    const layout = (dt: DType, numel: number): Layout => {
-      const wtype = storage(dt);
-      const bytes = wtype === 'f16' ? 2 : 4;
-      const partElems = Math.max(4, Math.floor(maxPart / bytes / 4) * 4);
-      return { wtype, numel, partElems };
-    };
-    const maxPerDim = limits.maxComputeWorkgroupsPerDimension ?? 65535;
-    const ctx: KernelContext = { limits, f16, wg, tiles, layout, storage, grid: (g) => gridFor(g, maxPerDim) };
-    const usage = BUFFER.STORAGE | BUFFER.COPY_SRC | BUFFER.COPY_DST;
-    this.gpu = {
-      device,
-      found,
-      limits,
-      features: [...a.features].sort(),
-      f16,
-      pool: new BufferPool(device, usage, maxPart),
-      staging: new BufferPool(device, BUFFER.MAP_READ | BUFFER.COPY_DST, limits.maxBufferSize!),
-      cache: new PipelineCache(device),
+    this.gpu = await openGpu(
+      this.options,
       epoch,
-      lostPromise,
-      ctx,
-      bindGroups: new Map(),
-    };
+      (m) => {
+        this.lastError = m;
+      },
+      (device, info) => {
+        if (this.gpu?.device === device) this.gpu.lost = info;
+      },
+    );
   }
 
   /** A fresh device after a loss (pipelines re-created on demand, weights re-uploaded from their host copy). */
@@ -263,58 +184,20 @@ export class WebGpuDevice implements Device {
 
   /** Await a GPU promise, failing fast with a DeviceLostError when the device goes away. */
   private async guard<T>(p: Promise<T>, what: string): Promise<T> {
-    const g = this.gpu;
-    const lost = g.lostPromise.then((info): never => {
-      throw new DeviceLostError(
-        `WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`,
-        this.id,
-      );
+    const lost = this.gpu.lostPromise.then((info): never => {
+      throw new DeviceLostError(lostMessage(info, what), this.id);
     });
     return Promise.race([p, lost]);
   }
 
   private lostError(what: string): DeviceLostError {
-    const info = this.gpu.lost!;
-    return new DeviceLostError(
-      `WebGPU device lost during ${what} (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); the next run opens a fresh device`,
-      this.id,
-    );
+    return new DeviceLostError(lostMessage(this.gpu.lost!, what), this.id);
   }
 
   // ---- support ---------------------------------------------------------------------------
 
   supports(node: Node): true | string {
-    const host = hostOnlyReason(node);
-    if (host) return host;
-    const fam = kernelFor(node.op);
-    if (!fam) return `no WGSL kernel for ${node.op}`;
-    const check = (t: TensorType | undefined, allowInt64: boolean, what: string): string | undefined => {
-      if (!t) return undefined;
-      if (t.dtype === 'float64') return `${what} is float64: WGSL has no 64-bit floats`;
-      if (isNarrow(t.dtype))
-        return `${what} is ${t.dtype}: no WGSL kernels take this type (runs on the reference path)`;
-      if (t.dtype === 'uint64') return `${what} is uint64: ${GPU_INT64_NOTE}`;
-      if (t.dtype === 'int64' && !allowInt64)
-        return `${what} is int64: ${GPU_INT64_NOTE} (only indices and shapes may be int64 here)`;
-      return undefined;
-    };
-    const i64in = fam.int64Inputs;
-    for (let i = 0; i < node.inputs.length; i++) {
-      const why = check(node.inputs[i]?.type, i64in === 'all' || !!i64in?.includes(i), `input #${i}`);
-      if (why) return why;
-    }
-    for (let i = 0; i < node.outputs.length; i++) {
-      const why = check(node.outputs[i]?.type, !!fam.int64Outputs || i64in === 'all', `output #${i}`);
-      if (why) return why;
-    }
-    if (fam.supports) {
-      try {
-        return fam.supports(node, attrsOf(node));
-      } catch (e) {
-        return (e as Error).message;
-      }
-    }
-    return true;
+    return gpuSupports(node);
   }
 
   // ---- compile ---------------------------------------------------------------------------
@@ -389,108 +272,7 @@ export class WebGpuDevice implements Device {
 
   /** Output types from the op's shape rule on concrete shapes, then the family's plan (memoised). */
   private planNode(step: Step, ins: (TensorInfo | undefined)[]): { plan: NodePlan; outs: OutInfo[] } {
-    const node = step.node;
-    const sig = JSON.stringify(
-      ins.map((t, i) =>
-        t
-          ? [
-              t.dtype,
-              t.dims,
-              step.hostInputs.includes(i) && t.host ? Array.from(t.host.data as ArrayLike<number | bigint>, Number) : 0,
-            ]
-          : null,
-      ),
-    );
-    const hit = step.memo.get(sig);
-    if (hit) return hit;
-    const def = opDefOf(node);
-    const attrs = attrsOf(node);
-    let types: TensorType[];
-    try {
-      types = def.infer({
-        node,
-        attrs,
-        types: ins.map((t) => (t ? { dtype: t.dtype, shape: t.dims } : undefined)),
-        consts: ins.map((t) => t?.host),
-      });
-    } catch (e) {
-      throw nodeError(node, e);
-    }
-    const ctx = this.gpu.ctx;
-    const outs: OutInfo[] = types.map((t, k) => {
-      if (!t.shape || !t.shape.every((d) => typeof d === 'number')) {
-        throw nodeError(
-          node,
-          new Error(
-            `output #${k} has shape ${formatType(t)} that depends on data; the WebGPU backend needs it known before running`,
-          ),
-        );
-      }
-      const dims = t.shape as number[];
-      return {
-        dtype: t.dtype,
-        dims,
-        layout: ctx.layout(
-          t.dtype,
-          dims.reduce((a, b) => a * b, 1),
-        ),
-      };
-    });
-    const fam = kernelFor(node.op)!;
-    let plan: NodePlan;
-    try {
-      plan = fam.plan({ node, attrs, ins, outs, ctx });
-    } catch (e) {
-      throw nodeError(node, e);
-    }
-    for (const d of plan.dispatches) d.code = inlineHelpers(d.code);
-    this.checkLimits(node, plan, ins, outs);
-    const r = { plan, outs };
-    step.memo.set(sig, r);
-    return r;
-  }
-
-  private checkLimits(node: Node, plan: NodePlan, ins: (TensorInfo | undefined)[], outs: OutInfo[]): void {
-    const L = this.gpu.limits;
-    const maxBind = L.maxStorageBuffersPerShaderStage ?? 8;
-    const maxBinding = Math.min(L.maxStorageBufferBindingSize!, L.maxBufferSize!);
-    for (const d of plan.dispatches) {
-      if (d.bindings.length <= maxBind) continue;
-      // name the tensors that had to be split to explain the count
-      const big = d.tensors
-        .map(
-          (r) =>
-            ('in' in r
-              ? [node.inputs[r.in]?.name, ins[r.in]?.layout]
-              : 'out' in r
-                ? [node.outputs[r.out]?.name, outs[r.out]?.layout]
-                : ['temporary', plan.temps?.[r.tmp]]) as [string | undefined, Layout | undefined],
-        )
-        .filter(([, l]) => l && partsOf(l) > 1)
-        .map(
-          ([n, l]) =>
-            `'${n}' (${(l!.numel * (l!.wtype === 'f16' ? 2 : 4)).toLocaleString('en-US')} bytes, ${partsOf(l!)} parts)`,
-        );
-      throw nodeError(
-        node,
-        new LimitError(
-          `kernel ${d.label} needs ${d.bindings.length} storage buffers but the adapter allows ${maxBind} per shader stage (maxStorageBuffersPerShaderStage)` +
-            (big.length
-              ? `; ${big.join(', ')} exceed${big.length === 1 ? 's' : ''} maxStorageBufferBindingSize ${maxBinding.toLocaleString('en-US')} bytes and had to be bound in slices`
-              : ''),
-        ),
-      );
-    }
-    for (const d of plan.dispatches) {
-      const m = L.maxComputeWorkgroupsPerDimension ?? 65535;
-      if (d.grid.some((g) => g > m))
-        throw nodeError(
-          node,
-          new LimitError(
-            `kernel ${d.label} dispatches ${d.grid.join('×')} workgroups; maxComputeWorkgroupsPerDimension is ${m}`,
-          ),
-        );
-    }
+    return planStep(this.gpu.ctx, step, ins);
   }
 
   // ---- run -------------------------------------------------------------------------------
@@ -509,11 +291,16 @@ export class WebGpuDevice implements Device {
     const flush = () => {
       if (!encoder) return;
       pass?.end();
+      const timed = g.timer?.resolveInto(encoder);
       g.device.queue.submit([encoder.finish()]);
+      timed?.();
+      this.counters.submits++;
       encoder = undefined;
       pass = undefined;
       g.pool.flushPending();
     };
+    wu.counters.beginRun();
+    this.counters.runs++;
     try {
       for (let si = 0; si < wu.steps.length; si++) {
         const step = wu.steps[si]!;
@@ -540,6 +327,9 @@ export class WebGpuDevice implements Device {
         const outputs: GpuTensor[] = outs.map((o, k) => {
           const name = node.outputs[k]?.name ?? '';
           if (plan.host) return new GpuTensor(o.dtype, o.dims, undefined, plan.host[k], name);
+          // an optional output the graph does not take (Attention's present_key, ...): no storage
+          const used = plan.dispatches.some((d) => d.tensors.some((r) => 'out' in r && r.out === k));
+          if (!node.outputs[k] && !used) return new GpuTensor(o.dtype, o.dims, undefined, undefined, name);
           const a = plan.alias?.[k];
           if (a !== undefined) {
             const src = ins[a]!;
@@ -576,15 +366,24 @@ export class WebGpuDevice implements Device {
                     : temps[r.tmp]!;
               for (const b of st.buffers) entries.push({ binding: entries.length, resource: { buffer: b } });
             }
-            const bind = this.bindGroup(g, d, entries);
+            const bind = cachedBindGroup(g, d.bindings, entries, () => this.counters.bindGroupsCreated++);
             if (!encoder) {
               encoder = g.device.createCommandEncoder();
               pass = undefined;
             }
-            if (!pass) pass = encoder.beginComputePass();
+            // profiling: one pass per dispatch, so its timestamps time that kernel alone
+            const timedPass = g.timer?.passFor(d.label);
+            if (timedPass) pass?.end();
+            if (!pass || timedPass) {
+              pass = encoder.beginComputePass(timedPass);
+              this.counters.computePasses++;
+            }
             pass.setPipeline(pipe);
             pass.setBindGroup(0, bind);
             pass.dispatchWorkgroups(d.grid[0], d.grid[1], d.grid[2]);
+            this.counters.dispatches++;
+            wu.counters.dispatched(d.label);
+            this.kernelDispatches.set(d.label, (this.kernelDispatches.get(d.label) ?? 0) + 1);
           }
           for (const s of temps) this.releaseStorage(s, true);
         }
@@ -600,6 +399,7 @@ export class WebGpuDevice implements Device {
         }
       }
       flush();
+      wu.counters.endRun();
       this.afterSubmit?.();
       if (g.lost) throw this.lostError('a run');
     } catch (e) {
@@ -623,34 +423,14 @@ export class WebGpuDevice implements Device {
     });
   }
 
-  /**
-   * Bind groups are cached by layout and buffers: pooled buffers come back in the same pattern
-   * run after run, so steady-state runs create no new GPU objects (browsers collect them late).
-   */
-  private bindGroup(g: Gpu, d: Dispatch, entries: GPUBindGroupEntry[]): GPUBindGroup {
-    const key = `${d.bindings.map((b) => (b.readOnly ? 'r' : 'w')).join('')}:${entries.map((e) => bufferId((e.resource as GPUBufferBinding).buffer)).join(',')}`;
-    let bg = g.bindGroups.get(key);
-    if (!bg) {
-      bg = g.device.createBindGroup({ layout: g.cache.layout(d.bindings), entries });
-      if (g.bindGroups.size >= 8192) g.bindGroups.delete(g.bindGroups.keys().next().value!);
-      g.bindGroups.set(key, bg);
-    }
-    return bg;
-  }
-
   // ---- storage ---------------------------------------------------------------------------
 
   private allocStorage(l: Layout): Storage {
-    const g = this.gpu;
-    const bufs: GPUBuffer[] = [];
-    for (let p = 0; p < partsOf(l); p++) bufs.push(g.pool.acquire(partBytes(l, p)));
-    return new Storage(bufs, l, g.epoch);
+    return allocStorage(this.gpu, l);
   }
 
   private releaseStorage(s: Storage, deferred = false): void {
-    if (--s.refs > 0) return;
-    if (s.epoch !== this.gpu.epoch) return; // its device is gone
-    for (const b of s.buffers) this.gpu.pool.release(b, deferred);
+    releaseStorage(this.gpu, s, deferred);
   }
 
   private releaseTensor(t: GpuTensor, deferred = false): void {
@@ -660,31 +440,15 @@ export class WebGpuDevice implements Device {
 
   /** Make sure a tensor has GPU storage on the current device (lazy upload of host values). */
   private ensureStorage(t: GpuTensor): void {
-    const g = this.gpu;
-    if (t.storage && t.storage.epoch === g.epoch) return;
-    if (!t.host) {
-      throw new DeviceLostError(
-        `tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`,
-        this.id,
-      );
-    }
-    const l = g.ctx.layout(t.type, t.numel);
-    const s = this.allocStorage(l);
-    const arr = toStorageArray(t.host, l, t.name);
-    for (let p = 0; p < s.buffers.length; p++) {
-      const start = p * l.partElems;
-      const n = Math.min(l.partElems, l.numel - start);
-      if (n <= 0) continue;
-      const bytes = n * arr.BYTES_PER_ELEMENT;
-      if (bytes % 4 === 0) {
-        g.device.queue.writeBuffer(s.buffers[p]!, 0, arr.buffer, arr.byteOffset + start * arr.BYTES_PER_ELEMENT, bytes);
-      } else {
-        const pad = new Uint8Array(Math.ceil(bytes / 4) * 4);
-        pad.set(new Uint8Array(arr.buffer, arr.byteOffset + start * arr.BYTES_PER_ELEMENT, bytes));
-        g.device.queue.writeBuffer(s.buffers[p]!, 0, pad);
-      }
-    }
-    t.storage = s;
+    if (t.storage && t.storage.epoch === this.gpu.epoch) return;
+    if (!t.host) throw this.goneError(t);
+    t.storage = uploadHost(this.gpu, t);
+    this.counters.uploads++;
+  }
+
+  private goneError(t: GpuTensor): DeviceLostError {
+    const what = `tensor '${t.name}' ${t.type}[${t.dims.join(',')}]`;
+    return new DeviceLostError(`${what} was on a WebGPU device that has been lost; run again to recompute it`, this.id);
   }
 
   /**
@@ -727,59 +491,19 @@ export class WebGpuDevice implements Device {
     // a loss between the run and its readback fails the readback (the next run opens a new device)
     if (need.length && g.lost) throw this.lostError('readback');
     for (const t of need) {
-      if (!t.storage || t.storage.epoch !== g.epoch) {
-        throw new DeviceLostError(
-          `tensor '${t.name}' ${t.type}[${t.dims.join(',')}] was on a WebGPU device that has been lost; run again to recompute it`,
-          this.id,
-        );
-      }
+      if (!t.storage || t.storage.epoch !== g.epoch) throw this.goneError(t);
     }
-    const reads: { t: GpuTensor; staging: GPUBuffer[]; out?: Tensor }[] = [];
-    if (need.length) {
-      const enc = g.device.createCommandEncoder();
-      for (const t of need) {
-        const st = t.storage!;
-        const staging = st.buffers.map((b, p) => {
-          const size = partBytes(st.layout, p);
-          const s = g.staging.acquire(size);
-          enc.copyBufferToBuffer(b, 0, s, 0, size);
-          return s;
-        });
-        reads.push({ t, staging });
-      }
-      g.device.queue.submit([enc.finish()]);
-      g.pool.flushPending();
-      try {
-        await this.guard(Promise.all(reads.flatMap((r) => r.staging.map((s) => s.mapAsync(MAP_READ)))), 'readback');
-      } catch (e) {
-        if (g.lost) throw this.lostError('readback');
-        throw e;
-      }
-      for (const r of reads) {
-        const l = r.t.storage!.layout;
-        const eb = l.wtype === 'f16' ? 2 : 4;
-        const total = Math.max(0, l.numel) * eb;
-        let bytes: Uint8Array;
-        if (r.staging.length === 1) {
-          // one part: a single copy out of the mapped range
-          bytes = new Uint8Array(r.staging[0]!.getMappedRange(0, Math.max(4, Math.ceil(total / 4) * 4)).slice(0));
-        } else {
-          bytes = new Uint8Array(total + 4);
-          let off = 0;
-          r.staging.forEach((s, p) => {
-            const n = Math.min(l.partElems, Math.max(0, l.numel - p * l.partElems)) * eb;
-            if (n) bytes.set(new Uint8Array(s.getMappedRange(0, Math.ceil(n / 4) * 4)).subarray(0, n), off);
-            off += n;
-          });
-        }
-        for (const s of r.staging) {
-          s.unmap();
-          g.staging.release(s);
-        }
-        r.out = fromStorageBytes(r.t.type, r.t.dims, l, bytes);
-      }
+    if (!need.length) return ts.map((t) => t.host!);
+    this.counters.readbacks++;
+    this.counters.submits++;
+    let got: Tensor[];
+    try {
+      got = await readBack({ ...g, guard: (p) => this.guard(p, 'readback') }, need);
+    } catch (e) {
+      if (g.lost) throw this.lostError('readback');
+      throw e;
     }
-    return ts.map((t) => t.host ?? reads.find((r) => r.t === t)!.out!);
+    return ts.map((t) => t.host ?? got[need.indexOf(t)]!);
   }
 
   release(dt: DeviceTensor): void {

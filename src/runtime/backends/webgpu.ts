@@ -13,7 +13,7 @@ import { runPipeline } from '../../passes/index.js';
 import type { Backend, BackendOptions, PreparedModel } from '../backend.js';
 import type { Feed } from '../executor.js';
 import { prepareOnDevice } from '../single-device.js';
-import { KERNEL_PASSES } from './kernel-passes.js';
+import { WEBGPU_KERNEL_PASSES as KERNEL_PASSES } from './kernel-passes.js';
 
 export interface WebGpuBackendOptions extends BackendOptions, WebGpuOptions {
   /** 'gpu' keeps outputs on the GPU (Tensor.location === 'gpu'); download with getData(). */
