@@ -16,6 +16,9 @@ import { type DevicePreparedModel, prepareOnDevice } from '../../runtime/single-
 export class WeightCache extends ResidentWeights {}
 
 export const KERNEL_PASSES = ['shape-inference', ...KERNEL_TAIL];
+/** WASM keeps MatMulNBits (GGUF blocks, 4- and 8-bit codes): its integer kernels read the codes. */
+const WASM_PASSES = KERNEL_PASSES.map((p) => (p === 'decompose-contrib' ? 'decompose-contrib-cpu' : p));
+const passesFor = (kind: string) => (kind === 'reference' ? [] : kind === 'wasm' ? WASM_PASSES : KERNEL_PASSES);
 
 export class DeviceProgram {
   private constructor(
@@ -34,7 +37,7 @@ export class DeviceProgram {
   static async create(
     graph: Graph,
     weights: WeightCache,
-    passes = weights.device.kind === 'reference' ? [] : KERNEL_PASSES,
+    passes = passesFor(weights.device.kind),
   ): Promise<DeviceProgram> {
     const device = weights.device;
     if (passes.length) runPipeline(graph, passes);

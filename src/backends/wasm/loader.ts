@@ -19,6 +19,7 @@ export const FAMILIES = [
   'quant',
   'recurrent',
   'resize',
+  'nbits',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 const RELAXED: readonly Family[] = ['matmul'];

@@ -142,7 +142,8 @@ const amaxOf = (v: Float32Array) => v.reduce((a, x) => Math.max(a, Math.abs(x)),
 
 function encodeQ8(v: Float32Array, out: Uint8Array, o: number): void {
   const d = putHalf(out, o, amaxOf(v) / 127);
-  for (let j = 0; j < 32; j++) out[o + 2 + j] = (d === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(v[j]! / d)))) & 255;
+  for (let j = 0; j < 32; j++)
+    out[o + 2 + j] = (d === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(v[j]! / d)))) & 255;
 }
 
 function encodeQ4(v: Float32Array, out: Uint8Array, o: number): void {

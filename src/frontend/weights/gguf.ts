@@ -219,4 +219,3 @@ export function ggufQ8(t: GgufTensorInfo): { values: Tensor; scales: Tensor } {
   sShape[sShape.length - 1] = sShape[sShape.length - 1]! / 32;
   return { values: new Tensor('int8', q, t.shape), scales: new Tensor('float32', s, sShape) };
 }
-

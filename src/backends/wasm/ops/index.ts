@@ -5,9 +5,10 @@
 import type { OpPlanner } from '../plan.js';
 import { convInteger, convTranspose, depthwiseConv } from './conv.js';
 import { kmap } from './elementwise.js';
-import { dequantize, dynamicQuantize, matMulNBits, matmulInteger, quantize } from './int8.js';
+import { dequantize, dynamicQuantize, matmulInteger, quantize } from './int8.js';
 import { concat, depthSpace, expand, gather, pad, slice, split, tile, topk, transpose, trilu, view } from './layout.js';
 import { attention, gemm, kconv, kmatmul, matmul, pool, rotary } from './matmul.js';
+import { matMulNBitsInt } from './nbits.js';
 import { recurrent } from './recurrent.js';
 import { argReduce, cumsum, klayernorm, kreduce, ksoftmax, layerNorm, REDUCE_OPS, reduce, softmax } from './reduce.js';
 import { resize } from './resize.js';
@@ -22,7 +23,7 @@ export const PLANNERS: Record<string, OpPlanner> = {
   // depthwise convolutions take the direct kernel, the rest im2col + GEMM
   'k.conv': async (ctx) => (await depthwiseConv(ctx)) ?? kconv(ctx),
   'nn.Attention': attention,
-  'ms.MatMulNBits': matMulNBits,
+  'ms.MatMulNBits': matMulNBitsInt,
   'nn.MaxPool': pool,
   'nn.AveragePool': pool,
   'nn.GlobalAveragePool': pool,
