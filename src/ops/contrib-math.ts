@@ -85,6 +85,30 @@ export function nbits4Direct(n: Node): boolean {
   );
 }
 
+/**
+ * A MatMulNBits the WASM integer kernel (wasm/nbits.ts) runs: constant codes of 4 or 8 bits, blocks
+ * tiling K, packed uint8 zero points or none.
+ */
+export function nbitsIntDirect(n: Node): boolean {
+  const [A, B, S, Z, G, bias] = n.inputs;
+  const a = new AttrReader(n.attrs, n.describe());
+  const bits = a.int('bits', 4),
+    bs = a.int('block_size', 0),
+    K = a.int('K', 0);
+  const blockOk = bits === 4 ? bs % 32 === 0 : bits === 8 && bs % 16 === 0;
+  return (
+    blockOk &&
+    bs > 0 &&
+    K % bs === 0 &&
+    !G &&
+    !!B?.const &&
+    A?.type?.dtype === 'float32' &&
+    S?.type?.dtype === 'float32' &&
+    (!Z || Z.type?.dtype === 'uint8') &&
+    (!bias || bias.type?.dtype === 'float32')
+  );
+}
+
 /** num_heads for the ONNX op: the attribute, or hidden / (2 · cache width) for 3-D input. */
 export function rotaryHeads(x: TensorType, cos: TensorType, attrHeads: number, rotDim: number): number | undefined {
   if (attrHeads > 0) return attrHeads;

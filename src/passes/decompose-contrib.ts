@@ -11,7 +11,14 @@ import { type Graph, Node, Value } from '../ir/graph.js';
 import { inferNode } from '../ir/infer.js';
 import { isStatic } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
-import { dequantizeNBits, fusedPerm, nbits4Direct, nbitsGeometry, rotaryHeads } from '../ops/contrib-math.js';
+import {
+  dequantizeNBits,
+  fusedPerm,
+  nbits4Direct,
+  nbitsGeometry,
+  nbitsIntDirect,
+  rotaryHeads,
+} from '../ops/contrib-math.js';
 import type { Pass } from './pass.js';
 
 type A = Record<string, Attr>;
@@ -151,7 +158,7 @@ function decompose(n: Node, e: Emitter, keepNBits4: boolean): boolean {
       );
       return true;
     case 'ms.MatMulNBits': {
-      if (keepNBits4 && nbits4Direct(n)) return false;
+      if (keepNBits4 && (nbits4Direct(n) || nbitsIntDirect(n))) return false;
       if (!f32Known(i0) || !i1?.const || !i2?.const || (i3 && !i3.const) || (i4 && !i4.const) || (i5 && !f32Known(i5)))
         return false;
       const g = nbitsGeometry(a);

@@ -18,6 +18,10 @@ export class WeightCache extends ResidentWeights {}
 export const KERNEL_PASSES = ['shape-inference', ...KERNEL_TAIL];
 /** WebGPU devices also fuse attention chains and turn unit-axis transposes into views. */
 export const WEBGPU_PASSES = ['shape-inference', ...WEBGPU_KERNEL_PASSES];
+/** WASM keeps MatMulNBits (GGUF blocks, 4- and 8-bit codes): its integer kernels read the codes. */
+const WASM_PASSES = KERNEL_PASSES.map((p) => (p === 'decompose-contrib' ? 'decompose-contrib-cpu' : p));
+const passesFor = (kind: string) =>
+  kind === 'reference' ? [] : kind === 'wasm' ? WASM_PASSES : kind === 'webgpu' ? WEBGPU_PASSES : KERNEL_PASSES;
 
 export class DeviceProgram {
   private constructor(
@@ -36,11 +40,7 @@ export class DeviceProgram {
   static async create(
     graph: Graph,
     weights: WeightCache,
-    passes = weights.device.kind === 'reference'
-      ? []
-      : weights.device.kind === 'webgpu'
-        ? WEBGPU_PASSES
-        : KERNEL_PASSES,
+    passes = passesFor(weights.device.kind),
   ): Promise<DeviceProgram> {
     const device = weights.device;
     if (passes.length) runPipeline(graph, passes);

@@ -2,7 +2,7 @@
 // example make small models with random weights, in Hugging Face naming (safetensors + config.json)
 // and in llama.cpp's GGUF naming (with the Q/K row permutation its converter applies).
 
-import type { GgufValue, GgufWriteTensor } from '../../frontend/weights/gguf.js';
+import type { GgmlBlockType, GgufValue, GgufWriteTensor } from '../../frontend/weights/gguf.js';
 import { Tensor } from '../../ir/tensor.js';
 import { mulberry32 } from '../../util/rng.js';
 import type { LlmConfig } from './config.js';
@@ -199,7 +199,7 @@ function permuteVec(b: Tensor, heads: number): Tensor {
 export function hfToGguf(
   c: LlmConfig,
   hf: Map<string, Tensor>,
-  quant: 'F32' | 'F16' | 'Q8_0' = 'F32',
+  quant: 'F32' | 'F16' | GgmlBlockType = 'F32',
 ): { metadata: Record<string, GgufValue | { type: 'f32' | 'u32'; value: number }>; tensors: GgufWriteTensor[] } {
   const t: GgufWriteTensor[] = [];
   const get = (n: string) => {

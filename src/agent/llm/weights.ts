@@ -6,14 +6,20 @@
 import { f16ToF32Array } from '../../frontend/weights/convert.js';
 import type { GgufFile, GgufTensorInfo } from '../../frontend/weights/gguf.js';
 import { GGML, ggufQ8, ggufToF32 } from '../../frontend/weights/gguf.js';
+import { ggufToNBits, nbitsTypes } from '../../frontend/weights/gguf-nbits.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { LlmConfig } from './config.js';
 
-/** 8-bit weight kept as int8 with one float scale per block of 32 along `in` (axis 0). */
+/**
+ * A block-quantized weight. 'q8': int8 values [in, out] with one float scale per block of 32 along
+ * `in` (DequantizeLinear). 'nbits': MatMulNBits codes [out, in/bs, bs·bits/8] and scales, GGUF
+ * blocks repacked unwidened (gguf-nbits.ts), run by the integer kernels.
+ */
 export interface Q8Weight {
-  kind: 'q8';
+  kind: 'q8' | 'nbits';
   values: Tensor;
   scales: Tensor;
+  nbits?: { bits: number; blockSize: number; K: number; N: number };
 }
 export type Matrix = Tensor | Q8Weight;
 export interface Linear {
@@ -51,10 +57,15 @@ export interface ModelWeights {
   lmHead: Linear; // [H, V]
 }
 
-export type Quantization = 'dequantize' | 'int8';
+/** 'dequantize': widen to float32; 'int8': Q8_0 as int8 + scales; 'native': Q8_0, Q4_0, Q6_K as MatMulNBits. */
+export type Quantization = 'dequantize' | 'int8' | 'native';
 
-export const isQ8 = (m: Matrix): m is Q8Weight => (m as Q8Weight).kind === 'q8';
-export const matrixDims = (m: Matrix): readonly number[] => (isQ8(m) ? m.values.dims : m.dims);
+export const isQ8 = (m: Matrix): m is Q8Weight => {
+  const k = (m as Q8Weight).kind;
+  return k === 'q8' || k === 'nbits';
+};
+export const matrixDims = (m: Matrix): readonly number[] =>
+  isQ8(m) ? (m.nbits ? [m.nbits.K, m.nbits.N] : m.values.dims) : m.dims;
 
 export function transpose2d(t: Tensor): Tensor {
   const [r, c] = t.dims as [number, number];
@@ -275,6 +286,10 @@ export function weightsFromGguf(file: GgufFile, c: LlmConfig, quant: Quantizatio
   /** GGUF stores linear weights as [out, in] rows; blocks of Q8_0 run along `in`. */
   const mat = (name: string, out: number, inn: number, why: string): Matrix => {
     const t = info(name, [out, inn], why);
+    if (quant === 'native' && nbitsTypes.includes(t.type)) {
+      const m = ggufToNBits(t);
+      return { kind: 'nbits', values: m.codes, scales: m.scales, nbits: m };
+    }
     if (t.type === GGML.Q8_0 && quant === 'int8') {
       const { values, scales } = ggufQ8(t);
       return { kind: 'q8', values: transpose2d(values), scales: transpose2d(scales) };

@@ -28,6 +28,7 @@ export const FAMILIES = [
   'contrib-quant',
   'recurrent',
   'resize',
+  'nbits',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 const RELAXED: readonly Family[] = ['matmul'];

@@ -4,11 +4,11 @@
 // epilogue (bias, activation, residual), the row mean and variance as tree reductions, and the
 // normalised row with scale and bias. f32 accumulation.
 
+import { exprOf } from '../../../ops/kernel/elementwise.js';
 import type { Expr } from '../../../ops/kernel/expr.js';
-import { exprOf } from '../../../ops/kernel/map.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
 import { broadcastOffset, lit, ShaderBuilder, unflatten } from '../wgsl.js';
-import { exprToWgsl } from './kernel-ops.js';
+import { exprToWgsl } from './lib/expr.js';
 
 const RW = 4;
 const KT = 16;
