@@ -77,9 +77,10 @@ if (/^\s+serve\b/m.test(commands)) {
   if (cors) args.push(cors, origin);
   // a price, so that 'cheapest within the SLA' has something to weigh (local devices cost 0)
   if (/--price-per-hour\b/.test(help.stdout)) args.push('--price-per-hour', process.env.SERVER_PRICE ?? '2.5');
-  // the example agent's chat model, so that its answer node may run on the server whole
-  if (/--llm\b/.test(help.stdout))
-    args.push('--llm', `chat=${join(repo, 'examples/agent/models/chat')}`, '--llm-capacity', '512');
+  // the example agent's chat model, so that its answer node may run on the server whole;
+  // SWITCHYARD_CHAT_MODEL (an hf: id or a folder, as for `npm start`) serves a real model instead
+  const chatModel = process.env.SWITCHYARD_CHAT_MODEL ?? join(repo, 'examples/agent/models/chat');
+  if (/--llm\b/.test(help.stdout)) args.push('--llm', `chat=${chatModel}`, '--llm-capacity', '512');
   server = spawn(process.execPath, args, {
     cwd: repo,
     stdio: 'inherit',

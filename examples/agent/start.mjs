@@ -45,7 +45,8 @@ const t0 = performance.now();
 const chatModel = process.env.SWITCHYARD_CHAT_MODEL;
 if (chatModel)
   say(
-    `example: the chat model is ${chatModel} (the server loads it first${chatModel.startsWith('hf:') ? ', downloading into the Hugging Face cache when missing' : ''})`,
+    `example: the chat model is ${chatModel} (the server loads it ` +
+      `first${chatModel.startsWith('hf:') ? ', downloading into the Hugging Face cache when missing' : ''})`,
   );
 const server = spawn(
   process.execPath,
@@ -119,7 +120,8 @@ const url = await new Promise((resolve, reject) => {
   process.exit(1);
 });
 say(
-  `[server] listening at ${url} (pid ${server.pid}, ${(performance.now() - t0).toFixed(0)} ms to start), serving 'chat'; the agent plans over it with --remote\n`,
+  `[server] listening at ${url} (pid ${server.pid}, ${(performance.now() - t0).toFixed(0)} ms to start), ` +
+    `serving 'chat'; the agent plans over it with --remote\n`,
 );
 
 const modelFlag = chatModel ? ['--model', `chat=${chatModel}`] : [];

@@ -7,6 +7,9 @@
 // It runs the very code of the server's /v1/chat/completions (prepareChat, runChat) on a local
 // engine, so the same request gives the same answer at temperature 0 in both places; errors are
 // thrown as ChatApiError with OpenAI's status, code, type and param. Node and browsers alike.
+// `engine.fetch` serves the same as a web-standard fetch, for clients that speak HTTP:
+//   new OpenAI({ baseURL: 'http://in-process/v1', apiKey: '-', fetch: engine.fetch })
+//   createOpenAICompatible({ name: 'local', baseURL: 'http://in-process/v1', fetch: engine.fetch })
 
 import type { Device } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
@@ -14,7 +17,7 @@ import { discoverDevices } from '../runtime/devices.js';
 import type { LlmModel } from './llm/engine.js';
 import { type LoadOptions, loadLlm } from './llm/load.js';
 import { EngineProvider } from './nodes/models.js';
-import { type ChatModels, listModels, modelMap, prepareChat, retrieveModel, runChat } from './openai.js';
+import { type ChatModels, fetchHandler, listModels, modelMap, prepareChat, retrieveModel, runChat } from './openai.js';
 
 export class ChatApiError extends Error {
   constructor(
@@ -68,11 +71,19 @@ export class ChatEngine {
   readonly models: { list(): Promise<unknown>; retrieve(id: string): Promise<unknown> };
   // biome-ignore lint/suspicious/noExplicitAny: answers are either a completion or a stream, as the OpenAI client's
   readonly chat: { completions: { create(body: Body, opts?: { signal?: AbortSignal }): Promise<any> } };
+  /**
+   * The engine as a web-standard fetch on /v1/chat/completions and /v1/models[/id]: clients that
+   * speak HTTP (the `openai` package, the Vercel AI SDK) take it as their `fetch` and run in
+   * process, no server, through the same route code.
+   */
+  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   constructor(
     readonly provider: EngineProvider,
     readonly modelName: string,
   ) {
     const models: ChatModels = modelMap({ [modelName]: provider });
+    const handle = fetchHandler(models);
+    this.fetch = (input, init) => handle(new Request(input, init));
     this.models = {
       list: async () => listModels(models),
       retrieve: async (id) =>

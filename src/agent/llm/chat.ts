@@ -9,7 +9,7 @@ import type { ToolSpec } from './chat-template.js';
 import { type DecodeConstraint, Generation, type GenerationResult, type LlmEngine, type TokenEvent } from './engine.js';
 import { JsonConstraint, type JsonSchema, JsonState } from './json-constraint.js';
 import type { ChatMessage, TextTokenizer } from './tokenizer.js';
-import { parseToolCalls, type ToolFormat, ToolStreamFilter } from './tool-calls.js';
+import { hermesCallText, parseToolCalls, type ToolFormat, ToolStreamFilter } from './tool-calls.js';
 
 export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 export type ResponseFormat =
@@ -39,8 +39,6 @@ export interface ChatOutcome {
   logprobs?: TokenLogprob[];
 }
 export type ChatEvent = TokenEvent & { logprobs?: TokenLogprob };
-
-const enc = new TextEncoder();
 
 /** Forces the text that opens a tool call, then the name among the tools, then arguments to the tool's schema. */
 class ToolCallConstraint implements DecodeConstraint {
@@ -95,7 +93,10 @@ function toolsSystemPrompt(tools: ToolSpec[]): string {
       parameters: t.function.parameters ?? { type: 'object' },
     }),
   );
-  return `You may call tools. To call one, answer only with <tool_call>{"name": "...", "arguments": {...}}</tool_call>.\nTools:\n${list.join('\n')}`;
+  return (
+    `You may call tools. To call one, answer only with <tool_call>{"name": "...", "arguments": ` +
+    `{...}}</tool_call>.\nTools:\n${list.join('\n')}`
+  );
 }
 
 export interface ChatPlan {
@@ -115,7 +116,8 @@ export function planChat(tok: TextTokenizer, messages: ChatMessage[], f: ChatFea
   if (typeof choice === 'object' && !named)
     throw Object.assign(
       new Error(
-        `tool_choice names '${choice.function.name}', which is not among the tools (${tools.map((t) => t.function.name).join(', ') || 'none'})`,
+        `tool_choice names '${choice.function.name}', which is not among the tools ` +
+          `(${tools.map((t) => t.function.name).join(', ') || 'none'})`,
       ),
       { status: 400, code: 'bad_request', param: 'tool_choice' },
     );
@@ -134,12 +136,7 @@ export function planChat(tok: TextTokenizer, messages: ChatMessage[], f: ChatFea
       m.role === 'assistant' && m.tool_calls?.length && !m.content
         ? {
             role: m.role,
-            content: m.tool_calls
-              .map(
-                (c) =>
-                  `<tool_call>{"name": ${JSON.stringify(c.function.name)}, "arguments": ${typeof c.function.arguments === 'string' ? c.function.arguments : JSON.stringify(c.function.arguments)}}</tool_call>`,
-              )
-              .join(''),
+            content: m.tool_calls.map((c) => hermesCallText(c)).join(''),
           }
         : m,
     );
@@ -174,7 +171,8 @@ export function checkResponseFormat(
     return `response_format.type '${(rf as { type: string }).type}' is not one of text, json_object, json_schema`;
   const bad = unsupported(rf.json_schema?.schema ?? {});
   return bad.length
-    ? `response_format.json_schema.schema uses ${bad.join(', ')}, which constrained decoding here does not enforce (supported: type, properties, required, additionalProperties, items, enum, const, anyOf, oneOf)`
+    ? `response_format.json_schema.schema uses ${bad.join(', ')}, which constrained decoding here does not ` +
+        `enforce (supported: type, properties, required, additionalProperties, items, enum, const, anyOf, oneOf)`
     : undefined;
 }
 
@@ -192,7 +190,7 @@ export function chatGeneration(
   const callId = `call_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   const entry = (id: number) => {
     const token = tok.tokenText(id);
-    return { token, logprob: 0, bytes: [...enc.encode(token)] };
+    return { token, logprob: 0, bytes: [...tok.tokenBytes(id)] };
   };
   return new Generation(async function* (done) {
     const filter = plan.format ? new ToolStreamFilter(plan.format) : undefined;

@@ -1,5 +1,5 @@
-// The LLM runtime: prefill and decode as separately placed phases over device-resident KV caches,
-// sampling, stop conditions and token streaming.
+// The LLM runtime: prefill and decode as separately placed phases over device-resident KV caches
+// (the token-by-token loop is generation-loop.ts).
 //
 //   const engine = new LlmEngine(model, { prefill: gpu, decode: cpu });
 //   const gen = engine.generate('Hello', { maxTokens: 32, temperature: 0.7, seed: 1 });
@@ -12,75 +12,32 @@
 // stops iterating - the cache is freed.
 
 import type { Device } from '../../backends/device.js';
-import { GraphBuilder } from '../../ir/builder.js';
 import type { Graph } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { type BatchingOptions, StepLoop } from './batcher.js';
-import { kvCacheBytes, type LlmConfig } from './config.js';
-import { logprobsOf } from './decode-hooks.js';
+import { kvCacheBytes } from './config.js';
+import { runGeneration, type Stepper } from './generation-loop.js';
 import type { KvRows } from './kv-blob.js';
 import { deviceMemoryBytes, KvCache } from './kv-cache.js';
 import { buildStepGraph, ropeTables } from './model.js';
-import type { PagedSequence } from './paged-kv.js';
 import { DeviceProgram, WeightCache } from './program.js';
 import { checkSampling, Sampler } from './sampling.js';
+import { stepModesFor } from './step-modes.js';
+import { Utf8Guard } from './utf8-guard.js';
 import { isQ8, type ModelWeights } from './weights.js';
 
 export { type DecodeConstraint, logprobsOf } from './decode-hooks.js';
 export * from './generation.js';
 
-import {
-  type EngineOptions,
-  type GenerateOptions,
-  Generation,
-  type GenerationResult,
-  type LlmModel,
-  type TokenEvent,
-} from './generation.js';
+import { type EngineOptions, type GenerateOptions, Generation, type LlmModel } from './generation.js';
 
-type Mode = 'op' | 'decomposed';
-const stepModes = new WeakMap<Device, { rope: Mode; attention: Mode }>();
-/**
- * nn.RotaryEmbedding and nn.Attention where the device has kernels for them, else the same math in
- * plain ops, so a step never leaves the device for one op (probed once per device).
- */
-export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attention: Mode } {
-  let m = stepModes.get(device);
-  if (!m) {
-    const g = new GraphBuilder('probe', 24);
-    const x = g.input('x', 'float32', [1, 1, 1, c.headDim]);
-    const half = c.headDim / 2;
-    const r = g.op(
-      'RotaryEmbedding',
-      [
-        x,
-        g.constant(Tensor.zeros('float32', [1, half])),
-        g.constant(Tensor.zeros('float32', [1, half])),
-        g.input('p', 'int64', [1, 1]),
-      ],
-      { interleaved: c.ropeInterleaved ? 1 : 0 },
-    );
-    const kv = g.input('kv', 'float32', [1, 1, 4, c.headDim]);
-    const a = g.op('Attention', [x, kv, kv, g.input('m', 'float32', [1, 1, 1, 4])]);
-    m = {
-      rope: device.supports(r.producer!) === true ? 'op' : 'decomposed',
-      attention: device.supports(a.producer!) === true ? 'op' : 'decomposed',
-    };
-    stepModes.set(device, m);
-  }
-  return m;
-}
+export { stepModesFor };
 
 export const DEFAULT_BUCKETS = [8, 32, 128];
 /** Positions per slot the paged KV pool holds by default. */
 export const DEFAULT_POOL_POSITIONS = 512;
 
 const now = () => performance.now();
-const macrotask = (): Promise<void> =>
-  new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
-
-/** One forward step of `tokens` at positions pos0..; undefined when the generation was aborted first. */
-type Stepper = (tokens: number[], pos0: number) => Promise<Float32Array | undefined>;
 
 export function weightsBytes(w: ModelWeights): number {
   let b = w.embed.byteLength + (w.posEmbed?.byteLength ?? 0);
@@ -121,6 +78,11 @@ export class LlmEngine {
   }
 
   /** Devices of the two phases. */
+  /** The continuous-batching loop, when enableBatching() turned it on. */
+  get stepLoop(): StepLoop | undefined {
+    return this.batcher;
+  }
+
   get placement(): { prefill: Device; decode: Device } {
     return { prefill: this.prefillDevice, decode: this.decodeDevice };
   }
@@ -169,7 +131,10 @@ export class LlmEngine {
     return p;
   }
 
-  /** Whether a step of `tokens` (1: a decode step) on `device` has its graph compiled already (the planner's first-run costs). */
+  /**
+   * Whether a step of `tokens` (1: a decode step) on `device` has its graph compiled already (the
+   * planner's first-run costs).
+   */
   isCompiled(device: Device, tokens: number): boolean {
     const chunk = this.buckets[this.buckets.length - 1]!;
     return this.programs.get(device)?.has(this.bucketFor(Math.min(tokens, chunk))) ?? false;
@@ -195,7 +160,9 @@ export class LlmEngine {
     const modes = stepModesFor(device, this.model.config);
     if (modes.attention !== 'op' || (this.rope && modes.rope !== 'op')) {
       throw new Error(
-        `model '${this.model.name}': continuous batching needs Attention and RotaryEmbedding kernels on '${device.id}' (it has ${modes.attention === 'op' ? 'Attention' : 'no Attention'}, ${modes.rope === 'op' ? 'RotaryEmbedding' : 'no RotaryEmbedding'})`,
+        `model '${this.model.name}': continuous batching needs Attention and RotaryEmbedding kernels on ` +
+          `'${device.id}' (it has ${modes.attention === 'op' ? 'Attention' : 'no Attention'}, ` +
+          `${modes.rope === 'op' ? 'RotaryEmbedding' : 'no RotaryEmbedding'})`,
       );
     }
     const bs = opts.blockSize ?? 16;
@@ -208,7 +175,8 @@ export class LlmEngine {
       2 * this.model.config.numLayers * blocks * bs * this.model.config.numKvHeads * this.model.config.headDim * 4;
     if (limit !== undefined && need + this.weightBytes > limit) {
       throw new Error(
-        `model '${this.model.name}': the paged KV pool (${blocks} blocks of ${bs} positions) and the weights do not fit in the ${limit} bytes of '${device.id}'; lower maxBatch or the capacity`,
+        `model '${this.model.name}': the paged KV pool (${blocks} blocks of ${bs} positions) and the weights ` +
+          `do not fit in the ${limit} bytes of '${device.id}'; lower maxBatch or the capacity`,
       );
     }
     this.batcher = await StepLoop.create(
@@ -230,7 +198,7 @@ export class LlmEngine {
   }
 
   /** One forward step of `tokens` at positions pos0.. on the cache's device; returns last-token logits. */
-  private async step(cache: KvCache, tokens: number[], pos0: number): Promise<Float32Array> {
+  async step(cache: KvCache, tokens: number[], pos0: number): Promise<Float32Array> {
     const n = tokens.length;
     const seq = this.bucketFor(n);
     const C = this.capacity;
@@ -278,12 +246,7 @@ export class LlmEngine {
   }
 
   /** Prefill in chunks no longer than the largest bucket; undefined when aborted. */
-  private async prefill(
-    step: Stepper,
-    ids: number[],
-    signal?: AbortSignal,
-    start = 0,
-  ): Promise<Float32Array | undefined> {
+  async prefill(step: Stepper, ids: number[], signal?: AbortSignal, start = 0): Promise<Float32Array | undefined> {
     const chunk = this.buckets[this.buckets.length - 1]!;
     let logits: Float32Array | undefined;
     for (let p = 0; p < ids.length; p += chunk) {
@@ -294,7 +257,7 @@ export class LlmEngine {
     return logits;
   }
 
-  private where(node?: string): string {
+  where(node?: string): string {
     return node ? `node '${node}'` : `model '${this.model.name}'`;
   }
 
@@ -305,23 +268,25 @@ export class LlmEngine {
     return this.model.tokenizer.encode(prompt, addSpecial);
   }
 
-  private checkLength(promptLen: number, maxTokens: number, node?: string): void {
+  checkLength(promptLen: number, maxTokens: number, node?: string): void {
     const c = this.model.config;
     if (promptLen === 0) throw new Error(`${this.where(node)}: the prompt is empty`);
     const total = promptLen + maxTokens;
     if (total > c.contextLength) {
       throw new Error(
-        `${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the context length ${c.contextLength} of model '${this.model.name}'`,
+        `${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the ` +
+          `context length ${c.contextLength} of model '${this.model.name}'`,
       );
     }
     if (total > this.capacity) {
       throw new Error(
-        `${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the KV cache capacity ${this.capacity} this engine was made with`,
+        `${this.where(node)}: prompt of ${promptLen} tokens + max_tokens ${maxTokens} = ${total} exceeds the ` +
+          `KV cache capacity ${this.capacity} this engine was made with`,
       );
     }
   }
 
-  private async allocate(device: Device, node?: string): Promise<KvCache> {
+  async allocate(device: Device, node?: string): Promise<KvCache> {
     const held = this.weightCaches.get(device)?.bytes ?? 0;
     const limit = deviceMemoryBytes(device);
     const used = (device as { bytesInUse?: number }).bytesInUse;
@@ -337,180 +302,7 @@ export class LlmEngine {
       prefill: opts.prefill ?? this.prefillDevice,
       decode: opts.decode ?? opts.prefill ?? this.decodeDevice,
     };
-    return new Generation((done) => this.run(prompt, placed, done));
-  }
-
-  private async *run(
-    prompt: string | number[],
-    opts: GenerateOptions,
-    done: (r: GenerationResult) => void,
-  ): AsyncGenerator<TokenEvent> {
-    const t0 = now();
-    const where = this.where(opts.node);
-    checkSampling(opts, where);
-    const maxTokens = opts.maxTokens ?? 64;
-    if (!(Number.isInteger(maxTokens) && maxTokens >= 1))
-      throw new Error(`${where}: max_tokens must be a positive integer, got ${maxTokens}`);
-    const ids = this.encodePrompt(prompt, opts.addSpecialTokens, opts.node);
-    const V = this.model.config.vocabSize;
-    const badId = ids.find((i) => !(Number.isInteger(i) && i >= 0 && i < V));
-    if (badId !== undefined) throw new Error(`${where}: token id ${badId} is outside the vocabulary (0..${V - 1})`);
-    this.checkLength(ids.length, maxTokens, opts.node);
-    const tok = this.model.tokenizer;
-    const stopIds = new Set([
-      ...(opts.ignoreEos ? [] : (tok?.stopIds ?? [])),
-      ...(opts.ignoreEos || this.model.config.eosTokenId === undefined || tok ? [] : [this.model.config.eosTokenId]),
-      ...(opts.stopTokens ?? []),
-    ]);
-    const stops = (opts.stop ?? []).filter((s) => s.length > 0);
-    const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
-    const sampler = new Sampler(opts);
-    const prior = opts.resume?.tokens ?? [];
-    const badPrior = prior.find((i) => !(Number.isInteger(i) && i >= 0 && i < V));
-    if (badPrior !== undefined)
-      throw new Error(`${where}: resumed token id ${badPrior} is outside the vocabulary (0..${V - 1})`);
-    sampler.skip(prior.length);
-    const out: number[] = [...prior];
-    const history = [...ids, ...prior];
-    let text = tok && prior.length ? tok.decode(out) : '';
-    let emitted = Math.min(text.length, opts.resume?.emittedText?.length ?? text.length);
-    let finish: GenerationResult['finishReason'] = 'length';
-    const stats = { ttftMs: 0, prefillMs: 0, decodeMs: 0, transferMs: 0, transferBytes: 0 };
-    const prefillDevice = opts.prefill ?? this.prefillDevice,
-      decodeDevice = opts.decode ?? this.decodeDevice;
-    let cache: KvCache | undefined;
-    let seq: PagedSequence | undefined;
-    const kv = opts.kv;
-    if (kv && !(kv.positions === ids.length && prior.length >= 1)) {
-      throw new Error(
-        `${where}: a KV hand-off of ${kv.positions} positions needs the prompt of ${ids.length} tokens it was made for and the first token (resume)`,
-      );
-    }
-    // an imported cache is loaded into a dense one; everything else may share the batching loop
-    const loop =
-      !kv && this.batcher && this.batcher.device === prefillDevice && prefillDevice === decodeDevice
-        ? this.batcher
-        : undefined;
-    try {
-      let step: Stepper;
-      if (loop) {
-        seq = out.length >= maxTokens ? undefined : await loop.admit(ids.length + maxTokens, opts.signal);
-        step = (t, p) => loop.step(seq!, t, p, opts.signal);
-      } else {
-        const c = (cache = await this.allocate(kv ? decodeDevice : prefillDevice, opts.node));
-        if (kv) await c.importRows(kv.layers, kv.positions);
-        step = (t, p) => this.step(c, t, p);
-      }
-      const all = prior.length ? [...ids, ...prior] : ids;
-      let logits =
-        out.length >= maxTokens || (loop && !seq)
-          ? undefined
-          : await this.prefill(step, all.slice(kv?.positions ?? 0), opts.signal, kv?.positions ?? 0);
-      if (!logits) finish = out.length >= maxTokens ? 'length' : 'abort';
-      stats.prefillMs = now() - t0;
-      if (logits) {
-        let decodeStart = 0;
-        for (;;) {
-          const raw = logits;
-          if (opts.constraint) {
-            logits = Float32Array.from(logits);
-            opts.constraint.filter(logits);
-          }
-          const id = sampler.next(logits, history);
-          const lp = opts.logprobs !== undefined ? logprobsOf(raw, id, opts.logprobs) : undefined;
-          opts.constraint?.accept(id);
-          if (out.length === prior.length) {
-            stats.ttftMs = now() - t0;
-          }
-          if (stopIds.has(id)) {
-            finish = 'stop';
-            break;
-          }
-          out.push(id);
-          history.push(id);
-          let delta = '';
-          if (tok) {
-            text = tok.decode(out);
-            const cut = stops.length
-              ? Math.min(
-                  ...stops.map((s) => {
-                    const i = text.indexOf(s);
-                    return i < 0 ? Infinity : i;
-                  }),
-                )
-              : Infinity;
-            if (cut !== Infinity) {
-              text = text.slice(0, cut);
-              finish = 'stop';
-            }
-            const safe =
-              finish === 'stop'
-                ? text.length
-                : text.endsWith('\uFFFD')
-                  ? emitted
-                  : Math.max(emitted, text.length - holdBack);
-            delta = text.slice(emitted, safe);
-            emitted = Math.max(emitted, safe);
-          }
-          if (opts.constraint?.finished && finish !== 'stop') {
-            finish = 'stop';
-            const rest = tok ? text.slice(emitted) : '';
-            delta += rest;
-            emitted += rest.length;
-          }
-          yield {
-            id,
-            text: delta,
-            index: out.length - 1,
-            atMs: now() - t0,
-            ...(lp ? { logprob: lp.logprob, top: lp.top } : {}),
-          };
-          if (finish === 'stop' || out.length >= maxTokens) break;
-          // a step's awaits are microtasks: give the event loop a turn so an abort (a message from
-          // another thread, a socket's close) is seen before the next step, not after the last
-          if (opts.signal) await macrotask();
-          if (opts.signal?.aborted) {
-            finish = 'abort';
-            break;
-          }
-          if (cache && out.length === prior.length + 1 && decodeDevice !== cache.device) {
-            const tt = now();
-            stats.transferBytes += await cache.transferTo(decodeDevice);
-            stats.transferMs += now() - tt;
-          }
-          if (!decodeStart) decodeStart = now();
-          const next = await step([id], ids.length + out.length - 1);
-          if (!next) {
-            finish = 'abort';
-            break;
-          }
-          logits = next;
-        }
-        if (decodeStart) stats.decodeMs = now() - decodeStart;
-        if (tok && emitted < text.length) {
-          yield { id: -1, text: text.slice(emitted), index: out.length, atMs: now() - t0 };
-          emitted = text.length;
-        }
-      }
-    } finally {
-      cache?.release();
-      if (seq) loop!.release(seq);
-    }
-    done({
-      text: tok ? text : '',
-      tokens: out,
-      promptTokens: ids.length,
-      finishReason: finish,
-      ttftMs: stats.ttftMs,
-      tpotMs: out.length - prior.length > 1 ? stats.decodeMs / (out.length - prior.length - 1) : 0,
-      prefillMs: stats.prefillMs,
-      decodeMs: stats.decodeMs,
-      transferMs: stats.transferMs,
-      transferBytes: stats.transferBytes,
-      prefillDevice: prefillDevice.id,
-      decodeDevice: decodeDevice.id,
-      ...(seq?.decodeSteps ? { batchRows: seq.batchRows / seq.decodeSteps } : {}),
-    });
+    return new Generation((done) => runGeneration(this, prompt, placed, done));
   }
 
   /**
@@ -531,10 +323,11 @@ export class LlmEngine {
     this.checkLength(ids.length, opts.maxTokens ?? 64, opts.node);
     const cache = await this.allocate(opts.prefill ?? this.prefillDevice, opts.node);
     try {
-      const logits = await this.prefill((t, p) => this.step(cache, t, p), ids, opts.signal);
+      let logits = await this.prefill((t, p) => this.step(cache, t, p), ids, opts.signal);
       if (!logits) throw new Error(`${where}: the prefill was aborted`);
-      const first = new Sampler(opts).next(logits, [...ids]);
       const tok = this.model.tokenizer;
+      if (opts.validUtf8 && tok) new Utf8Guard(tok.utf8Table()).filter((logits = Float32Array.from(logits)));
+      const first = new Sampler(opts).next(logits, [...ids]);
       const stop =
         !opts.ignoreEos &&
         ([...(tok?.stopIds ?? [])].includes(first) ||

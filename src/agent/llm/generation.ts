@@ -89,6 +89,11 @@ export interface GenerateOptions extends SamplingOptions {
   constraint?: DecodeConstraint;
   /** Log-probabilities of each chosen token and of the `logprobs` most likely ones (0: the chosen only). */
   logprobs?: number;
+  /**
+   * Mask tokens that would make the text invalid UTF-8 (utf8-guard.ts): chat text is always valid,
+   * even from a seeded model. Off by default, so token-level runs match other engines token for token.
+   */
+  validUtf8?: boolean;
 }
 
 export interface TokenEvent {

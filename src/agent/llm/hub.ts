@@ -67,7 +67,8 @@ export function filesToFetch(repoFiles: string[], where: string): string[] {
   const need = (f: string) => {
     if (!have.has(f))
       throw new Error(
-        `${where}: the repository has no ${f} (it has ${repoFiles.slice(0, 20).join(', ')}${repoFiles.length > 20 ? ', …' : ''})`,
+        `${where}: the repository has no ${f} (it has ` +
+          `${repoFiles.slice(0, 20).join(', ')}${repoFiles.length > 20 ? ', …' : ''})`,
       );
     return f;
   };
@@ -79,7 +80,8 @@ export function filesToFetch(repoFiles: string[], where: string): string[] {
   else {
     const gguf = repoFiles.filter((f) => f.endsWith('.gguf'));
     throw new Error(
-      `${where}: the repository has neither model.safetensors nor model.safetensors.index.json${gguf.length ? ` (it has GGUF files: ${gguf.slice(0, 5).join(', ')}; download one and give its path)` : ''}`,
+      `${where}: the repository has neither model.safetensors nor model.safetensors.index.json` +
+        (gguf.length ? ` (it has GGUF files: ${gguf.slice(0, 5).join(', ')}; download one and give its path)` : ''),
     );
   }
   return out;
@@ -123,7 +125,8 @@ class HubClient {
       res = await this.fetch(url, { method, headers: this.headers(extra), redirect: 'follow' });
     } catch (e) {
       throw new Error(
-        `${this.where}: cannot reach ${this.endpoint} for ${what} (${(e as Error).message}); with the files already in ${this.folder}, set HF_HUB_OFFLINE=1`,
+        `${this.where}: cannot reach ${this.endpoint} for ${what} (${(e as Error).message}); with the files ` +
+          `already in ${this.folder}, set HF_HUB_OFFLINE=1`,
       );
     }
     if (res.ok) return res;
@@ -172,7 +175,8 @@ class HubClient {
   async download(commit: string, file: string): Promise<string> {
     const dest = path.join(this.snapshot(commit), file);
     if (await present(dest)) return dest;
-    const url = `${this.endpoint}/${this.id.repo}/resolve/${commit}/${file.split('/').map(encodeURIComponent).join('/')}`;
+    const quoted = file.split('/').map(encodeURIComponent).join('/');
+    const url = `${this.endpoint}/${this.id.repo}/resolve/${commit}/${quoted}`;
     // HEAD without following the redirect: the Hub's own headers carry the blob's ETag (X-Linked-Etag for LFS files)
     let head: Response;
     try {
@@ -192,7 +196,8 @@ class HubClient {
     if (!(await present(blob))) await this.fetchBlob(url, file, blob, Number.isFinite(size) ? size : undefined);
     await fs.mkdir(path.dirname(dest), { recursive: true });
     await fs.rm(dest, { force: true });
-    await fs.symlink(path.relative(path.dirname(dest), blob), dest).catch(async () => fs.copyFile(blob, dest)); // no symlinks: copy (as huggingface_hub does on Windows)
+    // no symlinks: copy (as huggingface_hub does on Windows)
+    await fs.symlink(path.relative(path.dirname(dest), blob), dest).catch(async () => fs.copyFile(blob, dest));
     return dest;
   }
 
@@ -230,7 +235,8 @@ class HubClient {
         }
       } catch (e) {
         throw new Error(
-          `${this.where}: the download of ${file} broke off at ${received} of ${total ?? '?'} bytes (${(e as Error).message}); run again to resume it`,
+          `${this.where}: the download of ${file} broke off at ${received} of ${total ?? '?'} bytes ` +
+            `(${(e as Error).message}); run again to resume it`,
         );
       } finally {
         await new Promise<void>((r) => out.end(() => r()));
@@ -288,7 +294,9 @@ async function offlineSnapshot(hub: HubClient): Promise<string> {
   const commit = await hub.cachedCommit();
   if (!commit)
     throw new Error(
-      `${hub.where}: offline (HF_HUB_OFFLINE=1) and the cache has no ${path.join(hub.folder, 'refs', hub.id.revision)}; download the model once online, or give a commit hash as the revision`,
+      `${hub.where}: offline (HF_HUB_OFFLINE=1) and the cache has no ` +
+        `${path.join(hub.folder, 'refs', hub.id.revision)}; download the model once online, or give a commit ` +
+        `hash as the revision`,
     );
   const snap = hub.snapshot(commit);
   const listing = await listTree(snap);
@@ -303,7 +311,8 @@ async function offlineSnapshot(hub: HubClient): Promise<string> {
   }
   if (missing.length)
     throw new Error(
-      `${hub.where}: offline (HF_HUB_OFFLINE=1) and ${missing.map((f) => path.join(snap, f)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing from the cache`,
+      `${hub.where}: offline (HF_HUB_OFFLINE=1) and ${missing.map((f) => path.join(snap, f)).join(', ')} ` +
+        `${missing.length > 1 ? 'are' : 'is'} missing from the cache`,
     );
   return snap;
 }

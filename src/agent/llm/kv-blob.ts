@@ -58,11 +58,13 @@ export function decodeKv(bytes: Uint8Array, c: LlmConfig, fingerprint: string): 
   const h = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + hl))) as KvHeader;
   if (h.fingerprint !== fingerprint)
     throw bad(
-      `made by model ${h.fingerprint.slice(0, 12)}…, this server's model is ${fingerprint.slice(0, 12)}… (prefill and decode need the same weights)`,
+      `made by model ${h.fingerprint.slice(0, 12)}…, this server's model is ${fingerprint.slice(0, 12)}… ` +
+        `(prefill and decode need the same weights)`,
     );
   if (h.layers !== c.numLayers || h.kvHeads !== c.numKvHeads || h.headDim !== c.headDim)
     throw bad(
-      `shape ${h.layers}×${h.kvHeads}×${h.headDim} does not match the model's ${c.numLayers}×${c.numKvHeads}×${c.headDim}`,
+      `shape ${h.layers}×${h.kvHeads}×${h.headDim} does not match the model's ` +
+        `${c.numLayers}×${c.numKvHeads}×${c.headDim}`,
     );
   const per = h.kvHeads * h.positions * h.headDim;
   let o = MAGIC.length + 4 + hl;

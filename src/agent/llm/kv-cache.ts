@@ -52,7 +52,10 @@ export class KvCache {
     const bytes = kvCacheBytes(c, capacity);
     if (limitBytes !== undefined && bytes + otherBytes > limitBytes) {
       throw new Error(
-        `${owner}: the KV cache for ${capacity} positions needs ${MiB(bytes)} (${c.numLayers} layers × key+value × ${c.numKvHeads} heads × ${c.headDim} × 4 B per position), but device '${device.id}' has ${MiB(limitBytes)} and the weights take ${MiB(otherBytes)}; lower the context (capacity) or place the node on a larger device`,
+        `${owner}: the KV cache for ${capacity} positions needs ${MiB(bytes)} (${c.numLayers} layers × ` +
+          `key+value × ${c.numKvHeads} heads × ${c.headDim} × 4 B per position), but device '${device.id}' has ` +
+          `${MiB(limitBytes)} and the weights take ${MiB(otherBytes)}; lower the context (capacity) or place the ` +
+          `node on a larger device`,
       );
     }
     const zero = Tensor.zeros('float32', [1, c.numKvHeads, capacity, c.headDim]);

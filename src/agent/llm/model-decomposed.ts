@@ -13,11 +13,16 @@ export function ropeRows(
   rope: { cos: Tensor; sin: Tensor },
   pos: Value,
   n: number,
+  tag = '',
 ): { cos: Value; sin: Value; sign: Value } {
   const w = wideTables(b.c, rope);
   const rows = (t: Tensor, name: string) =>
     b.g.reshape(b.g.op('Gather', [b.k(t, name), pos], { axis: 0 }), [1, 1, n, b.c.headDim]);
-  return { cos: rows(w.cos, 'rope_cos_wide'), sin: rows(w.sin, 'rope_sin_wide'), sign: b.k(w.sign, 'rope_sign') };
+  return {
+    cos: rows(w.cos, `rope_cos_wide${tag}`),
+    sin: rows(w.sin, `rope_sin_wide${tag}`),
+    sign: b.k(w.sign, `rope_sign${tag}`),
+  };
 }
 
 /** x * cos + rotate(x) * sign * sin: partners swap halves (HF) or adjacent pairs (GGUF). */

@@ -108,8 +108,9 @@ export function buildStepGraph(
     const v = b.heads(b.linear(h, l.v, `layers.${i}.attn.v`), n, c.numKvHeads);
     const table = sliding && localRope ? localRope : rope;
     if (table && decomposed) {
-      q = gatheredRope(b, q, n, ropeRows(b, table, pos, n));
-      k = gatheredRope(b, k, n, ropeRows(b, table, pos, n));
+      const tag = table === localRope ? '_local' : ''; // two tables (Gemma 3's local base): two names
+      q = gatheredRope(b, q, n, ropeRows(b, table, pos, n, tag));
+      k = gatheredRope(b, k, n, ropeRows(b, table, pos, n, tag));
     } else if (table) {
       const t = sliding && opLocal ? opLocal : opTables!;
       const attrs = { interleaved: c.ropeInterleaved ? 1 : 0 };

@@ -105,7 +105,8 @@ export class PagedKvPool {
     } catch (e) {
       for (const t of tensors) device.release(t);
       throw new Error(
-        `${owner}: could not allocate the paged KV pool (${numBlocks} blocks of ${blockSize} positions, ${formatBytes(PagedKvPool.bytesFor(c, rows))}) on '${device.id}': ${(e as Error).message}`,
+        `${owner}: could not allocate the paged KV pool (${numBlocks} blocks of ${blockSize} positions, ` +
+          `${formatBytes(PagedKvPool.bytesFor(c, rows))}) on '${device.id}': ${(e as Error).message}`,
       );
     }
     return new PagedKvPool(device, c, blockSize, numBlocks, tensors);

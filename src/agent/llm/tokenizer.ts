@@ -6,7 +6,11 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { GgufValue } from '../../frontend/weights/gguf.js';
 import { ChatTemplate, type RenderOptions, type ToolCallMessage } from './chat-template.js';
+import { byteToChar, tokenBytesTable } from './token-bytes.js';
 import { OPENERS, type ToolFormat, toolFormatOf } from './tool-calls.js';
+import { Utf8Table } from './utf8-guard.js';
+
+export { byteToChar };
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
@@ -127,6 +131,20 @@ export class TextTokenizer {
     return parts.join('') + (chatml ? '<|im_start|>assistant\n' : 'assistant:');
   }
 
+  private bytes?: Uint8Array[];
+  /** The raw bytes a token stands for (its text alone is U+FFFD when it holds part of a character). */
+  tokenBytes(id: number): Uint8Array {
+    this.bytes ??= tokenBytesTable(this.json, this.vocabSize);
+    return this.bytes[id] ?? new Uint8Array(0);
+  }
+
+  private utf8?: Utf8Table;
+  /** Each token's effect on UTF-8 validity (built once, on first use by the UTF-8 guard). */
+  utf8Table(): Utf8Table {
+    this.bytes ??= tokenBytesTable(this.json, this.vocabSize);
+    return (this.utf8 ??= new Utf8Table(this.bytes));
+  }
+
   /** A streaming decoder: feed ids one at a time, get the new text (held back inside a UTF-8 sequence). */
   streamDecoder(): { push(id: number): string; text(): string } {
     const ids: number[] = [];
@@ -146,29 +164,6 @@ export class TextTokenizer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// GPT-2 byte-level alphabet: every byte maps to a printable character so BPE works on strings.
-
-let BYTE_TO_CHAR: string[] | undefined;
-export function byteToChar(): string[] {
-  if (BYTE_TO_CHAR) return BYTE_TO_CHAR;
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++)
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  const out = new Array<string>(256);
-  bs.forEach((b, i) => {
-    out[b] = String.fromCodePoint(cs[i]!);
-  });
-  return (BYTE_TO_CHAR = out);
-}
-
 const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 export interface BpeTrainOptions {
@@ -265,7 +260,8 @@ export function tokenizerJsonFromGguf(meta: Map<string, GgufValue>, source = 'gg
   if (!tokens) throw new Error(`${source}: no tokenizer.ggml.tokens; give a tokenizer.json`);
   if (model !== 'gpt2')
     throw new Error(
-      `${source}: tokenizer.ggml.model '${String(model)}' cannot be converted (only 'gpt2' byte-level BPE); give a tokenizer.json`,
+      `${source}: tokenizer.ggml.model '${String(model)}' cannot be converted (only 'gpt2' byte-level BPE); ` +
+        `give a tokenizer.json`,
     );
   const merges = (meta.get('tokenizer.ggml.merges') as string[] | undefined) ?? [];
   const types = (meta.get('tokenizer.ggml.token_type') as number[] | undefined) ?? [];

@@ -41,7 +41,10 @@ const isValidJson = (s: string) => {
   }
 };
 
-/** One call's JSON object {name, arguments|parameters}; when it does not parse, the name and raw arguments by pattern. */
+/**
+ * One call's JSON object {name, arguments|parameters}; when it does not parse, the name and raw
+ * arguments by pattern.
+ */
 function callFromObjectText(text: string): ParsedToolCall | undefined {
   const t = text.trim();
   try {
@@ -203,4 +206,10 @@ export class ToolStreamFilter {
     this.shown = this.all.length;
     return rest;
   }
+}
+
+/** An earlier call as Hermes text, for prompts whose template does not render tool_calls. */
+export function hermesCallText(c: { function: { name: string; arguments: unknown } }): string {
+  const args = typeof c.function.arguments === 'string' ? c.function.arguments : JSON.stringify(c.function.arguments);
+  return `<tool_call>{"name": ${JSON.stringify(c.function.name)}, "arguments": ${args}}</tool_call>`;
 }

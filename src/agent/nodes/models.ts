@@ -70,6 +70,8 @@ export class EngineProvider implements LlmProvider {
       topP: req.topP ?? g.topP,
       topK: req.topK ?? g.topK,
       repetitionPenalty: req.repetitionPenalty ?? g.repetitionPenalty,
+      // chat text is valid UTF-8 whatever the model (a seeded one strings byte tokens at random)
+      validUtf8: req.validUtf8 ?? true,
     };
     if (req.raw) return this.engine.generate(req.messages.map((m) => m.content).join('\n'), opts);
     return chatGeneration(this.engine, tok, req.messages, req, opts);
@@ -82,7 +84,7 @@ export class EngineProvider implements LlmProvider {
   }
   /** The prefill half of a disaggregated completion (the engine's prefillExport on the chat prompt). */
   prefill(req: ChatRequest): ReturnType<LlmEngine['prefillExport']> {
-    return this.engine.prefillExport(this.promptOf(req), req);
+    return this.engine.prefillExport(this.promptOf(req), { ...req, validUtf8: req.validUtf8 ?? true });
   }
 }
 

@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { isHubId } from '../../agent/llm/hub-id.js';
 import { backendNames } from '../../runtime/backend.js';
 import { DEFAULT_SERVER_OPTIONS, startServer } from '../../server/app.js';
 import { startFleet } from '../../server/fleet.js';
@@ -118,7 +119,11 @@ export function registerServe(program: Command): void {
           `--backend ${opts.backend as string}: not available in this build (available: ${backendNames().join(', ')})`,
         );
       }
-      const llms = (opts.llm as string[]).map(parseLlmFlag).map((m) => ({ ...m, path: resolve(m.path) }));
+      // folders and files relative to here; Hub ids (hf:org/name) and URLs as given
+      const local = (p: string) => !isHubId(p) && !/^https?:\/\//.test(p);
+      const llms = (opts.llm as string[])
+        .map(parseLlmFlag)
+        .map((m) => ({ ...m, path: local(m.path) ? resolve(m.path) : m.path }));
       const dup = llms.find((m, i) => llms.findIndex((x) => x.name === m.name) !== i);
       if (dup) throw new Error(`--llm ${dup.name}: the name is given twice`);
       const server = await startServer({

@@ -1,0 +1,40 @@
+// Which step ops a device runs natively: nn.RotaryEmbedding and nn.Attention where it has kernels
+// for them, else the same math in plain ops, so a decode step never leaves the device for one op.
+
+import type { Device } from '../../backends/device.js';
+import { GraphBuilder } from '../../ir/builder.js';
+import { Tensor } from '../../ir/tensor.js';
+import type { LlmConfig } from './config.js';
+
+export type Mode = 'op' | 'decomposed';
+const stepModes = new WeakMap<Device, { rope: Mode; attention: Mode }>();
+/**
+ * nn.RotaryEmbedding and nn.Attention where the device has kernels for them, else the same math in
+ * plain ops, so a step never leaves the device for one op (probed once per device).
+ */
+export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attention: Mode } {
+  let m = stepModes.get(device);
+  if (!m) {
+    const g = new GraphBuilder('probe', 24);
+    const x = g.input('x', 'float32', [1, 1, 1, c.headDim]);
+    const half = c.headDim / 2;
+    const r = g.op(
+      'RotaryEmbedding',
+      [
+        x,
+        g.constant(Tensor.zeros('float32', [1, half])),
+        g.constant(Tensor.zeros('float32', [1, half])),
+        g.input('p', 'int64', [1, 1]),
+      ],
+      { interleaved: c.ropeInterleaved ? 1 : 0 },
+    );
+    const kv = g.input('kv', 'float32', [1, 1, 4, c.headDim]);
+    const a = g.op('Attention', [x, kv, kv, g.input('m', 'float32', [1, 1, 1, 4])]);
+    m = {
+      rope: device.supports(r.producer!) === true ? 'op' : 'decomposed',
+      attention: device.supports(a.producer!) === true ? 'op' : 'decomposed',
+    };
+    stepModes.set(device, m);
+  }
+  return m;
+}
