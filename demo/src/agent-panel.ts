@@ -118,9 +118,7 @@ export class AgentPanel {
     this.entries = discovery.entries.filter((x) => !isSoftwareAdapter(x.device));
     try {
       this.hooks.status(`loading ${url.replace(/^.*\//, '')} and its models…`, 'busy');
-      // ?chat=hf:org/name (or a model folder's URL): a real chat model instead of the seeded one
-      const chat = new URLSearchParams(location.search).get('chat');
-      if (chat) this.hooks.status(`loading the chat model ${chat}…`, 'busy');
+      const chat = new URLSearchParams(location.search).get('chat'); // ?chat=hf:org/name: a real chat model
       this.agent = await loadAgent(url, {
         devices: deviceSetOf(this.entries),
         onProgress: (l) => this.hooks.status(l, 'busy'),

@@ -246,9 +246,8 @@ export function buildStepGraph(
     const v = b.heads(b.linear(h, l.v, `layers.${i}.attn.v`), n, c.numKvHeads);
     const table = sliding && localRope ? localRope : rope;
     if (table && decomposed) {
-      const tag = table === localRope ? '_local' : ''; // two tables (Gemma 3's local base): two names
-      q = gatheredRope(b, q, n, ropeRows(b, table, pos, n, tag));
-      k = gatheredRope(b, k, n, ropeRows(b, table, pos, n, tag));
+      q = gatheredRope(b, q, n, ropeRows(b, table, pos, n, table === localRope ? '_local' : ''));
+      k = gatheredRope(b, k, n, ropeRows(b, table, pos, n, table === localRope ? '_local' : ''));
     } else if (table) {
       const t = sliding && opLocal ? opLocal : opTables!;
       const attrs = { interleaved: c.ropeInterleaved ? 1 : 0 };
@@ -329,11 +328,8 @@ function ropeRows(
   const w = wideTables(b.c, rope);
   const rows = (t: Tensor, name: string) =>
     b.g.reshape(b.g.op('Gather', [b.k(t, name), pos], { axis: 0 }), [1, 1, n, b.c.headDim]);
-  return {
-    cos: rows(w.cos, `rope_cos_wide${tag}`),
-    sin: rows(w.sin, `rope_sin_wide${tag}`),
-    sign: b.k(w.sign, `rope_sign${tag}`),
-  };
+  const name = (s: string) => `rope_${s}${tag}`; // Gemma 3's local and global tables: two names
+  return { cos: rows(w.cos, name('cos_wide')), sin: rows(w.sin, name('sin_wide')), sign: b.k(w.sign, name('sign')) };
 }
 
 /** x * cos + rotate(x) * sign * sin: partners swap halves (HF) or adjacent pairs (GGUF). */
