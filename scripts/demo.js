@@ -103,6 +103,10 @@ await dev.listen().catch((e) => {
   process.exit(1);
 });
 dev.printUrls();
+if (process.env.SWITCHYARD_CHAT_MODEL?.startsWith('hf:'))
+  console.log(
+    `demo: the agent page with that chat model: ${origin}/?model=agent:rag&chat=${process.env.SWITCHYARD_CHAT_MODEL}`,
+  );
 const stop = async () => {
   server?.kill('SIGTERM');
   await dev.close();

@@ -5,6 +5,7 @@
 
 import { disposeDevices } from '../../src/agent/devices.js';
 import { EXAMPLE_QUESTION } from '../../src/agent/example.js';
+import { loadLlm } from '../../src/agent/llm/load.js';
 import { type LoadedAgent, loadAgent } from '../../src/agent/load.js';
 import { attachServedLlms } from '../../src/agent/offload.js';
 import { type AgentPlan, type AgentPolicy, deviceSetOf, learnFromRun, planAgent } from '../../src/agent/plan.js';
@@ -117,9 +118,11 @@ export class AgentPanel {
     this.entries = discovery.entries.filter((x) => !isSoftwareAdapter(x.device));
     try {
       this.hooks.status(`loading ${url.replace(/^.*\//, '')} and its models…`, 'busy');
+      const chat = new URLSearchParams(location.search).get('chat'); // ?chat=hf:org/name: a real chat model
       this.agent = await loadAgent(url, {
         devices: deviceSetOf(this.entries),
         onProgress: (l) => this.hooks.status(l, 'busy'),
+        ...(chat ? { models: { chat: await loadLlm(chat) } } : {}),
       });
     } catch (e) {
       await disposeDevices(deviceSetOf(this.entries));

@@ -324,7 +324,15 @@ for (const [where, clientOf] of targets)
     });
   });
 
-describe('the server only: auth', () => {
+describe('the server only: auth and load', () => {
+  it("a TTFT target the queue cannot meet is a 429 with OpenAI's rate_limit_error type and param", async () => {
+    const e = await status(remote.chat.completions.create({ ...base }, { headers: { 'switchyard-ttft-ms': '1' } }));
+    assert.equal(e.status, 429);
+    assert.equal(e.type, 'rate_limit_error');
+    assert.equal(e.code, 'slo_unmeetable');
+    assert.equal((e.error as { param?: unknown }).param, null);
+  });
+
   it("a bad key is a 401 with OpenAI's authentication_error type", async () => {
     const e = await status(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'wrong', maxRetries: 0 }).models.list());
     assert.equal(e.status, 401);

@@ -2,7 +2,7 @@
 // Split a file or wrap its lines, then run node scripts/habits-debt.js: the test fails if an entry is stale.
 
 export const LONG_FILES: Record<string, number> = {
-  'demo/src/agent-panel.ts': 478,
+  'demo/src/agent-panel.ts': 481,
   'demo/src/main.ts': 1100,
   'src/agent/plan.ts': 482,
   'src/agent/runtime/run.ts': 719,
