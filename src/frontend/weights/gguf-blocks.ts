@@ -11,6 +11,9 @@
 
 import { f16ToF32, f32ToF16 } from '../../ir/float16.js';
 
+/** A GGUF metadata value as read or written. */
+export type GgufValue = number | bigint | boolean | string | GgufValue[];
+
 export const GGML = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, Q6_K: 14, BF16: 30 } as const;
 export type GgmlBlockType = 'Q8_0' | 'Q4_0' | 'Q4_K' | 'Q6_K';
 

@@ -3,8 +3,7 @@
 
 import { f32ToF16 } from '../../ir/float16.js';
 import type { Tensor } from '../../ir/tensor.js';
-import type { GgufValue } from './gguf.js';
-import { encodeBlocks, GGML, type GgmlBlockType } from './gguf-blocks.js';
+import { encodeBlocks, GGML, type GgmlBlockType, type GgufValue } from './gguf-blocks.js';
 
 export interface GgufWriteTensor {
   name: string;

@@ -12,7 +12,9 @@ import { BLOCK, decodeBlocks, GGML, TYPE_NAMES } from './gguf-blocks.js';
 export { BLOCK, decodeBlocks, encodeBlocks, GGML, type GgmlBlockType, TYPE_NAMES } from './gguf-blocks.js';
 export { type GgufWriteTensor, quantizeQ8_0, writeGguf } from './gguf-write.js';
 
-export type GgufValue = number | bigint | boolean | string | GgufValue[];
+import type { GgufValue } from './gguf-blocks.js';
+
+export type { GgufValue } from './gguf-blocks.js';
 
 export interface GgufTensorInfo {
   name: string;
