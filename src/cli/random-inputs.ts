@@ -1,8 +1,8 @@
 // Seeded random feeds of the right type and shape, for `run` and `bench` without --inputs.
 
 import { readFileSync } from 'node:fs';
-import { symbol } from '../frontend/onnx/import.js';
 import { decodeModel } from '../frontend/onnx/proto.js';
+import { symbol } from '../frontend/onnx/value-types.js';
 import { isBig, isFloat } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import { setter, Tensor } from '../ir/tensor.js';

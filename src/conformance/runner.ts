@@ -3,9 +3,9 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { typeFromProto } from '../frontend/onnx/import.js';
 import { decodeModel, onnx, type ValueInfoProto } from '../frontend/onnx/proto.js';
 import { readValueFile } from '../frontend/onnx/value-proto.js';
+import { typeFromProto } from '../frontend/onnx/value-types.js';
 import type { TensorType } from '../ir/graph.js';
 import type { RunValue } from '../ir/values.js';
 import { Session, type SessionOptions } from '../runtime/session.js';

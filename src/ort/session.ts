@@ -5,7 +5,8 @@
 // preferredOutputLocation 'gpu-buffer' keeps WebGPU outputs on the GPU, externalData supplies
 // external-initializer files, graphOptimizationLevel 'disabled' skips constant folding.
 
-import { importOnnx, symbol } from '../frontend/onnx/import.js';
+import { importOnnx } from '../frontend/onnx/import.js';
+import { symbol } from '../frontend/onnx/value-types.js';
 import type { DType } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { DeviceSpec } from '../runtime/devices.js';

@@ -6,17 +6,17 @@
 import { type Device, DeviceError } from '../backends/device.js';
 import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { Estimator, unitOverheadMs } from '../cost/estimator.js';
-import { addFirstRun, type FirstRunEstimate, firstRunOf, NO_FIRST_RUN } from '../cost/first-run.js';
+import type { FirstRunEstimate } from '../cost/first-run.js';
 import { type HistoryStore, KernelHistory, MemoryStore } from '../cost/history.js';
-import { roofline } from '../cost/roofline.js';
-import { opSignature } from '../cost/signature.js';
-import { nodeWork, type Work } from '../cost/work.js';
+import type { Work } from '../cost/work.js';
 import type { Graph } from '../ir/graph.js';
 import { unitOf } from '../ir/unit.js';
 import { tensorsOnly } from '../ir/values.js';
 import { buildInstance, graphProblem, type Plan, type Policy, planInstance } from '../planner/index.js';
 import { mergeChains } from '../planner/merge-units.js';
-import type { FirstRunPrediction } from '../planner/plan.js';
+import { predictFirstRun, predictFirstRunByDevice } from './auto-first-run.js';
+import { learnFirstRun, learnFromRun, learnRunOverhead } from './auto-learn.js';
+import { emptyPlan, fallbackOrder, samePlacement } from './auto-placement.js';
 import { type Backend, type BackendOptions, type PreparedModel, registerBackend } from './backend.js';
 import { KERNEL_PASSES } from './backends/kernel-passes.js';
 import { type DeviceEntry, type DeviceSpec, discoverDevices, type ProfileSource } from './devices.js';
@@ -125,8 +125,6 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let compileMs = 0;
   /** First-run prediction per device for the current executor (for learning how far off it was). */
   let firstByDevice = new Map<string, FirstRunEstimate>();
-  /** Plans again; returns false when the placement came out the same (the compiled executor is kept, its predictions updated). */
-  let _laneOf = new Map<string, string>();
   /** The steady prediction: the schedule plus the learned per-run cost outside it. */
   const steadyOf = (p: Plan) => p.makespanMs + history.runOverheadPerUnit(host) * planUnits.length;
   /**
@@ -137,19 +135,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
-      plan = {
-        feasible: true,
-        makespanMs: 0,
-        cost: 0,
-        assignments: [],
-        objective: policy?.objective ?? 'latency',
-        algorithm: 'none',
-        optimal: true,
-        order: [],
-        transfers: [],
-        devices: [],
-        passes: [{ name: 'units', notes: ['the graph has no nodes left to run'] }],
-      };
+      plan = emptyPlan(policy?.objective ?? 'latency');
       planUnits = [];
       executor = new Executor(graph, [], devices, { fallbackOrder: [host], hostDevice: host });
       return true;
@@ -207,7 +193,6 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       };
     });
     plan.steadyMs = steadyOf(plan);
-    _laneOf = lanes;
     // the executor runs same-device chains as one unit where a unit costs a submit and a wait
     // (>= 10 us per unit: a GPU, a server); `placed` keeps the plan's own units
     const unitCost = new Map(live.map((e) => [e.device.id, unitOverheadMs(e.profile)]));
@@ -217,17 +202,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     const prev = executor as Executor | undefined;
     unitSigs = new Map(units.map((u) => [u.id, u.signatures]));
     unitWorks = new Map(units.map((u) => [u.id, u.work]));
-    const same =
-      prev &&
-      !exclude.length &&
-      key === lanesKey &&
-      prev.placed.length === placed.length &&
-      prev.placed.every(
-        (u, i) =>
-          u.id === placed[i]!.id &&
-          u.device === placed[i]!.device &&
-          u.unit.nodes.length === placed[i]!.unit.nodes.length,
-      );
+    const same = prev && !exclude.length && key === lanesKey && samePlacement(prev.placed, placed);
     if (same) {
       prev.placed.forEach((u, i) =>
         Object.assign(u, {
@@ -237,18 +212,21 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
         }),
       );
       // compiled and resident already: the next run is a steady one
-      plan.firstRun = predictFirstRun(new Map());
+      plan.firstRun = predictFirstRun(steadyOf(plan), planUnits, new Map(), firstByUnit);
       return false;
     }
-    firstByDevice = predictFirstRunByDevice(live);
-    plan.firstRun = predictFirstRun(firstByDevice);
+    ({ byDevice: firstByDevice, byUnit: firstByUnit } = predictFirstRunByDevice(
+      planUnits,
+      live,
+      compiledKeys,
+      history,
+      host,
+    ));
+    plan.firstRun = predictFirstRun(steadyOf(plan), planUnits, firstByDevice, firstByUnit);
     lanesKey = key;
     // fallback order: the host's reference interpreter last, the fastest devices first
-    const order = [...live]
-      .sort((a, b) => (b.profile.peakFlops.f32?.value ?? 0) - (a.profile.peakFlops.f32?.value ?? 0))
-      .map((e) => e.device.id);
     executor = new Executor(graph, placed, devices, {
-      fallbackOrder: [...order.filter((d) => d !== host), host],
+      fallbackOrder: fallbackOrder(live, host),
       hostDevice: host,
       lanes,
     });
@@ -267,36 +245,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     }
     return true;
   };
-  /** What the new executor's first run pays beyond a steady run, per unit and device. */
+  /** What the new executor's first run pays beyond a steady run, per unit. */
   let firstByUnit = new Map<string, number>();
-  const predictFirstRunByDevice = (live: DeviceEntry[]): Map<string, FirstRunEstimate> => {
-    const byDev = new Map<string, FirstRunEstimate>();
-    firstByUnit = new Map();
-    for (const u of planUnits) {
-      const e = live.find((x) => x.device.id === u.device);
-      if (!e) continue;
-      const keys = compiledKeys.get(u.device) ?? new Set<string>();
-      compiledKeys.set(u.device, keys);
-      const f = firstRunOf(u.unit.nodes, e.profile, keys, history.firstRunRatio(u.device), u.device === host);
-      firstByUnit.set(u.id, f.ms);
-      byDev.set(u.device, addFirstRun(byDev.get(u.device) ?? NO_FIRST_RUN, f));
-    }
-    return byDev;
-  };
-  const predictFirstRun = (byDev: Map<string, FirstRunEstimate>): FirstRunPrediction => {
-    // compiling and first uses run on the host's thread one after another: the extras add up
-    const t = [...byDev.values()].reduce(addFirstRun, NO_FIRST_RUN);
-    const units = Object.fromEntries(planUnits.map((u) => [u.id, byDev.size ? (firstByUnit.get(u.id) ?? 0) : 0]));
-    return {
-      ms: steadyOf(plan) + t.ms,
-      extraMs: t.ms,
-      compileMs: t.compileMs,
-      uploadMs: t.uploadMs,
-      packMs: t.packMs,
-      firstUseMs: t.firstUseMs,
-      units,
-    };
-  };
   await makePlan();
 
   const drift = options.driftFactor ?? 2;
@@ -307,65 +257,6 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let replans = 0;
   /** Runs of the current executor: its first compiles, plans memory and tiers up, and teaches nothing. */
   let executorRuns = 0;
-
-  /** Fold measured unit times into the history, split across the unit's nodes by roofline share; returns what drifted. */
-  const learn = (report: RunReport): string[] => {
-    const drifted: string[] = [];
-    for (const u of report.units) {
-      const p = executor.placed.find((x) => x.id === u.unit)!;
-      const prof = entries.find((e) => e.device.id === u.device)!.profile;
-      const ests = p.unit.nodes.map((n) => roofline(nodeWork(n), prof).ms);
-      const total = ests.reduce((a, b) => a + b, 0) || 1;
-      const measured = u.endMs - u.startMs;
-      // the history holds kernel time: the unit's fixed cost comes off first (the estimator adds it back once)
-      const kernels = Math.max(measured * 0.1, measured - unitOverheadMs(prof));
-      p.unit.nodes.forEach((n, i) => history.record(opSignature(n), u.device, (kernels * ests[i]!) / total, ests[i]!));
-      // the plan's own units, whole (a merged chain split by roofline share): the device curve's points
-      const tasks = u.tasks ?? [u.unit];
-      const works = tasks.map((t) => unitWorks.get(t));
-      const share = works.map((w) => (w ? roofline(w, prof) : undefined));
-      const all = share.reduce((a, r) => a + (r?.ms ?? 0), 0) || 1;
-      tasks.forEach((t, i) => {
-        const sigs = unitSigs.get(t),
-          r = share[i];
-        if (sigs && r) history.recordUnit(u.device, sigs, (measured * r.ms) / all, r.ms, r.bound);
-      });
-      // a drift worth re-planning for: the history's running mean (not one noisy run) off by the
-      // factor, and by more than a millisecond
-      const learned =
-        p.unit.nodes.reduce((a, n) => a + (history.lookup(opSignature(n), u.device)?.ms ?? 0), 0) +
-        unitOverheadMs(prof);
-      const off = learned > drift * u.predictedMs || learned * drift < u.predictedMs;
-      if (u.device === p.device && off && Math.abs(learned - u.predictedMs) > 1)
-        drifted.push(
-          `${u.unit} on ${u.device} ${learned.toFixed(1)} ms (mean of runs), predicted ${u.predictedMs.toFixed(1)}`,
-        );
-    }
-    history.flush();
-    // transfers: links scaled by what they measured (waits included), for the next plan
-    const slowLinks = links.record(report.transfers, (id) => entries.find((e) => e.device.id === id)?.profile, drift);
-    for (const d of slowLinks) drifted.push(`transfers of ${d} ${links.ratioOf(d).toFixed(1)}x the link's prediction`);
-    return drifted;
-  };
-
-  /**
-   * What the run took beyond the schedule re-predicted from it (its units and transfers as
-   * measured): the executor's own turns, per unit.
-   */
-  const learnRunOverhead = (report: RunReport) => {
-    const outside = report.totalMs - plan.makespanMs;
-    if (planUnits.length) history.recordRunOverhead(host, Math.max(0, outside) / planUnits.length);
-  };
-
-  /** Fold the measured first-run extra into the history, split over devices by their predicted share. */
-  const learnFirstRun = (extraMs: number) => {
-    const total = [...firstByDevice.values()].reduce((a, f) => a + f.ms, 0);
-    if (!(total > 0) || !(extraMs > 0)) return;
-    // the ratio the prediction was made with comes off: the history keeps raw measured/default
-    for (const [dev, f] of firstByDevice)
-      if (f.ms > 0) history.recordFirstRun(dev, (extraMs * f.ms) / total, f.ms / history.firstRunRatio(dev));
-    history.flush();
-  };
 
   const prepared: HeteroPrepared = {
     get plan() {
@@ -433,12 +324,14 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       } else {
         steadyReports = [...steadyReports.slice(-19), report];
         // the first steady run tells how far the first run's extra was from its prediction
-        if (executorRuns === 1 && firstRun) learnFirstRun(firstRun.ms - report.totalMs);
+        if (executorRuns === 1 && firstRun) learnFirstRun(history, firstByDevice, firstRun.ms - report.totalMs);
       }
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
       // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history
       const learned = executorRuns++ > 0;
-      const drifted = learned ? learn(report) : [];
+      const drifted = learned
+        ? learnFromRun({ placed: executor.placed, entries, history, unitSigs, unitWorks, links, drift }, report)
+        : [];
       if (learned && !drifted.length && !failedDevices.length) {
         // no drift worth moving for: the same placement, its predictions updated from what ran
         const old = executor;
@@ -446,7 +339,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
           await old.release();
           executorRuns = 0;
         } else {
-          learnRunOverhead(report);
+          learnRunOverhead(history, host, plan, planUnits.length, report);
           plan.steadyMs = steadyOf(plan);
         }
       } else if (drifted.length || failedDevices.length) {
@@ -460,7 +353,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
           await old.release();
           executorRuns = 0;
         } else if (!failedDevices.length) {
-          learnRunOverhead(report);
+          learnRunOverhead(history, host, plan, planUnits.length, report);
           plan.steadyMs = steadyOf(plan);
         }
         const what = moved ? '' : ' (same placement: predictions updated, compiled units kept)';

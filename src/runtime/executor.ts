@@ -7,61 +7,24 @@
 // outputs left on the device, feeds already on it, batched readback) is an option here, not a
 // second loop.
 
-import { type CompiledUnit, type Device, DeviceError, type DeviceTensor } from '../backends/device.js';
+import type { CompiledUnit, Device, DeviceTensor } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
 import { dtypeBytes, isDType } from '../ir/dtype.js';
-import type { Graph, Node, Value } from '../ir/graph.js';
+import type { Graph, Value } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import type { RunValue } from '../ir/values.js';
 import type { PlacedUnit } from '../planner/units.js';
+import type { ExecutorOptions, RunOptions } from './executor-options.js';
+import { FailOver } from './fail-over.js';
+import { type GatherContext, gatherOutputs, keepOutputs } from './run-outputs.js';
 import { type Fallback, type Feed, isResident, ResidentWeights, type RunReport } from './run-report.js';
-import type { TraceRecorder } from './trace.js';
 
 export type { PlacedUnit } from '../planner/units.js';
 export type { Fallback, Feed, ResidentFeed, RunReport, TransferTiming, UnitTiming } from './run-report.js';
 export { ResidentWeights } from './run-report.js';
 
-export interface ExecutorOptions {
-  /** Devices to try, in order, when a unit's device fails (none: the failure surfaces). */
-  fallbackOrder?: string[];
-  /** The device whose memory is the host's (the reference interpreter): moving data there is free. */
-  hostDevice?: string;
-  /**
-   * Device id -> lane: devices on one lane share a resource (the same CPU cores) and run one unit
-   * at a time between them, as the plan assumed; by default each device is its own lane.
-   */
-  lanes?: ReadonlyMap<string, string>;
-  /** 'device' (default): only a DeviceError moves work; 'any': every error of a device does (a server). */
-  failOver?: 'device' | 'any';
-  /**
-   * After a failure, skip the device for this long in later runs too, ms (a Retry-After wins);
-   * undefined: skip it for the rest of the run only (the caller re-plans).
-   */
-  retryAfterMs?: number;
-  onFallback?: (f: Fallback) => void;
-  /**
-   * Time each unit to the end of its device's work (a GPU returns from run once work is queued);
-   * default true. A single-device run has nothing to time against and lets the queue run on.
-   */
-  timeUnits?: boolean;
-  /** Weight stores per device id, to share resident constants between executors. */
-  resident?: Map<string, ResidentWeights>;
-  /**
-   * Main-thread devices give the event loop a turn every this many ms ('spread', the default: 1 ms,
-   * only when units sit on several devices, so others' completions are not held up; 'never').
-   */
-  yieldEveryMs?: number | 'spread' | 'never';
-}
-
-export interface RunOptions {
-  trace?: TraceRecorder;
-  /** Leave the outputs on this device and return them (owned by the caller) instead of host tensors. */
-  keepOn?: string;
-}
-
 const HOST = 'host';
 const SPREAD_YIELD_MS = 1;
-const label = (n: Node) => n.name || `${n.op}→${n.outputs.find((o) => o)?.name ?? '?'}`;
 
 function bytesOf(t: { dims: readonly number[]; type: string }): number {
   return t.dims.reduce((a, b) => a * b, 1) * (isDType(t.type) ? dtypeBytes(t.type) : 4);
@@ -71,10 +34,9 @@ export class Executor {
   private compiled = new Map<string, Promise<CompiledUnit>>();
   private queues = new Map<string, Promise<unknown>>();
   private readonly resident: Map<string, ResidentWeights>;
-  /** Device -> time (ms since the epoch) before which it is skipped (retryAfterMs). */
-  private readonly downUntil = new Map<string, number>();
+  private readonly failOver: FailOver;
   /** Fallback switches so far (the last 100). */
-  readonly fallbackLog: Fallback[] = [];
+  readonly fallbackLog: Fallback[];
   /** The last run's report (unit and transfer times, fallbacks). */
   lastReport?: RunReport;
 
@@ -85,6 +47,8 @@ export class Executor {
     private readonly options: ExecutorOptions = {},
   ) {
     this.resident = options.resident ?? new Map();
+    this.failOver = new FailOver(devices, options);
+    this.fallbackLog = this.failOver.log;
   }
 
   private device(id: string): Device {
@@ -110,12 +74,12 @@ export class Executor {
     }
     // one at a time: after a failure the device is down for its retry window, and later units wait for the run
     for (const [i, p] of this.placed.entries()) {
-      if (!this.usable(p.device, new Set())) continue;
+      if (!this.failOver.usable(p.device, new Set())) continue;
       try {
         await this.compiledOn(p, p.device);
       } catch (e) {
-        if (!this.failsOver(e) || !this.options.fallbackOrder?.length) throw e;
-        this.fail(p, i, p.device, 'compile', e, new Set());
+        if (!this.recovers(e)) throw e;
+        this.failOver.fail(p, i, p.device, 'compile', e, new Set());
       }
     }
   }
@@ -129,66 +93,6 @@ export class Executor {
       this.compiled.set(key, c);
     }
     return c;
-  }
-
-  private canRun(dev: string, nodes: Node[]): true | string {
-    const d = this.devices.get(dev);
-    if (!d) return `${dev} is not available`;
-    for (const n of nodes) {
-      const ok = d.supports(n);
-      if (ok !== true) return ok;
-    }
-    return true;
-  }
-
-  private failsOver(e: unknown): boolean {
-    return e instanceof DeviceError || (this.options.failOver === 'any' && e instanceof Error);
-  }
-
-  private usable(dev: string, failed: Set<string>): boolean {
-    if (this.options.retryAfterMs === undefined) return !failed.has(dev);
-    return Date.now() >= (this.downUntil.get(dev) ?? 0);
-  }
-
-  /** Record a failure of `from` for unit p and return the device to use instead. */
-  private fail(
-    p: PlacedUnit,
-    step: number,
-    from: string,
-    phase: Fallback['phase'],
-    e: unknown,
-    failed: Set<string>,
-    report?: RunReport,
-    trace?: TraceRecorder,
-  ): string {
-    const err = e as Error & { code?: unknown; retryAfterS?: unknown };
-    failed.add(from);
-    const retry = typeof err.retryAfterS === 'number' ? err.retryAfterS * 1000 : (this.options.retryAfterMs ?? 0);
-    this.downUntil.set(from, Date.now() + retry);
-    const to = this.options.fallbackOrder?.find(
-      (d) => d !== from && !failed.has(d) && this.canRun(d, p.unit.nodes) === true,
-    );
-    if (!to)
-      throw new DeviceError(`unit '${p.id}' failed on ${from} (${err.message}) and no other device can run it`, from, {
-        cause: e,
-      });
-    const f: Fallback = {
-      unit: p.id,
-      from,
-      to,
-      reason: err?.message ?? String(e),
-      phase,
-      step,
-      nodes: p.unit.nodes.map(label),
-      time: Date.now(),
-      ...(typeof err.code === 'string' ? { code: err.code } : {}),
-    };
-    this.fallbackLog.push(f);
-    if (this.fallbackLog.length > 100) this.fallbackLog.shift();
-    report?.fallbacks.push(f);
-    trace?.instant(from, `fallback: ${p.id} → ${to}`, { reason: f.reason, ...(f.code ? { code: f.code } : {}) });
-    this.options.onFallback?.(f);
-    return to;
   }
 
   /** Run fn when the device (and every device sharing its lane) has finished what was queued before. */
@@ -283,8 +187,8 @@ export class Executor {
           } catch (e) {
             // lost with its device: compute it again elsewhere
             const u = producer.get(v);
-            if (!u || !this.failsOver(e) || !this.options.fallbackOrder?.length) throw e;
-            const next = this.fail(u, this.placed.indexOf(u), dev, 'download', e, failed, report, trace);
+            if (!u || !this.recovers(e)) throw e;
+            const next = this.failOver.fail(u, this.placed.indexOf(u), dev, 'download', e, failed, report, trace);
             moved.set(dev, next);
             for (const o of u.unit.outputs) {
               copiesOf(o).delete(dev);
@@ -365,8 +269,8 @@ export class Executor {
           trace?.span(dev, p.id, start, end, { nodes: p.unit.nodes.length, predictedMs, plannedOn: p.device });
           return;
         } catch (e) {
-          if (!this.failsOver(e) || !this.options.fallbackOrder?.length) throw e;
-          const next = this.fail(p, step, dev, phase, e, failed, report, trace);
+          if (!this.recovers(e)) throw e;
+          const next = this.failOver.fail(p, step, dev, phase, e, failed, report, trace);
           moved.set(dev, next);
           dev = next;
         }
@@ -376,10 +280,10 @@ export class Executor {
     /** The planned device, or while it is down (this run, or its retry window) the first one that can take the unit. */
     const pick = (p: PlacedUnit): string => {
       const dev = moved.get(p.device) ?? p.device;
-      if (this.usable(dev, failed)) return dev;
+      if (this.failOver.usable(dev, failed)) return dev;
       return (
         this.options.fallbackOrder?.find(
-          (d) => d !== dev && this.usable(d, failed) && this.canRun(d, p.unit.nodes) === true,
+          (d) => d !== dev && this.failOver.usable(d, failed) && this.failOver.canRun(d, p.unit.nodes) === true,
         ) ?? dev
       );
     };
@@ -399,8 +303,8 @@ export class Executor {
     try {
       await Promise.all(finished);
       const outputs = keepOn
-        ? await this.keep(keepOn, (v) => on(v, keepOn), borrowed, returned)
-        : await this.gather(copies, origin, toHost);
+        ? await keepOutputs(this.graph, this.device(keepOn), (v) => on(v, keepOn), borrowed, returned)
+        : await gatherOutputs(this.gatherContext(), copies, origin, toHost);
       report.totalMs = clock() - t0;
       this.lastReport = report;
       if (trace) {
@@ -438,51 +342,14 @@ export class Executor {
     }
   }
 
-  /** Outputs on the host: the ones still on a device come back in one batched read per device where it can. */
-  private async gather(
-    copies: Map<Value, Map<string, Promise<DeviceTensor>>>,
-    origin: Map<Value, string>,
-    toHost: (v: Value) => Promise<RunValue>,
-  ): Promise<RunValue[]> {
-    const outs = this.graph.outputs;
-    const byDevice = new Map<string, Value[]>();
-    for (const v of new Set(outs)) {
-      if (v.const || this.graph.inputs.includes(v)) continue;
-      const dev = origin.get(v);
-      const d = dev && this.devices.get(dev);
-      if (d && d.downloadMany && dev !== this.options.hostDevice)
-        (byDevice.get(dev) ?? byDevice.set(dev, []).get(dev)!).push(v);
-    }
-    const got = new Map<Value, RunValue>();
-    for (const [dev, vs] of byDevice) {
-      if (vs.length < 1) continue;
-      try {
-        const ts = await this.device(dev).downloadMany!(await Promise.all(vs.map((v) => copies.get(v)!.get(dev)!)));
-        vs.forEach((v, i) => got.set(v, ts[i]!));
-      } catch (e) {
-        if (!this.failsOver(e) || !this.options.fallbackOrder?.length) throw e; // else each output is recomputed below
-      }
-    }
-    return Promise.all(outs.map((v) => got.get(v) ?? toHost(v)));
+  /** A failure fail-over can recover from: it moves work, and there is somewhere to move it. */
+  private recovers(e: unknown): boolean {
+    return this.failOver.failsOver(e) && !!this.options.fallbackOrder?.length;
   }
 
-  /** Outputs left on `dev`, owned by the caller: a borrowed feed or a weight is copied so the caller may free it. */
-  private async keep(
-    dev: string,
-    on: (v: Value) => Promise<DeviceTensor>,
-    borrowed: Set<DeviceTensor>,
-    returned: Set<Promise<DeviceTensor>>,
-  ): Promise<DeviceTensor[]> {
-    const d = this.device(dev);
-    const out: DeviceTensor[] = [];
-    for (const v of this.graph.outputs) {
-      const p = on(v);
-      let t = await p;
-      if (borrowed.has(t) || v.const || out.includes(t)) t = await d.upload(await d.download(t));
-      else returned.add(p);
-      out.push(t);
-    }
-    return out;
+  private gatherContext(): GatherContext {
+    const { graph, devices } = this;
+    return { graph, devices, hostDevice: this.options.hostDevice, recovers: (e) => this.recovers(e) };
   }
 
   /** Free what this executor keeps resident (weight stores it was not given). */

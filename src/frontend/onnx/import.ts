@@ -4,23 +4,13 @@
 
 import type { Attr } from '../../ir/attributes.js';
 import { AttrReader } from '../../ir/attributes.js';
-import { dtypeFromOnnx } from '../../ir/dtype.js';
 import { Graph, Node, type TensorType, Value } from '../../ir/graph.js';
 import { inferNode, nodeError } from '../../ir/infer.js';
 import { type ImportContext, lookupOnnxOp } from '../../ir/op-def.js';
-import type { Dim } from '../../ir/shape.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { formatType } from '../../ir/text-common.js';
-import {
-  type AttributeProto,
-  decodeModel,
-  type GraphProto,
-  type NodeProto,
-  onnx,
-  toNum,
-  type ValueInfoProto,
-} from './proto.js';
+import { type AttributeProto, decodeModel, type GraphProto, type NodeProto, onnx, toNum } from './proto.js';
 import { type ExternalLoader, tensorFromProto } from './tensor-proto.js';
+import { mergeTypes, typeFromProto, typeFromValueInfo } from './value-types.js';
 
 /** Newest ai.onnx opset whose operator versions Switchyard knows. */
 export const MAX_OPSET = 28;
@@ -53,84 +43,6 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
     const msg = (e as Error).message;
     throw Object.assign(new Error(msg.startsWith(source) ? msg : `${source}: ${msg}`), { cause: e });
   }
-}
-
-/** ONNX dim_param names become IR symbols (identifier characters only). */
-export function symbol(name: string): string {
-  const s = name.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[A-Za-z_]/.test(s) ? s : `d_${s}`;
-}
-
-let anon = 0;
-
-function typeFromValueInfo(vi: ValueInfoProto): TensorType | undefined {
-  return vi.type ? typeFromProto(vi.type, vi.name ?? '') : undefined;
-}
-
-type TypeProto = NonNullable<ValueInfoProto['type']>;
-
-/** A TypeProto: tensors, and sequences and optionals of them (wrap, outermost first). */
-export function typeFromProto(tp: TypeProto, name: string): TensorType | undefined {
-  const inner = tp.sequenceType?.elemType ?? tp.optionalType?.elemType;
-  if (tp.sequenceType || tp.optionalType) {
-    const w = tp.sequenceType ? 'sequence' : 'optional';
-    if (!inner) throw new Error(`value '${name}' is a ${w} without an element type`);
-    const t = typeFromProto(inner, name);
-    if (!t) throw new Error(`value '${name}' is a ${w} of something other than tensors`);
-    return { ...t, wrap: [w, ...(t.wrap ?? [])] };
-  }
-  if (tp.mapType || tp.sparseTensorType)
-    throw new Error(
-      `value '${name}' is a ${tp.mapType ? 'map' : 'sparse tensor'}; Switchyard supports tensors, sequences and optionals`,
-    );
-  const tt = tp.tensorType;
-  if (!tt) return undefined;
-  const vi = { name };
-  const dtype = (() => {
-    try {
-      return dtypeFromOnnx(tt.elemType ?? 0);
-    } catch (e) {
-      throw new Error(`value '${vi.name}': ${(e as Error).message}`);
-    }
-  })();
-  if (!tt.shape) return { dtype };
-  const shape: Dim[] = (tt.shape.dim ?? []).map((d) => {
-    if (d.dimParam) return symbol(d.dimParam);
-    if (
-      d.dimValue !== undefined &&
-      d.dimValue !== null &&
-      ((d as { value?: string }).value === 'dimValue' || toNum(d.dimValue) > 0)
-    )
-      return toNum(d.dimValue);
-    return `unk${anon++}`;
-  });
-  return { dtype, shape };
-}
-
-/** Keep the more specific of an inferred and a declared type (a static dim beats a symbol). */
-function mergeTypes(
-  inferred: TensorType | undefined,
-  declared: TensorType | undefined,
-  what: string,
-): TensorType | undefined {
-  if (!inferred) return declared;
-  if (!declared) return inferred;
-  if (inferred.dtype !== declared.dtype || (inferred.wrap ?? []).join() !== (declared.wrap ?? []).join()) {
-    throw new Error(`${what} is declared ${formatType(declared)} but the op produces ${formatType(inferred)}`);
-  }
-  if (!inferred.shape) return declared;
-  if (!declared.shape) return inferred;
-  if (inferred.shape.length !== declared.shape.length) {
-    throw new Error(`${what} is declared ${formatType(declared)} but the op produces ${formatType(inferred)}`);
-  }
-  const shape = inferred.shape.map((d, i) => {
-    const e = declared.shape![i]!;
-    if (typeof d === 'number' && typeof e === 'number' && d !== e) {
-      throw new Error(`${what} is declared ${formatType(declared)} but the op produces ${formatType(inferred)}`);
-    }
-    return typeof d === 'number' ? d : e;
-  });
-  return { dtype: inferred.dtype, shape, ...(inferred.wrap?.length ? { wrap: inferred.wrap } : {}) };
 }
 
 /** The scopes around a subgraph: whether a name is visible there, and its Value (captured on demand). */
