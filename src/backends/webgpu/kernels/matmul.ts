@@ -1,4 +1,4 @@
-// Matmul family (shaders/matmul.wgsl tiled, shaders/matmul-direct.wgsl, shaders/matvec.wgsl for
+// Matmul family (shaders/matmul.wgsl tiled, shaders/matmul-direct.wgsl, shaders/matmul-vec.wgsl for
 // one-row/one-column products): MatMul with numpy batch broadcasting, Gemm (transposes, alpha,
 // beta·C), MatMulInteger (zero points, int32 accumulation) and the lowered k.matmul with its fused
 // epilogue.
@@ -82,7 +82,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   const t = ctx.tiles.mm;
   const skinny = s.M === 1 || s.N === 1 || s.M * s.N <= 256 || s.K === 0;
   if (skinny) {
-    const code = fillTemplate('matvec', { ...common, WG: ctx.wg, TOTAL: total });
+    const code = fillTemplate('matmul-vec', { ...common, WG: ctx.wg, TOTAL: total });
     return {
       dispatches: [
         { code, bindings: b.bindings, tensors, grid: ctx.grid(Math.ceil(total / ctx.wg)), label: `${s.label}:matvec` },
