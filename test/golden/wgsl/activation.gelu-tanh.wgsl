@@ -1,4 +1,5 @@
 // activation.gelu-tanh dispatch 0: nn.Gelu:elementwise, grid 1x1x1
+// variant elementwise: n=4 vec4=true perThread=1 wg=256 out=float32[16] ins=float32[16]
 // Elementwise kernels: y[i] = EXPR(inputs broadcast to y's shape). One template serves unary,
 // binary, variadic, activation, comparison, select and cast ops and fused chains (k.map):
 // shapes, strides, dtypes and the expression are baked in when the kernel is specialised.

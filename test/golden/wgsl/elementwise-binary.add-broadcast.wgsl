@@ -1,4 +1,5 @@
 // elementwise-binary.add-broadcast dispatch 0: nn.Add:elementwise, grid 1x1x1
+// variant elementwise: n=6 vec4=false perThread=1 wg=256 out=float32[2,3] ins=float32[2,3];float32[3]
 // Elementwise kernels: y[i] = EXPR(inputs broadcast to y's shape). One template serves unary,
 // binary, variadic, activation, comparison, select and cast ops and fused chains (k.map):
 // shapes, strides, dtypes and the expression are baked in when the kernel is specialised.

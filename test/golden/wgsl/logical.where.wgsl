@@ -1,4 +1,5 @@
 // logical.where dispatch 0: nn.Where:elementwise, grid 1x1x1
+// variant elementwise: n=5 vec4=false perThread=1 wg=256 out=float32[5] ins=bool[5];float32[5];float32[1]
 // Elementwise kernels: y[i] = EXPR(inputs broadcast to y's shape). One template serves unary,
 // binary, variadic, activation, comparison, select and cast ops and fused chains (k.map):
 // shapes, strides, dtypes and the expression are baked in when the kernel is specialised.

@@ -18,6 +18,7 @@ import {
   ShaderBuilder,
   unflatten,
   type WType,
+  withVariant,
 } from '../../wgsl.js';
 
 export interface Arg {
@@ -160,13 +161,22 @@ export function planElementwise(
   const per = vec ? 1 : ctx.tiles.perThread;
   const threads = Math.ceil(nIter / per);
   const groups = Math.ceil(threads / ctx.wg);
-  const code = fillTemplate('elementwise', {
+  const filled = fillTemplate('elementwise', {
     BINDINGS: b.header() + '\n' + extraHelpers(e, w),
     WG: ctx.wg,
     THREADS: threads,
     PER_THREAD: per,
     N: nIter,
     BODY: body.join('\n'),
+  });
+  // what the program is specialised on, declared in its first line (the pipeline-cache key)
+  const code = withVariant(filled, 'elementwise', {
+    n: nIter,
+    vec4: vec,
+    perThread: per,
+    wg: ctx.wg,
+    out: `${out.dtype}[${out.dims.join(',')}]`,
+    ins: ins.map((t) => (t ? `${t.dtype}[${t.dims.join(',')}]` : '-')).join(';'),
   });
   return {
     dispatches: [{ code, bindings: b.bindings, tensors, grid: ctx.grid(groups), label: `${a.node.op}:elementwise` }],
