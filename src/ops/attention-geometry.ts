@@ -40,7 +40,8 @@ export function readAttrs(a: AttrReader): AttnAttrs {
   const mode = a.int('qk_matmul_output_mode', 0);
   if (![0, 1, 2, 3].includes(mode)) {
     throw new Error(
-      `qk_matmul_output_mode must be 0 (QK^T), 1 (after softcap), 2 (after softcap and mask) or 3 (after softmax), got ${mode}`,
+      `qk_matmul_output_mode must be 0 (QK^T), 1 (after softcap), 2 (after softcap and mask) or 3 (after ` +
+        `softmax), got ${mode}`,
     );
   }
   if (a.has('softmax_precision')) {
@@ -123,7 +124,8 @@ export function geometry(
   if (rank === 3) {
     if (at.qNumHeads === undefined || at.kvNumHeads === undefined) {
       throw new Error(
-        `3-D inputs (Q ${formatDims(q)}) need both q_num_heads and kv_num_heads attributes to split the hidden dim into heads`,
+        `3-D inputs (Q ${formatDims(q)}) need both q_num_heads and kv_num_heads attributes to split the hidden ` +
+          `dim into heads`,
       );
     }
     qHeads = at.qNumHeads;
@@ -140,7 +142,8 @@ export function geometry(
       qHead,
       kHead,
       () =>
-        `Q and K head sizes differ: Q hidden ${q[2]} / q_num_heads ${qHeads} = ${qHead}, K hidden ${k[2]} / kv_num_heads ${kvHeads} = ${kHead}`,
+        `Q and K head sizes differ: Q hidden ${q[2]} / q_num_heads ${qHeads} = ${qHead}, K hidden ${k[2]} / ` +
+        `kv_num_heads ${kvHeads} = ${kHead}`,
     );
     vHeadSize = splitHidden(v[2]!, kvHeads, 'V', 'kv_num_heads');
   } else {
@@ -218,7 +221,8 @@ export function checkMask(mask: Shape, g: Geometry, padShort: boolean): void {
   ];
   if (mask.length > 4) {
     throw new Error(
-      `attn_mask has shape ${formatDims(mask)}; it must have rank <= 4 and broadcast to [batch_size, q_num_heads, q_sequence_length, total_sequence_length]`,
+      `attn_mask has shape ${formatDims(mask)}; it must have rank <= 4 and broadcast to [batch_size, ` +
+        `q_num_heads, q_sequence_length, total_sequence_length]`,
     );
   }
   const off = 4 - mask.length;
@@ -228,12 +232,14 @@ export function checkMask(mask: Shape, g: Geometry, padShort: boolean): void {
     if (off + i === 3) {
       if (padShort && d < want) return;
       throw new Error(
-        `attn_mask has shape ${formatDims(mask)}; its last dim ${d} must ${padShort ? 'be at most' : 'be 1 or equal'} total_sequence_length = past + kv = ${want}` +
+        `attn_mask has shape ${formatDims(mask)}; its last dim ${d} must ` +
+          `${padShort ? 'be at most' : 'be 1 or equal'} total_sequence_length = past + kv = ${want}` +
           (padShort ? '' : ' (opset 23 broadcasts the mask; padding a shorter mask needs opset 24)'),
       );
     }
     throw new Error(
-      `attn_mask has shape ${formatDims(mask)}; dim ${i} (${d}) must be 1 or ${name} (${want}) to broadcast to [batch_size, q_num_heads, q_sequence_length, total_sequence_length]`,
+      `attn_mask has shape ${formatDims(mask)}; dim ${i} (${d}) must be 1 or ${name} (${want}) to broadcast to ` +
+        `[batch_size, q_num_heads, q_sequence_length, total_sequence_length]`,
     );
   });
 }

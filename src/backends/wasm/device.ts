@@ -93,7 +93,9 @@ export class WasmDevice implements Device {
       (isNode || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
     if (threads > 1 && !canShare) {
       warnings.push(
-        `WASM backend runs single-threaded (threads: ${asked} was asked): this page is not cross-origin isolated, so SharedArrayBuffer is unavailable. Serve it with 'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' to use threads.`,
+        `WASM backend runs single-threaded (threads: ${asked} was asked): this page is not cross-origin ` +
+          `isolated, so SharedArrayBuffer is unavailable. Serve it with 'Cross-Origin-Opener-Policy: ` +
+          `same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' to use threads.`,
       );
       threads = 1;
     }
@@ -318,7 +320,8 @@ export class WasmDevice implements Device {
     if (!byKey) this.packedCache.set(v, (byKey = new Map()));
     let p = byKey.get(key);
     if (p === undefined) {
-      const n = layout === 'gemv' ? Math.ceil(N / 16) * 16 * K : Math.ceil(N / 8) * 8 * K; // gemvPackedSize / packedSize in wasm/matmul.ts
+      // gemvPackedSize / packedSize in wasm/matmul.ts
+      const n = layout === 'gemv' ? Math.ceil(N / 16) * 16 * K : Math.ceil(N / 8) * 8 * K;
       p = this.mem.alloc(n * 4, `packed weight '${v.name}'`);
       // all threads pack (a large weight is a pass over hundreds of MB)
       const r = this.pool.run(this.pool.fn('matmul', layout === 'gemv' ? 'packGemv' : 'packWeight'), [

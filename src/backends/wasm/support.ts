@@ -34,7 +34,9 @@ export function wasmSupports(node: Node): true | string {
       // these planners check their own dtypes (declared by their families: ownDtypes)
       const ownTypes = OWN_DTYPES.has(node.op);
       if (v.type.dtype !== 'float32' && !ownTypes) {
-        return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${v.type.dtype}`;
+        return (
+          `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ` + `${v.type.dtype}`
+        );
       }
     }
     const x = node.inputs[0]?.type?.dtype;

@@ -105,7 +105,8 @@ export class ShaderBuilder {
   vec4(name: string, l: Layout, readOnly: boolean): this {
     if (l.wtype === 'f16') this.enableF16 = true;
     this.decls.push(
-      `@group(0) @binding(${this.bindings.length}) var<storage, ${readOnly ? 'read' : 'read_write'}> ${name}_0: array<vec4<${l.wtype}>>;`,
+      `@group(0) @binding(${this.bindings.length}) var<storage, ${readOnly ? 'read' : 'read_write'}> ${name}_0: ` +
+        `array<vec4<${l.wtype}>>;`,
     );
     this.bindings.push({ readOnly });
     return this;

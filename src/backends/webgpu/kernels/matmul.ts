@@ -129,7 +129,8 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
     const store = I.flatMap((i) =>
       J.map(
         (j) =>
-          `  if (row0 + ${i}u < M && col0 + ${j}u < N) { y_set(batch * M * N + (row0 + ${i}u) * N + col0 + ${j}u, epilogue(acc${i}_${j}, row0 + ${i}u, col0 + ${j}u, batch)); }`,
+          `  if (row0 + ${i}u < M && col0 + ${j}u < N) { y_set(batch * M * N + (row0 + ${i}u) * N + col0 + ` +
+          `${j}u, epilogue(acc${i}_${j}, row0 + ${i}u, col0 + ${j}u, batch)); }`,
       ),
     ).join('\n');
     const filled = fillTemplate('matmul-direct', {
@@ -354,7 +355,8 @@ registerKernels({
     }
     const { lines, result } = exprToWgsl(e, names);
     const yw = y.layout.wtype;
-    const epilogue = `_ = r; _ = c; _ = b; ${pre.join(' ')} ${lines.join(' ')} return ${storeF32(result, y.dtype, yw)};`;
+    const epilogue =
+      `_ = r; _ = c; _ = b; ${pre.join(' ')} ${lines.join(' ')} return ` + `${storeF32(result, y.dtype, yw)};`;
     return matmulDispatch(a, {
       M,
       N,

@@ -74,7 +74,10 @@ export function fl(expr: (x: string) => string): Gen {
 /** Extra helpers some expressions call (kept out of the template when unused). */
 function extraHelpers(code: string, w: WType): string {
   if (!code.includes('mod_py(')) return '';
-  return `fn mod_py(a: ${w}, b: ${w}) -> ${w} { if (b == 0) { return 0; } let r = a % b; if (r != 0 && ((r < 0) != (b < 0))) { return r + b; } return r; }`;
+  return (
+    `fn mod_py(a: ${w}, b: ${w}) -> ${w} { if (b == 0) { return 0; } let r = a % b; if (r != 0 && ((r < 0) ` +
+    `!= (b < 0))) { return r + b; } return r; }`
+  );
 }
 
 /**
@@ -148,10 +151,10 @@ export function planElementwise(
     const needCoords = present.some((i) => ins[i]!.layout.numel !== 1 && !sameDims(ins[i]!.dims, out.dims));
     if (needCoords) body.push(`    ${unflatten('i', out.dims, 'c')}`);
     e = emit(
-      argsFor(
-        (t, i) =>
-          `x${i}(${t.layout.numel === 1 ? '0u' : sameDims(t.dims, out.dims) ? 'i' : broadcastOffset(t.dims, out.dims, 'c')})`,
-      ),
+      argsFor((t, i) => {
+        const at = sameDims(t.dims, out.dims) ? 'i' : broadcastOffset(t.dims, out.dims, 'c');
+        return `x${i}(${t.layout.numel === 1 ? '0u' : at})`;
+      }),
       '    ',
       (v) => `y_set(i, ${v});`,
     );
