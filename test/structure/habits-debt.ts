@@ -12,7 +12,6 @@ export const LONG_FILES: Record<string, number> = {
   'src/agent/runtime/run.ts': 719,
   'src/backends/wasm/codegen.ts': 421,
   'src/backends/webgpu/device.ts': 814,
-  'src/backends/webgpu/shader-sources.ts': 515,
   'src/frontend/onnx/import.ts': 413,
   'src/frontend/weights/gguf.ts': 422,
   'src/ir/parser.ts': 466,
