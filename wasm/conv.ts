@@ -145,3 +145,9 @@ export function depthwise(tid: i32, nt: i32, desc: usize, x: usize, w: usize, bi
     }
   }
 }
+
+/** y (i32) = round(x), for integer-valued float results (ConvInteger computed in float). */
+export function f32ToI32(tid: i32, nt: i32, n: i32, x: usize, y: usize): void {
+  const i0 = (<i64>n * tid / nt) as i32, i1 = (<i64>n * (tid + 1) / nt) as i32;
+  for (let i = i0; i < i1; i++) store<i32>(y + (<usize>i << 2), <i32>f32.nearest(load<f32>(x + (<usize>i << 2))));
+}

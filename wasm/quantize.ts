@@ -1,5 +1,5 @@
 // QuantizeLinear / DequantizeLinear (per tensor or per axis), DynamicQuantizeLinear's min/max and
-// parameters, and the f32 -> i32 rounding ConvInteger uses. Signed flags pick int8 (1) or uint8 (0).
+// parameters. Signed flags pick int8 (1) or uint8 (0).
 
 import { rd } from './lib/int8';
 
@@ -74,10 +74,4 @@ export function dynamicQuantParams(tid: i32, nt: i32, parts: i32, part: usize, s
   const zp = f32.nearest(min<f32>(255, max<f32>(0, zpF)));
   store<f32>(scaleOut, scale);
   store<u8>(zpOut, <u8>(<i32>zp));
-}
-
-/** y (i32) = round(x), for integer-valued float results (ConvInteger computed in float). */
-export function f32ToI32(tid: i32, nt: i32, n: i32, x: usize, y: usize): void {
-  const i0 = (<i64>n * tid / nt) as i32, i1 = (<i64>n * (tid + 1) / nt) as i32;
-  for (let i = i0; i < i1; i++) store<i32>(y + (<usize>i << 2), <i32>f32.nearest(load<f32>(x + (<usize>i << 2))));
 }

@@ -38,7 +38,8 @@ const concat: OpDef = {
         const e = shape[k]!;
         if (typeof d === 'number' && typeof e === 'number' && d !== e) {
           throw new Error(
-            `inputs[${i}] ${formatType(t)} differs from ${formatType(ranked)} in dim ${k} (only the axis ${axis} may differ)`,
+            `inputs[${i}] ${formatType(t)} differs from ${formatType(ranked)} in dim ${k} (only the axis ` +
+              `${axis} may differ)`,
           );
         }
         if (typeof e === 'string' && typeof d === 'number') shape[k] = d;

@@ -32,7 +32,10 @@ function divide(d: Dim | undefined, n: number, what: string): Dim | undefined {
   return isNum(d) ? d / n : d;
 }
 
-/** Additive mask from mask_index / key_padding_mask: 1-D lengths ([B] ends or [2B] ends+starts), 2-D [B, T], 3-D [B, S, T]. */
+/**
+ * Additive mask from mask_index / key_padding_mask: 1-D lengths ([B] ends or [2B] ends+starts), 2-D [B, T], 3-D [B, S,
+ * T].
+ */
 function maskTerm(
   mask: Tensor | undefined,
   B: number,
@@ -210,7 +213,8 @@ function mhaLayout(types: (TensorType | undefined)[], N: number): MhaLayout | un
   if (!k) {
     if (q.shape.length !== 5 || q.shape[3] !== 3)
       throw new Error(
-        `query has shape ${formatDims(q.shape)}; without key it must be packed QKV [batch, seq, num_heads, 3, head_size]`,
+        `query has shape ${formatDims(q.shape)}; without key it must be packed QKV [batch, seq, num_heads, 3, ` +
+          `head_size]`,
       );
     const H = q.shape[4]!;
     const D = isNum(H) ? H * N : H;

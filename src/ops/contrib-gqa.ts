@@ -135,7 +135,8 @@ const gqa: OpDef = {
       const p = pastLen(b);
       if (p < 0 || p + S > present)
         throw new Error(
-          `seqlens_k[${b}] = ${lens(b)} does not fit: ${S} new tokens after ${p} past ones exceed the cache of ${present}`,
+          `seqlens_k[${b}] = ${lens(b)} does not fit: ${S} new tokens after ${p} past ones exceed the cache of ` +
+            `${present}`,
         );
     }
     const qv = toF64(q!);

@@ -59,7 +59,8 @@ function skipNorm(type: string, rms: boolean): OpDef {
           });
         if (!ok)
           throw new Error(
-            `skip has shape ${formatDims(skip.shape)}; it must be input's ${formatDims(x.shape)}, [1, seq, hidden] or [seq, hidden]`,
+            `skip has shape ${formatDims(skip.shape)}; it must be input's ${formatDims(x.shape)}, [1, seq, ` +
+              `hidden] or [seq, hidden]`,
           );
       }
       params.forEach((p, i) => {

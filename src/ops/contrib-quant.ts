@@ -44,7 +44,8 @@ const matMulNBits: OpDef = {
       const flat = b.shape.length === 2 && (!isNum(b.shape[1]) || b.shape[1] === g.kBlocks * g.blobSize);
       if (!flat && (b.shape.length !== 3 || b.shape.some((d, i) => isNum(d) && d !== want[i]))) {
         throw new Error(
-          `B has shape ${formatDims(b.shape)}; it must be [N, k_blocks, blob_size] = ${formatDims(want)} (K=${g.K}, bits=${g.bits}, block_size=${g.blockSize})`,
+          `B has shape ${formatDims(b.shape)}; it must be [N, k_blocks, blob_size] = ${formatDims(want)} ` +
+            `(K=${g.K}, bits=${g.bits}, block_size=${g.blockSize})`,
         );
       }
     }
@@ -160,7 +161,8 @@ const gatherBlockQuantized: OpDef = {
       const want = g.logical.map((n, i) => (i === g.quantAxis ? Math.ceil(n / g.blockSize) : n));
       if (s.shape.length !== want.length || s.shape.some((x, i) => isNum(x) && x !== want[i])) {
         throw new Error(
-          `scales has shape ${formatDims(s.shape)}; it must be ${formatDims(want)} (data's logical shape ${formatDims(g.logical)}, blocks of ${g.blockSize} along axis ${g.quantAxis})`,
+          `scales has shape ${formatDims(s.shape)}; it must be ${formatDims(want)} (data's logical shape ` +
+            `${formatDims(g.logical)}, blocks of ${g.blockSize} along axis ${g.quantAxis})`,
         );
       }
     }

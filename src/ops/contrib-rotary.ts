@@ -35,7 +35,8 @@ const rotary: OpDef = {
       throw new Error('is_packed_batching=1 (packed sequences) is not supported');
     if (x.shape && x.shape.length !== 3 && x.shape.length !== 4)
       throw new Error(
-        `input has shape ${formatDims(x.shape)}; it must be 3-D [batch, seq, hidden] or 4-D [batch, heads, seq, head_size]`,
+        `input has shape ${formatDims(x.shape)}; it must be 3-D [batch, seq, hidden] or 4-D [batch, heads, seq, ` +
+          `head_size]`,
       );
     if (
       pos.shape &&

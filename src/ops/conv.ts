@@ -198,7 +198,8 @@ export function inferConvLike(
   const M: Dim = ws ? ws[0] : freshDim('m');
   if (xs && ws && known(xs[1]) && known(ws[1]) && xs[1] !== ws[1] * group) {
     throw new Error(
-      `X has ${xs[1]} channels but W ${formatType(w)} with group=${group} expects ${(ws[1] as number) * group} (C = W.shape[1] * group)`,
+      `X has ${xs[1]} channels but W ${formatType(w)} with group=${group} expects ${(ws[1] as number) * group} ` +
+        `(C = W.shape[1] * group)`,
     );
   }
   if (known(M) && M % group !== 0) throw new Error(`W has ${M} output channels, not divisible by group=${group}`);

@@ -57,7 +57,8 @@ export function parseEquation(equation: string, ranks: readonly number[]): Parse
     const e = ranks[i]! - letters;
     if (t.ellipsis ? e < 0 : e !== 0) {
       throw new Error(
-        `input term ${i} '${term}' has ${letters} label(s)${t.ellipsis ? ' and an ellipsis' : ''} but input ${i} has rank ${ranks[i]}`,
+        `input term ${i} '${term}' has ${letters} label(s)${t.ellipsis ? ' and an ellipsis' : ''} but input ` +
+          `${i} has rank ${ranks[i]}`,
       );
     }
     return { ...t, e };

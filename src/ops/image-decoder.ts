@@ -2,7 +2,8 @@
 // uint8 [H, W, 3] in RGB or BGR order, or [H, W, 1] for Grayscale.
 //
 // Formats: uncompressed BMP (24/32-bit, bottom-up or top-down) and binary PNM (P5 gray, P6 RGB,
-// maxval 255) here, PNG through a registered codec (src/frontend/png-codec.ts, fast-png). JPEG and JPEG 2000 are refused with an error naming the format. Grayscale from
+// maxval 255) here, PNG through a registered codec (src/frontend/png-codec.ts, fast-png). JPEG and JPEG 2000 are
+// refused with an error naming the format. Grayscale from
 // colour uses the ITU-R 601-2 luma weights in PIL's fixed-point form, as the ONNX reference does.
 
 import { type OpDef, registerOps } from '../ir/op-def.js';

@@ -28,6 +28,7 @@ import './onehot.js';
 import './det.js';
 import './rearrange.js';
 import './control-flow.js';
+import './scan.js';
 import './sequence.js';
 import './optional.js';
 import './string.js';

@@ -27,7 +27,8 @@ function subtractZeroPoint(x: Tensor, zp: Tensor | undefined, perRow: boolean, w
     const axisLen = perRow ? x.dims[x.dims.length - 2]! : x.dims[x.dims.length - 1]!;
     if (zp.size !== axisLen) {
       throw new Error(
-        `${what} has ${zp.size} values; a 1-D zero point needs one per ${perRow ? 'row of A' : 'column of B'} (${axisLen})`,
+        `${what} has ${zp.size} values; a 1-D zero point needs one per ${perRow ? 'row of A' : 'column of B'} ` +
+          `(${axisLen})`,
       );
     }
     zDims = perRow ? [axisLen, 1] : [axisLen];

@@ -148,7 +148,8 @@ export function axisGeometry(len: number, w: Window, i: number, what = 'X'): Axi
   const room = len + padBegin + padEnd - span;
   if (room < 0) {
     throw new Error(
-      `input ${what} has spatial size ${len} on axis ${i + 2}, smaller than the window ${span} (kernel ${k}, dilation ${d}) plus padding ${padBegin}+${padEnd}`,
+      `input ${what} has spatial size ${len} on axis ${i + 2}, smaller than the window ${span} (kernel ${k}, ` +
+        `dilation ${d}) plus padding ${padBegin}+${padEnd}`,
     );
   }
   let out: number;

@@ -47,7 +47,8 @@ const batchNorm: OpDef = {
       );
     if (ts[2].dtype !== ts[3].dtype)
       throw new Error(
-        `input_mean is ${formatType(ts[2])} but input_var is ${formatType(ts[3])}; they must have the same element type`,
+        `input_mean is ${formatType(ts[2])} but input_var is ${formatType(ts[3])}; they must have the same ` +
+          `element type`,
       );
     const spatial = ctx.attrs.int('spatial', 1) !== 0;
     const C: Dim | undefined = x.shape ? (x.shape.length === 1 ? 1 : x.shape[1]) : undefined;
@@ -81,7 +82,8 @@ const batchNorm: OpDef = {
     ] as const) {
       if (t.size !== statSize) {
         throw new Error(
-          `input ${n} has shape [${t.dims.join(',')}]; ${spatial ? `it must have C = ${C} elements` : `spatial=0 needs C x D1 x … x Dn = ${statSize} elements`}`,
+          `input ${n} has shape [${t.dims.join(',')}]; ` +
+            (spatial ? `it must have C = ${C} elements` : `spatial=0 needs C x D1 x … x Dn = ${statSize} elements`),
         );
       }
     }

@@ -85,7 +85,8 @@ function checkParamShape(x: TensorType, s: TensorType, what: string, axisAttr: n
     if (i === axis) {
       if (d * blockSize < xd || (d - 1) * blockSize >= xd) {
         throw new Error(
-          `${what} ${formatType(s)} has ${d} blocks on axis ${axis}, but x has ${xd} there: block_size ${blockSize} needs ${Math.ceil(xd / blockSize)}`,
+          `${what} ${formatType(s)} has ${d} blocks on axis ${axis}, but x has ${xd} there: block_size ` +
+            `${blockSize} needs ${Math.ceil(xd / blockSize)}`,
         );
       }
     } else if (d !== xd) {

@@ -34,7 +34,8 @@ interface RopeGeometry {
 function ropeGeometry(x: Shape, numHeads: number | undefined, rotAttr: number): RopeGeometry {
   if (x.length !== 3 && x.length !== 4) {
     throw new Error(
-      `input has shape ${formatDims(x)}; RotaryEmbedding needs rank 4 [batch, num_heads, seq, head_size] or rank 3 [batch, seq, hidden]`,
+      `input has shape ${formatDims(x)}; RotaryEmbedding needs rank 4 [batch, num_heads, seq, head_size] or ` +
+        `rank 3 [batch, seq, hidden]`,
     );
   }
   let heads: Dim, seq: Dim, headSize: Dim;
@@ -43,7 +44,8 @@ function ropeGeometry(x: Shape, numHeads: number | undefined, rotAttr: number): 
   } else {
     if (numHeads === undefined)
       throw new Error(
-        `input has shape ${formatDims(x)}; a 3-D input needs the num_heads attribute to split the hidden dim into heads`,
+        `input has shape ${formatDims(x)}; a 3-D input needs the num_heads attribute to split the hidden dim ` +
+          `into heads`,
       );
     heads = numHeads;
     seq = x[1]!;

@@ -51,7 +51,8 @@ export function reshapeDims(inDims: readonly Dim[], target: number[], allowZero:
     else out[inferAt] = freshDim('r');
   } else if (staticIn && !outSyms.length && numel(inDims as number[]) !== numel(known)) {
     throw new Error(
-      `cannot reshape [${inDims.join(',')}] (${numel(inDims as number[])} elements) to [${target.join(',')}] (${numel(known)} elements)`,
+      `cannot reshape [${inDims.join(',')}] (${numel(inDims as number[])} elements) to [${target.join(',')}] ` +
+        `(${numel(known)} elements)`,
     );
   }
   return out;

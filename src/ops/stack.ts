@@ -30,7 +30,8 @@ export function concatAlong(parts: readonly Tensor[], axis: number, dtype: DType
   for (const p of parts) {
     if (p.dims.length !== rank || p.dims.some((d, i) => i !== axis && d !== first.dims[i])) {
       throw new Error(
-        `${what}: shapes [${first.dims.join(',')}] and [${p.dims.join(',')}] do not line up along every axis but ${axis}`,
+        `${what}: shapes [${first.dims.join(',')}] and [${p.dims.join(',')}] do not line up along every axis ` +
+          `but ${axis}`,
       );
     }
   }
@@ -63,7 +64,8 @@ export function stackAlong(
   for (const p of parts) {
     if (p.dims.length !== elemDims.length || p.dims.some((d, i) => d !== elemDims[i])) {
       throw new Error(
-        `${what}: an element has shape [${p.dims.join(',')}] where [${elemDims.join(',')}] was expected (all must match)`,
+        `${what}: an element has shape [${p.dims.join(',')}] where [${elemDims.join(',')}] was expected (all ` +
+          `must match)`,
       );
     }
   }

@@ -24,7 +24,8 @@ export function inType(ctx: InferContext, i: number, name = `#${i}`): TensorType
 export function checkDType(t: TensorType, allowed: readonly DType[], what: string): void {
   if (!allowed.includes(t.dtype)) {
     throw new Error(
-      `${what} has type ${formatType(t)}; ${allowed.length <= 4 ? allowed.join(', ') : 'a type from the op spec'} expected`,
+      `${what} has type ${formatType(t)}; ` +
+        `${allowed.length <= 4 ? allowed.join(', ') : 'a type from the op spec'} expected`,
     );
   }
 }

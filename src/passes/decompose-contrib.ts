@@ -230,7 +230,9 @@ function decompose(n: Node, e: Emitter, keepNBits4: boolean): boolean {
   return false;
 }
 
-/** MultiHeadAttention with 3-D Q/K/V and no qk output is ONNX Attention (a key_padding_mask becomes an additive mask). */
+/**
+ * MultiHeadAttention with 3-D Q/K/V and no qk output is ONNX Attention (a key_padding_mask becomes an additive mask).
+ */
 function mhaToAttention(n: Node, a: AttrReader, e: Emitter): boolean {
   const [q, k, v, bias, kpm, attnBias, pastK, pastV] = n.inputs;
   if (kpm && !f32Known(q)) return false;
@@ -355,7 +357,10 @@ function embedLayerNorm(n: Node, a: AttrReader, e: Emitter): boolean {
 function decomposePass(name: string, keepNBits4: boolean, what: string): Pass {
   return {
     name,
-    description: `rewrite com.microsoft contrib ops (Gelu family, skip/simplified layer norms, MatMulNBits ${what}, FusedMatMul, FusedConv, RotaryEmbedding, MultiHeadAttention, Attention, EmbedLayerNormalization) into nn.* ops with kernels`,
+    description:
+      `rewrite com.microsoft contrib ops (Gelu family, skip/simplified layer norms, MatMulNBits ` +
+      `${what}, FusedMatMul, FusedConv, RotaryEmbedding, MultiHeadAttention, Attention, ` +
+      `EmbedLayerNormalization) into nn.* ops with kernels`,
     run(g: Graph) {
       let count = 0;
       const out: Node[] = [];

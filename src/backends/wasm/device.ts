@@ -4,49 +4,28 @@
 // shape nothing is allocated. Nodes without a kernel for their case run on the reference path
 // inside the unit, and the device records that (never silently).
 
-import { type DType, dtypeBytes, isNarrow } from '../../ir/dtype.js';
-import { type Node, type TensorType, Value } from '../../ir/graph.js';
-import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
-import { isStatic, numel } from '../../ir/shape.js';
+import { type DType, dtypeBytes } from '../../ir/dtype.js';
+import type { Node, Value } from '../../ir/graph.js';
+import { nodeError } from '../../ir/infer.js';
+import { numel } from '../../ir/shape.js';
 import { Tensor } from '../../ir/tensor.js';
+import type { Unit } from '../../ir/unit.js';
 import { evalNode } from '../../ops/evaluate.js';
 import { type Expr, printExpr } from '../../ops/kernel/expr.js';
-import { type CompiledUnit, type Device, type DeviceTensor, hostOnlyReason, type Unit } from '../device.js';
+import type { CompiledUnit, Device, DeviceTensor } from '../device.js';
 import { yieldIfDue } from '../yield.js';
 import { generateMap, type InputMode, signatureOf } from './codegen.js';
-import { isShapeArith, knownOutputs } from './known.js';
 import { FAMILIES, loadKernels } from './loader.js';
 import { checkUnitFits, WasmMemory } from './memory.js';
-import { ANY_DTYPE, FLOAT_DATA, PLANNERS } from './ops/index.js';
-import type { PlanCtx, Step } from './plan.js';
+import type { Step } from './plan.js';
 import { type ModuleSpec, ThreadPool } from './pool.js';
+import { wasmSupports } from './support.js';
+import { buildPlan, type Plan, type PlanHost } from './unit-plan.js';
+import { WasmTensor } from './wasm-tensor.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
-export class WasmTensor implements DeviceTensor {
-  constructor(
-    readonly type: DType,
-    readonly dims: readonly number[],
-    readonly ptr: number,
-    readonly bytes: number,
-    readonly owned: boolean,
-  ) {}
-}
-
-interface Plan {
-  steps: { node: Node; step: Step }[];
-  nslots: number;
-  inputSlots: number[];
-  constSlots: [number, WasmTensor][];
-  arena: number;
-  arenaSlots: [number, number][]; // slot, offset
-  /** per unit output: slot, dtype, dims, whether this output owns a fresh block */
-  outputs: { slot: number; type: DType; dims: number[]; bytes: number; owner: boolean }[];
-  P: Float64Array;
-  views?: [number, number][];
-  /** shapes depend on data: the unit runs on the reference interpreter */
-  cpu?: boolean;
-}
+export { WasmTensor } from './wasm-tensor.js';
 
 interface WasmUnit extends CompiledUnit {
   plans: Map<string, Plan>;
@@ -114,7 +93,9 @@ export class WasmDevice implements Device {
       (isNode || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
     if (threads > 1 && !canShare) {
       warnings.push(
-        `WASM backend runs single-threaded (threads: ${asked} was asked): this page is not cross-origin isolated, so SharedArrayBuffer is unavailable. Serve it with 'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' to use threads.`,
+        `WASM backend runs single-threaded (threads: ${asked} was asked): this page is not cross-origin ` +
+          `isolated, so SharedArrayBuffer is unavailable. Serve it with 'Cross-Origin-Opener-Policy: ` +
+          `same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' to use threads.`,
       );
       threads = 1;
     }
@@ -144,50 +125,33 @@ export class WasmDevice implements Device {
   }
 
   supports(node: Node): true | string {
-    const host = hostOnlyReason(node);
-    if (host) return host;
-    if (isShapeArith(node)) return true;
-    // float16 operands of a map are widened around it (see kmap)
-    if (
-      node.op === 'k.map' &&
-      [...node.inputs, ...node.outputs].every((v) => !v?.type || ['float32', 'float16', 'bool'].includes(v.type.dtype))
-    )
-      return true;
-    if (FLOAT_DATA.has(node.op)) {
-      const bad = [node.inputs[0], ...node.outputs].find((v) => v?.type && v.type.dtype !== 'float32');
-      return bad ? `WASM kernels for ${node.op.slice(3)} take float32, this node has ${bad.type!.dtype}` : true;
-    }
-    if (!(node.op in PLANNERS)) return `no WASM kernel for ${node.op.slice(node.op.indexOf('.') + 1)}`;
-    for (const v of [...node.inputs, ...node.outputs]) {
-      if (v?.type && isNarrow(v.type.dtype)) return `no WASM kernels take ${v.type.dtype} (runs on the reference path)`;
-    }
-    if (!ANY_DTYPE.has(node.op)) {
-      for (const v of [...node.inputs, ...node.outputs]) {
-        if (!v || !v.type) continue;
-        if ((node.op === 'k.map' || node.op === 'nn.Attention') && v.type.dtype === 'bool') continue;
-        // these planners check their own dtypes (the recurrent ops: int32 sequence_lens)
-        const ownTypes =
-          [
-            'nn.TopK',
-            'nn.Gather',
-            'nn.RotaryEmbedding',
-            'nn.ArgMax',
-            'nn.ArgMin',
-            'nn.CumSum',
-            'nn.Clip',
-            'nn.RNN',
-            'nn.GRU',
-            'nn.LSTM',
-          ].includes(node.op) || /^nn\.Reduce/.test(node.op);
-        if (v.type.dtype !== 'float32' && !ownTypes) {
-          return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${v.type.dtype}`;
-        }
-      }
-      const x = node.inputs[0]?.type?.dtype;
-      if (x && x !== 'float32' && !(node.op === 'k.map' && x === 'bool'))
-        return `WASM kernels for ${node.op.slice(node.op.indexOf('.') + 1)} take float32, this node has ${x}`;
-    }
-    return true;
+    return wasmSupports(node);
+  }
+
+  private hostCache?: PlanHost;
+  /** What the unit planner (unit-plan.ts) reads and calls of this device. */
+  private get host(): PlanHost {
+    const d = this;
+    this.hostCache ??= {
+      mem: d.mem,
+      pool: d.pool,
+      get threads() {
+        return d.threads;
+      },
+      planFallbacks: d.planFallbacks,
+      residentBlocks: d.residentBlocks,
+      constCache: d.constCache,
+      residentArray: (data) => d.residentArray(data),
+      residentConst: (v) => d.residentConst(v),
+      packedWeight: (v, K, N, rsb, csb, ptr, layout) => d.packedWeight(v, K, N, rsb, csb, ptr, layout),
+      uploadSync: (t) => d.uploadSync(t),
+      release: (t) => d.release(t),
+      mapFn: (e, modes, boolOut) => d.mapFn(e, modes, boolOut),
+      workspace: () => d.workspace(),
+      knownStep: (n, known, slot) => d.knownStep(n, known, slot),
+      cpuStep: (n, slot, dims, dtype) => d.cpuStep(n, slot, dims, dtype),
+    };
+    return this.hostCache;
   }
 
   async compile(unit: Unit): Promise<CompiledUnit> {
@@ -213,7 +177,7 @@ export class WasmDevice implements Device {
     const key = ins.map((t) => `${t.type}[${t.dims.join(',')}]`).join(';');
     let plan = cu.plans.get(key);
     if (!plan) {
-      plan = await this.buildPlan(cu.unit, ins);
+      plan = await buildPlan(this.host, cu.unit, ins);
       cu.plans.set(key, plan);
     }
     if (plan.cpu) return this.runCpuUnit(cu.unit, ins);
@@ -259,262 +223,6 @@ export class WasmDevice implements Device {
   }
 
   /** Concrete types of every value in the unit, from the input shapes, by each op's own rule. */
-  private concreteTypes(
-    unit: Unit,
-    inputs: WasmTensor[],
-    known: Map<Value, Tensor>,
-  ): Map<Value, { dtype: DType; dims: number[] }> {
-    const m = new Map<Value, { dtype: DType; dims: number[] }>();
-    const knownValue = (v: Value) => v.const ?? known.get(v);
-    unit.inputs.forEach((v, i) => m.set(v, { dtype: inputs[i]!.type, dims: [...inputs[i]!.dims] }));
-    const typeOf = (v: Value | null): TensorType | undefined => {
-      if (!v) return undefined;
-      if (v.const) return { dtype: v.const.type, shape: [...v.const.dims] };
-      const t = m.get(v);
-      return t ? { dtype: t.dtype, shape: t.dims } : v.type;
-    };
-    for (const n of unit.nodes) {
-      const def = opDefOf(n);
-      let types: TensorType[];
-      try {
-        types = def.infer({
-          node: n,
-          attrs: attrsOf(n),
-          types: n.inputs.map(typeOf),
-          consts: n.inputs.map((v) => (v ? knownValue(v) : undefined)),
-        });
-      } catch (e) {
-        throw nodeError(n, e);
-      }
-      const staticDims = types.map((t, i) => {
-        const o = n.outputs[i];
-        return t?.shape && isStatic(t.shape)
-          ? (t.shape as number[])
-          : o?.type?.shape && isStatic(o.type.shape)
-            ? (o.type.shape as number[])
-            : undefined;
-      });
-      const vals = knownOutputs(
-        n,
-        knownValue,
-        (v) => m.get(v)?.dims ?? (v.const ? [...v.const.dims] : undefined),
-        staticDims,
-      );
-      if (vals) {
-        n.outputs.forEach((o, i) => {
-          if (o) {
-            known.set(o, vals[i]!);
-            m.set(o, { dtype: vals[i]!.type, dims: [...vals[i]!.dims] });
-          }
-        });
-        continue;
-      }
-      n.outputs.forEach((o, i) => {
-        if (!o) return;
-        const t = types[i];
-        const shape =
-          t?.shape && isStatic(t.shape) ? t.shape : o.type?.shape && isStatic(o.type.shape) ? o.type.shape : undefined;
-        if (!t || !shape) throw new DynamicShape(n);
-        m.set(o, { dtype: t.dtype, dims: shape as number[] });
-      });
-    }
-    return m;
-  }
-
-  private async buildPlan(unit: Unit, inputs: WasmTensor[]): Promise<Plan> {
-    let types: Map<Value, { dtype: DType; dims: number[] }>;
-    const known = new Map<Value, Tensor>();
-    try {
-      types = this.concreteTypes(unit, inputs, known);
-    } catch (e) {
-      if (!(e instanceof DynamicShape)) throw e;
-      // a shape only known by running: the whole unit takes the reference path for these inputs
-      this.planFallbacks.set(
-        e.node.op,
-        `output shape of ${e.node.describe()} depends on data; the unit ran on the reference path`,
-      );
-      return this.cpuPlan();
-    }
-    const slotOf = new Map<Value, number>();
-    const root: number[] = []; // slot -> root slot (views)
-    const size: number[] = [];
-    const newSlot = (bytes: number) => {
-      root.push(root.length);
-      size.push(bytes);
-      return root.length - 1;
-    };
-    const find = (s: number): number => (root[s] === s ? s : (root[s] = find(root[s]!)));
-    const dims = (v: Value) => {
-      const t = types.get(v) ?? (v.const ? { dims: [...v.const.dims] } : undefined);
-      if (!t) throw new Error(`no shape for '${v.name}'`);
-      return t.dims;
-    };
-    const dtype = (v: Value) => types.get(v)?.dtype ?? v.const?.type ?? v.type!.dtype;
-    const slot = (v: Value) => {
-      let s = slotOf.get(v);
-      if (s === undefined) {
-        s = newSlot(numel(dims(v)) * dtypeBytes(dtype(v)));
-        slotOf.set(v, s);
-      }
-      return s;
-    };
-    const inputSlots = unit.inputs.map((v) => slot(v));
-    const constSlots: [number, WasmTensor][] = [];
-    const steps: { node: Node; step: Step }[] = [];
-    const defStep = new Map<number, number>();
-    const lastUse = new Map<number, number>();
-    const scratchSlots: number[] = [];
-    const cpuNodes: string[] = [];
-    // constants get a slot (and are uploaded) only when a kernel reads them as they are: a weight
-    // that only feeds packed GEMMs lives in memory in its packed form alone
-    const constSlotOf = new Set<number>();
-    for (const n of unit.nodes) {
-      const idx = steps.length;
-      const ctx: PlanCtx = {
-        node: n,
-        pool: this.pool,
-        memory: this.mem.memory,
-        threads: this.threads,
-        dims,
-        dtype,
-        constOf: (v) => (v ? (v.const ?? known.get(v)) : undefined),
-        slot,
-        alias: (out, input) => {
-          const so = slot(out),
-            si = slot(input);
-          root[find(so)] = find(si);
-        },
-        scratch: (bytes) => {
-          const s = newSlot(bytes);
-          scratchSlots.push(s);
-          defStep.set(s, idx);
-          lastUse.set(s, idx);
-          return s;
-        },
-        temp: (d) => {
-          const v = new Value(`${n.name || n.op}.tmp${slotOf.size}`, { dtype: 'float32', shape: d });
-          types.set(v, { dtype: 'float32', dims: d });
-          const s = slot(v);
-          defStep.set(s, idx);
-          lastUse.set(s, idx);
-          return v;
-        },
-        resident: (data) => this.residentArray(data),
-        packed: async (v, K, N, rsb, csb, layout = 'gemm') => {
-          const i = unit.inputs.indexOf(v);
-          if (i >= 0) return this.packedWeight(v, K, N, rsb, csb, inputs[i]!.ptr, layout);
-          const cached = this.constCache.get(v);
-          if (cached) return this.packedWeight(v, K, N, rsb, csb, cached.ptr, layout);
-          // pack from a temporary copy that is freed at once
-          const tmp = this.uploadSync(v.const!);
-          try {
-            return await this.packedWeight(v, K, N, rsb, csb, tmp.ptr, layout);
-          } finally {
-            this.release(tmp);
-          }
-        },
-        mapFn: (e, modes, boolOut) => this.mapFn(e, modes, boolOut),
-        fn: (family, name) => this.pool.fn(family, name),
-        workspace: () => this.workspace(),
-      };
-      const planner = PLANNERS[n.op];
-      const knownStep = this.knownStep(n, known, slot);
-      let r: Step | 'view' | 'cpu' = knownStep ?? (planner ? await planner(ctx) : 'cpu');
-      if (r === 'cpu') {
-        cpuNodes.push(n.op);
-        this.planFallbacks.set(
-          n.op,
-          `${n.describe()}: no WASM kernel for this case (shapes/attributes); ran on the reference path`,
-        );
-        r = this.cpuStep(n, slot, dims, dtype);
-      }
-      for (const [v, s] of slotOf) {
-        if (v.const && !constSlotOf.has(s) && !unit.inputs.includes(v)) {
-          constSlotOf.add(s);
-          constSlots.push([s, await this.residentConst(v)]);
-        }
-      }
-      if (r !== 'view') steps.push({ node: n, step: r });
-      const at = r === 'view' ? Math.max(0, steps.length - 1) : idx;
-      for (const v of n.inputs) if (v) lastUse.set(slot(v), Math.max(lastUse.get(slot(v)) ?? 0, at));
-      for (const v of n.outputs) if (v && !defStep.has(slot(v))) defStep.set(slot(v), at);
-    }
-    // roots: liveness merged over their views
-    const isExternal = new Set<number>([...inputSlots, ...constSlots.map(([s]) => s)].map(find));
-    const outputs = unit.outputs.map((v) => ({
-      slot: slot(v),
-      type: dtype(v),
-      dims: dims(v),
-      bytes: numel(dims(v)) * dtypeBytes(dtype(v)),
-      owner: false,
-    }));
-    const outRoots = new Set<number>();
-    for (const o of outputs) {
-      const r = find(o.slot);
-      if (!isExternal.has(r) && !outRoots.has(r) && r === o.slot) {
-        o.owner = true;
-        outRoots.add(r);
-      }
-    }
-    // an output that is a view of an intermediate: that intermediate becomes the owned output block
-    for (const o of outputs) {
-      const r = find(o.slot);
-      if (!isExternal.has(r) && !outRoots.has(r)) {
-        outRoots.add(r);
-        o.slot = r;
-        o.owner = true;
-      }
-    }
-    const live = new Map<number, [number, number]>();
-    for (let s = 0; s < root.length; s++) {
-      const r = find(s);
-      if (isExternal.has(r) || outRoots.has(r)) continue;
-      const a = defStep.get(s),
-        b = lastUse.get(s);
-      const cur = live.get(r) ?? [Infinity, -Infinity];
-      if (a !== undefined) cur[0] = Math.min(cur[0], a);
-      if (b !== undefined) cur[1] = Math.max(cur[1], b);
-      if (a !== undefined) cur[1] = Math.max(cur[1], a);
-      live.set(r, cur);
-    }
-    // greedy first-fit by size: blocks whose lifetimes overlap never share bytes
-    const placed: { off: number; end: number; a: number; b: number }[] = [];
-    const arenaOffset = new Map<number, number>();
-    const order = [...live.keys()].sort((x, y) => size[y]! - size[x]!);
-    let arenaBytes = 0;
-    for (const r of order) {
-      const [a, b] = live.get(r)!;
-      const need = Math.ceil(Math.max(size[r]!, 16) / 64) * 64;
-      const clash = placed.filter((p) => !(p.b < a || b < p.a)).sort((x, y) => x.off - y.off);
-      let off = 0;
-      for (const p of clash) {
-        if (off + need <= p.off) break;
-        off = Math.max(off, p.end);
-      }
-      placed.push({ off, end: off + need, a, b });
-      arenaOffset.set(r, off);
-      arenaBytes = Math.max(arenaBytes, off + need);
-    }
-    const arena = arenaBytes ? this.mem.alloc(arenaBytes, `intermediates of a unit of ${unit.nodes.length} nodes`) : 0;
-    this.residentBlocks.push(arena);
-    const arenaSlots: [number, number][] = [];
-    const outSlotSet = new Set(outputs.map((o) => o.slot));
-    // every slot resolves to its root's pointer; views of external/output roots are patched per run
-    const viewOfExternal: [number, number][] = [];
-    for (let s = 0; s < root.length; s++) {
-      const r = find(s);
-      if (arenaOffset.has(r)) arenaSlots.push([s, arenaOffset.get(r)!]);
-      else if (r !== s && !outSlotSet.has(s)) viewOfExternal.push([s, r]);
-    }
-    for (const o of outputs)
-      if (!o.owner) {
-        const r = find(o.slot);
-        if (r !== o.slot && !viewOfExternal.some(([s]) => s === o.slot)) viewOfExternal.push([o.slot, r]);
-      }
-    const P = new Float64Array(root.length);
-    // views of inputs/constants/outputs take their root's pointer at the start of each run
-    return { steps, nslots: root.length, inputSlots, constSlots, arena, arenaSlots, outputs, P, views: viewOfExternal };
-  }
 
   /** A node whose outputs were computed while planning: each run writes those few bytes into its slots. */
   private knownStep(n: Node, known: Map<Value, Tensor>, slot: (v: Value) => number): Step | undefined {
@@ -551,21 +259,6 @@ export class WasmDevice implements Device {
           throw new Error(`reference result for '${o.v.name}' has ${t.byteLength} bytes, ${want} planned`);
         this.mem.U8.set(t.bytes(), P[o.s]!);
       });
-    };
-  }
-
-  /** Whole unit on the reference interpreter (shapes that depend on data). */
-  private cpuPlan(): Plan {
-    return {
-      steps: [],
-      nslots: 0,
-      inputSlots: [],
-      constSlots: [],
-      arena: 0,
-      arenaSlots: [],
-      outputs: [],
-      P: new Float64Array(0),
-      cpu: true,
     };
   }
 
@@ -627,7 +320,8 @@ export class WasmDevice implements Device {
     if (!byKey) this.packedCache.set(v, (byKey = new Map()));
     let p = byKey.get(key);
     if (p === undefined) {
-      const n = layout === 'gemv' ? Math.ceil(N / 16) * 16 * K : Math.ceil(N / 8) * 8 * K; // gemvPackedSize / packedSize in wasm/matmul.ts
+      // gemvPackedSize / packedSize in wasm/matmul.ts
+      const n = layout === 'gemv' ? Math.ceil(N / 16) * 16 * K : Math.ceil(N / 8) * 8 * K;
       p = this.mem.alloc(n * 4, `packed weight '${v.name}'`);
       // all threads pack (a large weight is a pass over hundreds of MB)
       const r = this.pool.run(this.pool.fn('matmul', layout === 'gemv' ? 'packGemv' : 'packWeight'), [
@@ -694,11 +388,5 @@ export class WasmDevice implements Device {
     if (this.disposed) return;
     this.disposed = true;
     await this.pool.dispose();
-  }
-}
-
-class DynamicShape extends Error {
-  constructor(readonly node: Node) {
-    super(`${node.describe()}: output shape depends on data`);
   }
 }

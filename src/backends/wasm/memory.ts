@@ -70,7 +70,8 @@ export class WasmMemory {
     } else {
       if (this.top + size > MAX_BYTES) {
         throw new Error(
-          `WASM memory: ${what} needs ${formatBytes(bytes)} but only ${formatBytes(MAX_BYTES - this.top)} of the 4 GiB wasm32 limit is left (${formatBytes(this.top)} in use)`,
+          `WASM memory: ${what} needs ${formatBytes(bytes)} but only ${formatBytes(MAX_BYTES - this.top)} of ` +
+            `the 4 GiB wasm32 limit is left (${formatBytes(this.top)} in use)`,
         );
       }
       p = this.top;
@@ -128,7 +129,8 @@ export function checkUnitFits(unit: Unit): void {
     const bytes = bytesOf(v);
     if (bytes > MAX_BYTES)
       throw new Error(
-        `${n.describe()}: tensor '${v.name}' needs ${formatBytes(bytes)}, more than the 4 GiB wasm32 memory limit of the WASM backend`,
+        `${n.describe()}: tensor '${v.name}' needs ${formatBytes(bytes)}, more than the 4 GiB wasm32 memory ` +
+          `limit of the WASM backend`,
       );
     live += bytes;
   };
@@ -144,6 +146,7 @@ export function checkUnitFits(unit: Unit): void {
   });
   if (peak > MAX_BYTES)
     throw new Error(
-      `the model needs at least ${formatBytes(peak)} of WASM memory for its tensors live at once; the wasm32 limit is 4 GiB (use the webgpu backend, or split the model)`,
+      `the model needs at least ${formatBytes(peak)} of WASM memory for its tensors live at once; the wasm32 ` +
+        `limit is 4 GiB (use the webgpu backend, or split the model)`,
     );
 }

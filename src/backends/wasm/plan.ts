@@ -59,4 +59,6 @@ export interface WasmFamily {
   anyDtype?: string[];
   /** Ops whose data input and outputs must be float32; their other inputs may be any type. */
   floatData?: string[];
+  /** Ops whose planners check their own dtypes (indices, sequence lengths): no float32 rule. */
+  ownDtypes?: string[];
 }

@@ -4,7 +4,7 @@
 // the kernel and shows the compiler's message.
 
 import { STAGE_COMPUTE } from './flags.js';
-import type { BindingSpec } from './wgsl.js';
+import { type BindingSpec, variantDiff, variantOf } from './wgsl.js';
 
 export class PipelineCache {
   private pipelines = new Map<string, Promise<GPUComputePipeline>>();
@@ -35,6 +35,22 @@ export class PipelineCache {
       this.layouts.set(sig, l);
     }
     return l;
+  }
+
+  /**
+   * Why a program is new to this cache: what its declared variant changes against the closest
+   * program of the same template compiled before (`M: 64 -> 128`), for traces and diagnostics.
+   */
+  explain(code: string): string[] {
+    const v = variantOf(code);
+    if (!v) return ['the program declares no variant'];
+    let best: string[] | undefined;
+    for (const s of this.sources.values()) {
+      if (variantOf(s.code)?.template !== v.template) continue;
+      const d = variantDiff(s.code, code);
+      if (!best || d.length < best.length) best = d;
+    }
+    return best ?? [`first program of template ${v.template}`];
   }
 
   /** The pipeline if it is compiled already (the fast path while encoding). */

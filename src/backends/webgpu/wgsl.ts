@@ -105,7 +105,8 @@ export class ShaderBuilder {
   vec4(name: string, l: Layout, readOnly: boolean): this {
     if (l.wtype === 'f16') this.enableF16 = true;
     this.decls.push(
-      `@group(0) @binding(${this.bindings.length}) var<storage, ${readOnly ? 'read' : 'read_write'}> ${name}_0: array<vec4<${l.wtype}>>;`,
+      `@group(0) @binding(${this.bindings.length}) var<storage, ${readOnly ? 'read' : 'read_write'}> ${name}_0: ` +
+        `array<vec4<${l.wtype}>>;`,
     );
     this.bindings.push({ readOnly });
     return this;
@@ -288,4 +289,39 @@ export function inlineHelpers(code: string): string {
     if (!changed) break;
   }
   return code;
+}
+
+export type Variant = Record<string, string | number | boolean>;
+
+/**
+ * Declare the values a program was specialised on (shapes, tiles, types) as its first line,
+ * `// variant <template>: K=v …`. The pipeline cache keys programs by their text, so the key then
+ * names what differs between two programs of one template, and variantDiff says why a kernel
+ * compiled again without diffing whole shaders.
+ */
+export function withVariant(code: string, template: string, v: Variant): string {
+  const fields = Object.entries(v).map(([k, x]) => `${k}=${String(x).replace(/\s+/g, '')}`);
+  return `// variant ${template}: ${fields.join(' ')}\n${code}`;
+}
+
+/** The declared variant of a program: its template and fields, or undefined when it has none. */
+export function variantOf(code: string): { template: string; fields: Record<string, string> } | undefined {
+  // the declaration is the first line; a caller may put its own comment lines above it
+  const head = code.split('\n', 4).filter((l) => l.startsWith('//'));
+  const m = head.map((l) => /^\/\/ variant ([\w-]+): (.*)$/.exec(l)).find(Boolean);
+  if (!m) return undefined;
+  const fields = Object.fromEntries(m[2]!.split(' ').map((f) => f.split('=') as [string, string]));
+  return { template: m[1]!, fields };
+}
+
+/** What differs between two programs: template or fields (`M: 64 -> 1`), else their bodies. */
+export function variantDiff(a: string, b: string): string[] {
+  const va = variantOf(a),
+    vb = variantOf(b);
+  if (!va || !vb) return a === b ? [] : ['no declared variant: the programs differ in their text'];
+  if (va.template !== vb.template) return [`template: ${va.template} -> ${vb.template}`];
+  const keys = [...new Set([...Object.keys(va.fields), ...Object.keys(vb.fields)])];
+  const d = keys.filter((k) => va.fields[k] !== vb.fields[k]).map((k) => `${k}: ${va.fields[k]} -> ${vb.fields[k]}`);
+  if (!d.length && a !== b) d.push('same variant: the bodies differ (epilogue or expression)');
+  return d;
 }

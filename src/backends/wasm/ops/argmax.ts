@@ -21,4 +21,7 @@ export const argReduce: OpPlanner = (ctx) => {
   return run(ctx, ctx.fn('argmax', 'argReduce'), numel(d), (P) => [isMax, last, outer, R, inner, P[xs]!, P[o]!]);
 };
 
-export const KERNELS: WasmFamily = { planners: { 'nn.ArgMax': argReduce, 'nn.ArgMin': argReduce } };
+export const KERNELS: WasmFamily = {
+  ownDtypes: ['nn.ArgMax', 'nn.ArgMin'],
+  planners: { 'nn.ArgMax': argReduce, 'nn.ArgMin': argReduce },
+};

@@ -67,7 +67,7 @@ export const convInteger: OpPlanner = (ctx) => {
     () => wPtr,
     (P) => P[yf]!,
   );
-  const toInt = run(ctx, ctx.fn('quantize', 'f32ToI32'), ny, (P) => [ny, P[yf]!, P[so]!]);
+  const toInt = run(ctx, ctx.fn('conv', 'f32ToI32'), ny, (P) => [ny, P[yf]!, P[so]!]);
   if (ny === 0) return () => {};
   return async (P) => {
     await toFloat(P);

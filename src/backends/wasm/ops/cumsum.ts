@@ -29,4 +29,4 @@ export const cumsum: OpPlanner = (ctx) => {
   ]);
 };
 
-export const KERNELS: WasmFamily = { planners: { 'nn.CumSum': cumsum } };
+export const KERNELS: WasmFamily = { ownDtypes: ['nn.CumSum'], planners: { 'nn.CumSum': cumsum } };

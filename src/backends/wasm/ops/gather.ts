@@ -29,4 +29,8 @@ export const gather: OpPlanner = (ctx) => {
   };
 };
 
-export const KERNELS: WasmFamily = { planners: { 'nn.Gather': gather }, anyDtype: ['nn.Gather'] };
+export const KERNELS: WasmFamily = {
+  ownDtypes: ['nn.Gather'],
+  planners: { 'nn.Gather': gather },
+  anyDtype: ['nn.Gather'],
+};

@@ -88,3 +88,6 @@ export const FLOAT_DATA = new Set(FAMILIES.flatMap((f) => f.floatData ?? []));
 
 /** Ops whose kernels handle every dtype (pure data movement); the rest need float32. */
 export const ANY_DTYPE = new Set(FAMILIES.flatMap((f) => f.anyDtype ?? []));
+
+/** Ops whose planners check their own dtypes (int64 indices, int32 sequence lengths). */
+export const OWN_DTYPES = new Set(FAMILIES.flatMap((f) => f.ownDtypes ?? []));

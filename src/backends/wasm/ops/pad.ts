@@ -6,7 +6,10 @@ import { type OpPlanner, run, type WasmFamily } from '../plan.js';
 import { attrsOf } from './lib/common.js';
 import { esizeOf, stridedStep } from './lib/copy.js';
 
-/** Pad, constant mode (4-byte elements): fill with the value, then copy the kept part of the input into place (negative pads crop). */
+/**
+ * Pad, constant mode (4-byte elements): fill with the value, then copy the kept part of the input into place (negative
+ * pads crop).
+ */
 export const pad: OpPlanner = (ctx) => {
   const [x, pv, cv, axv] = ctx.node.inputs;
   if (attrsOf(ctx).string('mode', 'constant') !== 'constant' || esizeOf(ctx, x!) !== 4) return 'cpu';

@@ -82,4 +82,7 @@ export const recurrent: OpPlanner = async (ctx) => {
   };
 };
 
-export const KERNELS: WasmFamily = { planners: { 'nn.RNN': recurrent, 'nn.GRU': recurrent, 'nn.LSTM': recurrent } };
+export const KERNELS: WasmFamily = {
+  ownDtypes: ['nn.RNN', 'nn.GRU', 'nn.LSTM'],
+  planners: { 'nn.RNN': recurrent, 'nn.GRU': recurrent, 'nn.LSTM': recurrent },
+};

@@ -87,5 +87,6 @@ export const reduce: OpPlanner = (ctx) => {
 export const kreduce: OpPlanner = (ctx) => reduce(ctx);
 
 export const KERNELS: WasmFamily = {
+  ownDtypes: Object.keys(REDUCE_OPS),
   planners: { 'k.reduce': kreduce, ...Object.fromEntries(Object.keys(REDUCE_OPS).map((k) => [k, reduce])) },
 };

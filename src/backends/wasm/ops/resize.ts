@@ -4,7 +4,7 @@
 // tf_crop_and_resize) matches it; the kernel only applies them.
 
 import { numel, stridesOf } from '../../../ir/shape.js';
-import { axisTaps, planResize, readAttrs, values } from '../../../ops/resize.js';
+import { axisTaps, planResize, readAttrs, values } from '../../../ops/resize-taps.js';
 import { type OpPlanner, run, type Step, type WasmFamily } from '../plan.js';
 import { attrsOf, F32 } from './lib/common.js';
 import { stridedStep } from './lib/copy.js';

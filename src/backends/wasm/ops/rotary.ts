@@ -72,4 +72,4 @@ export const rotary: OpPlanner = (ctx) => {
   };
 };
 
-export const KERNELS: WasmFamily = { planners: { 'nn.RotaryEmbedding': rotary } };
+export const KERNELS: WasmFamily = { ownDtypes: ['nn.RotaryEmbedding'], planners: { 'nn.RotaryEmbedding': rotary } };

@@ -32,4 +32,4 @@ export const topk: OpPlanner = (ctx) => {
   ]);
 };
 
-export const KERNELS: WasmFamily = { planners: { 'nn.TopK': topk } };
+export const KERNELS: WasmFamily = { ownDtypes: ['nn.TopK'], planners: { 'nn.TopK': topk } };

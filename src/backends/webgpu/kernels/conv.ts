@@ -37,7 +37,9 @@ function planConv(
   }
   b.output('y', y.layout);
   tensors.push({ out: 0 });
-  const coords = `${unflatten('i', y.dims, 'y')} let g = y1 / ${MG}u; let xbase = y0 * ${C * XS}u; let wbase = y1 * ${CG * KN}u;`;
+  const coords =
+    `${unflatten('i', y.dims, 'y')} let g = y1 / ${MG}u; let xbase = y0 * ${C * XS}u; let wbase = ` +
+    `y1 * ${CG * KN}u;`;
   const win = `${windowCode(inSp, (d) => `y${d + 2}`, g)} if (inb) { acc = acc + f32(x(xc + off)) * f32(w(wc + kk)); }`;
   const code = fillTemplate('conv', {
     BINDINGS: b.header(),

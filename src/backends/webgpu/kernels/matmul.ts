@@ -1,4 +1,4 @@
-// Matmul family (shaders/matmul.wgsl tiled, shaders/matmul-direct.wgsl, shaders/matvec.wgsl for
+// Matmul family (shaders/matmul.wgsl tiled, shaders/matmul-direct.wgsl, shaders/matmul-vec.wgsl for
 // one-row/one-column products): MatMul with numpy batch broadcasting, Gemm (transposes, alpha,
 // beta·C), MatMulInteger (zero points, int32 accumulation) and the lowered k.matmul with its fused
 // epilogue.
@@ -15,6 +15,7 @@ import {
   strides,
   unflatten,
   type WType,
+  withVariant,
 } from '../wgsl.js';
 import { storeRule } from './lib/elementwise.js';
 import { exprToWgsl, storeF32 } from './lib/expr.js';
@@ -66,6 +67,20 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   const bIdx = s.transB ? `base + c * K + k` : `base + k * N + c`;
   const loadA = s.loadA ?? ((v: string) => (s.a.wtype === s.acc ? v : `${s.acc}(${v})`));
   const loadB = s.loadB ?? ((v: string) => (s.b.wtype === s.acc ? v : `${s.acc}(${v})`));
+  // what the program is specialised on, declared in its first line (the pipeline-cache key)
+  const variant = {
+    M: s.M,
+    N: s.N,
+    K: s.K,
+    batch: s.batch.join('x') || '-',
+    aBatch: s.aBatch.join('x') || '-',
+    bBatch: s.bBatch.join('x') || '-',
+    transA: s.transA,
+    transB: s.transB,
+    acc: s.acc,
+    out: s.y.wtype,
+    extra: s.extra.length,
+  };
   const common = {
     BINDINGS: b.header(),
     M: s.M,
@@ -82,7 +97,10 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   const t = ctx.tiles.mm;
   const skinny = s.M === 1 || s.N === 1 || s.M * s.N <= 256 || s.K === 0;
   if (skinny) {
-    const code = fillTemplate('matvec', { ...common, WG: ctx.wg, TOTAL: total });
+    const code = withVariant(fillTemplate('matmul-vec', { ...common, WG: ctx.wg, TOTAL: total }), 'matmul-vec', {
+      ...variant,
+      wg: ctx.wg,
+    });
     return {
       dispatches: [
         { code, bindings: b.bindings, tensors, grid: ctx.grid(Math.ceil(total / ctx.wg)), label: `${s.label}:matvec` },
@@ -111,10 +129,11 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
     const store = I.flatMap((i) =>
       J.map(
         (j) =>
-          `  if (row0 + ${i}u < M && col0 + ${j}u < N) { y_set(batch * M * N + (row0 + ${i}u) * N + col0 + ${j}u, epilogue(acc${i}_${j}, row0 + ${i}u, col0 + ${j}u, batch)); }`,
+          `  if (row0 + ${i}u < M && col0 + ${j}u < N) { y_set(batch * M * N + (row0 + ${i}u) * N + col0 + ` +
+          `${j}u, epilogue(acc${i}_${j}, row0 + ${i}u, col0 + ${j}u, batch)); }`,
       ),
     ).join('\n');
-    const code = fillTemplate('matmul-direct', {
+    const filled = fillTemplate('matmul-direct', {
       ...common,
       TM: tm,
       TN: tn,
@@ -124,6 +143,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
       KBODY: kbody,
       STORE: store,
     });
+    const code = withVariant(filled, 'matmul-direct', { ...variant, tile: `${tm}x${tn}`, wg: `${wgx}x${wgy}` });
     const gx = Math.ceil(s.N / (tn * wgx)),
       gy = Math.ceil(s.M / (tm * wgy));
     return {
@@ -142,7 +162,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   const wgsBytes = (tileM * tk + tk * tileN) * 4;
   if (wgsBytes > (ctx.limits.maxComputeWorkgroupStorageSize ?? 16384))
     throw new Error(`matmul tile needs ${wgsBytes} bytes of workgroup memory`);
-  const code = fillTemplate('matmul', {
+  const filled = fillTemplate('matmul', {
     ...common,
     TM: tm,
     TN: tn,
@@ -155,6 +175,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
     TK_TILE_N: tk * tileN,
     TM_TN: tm * tn,
   });
+  const code = withVariant(filled, 'matmul', { ...variant, tile: `${tm}x${tn}`, wg: `${wgx}x${wgy}`, tk });
   const gx = Math.ceil(s.N / tileN),
     gy = Math.ceil(s.M / tileM);
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
@@ -334,7 +355,8 @@ registerKernels({
     }
     const { lines, result } = exprToWgsl(e, names);
     const yw = y.layout.wtype;
-    const epilogue = `_ = r; _ = c; _ = b; ${pre.join(' ')} ${lines.join(' ')} return ${storeF32(result, y.dtype, yw)};`;
+    const epilogue =
+      `_ = r; _ = c; _ = b; ${pre.join(' ')} ${lines.join(' ')} return ` + `${storeF32(result, y.dtype, yw)};`;
     return matmulDispatch(a, {
       M,
       N,

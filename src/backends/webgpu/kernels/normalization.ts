@@ -90,7 +90,8 @@ registerKernels({
     const eps = lit(a.attrs.float('epsilon', 1e-5), 'f32');
     const yw = y.layout.wtype;
     const v = `(f32(x(i)) - f32(mn(c))) * inverseSqrt(f32(vr(c)) + ${eps}) * f32(sc(c)) + f32(bi(c))`;
-    const body = `    let c = (i / ${spatial}u) % ${C}u;\n    y_set(i, ${yw}(${y.dtype === 'float16' && yw === 'f32' ? `f16round(${v})` : v}));`;
+    const rounded = y.dtype === 'float16' && yw === 'f32' ? `f16round(${v})` : v;
+    const body = `    let c = (i / ${spatial}u) % ${C}u;\n    y_set(i, ${yw}(${rounded}));`;
     const ins = [
       ['x', 0],
       ['sc', 1],

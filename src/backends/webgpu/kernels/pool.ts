@@ -49,7 +49,9 @@ registerKernels({
     const coords = `${unflatten('i', y.dims, 'y')} let xc = (y0 * ${x.dims[1]}u + y1) * ${XS}u; var cntp = 0u;`;
     const load = acc === xw ? 'x(xc + off)' : `${acc}(x(xc + off))`;
     const inPad = inSp.map((nn, d) => `s${d} < ${nn + g.padEnd[d]!}i`).join(' && ') || 'true';
-    const body = `${windowCode(inSp, (d) => `y${d + 2}`, g)} if (inb) { let v = ${load}; ${isMax ? 'acc = max(acc, v);' : 'acc = acc + v;'} cnt = cnt + 1u; } if (${inPad}) { cntp = cntp + 1u; }`;
+    const fold = isMax ? 'acc = max(acc, v);' : 'acc = acc + v;';
+    const win = windowCode(inSp, (d) => `y${d + 2}`, g);
+    const body = `${win} if (inb) { let v = ${load}; ${fold} cnt = cnt + 1u; } if (${inPad}) { cntp = cntp + 1u; }`;
     const yw = y.layout.wtype;
     const r = isMax ? 'acc' : `acc / f32(max(${includePad ? 'cntp' : 'cnt'}, 1u))`;
     const result = storeRule(yw === acc ? r : `${yw}(${r})`, y.dtype, yw);

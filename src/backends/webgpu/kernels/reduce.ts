@@ -9,9 +9,18 @@ import { delegate } from './lib/expr.js';
 import { type Kind, reducePlan } from './lib/rows.js';
 
 registerKernels({
-  ops: ['Sum', 'Mean', 'Max', 'Min', 'Prod', 'L1', 'L2', 'LogSum', 'LogSumExp', 'SumSquare'].map(
-    (k) => `nn.Reduce${k}`,
-  ),
+  ops: [
+    'nn.ReduceSum',
+    'nn.ReduceMean',
+    'nn.ReduceMax',
+    'nn.ReduceMin',
+    'nn.ReduceProd',
+    'nn.ReduceL1',
+    'nn.ReduceL2',
+    'nn.ReduceLogSum',
+    'nn.ReduceLogSumExp',
+    'nn.ReduceSumSquare',
+  ],
   int64Inputs: [1],
   hostInputs: () => [1],
   plan(a) {

@@ -172,7 +172,10 @@ export async function planMatmulCore(ctx: PlanCtx, m: MM, act = 0, out: Value = 
   ]);
 }
 
-/** Element strides of an operand broadcast into [batch…, M, N]: (bs, rs, cs), or undefined if the batch part does not collapse. */
+/**
+ * Element strides of an operand broadcast into [batch…, M, N]: (bs, rs, cs), or undefined if the batch part does not
+ * collapse.
+ */
 export function epilogueStrides(d: number[], out: number[]): { rs: number; cs: number; bs: number } | undefined {
   const r = out.length;
   const st = new Array<number>(r).fill(0);

@@ -18,6 +18,7 @@ import {
   ShaderBuilder,
   unflatten,
   type WType,
+  withVariant,
 } from '../../wgsl.js';
 
 export interface Arg {
@@ -73,7 +74,10 @@ export function fl(expr: (x: string) => string): Gen {
 /** Extra helpers some expressions call (kept out of the template when unused). */
 function extraHelpers(code: string, w: WType): string {
   if (!code.includes('mod_py(')) return '';
-  return `fn mod_py(a: ${w}, b: ${w}) -> ${w} { if (b == 0) { return 0; } let r = a % b; if (r != 0 && ((r < 0) != (b < 0))) { return r + b; } return r; }`;
+  return (
+    `fn mod_py(a: ${w}, b: ${w}) -> ${w} { if (b == 0) { return 0; } let r = a % b; if (r != 0 && ((r < 0) ` +
+    `!= (b < 0))) { return r + b; } return r; }`
+  );
 }
 
 /**
@@ -147,10 +151,10 @@ export function planElementwise(
     const needCoords = present.some((i) => ins[i]!.layout.numel !== 1 && !sameDims(ins[i]!.dims, out.dims));
     if (needCoords) body.push(`    ${unflatten('i', out.dims, 'c')}`);
     e = emit(
-      argsFor(
-        (t, i) =>
-          `x${i}(${t.layout.numel === 1 ? '0u' : sameDims(t.dims, out.dims) ? 'i' : broadcastOffset(t.dims, out.dims, 'c')})`,
-      ),
+      argsFor((t, i) => {
+        const at = sameDims(t.dims, out.dims) ? 'i' : broadcastOffset(t.dims, out.dims, 'c');
+        return `x${i}(${t.layout.numel === 1 ? '0u' : at})`;
+      }),
       '    ',
       (v) => `y_set(i, ${v});`,
     );
@@ -160,13 +164,22 @@ export function planElementwise(
   const per = vec ? 1 : ctx.tiles.perThread;
   const threads = Math.ceil(nIter / per);
   const groups = Math.ceil(threads / ctx.wg);
-  const code = fillTemplate('elementwise', {
+  const filled = fillTemplate('elementwise', {
     BINDINGS: b.header() + '\n' + extraHelpers(e, w),
     WG: ctx.wg,
     THREADS: threads,
     PER_THREAD: per,
     N: nIter,
     BODY: body.join('\n'),
+  });
+  // what the program is specialised on, declared in its first line (the pipeline-cache key)
+  const code = withVariant(filled, 'elementwise', {
+    n: nIter,
+    vec4: vec,
+    perThread: per,
+    wg: ctx.wg,
+    out: `${out.dtype}[${out.dims.join(',')}]`,
+    ins: ins.map((t) => (t ? `${t.dtype}[${t.dims.join(',')}]` : '-')).join(';'),
   });
   return {
     dispatches: [{ code, bindings: b.bindings, tensors, grid: ctx.grid(groups), label: `${a.node.op}:elementwise` }],

@@ -1,0 +1,70 @@
+// Golden WGSL: the programs a few variants per kernel family generate, compared with the committed
+// snapshots in test/golden/wgsl/<family>.<variant>.wgsl, so a change to a template or a kernel
+// file shows as a diff of the shader text. After an intended change, regenerate them with
+//   SWITCHYARD_UPDATE_GOLDEN=1 node --test dist/test/golden/wgsl.test.js
+// and review the diff.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { PipelineCache } from '../../src/backends/webgpu/pipeline-cache.js';
+import { variantDiff, variantOf } from '../../src/backends/webgpu/wgsl.js';
+import { REPO } from '../helpers/paths.js';
+import { CASES, generate } from './wgsl-cases.js';
+
+const DIR = join(REPO, 'test/golden/wgsl');
+const UPDATE = process.env.SWITCHYARD_UPDATE_GOLDEN === '1';
+
+test('every golden case has a snapshot and every snapshot a case', () => {
+  if (UPDATE) mkdirSync(DIR, { recursive: true });
+  const files = existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith('.wgsl')) : [];
+  if (UPDATE) return;
+  assert.deepEqual(files.sort(), CASES.map((c) => `${c.name}.wgsl`).sort());
+});
+
+for (const c of CASES) {
+  test(`golden WGSL ${c.name} (${c.op})`, () => {
+    const code = generate(c);
+    const file = join(DIR, `${c.name}.wgsl`);
+    if (UPDATE) writeFileSync(file, code);
+    assert.ok(existsSync(file), `no snapshot ${file}: run with SWITCHYARD_UPDATE_GOLDEN=1`);
+    assert.equal(code, readFileSync(file, 'utf8'), `${c.name}: generated WGSL differs from the snapshot`);
+  });
+}
+
+test('the cases cover several variants of at least ten kernel families', () => {
+  const families = new Set(CASES.map((c) => c.name.split('.')[0]));
+  assert.ok(families.size >= 10, [...families].join(', '));
+});
+
+const byName = (name: string) => CASES.find((c) => c.name === name)!;
+
+test('elementwise and matmul programs declare their variant: the cache key says what differs', () => {
+  const add = byName('elementwise-binary.add-vec4');
+  const a = generate(add);
+  const b = generate({ ...add, ins: [add.ins[0], { dtype: 'float32', dims: [8] }] });
+  assert.equal(variantOf(a)?.template, 'elementwise');
+  const diff = variantDiff(a, b);
+  assert.ok(diff.includes('vec4: true -> false'), diff.join('; '));
+  assert.ok(
+    diff.some((d) => d.startsWith('ins: ')),
+    diff.join('; '),
+  );
+  const tiled = generate(byName('matmul.tiled'));
+  const direct = generate(byName('matmul.direct-cpu'));
+  assert.deepEqual(variantDiff(tiled, direct), ['template: matmul -> matmul-direct']);
+  const mm = byName('matmul.tiled');
+  const wider = generate({
+    ...mm,
+    ins: [mm.ins[0], { dtype: 'float32', dims: [32, 48] }],
+    outs: [{ dtype: 'float32', dims: [64, 48] }],
+  });
+  assert.deepEqual(
+    variantDiff(tiled, wider).filter((d) => d.startsWith('N:')),
+    ['N: 16 -> 48'],
+  );
+  const cache = new PipelineCache(undefined as never);
+  assert.deepEqual(cache.explain(tiled), ['first program of template matmul']);
+  cache.sources.set('k', { code: tiled, label: 'nn.MatMul' });
+  assert.ok(cache.explain(wider).includes('N: 16 -> 48'), cache.explain(wider).join('; '));
+});
