@@ -18,6 +18,7 @@ import type { Attr } from '../ir/attributes.js';
 import { type Graph, Node, type Value } from '../ir/graph.js';
 import { isStatic } from '../ir/shape.js';
 import { getter } from '../ir/tensor.js';
+import { deadCodeElimination } from './dce.js';
 import type { Pass } from './pass.js';
 
 type Users = Map<Value, Node[]>;
@@ -186,6 +187,8 @@ export const fuseAttention: Pass = {
     'rewrite MatMul/Softmax/MatMul attention chains (scale, additive mask, head split/merge, past concat) into nn.Attention',
   run(g) {
     const n = fuseAttentionGraph(g);
+    // the chain's old nodes would still count as readers for the passes after this one
+    if (n) deadCodeElimination.run(g);
     return { changed: n > 0, summary: `fused ${n} attention chain${n === 1 ? '' : 's'}` };
   },
 };

@@ -10,8 +10,10 @@ import { freeTranspose } from './free-transpose.js';
 import { fuseElementwise, fuseEpilogue } from './fuse.js';
 import { fuseAttention } from './fuse-attention.js';
 import { fuseMatmulNorm } from './fuse-matmul-norm.js';
+import { fuseNormMatmul } from './fuse-norm-matmul.js';
 import { lower } from './lower.js';
 import { memoryPlan } from './memory-plan.js';
+import { packQkv } from './pack-qkv.js';
 import type { Pass, PassResult } from './pass.js';
 import { shapeInference } from './shape-inference.js';
 import { widenFloat16 } from './widen-f16.js';
@@ -34,6 +36,8 @@ export const PASSES: Record<string, Pass> = {
   [fuseAttention.name]: fuseAttention,
   [freeTranspose.name]: freeTranspose,
   [fuseMatmulNorm.name]: fuseMatmulNorm,
+  [packQkv.name]: packQkv,
+  [fuseNormMatmul.name]: fuseNormMatmul,
 };
 
 /** The default pipeline for the graph a backend receives. */
@@ -57,15 +61,17 @@ export const KERNEL_PIPELINE = [
 ];
 
 /**
- * The WebGPU backend's kernel pipeline: attention chains become one fused kernel, and transposes
+ * The WebGPU backend's kernel pipeline: attention chains become one fused kernel (with Q, K and V
+ * from one packed matmul where they project the same tensor), and transposes
  * that move only unit axes become views, before the shared lowering; after the epilogue fusion, a
- * LayerNorm over a matmul's rows joins the matmul.
+ * LayerNorm over a matmul's rows joins the matmul, and a norm read only by matmuls (decode) becomes
+ * their prologue.
  */
 export const WEBGPU_KERNEL_PIPELINE = KERNEL_PIPELINE.flatMap((p) =>
   p === 'lower'
-    ? ['fuse-attention', 'free-transpose', 'lower']
+    ? ['fuse-attention', 'pack-qkv', 'free-transpose', 'lower']
     : p === 'fuse-epilogue'
-      ? ['fuse-epilogue', 'fuse-matmul-norm']
+      ? ['fuse-epilogue', 'fuse-matmul-norm', 'fuse-norm-matmul']
       : [p],
 );
 

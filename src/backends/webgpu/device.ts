@@ -27,6 +27,7 @@ import './kernels/index.js';
 import './kernels/attention.js';
 import './kernels/rotary.js';
 import './kernels/matmul-norm.js';
+import './kernels/norm-matmul.js';
 
 export { DeviceLostError, LimitError } from './errors.js';
 

@@ -9,7 +9,14 @@
 
 import type { AttrReader } from '../../../ir/attributes.js';
 import type { Node } from '../../../ir/graph.js';
-import { type KernelContext, type NodePlan, type PlanArgs, registerKernels, type TensorInfo } from '../kernel.js';
+import {
+  type KernelContext,
+  type NodePlan,
+  type PlanArgs,
+  registerKernels,
+  type TensorInfo,
+  type TRef,
+} from '../kernel.js';
 import { fillTemplate, lit, ShaderBuilder, strides } from '../wgsl.js';
 
 export interface AttentionGeometry {
@@ -103,10 +110,80 @@ function supportsAttention(node: Node, attrs: AttrReader): true | string {
   return true;
 }
 
-export function planAttention(a: PlanArgs): NodePlan {
+/** Q, K, V of a node: three tensors (nn.Attention) or one packed [b, s, q | k | v] tensor (k.attention). */
+interface Sources {
+  g: AttentionGeometry;
+  mask?: TensorInfo;
+  pastK?: TensorInfo;
+  pastV?: TensorInfo;
+  refs: TRef[];
+  bind(b: ShaderBuilder): string;
+  qAt: string;
+  kAt(j: string): string;
+  vAt(j: string): string;
+}
+
+function sourcesOf(a: PlanArgs): Sources {
+  if (a.node.op === 'k.attention') {
+    const [qkv, mask, pastK, pastV] = a.ins as (TensorInfo | undefined)[];
+    const [Hq, Hkv] = [a.attrs.int('q_num_heads'), a.attrs.int('kv_num_heads')];
+    const [D, Dv] = [a.attrs.int('head_size'), a.attrs.int('v_head_size')];
+    const [B, S, W] = qkv!.dims as [number, number, number];
+    const g: AttentionGeometry = {
+      rank: 3,
+      batch: B,
+      qHeads: Hq,
+      kvHeads: Hkv,
+      qSeq: S,
+      kvSeq: S,
+      headSize: D,
+      vHeadSize: Dv,
+    };
+    const refs: TRef[] = [{ in: 0 }, ...(mask ? [{ in: 1 }] : []), ...(pastK ? [{ in: 2 }, { in: 3 }] : [])];
+    return {
+      g,
+      mask,
+      pastK,
+      pastV,
+      refs,
+      bind: (b) => {
+        b.input('qkv', qkv!.layout);
+        return ['q', 'k', 'v'].map((n) => `fn ${n}(i: u32) -> f32 { return f32(qkv(i)); }`).join('\n');
+      },
+      qAt: `(b * ${S}u + i) * ${W}u + h * ${D}u + d`,
+      kAt: (j) => `(b * ${S}u + ${j}) * ${W}u + ${Hq * D}u + h * ${D}u + d`,
+      vAt: (j) => `(b * ${S}u + ${j}) * ${W}u + ${Hq * D + Hkv * D}u + h * ${Dv}u + d`,
+    };
+  }
   const [q, k, v, mask, pastK, pastV] = a.ins as (TensorInfo | undefined)[];
-  const y = a.outs[0]!;
   const g = attentionGeometry(q!.dims, k!.dims, v!.dims, a.attrs);
+  const refs: TRef[] = [
+    { in: 0 },
+    { in: 1 },
+    { in: 2 },
+    ...(mask ? [{ in: 3 }] : []),
+    ...(pastK ? [{ in: 4 }, { in: 5 }] : []),
+  ];
+  return {
+    g,
+    mask,
+    pastK,
+    pastV,
+    refs,
+    bind: (b) => {
+      b.input('q', q!.layout).input('k', k!.layout).input('v', v!.layout);
+      return '';
+    },
+    qAt: offsetExpr(g.rank, g.qHeads, g.qSeq, g.headSize, 'i'),
+    kAt: (j) => offsetExpr(g.rank, g.kvHeads, g.kvSeq, g.headSize, j),
+    vAt: (j) => offsetExpr(g.rank, g.kvHeads, g.kvSeq, g.vHeadSize, j),
+  };
+}
+
+export function planAttention(a: PlanArgs): NodePlan {
+  const src = sourcesOf(a);
+  const { g, mask, pastK, pastV } = src;
+  const y = a.outs[0]!;
   const P = pastK?.dims[2] ?? 0;
   const T = P + g.kvSeq;
   const ctx: KernelContext = a.ctx;
@@ -118,11 +195,12 @@ export function planAttention(a: PlanArgs): NodePlan {
   const softcap = a.attrs.float('softcap', 0);
   const causal = a.attrs.int('is_causal', 0) === 1;
   const yAt = offsetExpr(g.rank, g.qHeads, g.qSeq, g.vHeadSize, 'i');
-  const b = new ShaderBuilder().input('q', q!.layout).input('k', k!.layout).input('v', v!.layout);
+  const b = new ShaderBuilder();
+  const wrappers = src.bind(b);
   if (mask) b.input('mask', mask.layout);
   if (pastK) b.input('pk', pastK.layout).input('pv', pastV!.layout);
-  const kAt = offsetExpr(g.rank, g.kvHeads, g.kvSeq, g.headSize, P ? '(j - PAST)' : 'j');
-  const vAt = offsetExpr(g.rank, g.kvHeads, g.kvSeq, g.vHeadSize, P ? '(j - PAST)' : 'j');
+  const kAt = src.kAt(P ? '(j - PAST)' : 'j');
+  const vAt = src.vAt(P ? '(j - PAST)' : 'j');
   const cacheAt = (dh: number) => offsetExpr(4, g.kvHeads, P, dh, 'j');
   const read = (cache: string, cur: string, at: string, dh: number) =>
     P
@@ -146,7 +224,7 @@ export function planAttention(a: PlanArgs): NodePlan {
   }
   const dpt = Math.ceil(g.vHeadSize / WG);
   const code = fillTemplate('attention', {
-    BINDINGS: b.header(),
+    BINDINGS: `${b.header()}\n${wrappers}`,
     HQ: g.qHeads,
     SQ: g.qSeq,
     SKV: T,
@@ -160,7 +238,7 @@ export function planAttention(a: PlanArgs): NodePlan {
     DPT: dpt,
     SCALE: lit(scale, 'f32'),
     SOFTCAP: lit(softcap, 'f32'),
-    Q_AT: offsetExpr(g.rank, g.qHeads, g.qSeq, g.headSize, 'i'),
+    Q_AT: src.qAt,
     K_AT: kAt,
     V_AT: vAt,
     PAST: P,
@@ -170,7 +248,7 @@ export function planAttention(a: PlanArgs): NodePlan {
     BIAS: biasBody(mask, g, causal, a.attrs.int('pad_short_mask', 1) !== 0, P),
     FINISH: finish,
   });
-  const ins = [{ in: 0 }, { in: 1 }, { in: 2 }, ...(mask ? [{ in: 3 }] : []), ...(pastK ? [{ in: 4 }, { in: 5 }] : [])];
+  const ins = src.refs;
   const label = `${a.node.op}:attention${splits > 1 ? `-split${splits}` : ''}`;
   if (splits === 1) {
     return {
@@ -214,3 +292,4 @@ export function planAttention(a: PlanArgs): NodePlan {
 }
 
 registerKernels({ ops: ['nn.Attention'], supports: supportsAttention, plan: planAttention });
+registerKernels({ ops: ['k.attention'], plan: planAttention });
