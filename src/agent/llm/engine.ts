@@ -39,12 +39,13 @@ import {
 } from './generation.js';
 
 type Mode = 'op' | 'decomposed';
-const stepModes = new WeakMap<Device, { rope: Mode; attention: Mode }>();
+type StepModes = { rope: Mode; attention: Mode; cacheWrite: 'scatter' | 'place' };
+const stepModes = new WeakMap<Device, StepModes>();
 /**
  * nn.RotaryEmbedding and nn.Attention where the device has kernels for them, else the same math in
  * plain ops, so a step never leaves the device for one op (probed once per device).
  */
-export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attention: Mode } {
+export function stepModesFor(device: Device, c: LlmConfig): StepModes {
   let m = stepModes.get(device);
   if (!m) {
     const g = new GraphBuilder('probe', 24);
@@ -62,9 +63,12 @@ export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attent
     );
     const kv = g.input('kv', 'float32', [1, 1, 4, c.headDim]);
     const a = g.op('Attention', [x, kv, kv, g.input('m', 'float32', [1, 1, 1, 4])]);
+    const row = g.op('ScatterND', [kv, g.input('i', 'int64', [1, 1, 3]), g.input('u', 'float32', [1, 1, c.headDim])]);
     m = {
       rope: device.supports(r.producer!) === true ? 'op' : 'decomposed',
       attention: device.supports(a.producer!) === true ? 'op' : 'decomposed',
+      // decode writes its cache row with ScatterND where the device has the kernel (model.ts)
+      cacheWrite: device.supports(row.producer!) === true ? 'scatter' : 'place',
     };
     stepModes.set(device, m);
   }
