@@ -4,7 +4,7 @@
 export const LONG_FILES: Record<string, number> = {
   'demo/src/agent-panel.ts': 478,
   'demo/src/main.ts': 1100,
-  'src/agent/llm/engine.ts': 589,
+  'src/agent/llm/engine.ts': 585,
   'src/agent/llm/json-constraint.ts': 445,
   'src/agent/openai.ts': 567,
   'src/agent/plan.ts': 482,

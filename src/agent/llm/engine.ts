@@ -41,10 +41,7 @@ import {
 type Mode = 'op' | 'decomposed';
 type StepModes = { rope: Mode; attention: Mode; cacheWrite: 'scatter' | 'place' };
 const stepModes = new WeakMap<Device, StepModes>();
-/**
- * nn.RotaryEmbedding and nn.Attention where the device has kernels for them, else the same math in
- * plain ops, so a step never leaves the device for one op (probed once per device).
- */
+/** RotaryEmbedding, Attention, ScatterND (decode's cache row) as ops where the device has kernels (probed once). */
 export function stepModesFor(device: Device, c: LlmConfig): StepModes {
   let m = stepModes.get(device);
   if (!m) {
@@ -67,7 +64,6 @@ export function stepModesFor(device: Device, c: LlmConfig): StepModes {
     m = {
       rope: device.supports(r.producer!) === true ? 'op' : 'decomposed',
       attention: device.supports(a.producer!) === true ? 'op' : 'decomposed',
-      // decode writes its cache row with ScatterND where the device has the kernel (model.ts)
       cacheWrite: device.supports(row.producer!) === true ? 'scatter' : 'place',
     };
     stepModes.set(device, m);
