@@ -132,3 +132,38 @@ export function nbitsMatmul(tid: i32, nt: i32, bits: i32, M: i32, N: i32, K: i32
     }
   }
 }
+
+/**
+ * Prefill: codes -> float32 W [N, K] (row n = output n's weights), for the float GEMM, which beats
+ * the integer dots when many rows of A share each weight. Transient scratch; threads split N.
+ */
+export function nbitsDequantize(tid: i32, nt: i32, bits: i32, N: i32, K: i32, bs: i32, b: usize, scales: usize,
+  zp: usize, out: usize): void {
+  const kb = K / bs, rowBytes = (K * bits) >> 3, mid = bits == 4 ? 8 : 128;
+  const zpRow = bits == 4 ? (kb + 1) >> 1 : kb;
+  const n0 = (<i64>N * tid / nt) as i32, n1 = (<i64>N * (tid + 1) / nt) as i32;
+  for (let n = n0; n < n1; n++) {
+    const bn = b + <usize>n * <usize>rowBytes, on = out + (<usize>n * <usize>K << 2);
+    for (let blk = 0; blk < kb; blk++) {
+      const s = load<f32>(scales + (<usize>(n * kb + blk) << 2));
+      let z = mid;
+      if (zp) {
+        z = bits == 4
+          ? (<i32>load<u8>(zp + <usize>(n * zpRow + (blk >> 1))) >> ((blk & 1) << 2)) & 15
+          : <i32>load<u8>(zp + <usize>(n * zpRow + blk));
+      }
+      const zf = <f32>z;
+      const k0 = blk * bs;
+      if (bits == 8) {
+        for (let j = 0; j < bs; j++)
+          store<f32>(on + (<usize>(k0 + j) << 2), (<f32>load<u8>(bn + <usize>(k0 + j)) - zf) * s);
+      } else {
+        for (let j = 0; j < bs; j += 2) {
+          const byte = <i32>load<u8>(bn + <usize>((k0 + j) >> 1));
+          store<f32>(on + (<usize>(k0 + j) << 2), (<f32>(byte & 15) - zf) * s);
+          store<f32>(on + (<usize>(k0 + j + 1) << 2), (<f32>(byte >> 4) - zf) * s);
+        }
+      }
+    }
+  }
+}
