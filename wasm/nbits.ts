@@ -65,12 +65,21 @@ export function nbitsQuantizeA(tid: i32, nt: i32, M: i32, K: i32, qb: i32, split
   return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(s));
 }
 
-/** Σ over 32 codes in 16 bytes (low nibble: even element, high: odd) against split activations. */
+/**
+ * Σ over 32 codes in 16 bytes (low nibble: even element, high: odd) against split activations.
+ * Relaxed SIMD's i8 × i7 dot takes the codes as stored (0..15, top bit clear, so every engine
+ * gives the same result); the caller subtracts z · Σ q_a. Plain SIMD subtracts the default 8 here.
+ */
 // @ts-ignore: decorator
 @inline function dot4x32(w: usize, x: usize, acc: v128): v128 {
-  const b = v128.load(w), eight = i8x16.splat(8);
-  const lo = i8x16.sub(v128.and(b, i8x16.splat(15)), eight), hi = i8x16.sub(i8x16.shr_u(b, 4), eight);
+  const b = v128.load(w);
   const xe = v128.load(x), xo = v128.load(x + 16);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const lo = v128.and(b, i8x16.splat(15)), hi = i8x16.shr_u(b, 4);
+    return i32x4.relaxed_dot_i8x16_i7x16_add_s(xo, hi, i32x4.relaxed_dot_i8x16_i7x16_add_s(xe, lo, acc));
+  }
+  const eight = i8x16.splat(8);
+  const lo = i8x16.sub(v128.and(b, i8x16.splat(15)), eight), hi = i8x16.sub(i8x16.shr_u(b, 4), eight);
   // four products of |8 · 127| fit int16 many times over
   const s = i16x8.add(
     i16x8.add(i16x8.extmul_low_i8x16_s(lo, xe), i16x8.extmul_high_i8x16_s(lo, xe)),
@@ -87,6 +96,8 @@ export function nbitsQuantizeA(tid: i32, nt: i32, M: i32, K: i32, qb: i32, split
 @inline function dotRow(bits: i32, K: i32, bs: i32, qb: i32, xq: usize, xd: usize, xs: usize, bn: usize,
   sn: usize, zp: usize, zpRow: i32, n: i32): f32 {
   const kb = K / bs, per = bs / qb, mid = bits == 4 ? 8 : 128;
+  // the relaxed 4-bit dot counts codes from 0, so every block takes the correction
+  const base = bits == 4 && ASC_FEATURE_RELAXED_SIMD ? 0 : mid;
   let acc = f32x4.splat(0);
   let corr: f32 = 0;
   for (let blk = 0; blk < kb; blk++) {
@@ -105,7 +116,7 @@ export function nbitsQuantizeA(tid: i32, nt: i32, M: i32, K: i32, qb: i32, split
       else ia = dot8x16(bn + <usize>(qi * 16), xq + <usize>(qi * 16), ia);
       const f = s * load<f32>(xd + (<usize>qi << 2));
       acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(ia), f32x4.splat(f)));
-      if (z != mid) corr += f * <f32>((mid - z) * load<i32>(xs + (<usize>qi << 2)));
+      if (z != base) corr += f * <f32>((base - z) * load<i32>(xs + (<usize>qi << 2)));
     }
   }
   return lanes(acc) + corr;
@@ -128,6 +139,41 @@ export function nbitsMatmul(tid: i32, nt: i32, bits: i32, M: i32, N: i32, K: i32
         const v = dotRow(bits, K, bs, qb, xq, xd, xs, b + <usize>n * <usize>rowBytes, scales + (<usize>(n * kb) << 2),
           zp, zpRow, n);
         store<f32>(y + (<usize>(m * N + n) << 2), v + (bias ? load<f32>(bias + (<usize>n << 2)) : 0));
+      }
+    }
+  }
+}
+
+/**
+ * Prefill: codes -> float32 W [N, K] (row n = output n's weights), for the float GEMM, which beats
+ * the integer dots when many rows of A share each weight. Transient scratch; threads split N.
+ */
+export function nbitsDequantize(tid: i32, nt: i32, bits: i32, N: i32, K: i32, bs: i32, b: usize, scales: usize,
+  zp: usize, out: usize): void {
+  const kb = K / bs, rowBytes = (K * bits) >> 3, mid = bits == 4 ? 8 : 128;
+  const zpRow = bits == 4 ? (kb + 1) >> 1 : kb;
+  const n0 = (<i64>N * tid / nt) as i32, n1 = (<i64>N * (tid + 1) / nt) as i32;
+  for (let n = n0; n < n1; n++) {
+    const bn = b + <usize>n * <usize>rowBytes, on = out + (<usize>n * <usize>K << 2);
+    for (let blk = 0; blk < kb; blk++) {
+      const s = load<f32>(scales + (<usize>(n * kb + blk) << 2));
+      let z = mid;
+      if (zp) {
+        z = bits == 4
+          ? (<i32>load<u8>(zp + <usize>(n * zpRow + (blk >> 1))) >> ((blk & 1) << 2)) & 15
+          : <i32>load<u8>(zp + <usize>(n * zpRow + blk));
+      }
+      const zf = <f32>z;
+      const k0 = blk * bs;
+      if (bits == 8) {
+        for (let j = 0; j < bs; j++)
+          store<f32>(on + (<usize>(k0 + j) << 2), (<f32>load<u8>(bn + <usize>(k0 + j)) - zf) * s);
+      } else {
+        for (let j = 0; j < bs; j += 2) {
+          const byte = <i32>load<u8>(bn + <usize>((k0 + j) >> 1));
+          store<f32>(on + (<usize>(k0 + j) << 2), (<f32>(byte & 15) - zf) * s);
+          store<f32>(on + (<usize>(k0 + j + 1) << 2), (<f32>(byte >> 4) - zf) * s);
+        }
       }
     }
   }

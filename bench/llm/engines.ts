@@ -117,7 +117,8 @@ async function onnxruntime(spec: EngineSpec): Promise<BenchEngine> {
     exportOnnx(buildStepGraph(c, weights, { seq: spec.promptLen, capacity: C })),
     opts,
   );
-  const dec = await ort.InferenceSession.create(exportOnnx(buildStepGraph(c, weights, { seq: 1, capacity: C })), opts);
+  const decGraph = buildStepGraph(c, weights, { seq: 1, capacity: C, cacheWrite: 'scatter' });
+  const dec = await ort.InferenceSession.create(exportOnnx(decGraph), opts);
   const names = stepInputNames(c).slice(6);
   type T = InstanceType<typeof ort.Tensor>;
   const empty = () =>

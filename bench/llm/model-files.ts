@@ -73,7 +73,20 @@ export interface BenchFiles {
 
 let tensors: Map<string, Tensor> | undefined;
 const draw = (c: LlmConfig, seed: number) => {
-  tensors ??= syntheticHfTensors(c, seed, 0.02, 0.02);
+  if (!tensors) {
+    tensors = syntheticHfTensors(c, seed, 0.02, 0.02);
+    // the synthetic q/k and output projections are drawn at std 0.3; bring them to 0.02 as well
+    for (const [name, x] of tensors)
+      if (/q_proj|k_proj|lm_head/.test(name))
+        tensors.set(
+          name,
+          new Tensor(
+            'float32',
+            (x.data as Float32Array).map((v) => v / 15),
+            x.dims,
+          ),
+        );
+  }
   return tensors;
 };
 
@@ -92,7 +105,7 @@ export function prepareFiles(
   log = console.log,
 ): BenchFiles {
   const config = benchConfig(size);
-  const dir = join(cacheDir, `llama-${size}-s${seed}`);
+  const dir = join(cacheDir, `llama-${size}-s${seed}-v2`);
   mkdirSync(dir, { recursive: true });
   const out: BenchFiles = { config, gguf: {} };
   for (const type of types) {

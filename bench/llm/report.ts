@@ -21,6 +21,33 @@ const f = (x: number, d = 1) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) :
 const ratio = (a: number | undefined, b: number | undefined) =>
   a !== undefined && b !== undefined && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '-';
 
+/** What the table measures on Switchyard's side, and what is still missing. */
+const HOW = `## How Switchyard runs GGUF weights on the CPU
+
+- Q8_0, Q4_0 and Q6_K matrices are repacked value for value into MatMulNBits' layout at load
+  (\`src/frontend/weights/gguf-nbits.ts\`; quantization \`'native'\`, what the bench uses) and never
+  widened: 8-bit codes with blocks of 32 (Q8_0) or 16 (Q6_K, code = q6 + 96), 4-bit codes with blocks
+  of 32 (Q4_0, nibbles reordered). Q4_K (a per-block minimum) is still widened to float32.
+- Decode (one row): \`wasm/nbits.ts\` quantizes the activation row to int8 per block of 32 (16), as
+  llama.cpp does, then int8 × int8 / int8 × 4-bit SIMD dots summed in int32, scaled once per block.
+  Threads split the output columns, so decode's matrix-vector products use every thread.
+- Prefill (16 rows and more): each matrix is dequantised into transient scratch and multiplied by the
+  float GEMM (faster than the integer dots at 128-bit SIMD width); the resident weights stay packed.
+- Decode writes its KV row with ScatterND (not the placement product over the whole cache).
+- Checked against the reference interpreter (\`test/backends/wasm-nbits.test.ts\`: within the int8
+  rounding bound, exact on the int8 grid), against the widened GGUF (\`test/frontend/gguf-blocks.test.ts\`)
+  and against llama.cpp: the "greedy = llama.cpp" column counts Switchyard's greedy tokens equal to
+  llama.cpp's on the same file.
+
+Known gaps: prefill attention is the one-query-at-a-time kernel over the whole KV capacity (about a
+third of TTFT at 512 tokens); the integer dots use plain SIMD (no relaxed-SIMD dot product); Q4_K has
+no native kernel; onnxruntime's 8-bit MatMulNBits is far slower than its 4-bit one, so its Q8_0 rows
+understate it.
+
+Run it: \`npm run bench:llm\` (size 150m), \`npm run bench:llm -- --size 1b\` for TinyLlama-1.1B's shape
+(files of 1.2 GB, minutes per run on two cores; onnxruntime cannot take the f32 ONNX of 1B, over 2 GB).
+Checkpoints are written once to the OS temp folder (\`--cache DIR\`).`;
+
 export function renderMarkdown(meta: Record<string, unknown>, rows: Row[]): string {
   const c = meta.config as Record<string, number>;
   const load = (x: unknown) => (x as number[]).map((v) => v.toFixed(2)).join(' ');
@@ -81,6 +108,6 @@ export function renderMarkdown(meta: Record<string, unknown>, rows: Row[]): stri
         `${ratio(sy?.tokS, ort?.tokS)} | ${ratio(ort?.ttftMs, sy?.ttftMs)} |`,
     );
   }
-  lines.push('');
+  lines.push('', ...HOW.split('\n'));
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 // MatMulNBits on WASM's integer kernels (wasm/nbits.ts): 4- and 8-bit codes, blocks of 16 to 128,
-// zero points, bias, decode (M = 1) and prefill rows, 1 and 2 threads, against the reference
-// interpreter (dequantise, then a float64 matmul). The kernels quantize A to int8 per block of
+// zero points, bias, decode (M = 1), a few rows and prefill rows (the dequantise + GEMM path), 1
+// and 2 threads, against the reference interpreter (dequantise, then a float64 matmul). The kernels quantize A to int8 per block of
 // 32 (16), so each output may differ by at most Σ |w_k| · (amax of k's block) / 254; A drawn on that
 // grid makes them exact.
 
@@ -46,7 +46,7 @@ function make(c: Case, seed: number, grid: boolean) {
     bias ? g.constant(new Tensor('float32', bias, [N])) : null,
   ];
   while (inputs.at(-1) === null) inputs.pop();
-  g.output(g.op('ms.MatMulNBits', inputs, { K, N, bits: c.bits, block_size: c.bs }), 'y');
+  g.output(g.op('ms.MatMulNBits', inputs, { K, N, bits: c.bits, block_size: c.bs, accuracy_level: 4 }), 'y');
   const geometry = { K, N, bits: c.bits, blockSize: c.bs, kBlocks: kb, blobSize: (c.bs * c.bits) / 8 };
   const w = dequantizeNBits(
     geometry,
@@ -86,6 +86,9 @@ const cases: Case[] = [
   { bits: 4, bs: 32, M: 1, zp: true },
   { bits: 4, bs: 128, M: 5, bias: true },
   { bits: 4, bs: 32, M: 9, zp: true, bias: true },
+  // 16 rows and more: dequantised into scratch, then the float GEMM (prefill)
+  { bits: 4, bs: 32, M: 20, zp: true, bias: true },
+  { bits: 8, bs: 16, M: 17, zp: true, bias: true },
 ];
 
 for (const threads of [1, 2]) {

@@ -36,7 +36,8 @@ export class Builder {
       const y = this.g.op(
         'ms.MatMulNBits',
         [x, this.k(l.w.values, `${name}.qweight`), this.k(l.w.scales, `${name}.scales`)],
-        { K, N, bits, block_size: blockSize },
+        // accuracy_level 4: int8 activations allowed (the integer-dot kernels), as llama.cpp computes
+        { K, N, bits, block_size: blockSize, accuracy_level: 4 },
       );
       return l.b ? this.g.add(y, this.k(l.b, `${name}.bias`)) : y;
     }

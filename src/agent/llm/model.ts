@@ -39,6 +39,11 @@ export interface StepShape {
   rope?: 'op' | 'decomposed';
   /** 'op' (default): nn.Attention. 'decomposed': MatMul, Softmax and elementwise ops (GQA by Expand). */
   attention?: 'op' | 'decomposed';
+  /**
+   * 'place' (default): the cache rows are written as past * keep + place @ k_new. 'scatter': a
+   * decode step (seq 1) writes its one row per KV head with ScatterND instead.
+   */
+  cacheWrite?: 'place' | 'scatter';
 }
 
 /** Names of the step graph's inputs and outputs, in order. */
@@ -92,6 +97,7 @@ export function buildStepGraph(
   const opTables = rope && !decomposed ? tables(rope, '') : undefined;
   const opLocal = localRope && !decomposed ? tables(localRope, '_local') : undefined;
   const presents: Value[] = [];
+  const rowIndex = n === 1 && shape.cacheWrite === 'scatter' ? cacheRowIndex(b, pos) : undefined;
   w.layers.forEach((l, i) => {
     const sliding = isSliding(c, i);
     const h = b.norm(x, l.attnNorm, `layers.${i}.attn_norm`);
@@ -117,8 +123,8 @@ export function buildStepGraph(
       q = g.op('RotaryEmbedding', [q, t.cos, t.sin, pos], attrs);
       k = g.op('RotaryEmbedding', [k, t.cos, t.sin, pos], attrs);
     }
-    const kc = g.add(g.mul(past[i]![0], keep), g.matmul(place, k));
-    const vc = g.add(g.mul(past[i]![1], keep), g.matmul(place, v));
+    const kc = rowIndex ? writeRow(b, past[i]![0], k, rowIndex) : g.add(g.mul(past[i]![0], keep), g.matmul(place, k));
+    const vc = rowIndex ? writeRow(b, past[i]![1], v, rowIndex) : g.add(g.mul(past[i]![1], keep), g.matmul(place, v));
     presents.push(kc, vc);
     const m = sliding ? maskLocal! : mask;
     const a =
@@ -139,6 +145,22 @@ export function buildStepGraph(
   g.output(logits, 'logits');
   presents.forEach((p, j) => g.output(p, `${j % 2 ? 'present_value' : 'present_key'}_${j >> 1}`));
   return g.build();
+}
+
+/**
+ * Decode writes one cache row per KV head: ScatterND indices [kv, 1, 3] = (0, head, position), so
+ * the step copies the cache and one row instead of multiplying out place ⊗ k over all C rows.
+ * (Prefill keeps the placement product: its padding rows must write nothing.)
+ */
+function cacheRowIndex(b: Builder, pos: Value): Value {
+  const g = b.g,
+    kv = b.c.numKvHeads;
+  const heads = b.i64(Array.from({ length: kv }, (_, h) => [0, h]).flat(), [kv, 1, 2]);
+  const p = g.op('Expand', [g.reshape(pos, [1, 1, 1]), b.i64([kv, 1, 1])]);
+  return g.concat([heads, p], 2);
+}
+function writeRow(b: Builder, past: Value, row: Value, index: Value): Value {
+  return b.g.op('ScatterND', [past, index, b.g.reshape(row, [b.c.numKvHeads, 1, b.c.headDim])]);
 }
 
 /** The whole sequence without a cache (oracle, ONNX export), or an embedding encoder. */

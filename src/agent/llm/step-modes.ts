@@ -7,12 +7,14 @@ import { Tensor } from '../../ir/tensor.js';
 import type { LlmConfig } from './config.js';
 
 export type Mode = 'op' | 'decomposed';
-const stepModes = new WeakMap<Device, { rope: Mode; attention: Mode }>();
+export type StepModes = { rope: Mode; attention: Mode; cacheWrite: 'scatter' | 'place' };
+const stepModes = new WeakMap<Device, StepModes>();
 /**
- * nn.RotaryEmbedding and nn.Attention where the device has kernels for them, else the same math in
- * plain ops, so a step never leaves the device for one op (probed once per device).
+ * nn.RotaryEmbedding, nn.Attention and ScatterND (decode's cache row) as ops where the device has
+ * kernels for them, else the same math in plain ops, so a step never leaves the device for one op
+ * (probed once per device).
  */
-export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attention: Mode } {
+export function stepModesFor(device: Device, c: LlmConfig): StepModes {
   let m = stepModes.get(device);
   if (!m) {
     const g = new GraphBuilder('probe', 24);
@@ -30,9 +32,11 @@ export function stepModesFor(device: Device, c: LlmConfig): { rope: Mode; attent
     );
     const kv = g.input('kv', 'float32', [1, 1, 4, c.headDim]);
     const a = g.op('Attention', [x, kv, kv, g.input('m', 'float32', [1, 1, 1, 4])]);
+    const row = g.op('ScatterND', [kv, g.input('i', 'int64', [1, 1, 3]), g.input('u', 'float32', [1, 1, c.headDim])]);
     m = {
       rope: device.supports(r.producer!) === true ? 'op' : 'decomposed',
       attention: device.supports(a.producer!) === true ? 'op' : 'decomposed',
+      cacheWrite: device.supports(row.producer!) === true ? 'scatter' : 'place',
     };
     stepModes.set(device, m);
   }

@@ -31,7 +31,7 @@ export const FAMILIES = [
   'nbits',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
-const RELAXED: readonly Family[] = ['matmul'];
+const RELAXED: readonly Family[] = ['matmul', 'nbits'];
 
 let base: URL | undefined;
 /** Where the .wasm files are served from (default: the package's wasm/build next to dist/). */

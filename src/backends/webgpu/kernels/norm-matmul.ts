@@ -4,11 +4,11 @@
 // workgroup memory), then each thread accumulates its column over K, normalising A on the fly,
 // and applies the epilogue (bias, activation, residual). f32 accumulation.
 
+import { exprOf } from '../../../ops/kernel/elementwise.js';
 import type { Expr } from '../../../ops/kernel/expr.js';
-import { exprOf } from '../../../ops/kernel/map.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
 import { broadcastOffset, lit, ShaderBuilder, unflatten } from '../wgsl.js';
-import { exprToWgsl } from './kernel-ops.js';
+import { exprToWgsl } from './lib/expr.js';
 
 function planNormMatmul(a: PlanArgs) {
   const [A, B] = a.ins;
