@@ -28,7 +28,7 @@ const HOW = `## How Switchyard runs GGUF weights on the CPU
   (\`src/frontend/weights/gguf-nbits.ts\`; quantization \`'native'\`, what the bench uses) and never
   widened: 8-bit codes with blocks of 32 (Q8_0) or 16 (Q6_K, code = q6 + 96), 4-bit codes with blocks
   of 32 (Q4_0, nibbles reordered). Q4_K (a per-block minimum) is still widened to float32.
-- Decode (one row): \`wasm/nbits.ts\` quantizes the activation row to int8 per block of 32 (16), as
+- Decode (one row): \`wasm/contrib-quant-nbits.ts\` quantizes the activation row to int8 per block of 32 (16), as
   llama.cpp does, then int8 × int8 / int8 × 4-bit SIMD dots summed in int32, scaled once per block.
   Threads split the output columns, so decode's matrix-vector products use every thread.
 - Prefill (16 rows and more): each matrix is dequantised into transient scratch and multiplied by the

@@ -86,7 +86,7 @@ export function nbits4Direct(n: Node): boolean {
 }
 
 /**
- * A MatMulNBits the WASM integer kernel (wasm/nbits.ts) runs: constant codes of 4 or 8 bits, blocks
+ * A MatMulNBits the WASM integer kernel (wasm/contrib-quant-nbits.ts) runs: constant codes of 4 or 8 bits, blocks
  * tiling K, packed uint8 zero points or none, and accuracy_level 4. The kernel rounds A's rows to
  * int8 blocks; ONNX Runtime does that only at accuracy_level 4 too, so the other levels keep float
  * activations (the contrib tests' expected outputs are computed that way).

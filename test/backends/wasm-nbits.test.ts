@@ -1,4 +1,4 @@
-// MatMulNBits on WASM's integer kernels (wasm/nbits.ts): 4- and 8-bit codes, blocks of 16 to 128,
+// MatMulNBits on WASM's integer kernels (wasm/contrib-quant-nbits.ts): 4- and 8-bit codes, blocks of 16 to 128,
 // zero points, bias, decode (M = 1), a few rows and prefill rows (the dequantise + GEMM path), 1
 // and 2 threads, against the reference interpreter (dequantise, then a float64 matmul). The kernels quantize A to int8 per block of
 // 32 (16), so each output may differ by at most Σ |w_k| · (amax of k's block) / 254; A drawn on that

@@ -28,10 +28,10 @@ export const FAMILIES = [
   'contrib-quant',
   'recurrent',
   'resize',
-  'nbits',
+  'contrib-quant-nbits',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
-const RELAXED: readonly Family[] = ['matmul', 'nbits'];
+const RELAXED: readonly Family[] = ['matmul', 'contrib-quant-nbits'];
 
 let base: URL | undefined;
 /** Where the .wasm files are served from (default: the package's wasm/build next to dist/). */

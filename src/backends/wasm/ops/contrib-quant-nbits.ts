@@ -1,4 +1,4 @@
-// MatMulNBits with integer dot products (wasm/nbits.ts): A's rows quantized to int8 blocks, then
+// MatMulNBits with integer dot products (wasm/contrib-quant-nbits.ts): A's rows quantized to int8 blocks, then
 // int8 × 4-bit or int8 × 8-bit block dots against the packed codes as stored. This is the path of
 // GGUF Q4_0 / Q8_0 / Q6_K weights (repacked into MatMulNBits at load) and of transformers.js's
 // 4-bit ONNX layout. Cases it does not take (float zero points, g_idx, blocks that do not tile K)
@@ -24,7 +24,7 @@ function viaGemm(ctx: PlanCtx, M: number, N: number, K: number, bits: number, bs
     sZ = Z ? ctx.slot(Z) : -1,
     sBias = bias ? ctx.slot(bias) : -1,
     o = ctx.slot(ctx.node.outputs[0]!);
-  const deq = run(ctx, ctx.fn('nbits', 'nbitsDequantize'), N * K * 8, (P) => [
+  const deq = run(ctx, ctx.fn('contrib-quant-nbits', 'nbitsDequantize'), N * K * 8, (P) => [
     bits,
     N,
     K,
@@ -95,7 +95,7 @@ export const matMulNBitsInt: OpPlanner = (ctx) => {
     sZ = Z ? ctx.slot(Z) : -1,
     sBias = bias ? ctx.slot(bias) : -1,
     o = ctx.slot(n.outputs[0]!);
-  const quant = run(ctx, ctx.fn('nbits', 'nbitsQuantizeA'), M * K * 4, (P) => [
+  const quant = run(ctx, ctx.fn('contrib-quant-nbits', 'nbitsQuantizeA'), M * K * 4, (P) => [
     M,
     K,
     qb,
@@ -105,7 +105,7 @@ export const matMulNBitsInt: OpPlanner = (ctx) => {
     P[da]!,
     P[sa]!,
   ]);
-  const mul = run(ctx, ctx.fn('nbits', 'nbitsMatmul'), 2 * M * N * K, (P) => [
+  const mul = run(ctx, ctx.fn('contrib-quant-nbits', 'nbitsMatmul'), 2 * M * N * K, (P) => [
     bits,
     M,
     N,
