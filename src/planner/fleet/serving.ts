@@ -6,7 +6,7 @@
 
 import { type LlmInfo, llmTpotAt, llmTtftMs } from '../../protocol/llm.js';
 
-export type ServingFigures = Pick<LlmInfo, 'prefill' | 'tpotMs' | 'batching'>;
+export type ServingFigures = Pick<LlmInfo, 'prefill' | 'tpotMs' | 'batching'> & Partial<Pick<LlmInfo, 'prefixes'>>;
 
 export interface ServingAsk {
   promptTokens: number;
@@ -38,13 +38,15 @@ export function predictServing(
   s: ServerState,
   ask: ServingAsk,
   pricePerHour: number,
+  /** Prompt tokens the server holds in its prefix cache: only the rest is prefilled. */
+  cachedTokens = 0,
 ): ServingPrediction {
   const over = s.inflight + 1 - s.slots;
   // when every slot is busy, one frees about every meanLeft / slots ms
   const waitMs = over > 0 ? (over * s.meanLeftMs) / s.slots : 0;
   const batch = Math.min(s.slots, s.inflight + 1);
   const tpotMs = llmTpotAt(f, batch);
-  const ttftMs = waitMs + llmTtftMs(f, Math.max(1, ask.promptTokens)) + (batch > 1 ? tpotMs : 0);
+  const ttftMs = waitMs + llmTtftMs(f, Math.max(1, ask.promptTokens - cachedTokens)) + (batch > 1 ? tpotMs : 0);
   const runMs = ttftMs - waitMs + Math.max(0, ask.maxTokens - 1) * tpotMs;
   const totalMs = waitMs + runMs;
   const costUsd = (pricePerHour / 3_600_000) * (runMs / batch);
@@ -60,6 +62,8 @@ export interface Candidate {
   figures: ServingFigures;
   state: ServerState;
   pricePerHour: number;
+  /** Prompt tokens of this request the server holds cached (prefix reuse). */
+  cachedTokens?: number;
 }
 
 /**
@@ -76,7 +80,7 @@ export function choose(policy: Policy, cs: Candidate[], ask: ServingAsk, turn: n
     });
     return best;
   }
-  const p = cs.map((c) => predictServing(c.figures, c.state, ask, c.pricePerHour));
+  const p = cs.map((c) => predictServing(c.figures, c.state, ask, c.pricePerHour, c.cachedTokens));
   const ok = p.map((x, i) => [x, i] as const).filter(([x]) => x.meets);
   if (ok.length) return ok.reduce((a, b) => (b[0].costUsd < a[0].costUsd ? b : a))[1];
   const miss = (x: ServingPrediction) =>
