@@ -29,7 +29,7 @@ interface Member extends MemberSpec {
   name: string;
   figures: ServingFigures;
   slots: number;
-  running: { startedAt: number; predictedMs: number }[];
+  running: { startedAt: number; predictedMs: number; first?: boolean }[];
   busyMs: number;
   busySince?: number;
   sent: number;
@@ -110,6 +110,7 @@ export class FleetRouter {
       inflight: m.running.length,
       slots: m.slots,
       meanLeftMs: left.length ? left.reduce((a, b) => a + b, 0) / left.length : 0,
+      prefilling: m.running.filter((r) => !r.first).length,
     };
   }
 
@@ -144,13 +145,13 @@ export class FleetRouter {
   }
 
   /** Count a completion on a member until the returned function is called. */
-  start(m: Member, predictedMs: number): () => void {
-    const entry = { startedAt: performance.now(), predictedMs };
+  start(m: Member, predictedMs: number): (() => void) & { first(): void } {
+    const entry: Member['running'][number] = { startedAt: performance.now(), predictedMs };
     if (!m.running.length) m.busySince = entry.startedAt;
     m.running.push(entry);
     m.sent++;
     let done = false;
-    return () => {
+    const end = () => {
       if (done) return;
       done = true;
       m.running.splice(m.running.indexOf(entry), 1);
@@ -159,6 +160,8 @@ export class FleetRouter {
         m.busySince = undefined;
       }
     };
+    /** The member's first streamed bytes: its prefill is done. */
+    return Object.assign(end, { first: () => void (entry.first = true) });
   }
 
   /** $ spent so far: each member's price over the time it had a completion in flight. */
@@ -240,7 +243,7 @@ export async function startRouter(
       // a member that refuses (429/503: it predicts a miss, or is full) passes the request on to the next pick
       const tried: Parameters<FleetRouter['pick']>[1] = [];
       let up: Response | undefined,
-        end = () => {},
+        end: ReturnType<FleetRouter['start']> = Object.assign(() => {}, { first() {} }),
         name = '';
       for (;;) {
         const { member, predicted } = router.pick(ask, tried);
@@ -270,7 +273,11 @@ export async function startRouter(
         if (!['content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
       });
       res.writeHead(up.status, out);
-      if (up.body) for await (const c of up.body as unknown as AsyncIterable<Uint8Array>) res.write(c);
+      if (up.body)
+        for await (const c of up.body as unknown as AsyncIterable<Uint8Array>) {
+          end.first();
+          res.write(c);
+        }
       res.end();
       end();
     } catch (e) {
