@@ -21,6 +21,7 @@ import { type LlmInfo, llmTpotAt, TPOT_HEADER, TTFT_HEADER } from '../src/protoc
 import { type OffloadServer, startServer } from '../src/server/app.js';
 import { startRouter } from '../src/server/router.js';
 import { mulberry32 } from '../src/util/rng.js';
+import { datacenterTable } from './fleet-datacenter.js';
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(name);
@@ -281,3 +282,4 @@ try {
 } finally {
   for (const s of servers) await s.close();
 }
+console.log(`\n${datacenterTable()}`);

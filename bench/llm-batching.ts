@@ -4,6 +4,9 @@
 // cache) and with --llm-batch 16 (one step loop, paged KV cache) - then streamed completions of a
 // fixed length: one at a time on each, and 1, 4 and 16 at once on the batched server. Throughput is
 // completion tokens per second of wall time; TTFT and TPOT are measured by the client per stream.
+// Then prefix reuse: a chat's first turn (a user message of about --prefix tokens, default 1000)
+// and its second turn (the first, its answer, a new question) on a server with prefix reuse and on
+// one without; TTFT of each turn and whether both servers gave the same tokens.
 //   --backend reference|wasm (default wasm)   --tokens N (default 32)   --hidden H (default 256)
 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,7 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../src/index.js';
 import { hfConfigJson, llamaConfig, syntheticHfTensors } from '../src/agent/llm/synthetic.js';
-import { trainBpe } from '../src/agent/llm/tokenizer.js';
+import { TextTokenizer, trainBpe } from '../src/agent/llm/tokenizer.js';
 import { sseEvents } from '../src/agent/nodes/remote-llm.js';
 import { ms, table } from '../src/cli/table.js';
 import { writeSafetensors } from '../src/frontend/weights/safetensors.js';
@@ -24,6 +27,7 @@ const arg = (name: string, d: string) => {
 const backend = arg('--backend', 'wasm');
 const tokens = Number(arg('--tokens', '32'));
 const hidden = Number(arg('--hidden', '256'));
+const prefixTokens = Number(arg('--prefix', '1000'));
 const TOKEN = 'bench-token';
 
 const corpus = [
@@ -53,6 +57,11 @@ mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'config.json'), JSON.stringify(hfConfigJson(config)));
 writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(syntheticHfTensors(config, 3)));
 writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tok));
+// the same weights with a context long enough for the shared prefix
+const longDir = mkdtempSync(join(tmpdir(), 'sy-bench-prefix-'));
+writeFileSync(join(longDir, 'config.json'), JSON.stringify(hfConfigJson({ ...config, contextLength: 2048 })));
+writeFileSync(join(longDir, 'model.safetensors'), writeSafetensors(syntheticHfTensors(config, 3)));
+writeFileSync(join(longDir, 'tokenizer.json'), JSON.stringify(tok));
 
 interface Stream {
   ttftMs: number;
@@ -117,6 +126,84 @@ const serve = (batch: number): Promise<OffloadServer> =>
     llmBatch: batch,
   });
 
+/** A chat turn, streamed: TTFT as the client sees it, the tokens, the answer's text. */
+async function turn(url: string, messages: { role: string; content: string }[]) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'm',
+      messages,
+      max_tokens: 16,
+      temperature: 0,
+      stream: true,
+      return_token_ids: true,
+    }),
+  });
+  if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+  let ttftMs = NaN,
+    text = '';
+  const ids: number[] = [];
+  for await (const e of sseEvents(res.body!)) {
+    if (e === '[DONE]') break;
+    const c = (JSON.parse(e) as { choices: { token_ids?: number[]; delta?: { content?: string } }[] }).choices[0];
+    if (c?.token_ids?.length && Number.isNaN(ttftMs)) ttftMs = performance.now() - t0;
+    ids.push(...(c?.token_ids ?? []));
+    text += c?.delta?.content ?? '';
+  }
+  return { ttftMs, ids, text };
+}
+
+async function prefixReuse(): Promise<void> {
+  const enc = new TextTokenizer(tok);
+  let long = '';
+  for (let i = 0; enc.encode(long).length < prefixTokens; i++) long += `${corpus[i % 3]} `;
+  const serveLong = (reuse: boolean) =>
+    startServer({
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      logLevel: 'silent',
+      workers: 1,
+      backend,
+      llms: [{ name: 'm', path: longDir }],
+      llmCapacity: 1280,
+      llmBatch: 4,
+      llmPrefixReuse: reuse,
+    });
+  const rows: (string | number)[][] = [];
+  const runs: { ids: number[][] }[] = [];
+  for (const reuse of [true, false]) {
+    const s = await serveLong(reuse);
+    try {
+      await turn(s.url, [{ role: 'user', content: 'warm the long graphs up' }]);
+      const m1 = [{ role: 'user', content: long }];
+      const t1 = await turn(s.url, m1);
+      const t2 = await turn(s.url, [
+        ...m1,
+        { role: 'assistant', content: t1.text },
+        { role: 'user', content: 'and then?' },
+      ]);
+      runs.push({ ids: [t1.ids, t2.ids] });
+      rows.push([reuse ? 'on' : 'off', ms(t1.ttftMs), ms(t2.ttftMs), `${(t2.ttftMs / t1.ttftMs).toFixed(2)}×`]);
+    } finally {
+      await s.close();
+    }
+  }
+  const same = JSON.stringify(runs[0]!.ids) === JSON.stringify(runs[1]!.ids);
+  console.log(
+    `\n# Prefix reuse: a first turn of ${enc.encode(long).length} prompt tokens, then the second turn (first + answer + question); 16 tokens each, greedy`,
+  );
+  console.log(table(['prefix reuse', 'turn 1 TTFT', 'turn 2 TTFT', 'turn 2 / turn 1'], rows, ['l', 'r', 'r', 'r']));
+  console.log(`# same tokens with and without reuse: ${same ? 'yes' : 'NO'}`);
+}
+
+if (process.argv.includes('--prefix-only')) {
+  await prefixReuse();
+  process.exit(0);
+}
+
 const single = await serve(1);
 const batched = await serve(16);
 try {
@@ -176,3 +263,4 @@ try {
   await single.close();
   await batched.close();
 }
+await prefixReuse();

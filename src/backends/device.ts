@@ -2,7 +2,7 @@
 // buffers, WASM linear memory, a remote server). Backends implement Device; `deviceBackend`
 // turns one into a whole-graph Backend, and the heterogeneous runtime places units across several.
 
-import type { DType } from '../ir/dtype.js';
+import { type DType, dtypeBytes } from '../ir/dtype.js';
 import type { Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Unit } from '../ir/unit.js';
@@ -35,6 +35,11 @@ export interface Device {
   downloadMany?(ts: DeviceTensor[]): Promise<Tensor[]>;
   /** Free a tensor's storage (pooled buffers go back to the pool). */
   release(t: DeviceTensor): void;
+  /**
+   * Copy row r of `source` ([R, ...row]) to row rows[r] of `target` ([P, ...row]) in place: the
+   * paged KV cache's writes, which would otherwise copy the whole pool every step. Optional.
+   */
+  writeRows?(target: DeviceTensor, rows: ArrayLike<number>, source: DeviceTensor): Promise<void>;
   /**
    * Resolves when everything submitted so far has finished. Queue-based devices (a GPU) return
    * from `run` once the work is submitted; whoever times a unit waits for this as well.
@@ -88,4 +93,17 @@ export class DeviceError extends Error {
     super(message, options);
     this.name = 'DeviceError';
   }
+}
+
+/** Bytes per row of a row write, after checking types, widths and row numbers. */
+export function checkRowWrite(t: DeviceTensor, rows: ArrayLike<number>, s: DeviceTensor): number {
+  const width = (d: readonly number[]) => d.slice(1).reduce((a, b) => a * b, 1);
+  if (t.type !== s.type || width(t.dims) !== width(s.dims) || s.dims[0] !== rows.length)
+    throw new Error(
+      `writeRows: ${s.type}[${s.dims.join(',')}] cannot go to ${rows.length} rows of ${t.type}[${t.dims.join(',')}]`,
+    );
+  for (let i = 0; i < rows.length; i++)
+    if (!(Number.isInteger(rows[i]) && rows[i]! >= 0 && rows[i]! < t.dims[0]!))
+      throw new Error(`writeRows: row ${rows[i]} is outside the target's ${t.dims[0]} rows`);
+  return width(t.dims) * dtypeBytes(t.type);
 }

@@ -42,6 +42,12 @@ export const LlmInfoSchema = z.object({
       tpotMs: z.array(z.number().nonnegative()).min(1),
     })
     .optional(),
+  /**
+   * Conversations whose prompt's KV blocks the server keeps for prefix reuse, most recent last: the
+   * conversationHash of a message list and its tokens (a request that starts with those messages
+   * prefills only the rest there, while the pool has not needed the blocks).
+   */
+  prefixes: z.array(z.object({ hash: z.string(), tokens: z.number().int().nonnegative() })).optional(),
   /** Completions served so far (0: the figures come from the measurement at load). */
   runs: z.number().int(),
   source: z.string(),
@@ -81,4 +87,18 @@ export function llmTpotAt(info: Pick<LlmInfo, 'tpotMs' | 'batching'>, b: number)
   if (i === 0) return tpotMs[0]!;
   const [s0, s1, t0, t1] = [sizes[i - 1]!, sizes[i]!, tpotMs[i - 1]!, tpotMs[i]!];
   return Math.max(0, t0 + ((t1 - t0) * (b - s0)) / (s1 - s0));
+}
+
+/** A hash of a chat's messages (role and content) that servers advertise and routers match, tokenizer-free. */
+export function conversationHash(messages: readonly { role?: unknown; content?: unknown }[]): string {
+  const text = JSON.stringify(messages.map((m) => [m.role ?? '', m.content ?? '']));
+  let a = 0x811c9dc5,
+    b = 0x9e3779b9;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x85ebca6b);
+    b ^= b >>> 13;
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }

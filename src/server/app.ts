@@ -114,6 +114,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       batch: o.llmBatch ?? 1,
       kvBlockSize: o.llmKvBlockSize,
       kvBlocks: o.llmKvBlocks,
+      prefixReuse: o.llmPrefixReuse,
     })),
     log,
     o.slowMs,

@@ -11,7 +11,7 @@ import type { ChatRequest, LlmProvider } from '../agent/nodes/models.js';
 import type { ChatModels } from '../agent/openai.js';
 import { Channel } from '../agent/runtime/channel.js';
 import { ProtocolError } from '../protocol/errors.js';
-import { type LlmInfo, llmEstimateMs, llmTtftMs } from '../protocol/llm.js';
+import { conversationHash, type LlmInfo, llmEstimateMs, llmTtftMs } from '../protocol/llm.js';
 import type { FromWorker, LlmLoadSpec, PrefillResult, ToWorker, WireChatRequest } from './llm-worker.js';
 
 interface Pending {
@@ -211,6 +211,27 @@ export class LlmHost implements ChatModels {
     info.source = `measured on ${info.device} (load, then a moving average of ${info.runs} completion${info.runs > 1 ? 's' : ''})`;
   }
 
+  /**
+   * Advertise the conversation a batched completion leaves in the prefix cache: its messages, and
+   * its messages with the answer (a next turn starts with those); the 64 most recent per model.
+   */
+  remember(name: string, messages: ChatRequest['messages'] | undefined, r: GenerationResult): void {
+    const info = this.infos.get(name);
+    if (!info?.batching || !messages?.length || r.finishReason === 'abort') return;
+    const list = (info.prefixes ??= []);
+    const answered = [...messages, { role: 'assistant', content: r.text }];
+    for (const [msgs, tokens] of [
+      [messages, r.promptTokens],
+      [answered, r.promptTokens + Math.max(0, r.tokens.length - 1)],
+    ] as const) {
+      const hash = conversationHash(msgs);
+      const i = list.findIndex((p) => p.hash === hash);
+      if (i >= 0) list.splice(i, 1);
+      list.push({ hash, tokens });
+    }
+    if (list.length > 64) list.splice(0, list.length - 64);
+  }
+
   private provider(name: string): LlmProvider {
     const host = this;
     return {
@@ -234,7 +255,9 @@ export class LlmHost implements ChatModels {
           );
           try {
             yield* tokens;
-            done(await call.done);
+            const r = await call.done;
+            host.remember(name, req.messages, r);
+            done(r);
           } finally {
             signal?.removeEventListener('abort', abort);
             // a consumer that stops early (a client that went away) stops the generation too

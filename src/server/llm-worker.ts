@@ -25,6 +25,8 @@ export interface LlmLoadSpec {
   /** Paged KV cache: positions per block and blocks in the pool (default: every slot at min(capacity, 512) positions). */
   kvBlockSize?: number;
   kvBlocks?: number;
+  /** Reuse the KV blocks of cached prompt prefixes (default true). */
+  prefixReuse?: boolean;
 }
 
 /** A request as it crosses the thread boundary (no signal, no devices); `kvBlob`: a KV hand-off's bytes. */
@@ -101,6 +103,7 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
         maxBatch: slots,
         blockSize: spec.kvBlockSize,
         blocks: spec.kvBlocks,
+        prefixReuse: spec.prefixReuse,
         stepDelayMs: slowMs,
       });
       batched.add(spec.name);

@@ -38,6 +38,8 @@ export interface ServerOptions {
   /** Paged KV cache: positions per block, blocks per model (default: every slot at min(capacity, 512) positions). */
   llmKvBlockSize?: number;
   llmKvBlocks?: number;
+  /** Reuse the KV blocks of cached prompt prefixes (default true). */
+  llmPrefixReuse?: boolean;
   /** Chat completions waiting for the LLM worker before 429. */
   maxLlmQueue: number;
   /** Pino destination for the logs (default stdout). */

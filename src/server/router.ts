@@ -6,12 +6,16 @@
 // (switchyard-ttft-ms / switchyard-tpot-ms headers) at the lowest cost; round-robin and
 // least-loaded are there to compare. For nginx as the balancer, GET /route answers with the chosen
 // member in `x-switchyard-upstream` (auth_request + auth_request_set, see docs/fleet-routing.md).
+// Prefix-aware: members advertise the conversations they keep in their prefix cache (`prefixes`,
+// conversationHash of a message list); a request that starts with one is predicted to prefill
+// only the rest there, so the router sends a chat's next turn where its earlier turns are cached
+// when that meets the SLA at a lower cost.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { choose, type Policy, predictServing, type ServingAsk, type ServingFigures } from '../planner/fleet/serving.js';
 import type { LlmInfo } from '../protocol/llm.js';
-import { TPOT_HEADER, TTFT_HEADER } from '../protocol/llm.js';
+import { conversationHash, TPOT_HEADER, TTFT_HEADER } from '../protocol/llm.js';
 
 export interface MemberSpec {
   url: string;
@@ -25,10 +29,18 @@ interface Member extends MemberSpec {
   name: string;
   figures: ServingFigures;
   slots: number;
-  running: { startedAt: number; predictedMs: number }[];
+  running: { startedAt: number; predictedMs: number; first?: boolean }[];
   busyMs: number;
   busySince?: number;
   sent: number;
+  /** Conversations sent here since its last report: hash -> prompt tokens (the report lags a second). */
+  sentPrefixes: Map<string, number>;
+}
+
+/** A chat completion to route: the serving ask and the conversation hashes of its message prefixes. */
+export interface RouteAsk extends ServingAsk {
+  /** conversationHash of messages[0..k) for k = n-1 .. 1 (longest first) and of the whole list. */
+  prefixes?: string[];
 }
 
 export interface RouterOptions {
@@ -62,6 +74,7 @@ export class FleetRouter {
       running: [],
       busyMs: 0,
       sent: 0,
+      sentPrefixes: new Map(),
     };
     if (!fixed) await this.refreshMember(m);
     this.members.push(m);
@@ -82,6 +95,7 @@ export class FleetRouter {
     const l = info.llms?.[0];
     if (!l) throw new Error(`fleet member ${m.url} serves no language model`);
     m.figures = l;
+    m.sentPrefixes.clear();
     m.slots = m.slots > 1 ? m.slots : (l.batching?.slots ?? info.llmQueue?.concurrency ?? 1);
   }
 
@@ -96,26 +110,48 @@ export class FleetRouter {
       inflight: m.running.length,
       slots: m.slots,
       meanLeftMs: left.length ? left.reduce((a, b) => a + b, 0) / left.length : 0,
+      prefilling: m.running.filter((r) => !r.first).length,
     };
   }
 
   /** The member for one completion (not one of `tried`), and what the model predicts there. */
-  pick(ask: ServingAsk, tried: Member[] = []): { member: Member; predicted: ReturnType<typeof predictServing> } {
+  pick(ask: RouteAsk, tried: Member[] = []): { member: Member; predicted: ReturnType<typeof predictServing> } {
     const now = performance.now();
     const pool = this.members.filter((m) => !tried.includes(m));
-    const cs = pool.map((m) => ({ figures: m.figures, state: this.state(m, now), pricePerHour: m.pricePerHour }));
+    const cs = pool.map((m) => ({
+      figures: m.figures,
+      state: this.state(m, now),
+      pricePerHour: m.pricePerHour,
+      cachedTokens: this.cachedTokens(m, ask),
+    }));
     const i = choose(this.policy, cs, ask, this.turn++);
-    return { member: pool[i]!, predicted: predictServing(cs[i]!.figures, cs[i]!.state, ask, cs[i]!.pricePerHour) };
+    const c = cs[i]!;
+    return { member: pool[i]!, predicted: predictServing(c.figures, c.state, ask, c.pricePerHour, c.cachedTokens) };
+  }
+
+  /** Prompt tokens of the request a member holds: its longest advertised (or just sent) prefix. */
+  cachedTokens(m: Member, ask: RouteAsk): number {
+    const held = new Map(m.figures.prefixes?.map((p) => [p.hash, p.tokens]) ?? []);
+    for (const h of ask.prefixes ?? []) {
+      const t = held.get(h) ?? m.sentPrefixes.get(h);
+      if (t !== undefined) return Math.min(t, ask.promptTokens - 1);
+    }
+    return 0;
+  }
+
+  /** Note that a member got this conversation: its blocks are there until its next report. */
+  sentTo(m: Member, ask: RouteAsk): void {
+    if (ask.prefixes?.[0]) m.sentPrefixes.set(ask.prefixes[0], ask.promptTokens);
   }
 
   /** Count a completion on a member until the returned function is called. */
-  start(m: Member, predictedMs: number): () => void {
-    const entry = { startedAt: performance.now(), predictedMs };
+  start(m: Member, predictedMs: number): (() => void) & { first(): void } {
+    const entry: Member['running'][number] = { startedAt: performance.now(), predictedMs };
     if (!m.running.length) m.busySince = entry.startedAt;
     m.running.push(entry);
     m.sent++;
     let done = false;
-    return () => {
+    const end = () => {
       if (done) return;
       done = true;
       m.running.splice(m.running.indexOf(entry), 1);
@@ -124,6 +160,8 @@ export class FleetRouter {
         m.busySince = undefined;
       }
     };
+    /** The member's first streamed bytes: its prefill is done. */
+    return Object.assign(end, { first: () => void (entry.first = true) });
   }
 
   /** $ spent so far: each member's price over the time it had a completion in flight. */
@@ -136,9 +174,10 @@ export class FleetRouter {
 }
 
 const askOf = (
-  body: { messages?: { content?: unknown }[]; max_tokens?: number; max_completion_tokens?: number },
+  body: { messages?: { role?: unknown; content?: unknown }[]; max_tokens?: number; max_completion_tokens?: number },
   h: http.IncomingHttpHeaders,
-): ServingAsk => {
+): RouteAsk => {
+  const msgs = body.messages ?? [];
   const chars = (body.messages ?? []).reduce(
     (a, m) => a + (typeof m.content === 'string' ? m.content.length : 0) + 8,
     0,
@@ -149,6 +188,8 @@ const askOf = (
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? 256,
     ttftMs: num(h[TTFT_HEADER]),
     tpotMs: num(h[TPOT_HEADER]),
+    // the whole list first (what this request leaves cached), then its prefixes, longest first
+    prefixes: Array.from({ length: msgs.length }, (_, k) => conversationHash(msgs.slice(0, msgs.length - k))),
   };
 };
 
@@ -202,12 +243,13 @@ export async function startRouter(
       // a member that refuses (429/503: it predicts a miss, or is full) passes the request on to the next pick
       const tried: Parameters<FleetRouter['pick']>[1] = [];
       let up: Response | undefined,
-        end = () => {},
+        end: ReturnType<FleetRouter['start']> = Object.assign(() => {}, { first() {} }),
         name = '';
       for (;;) {
         const { member, predicted } = router.pick(ask, tried);
         tried.push(member);
         end = router.start(member, predicted.totalMs);
+        router.sentTo(member, ask);
         up = await fetch(`${member.url}/v1/chat/completions`, {
           method: 'POST',
           headers,
@@ -231,7 +273,11 @@ export async function startRouter(
         if (!['content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
       });
       res.writeHead(up.status, out);
-      if (up.body) for await (const c of up.body as unknown as AsyncIterable<Uint8Array>) res.write(c);
+      if (up.body)
+        for await (const c of up.body as unknown as AsyncIterable<Uint8Array>) {
+          end.first();
+          res.write(c);
+        }
       res.end();
       end();
     } catch (e) {

@@ -5,7 +5,10 @@
 // delays the running streams by one chunk at a time and not by its whole prefill (Orca, Sarathi).
 // The KV cache is paged (paged-kv.ts); admission waits for a slot and for the blocks the sequence
 // may reach. A request whose signal aborts is dropped before its next step and its blocks return
-// to the pool, so a client that leaves frees its slot within one step.
+// to the pool, so a client that leaves frees its slot within one step. A step attends over the
+// span its sequences have reached (a power of two), and on devices with Device.writeRows the new
+// key/value rows are written into the pool in place (no per-step copy of the pool). Admission
+// given the prompt reuses the cached blocks of its longest cached prefix (prefix-cache.ts).
 
 import type { Device } from '../../backends/device.js';
 import { Tensor } from '../../ir/tensor.js';
@@ -13,6 +16,7 @@ import type { LlmConfig } from './config.js';
 import { PagedKvPool, type PagedSequence } from './paged-kv.js';
 import { buildPagedStepGraph } from './paged-model.js';
 import { DeviceProgram, type WeightCache } from './program.js';
+import { rowWriter } from './row-writes.js';
 import type { ModelWeights } from './weights.js';
 
 export interface BatchingOptions {
@@ -24,6 +28,10 @@ export interface BatchingOptions {
   blocks?: number;
   /** Extra time per step, ms (a throttled device standing for a slower accelerator). */
   stepDelayMs?: number;
+  /** Reuse the KV blocks of cached prompt prefixes (default true). */
+  prefixReuse?: boolean;
+  /** Write new rows in place when the device can (default true; false: ScatterND copies the pool). */
+  inPlace?: boolean;
 }
 
 interface StepRequest {
@@ -37,6 +45,7 @@ interface StepRequest {
 
 interface AdmitWaiter {
   positions: number;
+  prompt?: readonly number[];
   signal?: AbortSignal;
   resolve(s: PagedSequence | undefined): void;
   reject(e: unknown): void;
@@ -67,6 +76,8 @@ export class StepLoop {
   private expected = new Set<PagedSequence>();
   private running = false;
   private stepDelayMs: number;
+  /** The step graphs write no pool: the host writes the new rows in place. */
+  readonly inPlace: boolean;
 
   private constructor(
     private readonly config: LlmConfig,
@@ -81,6 +92,8 @@ export class StepLoop {
   ) {
     this.maxBatch = opts.maxBatch ?? 16;
     this.stepDelayMs = opts.stepDelayMs ?? 0;
+    this.inPlace = (opts.inPlace ?? true) && rowWriter(pool.device) !== undefined;
+    pool.reuse = opts.prefixReuse ?? true;
   }
 
   static async create(
@@ -119,16 +132,25 @@ export class StepLoop {
     return Math.min(b, 2 ** Math.ceil(Math.log2(this.maxBatch)));
   }
 
-  private program(batch: number, seq: number): Promise<DeviceProgram> {
-    const key = `${batch}x${seq}`;
+  /** Pool positions a step reads: a power of two from 32 (at least `reach`), at most the capacity. */
+  spanBucket(reach: number): number {
+    let s = Math.min(32, this.capacity);
+    while (s < reach && s < this.capacity) s = Math.min(2 * s, this.capacity);
+    return s;
+  }
+
+  private get spans(): number[] {
+    const out = [this.spanBucket(0)];
+    while (out[out.length - 1]! < this.capacity) out.push(this.spanBucket(out[out.length - 1]! + 1));
+    return out;
+  }
+
+  private program(batch: number, seq: number, span: number): Promise<DeviceProgram> {
+    const key = `${batch}x${seq}x${span}`;
     let p = this.programs.get(key);
     if (!p) {
-      const g = buildPagedStepGraph(
-        this.config,
-        this.weights,
-        { batch, seq, capacity: this.capacity, poolRows: this.pool.rows },
-        this.rope,
-      );
+      const shape = { batch, seq, span, poolRows: this.pool.rows, inPlace: this.inPlace };
+      const g = buildPagedStepGraph(this.config, this.weights, shape, this.rope);
       p = DeviceProgram.create(g, this.weightCache);
       p.catch(() => this.programs.delete(key));
       this.programs.set(key, p);
@@ -142,16 +164,20 @@ export class StepLoop {
    */
   async warmup(): Promise<void> {
     const sizes = new Set(Array.from({ length: this.maxBatch }, (_, i) => this.batchBucket(i + 1)));
-    for (const b of sizes) await this.forward([], b, 1);
+    for (const span of this.spans) for (const b of sizes) await this.forward([], b, 1, span);
     const budget = this.buckets[this.buckets.length - 1]!;
-    for (const n of this.buckets) for (const b of sizes) if (b === 1 || b * n <= budget) await this.forward([], b, n);
+    for (const n of this.buckets)
+      for (const b of sizes) if (b === 1 || b * n <= budget) await this.forward([], b, n, this.spanBucket(0));
   }
 
-  /** A slot and the KV blocks for `positions`; waits while the batch is full; undefined if aborted first. */
-  admit(positions: number, signal?: AbortSignal): Promise<PagedSequence | undefined> {
+  /**
+   * A slot and the KV blocks for `positions`; waits while the batch is full; undefined if aborted
+   * first. Given the prompt, the sequence starts with its longest cached prefix (`seq.cached`).
+   */
+  admit(positions: number, signal?: AbortSignal, prompt?: readonly number[]): Promise<PagedSequence | undefined> {
     if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
-      const w: AdmitWaiter = { positions, signal, resolve, reject };
+      const w: AdmitWaiter = { positions, prompt, signal, resolve, reject };
       signal?.addEventListener(
         'abort',
         () => {
@@ -173,7 +199,7 @@ export class StepLoop {
       const w = this.admitQueue[0]!;
       let s: PagedSequence | undefined;
       try {
-        s = this.pool.admit(w.positions);
+        s = this.pool.admit(w.positions, w.prompt);
       } catch (e) {
         this.admitQueue.shift();
         w.reject(e);
@@ -197,6 +223,11 @@ export class StepLoop {
   /** Queue one step of `tokens` at positions pos0.. for a sequence; undefined when aborted before it ran. */
   step(seq: PagedSequence, tokens: number[], pos0: number, signal?: AbortSignal): Promise<Float32Array | undefined> {
     if (signal?.aborted) return Promise.resolve(undefined);
+    // a prefill chunk inside the cached prefix is done already (the prompt's last token never is,
+    // so the chunk whose logits count always runs); one that overlaps it starts after it
+    const skip = Math.min(tokens.length, Math.max(0, seq.cached - pos0));
+    if (skip === tokens.length) return Promise.resolve(new Float32Array(0));
+    if (skip) return this.step(seq, tokens.slice(skip), pos0 + skip, signal);
     return new Promise((resolve, reject) => {
       this.expected.delete(seq);
       const r: StepRequest = { seq, tokens, pos0, signal, resolve, reject };
@@ -277,6 +308,7 @@ export class StepLoop {
           r.seq.decodeSteps++;
           r.seq.batchRows += reqs.length;
         }
+        r.seq.wrote(r.pos0, r.tokens);
         if (!r.seq.released) this.expected.add(r.seq);
         r.resolve(data.slice(b * V, (b + 1) * V));
       });
@@ -286,45 +318,55 @@ export class StepLoop {
   }
 
   /** One step over B rows of n tokens (rows past the requests are padding); returns the logits [B, V]. */
-  private async forward(reqs: StepRequest[], B: number, n: number): Promise<Float32Array> {
-    const C = this.capacity;
+  private async forward(reqs: StepRequest[], B: number, n: number, span?: number): Promise<Float32Array> {
+    const C = this.capacity,
+      inPlace = this.inPlace;
+    // in place, the pool holds the positions before the step and the step's rows are appended
+    const S = span ?? this.spanBucket(Math.max(0, ...reqs.map((r) => r.pos0 + (inPlace ? 0 : r.tokens.length))));
+    const K = inPlace ? S + n : S;
     const ids = new BigInt64Array(B * n),
       pos = new BigInt64Array(B * n),
-      write = new BigInt64Array(B * n);
+      write = new Array<number>(B * n).fill(0);
     const last = BigInt64Array.from({ length: B }, (_, b) =>
       BigInt(b * n + (reqs[b] ? reqs[b]!.tokens.length - 1 : 0)),
     );
-    const read = new BigInt64Array(B * C),
-      mask = new Float32Array(B * n * C).fill(-1e9);
+    const read = new BigInt64Array(B * S),
+      mask = new Float32Array(B * n * K).fill(-1e9),
+      real = new Uint8Array(B * n);
     reqs.forEach((r, b) => {
       const end = r.pos0 + r.tokens.length;
       if (end > C) throw new Error(`sequence ${r.seq.id}: position ${end - 1} is past the KV capacity ${C}`);
       r.seq.grow(end);
-      for (let j = 0; j < end; j++) read[b * C + j] = BigInt(r.seq.row(j));
+      for (let j = 0; j < (inPlace ? r.pos0 : end); j++) read[b * S + j] = BigInt(r.seq.row(j));
       for (let i = 0; i < r.tokens.length; i++) {
         const at = b * n + i;
         ids[at] = BigInt(r.tokens[i]!);
         pos[at] = BigInt(r.pos0 + i);
-        write[at] = BigInt(r.seq.row(r.pos0 + i));
-        mask.fill(0, at * C, at * C + r.pos0 + i + 1);
+        write[at] = r.seq.row(r.pos0 + i);
+        real[at] = 1;
+        if (inPlace) {
+          mask.fill(0, at * K, at * K + r.pos0);
+          mask.fill(0, at * K + S, at * K + S + i + 1);
+        } else mask.fill(0, at * K, at * K + r.pos0 + i + 1);
       }
       r.seq.length = Math.max(r.seq.length, end);
     });
     // padding rows and padding tokens see position 0 only and write to the padding block
-    for (let at = 0; at < B * n; at++) if (mask[at * C] !== 0) mask[at * C] = 0;
-    const prog = await this.program(B, n);
+    for (let at = 0; at < B * n; at++) if (!real[at]) mask[at * K] = 0;
+    const prog = await this.program(B, n, S);
     const outs = await prog.run([
       new Tensor('int64', ids, [B, n]),
       new Tensor('int64', pos, [B, n]),
-      new Tensor('float32', mask, [B, 1, n, C]),
-      new Tensor('int64', write, [B * n, 1]),
-      new Tensor('int64', read, [B, C]),
+      new Tensor('float32', mask, [B, 1, n, K]),
+      ...(inPlace ? [] : [new Tensor('int64', BigInt64Array.from(write, BigInt), [B * n, 1])]),
+      new Tensor('int64', read, [B, S]),
       new Tensor('int64', last, [B]),
       ...this.pool.tensors,
     ]);
-    this.pool.replace(outs.slice(1));
     let logits: Tensor;
     try {
+      if (inPlace) await this.pool.writeRows(write, outs.slice(1));
+      else this.pool.replace(outs.slice(1));
       logits = await this.device.download(outs[0]!);
     } finally {
       this.device.release(outs[0]!);

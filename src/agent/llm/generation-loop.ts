@@ -89,17 +89,17 @@ export async function* runGeneration(
     !kv && host.stepLoop && host.stepLoop.device === prefillDevice && prefillDevice === decodeDevice
       ? host.stepLoop
       : undefined;
+  const all = prior.length ? [...ids, ...prior] : ids;
   try {
     let step: Stepper;
     if (loop) {
-      seq = out.length >= maxTokens ? undefined : await loop.admit(ids.length + maxTokens, opts.signal);
+      seq = out.length >= maxTokens ? undefined : await loop.admit(ids.length + maxTokens, opts.signal, all);
       step = (t, p) => loop.step(seq!, t, p, opts.signal);
     } else {
       const c = (cache = await host.allocate(kv ? decodeDevice : prefillDevice, opts.node));
       if (kv) await c.importRows(kv.layers, kv.positions);
       step = (t, p) => host.step(c, t, p);
     }
-    const all = prior.length ? [...ids, ...prior] : ids;
     let logits =
       out.length >= maxTokens || (loop && !seq)
         ? undefined

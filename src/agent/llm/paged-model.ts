@@ -8,6 +8,12 @@
 // rows go to row 0, a block nobody owns) and reads each sequence's rows back with a Gather at
 // `read_rows` [B, C] (unused positions read row 0 and are masked), so attention sees the same
 // [B, kv_heads, C, head_dim] a dense cache of capacity C would give, and the same numbers.
+//
+// Two refinements: a step attends over a span S (the positions its sequences have reached, padded
+// to a power of two) instead of the whole capacity; and on devices that write rows in place
+// (Device.writeRows) the graph does not write the pool at all: attention reads the cached rows
+// (positions before the step) and the step's own rows concatenated, and the new rows come out as
+// small outputs the host writes into the pool, so no step copies the pool.
 
 import type { Graph, Value } from '../../ir/graph.js';
 import type { LlmConfig } from './config.js';
@@ -19,16 +25,12 @@ export interface PagedShape {
   batch: number;
   /** Tokens per sequence (1 for decode). */
   seq: number;
-  /** Positions each sequence attends over (the engine's capacity). */
-  capacity: number;
+  /** Pool positions each sequence reads (in place: the positions before the step; else up to its end). */
+  span: number;
+  /** The new key/value rows are outputs the host writes into the pool (no ScatterND, no pool copy). */
+  inPlace?: boolean;
   /** Rows of the pool (blocks * block size). */
   poolRows: number;
-}
-
-export function pagedInputNames(c: LlmConfig): string[] {
-  const names = ['input_ids', 'position_ids', 'attn_mask', 'write_rows', 'read_rows', 'last_rows'];
-  for (let i = 0; i < c.numLayers; i++) names.push(`pool_key_${i}`, `pool_value_${i}`);
-  return names;
 }
 
 export function buildPagedStepGraph(
@@ -37,15 +39,15 @@ export function buildPagedStepGraph(
   s: PagedShape,
   rope = c.arch === 'llama' ? ropeTables(c) : undefined,
 ): Graph {
-  const { batch: B, seq: n, capacity: C, poolRows: P } = s;
+  const { batch: B, seq: n, span: S, poolRows: P, inPlace } = s;
   const W = c.numKvHeads * c.headDim;
-  const b = new Builder(c, w, `paged_b${B}_n${n}`);
+  const b = new Builder(c, w, `paged_b${B}_n${n}_s${S}${inPlace ? '_inplace' : ''}`);
   const g = b.g;
   const ids = g.input('input_ids', 'int64', [B, n]);
   const pos = g.input('position_ids', 'int64', [B, n]);
-  const mask = g.input('attn_mask', 'float32', [B, 1, n, C]);
-  const writeRows = g.input('write_rows', 'int64', [B * n, 1]);
-  const readRows = g.input('read_rows', 'int64', [B, C]);
+  const mask = g.input('attn_mask', 'float32', [B, 1, n, inPlace ? S + n : S]);
+  const writeRows = inPlace ? undefined : g.input('write_rows', 'int64', [B * n, 1]);
+  const readRows = g.input('read_rows', 'int64', [B, S]);
   const last = g.input('last_rows', 'int64', [B]);
   const pools: [Value, Value][] = [];
   for (let i = 0; i < c.numLayers; i++)
@@ -69,13 +71,22 @@ export function buildPagedStepGraph(
       q = g.op('RotaryEmbedding', [q, cos!, sin!, pos], { interleaved, num_heads: c.numHeads });
       k = g.op('RotaryEmbedding', [k, cos!, sin!, pos], { interleaved, num_heads: c.numKvHeads });
     }
-    const kp = g.op('ScatterND', [pools[i]![0], writeRows, g.reshape(k, [B * n, W])]);
-    const vp = g.op('ScatterND', [pools[i]![1], writeRows, g.reshape(v, [B * n, W])]);
-    presents.push(kp, vp);
     const gathered = (pool: Value) => g.op('Gather', [pool, readRows], { axis: 0 });
+    let keys: Value, values: Value;
+    if (writeRows) {
+      const kp = g.op('ScatterND', [pools[i]![0], writeRows, g.reshape(k, [B * n, W])]);
+      const vp = g.op('ScatterND', [pools[i]![1], writeRows, g.reshape(v, [B * n, W])]);
+      presents.push(kp, vp);
+      keys = gathered(kp);
+      values = gathered(vp);
+    } else {
+      presents.push(g.reshape(k, [B * n, W]), g.reshape(v, [B * n, W]));
+      keys = g.op('Concat', [gathered(pools[i]![0]), k], { axis: 1 });
+      values = g.op('Concat', [gathered(pools[i]![1]), rows(v, W)], { axis: 1 });
+    }
     const a = g.op(
       'Attention',
-      [q, gathered(kp), gathered(vp), mask],
+      [q, keys, values, mask],
       { q_num_heads: c.numHeads, kv_num_heads: c.numKvHeads },
       `layers.${i}.attention`,
     );
@@ -85,6 +96,7 @@ export function buildPagedStepGraph(
   // the last real token of each sequence (row b*n + its last index): [B*n, H] -> [B, H]
   const lastH = g.op('Gather', [g.reshape(x, [B * n, c.hiddenSize]), last], { axis: 0 });
   g.output(b.linear(b.norm(lastH, w.finalNorm, 'final_norm'), w.lmHead, 'lm_head'), 'logits');
-  presents.forEach((p, j) => g.output(p, `${j % 2 ? 'pool_value' : 'pool_key'}_${j >> 1}_out`));
+  const kind = (j: number) => (j % 2 ? 'value' : 'key');
+  presents.forEach((p, j) => g.output(p, inPlace ? `new_${kind(j)}_${j >> 1}` : `pool_${kind(j)}_${j >> 1}_out`));
   return g.build();
 }

@@ -4,13 +4,14 @@
 // so code that keeps state on a device (a KV cache) is tested for leaks and for running out of
 // memory without a GPU.
 
+import { dtypeBytes } from '../../ir/dtype.js';
 import type { Node, Value } from '../../ir/graph.js';
 import { nodeError } from '../../ir/infer.js';
 import { Tensor } from '../../ir/tensor.js';
 import { asTensor, type RunValue, TensorSequence } from '../../ir/values.js';
 import { evalNodeValues } from '../../ops/evaluate.js';
 import { checkValue } from '../../ops/subgraph.js';
-import type { CompiledUnit, Device, DeviceTensor, Unit } from '../device.js';
+import { type CompiledUnit, checkRowWrite, type Device, type DeviceTensor, type Unit } from '../device.js';
 import { yieldIfDue } from '../yield.js';
 
 /** A value held by the reference device: a tensor, or (host-only) a sequence or optional. */
@@ -139,6 +140,19 @@ export class ReferenceDevice implements Device {
   }
   async download(t: DeviceTensor): Promise<Tensor> {
     return asTensor(this.own(t), 'download');
+  }
+  /** See Device.writeRows: the target's CPU data is written in place. */
+  async writeRows(target: DeviceTensor, rows: ArrayLike<number>, source: DeviceTensor): Promise<void> {
+    const t = asTensor(this.own(target), 'writeRows'),
+      s = asTensor(this.own(source), 'writeRows');
+    const w = checkRowWrite(t, rows, s) / dtypeBytes(t.type);
+    const dst = t.data as Float32Array,
+      src = s.data as Float32Array;
+    for (let i = 0; i < rows.length; i++) {
+      // numeric data is a typed array (set and subarray); strings and the like are plain arrays
+      if (ArrayBuffer.isView(dst)) dst.set(src.subarray(i * w, (i + 1) * w), rows[i]! * w);
+      else for (let j = 0; j < w; j++) (dst as unknown[])[rows[i]! * w + j] = src[i * w + j];
+    }
   }
   /** The host keeps sequences and optionals too: upload and download them as they are. */
   async uploadValue(v: RunValue): Promise<DeviceTensor> {

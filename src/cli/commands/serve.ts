@@ -93,6 +93,7 @@ export function registerServe(program: Command): void {
       'paged KV cache: blocks per model (default: every slot at min(capacity, 512) positions)',
       num('--llm-kv-blocks', 2),
     )
+    .option('--no-llm-prefix-reuse', 'paged KV cache: prefill every prompt whole (no reuse of cached prefixes)')
     .option(
       '--max-llm-queue <n>',
       'chat completions waiting for the LLM worker before 429',
@@ -133,6 +134,7 @@ export function registerServe(program: Command): void {
         llmBatch: opts.llmBatch as number,
         llmKvBlockSize: opts.llmKvBlock as number | undefined,
         llmKvBlocks: opts.llmKvBlocks as number | undefined,
+        llmPrefixReuse: opts.llmPrefixReuse !== false,
         host: opts.host as string,
         port: opts.port as number,
         backend: opts.backend as string,

@@ -6,7 +6,7 @@
 
 import { type LlmInfo, llmTpotAt, llmTtftMs } from '../../protocol/llm.js';
 
-export type ServingFigures = Pick<LlmInfo, 'prefill' | 'tpotMs' | 'batching'>;
+export type ServingFigures = Pick<LlmInfo, 'prefill' | 'tpotMs' | 'batching'> & Partial<Pick<LlmInfo, 'prefixes'>>;
 
 export interface ServingAsk {
   promptTokens: number;
@@ -21,6 +21,8 @@ export interface ServerState {
   slots: number;
   /** Mean time a running completion there still needs, ms (the wait for a slot when all are busy). */
   meanLeftMs: number;
+  /** Completions there that have no first token yet: their prefills run first, one per step. */
+  prefilling?: number;
 }
 
 export interface ServingPrediction {
@@ -38,13 +40,20 @@ export function predictServing(
   s: ServerState,
   ask: ServingAsk,
   pricePerHour: number,
+  /** Prompt tokens the server holds in its prefix cache: only the rest is prefilled. */
+  cachedTokens = 0,
 ): ServingPrediction {
   const over = s.inflight + 1 - s.slots;
   // when every slot is busy, one frees about every meanLeft / slots ms
   const waitMs = over > 0 ? (over * s.meanLeftMs) / s.slots : 0;
   const batch = Math.min(s.slots, s.inflight + 1);
-  const tpotMs = llmTpotAt(f, batch);
-  const ttftMs = waitMs + llmTtftMs(f, Math.max(1, ask.promptTokens)) + (batch > 1 ? tpotMs : 0);
+  const prefillMs = llmTtftMs(f, Math.max(1, ask.promptTokens - cachedTokens));
+  // the step loop runs a newcomer's prefill between decode steps: over this stream's life about
+  // as many sequences join as run beside it, each adding a prefill (this prompt's, as an estimate)
+  const joins = ask.maxTokens > 1 ? ((batch - 1) * prefillMs) / ask.maxTokens : 0;
+  const tpotMs = llmTpotAt(f, batch) + joins;
+  const ahead = Math.min(s.prefilling ?? 0, s.slots - 1) * (prefillMs + llmTpotAt(f, batch));
+  const ttftMs = waitMs + ahead + prefillMs + (batch > 1 ? llmTpotAt(f, batch) : 0);
   const runMs = ttftMs - waitMs + Math.max(0, ask.maxTokens - 1) * tpotMs;
   const totalMs = waitMs + runMs;
   const costUsd = (pricePerHour / 3_600_000) * (runMs / batch);
@@ -60,6 +69,8 @@ export interface Candidate {
   figures: ServingFigures;
   state: ServerState;
   pricePerHour: number;
+  /** Prompt tokens of this request the server holds cached (prefix reuse). */
+  cachedTokens?: number;
 }
 
 /**
@@ -76,7 +87,7 @@ export function choose(policy: Policy, cs: Candidate[], ask: ServingAsk, turn: n
     });
     return best;
   }
-  const p = cs.map((c) => predictServing(c.figures, c.state, ask, c.pricePerHour));
+  const p = cs.map((c) => predictServing(c.figures, c.state, ask, c.pricePerHour, c.cachedTokens));
   const ok = p.map((x, i) => [x, i] as const).filter(([x]) => x.meets);
   if (ok.length) return ok.reduce((a, b) => (b[0].costUsd < a[0].costUsd ? b : a))[1];
   const miss = (x: ServingPrediction) =>

@@ -94,6 +94,7 @@ export function simulate(
             inflight: inflight(v),
             slots: v.s.slots,
             meanLeftMs: left.length ? left.reduce((a, b) => a + b, 0) / left.length : 0,
+            prefilling: v.queue.length + v.active.filter((q) => !q.prefilled).length,
           },
         };
       });
