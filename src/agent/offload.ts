@@ -9,7 +9,7 @@ import type { LlmInfo } from '../protocol/llm.js';
 import { modelFingerprint } from './llm/fingerprint.js';
 import { EngineProvider } from './nodes/models.js';
 import { RemoteLlmProvider } from './nodes/remote-llm.js';
-import type { AgentResources } from './runtime/run.js';
+import type { AgentResources } from './types.js';
 
 /** What a remote device offers for LLM nodes (RemoteDevice has these). */
 interface ServingDevice extends Device {

@@ -15,7 +15,7 @@ import { nodeWork } from '../cost/work.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { runPipeline } from '../passes/index.js';
 import { EngineProvider, ModelEmbedder } from './nodes/models.js';
-import type { AgentResources } from './runtime/run.js';
+import type { AgentResources } from './types.js';
 
 export function bodyOf(n: Node): Graph | undefined {
   const b = n.attrs.body;

@@ -21,7 +21,7 @@ import { declaredBy, type LoadAgentOptions, type LoadedAgent, prepareAgent } fro
 import type { Embedder, LlmProvider } from '../nodes/models.js';
 import type { ToolImpl } from '../nodes/tools.js';
 import type { VectorIndex } from '../retrieval/types.js';
-import type { DeviceSet } from '../runtime/run.js';
+import type { DeviceSet } from '../types.js';
 import type {
   ConvertNodeSpec,
   EdgeSpec,

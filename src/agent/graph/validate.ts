@@ -5,6 +5,8 @@
 
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
+import type { CheckContext } from '../nodes/kind.js';
+import { kindOf } from '../nodes/registry.js';
 import { type Expr, exprRefs, parseExpr, templateRefs } from './expr.js';
 import { type GraphSpec, graphSpec, NODE_KINDS, type NodeSpec } from './spec.js';
 
@@ -157,71 +159,16 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) deepTmpl(node, `${field}.${k}`, x);
   };
 
-  for (const [id, n] of nodes) {
-    reads.set(id, []);
-    switch (n.kind) {
-      case 'llm':
-        need(id, 'models', n.model);
-        if (n.prompt === undefined && !n.messages?.length)
-          problems.push(`node '${id}' (llm): give 'prompt' or 'messages'`);
-        tmpl(id, 'prompt', n.prompt);
-        tmpl(id, 'system', n.system);
-        n.messages?.forEach((m, i) => tmpl(id, `messages.${i}.content`, m.content));
-        for (const t of n.tools ?? []) need(id, 'tools', t);
-        break;
-      case 'embed':
-        need(id, 'models', n.model);
-        tmpl(id, 'input', n.input);
-        break;
-      case 'retrieve':
-        need(id, 'indexes', n.index);
-        if (/\{\{/.test(n.query)) tmpl(id, 'query', n.query);
-        else if (nodes.has(n.query)) ref(id, 'query', [n.query]);
-        else
-          problems.push(
-            `node '${id}' (retrieve): field 'query' must be an embed node's id or a {{template}}, got '${n.query}'`,
-          );
-        break;
-      case 'tool':
-        if (!!n.tool === !!n.call)
-          problems.push(
-            `node '${id}' (tool): give exactly one of 'tool' (with 'arguments') or 'call' (an llm node whose tool call to run)`,
-          );
-        if (n.tool) {
-          need(id, 'tools', n.tool);
-          deepTmpl(id, 'arguments', n.arguments);
-        }
-        if (n.call) {
-          const target = nodes.get(n.call);
-          if (!target) problems.push(`node '${id}' (tool): field 'call' names '${n.call}', which is not a node`);
-          else if (target.kind !== 'llm' || !target.tools?.length)
-            problems.push(
-              `node '${id}' (tool): field 'call' must name an llm node with tools; '${n.call}' is ${target.kind === 'llm' ? 'an llm node without tools' : `a ${target.kind} node`}`,
-            );
-          else ref(id, 'call', [n.call]);
-        }
-        break;
-      case 'convert':
-        tmpl(id, 'input', n.input);
-        if (n.from === 'tokens' || n.to === 'tokens') {
-          if (!n.model) problems.push(`node '${id}' (convert): tokens need 'model' (whose tokenizer to use)`);
-          else need(id, 'models', n.model);
-        }
-        break;
-      case 'filter':
-        tmpl(id, 'input', n.input);
-        for (const [name, re] of Object.entries(n.patterns ?? {})) {
-          try {
-            new RegExp(re, 'g');
-          } catch (e) {
-            problems.push(
-              `node '${id}' (filter): pattern '${name}' is not a valid regular expression: ${(e as Error).message}`,
-            );
-          }
-        }
-        break;
-    }
-  }
+  const check: CheckContext = {
+    nodes,
+    need,
+    template: tmpl,
+    deepTemplate: deepTmpl,
+    ref,
+    problem: (m) => problems.push(m),
+  };
+  for (const id of nodes.keys()) reads.set(id, []);
+  for (const [id, n] of nodes) kindOf(n).check(id, n, check);
   for (const [name, ix] of Object.entries(spec.indexes ?? {})) {
     if ('embed' in ix && ix.embed && !has('models', ix.embed))
       problems.push(`index '${name}': embed model '${ix.embed}' is not declared under models`);
@@ -341,8 +288,14 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
       .find((x) => x);
     if (!src) continue;
     localOnly.set(k, src);
-    if (n.kind !== 'filter') tainted.set(k, src);
-    if (n.kind !== 'filter' && n.device && n.device !== 'local' && n.device !== 'auto' && /remote/.test(n.device)) {
+    if (!kindOf(n).cleansPrivate) tainted.set(k, src);
+    if (
+      !kindOf(n).cleansPrivate &&
+      n.device &&
+      n.device !== 'local' &&
+      n.device !== 'auto' &&
+      /remote/.test(n.device)
+    ) {
       problems.push(
         `node '${k}' reads private input '${src}' without a filter node in between, so it cannot run on '${n.device}'; add a filter node before it`,
       );
