@@ -212,7 +212,8 @@ export class AgentPanel {
     const g = this.session!.graph.spec;
     const tools = Object.entries(g.tools ?? {}).map(
       ([name, t]) =>
-        `${name}: ${t.builtin ? `built-in '${t.builtin}'` : `ES module ${t.module}, imported by the page from its origin`}`,
+        `${name}: ` +
+        (t.builtin ? `built-in '${t.builtin}'` : `ES module ${t.module}, imported by the page from its origin`),
     );
     clear(
       this.info,
@@ -226,7 +227,9 @@ export class AgentPanel {
       h(
         'p',
         { class: 'muted small' },
-        "The example's models are seeded random weights (nothing is downloaded), so the answer text is noise; what to watch is the pipeline: PII redaction, retrieval, the tool, placement per device, TTFT/TPOT against the SLA.",
+        "The example's models are seeded random weights (nothing is downloaded), so the answer text is noise; " +
+          'what to watch is the pipeline: PII redaction, retrieval, the tool, placement per device, ' +
+          'TTFT/TPOT against the SLA.',
       ),
       h(
         'dl',
@@ -370,7 +373,8 @@ export class AgentPanel {
                 : x.status === 'error'
                   ? `error: ${x.error}`
                   : x.llm
-                    ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, TTFT ${ms(x.llm.ttftMs)}, TPOT ${ms(x.llm.tpotMs)}`
+                    ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, ` +
+                      `TTFT ${ms(x.llm.ttftMs)}, TPOT ${ms(x.llm.tpotMs)}`
                     : '';
             return h(
               'tr',

@@ -50,7 +50,8 @@ export async function bindTool(name: string, spec: ToolSpec, source: string, giv
     impl = BUILTIN_TOOLS[spec.builtin];
     if (!impl)
       throw new Error(
-        `${source}: tool '${name}': there is no built-in tool '${spec.builtin}' (built-ins: ${Object.keys(BUILTIN_TOOLS).join(', ')})`,
+        `${source}: tool '${name}': there is no built-in tool '${spec.builtin}' ` +
+          `(built-ins: ${Object.keys(BUILTIN_TOOLS).join(', ')})`,
       );
   }
   if (!impl && spec.module) {

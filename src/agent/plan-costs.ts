@@ -71,7 +71,8 @@ export function coldExtraMs(
     const tokens = n.op === 'agent.decode' ? 1 : ((n.attrs.prompt_tokens?.value as number | undefined) ?? 64);
     if (!(e instanceof EngineProvider) || e.engine.isCompiled(device, tokens)) return 0;
   }
-  // the decode graph shares the engine's weight cache with the prefill graphs: their upload and packing are the prefill's
+  // the decode graph shares the engine's weight cache with the prefill graphs: their upload and
+  // packing are the prefill's
   return firstRunOf(kernelsOf(b), p, new Set(), ratio, device.kind === 'reference', n.op !== 'agent.decode').ms;
 }
 

@@ -53,7 +53,8 @@ export class AgentGraphError extends Error {
     readonly problems: string[],
   ) {
     super(
-      `${source}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`,
+      `${source}: ` +
+        (problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`),
     );
   }
 }
@@ -123,7 +124,8 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     if (!has(kind, name)) {
       const list = names(kind);
       problems.push(
-        `node '${node}': ${kind === 'indexes' ? 'index' : kind.slice(0, -1)} '${name}' is not declared under ${kind}${list.length ? ` (declared: ${list.join(', ')})` : ' (none are)'}`,
+        `node '${node}': ${kind === 'indexes' ? 'index' : kind.slice(0, -1)} '${name}' is not declared under ${kind}` +
+          (list.length ? ` (declared: ${list.join(', ')})` : ' (none are)'),
       );
     }
   };
@@ -135,7 +137,8 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
       if (inp === undefined) problems.push(`node '${node}': field '${field}' reads {{inputs}} without naming an input`);
       else if (!(String(inp) in inputs))
         problems.push(
-          `node '${node}': field '${field}' reads input '${inp}', which is not declared under inputs${Object.keys(inputs).length ? ` (declared: ${Object.keys(inputs).join(', ')})` : ''}`,
+          `node '${node}': field '${field}' reads input '${inp}', which is not declared under inputs` +
+            (Object.keys(inputs).length ? ` (declared: ${Object.keys(inputs).join(', ')})` : ''),
         );
       else reads.get(node)!.push(`inputs.${inp}`);
       return;
@@ -226,7 +229,8 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     const left = new Set([...nodes.keys()].filter((k) => !order.includes(k)));
     const cycle = findCycle(left, succ);
     throw new AgentGraphError(source, [
-      `the edges ${cycle.join(' -> ')} form a cycle outside a bounded loop; mark the edge that closes it with loop: { maxIterations: N }`,
+      `the edges ${cycle.join(' -> ')} form a cycle outside a bounded loop; ` +
+        'mark the edge that closes it with loop: { maxIterations: N }',
     ]);
   }
   const reach = (from: string): Set<string> => {
@@ -245,7 +249,8 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     const fromHead = reach(e.to);
     if (!fromHead.has(e.from)) {
       throw new AgentGraphError(source, [
-        `edge ${e.from} -> ${e.to} is marked as a loop, but '${e.to}' does not lead back to '${e.from}'; a loop edge must close a cycle`,
+        `edge ${e.from} -> ${e.to} is marked as a loop, but '${e.to}' does not lead back to '${e.from}'; ` +
+          'a loop edge must close a cycle',
       ]);
     }
     const body = new Set([...fromHead].filter((n) => reach(n).has(e.from)));
@@ -297,7 +302,8 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
       /remote/.test(n.device)
     ) {
       problems.push(
-        `node '${k}' reads private input '${src}' without a filter node in between, so it cannot run on '${n.device}'; add a filter node before it`,
+        `node '${k}' reads private input '${src}' without a filter node in between, ` +
+          `so it cannot run on '${n.device}'; add a filter node before it`,
       );
     }
   }

@@ -66,7 +66,8 @@ function shapeOf(v: unknown, path = 'value'): number[] {
     const s = shapeOf(x, `${path}[${i}]`);
     if (s.length !== inner.length || s.some((d, j) => d !== inner[j]))
       throw new Error(
-        `${path}[${i}] has shape [${s.join(', ')}], but ${path}[0] has [${inner.join(', ')}]; a tensor must be rectangular`,
+        `${path}[${i}] has shape [${s.join(', ')}], but ${path}[0] has [${inner.join(', ')}]; ` +
+          'a tensor must be rectangular',
       );
   });
   return [v.length, ...inner];
@@ -186,7 +187,8 @@ export function convert(value: unknown, from: Format, to: Format, o: ConvertOpti
       body.forEach((r, i) => {
         if (r.length !== names.length)
           throw new Error(
-            `CSV row ${i + (header ? 2 : 1)} has ${r.length} fields, the ${header ? 'header' : 'first row'} has ${names.length}`,
+            `CSV row ${i + (header ? 2 : 1)} has ${r.length} fields, ` +
+              `the ${header ? 'header' : 'first row'} has ${names.length}`,
           );
       });
       if (to === 'json' || to === 'csv')

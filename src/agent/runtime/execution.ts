@@ -94,7 +94,8 @@ export class Execution {
     for (const k of Object.keys(this.inputs))
       if (!(k in declared))
         throw new Error(
-          `${this.g.source}: unknown input '${k}'; the graph's inputs are ${Object.keys(declared).join(', ') || '(none)'}`,
+          `${this.g.source}: unknown input '${k}'; ` +
+            `the graph's inputs are ${Object.keys(declared).join(', ') || '(none)'}`,
         );
     for (const [k, s] of Object.entries(declared)) {
       if (this.inputs[k] === undefined) {

@@ -130,7 +130,8 @@ export function registerAgent(program: Command): void {
     )
     .option(
       '--model <name=location>',
-      'load a model of the graph from elsewhere (repeatable): a folder, a .gguf/.safetensors file, a URL or hf:org/name[@revision]',
+      'load a model of the graph from elsewhere (repeatable): a folder, a .gguf/.safetensors file, ' +
+        'a URL or hf:org/name[@revision]',
       collect,
       [],
     )
