@@ -10,7 +10,7 @@ import type { AgentPlan, AgentPolicy, AgentResult, NodeRecord } from '../../src/
 import { Estimator } from '../../src/cost/estimator.js';
 import { KernelHistory } from '../../src/cost/history.js';
 import type { DeviceEntry, DeviceSpec } from '../../src/runtime/devices.js';
-import { deviceColor } from './colors.js';
+import { nodeRecords, runCost, stat } from './agent-view.js';
 import { clear, dollars, h, ms } from './dom.js';
 import { historyStore, profileStore } from './stores.js';
 
@@ -331,7 +331,7 @@ export class AgentPanel {
       ),
       stat(
         'cost',
-        dollars(this.cost(r)),
+        dollars(runCost(r, this.entries)),
         '',
         "device-seconds × each device's price per hour (devices in this tab are priced at 0)",
       ),
@@ -342,83 +342,13 @@ export class AgentPanel {
         ap.plan.reason ?? ap.plan.algorithm,
       ),
     );
-    const kinds = new Map(this.entries.map((e) => [e.device.id, e.device.kind]));
-    const dot = (d: string) => h('i', { class: 'dot', style: `background:${deviceColor(d, kinds.get(d))}` });
-    clear(
-      this.nodes,
-      h(
-        'table',
-        { class: 'grid', id: 'agent-nodes' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['node', 'kind', 'iter', 'device', 'ms', 'detail'].map((c) => h('th', {}, c)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          r.records.map((x) => {
-            const dev = x.llm
-              ? x.llm.prefillDevice === x.llm.decodeDevice
-                ? x.llm.prefillDevice
-                : `${x.llm.prefillDevice} → ${x.llm.decodeDevice}`
-              : x.device;
-            const detail =
-              x.status === 'skipped'
-                ? 'skipped (no edge taken)'
-                : x.status === 'error'
-                  ? `error: ${x.error}`
-                  : x.llm
-                    ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, ` +
-                      `TTFT ${ms(x.llm.ttftMs)}, TPOT ${ms(x.llm.tpotMs)}`
-                    : '';
-            return h(
-              'tr',
-              { 'data-node': x.node },
-              h('td', {}, h('code', {}, x.node)),
-              h('td', {}, x.kind),
-              h('td', { class: 'num' }, String(x.iteration)),
-              h('td', {}, dot(x.llm?.prefillDevice ?? x.device), dev),
-              h('td', { class: 'num' }, x.status === 'skipped' ? '–' : ms(x.endMs - x.startMs)),
-              h('td', { class: 'why-cell' }, detail),
-            );
-          }),
-        ),
-      ),
-      r.warnings.length
-        ? h(
-            'ul',
-            { class: 'notes bad' },
-            r.warnings.map((w) => h('li', {}, w)),
-          )
-        : null,
-    );
+    clear(this.nodes, ...nodeRecords(r, this.entries));
     this.explain.textContent = explainAgent(ap, r);
   }
 
   /** The last run as a Chrome trace (one track per device, the plan beside it), for Perfetto. */
   trace(): ReturnType<typeof agentTrace> | undefined {
     return this.lastRun && agentTrace(this.lastRun.result, this.lastRun.ap);
-  }
-
-  /** Measured device time × price, llm nodes split into prefill and decode on their devices. */
-  private cost(r: AgentResult): number {
-    const price = new Map(this.entries.map((e) => [e.device.id, e.profile.pricePerHour.value]));
-    const per = (d: string, msTaken: number) => (msTaken * (price.get(d) ?? 0)) / 3.6e6;
-    return r.records
-      .filter((x) => x.status === 'ok')
-      .reduce(
-        (a, x) =>
-          a +
-          (x.llm
-            ? per(x.llm.prefillDevice, x.llm.ttftMs) + per(x.llm.decodeDevice, x.endMs - x.startMs - x.llm.ttftMs)
-            : per(x.device, x.endMs - x.startMs)),
-        0,
-      );
   }
 
   async dispose(): Promise<void> {
@@ -429,13 +359,4 @@ export class AgentPanel {
     this.lastRun = undefined;
     await session?.dispose();
   }
-}
-
-function stat(label: string, value: string, cls = '', title?: string): HTMLElement {
-  return h(
-    'div',
-    { class: `stat ${cls}`, title },
-    h('div', { class: 'stat-label' }, label),
-    h('div', { class: 'stat-value' }, value),
-  );
 }
