@@ -27,18 +27,15 @@ import { buildStepGraph, stepInputNames } from '../src/agent/llm/model.js';
 import { argmax } from '../src/agent/llm/sampling.js';
 import { GPT2_SMALL, gpt2Config, syntheticHfTensors } from '../src/agent/llm/synthetic.js';
 import { weightsFromHf } from '../src/agent/llm/weights.js';
-import { loadAgent } from '../src/agent/load.js';
-import { attachServedLlms } from '../src/agent/offload.js';
-import { deviceSetOf, learnFromRun, planAgent } from '../src/agent/plan.js';
-import type { AgentResult, NodePlacement } from '../src/agent/runtime/run.js';
+import { AgentSession } from '../src/agent/session.js';
+import type { AgentPlan, AgentResult, NodePlacement } from '../src/agent/types.js';
 import type { Device } from '../src/backends/device.js';
 import { table } from '../src/cli/table.js';
 import { Estimator } from '../src/cost/estimator.js';
 import { KernelHistory } from '../src/cost/history.js';
 import { exportOnnx } from '../src/frontend/onnx/export.js';
-import { deviceKinds, discoverDevices } from '../src/runtime/devices.js';
+import { type DeviceEntry, deviceKinds, discoverDevices } from '../src/runtime/devices.js';
 import { stores } from '../src/runtime/node-stores.js';
-import { isSoftwareAdapter } from '../src/runtime/webgpu-provider.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: number) => {
@@ -310,30 +307,29 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
 
 const server = await startServer();
 const { profiles, history } = stores();
-const all = await discoverDevices({
-  devices: [
-    ...deviceKinds()
-      .filter((k) => k !== 'remote')
-      .map((kind) => ({ kind })),
-    { kind: 'remote', url: server.url },
-  ],
-  calibration: 'cache',
-  profiles,
+const session = await AgentSession.open(graphPath, {
+  discover: {
+    devices: [
+      ...deviceKinds()
+        .filter((k) => k !== 'remote')
+        .map((kind) => ({ kind })),
+      { kind: 'remote', url: server.url },
+    ],
+    calibration: 'cache',
+    profiles,
+  },
+  // as `switchyard agent` does: a software WebGPU adapter (the CPU emulating a GPU) is left out
+  onNote: (n) => {
+    if (/software adapter/.test(n)) console.log(`(agent: ${n})`);
+  },
+  estimator: new Estimator(new KernelHistory(history)),
 });
-// as `switchyard agent` does: a software WebGPU adapter (the CPU emulating a GPU) is left out
-const software = all.entries.filter((e) => isSoftwareAdapter(e.device));
-all.entries = all.entries.filter((e) => !isSoftwareAdapter(e.device));
-if (software.length)
-  console.log(
-    `(agent: ${software.map((e) => e.device.id).join(', ')} is a software adapter, left out as switchyard agent does)`,
-  );
-const localEntries = all.entries.filter((e) => e.device.kind !== 'remote');
-const remoteId = all.entries.find((e) => e.device.kind === 'remote')?.device.id;
-const devices = deviceSetOf(all.entries);
-const agent = await loadAgent(graphPath, { devices });
-const offloadNotes = await attachServedLlms(agent.resources, all.entries);
-const sla = agent.graph.spec.sla ?? {};
-const estimator = new Estimator(new KernelHistory(history));
+const isLocal = (e: DeviceEntry) => e.device.kind !== 'remote';
+const localEntries = session.entries.filter(isLocal);
+const remoteId = session.entries.find((e) => !isLocal(e))?.device.id;
+const host = session.devices.defaultDevice;
+const offloadNotes = session.notes.filter((n) => n.startsWith('offload: ')).map((n) => n.slice(9));
+const sla = session.graph.spec.sla ?? {};
 const runs = quick ? 1 : 3;
 const agentHead = [
   'configuration',
@@ -357,14 +353,13 @@ const where = (placement: Map<string, NodePlacement>, chat: Set<string>) =>
 type Choice = { placement: Map<string, NodePlacement>; chat: Set<string>; notes?: string[] };
 const measure = async (name: string, plan: () => Choice) => {
   // a warm-up run compiles what this configuration uses (the server compiled its model at start);
-  // what it measured teaches the planner, which then places the measured runs
+  // what it measured teaches the planner (the session learns), which then places the measured runs
   const first = plan();
-  const warm = await agent.runner.run({ inputs: { question }, placement: first.placement }).done();
-  learnFromRun(estimator, planAgent(agent.graph, agent.resources, all.entries, {}, estimator), warm.records);
+  await session.run({ inputs: { question }, placement: first.placement }).done();
   const p = plan();
   const rs: AgentResult[] = [];
   for (let i = 0; i < runs; i++)
-    rs.push(await agent.runner.run({ inputs: { question }, placement: p.placement }).done());
+    rs.push(await session.run({ inputs: { question }, placement: p.placement, learn: false }).done());
   const med = (k: (r: AgentResult) => number) => rs.map(k).sort((a, b) => a - b)[rs.length >> 1]!;
   const ttft = med((r) => r.ttftMs ?? NaN),
     tpot = med((r) => r.tpotMs ?? NaN),
@@ -381,27 +376,19 @@ const measure = async (name: string, plan: () => Choice) => {
   ]);
   for (const n of p.notes ?? []) whyLines.push(`${name}: ${n}`);
 };
-const chatOf = (ap: ReturnType<typeof planAgent>) =>
-  new Set([...ap.llm].filter(([, l]) => l.route === 'chat').map(([k]) => k));
+const chatOf = (ap: AgentPlan) => new Set([...ap.llm].filter(([, l]) => l.route === 'chat').map(([k]) => k));
 await measure('local: everything on the host', () => {
-  const ap = planAgent(agent.graph, agent.resources, localEntries, {}, estimator);
-  return {
-    placement: new Map(
-      [...ap.placement.keys()].map((k) => [
-        k,
-        { device: devices.defaultDevice, prefill: devices.defaultDevice, decode: devices.defaultDevice },
-      ]),
-    ),
-    chat: new Set<string>(),
-  };
+  const ap = session.replan({}, isLocal);
+  const everywhere = { device: host, prefill: host, decode: host };
+  return { placement: new Map([...ap.placement.keys()].map((k) => [k, everywhere])), chat: new Set<string>() };
 });
 await measure(`local: planned over ${localEntries.map((e) => e.device.id).join(', ')}`, () => {
-  const ap = planAgent(agent.graph, agent.resources, localEntries, {}, estimator);
+  const ap = session.replan({}, isLocal);
   return { placement: ap.placement, chat: chatOf(ap) };
 });
 if (remoteId) {
   await measure('planned with the offload server too', () => {
-    const ap = planAgent(agent.graph, agent.resources, all.entries, {}, estimator);
+    const ap = session.replan({});
     return {
       placement: ap.placement,
       chat: chatOf(ap),
@@ -409,18 +396,12 @@ if (remoteId) {
     };
   });
   await measure('answer pinned to the server (chat route)', () => {
-    const ap = planAgent(agent.graph, agent.resources, all.entries, {}, estimator);
-    const placement = new Map(ap.placement);
-    placement.set('answer', {
-      prefill: remoteId,
-      decode: remoteId,
-      fallback: { prefill: devices.defaultDevice, decode: devices.defaultDevice },
-    });
+    const placement = new Map(session.replan({}).placement);
+    placement.set('answer', { prefill: remoteId, decode: remoteId, fallback: { prefill: host, decode: host } });
     return { placement, chat: new Set(['answer']) };
   });
 }
-agent.dispose();
-estimator.history.flush();
+await session.dispose();
 await server.stop();
 console.log(
   `\n# Agent example (${graphPath.replace(root + '/', '')}), median of ${runs} runs after a warm-up; offload server on loopback (${server.url}, wasm backend, same machine)`,

@@ -3,19 +3,15 @@
 // run it streaming the answer's tokens, and show per-node devices and times, TTFT/TPOT against
 // the SLA and the planner's explanation. The library is the same one `switchyard agent` runs.
 
-import { disposeDevices } from '../../src/agent/devices.js';
 import { EXAMPLE_QUESTION } from '../../src/agent/example.js';
 import { loadLlm } from '../../src/agent/llm/load.js';
-import { type LoadedAgent, loadAgent } from '../../src/agent/load.js';
-import { attachServedLlms } from '../../src/agent/offload.js';
-import { type AgentPlan, type AgentPolicy, deviceSetOf, learnFromRun, planAgent } from '../../src/agent/plan.js';
 import { agentTrace, explainAgent } from '../../src/agent/runtime/report.js';
-import type { AgentResult, NodeRecord } from '../../src/agent/runtime/run.js';
+import { AgentSession } from '../../src/agent/session.js';
+import type { AgentPlan, AgentPolicy, AgentResult, NodeRecord } from '../../src/agent/types.js';
 import { Estimator } from '../../src/cost/estimator.js';
 import { KernelHistory } from '../../src/cost/history.js';
-import { type DeviceEntry, type DeviceSpec, discoverDevices } from '../../src/runtime/devices.js';
-import { isSoftwareAdapter } from '../../src/runtime/webgpu-provider.js';
-import { deviceColor } from './colors.js';
+import type { DeviceEntry, DeviceSpec } from '../../src/runtime/devices.js';
+import { nodeRecords, runCost, stat } from './agent-view.js';
 import { clear, dollars, h, ms } from './dom.js';
 import { historyStore, profileStore } from './stores.js';
 
@@ -57,10 +53,7 @@ export class AgentPanel {
   private readonly summary = h('div', { class: 'summary agent-summary' });
   private readonly nodes = h('div', { class: 'agent-nodes' });
   private readonly explain = h('pre', { class: 'agent-explain' });
-  private agent?: LoadedAgent;
-  private entries: DeviceEntry[] = [];
-  private notes: string[] = [];
-  private estimator = new Estimator(new KernelHistory(historyStore));
+  private session?: AgentSession;
   private ap?: AgentPlan;
   private lastRun?: { result: AgentResult; ap: AgentPlan };
   private sla: AgentSla = { objective: 'latency' };
@@ -88,10 +81,13 @@ export class AgentPanel {
   }
 
   get loaded(): boolean {
-    return !!this.agent;
+    return !!this.session;
   }
   get plan(): AgentPlan | undefined {
     return this.ap;
+  }
+  private get entries(): DeviceEntry[] {
+    return this.session?.entries ?? [];
   }
 
   /** Load the graph at `url` over these device specs (the host is always added). */
@@ -100,44 +96,21 @@ export class AgentPanel {
     this.sla = sla;
     const t0 = performance.now();
     this.hooks.status('finding devices for the agent…', 'busy');
-    // the host (reference interpreter) runs tools, filters and conversions, as in `switchyard agent`
-    const discovery = await discoverDevices({
-      devices: [{ kind: 'reference' }, ...specs],
-      calibration: 'cache',
-      profiles: profileStore,
-      onProgress: this.hooks.progress,
+    // discovery, loading, lowering, planning and learning are the session's, as in `switchyard agent`
+    const chat = new URLSearchParams(location.search).get('chat'); // ?chat=hf:org/name: a real chat model
+    this.session = await AgentSession.open(url, {
+      ...(chat ? { models: { chat: await loadLlm(chat) } } : {}),
+      discover: { devices: specs, calibration: 'cache', profiles: profileStore, onProgress: this.hooks.progress },
+      onProgress: (l) => this.hooks.status(l, 'busy'),
+      estimator: new Estimator(new KernelHistory(historyStore)),
+      policy: this.policy(),
     });
-    this.notes = discovery.notes;
-    // a software adapter is this CPU emulating a GPU: WASM uses the same CPU better (the CLI's rule)
-    for (const e of discovery.entries.filter((x) => isSoftwareAdapter(x.device))) {
-      this.notes.push(
-        `${e.device.id}: a software adapter (${e.profile.name}): the GPU is emulated on this CPU, which WASM uses better; left out for the agent`,
-      );
-      await e.device.dispose().catch(() => {});
-    }
-    this.entries = discovery.entries.filter((x) => !isSoftwareAdapter(x.device));
-    try {
-      this.hooks.status(`loading ${url.replace(/^.*\//, '')} and its models…`, 'busy');
-      const chat = new URLSearchParams(location.search).get('chat'); // ?chat=hf:org/name: a real chat model
-      this.agent = await loadAgent(url, {
-        devices: deviceSetOf(this.entries),
-        onProgress: (l) => this.hooks.status(l, 'busy'),
-        ...(chat ? { models: { chat: await loadLlm(chat) } } : {}),
-      });
-    } catch (e) {
-      await disposeDevices(deviceSetOf(this.entries));
-      this.entries = [];
-      throw e;
-    }
-    for (const n of await attachServedLlms(this.agent.resources, this.entries)) this.notes.push(`offload: ${n}`);
     this.renderInfo(url);
     this.replan(sla);
     clear(this.answer);
     clear(this.nodes, h('p', { class: 'muted' }, 'Press Run: the answer streams here token by token.'));
-    this.hooks.status(
-      `agent loaded in ${ms(performance.now() - t0)} on ${this.entries.map((e) => e.device.id).join(', ')}`,
-      'ok',
-    );
+    const on = this.entries.map((e) => e.device.id).join(', ');
+    this.hooks.status(`agent loaded in ${ms(performance.now() - t0)} on ${on}`, 'ok');
   }
 
   private policy(): AgentPolicy {
@@ -151,7 +124,7 @@ export class AgentPanel {
 
   /** Targets the run is judged by: the page's, else the graph's own `sla:`. */
   private targets() {
-    const g = this.agent?.graph.spec.sla ?? {};
+    const g = this.session?.graph.spec.sla ?? {};
     return {
       ttftMs: this.sla.ttftMs ?? g.ttftMs,
       tpotMs: this.sla.tpotMs ?? g.tpotMs,
@@ -159,39 +132,30 @@ export class AgentPanel {
     };
   }
 
-  /** Plan again under a new SLA (planning an agent is cheap: no new session or model load). */
+  /** Plan again under a new SLA (planning an agent is cheap: the session lowered it once). */
   replan(sla: AgentSla): AgentPlan | undefined {
     this.sla = sla;
-    if (!this.agent) return undefined;
-    this.ap = planAgent(this.agent.graph, this.agent.resources, this.entries, this.policy(), this.estimator);
+    if (!this.session) return undefined;
+    this.ap = this.session.replan(this.policy());
     this.renderPlan();
     return this.ap;
   }
 
   async run(): Promise<AgentRunSummary> {
-    const agent = this.agent;
-    if (!agent || !this.ap) throw new Error('no agent graph is loaded (pick one first)');
+    const session = this.session;
+    if (!session || !this.ap) throw new Error('no agent graph is loaded (pick one first)');
     if (this.busy) throw new Error('a run is already in progress');
     this.busy = true;
     const ap = this.ap;
-    const inputName = Object.keys(agent.graph.spec.inputs ?? {})[0];
+    const inputName = Object.keys(session.graph.spec.inputs ?? {})[0];
     const inputs: Record<string, string> = inputName ? { [inputName]: this.question.value } : {};
-    const output = agent.graph.outputs[0];
+    const output = session.graph.outputs[0];
     clear(this.answer);
     const streamed: number[] = [];
     let text = '';
     try {
-      // as the tool loop unrolls, what was measured so far re-plans the rest (as the CLI does)
-      let learned = 0;
-      const learn = (records: NodeRecord[]) => {
-        learnFromRun(this.estimator, ap, records.slice(learned));
-        learned = records.length;
-      };
-      const replan = (records: NodeRecord[]) => {
-        learn(records);
-        return planAgent(agent.graph, agent.resources, this.entries, this.policy(), this.estimator).placement;
-      };
-      const run = agent.runner.run({ inputs, placement: ap.placement, replan });
+      // as the tool loop unrolls, what was measured so far re-plans the rest (the session does it)
+      const run = session.run({ inputs });
       for await (const e of run) {
         if (e.type === 'token' && e.node === output) {
           text += e.text;
@@ -207,8 +171,6 @@ export class AgentPanel {
         }
       }
       const result = await run.result;
-      learn(result.records);
-      this.estimator.history.flush();
       if (!streamed.length) this.answer.textContent = result.text;
       this.last = this.summarize(result, ap, inputs, streamed);
       this.lastRun = { result, ap };
@@ -250,10 +212,11 @@ export class AgentPanel {
 
   // ---------- rendering ----------
   private renderInfo(url: string): void {
-    const g = this.agent!.graph.spec;
+    const g = this.session!.graph.spec;
     const tools = Object.entries(g.tools ?? {}).map(
       ([name, t]) =>
-        `${name}: ${t.builtin ? `built-in '${t.builtin}'` : `ES module ${t.module}, imported by the page from its origin`}`,
+        `${name}: ` +
+        (t.builtin ? `built-in '${t.builtin}'` : `ES module ${t.module}, imported by the page from its origin`),
     );
     clear(
       this.info,
@@ -267,13 +230,15 @@ export class AgentPanel {
       h(
         'p',
         { class: 'muted small' },
-        "The example's models are seeded random weights (nothing is downloaded), so the answer text is noise; what to watch is the pipeline: PII redaction, retrieval, the tool, placement per device, TTFT/TPOT against the SLA.",
+        "The example's models are seeded random weights (nothing is downloaded), so the answer text is noise; " +
+          'what to watch is the pipeline: PII redaction, retrieval, the tool, placement per device, ' +
+          'TTFT/TPOT against the SLA.',
       ),
       h(
         'dl',
         { class: 'kv' },
         h('dt', {}, 'nodes'),
-        h('dd', {}, [...this.agent!.graph.nodes].map(([id, n]) => `${id} (${n.kind})`).join(', ')),
+        h('dd', {}, [...this.session!.graph.nodes].map(([id, n]) => `${id} (${n.kind})`).join(', ')),
         h('dt', {}, 'tools'),
         h('dd', {}, tools.join('; ') || 'none'),
         h('dt', {}, 'devices'),
@@ -289,11 +254,11 @@ export class AgentPanel {
             : 'none',
         ),
       ),
-      this.notes.length
+      this.session!.notes.length
         ? h(
             'ul',
             { class: 'notes' },
-            this.notes.map((n) => h('li', {}, n)),
+            this.session!.notes.map((n) => h('li', {}, n)),
           )
         : null,
     );
@@ -369,7 +334,7 @@ export class AgentPanel {
       ),
       stat(
         'cost',
-        dollars(this.cost(r)),
+        dollars(runCost(r, this.entries)),
         '',
         "device-seconds × each device's price per hour (devices in this tab are priced at 0)",
       ),
@@ -380,60 +345,7 @@ export class AgentPanel {
         ap.plan.reason ?? ap.plan.algorithm,
       ),
     );
-    const kinds = new Map(this.entries.map((e) => [e.device.id, e.device.kind]));
-    const dot = (d: string) => h('i', { class: 'dot', style: `background:${deviceColor(d, kinds.get(d))}` });
-    clear(
-      this.nodes,
-      h(
-        'table',
-        { class: 'grid', id: 'agent-nodes' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['node', 'kind', 'iter', 'device', 'ms', 'detail'].map((c) => h('th', {}, c)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          r.records.map((x) => {
-            const dev = x.llm
-              ? x.llm.prefillDevice === x.llm.decodeDevice
-                ? x.llm.prefillDevice
-                : `${x.llm.prefillDevice} → ${x.llm.decodeDevice}`
-              : x.device;
-            const detail =
-              x.status === 'skipped'
-                ? 'skipped (no edge taken)'
-                : x.status === 'error'
-                  ? `error: ${x.error}`
-                  : x.llm
-                    ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, TTFT ${ms(x.llm.ttftMs)}, TPOT ${ms(x.llm.tpotMs)}`
-                    : '';
-            return h(
-              'tr',
-              { 'data-node': x.node },
-              h('td', {}, h('code', {}, x.node)),
-              h('td', {}, x.kind),
-              h('td', { class: 'num' }, String(x.iteration)),
-              h('td', {}, dot(x.llm?.prefillDevice ?? x.device), dev),
-              h('td', { class: 'num' }, x.status === 'skipped' ? '–' : ms(x.endMs - x.startMs)),
-              h('td', { class: 'why-cell' }, detail),
-            );
-          }),
-        ),
-      ),
-      r.warnings.length
-        ? h(
-            'ul',
-            { class: 'notes bad' },
-            r.warnings.map((w) => h('li', {}, w)),
-          )
-        : null,
-    );
+    clear(this.nodes, ...nodeRecords(r, this.entries));
     this.explain.textContent = explainAgent(ap, r);
   }
 
@@ -442,40 +354,12 @@ export class AgentPanel {
     return this.lastRun && agentTrace(this.lastRun.result, this.lastRun.ap);
   }
 
-  /** Measured device time × price, llm nodes split into prefill and decode on their devices. */
-  private cost(r: AgentResult): number {
-    const price = new Map(this.entries.map((e) => [e.device.id, e.profile.pricePerHour.value]));
-    const per = (d: string, msTaken: number) => (msTaken * (price.get(d) ?? 0)) / 3.6e6;
-    return r.records
-      .filter((x) => x.status === 'ok')
-      .reduce(
-        (a, x) =>
-          a +
-          (x.llm
-            ? per(x.llm.prefillDevice, x.llm.ttftMs) + per(x.llm.decodeDevice, x.endMs - x.startMs - x.llm.ttftMs)
-            : per(x.device, x.endMs - x.startMs)),
-        0,
-      );
-  }
-
   async dispose(): Promise<void> {
-    const a = this.agent,
-      entries = this.entries;
-    this.agent = undefined;
+    const session = this.session;
+    this.session = undefined;
     this.ap = undefined;
-    this.entries = [];
     this.last = undefined;
     this.lastRun = undefined;
-    a?.dispose();
-    if (entries.length) await disposeDevices(deviceSetOf(entries));
+    await session?.dispose();
   }
-}
-
-function stat(label: string, value: string, cls = '', title?: string): HTMLElement {
-  return h(
-    'div',
-    { class: `stat ${cls}`, title },
-    h('div', { class: 'stat-label' }, label),
-    h('div', { class: 'stat-value' }, value),
-  );
 }

@@ -12,7 +12,10 @@ export const CATALOG: Record<string, { title: string; about: string }> = {
     title: 'Transformer block',
     about: 'One encoder layer (4 heads, hidden 128, FFN 512) over 64 tokens, as an exporter emits it.',
   },
-  'tiny-cnn.onnx': { title: 'Tiny CNN', about: 'Two conv blocks, pooling and a linear head: 32×32 RGB to 10 classes.' },
+  'tiny-cnn.onnx': {
+    title: 'Tiny CNN',
+    about: 'Two conv blocks, pooling and a linear head: 32×32 RGB to 10 classes.',
+  },
 };
 
 const dims = (v: Graph['inputs'][number]) => `${v.type?.dtype ?? '?'}[${v.type?.shape?.join(', ') ?? '?'}]`;

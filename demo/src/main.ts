@@ -17,70 +17,17 @@ import { Session, type SessionOptions } from '../../src/runtime/session.js';
 import { AgentPanel, type AgentRunSummary } from './agent-panel.js';
 import { CATALOG, describeModel } from './catalog.js';
 import { deviceColor } from './colors.js';
+import { agentOf, type Config, config, params, type RunResult } from './config.js';
 import { engineDevices, gpuBody, remoteBody, wasmBody } from './devices-panel.js';
 import { bytes, clear, dollars, h, ms } from './dom.js';
+import { el } from './elements.js';
+import { card, layout, syncSlaKind } from './layout.js';
+import { hideError, showError, status } from './messages.js';
 import { numbers, outputCard } from './outputs.js';
 import { drawPlanGraph } from './plan-graph.js';
 import { type GpuProbe, probeGpu, probeRemote, probeWasm, type RemoteProbe } from './probe.js';
-import { forgetMachine, historyStore, profileStore } from './stores.js';
+import { historyStore, profileStore } from './stores.js';
 import { drawTimeline } from './timeline.js';
-
-type Kind = 'wasm' | 'webgpu' | 'remote';
-
-interface Config {
-  model: string;
-  devices: Record<Kind, boolean>;
-  remoteUrl: string;
-  token: string;
-  deadlineMs: number;
-  useDeadline: boolean;
-  objective: 'latency' | 'cost';
-  seed: number;
-  /** Agent graphs: which SLA the TTFT/TPOT inputs set, and their targets. */
-  slaKind: 'deadline' | 'tokens';
-  ttftMs: number;
-  tpotMs: number;
-}
-
-interface RunResult {
-  outputs: Record<string, { type: string; dims: number[]; data: number[] }>;
-  devicesUsed: string[];
-  report: RunReport;
-  plan: Plan;
-  fallbacks: { unit: string; from: string; to: string; reason: string }[];
-  notes: string[];
-  wallMs: number;
-}
-
-const params = new URLSearchParams(location.search);
-const env = import.meta.env as Record<string, string | undefined>;
-const config: Config = {
-  model:
-    params.get('model') ??
-    (examples.some((e) => e.file === 'two-tower.onnx') ? 'two-tower.onnx' : (examples[0]?.file ?? '')),
-  devices: {
-    wasm: params.has('devices') ? params.get('devices')!.split(',').includes('wasm') : true,
-    webgpu: params.has('devices') ? params.get('devices')!.split(',').includes('webgpu') : true,
-    remote: params.has('devices')
-      ? params.get('devices')!.split(',').includes('remote')
-      : !!(params.get('remote') ?? env.VITE_SWITCHYARD_REMOTE),
-  },
-  remoteUrl: params.get('remote') ?? env.VITE_SWITCHYARD_REMOTE ?? 'http://127.0.0.1:8787',
-  token: params.get('token') ?? env.VITE_SWITCHYARD_TOKEN ?? '',
-  deadlineMs: Number(params.get('deadline') ?? 50),
-  useDeadline: params.has('deadline') || params.get('objective') === 'cost',
-  objective: params.get('objective') === 'cost' ? 'cost' : 'latency',
-  seed: Number(params.get('seed') ?? 1),
-  slaKind:
-    params.has('ttft') || params.has('tpot') || (params.get('model') ?? '').startsWith('agent:')
-      ? 'tokens'
-      : 'deadline',
-  ttftMs: Number(params.get('ttft') ?? 3000),
-  tpotMs: Number(params.get('tpot') ?? 250),
-};
-/** Picker values of agent graphs are 'agent:<id>' ('agent:rag' is examples/agent/rag.yaml). */
-const agentOf = (model: string) =>
-  model.startsWith('agent:') ? agents.find((a) => `agent:${a.id}` === model) : undefined;
 
 // ---------- state ----------
 let modelBytes: Uint8Array | undefined;
@@ -98,424 +45,6 @@ let remoteProbe: RemoteProbe | undefined;
 const wasmProbe = probeWasm();
 let busy = false;
 let prepareSeq = 0;
-
-// ---------- layout ----------
-const el = {
-  status: h('div', { class: 'status', role: 'status', 'aria-live': 'polite' }),
-  error: h('div', { class: 'error', role: 'alert', hidden: true }),
-  modelSelect: h('select', { id: 'model', 'aria-label': 'model' }),
-  modelInfo: h('div', { class: 'model-info' }),
-  drop: h('label', { class: 'drop', tabindex: 0 }),
-  devGpu: h('div', {}),
-  devWasm: h('div', {}),
-  devRemote: h('div', {}),
-  remoteUrl: h('input', { type: 'url', id: 'remote-url', value: config.remoteUrl, spellcheck: 'false' }),
-  token: h('input', {
-    type: 'password',
-    id: 'remote-token',
-    value: config.token,
-    placeholder: 'bearer token',
-    autocomplete: 'off',
-  }),
-  deadline: h('input', { type: 'range', id: 'deadline', min: 1, max: 500, step: 1, value: config.deadlineMs }),
-  deadlineNum: h('input', { type: 'number', id: 'deadline-ms', min: 0.1, step: 0.1, value: config.deadlineMs }),
-  useDeadline: h('input', { type: 'checkbox', id: 'use-deadline', checked: config.useDeadline }),
-  ttft: h('input', {
-    type: 'number',
-    id: 'ttft-ms',
-    min: 1,
-    step: 1,
-    value: config.ttftMs,
-    'aria-label': 'TTFT target (ms)',
-  }),
-  tpot: h('input', {
-    type: 'number',
-    id: 'tpot-ms',
-    min: 0.1,
-    step: 0.1,
-    value: config.tpotMs,
-    'aria-label': 'TPOT target (ms)',
-  }),
-  tokenSla: h('div', { class: 'token-sla', hidden: true }),
-  slaTokens: h('input', { type: 'radio', name: 'sla', value: 'tokens', disabled: true }),
-  slaDeadline: h('input', { type: 'radio', name: 'sla', value: 'deadline', checked: true }),
-  agentCard: h('div', {}),
-  runBtn: h('button', { id: 'run', class: 'primary', disabled: true }, 'Run'),
-  traceBtn: h(
-    'button',
-    { id: 'trace', disabled: true, title: 'Chrome trace-event JSON: open it in ui.perfetto.dev' },
-    'Download trace',
-  ),
-  summary: h('div', { class: 'summary' }),
-  graph: h('div', { class: 'graph-host' }),
-  timeline: h('div', { class: 'timeline-host' }),
-  outputs: h('div', { class: 'outputs' }),
-  units: h('div', { class: 'units' }),
-  engine: h('div', {}),
-  progress: h('progress', { max: 1, value: 0, hidden: true }),
-};
-
-function card(title: string, body: Node, extra?: Node): HTMLElement {
-  return h('section', { class: 'card' }, h('header', {}, h('h2', {}, title), extra ?? null), body);
-}
-
-function deviceToggle(kind: Kind | 'cpu', title: string, body: HTMLElement, extra?: Node): HTMLElement {
-  const color = deviceColor(kind === 'cpu' ? 'cpu' : kind, kind === 'cpu' ? 'reference' : kind);
-  const box =
-    kind === 'cpu'
-      ? h('input', {
-          type: 'checkbox',
-          checked: true,
-          disabled: true,
-          title: 'the host always takes part: inputs arrive and outputs leave here',
-        })
-      : h('input', {
-          type: 'checkbox',
-          id: `use-${kind}`,
-          checked: config.devices[kind],
-          onchange: (e: Event) => {
-            config.devices[kind] = (e.target as HTMLInputElement).checked;
-            if (kind === 'remote') clear(el.devRemote, remoteBody(remoteProbe, config.devices.remote));
-            void prepare();
-          },
-        });
-  return h(
-    'div',
-    { class: 'device', 'data-kind': kind },
-    h(
-      'label',
-      { class: 'device-head' },
-      box,
-      h('i', { class: 'dot', style: `background:${color}` }),
-      h('b', {}, title),
-    ),
-    body,
-    extra ?? null,
-  );
-}
-
-function layout(): void {
-  const objective = h(
-    'div',
-    { class: 'segmented', role: 'radiogroup', 'aria-label': 'objective' },
-    (['latency', 'cost'] as const).map((o) =>
-      h(
-        'label',
-        {},
-        h('input', {
-          type: 'radio',
-          name: 'objective',
-          value: o,
-          checked: config.objective === o,
-          onchange: () => {
-            config.objective = o;
-            if (o === 'cost') {
-              config.useDeadline = true;
-              el.useDeadline.checked = true;
-            }
-            replanSoon();
-          },
-        }),
-        h('span', {}, o === 'latency' ? 'Fastest' : 'Cheapest within SLA'),
-      ),
-    ),
-  );
-  const slaMode = h(
-    'div',
-    { class: 'segmented small', role: 'radiogroup', 'aria-label': 'SLA kind' },
-    h('label', {}, el.slaDeadline, h('span', {}, 'Deadline')),
-    h(
-      'label',
-      {
-        id: 'sla-tokens-label',
-        title: 'TTFT/TPOT targets apply to the LLM nodes of agent graphs: pick an agent graph',
-      },
-      el.slaTokens,
-      h('span', {}, 'TTFT / TPOT'),
-    ),
-  );
-  for (const r of [el.slaDeadline, el.slaTokens])
-    r.addEventListener('change', () => {
-      config.slaKind = el.slaTokens.checked ? 'tokens' : 'deadline';
-      syncSlaKind();
-      replanSoon();
-    });
-  clear(
-    el.tokenSla,
-    h('label', { class: 'num-input' }, 'TTFT ', el.ttft, 'ms'),
-    h('label', { class: 'num-input' }, 'TPOT ', el.tpot, 'ms'),
-  );
-  el.ttft.addEventListener('change', () => {
-    const v = Number(el.ttft.value);
-    if (v > 0) {
-      config.ttftMs = v;
-      replanSoon();
-    }
-  });
-  el.tpot.addEventListener('change', () => {
-    const v = Number(el.tpot.value);
-    if (v > 0) {
-      config.tpotMs = v;
-      replanSoon();
-    }
-  });
-  const syncDeadline = (v: number) => {
-    config.deadlineMs = v;
-    el.deadline.value = String(Math.min(Number(el.deadline.max), v));
-    el.deadlineNum.value = String(v);
-    if (!config.useDeadline) {
-      config.useDeadline = true;
-      el.useDeadline.checked = true;
-    }
-    replanSoon();
-  };
-  el.deadline.addEventListener('input', () => syncDeadline(Number(el.deadline.value)));
-  el.deadlineNum.addEventListener('change', () => {
-    const v = Number(el.deadlineNum.value);
-    if (v > 0) syncDeadline(v);
-  });
-  el.useDeadline.addEventListener('change', () => {
-    config.useDeadline = el.useDeadline.checked;
-    if (!config.useDeadline && config.objective === 'cost') {
-      config.objective = 'latency';
-      (document.querySelector('input[name=objective][value=latency]') as HTMLInputElement).checked = true;
-    }
-    replanSoon();
-  });
-  el.modelSelect.addEventListener('change', () => {
-    config.model = el.modelSelect.value;
-    void selectModel();
-  });
-  el.runBtn.addEventListener('click', () => {
-    void run().catch(showError);
-  });
-  el.traceBtn.addEventListener('click', downloadTrace);
-  const applyRemote = () => {
-    config.remoteUrl = el.remoteUrl.value.trim();
-    config.token = el.token.value;
-    void refreshRemote().then(() => {
-      if (config.devices.remote) void prepare();
-    });
-  };
-  el.remoteUrl.addEventListener('change', applyRemote);
-  el.token.addEventListener('change', applyRemote);
-
-  const fileInput = h('input', {
-    type: 'file',
-    accept: '.onnx',
-    hidden: true,
-    onchange: (e: Event) => {
-      const f = (e.target as HTMLInputElement).files?.[0];
-      if (f) void loadDropped(f);
-    },
-  });
-  clear(
-    el.drop,
-    fileInput,
-    h('span', {}, 'Drop an ', h('code', {}, '.onnx'), ' file here or ', h('u', {}, 'choose one')),
-  );
-  el.drop.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    el.drop.classList.add('over');
-  });
-  el.drop.addEventListener('dragleave', () => el.drop.classList.remove('over'));
-  el.drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    el.drop.classList.remove('over');
-    const f = e.dataTransfer?.files[0];
-    if (f) void loadDropped(f);
-  });
-
-  const sidebar = h(
-    'aside',
-    { class: 'sidebar' },
-    card('Model', h('div', {}, el.modelSelect, el.drop, el.modelInfo)),
-    card(
-      'Devices',
-      h(
-        'div',
-        { class: 'devices' },
-        deviceToggle(
-          'cpu',
-          'JavaScript (host)',
-          h(
-            'div',
-            { class: 'muted small' },
-            'reference interpreter on the main thread: the host, and the fallback of last resort',
-          ),
-        ),
-        deviceToggle('webgpu', 'WebGPU', el.devGpu),
-        deviceToggle('wasm', 'WASM SIMD', el.devWasm),
-        deviceToggle(
-          'remote',
-          'Offload server',
-          el.devRemote,
-          h('div', { class: 'remote-fields' }, el.remoteUrl, el.token),
-        ),
-      ),
-    ),
-    card(
-      'Service level',
-      h(
-        'div',
-        { class: 'sla' },
-        slaMode,
-        h('label', { class: 'check' }, el.useDeadline, 'End-to-end deadline'),
-        h('div', { class: 'deadline-row' }, el.deadline, h('span', { class: 'num-input' }, el.deadlineNum, 'ms')),
-        el.tokenSla,
-        h('div', { class: 'label' }, 'Objective'),
-        objective,
-        h(
-          'p',
-          { class: 'muted small' },
-          'Changing the SLA re-plans at once, with the same devices and what they have measured so far.',
-        ),
-      ),
-    ),
-  );
-  const main = h(
-    'main',
-    { class: 'content' },
-    h('div', { class: 'toolbar' }, el.runBtn, el.traceBtn, el.progress, el.status),
-    el.error,
-    el.summary,
-    onnxOnly(
-      card(
-        'Plan',
-        el.graph,
-        h(
-          'span',
-          { class: 'muted small' },
-          'units coloured by device · red dashed edges are transfers · hover for the reason',
-        ),
-      ),
-    ),
-    onnxOnly(
-      card('Timeline', el.timeline, h('span', { class: 'muted small' }, 'per device: planned above, measured below')),
-    ),
-    onnxOnly(h('div', { class: 'two-col' }, card('Outputs', el.outputs), card('Placement', el.units))),
-    el.agentCard,
-    onnxOnly(
-      card(
-        'Devices the planner sees',
-        el.engine,
-        h(
-          'button',
-          {
-            class: 'link small',
-            onclick: () => {
-              forgetMachine();
-              void prepare();
-            },
-            title: 'drop cached calibration and measured kernel times',
-          },
-          'forget this machine',
-        ),
-      ),
-    ),
-  );
-  const header = h(
-    'header',
-    { class: 'top' },
-    h(
-      'div',
-      { class: 'brand' },
-      h('span', { class: 'logo', 'aria-hidden': 'true' }, logo()),
-      h('b', {}, 'Switchyard'),
-      h('span', { class: 'tag' }, 'plan · place · run across WebGPU, WASM and remote accelerators'),
-    ),
-    h(
-      'div',
-      { class: 'env' },
-      h(
-        'span',
-        {
-          class: `badge ${wasmProbe.isolated ? 'ok' : 'warn'}`,
-          id: 'isolation',
-          title: 'COOP/COEP: SharedArrayBuffer for WASM threads',
-        },
-        wasmProbe.isolated ? 'cross-origin isolated' : 'not isolated',
-      ),
-      h('span', { class: 'badge' }, `${wasmProbe.cores} cores`),
-      h('a', { href: 'https://ui.perfetto.dev', target: '_blank', rel: 'noopener' }, 'Perfetto ↗'),
-    ),
-  );
-  clear(document.getElementById('app')!, header, h('div', { class: 'layout' }, sidebar, main));
-}
-
-/** Cards of the ONNX mode, hidden while an agent graph is picked. */
-function onnxOnly(e: HTMLElement): HTMLElement {
-  e.classList.add('onnx-only');
-  return e;
-}
-
-/** TTFT/TPOT only mean something for agent graphs: enable them (and show their inputs) there. */
-function syncSlaKind(): void {
-  const agent = !!agentOf(config.model);
-  el.slaTokens.disabled = !agent;
-  document.getElementById('sla-tokens-label')!.title = agent
-    ? 'targets for the LLM nodes: time to first token and time per output token'
-    : 'TTFT/TPOT targets apply to the LLM nodes of agent graphs: pick an agent graph';
-  if (!agent && config.slaKind === 'tokens') config.slaKind = 'deadline';
-  el.slaTokens.checked = config.slaKind === 'tokens';
-  el.slaDeadline.checked = config.slaKind === 'deadline';
-  el.tokenSla.hidden = config.slaKind !== 'tokens';
-  document.body.classList.toggle('agent-mode', agent);
-}
-
-function logo(): SVGSVGElement {
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('viewBox', '0 0 24 16');
-  svg.setAttribute('width', '24');
-  svg.setAttribute('height', '16');
-  svg.innerHTML =
-    '<path d="M1 13 H9 L15 3 H23 M9 13 H23" stroke="#60a5fa" stroke-width="2.2" fill="none" stroke-linecap="round" stroke-linejoin="round"/>';
-  return svg;
-}
-
-// ---------- messages ----------
-function status(text: string, kind: 'info' | 'busy' | 'ok' = 'info'): void {
-  el.status.className = `status ${kind}`;
-  el.status.textContent = text;
-}
-
-function readable(e: unknown): { title: string; detail: string } {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const m = err.message || String(err);
-  const first = m.split('\n')[0]!;
-  let title = 'Something went wrong';
-  if (/no plan|infeasible|deadline|exceeds (TTFT|TPOT)|misses (TTFT|TPOT)/i.test(m))
-    title = 'No plan meets this service level';
-  else if (/\.ya?ml\b|agent graph|tool '|node '/i.test(m)) title = 'The agent graph failed';
-  else if (/onnx|protobuf|model|opset|import/i.test(m)) title = 'This model could not be loaded';
-  else if (/device|adapter|gpu|worker|remote|fetch|network/i.test(m)) title = 'A device failed';
-  return { title, detail: first + (m.includes('\n') ? `\n${m.slice(first.length + 1)}` : '') };
-}
-
-function showError(e: unknown): void {
-  const { title, detail } = readable(e);
-  console.warn(e); // shown on the page; a warning so that tests can tell it from an unexpected error
-  clear(
-    el.error,
-    h('b', {}, title),
-    h('div', { class: 'error-detail' }, detail),
-    h(
-      'button',
-      {
-        class: 'link small',
-        onclick: () => {
-          el.error.hidden = true;
-        },
-      },
-      'dismiss',
-    ),
-  );
-  el.error.hidden = false;
-  status(title, 'info');
-}
-const hideError = () => {
-  el.error.hidden = true;
-};
 
 // ---------- model ----------
 async function selectModel(): Promise<void> {
@@ -594,7 +123,11 @@ async function selectAgent(): Promise<void> {
   clear(el.summary);
   clear(
     el.modelInfo,
-    h('p', { class: 'small' }, `Agent graph ${a.file}: filter → embed → retrieve, a tool, and a streamed LLM answer.`),
+    h(
+      'p',
+      { class: 'small' },
+      `Agent graph ${a.file}: ` + 'filter → embed → retrieve, a tool, and a streamed LLM answer.',
+    ),
   );
   clear(
     el.agentCard,
@@ -722,7 +255,9 @@ async function replan(): Promise<void> {
     try {
       const ap = agentPanel.replan(agentSla())!;
       status(
-        `re-planned: ${ap.plan.feasible ? 'feasible' : `infeasible (${ap.plan.reason})`}; TTFT ${config.slaKind === 'tokens' ? ms(config.ttftMs) : 'graph default'}, TPOT ${config.slaKind === 'tokens' ? ms(config.tpotMs) : 'graph default'}`,
+        `re-planned: ${ap.plan.feasible ? 'feasible' : `infeasible (${ap.plan.reason})`}; ` +
+          `TTFT ${config.slaKind === 'tokens' ? ms(config.ttftMs) : 'graph default'}, ` +
+          `TPOT ${config.slaKind === 'tokens' ? ms(config.tpotMs) : 'graph default'}`,
         'ok',
       );
     } catch (e) {
@@ -737,7 +272,8 @@ async function replan(): Promise<void> {
     await hp.setPolicy(policy());
     view = { plan: hp.plan };
     status(
-      `re-planned in ${ms(performance.now() - t0)}: ${config.objective}${config.useDeadline ? `, deadline ${ms(config.deadlineMs)}` : ''}`,
+      `re-planned in ${ms(performance.now() - t0)}: ${config.objective}` +
+        (config.useDeadline ? `, deadline ${ms(config.deadlineMs)}` : ''),
       'ok',
     );
     render();
@@ -765,7 +301,8 @@ async function run(): Promise<RunResult | AgentRunSummary> {
     view = { plan, report };
     const used = [...new Set(report.units.map((u) => u.device))];
     status(
-      `ran in ${ms(wallMs)} on ${used.join(' + ') || 'the host'}${report.fallbacks.length ? ` — ${report.fallbacks.length} fallback(s)` : ''}`,
+      `ran in ${ms(wallMs)} on ${used.join(' + ') || 'the host'}` +
+        (report.fallbacks.length ? ` — ${report.fallbacks.length} fallback(s)` : ''),
       'ok',
     );
     el.traceBtn.disabled = !session.trace;
@@ -854,13 +391,15 @@ function render(): void {
     // first run (compile, upload and first use included) and steady state, each predicted beside measured
     stat(
       'predicted first / steady',
-      `${plan.firstRun ? ms(hp.firstRun?.plan.firstRun?.ms ?? plan.firstRun.ms) : '–'} / ${ms(plan.steadyMs ?? plan.makespanMs)}`,
+      `${plan.firstRun ? ms(hp.firstRun?.plan.firstRun?.ms ?? plan.firstRun.ms) : '–'} / ` +
+        ms(plan.steadyMs ?? plan.makespanMs),
       '',
       `planner: ${plan.algorithm}${plan.optimal ? ' (optimal)' : ''}`,
     ),
     stat(
       'measured first / steady',
-      `${hp.firstRun ? ms(hp.firstRun.ms) : '–'} / ${steadyMedian() ?? (report && hp.firstRun?.report !== report ? ms(report.totalMs) : '–')}`,
+      `${hp.firstRun ? ms(hp.firstRun.ms) : '–'} / ` +
+        (steadyMedian() ?? (report && hp.firstRun?.report !== report ? ms(report.totalMs) : '–')),
       '',
       'first: compiling the units + the first run; steady: median of the runs after it',
     ),
@@ -980,7 +519,17 @@ window.addEventListener('error', (e) => showError(e.error ?? e.message));
 window.addEventListener('unhandledrejection', (e) => showError(e.reason));
 
 async function start(): Promise<void> {
-  layout();
+  layout({
+    prepare,
+    replanSoon,
+    selectModel,
+    run,
+    downloadTrace,
+    loadDropped,
+    refreshRemote,
+    remoteProbe: () => remoteProbe,
+    wasmProbe,
+  });
   for (const e of examples)
     el.modelSelect.append(
       h(

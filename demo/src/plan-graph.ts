@@ -182,7 +182,9 @@ export function drawPlanGraph(
           s(
             'text',
             { x: n.x, y: n.y + 4 },
-            `${id.startsWith('in:') ? '▶ ' : ''}${name.length > 14 ? name.slice(0, 13) + '…' : name}${id.startsWith('out:') ? ' ▶' : ''}`,
+            (id.startsWith('in:') ? '▶ ' : '') +
+              (name.length > 14 ? `${name.slice(0, 13)}…` : name) +
+              (id.startsWith('out:') ? ' ▶' : ''),
           ),
         ),
       );

@@ -92,7 +92,8 @@ export function probeWasm(): WasmProbe {
   const cores = navigator.hardwareConcurrency || 1;
   const threads = isolated && sharedMemory ? cores : 1;
   const note = !isolated
-    ? 'the page is not cross-origin isolated (COOP/COEP headers missing): SharedArrayBuffer is off, so WASM runs on one thread'
+    ? 'the page is not cross-origin isolated (COOP/COEP headers missing): SharedArrayBuffer is off, ' +
+      'so WASM runs on one thread'
     : !simd
       ? 'this engine lacks WASM SIMD'
       : undefined;
@@ -123,7 +124,9 @@ export async function probeRemote(url: string, token?: string): Promise<RemotePr
     return {
       url: base,
       ok: false,
-      reason: `cannot reach ${base}: ${m} (is \`switchyard serve\` running, and does its CORS allow-list include ${location.origin}?)`,
+      reason:
+        `cannot reach ${base}: ${m} (is \`switchyard serve\` running, ` +
+        `and does its CORS allow-list include ${location.origin}?)`,
     };
   }
 }

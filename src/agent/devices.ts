@@ -3,7 +3,7 @@
 
 import type { Device } from '../backends/device.js';
 import { ReferenceDevice } from '../backends/reference/device.js';
-import type { DeviceSet } from './runtime/run.js';
+import type { DeviceSet } from './types.js';
 
 export async function localDevices(): Promise<DeviceSet> {
   const devices = new Map<string, Device>();

@@ -9,13 +9,15 @@ import { type AgentGraph, parseAgentGraph } from './graph/validate.js';
 import type { LlmModel } from './llm/engine.js';
 import { loadLlm } from './llm/load.js';
 import { type Embedder, EngineProvider, type LlmProvider, ModelEmbedder } from './nodes/models.js';
+import { kindOf } from './nodes/registry.js';
 import { RemoteLlmProvider } from './nodes/remote-llm.js';
 import { BUILTIN_TOOLS, type ToolImpl } from './nodes/tools.js';
 import { ExactIndex } from './retrieval/exact.js';
 import { HnswIndex } from './retrieval/hnsw.js';
 import { loadIndex } from './retrieval/persist.js';
 import type { StoredDoc, VectorIndex } from './retrieval/types.js';
-import { type AgentResources, AgentRunner, type DeviceSet, emptyResources } from './runtime/run.js';
+import { AgentRunner } from './runtime/run.js';
+import { type AgentResources, type DeviceSet, emptyResources } from './types.js';
 
 export interface LoadAgentOptions {
   devices?: DeviceSet;
@@ -48,7 +50,8 @@ export async function bindTool(name: string, spec: ToolSpec, source: string, giv
     impl = BUILTIN_TOOLS[spec.builtin];
     if (!impl)
       throw new Error(
-        `${source}: tool '${name}': there is no built-in tool '${spec.builtin}' (built-ins: ${Object.keys(BUILTIN_TOOLS).join(', ')})`,
+        `${source}: tool '${name}': there is no built-in tool '${spec.builtin}' ` +
+          `(built-ins: ${Object.keys(BUILTIN_TOOLS).join(', ')})`,
       );
   }
   if (!impl && spec.module) {
@@ -154,10 +157,11 @@ export async function prepareAgent(graph: AgentGraph, opts: LoadAgentOptions = {
   const models = new Map<string, LlmModel>();
   const usedAsLlm = new Set<string>(),
     usedAsEmbed = new Set<string>();
-  for (const n of graph.nodes.values()) {
-    if (n.kind === 'llm') usedAsLlm.add(n.model);
-    if (n.kind === 'embed') usedAsEmbed.add(n.model);
-  }
+  for (const n of graph.nodes.values())
+    for (const m of kindOf(n).models(n)) {
+      if (m.as === 'llm') usedAsLlm.add(m.name);
+      if (m.as === 'embed') usedAsEmbed.add(m.name);
+    }
   for (const ix of Object.values(spec.indexes ?? {})) if ('embed' in ix && ix.embed) usedAsEmbed.add(ix.embed);
   const embedders: ModelEmbedder[] = [];
   const adopt = (name: string, model: LlmModel, m: { kind?: 'llm' | 'embed'; capacity?: number } = {}) => {

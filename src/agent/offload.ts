@@ -9,7 +9,7 @@ import type { LlmInfo } from '../protocol/llm.js';
 import { modelFingerprint } from './llm/fingerprint.js';
 import { EngineProvider } from './nodes/models.js';
 import { RemoteLlmProvider } from './nodes/remote-llm.js';
-import type { AgentResources } from './runtime/run.js';
+import type { AgentResources } from './types.js';
 
 /** What a remote device offers for LLM nodes (RemoteDevice has these). */
 interface ServingDevice extends Device {
@@ -43,8 +43,11 @@ export async function attachServedLlms(
         const namesake = d.llms.find((l) => l.id === name);
         notes.push(
           namesake
-            ? `${d.id} serves a model named '${name}' but with other weights (fingerprint ${namesake.fingerprint.slice(0, 12)}, ours ${fp.slice(0, 12)}): '${name}' stays local`
-            : `${d.id} does not serve model '${name}'${d.llms.length ? ` (it serves ${d.llms.map((l) => l.id).join(', ')})` : ''}: its llm nodes can only run engine steps there`,
+            ? `${d.id} serves a model named '${name}' but with other weights ` +
+                `(fingerprint ${namesake.fingerprint.slice(0, 12)}, ours ${fp.slice(0, 12)}): '${name}' stays local`
+            : `${d.id} does not serve model '${name}'` +
+                `${d.llms.length ? ` (it serves ${d.llms.map((l) => l.id).join(', ')})` : ''}: ` +
+                'its llm nodes can only run engine steps there',
         );
         continue;
       }
@@ -62,7 +65,10 @@ export async function attachServedLlms(
         }),
       );
       notes.push(
-        `${d.id} serves model '${name}' as '${same.id}' with the same weights (${same.device}, TTFT ${same.prefill.ms.map((x) => x.toFixed(1)).join('/')} ms at ${same.prefill.buckets.join('/')} tokens, TPOT ${same.tpotMs.toFixed(2)} ms): its llm nodes may run there`,
+        `${d.id} serves model '${name}' as '${same.id}' with the same weights (${same.device}, ` +
+          `TTFT ${same.prefill.ms.map((x) => x.toFixed(1)).join('/')} ms ` +
+          `at ${same.prefill.buckets.join('/')} tokens, ` +
+          `TPOT ${same.tpotMs.toFixed(2)} ms): its llm nodes may run there`,
       );
     }
   }

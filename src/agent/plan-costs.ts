@@ -15,7 +15,7 @@ import { nodeWork } from '../cost/work.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { runPipeline } from '../passes/index.js';
 import { EngineProvider, ModelEmbedder } from './nodes/models.js';
-import type { AgentResources } from './runtime/run.js';
+import type { AgentResources } from './types.js';
 
 export function bodyOf(n: Node): Graph | undefined {
   const b = n.attrs.body;
@@ -71,7 +71,8 @@ export function coldExtraMs(
     const tokens = n.op === 'agent.decode' ? 1 : ((n.attrs.prompt_tokens?.value as number | undefined) ?? 64);
     if (!(e instanceof EngineProvider) || e.engine.isCompiled(device, tokens)) return 0;
   }
-  // the decode graph shares the engine's weight cache with the prefill graphs: their upload and packing are the prefill's
+  // the decode graph shares the engine's weight cache with the prefill graphs: their upload and
+  // packing are the prefill's
   return firstRunOf(kernelsOf(b), p, new Set(), ratio, device.kind === 'reference', n.op !== 'agent.decode').ms;
 }
 

@@ -21,7 +21,7 @@ import { declaredBy, type LoadAgentOptions, type LoadedAgent, prepareAgent } fro
 import type { Embedder, LlmProvider } from '../nodes/models.js';
 import type { ToolImpl } from '../nodes/tools.js';
 import type { VectorIndex } from '../retrieval/types.js';
-import type { DeviceSet } from '../runtime/run.js';
+import type { DeviceSet } from '../types.js';
 import type {
   ConvertNodeSpec,
   EdgeSpec,
@@ -61,7 +61,10 @@ export class AgentGraphBuilder {
     return this;
   }
 
-  /** A model: a loaded LlmModel (used as llm and/or embedder as nodes need), a provider, an embedder, or a path spec. */
+  /**
+   * A model: a loaded LlmModel (used as llm and/or embedder as nodes need), a provider, an
+   * embedder, or a path spec.
+   */
   model(name: string, m: LlmModel | LlmProvider | Embedder | ModelSpec): this {
     if ('weights' in m && 'config' in m) this.live.models[name] = m;
     else if ('chat' in m) this.live.llms[name] = m;

@@ -9,8 +9,16 @@ export type Expr =
   | { t: 'not'; e: Expr }
   | { t: 'bin'; op: string; a: Expr; b: Expr };
 
-const TOKEN =
-  /\s*(?:(\d+(?:\.\d+)?)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(&&|\|\||==|!=|>=|<=|[!<>()[\].])|([A-Za-z_][A-Za-z0-9_-]*))/y;
+// a number | a quoted string | an operator | a name, each after optional blanks
+const TOKEN = new RegExp(
+  [
+    String.raw`\s*(?:(\d+(?:\.\d+)?)`,
+    String.raw`("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')`,
+    String.raw`(&&|\|\||==|!=|>=|<=|[!<>()[\].])`,
+    '([A-Za-z_][A-Za-z0-9_-]*))',
+  ].join('|'),
+  'y',
+);
 
 export function parseExpr(src: string): Expr {
   const toks: string[] = [];

@@ -5,6 +5,8 @@
 
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
+import type { CheckContext } from '../nodes/kind.js';
+import { kindOf } from '../nodes/registry.js';
 import { type Expr, exprRefs, parseExpr, templateRefs } from './expr.js';
 import { type GraphSpec, graphSpec, NODE_KINDS, type NodeSpec } from './spec.js';
 
@@ -51,7 +53,8 @@ export class AgentGraphError extends Error {
     readonly problems: string[],
   ) {
     super(
-      `${source}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`,
+      `${source}: ` +
+        (problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`),
     );
   }
 }
@@ -121,7 +124,8 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     if (!has(kind, name)) {
       const list = names(kind);
       problems.push(
-        `node '${node}': ${kind === 'indexes' ? 'index' : kind.slice(0, -1)} '${name}' is not declared under ${kind}${list.length ? ` (declared: ${list.join(', ')})` : ' (none are)'}`,
+        `node '${node}': ${kind === 'indexes' ? 'index' : kind.slice(0, -1)} '${name}' is not declared under ${kind}` +
+          (list.length ? ` (declared: ${list.join(', ')})` : ' (none are)'),
       );
     }
   };
@@ -133,7 +137,8 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
       if (inp === undefined) problems.push(`node '${node}': field '${field}' reads {{inputs}} without naming an input`);
       else if (!(String(inp) in inputs))
         problems.push(
-          `node '${node}': field '${field}' reads input '${inp}', which is not declared under inputs${Object.keys(inputs).length ? ` (declared: ${Object.keys(inputs).join(', ')})` : ''}`,
+          `node '${node}': field '${field}' reads input '${inp}', which is not declared under inputs` +
+            (Object.keys(inputs).length ? ` (declared: ${Object.keys(inputs).join(', ')})` : ''),
         );
       else reads.get(node)!.push(`inputs.${inp}`);
       return;
@@ -157,71 +162,16 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) deepTmpl(node, `${field}.${k}`, x);
   };
 
-  for (const [id, n] of nodes) {
-    reads.set(id, []);
-    switch (n.kind) {
-      case 'llm':
-        need(id, 'models', n.model);
-        if (n.prompt === undefined && !n.messages?.length)
-          problems.push(`node '${id}' (llm): give 'prompt' or 'messages'`);
-        tmpl(id, 'prompt', n.prompt);
-        tmpl(id, 'system', n.system);
-        n.messages?.forEach((m, i) => tmpl(id, `messages.${i}.content`, m.content));
-        for (const t of n.tools ?? []) need(id, 'tools', t);
-        break;
-      case 'embed':
-        need(id, 'models', n.model);
-        tmpl(id, 'input', n.input);
-        break;
-      case 'retrieve':
-        need(id, 'indexes', n.index);
-        if (/\{\{/.test(n.query)) tmpl(id, 'query', n.query);
-        else if (nodes.has(n.query)) ref(id, 'query', [n.query]);
-        else
-          problems.push(
-            `node '${id}' (retrieve): field 'query' must be an embed node's id or a {{template}}, got '${n.query}'`,
-          );
-        break;
-      case 'tool':
-        if (!!n.tool === !!n.call)
-          problems.push(
-            `node '${id}' (tool): give exactly one of 'tool' (with 'arguments') or 'call' (an llm node whose tool call to run)`,
-          );
-        if (n.tool) {
-          need(id, 'tools', n.tool);
-          deepTmpl(id, 'arguments', n.arguments);
-        }
-        if (n.call) {
-          const target = nodes.get(n.call);
-          if (!target) problems.push(`node '${id}' (tool): field 'call' names '${n.call}', which is not a node`);
-          else if (target.kind !== 'llm' || !target.tools?.length)
-            problems.push(
-              `node '${id}' (tool): field 'call' must name an llm node with tools; '${n.call}' is ${target.kind === 'llm' ? 'an llm node without tools' : `a ${target.kind} node`}`,
-            );
-          else ref(id, 'call', [n.call]);
-        }
-        break;
-      case 'convert':
-        tmpl(id, 'input', n.input);
-        if (n.from === 'tokens' || n.to === 'tokens') {
-          if (!n.model) problems.push(`node '${id}' (convert): tokens need 'model' (whose tokenizer to use)`);
-          else need(id, 'models', n.model);
-        }
-        break;
-      case 'filter':
-        tmpl(id, 'input', n.input);
-        for (const [name, re] of Object.entries(n.patterns ?? {})) {
-          try {
-            new RegExp(re, 'g');
-          } catch (e) {
-            problems.push(
-              `node '${id}' (filter): pattern '${name}' is not a valid regular expression: ${(e as Error).message}`,
-            );
-          }
-        }
-        break;
-    }
-  }
+  const check: CheckContext = {
+    nodes,
+    need,
+    template: tmpl,
+    deepTemplate: deepTmpl,
+    ref,
+    problem: (m) => problems.push(m),
+  };
+  for (const id of nodes.keys()) reads.set(id, []);
+  for (const [id, n] of nodes) kindOf(n).check(id, n, check);
   for (const [name, ix] of Object.entries(spec.indexes ?? {})) {
     if ('embed' in ix && ix.embed && !has('models', ix.embed))
       problems.push(`index '${name}': embed model '${ix.embed}' is not declared under models`);
@@ -279,7 +229,8 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     const left = new Set([...nodes.keys()].filter((k) => !order.includes(k)));
     const cycle = findCycle(left, succ);
     throw new AgentGraphError(source, [
-      `the edges ${cycle.join(' -> ')} form a cycle outside a bounded loop; mark the edge that closes it with loop: { maxIterations: N }`,
+      `the edges ${cycle.join(' -> ')} form a cycle outside a bounded loop; ` +
+        'mark the edge that closes it with loop: { maxIterations: N }',
     ]);
   }
   const reach = (from: string): Set<string> => {
@@ -298,7 +249,8 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
     const fromHead = reach(e.to);
     if (!fromHead.has(e.from)) {
       throw new AgentGraphError(source, [
-        `edge ${e.from} -> ${e.to} is marked as a loop, but '${e.to}' does not lead back to '${e.from}'; a loop edge must close a cycle`,
+        `edge ${e.from} -> ${e.to} is marked as a loop, but '${e.to}' does not lead back to '${e.from}'; ` +
+          'a loop edge must close a cycle',
       ]);
     }
     const body = new Set([...fromHead].filter((n) => reach(n).has(e.from)));
@@ -341,10 +293,17 @@ function analyse(spec: GraphSpec, source: string, declared: Declared): AgentGrap
       .find((x) => x);
     if (!src) continue;
     localOnly.set(k, src);
-    if (n.kind !== 'filter') tainted.set(k, src);
-    if (n.kind !== 'filter' && n.device && n.device !== 'local' && n.device !== 'auto' && /remote/.test(n.device)) {
+    if (!kindOf(n).cleansPrivate) tainted.set(k, src);
+    if (
+      !kindOf(n).cleansPrivate &&
+      n.device &&
+      n.device !== 'local' &&
+      n.device !== 'auto' &&
+      /remote/.test(n.device)
+    ) {
       problems.push(
-        `node '${k}' reads private input '${src}' without a filter node in between, so it cannot run on '${n.device}'; add a filter node before it`,
+        `node '${k}' reads private input '${src}' without a filter node in between, ` +
+          `so it cannot run on '${n.device}'; add a filter node before it`,
       );
     }
   }

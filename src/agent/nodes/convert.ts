@@ -6,6 +6,7 @@ import { decode as decodePng, encode as encodePng } from 'fast-png';
 import type { DType } from '../../ir/dtype.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { TextTokenizer } from '../llm/tokenizer.js';
+import { type NodeKindDef, onHost, singlePlacement } from './kind.js';
 
 export type Format = 'text' | 'json' | 'csv' | 'image' | 'tensor' | 'tokens';
 
@@ -65,7 +66,8 @@ function shapeOf(v: unknown, path = 'value'): number[] {
     const s = shapeOf(x, `${path}[${i}]`);
     if (s.length !== inner.length || s.some((d, j) => d !== inner[j]))
       throw new Error(
-        `${path}[${i}] has shape [${s.join(', ')}], but ${path}[0] has [${inner.join(', ')}]; a tensor must be rectangular`,
+        `${path}[${i}] has shape [${s.join(', ')}], but ${path}[0] has [${inner.join(', ')}]; ` +
+          'a tensor must be rectangular',
       );
   });
   return [v.length, ...inner];
@@ -185,7 +187,8 @@ export function convert(value: unknown, from: Format, to: Format, o: ConvertOpti
       body.forEach((r, i) => {
         if (r.length !== names.length)
           throw new Error(
-            `CSV row ${i + (header ? 2 : 1)} has ${r.length} fields, the ${header ? 'header' : 'first row'} has ${names.length}`,
+            `CSV row ${i + (header ? 2 : 1)} has ${r.length} fields, ` +
+              `the ${header ? 'header' : 'first row'} has ${names.length}`,
           );
       });
       if (to === 'json' || to === 'csv')
@@ -242,3 +245,39 @@ export function convert(value: unknown, from: Format, to: Format, o: ConvertOpti
   }
   throw new Error(`no conversion from ${from} to ${to}`);
 }
+
+/** The convert node kind: formats at the graph's edges, on the host (tokens need a model's tokenizer). */
+export const convertKind: NodeKindDef<'convert'> = {
+  kind: 'convert',
+  models: (n) => (n.model ? [{ name: n.model, as: 'tokenizer' }] : []),
+  referenceTokens: (_n, per) => per,
+  check(id, n, c) {
+    c.template(id, 'input', n.input);
+    if (n.from === 'tokens' || n.to === 'tokens') {
+      if (!n.model) c.problem(`node '${id}' (convert): tokens need 'model' (whose tokenizer to use)`);
+      else c.need(id, 'models', n.model);
+    }
+  },
+  lower(id, n, c) {
+    const value = c.g.op(
+      'agent.convert',
+      c.ins.length ? c.ins.slice(0, 1) : [c.empty()],
+      { from: n.from, to: n.to },
+      id,
+    );
+    return { value, ops: [value.producer!] };
+  },
+  cost: (id, _n, ops, c) => c.hostTask(id, ops[0]!),
+  pin: (n) => n.device,
+  placementOf: singlePlacement,
+  resolve: onHost,
+  async execute(n, c) {
+    const tokenizer = n.model ? c.res.tokenizers.get(n.model) : undefined;
+    const { dtype, shape, header, mean, std } = n;
+    try {
+      return convert(c.value(n.input), n.from, n.to, { dtype, shape, header, mean, std, tokenizer });
+    } catch (e) {
+      throw new Error(`node '${c.id}' (convert ${n.from} -> ${n.to}): ${(e as Error).message}`);
+    }
+  },
+};

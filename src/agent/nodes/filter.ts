@@ -3,6 +3,7 @@
 // adds. `redact` replaces each match with [KIND]; `block` fails the run instead.
 
 import type { PII_KINDS } from '../graph/spec.js';
+import { type NodeKindDef, onHost, singlePlacement } from './kind.js';
 
 export type PiiKind = (typeof PII_KINDS)[number];
 
@@ -71,3 +72,40 @@ export function redactPii(
   }
   return { text: out, found };
 }
+
+/** The filter node kind: redacts (or blocks) PII on the host; its output is no longer private. */
+export const filterKind: NodeKindDef<'filter'> = {
+  kind: 'filter',
+  cleansPrivate: true,
+  models: () => [],
+  referenceTokens: (_n, per) => per,
+  check(id, n, c) {
+    c.template(id, 'input', n.input);
+    for (const [name, re] of Object.entries(n.patterns ?? {})) {
+      try {
+        new RegExp(re, 'g');
+      } catch (e) {
+        c.problem(
+          `node '${id}' (filter): pattern '${name}' is not a valid regular expression: ${(e as Error).message}`,
+        );
+      }
+    }
+  },
+  lower(id, n, c) {
+    const attrs = { kinds: n.redact ?? [], mode: n.mode ?? 'redact' };
+    const value = c.g.op('agent.filter', c.ins.length ? c.ins : [c.empty()], attrs, id);
+    return { value, ops: [value.producer!] };
+  },
+  cost: (id, _n, ops, c) => c.hostTask(id, ops[0]!),
+  pin: (n) => n.device,
+  placementOf: singlePlacement,
+  resolve: onHost,
+  async execute(n, c) {
+    const r = redactPii(c.render(n.input), { kinds: n.redact, patterns: n.patterns, replacement: n.replacement });
+    if (n.mode === 'block' && Object.keys(r.found).length) {
+      const found = Object.entries(r.found).map(([k, count]) => `${k} (${count})`);
+      throw new Error(`node '${c.id}' (filter): blocked: the input contains ${found.join(', ')}`);
+    }
+    return r;
+  },
+};

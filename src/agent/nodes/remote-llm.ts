@@ -223,7 +223,8 @@ export class RemoteLlmProvider implements LlmProvider {
         }
         if (!sawDone)
           throw new RemoteLlmError(
-            `${where}: the LLM server ${o.url} ended the stream after ${ids.length || count} tokens without [DONE] (the server went away mid-answer)`,
+            `${where}: the LLM server ${o.url} ended the stream after ${ids.length || count} tokens ` +
+              'without [DONE] (the server went away mid-answer)',
             undefined,
             'stream_broken',
           );
@@ -298,7 +299,8 @@ export function withLocalFallback(
       const tokens = idsKnown ? ids : (local.encode?.(text) ?? []);
       const spent = performance.now() - t0;
       local.onFallback(
-        `${(e as Error).message}; continuing on the local engine${tokens.length ? ` from token ${tokens.length}` : ''} (${spent.toFixed(0)} ms spent remotely)`,
+        `${(e as Error).message}; continuing on the local engine` +
+          `${tokens.length ? ` from token ${tokens.length}` : ''} (${spent.toFixed(0)} ms spent remotely)`,
       );
       const lg = local.generate({ tokens, emittedText: text });
       const offset = performance.now() - t0;

@@ -249,5 +249,8 @@ export function toolsPrompt(tools: [string, ToolImpl][]): string {
   const list = tools.map(([name, t]) =>
     JSON.stringify({ name, description: t.description ?? '', parameters: t.parameters ?? { type: 'object' } }),
   );
-  return `You may call tools. To call one, answer only with <tool_call>{"name": "...", "arguments": {...}}</tool_call>.\nTools:\n${list.join('\n')}`;
+  return (
+    'You may call tools. To call one, answer only with ' +
+    `<tool_call>{"name": "...", "arguments": {...}}</tool_call>.\nTools:\n${list.join('\n')}`
+  );
 }

@@ -66,7 +66,8 @@ export function loadIndex(
   const vectors = f.tensors.get('vectors');
   if (!vectors || vectors.dims.length !== 2 || vectors.dims[1] !== dim || vectors.dims[0] !== docs.length) {
     throw new Error(
-      `${source}: tensor 'vectors' must be [${docs.length}, ${dim}] (documents × dim), got ${vectors ? `[${vectors.dims.join(', ')}]` : 'nothing'}`,
+      `${source}: tensor 'vectors' must be [${docs.length}, ${dim}] (documents × dim), ` +
+        `got ${vectors ? `[${vectors.dims.join(', ')}]` : 'nothing'}`,
     );
   }
   const data = Float32Array.from(vectors.data as Float32Array);

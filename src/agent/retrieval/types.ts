@@ -1,5 +1,7 @@
 // What every vector index shares: documents, hits, metrics and the vector checks.
 
+import type { Device } from '../../backends/device.js';
+
 export type Metric = 'cosine' | 'dot' | 'l2';
 
 export interface StoredDoc {
@@ -24,7 +26,8 @@ export interface VectorIndex {
   readonly size: number;
   readonly docs: StoredDoc[];
   add(vector: ArrayLike<number>, doc: StoredDoc): void;
-  search(query: ArrayLike<number>, k: number): Promise<Hit[]>;
+  /** `device`: the placed device to search on, for indexes that compute on one (exact search). */
+  search(query: ArrayLike<number>, k: number, device?: Device): Promise<Hit[]>;
 }
 
 export function checkVector(v: ArrayLike<number>, dim: number, what: string): void {

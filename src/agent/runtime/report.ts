@@ -37,7 +37,11 @@ export function nodeTable(r: AgentResult): string {
         : x.status === 'error'
           ? `error: ${x.error}`
           : x.llm
-            ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, TTFT ${f(x.llm.ttftMs)} ms, TPOT ${f(x.llm.tpotMs)} ms${x.llm.transferBytes ? `, KV cache moved ${(x.llm.transferBytes / 1024).toFixed(0)} KiB in ${f(x.llm.transferMs)} ms` : ''}` +
+            ? `${x.llm.promptTokens} prompt + ${x.llm.tokens} new tokens, ` +
+              `TTFT ${f(x.llm.ttftMs)} ms, TPOT ${f(x.llm.tpotMs)} ms` +
+              (x.llm.transferBytes
+                ? `, KV cache moved ${(x.llm.transferBytes / 1024).toFixed(0)} KiB in ${f(x.llm.transferMs)} ms`
+                : '') +
               (x.llm.route === 'chat' ? ", through the server's /v1/chat/completions" : '') +
               (x.llm.fallback ? '; the server failed, finished locally (see warnings)' : '')
             : '';
@@ -65,7 +69,8 @@ export function slaLines(r: AgentResult, sla: SlaCheck = {}): string[] {
     v === undefined || t === undefined ? '' : v <= t ? ` (target ${t} ms: met)` : ` (target ${t} ms: MISSED)`;
   return [
     `total ${f(r.totalMs)} ms${mark(r.totalMs, sla.deadlineMs)}`,
-    `TTFT  ${f(r.ttftMs)} ms${mark(r.ttftMs, sla.ttftMs)}  (first streamed token of the answer, from the start of the run)`,
+    `TTFT  ${f(r.ttftMs)} ms${mark(r.ttftMs, sla.ttftMs)}  ` +
+      '(first streamed token of the answer, from the start of the run)',
     `TPOT  ${f(r.tpotMs)} ms${mark(r.tpotMs, sla.tpotMs)}`,
   ];
 }
@@ -93,12 +98,14 @@ export function explainAgent(ap: AgentPlan, r?: AgentResult): string {
   const out: string[] = [];
   for (const pass of p.passes) for (const n of pass.notes) out.push(`${pass.name}: ${n}`);
   out.push(
-    `plan: ${p.feasible ? 'feasible' : `INFEASIBLE (${p.reason})`}, ${p.algorithm}${p.optimal ? ' (optimal)' : ''}, objective ${p.objective}; predicted ${f(p.makespanMs)} ms${r ? `, measured ${f(r.totalMs)} ms` : ''}`,
+    `plan: ${p.feasible ? 'feasible' : `INFEASIBLE (${p.reason})`}, ${p.algorithm}${p.optimal ? ' (optimal)' : ''}, ` +
+      `objective ${p.objective}; predicted ${f(p.makespanMs)} ms${r ? `, measured ${f(r.totalMs)} ms` : ''}`,
   );
   if (ap.firstRun.cold.size) {
     const cold = [...ap.firstRun.cold].map(([t, c]) => `${t} on ${c.device} ${f(c.ms)} ms`).join(', ');
     out.push(
-      `first run: ${f(ap.firstRun.extraMs)} ms of the prediction compiles, uploads and first uses model graphs not compiled yet (${cold}); steady state (all compiled): predicted ${f(ap.steadyMs)} ms`,
+      `first run: ${f(ap.firstRun.extraMs)} ms of the prediction compiles, uploads and first uses model graphs ` +
+        `not compiled yet (${cold}); steady state (all compiled): predicted ${f(ap.steadyMs)} ms`,
     );
   } else out.push(`steady state: every model graph is compiled on its device already; predicted ${f(ap.steadyMs)} ms`);
   const measured = new Map<string, number>();
@@ -112,12 +119,20 @@ export function explainAgent(ap: AgentPlan, r?: AgentResult): string {
   for (const [id, l] of ap.llm) {
     const rec = [...(r?.records ?? [])].reverse().find((x) => x.node === id && x.llm);
     out.push(
-      `${id}: prefill on ${l.prefill}, decode on ${l.decode}${l.route === 'chat' ? " (one request to the server's /v1/chat/completions; the KV cache stays there)" : ''}; predicted TTFT ${f(l.ttftMs)} ms, TPOT ${f(l.tpotMs)} ms${rec ? `; measured TTFT ${f(rec.startMs + rec.llm!.ttftMs)} ms (node start +${f(rec.llm!.ttftMs)}), TPOT ${f(rec.llm!.tpotMs)} ms` : ''}`,
+      `${id}: prefill on ${l.prefill}, decode on ${l.decode}` +
+        (l.route === 'chat' ? " (one request to the server's /v1/chat/completions; the KV cache stays there)" : '') +
+        `; predicted TTFT ${f(l.ttftMs)} ms, TPOT ${f(l.tpotMs)} ms` +
+        (rec
+          ? `; measured TTFT ${f(rec.startMs + rec.llm!.ttftMs)} ms (node start +${f(rec.llm!.ttftMs)}), ` +
+            `TPOT ${f(rec.llm!.tpotMs)} ms`
+          : ''),
     );
   }
   if (p.transfers.length)
     out.push(
-      `transfers: ${p.transfers.map((t) => `${t.from} -> ${t.to} (${t.fromDevice} -> ${t.toDevice}, ${(t.bytes / 1024).toFixed(1)} KiB)`).join('; ')}`,
+      `transfers: ${p.transfers
+        .map((t) => `${t.from} -> ${t.to} (${t.fromDevice} -> ${t.toDevice}, ${(t.bytes / 1024).toFixed(1)} KiB)`)
+        .join('; ')}`,
     );
   out.push('', 'planned timeline:', planGantt(p));
   if (r) out.push('', 'measured timeline:', planGantt(measuredPlan(p, r)));

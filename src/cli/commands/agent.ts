@@ -9,16 +9,14 @@ import type { Command } from 'commander';
 import { prepareExampleModels } from '../../agent/example.js';
 import type { LlmModel } from '../../agent/llm/engine.js';
 import { loadLlm } from '../../agent/llm/load.js';
-import { loadAgent } from '../../agent/load.js';
-import { attachServedLlms } from '../../agent/offload.js';
-import { type AgentPolicy, deviceSetOf, learnFromRun, planAgent } from '../../agent/plan.js';
 import { agentTrace, explainAgent, nodeTable, slaLines } from '../../agent/runtime/report.js';
-import { type AgentResult, type NodeRecord, show } from '../../agent/runtime/run.js';
+import { show } from '../../agent/runtime/show.js';
+import { AgentSession } from '../../agent/session.js';
+import type { AgentPlan, AgentPolicy, AgentResult } from '../../agent/types.js';
 import { Estimator } from '../../cost/estimator.js';
 import { KernelHistory } from '../../cost/history.js';
-import { type DeviceSpec, deviceKinds, discoverDevices } from '../../runtime/devices.js';
+import { type DeviceSpec, deviceKinds } from '../../runtime/devices.js';
 import { stores } from '../../runtime/node-stores.js';
-import { isSoftwareAdapter } from '../../runtime/webgpu-provider.js';
 
 interface AgentCliOptions {
   input: string[];
@@ -84,6 +82,29 @@ export function parseInputs(items: string[], declared: Record<string, { type?: s
   return out;
 }
 
+/** --model name=location items, loaded (a folder, a file, a URL or hf:org/name[@revision]). */
+async function loadModelFlags(items: string[], log: (s: string) => void): Promise<Record<string, LlmModel>> {
+  const models: Record<string, LlmModel> = {};
+  for (const item of items) {
+    const m = /^([A-Za-z_][A-Za-z0-9_-]*)=(.+)$/.exec(item);
+    if (!m)
+      throw new Error(`--model ${item}: expected name=location (a folder, a file, a URL or hf:org/name[@revision])`);
+    log(`loading model '${m[1]}' from ${m[2]}`);
+    models[m[1]!] = await loadLlm(m[2]!, { name: m[1] });
+  }
+  return models;
+}
+
+/** `node@device` per node (prefill/decode apart when they differ), the chat route marked. */
+function placementLine(ap: AgentPlan): string {
+  return [...ap.placement]
+    .map(([k, p]) => {
+      const where = p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`);
+      return `${k}@${where}${ap.llm.get(k)?.route === 'chat' ? ' (chat route)' : ''}`;
+    })
+    .join(', ');
+}
+
 export function registerAgent(program: Command): void {
   program
     .command('agent')
@@ -109,7 +130,8 @@ export function registerAgent(program: Command): void {
     )
     .option(
       '--model <name=location>',
-      'load a model of the graph from elsewhere (repeatable): a folder, a .gguf/.safetensors file, a URL or hf:org/name[@revision]',
+      'load a model of the graph from elsewhere (repeatable): a folder, a .gguf/.safetensors file, ' +
+        'a URL or hf:org/name[@revision]',
       collect,
       [],
     )
@@ -140,108 +162,70 @@ export function registerAgent(program: Command): void {
       };
       if (policy.objective !== 'latency' && policy.objective !== 'cost')
         throw new Error(`--objective must be latency or cost, got '${o.objective}'`);
-      // the reference device is always there: it is the host that runs tools, filters and conversions
       const kinds =
         o.backend === 'auto'
           ? deviceKinds().filter((k) => k !== 'remote')
-          : ['reference', o.backend === 'cpu' ? 'reference' : o.backend];
+          : [o.backend === 'cpu' ? 'reference' : o.backend];
       const specs: DeviceSpec[] = [...new Set(kinds)].map((kind) => ({ kind: kind as DeviceSpec['kind'] }));
       if (o.remote) specs.push({ kind: 'remote', url: o.remote, token: o.token ?? process.env.SWITCHYARD_TOKEN });
-      const { profiles, history } = stores();
-      const discovery = await discoverDevices({
-        devices: specs,
-        calibration: 'cache',
-        profiles,
-        onProgress: (i, n, name) => log(`calibrating ${i}/${n} ${name}`),
-      });
-      if (o.remote && !discovery.entries.some((e) => e.device.kind === 'remote')) {
-        throw new Error(
-          `--remote ${o.remote}: ${discovery.notes.find((n) => n.startsWith('remote')) ?? 'no remote device could be made'}`,
-        );
-      }
-      // a software WebGPU adapter is this CPU emulating a GPU (shaders compile for seconds on first
-      // use): WASM uses the same CPU better, so 'auto' leaves it out
-      if (o.backend === 'auto') {
-        for (const e of discovery.entries.filter((x) => isSoftwareAdapter(x.device))) {
-          discovery.notes.push(
-            `${e.device.id}: a software adapter (${e.profile.name}): the GPU is emulated on this CPU, which the WASM device uses better; left out (--backend webgpu plans on it)`,
-          );
-          await e.device.dispose().catch(() => {});
-        }
-        discovery.entries = discovery.entries.filter((x) => !isSoftwareAdapter(x.device));
-      }
-      for (const n of discovery.notes) log(`note: ${n}`);
-      const devices = deviceSetOf(discovery.entries);
       if (o.example) {
         await prepareExampleModels(file, log);
         log(
-          'note: the example models have seeded random weights (nothing can be downloaded here), so the answer text is noise;',
+          'note: the example models have seeded random weights (nothing can be downloaded here), ' +
+            'so the answer text is noise;',
         );
         log(
-          '      what to watch is the pipeline: PII redaction, retrieval, the tool call, placement per device, TTFT/TPOT against the SLA',
+          '      what to watch is the pipeline: PII redaction, retrieval, the tool call, placement per device, ' +
+            'TTFT/TPOT against the SLA',
         );
       }
       const t0 = performance.now();
-      const models: Record<string, LlmModel> = {};
-      for (const item of o.model) {
-        const m = /^([A-Za-z_][A-Za-z0-9_-]*)=(.+)$/.exec(item);
-        if (!m)
-          throw new Error(
-            `--model ${item}: expected name=location (a folder, a file, a URL or hf:org/name[@revision])`,
-          );
-        log(`loading model '${m[1]}' from ${m[2]}`);
-        models[m[1]!] = await loadLlm(m[2]!, { name: m[1] });
-      }
-      const agent = await loadAgent(file, { devices, onProgress: log, models });
-      log(
-        `loaded ${file} in ${(performance.now() - t0).toFixed(0)} ms; devices: ${discovery.entries.map((e) => `${e.device.id} (${e.device.kind})`).join(', ')}`,
-      );
-      for (const n of await attachServedLlms(agent.resources, discovery.entries)) log(`offload: ${n}`);
-      const inputs = parseInputs(o.input, agent.graph.spec.inputs ?? {});
+      const models = await loadModelFlags(o.model, log);
+      const { profiles, history } = stores();
+      const session = await AgentSession.open(file, {
+        discover: {
+          devices: specs,
+          calibration: 'cache',
+          profiles,
+          onProgress: (i, n, name) => log(`calibrating ${i}/${n} ${name}`),
+        },
+        // 'auto' leaves a software WebGPU adapter out; --backend webgpu plans on it
+        dropSoftwareAdapters: o.backend === 'auto',
+        onNote: (n) => log(n.startsWith('offload: ') ? n : `note: ${n}`),
+        onProgress: log,
+        models,
+        policy,
+        // a device the graph never ran on is not trusted to beat measured ones (as the runtime's re-plans)
+        estimator: new Estimator(new KernelHistory(history, 0.3, 'pessimistic')),
+      });
+      const graph = session.graph;
+      const devices = session.entries.map((e) => `${e.device.id} (${e.device.kind})`).join(', ');
+      log(`loaded ${file} in ${(performance.now() - t0).toFixed(0)} ms; devices: ${devices}`);
+      const inputs = parseInputs(o.input, graph.spec.inputs ?? {});
       for (const p of o.pin) {
         const m = /^([A-Za-z_][A-Za-z0-9_-]*)=(.+)$/.exec(p);
-        const node = m && agent.graph.nodes.get(m[1]!);
-        if (!m || !node)
+        if (!m || !graph.nodes.has(m[1]!))
           throw new Error(
-            `--pin ${p}: expected node=device with a node of the graph (${[...agent.graph.nodes.keys()].join(', ')})`,
+            `--pin ${p}: expected node=device with a node of the graph (${[...graph.nodes.keys()].join(', ')})`,
           );
-        const priv = agent.graph.localOnly.get(m[1]!);
-        if (
-          priv &&
-          m[2] !== 'local' &&
-          !discovery.entries.some((e) => e.device.id === m[2] && e.device.kind !== 'remote')
-        ) {
-          throw new Error(
-            `--pin ${p}: node '${m[1]}' reads private input '${priv}' without a filter in between, so it stays on this machine`,
-          );
+        try {
+          session.pin(m[1]!, m[2]!);
+        } catch (e) {
+          throw new Error(`--pin ${p}: ${(e as Error).message}`);
         }
-        node.device = m[2]!;
       }
-      // a device the graph never ran on is not trusted to beat measured ones (as the runtime's re-plans)
-      const estimator = new Estimator(new KernelHistory(history, 0.3, 'pessimistic'));
-      const ap = planAgent(agent.graph, agent.resources, discovery.entries, policy, estimator);
+      const ap = session.plan;
       if (!ap.plan.feasible)
         log(`warning: no plan meets the targets (${ap.plan.reason}); running the best placement found`);
-      log(
-        `plan: ${[...ap.placement].map(([k, p]) => `${k}@${p.device ?? (p.prefill === p.decode ? p.prefill : `${p.prefill}/${p.decode}`)}${ap.llm.get(k)?.route === 'chat' ? ' (chat route)' : ''}`).join(', ')}`,
-      );
-      // as the tool loop unrolls, what was measured so far re-plans the rest of the run
-      let learned = 0;
-      const learn = (records: NodeRecord[]) => {
-        learnFromRun(estimator, ap, records.slice(learned));
-        learned = records.length;
-      };
-      const replan = (records: NodeRecord[]) => {
-        learn(records);
-        return planAgent(agent.graph, agent.resources, discovery.entries, policy, estimator).placement;
-      };
-      const run = agent.runner.run({ inputs, placement: ap.placement, replan });
+      log(`plan: ${placementLine(ap)}`);
+      // as the tool loop unrolls, what was measured so far re-plans the rest of the run (the session does it)
+      const run = session.run({ inputs });
       const streamed = new Set<string>();
       let result: AgentResult;
       try {
         for await (const e of run) {
           if (o.json) continue;
-          if (e.type === 'token' && e.node === agent.graph.outputs[0]) {
+          if (e.type === 'token' && e.node === graph.outputs[0]) {
             process.stdout.write(e.text);
             streamed.add(e.node);
           } else if (e.type === 'loop') log(`\n[loop ${e.from} -> ${e.to}, iteration ${e.iteration}]`);
@@ -249,14 +233,12 @@ export function registerAgent(program: Command): void {
         }
         result = await run.result;
       } finally {
-        agent.dispose();
+        await session.dispose();
       }
-      learn(result.records);
-      estimator.history.flush();
       const sla = {
-        ttftMs: policy.ttftMs ?? agent.graph.spec.sla?.ttftMs,
-        tpotMs: policy.tpotMs ?? agent.graph.spec.sla?.tpotMs,
-        deadlineMs: policy.deadlineMs ?? agent.graph.spec.sla?.deadlineMs,
+        ttftMs: policy.ttftMs ?? graph.spec.sla?.ttftMs,
+        tpotMs: policy.tpotMs ?? graph.spec.sla?.tpotMs,
+        deadlineMs: policy.deadlineMs ?? graph.spec.sla?.deadlineMs,
       };
       if (o.trace) writeFileSync(o.trace, JSON.stringify(agentTrace(result, ap)));
       if (o.json) {
