@@ -78,7 +78,14 @@ const draw = (c: LlmConfig, seed: number) => {
     // the synthetic q/k and output projections are drawn at std 0.3; bring them to 0.02 as well
     for (const [name, x] of tensors)
       if (/q_proj|k_proj|lm_head/.test(name))
-        tensors.set(name, new Tensor('float32', (x.data as Float32Array).map((v) => v / 15), x.dims));
+        tensors.set(
+          name,
+          new Tensor(
+            'float32',
+            (x.data as Float32Array).map((v) => v / 15),
+            x.dims,
+          ),
+        );
   }
   return tensors;
 };
