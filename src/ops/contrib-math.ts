@@ -86,8 +86,9 @@ export function nbits4Direct(n: Node): boolean {
 }
 
 /**
- * A MatMulNBits the WASM integer kernel (wasm/nbits.ts) runs: constant codes of 4 or 8 bits, blocks
- * tiling K, packed uint8 zero points or none.
+ * A MatMulNBits the WASM integer kernel (wasm/nbits.ts) runs: accuracy_level 4 (A may be computed
+ * in int8, as ONNX Runtime reads it), constant codes of 4 or 8 bits, blocks tiling K, packed uint8
+ * zero points or none.
  */
 export function nbitsIntDirect(n: Node): boolean {
   const [A, B, S, Z, G, bias] = n.inputs;
@@ -97,6 +98,7 @@ export function nbitsIntDirect(n: Node): boolean {
     K = a.int('K', 0);
   const blockOk = bits === 4 ? bs % 32 === 0 : bits === 8 && bs % 16 === 0;
   return (
+    a.int('accuracy_level', 0) === 4 &&
     blockOk &&
     bs > 0 &&
     K % bs === 0 &&

@@ -46,7 +46,7 @@ function make(c: Case, seed: number, grid: boolean) {
     bias ? g.constant(new Tensor('float32', bias, [N])) : null,
   ];
   while (inputs.at(-1) === null) inputs.pop();
-  g.output(g.op('ms.MatMulNBits', inputs, { K, N, bits: c.bits, block_size: c.bs }), 'y');
+  g.output(g.op('ms.MatMulNBits', inputs, { K, N, bits: c.bits, block_size: c.bs, accuracy_level: 4 }), 'y');
   const geometry = { K, N, bits: c.bits, blockSize: c.bs, kBlocks: kb, blobSize: (c.bs * c.bits) / 8 };
   const w = dequantizeNBits(
     geometry,

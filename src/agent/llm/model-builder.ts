@@ -36,7 +36,8 @@ export class Builder {
       const y = this.g.op(
         'ms.MatMulNBits',
         [x, this.k(l.w.values, `${name}.qweight`), this.k(l.w.scales, `${name}.scales`)],
-        { K, N, bits, block_size: blockSize },
+        // accuracy_level 4: A may be quantized to int8, as llama.cpp does with GGUF weights
+        { K, N, bits, block_size: blockSize, accuracy_level: 4 },
       );
       return l.b ? this.g.add(y, this.k(l.b, `${name}.bias`)) : y;
     }
