@@ -51,8 +51,8 @@ Known gaps: prefill attention is the one-query-at-a-time kernel over the whole K
 third of TTFT at 512 tokens); the integer dots use plain 128-bit SIMD
 (the relaxed-SIMD build's i8 × i7 dot for 4-bit codes needs an engine that validates it: Node 22+,
 Chrome; Node 20 without --experimental-wasm-relaxed-simd takes the plain build); Q4_K has
-no native kernel; onnxruntime's 8-bit MatMulNBits is far slower than its 4-bit one, so its Q8_0 rows
-understate it.
+no native kernel. MatMulNBits nodes carry accuracy_level 4, so onnxruntime too may compute them
+with int8 activations (with level 0 its 8-bit MatMulNBits decoded 20× slower here).
 
 Run it: \`npm run bench:llm\` (size 150m), \`npm run bench:llm -- --size 1b\` for TinyLlama-1.1B's shape
 (files of 1.2 GB, minutes per run on two cores; with F16 weights onnxruntime cannot take 1B: its f32 ONNX
