@@ -37,15 +37,26 @@ const HOW = `## How Switchyard runs GGUF weights on the CPU
 - Checked against the reference interpreter (\`test/backends/wasm-nbits.test.ts\`: within the int8
   rounding bound, exact on the int8 grid), against the widened GGUF (\`test/frontend/gguf-blocks.test.ts\`)
   and against llama.cpp: the "greedy = llama.cpp" column counts Switchyard's greedy tokens equal to
-  llama.cpp's on the same file.
+  llama.cpp's on the same file. The seeded model's logits lie close together, so near-ties flip late
+  tokens between any two engines (onnxruntime on Switchyard's weights agrees with Switchyard, not
+  always with llama.cpp); an early mismatch would mean a wrong layout.
+- The k-quant layouts against llama.cpp: \`npm run bench:llm -- --size 40m --types Q6_K,Q4_K,Q8_0
+  --threads 1 --runs 1 --tokens 12 --prompt 32 --no-docs\` (Dec 8): greedy tokens equal to llama.cpp's
+  12/12 on Q4_K, 8/12 on Q6_K and 9/12 on Q8_0, onnxruntime on the same weights exactly the same.
+- At 2 threads on a loaded machine llama.cpp's worker threads spin-wait for each other and its decode
+  can collapse (see llama.cpp's 2-thread rows): those 2-thread ratios flatter Switchyard and say
+  nothing about an idle machine. Read the 1-thread rows.
 
 Known gaps: prefill attention is the one-query-at-a-time kernel over the whole KV capacity (about a
-third of TTFT at 512 tokens); the integer dots use plain SIMD (no relaxed-SIMD dot product); Q4_K has
-no native kernel; onnxruntime's 8-bit MatMulNBits is far slower than its 4-bit one, so its Q8_0 rows
-understate it.
+third of TTFT at 512 tokens); the integer dots use plain 128-bit SIMD
+(the relaxed-SIMD build's i8 × i7 dot for 4-bit codes needs an engine that validates it: Node 22+,
+Chrome; Node 20 without --experimental-wasm-relaxed-simd takes the plain build); Q4_K has
+no native kernel. MatMulNBits nodes carry accuracy_level 4, so onnxruntime too may compute them
+with int8 activations (with level 0 its 8-bit MatMulNBits decoded 20× slower here).
 
 Run it: \`npm run bench:llm\` (size 150m), \`npm run bench:llm -- --size 1b\` for TinyLlama-1.1B's shape
-(files of 1.2 GB, minutes per run on two cores; onnxruntime cannot take the f32 ONNX of 1B, over 2 GB).
+(files of 1.2 GB, minutes per run on two cores; with F16 weights onnxruntime cannot take 1B: its f32 ONNX
+is over protobuf's 2 GB).
 Checkpoints are written once to the OS temp folder (\`--cache DIR\`).`;
 
 export function renderMarkdown(meta: Record<string, unknown>, rows: Row[]): string {
