@@ -5,11 +5,10 @@
 
 import { join } from 'node:path';
 import { prepareExampleModels } from '../src/agent/example.js';
-import { loadAgent } from '../src/agent/load.js';
-import { deviceSetOf, learnFromRun, planAgent } from '../src/agent/plan.js';
+import { AgentSession } from '../src/agent/session.js';
 import { Estimator } from '../src/cost/estimator.js';
 import { KernelHistory, MemoryStore } from '../src/cost/history.js';
-import { type DeviceSpec, discoverDevices } from '../src/runtime/devices.js';
+import type { DeviceSpec } from '../src/runtime/devices.js';
 import { stores } from '../src/runtime/node-stores.js';
 import type { Row } from './predict-report.js';
 
@@ -28,10 +27,12 @@ async function runAgent(
 ): Promise<Row> {
   const file = join(root, 'examples/agent/rag.yaml');
   await prepareExampleModels(file, say);
-  const discovery = await discoverDevices({ devices: specs, calibration: 'cache', profiles: stores().profiles });
-  const devices = deviceSetOf(discovery.entries);
-  const agent = await loadAgent(file, { devices });
-  const estimator = new Estimator(new KernelHistory(new MemoryStore(), 0.3, 'pessimistic'));
+  // the session discovers, loads, lowers once, plans, runs and learns (no re-plan: one prediction per run)
+  const session = await AgentSession.open(file, {
+    discover: { devices: specs, calibration: 'cache', profiles: stores().profiles },
+    dropSoftwareAdapters: false,
+    estimator: new Estimator(new KernelHistory(new MemoryStore(), 0.3, 'pessimistic')),
+  });
   const inputs = { question: QUESTION };
   try {
     const predicted: number[] = [],
@@ -39,18 +40,17 @@ async function runAgent(
     let first: { pred: number; ms: number; steady: number } | undefined;
     let ranOn = '';
     for (let i = 0; i < runs; i++) {
-      const ap = planAgent(agent.graph, agent.resources, discovery.entries, {}, estimator);
+      const ap = session.replan();
       ranOn = [
         ...new Set(
           [...ap.placement.values()].flatMap((p) => [p.device, p.prefill, p.decode]).filter((d): d is string => !!d),
         ),
       ].join('+');
-      const run = agent.runner.run({ inputs, placement: ap.placement });
+      const run = session.run({ inputs, replan: false });
       for await (const _ of run) {
         /* drain the stream */
       }
       const result = await run.result;
-      learnFromRun(estimator, ap, result.records);
       // this run's prediction: the plan's makespan (first-run costs included where a graph is cold)
       if (i === 0) first = { pred: ap.plan.makespanMs, ms: result.totalMs, steady: ap.steadyMs };
       else {
@@ -72,8 +72,7 @@ async function runAgent(
       spread: Math.max(...measured) / Math.max(1e-9, Math.min(...measured)),
     };
   } finally {
-    agent.dispose();
-    for (const e of discovery.entries) await e.device.dispose().catch(() => {});
+    await session.dispose();
   }
 }
 

@@ -6,8 +6,8 @@
 import type { Device } from '../backends/device.js';
 import type { Graph, Node } from '../ir/graph.js';
 import type { Plan, Problem } from '../planner/index.js';
-import type { NodeKind } from './graph/spec.js';
-import type { AgentGraph } from './graph/validate.js';
+import type { Expr } from './graph/expr.js';
+import type { GraphSpec, NodeKind, NodeSpec } from './graph/spec.js';
 import type { TextTokenizer } from './llm/tokenizer.js';
 import type { Embedder, LlmProvider } from './nodes/models.js';
 import type { RemoteLlmProvider } from './nodes/remote-llm.js';
@@ -15,7 +15,37 @@ import type { ToolImpl } from './nodes/tools.js';
 import type { VectorIndex } from './retrieval/types.js';
 
 export type { NodeKind } from './graph/spec.js';
-export type { AgentEdge, AgentGraph } from './graph/validate.js';
+
+/** A checked agent graph (graph/validate.ts makes it). */
+export interface AgentEdge {
+  from: string;
+  to: string;
+  when?: Expr;
+  whenSrc?: string;
+  loop?: { maxIterations: number; onExhausted: 'stop' | 'error' };
+}
+
+export interface AgentLoop {
+  edge: AgentEdge;
+  body: Set<string>;
+}
+
+export interface AgentGraph {
+  name: string;
+  spec: GraphSpec;
+  /** File the graph came from: relative paths resolve against it. */
+  source: string;
+  nodes: Map<string, NodeSpec>;
+  /** Node ids in topological order of the forward edges. */
+  order: string[];
+  edges: AgentEdge[];
+  loops: AgentLoop[];
+  /** Node ids and inputs each node reads (templates, queries, tool calls). */
+  reads: Map<string, string[]>;
+  outputs: string[];
+  /** Nodes that read private data not passed through a filter, with the input they see. */
+  localOnly: Map<string, string>;
+}
 
 export interface AgentResources {
   llms: Map<string, LlmProvider>;

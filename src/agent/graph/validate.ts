@@ -7,38 +7,11 @@ import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
 import type { CheckContext } from '../nodes/kind.js';
 import { kindOf } from '../nodes/registry.js';
-import { type Expr, exprRefs, parseExpr, templateRefs } from './expr.js';
-import { type GraphSpec, graphSpec, NODE_KINDS, type NodeSpec } from './spec.js';
+import type { AgentEdge, AgentGraph, AgentLoop } from '../types.js';
+import { exprRefs, parseExpr, templateRefs } from './expr.js';
+import { type GraphSpec, graphSpec, NODE_KINDS } from './spec.js';
 
-export interface AgentEdge {
-  from: string;
-  to: string;
-  when?: Expr;
-  whenSrc?: string;
-  loop?: { maxIterations: number; onExhausted: 'stop' | 'error' };
-}
-
-export interface AgentLoop {
-  edge: AgentEdge;
-  body: Set<string>;
-}
-
-export interface AgentGraph {
-  name: string;
-  spec: GraphSpec;
-  /** File the graph came from: relative paths resolve against it. */
-  source: string;
-  nodes: Map<string, NodeSpec>;
-  /** Node ids in topological order of the forward edges. */
-  order: string[];
-  edges: AgentEdge[];
-  loops: AgentLoop[];
-  /** Node ids and inputs each node reads (templates, queries, tool calls). */
-  reads: Map<string, string[]>;
-  outputs: string[];
-  /** Nodes that read private data not passed through a filter, with the input they see. */
-  localOnly: Map<string, string>;
-}
+export type { AgentEdge, AgentGraph, AgentLoop } from '../types.js';
 
 /** What the runtime brings besides the spec (TS builder resources): names that count as declared. */
 export interface Declared {

@@ -13,7 +13,9 @@ import type {
   AgentEdge,
   AgentEvent,
   AgentGraph,
+  AgentResources,
   AgentResult,
+  DeviceSet,
   NodePlacement,
   NodeRecord,
   ResolvedPlacement,
@@ -21,10 +23,17 @@ import type {
 } from '../types.js';
 import type { Channel } from './channel.js';
 import { nodeContext, type RunState } from './node-context.js';
-import type { AgentRunner } from './run.js';
 import { show } from './show.js';
 
 type State = 'pending' | 'running' | 'done' | 'skipped';
+
+/** What a run needs of its runner: the graph, what it runs with, and where each node runs. */
+export interface RunnerView {
+  readonly graph: AgentGraph;
+  readonly resources: AgentResources;
+  readonly devices: DeviceSet;
+  deviceOf(id: string, placement?: Map<string, NodePlacement>): ResolvedPlacement;
+}
 
 export class Execution {
   private readonly g: AgentGraph;
@@ -51,7 +60,7 @@ export class Execution {
   private readonly shared: RunState;
 
   constructor(
-    private readonly runner: AgentRunner,
+    private readonly runner: RunnerView,
     private readonly opts: RunOptions,
     private readonly events: Channel<AgentEvent>,
   ) {
