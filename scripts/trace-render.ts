@@ -2,7 +2,8 @@
 // or session.trace.toJSON()) as a timeline: for each device, what the plan predicted above what
 // was measured, transfers on their own row; one panel per trace, one run per panel. Writes an
 // HTML page with inline SVG and, with --png, a screenshot through headless Chromium.
-//   node dist/scripts/trace-render.js a.json="Title A" b.json="Title B" --png docs/trace.png [--html x.html] [--run median|last|first|N]
+//   node dist/scripts/trace-render.js a.json="Title A" b.json="Title B" --png docs/trace.png \
+//     [--html x.html] [--run median|last|first|N]
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { TraceEvent } from '../src/runtime/trace.js';

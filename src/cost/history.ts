@@ -157,7 +157,10 @@ export class KernelHistory {
     return this.fits.get(key);
   }
 
-  /** Time a run of the plan took beyond its units' schedule (inputs in, outputs out, the executor's turns), per unit. */
+  /**
+   * Time a run of the plan took beyond its units' schedule (inputs in, outputs out, the executor's
+   * turns), per unit.
+   */
   recordRunOverhead(host: string, perUnitMs: number): void {
     if (perUnitMs >= 0 && Number.isFinite(perUnitMs)) this.record('@run-overhead', host, perUnitMs, 0);
   }

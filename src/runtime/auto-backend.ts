@@ -118,7 +118,10 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let lanesKey = '';
   /** Signatures of each plan unit (the keys its measured times are kept under). */
   let unitSigs = new Map<string, string[]>();
-  /** The work of each plan unit, as the estimator saw it (its roofline is what the unit's measured time is a point against). */
+  /**
+   * The work of each plan unit, as the estimator saw it (its roofline is what the unit's measured
+   * time is a point against).
+   */
   let unitWorks = new Map<string, Work>();
   /** What each device has compiled this session (its pipeline or module cache keeps it). */
   const compiledKeys = new Map<string, Set<string>>();
@@ -315,6 +318,9 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       return tensorsOnly(await prepared.runValues!(feeds), graph.outputs);
     },
     async runValues(feeds) {
+      // the steady state a caller sees: the executor's run plus learning from it and re-predicting
+      const entered = performance.now();
+      let overheadFrom: Plan | undefined;
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, { trace });
       lastReport = report;
@@ -339,8 +345,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
           await old.release();
           executorRuns = 0;
         } else {
-          learnRunOverhead(history, host, plan, planUnits.length, report);
-          plan.steadyMs = steadyOf(plan);
+          overheadFrom = plan;
         }
       } else if (drifted.length || failedDevices.length) {
         replans++;
@@ -353,12 +358,15 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
           await old.release();
           executorRuns = 0;
         } else if (!failedDevices.length) {
-          learnRunOverhead(history, host, plan, planUnits.length, report);
-          plan.steadyMs = steadyOf(plan);
+          overheadFrom = plan;
         }
         const what = moved ? '' : ' (same placement: predictions updated, compiled units kept)';
         trace?.instant('plan', `re-plan: ${why}${what}`);
         notes.push(`re-planned after run (${why})${what}`);
+      }
+      if (overheadFrom === plan) {
+        learnRunOverhead(history, host, plan, planUnits.length, performance.now() - entered);
+        plan.steadyMs = steadyOf(plan);
       }
       return outputs;
     },

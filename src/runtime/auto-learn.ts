@@ -70,16 +70,18 @@ export function learnFromRun(ctx: LearnContext, report: RunReport): string[] {
 
 /**
  * What the run took beyond the schedule re-predicted from it (its units and transfers as
- * measured): the executor's own turns, per unit.
+ * measured), per unit: the executor's own turns, and the session's (learning from the run and
+ * re-predicting the plan, which a caller waits for as well). `wallMs`: the whole run, as the
+ * caller saw it.
  */
 export function learnRunOverhead(
   history: KernelHistory,
   host: string,
   plan: Plan,
   units: number,
-  report: RunReport,
+  wallMs: number,
 ): void {
-  const outside = report.totalMs - plan.makespanMs;
+  const outside = wallMs - plan.makespanMs;
   if (units) history.recordRunOverhead(host, Math.max(0, outside) / units);
 }
 

@@ -15,7 +15,10 @@ import {
   toPlan,
 } from '../planner/index.js';
 
-/** The running plan's placement and order as a schedule on `inst`; undefined when it does not fit (other units, a device gone). */
+/**
+ * The running plan's placement and order as a schedule on `inst`; undefined when it does not fit
+ * (other units, a device gone).
+ */
 function scheduleOf(inst: Instance, running: Plan): Schedule | undefined {
   const byTask = new Map(running.assignments.map((a) => [a.task, a]));
   const s: Schedule = { device: [], start: [], end: [] };
