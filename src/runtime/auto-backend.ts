@@ -351,7 +351,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
         replans++;
         const why = failedDevices.length
           ? `devices failed: ${failedDevices.join(', ')}`
-          : `drifted past ${drift}x the prediction: ${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
+          : `drifted past ${drift}x the prediction: ` +
+            `${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
         const old = executor;
         const moved = await makePlan(failedDevices, !failedDevices.length);
         if (moved) {
