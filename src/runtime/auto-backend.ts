@@ -14,7 +14,7 @@ import { unitOf } from '../ir/unit.js';
 import { tensorsOnly } from '../ir/values.js';
 import { buildInstance, graphProblem, type Plan, type Policy, planInstance } from '../planner/index.js';
 import { mergeChains } from '../planner/merge-units.js';
-import { predictFirstRun, predictFirstRunByDevice } from './auto-first-run.js';
+import { predictFirstRun, predictFirstRunByDevice, WARM_DEVICES } from './auto-first-run.js';
 import { learnFirstRun, learnFromRun, learnRunOverhead } from './auto-learn.js';
 import { emptyPlan, fallbackOrder, samePlacement } from './auto-placement.js';
 import { type Backend, type BackendOptions, type PreparedModel, registerBackend } from './backend.js';
@@ -128,6 +128,8 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let compileMs = 0;
   /** First-run prediction per device for the current executor (for learning how far off it was). */
   let firstByDevice = new Map<string, FirstRunEstimate>();
+  /** The process warm-up included in it for devices on their first run in this process. */
+  let firstWarmup = new Map<string, number>();
   /** The steady prediction: the schedule plus the learned per-run cost outside it. */
   const steadyOf = (p: Plan) => p.makespanMs + history.runOverheadPerUnit(host) * planUnits.length;
   /**
@@ -218,13 +220,11 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       plan.firstRun = predictFirstRun(steadyOf(plan), planUnits, new Map(), firstByUnit);
       return false;
     }
-    ({ byDevice: firstByDevice, byUnit: firstByUnit } = predictFirstRunByDevice(
-      planUnits,
-      live,
-      compiledKeys,
-      history,
-      host,
-    ));
+    ({
+      byDevice: firstByDevice,
+      byUnit: firstByUnit,
+      warmup: firstWarmup,
+    } = predictFirstRunByDevice(planUnits, live, compiledKeys, history, host));
     plan.firstRun = predictFirstRun(steadyOf(plan), planUnits, firstByDevice, firstByUnit);
     lanesKey = key;
     // fallback order: the host's reference interpreter last, the fastest devices first
@@ -327,10 +327,12 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       if (executorRuns === 0) {
         firstRun = { compileMs, runMs: report.totalMs, ms: compileMs + report.totalMs, report, plan };
         steadyReports = [];
+        for (const u of executor.placed) WARM_DEVICES.add(u.device);
       } else {
         steadyReports = [...steadyReports.slice(-19), report];
         // the first steady run tells how far the first run's extra was from its prediction
-        if (executorRuns === 1 && firstRun) learnFirstRun(history, firstByDevice, firstRun.ms - report.totalMs);
+        if (executorRuns === 1 && firstRun)
+          learnFirstRun(history, firstByDevice, firstRun.ms - report.totalMs, firstWarmup);
       }
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
       // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history

@@ -85,14 +85,28 @@ export function learnRunOverhead(
   if (units) history.recordRunOverhead(host, Math.max(0, outside) / units);
 }
 
-/** Fold the measured first-run extra into the history, split over devices by their predicted share. */
+/**
+ * Fold the measured first-run extra into the history. Where devices ran for the first time in
+ * this process (`warmup`: what was predicted for their warm-up), what the run took beyond the
+ * plan's own extra is their warm-up, split evenly; the per-plan ratio is learned from warm
+ * devices' first runs only, split over devices by their predicted share.
+ */
 export function learnFirstRun(
   history: KernelHistory,
   firstByDevice: Map<string, FirstRunEstimate>,
   extraMs: number,
+  warmup: ReadonlyMap<string, number> = new Map(),
 ): void {
+  if (!(extraMs > 0)) return;
+  if (warmup.size) {
+    const planExtra = [...firstByDevice].reduce((a, [dev, f]) => a + f.ms - (warmup.get(dev) ?? 0), 0);
+    const beyond = Math.max(0, extraMs - planExtra) / warmup.size;
+    for (const dev of warmup.keys()) history.recordProcessWarmup(dev, beyond);
+    history.flush();
+    return;
+  }
   const total = [...firstByDevice.values()].reduce((a, f) => a + f.ms, 0);
-  if (!(total > 0) || !(extraMs > 0)) return;
+  if (!(total > 0)) return;
   // the ratio the prediction was made with comes off: the history keeps raw measured/default
   for (const [dev, f] of firstByDevice)
     if (f.ms > 0) history.recordFirstRun(dev, (extraMs * f.ms) / total, f.ms / history.firstRunRatio(dev));

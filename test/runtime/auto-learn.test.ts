@@ -6,15 +6,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import '../../src/index.js';
+import { WASM } from '../../src/cost/catalog/local.js';
 import { KernelHistory, MemoryStore } from '../../src/cost/history.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { unitOf } from '../../src/ir/unit.js';
 import type { Plan } from '../../src/planner/index.js';
 import type { PlacedUnit } from '../../src/planner/units.js';
+import { predictFirstRunByDevice } from '../../src/runtime/auto-first-run.js';
 import { learnFirstRun, learnRunOverhead } from '../../src/runtime/auto-learn.js';
 import { emptyPlan, fallbackOrder, samePlacement } from '../../src/runtime/auto-placement.js';
 import type { DeviceEntry } from '../../src/runtime/devices.js';
 
+const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} is not ${b}`);
 const plan = (makespanMs: number): Plan => ({ ...emptyPlan('latency'), makespanMs });
 
 test('the per-run cost is what the caller waited beyond the schedule (learning and re-predicting included)', () => {
@@ -79,4 +82,41 @@ test('the same units on the same devices keep the compiled executor; fallback is
     'wasm',
     'cpu',
   ]);
+});
+
+test("a device's first run in a process pays its warm-up once; it is learned apart from the per-plan ratio", () => {
+  const b = new GraphBuilder('one');
+  const x = b.input('x', 'float32', [4]);
+  b.output(b.op('Relu', [b.op('Tanh', [x])]), 'y');
+  const g = b.build();
+  const units: PlacedUnit[] = g.nodes.map((n, i) => ({
+    id: `u${i}`,
+    unit: unitOf(g, [n]),
+    device: 'wasm',
+    predictedStartMs: 0,
+    predictedEndMs: 1,
+  }));
+  const live = [{ device: { id: 'wasm' }, profile: WASM }] as unknown as DeviceEntry[];
+  const h = new KernelHistory(new MemoryStore());
+  const cold = predictFirstRunByDevice(units, live, new Map(), h, 'cpu', new Set());
+  const plain = cold.byDevice.get('wasm')!.ms;
+  assert.ok(plain > 0);
+  assert.deepEqual([...cold.warmup], [['wasm', 0]], 'cold, nothing learned yet: warm-up 0');
+  // the first run took 50 ms beyond the steady run, the plan's own extra predicted `plain`: the
+  // rest is the device's warm-up, and the per-plan ratio stays as it was
+  learnFirstRun(h, cold.byDevice, 50 + plain, cold.warmup);
+  near(h.processWarmupMs('wasm'), 50);
+  assert.equal(h.firstRunRatio('wasm'), 1);
+  // the next process's first session on the device predicts it, on its first unit only
+  const again = predictFirstRunByDevice(units, live, new Map(), h, 'cpu', new Set());
+  near(again.byDevice.get('wasm')!.ms, plain + 50);
+  near(again.byUnit.get('u0')! - cold.byUnit.get('u0')!, 50);
+  assert.equal(again.byUnit.get('u1'), cold.byUnit.get('u1'));
+  // once warm in this process, a new session pays none of it, and its first run teaches the ratio
+  const warm = predictFirstRunByDevice(units, live, new Map(), h, 'cpu', new Set(['wasm']));
+  near(warm.byDevice.get('wasm')!.ms, plain);
+  assert.equal(warm.warmup.size, 0);
+  learnFirstRun(h, warm.byDevice, 3 * plain, warm.warmup);
+  near(h.firstRunRatio('wasm'), 2);
+  near(h.processWarmupMs('wasm'), 50);
 });
