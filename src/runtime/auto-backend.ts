@@ -367,8 +367,9 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
         trace?.instant('plan', `re-plan: ${why}${what}`);
         notes.push(`re-planned after run (${why})${what}`);
       }
+      report.callerMs = performance.now() - entered;
       if (overheadFrom === plan) {
-        learnRunOverhead(history, host, plan, planUnits.length, performance.now() - entered);
+        learnRunOverhead(history, host, plan, planUnits.length, report.callerMs);
         plan.steadyMs = steadyOf(plan);
       }
       return outputs;

@@ -79,7 +79,7 @@ export function predictionSummary(h: HeteroPrepared): string[] {
       : '';
     out.push(`first run: predicted ${f(pf.ms)} ms (${parts})${measured}`);
   }
-  const steady = median(h.steadyReports.map((r) => r.totalMs));
+  const steady = median(h.steadyReports.map((r) => r.callerMs ?? r.totalMs));
   const predicted = h.plan.steadyMs ?? h.plan.makespanMs;
   const n = h.steadyReports.length;
   const measured =
