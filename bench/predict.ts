@@ -9,6 +9,9 @@
 // predicted from calibration alone, later ones also from the device curves re-fit so far.
 //
 //   node dist/bench/predict.js [--quick] [--only REGEX] [--runs N] [--md docs/benchmarks-predict.md]
+//   --only REGEX: the workloads whose id matches (matmul-256 ... two-tower, agent); with --only the
+//   report goes to docs/benchmarks-predict-only.md unless --md says otherwise, so a subset never
+//   overwrites the full table. The run prints its rough length before it starts.
 
 import { statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,7 +33,7 @@ const flag = (name: string) => {
 const quick = args.includes('--quick');
 const only = flag('--only') ? new RegExp(flag('--only')!) : undefined;
 const maxRuns = Number(flag('--runs') ?? (quick ? 4 : 8));
-const mdPath = flag('--md') ?? join(root, 'docs/benchmarks-predict.md');
+const mdPath = flag('--md') ?? join(root, only ? 'docs/benchmarks-predict-only.md' : 'docs/benchmarks-predict.md');
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 interface Config {
@@ -188,6 +191,17 @@ async function measureWorkload(
   return rows;
 }
 
+/**
+ * Seconds the run will take, roughly: per configuration a session is created and run once
+ * (calibration is cached; SwiftShader's first compiles take longest), then rounds of runs for up
+ * to 6 s per workload (big ones, one configuration at a time, each for its own rounds).
+ */
+function estimateS(models: [string, string][], configs: number, agent: boolean): number {
+  let s = agent ? 40 : 0;
+  for (const [, path] of models) s += statSync(path).size > 100e6 ? configs * 15 : configs * 2 + 4;
+  return s;
+}
+
 async function main(): Promise<void> {
   const { ensureModels } = (await import(join(root, 'bench/peers/src/onnx/build-models.js'))) as {
     ensureModels: (ids: string[], log: (s: string) => void) => Record<string, string>;
@@ -208,11 +222,21 @@ async function main(): Promise<void> {
   for (const m of ['mini-encoder', 'tiny-cnn', 'two-tower'])
     if (!only || only.test(m)) models.push([m, join(root, `examples/models/${m}.onnx`)]);
   const cs = await configs();
+  const withAgent = !only || only.test('agent');
+  const estimate = estimateS(models, cs.length, withAgent);
+  say(
+    `bench:predict: ${models.length} workloads${withAgent ? ' + the agent' : ''} x ${cs.length} configurations ` +
+      `(${cs.map((c) => c.name).join(', ')}): roughly ${Math.ceil(estimate / 60)} min on a quiet machine`,
+  );
+  const started = performance.now();
   const stores = new Map(cs.map((c) => [c.name, new MemoryStore()]));
   const rows: Row[] = [];
   for (const [id, path] of models)
     rows.push(...(await measureWorkload(id, path, cs, stores, statSync(path).size > 100e6)));
-  if (!only || only.test('agent')) rows.push(...(await agentRows(root, say)));
+  if (withAgent) rows.push(...(await agentRows(root, say)));
+  say(
+    `bench:predict: took ${((performance.now() - started) / 60e3).toFixed(1)} min (estimated ${Math.ceil(estimate / 60)})`,
+  );
   const text = renderReport(rows, { runs: maxRuns, quick, date: new Date().toISOString() });
   console.log(text);
   writeFileSync(mdPath, text);

@@ -38,5 +38,6 @@ ${entries(wide)}
 `,
 );
 console.log(
-  `${Object.keys(long).length} files over 400 lines, ${Object.values(wide).reduce((a, b) => a + b, 0)} lines over 120 columns`,
+  `${Object.keys(long).length} files over 400 lines, ${Object.values(wide).reduce((a, b) => a + b, 0)} ` +
+    `lines over 120 columns`,
 );

@@ -78,7 +78,10 @@ function twoTower(): Uint8Array {
   return exportOnnx(g.build(), { producer: 'switchyard make-examples' });
 }
 
-/** One transformer encoder block (post-LN, 4 heads, hidden 128, FFN 512, erf-GELU) over 64 tokens, as an exporter emits it. */
+/**
+ * One transformer encoder block (post-LN, 4 heads, hidden 128, FFN 512, erf-GELU) over 64 tokens,
+ * as an exporter emits it.
+ */
 function miniEncoder(): Uint8Array {
   const S = 64,
     H = 128,

@@ -5,7 +5,8 @@
 #   mesa-vulkan-drivers Mesa's software drivers (llvmpipe through Dawn's OpenGL ES backend)
 #   nginx-light         load balancer in front of offload servers (fleet test, scripts/fleet.sh)
 #   python3-torch       PyTorch 1.13: the independent oracle of the LLM architectures (test/oracle/llm_oracle.py)
-#   python3-torchvision, python3-onnx  torchvision 0.14 and onnx: PyTorch-exported test models (test/oracle/export_torch_models.py)
+#   python3-torchvision, python3-onnx  torchvision 0.14 and onnx: PyTorch-exported test models
+#                       (test/oracle/export_torch_models.py)
 
 set -euo pipefail
 pkgs=(chromium libvulkan1 mesa-vulkan-drivers nginx-light python3-torch python3-torchvision python3-onnx)

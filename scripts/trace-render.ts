@@ -2,7 +2,8 @@
 // or session.trace.toJSON()) as a timeline: for each device, what the plan predicted above what
 // was measured, transfers on their own row; one panel per trace, one run per panel. Writes an
 // HTML page with inline SVG and, with --png, a screenshot through headless Chromium.
-//   node dist/scripts/trace-render.js a.json="Title A" b.json="Title B" --png docs/trace.png [--html x.html] [--run median|last|first|N]
+//   node dist/scripts/trace-render.js a.json="Title A" b.json="Title B" --png docs/trace.png \
+//     [--html x.html] [--run median|last|first|N]
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { TraceEvent } from '../src/runtime/trace.js';
@@ -115,19 +116,25 @@ function panelSvg(p: Panel, width: number): string {
   const height = top + rows.length * row + axis + 8;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu ` +
+      `Sans, sans-serif" font-size="11">`,
   );
   out.push(
-    `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#888" stroke-width="2"/></pattern></defs>`,
+    `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" ` +
+      `patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" ` +
+      `y2="6" stroke="#888" stroke-width="2"/></pattern></defs>`,
   );
   out.push(`<text x="8" y="18" font-size="14" font-weight="bold">${esc(p.title)}</text>`);
   out.push(
-    `<text x="8" y="34" fill="#444">plan predicted ${predMs.toFixed(1)} ms · measured ${(p.run.end - t0).toFixed(1)} ms (run ${p.index} of ${p.runs}; hatched: the plan's prediction, solid: what ran)</text>`,
+    `<text x="8" y="34" fill="#444">plan predicted ${predMs.toFixed(1)} ms · measured ` +
+      `${(p.run.end - t0).toFixed(1)} ms (run ${p.index} of ${p.runs}; hatched: the plan's prediction, ` +
+      `solid: what ran)</text>`,
   );
   rows.forEach((r, i) => {
     const y = top + i * row;
     out.push(
-      `<rect x="${left}" y="${y}" width="${width - left - right}" height="${row}" fill="${i % 2 ? '#fafafa' : '#f1f1f1'}"/>`,
+      `<rect x="${left}" y="${y}" width="${width - left - right}" height="${row}" ` +
+        `fill="${i % 2 ? '#fafafa' : '#f1f1f1'}"/>`,
     );
     out.push(
       `<text x="8" y="${y + row / 2 + 4}" fill="${r.kind === 'predicted' ? '#777' : '#000'}">${esc(r.label)}</text>`,
@@ -139,16 +146,17 @@ function panelSvg(p: Panel, width: number): string {
         w = Math.max(1.5, b - a);
       const c = color(r.track);
       const fill = r.kind === 'predicted' ? 'url(#hatch)' : c;
+      const tip = `${s.name} (${r.track}, ${r.kind}): ${(s.start - t0).toFixed(2)}–${(s.end - t0).toFixed(2)} ms`;
+      out.push(`<g><title>${esc(tip)}</title>`);
       out.push(
-        `<g><title>${esc(`${s.name} (${r.track}, ${r.kind}): ${(s.start - t0).toFixed(2)}–${(s.end - t0).toFixed(2)} ms`)}</title>`,
-      );
-      out.push(
-        `<rect x="${a.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${row - 8}" rx="2" fill="${fill}" stroke="${c}" stroke-width="${r.kind === 'predicted' ? 1.5 : 0.5}"/>`,
+        `<rect x="${a.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${row - 8}" rx="2" ` +
+          `fill="${fill}" stroke="${c}" stroke-width="${r.kind === 'predicted' ? 1.5 : 0.5}"/>`,
       );
       const label = r.track === 'transfers' ? s.name.split(':')[0]! : s.name;
       if (w > label.length * 6.2 + 6)
         out.push(
-          `<text x="${(a + 3).toFixed(1)}" y="${y + row / 2 + 4}" fill="${r.kind === 'predicted' ? '#333' : '#fff'}">${esc(label)}</text>`,
+          `<text x="${(a + 3).toFixed(1)}" y="${y + row / 2 + 4}" ` +
+            `fill="${r.kind === 'predicted' ? '#333' : '#fff'}">${esc(label)}</text>`,
         );
       out.push('</g>');
     }
@@ -156,7 +164,8 @@ function panelSvg(p: Panel, width: number): string {
   for (const s of p.instants) {
     const a = x(s.start - t0);
     out.push(
-      `<line x1="${a}" y1="${top}" x2="${a}" y2="${top + rows.length * row}" stroke="#d62728" stroke-dasharray="3,2"/><text x="${a + 2}" y="${top - 3}" fill="#d62728" font-size="10">${esc(s.name)}</text>`,
+      `<line x1="${a}" y1="${top}" x2="${a}" y2="${top + rows.length * row}" stroke="#d62728" ` +
+        `stroke-dasharray="3,2"/><text x="${a + 2}" y="${top - 3}" fill="#d62728" font-size="10">${esc(s.name)}</text>`,
     );
   }
   const yAxis = top + rows.length * row;
@@ -165,7 +174,8 @@ function panelSvg(p: Panel, width: number): string {
   out.push(`<line x1="${left}" y1="${yAxis}" x2="${width - right}" y2="${yAxis}" stroke="#333"/>`);
   for (let v = 0; v <= span; v += step) {
     out.push(
-      `<line x1="${x(v)}" y1="${yAxis}" x2="${x(v)}" y2="${yAxis + 4}" stroke="#333"/><text x="${x(v)}" y="${yAxis + 16}" text-anchor="middle">${v >= 1 || v === 0 ? v.toFixed(0) : v.toFixed(1)}</text>`,
+      `<line x1="${x(v)}" y1="${yAxis}" x2="${x(v)}" y2="${yAxis + 4}" stroke="#333"/><text x="${x(v)}" ` +
+        `y="${yAxis + 16}" text-anchor="middle">${v >= 1 || v === 0 ? v.toFixed(0) : v.toFixed(1)}</text>`,
     );
   }
   out.push(`<text x="${width - right}" y="${yAxis + 16}" text-anchor="end" fill="#444">ms</text>`);
@@ -174,9 +184,13 @@ function panelSvg(p: Panel, width: number): string {
 }
 
 export function renderHtml(panels: Panel[], width = 1100, heading = ''): string {
+  const style =
+    "body{margin:12px;background:#fff;font-family:'DejaVu Sans',sans-serif} " +
+    'h1{font-size:16px;margin:0 0 6px} .p{margin-bottom:14px}';
+  const body = panels.map((p) => `<div class="p">${panelSvg(p, width)}</div>`).join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Switchyard trace</title>
-<style>body{margin:12px;background:#fff;font-family:'DejaVu Sans',sans-serif} h1{font-size:16px;margin:0 0 6px} .p{margin-bottom:14px}</style></head>
-<body>${heading ? `<h1>${esc(heading)}</h1>` : ''}${panels.map((p) => `<div class="p">${panelSvg(p, width)}</div>`).join('\n')}</body></html>`;
+<style>${style}</style></head>
+<body>${heading ? `<h1>${esc(heading)}</h1>` : ''}${body}</body></html>`;
 }
 
 async function screenshot(html: string, png: string, width: number): Promise<void> {
@@ -214,7 +228,8 @@ async function main(): Promise<void> {
   const width = Number(opt('--width') ?? 1100);
   if (!args.length)
     throw new Error(
-      'usage: trace-render <trace.json[=title]>... [--png out.png] [--html out.html] [--run median|last|first|N] [--heading text]',
+      'usage: trace-render <trace.json[=title]>... [--png out.png] [--html out.html] [--run ' +
+        'median|last|first|N] [--heading text]',
     );
   const panels = args.map((a) => {
     const [f, ...t] = a.split('=');

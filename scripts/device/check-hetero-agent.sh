@@ -7,9 +7,11 @@ T0=$(date +%s); t() { echo "[+$(( $(date +%s) - T0 ))s] $*"; }
 if [ -z "${LOCAL:-}" ]; then for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig; fi
 [ -d node/bin ] || tar -xJf .gpu/kit.tar.xz --exclude=dist/src
 export PATH=$PWD/node/bin:$PATH XDG_RUNTIME_DIR=/tmp
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; [ -f $icd ] && export VK_ICD_FILENAMES=$icd VK_DRIVER_FILES=$icd
+icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -f $icd ] && export VK_ICD_FILENAMES=$icd VK_DRIVER_FILES=$icd
 [ -e node_modules/onnxruntime-node ] || ln -s ../bench/peers/node_modules/onnxruntime-node node_modules/onnxruntime-node
-[ -e node_modules/onnxruntime-common ] || ln -s ../bench/peers/node_modules/onnxruntime-common node_modules/onnxruntime-common
+[ -e node_modules/onnxruntime-common ] ||
+  ln -s ../bench/peers/node_modules/onnxruntime-common node_modules/onnxruntime-common
 rm -rf bench/results
 t "hetero bench (full)"
 timeout ${HETERO_S:-200} node --expose-gc dist/bench/hetero/run.js ${HQ:-} > "$OUT/hetero.log" 2>&1

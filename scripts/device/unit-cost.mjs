@@ -40,7 +40,8 @@ async function time(label, opts, runs = 30) {
   const units =
     s.hetero?.lastReport?.units.map((u) => `${u.device}:${(u.endMs - u.startMs).toFixed(2)}`).join(' ') ?? '';
   console.log(
-    `${label.padEnd(34)} median ${med(ts).toFixed(2)} ms | device calls (per run, median ms): ${per}${units ? ` | units ${units}` : ''}`,
+    `${label.padEnd(34)} median ${med(ts).toFixed(2)} ms | device calls (per run, median ms): ` +
+      `${per}${units ? ` | units ${units}` : ''}`,
   );
   await s.release();
 }

@@ -69,7 +69,10 @@ export interface Device {
  */
 export function hostOnlyReason(node: Node): string | undefined {
   if (Object.values(node.attrs).some((a) => a.kind === 'graph')) {
-    return `${node.op.slice(node.op.indexOf('.') + 1)} is control flow: it runs as one unit driven from the host, its body on the reference path`;
+    return (
+      `${node.op.slice(node.op.indexOf('.') + 1)} is control flow: it runs as one unit driven from ` +
+      `the host, its body on the reference path`
+    );
   }
   for (const v of [...node.inputs, ...node.outputs]) {
     if (!v?.type) continue;

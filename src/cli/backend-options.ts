@@ -15,7 +15,8 @@ export function addDeviceOptions(cmd: Command): Command {
     .option('--threads <n>', "WASM worker threads (the main thread counts as one); default: the machine's cores")
     .option(
       '--adapter <name>',
-      "WebGPU adapter: default, swiftshader, llvmpipe, vulkan, opengles, or a word of its description (see 'switchyard devices')",
+      'WebGPU adapter: default, swiftshader, llvmpipe, vulkan, opengles, or a word of its description ' +
+        "(see 'switchyard devices')",
     )
     .option('--precision <p>', 'WebGPU kernel precision: f32, or f16 where the adapter has shader-f16', 'f32');
 }

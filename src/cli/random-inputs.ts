@@ -77,7 +77,8 @@ export function checkDimNames(g: Graph, dims: Record<string, number>): Record<st
   const unknown = Object.keys(dims).filter((k) => !have.includes(k) && !have.includes(symbol(k)));
   if (unknown.length) {
     throw new Error(
-      `--dim ${unknown.join(', ')}: the model has no such symbolic dim (${have.length ? `it has ${have.join(', ')}` : 'all its input dims are fixed'})`,
+      `--dim ${unknown.join(', ')}: the model has no such symbolic dim ` +
+        `(${have.length ? `it has ${have.join(', ')}` : 'all its input dims are fixed'})`,
     );
   }
   return dims;

@@ -110,8 +110,10 @@ export function compareTensors(actual: Tensor, expected: Tensor, tol: Tolerance,
   return {
     message:
       actual.type === 'string'
-        ? `${label}: ${nBad} of ${actual.size} strings differ (first at flat index ${bad}: got ${JSON.stringify(ga(bad))}, expected ${JSON.stringify(ge(bad))})`
-        : `${label}: ${nBad} of ${actual.size} values differ (first at flat index ${bad}: got ${Number(ga(bad))}, expected ${Number(ge(bad))}); max abs error ${maxAbsErr}`,
+        ? `${label}: ${nBad} of ${actual.size} strings differ (first at flat index ${bad}: got ` +
+          `${JSON.stringify(ga(bad))}, expected ${JSON.stringify(ge(bad))})`
+        : `${label}: ${nBad} of ${actual.size} values differ (first at flat index ${bad}: got ` +
+          `${Number(ga(bad))}, expected ${Number(ge(bad))}); max abs error ${maxAbsErr}`,
     maxAbsErr,
   };
 }

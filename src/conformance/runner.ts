@@ -160,7 +160,8 @@ function bindInputs(
     const n = names[i];
     if (!n || !inNames.includes(n)) {
       throw new Error(
-        `${dir}/${set.name}: ${set.inputs.length} input files but the model has ${inNames.length} inputs (${inNames.join(', ')}), and ${x.file} names no input`,
+        `${dir}/${set.name}: ${set.inputs.length} input files but the model has ${inNames.length} inputs ` +
+          `(${inNames.join(', ')}), and ${x.file} names no input`,
       );
     }
     feeds[n] = x.value;

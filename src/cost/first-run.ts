@@ -111,5 +111,8 @@ export function addFirstRun(a: FirstRunEstimate, b: FirstRunEstimate): FirstRunE
 /** '12.3 ms (compile 4.1, upload 0.2, pack 1.0, first use 7.0)' */
 export function describeFirstRun(e: FirstRunEstimate): string {
   const f = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
-  return `${f(e.ms)} ms (compile ${f(e.compileMs)}, upload ${f(e.uploadMs)}, pack ${f(e.packMs)}, first use ${f(e.firstUseMs)})`;
+  return (
+    `${f(e.ms)} ms (compile ${f(e.compileMs)}, upload ${f(e.uploadMs)}, pack ${f(e.packMs)}, first ` +
+    `use ${f(e.firstUseMs)})`
+  );
 }

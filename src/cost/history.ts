@@ -60,6 +60,7 @@ export function unitKey(signatures: string[]): string {
 }
 
 const FIRST_RUN = '@first-run';
+const PROCESS_WARMUP = '@process-warmup';
 
 export class KernelHistory {
   private data: HistoryData;
@@ -157,13 +158,29 @@ export class KernelHistory {
     return this.fits.get(key);
   }
 
-  /** Time a run of the plan took beyond its units' schedule (inputs in, outputs out, the executor's turns), per unit. */
+  /**
+   * Time a run of the plan took beyond its units' schedule (inputs in, outputs out, the executor's
+   * turns), per unit.
+   */
   recordRunOverhead(host: string, perUnitMs: number): void {
     if (perUnitMs >= 0 && Number.isFinite(perUnitMs)) this.record('@run-overhead', host, perUnitMs, 0);
   }
 
   runOverheadPerUnit(host: string): number {
     return this.lookup('@run-overhead', host)?.ms ?? 0;
+  }
+
+  /**
+   * A device's warm-up on its first run in a process, beyond the plan's own first-run extra (the
+   * JIT compiling that backend's code, workers starting, a driver's first pipelines), ms.
+   */
+  recordProcessWarmup(device: string, ms: number): void {
+    if (ms >= 0 && Number.isFinite(ms)) this.record(PROCESS_WARMUP, device, ms, 0);
+  }
+
+  /** The learned process warm-up of a device (median of the recent ones); 0 until one is measured. */
+  processWarmupMs(device: string): number {
+    return this.lookup(PROCESS_WARMUP, device)?.ms ?? 0;
   }
 
   /** How a first run's extra time (compile, upload, first use) compared with its prediction. */

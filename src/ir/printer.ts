@@ -85,8 +85,9 @@ class Printer {
     const outs = n.outputs.map((o) => (o ? valueRef(o.name) : '_')).join(', ');
     const ins = n.inputs.map((v) => (v ? valueRef(v.name) : '_')).join(', ');
     const keys = Object.keys(n.attrs).sort();
+    const where = n.name || n.outputs[0]?.name || 'attr';
     const attrs = keys.length
-      ? ` {${keys.map((k) => `${k} = ${this.attr(n.attrs[k]!, `${n.name || n.outputs[0]?.name || 'attr'}.${k}`)}`).join(', ')}}`
+      ? ` {${keys.map((k) => `${k} = ${this.attr(n.attrs[k]!, `${where}.${k}`)}`).join(', ')}}`
       : '';
     const loc = n.name ? ` loc(${JSON.stringify(n.name)})` : '';
     const inTypes = `(${n.inputs.map((v) => (v ? formatType(v.type) : '_')).join(', ')})`;

@@ -55,17 +55,20 @@ function subgraphProblems(n: Node, opts: VerifyOptions): string[] {
   for (const [k, sg] of graphs) {
     if (sg.captures.length !== caps)
       out.push(
-        `${n.describe()}: subgraph '${k}' captures ${sg.captures.length} values, '${graphs[0]![0]}' ${caps} (they must share one list)`,
+        `${n.describe()}: subgraph '${k}' captures ${sg.captures.length} values, '${graphs[0]![0]}' ` +
+          `${caps} (they must share one list)`,
       );
     if (n.inputs.length < sg.captures.length)
       out.push(
-        `${n.describe()}: subgraph '${k}' captures ${sg.captures.length} values but the node has ${n.inputs.length} inputs`,
+        `${n.describe()}: subgraph '${k}' captures ${sg.captures.length} values but the node has ` +
+          `${n.inputs.length} inputs`,
       );
     sg.captures.forEach((c, i) => {
       const v = n.inputs[n.inputs.length - sg.captures.length + i];
       if (c.type && v?.type && formatType(c.type) !== formatType(v.type) && c.type.dtype !== v.type.dtype) {
         out.push(
-          `${n.describe()}: capture '${c.name}' of '${k}' is ${formatType(c.type)} but is bound to ${formatType(v.type)}`,
+          `${n.describe()}: capture '${c.name}' of '${k}' is ${formatType(c.type)} but is bound to ` +
+            `${formatType(v.type)}`,
         );
       }
     });
@@ -152,7 +155,8 @@ function verifyNode(n: Node, defined: Set<Value>, opts: VerifyOptions): string[]
         const t = inferred[i];
         if (o?.type && t && !typesAgree(o.type, t)) {
           out.push(
-            `${where}: output '${o.name}' is recorded as ${formatType(o.type)} but the op's rule gives ${formatType(t)}`,
+            `${where}: output '${o.name}' is recorded as ${formatType(o.type)} but the op's rule gives ` +
+              `${formatType(t)}`,
           );
         }
       });

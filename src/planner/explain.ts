@@ -91,7 +91,9 @@ export function explain(inst: Instance, s: Schedule, algorithm: string): string[
           ? `, waits for its turn (shares a resource with ${mates.join(', ')})`
           : ', waits for the device';
       parts.push(
-        `${inst.devices[x]}: ${f1(inst.cost[t]![x]!)} ms${m.inMs > 0 ? ` + ${f1(m.inMs)} ms transfer in` : ''}${wait}, would end at ${f1(m.finish)} ms${byCost ? `, ${usd(taskCost(inst, t, x))}` : ''}`,
+        `${inst.devices[x]}: ${f1(inst.cost[t]![x]!)} ` +
+          `ms${m.inMs > 0 ? ` + ${f1(m.inMs)} ms transfer in` : ''}${wait}, would end at ${f1(m.finish)} ` +
+          `ms${byCost ? `, ${usd(taskCost(inst, t, x))}` : ''}`,
       );
     }
     for (const e of inst.excluded.filter((e) => e.task === name)) parts.push(`not ${e.device}: ${e.reason}`);

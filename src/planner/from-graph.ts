@@ -55,7 +55,9 @@ export function sharedGroups(profiles: DeviceProfile[]): { shared: ProblemShared
       if (m) {
         const x = `${m.value.toFixed(2)}x`;
         if (m.value < SHARED_BELOW)
-          reason = `${a.id} + ${b.id}: both at once measured ${x} of one after the other (${m.note ?? m.source}): they share the cores`;
+          reason =
+            `${a.id} + ${b.id}: both at once measured ${x} of one after the other ` +
+            `(${m.note ?? m.source}): they share the cores`;
         else notes.push(`${a.id} + ${b.id}: both at once measured ${x} of one after the other: separate`);
       } else if (a.computesOn && a.computesOn === b.computesOn) {
         reason = `${a.id} + ${b.id}: both compute on ${a.computesOn} (assumed shared: not measured)`;
@@ -129,7 +131,9 @@ export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOp
       else if (badOp) why = `${p.id} has no kernel for ${badOp.op}`;
       else if (badType) why = `${p.id} cannot hold ${badType.type!.dtype} ('${badType.name}')`;
       else if (p.maxBindingBytes && u.maxTensorBytes > p.maxBindingBytes.value)
-        why = `a ${fmtBytes(u.maxTensorBytes)} tensor exceeds ${p.id}'s binding limit ${fmtBytes(p.maxBindingBytes.value)}`;
+        why =
+          `a ${fmtBytes(u.maxTensorBytes)} tensor exceeds ${p.id}'s binding limit ` +
+          `${fmtBytes(p.maxBindingBytes.value)}`;
       else if (u.workingBytes > p.memCapacity.value)
         why = `needs ${fmtBytes(u.workingBytes)}, ${p.id} has ${fmtBytes(p.memCapacity.value)}`;
       if (why) {
@@ -182,7 +186,8 @@ export function graphProblem(g: Graph, profiles: DeviceProfile[], o: GraphPlanOp
   passes.push({
     name: 'edges',
     notes: [
-      `${edges.length} edges, ${fmtBytes(edges.reduce((a, e) => a + e.bytes, 0))} in all; graph inputs and outputs live on ${host.id}`,
+      `${edges.length} edges, ${fmtBytes(edges.reduce((a, e) => a + e.bytes, 0))} in all; graph inputs ` +
+        `and outputs live on ${host.id}`,
     ],
   });
 

@@ -185,7 +185,9 @@ export function solve(inst: Instance, o: SolveOptions = {}): Solution {
       const path = criticalPath(inst, cand.s)
         .map((t) => `'${inst.tasks[t]}'`)
         .join(' -> ');
-      reason = `no plan meets deadline ${inst.deadlineMs} ms${because}: the best found takes ${makespan(cand.s).toFixed(1)} ms (critical path ${path})`;
+      reason =
+        `no plan meets deadline ${inst.deadlineMs} ms${because}: the best found takes ` +
+        `${makespan(cand.s).toFixed(1)} ms (critical path ${path})`;
       const others = v.filter((x) => x !== miss);
       if (others.length) reason += `; also ${others.join('; ')}`;
     } else reason = v.join('; ') + because;

@@ -172,9 +172,13 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
     });
     if (!row.some(Number.isFinite)) {
       const why = excluded.filter((e) => e.task === t.id).map((e) => `${e.device}: ${e.reason}`);
-      fail(
-        `${where}: no device can run it${why.length ? ` (${why.join('; ')})` : Object.keys(costs).length ? ` (it runs only on ${Object.keys(costs).join(', ')}, not among ${devices.join(', ')})` : ' (costMs is empty)'}`,
-      );
+      const only = Object.keys(costs);
+      const because = why.length
+        ? ` (${why.join('; ')})`
+        : only.length
+          ? ` (it runs only on ${only.join(', ')}, not among ${devices.join(', ')})`
+          : ' (costMs is empty)';
+      fail(`${where}: no device can run it${because}`);
     }
     tIndex.set(t.id, tasks.length);
     tasks.push(t.id);
@@ -232,7 +236,8 @@ export function buildInstance(problem: Problem, opts: BuildOptions = {}): Instan
       );
       if (!ok)
         fail(
-          `edge '${tasks[a]}' -> '${tasks[s.t]}': no link joins any device that can run '${tasks[a]}' to one that can run '${tasks[s.t]}'`,
+          `edge '${tasks[a]}' -> '${tasks[s.t]}': no link joins any device that can run '${tasks[a]}' to ` +
+            `one that can run '${tasks[s.t]}'`,
         );
     }
   }

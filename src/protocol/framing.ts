@@ -229,7 +229,8 @@ function parseHeader(
     const need = count * dtypeBytes(dtype);
     if (off[1] - off[0] !== need)
       throw bad(
-        `tensor '${name}' is ${dtype}[${(shape as number[]).join(',')}] (${need} bytes) but its data_offsets span ${off[1] - off[0]} bytes`,
+        `tensor '${name}' is ${dtype}[${(shape as number[]).join(',')}] (${need} bytes) but its ` +
+          `data_offsets span ${off[1] - off[0]} bytes`,
       );
     entries.push({ name, dtype, shape: shape as number[], begin: off[0], end: off[1] });
   }

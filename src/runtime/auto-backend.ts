@@ -14,7 +14,7 @@ import { unitOf } from '../ir/unit.js';
 import { tensorsOnly } from '../ir/values.js';
 import { buildInstance, graphProblem, type Plan, type Policy, planInstance } from '../planner/index.js';
 import { mergeChains } from '../planner/merge-units.js';
-import { predictFirstRun, predictFirstRunByDevice } from './auto-first-run.js';
+import { predictFirstRun, predictFirstRunByDevice, WARM_DEVICES } from './auto-first-run.js';
 import { learnFirstRun, learnFromRun, learnRunOverhead } from './auto-learn.js';
 import { emptyPlan, fallbackOrder, samePlacement } from './auto-placement.js';
 import { type Backend, type BackendOptions, type PreparedModel, registerBackend } from './backend.js';
@@ -118,13 +118,18 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let lanesKey = '';
   /** Signatures of each plan unit (the keys its measured times are kept under). */
   let unitSigs = new Map<string, string[]>();
-  /** The work of each plan unit, as the estimator saw it (its roofline is what the unit's measured time is a point against). */
+  /**
+   * The work of each plan unit, as the estimator saw it (its roofline is what the unit's measured
+   * time is a point against).
+   */
   let unitWorks = new Map<string, Work>();
   /** What each device has compiled this session (its pipeline or module cache keeps it). */
   const compiledKeys = new Map<string, Set<string>>();
   let compileMs = 0;
   /** First-run prediction per device for the current executor (for learning how far off it was). */
   let firstByDevice = new Map<string, FirstRunEstimate>();
+  /** The process warm-up included in it for devices on their first run in this process. */
+  let firstWarmup = new Map<string, number>();
   /** The steady prediction: the schedule plus the learned per-run cost outside it. */
   const steadyOf = (p: Plan) => p.makespanMs + history.runOverheadPerUnit(host) * planUnits.length;
   /**
@@ -215,13 +220,11 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       plan.firstRun = predictFirstRun(steadyOf(plan), planUnits, new Map(), firstByUnit);
       return false;
     }
-    ({ byDevice: firstByDevice, byUnit: firstByUnit } = predictFirstRunByDevice(
-      planUnits,
-      live,
-      compiledKeys,
-      history,
-      host,
-    ));
+    ({
+      byDevice: firstByDevice,
+      byUnit: firstByUnit,
+      warmup: firstWarmup,
+    } = predictFirstRunByDevice(planUnits, live, compiledKeys, history, host));
     plan.firstRun = predictFirstRun(steadyOf(plan), planUnits, firstByDevice, firstByUnit);
     lanesKey = key;
     // fallback order: the host's reference interpreter last, the fastest devices first
@@ -315,16 +318,21 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       return tensorsOnly(await prepared.runValues!(feeds), graph.outputs);
     },
     async runValues(feeds) {
+      // the steady state a caller sees: the executor's run plus learning from it and re-predicting
+      const entered = performance.now();
+      let overheadFrom: Plan | undefined;
       lastRunPlan = plan;
       const { outputs, report } = await executor.run(feeds, { trace });
       lastReport = report;
       if (executorRuns === 0) {
         firstRun = { compileMs, runMs: report.totalMs, ms: compileMs + report.totalMs, report, plan };
         steadyReports = [];
+        for (const u of executor.placed) WARM_DEVICES.add(u.device);
       } else {
         steadyReports = [...steadyReports.slice(-19), report];
         // the first steady run tells how far the first run's extra was from its prediction
-        if (executorRuns === 1 && firstRun) learnFirstRun(history, firstByDevice, firstRun.ms - report.totalMs);
+        if (executorRuns === 1 && firstRun)
+          learnFirstRun(history, firstByDevice, firstRun.ms - report.totalMs, firstWarmup);
       }
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
       // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history
@@ -339,26 +347,30 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
           await old.release();
           executorRuns = 0;
         } else {
-          learnRunOverhead(history, host, plan, planUnits.length, report);
-          plan.steadyMs = steadyOf(plan);
+          overheadFrom = plan;
         }
       } else if (drifted.length || failedDevices.length) {
         replans++;
         const why = failedDevices.length
           ? `devices failed: ${failedDevices.join(', ')}`
-          : `drifted past ${drift}x the prediction: ${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
+          : `drifted past ${drift}x the prediction: ` +
+            `${drifted.slice(0, 3).join('; ')}${drifted.length > 3 ? `; ${drifted.length - 3} more` : ''}`;
         const old = executor;
         const moved = await makePlan(failedDevices, !failedDevices.length);
         if (moved) {
           await old.release();
           executorRuns = 0;
         } else if (!failedDevices.length) {
-          learnRunOverhead(history, host, plan, planUnits.length, report);
-          plan.steadyMs = steadyOf(plan);
+          overheadFrom = plan;
         }
         const what = moved ? '' : ' (same placement: predictions updated, compiled units kept)';
         trace?.instant('plan', `re-plan: ${why}${what}`);
         notes.push(`re-planned after run (${why})${what}`);
+      }
+      report.callerMs = performance.now() - entered;
+      if (overheadFrom === plan) {
+        learnRunOverhead(history, host, plan, planUnits.length, report.callerMs);
+        plan.steadyMs = steadyOf(plan);
       }
       return outputs;
     },

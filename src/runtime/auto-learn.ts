@@ -70,27 +70,43 @@ export function learnFromRun(ctx: LearnContext, report: RunReport): string[] {
 
 /**
  * What the run took beyond the schedule re-predicted from it (its units and transfers as
- * measured): the executor's own turns, per unit.
+ * measured), per unit: the executor's own turns, and the session's (learning from the run and
+ * re-predicting the plan, which a caller waits for as well). `wallMs`: the whole run, as the
+ * caller saw it.
  */
 export function learnRunOverhead(
   history: KernelHistory,
   host: string,
   plan: Plan,
   units: number,
-  report: RunReport,
+  wallMs: number,
 ): void {
-  const outside = report.totalMs - plan.makespanMs;
+  const outside = wallMs - plan.makespanMs;
   if (units) history.recordRunOverhead(host, Math.max(0, outside) / units);
 }
 
-/** Fold the measured first-run extra into the history, split over devices by their predicted share. */
+/**
+ * Fold the measured first-run extra into the history. Where devices ran for the first time in
+ * this process (`warmup`: what was predicted for their warm-up), what the run took beyond the
+ * plan's own extra is their warm-up, split evenly; the per-plan ratio is learned from warm
+ * devices' first runs only, split over devices by their predicted share.
+ */
 export function learnFirstRun(
   history: KernelHistory,
   firstByDevice: Map<string, FirstRunEstimate>,
   extraMs: number,
+  warmup: ReadonlyMap<string, number> = new Map(),
 ): void {
+  if (!(extraMs > 0)) return;
+  if (warmup.size) {
+    const planExtra = [...firstByDevice].reduce((a, [dev, f]) => a + f.ms - (warmup.get(dev) ?? 0), 0);
+    const beyond = Math.max(0, extraMs - planExtra) / warmup.size;
+    for (const dev of warmup.keys()) history.recordProcessWarmup(dev, beyond);
+    history.flush();
+    return;
+  }
   const total = [...firstByDevice.values()].reduce((a, f) => a + f.ms, 0);
-  if (!(total > 0) || !(extraMs > 0)) return;
+  if (!(total > 0)) return;
   // the ratio the prediction was made with comes off: the history keeps raw measured/default
   for (const [dev, f] of firstByDevice)
     if (f.ms > 0) history.recordFirstRun(dev, (extraMs * f.ms) / total, f.ms / history.firstRunRatio(dev));

@@ -156,7 +156,9 @@ async function measureContention(entries: (DeviceEntry & { probe: boolean })[], 
         o.onProgress?.(++done, todo.length, `contention ${a.device.id} + ${b.device.id}`);
       }
       const src = 'measured: the same work on each alone and on both at once';
-      const note = `alone ${m.aloneMs[0].toFixed(1)} ms (${a.device.id}) and ${m.aloneMs[1].toFixed(1)} ms (${b.device.id}); together ${m.togetherMs.toFixed(1)} ms`;
+      const note =
+        `alone ${m.aloneMs[0].toFixed(1)} ms (${a.device.id}) and ${m.aloneMs[1].toFixed(1)} ` +
+        `ms (${b.device.id}); together ${m.togetherMs.toFixed(1)} ms`;
       (a.profile.concurrency ??= {})[b.device.id] = fig(m.speedup, src, { note });
       (b.profile.concurrency ??= {})[a.device.id] = fig(m.speedup, src, { note });
     }

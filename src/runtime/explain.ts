@@ -71,15 +71,22 @@ export function predictionSummary(h: HeteroPrepared): string[] {
   const p0 = fr?.plan ?? h.lastRunPlan ?? h.plan;
   const pf = p0.firstRun;
   if (pf) {
-    const parts = `steady ${f(p0.steadyMs ?? p0.makespanMs)} + compile ${f(pf.compileMs)} + upload ${f(pf.uploadMs)} + pack ${f(pf.packMs)} + first use ${f(pf.firstUseMs)}`;
-    out.push(
-      `first run: predicted ${f(pf.ms)} ms (${parts})${fr ? `, measured ${f(fr.ms)} ms (compile ${f(fr.compileMs)} + run ${f(fr.runMs)}), ${ratio(pf.ms, fr.ms)}` : ''}`,
-    );
+    const parts =
+      `steady ${f(p0.steadyMs ?? p0.makespanMs)} + compile ${f(pf.compileMs)} + upload ` +
+      `${f(pf.uploadMs)} + pack ${f(pf.packMs)} + first use ${f(pf.firstUseMs)}`;
+    const measured = fr
+      ? `, measured ${f(fr.ms)} ms (compile ${f(fr.compileMs)} + run ${f(fr.runMs)}), ${ratio(pf.ms, fr.ms)}`
+      : '';
+    out.push(`first run: predicted ${f(pf.ms)} ms (${parts})${measured}`);
   }
-  const steady = median(h.steadyReports.map((r) => r.totalMs));
-  out.push(
-    `steady:    predicted ${f(h.plan.steadyMs ?? h.plan.makespanMs)} ms${steady !== undefined ? `, measured ${f(steady)} ms (median of ${h.steadyReports.length} run${h.steadyReports.length > 1 ? 's' : ''}), ${ratio(h.plan.steadyMs ?? h.plan.makespanMs, steady)}` : ' (no steady run measured yet: runs after the first)'}`,
-  );
+  const steady = median(h.steadyReports.map((r) => r.callerMs ?? r.totalMs));
+  const predicted = h.plan.steadyMs ?? h.plan.makespanMs;
+  const n = h.steadyReports.length;
+  const measured =
+    steady !== undefined
+      ? `, measured ${f(steady)} ms (median of ${n} run${n > 1 ? 's' : ''}), ${ratio(predicted, steady)}`
+      : ' (no steady run measured yet: runs after the first)';
+  out.push(`steady:    predicted ${f(predicted)} ms${measured}`);
   return out;
 }
 
@@ -101,7 +108,8 @@ export function explainRun(h: HeteroPrepared): string {
   for (const n of h.notes) out.push(`note: ${n}`);
   for (const n of plan.passes.find((p) => p.name === 'contention')?.notes ?? []) out.push(`contention: ${n}`);
   out.push(
-    `plan: ${plan.algorithm}${plan.optimal ? ' (optimal)' : ''}, objective ${plan.objective}${plan.deadlineMs ? `, deadline ${plan.deadlineMs} ms` : ''}`,
+    `plan: ${plan.algorithm}${plan.optimal ? ' (optimal)' : ''}, objective ` +
+      `${plan.objective}${plan.deadlineMs ? `, deadline ${plan.deadlineMs} ms` : ''}`,
   );
   out.push(...predictionSummary(h));
   const rows = [['unit', 'device', 'first pred ms', 'first ms', 'steady pred ms', 'steady ms', 'why']];

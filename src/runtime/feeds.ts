@@ -19,7 +19,8 @@ export function bindValueFeeds(g: Graph, feeds: Record<string, RunValue>): RunVa
   const extra = Object.keys(feeds).filter((k) => !names.has(k));
   if (extra.length) {
     throw new Error(
-      `unknown input${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}; the model's inputs are ${[...names].map((k) => `'${k}'`).join(', ') || '(none)'}`,
+      `unknown input${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}; the model's ` +
+        `inputs are ${[...names].map((k) => `'${k}'`).join(', ') || '(none)'}`,
     );
   }
   const symbols = new Map<string, [number, string]>();
@@ -40,14 +41,16 @@ export function bindValueFeeds(g: Graph, feeds: Record<string, RunValue>): RunVa
     if (ty.shape) {
       if (t.dims.length !== ty.shape.length) {
         throw new Error(
-          `input '${v.name}' has shape [${t.dims.join(',')}] (rank ${t.dims.length}), the model expects ${formatType(ty)} (rank ${ty.shape.length})`,
+          `input '${v.name}' has shape [${t.dims.join(',')}] (rank ${t.dims.length}), the model expects ` +
+            `${formatType(ty)} (rank ${ty.shape.length})`,
         );
       }
       ty.shape.forEach((d, i) => {
         const got = t.dims[i]!;
         if (typeof d === 'number' && d !== got) {
           throw new Error(
-            `input '${v.name}' has shape [${t.dims.join(',')}], the model expects ${formatType(ty)} (dim ${i} must be ${d})`,
+            `input '${v.name}' has shape [${t.dims.join(',')}], the model expects ${formatType(ty)} (dim ` +
+              `${i} must be ${d})`,
           );
         }
         if (typeof d === 'string') {

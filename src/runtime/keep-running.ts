@@ -15,7 +15,10 @@ import {
   toPlan,
 } from '../planner/index.js';
 
-/** The running plan's placement and order as a schedule on `inst`; undefined when it does not fit (other units, a device gone). */
+/**
+ * The running plan's placement and order as a schedule on `inst`; undefined when it does not fit
+ * (other units, a device gone).
+ */
 function scheduleOf(inst: Instance, running: Plan): Schedule | undefined {
   const byTask = new Map(running.assignments.map((a) => [a.task, a]));
   const s: Schedule = { device: [], start: [], end: [] };
@@ -59,13 +62,11 @@ export function keepRunning(
   if (!moved.length || (!guessed.length && fresh.makespanMs < curMs * (1 - margin))) return undefined;
   const feasible = inst.deadlineMs === undefined || curMs <= inst.deadlineMs;
   const note = guessed.length
-    ? `kept the running placement (${curMs.toFixed(2)} ms re-predicted from the runs): the new plan (${fresh.makespanMs.toFixed(2)} ms) would move ${guessed
-        .slice(0, 3)
-        .map((a) => `${a.task} to ${a.device}`)
-        .join(
-          ', ',
-        )}${guessed.length > 3 ? ` and ${guessed.length - 3} more` : ''}, measured where ${guessed.length > 1 ? 'they run' : 'it runs'} and never measured there`
-    : `kept the running placement: ${curMs.toFixed(2)} ms re-predicted from the runs; the new plan's ${fresh.makespanMs.toFixed(2)} ms is not ${Math.round(margin * 100)}% better`;
+    ? `kept the running placement (${curMs.toFixed(2)} ms re-predicted from the runs): the new plan ` +
+      `(${fresh.makespanMs.toFixed(2)} ms) would move ${movesOf(guessed)}, ` +
+      `measured where ${guessed.length > 1 ? 'they run' : 'it runs'} and never measured there`
+    : `kept the running placement: ${curMs.toFixed(2)} ms re-predicted from the runs; the new plan's ` +
+      `${fresh.makespanMs.toFixed(2)} ms is not ${Math.round(margin * 100)}% better`;
   const plan = toPlan(
     inst,
     {
@@ -97,4 +98,13 @@ export function repredict(inst: Instance, running: Plan, passes: PassRecord[]): 
     },
     passes,
   );
+}
+
+/** 'a to cpu, b to cpu and 2 more' */
+function movesOf(moves: { task: string; device: string }[]): string {
+  const listed = moves
+    .slice(0, 3)
+    .map((a) => `${a.task} to ${a.device}`)
+    .join(', ');
+  return moves.length > 3 ? `${listed} and ${moves.length - 3} more` : listed;
 }

@@ -40,7 +40,13 @@ export interface Fallback {
 }
 
 export interface RunReport {
+  /** The executor's run, ms. */
   totalMs: number;
+  /**
+   * Backend 'auto': the run as its caller waited for it, ms (the executor's run, then learning
+   * from it and re-predicting the plan): what `plan.steadyMs` predicts.
+   */
+  callerMs?: number;
   units: UnitTiming[];
   transfers: TransferTiming[];
   fallbacks: Fallback[];

@@ -1,5 +1,6 @@
 // The layout rules of shared/design.md, checked on the source: no import cycles, and imports point
-// down the data flow (ir below everything; ops and passes never reach a backend or the runtime).
+// down the data flow (ir below everything; ops and passes never reach a backend or the runtime;
+// backends never reach the passes, planner or runtime; the planner only cost and ir).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { REPO } from '../helpers/paths.js';
@@ -28,10 +29,32 @@ const FORBIDDEN: Record<string, string[]> = {
   ],
   'src/ops/': ['src/backends/', 'src/runtime/', 'src/planner/', 'src/server/', 'src/cli/', 'src/agent/'],
   'src/passes/': ['src/backends/', 'src/runtime/', 'src/server/', 'src/cli/'],
-  'src/frontend/': ['src/backends/', 'src/runtime/', 'src/server/', 'src/cli/'],
-  'src/planner/': ['src/backends/', 'src/runtime/', 'src/server/', 'src/cli/'],
+  // the frontend reads models and executes nothing
+  'src/frontend/': ['src/backends/', 'src/runtime/', 'src/planner/', 'src/agent/', 'src/server/', 'src/cli/'],
+  // "planner may import cost and ir" (and the wire types of protocol): no ops, passes or devices
+  'src/planner/': [
+    'src/backends/',
+    'src/runtime/',
+    'src/ops/',
+    'src/passes/',
+    'src/frontend/',
+    'src/agent/',
+    'src/server/',
+    'src/cli/',
+  ],
   'src/cost/': ['src/planner/', 'src/server/', 'src/cli/'],
-  'src/protocol/': ['src/server/', 'src/cli/', 'src/runtime/'],
+  // the wire format is shared by client and server: it depends on neither side
+  'src/protocol/': ['src/server/', 'src/cli/', 'src/runtime/', 'src/backends/', 'src/planner/', 'src/agent/'],
+  // "backends import ir and ops": never the passes (the session runs them once), the planner or the runtime
+  'src/backends/': [
+    'src/passes/',
+    'src/planner/',
+    'src/runtime/',
+    'src/frontend/',
+    'src/agent/',
+    'src/server/',
+    'src/cli/',
+  ],
 };
 
 test('imports point down the data flow (design.md: layers and where they live)', () => {

@@ -173,7 +173,8 @@ export class RemoteClient {
     if (!r.success)
       throw this.fail(
         'bad_response',
-        `${this.url}: ${what} does not match protocol v${PROTOCOL_VERSION}: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`,
+        `${this.url}: ${what} does not match protocol v${PROTOCOL_VERSION}: ` +
+          `${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`,
       );
     return r.data;
   }

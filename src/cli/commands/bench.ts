@@ -170,7 +170,8 @@ export function registerBench(program: Command): void {
           if (!r.predicted || !r.units) continue;
           const x = (p: number, m: number | undefined) => (m === undefined ? '-' : (p / m).toFixed(2));
           console.log(
-            `\n${r.backend}: predicted beside measured (first run: compiling the plan's units + the first run; steady: median of the timed runs)`,
+            `\n${r.backend}: predicted beside measured (first run: compiling the plan's units + the ` +
+              `first run; steady: median of the timed runs)`,
           );
           console.log(
             table(

@@ -48,7 +48,8 @@ export function registerCalibrate(program: Command): void {
     .description('measure a device with micro-benchmarks and cache its profile for planning')
     .argument(
       '[device]',
-      `device to calibrate: cpu, wasm, webgpu or webgpu:<adapter> (calibrators: ${['cpu', 'wasm', 'webgpu'].join(', ')})`,
+      `device to calibrate: cpu, wasm, webgpu or webgpu:<adapter> (calibrators: ` +
+        `${['cpu', 'wasm', 'webgpu'].join(', ')})`,
       'cpu',
     )
     .option('--quick', 'smaller benchmarks (seconds instead of tens of seconds)')

@@ -31,7 +31,8 @@ export function registerConformance(program: Command): void {
         const known = exp && r.name in exp.failures;
         if (r.status === 'fail' || r.status === 'error') {
           console.log(
-            `${known ? 'XFAIL' : r.status.toUpperCase()} ${r.name}: ${r.message}${known ? `  [expected: ${exp!.failures[r.name]}]` : ''}`,
+            `${known ? 'XFAIL' : r.status.toUpperCase()} ${r.name}: ` +
+              `${r.message}${known ? `  [expected: ${exp!.failures[r.name]}]` : ''}`,
           );
         } else if (r.status === 'skip') console.log(`SKIP ${r.name}: ${r.message}`);
         else if (o.verbose) console.log(`PASS ${r.name} (${(r.ms ?? 0).toFixed(1)} ms)`);

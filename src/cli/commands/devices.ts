@@ -38,19 +38,20 @@ export function registerDevices(program: Command): void {
       }
       if (!adapters.length)
         console.log(
-          'webgpu: no adapter (install the webgpu package, and chromium or mesa-vulkan-drivers for CPU-emulated adapters: npm run setup)',
+          'webgpu: no adapter (install the webgpu package, and chromium or mesa-vulkan-drivers for ' +
+            'CPU-emulated adapters: npm run setup)',
         );
       for (const a of adapters) {
         console.log(
-          `webgpu  --adapter ${a.choice}: ${a.name} (${a.description || a.device}${a.isFallbackAdapter ? ', fallback adapter' : ''}, ${a.featureLevel})`,
+          `webgpu  --adapter ${a.choice}: ${a.name} ` +
+            `(${a.description || a.device}${a.isFallbackAdapter ? ', fallback adapter' : ''}, ${a.featureLevel})`,
         );
         console.log(`  features: ${a.features.join(', ') || '(none)'}`);
         const keys = o.allLimits ? Object.keys(a.limits) : KEY_LIMITS;
         for (const k of keys)
           if (a.limits[k] !== undefined) console.log(`  ${k}: ${a.limits[k]!.toLocaleString('en-US')}`);
-        console.log(
-          `  shader-f16: ${a.features.includes('shader-f16') ? 'yes (--precision f16 runs f16 kernels)' : 'no (f16 models run in f32)'}`,
-        );
+        const f16 = a.features.includes('shader-f16');
+        console.log(`  shader-f16: ${f16 ? 'yes (--precision f16 runs f16 kernels)' : 'no (f16 models run in f32)'}`);
       }
       console.log(`cpu     ${cpu.model}, ${cpu.threads} threads`);
     });

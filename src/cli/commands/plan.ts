@@ -189,8 +189,11 @@ export function registerPlan(program: Command): void {
         console.log(planGantt(plan));
         if (sim) {
           const m = sim.makespanMs;
+          const miss = sim.deadlineMissRate;
           console.log(
-            `\nsimulated ${sim.runs} runs (noise ${sim.noise}): mean ${m.mean.toFixed(1)} ms, p50 ${m.p50.toFixed(1)}, p90 ${m.p90.toFixed(1)}, p99 ${m.p99.toFixed(1)}${sim.deadlineMissRate !== undefined ? `, deadline missed in ${(sim.deadlineMissRate * 100).toFixed(1)}%` : ''}`,
+            `\nsimulated ${sim.runs} runs (noise ${sim.noise}): mean ${m.mean.toFixed(1)} ms, ` +
+              `p50 ${m.p50.toFixed(1)}, p90 ${m.p90.toFixed(1)}, p99 ${m.p99.toFixed(1)}` +
+              (miss !== undefined ? `, deadline missed in ${(miss * 100).toFixed(1)}%` : ''),
           );
         }
         if (o.svg) console.log(`\ntimeline written to ${o.svg}`);

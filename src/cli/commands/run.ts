@@ -25,7 +25,8 @@ function readInputs(dir: string, names: string[]): Record<string, Tensor> {
     .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
   if (pbs.length !== names.length) {
     throw new Error(
-      `--inputs ${dir}: found ${pbs.length} input_N.pb files, the model has ${names.length} inputs (${names.join(', ')})`,
+      `--inputs ${dir}: found ${pbs.length} input_N.pb files, the model has ${names.length} inputs ` +
+        `(${names.join(', ')})`,
     );
   }
   const feeds: Record<string, Tensor> = {};
@@ -88,7 +89,8 @@ export function sessionOptions(o: SharedFlags, backendGiven = true): SessionOpti
     }
     if (backendGiven && o.backend !== 'auto')
       throw new Error(
-        `--remote places work with --backend auto (the default with --remote) or forces it with --backend remote, not --backend ${o.backend}`,
+        `--remote places work with --backend auto (the default with --remote) or forces it with ` +
+          `--backend remote, not --backend ${o.backend}`,
       );
     const base = sessionOptions({ ...o, backend: 'auto', remote: undefined });
     const locals =
@@ -179,7 +181,8 @@ export function registerRun(program: Command): void {
     .option(
       '--explain',
       'with --backend auto: print the plan, why each unit went where, predicted vs measured (first run and ' +
-        'steady state), timelines; with --backend wasm: the ops that ran on the reference path and their share of the run',
+        'steady state), timelines; with --backend wasm: the ops that ran on the reference path and their ' +
+        'share of the run',
     )
     .option('--steady <n>', 'with --explain: runs after the first, timed as the steady state', '5')
     .option('--trace <file>', 'with --backend auto: write a Chrome trace (open in Perfetto) of the run')

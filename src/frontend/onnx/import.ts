@@ -164,7 +164,8 @@ class Importer {
         const n = next[0]!;
         const missing = [...(n.input ?? []), ...nodeFreeNames(n)].find((i) => !isReady(i));
         throw new Error(
-          `node '${n.name ?? ''}' (${n.opType}): input '${missing}' is not a graph input, an initializer or the output of any node (or the graph has a cycle)`,
+          `node '${n.name ?? ''}' (${n.opType}): input '${missing}' is not a graph input, an initializer ` +
+            `or the output of any node (or the graph has a cycle)`,
         );
       }
       pending = next;

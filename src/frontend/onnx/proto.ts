@@ -32,7 +32,8 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
     return onnx.ModelProto.decode(bytes);
   } catch (e) {
     throw new Error(
-      `${source}: not a valid ONNX model (protobuf decoding failed: ${(e as Error).message}); is the file truncated or not an .onnx file?`,
+      `${source}: not a valid ONNX model (protobuf decoding failed: ${(e as Error).message}); is the ` +
+        `file truncated or not an .onnx file?`,
     );
   }
 }

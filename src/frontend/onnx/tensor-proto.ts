@@ -46,7 +46,8 @@ export function tensorFromProto(p: TensorProto, what: string, loadExternal?: Ext
     if (!location) throw new Error(`${name}: external data without a 'location' entry`);
     if (!loadExternal)
       throw new Error(
-        `${name}: data is stored in an external file ('${location}'), which cannot be read here (give a model path, not bytes, so that side files can be found)`,
+        `${name}: data is stored in an external file ('${location}'), which cannot be read here (give a ` +
+          `model path, not bytes, so that side files can be found)`,
       );
     const offset = Number(kv.get('offset') ?? 0);
     const length = kv.has('length') ? Number(kv.get('length')) : undefined;

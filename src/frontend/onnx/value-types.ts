@@ -32,7 +32,8 @@ export function typeFromProto(tp: TypeProto, name: string): TensorType | undefin
   }
   if (tp.mapType || tp.sparseTensorType)
     throw new Error(
-      `value '${name}' is a ${tp.mapType ? 'map' : 'sparse tensor'}; Switchyard supports tensors, sequences and optionals`,
+      `value '${name}' is a ${tp.mapType ? 'map' : 'sparse tensor'}; Switchyard supports tensors, ` +
+        `sequences and optionals`,
     );
   const tt = tp.tensorType;
   if (!tt) return undefined;

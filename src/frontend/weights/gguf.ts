@@ -45,7 +45,8 @@ class Reader {
   private need(n: number, what: string) {
     if (this.off + n > this.bytes.length)
       throw new Error(
-        `${this.source}: truncated GGUF file while reading ${what} at byte ${this.off} (file is ${this.bytes.length} bytes)`,
+        `${this.source}: truncated GGUF file while reading ${what} at byte ${this.off} (file is ` +
+          `${this.bytes.length} bytes)`,
       );
   }
   u8() {
@@ -153,7 +154,8 @@ export function readGguf(bytes: Uint8Array, source = 'gguf'): GgufFile {
     const block = BLOCK[t.type];
     if (!block)
       throw new Error(
-        `${source}: tensor '${t.name}' is ${typeName}, which Switchyard does not decode (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K are supported)`,
+        `${source}: tensor '${t.name}' is ${typeName}, which Switchyard does not decode (F32, F16, BF16, ` +
+          `Q8_0, Q4_0, Q4_K, Q6_K are supported)`,
       );
     const n = t.shape.reduce((a, b) => a * b, 1);
     const inner = t.shape[t.shape.length - 1] ?? 1;
@@ -165,7 +167,8 @@ export function readGguf(bytes: Uint8Array, source = 'gguf'): GgufFile {
     const start = dataStart + t.offset;
     if (start + len > bytes.length)
       throw new Error(
-        `${source}: tensor '${t.name}' (${typeName}[${t.shape.join(',')}], ${len} bytes at ${start}) runs past the end of the file (${bytes.length} bytes); truncated?`,
+        `${source}: tensor '${t.name}' (${typeName}[${t.shape.join(',')}], ${len} bytes at ${start}) ` +
+          `runs past the end of the file (${bytes.length} bytes); truncated?`,
       );
     tensors.set(t.name, {
       name: t.name,

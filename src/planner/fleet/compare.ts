@@ -69,7 +69,9 @@ export function rooflineRatios(newer = 'H100', older = 'A100-80GB'): RatioRow[] 
       source: SRC.splitwise,
     },
     {
-      what: `catalog, dense FP16 tensor (${flops.toFixed(2)}x compute, ${bw.toFixed(2)}x bw, ${price.toFixed(2)}x price)`,
+      what:
+        `catalog, dense FP16 tensor (${flops.toFixed(2)}x compute, ${bw.toFixed(2)}x bw, ` +
+        `${price.toFixed(2)}x price)`,
       prompt: price / flops,
       token: price / bw,
       source: `${h.peakFlops.f16!.source}; ${a.peakFlops.f16!.source}; prices: ${h.pricePerHour.source}`,

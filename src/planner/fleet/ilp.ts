@@ -53,7 +53,11 @@ export async function solveFleet(p: FleetProblem): Promise<FleetPlan> {
       return {
         feasible: false,
         ...empty,
-        reason: `class '${c.id}': no GPU type can serve it${Object.keys(c.perGpuRatePerS).length ? ' (the types listed have none available)' : ' (perGpuRatePerS is empty)'}`,
+        reason:
+          `class '${c.id}': no GPU type can serve it` +
+          (Object.keys(c.perGpuRatePerS).length
+            ? ' (the types listed have none available)'
+            : ' (perGpuRatePerS is empty)'),
       };
   }
   const h = await solver();
@@ -67,7 +71,8 @@ export async function solveFleet(p: FleetProblem): Promise<FleetPlan> {
     const reason =
       r.Status === 'Infeasible'
         ? alone
-          ? `class '${alone.id}': needs ${alone.ratePerS} req/s, all available GPUs together serve at most ${servers(p, alone).reduce((a, g) => a + (g.available ?? 0) * alone.perGpuRatePerS[g.id]!, 0)} req/s`
+          ? `class '${alone.id}': needs ${alone.ratePerS} req/s, all available GPUs together serve at ` +
+            `most ${servers(p, alone).reduce((a, g) => a + (g.available ?? 0) * alone.perGpuRatePerS[g.id]!, 0)} req/s`
           : 'the classes together need more GPUs than are available'
         : `solver ended with status ${r.Status}`;
     return { feasible: false, ...empty, reason };

@@ -30,6 +30,8 @@ export function planGantt(p: Plan, width = 72): string {
     rows.push([l, cells]);
   }
   const w = Math.max(...rows.map(([n]) => n.length));
-  const axis = `${' '.repeat(w)}  0${' '.repeat(Math.max(0, width - 1 - String(Math.round(span)).length - 3))}${Math.round(span)} ms`;
+  const axis =
+    `${' '.repeat(w)}  ` +
+    `0${' '.repeat(Math.max(0, width - 1 - String(Math.round(span)).length - 3))}${Math.round(span)} ms`;
   return [...rows.map(([n, c]) => `${n.padEnd(w)} |${c.join('')}|`), axis].join('\n');
 }

@@ -20,7 +20,8 @@ export function planText(p: Plan): string {
   const out: string[] = [];
   const status = p.feasible ? 'feasible' : 'INFEASIBLE';
   out.push(
-    `${status}: makespan ${ms(p.makespanMs)} ms, cost ${usd(p.cost)}, objective ${p.objective}${p.deadlineMs !== undefined ? `, deadline ${p.deadlineMs} ms` : ''}`,
+    `${status}: makespan ${ms(p.makespanMs)} ms, cost ${usd(p.cost)}, objective ` +
+      `${p.objective}${p.deadlineMs !== undefined ? `, deadline ${p.deadlineMs} ms` : ''}`,
   );
   out.push(`algorithm ${p.algorithm}${p.optimal && !/optimal/.test(p.algorithm) ? ' (optimal)' : ''}`);
   if (p.reason) out.push(`reason: ${p.reason}`);
