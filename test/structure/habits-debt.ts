@@ -10,7 +10,6 @@ export const LONG_FILES: Record<string, number> = {
   'src/agent/openai.ts': 567,
   'src/agent/plan.ts': 482,
   'src/agent/runtime/run.ts': 719,
-  'src/backends/wasm/codegen.ts': 421,
   'src/backends/webgpu/device.ts': 814,
   'src/frontend/onnx/import.ts': 413,
   'src/frontend/weights/gguf.ts': 422,
