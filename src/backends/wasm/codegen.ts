@@ -9,6 +9,7 @@
 import { type Expr, linearize } from '../../ops/kernel/expr.js';
 import { assembleModule, Bytes, IMPORTED, SIMD } from './codegen-bytes.js';
 import { exprEmitter } from './codegen-expr.js';
+import { emitThreadSplit } from './codegen-threads.js';
 
 export { exprSupported, SUPPORTED } from './codegen-expr.js';
 
@@ -77,91 +78,7 @@ export function generateMap(expr: Expr, modes: InputMode[], shared: boolean, boo
   const simd = (o: number) => c.op(0xfd).u(o);
   const memarg = (align: number, off = 0) => c.u(align).u(off);
 
-  // start(t) = t*base + min(t, rem) for an even split of `count` items among nt
-  const split = (count: () => void, t: () => void, dst: number) => {
-    // q = count / nt; rem = count % nt
-    count();
-    get(P.nt);
-    c.op(0x6e);
-    set(L.q);
-    count();
-    get(P.nt);
-    c.op(0x70);
-    set(L.rem);
-    t();
-    get(L.q);
-    c.op(0x6c);
-    t();
-    get(L.rem);
-    t();
-    get(L.rem);
-    c.op(0x48);
-    c.op(0x1b); // min(t, rem) via select(t, rem, t<rem)
-    c.op(0x6a);
-    set(dst);
-  };
-  const tid = () => get(P.tid);
-  const tid1 = () => {
-    get(P.tid);
-    i32c(1);
-    c.op(0x6a);
-  };
-
-  // if (rows >= nt) split rows else split vector columns
-  get(P.rows);
-  get(P.nt);
-  c.op(0x4e);
-  c.op(0x04, 0x40);
-  split(() => get(P.rows), tid, L.r0);
-  split(() => get(P.rows), tid1, L.r1);
-  i32c(0);
-  set(L.c0);
-  get(P.len);
-  set(L.c1);
-  c.op(0x05);
-  {
-    i32c(0);
-    set(L.r0);
-    get(P.rows);
-    set(L.r1);
-    const vecs = () => {
-      get(P.len);
-      i32c(3);
-      c.op(0x6a);
-      i32c(2);
-      c.op(0x76);
-    }; // (len+3)>>2
-    split(vecs, tid, L.c0);
-    split(vecs, tid1, L.c1);
-    get(L.c0);
-    i32c(2);
-    c.op(0x74);
-    set(L.c0);
-    // c1 = min(len, c1*4)
-    get(L.c1);
-    i32c(2);
-    c.op(0x74);
-    set(L.c1);
-    get(L.c1);
-    get(P.len);
-    get(L.c1);
-    get(P.len);
-    c.op(0x48);
-    c.op(0x1b);
-    set(L.c1);
-  }
-  c.op(0x0b);
-  // nothing to do?
-  get(L.r0);
-  get(L.r1);
-  c.op(0x4e);
-  get(L.c0);
-  get(L.c1);
-  c.op(0x4e);
-  c.op(0x72);
-  c.op(0x04, 0x40);
-  c.op(0x0f);
-  c.op(0x0b); // or; if return end
+  emitThreadSplit(c, P, L);
 
   get(L.r0);
   set(L.r);
