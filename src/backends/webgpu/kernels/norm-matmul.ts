@@ -88,7 +88,11 @@ fn epi(acc: f32, acc2: f32, r: u32, c: u32) -> f32 {
 
 
 @compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn main(
+  @builtin(local_invocation_index) t: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
   let g = wid.x + wid.y * nwg.x;
   if (g >= ${blocks * M}u) { return; }
   let r = g / ${blocks}u;
