@@ -2,6 +2,7 @@
 // The GPU check, in one go, for a session that has a real GPU (NVIDIA through Dawn's Vulkan
 // backend); it also runs, slowly, on SwiftShader so it can be tested without one.
 //   node scripts/gpu-check.js [--adapter default|swiftshader] [--quick] [--llm-size small|0.5b]
+//                             [--workloads encoder-minilm6,gpt2-decode] (emulated: the encoder only)
 //                             [--out bench/gpu-check-results/<stamp>.json]
 // 1. adapter facts: name, shader-f16, subgroups, timestamp-query, limits;
 // 2. dispatches per transformer layer and per decode token (bench/gpu-dispatches.mjs), with GPU
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     adapter: { type: 'string', default: 'default' },
     quick: { type: 'boolean', default: false },
     'llm-size': { type: 'string' },
+    workloads: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -97,40 +99,7 @@ process.stdout.write(disp.stdout.replace(/^adapter:.*\n/m, ''));
 if (disp.status !== 0) console.log(`dispatch report failed:\n${disp.stderr.slice(-2000)}`);
 else report.dispatches = JSON.parse(fs.readFileSync(dispatchJson, 'utf8'));
 
-// 3. encoder and GPT-2 decode vs onnxruntime-node's WebGPU EP, each cell in a fresh process
-const { ensureModels } = await import('../bench/peers/src/onnx/build-models.js');
-ensureModels(['encoder-minilm6', 'gpt2-decode'], () => undefined);
-const cell = (file, variant, workload) =>
-  run(process.execPath, ['bench/peers/src/cell.js', file, variant, workload, JSON.stringify(policy)], 1800).result ?? {
-    status: 'error',
-    error: 'no result',
-  };
-const rows = [];
-for (const w of ['encoder-minilm6', 'gpt2-decode']) {
-  const ours = cell('bench/peers/adapters/switchyard-webgpu.js', adapter, w);
-  const ort = cell('bench/peers/src/adapters/ort-node-webgpu.js', 'swiftshader', w); // its device: VK_ICD_FILENAMES
-  rows.push({ workload: w, ours, ort });
-}
-report.peers = rows;
 const f = (x) => (x === undefined ? '' : x.toFixed(x >= 100 ? 0 : 2));
-console.log(
-  '\n| workload | Switchyard first | Switchyard median | ORT WebGPU first | ORT WebGPU median | median ratio | first ratio |',
-);
-console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const { workload, ours, ort } of rows) {
-  const ok = ours.status === 'ok' && ort.status === 'ok';
-  const cellOf = (c, k) => (c.status === 'ok' ? f(c[k]) : c.status);
-  console.log(
-    `| ${workload} | ${cellOf(ours, 'firstRunMs')} | ${cellOf(ours, 'medianMs')} | ${cellOf(ort, 'firstRunMs')} | ` +
-      `${cellOf(ort, 'medianMs')} | ${ok ? (ours.medianMs / ort.medianMs).toFixed(2) : ''} | ` +
-      `${ok ? (ours.firstRunMs / ort.firstRunMs).toFixed(2) : ''} |`,
-  );
-  for (const [who, c] of [
-    ['switchyard', ours],
-    ['ort', ort],
-  ])
-    if (c.status !== 'ok') console.log(`  ${who} ${workload}: ${String(c.error).split('\n')[0]}`);
-}
 
 // 4. LLM decode: the GPU against this machine's CPU (WASM)
 const size = args['llm-size'] ?? (quick ? 'tiny' : '0.5b');
@@ -155,6 +124,40 @@ for (const r of llm) {
       `| ${r.device} | ${f(r.firstStepMs)} | ${f(r.medianStepMs)} | ${f(r.tokensPerSecond)} | ${r.dispatchesPerToken ?? ''} | ${r.createdPerToken ?? ''} |`,
     );
 }
+// 3. encoder and GPT-2 decode vs onnxruntime-node's WebGPU EP, each cell in a fresh process
+const { ensureModels } = await import('../bench/peers/src/onnx/build-models.js');
+ensureModels(['encoder-minilm6', 'gpt2-decode'], () => undefined);
+const cell = (file, variant, workload) =>
+  run(process.execPath, ['bench/peers/src/cell.js', file, variant, workload, JSON.stringify(policy)], 1800).result ?? {
+    status: 'error',
+    error: 'no result',
+  };
+const rows = [];
+report.peers = rows;
+const workloads = (args.workloads ?? (quick ? 'encoder-minilm6' : 'encoder-minilm6,gpt2-decode')).split(',');
+console.log(
+  '\n| workload | Switchyard first | Switchyard median | ORT WebGPU first | ORT WebGPU median | median ratio | first ratio |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+// each row printed when done: a slow adapter still shows what it finished
+for (const workload of workloads) {
+  const ours = cell('bench/peers/adapters/switchyard-webgpu.js', adapter, workload);
+  const ort = cell('bench/peers/src/adapters/ort-node-webgpu.js', 'swiftshader', workload); // device: VK_ICD_FILENAMES
+  rows.push({ workload, ours, ort });
+  const ok = ours.status === 'ok' && ort.status === 'ok';
+  const cellOf = (c, k) => (c.status === 'ok' ? f(c[k]) : c.status);
+  console.log(
+    `| ${workload} | ${cellOf(ours, 'firstRunMs')} | ${cellOf(ours, 'medianMs')} | ${cellOf(ort, 'firstRunMs')} | ` +
+      `${cellOf(ort, 'medianMs')} | ${ok ? (ours.medianMs / ort.medianMs).toFixed(2) : ''} | ` +
+      `${ok ? (ours.firstRunMs / ort.firstRunMs).toFixed(2) : ''} |`,
+  );
+  for (const [who, c] of [
+    ['switchyard', ours],
+    ['ort', ort],
+  ])
+    if (c.status !== 'ok') console.log(`  ${who} ${workload}: ${String(c.error).split('\n')[0]}`);
+}
+
 console.log(
   '\nNot measured here: a 1B 4-bit Llama in the transformers.js layout against onnxruntime (no such model offline).',
 );

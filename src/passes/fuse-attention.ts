@@ -184,7 +184,8 @@ export function fuseAttentionGraph(g: Graph): number {
 export const fuseAttention: Pass = {
   name: 'fuse-attention',
   description:
-    'rewrite MatMul/Softmax/MatMul attention chains (scale, additive mask, head split/merge, past concat) into nn.Attention',
+    'rewrite MatMul/Softmax/MatMul attention chains (scale, additive mask, head split/merge, past concat) ' +
+    'into nn.Attention',
   run(g) {
     const n = fuseAttentionGraph(g);
     // the chain's old nodes would still count as readers for the passes after this one

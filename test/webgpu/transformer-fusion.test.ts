@@ -166,6 +166,8 @@ for (const adapter of ['swiftshader', 'llvmpipe']) {
         const ops = gpu.graph.nodes.map((n) => n.op);
         assert.ok(ops.includes('nn.Attention'), `${c.arch}: the attention kernel`);
         if (c.arch === 'llama') assert.ok(ops.includes('nn.RotaryEmbedding'), 'llama: the RoPE kernel');
+        const gated = gpu.graph.nodes.some((n) => n.op === 'k.norm_matmul' && n.attrs.gated);
+        if (c.arch === 'llama') assert.ok(gated, 'llama: gate and up projections (and SiLU) in one kernel');
         assert.ok(ops.includes('k.norm_matmul'), `${c.arch}: norms folded into the projections`);
       }
     } finally {

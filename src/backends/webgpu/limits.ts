@@ -45,7 +45,8 @@ export function checkLimits(
   const m = L.maxComputeWorkgroupsPerDimension ?? 65535;
   for (const d of plan.dispatches) {
     if (d.grid.some((g) => g > m)) {
-      const msg = `kernel ${d.label} dispatches ${d.grid.join('×')} workgroups; maxComputeWorkgroupsPerDimension is ${m}`;
+      const grid = d.grid.join('×');
+      const msg = `kernel ${d.label} dispatches ${grid} workgroups; maxComputeWorkgroupsPerDimension is ${m}`;
       throw nodeError(node, new LimitError(msg));
     }
   }

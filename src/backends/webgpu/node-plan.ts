@@ -54,7 +54,8 @@ export function planStep(ctx: KernelContext, step: Step, ins: (TensorInfo | unde
       throw nodeError(
         node,
         new Error(
-          `output #${k} has shape ${formatType(t)} that depends on data; the WebGPU backend needs it known before running`,
+          `output #${k} has shape ${formatType(t)} that depends on data; ` +
+            'the WebGPU backend needs it known before running',
         ),
       );
     }

@@ -100,7 +100,7 @@ export function keySplits(rows: number, kvSeq: number, wg: number): { splits: nu
   return { splits: Math.ceil(kvSeq / chunk), chunk };
 }
 
-function supportsAttention(node: Node, attrs: AttrReader): true | string {
+function supportsAttention(node: Node): true | string {
   if (node.inputs[6]) return 'Attention with nonpad_kv_seqlen runs on the reference path (no WGSL kernel)';
   if (!node.inputs[4] !== !node.inputs[5]) return 'Attention with only one of past_key/past_value has no WGSL kernel';
   for (let k = 1; k < node.outputs.length; k++)

@@ -78,13 +78,19 @@ fn epi(acc: f32, r: u32, c: u32) -> f32 {
 
 fn row_sum(t: u32) {
   for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (t < s) { for (var rr = 0u; rr < RW; rr = rr + 1u) { red[rr * WG + t] = red[rr * WG + t] + red[rr * WG + t + s]; } }
+    if (t < s) {
+      for (var rr = 0u; rr < RW; rr = rr + 1u) { red[rr * WG + t] = red[rr * WG + t] + red[rr * WG + t + s]; }
+    }
     workgroupBarrier();
   }
 }
 
 @compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn main(
+  @builtin(local_invocation_index) t: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
   let r0 = (wid.x + wid.y * nwg.x) * RW;
   if (r0 >= M) { return; }
   var acc: array<f32, ${RW * CPT}>;

@@ -13,6 +13,8 @@ import { exprToWgsl } from './lib/expr.js';
 function planNormMatmul(a: PlanArgs) {
   const [A, B] = a.ins;
   const y = a.outs[0]!;
+  const gated = a.attrs.int('gated', 0) === 1;
+  const first = gated ? 3 : 2; // the epilogue's extras start after B (and B2)
   const extras = a.attrs.int('extras', 0);
   const transB = a.attrs.int('transB', 0) === 1;
   const K = A!.dims[A!.dims.length - 1]!;
@@ -22,29 +24,33 @@ function planNormMatmul(a: PlanArgs) {
   const WG = Math.min(64, a.ctx.wg);
   const b = new ShaderBuilder().input('A', A!.layout).input('B', B!.layout);
   const tensors: TRef[] = [{ in: 0 }, { in: 1 }];
-  const names = ['acc'];
+  if (gated) {
+    b.input('B2', a.ins[2]!.layout);
+    tensors.push({ in: 2 });
+  }
+  const names = gated ? ['acc', 'acc2'] : ['acc'];
   const reads: string[] = [];
   let coords = false;
   for (let j = 0; j < extras; j++) {
-    const t = a.ins[2 + j];
+    const t = a.ins[first + j];
     if (!t) {
       names.push('0.0');
       continue;
     }
     b.input(`e${j}`, t.layout);
-    tensors.push({ in: 2 + j });
+    tensors.push({ in: first + j });
     const off = t.layout.numel === 1 ? '0u' : broadcastOffset(t.dims, y.dims, 'o');
     coords ||= t.layout.numel !== 1;
     reads.push(`let x${j} = f32(e${j}(${off}));`);
     names.push(`x${j}`);
   }
-  const scale = a.ins[2 + extras]!;
-  const bias = a.ins[3 + extras];
+  const scale = a.ins[first + extras]!;
+  const bias = a.ins[first + 1 + extras];
   b.input('sc', scale.layout);
-  tensors.push({ in: 2 + extras });
+  tensors.push({ in: first + extras });
   if (bias) {
     b.input('bi', bias.layout);
-    tensors.push({ in: 3 + extras });
+    tensors.push({ in: first + 1 + extras });
   }
   b.output('y', y.layout);
   tensors.push({ out: 0 });
@@ -71,7 +77,8 @@ const WG = ${WG}u;
 var<workgroup> red: array<f32, ${WG}>;
 var<workgroup> red2: array<f32, ${WG}>;
 
-fn epi(acc: f32, r: u32, c: u32) -> f32 {
+fn epi(acc: f32, acc2: f32, r: u32, c: u32) -> f32 {
+  _ = acc2;
   let e = r * N + c;
   ${coords ? unflatten('e', y.dims, 'o') : '_ = e;'}
   ${reads.join(' ')}
@@ -81,7 +88,11 @@ fn epi(acc: f32, r: u32, c: u32) -> f32 {
 
 
 @compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn main(
+  @builtin(local_invocation_index) t: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
   let g = wid.x + wid.y * nwg.x;
   if (g >= ${blocks * M}u) { return; }
   let r = g / ${blocks}u;
@@ -99,11 +110,14 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec
   let inv = inverseSqrt(variance + ${eps});
   if (c >= N) { return; }
   var acc = 0.0;
+  var acc2 = 0.0;
   for (var k = 0u; k < K; k = k + 1u) {
     let xn = (f32(A(base + k)) - mean) * inv * f32(sc(k))${bias ? ' + f32(bi(k))' : ''};
-    acc = acc + xn * f32(B(${transB ? 'c * K + k' : 'k * N + c'}));
+    let wi = ${transB ? 'c * K + k' : 'k * N + c'};
+    acc = acc + xn * f32(B(wi));
+    ${gated ? 'acc2 = acc2 + xn * f32(B2(wi));' : ''}
   }
-  y_set(r * N + c, ${y.layout.wtype}(epi(acc, r, c)));
+  y_set(r * N + c, ${y.layout.wtype}(epi(acc, acc2, r, c)));
 }`;
   return {
     dispatches: [
@@ -112,7 +126,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec
         bindings: b.bindings,
         tensors,
         grid: a.ctx.grid(blocks * M),
-        label: `k.norm_matmul:${rms ? 'rms' : 'layernorm'}-matvec`,
+        label: `k.norm_matmul:${rms ? 'rms' : 'layernorm'}-matvec${gated ? '-gated' : ''}`,
       },
     ],
   };
