@@ -24,7 +24,10 @@ export interface BatchingOptions {
   maxBatch?: number;
   /** Positions per KV block; default 16. */
   blockSize?: number;
-  /** Blocks in the pool (the padding block included); the engine's default: every slot at min(capacity, 512) positions. */
+  /**
+   * Blocks in the pool (the padding block included); the engine's default: every slot at
+   * min(capacity, 512) positions.
+   */
   blocks?: number;
   /** Extra time per step, ms (a throttled device standing for a slower accelerator). */
   stepDelayMs?: number;
