@@ -2,10 +2,10 @@
 // dist/bench/fleet-datacenter.js): servers built from the hardware catalog (src/cost/catalog/)
 // by the roofline of derive.ts (prefill FLOP-bound, a decode step bandwidth-bound at small batches),
 // serving Llama-3-70B (f16, GQA) under one SLA, and for each fleet family the cheapest count that
-// meets the SLA for >= 97 % (--attain) of a seeded trace with Switchyard's router: the newest homogeneous
+// meets the SLA for >= 97 % (--dc-attain) of a seeded trace with Switchyard's router: the newest homogeneous
 // fleets against older GPUs plus newer accelerators. Prints a table; asserts nothing.
-//   --rate R (requests/s, default 6)   --requests N (default 1500)   --ttft MS (2000)   --tpot MS (80)
-//   --attain F (the attainment a fleet must reach, default 0.97)
+//   --dc-rate R (requests/s, default 6)  --dc-requests N (1500)  --dc-ttft MS (2000)  --dc-tpot MS (80)
+//   --dc-attain F (the attainment a fleet must reach, default 0.97)
 
 import { normalSampler } from '../src/agent/llm/synthetic.js';
 import { ms, table } from '../src/cli/table.js';
@@ -113,11 +113,11 @@ function cheapest(fleet: string, kinds: string[], tr: TraceRequest[], max: numbe
 }
 
 export function datacenterTable(): string {
-  const rate = Number(arg('--rate', '6')),
-    n = Number(arg('--requests', '1500'));
-  const sla = { ttftMs: Number(arg('--ttft', '2000')), tpotMs: Number(arg('--tpot', '80')) };
+  const rate = Number(arg('--dc-rate', '6')),
+    n = Number(arg('--dc-requests', '1500'));
+  const sla = { ttftMs: Number(arg('--dc-ttft', '2000')), tpotMs: Number(arg('--dc-tpot', '80')) };
   const tr = trace(n, rate, sla);
-  const target = Number(arg('--attain', '0.97'));
+  const target = Number(arg('--dc-attain', '0.97'));
   const families: [string, string[], number][] = [
     ['B200 only (newest)', ['B200'], 12],
     ['H200 only', ['H200'], 12],

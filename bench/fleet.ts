@@ -10,10 +10,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../src/index.js';
-import { hfConfigJson, llamaConfig, normalSampler, syntheticHfTensors } from '../src/agent/llm/synthetic.js';
-import { trainBpe } from '../src/agent/llm/tokenizer.js';
+import { hfConfigJson, hfToGguf, llamaConfig, normalSampler, syntheticHfTensors } from '../src/agent/llm/synthetic.js';
+import { ggufTokenizerMetadata, trainBpe } from '../src/agent/llm/tokenizer.js';
 import { sseEvents } from '../src/agent/nodes/remote-llm.js';
 import { ms, table } from '../src/cli/table.js';
+import { writeGguf } from '../src/frontend/weights/gguf.js';
 import { writeSafetensors } from '../src/frontend/weights/safetensors.js';
 import type { Policy } from '../src/planner/fleet/serving.js';
 import { simulate, type TraceRequest } from '../src/planner/fleet/simulate.js';
@@ -22,6 +23,7 @@ import { type OffloadServer, startServer } from '../src/server/app.js';
 import { startRouter } from '../src/server/router.js';
 import { mulberry32 } from '../src/util/rng.js';
 import { datacenterTable } from './fleet-datacenter.js';
+import { type LlamaCppMember, startLlamaCppMember } from './fleet-llamacpp.js';
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(name);
@@ -34,10 +36,12 @@ const SLA = { ttftMs: Number(arg('--ttft', '0')), tpotMs: Number(arg('--tpot', '
 const TOKEN = 'bench-token';
 
 // the three servers: throttle per step, $/hour (catalog-like ratios: new accelerator, mid GPU, old GPU)
+// --slow-scale multiplies the throttles: on a loaded machine they must stay above the CPU's noise
+const scale = Number(arg('--slow-scale', '1'));
 const FLEET = [
-  { name: 'new-accel', slowMs: 8, pricePerHour: 4.0 },
-  { name: 'mid-gpu', slowMs: 30, pricePerHour: 1.2 },
-  { name: 'old-gpu', slowMs: 90, pricePerHour: 0.5 },
+  { name: 'new-accel', slowMs: 8 * scale, pricePerHour: 4.0 },
+  { name: 'mid-gpu', slowMs: 30 * scale, pricePerHour: 1.2 },
+  { name: 'old-gpu', slowMs: 90 * scale, pricePerHour: 0.5 },
 ];
 
 const corpus = [
@@ -64,7 +68,16 @@ const config = llamaConfig({
 });
 const dir = mkdtempSync(join(tmpdir(), 'sy-bench-fleet-'));
 writeFileSync(join(dir, 'config.json'), JSON.stringify(hfConfigJson(config)));
-writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(syntheticHfTensors(config, 5)));
+const weights = syntheticHfTensors(config, 5);
+writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(weights));
+// the same model as GGUF for the llama.cpp member (--no-llamacpp leaves it out)
+const withLlamaCpp = !process.argv.includes('--no-llamacpp');
+const LLAMACPP = { name: 'llama.cpp', slowMs: 20 * scale, pricePerHour: 1.0 };
+const ggufPath = join(dir, 'model.gguf');
+if (withLlamaCpp) {
+  const { metadata, tensors } = hfToGguf(config, weights, 'F32');
+  writeFileSync(ggufPath, writeGguf({ ...metadata, ...ggufTokenizerMetadata(tok, { eos: 0 }) }, tensors));
+}
 writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tok));
 
 /** The trace: Poisson arrivals, lognormal prompt words and output tokens (docs/fleet-routing.md). */
@@ -142,6 +155,7 @@ const pct = (xs: number[], p: number) => {
 };
 
 const servers: OffloadServer[] = [];
+let llamacpp: LlamaCppMember | undefined;
 try {
   for (const f of FLEET)
     servers.push(
@@ -160,7 +174,15 @@ try {
         maxLlmQueue: 64,
       }),
     );
-  const members = FLEET.map((f, i) => ({ url: servers[i]!.url, pricePerHour: f.pricePerHour, name: f.name }));
+  const members: { url: string; pricePerHour: number; name: string }[] = FLEET.map((f, i) => ({
+    url: servers[i]!.url,
+    pricePerHour: f.pricePerHour,
+    name: f.name,
+  }));
+  if (withLlamaCpp) {
+    llamacpp = await startLlamaCppMember({ modelPath: ggufPath, token: TOKEN, stepDelayMs: LLAMACPP.slowMs });
+    members.push({ url: llamacpp.url, pricePerHour: LLAMACPP.pricePerHour, name: LLAMACPP.name });
+  }
   const figs = await Promise.all(
     servers.map(
       async (s) =>
@@ -197,7 +219,7 @@ try {
     );
     const wall = (performance.now() - t0) / 1000;
     const cost = r.router.costUsd();
-    const share = FLEET.map((f) => `${f.name} ${out.filter((o) => o.member === f.name).length}`).join(', ');
+    const share = members.map((f) => `${f.name} ${out.filter((o) => o.member === f.name).length}`).join(', ');
     const att = out.filter((o) => o.meets).length / out.length;
     rows.push([
       policy,
@@ -250,7 +272,7 @@ try {
     `\n# Fleet routing on loopback: ${N} streamed completions, Poisson ${rate}/s, SLA TTFT <= ${SLA.ttftMs} ms and TPOT <= ${SLA.tpotMs} ms`,
   );
   console.log(
-    `# servers: ${FLEET.map((f) => `${f.name} (+${f.slowMs} ms a step, $${f.pricePerHour}/h, 8 slots)`).join(', ')}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()[0]!.toFixed(1)}`,
+    `# servers: ${FLEET.map((f) => `${f.name} (+${f.slowMs} ms a step, $${f.pricePerHour}/h, 8 slots)`).join(', ')}${withLlamaCpp ? `, llama.cpp (node-llama-cpp, +${LLAMACPP.slowMs} ms a token, $${LLAMACPP.pricePerHour}/h, 1 at a time, profiled by the router)` : ''}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()[0]!.toFixed(1)}`,
   );
   console.log(
     table(
@@ -281,5 +303,6 @@ try {
   );
 } finally {
   for (const s of servers) await s.close();
+  await llamacpp?.close();
 }
 console.log(`\n${datacenterTable()}`);

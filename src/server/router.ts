@@ -23,6 +23,8 @@ export interface MemberSpec {
   name?: string;
   figures?: ServingFigures;
   slots?: number;
+  /** The model name probe completions ask a member without /v1/info for (default 'm'). */
+  model?: string;
 }
 
 interface Member extends MemberSpec {
@@ -87,10 +89,13 @@ export class FleetRouter {
     const res = await fetch(`${m.url}/v1/info`, {
       headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
     });
-    if (res.status !== 200)
-      throw new Error(
-        `fleet member ${m.url}: GET /v1/info answered ${res.status}; give its figures (a measured profile) instead`,
-      );
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      // not a Switchyard server: measure it once with probe completions, as any OpenAI-compatible engine
+      if (!m.figures) m.figures = await probeFigures(m.url, this.token, m.model);
+      this.live.delete(m);
+      return;
+    }
     const info = (await res.json()) as { llms?: LlmInfo[]; llmQueue?: { concurrency: number } };
     const l = info.llms?.[0];
     if (!l) throw new Error(`fleet member ${m.url} serves no language model`);
@@ -171,6 +176,39 @@ export class FleetRouter {
       0,
     );
   }
+}
+
+/**
+ * Figures of an OpenAI-compatible member without /v1/info, from streamed probe completions: TTFT
+ * at two prompt lengths (in the router's own estimate of tokens, characters / 3) and TPOT, one at a time.
+ */
+export async function probeFigures(url: string, token?: string, model = 'm'): Promise<ServingFigures> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const once = async (promptTokens: number) => {
+    const t0 = performance.now();
+    const content = 'the quick brown fox '.repeat(Math.ceil((3 * promptTokens) / 20)).slice(0, 3 * promptTokens - 8);
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model, messages: [{ role: 'user', content }], max_tokens: 8, stream: true }),
+    });
+    if (res.status !== 200) throw new Error(`fleet member ${url}: a probe completion answered ${res.status}`);
+    const at: number[] = [];
+    for await (const c of res.body as unknown as AsyncIterable<Uint8Array>)
+      for (const line of Buffer.from(c).toString('utf8').split('\n'))
+        if (line.startsWith('data: {') && line.includes('"delta":{"content"')) at.push(performance.now() - t0);
+    if (at.length < 2) throw new Error(`fleet member ${url}: a probe completion streamed ${at.length} tokens`);
+    return { ttftMs: at[0]!, tpotMs: (at[at.length - 1]! - at[0]!) / (at.length - 1) };
+  };
+  await once(16); // first touches
+  const buckets = [16, 64];
+  const runs = [];
+  for (const n of buckets) runs.push(await once(n));
+  return {
+    prefill: { buckets, ms: runs.map((r) => r.ttftMs) },
+    tpotMs: runs.reduce((a, r) => a + r.tpotMs, 0) / runs.length,
+  };
 }
 
 const askOf = (

@@ -24,7 +24,10 @@ export interface BatchingOptions {
   maxBatch?: number;
   /** Positions per KV block; default 16. */
   blockSize?: number;
-  /** Blocks in the pool (the padding block included); the engine's default: every slot at min(capacity, 512) positions. */
+  /**
+   * Blocks in the pool (the padding block included); the engine's default: every slot at
+   * min(capacity, 512) positions.
+   */
   blocks?: number;
   /** Extra time per step, ms (a throttled device standing for a slower accelerator). */
   stepDelayMs?: number;
@@ -76,6 +79,8 @@ export class StepLoop {
   private expected = new Set<PagedSequence>();
   private running = false;
   private stepDelayMs: number;
+  /** How long the last decode step took, ms. */
+  private lastStepMs = 0;
   /** The step graphs write no pool: the host writes the new rows in place. */
   readonly inPlace: boolean;
 
@@ -243,8 +248,10 @@ export class StepLoop {
     try {
       for (;;) {
         // let the sequences whose step just resolved sample and come back, so they share this step
-        const t0 = performance.now();
-        while ([...this.expected].some((s) => this.active.has(s)) && performance.now() - t0 < 2) await tick();
+        // (up to half a step: on a busy host sampling and streaming 16 tokens takes a while)
+        const t0 = performance.now(),
+          wait = Math.max(2, this.lastStepMs / 2);
+        while ([...this.expected].some((s) => this.active.has(s)) && performance.now() - t0 < wait) await tick();
         this.dropAborted();
         if (!this.decodes.length && !this.prefills.length) break;
         if (this.decodes.length) await this.run(this.decodes.splice(0, this.maxBatch));
@@ -299,7 +306,9 @@ export class StepLoop {
     const decode = reqs[0]!.tokens.length === 1;
     const n = Math.max(...reqs.map((r) => this.chunkLength(r.tokens.length)));
     try {
+      const t0 = performance.now();
       const data = await this.forward(reqs, this.batchBucket(reqs.length), n);
+      if (decode) this.lastStepMs = performance.now() - t0;
       this.count(decode, reqs.length);
       if (this.stepDelayMs > 0) await sleep(this.stepDelayMs);
       const V = this.config.vocabSize;
