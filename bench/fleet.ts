@@ -265,6 +265,7 @@ try {
       `$${((cost / N) * 1000).toFixed(4)}`,
       `$${((sim.costUsd / N) * 1000).toFixed(4)}`,
       `${(((sim.costUsd - cost) / cost) * 100).toFixed(0)} %`,
+      members.map((m, k) => `${m.name} ${sim.results.filter((x) => x.server === k).length}`).join(', '),
     ]);
     await r.close();
   }
@@ -296,9 +297,17 @@ try {
   );
   console.log(
     table(
-      ['policy', 'SLA met (run)', 'SLA met (simulated)', '$ / 1000 (run)', '$ / 1000 (simulated)', 'cost error'],
+      [
+        'policy',
+        'SLA met (run)',
+        'SLA met (simulated)',
+        '$ / 1000 (run)',
+        '$ / 1000 (simulated)',
+        'cost error',
+        'simulated requests per server',
+      ],
       sims,
-      ['l', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
   );
 } finally {
