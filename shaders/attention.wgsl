@@ -70,20 +70,18 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec
     for (var u = 0u; u < n; u = u + 1u) { tm = max(tm, sc[u]); }
     let mn = max(m, tm);
     let alpha = exp(m - mn);
+    // each thread turns its own key's score into a weight once (after all have read the scores)
+    workgroupBarrier();
+    sc[t] = select(exp(sj - mn), 0.0, sj <= NEG);
+    workgroupBarrier();
     var ps = 0.0;
-    for (var u = 0u; u < n; u = u + 1u) {
-      let x = sc[u];
-      ps = ps + select(exp(x - mn), 0.0, x <= NEG);
-    }
+    for (var u = 0u; u < n; u = u + 1u) { ps = ps + sc[u]; }
     l = l * alpha + ps;
     for (var c = 0u; c < DPT; c = c + 1u) {
       let d = t + c * WG;
       if (d < DV) {
         var a = acc[c] * alpha;
-        for (var u = 0u; u < n; u = u + 1u) {
-          let x = sc[u];
-          if (x > NEG) { a = a + exp(x - mn) * value(b, kvh, base + u, d); }
-        }
+        for (var u = 0u; u < n; u = u + 1u) { a = a + sc[u] * value(b, kvh, base + u, d); }
         acc[c] = a;
       }
     }

@@ -57,14 +57,28 @@ function planMatmulNorm(a: PlanArgs) {
   const rms = a.attrs.int('rms', 0) === 1;
   const eps = a.attrs.float('epsilon', 1e-5);
   const bIdx = transB ? 'c * K + k' : 'k * N + c';
+  // the RW x CPT accumulators as plain variables, every loop over them written out: private
+  // arrays indexed in loops are spilled to memory by some compilers (SwiftShader: 10x slower)
+  const each = (f: (rr: number, ci: number) => string) =>
+    Array.from({ length: RW }, (_, rr) => Array.from({ length: CPT }, (_, ci) => f(rr, ci)).join('\n  ')).join('\n  ');
+  const rows = (f: (rr: number) => string) => Array.from({ length: RW }, (_, rr) => f(rr)).join('\n  ');
+  const col = (ci: number) => `t + ${ci * WG}u`;
+  const fma = Array.from({ length: CPT }, (_, ci) => {
+    const body = rows((rr) => `a${rr}_${ci} = a${rr}_${ci} + As[${rr * KT}u + kk] * bv;`);
+    return `{ let c = ${col(ci)}; if (c < N) { let bv = f32(B(${bIdx})); ${body} } }`;
+  }).join('\n      ');
+  const reduce = `for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (t < s) {
+      ${rows((rr) => `red[${rr * WG}u + t] = red[${rr * WG}u + t] + red[${rr * WG}u + t + s];`)}
+    }
+    workgroupBarrier();
+  }`;
   const code = `${b.header()}
 const M = ${M}u;
 const N = ${N}u;
 const K = ${K}u;
-const RW = ${RW}u;
 const KT = ${KT}u;
 const WG = ${WG}u;
-const CPT = ${CPT}u;
 var<workgroup> As: array<f32, ${RW * KT}>;
 var<workgroup> red: array<f32, ${RW * WG}>;
 
@@ -76,27 +90,17 @@ fn epi(acc: f32, r: u32, c: u32) -> f32 {
   return ${result};
 }
 
-fn row_sum(t: u32) {
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (t < s) {
-      for (var rr = 0u; rr < RW; rr = rr + 1u) { red[rr * WG + t] = red[rr * WG + t] + red[rr * WG + t + s]; }
-    }
-    workgroupBarrier();
-  }
-}
-
 @compute @workgroup_size(${WG})
 fn main(
   @builtin(local_invocation_index) t: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let r0 = (wid.x + wid.y * nwg.x) * RW;
+  let r0 = (wid.x + wid.y * nwg.x) * ${RW}u;
   if (r0 >= M) { return; }
-  var acc: array<f32, ${RW * CPT}>;
-  for (var i = 0u; i < RW * CPT; i = i + 1u) { acc[i] = 0.0; }
+  ${each((rr, ci) => `var a${rr}_${ci} = 0.0;`)}
   for (var k0 = 0u; k0 < K; k0 = k0 + KT) {
-    for (var i = t; i < RW * KT; i = i + WG) {
+    for (var i = t; i < ${RW * KT}u; i = i + WG) {
       let rr = i / KT; let kk = i % KT;
       var v = 0.0;
       if (r0 + rr < M && k0 + kk < K) { v = f32(A((r0 + rr) * K + k0 + kk)); }
@@ -106,55 +110,34 @@ fn main(
     let kn = min(KT, K - k0);
     for (var kk = 0u; kk < kn; kk = kk + 1u) {
       let k = k0 + kk;
-      for (var ci = 0u; ci < CPT; ci = ci + 1u) {
-        let c = t + ci * WG;
-        if (c < N) {
-          let bv = f32(B(${bIdx}));
-          for (var rr = 0u; rr < RW; rr = rr + 1u) { acc[rr * CPT + ci] = acc[rr * CPT + ci] + As[rr * KT + kk] * bv; }
-        }
-      }
+      ${fma}
     }
     workgroupBarrier();
   }
   // epilogue, then the row statistics
-  for (var rr = 0u; rr < RW; rr = rr + 1u) {
-    var s = 0.0;
-    for (var ci = 0u; ci < CPT; ci = ci + 1u) {
-      let c = t + ci * WG;
-      if (c < N && r0 + rr < M) { let v = epi(acc[rr * CPT + ci], r0 + rr, c); acc[rr * CPT + ci] = v; s = s + v; }
-    }
-    red[rr * WG + t] = s;
-  }
+  ${rows((rr) => `var s${rr} = 0.0;`)}
+  ${each(
+    (rr, ci) =>
+      `if (${col(ci)} < N && r0 + ${rr}u < M) { a${rr}_${ci} = epi(a${rr}_${ci}, r0 + ${rr}u, ${col(ci)}); ` +
+      `s${rr} = s${rr} + a${rr}_${ci}; }`,
+  )}
+  ${rows((rr) => `red[${rr * WG}u + t] = s${rr};`)}
   workgroupBarrier();
-  var mean: array<f32, ${RW}>;
-  ${
-    rms
-      ? 'for (var rr = 0u; rr < RW; rr = rr + 1u) { mean[rr] = 0.0; }'
-      : `row_sum(t);
-  for (var rr = 0u; rr < RW; rr = rr + 1u) { mean[rr] = red[rr * WG] / f32(N); }
-  workgroupBarrier();`
-  }
-  for (var rr = 0u; rr < RW; rr = rr + 1u) {
-    var s = 0.0;
-    for (var ci = 0u; ci < CPT; ci = ci + 1u) {
-      let c = t + ci * WG;
-      if (c < N) { let d = acc[rr * CPT + ci] - mean[rr]; s = s + d * d; }
-    }
-    red[rr * WG + t] = s;
-  }
+  ${rms ? '' : reduce}
+  ${rows((rr) => `let mean${rr} = ${rms ? '0.0' : `red[${rr * WG}u] / f32(N)`};`)}
   workgroupBarrier();
-  row_sum(t);
-  for (var rr = 0u; rr < RW; rr = rr + 1u) {
-    if (r0 + rr >= M) { continue; }
-    let inv = inverseSqrt(red[rr * WG] / f32(N) + ${lit(eps, 'f32')});
-    for (var ci = 0u; ci < CPT; ci = ci + 1u) {
-      let c = t + ci * WG;
-      if (c < N) {
-        let v = (acc[rr * CPT + ci] - mean[rr]) * inv * f32(sc(c))${bias ? ' + f32(bi(c))' : ''};
-        y_set((r0 + rr) * N + c, ${y.layout.wtype}(v));
-      }
-    }
-  }
+  ${rows((rr) => `var q${rr} = 0.0;`)}
+  ${each((rr, ci) => `if (${col(ci)} < N) { let d = a${rr}_${ci} - mean${rr}; q${rr} = q${rr} + d * d; }`)}
+  ${rows((rr) => `red[${rr * WG}u + t] = q${rr};`)}
+  workgroupBarrier();
+  ${reduce}
+  ${rows((rr) => `let inv${rr} = inverseSqrt(red[${rr * WG}u] / f32(N) + ${lit(eps, 'f32')});`)}
+  ${each(
+    (rr, ci) =>
+      `if (${col(ci)} < N && r0 + ${rr}u < M) { let c = ${col(ci)}; ` +
+      `let v = (a${rr}_${ci} - mean${rr}) * inv${rr} * f32(sc(c))${bias ? ' + f32(bi(c))' : ''}; ` +
+      `y_set((r0 + ${rr}u) * N + c, ${y.layout.wtype}(v)); }`,
+  )}
 }`;
   return {
     dispatches: [
