@@ -15,6 +15,8 @@ export interface Config {
   deadlineMs: number;
   useDeadline: boolean;
   objective: 'latency' | 'cost';
+  /** Units only on the checked devices (policy.allow); the host still holds inputs and outputs. */
+  exclusive: boolean;
   seed: number;
   /** Agent graphs: which SLA the TTFT/TPOT inputs set, and their targets. */
   slaKind: 'deadline' | 'tokens';
@@ -50,6 +52,7 @@ export const config: Config = {
   deadlineMs: Number(params.get('deadline') ?? 50),
   useDeadline: params.has('deadline') || params.get('objective') === 'cost',
   objective: params.get('objective') === 'cost' ? 'cost' : 'latency',
+  exclusive: params.has('exclusive'),
   seed: Number(params.get('seed') ?? 1),
   slaKind:
     params.has('ttft') || params.has('tpot') || (params.get('model') ?? '').startsWith('agent:')

@@ -166,7 +166,12 @@ async function loadDropped(f: File): Promise<void> {
 
 // ---------- session ----------
 function policy(): Policy {
-  return { objective: config.objective, ...(config.useDeadline ? { deadlineMs: config.deadlineMs } : {}) };
+  const allow = (['wasm', 'webgpu', 'remote'] as const).filter((k) => config.devices[k]);
+  return {
+    objective: config.objective,
+    ...(config.useDeadline ? { deadlineMs: config.deadlineMs } : {}),
+    ...(config.exclusive ? { allow: [...allow] } : {}),
+  };
 }
 
 function deviceSpecs(): DeviceSpec[] {

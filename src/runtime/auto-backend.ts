@@ -147,8 +147,10 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     }
     // the host stays in the problem whatever policy.allow says: graph inputs and outputs live there
     // (supports() below keeps units off devices the policy does not allow, the host included)
-    const planPolicy =
-      policy?.allow && !policy.allow.includes(host) ? { ...policy, allow: [...policy.allow, host] } : policy;
+    // (allow may name kinds, 'remote' or 'wasm': the planner takes device ids)
+    const planPolicy = policy?.allow
+      ? { ...policy, allow: [...new Set([...[...devices.keys()].filter(allowed), host])] }
+      : policy;
     const {
       problem,
       passes,

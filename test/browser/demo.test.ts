@@ -52,6 +52,8 @@ interface DemoConfig {
   deadlineMs?: number;
   useDeadline?: boolean;
   objective?: 'latency' | 'cost';
+  /** units only on the checked devices: a test of one device must not depend on the planner's pick */
+  exclusive?: boolean;
 }
 
 let server: StaticServer;
@@ -95,7 +97,7 @@ const demo = <T>(fn: string, arg?: unknown): Promise<T> =>
   ) as Promise<T>;
 
 async function configure(c: DemoConfig): Promise<void> {
-  await demo('configure', c);
+  await demo('configure', { exclusive: false, ...c });
 }
 
 async function shot(name: string): Promise<void> {
@@ -227,6 +229,7 @@ test('WebGPU: a model runs on the adapter and equals Node', async (t) => {
     devices: { webgpu: true, wasm: false, remote: false },
     useDeadline: false,
     objective: 'latency',
+    exclusive: true,
   });
   if (!(await requireDevice(t, 'webgpu'))) return;
   const r = await demo<PageResult>('run');
@@ -305,6 +308,7 @@ test('remote: the offload server runs the model for the page, results equal Node
       token: srv.token,
       useDeadline: false,
       objective: 'latency',
+      exclusive: true,
     });
     if (!(await requireDevice(t, 'remote'))) return;
     const r = await demo<PageResult>('run');

@@ -2,7 +2,7 @@
 // Split a file or wrap its lines, then run node scripts/habits-debt.js: the test fails if an entry is stale.
 
 export const LONG_FILES: Record<string, number> = {
-  'demo/src/main.ts': 650,
+  'demo/src/main.ts': 655,
   'src/backends/webgpu/device.ts': 539,
 };
 
