@@ -11,7 +11,8 @@
 //    onnxruntime-node's WebGPU EP on the same adapter, first run and median, each in a fresh
 //    process (bench/peers/src/cell.js), and the ratios (the issue's targets: median <= 0.67x,
 //    first run <= 1x);
-// 4. LLM decode (a Llama-shaped synthetic model): ms per token on WebGPU vs WASM on this CPU.
+// 4. LLM decode (a Llama-shaped synthetic model): ms per token on WebGPU vs WASM on this CPU;
+// 5. the fusion passes on and off (bench/gpu-ablation.mjs): which ones pay on this adapter.
 // Prints markdown tables and writes the JSON. Needs `npm run build` first (dist/ and wasm/build/).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -157,6 +158,23 @@ for (const workload of workloads) {
   ])
     if (c.status !== 'ok') console.log(`  ${who} ${workload}: ${String(c.error).split('\n')[0]}`);
 }
+
+// 5. which fusion passes pay on this adapter
+const abl = run(
+  process.execPath,
+  [
+    'bench/gpu-ablation.mjs',
+    '--adapter',
+    adapter,
+    '--runs',
+    quick ? '3' : '10',
+    ...(quick ? ['--quick', '--layers', '2'] : []),
+  ],
+  1800,
+);
+console.log(`\nFusion passes on and off (same device, same process):\n\n${abl.stdout}`);
+if (abl.status !== 0) console.log(`ablation failed:\n${abl.stderr.slice(-1500)}`);
+report.ablation = abl.stdout;
 
 console.log(
   '\nNot measured here: a 1B 4-bit Llama in the transformers.js layout against onnxruntime (no such model offline).',

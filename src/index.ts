@@ -31,7 +31,7 @@ export { Tensor } from './ir/tensor.js';
 export type { RunValue } from './ir/values.js';
 export { OptionalValue, TensorSequence } from './ir/values.js';
 export { verifyGraph } from './ir/verifier.js';
-export { DEFAULT_PIPELINE, KERNEL_PIPELINE, PASSES, runPipeline } from './passes/index.js';
+export { DEFAULT_PIPELINE, KERNEL_PIPELINE, PASSES, runPipeline, WEBGPU_KERNEL_PIPELINE } from './passes/index.js';
 export type { AutoOptions, HeteroPrepared } from './runtime/auto-backend.js';
 export type { Backend, BackendOptions, PreparedModel } from './runtime/backend.js';
 export { backendNames, registerBackend } from './runtime/backend.js';
