@@ -53,7 +53,8 @@ export function devicesFor(eps: readonly ExecutionProvider[] | undefined): ('was
   const kinds = [...new Set(names.map((n) => KINDS[n]).filter((k): k is 'wasm' | 'webgpu' | 'reference' => !!k))];
   if (!kinds.length)
     throw new Error(
-      `none of the execution providers ${names.join(', ')} is available; Switchyard runs 'webgpu', 'wasm' (also for 'cpu') and 'reference'`,
+      `none of the execution providers ${names.join(', ')} is available; Switchyard runs 'webgpu', 'wasm' (also for ` +
+        `'cpu') and 'reference'`,
     );
   return kinds;
 }
@@ -92,7 +93,8 @@ async function graphFor(model: string | Uint8Array | ArrayBufferLike, o: Session
       const b = files.get(location.replace(/^\.\//, ''));
       if (!b)
         throw new Error(
-          `external data file '${location}' was not given in options.externalData (given: ${[...files.keys()].join(', ') || 'none'})`,
+          `external data file '${location}' was not given in options.externalData (given: ` +
+            `${[...files.keys()].join(', ') || 'none'})`,
         );
       return b.subarray(offset, length === undefined ? undefined : offset + length);
     },

@@ -51,11 +51,14 @@ function routeOf(req: FastifyRequest): string {
   return req.routeOptions?.url ?? 'unmatched';
 }
 
+const REASONS: Record<number, string> = { 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
 export async function startServer(partial: Partial<ServerOptions> = {}): Promise<OffloadServer> {
   const o: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...partial };
   if (!o.token && !isLoopback(o.host) && !o.allowNoToken) {
     throw new Error(
-      `refusing to serve on ${o.host} without a token: give --token or SWITCHYARD_TOKEN (or --allow-no-token behind a trusted proxy)`,
+      `refusing to serve on ${o.host} without a token: give --token or SWITCHYARD_TOKEN (or --allow-no-token behind ` +
+        `a trusted proxy)`,
     );
   }
   const maxBody = Math.floor(o.maxBodyMb * MB);
@@ -93,8 +96,9 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
         errorBody(status === 408 ? 'request_timeout' : 'bad_request', `malformed HTTP request: ${err.message}`),
       );
       socket.end(
-        `HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: ` +
+          `close\r\n\r\n${body}`,
       );
     },
   });
@@ -226,7 +230,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     if (m && Number(m[1]) !== PROTOCOL_VERSION) {
       const e = new ProtocolError(
         'protocol_version',
-        `protocol version mismatch: the request used /v${m[1]}/, this server speaks ${SUPPORTED_VERSIONS.map((x) => `/v${x}/`).join(', ')}; upgrade the older side`,
+        `protocol version mismatch: the request used /v${m[1]}/, this server speaks ` +
+          `${SUPPORTED_VERSIONS.map((x) => `/v${x}/`).join(', ')}; upgrade the older side`,
         { supported: SUPPORTED_VERSIONS },
       );
       return reply.code(e.status).send(e.body());

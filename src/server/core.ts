@@ -173,7 +173,8 @@ export class ComputeCore {
     const one = new GraphBuilder('calibrate-launch');
     const z = one.input('z', 'float32', [1]);
     one.output(one.add(z, z), 'y');
-    const tOne = await time(one.build(), [Tensor.zeros('float32', [1])], 20, false); // too short for CPU-time resolution
+    // too short for CPU-time resolution
+    const tOne = await time(one.build(), [Tensor.zeros('float32', [1])], 20, false);
     return { f32Flops: (2 * n * n * n) / tMm, memBandwidth: (12 * m) / tAdd, launchOverhead: tOne };
   }
 }

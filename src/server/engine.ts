@@ -236,7 +236,8 @@ export class WorkerEngine implements Engine {
                   reject(
                     new ProtocolError(
                       'deadline_exceeded',
-                      `run overran its deadline by more than the grace period (${limit} ms in all); the computation was stopped`,
+                      `run overran its deadline by more than the grace period (${limit} ms in all); the computation ` +
+                        `was stopped`,
                     ),
                   );
                   s.replace().catch(() => {});

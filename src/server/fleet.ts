@@ -161,7 +161,9 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     if (nginx.exitCode !== null) {
       await stopAll();
       throw new Error(
-        `nginx exited with ${nginx.exitCode}: ${nginxErr}${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-500) : ''}`,
+        `nginx exited with ${nginx.exitCode}: ` +
+          `${nginxErr}` +
+          `${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-500) : ''}`,
       );
     }
     try {

@@ -113,7 +113,8 @@ export class LlmAdmission {
     if (ask.ttftMs !== undefined && elapsedMs + p.ttftMs > ask.ttftMs) {
       throw new ProtocolError(
         'slo_unmeetable',
-        `cannot send the first token within ${ask.ttftMs} ms: predicted ${r(elapsedMs + p.ttftMs)} ms (wait ${r(p.waitMs)} ms for a slot + prefill)`,
+        `cannot send the first token within ${ask.ttftMs} ms: predicted ${r(elapsedMs + p.ttftMs)} ms (wait ` +
+          `${r(p.waitMs)} ms for a slot + prefill)`,
         { retryAfterS: retryS(p.waitMs), predictedTtftMs: r(elapsedMs + p.ttftMs) },
       );
     }
@@ -122,7 +123,8 @@ export class LlmAdmission {
       const code = alone > ask.tpotMs ? 'deadline_unmeetable' : 'slo_unmeetable';
       throw new ProtocolError(
         code,
-        `cannot keep ${ask.tpotMs} ms per token: predicted ${p.tpotMs.toFixed(1)} ms in a batch of ${p.batch} (alone ${alone.toFixed(1)} ms)`,
+        `cannot keep ${ask.tpotMs} ms per token: predicted ${p.tpotMs.toFixed(1)} ms in a batch of ${p.batch} (alone ` +
+          `${alone.toFixed(1)} ms)`,
         { retryAfterS: retryS(this.waitMs()), predictedTpotMs: Math.round(p.tpotMs * 10) / 10 },
       );
     }
@@ -131,14 +133,16 @@ export class LlmAdmission {
     if (victim) {
       throw new ProtocolError(
         'slo_unmeetable',
-        `admitting it would slow a running completion past its ${victim.ask.tpotMs} ms per token (a batch of ${p.batch}: ${p.tpotMs.toFixed(1)} ms)`,
+        `admitting it would slow a running completion past its ${victim.ask.tpotMs} ms per token (a batch of ` +
+          `${p.batch}: ${p.tpotMs.toFixed(1)} ms)`,
         { retryAfterS: retryS(this.leftMs(victim, performance.now())) },
       );
     }
     if (elapsedMs + p.totalMs > ask.deadlineMs) {
       throw new ProtocolError(
         'deadline_unmeetable',
-        `cannot finish within the ${ask.deadlineMs} ms deadline: predicted ${r(elapsedMs + p.totalMs)} ms (queue wait ${r(p.waitMs)} ms + TTFT + ${ask.maxTokens - 1} tokens at ${p.tpotMs.toFixed(1)} ms)`,
+        `cannot finish within the ${ask.deadlineMs} ms deadline: predicted ${r(elapsedMs + p.totalMs)} ms (queue ` +
+          `wait ${r(p.waitMs)} ms + TTFT + ${ask.maxTokens - 1} tokens at ${p.tpotMs.toFixed(1)} ms)`,
         { retryAfterS: retryS(p.waitMs), predictedMs: r(elapsedMs + p.totalMs) },
       );
     }

@@ -208,7 +208,9 @@ export class LlmHost implements ChatModels {
       if (rows < 1.5) info.tpotMs = (1 - a) * info.tpotMs + a * r.tpotMs;
     }
     info.runs++;
-    info.source = `measured on ${info.device} (load, then a moving average of ${info.runs} completion${info.runs > 1 ? 's' : ''})`;
+    info.source =
+      `measured on ${info.device} (load, then a moving average of ${info.runs} ` +
+      `completion${info.runs > 1 ? 's' : ''})`;
   }
 
   /**

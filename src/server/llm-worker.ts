@@ -22,7 +22,10 @@ export interface LlmLoadSpec {
   quantization?: 'dequantize' | 'int8';
   /** Continuous batching: sequences decoded together at most (1: one generation at a time). */
   batch?: number;
-  /** Paged KV cache: positions per block and blocks in the pool (default: every slot at min(capacity, 512) positions). */
+  /**
+   * Paged KV cache: positions per block and blocks in the pool (default: every slot at min(capacity, 512)
+   * positions).
+   */
   kvBlockSize?: number;
   kvBlocks?: number;
   /** Reuse the KV blocks of cached prompt prefixes (default true). */
@@ -87,11 +90,13 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
   const model = await loadLlm(spec.path, { name: spec.name, quantization: spec.quantization });
   if (!model.tokenizer)
     throw new Error(
-      `model '${spec.name}' (${spec.path}) has no tokenizer; chat completions need one (put tokenizer.json beside the weights)`,
+      `model '${spec.name}' (${spec.path}) has no tokenizer; chat completions need one (put tokenizer.json beside ` +
+        `the weights)`,
     );
   const c = model.config;
   progress(
-    `read ${(paramCount(c) / 1e6).toFixed(1)} M parameters (${c.arch}, ${c.numLayers} layers) in ${(performance.now() - t0).toFixed(0)} ms`,
+    `read ${(paramCount(c) / 1e6).toFixed(1)} M parameters (${c.arch}, ${c.numLayers} layers) in ` +
+      `${(performance.now() - t0).toFixed(0)} ms`,
   );
   const fingerprint = await modelFingerprint(model);
   const provider = new EngineProvider(model, { prefill: device, capacity: spec.capacity });
@@ -108,7 +113,8 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
       });
       batched.add(spec.name);
       progress(
-        `continuous batching: ${slots} slots, paged KV cache of ${loop.pool.numBlocks} blocks × ${loop.pool.blockSize} positions`,
+        `continuous batching: ${slots} slots, paged KV cache of ${loop.pool.numBlocks} blocks × ` +
+          `${loop.pool.blockSize} positions`,
       );
     } catch (e) {
       progress(`continuous batching is off (${(e as Error).message}); one generation at a time`);
@@ -117,7 +123,8 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
   const t1 = performance.now();
   await engine.warmup();
   progress(
-    `compiled prefill (buckets ${engine.buckets.join(', ')}) and decode on ${device.id} in ${(performance.now() - t1).toFixed(0)} ms`,
+    `compiled prefill (buckets ${engine.buckets.join(', ')}) and decode on ${device.id} in ` +
+      `${(performance.now() - t1).toFixed(0)} ms`,
   );
   // one timed generation per bucket (prefill + first token), and a few decode steps
   // (twice when that is cheap: the first generation after compiling still pays for first touches)
@@ -141,9 +148,11 @@ async function load(rid: number, spec: LlmLoadSpec): Promise<LlmInfo> {
   providers.set(spec.name, provider);
   fingerprints.set(spec.name, fingerprint);
   progress(
-    `measured: TTFT ${ms.map((x, i) => `${x.toFixed(1)} ms at ${engine.buckets[i]} tokens`).join(', ')}; TPOT ${d.tpotMs.toFixed(2)} ms` +
+    `measured: TTFT ${ms.map((x, i) => `${x.toFixed(1)} ms at ${engine.buckets[i]} tokens`).join(', ')}; ` +
+      `TPOT ${d.tpotMs.toFixed(2)} ms` +
       (batching
-        ? `; TPOT in a batch of ${batching.sizes.map((b, i) => `${b}: ${batching.tpotMs[i]!.toFixed(2)} ms`).join(', ')}`
+        ? `; TPOT in a batch of ` +
+          batching.sizes.map((b, i) => `${b}: ${batching.tpotMs[i]!.toFixed(2)} ms`).join(', ')
         : ''),
   );
   // the throttle is inside the measured steps when batching; added to the figures otherwise

@@ -55,7 +55,8 @@ export class Scheduler {
     if (predicted > deadlineMs) {
       throw new ProtocolError(
         'deadline_unmeetable',
-        `cannot finish within the ${deadlineMs} ms deadline: predicted ${Math.round(predicted)} ms (queue wait ${Math.round(wait)} ms + run ${Math.round(estimateMs)} ms)`,
+        `cannot finish within the ${deadlineMs} ms deadline: predicted ${Math.round(predicted)} ms (queue wait ` +
+          `${Math.round(wait)} ms + run ${Math.round(estimateMs)} ms)`,
         { retryAfterS: Math.max(1, Math.ceil(wait / 1000)), predictedMs: Math.round(predicted) },
       );
     }

@@ -6,19 +6,4 @@ export const LONG_FILES: Record<string, number> = {
   'src/backends/webgpu/device.ts': 539,
 };
 
-export const WIDE_LINES: Record<string, number> = {
-  'src/agent/llm/model-builder.ts': 1,
-  'src/backends/reference/device.ts': 1,
-  'src/backends/webgpu/gpu.ts': 3,
-  'src/backends/webgpu/tensor.ts': 1,
-  'src/ort/session.ts': 2,
-  'src/server/app.ts': 4,
-  'src/server/core.ts': 1,
-  'src/server/engine.ts': 1,
-  'src/server/fleet.ts': 1,
-  'src/server/llm-admission.ts': 4,
-  'src/server/llm-host.ts': 1,
-  'src/server/llm-worker.ts': 7,
-  'src/server/routes/handoff.ts': 1,
-  'src/server/scheduler.ts': 1,
-};
+export const WIDE_LINES: Record<string, number> = {};

@@ -69,7 +69,10 @@ export class Builder {
       ...(this.c.attnSoftcap ? { softcap: this.c.attnSoftcap } : {}),
     };
   }
-  /** The attention output (and the MLP output) into the residual stream, through the sandwich norm when there is one. */
+  /**
+   * The attention output (and the MLP output) into the residual stream, through the sandwich norm when there
+   * is one.
+   */
   residual(x: Value, y: Value, n: Norm | undefined, name: string): Value {
     return this.g.add(x, n ? this.norm(y, n, name) : y);
   }

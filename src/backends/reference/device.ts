@@ -101,7 +101,8 @@ export class ReferenceDevice implements Device {
     const r = new RefTensor(t, this);
     if (this.capacityBytes !== undefined && this.liveBytes + r.byteLength > this.capacityBytes) {
       throw new Error(
-        `device '${this.id}' is out of memory: ${this.liveBytes} bytes in use + ${r.byteLength} requested > capacity ${this.capacityBytes}`,
+        `device '${this.id}' is out of memory: ${this.liveBytes} bytes in use + ${r.byteLength} requested > capacity ` +
+          `${this.capacityBytes}`,
       );
     }
     this.live.add(r);

@@ -86,7 +86,8 @@ export async function findAdapter(choice: AdapterChoice = {}): Promise<FoundAdap
       const level =
         (spec.request as { featureLevel?: string }).featureLevel === 'compatibility' ? 'compatibility' : 'core';
       tried.push(
-        `${spec.label} (Dawn ${spec.dawn.join(' ') || 'default backend'}${level === 'compatibility' ? ', compatibility' : ''})`,
+        `${spec.label} (Dawn ${spec.dawn.join(' ') || 'default backend'}` +
+          `${level === 'compatibility' ? ', compatibility' : ''})`,
       );
       if (!a) continue;
       const info = summarize(a);
@@ -97,7 +98,8 @@ export async function findAdapter(choice: AdapterChoice = {}): Promise<FoundAdap
     const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
     if (!gpu)
       throw new Error(
-        'WebGPU is not available in this browser (no navigator.gpu; it needs a secure context: https or http://127.0.0.1)',
+        'WebGPU is not available in this browser (no navigator.gpu; it needs a secure context: ' +
+          'https or http://127.0.0.1)',
       );
     for (const featureLevel of ['core', 'compatibility'] as const) {
       const opts: GPURequestAdapterOptions = { powerPreference: choice.powerPreference };
@@ -112,7 +114,8 @@ export async function findAdapter(choice: AdapterChoice = {}): Promise<FoundAdap
     }
   }
   throw new Error(
-    `no WebGPU adapter${want !== 'default' ? ` matching '${want}'` : ''} (tried ${tried.join(', ')}); run on the wasm backend instead`,
+    `no WebGPU adapter${want !== 'default' ? ` matching '${want}'` : ''} (tried ${tried.join(', ')}); ` +
+      'run on the wasm backend instead',
   );
 }
 

@@ -68,7 +68,8 @@ export function toStorageArray(
           const v = d[i]!;
           if (v > 2147483647n || v < -2147483648n) {
             throw new Error(
-              `tensor '${name}' (int64, ${d.length} elements) holds ${v} at index ${i}: the WebGPU backend keeps int64 indices as 32-bit integers (range ±2^31)`,
+              `tensor '${name}' (int64, ${d.length} elements) holds ${v} at index ${i}: the WebGPU backend keeps ` +
+                `int64 indices as 32-bit integers (range ±2^31)`,
             );
           }
           out[i] = Number(v);

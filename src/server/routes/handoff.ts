@@ -116,7 +116,8 @@ export async function attachHandoff(
     if (res.status !== 200 || !res.body)
       throw new ProtocolError(
         'bad_request',
-        `the prefill server ${u.origin} answered ${res.status} for KV blob ${sha256}: ${(await res.text()).slice(0, 200)}`,
+        `the prefill server ${u.origin} answered ${res.status} for KV blob ${sha256}: ` +
+          `${(await res.text()).slice(0, 200)}`,
       );
     const n = Number(res.headers.get('content-length'));
     if (!Number.isSafeInteger(n) || n > c.maxBody)
