@@ -149,7 +149,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     // (supports() below keeps units off devices the policy does not allow, the host included)
     // (allow may name kinds, 'remote' or 'wasm': the planner takes device ids)
     const planPolicy = policy?.allow
-      ? { ...policy, allow: [...new Set([...[...devices.keys()].filter(allowed), host])] }
+      ? { ...policy, allow: [...new Set([...live.map((e) => e.device.id).filter(allowed), host])] }
       : policy;
     const {
       problem,

@@ -166,3 +166,13 @@ test('policy.allow keeps units off devices it does not name', async () => {
   assert.ok(s2.hetero!.plan.assignments.some((a) => a.device === 'fast'));
   await s2.release();
 });
+
+test('policy.allow takes device kinds as well as ids (the demo passes kinds)', async () => {
+  const fast = new FakeDevice('fast'); // a 'reference'-kind device, as the host is
+  const s = await Session.create(twoBranches(), {
+    ...opts([{ id: 'fast', dev: fast }]),
+    policy: { objective: 'latency' as const, allow: ['reference'] },
+  });
+  assert.ok(s.hetero!.plan.assignments.some((a) => a.device === 'fast'));
+  await s.release();
+});
