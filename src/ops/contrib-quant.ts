@@ -58,7 +58,8 @@ const matMulNBits: OpDef = {
         const want = g.N * Math.ceil((g.kBlocks * g.bits) / 8);
         if (zp.shape?.every(isNum) && numelOf(zp) !== want)
           throw new Error(
-            `zero_points ${formatType(zp)}: packed uint8 zero points must hold N·ceil(k_blocks·bits/8) = ${want} bytes`,
+            `zero_points ${formatType(zp)}: packed uint8 zero points must hold ` +
+              `N·ceil(k_blocks·bits/8) = ${want} bytes`,
           );
       } else if (zp.dtype !== a.dtype) {
         throw new Error(`zero_points has type ${formatType(zp)}; uint8 (packed) or A's type ${a.dtype} expected`);

@@ -259,20 +259,10 @@ test('WASM: threaded in the cross-origin-isolated page, equals Node', async (t) 
 // The transformer block's units take milliseconds on the host interpreter, so the planner sends
 // them to the server when its profile and the measured link say it is faster (as it does here).
 
-function hasServe(): boolean {
-  const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
-  return /^\s+serve\b/m.test(r.stdout ?? '');
-}
-
 async function startOffload(origin: string): Promise<{ url: string; token: string; proc: ChildProcess }> {
   const token = 'demo-test-token';
-  const help = spawnSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' }).stdout ?? '';
-  const cors = /--(cors[\w-]*|allow-origins?)\b/.exec(help)?.[0];
-  const args = [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--token', token, ...(cors ? [cors, origin] : [])];
-  const proc = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SWITCHYARD_CORS_ORIGINS: origin },
-  });
+  const args = [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--token', token, '--cors-origin', origin];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`switchyard serve did not report its address:\n${out}`)), 30_000);
@@ -295,10 +285,6 @@ async function startOffload(origin: string): Promise<{ url: string; token: strin
 }
 
 test('remote: the offload server runs the model for the page, results equal Node', async (t) => {
-  if (!hasServe()) {
-    t.skip('this build has no `switchyard serve` (offload server not landed)');
-    return;
-  }
   const srv = await startOffload(server.url);
   try {
     await configure({
@@ -324,10 +310,6 @@ test('remote: the offload server runs the model for the page, results equal Node
 });
 
 test('remote: the server is killed in the middle of a run; the page falls back and still equals Node', async (t) => {
-  if (!hasServe()) {
-    t.skip('this build has no `switchyard serve` (offload server not landed)');
-    return;
-  }
   const srv = await startOffload(server.url);
   try {
     await configure({

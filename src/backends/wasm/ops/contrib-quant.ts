@@ -6,6 +6,6 @@ import type { WasmFamily } from '../plan.js';
 import { matMulNBitsInt } from './contrib-quant-nbits.js';
 
 export const KERNELS: WasmFamily = {
-  planners: { 'ms.MatMulNBits': (ctx) => matMulNBitsInt(ctx) },
+  planners: { 'ms.MatMulNBits': matMulNBitsInt },
   anyDtype: ['ms.MatMulNBits'],
 };

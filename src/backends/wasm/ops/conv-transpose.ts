@@ -10,8 +10,8 @@ import { attrsOf, F32 } from './lib/common.js';
 import { stridedStep } from './lib/copy.js';
 
 /**
- * ConvTranspose: per image and group, columns[Mg·k, P] = Wgᵀ[Mg·k, Cg] · Xg[Cg, P]; then col2im adds them into Y (bias
- * first).
+ * ConvTranspose: per image and group, columns[Mg·k, P] = Wgᵀ[Mg·k, Cg] · Xg[Cg, P]; then col2im adds
+ * them into Y (bias first).
  */
 export const convTranspose: OpPlanner = (ctx) => {
   const n = ctx.node;
