@@ -64,8 +64,9 @@ export function costContext(
       const first = estimator.history.lookup(sig(`${task}.first`), p.id);
       const steady = first
         ? first.ms
-        : (measured(task, p.id) ?? steadyModelMs(estimator, n, p, hostEntry.profile) ?? estimator.estimate(w, p).ms) +
-          extra;
+        : (measured(task, p.id) ??
+            steadyModelMs(estimator, n, p, hostEntry.profile, deviceOf(p.id), res) ??
+            estimator.estimate(w, p).ms) + extra;
       (coldBy.get(task) ?? coldBy.set(task, {}).get(task)!)[p.id] = first
         ? Math.max(0, first.ms - (measured(task, p.id) ?? 0))
         : extra;
@@ -73,7 +74,9 @@ export function costContext(
     }
     const e = estimator.estimate({ ...w }, p, [sig(task)]);
     if (e.source === 'measured') return e.ms;
-    const fromBody = isRemote(p.id) ? undefined : steadyModelMs(estimator, n, p, hostEntry.profile);
+    const fromBody = isRemote(p.id)
+      ? undefined
+      : steadyModelMs(estimator, n, p, hostEntry.profile, deviceOf(p.id), res);
     if (fromBody !== undefined) return fromBody * times;
     const twin = isRemote(p.id) && e.source === 'roofline' ? twinOf(p.id) : undefined;
     const seen = twin && estimator.history.lookup(sig(task), twin.device.id);

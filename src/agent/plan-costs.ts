@@ -1,4 +1,8 @@
 // Costs of model nodes (embed, prefill, decode) for the agent planner, steady and first run apart.
+// Each device is costed on the graph that runs there: the engine's (or embedder's) graph for that
+// device (bodyOn), lowered on a copy as the device compiles it (kernelsOf). No body is built for
+// planning alone: a model no engine runs has none (a host task); a server is costed by roofline on
+// the body the lowering attached (the engine's graph for its placed device).
 // Steady: each step of the model is a unit run of its body graph: the body's FLOPs and bytes with
 // one launch per kernel, estimated per step (the device's re-fit curve where units ran on it, so
 // the per-unit fixed cost is what this machine showed), times the steps; a decode step also
@@ -13,7 +17,8 @@ import { type DeviceProfile, peakFlopsFor } from '../cost/profile.js';
 import { hostLink, linkMs } from '../cost/transfer.js';
 import { nodeWork } from '../cost/work.js';
 import type { Graph, Node } from '../ir/graph.js';
-import { runPipeline } from '../passes/index.js';
+import { graphCost } from '../ops/agent.js';
+import { kernelForm } from './llm/program.js';
 import { EngineProvider, ModelEmbedder } from './nodes/models.js';
 import type { AgentResources } from './types.js';
 
@@ -32,13 +37,51 @@ export function stepsOf(n: Node): number {
   return 1;
 }
 
-/** Steady time of a model node on a device from its body, ms; undefined without a body. */
-export function steadyModelMs(est: Estimator, n: Node, p: DeviceProfile, host: DeviceProfile): number | undefined {
+/**
+ * The body a model node runs on `device`: the graph its engine (or embedder) compiles there, which
+ * may differ per device (the step ops a device has kernels for). Without an engine, or on a server
+ * (its roofline takes the lowered body), the node's own body.
+ */
+export function bodyOn(n: Node, device: Device | undefined, res: AgentResources): Graph | undefined {
   const b = bodyOf(n);
+  const model = n.attrs.model?.value as string | undefined;
+  if (!b || !device || !model || device.kind === 'remote') return b;
+  if (n.op === 'agent.embed') {
+    const e = res.embedders.get(model);
+    const tokens = (b.inputs[0]?.type?.shape?.[1] as number | undefined) ?? 32;
+    return e instanceof ModelEmbedder ? e.graphFor(device, tokens) : b;
+  }
+  const e = res.llms.get(model);
+  if (!(e instanceof EngineProvider)) return b;
+  const prompt = (n.attrs.prompt_tokens?.value as number | undefined) ?? 64;
+  return e.engine.stepGraph(device, n.op === 'agent.decode' ? 1 : e.engine.bucketOf(prompt));
+}
+
+const bodyWork = new WeakMap<Graph, { flops: number; bytes: number }>();
+function workOf(b: Graph): { flops: number; bytes: number } {
+  let w = bodyWork.get(b);
+  if (!w) bodyWork.set(b, (w = graphCost(b)));
+  return w;
+}
+
+/**
+ * Steady time of a model node on a device, ms: the FLOPs and bytes of the body it runs there, one
+ * launch per kernel of that body as the device compiles it; undefined without a body.
+ */
+export function steadyModelMs(
+  est: Estimator,
+  n: Node,
+  p: DeviceProfile,
+  host: DeviceProfile,
+  device?: Device,
+  res?: AgentResources,
+): number | undefined {
+  const b = res ? bodyOn(n, device, res) : bodyOf(n);
   if (!b) return undefined;
   const steps = stepsOf(n);
-  const w = nodeWork(n);
-  const step = { flops: w.flops / steps, bytes: w.bytes / steps, dtype: w.dtype, launches: b.nodes.length };
+  const w = workOf(b);
+  const launches = device ? kernelsOf(b, device.kind).length : b.nodes.length;
+  const step = { flops: w.flops, bytes: w.bytes, dtype: nodeWork(n).dtype, launches };
   let ms = est.estimate(step, p).ms;
   if (n.op === 'agent.decode') {
     // each token: the logits come back to the host and are sampled there
@@ -60,7 +103,7 @@ export function coldExtraMs(
   res: AgentResources,
   ratio: number,
 ): number {
-  const b = bodyOf(n);
+  const b = bodyOn(n, device, res);
   const model = n.attrs.model?.value as string | undefined;
   if (!b || !device || !model) return 0;
   if (n.op === 'agent.embed') {
@@ -73,19 +116,31 @@ export function coldExtraMs(
   }
   // the decode graph shares the engine's weight cache with the prefill graphs: their upload and
   // packing are the prefill's
-  return firstRunOf(kernelsOf(b), p, new Set(), ratio, device.kind === 'reference', n.op !== 'agent.decode').ms;
+  const kernels = kernelsOf(b, device.kind);
+  return firstRunOf(kernels, p, new Set(), ratio, device.kind === 'reference', n.op !== 'agent.decode').ms;
 }
 
-/** The body as the device will compile it (lowered and fused, as DeviceProgram does): what compiles, what packs. */
-const lowered = new WeakMap<Graph, Node[]>();
-function kernelsOf(b: Graph): Node[] {
-  let ns = lowered.get(b);
-  if (!ns) {
-    // the plan's body graphs are built for planning alone (the engine builds its own), and their
-    // cost was taken (and cached) before: lowering one is safe
-    runPipeline(b, ['lower', 'fuse-elementwise', 'fuse-epilogue', 'dce']);
-    ns = [...b.nodes];
-    lowered.set(b, ns);
-  }
-  return ns;
+/**
+ * The body as a device of `kind` compiles it (DeviceProgram's passes, on a copy: the body is the
+ * engine's graph, which it compiles itself and must not find changed): what launches, compiles, packs.
+ */
+const lowered = new WeakMap<Graph, Map<string, Graph>>();
+function loweredOf(b: Graph, kind: string): Graph {
+  let byKind = lowered.get(b);
+  if (!byKind) lowered.set(b, (byKind = new Map()));
+  let g = byKind.get(kind);
+  if (!g) byKind.set(kind, (g = kernelForm(b, kind)));
+  return g;
+}
+export const kernelsOf = (b: Graph, kind: string): Node[] => loweredOf(b, kind).nodes;
+
+/** What the plan costs for a model node on `device`: its body there and that body as the device compiles it. */
+export function costedGraphs(
+  n: Node,
+  device: Device,
+  res: AgentResources,
+): { body: Graph; kernels: Graph } | undefined {
+  const body = bodyOn(n, device, res);
+  if (!body) return undefined;
+  return { body, kernels: loweredOf(body, device.kind) };
 }

@@ -57,6 +57,7 @@ export class LlmEngine {
   /** Prefill chunk lengths, ascending. */
   readonly buckets: number[];
   private readonly programs = new Map<Device, Map<number, Promise<DeviceProgram>>>();
+  private readonly graphs = new Map<Device, Map<number, Graph>>();
   private readonly weightCaches = new Map<Device, WeightCache>();
   private readonly rope;
   readonly weightBytes: number;
@@ -77,12 +78,12 @@ export class LlmEngine {
     this.weightBytes = weightsBytes(model.weights);
   }
 
-  /** Devices of the two phases. */
   /** The continuous-batching loop, when enableBatching() turned it on. */
   get stepLoop(): StepLoop | undefined {
     return this.batcher;
   }
 
+  /** Devices of the two phases. */
   get placement(): { prefill: Device; decode: Device } {
     return { prefill: this.prefillDevice, decode: this.decodeDevice };
   }
@@ -110,21 +111,34 @@ export class LlmEngine {
     return w;
   }
 
+  /**
+   * The step graph of a `seq`-token bucket (1: decode) as the engine compiles it on `device` (the
+   * step ops the device has kernels for), at nn.* level. The planner costs this graph; program()
+   * compiles a lowered copy of it, so it never changes.
+   */
+  stepGraph(device: Device, seq: number): Graph {
+    let byLen = this.graphs.get(device);
+    if (!byLen) this.graphs.set(device, (byLen = new Map()));
+    let g = byLen.get(seq);
+    if (!g) {
+      const modes = stepModesFor(device, this.model.config);
+      g = buildStepGraph(this.model.config, this.model.weights, { seq, capacity: this.capacity, ...modes }, this.rope);
+      byLen.set(seq, g);
+    }
+    return g;
+  }
+
+  /** The graph compiled for `device` and bucket `seq` (stepGraph after the device's passes); compiles it if needed. */
+  async compiledGraph(device: Device, seq: number): Promise<Graph> {
+    return (await this.program(device, seq)).graph;
+  }
+
   private program(device: Device, seq: number): Promise<DeviceProgram> {
     let byLen = this.programs.get(device);
-    if (!byLen) {
-      byLen = new Map();
-      this.programs.set(device, byLen);
-    }
+    if (!byLen) this.programs.set(device, (byLen = new Map()));
     let p = byLen.get(seq);
     if (!p) {
-      const g: Graph = buildStepGraph(
-        this.model.config,
-        this.model.weights,
-        { seq, capacity: this.capacity, ...stepModesFor(device, this.model.config) },
-        this.rope,
-      );
-      p = DeviceProgram.create(g, this.weights(device));
+      p = DeviceProgram.create(this.stepGraph(device, seq), this.weights(device));
       p.catch(() => byLen.delete(seq));
       byLen.set(seq, p);
     }
@@ -138,6 +152,11 @@ export class LlmEngine {
   isCompiled(device: Device, tokens: number): boolean {
     const chunk = this.buckets[this.buckets.length - 1]!;
     return this.programs.get(device)?.has(this.bucketFor(Math.min(tokens, chunk))) ?? false;
+  }
+
+  /** The graph bucket a step of `tokens` runs (1: decode; a longer prompt runs the largest in chunks). */
+  bucketOf(tokens: number): number {
+    return this.bucketFor(Math.min(tokens, this.buckets[this.buckets.length - 1]!));
   }
 
   /** Compile the decode graph and the prefill buckets ahead of the first request. */
@@ -374,5 +393,6 @@ export class LlmEngine {
     for (const w of this.weightCaches.values()) w.release();
     this.weightCaches.clear();
     this.programs.clear();
+    this.graphs.clear();
   }
 }

@@ -5,6 +5,7 @@
 // shared by every graph that reads the same tensor (prefill buckets, decode).
 
 import type { Device, DeviceTensor } from '../../backends/device.js';
+import { copyGraph } from '../../ir/copy.js';
 import type { Graph } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { runPipeline } from '../../passes/index.js';
@@ -20,8 +21,19 @@ export const KERNEL_PASSES = ['shape-inference', ...KERNEL_TAIL];
 export const WEBGPU_PASSES = ['shape-inference', ...WEBGPU_KERNEL_PASSES];
 /** WASM keeps MatMulNBits (GGUF blocks, 4- and 8-bit codes): its integer kernels read the codes. */
 const WASM_PASSES = KERNEL_PASSES.map((p) => (p === 'decompose-contrib' ? 'decompose-contrib-cpu' : p));
-const passesFor = (kind: string) =>
+/** The passes a device of this kind runs on a program's graph before compiling it. */
+export const programPasses = (kind: string): string[] =>
   kind === 'reference' ? [] : kind === 'wasm' ? WASM_PASSES : kind === 'webgpu' ? WEBGPU_PASSES : KERNEL_PASSES;
+
+/**
+ * The graph as a device of this kind compiles it: a copy run through its passes (the graph given
+ * stays as it is, so the planner may cost it and the engine compile it again).
+ */
+export function kernelForm(graph: Graph, kind: string, passes = programPasses(kind)): Graph {
+  const g = copyGraph(graph);
+  if (passes.length) runPipeline(g, passes);
+  return g;
+}
 
 export class DeviceProgram {
   private constructor(
@@ -35,15 +47,16 @@ export class DeviceProgram {
   /**
    * Kernel devices get the shared kernel-level form first (nn.* lowered to k.*, elementwise chains
    * and matmul epilogues fused); constants are not folded, so weights stay the tensors the other
-   * graphs of the model share.
+   * graphs of the model share. The graph given is not changed (the passes rewrite a copy, which
+   * is `graph` here).
    */
   static async create(
     graph: Graph,
     weights: WeightCache,
-    passes = passesFor(weights.device.kind),
+    passes = programPasses(weights.device.kind),
   ): Promise<DeviceProgram> {
     const device = weights.device;
-    if (passes.length) runPipeline(graph, passes);
+    graph = kernelForm(graph, device.kind, passes);
     const prepared = await prepareOnDevice(graph, device, { resident: new Map([[device.id, weights]]) });
     return new DeviceProgram(graph, device, prepared, prepared.fallbacks ?? new Map());
   }

@@ -3,7 +3,6 @@
 
 import type { Graph } from '../../ir/graph.js';
 import { weightsBytes } from '../llm/engine.js';
-import { buildFullGraph } from '../llm/model.js';
 import { type NodeKindDef, singlePlacement } from './kind.js';
 import { ModelEmbedder } from './models.js';
 
@@ -19,7 +18,8 @@ export const embedKind: NodeKindDef<'embed'> = {
     const e = c.res.embedders.get(n.model);
     const attrs: Record<string, number | string | Graph> = { model: n.model, dim: e?.dim ?? 0 };
     if (e instanceof ModelEmbedder) {
-      attrs.body = buildFullGraph(e.model.config, e.model.weights, c.opts.embedTokens ?? 32, 'embed');
+      // the embedder's own graph (the planner costs each device's: plan-costs.ts bodyOn)
+      attrs.body = e.graphFor(e.device, c.opts.embedTokens ?? 32);
       attrs.weight_bytes = weightsBytes(e.model.weights);
     }
     const value = c.g.op('agent.embed', c.ins.length ? c.ins.slice(0, 1) : [c.empty()], attrs, id);

@@ -1,23 +1,19 @@
 // The llm node kind. Lowered to two ops, agent.prefill and agent.decode, joined by the KV cache
 // (so placing the phases apart costs its transfer), each carrying the engine's step graph as its
-// body. Costed as two planner tasks with the node's TTFT and TPOT targets; a server that serves
-// the model may run both phases through its chat route (an option the planner tries). Executed by
+// body (the planner costs the graph the engine compiles on each device). Costed as two planner
+// tasks with the node's TTFT and TPOT targets; a server that serves the model may run both phases through its chat route (an option the planner tries). Executed by
 // streaming the engine's (or the server's) tokens, keeping the conversation across loop iterations.
 
 import type { Graph, Node } from '../../ir/graph.js';
 import { templateRefs } from '../graph/expr.js';
 import type { GenerationResult } from '../llm/engine.js';
 import { type LlmModel, weightsBytes } from '../llm/engine.js';
-import { buildStepGraph, ropeTables } from '../llm/model.js';
 import type { ChatMessage } from '../llm/tokenizer.js';
 import type { ExecContext, NodeKindDef, SpecOf } from './kind.js';
 import { llmCost } from './llm-cost.js';
 import { llmGeneration } from './llm-route.js';
 import { type ChatRequest, EngineProvider } from './models.js';
 import { parseToolCall, type ToolImpl, toolsPrompt } from './tools.js';
-
-const bucketOf = (n: number, engine: EngineProvider['engine']) =>
-  engine.buckets.find((b) => b >= n) ?? engine.buckets[engine.buckets.length - 1]!;
 
 export const llmKind: NodeKindDef<'llm'> = {
   kind: 'llm',
@@ -67,10 +63,12 @@ export const llmKind: NodeKindDef<'llm'> = {
       max_tokens: maxTokens,
       tpot_ms: n.tpotMs ?? sla?.tpotMs ?? 0,
     };
-    if (model && engine && cfg) {
-      const rope = cfg.arch === 'llama' ? ropeTables(cfg) : undefined;
-      pre.body = buildStepGraph(cfg, model.weights, { seq: bucketOf(prompt, engine), capacity }, rope);
-      dec.body = buildStepGraph(cfg, model.weights, { seq: 1, capacity }, rope);
+    if (engine) {
+      // the graphs the engine compiles on its phases' devices; the planner costs each device's own
+      // (plan-costs.ts bodyOn), so these print the model and cost the remote devices' roofline
+      const at = engine.placement;
+      pre.body = engine.stepGraph(at.prefill, engine.bucketOf(prompt));
+      dec.body = engine.stepGraph(at.decode, 1);
     }
     const [kv, first] = c.g.opN('agent.prefill', c.ins.length ? c.ins : [c.empty()], pre, 2, `${id}.prefill`);
     const value = c.g.op('agent.decode', [kv!, first!], dec, `${id}.decode`);

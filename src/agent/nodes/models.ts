@@ -3,6 +3,7 @@
 // embed nodes and indexes (a transformer encoder run on a device, or a plain function).
 
 import type { Device } from '../../backends/device.js';
+import type { Graph } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { type ChatFeatures, chatGeneration } from '../llm/chat.js';
 import {
@@ -136,6 +137,7 @@ export interface Embedder {
 export class ModelEmbedder implements Embedder {
   private readonly programs = new Map<Device, Map<number, Promise<DeviceProgram>>>();
   private readonly weights = new Map<Device, WeightCache>();
+  private readonly graphs = new Map<Device, Map<number, Graph>>();
   constructor(
     readonly model: LlmModel,
     private defaultDevice: Device,
@@ -152,28 +154,49 @@ export class ModelEmbedder implements Embedder {
     return (this.programs.get(device)?.size ?? 0) > 0;
   }
 
+  /** The device embed() runs on when none is given (the lowering costs this device's graph). */
+  get device(): Device {
+    return this.defaultDevice;
+  }
+
+  /**
+   * The encoder graph for a text of `tokens` tokens on `device`, at nn.* level: what the planner
+   * costs and what embed() compiles (a lowered copy; this graph never changes).
+   */
+  graphFor(device: Device, tokens: number): Graph {
+    let byLen = this.graphs.get(device);
+    if (!byLen) this.graphs.set(device, (byLen = new Map()));
+    let g = byLen.get(tokens);
+    if (!g) byLen.set(tokens, (g = buildFullGraph(this.model.config, this.model.weights, tokens, 'embed')));
+    return g;
+  }
+
+  private program(device: Device, tokens: number): Promise<DeviceProgram> {
+    let byLen = this.programs.get(device);
+    if (!byLen) this.programs.set(device, (byLen = new Map()));
+    let p = byLen.get(tokens);
+    if (!p) {
+      let w = this.weights.get(device);
+      if (!w) this.weights.set(device, (w = new WeightCache(device)));
+      p = DeviceProgram.create(this.graphFor(device, tokens), w);
+      p.catch(() => byLen.delete(tokens));
+      byLen.set(tokens, p);
+    }
+    return p;
+  }
+
+  /** The graph compiled for `device` and `tokens` (graphFor after the device's passes); compiles it if needed. */
+  async compiledGraph(device: Device, tokens: number): Promise<Graph> {
+    return (await this.program(device, tokens)).graph;
+  }
+
   async embed(text: string, device = this.defaultDevice): Promise<Float32Array> {
     const tok = this.model.tokenizer;
     if (!tok) throw new Error(`model '${this.model.name}' has no tokenizer`);
     let ids = tok.encode(text);
     if (!ids.length) ids = [tok.eosId ?? 0];
     ids = ids.slice(0, this.model.config.contextLength);
-    let byLen = this.programs.get(device);
-    if (!byLen) {
-      byLen = new Map();
-      this.programs.set(device, byLen);
-    }
-    let p = byLen.get(ids.length);
-    if (!p) {
-      let w = this.weights.get(device);
-      if (!w) {
-        w = new WeightCache(device);
-        this.weights.set(device, w);
-      }
-      p = DeviceProgram.create(buildFullGraph(this.model.config, this.model.weights, ids.length, 'embed'), w);
-      byLen.set(ids.length, p);
-    }
-    const prog = await p;
+    const prog = await this.program(device, ids.length);
     const [out] = await prog.run([new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length])]);
     try {
       return Float32Array.from((await device.download(out!)).data as Float32Array);
@@ -186,6 +209,7 @@ export class ModelEmbedder implements Embedder {
     for (const w of this.weights.values()) w.release();
     this.weights.clear();
     this.programs.clear();
+    this.graphs.clear();
   }
 }
 
