@@ -1,8 +1,9 @@
 // The llm node kind. Lowered to two ops, agent.prefill and agent.decode, joined by the KV cache
 // (so placing the phases apart costs its transfer), each carrying the engine's step graph as its
 // body (the planner costs the graph the engine compiles on each device). Costed as two planner
-// tasks with the node's TTFT and TPOT targets; a server that serves the model may run both phases through its chat route (an option the planner tries). Executed by
-// streaming the engine's (or the server's) tokens, keeping the conversation across loop iterations.
+// tasks with the node's TTFT and TPOT targets; a server that serves the model may run both phases
+// through its chat route (an option the planner tries). Executed by streaming the engine's (or the
+// server's) tokens, keeping the conversation across loop iterations.
 
 import type { Graph, Node } from '../../ir/graph.js';
 import { templateRefs } from '../graph/expr.js';
