@@ -38,6 +38,8 @@ export interface Dispatch {
 export interface NodePlan {
   /** Output k shares the storage of input alias[k] (reshapes and views cost nothing). */
   alias?: (number | undefined)[];
+  /** Aliased inputs the dispatches write (a KV cache row written in place): their host copies go stale. */
+  writesInputs?: number[];
   /** Outputs computed on the host (Shape, small shape arithmetic): no dispatch. */
   host?: Tensor[];
   temps?: Layout[];
