@@ -24,6 +24,7 @@ import './kernels/index.js';
 import './kernels/attention.js';
 import './kernels/rotary.js';
 import './kernels/decode-qkv.js';
+import './kernels/matmul-nbits.js';
 import './kernels/matmul-norm.js';
 import './kernels/norm-matmul.js';
 
