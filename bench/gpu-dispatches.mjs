@@ -84,11 +84,11 @@ async function onnxCase(device, id, layers) {
 }
 
 /** One decode step of a synthetic model (the LLM runtime's step graph) with a cache of `capacity`. */
-async function llmCase(device, config, capacity = 64) {
+async function llmCase(device, config, { capacity = 64, modes = {}, weights: makeWeights } = {}) {
   const c = config;
-  const weights = weightsFromHf(syntheticHfTensors(c, 3), c, 'synthetic');
+  const weights = makeWeights ? makeWeights(c) : weightsFromHf(syntheticHfTensors(c, 3), c, 'synthetic');
   // the modes the LLM engine picks on this device (plain ops where it lacks an Attention/RoPE kernel)
-  const graph = buildStepGraph(c, weights, { seq: 1, capacity, ...stepModesFor(device, c) });
+  const graph = buildStepGraph(c, weights, { seq: 1, capacity, ...stepModesFor(device, c), ...modes });
   const program = await DeviceProgram.create(graph, new WeightCache(device));
   const pos = 5;
   const mask = new Float32Array(capacity).map((_, j) => (j <= pos ? 0 : -1e9));
@@ -139,13 +139,31 @@ async function perLayer(name, make) {
 
 export async function dispatchReport(device, { full = false } = {}) {
   const llama = (layers) =>
-    llamaConfig({ numLayers: layers, hiddenSize: 64, numHeads: 4, numKvHeads: 2, headDim: 16, intermediateSize: 128 });
-  const gpt2 = (layers) => gpt2Config({ numLayers: layers, hiddenSize: 64, numHeads: 4, headDim: 16 });
+    llamaConfig({
+      numLayers: layers,
+      hiddenSize: 64,
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 16,
+      intermediateSize: 128,
+      contextLength: 512,
+    });
+  const gpt2 = (layers) =>
+    gpt2Config({ numLayers: layers, hiddenSize: 64, numHeads: 4, headDim: 16, contextLength: 512 });
   const rows = [
     await perLayer('encoder-minilm6 (MiniLM-6 shape, seq 128)', (l) => onnxCase(device, 'encoder-minilm6', l)),
     await perLayer('gpt2-decode (GPT-2 small shape, past 128)', (l) => onnxCase(device, 'gpt2-decode', l)),
-    await perLayer('LLM decode step, Llama-shaped (GQA, RoPE)', (l) => llmCase(device, llama(l))),
-    await perLayer('LLM decode step, GPT-2-shaped', (l) => llmCase(device, gpt2(l))),
+    await perLayer('LLM decode step, Llama-shaped (GQA, RoPE), cache 64', (l) => llmCase(device, llama(l))),
+    await perLayer('LLM decode step, Llama-shaped, cache 256 (split keys)', (l) =>
+      llmCase(device, llama(l), { capacity: 256 }),
+    ),
+    await perLayer('LLM decode step, Llama-shaped, separate Q/K/V (before)', (l) =>
+      llmCase(device, llama(l), { modes: { qkv: 'separate' } }),
+    ),
+    await perLayer('LLM decode step, GPT-2-shaped, cache 64', (l) => llmCase(device, gpt2(l))),
+    await perLayer('LLM decode step, GPT-2-shaped, cache 256 (split keys)', (l) =>
+      llmCase(device, gpt2(l), { capacity: 256 }),
+    ),
   ];
   const timed = [];
   if (full) {

@@ -13,6 +13,7 @@ import { fuseMatmulNorm } from './fuse-matmul-norm.js';
 import { fuseNormMatmul } from './fuse-norm-matmul.js';
 import { lower } from './lower.js';
 import { memoryPlan } from './memory-plan.js';
+import { packNbits } from './pack-nbits.js';
 import { packQkv } from './pack-qkv.js';
 import type { Pass, PassResult } from './pass.js';
 import { shapeInference } from './shape-inference.js';
@@ -37,6 +38,7 @@ export const PASSES: Record<string, Pass> = {
   [freeTranspose.name]: freeTranspose,
   [fuseMatmulNorm.name]: fuseMatmulNorm,
   [packQkv.name]: packQkv,
+  [packNbits.name]: packNbits,
   [fuseNormMatmul.name]: fuseNormMatmul,
 };
 
@@ -65,14 +67,16 @@ export const KERNEL_PIPELINE = [
  * from one packed matmul where they project the same tensor), and transposes
  * that move only unit axes become views, before the shared lowering; after the epilogue fusion, a
  * LayerNorm over a matmul's rows joins the matmul, and a norm read only by matmuls (decode) becomes
- * their prologue.
+ * their prologue. MatMulNBits with constant codes stays packed (pack-nbits: k.matmul_nbits).
  */
 export const WEBGPU_KERNEL_PIPELINE = KERNEL_PIPELINE.flatMap((p) =>
-  p === 'lower'
-    ? ['fuse-attention', 'pack-qkv', 'free-transpose', 'lower']
-    : p === 'fuse-epilogue'
-      ? ['fuse-epilogue', 'fuse-matmul-norm', 'fuse-norm-matmul']
-      : [p],
+  p === 'decompose-contrib'
+    ? ['pack-nbits', p]
+    : p === 'lower'
+      ? ['fuse-attention', 'pack-qkv', 'free-transpose', 'lower']
+      : p === 'fuse-epilogue'
+        ? ['fuse-epilogue', 'fuse-matmul-norm', 'fuse-norm-matmul']
+        : [p],
 );
 
 export interface PipelineHooks {

@@ -19,6 +19,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import type { LlmConfig } from './config.js';
 import { Builder } from './model-builder.js';
 import { gatheredRope, maskedAttention, plainAttention, plainRope, ropeRows } from './model-decomposed.js';
+import { fusedDecodeQkv, packable, packedProjections } from './model-fused.js';
 import { localTables, ropeTables } from './rope.js';
 import type { ModelWeights } from './weights.js';
 
@@ -44,6 +45,12 @@ export interface StepShape {
    * decode step (seq 1) writes its one row per KV head with ScatterND instead.
    */
   cacheWrite?: 'place' | 'scatter';
+  /**
+   * 'separate' (default): Q, K and V as three projections. 'fused': packed into one matrix (prefill:
+   * one matmul and a Split); decode as one k.decode_qkv node that also applies RoPE and writes the
+   * new K/V rows into the cache in place (devices with that kernel: WebGPU).
+   */
+  qkv?: 'separate' | 'fused';
 }
 
 /** Names of the step graph's inputs and outputs, in order. */
@@ -100,18 +107,31 @@ export function buildStepGraph(
   const rowIndex = n === 1 && shape.cacheWrite === 'scatter' ? cacheRowIndex(b, pos) : undefined;
   w.layers.forEach((l, i) => {
     const sliding = isSliding(c, i);
+    const fused = shape.qkv === 'fused' && packable(l);
+    const m = sliding ? maskLocal! : mask;
+    if (fused && n === 1) {
+      const t = rope ? (sliding && localRope ? tables(localRope, '_local') : tables(rope, '')) : undefined;
+      const [q, kc, vc] = fusedDecodeQkv(b, x, l, i, pos, past[i]!, t);
+      presents.push(kc, vc);
+      x = attentionAndMlp(b, x, q, kc, vc, m, i, shape, C);
+      return;
+    }
     const h = b.norm(x, l.attnNorm, `layers.${i}.attn_norm`);
-    let q = b.headNorm(
-      b.heads(b.linear(h, l.q, `layers.${i}.attn.q`), n, c.numHeads),
-      l.qNorm,
-      `layers.${i}.attn.q_norm`,
-    );
-    let k = b.headNorm(
-      b.heads(b.linear(h, l.k, `layers.${i}.attn.k`), n, c.numKvHeads),
-      l.kNorm,
-      `layers.${i}.attn.k_norm`,
-    );
-    const v = b.heads(b.linear(h, l.v, `layers.${i}.attn.v`), n, c.numKvHeads);
+    let [q, k, v] = fused
+      ? packedProjections(b, h, l, n, i)
+      : [
+          b.headNorm(
+            b.heads(b.linear(h, l.q, `layers.${i}.attn.q`), n, c.numHeads),
+            l.qNorm,
+            `layers.${i}.attn.q_norm`,
+          ),
+          b.headNorm(
+            b.heads(b.linear(h, l.k, `layers.${i}.attn.k`), n, c.numKvHeads),
+            l.kNorm,
+            `layers.${i}.attn.k_norm`,
+          ),
+          b.heads(b.linear(h, l.v, `layers.${i}.attn.v`), n, c.numKvHeads),
+        ];
     const table = sliding && localRope ? localRope : rope;
     if (table && decomposed) {
       const tag = table === localRope ? '_local' : ''; // two tables (Gemma 3's local base): two names
@@ -126,18 +146,7 @@ export function buildStepGraph(
     const kc = rowIndex ? writeRow(b, past[i]![0], k, rowIndex) : g.add(g.mul(past[i]![0], keep), g.matmul(place, k));
     const vc = rowIndex ? writeRow(b, past[i]![1], v, rowIndex) : g.add(g.mul(past[i]![1], keep), g.matmul(place, v));
     presents.push(kc, vc);
-    const m = sliding ? maskLocal! : mask;
-    const a =
-      shape.attention === 'decomposed'
-        ? maskedAttention(b, q, kc, vc, m, C)
-        : g.op('Attention', [q, kc, vc, m], b.attnAttrs(), `layers.${i}.attention`);
-    x = b.residual(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`), l.postAttnNorm, `layers.${i}.post_attn_norm`);
-    x = b.residual(
-      x,
-      b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i),
-      l.postFfnNorm,
-      `layers.${i}.post_ffn_norm`,
-    );
+    x = attentionAndMlp(b, x, q, kc, vc, m, i, shape, C);
   });
   const lastH = g.op('Gather', [x, last], { axis: 1 });
   let logits = b.linear(b.norm(lastH, w.finalNorm, 'final_norm'), w.lmHead, 'lm_head');
@@ -145,6 +154,33 @@ export function buildStepGraph(
   g.output(logits, 'logits');
   presents.forEach((p, j) => g.output(p, `${j % 2 ? 'present_value' : 'present_key'}_${j >> 1}`));
   return g.build();
+}
+
+/** Attention over the cache, the output projection and the MLP, each into the residual stream. */
+function attentionAndMlp(
+  b: Builder,
+  x: Value,
+  q: Value,
+  kc: Value,
+  vc: Value,
+  mask: Value,
+  i: number,
+  shape: StepShape,
+  C: number,
+): Value {
+  const l = b.w.layers[i]!;
+  const n = shape.seq;
+  const a =
+    shape.attention === 'decomposed'
+      ? maskedAttention(b, q, kc, vc, mask, C)
+      : b.g.op('Attention', [q, kc, vc, mask], b.attnAttrs(), `layers.${i}.attention`);
+  x = b.residual(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`), l.postAttnNorm, `layers.${i}.post_attn_norm`);
+  return b.residual(
+    x,
+    b.mlp(b.norm(x, l.ffnNorm, `layers.${i}.ffn_norm`), l, i),
+    l.postFfnNorm,
+    `layers.${i}.post_ffn_norm`,
+  );
 }
 
 /**

@@ -23,6 +23,8 @@ import type { KernelTime } from './timestamps.js';
 import './kernels/index.js';
 import './kernels/attention.js';
 import './kernels/rotary.js';
+import './kernels/decode-qkv.js';
+import './kernels/matmul-nbits.js';
 import './kernels/matmul-norm.js';
 import './kernels/norm-matmul.js';
 

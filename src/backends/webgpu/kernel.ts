@@ -38,6 +38,8 @@ export interface Dispatch {
 export interface NodePlan {
   /** Output k shares the storage of input alias[k] (reshapes and views cost nothing). */
   alias?: (number | undefined)[];
+  /** Aliased inputs the dispatches write (a KV cache row written in place): their host copies go stale. */
+  writesInputs?: number[];
   /** Outputs computed on the host (Shape, small shape arithmetic): no dispatch. */
   host?: Tensor[];
   temps?: Layout[];
@@ -48,6 +50,10 @@ export interface NodePlan {
 export interface KernelContext {
   limits: Record<string, number>;
   f16: boolean;
+  /** The device has shader-f16 (f16 arithmetic in kernels that choose it; storage follows `f16`). */
+  shaderF16?: boolean;
+  /** The device has subgroups (subgroupAdd reductions; workgroup-memory trees otherwise). */
+  subgroups?: boolean;
   /** Threads per workgroup for 1-D kernels (from maxComputeInvocationsPerWorkgroup). */
   wg: number;
   /** Tile choice for this adapter (see tiles.ts). */

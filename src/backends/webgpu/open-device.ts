@@ -63,7 +63,12 @@ export async function openGpu(
   const f16 = a.features.has('shader-f16') && options.precision === 'f16';
   const timestamps = !!options.profile && a.features.has('timestamp-query');
   const requiredFeatures: GPUFeatureName[] = [];
-  if (f16) requiredFeatures.push('shader-f16');
+  // shader-f16 and subgroups whenever the adapter has them: kernels that use them say so in
+  // their variant line (storage stays f32 unless f16 precision is asked for)
+  const shaderF16 = a.features.has('shader-f16');
+  const subgroups = a.features.has('subgroups');
+  if (shaderF16) requiredFeatures.push('shader-f16');
+  if (subgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
   if (timestamps) requiredFeatures.push('timestamp-query');
   const device = await a.requestDevice({ requiredLimits, requiredFeatures });
   const limits = { ...limitsOf(device.limits), ...(options.limitOverrides ?? {}) };
@@ -87,7 +92,8 @@ export async function openGpu(
     return { wtype, numel, partElems };
   };
   const maxPerDim = limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  const ctx: KernelContext = { limits, f16, wg, tiles, layout, storage, grid: (g) => gridFor(g, maxPerDim) };
+  const grid = (g: number) => gridFor(g, maxPerDim);
+  const ctx: KernelContext = { limits, f16, shaderF16, subgroups, wg, tiles, layout, storage, grid };
   const usage = BUFFER.STORAGE | BUFFER.COPY_SRC | BUFFER.COPY_DST;
   return {
     device,

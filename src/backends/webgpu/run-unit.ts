@@ -141,6 +141,8 @@ function stepOutputs(
       const src = ins[a]!;
       res.ensureStorage(src);
       src.storage!.refs++;
+      // written in place: the input's host copy no longer holds its values
+      if (plan.writesInputs?.includes(a)) src.host = undefined;
       return new GpuTensor(
         o.dtype,
         o.dims,
