@@ -109,11 +109,14 @@ export class LlmHost implements ChatModels {
       w.once('error', reject);
     });
     w.on('message', (m: FromWorker) => {
+      if ('tokens' in m) {
+        for (const t of m.tokens) this.pending.get(t.rid)?.onToken?.(t);
+        return;
+      }
       if (!('rid' in m)) return;
       const p = this.pending.get(m.rid);
       if (!p) return;
-      if ('token' in m) p.onToken?.(m.token);
-      else if ('progress' in m) p.onProgress?.(m.progress);
+      if ('progress' in m) p.onProgress?.(m.progress);
       else {
         this.pending.delete(m.rid);
         if (m.ok) p.resolve(m.value);

@@ -1,7 +1,9 @@
 // The LLM worker thread of the offload server: loads the models of `serve --llm`, compiles and
-// times them once (the figures clients plan with), and runs generations, streaming each token back
-// as a message, so the HTTP thread stays free for health checks, refusals and other routes. An
-// abort message stops a generation between steps (its KV cache is freed by the engine).
+// times them once (the figures clients plan with), and runs generations, streaming their tokens
+// back, so the HTTP thread stays free for health checks, refusals and other routes. Tokens go out
+// in one message per turn of this thread's event loop (a batched step's tokens of every stream
+// together, not a message per token per stream). An abort message stops a generation between
+// steps (its KV cache is freed by the engine).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import '../index.js';
@@ -52,17 +54,38 @@ export type ToWorker =
   | { op: 'prefill'; rid: number; name: string; request: WireChatRequest }
   | { op: 'abort'; rid: number };
 
+/** A streamed token as it crosses the thread boundary, with the generation (rid) it belongs to. */
+export interface WireToken {
+  rid: number;
+  id: number;
+  text: string;
+  index: number;
+  atMs: number;
+  logprobs?: unknown;
+}
+
 export type FromWorker =
   | { ready: true; device: string }
   | { ready: false; message: string }
   | { rid: number; progress: string }
-  | { rid: number; token: { id: number; text: string; index: number; atMs: number; logprobs?: unknown } }
+  | { tokens: WireToken[] }
   | { rid: number; ok: true; value: unknown }
   | { rid: number; ok: false; message: string; code?: string; status?: number };
 
 const { backend, slowMs = 0 } = workerData as { backend: string; slowMs?: number };
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
+/** Tokens not sent yet: flushed once the step that made them has handed every stream its token. */
+let outbox: WireToken[] = [];
+const flush = () => {
+  const tokens = outbox;
+  outbox = [];
+  if (tokens.length) send({ tokens });
+};
+const sendToken = (t: WireToken) => {
+  if (!outbox.length) setImmediate(flush);
+  outbox.push(t);
+};
 const providers = new Map<string, EngineProvider>();
 const running = new Map<number, AbortController>();
 /** Models whose generations share a step loop (the throttle is then per step, in the loop). */
@@ -245,16 +268,9 @@ async function generate(rid: number, name: string, request: WireChatRequest): Pr
     }
     const gen = p.chat({ ...rest, ...(kv ? { kv } : {}), signal: ac.signal });
     for await (const t of gen) {
-      send({
-        rid,
-        token: {
-          id: t.id,
-          text: t.text,
-          index: t.index,
-          atMs: t.atMs,
-          ...('logprobs' in t ? { logprobs: t.logprobs } : {}),
-        },
-      });
+      const wire: WireToken = { rid, id: t.id, text: t.text, index: t.index, atMs: t.atMs };
+      if ('logprobs' in t) wire.logprobs = t.logprobs;
+      sendToken(wire);
       // --slow-ms: a slow device for tests and demos, per token here (per step in a batching loop)
       if (slowMs > 0 && !batched.has(name)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slowMs);
     }
@@ -276,8 +292,12 @@ port.on('message', (m: ToWorker) => {
         ? prefill(m.name, m.request)
         : generate(m.rid, m.name, m.request);
   work.then(
-    (value) => send({ rid: m.rid, ok: true, value }),
+    (value) => {
+      flush(); // a generation's tokens before its result
+      send({ rid: m.rid, ok: true, value });
+    },
     (e: unknown) => {
+      flush();
       const x = e as { message?: string; code?: unknown; status?: unknown };
       send({
         rid: m.rid,

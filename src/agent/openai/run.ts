@@ -134,6 +134,12 @@ export async function runChat(p: PreparedChat, hooks: ChatHooks = hooksNone): Pr
       system_fingerprint: null,
       choices: [{ index: 0, delta, finish_reason: finish, logprobs: null, ...extra }],
     });
+  // a token's chunk (content and token id only) is the same JSON as chunk() gives, written from
+  // its constant parts: no object built and serialised per token
+  const tokenHead = chunk({ content: '' }, null).slice(0, -'""},"finish_reason":null,"logprobs":null}]}\n\n'.length);
+  const tokenChunk = (text: string, id: number | undefined) =>
+    `${tokenHead}${JSON.stringify(text)}},"finish_reason":null,"logprobs":null` +
+    `${id === undefined ? '' : `,"token_ids":[${id}]`}}]}\n\n`;
   const includeUsage = r.stream_options?.include_usage === true;
   const it = gen[Symbol.asyncIterator]();
   let first: IteratorResult<TokenEvent>;
@@ -152,10 +158,15 @@ export async function runChat(p: PreparedChat, hooks: ChatHooks = hooksNone): Pr
     try {
       for (let n = first; !n.done; n = await it.next()) {
         const t = n.value as TokenEvent & { logprobs?: unknown };
+        if (holdAll) continue;
+        if (!(wantLogprobs && t.logprobs)) {
+          const id = ids && t.id >= 0 ? t.id : undefined;
+          if (t.text || id !== undefined) yield tokenChunk(t.text, id);
+          continue;
+        }
         const extra: Record<string, unknown> = {};
         if (ids && t.id >= 0) extra.token_ids = [t.id];
         if (wantLogprobs && t.logprobs) extra.logprobs = { content: [t.logprobs], refusal: null };
-        if (holdAll) continue;
         if (t.text || Object.keys(extra).length) yield chunk({ content: t.text }, null, extra);
       }
       const res = await gen.result;
