@@ -6,13 +6,6 @@
 // than the default (8 / 128) are applied as (default - z) · Σ q_a per block, so codes are used as
 // stored. Threads split the N output columns: decode (M = 1) runs on all of them.
 
-const TILE = 8; // output columns per pass over A's rows (their weight rows stay in cache)
-
-// @ts-ignore: decorator
-@inline function lanes(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
-
 /**
  * A [M, K] float32 -> qa [M, K] int8, da [M, K/qb] scales, sa [M, K/qb] int32 sums of the codes.
  * `split` (4-bit weights): each block of 32 is stored as its 16 even then its 16 odd elements, the
@@ -45,101 +38,131 @@ export function nbitsQuantizeA(tid: i32, nt: i32, M: i32, K: i32, qb: i32, split
   }
 }
 
-/** Σ over 32 int8 pairs: 8-bit codes (stored u8 with 128 as zero) against activations. */
+// The block dots take the codes as stored, 0..255 (8-bit) or 0..15 (4-bit), widened to int16 as
+// they load, against the int8 activations widened the same way: i32x4.dot_i16x8_s sums eight
+// products exactly. The zero point comes off per block as z · Σ q_a. Four output columns share
+// each activation load, and their four block sums finish together (one lane each) so that the
+// scales apply to a vector: one convert, one multiply-add per block for four columns.
+
+/** 8-bit codes: Σ over 16 pairs from w against the widened activations x0, x1. */
 // @ts-ignore: decorator
-@inline function dot8x32(w: usize, x: usize, acc: v128): v128 {
-  const bias = i8x16.splat(-128);
-  const w0 = v128.xor(v128.load(w), bias), w1 = v128.xor(v128.load(w + 16), bias);
-  const x0 = v128.load(x), x1 = v128.load(x + 16);
-  // two products of |128 · 127| still fit int16
-  const lo = i16x8.add(i16x8.extmul_low_i8x16_s(w0, x0), i16x8.extmul_low_i8x16_s(w1, x1));
-  const hi = i16x8.add(i16x8.extmul_high_i8x16_s(w0, x0), i16x8.extmul_high_i8x16_s(w1, x1));
-  return i32x4.add(acc, i32x4.add(i32x4.extadd_pairwise_i16x8_s(lo), i32x4.extadd_pairwise_i16x8_s(hi)));
+@inline function dot8x16(w: usize, x0: v128, x1: v128): v128 {
+  return i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_u(w), x0), i32x4.dot_i16x8_s(v128.load8x8_u(w + 8), x1));
 }
 
-/** Σ over 16 int8 pairs (blocks of 16). */
+/** 4-bit codes: 32 in 16 bytes (low nibble: even element, high: odd) against split activations. */
 // @ts-ignore: decorator
-@inline function dot8x16(w: usize, x: usize, acc: v128): v128 {
-  const w0 = v128.xor(v128.load(w), i8x16.splat(-128)), x0 = v128.load(x);
-  const s = i16x8.add(i16x8.extmul_low_i8x16_s(w0, x0), i16x8.extmul_high_i8x16_s(w0, x0));
-  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(s));
-}
-
-/**
- * Σ over 32 codes in 16 bytes (low nibble: even element, high: odd) against split activations.
- * Relaxed SIMD's i8 × i7 dot takes the codes as stored (0..15, top bit clear, so every engine
- * gives the same result); the caller subtracts z · Σ q_a. Plain SIMD subtracts the default 8 here.
- */
-// @ts-ignore: decorator
-@inline function dot4x32(w: usize, x: usize, acc: v128): v128 {
-  const b = v128.load(w);
-  const xe = v128.load(x), xo = v128.load(x + 16);
+@inline function dot4x32(w: usize, xq: usize, e0: v128, e1: v128, o0: v128, o1: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
+    // i8 × i7: the codes (0..15) are the second operand, exact on every engine
+    const b = v128.load(w);
     const lo = v128.and(b, i8x16.splat(15)), hi = i8x16.shr_u(b, 4);
-    return i32x4.relaxed_dot_i8x16_i7x16_add_s(xo, hi, i32x4.relaxed_dot_i8x16_i7x16_add_s(xe, lo, acc));
+    return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(xq + 16), hi,
+      i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(xq), lo, i32x4.splat(0)));
   }
-  const eight = i8x16.splat(8);
-  const lo = i8x16.sub(v128.and(b, i8x16.splat(15)), eight), hi = i8x16.sub(i8x16.shr_u(b, 4), eight);
-  // four products of |8 · 127| fit int16 many times over
-  const s = i16x8.add(
-    i16x8.add(i16x8.extmul_low_i8x16_s(lo, xe), i16x8.extmul_high_i8x16_s(lo, xe)),
-    i16x8.add(i16x8.extmul_low_i8x16_s(hi, xo), i16x8.extmul_high_i8x16_s(hi, xo)),
-  );
-  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(s));
+  const b0 = v128.load8x8_u(w), b1 = v128.load8x8_u(w + 8), m = i16x8.splat(15);
+  const lo = i32x4.add(i32x4.dot_i16x8_s(v128.and(b0, m), e0), i32x4.dot_i16x8_s(v128.and(b1, m), e1));
+  const hi = i32x4.add(i32x4.dot_i16x8_s(i16x8.shr_u(b0, 4), o0), i32x4.dot_i16x8_s(i16x8.shr_u(b1, 4), o1));
+  return i32x4.add(lo, hi);
+}
+
+/** Lane c = the lane sum of vector c. */
+// @ts-ignore: decorator
+@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
+  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
+  return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/** Zero point of column n's block blk: packed as MatMulNBits packs them, or the default. */
+// @ts-ignore: decorator
+@inline function zeroAt(bits: i32, zp: usize, zpRow: i32, n: i32, blk: i32): i32 {
+  if (!zp) return bits == 4 ? 8 : 128;
+  return bits == 4
+    ? (<i32>load<u8>(zp + <usize>(n * zpRow + (blk >> 1))) >> ((blk & 1) << 2)) & 15
+    : <i32>load<u8>(zp + <usize>(n * zpRow + blk));
 }
 
 /**
- * One output: row m of the quantized A against column n of B (K codes in blocks of bs, each with a
- * scale, activation blocks of qb inside).
+ * Outputs n0..n0+3 of row m (columns past N repeat the last one and are not stored): K codes per
+ * column in blocks of bs with a scale each, activation blocks of qb inside.
  */
 // @ts-ignore: decorator
-@inline function dotRow(bits: i32, K: i32, bs: i32, qb: i32, xq: usize, xd: usize, xs: usize, bn: usize,
-  sn: usize, zp: usize, zpRow: i32, n: i32): f32 {
-  const kb = K / bs, per = bs / qb, mid = bits == 4 ? 8 : 128;
-  // the relaxed 4-bit dot counts codes from 0, so every block takes the correction
-  const base = bits == 4 && ASC_FEATURE_RELAXED_SIMD ? 0 : mid;
+@inline function dot4Cols(bits: i32, N: i32, K: i32, bs: i32, qb: i32, xq: usize, xd: usize, xs: usize, b: usize,
+  scales: usize, zp: usize, zpRow: i32, n0: i32, y: usize, bias: usize): void {
+  const kb = K / bs, per = bs / qb, rowBytes = (K * bits) >> 3, last = N - 1;
+  const c1 = min(n0 + 1, last), c2 = min(n0 + 2, last), c3 = min(n0 + 3, last);
+  const w0 = b + <usize>n0 * <usize>rowBytes, w1 = b + <usize>c1 * <usize>rowBytes;
+  const w2 = b + <usize>c2 * <usize>rowBytes, w3 = b + <usize>c3 * <usize>rowBytes;
+  const s0 = scales + (<usize>(n0 * kb) << 2), s1 = scales + (<usize>(c1 * kb) << 2);
+  const s2 = scales + (<usize>(c2 * kb) << 2), s3 = scales + (<usize>(c3 * kb) << 2);
   let acc = f32x4.splat(0);
-  let corr: f32 = 0;
   for (let blk = 0; blk < kb; blk++) {
-    const s = load<f32>(sn + (<usize>blk << 2));
-    let z = mid;
+    const o = <usize>blk << 2;
+    const sv = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(s0 + o)),
+      1, load<f32>(s1 + o)), 2, load<f32>(s2 + o)), 3, load<f32>(s3 + o));
+    let zv = i32x4.splat(zeroAt(bits, zp, zpRow, n0, blk));
     if (zp) {
-      z = bits == 4
-        ? (<i32>load<u8>(zp + <usize>(n * zpRow + (blk >> 1))) >> ((blk & 1) << 2)) & 15
-        : <i32>load<u8>(zp + <usize>(n * zpRow + blk));
+      zv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(zv,
+        1, zeroAt(bits, zp, zpRow, c1, blk)), 2, zeroAt(bits, zp, zpRow, c2, blk)), 3, zeroAt(bits, zp, zpRow, c3, blk));
     }
     for (let sub = 0; sub < per; sub++) {
       const qi = blk * per + sub;
-      let ia = i32x4.splat(0);
-      if (bits == 4) ia = dot4x32(bn + <usize>(qi * 16), xq + <usize>(qi * 32), ia);
-      else if (qb == 32) ia = dot8x32(bn + <usize>(qi * 32), xq + <usize>(qi * 32), ia);
-      else ia = dot8x16(bn + <usize>(qi * 16), xq + <usize>(qi * 16), ia);
-      const f = s * load<f32>(xd + (<usize>qi << 2));
-      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(ia), f32x4.splat(f)));
-      if (z != base) corr += f * <f32>((base - z) * load<i32>(xs + (<usize>qi << 2)));
+      const xp = xq + <usize>(qi * qb);
+      const x0 = v128.load8x8_s(xp), x1 = v128.load8x8_s(xp + 8);
+      let r0: v128, r1: v128, r2: v128, r3: v128;
+      if (bits == 4) {
+        const x2 = v128.load8x8_s(xp + 16), x3 = v128.load8x8_s(xp + 24);
+        const wo = <usize>(qi * 16);
+        r0 = dot4x32(w0 + wo, xp, x0, x1, x2, x3); r1 = dot4x32(w1 + wo, xp, x0, x1, x2, x3);
+        r2 = dot4x32(w2 + wo, xp, x0, x1, x2, x3); r3 = dot4x32(w3 + wo, xp, x0, x1, x2, x3);
+      } else if (qb == 32) {
+        const x2 = v128.load8x8_s(xp + 16), x3 = v128.load8x8_s(xp + 24);
+        const wo = <usize>(qi * 32);
+        r0 = i32x4.add(dot8x16(w0 + wo, x0, x1), dot8x16(w0 + wo + 16, x2, x3));
+        r1 = i32x4.add(dot8x16(w1 + wo, x0, x1), dot8x16(w1 + wo + 16, x2, x3));
+        r2 = i32x4.add(dot8x16(w2 + wo, x0, x1), dot8x16(w2 + wo + 16, x2, x3));
+        r3 = i32x4.add(dot8x16(w3 + wo, x0, x1), dot8x16(w3 + wo + 16, x2, x3));
+      } else {
+        const wo = <usize>(qi * 16);
+        r0 = dot8x16(w0 + wo, x0, x1); r1 = dot8x16(w1 + wo, x0, x1);
+        r2 = dot8x16(w2 + wo, x0, x1); r3 = dot8x16(w3 + wo, x0, x1);
+      }
+      const qo = <usize>qi << 2;
+      const sx = load<i32>(xs + qo);
+      const zs = zp ? i32x4.mul(zv, i32x4.splat(sx)) : i32x4.splat(i32x4.extract_lane(zv, 0) * sx);
+      const r = i32x4.sub(hsum4(r0, r1, r2, r3), zs);
+      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(r), f32x4.mul(sv, f32x4.splat(load<f32>(xd + qo)))));
     }
   }
-  return lanes(acc) + corr;
+  if (bias) {
+    acc = f32x4.add(acc, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(
+      load<f32>(bias + (<usize>n0 << 2))), 1, load<f32>(bias + (<usize>c1 << 2))), 2,
+      load<f32>(bias + (<usize>c2 << 2))), 3, load<f32>(bias + (<usize>c3 << 2))));
+  }
+  if (n0 + 4 <= N) v128.store(y + (<usize>n0 << 2), acc);
+  else {
+    store<f32>(y + (<usize>n0 << 2), f32x4.extract_lane(acc, 0));
+    if (n0 + 1 < N) store<f32>(y + (<usize>(n0 + 1) << 2), f32x4.extract_lane(acc, 1));
+    if (n0 + 2 < N) store<f32>(y + (<usize>(n0 + 2) << 2), f32x4.extract_lane(acc, 2));
+  }
 }
 
 /**
  * Y = A · dequant(B)ᵀ (+ bias) from nbitsQuantizeA's output: B [N, K·bits/8] codes, scales
  * [N, K/bs], zero points packed as MatMulNBits packs them (null: the default), bias [N] or null.
+ * Threads take runs of four columns.
  */
 export function nbitsMatmul(tid: i32, nt: i32, bits: i32, M: i32, N: i32, K: i32, bs: i32, qb: i32, qa: usize,
   da: usize, sa: usize, b: usize, scales: usize, zp: usize, bias: usize, y: usize): void {
-  const kb = K / bs, nq = K / qb, rowBytes = (K * bits) >> 3;
+  const nq = K / qb, kb = K / bs;
   const zpRow = bits == 4 ? (kb + 1) >> 1 : kb;
-  const n0 = (<i64>N * tid / nt) as i32, n1 = (<i64>N * (tid + 1) / nt) as i32;
-  for (let t0 = n0; t0 < n1; t0 += TILE) {
-    const t1 = min(t0 + TILE, n1);
+  const groups = (N + 3) >> 2;
+  const g0 = (<i64>groups * tid / nt) as i32, g1 = (<i64>groups * (tid + 1) / nt) as i32;
+  for (let g = g0; g < g1; g++) {
     for (let m = 0; m < M; m++) {
       const xq = qa + <usize>(m * K), xd = da + (<usize>(m * nq) << 2), xs = sa + (<usize>(m * nq) << 2);
-      for (let n = t0; n < t1; n++) {
-        const v = dotRow(bits, K, bs, qb, xq, xd, xs, b + <usize>n * <usize>rowBytes, scales + (<usize>(n * kb) << 2),
-          zp, zpRow, n);
-        store<f32>(y + (<usize>(m * N + n) << 2), v + (bias ? load<f32>(bias + (<usize>n << 2)) : 0));
-      }
+      dot4Cols(bits, N, K, bs, qb, xq, xd, xs, b, scales, zp, zpRow, g << 2, y + (<usize>(m * N) << 2), bias);
     }
   }
 }

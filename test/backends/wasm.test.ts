@@ -268,7 +268,7 @@ test('fused attention (GQA, causal, bool and float masks, KV cache, 3-D layout) 
     q: number[];
     k: number[];
     v: number[];
-    mask?: [number[], 'bool' | 'float32'];
+    mask?: [number[], 'bool' | 'float32' | 'cache'];
     past?: number;
     attrs: Record<string, number>;
   }[] = [
@@ -283,7 +283,18 @@ test('fused attention (GQA, causal, bool and float masks, KV cache, 3-D layout) 
       attrs: { scale: 0.3 },
     },
     { q: [2, 5, 12], k: [2, 7, 6], v: [2, 7, 6], attrs: { q_num_heads: 4, kv_num_heads: 2, is_causal: 1 } },
+    // an LLM's KV cache: -1e9 on empty slots and future positions (the kernel skips them), keys in
+    // groups of four and a tail, head sizes with and without a remainder of four
+    { q: [1, 4, 6, 64], k: [1, 2, 37, 64], v: [1, 2, 37, 64], mask: [[1, 1, 6, 37], 'cache'], attrs: {} },
+    { q: [1, 2, 5, 6], k: [1, 1, 23, 6], v: [1, 1, 23, 7], mask: [[1, 1, 5, 23], 'cache'], attrs: { softcap: 3 } },
   ];
+  // row i sees keys 3..(20 + i) but 9 (a hole), the rest is -1e9 as an engine fills its cache mask
+  const cacheMask = (dims: number[]) => {
+    const [n, C] = [dims[2]!, dims[3]!];
+    const m = new Float32Array(n * C).fill(-1e9);
+    for (let i = 0; i < n; i++) for (let j = 3; j <= Math.min(C - 1, 20 + i); j++) if (j !== 9) m[i * C + j] = 0;
+    return new Tensor('float32', m, dims);
+  };
   for (const c of cases) {
     const feeds: Record<string, Tensor> = { q: randT(c.q), k: randT(c.k), v: randT(c.v) };
     if (c.mask)
@@ -294,7 +305,9 @@ test('fused attention (GQA, causal, bool and float masks, KV cache, 3-D layout) 
               Uint8Array.from({ length: c.mask[0].reduce((a, b) => a * b, 1) }, (_, i) => (i % 3 ? 1 : 0)),
               c.mask[0],
             )
-          : randT(c.mask[0]);
+          : c.mask[1] === 'cache'
+            ? cacheMask(c.mask[0])
+            : randT(c.mask[0]);
     const kvh = c.k[1]!;
     if (c.past) {
       feeds.pk = randT([c.k[0]!, kvh, c.past, c.k[3]!]);
@@ -305,7 +318,7 @@ test('fused attention (GQA, causal, bool and float masks, KV cache, 3-D layout) 
         const q = g.input('q', 'float32', c.q),
           k = g.input('k', 'float32', c.k),
           v = g.input('v', 'float32', c.v);
-        const m = c.mask ? g.input('m', c.mask[1], c.mask[0]) : null;
+        const m = c.mask ? g.input('m', c.mask[1] === 'bool' ? 'bool' : 'float32', c.mask[0]) : null;
         const pk = c.past ? g.input('pk', 'float32', feeds.pk!.dims as number[]) : null;
         const pv = c.past ? g.input('pv', 'float32', feeds.pv!.dims as number[]) : null;
         const outs = g.opN('Attention', [q, k, v, m, pk, pv], c.attrs, c.past ? 3 : 1);

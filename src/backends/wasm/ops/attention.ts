@@ -122,7 +122,8 @@ export const attention: OpPlanner = (ctx) => {
   const arr = new Int32Array(ints);
   new Float32Array(arr.buffer, 28 * 4, 2).set([scale, at.float('softcap', 0)]);
   const desc = ctx.resident(arr);
-  const scratch = ctx.scratch(T * 4 * 64);
+  // two rows of T floats per thread (biases, logits), up to 64 threads
+  const scratch = ctx.scratch(T * 8 * 64);
   const fn = ctx.fn('attention', 'attention');
   steps.push(
     run(ctx, fn, B * Hq * Sq * T * (D + Dv) * 2, (Pp) => [
@@ -133,7 +134,7 @@ export const attention: OpPlanner = (ctx) => {
       ms < 0 ? 0 : Pp[ms]!,
       Pp[so]!,
       Pp[scratch]!,
-      T * 4,
+      T * 8,
     ]),
   );
   return async (Pp) => {
