@@ -3,32 +3,34 @@
 // pairs with i32x4.dot_i16x8_s, in int32. Exact for every 8-bit input: |x|, |w - wz| <= 255, so a
 // pair sums to under 2^17 and K up to 2^14 stays within int32.
 //
-// Descriptor (i32): C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilH, dilW, K, Kp, M, T
-// (K = C·KH·KW, Kp = ceil(K/2) pairs, T = columns per tile, a multiple of 8).
+// Descriptor (i32): C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilH, dilW, K, Kp, M, T, P
+// (K = C·KH·KW, Kp = ceil(K/2) pairs, T = columns per tile, a multiple of 8, P = OH·OW).
 // Packed weights: [ceil(M/4)][Kp][4 rows][2] i16 of w - wz (zero past M and K); rowSum[m] = Σk (w - wz).
 // Y[m, p] = Σk x[k, p]·(w - wz)[m, k] - xz·rowSum[m], where padding reads x = xz (the spec's padding).
 
 import { rd } from './lib/int8';
 
 // @ts-ignore: decorator
-@inline function lo16(a: v128, b: v128): v128 { return i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23); }
+@inline function lo16(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+}
 // @ts-ignore: decorator
-@inline function hi16(a: v128, b: v128): v128 { return i8x16.shuffle(a, b, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31); }
+@inline function hi16(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
 
 /**
- * The 8 columns p..p+7 of patch row k as i16 lanes. Contiguous rows (stride 1, one output row, inside the
+ * The 8 columns p..p+7 of one patch row (channel plane xc, offsets offY/offX of its kernel tap) as i16
+ * lanes; (oy, ox) is column p's output position. Contiguous rows (stride 1, one output row, inside the
  * image) are one 8-byte load; anything else goes lane by lane through tmp.
  */
-function gather8(desc: usize, x: usize, signed: i32, xz: i32, k: i32, p: i32, P: i32, tmp: usize): v128 {
-  const H = load<i32>(desc, 4), W = load<i32>(desc, 8), OW = load<i32>(desc, 16);
-  const KH = load<i32>(desc, 20), KW = load<i32>(desc, 24);
-  const sh = load<i32>(desc, 28), sw = load<i32>(desc, 32), ph = load<i32>(desc, 36), pw = load<i32>(desc, 40);
-  const dh = load<i32>(desc, 44), dw = load<i32>(desc, 48);
-  const kx = k % KW, ky = (k / KW) % KH, c = k / (KW * KH);
-  const xc = x + <usize>(c * H * W);
-  let oy = p / OW, ox = p % OW;
+// @ts-ignore: decorator
+@inline function row8(g: usize, xc: usize, offY: i32, offX: i32, oy: i32, ox: i32, p: i32, signed: i32, xz: i32,
+  tmp: usize): v128 {
+  const H = load<i32>(g, 4), W = load<i32>(g, 8), OW = load<i32>(g, 16);
+  const sh = load<i32>(g, 28), sw = load<i32>(g, 32), P = load<i32>(g, 68);
   if (sw == 1 && ox + 8 <= OW && p + 8 <= P) {
-    const iy = oy * sh - ph + ky * dh, ix = ox - pw + kx * dw;
+    const iy = oy * sh + offY, ix = ox + offX;
     if (iy < 0 || iy >= H) return i16x8.splat(<i16>xz);
     if (ix >= 0 && ix + 8 <= W) {
       const v = v128.load64_zero(xc + <usize>(iy * W + ix));
@@ -38,28 +40,50 @@ function gather8(desc: usize, x: usize, signed: i32, xz: i32, k: i32, p: i32, P:
   for (let j = 0; j < 8; j++) {
     let v = xz;
     if (p + j < P) {
-      const iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
+      const iy = oy * sh + offY, ix = ox * sw + offX;
       if (iy >= 0 && iy < H && ix >= 0 && ix < W) v = rd(xc + <usize>(iy * W + ix), signed);
     }
     store<i16>(tmp + (<usize>j << 1), <i16>v);
-    if (++ox == OW) { ox = 0; oy++; }
+    if (++ox == OW) {
+      ox = 0;
+      oy++;
+    }
   }
   return v128.load(tmp);
 }
 
-/** Packs columns [p0, p0 + n) of the patch matrix as [panel of 8][Kp][8 columns][2] i16. */
-function packTile(desc: usize, x: usize, signed: i32, xz: i32, p0: i32, n: i32, P: i32, dst: usize, tmp: usize): void {
-  const K = load<i32>(desc, 52), Kp = load<i32>(desc, 56);
+/**
+ * Packs columns [p0, p0 + n) of the patch matrix as [panel of 8][Kp][8 columns][2] i16: pair by pair
+ * (kernel taps k, k+1 stepped without divisions), each pair across the tile's panels.
+ */
+function packTile(g: usize, x: usize, signed: i32, xz: i32, p0: i32, n: i32, dst: usize, tmp: usize): void {
+  const H = load<i32>(g, 4), W = load<i32>(g, 8), OW = load<i32>(g, 16);
+  const KH = load<i32>(g, 20), KW = load<i32>(g, 24);
+  const ph = load<i32>(g, 36), pw = load<i32>(g, 40), dh = load<i32>(g, 44), dw = load<i32>(g, 48);
+  const K = load<i32>(g, 52), Kp = load<i32>(g, 56);
+  const plane = <usize>(H * W), panelBytes = <usize>(Kp << 5);
+  const oy0 = p0 / OW, ox0 = p0 % OW;
   const zero = i16x8.splat(0);
-  for (let p = p0; p < p0 + n; p += 8) {
-    let d = dst + <usize>((p - p0) >> 3) * <usize>(Kp << 5);
-    for (let q = 0; q < Kp; q++) {
-      const k = q << 1;
-      const a = gather8(desc, x, signed, xz, k, p, P, tmp);
-      const b = k + 1 < K ? gather8(desc, x, signed, xz, k + 1, p, P, tmp) : zero;
+  let c = 0, ky = 0, kx = 0;
+  for (let q = 0; q < Kp; q++) {
+    const xa = x + <usize>c * plane, ya = ky * dh - ph, xa2 = kx * dw - pw;
+    if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
+    const has1 = (q << 1) + 1 < K;
+    const xb = x + <usize>c * plane, yb = ky * dh - ph, xb2 = kx * dw - pw;
+    if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
+    let oy = oy0, ox = ox0;
+    let d = dst + (<usize>q << 5);
+    for (let p = p0; p < p0 + n; p += 8) {
+      const a = row8(g, xa, ya, xa2, oy, ox, p, signed, xz, tmp);
+      const b = has1 ? row8(g, xb, yb, xb2, oy, ox, p, signed, xz, tmp) : zero;
       v128.store(d, lo16(a, b));
       v128.store(d, hi16(a, b), 16);
-      d += 32;
+      d += panelBytes;
+      ox += 8;
+      while (ox >= OW) {
+        ox -= OW;
+        oy++;
+      }
     }
   }
 }
@@ -73,11 +97,14 @@ function packTile(desc: usize, x: usize, signed: i32, xz: i32, p0: i32, n: i32, 
 
 // @ts-ignore: decorator
 @inline function lane(v: v128, j: i32): i32 {
-  return j == 0 ? i32x4.extract_lane(v, 0) : j == 1 ? i32x4.extract_lane(v, 1) : j == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3);
+  if (j == 0) return i32x4.extract_lane(v, 0);
+  if (j == 1) return i32x4.extract_lane(v, 1);
+  return j == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3);
 }
 
 /** Rows m..m+3 (fewer past M) times one packed panel: 4 × 8 int32 accumulators over Kp pairs. */
-function panel4x8(wp: usize, bp: usize, Kp: i32, rowSum: usize, xz: i32, m: i32, M: i32, y: usize, P: i32, n: i32): void {
+function panel4x8(wp: usize, bp: usize, Kp: i32, rowSum: usize, xz: i32, m: i32, M: i32, y: usize, P: i32,
+  n: i32): void {
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
   let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
   let a = wp, b = bp;
@@ -125,11 +152,12 @@ export function convInteger(tid: i32, nt: i32, desc: usize, x: usize, signed: i3
   const tmp = buf + <usize>(Kp * 4 * T);
   for (let t = t0; t < t1; t++) {
     const p0 = t * T, n = min(T, P - p0);
-    packTile(desc, x, signed, xz, p0, n, P, buf, tmp);
+    packTile(desc, x, signed, xz, p0, n, buf, tmp);
     for (let m = 0; m < M; m += 4) {
       const wb = wp + <usize>(m >> 2) * <usize>(Kp << 4);
       for (let p = 0; p < n; p += 8) {
-        panel4x8(wb, buf + <usize>(p >> 3) * <usize>(Kp << 5), Kp, rowSum, xz, m, M, y + (<usize>(p0 + p) << 2), P, n - p);
+        const bp = buf + <usize>(p >> 3) * <usize>(Kp << 5);
+        panel4x8(wb, bp, Kp, rowSum, xz, m, M, y + (<usize>(p0 + p) << 2), P, n - p);
       }
     }
   }

@@ -75,7 +75,7 @@ const cases: Case[] = [
   },
 ];
 
-test('ConvInteger on the integer GEMM equals the reference exactly (extremes, dilations, strides, groups, 1-D/3-D)', async () => {
+test('ConvInteger on the integer GEMM equals the reference exactly (extremes, dilation, stride, groups)', async () => {
   for (const c of cases) {
     const W = int8T(c.wt, c.w);
     const wz =
@@ -118,4 +118,49 @@ test('packed integer weights: 16-bit pairs per 4-row block, zero past M and K, r
   // block 1: row 4 then zeros
   assert.deepEqual([...packed.slice(16, 24)], [12, 13, 0, 0, 0, 0, 0, 0]);
   assert.deepEqual([...rowSum], [3, 12, 21, 30, 39, 0, 0, 0]);
+});
+
+test('QuantizeLinear and DynamicQuantizeLinear on SIMD rows equal the reference (ties, NaN, ±Inf)', async () => {
+  const n = 3 * 37;
+  const vals = Array.from({ length: n }, (_, i) => {
+    if (i % 11 === 3) return NaN;
+    if (i % 13 === 5) return i % 2 ? Infinity : -Infinity;
+    if (i % 5 === 0) return (Math.floor(i / 5) - 10 + 0.5) * 0.5; // exact ties of x / 0.5
+    return (rnd() - 0.5) * 300;
+  });
+  const X = new Tensor('float32', Float32Array.from(vals), [3, 37]);
+  const finite = new Tensor(
+    'float32',
+    Float32Array.from(vals, (v) => (Number.isFinite(v) ? v : 1.25)),
+    [3, 37],
+  );
+  for (const [zt, zv] of [
+    ['uint8', 3],
+    ['int8', -5],
+  ] as const) {
+    const zp = new Tensor(zt, zt === 'uint8' ? Uint8Array.of(zv) : Int8Array.of(zv), []);
+    const mk = () => {
+      const g = new GraphBuilder();
+      const x = g.input('x', 'float32', [3, 37]);
+      g.output(
+        g.op('QuantizeLinear', [x, g.constant(Tensor.from('float32', [0.5], []), 's'), g.constant(zp, 'z')]),
+        'q',
+      );
+      const [y, ys, yz] = g.opN('DynamicQuantizeLinear', [g.input('f', 'float32', [3, 37])], {}, 3);
+      g.output(y!, 'dq');
+      g.output(ys!, 'ds');
+      g.output(yz!, 'dz');
+      return g.build();
+    };
+    const want = interpret(mk(), [X, finite]);
+    for (const threads of [1, 2]) {
+      const s = await Session.create(mk(), { backend: 'wasm', threads });
+      const out = await s.run({ x: X, f: finite });
+      ['q', 'dq', 'ds', 'dz'].forEach((name, i) =>
+        assert.deepEqual(out[name]!.toNumbers(), want[i]!.toNumbers(), `${name} (${zt}, ${threads} threads)`),
+      );
+      assert.deepEqual([...s.fallbacks.keys()], [], 'fell back to the reference path');
+      await s.release();
+    }
+  }
 });

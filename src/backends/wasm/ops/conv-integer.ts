@@ -56,7 +56,7 @@ function integerConv(ctx: PlanCtx, s: ConvShape, x: Value, xz: Value | null, wv:
   const round8 = (v: number) => Math.max(8, Math.floor(v / 8) * 8);
   const T = Math.min(round8(TILE_BYTES / (Kp * 4)), 512, round8(Math.ceil(P / (2 * ctx.threads)) + 7));
   const desc = ctx.resident(
-    Int32Array.from([Cg, H!, W!, OH!, OW!, KH!, KW!, sh!, sw!, ph!, pw!, dh!, dw!, K, Kp, Mg, T]),
+    Int32Array.from([Cg, H!, W!, OH!, OW!, KH!, KW!, sh!, sw!, ph!, pw!, dh!, dw!, K, Kp, Mg, T, P]),
   );
   const wPtr = ctx.resident(new Int32Array(packed.buffer)),
     rsPtr = ctx.resident(rowSum);
@@ -96,7 +96,8 @@ function integerConv(ctx: PlanCtx, s: ConvShape, x: Value, xz: Value | null, wv:
 }
 
 /**
- * ConvInteger: 1-D and 2-D on the integer kernel; 3-D computed in float32: x - x_zero_point into a float copy (im2col's zero padding is
+ * ConvInteger: 1-D and 2-D on the integer kernel; 3-D computed in float32: x - x_zero_point into a
+ * float copy (im2col's zero padding is
  * then the zero point, as the spec has it), constant weights less their zero points made float
  * once, the float im2col + GEMM, and the integer result rounded back. Exact while partial sums stay
  * under 2^24 in magnitude; beyond, within float32 rounding.
