@@ -30,10 +30,29 @@ export function quantize(tid: i32, nt: i32, outer: i32, len: i32, inner: i32, x:
     const sc = load<f32>(scale + (<usize>(a * sStride) << 2));
     const zf: f32 = zp ? <f32>rd(zp + <usize>(a * sStride), signed) : 0;
     const base = <usize>t * inner;
-    for (let j = 0; j < inner; j++) {
+    let j = 0;
+    if (inner >= 16) {
+      // 16 at a time, the scalar loop's steps lane-wise (division, round half even, NaN -> min, clamp)
+      const vs = f32x4.splat(sc), vz = f32x4.splat(zf), vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
+      for (; j + 16 <= inner; j += 16) {
+        const src = x + ((base + <usize>j) << 2);
+        let v0 = f32x4.add(f32x4.nearest(f32x4.div(v128.load(src), vs)), vz);
+        let v1 = f32x4.add(f32x4.nearest(f32x4.div(v128.load(src, 16), vs)), vz);
+        let v2 = f32x4.add(f32x4.nearest(f32x4.div(v128.load(src, 32), vs)), vz);
+        let v3 = f32x4.add(f32x4.nearest(f32x4.div(v128.load(src, 48), vs)), vz);
+        v0 = f32x4.min(vhi, f32x4.max(vlo, v128.bitselect(v0, vlo, f32x4.eq(v0, v0))));
+        v1 = f32x4.min(vhi, f32x4.max(vlo, v128.bitselect(v1, vlo, f32x4.eq(v1, v1))));
+        v2 = f32x4.min(vhi, f32x4.max(vlo, v128.bitselect(v2, vlo, f32x4.eq(v2, v2))));
+        v3 = f32x4.min(vhi, f32x4.max(vlo, v128.bitselect(v3, vlo, f32x4.eq(v3, v3))));
+        const h0 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(v0), i32x4.trunc_sat_f32x4_s(v1));
+        const h1 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(v2), i32x4.trunc_sat_f32x4_s(v3));
+        v128.store(y + base + <usize>j, signed ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+      }
+    }
+    for (; j < inner; j++) {
       const q = base + <usize>j;
       let v: f32 = f32.nearest(load<f32>(x + (q << 2)) / sc) + zf;
-      v = v != v ? <f32>0 : min<f32>(hi, max<f32>(lo, v));
+      v = v != v ? lo : min<f32>(hi, max<f32>(lo, v)); // NaN: the type's minimum, as the reference
       store<u8>(y + q, <u8>(<i32>v));
     }
   }

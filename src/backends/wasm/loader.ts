@@ -21,6 +21,7 @@ export const FAMILIES = [
   'trilu',
   'topk',
   'conv',
+  'conv-integer',
   'pool',
   'attention',
   'rotary',

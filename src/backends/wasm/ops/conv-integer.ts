@@ -1,4 +1,6 @@
-// ConvInteger on WASM in float32 (exact for the sums quantized models make): im2col + GEMM.
+// ConvInteger on WASM: 1-D/2-D by the integer GEMM of wasm/conv-integer.ts (tiled im2col of 16-bit
+// pairs, i32x4.dot_i16x8_s, int32 result); 3-D in float32 by im2col + GEMM (exact for the sums
+// quantized models make).
 
 import type { Value } from '../../../ir/graph.js';
 import { numel } from '../../../ir/shape.js';
@@ -7,8 +9,95 @@ import { type ConvShape, convShape } from '../../../ops/conv.js';
 import { type OpPlanner, type PlanCtx, run, type Step, type WasmFamily } from '../plan.js';
 import { attrsOf } from './lib/common.js';
 
+/** Bytes of packed patches a thread gathers per tile: a few hundred KiB, so a tile stays in L2. */
+const TILE_BYTES = 192 << 10;
+
 /**
- * ConvInteger computed in float32: x - x_zero_point into a float copy (im2col's zero padding is
+ * Weights less their zero points as 16-bit pairs for the kernel: [ceil(Mg/4)][Kp][4][2] per group,
+ * zero past Mg and K, and the row sums Σk (w - wz) the kernel needs for the input's zero point.
+ */
+export function packIntegerWeights(w: number[], wz: number[], M: number, group: number, K: number) {
+  const Mg = M / group,
+    Kp = (K + 1) >> 1,
+    Mb = (Mg + 3) >> 2;
+  const packed = new Int16Array(group * Mb * Kp * 8),
+    rowSum = new Int32Array(group * Mb * 4);
+  for (let m = 0; m < M; m++) {
+    const g = Math.floor(m / Mg),
+      r = m % Mg,
+      z = wz.length === 1 ? wz[0]! : wz[m]!;
+    const base = (g * Mb + (r >> 2)) * Kp * 8 + (r & 3) * 2;
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      const v = w[m * K + k]! - z;
+      packed[base + (k >> 1) * 8 + (k & 1)] = v;
+      sum += v;
+    }
+    rowSum[g * Mb * 4 + r] = sum;
+  }
+  return { packed, rowSum, Kp, Mb };
+}
+
+/** ConvInteger with 1 or 2 spatial dims: per image and group, the integer tiled-GEMM kernel. */
+function integerConv(ctx: PlanCtx, s: ConvShape, x: Value, xz: Value | null, wv: number[], wzv: number[]): Step {
+  // the shape's spatial lists are padded to 3 axes at the front: the last two are H and W
+  const [, H, W] = s.inS,
+    [, OH, OW] = s.outS,
+    [, KH, KW] = s.kS;
+  const [, sh, sw] = s.str,
+    [, ph, pw] = s.padB,
+    [, dh, dw] = s.dil;
+  const Cg = s.C / s.group,
+    Mg = s.M / s.group,
+    K = Cg * KH! * KW!,
+    P = OH! * OW!;
+  const { packed, rowSum, Kp, Mb } = packIntegerWeights(wv, wzv, s.M, s.group, K);
+  // tiles: at most TILE_BYTES of patches, and at least two per thread so threads share the work
+  const round8 = (v: number) => Math.max(8, Math.floor(v / 8) * 8);
+  const T = Math.min(round8(TILE_BYTES / (Kp * 4)), 512, round8(Math.ceil(P / (2 * ctx.threads)) + 7));
+  const desc = ctx.resident(
+    Int32Array.from([Cg, H!, W!, OH!, OW!, KH!, KW!, sh!, sw!, ph!, pw!, dh!, dw!, K, Kp, Mg, T, P]),
+  );
+  const wPtr = ctx.resident(new Int32Array(packed.buffer)),
+    rsPtr = ctx.resident(rowSum);
+  // per thread: the tile's packed patches and a 16-byte lane buffer (the kernel's layout)
+  const stride = Math.ceil((Kp * 4 * T + 64) / 64) * 64;
+  const buf = ctx.scratch(stride * ctx.threads);
+  const sx = ctx.slot(x),
+    sxz = xz ? ctx.slot(xz) : -1,
+    so = ctx.slot(ctx.node.outputs[0]!);
+  const signed = ctx.dtype(x) === 'int8' ? 1 : 0;
+  const fn = ctx.fn('conv-integer', 'convInteger');
+  const steps: Step[] = [];
+  for (let b = 0; b < s.N; b++) {
+    for (let g = 0; g < s.group; g++) {
+      const xOff = (b * s.C + g * Cg) * H! * W!,
+        yOff = (b * s.M + g * Mg) * P * 4;
+      const wOff = g * Mb * Kp * 16,
+        rOff = g * Mb * 16;
+      steps.push(
+        run(ctx, fn, 2 * Mg * K * P, (Q) => [
+          desc,
+          Q[sx]! + xOff,
+          signed,
+          sxz < 0 ? 0 : Q[sxz]!,
+          wPtr + wOff,
+          rsPtr + rOff,
+          Q[so]! + yOff,
+          Q[buf]!,
+          stride,
+        ]),
+      );
+    }
+  }
+  return async (Q) => {
+    for (const st of steps) await st(Q);
+  };
+}
+
+/**
+ * ConvInteger: 1-D and 2-D on the integer kernel; 3-D computed in float32: x - x_zero_point into a
+ * float copy (im2col's zero padding is
  * then the zero point, as the spec has it), constant weights less their zero points made float
  * once, the float im2col + GEMM, and the integer result rounded back. Exact while partial sums stay
  * under 2^24 in magnitude; beyond, within float32 rounding.
@@ -33,6 +122,8 @@ export const convInteger: OpPlanner = (ctx) => {
   const wv = wc.toNumbers(),
     wzv = wzc ? wzc.toNumbers() : [0];
   if (wzv.length !== 1 && wzv.length !== M) return 'cpu';
+  if (numel(ctx.dims(n.outputs[0]!)) === 0) return () => {};
+  if (xd.length <= 4 && per <= 1 << 14) return integerConv(ctx, s, x!, xz ?? null, wv, wzv);
   const wf = new Float32Array(wv.length);
   for (let m = 0; m < M; m++) {
     const z = wzv.length === 1 ? wzv[0]! : wzv[m]!;

@@ -1,0 +1,164 @@
+// ConvInteger (2-D, one group per call) as an integer GEMM: tiles of output columns are gathered
+// (im2col) as 16-bit pairs into a per-thread scratch, then multiplied by weights packed as 16-bit
+// pairs with i32x4.dot_i16x8_s, in int32. Exact for every 8-bit input: |x|, |w - wz| <= 255, so a
+// pair sums to under 2^17 and K up to 2^14 stays within int32.
+//
+// Descriptor (i32): C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilH, dilW, K, Kp, M, T, P
+// (K = C·KH·KW, Kp = ceil(K/2) pairs, T = columns per tile, a multiple of 8, P = OH·OW).
+// Packed weights: [ceil(M/4)][Kp][4 rows][2] i16 of w - wz (zero past M and K); rowSum[m] = Σk (w - wz).
+// Y[m, p] = Σk x[k, p]·(w - wz)[m, k] - xz·rowSum[m], where padding reads x = xz (the spec's padding).
+
+import { rd } from './lib/int8';
+
+// @ts-ignore: decorator
+@inline function lo16(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+}
+// @ts-ignore: decorator
+@inline function hi16(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
+
+/**
+ * The 8 columns p..p+7 of one patch row (channel plane xc, offsets offY/offX of its kernel tap) as i16
+ * lanes; (oy, ox) is column p's output position. Contiguous rows (stride 1, one output row, inside the
+ * image) are one 8-byte load; anything else goes lane by lane through tmp.
+ */
+// @ts-ignore: decorator
+@inline function row8(g: usize, xc: usize, offY: i32, offX: i32, oy: i32, ox: i32, p: i32, signed: i32, xz: i32,
+  tmp: usize): v128 {
+  const H = load<i32>(g, 4), W = load<i32>(g, 8), OW = load<i32>(g, 16);
+  const sh = load<i32>(g, 28), sw = load<i32>(g, 32), P = load<i32>(g, 68);
+  if (sw == 1 && ox + 8 <= OW && p + 8 <= P) {
+    const iy = oy * sh + offY, ix = ox + offX;
+    if (iy < 0 || iy >= H) return i16x8.splat(<i16>xz);
+    if (ix >= 0 && ix + 8 <= W) {
+      const v = v128.load64_zero(xc + <usize>(iy * W + ix));
+      return signed ? i16x8.extend_low_i8x16_s(v) : i16x8.extend_low_i8x16_u(v);
+    }
+  }
+  for (let j = 0; j < 8; j++) {
+    let v = xz;
+    if (p + j < P) {
+      const iy = oy * sh + offY, ix = ox * sw + offX;
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W) v = rd(xc + <usize>(iy * W + ix), signed);
+    }
+    store<i16>(tmp + (<usize>j << 1), <i16>v);
+    if (++ox == OW) {
+      ox = 0;
+      oy++;
+    }
+  }
+  return v128.load(tmp);
+}
+
+/**
+ * Packs columns [p0, p0 + n) of the patch matrix as [panel of 8][Kp][8 columns][2] i16: pair by pair
+ * (kernel taps k, k+1 stepped without divisions), each pair across the tile's panels.
+ */
+function packTile(g: usize, x: usize, signed: i32, xz: i32, p0: i32, n: i32, dst: usize, tmp: usize): void {
+  const H = load<i32>(g, 4), W = load<i32>(g, 8), OW = load<i32>(g, 16);
+  const KH = load<i32>(g, 20), KW = load<i32>(g, 24);
+  const ph = load<i32>(g, 36), pw = load<i32>(g, 40), dh = load<i32>(g, 44), dw = load<i32>(g, 48);
+  const K = load<i32>(g, 52), Kp = load<i32>(g, 56);
+  const plane = <usize>(H * W), panelBytes = <usize>(Kp << 5);
+  const oy0 = p0 / OW, ox0 = p0 % OW;
+  const zero = i16x8.splat(0);
+  let c = 0, ky = 0, kx = 0;
+  for (let q = 0; q < Kp; q++) {
+    const xa = x + <usize>c * plane, ya = ky * dh - ph, xa2 = kx * dw - pw;
+    if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
+    const has1 = (q << 1) + 1 < K;
+    const xb = x + <usize>c * plane, yb = ky * dh - ph, xb2 = kx * dw - pw;
+    if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
+    let oy = oy0, ox = ox0;
+    let d = dst + (<usize>q << 5);
+    for (let p = p0; p < p0 + n; p += 8) {
+      const a = row8(g, xa, ya, xa2, oy, ox, p, signed, xz, tmp);
+      const b = has1 ? row8(g, xb, yb, xb2, oy, ox, p, signed, xz, tmp) : zero;
+      v128.store(d, lo16(a, b));
+      v128.store(d, hi16(a, b), 16);
+      d += panelBytes;
+      ox += 8;
+      while (ox >= OW) {
+        ox -= OW;
+        oy++;
+      }
+    }
+  }
+}
+
+/** Stores 8 int32 columns of one output row, fewer at the right edge. */
+// @ts-ignore: decorator
+@inline function put8(y: usize, v0: v128, v1: v128, n: i32): void {
+  if (n >= 8) { v128.store(y, v0); v128.store(y, v1, 16); return; }
+  for (let j = 0; j < n; j++) store<i32>(y + (<usize>j << 2), j < 4 ? lane(v0, j) : lane(v1, j - 4));
+}
+
+// @ts-ignore: decorator
+@inline function lane(v: v128, j: i32): i32 {
+  if (j == 0) return i32x4.extract_lane(v, 0);
+  if (j == 1) return i32x4.extract_lane(v, 1);
+  return j == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3);
+}
+
+/** Rows m..m+3 (fewer past M) times one packed panel: 4 × 8 int32 accumulators over Kp pairs. */
+function panel4x8(wp: usize, bp: usize, Kp: i32, rowSum: usize, xz: i32, m: i32, M: i32, y: usize, P: i32,
+  n: i32): void {
+  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+  let a = wp, b = bp;
+  for (let q = 0; q < Kp; q++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(s, b0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(s, b1));
+    s = v128.load32_splat(a, 4);
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(s, b0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(s, b1));
+    s = v128.load32_splat(a, 8);
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(s, b0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(s, b1));
+    s = v128.load32_splat(a, 12);
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(s, b0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(s, b1));
+    a += 16; b += 32;
+  }
+  const yr = y + (<usize>m * <usize>P << 2);
+  const rs = rowSum + (<usize>m << 2);
+  const row = <usize>P << 2;
+  let z = i32x4.splat(xz * load<i32>(rs));
+  put8(yr, i32x4.sub(c00, z), i32x4.sub(c01, z), n);
+  if (m + 1 >= M) return;
+  z = i32x4.splat(xz * load<i32>(rs, 4));
+  put8(yr + row, i32x4.sub(c10, z), i32x4.sub(c11, z), n);
+  if (m + 2 >= M) return;
+  z = i32x4.splat(xz * load<i32>(rs, 8));
+  put8(yr + 2 * row, i32x4.sub(c20, z), i32x4.sub(c21, z), n);
+  if (m + 3 >= M) return;
+  z = i32x4.splat(xz * load<i32>(rs, 12));
+  put8(yr + 3 * row, i32x4.sub(c30, z), i32x4.sub(c31, z), n);
+}
+
+/**
+ * One image and group: y[M, OH·OW] (int32) from x[C, H, W] (int8 if signed, else uint8) with zero
+ * point *xzp (0 when null). Threads take whole tiles; each has Kp·4·T + 64 bytes of scratch.
+ */
+export function convInteger(tid: i32, nt: i32, desc: usize, x: usize, signed: i32, xzp: usize, wp: usize,
+  rowSum: usize, y: usize, scratch: usize, scratchStride: i32): void {
+  const OH = load<i32>(desc, 12), OW = load<i32>(desc, 16);
+  const Kp = load<i32>(desc, 56), M = load<i32>(desc, 60), T = load<i32>(desc, 64);
+  const P = OH * OW;
+  const xz = xzp ? rd(xzp, signed) : 0;
+  const tiles = (P + T - 1) / T;
+  const t0 = tiles * tid / nt, t1 = tiles * (tid + 1) / nt;
+  const buf = scratch + <usize>tid * <usize>scratchStride;
+  const tmp = buf + <usize>(Kp * 4 * T);
+  for (let t = t0; t < t1; t++) {
+    const p0 = t * T, n = min(T, P - p0);
+    packTile(desc, x, signed, xz, p0, n, buf, tmp);
+    for (let m = 0; m < M; m += 4) {
+      const wb = wp + <usize>(m >> 2) * <usize>(Kp << 4);
+      for (let p = 0; p < n; p += 8) {
+        const bp = buf + <usize>(p >> 3) * <usize>(Kp << 5);
+        panel4x8(wb, bp, Kp, rowSum, xz, m, M, y + (<usize>(p0 + p) << 2), P, n - p);
+      }
+    }
+  }
+}
