@@ -75,14 +75,29 @@ const ifOp: OpDef = {
     const cond = ctx.types[0];
     if (!cond || cond.dtype !== 'bool') throw new Error(`cond must be bool, got ${formatType(cond)}`);
     const caps = captureInputs(ctx.node, ctx.types);
-    const then = inferGraph(graphOf(ctx, 'then_branch'), [], caps);
-    const other = inferGraph(graphOf(ctx, 'else_branch'), [], caps);
-    if (then.length !== other.length) {
-      throw new Error(`then_branch has ${then.length} outputs, else_branch ${other.length}`);
-    }
     const known = constBool(ctx, 0);
-    if (known !== undefined) return (known ? then : other) as TensorType[];
-    return then.map((t, i) => joinTypes(t, other[i], `output #${i}`)) as TensorType[];
+    // a branch that cannot run on these shapes is an error only where it is taken: Silero VAD's
+    // 8 kHz branch rejects a 16 kHz frame, and the sample rate is an input
+    const branch = (name: string) => {
+      try {
+        return { types: inferGraph(graphOf(ctx, name), [], caps) };
+      } catch (e) {
+        return { error: e as Error };
+      }
+    };
+    const then = branch('then_branch'),
+      other = branch('else_branch');
+    if (known !== undefined) {
+      const taken = known ? then : other;
+      if (taken.error) throw taken.error;
+      return taken.types as TensorType[];
+    }
+    if (then.error && other.error) throw then.error;
+    if (then.error || other.error) return (then.types ?? other.types) as TensorType[];
+    if (then.types!.length !== other.types!.length) {
+      throw new Error(`then_branch has ${then.types!.length} outputs, else_branch ${other.types!.length}`);
+    }
+    return then.types!.map((t, i) => joinTypes(t, other.types![i], `output #${i}`)) as TensorType[];
   },
   run() {
     throw new Error('If runs through runValues');

@@ -21,7 +21,7 @@ function fullPads(rank: number, pads: number[], axes?: number[]): [number, numbe
 }
 
 /** Source index for an out-of-range coordinate, or -1 for the constant value. */
-function mapIndex(mode: string, i: number, n: number): number {
+export function mapIndex(mode: string, i: number, n: number): number {
   if (i >= 0 && i < n) return i;
   switch (mode) {
     case 'edge':

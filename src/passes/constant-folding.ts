@@ -1,12 +1,17 @@
 // Constant folding: a node whose inputs are all constants is evaluated once with its reference
 // implementation (so folding is exactly as correct as the oracle); Shape and Size of values with
-// static shapes fold too, which collapses the shape arithmetic that exporters emit.
+// static shapes fold too, which collapses the shape arithmetic that exporters emit. Every node gets its
+// types re-inferred from the inputs folded so far, so a Shape further down (of a Reshape
+// whose target was just folded, say) folds in the same pass instead of waiting for another round of
+// shape inference: exporters chain dozens of such steps (torchvision's Swin builds its masks so).
 
 import type { Graph, Node } from '../ir/graph.js';
+import { inferNode } from '../ir/infer.js';
 import { isStatic } from '../ir/shape.js';
 import { Tensor } from '../ir/tensor.js';
 import { evalNode } from '../ops/evaluate.js';
 import type { Pass } from './pass.js';
+import { refine } from './shape-inference.js';
 
 /** Results larger than this stay as ops: folding would only trade compute for model size. */
 const MAX_FOLDED_ELEMENTS = 1 << 20;
@@ -45,6 +50,18 @@ function foldable(n: Node): Tensor[] | undefined {
   );
 }
 
+/** Re-infers a node's output types from its inputs as folded so far; a failure is left for the shape-inference pass to report. */
+function refineTypes(n: Node): void {
+  try {
+    const types = inferNode(n);
+    n.outputs.forEach((o, i) => {
+      if (o) o.type = refine(o.type, types[i]);
+    });
+  } catch {
+    // shape inference reports it, with the node named
+  }
+}
+
 export const constantFolding: Pass = {
   name: 'constant-folding',
   description: 'evaluate nodes whose inputs are all constant, and Shape/Size of static shapes',
@@ -52,6 +69,7 @@ export const constantFolding: Pass = {
     let folded = 0;
     const keep: Node[] = [];
     for (const n of g.nodes) {
+      refineTypes(n);
       const outs = foldable(n);
       if (!outs) {
         keep.push(n);

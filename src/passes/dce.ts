@@ -1,7 +1,18 @@
-// Dead-code elimination: drop nodes none of whose outputs reach a graph output.
+// Dead-code elimination: drop nodes none of whose outputs reach a graph output, and unlink the
+// optional outputs nobody reads (Dropout's mask, say), so backends see only what is used.
 
-import type { Graph, Value } from '../ir/graph.js';
+import type { Graph, Node, Value } from '../ir/graph.js';
+import { lookupOp } from '../ir/op-def.js';
 import type { Pass } from './pass.js';
+
+/** Unlinks the outputs an op declares optional ('mask?') that nothing reads. */
+function dropUnusedOptional(n: Node, live: Set<Value>): void {
+  const spec = lookupOp(n.op)?.outputs;
+  if (!spec) return;
+  n.outputs.forEach((o, i) => {
+    if (o && !live.has(o) && spec[Math.min(i, spec.length - 1)]?.endsWith('?')) n.outputs[i] = null;
+  });
+}
 
 export const deadCodeElimination: Pass = {
   name: 'dce',
@@ -13,6 +24,7 @@ export const deadCodeElimination: Pass = {
       const n = g.nodes[i]!;
       if (n.outputs.some((o) => o && live.has(o))) {
         kept.push(n);
+        dropUnusedOptional(n, live);
         for (const v of n.inputs) if (v) live.add(v);
       }
     }

@@ -6,7 +6,8 @@ import { inferNode, nodeError } from '../ir/infer.js';
 import { formatType } from '../ir/text-common.js';
 import type { Pass } from './pass.js';
 
-function refine(old: TensorType | undefined, inferred: TensorType | undefined): TensorType | undefined {
+/** The inferred type, keeping the recorded one's dims where it is more specific; throws on a contradiction. */
+export function refine(old: TensorType | undefined, inferred: TensorType | undefined): TensorType | undefined {
   if (!old || !inferred) return inferred ?? old;
   if (old.dtype !== inferred.dtype || (old.wrap ?? []).join() !== (inferred.wrap ?? []).join())
     throw new Error(`recorded ${formatType(old)} but the rule gives ${formatType(inferred)}`);

@@ -30,6 +30,8 @@ export const FAMILIES = [
   'recurrent',
   'resize',
   'contrib-quant-nbits',
+  'pad',
+  'logical',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 const RELAXED: readonly Family[] = ['matmul', 'contrib-quant-nbits'];

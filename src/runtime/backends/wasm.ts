@@ -5,7 +5,7 @@
 import { WasmDevice } from '../../backends/wasm/index.js';
 import type { Graph } from '../../ir/graph.js';
 import type { RunValue } from '../../ir/values.js';
-import { runPipeline } from '../../passes/index.js';
+import { DEFAULT_PIPELINE, runPipeline } from '../../passes/index.js';
 import type { Backend, PreparedModel } from '../backend.js';
 import { prepareOnDevice } from '../single-device.js';
 import { KERNEL_PASSES } from './kernel-passes.js';
@@ -32,8 +32,9 @@ export const wasmBackend: Backend = {
       onWarning: options.onWarning as ((m: string) => void) | undefined,
     });
     // control flow: the loop on the host, each body prepared for this same device as a graph of its own
+    // (the whole pipeline: a body's weights are often Constant nodes, which fold before Conv lowers)
     const prepareBody = async (body: Graph): Promise<PreparedModel> => {
-      runPipeline(body, WASM_PASSES(body));
+      runPipeline(body, [...DEFAULT_PIPELINE, ...WASM_PASSES(body)]);
       return prepareOnDevice(body, device, { ownsDevice: false, prepareBody });
     };
     const prepared = await prepareOnDevice(graph, device, { ...options, prepareBody });

@@ -18,6 +18,7 @@ import { KERNELS as dropout } from './dropout.js';
 import { KERNELS as elementwise } from './elementwise.js';
 import { KERNELS as gatherOps } from './gather.js';
 import { KERNELS as generators } from './generators.js';
+import { KERNELS as logical } from './logical.js';
 import { KERNELS as matmul } from './matmul.js';
 import { KERNELS as matmulInteger } from './matmul-integer.js';
 import { KERNELS as normalization } from './normalization.js';
@@ -51,6 +52,7 @@ const FAMILIES: WasmFamily[] = [
   elementwise,
   gatherOps,
   generators,
+  logical,
   matmul,
   matmulInteger,
   normalization,

@@ -1,8 +1,10 @@
-// Pad on WASM, constant mode, as a fill and a strided copy.
+// Pad on WASM: constant mode as a fill and a strided copy; reflect, edge and wrap through per-axis
+// index maps (wasm/pad.ts).
 
 import { normAxis, numel, stridesOf } from '../../../ir/shape.js';
 import { toIntArray } from '../../../ir/tensor.js';
-import { type OpPlanner, run, type WasmFamily } from '../plan.js';
+import { mapIndex } from '../../../ops/pad.js';
+import { type OpPlanner, type PlanCtx, run, type Step, type WasmFamily } from '../plan.js';
 import { attrsOf } from './lib/common.js';
 import { esizeOf, stridedStep } from './lib/copy.js';
 
@@ -12,7 +14,8 @@ import { esizeOf, stridedStep } from './lib/copy.js';
  */
 export const pad: OpPlanner = (ctx) => {
   const [x, pv, cv, axv] = ctx.node.inputs;
-  if (attrsOf(ctx).string('mode', 'constant') !== 'constant' || esizeOf(ctx, x!) !== 4) return 'cpu';
+  const mode = attrsOf(ctx).string('mode', 'constant');
+  if (esizeOf(ctx, x!) !== 4) return 'cpu';
   const pc = ctx.constOf(pv),
     ac = axv ? ctx.constOf(axv) : undefined;
   if (!pc || (axv && !ac) || (cv && !ctx.constOf(cv))) return 'cpu';
@@ -24,6 +27,7 @@ export const pad: OpPlanner = (ctx) => {
   axes.forEach((a, i) => {
     begin[a] = pads[i]!;
   });
+  if (mode !== 'constant') return mapped(ctx, mode, d, od, begin);
   const c = cv ? ctx.constOf(cv)! : undefined;
   const bits = new Int32Array(1);
   if (c && c.size) new Uint8Array(bits.buffer).set(c.bytes().subarray(0, 4));
@@ -55,5 +59,25 @@ export const pad: OpPlanner = (ctx) => {
     await copy(P);
   };
 };
+
+/** Reflect / edge / wrap: per-axis maps from output coordinate to input offset, one gather kernel. */
+function mapped(ctx: PlanCtx, mode: string, d: number[], od: number[], begin: number[]): Step | 'cpu' {
+  const n = numel(od);
+  if (n === 0) return () => {};
+  // an empty input axis has nothing to reflect, repeat or wrap
+  if (d.length === 0 || d.some((s) => s === 0)) return 'cpu';
+  const rank = d.length,
+    ist = stridesOf(d);
+  const starts: number[] = [];
+  const maps: number[] = [];
+  od.forEach((size, a) => {
+    starts.push(maps.length);
+    for (let o = 0; o < size; o++) maps.push(mapIndex(mode, o - begin[a]!, d[a]!) * ist[a]!);
+  });
+  const desc = ctx.resident(Int32Array.from([...od, ...starts, ...maps]));
+  const xs = ctx.slot(ctx.node.inputs[0]!),
+    o = ctx.slot(ctx.node.outputs[0]!);
+  return run(ctx, ctx.fn('pad', 'pad_map32'), n, (P) => [rank, desc, P[xs]!, P[o]!]);
+}
 
 export const KERNELS: WasmFamily = { planners: { 'nn.Pad': pad }, anyDtype: ['nn.Pad'] };
