@@ -1,6 +1,7 @@
 // Elementwise kernels: y[i] = EXPR(inputs broadcast to y's shape). One template serves unary,
 // binary, variadic, activation, comparison, select and cast ops and fused chains (k.map):
-// shapes, strides, dtypes and the expression are baked in when the kernel is specialised.
+// dtypes, rank and the expression are compile-time (the variant key); threads, element count,
+// strides and broadcast strides are uniform parameters in P (P.v[0].x threads, P.v[0].y count).
 {{BINDINGS}}
 
 // pow for negative bases with integer exponents (WGSL pow is undefined for x < 0)
@@ -21,10 +22,12 @@ fn ipow(b: i32, e: i32) -> i32 {
 @compute @workgroup_size({{WG}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * {{WG}}u;
-  if (t >= {{THREADS}}u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < {{PER_THREAD}}u; k++) {
-    let i = t + k * {{THREADS}}u;
-    if (i >= {{N}}u) { return; }
+    let i = t + k * threads;
+    if (i >= n) { return; }
 {{BODY}}
   }
 }

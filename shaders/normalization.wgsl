@@ -1,10 +1,9 @@
 // LayerNormalization, RMSNormalization and InstanceNormalization: one workgroup per row of R
 // elements; the mean (skipped for RMS) and the variance as trees in workgroup memory, then
-// y = (x - mean) * rsqrt(var + eps) * scale + bias with scale/bias indices baked per op.
+// y = (x - mean) * rsqrt(var + eps) * scale + bias. R (row length) and NOUT (rows) are P.v[0].xy;
+// scale/bias index strides follow in P.
 {{BINDINGS}}
 
-const R = {{R}}u;
-const NOUT = {{NOUT}}u;
 const WG = {{WG}}u;
 const RMS = {{RMS}};
 var<workgroup> sv: array<f32, {{WG}}>;
@@ -14,6 +13,8 @@ fn bias_at(o: u32, r: u32) -> f32 { {{BIAS}} }
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let R = P.v[0].x;
+  let NOUT = P.v[0].y;
   let o = wid.x + wid.y * nwg.x;
   if (o >= NOUT) { return; }
   let b = o * R;

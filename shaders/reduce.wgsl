@@ -1,10 +1,9 @@
 // Reductions (ReduceSum/Mean/Max/Min/Prod/L1/L2/LogSum/LogSumExp/SumSquare, ArgMax/ArgMin):
 // one workgroup per output element; threads stride over its R inputs, then a tree in workgroup
 // memory. Arg reductions carry the index and break ties toward the first (or last) index.
+// R (reduced elements per output) and NOUT are P.v[0].xy; the strides of in_off follow in P.
 {{BINDINGS}}
 
-const R = {{R}}u;
-const NOUT = {{NOUT}}u;
 const WG = {{WG}}u;
 const ARG = {{ARG}};
 var<workgroup> sv: array<{{ACC}}, {{WG}}>;
@@ -22,6 +21,8 @@ fn better(a: {{ACC}}, ai: u32, b: {{ACC}}, bi: u32) -> bool {
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let R = P.v[0].x;
+  let NOUT = P.v[0].y;
   let o = wid.x + wid.y * nwg.x;
   if (o >= NOUT) { return; }
   var acc: {{ACC}} = {{INIT}};

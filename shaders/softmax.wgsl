@@ -1,22 +1,23 @@
 // Softmax, LogSoftmax and Hardmax along one axis (or the rows of the legacy 2-D coercion): one
 // workgroup per row; max, then the sum of exp(x - max) as trees in workgroup memory, then the
-// row is written. Row elements sit at base(o) + r * STRIDE.
+// row is written. Row elements sit at base(o) + r * STRIDE. The sizes are uniform parameters:
+// R (row length), NOUT (rows), STRIDE (product of the dims after the axis), and R * STRIDE.
+struct Params { r: u32, nout: u32, stride: u32, span: u32 }
 {{BINDINGS}}
 
-const R = {{R}}u;
-const NOUT = {{NOUT}}u;
 const WG = {{WG}}u;
-const STRIDE = {{STRIDE}}u;
 const KIND = {{KIND}}u; // 0 softmax, 1 log-softmax, 2 hardmax
 var<workgroup> sv: array<f32, {{WG}}>;
 var<workgroup> si: array<u32, {{WG}}>;
 
-fn base(o: u32) -> u32 { {{BASE}} }
+fn base(o: u32) -> u32 { let outer = o / P.stride; let inn = o - outer * P.stride; return outer * P.span + inn; }
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let R = P.r;
+  let STRIDE = P.stride;
   let o = wid.x + wid.y * nwg.x;
-  if (o >= NOUT) { return; }
+  if (o >= P.nout) { return; }
   let b = base(o);
   var m = -inf_f32();
   var mi = 0xffffffffu;

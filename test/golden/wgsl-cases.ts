@@ -10,6 +10,7 @@ import { Tensor } from '../../src/ir/tensor.js';
 import '../../src/backends/webgpu/kernels/index.js';
 import { type KernelContext, kernelFor, type TensorInfo } from '../../src/backends/webgpu/kernel.js';
 import { tilesFor } from '../../src/backends/webgpu/tiles.js';
+import { declaration } from '../../src/backends/webgpu/variant.js';
 import { gridFor, inlineHelpers, type Layout, storageOf } from '../../src/backends/webgpu/wgsl.js';
 
 const LIMITS = {
@@ -39,8 +40,9 @@ function context(adapter: string): KernelContext {
   };
 }
 
-const GPU = context('discrete gpu');
-const CPU = context('swiftshader');
+/** Kernel contexts without a device: a discrete GPU's tiles and SwiftShader's. */
+export const GPU = context('discrete gpu');
+export const CPU = context('swiftshader');
 
 interface T {
   dtype: DType;
@@ -233,7 +235,12 @@ export function generate(c: Case): string {
   }));
   const plan = fam.plan({ node, attrs: new AttrReader(node.attrs, node.describe()), ins, outs, ctx });
   if (!plan.dispatches.length) throw new Error(`${c.name}: the plan has no dispatch`);
+  // as the device compiles them: the declaration first (see node-plan.ts), then the program
   return plan.dispatches
-    .map((d, k) => `// ${c.name} dispatch ${k}: ${d.label}, grid ${d.grid.join('x')}\n${inlineHelpers(d.code)}`)
+    .map((d, k) => {
+      const params = d.params ? `, params [${Array.from(d.params).join(',')}]` : '';
+      const head = `// ${c.name} dispatch ${k}: ${d.label}, grid ${d.grid.join('x')}${params}`;
+      return `${declaration(d.variant)}\n${head}\n${inlineHelpers(d.code)}`;
+    })
     .join('\n');
 }

@@ -51,7 +51,9 @@ test('a WGSL compile error is thrown with the kernel name, and Dawn prints nothi
     const device = await adapter.requestDevice();
     const c = new PipelineCache(device);
     try {
-      await c.request('k', '@compute @workgroup_size(1) fn main() { let v = nope; }', [], 'test:broken');
+      const code = '@compute @workgroup_size(1) fn main() { let v = nope; }';
+      const variant = { family: 'test', name: 'broken', key: {} };
+      await c.request({ code, variant, bindings: [], tensors: [], grid: [1, 1, 1], label: 'test:broken' });
       process.stderr.write('NO ERROR');
     } catch (e) { process.stderr.write('THROWN ' + e.message); }
     device.destroy();

@@ -9,7 +9,7 @@ import { UnitCounters } from './counters.js';
 import { type Dispatch, kernelFor, type TensorInfo } from './kernel.js';
 import { planStep, type Step } from './node-plan.js';
 import type { Gpu } from './open-device.js';
-import { PipelineCache } from './pipeline-cache.js';
+import { paramsBuffer } from './storage.js';
 
 export class WebGpuUnit implements CompiledUnit {
   constructor(
@@ -72,8 +72,10 @@ async function warmUp(cx: CompileContext, ds: Dispatch[]): Promise<void> {
   const c = cx.gpu.cache;
   const todo = new Map<string, Dispatch>();
   for (const d of ds) {
-    const key = PipelineCache.key(d.code, d.bindings);
-    if (!c.get(key) && !todo.has(key)) todo.set(key, d);
+    // uniform parameters are uploaded now, so the first run creates no buffers
+    if (d.params) paramsBuffer(cx.gpu, d.params);
+    const key = c.keyOf(d);
+    if (!c.get(d) && !todo.has(key)) todo.set(key, d);
   }
   if (!todo.size) return;
   let done = 0;
@@ -82,8 +84,8 @@ async function warmUp(cx: CompileContext, ds: Dispatch[]): Promise<void> {
   report?.(0, total, 'compiling WGSL pipelines');
   await cx.guard(
     Promise.all(
-      [...todo].map(([key, d]) =>
-        c.request(key, d.code, d.bindings, d.label).then(() => {
+      [...todo.values()].map((d) =>
+        c.request(d).then(() => {
           done++;
           report?.(done, total, 'compiling WGSL pipelines');
         }),

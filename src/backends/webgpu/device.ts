@@ -93,7 +93,7 @@ export class WebGpuDevice implements Device {
     return {
       ...this.counters,
       pipelinesCreated: g.cache.compiled,
-      buffersCreated: g.pool.stats.allocated + g.staging.stats.allocated,
+      buffersCreated: g.pool.stats.allocated + g.staging.stats.allocated + g.params.size,
     };
   }
   /** Whether per-kernel GPU times are being recorded (profile option on an adapter with timestamp-query). */

@@ -6,6 +6,7 @@ import type { AttrReader } from '../../ir/attributes.js';
 import type { DType } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
+import type { ProgramVariant } from './variant.js';
 import type { BindingSpec, Layout, WType } from './wgsl.js';
 
 /** A tensor as a kernel sees it while planning. */
@@ -27,7 +28,12 @@ export interface OutInfo {
 export type TRef = { in: number } | { out: number } | { tmp: number };
 
 export interface Dispatch {
+  /** The program; planning puts its variant's declaration in the first line. */
   code: string;
+  /** Family, variant and key: the pipeline cache's key (see variant.ts). */
+  variant: ProgramVariant;
+  /** The uniform parameters (binding 0) when the program reads sizes from `P`. */
+  params?: Uint32Array;
   bindings: BindingSpec[];
   tensors: TRef[];
   grid: [number, number, number];

@@ -19,7 +19,8 @@ export function checkLimits(
   const maxBind = L.maxStorageBuffersPerShaderStage ?? 8;
   const maxBinding = Math.min(L.maxStorageBufferBindingSize!, L.maxBufferSize!);
   for (const d of plan.dispatches) {
-    if (d.bindings.length <= maxBind) continue;
+    const storageBindings = d.bindings.filter((b) => !b.uniform).length;
+    if (storageBindings <= maxBind) continue;
     // name the tensors that had to be split to explain the count
     const big = d.tensors
       .map(
@@ -35,7 +36,7 @@ export function checkLimits(
         const bytes = (l!.numel * (l!.wtype === 'f16' ? 2 : 4)).toLocaleString('en-US');
         return `'${n}' (${bytes} bytes, ${partsOf(l!)} parts)`;
       });
-    const count = `kernel ${d.label} needs ${d.bindings.length} storage buffers but the adapter allows ${maxBind}`;
+    const count = `kernel ${d.label} needs ${storageBindings} storage buffers but the adapter allows ${maxBind}`;
     const sliced = big.length
       ? `; ${big.join(', ')} exceed${big.length === 1 ? 's' : ''} maxStorageBufferBindingSize ` +
         `${maxBinding.toLocaleString('en-US')} bytes and had to be bound in slices`

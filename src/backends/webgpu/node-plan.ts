@@ -7,6 +7,7 @@ import { attrsOf, nodeError, opDefOf } from '../../ir/infer.js';
 import { formatType } from '../../ir/text-common.js';
 import { type KernelContext, kernelFor, type NodePlan, type OutInfo, type TensorInfo } from './kernel.js';
 import { checkLimits } from './limits.js';
+import { declaration } from './variant.js';
 import { inlineHelpers } from './wgsl.js';
 
 export interface PlannedStep {
@@ -76,7 +77,13 @@ export function planStep(ctx: KernelContext, step: Step, ins: (TensorInfo | unde
   } catch (e) {
     throw nodeError(node, e);
   }
-  for (const d of plan.dispatches) d.code = inlineHelpers(d.code);
+  for (const d of plan.dispatches) {
+    // the declaration first: the pipeline cache keys by it, and explain() reads it back
+    d.code = `${declaration(d.variant)}\n${inlineHelpers(d.code)}`;
+    if (!!d.params !== !!d.bindings[0]?.uniform) {
+      throw nodeError(node, new Error(`kernel ${d.label}: uniform parameters and binding 0 disagree`));
+    }
+  }
   checkLimits(ctx.limits, node, plan, ins, outs);
   const r = { plan, outs };
   step.memo.set(sig, r);

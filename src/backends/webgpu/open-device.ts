@@ -33,6 +33,8 @@ export interface Gpu {
   lostPromise: Promise<GPUDeviceLostInfo>;
   ctx: KernelContext;
   bindGroups: Map<string, GPUBindGroup>;
+  /** Uniform parameter buffers by content (see storage.ts paramsBuffer). */
+  params: Map<string, GPUBuffer>;
   /** Per-kernel GPU time, when profiling on an adapter with timestamp-query. */
   timer?: KernelTimer;
 }
@@ -108,6 +110,7 @@ export async function openGpu(
     lostPromise,
     ctx,
     bindGroups: new Map(),
+    params: new Map(),
     timer: timestamps ? new KernelTimer(device) : undefined,
   };
 }

@@ -1,10 +1,16 @@
-// Compute pipelines keyed by shader text + bind-group layout, created with
+// Compute pipelines keyed by the program's declared variant (family, variant name and key fields,
+// see variant.ts) + bind-group layout, created with
 // createComputePipelineAsync so many compile in parallel (warm-up at compile time) and the first
 // inference does not stall on a shader-compile storm. A failed compile is an error that names
-// the kernel and shows the compiler's message.
+// the kernel and shows the compiler's message. Two programs under one key with different text are
+// a kernel that declares too little: an error naming both labels, never a silent wrong pipeline.
 
 import { STAGE_COMPUTE } from './flags.js';
-import { type BindingSpec, variantDiff, variantOf } from './wgsl.js';
+import type { Dispatch } from './kernel.js';
+import { declaration, variantDiff, variantOf } from './variant.js';
+import type { BindingSpec } from './wgsl.js';
+
+const bindingSig = (bs: BindingSpec[]) => bs.map((b) => (b.uniform ? 'u' : b.readOnly ? 'r' : 'w')).join('');
 
 export class PipelineCache {
   private pipelines = new Map<string, Promise<GPUComputePipeline>>();
@@ -17,19 +23,38 @@ export class PipelineCache {
 
   constructor(private readonly device: GPUDevice) {}
 
-  static key(code: string, bindings: BindingSpec[]): string {
-    return `${bindings.map((b) => (b.readOnly ? 'r' : 'w')).join('')}\n${code}`;
+  private keys = new WeakMap<Dispatch, string>();
+
+  /** The cache key of a dispatch's program: bindings and declared variant, not the whole text. */
+  static key(d: Pick<Dispatch, 'variant' | 'bindings'>): string {
+    return `${bindingSig(d.bindings)} ${declaration(d.variant)}`;
+  }
+
+  /** The key of a dispatch, checked once per dispatch against the program compiled under it. */
+  keyOf(d: Dispatch): string {
+    let k = this.keys.get(d);
+    if (k) return k;
+    k = PipelineCache.key(d);
+    const seen = this.sources.get(k);
+    if (seen && seen.code !== d.code) {
+      throw new Error(
+        `kernels ${seen.label} and ${d.label} emit different programs under one declared variant ` +
+          `(${declaration(d.variant).slice(3)}): the variant key leaves out what differs`,
+      );
+    }
+    this.keys.set(d, k);
+    return k;
   }
 
   layout(bindings: BindingSpec[]): GPUBindGroupLayout {
-    const sig = bindings.map((b) => (b.readOnly ? 'r' : 'w')).join('');
+    const sig = bindingSig(bindings);
     let l = this.layouts.get(sig);
     if (!l) {
       l = this.device.createBindGroupLayout({
         entries: bindings.map((b, i) => ({
           binding: i,
           visibility: STAGE_COMPUTE,
-          buffer: { type: b.readOnly ? 'read-only-storage' : 'storage' },
+          buffer: { type: b.uniform ? 'uniform' : b.readOnly ? 'read-only-storage' : 'storage' },
         })),
       });
       this.layouts.set(sig, l);
@@ -50,18 +75,20 @@ export class PipelineCache {
       const d = variantDiff(s.code, code);
       if (!best || d.length < best.length) best = d;
     }
-    return best ?? [`first program of template ${v.template}`];
+    return best ?? [`first program of variant ${v.template}`];
   }
 
   /** The pipeline if it is compiled already (the fast path while encoding). */
-  get(key: string): GPUComputePipeline | undefined {
-    const p = this.ready.get(key);
+  get(d: Dispatch): GPUComputePipeline | undefined {
+    const p = this.ready.get(this.keyOf(d));
     if (p) this.hits++;
     return p;
   }
 
   /** Start (or join) the compile of a pipeline. */
-  request(key: string, code: string, bindings: BindingSpec[], label: string): Promise<GPUComputePipeline> {
+  request(d: Dispatch): Promise<GPUComputePipeline> {
+    const { code, bindings, label } = d;
+    const key = this.keyOf(d);
     let p = this.pipelines.get(key);
     if (p) return p;
     this.sources.set(key, { code, label });

@@ -13,9 +13,8 @@ import { DeviceLostError } from './errors.js';
 import type { NodePlan, OutInfo } from './kernel.js';
 import { planStep } from './node-plan.js';
 import type { Gpu } from './open-device.js';
-import { PipelineCache } from './pipeline-cache.js';
 import type { Residency } from './residency.js';
-import { cachedBindGroup } from './storage.js';
+import { cachedBindGroup, paramsBuffer } from './storage.js';
 import { GpuTensor } from './tensor.js';
 
 export interface RunContext {
@@ -70,11 +69,9 @@ export async function runUnit(cx: RunContext, wu: WebGpuUnit, inputs: DeviceTens
       if (plan.dispatches.length) {
         const temps = (plan.temps ?? []).map((l) => cx.res.allocStorage(l));
         for (const d of plan.dispatches) {
-          const key = PipelineCache.key(d.code, d.bindings);
-          const pipe =
-            g.cache.get(key) ??
-            (await cx.guard(g.cache.request(key, d.code, d.bindings, d.label), 'pipeline compilation'));
+          const pipe = g.cache.get(d) ?? (await cx.guard(g.cache.request(d), 'pipeline compilation'));
           const entries: GPUBindGroupEntry[] = [];
+          if (d.params) entries.push({ binding: 0, resource: { buffer: paramsBuffer(g, d.params) } });
           for (const r of d.tensors) {
             const st =
               'in' in r

@@ -2,6 +2,7 @@
 // several buffers), reference counts for views that share storage, uploads through
 // queue.writeBuffer (padded to 4 bytes), and bind groups cached by layout and buffers.
 
+import { BUFFER } from './flags.js';
 import type { Gpu } from './open-device.js';
 import { type GpuTensor, partBytes, partsOf, Storage, toStorageArray } from './tensor.js';
 import type { BindingSpec, Layout } from './wgsl.js';
@@ -63,7 +64,7 @@ export function cachedBindGroup(
   entries: GPUBindGroupEntry[],
   created: () => void,
 ): GPUBindGroup {
-  const sig = bindings.map((b) => (b.readOnly ? 'r' : 'w')).join('');
+  const sig = bindings.map((b) => (b.uniform ? 'u' : b.readOnly ? 'r' : 'w')).join('');
   const key = `${sig}:${entries.map((e) => bufferId((e.resource as GPUBufferBinding).buffer)).join(',')}`;
   let bg = g.bindGroups.get(key);
   if (!bg) {
@@ -73,4 +74,26 @@ export function cachedBindGroup(
     g.bindGroups.set(key, bg);
   }
   return bg;
+}
+
+const paramKeys = new WeakMap<Uint32Array, string>();
+
+/**
+ * The uniform buffer holding a program's parameters: one per distinct content on the device
+ * (layers of one shape share it), created and written when a plan is first met (compile time for
+ * static shapes), so warm runs create none.
+ */
+export function paramsBuffer(g: Gpu, words: Uint32Array): GPUBuffer {
+  let key = paramKeys.get(words);
+  if (key === undefined) {
+    key = words.join(',');
+    paramKeys.set(words, key);
+  }
+  let b = g.params.get(key);
+  if (!b) {
+    b = g.device.createBuffer({ size: words.byteLength, usage: BUFFER.UNIFORM | BUFFER.COPY_DST });
+    g.device.queue.writeBuffer(b, 0, words.buffer, words.byteOffset, words.byteLength);
+    g.params.set(key, b);
+  }
+  return b;
 }

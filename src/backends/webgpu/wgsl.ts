@@ -88,6 +88,8 @@ export const partsOf = (l: Layout): number => Math.max(1, Math.ceil(l.numel / l.
 
 export interface BindingSpec {
   readOnly: boolean;
+  /** The uniform parameter buffer (binding 0 of a program that has one). */
+  uniform?: boolean;
 }
 
 /** Declares bindings in order and emits accessors; the device binds parts in the same order. */
@@ -95,6 +97,18 @@ export class ShaderBuilder {
   readonly bindings: BindingSpec[] = [];
   private decls: string[] = [];
   private enableF16 = false;
+  private paramsDecl = '';
+
+  /**
+   * Binding 0 is the uniform parameter buffer `P` (sizes, strides); `struct` declares `Params`
+   * (empty when the template declares it itself). Call before any tensor binding.
+   */
+  uniform(struct = ''): this {
+    if (this.bindings.length) throw new Error('the uniform parameter buffer must be binding 0');
+    this.paramsDecl = `${struct ? `${struct}\n` : ''}@group(0) @binding(0) var<uniform> P: Params;`;
+    this.bindings.push({ readOnly: true, uniform: true });
+    return this;
+  }
 
   /** A read-only tensor: `fn name(i: u32) -> T`. */
   input(name: string, l: Layout): this {
@@ -151,6 +165,7 @@ export class ShaderBuilder {
   header(): string {
     return [
       this.enableF16 ? 'enable f16;' : '',
+      ...(this.paramsDecl ? [this.paramsDecl] : []),
       ...this.decls,
       SPECIAL_VALUES,
       this.enableF16 ? SPECIAL_VALUES_F16 : '',
@@ -291,37 +306,4 @@ export function inlineHelpers(code: string): string {
   return code;
 }
 
-export type Variant = Record<string, string | number | boolean>;
-
-/**
- * Declare the values a program was specialised on (shapes, tiles, types) as its first line,
- * `// variant <template>: K=v …`. The pipeline cache keys programs by their text, so the key then
- * names what differs between two programs of one template, and variantDiff says why a kernel
- * compiled again without diffing whole shaders.
- */
-export function withVariant(code: string, template: string, v: Variant): string {
-  const fields = Object.entries(v).map(([k, x]) => `${k}=${String(x).replace(/\s+/g, '')}`);
-  return `// variant ${template}: ${fields.join(' ')}\n${code}`;
-}
-
-/** The declared variant of a program: its template and fields, or undefined when it has none. */
-export function variantOf(code: string): { template: string; fields: Record<string, string> } | undefined {
-  // the declaration is the first line; a caller may put its own comment lines above it
-  const head = code.split('\n', 4).filter((l) => l.startsWith('//'));
-  const m = head.map((l) => /^\/\/ variant ([\w-]+): (.*)$/.exec(l)).find(Boolean);
-  if (!m) return undefined;
-  const fields = Object.fromEntries(m[2]!.split(' ').map((f) => f.split('=') as [string, string]));
-  return { template: m[1]!, fields };
-}
-
-/** What differs between two programs: template or fields (`M: 64 -> 1`), else their bodies. */
-export function variantDiff(a: string, b: string): string[] {
-  const va = variantOf(a),
-    vb = variantOf(b);
-  if (!va || !vb) return a === b ? [] : ['no declared variant: the programs differ in their text'];
-  if (va.template !== vb.template) return [`template: ${va.template} -> ${vb.template}`];
-  const keys = [...new Set([...Object.keys(va.fields), ...Object.keys(vb.fields)])];
-  const d = keys.filter((k) => va.fields[k] !== vb.fields[k]).map((k) => `${k}: ${va.fields[k]} -> ${vb.fields[k]}`);
-  if (!d.length && a !== b) d.push('same variant: the bodies differ (epilogue or expression)');
-  return d;
-}
+export { type Variant, variantDiff, variantOf } from './variant.js';

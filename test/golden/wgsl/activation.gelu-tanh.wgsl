@@ -1,11 +1,14 @@
-// activation.gelu-tanh dispatch 0: nn.Gelu:elementwise, grid 1x1x1
-// variant elementwise: n=4 vec4=true perThread=1 wg=256 out=float32[16] ins=float32[16]
+// variant elementwise/vec4: op=nn.Gelu types=float32>float32 store=f32 rank=1 access=same ranks=- parts=1,1 perThread=1 wg=256 params=1 expr=#5ff7a2e6
+// activation.gelu-tanh dispatch 0: nn.Gelu:elementwise, grid 1x1x1, params [4,4,0,0]
 // Elementwise kernels: y[i] = EXPR(inputs broadcast to y's shape). One template serves unary,
 // binary, variadic, activation, comparison, select and cast ops and fused chains (k.map):
-// shapes, strides, dtypes and the expression are baked in when the kernel is specialised.
+// dtypes, rank and the expression are compile-time (the variant key); threads, element count,
+// strides and broadcast strides are uniform parameters in P (P.v[0].x threads, P.v[0].y count).
+struct Params { v: array<vec4<u32>, 1> }
 
-@group(0) @binding(0) var<storage, read> x0_0: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read_write> y_0: array<vec4<f32>>;
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x0_0: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y_0: array<vec4<f32>>;
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
 // rounding, and math WGSL lacks or leaves undefined at the extremes.
 fn inf_f32() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
@@ -53,10 +56,12 @@ fn ipow(b: i32, e: i32) -> i32 {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 4u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < 1u; k++) {
-    let i = t + k * 4u;
-    if (i >= 4u) { return; }
+    let i = t + k * threads;
+    if (i >= n) { return; }
     let q0 = x0_0[i];
     var r: vec4<f32>;
     {

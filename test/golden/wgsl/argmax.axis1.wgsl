@@ -1,11 +1,15 @@
-// argmax.axis1 dispatch 0: nn.ArgMax:reduce, grid 3x1x1
+// variant argmax/ArgMax: types=float32>int64 parts=1,1 wg=16 acc=f32 kept=1 reduced=1 last=0
+// argmax.axis1 dispatch 0: nn.ArgMax:reduce, grid 3x1x1, params [10,3,10,1]
 // Reductions (ReduceSum/Mean/Max/Min/Prod/L1/L2/LogSum/LogSumExp/SumSquare, ArgMax/ArgMin):
 // one workgroup per output element; threads stride over its R inputs, then a tree in workgroup
 // memory. Arg reductions carry the index and break ties toward the first (or last) index.
+// R (reduced elements per output) and NOUT are P.v[0].xy; the strides of in_off follow in P.
 
-@group(0) @binding(0) var<storage, read> x_0: array<f32>;
+struct Params { v: array<vec4<u32>, 1> }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x_0: array<f32>;
 fn x(i: u32) -> f32 { return x_0[i]; }
-@group(0) @binding(1) var<storage, read_write> y_0: array<i32>;
+@group(0) @binding(2) var<storage, read_write> y_0: array<i32>;
 fn y(i: u32) -> i32 { return y_0[i]; }
 fn y_set(i: u32, v: i32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -36,14 +40,12 @@ fn erf_s(x: f32) -> f32 {
 
 
 
-const R = 10u;
-const NOUT = 3u;
 const WG = 16u;
 const ARG = true;
 var<workgroup> sv: array<f32, 16>;
 var<workgroup> si: array<u32, 16>;
 
-fn in_off(o: u32, r: u32) -> u32 { var kr = o; let k0 = kr; var qr = r; let q0 = qr; return k0 * 10u + q0 * 1u; }
+fn in_off(o: u32, r: u32) -> u32 { var kr = o; let k0 = kr; var qr = r; let q0 = qr; return k0 * P.v[0].z + q0 * P.v[0].w; }
 fn load(o: u32, r: u32) -> f32 { let v = (x_0[(in_off(o, r))]); return v; }
 fn combine(a: f32, b: f32) -> f32 { return a + b; }
 // for arg reductions: does (b, bi) replace (a, ai)? ai == NONE means "nothing yet"
@@ -55,6 +57,8 @@ fn better(a: f32, ai: u32, b: f32, bi: u32) -> bool {
 
 @compute @workgroup_size(16)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let R = P.v[0].x;
+  let NOUT = P.v[0].y;
   let o = wid.x + wid.y * nwg.x;
   if (o >= NOUT) { return; }
   var acc: f32 = f32(0.0);

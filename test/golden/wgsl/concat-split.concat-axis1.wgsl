@@ -1,12 +1,16 @@
-// concat-split.concat-axis1 dispatch 0: nn.Concat:layout, grid 1x1x1
+// variant concat-split/concat: rank=2 axis=1 types=float32>float32 parts=1,1 perThread=1 wg=256 params=2
+// concat-split.concat-axis1 dispatch 0: nn.Concat:layout, grid 1x1x1, params [6,6,3,0,8,1,0,0]
 // The copy template (data movement): every thread takes elements of the iteration space (the
 // output for gathers, an input for concat's scatter) and copies one element, with the source index
-// computed from coordinates baked for the op: transpose, slice, pad (constant/edge/reflect/wrap),
-// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum.
+// computed from coordinates for the op: transpose, slice, pad (constant/edge/reflect/wrap),
+// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum. Sizes and offsets
+// are uniform parameters in P (P.v[0].x threads, P.v[0].y elements, then the kernel's own).
 
-@group(0) @binding(0) var<storage, read> x_0: array<f32>;
+struct Params { v: array<vec4<u32>, 2> }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x_0: array<f32>;
 fn x(i: u32) -> f32 { return x_0[i]; }
-@group(0) @binding(1) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -40,24 +44,30 @@ fn erf_s(x: f32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 6u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < 1u; k++) {
-    let i = t + k * 6u;
-    if (i >= 6u) { return; }
-    var cr = i; let c0 = cr / 3u; cr = cr - c0 * 3u; let c1 = cr;
-    y_0[(c0) * 8u + (c1)] = (x_0[(i)]);
+    let i = t + k * threads;
+    if (i >= n) { return; }
+    var cr = i; let c0 = cr / P.v[0].z; cr = cr - c0 * P.v[0].z; let c1 = cr;
+    y_0[(c0) * P.v[1].x + ((c1 + P.v[0].w)) * P.v[1].y] = (x_0[(i)]);
   }
 }
 
-// concat-split.concat-axis1 dispatch 1: nn.Concat:layout, grid 1x1x1
+// variant concat-split/concat: rank=2 axis=1 types=float32>float32 parts=1,1 perThread=1 wg=256 params=2
+// concat-split.concat-axis1 dispatch 1: nn.Concat:layout, grid 1x1x1, params [10,10,5,3,8,1,0,0]
 // The copy template (data movement): every thread takes elements of the iteration space (the
 // output for gathers, an input for concat's scatter) and copies one element, with the source index
-// computed from coordinates baked for the op: transpose, slice, pad (constant/edge/reflect/wrap),
-// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum.
+// computed from coordinates for the op: transpose, slice, pad (constant/edge/reflect/wrap),
+// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum. Sizes and offsets
+// are uniform parameters in P (P.v[0].x threads, P.v[0].y elements, then the kernel's own).
 
-@group(0) @binding(0) var<storage, read> x_0: array<f32>;
+struct Params { v: array<vec4<u32>, 2> }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x_0: array<f32>;
 fn x(i: u32) -> f32 { return x_0[i]; }
-@group(0) @binding(1) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -91,11 +101,13 @@ fn erf_s(x: f32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 10u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < 1u; k++) {
-    let i = t + k * 10u;
-    if (i >= 10u) { return; }
-    var cr = i; let c0 = cr / 5u; cr = cr - c0 * 5u; let c1 = cr;
-    y_0[(c0) * 8u + ((c1 + 3u))] = (x_0[(i)]);
+    let i = t + k * threads;
+    if (i >= n) { return; }
+    var cr = i; let c0 = cr / P.v[0].z; cr = cr - c0 * P.v[0].z; let c1 = cr;
+    y_0[(c0) * P.v[1].x + ((c1 + P.v[0].w)) * P.v[1].y] = (x_0[(i)]);
   }
 }

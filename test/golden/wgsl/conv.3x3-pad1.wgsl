@@ -1,3 +1,4 @@
+// variant conv/direct: shapes=float32[1,3,8,8];float32[4,3,3,3];float32[4]>float32[1,4,8,8] attrs=pads:1.1.1.1 wg=256
 // conv.3x3-pad1 dispatch 0: nn.Conv:conv, grid 1x1x1
 // Convolution (nn.Conv, k.conv with its epilogue): one thread per output element, looping over
 // the input channels of its group and the kernel window; strides, pads, dilations and the

@@ -1,14 +1,17 @@
-// elementwise.kmap-fused dispatch 0: k.map:elementwise, grid 1x1x1
-// variant elementwise: n=16 vec4=false perThread=1 wg=256 out=float32[2,8] ins=float32[2,8];float32[8]
+// variant elementwise/scalar: op=k.map types=float32,float32>float32 store=f32 rank=2 access=same,bcast ranks=-,1 parts=1,1,1 perThread=1 wg=256 params=1 expr=#a685abf1
+// elementwise.kmap-fused dispatch 0: k.map:elementwise, grid 1x1x1, params [16,16,8,1]
 // Elementwise kernels: y[i] = EXPR(inputs broadcast to y's shape). One template serves unary,
 // binary, variadic, activation, comparison, select and cast ops and fused chains (k.map):
-// shapes, strides, dtypes and the expression are baked in when the kernel is specialised.
+// dtypes, rank and the expression are compile-time (the variant key); threads, element count,
+// strides and broadcast strides are uniform parameters in P (P.v[0].x threads, P.v[0].y count).
+struct Params { v: array<vec4<u32>, 1> }
 
-@group(0) @binding(0) var<storage, read> x0_0: array<f32>;
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x0_0: array<f32>;
 fn x0(i: u32) -> f32 { return x0_0[i]; }
-@group(0) @binding(1) var<storage, read> x1_0: array<f32>;
+@group(0) @binding(2) var<storage, read> x1_0: array<f32>;
 fn x1(i: u32) -> f32 { return x1_0[i]; }
-@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -58,13 +61,15 @@ fn ipow(b: i32, e: i32) -> i32 {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 16u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < 1u; k++) {
-    let i = t + k * 16u;
-    if (i >= 16u) { return; }
-    var cr = i; let c0 = cr / 8u; cr = cr - c0 * 8u; let c1 = cr;
+    let i = t + k * threads;
+    if (i >= n) { return; }
+    var cr = i; let c0 = cr / P.v[0].z; cr = cr - c0 * P.v[0].z; let c1 = cr;
     let v0 = (x0_0[(i)]);
-    let v1 = (x1_0[(c1)]);
+    let v1 = (x1_0[(c1 * P.v[0].w)]);
     let t0: f32 = v0;
     let t1: f32 = sigmoid_s(t0);
     let t2: f32 = v1;

@@ -1,14 +1,18 @@
-// gather.axis0 dispatch 0: nn.Gather:layout, grid 1x1x1
+// variant gather/Gather: ranks=2,2,1 types=float32,int64>float32 axis=0 parts=1,1,1 perThread=1 wg=256 params=2
+// gather.axis0 dispatch 0: nn.Gather:layout, grid 1x1x1, params [12,12,4,1,10,9,4,1]
 // The copy template (data movement): every thread takes elements of the iteration space (the
 // output for gathers, an input for concat's scatter) and copies one element, with the source index
-// computed from coordinates baked for the op: transpose, slice, pad (constant/edge/reflect/wrap),
-// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum.
+// computed from coordinates for the op: transpose, slice, pad (constant/edge/reflect/wrap),
+// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum. Sizes and offsets
+// are uniform parameters in P (P.v[0].x threads, P.v[0].y elements, then the kernel's own).
 
-@group(0) @binding(0) var<storage, read> x_0: array<f32>;
+struct Params { v: array<vec4<u32>, 2> }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x_0: array<f32>;
 fn x(i: u32) -> f32 { return x_0[i]; }
-@group(0) @binding(1) var<storage, read> ind_0: array<i32>;
+@group(0) @binding(2) var<storage, read> ind_0: array<i32>;
 fn ind(i: u32) -> i32 { return ind_0[i]; }
-@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -42,12 +46,14 @@ fn erf_s(x: f32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 12u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < 1u; k++) {
-    let i = t + k * 12u;
-    if (i >= 12u) { return; }
-    var cr = i; let c0 = cr / 4u; cr = cr - c0 * 4u; let c1 = cr;
-    var g = i32((ind_0[(c0)])); if (g < 0) { g = g + 10i; } g = clamp(g, 0i, 9i);
-    y_0[i] = (x_0[((u32(g)) * 4u + (c1))]);
+    let i = t + k * threads;
+    if (i >= n) { return; }
+    var cr = i; let c0 = cr / P.v[0].z; cr = cr - c0 * P.v[0].z; let c1 = cr;
+    var g = i32((ind_0[((c0) * P.v[0].w)])); if (g < 0) { g = g + bitcast<i32>(P.v[1].x); } g = clamp(g, 0i, bitcast<i32>(P.v[1].y));
+    y_0[i] = (x_0[((u32(g)) * P.v[1].z + (c1) * P.v[1].w)]);
   }
 }

@@ -1,16 +1,19 @@
-// logical.where dispatch 0: nn.Where:elementwise, grid 1x1x1
-// variant elementwise: n=5 vec4=false perThread=1 wg=256 out=float32[5] ins=bool[5];float32[5];float32[1]
+// variant elementwise/scalar: op=nn.Where types=bool,float32,float32>float32 store=f32 rank=1 access=same,same,scalar ranks=-,-,- parts=1,1,1,1 perThread=1 wg=256 params=1 expr=#60665e28
+// logical.where dispatch 0: nn.Where:elementwise, grid 1x1x1, params [5,5,0,0]
 // Elementwise kernels: y[i] = EXPR(inputs broadcast to y's shape). One template serves unary,
 // binary, variadic, activation, comparison, select and cast ops and fused chains (k.map):
-// shapes, strides, dtypes and the expression are baked in when the kernel is specialised.
+// dtypes, rank and the expression are compile-time (the variant key); threads, element count,
+// strides and broadcast strides are uniform parameters in P (P.v[0].x threads, P.v[0].y count).
+struct Params { v: array<vec4<u32>, 1> }
 
-@group(0) @binding(0) var<storage, read> x0_0: array<u32>;
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x0_0: array<u32>;
 fn x0(i: u32) -> u32 { return x0_0[i]; }
-@group(0) @binding(1) var<storage, read> x1_0: array<f32>;
+@group(0) @binding(2) var<storage, read> x1_0: array<f32>;
 fn x1(i: u32) -> f32 { return x1_0[i]; }
-@group(0) @binding(2) var<storage, read> x2_0: array<f32>;
+@group(0) @binding(3) var<storage, read> x2_0: array<f32>;
 fn x2(i: u32) -> f32 { return x2_0[i]; }
-@group(0) @binding(3) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -60,10 +63,12 @@ fn ipow(b: i32, e: i32) -> i32 {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 5u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < 1u; k++) {
-    let i = t + k * 5u;
-    if (i >= 5u) { return; }
+    let i = t + k * threads;
+    if (i >= n) { return; }
     let v0 = (x0_0[(i)]);
     let v1 = (x1_0[(i)]);
     let v2 = (x2_0[(0u)]);

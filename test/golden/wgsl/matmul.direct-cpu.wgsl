@@ -1,5 +1,5 @@
+// variant matmul/direct: M=64 N=16 K=32 batch=- aBatch=- bBatch=- transA=false transB=false acc=f32 out=f32 extra=0 parts=1,1,1 epilogue=#5ff5fd40 tile=8x2 wg=8x8
 // matmul.direct-cpu dispatch 0: nn.MatMul:matmul-direct8x2, grid 1x1x1
-// variant matmul-direct: M=64 N=16 K=32 batch=- aBatch=- bBatch=- transA=false transB=false acc=f32 out=f32 extra=0 tile=8x2 wg=8x8
 // Matrix multiply without workgroup memory, for CPU-emulated adapters (SwiftShader, llvmpipe),
 // where a workgroupBarrier costs far more than the cache-served global loads it would save:
 // each thread accumulates a TM×TN block of outputs straight from A and B. Same loads and

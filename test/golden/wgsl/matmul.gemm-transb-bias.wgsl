@@ -1,5 +1,5 @@
+// variant matmul/vec: M=8 N=6 K=4 batch=- aBatch=- bBatch=- transA=false transB=true acc=f32 out=f32 extra=1 parts=1,1,1,1 epilogue=#eacd435c wg=256
 // matmul.gemm-transb-bias dispatch 0: nn.Gemm:matvec, grid 1x1x1
-// variant matmul-vec: M=8 N=6 K=4 batch=- aBatch=- bBatch=- transA=false transB=true acc=f32 out=f32 extra=1 wg=256
 // Skinny matrix products (one row or one column: decode steps, vector search): one thread per
 // output, walking K with four independent accumulators. Same loads and epilogue as matmul.wgsl.
 

@@ -1,5 +1,5 @@
+// variant matmul/vec: M=16 N=12 K=8 batch=2 aBatch=2 bBatch=1 transA=false transB=false acc=f32 out=f32 extra=1 parts=1,1,1,1 epilogue=#09a5e772 wg=256
 // matmul.kmatmul-relu dispatch 0: k.matmul:matvec, grid 2x1x1
-// variant matmul-vec: M=16 N=12 K=8 batch=2 aBatch=2 bBatch=1 transA=false transB=false acc=f32 out=f32 extra=1 wg=256
 // Skinny matrix products (one row or one column: decode steps, vector search): one thread per
 // output, walking K with four independent accumulators. Same loads and epilogue as matmul.wgsl.
 

@@ -1,5 +1,5 @@
+// variant matmul/tiled: M=64 N=16 K=32 batch=- aBatch=- bBatch=- transA=false transB=false acc=f32 out=f32 extra=0 parts=1,1,1 epilogue=#5ff5fd40 tile=4x1 wg=16x16 tk=16
 // matmul.tiled dispatch 0: nn.MatMul:matmul4x1, grid 1x1x1
-// variant matmul: M=64 N=16 K=32 batch=- aBatch=- bBatch=- transA=false transB=false acc=f32 out=f32 extra=0 tile=4x1 wg=16x16 tk=16
 // Matrix multiply (MatMul, Gemm, MatMulInteger, k.matmul): C[b] = epilogue(A[b] · B[b]) with
 // batch broadcasting. Tiles of A and B are staged in workgroup memory; each thread accumulates
 // TM×TN outputs in registers. Tile sizes and workgroup shape come from the adapter (tiles.ts);

@@ -1,5 +1,5 @@
+// variant matmul/vec: M=1 N=16 K=32 batch=- aBatch=- bBatch=- transA=false transB=false acc=f32 out=f32 extra=0 parts=1,1,1 epilogue=#5ff5fd40 wg=256
 // matmul.vec dispatch 0: nn.MatMul:matvec, grid 1x1x1
-// variant matmul-vec: M=1 N=16 K=32 batch=- aBatch=- bBatch=- transA=false transB=false acc=f32 out=f32 extra=0 wg=256
 // Skinny matrix products (one row or one column: decode steps, vector search): one thread per
 // output, walking K with four independent accumulators. Same loads and epilogue as matmul.wgsl.
 

@@ -1,15 +1,19 @@
-// normalization.layernorm dispatch 0: nn.LayerNormalization:norm, grid 4x1x1
+// variant normalization/LayerNormalization: types=float32,float32,float32>float32 bindings=5 wg=16 scale=row bias=row normRank=1 eps=f32(0.000009999999747378752) stats=0 params=1
+// normalization.layernorm dispatch 0: nn.LayerNormalization:norm, grid 4x1x1, params [16,4,0,0]
 // LayerNormalization, RMSNormalization and InstanceNormalization: one workgroup per row of R
 // elements; the mean (skipped for RMS) and the variance as trees in workgroup memory, then
-// y = (x - mean) * rsqrt(var + eps) * scale + bias with scale/bias indices baked per op.
+// y = (x - mean) * rsqrt(var + eps) * scale + bias. R (row length) and NOUT (rows) are P.v[0].xy;
+// scale/bias index strides follow in P.
+struct Params { v: array<vec4<u32>, 1> }
 
-@group(0) @binding(0) var<storage, read> x_0: array<f32>;
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x_0: array<f32>;
 fn x(i: u32) -> f32 { return x_0[i]; }
-@group(0) @binding(1) var<storage, read> sc_0: array<f32>;
+@group(0) @binding(2) var<storage, read> sc_0: array<f32>;
 fn sc(i: u32) -> f32 { return sc_0[i]; }
-@group(0) @binding(2) var<storage, read> bi_0: array<f32>;
+@group(0) @binding(3) var<storage, read> bi_0: array<f32>;
 fn bi(i: u32) -> f32 { return bi_0[i]; }
-@group(0) @binding(3) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -40,8 +44,6 @@ fn erf_s(x: f32) -> f32 {
 
 
 
-const R = 16u;
-const NOUT = 4u;
 const WG = 16u;
 const RMS = false;
 var<workgroup> sv: array<f32, 16>;
@@ -51,6 +53,8 @@ fn bias_at(o: u32, r: u32) -> f32 { _ = o; return f32((bi_0[(r)])); }
 
 @compute @workgroup_size(16)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let R = P.v[0].x;
+  let NOUT = P.v[0].y;
   let o = wid.x + wid.y * nwg.x;
   if (o >= NOUT) { return; }
   let b = o * R;

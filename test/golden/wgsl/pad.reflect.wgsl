@@ -1,12 +1,16 @@
-// pad.reflect dispatch 0: nn.Pad:layout, grid 1x1x1
+// variant pad/Pad: ranks=2,2 types=float32,int64>float32 mode=reflect parts=1,1 perThread=1 wg=256 params=3
+// pad.reflect dispatch 0: nn.Pad:layout, grid 1x1x1, params [30,30,6,1,3,4,1,4,6,4,1,0]
 // The copy template (data movement): every thread takes elements of the iteration space (the
 // output for gathers, an input for concat's scatter) and copies one element, with the source index
-// computed from coordinates baked for the op: transpose, slice, pad (constant/edge/reflect/wrap),
-// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum.
+// computed from coordinates for the op: transpose, slice, pad (constant/edge/reflect/wrap),
+// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum. Sizes and offsets
+// are uniform parameters in P (P.v[0].x threads, P.v[0].y elements, then the kernel's own).
 
-@group(0) @binding(0) var<storage, read> x_0: array<f32>;
+struct Params { v: array<vec4<u32>, 3> }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x_0: array<f32>;
 fn x(i: u32) -> f32 { return x_0[i]; }
-@group(0) @binding(1) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -41,11 +45,13 @@ fn reflect_i(i: i32, n: i32, p: i32) -> i32 { let m = ((i % p) + p) % p; return 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 30u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < 1u; k++) {
-    let i = t + k * 30u;
-    if (i >= 30u) { return; }
-    var cr = i; let c0 = cr / 6u; cr = cr - c0 * 6u; let c1 = cr;
-    y_0[i] = (x_0[((u32(reflect_i((i32(c0) - 1i), 3i, 4i))) * 4u + (u32(reflect_i((i32(c1) - 1i), 4i, 6i))))]);
+    let i = t + k * threads;
+    if (i >= n) { return; }
+    var cr = i; let c0 = cr / P.v[0].z; cr = cr - c0 * P.v[0].z; let c1 = cr;
+    y_0[i] = (x_0[((u32(reflect_i((i32(c0) - bitcast<i32>(P.v[0].w)), bitcast<i32>(P.v[1].x), bitcast<i32>(P.v[1].y)))) * P.v[2].y + (u32(reflect_i((i32(c1) - bitcast<i32>(P.v[1].z)), bitcast<i32>(P.v[1].w), bitcast<i32>(P.v[2].x)))) * P.v[2].z)]);
   }
 }

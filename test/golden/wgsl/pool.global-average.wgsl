@@ -1,3 +1,4 @@
+// variant pool/GlobalAveragePool: shapes=float32[1,3,4,4]>float32[1,3,1,1] attrs=- wg=256
 // pool.global-average dispatch 0: nn.GlobalAveragePool:pool, grid 1x1x1
 // Pooling (MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, LpPool-free): one thread
 // per output element walking its window; pads, strides, dilations and the divisor rule

@@ -1,3 +1,4 @@
+// variant pool/MaxPool: shapes=float32[1,2,6,6]>float32[1,2,3,3] attrs=kernel_shape:2.2,strides:2.2 wg=256
 // pool.max-2x2 dispatch 0: nn.MaxPool:pool, grid 1x1x1
 // Pooling (MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, LpPool-free): one thread
 // per output element walking its window; pads, strides, dilations and the divisor rule

@@ -1,16 +1,20 @@
-// quantize.per-tensor dispatch 0: nn.QuantizeLinear:quantize, grid 1x1x1
+// variant quantize/QuantizeLinear: shapes=float32[8];float32[];uint8[]>uint8[8] attrs=- parts=1,1,1,1 perThread=1 wg=256 params=1
+// quantize.per-tensor dispatch 0: nn.QuantizeLinear:quantize, grid 1x1x1, params [8,8,0,0]
 // The copy template (data movement): every thread takes elements of the iteration space (the
 // output for gathers, an input for concat's scatter) and copies one element, with the source index
-// computed from coordinates baked for the op: transpose, slice, pad (constant/edge/reflect/wrap),
-// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum.
+// computed from coordinates for the op: transpose, slice, pad (constant/edge/reflect/wrap),
+// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum. Sizes and offsets
+// are uniform parameters in P (P.v[0].x threads, P.v[0].y elements, then the kernel's own).
 
-@group(0) @binding(0) var<storage, read> x_0: array<f32>;
+struct Params { v: array<vec4<u32>, 1> }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x_0: array<f32>;
 fn x(i: u32) -> f32 { return x_0[i]; }
-@group(0) @binding(1) var<storage, read> sc_0: array<f32>;
+@group(0) @binding(2) var<storage, read> sc_0: array<f32>;
 fn sc(i: u32) -> f32 { return sc_0[i]; }
-@group(0) @binding(2) var<storage, read> zp_0: array<u32>;
+@group(0) @binding(3) var<storage, read> zp_0: array<u32>;
 fn zp(i: u32) -> u32 { return zp_0[i]; }
-@group(0) @binding(3) var<storage, read_write> y_0: array<u32>;
+@group(0) @binding(4) var<storage, read_write> y_0: array<u32>;
 fn y(i: u32) -> u32 { return y_0[i]; }
 fn y_set(i: u32, v: u32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -44,10 +48,12 @@ fn erf_s(x: f32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 8u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < 1u; k++) {
-    let i = t + k * 8u;
-    if (i >= 8u) { return; }
+    let i = t + k * threads;
+    if (i >= n) { return; }
     var cr = i; let c0 = cr;
     y_0[i] = u32(clamp(round(f32((x_0[(i)])) / f32((sc_0[(0u)]))) + f32((zp_0[(0u)])), f32(0.0), f32(255.0)));
   }

@@ -1,12 +1,16 @@
-// shape.transpose dispatch 0: nn.Transpose:layout, grid 1x1x1
+// variant shape/Transpose: ranks=3,3 types=float32>float32 perm=2.0.1 parts=1,1 perThread=1 wg=256 params=2
+// shape.transpose dispatch 0: nn.Transpose:layout, grid 1x1x1, params [24,24,6,3,12,4,1,0]
 // The copy template (data movement): every thread takes elements of the iteration space (the
 // output for gathers, an input for concat's scatter) and copies one element, with the source index
-// computed from coordinates baked for the op: transpose, slice, pad (constant/edge/reflect/wrap),
-// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum.
+// computed from coordinates for the op: transpose, slice, pad (constant/edge/reflect/wrap),
+// expand, tile, concat, split, gather, gather-elements, trilu, quantize, cumsum. Sizes and offsets
+// are uniform parameters in P (P.v[0].x threads, P.v[0].y elements, then the kernel's own).
 
-@group(0) @binding(0) var<storage, read> x_0: array<f32>;
+struct Params { v: array<vec4<u32>, 2> }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x_0: array<f32>;
 fn x(i: u32) -> f32 { return x_0[i]; }
-@group(0) @binding(1) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -40,11 +44,13 @@ fn erf_s(x: f32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 24u) { return; }
+  let threads = P.v[0].x;
+  let n = P.v[0].y;
+  if (t >= threads) { return; }
   for (var k = 0u; k < 1u; k++) {
-    let i = t + k * 24u;
-    if (i >= 24u) { return; }
-    var cr = i; let c0 = cr / 6u; cr = cr - c0 * 6u; let c1 = cr / 3u; cr = cr - c1 * 3u; let c2 = cr;
-    y_0[i] = (x_0[((c1) * 12u + (c2) * 4u + (c0))]);
+    let i = t + k * threads;
+    if (i >= n) { return; }
+    var cr = i; let c0 = cr / P.v[0].z; cr = cr - c0 * P.v[0].z; let c1 = cr / P.v[0].w; cr = cr - c1 * P.v[0].w; let c2 = cr;
+    y_0[i] = (x_0[((c1) * P.v[1].x + (c2) * P.v[1].y + (c0) * P.v[1].z)]);
   }
 }

@@ -1,11 +1,15 @@
-// softmax.log-axis0 dispatch 0: nn.LogSoftmax:softmax, grid 3x1x1
+// variant softmax/LogSoftmax: types=float32>float32 parts=1,1 wg=8 store=plain
+// softmax.log-axis0 dispatch 0: nn.LogSoftmax:softmax, grid 3x1x1, params [5,3,3,15]
 // Softmax, LogSoftmax and Hardmax along one axis (or the rows of the legacy 2-D coercion): one
 // workgroup per row; max, then the sum of exp(x - max) as trees in workgroup memory, then the
-// row is written. Row elements sit at base(o) + r * STRIDE.
+// row is written. Row elements sit at base(o) + r * STRIDE. The sizes are uniform parameters:
+// R (row length), NOUT (rows), STRIDE (product of the dims after the axis), and R * STRIDE.
+struct Params { r: u32, nout: u32, stride: u32, span: u32 }
 
-@group(0) @binding(0) var<storage, read> x_0: array<f32>;
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x_0: array<f32>;
 fn x(i: u32) -> f32 { return x_0[i]; }
-@group(0) @binding(1) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -36,20 +40,19 @@ fn erf_s(x: f32) -> f32 {
 
 
 
-const R = 5u;
-const NOUT = 3u;
 const WG = 8u;
-const STRIDE = 3u;
 const KIND = 1u; // 0 softmax, 1 log-softmax, 2 hardmax
 var<workgroup> sv: array<f32, 8>;
 var<workgroup> si: array<u32, 8>;
 
-fn base(o: u32) -> u32 { let outer = o / 3u; let inn = o - outer * 3u; return outer * 15u + inn; }
+fn base(o: u32) -> u32 { let outer = o / P.stride; let inn = o - outer * P.stride; return outer * P.span + inn; }
 
 @compute @workgroup_size(8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let R = P.r;
+  let STRIDE = P.stride;
   let o = wid.x + wid.y * nwg.x;
-  if (o >= NOUT) { return; }
+  if (o >= P.nout) { return; }
   let b = base(o);
   var m = -inf_f32();
   var mi = 0xffffffffu;

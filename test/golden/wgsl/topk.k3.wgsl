@@ -1,3 +1,4 @@
+// variant topk/topk: shapes=float32[2,20];int64[1]>float32[2,3];int64[2,3] attrs=axis:-1 host=1:#360caa42 wg=256
 // topk.k3 dispatch 0: nn.TopK:topk, grid 2x1x1
 // TopK along one axis: one workgroup per row; K rounds, each a strided scan for the best element
 // after the previous pick (value, then lower index first) and a tree in workgroup memory.

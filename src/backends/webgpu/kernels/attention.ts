@@ -17,6 +17,7 @@ import {
   type TensorInfo,
   type TRef,
 } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { fillTemplate, lit, ShaderBuilder, strides } from '../wgsl.js';
 
 export interface AttentionGeometry {
@@ -249,10 +250,25 @@ export function planAttention(a: PlanArgs): NodePlan {
     FINISH: finish,
   });
   const ins = src.refs;
+  // shapes, past length, splits and workgroup are still baked into the text: all in the key
+  const declared = (name: string) => ({
+    family: 'attention',
+    name,
+    key: { ...bakedKey(a), splits, chunk, wg: WG, bindings: b.bindings.length },
+  });
   const label = `${a.node.op}:attention${splits > 1 ? `-split${splits}` : ''}`;
   if (splits === 1) {
     return {
-      dispatches: [{ code, bindings: b.bindings, tensors: [...ins, { out: 0 }], grid: ctx.grid(rows), label }],
+      dispatches: [
+        {
+          code,
+          variant: declared('attention'),
+          bindings: b.bindings,
+          tensors: [...ins, { out: 0 }],
+          grid: ctx.grid(rows),
+          label,
+        },
+      ],
     };
   }
   const temps = [f32(rows * splits), f32(rows * splits), f32(rows * splits * g.vHeadSize)];
@@ -275,6 +291,7 @@ export function planAttention(a: PlanArgs): NodePlan {
     dispatches: [
       {
         code,
+        variant: declared('attention'),
         bindings: b.bindings,
         tensors: [...ins, { tmp: 0 }, { tmp: 1 }, { tmp: 2 }],
         grid: ctx.grid(rows * splits),
@@ -282,6 +299,7 @@ export function planAttention(a: PlanArgs): NodePlan {
       },
       {
         code: combine,
+        variant: declared('combine'),
         bindings: cb.bindings,
         tensors: [{ tmp: 0 }, { tmp: 1 }, { tmp: 2 }, { out: 0 }],
         grid: ctx.grid(Math.ceil(total / ctx.wg)),

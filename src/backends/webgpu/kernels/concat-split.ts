@@ -2,8 +2,10 @@
 
 import { normAxis } from '../../../ir/shape.js';
 import { type Dispatch, registerKernels } from '../kernel.js';
-import { strides, unflatten } from '../wgsl.js';
-import { copyKernel, offsetFrom } from './lib/copy.js';
+import { typesKey } from '../variant.js';
+import { strides } from '../wgsl.js';
+import { copyKernel, copyParams } from './lib/copy.js';
+import { offsetParams, unflattenParams } from './lib/index-math.js';
 
 registerKernels({
   ops: ['nn.Concat'],
@@ -18,8 +20,12 @@ registerKernels({
       if (!x) return;
       const n = x.layout.numel;
       if (n > 0) {
-        const coords = x.dims.map((_, k) => (k === axis && off ? `(c${k} + ${off}u)` : `c${k}`));
-        const body = `    ${unflatten('i', x.dims, 'c')}\n    y_set(${offsetFrom(coords, yst)}, x(i));`;
+        // every input is the same program (its offset along the axis and its dims are in P)
+        const p = copyParams(a.ctx, n);
+        const unflat = unflattenParams('i', x.dims, 'c', p);
+        const coords = x.dims.map((_, k) => (k === axis ? `(c${k} + ${p.u(off)})` : `c${k}`));
+        const body = `    ${unflat}\n    y_set(${offsetParams(coords, yst, p)}, x(i));`;
+        const v = { family: 'concat-split', name: 'concat', key: { rank: r, axis, types: typesKey([x], [y]) } };
         ds.push(
           copyKernel(
             a.ctx,
@@ -28,6 +34,8 @@ registerKernels({
             [{ name: 'x', layout: x.layout, ref: { in: j } }],
             { name: 'y', layout: y.layout, ref: { out: 0 } },
             body,
+            v,
+            p,
           ),
         );
       }
@@ -50,8 +58,11 @@ registerKernels({
     a.outs.forEach((y, j) => {
       const n = y.layout.numel;
       if (n > 0) {
-        const coords = y.dims.map((_, k) => (k === axis && off ? `(c${k} + ${off}u)` : `c${k}`));
-        const body = `    ${unflatten('i', y.dims, 'c')}\n    y_set(i, x(${offsetFrom(coords, st)}));`;
+        const p = copyParams(a.ctx, n);
+        const unflat = unflattenParams('i', y.dims, 'c', p);
+        const coords = y.dims.map((_, k) => (k === axis ? `(c${k} + ${p.u(off)})` : `c${k}`));
+        const body = `    ${unflat}\n    y_set(i, x(${offsetParams(coords, st, p)}));`;
+        const key = { rank: x.dims.length, axis, types: typesKey([x], [y]) };
         ds.push(
           copyKernel(
             a.ctx,
@@ -60,6 +71,8 @@ registerKernels({
             [{ name: 'x', layout: x.layout, ref: { in: 0 } }],
             { name: 'y', layout: y.layout, ref: { out: j } },
             body,
+            { family: 'concat-split', name: 'split', key },
+            p,
           ),
         );
       }

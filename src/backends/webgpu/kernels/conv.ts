@@ -5,6 +5,7 @@
 import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { geometry, readWindow } from '../../../ops/nn-util.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { broadcastOffset, fillTemplate, ShaderBuilder, unflatten } from '../wgsl.js';
 import { storeRule } from './lib/elementwise.js';
 import { exprToWgsl } from './lib/expr.js';
@@ -54,7 +55,14 @@ function planConv(
   });
   return {
     dispatches: [
-      { code, bindings: b.bindings, tensors, grid: a.ctx.grid(Math.ceil(n / a.ctx.wg)), label: `${a.node.op}:conv` },
+      {
+        code,
+        variant: { family: 'conv', name: 'direct', key: { ...bakedKey(a), wg: a.ctx.wg } },
+        bindings: b.bindings,
+        tensors,
+        grid: a.ctx.grid(Math.ceil(n / a.ctx.wg)),
+        label: `${a.node.op}:conv`,
+      },
     ],
   };
 }

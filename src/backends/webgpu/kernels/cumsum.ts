@@ -3,6 +3,7 @@
 import { normAxis } from '../../../ir/shape.js';
 import { toIntArray } from '../../../ir/tensor.js';
 import { registerKernels } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { lit } from '../wgsl.js';
 import { copyKernel } from './lib/copy.js';
 import { storeRule } from './lib/elementwise.js';
@@ -42,6 +43,7 @@ registerKernels({
           [{ name: 'x', layout: x.layout, ref: { in: 0 } }],
           { name: 'y', layout: y.layout, ref: { out: 0 } },
           body,
+          { family: 'cumsum', name: 'scan', key: bakedKey(a) },
         ),
       ],
     };

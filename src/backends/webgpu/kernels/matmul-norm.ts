@@ -7,6 +7,7 @@
 import { exprOf } from '../../../ops/kernel/elementwise.js';
 import type { Expr } from '../../../ops/kernel/expr.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { broadcastOffset, lit, ShaderBuilder, unflatten } from '../wgsl.js';
 import { exprToWgsl } from './lib/expr.js';
 
@@ -143,6 +144,7 @@ fn main(
     dispatches: [
       {
         code,
+        variant: { family: 'matmul-norm', name: rms ? 'rms' : 'layernorm', key: { ...bakedKey(a), wg: a.ctx.wg } },
         bindings: b.bindings,
         tensors,
         grid: a.ctx.grid(Math.ceil(M / RW)),

@@ -6,16 +6,17 @@
 import { getter } from '../../../ir/tensor.js';
 import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { type NodePlan, type PlanArgs, registerKernels, type TRef } from '../kernel.js';
+import { hashText, type Variant } from '../variant.js';
 import {
   broadcastOffset,
   fillTemplate,
   type Layout,
   lit,
+  partsOf,
   ShaderBuilder,
   strides,
   unflatten,
   type WType,
-  withVariant,
 } from '../wgsl.js';
 import { storeRule } from './lib/elementwise.js';
 import { exprToWgsl, storeF32 } from './lib/expr.js';
@@ -69,9 +70,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   const loadB = s.loadB ?? ((v: string) => (s.b.wtype === s.acc ? v : `${s.acc}(${v})`));
   // what the program is specialised on, declared in its first line (the pipeline-cache key)
   const variant = {
-    M: s.M,
-    N: s.N,
-    K: s.K,
+    ...{ M: s.M, N: s.N, K: s.K },
     batch: s.batch.join('x') || '-',
     aBatch: s.aBatch.join('x') || '-',
     bBatch: s.bBatch.join('x') || '-',
@@ -80,7 +79,11 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
     acc: s.acc,
     out: s.y.wtype,
     extra: s.extra.length,
+    parts: [s.a, s.b, ...s.extra.map((e) => e.layout), s.y].map(partsOf).join(','),
+    // the fused epilogue and the loads (dequantizing ones for MatMulInteger) as one structural hash
+    epilogue: hashText(`${s.epilogue}|${loadA('a')}|${loadB('b')}`),
   };
+  const declare = (name: string, key: Variant) => ({ family: 'matmul', name, key });
   const common = {
     BINDINGS: b.header(),
     M: s.M,
@@ -97,13 +100,17 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   const t = ctx.tiles.mm;
   const skinny = s.M === 1 || s.N === 1 || s.M * s.N <= 256 || s.K === 0;
   if (skinny) {
-    const code = withVariant(fillTemplate('matmul-vec', { ...common, WG: ctx.wg, TOTAL: total }), 'matmul-vec', {
-      ...variant,
-      wg: ctx.wg,
-    });
+    const code = fillTemplate('matmul-vec', { ...common, WG: ctx.wg, TOTAL: total });
     return {
       dispatches: [
-        { code, bindings: b.bindings, tensors, grid: ctx.grid(Math.ceil(total / ctx.wg)), label: `${s.label}:matvec` },
+        {
+          code,
+          variant: declare('vec', { ...variant, wg: ctx.wg }),
+          bindings: b.bindings,
+          tensors,
+          grid: ctx.grid(Math.ceil(total / ctx.wg)),
+          label: `${s.label}:matvec`,
+        },
       ],
     };
   }
@@ -143,12 +150,19 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
       KBODY: kbody,
       STORE: store,
     });
-    const code = withVariant(filled, 'matmul-direct', { ...variant, tile: `${tm}x${tn}`, wg: `${wgx}x${wgy}` });
+    const v = declare('direct', { ...variant, tile: `${tm}x${tn}`, wg: `${wgx}x${wgy}` });
     const gx = Math.ceil(s.N / (tn * wgx)),
       gy = Math.ceil(s.M / (tm * wgy));
     return {
       dispatches: [
-        { code, bindings: b.bindings, tensors, grid: [gx, gy, batches], label: `${s.label}:matmul-direct${tm}x${tn}` },
+        {
+          code: filled,
+          variant: v,
+          bindings: b.bindings,
+          tensors,
+          grid: [gx, gy, batches],
+          label: `${s.label}:matmul-direct${tm}x${tn}`,
+        },
       ],
     };
   }
@@ -175,7 +189,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
     TK_TILE_N: tk * tileN,
     TM_TN: tm * tn,
   });
-  const code = withVariant(filled, 'matmul', { ...variant, tile: `${tm}x${tn}`, wg: `${wgx}x${wgy}`, tk });
+  const v = declare('tiled', { ...variant, tile: `${tm}x${tn}`, wg: `${wgx}x${wgy}`, tk });
   const gx = Math.ceil(s.N / tileN),
     gy = Math.ceil(s.M / tileM);
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension ?? 65535;
@@ -183,7 +197,14 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
     throw new Error(`${batches} matrix batches exceed maxComputeWorkgroupsPerDimension (${maxDim})`);
   return {
     dispatches: [
-      { code, bindings: b.bindings, tensors, grid: [gx, gy, batches], label: `${s.label}:matmul${tm}x${tn}` },
+      {
+        code: filled,
+        variant: v,
+        bindings: b.bindings,
+        tensors,
+        grid: [gx, gy, batches],
+        label: `${s.label}:matmul${tm}x${tn}`,
+      },
     ],
   };
 }

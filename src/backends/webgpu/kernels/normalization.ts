@@ -3,20 +3,32 @@
 
 import { normAxis } from '../../../ir/shape.js';
 import { registerKernels, type TRef } from '../kernel.js';
-import { broadcastOffset, fillTemplate, lit, ShaderBuilder, unflatten } from '../wgsl.js';
+import { bakedKey, Params, typesKey } from '../variant.js';
+import { fillTemplate, lit, ShaderBuilder } from '../wgsl.js';
 import { copyKernel } from './lib/copy.js';
 import { delegate } from './lib/expr.js';
+import { broadcastParams, unflattenParams } from './lib/index-math.js';
 import { rowWg } from './lib/rows.js';
 
-/** Scale/bias reader broadcast over the normalized dims (or per channel for instance norm). */
-function affine(name: string, inDims: number[] | undefined, normDims: number[], perChannel?: number): string {
-  if (!inDims) return `_ = o; _ = r; return ${name === 'sc' ? '1.0' : '0.0'};`;
-  if (perChannel !== undefined) return `_ = r; return f32(${name}(o % ${perChannel}u));`;
+/** How scale/bias are read: absent, per channel, one value, the row's index, or broadcast over the row. */
+function affineMode(inDims: number[] | undefined, normDims: number[], perChannel?: number): string {
+  if (!inDims) return 'none';
+  if (perChannel !== undefined) return 'channel';
   const n = inDims.reduce((p, q) => p * q, 1);
-  if (n === 1) return `_ = o; _ = r; return f32(${name}(0u));`;
+  if (n === 1) return 'scalar';
   const sameAsRow = inDims.length <= normDims.length && n === normDims.reduce((p, q) => p * q, 1);
-  if (sameAsRow) return `_ = o; return f32(${name}(r));`;
-  return `_ = o; ${unflatten('r', normDims, 'n')} return f32(${name}(${broadcastOffset(inDims, normDims, 'n')}));`;
+  return sameAsRow ? 'row' : `bcast${inDims.length}`;
+}
+
+/** Scale/bias reader broadcast over the normalized dims (or per channel for instance norm), sizes in P. */
+function affine(name: string, inDims: number[] | undefined, normDims: number[], p: Params, perChannel?: number) {
+  const mode = affineMode(inDims, normDims, perChannel);
+  if (mode === 'none') return `_ = o; _ = r; return ${name === 'sc' ? '1.0' : '0.0'};`;
+  if (mode === 'channel') return `_ = r; return f32(${name}(o % ${p.u(perChannel!)}));`;
+  if (mode === 'scalar') return `_ = o; _ = r; return f32(${name}(0u));`;
+  if (mode === 'row') return `_ = o; return f32(${name}(r));`;
+  const unflat = unflattenParams('r', normDims, 'n', p);
+  return `_ = o; ${unflat} return f32(${name}(${broadcastParams(inDims!, normDims, 'n', p)}));`;
 }
 
 registerKernels({
@@ -33,7 +45,10 @@ registerKernels({
     const normDims = dims.slice(ax);
     const sc = a.ins[1],
       bi = a.ins[2];
-    const b = new ShaderBuilder().input('x', x.layout);
+    const p = new Params();
+    p.u(R);
+    p.u(nout);
+    const b = new ShaderBuilder().uniform().input('x', x.layout);
     const tensors: TRef[] = [{ in: 0 }];
     if (sc) {
       b.input('sc', sc.layout);
@@ -54,21 +69,48 @@ registerKernels({
     });
     const yw = y.layout.wtype;
     const ch = inst ? dims[1]! : undefined;
+    const wg = rowWg(a.ctx, R);
+    const scale = affine('sc', sc?.dims, normDims, p, ch);
+    const bias = affine('bi', bi?.dims, normDims, p, ch);
+    const eps = lit(a.attrs.float('epsilon', 1e-5), 'f32');
     const code = fillTemplate('normalization', {
-      BINDINGS: b.header(),
-      R,
-      NOUT: nout,
-      WG: rowWg(a.ctx, R),
+      BINDINGS: `${p.struct()}\n${b.header()}`,
+      WG: wg,
       RMS: a.node.op === 'nn.RMSNormalization' ? 'true' : 'false',
-      SCALE: affine('sc', sc?.dims, normDims, ch),
-      BIAS: affine('bi', bi?.dims, normDims, ch),
-      EPS: lit(a.attrs.float('epsilon', 1e-5), 'f32'),
+      SCALE: scale,
+      BIAS: bias,
+      EPS: eps,
       OUT: yw,
       STORE: y.dtype === 'float16' && yw === 'f32' ? 'f16round(v)' : 'v',
       STATS: stats.join(' '),
     });
+    const variant = {
+      family: 'normalization',
+      name: a.node.op.replace('nn.', ''),
+      key: {
+        types: typesKey(a.ins, a.outs),
+        bindings: b.bindings.length,
+        wg,
+        scale: affineMode(sc?.dims, normDims, ch),
+        bias: affineMode(bi?.dims, normDims, ch),
+        normRank: normDims.length,
+        eps,
+        stats: stats.length,
+        params: p.vec4s,
+      },
+    };
     return {
-      dispatches: [{ code, bindings: b.bindings, tensors, grid: a.ctx.grid(nout), label: `${a.node.op}:norm` }],
+      dispatches: [
+        {
+          code,
+          variant,
+          params: p.data(),
+          bindings: b.bindings,
+          tensors,
+          grid: a.ctx.grid(nout),
+          label: `${a.node.op}:norm`,
+        },
+      ],
     };
   },
 });
@@ -105,7 +147,19 @@ registerKernels({
     }));
     return {
       dispatches: [
-        copyKernel(a.ctx, 'nn.BatchNormalization:norm', n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body),
+        copyKernel(
+          a.ctx,
+          'nn.BatchNormalization:norm',
+          n,
+          ins,
+          { name: 'y', layout: y.layout, ref: { out: 0 } },
+          body,
+          {
+            family: 'normalization',
+            name: 'BatchNormalization',
+            key: bakedKey(a),
+          },
+        ),
       ],
     };
   },

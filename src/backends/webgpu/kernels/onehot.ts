@@ -2,6 +2,7 @@
 
 import { normAxis } from '../../../ir/shape.js';
 import { registerKernels, type TRef } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { copyKernel } from './lib/copy.js';
 
 // OneHot: output element (o, k, b) holds values[1] where indices[o, b] (negative: + depth) == k,
@@ -30,7 +31,11 @@ registerKernels({
     ];
     return {
       dispatches: [
-        copyKernel(a.ctx, 'nn.OneHot:layout', n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body),
+        copyKernel(a.ctx, 'nn.OneHot:layout', n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body, {
+          family: 'onehot',
+          name: 'onehot',
+          key: bakedKey(a),
+        }),
       ],
     };
   },

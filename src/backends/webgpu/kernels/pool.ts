@@ -3,6 +3,7 @@
 
 import { geometry, readWindow } from '../../../ops/nn-util.js';
 import { registerKernels } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { fillTemplate, ShaderBuilder, unflatten } from '../wgsl.js';
 import { storeRule } from './lib/elementwise.js';
 import { type Geo, windowCode } from './lib/window.js';
@@ -71,6 +72,7 @@ registerKernels({
       dispatches: [
         {
           code,
+          variant: { family: 'pool', name: a.node.op.replace(/^\w+\./, ''), key: { ...bakedKey(a), wg: a.ctx.wg } },
           bindings: b.bindings,
           tensors: [{ in: 0 }, { out: 0 }],
           grid: a.ctx.grid(Math.ceil(n / a.ctx.wg)),

@@ -4,6 +4,7 @@
 import { intRange } from '../../../ir/dtype.js';
 import { normAxis } from '../../../ir/shape.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { lit, strides, unflatten } from '../wgsl.js';
 import { copyKernel } from './lib/copy.js';
 import { storeRule } from './lib/elementwise.js';
@@ -49,7 +50,11 @@ function planQuant(a: PlanArgs, dequant: boolean) {
   const body = `    ${x.dims.length ? unflatten('i', x.dims, 'c') : ''}\n    y_set(i, ${v});`;
   return {
     dispatches: [
-      copyKernel(a.ctx, `${a.node.op}:quantize`, n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body),
+      copyKernel(a.ctx, `${a.node.op}:quantize`, n, ins, { name: 'y', layout: y.layout, ref: { out: 0 } }, body, {
+        family: 'quantize',
+        name: a.node.op.replace('nn.', ''),
+        key: bakedKey(a),
+      }),
     ],
   };
 }

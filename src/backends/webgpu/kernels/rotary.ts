@@ -4,6 +4,7 @@
 // rotary_embedding_dim are copied. 4-D [b, heads, seq, head] or 3-D [b, seq, heads * head].
 
 import { registerKernels } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { ShaderBuilder } from '../wgsl.js';
 
 registerKernels({
@@ -61,6 +62,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       dispatches: [
         {
           code,
+          variant: { family: 'rotary', name: 'rotary', key: { ...bakedKey(a), wg: a.ctx.wg } },
           bindings: b.bindings,
           tensors,
           grid: a.ctx.grid(Math.ceil(n / a.ctx.wg)),

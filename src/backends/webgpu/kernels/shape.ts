@@ -42,7 +42,7 @@ registerKernels({
     perm.forEach((p, k) => {
       inv[p] = k;
     });
-    return gatherPlan(a, (k) => `c${inv[k]}`);
+    return gatherPlan(a, 'shape', (k) => `c${inv[k]}`, { key: { perm: perm.join('.') } });
   },
 });
 
@@ -54,6 +54,7 @@ registerKernels({
     const x = a.ins[0]!,
       y = a.outs[0]!;
     const off = y.dims.length - x.dims.length;
-    return gatherPlan(a, (k) => (x.dims[k] === 1 ? '0u' : `c${k + off}`));
+    // a broadcast axis (size 1) reads coordinate 0: c mod 1
+    return gatherPlan(a, 'shape', (k, p) => `c${k + off} % ${p.u(x.dims[k]!)}`);
   },
 });

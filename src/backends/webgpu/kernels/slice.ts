@@ -23,8 +23,6 @@ registerKernels({
       begin[ax] = s.start;
       step[ax] = steps[i]!;
     });
-    return gatherPlan(a, (k) =>
-      step[k] === 1 && begin[k] === 0 ? `c${k}` : `u32(${begin[k]}i + i32(c${k}) * ${step[k]}i)`,
-    );
+    return gatherPlan(a, 'slice', (k, p) => `u32(${p.i(begin[k]!)} + i32(c${k}) * ${p.i(step[k]!)})`);
   },
 });

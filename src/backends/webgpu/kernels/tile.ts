@@ -9,6 +9,6 @@ registerKernels({
   hostInputs: () => [1],
   plan(a) {
     const x = a.ins[0]!;
-    return gatherPlan(a, (k) => (x.dims[k] === 1 ? '0u' : `c${k} % ${x.dims[k]}u`));
+    return gatherPlan(a, 'tile', (k, p) => `c${k} % ${p.u(x.dims[k]!)}`);
   },
 });

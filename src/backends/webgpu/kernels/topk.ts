@@ -3,6 +3,7 @@
 import { normAxis } from '../../../ir/shape.js';
 import { toIntArray } from '../../../ir/tensor.js';
 import { registerKernels } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { fillTemplate, ShaderBuilder } from '../wgsl.js';
 
 registerKernels({
@@ -37,6 +38,7 @@ registerKernels({
       dispatches: [
         {
           code,
+          variant: { family: 'topk', name: 'topk', key: { ...bakedKey(a), wg: a.ctx.wg } },
           bindings: b.bindings,
           tensors: [{ in: 0 }, { out: 0 }, { out: 1 }],
           grid: a.ctx.grid(nout),

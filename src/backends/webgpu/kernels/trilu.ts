@@ -2,8 +2,9 @@
 
 import { toIntArray } from '../../../ir/tensor.js';
 import { registerKernels } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { lit, unflatten } from '../wgsl.js';
-import { copyKernel, gatherPlan } from './lib/copy.js';
+import { copyKernel } from './lib/copy.js';
 
 registerKernels({
   ops: ['nn.Trilu'],
@@ -17,7 +18,7 @@ registerKernels({
     const cond = upper ? `i32(c${r - 1}) - i32(c${r - 2}) >= ${kk}i` : `i32(c${r - 1}) - i32(c${r - 2}) <= ${kk}i`;
     const w = x.layout.wtype;
     const zero = lit(0, w);
-    return gatherPlan(a, (k) => `c${k}`, { preamble: [`    let keep = ${cond};`] }).dispatches.length
+    return a.outs[0]!.layout.numel && x.layout.numel
       ? {
           dispatches: [
             copyKernel(
@@ -27,6 +28,7 @@ registerKernels({
               [{ name: 'x', layout: x.layout, ref: { in: 0 } }],
               { name: 'y', layout: a.outs[0]!.layout, ref: { out: 0 } },
               `    ${unflatten('i', x.dims, 'c')}\n    y_set(i, select(${zero}, x(i), ${cond}));`,
+              { family: 'trilu', name: upper ? 'upper' : 'lower', key: bakedKey(a) },
             ),
           ],
         }

@@ -8,18 +8,9 @@ import type { AttrReader } from '../../../../ir/attributes.js';
 import type { DType } from '../../../../ir/dtype.js';
 import type { Node } from '../../../../ir/graph.js';
 import { type NodePlan, type PlanArgs, registerKernels, type TRef } from '../../kernel.js';
-import {
-  broadcastOffset,
-  fillTemplate,
-  isFloatW,
-  type Layout,
-  lit,
-  partsOf,
-  ShaderBuilder,
-  unflatten,
-  type WType,
-  withVariant,
-} from '../../wgsl.js';
+import { hashText, Params, typesKey } from '../../variant.js';
+import { fillTemplate, isFloatW, type Layout, lit, partsOf, ShaderBuilder, type WType } from '../../wgsl.js';
+import { broadcastParams, unflattenParams } from './index-math.js';
 
 export interface Arg {
   code: string;
@@ -93,16 +84,19 @@ export function planElementwise(
   const n = out.layout.numel;
   if (n === 0) return { dispatches: [] };
   const outW = out.layout.wtype;
-  const b = new ShaderBuilder();
+  const p = new Params();
+  // threads and elements come first in P: the template reads them as P.v[0].x and P.v[0].y
+  const nIterOf = vecOk(a) ? n / 4 : n;
+  const per = vecOk(a) ? 1 : ctx.tiles.perThread;
+  const threads = Math.ceil(nIterOf / per);
+  p.u(threads);
+  p.u(nIterOf);
+  const b = new ShaderBuilder().uniform();
   const tensors: TRef[] = [];
   const present = ins.map((t, i) => (t && t.layout.numel > 0 ? i : -1)).filter((i) => i >= 0);
-  const single = (l: Layout) => partsOf(l) === 1;
   // four elements per access where every input is the output's shape or a scalar (the common
   // case: residual adds, activations): vector loads and stores, the expression per component
-  const vec =
-    n % 4 === 0 &&
-    single(out.layout) &&
-    present.every((i) => single(ins[i]!.layout) && (ins[i]!.layout.numel === 1 || sameDims(ins[i]!.dims, out.dims)));
+  const vec = vecOk(a);
   present.forEach((i) => {
     const t = ins[i]!;
     if (vec && t.layout.numel !== 1) b.vec4(`x${i}`, t.layout, true);
@@ -114,11 +108,16 @@ export function planElementwise(
   tensors.push({ out: 0 });
   const body: string[] = [];
   const w = outW;
+  // how each input is read: the output's index, element 0, or broadcast through strides in P
+  const access = ins.map((t) =>
+    !t || t.layout.numel === 0 ? '-' : t.layout.numel === 1 ? 'scalar' : sameDims(t.dims, out.dims) ? 'same' : 'bcast',
+  );
   const argsFor = (idx: (t: NonNullable<(typeof ins)[number]>, i: number) => string): Arg[] =>
     ins.map((t, i) => {
       if (!t || t.layout.numel === 0) return undefined as unknown as Arg;
       return { code: idx(t, i), w: t.layout.wtype, dt: t.dtype };
     });
+  let exprText = '';
   const emit = (args: Arg[], indent: string, store: (v: string) => string) => {
     args.forEach((x2, i) => {
       if (x2) body.push(`${indent}let v${i} = ${x2.code};`);
@@ -128,6 +127,7 @@ export function planElementwise(
     const e = typeof made === 'string' ? made : made.expr;
     if (typeof made !== 'string') body.push(...made.pre.map((l) => `${indent}${l}`));
     body.push(`${indent}${store(storeRule(e, out.dtype, outW))}`);
+    exprText = typeof made === 'string' ? made : `${made.pre.join(';')};${made.expr}`;
     return e;
   };
   let e: string;
@@ -148,42 +148,69 @@ export function planElementwise(
     }
     body.push('    y_0[i] = r;');
   } else {
-    const needCoords = present.some((i) => ins[i]!.layout.numel !== 1 && !sameDims(ins[i]!.dims, out.dims));
-    if (needCoords) body.push(`    ${unflatten('i', out.dims, 'c')}`);
+    const needCoords = access.includes('bcast');
+    if (needCoords) body.push(`    ${unflattenParams('i', out.dims, 'c', p)}`);
     e = emit(
       argsFor((t, i) => {
-        const at = sameDims(t.dims, out.dims) ? 'i' : broadcastOffset(t.dims, out.dims, 'c');
-        return `x${i}(${t.layout.numel === 1 ? '0u' : at})`;
+        if (access[i] === 'scalar') return `x${i}(0u)`;
+        return `x${i}(${access[i] === 'same' ? 'i' : broadcastParams(t.dims, out.dims, 'c', p)})`;
       }),
       '    ',
       (v) => `y_set(i, ${v});`,
     );
   }
-  const nIter = vec ? n / 4 : n;
-  // a vec4 iteration already carries four elements
-  const per = vec ? 1 : ctx.tiles.perThread;
-  const threads = Math.ceil(nIter / per);
   const groups = Math.ceil(threads / ctx.wg);
-  const filled = fillTemplate('elementwise', {
-    BINDINGS: b.header() + '\n' + extraHelpers(e, w),
+  const code = fillTemplate('elementwise', {
+    BINDINGS: `${p.struct()}\n${b.header()}\n${extraHelpers(e, w)}`,
     WG: ctx.wg,
-    THREADS: threads,
     PER_THREAD: per,
-    N: nIter,
     BODY: body.join('\n'),
   });
-  // what the program is specialised on, declared in its first line (the pipeline-cache key)
-  const code = withVariant(filled, 'elementwise', {
-    n: nIter,
-    vec4: vec,
-    perThread: per,
-    wg: ctx.wg,
-    out: `${out.dtype}[${out.dims.join(',')}]`,
-    ins: ins.map((t) => (t ? `${t.dtype}[${t.dims.join(',')}]` : '-')).join(';'),
-  });
-  return {
-    dispatches: [{ code, bindings: b.bindings, tensors, grid: ctx.grid(groups), label: `${a.node.op}:elementwise` }],
+  // what the program is specialised on; the sizes and strides are in P
+  const variant = {
+    family: 'elementwise',
+    name: vec ? 'vec4' : 'scalar',
+    key: {
+      op: a.node.op,
+      types: typesKey(ins, outs),
+      store: `${outW}`,
+      rank: out.dims.length,
+      access: access.join(','),
+      // a broadcast input's own rank sets how many terms its offset has
+      ranks: ins.map((t, i) => (access[i] === 'bcast' ? t!.dims.length : '-')).join(','),
+      parts: [...ins.map((t) => (t ? partsOf(t.layout) : 0)), partsOf(out.layout)].join(','),
+      perThread: per,
+      wg: ctx.wg,
+      params: p.vec4s,
+      expr: hashText(exprText),
+    },
   };
+  return {
+    dispatches: [
+      {
+        code,
+        variant,
+        params: p.data(),
+        bindings: b.bindings,
+        tensors,
+        grid: ctx.grid(groups),
+        label: `${a.node.op}:elementwise`,
+      },
+    ],
+  };
+}
+
+/** Whether every input is the output's shape or a scalar, in single parts, n a multiple of 4. */
+function vecOk(a: PlanArgs): boolean {
+  const out = a.outs[0]!;
+  const single = (l: Layout) => partsOf(l) === 1;
+  return (
+    out.layout.numel % 4 === 0 &&
+    single(out.layout) &&
+    a.ins.every(
+      (t) => !t || t.layout.numel === 0 || (single(t.layout) && (t.layout.numel === 1 || sameDims(t.dims, out.dims))),
+    )
+  );
 }
 
 export function sameDims(a: readonly number[], b: readonly number[]): boolean {

@@ -2,8 +2,10 @@
 // element is one workgroup folding its row.
 
 import type { KernelContext, NodePlan, PlanArgs, TRef } from '../../kernel.js';
-import { fillTemplate, lit, ShaderBuilder, strides, unflatten, type WType } from '../../wgsl.js';
+import { Params, typesKey } from '../../variant.js';
+import { fillTemplate, lit, partsOf, ShaderBuilder, strides, type WType } from '../../wgsl.js';
 import { storeRule } from './elementwise.js';
+import { unflattenParams } from './index-math.js';
 
 /** Threads per row: a power of two up to the adapter's row width, no wider than the row. */
 export function rowWg(ctx: KernelContext, r: number): number {
@@ -12,24 +14,26 @@ export function rowWg(ctx: KernelContext, r: number): number {
   return w;
 }
 
-/** WGSL for the flat input offset of (output o, reduced index r) over `dims` with `axes` reduced. */
-function reduceOffset(dims: number[], axes: Set<number>): string {
+/** WGSL for the flat input offset of (output o, reduced index r) over `dims` with `axes` reduced; sizes in P. */
+function reduceOffset(dims: number[], axes: Set<number>, p: Params): string {
   const st = strides(dims);
   const kept = dims.map((_, i) => i).filter((i) => !axes.has(i));
   const red = dims.map((_, i) => i).filter((i) => axes.has(i));
   const lines = [
-    unflatten(
+    unflattenParams(
       'o',
       kept.map((i) => dims[i]!),
       'k',
+      p,
     ),
-    unflatten(
+    unflattenParams(
       'r',
       red.map((i) => dims[i]!),
       'q',
+      p,
     ),
   ];
-  const terms = [...kept.map((d, j) => `k${j} * ${st[d]}u`), ...red.map((d, j) => `q${j} * ${st[d]}u`)];
+  const terms = [...kept.map((d, j) => `k${j} * ${p.u(st[d]!)}`), ...red.map((d, j) => `q${j} * ${p.u(st[d]!)}`)];
   return `${lines.join(' ')} return ${terms.join(' + ') || '0u'};`;
 }
 
@@ -117,29 +121,55 @@ export function reducePlan(a: PlanArgs, kind: Kind | 'ArgMax' | 'ArgMin', axes: 
       break;
     }
   }
-  if (kind === 'Mean') finishV = acc === 'u32' || acc === 'i32' ? `a / ${lit(R, acc)}` : `a / ${lit(R, acc)}`;
+  // R is P.v[0].x
+  if (kind === 'Mean') finishV = `a / ${acc}(P.v[0].x)`;
   const yw = y.layout.wtype;
   const finish = isArg
     ? 'y_set(o, i32(ai));'
     : `y_set(o, ${storeRule(yw === acc ? finishV : `${yw}(${finishV})`, y.dtype, yw)});`;
-  const b = new ShaderBuilder().input('x', x.layout).output('y', y.layout);
+  const p = new Params();
+  p.u(R);
+  p.u(nout);
+  const inOff = reduceOffset(x.dims, axes, p);
+  const b = new ShaderBuilder().uniform(p.struct()).input('x', x.layout).output('y', y.layout);
   const wg = rowWg(a.ctx, R);
   const code = fillTemplate('reduce', {
     BINDINGS: b.header(),
-    R,
-    NOUT: nout,
     WG: wg,
     ARG: isArg ? 'true' : 'false',
     ACC: acc,
     INIT: init,
-    IN_OFF: reduceOffset(x.dims, axes),
+    IN_OFF: inOff,
     LOAD: load,
     COMBINE: combine,
     BETTER: better,
     FINISH: finish,
   });
   const tensors: TRef[] = [{ in: 0 }, { out: 0 }];
+  const variant = {
+    family: isArg ? 'argmax' : 'reduce',
+    name: kind,
+    key: {
+      types: typesKey(a.ins, a.outs),
+      parts: `${partsOf(x.layout)},${partsOf(y.layout)}`,
+      wg,
+      acc,
+      kept: x.dims.length - axes.size,
+      reduced: axes.size,
+      ...(isArg ? { last: a.attrs.int('select_last_index', 0) } : {}),
+    },
+  };
   return {
-    dispatches: [{ code, bindings: b.bindings, tensors, grid: a.ctx.grid(nout), label: `${a.node.op}:reduce` }],
+    dispatches: [
+      {
+        code,
+        variant,
+        params: p.data(),
+        bindings: b.bindings,
+        tensors,
+        grid: a.ctx.grid(nout),
+        label: `${a.node.op}:reduce`,
+      },
+    ],
   };
 }
