@@ -50,7 +50,10 @@ function foldable(n: Node): Tensor[] | undefined {
   );
 }
 
-/** Re-infers a node's output types from its inputs as folded so far; a failure is left for the shape-inference pass to report. */
+/**
+ * Re-infers a node's output types from its inputs as folded so far; a failure is left for the
+ * shape-inference pass to report.
+ */
 function refineTypes(n: Node): void {
   try {
     const types = inferNode(n);

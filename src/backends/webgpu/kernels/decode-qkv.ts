@@ -8,6 +8,7 @@
 
 import '../../../ops/kernel/decode-qkv.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { lit, ShaderBuilder } from '../wgsl.js';
 
 function planDecodeQkv(a: PlanArgs) {
@@ -127,6 +128,7 @@ fn main(
     dispatches: [
       {
         code,
+        variant: { family: 'decode-qkv', name: rms ? 'rms' : 'layernorm', key: { ...bakedKey(a), wg: WG } },
         bindings: b.bindings,
         tensors,
         grid: a.ctx.grid(blocks),

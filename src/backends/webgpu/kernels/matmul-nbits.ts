@@ -10,6 +10,7 @@
 
 import '../../../ops/kernel/matmul-nbits.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
+import { bakedKey } from '../variant.js';
 import { ShaderBuilder } from '../wgsl.js';
 
 const MAX_ROWS = 4;
@@ -74,8 +75,7 @@ function planMatmulNbits(a: PlanArgs) {
     }
     workgroupBarrier();
   }`;
-  const code = `// variant matmul-nbits: K=${K} N=${N} M=${M} bits=${bits} block=${bs} WG=${WG} subgroups=${+sg} f16=${+f16}
-${f16 ? 'enable f16;' : ''}
+  const code = `${f16 ? 'enable f16;' : ''}
 ${sg ? 'enable subgroups;' : ''}
 ${b.header()}
 const K = ${K}u;
@@ -92,7 +92,7 @@ var<workgroup> red: array<f32, ${rows * WG}>;
 fn main(
   @builtin(local_invocation_index) t: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,${sg ? '\n  @builtin(subgroup_invocation_id) sgi: u32,\n  @builtin(subgroup_size) sgs: u32,' : ''}
+  @builtin(num_workgroups) nwg: vec3<u32>,${sg ? SUBGROUP_BUILTINS : ''}
 ) {
   let g = wid.x + wid.y * nwg.x;
   if (g >= ${N * rowBlocks}u) { return; }
@@ -126,6 +126,11 @@ fn main(
     dispatches: [
       {
         code,
+        variant: {
+          family: 'matmul-nbits',
+          name: 'matvec',
+          key: { ...bakedKey(a), bits, block: bs, wg: WG, rows, subgroups: sg, f16 },
+        },
         bindings: b.bindings,
         tensors,
         grid: a.ctx.grid(N * rowBlocks),
@@ -134,6 +139,8 @@ fn main(
     ],
   };
 }
+
+const SUBGROUP_BUILTINS = '\n  @builtin(subgroup_invocation_id) sgi: u32,\n  @builtin(subgroup_size) sgs: u32,';
 
 registerKernels({
   ops: ['k.matmul_nbits'],
