@@ -38,7 +38,7 @@ export function spawnServer(args: string[] = []): Promise<Child> {
   });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: proc.stdout! });
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s: ${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in 90 s: ${err}`)), 90_000);
     lines.on('line', (l) => {
       try {
         const j = JSON.parse(l) as { url?: string; msg?: string };
