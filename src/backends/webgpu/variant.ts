@@ -105,6 +105,22 @@ export function attrsKey(attrs: Record<string, Attr>): string {
  */
 export class Params {
   readonly words: number[] = [];
+  private readonly head: string[];
+  private readonly headWords: number[];
+
+  /** `head`: named u32 fields the template reads as `P.<name>` (set with `set`), before the slots. */
+  constructor(head: string[] = []) {
+    this.head = [...head];
+    while (this.head.length % 4) this.head.push(`pad${this.head.length}`);
+    this.headWords = this.head.map(() => 0);
+  }
+  /** Set a named head field. */
+  set(name: string, v: number): this {
+    const i = this.head.indexOf(name);
+    if (i < 0 || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`uniform field ${name}=${v}`);
+    this.headWords[i] = v >>> 0;
+    return this;
+  }
 
   /** A u32 parameter. */
   u(v: number): string {
@@ -128,12 +144,14 @@ export class Params {
   }
   /** The struct WGSL declares for these parameters. */
   struct(): string {
-    return `struct Params { v: array<vec4<u32>, ${this.vec4s}> }`;
+    const head = this.head.map((h) => `${h}: u32, `).join('');
+    return `struct Params { ${head}v: array<vec4<u32>, ${this.vec4s}> }`;
   }
   /** The buffer contents: the words padded to whole vec4s. */
   data(): Uint32Array {
-    const d = new Uint32Array(this.vec4s * 4);
-    d.set(this.words);
+    const d = new Uint32Array(this.headWords.length + this.vec4s * 4);
+    d.set(this.headWords);
+    d.set(this.words, this.headWords.length);
     return d;
   }
 }
