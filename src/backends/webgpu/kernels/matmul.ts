@@ -11,6 +11,7 @@ import { fillTemplate, type Layout, lit, partsOf, ShaderBuilder, strides, type W
 import { storeRule } from './lib/elementwise.js';
 import { exprToWgsl, storeF32 } from './lib/expr.js';
 import { broadcastParams, unflattenParams } from './lib/index-math.js';
+import { directBlock } from './matmul-direct.js';
 
 export interface MatmulSpec {
   M: number;
@@ -121,27 +122,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
     const { wgx, wgy } = t;
     while (tm > 1 && wgy * tm >= 2 * s.M) tm /= 2;
     while (tn > 1 && wgx * tn >= 2 * s.N) tn /= 2;
-    const I = [...Array(tm).keys()],
-      J = [...Array(tn).keys()];
-    const decl = [
-      ...I.map((i) => `  let r${i} = min(row0 + ${i}u, P.M - 1u);`),
-      ...J.map((j) => `  let c${j} = min(col0 + ${j}u, P.N - 1u);`),
-      ...I.flatMap((i) => J.map((j) => `  var acc${i}_${j} = ${s.acc}(0);`)),
-    ].join('\n');
-    const kbody = [
-      ...J.map((j) => `    let b${j} = b_at(bb, k, c${j});`),
-      ...I.flatMap((i) => [
-        `    let a${i} = a_at(ab, r${i}, k);`,
-        ...J.map((j) => `    acc${i}_${j} = acc${i}_${j} + a${i} * b${j};`),
-      ]),
-    ].join('\n');
-    const store = I.flatMap((i) =>
-      J.map(
-        (j) =>
-          `  if (row0 + ${i}u < P.M && col0 + ${j}u < P.N) { y_set(batch * P.M * P.N + (row0 + ${i}u) * P.N + col0 + ` +
-          `${j}u, epilogue(acc${i}_${j}, row0 + ${i}u, col0 + ${j}u, batch)); }`,
-      ),
-    ).join('\n');
+    const { decl, kbody, store } = directBlock(tm, tn, s.acc);
     const filled = fillTemplate('matmul-direct', {
       ...common,
       TM: tm,
