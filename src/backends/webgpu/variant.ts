@@ -158,20 +158,21 @@ export class Params {
 
 /**
  * The key of a program that still bakes its shapes into the text (the families not yet on
- * uniforms): every tensor's type and shape, the node's attributes and the small host inputs the
- * plan may read (axes, k, depth), so the key names everything the text was made from.
+ * uniforms): every tensor's type and shape, the node's attributes and the host inputs the
+ * plan reads (axes, k, depth), so the key names everything the text was made from.
  */
 export function bakedKey(a: {
   node: { attrs: Record<string, Attr> };
   ins: (TensorInfo | undefined)[];
   outs: { dtype: string; dims: number[] }[];
+  hostInputs?: number[];
 }): Variant {
-  const host = a.ins
-    .map((t, i) =>
-      t?.host && t.host.size <= 1024
-        ? `${i}:${hashText(Array.from(t.host.data as ArrayLike<number | bigint>, String).join(','))}`
-        : '',
-    )
+  // only the inputs the family reads on the host (weights that happen to be constants are not)
+  const host = (a.hostInputs ?? [])
+    .map((i) => {
+      const h = a.ins[i]?.host;
+      return h ? `${i}:${hashText(Array.from(h.data as ArrayLike<number | bigint>, String).join(','))}` : '';
+    })
     .filter(Boolean);
   return {
     shapes: `${a.ins.map(shapeKey).join(';')}>${a.outs.map(shapeKey).join(';')}`,
