@@ -98,7 +98,9 @@ for (const wl of WORKLOADS) {
     const firstMs = performance.now() - t;
     const p1 = device.snapshot().pipelinesCreated;
     const w0 = device.snapshot();
+    t = performance.now();
     await s1.run(a.feeds);
+    const warmMs = performance.now() - t;
     const warmCreated = created(device.snapshot()) - created(w0);
     const b = wl.second();
     t = performance.now();
@@ -106,7 +108,7 @@ for (const wl of WORKLOADS) {
     await s2.run(b.feeds);
     const secondMs = performance.now() - t;
     const p2 = device.snapshot().pipelinesCreated - p1;
-    rows.push({ workload: wl.name, pipelines: p1, firstMs, secondPipelines: p2, secondMs, warmCreated });
+    rows.push({ workload: wl.name, pipelines: p1, firstMs, warmMs, secondPipelines: p2, secondMs, warmCreated });
     await s1.release();
     await s2.release();
   } finally {
@@ -122,7 +124,8 @@ console.log(
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const r of rows)
   console.log(
-    `| ${r.workload} | ${r.pipelines} | ${r.firstMs.toFixed(0)} | ${r.secondPipelines} | ${r.secondMs.toFixed(0)} | ` +
+    `| ${r.workload} | ${r.pipelines} | ${r.firstMs.toFixed(0)} | ${r.warmMs.toFixed(0)} | ${r.secondPipelines} | ` +
+      `${r.secondMs.toFixed(0)} | ` +
       `${r.warmCreated} |`,
   );
 if (args.json)
