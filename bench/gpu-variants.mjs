@@ -119,9 +119,10 @@ for (const wl of WORKLOADS) {
 const load = fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').split(' ', 3).join(' ') : '?';
 console.log(`adapter ${args.adapter}, build ${args.dist}, load average ${load}`);
 console.log(
-  '| workload | pipelines | first run (ms) | second shape: new pipelines | second shape first run (ms) | warm run creates |',
+  '| workload | pipelines | first run (ms) | warm run (ms) | second shape: new pipelines | ' +
+    'second shape first run (ms) | warm run creates |',
 );
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of rows)
   console.log(
     `| ${r.workload} | ${r.pipelines} | ${r.firstMs.toFixed(0)} | ${r.warmMs.toFixed(0)} | ${r.secondPipelines} | ` +
