@@ -3,10 +3,8 @@
 // each thread accumulates a TM×TN block of outputs straight from A and B. Same loads and
 // epilogue as matmul.wgsl.
 {{BINDINGS}}
+// M, N, K (and the element count) are uniform fields P.M, P.N, P.K, P.total; batch strides follow in P.v.
 
-const M = {{M}}u;
-const N = {{N}}u;
-const K = {{K}}u;
 const TM = {{TM}}u;
 const TN = {{TN}}u;
 
@@ -21,12 +19,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let batch = gid.z;
   let row0 = gid.y * TM;
   let col0 = gid.x * TN;
-  if (row0 >= M || col0 >= N) { return; }
+  if (row0 >= P.M || col0 >= P.N) { return; }
   let ab = a_base(batch);
   let bb = b_base(batch);
   // TM×TN accumulators as named registers (the kernel generator unrolls the block)
 {{DECL}}
-  for (var k = 0u; k < K; k = k + 1u) {
+  for (var k = 0u; k < P.K; k = k + 1u) {
 {{KBODY}}
   }
 {{STORE}}

@@ -3,10 +3,8 @@
 // TM×TN outputs in registers. Tile sizes and workgroup shape come from the adapter (tiles.ts);
 // shapes, transposes, batch offsets and the epilogue are baked in.
 {{BINDINGS}}
+// M, N, K (and the element count) are uniform fields P.M, P.N, P.K, P.total; batch strides follow in P.v.
 
-const M = {{M}}u;
-const N = {{N}}u;
-const K = {{K}}u;
 const TM = {{TM}}u;
 const TN = {{TN}}u;
 const WGX = {{WGX}}u;
@@ -33,16 +31,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
   var acc: array<{{ACC}}, {{TM_TN}}>;
-  for (var k0 = 0u; k0 < K; k0 = k0 + TK) {
+  for (var k0 = 0u; k0 < P.K; k0 = k0 + TK) {
     for (var e = li; e < TILE_M * TK; e = e + WGX * WGY) {
       let r = row0 + e / TK;
       let k = k0 + e % TK;
-      As[e] = select({{ACC}}(0), a_at(ab, min(r, M - 1u), min(k, K - 1u)), r < M && k < K);
+      As[e] = select({{ACC}}(0), a_at(ab, min(r, P.M - 1u), min(k, P.K - 1u)), r < P.M && k < P.K);
     }
     for (var e = li; e < TK * TILE_N; e = e + WGX * WGY) {
       let k = k0 + e / TILE_N;
       let c = col0 + e % TILE_N;
-      Bs[e] = select({{ACC}}(0), b_at(bb, min(k, K - 1u), min(c, N - 1u)), k < K && c < N);
+      Bs[e] = select({{ACC}}(0), b_at(bb, min(k, P.K - 1u), min(c, P.N - 1u)), k < P.K && c < P.N);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk = kk + 1u) {
@@ -57,10 +55,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   for (var i = 0u; i < TM; i = i + 1u) {
     let r = row0 + lid.y + i * WGY;
-    if (r >= M) { break; }
+    if (r >= P.M) { break; }
     for (var j = 0u; j < TN; j = j + 1u) {
       let c = col0 + lid.x + j * WGX;
-      if (c < N) { y_set(batch * M * N + r * N + c, epilogue(acc[i * TN + j], r, c, batch)); }
+      if (c < P.N) { y_set(batch * P.M * P.N + r * P.N + c, epilogue(acc[i * TN + j], r, c, batch)); }
     }
   }
 }

@@ -233,7 +233,8 @@ export function generate(c: Case): string {
       t.dims.reduce((p, q) => p * q, 1),
     ),
   }));
-  const plan = fam.plan({ node, attrs: new AttrReader(node.attrs, node.describe()), ins, outs, ctx });
+  const attrs = new AttrReader(node.attrs, node.describe());
+  const plan = fam.plan({ node, attrs, ins, outs, ctx, hostInputs: fam.hostInputs?.(node) ?? [] });
   if (!plan.dispatches.length) throw new Error(`${c.name}: the plan has no dispatch`);
   // as the device compiles them: the declaration first (see node-plan.ts), then the program
   return plan.dispatches

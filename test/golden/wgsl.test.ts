@@ -65,14 +65,30 @@ test('programs declare their variant: the cache key says what differs, sizes in 
     ins: [mm.ins[0], { dtype: 'float32', dims: [32, 48] }],
     outs: [{ dtype: 'float32', dims: [64, 48] }],
   });
-  assert.deepEqual(
-    variantDiff(tiled, wider).filter((d) => d.startsWith('N:')),
-    ['N: 16 -> 48'],
-  );
+  // M, N and K are uniforms; the tile (shrunk for narrow matrices) is compile-time
+  assert.deepEqual(variantDiff(tiled, wider), ['tile: 4x1 -> 4x4']);
+  const taller = generate({
+    ...mm,
+    ins: [
+      { dtype: 'float32', dims: [256, 40] },
+      { dtype: 'float32', dims: [40, 16] },
+    ],
+    outs: [{ dtype: 'float32', dims: [256, 16] }],
+  });
+  assert.deepEqual(variantDiff(tiled, taller), []);
+  // the same text once the case's comment line (grid, parameter values) is left out
+  const program = (code: string) => code.split('\n').slice(2).join('\n');
+  assert.equal(program(taller), program(tiled));
+  const batched = generate({
+    ...mm,
+    ins: [{ dtype: 'float32', dims: [2, 64, 32] }, mm.ins[1]],
+    outs: [{ dtype: 'float32', dims: [2, 64, 16] }],
+  });
   const cache = new PipelineCache(undefined as never);
   assert.deepEqual(cache.explain(tiled), ['first program of variant matmul/tiled']);
   cache.sources.set('k', { code: tiled, label: 'nn.MatMul' });
-  assert.ok(cache.explain(wider).includes('N: 16 -> 48'), cache.explain(wider).join('; '));
+  const why = cache.explain(batched);
+  assert.ok(why.includes('batch: 0 -> 1') && why.includes('aBatch: none -> strided'), why.join('; '));
 });
 
 test('every golden program declares family/variant in its first line', () => {

@@ -76,6 +76,8 @@ export interface PlanArgs {
   ins: (TensorInfo | undefined)[];
   outs: OutInfo[];
   ctx: KernelContext;
+  /** The inputs whose host values the plan may read (the family's hostInputs). */
+  hostInputs?: number[];
 }
 
 export interface KernelFamily {

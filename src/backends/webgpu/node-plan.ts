@@ -73,7 +73,7 @@ export function planStep(ctx: KernelContext, step: Step, ins: (TensorInfo | unde
   const fam = kernelFor(node.op)!;
   let plan: NodePlan;
   try {
-    plan = fam.plan({ node, attrs, ins, outs, ctx });
+    plan = fam.plan({ node, attrs, ins, outs, ctx, hostInputs: step.hostInputs });
   } catch (e) {
     throw nodeError(node, e);
   }

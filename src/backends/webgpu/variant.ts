@@ -105,6 +105,22 @@ export function attrsKey(attrs: Record<string, Attr>): string {
  */
 export class Params {
   readonly words: number[] = [];
+  private readonly head: string[];
+  private readonly headWords: number[];
+
+  /** `head`: named u32 fields the template reads as `P.<name>` (set with `set`), before the slots. */
+  constructor(head: string[] = []) {
+    this.head = [...head];
+    while (this.head.length % 4) this.head.push(`pad${this.head.length}`);
+    this.headWords = this.head.map(() => 0);
+  }
+  /** Set a named head field. */
+  set(name: string, v: number): this {
+    const i = this.head.indexOf(name);
+    if (i < 0 || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`uniform field ${name}=${v}`);
+    this.headWords[i] = v >>> 0;
+    return this;
+  }
 
   /** A u32 parameter. */
   u(v: number): string {
@@ -128,32 +144,35 @@ export class Params {
   }
   /** The struct WGSL declares for these parameters. */
   struct(): string {
-    return `struct Params { v: array<vec4<u32>, ${this.vec4s}> }`;
+    const head = this.head.map((h) => `${h}: u32, `).join('');
+    return `struct Params { ${head}v: array<vec4<u32>, ${this.vec4s}> }`;
   }
   /** The buffer contents: the words padded to whole vec4s. */
   data(): Uint32Array {
-    const d = new Uint32Array(this.vec4s * 4);
-    d.set(this.words);
+    const d = new Uint32Array(this.headWords.length + this.vec4s * 4);
+    d.set(this.headWords);
+    d.set(this.words, this.headWords.length);
     return d;
   }
 }
 
 /**
  * The key of a program that still bakes its shapes into the text (the families not yet on
- * uniforms): every tensor's type and shape, the node's attributes and the small host inputs the
- * plan may read (axes, k, depth), so the key names everything the text was made from.
+ * uniforms): every tensor's type and shape, the node's attributes and the host inputs the
+ * plan reads (axes, k, depth), so the key names everything the text was made from.
  */
 export function bakedKey(a: {
   node: { attrs: Record<string, Attr> };
   ins: (TensorInfo | undefined)[];
   outs: { dtype: string; dims: number[] }[];
+  hostInputs?: number[];
 }): Variant {
-  const host = a.ins
-    .map((t, i) =>
-      t?.host && t.host.size <= 1024
-        ? `${i}:${hashText(Array.from(t.host.data as ArrayLike<number | bigint>, String).join(','))}`
-        : '',
-    )
+  // only the inputs the family reads on the host (weights that happen to be constants are not)
+  const host = (a.hostInputs ?? [])
+    .map((i) => {
+      const h = a.ins[i]?.host;
+      return h ? `${i}:${hashText(Array.from(h.data as ArrayLike<number | bigint>, String).join(','))}` : '';
+    })
     .filter(Boolean);
   return {
     shapes: `${a.ins.map(shapeKey).join(';')}>${a.outs.map(shapeKey).join(';')}`,

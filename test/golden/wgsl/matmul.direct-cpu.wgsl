@@ -1,15 +1,17 @@
-// variant matmul/direct: M=64 N=16 K=32 batch=- aBatch=- bBatch=- transA=false transB=false acc=f32 out=f32 extra=0 parts=1,1,1 epilogue=#5ff5fd40 tile=8x2 wg=8x8
-// matmul.direct-cpu dispatch 0: nn.MatMul:matmul-direct8x2, grid 1x1x1
+// variant matmul/direct: batch=0 aBatch=none bBatch=none transA=false transB=false acc=f32 out=f32 extra=0 parts=1,1,1 epilogue=#7476c3e0 params=1 tile=8x2 wg=8x8
+// matmul.direct-cpu dispatch 0: nn.MatMul:matmul-direct8x2, grid 1x1x1, params [64,16,32,1024,0,0,0,0]
 // Matrix multiply without workgroup memory, for CPU-emulated adapters (SwiftShader, llvmpipe),
 // where a workgroupBarrier costs far more than the cache-served global loads it would save:
 // each thread accumulates a TM×TN block of outputs straight from A and B. Same loads and
 // epilogue as matmul.wgsl.
+struct Params { M: u32, N: u32, K: u32, total: u32, v: array<vec4<u32>, 1> }
 
-@group(0) @binding(0) var<storage, read> A_0: array<f32>;
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> A_0: array<f32>;
 fn A(i: u32) -> f32 { return A_0[i]; }
-@group(0) @binding(1) var<storage, read> B_0: array<f32>;
+@group(0) @binding(2) var<storage, read> B_0: array<f32>;
 fn B(i: u32) -> f32 { return B_0[i]; }
-@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -39,17 +41,15 @@ fn erf_s(x: f32) -> f32 {
 }
 
 
+// M, N, K (and the element count) are uniform fields P.M, P.N, P.K, P.total; batch strides follow in P.v.
 
-const M = 64u;
-const N = 16u;
-const K = 32u;
 const TM = 8u;
 const TN = 2u;
 
 fn a_base(b: u32) -> u32 { return 0u; }
 fn b_base(b: u32) -> u32 { return 0u; }
-fn a_at(base: u32, r: u32, k: u32) -> f32 { return (A_0[(base + r * K + k)]); }
-fn b_at(base: u32, k: u32, c: u32) -> f32 { return (B_0[(base + k * N + c)]); }
+fn a_at(base: u32, r: u32, k: u32) -> f32 { return (A_0[(base + r * P.K + k)]); }
+fn b_at(base: u32, k: u32, c: u32) -> f32 { return (B_0[(base + k * P.N + c)]); }
 fn epilogue(acc: f32, r: u32, c: u32, b: u32) -> f32 { _ = r; _ = c; _ = b; return acc; }
 
 @compute @workgroup_size(8, 8, 1)
@@ -57,20 +57,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let batch = gid.z;
   let row0 = gid.y * TM;
   let col0 = gid.x * TN;
-  if (row0 >= M || col0 >= N) { return; }
+  if (row0 >= P.M || col0 >= P.N) { return; }
   let ab = (0u);
   let bb = (0u);
   // TM×TN accumulators as named registers (the kernel generator unrolls the block)
-  let r0 = min(row0 + 0u, M - 1u);
-  let r1 = min(row0 + 1u, M - 1u);
-  let r2 = min(row0 + 2u, M - 1u);
-  let r3 = min(row0 + 3u, M - 1u);
-  let r4 = min(row0 + 4u, M - 1u);
-  let r5 = min(row0 + 5u, M - 1u);
-  let r6 = min(row0 + 6u, M - 1u);
-  let r7 = min(row0 + 7u, M - 1u);
-  let c0 = min(col0 + 0u, N - 1u);
-  let c1 = min(col0 + 1u, N - 1u);
+  let r0 = min(row0 + 0u, P.M - 1u);
+  let r1 = min(row0 + 1u, P.M - 1u);
+  let r2 = min(row0 + 2u, P.M - 1u);
+  let r3 = min(row0 + 3u, P.M - 1u);
+  let r4 = min(row0 + 4u, P.M - 1u);
+  let r5 = min(row0 + 5u, P.M - 1u);
+  let r6 = min(row0 + 6u, P.M - 1u);
+  let r7 = min(row0 + 7u, P.M - 1u);
+  let c0 = min(col0 + 0u, P.N - 1u);
+  let c1 = min(col0 + 1u, P.N - 1u);
   var acc0_0 = f32(0);
   var acc0_1 = f32(0);
   var acc1_0 = f32(0);
@@ -87,48 +87,48 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc6_1 = f32(0);
   var acc7_0 = f32(0);
   var acc7_1 = f32(0);
-  for (var k = 0u; k < K; k = k + 1u) {
-    let b0 = ((B_0[((bb) + (k) * N + (c0))]));
-    let b1 = ((B_0[((bb) + (k) * N + (c1))]));
-    let a0 = ((A_0[((ab) + (r0) * K + (k))]));
+  for (var k = 0u; k < P.K; k = k + 1u) {
+    let b0 = ((B_0[((bb) + (k) * P.N + (c0))]));
+    let b1 = ((B_0[((bb) + (k) * P.N + (c1))]));
+    let a0 = ((A_0[((ab) + (r0) * P.K + (k))]));
     acc0_0 = acc0_0 + a0 * b0;
     acc0_1 = acc0_1 + a0 * b1;
-    let a1 = ((A_0[((ab) + (r1) * K + (k))]));
+    let a1 = ((A_0[((ab) + (r1) * P.K + (k))]));
     acc1_0 = acc1_0 + a1 * b0;
     acc1_1 = acc1_1 + a1 * b1;
-    let a2 = ((A_0[((ab) + (r2) * K + (k))]));
+    let a2 = ((A_0[((ab) + (r2) * P.K + (k))]));
     acc2_0 = acc2_0 + a2 * b0;
     acc2_1 = acc2_1 + a2 * b1;
-    let a3 = ((A_0[((ab) + (r3) * K + (k))]));
+    let a3 = ((A_0[((ab) + (r3) * P.K + (k))]));
     acc3_0 = acc3_0 + a3 * b0;
     acc3_1 = acc3_1 + a3 * b1;
-    let a4 = ((A_0[((ab) + (r4) * K + (k))]));
+    let a4 = ((A_0[((ab) + (r4) * P.K + (k))]));
     acc4_0 = acc4_0 + a4 * b0;
     acc4_1 = acc4_1 + a4 * b1;
-    let a5 = ((A_0[((ab) + (r5) * K + (k))]));
+    let a5 = ((A_0[((ab) + (r5) * P.K + (k))]));
     acc5_0 = acc5_0 + a5 * b0;
     acc5_1 = acc5_1 + a5 * b1;
-    let a6 = ((A_0[((ab) + (r6) * K + (k))]));
+    let a6 = ((A_0[((ab) + (r6) * P.K + (k))]));
     acc6_0 = acc6_0 + a6 * b0;
     acc6_1 = acc6_1 + a6 * b1;
-    let a7 = ((A_0[((ab) + (r7) * K + (k))]));
+    let a7 = ((A_0[((ab) + (r7) * P.K + (k))]));
     acc7_0 = acc7_0 + a7 * b0;
     acc7_1 = acc7_1 + a7 * b1;
   }
-  if (row0 + 0u < M && col0 + 0u < N) { y_0[batch * M * N + (row0 + 0u) * N + col0 + 0u] = epilogue(acc0_0, row0 + 0u, col0 + 0u, batch); }
-  if (row0 + 0u < M && col0 + 1u < N) { y_0[batch * M * N + (row0 + 0u) * N + col0 + 1u] = epilogue(acc0_1, row0 + 0u, col0 + 1u, batch); }
-  if (row0 + 1u < M && col0 + 0u < N) { y_0[batch * M * N + (row0 + 1u) * N + col0 + 0u] = epilogue(acc1_0, row0 + 1u, col0 + 0u, batch); }
-  if (row0 + 1u < M && col0 + 1u < N) { y_0[batch * M * N + (row0 + 1u) * N + col0 + 1u] = epilogue(acc1_1, row0 + 1u, col0 + 1u, batch); }
-  if (row0 + 2u < M && col0 + 0u < N) { y_0[batch * M * N + (row0 + 2u) * N + col0 + 0u] = epilogue(acc2_0, row0 + 2u, col0 + 0u, batch); }
-  if (row0 + 2u < M && col0 + 1u < N) { y_0[batch * M * N + (row0 + 2u) * N + col0 + 1u] = epilogue(acc2_1, row0 + 2u, col0 + 1u, batch); }
-  if (row0 + 3u < M && col0 + 0u < N) { y_0[batch * M * N + (row0 + 3u) * N + col0 + 0u] = epilogue(acc3_0, row0 + 3u, col0 + 0u, batch); }
-  if (row0 + 3u < M && col0 + 1u < N) { y_0[batch * M * N + (row0 + 3u) * N + col0 + 1u] = epilogue(acc3_1, row0 + 3u, col0 + 1u, batch); }
-  if (row0 + 4u < M && col0 + 0u < N) { y_0[batch * M * N + (row0 + 4u) * N + col0 + 0u] = epilogue(acc4_0, row0 + 4u, col0 + 0u, batch); }
-  if (row0 + 4u < M && col0 + 1u < N) { y_0[batch * M * N + (row0 + 4u) * N + col0 + 1u] = epilogue(acc4_1, row0 + 4u, col0 + 1u, batch); }
-  if (row0 + 5u < M && col0 + 0u < N) { y_0[batch * M * N + (row0 + 5u) * N + col0 + 0u] = epilogue(acc5_0, row0 + 5u, col0 + 0u, batch); }
-  if (row0 + 5u < M && col0 + 1u < N) { y_0[batch * M * N + (row0 + 5u) * N + col0 + 1u] = epilogue(acc5_1, row0 + 5u, col0 + 1u, batch); }
-  if (row0 + 6u < M && col0 + 0u < N) { y_0[batch * M * N + (row0 + 6u) * N + col0 + 0u] = epilogue(acc6_0, row0 + 6u, col0 + 0u, batch); }
-  if (row0 + 6u < M && col0 + 1u < N) { y_0[batch * M * N + (row0 + 6u) * N + col0 + 1u] = epilogue(acc6_1, row0 + 6u, col0 + 1u, batch); }
-  if (row0 + 7u < M && col0 + 0u < N) { y_0[batch * M * N + (row0 + 7u) * N + col0 + 0u] = epilogue(acc7_0, row0 + 7u, col0 + 0u, batch); }
-  if (row0 + 7u < M && col0 + 1u < N) { y_0[batch * M * N + (row0 + 7u) * N + col0 + 1u] = epilogue(acc7_1, row0 + 7u, col0 + 1u, batch); }
+  if (row0 + 0u < P.M && col0 + 0u < P.N) { y_0[batch * P.M * P.N + (row0 + 0u) * P.N + col0 + 0u] = epilogue(acc0_0, row0 + 0u, col0 + 0u, batch); }
+  if (row0 + 0u < P.M && col0 + 1u < P.N) { y_0[batch * P.M * P.N + (row0 + 0u) * P.N + col0 + 1u] = epilogue(acc0_1, row0 + 0u, col0 + 1u, batch); }
+  if (row0 + 1u < P.M && col0 + 0u < P.N) { y_0[batch * P.M * P.N + (row0 + 1u) * P.N + col0 + 0u] = epilogue(acc1_0, row0 + 1u, col0 + 0u, batch); }
+  if (row0 + 1u < P.M && col0 + 1u < P.N) { y_0[batch * P.M * P.N + (row0 + 1u) * P.N + col0 + 1u] = epilogue(acc1_1, row0 + 1u, col0 + 1u, batch); }
+  if (row0 + 2u < P.M && col0 + 0u < P.N) { y_0[batch * P.M * P.N + (row0 + 2u) * P.N + col0 + 0u] = epilogue(acc2_0, row0 + 2u, col0 + 0u, batch); }
+  if (row0 + 2u < P.M && col0 + 1u < P.N) { y_0[batch * P.M * P.N + (row0 + 2u) * P.N + col0 + 1u] = epilogue(acc2_1, row0 + 2u, col0 + 1u, batch); }
+  if (row0 + 3u < P.M && col0 + 0u < P.N) { y_0[batch * P.M * P.N + (row0 + 3u) * P.N + col0 + 0u] = epilogue(acc3_0, row0 + 3u, col0 + 0u, batch); }
+  if (row0 + 3u < P.M && col0 + 1u < P.N) { y_0[batch * P.M * P.N + (row0 + 3u) * P.N + col0 + 1u] = epilogue(acc3_1, row0 + 3u, col0 + 1u, batch); }
+  if (row0 + 4u < P.M && col0 + 0u < P.N) { y_0[batch * P.M * P.N + (row0 + 4u) * P.N + col0 + 0u] = epilogue(acc4_0, row0 + 4u, col0 + 0u, batch); }
+  if (row0 + 4u < P.M && col0 + 1u < P.N) { y_0[batch * P.M * P.N + (row0 + 4u) * P.N + col0 + 1u] = epilogue(acc4_1, row0 + 4u, col0 + 1u, batch); }
+  if (row0 + 5u < P.M && col0 + 0u < P.N) { y_0[batch * P.M * P.N + (row0 + 5u) * P.N + col0 + 0u] = epilogue(acc5_0, row0 + 5u, col0 + 0u, batch); }
+  if (row0 + 5u < P.M && col0 + 1u < P.N) { y_0[batch * P.M * P.N + (row0 + 5u) * P.N + col0 + 1u] = epilogue(acc5_1, row0 + 5u, col0 + 1u, batch); }
+  if (row0 + 6u < P.M && col0 + 0u < P.N) { y_0[batch * P.M * P.N + (row0 + 6u) * P.N + col0 + 0u] = epilogue(acc6_0, row0 + 6u, col0 + 0u, batch); }
+  if (row0 + 6u < P.M && col0 + 1u < P.N) { y_0[batch * P.M * P.N + (row0 + 6u) * P.N + col0 + 1u] = epilogue(acc6_1, row0 + 6u, col0 + 1u, batch); }
+  if (row0 + 7u < P.M && col0 + 0u < P.N) { y_0[batch * P.M * P.N + (row0 + 7u) * P.N + col0 + 0u] = epilogue(acc7_0, row0 + 7u, col0 + 0u, batch); }
+  if (row0 + 7u < P.M && col0 + 1u < P.N) { y_0[batch * P.M * P.N + (row0 + 7u) * P.N + col0 + 1u] = epilogue(acc7_1, row0 + 7u, col0 + 1u, batch); }
 }

@@ -1,15 +1,17 @@
-// variant matmul/tiled: M=64 N=16 K=32 batch=- aBatch=- bBatch=- transA=false transB=false acc=f32 out=f32 extra=0 parts=1,1,1 epilogue=#5ff5fd40 tile=4x1 wg=16x16 tk=16
-// matmul.tiled dispatch 0: nn.MatMul:matmul4x1, grid 1x1x1
+// variant matmul/tiled: batch=0 aBatch=none bBatch=none transA=false transB=false acc=f32 out=f32 extra=0 parts=1,1,1 epilogue=#7476c3e0 params=1 tile=4x1 wg=16x16 tk=16
+// matmul.tiled dispatch 0: nn.MatMul:matmul4x1, grid 1x1x1, params [64,16,32,1024,0,0,0,0]
 // Matrix multiply (MatMul, Gemm, MatMulInteger, k.matmul): C[b] = epilogue(A[b] · B[b]) with
 // batch broadcasting. Tiles of A and B are staged in workgroup memory; each thread accumulates
 // TM×TN outputs in registers. Tile sizes and workgroup shape come from the adapter (tiles.ts);
 // shapes, transposes, batch offsets and the epilogue are baked in.
+struct Params { M: u32, N: u32, K: u32, total: u32, v: array<vec4<u32>, 1> }
 
-@group(0) @binding(0) var<storage, read> A_0: array<f32>;
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> A_0: array<f32>;
 fn A(i: u32) -> f32 { return A_0[i]; }
-@group(0) @binding(1) var<storage, read> B_0: array<f32>;
+@group(0) @binding(2) var<storage, read> B_0: array<f32>;
 fn B(i: u32) -> f32 { return B_0[i]; }
-@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -39,10 +41,8 @@ fn erf_s(x: f32) -> f32 {
 }
 
 
+// M, N, K (and the element count) are uniform fields P.M, P.N, P.K, P.total; batch strides follow in P.v.
 
-const M = 64u;
-const N = 16u;
-const K = 32u;
 const TM = 4u;
 const TN = 1u;
 const WGX = 16u;
@@ -56,8 +56,8 @@ var<workgroup> Bs: array<f32, 256>;
 
 fn a_base(b: u32) -> u32 { return 0u; }
 fn b_base(b: u32) -> u32 { return 0u; }
-fn a_at(base: u32, r: u32, k: u32) -> f32 { return (A_0[(base + r * K + k)]); }
-fn b_at(base: u32, k: u32, c: u32) -> f32 { return (B_0[(base + k * N + c)]); }
+fn a_at(base: u32, r: u32, k: u32) -> f32 { return (A_0[(base + r * P.K + k)]); }
+fn b_at(base: u32, k: u32, c: u32) -> f32 { return (B_0[(base + k * P.N + c)]); }
 fn epilogue(acc: f32, r: u32, c: u32, b: u32) -> f32 { _ = r; _ = c; _ = b; return acc; }
 
 @compute @workgroup_size(16, 16, 1)
@@ -69,16 +69,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
   var acc: array<f32, 4>;
-  for (var k0 = 0u; k0 < K; k0 = k0 + TK) {
+  for (var k0 = 0u; k0 < P.K; k0 = k0 + TK) {
     for (var e = li; e < TILE_M * TK; e = e + WGX * WGY) {
       let r = row0 + e / TK;
       let k = k0 + e % TK;
-      As[e] = select(f32(0), ((A_0[((ab) + (min(r, M - 1u)) * K + (min(k, K - 1u)))])), r < M && k < K);
+      As[e] = select(f32(0), ((A_0[((ab) + (min(r, P.M - 1u)) * P.K + (min(k, P.K - 1u)))])), r < P.M && k < P.K);
     }
     for (var e = li; e < TK * TILE_N; e = e + WGX * WGY) {
       let k = k0 + e / TILE_N;
       let c = col0 + e % TILE_N;
-      Bs[e] = select(f32(0), ((B_0[((bb) + (min(k, K - 1u)) * N + (min(c, N - 1u)))])), k < K && c < N);
+      Bs[e] = select(f32(0), ((B_0[((bb) + (min(k, P.K - 1u)) * P.N + (min(c, P.N - 1u)))])), k < P.K && c < P.N);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk = kk + 1u) {
@@ -93,10 +93,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   for (var i = 0u; i < TM; i = i + 1u) {
     let r = row0 + lid.y + i * WGY;
-    if (r >= M) { break; }
+    if (r >= P.M) { break; }
     for (var j = 0u; j < TN; j = j + 1u) {
       let c = col0 + lid.x + j * WGX;
-      if (c < N) { y_0[batch * M * N + r * N + c] = epilogue(acc[i * TN + j], r, c, batch); }
+      if (c < P.N) { y_0[batch * P.M * P.N + r * P.N + c] = epilogue(acc[i * TN + j], r, c, batch); }
     }
   }
 }

@@ -1,13 +1,15 @@
-// variant matmul/vec: M=1 N=16 K=32 batch=- aBatch=- bBatch=- transA=false transB=false acc=f32 out=f32 extra=0 parts=1,1,1 epilogue=#5ff5fd40 wg=256
-// matmul.vec dispatch 0: nn.MatMul:matvec, grid 1x1x1
+// variant matmul/vec: batch=0 aBatch=none bBatch=none transA=false transB=false acc=f32 out=f32 extra=0 parts=1,1,1 epilogue=#7476c3e0 params=1 wg=256
+// matmul.vec dispatch 0: nn.MatMul:matvec, grid 1x1x1, params [1,16,32,16,0,0,0,0]
 // Skinny matrix products (one row or one column: decode steps, vector search): one thread per
 // output, walking K with four independent accumulators. Same loads and epilogue as matmul.wgsl.
+struct Params { M: u32, N: u32, K: u32, total: u32, v: array<vec4<u32>, 1> }
 
-@group(0) @binding(0) var<storage, read> A_0: array<f32>;
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> A_0: array<f32>;
 fn A(i: u32) -> f32 { return A_0[i]; }
-@group(0) @binding(1) var<storage, read> B_0: array<f32>;
+@group(0) @binding(2) var<storage, read> B_0: array<f32>;
 fn B(i: u32) -> f32 { return B_0[i]; }
-@group(0) @binding(2) var<storage, read_write> y_0: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y_0: array<f32>;
 fn y(i: u32) -> f32 { return y_0[i]; }
 fn y_set(i: u32, v: f32) { y_0[i] = v; }
 // Helpers every kernel may call (appended to each kernel's bindings): special values, float16
@@ -37,35 +39,33 @@ fn erf_s(x: f32) -> f32 {
 }
 
 
+// M, N, K (and the element count) are uniform fields P.M, P.N, P.K, P.total; batch strides follow in P.v.
 
-const M = 1u;
-const N = 16u;
-const K = 32u;
 
 fn a_base(b: u32) -> u32 { return 0u; }
 fn b_base(b: u32) -> u32 { return 0u; }
-fn a_at(base: u32, r: u32, k: u32) -> f32 { return (A_0[(base + r * K + k)]); }
-fn b_at(base: u32, k: u32, c: u32) -> f32 { return (B_0[(base + k * N + c)]); }
+fn a_at(base: u32, r: u32, k: u32) -> f32 { return (A_0[(base + r * P.K + k)]); }
+fn b_at(base: u32, k: u32, c: u32) -> f32 { return (B_0[(base + k * P.N + c)]); }
 fn epilogue(acc: f32, r: u32, c: u32, b: u32) -> f32 { _ = r; _ = c; _ = b; return acc; }
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * 256u;
-  if (t >= 16u) { return; }
-  let batch = t / (M * N);
-  let rc = t - batch * M * N;
-  let r = rc / N;
-  let c = rc - r * N;
+  if (t >= P.total) { return; }
+  let batch = t / (P.M * P.N);
+  let rc = t - batch * P.M * P.N;
+  let r = rc / P.N;
+  let c = rc - r * P.N;
   let ab = (0u);
   let bb = (0u);
   var s0 = f32(0); var s1 = f32(0); var s2 = f32(0); var s3 = f32(0);
   var k = 0u;
-  for (; k + 4u <= K; k = k + 4u) {
-    s0 = s0 + ((A_0[((ab) + (r) * K + (k))])) * ((B_0[((bb) + (k) * N + (c))]));
-    s1 = s1 + ((A_0[((ab) + (r) * K + (k + 1u))])) * ((B_0[((bb) + (k + 1u) * N + (c))]));
-    s2 = s2 + ((A_0[((ab) + (r) * K + (k + 2u))])) * ((B_0[((bb) + (k + 2u) * N + (c))]));
-    s3 = s3 + ((A_0[((ab) + (r) * K + (k + 3u))])) * ((B_0[((bb) + (k + 3u) * N + (c))]));
+  for (; k + 4u <= P.K; k = k + 4u) {
+    s0 = s0 + ((A_0[((ab) + (r) * P.K + (k))])) * ((B_0[((bb) + (k) * P.N + (c))]));
+    s1 = s1 + ((A_0[((ab) + (r) * P.K + (k + 1u))])) * ((B_0[((bb) + (k + 1u) * P.N + (c))]));
+    s2 = s2 + ((A_0[((ab) + (r) * P.K + (k + 2u))])) * ((B_0[((bb) + (k + 2u) * P.N + (c))]));
+    s3 = s3 + ((A_0[((ab) + (r) * P.K + (k + 3u))])) * ((B_0[((bb) + (k + 3u) * P.N + (c))]));
   }
-  for (; k < K; k = k + 1u) { s0 = s0 + ((A_0[((ab) + (r) * K + (k))])) * ((B_0[((bb) + (k) * N + (c))])); }
+  for (; k < P.K; k = k + 1u) { s0 = s0 + ((A_0[((ab) + (r) * P.K + (k))])) * ((B_0[((bb) + (k) * P.N + (c))])); }
   y_0[t] = epilogue((s0 + s1) + (s2 + s3), r, c, batch);
 }

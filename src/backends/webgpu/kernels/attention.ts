@@ -299,7 +299,16 @@ export function planAttention(a: PlanArgs): NodePlan {
       },
       {
         code: combine,
-        variant: declared('combine'),
+        // the combine reads only the split partials: its text does not depend on the key length
+        variant: {
+          family: 'attention',
+          name: 'combine',
+          key: {
+            ...{ rank: g.rank, hq: g.qHeads, sq: g.qSeq, dv: g.vHeadSize, splits, total, wg: ctx.wg },
+            out: y.dtype,
+            bindings: cb.bindings.length,
+          },
+        },
         bindings: cb.bindings,
         tensors: [{ tmp: 0 }, { tmp: 1 }, { tmp: 2 }, { out: 0 }],
         grid: ctx.grid(Math.ceil(total / ctx.wg)),

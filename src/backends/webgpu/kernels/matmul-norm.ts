@@ -7,9 +7,10 @@
 import { exprOf } from '../../../ops/kernel/elementwise.js';
 import type { Expr } from '../../../ops/kernel/expr.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
-import { bakedKey } from '../variant.js';
-import { broadcastOffset, lit, ShaderBuilder, unflatten } from '../wgsl.js';
+import { hashText, Params, typesKey } from '../variant.js';
+import { lit, ShaderBuilder } from '../wgsl.js';
 import { exprToWgsl } from './lib/expr.js';
+import { broadcastParams, unflattenParams } from './lib/index-math.js';
 
 const RW = 4;
 const KT = 16;
@@ -25,7 +26,11 @@ function planMatmulNorm(a: PlanArgs) {
   if (!M || !N) return { dispatches: [] };
   const WG = Math.min(128, a.ctx.wg);
   const CPT = Math.ceil(N / WG);
-  const b = new ShaderBuilder().input('A', A!.layout).input('B', B!.layout);
+  // the row count (P.v[0].x) and the residual/bias broadcast strides are uniforms; N and K (the
+  // weight's shape) stay compile-time: the columns per thread and the K tiles are unrolled on them
+  const p = new Params();
+  p.u(M);
+  const b = new ShaderBuilder().uniform().input('A', A!.layout).input('B', B!.layout);
   const tensors: TRef[] = [{ in: 0 }, { in: 1 }];
   const names = ['acc'];
   const reads: string[] = [];
@@ -38,7 +43,7 @@ function planMatmulNorm(a: PlanArgs) {
     }
     b.input(`e${j}`, t.layout);
     tensors.push({ in: 2 + j });
-    const off = t.layout.numel === 1 ? '0u' : broadcastOffset(t.dims, y.dims, 'o');
+    const off = t.layout.numel === 1 ? '0u' : broadcastParams(t.dims, y.dims, 'o', p);
     coords ||= t.layout.numel !== 1;
     reads.push(`let x${j} = f32(e${j}(${off}));`);
     names.push(`x${j}`);
@@ -74,8 +79,9 @@ function planMatmulNorm(a: PlanArgs) {
     }
     workgroupBarrier();
   }`;
-  const code = `${b.header()}
-const M = ${M}u;
+  const unflat = coords ? unflattenParams('e', y.dims, 'o', p) : '_ = e;';
+  const code = `${p.struct()}
+${b.header()}
 const N = ${N}u;
 const K = ${K}u;
 const KT = ${KT}u;
@@ -85,7 +91,7 @@ var<workgroup> red: array<f32, ${RW * WG}>;
 
 fn epi(acc: f32, r: u32, c: u32) -> f32 {
   let e = r * N + c;
-  ${coords ? unflatten('e', y.dims, 'o') : '_ = e;'}
+  ${unflat}
   ${reads.join(' ')}
   ${lines.join(' ')}
   return ${result};
@@ -97,6 +103,7 @@ fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
+  let M = P.v[0].x;
   let r0 = (wid.x + wid.y * nwg.x) * ${RW}u;
   if (r0 >= M) { return; }
   ${each((rr, ci) => `var a${rr}_${ci} = 0.0;`)}
@@ -144,7 +151,26 @@ fn main(
     dispatches: [
       {
         code,
-        variant: { family: 'matmul-norm', name: rms ? 'rms' : 'layernorm', key: { ...bakedKey(a), wg: a.ctx.wg } },
+        variant: {
+          family: 'matmul-norm',
+          name: rms ? 'rms' : 'layernorm',
+          key: {
+            ...{
+              N,
+              K,
+              transB,
+              rank: y.dims.length,
+              types: typesKey(a.ins, a.outs),
+              bias: !!bias,
+              eps: lit(eps, 'f32'),
+            },
+            parts: b.bindings.length,
+            wg: WG,
+            params: p.vec4s,
+            epilogue: hashText(`${reads.join(' ')}|${lines.join(' ')}|${result}`),
+          },
+        },
+        params: p.data(),
         bindings: b.bindings,
         tensors,
         grid: a.ctx.grid(Math.ceil(M / RW)),

@@ -6,20 +6,12 @@
 import { getter } from '../../../ir/tensor.js';
 import { exprOf } from '../../../ops/kernel/elementwise.js';
 import { type NodePlan, type PlanArgs, registerKernels, type TRef } from '../kernel.js';
-import { hashText, type Variant } from '../variant.js';
-import {
-  broadcastOffset,
-  fillTemplate,
-  type Layout,
-  lit,
-  partsOf,
-  ShaderBuilder,
-  strides,
-  unflatten,
-  type WType,
-} from '../wgsl.js';
+import { hashText, Params, type Variant } from '../variant.js';
+import { fillTemplate, type Layout, lit, partsOf, ShaderBuilder, strides, type WType } from '../wgsl.js';
 import { storeRule } from './lib/elementwise.js';
 import { exprToWgsl, storeF32 } from './lib/expr.js';
+import { broadcastParams, unflattenParams } from './lib/index-math.js';
+import { directBlock } from './matmul-direct.js';
 
 export interface MatmulSpec {
   M: number;
@@ -38,16 +30,20 @@ export interface MatmulSpec {
   /** Convert a loaded A/B element (expression `v`) to the accumulator type. */
   loadA?: (v: string) => string;
   loadB?: (v: string) => string;
-  /** Epilogue body: `acc`, `r`, `c`, `b` in scope; must return the output value. */
-  epilogue: string;
+  /** Epilogue body: `acc`, `r`, `c`, `b` in scope; must return the output value (sizes it needs from P). */
+  epilogue: string | ((p: Params) => string);
   /** Extra read-only tensors the epilogue reads (bias, residual): name → input index. */
   extra: { name: string; layout: Layout; ref: TRef }[];
   label: string;
 }
 
-function baseFn(outBatch: number[], inBatch: number[], matSize: number): string {
-  if (!inBatch.length || inBatch.every((d) => d === 1)) return 'return 0u;';
-  return `${unflatten('b', outBatch, 'q')} return (${broadcastOffset(inBatch, outBatch, 'q')}) * ${matSize}u;`;
+/** Whether an operand's batch offset is always 0 (no batch, or a batch of ones): a key field. */
+const noBatch = (inBatch: number[]) => !inBatch.length || inBatch.every((d) => d === 1);
+
+function baseFn(outBatch: number[], inBatch: number[], matSize: number, p: Params): string {
+  if (noBatch(inBatch)) return 'return 0u;';
+  const unflat = unflattenParams('b', outBatch, 'q', p);
+  return `${unflat} return (${broadcastParams(inBatch, outBatch, 'q', p)}) * ${p.u(matSize)};`;
 }
 
 export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
@@ -55,7 +51,10 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   const batches = s.batch.reduce((p, q) => p * q, 1);
   const total = batches * s.M * s.N;
   if (total === 0) return { dispatches: [] };
-  const b = new ShaderBuilder();
+  // the sizes are uniform fields (P.M, P.N, P.K, P.total); batch strides follow in P.v
+  const p = new Params(['M', 'N', 'K', 'total']);
+  p.set('M', s.M).set('N', s.N).set('K', s.K).set('total', total);
+  const b = new ShaderBuilder().uniform();
   b.input('A', s.a).input('B', s.b);
   const tensors: TRef[] = [{ in: 0 }, { in: 1 }];
   for (const e of s.extra) {
@@ -64,48 +63,52 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
   }
   b.output('y', s.y);
   tensors.push({ out: 0 });
-  const aIdx = s.transA ? `base + k * M + r` : `base + r * K + k`;
-  const bIdx = s.transB ? `base + c * K + k` : `base + k * N + c`;
+  const aIdx = s.transA ? `base + k * P.M + r` : `base + r * P.K + k`;
+  const bIdx = s.transB ? `base + c * P.K + k` : `base + k * P.N + c`;
   const loadA = s.loadA ?? ((v: string) => (s.a.wtype === s.acc ? v : `${s.acc}(${v})`));
   const loadB = s.loadB ?? ((v: string) => (s.b.wtype === s.acc ? v : `${s.acc}(${v})`));
   // what the program is specialised on, declared in its first line (the pipeline-cache key)
-  const variant = {
-    ...{ M: s.M, N: s.N, K: s.K },
-    batch: s.batch.join('x') || '-',
-    aBatch: s.aBatch.join('x') || '-',
-    bBatch: s.bBatch.join('x') || '-',
+  const variant: Variant = {
+    batch: s.batch.length,
+    aBatch: noBatch(s.aBatch) ? 'none' : 'strided',
+    bBatch: noBatch(s.bBatch) ? 'none' : 'strided',
     transA: s.transA,
     transB: s.transB,
     acc: s.acc,
     out: s.y.wtype,
     extra: s.extra.length,
     parts: [s.a, s.b, ...s.extra.map((e) => e.layout), s.y].map(partsOf).join(','),
-    // the fused epilogue and the loads (dequantizing ones for MatMulInteger) as one structural hash
-    epilogue: hashText(`${s.epilogue}|${loadA('a')}|${loadB('b')}`),
+    // set below: the fused epilogue and the loads (dequantizing ones for MatMulInteger) as one
+    // structural hash, and the uniform slots
+    epilogue: '',
+    params: 0,
   };
   const declare = (name: string, key: Variant) => ({ family: 'matmul', name, key });
+  const aBase = baseFn(s.batch, s.aBatch, s.M * s.K, p);
+  const bBase = baseFn(s.batch, s.bBatch, s.K * s.N, p);
+  const epilogue = typeof s.epilogue === 'string' ? s.epilogue : s.epilogue(p);
   const common = {
-    BINDINGS: b.header(),
-    M: s.M,
-    N: s.N,
-    K: s.K,
     ACC: s.acc,
     OUT: s.y.wtype,
-    A_BASE: baseFn(s.batch, s.aBatch, s.M * s.K),
-    B_BASE: baseFn(s.batch, s.bBatch, s.K * s.N),
+    A_BASE: aBase,
+    B_BASE: bBase,
     A_LOAD: loadA(`A(${aIdx})`),
     B_LOAD: loadB(`B(${bIdx})`),
-    EPILOGUE: s.epilogue,
+    EPILOGUE: epilogue,
+    BINDINGS: `${p.struct()}\n${b.header()}`,
   };
+  variant.params = p.vec4s;
+  variant.epilogue = hashText(`${epilogue}|${common.A_LOAD}|${common.B_LOAD}`);
   const t = ctx.tiles.mm;
   const skinny = s.M === 1 || s.N === 1 || s.M * s.N <= 256 || s.K === 0;
   if (skinny) {
-    const code = fillTemplate('matmul-vec', { ...common, WG: ctx.wg, TOTAL: total });
+    const code = fillTemplate('matmul-vec', { ...common, WG: ctx.wg });
     return {
       dispatches: [
         {
           code,
           variant: declare('vec', { ...variant, wg: ctx.wg }),
+          params: p.data(),
           bindings: b.bindings,
           tensors,
           grid: ctx.grid(Math.ceil(total / ctx.wg)),
@@ -119,27 +122,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
     const { wgx, wgy } = t;
     while (tm > 1 && wgy * tm >= 2 * s.M) tm /= 2;
     while (tn > 1 && wgx * tn >= 2 * s.N) tn /= 2;
-    const I = [...Array(tm).keys()],
-      J = [...Array(tn).keys()];
-    const decl = [
-      ...I.map((i) => `  let r${i} = min(row0 + ${i}u, M - 1u);`),
-      ...J.map((j) => `  let c${j} = min(col0 + ${j}u, N - 1u);`),
-      ...I.flatMap((i) => J.map((j) => `  var acc${i}_${j} = ${s.acc}(0);`)),
-    ].join('\n');
-    const kbody = [
-      ...J.map((j) => `    let b${j} = b_at(bb, k, c${j});`),
-      ...I.flatMap((i) => [
-        `    let a${i} = a_at(ab, r${i}, k);`,
-        ...J.map((j) => `    acc${i}_${j} = acc${i}_${j} + a${i} * b${j};`),
-      ]),
-    ].join('\n');
-    const store = I.flatMap((i) =>
-      J.map(
-        (j) =>
-          `  if (row0 + ${i}u < M && col0 + ${j}u < N) { y_set(batch * M * N + (row0 + ${i}u) * N + col0 + ` +
-          `${j}u, epilogue(acc${i}_${j}, row0 + ${i}u, col0 + ${j}u, batch)); }`,
-      ),
-    ).join('\n');
+    const { decl, kbody, store } = directBlock(tm, tn, s.acc);
     const filled = fillTemplate('matmul-direct', {
       ...common,
       TM: tm,
@@ -158,6 +141,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
         {
           code: filled,
           variant: v,
+          params: p.data(),
           bindings: b.bindings,
           tensors,
           grid: [gx, gy, batches],
@@ -200,6 +184,7 @@ export function matmulDispatch(a: PlanArgs, s: MatmulSpec): NodePlan {
       {
         code: filled,
         variant: v,
+        params: p.data(),
         bindings: b.bindings,
         tensors,
         grid: [gx, gy, batches],
@@ -267,15 +252,20 @@ registerKernels({
     const alpha = a.attrs.float('alpha', 1),
       beta = a.attrs.float('beta', 1);
     const acc: WType = y.layout.wtype === 'f16' ? 'f32' : y.layout.wtype;
-    let v = alpha === 1 ? 'acc' : `${lit(alpha, acc)} * acc`;
+    const scaled = alpha === 1 ? 'acc' : `${lit(alpha, acc)} * acc`;
     const extra: MatmulSpec['extra'] = [];
-    if (C && C.layout.numel > 0 && beta !== 0) {
-      extra.push({ name: 'Cb', layout: C.layout, ref: { in: 2 } });
-      const off = C.layout.numel === 1 ? '0u' : broadcastOffset(C.dims, [M, N], 'o');
-      const cv = C.layout.wtype === acc ? `Cb(${off})` : `${acc}(Cb(${off}))`;
-      v = `${v} + ${beta === 1 ? cv : `${lit(beta, acc)} * ${cv}`}`;
-    }
-    const out = y.layout.wtype === acc ? v : `${y.layout.wtype}(${v})`;
+    const withC = !!C && C.layout.numel > 0 && beta !== 0;
+    if (withC) extra.push({ name: 'Cb', layout: C.layout, ref: { in: 2 } });
+    const epilogue = (p: Params) => {
+      let v = scaled;
+      if (withC) {
+        const off = C.layout.numel === 1 ? '0u' : broadcastParams(C.dims, [M, N], 'o', p);
+        const cv = C.layout.wtype === acc ? `Cb(${off})` : `${acc}(Cb(${off}))`;
+        v = `${v} + ${beta === 1 ? cv : `${lit(beta, acc)} * ${cv}`}`;
+      }
+      const out = y.layout.wtype === acc ? v : `${y.layout.wtype}(${v})`;
+      return `let o0 = r; let o1 = c; _ = o0; _ = o1; _ = b; ${store(a, out)}`;
+    };
     return matmulDispatch(a, {
       M,
       N,
@@ -289,7 +279,7 @@ registerKernels({
       b: B.layout,
       y: y.layout,
       acc,
-      epilogue: `let o0 = r; let o1 = c; _ = o0; _ = o1; _ = b; ${store(a, out)}`,
+      epilogue,
       extra,
       label: 'nn.Gemm',
     });
@@ -352,32 +342,36 @@ registerKernels({
     const e = exprOf(a.attrs.string('epilogue', '$0'));
     const extra: MatmulSpec['extra'] = [];
     const names = ['acc'];
-    const pre: string[] = [];
     const outDims = y.dims;
-    let coords = false;
     a.ins.slice(2).forEach((t, j) => {
       if (!t) {
         names.push('0.0');
         return;
       }
-      const name = `e${j}`;
-      extra.push({ name, layout: t.layout, ref: { in: j + 2 } as TRef });
-      let off: string;
-      if (t.layout.numel === 1) off = '0u';
-      else {
-        coords = true;
-        off = broadcastOffset(t.dims, outDims, 'o');
-      }
-      pre.push(`let x${j} = f32(${name}(${off}));`);
+      extra.push({ name: `e${j}`, layout: t.layout, ref: { in: j + 2 } as TRef });
       names.push(`x${j}`);
     });
-    if (coords) {
-      pre.unshift(`${unflatten('b', batch, 'o')} let o${batch.length} = r; let o${batch.length + 1} = c;`);
-    }
     const { lines, result } = exprToWgsl(e, names);
     const yw = y.layout.wtype;
-    const epilogue =
-      `_ = r; _ = c; _ = b; ${pre.join(' ')} ${lines.join(' ')} return ` + `${storeF32(result, y.dtype, yw)};`;
+    // the extra inputs' broadcast strides (and the batch split) from P
+    const epilogue = (p: Params) => {
+      const pre: string[] = [];
+      let coords = false;
+      a.ins.slice(2).forEach((t, j) => {
+        if (!t) return;
+        let off = '0u';
+        if (t.layout.numel !== 1) {
+          coords = true;
+          off = broadcastParams(t.dims, outDims, 'o', p);
+        }
+        pre.push(`let x${j} = f32(e${j}(${off}));`);
+      });
+      if (coords) {
+        const unflat = unflattenParams('b', batch, 'o', p);
+        pre.unshift(`${unflat} let o${batch.length} = r; let o${batch.length + 1} = c;`);
+      }
+      return `_ = r; _ = c; _ = b; ${pre.join(' ')} ${lines.join(' ')} return ${storeF32(result, y.dtype, yw)};`;
+    };
     return matmulDispatch(a, {
       M,
       N,

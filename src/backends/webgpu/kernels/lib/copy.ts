@@ -55,10 +55,6 @@ export function copyKernel(
   };
 }
 
-/** Flat source offset from per-axis source coordinates `s{k}` (expressions), strides baked. */
-export const offsetFrom = (coords: string[], st: number[]) =>
-  coords.map((c, k) => (st[k] === 1 ? `(${c})` : `(${c}) * ${st[k]}u`)).join(' + ') || '0u';
-
 export interface GatherOptions {
   /** The value outside the source (Pad's constant); source coordinates are then i32. */
   pad?: string;
