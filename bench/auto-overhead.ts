@@ -26,6 +26,8 @@ const median = (xs: number[]) => {
 };
 const configs: [string, SessionOptions][] = [
   ['auto', { backend: 'auto' }],
+  // the runtime before the learning schedule: learn from and re-predict after every run
+  ['auto, learn every run', { backend: 'auto', learnEvery: 'run' }],
   [
     'wasm t1',
     {

@@ -230,7 +230,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let replans = 0;
   /** Runs of the current executor: its first compiles, plans memory and tiers up, and teaches nothing. */
   let executorRuns = 0;
-  const learning = new LearnSchedule(options.relearnDrift ?? 0.3);
+  const learning = new LearnSchedule(options.relearnDrift ?? 0.3, 3, options.learnEvery === 'run' ? 1 : 32);
 
   const prepared: HeteroPrepared = {
     get plan() {

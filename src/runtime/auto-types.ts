@@ -20,6 +20,8 @@ export interface AutoOptions extends BackendOptions {
    * once when the run's time is off the plan's by more than this fraction (default 0.3).
    */
   relearnDrift?: number;
+  /** 'schedule' (default): as relearnDrift says; 'run': learn from and re-predict after every run (for comparison). */
+  learnEvery?: 'schedule' | 'run';
   /**
    * A re-plan moves units only when the new plan is predicted faster than the running placement
    * (re-predicted from the history) by this fraction (default 0.1).
