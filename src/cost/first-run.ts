@@ -5,7 +5,9 @@
 // tier). None of it recurs, so none of it belongs in the per-run estimate the placement is made
 // on; the plan states it beside that estimate. The figures come from the device's profile
 // (`firstRun`, defaults in catalog/local.ts) and are scaled by what earlier first runs measured
-// on the device (KernelHistory.firstRunRatio).
+// on the device, the fixed part (compiles, first uses) and the weights' part (upload, packing)
+// apart (KernelHistory.firstRunScales): one factor over both let a small model's first runs,
+// all fixed cost, set how a large model's packing was predicted.
 
 import type { Node, Value } from '../ir/graph.js';
 import type { DeviceProfile } from './profile.js';
@@ -18,6 +20,43 @@ export interface FirstRunEstimate {
   firstUseMs: number;
   /** The sum: what the first run costs beyond a steady one. */
   ms: number;
+  /**
+   * Before the history's scales: the fixed part (compile and first use: per kernel, per unit) and
+   * the part that grows with the weights (upload and packing), ms; what first runs are fit to.
+   */
+  raw?: { fixed: number; bytes: number };
+}
+
+/** The history's correction of a first-run prediction: one factor, or one per part. */
+export type FirstRunScale = number | { fixed: number; bytes: number };
+
+/**
+ * The two scales that fit measured first-run extras best (relative least squares, so workloads of
+ * any size weigh alike), pulled toward `prior` (one sample's worth) where the samples do not pin
+ * both down (every sample small, or every one weight-bound). Samples: [fixed, bytes, measured] ms.
+ */
+export function fitFirstRunScales(samples: readonly number[][], prior: number): { fixed: number; bytes: number } {
+  // normal equations of sum ((a f + b g - m) / m)^2 + l ((a - prior)^2 + (b - prior)^2)
+  const l = 0.1 / (prior * prior);
+  let ff = l,
+    fg = 0,
+    gg = l,
+    fm = l * prior,
+    gm = l * prior;
+  for (const [f, g, m] of samples) {
+    if (!(m! > 0)) continue;
+    const x = f! / m!,
+      y = g! / m!;
+    ff += x * x;
+    fg += x * y;
+    gg += y * y;
+    fm += x;
+    gm += y;
+  }
+  const det = ff * gg - fg * fg;
+  const clamp = (v: number) => Math.min(50, Math.max(0.1, v));
+  if (!(Math.abs(det) > 1e-12)) return { fixed: prior, bytes: prior };
+  return { fixed: clamp((fm * gg - gm * fg) / det), bytes: clamp((gm * ff - fm * fg) / det) };
 }
 
 export const NO_FIRST_RUN: FirstRunEstimate = { compileMs: 0, uploadMs: 0, packMs: 0, firstUseMs: 0, ms: 0 };
@@ -61,7 +100,7 @@ export function firstRunOf(
   nodes: Node[],
   p: DeviceProfile,
   compiled: Set<string> = new Set(),
-  ratio = 1,
+  ratio: FirstRunScale = 1,
   onHost = false,
   weights = true,
 ): FirstRunEstimate {
@@ -86,13 +125,14 @@ export function firstRunOf(
     weights && f.packBandwidth && f.packBandwidth.value > 0 ? (packedBytes(nodes) / f.packBandwidth.value) * 1e3 : 0;
   const compileMs = kernels * f.compileKernel.value * 1e3;
   const firstUseMs = (f.firstUseUnit.value + nodes.length * (f.firstUseKernel?.value ?? 0)) * 1e3;
-  const s = ratio;
-  const est = {
-    compileMs: compileMs * s,
-    uploadMs: uploadMs * s,
-    packMs: packMs * s,
-    firstUseMs: firstUseMs * s,
+  const { fixed, bytes: byBytes } = typeof ratio === 'number' ? { fixed: ratio, bytes: ratio } : ratio;
+  const est: FirstRunEstimate = {
+    compileMs: compileMs * fixed,
+    uploadMs: uploadMs * byBytes,
+    packMs: packMs * byBytes,
+    firstUseMs: firstUseMs * fixed,
     ms: 0,
+    raw: { fixed: compileMs + firstUseMs, bytes: uploadMs + packMs },
   };
   est.ms = est.compileMs + est.uploadMs + est.packMs + est.firstUseMs;
   return est;
@@ -105,6 +145,10 @@ export function addFirstRun(a: FirstRunEstimate, b: FirstRunEstimate): FirstRunE
     packMs: a.packMs + b.packMs,
     firstUseMs: a.firstUseMs + b.firstUseMs,
     ms: a.ms + b.ms,
+    raw: {
+      fixed: (a.raw?.fixed ?? 0) + (b.raw?.fixed ?? 0),
+      bytes: (a.raw?.bytes ?? 0) + (b.raw?.bytes ?? 0),
+    },
   };
 }
 

@@ -7,6 +7,7 @@
 // were from their prediction ('@first-run'). Keys starting with '@' are not kernel signatures.
 
 import { type DeviceFit, fitDevice } from './device-fit.js';
+import { fitFirstRunScales } from './first-run.js';
 
 export interface HistoryEntry {
   /** Number of samples folded in. */
@@ -19,6 +20,8 @@ export interface HistoryEntry {
   recent?: number[];
   /** Whole units: the roofline bound of the unit ('compute', 'memory', 'overhead'). */
   bound?: string;
+  /** First runs ('@first-run-parts'): the last samples [fixed predicted, weights' part predicted, measured] ms. */
+  parts?: number[][];
 }
 
 /** Samples a '@' entry keeps: its median shrugs off a stalled run, and follows a lasting change in 3. */
@@ -60,6 +63,7 @@ export function unitKey(signatures: string[]): string {
 }
 
 const FIRST_RUN = '@first-run';
+const FIRST_RUN_PARTS = '@first-run-parts';
 const PROCESS_WARMUP = '@process-warmup';
 
 export class KernelHistory {
@@ -178,9 +182,9 @@ export class KernelHistory {
     if (ms >= 0 && Number.isFinite(ms)) this.record(PROCESS_WARMUP, device, ms, 0);
   }
 
-  /** The learned process warm-up of a device (median of the recent ones); 0 until one is measured. */
-  processWarmupMs(device: string): number {
-    return this.lookup(PROCESS_WARMUP, device)?.ms ?? 0;
+  /** The learned process warm-up of a device (median of the recent ones); undefined until one is measured. */
+  processWarmupMs(device: string): number | undefined {
+    return this.lookup(PROCESS_WARMUP, device)?.ms;
   }
 
   /** How a first run's extra time (compile, upload, first use) compared with its prediction. */
@@ -189,6 +193,25 @@ export class KernelHistory {
     // kept as the ratio, so workloads of any size weigh alike; the median of the last ones, so
     // one first run that met a burst of load elsewhere does not set it
     this.record(FIRST_RUN, device, measuredExtraMs / predictedExtraMs, 0);
+  }
+
+  /**
+   * A first run's extra against the two parts of its prediction before scaling (fixed: compiles and
+   * first uses; bytes: upload and packing), for the fit of firstRunScales.
+   */
+  recordFirstRunParts(device: string, fixedMs: number, bytesMs: number, measuredExtraMs: number): void {
+    if (!(measuredExtraMs > 0 && fixedMs + bytesMs > 0)) return;
+    const dev = (this.data.devices[device] ??= {});
+    const e = (dev[FIRST_RUN_PARTS] ??= { n: 0, ms: 0, estimateMs: 0, parts: [] });
+    e.parts = [...(e.parts ?? []), [fixedMs, bytesMs, measuredExtraMs]].slice(-8);
+    e.n++;
+  }
+
+  /** Scales on the two parts of a first-run prediction: fit to the device's first runs, else firstRunRatio. */
+  firstRunScales(device: string): { fixed: number; bytes: number } {
+    const prior = this.firstRunRatio(device);
+    const parts = this.data.devices[device]?.[FIRST_RUN_PARTS]?.parts;
+    return parts?.length ? fitFirstRunScales(parts, prior) : { fixed: prior, bytes: prior };
   }
 
   /** Factor on predicted first-run extras: learned on the device; else as `untried` says for ratios. */

@@ -43,6 +43,11 @@ export interface DeviceProfile {
     firstUseUnit: Figure;
     firstUseKernel?: Figure;
     packBandwidth?: Figure;
+    /**
+     * A device's first run in a process, until one was measured here: the engine's JIT of the
+     * backend's code, workers' first tasks, seconds.
+     */
+    processWarmup?: Figure;
   };
   /** Device memory capacity, bytes. */
   memCapacity: Figure;

@@ -4,7 +4,6 @@
 // from the prediction the next run is planned again.
 
 import { type Device, DeviceError } from '../backends/device.js';
-import type { ProgressFn } from '../cost/calibrate/calibrator.js';
 import { Estimator, unitOverheadMs } from '../cost/estimator.js';
 import type { FirstRunEstimate } from '../cost/first-run.js';
 import { type HistoryStore, KernelHistory, MemoryStore } from '../cost/history.js';
@@ -12,71 +11,23 @@ import type { Work } from '../cost/work.js';
 import type { Graph } from '../ir/graph.js';
 import { unitOf } from '../ir/unit.js';
 import { tensorsOnly } from '../ir/values.js';
-import { buildInstance, graphProblem, type Plan, type Policy, planInstance } from '../planner/index.js';
+import { buildInstance, graphProblem, type Plan, planInstance } from '../planner/index.js';
 import { mergeChains } from '../planner/merge-units.js';
+import { MeasuredPlacements, preferSingle } from './auto-choice.js';
 import { predictFirstRun, predictFirstRunByDevice, WARM_DEVICES } from './auto-first-run.js';
 import { learnFirstRun, learnFromRun, learnRunOverhead } from './auto-learn.js';
 import { emptyPlan, fallbackOrder, samePlacement } from './auto-placement.js';
+import type { AutoOptions, HeteroPrepared } from './auto-types.js';
 import { type Backend, type BackendOptions, type PreparedModel, registerBackend } from './backend.js';
 import { KERNEL_PASSES } from './backends/kernel-passes.js';
-import { type DeviceEntry, type DeviceSpec, discoverDevices, type ProfileSource } from './devices.js';
+import { discoverDevices, type ProfileSource } from './devices.js';
 import { Executor, type PlacedUnit, type RunReport } from './executor.js';
 import { keepRunning, repredict } from './keep-running.js';
+import { LearnSchedule } from './learn-schedule.js';
 import { LinkHistory } from './link-history.js';
 import { TraceRecorder } from './trace.js';
 
-export interface AutoOptions extends BackendOptions {
-  devices?: DeviceSpec[];
-  policy?: Policy;
-  /** Record a Chrome trace of every run (session.trace). */
-  trace?: boolean;
-  /** Re-plan when a unit's measured time (running mean) is off the prediction by more than this factor (default 2). */
-  driftFactor?: number;
-  /**
-   * A re-plan moves units only when the new plan is predicted faster than the running placement
-   * (re-predicted from the history) by this fraction (default 0.1).
-   */
-  keepMargin?: number;
-  /**
-   * 'model' (default): devices that share a resource (measured at discovery) are planned as
-   * taking turns, and run that way; 'ignore': planned and run as if separate (for comparison).
-   */
-  contention?: 'model' | 'ignore';
-  calibration?: 'cache' | 'never';
-  profiles?: ProfileSource;
-  history?: HistoryStore;
-  /** Calibration progress (a device measured for the first time), for a progress bar. */
-  onProgress?: ProgressFn;
-}
-
-/** What the session can show about a heterogeneous run. */
-export interface HeteroPrepared extends PreparedModel {
-  /** The plan the next run will use. */
-  readonly plan: Plan;
-  /** The plan the last run used (before any re-plan it caused). */
-  readonly lastRunPlan?: Plan;
-  readonly devices: DeviceEntry[];
-  readonly lastReport?: RunReport;
-  /**
-   * The current executor's first run as measured: compiling its units (at create or re-plan) and
-   * the first run itself, ms; undefined until it ran.
-   */
-  readonly firstRun?: { compileMs: number; runMs: number; ms: number; report: RunReport; plan: Plan };
-  /** Runs of the current executor after its first (the last 20): the steady state as measured. */
-  readonly steadyReports: readonly RunReport[];
-  readonly trace?: TraceRecorder;
-  readonly notes: string[];
-  readonly replans: number;
-  /**
-   * The units of the current plan with their nodes and boundary values (for drawing the plan);
-   * the runtime runs a same-device chain of them as one unit (RunReport units list their tasks).
-   */
-  readonly placed: readonly PlacedUnit[];
-  /** The policy the current plan was made for. */
-  readonly policy: Policy | undefined;
-  /** Plan again for a new policy (an SLA or objective changed), with the same devices and history. */
-  setPolicy(policy: Policy): Promise<Plan>;
-}
+export type { AutoOptions, HeteroPrepared } from './auto-types.js';
 
 /** Node-only persistence for profiles and history, loaded lazily so browser bundles stay clean. */
 async function nodeStores(): Promise<{ profiles?: ProfileSource; history?: HistoryStore }> {
@@ -116,6 +67,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let policy = options.policy;
   const keepMargin = options.keepMargin ?? 0.1;
   let lanesKey = '';
+  const measuredPlacements = new MeasuredPlacements();
   /** Signatures of each plan unit (the keys its measured times are kept under). */
   let unitSigs = new Map<string, string[]>();
   /**
@@ -136,7 +88,12 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
    * Plans again; returns false when the placement came out the same (the compiled executor is kept,
    * its predictions updated). onlyRepredict: keep the running placement, re-predicted from the history.
    */
-  const makePlan = async (exclude: string[] = [], hysteresis = false, onlyRepredict = false): Promise<boolean> => {
+  const makePlan = async (
+    exclude: string[] = [],
+    hysteresis = false,
+    onlyRepredict = false,
+    force?: Plan,
+  ): Promise<boolean> => {
     const live = entries.filter((e) => !exclude.includes(e.device.id) || e.device.id === host);
     if (!graph.nodes.length) {
       // everything folded into constants (or outputs are inputs): nothing to place
@@ -172,8 +129,16 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
     for (const g of problem.shared ?? []) for (const d of g.devices) lanes.set(d, g.devices.join('+'));
     const inst = buildInstance(problem, { objective: policy?.objective, deadlineMs: policy?.deadlineMs });
     const running = executor ? plan : undefined;
-    const again = onlyRepredict && running ? repredict(inst, running, passes) : undefined;
+    const back = force && repredict(inst, force, passes);
+    const again = back || (onlyRepredict && running ? repredict(inst, running, passes) : undefined);
     plan = again ?? planInstance(inst, {}, passes);
+    // one device where it is predicted within noise of a split (it has no transfers)
+    const one =
+      again || policy?.objective === 'cost' ? undefined : preferSingle(inst, plan, passes, keepMargin, allowed);
+    if (one) {
+      if (!notes.includes(one.note)) notes.push(one.note);
+      plan = one.plan;
+    }
     if (!plan.feasible && !plan.assignments.length) throw new Error(`no plan: ${plan.reason}`);
     // hysteresis: a re-plan moves units only when the new placement beats the running one, both
     // predicted from what the runs taught, by keepMargin; otherwise a device never measured (whose
@@ -183,10 +148,13 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       !again && hysteresis && running && !exclude.length && policy?.objective !== 'cost'
         ? keepRunning(inst, running, plan, passes, keepMargin, measured, options.driftFactor ?? 2)
         : undefined;
-    if (kept) {
-      notes.push(kept.note);
-      trace?.instant('plan', kept.note);
-      plan = kept.plan;
+    // a placement the runs measured slower than the running one is not gone back to
+    const slower = !again && !kept && hysteresis && running && measuredPlacements.slower(plan, running);
+    if (kept || slower) {
+      const note = kept?.note ?? `kept the running placement: the new plan's was measured slower (${slower})`;
+      notes.push(note);
+      trace?.instant('plan', note);
+      plan = kept?.plan ?? repredict(inst, running!, passes) ?? plan;
     }
     const byTask = new Map(plan.assignments.map((a) => [a.task, a]));
     planUnits = units.map((u) => {
@@ -262,6 +230,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
   let replans = 0;
   /** Runs of the current executor: its first compiles, plans memory and tiers up, and teaches nothing. */
   let executorRuns = 0;
+  const learning = new LearnSchedule(options.relearnDrift ?? 0.3, 3, options.learnEvery === 'run' ? 1 : 32);
 
   const prepared: HeteroPrepared = {
     get plan() {
@@ -339,6 +308,33 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
       const failedDevices = [...new Set(report.fallbacks.map((f) => f.from))];
       // an executor's first run is a warm-up (compiles, JIT, lazy allocation): its times would mislead the history
       const learned = executorRuns++ > 0;
+      // the first steady runs still settle (tier-up, caches): later ones are the placement's time
+      if (executorRuns > 3 && !failedDevices.length) measuredPlacements.record(plan, report.totalMs);
+      // once the plan is stable, learning and re-predicting run on a schedule (every 1, 2, 4, ...
+      // runs), or at once when the run is off the recent runs
+      if (learned && !failedDevices.length && !learning.due(executorRuns, report.totalMs)) {
+        report.callerMs = performance.now() - entered;
+        learnRunOverhead(history, host, plan, planUnits.length, report.callerMs);
+        plan.steadyMs = steadyOf(plan);
+        return outputs;
+      }
+      // a placement measured faster earlier this session wins over the running one (measured slower)
+      const faster = learned && !failedDevices.length ? measuredPlacements.faster(plan, keepMargin) : undefined;
+      if (faster) {
+        replans++;
+        learning.learned(false);
+        const own = measuredPlacements.measured(plan)!.toFixed(2);
+        const note = `went back to a placement measured faster: ${faster.ms.toFixed(2)} ms against this one's ${own}`;
+        const old = executor;
+        if (await makePlan([], false, false, faster.plan)) {
+          await old.release();
+          executorRuns = 0;
+        }
+        notes.push(note);
+        trace?.instant('plan', note);
+        report.callerMs = performance.now() - entered;
+        return outputs;
+      }
       const drifted = learned
         ? learnFromRun({ placed: executor.placed, entries, history, unitSigs, unitWorks, links, drift }, report)
         : [];
@@ -351,8 +347,10 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
         } else {
           overheadFrom = plan;
         }
+        learning.learned(executorRuns > 0);
       } else if (drifted.length || failedDevices.length) {
         replans++;
+        learning.learned(false);
         const why = failedDevices.length
           ? `devices failed: ${failedDevices.join(', ')}`
           : `drifted past ${drift}x the prediction: ` +
@@ -370,7 +368,7 @@ export async function prepareAuto(graph: Graph, options: AutoOptions): Promise<H
         notes.push(`re-planned after run (${why})${what}`);
       }
       report.callerMs = performance.now() - entered;
-      if (overheadFrom === plan) {
+      if (overheadFrom === plan && !learning.settled) {
         learnRunOverhead(history, host, plan, planUnits.length, report.callerMs);
         plan.steadyMs = steadyOf(plan);
       }

@@ -33,9 +33,9 @@ export function predictFirstRunByDevice(
     if (!e) continue;
     const keys = compiledKeys.get(u.device) ?? new Set<string>();
     compiledKeys.set(u.device, keys);
-    const f = firstRunOf(u.unit.nodes, e.profile, keys, history.firstRunRatio(u.device), u.device === host);
+    const f = firstRunOf(u.unit.nodes, e.profile, keys, history.firstRunScales(u.device), u.device === host);
     if (!warm.has(u.device) && !warmup.has(u.device)) {
-      const w = history.processWarmupMs(u.device);
+      const w = history.processWarmupMs(u.device) ?? (e.profile.firstRun?.processWarmup?.value ?? 0) * 1e3;
       warmup.set(u.device, w);
       f.firstUseMs += w;
       f.ms += w;

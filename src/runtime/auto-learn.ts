@@ -107,8 +107,12 @@ export function learnFirstRun(
   }
   const total = [...firstByDevice.values()].reduce((a, f) => a + f.ms, 0);
   if (!(total > 0)) return;
-  // the ratio the prediction was made with comes off: the history keeps raw measured/default
   for (const [dev, f] of firstByDevice)
-    if (f.ms > 0) history.recordFirstRun(dev, (extraMs * f.ms) / total, f.ms / history.firstRunRatio(dev));
+    if (f.ms > 0) {
+      const share = (extraMs * f.ms) / total;
+      // the scales the prediction was made with come off: the history keeps raw measured/default
+      history.recordFirstRun(dev, share, f.raw ? f.raw.fixed + f.raw.bytes : f.ms / history.firstRunRatio(dev));
+      if (f.raw) history.recordFirstRunParts(dev, f.raw.fixed, f.raw.bytes, share);
+    }
   history.flush();
 }

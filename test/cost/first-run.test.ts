@@ -126,3 +126,44 @@ test('first-run ratio: learned per device from measured extras, pessimistic for 
   // first-run and unit entries do not count as kernel measurements
   assert.equal(h.deviceRatio('wasm'), 1);
 });
+
+test("first runs are fit in two parts: a small model's fixed costs do not set a large one's packing", () => {
+  // small models: all fixed cost (compiles, first uses), measured 4x the profile's figures; large
+  // ones: mostly upload and packing, measured at half the figures
+  const h = new KernelHistory(new MemoryStore());
+  const runs: [number, number][] = [
+    [10, 0],
+    [12, 0.5],
+    [8, 1],
+    [20, 400],
+    [25, 900],
+  ];
+  for (const [fixed, bytes] of runs) {
+    const measured = 4 * fixed + 0.5 * bytes;
+    h.recordFirstRun('wasm', measured, fixed + bytes);
+    h.recordFirstRunParts('wasm', fixed, bytes, measured);
+  }
+  const s = h.firstRunScales('wasm');
+  assert.ok(Math.abs(s.fixed - 4) < 0.5 && Math.abs(s.bytes - 0.5) < 0.1, JSON.stringify(s));
+  // one factor over both (the median ratio) is far off for a large model
+  const ratio = h.firstRunRatio('wasm');
+  const big = { fixed: 30, bytes: 1500, measured: 4 * 30 + 0.5 * 1500 };
+  const oneFactor = ratio * (big.fixed + big.bytes);
+  const twoParts = s.fixed * big.fixed + s.bytes * big.bytes;
+  assert.ok(Math.abs(twoParts / big.measured - 1) < 0.1, `two parts: ${twoParts} for ${big.measured}`);
+  assert.ok(Math.abs(oneFactor / big.measured - 1) > 0.5, `one factor: ${oneFactor} for ${big.measured}`);
+  // firstRunOf applies each scale to its part and reports the raw parts it scaled
+  const g = new GraphBuilder('w', 17);
+  const x = g.input('x', 'float32', [1, 64]);
+  g.output(g.op('MatMul', [x, g.constant(seeded(1).tensor([64, 64]))]));
+  const graph = g.build();
+  runPipeline(graph, ['shape-inference', 'lower']);
+  const plain = firstRunOf(graph.nodes, WASM);
+  const scaled = firstRunOf(graph.nodes, WASM, new Set(), { fixed: 2, bytes: 3 });
+  assert.ok(Math.abs(scaled.compileMs - 2 * plain.compileMs) < 1e-9);
+  assert.ok(Math.abs(scaled.firstUseMs - 2 * plain.firstUseMs) < 1e-9);
+  assert.ok(Math.abs(scaled.packMs - 3 * plain.packMs) < 1e-9 && plain.packMs > 0);
+  assert.deepEqual(scaled.raw, plain.raw);
+  // with no parts recorded, both scales are the single ratio
+  assert.deepEqual(new KernelHistory(new MemoryStore()).firstRunScales('wasm'), { fixed: 1, bytes: 1 });
+});

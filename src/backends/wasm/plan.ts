@@ -42,6 +42,16 @@ export type OpPlanner = (ctx: PlanCtx) => Step | 'view' | 'cpu' | Promise<Step |
 
 /** Work above which a kernel is split across threads (elements or flops); below, the main thread runs it. */
 export const PARALLEL_MIN = 1 << 15;
+/**
+ * Work up to which a kernel tries both ways before it settles: on the main thread alone and split
+ * across the workers (waking them costs tens of microseconds, more on a loaded machine); above, it
+ * is always split.
+ */
+export const ADAPTIVE_MAX = 1 << 22;
+/** Runs of each way a kernel times before it keeps the faster (the median of each). */
+const TRIALS = 4;
+
+const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export function run(ctx: PlanCtx, fn: number, work: number, args: (P: Float64Array) => number[]): Step {
   const pool = ctx.pool;
@@ -49,7 +59,38 @@ export function run(ctx: PlanCtx, fn: number, work: number, args: (P: Float64Arr
     return (P) => {
       pool.call(fn, args(P));
     };
-  return (P) => pool.run(fn, args(P));
+  if (work > ADAPTIVE_MAX) return (P) => pool.run(fn, args(P));
+  return adaptive(pool, fn, args);
+}
+
+/**
+ * A kernel that times its first runs alone on the main thread and split across the workers, in
+ * turn, then keeps whichever was faster: the thread count per kernel, measured where it runs.
+ */
+function adaptive(pool: ThreadPool, fn: number, args: (P: Float64Array) => number[]): Step {
+  const times: [number[], number[]] = [[], []];
+  let mode: 0 | 1 | undefined;
+  let turn = 0;
+  const note = (m: 0 | 1, ms: number) => {
+    times[m].push(ms);
+    if (times[0].length >= TRIALS && times[1].length >= TRIALS) mode = medianOf(times[0]) <= medianOf(times[1]) ? 0 : 1;
+  };
+  return (P) => {
+    if (mode === 0) {
+      pool.call(fn, args(P));
+      return;
+    }
+    if (mode === 1) return pool.run(fn, args(P));
+    const m = (turn++ & 1) as 0 | 1;
+    const a = args(P);
+    const t0 = performance.now();
+    if (m === 0) pool.call(fn, a);
+    else {
+      const r = pool.run(fn, a);
+      if (r) return r.then(() => note(1, performance.now() - t0));
+    }
+    note(m, performance.now() - t0);
+  };
 }
 
 /** What one op family's WASM file provides: a planner per op, and which ops take other dtypes. */

@@ -51,6 +51,7 @@ export const WASM: DeviceProfile = {
     firstUseUnit: est(1.5e-3, FIRST, "building the unit's run plan and arena; the baseline tier"),
     firstUseKernel: est(0.3e-3, FIRST),
     packBandwidth: est(1 * GB, FIRST, 'packing constant GEMM operands into panels'),
+    processWarmup: est(3e-3, FIRST, "the JIT's first pass over the kernels' glue, the workers' first tasks"),
   },
   origin: 'default',
 };
