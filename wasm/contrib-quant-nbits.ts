@@ -54,11 +54,14 @@ export function nbitsQuantizeA(tid: i32, nt: i32, M: i32, K: i32, qb: i32, split
 // @ts-ignore: decorator
 @inline function dot4x32(w: usize, xq: usize, e0: v128, e1: v128, o0: v128, o1: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    // i8 × i7: the codes (0..15) are the second operand, exact on every engine
+    // i8 × i7 pair sums in int16: the codes (0..15) are the second operand, exact on every engine
+    // (x86's pmaddubsw reads it unsigned, Arm's sdot signed; 0..15 is the same for both), and the
+    // two halves' sums (at most 2 · 2 · 15 · 127 per lane) still fit int16 before the widening
     const b = v128.load(w);
-    const lo = v128.and(b, i8x16.splat(15)), hi = i8x16.shr_u(b, 4);
-    return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(xq + 16), hi,
-      i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(xq), lo, i32x4.splat(0)));
+    const lo = v128.and(b, i8x16.splat(15)), hi = v128.and(i16x8.shr_u(b, 4), i8x16.splat(15));
+    const s = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(xq), lo),
+      i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(xq + 16), hi));
+    return i32x4.extadd_pairwise_i16x8_s(s);
   }
   const b0 = v128.load8x8_u(w), b1 = v128.load8x8_u(w + 8), m = i16x8.splat(15);
   const lo = i32x4.add(i32x4.dot_i16x8_s(v128.and(b0, m), e0), i32x4.dot_i16x8_s(v128.and(b1, m), e1));
