@@ -54,11 +54,14 @@ export function nbitsQuantizeA(tid: i32, nt: i32, M: i32, K: i32, qb: i32, split
 // @ts-ignore: decorator
 @inline function dot4x32(w: usize, xq: usize, e0: v128, e1: v128, o0: v128, o1: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    // i8 × i7: the codes (0..15) are the second operand, exact on every engine
+    // i8 × i7 pair sums in int16: the codes (0..15) are the second operand, exact on every engine
+    // (x86's pmaddubsw reads it unsigned, Arm's sdot signed; 0..15 is the same for both), and the
+    // two halves' sums (at most 2 · 2 · 15 · 127 per lane) still fit int16 before the widening
     const b = v128.load(w);
-    const lo = v128.and(b, i8x16.splat(15)), hi = i8x16.shr_u(b, 4);
-    return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(xq + 16), hi,
-      i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(xq), lo, i32x4.splat(0)));
+    const lo = v128.and(b, i8x16.splat(15)), hi = v128.and(i16x8.shr_u(b, 4), i8x16.splat(15));
+    const s = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(xq), lo),
+      i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(xq + 16), hi));
+    return i32x4.extadd_pairwise_i16x8_s(s);
   }
   const b0 = v128.load8x8_u(w), b1 = v128.load8x8_u(w + 8), m = i16x8.splat(15);
   const lo = i32x4.add(i32x4.dot_i16x8_s(v128.and(b0, m), e0), i32x4.dot_i16x8_s(v128.and(b1, m), e1));
@@ -186,17 +189,22 @@ export function nbitsDequantize(tid: i32, nt: i32, bits: i32, N: i32, K: i32, bs
           ? (<i32>load<u8>(zp + <usize>(n * zpRow + (blk >> 1))) >> ((blk & 1) << 2)) & 15
           : <i32>load<u8>(zp + <usize>(n * zpRow + blk));
       }
-      const zf = <f32>z;
       const k0 = blk * bs;
-      if (bits == 8) {
-        for (let j = 0; j < bs; j++)
-          store<f32>(on + (<usize>(k0 + j) << 2), (<f32>load<u8>(bn + <usize>(k0 + j)) - zf) * s);
-      } else {
-        for (let j = 0; j < bs; j += 2) {
-          const byte = <i32>load<u8>(bn + <usize>((k0 + j) >> 1));
-          store<f32>(on + (<usize>(k0 + j) << 2), (<f32>(byte & 15) - zf) * s);
-          store<f32>(on + (<usize>(k0 + j + 1) << 2), (<f32>(byte >> 4) - zf) * s);
+      // (code - z) · s, eight codes per step (blocks are multiples of 16)
+      const zv = i16x8.splat(<i16>z), sv = f32x4.splat(s);
+      for (let j = 0; j < bs; j += 8) {
+        let c: v128;
+        if (bits == 8) c = v128.load8x8_u(bn + <usize>(k0 + j));
+        else {
+          // four bytes: codes j..j+7 as low, high nibble pairs
+          const b = i16x8.extend_low_i8x16_u(v128.load32_zero(bn + <usize>((k0 + j) >> 1)));
+          const lo = v128.and(b, i16x8.splat(15)), hi = i16x8.shr_u(b, 4);
+          c = i8x16.shuffle(lo, hi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
         }
+        const d = i16x8.sub(c, zv);
+        const o = on + (<usize>(k0 + j) << 2);
+        v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(d)), sv));
+        v128.store(o + 16, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(d)), sv));
       }
     }
   }

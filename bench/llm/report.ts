@@ -29,10 +29,20 @@ const HOW = `## How Switchyard runs GGUF weights on the CPU
   widened: 8-bit codes with blocks of 32 (Q8_0) or 16 (Q6_K, code = q6 + 96), 4-bit codes with blocks
   of 32 (Q4_0, nibbles reordered). Q4_K (a per-block minimum) is still widened to float32.
 - Decode (one row): \`wasm/contrib-quant-nbits.ts\` quantizes the activation row to int8 per block of 32 (16), as
-  llama.cpp does, then int8 × int8 / int8 × 4-bit SIMD dots summed in int32, scaled once per block.
-  Threads split the output columns, so decode's matrix-vector products use every thread.
-- Prefill (16 rows and more): each matrix is dequantised into transient scratch and multiplied by the
-  float GEMM (faster than the integer dots at 128-bit SIMD width); the resident weights stay packed.
+  llama.cpp does. The codes are widened to int16 as they load and multiplied with \`i32x4.dot_i16x8_s\`
+  (eight exact products per instruction, zero point subtracted per block as z · Σ q_a); four output
+  columns share each activation load and finish their block sums together, so the scales apply as one
+  vector. 4-bit codes take the relaxed-SIMD \`i16x8.relaxed_dot_i8x16_i7x16_s\` where the engine has it
+  (codes 0..15 are the i7 operand, exact on every engine; Node 20 gets
+  \`--experimental-wasm-relaxed-simd\` switched on for this kernel family only); 8-bit codes
+  cannot be an exact i7 operand and stay on the plain dot. Threads split the output columns in groups of
+  four, so decode's matrix-vector products use every thread.
+- Prefill (16 rows and more): each matrix is dequantised (SIMD) into transient scratch and multiplied by
+  the float GEMM; the resident weights stay packed. An int8 GEMM on the same dots (two rows × four
+  columns per pass) was measured slower than this on the bench machine (AMD EPYC: one 128-bit
+  \`pmaddwd\` per cycle against two float multiplies and two adds) and not kept.
+- Attention visits only the keys a row can see (the cache mask's -1e9 on empty and future slots marks
+  them dead), four keys per pass: prefill's causal rows cost the positions reached, not the capacity.
 - Decode writes its KV row with ScatterND (not the placement product over the whole cache).
 - Checked against the reference interpreter (\`test/backends/wasm-nbits.test.ts\`: within the int8
   rounding bound, exact on the int8 grid), against the widened GGUF (\`test/frontend/gguf-blocks.test.ts\`)
@@ -47,12 +57,10 @@ const HOW = `## How Switchyard runs GGUF weights on the CPU
   can collapse (see llama.cpp's 2-thread rows): those 2-thread ratios flatter Switchyard and say
   nothing about an idle machine. Read the 1-thread rows.
 
-Known gaps: prefill attention is the one-query-at-a-time kernel over the whole KV capacity (about a
-third of TTFT at 512 tokens); the integer dots use plain 128-bit SIMD
-(the relaxed-SIMD build's i8 × i7 dot for 4-bit codes needs an engine that validates it: Node 22+,
-Chrome; Node 20 without --experimental-wasm-relaxed-simd takes the plain build); Q4_K has
-no native kernel. MatMulNBits nodes carry accuracy_level 4, so onnxruntime too may compute them
-with int8 activations (with level 0 its 8-bit MatMulNBits decoded 20× slower here).
+Known gaps: the integer dots are 128-bit SIMD (llama.cpp's AVX2 kernels do 32 int8 products per
+instruction); prefill still writes the cache rows with the placement product over the whole capacity;
+Q4_K has no native kernel (widened to float32). MatMulNBits nodes carry accuracy_level 4, so onnxruntime
+too may compute them with int8 activations (with level 0 its 8-bit MatMulNBits decoded 20× slower here).
 
 Run it: \`npm run bench:llm\` (size 150m), \`npm run bench:llm -- --size 1b\` for TinyLlama-1.1B's shape
 (files of 1.2 GB, minutes per run on two cores; with F16 weights onnxruntime cannot take 1B: its f32 ONNX

@@ -35,6 +35,29 @@ export const FAMILIES = [
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 const RELAXED: readonly Family[] = ['matmul', 'contrib-quant-nbits'];
+/**
+ * Families whose relaxed build gives the same results on every engine (the nbits kernels' i8 × i7
+ * dots take 4-bit codes, 0..15, as the i7 operand), so Node 20 may switch its relaxed SIMD on for
+ * them. matmul's relaxed build fuses multiply-adds (other rounding): only where the engine has
+ * relaxed SIMD by default.
+ */
+const RELAXED_EXACT: readonly Family[] = ['contrib-quant-nbits'];
+
+/** SWITCHYARD_WASM_RELAXED=0 (Node) keeps every family on its plain SIMD build (tests of both builds). */
+function relaxedWanted(): boolean {
+  return !(isNode && process.env.SWITCHYARD_WASM_RELAXED === '0');
+}
+
+/**
+ * Node 20's V8 has relaxed SIMD behind --experimental-wasm-relaxed-simd (on by default from V8 11.4,
+ * Node 22, Chrome 114); the flag can be set before a module compiles, and worker threads share it.
+ */
+async function enableRelaxedSimd(): Promise<void> {
+  if (!isNode) return;
+  const spec = 'node:v8';
+  const v8 = (await import(/* @vite-ignore */ spec)) as typeof import('node:v8');
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+}
 
 let base: URL | undefined;
 /** Where the .wasm files are served from (default: the package's wasm/build next to dist/). */
@@ -131,6 +154,7 @@ export interface LoadedKernels {
 }
 
 const cache = new Map<string, Promise<LoadedKernels>>();
+let relaxedByDefault: boolean | undefined;
 
 /** Compile every kernel family once (per shared/non-shared flavour). */
 export function loadKernels(shared: boolean): Promise<LoadedKernels> {
@@ -139,18 +163,27 @@ export function loadKernels(shared: boolean): Promise<LoadedKernels> {
   if (!p) {
     p = (async () => {
       let relaxed = false;
+      const relaxedBytes = new Map<Family, Uint8Array<ArrayBuffer>>();
+      if (relaxedWanted()) {
+        for (const f of RELAXED) {
+          const rb = await readBytes(new URL(`${f}.relaxed.wasm`, wasmBase())).catch(() => undefined);
+          const fixed = rb && (shared ? rb : unshareMemoryImport(rb));
+          if (!fixed) continue;
+          const ok = WebAssembly.validate(fixed);
+          // the first answer comes before any flag is set: what the engine has by default
+          relaxedByDefault ??= ok;
+          if (ok && (relaxedByDefault || RELAXED_EXACT.includes(f))) relaxedBytes.set(f, fixed);
+          else if (!ok && RELAXED_EXACT.includes(f)) {
+            await enableRelaxedSimd();
+            if (WebAssembly.validate(fixed)) relaxedBytes.set(f, fixed);
+          }
+        }
+      }
       const entries = await Promise.all(
         FAMILIES.map(async (f) => {
-          let bytes: Uint8Array<ArrayBuffer> | undefined;
-          if (RELAXED.includes(f)) {
-            const rb = await readBytes(new URL(`${f}.relaxed.wasm`, wasmBase())).catch(() => undefined);
-            const fixed = rb && (shared ? rb : unshareMemoryImport(rb));
-            if (fixed && WebAssembly.validate(fixed)) {
-              bytes = fixed;
-              relaxed = true;
-            }
-          }
-          if (!bytes) {
+          let bytes = relaxedBytes.get(f);
+          if (bytes) relaxed = true;
+          else {
             const raw = await readBytes(new URL(`${f}.wasm`, wasmBase()));
             bytes = shared ? raw : unshareMemoryImport(raw);
           }
