@@ -8,6 +8,7 @@
 // domain) in onnxruntime-node's WebGPU EP (the KV cache goes through the host each step there).
 //   node bench/gpu-llm-decode.mjs --device webgpu|wasm|ort-webgpu [--adapter default|swiftshader|llvmpipe]
 //                                 [--size tiny|small|0.5b|1b] [--weights f32|q4] [--steps N] [--capacity C]
+//                                 [--threads N] (WASM worker threads)
 // Prints one line `@@RESULT@@ {json}`.
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     weights: { type: 'string', default: 'f32' },
     steps: { type: 'string', default: '8' },
     capacity: { type: 'string', default: '256' },
+    threads: { type: 'string', default: '2' },
   },
 });
 if (args.adapter === 'swiftshader') process.env.VK_ICD_FILENAMES ||= '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -128,7 +130,7 @@ const device =
 
 async function wasmDevice() {
   const { WasmDevice } = await import('../dist/src/backends/wasm/index.js');
-  return WasmDevice.create({ threads: 2 });
+  return WasmDevice.create({ threads: Number(args.threads) });
 }
 
 /** onnxruntime-node's WebGPU EP behind DeviceProgram's run/download/release (host tensors). */
