@@ -82,7 +82,9 @@ function planMatmulNbits(a: PlanArgs) {
     .map((p) => {
       const x = `x${p}`;
       const lines = [`let ${x} = ${xv(p)};`];
-      if (norm) lines.push(`ss[r] = ss[r] + f32(dot(${x}, ${x}));`, `let xs${p} = ${x} * ns${p};`);
+      // the sum of squares in f32 even in the f16 variant (hidden states overflow f16 when squared)
+      const x32 = f16 ? `vec4<f32>(${x})` : x;
+      if (norm) lines.push(`ss[r] = ss[r] + dot(${x32}, ${x32});`, `let xs${p} = ${x} * ns${p};`);
       const xs = norm ? `xs${p}` : x;
       lines.push(`acc[r] = acc[r] + f32(dot(${xs}, w${p}));`);
       if (gated) lines.push(`acc2[r] = acc2[r] + f32(dot(${xs}, w${p}_2));`);
