@@ -29,8 +29,15 @@ const sy = await import('../dist/src/index.js');
 const { buildStepGraph } = await import('../dist/src/agent/llm/model.js');
 const { DeviceProgram, WeightCache } = await import('../dist/src/agent/llm/program.js');
 const { stepModesFor } = await import('../dist/src/agent/llm/engine.js');
-const { llamaConfig, gpt2Config, syntheticHfTensors } = await import('../dist/src/agent/llm/synthetic.js');
-const { weightsFromHf } = await import('../dist/src/agent/llm/weights.js');
+const { llamaConfig, gpt2Config, syntheticHfTensors, hfToGguf } = await import('../dist/src/agent/llm/synthetic.js');
+const { weightsFromHf, weightsFromGguf } = await import('../dist/src/agent/llm/weights.js');
+const { readGguf, writeGguf } = await import('../dist/src/frontend/weights/gguf.js');
+
+/** GGUF Q4_0 weights kept as MatMulNBits codes (the 'native' quantization). */
+function q4Weights(c) {
+  const { metadata, tensors } = hfToGguf(c, syntheticHfTensors(c, 3), 'Q4_0');
+  return weightsFromGguf(readGguf(writeGguf(metadata, tensors)), c, 'native');
+}
 
 const RUNS = Number(args.runs);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -159,6 +166,9 @@ export async function dispatchReport(device, { full = false } = {}) {
     ),
     await perLayer('LLM decode step, Llama-shaped, separate Q/K/V (before)', (l) =>
       llmCase(device, llama(l), { modes: { qkv: 'separate' } }),
+    ),
+    await perLayer('LLM decode step, Llama-shaped, GGUF Q4_0 weights (MatMulNBits), cache 64', (l) =>
+      llmCase(device, llama(l), { weights: q4Weights }),
     ),
     await perLayer('LLM decode step, GPT-2-shaped, cache 64', (l) => llmCase(device, gpt2(l))),
     await perLayer('LLM decode step, GPT-2-shaped, cache 256 (split keys)', (l) =>

@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 // One LLM decode step timed on one device (the LLM runtime's step graph through DeviceProgram, a
 // device-resident KV cache fed back step after step): first step, median step (ms per token) and
-// dispatches per token on WebGPU. A synthetic Llama-shaped model (random weights, f32).
-//   node bench/gpu-llm-decode.mjs --device webgpu|wasm [--adapter default|swiftshader|llvmpipe]
-//                                 [--size tiny|small|0.5b] [--steps N] [--capacity C]
+// dispatches per token on WebGPU. A synthetic Llama-shaped model: random f32 weights, or random
+// 4-bit MatMulNBits codes (blocks of 32, one f32 scale each: the transformers.js/onnxruntime
+// layout, the one gguf-nbits gives GGUF Q4_0) for every projection and the LM head.
+// --device ort-webgpu runs the same step graph exported to ONNX (MatMulNBits in the com.microsoft
+// domain) in onnxruntime-node's WebGPU EP (the KV cache goes through the host each step there).
+//   node bench/gpu-llm-decode.mjs --device webgpu|wasm|ort-webgpu [--adapter default|swiftshader|llvmpipe]
+//                                 [--size tiny|small|0.5b|1b] [--weights f32|q4] [--steps N] [--capacity C]
+//                                 [--threads N] (WASM worker threads)
 // Prints one line `@@RESULT@@ {json}`.
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
@@ -12,8 +18,10 @@ const { values: args } = parseArgs({
     device: { type: 'string', default: 'webgpu' },
     adapter: { type: 'string', default: 'swiftshader' },
     size: { type: 'string', default: 'tiny' },
+    weights: { type: 'string', default: 'f32' },
     steps: { type: 'string', default: '8' },
     capacity: { type: 'string', default: '256' },
+    threads: { type: 'string', default: '2' },
   },
 });
 if (args.adapter === 'swiftshader') process.env.VK_ICD_FILENAMES ||= '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -25,6 +33,8 @@ const { DeviceProgram, WeightCache } = await import('../dist/src/agent/llm/progr
 const { stepModesFor } = await import('../dist/src/agent/llm/engine.js');
 const { llamaConfig, syntheticHfTensors } = await import('../dist/src/agent/llm/synthetic.js');
 const { weightsFromHf } = await import('../dist/src/agent/llm/weights.js');
+const { exportOnnx } = await import('../dist/src/frontend/onnx/export.js');
+const { mulberry32 } = await import('../dist/src/util/rng.js');
 
 const SIZES = {
   tiny: {
@@ -55,25 +65,110 @@ const SIZES = {
     intermediateSize: 4864,
     vocabSize: 32000,
   },
+  // ~1.2B parameters (Llama-3.2-1B widths, a 32k vocabulary): 0.6 GB of 4-bit codes
+  '1b': {
+    hiddenSize: 2048,
+    numLayers: 16,
+    numHeads: 32,
+    numKvHeads: 8,
+    headDim: 64,
+    intermediateSize: 8192,
+    vocabSize: 32000,
+  },
 };
+
+/** Random 4-bit MatMulNBits codes (blocks of 32) for every projection and the LM head: made directly, fast. */
+function q4Weights(c, seed) {
+  const u = mulberry32(seed);
+  const linear = (K, N) => {
+    const kb = K / 32;
+    const words = new Uint32Array((N * kb * 16) / 4);
+    for (let i = 0; i < words.length; i++) words[i] = (u() * 2 ** 32) >>> 0;
+    const scales = Float32Array.from({ length: N * kb }, () => 0.003 + 0.002 * u());
+    const values = new sy.Tensor('uint8', new Uint8Array(words.buffer), [N, kb, 16]);
+    const w = {
+      kind: 'nbits',
+      values,
+      scales: new sy.Tensor('float32', scales, [N * kb]),
+      nbits: { bits: 4, blockSize: 32, K, N },
+    };
+    return { w };
+  };
+  const H = c.hiddenSize,
+    q = c.numHeads * c.headDim,
+    kv = c.numKvHeads * c.headDim;
+  const ones = () => ({ w: new sy.Tensor('float32', new Float32Array(H).fill(1), [H]) });
+  const embed = Float32Array.from({ length: c.vocabSize * H }, () => (u() - 0.5) * 0.2);
+  return {
+    embed: new sy.Tensor('float32', embed, [c.vocabSize, H]),
+    layers: Array.from({ length: c.numLayers }, () => ({
+      attnNorm: ones(),
+      q: linear(H, q),
+      k: linear(H, kv),
+      v: linear(H, kv),
+      o: linear(q, H),
+      ffnNorm: ones(),
+      gate: linear(H, c.intermediateSize),
+      up: linear(H, c.intermediateSize),
+      down: linear(c.intermediateSize, H),
+    })),
+    finalNorm: ones(),
+    lmHead: linear(H, c.vocabSize),
+  };
+}
 
 const C = Number(args.capacity);
 const c = llamaConfig({ ...SIZES[args.size], contextLength: Math.max(C, 64) });
-const device = args.device === 'webgpu' ? await sy.WebGpuDevice.create({ adapter: args.adapter }) : await wasmDevice();
+const weights =
+  args.weights === 'q4' ? q4Weights(c, 7) : weightsFromHf(syntheticHfTensors(c, 7, 0.02, 0.02), c, 'synthetic');
+const device =
+  args.device === 'webgpu'
+    ? await sy.WebGpuDevice.create({ adapter: args.adapter })
+    : args.device === 'wasm'
+      ? await wasmDevice()
+      : await ortDevice();
 
 async function wasmDevice() {
   const { WasmDevice } = await import('../dist/src/backends/wasm/index.js');
-  return WasmDevice.create({ threads: 2 });
+  return WasmDevice.create({ threads: Number(args.threads) });
 }
 
-const weights = weightsFromHf(syntheticHfTensors(c, 7, 0.02, 0.02), c, 'synthetic');
-const modes = stepModesFor(device, c);
+/** onnxruntime-node's WebGPU EP behind DeviceProgram's run/download/release (host tensors). */
+async function ortDevice() {
+  const ort = createRequire(import.meta.url)('onnxruntime-node');
+  const graph = buildStepGraph(c, weights, { seq: 1, capacity: C, cacheWrite: 'scatter' });
+  const t = performance.now();
+  const session = await ort.InferenceSession.create(exportOnnx(graph), {
+    executionProviders: ['webgpu'],
+    graphOptimizationLevel: 'all',
+  });
+  const createMs = performance.now() - t;
+  const names = graph.inputs.map((v) => v.name);
+  const outNames = graph.outputs.map((v) => v.name);
+  const toOrt = (x) => new ort.Tensor(x.type === 'int64' ? 'int64' : 'float32', x.data, [...x.dims]);
+  const program = {
+    fallbacks: new Map(),
+    async run(inputs) {
+      const feeds = Object.fromEntries(
+        names.map((n, i) => [n, inputs[i] instanceof sy.Tensor ? toOrt(inputs[i]) : inputs[i]]),
+      );
+      const out = await session.run(feeds);
+      return outNames.map((n) => out[n]);
+    },
+  };
+  return { kind: 'ort', name: 'onnxruntime-node WebGPU EP', program, createMs, download: async (x) => x, release() {} };
+}
+
+const modes = device.kind === 'ort' ? { cacheWrite: 'scatter' } : stepModesFor(device, c);
 const tCompile = performance.now();
-const program = await DeviceProgram.create(
-  buildStepGraph(c, weights, { seq: 1, capacity: C, ...modes }),
-  new WeightCache(device),
-);
-const compileMs = performance.now() - tCompile;
+const program =
+  device.kind === 'ort'
+    ? device.program
+    : await DeviceProgram.create(
+        buildStepGraph(c, weights, { seq: 1, capacity: C, ...modes }),
+        new WeightCache(device),
+      );
+const compileMs = device.kind === 'ort' ? device.createMs : performance.now() - tCompile;
 let cache = [];
 for (let i = 0; i < c.numLayers * 2; i++) cache.push(sy.Tensor.zeros('float32', [1, c.numKvHeads, C, c.headDim]));
 
@@ -94,7 +189,7 @@ async function step(pos) {
   // the logits come back (one readback); the presents stay on the device as the next past
   await device.download(outs[0]);
   device.release(outs[0]);
-  for (const t of cache) if (!(t instanceof sy.Tensor)) device.release(t);
+  for (const t of cache) if (!(t instanceof sy.Tensor) && device.kind !== 'ort') device.release(t);
   cache = outs.slice(1);
 }
 
@@ -115,9 +210,15 @@ for (let p = 3; p < 3 + steps; p++) {
 const after = device.snapshot?.();
 times.sort((a, b) => a - b);
 const result = {
-  device: args.device === 'webgpu' ? device.name : 'wasm',
+  device: args.device === 'webgpu' ? device.name : args.device === 'wasm' ? 'wasm' : device.name,
   size: args.size,
-  params: weights.layers.length,
+  weights: args.weights,
+  params:
+    2 * c.vocabSize * c.hiddenSize +
+    c.numLayers *
+      (c.hiddenSize * (c.numHeads + 2 * c.numKvHeads) * c.headDim +
+        c.numHeads * c.headDim * c.hiddenSize +
+        3 * c.hiddenSize * c.intermediateSize),
   capacity: C,
   modes,
   firstStepMs: firstMs,
@@ -132,6 +233,7 @@ const result = {
       steps
     : undefined,
   fallbacks: [...program.fallbacks.keys()],
+  kernels: device.kernelDispatches ? Object.fromEntries(device.kernelDispatches) : undefined,
 };
 process.stdout.write(`@@RESULT@@ ${JSON.stringify(result)}\n`);
 await device.dispose?.();

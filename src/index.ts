@@ -13,7 +13,11 @@ export { ReferenceDevice } from './backends/reference/device.js';
 export type { WebGpuOptions } from './backends/webgpu/device.js';
 export { DeviceLostError, LimitError, WebGpuDevice } from './backends/webgpu/device.js';
 export { listAdapters } from './backends/webgpu/gpu.js';
-export { GpuResidentTensor } from './backends/webgpu/shared-device.js';
+export {
+  disposeIdleSharedDevices,
+  GpuResidentTensor,
+  setSharedDeviceIdleMs,
+} from './backends/webgpu/shared-device.js';
 export { compareTensors, compareValues, DEFAULT_TOLERANCE } from './conformance/compare.js';
 export { exportOnnx } from './frontend/onnx/export.js';
 export { importOnnx, MAX_OPSET } from './frontend/onnx/import.js';

@@ -3,7 +3,9 @@
 // the reference on SwiftShader (subgroup reduction: it exposes `subgroups`) and llvmpipe (no
 // subgroups: the workgroup-memory tree), for 4- and 8-bit codes, with and without zero points and
 // bias, one to six rows (transformers.js's ONNX layout); and the LLM engine with GGUF Q4_0 and Q8_0
-// weights repacked by gguf-nbits decodes on WebGPU as the reference engine does.
+// weights repacked by gguf-nbits decodes on WebGPU as the reference engine does, in ≤ 6 dispatches
+// per decode layer (quantized k.decode_qkv, attention, O + residual, RMSNorm + gate/up + SiLU, down
+// + residual).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -113,30 +115,52 @@ for (const adapter of ['swiftshader', 'llvmpipe']) {
     if (!(await adapterOrSkip(t, adapter))) return;
     const device = await WebGpuDevice.create({ adapter });
     const reference = new ReferenceDevice();
-    const c = llamaConfig({
-      vocabSize: 128,
-      hiddenSize: 64,
-      numLayers: 2,
-      numHeads: 4,
-      numKvHeads: 2,
-      headDim: 16,
-      intermediateSize: 128,
-      contextLength: 64,
-    });
+    const modelOf = (type: 'Q4_0' | 'Q8_0', numLayers: number) => {
+      const c = llamaConfig({
+        vocabSize: 128,
+        hiddenSize: 64,
+        numLayers,
+        numHeads: 4,
+        numKvHeads: 2,
+        headDim: 16,
+        intermediateSize: 128,
+        contextLength: 64,
+      });
+      const { metadata, tensors } = hfToGguf(c, syntheticHfTensors(c, 5, 0.05, 0.5), type);
+      const file = readGguf(writeGguf(metadata, tensors));
+      const config = configFromGguf(file.metadata);
+      return { name: type, config, weights: weightsFromGguf(file, config, 'native'), source: type };
+    };
+    /** Dispatches of one decode step (after a 3-token prefill) on the WebGPU device. */
+    const decodeDispatches = async (type: 'Q4_0' | 'Q8_0', layers: number) => {
+      const engine = new LlmEngine(modelOf(type, layers), { prefill: device, capacity: 32, buckets: [8] });
+      const cache = await engine.allocate(device);
+      try {
+        await engine.step(cache, [1, 2, 3], 0);
+        await engine.step(cache, [4], 3);
+        const before = device.snapshot().dispatches;
+        await engine.step(cache, [5], 4);
+        return device.snapshot().dispatches - before;
+      } finally {
+        cache.release();
+        engine.dispose();
+      }
+    };
     try {
       for (const type of ['Q4_0', 'Q8_0'] as const) {
-        const { metadata, tensors } = hfToGguf(c, syntheticHfTensors(c, 5, 0.05, 0.5), type);
-        const file = readGguf(writeGguf(metadata, tensors));
-        const config = configFromGguf(file.metadata);
-        const model = { name: type, config, weights: weightsFromGguf(file, config, 'native'), source: type };
+        const perLayer = (await decodeDispatches(type, 2)) - (await decodeDispatches(type, 1));
+        console.log(`# ${adapter} ${type}: ${perLayer} dispatches per decode layer`);
+        assert.ok(perLayer <= 6, `${type}: ${perLayer} dispatches per decode layer`);
+        const model = modelOf(type, 2);
         const gen = async (d: WebGpuDevice | ReferenceDevice) => {
           const engine = new LlmEngine(model, { prefill: d, capacity: 32, buckets: [8] });
           try {
             const prompt = [5, 9, 33, 70, 2, 18];
             const r = await engine.generate(prompt, { maxTokens: 8, ignoreEos: true }).collect();
-            const [logits] = await engine.score(prompt, 6);
+            // the prefill's last row, then three decode steps (teacher-forced)
+            const logits = (await engine.score([...prompt, 11, 40, 7], 6)).flatMap((row) => [...row]);
             assert.deepEqual([...(await engine.fallbacks()).keys()], [], `${type}: no fallback`);
-            return { tokens: r.tokens, logits: logits! };
+            return { tokens: r.tokens, logits };
           } finally {
             engine.dispose();
           }
@@ -147,6 +171,11 @@ for (const adapter of ['swiftshader', 'llvmpipe']) {
         const before = nbitsRuns();
         const got = await gen(device);
         assert.ok(nbitsRuns() > before, `${type}: the packed kernel ran`);
+        const bits = type === 'Q4_0' ? 4 : 8;
+        const fused = [...device.kernelDispatches.keys()].filter((k) =>
+          k.startsWith(`k.decode_qkv:rms-q${bits}-qkv-rope`),
+        );
+        assert.equal(fused.length, 1, `${type}: decode ran the quantized k.decode_qkv`);
         let d = 0;
         for (let i = 0; i < want.logits.length; i++) d = Math.max(d, Math.abs(want.logits[i]! - got.logits[i]!));
         assert.ok(d < 1e-3, `${adapter} ${type}: logits differ by ${d}`);

@@ -19,7 +19,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import type { LlmConfig } from './config.js';
 import { Builder } from './model-builder.js';
 import { gatheredRope, maskedAttention, plainAttention, plainRope, ropeRows } from './model-decomposed.js';
-import { fusedDecodeQkv, packable, packedProjections } from './model-fused.js';
+import { fusedDecodeQkv, nbitsDecodeTail, nbitsTail, packable, packedProjections } from './model-fused.js';
 import { localTables, ropeTables } from './rope.js';
 import type { ModelWeights } from './weights.js';
 
@@ -107,7 +107,7 @@ export function buildStepGraph(
   const rowIndex = n === 1 && shape.cacheWrite === 'scatter' ? cacheRowIndex(b, pos) : undefined;
   w.layers.forEach((l, i) => {
     const sliding = isSliding(c, i);
-    const fused = shape.qkv === 'fused' && packable(l);
+    const fused = shape.qkv === 'fused' && packable(l, c);
     const m = sliding ? maskLocal! : mask;
     if (fused && n === 1) {
       const t = rope ? (sliding && localRope ? tables(localRope, '_local') : tables(rope, '')) : undefined;
@@ -174,6 +174,7 @@ function attentionAndMlp(
     shape.attention === 'decomposed'
       ? maskedAttention(b, q, kc, vc, mask, C)
       : b.g.op('Attention', [q, kc, vc, mask], b.attnAttrs(), `layers.${i}.attention`);
+  if (n === 1 && shape.qkv === 'fused' && nbitsTail(l, b.c)) return nbitsDecodeTail(b, x, a, l, i);
   x = b.residual(x, b.linear(b.merge(a, n), l.o, `layers.${i}.attn.o`), l.postAttnNorm, `layers.${i}.post_attn_norm`);
   return b.residual(
     x,

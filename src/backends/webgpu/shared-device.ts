@@ -48,7 +48,30 @@ export class GpuResidentTensor extends Tensor {
   }
 }
 
-const shared = new Map<string, { device: Promise<WebGpuDevice>; users: number }>();
+const shared = new Map<
+  string,
+  { device: Promise<WebGpuDevice>; users: number; idle?: ReturnType<typeof setTimeout> }
+>();
+
+/**
+ * How long a shared device nobody uses any more is kept, with its compiled pipelines, for the next
+ * session on the same adapter (a cold start then compiles nothing already compiled). The timer
+ * does not keep the process alive. 0: dispose at once (SWITCHYARD_SHARED_DEVICE_IDLE_MS sets it).
+ */
+let idleMs = Number(globalThis.process?.env?.SWITCHYARD_SHARED_DEVICE_IDLE_MS ?? 60_000);
+export function setSharedDeviceIdleMs(ms: number): void {
+  idleMs = ms;
+}
+
+/** Dispose the shared devices no session holds now (tests, memory pressure). */
+export async function disposeIdleSharedDevices(): Promise<void> {
+  for (const [key, e] of [...shared]) {
+    if (e.users > 0) continue;
+    if (e.idle) clearTimeout(e.idle);
+    shared.delete(key);
+    await (await e.device).dispose();
+  }
+}
 
 /** One device per adapter choice and precision, shared by sessions (so GPU tensors move between them). */
 export async function sharedDevice(o: WebGpuOptions): Promise<{ device: WebGpuDevice; done(): Promise<void> }> {
@@ -64,15 +87,31 @@ export async function sharedDevice(o: WebGpuOptions): Promise<{ device: WebGpuDe
     shared.set(key, e);
     e.device.catch(() => shared.delete(key));
   }
+  if (e.idle) clearTimeout(e.idle);
+  e.idle = undefined;
   e.users++;
   const device = await e.device;
   const entry = e;
+  let done = false;
   return {
     device,
     async done() {
+      if (done) return;
+      done = true;
       if (--entry.users > 0) return;
-      shared.delete(key);
-      await device.dispose();
+      if (idleMs <= 0) {
+        shared.delete(key);
+        await device.dispose();
+        return;
+      }
+      // kept for the next session: pooled buffers go now, pipelines and layouts stay
+      device.trim();
+      entry.idle = setTimeout(() => {
+        if (entry.users > 0 || shared.get(key) !== entry) return;
+        shared.delete(key);
+        void device.dispose();
+      }, idleMs);
+      (entry.idle as { unref?: () => void }).unref?.();
     },
   };
 }

@@ -8,11 +8,33 @@
 // Outputs: Q [1, Hq, 1, D] (rotated), present_key, present_value [1, Hkv, C, D] (the cache with
 // row `position` of every head replaced). Backends may write the cache in place: the caller gives
 // the past up (the WebGPU kernel aliases present to past), so nothing else may read the past after.
+// With `bits` 4 or 8, W is block-quantized as k.matmul_nbits reads it: uint32 words [N, words]
+// (rows: the Q, K, V output features), input 10 the per-block scales, 11 optional float zero points.
 
 import type { Attr } from '../../ir/attributes.js';
 import { type OpDef, registerOps } from '../../ir/op-def.js';
 import { Tensor } from '../../ir/tensor.js';
+import { dequantizeNBits, nbitsGeometry } from '../contrib-math.js';
 import { evalAs } from './delegate.js';
+
+/** Quantized words [N, words] as the float [K, N] matrix the float form multiplies by. */
+function dequantizedKN(
+  words: Tensor,
+  scales: Tensor,
+  zp: Tensor | undefined,
+  K: number,
+  N: number,
+  bits: number,
+  bs: number,
+) {
+  const g = nbitsGeometry({ int: (n: string) => ({ K, N, bits, block_size: bs })[n]! });
+  const u32 = words.data as Uint32Array;
+  const bytes = Uint8Array.from(new Uint8Array(u32.buffer, u32.byteOffset, u32.byteLength));
+  const w = dequantizeNBits(g, new Tensor('uint8', bytes, [N, g.kBlocks, g.blobSize]), scales, zp);
+  const out = new Float32Array(K * N);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) out[k * N + n] = w[n * K + k]!;
+  return new Tensor('float32', out, [K, N]);
+}
 
 const kdecodeQkv: OpDef = {
   name: 'k.decode_qkv',
@@ -27,6 +49,8 @@ const kdecodeQkv: OpDef = {
     'past_value',
     'cos_cache?',
     'sin_cache?',
+    'w_scales?',
+    'w_zero_points?',
   ],
   outputs: ['Q', 'present_key', 'present_value'],
   attrs: {
@@ -36,6 +60,8 @@ const kdecodeQkv: OpDef = {
     epsilon: { kind: 'float', default: 1e-5 },
     rms: { kind: 'int', default: 0 },
     interleaved: { kind: 'int', default: 0 },
+    bits: { kind: 'int', default: 0 },
+    block_size: { kind: 'int', default: 32 },
   },
   infer(ctx) {
     const [x, w] = ctx.types;
@@ -48,7 +74,10 @@ const kdecodeQkv: OpDef = {
     if (x.shape && (x.shape.length !== 3 || x.shape[0] !== 1 || x.shape[1] !== 1))
       throw new Error(`X must be [1, 1, hidden] (one decode token), got [${x.shape.join(', ')}]`);
     const n = (hq! + 2 * hkv!) * d!;
-    if (w.shape && typeof w.shape[1] === 'number' && w.shape[1] !== n)
+    if (ctx.attrs.int('bits', 0)) {
+      if (w.dtype !== 'uint32' || !ctx.types[10]) throw new Error('quantized W needs uint32 words and w_scales');
+      if (w.shape && w.shape[0] !== n) throw new Error(`W has ${w.shape[0]} rows, (Hq + 2·Hkv)·D = ${n}`);
+    } else if (w.shape && typeof w.shape[1] === 'number' && w.shape[1] !== n)
       throw new Error(`W has ${w.shape[1]} columns, q_num_heads·D + 2·kv_num_heads·D = ${n}`);
     if (pk.shape && (pk.shape[1] !== hkv || pk.shape[3] !== d))
       throw new Error(`past_key must be [1, ${hkv}, capacity, ${d}], got [${pk.shape.join(', ')}]`);
@@ -59,9 +88,13 @@ const kdecodeQkv: OpDef = {
     ];
   },
   run({ inputs, attrs }) {
-    const [x, w, scale, normBias, bias, pos, pk, pv, cos, sin] = inputs as (Tensor | undefined)[];
+    const [x, packed, scale, normBias, bias, pos, pk, pv, cos, sin, ws, wz] = inputs as (Tensor | undefined)[];
     const [hq, hkv, d] = ['q_num_heads', 'kv_num_heads', 'head_size'].map((k) => attrs.int(k)) as number[];
     const K = x!.dims[2]!;
+    const bits = attrs.int('bits', 0);
+    const w = bits
+      ? dequantizedKN(packed!, ws!, wz, K, (hq! + 2 * hkv!) * d!, bits, attrs.int('block_size', 32))
+      : packed;
     const normAttrs: Record<string, Attr> = {
       axis: { kind: 'int', value: 2 },
       epsilon: { kind: 'float', value: attrs.float('epsilon', 1e-5) },

@@ -10,6 +10,7 @@ import '../../../ops/kernel/decode-qkv.js';
 import { type PlanArgs, registerKernels, type TRef } from '../kernel.js';
 import { bakedKey } from '../variant.js';
 import { lit, ShaderBuilder } from '../wgsl.js';
+import { planDecodeQkvNbits } from './decode-qkv-nbits.js';
 
 function planDecodeQkv(a: PlanArgs) {
   const [x, w, scale, normBias, bias, pos, pastKey, , cos, sin] = a.ins;
@@ -143,9 +144,12 @@ registerKernels({
   int64Inputs: [5],
   supports(node, attrs) {
     const t = node.inputs[1]?.type?.dtype;
-    if (t !== 'float32') return `k.decode_qkv with ${t} weights has no WGSL kernel`;
+    const bits = attrs.int('bits', 0);
+    if (bits && ((bits !== 4 && bits !== 8) || t !== 'uint32' || attrs.int('rms', 0) !== 1 || node.inputs[3]))
+      return `k.decode_qkv with ${bits}-bit weights runs RMSNorm only, from uint32 words`;
+    if (!bits && t !== 'float32') return `k.decode_qkv with ${t} weights has no WGSL kernel`;
     const hd = attrs.int('head_size');
     return hd % 2 === 0 ? true : `k.decode_qkv needs an even head size (got ${hd})`;
   },
-  plan: planDecodeQkv,
+  plan: (a) => (a.attrs.int('bits', 0) ? planDecodeQkvNbits(a) : planDecodeQkv(a)),
 });
