@@ -118,7 +118,7 @@ export function learnTpotScale(scale: number, measuredMs: number, predictedMs: n
 }
 
 /** The router's choice keeps predicted TTFT and TPOT within this share of the targets when it can. */
-export const SLACK = 0.8;
+export const SLACK = 0.75;
 
 export type Policy = 'round-robin' | 'least-loaded' | 'router';
 
