@@ -16,7 +16,7 @@ import { sseEvents } from '../src/agent/nodes/remote-llm.js';
 import { ms, table } from '../src/cli/table.js';
 import { writeGguf } from '../src/frontend/weights/gguf.js';
 import { writeSafetensors } from '../src/frontend/weights/safetensors.js';
-import type { Policy } from '../src/planner/fleet/serving.js';
+import type { Policy, ServingFigures } from '../src/planner/fleet/serving.js';
 import { simulate, type TraceRequest } from '../src/planner/fleet/simulate.js';
 import { type LlmInfo, llmTpotAt, TPOT_HEADER, TTFT_HEADER } from '../src/protocol/llm.js';
 import { type OffloadServer, startServer } from '../src/server/app.js';
@@ -269,17 +269,23 @@ try {
       `$${((cost / N) * 1000).toFixed(4)}`,
       share,
     ]);
-    const sim = simulate(
-      r.router.members.map((m, k) => ({
-        name: m.name,
-        figures: startFigures[k]!,
-        slots: m.slots,
-        pricePerHour: m.pricePerHour,
-      })),
-      tr,
-      policy,
-    );
-    const satt = sim.results.filter((x) => x.meets).length / N;
+    // the simulator from the figures the router started with, and from the servers' figures after
+    // the run (what they measured during it); the per-request log is of the latter
+    await r.router.refresh();
+    const simOn = (figures: ServingFigures[]) =>
+      simulate(
+        r.router.members.map((m, k) => ({
+          name: m.name,
+          figures: figures[k]!,
+          slots: m.slots,
+          pricePerHour: m.pricePerHour,
+        })),
+        tr,
+        policy,
+      );
+    const simStart = simOn(startFigures);
+    const sim = simOn(r.router.members.map((m) => m.figures));
+    const attOf = (x: typeof sim) => x.results.filter((y) => y.meets).length / N;
     if (logPath)
       appendFileSync(
         logPath,
@@ -288,13 +294,16 @@ try {
           .join('\n')
           .concat('\n'),
       );
+    const usd = (c: number) => `$${((c / N) * 1000).toFixed(4)}`;
+    const err = (c: number) => `${(((c - cost) / cost) * 100).toFixed(0)} %`;
     sims.push([
       policy,
       `${(att * 100).toFixed(1)} %`,
-      `${(satt * 100).toFixed(1)} %`,
-      `$${((cost / N) * 1000).toFixed(4)}`,
-      `$${((sim.costUsd / N) * 1000).toFixed(4)}`,
-      `${(((sim.costUsd - cost) / cost) * 100).toFixed(0)} %`,
+      `${(attOf(simStart) * 100).toFixed(1)} %`,
+      `${(attOf(sim) * 100).toFixed(1)} %`,
+      usd(cost),
+      `${usd(simStart.costUsd)} (${err(simStart.costUsd)})`,
+      `${usd(sim.costUsd)} (${err(sim.costUsd)})`,
       members.map((m, k) => `${m.name} ${sim.results.filter((x) => x.server === k).length}`).join(', '),
     ]);
     await r.close();
@@ -330,14 +339,15 @@ try {
       [
         'policy',
         'SLA met (run)',
-        'SLA met (simulated)',
+        'simulated, start figures',
+        'simulated, end figures',
         '$ / 1000 (run)',
-        '$ / 1000 (simulated)',
-        'cost error',
-        'simulated requests per server',
+        '$ / 1000 simulated, start (error)',
+        '$ / 1000 simulated, end (error)',
+        'simulated requests per server (end figures)',
       ],
       sims,
-      ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
   );
 } finally {
