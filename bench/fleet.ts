@@ -6,7 +6,7 @@
 // the client measures TTFT and TPOT per stream against the SLA. Then the trace simulator, fed the
 // servers' own /v1/info figures, predicts each run. Distributions: docs/fleet-routing.md.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../src/index.js';
@@ -16,7 +16,7 @@ import { sseEvents } from '../src/agent/nodes/remote-llm.js';
 import { ms, table } from '../src/cli/table.js';
 import { writeGguf } from '../src/frontend/weights/gguf.js';
 import { writeSafetensors } from '../src/frontend/weights/safetensors.js';
-import type { Policy } from '../src/planner/fleet/serving.js';
+import type { Policy, ServingFigures } from '../src/planner/fleet/serving.js';
 import { simulate, type TraceRequest } from '../src/planner/fleet/simulate.js';
 import { type LlmInfo, llmTpotAt, TPOT_HEADER, TTFT_HEADER } from '../src/protocol/llm.js';
 import { type OffloadServer, startServer } from '../src/server/app.js';
@@ -34,6 +34,8 @@ const rate = Number(arg('--rate', '8'));
 // the SLA: given, or set from the servers' own figures (see below)
 const SLA = { ttftMs: Number(arg('--ttft', '0')), tpotMs: Number(arg('--tpot', '0')) };
 const TOKEN = 'bench-token';
+/** --log FILE: one JSON line per request and policy (member, the router's prediction, measured TTFT/TPOT). */
+const logPath = arg('--log', '');
 
 // the three servers: throttle per step, $/hour (catalog-like ratios: new accelerator, mid GPU, old GPU)
 // --slow-scale multiplies the throttles: on a loaded machine they must stay above the CPU's noise
@@ -105,6 +107,9 @@ interface Measured {
   tpotMs: number;
   meets: boolean;
   member: string;
+  /** The router's x-switchyard-decision: its prediction and the in-flight counts it saw. */
+  decision: string;
+  status: number;
 }
 
 async function one(url: string, r: TraceRequest & { words: number }, i: number): Promise<Measured> {
@@ -134,9 +139,10 @@ async function one(url: string, r: TraceRequest & { words: number }, i: number):
     }),
   });
   const member = res.headers.get('x-switchyard-member') ?? '?';
+  const decision = res.headers.get('x-switchyard-decision') ?? '';
   if (res.status !== 200) {
     await res.body?.cancel();
-    return { ttftMs: NaN, tpotMs: NaN, meets: false, member };
+    return { ttftMs: NaN, tpotMs: NaN, meets: false, member, decision, status: res.status };
   }
   const at: number[] = [];
   for await (const e of sseEvents(res.body!)) {
@@ -146,7 +152,7 @@ async function one(url: string, r: TraceRequest & { words: number }, i: number):
   }
   const ttftMs = at[0] ?? NaN,
     tpotMs = at.length > 1 ? (at[at.length - 1]! - at[0]!) / (at.length - 1) : 0;
-  return { ttftMs, tpotMs, meets: ttftMs <= SLA.ttftMs && tpotMs <= SLA.tpotMs, member };
+  return { ttftMs, tpotMs, meets: ttftMs <= SLA.ttftMs && tpotMs <= SLA.tpotMs, member, decision, status: 200 };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -167,7 +173,8 @@ try {
         workers: 1,
         backend: 'reference',
         llms: [{ name: 'm', path: dir }],
-        llmCapacity: 128,
+        // the model's whole context: every request of the trace fits every member
+        llmCapacity: 256,
         llmBatch: 8,
         slowMs: f.slowMs,
         pricePerHour: f.pricePerHour,
@@ -203,13 +210,15 @@ try {
   const tr = trace(7);
   const rows: (string | number)[][] = [];
   const sims: (string | number)[][] = [];
-  for (const policy of ['round-robin', 'least-loaded', 'router'] as Policy[]) {
+  for (const policy of arg('--policies', 'round-robin,least-loaded,router').split(',') as Policy[]) {
     const r = await startRouter({
       members,
       policy,
       token: TOKEN,
       forwardTargets: process.argv.includes('--server-admission'),
     });
+    // the simulator starts from the figures the router starts from (the live router re-reads them)
+    const startFigures = r.router.members.map((m) => structuredClone(m.figures));
     const t0 = performance.now();
     const out = await Promise.all(
       tr.map(async (q, i) => {
@@ -218,6 +227,14 @@ try {
       }),
     );
     const wall = (performance.now() - t0) / 1000;
+    if (logPath)
+      appendFileSync(
+        logPath,
+        out
+          .map((o, i) => JSON.stringify({ policy, i, ...tr[i], ...o, sla: SLA }))
+          .join('\n')
+          .concat('\n'),
+      );
     const cost = r.router.costUsd();
     const share = members.map((f) => `${f.name} ${out.filter((o) => o.member === f.name).length}`).join(', ');
     const att = out.filter((o) => o.meets).length / out.length;
@@ -252,19 +269,41 @@ try {
       `$${((cost / N) * 1000).toFixed(4)}`,
       share,
     ]);
-    const sim = simulate(
-      r.router.members.map((m) => ({ name: m.name, figures: m.figures, slots: m.slots, pricePerHour: m.pricePerHour })),
-      tr,
-      policy,
-    );
-    const satt = sim.results.filter((x) => x.meets).length / N;
+    // the simulator from the figures the router started with, and from the servers' figures after
+    // the run (what they measured during it); the per-request log is of the latter
+    await r.router.refresh();
+    const simOn = (figures: ServingFigures[]) =>
+      simulate(
+        r.router.members.map((m, k) => ({
+          name: m.name,
+          figures: figures[k]!,
+          slots: m.slots,
+          pricePerHour: m.pricePerHour,
+        })),
+        tr,
+        policy,
+      );
+    const simStart = simOn(startFigures);
+    const sim = simOn(r.router.members.map((m) => m.figures));
+    const attOf = (x: typeof sim) => x.results.filter((y) => y.meets).length / N;
+    if (logPath)
+      appendFileSync(
+        logPath,
+        sim.results
+          .map((x, i) => JSON.stringify({ policy: `sim:${policy}`, i, ...x, member: members[x.server]?.name }))
+          .join('\n')
+          .concat('\n'),
+      );
+    const usd = (c: number) => `$${((c / N) * 1000).toFixed(4)}`;
+    const err = (c: number) => `${(((c - cost) / cost) * 100).toFixed(0)} %`;
     sims.push([
       policy,
       `${(att * 100).toFixed(1)} %`,
-      `${(satt * 100).toFixed(1)} %`,
-      `$${((cost / N) * 1000).toFixed(4)}`,
-      `$${((sim.costUsd / N) * 1000).toFixed(4)}`,
-      `${(((sim.costUsd - cost) / cost) * 100).toFixed(0)} %`,
+      `${(attOf(simStart) * 100).toFixed(1)} %`,
+      `${(attOf(sim) * 100).toFixed(1)} %`,
+      usd(cost),
+      `${usd(simStart.costUsd)} (${err(simStart.costUsd)})`,
+      `${usd(sim.costUsd)} (${err(sim.costUsd)})`,
       members.map((m, k) => `${m.name} ${sim.results.filter((x) => x.server === k).length}`).join(', '),
     ]);
     await r.close();
@@ -300,14 +339,15 @@ try {
       [
         'policy',
         'SLA met (run)',
-        'SLA met (simulated)',
+        'simulated, start figures',
+        'simulated, end figures',
         '$ / 1000 (run)',
-        '$ / 1000 (simulated)',
-        'cost error',
-        'simulated requests per server',
+        '$ / 1000 simulated, start (error)',
+        '$ / 1000 simulated, end (error)',
+        'simulated requests per server (end figures)',
       ],
       sims,
-      ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
   );
 } finally {

@@ -36,6 +36,9 @@ export class LlmHost implements ChatModels {
   private closed = false;
   private restarting?: Promise<void>;
   readonly infos = new Map<string, LlmInfo>();
+  /** Generations in flight per model, and the results of those that started with others in flight. */
+  private inflight = new Map<string, number>();
+  private crowded = new WeakSet<GenerationResult>();
   device = '';
 
   constructor(
@@ -187,10 +190,15 @@ export class LlmHost implements ChatModels {
     const info = this.infos.get(name);
     if (!info || r.finishReason === 'abort' || !r.tokens.length) return;
     const a = 0.2;
+    // a TTFT measured behind other prefills and steps is the load's, not the model's (the serving
+    // model adds the load): the prefill figures learn from completions that started alone
+    const alone = !this.crowded.has(r);
     const { buckets, ms } = info.prefill;
     // a one-chunk prompt times its bucket; longer prompts scale every bucket by what they show
     const predicted = llmTtftMs(info, r.promptTokens);
-    if (r.promptTokens <= buckets[buckets.length - 1]!) {
+    if (!alone) {
+      // the TTFT figures stay as they are
+    } else if (r.promptTokens <= buckets[buckets.length - 1]!) {
       const i = buckets.findIndex((b) => b >= r.promptTokens);
       ms[i] = (1 - a) * ms[i]! + a * r.ttftMs;
     } else if (predicted > 0) {
@@ -246,6 +254,8 @@ export class LlmHost implements ChatModels {
       chat(req: ChatRequest): Generation {
         const { signal, prefill: _p, decode: _d, kv: _k, ...wire } = req;
         return new Generation(async function* (done): AsyncGenerator<TokenEvent> {
+          const others = host.inflight.get(name) ?? 0;
+          host.inflight.set(name, others + 1);
           const tokens = new Channel<TokenEvent>();
           const call = host.call<GenerationResult>(
             { op: 'generate', rid: 0, name, request: wire as WireChatRequest },
@@ -262,8 +272,10 @@ export class LlmHost implements ChatModels {
             yield* tokens;
             const r = await call.done;
             host.remember(name, req.messages, r);
+            if (others > 0) host.crowded.add(r);
             done(r);
           } finally {
+            host.inflight.set(name, (host.inflight.get(name) ?? 1) - 1);
             signal?.removeEventListener('abort', abort);
             // a consumer that stops early (a client that went away) stops the generation too
             if (host.pending.has(call.rid)) abort();

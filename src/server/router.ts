@@ -13,7 +13,14 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { choose, type Policy, predictServing, type ServingAsk, type ServingFigures } from '../planner/fleet/serving.js';
+import {
+  choose,
+  learnTpotScale,
+  type Policy,
+  predictServing,
+  type ServingAsk,
+  type ServingFigures,
+} from '../planner/fleet/serving.js';
 import type { LlmInfo } from '../protocol/llm.js';
 import { conversationHash, TPOT_HEADER, TTFT_HEADER } from '../protocol/llm.js';
 
@@ -27,11 +34,27 @@ export interface MemberSpec {
   model?: string;
 }
 
+/** A completion in flight on a member, as the proxy sees its stream. */
+interface Running {
+  startedAt: number;
+  predictedMs: number;
+  predictedTpotMs: number;
+  promptTokens: number;
+  maxTokens: number;
+  /** Tokens streamed so far, and when the first and the last came. */
+  tokens: number;
+  firstAt?: number;
+  lastAt?: number;
+  first?: boolean;
+}
+
 interface Member extends MemberSpec {
   name: string;
   figures: ServingFigures;
   slots: number;
-  running: { startedAt: number; predictedMs: number; first?: boolean }[];
+  running: Running[];
+  /** Measured TPOT of the streams that ended here over the predicted one (learnTpotScale). */
+  tpotScale: number;
   busyMs: number;
   busySince?: number;
   sent: number;
@@ -74,6 +97,7 @@ export class FleetRouter {
       figures: spec.figures!,
       slots: spec.slots ?? 1,
       running: [],
+      tpotScale: 1,
       busyMs: 0,
       sent: 0,
       sentPrefixes: new Map(),
@@ -116,6 +140,12 @@ export class FleetRouter {
       slots: m.slots,
       meanLeftMs: left.length ? left.reduce((a, b) => a + b, 0) / left.length : 0,
       prefilling: m.running.filter((r) => !r.first).length,
+      queue: m.running.map((r) => ({
+        promptTokens: r.promptTokens,
+        tokensLeft: r.maxTokens - r.tokens,
+        prefilled: r.tokens > 0,
+      })),
+      tpotScale: m.tpotScale,
     };
   }
 
@@ -149,9 +179,24 @@ export class FleetRouter {
     if (ask.prefixes?.[0]) m.sentPrefixes.set(ask.prefixes[0], ask.promptTokens);
   }
 
-  /** Count a completion on a member until the returned function is called. */
-  start(m: Member, predictedMs: number): (() => void) & { first(): void } {
-    const entry: Member['running'][number] = { startedAt: performance.now(), predictedMs };
+  /**
+   * Count a completion on a member until the returned function is called; `tokens(n)` notes n
+   * tokens streamed (their progress feeds the wait predicted for the next requests there, and a
+   * stream's measured TPOT the member's TPOT scale).
+   */
+  start(
+    m: Member,
+    predicted: { totalMs: number; tpotMs: number },
+    ask: ServingAsk,
+  ): (() => void) & { first(): void; tokens(n: number): void } {
+    const entry: Running = {
+      startedAt: performance.now(),
+      predictedMs: predicted.totalMs,
+      predictedTpotMs: predicted.tpotMs,
+      promptTokens: ask.promptTokens,
+      maxTokens: ask.maxTokens,
+      tokens: 0,
+    };
     if (!m.running.length) m.busySince = entry.startedAt;
     m.running.push(entry);
     m.sent++;
@@ -160,13 +205,26 @@ export class FleetRouter {
       if (done) return;
       done = true;
       m.running.splice(m.running.indexOf(entry), 1);
+      if (entry.tokens >= 3 && entry.firstAt !== undefined && entry.lastAt !== undefined)
+        m.tpotScale = learnTpotScale(
+          m.tpotScale,
+          (entry.lastAt - entry.firstAt) / (entry.tokens - 1),
+          entry.predictedTpotMs,
+        );
       if (!m.running.length && m.busySince !== undefined) {
         m.busyMs += performance.now() - m.busySince;
         m.busySince = undefined;
       }
     };
-    /** The member's first streamed bytes: its prefill is done. */
-    return Object.assign(end, { first: () => void (entry.first = true) });
+    const tokens = (n: number) => {
+      if (!n) return;
+      const now = performance.now();
+      entry.firstAt ??= now;
+      entry.lastAt = now;
+      entry.tokens += n;
+    };
+    /** first: the member's first streamed bytes (its prefill is done). */
+    return Object.assign(end, { first: () => void (entry.first = true), tokens });
   }
 
   /** $ spent so far: each member's price over the time it had a completion in flight. */
@@ -209,6 +267,14 @@ export async function probeFigures(url: string, token?: string, model = 'm'): Pr
     prefill: { buckets, ms: runs.map((r) => r.ttftMs) },
     tpotMs: runs.reduce((a, r) => a + r.tpotMs, 0) / runs.length,
   };
+}
+
+/** Content deltas in a chunk of an SSE stream (one per token; the opening role delta is not one). */
+function countTokenEvents(c: Uint8Array): number {
+  const text = Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('latin1');
+  let n = 0;
+  for (let i = text.indexOf('"delta":{"content"'); i >= 0; i = text.indexOf('"delta":{"content"', i + 1)) n++;
+  return n;
 }
 
 const askOf = (
@@ -281,12 +347,18 @@ export async function startRouter(
       // a member that refuses (429/503: it predicts a miss, or is full) passes the request on to the next pick
       const tried: Parameters<FleetRouter['pick']>[1] = [];
       let up: Response | undefined,
-        end: ReturnType<FleetRouter['start']> = Object.assign(() => {}, { first() {} }),
-        name = '';
+        end: ReturnType<FleetRouter['start']> = Object.assign(() => {}, { first() {}, tokens(_n: number) {} }),
+        name = '',
+        decision = '';
       for (;;) {
+        const before = router.members.map((m) => `${m.name}:${m.running.length}`).join(',');
         const { member, predicted } = router.pick(ask, tried);
+        // what the router knew and predicted, for per-request logs (x-switchyard-decision)
+        decision =
+          `ttft=${predicted.ttftMs.toFixed(0)};tpot=${predicted.tpotMs.toFixed(1)};wait=${predicted.waitMs.toFixed(0)};` +
+          `batch=${predicted.batch};meets=${predicted.meets};inflight=${before};tries=${tried.length + 1}`;
         tried.push(member);
-        end = router.start(member, predicted.totalMs);
+        end = router.start(member, predicted, ask);
         router.sentTo(member, ask);
         up = await fetch(`${member.url}/v1/chat/completions`, {
           method: 'POST',
@@ -294,19 +366,24 @@ export async function startRouter(
           body: raw,
           signal: ac.signal,
         });
-        if (
-          !(up.status === 429 || up.status === 503) ||
-          router.policy !== 'router' ||
-          tried.length === router.members.length
-        ) {
+        // a member whose KV cache is too small for this prompt (the router's token count is an
+        // estimate) passes it on too
+        let refused = up.status === 429 || up.status === 503;
+        let held: Uint8Array<ArrayBuffer> | undefined;
+        if (up.status === 400 && router.policy === 'router') {
+          held = new Uint8Array(await up.arrayBuffer());
+          refused = /"context_length_exceeded"/.test(Buffer.from(held).toString('utf8'));
+        }
+        if (!refused || router.policy !== 'router' || tried.length === router.members.length) {
           name = member.name;
+          if (held) up = new Response(held, { status: up.status, headers: up.headers });
           break;
         }
-        await up.body?.cancel();
+        if (!held) await up.body?.cancel();
         end();
       }
       res.on('close', end);
-      const out: Record<string, string> = { 'x-switchyard-member': name };
+      const out: Record<string, string> = { 'x-switchyard-member': name, 'x-switchyard-decision': decision };
       up.headers.forEach((v, k) => {
         if (!['content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
       });
@@ -314,6 +391,7 @@ export async function startRouter(
       if (up.body)
         for await (const c of up.body as unknown as AsyncIterable<Uint8Array>) {
           end.first();
+          end.tokens(countTokenEvents(c));
           res.write(c);
         }
       res.end();

@@ -6,7 +6,13 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { choose, predictServing, type ServingFigures } from '../../src/planner/fleet/serving.js';
+import {
+  choose,
+  learnTpotScale,
+  predictServing,
+  remainingMs,
+  type ServingFigures,
+} from '../../src/planner/fleet/serving.js';
 import { type SimServer, simulate, type TraceRequest } from '../../src/planner/fleet/simulate.js';
 
 const figs = (tpot1: number, tpot8: number, ttft: number): ServingFigures => ({
@@ -66,6 +72,60 @@ describe('the serving model', () => {
   });
 });
 
+describe('the wait from the queue, capacity and the learned TPOT scale', () => {
+  it('one slot: a newcomer waits for the running one and each queued one, from their progress', () => {
+    const f = { ...figs(10, 20, 30), batching: undefined };
+    const queue = [
+      { promptTokens: 20, tokensLeft: 5, prefilled: true }, // 5 tokens × 10 ms left
+      { promptTokens: 20, tokensLeft: 11, prefilled: false }, // 45 ms prefill + 10 × 10 ms
+    ];
+    assert.equal(remainingMs(f, 1, queue[0]!), 50);
+    assert.equal(remainingMs(f, 1, queue[1]!), 145);
+    const p = predictServing(f, { inflight: 2, slots: 1, meanLeftMs: 0, queue }, { promptTokens: 20, maxTokens: 3 }, 1);
+    assert.equal(p.waitMs, 195, 'the running one, then the queued one');
+    const scaled = predictServing(
+      f,
+      { inflight: 2, slots: 1, meanLeftMs: 0, queue, tpotScale: 2 },
+      { promptTokens: 20, maxTokens: 3 },
+      1,
+    );
+    assert.equal(scaled.waitMs, 100 + 45 + 200, 'a server measured at twice its TPOT figure');
+    assert.equal(scaled.tpotMs, 20);
+  });
+
+  it('eight slots: no wait while one is free; when full, the first to end frees one', () => {
+    const f = figs(10, 20, 30);
+    const q = (left: number) => ({ promptTokens: 20, tokensLeft: left, prefilled: true });
+    const seven = Array.from({ length: 7 }, (_, i) => q(10 + i));
+    const ask = { promptTokens: 20, maxTokens: 5 };
+    assert.equal(predictServing(f, { inflight: 7, slots: 8, meanLeftMs: 0, queue: seven }, ask, 1).waitMs, 0);
+    const nine = [...seven, q(3), q(40)];
+    // full at 8: the 9th waits for the first slot (3 tokens × 20 ms), the newcomer for the next one
+    const p = predictServing(f, { inflight: 9, slots: 8, meanLeftMs: 0, queue: nine }, ask, 1);
+    assert.equal(p.waitMs, 200, 'the slot of the one with 10 tokens left (10 × 20 ms)');
+  });
+
+  it('a server whose KV capacity cannot hold the request is not chosen while another can', () => {
+    const small = { figures: { ...figs(5, 8, 10), capacity: 64 }, pricePerHour: 0.1, state: idleState() };
+    const big = { figures: { ...figs(15, 30, 20), capacity: 256 }, pricePerHour: 4, state: idleState() };
+    const ask = { promptTokens: 50, maxTokens: 40, ttftMs: 500, tpotMs: 100 };
+    assert.equal(predictServing(small.figures, small.state, ask, 0.1).fits, false);
+    assert.equal(choose('router', [small, big], ask, 0), 1);
+    assert.equal(choose('router', [small, big], { ...ask, maxTokens: 10 }, 0), 0, 'it fits: the cheaper one');
+  });
+
+  it('the TPOT scale moves toward measured / predicted, within 0.5-4', () => {
+    let k = 1;
+    for (let i = 0; i < 20; i++) k = learnTpotScale(k, 150, 100);
+    assert.ok(Math.abs(k - 1.5) < 0.01, `${k}`);
+    assert.equal(learnTpotScale(1, 0, 100), 1, 'no measurement, no change');
+    for (let i = 0; i < 20; i++) k = learnTpotScale(k, 10_000, 100);
+    assert.equal(k, 4);
+  });
+});
+
+const idleState = () => ({ inflight: 0, slots: 8, meanLeftMs: 0 });
+
 describe('the trace simulator', () => {
   const servers: SimServer[] = [
     { name: 'fast', figures: figs(6, 9, 15), slots: 8, pricePerHour: 4 },
@@ -94,6 +154,23 @@ describe('the trace simulator', () => {
     assert.ok(
       router.results.filter((x) => x.server === 1).length > trace.length / 2,
       'mostly on the mid server (cheapest that meets it)',
+    );
+  });
+
+  it('a prompt longer than the largest bucket is prefilled in chunks; same-length prompts share a step', () => {
+    const one = servers.slice(1, 2);
+    // 300 tokens: chunks of 128, 128 and 44 (bucket 128: 90 ms each) before the first token
+    const long = simulate(one, [{ atMs: 0, promptTokens: 300, maxTokens: 2 }], 'router');
+    assert.equal(long.results[0]!.ttftMs, 3 * 90);
+    // four prompts of the 8-token bucket at once: one prefill step of 4 × 8 = 32 tokens (45 ms)
+    const burst = simulate(
+      one,
+      Array.from({ length: 4 }, () => ({ atMs: 0, promptTokens: 6, maxTokens: 2 })),
+      'router',
+    );
+    assert.deepEqual(
+      burst.results.map((r) => r.ttftMs),
+      [45, 45, 45, 45],
     );
   });
 
