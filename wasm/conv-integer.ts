@@ -25,10 +25,8 @@ import { rd } from './lib/int8';
  * image) are one 8-byte load; anything else goes lane by lane through tmp.
  */
 // @ts-ignore: decorator
-@inline function row8(g: usize, xc: usize, offY: i32, offX: i32, oy: i32, ox: i32, p: i32, signed: i32, xz: i32,
-  tmp: usize): v128 {
-  const H = load<i32>(g, 4), W = load<i32>(g, 8), OW = load<i32>(g, 16);
-  const sh = load<i32>(g, 28), sw = load<i32>(g, 32), P = load<i32>(g, 68);
+@inline function row8(H: i32, W: i32, OW: i32, sh: i32, sw: i32, P: i32, xc: usize, offY: i32, offX: i32,
+  oy: i32, ox: i32, p: i32, signed: i32, xz: i32, tmp: usize): v128 {
   if (sw == 1 && ox + 8 <= OW && p + 8 <= P) {
     const iy = oy * sh + offY, ix = ox + offX;
     if (iy < 0 || iy >= H) return i16x8.splat(<i16>xz);
@@ -61,6 +59,7 @@ function packTile(g: usize, x: usize, signed: i32, xz: i32, p0: i32, n: i32, dst
   const KH = load<i32>(g, 20), KW = load<i32>(g, 24);
   const ph = load<i32>(g, 36), pw = load<i32>(g, 40), dh = load<i32>(g, 44), dw = load<i32>(g, 48);
   const K = load<i32>(g, 52), Kp = load<i32>(g, 56);
+  const sh = load<i32>(g, 28), sw = load<i32>(g, 32), P = load<i32>(g, 68);
   const plane = <usize>(H * W), panelBytes = <usize>(Kp << 5);
   const oy0 = p0 / OW, ox0 = p0 % OW;
   const zero = i16x8.splat(0);
@@ -74,8 +73,8 @@ function packTile(g: usize, x: usize, signed: i32, xz: i32, p0: i32, n: i32, dst
     let oy = oy0, ox = ox0;
     let d = dst + (<usize>q << 5);
     for (let p = p0; p < p0 + n; p += 8) {
-      const a = row8(g, xa, ya, xa2, oy, ox, p, signed, xz, tmp);
-      const b = has1 ? row8(g, xb, yb, xb2, oy, ox, p, signed, xz, tmp) : zero;
+      const a = row8(H, W, OW, sh, sw, P, xa, ya, xa2, oy, ox, p, signed, xz, tmp);
+      const b = has1 ? row8(H, W, OW, sh, sw, P, xb, yb, xb2, oy, ox, p, signed, xz, tmp) : zero;
       v128.store(d, lo16(a, b));
       v128.store(d, hi16(a, b), 16);
       d += panelBytes;
