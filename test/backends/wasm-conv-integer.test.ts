@@ -1,7 +1,8 @@
 // ConvInteger's integer GEMM on WASM (wasm/conv-integer.ts) against the reference interpreter, exactly:
 // 8-bit extremes (0/255, -128/127) so an overflow or a lost zero point shows, odd channel counts
 // (rows past a 4-row block, K odd), images wide enough for the 8-column fast gather and for several
-// tiles per thread, dilations, strides, 1-D, groups, and the float path kept for 3-D.
+// tiles per thread, dilations, strides, 1-D, groups, and the float path kept for 3-D. Stride 1 takes the
+// padded-planes path (no im2col), other strides the tiled im2col.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import '../../src/index.js';
@@ -59,6 +60,8 @@ const cases: Case[] = [
     xz: -128,
     wz: [1, -2, 0, 127, -128],
   },
+  // stride 1 (padded channel-pair planes, taps read in place) with an int8 input, odd channel count
+  { x: [1, 3, 10, 21], w: [4, 3, 3, 3], xt: 'int8', wt: 'int8', attrs: { pads: [1, 2, 1, 0] }, xz: -7, wz: [3] },
   // groups and a 1×1 kernel over a large K
   { x: [1, 64, 9, 17], w: [8, 32, 1, 1], xt: 'uint8', wt: 'int8', attrs: { group: 2 }, xz: 17, wz: [-3] },
   // 1-D with asymmetric pads
