@@ -167,3 +167,36 @@ test('QuantizeLinear and DynamicQuantizeLinear on SIMD rows equal the reference 
     }
   }
 });
+
+test('MatMulInteger with constant B (16-bit pair panels) equals the reference exactly, batched, per-column zero points', async () => {
+  for (const [ta, tb, ad, K, N, zbN] of [
+    ['uint8', 'int8', [2, 5], 33, 19, 19],
+    ['int8', 'uint8', [3, 1, 4], 64, 8, 1],
+    ['uint8', 'uint8', [13], 7, 3, 1],
+  ] as ['uint8' | 'int8', 'uint8' | 'int8', number[], number, number, number][]) {
+    const A = int8T(ta, [...ad, K]),
+      B = int8T(tb, [K, N]);
+    const M = ad[ad.length - 1]!;
+    const za = int8T(ta, [M]),
+      zb = int8T(tb, zbN === 1 ? [] : [zbN]);
+    const mk = () => {
+      const g = new GraphBuilder();
+      const ins = [g.input('a', ta, [...ad, K]), g.constant(B, 'B'), g.input('za', ta, [M]), g.constant(zb, 'zb')];
+      g.output(g.op('MatMulInteger', ins), 'y');
+      return g.build();
+    };
+    const want = interpret(mk(), [A, za])[0]!.toNumbers();
+    for (const threads of [1, 2]) {
+      const s = await Session.create(mk(), { backend: 'wasm', threads });
+      const got = (await s.run({ a: A, za }))['y']!.toNumbers();
+      const bad = got.findIndex((v, i) => v !== want[i]);
+      assert.equal(
+        bad,
+        -1,
+        `${ta}x${tb} ${ad}x${K}x${N} (${threads} threads): element ${bad} is ${got[bad]}, want ${want[bad]}`,
+      );
+      assert.deepEqual([...s.fallbacks.keys()], [], 'fell back to the reference path');
+      await s.release();
+    }
+  }
+});
