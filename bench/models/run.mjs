@@ -156,6 +156,7 @@ for (const r of results) {
   rows.push(
     `| ${r.id} | ${r.label} | ${r.threads} | ${r.error ? `error: ${r.error.slice(0, 80)}` : fmt(r.firstRunMs)} | ${fmt(r.medianMs)} | ` +
       `${web && !r.error ? (r.medianMs / web.medianMs).toFixed(2) : '–'} | ${native && !r.error ? (r.medianMs / native.medianMs).toFixed(2) : '–'} | ` +
+      `${fmt(r.medianCpuMs)} | ${web && !r.error && web.medianCpuMs ? (r.medianCpuMs / web.medianCpuMs).toFixed(2) : '–'} | ` +
       `${fmt(r.peakRssMB)} | ${native && r !== native && !r.error ? (relDiff(r, native)?.toExponential(1) ?? '–') : '–'} | ${fb} |`,
   );
 }
@@ -172,10 +173,12 @@ then 2 warm-ups and ${runs} timed runs (**median**; 2 for the 1024×1024 backgro
 ÷ columns: median over onnxruntime-web's WASM EP (in Node) and onnxruntime-node's native CPU EP at the
 same thread count. **diff**: largest difference of the first output's mean and first 8 values
 against onnxruntime-node's, relative to its mean |x|. **fallbacks**: ops the plan ran on the
-reference path (none = every op on a WASM kernel). Peak RSS is the whole process's.
+reference path (none = every op on a WASM kernel). Peak RSS is the whole process's. **CPU ms**: the
+process's CPU time (all threads) per timed run, median, and its ratio to onnxruntime-web's: on a loaded
+machine wall times mostly measure the scheduler, CPU time much less so.
 
-| model | engine | threads | first run ms | median ms | ÷ ort-web | ÷ ort-node | peak RSS MB | diff | fallbacks |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---|
+| model | engine | threads | first run ms | median ms | ÷ ort-web | ÷ ort-node | CPU ms | CPU ÷ ort-web | peak RSS MB | diff | fallbacks |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 
 Inputs: a seeded smooth pattern plus noise of the model's input shape (${MODELS.filter((x) => want.includes(x.id))
