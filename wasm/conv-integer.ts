@@ -3,12 +3,14 @@
 // pairs with i32x4.dot_i16x8_s, in int32. Exact for every 8-bit input: |x|, |w - wz| <= 255, so a
 // pair sums to under 2^17 and K up to 2^14 stays within int32.
 //
-// Descriptor (i32): C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilH, dilW, K, Kp, M, T, P
-// (K = C·KH·KW, Kp = ceil(K/2) pairs, T = columns per tile, a multiple of 8, P = OH·OW).
+// Descriptor (i32): C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilH, dilW, K, Kp, M, T, P, 0
+// (K = C·KH·KW, Kp = ceil(K/2) pairs, T = columns per tile, a multiple of 8, P = OH·OW), then for the
+// stride-1 path: Hp, Wp (padded), plane (i16 pairs per padded channel pair), Cp = ceil(C/2), taps, and
+// per tap its byte offset in a padded plane.
 // Packed weights: [ceil(M/4)][Kp][4 rows][2] i16 of w - wz (zero past M and K); rowSum[m] = Σk (w - wz).
 // Y[m, p] = Σk x[k, p]·(w - wz)[m, k] - xz·rowSum[m], where padding reads x = xz (the spec's padding).
 
-import { rd } from './lib/int8';
+import { panel4x8, rd } from './lib/int8';
 
 // @ts-ignore: decorator
 @inline function lo16(a: v128, b: v128): v128 {
@@ -25,10 +27,8 @@ import { rd } from './lib/int8';
  * image) are one 8-byte load; anything else goes lane by lane through tmp.
  */
 // @ts-ignore: decorator
-@inline function row8(g: usize, xc: usize, offY: i32, offX: i32, oy: i32, ox: i32, p: i32, signed: i32, xz: i32,
-  tmp: usize): v128 {
-  const H = load<i32>(g, 4), W = load<i32>(g, 8), OW = load<i32>(g, 16);
-  const sh = load<i32>(g, 28), sw = load<i32>(g, 32), P = load<i32>(g, 68);
+@inline function row8(H: i32, W: i32, OW: i32, sh: i32, sw: i32, P: i32, xc: usize, offY: i32, offX: i32,
+  oy: i32, ox: i32, p: i32, signed: i32, xz: i32, tmp: usize): v128 {
   if (sw == 1 && ox + 8 <= OW && p + 8 <= P) {
     const iy = oy * sh + offY, ix = ox + offX;
     if (iy < 0 || iy >= H) return i16x8.splat(<i16>xz);
@@ -61,6 +61,7 @@ function packTile(g: usize, x: usize, signed: i32, xz: i32, p0: i32, n: i32, dst
   const KH = load<i32>(g, 20), KW = load<i32>(g, 24);
   const ph = load<i32>(g, 36), pw = load<i32>(g, 40), dh = load<i32>(g, 44), dw = load<i32>(g, 48);
   const K = load<i32>(g, 52), Kp = load<i32>(g, 56);
+  const sh = load<i32>(g, 28), sw = load<i32>(g, 32), P = load<i32>(g, 68);
   const plane = <usize>(H * W), panelBytes = <usize>(Kp << 5);
   const oy0 = p0 / OW, ox0 = p0 % OW;
   const zero = i16x8.splat(0);
@@ -74,8 +75,8 @@ function packTile(g: usize, x: usize, signed: i32, xz: i32, p0: i32, n: i32, dst
     let oy = oy0, ox = ox0;
     let d = dst + (<usize>q << 5);
     for (let p = p0; p < p0 + n; p += 8) {
-      const a = row8(g, xa, ya, xa2, oy, ox, p, signed, xz, tmp);
-      const b = has1 ? row8(g, xb, yb, xb2, oy, ox, p, signed, xz, tmp) : zero;
+      const a = row8(H, W, OW, sh, sw, P, xa, ya, xa2, oy, ox, p, signed, xz, tmp);
+      const b = has1 ? row8(H, W, OW, sh, sw, P, xb, yb, xb2, oy, ox, p, signed, xz, tmp) : zero;
       v128.store(d, lo16(a, b));
       v128.store(d, hi16(a, b), 16);
       d += panelBytes;
@@ -86,54 +87,6 @@ function packTile(g: usize, x: usize, signed: i32, xz: i32, p0: i32, n: i32, dst
       }
     }
   }
-}
-
-/** Stores 8 int32 columns of one output row, fewer at the right edge. */
-// @ts-ignore: decorator
-@inline function put8(y: usize, v0: v128, v1: v128, n: i32): void {
-  if (n >= 8) { v128.store(y, v0); v128.store(y, v1, 16); return; }
-  for (let j = 0; j < n; j++) store<i32>(y + (<usize>j << 2), j < 4 ? lane(v0, j) : lane(v1, j - 4));
-}
-
-// @ts-ignore: decorator
-@inline function lane(v: v128, j: i32): i32 {
-  if (j == 0) return i32x4.extract_lane(v, 0);
-  if (j == 1) return i32x4.extract_lane(v, 1);
-  return j == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3);
-}
-
-/** Rows m..m+3 (fewer past M) times one packed panel: 4 × 8 int32 accumulators over Kp pairs. */
-function panel4x8(wp: usize, bp: usize, Kp: i32, rowSum: usize, xz: i32, m: i32, M: i32, y: usize, P: i32,
-  n: i32): void {
-  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
-  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-  let a = wp, b = bp;
-  for (let q = 0; q < Kp; q++) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let s = v128.load32_splat(a);
-    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(s, b0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(s, b1));
-    s = v128.load32_splat(a, 4);
-    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(s, b0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(s, b1));
-    s = v128.load32_splat(a, 8);
-    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(s, b0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(s, b1));
-    s = v128.load32_splat(a, 12);
-    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(s, b0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(s, b1));
-    a += 16; b += 32;
-  }
-  const yr = y + (<usize>m * <usize>P << 2);
-  const rs = rowSum + (<usize>m << 2);
-  const row = <usize>P << 2;
-  let z = i32x4.splat(xz * load<i32>(rs));
-  put8(yr, i32x4.sub(c00, z), i32x4.sub(c01, z), n);
-  if (m + 1 >= M) return;
-  z = i32x4.splat(xz * load<i32>(rs, 4));
-  put8(yr + row, i32x4.sub(c10, z), i32x4.sub(c11, z), n);
-  if (m + 2 >= M) return;
-  z = i32x4.splat(xz * load<i32>(rs, 8));
-  put8(yr + 2 * row, i32x4.sub(c20, z), i32x4.sub(c21, z), n);
-  if (m + 3 >= M) return;
-  z = i32x4.splat(xz * load<i32>(rs, 12));
-  put8(yr + 3 * row, i32x4.sub(c30, z), i32x4.sub(c31, z), n);
 }
 
 /**
@@ -157,7 +110,66 @@ export function convInteger(tid: i32, nt: i32, desc: usize, x: usize, signed: i3
       const wb = wp + <usize>(m >> 2) * <usize>(Kp << 4);
       for (let p = 0; p < n; p += 8) {
         const bp = buf + <usize>(p >> 3) * <usize>(Kp << 5);
-        panel4x8(wb, bp, Kp, rowSum, xz, m, M, y + (<usize>(p0 + p) << 2), P, n - p);
+        panel4x8(wb, bp, 1, desc + 72, Kp, 32, rowSum, xz, m, M, y + (<usize>(p0 + p) << 2), P, n - p);
+      }
+    }
+  }
+}
+
+/**
+ * Stride 1, step 1: x into padded planes of channel pairs, [Cp][plane][2] i16 (plane: Hp·Wp and 8 or more
+ * pixels of slack, a multiple of 4), the padding (and the missing channel of an odd count) = xz. Threads
+ * split channel pairs.
+ */
+export function padPairs(tid: i32, nt: i32, desc: usize, x: usize, signed: i32, xzp: usize, xp: usize): void {
+  const C = load<i32>(desc), H = load<i32>(desc, 4), W = load<i32>(desc, 8);
+  const ph = load<i32>(desc, 36), pw = load<i32>(desc, 40);
+  const Hp = load<i32>(desc, 76), Wp = load<i32>(desc, 80), plane = load<i32>(desc, 84), Cp = load<i32>(desc, 88);
+  const xz = xzp ? rd(xzp, signed) : 0;
+  const fill = i16x8.splat(<i16>xz);
+  const q0 = Cp * tid / nt, q1 = Cp * (tid + 1) / nt;
+  for (let q = q0; q < q1; q++) {
+    const base = xp + (<usize>q * <usize>plane << 2);
+    for (let i: usize = 0; i < <usize>plane << 2; i += 16) v128.store(base + i, fill);
+    const ca = x + <usize>(2 * q) * <usize>(H * W), two = 2 * q + 1 < C;
+    const cb = two ? ca + <usize>(H * W) : ca;
+    for (let iy = 0; iy < H; iy++) {
+      const ra = ca + <usize>(iy * W), rb = cb + <usize>(iy * W);
+      const d = base + (<usize>((iy + ph) * Wp + pw) << 2);
+      let ix = 0;
+      for (; ix + 8 <= W; ix += 8) {
+        let a = v128.load64_zero(ra + <usize>ix), b = two ? v128.load64_zero(rb + <usize>ix) : fill;
+        a = signed ? i16x8.extend_low_i8x16_s(a) : i16x8.extend_low_i8x16_u(a);
+        if (two) b = signed ? i16x8.extend_low_i8x16_s(b) : i16x8.extend_low_i8x16_u(b);
+        v128.store(d + (<usize>ix << 2), lo16(a, b));
+        v128.store(d + (<usize>ix << 2), hi16(a, b), 16);
+      }
+      for (; ix < W; ix++) {
+        store<i16>(d + (<usize>ix << 2), <i16>rd(ra + <usize>ix, signed));
+        store<i16>(d + (<usize>ix << 2), <i16>(two ? rd(rb + <usize>ix, signed) : xz), 2);
+      }
+    }
+  }
+}
+
+/**
+ * Stride 1, step 2: every tap is the padded planes shifted, so the kernel reads them in place (no
+ * im2col). Weights packed tap by tap: [ceil(M/4)][taps][Cp][4][2]. Threads split output rows.
+ */
+export function convIntegerShifted(tid: i32, nt: i32, desc: usize, xp: usize, signed: i32, xzp: usize, wp: usize,
+  rowSum: usize, y: usize): void {
+  const OH = load<i32>(desc, 12), OW = load<i32>(desc, 16), M = load<i32>(desc, 60);
+  const Wp = load<i32>(desc, 80), plane = load<i32>(desc, 84), Cp = load<i32>(desc, 88), taps = load<i32>(desc, 92);
+  const xz = xzp ? rd(xzp, signed) : 0;
+  const P = OH * OW, block = <usize>(taps * Cp) << 4, stride = <usize>plane << 2;
+  const r0 = OH * tid / nt, r1 = OH * (tid + 1) / nt;
+  for (let oy = r0; oy < r1; oy++) {
+    const row = xp + (<usize>(oy * Wp) << 2), yr = y + (<usize>(oy * OW) << 2);
+    for (let m = 0; m < M; m += 4) {
+      const wb = wp + <usize>(m >> 2) * block;
+      for (let ox = 0; ox < OW; ox += 8) {
+        panel4x8(wb, row + (<usize>ox << 2), taps, desc + 96, Cp, stride, rowSum, xz, m, M, yr + (<usize>ox << 2), P,
+          OW - ox);
       }
     }
   }

@@ -137,11 +137,16 @@ const createMs = performance.now() - t0;
 let out = await e.run();
 const firstRunMs = performance.now() - t0;
 for (let i = 0; i < Math.min(2, job.runs); i++) await e.run();
-const times = [];
+const times = [],
+  cpu = [];
 for (let i = 0; i < job.runs; i++) {
-  const t = performance.now();
+  const t = performance.now(),
+    c = process.cpuUsage();
   out = await e.run();
   times.push(performance.now() - t);
+  const d = process.cpuUsage(c);
+  // CPU time of the whole process (every thread): what a loaded machine distorts least
+  cpu.push((d.user + d.system) / 1000);
 }
 const rss = process.resourceUsage().maxRSS * 1024; // peak resident set, bytes
 console.log(
@@ -150,6 +155,7 @@ console.log(
     createMs,
     firstRunMs,
     medianMs: median(times),
+    medianCpuMs: median(cpu),
     minMs: Math.min(...times),
     times,
     peakRssMB: rss / 2 ** 20,

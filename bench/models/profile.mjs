@@ -33,8 +33,9 @@ if (dev && process.env.PROFILE) {
   const byOp = new Map();
   for (const [k, v] of dev.profile) {
     const op = k.split(' ')[0];
-    const e = byOp.get(op) ?? { ms: 0, calls: 0 };
+    const e = byOp.get(op) ?? { ms: 0, calls: 0, cpuMs: 0 };
     e.ms += v.ms;
+    e.cpuMs += v.cpuMs ?? 0;
     e.calls += v.calls;
     byOp.set(op, e);
   }
@@ -42,7 +43,7 @@ if (dev && process.env.PROFILE) {
     [...byOp]
       .sort((a, b) => b[1].ms - a[1].ms)
       .slice(0, 15)
-      .map(([k, v]) => `${k} ${v.ms.toFixed(1)}ms/${v.calls}`)
+      .map(([k, v]) => `${k} ${v.ms.toFixed(1)}ms (cpu ${v.cpuMs.toFixed(1)}ms)/${v.calls}`)
       .join('\n'),
   );
   if (process.env.PROFILE === '2')
@@ -50,7 +51,7 @@ if (dev && process.env.PROFILE) {
       [...dev.profile]
         .sort((a, b) => b[1].ms - a[1].ms)
         .slice(0, 25)
-        .map(([k, v]) => `${k} ${v.ms.toFixed(2)}ms/${v.calls}`)
+        .map(([k, v]) => `${k} ${v.ms.toFixed(2)}ms (cpu ${(v.cpuMs ?? 0).toFixed(2)}ms)/${v.calls}`)
         .join('\n'),
     );
 }

@@ -193,6 +193,7 @@ for (const r of results) {
   rows.push(
     `| ${r.id} | ${r.label} | ${r.threads} | ${r.error ? `error: ${r.error.slice(0, 80)}` : fmt(r.firstRunMs)} | ${fmt(r.medianMs)} | ` +
       `${web && !r.error ? (r.medianMs / web.medianMs).toFixed(2) : '–'} | ${native && !r.error ? (r.medianMs / native.medianMs).toFixed(2) : '–'} | ` +
+      `${fmt(r.medianCpuMs)} | ${web && !r.error && web.medianCpuMs ? (r.medianCpuMs / web.medianCpuMs).toFixed(2) : '–'} | ` +
       `${fmt(r.peakRssMB)} | ${native && r !== native && !r.error ? (relDiff(r, native)?.toExponential(1) ?? '–') : '–'} | ${torch} | ${fb} |`,
   );
 }
@@ -212,10 +213,11 @@ against onnxruntime-node's, relative to its mean |x|. **vs torch** (torch zoo): 
 output| over the whole first output, relative to torch's largest |x|, for the input torch was run on.
 **fallbacks**: ops the plan ran on the reference path (none = every op on a WASM kernel); an If
 marked host-driven runs its branch choice on the host and its bodies on WASM kernels. Peak RSS is
-the whole process's.
+the whole process's. **CPU ms**: the process's CPU time (all threads) per timed run, median, and its
+ratio to onnxruntime-web's: on a loaded machine wall times mostly measure the scheduler, CPU time much less so.
 
-| model | engine | threads | first run ms | median ms | ÷ ort-web | ÷ ort-node | peak RSS MB | diff | vs torch | fallbacks |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| model | engine | threads | first run ms | median ms | ÷ ort-web | ÷ ort-node | CPU ms | CPU ÷ ort-web | peak RSS MB | diff | vs torch | fallbacks |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 
 Inputs: a seeded smooth pattern plus noise of the model's input shape (token ids from the same

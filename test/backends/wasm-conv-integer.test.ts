@@ -1,7 +1,8 @@
 // ConvInteger's integer GEMM on WASM (wasm/conv-integer.ts) against the reference interpreter, exactly:
 // 8-bit extremes (0/255, -128/127) so an overflow or a lost zero point shows, odd channel counts
 // (rows past a 4-row block, K odd), images wide enough for the 8-column fast gather and for several
-// tiles per thread, dilations, strides, 1-D, groups, and the float path kept for 3-D.
+// tiles per thread, dilations, strides, 1-D, groups, and the float path kept for 3-D. Stride 1 takes the
+// padded-planes path (no im2col), other strides the tiled im2col.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import '../../src/index.js';
@@ -59,6 +60,8 @@ const cases: Case[] = [
     xz: -128,
     wz: [1, -2, 0, 127, -128],
   },
+  // stride 1 (padded channel-pair planes, taps read in place) with an int8 input, odd channel count
+  { x: [1, 3, 10, 21], w: [4, 3, 3, 3], xt: 'int8', wt: 'int8', attrs: { pads: [1, 2, 1, 0] }, xz: -7, wz: [3] },
   // groups and a 1×1 kernel over a large K
   { x: [1, 64, 9, 17], w: [8, 32, 1, 1], xt: 'uint8', wt: 'int8', attrs: { group: 2 }, xz: 17, wz: [-3] },
   // 1-D with asymmetric pads
@@ -158,6 +161,39 @@ test('QuantizeLinear and DynamicQuantizeLinear on SIMD rows equal the reference 
       const out = await s.run({ x: X, f: finite });
       ['q', 'dq', 'ds', 'dz'].forEach((name, i) =>
         assert.deepEqual(out[name]!.toNumbers(), want[i]!.toNumbers(), `${name} (${zt}, ${threads} threads)`),
+      );
+      assert.deepEqual([...s.fallbacks.keys()], [], 'fell back to the reference path');
+      await s.release();
+    }
+  }
+});
+
+test('MatMulInteger with constant B (16-bit pair panels) equals the reference exactly, batched, per-column zero points', async () => {
+  for (const [ta, tb, ad, K, N, zbN] of [
+    ['uint8', 'int8', [2, 5], 33, 19, 19],
+    ['int8', 'uint8', [3, 1, 4], 64, 8, 1],
+    ['uint8', 'uint8', [13], 7, 3, 1],
+  ] as ['uint8' | 'int8', 'uint8' | 'int8', number[], number, number, number][]) {
+    const A = int8T(ta, [...ad, K]),
+      B = int8T(tb, [K, N]);
+    const M = ad[ad.length - 1]!;
+    const za = int8T(ta, [M]),
+      zb = int8T(tb, zbN === 1 ? [] : [zbN]);
+    const mk = () => {
+      const g = new GraphBuilder();
+      const ins = [g.input('a', ta, [...ad, K]), g.constant(B, 'B'), g.input('za', ta, [M]), g.constant(zb, 'zb')];
+      g.output(g.op('MatMulInteger', ins), 'y');
+      return g.build();
+    };
+    const want = interpret(mk(), [A, za])[0]!.toNumbers();
+    for (const threads of [1, 2]) {
+      const s = await Session.create(mk(), { backend: 'wasm', threads });
+      const got = (await s.run({ a: A, za }))['y']!.toNumbers();
+      const bad = got.findIndex((v, i) => v !== want[i]);
+      assert.equal(
+        bad,
+        -1,
+        `${ta}x${tb} ${ad}x${K}x${N} (${threads} threads): element ${bad} is ${got[bad]}, want ${want[bad]}`,
       );
       assert.deepEqual([...s.fallbacks.keys()], [], 'fell back to the reference path');
       await s.release();

@@ -21,6 +21,11 @@ import type { Step } from './plan.js';
 import { type ModuleSpec, ThreadPool } from './pool.js';
 import { wasmSupports } from './support.js';
 import { buildPlan, type Plan, type PlanHost } from './unit-plan.js';
+
+/** The process's CPU time in ms (all threads; a loaded machine distorts it less than wall time), 0 in a browser. */
+const cpuNow = (u = typeof process !== 'undefined' ? process.cpuUsage?.() : undefined) =>
+  u ? (u.user + u.system) / 1000 : 0;
+
 import { WasmTensor } from './wasm-tensor.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -61,8 +66,8 @@ export class WasmDevice implements Device {
   /** Time spent on the reference path per op (nodes inside units and whole units), since create. */
   readonly fallbackCost = new Map<string, { ms: number; calls: number }>();
   readonly warnings: string[] = [];
-  /** When set, time spent per op (and output shape) accumulates here: a profile for tuning. */
-  profile?: Map<string, { ms: number; calls: number }>;
+  /** When set, time per op (and output shape) accumulates here; cpuMs: the process's CPU time (Node). */
+  profile?: Map<string, { ms: number; calls: number; cpuMs?: number }>;
   private readonly mapCache = new Map<string, Promise<number>>();
   private readonly packedCache = new Map<Value, Map<string, number>>();
   private readonly residentBlocks: number[] = [];
@@ -205,12 +210,14 @@ export class WasmDevice implements Device {
       this.lastYield = await yieldIfDue(this.yieldEveryMs, this.lastYield);
       try {
         const t0 = prof ? performance.now() : 0;
+        const c0 = prof ? cpuNow() : 0;
         const r = step(P);
         if (r) await r;
         if (prof) {
           const k = `${node.op} ${node.outputs[0]?.type?.shape?.join('x') ?? ''}`;
-          const e = prof.get(k) ?? { ms: 0, calls: 0 };
+          const e = prof.get(k) ?? { ms: 0, calls: 0, cpuMs: 0 };
           e.ms += performance.now() - t0;
+          e.cpuMs = (e.cpuMs ?? 0) + cpuNow() - c0;
           e.calls++;
           prof.set(k, e);
         }

@@ -14,12 +14,18 @@ const TILE_BYTES = 192 << 10;
 
 /**
  * Weights less their zero points as 16-bit pairs for the kernel: [ceil(Mg/4)][Kp][4][2] per group,
- * zero past Mg and K, and the row sums Σk (w - wz) the kernel needs for the input's zero point.
+ * zero past Mg and K, and the row sums Σk (w - wz) the kernel needs for the input's zero point. Pairs
+ * follow im2col's rows (k, k+1), or with `taps` the stride-1 path's order: tap by tap, channel pairs.
  */
-export function packIntegerWeights(w: number[], wz: number[], M: number, group: number, K: number) {
+export function packIntegerWeights(w: number[], wz: number[], M: number, group: number, K: number, taps?: number) {
   const Mg = M / group,
-    Kp = (K + 1) >> 1,
+    Cp = taps ? (K / taps + 1) >> 1 : 0,
+    Kp = taps ? taps * Cp : (K + 1) >> 1,
     Mb = (Mg + 3) >> 2;
+  // k = c·taps + tap in the weights' own order; its pair and half
+  const at = taps
+    ? (k: number) => ((k % taps) * Cp + (Math.floor(k / taps) >> 1)) * 8 + (Math.floor(k / taps) & 1)
+    : (k: number) => (k >> 1) * 8 + (k & 1);
   const packed = new Int16Array(group * Mb * Kp * 8),
     rowSum = new Int32Array(group * Mb * 4);
   for (let m = 0; m < M; m++) {
@@ -30,7 +36,7 @@ export function packIntegerWeights(w: number[], wz: number[], M: number, group: 
     let sum = 0;
     for (let k = 0; k < K; k++) {
       const v = w[m * K + k]! - z;
-      packed[base + (k >> 1) * 8 + (k & 1)] = v;
+      packed[base + at(k)] = v;
       sum += v;
     }
     rowSum[g * Mb * 4 + r] = sum;
@@ -51,24 +57,66 @@ function integerConv(ctx: PlanCtx, s: ConvShape, x: Value, xz: Value | null, wv:
     Mg = s.M / s.group,
     K = Cg * KH! * KW!,
     P = OH! * OW!;
+  const sx = ctx.slot(x),
+    sxz = xz ? ctx.slot(xz) : -1,
+    so = ctx.slot(ctx.node.outputs[0]!);
+  const signed = ctx.dtype(x) === 'int8' ? 1 : 0;
+  const steps: Step[] = [];
+  const xzArg = (Q: Float64Array) => (sxz < 0 ? 0 : Q[sxz]!);
+  if (sh === 1 && sw === 1) {
+    // stride 1: padded channel-pair planes once, every tap read from them in place
+    const taps = KH! * KW!,
+      Cp = (Cg + 1) >> 1;
+    const Hp = OH! + (KH! - 1) * dh!,
+      Wp = OW! + (KW! - 1) * dw!,
+      plane = Math.ceil((Hp * Wp + 8) / 4) * 4; // whole 16-byte stores, 8 pixels of slack for the last panel
+    const { packed, rowSum, Kp, Mb } = packIntegerWeights(wv, wzv, s.M, s.group, K, taps);
+    const offs: number[] = [];
+    for (let ky = 0; ky < KH!; ky++) for (let kx = 0; kx < KW!; kx++) offs.push((ky * dh! * Wp + kx * dw!) * 4);
+    const head = [Cg, H!, W!, OH!, OW!, KH!, KW!, sh!, sw!, ph!, pw!, dh!, dw!, K, Kp, Mg, 0, P, 0];
+    const desc = ctx.resident(Int32Array.from([...head, Hp, Wp, plane, Cp, taps, ...offs]));
+    const wPtr = ctx.resident(new Int32Array(packed.buffer)),
+      rsPtr = ctx.resident(rowSum);
+    const xp = ctx.scratch(Cp * plane * 4);
+    const pad = ctx.fn('conv-integer', 'padPairs'),
+      fn = ctx.fn('conv-integer', 'convIntegerShifted');
+    for (let b = 0; b < s.N; b++) {
+      for (let g = 0; g < s.group; g++) {
+        const xOff = (b * s.C + g * Cg) * H! * W!,
+          yOff = (b * s.M + g * Mg) * P * 4;
+        const wOff = g * Mb * Kp * 16,
+          rOff = g * Mb * 16;
+        steps.push(run(ctx, pad, Cg * Hp * Wp, (Q) => [desc, Q[sx]! + xOff, signed, xzArg(Q), Q[xp]!]));
+        steps.push(
+          run(ctx, fn, 2 * Mg * K * P, (Q) => [
+            desc,
+            Q[xp]!,
+            signed,
+            xzArg(Q),
+            wPtr + wOff,
+            rsPtr + rOff,
+            Q[so]! + yOff,
+          ]),
+        );
+      }
+    }
+    return async (Q) => {
+      for (const st of steps) await st(Q);
+    };
+  }
   const { packed, rowSum, Kp, Mb } = packIntegerWeights(wv, wzv, s.M, s.group, K);
   // tiles: at most TILE_BYTES of patches, and at least two per thread so threads share the work
   const round8 = (v: number) => Math.max(8, Math.floor(v / 8) * 8);
   const T = Math.min(round8(TILE_BYTES / (Kp * 4)), 512, round8(Math.ceil(P / (2 * ctx.threads)) + 7));
   const desc = ctx.resident(
-    Int32Array.from([Cg, H!, W!, OH!, OW!, KH!, KW!, sh!, sw!, ph!, pw!, dh!, dw!, K, Kp, Mg, T, P]),
+    Int32Array.from([Cg, H!, W!, OH!, OW!, KH!, KW!, sh!, sw!, ph!, pw!, dh!, dw!, K, Kp, Mg, T, P, 0]),
   );
   const wPtr = ctx.resident(new Int32Array(packed.buffer)),
     rsPtr = ctx.resident(rowSum);
   // per thread: the tile's packed patches and a 16-byte lane buffer (the kernel's layout)
   const stride = Math.ceil((Kp * 4 * T + 64) / 64) * 64;
   const buf = ctx.scratch(stride * ctx.threads);
-  const sx = ctx.slot(x),
-    sxz = xz ? ctx.slot(xz) : -1,
-    so = ctx.slot(ctx.node.outputs[0]!);
-  const signed = ctx.dtype(x) === 'int8' ? 1 : 0;
   const fn = ctx.fn('conv-integer', 'convInteger');
-  const steps: Step[] = [];
   for (let b = 0; b < s.N; b++) {
     for (let g = 0; g < s.group; g++) {
       const xOff = (b * s.C + g * Cg) * H! * W!,
@@ -80,7 +128,7 @@ function integerConv(ctx: PlanCtx, s: ConvShape, x: Value, xz: Value | null, wv:
           desc,
           Q[sx]! + xOff,
           signed,
-          sxz < 0 ? 0 : Q[sxz]!,
+          xzArg(Q),
           wPtr + wOff,
           rsPtr + rOff,
           Q[so]! + yOff,

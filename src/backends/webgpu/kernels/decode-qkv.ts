@@ -50,8 +50,7 @@ function planDecodeQkv(a: PlanArgs) {
   for (var k = t; k < K; k = k + WG) { let v = f32(X(k)) - x0; sm = sm + v; q2 = q2 + v * v; }
   red[t] = sm; red2[t] = q2;`;
   const blocks = Math.ceil(pairs / WG);
-  const code = `// variant decode-qkv: K=${K} Hq=${hq} Hkv=${hkv} D=${D} C=${C} rms=${+rms} rotary=${+rotary}
-${b.header()}
+  const code = `${b.header()}
 const N = ${N}u;
 const K = ${K}u;
 const WG = ${WG}u;
