@@ -11,7 +11,7 @@
 // in the cache joins the default list, and every engine's output is compared with torch's too.
 // The run fails (exit 1, naming model and ops) when a Switchyard plan ran an op on the reference
 // path or a Switchyard cell failed; --allow-fallback only reports it.
-//   node bench/models/run.mjs [--zoo] [--allow-fallback] [--models a,b] [--threads 1,2] [--runs N] [--baseline DIR] [--out docs/benchmarks-models.md]
+//   node bench/models/run.mjs [--zoo] [--allow-fallback] [--models a,b] [--threads 1,2] [--runs N] [--engines switchyard-wasm,ort-web-wasm,ort-node] [--baseline DIR] [--out docs/benchmarks-models.md]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -144,7 +144,7 @@ const engines = [
   { id: 'switchyard-wasm', engine: 'switchyard-wasm' },
   { id: 'ort-web-wasm', engine: 'ort-web-wasm' },
   { id: 'ort-node', engine: 'ort-node' },
-];
+].filter((e) => arg('engines', e.id).split(',').includes(e.id));
 const results = [];
 for (const m of MODELS.filter((x) => want.includes(x.id))) {
   const file = path.join(m.dir ?? fetchPackage(m.pkg), m.file);
