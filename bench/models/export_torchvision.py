@@ -166,6 +166,8 @@ def export(name, out):
                       do_constant_folding=True)
     with torch.no_grad():
         y = model(x)
+    if isinstance(y, dict):  # segmentation models: {'out': ...}, exported as the first output
+        y = next(iter(y.values()))
     x.numpy().astype('<i8' if dtype == 'int64' else '<f4').tofile(os.path.join(out, f'{name}.input.bin'))
     y.numpy().astype('<f4').tofile(os.path.join(out, f'{name}.output.bin'))
     with open(os.path.join(out, f'{name}.json'), 'w') as f:

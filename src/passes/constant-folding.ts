@@ -1,9 +1,9 @@
 // Constant folding: a node whose inputs are all constants is evaluated once with its reference
 // implementation (so folding is exactly as correct as the oracle); Shape and Size of values with
-// static shapes fold too, which collapses the shape arithmetic that exporters emit. Every node gets its
-// types re-inferred from the inputs folded so far, so a Shape further down (of a Reshape
-// whose target was just folded, say) folds in the same pass instead of waiting for another round of
-// shape inference: exporters chain dozens of such steps (torchvision's Swin builds its masks so).
+// static shapes fold too, which collapses the shape arithmetic that exporters emit. Every node gets
+// its types re-inferred from the inputs folded so far, so a Shape further down (of a Reshape whose
+// target was just folded, say) folds in the same pass instead of waiting for another round of shape
+// inference: exporters chain dozens of such steps (torchvision's Swin builds its masks so).
 
 import type { Graph, Node } from '../ir/graph.js';
 import { inferNode } from '../ir/infer.js';

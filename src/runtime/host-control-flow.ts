@@ -54,7 +54,8 @@ export class HostControlFlow implements NodeDelegate {
   }
 
   async release(): Promise<void> {
-    for (const p of this.bodies.values()) await (await p).release();
+    // a body that failed to prepare (its run reported the error) has nothing to release
+    for (const p of this.bodies.values()) await (await p.catch(() => undefined))?.release();
     this.bodies.clear();
   }
 }

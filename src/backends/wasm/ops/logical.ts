@@ -31,5 +31,5 @@ const compare: OpPlanner = (ctx) => {
 
 export const KERNELS: WasmFamily = {
   planners: Object.fromEntries(Object.keys(OPS).map((k) => [k, compare])),
-  ownDtypes: Object.keys(OPS),
+  anyDtype: Object.keys(OPS),
 };
