@@ -201,8 +201,6 @@ fn main(
   };
 }
 
-const SUBGROUP_BUILTINS = '\n  @builtin(subgroup_invocation_id) sgi: u32,\n  @builtin(subgroup_size) sgs: u32,';
-
 registerKernels({
   ops: ['k.matmul_nbits'],
   plan: planMatmulNbits,
