@@ -21,8 +21,8 @@
  * Rows m..m+3 (fewer past M) times one panel of 8 columns: 4 × 8 int32 accumulators over taps × Kp pairs,
  * pair q of tap t at bp + tapOff[t] + q·bStride (packed tiles: one tap at 0, stride 32).
  */
-export function panel4x8(wp: usize, bp: usize, taps: i32, tapOff: usize, Kp: i32, bStride: usize, rowSum: usize, xz: i32,
-  m: i32, M: i32, y: usize, P: i32, n: i32): void {
+export function panel4x8(wp: usize, bp: usize, taps: i32, tapOff: usize, Kp: i32, bStride: usize, rowSum: usize,
+  xz: i32, m: i32, M: i32, y: usize, P: i32, n: i32): void {
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
   let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
   let a = wp;
