@@ -70,21 +70,21 @@ function staticInfo(g: Gpu, v: Value, needHost: boolean): TensorInfo | null {
 
 async function warmUp(cx: CompileContext, ds: Dispatch[]): Promise<void> {
   const c = cx.gpu.cache;
-  const todo = new Map<string, Dispatch>();
+  const pending = new Map<string, Dispatch>();
   for (const d of ds) {
     // uniform parameters are uploaded now, so the first run creates no buffers
     if (d.params) paramsBuffer(cx.gpu, d.params);
     const key = c.keyOf(d);
-    if (!c.get(d) && !todo.has(key)) todo.set(key, d);
+    if (!c.get(d) && !pending.has(key)) pending.set(key, d);
   }
-  if (!todo.size) return;
+  if (!pending.size) return;
   let done = 0;
-  const total = todo.size;
+  const total = pending.size;
   const report = cx.onProgress;
   report?.(0, total, 'compiling WGSL pipelines');
   await cx.guard(
     Promise.all(
-      [...todo.values()].map((d) =>
+      [...pending.values()].map((d) =>
         c.request(d).then(() => {
           done++;
           report?.(done, total, 'compiling WGSL pipelines');
